@@ -142,6 +142,11 @@ export function fromServiceError(err: ServiceError): ApiError {
     });
     return new InvalidError(message, causes);
   }
+  if (Ctor === TooManyRequestsError) {
+    if (err.metadata?.get('kite-reason')[0] === 'RequestEntityTooLarge') return new RequestTooLargeError(message);
+    const after = Number(err.metadata?.get('retry-after')[0] ?? 0);
+    return new TooManyRequestsError(message, Number.isFinite(after) ? after : 0);
+  }
   if (Ctor) return new Ctor(message);
   return new ApiError(err.code, message, Status[err.code] ?? 'Unknown');
 }

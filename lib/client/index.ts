@@ -1,0 +1,5 @@
+export * from './clientset';
+export * from './kubeconfig';
+export * from './resource-client';
+export * from './retry';
+export * from './types';

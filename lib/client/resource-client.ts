@@ -1,0 +1,207 @@
+// A typed client for one kind, built from the kinds table: promises for unary verbs and an
+// AsyncIterable for watch. Every call has a deadline; UNAVAILABLE and overload rejections are
+// retried with backoff. Errors arrive as the typed errors of lib/api/errors.
+import { Client, Metadata, status as Status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { fromServiceError } from '../api/errors';
+import type { KindInfo, KubeList, KubeObject, WatchEvent } from '../api/kinds';
+import type { DeleteOptionsLike, ListOptions, WatchOptions } from './types';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
+
+type MethodDef = {
+  path: string;
+  requestSerialize: (v: any) => Buffer;
+  responseDeserialize: (b: Buffer) => any;
+};
+
+export interface ClientCallOptions {
+  /** Per-call deadline for unary calls (ms). */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Extra metadata on every call (e.g. authorization). */
+  metadata?: () => Metadata;
+}
+
+export class ResourceClient<T extends KubeObject> {
+  private readonly methods: Record<string, MethodDef>;
+
+  constructor(
+    readonly kind: KindInfo<T>,
+    private readonly client: Client,
+    private readonly opts: ClientCallOptions,
+    /** Namespace used when a call does not name one. */
+    readonly defaultNamespace = 'default',
+  ) {
+    this.methods = kind.service as unknown as Record<string, MethodDef>;
+  }
+
+  private method(verb: string): MethodDef {
+    const name = verb.charAt(0).toLowerCase() + verb.slice(1);
+    const m = this.methods[name];
+    if (!m) throw new Error(`${this.kind.serviceName} has no method ${verb}`);
+    return m;
+  }
+
+  private ns(namespace: string | undefined): string {
+    return this.kind.namespaced ? (namespace ?? this.defaultNamespace) : '';
+  }
+
+  /** Calls a unary method of this kind's service by its RPC name ("GetPod"). */
+  call<R>(verb: string, request: unknown, signal?: AbortSignal): Promise<R> {
+    const m = this.method(verb);
+    return withRetry(
+      this.opts.retry,
+      () =>
+        new Promise<R>((resolve, reject) => {
+          const md = this.opts.metadata?.() ?? new Metadata();
+          const call = this.client.makeUnaryRequest(
+            m.path,
+            m.requestSerialize,
+            m.responseDeserialize,
+            request,
+            md,
+            { deadline: Date.now() + this.opts.timeoutMs },
+            (err: ServiceError | null, res?: R) => (err ? reject(fromServiceError(err)) : resolve(res as R)),
+          );
+          signal?.addEventListener('abort', () => call.cancel(), { once: true });
+        }),
+      signal,
+    );
+  }
+
+  create(obj: T, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
+    const namespace = this.ns(opts.namespace ?? (obj.metadata?.namespace || undefined));
+    return this.call(`Create${this.kind.kind}`, {
+      namespace,
+      [this.kind.requestField]: obj,
+      dryRun: opts.dryRun ? ['All'] : [],
+    });
+  }
+
+  get(name: string, namespace?: string): Promise<T> {
+    return this.call(`Get${this.kind.kind}`, { namespace: this.ns(namespace), name, resourceVersion: '' });
+  }
+
+  list(opts: ListOptions = {}): Promise<KubeList<T>> {
+    return this.call(`List${this.kind.plural}`, {
+      namespace: this.kind.namespaced ? (opts.namespace ?? '') : '',
+      labelSelector: opts.labelSelector ?? '',
+      fieldSelector: opts.fieldSelector ?? '',
+      resourceVersion: opts.resourceVersion ?? '',
+      resourceVersionMatch: '',
+      limit: opts.limit ?? 0,
+      continue: opts.continue ?? '',
+    });
+  }
+
+  /** Lists every page; all pages are consistent at the first page's resourceVersion. */
+  async listAll(opts: ListOptions = {}): Promise<KubeList<T>> {
+    const first = await this.list(opts);
+    const items = [...first.items];
+    let cont = first.metadata?.continue ?? '';
+    while (cont) {
+      const page = await this.list({ ...opts, continue: cont });
+      items.push(...page.items);
+      cont = page.metadata?.continue ?? '';
+    }
+    return { ...first, items, metadata: { resourceVersion: first.metadata?.resourceVersion ?? '', continue: '' } };
+  }
+
+  update(obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+    return this.call(`Update${this.kind.kind}`, { [this.kind.requestField]: obj, dryRun: opts.dryRun ? ['All'] : [] });
+  }
+
+  updateStatus(obj: T): Promise<T> {
+    return this.call(`Update${this.kind.kind}Status`, { [this.kind.requestField]: obj });
+  }
+
+  /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch. */
+  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json'; subresource?: string } = {}): Promise<T> {
+    return this.call(`Patch${this.kind.kind}`, {
+      namespace: this.ns(opts.namespace),
+      name,
+      patchType: opts.type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json',
+      patch: typeof patch === 'string' ? patch : JSON.stringify(patch),
+      dryRun: [],
+      subresource: opts.subresource ?? '',
+    });
+  }
+
+  delete(name: string, opts: DeleteOptionsLike = {}): Promise<T> {
+    return this.call(`Delete${this.kind.kind}`, {
+      namespace: this.ns(opts.namespace),
+      name,
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      preconditions: opts.preconditions,
+      propagationPolicy: opts.propagationPolicy ?? '',
+      dryRun: [],
+    });
+  }
+
+  /** Binds a pod to a node (pods only). */
+  bind(name: string, nodeName: string, namespace?: string): Promise<T> {
+    return this.call(`Bind${this.kind.kind}`, {
+      namespace: this.ns(namespace),
+      name,
+      target: { kind: 'Node', name: nodeName, namespace: '', uid: '', apiVersion: 'v1', resourceVersion: '', fieldPath: '' },
+      uid: '',
+    });
+  }
+
+  getScale(name: string, namespace?: string): Promise<{ spec?: { replicas: number }; status?: { replicas: number; selector: string } }> {
+    return this.call(`Get${this.kind.kind}Scale`, { namespace: this.ns(namespace), name });
+  }
+
+  updateScale(name: string, replicas: number, namespace?: string): Promise<{ spec?: { replicas: number } }> {
+    const ns = this.ns(namespace);
+    return this.call(`Update${this.kind.kind}Scale`, {
+      namespace: ns,
+      name,
+      scale: { metadata: { name, namespace: ns }, spec: { replicas }, kind: 'Scale', apiVersion: 'autoscaling/v1' },
+    });
+  }
+
+  /**
+   * Streams watch events until the signal aborts (then ends quietly) or the stream fails (then
+   * throws the typed error, e.g. ExpiredError when resourceVersion is too old).
+   */
+  async *watch(opts: WatchOptions, signal?: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    const m = this.method(`Watch${this.kind.plural}`);
+    const md = this.opts.metadata?.() ?? new Metadata();
+    const stream: ClientReadableStream<WatchEvent<T>> = this.client.makeServerStreamRequest(
+      m.path,
+      m.requestSerialize,
+      m.responseDeserialize,
+      {
+        namespace: this.kind.namespaced ? (opts.namespace ?? '') : '',
+        labelSelector: opts.labelSelector ?? '',
+        fieldSelector: opts.fieldSelector ?? '',
+        resourceVersion: opts.resourceVersion ?? '',
+        allowWatchBookmarks: opts.allowWatchBookmarks ?? false,
+        timeoutSeconds: opts.timeoutSeconds,
+        sendInitialEvents: opts.sendInitialEvents ?? false,
+      },
+      md,
+    );
+    const onAbort = () => stream.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const ev of stream) yield ev as WatchEvent<T>;
+    } catch (err) {
+      const se = err as ServiceError;
+      if (se.code === Status.CANCELLED && signal?.aborted) return;
+      throw typeof se.code === 'number' ? fromServiceError(se) : err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      stream.cancel();
+    }
+  }
+
+  /** The ListerWatcher informers use, bound to a namespace and selectors. */
+  listerWatcher(scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}) {
+    return {
+      list: (o: { resourceVersion?: string; limit?: number; continue?: string }) => this.list({ ...scope, ...o }),
+      watch: (o: { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds?: number }, signal: AbortSignal) =>
+        this.watch({ ...scope, ...o }, signal),
+    };
+  }
+}
