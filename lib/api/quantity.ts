@@ -1,0 +1,108 @@
+// Kubernetes resource quantities ("500m", "1", "128Mi", "1Gi", "1e3", "0.5"), parsed exactly with
+// bigints so that "0.1" cpu is 100 milli-units and "1Ei" bytes is not rounded on the way in.
+// Kubernetes rounds every conversion to an integer up, away from zero; so do value() and milliValue().
+
+const PATTERN = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|n|u|m|k|M|G|T|P|E)?$/;
+
+const BINARY_SUFFIXES: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+const DECIMAL_SUFFIXES: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+export class QuantityError extends Error {
+  constructor(readonly input: string) {
+    super(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "${input}"`);
+    this.name = 'QuantityError';
+  }
+}
+
+/** An exact quantity: digits x 10^exp10 x 2^exp2. */
+export class Quantity {
+  private constructor(
+    private readonly digits: bigint,
+    private readonly exp10: number,
+    private readonly exp2: number,
+  ) {}
+
+  static parse(input: string): Quantity {
+    const m = PATTERN.exec(input.trim());
+    if (!m) throw new QuantityError(input);
+    const [, sign, number, suffix = ''] = m;
+    const dot = number.indexOf('.');
+    const whole = dot < 0 ? number : number.slice(0, dot);
+    const fraction = dot < 0 ? '' : number.slice(dot + 1);
+    let digits = BigInt((whole || '0') + fraction);
+    if (sign === '-') digits = -digits;
+    let exp10 = -fraction.length;
+    let exp2 = 0;
+    if (suffix in BINARY_SUFFIXES) exp2 = BINARY_SUFFIXES[suffix];
+    else if (suffix in DECIMAL_SUFFIXES) exp10 += DECIMAL_SUFFIXES[suffix];
+    else if (suffix !== '') exp10 += Number(suffix.slice(1));
+    return new Quantity(digits, exp10, exp2);
+  }
+
+  /** The value scaled by 10^scale, as an integer rounded away from zero. */
+  scaled(scale: number): bigint {
+    let n = this.digits * (1n << BigInt(this.exp2));
+    const exp = this.exp10 + scale;
+    if (exp >= 0) return n * 10n ** BigInt(exp);
+    const d = 10n ** BigInt(-exp);
+    const q = n / d;
+    if (q * d === n) return q;
+    return n < 0n ? q - 1n : q + 1n;
+  }
+
+  /** Whole units (bytes, pods), rounded up as Kubernetes' Quantity.Value() does. */
+  value(): number {
+    return Number(this.scaled(0));
+  }
+
+  /** Thousandths (cpu milli-cores), rounded up as Kubernetes' Quantity.MilliValue() does. */
+  milliValue(): number {
+    return Number(this.scaled(3));
+  }
+
+  isZero(): boolean {
+    return this.digits === 0n;
+  }
+}
+
+export function parseQuantity(input: string): Quantity {
+  return Quantity.parse(input);
+}
+
+export function isValidQuantity(input: string): boolean {
+  return PATTERN.test(input.trim());
+}
+
+/** Whole units of a quantity string ("128Mi" -> 134217728, "2" -> 2). */
+export function quantityValue(input: string): number {
+  return Quantity.parse(input).value();
+}
+
+/** Milli-units of a quantity string ("500m" -> 500, "1" -> 1000, "0.1" -> 100). */
+export function quantityMilliValue(input: string): number {
+  return Quantity.parse(input).milliValue();
+}
+
+/**
+ * Canonical text for an integer amount, as Kubernetes prints it: the largest suffix that keeps
+ * the number whole ("BinarySI": 8589934592 -> "8Gi", 1000 -> "1000"; "DecimalSI": 2000 -> "2k").
+ */
+export function formatQuantity(amount: number, format: 'BinarySI' | 'DecimalSI'): string {
+  if (!Number.isSafeInteger(amount)) throw new RangeError(`cannot format ${amount} as a quantity`);
+  if (amount === 0) return '0';
+  const [base, suffixes] =
+    format === 'BinarySI' ? [1024, ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei']] : [1000, ['', 'k', 'M', 'G', 'T', 'P', 'E']];
+  let n = amount;
+  let i = 0;
+  while (i < suffixes.length - 1 && n % base === 0) {
+    n /= base;
+    i++;
+  }
+  return `${n}${suffixes[i]}`;
+}
+
+/** Canonical text for milli-units: 500 -> "500m", 2000 -> "2". */
+export function formatMilliQuantity(milli: number): string {
+  if (!Number.isSafeInteger(milli)) throw new RangeError(`cannot format ${milli}m as a quantity`);
+  return milli % 1000 === 0 ? formatQuantity(milli / 1000, 'DecimalSI') : `${milli}m`;
+}
