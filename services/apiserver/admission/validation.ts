@@ -1,0 +1,374 @@
+// Validation of each kind with Kubernetes' rules and field paths. Each function returns the
+// causes; the registry turns a non-empty list into INVALID_ARGUMENT.
+import type { FieldCause } from '../../../lib/api/errors';
+import { selectorFromLabelSelector } from '../../../lib/api/selectors';
+import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
+import type {
+  Container,
+  Endpoints,
+  Event,
+  Namespace,
+  Node,
+  Pod,
+  PodSpec,
+  PodTemplateSpec,
+  Probe,
+  Service,
+} from '../../../lib/gen/kite/core/v1/types';
+import type { LabelSelector, ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
+import * as v from './validation-helpers';
+
+type NameRule = 'subdomain' | 'label' | 'dns1035';
+
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+
+export function validateMeta(c: v.Causes, meta: ObjectMeta | undefined, namespaced: boolean, rule: NameRule, path = 'metadata'): void {
+  if (!meta) {
+    c.add(path, 'Required value');
+    return;
+  }
+  if (!meta.name) c.add(`${path}.name`, 'Required value: name or generateName is required');
+  else if (rule === 'subdomain') v.dns1123Subdomain(c, `${path}.name`, meta.name);
+  else if (rule === 'label') v.dns1123Label(c, `${path}.name`, meta.name);
+  else v.dns1035Label(c, `${path}.name`, meta.name);
+  if (namespaced && !meta.namespace) c.add(`${path}.namespace`, 'Required value');
+  if (!namespaced && meta.namespace) c.add(`${path}.namespace`, 'Forbidden: not allowed on this type');
+  v.labels(c, `${path}.labels`, meta.labels);
+  v.annotations(c, `${path}.annotations`, meta.annotations);
+  meta.ownerReferences.forEach((o, i) => {
+    const p = `${path}.ownerReferences[${i}]`;
+    c.required(`${p}.apiVersion`, o.apiVersion);
+    c.required(`${p}.kind`, o.kind);
+    c.required(`${p}.name`, o.name);
+    c.required(`${p}.uid`, o.uid);
+  });
+  if (meta.ownerReferences.filter((o) => o.controller).length > 1) {
+    c.add(`${path}.ownerReferences`, 'Invalid value: only one reference can have Controller set to true');
+  }
+  for (const f of meta.finalizers) v.qualifiedName(c, `${path}.finalizers`, f);
+}
+
+function validateProbe(c: v.Causes, path: string, p: Probe | undefined): void {
+  if (!p) return;
+  const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
+  if (handlers === 0) c.add(path, 'Required value: must specify a handler type');
+  if (handlers > 1) c.add(path, 'Forbidden: may not specify more than 1 handler type');
+  if (p.exec && p.exec.command.length === 0) c.add(`${path}.exec.command`, 'Required value');
+  if (p.httpGet) v.intOrStringPort(c, `${path}.httpGet.port`, p.httpGet.port);
+  if (p.tcpSocket) v.intOrStringPort(c, `${path}.tcpSocket.port`, p.tcpSocket.port);
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
+    v.nonNegative(c, `${path}.${f}`, p[f]);
+  }
+}
+
+function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Set<string>): void {
+  if (c.required(`${path}.name`, ct.name)) v.dns1123Label(c, `${path}.name`, ct.name);
+  c.required(`${path}.image`, ct.image);
+  if (ct.image && ct.image.trim() !== ct.image) c.add(`${path}.image`, 'Invalid value: must not have leading or trailing whitespace');
+  const portNames = new Set<string>();
+  ct.ports.forEach((p, i) => {
+    const pp = `${path}.ports[${i}]`;
+    v.port(c, `${pp}.containerPort`, p.containerPort);
+    if (p.hostPort) v.port(c, `${pp}.hostPort`, p.hostPort);
+    if (p.name) {
+      v.portName(c, `${pp}.name`, p.name);
+      if (portNames.has(p.name)) c.add(`${pp}.name`, `Duplicate value: "${p.name}"`);
+      portNames.add(p.name);
+    }
+    c.notSupported(`${pp}.protocol`, p.protocol, PROTOCOLS);
+  });
+  ct.env.forEach((e, i) => c.required(`${path}.env[${i}].name`, e.name));
+  for (const kind of ['limits', 'requests'] as const) {
+    for (const [r, q] of Object.entries(ct.resources?.[kind] ?? {})) v.quantity(c, `${path}.resources.${kind}[${r}]`, q);
+  }
+  ct.volumeMounts.forEach((m, i) => {
+    c.required(`${path}.volumeMounts[${i}].mountPath`, m.mountPath);
+    if (!volumes.has(m.name)) c.add(`${path}.volumeMounts[${i}].name`, `Not found: "${m.name}"`);
+  });
+  validateProbe(c, `${path}.livenessProbe`, ct.livenessProbe);
+  validateProbe(c, `${path}.readinessProbe`, ct.readinessProbe);
+  validateProbe(c, `${path}.startupProbe`, ct.startupProbe);
+  if (ct.imagePullPolicy) c.notSupported(`${path}.imagePullPolicy`, ct.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
+}
+
+export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: string): void {
+  if (!spec) {
+    c.add(path, 'Required value');
+    return;
+  }
+  const volumes = new Set<string>();
+  spec.volumes.forEach((vol, i) => {
+    if (c.required(`${path}.volumes[${i}].name`, vol.name)) v.dns1123Label(c, `${path}.volumes[${i}].name`, vol.name);
+    if (volumes.has(vol.name)) c.add(`${path}.volumes[${i}].name`, `Duplicate value: "${vol.name}"`);
+    volumes.add(vol.name);
+    if (vol.hostPath && !vol.hostPath.path) c.add(`${path}.volumes[${i}].hostPath.path`, 'Required value');
+  });
+  if (spec.containers.length === 0) c.add(`${path}.containers`, 'Required value');
+  const names = new Set<string>();
+  const all: [string, Container[]][] = [['initContainers', spec.initContainers], ['containers', spec.containers]];
+  for (const [field, list] of all) {
+    list.forEach((ct, i) => {
+      validateContainer(c, `${path}.${field}[${i}]`, ct, volumes);
+      if (ct.name && names.has(ct.name)) c.add(`${path}.${field}[${i}].name`, `Duplicate value: "${ct.name}"`);
+      names.add(ct.name);
+    });
+  }
+  c.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']);
+  c.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None']);
+  v.nonNegative(c, `${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
+  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
+    c.add(`${path}.activeDeadlineSeconds`, `Invalid value: ${spec.activeDeadlineSeconds}: must be between 1 and 2147483647, inclusive`);
+  }
+  v.labels(c, `${path}.nodeSelector`, spec.nodeSelector);
+  if (spec.nodeName) v.dns1123Subdomain(c, `${path}.nodeName`, spec.nodeName);
+  spec.tolerations.forEach((t, i) => {
+    const p = `${path}.tolerations[${i}]`;
+    c.notSupported(`${p}.operator`, t.operator, ['Exists', 'Equal']);
+    if (t.operator === 'Exists' && t.value) c.add(`${p}.operator`, `Invalid value: "${t.value}": value must be empty when \`operator\` is 'Exists'`);
+    if (!t.key && t.operator !== 'Exists') c.add(`${p}.operator`, `Invalid value: "${t.operator}": operator must be Exists when \`key\` is empty, which means "match all values and all keys"`);
+    if (t.effect) c.notSupported(`${p}.effect`, t.effect, TAINT_EFFECTS);
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+      c.add(`${p}.effect`, `Invalid value: "${t.effect}": effect must be 'NoExecute' when \`tolerationSeconds\` is set`);
+    }
+  });
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  terms.forEach((term, i) => {
+    term.matchExpressions.forEach((e, j) => {
+      const p = `${path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].matchExpressions[${j}]`;
+      c.notSupported(`${p}.operator`, e.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
+      if ((e.operator === 'In' || e.operator === 'NotIn') && e.values.length === 0) c.add(`${p}.values`, 'Required value: must be specified when `operator` is \'In\' or \'NotIn\'');
+      if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values.length > 0) c.add(`${p}.values`, 'Forbidden: may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'');
+      if ((e.operator === 'Gt' || e.operator === 'Lt') && (e.values.length !== 1 || !/^-?\d+$/.test(e.values[0]))) c.add(`${p}.values`, 'Required value: must be specified single value when `operator` is \'Lt\' or \'Gt\'');
+    });
+  });
+}
+
+export function validatePod(pod: Pod): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, pod.metadata, true, 'subdomain');
+  validatePodSpec(c, pod.spec, 'spec');
+  return c.list;
+}
+
+const POD_MUTABLE_MESSAGE =
+  'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Pod specs are immutable but for images, activeDeadlineSeconds and added tolerations. */
+export function validatePodUpdate(pod: Pod, old: Pod, encodeSpec: (s: PodSpec) => Uint8Array): FieldCause[] {
+  const causes = validatePod(pod);
+  if (!pod.spec || !old.spec) return causes;
+  const normalized: PodSpec = {
+    ...pod.spec,
+    containers: pod.spec.containers.map((ct, i) => ({ ...ct, image: old.spec!.containers[i]?.image ?? ct.image })),
+    initContainers: pod.spec.initContainers.map((ct, i) => ({ ...ct, image: old.spec!.initContainers[i]?.image ?? ct.image })),
+    activeDeadlineSeconds: old.spec.activeDeadlineSeconds,
+    tolerations: pod.spec.tolerations.slice(0, old.spec.tolerations.length),
+  };
+  if (Buffer.compare(Buffer.from(encodeSpec(normalized)), Buffer.from(encodeSpec(old.spec))) !== 0) {
+    causes.push({ field: 'spec', message: POD_MUTABLE_MESSAGE });
+  }
+  return causes;
+}
+
+function validateSelectorAndTemplate(c: v.Causes, selector: LabelSelector | undefined, template: PodTemplateSpec | undefined, path: string): void {
+  if (!selector || (Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0)) {
+    c.add(`${path}.selector`, 'Invalid value: empty selector is invalid for deployment');
+  }
+  if (!template) {
+    c.add(`${path}.template`, 'Required value');
+    return;
+  }
+  const tlabels = template.metadata?.labels ?? {};
+  v.labels(c, `${path}.template.metadata.labels`, tlabels);
+  if (selector) {
+    try {
+      if (!selectorFromLabelSelector(selector).matches(tlabels)) {
+        c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(tlabels)}: \`selector\` does not match template \`labels\``);
+      }
+    } catch (err) {
+      c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
+    }
+  }
+  validatePodSpec(c, template.spec, `${path}.template.spec`);
+  if (template.spec && template.spec.restartPolicy !== 'Always') {
+    c.add(`${path}.template.spec.restartPolicy`, `Unsupported value: "${template.spec.restartPolicy}": supported values: "Always"`);
+  }
+}
+
+function intOrPercent(value: unknown): { n: number; percent: boolean } | undefined {
+  if (typeof value === 'number') return { n: value, percent: false };
+  if (typeof value === 'string') {
+    const m = value.match(/^(\d+)%$/);
+    if (m) return { n: Number(m[1]), percent: true };
+    if (/^\d+$/.test(value)) return { n: Number(value), percent: false };
+  }
+  return undefined;
+}
+
+export function validateReplicaSet(rs: ReplicaSet): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, rs.metadata, true, 'subdomain');
+  if (!rs.spec) c.add('spec', 'Required value');
+  else {
+    v.nonNegative(c, 'spec.replicas', rs.spec.replicas);
+    v.nonNegative(c, 'spec.minReadySeconds', rs.spec.minReadySeconds);
+    validateSelectorAndTemplate(c, rs.spec.selector, rs.spec.template, 'spec');
+  }
+  return c.list;
+}
+
+export function validateDeployment(d: Deployment): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, d.metadata, true, 'subdomain');
+  const spec = d.spec;
+  if (!spec) {
+    c.add('spec', 'Required value');
+    return c.list;
+  }
+  v.nonNegative(c, 'spec.replicas', spec.replicas);
+  v.nonNegative(c, 'spec.minReadySeconds', spec.minReadySeconds);
+  v.nonNegative(c, 'spec.revisionHistoryLimit', spec.revisionHistoryLimit);
+  validateSelectorAndTemplate(c, spec.selector, spec.template, 'spec');
+  const strategy = spec.strategy;
+  if (strategy) {
+    c.notSupported('spec.strategy.type', strategy.type, ['Recreate', 'RollingUpdate']);
+    if (strategy.type === 'Recreate' && strategy.rollingUpdate) {
+      c.add('spec.strategy.rollingUpdate', "Forbidden: may not be specified when strategy `type` is 'Recreate'");
+    }
+    const ru = strategy.rollingUpdate;
+    if (strategy.type === 'RollingUpdate' && ru) {
+      const surge = intOrPercent(ru.maxSurge);
+      const unavailable = intOrPercent(ru.maxUnavailable);
+      if (!surge) c.add('spec.strategy.rollingUpdate.maxSurge', `Invalid value: ${JSON.stringify(ru.maxSurge)}: must be an integer or percentage (e.g '5%')`);
+      if (!unavailable) c.add('spec.strategy.rollingUpdate.maxUnavailable', `Invalid value: ${JSON.stringify(ru.maxUnavailable)}: must be an integer or percentage (e.g '5%')`);
+      if (unavailable?.percent && unavailable.n > 100) c.add('spec.strategy.rollingUpdate.maxUnavailable', `Invalid value: "${ru.maxUnavailable}": must not be greater than 100%`);
+      if (surge && unavailable && surge.n === 0 && unavailable.n === 0) {
+        c.add('spec.strategy.rollingUpdate.maxUnavailable', 'Invalid value: 0: may not be 0 when `maxSurge` is 0');
+      }
+    }
+  }
+  if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds <= spec.minReadySeconds) {
+    c.add('spec.progressDeadlineSeconds', `Invalid value: ${spec.progressDeadlineSeconds}: must be greater than minReadySeconds`);
+  }
+  return c.list;
+}
+
+/** apps/v1 selectors are immutable. */
+export function validateSelectorUpdate(spec: { selector?: LabelSelector } | undefined, old: { selector?: LabelSelector } | undefined): FieldCause[] {
+  if (JSON.stringify(spec?.selector) !== JSON.stringify(old?.selector)) {
+    return [{ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(spec?.selector)}: field is immutable` }];
+  }
+  return [];
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function validateService(svc: Service, nodePortRange: [number, number]): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, svc.metadata, true, 'dns1035');
+  const spec = svc.spec;
+  if (!spec) {
+    c.add('spec', 'Required value');
+    return c.list;
+  }
+  c.notSupported('spec.type', spec.type, ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
+  if (spec.type !== 'ExternalName' && spec.ports.length === 0 && spec.clusterIP !== 'None') c.add('spec.ports', 'Required value');
+  const names = new Set<string>();
+  spec.ports.forEach((p, i) => {
+    const pp = `spec.ports[${i}]`;
+    if (spec.ports.length > 1 && !p.name) c.add(`${pp}.name`, 'Required value');
+    if (p.name) {
+      v.dns1123Label(c, `${pp}.name`, p.name);
+      if (names.has(p.name)) c.add(`${pp}.name`, `Duplicate value: "${p.name}"`);
+      names.add(p.name);
+    }
+    v.port(c, `${pp}.port`, p.port);
+    c.notSupported(`${pp}.protocol`, p.protocol, PROTOCOLS);
+    v.intOrStringPort(c, `${pp}.targetPort`, p.targetPort);
+    if (p.nodePort) {
+      if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') {
+        c.add(`${pp}.nodePort`, `Forbidden: may not be used when \`type\` is '${spec.type}'`);
+      } else if (p.nodePort < nodePortRange[0] || p.nodePort > nodePortRange[1]) {
+        c.add(`${pp}.nodePort`, `Invalid value: ${p.nodePort}: provided port is not in the valid range. The range of valid ports is ${nodePortRange[0]}-${nodePortRange[1]}`);
+      }
+    }
+  });
+  if (spec.clusterIP && spec.clusterIP !== 'None' && !IPV4.test(spec.clusterIP)) {
+    c.add('spec.clusterIP', `Invalid value: "${spec.clusterIP}": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)`);
+  }
+  c.notSupported('spec.sessionAffinity', spec.sessionAffinity, ['ClientIP', 'None']);
+  v.labels(c, 'spec.selector', spec.selector);
+  return c.list;
+}
+
+export function validateServiceUpdate(svc: Service, old: Service): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const oldIP = old.spec?.clusterIP ?? '';
+  if (oldIP && svc.spec && svc.spec.clusterIP !== oldIP && svc.spec.type !== 'ExternalName') {
+    causes.push({ field: 'spec.clusterIP', message: `Invalid value: "${svc.spec.clusterIP}": field is immutable` });
+  }
+  return causes;
+}
+
+export function validateNode(node: Node): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, node.metadata, false, 'subdomain');
+  node.spec?.taints.forEach((t, i) => {
+    c.required(`spec.taints[${i}].key`, t.key);
+    c.notSupported(`spec.taints[${i}].effect`, t.effect, TAINT_EFFECTS);
+  });
+  if (node.spec?.podCIDR && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(node.spec.podCIDR)) {
+    c.add('spec.podCIDR', `Invalid value: "${node.spec.podCIDR}": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
+  }
+  return c.list;
+}
+
+export function validateNodeUpdate(node: Node, old: Node): FieldCause[] {
+  const causes = validateNode(node);
+  const oldCIDR = old.spec?.podCIDR ?? '';
+  if (oldCIDR && node.spec?.podCIDR !== oldCIDR) {
+    causes.push({ field: 'spec.podCIDR', message: 'Forbidden: node updates may not change podCIDR except from "" to valid' });
+  }
+  return causes;
+}
+
+export function validateNamespace(ns: Namespace): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, ns.metadata, false, 'label');
+  return c.list;
+}
+
+export function validateEndpoints(ep: Endpoints): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, ep.metadata, true, 'subdomain');
+  ep.subsets.forEach((s, i) => {
+    [...s.addresses, ...s.notReadyAddresses].forEach((a, j) => {
+      if (!IPV4.test(a.ip)) c.add(`subsets[${i}].addresses[${j}].ip`, `Invalid value: "${a.ip}": must be a valid IP address`);
+    });
+    s.ports.forEach((p, j) => {
+      v.port(c, `subsets[${i}].ports[${j}].port`, p.port);
+      c.notSupported(`subsets[${i}].ports[${j}].protocol`, p.protocol, PROTOCOLS);
+    });
+  });
+  return c.list;
+}
+
+export function validateEvent(ev: Event): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, ev.metadata, true, 'subdomain');
+  c.required('involvedObject.kind', ev.involvedObject?.kind);
+  c.required('involvedObject.name', ev.involvedObject?.name);
+  if (ev.type) c.notSupported('type', ev.type, ['Normal', 'Warning']);
+  return c.list;
+}
+
+export function validateLease(lease: Lease): FieldCause[] {
+  const c = new v.Causes();
+  validateMeta(c, lease.metadata, true, 'subdomain');
+  if (lease.spec?.leaseDurationSeconds !== undefined && lease.spec.leaseDurationSeconds <= 0) {
+    c.add('spec.leaseDurationSeconds', `Invalid value: ${lease.spec.leaseDurationSeconds}: must be greater than 0`);
+  }
+  return c.list;
+}
