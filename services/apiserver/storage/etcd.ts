@@ -1,0 +1,214 @@
+// The etcd backend: each operation is one etcd request or transaction, so etcd's own revision is
+// the resourceVersion and its compare-and-swap gives optimistic concurrency, exactly as the
+// Kubernetes apiserver uses etcd.
+import { Etcd3, type ICompare, type IOptions, type IRangeRequest, type IRangeResponse, type IRequestOp, type ITxnResponse } from 'etcd3';
+import { logger } from '../../../lib/log';
+import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } from './auto-compaction';
+import { isCompactedError, isFutureRevisionError, prefixRange, toKeyValue } from './etcd-kv';
+import { EtcdWatch } from './etcd-watch';
+import {
+  CompactedError,
+  ConflictError,
+  KeyExistsError,
+  KeyNotFoundError,
+  StorageError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Storage,
+  type WatchCallbacks,
+  type WatchHandle,
+} from './interface';
+import { rangeStart } from './key-range';
+
+export interface EtcdStorageOptions {
+  /** "host:port" or "http(s)://host:port" of etcd members. */
+  endpoints: string[];
+  autoCompaction?: AutoCompactionOptions;
+  /** Extra etcd3 client options (TLS credentials, auth, gRPC options). */
+  client?: Partial<IOptions>;
+}
+
+/** A single-key range that exists only to read the store's header revision. */
+const PROBE_KEY = Buffer.from([0]);
+
+const log = logger('storage', { backend: 'etcd' });
+
+export class EtcdStorage implements Storage {
+  readonly name = 'etcd';
+  private readonly client: Etcd3;
+  private readonly watches = new Set<EtcdWatch>();
+  private readonly compactor?: AutoCompactor;
+  /** Highest compaction revision seen (ours, or reported by etcd); etcd itself may be further. */
+  private knownCompacted = 0;
+  private closed = false;
+
+  constructor(readonly opts: EtcdStorageOptions) {
+    if (opts.endpoints.length === 0) throw new StorageError('no etcd endpoints given');
+    this.client = new Etcd3({ ...opts.client, hosts: opts.endpoints });
+    if (opts.autoCompaction) this.compactor = startAutoCompaction(this, opts.autoCompaction, log);
+    log.info({ endpoints: opts.endpoints }, 'using etcd storage');
+  }
+
+  async get(key: string, revision = 0): Promise<KeyValue | undefined> {
+    const res = await this.range({ key: Buffer.from(key), revision });
+    return res.kvs.length > 0 ? toKeyValue(res.kvs[0]) : undefined;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const { range_end } = prefixRange(prefix);
+    const key = prefix === '' && opts.startAfter === undefined ? PROBE_KEY : Buffer.from(rangeStart(prefix, opts.startAfter));
+    const res = await this.range({ key, range_end, limit: opts.limit ?? 0, revision: opts.revision ?? 0 });
+    return { items: res.kvs.map(toKeyValue), revision: opts.revision || Number(res.header.revision), more: res.more };
+  }
+
+  async count(prefix: string): Promise<number> {
+    const res = await this.range({ ...prefixRange(prefix), count_only: true });
+    return Number(res.count);
+  }
+
+  async create(key: string, value: Uint8Array): Promise<KeyValue> {
+    const k = Buffer.from(key);
+    const res = await this.txn(
+      [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+      [{ request_put: { key: k, value: Buffer.from(value) } }],
+      [],
+    );
+    if (!res.succeeded) throw new KeyExistsError(key);
+    const revision = Number(res.header.revision);
+    return { key, value, createRevision: revision, modRevision: revision };
+  }
+
+  async update(key: string, value: Uint8Array, expectedRevision: number): Promise<KeyValue> {
+    const k = Buffer.from(key);
+    const res = await this.txn(
+      // create_revision > 0: a missing key has mod_revision 0, which must not match expected 0.
+      [
+        { key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision },
+        { key: k, target: 'Create', result: 'Greater', create_revision: 0 },
+      ],
+      [{ request_put: { key: k, value: Buffer.from(value), prev_kv: true } }],
+      [{ request_range: { key: k } }],
+    );
+    if (!res.succeeded) throw this.preconditionFailed(key, expectedRevision, res);
+    const prev = res.responses[0].response_put.prev_kv;
+    return { key, value, createRevision: Number(prev.create_revision), modRevision: Number(res.header.revision) };
+  }
+
+  async delete(key: string, expectedRevision = 0): Promise<KeyValue> {
+    const k = Buffer.from(key);
+    const compare: ICompare[] = [{ key: k, target: 'Create', result: 'Greater', create_revision: 0 }];
+    if (expectedRevision !== 0) compare.push({ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision });
+    const res = await this.txn(compare, [{ request_delete_range: { key: k, prev_kv: true } }], [{ request_range: { key: k } }]);
+    if (!res.succeeded) throw this.preconditionFailed(key, expectedRevision, res);
+    const prev = res.responses[0].response_delete_range.prev_kvs[0];
+    return { ...toKeyValue(prev), modRevision: Number(res.header.revision) };
+  }
+
+  watch(prefix: string, afterRevision: number, cb: WatchCallbacks): WatchHandle {
+    const w = new EtcdWatch(
+      {
+        watchClient: this.client.watchClient,
+        onCompacted: (rev) => this.noteCompacted(rev),
+        onFinished: (done) => this.watches.delete(done),
+      },
+      prefix,
+      afterRevision,
+      cb,
+    );
+    this.watches.add(w);
+    if (this.closed) {
+      setImmediate(() => w.fail(new StorageError('storage is closed')));
+    } else if (afterRevision < this.knownCompacted) {
+      const compacted = this.knownCompacted;
+      setImmediate(() => w.fail(new CompactedError(afterRevision, compacted)));
+    } else {
+      w.start();
+    }
+    return w;
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.range({ key: PROBE_KEY, count_only: true });
+    return Number(res.header.revision);
+  }
+
+  /**
+   * etcd has no call that reports its compaction revision, so probe it: a read at a revision
+   * fails iff that revision is compacted. One read confirms the last known value; after a
+   * compaction by someone else, a binary search finds the new one.
+   */
+  async compactedRevision(): Promise<number> {
+    let known = this.knownCompacted;
+    if (await this.readableAt(Math.max(known, 1))) return known;
+    let readable = await this.currentRevision();
+    known = Math.max(known, 1);
+    while (readable - known > 1) {
+      const mid = Math.floor((known + readable) / 2);
+      if (await this.readableAt(mid)) readable = mid;
+      else known = mid;
+    }
+    this.noteCompacted(readable);
+    return this.knownCompacted;
+  }
+
+  async compact(revision: number): Promise<void> {
+    if (revision <= this.knownCompacted) return;
+    try {
+      await this.client.kv.compact({ revision, physical: true });
+      this.noteCompacted(revision);
+    } catch (err) {
+      if (isCompactedError(err)) return; // someone compacted further already
+      if (isFutureRevisionError(err)) throw new StorageError(`cannot compact to revision ${revision}: it is in the future`);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.compactor?.stop();
+    for (const w of [...this.watches]) w.fail(new StorageError('storage is closed'));
+    this.client.close();
+  }
+
+  private async range(req: IRangeRequest): Promise<IRangeResponse> {
+    this.checkOpen();
+    try {
+      return await this.client.kv.range(req);
+    } catch (err) {
+      const requested = Number(req.revision ?? 0);
+      if (isCompactedError(err)) throw new CompactedError(requested, await this.compactedRevision());
+      if (isFutureRevisionError(err)) throw new StorageError(`revision ${requested} is in the future`);
+      throw err;
+    }
+  }
+
+  private txn(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[]): Promise<ITxnResponse> {
+    this.checkOpen();
+    return this.client.kv.txn({ compare, success, failure });
+  }
+
+  private preconditionFailed(key: string, expected: number, res: ITxnResponse): Error {
+    const current = res.responses[0].response_range.kvs[0];
+    return current ? new ConflictError(key, expected, Number(current.mod_revision)) : new KeyNotFoundError(key);
+  }
+
+  private async readableAt(revision: number): Promise<boolean> {
+    try {
+      await this.client.kv.range({ key: PROBE_KEY, count_only: true, revision });
+      return true;
+    } catch (err) {
+      if (isCompactedError(err)) return false;
+      throw err;
+    }
+  }
+
+  private noteCompacted(revision: number): void {
+    this.knownCompacted = Math.max(this.knownCompacted, revision);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StorageError('storage is closed');
+  }
+}

@@ -1,0 +1,43 @@
+// Storage backends by name: the apiserver's --store flag picks one.
+import { join } from 'node:path';
+import { DEFAULT_AUTO_COMPACTION, type AutoCompactionOptions } from './auto-compaction';
+import { EtcdStorage } from './etcd';
+import { StorageError, type Storage } from './interface';
+import { SqliteStorage } from './sqlite';
+
+export * from './interface';
+export { DEFAULT_AUTO_COMPACTION, type AutoCompactionOptions } from './auto-compaction';
+export { EtcdStorage, type EtcdStorageOptions } from './etcd';
+export { SqliteStorage, type SqliteStorageOptions } from './sqlite';
+
+export type StorageBackend = 'sqlite' | 'etcd';
+
+export interface OpenStorageOptions {
+  backend: StorageBackend;
+  /** sqlite: directory holding kite.db. */
+  dataDir?: string;
+  /** etcd: member addresses ("host:port" or URLs). */
+  etcdEndpoints?: string[];
+  /** Automatic compaction period; 0 disables it. Default 5 minutes (kube-apiserver's). */
+  compactionIntervalMs?: number;
+  /** Revisions kept behind the current one by automatic compaction. */
+  compactionRetainRevisions?: number;
+}
+
+export const SQLITE_FILE = 'kite.db';
+
+export function openStorage(opts: OpenStorageOptions): Storage {
+  const intervalMs = opts.compactionIntervalMs ?? DEFAULT_AUTO_COMPACTION.intervalMs;
+  const autoCompaction: AutoCompactionOptions | undefined =
+    intervalMs > 0 ? { intervalMs, retainRevisions: opts.compactionRetainRevisions ?? DEFAULT_AUTO_COMPACTION.retainRevisions } : undefined;
+  switch (opts.backend) {
+    case 'sqlite':
+      if (!opts.dataDir) throw new StorageError('the sqlite store needs a data directory (--data-dir)');
+      return new SqliteStorage({ path: join(opts.dataDir, SQLITE_FILE), autoCompaction });
+    case 'etcd':
+      if (!opts.etcdEndpoints?.length) throw new StorageError('the etcd store needs endpoints (--etcd-endpoints)');
+      return new EtcdStorage({ endpoints: opts.etcdEndpoints, autoCompaction });
+    default:
+      throw new StorageError(`unknown storage backend ${String(opts.backend)} (want sqlite or etcd)`);
+  }
+}

@@ -1,0 +1,102 @@
+// Starts a throwaway etcd (Debian's /usr/bin/etcd) on free loopback ports for tests. A missing
+// binary is an error, not a skip: CI installs etcd-server. KITE_SKIP_ETCD=1 opts out explicitly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_BINARY = process.env.KITE_ETCD_BINARY ?? '/usr/bin/etcd';
+
+export interface TestEtcd {
+  /** "127.0.0.1:PORT", as the etcd3 client and --etcd-endpoints take it. */
+  endpoint: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** True when the caller asked to skip etcd-backed tests (KITE_SKIP_ETCD=1). */
+export function etcdSkipped(): boolean {
+  return process.env.KITE_SKIP_ETCD === '1';
+}
+
+export async function startEtcd(timeoutMs = 10_000): Promise<TestEtcd> {
+  if (!existsSync(ETCD_BINARY)) {
+    throw new Error(`${ETCD_BINARY} not found: install Debian's etcd-server (apt-get install etcd-server), or set KITE_SKIP_ETCD=1 to skip etcd tests`);
+  }
+  // tmpfs when available: etcd fsyncs every commit, which tests do not need to pay for.
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dataDir = mkdtempSync(join(base, 'kite-etcd-'));
+  const [clientPort, peerPort] = await freePorts(2);
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const child = spawn(
+    ETCD_BINARY,
+    [
+      '--name', 'kite-test',
+      '--data-dir', dataDir,
+      '--listen-client-urls', clientUrl,
+      '--advertise-client-urls', clientUrl,
+      '--listen-peer-urls', peerUrl,
+      '--initial-advertise-peer-urls', peerUrl,
+      '--initial-cluster', `kite-test=${peerUrl}`,
+      '--logger', 'zap',
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    await killAndWait(child, exited);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitHealthy(clientUrl, child, timeoutMs);
+  } catch (err) {
+    await stop();
+    throw new Error(`etcd did not become healthy: ${(err as Error).message}\n${stderr}`);
+  }
+  return { endpoint: `127.0.0.1:${clientPort}`, pid: child.pid!, stop };
+}
+
+async function waitHealthy(clientUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`etcd exited (${child.exitCode ?? child.signalCode})`);
+    try {
+      const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      const body = (await res.json()) as { health?: string };
+      if (body.health === 'true') return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms`);
+}
+
+async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Ports the kernel handed out and that were free a moment ago (the usual small race is accepted). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
