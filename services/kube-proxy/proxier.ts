@@ -1,0 +1,136 @@
+// kube-proxy's iptables proxier: holds the latest Services and Endpoints (fed by informer
+// callbacks), and keeps the node's iptables rules equal to what they imply. Changes are
+// coalesced by a SyncRunner; a full sync (read iptables-save, fix jump rules, delete stale
+// chains) runs at start, periodically and after a failure; other syncs trust the chains
+// written last time and skip iptables-restore when the rules did not change.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Endpoints, Service } from '../../lib/gen/kite/core/v1/types';
+import { logger } from '../../lib/log';
+import { jumpRuleFixes } from './iptables/jump-rules';
+import { renderRestore } from './iptables/restore-payload';
+import { RestoreError, type IptablesRunner } from './iptables/runner';
+import { parseIptablesSave } from './iptables/save-parser';
+import { generateRules, proxyJumpRules, type RuleOptions } from './rules';
+import { buildServicePorts, objectKey } from './service-ports';
+import { SyncRunner } from './sync-runner';
+
+export interface ProxierOptions extends RuleOptions {
+  runner: IptablesRunner;
+  /** Minimum time between two syncs (kube-proxy's --iptables-min-sync-period, default 1 s). */
+  minSyncPeriodMs?: number;
+  /** Full resync period (kube-proxy's --iptables-sync-period, default 30 s). */
+  syncPeriodMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface SyncResult {
+  full: boolean;
+  /** False when the rules were unchanged and iptables-restore was skipped. */
+  applied: boolean;
+  durationMs: number;
+}
+
+type Keyed = { metadata?: { namespace?: string; name?: string } };
+
+export class Proxier extends EventEmitter {
+  private readonly services = new Map<string, Service>();
+  private readonly endpoints = new Map<string, Endpoints>();
+  private readonly runner: SyncRunner;
+  private readonly log = logger('kube-proxy');
+  /** Service chains written by the last successful sync; unknown after a failure. */
+  private writtenChains: Set<string> | undefined;
+  private lastPayload: string | undefined;
+
+  syncCount = 0;
+  lastSyncTime: Date | undefined;
+  lastSyncDurationMs: number | undefined;
+  lastError: string | undefined;
+
+  constructor(private readonly options: ProxierOptions) {
+    super();
+    this.runner = new SyncRunner((full) => this.sync(full), {
+      minIntervalMs: options.minSyncPeriodMs ?? 1000,
+      periodMs: options.syncPeriodMs ?? 30_000,
+      retryMinMs: options.retryMinMs ?? 1000,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+    });
+  }
+
+  onServiceUpsert(service: Service): void {
+    this.services.set(objectKey(service), service);
+    this.runner.request();
+  }
+
+  onServiceDelete(service: Keyed): void {
+    if (this.services.delete(objectKey(service))) this.runner.request();
+  }
+
+  onEndpointsUpsert(endpoints: Endpoints): void {
+    this.endpoints.set(objectKey(endpoints), endpoints);
+    this.runner.request();
+  }
+
+  onEndpointsDelete(endpoints: Keyed): void {
+    if (this.endpoints.delete(objectKey(endpoints))) this.runner.request();
+  }
+
+  /** Starts syncing; call once the initial lists are in (informers synced). */
+  start(): void {
+    this.runner.start();
+  }
+
+  /** Asks for a full sync soon (e.g. when rules may have been changed behind our back). */
+  requestFullSync(): void {
+    this.runner.requestFull();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  private async sync(full: boolean): Promise<void> {
+    const start = performance.now();
+    try {
+      const applied = await this.syncRules(full || !this.writtenChains);
+      const durationMs = performance.now() - start;
+      this.syncCount++;
+      this.lastSyncTime = new Date();
+      this.lastSyncDurationMs = durationMs;
+      this.lastError = undefined;
+      this.log.debug({ full, applied, durationMs, services: this.services.size }, 'synced iptables rules');
+      this.emit('synced', { full, applied, durationMs } satisfies SyncResult);
+    } catch (err) {
+      this.writtenChains = undefined;
+      this.lastPayload = undefined;
+      this.lastError = (err as Error).message;
+      const line = err instanceof RestoreError ? { line: err.line, lineText: err.lineText } : {};
+      this.log.error({ err: this.lastError, ...line }, 'failed to sync iptables rules, will retry');
+      this.emit('syncFailed', err);
+      throw err;
+    }
+  }
+
+  /** Writes the rules; false when nothing changed and restore was skipped. */
+  private async syncRules(full: boolean): Promise<boolean> {
+    let existing: Iterable<string> = this.writtenChains ?? [];
+    let fixes = new Map<string, string[]>();
+    if (full) {
+      const saved = parseIptablesSave(await this.options.runner.save());
+      existing = saved.get('nat')?.chains ?? [];
+      fixes = jumpRuleFixes(saved, proxyJumpRules);
+    }
+    const ports = buildServicePorts(this.services.values(), this.endpoints);
+    const rules = generateRules(ports, this.options, existing);
+    rules.filter.rules.unshift(...(fixes.get('filter') ?? []));
+    rules.nat.rules.unshift(...(fixes.get('nat') ?? []));
+    const payload = renderRestore([rules.filter, rules.nat]);
+    if (!full && payload === this.lastPayload) return false;
+    await this.options.runner.restore(payload);
+    this.writtenChains = rules.serviceChains;
+    // A payload carrying jump fixes differs from the steady state: do not compare against it.
+    this.lastPayload = fixes.size ? undefined : payload;
+    return true;
+  }
+}

@@ -1,0 +1,145 @@
+// The iptables rules of kube-proxy's iptables mode, computed from service ports alone (a pure
+// function, tested with golden outputs). Layout follows kube-proxy:
+//   nat:    PREROUTING/OUTPUT -> KUBE-SERVICES -> KUBE-SVC-<hash> (one per service port)
+//           -> KUBE-SEP-<hash> (one per endpoint, DNAT); KUBE-NODEPORTS last in KUBE-SERVICES;
+//           KUBE-MARK-MASQ marks, KUBE-POSTROUTING masquerades what was marked.
+//   filter: KUBE-SERVICES / KUBE-EXTERNAL-SERVICES REJECT ports with no ready endpoint, so
+//           clients get "connection refused" at once instead of a timeout.
+import { endpointChainName, serviceChainName } from './chain-names';
+import { jumpRule, type JumpRule } from './iptables/jump-rules';
+import { RestoreTable } from './iptables/restore-payload';
+import type { ServicePortInfo } from './service-ports';
+
+export const masqueradeMark = '0x4000';
+
+export interface RuleOptions {
+  /** The cluster's pod CIDR: ClusterIP traffic from outside it is masqueraded. */
+  clusterCIDR?: string;
+  /** Masquerade all ClusterIP traffic (kube-proxy's --masquerade-all). */
+  masqueradeAll?: boolean;
+  /** Addresses NodePorts answer on; every local address when empty (kube-proxy's default). */
+  nodeIPs?: string[];
+}
+
+export interface GeneratedRules {
+  filter: RestoreTable;
+  nat: RestoreTable;
+  /** The KUBE-SVC-* and KUBE-SEP-* chains these rules use. */
+  serviceChains: Set<string>;
+}
+
+/** Whether a nat chain is one of the per-service / per-endpoint chains kube-proxy owns. */
+export function isServiceChain(chain: string): boolean {
+  return chain.startsWith('KUBE-SVC-') || chain.startsWith('KUBE-SEP-');
+}
+
+/** kube-proxy's probability format: enough digits that 1/n rounds the same way everywhere. */
+export function probability(n: number): string {
+  return (1 / n).toFixed(10);
+}
+
+function quote(comment: string): string {
+  return /[\s"]/.test(comment) ? `"${comment.replace(/"/g, '\\"')}"` : comment;
+}
+
+/**
+ * Rules for every service port. `existingChains` are the nat chains present now; the
+ * KUBE-SVC-/KUBE-SEP- ones no longer used are flushed and deleted.
+ */
+export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {}, existingChains: Iterable<string> = []): GeneratedRules {
+  const filter = new RestoreTable('filter');
+  const nat = new RestoreTable('nat');
+  const serviceChains = new Set<string>();
+
+  for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD']) filter.declareChain(chain);
+  filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules"', `-m mark --mark ${masqueradeMark}/${masqueradeMark} -j ACCEPT`);
+  filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule"', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+
+  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) nat.declareChain(chain);
+  nat.rule('-A KUBE-POSTROUTING', `-m mark ! --mark ${masqueradeMark}/${masqueradeMark} -j RETURN`);
+  // Clear the mark so a packet re-entering the stack (e.g. through a tunnel) is not masqueraded twice.
+  nat.rule('-A KUBE-POSTROUTING', `-j MARK --xor-mark ${masqueradeMark}`);
+  nat.rule('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE');
+  nat.rule('-A KUBE-MARK-MASQ', `-j MARK --or-mark ${masqueradeMark}`);
+
+  for (const sp of ports) {
+    const proto = `-m ${sp.protocol} -p ${sp.protocol}`;
+    const clusterDst = `-d ${sp.clusterIP}/32 --dport ${sp.port}`;
+    const n = sp.endpoints.length;
+
+    if (n === 0) {
+      filter.rule('-A KUBE-SERVICES -m comment --comment', quote(`${sp.name} has no endpoints`), proto, clusterDst, '-j REJECT');
+      if (sp.nodePort) {
+        filter.rule(
+          '-A KUBE-EXTERNAL-SERVICES -m comment --comment', quote(`${sp.name} has no endpoints`),
+          '-m addrtype --dst-type LOCAL', proto, `--dport ${sp.nodePort}`, '-j REJECT',
+        );
+      }
+      continue;
+    }
+
+    const svcChain = serviceChainName(sp.name, sp.protocol);
+    serviceChains.add(svcChain);
+    nat.declareChain(svcChain);
+    const clusterComment = quote(`${sp.name} cluster IP`);
+    nat.rule('-A KUBE-SERVICES -m comment --comment', clusterComment, proto, clusterDst, '-j', svcChain);
+    if (sp.nodePort) {
+      // Traffic to a NodePort may come from anywhere: masquerade so replies return through this node.
+      nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j KUBE-MARK-MASQ');
+      nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j', svcChain);
+    }
+    if (options.masqueradeAll) {
+      nat.rule(`-A ${svcChain} -m comment --comment`, clusterComment, proto, clusterDst, '-j KUBE-MARK-MASQ');
+    } else if (options.clusterCIDR) {
+      nat.rule(`-A ${svcChain} -m comment --comment`, clusterComment, proto, clusterDst, `! -s ${options.clusterCIDR}`, '-j KUBE-MARK-MASQ');
+    }
+
+    const sepChains = sp.endpoints.map((ep) => endpointChainName(sp.name, sp.protocol, ep));
+    if (sp.affinitySeconds) {
+      sp.endpoints.forEach((ep, i) => {
+        nat.rule(
+          `-A ${svcChain} -m comment --comment`, quote(`${sp.name} -> ${ep}`),
+          `-m recent --name ${sepChains[i]} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChains[i]}`,
+        );
+      });
+    }
+    sp.endpoints.forEach((ep, i) => {
+      // Endpoint i of n is taken with probability 1/(n-i) among those left: equal shares overall.
+      const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
+      nat.rule(`-A ${svcChain} -m comment --comment`, quote(`${sp.name} -> ${ep}`) + statistic, '-j', sepChains[i]);
+    });
+    sp.endpoints.forEach((ep, i) => {
+      const sep = sepChains[i];
+      serviceChains.add(sep);
+      nat.declareChain(sep);
+      const ip = ep.slice(0, ep.lastIndexOf(':'));
+      // Hairpin: a pod reaching itself through the service must see the reply come from the service.
+      nat.rule(`-A ${sep} -m comment --comment`, quote(sp.name), `-s ${ip}/32 -j KUBE-MARK-MASQ`);
+      const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
+      nat.rule(`-A ${sep} -m comment --comment`, quote(sp.name) + affinity, proto, `-j DNAT --to-destination ${ep}`);
+    });
+  }
+
+  const nodePortsComment = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  if (options.nodeIPs?.length) {
+    for (const ip of options.nodeIPs) nat.rule('-A KUBE-SERVICES', nodePortsComment, `-d ${ip}/32 -j KUBE-NODEPORTS`);
+  } else {
+    nat.rule('-A KUBE-SERVICES', nodePortsComment, '-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  }
+
+  const stale = [...new Set(existingChains)].filter((c) => isServiceChain(c) && !serviceChains.has(c)).sort();
+  for (const chain of stale) nat.deleteChain(chain);
+
+  return { filter, nat, serviceChains };
+}
+
+/** Jumps from the built-in chains into kube-proxy's chains, as iptables-save prints them. */
+export const proxyJumpRules: JumpRule[] = [
+  jumpRule('nat', 'PREROUTING', 'kubernetes service portals', 'KUBE-SERVICES'),
+  jumpRule('nat', 'OUTPUT', 'kubernetes service portals', 'KUBE-SERVICES'),
+  jumpRule('nat', 'POSTROUTING', 'kubernetes postrouting rules', 'KUBE-POSTROUTING'),
+  jumpRule('filter', 'INPUT', 'kubernetes externally-visible service portals', 'KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW'),
+  jumpRule('filter', 'FORWARD', 'kubernetes forwarding rules', 'KUBE-FORWARD'),
+  jumpRule('filter', 'FORWARD', 'kubernetes service portals', 'KUBE-SERVICES', '-m conntrack --ctstate NEW'),
+  jumpRule('filter', 'OUTPUT', 'kubernetes service portals', 'KUBE-SERVICES', '-m conntrack --ctstate NEW'),
+];

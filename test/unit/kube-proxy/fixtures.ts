@@ -1,0 +1,40 @@
+// Builders for the Services and Endpoints the kube-proxy tests use.
+import { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
+
+export interface PortSpec {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  nodePort?: number;
+  protocol?: string;
+}
+
+export function service(namespace: string, name: string, clusterIP: string, ports: PortSpec[], extra: Record<string, unknown> = {}): Service {
+  return Service.fromPartial({
+    metadata: { namespace, name },
+    spec: { clusterIP, type: 'ClusterIP', ports: ports.map((p) => ({ protocol: 'TCP', targetPort: p.port, ...p })), ...extra },
+  });
+}
+
+export function endpoints(
+  namespace: string,
+  name: string,
+  ips: string[],
+  ports: Array<{ name?: string; port: number }>,
+  notReady: string[] = [],
+): Endpoints {
+  return Endpoints.fromPartial({
+    metadata: { namespace, name },
+    subsets: [
+      {
+        addresses: ips.map((ip) => ({ ip })),
+        notReadyAddresses: notReady.map((ip) => ({ ip })),
+        ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
+      },
+    ],
+  });
+}
+
+export function endpointsMap(list: Endpoints[]): Map<string, Endpoints> {
+  return new Map(list.map((e) => [`${e.metadata?.namespace}/${e.metadata?.name}`, e]));
+}
