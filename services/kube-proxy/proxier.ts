@@ -11,7 +11,7 @@ import { jumpRuleFixes } from './iptables/jump-rules';
 import { renderRestore } from './iptables/restore-payload';
 import { RestoreError, type IptablesRunner } from './iptables/runner';
 import { parseIptablesSave } from './iptables/save-parser';
-import { generateRules, proxyJumpRules, type RuleOptions } from './rules';
+import { generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
 import { buildServicePorts, objectKey } from './service-ports';
 import { SyncRunner } from './sync-runner';
 
@@ -41,7 +41,8 @@ export class Proxier extends EventEmitter {
   private readonly log = logger('kube-proxy');
   /** Service chains written by the last successful sync; unknown after a failure. */
   private writtenChains: Set<string> | undefined;
-  private lastPayload: string | undefined;
+  /** The tables last applied, to skip a restore that would change nothing. */
+  private lastApplied: GeneratedRules | undefined;
 
   syncCount = 0;
   lastSyncTime: Date | undefined;
@@ -103,7 +104,7 @@ export class Proxier extends EventEmitter {
       this.emit('synced', { full, applied, durationMs } satisfies SyncResult);
     } catch (err) {
       this.writtenChains = undefined;
-      this.lastPayload = undefined;
+      this.lastApplied = undefined;
       this.lastError = (err as Error).message;
       const line = err instanceof RestoreError ? { line: err.line, lineText: err.lineText } : {};
       this.log.error({ err: this.lastError, ...line }, 'failed to sync iptables rules, will retry');
@@ -123,14 +124,15 @@ export class Proxier extends EventEmitter {
     }
     const ports = buildServicePorts(this.services.values(), this.endpoints);
     const rules = generateRules(ports, this.options, existing);
-    rules.filter.rules.unshift(...(fixes.get('filter') ?? []));
-    rules.nat.rules.unshift(...(fixes.get('nat') ?? []));
-    const payload = renderRestore([rules.filter, rules.nat]);
-    if (!full && payload === this.lastPayload) return false;
-    await this.options.runner.restore(payload);
+    rules.filter.prelude.push(...(fixes.get('filter') ?? []));
+    rules.nat.prelude.push(...(fixes.get('nat') ?? []));
+    const unchanged =
+      rules.filter.onlyRules() && rules.nat.onlyRules() &&
+      rules.filter.sameRules(this.lastApplied?.filter) && rules.nat.sameRules(this.lastApplied?.nat);
+    if (!full && unchanged) return false;
+    await this.options.runner.restore(renderRestore([rules.filter, rules.nat]));
     this.writtenChains = rules.serviceChains;
-    // A payload carrying jump fixes differs from the steady state: do not compare against it.
-    this.lastPayload = fixes.size ? undefined : payload;
+    this.lastApplied = rules;
     return true;
   }
 }

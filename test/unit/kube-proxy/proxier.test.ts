@@ -1,0 +1,199 @@
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { FakeIptablesRunner } from '../../../services/kube-proxy/iptables/fake-runner';
+import { RestoreError } from '../../../services/kube-proxy/iptables/runner';
+import { Proxier, type ProxierOptions, type SyncResult } from '../../../services/kube-proxy/proxier';
+import { endpoints, service } from './fixtures';
+
+const web = service('default', 'web', '10.96.0.10', [{ port: 80 }]);
+const webEndpoints = (...ips: string[]) => endpoints('default', 'web', ips, [{ port: 80 }]);
+
+describe('Proxier (fake iptables)', () => {
+  let fake: FakeIptablesRunner;
+  const proxiers: Proxier[] = [];
+
+  function newProxier(options: Partial<ProxierOptions> = {}): Proxier {
+    const p = new Proxier({ runner: fake, clusterCIDR: '10.244.0.0/16', minSyncPeriodMs: 0, syncPeriodMs: 0, retryMinMs: 5, ...options });
+    proxiers.push(p);
+    return p;
+  }
+
+  const nextSync = async (p: Proxier) => (await once(p, 'synced'))[0] as SyncResult;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const dnatTargets = () =>
+    fake.userChains('nat').flatMap((c) => fake.rules('nat', c)).map((r) => /--to-destination (\S+)/.exec(r)?.[1]).filter(Boolean).sort();
+
+  beforeEach(() => {
+    fake = new FakeIptablesRunner();
+  });
+
+  afterEach(async () => {
+    await Promise.all(proxiers.splice(0).map((p) => p.stop()));
+  });
+
+  it('does nothing before start, then one full sync writes chains, jumps and stats', async () => {
+    const p = newProxier();
+    p.onServiceUpsert(web);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
+    await sleep(20);
+    assert.equal(fake.restores.length, 0);
+
+    p.start();
+    const result = await nextSync(p);
+    assert.deepEqual({ full: result.full, applied: result.applied }, { full: true, applied: true });
+    assert.equal(fake.saveCount, 1);
+    assert.deepEqual(dnatTargets(), ['10.244.1.7:80', '10.244.2.5:80']);
+    assert.deepEqual(fake.rules('nat', 'PREROUTING'), ['-m comment --comment "kubernetes service portals" -j KUBE-SERVICES']);
+    assert.deepEqual(fake.rules('nat', 'POSTROUTING'), ['-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING']);
+    assert.equal(fake.rules('filter', 'FORWARD').length, 2);
+    assert.equal(p.syncCount, 1);
+    assert.ok(p.lastSyncTime instanceof Date);
+    assert.ok(typeof p.lastSyncDurationMs === 'number' && p.lastSyncDurationMs >= 0);
+  });
+
+  it('coalesces a burst of changes into one sync no sooner than the min sync period', async () => {
+    const p = newProxier({ minSyncPeriodMs: 150 });
+    p.onServiceUpsert(web);
+    p.start();
+    await nextSync(p);
+    const firstSyncAt = Date.now();
+    const restoresBefore = fake.restores.length;
+
+    for (let i = 1; i <= 20; i++) p.onEndpointsUpsert(webEndpoints(`10.244.1.${i}`));
+    await sleep(30);
+    for (let i = 21; i <= 25; i++) p.onEndpointsUpsert(webEndpoints(`10.244.1.${i}`));
+    await nextSync(p);
+
+    assert.ok(Date.now() - firstSyncAt >= 140, 'the second sync waited for the min sync period');
+    assert.equal(fake.restores.length, restoresBefore + 1);
+    assert.deepEqual(dnatTargets(), ['10.244.1.25:80']);
+    await sleep(200);
+    assert.equal(fake.restores.length, restoresBefore + 1, 'no extra syncs afterwards');
+  });
+
+  it('skips iptables-restore when a change leaves the rules as they are', async () => {
+    const p = newProxier();
+    p.onServiceUpsert(web);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    p.start();
+    await nextSync(p);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.8'));
+    assert.equal((await nextSync(p)).applied, true);
+    const restores = fake.restores.length;
+
+    p.onServiceUpsert(structuredClone(web));
+    const result = await nextSync(p);
+    assert.deepEqual({ full: result.full, applied: result.applied }, { full: false, applied: false });
+    assert.equal(fake.restores.length, restores);
+  });
+
+  it('removes the chains of deleted services and endpoints without re-reading iptables', async () => {
+    const p = newProxier();
+    const api = service('default', 'api', '10.96.0.11', [{ port: 8080 }]);
+    p.onServiceUpsert(web);
+    p.onServiceUpsert(api);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
+    p.onEndpointsUpsert(endpoints('default', 'api', ['10.244.1.9'], [{ port: 8080 }]));
+    p.start();
+    await nextSync(p);
+    assert.equal(fake.userChains('nat').filter((c) => /^KUBE-S(VC|EP)-/.test(c)).length, 5);
+
+    p.onServiceDelete(api);
+    p.onEndpointsUpsert(webEndpoints('10.244.2.5'));
+    const result = await nextSync(p);
+    assert.equal(result.full, false);
+    assert.equal(fake.saveCount, 1);
+    assert.equal(fake.userChains('nat').filter((c) => /^KUBE-S(VC|EP)-/.test(c)).length, 2);
+    assert.deepEqual(dnatTargets(), ['10.244.2.5:80']);
+  });
+
+  it('logs the failing line, retries with a full sync and recovers', async () => {
+    const p = newProxier();
+    p.onServiceUpsert(web);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    fake.failNextRestore('-j DNAT');
+    p.start();
+
+    const [err] = (await once(p, 'syncFailed')) as [RestoreError];
+    assert.ok(err instanceof RestoreError);
+    assert.match(err.lineText ?? '', /-j DNAT --to-destination 10.244.1.7:80/);
+    assert.equal(fake.restores[0].split('\n')[(err.line ?? 0) - 1], err.lineText);
+    assert.match(p.lastError ?? '', /line \d+/);
+    assert.equal(p.syncCount, 0);
+
+    const result = await nextSync(p);
+    assert.equal(result.full, true);
+    assert.equal(fake.saveCount, 2);
+    assert.equal(p.lastError, undefined);
+    assert.deepEqual(dnatTargets(), ['10.244.1.7:80']);
+  });
+
+  it('a restart with the same state leaves the rules identical and the jumps single', async () => {
+    const first = newProxier();
+    first.onServiceUpsert(web);
+    first.onEndpointsUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
+    first.start();
+    await nextSync(first);
+    await first.stop();
+    const before = await fake.save();
+
+    const second = newProxier();
+    second.onEndpointsUpsert(webEndpoints('10.244.2.5', '10.244.1.7'));
+    second.onServiceUpsert(web);
+    second.start();
+    await nextSync(second);
+    assert.equal(await fake.save(), before);
+  });
+
+  it('a restart deletes chains of services that went away while it was down', async () => {
+    const first = newProxier();
+    first.onServiceUpsert(web);
+    first.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    first.start();
+    await nextSync(first);
+    await first.stop();
+
+    const second = newProxier();
+    second.start();
+    await nextSync(second);
+    assert.deepEqual(fake.userChains('nat').filter((c) => /^KUBE-S(VC|EP)-/.test(c)), []);
+  });
+
+  it('repairs duplicated or missing jump rules and leaves other rules in built-in chains alone', async () => {
+    await fake.restore(
+      [
+        '*nat',
+        ':DOCKER - [0:0]',
+        ':KUBE-SERVICES - [0:0]',
+        '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
+        '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        '-A OUTPUT -j KUBE-SERVICES',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    const p = newProxier();
+    p.start();
+    await nextSync(p);
+    assert.deepEqual(fake.rules('nat', 'PREROUTING'), [
+      '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      '-m addrtype --dst-type LOCAL -j DOCKER',
+    ]);
+    assert.deepEqual(fake.rules('nat', 'OUTPUT'), ['-m comment --comment "kubernetes service portals" -j KUBE-SERVICES']);
+  });
+
+  it('a periodic full sync rewrites rules changed behind its back', async () => {
+    const p = newProxier({ syncPeriodMs: 50 });
+    p.onServiceUpsert(web);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    p.start();
+    await nextSync(p);
+    await fake.restore('*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n');
+    assert.deepEqual(fake.rules('nat', 'KUBE-SERVICES'), []);
+
+    const result = await nextSync(p);
+    assert.equal(result.full, true);
+    assert.equal(fake.rules('nat', 'KUBE-SERVICES').length, 2);
+  });
+});
