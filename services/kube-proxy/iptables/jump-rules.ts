@@ -12,11 +12,20 @@ export interface JumpRule {
   spec: string;
   /** The chain jumped to. */
   target: string;
+  /** Where a missing jump is added: first in the chain (kube-proxy's choice) or last. */
+  position: 'first' | 'last';
 }
 
-export function jumpRule(table: string, chain: string, comment: string, target: string, match = ''): JumpRule {
+export function jumpRule(
+  table: string,
+  chain: string,
+  comment: string,
+  target: string,
+  match = '',
+  position: JumpRule['position'] = 'first',
+): JumpRule {
   const spec = `${match ? match + ' ' : ''}-m comment --comment "${comment}" -j ${target}`;
-  return { table, chain, spec, target };
+  return { table, chain, spec, target, position };
 }
 
 /** The restore lines, per table, that leave each jump rule present exactly once. */
@@ -28,7 +37,7 @@ export function jumpRuleFixes(saved: SavedTables, jumps: JumpRule[]): Map<string
     if (existing.length === 1 && existing[0] === wanted) continue;
     const lines = fixes.get(jump.table) ?? [];
     for (const rule of existing) lines.push(`-D${rule.slice(2)}`);
-    lines.push(`-I ${jump.chain} 1 ${jump.spec}`);
+    lines.push(jump.position === 'first' ? `-I ${jump.chain} 1 ${jump.spec}` : wanted);
     fixes.set(jump.table, lines);
   }
   return fixes;

@@ -1,5 +1,5 @@
 // Builders for the Services and Endpoints the kube-proxy tests use.
-import { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
+import { Endpoints, Node, Service } from '../../../lib/gen/kite/core/v1/types';
 
 export interface PortSpec {
   name?: string;
@@ -37,4 +37,10 @@ export function endpoints(
 
 export function endpointsMap(list: Endpoints[]): Map<string, Endpoints> {
   return new Map(list.map((e) => [`${e.metadata?.namespace}/${e.metadata?.name}`, e]));
+}
+
+/** A Node with a podCIDR and an InternalIP (none when ip is empty). */
+export function node(name: string, podCIDR: string, ip: string, extra: { podCIDRs?: string[] } = {}): Node {
+  const addresses = [{ type: 'Hostname', address: name }, ...(ip ? [{ type: 'InternalIP', address: ip }] : [])];
+  return Node.fromPartial({ metadata: { name }, spec: { podCIDR, podCIDRs: extra.podCIDRs ?? (podCIDR ? [podCIDR] : []) }, status: { addresses } });
 }
