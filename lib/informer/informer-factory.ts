@@ -1,0 +1,71 @@
+// Shares one informer per (kind, namespace, selectors) among all controllers of a process, so
+// each kind is listed and watched once (client-go's SharedInformerFactory).
+import type { KindInfo, KubeObject } from '../api/kinds';
+import type { Logger } from '../log';
+import type { BackoffOptions } from './backoff';
+import type { ListerWatcherFactory, ListWatchScope } from './lister-watcher';
+import { SharedInformer } from './shared-informer';
+
+export interface InformerFactoryOptions {
+  /** Default resync period of handlers (ms); default 0 (off). */
+  resyncPeriodMs?: number;
+  pageSize?: number;
+  backoff?: BackoffOptions;
+  minWatchTimeoutSeconds?: number;
+  freeze?: boolean;
+  logger?: Logger;
+}
+
+export class InformerFactory {
+  private readonly informers = new Map<string, SharedInformer<any>>();
+  private readonly runs = new Map<string, Promise<void>>();
+  private signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly listerWatcherFor: ListerWatcherFactory,
+    private readonly opts: InformerFactoryOptions = {},
+  ) {}
+
+  /**
+   * The shared informer for `kind` in `scope`, made on first request. Requested after start(),
+   * it starts at once.
+   */
+  forKind<T extends KubeObject>(kind: KindInfo<T>, scope: ListWatchScope = {}): SharedInformer<T> {
+    const id = informerId(kind, scope);
+    let informer = this.informers.get(id) as SharedInformer<T> | undefined;
+    if (!informer) {
+      const name = scope.namespace ? `${kind.resource}/${scope.namespace}` : kind.resource;
+      informer = new SharedInformer<T>(this.listerWatcherFor(kind, scope), { ...this.opts, name });
+      this.informers.set(id, informer);
+      if (this.signal) this.startOne(id, informer, this.signal);
+    }
+    return informer;
+  }
+
+  /** Starts every informer requested so far (and any requested later) until `signal` aborts. */
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    for (const [id, informer] of this.informers) this.startOne(id, informer, signal);
+  }
+
+  /** Resolves true once every started informer has synced, false if `signal` aborts first. */
+  async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
+    const started = [...this.runs.keys()].map((id) => this.informers.get(id)!);
+    const results = await Promise.all(started.map((i) => i.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  /** Resolves once every started informer has stopped (after the start signal aborted). */
+  async stopped(): Promise<void> {
+    await Promise.all(this.runs.values());
+  }
+
+  private startOne(id: string, informer: SharedInformer<any>, signal: AbortSignal): void {
+    if (this.runs.has(id)) return;
+    this.runs.set(id, informer.run(signal));
+  }
+}
+
+function informerId(kind: KindInfo<any>, scope: ListWatchScope): string {
+  return JSON.stringify([kind.apiVersion, kind.kind, scope.namespace ?? '', scope.labelSelector ?? '', scope.fieldSelector ?? '']);
+}
