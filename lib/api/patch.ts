@@ -1,0 +1,130 @@
+// JSON merge patch (RFC 7386) and JSON patch (RFC 6902), applied to an object's JSON form.
+import { BadRequestError, ConflictError } from './errors';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function mergePatch(target: Json, patch: Json): Json {
+  if (!isObject(patch)) return patch;
+  const out: Record<string, Json> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k] ?? null, v);
+  }
+  return out;
+}
+
+interface Op {
+  op: string;
+  path: string;
+  from?: string;
+  value?: Json;
+}
+
+function pointer(path: string): string[] {
+  if (path === '') return [];
+  if (!path.startsWith('/')) throw new BadRequestError(`invalid JSON pointer "${path}"`);
+  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function parentOf(doc: Json, parts: string[], path: string): { parent: Json; last: string } {
+  let cur: Json = doc;
+  for (const p of parts.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = cur[Number(p)];
+    else if (isObject(cur)) cur = cur[p];
+    else cur = undefined as unknown as Json;
+    if (cur === undefined) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+  }
+  return { parent: cur, last: parts[parts.length - 1] };
+}
+
+function getAt(doc: Json, path: string): Json {
+  const parts = pointer(path);
+  if (parts.length === 0) return doc;
+  const { parent, last } = parentOf(doc, parts, path);
+  const v = Array.isArray(parent) ? parent[Number(last)] : isObject(parent) ? parent[last] : undefined;
+  if (v === undefined) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+  return v;
+}
+
+function remove(doc: Json, path: string): Json {
+  const parts = pointer(path);
+  const { parent, last } = parentOf(doc, parts, path);
+  if (Array.isArray(parent)) {
+    const i = Number(last);
+    if (!(i >= 0 && i < parent.length)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+    return parent.splice(i, 1)[0];
+  }
+  if (!isObject(parent) || !(last in parent)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+  const v = parent[last];
+  delete parent[last];
+  return v;
+}
+
+function add(doc: Json, path: string, value: Json, replace: boolean): Json {
+  const parts = pointer(path);
+  if (parts.length === 0) return value;
+  const { parent, last } = parentOf(doc, parts, path);
+  if (Array.isArray(parent)) {
+    const i = last === '-' ? parent.length : Number(last);
+    if (!(i >= 0 && i <= parent.length)) throw new BadRequestError(`JSON patch index "${path}" is out of range`);
+    if (replace) parent[i] = value;
+    else parent.splice(i, 0, value);
+  } else if (isObject(parent)) {
+    if (replace && !(last in parent)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+    parent[last] = value;
+  } else throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+  return doc;
+}
+
+export function jsonPatch(doc: Json, ops: unknown): Json {
+  if (!Array.isArray(ops)) throw new BadRequestError('a JSON patch must be an array of operations');
+  let out: Json = structuredClone(doc);
+  for (const raw of ops as Op[]) {
+    const { op, path } = raw;
+    switch (op) {
+      case 'add':
+        out = add(out, path, structuredClone(raw.value ?? null), false);
+        break;
+      case 'replace':
+        out = add(out, path, structuredClone(raw.value ?? null), true);
+        break;
+      case 'remove':
+        remove(out, path);
+        break;
+      case 'move': {
+        const v = remove(out, raw.from ?? '');
+        out = add(out, path, v, false);
+        break;
+      }
+      case 'copy':
+        out = add(out, path, structuredClone(getAt(out, raw.from ?? '')), false);
+        break;
+      case 'test':
+        if (JSON.stringify(getAt(out, path)) !== JSON.stringify(raw.value)) throw new ConflictError(`JSON patch test failed at "${path}"`);
+        break;
+      default:
+        throw new BadRequestError(`unsupported JSON patch operation "${op}"`);
+    }
+  }
+  return out;
+}
+
+export function applyPatch(doc: unknown, patchType: string, patchText: string): unknown {
+  let patch: Json;
+  try {
+    patch = JSON.parse(patchText) as Json;
+  } catch (err) {
+    throw new BadRequestError(`the patch is not valid JSON: ${(err as Error).message}`);
+  }
+  switch (patchType || 'application/merge-patch+json') {
+    case 'application/merge-patch+json':
+    case 'application/strategic-merge-patch+json':
+      return mergePatch(doc as Json, patch);
+    case 'application/json-patch+json':
+      return jsonPatch(doc as Json, patch);
+    default:
+      throw new BadRequestError(`unsupported patch type "${patchType}" (use application/merge-patch+json or application/json-patch+json)`);
+  }
+}

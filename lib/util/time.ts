@@ -1,0 +1,14 @@
+// Kubernetes' timestamp formats: metav1.Time is RFC 3339 with seconds, MicroTime with microseconds.
+
+export function rfc3339(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function rfc3339Micro(d: Date = new Date()): string {
+  return d.toISOString().replace(/Z$/, '000Z');
+}
+
+/** Parses either format; NaN for an empty or bad string. */
+export function parseTime(s: string | undefined): number {
+  return s ? Date.parse(s) : NaN;
+}

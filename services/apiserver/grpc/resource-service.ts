@@ -1,0 +1,157 @@
+// Turns a registry into the gRPC service of its kind (<Kind>Service): one handler per verb of the
+// contract, plus the subresources (pods/binding, scale). Errors become gRPC statuses here.
+import type { Server, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { BadRequestError, ConflictError, InvalidError, toServiceError } from '../../../lib/api/errors';
+import type { KubeObject } from '../../../lib/api/kinds';
+import { selectorFromLabelSelector } from '../../../lib/api/selectors';
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Scale } from '../../../lib/gen/kite/meta/v1/meta';
+import { rfc3339 } from '../../../lib/util/time';
+import type { Registry } from '../registry/registry';
+import { serveWatch, type WatchStreamOptions } from './watch-stream';
+
+/** Observes every call (metrics, audit): method, gRPC code, seconds taken. */
+export type CallObserver = (method: string, code: number, seconds: number) => void;
+
+type Handler = (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>;
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const isDryRun = (d: string[] | undefined) => (d ?? []).includes('All');
+
+function unary(method: string, fn: Handler, observe: CallObserver) {
+  return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
+    const start = process.hrtime.bigint();
+    const done = (code: number) => observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
+    fn(call.request, call).then(
+      (res) => {
+        done(0);
+        callback(null, res);
+      },
+      (err: unknown) => {
+        const status = toServiceError(err);
+        done(status.code ?? 2);
+        callback(status);
+      },
+    );
+  };
+}
+
+function toScale(obj: KubeObject): Scale {
+  const m = obj.metadata!;
+  let selector = '';
+  try {
+    selector = selectorFromLabelSelector(obj.spec?.selector).toString();
+  } catch {
+    selector = '';
+  }
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { ...m },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, selector },
+  };
+}
+
+export function resourceService<T extends KubeObject>(
+  registry: Registry<T>,
+  watchOpts: WatchStreamOptions,
+  observe: CallObserver,
+  watchers: { open: number },
+): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
+  const kind = registry.kind;
+  const K = kind.kind;
+  const field = kind.requestField;
+  const handlers: Record<string, Handler> = {
+    [`Create${K}`]: (r) => registry.create(r.namespace, r[field], isDryRun(r.dryRun)),
+    [`Get${K}`]: (r) => registry.get(r.namespace, r.name),
+    [`List${kind.plural}`]: (r) => registry.list(r),
+    [`Update${K}`]: (r) => registry.update(r[field], isDryRun(r.dryRun)),
+    [`Patch${K}`]: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource),
+    [`Delete${K}`]: (r) =>
+      registry.delete(r.namespace, r.name, {
+        gracePeriodSeconds: r.gracePeriodSeconds,
+        preconditions: r.preconditions,
+        propagationPolicy: r.propagationPolicy,
+        dryRun: isDryRun(r.dryRun),
+      }),
+  };
+  if (kind.hasStatus) handlers[`Update${K}Status`] = (r) => registry.updateStatus(r[field]);
+  if (K === 'Pod') handlers.BindPod = (r) => bindPod(registry as unknown as Registry<Pod>, r);
+  if (kind.hasScale) {
+    handlers[`Get${K}Scale`] = async (r) => toScale(await registry.get(r.namespace, r.name));
+    handlers[`Update${K}Scale`] = async (r) => {
+      const scale = r.scale as Scale | undefined;
+      const replicas = scale?.spec?.replicas ?? 0;
+      if (replicas < 0) {
+        throw InvalidError.of(`Scale "${r.name}"`, [{ field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
+      }
+      const pinned = !!scale?.metadata?.resourceVersion;
+      const out = await registry.guaranteedUpdate(
+        r.namespace || 'default',
+        r.name,
+        (cur) => {
+          if (pinned && scale!.metadata!.resourceVersion !== cur.metadata!.resourceVersion) {
+            throw new ConflictError(`Operation cannot be fulfilled on ${kind.resource} "${r.name}": the object has been modified; please apply your changes to the latest version and try again`);
+          }
+          if (cur.spec.replicas === replicas) return undefined;
+          cur.spec.replicas = replicas;
+          cur.metadata!.generation += 1;
+          return cur;
+        },
+        pinned,
+      );
+      return toScale(out);
+    };
+  }
+
+  const implementation: UntypedServiceImplementation = {};
+  const definition: Record<string, ServiceDefinition[string]> = { ...kind.service };
+  for (const [rpc, fn] of Object.entries(handlers)) {
+    const key = lowerFirst(rpc);
+    if (!definition[key]) throw new Error(`${kind.serviceName} has no method ${rpc}`);
+    implementation[key] = unary(`${kind.serviceName}/${rpc}`, fn, observe);
+  }
+
+  // Watch events are encoded once in the watch cache and written as bytes to every watcher.
+  const watchKey = lowerFirst(`Watch${kind.plural}`);
+  const watchDef = kind.service[watchKey];
+  definition[watchKey] = {
+    ...watchDef,
+    responseSerialize: (v: Buffer | unknown) => (Buffer.isBuffer(v) ? v : Buffer.from(kind.watchEvent.encode(v as never).finish())),
+  };
+  implementation[watchKey] = (call: ServerWritableStream<any, Buffer>) => {
+    const start = process.hrtime.bigint();
+    watchers.open++;
+    serveWatch(registry, call, watchOpts, () => {
+      watchers.open--;
+      observe(`${kind.serviceName}/Watch${kind.plural}`, 0, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+  };
+  return { definition: definition as ServiceDefinition, implementation };
+}
+
+async function bindPod(registry: Registry<Pod>, r: { namespace: string; name: string; target?: { kind: string; name: string }; uid: string }): Promise<Pod> {
+  const node = r.target?.name;
+  if (!node) throw new BadRequestError('binding target (the node) is required: target.name');
+  if (r.target?.kind && r.target.kind !== 'Node') throw new BadRequestError(`binding target must be a Node, not ${r.target.kind}`);
+  return registry.guaranteedUpdate(r.namespace || 'default', r.name, (pod) => {
+    if (r.uid && pod.metadata!.uid !== r.uid) {
+      throw new ConflictError(`Precondition failed: UID in precondition: ${r.uid}, UID in object meta: ${pod.metadata!.uid}`);
+    }
+    if (pod.metadata!.deletionTimestamp) throw new ConflictError(`pod ${r.name} is being deleted, cannot be assigned to a host`);
+    if (pod.spec!.nodeName) throw new ConflictError(`pod ${r.name} is already assigned to node "${pod.spec!.nodeName}"`);
+    pod.spec!.nodeName = node;
+    const status = pod.status!;
+    const now = rfc3339();
+    const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: '', lastTransitionTime: now, reason: '', message: '' };
+    const i = status.conditions.findIndex((c) => c.type === 'PodScheduled');
+    if (i >= 0) status.conditions[i] = cond;
+    else status.conditions.push(cond);
+    return pod;
+  });
+}
+
+export function addResourceService(server: Server, svc: ReturnType<typeof resourceService>): void {
+  server.addService(svc.definition, svc.implementation);
+}

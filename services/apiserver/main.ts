@@ -1,0 +1,64 @@
+// kite-apiserver: flags (kube-apiserver's names where they exist) -> startApiserver.
+import { Command, Option } from 'commander';
+import { logger } from '../../lib/log';
+import { DEFAULT_CONFIG, startApiserver } from './server';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+
+const program = new Command('kite-apiserver')
+  .description('The Kite API server: the only door to the store; gRPC on --port with reflection and grpc.health.v1')
+  .option('--port <n>', 'gRPC port', int, DEFAULT_CONFIG.port)
+  .option('--bind-address <ip>', 'address to listen on', DEFAULT_CONFIG.bindAddress)
+  .addOption(new Option('--store <backend>', 'storage backend').choices(['sqlite', 'etcd']).default('sqlite'))
+  .option('--data-dir <dir>', 'directory of the embedded SQLite store', '/var/lib/kite')
+  .option('--etcd-endpoints <list>', 'comma-separated etcd endpoints (with --store etcd)', (v: string) => v.split(',').filter(Boolean))
+  .option('--compaction-interval <seconds>', 'storage compaction period, 0 disables', int, DEFAULT_CONFIG.compactionIntervalMs / 1000)
+  .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_CONFIG.serviceClusterIPRange)
+  .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_CONFIG.serviceNodePortRange)
+  .option('--max-object-bytes <n>', 'largest object accepted', int, DEFAULT_CONFIG.maxObjectBytes)
+  .option('--max-request-bytes <n>', 'largest gRPC request accepted', int, DEFAULT_CONFIG.maxRequestBytes)
+  .option('--watch-cache-size <n>', 'events kept per kind for resuming watches', int, DEFAULT_CONFIG.watchCacheSize)
+  .option('--watch-max-pending <n>', 'events buffered for a slow watcher before it is closed', int, DEFAULT_CONFIG.watchMaxPending)
+  .option('--bookmark-interval <seconds>', 'period of BOOKMARK events', int, DEFAULT_CONFIG.bookmarkIntervalMs / 1000)
+  .option('--event-ttl <seconds>', 'how long events are kept', int, DEFAULT_CONFIG.eventTTLSeconds)
+  .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/not-ready', int, DEFAULT_CONFIG.defaultNotReadyTolerationSeconds)
+  .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/unreachable', int, DEFAULT_CONFIG.defaultUnreachableTolerationSeconds)
+  .option('--metrics-port <n>', 'serve Prometheus /metrics on this port', int)
+  .action(async (o) => {
+    const log = logger('apiserver');
+    log.warn('serving plaintext gRPC without authentication: for local development only');
+    const server = await startApiserver({
+      port: o.port,
+      bindAddress: o.bindAddress,
+      store: o.store,
+      dataDir: o.dataDir,
+      etcdEndpoints: o.etcdEndpoints,
+      compactionIntervalMs: o.compactionInterval * 1000,
+      serviceClusterIPRange: o.serviceClusterIpRange,
+      serviceNodePortRange: o.serviceNodePortRange,
+      maxObjectBytes: o.maxObjectBytes,
+      maxRequestBytes: o.maxRequestBytes,
+      watchCacheSize: o.watchCacheSize,
+      watchMaxPending: o.watchMaxPending,
+      bookmarkIntervalMs: o.bookmarkInterval * 1000,
+      eventTTLSeconds: o.eventTtl,
+      defaultNotReadyTolerationSeconds: o.defaultNotReadyTolerationSeconds,
+      defaultUnreachableTolerationSeconds: o.defaultUnreachableTolerationSeconds,
+      metricsPort: o.metricsPort,
+    });
+    const shutdown = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      server.stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program.parseAsync().catch((err: Error) => {
+  process.stderr.write(`kite-apiserver: ${err.message}\n`);
+  process.exit(1);
+});

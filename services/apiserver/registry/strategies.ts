@@ -1,0 +1,134 @@
+// The strategy of each kind: Kubernetes' rules for defaults, validation, status and fields.
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import * as K from '../../../lib/api/kinds';
+import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
+import { PodSpec, type Endpoints, type Event, type Namespace, type Node, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
+import * as D from '../admission/defaults';
+import type { ServiceAllocators } from '../admission/allocators';
+import * as V from '../admission/validation';
+import { baseStrategy, type Strategy } from './strategy';
+
+export interface StrategyConfig {
+  defaulting: D.DefaultingConfig;
+  allocators: ServiceAllocators;
+}
+
+function podStrategy(cfg: StrategyConfig): Strategy<Pod> {
+  return baseStrategy<Pod>({
+    defaults: (p) => D.defaultPod(p, cfg.defaulting),
+    validate: V.validatePod,
+    validateUpdate: (p, old) => V.validatePodUpdate(p, old, (s) => PodSpec.encode(s).finish()),
+    prepareForCreate: (p) => {
+      p.status = { ...emptyPodStatus(), phase: 'Pending', qosClass: p.spec ? D.qosClass(p.spec) : '' };
+    },
+    fields: {
+      'spec.nodeName': (p) => p.spec?.nodeName,
+      'spec.restartPolicy': (p) => p.spec?.restartPolicy,
+      'spec.schedulerName': (p) => p.spec?.schedulerName,
+      'spec.serviceAccountName': (p) => p.spec?.serviceAccountName,
+      'spec.hostNetwork': (p) => String(p.spec?.hostNetwork ?? false),
+      'status.phase': (p) => p.status?.phase,
+      'status.podIP': (p) => p.status?.podIP,
+      'status.nominatedNodeName': (p) => p.status?.nominatedNodeName,
+    },
+    // Pods on a node wait for their kubelet to stop the containers; unbound pods go at once.
+    gracePeriod: (p, requested) => {
+      if (!p.spec?.nodeName) return 0;
+      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return 0;
+      return requested ?? p.spec.terminationGracePeriodSeconds ?? 30;
+    },
+  });
+}
+
+function emptyPodStatus() {
+  return {
+    phase: '', conditions: [], message: '', reason: '', nominatedNodeName: '', hostIP: '', hostIPs: [], podIP: '',
+    podIPs: [], startTime: '', initContainerStatuses: [], containerStatuses: [], qosClass: '',
+  };
+}
+
+function serviceStrategy(cfg: StrategyConfig): Strategy<Service> {
+  return baseStrategy<Service>({
+    defaults: D.defaultService,
+    validate: (s) => V.validateService(s, cfg.allocators.nodePortRange),
+    validateUpdate: (s, old) => [...V.validateService(s, cfg.allocators.nodePortRange), ...V.validateServiceUpdate(s, old)],
+    prepareForCreate: (s) => {
+      s.status = { loadBalancer: { ingress: [] } };
+    },
+    fields: { 'spec.clusterIP': (s) => s.spec?.clusterIP, 'spec.type': (s) => s.spec?.type },
+  });
+}
+
+const replicaSetStrategy = baseStrategy<ReplicaSet>({
+  defaults: D.defaultReplicaSet,
+  validate: V.validateReplicaSet,
+  validateUpdate: (rs, old) => [...V.validateReplicaSet(rs), ...V.validateSelectorUpdate(rs.spec, old.spec)],
+  prepareForCreate: (rs) => {
+    rs.status = { replicas: 0, fullyLabeledReplicas: 0, readyReplicas: 0, availableReplicas: 0, observedGeneration: 0, conditions: [] };
+  },
+  fields: { 'status.replicas': (rs) => String(rs.status?.replicas ?? 0) },
+});
+
+const deploymentStrategy = baseStrategy<Deployment>({
+  defaults: D.defaultDeployment,
+  validate: V.validateDeployment,
+  validateUpdate: (d, old) => [...V.validateDeployment(d), ...V.validateSelectorUpdate(d.spec, old.spec)],
+  prepareForCreate: (d) => {
+    d.status = {
+      observedGeneration: 0, replicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0,
+      unavailableReplicas: 0, conditions: [],
+    };
+  },
+});
+
+const namespaceStrategy = baseStrategy<Namespace>({
+  defaults: D.defaultNamespace,
+  validate: V.validateNamespace,
+  prepareForCreate: (ns) => {
+    ns.status = { phase: 'Active' };
+  },
+  fields: { 'status.phase': (ns) => ns.status?.phase },
+});
+
+const nodeStrategy = baseStrategy<Node>({
+  validate: V.validateNode,
+  validateUpdate: V.validateNodeUpdate,
+  fields: { 'spec.unschedulable': (n) => String(n.spec?.unschedulable ?? false) },
+});
+
+const eventStrategy = baseStrategy<Event>({
+  validate: V.validateEvent,
+  fields: {
+    'involvedObject.kind': (e) => e.involvedObject?.kind,
+    'involvedObject.namespace': (e) => e.involvedObject?.namespace,
+    'involvedObject.name': (e) => e.involvedObject?.name,
+    'involvedObject.uid': (e) => e.involvedObject?.uid,
+    'involvedObject.apiVersion': (e) => e.involvedObject?.apiVersion,
+    'involvedObject.resourceVersion': (e) => e.involvedObject?.resourceVersion,
+    'involvedObject.fieldPath': (e) => e.involvedObject?.fieldPath,
+    reason: (e) => e.reason,
+    reportingComponent: (e) => e.reportingComponent,
+    source: (e) => e.source?.component,
+    type: (e) => e.type,
+  },
+});
+
+const endpointsStrategy = baseStrategy<Endpoints>({ validate: V.validateEndpoints });
+const leaseStrategy = baseStrategy<Lease>({ validate: V.validateLease });
+
+export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
+  return new Map<KindInfo<any>, Strategy<any>>([
+    [K.Pods, podStrategy(cfg)],
+    [K.Services, serviceStrategy(cfg)],
+    [K.ReplicaSets, replicaSetStrategy],
+    [K.Deployments, deploymentStrategy],
+    [K.Namespaces, namespaceStrategy],
+    [K.Nodes, nodeStrategy],
+    [K.Events, eventStrategy],
+    [K.EndpointsKind, endpointsStrategy],
+    [K.Leases, leaseStrategy],
+  ]);
+}
+
+export type AnyStrategy = Strategy<KubeObject>;

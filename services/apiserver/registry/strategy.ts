@@ -1,0 +1,31 @@
+// What differs between kinds on the write path: defaulting, validation, which fields are
+// selectable, how status is reset, and graceful deletion. The generic registry does the rest.
+import type { FieldCause } from '../../../lib/api/errors';
+import type { KubeObject } from '../../../lib/api/kinds';
+
+export interface Strategy<T extends KubeObject> {
+  /** Fills defaults (on create and update). */
+  defaults(obj: T): void;
+  validate(obj: T): FieldCause[];
+  validateUpdate(obj: T, old: T): FieldCause[];
+  /** Sets server-owned state on create (e.g. status.phase Pending). */
+  prepareForCreate(obj: T): void;
+  /** Field selector fields this kind supports, beyond metadata.name and metadata.namespace. */
+  fields: Record<string, (obj: T) => string | undefined>;
+  /**
+   * Seconds to wait before the object really goes on delete (pods bound to a node: the kubelet
+   * stops containers first). 0 deletes at once.
+   */
+  gracePeriod?(obj: T, requested: number | undefined): number;
+}
+
+export function baseStrategy<T extends KubeObject>(overrides: Partial<Strategy<T>> = {}): Strategy<T> {
+  return {
+    defaults: () => {},
+    validate: () => [],
+    validateUpdate: (obj) => overrides.validate?.(obj) ?? [],
+    prepareForCreate: () => {},
+    fields: {},
+    ...overrides,
+  };
+}

@@ -1,0 +1,187 @@
+// Assembles the apiserver: storage, one registry and watch cache per kind, admission, and the
+// gRPC server with reflection and health. `startApiserver` is what main.ts and tests call.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { isAlreadyExists } from '../../lib/api/errors';
+import { ALL_KINDS, type KindInfo } from '../../lib/api/kinds';
+import * as K from '../../lib/api/kinds';
+import { Namespace, Service } from '../../lib/gen/kite/core/v1/types';
+import { logger } from '../../lib/log';
+import { ServiceAllocators } from './admission/allocators';
+import { DEFAULT_DEFAULTING } from './admission/defaults';
+import { addHealth, addReflection } from './grpc/reflection';
+import { resourceService, type CallObserver } from './grpc/resource-service';
+import { startEventSweeper } from './event-ttl';
+import { ApiserverMetrics } from './metrics';
+import { Registry, type RegistryHooks } from './registry/registry';
+import { strategies } from './registry/strategies';
+import { openStorage, type Storage } from './storage';
+
+export interface ApiserverConfig {
+  bindAddress: string;
+  /** 0 picks a free port. */
+  port: number;
+  store: 'sqlite' | 'etcd';
+  dataDir?: string;
+  etcdEndpoints?: string[];
+  /** Storage auto-compaction period (0 disables). */
+  compactionIntervalMs: number;
+  serviceClusterIPRange: string;
+  serviceNodePortRange: string;
+  /** Largest encoded object accepted (Kubernetes: 1.5 MiB). */
+  maxObjectBytes: number;
+  /** Largest gRPC request accepted. */
+  maxRequestBytes: number;
+  /** Events kept per kind for resuming watches. */
+  watchCacheSize: number;
+  /** Events buffered for a slow watcher before it is closed. */
+  watchMaxPending: number;
+  bookmarkIntervalMs: number;
+  eventTTLSeconds: number;
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
+  /** Prometheus /metrics on this port (undefined: off; 0: any free port). */
+  metricsPort?: number;
+}
+
+export const DEFAULT_CONFIG: ApiserverConfig = {
+  bindAddress: '0.0.0.0',
+  port: 6443,
+  store: 'sqlite',
+  compactionIntervalMs: 5 * 60_000,
+  serviceClusterIPRange: '10.96.0.0/16',
+  serviceNodePortRange: '30000-32767',
+  maxObjectBytes: 1.5 * 1024 * 1024,
+  maxRequestBytes: 3 * 1024 * 1024,
+  watchCacheSize: 10_000,
+  watchMaxPending: 2_000,
+  bookmarkIntervalMs: 60_000,
+  eventTTLSeconds: 3600,
+  defaultNotReadyTolerationSeconds: DEFAULT_DEFAULTING.defaultNotReadyTolerationSeconds,
+  defaultUnreachableTolerationSeconds: DEFAULT_DEFAULTING.defaultUnreachableTolerationSeconds,
+};
+
+/** Namespaces every cluster has, as in Kubernetes. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export interface Apiserver {
+  /** host:port clients dial. */
+  address: string;
+  port: number;
+  metricsPort?: number;
+  storage: Storage;
+  registry<T extends K.KubeObject>(kind: KindInfo<T>): Registry<T>;
+  stop(): Promise<void>;
+}
+
+export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Promise<Apiserver> {
+  const cfg: ApiserverConfig = { ...DEFAULT_CONFIG, ...partial };
+  const log = logger('apiserver');
+  const storage = openStorage({
+    backend: cfg.store,
+    dataDir: cfg.dataDir,
+    etcdEndpoints: cfg.etcdEndpoints,
+    compactionIntervalMs: cfg.compactionIntervalMs,
+  });
+  const allocators = new ServiceAllocators(cfg.serviceClusterIPRange, cfg.serviceNodePortRange);
+  const byKind = strategies({
+    defaulting: {
+      defaultNotReadyTolerationSeconds: cfg.defaultNotReadyTolerationSeconds,
+      defaultUnreachableTolerationSeconds: cfg.defaultUnreachableTolerationSeconds,
+    },
+    allocators,
+  });
+
+  const registries = new Map<string, Registry<any>>();
+  // The cache answers almost always; a namespace created a moment ago may only be in storage yet.
+  const namespaceState = async (ns: string) => {
+    const namespaces = registries.get('Namespace') as Registry<Namespace>;
+    const obj = namespaces.cache.get(namespaces.key('', ns)) ?? (await namespaces.get('', ns).catch(() => undefined));
+    if (!obj) return 'missing' as const;
+    return obj.metadata?.deletionTimestamp ? ('terminating' as const) : ('active' as const);
+  };
+  const serviceHooks: RegistryHooks<Service> = {
+    admit: (svc, old) => allocators.allocate(svc, old),
+    deleted: (svc) => allocators.release(svc),
+  };
+  for (const kind of ALL_KINDS) {
+    const hooks = kind === K.Services ? serviceHooks : {};
+    registries.set(
+      kind.kind,
+      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, namespaceState }, hooks as RegistryHooks<any>),
+    );
+  }
+  const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;
+
+  await Promise.all([...registries.values()].map((r) => r.cache.start()));
+  for (const { obj } of registry(K.Services).cache.list(registry(K.Services).filter({})).items) allocators.restore(obj);
+  await bootstrap(registry, allocators);
+
+  const metrics = new ApiserverMetrics(storage, registries);
+  const observe: CallObserver = (method, code, seconds) => metrics.observe(method, code, seconds);
+  const server = new Server({
+    'grpc.max_receive_message_length': cfg.maxRequestBytes,
+    'grpc.max_send_message_length': 256 * 1024 * 1024,
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  for (const r of registries.values()) {
+    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers);
+    server.addService(svc.definition, svc.implementation);
+  }
+  addReflection(server);
+  addHealth(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${cfg.bindAddress}:${cfg.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, cfg.bindAddress);
+  const sweeper = startEventSweeper(registry(K.Events), cfg.eventTTLSeconds);
+  const host = cfg.bindAddress === '0.0.0.0' ? '127.0.0.1' : cfg.bindAddress;
+  log.info({ port, store: storage.name, metricsPort }, 'apiserver serving');
+
+  return {
+    address: `${host}:${port}`,
+    port,
+    metricsPort,
+    storage,
+    registry,
+    async stop() {
+      sweeper.stop();
+      for (const r of registries.values()) r.cache.stop();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      await metrics.close();
+      await storage.close();
+    },
+  };
+}
+
+/** Creates the system namespaces and the `kubernetes` Service if they are missing. */
+async function bootstrap(registry: <T extends K.KubeObject>(k: KindInfo<T>) => Registry<T>, allocators: ServiceAllocators): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES) {
+    try {
+      await registry(K.Namespaces).create('', Namespace.fromPartial({ metadata: { name } }));
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+  try {
+    await registry(K.Services).create(
+      'default',
+      Service.fromPartial({
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { type: 'ClusterIP', clusterIP: allocators.apiserverServiceIP(), ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
+      }),
+    );
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}

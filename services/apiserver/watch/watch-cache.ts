@@ -1,0 +1,261 @@
+// The watch cache of one kind (Kubernetes' cacher): one storage watch feeds the current state of
+// every object plus a sliding window of recent events; every client watch is served from memory.
+// A client resumes from any resourceVersion still inside the window; older ones get OUT_OF_RANGE
+// and must relist. Each event is encoded once per variant and the bytes are shared by watchers.
+import { ExpiredError } from '../../../lib/api/errors';
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import { logger } from '../../../lib/log';
+import type { KeyValue, Storage, StoreEvent, WatchHandle } from '../storage/interface';
+import { matches, type ObjectFilter } from './filter';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** An event as stored in the window. */
+export class CachedEvent<T extends KubeObject> {
+  private readonly encodings = new Map<string, Buffer>();
+
+  constructor(
+    readonly type: EventType,
+    readonly key: string,
+    readonly rv: number,
+    /** The object after the event (for DELETED: its last state, at the deletion's revision). */
+    readonly object: T,
+    /** The object before the event (absent for ADDED). */
+    readonly prevObject: T | undefined,
+    private readonly kind: KindInfo<T>,
+  ) {}
+
+  /** The wire bytes of a `<Kind>WatchEvent` of this type carrying `which` object, encoded once. */
+  encoded(type: EventType, which: 'object' | 'prev'): Buffer {
+    const k = `${type}/${which}`;
+    let b = this.encodings.get(k);
+    if (!b) {
+      const obj = which === 'object' ? this.object : withRV(this.prevObject!, this.rv);
+      b = Buffer.from(this.kind.watchEvent.encode({ type, object: obj }).finish());
+      this.encodings.set(k, b);
+    }
+    return b;
+  }
+}
+
+function withRV<T extends KubeObject>(obj: T, rv: number): T {
+  return { ...obj, metadata: { ...obj.metadata!, resourceVersion: String(rv) } };
+}
+
+export interface WatchSink {
+  /** Sends one encoded watch event; returns false if the watcher can take no more (it is then closed). */
+  send(bytes: Buffer): boolean;
+  /** Ends the watch with an error (e.g. the cache was reset). */
+  fail(err: Error): void;
+}
+
+interface Watcher<T extends KubeObject> {
+  filter: ObjectFilter<T>;
+  sink: WatchSink;
+  /** Deliver only events after this revision. */
+  afterRV: number;
+}
+
+export interface WatchCacheOptions {
+  /** Events kept for resuming watches. */
+  capacity: number;
+}
+
+export class WatchCache<T extends KubeObject> {
+  private readonly objects = new Map<string, { obj: T; rv: number }>();
+  private readonly window: CachedEvent<T>[] = [];
+  private windowStart = 0; // every event with rv > windowStart is in the window
+  private head = 0; // index of the oldest event in `window` (a ring over a growing array)
+  private revision = 0;
+  private readonly watchers = new Set<Watcher<T>>();
+  private handle?: WatchHandle;
+  private readyWaiters: { rv: number; resolve: () => void }[] = [];
+  private readonly log;
+  private stopped = false;
+
+  constructor(
+    readonly kind: KindInfo<T>,
+    private readonly storage: Storage,
+    private readonly prefix: string,
+    private readonly decode: (kv: KeyValue) => T,
+    private readonly opts: WatchCacheOptions,
+  ) {
+    this.log = logger('apiserver', { cache: kind.resource });
+  }
+
+  /** Lists the current state from storage and starts following it. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    let startAfter: string | undefined;
+    let rev = 0;
+    this.objects.clear();
+    for (;;) {
+      const page = await this.storage.list(this.prefix, { revision: rev, startAfter, limit: 5000 });
+      rev = page.revision;
+      for (const kv of page.items) this.objects.set(kv.key, { obj: this.decode(kv), rv: kv.modRevision });
+      if (!page.more) break;
+      startAfter = page.items[page.items.length - 1].key;
+    }
+    this.revision = rev;
+    this.windowStart = rev;
+    this.window.length = 0;
+    this.head = 0;
+    this.handle = this.storage.watch(this.prefix, rev, {
+      onEvents: (events) => this.apply(events),
+      onError: (err) => this.restart(err),
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.handle?.close();
+    for (const w of this.watchers) w.sink.fail(new Error('apiserver is shutting down'));
+    this.watchers.clear();
+  }
+
+  /** The storage watch failed (e.g. etcd compacted past us): drop watchers, relist, carry on. */
+  private restart(err: Error): void {
+    if (this.stopped) return;
+    this.log.warn({ err: err.message }, 'storage watch failed; reinitialising the watch cache');
+    for (const w of this.watchers) w.sink.fail(new ExpiredError(`watch cache for ${this.kind.resource} was reinitialised; relist and watch again`));
+    this.watchers.clear();
+    this.handle?.close();
+    const retry = () =>
+      this.start().catch((e: Error) => {
+        this.log.error({ err: e.message }, 'watch cache relist failed; retrying');
+        if (!this.stopped) setTimeout(retry, 1000).unref();
+      });
+    retry();
+  }
+
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  /** Number of live client watchers. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  private apply(events: StoreEvent[]): void {
+    for (const e of events) {
+      const rv = e.kv.modRevision;
+      const prev = this.objects.get(e.kv.key);
+      let ev: CachedEvent<T>;
+      if (e.type === 'delete') {
+        const last = prev ? withRV(prev.obj, rv) : this.decode(e.prevKv ?? e.kv);
+        this.objects.delete(e.kv.key);
+        ev = new CachedEvent('DELETED', e.kv.key, rv, withRV(last, rv), prev?.obj, this.kind);
+      } else {
+        const obj = this.decode(e.kv);
+        this.objects.set(e.kv.key, { obj, rv });
+        ev = new CachedEvent(prev ? 'MODIFIED' : 'ADDED', e.kv.key, rv, obj, prev?.obj, this.kind);
+      }
+      this.push(ev);
+      this.revision = Math.max(this.revision, rv);
+      for (const w of this.watchers) this.deliver(w, ev);
+    }
+    if (this.readyWaiters.length) {
+      const ready = this.readyWaiters.filter((w) => w.rv <= this.revision);
+      this.readyWaiters = this.readyWaiters.filter((w) => w.rv > this.revision);
+      ready.forEach((w) => w.resolve());
+    }
+  }
+
+  private push(ev: CachedEvent<T>): void {
+    this.window.push(ev);
+    if (this.window.length - this.head > this.opts.capacity) {
+      this.windowStart = this.window[this.head].rv;
+      this.head++;
+      // Compact the array now and then instead of shifting on every event.
+      if (this.head > this.opts.capacity) {
+        this.window.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  private deliver(w: Watcher<T>, ev: CachedEvent<T>): void {
+    if (ev.rv <= w.afterRV) return;
+    const bytes = this.transform(w.filter, ev);
+    if (bytes && !w.sink.send(bytes)) this.watchers.delete(w);
+  }
+
+  /** The event as this watcher sees it, or undefined if it is not of interest. */
+  private transform(f: ObjectFilter<T>, ev: CachedEvent<T>): Buffer | undefined {
+    const cur = matches(f, ev.object);
+    switch (ev.type) {
+      case 'ADDED':
+        return cur ? ev.encoded('ADDED', 'object') : undefined;
+      case 'DELETED':
+        return matches(f, ev.prevObject ?? ev.object) ? ev.encoded('DELETED', 'object') : undefined;
+      case 'MODIFIED': {
+        const old = matches(f, ev.prevObject);
+        if (cur && old) return ev.encoded('MODIFIED', 'object');
+        if (cur) return ev.encoded('ADDED', 'object');
+        if (old) return ev.encoded('DELETED', 'prev');
+        return undefined;
+      }
+    }
+  }
+
+  /**
+   * Starts a watch. fromRV undefined: an ADDED for every matching object first, then changes.
+   * Otherwise: every change after fromRV. Throws ExpiredError if fromRV is older than the window.
+   */
+  watch(filter: ObjectFilter<T>, fromRV: number | undefined, sink: WatchSink): () => void {
+    const w: Watcher<T> = { filter, sink, afterRV: fromRV ?? this.revision };
+    if (fromRV === undefined) {
+      for (const [key, { obj, rv }] of this.objects) {
+        if (!matches(filter, obj)) continue;
+        const bytes = new CachedEvent('ADDED', key, rv, obj, undefined, this.kind).encoded('ADDED', 'object');
+        if (!sink.send(bytes)) return () => {};
+      }
+    } else {
+      if (fromRV < this.windowStart) {
+        throw new ExpiredError(`too old resource version: ${fromRV} (${this.windowStart}); relist and watch from the new resourceVersion`);
+      }
+      for (let i = this.head; i < this.window.length; i++) {
+        const ev = this.window[i];
+        if (ev.rv <= fromRV) continue;
+        const bytes = this.transform(filter, ev);
+        if (bytes && !sink.send(bytes)) return () => {};
+      }
+      w.afterRV = Math.max(fromRV, this.revision);
+    }
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+
+  /** Resolves once the cache has applied every write up to rv (for consistent reads from memory). */
+  waitFor(rv: number, timeoutMs = 3000): Promise<void> {
+    if (this.revision >= rv) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w.resolve !== done);
+        reject(new Error(`watch cache for ${this.kind.resource} did not reach revision ${rv} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.readyWaiters.push({ rv, resolve: done });
+    });
+  }
+
+  /** The current objects matching a filter, sorted by key, and the revision they are at. */
+  list(filter: ObjectFilter<T>): { items: { key: string; obj: T }[]; rv: number } {
+    const items: { key: string; obj: T }[] = [];
+    for (const [key, { obj }] of this.objects) if (matches(filter, obj)) items.push({ key, obj });
+    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { items, rv: this.revision };
+  }
+
+  get(key: string): T | undefined {
+    return this.objects.get(key)?.obj;
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+}
