@@ -18,13 +18,12 @@ export interface LogRow {
   value: Buffer;
 }
 
-export function openSchema(db: Database.Database, busyTimeoutMs: number): void {
+export function openSchema(db: Database.Database): void {
   // auto_vacuum only takes effect before the first table exists: set it first.
   db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   // FULL: each commit's WAL append is fsynced before the write is acknowledged.
   db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   // One process owns the data directory; a second apiserver on it fails instead of silently
   // writing rows the first one's in-process watchers would never see.
   db.pragma('locking_mode = EXCLUSIVE');

@@ -64,9 +64,10 @@ export class SqliteStorage implements Storage {
 
   constructor(readonly opts: SqliteStorageOptions) {
     mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
+    // busy_timeout: only another process holding the file can make us wait; fail fast then.
+    this.db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 1000 });
     try {
-      openSchema(this.db, opts.busyTimeoutMs ?? 1000);
+      openSchema(this.db);
     } catch (err) {
       this.db.close();
       throw new StorageError(`cannot open ${opts.path}: ${(err as Error).message}`);
