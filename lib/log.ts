@@ -1,10 +1,10 @@
 // Structured logging for every component (pino). Logs go to stderr so stdout stays for output
-// users read (kitectl) or pipe. KITE_LOG_LEVEL sets the level; tests default to "silent".
+// users read (kitectl) or pipe. KITE_LOG_LEVEL sets the level (the test setup makes it "silent").
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-const defaultLevel = process.env.KITE_LOG_LEVEL ?? (process.env.npm_lifecycle_event === 'test' ? 'silent' : 'info');
+const defaultLevel = process.env.KITE_LOG_LEVEL ?? 'info';
 
 const root: Logger = pino({ level: defaultLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
 

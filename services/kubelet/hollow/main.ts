@@ -1,0 +1,48 @@
+// kite-hollow-nodes: runs N simulated nodes against an apiserver (for scale tests and benchmarks).
+import { Command } from 'commander';
+import { connect } from '../../../lib/client/clientset';
+import { logger } from '../../../lib/log';
+import { DEFAULT_HOLLOW_OPTIONS, HollowNodes } from './hollow-nodes';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+
+const program = new Command('kite-hollow-nodes')
+  .description('Simulated (hollow) nodes: register nodes, renew their Leases and run bound pods without containers')
+  .option('--server <host:port>', 'apiserver address (overrides the config file)')
+  .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
+  .option('--count <n>', 'number of nodes', int, 1)
+  .option('--name-prefix <prefix>', 'node name prefix', DEFAULT_HOLLOW_OPTIONS.namePrefix)
+  .option('--lease-renew-interval <seconds>', 'Lease renewal period', int, DEFAULT_HOLLOW_OPTIONS.leaseRenewIntervalMs / 1000)
+  .option('--status-interval <seconds>', 'node status period', int, DEFAULT_HOLLOW_OPTIONS.statusIntervalMs / 1000)
+  .option('--pod-start-delay <ms>', 'simulated time from bound to Running', int, 0)
+  .option('--cpu <q>', 'cpu capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.cpu)
+  .option('--memory <q>', 'memory capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.memory)
+  .option('--max-pods <n>', 'pod capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.pods)
+  .action(async (o) => {
+    const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-hollow-nodes' });
+    await client.waitForReady();
+    const nodes = new HollowNodes(client, {
+      count: o.count,
+      namePrefix: o.namePrefix,
+      leaseRenewIntervalMs: o.leaseRenewInterval * 1000,
+      statusIntervalMs: o.statusInterval * 1000,
+      podStartDelayMs: o.podStartDelay,
+      capacity: { cpu: o.cpu, memory: o.memory, pods: String(o.maxPods) },
+    });
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    await nodes.run(ac.signal);
+    client.close();
+  });
+
+program.parseAsync().catch((err: Error) => {
+  logger('hollow-nodes').error({ err: err.message }, 'fatal');
+  process.stderr.write(`kite-hollow-nodes: ${err.message}\n`);
+  process.exit(1);
+});
