@@ -1,0 +1,101 @@
+// `kitectl apply -f`: create what is missing, update what differs (three-way merge with the
+// last-applied annotation), leave the rest alone, and say which, as kubectl does.
+import { isConflict, isNotFound } from '../../lib/api/errors';
+import type { KubeObject } from '../../lib/api/kinds';
+import type { Manifest } from '../../lib/api/manifest';
+import { LAST_APPLIED, canonicalJSON, jsonEqual, threeWayMerge } from './apply-merge';
+import type { Cli } from './cli-context';
+import { CliError, ReportedError, formatError } from './cli-errors';
+import { readManifests } from './manifest-files';
+import { targetNamespaces } from './object-target';
+import { qualifiedKind } from './printers/table-printer';
+
+export interface ApplyOptions {
+  filename: string[];
+  recursive?: boolean;
+}
+
+export type ApplyResult = 'created' | 'configured' | 'unchanged';
+
+const MAX_CONFLICT_RETRIES = 5;
+
+type JsonObject = Record<string, any>;
+
+/** The configuration to apply: the manifest in canonical form, annotated with itself. */
+export function desiredConfig(m: Manifest, namespace: string): { desired: JsonObject; annotation: string } {
+  const raw = structuredClone(m.raw) as JsonObject;
+  raw.metadata ??= {};
+  if (namespace) raw.metadata.namespace = namespace;
+  const annotations = { ...(raw.metadata.annotations ?? {}) };
+  delete annotations[LAST_APPLIED];
+  raw.metadata.annotations = annotations;
+  const annotation = `${canonicalJSON(raw)}\n`;
+  raw.metadata.annotations = { ...annotations, [LAST_APPLIED]: annotation };
+  // Through the codec once, so spellings the API normalises (defaults left out, int-or-string)
+  // compare equal to what the server returns.
+  const desired = m.kind.type.toJSON(m.kind.type.fromJSON(raw)) as JsonObject;
+  return { desired, annotation };
+}
+
+function parseLastApplied(obj: KubeObject): JsonObject | undefined {
+  const s = obj.metadata?.annotations?.[LAST_APPLIED];
+  if (!s) return undefined;
+  try {
+    const v = JSON.parse(s);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies one manifest; retries the read-merge-write cycle on resourceVersion conflicts. */
+export async function applyOne(cli: Cli, m: Manifest, namespace: string): Promise<ApplyResult> {
+  const name = m.object.metadata?.name;
+  if (!name) throw new CliError(`error when retrieving current configuration of:\nResource: "${m.kind.resource}", Name: "", Namespace: "${namespace}"\nfrom server for: "${m.source}": resource name may not be empty`);
+  const client = (await cli.clientset()).resource(m.kind);
+  const { desired } = desiredConfig(m, namespace);
+  for (let attempt = 0; ; attempt++) {
+    let live: KubeObject;
+    try {
+      live = await client.get(name, namespace);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      try {
+        await client.create(m.kind.type.fromJSON(desired), { namespace });
+        return 'created';
+      } catch (ce) {
+        // Someone created it between our get and create: merge into theirs.
+        if ((ce as { reason?: string }).reason === 'AlreadyExists' && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw ce;
+      }
+    }
+    const liveJSON = m.kind.type.toJSON(live) as JsonObject;
+    const merged = m.kind.type.fromJSON(threeWayMerge(liveJSON, parseLastApplied(live), desired));
+    if (jsonEqual(m.kind.type.toJSON(merged), liveJSON)) return 'unchanged';
+    try {
+      await client.update(merged);
+      return 'configured';
+    } catch (e) {
+      if (isConflict(e) && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw e;
+    }
+  }
+}
+
+export async function apply(cli: Cli, opts: ApplyOptions): Promise<void> {
+  const manifests = await readManifests(opts.filename, Boolean(opts.recursive), cli.io, 'apply');
+  const namespaces = await targetNamespaces(cli, manifests);
+  let failed = false;
+  for (let i = 0; i < manifests.length; i++) {
+    const m = manifests[i];
+    try {
+      const result = await applyOne(cli, m, namespaces[i]);
+      cli.io.out(`${qualifiedKind(m.kind)}/${m.object.metadata?.name} ${result}\n`);
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      failed = true;
+      cli.io.err(`${formatError(e, `error when applying "${m.source}": `)}\n`);
+    }
+  }
+  if (failed) throw new ReportedError();
+}

@@ -1,0 +1,29 @@
+// -o json|yaml|name: objects in Kubernetes' JSON shape (apiVersion and kind first, as kubectl
+// prints them), lists as `kind: List`.
+import { stringify } from 'yaml';
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import { qualifiedKind } from './table-printer';
+
+/** The object's Kubernetes JSON with apiVersion and kind filled in from the kinds table. */
+export function toKubeJSON(kind: KindInfo, obj: KubeObject): Record<string, unknown> {
+  const json = kind.type.toJSON(obj) as Record<string, unknown>;
+  const { apiVersion: _a, kind: _k, ...rest } = json;
+  return { apiVersion: kind.apiVersion, kind: kind.kind, ...rest };
+}
+
+export function listJSON(items: Record<string, unknown>[]): Record<string, unknown> {
+  return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+export function formatJSON(value: unknown): string {
+  return `${JSON.stringify(value, null, 4)}\n`;
+}
+
+/** YAML as kubectl writes it: keys sorted, sequences not indented under their key, no folding. */
+export function formatYAML(value: unknown): string {
+  return stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function formatName(kind: KindInfo, obj: KubeObject): string {
+  return `${qualifiedKind(kind)}/${obj.metadata?.name ?? ''}\n`;
+}

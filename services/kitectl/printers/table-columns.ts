@@ -1,0 +1,216 @@
+// The columns of `kitectl get` for each kind, matching kubectl's built-in printers.
+import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
+import type { Endpoints, Event, Namespace, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { KubeObject } from '../../../lib/api/kinds';
+import { since } from './age';
+import { formatEndpoints, formatSelector, formatServicePorts } from './format';
+import { podSummary } from './pod-status';
+
+export interface TableDef<T extends KubeObject = KubeObject> {
+  /** Headers after NAME (NAME is always first). */
+  headers: string[];
+  wideHeaders: string[];
+  /** Cells after the name. */
+  cells(obj: T, now: number): string[];
+  wideCells(obj: T, now: number): string[];
+}
+
+const none = (s: string | undefined) => s || '<none>';
+
+const pods: TableDef<Pod> = {
+  headers: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
+  wideHeaders: ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'],
+  cells(p, now) {
+    const s = podSummary(p, now);
+    return [s.ready, s.status, s.restarts, since(p.metadata?.creationTimestamp, now)];
+  },
+  wideCells(p) {
+    return [none(p.status?.podIPs[0]?.ip || p.status?.podIP), none(p.spec?.nodeName), none(p.status?.nominatedNodeName), '<none>'];
+  },
+};
+
+function containersAndImages(spec: { containers: { name: string; image: string }[] } | undefined): [string, string] {
+  const cs = spec?.containers ?? [];
+  return [cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(',')];
+}
+
+const deployments: TableDef<Deployment> = {
+  headers: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
+  wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  cells(d, now) {
+    const st = d.status;
+    return [
+      `${st?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
+      String(st?.updatedReplicas ?? 0),
+      String(st?.availableReplicas ?? 0),
+      since(d.metadata?.creationTimestamp, now),
+    ];
+  },
+  wideCells(d) {
+    return [...containersAndImages(d.spec?.template?.spec), formatSelector(d.spec?.selector)];
+  },
+};
+
+const replicaSets: TableDef<ReplicaSet> = {
+  headers: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
+  wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  cells(rs, now) {
+    return [
+      String(rs.spec?.replicas ?? 0),
+      String(rs.status?.replicas ?? 0),
+      String(rs.status?.readyReplicas ?? 0),
+      since(rs.metadata?.creationTimestamp, now),
+    ];
+  },
+  wideCells(rs) {
+    return [...containersAndImages(rs.spec?.template?.spec), formatSelector(rs.spec?.selector)];
+  },
+};
+
+function externalIP(svc: Service): string {
+  const spec = svc.spec;
+  const ext = spec?.externalIPs ?? [];
+  switch (spec?.type || 'ClusterIP') {
+    case 'ClusterIP':
+    case 'NodePort':
+      return ext.length ? ext.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const ingress = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname);
+      const all = [...ingress, ...ext];
+      return all.length ? all.join(',') : '<pending>';
+    }
+    default:
+      return '<unknown>';
+  }
+}
+
+const services: TableDef<Service> = {
+  headers: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
+  wideHeaders: ['SELECTOR'],
+  cells(s, now) {
+    return [s.spec?.type || 'ClusterIP', none(s.spec?.clusterIP), externalIP(s), formatServicePorts(s.spec?.ports), since(s.metadata?.creationTimestamp, now)];
+  },
+  wideCells(s) {
+    const sel = s.spec?.selector ?? {};
+    const keys = Object.keys(sel).sort();
+    return [keys.length ? keys.map((k) => `${k}=${sel[k]}`).join(',') : '<none>'];
+  },
+};
+
+/** "Ready", "NotReady,SchedulingDisabled", "Unknown" like kubectl. */
+export function nodeStatus(n: Node): string {
+  const ready = n.status?.conditions.find((c) => c.type === 'Ready');
+  const parts = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
+  if (n.spec?.unschedulable) parts.push('SchedulingDisabled');
+  return parts.join(',');
+}
+
+export function nodeRoles(n: Node): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/')) {
+      const role = k.slice('node-role.kubernetes.io/'.length);
+      if (role) roles.add(role);
+    } else if (k === 'kubernetes.io/role' && v) roles.add(v);
+  }
+  return roles.size ? [...roles].sort().join(',') : '<none>';
+}
+
+const nodes: TableDef<Node> = {
+  headers: ['STATUS', 'ROLES', 'AGE', 'VERSION'],
+  wideHeaders: ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'],
+  cells(n, now) {
+    return [nodeStatus(n), nodeRoles(n), since(n.metadata?.creationTimestamp, now), n.status?.nodeInfo?.kubeletVersion ?? ''];
+  },
+  wideCells(n) {
+    const addr = (t: string) => none(n.status?.addresses.find((a) => a.type === t)?.address);
+    const info = n.status?.nodeInfo;
+    const unknown = (s: string | undefined) => s || '<unknown>';
+    return [addr('InternalIP'), addr('ExternalIP'), unknown(info?.osImage), unknown(info?.kernelVersion), unknown(info?.containerRuntimeVersion)];
+  },
+};
+
+const namespaces: TableDef<Namespace> = {
+  headers: ['STATUS', 'AGE'],
+  wideHeaders: [],
+  cells(ns, now) {
+    return [ns.status?.phase ?? '', since(ns.metadata?.creationTimestamp, now)];
+  },
+  wideCells: () => [],
+};
+
+const endpoints: TableDef<Endpoints> = {
+  headers: ['ENDPOINTS', 'AGE'],
+  wideHeaders: [],
+  cells(ep, now) {
+    return [formatEndpoints(ep), since(ep.metadata?.creationTimestamp, now)];
+  },
+  wideCells: () => [],
+};
+
+const leases: TableDef<Lease> = {
+  headers: ['HOLDER', 'AGE'],
+  wideHeaders: [],
+  cells(l, now) {
+    return [l.spec?.holderIdentity ?? '', since(l.metadata?.creationTimestamp, now)];
+  },
+  wideCells: () => [],
+};
+
+/** The timestamp an event is sorted and aged by: lastTimestamp, else firstTimestamp, else eventTime. */
+export function eventTime(e: Event): string {
+  return e.lastTimestamp || e.firstTimestamp || e.eventTime || e.metadata?.creationTimestamp || '';
+}
+
+export function eventObject(e: Event): string {
+  const o = e.involvedObject;
+  return o?.name ? `${(o.kind ?? '').toLowerCase()}/${o.name}` : (o?.kind ?? '').toLowerCase();
+}
+
+/** Events have no NAME column first in kubectl; the table printer special-cases them. */
+export const events = {
+  headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+  wideHeaders: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME'],
+  cells(e: Event, now: number): string[] {
+    return [since(eventTime(e), now), e.type, e.reason, eventObject(e), e.message.trim()];
+  },
+  wideCells(e: Event, now: number): string[] {
+    const source = e.source?.component ? [e.source.component, e.source.host].filter(Boolean).join(', ') : e.reportingComponent;
+    const first = since(e.firstTimestamp || e.eventTime || e.metadata?.creationTimestamp, now);
+    return [
+      since(eventTime(e), now),
+      e.type,
+      e.reason,
+      eventObject(e),
+      e.involvedObject?.fieldPath ?? '',
+      source,
+      e.message.trim(),
+      first,
+      String(e.count || 1),
+      e.metadata?.name ?? '',
+    ];
+  },
+};
+
+const generic: TableDef = {
+  headers: ['AGE'],
+  wideHeaders: [],
+  cells: (o, now) => [since(o.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
+const byKind: Record<string, TableDef<any>> = {
+  Pod: pods,
+  Deployment: deployments,
+  ReplicaSet: replicaSets,
+  Service: services,
+  Node: nodes,
+  Namespace: namespaces,
+  Endpoints: endpoints,
+  Lease: leases,
+};
+
+export function tableFor(kind: string): TableDef<any> {
+  return byKind[kind] ?? generic;
+}
