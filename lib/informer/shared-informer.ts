@@ -177,7 +177,11 @@ export class SharedInformer<T extends KubeObject> {
       const key = objectKey(obj);
       const prev = old.get(key);
       old.delete(key);
-      if (!prev) this.notify('onAdd', (h) => h.onAdd?.(obj));
+      if (prev && prev.metadata?.uid !== obj.metadata?.uid) {
+        // Deleted and re-created under the same name while we were not watching.
+        this.notify('onDelete', (h) => h.onDelete?.(prev));
+        this.notify('onAdd', (h) => h.onAdd?.(obj));
+      } else if (!prev) this.notify('onAdd', (h) => h.onAdd?.(obj));
       else if (prev.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.notify('onUpdate', (h) => h.onUpdate?.(prev, obj));
     }
     // Whatever is left was deleted while we were not watching.

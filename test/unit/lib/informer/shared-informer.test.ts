@@ -75,6 +75,20 @@ describe('SharedInformer', () => {
     assert.deepEqual(inf.indexer.keys().sort(), ['a', 'b', 'd']);
   });
 
+  it('on relist, reports an object re-created under the same name as a delete and an add', async () => {
+    const lw = new FakeListerWatcher<TestObject>().replyList([obj('a', '1')], '5');
+    const inf = start(lw);
+    const { events, handler } = recorder();
+    inf.addEventHandler(handler);
+    run(inf);
+    (await lw.watchAt(0)).fail(new ExpiredError('resourceVersion too old, relist'));
+    const recreated = obj('a', '9');
+    recreated.metadata!.uid = 'uid-new';
+    lw.replyList([recreated], '10');
+    await lw.watchAt(1);
+    assert.deepEqual(events, ['add a@1', 'delete a@1', 'add a@9']);
+  });
+
   it('gives handlers added later synthetic adds for cached objects, and removed handlers nothing', async () => {
     const lw = new FakeListerWatcher<TestObject>().replyList([obj('a', '1'), obj('b', '2')], '5');
     const inf = start(lw);
