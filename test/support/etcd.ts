@@ -20,12 +20,18 @@ export function etcdSkipped(): boolean {
   return process.env.KITE_SKIP_ETCD === '1';
 }
 
-export async function startEtcd(timeoutMs = 10_000): Promise<TestEtcd> {
+export interface StartEtcdOptions {
+  /** Keep the data on tmpfs (default: tests do not need etcd's fsyncs; benchmarks do). */
+  tmpfs?: boolean;
+  timeoutMs?: number;
+}
+
+export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   if (!existsSync(ETCD_BINARY)) {
     throw new Error(`${ETCD_BINARY} not found: install Debian's etcd-server (apt-get install etcd-server), or set KITE_SKIP_ETCD=1 to skip etcd tests`);
   }
-  // tmpfs when available: etcd fsyncs every commit, which tests do not need to pay for.
-  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const base = opts.tmpfs !== false && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = mkdtempSync(join(base, 'kite-etcd-'));
   const [clientPort, peerPort] = await freePorts(2);
   const clientUrl = `http://127.0.0.1:${clientPort}`;

@@ -27,10 +27,13 @@ export interface EtcdStorageOptions {
   autoCompaction?: AutoCompactionOptions;
   /** Extra etcd3 client options (TLS credentials, auth, gRPC options). */
   client?: Partial<IOptions>;
+  /** Keys fetched per range request when a list is longer (default 1000). */
+  listPageSize?: number;
 }
 
-/** A single-key range that exists only to read the store's header revision. */
+/** A single-key range that exists only to read the store's header revision; also "\0". */
 const PROBE_KEY = Buffer.from([0]);
+const DEFAULT_LIST_PAGE = 1000;
 
 const log = logger('storage', { backend: 'etcd' });
 
@@ -45,7 +48,12 @@ export class EtcdStorage implements Storage {
 
   constructor(readonly opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new StorageError('no etcd endpoints given');
-    this.client = new Etcd3({ ...opts.client, hosts: opts.endpoints });
+    this.client = new Etcd3({
+      ...opts.client,
+      // Like kube-apiserver's etcd client: no cap on response size (gRPC's default is 4 MiB).
+      grpcOptions: { 'grpc.max_receive_message_length': -1, ...opts.client?.grpcOptions },
+      hosts: opts.endpoints,
+    });
     if (opts.autoCompaction) this.compactor = startAutoCompaction(this, opts.autoCompaction, log);
     log.info({ endpoints: opts.endpoints }, 'using etcd storage');
   }
@@ -55,11 +63,22 @@ export class EtcdStorage implements Storage {
     return res.kvs.length > 0 ? toKeyValue(res.kvs[0]) : undefined;
   }
 
+  /** Long lists are read in pages at one revision, so no single etcd response gets huge. */
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const { range_end } = prefixRange(prefix);
-    const key = prefix === '' && opts.startAfter === undefined ? PROBE_KEY : Buffer.from(rangeStart(prefix, opts.startAfter));
-    const res = await this.range({ key, range_end, limit: opts.limit ?? 0, revision: opts.revision ?? 0 });
-    return { items: res.kvs.map(toKeyValue), revision: opts.revision || Number(res.header.revision), more: res.more };
+    const want = opts.limit ?? 0;
+    const pageSize = this.opts.listPageSize ?? DEFAULT_LIST_PAGE;
+    let key = prefix === '' && opts.startAfter === undefined ? PROBE_KEY : Buffer.from(rangeStart(prefix, opts.startAfter));
+    let revision = opts.revision ?? 0;
+    const items: KeyValue[] = [];
+    for (;;) {
+      const limit = want > 0 ? Math.min(want - items.length, pageSize) : pageSize;
+      const res = await this.range({ key, range_end, limit, revision });
+      revision ||= Number(res.header.revision);
+      items.push(...res.kvs.map(toKeyValue));
+      if (!res.more || (want > 0 && items.length >= want)) return { items, revision, more: res.more };
+      key = Buffer.concat([res.kvs[res.kvs.length - 1].key, PROBE_KEY]);
+    }
   }
 
   async count(prefix: string): Promise<number> {

@@ -73,7 +73,8 @@ class HubWatcher {
   }
 
   offer(event: StoreEvent): void {
-    if (this.done || event.kv.modRevision <= this.replayUntil) return;
+    // Replayed already, or at/before a start revision that was ahead of the store.
+    if (this.done || event.kv.modRevision <= Math.max(this.replayUntil, this.cursor)) return;
     const key = event.kv.key;
     if (!key.startsWith(this.prefix)) return;
     this.live.push(event);

@@ -277,6 +277,18 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
         assert.equal(events[0].kv.modRevision, c.modRevision);
       });
 
+      it('from a future revision skips the writes up to it', async () => {
+        const now = await s.currentRevision();
+        const w = watch(k('/w/'), now + 2);
+        await s.create(k('/w/a'), enc('1'));
+        const second = await s.create(k('/w/b'), enc('2'));
+        assert.equal(second.modRevision, now + 2, 'no other writer on this store');
+        await s.create(k('/w/c'), enc('3'));
+        await w.waitForCount(1);
+        await settle(50);
+        assert.deepEqual(w.events.map((e) => e.kv.key), [k('/w/c')]);
+      });
+
       it('filters by prefix', async () => {
         const w = watch(k('/registry/pods/'), await s.currentRevision());
         await s.create(k('/registry/podsx/a'), enc('x'));

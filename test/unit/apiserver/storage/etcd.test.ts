@@ -8,8 +8,8 @@ import { WatchCollector } from './watch-collector';
 describe('EtcdStorage', function () {
   let etcd: TestEtcd | undefined;
   const open: EtcdStorage[] = [];
-  const connect = (endpoint = etcd!.endpoint): EtcdStorage => {
-    const s = new EtcdStorage({ endpoints: [endpoint] });
+  const connect = (endpoint = etcd!.endpoint, listPageSize?: number): EtcdStorage => {
+    const s = new EtcdStorage({ endpoints: [endpoint], listPageSize });
     open.push(s);
     return s;
   };
@@ -25,7 +25,8 @@ describe('EtcdStorage', function () {
     await etcd?.stop();
   });
 
-  describeStorageConformance('etcd', async () => connect());
+  // A tiny list page makes every list in the suite go through the multi-request path.
+  describeStorageConformance('etcd', async () => connect(etcd!.endpoint, 2));
 
   // Runs after the conformance suite: mocha runs a suite's own tests before its child suites.
   describe('specific behaviour', () => {
@@ -37,6 +38,19 @@ describe('EtcdStorage', function () {
       await other.compact(b.modRevision);
       assert.equal(await mine.compactedRevision(), b.modRevision);
       await assert.rejects(mine.get(a.key, a.modRevision), CompactedError);
+    });
+
+    it('lists more than the default 4 MiB gRPC message limit', async function () {
+      this.timeout(10_000);
+      const s = connect();
+      const prefix = `/big-${Date.now()}/`;
+      const value = Buffer.alloc(200_000, 'v');
+      await Promise.all(Array.from({ length: 30 }, (_, i) => s.create(`${prefix}${String(i).padStart(2, '0')}`, value)));
+      const listed = await s.list(prefix);
+      assert.equal(listed.items.length, 30);
+      assert.equal(listed.more, false);
+      assert.equal(listed.items[29].value.length, value.length);
+      await Promise.all(listed.items.map((kv) => s.delete(kv.key)));
     });
 
     it('reports a lost connection to watchers and callers', async () => {
