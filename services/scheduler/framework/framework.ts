@@ -1,0 +1,135 @@
+// The runtime for one profile: instantiates the profile's plugins from the registry and runs
+// them extension point by extension point. Hot paths (Filter per node, Score per node) loop over
+// plain arrays prepared once per cycle.
+import type { CycleState } from './cycle-state';
+import {
+  type BindPlugin,
+  type FilterPlugin,
+  type FrameworkHandle,
+  isBindPlugin,
+  isFilterPlugin,
+  isPreFilterPlugin,
+  isPreScorePlugin,
+  isScorePlugin,
+  MAX_NODE_SCORE,
+  type Plugin,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from './interfaces';
+import type { NodeInfo } from './node-info';
+import type { PodInfo } from './pod-info';
+import type { Profile } from './profile';
+import type { Registry } from './registry';
+import { Status } from './status';
+
+// Hot-path aliases of imported bindings (see Status.success).
+const SUCCESS = Status.success;
+const MAX_SCORE = MAX_NODE_SCORE;
+
+interface WeightedScorePlugin {
+  plugin: ScorePlugin;
+  weight: number;
+}
+
+const ACTIVE_FILTERS = 'framework/activeFilters';
+
+export class Framework {
+  readonly schedulerName: string;
+  readonly percentageOfNodesToScore: number;
+  private readonly preFilterPlugins: PreFilterPlugin[] = [];
+  private readonly filterPlugins: FilterPlugin[] = [];
+  private readonly preScorePlugins: PreScorePlugin[] = [];
+  private readonly scorePlugins: WeightedScorePlugin[] = [];
+  private readonly bindPlugins: BindPlugin[] = [];
+
+  constructor(profile: Profile, registry: Registry, handle: FrameworkHandle) {
+    this.schedulerName = profile.schedulerName;
+    this.percentageOfNodesToScore = profile.percentageOfNodesToScore ?? 0;
+    const seen = new Set<string>();
+    for (const cfg of profile.plugins) {
+      if (seen.has(cfg.name)) throw new Error(`profile ${profile.schedulerName} lists plugin ${cfg.name} twice`);
+      seen.add(cfg.name);
+      const plugin: Plugin = registry.get(cfg.name)(cfg.args, handle);
+      if (isPreFilterPlugin(plugin)) this.preFilterPlugins.push(plugin);
+      if (isFilterPlugin(plugin)) this.filterPlugins.push(plugin);
+      if (isPreScorePlugin(plugin)) this.preScorePlugins.push(plugin);
+      if (isScorePlugin(plugin)) {
+        const weight = cfg.weight ?? 1;
+        if (!(weight > 0)) throw new Error(`plugin ${cfg.name}: score weight must be positive, got ${weight}`);
+        this.scorePlugins.push({ plugin, weight });
+      }
+      if (isBindPlugin(plugin)) this.bindPlugins.push(plugin);
+    }
+    if (this.bindPlugins.length === 0) throw new Error(`profile ${profile.schedulerName} has no Bind plugin`);
+  }
+
+  /** Runs every PreFilter plugin; a non-success, non-skip status ends the attempt. */
+  runPreFilterPlugins(state: CycleState, pod: PodInfo): Status {
+    for (const p of this.preFilterPlugins) {
+      const s = p.preFilter(state, pod);
+      if (s.isSkip()) state.skipFilterPlugins.add(p.name);
+      else if (!s.isSuccess()) return s.withPlugin(p.name);
+    }
+    state.write(
+      ACTIVE_FILTERS,
+      this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name)),
+    );
+    return SUCCESS;
+  }
+
+  /** Runs the Filter plugins on one node, stopping at the first that rejects it. */
+  runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const filters = state.read<FilterPlugin[]>(ACTIVE_FILTERS) ?? this.filterPlugins;
+    for (let i = 0; i < filters.length; i++) {
+      const s = filters[i].filter(state, pod, node);
+      if (!s.isSuccess()) return s.withPlugin(filters[i].name);
+    }
+    return SUCCESS;
+  }
+
+  runPreScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status {
+    for (const p of this.preScorePlugins) {
+      const s = p.preScore(state, pod, nodes);
+      if (s.isSkip()) state.skipScorePlugins.add(p.name);
+      else if (!s.isSuccess()) return s.withPlugin(p.name);
+    }
+    return SUCCESS;
+  }
+
+  /**
+   * Weighted sum of every Score plugin's normalized score, per node (index-aligned with `nodes`).
+   * Throws when a plugin produces a score outside 0..MAX_NODE_SCORE after normalization.
+   */
+  runScorePlugins(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
+    const totals = new Array<number>(nodes.length).fill(0);
+    const scores = new Array<number>(nodes.length);
+    for (const { plugin, weight } of this.scorePlugins) {
+      if (state.skipScorePlugins.has(plugin.name)) continue;
+      for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(state, pod, nodes[i]);
+      plugin.normalizeScore?.(state, pod, scores, nodes);
+      for (let i = 0; i < nodes.length; i++) {
+        const s = scores[i];
+        if (!(s >= 0 && s <= MAX_SCORE)) {
+          throw new Error(`plugin ${plugin.name} scored node ${nodes[i].name} ${s}, outside 0..${MAX_SCORE}`);
+        }
+        totals[i] += s * weight;
+      }
+    }
+    return totals;
+  }
+
+  /** Runs Bind plugins until one does not Skip. */
+  async runBindPlugins(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status> {
+    for (const p of this.bindPlugins) {
+      let s: Status;
+      try {
+        s = await p.bind(state, pod, nodeName);
+      } catch (err) {
+        s = Status.fromError(err);
+      }
+      if (!s.isSkip()) return s.isSuccess() ? s : s.withPlugin(p.name);
+    }
+    return Status.fromError(new Error(`no Bind plugin bound pod ${pod.key}`));
+  }
+}

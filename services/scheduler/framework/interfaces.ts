@@ -1,0 +1,67 @@
+// One interface per extension point; a plugin implements the ones it needs. The scheduling cycle
+// calls PreFilter once per pod, Filter once per (pod, node) until enough feasible nodes are found,
+// PreScore once, Score per feasible node, NormalizeScore once per plugin, then Bind.
+import type { SchedulerBackend } from '../backend';
+import type { CycleState } from './cycle-state';
+import type { NodeInfo } from './node-info';
+import type { PodInfo } from './pod-info';
+import type { Status } from './status';
+
+/** Scores are normalized to 0..MAX_NODE_SCORE before weights are applied. */
+export const MAX_NODE_SCORE = 100;
+
+export interface Plugin {
+  readonly name: string;
+}
+
+export interface PreFilterPlugin extends Plugin {
+  /** Computes per-pod data into `state`; Skip means this plugin's Filter has nothing to check. */
+  preFilter(state: CycleState, pod: PodInfo): Status;
+}
+
+export interface FilterPlugin extends Plugin {
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
+}
+
+export interface PreScorePlugin extends Plugin {
+  /** Sees every feasible node once; Skip means this plugin's Score is not needed for the pod. */
+  preScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status;
+}
+
+export interface ScorePlugin extends Plugin {
+  score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
+  /** Rescales this plugin's raw scores (index-aligned with `nodes`) to 0..MAX_NODE_SCORE in place. */
+  normalizeScore?(state: CycleState, pod: PodInfo, scores: number[], nodes: readonly NodeInfo[]): void;
+}
+
+export interface BindPlugin extends Plugin {
+  /** Skip passes the pod to the next Bind plugin. */
+  bind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status>;
+}
+
+/** What plugins may use from the scheduler that runs them. */
+export interface FrameworkHandle {
+  readonly backend: SchedulerBackend;
+}
+
+export type PluginFactory = (args: unknown, handle: FrameworkHandle) => Plugin;
+
+export function isPreFilterPlugin(p: Plugin): p is PreFilterPlugin {
+  return typeof (p as PreFilterPlugin).preFilter === 'function';
+}
+
+export function isFilterPlugin(p: Plugin): p is FilterPlugin {
+  return typeof (p as FilterPlugin).filter === 'function';
+}
+
+export function isPreScorePlugin(p: Plugin): p is PreScorePlugin {
+  return typeof (p as PreScorePlugin).preScore === 'function';
+}
+
+export function isScorePlugin(p: Plugin): p is ScorePlugin {
+  return typeof (p as ScorePlugin).score === 'function';
+}
+
+export function isBindPlugin(p: Plugin): p is BindPlugin {
+  return typeof (p as BindPlugin).bind === 'function';
+}

@@ -1,0 +1,50 @@
+// The in-tree plugins and the default profile (kube-scheduler's defaults, minus volume and
+// inter-pod-affinity plugins Kite has no use for yet).
+import type { Profile } from '../framework/profile';
+import { Registry } from '../framework/registry';
+import { BalancedAllocation } from './balanced-allocation';
+import { DefaultBinder } from './default-binder';
+import * as names from './names';
+import { NodeAffinity } from './node-affinity';
+import { NodeName } from './node-name';
+import { NodePorts } from './node-ports';
+import { NodeResourcesFit, type NodeResourcesFitArgs } from './node-resources-fit';
+import { NodeUnschedulable } from './node-unschedulable';
+import { SelectorSpread } from './selector-spread';
+import { TaintToleration } from './taint-toleration';
+
+export * as pluginNames from './names';
+
+export function inTreeRegistry(): Registry {
+  return new Registry({
+    [names.NODE_UNSCHEDULABLE]: () => new NodeUnschedulable(),
+    [names.NODE_NAME]: () => new NodeName(),
+    [names.TAINT_TOLERATION]: () => new TaintToleration(),
+    [names.NODE_AFFINITY]: () => new NodeAffinity(),
+    [names.NODE_PORTS]: () => new NodePorts(),
+    [names.NODE_RESOURCES_FIT]: (args) => new NodeResourcesFit(args as NodeResourcesFitArgs | undefined),
+    [names.BALANCED_ALLOCATION]: () => new BalancedAllocation(),
+    [names.SELECTOR_SPREAD]: () => new SelectorSpread(),
+    [names.DEFAULT_BINDER]: (_args, handle) => new DefaultBinder(handle),
+  });
+}
+
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+/** Filter order and score weights as in kube-scheduler's default configuration. */
+export function defaultProfile(schedulerName = DEFAULT_SCHEDULER_NAME): Profile {
+  return {
+    schedulerName,
+    plugins: [
+      { name: names.NODE_UNSCHEDULABLE },
+      { name: names.NODE_NAME },
+      { name: names.TAINT_TOLERATION, weight: 3 },
+      { name: names.NODE_AFFINITY, weight: 2 },
+      { name: names.NODE_PORTS },
+      { name: names.NODE_RESOURCES_FIT, weight: 1 },
+      { name: names.SELECTOR_SPREAD, weight: 2 },
+      { name: names.BALANCED_ALLOCATION, weight: 1 },
+      { name: names.DEFAULT_BINDER },
+    ],
+  };
+}

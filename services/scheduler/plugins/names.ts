@@ -1,0 +1,10 @@
+// Plugin names as kube-scheduler spells them, so profiles read the same.
+export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
+export const NODE_NAME = 'NodeName';
+export const TAINT_TOLERATION = 'TaintToleration';
+export const NODE_AFFINITY = 'NodeAffinity';
+export const NODE_PORTS = 'NodePorts';
+export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
+export const BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
+export const SELECTOR_SPREAD = 'SelectorSpread';
+export const DEFAULT_BINDER = 'DefaultBinder';

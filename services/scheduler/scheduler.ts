@@ -1,0 +1,247 @@
+// The scheduler: informer handlers feed it pods and nodes (addPod ... deleteNode), and run()
+// loops scheduleOne(): pop a pending pod, pick a node synchronously (the cache is the snapshot),
+// assume the pod there, and bind asynchronously through the backend while the next pod is
+// scheduled. Failures requeue the pod (backoff or unschedulable), set PodScheduled=False and
+// record a FailedScheduling event; success records a Scheduled event.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Node, Pod, PodCondition } from '../../lib/gen/kite/core/v1/types';
+import { logger } from '../../lib/log';
+import { type Clock, realClock, type Timer } from '../../lib/workqueue/clock';
+import type { SchedulerBackend } from './backend';
+import { SchedulerCache } from './cache/scheduler-cache';
+import { FitError } from './fit-error';
+import { CycleState } from './framework/cycle-state';
+import { Framework } from './framework/framework';
+import { PodInfo, podKey } from './framework/pod-info';
+import type { Profile } from './framework/profile';
+import type { Registry } from './framework/registry';
+import { DEFAULT_SCHEDULER_NAME, defaultProfile, inTreeRegistry } from './plugins';
+import { isAssigned, isDeleting, isTerminal, nodeSchedulingPropertiesChanged } from './pod-state';
+import { type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from './queue/scheduling-queue';
+import { SchedulingAlgorithm } from './schedule-pod';
+
+const log = logger('scheduler');
+
+export interface SchedulerOptions {
+  backend: SchedulerBackend;
+  /** Defaults to defaultProfile(). */
+  profile?: Profile;
+  /** Defaults to inTreeRegistry(); merge out-of-tree plugins into it. */
+  registry?: Registry;
+  clock?: Clock;
+  queue?: SchedulingQueueOptions;
+  /** How long a bound-but-unconfirmed assumed pod keeps its place (0 = forever). */
+  assumedPodTtlMs?: number;
+  /** Bind calls in flight before scheduleOne() waits for one to finish. */
+  maxInFlightBindings?: number;
+  /** Uniform in [0, 1), for tie-breaking; injectable for deterministic tests. */
+  rng?: () => number;
+}
+
+export const POD_SCHEDULED = 'PodScheduled';
+
+export class Scheduler {
+  readonly cache: SchedulerCache;
+  readonly queue: SchedulingQueue;
+  readonly framework: Framework;
+  private readonly backend: SchedulerBackend;
+  private readonly clock: Clock;
+  private readonly algorithm: SchedulingAlgorithm;
+  private readonly maxInFlightBindings: number;
+  private readonly bindings = new Set<Promise<void>>();
+  private bindingSlotWaiters: (() => void)[] = [];
+  private cleanupTimer: Timer | undefined;
+  private stopped = false;
+
+  constructor(opts: SchedulerOptions) {
+    this.backend = opts.backend;
+    this.clock = opts.clock ?? realClock;
+    this.cache = new SchedulerCache(this.clock, opts.assumedPodTtlMs);
+    this.queue = new SchedulingQueue(this.clock, opts.queue);
+    this.framework = new Framework(opts.profile ?? defaultProfile(), opts.registry ?? inTreeRegistry(), {
+      backend: opts.backend,
+    });
+    this.algorithm = new SchedulingAlgorithm(this.cache, opts.rng);
+    this.maxInFlightBindings = opts.maxInFlightBindings ?? 512;
+  }
+
+  // ---- informer handlers ----
+
+  addPod(pod: Pod): void {
+    if (isAssigned(pod)) {
+      if (!isTerminal(pod)) this.cache.addPod(PodInfo.of(pod));
+    } else if (this.wantsToSchedule(pod)) {
+      this.queue.add(pod);
+    }
+  }
+
+  updatePod(oldPod: Pod, newPod: Pod): void {
+    const key = podKey(newPod);
+    if (isAssigned(newPod)) {
+      if (!isAssigned(oldPod)) this.queue.delete(newPod);
+      if (isTerminal(newPod)) {
+        this.cache.removePod(key);
+        this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      } else {
+        this.cache.updatePod(PodInfo.of(newPod));
+      }
+    } else if (!this.wantsToSchedule(newPod)) {
+      this.queue.delete(newPod);
+    } else if (!this.cache.isAssumed(key)) {
+      // An assumed pod is being bound; its pending copy's updates must not schedule it twice.
+      this.queue.update(oldPod, newPod);
+    }
+  }
+
+  deletePod(pod: Pod): void {
+    if (isAssigned(pod)) {
+      this.cache.removePod(podKey(pod));
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+    } else {
+      this.queue.delete(pod);
+    }
+  }
+
+  addNode(node: Node): void {
+    this.cache.addNode(node);
+    this.queue.moveAllToActiveOrBackoffQueue('NodeAdd');
+  }
+
+  updateNode(oldNode: Node, newNode: Node): void {
+    this.cache.updateNode(newNode);
+    if (nodeSchedulingPropertiesChanged(oldNode, newNode)) this.queue.moveAllToActiveOrBackoffQueue('NodeUpdate');
+  }
+
+  deleteNode(node: Node): void {
+    this.cache.removeNode(node.metadata?.name ?? '');
+  }
+
+  // ---- the scheduling loop ----
+
+  /** Schedules pods until stop(); resolves when stopped. */
+  async run(): Promise<void> {
+    this.queue.run();
+    const cleanup = (): void => {
+      if (this.stopped) return;
+      this.cache.cleanupExpiredAssumedPods();
+      this.cleanupTimer = this.clock.setTimer(cleanup, 1000);
+    };
+    this.cleanupTimer = this.clock.setTimer(cleanup, 1000);
+    while (await this.scheduleOne()) {
+      // Let informer events and bind responses in between cycles.
+      await yieldToEventLoop();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cleanupTimer?.cancel();
+    this.queue.close();
+  }
+
+  /** Resolves when every bind started so far has finished (tests, shutdown). */
+  async waitForBindings(): Promise<void> {
+    while (this.bindings.size > 0) await Promise.allSettled([...this.bindings]);
+  }
+
+  /** One scheduling cycle: waits for a pending pod; false once the queue is closed. */
+  async scheduleOne(): Promise<boolean> {
+    while (this.bindings.size >= this.maxInFlightBindings) {
+      await new Promise<void>((resolve) => this.bindingSlotWaiters.push(resolve));
+    }
+    const q = await this.queue.pop();
+    if (!q) return false;
+    this.schedulingCycle(q);
+    return true;
+  }
+
+  private wantsToSchedule(pod: Pod): boolean {
+    const name = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+    return name === this.framework.schedulerName && !isTerminal(pod) && !isDeleting(pod);
+  }
+
+  private schedulingCycle(q: QueuedPodInfo): void {
+    const pod = q.podInfo;
+    const cycle = this.queue.schedulingCycle();
+    if (isDeleting(pod.pod) || this.cache.isAssumed(pod.key)) {
+      this.queue.done(pod.key);
+      return;
+    }
+    const state = new CycleState();
+    let assumed: PodInfo;
+    try {
+      assumed = pod.assignedTo(this.algorithm.schedulePod(this.framework, state, pod).nodeName);
+      this.cache.assumePod(assumed);
+    } catch (err) {
+      this.handleFailure(q, cycle, err);
+      this.queue.done(pod.key);
+      return;
+    }
+    const binding = this.bindingCycle(q, cycle, state, assumed).finally(() => {
+      this.bindings.delete(binding);
+      this.bindingSlotWaiters.shift()?.();
+    });
+    this.bindings.add(binding);
+  }
+
+  private async bindingCycle(q: QueuedPodInfo, cycle: number, state: CycleState, assumed: PodInfo): Promise<void> {
+    const status = await this.framework.runBindPlugins(state, assumed, assumed.nodeName);
+    if (status.isSuccess()) {
+      this.cache.finishBinding(assumed.key);
+      log.debug({ pod: assumed.key, node: assumed.nodeName }, 'bound pod');
+      this.emitEvent(assumed.pod, 'Normal', 'Scheduled', `Successfully assigned ${assumed.key} to ${assumed.nodeName}`);
+    } else {
+      this.cache.forgetPod(assumed.key);
+      // The forgotten placement freed room that other pods may have been refused for.
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      const err = new Error(`Binding rejected: running Bind plugin "${status.plugin}": ${status.message()}`);
+      this.handleFailure(q, cycle, err);
+    }
+    this.queue.done(assumed.key);
+  }
+
+  private handleFailure(q: QueuedPodInfo, cycle: number, err: unknown): void {
+    const key = q.podInfo.key;
+    const fit = err instanceof FitError;
+    const message = err instanceof Error ? err.message : String(err);
+    this.queue.addUnschedulableIfNotPresent(key, cycle, {
+      error: !fit,
+      plugins: fit ? err.diagnosis.unschedulablePlugins : [],
+    });
+    const latest = this.queue.inFlightPod(key);
+    if (!latest) return; // deleted or bound meanwhile: nothing left to report on
+    const pod = latest.podInfo.pod;
+    if (fit) log.debug({ pod: key, reason: message }, 'unable to schedule pod');
+    else log.warn({ pod: key, err: message }, 'error scheduling pod');
+    this.emitEvent(pod, 'Warning', 'FailedScheduling', message);
+    const reason = fit ? 'Unschedulable' : 'SchedulerError';
+    if (hasCondition(pod, reason, message)) return;
+    const condition: PodCondition = {
+      type: POD_SCHEDULED,
+      status: 'False',
+      reason,
+      message,
+      lastProbeTime: '',
+      lastTransitionTime: new Date().toISOString(),
+    };
+    this.backend.setPodCondition(pod, condition).catch((e: unknown) => {
+      log.warn({ pod: key, err: e instanceof Error ? e.message : String(e) }, 'failed to set PodScheduled condition');
+    });
+  }
+
+  private emitEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    try {
+      const r = this.backend.recordEvent(pod, type, reason, message);
+      if (r) r.catch((e: unknown) => log.warn({ pod: podKey(pod), err: String(e) }, 'failed to record event'));
+    } catch (e) {
+      log.warn({ pod: podKey(pod), err: String(e) }, 'failed to record event');
+    }
+  }
+}
+
+/** The pod already says PodScheduled=False for this reason and message: skip a redundant write. */
+function hasCondition(pod: Pod, reason: string, message: string): boolean {
+  return (pod.status?.conditions ?? []).some(
+    (c) => c.type === POD_SCHEDULED && c.status === 'False' && c.reason === reason && c.message === message,
+  );
+}
