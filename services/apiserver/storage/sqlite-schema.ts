@@ -40,4 +40,7 @@ export function openSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS log_name_id ON log (name, id);
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
+  // In EXCLUSIVE mode the first write takes the lock for good: take it now, so a second opener
+  // fails at once rather than both stores failing at their next write.
+  db.exec('BEGIN EXCLUSIVE; COMMIT');
 }

@@ -190,16 +190,6 @@ export class SqliteStorage implements Storage {
     this.db.close();
   }
 
-  /** Approximate on-disk footprint (database + WAL), for tests and metrics. */
-  fileStats(): { pages: number; freePages: number; pageSize: number } {
-    this.checkOpen();
-    return {
-      pages: this.db.pragma('page_count', { simple: true }) as number,
-      freePages: this.db.pragma('freelist_count', { simple: true }) as number,
-      pageSize: this.db.pragma('page_size', { simple: true }) as number,
-    };
-  }
-
   private async compactNow(revision: number): Promise<void> {
     this.checkOpen();
     if (revision > this.revision) throw new StorageError(`cannot compact to revision ${revision}: current revision is ${this.revision}`);

@@ -22,10 +22,6 @@ export class WatchHub {
 
   constructor(private readonly source: WatchHubSource) {}
 
-  get size(): number {
-    return this.watchers.size;
-  }
-
   watch(prefix: string, afterRevision: number, cb: WatchCallbacks): WatchHandle {
     const compacted = this.source.compactedRevision();
     const w = new HubWatcher(this, this.source, prefix, afterRevision, this.source.currentRevision(), cb);

@@ -54,9 +54,10 @@ describe('SqliteStorage', () => {
 
     it('refuses a second store on the same file', async () => {
       const path = fresh();
-      const first = openAt(path);
-      await first.create('/a', Buffer.from('1'));
+      await openAt(path).close();
+      const first = openAt(path); // holds the file before writing anything
       assert.throws(() => openAt(path, { busyTimeoutMs: 50 }), StorageError);
+      await first.create('/a', Buffer.from('1'));
       assert.equal(Buffer.from((await first.get('/a'))!.value).toString(), '1');
     });
 
