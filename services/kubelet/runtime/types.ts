@@ -1,0 +1,149 @@
+// The kubelet's view of a container runtime, shaped like Kubernetes' CRI: pod sandboxes that own
+// a network namespace and IP, app containers joined to them, images, logs and exec. The Docker
+// implementation (docker-runtime.ts) and the in-memory FakeRuntime both implement it.
+import type { Readable } from 'node:stream';
+import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
+
+export interface SandboxOptions {
+  /** The node's pod network (a Docker bridge network on the node's podCIDR, see ensurePodNetwork). */
+  network: string;
+  /** Reported as the pod IP of hostNetwork pods, which have no IP of their own. */
+  hostIP?: string;
+  /** Distinguishes a re-created sandbox of the same pod (part of the container name). */
+  attempt?: number;
+  dns?: { servers?: string[]; searches?: string[]; options?: string[] };
+}
+
+export interface Sandbox {
+  id: string;
+  /** The pod IP: the sandbox's address on the pod network, or hostIP for hostNetwork pods. */
+  ip: string;
+}
+
+export interface EnvPair {
+  name: string;
+  value: string;
+}
+
+export interface BindMount {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+export interface CreateContainerOptions {
+  /** Resolved environment (valueFrom already looked up); defaults to the spec's literal values. */
+  env?: EnvPair[];
+  /** Extra binds beside the pod's emptyDir and hostPath volumes (e.g. a service account token). */
+  mounts?: BindMount[];
+  /** Recorded in the container's labels, so restart counts survive a kubelet restart. */
+  restartCount?: number;
+}
+
+export type ContainerStateName = 'created' | 'running' | 'exited' | 'unknown';
+
+/** One container as the runtime sees it, rebuilt from Docker alone (labels + inspect). */
+export interface RuntimeContainer {
+  id: string;
+  /** The Kubernetes container name; "POD" for a sandbox. */
+  name: string;
+  sandbox: boolean;
+  podUid: string;
+  podName: string;
+  podNamespace: string;
+  image: string;
+  imageId: string;
+  /** Hash of the container spec it was created from (containerHash). */
+  hash: string;
+  restartCount: number;
+  /** The pod's grace period when the container was created, for stopping it with no pod at hand. */
+  terminationGracePeriodSeconds?: number;
+  state: ContainerStateName;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oomKilled: boolean;
+  /** For exited containers: OOMKilled, Completed (exit 0) or Error, as Kubernetes words it. */
+  reason?: string;
+  /** The engine's error, when the container could not start. */
+  message?: string;
+  /** Sandboxes only: the pod IP ('' for hostNetwork sandboxes). */
+  ip?: string;
+}
+
+/** Everything the runtime holds for one pod, grouped by pod uid. */
+export interface PodRuntimeState {
+  uid: string;
+  name: string;
+  namespace: string;
+  sandboxes: RuntimeContainer[];
+  containers: RuntimeContainer[];
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Only the last N lines (before following). */
+  tail?: number;
+  timestamps?: boolean;
+  /** Only lines written at or after this time. */
+  since?: Date;
+  /** Stops a follow (or any read) early. */
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** The line without its newline. */
+  line: string;
+  /** RFC 3339 with nanoseconds, when timestamps were asked for. */
+  timestamp?: string;
+}
+
+export interface ExecOptions {
+  /** Fed to the process; its end closes the process' stdin. Without it the process has no stdin. */
+  stdin?: Readable;
+  tty?: boolean;
+  env?: EnvPair[];
+  workingDir?: string;
+}
+
+export interface ExecSession {
+  stdout: Readable;
+  /** Empty with a tty: the terminal merges both streams into stdout. */
+  stderr: Readable;
+  /** The process' exit code, once it exits and its output is drained. */
+  exitCode: Promise<number>;
+  /** Resizes the tty (tty sessions only). */
+  resize(columns: number, rows: number): Promise<void>;
+}
+
+export interface ContainerRuntime {
+  /** Creates the bridge network holding the node's pod IPs, if missing. Idempotent. */
+  ensurePodNetwork(name: string, cidr: string): Promise<void>;
+
+  /** Starts the pause container that owns the pod's network namespace; returns its id and the pod IP. */
+  runPodSandbox(pod: Pod, options: SandboxOptions): Promise<Sandbox>;
+  stopPodSandbox(sandboxId: string): Promise<void>;
+  removePodSandbox(sandboxId: string): Promise<void>;
+
+  /** Creates an app container joined to the sandbox's network and IPC namespaces. */
+  createContainer(sandboxId: string, pod: Pod, container: Container, options?: CreateContainerOptions): Promise<string>;
+  startContainer(containerId: string): Promise<void>;
+  /** The container's stop signal (SIGTERM unless the image says otherwise), then SIGKILL after graceSeconds. */
+  stopContainer(containerId: string, graceSeconds: number): Promise<void>;
+  removeContainer(containerId: string): Promise<void>;
+  /** Removes the pod's emptyDir volumes; call after its containers are removed. */
+  removePodVolumes(podUid: string): Promise<void>;
+
+  /** Every sandbox and container this node's kubelet made, grouped by pod uid. */
+  listPodContainers(): Promise<PodRuntimeState[]>;
+  inspectContainer(containerId: string): Promise<RuntimeContainer>;
+
+  imageExists(ref: string): Promise<boolean>;
+  /** Throws ImagePullError carrying the engine's message. */
+  pullImage(ref: string): Promise<void>;
+
+  logs(containerId: string, options?: LogOptions): AsyncIterable<LogLine>;
+  exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecSession>;
+}
