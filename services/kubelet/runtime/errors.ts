@@ -44,5 +44,5 @@ export function engineMessage(err: unknown): string {
   const e = err as EngineError | null;
   const fromJson = e?.json?.message;
   if (typeof fromJson === 'string' && fromJson !== '') return fromJson.trim();
-  return (e?.message ?? String(err)).trim();
+  return (e?.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
