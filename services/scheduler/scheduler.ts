@@ -69,6 +69,7 @@ export class Scheduler {
 
   addPod(pod: Pod): void {
     if (isAssigned(pod)) {
+      this.queue.delete(pod);
       if (!isTerminal(pod)) this.cache.addPod(PodInfo.of(pod));
     } else if (this.wantsToSchedule(pod)) {
       this.queue.add(pod);

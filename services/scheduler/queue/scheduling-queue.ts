@@ -10,14 +10,19 @@
 // than unschedulable (the event might be what it was waiting for).
 import { isDeepStrictEqual } from 'node:util';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import { logger } from '../../../lib/log';
 import type { Clock, Timer } from '../../../lib/workqueue/clock';
 import { PodInfo, podKey } from '../framework/pod-info';
 import { Heap } from './heap';
+
+const log = logger('scheduler', { part: 'queue' });
 
 export interface QueuedPodInfo {
   podInfo: PodInfo;
   /** When the pod last entered the queue; orders activeQ and starts its backoff. */
   timestamp: number;
+  /** Breaks timestamp ties so that activeQ stays first in, first out. */
+  seq: number;
   /** When the pod first entered the queue (for latency metrics). */
   readonly initialAttemptTimestamp: number;
   /** Scheduling attempts so far; the backoff doubles with each. */
@@ -55,7 +60,7 @@ export class SchedulingQueue {
     (a, b) => {
       const pa = a.podInfo.pod.spec?.priority ?? 0;
       const pb = b.podInfo.pod.spec?.priority ?? 0;
-      return pa > pb || (pa === pb && a.timestamp < b.timestamp);
+      return pa > pb || (pa === pb && (a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq)));
     },
   );
   private readonly backoffQ = new Heap<QueuedPodInfo>(
@@ -67,6 +72,7 @@ export class SchedulingQueue {
   private waiters: ((q: QueuedPodInfo | undefined) => void)[] = [];
 
   private cycle = 0;
+  private seq = 0;
   /** The scheduling cycle during which the last move request (cluster event) happened. */
   private moveRequestCycle = -1;
   private closed = false;
@@ -125,6 +131,7 @@ export class SchedulingQueue {
     this.activeQ.push({
       podInfo: PodInfo.of(pod),
       timestamp: now,
+      seq: this.seq++,
       initialAttemptTimestamp: now,
       attempts: 0,
       unschedulablePlugins: new Set(),
@@ -203,13 +210,15 @@ export class SchedulingQueue {
     const q = this.inFlight.get(key);
     if (!q || this.activeQ.has(key) || this.backoffQ.has(key) || this.unschedulable.has(key)) return;
     q.timestamp = this.clock.now();
+    q.seq = this.seq++;
     q.unschedulablePlugins = new Set(failure.plugins);
     if (failure.error || this.moveRequestCycle >= podCycle) this.backoffQ.push(q);
     else this.unschedulable.set(key, q);
   }
 
   /** A cluster change that may let unschedulable pods fit: retry them all. */
-  moveAllToActiveOrBackoffQueue(_event: ClusterEvent): void {
+  moveAllToActiveOrBackoffQueue(event: ClusterEvent): void {
+    if (this.unschedulable.size > 0) log.debug({ event, pods: this.unschedulable.size }, 'retrying unschedulable pods');
     for (const q of this.unschedulable.values()) this.requeue(q);
     this.unschedulable.clear();
     this.moveRequestCycle = this.cycle;

@@ -1,6 +1,8 @@
 // Builders and a recording fake backend shared by the scheduler unit tests.
 import { Node, Pod, type PodCondition } from '../../../lib/gen/kite/core/v1/types';
 import type { EventType, SchedulerBackend } from '../../../services/scheduler/backend';
+import { NodeInfo } from '../../../services/scheduler/framework/node-info';
+import { PodInfo } from '../../../services/scheduler/framework/pod-info';
 
 export interface PodOpts {
   ns?: string;
@@ -104,4 +106,13 @@ function key(pod: Pod): string {
 /** The pod as the informer would deliver it after a successful bind. */
 export function bound(pod: Pod, nodeName: string): Pod {
   return { ...pod, spec: { ...pod.spec!, nodeName } };
+}
+
+/** A NodeInfo holding `node` and `pods` (bound to it), as the cache would build it. */
+export function nodeInfoOf(node: Node, ...pods: Pod[]): NodeInfo {
+  const name = node.metadata!.name;
+  const ni = new NodeInfo(name);
+  ni.setNode(node);
+  for (const p of pods) ni.addPod(PodInfo.of(bound(p, name)));
+  return ni;
 }

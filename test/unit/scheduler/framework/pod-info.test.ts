@@ -1,0 +1,58 @@
+import { strict as assert } from 'node:assert';
+import { Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, PodInfo } from '../../../../services/scheduler/framework/pod-info';
+import { makePod } from '../fixtures';
+
+function podWith(containers: Record<string, string>[], init: Record<string, string>[] = []): Pod {
+  const c = (requests: Record<string, string>, i: number) => ({ name: `c${i}`, image: 'x', resources: { requests, limits: {} } });
+  return Pod.fromPartial({ metadata: { name: 'p', namespace: 'ns' }, spec: { containers: containers.map(c), initContainers: init.map(c) } });
+}
+
+describe('PodInfo', () => {
+  const cases: { name: string; pod: Pod; requests: [number, number]; nonZero: [number, number] }[] = [
+    { name: 'sums containers', pod: podWith([{ cpu: '250m', memory: '64Mi' }, { cpu: '0.5', memory: '1Gi' }]), requests: [750, 2 ** 30 + 64 * 2 ** 20], nonZero: [750, 2 ** 30 + 64 * 2 ** 20] },
+    {
+      name: 'unset requests are 0, or the defaults for scoring',
+      pod: podWith([{}, { cpu: '1' }]),
+      requests: [1000, 0],
+      nonZero: [1000 + DEFAULT_MILLI_CPU_REQUEST, 2 * DEFAULT_MEMORY_REQUEST],
+    },
+    { name: 'an explicit zero stays zero for scoring', pod: podWith([{ cpu: '0', memory: '0' }]), requests: [0, 0], nonZero: [0, 0] },
+    {
+      name: 'takes the largest init container when larger than the sum',
+      pod: podWith([{ cpu: '100m', memory: '1Gi' }, { cpu: '100m' }], [{ cpu: '1' }, { cpu: '300m', memory: '10Mi' }]),
+      requests: [1000, 2 ** 30],
+      nonZero: [1000, 2 ** 30 + DEFAULT_MEMORY_REQUEST],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const p = PodInfo.of(c.pod);
+      assert.deepEqual([p.requests.milliCPU, p.requests.memory], c.requests);
+      assert.deepEqual([p.nonZeroRequests.milliCPU, p.nonZeroRequests.memory], c.nonZero);
+    });
+  }
+
+  it('collects host ports with defaults for IP and protocol', () => {
+    const p = PodInfo.of(makePod('p', { hostPorts: [80, { port: 53, protocol: 'UDP', ip: '10.1.1.1' }] }));
+    assert.deepEqual(p.hostPorts, [
+      { ip: '0.0.0.0', protocol: 'TCP', port: 80 },
+      { ip: '10.1.1.1', protocol: 'UDP', port: 53 },
+    ]);
+  });
+
+  it('identifies the controller owner', () => {
+    assert.equal(PodInfo.of(makePod('p', { owner: 'web' })).ownerKey, 'rs-web');
+    assert.equal(PodInfo.of(makePod('p')).ownerKey, '');
+  });
+
+  it('assigns to a node without changing the original pod', () => {
+    const pod = makePod('p', { cpu: '1' });
+    const p = PodInfo.of(pod);
+    const a = p.assignedTo('n1');
+    assert.equal(a.nodeName, 'n1');
+    assert.equal(a.requests, p.requests);
+    assert.equal(pod.spec!.nodeName, '');
+    assert.equal(a.key, 'default/p');
+  });
+});
