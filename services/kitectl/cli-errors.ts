@@ -1,6 +1,6 @@
 // How kitectl reports failures: one line (or a few) on stderr worded like kubectl's, exit code 1.
-import { ApiError, InvalidError } from '../../lib/api/errors';
-import { ManifestError } from '../../lib/api/manifest';
+// The API error classes are loaded only when formatting one, keeping gRPC off the start-up path
+// of verbs that never talk to the server.
 
 /** A failure the user caused or can fix; printed as "error: <message>". */
 export class CliError extends Error {
@@ -21,6 +21,7 @@ export class ReportedError extends Error {
  * `context` is kubectl's "error when creating "file.yaml": " prefix.
  */
 export function formatError(err: unknown, context = ''): string {
+  const { ApiError, InvalidError } = require('../../lib/api/errors') as typeof import('../../lib/api/errors');
   if (err instanceof InvalidError && err.reason === 'Invalid') {
     const m = err.message.match(/^(.*?) is invalid: /s);
     if (m && err.causes.length > 1) {
@@ -30,7 +31,6 @@ export function formatError(err: unknown, context = ''): string {
     return `Error from server (Invalid): ${context}${err.message}`;
   }
   if (err instanceof ApiError) return `Error from server (${err.reason}): ${context}${err.message}`;
-  if (err instanceof CliError || err instanceof ManifestError) return `error: ${err.message}`;
   if (err instanceof Error) return `error: ${err.message}`;
   return `error: ${String(err)}`;
 }

@@ -1,0 +1,102 @@
+// `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
+import { isNotFound } from '../../lib/api/errors';
+import { Deployments, EndpointsKind, Leases, Namespaces, Nodes, Pods, ReplicaSets, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import type { Clientset } from '../../lib/client/clientset';
+import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
+import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
+import type { Endpoints, Namespace, Node, Pod, Service } from '../../lib/gen/kite/core/v1/types';
+import type { Cli } from './cli-context';
+import { ReportedError, formatError } from './cli-errors';
+import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
+import { describeGeneric, describeNamespace } from './describers/generic';
+import { describeNode } from './describers/node';
+import { describePod } from './describers/pod';
+import { describeEndpoints, describeService } from './describers/service';
+import { describeDeployment, describeReplicaSet } from './describers/workloads';
+import { objectEvents } from './object-events';
+import { formatSelector } from './printers/format';
+import { parseResourceArgs } from './resource-args';
+
+export interface DescribeOptions {
+  selector?: string;
+  allNamespaces?: boolean;
+}
+
+async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObject): Promise<string> {
+  const events = await objectEvents(cs, kind, obj);
+  const ns = obj.metadata?.namespace ?? '';
+  const name = obj.metadata?.name ?? '';
+  switch (kind) {
+    case Pods:
+      return describePod(obj as Pod, events);
+    case Deployments: {
+      const d = obj as Deployment;
+      const rss = await ownedReplicaSets(cs, d);
+      const newRS = findNewReplicaSet(d, rss);
+      const old = rss.filter((rs) => rs !== newRS && (rs.spec?.replicas ?? 0) > 0);
+      return describeDeployment(d, newRS, old, events);
+    }
+    case ReplicaSets: {
+      const rs = obj as ReplicaSet;
+      const sel = formatSelector(rs.spec?.selector);
+      const pods = sel === '<none>' ? [] : (await cs.pods.listAll({ namespace: ns, labelSelector: sel })).items;
+      const owned = pods.filter((p) => p.metadata?.ownerReferences.some((r) => r.uid === rs.metadata?.uid));
+      return describeReplicaSet(rs, owned, events);
+    }
+    case Nodes: {
+      const pods = (await cs.pods.listAll({ namespace: '', fieldSelector: `spec.nodeName=${name}` })).items;
+      const lease = await getOrUndefined(cs.resource<Lease>(Leases).get(name, 'kube-node-lease'));
+      return describeNode(obj as Node, pods, lease, events);
+    }
+    case Services: {
+      const ep = await getOrUndefined(cs.resource<Endpoints>(EndpointsKind).get(name, ns));
+      return describeService(obj as Service, ep, events);
+    }
+    case EndpointsKind:
+      return describeEndpoints(obj as Endpoints, events);
+    case Namespaces:
+      return describeNamespace(obj as Namespace);
+    default:
+      return describeGeneric(kind, obj, events);
+  }
+}
+
+export async function describe(cli: Cli, args: string[], opts: DescribeOptions): Promise<void> {
+  const groups = parseResourceArgs(args);
+  const cs = await cli.clientset();
+  const namespace = opts.allNamespaces ? '' : await cli.namespace();
+  const outputs: string[] = [];
+  let failed = false;
+  let named = false;
+  for (const g of groups) {
+    const client = cs.resource(g.kind);
+    let objs: KubeObject[] = [];
+    if (g.names.length) {
+      named = true;
+      for (const name of g.names) {
+        try {
+          objs.push(await client.get(name, namespace || undefined));
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          failed = true;
+          cli.io.err(`${formatError(e)}\n`);
+        }
+      }
+    } else {
+      objs = (await client.listAll({ namespace, labelSelector: opts.selector })).items;
+    }
+    for (const o of objs) outputs.push(await describeObject(cs, g.kind, o));
+  }
+  if (outputs.length) cli.io.out(outputs.join('\n\n'));
+  else if (!named) cli.io.err(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+  if (failed) throw new ReportedError();
+}

@@ -1,0 +1,309 @@
+// kitectl: Kite's kubectl. This file only declares verbs and flags; each verb's module is
+// loaded when that verb runs, so start-up stays fast (no gRPC or generated code for `version
+// --client`, `config`, or `--help`).
+import { Command, CommanderError, Option } from 'commander';
+import { Cli, type GlobalOptions, type Io } from './cli-context';
+import { ReportedError, formatError } from './cli-errors';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** kubectl's bool flags accept "--flag", "--flag=true" and "--flag=false". */
+function parseBool(flag: string) {
+  return (v: string | boolean | undefined): boolean => {
+    if (v === undefined || v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    throw new CommanderError(1, 'kitectl.invalidBool', `error: invalid argument "${v}" for "--${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+  };
+}
+
+function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => Promise<void>): Command {
+  const program = new Command('kitectl')
+    .description('kitectl controls the Kite cluster manager (Kite\'s kubectl).')
+    .option('-s, --server <address>', 'the address and port of the Kite apiserver')
+    .option('--kubeconfig <file>', 'path to the kitectl config file (default $KITECONFIG or ~/.kite/config)')
+    .option('-n, --namespace <namespace>', 'the namespace scope for this request')
+    .option('--request-timeout <duration>', 'how long to wait for a single server request (e.g. 30s)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('apply')
+    .description('Apply a configuration to a resource by file name or stdin')
+    .option('-f, --filename <file>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-R, --recursive', 'process the directory used in -f recursively')
+    .action((o) => run((cli) => (require('./apply') as typeof import('./apply')).apply(cli, { filename: o.filename ?? [], recursive: o.recursive })));
+
+  const create = program
+    .command('create')
+    .description('Create a resource from a file or from stdin')
+    .option('-f, --filename <file>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-R, --recursive', 'process the directory used in -f recursively')
+    .action((o) => run((cli) => (require('./create') as typeof import('./create')).createFromFiles(cli, o.filename ?? [], Boolean(o.recursive))));
+  create
+    .command('namespace')
+    .alias('ns')
+    .description('Create a namespace with the specified name')
+    .argument('<name>')
+    .action((name: string) => run((cli) => (require('./create') as typeof import('./create')).createNamespace(cli, name)));
+  create
+    .command('deployment')
+    .alias('deploy')
+    .description('Create a deployment with the specified name')
+    .argument('<name>')
+    .option('--image <image>', 'image name (repeatable)', collect)
+    .option('-r, --replicas <n>', 'number of replicas', '1')
+    .option('--port <port>', 'the container port to expose')
+    .action((name: string, o) => run((cli) => (require('./create') as typeof import('./create')).createDeployment(cli, name, { image: o.image ?? [], replicas: o.replicas, port: o.port })));
+
+  program
+    .command('get')
+    .description('Display one or many resources')
+    .argument('[resources...]')
+    .option('-o, --output <format>', 'json|yaml|wide|name|jsonpath=...')
+    .option('-l, --selector <selector>', 'label selector (e.g. -l key1=value1,key2=value2)')
+    .option('--field-selector <selector>', 'field selector (e.g. --field-selector spec.nodeName=node-1)')
+    .option('-A, --all-namespaces', 'list the requested objects across all namespaces')
+    .option('-w, --watch', 'after listing, watch for changes')
+    .option('--watch-only', 'watch for changes without listing first')
+    .option('--show-labels', 'show all labels as the last column')
+    .option('--no-headers', 'do not print headers')
+    .action((args: string[], o) =>
+      run((cli) =>
+        (require('./get') as typeof import('./get')).get(cli, args, {
+          output: o.output,
+          selector: o.selector,
+          fieldSelector: o.fieldSelector,
+          allNamespaces: o.allNamespaces,
+          watch: o.watch,
+          watchOnly: o.watchOnly,
+          showLabels: o.showLabels,
+          noHeaders: o.headers === false,
+        }),
+      ),
+    );
+
+  program
+    .command('describe')
+    .description('Show details of a specific resource or group of resources')
+    .argument('<resources...>')
+    .option('-l, --selector <selector>', 'label selector')
+    .option('-A, --all-namespaces', 'across all namespaces')
+    .action((args: string[], o) => run((cli) => (require('./describe') as typeof import('./describe')).describe(cli, args, { selector: o.selector, allNamespaces: o.allNamespaces })));
+
+  program
+    .command('delete')
+    .description('Delete resources by file names, stdin, resources and names, or by resources and label selector')
+    .argument('[resources...]')
+    .option('-f, --filename <file>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-R, --recursive', 'process the directory used in -f recursively')
+    .option('-l, --selector <selector>', 'label selector')
+    .option('--all', 'delete all resources of the given types in the namespace')
+    .option('-A, --all-namespaces', 'across all namespaces')
+    .option('--grace-period <seconds>', 'seconds given to the resource to terminate gracefully (-1: its default)')
+    .option('--now', 'signal resources for immediate shutdown (same as --grace-period=1)')
+    .option('--force', 'immediate deletion (with --grace-period=0)')
+    .addOption(new Option('--cascade [strategy]', 'background, foreground or orphan').preset('background'))
+    .addOption(new Option('--wait [bool]', 'wait for resources to be gone before returning').argParser(parseBool('wait')).default(true))
+    .option('--timeout <duration>', 'how long to wait for deletion (0: no limit)')
+    .option('--ignore-not-found', 'treat "resource not found" as a successful delete')
+    .action((args: string[], o) =>
+      run((cli) =>
+        (require('./delete') as typeof import('./delete')).deleteCmd(cli, args, {
+          filename: o.filename,
+          recursive: o.recursive,
+          selector: o.selector,
+          all: o.all,
+          allNamespaces: o.allNamespaces,
+          gracePeriod: o.gracePeriod,
+          now: o.now,
+          force: o.force,
+          cascade: o.cascade,
+          wait: o.wait,
+          timeout: o.timeout,
+          ignoreNotFound: o.ignoreNotFound,
+        }),
+      ),
+    );
+
+  program
+    .command('scale')
+    .description('Set a new size for a deployment or replica set')
+    .argument('<resource...>')
+    .option('--replicas <n>', 'the new desired number of replicas')
+    .option('--current-replicas <n>', 'precondition: the current size must be this')
+    .action((args: string[], o) => run((cli) => (require('./scale') as typeof import('./scale')).scale(cli, args, { replicas: o.replicas, currentReplicas: o.currentReplicas })));
+
+  const rollout = program.command('rollout').description('Manage the rollout of a deployment');
+  const ro = () => require('./rollout') as typeof import('./rollout');
+  rollout
+    .command('status')
+    .argument('<resource...>')
+    .description('Show the status of the rollout')
+    .option('--timeout <duration>', 'how long to wait before giving up (0: no limit)')
+    .addOption(new Option('-w, --watch [bool]', 'watch the rollout until it finishes').argParser(parseBool('watch')).default(true))
+    .action((args: string[], o) => run((cli) => ro().rolloutStatusCmd(cli, args, { timeout: o.timeout, watch: o.watch })));
+  rollout
+    .command('history')
+    .argument('<resource...>')
+    .description('View rollout history')
+    .option('--revision <n>', 'show the pod template of this revision')
+    .action((args: string[], o) => run((cli) => ro().rolloutHistory(cli, args, { revision: o.revision })));
+  rollout
+    .command('undo')
+    .argument('<resource...>')
+    .description('Roll back to a previous rollout')
+    .option('--to-revision <n>', 'the revision to roll back to (default: the previous one)')
+    .action((args: string[], o) => run((cli) => ro().rolloutUndo(cli, args, { toRevision: o.toRevision })));
+  rollout
+    .command('restart')
+    .argument('<resource...>')
+    .description('Restart a deployment (new rollout with the same template)')
+    .action((args: string[]) => run((cli) => ro().rolloutRestart(cli, args)));
+  rollout
+    .command('pause')
+    .argument('<resource...>')
+    .description('Mark the deployment as paused')
+    .action((args: string[]) => run((cli) => ro().rolloutPause(cli, args, true)));
+  rollout
+    .command('resume')
+    .argument('<resource...>')
+    .description('Resume a paused deployment')
+    .action((args: string[]) => run((cli) => ro().rolloutPause(cli, args, false)));
+
+  const nodes = () => require('./node-maintenance') as typeof import('./node-maintenance');
+  program
+    .command('cordon')
+    .argument('<node>')
+    .description('Mark node as unschedulable')
+    .action((name: string) => run((cli) => nodes().cordon(cli, name)));
+  program
+    .command('uncordon')
+    .argument('<node>')
+    .description('Mark node as schedulable')
+    .action((name: string) => run((cli) => nodes().uncordon(cli, name)));
+  program
+    .command('drain')
+    .argument('<node>')
+    .description('Drain node in preparation for maintenance')
+    .option('--force', 'also delete pods that no controller manages')
+    .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods')
+    .option('--delete-emptydir-data', 'continue even if there are pods using emptyDir')
+    .option('--grace-period <seconds>', 'grace period for each pod (-1: its own)')
+    .option('--timeout <duration>', 'how long to wait before giving up (0: no limit)')
+    .action((name: string, o) => run((cli) => nodes().drain(cli, name, o)));
+
+  for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as const) {
+    program
+      .command(verb)
+      .argument('<args...>', 'TYPE NAME KEY=VALUE ... KEY-')
+      .description(`Update the ${field} on a resource`)
+      .option('--overwrite', 'allow existing values to be overwritten')
+      .option('-l, --selector <selector>', 'label selector')
+      .option('--all', 'every resource of the type in the namespace')
+      .action((args: string[], o) => run((cli) => (require('./label') as typeof import('./label')).labelCmd(cli, field, args, o)));
+  }
+
+  program
+    .command('version')
+    .description('Print the client version and the server address')
+    .option('--client', 'client version only (no server needed)')
+    .action((o) => run((cli) => (require('./version') as typeof import('./version')).version(cli, o)));
+  program
+    .command('api-resources')
+    .description('Print the supported API resources')
+    .option('--namespaced <bool>', 'only namespaced (true) or cluster-scoped (false) resources')
+    .option('-o, --output <format>', 'name|wide')
+    .option('--no-headers', 'do not print headers')
+    .action((o) => run((cli) => (require('./api-resources') as typeof import('./api-resources')).apiResources(cli, { namespaced: o.namespaced, output: o.output, noHeaders: o.headers === false })));
+
+  const config = program.command('config').description('Modify kitectl config files');
+  const cfg = () => require('./config-cmd') as typeof import('./config-cmd');
+  config
+    .command('view')
+    .description('Display the merged config')
+    .option('--raw', 'show certificates and tokens')
+    .option('--minify', 'only the current context')
+    .option('-o, --output <format>', 'yaml|json')
+    .action((o) => run((cli) => cfg().configView(cli, o)));
+  config
+    .command('current-context')
+    .description('Display the current context')
+    .action(() => run((cli) => cfg().currentContext(cli)));
+  config
+    .command('use-context')
+    .argument('<name>')
+    .description('Set the current context')
+    .action((name: string) => run((cli) => cfg().useContext(cli, name)));
+  config
+    .command('get-contexts')
+    .argument('[names...]')
+    .description('Describe one or many contexts')
+    .option('-o, --output <format>', 'name')
+    .option('--no-headers', 'do not print headers')
+    .action((names: string[], o) => run((cli) => cfg().getContexts(cli, names, { output: o.output, noHeaders: o.headers === false })));
+  config
+    .command('set-context')
+    .argument('[name]')
+    .description('Set a context entry (the namespace comes from -n/--namespace)')
+    .option('--current', 'modify the current context')
+    .option('--cluster <name>', 'cluster for the context')
+    .option('--user <name>', 'user for the context')
+    .action((name: string | undefined, o) => run((cli) => cfg().setContext(cli, name, { ...o, namespace: cli.global.namespace })));
+
+  return program;
+}
+
+/** Runs kitectl with the given arguments (without "node kitectl") and returns the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let cli: Cli | undefined;
+  let failure: unknown;
+  const program: Command = buildProgram(io, async (fn) => {
+    const global = program.opts() as GlobalOptions;
+    cli = new Cli(global, io);
+    try {
+      await fn(cli);
+    } catch (e) {
+      failure = e;
+    }
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    failure = e;
+  } finally {
+    (cli as Cli | undefined)?.close();
+  }
+  if (failure === undefined) return 0;
+  if (!(failure instanceof ReportedError)) io.err(`${formatError(failure)}\n`);
+  return 1;
+}
+
+function processIo(): Io {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  return {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    signal: controller.signal,
+  };
+}
+
+/** The program entry point (bin/kitectl). */
+export function main(): void {
+  const io = processIo();
+  run(process.argv.slice(2), io).then((code) => {
+    const exit = io.signal.aborted && code === 0 ? 130 : code;
+    // Let stdout drain before exiting (a pipe may still hold output).
+    process.stdout.write('', () => process.exit(exit));
+  });
+}
+
+if (require.main === module) main();

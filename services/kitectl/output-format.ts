@@ -1,0 +1,41 @@
+// The -o flag: a table (default or wide), or one of the machine formats.
+import type { KindInfo, KubeObject } from '../../lib/api/kinds';
+import { CliError } from './cli-errors';
+import { jsonPath } from './printers/jsonpath';
+import { formatJSON, formatName, formatYAML, listJSON, toKubeJSON } from './printers/object-output';
+
+export type OutputFormat =
+  | { type: 'table'; wide: boolean }
+  | { type: 'json' | 'yaml' | 'name' }
+  | { type: 'jsonpath'; template: string };
+
+export function parseOutput(o: string | undefined): OutputFormat {
+  if (!o) return { type: 'table', wide: false };
+  if (o === 'wide') return { type: 'table', wide: true };
+  if (o === 'json' || o === 'yaml' || o === 'name') return { type: o };
+  const m = o.match(/^jsonpath=(.*)$/s);
+  if (m) {
+    const t = m[1].replace(/^'(.*)'$/s, '$1');
+    if (!t) throw new CliError('template format specified but no template given');
+    return { type: 'jsonpath', template: t };
+  }
+  throw new CliError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,jsonpath,name,wide,yaml`);
+}
+
+export interface Typed {
+  kind: KindInfo;
+  obj: KubeObject;
+}
+
+/**
+ * Formats objects in a machine format: one object alone when exactly one was asked for by
+ * name, else a List, as kubectl does.
+ */
+export function formatObjects(fmt: Exclude<OutputFormat, { type: 'table' }>, items: Typed[], single: boolean): string {
+  if (fmt.type === 'name') return items.map((i) => formatName(i.kind, i.obj)).join('');
+  const jsons = items.map((i) => toKubeJSON(i.kind, i.obj));
+  const data = single && jsons.length === 1 ? jsons[0] : listJSON(jsons);
+  if (fmt.type === 'json') return formatJSON(data);
+  if (fmt.type === 'jsonpath') return jsonPath(fmt.template, data);
+  return formatYAML(data);
+}

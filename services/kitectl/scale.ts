@@ -1,0 +1,29 @@
+// `kitectl scale deployment/NAME --replicas N` through the scale subresource.
+import { Deployments, ReplicaSets } from '../../lib/api/kinds';
+import type { Cli } from './cli-context';
+import { CliError } from './cli-errors';
+import { qualifiedKind } from './printers/table-printer';
+import { parseOneResource } from './resource-args';
+
+export interface ScaleOptions {
+  replicas?: string;
+  currentReplicas?: string;
+}
+
+export async function scale(cli: Cli, args: string[], opts: ScaleOptions): Promise<void> {
+  if (opts.replicas === undefined) throw new CliError('required flag(s) "replicas" not set');
+  const replicas = Number(opts.replicas);
+  if (!Number.isInteger(replicas) || replicas < 0) throw new CliError('The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
+  const { kind, name } = parseOneResource(args, { kinds: [Deployments, ReplicaSets], verb: 'scale' });
+  const client = (await cli.clientset()).resource(kind);
+  const namespace = await cli.namespace();
+  if (opts.currentReplicas !== undefined) {
+    const current = await client.getScale(name, namespace);
+    const want = Number(opts.currentReplicas);
+    if ((current.spec?.replicas ?? 0) !== want) {
+      throw new CliError(`Expected replicas to be ${want}, was ${current.spec?.replicas ?? 0}`);
+    }
+  }
+  await client.updateScale(name, replicas, namespace);
+  cli.io.out(`${qualifiedKind(kind)}/${name} scaled\n`);
+}
