@@ -39,9 +39,7 @@ export class Proxier extends EventEmitter {
   private readonly endpoints = new Map<string, Endpoints>();
   private readonly runner: SyncRunner;
   private readonly log = logger('kube-proxy');
-  /** Service chains written by the last successful sync; unknown after a failure. */
-  private writtenChains: Set<string> | undefined;
-  /** The tables last applied, to skip a restore that would change nothing. */
+  /** What the last successful sync wrote; unknown after a failure, which forces a full sync. */
   private lastApplied: GeneratedRules | undefined;
 
   syncCount = 0;
@@ -94,7 +92,7 @@ export class Proxier extends EventEmitter {
   private async sync(full: boolean): Promise<void> {
     const start = performance.now();
     try {
-      const applied = await this.syncRules(full || !this.writtenChains);
+      const applied = await this.syncRules(full || !this.lastApplied);
       const durationMs = performance.now() - start;
       this.syncCount++;
       this.lastSyncTime = new Date();
@@ -103,7 +101,6 @@ export class Proxier extends EventEmitter {
       this.log.debug({ full, applied, durationMs, services: this.services.size }, 'synced iptables rules');
       this.emit('synced', { full, applied, durationMs } satisfies SyncResult);
     } catch (err) {
-      this.writtenChains = undefined;
       this.lastApplied = undefined;
       this.lastError = (err as Error).message;
       const line = err instanceof RestoreError ? { line: err.line, lineText: err.lineText } : {};
@@ -115,7 +112,8 @@ export class Proxier extends EventEmitter {
 
   /** Writes the rules; false when nothing changed and restore was skipped. */
   private async syncRules(full: boolean): Promise<boolean> {
-    let existing: Iterable<string> = this.writtenChains ?? [];
+    const last = this.lastApplied;
+    let existing: Iterable<string> = last?.serviceChains ?? [];
     let fixes = new Map<string, string[]>();
     if (full) {
       const saved = parseIptablesSave(await this.options.runner.save());
@@ -123,15 +121,12 @@ export class Proxier extends EventEmitter {
       fixes = jumpRuleFixes(saved, proxyJumpRules);
     }
     const ports = buildServicePorts(this.services.values(), this.endpoints);
-    const rules = generateRules(ports, this.options, existing);
+    // A full sync rewrites every chain; a partial one only the services whose chains changed.
+    const rules = generateRules(ports, this.options, existing, full ? undefined : last?.fingerprints);
     rules.filter.prelude.push(...(fixes.get('filter') ?? []));
     rules.nat.prelude.push(...(fixes.get('nat') ?? []));
-    const unchanged =
-      rules.filter.onlyRules() && rules.nat.onlyRules() &&
-      rules.filter.sameRules(this.lastApplied?.filter) && rules.nat.sameRules(this.lastApplied?.nat);
-    if (!full && unchanged) return false;
+    if (!full && rules.filter.isNoOp(last?.filter) && rules.nat.isNoOp(last?.nat)) return false;
     await this.options.runner.restore(renderRestore([rules.filter, rules.nat]));
-    this.writtenChains = rules.serviceChains;
     this.lastApplied = rules;
     return true;
   }

@@ -26,6 +26,8 @@ export interface GeneratedRules {
   nat: RestoreTable;
   /** The KUBE-SVC-* and KUBE-SEP-* chains these rules use. */
   serviceChains: Set<string>;
+  /** Per KUBE-SVC chain, the content of its chains, to pass as `unchanged` to the next call. */
+  fingerprints: Map<string, string>;
 }
 
 /** Whether a nat chain is one of the per-service / per-endpoint chains kube-proxy owns. */
@@ -42,14 +44,56 @@ function quote(comment: string): string {
   return /[\s"]/.test(comment) ? `"${comment.replace(/"/g, '\\"')}"` : comment;
 }
 
+/** The KUBE-SVC chain of one service port and its KUBE-SEP chains, with their rules. */
+function serviceChunk(sp: ServicePortInfo, svcChain: string, clusterComment: string, proto: string, clusterDst: string, options: RuleOptions) {
+  const rules: string[] = [];
+  const n = sp.endpoints.length;
+  if (options.masqueradeAll) {
+    rules.push(`-A ${svcChain} -m comment --comment ${clusterComment} ${proto} ${clusterDst} -j KUBE-MARK-MASQ`);
+  } else if (options.clusterCIDR) {
+    rules.push(`-A ${svcChain} -m comment --comment ${clusterComment} ${proto} ${clusterDst} ! -s ${options.clusterCIDR} -j KUBE-MARK-MASQ`);
+  }
+  const sepChains = sp.endpoints.map((ep) => endpointChainName(sp.name, sp.protocol, ep));
+  const epComments = sp.endpoints.map((ep) => quote(`${sp.name} -> ${ep}`));
+  if (sp.affinitySeconds) {
+    sepChains.forEach((sep, i) => {
+      rules.push(`-A ${svcChain} -m comment --comment ${epComments[i]} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+    });
+  }
+  sepChains.forEach((sep, i) => {
+    // Endpoint i of n is taken with probability 1/(n-i) among those left: equal shares overall.
+    const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
+    rules.push(`-A ${svcChain} -m comment --comment ${epComments[i]}${statistic} -j ${sep}`);
+  });
+  const comment = quote(sp.name);
+  sp.endpoints.forEach((ep, i) => {
+    const sep = sepChains[i];
+    const ip = ep.slice(0, ep.lastIndexOf(':'));
+    // Hairpin: a pod reaching itself through the service must see the reply come from the service.
+    rules.push(`-A ${sep} -m comment --comment ${comment} -s ${ip}/32 -j KUBE-MARK-MASQ`);
+    const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
+    rules.push(`-A ${sep} -m comment --comment ${comment}${affinity} ${proto} -j DNAT --to-destination ${ep}`);
+  });
+  return { chains: [svcChain, ...sepChains], rules };
+}
+
 /**
  * Rules for every service port. `existingChains` are the nat chains present now; the
- * KUBE-SVC-/KUBE-SEP- ones no longer used are flushed and deleted.
+ * KUBE-SVC-/KUBE-SEP- ones no longer used are flushed and deleted. `unchanged` holds the
+ * fingerprints of the service chains as they are in iptables now (from the last sync): a
+ * service whose chains would be written identically is left out of the payload, since
+ * iptables-restore time grows with every chain it declares.
  */
-export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {}, existingChains: Iterable<string> = []): GeneratedRules {
+export function generateRules(
+  ports: ServicePortInfo[],
+  options: RuleOptions = {},
+  existingChains: Iterable<string> = [],
+  unchanged?: ReadonlyMap<string, string>,
+): GeneratedRules {
   const filter = new RestoreTable('filter');
   const nat = new RestoreTable('nat');
   const serviceChains = new Set<string>();
+  const fingerprints = new Map<string, string>();
 
   for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD']) filter.declareChain(chain);
   filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules"', `-m mark --mark ${masqueradeMark}/${masqueradeMark} -j ACCEPT`);
@@ -65,9 +109,7 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
   for (const sp of ports) {
     const proto = `-m ${sp.protocol} -p ${sp.protocol}`;
     const clusterDst = `-d ${sp.clusterIP}/32 --dport ${sp.port}`;
-    const n = sp.endpoints.length;
-
-    if (n === 0) {
+    if (sp.endpoints.length === 0) {
       filter.rule('-A KUBE-SERVICES -m comment --comment', quote(`${sp.name} has no endpoints`), proto, clusterDst, '-j REJECT');
       if (sp.nodePort) {
         filter.rule(
@@ -79,8 +121,6 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
     }
 
     const svcChain = serviceChainName(sp.name, sp.protocol);
-    serviceChains.add(svcChain);
-    nat.declareChain(svcChain);
     const clusterComment = quote(`${sp.name} cluster IP`);
     nat.rule('-A KUBE-SERVICES -m comment --comment', clusterComment, proto, clusterDst, '-j', svcChain);
     if (sp.nodePort) {
@@ -88,36 +128,12 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
       nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j KUBE-MARK-MASQ');
       nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j', svcChain);
     }
-    if (options.masqueradeAll) {
-      nat.rule(`-A ${svcChain} -m comment --comment`, clusterComment, proto, clusterDst, '-j KUBE-MARK-MASQ');
-    } else if (options.clusterCIDR) {
-      nat.rule(`-A ${svcChain} -m comment --comment`, clusterComment, proto, clusterDst, `! -s ${options.clusterCIDR}`, '-j KUBE-MARK-MASQ');
-    }
 
-    const sepChains = sp.endpoints.map((ep) => endpointChainName(sp.name, sp.protocol, ep));
-    if (sp.affinitySeconds) {
-      sp.endpoints.forEach((ep, i) => {
-        nat.rule(
-          `-A ${svcChain} -m comment --comment`, quote(`${sp.name} -> ${ep}`),
-          `-m recent --name ${sepChains[i]} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sepChains[i]}`,
-        );
-      });
-    }
-    sp.endpoints.forEach((ep, i) => {
-      // Endpoint i of n is taken with probability 1/(n-i) among those left: equal shares overall.
-      const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
-      nat.rule(`-A ${svcChain} -m comment --comment`, quote(`${sp.name} -> ${ep}`) + statistic, '-j', sepChains[i]);
-    });
-    sp.endpoints.forEach((ep, i) => {
-      const sep = sepChains[i];
-      serviceChains.add(sep);
-      nat.declareChain(sep);
-      const ip = ep.slice(0, ep.lastIndexOf(':'));
-      // Hairpin: a pod reaching itself through the service must see the reply come from the service.
-      nat.rule(`-A ${sep} -m comment --comment`, quote(sp.name), `-s ${ip}/32 -j KUBE-MARK-MASQ`);
-      const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
-      nat.rule(`-A ${sep} -m comment --comment`, quote(sp.name) + affinity, proto, `-j DNAT --to-destination ${ep}`);
-    });
+    const chunk = serviceChunk(sp, svcChain, clusterComment, proto, clusterDst, options);
+    for (const c of chunk.chains) serviceChains.add(c);
+    const fingerprint = chunk.rules.join('\n');
+    fingerprints.set(svcChain, fingerprint);
+    if (unchanged?.get(svcChain) !== fingerprint) nat.addChunk(chunk.chains, chunk.rules);
   }
 
   const nodePortsComment = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
@@ -130,7 +146,7 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
   const stale = [...new Set(existingChains)].filter((c) => isServiceChain(c) && !serviceChains.has(c)).sort();
   for (const chain of stale) nat.deleteChain(chain);
 
-  return { filter, nat, serviceChains };
+  return { filter, nat, serviceChains, fingerprints };
 }
 
 /** Jumps from the built-in chains into kube-proxy's chains, as iptables-save prints them. */

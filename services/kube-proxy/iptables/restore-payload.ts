@@ -1,11 +1,16 @@
 // Builds iptables-restore input for --noflush mode: per table, the chain declarations (which
 // create or flush a chain), then rules, then chain deletions. Only chains declared here are
-// flushed; every other chain of the table is left as it is.
+// flushed; every other chain of the table is left as it is, which is what lets a sync rewrite
+// only the chains that changed.
 
 export class RestoreTable {
-  /** Declarations of the chains this table's rules live in. */
+  /** Declarations of the table's top-level chains, rewritten on every sync. */
   readonly chains: string[] = [];
+  /** Rules of those chains. */
   readonly rules: string[] = [];
+  /** Declarations of per-object chains (e.g. one service's chains) written this time. */
+  readonly chunkChains: string[] = [];
+  readonly chunkRules: string[] = [];
   /** Edits of shared built-in chains (jump rule fixes), applied before the rules. */
   readonly prelude: string[] = [];
   /** Chains to flush and delete. */
@@ -23,28 +28,39 @@ export class RestoreTable {
     this.rules.push(words.join(' '));
   }
 
+  /** Adds a group of chains with their rules. */
+  addChunk(chains: string[], rules: string[]): void {
+    for (const c of chains) this.chunkChains.push(`:${c} - [0:0]`);
+    this.chunkRules.push(...rules);
+  }
+
   deleteChain(chain: string): void {
     this.deleted.push(chain);
   }
 
-  /** True when both declare the same chains with the same rules (deletions and prelude aside). */
-  sameRules(other: RestoreTable | undefined): boolean {
-    return !!other && arraysEqual(this.chains, other.chains) && arraysEqual(this.rules, other.rules);
-  }
-
-  /** True when applying this table would change nothing beyond sameRules. */
-  onlyRules(): boolean {
-    return this.prelude.length === 0 && this.deleted.length === 0;
+  /** True when applying this table after `previous` would change nothing. */
+  isNoOp(previous: RestoreTable | undefined): boolean {
+    return (
+      !!previous &&
+      this.prelude.length === 0 &&
+      this.deleted.length === 0 &&
+      this.chunkChains.length === 0 &&
+      this.chunkRules.length === 0 &&
+      arraysEqual(this.chains, previous.chains) &&
+      arraysEqual(this.rules, previous.rules)
+    );
   }
 
   render(): string {
     const lines = [
       `*${this.name}`,
       ...this.chains,
+      ...this.chunkChains,
       // A deleted chain is declared (flushed) first, so rules in other deleted chains no longer reference it.
       ...this.deleted.map((c) => `:${c} - [0:0]`),
       ...this.prelude,
       ...this.rules,
+      ...this.chunkRules,
       ...this.deleted.map((c) => `-X ${c}`),
       'COMMIT',
     ];

@@ -71,6 +71,24 @@ describe('Proxier (fake iptables)', () => {
     assert.equal(fake.restores.length, restoresBefore + 1, 'no extra syncs afterwards');
   });
 
+  it('rewrites only the chains of the service that changed', async () => {
+    const p = newProxier();
+    const api = service('default', 'api', '10.96.0.11', [{ port: 8080 }]);
+    p.onServiceUpsert(web);
+    p.onServiceUpsert(api);
+    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    p.onEndpointsUpsert(endpoints('default', 'api', ['10.244.1.9'], [{ port: 8080 }]));
+    p.start();
+    await nextSync(p);
+
+    p.onEndpointsUpsert(endpoints('default', 'api', ['10.244.1.9', '10.244.2.9'], [{ port: 8080 }]));
+    await nextSync(p);
+    const payload = fake.restores[fake.restores.length - 1];
+    assert.equal((payload.match(/^:KUBE-SVC-/gm) ?? []).length, 1);
+    assert.doesNotMatch(payload, /10\.244\.1\.7/);
+    assert.deepEqual(dnatTargets(), ['10.244.1.7:80', '10.244.1.9:8080', '10.244.2.9:8080']);
+  });
+
   it('skips iptables-restore when a change leaves the rules as they are', async () => {
     const p = newProxier();
     p.onServiceUpsert(web);

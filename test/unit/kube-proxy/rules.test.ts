@@ -102,6 +102,23 @@ describe('kube-proxy rule generation', () => {
     assert.deepEqual([...text.matchAll(/^-X (\S+)/gm)].map((m) => m[1]), ['KUBE-SEP-GONEGONEGONEGONE', 'KUBE-SVC-GONEGONEGONEGONE']);
   });
 
+  it('leaves out the chains of services whose rules are as the last sync wrote them', () => {
+    const services = [service('default', 'a', '10.96.0.1', [{ port: 80 }]), service('default', 'b', '10.96.0.2', [{ port: 80 }])];
+    const before = generateRules(buildServicePorts(services, endpointsMap([endpoints('default', 'a', ['10.244.1.1'], [{ port: 80 }]), endpoints('default', 'b', ['10.244.1.2'], [{ port: 80 }])])), options);
+    const after = generateRules(
+      buildServicePorts(services, endpointsMap([endpoints('default', 'a', ['10.244.1.1'], [{ port: 80 }]), endpoints('default', 'b', ['10.244.1.3'], [{ port: 80 }])])),
+      options,
+      before.serviceChains,
+      before.fingerprints,
+    );
+    const svcB = serviceChainName('default/b', 'tcp');
+    const svcA = serviceChainName('default/a', 'tcp');
+    assert.deepEqual(after.nat.chunkChains, [`:${svcB} - [0:0]`, `:${endpointChainName('default/b', 'tcp', '10.244.1.3:80')} - [0:0]`]);
+    assert.deepEqual(after.nat.deleted, [endpointChainName('default/b', 'tcp', '10.244.1.2:80')]);
+    assert.ok(after.nat.rules.some((r) => r.endsWith(`-j ${svcA}`)), 'KUBE-SERVICES still jumps to the unchanged service');
+    assert.ok(after.serviceChains.has(svcA));
+  });
+
   it('masqueradeAll and explicit node IPs', () => {
     const text = render(
       [service('default', 'web', '10.96.0.11', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' })],

@@ -1,0 +1,215 @@
+// kube-proxy sync cost against real iptables in a throwaway network namespace, beside the raw
+// floor: `iptables-restore --noflush` of the very payload the proxier generated, in the same run.
+// For N services x 3 endpoints it measures
+//   - first sync into an empty namespace (iptables-save + generate + restore) vs raw restore there;
+//   - periodic full resync with the rules in place vs raw restore of the same payload over them;
+//   - Endpoints change -> rules in place (a partial sync: no iptables-save).
+// Prints a markdown table and writes it to docs/benchmarks.md (its own section only).
+// Run as root: npx tsx bench/proxy.ts [--sizes 100,1000,5000] [--runs 5] [--no-write]
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Endpoints, Service } from '../lib/gen/kite/core/v1/types';
+import { ExecIptablesRunner, type IptablesRunner } from '../services/kube-proxy/iptables/runner';
+import { Proxier, type SyncResult } from '../services/kube-proxy/proxier';
+import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../test/support/netns';
+
+const endpointsPerService = 3;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+/** Wraps the real runner to keep the last payload and time each call. */
+class TimedRunner implements IptablesRunner {
+  lastPayload = '';
+  saveMs = 0;
+  restoreMs = 0;
+
+  constructor(private readonly inner: IptablesRunner) {}
+
+  async save(): Promise<string> {
+    const t0 = performance.now();
+    const out = await this.inner.save();
+    this.saveMs = performance.now() - t0;
+    return out;
+  }
+
+  async restore(payload: string): Promise<void> {
+    this.lastPayload = payload;
+    const t0 = performance.now();
+    await this.inner.restore(payload);
+    this.restoreMs = performance.now() - t0;
+  }
+}
+
+/** Where the last endpoint of service i moves to in change number `generation`. */
+function movedIP(i: number, generation: number): string {
+  return `172.16.${generation}.${(i % 250) + 1}`;
+}
+
+function ip(i: number): string {
+  return `10.${244 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
+}
+
+function serviceObjects(count: number): { services: Service[]; endpoints: Endpoints[] } {
+  const services: Service[] = [];
+  const endpoints: Endpoints[] = [];
+  for (let i = 0; i < count; i++) {
+    const metadata = { namespace: `ns-${i % 20}`, name: `svc-${i}` };
+    services.push(
+      Service.fromPartial({
+        metadata,
+        spec: { type: 'ClusterIP', clusterIP: `10.96.${Math.floor(i / 250)}.${(i % 250) + 1}`, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+      }),
+    );
+    endpoints.push(endpointsFor(metadata, i, 0));
+  }
+  return { services, endpoints };
+}
+
+/** Endpoints of service i; `generation` shifts the last address so a change is visible in the rules. */
+function endpointsFor(metadata: { namespace: string; name: string }, i: number, generation: number): Endpoints {
+  const addresses = Array.from({ length: endpointsPerService }, (_, k) => ({ ip: ip(i * endpointsPerService + k) }));
+  if (generation) addresses[endpointsPerService - 1] = { ip: movedIP(i, generation) };
+  return Endpoints.fromPartial({ metadata, subsets: [{ addresses, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Figures {
+  services: number;
+  rules: number;
+  firstSync: number[];
+  firstRaw: number[];
+  fullResync: number[];
+  fullSave: number[];
+  steadyRaw: number[];
+  generate: number[];
+  changeToRule: number[];
+}
+
+async function measure(sandbox: NetnsSandbox, count: number, runs: number): Promise<Figures> {
+  const { services, endpoints } = serviceObjects(count);
+  const f: Figures = { services: count, rules: 0, firstSync: [], firstRaw: [], fullResync: [], fullSave: [], steadyRaw: [], generate: [], changeToRule: [] };
+  for (let run = 0; run < runs; run++) {
+    const nodeNs = await sandbox.netns(`n${count}-${run}`);
+    const rawNs = await sandbox.netns(`r${count}-${run}`);
+    const runner = new TimedRunner(new ExecIptablesRunner({ netns: nodeNs }));
+    const raw = new ExecIptablesRunner({ netns: rawNs });
+    const proxier = new Proxier({ runner, clusterCIDR: '10.244.0.0/14', minSyncPeriodMs: 0, syncPeriodMs: 0 });
+    try {
+      services.forEach((s) => proxier.onServiceUpsert(s));
+      endpoints.forEach((e) => proxier.onEndpointsUpsert(e));
+
+      let synced = once(proxier, 'synced');
+      proxier.start();
+      f.firstSync.push(((await synced)[0] as SyncResult).durationMs);
+      const payload = runner.lastPayload;
+      f.rules = (payload.match(/^-[AI] /gm) ?? []).length;
+      let t0 = performance.now();
+      await raw.restore(payload);
+      f.firstRaw.push(performance.now() - t0);
+
+      synced = once(proxier, 'synced');
+      proxier.requestFullSync();
+      const full = (await synced)[0] as SyncResult;
+      f.fullResync.push(full.durationMs);
+      f.fullSave.push(runner.saveMs);
+      f.generate.push(full.durationMs - runner.saveMs - runner.restoreMs);
+      t0 = performance.now();
+      await raw.restore(runner.lastPayload);
+      f.steadyRaw.push(performance.now() - t0);
+
+      for (let change = 1; change <= 3; change++) {
+        const i = (run * 7 + change * 13) % count;
+        synced = once(proxier, 'synced');
+        t0 = performance.now();
+        proxier.onEndpointsUpsert(endpointsFor(services[i].metadata as { namespace: string; name: string }, i, change));
+        await synced;
+        f.changeToRule.push(performance.now() - t0);
+        if (run === 0 && change === 1) {
+          const moved = movedIP(i, change);
+          const saved = await new ExecIptablesRunner({ netns: nodeNs }).save();
+          if (!saved.includes(`--to-destination ${moved}:8080`)) throw new Error(`endpoint change not in the rules (${moved})`);
+        }
+      }
+    } finally {
+      await proxier.stop();
+      await sandbox.cleanup();
+    }
+  }
+  return f;
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+function table(all: Figures[], runs: number): string {
+  const lines = [
+    `| services x ${endpointsPerService} endpoints | rules | first sync (empty netns) | raw restore, same payload | ratio | full resync (rules in place) | of which iptables-save | raw restore over existing | ratio | generate (JS) | Endpoints change -> rules, median / max |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const f of all) {
+    lines.push(
+      `| ${f.services} | ${f.rules} | ${ms(median(f.firstSync))} | ${ms(median(f.firstRaw))} | ${ratio(median(f.firstSync), median(f.firstRaw))} ` +
+        `| ${ms(median(f.fullResync))} | ${ms(median(f.fullSave))} | ${ms(median(f.steadyRaw))} | ${ratio(median(f.fullResync), median(f.steadyRaw))} ` +
+        `| ${ms(median(f.generate))} | ${ms(median(f.changeToRule))} / ${ms(Math.max(...f.changeToRule))} |`,
+    );
+  }
+  lines.push('', `Medians of ${runs} runs (change latency: ${runs * 3} changes, min sync period 0). Ratios compare with the raw floor measured in the same run.`);
+  return lines.join('\n');
+}
+
+/** Replaces this benchmark's section of docs/benchmarks.md, leaving the others as they are. */
+function writeSection(body: string): void {
+  const file = join(__dirname, '..', 'docs', 'benchmarks.md');
+  const start = '<!-- bench:proxy:start -->';
+  const end = '<!-- bench:proxy:end -->';
+  const section = `${start}\n## kube-proxy: iptables sync\n\nReproduce: \`npm run bench:proxy\` (\`npx tsx bench/proxy.ts\`, as root; needs iproute2 and iptables). ` +
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, iptables ${iptablesVersion}.\n\n${body}\n${end}`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const next = current.includes(start) && current.includes(end)
+    ? current.slice(0, current.indexOf(start)) + section + current.slice(current.indexOf(end) + end.length)
+    : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, next);
+}
+
+let iptablesVersion = '';
+
+async function main(): Promise<void> {
+  if (!canUseNetns()) throw new Error('bench/proxy.ts needs root (network namespaces, iptables)');
+  const sizes = arg('sizes', '100,1000,5000').split(',').map(Number);
+  const runs = Number(arg('runs', '5'));
+  await removeStaleNamespaces();
+  const sandbox = new NetnsSandbox();
+  const cleanup = () => void sandbox.cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', cleanup);
+  process.once('SIGTERM', cleanup);
+  try {
+    const probe = await sandbox.netns('probe');
+    iptablesVersion = (await sandbox.exec(probe, ['iptables', '--version'])).trim().replace(/^iptables /, '');
+    await sandbox.cleanup();
+    const all: Figures[] = [];
+    for (const size of sizes) {
+      process.stderr.write(`measuring ${size} services x ${endpointsPerService} endpoints, ${runs} runs...\n`);
+      all.push(await measure(sandbox, size, runs));
+    }
+    const out = table(all, runs);
+    process.stdout.write(out + '\n');
+    if (!process.argv.includes('--no-write')) writeSection(out);
+  } finally {
+    await sandbox.cleanup();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
