@@ -1,6 +1,7 @@
 // In-process throughput of the scheduler core (no apiserver): N nodes, M pods of a few
 // ReplicaSets, a backend whose bind succeeds at once and confirms the binding the way the
-// informer would. Prints pods/s per scenario. Run: npx tsx bench/scheduler-core.ts [--quick]
+// informer would. Prints the median pods/s of several runs per scenario, and every run (the
+// machine is shared and noisy). Run: npx tsx bench/scheduler-core.ts [--quick] [--runs N]
 import { performance } from 'node:perf_hooks';
 import { Node, Pod, type PodCondition } from '../lib/gen/kite/core/v1/types';
 import { Scheduler, type SchedulerBackend } from '../services/scheduler';
@@ -62,10 +63,16 @@ async function scenario(nodes: number, pods: number): Promise<number> {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const runsArg = process.argv.indexOf('--runs');
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 1 : 3;
   const cases: [number, number][] = quick ? [[1000, 2000]] : [[1000, 5000], [5000, 10000]];
   for (const [n, p] of cases) {
-    const rate = await scenario(n, p);
-    process.stdout.write(`scheduler core: ${n} nodes x ${p} pods: ${rate.toFixed(0)} pods/s\n`);
+    const rates: number[] = [];
+    for (let i = 0; i < runs; i++) rates.push(await scenario(n, p));
+    const sorted = [...rates].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const all = rates.map((r) => r.toFixed(0)).join(', ');
+    process.stdout.write(`scheduler core: ${n} nodes x ${p} pods: median ${median.toFixed(0)} pods/s (runs: ${all})\n`);
   }
 }
 

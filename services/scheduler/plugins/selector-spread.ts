@@ -17,27 +17,29 @@ const MAX_SCORE = MAX_NODE_SCORE;
 export const ZONE_WEIGHTING = 2 / 3;
 
 /**
- * Turns sibling counts per node into scores: MAX_NODE_SCORE * (max - count) / max per node,
- * blended 1/3 : 2/3 with the same formula over zone totals for nodes that have a zone.
+ * Turns sibling counts per node into scores, in place: MAX_NODE_SCORE * (max - count) / max per
+ * node, blended 1/3 : 2/3 with the same formula over zone totals for nodes that have a zone
+ * (`zoneKeys[i]`, "" for none).
  */
-export function spreadScores(counts: readonly number[], zoneKeys: readonly string[]): number[] {
+export function normalizeSpreadScores(counts: number[], zoneKeys: readonly string[]): void {
   let maxByNode = 0;
   const byZone = new Map<string, number>();
   for (let i = 0; i < counts.length; i++) {
     if (counts[i] > maxByNode) maxByNode = counts[i];
-    if (zoneKeys[i]) byZone.set(zoneKeys[i], (byZone.get(zoneKeys[i]) ?? 0) + counts[i]);
+    const zone = zoneKeys[i];
+    if (zone) byZone.set(zone, (byZone.get(zone) ?? 0) + counts[i]);
   }
   let maxByZone = 0;
   for (const c of byZone.values()) if (c > maxByZone) maxByZone = c;
-  return counts.map((count, i) => {
-    let score = maxByNode > 0 ? (MAX_SCORE * (maxByNode - count)) / maxByNode : MAX_SCORE;
+  for (let i = 0; i < counts.length; i++) {
+    let score = maxByNode > 0 ? (MAX_SCORE * (maxByNode - counts[i])) / maxByNode : MAX_SCORE;
     const zone = zoneKeys[i];
-    if (byZone.size > 0 && zone) {
+    if (zone) {
       const zoneScore = maxByZone > 0 ? (MAX_SCORE * (maxByZone - byZone.get(zone)!)) / maxByZone : MAX_SCORE;
       score = score * (1 - ZONE_WEIGHTING) + ZONE_WEIGHTING * zoneScore;
     }
-    return Math.trunc(score);
-  });
+    counts[i] = Math.trunc(score);
+  }
 }
 
 export class SelectorSpread implements PreScorePlugin, ScorePlugin {
@@ -52,10 +54,8 @@ export class SelectorSpread implements PreScorePlugin, ScorePlugin {
   }
 
   normalizeScore(_state: CycleState, _pod: PodInfo, scores: number[], nodes: readonly NodeInfo[]): void {
-    const normalized = spreadScores(
-      scores,
-      nodes.map((n) => n.zoneKey),
-    );
-    for (let i = 0; i < scores.length; i++) scores[i] = normalized[i];
+    const zoneKeys = new Array<string>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) zoneKeys[i] = nodes[i].zoneKey;
+    normalizeSpreadScores(scores, zoneKeys);
   }
 }

@@ -3,7 +3,7 @@ import { CycleState } from '../../../../services/scheduler/framework/cycle-state
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
 import { BalancedAllocation, balancedResourceScore } from '../../../../services/scheduler/plugins/balanced-allocation';
-import { SelectorSpread, spreadScores } from '../../../../services/scheduler/plugins/selector-spread';
+import { normalizeSpreadScores, SelectorSpread } from '../../../../services/scheduler/plugins/selector-spread';
 import { makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 describe('NodeResourcesBalancedAllocation', () => {
@@ -29,16 +29,22 @@ describe('NodeResourcesBalancedAllocation', () => {
 });
 
 describe('SelectorSpread', () => {
+  const spread = (counts: number[], zones: string[]) => {
+    const scores = [...counts];
+    normalizeSpreadScores(scores, zones);
+    return scores;
+  };
+
   it('scores nodes with fewer siblings higher', () => {
-    assert.deepEqual(spreadScores([0, 1, 2], ['', '', '']), [100, 50, 0]);
-    assert.deepEqual(spreadScores([0, 0], ['', '']), [100, 100]);
+    assert.deepEqual(spread([0, 1, 2], ['', '', '']), [100, 50, 0]);
+    assert.deepEqual(spread([0, 0], ['', '']), [100, 100]);
   });
 
   it('blends in zone spreading with weight 2/3', () => {
     // zone a holds 2 siblings, zone b none: node score 1/3 + zone score 2/3
-    const scores = spreadScores([1, 1, 0], ['r\0a', 'r\0a', 'r\0b']);
+    const scores = spread([1, 1, 0], ['r\0a', 'r\0a', 'r\0b']);
     assert.deepEqual(scores, [0, 0, 100]);
-    const mixed = spreadScores([2, 0, 0], ['r\0a', 'r\0a', 'r\0b']);
+    const mixed = spread([2, 0, 0], ['r\0a', 'r\0a', 'r\0b']);
     // node0: 0*1/3 + 0*2/3; node1: 100/3 + 0; node2: 100/3 + 200/3
     assert.deepEqual(mixed, [0, 33, 100]);
   });
