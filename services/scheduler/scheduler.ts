@@ -225,17 +225,20 @@ export class Scheduler {
       lastProbeTime: '',
       lastTransitionTime: new Date().toISOString(),
     };
-    this.backend.setPodCondition(pod, condition).catch((e: unknown) => {
-      log.warn({ pod: key, err: e instanceof Error ? e.message : String(e) }, 'failed to set PodScheduled condition');
-    });
+    this.callBackend('set PodScheduled condition', key, () => this.backend.setPodCondition(pod, condition));
   }
 
   private emitEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.callBackend('record event', podKey(pod), () => this.backend.recordEvent(pod, type, reason, message));
+  }
+
+  /** Backend side effects other than bind are best effort: failures are logged, never thrown. */
+  private callBackend(what: string, key: string, fn: () => void | Promise<void>): void {
+    const fail = (e: unknown): void => log.warn({ pod: key, err: e instanceof Error ? e.message : String(e) }, `failed to ${what}`);
     try {
-      const r = this.backend.recordEvent(pod, type, reason, message);
-      if (r) r.catch((e: unknown) => log.warn({ pod: podKey(pod), err: String(e) }, 'failed to record event'));
+      fn()?.catch(fail);
     } catch (e) {
-      log.warn({ pod: podKey(pod), err: String(e) }, 'failed to record event');
+      fail(e);
     }
   }
 }

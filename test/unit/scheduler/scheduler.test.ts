@@ -216,6 +216,22 @@ describe('Scheduler', () => {
     assert.equal(sched.cache.getNodeInfo('n1')!.podCount, 0);
   });
 
+  it('keeps scheduling when recording events or conditions fails', async () => {
+    const { sched, backend } = setup();
+    backend.recordEvent = () => {
+      throw new Error('events unavailable');
+    };
+    backend.setPodCondition = async () => {
+      throw new Error('conflict');
+    };
+    sched.addNode(makeNode('n1', { cpu: '1' }));
+    sched.addPod(makePod('big', { cpu: '2' }));
+    sched.addPod(makePod('small', { cpu: '1' }));
+    await drain(sched);
+    assert.deepEqual(backend.binds, [{ pod: 'default/small', node: 'n1' }]);
+    assert.equal(sched.queue.pending().unschedulable, 1);
+  });
+
   it('runs until stopped', async () => {
     const backend = new FakeBackend();
     const sched = new Scheduler({ backend });
