@@ -78,6 +78,8 @@ export class Registry<T extends KubeObject> {
   readonly prefix: string;
   readonly cache: WatchCache<T>;
   private readonly supportedFields: string[];
+  /** Fresh empty spec and status objects (undefined for kinds without them). */
+  private readonly emptyParts: () => { spec?: unknown; status?: unknown };
 
   constructor(
     readonly kind: KindInfo<T>,
@@ -89,6 +91,11 @@ export class Registry<T extends KubeObject> {
     this.prefix = `/registry/${kind.resource}/`;
     this.cache = new WatchCache(kind, storage, this.prefix, (kv) => this.decode(kv), { capacity: opts.watchCacheSize });
     this.supportedFields = ['metadata.name', 'metadata.namespace', ...Object.keys(strategy.fields)];
+    const base = kind.type.fromPartial({}) as KubeObject;
+    this.emptyParts = () => {
+      const empty = kind.type.fromPartial({ spec: {}, status: {} }) as KubeObject;
+      return { spec: 'spec' in base ? empty.spec : undefined, status: 'status' in base ? empty.status : undefined };
+    };
   }
 
   // ---------- encoding ----------
@@ -170,7 +177,11 @@ export class Registry<T extends KubeObject> {
     meta.resourceVersion = '';
     meta.deletionTimestamp = '';
     meta.deletionGracePeriodSeconds = undefined;
-    meta.generation = 'spec' in obj ? 1 : 0;
+    // Kubernetes' JSON always carries spec and status objects, even empty ones.
+    const empty = this.emptyParts();
+    meta.generation = empty.spec ? 1 : 0;
+    obj.spec ??= empty.spec;
+    if (this.kind.hasStatus) obj.status ??= empty.status;
     this.strategy.prepareForCreate(obj);
     this.strategy.defaults(obj);
     const causes = this.strategy.validate(obj);

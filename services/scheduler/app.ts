@@ -1,0 +1,57 @@
+// Runs the scheduler against an apiserver: informers on pods and nodes feed the core; the
+// backend writes bindings, conditions and events. Used by main.ts and by integration tests.
+import { Nodes, Pods } from '../../lib/api/kinds';
+import type { Clientset } from '../../lib/client/clientset';
+import { InformerFactory } from '../../lib/informer';
+import { logger } from '../../lib/log';
+import { ApiSchedulerBackend, type EventSink } from './api-backend';
+import { defaultProfile, DEFAULT_SCHEDULER_NAME } from './plugins';
+import { Scheduler } from './scheduler';
+
+export interface SchedulerAppOptions {
+  schedulerName: string;
+  /** 0: Kubernetes' adaptive percentage. */
+  percentageOfNodesToScore: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  maxUnschedulableMs: number;
+}
+
+export const DEFAULT_SCHEDULER_APP_OPTIONS: SchedulerAppOptions = {
+  schedulerName: DEFAULT_SCHEDULER_NAME,
+  percentageOfNodesToScore: 0,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 10_000,
+  maxUnschedulableMs: 60_000,
+};
+
+/** Schedules until the signal aborts. */
+export async function runScheduler(client: Clientset, events: EventSink, signal: AbortSignal, partial: Partial<SchedulerAppOptions> = {}): Promise<void> {
+  const opts = { ...DEFAULT_SCHEDULER_APP_OPTIONS, ...partial };
+  const log = logger('scheduler');
+  const sched = new Scheduler({
+    backend: new ApiSchedulerBackend(client, events),
+    profile: { ...defaultProfile(opts.schedulerName), percentageOfNodesToScore: opts.percentageOfNodesToScore },
+    queue: { initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, maxUnschedulableMs: opts.maxUnschedulableMs },
+  });
+  const factory = new InformerFactory((kind, scope) => client.resource(kind).listerWatcher(scope));
+  // Finished pods hold no resources; everything else (pending and assigned) is needed.
+  factory.forKind(Pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }).addEventHandler({
+    onAdd: (p) => sched.addPod(p),
+    onUpdate: (o, n) => sched.updatePod(o, n),
+    onDelete: (p) => sched.deletePod(p),
+  });
+  factory.forKind(Nodes).addEventHandler({
+    onAdd: (n) => sched.addNode(n),
+    onUpdate: (o, n) => sched.updateNode(o, n),
+    onDelete: (n) => sched.deleteNode(n),
+  });
+  factory.start(signal);
+  if (!(await factory.waitForCacheSync(signal))) return;
+  log.info('caches synced; scheduling');
+  const done = sched.run();
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  sched.stop();
+  await done;
+  await factory.stopped();
+}
