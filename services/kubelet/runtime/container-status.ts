@@ -39,11 +39,21 @@ function optionalInt(value: string | undefined): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
+/**
+ * Docker stamps StartedAt after its start call returns, so a process that exits at once can
+ * finish "before" it started; Kubernetes' statuses never show that, so start is clamped to finish.
+ */
+function startTime(startedAt: string | undefined, finishedAt: string | undefined): string | undefined {
+  if (!startedAt || !finishedAt) return startedAt;
+  return Date.parse(finishedAt) < Date.parse(startedAt) ? finishedAt : startedAt;
+}
+
 export function runtimeContainer(info: Docker.ContainerInspectInfo): RuntimeContainer {
   const labels = info.Config.Labels ?? {};
   const sandbox = labels[LABEL.sandbox] === 'true';
   const state = stateName(info.State.Status);
   const exited = state === 'exited';
+  const finishedAt = exited ? time(info.State.FinishedAt) : undefined;
   const out: RuntimeContainer = {
     id: info.Id,
     name: labels[LABEL.containerName] ?? (sandbox ? SANDBOX_CONTAINER_NAME : ''),
@@ -58,8 +68,8 @@ export function runtimeContainer(info: Docker.ContainerInspectInfo): RuntimeCont
     terminationGracePeriodSeconds: optionalInt(labels[LABEL.terminationGracePeriod]),
     state,
     createdAt: info.Created,
-    startedAt: time(info.State.StartedAt),
-    finishedAt: exited ? time(info.State.FinishedAt) : undefined,
+    startedAt: startTime(time(info.State.StartedAt), finishedAt),
+    finishedAt,
     exitCode: exited ? info.State.ExitCode : undefined,
     oomKilled: info.State.OOMKilled,
     reason: exited ? terminatedReason(info.State.OOMKilled, info.State.ExitCode, info.State.Error) : undefined,

@@ -152,13 +152,13 @@ export class DockerRuntime implements ContainerRuntime {
         const cached = this.inspectCache.get(key);
         if (cached) {
           cache.set(key, cached);
-          return cached;
+          return structuredClone(cached);
         }
         const rc = await this.inspectContainer(c.Id).catch((err: unknown) => {
           if (err instanceof ContainerNotFoundError) return undefined;
           throw err;
         });
-        if (rc) cache.set(`${c.Id}:${c.State}`, rc);
+        if (rc) cache.set(key, structuredClone(rc));
         return rc;
       }),
     );

@@ -35,18 +35,25 @@ export async function startExec(container: Docker.Container, command: string[], 
     }
     for (const frame of decoder.push(chunk)) (frame.stream === 'stderr' ? stderr : stdout).write(frame.payload);
   });
+  let connectionError: Error | undefined;
   const drained = new Promise<void>((resolve) => {
+    let finished = false;
+    // The connection may end, close and error in any order; the first one ends the output.
+    // Errors end it too: writing stdin the process never read fails (EPIPE) before the end
+    // arrives, and must not cost the output. The exit code tells whether the process finished.
     const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      options.stdin?.unpipe(connection);
       stdout.end();
       stderr.end();
       resolve();
     };
     connection.once('end', finish);
     connection.once('close', finish);
-    connection.once('error', (err) => {
-      stdout.destroy(err);
-      stderr.destroy(err);
-      resolve();
+    connection.on('error', (err: Error) => {
+      connectionError ??= err;
+      finish();
     });
   });
   if (options.stdin) options.stdin.pipe(connection);
@@ -56,7 +63,10 @@ export async function startExec(container: Docker.Container, command: string[], 
     for (;;) {
       const info = await exec.inspect();
       if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-      if (Date.now() > deadline) throw new RuntimeError('ExecError', `exec of ${command[0]}: no exit code after its output ended`);
+      if (Date.now() > deadline) {
+        const cause = connectionError ? ` (connection: ${connectionError.message})` : '';
+        throw new RuntimeError('ExecError', `exec of ${command[0]}: no exit code after its output ended${cause}`);
+      }
       await sleep(EXIT_CODE_POLL_MS);
     }
   });

@@ -133,6 +133,16 @@ describe('kubelet runtime on Docker: logs, exec, images', function () {
       assert.equal(code, 0);
     });
 
+    it('keeps output and exit code when the process exits without reading its stdin', async () => {
+      const big = Readable.from((function* () {
+        for (let i = 0; i < 256; i++) yield Buffer.alloc(64 * 1024, 120);
+      })());
+      const session = await fx.runtime.exec(id, ['sh', '-c', 'echo bye; exit 4'], { stdin: big });
+      const [stdout, code] = await Promise.all([readAll(session.stdout), session.exitCode]);
+      assert.equal(stdout, 'bye\n');
+      assert.equal(code, 4);
+    });
+
     it('runs with env and working dir, and merges streams with a tty', async () => {
       const session = await fx.runtime.exec(id, ['sh', '-c', 'echo "$WHO in $(pwd)"; echo err >&2'], {
         tty: true,

@@ -72,6 +72,11 @@ describe('kubelet/runtime small parts', () => {
       assert.deepEqual([cannot.reason, cannot.message], ['ContainerCannotRun', 'exec: "x": not found']);
     });
 
+    it('never reports a start after the finish (Docker stamps the start late)', () => {
+      const c = runtimeContainer(info({ Status: 'exited', StartedAt: '2024-01-01T00:00:01.9Z', FinishedAt: '2024-01-01T00:00:01.8Z' }));
+      assert.equal(c.startedAt, '2024-01-01T00:00:01.8Z');
+    });
+
     it('reports the pod IP of sandboxes only', () => {
       assert.equal(runtimeContainer(info({}, { [LABEL.sandbox]: 'true', [LABEL.containerName]: 'POD' })).ip, '10.1.0.2');
     });
