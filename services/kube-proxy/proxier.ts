@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import type { Endpoints, Service } from '../../lib/gen/kite/core/v1/types';
 import { logger } from '../../lib/log';
 import { jumpRuleFixes } from './iptables/jump-rules';
-import { renderRestore } from './iptables/restore-payload';
 import { RestoreError, type IptablesRunner } from './iptables/runner';
 import { parseIptablesSave } from './iptables/save-parser';
 import { generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
@@ -23,6 +22,8 @@ export interface ProxierOptions extends RuleOptions {
   syncPeriodMs?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Most service chains declared in one iptables-restore run (see RestoreTable.renderBatches). */
+  maxChainsPerRestore?: number;
 }
 
 export interface SyncResult {
@@ -31,6 +32,8 @@ export interface SyncResult {
   applied: boolean;
   durationMs: number;
 }
+
+export const defaultMaxChainsPerRestore = 2000;
 
 type Keyed = { metadata?: { namespace?: string; name?: string } };
 
@@ -126,7 +129,10 @@ export class Proxier extends EventEmitter {
     rules.filter.prelude.push(...(fixes.get('filter') ?? []));
     rules.nat.prelude.push(...(fixes.get('nat') ?? []));
     if (!full && rules.filter.isNoOp(last?.filter) && rules.nat.isNoOp(last?.nat)) return false;
-    await this.options.runner.restore(renderRestore([rules.filter, rules.nat]));
+    const natPayloads = rules.nat.renderBatches(this.options.maxChainsPerRestore ?? defaultMaxChainsPerRestore);
+    const topLevel = natPayloads.pop() as string;
+    for (const payload of natPayloads) await this.options.runner.restore(payload);
+    await this.options.runner.restore(rules.filter.render() + topLevel);
     this.lastApplied = rules;
     return true;
   }

@@ -99,12 +99,12 @@ export function generateRules(
   filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules"', `-m mark --mark ${masqueradeMark}/${masqueradeMark} -j ACCEPT`);
   filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule"', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 
-  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) nat.declareChain(chain);
+  for (const chain of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING']) nat.declareChain(chain);
+  nat.declareChunkDependency('KUBE-MARK-MASQ', [`-A KUBE-MARK-MASQ -j MARK --or-mark ${masqueradeMark}`]);
   nat.rule('-A KUBE-POSTROUTING', `-m mark ! --mark ${masqueradeMark}/${masqueradeMark} -j RETURN`);
   // Clear the mark so a packet re-entering the stack (e.g. through a tunnel) is not masqueraded twice.
   nat.rule('-A KUBE-POSTROUTING', `-j MARK --xor-mark ${masqueradeMark}`);
   nat.rule('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE');
-  nat.rule('-A KUBE-MARK-MASQ', `-j MARK --or-mark ${masqueradeMark}`);
 
   for (const sp of ports) {
     const proto = `-m ${sp.protocol} -p ${sp.protocol}`;

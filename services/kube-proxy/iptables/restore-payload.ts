@@ -8,13 +8,14 @@ export class RestoreTable {
   readonly chains: string[] = [];
   /** Rules of those chains. */
   readonly rules: string[] = [];
-  /** Declarations of per-object chains (e.g. one service's chains) written this time. */
-  readonly chunkChains: string[] = [];
-  readonly chunkRules: string[] = [];
+  /** Groups of per-object chains (e.g. one service's chains) with their rules, written this time. */
+  readonly chunks: Array<{ chains: string[]; rules: string[] }> = [];
   /** Edits of shared built-in chains (jump rule fixes), applied before the rules. */
   readonly prelude: string[] = [];
   /** Chains to flush and delete. */
   readonly deleted: string[] = [];
+  /** Top-level chains that chunk rules jump to, with their rules: repeated in every chunk batch. */
+  private readonly chunkDependencies: Array<{ chain: string; rules: string[] }> = [];
 
   constructor(readonly name: string) {}
 
@@ -23,15 +24,21 @@ export class RestoreTable {
     this.chains.push(`:${chain} - [0:0]`);
   }
 
+  /** Declares a top-level chain that chunks jump to (e.g. KUBE-MARK-MASQ), with its rules. */
+  declareChunkDependency(chain: string, rules: string[]): void {
+    this.declareChain(chain);
+    this.rules.push(...rules);
+    this.chunkDependencies.push({ chain, rules });
+  }
+
   /** Adds one rule line, e.g. "-A KUBE-SERVICES ... -j KUBE-SVC-X". */
   rule(...words: string[]): void {
     this.rules.push(words.join(' '));
   }
 
-  /** Adds a group of chains with their rules. */
+  /** Adds a group of chains with their rules; a group is always applied in one transaction. */
   addChunk(chains: string[], rules: string[]): void {
-    for (const c of chains) this.chunkChains.push(`:${c} - [0:0]`);
-    this.chunkRules.push(...rules);
+    this.chunks.push({ chains, rules });
   }
 
   deleteChain(chain: string): void {
@@ -44,23 +51,67 @@ export class RestoreTable {
       !!previous &&
       this.prelude.length === 0 &&
       this.deleted.length === 0 &&
-      this.chunkChains.length === 0 &&
-      this.chunkRules.length === 0 &&
+      this.chunks.length === 0 &&
       arraysEqual(this.chains, previous.chains) &&
       arraysEqual(this.rules, previous.rules)
     );
   }
 
   render(): string {
+    return this.renderWith(this.chunks);
+  }
+
+  /**
+   * The table as payloads of at most about `maxChains` chunk chains each: chunk batches first,
+   * then one with the top-level chains, jump fixes and deletions. iptables-nft's --noflush
+   * restore time grows with the square of the chains declared in one transaction, so many
+   * small transactions are much faster than one big one; each chunk stays atomic, and the
+   * top-level chains only point at new chunks once those exist.
+   */
+  renderBatches(maxChains: number): string[] {
+    const total = this.chunks.reduce((n, c) => n + c.chains.length, 0);
+    if (total <= maxChains) return [this.render()];
+    const batches: string[] = [];
+    let batch: RestoreTable['chunks'] = [];
+    let size = 0;
+    for (const chunk of this.chunks) {
+      if (size > 0 && size + chunk.chains.length > maxChains) {
+        batches.push(this.renderChunkBatch(batch));
+        batch = [];
+        size = 0;
+      }
+      batch.push(chunk);
+      size += chunk.chains.length;
+    }
+    if (batch.length) batches.push(this.renderChunkBatch(batch));
+    batches.push(this.renderWith([]));
+    return batches;
+  }
+
+  /** Chunks with the chains they jump to, so a batch applies even before the first top-level write. */
+  private renderChunkBatch(chunks: RestoreTable['chunks']): string {
+    const deps = this.chunkDependencies;
+    const lines = [
+      `*${this.name}`,
+      ...deps.map((d) => `:${d.chain} - [0:0]`),
+      ...chunks.flatMap((c) => c.chains.map((name) => `:${name} - [0:0]`)),
+      ...deps.flatMap((d) => d.rules),
+      ...chunks.flatMap((c) => c.rules),
+      'COMMIT',
+    ];
+    return lines.join('\n') + '\n';
+  }
+
+  private renderWith(chunks: RestoreTable['chunks']): string {
     const lines = [
       `*${this.name}`,
       ...this.chains,
-      ...this.chunkChains,
+      ...chunks.flatMap((c) => c.chains.map((name) => `:${name} - [0:0]`)),
       // A deleted chain is declared (flushed) first, so rules in other deleted chains no longer reference it.
       ...this.deleted.map((c) => `:${c} - [0:0]`),
       ...this.prelude,
       ...this.rules,
-      ...this.chunkRules,
+      ...chunks.flatMap((c) => c.rules),
       ...this.deleted.map((c) => `-X ${c}`),
       'COMMIT',
     ];

@@ -162,6 +162,25 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
     assert.equal((before.match(/^-A PREROUTING .*-j KUBE-SERVICES$/gm) ?? []).length, 1);
   });
 
+  it('a sync split into several restores leaves the same rules as one restore', async () => {
+    const states: string[] = [];
+    for (const maxChainsPerRestore of [1000, 4]) {
+      const ns = await sandbox.netns(`split-${maxChainsPerRestore}`);
+      const nsRunner = new ExecIptablesRunner({ netns: ns });
+      const p = new Proxier({ runner: nsRunner, clusterCIDR: '10.244.0.0/16', minSyncPeriodMs: 0, syncPeriodMs: 0, maxChainsPerRestore });
+      proxiers.push(p);
+      for (let i = 0; i < 5; i++) {
+        p.onServiceUpsert(service('default', `s${i}`, `10.96.1.${i + 1}`, [{ port: 80 }], { sessionAffinity: i % 2 ? 'ClientIP' : 'None' }));
+        p.onEndpointsUpsert(endpoints('default', `s${i}`, [podA, podB], [{ port: 8080 }]));
+      }
+      p.start();
+      await nextSync(p);
+      states.push((await nsRunner.save()).split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    }
+    assert.equal(states[1], states[0]);
+    assert.equal((states[0].match(/^:KUBE-SEP-/gm) ?? []).length, 10);
+  });
+
   it('leaves rules it does not own alone', async () => {
     await runner.restore('*nat\n:OTHER - [0:0]\n-A OTHER -j RETURN\n-A PREROUTING -j OTHER\nCOMMIT\n');
     const p = newProxier();

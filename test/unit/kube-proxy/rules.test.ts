@@ -113,7 +113,7 @@ describe('kube-proxy rule generation', () => {
     );
     const svcB = serviceChainName('default/b', 'tcp');
     const svcA = serviceChainName('default/a', 'tcp');
-    assert.deepEqual(after.nat.chunkChains, [`:${svcB} - [0:0]`, `:${endpointChainName('default/b', 'tcp', '10.244.1.3:80')} - [0:0]`]);
+    assert.deepEqual(after.nat.chunks.map((c) => c.chains), [[svcB, endpointChainName('default/b', 'tcp', '10.244.1.3:80')]]);
     assert.deepEqual(after.nat.deleted, [endpointChainName('default/b', 'tcp', '10.244.1.2:80')]);
     assert.ok(after.nat.rules.some((r) => r.endsWith(`-j ${svcA}`)), 'KUBE-SERVICES still jumps to the unchanged service');
     assert.ok(after.serviceChains.has(svcA));
