@@ -1,18 +1,22 @@
 // kube-proxy sync cost against real iptables in a throwaway network namespace, beside the raw
 // floor: `iptables-restore --noflush` of the very payload the proxier generated, in the same run.
 // For N services x 3 endpoints it measures
-//   - first sync into an empty namespace (iptables-save + generate + restore) vs raw restore there;
+//   - first sync into an empty namespace (iptables-save + generate + restore) vs raw restores there
+//     of the same payload, of the same rules as one transaction, and replacing whole tables;
 //   - periodic full resync with the rules in place vs raw restore of the same payload over them;
 //   - Endpoints change -> rules in place (a partial sync: no iptables-save).
 // Prints a markdown table and writes it to docs/benchmarks.md (its own section only).
-// Run as root: npx tsx bench/proxy.ts [--sizes 100,1000,5000] [--runs 5] [--no-write]
+// Run as root: npx tsx bench/proxy.ts [--sizes 100,1000,5000] [--runs 5] [--max-chains N] [--no-write]
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Endpoints, Service } from '../lib/gen/kite/core/v1/types';
 import { ExecIptablesRunner, type IptablesRunner } from '../services/kube-proxy/iptables/runner';
-import { Proxier, type SyncResult } from '../services/kube-proxy/proxier';
+import { renderRestore } from '../services/kube-proxy/iptables/restore-payload';
+import { Proxier, defaultMaxChainsPerRestore, type SyncResult } from '../services/kube-proxy/proxier';
+import { generateRules } from '../services/kube-proxy/rules';
+import { buildServicePorts, objectKey } from '../services/kube-proxy/service-ports';
 import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../test/support/netns';
 
 const endpointsPerService = 3;
@@ -87,25 +91,44 @@ interface Figures {
   services: number;
   rules: number;
   firstSync: number[];
+  /** Raw restore of the proxier's exact payload (its transactions) into an empty namespace. */
   firstRaw: number[];
+  /** Raw restore of the same rules as one transaction, as a naive proxy would write them. */
+  oneTransactionRaw: number[];
+  /** Raw restore of that transaction without --noflush (replaces whole tables: not usable, shown as context). */
   flushRaw: number[];
   fullResync: number[];
   fullSave: number[];
-  steadyRaw: number[];
   generate: number[];
+  steadyRaw: number[];
   changeToRule: number[];
+}
+
+const maxChainsPerRestore = Number(arg('max-chains', String(defaultMaxChainsPerRestore)));
+const clusterCIDR = '10.244.0.0/14';
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
 }
 
 async function measure(sandbox: NetnsSandbox, count: number, runs: number): Promise<Figures> {
   const { services, endpoints } = serviceObjects(count);
-  const f: Figures = { services: count, rules: 0, firstSync: [], firstRaw: [], flushRaw: [], fullResync: [], fullSave: [], steadyRaw: [], generate: [], changeToRule: [] };
+  const oneTransaction = generateRules(buildServicePorts(services, new Map(endpoints.map((e) => [objectKey(e), e]))), { clusterCIDR });
+  const oneTransactionPayload = renderRestore([oneTransaction.filter, oneTransaction.nat]);
+  const f: Figures = {
+    services: count, rules: (oneTransactionPayload.match(/^-A /gm) ?? []).length,
+    firstSync: [], firstRaw: [], oneTransactionRaw: [], flushRaw: [], fullResync: [], fullSave: [], generate: [], steadyRaw: [], changeToRule: [],
+  };
   for (let run = 0; run < runs; run++) {
     const nodeNs = await sandbox.netns(`n${count}-${run}`);
-    const rawNs = await sandbox.netns(`r${count}-${run}`);
-    const flushNs = await sandbox.netns(`f${count}-${run}`);
     const runner = new TimedRunner(new ExecIptablesRunner({ netns: nodeNs }));
-    const raw = new ExecIptablesRunner({ netns: rawNs });
-    const proxier = new Proxier({ runner, clusterCIDR: '10.244.0.0/14', minSyncPeriodMs: 0, syncPeriodMs: 0 });
+    const rawInto = async (role: string, argv: string[], payload: string) => {
+      const ns = await sandbox.netns(`${role}${count}-${run}`);
+      return timed(() => sandbox.exec(ns, argv, payload));
+    };
+    const proxier = new Proxier({ runner, clusterCIDR, minSyncPeriodMs: 0, syncPeriodMs: 0, maxChainsPerRestore });
     try {
       services.forEach((s) => proxier.onServiceUpsert(s));
       endpoints.forEach((e) => proxier.onEndpointsUpsert(e));
@@ -113,14 +136,10 @@ async function measure(sandbox: NetnsSandbox, count: number, runs: number): Prom
       let synced = once(proxier, 'synced');
       proxier.start();
       f.firstSync.push(((await synced)[0] as SyncResult).durationMs);
-      const payload = runner.lastPayload;
-      f.rules = (payload.match(/^-[AI] /gm) ?? []).length;
-      let t0 = performance.now();
-      await raw.restore(payload);
-      f.firstRaw.push(performance.now() - t0);
-      t0 = performance.now();
-      await sandbox.exec(flushNs, ['iptables-restore'], payload);
-      f.flushRaw.push(performance.now() - t0);
+      const firstPayload = runner.lastPayload;
+      f.firstRaw.push(await rawInto('r', ['iptables-restore', '--noflush'], firstPayload));
+      f.oneTransactionRaw.push(await rawInto('o', ['iptables-restore', '--noflush'], oneTransactionPayload));
+      f.flushRaw.push(await rawInto('f', ['iptables-restore'], oneTransactionPayload));
 
       synced = once(proxier, 'synced');
       proxier.requestFullSync();
@@ -128,21 +147,19 @@ async function measure(sandbox: NetnsSandbox, count: number, runs: number): Prom
       f.fullResync.push(full.durationMs);
       f.fullSave.push(runner.saveMs);
       f.generate.push(full.durationMs - runner.saveMs - runner.restoreMs);
-      t0 = performance.now();
-      await raw.restore(runner.lastPayload);
-      f.steadyRaw.push(performance.now() - t0);
+      const resyncPayload = runner.lastPayload;
+      f.steadyRaw.push(await timed(() => sandbox.exec(nodeNs, ['iptables-restore', '--noflush'], resyncPayload)));
 
       for (let change = 1; change <= 3; change++) {
         const i = (run * 7 + change * 13) % count;
         synced = once(proxier, 'synced');
-        t0 = performance.now();
+        const t0 = performance.now();
         proxier.onEndpointsUpsert(endpointsFor(services[i].metadata as { namespace: string; name: string }, i, change));
         await synced;
         f.changeToRule.push(performance.now() - t0);
         if (run === 0 && change === 1) {
           const moved = movedIP(i, change);
-          const saved = await new ExecIptablesRunner({ netns: nodeNs }).save();
-          if (!saved.includes(`--to-destination ${moved}:8080`)) throw new Error(`endpoint change not in the rules (${moved})`);
+          if (!(await runner.save()).includes(`--to-destination ${moved}:8080`)) throw new Error(`endpoint change not in the rules (${moved})`);
         }
       }
     } finally {
@@ -157,23 +174,34 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 function table(all: Figures[], runs: number): string {
+  const m = median;
   const lines = [
-    `| services x ${endpointsPerService} endpoints | rules | first sync (empty netns) | raw restore, same payload | ratio | raw restore replacing whole tables | full resync (rules in place) | of which iptables-save | raw restore over existing | ratio | generate (JS) | Endpoints change -> rules, median / max |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const f of all) {
-    lines.push(
-      `| ${f.services} | ${f.rules} | ${ms(median(f.firstSync))} | ${ms(median(f.firstRaw))} | ${ratio(median(f.firstSync), median(f.firstRaw))} | ${ms(median(f.flushRaw))} ` +
-        `| ${ms(median(f.fullResync))} | ${ms(median(f.fullSave))} | ${ms(median(f.steadyRaw))} | ${ratio(median(f.fullResync), median(f.steadyRaw))} ` +
-        `| ${ms(median(f.generate))} | ${ms(median(f.changeToRule))} / ${ms(Math.max(...f.changeToRule))} |`,
-    );
-  }
-  lines.push(
+    '### Full sync into an empty node namespace (iptables-save + generate + iptables-restore)',
     '',
-    `Medians of ${runs} runs (change latency: ${runs * 3} changes, min sync period 0). Ratios compare with the raw floor measured in the same run: ` +
-      '`iptables-restore --noflush` of the identical payload, which is what kube-proxy must use to leave other rules (Docker\'s) alone. ' +
-      '"Replacing whole tables" (without --noflush, so not usable) shows how much of the floor is iptables-nft\'s --noflush cost, which grows faster than linearly with the chains declared.',
-  );
+    `| services x ${endpointsPerService} endpoints | rules | proxier | raw restore, same payload | ratio | raw restore as one transaction | ratio | raw, replacing whole tables (unusable) |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...all.map(
+      (f) =>
+        `| ${f.services} | ${f.rules} | ${ms(m(f.firstSync))} | ${ms(m(f.firstRaw))} | ${ratio(m(f.firstSync), m(f.firstRaw))} ` +
+        `| ${ms(m(f.oneTransactionRaw))} | ${ratio(m(f.firstSync), m(f.oneTransactionRaw))} | ${ms(m(f.flushRaw))} |`,
+    ),
+    '',
+    '### Periodic full resync with the rules in place, and Endpoints change -> rules in place',
+    '',
+    `| services x ${endpointsPerService} endpoints | full resync | of which iptables-save | of which generate (JS) | raw restore of the same payload | ratio | Endpoints change -> rules, median / max |`,
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...all.map(
+      (f) =>
+        `| ${f.services} | ${ms(m(f.fullResync))} | ${ms(m(f.fullSave))} | ${ms(m(f.generate))} | ${ms(m(f.steadyRaw))} ` +
+        `| ${ratio(m(f.fullResync), m(f.steadyRaw))} | ${ms(m(f.changeToRule))} / ${ms(Math.max(...f.changeToRule))} |`,
+    ),
+    '',
+    `Medians of ${runs} runs; change latency over ${runs * 3} changes (min sync period 0; a partial sync: no iptables-save, only the changed ` +
+      `service's chains rewritten). Raw figures are plain \`iptables-restore\` runs in the same run and namespace setup. The proxier writes ` +
+      `one iptables-restore run of several transactions (at most ${maxChainsPerRestore} service chains each, then the top-level chains): ` +
+      `iptables-nft's --noflush restore time grows with the square of the chains declared in one transaction, which the ` +
+      '"one transaction" column shows. "Replacing whole tables" (no --noflush) would drop Docker\'s rules, so no proxy can use it; it is the floor of iptables itself.',
+  ];
   return lines.join('\n');
 }
 

@@ -22,8 +22,18 @@ function base32Prefix(bytes: Uint8Array, chars: number): string {
   return out;
 }
 
+/** Names are recomputed for every service on every sync; hashing dominated generation time. */
+const cache = new Map<string, string>();
+const cacheLimit = 200_000;
+
 function hash16(text: string): string {
-  return base32Prefix(createHash('sha256').update(text).digest(), 16);
+  let name = cache.get(text);
+  if (name === undefined) {
+    name = base32Prefix(createHash('sha256').update(text).digest(), 16);
+    if (cache.size >= cacheLimit) cache.clear();
+    cache.set(text, name);
+  }
+  return name;
 }
 
 /** "namespace/name" or "namespace/name:port" when the port is named, as kube-proxy prints it. */

@@ -22,7 +22,7 @@ export interface ProxierOptions extends RuleOptions {
   syncPeriodMs?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
-  /** Most service chains declared in one iptables-restore run (see RestoreTable.renderBatches). */
+  /** Most service chains declared in one iptables-restore transaction (see RestoreTable.renderBatches). */
   maxChainsPerRestore?: number;
 }
 
@@ -129,10 +129,10 @@ export class Proxier extends EventEmitter {
     rules.filter.prelude.push(...(fixes.get('filter') ?? []));
     rules.nat.prelude.push(...(fixes.get('nat') ?? []));
     if (!full && rules.filter.isNoOp(last?.filter) && rules.nat.isNoOp(last?.nat)) return false;
-    const natPayloads = rules.nat.renderBatches(this.options.maxChainsPerRestore ?? defaultMaxChainsPerRestore);
-    const topLevel = natPayloads.pop() as string;
-    for (const payload of natPayloads) await this.options.runner.restore(payload);
-    await this.options.runner.restore(rules.filter.render() + topLevel);
+    // One iptables-restore run, several transactions: service chain batches, then the top level.
+    const natTransactions = rules.nat.renderBatches(this.options.maxChainsPerRestore ?? defaultMaxChainsPerRestore);
+    const topLevel = natTransactions.pop() as string;
+    await this.options.runner.restore(natTransactions.join('') + rules.filter.render() + topLevel);
     this.lastApplied = rules;
     return true;
   }

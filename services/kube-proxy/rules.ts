@@ -41,7 +41,7 @@ export function probability(n: number): string {
 }
 
 function quote(comment: string): string {
-  return /[\s"]/.test(comment) ? `"${comment.replace(/"/g, '\\"')}"` : comment;
+  return comment.includes(' ') || comment.includes('"') ? `"${comment.replace(/"/g, '\\"')}"` : comment;
 }
 
 /** The KUBE-SVC chain of one service port and its KUBE-SEP chains, with their rules. */

@@ -30,12 +30,17 @@ function isIPv4(ip: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
 }
 
-/** Orders "a.b.c.d:port" numerically so rules read naturally (10.0.0.9 before 10.0.0.10). */
-function compareEndpoints(a: string, b: string): number {
-  const pa = a.split(/[.:]/).map(Number);
-  const pb = b.split(/[.:]/).map(Number);
-  for (let i = 0; i < pa.length; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-  return 0;
+/** "a.b.c.d:port" as one number, so endpoints sort naturally (10.0.0.9 before 10.0.0.10). */
+function endpointOrder(endpoint: string): number {
+  const [a, b, c, d, port] = endpoint.split(/[.:]/).map(Number);
+  return (((a * 256 + b) * 256 + c) * 256 + d) * 65536 + port;
+}
+
+function sortEndpoints(endpoints: Iterable<string>): string[] {
+  return [...endpoints]
+    .map((e) => ({ e, order: endpointOrder(e) }))
+    .sort((x, y) => x.order - y.order)
+    .map((x) => x.e);
 }
 
 /** Ready endpoints per Endpoints port name. */
@@ -51,7 +56,7 @@ function readyEndpointsByPortName(endpoints: Endpoints | undefined): Map<string,
       byName.set(port.name ?? '', set);
     }
   }
-  return new Map([...byName].map(([name, set]) => [name, [...set].sort(compareEndpoints)]));
+  return new Map([...byName].map(([name, set]) => [name, sortEndpoints(set)]));
 }
 
 /**

@@ -62,11 +62,11 @@ export class RestoreTable {
   }
 
   /**
-   * The table as payloads of at most about `maxChains` chunk chains each: chunk batches first,
-   * then one with the top-level chains, jump fixes and deletions. iptables-nft's --noflush
-   * restore time grows with the square of the chains declared in one transaction, so many
-   * small transactions are much faster than one big one; each chunk stays atomic, and the
-   * top-level chains only point at new chunks once those exist.
+   * The table as transactions of at most about `maxChains` chunk chains each: chunk batches
+   * first, then one with the top-level chains, jump fixes and deletions. iptables-nft's
+   * --noflush restore time grows with the square of the chains declared in one transaction,
+   * so many small transactions are much faster than one big one; each chunk stays atomic,
+   * and the top-level chains only point at new chunks once those exist.
    */
   renderBatches(maxChains: number): string[] {
     const total = this.chunks.reduce((n, c) => n + c.chains.length, 0);
@@ -90,33 +90,37 @@ export class RestoreTable {
 
   /** Chunks with the chains they jump to, so a batch applies even before the first top-level write. */
   private renderChunkBatch(chunks: RestoreTable['chunks']): string {
-    const deps = this.chunkDependencies;
-    const lines = [
-      `*${this.name}`,
-      ...deps.map((d) => `:${d.chain} - [0:0]`),
-      ...chunks.flatMap((c) => c.chains.map((name) => `:${name} - [0:0]`)),
-      ...deps.flatMap((d) => d.rules),
-      ...chunks.flatMap((c) => c.rules),
-      'COMMIT',
-    ];
-    return lines.join('\n') + '\n';
+    const out = [`*${this.name}`];
+    for (const d of this.chunkDependencies) out.push(`:${d.chain} - [0:0]`);
+    declare(out, chunks);
+    for (const d of this.chunkDependencies) pushAll(out, d.rules);
+    for (const c of chunks) pushAll(out, c.rules);
+    out.push('COMMIT', '');
+    return out.join('\n');
   }
 
   private renderWith(chunks: RestoreTable['chunks']): string {
-    const lines = [
-      `*${this.name}`,
-      ...this.chains,
-      ...chunks.flatMap((c) => c.chains.map((name) => `:${name} - [0:0]`)),
-      // A deleted chain is declared (flushed) first, so rules in other deleted chains no longer reference it.
-      ...this.deleted.map((c) => `:${c} - [0:0]`),
-      ...this.prelude,
-      ...this.rules,
-      ...chunks.flatMap((c) => c.rules),
-      ...this.deleted.map((c) => `-X ${c}`),
-      'COMMIT',
-    ];
-    return lines.join('\n') + '\n';
+    const out = [`*${this.name}`];
+    pushAll(out, this.chains);
+    declare(out, chunks);
+    // A deleted chain is declared (flushed) first, so rules in other deleted chains no longer reference it.
+    for (const c of this.deleted) out.push(`:${c} - [0:0]`);
+    pushAll(out, this.prelude);
+    pushAll(out, this.rules);
+    for (const c of chunks) pushAll(out, c.rules);
+    for (const c of this.deleted) out.push(`-X ${c}`);
+    out.push('COMMIT', '');
+    return out.join('\n');
   }
+}
+
+function declare(out: string[], chunks: RestoreTable['chunks']): void {
+  for (const c of chunks) for (const name of c.chains) out.push(`:${name} - [0:0]`);
+}
+
+/** push(...items) without spreading: large arrays would overflow the argument limit. */
+function pushAll(out: string[], items: string[]): void {
+  for (const item of items) out.push(item);
 }
 
 function arraysEqual(a: string[], b: string[]): boolean {
