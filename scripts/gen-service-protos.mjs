@@ -16,6 +16,7 @@ const groups = [
       { kind: 'Service', plural: 'Services', namespaced: true, status: true },
       { kind: 'Endpoints', plural: 'Endpoints', namespaced: true, status: false },
       { kind: 'Event', plural: 'Events', namespaced: true, status: false },
+      { kind: 'ResourceQuota', plural: 'ResourceQuotas', namespaced: true, status: true },
     ],
   },
   {
@@ -27,6 +28,15 @@ const groups = [
     kinds: [
       { kind: 'ReplicaSet', plural: 'ReplicaSets', namespaced: true, status: true, scale: true },
       { kind: 'Deployment', plural: 'Deployments', namespaced: true, status: true, scale: true },
+    ],
+  },
+  {
+    pkg: 'kite.rbac.v1', dir: 'rbac', imports: ['kite/rbac/v1/types.proto'],
+    kinds: [
+      { kind: 'Role', plural: 'Roles', namespaced: true, status: false },
+      { kind: 'ClusterRole', plural: 'ClusterRoles', namespaced: false, status: false },
+      { kind: 'RoleBinding', plural: 'RoleBindings', namespaced: true, status: false },
+      { kind: 'ClusterRoleBinding', plural: 'ClusterRoleBindings', namespaced: false, status: false },
     ],
   },
 ];

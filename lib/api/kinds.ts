@@ -8,6 +8,8 @@ import * as coord from '../gen/kite/coordination/v1/lease';
 import * as coordSvc from '../gen/kite/coordination/v1/services';
 import * as core from '../gen/kite/core/v1/types';
 import * as coreSvc from '../gen/kite/core/v1/services';
+import * as rbac from '../gen/kite/rbac/v1/types';
+import * as rbacSvc from '../gen/kite/rbac/v1/services';
 import type { ObjectMeta } from '../gen/kite/meta/v1/meta';
 
 /** The functions ts-proto generates for every message. */
@@ -129,9 +131,25 @@ export const ReplicaSets = kindInfo<apps.ReplicaSet>('kite.apps.v1', 'apps', 'Re
 export const Deployments = kindInfo<apps.Deployment>('kite.apps.v1', 'apps', 'Deployment', 'Deployments',
   { namespaced: true, hasStatus: true, hasScale: true, shortNames: ['deploy'] },
   apps.Deployment, apps.DeploymentList, appsSvc.DeploymentWatchEvent, appsSvc.DeploymentServiceService);
+export const ResourceQuotas = kindInfo<core.ResourceQuota>('kite.core.v1', '', 'ResourceQuota', 'ResourceQuotas',
+  { namespaced: true, hasStatus: true, shortNames: ['quota'] },
+  core.ResourceQuota, core.ResourceQuotaList, coreSvc.ResourceQuotaWatchEvent, coreSvc.ResourceQuotaServiceService);
+export const Roles = kindInfo<rbac.Role>('kite.rbac.v1', 'rbac.authorization.k8s.io', 'Role', 'Roles',
+  { namespaced: true, hasStatus: false, shortNames: [] },
+  rbac.Role, rbac.RoleList, rbacSvc.RoleWatchEvent, rbacSvc.RoleServiceService);
+export const ClusterRoles = kindInfo<rbac.ClusterRole>('kite.rbac.v1', 'rbac.authorization.k8s.io', 'ClusterRole', 'ClusterRoles',
+  { namespaced: false, hasStatus: false, shortNames: [] },
+  rbac.ClusterRole, rbac.ClusterRoleList, rbacSvc.ClusterRoleWatchEvent, rbacSvc.ClusterRoleServiceService);
+export const RoleBindings = kindInfo<rbac.RoleBinding>('kite.rbac.v1', 'rbac.authorization.k8s.io', 'RoleBinding', 'RoleBindings',
+  { namespaced: true, hasStatus: false, shortNames: [] },
+  rbac.RoleBinding, rbac.RoleBindingList, rbacSvc.RoleBindingWatchEvent, rbacSvc.RoleBindingServiceService);
+export const ClusterRoleBindings = kindInfo<rbac.ClusterRoleBinding>('kite.rbac.v1', 'rbac.authorization.k8s.io', 'ClusterRoleBinding', 'ClusterRoleBindings',
+  { namespaced: false, hasStatus: false, shortNames: [] },
+  rbac.ClusterRoleBinding, rbac.ClusterRoleBindingList, rbacSvc.ClusterRoleBindingWatchEvent, rbacSvc.ClusterRoleBindingServiceService);
 
 export const ALL_KINDS: readonly KindInfo<any>[] = [
   Namespaces, Nodes, Pods, Services, EndpointsKind, Events, Leases, ReplicaSets, Deployments,
+  ResourceQuotas, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings,
 ];
 
 /**

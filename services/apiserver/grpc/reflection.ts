@@ -13,6 +13,8 @@ const PROTO_FILES = [
   'kite/core/v1/services.proto',
   'kite/apps/v1/services.proto',
   'kite/coordination/v1/services.proto',
+  'kite/rbac/v1/services.proto',
+  'kite/authorization/v1/authorization.proto',
 ];
 
 export function addReflection(server: Server): void {

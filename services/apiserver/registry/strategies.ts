@@ -3,10 +3,13 @@ import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import { PodSpec, type Endpoints, type Event, type Namespace, type Node, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
+import { PodSpec, type Endpoints, type Event, type Namespace, type Node, type Pod, type ResourceQuota, type Service } from '../../../lib/gen/kite/core/v1/types';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import * as D from '../admission/defaults';
 import type { ServiceAllocators } from '../admission/allocators';
 import * as V from '../admission/validation';
+import { validateResourceQuota } from '../auth/quota/quota-validation';
+import * as RV from '../auth/rbac/rbac-validation';
 import { baseStrategy, type Strategy } from './strategy';
 
 export interface StrategyConfig {
@@ -116,6 +119,23 @@ const eventStrategy = baseStrategy<Event>({
 
 const endpointsStrategy = baseStrategy<Endpoints>({ validate: V.validateEndpoints });
 const leaseStrategy = baseStrategy<Lease>({ validate: V.validateLease });
+const resourceQuotaStrategy = baseStrategy<ResourceQuota>({
+  validate: validateResourceQuota,
+  prepareForCreate: (q) => {
+    q.status = { hard: {}, used: {} };
+  },
+});
+
+const roleStrategy = baseStrategy<Role>({ validate: RV.validateRole });
+const clusterRoleStrategy = baseStrategy<ClusterRole>({ validate: RV.validateClusterRole });
+const roleBindingStrategy = baseStrategy<RoleBinding>({
+  validate: RV.validateRoleBinding,
+  validateUpdate: (b, old) => [...RV.validateRoleBinding(b), ...RV.validateRoleRefUpdate(b, old)],
+});
+const clusterRoleBindingStrategy = baseStrategy<ClusterRoleBinding>({
+  validate: RV.validateClusterRoleBinding,
+  validateUpdate: (b, old) => [...RV.validateClusterRoleBinding(b), ...RV.validateRoleRefUpdate(b, old)],
+});
 
 export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
   return new Map<KindInfo<any>, Strategy<any>>([
@@ -128,6 +148,11 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.Events, eventStrategy],
     [K.EndpointsKind, endpointsStrategy],
     [K.Leases, leaseStrategy],
+    [K.ResourceQuotas, resourceQuotaStrategy],
+    [K.Roles, roleStrategy],
+    [K.ClusterRoles, clusterRoleStrategy],
+    [K.RoleBindings, roleBindingStrategy],
+    [K.ClusterRoleBindings, clusterRoleBindingStrategy],
   ]);
 }
 

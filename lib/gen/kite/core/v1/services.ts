@@ -33,6 +33,8 @@ import {
   ObjectReference,
   Pod,
   PodList,
+  ResourceQuota,
+  ResourceQuotaList,
   Service,
   ServiceList,
 } from "./types";
@@ -408,6 +410,70 @@ export interface WatchEventsRequest {
 export interface EventWatchEvent {
   type: string;
   object?: Event | undefined;
+}
+
+export interface CreateResourceQuotaRequest {
+  namespace: string;
+  resourceQuota?: ResourceQuota | undefined;
+  dryRun: string[];
+}
+
+export interface GetResourceQuotaRequest {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+}
+
+export interface ListResourceQuotasRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+export interface UpdateResourceQuotaRequest {
+  resourceQuota?: ResourceQuota | undefined;
+  dryRun: string[];
+}
+
+export interface UpdateResourceQuotaStatusRequest {
+  resourceQuota?: ResourceQuota | undefined;
+}
+
+export interface PatchResourceQuotaRequest {
+  namespace: string;
+  name: string;
+  patchType: string;
+  patch: string;
+  dryRun: string[];
+  subresource: string;
+}
+
+export interface DeleteResourceQuotaRequest {
+  namespace: string;
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface WatchResourceQuotasRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents: boolean;
+}
+
+export interface ResourceQuotaWatchEvent {
+  type: string;
+  object?: ResourceQuota | undefined;
 }
 
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
@@ -7197,6 +7263,1196 @@ export const EventWatchEvent: MessageFns<EventWatchEvent> = {
   },
 };
 
+function createBaseCreateResourceQuotaRequest(): CreateResourceQuotaRequest {
+  return { namespace: "", resourceQuota: undefined, dryRun: [] };
+}
+
+export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> = {
+  encode(message: CreateResourceQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.resourceQuota !== undefined) {
+      ResourceQuota.encode(message.resourceQuota, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateResourceQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateResourceQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceQuota = ResourceQuota.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateResourceQuotaRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      resourceQuota: isSet(object.resourceQuota)
+        ? ResourceQuota.fromJSON(object.resourceQuota)
+        : isSet(object.resource_quota)
+        ? ResourceQuota.fromJSON(object.resource_quota)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateResourceQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.resourceQuota !== undefined) {
+      obj.resourceQuota = ResourceQuota.toJSON(message.resourceQuota);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateResourceQuotaRequest>, I>>(base?: I): CreateResourceQuotaRequest {
+    return CreateResourceQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateResourceQuotaRequest>, I>>(object: I): CreateResourceQuotaRequest {
+    const message = createBaseCreateResourceQuotaRequest();
+    message.namespace = object.namespace ?? "";
+    message.resourceQuota = (object.resourceQuota !== undefined && object.resourceQuota !== null)
+      ? ResourceQuota.fromPartial(object.resourceQuota)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetResourceQuotaRequest(): GetResourceQuotaRequest {
+  return { namespace: "", name: "", resourceVersion: "" };
+}
+
+export const GetResourceQuotaRequest: MessageFns<GetResourceQuotaRequest> = {
+  encode(message: GetResourceQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(26).string(message.resourceVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResourceQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResourceQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetResourceQuotaRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+    };
+  },
+
+  toJSON(message: GetResourceQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetResourceQuotaRequest>, I>>(base?: I): GetResourceQuotaRequest {
+    return GetResourceQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetResourceQuotaRequest>, I>>(object: I): GetResourceQuotaRequest {
+    const message = createBaseGetResourceQuotaRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseListResourceQuotasRequest(): ListResourceQuotasRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+    limit: 0,
+    continue: "",
+  };
+}
+
+export const ListResourceQuotasRequest: MessageFns<ListResourceQuotasRequest> = {
+  encode(message: ListResourceQuotasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(42).string(message.resourceVersionMatch);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(58).string(message.continue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResourceQuotasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResourceQuotasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResourceQuotasRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+    };
+  },
+
+  toJSON(message: ListResourceQuotasRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListResourceQuotasRequest>, I>>(base?: I): ListResourceQuotasRequest {
+    return ListResourceQuotasRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListResourceQuotasRequest>, I>>(object: I): ListResourceQuotasRequest {
+    const message = createBaseListResourceQuotasRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateResourceQuotaRequest(): UpdateResourceQuotaRequest {
+  return { resourceQuota: undefined, dryRun: [] };
+}
+
+export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> = {
+  encode(message: UpdateResourceQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceQuota !== undefined) {
+      ResourceQuota.encode(message.resourceQuota, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateResourceQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateResourceQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceQuota = ResourceQuota.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateResourceQuotaRequest {
+    return {
+      resourceQuota: isSet(object.resourceQuota)
+        ? ResourceQuota.fromJSON(object.resourceQuota)
+        : isSet(object.resource_quota)
+        ? ResourceQuota.fromJSON(object.resource_quota)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateResourceQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.resourceQuota !== undefined) {
+      obj.resourceQuota = ResourceQuota.toJSON(message.resourceQuota);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateResourceQuotaRequest>, I>>(base?: I): UpdateResourceQuotaRequest {
+    return UpdateResourceQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateResourceQuotaRequest>, I>>(object: I): UpdateResourceQuotaRequest {
+    const message = createBaseUpdateResourceQuotaRequest();
+    message.resourceQuota = (object.resourceQuota !== undefined && object.resourceQuota !== null)
+      ? ResourceQuota.fromPartial(object.resourceQuota)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateResourceQuotaStatusRequest(): UpdateResourceQuotaStatusRequest {
+  return { resourceQuota: undefined };
+}
+
+export const UpdateResourceQuotaStatusRequest: MessageFns<UpdateResourceQuotaStatusRequest> = {
+  encode(message: UpdateResourceQuotaStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceQuota !== undefined) {
+      ResourceQuota.encode(message.resourceQuota, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateResourceQuotaStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateResourceQuotaStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceQuota = ResourceQuota.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateResourceQuotaStatusRequest {
+    return {
+      resourceQuota: isSet(object.resourceQuota)
+        ? ResourceQuota.fromJSON(object.resourceQuota)
+        : isSet(object.resource_quota)
+        ? ResourceQuota.fromJSON(object.resource_quota)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateResourceQuotaStatusRequest): unknown {
+    const obj: any = {};
+    if (message.resourceQuota !== undefined) {
+      obj.resourceQuota = ResourceQuota.toJSON(message.resourceQuota);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateResourceQuotaStatusRequest>, I>>(
+    base?: I,
+  ): UpdateResourceQuotaStatusRequest {
+    return UpdateResourceQuotaStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateResourceQuotaStatusRequest>, I>>(
+    object: I,
+  ): UpdateResourceQuotaStatusRequest {
+    const message = createBaseUpdateResourceQuotaStatusRequest();
+    message.resourceQuota = (object.resourceQuota !== undefined && object.resourceQuota !== null)
+      ? ResourceQuota.fromPartial(object.resourceQuota)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePatchResourceQuotaRequest(): PatchResourceQuotaRequest {
+  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+}
+
+export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = {
+  encode(message: PatchResourceQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.patchType !== "") {
+      writer.uint32(26).string(message.patchType);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchResourceQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchResourceQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patchType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchResourceQuotaRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      patchType: isSet(object.patchType)
+        ? globalThis.String(object.patchType)
+        : isSet(object.patch_type)
+        ? globalThis.String(object.patch_type)
+        : "",
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: PatchResourceQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.patchType !== "") {
+      obj.patchType = message.patchType;
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchResourceQuotaRequest>, I>>(base?: I): PatchResourceQuotaRequest {
+    return PatchResourceQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchResourceQuotaRequest>, I>>(object: I): PatchResourceQuotaRequest {
+    const message = createBasePatchResourceQuotaRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.patchType = object.patchType ?? "";
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.subresource = object.subresource ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteResourceQuotaRequest(): DeleteResourceQuotaRequest {
+  return {
+    namespace: "",
+    name: "",
+    gracePeriodSeconds: undefined,
+    preconditions: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteResourceQuotaRequest: MessageFns<DeleteResourceQuotaRequest> = {
+  encode(message: DeleteResourceQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteResourceQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteResourceQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteResourceQuotaRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteResourceQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteResourceQuotaRequest>, I>>(base?: I): DeleteResourceQuotaRequest {
+    return DeleteResourceQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteResourceQuotaRequest>, I>>(object: I): DeleteResourceQuotaRequest {
+    const message = createBaseDeleteResourceQuotaRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchResourceQuotasRequest(): WatchResourceQuotasRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    allowWatchBookmarks: false,
+    timeoutSeconds: undefined,
+    sendInitialEvents: false,
+  };
+}
+
+export const WatchResourceQuotasRequest: MessageFns<WatchResourceQuotasRequest> = {
+  encode(message: WatchResourceQuotasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.allowWatchBookmarks !== false) {
+      writer.uint32(40).bool(message.allowWatchBookmarks);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(48).int64(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      writer.uint32(56).bool(message.sendInitialEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchResourceQuotasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchResourceQuotasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowWatchBookmarks = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sendInitialEvents = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchResourceQuotasRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      allowWatchBookmarks: isSet(object.allowWatchBookmarks)
+        ? globalThis.Boolean(object.allowWatchBookmarks)
+        : isSet(object.allow_watch_bookmarks)
+        ? globalThis.Boolean(object.allow_watch_bookmarks)
+        : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      sendInitialEvents: isSet(object.sendInitialEvents)
+        ? globalThis.Boolean(object.sendInitialEvents)
+        : isSet(object.send_initial_events)
+        ? globalThis.Boolean(object.send_initial_events)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchResourceQuotasRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.allowWatchBookmarks !== false) {
+      obj.allowWatchBookmarks = message.allowWatchBookmarks;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      obj.sendInitialEvents = message.sendInitialEvents;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchResourceQuotasRequest>, I>>(base?: I): WatchResourceQuotasRequest {
+    return WatchResourceQuotasRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchResourceQuotasRequest>, I>>(object: I): WatchResourceQuotasRequest {
+    const message = createBaseWatchResourceQuotasRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.allowWatchBookmarks = object.allowWatchBookmarks ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.sendInitialEvents = object.sendInitialEvents ?? false;
+    return message;
+  },
+};
+
+function createBaseResourceQuotaWatchEvent(): ResourceQuotaWatchEvent {
+  return { type: "", object: undefined };
+}
+
+export const ResourceQuotaWatchEvent: MessageFns<ResourceQuotaWatchEvent> = {
+  encode(message: ResourceQuotaWatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.object !== undefined) {
+      ResourceQuota.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceQuotaWatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceQuotaWatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = ResourceQuota.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceQuotaWatchEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      object: isSet(object.object) ? ResourceQuota.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: ResourceQuotaWatchEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.object !== undefined) {
+      obj.object = ResourceQuota.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceQuotaWatchEvent>, I>>(base?: I): ResourceQuotaWatchEvent {
+    return ResourceQuotaWatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceQuotaWatchEvent>, I>>(object: I): ResourceQuotaWatchEvent {
+    const message = createBaseResourceQuotaWatchEvent();
+    message.type = object.type ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? ResourceQuota.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
 /** NamespaceService: the Namespaces resource. */
 export type NamespaceServiceService = typeof NamespaceServiceService;
 export const NamespaceServiceService = {
@@ -8570,6 +9826,254 @@ export const EventServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): EventServiceClient;
   service: typeof EventServiceService;
+  serviceName: string;
+};
+
+/** ResourceQuotaService: the ResourceQuotas resource. */
+export type ResourceQuotaServiceService = typeof ResourceQuotaServiceService;
+export const ResourceQuotaServiceService = {
+  /** Creates a ResourceQuota; ALREADY_EXISTS if the name is taken. */
+  createResourceQuota: {
+    path: "/kite.core.v1.ResourceQuotaService/CreateResourceQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateResourceQuotaRequest): Buffer =>
+      Buffer.from(CreateResourceQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateResourceQuotaRequest => CreateResourceQuotaRequest.decode(value),
+    responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Returns one ResourceQuota; NOT_FOUND if absent. */
+  getResourceQuota: {
+    path: "/kite.core.v1.ResourceQuotaService/GetResourceQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetResourceQuotaRequest): Buffer =>
+      Buffer.from(GetResourceQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetResourceQuotaRequest => GetResourceQuotaRequest.decode(value),
+    responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Lists ResourceQuotas matching the selectors, consistently paginated with limit/continue. */
+  listResourceQuotas: {
+    path: "/kite.core.v1.ResourceQuotaService/ListResourceQuotas" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListResourceQuotasRequest): Buffer =>
+      Buffer.from(ListResourceQuotasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListResourceQuotasRequest => ListResourceQuotasRequest.decode(value),
+    responseSerialize: (value: ResourceQuotaList): Buffer => Buffer.from(ResourceQuotaList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuotaList => ResourceQuotaList.decode(value),
+  },
+  /** Replaces a ResourceQuota's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateResourceQuota: {
+    path: "/kite.core.v1.ResourceQuotaService/UpdateResourceQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateResourceQuotaRequest): Buffer =>
+      Buffer.from(UpdateResourceQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateResourceQuotaRequest => UpdateResourceQuotaRequest.decode(value),
+    responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Replaces a ResourceQuota's status (the status subresource). */
+  updateResourceQuotaStatus: {
+    path: "/kite.core.v1.ResourceQuotaService/UpdateResourceQuotaStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateResourceQuotaStatusRequest): Buffer =>
+      Buffer.from(UpdateResourceQuotaStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateResourceQuotaStatusRequest =>
+      UpdateResourceQuotaStatusRequest.decode(value),
+    responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchResourceQuota: {
+    path: "/kite.core.v1.ResourceQuotaService/PatchResourceQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchResourceQuotaRequest): Buffer =>
+      Buffer.from(PatchResourceQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchResourceQuotaRequest => PatchResourceQuotaRequest.decode(value),
+    responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Deletes a ResourceQuota, honouring finalizers and the propagation policy; returns its last state. */
+  deleteResourceQuota: {
+    path: "/kite.core.v1.ResourceQuotaService/DeleteResourceQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteResourceQuotaRequest): Buffer =>
+      Buffer.from(DeleteResourceQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteResourceQuotaRequest => DeleteResourceQuotaRequest.decode(value),
+    responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchResourceQuotas: {
+    path: "/kite.core.v1.ResourceQuotaService/WatchResourceQuotas" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchResourceQuotasRequest): Buffer =>
+      Buffer.from(WatchResourceQuotasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchResourceQuotasRequest => WatchResourceQuotasRequest.decode(value),
+    responseSerialize: (value: ResourceQuotaWatchEvent): Buffer =>
+      Buffer.from(ResourceQuotaWatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuotaWatchEvent => ResourceQuotaWatchEvent.decode(value),
+  },
+} as const;
+
+export interface ResourceQuotaServiceServer extends UntypedServiceImplementation {
+  /** Creates a ResourceQuota; ALREADY_EXISTS if the name is taken. */
+  createResourceQuota: handleUnaryCall<CreateResourceQuotaRequest, ResourceQuota>;
+  /** Returns one ResourceQuota; NOT_FOUND if absent. */
+  getResourceQuota: handleUnaryCall<GetResourceQuotaRequest, ResourceQuota>;
+  /** Lists ResourceQuotas matching the selectors, consistently paginated with limit/continue. */
+  listResourceQuotas: handleUnaryCall<ListResourceQuotasRequest, ResourceQuotaList>;
+  /** Replaces a ResourceQuota's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateResourceQuota: handleUnaryCall<UpdateResourceQuotaRequest, ResourceQuota>;
+  /** Replaces a ResourceQuota's status (the status subresource). */
+  updateResourceQuotaStatus: handleUnaryCall<UpdateResourceQuotaStatusRequest, ResourceQuota>;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchResourceQuota: handleUnaryCall<PatchResourceQuotaRequest, ResourceQuota>;
+  /** Deletes a ResourceQuota, honouring finalizers and the propagation policy; returns its last state. */
+  deleteResourceQuota: handleUnaryCall<DeleteResourceQuotaRequest, ResourceQuota>;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchResourceQuotas: handleServerStreamingCall<WatchResourceQuotasRequest, ResourceQuotaWatchEvent>;
+}
+
+export interface ResourceQuotaServiceClient extends Client {
+  /** Creates a ResourceQuota; ALREADY_EXISTS if the name is taken. */
+  createResourceQuota(
+    request: CreateResourceQuotaRequest,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  createResourceQuota(
+    request: CreateResourceQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  createResourceQuota(
+    request: CreateResourceQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Returns one ResourceQuota; NOT_FOUND if absent. */
+  getResourceQuota(
+    request: GetResourceQuotaRequest,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  getResourceQuota(
+    request: GetResourceQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  getResourceQuota(
+    request: GetResourceQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Lists ResourceQuotas matching the selectors, consistently paginated with limit/continue. */
+  listResourceQuotas(
+    request: ListResourceQuotasRequest,
+    callback: (error: ServiceError | null, response: ResourceQuotaList) => void,
+  ): ClientUnaryCall;
+  listResourceQuotas(
+    request: ListResourceQuotasRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuotaList) => void,
+  ): ClientUnaryCall;
+  listResourceQuotas(
+    request: ListResourceQuotasRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuotaList) => void,
+  ): ClientUnaryCall;
+  /** Replaces a ResourceQuota's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateResourceQuota(
+    request: UpdateResourceQuotaRequest,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  updateResourceQuota(
+    request: UpdateResourceQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  updateResourceQuota(
+    request: UpdateResourceQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Replaces a ResourceQuota's status (the status subresource). */
+  updateResourceQuotaStatus(
+    request: UpdateResourceQuotaStatusRequest,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  updateResourceQuotaStatus(
+    request: UpdateResourceQuotaStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  updateResourceQuotaStatus(
+    request: UpdateResourceQuotaStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchResourceQuota(
+    request: PatchResourceQuotaRequest,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  patchResourceQuota(
+    request: PatchResourceQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  patchResourceQuota(
+    request: PatchResourceQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Deletes a ResourceQuota, honouring finalizers and the propagation policy; returns its last state. */
+  deleteResourceQuota(
+    request: DeleteResourceQuotaRequest,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  deleteResourceQuota(
+    request: DeleteResourceQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  deleteResourceQuota(
+    request: DeleteResourceQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchResourceQuotas(
+    request: WatchResourceQuotasRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ResourceQuotaWatchEvent>;
+  watchResourceQuotas(
+    request: WatchResourceQuotasRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ResourceQuotaWatchEvent>;
+}
+
+export const ResourceQuotaServiceClient = makeGenericClientConstructor(
+  ResourceQuotaServiceService,
+  "kite.core.v1.ResourceQuotaService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ResourceQuotaServiceClient;
+  service: typeof ResourceQuotaServiceService;
   serviceName: string;
 };
 

@@ -1,0 +1,3 @@
+export * from './certificates';
+export * from './cluster-pki';
+export * from './kubeconfig';
