@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type * as Protobuf from 'protobufjs';
-import { Lexer, parseAllDocuments, type Document } from 'yaml';
+import { Lexer, parseAllDocuments } from 'yaml';
 import { kindFor, type KindInfo, type KubeObject } from './kinds';
 
 /** Kubernetes refuses request bodies above 3 MiB; a manifest document is one request. */
@@ -39,6 +39,7 @@ export function parseDocuments(text: string, source: string): Record<string, unk
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
     throw new ManifestError(`error parsing ${source}: file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
   }
+  checkDocumentSizes(text, source);
   checkFlowDepth(text, source);
   const docs = parseAllDocuments(text, { merge: true, prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -49,10 +50,6 @@ export function parseDocuments(text: string, source: string): Record<string, unk
       const line = err.linePos?.[0].line;
       const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw new ManifestError(`error parsing ${source}: error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${what}`);
-    }
-    const range = (doc as Document).range;
-    if (range && range[2] - range[0] > MAX_DOCUMENT_BYTES) {
-      throw new ManifestError(`error parsing ${source}: a document is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB`);
     }
     let value: unknown;
     try {
@@ -70,6 +67,16 @@ export function parseDocuments(text: string, source: string): Record<string, unk
     out.push(value as Record<string, unknown>);
   }
   return out;
+}
+
+/** Rejects oversized documents before parsing them; "---" at the start of a line always separates documents. */
+function checkDocumentSizes(text: string, source: string): void {
+  if (Buffer.byteLength(text) <= MAX_DOCUMENT_BYTES) return;
+  for (const doc of text.split(/^---/m)) {
+    if (Buffer.byteLength(doc) > MAX_DOCUMENT_BYTES) {
+      throw new ManifestError(`error parsing ${source}: a document is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB`);
+    }
+  }
 }
 
 /** Rejects deeply nested flow collections ([[[[...) before the recursive parser sees them. */

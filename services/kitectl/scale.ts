@@ -1,5 +1,6 @@
 // `kitectl scale deployment/NAME --replicas N` through the scale subresource.
 import { Deployments, ReplicaSets } from '../../lib/api/kinds';
+import { Scale } from '../../lib/gen/kite/meta/v1/meta';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-errors';
 import { qualifiedKind } from './printers/table-printer';
@@ -24,6 +25,8 @@ export async function scale(cli: Cli, args: string[], opts: ScaleOptions): Promi
       throw new CliError(`Expected replicas to be ${want}, was ${current.spec?.replicas ?? 0}`);
     }
   }
-  await client.updateScale(name, replicas, namespace);
+  // The request carries a complete Scale message (every field set), so it always encodes.
+  const scaleObj = Scale.fromPartial({ metadata: { name, namespace }, spec: { replicas }, kind: 'Scale', apiVersion: 'autoscaling/v1' });
+  await client.call(`Update${kind.kind}Scale`, { namespace, name, scale: scaleObj });
   cli.io.out(`${qualifiedKind(kind)}/${name} scaled\n`);
 }

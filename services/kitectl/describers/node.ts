@@ -3,15 +3,26 @@ import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import type { Container, Event, Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { rfc1123z, since } from '../printers/age';
 import { nodeRoles } from '../printers/table-columns';
-import { formatResource, parseQuantity } from '../quantity';
+import { formatMilliQuantity, formatQuantity, isValidQuantity, quantityMilliValue, quantityValue } from '../../../lib/api/quantity';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 
+/** Amounts per resource name: milli-cores for cpu, whole units (bytes, pods) otherwise. */
 type Amounts = Record<string, number>;
+
+function amount(name: string, q: string): number {
+  if (!isValidQuantity(q)) return 0;
+  return name === 'cpu' ? quantityMilliValue(q) : quantityValue(q);
+}
+
+function formatAmount(name: string, n: number): string {
+  if (name === 'cpu') return formatMilliQuantity(n);
+  return formatQuantity(n, name === 'memory' || name.endsWith('storage') ? 'BinarySI' : 'DecimalSI');
+}
 
 function sum(containers: Container[], which: 'requests' | 'limits'): Amounts {
   const out: Amounts = {};
   for (const c of containers) {
-    for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) out[k] = (out[k] ?? 0) + parseQuantity(v);
+    for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) out[k] = (out[k] ?? 0) + amount(k, v);
   }
   return out;
 }
@@ -20,7 +31,7 @@ function sum(containers: Container[], which: 'requests' | 'limits'): Amounts {
 export function podResources(pod: Pod, which: 'requests' | 'limits'): Amounts {
   const out = sum(pod.spec?.containers ?? [], which);
   for (const c of pod.spec?.initContainers ?? []) {
-    for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) out[k] = Math.max(out[k] ?? 0, parseQuantity(v));
+    for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) out[k] = Math.max(out[k] ?? 0, amount(k, v));
   }
   return out;
 }
@@ -28,7 +39,7 @@ export function podResources(pod: Pod, which: 'requests' | 'limits'): Amounts {
 function share(name: string, value: number, allocatable: Amounts): string {
   const total = allocatable[name] ?? 0;
   const pct = total > 0 ? Math.trunc((value / total) * 100) : 0;
-  return `${formatResource(name, value)} (${pct}%)`;
+  return `${formatAmount(name, value)} (${pct}%)`;
 }
 
 export function describeNode(node: Node, pods: Pod[], lease: Lease | undefined, events: Event[] | undefined, now = Date.now()): string {
@@ -83,7 +94,7 @@ export function describeNode(node: Node, pods: Pod[], lease: Lease | undefined, 
   if (spec?.providerID) w.write(0, `ProviderID:\t${spec.providerID}\n`);
 
   const allocatable: Amounts = {};
-  for (const [k, v] of Object.entries(st?.allocatable ?? {})) allocatable[k] = parseQuantity(v);
+  for (const [k, v] of Object.entries(st?.allocatable ?? {})) allocatable[k] = amount(k, v);
   const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   w.write(0, `Non-terminated Pods:\t(${running.length} in total)\n`);
   const totals = { requests: {} as Amounts, limits: {} as Amounts };

@@ -2,7 +2,7 @@
 
 /** "5s", "3m2s", "15m", "5h", "2d3h", "45d", "2y3d" like kubectl's AGE column. */
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  const seconds = Math.trunc(ms / 1000);
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';
   if (seconds < 60 * 2) return `${seconds}s`;

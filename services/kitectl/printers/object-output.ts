@@ -19,9 +19,10 @@ export function formatJSON(value: unknown): string {
   return `${JSON.stringify(value, null, 4)}\n`;
 }
 
-/** YAML as kubectl writes it: keys sorted, sequences not indented under their key, no folding. */
+/** YAML as kubectl writes it: keys sorted, sequences not indented under their key, no folding,
+ * and YAML 1.1 quoting (timestamps, "yes", "on" stay strings for 1.1 readers). */
 export function formatYAML(value: unknown): string {
-  return stringify(value, { sortMapEntries: true, indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export function formatName(kind: KindInfo, obj: KubeObject): string {

@@ -1,0 +1,158 @@
+import { strict as assert } from 'node:assert';
+import { Leases } from '../../../../lib/api/kinds';
+import { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
+import { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
+import { Endpoints, Event, Node, Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
+import { describeGeneric, titleCase } from '../../../../services/kitectl/describers/generic';
+import { describeNode } from '../../../../services/kitectl/describers/node';
+import { describePod } from '../../../../services/kitectl/describers/pod';
+import { describeService } from '../../../../services/kitectl/describers/service';
+import { describeDeployment } from '../../../../services/kitectl/describers/workloads';
+
+const now = Date.parse('2024-01-01T00:10:00Z');
+const lines = (s: string) => s.split('\n');
+const hasLine = (out: string, re: RegExp) => assert.ok(lines(out).some((l) => re.test(l)), `no line matching ${re} in:\n${out}`);
+
+const event = (reason: string, message: string, count = 1) =>
+  Event.fromPartial({
+    type: 'Normal',
+    reason,
+    message,
+    count,
+    source: { component: 'default-scheduler' },
+    firstTimestamp: '2024-01-01T00:05:00Z',
+    lastTimestamp: '2024-01-01T00:09:00Z',
+  });
+
+describe('describe', () => {
+  it('describes a pod: node, labels, IP, containers with state and probes, conditions, events', () => {
+    const pod = Pod.fromPartial({
+      metadata: { name: 'nginx-1', namespace: 'default', labels: { app: 'nginx', 'pod-template-hash': 'abc' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'nginx-abc', controller: true, uid: 'u', apiVersion: 'apps/v1' }] },
+      spec: {
+        nodeName: 'node-1',
+        containers: [
+          {
+            name: 'nginx',
+            image: 'nginx:1.22',
+            ports: [{ containerPort: 80, protocol: 'TCP' }],
+            resources: { requests: { cpu: '50m', memory: '32Mi' } },
+            readinessProbe: { httpGet: { path: '/', port: 80 }, periodSeconds: 10 },
+          },
+        ],
+      },
+      status: {
+        phase: 'Running',
+        hostIP: '172.18.0.3',
+        podIP: '10.244.1.2',
+        podIPs: [{ ip: '10.244.1.2' }],
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ name: 'nginx', ready: true, restartCount: 2, image: 'nginx:1.22', state: { running: { startedAt: '2024-01-01T00:06:00Z' } } }],
+      },
+    });
+    const out = describePod(pod, [event('Scheduled', 'Successfully assigned default/nginx-1 to node-1'), event('Pulled', 'Container image present', 3)], now);
+    hasLine(out, /^Name: +nginx-1$/);
+    hasLine(out, /^Node: +node-1\/172\.18\.0\.3$/);
+    hasLine(out, /^Labels: +app=nginx$/);
+    hasLine(out, /^ +pod-template-hash=abc$/);
+    hasLine(out, /^Status: +Running$/);
+    hasLine(out, /^IP: +10\.244\.1\.2$/);
+    hasLine(out, /^Controlled By: +ReplicaSet\/nginx-abc$/);
+    hasLine(out, /^Containers:$/);
+    hasLine(out, /^ {2}nginx:$/);
+    hasLine(out, /^ {4}Image: +nginx:1\.22$/);
+    hasLine(out, /^ {4}Port: +80\/TCP$/);
+    hasLine(out, /^ {4}State: +Running$/);
+    hasLine(out, /^ {4}Ready: +True$/);
+    hasLine(out, /^ {4}Restart Count: +2$/);
+    hasLine(out, /^ {6}cpu: +50m$/);
+    hasLine(out, /^ {4}Readiness: +http-get http:\/\/:80\/ delay=0s timeout=1s period=10s #success=1 #failure=3$/);
+    hasLine(out, /^ {2}Ready +True $/);
+    hasLine(out, /^ {2}Type +Reason +Age +From +Message$/);
+    hasLine(out, /^ {2}Normal +Scheduled +5m +default-scheduler +Successfully assigned default\/nginx-1 to node-1$/);
+    hasLine(out, /^ {2}Normal +Pulled +60s \(x3 over 5m\) +default-scheduler +Container image present$/);
+    // One tab-writer block: the Events columns line up.
+    const header = lines(out).find((l) => l.includes('Reason'))!;
+    const row = lines(out).find((l) => l.includes('Scheduled'))!;
+    assert.equal(header.indexOf('Message'), row.indexOf('Successfully'));
+  });
+
+  it('says <none> for missing events and terminating pods say so', () => {
+    const pod = Pod.fromPartial({ metadata: { name: 'p', namespace: 'd', deletionTimestamp: '2024-01-01T00:09:00Z' }, spec: { containers: [] }, status: { phase: 'Running' } });
+    const out = describePod(pod, [], now);
+    hasLine(out, /^Status: +Terminating \(lasts 60s\)$/);
+    hasLine(out, /^Events: +<none>$/);
+  });
+
+  it('describes a node: taints, conditions, addresses, pods with request shares', () => {
+    const node = Node.fromPartial({
+      metadata: { name: 'node-1', labels: { 'kubernetes.io/hostname': 'node-1' } },
+      spec: { unschedulable: true, podCIDR: '10.244.1.0/24', taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] },
+      status: {
+        capacity: { cpu: '2', memory: '4Gi', pods: '110' },
+        allocatable: { cpu: '2', memory: '4Gi', pods: '110' },
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+        addresses: [{ type: 'InternalIP', address: '172.18.0.3' }],
+      },
+    });
+    const pod = (name: string) =>
+      Pod.fromPartial({
+        metadata: { name, namespace: 'default', creationTimestamp: '2024-01-01T00:05:00Z' },
+        spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1Gi' } } }] },
+        status: { phase: 'Running' },
+      });
+    const lease = Lease.fromPartial({ spec: { holderIdentity: 'node-1', renewTime: '2024-01-01T00:09:50Z' } });
+    const out = describeNode(node, [pod('a'), pod('b')], lease, [], now);
+    hasLine(out, /^Taints: +node\.kubernetes\.io\/unreachable:NoExecute$/);
+    hasLine(out, /^Unschedulable: +true$/);
+    hasLine(out, /^ {2}HolderIdentity: +node-1$/);
+    hasLine(out, /^ {2}Ready +True +.* +KubeletReady +kubelet is posting ready status$/);
+    hasLine(out, /^ {2}InternalIP: +172\.18\.0\.3$/);
+    hasLine(out, /^PodCIDR: +10\.244\.1\.0\/24$/);
+    hasLine(out, /^Non-terminated Pods: +\(2 in total\)$/);
+    hasLine(out, /^ {2}default +a +500m \(25%\) +0 \(0%\) +512Mi \(12%\) +1Gi \(25%\) +5m$/);
+    hasLine(out, /^ {2}cpu +1 \(50%\) +0 \(0%\)$/);
+    hasLine(out, /^ {2}memory +1Gi \(25%\) +2Gi \(50%\)$/);
+  });
+
+  it('describes a deployment: replicas line, strategy, template, conditions, replica sets', () => {
+    const d = Deployment.fromPartial({
+      metadata: { name: 'nginx', namespace: 'default', creationTimestamp: '2024-01-01T00:00:00Z' },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.22' }] } } },
+      status: { replicas: 3, updatedReplicas: 3, availableReplicas: 2, unavailableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] },
+    });
+    const rs = (name: string, replicas: number) => ReplicaSet.fromPartial({ metadata: { name }, spec: { replicas }, status: { replicas } });
+    const out = describeDeployment(d, rs('nginx-new', 3), [rs('nginx-old', 1)], [], now);
+    hasLine(out, /^Replicas: +3 desired \| 3 updated \| 3 total \| 2 available \| 1 unavailable$/);
+    hasLine(out, /^StrategyType: +RollingUpdate$/);
+    hasLine(out, /^RollingUpdateStrategy: +25% max unavailable, 25% max surge$/);
+    hasLine(out, /^Pod Template:$/);
+    hasLine(out, /^ {2}Containers:$/);
+    hasLine(out, /^ {3}nginx:$/);
+    hasLine(out, /^ {4}Image: +nginx:1\.22$/);
+    hasLine(out, /^ {2}Available +True +MinimumReplicasAvailable$/);
+    hasLine(out, /^OldReplicaSets: +nginx-old \(1\/1 replicas created\)$/);
+    hasLine(out, /^NewReplicaSet: +nginx-new \(3\/3 replicas created\)$/);
+  });
+
+  it('describes a service with its endpoints', () => {
+    const svc = Service.fromPartial({ metadata: { name: 'nginx', namespace: 'default' }, spec: { type: 'NodePort', clusterIP: '10.96.0.10', selector: { app: 'nginx' }, ports: [{ port: 80, targetPort: 80, nodePort: 30080, protocol: 'TCP' }] } });
+    const ep = Endpoints.fromPartial({ subsets: [{ addresses: [{ ip: '10.244.1.2' }, { ip: '10.244.2.2' }], ports: [{ port: 80, protocol: 'TCP' }] }] });
+    const out = describeService(svc, ep, [], now);
+    hasLine(out, /^Type: +NodePort$/);
+    hasLine(out, /^IP: +10\.96\.0\.10$/);
+    hasLine(out, /^Port: +<unset> +80\/TCP$/);
+    hasLine(out, /^TargetPort: +80\/TCP$/);
+    hasLine(out, /^NodePort: +<unset> +30080\/TCP$/);
+    hasLine(out, /^Endpoints: +10\.244\.1\.2:80,10\.244\.2\.2:80$/);
+  });
+
+  it('describes other kinds generically with Title Case keys', () => {
+    assert.equal(titleCase('holderIdentity'), 'Holder Identity');
+    assert.equal(titleCase('leaseDurationSeconds'), 'Lease Duration Seconds');
+    const out = describeGeneric(Leases, Lease.fromPartial({ metadata: { name: 'n1', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40 } }), [], now);
+    hasLine(out, /^Kind: +Lease$/);
+    hasLine(out, /^Spec:$/);
+    hasLine(out, /^ {2}Holder Identity: +n1$/);
+    hasLine(out, /^ {2}Lease Duration Seconds: +40$/);
+  });
+});
