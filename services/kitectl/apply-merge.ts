@@ -38,8 +38,12 @@ export function mergeKeyFor(field: string, items: Json[]): string | undefined {
 }
 
 /** Returns the merged object; inputs are not modified. */
-export function threeWayMerge(live: JsonObject, lastApplied: JsonObject | undefined, desired: JsonObject): JsonObject {
-  return mergeObject(live, lastApplied, desired);
+export function threeWayMerge(
+  live: Record<string, unknown>,
+  lastApplied: Record<string, unknown> | undefined,
+  desired: Record<string, unknown>,
+): Record<string, unknown> {
+  return mergeObject(live as JsonObject, lastApplied as JsonObject | undefined, desired as JsonObject);
 }
 
 function mergeObject(live: JsonObject | undefined, last: JsonObject | undefined, desired: JsonObject): JsonObject {
