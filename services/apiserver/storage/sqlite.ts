@@ -58,6 +58,8 @@ export class SqliteStorage implements Storage {
   private closed = false;
 
   private readonly latestStmt: Database.Statement<[string], LogRow>;
+  /** The writes of the current event-loop turn, committed together (see write()). */
+  private batch?: { events: StoreEvent[]; waiters: { resolve: () => void; reject: (err: Error) => void }[]; readers: (() => void)[] };
   private readonly atRevisionStmt: Database.Statement<[string, number], LogRow>;
   private readonly insertStmt: Database.Statement<[string, number, number, number, number, Buffer]>;
   private readonly setMetaStmt: Database.Statement<[string, number]>;
@@ -92,12 +94,15 @@ export class SqliteStorage implements Storage {
   }
 
   async get(key: string, revision = 0): Promise<KeyValue | undefined> {
+    await this.settled();
     this.checkOpen();
-    const row = revision > 0 ? this.atRevisionStmt.get(key, this.readRevision(revision)) : this.latestStmt.get(key);
+    // Reads see committed writes only, never the open batch.
+    const row = this.atRevisionStmt.get(key, this.readRevision(revision));
     return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    await this.settled();
     this.checkOpen();
     const revision = this.readRevision(opts.revision ?? 0);
     const limit = opts.limit ?? 0;
@@ -113,6 +118,7 @@ export class SqliteStorage implements Storage {
   }
 
   async count(prefix: string): Promise<number> {
+    await this.settled();
     this.checkOpen();
     const end = prefixEnd(prefix);
     const sql = `SELECT COUNT(*) AS n FROM (SELECT MAX(id) AS id FROM log WHERE name >= ?${end ? ' AND name < ?' : ''} GROUP BY name) m
@@ -121,40 +127,89 @@ export class SqliteStorage implements Storage {
     return row.n;
   }
 
-  async create(key: string, value: Uint8Array): Promise<KeyValue> {
-    this.checkOpen();
-    const prev = this.latestStmt.get(key);
-    if (prev && !prev.deleted) throw new KeyExistsError(key);
-    const stored = Buffer.from(value);
-    const id = this.append(key, 1, 0, 0, prev?.id ?? 0, stored);
-    const kv: KeyValue = { key, value: stored, createRevision: id, modRevision: id };
-    this.hub.publish({ type: 'create', kv });
-    return kv;
+  create(key: string, value: Uint8Array): Promise<KeyValue> {
+    return this.write(() => {
+      const prev = this.latestStmt.get(key);
+      if (prev && !prev.deleted) throw new KeyExistsError(key);
+      const stored = Buffer.from(value);
+      const id = this.append(key, 1, 0, 0, prev?.id ?? 0, stored);
+      return { type: 'create', kv: { key, value: stored, createRevision: id, modRevision: id } };
+    });
   }
 
-  async update(key: string, value: Uint8Array, expectedRevision: number): Promise<KeyValue> {
-    this.checkOpen();
-    const prev = this.latestStmt.get(key);
-    if (!prev || prev.deleted) throw new KeyNotFoundError(key);
-    if (prev.id !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.id);
-    const prevKv = toKeyValue(prev);
-    const stored = Buffer.from(value);
-    const id = this.append(key, 0, 0, prevKv.createRevision, prev.id, stored);
-    const kv: KeyValue = { key, value: stored, createRevision: prevKv.createRevision, modRevision: id };
-    this.hub.publish({ type: 'update', kv, prevKv });
-    return kv;
+  update(key: string, value: Uint8Array, expectedRevision: number): Promise<KeyValue> {
+    return this.write(() => {
+      const prev = this.latestStmt.get(key);
+      if (!prev || prev.deleted) throw new KeyNotFoundError(key);
+      if (prev.id !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.id);
+      const prevKv = toKeyValue(prev);
+      const stored = Buffer.from(value);
+      const id = this.append(key, 0, 0, prevKv.createRevision, prev.id, stored);
+      return { type: 'update', kv: { key, value: stored, createRevision: prevKv.createRevision, modRevision: id }, prevKv };
+    });
   }
 
-  async delete(key: string, expectedRevision = 0): Promise<KeyValue> {
-    this.checkOpen();
-    const prev = this.latestStmt.get(key);
-    if (!prev || prev.deleted) throw new KeyNotFoundError(key);
-    if (expectedRevision !== 0 && prev.id !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.id);
-    const prevKv = toKeyValue(prev);
-    const id = this.append(key, 0, 1, prevKv.createRevision, prev.id, prev.value);
-    const kv: KeyValue = { ...prevKv, modRevision: id };
-    this.hub.publish({ type: 'delete', kv, prevKv });
-    return kv;
+  delete(key: string, expectedRevision = 0): Promise<KeyValue> {
+    return this.write(() => {
+      const prev = this.latestStmt.get(key);
+      if (!prev || prev.deleted) throw new KeyNotFoundError(key);
+      if (expectedRevision !== 0 && prev.id !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.id);
+      const prevKv = toKeyValue(prev);
+      const id = this.append(key, 0, 1, prevKv.createRevision, prev.id, prev.value);
+      return { type: 'delete', kv: { ...prevKv, modRevision: id }, prevKv };
+    });
+  }
+
+  /**
+   * Group commit: the writes of one event-loop turn share a transaction and so one fsync. Each
+   * write is checked and appended at once (later writes in the batch see it), but acknowledged,
+   * published to watchers and visible to reads only after COMMIT.
+   */
+  private write(fn: () => StoreEvent): Promise<KeyValue> {
+    try {
+      this.checkOpen();
+      if (!this.batch) {
+        this.db.exec('BEGIN IMMEDIATE');
+        this.batch = { events: [], waiters: [], readers: [] };
+        setImmediate(() => this.flush());
+      }
+      const event = fn();
+      return new Promise((resolve, reject) => {
+        this.batch!.events.push(event);
+        this.batch!.waiters.push({ resolve: () => resolve(event.kv), reject });
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Commits the open batch, if any, then acknowledges and publishes its writes in order. */
+  private flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const failure = new StorageError(`commit failed: ${(err as Error).message}`);
+      log.error({ err: failure.message, writes: batch.waiters.length }, 'sqlite commit failed');
+      batch.waiters.forEach((w) => w.reject(failure));
+      batch.readers.forEach((r) => r());
+      return;
+    }
+    if (batch.events.length > 0) this.revision = batch.events[batch.events.length - 1].kv.modRevision;
+    for (const e of batch.events) this.hub.publish(e);
+    batch.waiters.forEach((w) => w.resolve());
+    batch.readers.forEach((r) => r());
+  }
+
+  /**
+   * Reads wait for an open batch to commit: they then see its writes, and a read-modify-write
+   * retry loop yields to the commit instead of spinning on a conflict it cannot see past.
+   */
+  private async settled(): Promise<void> {
+    if (this.batch) await new Promise<void>((r) => this.batch!.readers.push(r));
   }
 
   watch(prefix: string, afterRevision: number, cb: WatchCallbacks): WatchHandle {
@@ -183,6 +238,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush();
     this.compactor?.stop();
     this.closed = true;
     await this.compacting;
@@ -192,6 +248,7 @@ export class SqliteStorage implements Storage {
 
   private async compactNow(revision: number): Promise<void> {
     this.checkOpen();
+    this.flush();
     if (revision > this.revision) throw new StorageError(`cannot compact to revision ${revision}: current revision is ${this.revision}`);
     if (revision <= this.compacted) return;
     const removeSuperseded = this.statement(`
@@ -217,15 +274,14 @@ export class SqliteStorage implements Storage {
       }
     }
     // Give freed pages back to the file system and keep the WAL from growing without bound.
+    this.flush();
     this.db.pragma('incremental_vacuum');
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     log.debug({ revision, removed }, 'compacted');
   }
 
   private append(key: string, created: number, deleted: number, createRevision: number, prevRevision: number, value: Buffer): number {
-    const id = Number(this.insertStmt.run(key, created, deleted, createRevision, prevRevision, value).lastInsertRowid);
-    this.revision = id;
-    return id;
+    return Number(this.insertStmt.run(key, created, deleted, createRevision, prevRevision, value).lastInsertRowid);
   }
 
   /** The revision a read at `revision` (0 = current) sees, or why it cannot. */
