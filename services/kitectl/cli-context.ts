@@ -33,6 +33,26 @@ export function parseDuration(s: string, flag: string): number {
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
 }
 
+/**
+ * Waits until the channel is connected. Unlike waiting for a deadline, a failed first attempt
+ * (connection refused, TLS handshake failure) is reported at once, as kubectl does.
+ */
+async function waitConnected(cs: Clientset, timeoutMs: number): Promise<void> {
+  const { connectivityState: State } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const channel = cs.grpc.getChannel();
+  const deadline = Date.now() + timeoutMs;
+  const where = `cannot reach the apiserver at ${cs.config.address} (from ${cs.config.source})`;
+  let state = channel.getConnectivityState(true);
+  while (state !== State.READY) {
+    if (state === State.TRANSIENT_FAILURE || state === State.SHUTDOWN) {
+      throw new CliError(`${where}: connection failed (is the apiserver running and is the address right?)`);
+    }
+    const changed = await new Promise<boolean>((resolve) => channel.watchConnectivityState(state, deadline, (err) => resolve(!err)));
+    if (!changed) throw new CliError(`${where}: no connection within ${timeoutMs / 1000} s`);
+    state = channel.getConnectivityState(false);
+  }
+}
+
 export class Cli {
   private clients: Clientset | undefined;
   private ready: Promise<Clientset> | undefined;
@@ -69,11 +89,7 @@ export class Cli {
       throw new CliError((e as Error).message);
     }
     this.clients = cs;
-    try {
-      await cs.waitForReady(CONNECT_TIMEOUT_MS);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
+    await waitConnected(cs, CONNECT_TIMEOUT_MS);
     return cs;
   }
 

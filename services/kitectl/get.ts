@@ -114,6 +114,7 @@ async function watch(cli: Cli, kind: KindInfo, names: string[], namespace: strin
       if (ev.type === 'BOOKMARK' || !ev.object) continue;
       print([ev.object]);
     }
+    if (signal.aborted) break;
     await new Promise((r) => setTimeout(r, RESUME_DELAY_MS));
   }
 }
