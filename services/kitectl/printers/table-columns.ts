@@ -193,6 +193,46 @@ export const events = {
   },
 };
 
+const roles: TableDef = {
+  headers: ['CREATED AT'],
+  wideHeaders: [],
+  cells: (r) => [r.metadata?.creationTimestamp ?? ''],
+  wideCells: () => [],
+};
+
+interface BindingLike extends KubeObject {
+  roleRef?: { kind: string; name: string } | undefined;
+  subjects: { kind: string; name: string; namespace: string }[];
+}
+
+const bindings: TableDef<BindingLike> = {
+  headers: ['ROLE', 'AGE'],
+  wideHeaders: ['USERS', 'GROUPS', 'SERVICEACCOUNTS'],
+  cells: (b, now) => [b.roleRef ? `${b.roleRef.kind}/${b.roleRef.name}` : '', since(b.metadata?.creationTimestamp, now)],
+  wideCells(b) {
+    const of = (kind: string) => b.subjects.filter((s) => s.kind === kind);
+    return [
+      of('User').map((s) => s.name).join(', '),
+      of('Group').map((s) => s.name).join(', '),
+      of('ServiceAccount').map((s) => `${s.namespace}/${s.name}`).join(', '),
+    ];
+  },
+};
+
+/** REQUEST and LIMIT of `get quota`: "used/hard" per resource, limits.* under LIMIT. */
+const quotas: TableDef = {
+  headers: ['AGE', 'REQUEST', 'LIMIT'],
+  wideHeaders: [],
+  cells(q, now) {
+    const hard: Record<string, string> = q.status?.hard && Object.keys(q.status.hard).length ? q.status.hard : (q.spec?.hard ?? {});
+    const used: Record<string, string> = q.status?.used ?? {};
+    const show = (keys: string[]) => keys.map((k) => `${k}: ${used[k] ?? '0'}/${hard[k]}`).join(', ');
+    const keys = Object.keys(hard).sort();
+    return [since(q.metadata?.creationTimestamp, now), show(keys.filter((k) => !k.startsWith('limits.'))), show(keys.filter((k) => k.startsWith('limits.')))];
+  },
+  wideCells: () => [],
+};
+
 const generic: TableDef = {
   headers: ['AGE'],
   wideHeaders: [],
@@ -209,6 +249,11 @@ const byKind: Record<string, TableDef<any>> = {
   Namespace: namespaces,
   Endpoints: endpoints,
   Lease: leases,
+  Role: roles,
+  ClusterRole: roles,
+  RoleBinding: bindings,
+  ClusterRoleBinding: bindings,
+  ResourceQuota: quotas,
 };
 
 export function tableFor(kind: string): TableDef<any> {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Deployments, Events, Leases, Namespaces, Nodes, Pods, ReplicaSets, Services, EndpointsKind } from '../../../../lib/api/kinds';
+import { ALL_KINDS, Deployments, Events, Leases, Namespaces, Nodes, Pods, ReplicaSets, Services, EndpointsKind } from '../../../../lib/api/kinds';
 import { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
 import { Endpoints, Event, Namespace, Node, Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
@@ -108,5 +108,33 @@ describe('get tables', () => {
     const next = lines(t.print([pod]));
     assert.equal(next.length, 1);
     assert.equal(cells(next[0])[0], 'nginx-1');
+  });
+});
+
+describe('get tables for RBAC and quotas', () => {
+  const byKind = (kind: string) => ALL_KINDS.find((k) => k.kind === kind)!;
+
+  it('prints roles with CREATED AT and bindings with ROLE and subjects', () => {
+    const role = byKind('ClusterRole').type.fromJSON({ metadata: { name: 'view', creationTimestamp: created } });
+    assert.deepEqual(cells(lines(new TablePrinter(byKind('ClusterRole'), { now }).print([role]))[1]), ['view', created]);
+    const binding = byKind('RoleBinding').type.fromJSON({
+      metadata: { name: 'rb', creationTimestamp: created },
+      roleRef: { kind: 'Role', name: 'pod-reader', apiGroup: 'rbac.authorization.k8s.io' },
+      subjects: [{ kind: 'User', name: 'jane' }, { kind: 'ServiceAccount', name: 'sa', namespace: 'default' }],
+    });
+    const out = lines(new TablePrinter(byKind('RoleBinding'), { now, wide: true }).print([binding]));
+    assert.deepEqual(cells(out[0]), ['NAME', 'ROLE', 'AGE', 'USERS', 'GROUPS', 'SERVICEACCOUNTS']);
+    // The GROUPS cell is empty, so splitting on runs of spaces skips it.
+    assert.deepEqual(cells(out[1]), ['rb', 'Role/pod-reader', '5m', 'jane', 'default/sa']);
+    assert.equal(out[1].indexOf('default/sa'), out[0].indexOf('SERVICEACCOUNTS'));
+  });
+
+  it('prints quotas with used/hard', () => {
+    const q = byKind('ResourceQuota').type.fromJSON({
+      metadata: { name: 'q', creationTimestamp: created },
+      spec: { hard: { pods: '10', 'limits.cpu': '2' } },
+      status: { hard: { pods: '10', 'limits.cpu': '2' }, used: { pods: '3', 'limits.cpu': '500m' } },
+    });
+    assert.deepEqual(cells(lines(new TablePrinter(byKind('ResourceQuota'), { now }).print([q]))[1]), ['q', '5m', 'pods: 3/10', 'limits.cpu: 500m/2']);
   });
 });
