@@ -16,8 +16,14 @@ export interface NodeDescription {
   nodeInfo?: Partial<NodeSystemInfo>;
 }
 
-/** Node conditions of a healthy node, as a kubelet reports them. */
-export function healthyConditions(now: string, previous: NodeCondition[] = []): NodeCondition[] {
+/** Why a node is not ready (e.g. its container runtime is down). */
+export interface NotReady {
+  reason: string;
+  message: string;
+}
+
+/** Node conditions as a kubelet reports them: healthy, or not Ready for the reason given. */
+export function healthyConditions(now: string, previous: NodeCondition[] = [], notReady?: NotReady): NodeCondition[] {
   const cond = (type: string, status: string, reason: string, message: string): NodeCondition => {
     const prev = previous.find((c) => c.type === type);
     return {
@@ -33,7 +39,7 @@ export function healthyConditions(now: string, previous: NodeCondition[] = []): 
     cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
     cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
     cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-    cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+    notReady ? cond('Ready', 'False', notReady.reason, notReady.message) : cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
   ];
 }
 

@@ -1,0 +1,70 @@
+// The kubelet's settings (flags of main.ts), with Kubernetes' defaults. Every period, grace and
+// backoff is here so tests can shrink them.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Taint } from '../../lib/gen/kite/core/v1/types';
+
+export interface BackoffSettings {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface KubeletConfig {
+  nodeName: string;
+  /** InternalIP of the node; detected from the default route's interface when unset. */
+  nodeIP?: string;
+  /** Port of the kubelet's gRPC endpoint (logs, exec); 0 picks a free one. */
+  port: number;
+  bindAddress: string;
+  /** Pod CIDR used when the node has no spec.podCIDR after podCIDRWaitMs (no node IPAM running). */
+  fallbackPodCIDR?: string;
+  podCIDRWaitMs: number;
+  /** The Docker network holding this node's pod IPs. */
+  podNetworkName: string;
+  /** emptyDir volumes live under <rootDir>/pods/<uid>. */
+  rootDir: string;
+  maxPods: number;
+  nodeLabels: Record<string, string>;
+  registerWithTaints: Taint[];
+  systemReserved: Record<string, string>;
+  kubeReserved: Record<string, string>;
+  /** Capacity reported instead of the detected one (tests, simulated sizes). */
+  capacityOverride?: Partial<Record<'cpu' | 'memory', string>>;
+  nodeStatusUpdateFrequencyMs: number;
+  nodeLeaseDurationSeconds: number;
+  nodeLeaseRenewIntervalMs: number;
+  imagePullBackoff: BackoffSettings;
+  /** Crash-loop backoff; it starts over once a container ran resetAfterMs without crashing. */
+  crashLoopBackoff: BackoffSettings & { resetAfterMs: number };
+  /** How often the runtime is relisted to notice containers that changed state (Kubernetes' PLEG). */
+  relistPeriodMs: number;
+  /** Every pod is synced at least this often. */
+  resyncPeriodMs: number;
+  /** The runtime's version string for nodeInfo ("docker://20.10.24"). */
+  containerRuntimeVersion?: string;
+  tls?: { cert: Buffer; key: Buffer; clientCA?: Buffer };
+}
+
+export function defaultKubeletConfig(overrides: Partial<KubeletConfig> = {}): KubeletConfig {
+  return {
+    nodeName: hostname().toLowerCase(),
+    port: 10250,
+    bindAddress: '0.0.0.0',
+    podCIDRWaitMs: 30_000,
+    podNetworkName: 'kite-pods',
+    rootDir: join('/var/lib/kite-kubelet'),
+    maxPods: 110,
+    nodeLabels: {},
+    registerWithTaints: [],
+    systemReserved: {},
+    kubeReserved: {},
+    nodeStatusUpdateFrequencyMs: 10_000,
+    nodeLeaseDurationSeconds: 40,
+    nodeLeaseRenewIntervalMs: 10_000,
+    imagePullBackoff: { initialMs: 10_000, maxMs: 300_000 },
+    crashLoopBackoff: { initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 },
+    relistPeriodMs: 1_000,
+    resyncPeriodMs: 60_000,
+    ...overrides,
+  };
+}

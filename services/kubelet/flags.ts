@@ -1,0 +1,43 @@
+// Parsers for the kubelet's flag values, in Kubernetes' formats: durations ("10s", "1m30s",
+// "500ms"), key=value lists (--node-labels, --system-reserved) and taints (key=value:Effect).
+import type { Taint } from '../../lib/gen/kite/core/v1/types';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Go-style duration to milliseconds; a bare number means seconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== t) throw new Error(`invalid duration "${text}" (want e.g. 10s, 1m30s, 500ms)`);
+  return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+}
+
+/** "a=1,b=2" -> {a: "1", b: "2"}; "node-role.kubernetes.io/worker=" keeps the empty value. */
+export function parseKeyValues(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid key=value "${item}"`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** "key=value:NoSchedule,other:NoExecute" -> taints. */
+export function parseTaints(text: string): Taint[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const colon = item.lastIndexOf(':');
+      const effect = colon > 0 ? item.slice(colon + 1) : '';
+      if (!EFFECTS.includes(effect)) throw new Error(`invalid taint "${item}": want key[=value]:${EFFECTS.join('|')}`);
+      const [key, value = ''] = item.slice(0, colon).split('=');
+      if (!key) throw new Error(`invalid taint "${item}": empty key`);
+      return { key, value, effect, timeAdded: '' };
+    });
+}

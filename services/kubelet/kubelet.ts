@@ -1,0 +1,243 @@
+// The kubelet: wires the node agent (registration, status, Lease), the pod network, an informer on
+// the pods bound to this node, one worker per pod, the relist loop that notices containers changing
+// state (Kubernetes' PLEG) and removes orphans, the probes, and the logs/exec endpoint.
+import { Nodes, Pods } from '../../lib/api/kinds';
+import type { Clientset } from '../../lib/client/clientset';
+import type { Pod } from '../../lib/gen/kite/core/v1/types';
+import { InformerFactory } from '../../lib/informer';
+import { logger } from '../../lib/log';
+import type { KubeletConfig } from './config';
+import { apiEventRecorder, type EventRecorder } from './events';
+import { ImageManager } from './images/image-manager';
+import { allocatable, detectNodeIP, hostInfo, machineCapacity, type Capacity } from './node-status/machine';
+import { NodeAgent } from './node-status/node-agent';
+import { PodNetwork } from './pod-network';
+import { CrashLoopBackoff } from './pod-workers/crash-backoff';
+import { PodSyncer } from './pod-workers/pod-syncer';
+import { PodWorkers } from './pod-workers/pod-workers';
+import { RuntimeCache, type RuntimeSnapshot } from './pod-workers/runtime-cache';
+import { StatusManager } from './pod-workers/status-manager';
+import { ProbeManager } from './probes/probe-manager';
+import { RuntimeProber, type Prober } from './probes/prober';
+import type { ContainerRuntime, PodRuntimeState } from './runtime/types';
+import { startKubeletServer, type KubeletServer } from './server/kubelet-server';
+import type { NotReady } from './status/node';
+
+export interface KubeletDeps {
+  client: Clientset;
+  runtime: ContainerRuntime;
+  /** Defaults to events written through the API. */
+  recorder?: EventRecorder;
+  /** Defaults to probing over the network and through runtime exec. */
+  prober?: Prober;
+}
+
+/** Failed syncs are retried after 1 s, doubling to 1 min (Kubernetes retries on its resync loop). */
+const SYNC_ERROR_BACKOFF = { initialMs: 1_000, maxMs: 60_000 };
+
+/** The state of a pod's containers and sandboxes that, when it changes, is worth a sync. */
+function fingerprint(state: PodRuntimeState): string {
+  return [...state.sandboxes, ...state.containers].map((c) => `${c.id}:${c.state}`).join(',');
+}
+
+export class Kubelet {
+  readonly log;
+  readonly runtimeCache: RuntimeCache;
+  private readonly recorder: EventRecorder;
+  private readonly status: StatusManager;
+  private readonly probes: ProbeManager;
+  private readonly workers: PodWorkers;
+  private readonly network: PodNetwork;
+  private readonly syncer: PodSyncer;
+  private readonly pods = new Map<string, Pod>();
+  private readonly abort = new AbortController();
+  private factory: InformerFactory | undefined;
+  private agent: NodeAgent | undefined;
+  private server: KubeletServer | undefined;
+  private nodeIP = '';
+  private allocatableValue: Capacity | undefined;
+  private synced = false;
+  private fingerprints = new Map<string, string>();
+  private runtimeError: string | undefined;
+  private relistTimer: NodeJS.Timeout | undefined;
+  private fallbackTimer: NodeJS.Timeout | undefined;
+  private relisting = false;
+
+  constructor(
+    readonly config: KubeletConfig,
+    private readonly deps: KubeletDeps,
+  ) {
+    this.log = logger('kubelet', { node: config.nodeName });
+    this.recorder = deps.recorder ?? apiEventRecorder(deps.client, 'kubelet', config.nodeName);
+    this.runtimeCache = new RuntimeCache(deps.runtime);
+    this.status = new StatusManager(deps.client);
+    this.probes = new ProbeManager({
+      prober: deps.prober ?? new RuntimeProber(deps.runtime),
+      recorder: this.recorder,
+      onChange: (uid) => this.workers.trigger(uid),
+    });
+    this.network = new PodNetwork(deps.runtime, config.podNetworkName, () => this.syncAll());
+    this.syncer = new PodSyncer({
+      runtime: deps.runtime,
+      cache: this.runtimeCache,
+      client: deps.client,
+      status: this.status,
+      probes: this.probes,
+      images: new ImageManager(deps.runtime, this.recorder, config.imagePullBackoff),
+      crashLoop: new CrashLoopBackoff(config.crashLoopBackoff),
+      recorder: this.recorder,
+      node: {
+        name: config.nodeName,
+        hostIP: () => this.nodeIP,
+        allocatable: () => this.allocatableValue ?? {},
+        podNetwork: () => this.network.name(),
+      },
+    });
+    this.workers = new PodWorkers(this.syncer.sync, { resyncPeriodMs: config.resyncPeriodMs, errorBackoff: SYNC_ERROR_BACKOFF });
+  }
+
+  /** host:port of the logs/exec endpoint. */
+  get serverAddress(): string | undefined {
+    return this.server?.address;
+  }
+
+  /** Registers the node, then runs until stop(). Resolves once the pod informer has synced. */
+  async start(): Promise<void> {
+    const c = this.config;
+    const signal = this.abort.signal;
+    this.nodeIP = c.nodeIP || detectNodeIP();
+    const detected = machineCapacity(c.maxPods);
+    const capacity: Capacity = { ...detected, ...c.capacityOverride };
+    this.allocatableValue = allocatable(capacity, c.systemReserved, c.kubeReserved);
+    this.server = await startKubeletServer({
+      bindAddress: c.bindAddress,
+      port: c.port,
+      runtime: this.deps.runtime,
+      tls: c.tls,
+      targets: {
+        pod: (namespace, name) => [...this.pods.values()].find((p) => p.metadata!.namespace === namespace && p.metadata!.name === name),
+        runtime: () => this.runtimeCache.fresh(),
+      },
+    });
+    const info = hostInfo();
+    this.agent = new NodeAgent({
+      config: c,
+      client: this.deps.client,
+      capacity,
+      allocatable: this.allocatableValue,
+      nodeIP: this.nodeIP,
+      kubeletPort: this.server.port,
+      nodeInfo: { ...info, containerRuntimeVersion: c.containerRuntimeVersion ?? 'docker://' },
+      health: () => this.health(),
+    });
+    const node = await this.agent.register();
+    if (node.spec?.podCIDR) void this.network.configure(node.spec.podCIDR, 'node spec.podCIDR');
+    else if (c.fallbackPodCIDR) {
+      const fallback = c.fallbackPodCIDR;
+      this.fallbackTimer = setTimeout(() => {
+        if (!this.network.cidr()) void this.network.configure(fallback, '--pod-cidr (no spec.podCIDR assigned)');
+      }, c.podCIDRWaitMs);
+      this.fallbackTimer.unref();
+    }
+
+    this.factory = new InformerFactory((kind, scope) => this.deps.client.resource(kind).listerWatcher(scope));
+    this.factory.forKind(Nodes, { fieldSelector: `metadata.name=${c.nodeName}` }).addEventHandler({
+      onAdd: (n) => this.onNode(n),
+      onUpdate: (_old, n) => this.onNode(n),
+    });
+    this.factory.forKind(Pods, { fieldSelector: `spec.nodeName=${c.nodeName}` }).addEventHandler({
+      onAdd: (p) => this.onPod(p),
+      onUpdate: (_old, p) => this.onPod(p),
+      onDelete: (p) => this.onPodDeleted(p),
+    });
+    this.factory.start(signal);
+    if (!(await this.factory.waitForCacheSync(signal))) return;
+    this.synced = true;
+    this.agent.start();
+    await this.relist();
+    this.relistTimer = setInterval(() => void this.relist(), c.relistPeriodMs);
+    this.relistTimer.unref();
+    this.log.info({ ip: this.nodeIP, port: this.server.port, pods: this.pods.size }, 'kubelet started');
+  }
+
+  /** Stops every loop; containers keep running (a new kubelet adopts them). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.relistTimer);
+    clearTimeout(this.fallbackTimer);
+    this.agent?.stop();
+    this.network.stop();
+    await this.workers.stop();
+    this.probes.stop();
+    this.status.stop();
+    await this.factory?.stopped();
+    await this.server?.stop();
+  }
+
+  /** Waits for status writes in flight (tests). */
+  flushStatus(): Promise<void> {
+    return this.status.flush();
+  }
+
+  private health(): NotReady | undefined {
+    if (this.runtimeError) return { reason: 'KubeletNotReady', message: `container runtime is down: ${this.runtimeError}` };
+    return undefined;
+  }
+
+  private onNode(node: Parameters<NodeAgent['observe']>[0]): void {
+    this.agent?.observe(node);
+    const cidr = node.spec?.podCIDR;
+    if (cidr) void this.network.configure(cidr, 'node spec.podCIDR');
+  }
+
+  private onPod(pod: Pod): void {
+    const uid = pod.metadata!.uid;
+    this.pods.set(uid, pod);
+    this.workers.update(uid, pod);
+  }
+
+  private onPodDeleted(pod: Pod): void {
+    const uid = pod.metadata!.uid;
+    this.pods.delete(uid);
+    this.workers.update(uid, undefined);
+  }
+
+  private syncAll(): void {
+    for (const [uid, pod] of this.pods) this.workers.update(uid, pod);
+  }
+
+  /** Notices containers that changed state (and orphans: containers of pods the API no longer has). */
+  private async relist(): Promise<void> {
+    if (this.relisting || this.abort.signal.aborted) return;
+    this.relisting = true;
+    let snapshot: RuntimeSnapshot;
+    try {
+      snapshot = await this.runtimeCache.fresh();
+      if (this.runtimeError) this.log.info('container runtime is back');
+      this.runtimeError = undefined;
+    } catch (err) {
+      if (!this.runtimeError) this.log.error({ err: (err as Error).message }, 'container runtime is down');
+      this.runtimeError = (err as Error).message;
+      return;
+    } finally {
+      this.relisting = false;
+    }
+    const next = new Map<string, string>();
+    for (const [uid, state] of snapshot) {
+      const fp = fingerprint(state);
+      next.set(uid, fp);
+      const pod = this.pods.get(uid);
+      if (pod) {
+        if (this.fingerprints.get(uid) !== fp) this.workers.update(uid, pod);
+      } else if (this.synced && !this.workers.has(uid)) {
+        this.log.info({ pod: `${state.namespace}/${state.name}`, uid }, 'removing containers of a pod that no longer exists');
+        this.workers.update(uid, undefined);
+      }
+    }
+    for (const uid of this.fingerprints.keys()) {
+      const pod = this.pods.get(uid);
+      if (!next.has(uid) && pod) this.workers.update(uid, pod);
+    }
+    this.fingerprints = next;
+  }
+}

@@ -1,0 +1,122 @@
+// kite-kubelet: the node agent. Parses flags and wires the Kubelet to the apiserver and the
+// node's Docker Engine.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import Docker from 'dockerode';
+import { connect } from '../../lib/client/clientset';
+import { logger } from '../../lib/log';
+import { defaultKubeletConfig } from './config';
+import { parseDuration, parseKeyValues, parseTaints } from './flags';
+import { Kubelet } from './kubelet';
+import { DockerRuntime } from './runtime/docker-runtime';
+import { DEFAULT_PAUSE_IMAGE } from './runtime/docker-config';
+
+const defaults = defaultKubeletConfig();
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+const seconds = (ms: number) => `${ms / 1000}s`;
+
+/** unix:///path, /path, tcp://host:port or host:port. */
+function dockerFor(host: string): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('/')) return new Docker({ socketPath: host });
+  const url = new URL(host.includes('://') ? host.replace(/^tcp:/, 'http:') : `http://${host}`);
+  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+}
+
+const program = new Command('kite-kubelet')
+  .description('The Kite node agent: registers the node, runs the pods bound to it in Docker, probes them and reports their status')
+  .option('--server <host:port>', 'apiserver address (overrides the config file)')
+  .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
+  .option('--node-name <name>', 'the Node to register', defaults.nodeName)
+  .option('--node-ip <ip>', 'InternalIP to report (default: the address of the default route\'s interface)')
+  .option('--address <ip>', 'address the kubelet endpoint binds', defaults.bindAddress)
+  .option('--port <port>', 'port of the kubelet endpoint (logs, exec)', int, defaults.port)
+  .option('--pod-cidr <cidr>', 'pod CIDR to use when the node has no spec.podCIDR (no node IPAM running)')
+  .option('--pod-cidr-wait <duration>', 'how long to wait for spec.podCIDR before using --pod-cidr', seconds(defaults.podCIDRWaitMs))
+  .option('--pod-network-name <name>', 'Docker network holding the pod IPs', defaults.podNetworkName)
+  .option('--root-dir <dir>', 'directory for pod volumes', defaults.rootDir)
+  .option('--max-pods <n>', 'pods this node can run', int, defaults.maxPods)
+  .option('--node-labels <k=v,...>', 'labels to register the node with (e.g. node-role.kubernetes.io/worker=)', '')
+  .option('--register-with-taints <key=value:Effect,...>', 'taints to register the node with', '')
+  .option('--system-reserved <cpu=...,memory=...>', 'resources reserved for the system', '')
+  .option('--kube-reserved <cpu=...,memory=...>', 'resources reserved for Kite components', '')
+  .option('--node-status-update-frequency <duration>', 'node status (heartbeat) period', seconds(defaults.nodeStatusUpdateFrequencyMs))
+  .option('--node-lease-duration-seconds <n>', 'the Lease duration', int, defaults.nodeLeaseDurationSeconds)
+  .option('--node-lease-renew-interval <duration>', 'Lease renewal period', seconds(defaults.nodeLeaseRenewIntervalMs))
+  .option('--image-pull-backoff-initial <duration>', 'first image pull backoff', seconds(defaults.imagePullBackoff.initialMs))
+  .option('--image-pull-backoff-max <duration>', 'longest image pull backoff', seconds(defaults.imagePullBackoff.maxMs))
+  .option('--crashloop-backoff-initial <duration>', 'first crash-loop restart delay', seconds(defaults.crashLoopBackoff.initialMs))
+  .option('--crashloop-backoff-max <duration>', 'longest crash-loop restart delay', seconds(defaults.crashLoopBackoff.maxMs))
+  .option('--crashloop-backoff-reset <duration>', 'a container running this long starts its backoff over', seconds(defaults.crashLoopBackoff.resetAfterMs))
+  .option('--relist-period <duration>', 'how often the runtime is relisted for container changes', seconds(defaults.relistPeriodMs))
+  .option('--sync-frequency <duration>', 'every pod is synced at least this often', seconds(defaults.resyncPeriodMs))
+  .option('--docker-host <endpoint>', 'Docker Engine endpoint', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
+  .option('--pod-infra-container-image <image>', 'the pause image of pod sandboxes', DEFAULT_PAUSE_IMAGE)
+  .option('--tls-cert-file <file>', 'certificate of the kubelet endpoint')
+  .option('--tls-private-key-file <file>', 'key of the kubelet endpoint')
+  .option('--client-ca-file <file>', 'CA whose client certificates the kubelet endpoint accepts (the apiserver\'s)')
+  .action(async (o) => {
+    const log = logger('kubelet', { node: o.nodeName });
+    const docker = dockerFor(o.dockerHost);
+    const version = await docker.version().catch((err: Error) => {
+      throw new Error(`cannot reach the Docker Engine at ${o.dockerHost}: ${err.message}`);
+    });
+    const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: `kite-kubelet/${o.nodeName}` });
+    await client.waitForReady();
+    if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+    const config = defaultKubeletConfig({
+      nodeName: o.nodeName,
+      nodeIP: o.nodeIp,
+      bindAddress: o.address,
+      port: o.port,
+      fallbackPodCIDR: o.podCidr,
+      podCIDRWaitMs: parseDuration(o.podCidrWait),
+      podNetworkName: o.podNetworkName,
+      rootDir: o.rootDir,
+      maxPods: o.maxPods,
+      nodeLabels: parseKeyValues(o.nodeLabels),
+      registerWithTaints: parseTaints(o.registerWithTaints),
+      systemReserved: parseKeyValues(o.systemReserved),
+      kubeReserved: parseKeyValues(o.kubeReserved),
+      nodeStatusUpdateFrequencyMs: parseDuration(o.nodeStatusUpdateFrequency),
+      nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds,
+      nodeLeaseRenewIntervalMs: parseDuration(o.nodeLeaseRenewInterval),
+      imagePullBackoff: { initialMs: parseDuration(o.imagePullBackoffInitial), maxMs: parseDuration(o.imagePullBackoffMax) },
+      crashLoopBackoff: {
+        initialMs: parseDuration(o.crashloopBackoffInitial),
+        maxMs: parseDuration(o.crashloopBackoffMax),
+        resetAfterMs: parseDuration(o.crashloopBackoffReset),
+      },
+      relistPeriodMs: parseDuration(o.relistPeriod),
+      resyncPeriodMs: parseDuration(o.syncFrequency),
+      containerRuntimeVersion: `docker://${version.Version}`,
+      tls: o.tlsCertFile
+        ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsPrivateKeyFile), clientCA: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined }
+        : undefined,
+    });
+    const runtime = new DockerRuntime({ docker, nodeName: config.nodeName, rootDir: config.rootDir, pauseImage: o.podInfraContainerImage });
+    const kubelet = new Kubelet(config, { client, runtime });
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping (containers keep running)');
+      void kubelet.stop().finally(() => {
+        client.close();
+        process.exit(0);
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    await kubelet.start();
+  });
+
+program.parseAsync().catch((err: Error) => {
+  logger('kubelet').error({ err: err.message }, 'fatal');
+  process.stderr.write(`kite-kubelet: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,334 @@
+// One sync of one pod (Kubernetes' syncPod / syncTerminatingPod / orphan cleanup): reads what
+// the runtime holds, decides what to do (pod-actions.ts), does it in order (kill, sandbox, then
+// containers in spec order, each through crash-loop backoff and its image), and reports the
+// resulting status. Deleted pods are stopped within their grace period, removed from the runtime,
+// and then from the API.
+import { isConflict, isNotFound } from '../../../lib/api/errors';
+import type { Clientset } from '../../../lib/client/clientset';
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import { logger } from '../../../lib/log';
+import { parseTime, rfc3339 } from '../../../lib/util/time';
+import type { EventRecorder } from '../events';
+import type { ImageManager } from '../images/image-manager';
+import type { ProbeManager } from '../probes/probe-manager';
+import type { ContainerRun } from '../probes/probe-worker';
+import { RuntimeError } from '../runtime/errors';
+import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../runtime/types';
+import { isTerminalPhase } from '../status/pod-phase';
+import type { CrashLoopBackoff } from './crash-backoff';
+import { containerEnv } from './env';
+import { computePodActions, type ContainerToStart, type PodActions } from './pod-actions';
+import { generatePodStatus, type WaitingReason } from './pod-status';
+import type { RuntimeCache } from './runtime-cache';
+import type { StatusManager } from './status-manager';
+
+/** What the syncer needs to know about its node. */
+export interface NodeContext {
+  name: string;
+  hostIP(): string;
+  allocatable(): Record<string, string>;
+  /** The pod network's name once it exists (the node's podCIDR is known); undefined before. */
+  podNetwork(): string | undefined;
+}
+
+export interface PodSyncerDeps {
+  runtime: ContainerRuntime;
+  cache: RuntimeCache;
+  client: Pick<Clientset, 'pods'>;
+  status: StatusManager;
+  probes: ProbeManager;
+  images: ImageManager;
+  crashLoop: CrashLoopBackoff;
+  recorder: EventRecorder;
+  node: NodeContext;
+}
+
+/** Re-check soon when a sync could not finish for a reason that clears by itself. */
+const NETWORK_WAIT_MS = 1_000;
+const CONFIG_ERROR_RETRY_MS = 10_000;
+const DEFAULT_GRACE_SECONDS = 30;
+
+interface StartResult {
+  /** Something changed in the runtime (a container was created or started). */
+  changed: boolean;
+  retryInMs?: number;
+}
+
+function minDelay(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+}
+
+/** "10s", "2m40s", as Kubernetes prints durations in backoff messages. */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+}
+
+/** The running instance of each container, for the probe workers. */
+export function runningContainers(state: PodRuntimeState | undefined, podIP: string): Map<string, ContainerRun> {
+  const out = new Map<string, ContainerRun>();
+  for (const c of state?.containers ?? []) {
+    if (out.has(c.name) || c.state !== 'running') continue;
+    out.set(c.name, { id: c.id, startedAt: parseTime(c.startedAt) || Date.now(), podIP });
+  }
+  return out;
+}
+
+export class PodSyncer {
+  /** Why containers wait, by pod uid and container name (Kubernetes' reasonCache). */
+  private readonly waiting = new Map<string, Map<string, WaitingReason>>();
+  /** The last state seen of each pod, for cleaning up after it is gone. */
+  private readonly lastKnown = new Map<string, Pod>();
+  /** Pods whose deletion this kubelet completed (their DELETED event may still be on its way). */
+  private readonly finished = new Set<string>();
+  private readonly log = logger('kubelet', { module: 'sync' });
+
+  constructor(private readonly d: PodSyncerDeps) {}
+
+  /** The PodWorkers' sync function. */
+  sync = async (uid: string, pod: Pod | undefined): Promise<number | undefined> => {
+    if (!pod) {
+      await this.teardown(uid);
+      return undefined;
+    }
+    this.lastKnown.set(uid, pod);
+    if (pod.metadata!.deletionTimestamp) {
+      await this.terminate(pod);
+      return undefined;
+    }
+    return this.syncPod(pod);
+  };
+
+  private async syncPod(pod: Pod): Promise<number | undefined> {
+    const uid = pod.metadata!.uid;
+    let state = (await this.d.cache.fresh()).get(uid);
+    const previous = this.d.status.get(uid) ?? pod.status;
+    if (isTerminalPhase(previous?.phase)) {
+      // Finished pods keep their exited containers (for logs) but nothing keeps running.
+      if (await this.killPod(pod, state, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS)) {
+        state = (await this.d.cache.fresh()).get(uid);
+      }
+      this.reportStatus(pod, state);
+      return undefined;
+    }
+    const network = pod.spec?.hostNetwork ? 'host' : this.d.node.podNetwork();
+    if (!network) {
+      this.reportStatus(pod, state);
+      return NETWORK_WAIT_MS;
+    }
+    const actions = computePodActions(pod, state, (id) => this.d.probes.verdict(id));
+    this.reportStatus(pod, state);
+    const { changed, retryInMs } = await this.execute(pod, state, actions, network);
+    if (changed) {
+      state = (await this.d.cache.fresh()).get(uid);
+      await this.collectGarbage(state);
+    }
+    this.reportStatus(pod, state);
+    return retryInMs;
+  }
+
+  /** Writes the status the runtime shows now (after telling the probe workers what runs). */
+  private reportStatus(pod: Pod, state: PodRuntimeState | undefined): void {
+    const uid = pod.metadata!.uid;
+    const previous = this.d.status.get(uid) ?? pod.status;
+    const hostIP = this.d.node.hostIP();
+    const podIP = pod.spec?.hostNetwork ? hostIP : (state?.sandboxes.find((s) => s.state === 'running')?.ip ?? '');
+    this.d.probes.syncPod(pod, runningContainers(state, podIP), previous?.containerStatuses ?? []);
+    const status = generatePodStatus({
+      pod,
+      previous,
+      state,
+      waiting: this.waiting.get(uid) ?? new Map(),
+      probes: { ready: (id) => this.d.probes.ready(id), started: (id) => this.d.probes.started(id) },
+      hostIP,
+      now: rfc3339(),
+    });
+    this.d.status.set(pod, status);
+  }
+
+  private async execute(pod: Pod, state: PodRuntimeState | undefined, actions: PodActions, network: string): Promise<{ changed: boolean; retryInMs?: number }> {
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    let changed = false;
+    if (actions.killPod) {
+      changed = await this.killPod(pod, state, grace);
+      if (!actions.createSandbox) return { changed };
+    }
+    for (const kill of actions.toKill) {
+      const spec = pod.spec?.containers.find((c) => c.name === kill.container.name);
+      const probeGrace = kill.reason === 'LivenessProbe' ? spec?.livenessProbe?.terminationGracePeriodSeconds : kill.reason === 'StartupProbe' ? spec?.startupProbe?.terminationGracePeriodSeconds : undefined;
+      if (kill.container.state === 'running') this.d.recorder.event(pod, 'Normal', 'Killing', kill.message);
+      await this.d.runtime.stopContainer(kill.container.id, probeGrace ?? grace);
+      if (kill.reason === 'NotStarted') await this.d.runtime.removeContainer(kill.container.id);
+      changed = true;
+    }
+    let sandboxId = actions.sandbox?.id;
+    let podIP = actions.sandbox?.ip ?? '';
+    if (actions.createSandbox) {
+      try {
+        const sandbox = await this.d.runtime.runPodSandbox(pod, { network, hostIP: this.d.node.hostIP(), attempt: actions.sandboxAttempt });
+        sandboxId = sandbox.id;
+        podIP = sandbox.ip;
+        changed = true;
+      } catch (err) {
+        this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    if (pod.spec?.hostNetwork) podIP = this.d.node.hostIP();
+    let retryInMs: number | undefined;
+    if (sandboxId) {
+      for (const start of actions.toStart) {
+        const result = await this.startContainer(pod, start, sandboxId, podIP);
+        changed ||= result.changed;
+        retryInMs = minDelay(retryInMs, result.retryInMs);
+      }
+    }
+    return { changed, retryInMs };
+  }
+
+  private setWaiting(uid: string, name: string, reason: WaitingReason | undefined): void {
+    let m = this.waiting.get(uid);
+    if (!m) {
+      if (!reason) return;
+      m = new Map();
+      this.waiting.set(uid, m);
+    }
+    if (reason) m.set(name, reason);
+    else m.delete(name);
+  }
+
+  private async startContainer(pod: Pod, start: ContainerToStart, sandboxId: string, podIP: string): Promise<StartResult> {
+    const { container, previous } = start;
+    const m = pod.metadata!;
+    const name = container.name;
+    if (previous?.state === 'exited') {
+      const wait = this.d.crashLoop.remaining(m.uid, name, previous);
+      if (wait > 0) {
+        const delay = formatDuration(this.d.crashLoop.delay(m.uid, name));
+        this.setWaiting(m.uid, name, { reason: 'CrashLoopBackOff', message: `back-off ${delay} restarting failed container=${name} pod=${m.name}_${m.namespace}(${m.uid})` });
+        this.d.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${m.name}_${m.namespace}(${m.uid})`);
+        return { changed: false, retryInMs: wait };
+      }
+    }
+    const image = await this.d.images.ensureImage(pod, container);
+    if (!image.ok) {
+      this.setWaiting(m.uid, name, image.waiting);
+      return { changed: false, retryInMs: image.retryInMs ?? CONFIG_ERROR_RETRY_MS };
+    }
+    let id: string;
+    try {
+      const env = containerEnv(pod, container, { podIP, hostIP: this.d.node.hostIP(), nodeAllocatable: this.d.node.allocatable() });
+      id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, restartCount: start.restartCount });
+    } catch (err) {
+      return this.failed(pod, name, err, 'CreateContainerError', false);
+    }
+    this.d.recorder.event(pod, 'Normal', 'Created', `Created container ${name}`);
+    try {
+      await this.d.runtime.startContainer(id);
+    } catch (err) {
+      return this.failed(pod, name, err, 'RunContainerError', true);
+    }
+    this.d.recorder.event(pod, 'Normal', 'Started', `Started container ${name}`);
+    if (previous?.state === 'exited') this.d.crashLoop.restarted(m.uid, name);
+    this.setWaiting(m.uid, name, undefined);
+    return { changed: true };
+  }
+
+  private failed(pod: Pod, name: string, err: unknown, fallbackReason: string, changed: boolean): StartResult {
+    if (!(err instanceof RuntimeError)) throw err;
+    const reason = err.reason || fallbackReason;
+    this.setWaiting(pod.metadata!.uid, name, { reason, message: err.message });
+    this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+    return { changed, retryInMs: CONFIG_ERROR_RETRY_MS };
+  }
+
+  /** Stops every running container (in parallel, within the grace period), then the sandbox. True if anything ran. */
+  private async killPod(pod: Pod | undefined, state: PodRuntimeState | undefined, graceSeconds: number): Promise<boolean> {
+    const running = (state?.containers ?? []).filter((c) => c.state === 'running' || c.state === 'created');
+    const sandboxes = (state?.sandboxes ?? []).filter((s) => s.state === 'running');
+    await Promise.all(
+      running.map(async (c) => {
+        if (pod && c.state === 'running') this.d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+        await this.d.runtime.stopContainer(c.id, graceSeconds);
+      }),
+    );
+    await Promise.all(sandboxes.map((s) => this.d.runtime.stopPodSandbox(s.id)));
+    return running.length + sandboxes.length > 0;
+  }
+
+  /** Keeps the newest instance of each container and one terminated one before it (for logs --previous). */
+  private async collectGarbage(state: PodRuntimeState | undefined): Promise<void> {
+    if (!state) return;
+    const removals: RuntimeContainer[] = [];
+    const seen = new Map<string, number>();
+    for (const c of state.containers) {
+      const n = seen.get(c.name) ?? 0;
+      seen.set(c.name, n + 1);
+      if (n >= 2 && c.state === 'exited') removals.push(c);
+    }
+    const newestSandbox = state.sandboxes[0];
+    for (const s of state.sandboxes) if (s !== newestSandbox && s.state === 'exited') removals.push(s);
+    for (const c of removals) {
+      await (c.sandbox ? this.d.runtime.removePodSandbox(c.id) : this.d.runtime.removeContainer(c.id)).catch((err: Error) =>
+        this.log.debug({ pod: `${c.podNamespace}/${c.podName}`, container: c.id, err: err.message }, 'garbage collection failed'),
+      );
+    }
+  }
+
+  private async removeAll(uid: string, state: PodRuntimeState | undefined): Promise<void> {
+    for (const c of state?.containers ?? []) await this.d.runtime.removeContainer(c.id);
+    for (const s of state?.sandboxes ?? []) await this.d.runtime.removePodSandbox(s.id);
+    await this.d.runtime.removePodVolumes(uid);
+  }
+
+  private forgetPod(uid: string): void {
+    this.d.probes.removePod(uid);
+    this.d.crashLoop.forgetPod(uid);
+    this.d.images.forgetPod(uid);
+    this.d.status.forget(uid);
+    this.waiting.delete(uid);
+  }
+
+  /** A pod being deleted: stop it within its grace period, remove it from the runtime, then from the API. */
+  private async terminate(pod: Pod): Promise<void> {
+    const uid = pod.metadata!.uid;
+    if (this.finished.has(uid)) return;
+    const grace = pod.metadata!.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    this.d.probes.removePod(uid);
+    const state = (await this.d.cache.fresh()).get(uid);
+    await this.killPod(pod, state, grace);
+    await this.removeAll(uid, state);
+    try {
+      await this.d.client.pods.delete(pod.metadata!.name, { namespace: pod.metadata!.namespace, gracePeriodSeconds: 0, preconditions: { uid } });
+    } catch (err) {
+      // Already gone, or a new pod took the name: either way this one is deleted.
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+    this.finished.add(uid);
+    this.forgetPod(uid);
+    this.log.info({ pod: podKey(pod), uid, graceSeconds: grace }, 'pod terminated and deleted');
+  }
+
+  /** A pod gone from the API (or never known: an orphan): whatever the runtime holds for it goes. */
+  private async teardown(uid: string): Promise<void> {
+    const pod = this.lastKnown.get(uid);
+    const state = (await this.d.cache.fresh()).get(uid);
+    if (state) {
+      const labelGrace = state.containers.find((c) => c.terminationGracePeriodSeconds !== undefined)?.terminationGracePeriodSeconds;
+      const grace = pod?.metadata?.deletionGracePeriodSeconds ?? labelGrace ?? DEFAULT_GRACE_SECONDS;
+      await this.killPod(undefined, state, grace);
+      await this.removeAll(uid, state);
+      this.log.info({ pod: `${state.namespace}/${state.name}`, uid }, 'removed the containers of a pod that is gone');
+    }
+    this.forgetPod(uid);
+    this.lastKnown.delete(uid);
+    this.finished.delete(uid);
+  }
+}
