@@ -32,6 +32,10 @@ export function serveWatch<T extends KubeObject>(
   const req = call.request;
   const pending: Buffer[] = [];
   let blocked = false;
+  // The replay a watch starts with (initial ADDEDs, or the window after its resourceVersion) is
+  // queued at once and may exceed maxPending; only live events queued beyond it mean lagging.
+  let replaying = true;
+  let backlog = 0;
   let closed = false;
   let stop: () => void = () => {};
   const timers: NodeJS.Timeout[] = [];
@@ -56,7 +60,7 @@ export function serveWatch<T extends KubeObject>(
       if (closed) return false;
       if (blocked) {
         pending.push(bytes);
-        if (pending.length > opts.maxPending) {
+        if (!replaying && pending.length > opts.maxPending + backlog) {
           close(
             new TooManyRequestsError(
               `watch closed: the client fell more than ${opts.maxPending} events behind; watch again from the last resourceVersion it received`,
@@ -76,6 +80,7 @@ export function serveWatch<T extends KubeObject>(
   call.on('drain', () => {
     blocked = false;
     while (pending.length > 0 && !blocked) write(pending.shift()!);
+    backlog = Math.min(backlog, pending.length);
   });
   call.on('cancelled', () => close());
   call.on('close', () => close());
@@ -85,6 +90,9 @@ export function serveWatch<T extends KubeObject>(
   } catch (err) {
     close(err as Error);
     return;
+  } finally {
+    replaying = false;
+    backlog = pending.length;
   }
   if (closed) return;
 
