@@ -48,8 +48,11 @@ function parseLastApplied(obj: KubeObject): JsonObject | undefined {
   }
 }
 
-/** Applies one manifest; retries the read-merge-write cycle on resourceVersion conflicts. */
-export async function applyOne(cli: Cli, m: Manifest, namespace: string): Promise<ApplyResult> {
+/**
+ * Applies one manifest; retries the read-merge-write cycle on resourceVersion conflicts. With
+ * dryRun the server admits and validates the write without storing it.
+ */
+export async function applyOne(cli: Cli, m: Manifest, namespace: string, dryRun = false): Promise<ApplyResult> {
   const name = m.object.metadata?.name;
   if (!name) throw new CliError(`error when retrieving current configuration of:\nResource: "${m.kind.resource}", Name: "", Namespace: "${namespace}"\nfrom server for: "${m.source}": resource name may not be empty`);
   const client = (await cli.clientset()).resource(m.kind);
@@ -61,7 +64,7 @@ export async function applyOne(cli: Cli, m: Manifest, namespace: string): Promis
     } catch (e) {
       if (!isNotFound(e)) throw e;
       try {
-        await client.create(m.kind.type.fromJSON(desired), { namespace });
+        await client.create(m.kind.type.fromJSON(desired), { namespace, dryRun });
         return 'created';
       } catch (ce) {
         // Someone created it between our get and create: merge into theirs.
@@ -73,7 +76,7 @@ export async function applyOne(cli: Cli, m: Manifest, namespace: string): Promis
     const merged = m.kind.type.fromJSON(threeWayMerge(liveJSON, parseLastApplied(live), desired));
     if (jsonEqual(m.kind.type.toJSON(merged), liveJSON)) return 'unchanged';
     try {
-      await client.update(merged);
+      await client.update(merged, { dryRun });
       return 'configured';
     } catch (e) {
       if (isConflict(e) && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -82,9 +85,33 @@ export async function applyOne(cli: Cli, m: Manifest, namespace: string): Promis
   }
 }
 
+/**
+ * Runs every write as a server-side dry run first, so that an object the server rejects
+ * (validation, quota, conflict) stops the whole apply before anything is stored. Objects in a
+ * namespace that an earlier document of the same apply creates cannot be checked ahead.
+ */
+async function preflight(cli: Cli, manifests: Manifest[], namespaces: string[]): Promise<boolean> {
+  const newNamespaces = new Set<string>();
+  let ok = true;
+  for (let i = 0; i < manifests.length; i++) {
+    const m = manifests[i];
+    if (m.kind.namespaced && newNamespaces.has(namespaces[i])) continue;
+    try {
+      const result = await applyOne(cli, m, namespaces[i], true);
+      if (m.kind.kind === 'Namespace' && result === 'created') newNamespaces.add(m.object.metadata?.name ?? '');
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      ok = false;
+      cli.io.err(`${formatError(e, `error when applying "${m.source}": `)}\n`);
+    }
+  }
+  return ok;
+}
+
 export async function apply(cli: Cli, opts: ApplyOptions): Promise<void> {
   const manifests = await readManifests(opts.filename, Boolean(opts.recursive), cli.io, 'apply');
   const namespaces = await targetNamespaces(cli, manifests);
+  if (manifests.length > 1 && !(await preflight(cli, manifests, namespaces))) throw new ReportedError();
   let failed = false;
   for (let i = 0; i < manifests.length; i++) {
     const m = manifests[i];

@@ -34,6 +34,9 @@ function noResourcesMessage(namespace: string, anyNamespaced: boolean): string {
 
 export async function get(cli: Cli, args: string[], opts: GetOptions): Promise<void> {
   const groups = parseResourceArgs(args);
+  if (opts.allNamespaces && groups.some((g) => g.names.length && g.kind.namespaced)) {
+    throw new CliError('a resource cannot be retrieved by name across all namespaces');
+  }
   const fmt = parseOutput(opts.output);
   const cs = await cli.clientset();
   const namespace = opts.allNamespaces ? '' : await cli.namespace();

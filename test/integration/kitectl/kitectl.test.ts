@@ -90,6 +90,19 @@ describe('kitectl against a real apiserver', function () {
       await assert.rejects(cs.pods.get('half-a', 'default'), /not found/);
     });
 
+    it('applies nothing when the server rejects any document (dry run first)', async () => {
+      const text = `${podYaml('pre-a')}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pre-b\nspec:\n  containers:\n  - name: c\n`;
+      const err = await fails(['apply', '-f', '-'], { stdin: text });
+      assert.match(err, /The Pod "pre-b" is invalid: .*spec\.containers\[0\]\.image: Required value/s);
+      await assert.rejects(cs.pods.get('pre-a', 'default'), /not found/);
+    });
+
+    it('applies a namespace and the objects in it from one file', async () => {
+      const text = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh\n---\n${podYaml('in-fresh').replace('  name: in-fresh\n', '  name: in-fresh\n  namespace: fresh\n')}`;
+      assert.equal((await ok(['apply', '-f', '-'], { stdin: text })).out, 'namespace/fresh created\npod/in-fresh created\n');
+      assert.equal((await cs.pods.get('in-fresh', 'fresh')).metadata?.namespace, 'fresh');
+    });
+
     it('reports bad YAML with its line, unknown kinds and missing files', async () => {
       const bad = join(tmp, 'bad.yaml');
       writeFileSync(bad, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n labels: y\n');
