@@ -61,7 +61,8 @@ export class TablePrinter {
   print(objs: KubeObject[]): string {
     if (!this.headerDone && !this.opts.noHeaders) this.writer.write(`${this.headers().join('\t')}\n`);
     this.headerDone = true;
-    for (const o of objs) this.writer.write(`${this.cells(o).join('\t')}\n`);
+    // A tab or newline inside a cell (an event message, say) would break the alignment.
+    for (const o of objs) this.writer.write(`${this.cells(o).map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t')}\n`);
     return this.writer.flush();
   }
 }

@@ -102,6 +102,13 @@ describe('get tables', () => {
     assert.deepEqual(cells(out[1]), ['60s', 'Normal', 'Scheduled', 'pod/nginx-1', 'Successfully assigned default/nginx-1 to node-1']);
   });
 
+  it('keeps one line per row when a cell holds tabs or newlines', () => {
+    const ev = Event.fromPartial({ involvedObject: { kind: 'Pod', name: 'p' }, type: 'Warning', reason: 'Failed', message: 'line one\n\tline two', lastTimestamp: '2024-01-01T00:09:00Z' });
+    const out = lines(new TablePrinter(Events, { now }).print([ev]));
+    assert.equal(out.length, 2);
+    assert.equal(cells(out[1])[4], 'line one line two');
+  });
+
   it('prints the header once when rows are streamed (get -w)', () => {
     const t = new TablePrinter(Pods, { now });
     assert.equal(lines(t.print([pod])).length, 2);
