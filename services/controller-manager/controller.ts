@@ -1,0 +1,44 @@
+// What every controller of the controller-manager shares: the API it writes through, the
+// informers it reads from, its event recorder and clock, and how it is run.
+import type { KindInfo, KubeObject } from '../../lib/api/kinds';
+import type { ResourceClient } from '../../lib/client/resource-client';
+import type { EventRecorder } from '../../lib/events';
+import type { InformerFactory, SharedInformer } from '../../lib/informer';
+import type { Logger } from '../../lib/log';
+import type { Clock } from '../../lib/workqueue';
+
+/** The verbs controllers use on one kind (the typed ResourceClient satisfies it). */
+export type ResourceApi<T extends KubeObject> = Pick<
+  ResourceClient<T>,
+  'create' | 'get' | 'list' | 'listAll' | 'update' | 'updateStatus' | 'patch' | 'delete'
+>;
+
+/** A client per kind; the Clientset satisfies it, and tests pass a fake recording calls. */
+export interface ApiClient {
+  resource<T extends KubeObject>(kind: KindInfo<T>): ResourceApi<T>;
+}
+
+export interface ControllerContext {
+  client: ApiClient;
+  /** Shared informers: each kind is listed and watched once for all controllers. */
+  informers: InformerFactory;
+  /** The event recorder for a controller, named as its events' source component. */
+  recorder(component: string): EventRecorder;
+  /** Wall-clock milliseconds since the epoch (compared with API timestamps). */
+  now(): number;
+  /** Drives work-queue delays; injectable for tests. */
+  clock?: Clock;
+  logger(component: string): Logger;
+}
+
+export interface Controller {
+  readonly name: string;
+  /** Waits for its informers to sync, then works until `signal` aborts. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** Resolves true once every informer has synced, false if `signal` aborts first. */
+export async function waitForSync(informers: SharedInformer<any>[], signal: AbortSignal): Promise<boolean> {
+  const results = await Promise.all(informers.map((i) => i.waitForSync(signal)));
+  return results.every(Boolean);
+}
