@@ -55,11 +55,10 @@ export async function rolloutStatusCmd(cli: Cli, args: string[], opts: { timeout
     return done;
   };
   try {
-    const list = await client.list({ namespace, fieldSelector: `metadata.name=${name}` });
-    const d = list.items[0];
-    if (!d) throw new CliError(`deployments.apps "${name}" not found`);
+    const d = await client.get(name, namespace);
     if (show(d) || opts.watch === false) return;
-    let rv = list.metadata?.resourceVersion ?? '';
+    // Watching from the object's own resourceVersion misses no change made after the read.
+    let rv = d.metadata?.resourceVersion ?? '';
     while (!controller.signal.aborted) {
       for await (const ev of client.watch({ namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: rv }, controller.signal)) {
         if (ev.object?.metadata?.resourceVersion) rv = ev.object.metadata.resourceVersion;
