@@ -107,6 +107,10 @@ interface Figures {
 const maxChainsPerRestore = Number(arg('max-chains', String(defaultMaxChainsPerRestore)));
 const clusterCIDR = '10.244.0.0/14';
 
+function renderAll(rules: ReturnType<typeof generateRules>): string {
+  return rules.nat.renderBatches(maxChainsPerRestore).join('') + rules.filter.render();
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
@@ -115,7 +119,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function measure(sandbox: NetnsSandbox, count: number, runs: number): Promise<Figures> {
   const { services, endpoints } = serviceObjects(count);
-  const oneTransaction = generateRules(buildServicePorts(services, new Map(endpoints.map((e) => [objectKey(e), e]))), { clusterCIDR });
+  const endpointMap = new Map(endpoints.map((e) => [objectKey(e), e]));
+  const oneTransaction = generateRules(buildServicePorts(services, endpointMap), { clusterCIDR });
   const oneTransactionPayload = renderRestore([oneTransaction.filter, oneTransaction.nat]);
   const f: Figures = {
     services: count, rules: (oneTransactionPayload.match(/^-A /gm) ?? []).length,
@@ -146,7 +151,7 @@ async function measure(sandbox: NetnsSandbox, count: number, runs: number): Prom
       const full = (await synced)[0] as SyncResult;
       f.fullResync.push(full.durationMs);
       f.fullSave.push(runner.saveMs);
-      f.generate.push(full.durationMs - runner.saveMs - runner.restoreMs);
+      f.generate.push(await timed(async () => renderAll(generateRules(buildServicePorts(services, endpointMap), { clusterCIDR }))));
       const resyncPayload = runner.lastPayload;
       f.steadyRaw.push(await timed(() => sandbox.exec(nodeNs, ['iptables-restore', '--noflush'], resyncPayload)));
 
@@ -186,9 +191,9 @@ function table(all: Figures[], runs: number): string {
         `| ${ms(m(f.oneTransactionRaw))} | ${ratio(m(f.firstSync), m(f.oneTransactionRaw))} | ${ms(m(f.flushRaw))} |`,
     ),
     '',
-    '### Periodic full resync with the rules in place, and Endpoints change -> rules in place',
+    '### Periodic full resync with the rules in place (iptables-save runs while the rules are generated), and Endpoints change -> rules in place',
     '',
-    `| services x ${endpointsPerService} endpoints | full resync | of which iptables-save | of which generate (JS) | raw restore of the same payload | ratio | Endpoints change -> rules, median / max |`,
+    `| services x ${endpointsPerService} endpoints | full resync | its iptables-save | generating the rules (JS, alone) | raw restore of the same payload | ratio | Endpoints change -> rules, median / max |`,
     '|---:|---:|---:|---:|---:|---:|---:|',
     ...all.map(
       (f) =>

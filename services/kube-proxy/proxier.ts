@@ -10,7 +10,7 @@ import { logger } from '../../lib/log';
 import { jumpRuleFixes } from './iptables/jump-rules';
 import { RestoreError, type IptablesRunner } from './iptables/runner';
 import { parseIptablesSave } from './iptables/save-parser';
-import { generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
+import { deleteStaleChains, generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
 import { buildServicePorts, objectKey } from './service-ports';
 import { SyncRunner } from './sync-runner';
 
@@ -116,18 +116,21 @@ export class Proxier extends EventEmitter {
   /** Writes the rules; false when nothing changed and restore was skipped. */
   private async syncRules(full: boolean): Promise<boolean> {
     const last = this.lastApplied;
-    let existing: Iterable<string> = last?.serviceChains ?? [];
-    let fixes = new Map<string, string[]>();
-    if (full) {
-      const saved = parseIptablesSave(await this.options.runner.save());
-      existing = saved.get('nat')?.chains ?? [];
-      fixes = jumpRuleFixes(saved, proxyJumpRules);
-    }
+    // iptables-save runs while the rules are generated: the two only meet for deletions and jump fixes.
+    const saving = full ? this.options.runner.save() : undefined;
+    saving?.catch(() => undefined);
     const ports = buildServicePorts(this.services.values(), this.endpoints);
     // A full sync rewrites every chain; a partial one only the services whose chains changed.
-    const rules = generateRules(ports, this.options, existing, full ? undefined : last?.fingerprints);
-    rules.filter.prelude.push(...(fixes.get('filter') ?? []));
-    rules.nat.prelude.push(...(fixes.get('nat') ?? []));
+    const rules = generateRules(ports, this.options, full ? undefined : last?.fingerprints);
+    if (saving) {
+      const saved = parseIptablesSave(await saving);
+      deleteStaleChains(rules, saved.get('nat')?.chains ?? []);
+      const fixes = jumpRuleFixes(saved, proxyJumpRules);
+      rules.filter.prelude.push(...(fixes.get('filter') ?? []));
+      rules.nat.prelude.push(...(fixes.get('nat') ?? []));
+    } else {
+      deleteStaleChains(rules, last?.serviceChains ?? []);
+    }
     if (!full && rules.filter.isNoOp(last?.filter) && rules.nat.isNoOp(last?.nat)) return false;
     // One iptables-restore run, several transactions: service chain batches, then the top level.
     const natTransactions = rules.nat.renderBatches(this.options.maxChainsPerRestore ?? defaultMaxChainsPerRestore);

@@ -78,18 +78,12 @@ function serviceChunk(sp: ServicePortInfo, svcChain: string, clusterComment: str
 }
 
 /**
- * Rules for every service port. `existingChains` are the nat chains present now; the
- * KUBE-SVC-/KUBE-SEP- ones no longer used are flushed and deleted. `unchanged` holds the
- * fingerprints of the service chains as they are in iptables now (from the last sync): a
- * service whose chains would be written identically is left out of the payload, since
- * iptables-restore time grows with every chain it declares.
+ * Rules for every service port. `unchanged` holds the fingerprints of the service chains as
+ * they are in iptables now (from the last sync): a service whose chains would be written
+ * identically is left out of the payload, since iptables-restore time grows with every chain
+ * it declares.
  */
-export function generateRules(
-  ports: ServicePortInfo[],
-  options: RuleOptions = {},
-  existingChains: Iterable<string> = [],
-  unchanged?: ReadonlyMap<string, string>,
-): GeneratedRules {
+export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {}, unchanged?: ReadonlyMap<string, string>): GeneratedRules {
   const filter = new RestoreTable('filter');
   const nat = new RestoreTable('nat');
   const serviceChains = new Set<string>();
@@ -143,10 +137,13 @@ export function generateRules(
     nat.rule('-A KUBE-SERVICES', nodePortsComment, '-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
   }
 
-  const stale = [...new Set(existingChains)].filter((c) => isServiceChain(c) && !serviceChains.has(c)).sort();
-  for (const chain of stale) nat.deleteChain(chain);
-
   return { filter, nat, serviceChains, fingerprints };
+}
+
+/** Flushes and deletes the KUBE-SVC-/KUBE-SEP- chains among `existingChains` that the rules no longer use. */
+export function deleteStaleChains(rules: GeneratedRules, existingChains: Iterable<string>): void {
+  const stale = [...new Set(existingChains)].filter((c) => isServiceChain(c) && !rules.serviceChains.has(c)).sort();
+  for (const chain of stale) rules.nat.deleteChain(chain);
 }
 
 /** Jumps from the built-in chains into kube-proxy's chains, as iptables-save prints them. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { endpointChainName, serviceChainName } from '../../../services/kube-proxy/chain-names';
 import { renderRestore } from '../../../services/kube-proxy/iptables/restore-payload';
-import { generateRules, probability, type RuleOptions } from '../../../services/kube-proxy/rules';
+import { deleteStaleChains, generateRules, probability, type RuleOptions } from '../../../services/kube-proxy/rules';
 import { buildServicePorts } from '../../../services/kube-proxy/service-ports';
 import type { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
 import { endpoints, endpointsMap, service } from './fixtures';
@@ -10,7 +10,8 @@ import { expectGolden } from './golden';
 const options: RuleOptions = { clusterCIDR: '10.244.0.0/16' };
 
 function render(services: Service[], eps: Endpoints[], opts: RuleOptions = options, existing: string[] = []): string {
-  const rules = generateRules(buildServicePorts(services, endpointsMap(eps)), opts, existing);
+  const rules = generateRules(buildServicePorts(services, endpointsMap(eps)), opts);
+  deleteStaleChains(rules, existing);
   return renderRestore([rules.filter, rules.nat]);
 }
 
@@ -108,9 +109,9 @@ describe('kube-proxy rule generation', () => {
     const after = generateRules(
       buildServicePorts(services, endpointsMap([endpoints('default', 'a', ['10.244.1.1'], [{ port: 80 }]), endpoints('default', 'b', ['10.244.1.3'], [{ port: 80 }])])),
       options,
-      before.serviceChains,
       before.fingerprints,
     );
+    deleteStaleChains(after, before.serviceChains);
     const svcB = serviceChainName('default/b', 'tcp');
     const svcA = serviceChainName('default/a', 'tcp');
     assert.deepEqual(after.nat.chunks.map((c) => c.chains), [[svcB, endpointChainName('default/b', 'tcp', '10.244.1.3:80')]]);
