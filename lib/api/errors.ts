@@ -109,9 +109,8 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   if (err instanceof ApiError) {
     metadata.set('kite-reason', err.reason);
     if (err instanceof TooManyRequestsError) metadata.set('retry-after', String(err.retryAfterSeconds));
-    if (err instanceof InvalidError) {
-      for (const c of err.causes) metadata.add('kite-field-cause', `${c.field}: ${c.message}`);
-    }
+    // One JSON value: grpc-js joins repeated text headers with ", ", which would merge causes.
+    if (err instanceof InvalidError && err.causes.length > 0) metadata.set('kite-field-causes', JSON.stringify(err.causes));
     return { code: err.code, details: err.message, metadata };
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -135,12 +134,7 @@ export function fromServiceError(err: ServiceError): ApiError {
   const Ctor = byCode[err.code];
   const message = err.details || err.message;
   if (Ctor === InvalidError) {
-    const causes = (err.metadata?.get('kite-field-cause') ?? []).map((v) => {
-      const s = String(v);
-      const i = s.indexOf(': ');
-      return { field: s.slice(0, i), message: s.slice(i + 2) };
-    });
-    return new InvalidError(message, causes);
+    return new InvalidError(message, parseCauses(err.metadata?.get('kite-field-causes')[0]));
   }
   if (Ctor === TooManyRequestsError) {
     if (err.metadata?.get('kite-reason')[0] === 'RequestEntityTooLarge') return new RequestTooLargeError(message);
@@ -149,6 +143,16 @@ export function fromServiceError(err: ServiceError): ApiError {
   }
   if (Ctor) return new Ctor(message);
   return new ApiError(err.code, message, Status[err.code] ?? 'Unknown');
+}
+
+function parseCauses(raw: unknown): FieldCause[] {
+  if (typeof raw !== 'string') return [];
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) ? v.filter((c): c is FieldCause => typeof c?.field === 'string' && typeof c?.message === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 export function isNotFound(err: unknown): boolean {

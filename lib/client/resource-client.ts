@@ -5,7 +5,8 @@ import { Client, Metadata, status as Status, type ClientReadableStream, type Ser
 import { fromServiceError } from '../api/errors';
 import type { KindInfo, KubeList, KubeObject, WatchEvent } from '../api/kinds';
 import type { DeleteOptionsLike, ListOptions, WatchOptions } from './types';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
+import { Scale } from '../gen/kite/meta/v1/meta';
+import { withRetry, type RetryPolicy } from './retry';
 
 type MethodDef = {
   path: string;
@@ -156,7 +157,7 @@ export class ResourceClient<T extends KubeObject> {
     return this.call(`Update${this.kind.kind}Scale`, {
       namespace: ns,
       name,
-      scale: { metadata: { name, namespace: ns }, spec: { replicas }, kind: 'Scale', apiVersion: 'autoscaling/v1' },
+      scale: Scale.fromPartial({ metadata: { name, namespace: ns }, spec: { replicas }, kind: 'Scale', apiVersion: 'autoscaling/v1' }),
     });
   }
 

@@ -125,8 +125,9 @@ export class Registry<T extends KubeObject> {
     return bytes;
   }
 
+  /** `deployments.apps "nginx"`: Kubernetes qualifies resources of named groups. */
   private what(name: string): string {
-    return `${this.kind.resource} "${name}"`;
+    return `${this.kind.resource}${this.kind.group ? `.${this.kind.group}` : ''} "${name}"`;
   }
 
   private notFound(name: string): NotFoundError {
