@@ -1,36 +1,42 @@
 // Exec: runs a command in a running container. The first request names the target and command;
-// later ones feed stdin, close it, or resize the terminal. Output goes back as it comes (stdout
-// and stderr apart, unless a tty merges them), with backpressure, and the last response carries
-// the exit code. A cancelled call closes the command's stdin.
+// later ones feed stdin, close it, or resize the terminal (stdin arriving before the command
+// started is buffered, not lost). Output goes back as it comes (stdout and stderr apart, unless a
+// tty merges them), with backpressure, and the last response carries the exit code. A cancelled
+// call closes the command's stdin.
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { BadRequestError, toServiceError } from '../../../lib/api/errors';
-import type { ExecRequest, ExecResponse, ExecStart } from '../../../lib/gen/kite/kubelet/v1/kubelet';
-import type { ContainerRuntime } from '../runtime/types';
+import type { ExecRequest, ExecResponse, ExecStart, TerminalSize } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import type { ContainerRuntime, ExecSession } from '../runtime/types';
 import { execContainer, findTarget, type TargetContext } from './target';
 
-function firstRequest(call: ServerDuplexStream<ExecRequest, ExecResponse>): Promise<ExecStart> {
+type Call = ServerDuplexStream<ExecRequest, ExecResponse>;
+
+/** Reads the call's requests from the first one on: resolves the start, routes the rest. */
+function readRequests(call: Call, stdin: PassThrough, resize: (size: TerminalSize) => void): Promise<ExecStart> {
   return new Promise((resolve, reject) => {
-    const onData = (req: ExecRequest) => {
-      cleanup();
-      if (!req.start || req.start.command.length === 0) reject(new BadRequestError('the first exec request must carry start with a command'));
-      else resolve(req.start);
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(new BadRequestError('exec stream ended before its start request'));
-    };
-    const cleanup = () => {
-      call.off('data', onData);
-      call.off('end', onEnd);
-    };
-    call.on('data', onData);
-    call.on('end', onEnd);
+    let started = false;
+    call.on('data', (req: ExecRequest) => {
+      if (!started) {
+        started = true;
+        if (!req.start || req.start.command.length === 0) reject(new BadRequestError('the first exec request must carry start with a command'));
+        else resolve(req.start);
+        return;
+      }
+      if (req.stdin.length > 0 && !stdin.writableEnded) stdin.write(req.stdin);
+      if (req.stdinClose) stdin.end();
+      if (req.resize) resize(req.resize);
+    });
+    call.on('end', () => {
+      stdin.end();
+      if (!started) reject(new BadRequestError('exec stream ended before its start request'));
+    });
+    call.on('cancelled', () => stdin.end());
   });
 }
 
-async function forward(source: Readable, call: ServerDuplexStream<ExecRequest, ExecResponse>, field: 'stdout' | 'stderr'): Promise<void> {
+async function forward(source: Readable, call: Call, field: 'stdout' | 'stderr'): Promise<void> {
   for await (const chunk of source) {
     if (call.cancelled) continue;
     const response: ExecResponse = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), [field]: Buffer.from(chunk as Buffer) };
@@ -38,22 +44,21 @@ async function forward(source: Readable, call: ServerDuplexStream<ExecRequest, E
   }
 }
 
-export async function serveExec(call: ServerDuplexStream<ExecRequest, ExecResponse>, runtime: ContainerRuntime, ctx: TargetContext): Promise<void> {
-  let stdin: PassThrough | undefined;
+export async function serveExec(call: Call, runtime: ContainerRuntime, ctx: TargetContext): Promise<void> {
+  const stdin = new PassThrough();
+  let session: ExecSession | undefined;
+  let pendingSize: TerminalSize | undefined;
+  const resize = (size: TerminalSize) => {
+    if (session) void session.resize(size.width, size.height).catch(() => undefined);
+    else pendingSize = size;
+  };
   try {
-    const start = await firstRequest(call);
+    const start = await readRequests(call, stdin, resize);
     const target = await findTarget(start, ctx);
     const container = execContainer(target);
-    stdin = start.stdin ? new PassThrough() : undefined;
-    const session = await runtime.exec(container.id, start.command, { stdin, tty: start.tty });
-    if (start.tty && start.size) await session.resize(start.size.width, start.size.height).catch(() => undefined);
-    call.on('data', (req: ExecRequest) => {
-      if (req.stdin.length > 0) stdin?.write(req.stdin);
-      if (req.stdinClose) stdin?.end();
-      if (req.resize) void session.resize(req.resize.width, req.resize.height).catch(() => undefined);
-    });
-    call.on('end', () => stdin?.end());
-    call.on('cancelled', () => stdin?.end());
+    session = await runtime.exec(container.id, start.command, { stdin: start.stdin ? stdin : undefined, tty: start.tty });
+    const size = pendingSize ?? start.size;
+    if (start.tty && size) await session.resize(size.width, size.height).catch(() => undefined);
     await Promise.all([forward(session.stdout, call, 'stdout'), forward(session.stderr, call, 'stderr')]);
     const exitCode = await session.exitCode;
     if (!call.cancelled) {
@@ -61,7 +66,7 @@ export async function serveExec(call: ServerDuplexStream<ExecRequest, ExecRespon
       call.end();
     }
   } catch (err) {
-    stdin?.end();
+    stdin.end();
     if (!call.cancelled) call.emit('error', toServiceError(err));
   }
 }
