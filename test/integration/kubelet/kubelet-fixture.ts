@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Clientset } from '../../../lib/client/clientset';
-import { Container, Event, Pod, type PodSpec } from '../../../lib/gen/kite/core/v1/types';
+import { Container, Event, Pod, PodSpec } from '../../../lib/gen/kite/core/v1/types';
 import { defaultKubeletConfig, type KubeletConfig } from '../../../services/kubelet/config';
 import { Kubelet } from '../../../services/kubelet/kubelet';
 import { DockerRuntime } from '../../../services/kubelet/runtime/docker-runtime';
@@ -14,6 +14,11 @@ import { startTestApiserver, type TestApiserver } from '../../support/apiserver'
 import { dockerClient, freePodSubnet, removeNodeResources, uniqueName } from '../../support/docker';
 import { ensureTestImages } from '../../support/images';
 import { waitFor } from '../../support/wait';
+
+/** What tests write: any subset of the fields, at any depth (defaults fill the rest). */
+type DeepPartial<T> = T extends Buffer ? T : T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type ContainerInput = DeepPartial<Container>;
+export type PodSpecInput = DeepPartial<PodSpec>;
 
 export interface KubeletFixture {
   api: TestApiserver;
@@ -28,7 +33,7 @@ export interface KubeletFixture {
   startKubelet(): Promise<Kubelet>;
   stopKubelet(): Promise<void>;
   /** Creates a pod bound to the fixture's node. */
-  createPod(name: string, containers: Array<Partial<Container>>, spec?: Partial<PodSpec>): Promise<Pod>;
+  createPod(name: string, containers: ContainerInput[], spec?: PodSpecInput): Promise<Pod>;
   waitForPod(name: string, what: string, pred: (p: Pod) => boolean, timeoutMs?: number): Promise<Pod>;
   events(podName: string): Promise<Event[]>;
   cleanup(): Promise<void>;
@@ -88,7 +93,7 @@ export async function kubeletFixture(prefix: string, overrides: Partial<KubeletC
       return client.pods.create(
         Pod.fromPartial({
           metadata: { name, namespace: 'default' },
-          spec: { nodeName: node, ...spec, containers: containers.map((c) => Container.fromPartial(c)) },
+          spec: PodSpec.fromPartial({ nodeName: node, ...spec, containers }),
         }),
       );
     },
