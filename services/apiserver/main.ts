@@ -28,9 +28,16 @@ const program = new Command('kite-apiserver')
   .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/not-ready', int, DEFAULT_CONFIG.defaultNotReadyTolerationSeconds)
   .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/unreachable', int, DEFAULT_CONFIG.defaultUnreachableTolerationSeconds)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port', int)
+  .option('--tls-cert-file <file>', 'serving certificate (PEM); without it the server speaks plaintext (development only)')
+  .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
+  .option('--client-ca-file <file>', 'CA bundle (PEM) that signs client certificates; their CN is the user name, each O a group')
+  .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
+  .option('--authorization-mode <modes>', 'ordered authorizers: Node, RBAC, AlwaysAllow, AlwaysDeny (e.g. Node,RBAC)', DEFAULT_CONFIG.authorizationMode)
+  .option('--max-requests-inflight <n>', 'read-only requests in flight before RESOURCE_EXHAUSTED (0: no limit)', int, DEFAULT_CONFIG.maxRequestsInflight)
+  .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before RESOURCE_EXHAUSTED (0: no limit)', int, DEFAULT_CONFIG.maxMutatingRequestsInflight)
+  .option('--audit-log-path <file>', 'append one JSON line per request to this file ("-": standard output)')
   .action(async (o) => {
     const log = logger('apiserver');
-    log.warn('serving plaintext gRPC without authentication: for local development only');
     const server = await startApiserver({
       port: o.port,
       bindAddress: o.bindAddress,
@@ -49,6 +56,14 @@ const program = new Command('kite-apiserver')
       defaultNotReadyTolerationSeconds: o.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: o.defaultUnreachableTolerationSeconds,
       metricsPort: o.metricsPort,
+      tlsCertFile: o.tlsCertFile,
+      tlsPrivateKeyFile: o.tlsPrivateKeyFile,
+      clientCAFile: o.clientCaFile,
+      tokenAuthFile: o.tokenAuthFile,
+      authorizationMode: o.authorizationMode,
+      maxRequestsInflight: o.maxRequestsInflight,
+      maxMutatingRequestsInflight: o.maxMutatingRequestsInflight,
+      auditLogPath: o.auditLogPath,
     });
     const shutdown = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');

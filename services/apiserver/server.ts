@@ -1,6 +1,6 @@
 // Assembles the apiserver: storage, one registry and watch cache per kind, admission, and the
 // gRPC server with reflection and health. `startApiserver` is what main.ts and tests call.
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { isAlreadyExists } from '../../lib/api/errors';
 import { ALL_KINDS, type KindInfo } from '../../lib/api/kinds';
 import * as K from '../../lib/api/kinds';
@@ -8,6 +8,7 @@ import { Namespace, Service } from '../../lib/gen/kite/core/v1/types';
 import { logger } from '../../lib/log';
 import { ServiceAllocators } from './admission/allocators';
 import { DEFAULT_DEFAULTING } from './admission/defaults';
+import { DEFAULT_SECURITY, setupSecurity, type SecurityConfig } from './auth/security';
 import { addHealth, addReflection } from './grpc/reflection';
 import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
@@ -16,7 +17,7 @@ import { Registry, type RegistryHooks } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { openStorage, type Storage } from './storage';
 
-export interface ApiserverConfig {
+export interface ApiserverConfig extends SecurityConfig {
   bindAddress: string;
   /** 0 picks a free port. */
   port: number;
@@ -44,6 +45,7 @@ export interface ApiserverConfig {
 }
 
 export const DEFAULT_CONFIG: ApiserverConfig = {
+  ...DEFAULT_SECURITY,
   bindAddress: '0.0.0.0',
   port: 6443,
   store: 'sqlite',
@@ -115,6 +117,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   await Promise.all([...registries.values()].map((r) => r.cache.start()));
   for (const { obj } of registry(K.Services).cache.list(registry(K.Services).filter({})).items) allocators.restore(obj);
   await bootstrap(registry, allocators);
+  const security = await setupSecurity(cfg, registry, registries);
 
   const metrics = new ApiserverMetrics(storage, registries);
   const observe: CallObserver = (method, code, seconds) => metrics.observe(method, code, seconds);
@@ -125,19 +128,20 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     'grpc.keepalive_permit_without_calls': 1,
   });
   for (const r of registries.values()) {
-    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers);
+    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers, security.gate);
     server.addService(svc.definition, svc.implementation);
   }
+  security.addServices(server);
   addReflection(server);
   addHealth(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${cfg.bindAddress}:${cfg.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${cfg.bindAddress}:${cfg.port}`, security.credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, cfg.bindAddress);
   const sweeper = startEventSweeper(registry(K.Events), cfg.eventTTLSeconds);
   const host = cfg.bindAddress === '0.0.0.0' ? '127.0.0.1' : cfg.bindAddress;
-  log.info({ port, store: storage.name, metricsPort }, 'apiserver serving');
+  log.info({ port, store: storage.name, metricsPort, tls: security.tls }, 'apiserver serving');
 
   return {
     address: `${host}:${port}`,
@@ -159,6 +163,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
         });
       });
       await metrics.close();
+      await security.stop();
       await storage.close();
     },
   };

@@ -9,7 +9,7 @@ import { ALL_KINDS } from '../../../lib/api/kinds';
 
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
 
-const PROTO_FILES = [
+export const PROTO_FILES = [
   'kite/core/v1/services.proto',
   'kite/apps/v1/services.proto',
   'kite/coordination/v1/services.proto',

@@ -2,11 +2,12 @@
 // contract, plus the subresources (pods/binding, scale). Errors become gRPC statuses here.
 import type { Server, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { BadRequestError, ConflictError, InvalidError, toServiceError } from '../../../lib/api/errors';
-import type { KubeObject } from '../../../lib/api/kinds';
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../../lib/util/time';
+import type { RequestGate } from '../auth/request-gate';
 import type { Registry } from '../registry/registry';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 
@@ -18,11 +19,12 @@ type Handler = (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>;
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const isDryRun = (d: string[] | undefined) => (d ?? []).includes('All');
 
-function unary(method: string, fn: Handler, observe: CallObserver) {
+function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver) {
+  const method = `${kind.serviceName}/${rpc}`;
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
     const start = process.hrtime.bigint();
     const done = (code: number) => observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
-    fn(call.request, call).then(
+    gate.serveResource(call, kind, rpc, () => fn(call.request, call)).then(
       (res) => {
         done(0);
         callback(null, res);
@@ -58,6 +60,7 @@ export function resourceService<T extends KubeObject>(
   watchOpts: WatchStreamOptions,
   observe: CallObserver,
   watchers: { open: number },
+  gate: RequestGate,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
   const K = kind.kind;
@@ -106,27 +109,38 @@ export function resourceService<T extends KubeObject>(
   }
 
   const implementation: UntypedServiceImplementation = {};
-  const definition: Record<string, ServiceDefinition[string]> = { ...kind.service };
+  const definition: Record<string, ServiceDefinition[string]> = { ...gate.strictDefinition(kind.service) };
   for (const [rpc, fn] of Object.entries(handlers)) {
     const key = lowerFirst(rpc);
     if (!definition[key]) throw new Error(`${kind.serviceName} has no method ${rpc}`);
-    implementation[key] = unary(`${kind.serviceName}/${rpc}`, fn, observe);
+    implementation[key] = unary(gate, kind, rpc, fn, observe);
   }
 
   // Watch events are encoded once in the watch cache and written as bytes to every watcher.
   const watchKey = lowerFirst(`Watch${kind.plural}`);
-  const watchDef = kind.service[watchKey];
+  const watchDef = definition[watchKey];
   definition[watchKey] = {
     ...watchDef,
     responseSerialize: (v: Buffer | unknown) => (Buffer.isBuffer(v) ? v : Buffer.from(kind.watchEvent.encode(v as never).finish())),
   };
   implementation[watchKey] = (call: ServerWritableStream<any, Buffer>) => {
     const start = process.hrtime.bigint();
-    watchers.open++;
-    serveWatch(registry, call, watchOpts, () => {
-      watchers.open--;
-      observe(`${kind.serviceName}/Watch${kind.plural}`, 0, Number(process.hrtime.bigint() - start) / 1e9);
-    });
+    const method = `${kind.serviceName}/Watch${kind.plural}`;
+    gate.admitWatch(call, kind, `Watch${kind.plural}`).then(
+      () => {
+        if (call.cancelled) return;
+        watchers.open++;
+        serveWatch(registry, call, watchOpts, () => {
+          watchers.open--;
+          observe(method, 0, Number(process.hrtime.bigint() - start) / 1e9);
+        });
+      },
+      (err: unknown) => {
+        const status = toServiceError(err);
+        observe(method, status.code ?? 2, Number(process.hrtime.bigint() - start) / 1e9);
+        call.emit('error', status);
+      },
+    );
   };
   return { definition: definition as ServiceDefinition, implementation };
 }

@@ -1,0 +1,69 @@
+// kite.authorization.v1.AuthorizationService: "may I?" (SelfSubjectAccessReview, behind
+// `kitectl auth can-i`) and "who am I?" (SelfSubjectReview). Both answer for the caller as the
+// gate identified it, after impersonation, so `--as` questions need the impersonate verb.
+import type { ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
+import { toServiceError } from '../../../lib/api/errors';
+import {
+  AuthorizationServiceService,
+  SelfSubjectAccessReview,
+  SelfSubjectReview,
+  type CreateSelfSubjectAccessReviewRequest,
+} from '../../../lib/gen/kite/authorization/v1/authorization';
+import type { Authorizer } from './authz/authorizer';
+import type { RequestGate } from './request-gate';
+import { nonResourceAttributes, resourceAttributes, type RequestAttributes } from './request-attributes';
+
+const SERVICE = 'kite.authorization.v1.AuthorizationService';
+
+function reviewedAttributes(req: CreateSelfSubjectAccessReviewRequest): RequestAttributes | undefined {
+  const spec = req.selfSubjectAccessReview?.spec;
+  const r = spec?.resourceAttributes;
+  if (r) {
+    return resourceAttributes({ verb: r.verb, apiGroup: r.group, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
+  }
+  const n = spec?.nonResourceAttributes;
+  return n ? nonResourceAttributes(n.verb, n.path) : undefined;
+}
+
+export function accessReviewService(gate: RequestGate, authorizer: Authorizer): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
+  const reply = <T>(p: Promise<T>, callback: sendUnaryData<T>) => p.then((v) => callback(null, v), (err) => callback(toServiceError(err)));
+  const implementation: UntypedServiceImplementation = {
+    createSelfSubjectAccessReview: (call: ServerUnaryCall<CreateSelfSubjectAccessReviewRequest, SelfSubjectAccessReview>, callback: sendUnaryData<SelfSubjectAccessReview>) =>
+      reply(
+        gate.serve(
+          call,
+          `${SERVICE}/CreateSelfSubjectAccessReview`,
+          () => resourceAttributes({ verb: 'create', apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' }),
+          async ({ user }) => {
+            const attrs = reviewedAttributes(call.request);
+            const spec = call.request.selfSubjectAccessReview?.spec;
+            const review = (status: SelfSubjectAccessReview['status']) =>
+              SelfSubjectAccessReview.fromPartial({ kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: {}, spec, status });
+            if (!attrs || !attrs.verb) {
+              return review({ allowed: false, denied: false, reason: '', evaluationError: 'spec.resourceAttributes or spec.nonResourceAttributes (with a verb) is required' });
+            }
+            const r = await authorizer.authorize(user, attrs);
+            return review({ allowed: r.decision === 'allow', denied: r.decision === 'deny', reason: r.reason, evaluationError: '' });
+          },
+        ),
+        callback,
+      ),
+    createSelfSubjectReview: (call: ServerUnaryCall<unknown, SelfSubjectReview>, callback: sendUnaryData<SelfSubjectReview>) =>
+      reply(
+        gate.serve(
+          call,
+          `${SERVICE}/CreateSelfSubjectReview`,
+          () => resourceAttributes({ verb: 'create', apiGroup: 'authentication.k8s.io', resource: 'selfsubjectreviews' }),
+          async ({ user }) =>
+            SelfSubjectReview.fromPartial({
+              kind: 'SelfSubjectReview',
+              apiVersion: 'authentication.k8s.io/v1',
+              metadata: {},
+              status: { userInfo: { username: user.name, uid: user.uid, groups: user.groups } },
+            }),
+        ),
+        callback,
+      ),
+  };
+  return { definition: gate.strictDefinition(AuthorizationServiceService), implementation };
+}

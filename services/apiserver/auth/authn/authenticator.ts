@@ -1,0 +1,62 @@
+// Authentication of one call: a client certificate verified against --client-ca-file, else a
+// bearer token from --token-auth-file. Every authenticated user is in system:authenticated.
+// With neither configured the apiserver is in insecure development mode and every caller is
+// system:anonymous in system:masters; with either configured, a caller without valid
+// credentials gets UNAUTHENTICATED.
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { UnauthenticatedError } from '../../../../lib/api/errors';
+import { ANONYMOUS_USER, MASTERS_GROUP, withAuthenticatedGroup, type UserInfo } from '../user-info';
+import type { TokenFileAuthenticator } from './token-file';
+import { userFromCertificate } from './x509';
+
+export interface AuthenticationConfig {
+  /** Client certificates are trusted (the TLS layer verifies them against --client-ca-file). */
+  clientCertificates: boolean;
+  tokens?: TokenFileAuthenticator;
+}
+
+/** What of a call authentication reads. */
+export interface CallCredentials {
+  metadata: Metadata;
+  getAuthContext: ServerUnaryCall<unknown, unknown>['getAuthContext'];
+}
+
+const DEV_USER: UserInfo = withAuthenticatedGroup({ name: ANONYMOUS_USER, uid: '', groups: [MASTERS_GROUP] });
+
+function bearerToken(metadata: Metadata): { token?: string; error?: string } {
+  const header = metadata.get('authorization')[0];
+  if (header === undefined) return {};
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(String(header));
+  if (!m) return { error: 'the authorization metadata must be "Bearer <token>"' };
+  return { token: m[1] };
+}
+
+export class Authenticator {
+  constructor(private readonly cfg: AuthenticationConfig) {}
+
+  /** True when no authentication is configured: everyone is an anonymous cluster admin. */
+  get insecureDevMode(): boolean {
+    return !this.cfg.clientCertificates && !this.cfg.tokens;
+  }
+
+  authenticate(call: CallCredentials): UserInfo {
+    if (this.insecureDevMode) return DEV_USER;
+    const problems: string[] = [];
+    if (this.cfg.clientCertificates) {
+      const r = userFromCertificate(call.getAuthContext()?.sslPeerCertificate);
+      if (r && 'user' in r) return withAuthenticatedGroup(r.user);
+      if (r) problems.push(r.error);
+    }
+    const bearer = bearerToken(call.metadata);
+    if (bearer.error) problems.push(bearer.error);
+    if (bearer.token !== undefined) {
+      const user = this.cfg.tokens?.authenticate(bearer.token);
+      if (user) return withAuthenticatedGroup(user);
+      problems.push('invalid bearer token');
+    }
+    if (problems.length) throw new UnauthenticatedError(`Unauthorized: ${problems.join('; ')}`);
+    throw new UnauthenticatedError(
+      'Unauthorized: no valid credentials: send a client certificate signed by the cluster CA (an expired certificate or one from another CA counts as none) or a bearer token',
+    );
+  }
+}

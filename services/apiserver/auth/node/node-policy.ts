@@ -1,0 +1,73 @@
+// What a kubelet (user system:node:<name> in group system:nodes) may do, as Kubernetes' Node
+// authorizer and NodeRestriction admission plugin decide it: read what a node needs (nodes,
+// pods, services, endpoints, namespaces, leases), publish events, and write only its own
+// objects: its Node and Node status, its Lease in kube-node-lease, and the status of pods bound
+// to it (and their deletion, which the kubelet finishes). Anything about another node's objects
+// is denied with the reason.
+import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { READ_VERBS, type RequestAttributes } from '../request-attributes';
+
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+export type NodeDecision = { decision: 'allow' } | { decision: 'deny'; reason: string } | { decision: 'no-opinion' };
+
+/** Reads a pod's current state (cache first, then storage); undefined if there is none. */
+export type PodLookup = (namespace: string, name: string) => Promise<Pod | undefined>;
+
+const ALLOW: NodeDecision = { decision: 'allow' };
+const NO_OPINION: NodeDecision = { decision: 'no-opinion' };
+const WRITE_OWN = new Set(['create', 'update', 'patch', 'delete']);
+
+const deny = (reason: string): NodeDecision => ({ decision: 'deny', reason });
+
+async function podDecision(node: string, a: RequestAttributes, lookup: PodLookup): Promise<NodeDecision> {
+  const statusWrite = a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch');
+  const deletion = a.subresource === '' && a.verb === 'delete';
+  if (!statusWrite && !deletion) return NO_OPINION;
+  const pod = await lookup(a.namespace, a.name);
+  // A pod that does not exist reveals nothing: let the request fail with NOT_FOUND.
+  if (!pod) return ALLOW;
+  const boundTo = pod.spec?.nodeName ?? '';
+  if (boundTo === node) return ALLOW;
+  const what = statusWrite ? 'update the status of' : 'delete';
+  return deny(`node "${node}" can only ${what} pods bound to it, and pod "${a.name}" is ${boundTo ? `bound to node "${boundTo}"` : 'not bound to any node'}`);
+}
+
+export async function nodeDecision(node: string, a: RequestAttributes, lookup: PodLookup): Promise<NodeDecision> {
+  if (!a.resourceRequest) return NO_OPINION;
+  const read = READ_VERBS.has(a.verb) && a.subresource === '';
+  if (a.apiGroup === '') {
+    switch (a.resource) {
+      case 'nodes':
+        if (read) return ALLOW;
+        if ((a.subresource === '' && WRITE_OWN.has(a.verb)) || (a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch'))) {
+          return a.name === node ? ALLOW : deny(`node "${node}" can only modify its own Node object, not node "${a.name}"`);
+        }
+        return NO_OPINION;
+      case 'pods':
+        return read ? ALLOW : podDecision(node, a, lookup);
+      case 'services':
+      case 'endpoints':
+      case 'namespaces':
+        return read ? ALLOW : NO_OPINION;
+      case 'events':
+        return ['create', 'update', 'patch'].includes(a.verb) ? ALLOW : NO_OPINION;
+      default:
+        return NO_OPINION;
+    }
+  }
+  if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') {
+    if (read) return ALLOW;
+    if (!WRITE_OWN.has(a.verb) || a.subresource !== '') return NO_OPINION;
+    if (a.namespace === NODE_LEASE_NAMESPACE && a.name === node) return ALLOW;
+    return deny(`node "${node}" can only modify its own Lease ${NODE_LEASE_NAMESPACE}/${node}, not ${a.namespace}/${a.name}`);
+  }
+  return NO_OPINION;
+}
+
+/** The node a request is about writing, for the heartbeat exemption of the in-flight limits. */
+export function isOwnHeartbeat(node: string, a: RequestAttributes): boolean {
+  if (a.verb !== 'update' && a.verb !== 'patch' && a.verb !== 'create') return false;
+  if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') return a.namespace === NODE_LEASE_NAMESPACE && a.name === node;
+  return a.apiGroup === '' && a.resource === 'nodes' && a.subresource === 'status' && a.name === node;
+}

@@ -1,0 +1,76 @@
+// ResourceQuota admission: a create that would push a namespace past any of its quotas' hard
+// limits is refused (PERMISSION_DENIED, Kubernetes' 403 "exceeded quota"). Checks and creates
+// in one namespace run one at a time under a per-namespace lock, and each admitted object is
+// counted from the moment it is stored, so N concurrent creates against room for K admit
+// exactly K.
+import { ForbiddenError } from '../../../../lib/api/errors';
+import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
+import type { Pod, ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
+import type { Registry } from '../../registry/registry';
+import type { NamespaceUsage } from './namespace-usage';
+import { formatAmount, missingPodResources, parseAmount, usageOf } from './quota-usage';
+
+export class QuotaAdmission {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly quotas: Registry<ResourceQuota>,
+    private readonly usage: NamespaceUsage,
+    /** Told after an admitted create, so quota status catches up soon. */
+    private readonly changed: (namespace: string) => void = () => {},
+  ) {}
+
+  private quotasIn(namespace: string): ResourceQuota[] {
+    return this.quotas.cache.list(this.quotas.filter({ namespace })).items.map((i) => i.obj);
+  }
+
+  /** Runs `create` if the object fits every quota of its namespace; throws ForbiddenError otherwise. */
+  async admitCreate<T>(kind: KindInfo<any>, namespace: string, obj: KubeObject | undefined, dryRun: boolean, create: () => Promise<T>): Promise<T> {
+    if (!kind.namespaced || !obj) return create();
+    const wanted = usageOf(kind, obj);
+    const relevant = this.quotasIn(namespace).filter((q) => Object.keys(q.spec?.hard ?? {}).some((r) => wanted.has(r)));
+    if (relevant.length === 0) return create();
+    return this.serialized(namespace, async () => {
+      for (const q of this.quotasIn(namespace)) this.check(kind, namespace, obj, q);
+      const out = await create();
+      if (!dryRun) {
+        this.usage.reserve(kind, out as KubeObject);
+        this.changed(namespace);
+      }
+      return out;
+    });
+  }
+
+  private check(kind: KindInfo<any>, namespace: string, obj: KubeObject, q: ResourceQuota): void {
+    const hard = q.spec?.hard ?? {};
+    const wanted = usageOf(kind, obj);
+    const constrained = Object.keys(hard).filter((r) => wanted.has(r));
+    if (constrained.length === 0) return;
+    const name = obj.metadata?.name || obj.metadata?.generateName || '';
+    const what = `${kind.resource} "${name}" is forbidden`;
+    if (kind.kind === 'Pod') {
+      const missing = missingPodResources(obj as Pod, constrained);
+      if (missing.length) throw new ForbiddenError(`${what}: failed quota: ${q.metadata!.name}: must specify ${missing.join(',')}`);
+    }
+    const used = this.usage.used(namespace, constrained);
+    const over = constrained.filter((r) => used.get(r)! + wanted.get(r)! > parseAmount(hard[r]));
+    if (over.length === 0) return;
+    const list = (f: (r: string) => string) => over.map((r) => `${r}=${f(r)}`).join(',');
+    throw new ForbiddenError(
+      `${what}: exceeded quota: ${q.metadata!.name}, requested: ${list((r) => formatAmount(r, wanted.get(r)!))}, ` +
+        `used: ${list((r) => formatAmount(r, used.get(r)!))}, limited: ${list((r) => hard[r])}`,
+    );
+  }
+
+  /** Runs `fn` after every earlier call for the same namespace has finished. */
+  private serialized<T>(namespace: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(namespace) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(namespace, tail);
+    tail.then(() => {
+      if (this.locks.get(namespace) === tail) this.locks.delete(namespace);
+    });
+    return run;
+  }
+}

@@ -1,0 +1,70 @@
+// What the authorizer sees of a request, as Kubernetes' authorizer.Attributes: the verb, the
+// resource (API group, resource, subresource), namespace and name; or, for a request that is
+// not about a resource, a path. Every gRPC method of a kind maps onto these here.
+import type { KindInfo } from '../../../lib/api/kinds';
+
+export interface RequestAttributes {
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  /** "" for cluster-scoped resources and for list/watch across all namespaces. */
+  namespace: string;
+  /** "" for list/watch/create-without-name. */
+  name: string;
+  resourceRequest: boolean;
+  /** Non-resource requests only. */
+  path: string;
+}
+
+export const READ_VERBS: ReadonlySet<string> = new Set(['get', 'list', 'watch']);
+
+export function resourceAttributes(a: Partial<RequestAttributes> & { verb: string; resource: string }): RequestAttributes {
+  return { apiGroup: '', subresource: '', namespace: '', name: '', path: '', ...a, resourceRequest: true };
+}
+
+export function nonResourceAttributes(verb: string, path: string): RequestAttributes {
+  return { verb, path, apiGroup: '', resource: '', subresource: '', namespace: '', name: '', resourceRequest: false };
+}
+
+/** "pods/status" */
+export function fullResource(a: RequestAttributes): string {
+  return a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+}
+
+type AnyRequest = Record<string, any>;
+
+/** The attributes of one call of a <Kind>Service method (`rpc` without the service, e.g. "UpdatePodStatus"). */
+export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequest): RequestAttributes {
+  const K = kind.kind;
+  const obj = req?.[kind.requestField] as { metadata?: { name?: string; namespace?: string } } | undefined;
+  const ns = (requested: string | undefined) => (kind.namespaced ? requested || 'default' : '');
+  const base = { apiGroup: kind.group, resource: kind.resource };
+  const named = (verb: string, subresource = '') => resourceAttributes({ ...base, verb, subresource, namespace: ns(req?.namespace), name: req?.name ?? '' });
+  switch (rpc) {
+    case `Create${K}`:
+      return resourceAttributes({ ...base, verb: 'create', namespace: ns(req?.namespace || obj?.metadata?.namespace), name: obj?.metadata?.name ?? '' });
+    case `Update${K}`:
+      return resourceAttributes({ ...base, verb: 'update', namespace: ns(obj?.metadata?.namespace), name: obj?.metadata?.name ?? '' });
+    case `Update${K}Status`:
+      return resourceAttributes({ ...base, verb: 'update', subresource: 'status', namespace: ns(obj?.metadata?.namespace), name: obj?.metadata?.name ?? '' });
+    case `Get${K}`:
+      return named('get');
+    case `Delete${K}`:
+      return named('delete');
+    case `Patch${K}`:
+      return named('patch', req?.subresource ?? '');
+    case `List${kind.plural}`:
+      return resourceAttributes({ ...base, verb: 'list', namespace: kind.namespaced ? req?.namespace ?? '' : '' });
+    case `Watch${kind.plural}`:
+      return resourceAttributes({ ...base, verb: 'watch', namespace: kind.namespaced ? req?.namespace ?? '' : '' });
+    case `Bind${K}`:
+      return named('create', 'binding');
+    case `Get${K}Scale`:
+      return named('get', 'scale');
+    case `Update${K}Scale`:
+      return named('update', 'scale');
+    default:
+      throw new Error(`no authorization attributes for ${kind.serviceName}/${rpc}`);
+  }
+}

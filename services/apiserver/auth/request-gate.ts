@@ -1,0 +1,203 @@
+// The one door every API call passes, in kube-apiserver's order: authentication,
+// impersonation, strict decoding, the in-flight limit, authorization, admission (node
+// restriction, patch bounds, resource quota), then the handler; and, whatever happened, one
+// audit record. Resource services and the access-review service call serve() / admitWatch().
+import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
+import { ApiError, BadRequestError } from '../../../lib/api/errors';
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import type { AuditDecision, AuditSink } from './audit/audit-log';
+import type { Authenticator } from './authn/authenticator';
+import { impersonate } from './authn/impersonation';
+import type { Authorizer } from './authz/authorizer';
+import { forbidden } from './authz/forbidden';
+import { boundError } from './limits/bounded-errors';
+import type { InflightLimiter } from './limits/inflight-limiter';
+import { checkPatch } from './limits/patch-limits';
+import { MalformedRequest, strictDeserializer, type RequestSchemas } from './limits/strict-decoding';
+import type { NodeRestriction } from './node/node-authorizer';
+import { isOwnHeartbeat } from './node/node-policy';
+import type { QuotaAdmission } from './quota/quota-admission';
+import { READ_VERBS, attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
+import { isMaster, nodeNameOf, type UserInfo } from './user-info';
+
+export interface RequestGateDeps {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** Present with --authorization-mode Node. */
+  nodeRestriction?: NodeRestriction;
+  limiter: InflightLimiter;
+  quota?: QuotaAdmission;
+  audit?: AuditSink;
+  schemas: RequestSchemas;
+}
+
+/** What a handler learns about its caller. */
+export interface RequestContext {
+  user: UserInfo;
+  attributes: RequestAttributes;
+}
+
+/** Admission around a handler: may refuse, or call `proceed` (at most once) and return its result. */
+export type Admission<R> = (ctx: RequestContext, proceed: () => Promise<R>) => Promise<R>;
+
+type AnyCall = ServerUnaryCall<any, any> | ServerWritableStream<any, any>;
+
+/** One call's path through the gate, for the audit record. */
+interface Trace {
+  start: bigint;
+  method: string;
+  user?: UserInfo;
+  realUser?: UserInfo;
+  attrs?: RequestAttributes;
+  /** Reached the handler (authorization and admission passed). */
+  admitted: boolean;
+  authenticated: boolean;
+  reason: string;
+}
+
+const isDryRun = (d: unknown) => Array.isArray(d) && d.includes('All');
+
+export class RequestGate {
+  constructor(private readonly deps: RequestGateDeps) {}
+
+  /** Wraps a service definition's request decoders with strict decoding (see strict-decoding.ts). */
+  strictDefinition(def: ServiceDefinition): ServiceDefinition {
+    const out: Record<string, ServiceDefinition[string]> = {};
+    for (const [key, m] of Object.entries(def)) {
+      out[key] = { ...m, requestDeserialize: strictDeserializer(this.deps.schemas.requestType(m.path), m.requestDeserialize) };
+    }
+    return out as ServiceDefinition;
+  }
+
+  /** Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). */
+  serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: () => Promise<R>): Promise<R> {
+    const req = call.request;
+    const admit: Admission<R> = (ctx, proceed) => {
+      if (rpc === `Patch${kind.kind}`) checkPatch(req.patch);
+      if (rpc === `Create${kind.kind}` && this.deps.quota) {
+        const obj = req[kind.requestField] as KubeObject | undefined;
+        return this.deps.quota.admitCreate(kind, ctx.attributes.namespace, obj, isDryRun(req.dryRun), proceed);
+      }
+      return proceed();
+    };
+    return this.serve(call, `${kind.serviceName}/${rpc}`, (r) => attributesForCall(kind, rpc, r), handler, admit);
+  }
+
+  /**
+   * Serves one unary call whose attributes `attrsOf` describes; `handler` runs once it is
+   * authorized and `admit` (extra admission wrapped around it) lets it proceed.
+   */
+  async serve<R>(
+    call: ServerUnaryCall<any, any>,
+    method: string,
+    attrsOf: (req: any) => RequestAttributes,
+    handler: (ctx: RequestContext) => Promise<R>,
+    admit: Admission<R> = (_ctx, proceed) => proceed(),
+  ): Promise<R> {
+    const t = this.trace(method);
+    let code: number = Status.OK;
+    let message: string | undefined;
+    try {
+      const user = await this.identify(call, t);
+      const attrs = (t.attrs = attrsOf(call.request));
+      const neverRefuse = isMaster(user) || (nodeNameOf(user) !== undefined && isOwnHeartbeat(nodeNameOf(user)!, attrs));
+      const release = this.deps.limiter.acquire(!READ_VERBS.has(attrs.verb), neverRefuse);
+      try {
+        await this.authorize(user, attrs, t);
+        await this.deps.nodeRestriction?.admit(user, attrs);
+        const ctx = { user, attributes: attrs };
+        return await admit(ctx, () => {
+          t.admitted = true;
+          return handler(ctx);
+        });
+      } finally {
+        release();
+      }
+    } catch (err) {
+      const bounded = boundError(err);
+      code = bounded instanceof ApiError ? bounded.code : Status.INTERNAL;
+      message = bounded instanceof Error ? bounded.message : String(bounded);
+      throw bounded;
+    } finally {
+      this.record(call, t, code, message);
+    }
+  }
+
+  /** Admits a watch (long-running: no in-flight slot). Throws the error to end the call with. */
+  async admitWatch(call: ServerWritableStream<any, any>, kind: KindInfo<any>, rpc: string): Promise<void> {
+    const t = this.trace(`${kind.serviceName}/${rpc}`);
+    let code: number = Status.OK;
+    let message: string | undefined;
+    try {
+      const user = await this.identify(call, t);
+      const attrs = (t.attrs = attributesForCall(kind, rpc, call.request));
+      await this.authorize(user, attrs, t);
+      t.admitted = true;
+    } catch (err) {
+      const bounded = boundError(err);
+      code = bounded instanceof ApiError ? bounded.code : Status.INTERNAL;
+      message = bounded instanceof Error ? bounded.message : String(bounded);
+      throw bounded;
+    } finally {
+      this.record(call, t, code, message);
+    }
+  }
+
+  private trace(method: string): Trace {
+    return { start: process.hrtime.bigint(), method, admitted: false, authenticated: false, reason: '' };
+  }
+
+  /** Authentication, impersonation and the decoding check (after authentication, so strangers learn nothing). */
+  private async identify(call: AnyCall, t: Trace): Promise<UserInfo> {
+    const caller = this.deps.authenticator.authenticate(call);
+    t.authenticated = true;
+    t.user = caller;
+    const user = await impersonate(caller, call.metadata, this.deps.authorizer);
+    if (user !== caller) {
+      t.user = user;
+      t.realUser = caller;
+    }
+    if (call.request instanceof MalformedRequest) throw new BadRequestError(call.request.reason);
+    return user;
+  }
+
+  private async authorize(user: UserInfo, attrs: RequestAttributes, t: Trace): Promise<void> {
+    const r = await this.deps.authorizer.authorize(user, attrs);
+    t.reason = r.reason;
+    if (r.decision !== 'allow') throw forbidden(user, attrs, r.reason);
+  }
+
+  private record(call: AnyCall, t: Trace, code: number, message: string | undefined): void {
+    const audit = this.deps.audit;
+    if (!audit) return;
+    let decision: AuditDecision;
+    if (!t.authenticated) decision = 'unauthenticated';
+    else if (code === Status.PERMISSION_DENIED && !t.admitted) decision = 'forbid';
+    else if (t.admitted) decision = 'allow';
+    else decision = 'error';
+    const a = t.attrs;
+    audit.record({
+      user: t.user?.name ?? '',
+      groups: t.user?.groups ?? [],
+      ...(t.realUser ? { impersonatedBy: t.realUser.name } : {}),
+      verb: a?.verb ?? '',
+      apiGroup: a?.apiGroup ?? '',
+      resource: a ? fullResource(a) : '',
+      namespace: a?.namespace ?? '',
+      name: a?.name ?? '',
+      method: t.method,
+      sourceIP: call.getPeer(),
+      userAgent: userAgent(call.metadata),
+      decision,
+      ...(t.reason ? { reason: t.reason } : {}),
+      code,
+      ...(message !== undefined ? { message } : {}),
+      latencyMs: Number(process.hrtime.bigint() - t.start) / 1e6,
+    });
+  }
+}
+
+function userAgent(md: Metadata): string {
+  return String(md.get('user-agent')[0] ?? '');
+}

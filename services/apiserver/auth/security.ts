@@ -1,0 +1,136 @@
+// Builds the apiserver's security from kube-apiserver's flags: TLS credentials, authenticators,
+// the authorizer chain (--authorization-mode), node restriction, in-flight limits, resource
+// quota and the audit log, wired into one RequestGate. The insecure development mode (no TLS,
+// no authentication) stays available and says so loudly in the log.
+import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import type { KindInfo } from '../../../lib/api/kinds';
+import * as K from '../../../lib/api/kinds';
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import { logger } from '../../../lib/log';
+import { PROTO_FILES, PROTO_ROOT } from '../grpc/reflection';
+import type { Registry } from '../registry/registry';
+import { accessReviewService } from './access-review-service';
+import { AuditLog } from './audit/audit-log';
+import { Authenticator } from './authn/authenticator';
+import { TokenFileAuthenticator } from './authn/token-file';
+import { UnionAuthorizer, alwaysAllow, alwaysDeny, parseAuthorizationModes, type Authorizer } from './authz/authorizer';
+import { InflightLimiter } from './limits/inflight-limiter';
+import { RequestSchemas } from './limits/strict-decoding';
+import { NodeAuthorizer, NodeRestriction } from './node/node-authorizer';
+import type { PodLookup } from './node/node-policy';
+import { NamespaceUsage } from './quota/namespace-usage';
+import { QuotaAdmission } from './quota/quota-admission';
+import { QuotaStatusSync } from './quota/quota-status';
+import { ensureBootstrapPolicy } from './rbac/bootstrap-policy';
+import { RbacAuthorizer } from './rbac/rbac-authorizer';
+import { RequestGate } from './request-gate';
+import { serverCredentials } from './tls';
+
+export interface SecurityConfig {
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCAFile?: string;
+  tokenAuthFile?: string;
+  /** --authorization-mode, e.g. "Node,RBAC" (default AlwaysAllow, as kube-apiserver). */
+  authorizationMode: string;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  auditLogPath?: string;
+  /** How often ResourceQuota status is recomputed. */
+  quotaSyncIntervalMs: number;
+}
+
+export const DEFAULT_SECURITY: SecurityConfig = {
+  authorizationMode: 'AlwaysAllow',
+  maxRequestsInflight: 400,
+  maxMutatingRequestsInflight: 200,
+  quotaSyncIntervalMs: 10_000,
+};
+
+export interface Security {
+  gate: RequestGate;
+  credentials: ServerCredentials;
+  tls: boolean;
+  limiter: InflightLimiter;
+  /** Adds the non-resource services (access reviews). */
+  addServices(server: Server): void;
+  stop(): Promise<void>;
+}
+
+type RegistryOf = <T extends K.KubeObject>(kind: KindInfo<T>) => Registry<T>;
+
+function podLookup(pods: Registry<Pod>): PodLookup {
+  return async (namespace, name) => {
+    if (!name) return undefined;
+    const cached = pods.cache.get(pods.key(namespace, name));
+    if (cached) return cached;
+    return pods.get(namespace, name).catch(() => undefined);
+  };
+}
+
+/** Validates the flags, ensures the bootstrap RBAC policy, and assembles the gate. */
+export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, registries: ReadonlyMap<string, Registry<any>>): Promise<Security> {
+  const log = logger('apiserver');
+  if (!!cfg.tlsCertFile !== !!cfg.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+  if (cfg.clientCAFile && !cfg.tlsCertFile) throw new Error('--client-ca-file needs TLS (--tls-cert-file and --tls-private-key-file)');
+  const tls = !!cfg.tlsCertFile;
+  const credentials = tls
+    ? serverCredentials({ certFile: cfg.tlsCertFile!, keyFile: cfg.tlsPrivateKeyFile!, clientCAFile: cfg.clientCAFile })
+    : ServerCredentials.createInsecure();
+  const tokens = cfg.tokenAuthFile ? TokenFileAuthenticator.fromFile(cfg.tokenAuthFile) : undefined;
+  const authenticator = new Authenticator({ clientCertificates: !!cfg.clientCAFile, tokens });
+
+  const modes = parseAuthorizationModes(cfg.authorizationMode);
+  const pods = podLookup(registry(K.Pods));
+  const rbac = new RbacAuthorizer({
+    roles: registry(K.Roles),
+    clusterRoles: registry(K.ClusterRoles),
+    roleBindings: registry(K.RoleBindings),
+    clusterRoleBindings: registry(K.ClusterRoleBindings),
+  });
+  const byMode: Record<string, Authorizer> = { AlwaysAllow: alwaysAllow, AlwaysDeny: alwaysDeny, RBAC: rbac, Node: new NodeAuthorizer(pods) };
+  const authorizer = new UnionAuthorizer(modes.map((m) => byMode[m]));
+  if (modes.includes('RBAC')) {
+    const rv = await ensureBootstrapPolicy(registry(K.ClusterRoles), registry(K.ClusterRoleBindings));
+    if (rv > 0) await Promise.all([registry(K.ClusterRoles).cache.waitFor(rv).catch(() => {}), registry(K.ClusterRoleBindings).cache.waitFor(rv).catch(() => {})]);
+  }
+
+  const usage = new NamespaceUsage(registries);
+  const quotaStatus = new QuotaStatusSync(registry(K.ResourceQuotas), usage, cfg.quotaSyncIntervalMs);
+  quotaStatus.start();
+  const limiter = new InflightLimiter({ maxReadonly: cfg.maxRequestsInflight, maxMutating: cfg.maxMutatingRequestsInflight, retryAfterSeconds: 1 });
+  const audit = cfg.auditLogPath ? new AuditLog(cfg.auditLogPath) : undefined;
+  const gate = new RequestGate({
+    authenticator,
+    authorizer,
+    nodeRestriction: modes.includes('Node') ? new NodeRestriction(pods) : undefined,
+    limiter,
+    quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
+    audit,
+    schemas: new RequestSchemas(PROTO_ROOT, PROTO_FILES),
+  });
+
+  if (!tls) log.warn('serving plaintext gRPC (no --tls-cert-file): for local development only');
+  if (authenticator.insecureDevMode) {
+    log.warn('no authentication configured (--client-ca-file, --token-auth-file): every request is user system:anonymous in group system:masters; for local development only');
+  } else if (modes.length === 1 && modes[0] === 'AlwaysAllow') {
+    log.warn('--authorization-mode AlwaysAllow: every authenticated user may do anything');
+  }
+  if (tokens && !tls) log.warn('bearer tokens are accepted over plaintext: anyone on the network can read them');
+  log.info({ tls, clientCertificates: !!cfg.clientCAFile, tokens: tokens?.size ?? 0, authorization: modes, audit: cfg.auditLogPath }, 'apiserver security');
+
+  return {
+    gate,
+    credentials,
+    tls,
+    limiter,
+    addServices(server) {
+      const svc = accessReviewService(gate, authorizer);
+      server.addService(svc.definition, svc.implementation);
+    },
+    async stop() {
+      quotaStatus.stop();
+      await audit?.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// A real apiserver with the cluster PKI (TLS, client certificates, a token file, Node,RBAC), and
+// clients for any identity: certificates issued by the cluster CA (or another CA, or expired),
+// bearer tokens, or none. stop() removes everything it made.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Clientset } from '../../../lib/client/clientset';
+import { NO_RETRY } from '../../../lib/client/retry';
+import { createCA, issueClientCertificate, type CertKeyPair } from '../../../lib/pki/certificates';
+import { writeClusterPKI, type ClusterPKI } from '../../../lib/pki/cluster-pki';
+import { startApiserver, type Apiserver, type ApiserverConfig } from '../../../services/apiserver/server';
+
+export interface ClientIdentity {
+  /** A certificate for this user and groups, signed by the cluster CA. */
+  user?: string;
+  groups?: string[];
+  /** Or exactly this certificate and key. */
+  pair?: CertKeyPair;
+  token?: string;
+}
+
+export interface SecureApiserver {
+  address: string;
+  server: Apiserver;
+  pki: ClusterPKI;
+  ca: CertKeyPair;
+  dir: string;
+  client(id?: ClientIdentity): Promise<Clientset>;
+  admin(): Promise<Clientset>;
+  stop(): Promise<void>;
+}
+
+export interface SecureOptions {
+  /** token -> [user, uid, groups] lines of the token file. */
+  tokens?: Record<string, { user: string; groups?: string[] }>;
+  config?: Partial<ApiserverConfig>;
+}
+
+export async function startSecureApiserver(opts: SecureOptions = {}): Promise<SecureApiserver> {
+  const dir = mkdtempSync(join(tmpdir(), 'kite-secure-'));
+  try {
+    const pki = await writeClusterPKI(join(dir, 'pki'));
+    const ca = { cert: readFileSync(pki.ca.cert, 'utf8'), key: readFileSync(pki.ca.key, 'utf8') };
+    const tokenFile = join(dir, 'tokens.csv');
+    const lines = Object.entries(opts.tokens ?? {}).map(([t, u], i) => `${t},${u.user},uid-${i},"${(u.groups ?? []).join(',')}"`);
+    writeFileSync(tokenFile, `${lines.join('\n')}\n`);
+    const server = await startApiserver({
+      bindAddress: '127.0.0.1',
+      port: 0,
+      dataDir: join(dir, 'data'),
+      compactionIntervalMs: 0,
+      tlsCertFile: pki.apiserver.cert,
+      tlsPrivateKeyFile: pki.apiserver.key,
+      clientCAFile: pki.ca.cert,
+      tokenAuthFile: tokenFile,
+      authorizationMode: 'Node,RBAC',
+      ...opts.config,
+    });
+    const clients: Clientset[] = [];
+    const client = async (id: ClientIdentity = {}) => {
+      const pair = id.pair ?? (id.user ? await issueClientCertificate(ca, id.user, id.groups ?? []) : undefined);
+      const c = new Clientset(
+        {
+          address: server.address,
+          tls: true,
+          ca: Buffer.from(ca.cert),
+          cert: pair ? Buffer.from(pair.cert) : undefined,
+          key: pair ? Buffer.from(pair.key) : undefined,
+          token: id.token,
+          namespace: 'default',
+          source: 'test',
+        },
+        { retry: NO_RETRY, timeoutMs: 10_000 },
+      );
+      clients.push(c);
+      return c;
+    };
+    const adminPair = { cert: readFileSync(pki.admin.cert, 'utf8'), key: readFileSync(pki.admin.key, 'utf8') };
+    return {
+      address: server.address,
+      server,
+      pki,
+      ca,
+      dir,
+      client,
+      admin: () => client({ pair: adminPair }),
+      async stop() {
+        clients.forEach((c) => c.close());
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A certificate for `user` from a CA the apiserver does not trust. */
+export async function foreignCertificate(user: string, groups: string[] = []): Promise<CertKeyPair> {
+  return issueClientCertificate(await createCA('someone-else'), user, groups);
+}
