@@ -41,8 +41,9 @@ export interface ClaimOptions<T extends KubeObject> {
   candidates: T[];
   /** Checked once before the first adoption: rejects if the owner is gone or being deleted. */
   canAdopt(): Promise<void>;
-  adopt(obj: T): Promise<void>;
-  release(obj: T): Promise<void>;
+  /** Writes the adoption; resolves to the object as written. */
+  adopt(obj: T): Promise<T>;
+  release(obj: T): Promise<unknown>;
 }
 
 /**
@@ -76,8 +77,7 @@ export async function claimObjects<T extends KubeObject>(o: ClaimOptions<T>): Pr
         errors.push(cannot);
         break;
       }
-      await o.adopt(obj);
-      claimed.push(obj);
+      claimed.push(await o.adopt(obj));
     } catch (err) {
       if (!isNotFound(err)) errors.push(err as Error);
     }

@@ -189,12 +189,8 @@ export class ReplicaSetController implements Controller {
       selector,
       candidates: pods,
       canAdopt: () => recheckOwner(() => this.ctx.client.resource(ReplicaSets).get(rs.metadata!.name, rs.metadata!.namespace), rs, 'ReplicaSet'),
-      adopt: async (pod) => {
-        await client.update(withControllerRef(pod, rs, ReplicaSets));
-      },
-      release: async (pod) => {
-        await client.update(withoutOwner(pod, rs.metadata!.uid));
-      },
+      adopt: (pod) => client.update(withControllerRef(pod, rs, ReplicaSets)),
+      release: (pod) => client.update(withoutOwner(pod, rs.metadata!.uid)),
     });
     if (errors.length > 0) throw errors[0];
     return claimed;

@@ -110,8 +110,8 @@ export class FakeApiClient implements ApiClient {
         call({ verb: 'patch', resource: kind.resource, namespace, name, options: patch });
         const cur = this.objects.get(this.key(kind, namespace, name));
         if (!cur) throw notFound(name);
-        const json = mergePatch(kind.type.toJSON(cur) as any, (typeof patch === 'string' ? JSON.parse(patch) : patch) as any);
-        return store(kind.type.fromJSON(json));
+        const json = mergePatch(kind.type.toJSON(cur as T) as any, (typeof patch === 'string' ? JSON.parse(patch) : patch) as any);
+        return store(kind.type.fromJSON(json) as T);
       },
       delete: async (name, opts = {}) => {
         const namespace = ns(opts.namespace);
