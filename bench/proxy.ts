@@ -9,6 +9,7 @@
 // Run as root: npx tsx bench/proxy.ts [--sizes 100,1000,5000] [--runs 5] [--max-chains N] [--no-write]
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Endpoints, Service } from '../lib/gen/kite/core/v1/types';
@@ -181,7 +182,7 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 function table(all: Figures[], runs: number): string {
   const m = median;
   const lines = [
-    '### Full sync into an empty node namespace (iptables-save + generate + iptables-restore)',
+    '#### Full sync into an empty node namespace (iptables-save + generate + iptables-restore)',
     '',
     `| services x ${endpointsPerService} endpoints | rules | proxier | raw restore, same payload | ratio | raw restore as one transaction | ratio | raw, replacing whole tables (unusable) |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -191,7 +192,7 @@ function table(all: Figures[], runs: number): string {
         `| ${ms(m(f.oneTransactionRaw))} | ${ratio(m(f.firstSync), m(f.oneTransactionRaw))} | ${ms(m(f.flushRaw))} |`,
     ),
     '',
-    '### Periodic full resync with the rules in place (iptables-save runs while the rules are generated), and Endpoints change -> rules in place',
+    '#### Periodic full resync with the rules in place (iptables-save runs while the rules are generated), and Endpoints change -> rules in place',
     '',
     `| services x ${endpointsPerService} endpoints | full resync | its iptables-save | generating the rules (JS, alone) | raw restore of the same payload | ratio | Endpoints change -> rules, median / max |`,
     '|---:|---:|---:|---:|---:|---:|---:|',
@@ -215,9 +216,11 @@ function writeSection(body: string): void {
   const file = join(__dirname, '..', 'docs', 'benchmarks.md');
   const start = '<!-- bench:proxy:start -->';
   const end = '<!-- bench:proxy:end -->';
-  const section = `${start}\n## kube-proxy: iptables sync\n\nReproduce: \`npm run bench:proxy\` (\`npx tsx bench/proxy.ts\`, as root; needs iproute2 and iptables). ` +
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, iptables ${iptablesVersion}.\n\n${body}\n${end}`;
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const section =
+    `${start}\n## bench:proxy\n\n\`npm run bench:proxy\` (as root; iproute2 and iptables) on ${new Date().toISOString().slice(0, 10)}, ` +
+    `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node.js ${process.version}, iptables ${iptablesVersion}. ` +
+    `kube-proxy's sync against real iptables in a throwaway network namespace, beside raw iptables-restore.\n\n${body}\n${end}`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is written by the benchmark named in its heading.\n';
   const next = current.includes(start) && current.includes(end)
     ? current.slice(0, current.indexOf(start)) + section + current.slice(current.indexOf(end) + end.length)
     : `${current.trimEnd()}\n\n${section}\n`;
