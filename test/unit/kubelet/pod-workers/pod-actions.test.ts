@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { Container, Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { computePodActions, type PodActions } from '../../../../services/kubelet/pod-workers/pod-actions';
+import { containerHash } from '../../../../services/kubelet/runtime/container-hash';
+import type { ContainerStateName, PodRuntimeState, RuntimeContainer } from '../../../../services/kubelet/runtime/types';
+
+const app = Container.fromPartial({ name: 'app', image: 'nginx:1.22' });
+const side = Container.fromPartial({ name: 'side', image: 'busybox:1' });
+
+function pod(restartPolicy = 'Always', extra: { init?: Container[]; deleting?: boolean } = {}): Pod {
+  return Pod.fromPartial({
+    metadata: { name: 'p', namespace: 'ns', uid: 'u', deletionTimestamp: extra.deleting ? '2024-01-01T00:00:00Z' : '' },
+    spec: { restartPolicy, containers: [app, side], initContainers: extra.init ?? [] },
+  });
+}
+
+let seq = 0;
+function rc(name: string, state: ContainerStateName, opts: Partial<RuntimeContainer> = {}): RuntimeContainer {
+  const spec = [app, side].find((c) => c.name === name);
+  return {
+    id: `${name}-${seq++}`,
+    name,
+    sandbox: name === 'POD',
+    podUid: 'u',
+    podName: 'p',
+    podNamespace: 'ns',
+    image: 'x',
+    imageId: '',
+    hash: spec ? containerHash(spec) : '',
+    restartCount: 0,
+    state,
+    createdAt: '2024-01-01T00:00:00Z',
+    oomKilled: false,
+    exitCode: state === 'exited' ? 0 : undefined,
+    ip: name === 'POD' ? '10.0.0.2' : undefined,
+    ...opts,
+  };
+}
+
+function state(sandboxes: RuntimeContainer[], containers: RuntimeContainer[]): PodRuntimeState {
+  return { uid: 'u', name: 'p', namespace: 'ns', sandboxes, containers };
+}
+
+const noVerdict = () => undefined;
+
+function summary(a: PodActions) {
+  return {
+    killPod: a.killPod,
+    createSandbox: a.createSandbox,
+    attempt: a.sandboxAttempt,
+    kill: a.toKill.map((k) => `${k.container.name}:${k.reason}`),
+    start: a.toStart.map((s) => `${s.container.name}#${s.restartCount}`),
+  };
+}
+
+describe('kubelet computePodActions', () => {
+  it('creates the sandbox and starts every container of a new pod, in order', () => {
+    assert.deepEqual(summary(computePodActions(pod(), undefined, noVerdict)), {
+      killPod: true, createSandbox: true, attempt: 0, kill: [], start: ['app#0', 'side#0'],
+    });
+  });
+
+  it('adopts a running pod whose containers match the spec: nothing to do', () => {
+    const s = state([rc('POD', 'running')], [rc('app', 'running'), rc('side', 'running')]);
+    const a = computePodActions(pod(), s, noVerdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: [] });
+    assert.equal(a.sandbox?.id, s.sandboxes[0].id);
+  });
+
+  it('replaces a running container whose spec changed (hash differs)', () => {
+    const s = state([rc('POD', 'running')], [rc('app', 'running', { hash: 'old', restartCount: 2 }), rc('side', 'running')]);
+    const a = computePodActions(pod(), s, noVerdict);
+    assert.deepEqual(summary(a).kill, ['app:SpecChanged']);
+    assert.deepEqual(summary(a).start, ['app#3']);
+    assert.equal(a.toKill[0].message, 'Container app definition changed, will be restarted');
+  });
+
+  it('kills and restarts a container that failed its liveness probe', () => {
+    const live = rc('app', 'running');
+    const s = state([rc('POD', 'running')], [live, rc('side', 'running')]);
+    const a = computePodActions(pod(), s, (id) => (id === live.id ? 'LivenessProbe' : undefined));
+    assert.deepEqual(summary(a).kill, ['app:LivenessProbe']);
+    assert.deepEqual(summary(a).start, ['app#1']);
+    assert.equal(a.toKill[0].message, 'Container app failed liveness probe, will be restarted');
+  });
+
+  it('follows the restart policy for exited containers', () => {
+    const exited = (code: number) => state([rc('POD', 'running')], [rc('app', 'exited', { exitCode: code, restartCount: 4 }), rc('side', 'running')]);
+    assert.deepEqual(summary(computePodActions(pod('Always'), exited(0), noVerdict)).start, ['app#5']);
+    assert.deepEqual(summary(computePodActions(pod('OnFailure'), exited(1), noVerdict)).start, ['app#5']);
+    assert.deepEqual(summary(computePodActions(pod('OnFailure'), exited(0), noVerdict)).start, []);
+    assert.deepEqual(summary(computePodActions(pod('Never'), exited(1), noVerdict)).start, []);
+    const a = computePodActions(pod('Always'), exited(1), noVerdict);
+    assert.equal(a.toStart[0].previous?.state, 'exited', 'the dead instance decides the backoff');
+  });
+
+  it('stops the sandbox once every container finished and none will restart', () => {
+    const s = state([rc('POD', 'running')], [rc('app', 'exited', { exitCode: 0 }), rc('side', 'exited', { exitCode: 1 })]);
+    assert.deepEqual(summary(computePodActions(pod('Never'), s, noVerdict)), { killPod: true, createSandbox: false, attempt: 0, kill: [], start: [] });
+  });
+
+  it('recreates a dead sandbox with the next attempt and restarts the containers in it', () => {
+    const s = state([rc('POD', 'exited', { restartCount: 1 })], [rc('app', 'exited', { exitCode: 137, restartCount: 2 }), rc('side', 'running')]);
+    assert.deepEqual(summary(computePodActions(pod(), s, noVerdict)), {
+      killPod: true, createSandbox: true, attempt: 2, kill: [], start: ['app#3', 'side#1'],
+    });
+    // OnFailure: succeeded containers stay done.
+    const done = state([rc('POD', 'exited')], [rc('app', 'exited', { exitCode: 0 }), rc('side', 'exited', { exitCode: 1 })]);
+    assert.deepEqual(summary(computePodActions(pod('OnFailure'), done, noVerdict)).start, ['side#1']);
+    // Never: the pod has run; no new sandbox.
+    assert.equal(computePodActions(pod('Never'), done, noVerdict).createSandbox, false);
+  });
+
+  it('replaces a container that was created but never started', () => {
+    const s = state([rc('POD', 'running')], [rc('app', 'created', { restartCount: 1 }), rc('side', 'running')]);
+    const a = computePodActions(pod(), s, noVerdict);
+    assert.deepEqual(summary(a).kill, ['app:NotStarted']);
+    assert.deepEqual(summary(a).start, ['app#2']);
+  });
+
+  it('runs init containers one at a time before the app containers', () => {
+    const init1 = Container.fromPartial({ name: 'i1', image: 'busybox:1' });
+    const init2 = Container.fromPartial({ name: 'i2', image: 'busybox:1' });
+    const p = pod('Always', { init: [init1, init2] });
+    assert.deepEqual(summary(computePodActions(p, undefined, noVerdict)).start, ['i1#0']);
+    const sandbox = rc('POD', 'running');
+    assert.deepEqual(summary(computePodActions(p, state([sandbox], [rc('i1', 'running')]), noVerdict)).start, []);
+    assert.deepEqual(summary(computePodActions(p, state([sandbox], [rc('i1', 'exited', { exitCode: 0 })]), noVerdict)).start, ['i2#0']);
+    assert.deepEqual(summary(computePodActions(p, state([sandbox], [rc('i2', 'exited', { exitCode: 1 }), rc('i1', 'exited')]), noVerdict)).start, ['i2#1']);
+    assert.deepEqual(summary(computePodActions(p, state([sandbox], [rc('i2', 'exited'), rc('i1', 'exited')]), noVerdict)).start, ['app#0', 'side#0']);
+    const never = pod('Never', { init: [init1] });
+    assert.deepEqual(summary(computePodActions(never, state([sandbox], [rc('i1', 'exited', { exitCode: 1 })]), noVerdict)), {
+      killPod: true, createSandbox: false, attempt: 0, kill: [], start: [],
+    });
+  });
+});
