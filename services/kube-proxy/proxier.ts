@@ -1,8 +1,9 @@
 // kube-proxy's iptables proxier: holds the latest Services and Endpoints (fed by informer
 // callbacks), and keeps the node's iptables rules equal to what they imply. Changes are
 // coalesced by a SyncRunner; a full sync (read iptables-save, fix jump rules, delete stale
-// chains) runs at start, periodically and after a failure; other syncs trust the chains
-// written last time and skip iptables-restore when the rules did not change.
+// chains) runs at start, periodically and after a failure; other syncs trust what the last one
+// wrote, rewrite only the services whose chains changed, and skip iptables-restore when
+// nothing did.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Endpoints, Service } from '../../lib/gen/kite/core/v1/types';
