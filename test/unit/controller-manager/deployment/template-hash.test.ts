@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { PodTemplateSpec } from '../../../../lib/gen/kite/core/v1/types';
 import { computeHash, safeEncode } from '../../../../services/controller-manager/deployment/template-hash';
 
 describe('pod-template-hash', () => {
-  const template = {
+  const template = PodTemplateSpec.fromPartial({
     metadata: { labels: { app: 'web', tier: 'front' } },
     spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] },
-  };
+  });
 
   it('is stable across releases (a change renames every Deployment ReplicaSet)', () => {
     assert.equal(computeHash(template), computeHash(structuredClone(template)));
@@ -14,16 +15,16 @@ describe('pod-template-hash', () => {
   });
 
   it('ignores key order and fields left at their defaults', () => {
-    const reordered = {
+    const reordered = PodTemplateSpec.fromPartial({
       spec: { containers: [{ image: 'nginx:1.25', ports: [{ containerPort: 80 }], name: 'nginx', args: [] }] },
       metadata: { labels: { tier: 'front', app: 'web' }, annotations: {} },
-    };
+    });
     assert.equal(computeHash(reordered), computeHash(template));
   });
 
   it('changes with the template and with collisionCount', () => {
     const other = structuredClone(template);
-    other.spec.containers[0].image = 'nginx:1.26';
+    other.spec!.containers[0].image = 'nginx:1.26';
     const hashes = new Set([computeHash(template), computeHash(other), computeHash(template, 0), computeHash(template, 1), computeHash(template, 2)]);
     assert.equal(hashes.size, 5);
   });

@@ -1,0 +1,136 @@
+// The Endpoints controller: for every Service with a selector, an Endpoints object of the same
+// name listing the addresses and ports of the pods it selects, written only when it changes.
+// Services without a selector are left to whoever writes their Endpoints by hand.
+import { isNotFound } from '../../../lib/api/errors';
+import { EndpointsKind, objectKey, Pods, Services } from '../../../lib/api/kinds';
+import { labelsToSelectorString, parseLabelSelector, type Selector } from '../../../lib/api/selectors';
+import { Endpoints, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
+import type { EventRecorder } from '../../../lib/events';
+import type { Lister, SharedInformer } from '../../../lib/informer';
+import type { Logger } from '../../../lib/log';
+import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
+import { canonicalJson } from '../common/canonical-json';
+import { isForbiddenTerminating } from '../common/errors';
+import { isPodReady } from '../common/pods';
+import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { computeSubsets, subsetsEqual } from './endpoint-subsets';
+
+export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+
+export interface EndpointsControllerOptions {
+  /** Concurrent syncs (--concurrent-endpoint-syncs). */
+  workers: number;
+}
+
+export const DEFAULT_ENDPOINTS_OPTIONS: EndpointsControllerOptions = { workers: 5 };
+
+function serviceSelector(svc: Service): Selector | undefined {
+  const sel = svc.spec?.selector ?? {};
+  return Object.keys(sel).length === 0 ? undefined : parseLabelSelector(labelsToSelectorString(sel));
+}
+
+/** What of a pod shows in Endpoints: a change elsewhere needs no sync. */
+function endpointsView(pod: Pod): string {
+  return canonicalJson([
+    pod.metadata?.labels,
+    pod.metadata?.deletionTimestamp,
+    pod.status?.podIP,
+    pod.status?.podIPs,
+    pod.status?.phase,
+    isPodReady(pod),
+    pod.spec?.nodeName,
+    pod.spec?.hostname,
+    pod.spec?.subdomain,
+  ]);
+}
+
+export class EndpointsController implements Controller {
+  readonly name = 'endpoint';
+  readonly queue: RateLimitingQueue;
+  private readonly opts: EndpointsControllerOptions;
+  private readonly svcInformer: SharedInformer<Service>;
+  private readonly podInformer: SharedInformer<Pod>;
+  private readonly epInformer: SharedInformer<Endpoints>;
+  private readonly svcLister: Lister<Service>;
+  private readonly podLister: Lister<Pod>;
+  private readonly epLister: Lister<Endpoints>;
+  private readonly recorder: EventRecorder;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: Partial<EndpointsControllerOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_ENDPOINTS_OPTIONS, ...opts };
+    this.queue = new RateLimitingQueue({ clock: ctx.clock });
+    this.recorder = ctx.recorder('endpoint-controller');
+    this.log = ctx.logger('endpoint-controller');
+    this.svcInformer = ctx.informers.forKind(Services);
+    this.podInformer = ctx.informers.forKind(Pods);
+    this.epInformer = ctx.informers.forKind(EndpointsKind);
+    this.svcLister = this.svcInformer.lister();
+    this.podLister = this.podInformer.lister();
+    this.epLister = this.epInformer.lister();
+    const enqueue = (o: Service | Endpoints) => this.queue.add(objectKey(o));
+    this.svcInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s), onDelete: enqueue });
+    // Someone deleted our Endpoints: write them again (or confirm the Service is gone).
+    this.epInformer.addEventHandler({ onDelete: enqueue });
+    this.podInformer.addEventHandler({
+      onAdd: (p) => this.enqueueServicesOf(p),
+      onUpdate: (o, p) => {
+        if (endpointsView(o) === endpointsView(p)) return;
+        this.enqueueServicesOf(p);
+        if (canonicalJson(o.metadata?.labels) !== canonicalJson(p.metadata?.labels)) this.enqueueServicesOf(o);
+      },
+      onDelete: (p) => this.enqueueServicesOf(p),
+    });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (!(await waitForSync([this.svcInformer, this.podInformer, this.epInformer], signal))) return;
+    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
+  }
+
+  private enqueueServicesOf(pod: Pod): void {
+    for (const svc of this.svcLister.namespace(pod.metadata!.namespace).list()) {
+      if (serviceSelector(svc)?.matches(pod.metadata?.labels)) this.queue.add(objectKey(svc));
+    }
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const svc = this.svcLister.get(key);
+    const current = this.epLister.get(key);
+    const client = this.ctx.client.resource(EndpointsKind);
+    if (!svc) {
+      if (!current) return;
+      try {
+        await client.delete(current.metadata!.name, { namespace: current.metadata!.namespace });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      return;
+    }
+    const selector = serviceSelector(svc);
+    if (!selector || svc.spec?.type === 'ExternalName') return;
+    const pods = this.podLister.namespace(svc.metadata!.namespace).list(selector);
+    const subsets = computeSubsets(svc, pods);
+    const labels = { ...svc.metadata!.labels };
+    if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
+    if (current && subsetsEqual(current.subsets, subsets) && canonicalJson(current.metadata?.labels) === canonicalJson(labels)) return;
+    try {
+      if (current) {
+        const next = structuredClone(current);
+        next.metadata!.labels = labels;
+        next.subsets = subsets;
+        await client.update(next);
+      } else {
+        await client.create(Endpoints.fromPartial({ metadata: { name: svc.metadata!.name, namespace: svc.metadata!.namespace, labels }, subsets }));
+      }
+    } catch (err) {
+      if (isForbiddenTerminating(err)) return;
+      const verb = current ? 'FailedToUpdateEndpoint' : 'FailedToCreateEndpoint';
+      this.recorder.event(svc, 'Warning', verb, `Failed to ${current ? 'update' : 'create'} endpoint ${key}: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+}
