@@ -1,0 +1,72 @@
+import { strict as assert } from 'node:assert';
+import { Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { NodeAuthorizer, NodeRestriction } from '../../../../services/apiserver/auth/node/node-authorizer';
+import { isOwnHeartbeat, nodeDecision } from '../../../../services/apiserver/auth/node/node-policy';
+import { resourceAttributes } from '../../../../services/apiserver/auth/request-attributes';
+
+const pods = new Map([
+  ['default/mine', Pod.fromPartial({ metadata: { name: 'mine', namespace: 'default' }, spec: { nodeName: 'n1' } })],
+  ['default/theirs', Pod.fromPartial({ metadata: { name: 'theirs', namespace: 'default' }, spec: { nodeName: 'n2' } })],
+  ['default/pending', Pod.fromPartial({ metadata: { name: 'pending', namespace: 'default' }, spec: { nodeName: '' } })],
+]);
+const lookup = async (ns: string, name: string) => pods.get(`${ns}/${name}`);
+const a = (verb: string, resource: string, o: { subresource?: string; name?: string; namespace?: string; apiGroup?: string } = {}) =>
+  resourceAttributes({ verb, resource, namespace: 'default', ...o });
+const n1 = { name: 'system:node:n1', uid: '', groups: ['system:nodes', 'system:authenticated'] };
+
+describe('Node authorizer and node restriction', () => {
+  const table: [string, ReturnType<typeof a>, 'allow' | 'deny' | 'no-opinion'][] = [
+    ['read pods', a('list', 'pods', { namespace: '' }), 'allow'],
+    ['read nodes', a('get', 'nodes', { namespace: '', name: 'n2' }), 'allow'],
+    ['watch services', a('watch', 'services'), 'allow'],
+    ['own pod status', a('update', 'pods', { subresource: 'status', name: 'mine' }), 'allow'],
+    ['other node pod status', a('update', 'pods', { subresource: 'status', name: 'theirs' }), 'deny'],
+    ['unbound pod status', a('patch', 'pods', { subresource: 'status', name: 'pending' }), 'deny'],
+    ['missing pod (NOT_FOUND follows)', a('update', 'pods', { subresource: 'status', name: 'gone' }), 'allow'],
+    ['delete own pod', a('delete', 'pods', { name: 'mine' }), 'allow'],
+    ['delete other pod', a('delete', 'pods', { name: 'theirs' }), 'deny'],
+    ['create pod', a('create', 'pods', { name: 'x' }), 'no-opinion'],
+    ['update pod spec', a('update', 'pods', { name: 'mine' }), 'no-opinion'],
+    ['bind pod', a('create', 'pods', { subresource: 'binding', name: 'mine' }), 'no-opinion'],
+    ['create own node', a('create', 'nodes', { namespace: '', name: 'n1' }), 'allow'],
+    ['update other node', a('update', 'nodes', { namespace: '', name: 'n2' }), 'deny'],
+    ['own node status', a('update', 'nodes', { namespace: '', name: 'n1', subresource: 'status' }), 'allow'],
+    ['other node status', a('patch', 'nodes', { namespace: '', name: 'n2', subresource: 'status' }), 'deny'],
+    ['own lease', a('update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease', name: 'n1' }), 'allow'],
+    ['other lease', a('update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease', name: 'n2' }), 'deny'],
+    ['own-named lease elsewhere', a('create', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'default', name: 'n1' }), 'deny'],
+    ['events', a('create', 'events'), 'allow'],
+    ['deployments', a('list', 'deployments', { apiGroup: 'apps' }), 'no-opinion'],
+    ['rbac', a('create', 'clusterrolebindings', { apiGroup: 'rbac.authorization.k8s.io', namespace: '' }), 'no-opinion'],
+  ];
+  for (const [name, attrs, want] of table) {
+    it(name, async () => assert.equal((await nodeDecision('n1', attrs, lookup)).decision, want));
+  }
+
+  it('the authorizer never denies (RBAC may still allow) but says why; the restriction refuses with Kubernetes wording', async () => {
+    const attrs = a('update', 'pods', { subresource: 'status', name: 'theirs' });
+    const r = await new NodeAuthorizer(lookup).authorize(n1, attrs);
+    assert.equal(r.decision, 'no-opinion');
+    assert.match(r.reason, /pod "theirs" is bound to node "n2"/);
+    await assert.rejects(new NodeRestriction(lookup).admit(n1, attrs), (err: Error) => {
+      assert.equal(
+        err.message,
+        'pods "theirs" is forbidden: User "system:node:n1" cannot update resource "pods/status" in API group "" in the namespace "default": node "n1" can only update the status of pods bound to it, and pod "theirs" is bound to node "n2"',
+      );
+      return true;
+    });
+    await new NodeRestriction(lookup).admit({ ...n1, name: 'alice', groups: [] }, attrs);
+  });
+
+  it('only a node user counts as a node', async () => {
+    const notNode = { name: 'system:node:n1', uid: '', groups: [] };
+    assert.equal((await new NodeAuthorizer(lookup).authorize(notNode, a('list', 'pods'))).decision, 'no-opinion');
+  });
+
+  it('recognises a node heartbeat', () => {
+    assert.ok(isOwnHeartbeat('n1', a('update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease', name: 'n1' })));
+    assert.ok(isOwnHeartbeat('n1', a('update', 'nodes', { namespace: '', name: 'n1', subresource: 'status' })));
+    assert.ok(!isOwnHeartbeat('n1', a('update', 'nodes', { namespace: '', name: 'n2', subresource: 'status' })));
+    assert.ok(!isOwnHeartbeat('n1', a('get', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease', name: 'n1' })));
+  });
+});
