@@ -1,0 +1,99 @@
+// Runs kube-proxy (and the route agent) against an apiserver: informers on Services, Endpoints
+// and Nodes feed the proxier and the agent; a small HTTP endpoint reports the last syncs.
+import { createServer, type Server } from 'node:http';
+import { EndpointsKind, Nodes, Services } from '../../lib/api/kinds';
+import type { Clientset } from '../../lib/client/clientset';
+import { InformerFactory } from '../../lib/informer';
+import { logger } from '../../lib/log';
+import { ExecIptablesRunner } from './iptables/runner';
+import { Proxier } from './proxier';
+import { RouteAgent } from './routes/route-agent';
+import { IpRouteExecutor } from './routes/route-executor';
+
+export interface KubeProxyOptions {
+  nodeName: string;
+  /** The cluster pod subnet; also enables the route agent when set. */
+  clusterCIDR?: string;
+  masqueradeAll: boolean;
+  nodePortAddresses: string[];
+  minSyncPeriodMs: number;
+  syncPeriodMs: number;
+  /** /healthz and /metrics-like status on this port (0 = any free port, undefined = off). */
+  healthzPort?: number;
+  healthzBindAddress: string;
+  /** Run the commands inside this network namespace (tests). */
+  netns?: string;
+}
+
+export interface RunningProxy {
+  proxier: Proxier;
+  agent?: RouteAgent;
+  healthzPort?: number;
+  done: Promise<void>;
+}
+
+export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, signal: AbortSignal): Promise<RunningProxy> {
+  const log = logger('kube-proxy', { node: opts.nodeName });
+  const runner = new ExecIptablesRunner({ netns: opts.netns });
+  const proxier = new Proxier({
+    runner,
+    clusterCIDR: opts.clusterCIDR,
+    masqueradeAll: opts.masqueradeAll,
+    nodeIPs: opts.nodePortAddresses,
+    minSyncPeriodMs: opts.minSyncPeriodMs,
+    syncPeriodMs: opts.syncPeriodMs,
+  });
+  const agent = opts.clusterCIDR
+    ? new RouteAgent({ nodeName: opts.nodeName, podSubnet: opts.clusterCIDR, routes: new IpRouteExecutor({ netns: opts.netns }), iptables: runner })
+    : undefined;
+
+  const factory = new InformerFactory((kind, scope) => client.resource(kind).listerWatcher(scope));
+  factory.forKind(Services).addEventHandler({
+    onAdd: (s) => proxier.onServiceUpsert(s),
+    onUpdate: (_o, s) => proxier.onServiceUpsert(s),
+    onDelete: (s) => proxier.onServiceDelete(s),
+  });
+  factory.forKind(EndpointsKind).addEventHandler({
+    onAdd: (e) => proxier.onEndpointsUpsert(e),
+    onUpdate: (_o, e) => proxier.onEndpointsUpsert(e),
+    onDelete: (e) => proxier.onEndpointsDelete(e),
+  });
+  if (agent) {
+    factory.forKind(Nodes).addEventHandler({
+      onAdd: (n) => agent.onNodeUpsert(n),
+      onUpdate: (_o, n) => agent.onNodeUpsert(n),
+      onDelete: (n) => agent.onNodeDelete(n),
+    });
+  }
+  proxier.on('syncFailed', (err: Error) => log.warn({ err: err.message }, 'iptables sync failed; will retry'));
+  factory.start(signal);
+  if (!(await factory.waitForCacheSync(signal))) return { proxier, agent, done: Promise.resolve() };
+  proxier.start();
+  agent?.start();
+  log.info({ routes: !!agent }, 'caches synced; programming iptables');
+
+  let http: Server | undefined;
+  let healthzPort: number | undefined;
+  if (opts.healthzPort !== undefined) {
+    http = createServer((req, res) => {
+      const body = {
+        lastSyncTime: proxier.lastSyncTime?.toISOString(),
+        lastSyncDurationMs: proxier.lastSyncDurationMs,
+        syncCount: proxier.syncCount,
+        routesLastSyncTime: agent?.lastSyncTime?.toISOString(),
+      };
+      const healthy = proxier.lastSyncTime !== undefined;
+      res.writeHead(req.url === '/healthz' && !healthy ? 503 : 200, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+    });
+    healthzPort = await new Promise<number>((resolve) => http!.listen(opts.healthzPort, opts.healthzBindAddress, () => resolve((http!.address() as { port: number }).port)));
+  }
+
+  const done = (async () => {
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    http?.close();
+    await proxier.stop();
+    await agent?.stop();
+    await factory.stopped();
+  })();
+  return { proxier, agent, healthzPort, done };
+}

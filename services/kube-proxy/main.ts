@@ -1,0 +1,54 @@
+// kite-proxy: kube-proxy in iptables mode plus the pod-network route agent, for one node.
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import { connect } from '../../lib/client/clientset';
+import { logger } from '../../lib/log';
+import { runKubeProxy } from './app';
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`not a non-negative number: ${v}`);
+  return n;
+};
+
+const program = new Command('kite-proxy')
+  .description("Programs the node's iptables so Services reach their ready endpoints; keeps routes to other nodes' pod subnets")
+  .option('--server <host:port>', 'apiserver address (overrides the config file)')
+  .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
+  .option('--node-name <name>', 'this node', hostname())
+  .option('--cluster-cidr <cidr>', 'the cluster pod subnet (enables pod routes and masquerading)')
+  .option('--masquerade-all', 'masquerade all Service traffic', false)
+  .option('--nodeport-addresses <list>', 'addresses NodePorts answer on (default: every local address)', (v: string) => v.split(',').filter(Boolean), [])
+  .option('--iptables-min-sync-period <seconds>', 'minimum time between syncs', num, 1)
+  .option('--iptables-sync-period <seconds>', 'full resync period', num, 30)
+  .option('--healthz-port <n>', 'status endpoint port', num, 10256)
+  .option('--healthz-bind-address <ip>', 'status endpoint address', '0.0.0.0')
+  .action(async (o) => {
+    const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: `kite-proxy/${o.nodeName}` });
+    await client.waitForReady(30_000);
+    const ac = new AbortController();
+    process.on('SIGTERM', () => ac.abort());
+    process.on('SIGINT', () => ac.abort());
+    const running = await runKubeProxy(
+      client,
+      {
+        nodeName: o.nodeName,
+        clusterCIDR: o.clusterCidr,
+        masqueradeAll: o.masqueradeAll,
+        nodePortAddresses: o.nodeportAddresses,
+        minSyncPeriodMs: o.iptablesMinSyncPeriod * 1000,
+        syncPeriodMs: o.iptablesSyncPeriod * 1000,
+        healthzPort: o.healthzPort,
+        healthzBindAddress: o.healthzBindAddress,
+      },
+      ac.signal,
+    );
+    await running.done;
+    client.close();
+  });
+
+program.parseAsync().catch((err: Error) => {
+  logger('kube-proxy').error({ err: err.message }, 'fatal');
+  process.stderr.write(`kite-proxy: ${err.message}\n`);
+  process.exit(1);
+});

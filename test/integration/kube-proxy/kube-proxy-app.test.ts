@@ -1,0 +1,75 @@
+// kite-proxy wired to a real apiserver: Services and Endpoints created through the API become
+// iptables rules in a network namespace made by the test (never the machine's own).
+import { strict as assert } from 'node:assert';
+import { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
+import { runKubeProxy, type RunningProxy } from '../../../services/kube-proxy/app';
+import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
+import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../../support/netns';
+import { waitFor } from '../../support/wait';
+
+describe('kite-proxy against a real apiserver (rules in a network namespace)', function () {
+  this.timeout(60_000);
+  const sandbox = new NetnsSandbox();
+  const ac = new AbortController();
+  let api: TestApiserver;
+  let proxy: RunningProxy;
+  let ns: string;
+
+  before(async function () {
+    if (!canUseNetns()) this.skip();
+    await removeStaleNamespaces();
+    ns = await sandbox.netns('node');
+    api = await startTestApiserver();
+    proxy = await runKubeProxy(
+      api.client(),
+      { nodeName: 'n1', clusterCIDR: '10.244.0.0/16', masqueradeAll: false, nodePortAddresses: [], minSyncPeriodMs: 50, syncPeriodMs: 60_000, healthzPort: 0, healthzBindAddress: '127.0.0.1', netns: ns },
+      ac.signal,
+    );
+  });
+
+  after(async () => {
+    ac.abort();
+    await proxy?.done;
+    await api?.stop();
+    await sandbox.cleanup();
+  });
+
+  const nat = () => sandbox.exec(ns, ['iptables-save', '-t', 'nat']);
+  const filter = () => sandbox.exec(ns, ['iptables-save', '-t', 'filter']);
+
+  it('turns a Service with ready endpoints into DNAT rules, and no endpoints into REJECT', async () => {
+    const c = api.client();
+    const svc = await c.services.create(
+      Service.fromPartial({ metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } }),
+    );
+    const ip = svc.spec!.clusterIP;
+    await waitFor('REJECT for a service without endpoints', async () => (await filter()).includes(`-d ${ip}/32`) && (await filter()).includes('REJECT'));
+    await c.endpoints.create(
+      Endpoints.fromPartial({
+        metadata: { name: 'web' },
+        subsets: [{ addresses: [{ ip: '10.244.1.2' }, { ip: '10.244.2.3' }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }],
+      }),
+    );
+    const rules = await waitFor('DNAT to both endpoints', async () => {
+      const t = await nat();
+      return t.includes('--to-destination 10.244.1.2:8080') && t.includes('--to-destination 10.244.2.3:8080') ? t : undefined;
+    });
+    assert.match(rules, new RegExp(`-d ${ip.replace(/\./g, '\\.')}/32 .*-j KUBE-SVC-`));
+    assert.match(rules, /--probability 0\.5000000000/);
+    assert.ok(!(await filter()).includes(`-d ${ip}/32`), 'the REJECT rule is gone once endpoints exist');
+
+    const ep = await c.endpoints.get('web');
+    ep.subsets[0].addresses = ep.subsets[0].addresses.slice(0, 1);
+    await c.endpoints.update(ep);
+    await waitFor('the removed endpoint leaves the rules', async () => !(await nat()).includes('10.244.2.3:8080'));
+    assert.ok(proxy.proxier.syncCount >= 3);
+  });
+
+  it('reports its last sync on the status endpoint', async () => {
+    const res = await fetch(`http://127.0.0.1:${proxy.healthzPort}/healthz`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { lastSyncTime: string; syncCount: number };
+    assert.ok(Date.parse(body.lastSyncTime) > 0);
+    assert.ok(body.syncCount >= 1);
+  });
+});
