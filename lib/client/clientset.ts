@@ -83,11 +83,41 @@ export class Clientset {
     return c as ResourceClient<T>;
   }
 
-  /** Resolves when the channel is connected, or rejects with a message naming the address. */
+  /**
+   * Resolves when the channel is connected, or rejects with a message naming the address and
+   * the transport's own reason (e.g. a TLS verification failure), which a probe call reveals.
+   */
   waitForReady(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.grpc.waitForReady(Date.now() + timeoutMs, (err) =>
-        err ? reject(new Error(`cannot reach the apiserver at ${this.config.address} (from ${this.config.source}): ${err.message}`)) : resolve(),
+      this.grpc.waitForReady(Date.now() + timeoutMs, (err) => {
+        if (!err) return resolve();
+        this.probe().then((reason) => reject(new Error(`cannot reach the apiserver at ${this.config.address} (from ${this.config.source}): ${reason ?? err.message}`)));
+      });
+    });
+  }
+
+  /** The connection error a call reports right now, with a hint for TLS mismatches. */
+  private probe(): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      this.grpc.makeUnaryRequest(
+        '/grpc.health.v1.Health/Check',
+        () => Buffer.alloc(0),
+        (b: Buffer) => b,
+        {},
+        new Metadata(),
+        { deadline: Date.now() + 1000 },
+        (err) => {
+          const detail = err?.details?.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\. Resolution note: ?$/, '');
+          if (!detail) return resolve(undefined);
+          const hint = /certificate|self.signed|altnames|SSL|TLS|wrong version/i.test(detail)
+            ? this.config.tls
+              ? ' (TLS: check certificate-authority-data and the server name, or tls-server-name, in the config)'
+              : ''
+            : !this.config.tls
+              ? ' (if the apiserver serves TLS, use an https:// server address and its CA)'
+              : '';
+          resolve(`${detail}${hint}`);
+        },
       );
     });
   }
