@@ -2,16 +2,14 @@
 // condition, and events through the shared recorder.
 import { isNotFound } from '../../lib/api/errors';
 import type { Clientset } from '../../lib/client/clientset';
+import type { EventRecorder } from '../../lib/events';
 import type { Pod, PodCondition } from '../../lib/gen/kite/core/v1/types';
 import type { EventType, SchedulerBackend } from './backend';
-
-/** Records an event about an object (the shared EventRecorder's shape). */
-export type EventSink = (obj: Pod, type: EventType, reason: string, message: string) => void;
 
 export class ApiSchedulerBackend implements SchedulerBackend {
   constructor(
     private readonly client: Clientset,
-    private readonly events: EventSink,
+    private readonly events: EventRecorder,
   ) {}
 
   async bind(pod: Pod, nodeName: string): Promise<void> {
@@ -19,7 +17,7 @@ export class ApiSchedulerBackend implements SchedulerBackend {
   }
 
   recordEvent(pod: Pod, type: EventType, reason: string, message: string): void {
-    this.events(pod, type, reason, message);
+    this.events.event(pod, type, reason, message);
   }
 
   async setPodCondition(pod: Pod, condition: PodCondition): Promise<void> {

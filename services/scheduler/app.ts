@@ -4,7 +4,8 @@ import { Nodes, Pods } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
 import { logger } from '../../lib/log';
-import { ApiSchedulerBackend, type EventSink } from './api-backend';
+import type { EventRecorder } from '../../lib/events';
+import { ApiSchedulerBackend } from './api-backend';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME } from './plugins';
 import { Scheduler } from './scheduler';
 
@@ -26,7 +27,7 @@ export const DEFAULT_SCHEDULER_APP_OPTIONS: SchedulerAppOptions = {
 };
 
 /** Schedules until the signal aborts. */
-export async function runScheduler(client: Clientset, events: EventSink, signal: AbortSignal, partial: Partial<SchedulerAppOptions> = {}): Promise<void> {
+export async function runScheduler(client: Clientset, events: EventRecorder, signal: AbortSignal, partial: Partial<SchedulerAppOptions> = {}): Promise<void> {
   const opts = { ...DEFAULT_SCHEDULER_APP_OPTIONS, ...partial };
   const log = logger('scheduler');
   const sched = new Scheduler({

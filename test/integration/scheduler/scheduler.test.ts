@@ -17,7 +17,7 @@ describe('scheduler with hollow nodes (against a real apiserver)', () => {
     runs.push(hollow.run(ac.signal));
     await waitFor('3 nodes', async () => (await api.client().nodes.list()).items.length === 3);
     runs.push(
-      runScheduler(api.client(), (pod, type, reason, message) => events.push({ pod: pod.metadata!.name, type, reason, message }), ac.signal, {
+      runScheduler(api.client(), { event: (pod, type, reason, message) => events.push({ pod: pod.metadata!.name!, type, reason, message }) }, ac.signal, {
         initialBackoffMs: 100,
         maxBackoffMs: 500,
       }),
