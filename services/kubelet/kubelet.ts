@@ -3,8 +3,8 @@
 // state (Kubernetes' PLEG) and removes orphans, the probes, and the logs/exec endpoint.
 import { Nodes, Pods } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
-import type { Pod } from '../../lib/gen/kite/core/v1/types';
-import { InformerFactory } from '../../lib/informer';
+import { PodSpec, type Pod } from '../../lib/gen/kite/core/v1/types';
+import { InformerFactory, type Lister } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import type { KubeletConfig } from './config';
 import { apiEventRecorder, type EventRecorder } from './events';
@@ -35,6 +35,18 @@ export interface KubeletDeps {
 /** Failed syncs are retried after 1 s, doubling to 1 min (Kubernetes retries on its resync loop). */
 const SYNC_ERROR_BACKOFF = { initialMs: 1_000, maxMs: 60_000 };
 
+/**
+ * Whether an update of a pod is news to its worker. Status changes are not: they are mostly the
+ * kubelet's own writes coming back (Kubernetes' pod config source filters them the same way).
+ */
+export function podChanged(old: Pod, pod: Pod): boolean {
+  const a = old.metadata!;
+  const b = pod.metadata!;
+  if (a.uid !== b.uid || a.deletionTimestamp !== b.deletionTimestamp || a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds) return true;
+  if (JSON.stringify(a.labels) !== JSON.stringify(b.labels) || JSON.stringify(a.annotations) !== JSON.stringify(b.annotations)) return true;
+  return JSON.stringify(PodSpec.toJSON(old.spec!)) !== JSON.stringify(PodSpec.toJSON(pod.spec!));
+}
+
 /** The state of a pod's containers and sandboxes that, when it changes, is worth a sync. */
 function fingerprint(state: PodRuntimeState): string {
   return [...state.sandboxes, ...state.containers].map((c) => `${c.id}:${c.state}`).join(',');
@@ -52,6 +64,7 @@ export class Kubelet {
   private readonly pods = new Map<string, Pod>();
   private readonly abort = new AbortController();
   private factory: InformerFactory | undefined;
+  private podLister: Lister<Pod> | undefined;
   private agent: NodeAgent | undefined;
   private server: KubeletServer | undefined;
   private nodeIP = '';
@@ -115,7 +128,7 @@ export class Kubelet {
       runtime: this.deps.runtime,
       tls: c.tls,
       targets: {
-        pod: (namespace, name) => [...this.pods.values()].find((p) => p.metadata!.namespace === namespace && p.metadata!.name === name),
+        pod: (namespace, name) => this.podLister?.get(`${namespace}/${name}`),
         runtime: () => this.runtimeCache.fresh(),
       },
     });
@@ -145,11 +158,13 @@ export class Kubelet {
       onAdd: (n) => this.onNode(n),
       onUpdate: (_old, n) => this.onNode(n),
     });
-    this.factory.forKind(Pods, { fieldSelector: `spec.nodeName=${c.nodeName}` }).addEventHandler({
+    const podInformer = this.factory.forKind(Pods, { fieldSelector: `spec.nodeName=${c.nodeName}` });
+    podInformer.addEventHandler({
       onAdd: (p) => this.onPod(p),
-      onUpdate: (_old, p) => this.onPod(p),
+      onUpdate: (old, p) => this.onPod(p, old),
       onDelete: (p) => this.onPodDeleted(p),
     });
+    this.podLister = podInformer.lister();
     this.factory.start(signal);
     if (!(await this.factory.waitForCacheSync(signal))) return;
     this.synced = true;
@@ -190,10 +205,11 @@ export class Kubelet {
     if (cidr) void this.network.configure(cidr, 'node spec.podCIDR');
   }
 
-  private onPod(pod: Pod): void {
+  private onPod(pod: Pod, old?: Pod): void {
     const uid = pod.metadata!.uid;
     this.pods.set(uid, pod);
-    this.workers.update(uid, pod);
+    if (!old || podChanged(old, pod)) this.workers.update(uid, pod);
+    else this.workers.remember(uid, pod);
   }
 
   private onPodDeleted(pod: Pod): void {

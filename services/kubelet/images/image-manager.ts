@@ -11,6 +11,9 @@ import { normalizeImageRef } from '../runtime/image-ref';
 import type { ContainerRuntime } from '../runtime/types';
 import type { WaitingReason } from '../pod-workers/pod-status';
 
+/** How long ErrImagePull shows before ImagePullBackOff takes over. */
+const ERR_IMAGE_PULL_SHOWN_MS = 1_000;
+
 export type EnsureImageResult = { ok: true } | { ok: false; waiting: WaitingReason; retryInMs?: number };
 
 export class ImageManager {
@@ -61,7 +64,8 @@ export class ImageManager {
       const engineMessage = err.message.replace(/^failed to pull image "[^"]*": /, '');
       this.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${engineMessage}`);
       this.recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
-      return { ok: false, waiting: { reason: 'ErrImagePull', message: err.message }, retryInMs: delay };
+      // Sync again soon, to show ImagePullBackOff for the rest of the backoff (as Kubernetes does).
+      return { ok: false, waiting: { reason: 'ErrImagePull', message: err.message }, retryInMs: Math.min(ERR_IMAGE_PULL_SHOWN_MS, delay / 2) };
     }
     this.backoff.forget(key);
     this.recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - started}ms`);

@@ -52,6 +52,12 @@ export class PodWorkers {
     if (!w.running) w.running = this.run(uid, w);
   }
 
+  /** Records the pod's latest state for the next sync, without asking for one. */
+  remember(uid: string, pod: Pod): void {
+    const w = this.workers.get(uid);
+    if (w) w.pod = pod;
+  }
+
   /** Syncs the pod again with the state last recorded. */
   trigger(uid: string): void {
     const w = this.workers.get(uid);
