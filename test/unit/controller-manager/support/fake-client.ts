@@ -115,7 +115,9 @@ export class FakeApiClient implements ApiClient {
       },
       delete: async (name, opts = {}) => {
         const namespace = ns(opts.namespace);
-        call({ verb: 'delete', resource: kind.resource, namespace, name, options: structuredClone({ ...opts, namespace: undefined }) });
+        const options: Record<string, unknown> = { ...opts };
+        delete options.namespace;
+        call({ verb: 'delete', resource: kind.resource, namespace, name, options: structuredClone(options) });
         const key = this.key(kind, namespace, name);
         const o = this.objects.get(key);
         if (!o) throw notFound(name);

@@ -1,0 +1,111 @@
+// The namespace controller: a namespace being deleted (Terminating) has everything in it
+// deleted, kind by kind for every namespaced kind; once nothing is left it removes its
+// "kubernetes" finalizer from spec.finalizers, and the apiserver then deletes the namespace.
+// Contents are listed from the API, not a cache: emptiness must be certain.
+import { isConflict, isNotFound } from '../../../lib/api/errors';
+import { ALL_KINDS, Namespaces, type KindInfo, type KubeObject } from '../../../lib/api/kinds';
+import type { Namespace } from '../../../lib/gen/kite/core/v1/types';
+import type { Lister, SharedInformer } from '../../../lib/informer';
+import type { Logger } from '../../../lib/log';
+import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
+import { waitForSync, type Controller, type ControllerContext } from '../controller';
+
+export const NAMESPACE_FINALIZER = 'kubernetes';
+
+export interface NamespaceControllerOptions {
+  /** Concurrent syncs (--concurrent-namespace-syncs). */
+  workers: number;
+  /** How soon to look again while content is still going away (e.g. pods terminating). */
+  recheckMs: number;
+}
+
+export const DEFAULT_NAMESPACE_OPTIONS: NamespaceControllerOptions = { workers: 10, recheckMs: 2_000 };
+
+export class NamespaceController implements Controller {
+  readonly name = 'namespace';
+  readonly queue: RateLimitingQueue;
+  private readonly opts: NamespaceControllerOptions;
+  private readonly informer: SharedInformer<Namespace>;
+  private readonly lister: Lister<Namespace>;
+  private readonly log: Logger;
+  /** Namespaced kinds, in the order their objects are deleted. */
+  private readonly kinds: KindInfo<any>[];
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    opts: Partial<NamespaceControllerOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_NAMESPACE_OPTIONS, ...opts };
+    this.queue = new RateLimitingQueue({ clock: ctx.clock });
+    this.log = ctx.logger('namespace-controller');
+    this.kinds = ALL_KINDS.filter((k) => k.namespaced);
+    this.informer = ctx.informers.forKind(Namespaces);
+    this.lister = this.informer.lister();
+    const enqueue = (ns: Namespace) => {
+      if (ns.metadata?.deletionTimestamp) this.queue.add(ns.metadata.name);
+    };
+    this.informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, ns) => enqueue(ns) });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (!(await waitForSync([this.informer], signal))) return;
+    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult | void> {
+    const ns = this.lister.get(name);
+    if (!ns?.metadata?.deletionTimestamp || !ns.spec?.finalizers.includes(NAMESPACE_FINALIZER)) return;
+    const remaining = await this.deleteContent(name);
+    if (remaining.length > 0) {
+      this.log.debug({ namespace: name, remaining: remaining.slice(0, 5) }, 'namespace content still going away');
+      return { requeueAfter: this.opts.recheckMs };
+    }
+    await this.finalize(name);
+    this.log.info({ namespace: name }, 'namespace emptied; finalizer removed');
+  }
+
+  /** Deletes what is in the namespace; returns "kind/name" of what is still there afterwards. */
+  private async deleteContent(namespace: string): Promise<string[]> {
+    for (const kind of this.kinds) {
+      const client = this.ctx.client.resource<KubeObject>(kind);
+      const list = await client.listAll({ namespace });
+      for (const obj of list.items) {
+        if (obj.metadata?.deletionTimestamp) continue;
+        try {
+          await client.delete(obj.metadata!.name, { namespace, propagationPolicy: 'Background' });
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+    }
+    const remaining: string[] = [];
+    for (const kind of this.kinds) {
+      const list = await this.ctx.client.resource<KubeObject>(kind).listAll({ namespace });
+      remaining.push(...list.items.map((o) => `${kind.resource}/${o.metadata!.name}`));
+    }
+    return remaining;
+  }
+
+  private async finalize(name: string): Promise<void> {
+    const client = this.ctx.client.resource(Namespaces);
+    for (let attempt = 0; ; attempt++) {
+      let ns: Namespace;
+      try {
+        ns = await client.get(name);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      if (!ns.spec?.finalizers.includes(NAMESPACE_FINALIZER)) return;
+      const next = structuredClone(ns);
+      next.spec!.finalizers = next.spec!.finalizers.filter((f) => f !== NAMESPACE_FINALIZER);
+      try {
+        await client.update(next);
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 2) throw err;
+      }
+    }
+  }
+}
