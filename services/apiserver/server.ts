@@ -1,7 +1,7 @@
 // Assembles the apiserver: storage, one registry and watch cache per kind, admission, and the
 // gRPC server with reflection and health. `startApiserver` is what main.ts and tests call.
 import { Server } from '@grpc/grpc-js';
-import { isAlreadyExists } from '../../lib/api/errors';
+import { isAlreadyExists, isNotFound } from '../../lib/api/errors';
 import { ALL_KINDS, type KindInfo } from '../../lib/api/kinds';
 import * as K from '../../lib/api/kinds';
 import { Namespace, Service } from '../../lib/gen/kite/core/v1/types';
@@ -178,6 +178,13 @@ async function bootstrap(registry: <T extends K.KubeObject>(k: KindInfo<T>) => R
       if (!isAlreadyExists(err)) throw err;
     }
   }
+  // On a restart the service exists and its IP is already allocated: creating it again would be
+  // refused as invalid (IP taken) before the name clash is even noticed.
+  const existing = await registry(K.Services).get('default', 'kubernetes').catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (existing) return;
   try {
     await registry(K.Services).create(
       'default',

@@ -5,7 +5,7 @@
 import { ExpiredError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { logger } from '../../../lib/log';
-import type { KeyValue, Storage, StoreEvent, WatchHandle } from '../storage/interface';
+import { CompactedError, type KeyValue, type Storage, type StoreEvent, type WatchHandle } from '../storage/interface';
 import { matches, type ObjectFilter } from './filter';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -56,19 +56,39 @@ interface Watcher<T extends KubeObject> {
   afterRV: number;
 }
 
+type ObjectState<T> = Map<string, { obj: T; rv: number }>;
+
+/**
+ * Rebuilding the window from the store's history after a (re)start: the events between `from`
+ * and `until` (the revision the current state was listed at), replayed over the state at `from`.
+ */
+interface HistoryReplay<T extends KubeObject> {
+  from: number;
+  until: number;
+  /** The replayed state; once complete, only keys created and deleted again before `until`. */
+  state: ObjectState<T>;
+  /** Replayed events not yet in the window. */
+  events: CachedEvent<T>[];
+  /** Keys whose replayed state differs from the listed current state. */
+  mismatched: number;
+  /** The replay has reached the current state: the window holds the history. */
+  complete: boolean;
+}
+
 export interface WatchCacheOptions {
   /** Events kept for resuming watches. */
   capacity: number;
 }
 
 export class WatchCache<T extends KubeObject> {
-  private readonly objects = new Map<string, { obj: T; rv: number }>();
+  private readonly objects: ObjectState<T> = new Map();
   private readonly window: CachedEvent<T>[] = [];
   private windowStart = 0; // every event with rv > windowStart is in the window
   private head = 0; // index of the oldest event in `window` (a ring over a growing array)
   private revision = 0;
   private readonly watchers = new Set<Watcher<T>>();
   private handle?: WatchHandle;
+  private history?: HistoryReplay<T>;
   private readyWaiters: { rv: number; resolve: () => void }[] = [];
   private readonly log;
   private stopped = false;
@@ -83,27 +103,81 @@ export class WatchCache<T extends KubeObject> {
     this.log = logger('apiserver', { cache: kind.resource });
   }
 
-  /** Lists the current state from storage and starts following it. */
+  /**
+   * Lists the current state from storage and starts following it. The window is refilled from
+   * the store's history (as far as capacity and compaction allow), so a client of the previous
+   * apiserver process resumes from its last resourceVersion instead of relisting.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    let startAfter: string | undefined;
-    let rev = 0;
-    this.objects.clear();
-    for (;;) {
-      const page = await this.storage.list(this.prefix, { revision: rev, startAfter, limit: 5000 });
-      rev = page.revision;
-      for (const kv of page.items) this.objects.set(kv.key, { obj: this.decode(kv), rv: kv.modRevision });
-      if (!page.more) break;
-      startAfter = page.items[page.items.length - 1].key;
-    }
+    this.history = undefined;
+    const rev = await this.load(0, this.objects);
     this.revision = rev;
     this.windowStart = rev;
     this.window.length = 0;
     this.head = 0;
-    this.handle = this.storage.watch(this.prefix, rev, {
+    const from = Math.max(rev - this.opts.capacity, await this.storage.compactedRevision(), 1);
+    if (from < rev) {
+      try {
+        const state: ObjectState<T> = new Map();
+        await this.load(from, state);
+        this.history = { from, until: rev, state, events: [], mismatched: 0, complete: false };
+        for (const key of new Set([...state.keys(), ...this.objects.keys()])) if (this.differs(key, state)) this.history.mismatched++;
+        if (this.history.mismatched === 0) this.completeHistory();
+      } catch (err) {
+        if (!(err instanceof CompactedError)) throw err;
+        this.history = undefined;
+      }
+    }
+    this.handle = this.storage.watch(this.prefix, this.history?.from ?? rev, {
       onEvents: (events) => this.apply(events),
       onError: (err) => this.restart(err),
     });
+  }
+
+  /** Reads every object at revision (0: current) into state; returns the revision read at. */
+  private async load(revision: number, state: ObjectState<T>): Promise<number> {
+    let startAfter: string | undefined;
+    let rev = revision;
+    state.clear();
+    for (;;) {
+      const page = await this.storage.list(this.prefix, { revision: rev, startAfter, limit: 5000 });
+      rev = page.revision;
+      for (const kv of page.items) state.set(kv.key, { obj: this.decode(kv), rv: kv.modRevision });
+      if (!page.more) return rev;
+      startAfter = page.items[page.items.length - 1].key;
+    }
+  }
+
+  private differs(key: string, state: ObjectState<T>): boolean {
+    return (state.get(key)?.rv ?? 0) !== (this.objects.get(key)?.rv ?? 0);
+  }
+
+  /** The history replay has reached the listed state: its events become the window. */
+  private completeHistory(): void {
+    const h = this.history!;
+    h.complete = true;
+    // Keys that still differ cannot exist now; later replayed events only create and delete again.
+    h.state.clear();
+    this.windowStart = h.from;
+    for (const ev of h.events) this.push(ev);
+    h.events = [];
+  }
+
+  /** One event at or before the listed revision: it rebuilds the window, never the current state. */
+  private replayHistory(e: StoreEvent): void {
+    const h = this.history!;
+    const key = e.kv.key;
+    const was = h.complete ? false : this.differs(key, h.state);
+    const ev = this.toEvent(e, h.state);
+    if (h.complete) {
+      this.push(ev);
+      for (const w of this.watchers) this.deliver(w, ev);
+      return;
+    }
+    h.events.push(ev);
+    h.mismatched += (this.differs(key, h.state) ? 1 : 0) - (was ? 1 : 0);
+    if (h.mismatched === 0) this.completeHistory();
   }
 
   stop(): void {
@@ -137,20 +211,33 @@ export class WatchCache<T extends KubeObject> {
     return this.watchers.size;
   }
 
+  /** The cached event of a store event, applied to state (the current objects or a replay's). */
+  private toEvent(e: StoreEvent, state: ObjectState<T>): CachedEvent<T> {
+    const rv = e.kv.modRevision;
+    const prev = state.get(e.kv.key);
+    if (e.type === 'delete') {
+      const last = prev ? withRV(prev.obj, rv) : this.decode(e.prevKv ?? e.kv);
+      state.delete(e.kv.key);
+      return new CachedEvent('DELETED', e.kv.key, rv, withRV(last, rv), prev?.obj, this.kind);
+    }
+    const obj = this.decode(e.kv);
+    state.set(e.kv.key, { obj, rv });
+    return new CachedEvent(prev ? 'MODIFIED' : 'ADDED', e.kv.key, rv, obj, prev?.obj, this.kind);
+  }
+
   private apply(events: StoreEvent[]): void {
     for (const e of events) {
       const rv = e.kv.modRevision;
-      const prev = this.objects.get(e.kv.key);
-      let ev: CachedEvent<T>;
-      if (e.type === 'delete') {
-        const last = prev ? withRV(prev.obj, rv) : this.decode(e.prevKv ?? e.kv);
-        this.objects.delete(e.kv.key);
-        ev = new CachedEvent('DELETED', e.kv.key, rv, withRV(last, rv), prev?.obj, this.kind);
-      } else {
-        const obj = this.decode(e.kv);
-        this.objects.set(e.kv.key, { obj, rv });
-        ev = new CachedEvent(prev ? 'MODIFIED' : 'ADDED', e.kv.key, rv, obj, prev?.obj, this.kind);
+      if (this.history) {
+        if (rv <= this.history.until) {
+          this.replayHistory(e);
+          continue;
+        }
+        // Events come in revision order: the whole history has been replayed.
+        if (!this.history.complete) this.completeHistory();
+        this.history = undefined;
       }
+      const ev = this.toEvent(e, this.objects);
       this.push(ev);
       this.revision = Math.max(this.revision, rv);
       for (const w of this.watchers) this.deliver(w, ev);
@@ -221,7 +308,8 @@ export class WatchCache<T extends KubeObject> {
         const bytes = this.transform(filter, ev);
         if (bytes && !sink.send(bytes)) return () => {};
       }
-      w.afterRV = Math.max(fromRV, this.revision);
+      // Not this.revision: history replayed after a restart may still be arriving.
+      w.afterRV = Math.max(fromRV, this.head < this.window.length ? this.window[this.window.length - 1].rv : this.windowStart);
     }
     this.watchers.add(w);
     return () => this.watchers.delete(w);
