@@ -5,7 +5,6 @@ import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { InvalidError } from '../../../lib/api/errors';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
-import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { backends, deployment, errorOf, pod, service, uniqueName, useApiserver } from './harness';
 
 for (const backend of backends()) {
@@ -246,26 +245,18 @@ for (const backend of backends()) {
         assert.equal((await h.client.pods.get(name)).spec!.nodeName, 'node-1');
       });
 
-      // Sends a complete Scale message (the typed client's updateScale leaves metadata partial).
-      const updateScale = (name: string, replicas: number) =>
-        h.client.deployments.call<Scale>('UpdateDeploymentScale', {
-          namespace: 'default',
-          name,
-          scale: Scale.fromPartial({ metadata: { name, namespace: 'default' }, spec: { replicas } }),
-        });
-
       it('reads and writes replicas through the scale subresource', async () => {
         const name = uniqueName('scale');
         await h.client.deployments.create(deployment(name, { app: name, tier: 'web' }));
         const s = await h.client.deployments.getScale(name);
         assert.equal(s.spec!.replicas, 2);
         assert.equal(s.status!.selector, `app=${name},tier=web`);
-        const out = await updateScale(name, 6);
+        const out = await h.client.deployments.updateScale(name, 6);
         assert.equal(out.spec!.replicas, 6);
         const d = await h.client.deployments.get(name);
         assert.equal(d.spec!.replicas, 6);
         assert.equal(d.metadata!.generation, 2);
-        const neg = await errorOf(() => updateScale(name, -1));
+        const neg = await errorOf(() => h.client.deployments.updateScale(name, -1));
         assert.equal(neg.code, Status.INVALID_ARGUMENT);
         assert.equal((await errorOf(() => h.client.replicaSets.getScale(uniqueName('nope')))).code, Status.NOT_FOUND);
       });
