@@ -4,10 +4,10 @@
 import { Nodes, Pods } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { PodSpec, type Pod } from '../../lib/gen/kite/core/v1/types';
+import { ApiEventRecorder, type EventRecorder } from '../../lib/events';
 import { InformerFactory, type Lister } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import type { KubeletConfig } from './config';
-import { apiEventRecorder, type EventRecorder } from './events';
 import { ImageManager } from './images/image-manager';
 import { allocatable, detectNodeIP, hostInfo, machineCapacity, type Capacity } from './node-status/machine';
 import { NodeAgent } from './node-status/node-agent';
@@ -31,6 +31,8 @@ export interface KubeletDeps {
   /** Defaults to probing over the network and through runtime exec. */
   prober?: Prober;
 }
+
+const EVENT_FLUSH_MS = 1_000;
 
 /** Failed syncs are retried after 1 s, doubling to 1 min (Kubernetes retries on its resync loop). */
 const SYNC_ERROR_BACKOFF = { initialMs: 1_000, maxMs: 60_000 };
@@ -81,7 +83,7 @@ export class Kubelet {
     private readonly deps: KubeletDeps,
   ) {
     this.log = logger('kubelet', { node: config.nodeName });
-    this.recorder = deps.recorder ?? apiEventRecorder(deps.client, 'kubelet', config.nodeName);
+    this.recorder = deps.recorder ?? new ApiEventRecorder(deps.client.events, 'kubelet', config.nodeName);
     this.runtimeCache = new RuntimeCache(deps.runtime);
     this.status = new StatusManager(deps.client);
     this.probes = new ProbeManager({
@@ -185,6 +187,13 @@ export class Kubelet {
     await this.workers.stop();
     this.probes.stop();
     this.status.stop();
+    if (this.recorder instanceof ApiEventRecorder) {
+      this.recorder.close();
+      // Pending events get a moment to be written, not a say in how long stopping takes.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.recorder.flush(), new Promise((r) => (timer = setTimeout(r, EVENT_FLUSH_MS)))]);
+      clearTimeout(timer);
+    }
     await this.factory?.stopped();
     await this.server?.stop();
   }

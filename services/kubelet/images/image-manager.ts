@@ -5,7 +5,7 @@
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { Backoff } from '../backoff';
 import type { BackoffSettings } from '../config';
-import type { EventRecorder } from '../events';
+import type { EventRecorder } from '../../../lib/events';
 import { ImagePullError } from '../runtime/errors';
 import { normalizeImageRef } from '../runtime/image-ref';
 import type { ContainerRuntime } from '../runtime/types';

@@ -8,7 +8,7 @@ import type { Clientset } from '../../../lib/client/clientset';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { parseTime, rfc3339 } from '../../../lib/util/time';
-import type { EventRecorder } from '../events';
+import type { EventRecorder } from '../../../lib/events';
 import type { ImageManager } from '../images/image-manager';
 import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';

@@ -3,7 +3,7 @@
 // for a sync of the pod (readiness drives the Ready condition, liveness restarts).
 import type { ContainerStatus, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { realClock, type Clock } from '../../../lib/workqueue/clock';
-import type { EventRecorder } from '../events';
+import type { EventRecorder } from '../../../lib/events';
 import type { Prober } from './prober';
 import { ProbeWorker, type ContainerRun, type ProbeKind, type ProbeResult } from './probe-worker';
 

@@ -5,7 +5,7 @@
 // replaced. Each new container instance starts over from the kind's initial result.
 import type { Container, Pod, Probe } from '../../../lib/gen/kite/core/v1/types';
 import type { Clock, Timer } from '../../../lib/workqueue/clock';
-import type { EventRecorder } from '../events';
+import type { EventRecorder } from '../../../lib/events';
 import type { Prober } from './prober';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Clientset } from '../../../../lib/client/clientset';
 import { Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core/v1/types';
 import { FakeClock } from '../../../../lib/workqueue/fake-clock';
-import type { EventRecorder } from '../../../../services/kubelet/events';
+import type { EventRecorder } from '../../../../lib/events';
 import { ImageManager } from '../../../../services/kubelet/images/image-manager';
 import { CrashLoopBackoff } from '../../../../services/kubelet/pod-workers/crash-backoff';
 import { PodSyncer } from '../../../../services/kubelet/pod-workers/pod-syncer';

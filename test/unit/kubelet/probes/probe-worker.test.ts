@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Container, Pod, Probe } from '../../../../lib/gen/kite/core/v1/types';
 import { FakeClock } from '../../../../lib/workqueue/fake-clock';
-import type { EventRecorder } from '../../../../services/kubelet/events';
+import type { EventRecorder } from '../../../../lib/events';
 import { ProbeManager } from '../../../../services/kubelet/probes/probe-manager';
 import type { Prober, ProbeTarget } from '../../../../services/kubelet/probes/prober';
 import type { ContainerRun } from '../../../../services/kubelet/probes/probe-worker';
