@@ -1,0 +1,96 @@
+// kite-controller-manager: flags (kube-controller-manager's names) -> leader election ->
+// startControllerManager over the apiserver. SIGTERM/SIGINT stop it gracefully (releasing the
+// lease so a standby takes over at once); losing the lease exits non-zero, as Kubernetes does.
+import { Command } from 'commander';
+import { connect } from '../../lib/client/clientset';
+import { LeaderElector } from '../../lib/leaderelection';
+import { logger } from '../../lib/log';
+import { parseDuration } from './duration';
+import { CONTROLLER_NAMES, resolveControllers, startControllerManager, type ControllerManagerOptions } from './manager';
+
+const count = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid value "${v}" for ${flag}: a positive integer`);
+  return n;
+};
+
+const program = new Command('kite-controller-manager')
+  .description('Runs the control loops that drive the cluster to its desired state (ReplicaSets, Deployments, Endpoints, nodes, namespaces, garbage collection)')
+  .option('--server <host:port>', 'apiserver address (overrides the config file)')
+  .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
+  .option('--controllers <list>', `controllers to run: "*" for all, "foo" to enable, "-foo" to disable (${CONTROLLER_NAMES.join(', ')})`, '*')
+  .option('--node-monitor-period <duration>', 'how often node health is checked', '5s')
+  .option('--node-monitor-grace-period <duration>', 'silence after which a node is marked Unknown', '50s')
+  .option('--node-startup-grace-period <duration>', 'silence allowed to a node that never reported status', '1m')
+  .option('--allocate-node-cidrs', 'assign each node a pod CIDR from --cluster-cidr', true)
+  .option('--no-allocate-node-cidrs', 'do not assign pod CIDRs (disables nodeipam)')
+  .option('--cluster-cidr <cidr>', 'pod network of the cluster', '10.244.0.0/16')
+  .option('--node-cidr-mask-size <bits>', 'prefix length of each node pod CIDR', count('--node-cidr-mask-size'), 24)
+  .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', count('--concurrent-replicaset-syncs'), 5)
+  .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', count('--concurrent-deployment-syncs'), 5)
+  .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', count('--concurrent-endpoint-syncs'), 5)
+  .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once', count('--concurrent-namespace-syncs'), 10)
+  .option('--concurrent-gc-syncs <n>', 'garbage collector workers', count('--concurrent-gc-syncs'), 20)
+  .option('--leader-elect', 'elect a leader through a Lease before running (for several replicas)', true)
+  .option('--no-leader-elect', 'run without leader election')
+  .option('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s')
+  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before stepping down', '10s')
+  .option('--leader-elect-retry-period <duration>', 'time between acquire and renew attempts', '2s')
+  .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-controller-manager')
+  .option('--leader-elect-resource-namespace <namespace>', 'namespace of the Lease', 'kube-system')
+  .action(async (o) => {
+    const log = logger('controller-manager');
+    const controllers = resolveControllers([o.controllers, ...(o.allocateNodeCidrs ? [] : ['-nodeipam'])]);
+    const options: Partial<ControllerManagerOptions> = {
+      replicaset: { workers: o.concurrentReplicasetSyncs },
+      deployment: { workers: o.concurrentDeploymentSyncs },
+      endpoint: { workers: o.concurrentEndpointSyncs },
+      namespace: { workers: o.concurrentNamespaceSyncs },
+      garbagecollector: { workers: o.concurrentGcSyncs },
+      nodeipam: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize },
+      nodelifecycle: {
+        monitorPeriodMs: parseDuration(o.nodeMonitorPeriod, '--node-monitor-period'),
+        monitorGracePeriodMs: parseDuration(o.nodeMonitorGracePeriod, '--node-monitor-grace-period'),
+        startupGracePeriodMs: parseDuration(o.nodeStartupGracePeriod, '--node-startup-grace-period'),
+      },
+    };
+    const clientset = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-controller-manager' });
+    await clientset.waitForReady(30_000);
+    const stop = new AbortController();
+    process.on('SIGTERM', () => stop.abort());
+    process.on('SIGINT', () => stop.abort());
+    log.info({ server: clientset.config.address, controllers, leaderElect: o.leaderElect }, 'starting');
+    const run = async (signal: AbortSignal) => {
+      await startControllerManager({ clientset, controllers, options, signal }).done;
+    };
+    if (!o.leaderElect) {
+      await run(stop.signal);
+    } else {
+      let led = false;
+      const elector = new LeaderElector({
+        client: clientset.leases,
+        namespace: o.leaderElectResourceNamespace,
+        name: o.leaderElectResourceName,
+        leaseDurationMs: parseDuration(o.leaderElectLeaseDuration, '--leader-elect-lease-duration'),
+        renewDeadlineMs: parseDuration(o.leaderElectRenewDeadline, '--leader-elect-renew-deadline'),
+        retryPeriodMs: parseDuration(o.leaderElectRetryPeriod, '--leader-elect-retry-period'),
+        callbacks: {
+          onStartedLeading: async (signal) => {
+            led = true;
+            await run(signal);
+          },
+        },
+      });
+      await elector.run(stop.signal);
+      if (led && !stop.signal.aborted) {
+        clientset.close();
+        throw new Error('leader election lost');
+      }
+    }
+    clientset.close();
+  });
+
+program.parseAsync().catch((err: Error) => {
+  process.stderr.write(`kite-controller-manager: ${err.message}\n`);
+  process.exit(1);
+});

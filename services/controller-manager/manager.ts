@@ -1,0 +1,142 @@
+// Runs a set of controllers over one apiserver connection: shared informers (each kind listed
+// and watched once), one event recorder, each controller's workers. main.ts wraps it in leader
+// election; tests and the cluster integration tests start it in-process.
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clientset } from '../../lib/client/clientset';
+import { ApiEventRecorder, type EventRecorder, type RecorderOptions } from '../../lib/events';
+import { InformerFactory, type InformerFactoryOptions } from '../../lib/informer';
+import { logger, type Logger } from '../../lib/log';
+import type { Clock } from '../../lib/workqueue';
+import type { Controller, ControllerContext } from './controller';
+import { DeploymentController, type DeploymentControllerOptions } from './deployment/deployment-controller';
+import { EndpointsController, type EndpointsControllerOptions } from './endpoints/endpoints-controller';
+import { GarbageCollector, type GarbageCollectorOptions } from './garbagecollector/garbage-collector';
+import { NamespaceController, type NamespaceControllerOptions } from './namespace/namespace-controller';
+import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
+import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
+import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
+
+/** Controller names as kube-controller-manager's --controllers knows them. */
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'endpoint', 'nodeipam', 'nodelifecycle', 'namespace', 'garbagecollector'] as const;
+export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+
+/** How long stopping waits for queued events to be written. */
+const EVENT_FLUSH_MS = 5_000;
+
+/** Other spellings accepted for a controller name. */
+const ALIASES: Record<string, ControllerName> = { endpoints: 'endpoint', 'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };
+
+export interface ControllerManagerOptions {
+  replicaset: Partial<ReplicaSetControllerOptions>;
+  deployment: Partial<DeploymentControllerOptions>;
+  endpoint: Partial<EndpointsControllerOptions>;
+  nodeipam: Partial<NodeIpamOptions>;
+  nodelifecycle: Partial<NodeLifecycleOptions>;
+  namespace: Partial<NamespaceControllerOptions>;
+  garbagecollector: Partial<GarbageCollectorOptions>;
+  informers: InformerFactoryOptions;
+  events: RecorderOptions;
+  /** source.host of events; default the hostname. */
+  host: string;
+  /** Wall clock (ms since the epoch), for tests that control time. */
+  now: () => number;
+  /** Work-queue clock, for tests. */
+  clock?: Clock;
+}
+
+export interface StartControllerManagerOptions {
+  clientset: Clientset;
+  /**
+   * Which controllers run, as --controllers: "*" (all), a name to enable, "-name" to disable.
+   * Default: all.
+   */
+  controllers?: string[];
+  options?: Partial<ControllerManagerOptions>;
+  /** Aborting stops every controller and informer. */
+  signal: AbortSignal;
+}
+
+export interface ControllerManager {
+  /** The running controllers by name. */
+  controllers: Map<ControllerName, Controller>;
+  informers: InformerFactory;
+  /** Resolves true once every informer has synced (false if stopped first). */
+  synced: Promise<boolean>;
+  /** Resolves once everything has stopped after the signal aborted and events were flushed. */
+  done: Promise<void>;
+}
+
+/** The enabled controllers for a --controllers list; throws on unknown names. */
+export function resolveControllers(list: string[] = ['*']): ControllerName[] {
+  const enabled = new Set<ControllerName>();
+  const canonical = (name: string): ControllerName => {
+    const n = (ALIASES[name] ?? name) as ControllerName;
+    if (!CONTROLLER_NAMES.includes(n)) throw new Error(`unknown controller "${name}" (known: ${CONTROLLER_NAMES.join(', ')})`);
+    return n;
+  };
+  const items = list.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (items.includes('*')) CONTROLLER_NAMES.forEach((n) => enabled.add(n));
+  for (const item of items) {
+    if (item === '*') continue;
+    if (item.startsWith('-')) enabled.delete(canonical(item.slice(1)));
+    else enabled.add(canonical(item));
+  }
+  return CONTROLLER_NAMES.filter((n) => enabled.has(n));
+}
+
+function build(name: ControllerName, ctx: ControllerContext, o: Partial<ControllerManagerOptions>): Controller {
+  switch (name) {
+    case 'replicaset':
+      return new ReplicaSetController(ctx, o.replicaset);
+    case 'deployment':
+      return new DeploymentController(ctx, o.deployment);
+    case 'endpoint':
+      return new EndpointsController(ctx, o.endpoint);
+    case 'nodeipam':
+      return new NodeIpamController(ctx, o.nodeipam);
+    case 'nodelifecycle':
+      return new NodeLifecycleController(ctx, o.nodelifecycle);
+    case 'namespace':
+      return new NamespaceController(ctx, o.namespace);
+    case 'garbagecollector':
+      return new GarbageCollector(ctx, o.garbagecollector);
+  }
+}
+
+export function startControllerManager(s: StartControllerManagerOptions): ControllerManager {
+  const o = s.options ?? {};
+  const log = logger('controller-manager');
+  const names = resolveControllers(s.controllers);
+  const informers = new InformerFactory((kind, scope) => s.clientset.resource(kind).listerWatcher(scope), o.informers);
+  const events = new ApiEventRecorder(s.clientset.events, 'kube-controller-manager', o.host ?? hostname(), o.events);
+  const recorders = new Map<string, ApiEventRecorder>();
+  const ctx: ControllerContext = {
+    client: s.clientset,
+    informers,
+    recorder(component): EventRecorder {
+      let r = recorders.get(component);
+      if (!r) recorders.set(component, (r = events.withComponent(component, o.events)));
+      return r;
+    },
+    now: o.now ?? Date.now,
+    clock: o.clock,
+    logger: (component): Logger => logger(component),
+  };
+  const controllers = new Map<ControllerName, Controller>(names.map((n) => [n, build(n, ctx, o)]));
+  informers.start(s.signal);
+  const synced = informers.waitForCacheSync(s.signal);
+  log.info({ controllers: names }, 'starting controllers');
+  const done = (async () => {
+    const runs = [...controllers.values()].map((c) =>
+      c.run(s.signal).catch((err) => log.error({ controller: c.name, err }, 'controller stopped with an error')),
+    );
+    await Promise.all(runs);
+    await informers.stopped();
+    for (const r of recorders.values()) r.close();
+    // Pending events are worth a moment, not a hung shutdown when the apiserver is gone.
+    await Promise.race([Promise.all([...recorders.values()].map((r) => r.flush())), delay(EVENT_FLUSH_MS, undefined, { ref: false })]);
+    log.info('controllers stopped');
+  })();
+  return { controllers, informers, synced, done };
+}
