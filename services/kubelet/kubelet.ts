@@ -3,7 +3,7 @@
 // state (Kubernetes' PLEG) and removes orphans, the probes, and the logs/exec endpoint.
 import { Nodes, Pods } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
-import { PodSpec, type Pod } from '../../lib/gen/kite/core/v1/types';
+import { PodSpec, type Node, type Pod } from '../../lib/gen/kite/core/v1/types';
 import { ApiEventRecorder, type EventRecorder } from '../../lib/events';
 import { InformerFactory, type Lister } from '../../lib/informer';
 import { logger } from '../../lib/log';
@@ -145,7 +145,8 @@ export class Kubelet {
       nodeInfo: { ...info, containerRuntimeVersion: c.containerRuntimeVersion ?? 'docker://' },
       health: () => this.health(),
     });
-    const node = await this.agent.register();
+    const node = await this.registerUntilDone();
+    if (!node) return;
     if (node.spec?.podCIDR) void this.network.configure(node.spec.podCIDR, 'node spec.podCIDR');
     else if (c.fallbackPodCIDR) {
       const fallback = c.fallbackPodCIDR;
@@ -175,6 +176,19 @@ export class Kubelet {
     this.relistTimer = setInterval(() => void this.relist(), c.relistPeriodMs);
     this.relistTimer.unref();
     this.log.info({ ip: this.nodeIP, port: this.server.port, pods: this.pods.size }, 'kubelet started');
+  }
+
+  /** Registers the node, retrying (1 s doubling to 30 s) while the apiserver is unreachable; undefined if stopped first. */
+  private async registerUntilDone(): Promise<Node | undefined> {
+    for (let delay = 1_000; !this.abort.signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        return await this.agent!.register();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'node registration failed; retrying');
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+    return undefined;
   }
 
   /** Stops every loop; containers keep running (a new kubelet adopts them). */
@@ -208,7 +222,7 @@ export class Kubelet {
     return undefined;
   }
 
-  private onNode(node: Parameters<NodeAgent['observe']>[0]): void {
+  private onNode(node: Node): void {
     this.agent?.observe(node);
     const cidr = node.spec?.podCIDR;
     if (cidr) void this.network.configure(cidr, 'node spec.podCIDR');

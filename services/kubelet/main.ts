@@ -66,7 +66,8 @@ const program = new Command('kite-kubelet')
       throw new Error(`cannot reach the Docker Engine at ${o.dockerHost}: ${err.message}`);
     });
     const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: `kite-kubelet/${o.nodeName}` });
-    await client.waitForReady();
+    // The kubelet may come up before the apiserver: it waits (registration retries too).
+    await client.waitForReady(10_000).catch((err: Error) => log.warn({ err: err.message }, 'apiserver not reachable yet; retrying'));
     if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error('--tls-cert-file and --tls-private-key-file go together');
     const config = defaultKubeletConfig({
       nodeName: o.nodeName,

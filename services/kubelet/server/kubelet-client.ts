@@ -13,7 +13,13 @@ export function kubeletAddress(node: Node): string | undefined {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-/** A client for the node's kubelet; plaintext unless credentials are given. Close it when done. */
-export function kubeletClient(address: string, credentials: ChannelCredentials = grpcCredentials.createInsecure()): KubeletServiceClient {
-  return new KubeletServiceClient(address, credentials, { 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+/**
+ * A client for the node's kubelet; plaintext unless credentials are given. `serverName` is the
+ * name to verify the kubelet's certificate against when it differs from the address. Close it
+ * when done.
+ */
+export function kubeletClient(address: string, credentials: ChannelCredentials = grpcCredentials.createInsecure(), serverName?: string): KubeletServiceClient {
+  const options: Record<string, unknown> = { 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
+  if (serverName) options['grpc.ssl_target_name_override'] = serverName;
+  return new KubeletServiceClient(address, credentials, options);
 }
