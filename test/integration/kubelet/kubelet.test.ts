@@ -149,6 +149,24 @@ describe('kubelet on Docker', function () {
     assert.equal(kept.length, 1);
   });
 
+  it('runs init containers to completion first; they share emptyDir volumes with the app container', async () => {
+    await fx.createPod('init', [{ name: 'app', image: BUSYBOX, command: ['sh', '-c', 'cat /work/msg; exec sleep 3600'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }], {
+      initContainers: [
+        { name: 'first', image: BUSYBOX, command: ['sh', '-c', 'echo from-init > /work/msg'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+        { name: 'second', image: BUSYBOX, command: ['sh', '-c', 'test -s /work/msg'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+      ],
+      volumes: [{ name: 'work', emptyDir: {} }],
+      terminationGracePeriodSeconds: 0,
+    });
+    const pod = await fx.waitForPod('init', 'Running', (p) => p.status!.phase === 'Running');
+    assert.equal(condition(pod, 'Initialized'), 'True');
+    assert.deepEqual(pod.status!.initContainerStatuses.map((s) => [s.name, s.state?.terminated?.reason]), [['first', 'Completed'], ['second', 'Completed']]);
+    const id = containerStatus(pod, 'app')!.containerID.slice('docker://'.length);
+    const lines: string[] = [];
+    for await (const l of fx.runtime.logs(id)) lines.push(l.line);
+    assert.deepEqual(lines, ['from-init']);
+  });
+
   it('shows ErrImagePull, then ImagePullBackOff, with the engine message, for an image that cannot be pulled', async () => {
     await fx.createPod('noimage', [{ name: 'c', image: 'kite/does-not-exist:1', imagePullPolicy: 'IfNotPresent' }]);
     let pullMessage = '';
