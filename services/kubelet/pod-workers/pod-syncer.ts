@@ -88,6 +88,8 @@ export class PodSyncer {
   private readonly lastKnown = new Map<string, Pod>();
   /** Pods whose deletion this kubelet completed (their DELETED event may still be on its way). */
   private readonly finished = new Set<string>();
+  /** Pods this kubelet has made or changed containers for. */
+  private readonly touched = new Set<string>();
   private readonly log = logger('kubelet', { module: 'sync' });
 
   constructor(private readonly d: PodSyncerDeps) {}
@@ -106,9 +108,18 @@ export class PodSyncer {
     return this.syncPod(pod);
   };
 
+  /**
+   * What the runtime holds for the pod. A pod this kubelet never acted on, absent from a listing
+   * taken since the kubelet started, has nothing yet: a new pod starts without waiting for `docker ps`.
+   */
+  private async runtimeState(uid: string): Promise<PodRuntimeState | undefined> {
+    if (!this.touched.has(uid) && this.d.cache.hasListed() && !this.d.cache.latest().has(uid)) return undefined;
+    return (await this.d.cache.fresh()).get(uid);
+  }
+
   private async syncPod(pod: Pod): Promise<number | undefined> {
     const uid = pod.metadata!.uid;
-    let state = (await this.d.cache.fresh()).get(uid);
+    let state = await this.runtimeState(uid);
     const previous = this.d.status.get(uid) ?? pod.status;
     if (isTerminalPhase(previous?.phase)) {
       // Finished pods keep their exited containers (for logs) but nothing keeps running.
@@ -154,6 +165,7 @@ export class PodSyncer {
   }
 
   private async execute(pod: Pod, state: PodRuntimeState | undefined, actions: PodActions, network: string): Promise<{ changed: boolean; retryInMs?: number }> {
+    this.touched.add(pod.metadata!.uid);
     const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
     let changed = false;
     if (actions.killPod) {
@@ -294,6 +306,7 @@ export class PodSyncer {
     this.d.images.forgetPod(uid);
     this.d.status.forget(uid);
     this.waiting.delete(uid);
+    this.touched.delete(uid);
   }
 
   /** A pod being deleted: stop it within its grace period, remove it from the runtime, then from the API. */

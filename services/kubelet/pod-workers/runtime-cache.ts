@@ -9,12 +9,18 @@ export class RuntimeCache {
   private running: Promise<RuntimeSnapshot> | undefined;
   private queued: Promise<RuntimeSnapshot> | undefined;
   private last: RuntimeSnapshot = new Map();
+  private listed = false;
 
   constructor(private readonly runtime: ContainerRuntime) {}
 
-  /** The newest snapshot taken, possibly stale (for readers that need no freshness: logs, exec). */
+  /** The newest snapshot taken, possibly stale. */
   latest(): RuntimeSnapshot {
     return this.last;
+  }
+
+  /** Whether a listing has completed (latest() then holds everything made before this process started). */
+  hasListed(): boolean {
+    return this.listed;
   }
 
   /** A snapshot whose listing started after this call. */
@@ -40,6 +46,7 @@ export class RuntimeCache {
     const pods = await this.runtime.listPodContainers();
     const snapshot = new Map(pods.map((p) => [p.uid, p]));
     this.last = snapshot;
+    this.listed = true;
     return snapshot;
   }
 }

@@ -47,6 +47,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
   let now: number;
   let syncer: PodSyncer;
   let probes: ProbeManager;
+  let cache: RuntimeCache;
 
   const recorder: EventRecorder = { event: (_o, type, reason, message) => events.push(`${reason}: ${message}`) };
 
@@ -56,7 +57,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     probes = new ProbeManager({ prober: { probe: async () => ({ success: true, message: '' }) }, recorder, clock: new FakeClock(), onChange: () => undefined });
     return new PodSyncer({
       runtime,
-      cache: new RuntimeCache(runtime),
+      cache: (cache = new RuntimeCache(runtime)),
       client,
       status,
       probes,
@@ -100,6 +101,13 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     assert.equal(s.hostIP, '192.168.0.10');
     assert.equal(s.conditions.find((c) => c.type === 'Ready')?.status, 'True');
     assert.deepEqual(events, ['Pulled: Container image "nginx:1.22" already present on machine', 'Created: Created container nginx', 'Started: Started container nginx']);
+  });
+
+  it('starts a pod it has never seen without waiting for a runtime listing, once one listing is done', async () => {
+    await cache.fresh();
+    runtime.calls.length = 0;
+    await syncer.sync('uid-1', newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' }] }));
+    assert.equal(runtime.calls[0].method, 'runPodSandbox');
   });
 
   it('adopts what a previous kubelet started: no sandbox or container created, same container reported', async () => {
