@@ -1,6 +1,7 @@
 // Runs a set of controllers over one apiserver connection: shared informers (each kind listed
 // and watched once), one event recorder, each controller's workers. main.ts wraps it in leader
 // election; tests and the cluster integration tests start it in-process.
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clientset } from '../../lib/client/clientset';
@@ -108,6 +109,8 @@ export function startControllerManager(s: StartControllerManagerOptions): Contro
   const o = s.options ?? {};
   const log = logger('controller-manager');
   const names = resolveControllers(s.controllers);
+  // Every informer, queue and worker listens to this signal: more than Node's default of 10.
+  setMaxListeners(0, s.signal);
   const informers = new InformerFactory((kind, scope) => s.clientset.resource(kind).listerWatcher(scope), o.informers);
   const events = new ApiEventRecorder(s.clientset.events, 'kube-controller-manager', o.host ?? hostname(), o.events);
   const recorders = new Map<string, ApiEventRecorder>();
