@@ -1,7 +1,6 @@
 // The kubelet's settings (flags of main.ts), with Kubernetes' defaults. Every period, grace and
 // backoff is here so tests can shrink them.
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Taint } from '../../lib/gen/kite/core/v1/types';
 
 export interface BackoffSettings {
@@ -52,7 +51,7 @@ export function defaultKubeletConfig(overrides: Partial<KubeletConfig> = {}): Ku
     bindAddress: '0.0.0.0',
     podCIDRWaitMs: 30_000,
     podNetworkName: 'kite-pods',
-    rootDir: join('/var/lib/kite-kubelet'),
+    rootDir: '/var/lib/kite-kubelet',
     maxPods: 110,
     nodeLabels: {},
     registerWithTaints: [],
