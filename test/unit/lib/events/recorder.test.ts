@@ -1,0 +1,95 @@
+import { strict as assert } from 'node:assert';
+import { NotFoundError, UnavailableError } from '../../../../lib/api/errors';
+import { Event, Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { ApiEventRecorder, type EventWriter } from '../../../../lib/events';
+import { logger } from '../../../../lib/log';
+
+class FakeWriter implements EventWriter {
+  calls: string[] = [];
+  created: Event[] = [];
+  fail: Error | undefined;
+  missing = false;
+  async create(ev: Event): Promise<Event> {
+    this.calls.push(`create ${ev.metadata!.namespace}/${ev.metadata!.name} count=${ev.count}`);
+    if (this.fail) throw this.fail;
+    this.created.push(ev);
+    return ev;
+  }
+  async patch(name: string, patch: unknown, opts: { namespace?: string }): Promise<Event> {
+    this.calls.push(`patch ${opts.namespace}/${name} ${JSON.stringify(patch)}`);
+    if (this.missing) throw new NotFoundError('events not found');
+    return Event.fromPartial({});
+  }
+}
+
+const silent = logger('test');
+silent.level = 'silent';
+const pod = Pod.fromPartial({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web-1', namespace: 'shop', uid: 'u1', resourceVersion: '7' } });
+const at = (s: number) => () => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+
+describe('ApiEventRecorder', () => {
+  it('writes an event about the object, named <object>.<hex>, in its namespace', async () => {
+    const w = new FakeWriter();
+    const r = new ApiEventRecorder(w, 'kubelet', 'n1', { now: at(0), logger: silent });
+    r.event(pod, 'Warning', 'BackOff', 'Back-off restarting failed container');
+    await r.flush();
+    assert.equal(w.created.length, 1);
+    const e = w.created[0];
+    assert.match(e.metadata!.name, /^web-1\.[0-9a-f]+$/);
+    assert.equal(e.metadata!.namespace, 'shop');
+    assert.deepEqual(e.involvedObject, { kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'u1', apiVersion: 'v1', resourceVersion: '7', fieldPath: '' });
+    assert.deepEqual([e.type, e.reason, e.count, e.firstTimestamp, e.lastTimestamp], ['Warning', 'BackOff', 1, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z']);
+    assert.deepEqual(e.source, { component: 'kubelet', host: 'n1' });
+  });
+
+  it('updates the count and lastTimestamp of a repeated event instead of writing another', async () => {
+    const w = new FakeWriter();
+    let s = 0;
+    const r = new ApiEventRecorder(w, 'kubelet', 'n1', { now: () => at(s++)(), logger: silent });
+    for (let i = 0; i < 3; i++) r.event(pod, 'Warning', 'BackOff', 'x');
+    await r.flush();
+    const name = w.created[0].metadata!.name;
+    assert.deepEqual(w.calls, [
+      `create shop/${name} count=1`,
+      `patch shop/${name} {"count":2,"lastTimestamp":"2024-01-01T00:00:01Z","message":"x"}`,
+      `patch shop/${name} {"count":3,"lastTimestamp":"2024-01-01T00:00:02Z","message":"x"}`,
+    ]);
+  });
+
+  it('creates the event again when the one to update has expired', async () => {
+    const w = new FakeWriter();
+    const r = new ApiEventRecorder(w, 'kubelet', 'n1', { now: at(0), logger: silent });
+    r.event(pod, 'Normal', 'Pulled', 'x');
+    await r.flush();
+    w.missing = true;
+    r.event(pod, 'Normal', 'Pulled', 'x');
+    await r.flush();
+    assert.equal(w.calls.length, 3);
+    assert.match(w.calls[2], /^create shop\/web-1\.[0-9a-f]+ count=2$/);
+  });
+
+  it('never throws into the caller, whatever the apiserver does; cluster-scoped objects go to "default"', async () => {
+    const w = new FakeWriter();
+    w.fail = new UnavailableError('down');
+    const r = new ApiEventRecorder(w, 'node-controller', 'cm', { logger: silent });
+    const node = { kind: 'Node', apiVersion: 'v1', metadata: { name: 'n1', namespace: '', uid: 'n' } } as any;
+    assert.doesNotThrow(() => r.event(node, 'Normal', 'NodeNotReady', 'Node n1 status is now: NodeNotReady'));
+    assert.doesNotThrow(() => r.event({ kind: 'X', apiVersion: 'v1' } as any, 'Normal', 'R', 'no metadata'));
+    await r.flush();
+    assert.deepEqual(w.calls.map((c) => c.split('.')[0]), ['create default/n1']);
+  });
+
+  it('returns at once: writing happens in the background', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const w = new FakeWriter();
+    const slow: EventWriter = { create: async (e) => (await gate, w.create(e)), patch: (n, p, o) => w.patch(n, p, o) };
+    const r = new ApiEventRecorder(slow, 'c', 'h', { logger: silent });
+    r.event(pod, 'Normal', 'A', '1');
+    r.event(pod, 'Normal', 'B', '2');
+    assert.equal(w.calls.length, 0);
+    release();
+    await r.flush();
+    assert.equal(w.calls.length, 2);
+  });
+});
