@@ -60,6 +60,42 @@ describe('kubelet restart on Docker', function () {
     assert.deepEqual(await statuses(), statusBefore);
   });
 
+  it('restarted 10 times with 20 pods running: no container created, IDs and restart counts unchanged', async function () {
+    this.timeout(180_000);
+    for (let i = 0; i < 20; i++) {
+      await fx.createPod(`many-${i}`, [
+        { name: 'c', image: TEST_IMAGES.busybox, command: ['sleep', '3600'], readinessProbe: i % 2 === 0 ? { exec: { command: ['true'] }, periodSeconds: 1, timeoutSeconds: 2 } : undefined },
+      ], { terminationGracePeriodSeconds: 0 });
+    }
+    await waitFor('20 pods Ready', async () => {
+      const pods = (await fx.client.pods.list({ namespace: 'default' })).items.filter((p) => p.metadata!.name.startsWith('many-'));
+      return pods.length === 20 && pods.every((p) => condition(p, 'Ready') === 'True');
+    }, 90_000, 250);
+    const before = await nodeContainerIds();
+    const since = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 10; i++) {
+      await fx.stopKubelet();
+      await fx.startKubelet();
+      await new Promise((r) => setTimeout(r, 600));
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
+    const until = Math.ceil(Date.now() / 1000);
+    const events = await new Promise<string>((resolve, reject) => {
+      fx.docker.getEvents({ since, until, filters: { type: ['container'], event: ['create'], label: [`${LABEL.node}=${fx.node}`] } }, (err, stream) => {
+        if (err || !stream) return reject(err);
+        let text = '';
+        stream.on('data', (d: Buffer) => (text += d.toString()));
+        stream.on('end', () => resolve(text));
+      });
+    });
+    assert.equal(events.trim(), '', 'no container created while restarting');
+    assert.deepEqual(await nodeContainerIds(), before);
+    for (const p of (await fx.client.pods.list({ namespace: 'default' })).items) {
+      assert.equal(condition(p, 'Ready'), 'True', `${p.metadata!.name} Ready`);
+      for (const cs of p.status!.containerStatuses) assert.ok(before.includes(cs.containerID.slice('docker://'.length)), `${p.metadata!.name} kept its container`);
+    }
+  });
+
   it('starts pods bound while it was down and removes the containers of pods deleted meanwhile', async () => {
     const doomed = await fx.client.pods.get('once');
     await fx.stopKubelet();
