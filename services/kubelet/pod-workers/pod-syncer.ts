@@ -12,7 +12,7 @@ import type { EventRecorder } from '../../../lib/events';
 import type { ImageManager } from '../images/image-manager';
 import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
-import { RuntimeError } from '../runtime/errors';
+import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
 import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../runtime/types';
 import { isTerminalPhase } from '../status/pod-phase';
 import type { CrashLoopBackoff } from './crash-backoff';
@@ -51,6 +51,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 interface StartResult {
   /** Something changed in the runtime (a container was created or started). */
   changed: boolean;
+  /** The container created, if one was. */
+  id?: string;
   retryInMs?: number;
 }
 
@@ -136,9 +138,9 @@ export class PodSyncer {
     }
     const actions = computePodActions(pod, state, (id) => this.d.probes.verdict(id));
     this.reportStatus(pod, state);
-    const { changed, retryInMs } = await this.execute(pod, state, actions, network);
+    const { changed, created, retryInMs } = await this.execute(pod, state, actions, network);
     if (changed) {
-      state = (await this.d.cache.fresh()).get(uid);
+      state = await this.reread(uid, state, created);
       await this.collectGarbage(state);
     }
     this.reportStatus(pod, state);
@@ -164,13 +166,39 @@ export class PodSyncer {
     this.d.status.set(pod, status);
   }
 
-  private async execute(pod: Pod, state: PodRuntimeState | undefined, actions: PodActions, network: string): Promise<{ changed: boolean; retryInMs?: number }> {
+  /**
+   * The pod's containers read again one by one, plus those just created (newest first). Not a
+   * node-wide listing: that would wait on other pods' containers while the engine starts them.
+   */
+  private async reread(uid: string, before: PodRuntimeState | undefined, created: string[]): Promise<PodRuntimeState | undefined> {
+    const ids = [...[...created].reverse(), ...(before?.sandboxes ?? []).map((c) => c.id), ...(before?.containers ?? []).map((c) => c.id)];
+    const seen = await Promise.all(
+      ids.map((id) =>
+        this.d.runtime.inspectContainer(id).catch((err: unknown) => {
+          if (err instanceof ContainerNotFoundError) return undefined;
+          throw err;
+        }),
+      ),
+    );
+    const found = seen.filter((c): c is RuntimeContainer => c !== undefined);
+    if (found.length === 0) return undefined;
+    const { podName: name, podNamespace: namespace } = found[0];
+    return { uid, name, namespace, sandboxes: found.filter((c) => c.sandbox), containers: found.filter((c) => !c.sandbox) };
+  }
+
+  private async execute(
+    pod: Pod,
+    state: PodRuntimeState | undefined,
+    actions: PodActions,
+    network: string,
+  ): Promise<{ changed: boolean; created: string[]; retryInMs?: number }> {
     this.touched.add(pod.metadata!.uid);
     const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    const created: string[] = [];
     let changed = false;
     if (actions.killPod) {
       changed = await this.killPod(pod, state, grace);
-      if (!actions.createSandbox) return { changed };
+      if (!actions.createSandbox) return { changed, created };
     }
     for (const kill of actions.toKill) {
       const spec = pod.spec?.containers.find((c) => c.name === kill.container.name);
@@ -187,6 +215,7 @@ export class PodSyncer {
         const sandbox = await this.d.runtime.runPodSandbox(pod, { network, hostIP: this.d.node.hostIP(), attempt: actions.sandboxAttempt });
         sandboxId = sandbox.id;
         podIP = sandbox.ip;
+        created.push(sandbox.id);
         changed = true;
       } catch (err) {
         this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -199,10 +228,11 @@ export class PodSyncer {
       for (const start of actions.toStart) {
         const result = await this.startContainer(pod, start, sandboxId, podIP);
         changed ||= result.changed;
+        if (result.id) created.push(result.id);
         retryInMs = minDelay(retryInMs, result.retryInMs);
       }
     }
-    return { changed, retryInMs };
+    return { changed, created, retryInMs };
   }
 
   private setWaiting(uid: string, name: string, reason: WaitingReason | undefined): void {
@@ -239,26 +269,26 @@ export class PodSyncer {
       const env = containerEnv(pod, container, { podIP, hostIP: this.d.node.hostIP(), nodeAllocatable: this.d.node.allocatable() });
       id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, restartCount: start.restartCount });
     } catch (err) {
-      return this.failed(pod, name, err, 'CreateContainerError', false);
+      return this.failed(pod, name, err, 'CreateContainerError');
     }
     this.d.recorder.event(pod, 'Normal', 'Created', `Created container ${name}`);
     try {
       await this.d.runtime.startContainer(id);
     } catch (err) {
-      return this.failed(pod, name, err, 'RunContainerError', true);
+      return { ...this.failed(pod, name, err, 'RunContainerError'), changed: true, id };
     }
     this.d.recorder.event(pod, 'Normal', 'Started', `Started container ${name}`);
     if (previous?.state === 'exited') this.d.crashLoop.restarted(m.uid, name);
     this.setWaiting(m.uid, name, undefined);
-    return { changed: true };
+    return { changed: true, id };
   }
 
-  private failed(pod: Pod, name: string, err: unknown, fallbackReason: string, changed: boolean): StartResult {
+  private failed(pod: Pod, name: string, err: unknown, fallbackReason: string): StartResult {
     if (!(err instanceof RuntimeError)) throw err;
     const reason = err.reason || fallbackReason;
     this.setWaiting(pod.metadata!.uid, name, { reason, message: err.message });
     this.d.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
-    return { changed, retryInMs: CONFIG_ERROR_RETRY_MS };
+    return { changed: false, retryInMs: CONFIG_ERROR_RETRY_MS };
   }
 
   /** Stops every running container (in parallel, within the grace period), then the sandbox. True if anything ran. */

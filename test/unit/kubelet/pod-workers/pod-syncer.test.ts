@@ -91,7 +91,8 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     await syncer.sync('uid-1', pod);
     assert.deepEqual(
       runtime.calls.map((c) => c.method).filter((m) => m !== 'listPodContainers'),
-      ['ensurePodNetwork', 'runPodSandbox', 'imageExists', 'createContainer', 'startContainer'],
+      // Then the pod's two containers are read again for its status.
+      ['ensurePodNetwork', 'runPodSandbox', 'imageExists', 'createContainer', 'startContainer', 'inspectContainer', 'inspectContainer'],
     );
     const [created] = runtime.createOptions.values();
     assert.deepEqual(created.options, { env: [{ name: 'IP', value: '10.244.1.2' }], restartCount: 0 });
