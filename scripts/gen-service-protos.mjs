@@ -12,7 +12,7 @@ const groups = [
     kinds: [
       { kind: 'Namespace', plural: 'Namespaces', namespaced: false, status: true },
       { kind: 'Node', plural: 'Nodes', namespaced: false, status: true },
-      { kind: 'Pod', plural: 'Pods', namespaced: true, status: true, bind: true },
+      { kind: 'Pod', plural: 'Pods', namespaced: true, status: true, bind: true, streams: true },
       { kind: 'Service', plural: 'Services', namespaced: true, status: true },
       { kind: 'Endpoints', plural: 'Endpoints', namespaced: true, status: false },
       { kind: 'Event', plural: 'Events', namespaced: true, status: false },
@@ -43,7 +43,7 @@ const groups = [
 
 const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
-function kindProto({ kind, plural, namespaced, status, bind, scale }) {
+function kindProto({ kind, plural, namespaced, status, bind, scale, streams }) {
   const field = snake(kind);
   const ns = namespaced ? '  string namespace = 1;\n' : '';
   const rpcs = [];
@@ -80,6 +80,19 @@ function kindProto({ kind, plural, namespaced, status, bind, scale }) {
   if (bind) {
     rpc(`Bind${kind}`, `Bind${kind}Request`, kind, `Binds a pod to a node (the pods/binding subresource); fails if it is already bound.`);
     msgs.push(`message Bind${kind}Request {\n  string namespace = 1;\n  string name = 2;\n  ObjectReference target = 3;\n  string uid = 4;\n}`);
+  }
+  if (streams) {
+    // pods/log and pods/exec: the apiserver proxies these streams to the pod's kubelet. Field
+    // numbers equal kite.kubelet.v1's ContainerLogsRequest/LogChunk/ExecRequest/ExecResponse, so
+    // messages pass through unchanged.
+    rpcs.push(`  // Streams a container's log from the pod's kubelet (kubectl logs).\n  rpc ${kind}Logs(${kind}LogsRequest) returns (stream ${kind}LogChunk);`);
+    rpcs.push(`  // Runs a command in a container through the pod's kubelet (kubectl exec); the last response carries the exit code.\n  rpc Exec${kind}(stream Exec${kind}Request) returns (stream Exec${kind}Response);`);
+    msgs.push(`message ${kind}LogsRequest {\n  string namespace = 1;\n  string pod_name = 2;\n  string pod_uid = 3;\n  string container = 4;\n  bool follow = 5;\n  bool previous = 6;\n  optional int64 tail_lines = 7;\n  bool timestamps = 8;\n  optional int64 since_seconds = 9;\n  string since_time = 10;\n  optional int64 limit_bytes = 11;\n}`);
+    msgs.push(`message ${kind}LogChunk {\n  bytes content = 1;\n  string stream = 2;\n}`);
+    msgs.push(`message Exec${kind}Request {\n  Exec${kind}Start start = 1;\n  bytes stdin = 2;\n  bool stdin_close = 3;\n  TerminalSize resize = 4;\n}`);
+    msgs.push(`message Exec${kind}Start {\n  string namespace = 1;\n  string pod_name = 2;\n  string pod_uid = 3;\n  string container = 4;\n  repeated string command = 5;\n  bool stdin = 6;\n  bool tty = 7;\n  TerminalSize size = 8;\n}`);
+    msgs.push(`message TerminalSize {\n  uint32 width = 1;\n  uint32 height = 2;\n}`);
+    msgs.push(`message Exec${kind}Response {\n  bytes stdout = 1;\n  bytes stderr = 2;\n  optional int32 exit_code = 3;\n}`);
   }
   if (scale) {
     rpc(`Get${kind}Scale`, `Get${kind}ScaleRequest`, 'kite.meta.v1.Scale', `Reads the scale subresource.`);

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -226,6 +228,54 @@ export interface BindPodRequest {
   name: string;
   target?: ObjectReference | undefined;
   uid: string;
+}
+
+export interface PodLogsRequest {
+  namespace: string;
+  podName: string;
+  podUid: string;
+  container: string;
+  follow: boolean;
+  previous: boolean;
+  tailLines?: number | undefined;
+  timestamps: boolean;
+  sinceSeconds?: number | undefined;
+  sinceTime: string;
+  limitBytes?: number | undefined;
+}
+
+export interface PodLogChunk {
+  content: Buffer;
+  stream: string;
+}
+
+export interface ExecPodRequest {
+  start?: ExecPodStart | undefined;
+  stdin: Buffer;
+  stdinClose: boolean;
+  resize?: TerminalSize | undefined;
+}
+
+export interface ExecPodStart {
+  namespace: string;
+  podName: string;
+  podUid: string;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  tty: boolean;
+  size?: TerminalSize | undefined;
+}
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+export interface ExecPodResponse {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode?: number | undefined;
 }
 
 export interface CreateServiceRequest {
@@ -3885,6 +3935,871 @@ export const BindPodRequest: MessageFns<BindPodRequest> = {
       ? ObjectReference.fromPartial(object.target)
       : undefined;
     message.uid = object.uid ?? "";
+    return message;
+  },
+};
+
+function createBasePodLogsRequest(): PodLogsRequest {
+  return {
+    namespace: "",
+    podName: "",
+    podUid: "",
+    container: "",
+    follow: false,
+    previous: false,
+    tailLines: undefined,
+    timestamps: false,
+    sinceSeconds: undefined,
+    sinceTime: "",
+    limitBytes: undefined,
+  };
+}
+
+export const PodLogsRequest: MessageFns<PodLogsRequest> = {
+  encode(message: PodLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.podName !== "") {
+      writer.uint32(18).string(message.podName);
+    }
+    if (message.podUid !== "") {
+      writer.uint32(26).string(message.podUid);
+    }
+    if (message.container !== "") {
+      writer.uint32(34).string(message.container);
+    }
+    if (message.follow !== false) {
+      writer.uint32(40).bool(message.follow);
+    }
+    if (message.previous !== false) {
+      writer.uint32(48).bool(message.previous);
+    }
+    if (message.tailLines !== undefined) {
+      writer.uint32(56).int64(message.tailLines);
+    }
+    if (message.timestamps !== false) {
+      writer.uint32(64).bool(message.timestamps);
+    }
+    if (message.sinceSeconds !== undefined) {
+      writer.uint32(72).int64(message.sinceSeconds);
+    }
+    if (message.sinceTime !== "") {
+      writer.uint32(82).string(message.sinceTime);
+    }
+    if (message.limitBytes !== undefined) {
+      writer.uint32(88).int64(message.limitBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.podUid = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.follow = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.previous = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.tailLines = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.timestamps = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sinceSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.sinceTime = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.limitBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodLogsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      podName: isSet(object.podName)
+        ? globalThis.String(object.podName)
+        : isSet(object.pod_name)
+        ? globalThis.String(object.pod_name)
+        : "",
+      podUid: isSet(object.podUid)
+        ? globalThis.String(object.podUid)
+        : isSet(object.pod_uid)
+        ? globalThis.String(object.pod_uid)
+        : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
+      previous: isSet(object.previous) ? globalThis.Boolean(object.previous) : false,
+      tailLines: isSet(object.tailLines)
+        ? globalThis.Number(object.tailLines)
+        : isSet(object.tail_lines)
+        ? globalThis.Number(object.tail_lines)
+        : undefined,
+      timestamps: isSet(object.timestamps) ? globalThis.Boolean(object.timestamps) : false,
+      sinceSeconds: isSet(object.sinceSeconds)
+        ? globalThis.Number(object.sinceSeconds)
+        : isSet(object.since_seconds)
+        ? globalThis.Number(object.since_seconds)
+        : undefined,
+      sinceTime: isSet(object.sinceTime)
+        ? globalThis.String(object.sinceTime)
+        : isSet(object.since_time)
+        ? globalThis.String(object.since_time)
+        : "",
+      limitBytes: isSet(object.limitBytes)
+        ? globalThis.Number(object.limitBytes)
+        : isSet(object.limit_bytes)
+        ? globalThis.Number(object.limit_bytes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PodLogsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.podName !== "") {
+      obj.podName = message.podName;
+    }
+    if (message.podUid !== "") {
+      obj.podUid = message.podUid;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.follow !== false) {
+      obj.follow = message.follow;
+    }
+    if (message.previous !== false) {
+      obj.previous = message.previous;
+    }
+    if (message.tailLines !== undefined) {
+      obj.tailLines = Math.round(message.tailLines);
+    }
+    if (message.timestamps !== false) {
+      obj.timestamps = message.timestamps;
+    }
+    if (message.sinceSeconds !== undefined) {
+      obj.sinceSeconds = Math.round(message.sinceSeconds);
+    }
+    if (message.sinceTime !== "") {
+      obj.sinceTime = message.sinceTime;
+    }
+    if (message.limitBytes !== undefined) {
+      obj.limitBytes = Math.round(message.limitBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodLogsRequest>, I>>(base?: I): PodLogsRequest {
+    return PodLogsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodLogsRequest>, I>>(object: I): PodLogsRequest {
+    const message = createBasePodLogsRequest();
+    message.namespace = object.namespace ?? "";
+    message.podName = object.podName ?? "";
+    message.podUid = object.podUid ?? "";
+    message.container = object.container ?? "";
+    message.follow = object.follow ?? false;
+    message.previous = object.previous ?? false;
+    message.tailLines = object.tailLines ?? undefined;
+    message.timestamps = object.timestamps ?? false;
+    message.sinceSeconds = object.sinceSeconds ?? undefined;
+    message.sinceTime = object.sinceTime ?? "";
+    message.limitBytes = object.limitBytes ?? undefined;
+    return message;
+  },
+};
+
+function createBasePodLogChunk(): PodLogChunk {
+  return { content: Buffer.alloc(0), stream: "" };
+}
+
+export const PodLogChunk: MessageFns<PodLogChunk> = {
+  encode(message: PodLogChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.content.length !== 0) {
+      writer.uint32(10).bytes(message.content);
+    }
+    if (message.stream !== "") {
+      writer.uint32(18).string(message.stream);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodLogChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodLogChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stream = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodLogChunk {
+    return {
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+    };
+  },
+
+  toJSON(message: PodLogChunk): unknown {
+    const obj: any = {};
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodLogChunk>, I>>(base?: I): PodLogChunk {
+    return PodLogChunk.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodLogChunk>, I>>(object: I): PodLogChunk {
+    const message = createBasePodLogChunk();
+    message.content = object.content ?? Buffer.alloc(0);
+    message.stream = object.stream ?? "";
+    return message;
+  },
+};
+
+function createBaseExecPodRequest(): ExecPodRequest {
+  return { start: undefined, stdin: Buffer.alloc(0), stdinClose: false, resize: undefined };
+}
+
+export const ExecPodRequest: MessageFns<ExecPodRequest> = {
+  encode(message: ExecPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      ExecPodStart.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.stdin.length !== 0) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.stdinClose !== false) {
+      writer.uint32(24).bool(message.stdinClose);
+    }
+    if (message.resize !== undefined) {
+      TerminalSize.encode(message.resize, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = ExecPodStart.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stdin = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stdinClose = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resize = TerminalSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodRequest {
+    return {
+      start: isSet(object.start) ? ExecPodStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : Buffer.alloc(0),
+      stdinClose: isSet(object.stdinClose)
+        ? globalThis.Boolean(object.stdinClose)
+        : isSet(object.stdin_close)
+        ? globalThis.Boolean(object.stdin_close)
+        : false,
+      resize: isSet(object.resize) ? TerminalSize.fromJSON(object.resize) : undefined,
+    };
+  },
+
+  toJSON(message: ExecPodRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = ExecPodStart.toJSON(message.start);
+    }
+    if (message.stdin.length !== 0) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.stdinClose !== false) {
+      obj.stdinClose = message.stdinClose;
+    }
+    if (message.resize !== undefined) {
+      obj.resize = TerminalSize.toJSON(message.resize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodRequest>, I>>(base?: I): ExecPodRequest {
+    return ExecPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodRequest>, I>>(object: I): ExecPodRequest {
+    const message = createBaseExecPodRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? ExecPodStart.fromPartial(object.start)
+      : undefined;
+    message.stdin = object.stdin ?? Buffer.alloc(0);
+    message.stdinClose = object.stdinClose ?? false;
+    message.resize = (object.resize !== undefined && object.resize !== null)
+      ? TerminalSize.fromPartial(object.resize)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExecPodStart(): ExecPodStart {
+  return {
+    namespace: "",
+    podName: "",
+    podUid: "",
+    container: "",
+    command: [],
+    stdin: false,
+    tty: false,
+    size: undefined,
+  };
+}
+
+export const ExecPodStart: MessageFns<ExecPodStart> = {
+  encode(message: ExecPodStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.podName !== "") {
+      writer.uint32(18).string(message.podName);
+    }
+    if (message.podUid !== "") {
+      writer.uint32(26).string(message.podUid);
+    }
+    if (message.container !== "") {
+      writer.uint32(34).string(message.container);
+    }
+    for (const v of message.command) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(48).bool(message.stdin);
+    }
+    if (message.tty !== false) {
+      writer.uint32(56).bool(message.tty);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.podUid = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.command.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.stdin = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.size = TerminalSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      podName: isSet(object.podName)
+        ? globalThis.String(object.podName)
+        : isSet(object.pod_name)
+        ? globalThis.String(object.pod_name)
+        : "",
+      podUid: isSet(object.podUid)
+        ? globalThis.String(object.podUid)
+        : isSet(object.pod_uid)
+        ? globalThis.String(object.pod_uid)
+        : "",
+      container: isSet(object.container) ? globalThis.String(object.container) : "",
+      command: globalThis.Array.isArray(object?.command) ? object.command.map((e: any) => globalThis.String(e)) : [],
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ExecPodStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.podName !== "") {
+      obj.podName = message.podName;
+    }
+    if (message.podUid !== "") {
+      obj.podUid = message.podUid;
+    }
+    if (message.container !== "") {
+      obj.container = message.container;
+    }
+    if (message.command?.length) {
+      obj.command = message.command;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodStart>, I>>(base?: I): ExecPodStart {
+    return ExecPodStart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodStart>, I>>(object: I): ExecPodStart {
+    const message = createBaseExecPodStart();
+    message.namespace = object.namespace ?? "";
+    message.podName = object.podName ?? "";
+    message.podUid = object.podUid ?? "";
+    message.container = object.container ?? "";
+    message.command = object.command?.map((e) => e) || [];
+    message.stdin = object.stdin ?? false;
+    message.tty = object.tty ?? false;
+    message.size = (object.size !== undefined && object.size !== null)
+      ? TerminalSize.fromPartial(object.size)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize: MessageFns<TerminalSize> = {
+  encode(message: TerminalSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTerminalSize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TerminalSize>, I>>(base?: I): TerminalSize {
+    return TerminalSize.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TerminalSize>, I>>(object: I): TerminalSize {
+    const message = createBaseTerminalSize();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBaseExecPodResponse(): ExecPodResponse {
+  return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: undefined };
+}
+
+export const ExecPodResponse: MessageFns<ExecPodResponse> = {
+  encode(message: ExecPodResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stdout.length !== 0) {
+      writer.uint32(10).bytes(message.stdout);
+    }
+    if (message.stderr.length !== 0) {
+      writer.uint32(18).bytes(message.stderr);
+    }
+    if (message.exitCode !== undefined) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecPodResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecPodResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stdout = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stderr = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecPodResponse {
+    return {
+      stdout: isSet(object.stdout) ? Buffer.from(bytesFromBase64(object.stdout)) : Buffer.alloc(0),
+      stderr: isSet(object.stderr) ? Buffer.from(bytesFromBase64(object.stderr)) : Buffer.alloc(0),
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExecPodResponse): unknown {
+    const obj: any = {};
+    if (message.stdout.length !== 0) {
+      obj.stdout = base64FromBytes(message.stdout);
+    }
+    if (message.stderr.length !== 0) {
+      obj.stderr = base64FromBytes(message.stderr);
+    }
+    if (message.exitCode !== undefined) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecPodResponse>, I>>(base?: I): ExecPodResponse {
+    return ExecPodResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecPodResponse>, I>>(object: I): ExecPodResponse {
+    const message = createBaseExecPodResponse();
+    message.stdout = object.stdout ?? Buffer.alloc(0);
+    message.stderr = object.stderr ?? Buffer.alloc(0);
+    message.exitCode = object.exitCode ?? undefined;
     return message;
   },
 };
@@ -9022,6 +9937,26 @@ export const PodServiceService = {
     responseSerialize: (value: Pod): Buffer => Buffer.from(Pod.encode(value).finish()),
     responseDeserialize: (value: Buffer): Pod => Pod.decode(value),
   },
+  /** Streams a container's log from the pod's kubelet (kubectl logs). */
+  podLogs: {
+    path: "/kite.core.v1.PodService/PodLogs" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: PodLogsRequest): Buffer => Buffer.from(PodLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PodLogsRequest => PodLogsRequest.decode(value),
+    responseSerialize: (value: PodLogChunk): Buffer => Buffer.from(PodLogChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PodLogChunk => PodLogChunk.decode(value),
+  },
+  /** Runs a command in a container through the pod's kubelet (kubectl exec); the last response carries the exit code. */
+  execPod: {
+    path: "/kite.core.v1.PodService/ExecPod" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExecPodRequest): Buffer => Buffer.from(ExecPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecPodRequest => ExecPodRequest.decode(value),
+    responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
+  },
 } as const;
 
 export interface PodServiceServer extends UntypedServiceImplementation {
@@ -9043,6 +9978,10 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   watchPods: handleServerStreamingCall<WatchPodsRequest, PodWatchEvent>;
   /** Binds a pod to a node (the pods/binding subresource); fails if it is already bound. */
   bindPod: handleUnaryCall<BindPodRequest, Pod>;
+  /** Streams a container's log from the pod's kubelet (kubectl logs). */
+  podLogs: handleServerStreamingCall<PodLogsRequest, PodLogChunk>;
+  /** Runs a command in a container through the pod's kubelet (kubectl exec); the last response carries the exit code. */
+  execPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
 }
 
 export interface PodServiceClient extends Client {
@@ -9163,6 +10102,17 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Pod) => void,
   ): ClientUnaryCall;
+  /** Streams a container's log from the pod's kubelet (kubectl logs). */
+  podLogs(request: PodLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<PodLogChunk>;
+  podLogs(
+    request: PodLogsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PodLogChunk>;
+  /** Runs a command in a container through the pod's kubelet (kubectl exec); the last response carries the exit code. */
+  execPod(): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  execPod(options: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  execPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
 }
 
 export const PodServiceClient = makeGenericClientConstructor(
@@ -10076,6 +11026,14 @@ export const ResourceQuotaServiceClient = makeGenericClientConstructor(
   service: typeof ResourceQuotaServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

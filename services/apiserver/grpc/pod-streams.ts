@@ -1,0 +1,124 @@
+// pods/log and pods/exec: the apiserver finds the pod's node and proxies the stream to that
+// node's kubelet (kite.kubelet.v1.KubeletService), as kube-apiserver does. Messages of both APIs
+// share field numbers, so they pass through unchanged.
+import type { ChannelCredentials, ClientDuplexStream, ClientReadableStream, ServerDuplexStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, status as Status } from '@grpc/grpc-js';
+import { BadRequestError, UnavailableError, fromServiceError, toServiceError } from '../../../lib/api/errors';
+import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
+import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { ExecRequest, KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import { kubeletAddress, kubeletClient } from '../../kubelet/server/kubelet-client';
+import type { Registry } from '../registry/registry';
+
+export interface KubeletConnection {
+  /** TLS credentials with the apiserver's kubelet-client certificate; plaintext when absent. */
+  credentials?: ChannelCredentials;
+}
+
+/** Finds a pod's kubelet and keeps one client per kubelet address. */
+export class KubeletDialer {
+  private readonly clients = new Map<string, KubeletServiceClient>();
+
+  constructor(
+    private readonly pods: Registry<Pod>,
+    private readonly nodes: Registry<Node>,
+    private readonly conn: KubeletConnection = {},
+  ) {}
+
+  async forPod(namespace: string, name: string): Promise<{ pod: Pod; client: KubeletServiceClient }> {
+    if (!name) throw new BadRequestError('podName is required');
+    const pod = await this.pods.get(namespace || 'default', name);
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) throw new BadRequestError(`pod ${name} does not have a host assigned`);
+    const node = await this.nodes.get('', nodeName);
+    const address = kubeletAddress(node);
+    if (!address) throw new UnavailableError(`node ${nodeName} has not reported a kubelet address`);
+    let client = this.clients.get(address);
+    if (!client) {
+      client = kubeletClient(address, this.conn.credentials ?? grpcCredentials.createInsecure(), nodeName);
+      this.clients.set(address, client);
+    }
+    return { pod, client };
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** The kubelet's errors keep their code and message; a dead connection says which node. */
+function upstreamError(err: ServiceError, what: string): Partial<ServiceError> {
+  if (err.code === Status.UNAVAILABLE) return toServiceError(new UnavailableError(`cannot reach the kubelet for ${what}: ${err.details}`));
+  return toServiceError(fromServiceError(err));
+}
+
+export async function proxyPodLogs(dialer: KubeletDialer, call: ServerWritableStream<PodLogsRequest, PodLogChunk>): Promise<void> {
+  const req = call.request;
+  let upstream: ClientReadableStream<PodLogChunk> | undefined;
+  try {
+    const { pod, client } = await dialer.forPod(req.namespace, req.podName);
+    if (call.cancelled) return;
+    upstream = client.containerLogs({ ...req, namespace: pod.metadata!.namespace, podUid: req.podUid || pod.metadata!.uid });
+  } catch (err) {
+    call.emit('error', toServiceError(err));
+    return;
+  }
+  const up = upstream;
+  call.on('cancelled', () => up.cancel());
+  call.on('drain', () => up.resume());
+  up.on('data', (chunk: PodLogChunk) => {
+    if (!call.write(chunk)) up.pause();
+  });
+  up.on('error', (err: ServiceError) => {
+    if (!call.cancelled) call.emit('error', upstreamError(err, `pod ${req.podName}`));
+  });
+  up.on('end', () => call.end());
+}
+
+export function proxyExecPod(dialer: KubeletDialer, call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>): void {
+  let upstream: ClientDuplexStream<ExecRequest, ExecPodResponse> | undefined;
+  const buffered: ExecPodRequest[] = [];
+  let opening = false;
+  let callEnded = false;
+  const fail = (err: unknown) => {
+    upstream?.cancel();
+    call.emit('error', toServiceError(err));
+  };
+  call.on('data', (msg: ExecPodRequest) => {
+    if (upstream) {
+      upstream.write(msg);
+      return;
+    }
+    buffered.push(msg);
+    if (opening) return;
+    const start = msg.start;
+    if (!start) {
+      fail(new BadRequestError('the first ExecPod message must carry start (namespace, podName, command)'));
+      return;
+    }
+    opening = true;
+    dialer.forPod(start.namespace, start.podName).then(
+      ({ pod, client }) => {
+        if (call.cancelled) return;
+        const up = client.exec();
+        upstream = up;
+        const first = buffered.shift()!;
+        up.write({ ...first, start: { ...start, namespace: pod.metadata!.namespace, podUid: start.podUid || pod.metadata!.uid } });
+        for (const m of buffered.splice(0)) up.write(m);
+        if (callEnded) up.end();
+        up.on('data', (res: ExecPodResponse) => call.write(res));
+        up.on('error', (err: ServiceError) => {
+          if (!call.cancelled) call.emit('error', upstreamError(err, `pod ${start.podName}`));
+        });
+        up.on('end', () => call.end());
+      },
+      (err: unknown) => fail(err),
+    );
+  });
+  call.on('end', () => {
+    callEnded = true;
+    upstream?.end();
+  });
+  call.on('cancelled', () => upstream?.cancel());
+}
