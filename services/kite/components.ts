@@ -1,0 +1,129 @@
+// The Kite components of a node, each its own container on the node's engine with the node's
+// network (--network host), restart policy "always" (the node's engine brings them back after a
+// node restart), the application bind-mounted read-only from the node image and the node's
+// /etc/kite for certificates and kubeconfigs.
+import type { ClusterConfig } from './cluster-config';
+import { nodeExec } from './docker-cli';
+import { APP_DIR, PAUSE_IMAGE, RUNTIME_IMAGE } from './images';
+import { CONFIG_DIR, KUBECONFIGS } from './node-config';
+import { APISERVER_PORT, type PlannedNode } from './nodes';
+
+export const COMPONENT_LABEL = 'io.kite.component';
+/** Inside the node: the apiserver's SQLite store and the kubelet's root, on the node's /var/lib/kite volume. */
+const APISERVER_DATA = '/var/lib/kite/apiserver';
+const KUBELET_ROOT = '/var/lib/kite/kubelet';
+
+/** Timings a test cluster shortens (Kubernetes' defaults otherwise). */
+export interface ClusterTimings {
+  /** Silence after which the node controller marks a node Unknown (--node-monitor-grace-period). */
+  nodeMonitorGracePeriod: string;
+  /** How long pods stay bound to a NotReady/unreachable node before eviction (the apiserver's default tolerations). */
+  podEvictionSeconds: number;
+}
+
+export const DEFAULT_TIMINGS: ClusterTimings = { nodeMonitorGracePeriod: '40s', podEvictionSeconds: 300 };
+
+export interface Component {
+  name: string;
+  /** Extra `docker run` arguments. */
+  run: string[];
+  /** bin/ program and its flags. */
+  program: string;
+  args: string[];
+}
+
+const kubeconfig = (file: string) => ['--kubeconfig', `${CONFIG_DIR}/${file}`];
+
+export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterTimings): Component[] {
+  const net = cluster.networking;
+  return [
+    {
+      name: 'kite-apiserver',
+      run: ['-v', `${APISERVER_DATA}:${APISERVER_DATA}`],
+      program: 'kite-apiserver',
+      args: [
+        '--port', String(APISERVER_PORT),
+        '--bind-address', '0.0.0.0',
+        '--store', 'sqlite',
+        '--data-dir', APISERVER_DATA,
+        '--tls-cert-file', `${CONFIG_DIR}/pki/apiserver.crt`,
+        '--tls-private-key-file', `${CONFIG_DIR}/pki/apiserver.key`,
+        '--client-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
+        '--authorization-mode', 'Node,RBAC',
+        '--service-cluster-ip-range', net.serviceSubnet,
+        '--default-not-ready-toleration-seconds', String(timings.podEvictionSeconds),
+        '--default-unreachable-toleration-seconds', String(timings.podEvictionSeconds),
+      ],
+    },
+    {
+      name: 'kite-controller-manager',
+      run: [],
+      program: 'kite-controller-manager',
+      args: [
+        ...kubeconfig(KUBECONFIGS.controllerManager),
+        '--cluster-cidr', net.podSubnet,
+        '--allocate-node-cidrs',
+        '--node-monitor-grace-period', timings.nodeMonitorGracePeriod,
+      ],
+    },
+    { name: 'kite-scheduler', run: [], program: 'kite-scheduler', args: kubeconfig(KUBECONFIGS.scheduler) },
+  ];
+}
+
+export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Component[] {
+  const labels = { ...node.config.labels };
+  if (node.role === 'control-plane') labels['node-role.kubernetes.io/control-plane'] = '';
+  return [
+    {
+      name: 'kite-kubelet',
+      // The kubelet's root is at the same path inside and outside: pods' volume binds are resolved by the node's engine.
+      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`],
+      program: 'kite-kubelet',
+      args: [
+        ...kubeconfig(KUBECONFIGS.kubelet),
+        '--node-name', node.name,
+        '--root-dir', KUBELET_ROOT,
+        '--pod-infra-container-image', PAUSE_IMAGE,
+        ...(Object.keys(labels).length ? ['--node-labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
+        ...(node.role === 'control-plane' ? ['--register-with-taints', 'node-role.kubernetes.io/control-plane:NoSchedule'] : []),
+      ],
+    },
+    {
+      name: 'kite-proxy',
+      run: [
+        '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW',
+        '-v', '/run/xtables.lock:/run/xtables.lock',
+        '-v', '/lib/modules:/lib/modules:ro',
+      ],
+      program: 'kite-proxy',
+      args: [...kubeconfig(KUBECONFIGS.proxy), '--node-name', node.name, '--cluster-cidr', cluster.networking.podSubnet],
+    },
+  ];
+}
+
+/** `docker run` of a component inside its node; a component that already exists is left alone. */
+export async function startComponent(node: string, c: Component): Promise<void> {
+  const existing = await nodeExec(node, ['docker', 'ps', '-aq', '--filter', `name=^${c.name}$`]);
+  if (existing.trim()) return;
+  await nodeExec(node, [
+    'docker', 'run', '-d',
+    '--name', c.name,
+    '--restart', 'always',
+    '--network', 'host',
+    '--label', `${COMPONENT_LABEL}=${c.name}`,
+    '-v', `${APP_DIR}:${APP_DIR}:ro`,
+    '-v', `${CONFIG_DIR}:${CONFIG_DIR}:ro`,
+    ...c.run,
+    RUNTIME_IMAGE,
+    'node', `${APP_DIR}/bin/${c.program}`, ...c.args,
+  ]);
+}
+
+/** Names and states of a node's component containers. */
+export async function componentStates(node: string): Promise<{ name: string; state: string }[]> {
+  const out = await nodeExec(node, ['docker', 'ps', '-a', '--filter', `label=${COMPONENT_LABEL}`, '--format', '{{.Names}}\t{{.Status}}']);
+  return out.split('\n').filter(Boolean).map((l) => {
+    const [name, state] = l.split('\t');
+    return { name, state };
+  });
+}

@@ -1,0 +1,128 @@
+// `kite create cluster`: a Docker network for the cluster, one node container per configured
+// node, the images and configuration each node needs, then the components, started in kind's
+// order (control plane first, then the workers join), and the user's kitectl config.
+import type { Clientset } from '../../lib/client/clientset';
+import type { ClusterConfig } from './cluster-config';
+import { adminClient, poll, waitForNodes } from './cluster-client';
+import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings } from './components';
+import { deleteCluster } from './delete-cluster';
+import { docker, nodeExec } from './docker-cli';
+import { ensureBaseImages, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
+import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
+import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
+import { apiServerEndpoint, CLUSTER_LABEL, listNodes, networkName, nodeIP, nodeRunArgs, planNodes, volumeNames, type PlannedNode } from './nodes';
+import type { Progress } from './progress';
+
+export interface CreateOptions {
+  config: ClusterConfig;
+  /** The kitectl config file to add the cluster to (default: $KITECONFIG or ~/.kite/config). */
+  kubeconfig?: string;
+  /** How long to wait for every node to be Ready (0: return once the nodes registered). */
+  waitMs: number;
+  /** Keep the nodes when creation fails (for debugging). */
+  retain: boolean;
+  timings: ClusterTimings;
+  progress: Progress;
+}
+
+export interface CreatedCluster {
+  kubeconfigPath: string;
+  server: string;
+  nodes: string[];
+}
+
+const REGISTER_TIMEOUT_MS = 120_000;
+const APISERVER_TIMEOUT_MS = 90_000;
+
+const formatDuration = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${s % 60}s`;
+};
+
+export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
+  const { config, progress } = o;
+  const nodes = planNodes(config);
+  if ((await listNodes(config.name)).length) throw new Error(`node(s) already exist for a cluster with the name "${config.name}"`);
+  progress.line(`Creating cluster "${config.name}" ...`);
+  let client: Clientset | undefined;
+  try {
+    const { image } = await progress.step(
+      'Ensuring node image 🖼',
+      async () => {
+        await ensureBaseImages();
+        return ensureNodeImage();
+      },
+      (r) => `Ensuring node image (${r.image}${r.built ? ', built' : ''}) 🖼`,
+    );
+    await progress.step(`Preparing nodes ${nodes.map(() => '📦').join(' ')}`, () => prepareNodes(config, nodes, image));
+    const controlPlane = nodes.find((n) => n.role === 'control-plane')!;
+    await progress.step('Writing configuration 📜', async () => {
+      const cpIP = await nodeIP(config.name, controlPlane.name);
+      const sans = [controlPlane.name, cpIP, config.networking.apiServerAddress, firstServiceIP(config.networking.serviceSubnet)];
+      await writeNodeConfigs(nodes, sans);
+    });
+    const started = await progress.step('Starting control-plane 🕹️', async () => {
+      for (const c of controlPlaneComponents(config, o.timings)) await startComponent(controlPlane.name, c);
+      const endpoint = await apiServerEndpoint(controlPlane.name);
+      const server = `https://${endpoint.address}:${endpoint.port}`;
+      const kubeconfig = externalKubeconfig(await readAdminKubeconfig(controlPlane.name), config.name, server);
+      client = adminClient(kubeconfig);
+      const c = client;
+      await poll('the apiserver to answer', APISERVER_TIMEOUT_MS, async () => (await c.namespaces.list(), true));
+      for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
+      const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
+      return { server, kubeconfigPath };
+    });
+    const workers = nodes.filter((n) => n.role !== 'control-plane');
+    if (workers.length) {
+      await progress.step('Joining worker nodes 🚜', async () => {
+        await Promise.all(workers.map(async (w) => {
+          for (const comp of nodeComponents(config, w)) await startComponent(w.name, comp);
+        }));
+      });
+    }
+    const names = nodes.map((n) => n.name);
+    await waitForNodes(client!, names, false, REGISTER_TIMEOUT_MS);
+    if (o.waitMs > 0) {
+      await progress.step(`Waiting ≤ ${formatDuration(o.waitMs)} for nodes = Ready ⏳`, () => waitForNodes(client!, names, true, o.waitMs));
+    }
+    return { ...started, nodes: names };
+  } catch (err) {
+    if (!o.retain) await deleteCluster(config.name, { kubeconfig: o.kubeconfig }).catch(() => undefined);
+    throw err;
+  } finally {
+    client?.close();
+  }
+}
+
+/** The first address of the Service range: the in-cluster "kubernetes" Service. */
+function firstServiceIP(cidr: string): string {
+  const [ip] = cidr.split('/');
+  const o = ip.split('.').map(Number);
+  o[3] += 1;
+  return o.join('.');
+}
+
+async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: string): Promise<void> {
+  const label = ['--label', `${CLUSTER_LABEL}=${config.name}`];
+  await docker(['network', 'create', ...label, networkName(config.name)]);
+  await Promise.all(nodes.map(async (n) => {
+    for (const v of Object.values(volumeNames(n.name))) await docker(['volume', 'create', ...label, v]);
+    await docker([...nodeRunArgs(config, n), image]);
+  }));
+  await Promise.all(nodes.map((n) => poll(`the Docker Engine in ${n.name}`, 60_000, async () => (await nodeExec(n.name, ['docker', 'version', '-f', '{{.Server.Version}}']), true), 250)));
+  await loadImages(nodes.map((n) => n.name), NODE_IMAGES);
+}
+
+export function usage(name: string, created: CreatedCluster, defaultConfig: boolean): string {
+  const flag = defaultConfig ? '' : ` --kubeconfig ${created.kubeconfigPath}`;
+  return [
+    `Set kitectl context to "${contextName(name)}" in ${created.kubeconfigPath}`,
+    'You can now use your cluster with:',
+    '',
+    `kitectl get nodes${flag}`,
+    `kitectl apply -f examples/nginx.yaml${flag}`,
+    '',
+    `The apiserver answers at ${created.server} (gRPC over TLS, with reflection). Delete the cluster with: kite delete cluster --name ${name}`,
+  ].join('\n');
+}

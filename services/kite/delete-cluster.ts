@@ -1,0 +1,25 @@
+// `kite delete cluster`: everything the cluster's label marks on the host engine (node
+// containers, their volumes, the network) and its entries in the kitectl config. The nodes'
+// pods, images and iptables rules lived inside the node containers and go with them.
+import { docker } from './docker-cli';
+import { removeFromKubeconfig } from './kubeconfig';
+import { CLUSTER_LABEL, listNodes } from './nodes';
+
+export interface DeleteResult {
+  nodes: string[];
+  volumes: string[];
+  network: boolean;
+  kubeconfig?: string;
+}
+
+export async function deleteCluster(name: string, opts: { kubeconfig?: string } = {}): Promise<DeleteResult> {
+  const nodes = (await listNodes(name)).map((n) => n.name);
+  if (nodes.length) await docker(['rm', '-f', '-v', ...nodes]);
+  const filter = ['--filter', `label=${CLUSTER_LABEL}=${name}`];
+  const volumes = (await docker(['volume', 'ls', '-q', ...filter])).split('\n').filter(Boolean);
+  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
+  const networks = (await docker(['network', 'ls', '-q', ...filter])).split('\n').filter(Boolean);
+  if (networks.length) await docker(['network', 'rm', ...networks]);
+  const kubeconfig = removeFromKubeconfig(opts.kubeconfig, name);
+  return { nodes, volumes, network: networks.length > 0, kubeconfig };
+}

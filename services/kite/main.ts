@@ -1,0 +1,167 @@
+// kite: Kite's kind. Creates clusters whose nodes are Docker containers (each running its own
+// Docker Engine and the Kite components as containers) from kind's cluster config.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { parseDuration } from '../kubelet/flags';
+import { DEFAULT_CLUSTER_NAME, readClusterConfig } from './cluster-config';
+import { DEFAULT_TIMINGS } from './components';
+import { createCluster, usage } from './create-cluster';
+import { deleteCluster } from './delete-cluster';
+import { exportLogs } from './export-logs';
+import { ensureBaseImages, ensureNodeImage, loadImages } from './images';
+import { externalKubeconfig, mergeKubeconfig, renderKubeconfig } from './kubeconfig';
+import { readAdminKubeconfig } from './node-config';
+import { apiServerEndpoint, listNodes } from './nodes';
+import { Progress } from './progress';
+
+const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+async function requireNodes(name: string) {
+  const nodes = await listNodes(name);
+  if (!nodes.length) throw new Error(`no nodes found for cluster "${name}" (see: kite get clusters)`);
+  return nodes;
+}
+
+async function controlPlaneOf(name: string) {
+  const cp = (await requireNodes(name)).find((n) => n.role === 'control-plane');
+  if (!cp) throw new Error(`cluster "${name}" has no control-plane node`);
+  return cp.name;
+}
+
+async function kubeconfigOf(name: string) {
+  const cp = await controlPlaneOf(name);
+  const ep = await apiServerEndpoint(cp);
+  return externalKubeconfig(await readAdminKubeconfig(cp), name, `https://${ep.address}:${ep.port}`);
+}
+
+const program = new Command('kite').description("Kite's kind: Kite clusters in Docker containers, from kind's cluster config");
+
+const create = program.command('create').description('Creates one of [cluster]');
+create
+  .command('cluster')
+  .description('Creates a local Kite cluster')
+  .option('--name <name>', 'cluster name, overrides the config\'s name (default "kite")')
+  .option('--config <file>', 'kind-style cluster config file (kind.x-k8s.io/v1alpha4)')
+  .option('--kubeconfig <file>', 'kitectl config file to add the cluster to (default $KITECONFIG or ~/.kite/config)')
+  .option('--wait <duration>', 'wait for every node to be Ready (e.g. 2m; 0 returns once they registered)', '2m')
+  .option('--retain', 'keep the nodes if creation fails (for debugging)', false)
+  .option('--node-monitor-grace-period <duration>', 'silence after which a node is marked NotReady/Unknown', DEFAULT_TIMINGS.nodeMonitorGracePeriod)
+  .option('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable/NotReady node before eviction', `${DEFAULT_TIMINGS.podEvictionSeconds}s`)
+  .action(async (o) => {
+    const { config, warnings } = readClusterConfig(o.config, o.name);
+    for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
+    const started = Date.now();
+    const created = await createCluster({
+      config,
+      kubeconfig: o.kubeconfig ? resolve(o.kubeconfig) : undefined,
+      waitMs: parseDuration(o.wait),
+      retain: o.retain,
+      timings: {
+        nodeMonitorGracePeriod: o.nodeMonitorGracePeriod,
+        podEvictionSeconds: Math.round(parseDuration(o.podEvictionTimeout) / 1000),
+      },
+      progress: new Progress(),
+    });
+    process.stderr.write(`Cluster "${config.name}" created in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    out(usage(config.name, created, !o.kubeconfig));
+  });
+
+program
+  .command('delete')
+  .description('Deletes one of [cluster]')
+  .command('cluster')
+  .description('Deletes a cluster: its node containers, volumes, network and kitectl config entries')
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .option('--kubeconfig <file>', 'kitectl config file to remove the cluster from')
+  .action(async (o) => {
+    process.stderr.write(`Deleting cluster "${o.name}" ...\n`);
+    const r = await deleteCluster(o.name, { kubeconfig: o.kubeconfig });
+    if (r.nodes.length) process.stderr.write(`Deleted nodes: ${JSON.stringify(r.nodes)}\n`);
+    else process.stderr.write(`No nodes found for cluster "${o.name}"\n`);
+  });
+
+const get = program.command('get').description('Gets one of [clusters, nodes, kubeconfig]');
+get
+  .command('clusters')
+  .description('Lists existing Kite clusters')
+  .action(async () => {
+    const names = [...new Set((await listNodes()).map((n) => n.cluster))].sort();
+    if (!names.length) process.stderr.write('No kite clusters found.\n');
+    for (const n of names) out(n);
+  });
+get
+  .command('nodes')
+  .description("Lists a cluster's node containers")
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .option('-A, --all-clusters', 'nodes of every cluster')
+  .action(async (o) => {
+    const nodes = await listNodes(o.allClusters ? undefined : o.name);
+    if (!nodes.length) process.stderr.write(`No kite nodes found for cluster "${o.name}".\n`);
+    for (const n of nodes) out(`${n.name}${n.running ? '' : ' (stopped)'}`);
+  });
+get
+  .command('kubeconfig')
+  .description("Prints a cluster's kitectl config (admin identity)")
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .action(async (o) => {
+    out(renderKubeconfig(await kubeconfigOf(o.name)));
+  });
+
+const exportCmd = program.command('export').description('Exports one of [logs, kubeconfig]');
+exportCmd
+  .command('logs [dir]')
+  .description("Writes each node's component logs and container states to DIR (default: a new temporary directory)")
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .action(async (dir: string | undefined, o) => {
+    const target = dir ? resolve(dir) : mkdtempSync(join(tmpdir(), `kite-logs-${o.name}-`));
+    await exportLogs(await requireNodes(o.name), target);
+    out(`Exported logs for cluster "${o.name}" to:\n${target}`);
+  });
+
+program
+  .command('load')
+  .description('Loads images into nodes')
+  .command('docker-image <image...>')
+  .description("Loads images from the host's Docker Engine into every node of a cluster (skips nodes that have the same image)")
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .option('--nodes <names>', 'comma-separated nodes to load into (default: all)')
+  .action(async (images: string[], o) => {
+    let nodes = (await requireNodes(o.name)).map((n) => n.name);
+    if (o.nodes) {
+      const wanted = String(o.nodes).split(',');
+      const unknown = wanted.filter((w) => !nodes.includes(w));
+      if (unknown.length) throw new Error(`unknown node(s) of cluster "${o.name}": ${unknown.join(', ')}`);
+      nodes = wanted;
+    }
+    const { loaded } = await loadImages(nodes, images);
+    for (const n of nodes) {
+      process.stderr.write(loaded[n] ? `Image(s) ${loaded[n].join(', ')} loaded into node ${n}\n` : `Node ${n} already has ${images.join(', ')}\n`);
+    }
+  });
+
+program
+  .command('build')
+  .description('Builds one of [node-image]')
+  .command('node-image')
+  .description('Builds the base images and the node image with the current Kite sources')
+  .action(async () => {
+    await ensureBaseImages();
+    const r = await ensureNodeImage();
+    out(`${r.built ? 'built' : 'reused'} ${r.image}`);
+  });
+
+exportCmd
+  .command('kubeconfig')
+  .description("Adds a cluster's context to the kitectl config and makes it current")
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .option('--kubeconfig <file>', 'kitectl config file (default $KITECONFIG or ~/.kite/config)')
+  .action(async (o) => {
+    out(`Set kitectl context in ${mergeKubeconfig(o.kubeconfig, await kubeconfigOf(o.name))}`);
+  });
+
+program.parseAsync().catch((err: Error) => {
+  process.stderr.write(`ERROR: ${err.message}\n`);
+  process.exit(1);
+});
