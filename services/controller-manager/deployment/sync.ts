@@ -2,7 +2,7 @@
 // write refreshes (so later writes in the same sync carry current resourceVersions), and the
 // ReplicaSet operations the strategies share: find or create the new ReplicaSet and keep its
 // revision, scale a ReplicaSet, prune old ones beyond revisionHistoryLimit.
-import { isAlreadyExists, isNotFound } from '../../../lib/api/errors';
+import { isAlreadyExists, isConflict, isNotFound } from '../../../lib/api/errors';
 import { Deployments, ReplicaSets } from '../../../lib/api/kinds';
 import type { EventRecorder } from '../../../lib/events';
 import { ReplicaSet, type Deployment, type DeploymentStatus } from '../../../lib/gen/kite/apps/v1/types';
@@ -63,17 +63,37 @@ export class DeploymentSync {
   }
 
   async updateStatus(status: DeploymentStatus): Promise<void> {
-    const next = structuredClone(this.d);
-    next.status = status;
-    this.d = await this.deps.client.resource(Deployments).updateStatus(next);
+    this.d = await this.write((d) => {
+      const next = structuredClone(d);
+      next.status = status;
+      return this.deps.client.resource(Deployments).updateStatus(next);
+    });
   }
 
   /** Records the revision of the new ReplicaSet on the Deployment (kubectl describe shows it). */
   private async setDeploymentRevision(revision: string): Promise<void> {
     if (this.d.metadata!.annotations[REVISION] === revision) return;
-    const next = structuredClone(this.d);
-    next.metadata!.annotations[REVISION] = revision;
-    this.d = await this.deps.client.resource(Deployments).update(next);
+    this.d = await this.write((d) => {
+      const next = structuredClone(d);
+      next.metadata!.annotations[REVISION] = revision;
+      return this.deps.client.resource(Deployments).update(next);
+    });
+  }
+
+  /**
+   * A write of the Deployment; when the cached copy was stale, it is redone once on a fresh read
+   * as long as the spec this sync worked from is still the current one (same generation).
+   */
+  private async write(fn: (d: Deployment) => Promise<Deployment>): Promise<Deployment> {
+    try {
+      return await fn(this.d);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      const m = this.d.metadata!;
+      const fresh = await this.deps.client.resource(Deployments).get(m.name, m.namespace);
+      if (fresh.metadata!.generation !== m.generation) throw err;
+      return fn(fresh);
+    }
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -140,7 +160,8 @@ export class DeploymentSync {
     try {
       created = await this.deps.client.resource(ReplicaSets).create(rs);
     } catch (err) {
-      if (isForbiddenTerminating(err)) throw err;
+      // The namespace is going away, and this Deployment with it.
+      if (isForbiddenTerminating(err)) return undefined;
       if (!isAlreadyExists(err)) {
         const msg = `Failed to create new replica set "${rs.metadata!.name}": ${(err as Error).message}`;
         if (hasProgressDeadline(d)) {

@@ -1,7 +1,7 @@
 // The Endpoints controller: for every Service with a selector, an Endpoints object of the same
 // name listing the addresses and ports of the pods it selects, written only when it changes.
 // Services without a selector are left to whoever writes their Endpoints by hand.
-import { isNotFound } from '../../../lib/api/errors';
+import { isAlreadyExists, isConflict, isNotFound } from '../../../lib/api/errors';
 import { EndpointsKind, objectKey, Pods, Services } from '../../../lib/api/kinds';
 import { labelsToSelectorString, parseLabelSelector, type Selector } from '../../../lib/api/selectors';
 import { Endpoints, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
@@ -117,14 +117,20 @@ export class EndpointsController implements Controller {
     const labels = { ...svc.metadata!.labels };
     if (svc.spec?.clusterIP === 'None') labels[HEADLESS_LABEL] = '';
     if (current && subsetsEqual(current.subsets, subsets) && canonicalJson(current.metadata?.labels) === canonicalJson(labels)) return;
+    const update = async (ep: Endpoints) => {
+      const next = structuredClone(ep);
+      next.metadata!.labels = labels;
+      next.subsets = subsets;
+      await client.update(next);
+    };
     try {
-      if (current) {
-        const next = structuredClone(current);
-        next.metadata!.labels = labels;
-        next.subsets = subsets;
-        await client.update(next);
-      } else {
-        await client.create(Endpoints.fromPartial({ metadata: { name: svc.metadata!.name, namespace: svc.metadata!.namespace, labels }, subsets }));
+      try {
+        if (current) await update(current);
+        else await client.create(Endpoints.fromPartial({ metadata: { name: svc.metadata!.name, namespace: svc.metadata!.namespace, labels }, subsets }));
+      } catch (err) {
+        // Our cache is behind our own last write: redo it once on what the apiserver has.
+        if (!isConflict(err) && !isAlreadyExists(err)) throw err;
+        await update(await client.get(svc.metadata!.name, svc.metadata!.namespace));
       }
     } catch (err) {
       if (isForbiddenTerminating(err)) return;

@@ -274,7 +274,9 @@ export class ReplicaSetController implements Controller {
       try {
         return await client.updateStatus(next);
       } catch (err) {
-        if (attempt >= 1 || isNotFound(err)) throw err;
+        // Deleted meanwhile: its delete event brings us back to forget it.
+        if (isNotFound(err)) return rs;
+        if (attempt >= 1) throw err;
         current = await client.get(rs.metadata!.name, rs.metadata!.namespace);
       }
     }
