@@ -1,7 +1,8 @@
 // The node lifecycle controller: every monitor period it checks each node's heartbeats (its
 // Ready condition and its Lease in kube-node-lease); a node silent past the grace period gets
-// Ready=Unknown. Nodes that are not Ready get a NoExecute taint (unreachable for Unknown,
-// not-ready for False), their pods are marked not ready, and the taint eviction manager deletes
+// Ready=Unknown. Node conditions are mirrored as NoSchedule taints (so nothing new lands on a
+// sick node); a node that is not Ready also gets a NoExecute taint (unreachable for Unknown,
+// not-ready for False), its pods are marked not ready, and the taint eviction manager deletes
 // the pods that do not tolerate the taint long enough. Healthy nodes lose those taints.
 import { isConflict, isNotFound } from '../../../lib/api/errors';
 import { Leases, Nodes, Pods } from '../../../lib/api/kinds';
@@ -16,7 +17,7 @@ import { BY_NODE_NAME, ensureIndex, nodeNameIndex } from '../common/indexes';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
 import { NodeHealthTracker, readyCondition } from './node-health';
 import { TaintEvictionController } from './taint-eviction';
-import { NOT_READY_TAINT_KEY, swapTaints, UNREACHABLE_TAINT_KEY } from './taints';
+import { NOT_READY_TAINT_KEY, reconcileTaints, UNREACHABLE_TAINT_KEY } from './taints';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -115,10 +116,10 @@ export class NodeLifecycleController implements Controller {
     }
     for (const r of results) {
       const name = r.node.metadata!.name;
-      // Never reported and still within its startup grace: nothing to judge yet.
-      if (!r.current) continue;
       try {
-        await this.setTaints(r.node, disrupted ? 'True' : r.current);
+        // Never reported and still within its startup grace: no NoExecute verdict yet.
+        await this.setTaints(r.node, disrupted || !r.current ? 'True' : r.current);
+        if (!r.current) continue;
         if (r.current === 'True') continue;
         if (r.observed === 'True') this.recorder.event(r.node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
         await this.markPodsNotReady(name);
@@ -167,20 +168,23 @@ export class NodeLifecycleController implements Controller {
     return { node: updated, observed, current: 'Unknown' };
   }
 
-  /** The NoExecute taint that mirrors Ready (none when True), written only if it differs. */
+  /**
+   * Writes the managed taints if they differ: NoSchedule ones from the node's conditions, and
+   * the NoExecute one for `ready` (none when True).
+   */
   private async setTaints(node: Node, ready: ReadyStatus): Promise<void> {
-    const want = ready === 'False' ? NOT_READY_TAINT_KEY : ready === 'Unknown' ? UNREACHABLE_TAINT_KEY : undefined;
+    const noExecute = ready === 'False' ? NOT_READY_TAINT_KEY : ready === 'Unknown' ? UNREACHABLE_TAINT_KEY : undefined;
     const client = this.ctx.client.resource(Nodes);
     let cur = node;
     for (let attempt = 0; ; attempt++) {
-      const add = want && { key: want, value: '', effect: 'NoExecute', timeAdded: rfc3339(new Date(this.ctx.now())) };
-      const taints = swapTaints(cur.spec?.taints ?? [], add, [NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY].filter((k) => k !== want));
+      const now = rfc3339(new Date(this.ctx.now()));
+      const taints = reconcileTaints(cur.spec?.taints ?? [], cur.status?.conditions ?? [], cur.spec?.unschedulable ?? false, noExecute, now);
       if (!taints) return;
       const next = structuredClone(cur);
       next.spec!.taints = taints;
       try {
         await client.update(next);
-        this.log.info({ node: cur.metadata!.name, taint: want ?? 'none' }, want ? 'tainted node' : 'removed node taints');
+        this.log.info({ node: cur.metadata!.name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'node taints updated');
         return;
       } catch (err) {
         if (!isConflict(err) || attempt >= 2) throw err;

@@ -41,7 +41,10 @@ describe('NodeLifecycleController.monitorNodeHealth', () => {
     assert.deepEqual([ready.status, ready.reason, ready.message], ['Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.']);
     const types = ctx.client.calls[0].object.status.conditions.map((x: any) => `${x.type}=${x.status}`);
     assert.deepEqual(types.sort(), ['DiskPressure=Unknown', 'MemoryPressure=Unknown', 'PIDPressure=Unknown', 'Ready=Unknown']);
-    assert.deepEqual(ctx.client.calls[1].object.spec.taints, [{ key: 'node.kubernetes.io/unreachable', value: '', effect: 'NoExecute', timeAdded: at(41) }]);
+    assert.deepEqual(ctx.client.calls[1].object.spec.taints, [
+      { key: 'node.kubernetes.io/unreachable', value: '', effect: 'NoSchedule', timeAdded: at(41) },
+      { key: 'node.kubernetes.io/unreachable', value: '', effect: 'NoExecute', timeAdded: at(41) },
+    ]);
     assert.equal(ctx.client.calls[2].object.status.conditions[0].status, 'False');
     assert.deepEqual(ctx.events.lines(), ['Normal NodeNotReady Node dead status is now: NodeNotReady', 'Warning NodeNotReady Node is not ready']);
   });
@@ -62,23 +65,39 @@ describe('NodeLifecycleController.monitorNodeHealth', () => {
     preload(ctx, Nodes, node('sick', { ready: 'False' }), node('ok', { ready: 'True' }));
     await c.monitorNodeHealth();
     assert.deepEqual(ctx.client.summary(), ['update nodes sick']);
-    assert.equal(ctx.client.calls[0].object.spec.taints[0].key, 'node.kubernetes.io/not-ready');
+    assert.deepEqual(ctx.client.calls[0].object.spec.taints.map((t: any) => `${t.key}:${t.effect}`), ['node.kubernetes.io/not-ready:NoSchedule', 'node.kubernetes.io/not-ready:NoExecute']);
 
     ctx = testContext();
     c = new NodeLifecycleController(ctx, { monitorGracePeriodMs: GRACE });
-    const healed = node('sick', { ready: 'True', taints: [{ key: 'node.kubernetes.io/not-ready', value: '', effect: 'NoExecute', timeAdded: at(0) }, { key: 'dedicated', value: 'x', effect: 'NoSchedule', timeAdded: '' }] });
+    const healed = node('sick', {
+      ready: 'True',
+      taints: [
+        { key: 'node.kubernetes.io/not-ready', value: '', effect: 'NoSchedule', timeAdded: at(0) },
+        { key: 'node.kubernetes.io/not-ready', value: '', effect: 'NoExecute', timeAdded: at(0) },
+        { key: 'dedicated', value: 'x', effect: 'NoSchedule', timeAdded: '' },
+      ],
+    });
     preload(ctx, Nodes, healed);
     await c.monitorNodeHealth();
     assert.deepEqual(ctx.client.summary(), ['update nodes sick']);
     assert.deepEqual(ctx.client.calls[0].object.spec.taints.map((t: any) => t.key), ['dedicated']);
   });
 
-  it('taints nothing when no node at all is Ready (full disruption)', async () => {
+  it('evicts nothing when no node at all is Ready (full disruption): NoSchedule taints only', async () => {
     preload(ctx, Nodes, node('a', { ready: 'True' }), node('b', { ready: 'True' }));
     await c.monitorNodeHealth();
     ctx.setNow(41);
     await c.monitorNodeHealth();
-    assert.deepEqual(ctx.client.summary(), ['updateStatus nodes a', 'updateStatus nodes b']);
+    assert.deepEqual(ctx.client.summary(), ['updateStatus nodes a', 'updateStatus nodes b', 'update nodes a', 'update nodes b']);
+    for (const call of ctx.client.calls.slice(2)) assert.deepEqual(call.object.spec.taints.map((t: any) => t.effect), ['NoSchedule']);
+  });
+
+  it('taints a cordoned node unschedulable', async () => {
+    const cordoned = node('c', { ready: 'True' });
+    cordoned.spec!.unschedulable = true;
+    preload(ctx, Nodes, cordoned);
+    await c.monitorNodeHealth();
+    assert.deepEqual(ctx.client.calls[0].object.spec.taints.map((t: any) => `${t.key}:${t.effect}`), ['node.kubernetes.io/unschedulable:NoSchedule']);
   });
 
   it('gives a node that never reported the startup grace period', async () => {

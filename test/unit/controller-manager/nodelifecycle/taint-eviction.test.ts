@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { Nodes, Pods } from '../../../../lib/api/kinds';
 import type { Taint, Toleration } from '../../../../lib/gen/kite/core/v1/types';
 import { evictionTime, TaintEvictionController } from '../../../../services/controller-manager/nodelifecycle/taint-eviction';
-import { tolerates } from '../../../../services/controller-manager/nodelifecycle/taints';
+import { reconcileTaints, tolerates, UNREACHABLE_TAINT_KEY } from '../../../../services/controller-manager/nodelifecycle/taints';
 import { logger } from '../../../../lib/log';
 import { preload, testContext, type TestContext } from '../support/context';
 import { at, node, pod, T0 } from '../support/fixtures';
@@ -80,5 +80,26 @@ describe('TaintEvictionController.reconcile', () => {
     preload(ctx, Pods, pod('going', { nodeName: 'n1', deleting: true }));
     await c.reconcile('default/going');
     assert.deepEqual(ctx.client.summary(), []);
+  });
+});
+
+describe('managed node taints', () => {
+  const cond = (type: string, status: string) => ({ type, status, reason: '', message: '', lastHeartbeatTime: '', lastTransitionTime: '' });
+  const keys = (ts: Taint[] | undefined) => ts?.map((t) => `${t.key}:${t.effect}`);
+
+  it('mirrors conditions as NoSchedule taints and adds the NoExecute one asked for', () => {
+    const got = reconcileTaints([], [cond('Ready', 'Unknown'), cond('MemoryPressure', 'True'), cond('DiskPressure', 'False')], false, UNREACHABLE_TAINT_KEY, 'now');
+    assert.deepEqual(keys(got), ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/memory-pressure:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
+  });
+
+  it('keeps existing taints (and their timeAdded) and removes managed ones no longer called for', () => {
+    const old: Taint[] = [
+      { key: 'team', value: 'a', effect: 'NoSchedule', timeAdded: '' },
+      { key: UNREACHABLE_TAINT_KEY, value: '', effect: 'NoExecute', timeAdded: 'then' },
+      { key: 'node.kubernetes.io/disk-pressure', value: '', effect: 'NoSchedule', timeAdded: 'then' },
+    ];
+    assert.equal(reconcileTaints(old, [cond('Ready', 'Unknown'), cond('DiskPressure', 'True')], false, UNREACHABLE_TAINT_KEY, 'now')?.length, 4);
+    assert.deepEqual(reconcileTaints(old, [cond('Ready', 'True')], false, undefined, 'now'), [old[0]]);
+    assert.equal(reconcileTaints([old[0]], [cond('Ready', 'True')], false, undefined, 'now'), undefined);
   });
 });
