@@ -74,15 +74,13 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       return { server, kubeconfigPath };
     });
     const workers = nodes.filter((n) => n.role !== 'control-plane');
-    if (workers.length) {
-      await progress.step('Joining worker nodes 🚜', async () => {
-        await Promise.all(workers.map(async (w) => {
-          for (const comp of nodeComponents(config, w)) await startComponent(w.name, comp);
-        }));
-      });
-    }
     const names = nodes.map((n) => n.name);
-    await waitForNodes(client!, names, false, REGISTER_TIMEOUT_MS);
+    await progress.step(workers.length ? 'Joining worker nodes 🚜' : 'Registering the node 🚜', async () => {
+      await Promise.all(workers.map(async (w) => {
+        for (const comp of nodeComponents(config, w)) await startComponent(w.name, comp);
+      }));
+      await waitForNodes(client!, names, false, REGISTER_TIMEOUT_MS);
+    });
     if (o.waitMs > 0) {
       await progress.step(`Waiting ≤ ${formatDuration(o.waitMs)} for nodes = Ready ⏳`, () => waitForNodes(client!, names, true, o.waitMs));
     }

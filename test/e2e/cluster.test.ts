@@ -1,0 +1,197 @@
+// End to end: a cluster created by `kite create cluster --config kind-config.yaml` (nodes are
+// containers with their own Docker Engine, every component its own container, TLS), the nginx
+// example on it, the pod network and Services through kube-proxy, the controllers and the
+// kubelet reacting to changes, the gRPC API through an external client, and a clean delete.
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../support/wait';
+import { docker, inCidr, kite, kitectlFor, must, podContainer, podExec, REPO, run } from './kite';
+
+interface PodJson {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { nodeName?: string };
+  status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount?: number; ready?: boolean }[] };
+}
+
+const ready = (p: PodJson) => p.status.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+describe('e2e: kite cluster from kind-config.yaml with the nginx example', function () {
+  this.timeout(180_000);
+  const name = `e2e-${randomBytes(3).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'kite-e2e-'));
+  const kubeconfig = join(dir, 'config');
+  const kitectl = kitectlFor(kubeconfig);
+  const nodeNames = { cp: `${name}-control-plane`, w1: `${name}-worker`, w2: `${name}-worker2` };
+  let nodeIPs: Record<string, string> = {};
+  let podCIDRs: Record<string, string> = {};
+
+  const pods = async (selector = 'app=nginx'): Promise<PodJson[]> => JSON.parse(await kitectl(['get', 'pods', '-l', selector, '-o', 'json'])).items;
+  const readyNginx = async (count: number) =>
+    waitFor(`${count} ready nginx pods`, async () => {
+      const ps = (await pods()).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
+      return ps.length === count && ps.every(ready) ? ps : undefined;
+    }, 120_000, 1000);
+
+  before(async function () {
+    this.timeout(600_000);
+    await kite([
+      'create', 'cluster', '--config', join(REPO, 'kind-config.yaml'), '--name', name, '--kubeconfig', kubeconfig,
+      '--wait', '2m', '--node-monitor-grace-period', '10s', '--pod-eviction-timeout', '5s',
+    ], 600_000);
+    const nodes = JSON.parse(await kitectl(['get', 'nodes', '-o', 'json'])).items as { metadata: { name: string }; spec: { podCIDR: string }; status: { addresses: { type: string; address: string }[] } }[];
+    nodeIPs = Object.fromEntries(nodes.map((n) => [n.metadata.name, n.status.addresses.find((a) => a.type === 'InternalIP')!.address]));
+    podCIDRs = Object.fromEntries(nodes.map((n) => [n.metadata.name, n.spec.podCIDR]));
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await run('node', [join(REPO, 'bin', 'kite'), 'delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has three Ready nodes, each with its own podCIDR inside the pod subnet, the control plane tainted', async () => {
+    const nodes = JSON.parse(await kitectl(['get', 'nodes', '-o', 'json'])).items as { metadata: { name: string }; spec: { podCIDR: string; taints?: { key: string }[] }; status: { conditions: { type: string; status: string }[] } }[];
+    assert.deepEqual(nodes.map((n) => n.metadata.name).sort(), Object.values(nodeNames).sort());
+    for (const n of nodes) {
+      assert.ok(n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'), `${n.metadata.name} Ready`);
+      assert.ok(inCidr(n.spec.podCIDR.split('/')[0], '10.244.0.0/16'), n.spec.podCIDR);
+    }
+    assert.equal(new Set(nodes.map((n) => n.spec.podCIDR)).size, 3);
+    assert.ok(nodes.find((n) => n.metadata.name === nodeNames.cp)!.spec.taints?.some((t) => t.key === 'node-role.kubernetes.io/control-plane'));
+    assert.match(await kite(['get', 'clusters']), new RegExp(`^${name}$`, 'm'));
+    assert.deepEqual((await kite(['get', 'nodes', '--name', name])).trim().split('\n'), Object.values(nodeNames).sort());
+  });
+
+  it('runs every component as its own container inside the nodes', async () => {
+    const names = async (node: string) => (await docker(['exec', node, 'docker', 'ps', '--filter', 'label=io.kite.component', '--format', '{{.Names}}'])).trim().split('\n').sort();
+    assert.deepEqual(await names(nodeNames.cp), ['kite-apiserver', 'kite-controller-manager', 'kite-kubelet', 'kite-proxy', 'kite-scheduler']);
+    assert.deepEqual(await names(nodeNames.w1), ['kite-kubelet', 'kite-proxy']);
+  });
+
+  it('runs the nginx example: 3 pods Running and Ready on both workers, IPs from their nodes\' podCIDRs', async () => {
+    await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
+    const ps = await readyNginx(3);
+    const onNodes = new Set(ps.map((p) => p.spec.nodeName));
+    assert.deepEqual([...onNodes].sort(), [nodeNames.w1, nodeNames.w2]);
+    for (const p of ps) assert.ok(inCidr(p.status.podIP!, podCIDRs[p.spec.nodeName!]), `${p.metadata.name} ${p.status.podIP} in ${podCIDRs[p.spec.nodeName!]}`);
+    const wide = await kitectl(['get', 'pods', '-o', 'wide']);
+    for (const p of ps) assert.match(wide, new RegExp(`${p.metadata.name}\\s.*${p.status.podIP!.replace(/\./g, '\\.')}\\s+${p.spec.nodeName}`));
+  });
+
+  it('answers on the Service ClusterIP from a pod on another node, spreading over endpoints', async () => {
+    const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
+    const clusterIP: string = svc.spec.clusterIP;
+    await kitectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', labels: { app: 'client' } },
+      spec: { nodeName: nodeNames.w1, containers: [{ name: 'client', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+    }));
+    await waitFor('the client pod', async () => (await pods('app=client')).every(ready) || undefined, 60_000, 500);
+    const servedBy = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const body = await podExec(nodeNames.w1, 'client', 'client', ['timeout', '5', 'wget', '-qO-', `http://${clusterIP}/`]);
+      servedBy.add(/Served by <b>([^<]+)<\/b>/.exec(body)![1]);
+    }
+    assert.ok(servedBy.size > 1, `requests spread: ${[...servedBy].join(', ')}`);
+    const remote = (await pods()).filter((p) => p.spec.nodeName === nodeNames.w2);
+    assert.ok(remote.length > 0);
+    const direct = await podExec(nodeNames.w1, 'client', 'client', ['timeout', '5', 'wget', '-qO-', `http://${remote[0].status.podIP}/`]);
+    assert.match(direct, new RegExp(remote[0].metadata.name));
+  });
+
+  it('answers on the NodePort from the host at every node\'s IP', async () => {
+    const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
+    const nodePort: number = svc.spec.ports[0].nodePort;
+    assert.ok(nodePort >= 30000 && nodePort <= 32767);
+    for (const ip of Object.values(nodeIPs)) {
+      const r = await fetch(`http://${ip}:${nodePort}/`, { signal: AbortSignal.timeout(5000) });
+      assert.equal(r.status, 200);
+      assert.match(await r.text(), /Served by/);
+    }
+  });
+
+  it('scales 3 -> 5 -> 2', async () => {
+    await kitectl(['scale', 'deployment/nginx', '--replicas', '5']);
+    await readyNginx(5);
+    await kitectl(['scale', 'deployment/nginx', '--replicas', '2']);
+    await readyNginx(2);
+  });
+
+  it('replaces a deleted pod', async () => {
+    const [victim] = await pods();
+    await kitectl(['delete', 'pod', victim.metadata.name]);
+    const ps = await readyNginx(2);
+    assert.ok(!ps.some((p) => p.metadata.name === victim.metadata.name));
+  });
+
+  it('restarts a killed nginx container (restartCount 1)', async () => {
+    const [p] = await pods();
+    await docker(['exec', p.spec.nodeName!, 'docker', 'kill', await podContainer(p.spec.nodeName!, p.metadata.name, 'nginx')]);
+    await waitFor('restartCount 1 and Ready again', async () => {
+      const now = (await pods()).find((x) => x.metadata.name === p.metadata.name);
+      return now && now.status.containerStatuses?.[0]?.restartCount === 1 && ready(now) ? now : undefined;
+    }, 60_000, 500);
+  });
+
+  it('lists the gRPC services with an external client over TLS (reflection)', async function () {
+    const cfg = await kite(['get', 'kubeconfig', '--name', name]);
+    const server = /server: (https:\/\/\S+)/.exec(cfg)![1];
+    const field = (k: string) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(cfg)![1], 'base64').toString();
+    const files = { ca: join(dir, 'ca.crt'), cert: join(dir, 'admin.crt'), key: join(dir, 'admin.key') };
+    writeFileSync(files.ca, field('certificate-authority-data'));
+    writeFileSync(files.cert, field('client-certificate-data'));
+    writeFileSync(files.key, field('client-key-data'));
+    const grpcurl = (await run('sh', ['-c', 'command -v grpcurl'])).code === 0;
+    const host = server.replace('https://', '');
+    const out = grpcurl
+      ? await must('grpcurl', ['-cacert', files.ca, '-cert', files.cert, '-key', files.key, '-servername', 'localhost', host, 'list'])
+      : await must('npx', ['buf', 'curl', '--protocol', 'grpc', '--cacert', files.ca, '--cert', files.cert, '--key', files.key, '--servername', 'localhost', '--list-services', `https://${host}`]);
+    assert.match(out, /kite\.core\.v1\.PodService/);
+    assert.match(out, /kite\.apps\.v1\.DeploymentService/);
+  });
+
+  it('exports logs of every node and component', async () => {
+    const out = join(dir, 'logs');
+    await kite(['export', 'logs', out, '--name', name]);
+    const logs = await must('sh', ['-c', `ls ${out}/${nodeNames.cp} ${out}/${nodeNames.w2}`]);
+    assert.match(logs, /kite-apiserver\.log/);
+    assert.match(logs, /kite-kubelet\.log/);
+    assert.match(logs, /docker-ps\.txt/);
+  });
+
+  it('moves pods off a stopped worker, which comes back Ready when started', async function () {
+    this.timeout(300_000);
+    const before = await readyNginx(2);
+    const victimNode = before[0].spec.nodeName!;
+    const other = victimNode === nodeNames.w1 ? nodeNames.w2 : nodeNames.w1;
+    await docker(['stop', victimNode]);
+    try {
+      await waitFor(`${victimNode} NotReady`, async () => {
+        const n = JSON.parse(await kitectl(['get', 'node', victimNode, '-o', 'json']));
+        return n.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status !== 'True') || undefined;
+      }, 90_000, 1000);
+      await waitFor(`the nginx pods on ${other}`, async () => {
+        const ps = (await pods()).filter((p) => p.spec.nodeName === other && ready(p));
+        return ps.length >= 2 || undefined;
+      }, 120_000, 1000);
+    } finally {
+      await docker(['start', victimNode]);
+    }
+    await waitFor(`${victimNode} Ready again`, async () => {
+      const n = JSON.parse(await kitectl(['get', 'node', victimNode, '-o', 'json']));
+      return n.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') || undefined;
+    }, 120_000, 1000);
+  });
+
+  it('kite delete cluster leaves no container, volume or network behind', async function () {
+    this.timeout(120_000);
+    await kite(['delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig]);
+    const label = `label=io.kite.cluster=${name}`;
+    assert.equal((await docker(['ps', '-aq', '--filter', label])).trim(), '');
+    assert.equal((await docker(['volume', 'ls', '-q', '--filter', label])).trim(), '');
+    assert.equal((await docker(['network', 'ls', '-q', '--filter', label])).trim(), '');
+    assert.doesNotMatch(await kite(['get', 'clusters']), new RegExp(name));
+  });
+});
