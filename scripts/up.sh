@@ -1,63 +1,59 @@
 #!/usr/bin/env bash
-# Brings up Kite on this machine and runs the nginx walkthrough: a control plane (apiserver with
-# the embedded SQLite store, scheduler, controller-manager) and simulated nodes as local
-# processes, then `kitectl apply -f examples/nginx.yaml`, waits for the rollout and shows the
-# result. Idempotent: components already running are reused; the store persists in $KITE_HOME.
+# The main job: on a fresh Debian 12 machine (root), install what is missing, build the images,
+# create the Kite cluster of kind-config.yaml (one control-plane and two worker node containers,
+# every component its own container inside them, TLS), apply examples/nginx.yaml, wait until it
+# is Ready, and show the pods and nginx's answer through the NodePort. Safe to re-run: a cluster
+# of that name is reused (its stopped nodes are started again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
-export KITE_HOME=${KITE_HOME:-/var/lib/kite-local}
-port=${KITE_PORT:-6443}
-server=127.0.0.1:$port
-mkdir -p "$KITE_HOME/run" "$KITE_HOME/logs"
-
-KITE_SKIP_IMAGES=${KITE_SKIP_IMAGES:-1} bash scripts/setup.sh
-
+name=${KITE_CLUSTER:-kite}
 step() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+kite() { node bin/kite "$@"; }
+kitectl() { node bin/kitectl "$@"; }
 
-# start NAME ARGS...: runs bin/NAME in the background unless its pid file names a live process.
-start() {
-  local name=$1
-  shift
-  local pidfile=$KITE_HOME/run/$name.pid
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    echo " ✓ $name already running (pid $(cat "$pidfile"))"
-    return
+step "Setting up this machine (Debian packages, npm dependencies, Docker Engine, images)"
+bash scripts/setup.sh
+
+if kite get clusters 2>/dev/null | grep -qx "$name"; then
+  step "Reusing cluster \"$name\""
+  stopped=$(docker ps -aq --filter "label=io.kite.cluster=$name" --filter status=exited --filter status=created)
+  if [ -n "$stopped" ]; then
+    echo "starting stopped nodes"
+    docker start $stopped >/dev/null
   fi
-  setsid nohup node "$root/bin/$name" "$@" >>"$KITE_HOME/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  echo " ✓ started $name (pid $!, log $KITE_HOME/logs/$name.log)"
-}
-
-step "Starting the control plane on $server (store: SQLite in $KITE_HOME/data)"
-start kite-apiserver --port "$port" --bind-address 127.0.0.1 --data-dir "$KITE_HOME/data"
-for _ in $(seq 1 100); do
-  node bin/kitectl --server "$server" get namespaces >/dev/null 2>&1 && break
-  sleep 0.2
-done
-start kite-controller-manager --server "$server"
-start kite-scheduler --server "$server"
-start kite-hollow-nodes --server "$server" --count 3 --name-prefix kite-node-
-
-kitectl() { node "$root/bin/kitectl" --server "$server" "$@"; }
+  kite export kubeconfig --name "$name"
+else
+  step "kite create cluster --config kind-config.yaml --name $name"
+  kite create cluster --config kind-config.yaml --name "$name"
+fi
 
 step "kitectl apply -f examples/nginx.yaml"
+for _ in $(seq 1 60); do kitectl get nodes >/dev/null 2>&1 && break; sleep 1; done
 kitectl apply -f examples/nginx.yaml
-kitectl rollout status deployment/nginx --timeout 120s
+kitectl rollout status deployment/nginx --timeout 180s
 
-step "kitectl get deploy,rs,pods,svc -o wide"
-kitectl get deploy,rs,pods,svc -o wide
-step "kitectl get nodes"
-kitectl get nodes
-step "kitectl describe deployment nginx"
-kitectl describe deployment nginx
+step "kitectl get nodes -o wide"
+kitectl get nodes -o wide
+step "kitectl get pods -o wide"
+kitectl get pods -o wide
+
+port=$(kitectl get service nginx -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).spec.ports[0].nodePort))')
+ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"kite-$name\").IPAddress}}" "$name-worker" 2>/dev/null || docker inspect -f "{{(index .NetworkSettings.Networks \"kite-$name\").IPAddress}}" "$name-control-plane")
+step "nginx through the NodePort: http://$ip:$port/"
+for _ in $(seq 1 30); do
+  if node -e 'fetch(process.argv[1],{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>{process.stdout.write(t)}).catch(()=>process.exit(1))' "http://$ip:$port/"; then
+    break
+  fi
+  sleep 1
+done
 
 cat <<MSG
 
-Kite is up. Try:
-  node bin/kitectl --server $server get pods -w
-  node bin/kitectl --server $server scale deployment/nginx --replicas 5
-  npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://$server
-Stop it with: kill \$(cat $KITE_HOME/run/*.pid)
+Kite cluster "$name" is up (kitectl context kite-$name in ~/.kite/config). Try:
+  node bin/kitectl get pods -o wide -w
+  node bin/kitectl scale deployment/nginx --replicas 5
+  node bin/kite get kubeconfig --name $name
+  node bin/kite export logs --name $name
+Delete it with: node bin/kite delete cluster --name $name
 MSG
