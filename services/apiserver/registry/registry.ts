@@ -302,7 +302,9 @@ export class Registry<T extends KubeObject> {
       const bytes = this.encode(next);
       if (bytesEqual(bytes, kv.value)) return this.decode(kv);
       try {
-        if (next.metadata?.deletionTimestamp && this.finalized(next)) {
+        // The last finalizer removed from an object whose graceful period is over: it goes now.
+        // (A terminating pod's status updates keep it until its kubelet deletes it with grace 0.)
+        if (next.metadata?.deletionTimestamp && !next.metadata.deletionGracePeriodSeconds && this.finalized(next)) {
           const gone = await this.storage.delete(key, kv.modRevision);
           next.metadata.resourceVersion = String(gone.modRevision);
           this.hooks.deleted?.(next);
@@ -419,7 +421,8 @@ export class Registry<T extends KubeObject> {
       try {
         return subresource === 'status' ? await this.updateStatus(next) : await this.update(next);
       } catch (err) {
-        if (err instanceof ConflictError && attempt < MAX_RETRIES && !(patched.metadata as { resourceVersion?: string } | undefined)?.resourceVersion) continue;
+        // Retried against the newer object unless the patch itself pinned a resourceVersion.
+        if (err instanceof ConflictError && attempt < MAX_RETRIES && !patchPinsRV(patch)) continue;
         throw err;
       }
     }
@@ -494,6 +497,16 @@ export class Registry<T extends KubeObject> {
 
 class DryRunResult {
   constructor(readonly obj: unknown) {}
+}
+
+function patchPinsRV(patch: string): boolean {
+  try {
+    const p = JSON.parse(patch) as unknown;
+    if (Array.isArray(p)) return p.some((op: { path?: string }) => op?.path === '/metadata/resourceVersion');
+    return typeof (p as { metadata?: { resourceVersion?: unknown } })?.metadata?.resourceVersion === 'string';
+  } catch {
+    return false;
+  }
 }
 
 export function parseRV(rv: string): number {

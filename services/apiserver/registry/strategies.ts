@@ -86,9 +86,10 @@ const deploymentStrategy = baseStrategy<Deployment>({
 });
 
 const namespaceStrategy = baseStrategy<Namespace>({
-  defaults: D.defaultNamespace,
   validate: V.validateNamespace,
+  // Only on create: the namespace controller clears spec.finalizers by update when it is done.
   prepareForCreate: (ns) => {
+    D.defaultNamespace(ns);
     ns.status = { phase: 'Active' };
   },
   fields: { 'status.phase': (ns) => ns.status?.phase },

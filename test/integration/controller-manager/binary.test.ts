@@ -33,7 +33,9 @@ describe('kite-controller-manager (the program)', function () {
     );
     proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
-    const lease = await waitFor('leader lease', () => client.leases.get('kube-controller-manager', 'kube-system').catch(() => undefined), 20_000);
+    const lease = await waitFor('leader lease', () => client.leases.get('kube-controller-manager', 'kube-system').catch(() => undefined), 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the program said: ${stderr}`);
+    });
     assert.match(lease.spec!.holderIdentity, /_/);
     await client.replicaSets.create(
       ReplicaSet.fromPartial({
