@@ -25,6 +25,8 @@ export interface SecureApiserver {
   pki: ClusterPKI;
   ca: CertKeyPair;
   dir: string;
+  /** Where the audit log goes (with `audit: true`). */
+  auditLogPath?: string;
   client(id?: ClientIdentity): Promise<Clientset>;
   admin(): Promise<Clientset>;
   stop(): Promise<void>;
@@ -34,6 +36,8 @@ export interface SecureOptions {
   /** token -> [user, uid, groups] lines of the token file. */
   tokens?: Record<string, { user: string; groups?: string[] }>;
   config?: Partial<ApiserverConfig>;
+  /** Write an audit log in the test directory. */
+  audit?: boolean;
 }
 
 export async function startSecureApiserver(opts: SecureOptions = {}): Promise<SecureApiserver> {
@@ -44,6 +48,7 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
     const tokenFile = join(dir, 'tokens.csv');
     const lines = Object.entries(opts.tokens ?? {}).map(([t, u], i) => `${t},${u.user},uid-${i},"${(u.groups ?? []).join(',')}"`);
     writeFileSync(tokenFile, `${lines.join('\n')}\n`);
+    const auditLogPath = opts.audit ? join(dir, 'audit.log') : undefined;
     const server = await startApiserver({
       bindAddress: '127.0.0.1',
       port: 0,
@@ -54,6 +59,7 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
       clientCAFile: pki.ca.cert,
       tokenAuthFile: tokenFile,
       authorizationMode: 'Node,RBAC',
+      auditLogPath,
       ...opts.config,
     });
     const clients: Clientset[] = [];
@@ -82,6 +88,7 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
       pki,
       ca,
       dir,
+      auditLogPath,
       client,
       admin: () => client({ pair: adminPair }),
       async stop() {

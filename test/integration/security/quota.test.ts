@@ -1,0 +1,81 @@
+// ResourceQuota admission under concurrency: N simultaneous creates against room for K admit
+// exactly K, whatever the interleaving; pods without the constrained requests are refused; a
+// deletion frees room; the quota's status follows.
+import { strict as assert } from 'node:assert';
+import { status } from '@grpc/grpc-js';
+import type { ApiError } from '../../../lib/api/errors';
+import * as K from '../../../lib/api/kinds';
+import type { Clientset } from '../../../lib/client/clientset';
+import { Namespace, Pod, ResourceQuota } from '../../../lib/gen/kite/core/v1/types';
+import { waitFor } from '../../support/wait';
+import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+
+const pod = (name: string, namespace: string, cpu?: string) =>
+  Pod.fromPartial({ metadata: { name, namespace }, spec: { containers: [{ name: 'c', image: 'nginx', resources: cpu ? { requests: { cpu, memory: '16Mi' } } : {} }] } });
+
+describe('security: resource quota', function () {
+  this.timeout(60_000);
+  let s: SecureApiserver;
+  let admin: Clientset;
+  let ns = 0;
+  before(async () => {
+    s = await startSecureApiserver({ config: { quotaSyncIntervalMs: 200 } });
+    admin = await s.admin();
+  });
+  after(() => s?.stop());
+
+  /** A fresh namespace with one quota, visible to admission (it reads the watch cache). */
+  async function namespaceWithQuota(hard: Record<string, string>): Promise<string> {
+    const name = `quota-${++ns}`;
+    await admin.namespaces.create(Namespace.fromPartial({ metadata: { name } }));
+    await admin.resource(K.ResourceQuotas).create(ResourceQuota.fromPartial({ metadata: { name: 'q', namespace: name }, spec: { hard } }));
+    await waitFor('the quota in the watch cache', async () => (await admin.resource(K.ResourceQuotas).list({ namespace: name, resourceVersion: '0' })).items.length === 1, 5000);
+    return name;
+  }
+
+  async function race(namespace: string, n: number, cpu?: string): Promise<{ admitted: number; refused: ApiError[] }> {
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => admin.pods.create(pod(`p${i}`, namespace, cpu)).then(() => undefined, (e: ApiError) => e)),
+    );
+    return { admitted: results.filter((r) => r === undefined).length, refused: results.filter((r): r is ApiError => r !== undefined) };
+  }
+
+  it('admits exactly K of N concurrent pod creates under "pods: K"', async () => {
+    const namespace = await namespaceWithQuota({ pods: '5' });
+    const { admitted, refused } = await race(namespace, 40);
+    assert.equal(admitted, 5);
+    assert.equal(refused.length, 35);
+    for (const e of refused) {
+      assert.equal(e.code, status.PERMISSION_DENIED);
+      assert.match(e.message, /^pods "p\d+" is forbidden: exceeded quota: q, requested: pods=1, used: pods=5, limited: pods=5$/);
+    }
+    assert.equal((await admin.pods.list({ namespace })).items.length, 5);
+    await waitFor('status.used.pods = 5', async () => (await admin.resource(K.ResourceQuotas).get('q', namespace)).status?.used.pods === '5', 5000);
+    assert.deepEqual((await admin.resource(K.ResourceQuotas).get('q', namespace)).status?.hard, { pods: '5' });
+  });
+
+  it('sums cpu requests: 2 cpu of quota admit 4 pods of 500m; unspecified requests are refused', async () => {
+    const namespace = await namespaceWithQuota({ 'requests.cpu': '2', 'requests.memory': '1Gi' });
+    const { admitted, refused } = await race(namespace, 12, '500m');
+    assert.equal(admitted, 4);
+    assert.match(refused[0].message, /exceeded quota: q, requested: requests.cpu=500m, used: requests.cpu=2, limited: requests.cpu=2/);
+    const err = await admin.pods.create(pod('no-requests', namespace)).then(() => undefined, (e: ApiError) => e);
+    assert.equal(err?.code, status.PERMISSION_DENIED);
+    assert.match(err!.message, /failed quota: q: must specify requests.cpu,requests.memory/);
+    await waitFor('status.used cpu', async () => (await admin.resource(K.ResourceQuotas).get('q', namespace)).status?.used['requests.cpu'] === '2', 5000);
+  });
+
+  it('frees room when a pod goes away, and never counts a dry run', async () => {
+    const namespace = await namespaceWithQuota({ pods: '1' });
+    await admin.pods.create(pod('a', namespace), { dryRun: true });
+    await admin.pods.create(pod('a', namespace));
+    await assert.rejects(admin.pods.create(pod('b', namespace)), /exceeded quota/);
+    await admin.pods.delete('a', { namespace });
+    await waitFor('room after the deletion', () => admin.pods.create(pod('b', namespace)).then(() => true, () => false), 5000);
+  });
+
+  it('leaves namespaces without a quota alone', async () => {
+    await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: 'free' } }));
+    assert.equal((await race('free', 20)).admitted, 20);
+  });
+});
