@@ -1,10 +1,11 @@
 // The Kite components of a node, each its own container on the node's engine with the node's
 // network (--network host), restart policy "always" (the node's engine brings them back after a
-// node restart), the application bind-mounted read-only from the node image and the node's
-// /etc/kite for certificates and kubeconfigs.
+// node restart). The container's image holds only mount points: the node's /usr (Node.js,
+// iptables, iproute2 and their libraries) is mounted read-only, as are the application
+// (/opt/kite, from the node image) and the node's /etc/kite (certificates and kubeconfigs).
 import type { ClusterConfig } from './cluster-config';
 import { nodeExec } from './docker-cli';
-import { APP_DIR, PAUSE_IMAGE, RUNTIME_IMAGE } from './images';
+import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
 import { CONFIG_DIR, KUBECONFIGS } from './node-config';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
 
@@ -111,10 +112,13 @@ export async function startComponent(node: string, c: Component): Promise<void> 
     '--restart', 'always',
     '--network', 'host',
     '--label', `${COMPONENT_LABEL}=${c.name}`,
+    '-v', '/usr:/usr:ro',
+    // Debian's alternatives pick iptables' nft backend, the one the node's engine uses too.
+    '-v', '/etc/alternatives:/etc/alternatives:ro',
     '-v', `${APP_DIR}:${APP_DIR}:ro`,
     '-v', `${CONFIG_DIR}:${CONFIG_DIR}:ro`,
     ...c.run,
-    RUNTIME_IMAGE,
+    COMPONENT_IMAGE,
     'node', `${APP_DIR}/bin/${c.program}`, ...c.args,
   ]);
 }

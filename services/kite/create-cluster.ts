@@ -1,13 +1,14 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
 // order (control plane first, then the workers join), and the user's kitectl config.
+import { createServer } from 'node:net';
 import type { Clientset } from '../../lib/client/clientset';
 import type { ClusterConfig } from './cluster-config';
 import { adminClient, poll, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings } from './components';
 import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
-import { ensureBaseImages, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
+import { ensureBaseImages, ensureComponentImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
 import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
 import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
 import { apiServerEndpoint, CLUSTER_LABEL, listNodes, networkName, nodeIP, nodeRunArgs, planNodes, volumeNames, type PlannedNode } from './nodes';
@@ -39,8 +40,23 @@ const formatDuration = (ms: number) => {
   return `${Math.floor(s / 60)}m${s % 60}s`;
 };
 
+/** A port free on `address` now. Docker would pick one too, but a new one on every restart of the node. */
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, address, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
-  const { config, progress } = o;
+  const { progress } = o;
+  const config: ClusterConfig = o.config.networking.apiServerPort
+    ? o.config
+    : { ...o.config, networking: { ...o.config.networking, apiServerPort: await freePort(o.config.networking.apiServerAddress) } };
   const nodes = planNodes(config);
   if ((await listNodes(config.name)).length) throw new Error(`node(s) already exist for a cluster with the name "${config.name}"`);
   progress.line(`Creating cluster "${config.name}" ...`);
@@ -108,7 +124,10 @@ async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: 
     for (const v of Object.values(volumeNames(n.name))) await docker(['volume', 'create', ...label, v]);
     await docker([...nodeRunArgs(config, n), image]);
   }));
-  await Promise.all(nodes.map((n) => poll(`the Docker Engine in ${n.name}`, 60_000, async () => (await nodeExec(n.name, ['docker', 'version', '-f', '{{.Server.Version}}']), true), 250)));
+  await Promise.all(nodes.map(async (n) => {
+    await poll(`the Docker Engine in ${n.name}`, 60_000, async () => (await nodeExec(n.name, ['docker', 'version', '-f', '{{.Server.Version}}']), true), 250);
+    await ensureComponentImage(n.name);
+  }));
   await loadImages(nodes.map((n) => n.name), NODE_IMAGES);
 }
 

@@ -1,7 +1,8 @@
 // Images of a Kite cluster: the node image (the node base from deploy/build-images.sh plus the
-// Kite application, tagged by the application's content hash) and the images every node's
-// engine holds (the component runtime, the pause image, the example images). Builds are skipped
-// when the hash tag exists; loads are skipped for images a node already has with the same ID.
+// Kite application, tagged by the application's content hash), the near-empty component image
+// each node imports from its own files, and the images every node's engine holds (the pause
+// image, the example images). Builds are skipped when the hash tag exists; loads are skipped for
+// images a node already has with the same ID.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,11 +12,13 @@ import { docker, dockerMaybe, nodeExec } from './docker-cli';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const NODE_BASE_IMAGE = 'kite/node-base:bookworm';
-export const RUNTIME_IMAGE = 'kite/runtime:node20';
+/** What component containers run: an image holding only mount points, with the node's /usr mounted (see componentImage). */
+export const COMPONENT_IMAGE = 'kite/component:rootfs';
+const COMPONENT_ROOTFS = '/usr/local/lib/kite/component-rootfs';
 export const PAUSE_IMAGE = 'kite/pause:3.9';
-/** Loaded into every node at create: the components' runtime, the pod sandbox, and the images examples and tests use. */
-export const NODE_IMAGES = [RUNTIME_IMAGE, PAUSE_IMAGE, 'nginx:1.22', 'nginx:latest', 'kite/busybox:1', 'busybox:latest'];
-const BASE_BUILDS = ['pause', 'nginx', 'busybox', 'node', 'kite'];
+/** Loaded into every node at create: the pod sandbox and the images examples and tests use. */
+export const NODE_IMAGES = [PAUSE_IMAGE, 'nginx:1.22', 'nginx:latest', 'kite/busybox:1', 'busybox:latest'];
+const BASE_BUILDS = ['pause', 'nginx', 'busybox', 'node'];
 /** Where the application lives inside nodes (bind-mounted read-only into component containers). */
 export const APP_DIR = '/opt/kite';
 
@@ -71,6 +74,11 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 async function pruneNodeImages(keep: string): Promise<void> {
   const tags = (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', 'kite/node'])).split('\n').filter((t) => t.startsWith('kite/node:h-') && t !== keep);
   await Promise.all(tags.map((t) => dockerMaybe(['rmi', t])));
+}
+
+/** Imports the component image inside a node from the node's own skeleton root (a few kilobytes; no load from the host). */
+export async function ensureComponentImage(node: string): Promise<void> {
+  await nodeExec(node, ['sh', '-c', `docker image inspect ${COMPONENT_IMAGE} >/dev/null 2>&1 || tar -C ${COMPONENT_ROOTFS} -c . | docker import - ${COMPONENT_IMAGE} >/dev/null`]);
 }
 
 /** Which of `images` the node lacks or holds with a different ID than the host. */

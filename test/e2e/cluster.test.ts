@@ -185,6 +185,23 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }, 120_000, 1000);
   });
 
+  it('survives docker restart of every node container: nodes Ready, nginx serving, same apiserver address', async function () {
+    this.timeout(300_000);
+    await docker(['restart', nodeNames.cp, nodeNames.w1, nodeNames.w2], 120_000);
+    await waitFor('every node Ready after the restart', async () => {
+      const nodes = JSON.parse(await kitectl(['get', 'nodes', '-o', 'json'])).items as { status: { conditions: { type: string; status: string; lastHeartbeatTime?: string }[] } }[];
+      return nodes.length === 3 && nodes.every((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+    }, 180_000, 1000);
+    const ps = await readyNginx(2);
+    const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
+    const ip = (await docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "kite-${name}").IPAddress}}`, nodeNames.w1])).trim();
+    await waitFor('the NodePort answering after the restart', async () => {
+      const r = await fetch(`http://${ip}:${svc.spec.ports[0].nodePort}/`, { signal: AbortSignal.timeout(3000) });
+      return r.status === 200 || undefined;
+    }, 60_000, 1000);
+    assert.equal(ps.length, 2);
+  });
+
   it('kite delete cluster leaves no container, volume or network behind', async function () {
     this.timeout(120_000);
     await kite(['delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig]);
