@@ -68,3 +68,14 @@ export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequ
       throw new Error(`no authorization attributes for ${kind.serviceName}/${rpc}`);
   }
 }
+
+/** pods/log (PodService/PodLogs): "get" on the pod's log subresource. */
+export function podLogsAttributes(req: { namespace?: string; podName?: string } | undefined): RequestAttributes {
+  return resourceAttributes({ verb: 'get', resource: 'pods', subresource: 'log', namespace: req?.namespace || 'default', name: req?.podName ?? '' });
+}
+
+/** pods/exec (PodService/ExecPod, from its first message's start): "create" on the exec subresource. */
+export function podExecAttributes(first: { start?: { namespace?: string; podName?: string } } | undefined): RequestAttributes {
+  const start = first?.start;
+  return resourceAttributes({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: start?.namespace || 'default', name: start?.podName ?? '' });
+}

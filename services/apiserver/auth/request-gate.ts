@@ -2,7 +2,7 @@
 // impersonation, strict decoding, the in-flight limit, authorization, admission (node
 // restriction, patch bounds, resource quota), then the handler; and, whatever happened, one
 // audit record. Resource services and the access-review service call serve() / admitWatch().
-import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
+import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
@@ -41,7 +41,7 @@ export interface RequestContext {
 /** Admission around a handler: may refuse, or call `proceed` (at most once) and return its result. */
 export type Admission<R> = (ctx: RequestContext, proceed: () => Promise<R>) => Promise<R>;
 
-type AnyCall = ServerUnaryCall<any, any> | ServerWritableStream<any, any>;
+type AnyCall = ServerUnaryCall<any, any> | ServerWritableStream<any, any> | ServerDuplexStream<any, any>;
 
 /** One call's path through the gate, for the audit record. */
 interface Trace {
@@ -125,14 +125,24 @@ export class RequestGate {
   }
 
   /** Admits a watch (long-running: no in-flight slot). Throws the error to end the call with. */
-  async admitWatch(call: ServerWritableStream<any, any>, kind: KindInfo<any>, rpc: string): Promise<void> {
-    const t = this.trace(`${kind.serviceName}/${rpc}`);
+  admitWatch(call: ServerWritableStream<any, any>, kind: KindInfo<any>, rpc: string): Promise<void> {
+    return this.admitStream(call, `${kind.serviceName}/${rpc}`, (req) => attributesForCall(kind, rpc, req));
+  }
+
+  /**
+   * Admits a long-running stream (watch, pods/log, pods/exec): authentication, impersonation,
+   * authorization and an audit record, no in-flight slot. `attrsOf` reads the request (for a
+   * client or bidi stream, call this with the first message). Throws the error to end the call with.
+   */
+  async admitStream(call: AnyCall, method: string, attrsOf: (req: any) => RequestAttributes, firstMessage?: unknown): Promise<void> {
+    const t = this.trace(method);
     let code: number = Status.OK;
     let message: string | undefined;
     try {
-      const user = await this.identify(call, t);
-      const attrs = (t.attrs = attributesForCall(kind, rpc, call.request));
+      const user = await this.identify(call, t, firstMessage);
+      const attrs = (t.attrs = attrsOf(firstMessage ?? (call as { request?: unknown }).request));
       await this.authorize(user, attrs, t);
+      await this.deps.nodeRestriction?.admit(user, attrs);
       t.admitted = true;
     } catch (err) {
       const bounded = boundError(err);
@@ -149,7 +159,7 @@ export class RequestGate {
   }
 
   /** Authentication, impersonation and the decoding check (after authentication, so strangers learn nothing). */
-  private async identify(call: AnyCall, t: Trace): Promise<UserInfo> {
+  private async identify(call: AnyCall, t: Trace, message: unknown = (call as { request?: unknown }).request): Promise<UserInfo> {
     const caller = this.deps.authenticator.authenticate(call);
     t.authenticated = true;
     t.user = caller;
@@ -158,7 +168,7 @@ export class RequestGate {
       t.user = user;
       t.realUser = caller;
     }
-    if (call.request instanceof MalformedRequest) throw new BadRequestError(call.request.reason);
+    if (message instanceof MalformedRequest) throw new BadRequestError(message.reason);
     return user;
   }
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as K from '../../../../lib/api/kinds';
 import { forbiddenMessage } from '../../../../services/apiserver/auth/authz/forbidden';
 import { UnionAuthorizer, parseAuthorizationModes, type Authorizer } from '../../../../services/apiserver/auth/authz/authorizer';
-import { attributesForCall, nonResourceAttributes, resourceAttributes } from '../../../../services/apiserver/auth/request-attributes';
+import { attributesForCall, nonResourceAttributes, podExecAttributes, podLogsAttributes, resourceAttributes } from '../../../../services/apiserver/auth/request-attributes';
 
 const pick = (a: ReturnType<typeof attributesForCall>) => [a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, a.name].join('|');
 
@@ -27,6 +27,8 @@ describe('request attributes', () => {
     ];
     for (const [kind, rpc, req, want] of cases) assert.equal(pick(attributesForCall(kind, rpc, req)), want, rpc);
     assert.throws(() => attributesForCall(K.Pods, 'Frobnicate', {}), /no authorization attributes/);
+    assert.equal(pick(podLogsAttributes({ namespace: 'ns1', podName: 'p' })), 'get||pods|log|ns1|p');
+    assert.equal(pick(podExecAttributes({ start: { podName: 'p' } })), 'create||pods|exec|default|p');
   });
 
   it("words refusals as Kubernetes does", () => {
