@@ -135,6 +135,50 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }, 60_000, 500);
   });
 
+  it('rolls out a changed template while the Service keeps answering, and rolls it back with rollout undo', async function () {
+    this.timeout(300_000);
+    const hash = (p: PodJson) => p.metadata.labels?.['pod-template-hash'];
+    const original = new Set((await readyNginx(2)).map(hash));
+    assert.equal(original.size, 1);
+    const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
+    const url = `http://${nodeIPs[nodeNames.w1]}:${svc.spec.ports[0].nodePort}/`;
+    let ok = 0;
+    const failures: string[] = [];
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        try {
+          const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+          await r.text();
+          if (r.status === 200) ok++;
+          else failures.push(`HTTP ${r.status}`);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      const manifest = JSON.parse(await kitectl(['get', 'deployment', 'nginx', '-o', 'json']));
+      manifest.spec.template.spec.containers[0].env = [{ name: 'KITE_ROLLOUT', value: '2' }];
+      await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', labels: manifest.metadata.labels }, spec: { replicas: 2, selector: manifest.spec.selector, template: manifest.spec.template } }));
+      await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
+      const updated = await readyNginx(2);
+      assert.ok(updated.every((p) => !original.has(hash(p))), 'every pod replaced');
+    } finally {
+      stop = true;
+      await load;
+    }
+    assert.ok(ok > 20, `${ok} requests answered during the rollout`);
+    assert.deepEqual(failures, [], `failed requests during the rollout (${ok} answered)`);
+    await kitectl(['rollout', 'undo', 'deployment/nginx']);
+    await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
+    await waitFor('the original template back', async () => {
+      const ps = await readyNginx(2);
+      return ps.every((p) => original.has(hash(p))) || undefined;
+    }, 120_000, 1000);
+  });
+
   it('lists the gRPC services with an external client over TLS (reflection)', async function () {
     const cfg = await kite(['get', 'kubeconfig', '--name', name]);
     const server = /server: (https:\/\/\S+)/.exec(cfg)![1];
@@ -150,6 +194,19 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       : await must('npx', ['buf', 'curl', '--protocol', 'grpc', '--cacert', files.ca, '--cert', files.cert, '--key', files.key, '--servername', 'localhost', '--list-services', `https://${host}`]);
     assert.match(out, /kite\.core\.v1\.PodService/);
     assert.match(out, /kite\.apps\.v1\.DeploymentService/);
+    if (grpcurl) return;
+    // Create a pod with JSON and read a watch stream showing it ADDED, then MODIFIED as it starts.
+    const call = (method: string, data: object, timeoutMs?: number) =>
+      run('npx', ['buf', 'curl', '--protocol', 'grpc', '--cacert', files.ca, '--cert', files.cert, '--key', files.key, '--servername', 'localhost', '--data', JSON.stringify(data), `https://${host}/kite.core.v1.PodService/${method}`], { timeoutMs });
+    const watch = call('WatchPods', { namespace: 'default', fieldSelector: 'metadata.name=grpc-pod' }, 30_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const created = await call('CreatePod', { namespace: 'default', pod: { metadata: { name: 'grpc-pod' }, spec: { containers: [{ name: 'web', image: 'nginx:1.22' }] } } });
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /"name": "grpc-pod"/);
+    await waitFor('grpc-pod Running', async () => JSON.parse((await call('GetPod', { namespace: 'default', name: 'grpc-pod' })).stdout).status?.phase === 'Running' || undefined, 60_000, 1000);
+    const events = (await watch).stdout;
+    assert.match(events, /"type": "ADDED"[\s\S]*"type": "MODIFIED"/);
+    await kitectl(['delete', 'pod', 'grpc-pod']);
   });
 
   it('exports logs of every node and component', async () => {
@@ -200,6 +257,23 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       return r.status === 200 || undefined;
     }, 60_000, 1000);
     assert.equal(ps.length, 2);
+  });
+
+  it('runs a second cluster beside the first without interfering', async function () {
+    this.timeout(300_000);
+    const second = `${name}-b`;
+    const secondConfig = join(dir, 'config-b');
+    try {
+      await kite(['create', 'cluster', '--name', second, '--kubeconfig', secondConfig, '--wait', '2m'], 300_000);
+      const nodes = JSON.parse(await kitectlFor(secondConfig)(['get', 'nodes', '-o', 'json'])).items as { metadata: { name: string } }[];
+      assert.deepEqual(nodes.map((n) => n.metadata.name), [`${second}-control-plane`]);
+      assert.equal(JSON.parse(await kitectlFor(secondConfig)(['get', 'pods', '-o', 'json'])).items.length, 0);
+      assert.equal((await readyNginx(2)).length, 2);
+    } finally {
+      await kite(['delete', 'cluster', '--name', second, '--kubeconfig', secondConfig], 120_000);
+    }
+    assert.equal((await docker(['ps', '-aq', '--filter', `label=io.kite.cluster=${second}`])).trim(), '');
+    assert.equal((await readyNginx(2)).length, 2);
   });
 
   it('kite delete cluster leaves no container, volume or network behind', async function () {
