@@ -18,6 +18,7 @@ import { MalformedRequest, strictDeserializer, type RequestSchemas } from './lim
 import type { NodeRestriction } from './node/node-authorizer';
 import { isOwnHeartbeat } from './node/node-policy';
 import type { QuotaAdmission } from './quota/quota-admission';
+import type { EscalationCheck } from './rbac/escalation';
 import { READ_VERBS, attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
 import { isMaster, nodeNameOf, type UserInfo } from './user-info';
 
@@ -28,6 +29,8 @@ export interface RequestGateDeps {
   nodeRestriction?: NodeRestriction;
   limiter: InflightLimiter;
   quota?: QuotaAdmission;
+  /** Present with --authorization-mode RBAC. */
+  escalation?: EscalationCheck;
   audit?: AuditSink;
   schemas: RequestSchemas;
 }
@@ -73,8 +76,9 @@ export class RequestGate {
   /** Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). */
   serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: () => Promise<R>): Promise<R> {
     const req = call.request;
-    const admit: Admission<R> = (ctx, proceed) => {
+    const admit: Admission<R> = async (ctx, proceed) => {
       if (rpc === `Patch${kind.kind}`) checkPatch(req.patch);
+      await this.deps.escalation?.admit(ctx.user, kind, ctx.attributes.verb, ctx.attributes, req[kind.requestField]);
       if (rpc === `Create${kind.kind}` && this.deps.quota) {
         const obj = req[kind.requestField] as KubeObject | undefined;
         return this.deps.quota.admitCreate(kind, ctx.attributes.namespace, obj, isDryRun(req.dryRun), proceed);

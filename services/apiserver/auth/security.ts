@@ -22,6 +22,7 @@ import { NamespaceUsage } from './quota/namespace-usage';
 import { QuotaAdmission } from './quota/quota-admission';
 import { QuotaStatusSync } from './quota/quota-status';
 import { ensureBootstrapPolicy } from './rbac/bootstrap-policy';
+import { EscalationCheck } from './rbac/escalation';
 import { RbacAuthorizer } from './rbac/rbac-authorizer';
 import { RequestGate } from './request-gate';
 import { serverCredentials } from './tls';
@@ -106,6 +107,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     nodeRestriction: modes.includes('Node') ? new NodeRestriction(pods) : undefined,
     limiter,
     quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
+    escalation: modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined,
     audit,
     schemas: new RequestSchemas(PROTO_ROOT, PROTO_FILES),
   });

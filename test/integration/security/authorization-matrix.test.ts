@@ -64,7 +64,7 @@ const EXPECTED: Record<string, User[]> = {
   'list namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
   'create namespace': ['admin', 'controller-manager'],
   'list roles in team': ['admin', 'controller-manager'],
-  'create clusterrolebinding': ['admin', 'controller-manager'],
+  'create clusterrolebinding': ['admin'],
   'impersonate kubernetes-admin': ['admin'],
   'impersonate node n1': ['admin'],
   'ask who I am': ALL,

@@ -76,6 +76,11 @@ export class RbacAuthorizer implements Authorizer {
     return this.index;
   }
 
+  /** The rules of the role a binding in `namespace` ("" for a ClusterRoleBinding) refers to; undefined if it does not exist. */
+  roleRules(ref: RoleRef, namespace: string): PolicyRule[] | undefined {
+    return this.rulesOf(this.current(), ref, namespace);
+  }
+
   private rulesOf(idx: Index, ref: RoleRef, namespace: string): PolicyRule[] | undefined {
     if (ref.kind === 'ClusterRole') return idx.clusterRoles.get(ref.name);
     if (ref.kind === 'Role') return idx.roles.get(`${namespace}/${ref.name}`);
