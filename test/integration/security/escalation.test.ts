@@ -52,6 +52,10 @@ describe('security: RBAC escalation prevention', function () {
     const bindAdmin = await settle(delegate.resource(K.RoleBindings).create(binding('grab', 'ClusterRole', 'cluster-admin', 'delegate')));
     assert.equal(bindAdmin?.code, status.PERMISSION_DENIED);
     assert.match(bindAdmin!.message, /not currently held/);
+    const stored = await admin.resource(K.Roles).get('pod-killer', 'team').catch(() => undefined);
+    assert.equal(stored, undefined, 'nothing stored');
+    const mine = await admin.resource(K.Roles).get('pod-reader', 'team');
+    await delegate.resource(K.Roles).update({ ...mine, metadata: { ...mine.metadata!, labels: { touched: 'yes' } } }); // same rules: nothing granted
     const widen = await settle(delegate.resource(K.Roles).patch('pod-reader', { rules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] }, { namespace: 'team' }));
     assert.equal(widen?.code, status.PERMISSION_DENIED);
     assert.match(widen!.message, /needs the escalate verb/);

@@ -2,7 +2,8 @@
 // updating a Role or ClusterRole needs every one of its rules to be allowed to the requester
 // (or the "escalate" verb on it); creating or updating a binding needs the requester to hold
 // every rule of the role it binds (or the "bind" verb on that role). system:masters is exempt,
-// as in Kubernetes. Patches of RBAC objects need escalate/bind, since their result is unknown here.
+// and, as in Kubernetes, updates that keep a role's rules (or a binding's immutable roleRef)
+// grant nothing new. Patches of RBAC objects need escalate/bind, since their result is unknown here.
 import type { KindInfo } from '../../../../lib/api/kinds';
 import type { PolicyRule, RoleRef } from '../../../../lib/gen/kite/rbac/v1/types';
 import type { Authorizer } from '../authz/authorizer';
@@ -51,7 +52,10 @@ export class EscalationCheck {
     if ((!isRole && !BINDING_KINDS.has(kind.kind)) || kind.group !== RBAC_GROUP || isMaster(user)) return;
     if (verb !== 'create' && verb !== 'update' && verb !== 'patch') return;
     const namespace = kind.namespaced ? attrs.namespace : '';
+    if (verb === 'update' && !isRole) return;
     if (isRole) {
+      const current = verb === 'update' ? this.rbac.roleRules({ apiGroup: RBAC_GROUP, kind: kind.kind, name: attrs.name }, namespace) : undefined;
+      if (current && JSON.stringify(current) === JSON.stringify(obj?.rules ?? [])) return;
       const escalate = resourceAttributes({ verb: 'escalate', apiGroup: RBAC_GROUP, resource: kind.resource, namespace, name: attrs.name });
       if ((await this.authorizer.authorize(user, escalate)).decision === 'allow') return;
       if (verb === 'patch') throw forbidden(user, attrs, 'patching a role needs the escalate verb on it; use update');
