@@ -251,6 +251,8 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--user <name>', 'user for the context')
     .action((name: string | undefined, o) => run((cli) => cfg().setContext(cli, name, { ...o, namespace: cli.global.namespace })));
 
+  (require('./auth-can-i') as typeof import('./auth-can-i')).registerAuthCommands(program, run);
+
   return program;
 }
 
