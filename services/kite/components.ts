@@ -24,29 +24,49 @@ export interface ClusterTimings {
 
 export const DEFAULT_TIMINGS: ClusterTimings = { nodeMonitorGracePeriod: '40s', podEvictionSeconds: 300 };
 
+export type StoreBackend = 'sqlite' | 'etcd';
+
 export interface Component {
   name: string;
   /** Extra `docker run` arguments. */
   run: string[];
-  /** bin/ program and its flags. */
-  program: string;
-  args: string[];
+  /** The container's command (a Kite program from bin/, or etcd). */
+  command: string[];
 }
+
+const kiteProgram = (name: string, ...args: string[]) => ['node', `${APP_DIR}/bin/${name}`, ...args];
+const ETCD_DATA = '/var/lib/kite/etcd';
+const ETCD_CLIENT = '127.0.0.1:2379';
 
 const kubeconfig = (file: string) => ['--kubeconfig', `${CONFIG_DIR}/${file}`];
 
-export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterTimings): Component[] {
+/** With the etcd store, etcd (Debian's, from the node's /usr) is a component of its own, on loopback only. */
+function etcdComponent(): Component {
+  return {
+    name: 'kite-etcd',
+    run: ['-v', `${ETCD_DATA}:${ETCD_DATA}`],
+    command: [
+      '/usr/bin/etcd', '--name', 'kite', '--data-dir', ETCD_DATA,
+      '--listen-client-urls', `http://${ETCD_CLIENT}`, '--advertise-client-urls', `http://${ETCD_CLIENT}`,
+      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
+      '--initial-cluster', 'kite=http://127.0.0.1:2380', '--auto-compaction-retention', '1',
+    ],
+  };
+}
+
+export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterTimings, store: StoreBackend): Component[] {
   const net = cluster.networking;
+  const storeArgs = store === 'etcd' ? ['--store', 'etcd', '--etcd-endpoints', ETCD_CLIENT] : ['--store', 'sqlite', '--data-dir', APISERVER_DATA];
   return [
+    ...(store === 'etcd' ? [etcdComponent()] : []),
     {
       name: 'kite-apiserver',
-      run: ['-v', `${APISERVER_DATA}:${APISERVER_DATA}`],
-      program: 'kite-apiserver',
-      args: [
+      run: store === 'sqlite' ? ['-v', `${APISERVER_DATA}:${APISERVER_DATA}`] : [],
+      command: kiteProgram(
+        'kite-apiserver',
         '--port', String(APISERVER_PORT),
         '--bind-address', '0.0.0.0',
-        '--store', 'sqlite',
-        '--data-dir', APISERVER_DATA,
+        ...storeArgs,
         '--tls-cert-file', `${CONFIG_DIR}/pki/apiserver.crt`,
         '--tls-private-key-file', `${CONFIG_DIR}/pki/apiserver.key`,
         '--client-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
@@ -54,20 +74,20 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
         '--service-cluster-ip-range', net.serviceSubnet,
         '--default-not-ready-toleration-seconds', String(timings.podEvictionSeconds),
         '--default-unreachable-toleration-seconds', String(timings.podEvictionSeconds),
-      ],
+      ),
     },
     {
       name: 'kite-controller-manager',
       run: [],
-      program: 'kite-controller-manager',
-      args: [
+      command: kiteProgram(
+        'kite-controller-manager',
         ...kubeconfig(KUBECONFIGS.controllerManager),
         '--cluster-cidr', net.podSubnet,
         '--allocate-node-cidrs',
         '--node-monitor-grace-period', timings.nodeMonitorGracePeriod,
-      ],
+      ),
     },
-    { name: 'kite-scheduler', run: [], program: 'kite-scheduler', args: kubeconfig(KUBECONFIGS.scheduler) },
+    { name: 'kite-scheduler', run: [], command: kiteProgram('kite-scheduler', ...kubeconfig(KUBECONFIGS.scheduler)) },
   ];
 }
 
@@ -79,15 +99,15 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
       name: 'kite-kubelet',
       // The kubelet's root is at the same path inside and outside: pods' volume binds are resolved by the node's engine.
       run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`],
-      program: 'kite-kubelet',
-      args: [
+      command: kiteProgram(
+        'kite-kubelet',
         ...kubeconfig(KUBECONFIGS.kubelet),
         '--node-name', node.name,
         '--root-dir', KUBELET_ROOT,
         '--pod-infra-container-image', PAUSE_IMAGE,
         ...(Object.keys(labels).length ? ['--node-labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
         ...(node.role === 'control-plane' ? ['--register-with-taints', 'node-role.kubernetes.io/control-plane:NoSchedule'] : []),
-      ],
+      ),
     },
     {
       name: 'kite-proxy',
@@ -96,8 +116,7 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
         '-v', '/run/xtables.lock:/run/xtables.lock',
         '-v', '/lib/modules:/lib/modules:ro',
       ],
-      program: 'kite-proxy',
-      args: [...kubeconfig(KUBECONFIGS.proxy), '--node-name', node.name, '--cluster-cidr', cluster.networking.podSubnet],
+      command: kiteProgram('kite-proxy', ...kubeconfig(KUBECONFIGS.proxy), '--node-name', node.name, '--cluster-cidr', cluster.networking.podSubnet),
     },
   ];
 }
@@ -119,7 +138,7 @@ export async function startComponent(node: string, c: Component): Promise<void> 
     '-v', `${CONFIG_DIR}:${CONFIG_DIR}:ro`,
     ...c.run,
     COMPONENT_IMAGE,
-    'node', `${APP_DIR}/bin/${c.program}`, ...c.args,
+    ...c.command,
   ]);
 }
 

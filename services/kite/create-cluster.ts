@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import type { Clientset } from '../../lib/client/clientset';
 import type { ClusterConfig } from './cluster-config';
 import { adminClient, poll, waitForNodes } from './cluster-client';
-import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings } from './components';
+import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
 import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
 import { ensureBaseImages, ensureComponentImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
@@ -23,6 +23,8 @@ export interface CreateOptions {
   /** Keep the nodes when creation fails (for debugging). */
   retain: boolean;
   timings: ClusterTimings;
+  /** The apiserver's storage: embedded SQLite, or etcd in a container of its own. */
+  store: StoreBackend;
   progress: Progress;
 }
 
@@ -78,7 +80,7 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await writeNodeConfigs(nodes, sans);
     });
     const started = await progress.step('Starting control-plane 🕹️', async () => {
-      for (const c of controlPlaneComponents(config, o.timings)) await startComponent(controlPlane.name, c);
+      for (const c of controlPlaneComponents(config, o.timings, o.store)) await startComponent(controlPlane.name, c);
       const endpoint = await apiServerEndpoint(controlPlane.name);
       const server = `https://${endpoint.address}:${endpoint.port}`;
       const kubeconfig = externalKubeconfig(await readAdminKubeconfig(controlPlane.name), config.name, server);

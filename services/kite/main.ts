@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parseDuration } from '../kubelet/flags';
 import { DEFAULT_CLUSTER_NAME, readClusterConfig } from './cluster-config';
 import { DEFAULT_TIMINGS } from './components';
@@ -47,6 +47,7 @@ create
   .option('--kubeconfig <file>', 'kitectl config file to add the cluster to (default $KITECONFIG or ~/.kite/config)')
   .option('--wait <duration>', 'wait for every node to be Ready (e.g. 2m; 0 returns once they registered)', '2m')
   .option('--retain', 'keep the nodes if creation fails (for debugging)', false)
+  .addOption(new Option('--store <backend>', "the apiserver's storage: embedded SQLite, or etcd in its own container").choices(['sqlite', 'etcd']).default('sqlite'))
   .option('--node-monitor-grace-period <duration>', 'silence after which a node is marked NotReady/Unknown', DEFAULT_TIMINGS.nodeMonitorGracePeriod)
   .option('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable/NotReady node before eviction', `${DEFAULT_TIMINGS.podEvictionSeconds}s`)
   .action(async (o) => {
@@ -62,6 +63,7 @@ create
         nodeMonitorGracePeriod: o.nodeMonitorGracePeriod,
         podEvictionSeconds: Math.round(parseDuration(o.podEvictionTimeout) / 1000),
       },
+      store: o.store,
       progress: new Progress(),
     });
     process.stderr.write(`Cluster "${config.name}" created in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

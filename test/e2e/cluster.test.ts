@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait';
@@ -14,6 +15,19 @@ interface PodJson {
   metadata: { name: string; labels?: Record<string, string> };
   spec: { nodeName?: string };
   status: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount?: number; ready?: boolean }[] };
+}
+
+/** GET on a new connection: the status code, or the error's message. */
+function httpGetStatus(url: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', (err) => resolve(err.message));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve(err.message));
+  });
 }
 
 const ready = (p: PodJson) => p.status.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -147,14 +161,11 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     let stop = false;
     const load = (async () => {
       while (!stop) {
-        try {
-          const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
-          await r.text();
-          if (r.status === 200) ok++;
-          else failures.push(`HTTP ${r.status}`);
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
+        // A new connection per request, as separate clients would make: a pooled keep-alive
+        // connection to a pod that shuts down fails on reuse whatever the Service does.
+        const status = await httpGetStatus(url);
+        if (status === 200) ok++;
+        else failures.push(String(status));
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
