@@ -1,4 +1,6 @@
 // One connection to the apiserver and a typed client per kind over it.
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { ChannelCredentials, Client, Metadata, credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
 import type { Lease } from '../gen/kite/coordination/v1/lease';
@@ -18,9 +20,24 @@ export interface ClientsetOptions {
   userAgent?: string;
 }
 
+/** The host part of "host:port" / "[v6]:port", without brackets. */
+function hostOf(address: string): string {
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(address) ?? /^([^:]+)(?::\d+)?$/.exec(address);
+  return m ? m[1] : address;
+}
+
+/**
+ * When the server is dialed by IP address, the certificate is verified against that IP, while
+ * the TLS server name (SNI) sent is "kubernetes" (in every Kite apiserver certificate): Node
+ * warns (DEP0123) on an IP address as server name, which grpc-js would otherwise send.
+ */
+const IP_DIAL_SERVER_NAME = 'kubernetes';
+
 function channelCredentials(cfg: ConnectionConfig): ChannelCredentials {
   if (!cfg.tls) return grpcCredentials.createInsecure();
-  return grpcCredentials.createSsl(cfg.ca ?? null, cfg.key ?? null, cfg.cert ?? null);
+  const host = hostOf(cfg.address);
+  const verify = !cfg.serverName && isIP(host) ? { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert) } : {};
+  return grpcCredentials.createSsl(cfg.ca ?? null, cfg.key ?? null, cfg.cert ?? null, verify);
 }
 
 export class Clientset {
@@ -49,6 +66,7 @@ export class Clientset {
       'grpc.primary_user_agent': opts.userAgent ?? 'kite-client',
     };
     if (config.serverName) options['grpc.ssl_target_name_override'] = config.serverName;
+    else if (config.tls && isIP(hostOf(config.address))) options['grpc.ssl_target_name_override'] = IP_DIAL_SERVER_NAME;
     this.grpc = new Client(config.address, channelCredentials(config), options);
     const token = config.token;
     this.callOpts = {

@@ -1,15 +1,15 @@
 // Authentication against a real TLS apiserver: only certificates signed by the cluster CA and
 // valid, or known bearer tokens, get in; everything else is UNAUTHENTICATED and changes nothing.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { ApiError } from '../../../lib/api/errors';
-import { connect } from '../../../lib/client/clientset';
+import { Clientset, connect } from '../../../lib/client/clientset';
 import { NO_RETRY } from '../../../lib/client/retry';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
-import { createCA, issueClientCertificate } from '../../../lib/pki/certificates';
+import { createCA, issueClientCertificate, issueServerCertificate } from '../../../lib/pki/certificates';
 import { writeKubeconfig } from '../../../lib/pki/kubeconfig';
 import { startTestApiserver } from '../../support/apiserver';
 import { foreignCertificate, startSecureApiserver, type SecureApiserver } from './secure-apiserver';
@@ -86,6 +86,23 @@ describe('security: authentication', function () {
         bad.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("verifies the server's IP address against its certificate", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kite-san-'));
+    const pair = await issueServerCertificate(s.ca, 'kube-apiserver', ['apiserver.example']);
+    const files = { cert: join(dir, 'apiserver.crt'), key: join(dir, 'apiserver.key') };
+    writeFileSync(files.cert, pair.cert);
+    writeFileSync(files.key, pair.key);
+    const named = await startTestApiserver({ tlsCertFile: files.cert, tlsPrivateKeyFile: files.key, clientCAFile: s.pki.ca.cert });
+    const c = new Clientset({ address: named.address, tls: true, ca: Buffer.from(s.ca.cert), namespace: 'default', source: 'test' }, { retry: NO_RETRY });
+    try {
+      await assert.rejects(c.waitForReady(1500), /IP: 127\.0\.0\.1 is not in the cert's list/);
+    } finally {
+      c.close();
+      await named.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
