@@ -91,10 +91,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
   });
   const byMode: Record<string, Authorizer> = { AlwaysAllow: alwaysAllow, AlwaysDeny: alwaysDeny, RBAC: rbac, Node: new NodeAuthorizer(pods) };
   const authorizer = new UnionAuthorizer(modes.map((m) => byMode[m]));
-  if (modes.includes('RBAC')) {
-    const rv = await ensureBootstrapPolicy(registry(K.ClusterRoles), registry(K.ClusterRoleBindings));
-    if (rv > 0) await Promise.all([registry(K.ClusterRoles).cache.waitFor(rv).catch(() => {}), registry(K.ClusterRoleBindings).cache.waitFor(rv).catch(() => {})]);
-  }
+  if (modes.includes('RBAC')) await ensureBootstrapPolicy(registry(K.ClusterRoles), registry(K.ClusterRoleBindings));
 
   const usage = new NamespaceUsage(registries);
   const quotaStatus = new QuotaStatusSync(registry(K.ResourceQuotas), usage, cfg.quotaSyncIntervalMs);

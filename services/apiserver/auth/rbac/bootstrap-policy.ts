@@ -78,7 +78,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Creates `desired`, or repairs the stored copy with `repair` if it is still marked autoupdate. */
+/** Creates `desired`, or repairs the stored copy if it is still marked autoupdate; returns the revision written (0: none). */
 async function ensure<T extends KubeObject>(reg: Registry<T>, desired: T, repair: (stored: T) => T | undefined): Promise<number> {
   const name = desired.metadata!.name;
   try {
@@ -95,20 +95,26 @@ async function ensure<T extends KubeObject>(reg: Registry<T>, desired: T, repair
   return Number(updated.metadata!.resourceVersion);
 }
 
-/** Ensures the bootstrap policy exists; resolves with the highest revision it wrote (0: none). */
-export async function ensureBootstrapPolicy(clusterRoles: Registry<ClusterRole>, bindings: Registry<ClusterRoleBinding>): Promise<number> {
-  let rv = 0;
-  for (const role of BOOTSTRAP_CLUSTER_ROLES) {
-    rv = Math.max(rv, await ensure(clusterRoles, role, (stored) => (same(stored.rules, role.rules) ? undefined : { ...stored, rules: role.rules })));
-  }
-  for (const b of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    rv = Math.max(
-      rv,
-      await ensure(bindings, b, (stored) => {
-        const missing = b.subjects.filter((s) => !stored.subjects.some((t) => same(s, t)));
-        return missing.length ? { ...stored, subjects: [...stored.subjects, ...missing] } : undefined;
-      }),
-    );
-  }
-  return rv;
+/**
+ * Ensures the bootstrap policy exists and waits until the watch caches (which the authorizer
+ * reads) show it. All writes go out at once, so storage commits them together.
+ */
+export async function ensureBootstrapPolicy(clusterRoles: Registry<ClusterRole>, bindings: Registry<ClusterRoleBinding>): Promise<void> {
+  const [roleRevisions, bindingRevisions] = await Promise.all([
+    Promise.all(BOOTSTRAP_CLUSTER_ROLES.map((role) => ensure(clusterRoles, role, (stored) => (same(stored.rules, role.rules) ? undefined : { ...stored, rules: role.rules })))),
+    Promise.all(
+      BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((b) =>
+        ensure(bindings, b, (stored) => {
+          const missing = b.subjects.filter((s) => !stored.subjects.some((t) => same(s, t)));
+          return missing.length ? { ...stored, subjects: [...stored.subjects, ...missing] } : undefined;
+        }),
+      ),
+    ),
+  ]);
+  // Each cache's revision advances with its own kind's events only. A cache slower than
+  // waitFor's deadline catches up later; until then requests it would allow are refused.
+  await Promise.all([
+    clusterRoles.cache.waitFor(Math.max(0, ...roleRevisions)).catch(() => undefined),
+    bindings.cache.waitFor(Math.max(0, ...bindingRevisions)).catch(() => undefined),
+  ]);
 }
