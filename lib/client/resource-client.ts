@@ -1,7 +1,7 @@
 // A typed client for one kind, built from the kinds table: promises for unary verbs and an
 // AsyncIterable for watch. Every call has a deadline; UNAVAILABLE and overload rejections are
 // retried with backoff. Errors arrive as the typed errors of lib/api/errors.
-import { Client, Metadata, status as Status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, status as Status, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../api/errors';
 import type { KindInfo, KubeList, KubeObject, WatchEvent } from '../api/kinds';
 import type { DeleteOptionsLike, ListOptions, WatchOptions } from './types';
@@ -162,16 +162,40 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   /**
+   * Calls a server-streaming method ("WatchPods", "PodLogs"): messages until the server ends the
+   * stream, or until the signal aborts (then it ends quietly); a failure throws the typed error.
+   */
+  async *serverStream<R>(verb: string, request: unknown, signal?: AbortSignal): AsyncGenerator<R> {
+    const m = this.method(verb);
+    const md = this.opts.metadata?.() ?? new Metadata();
+    const stream: ClientReadableStream<R> = this.client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, request, md);
+    const onAbort = () => stream.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const msg of stream) yield msg as R;
+    } catch (err) {
+      const se = err as ServiceError;
+      if (se.code === Status.CANCELLED && signal?.aborted) return;
+      throw typeof se.code === 'number' ? fromServiceError(se) : err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      stream.cancel();
+    }
+  }
+
+  /** Opens a bidirectional method ("ExecPod"); errors on it are raw gRPC errors (see fromServiceError). */
+  duplex<Req, Res>(verb: string): ClientDuplexStream<Req, Res> {
+    const m = this.method(verb);
+    return this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, this.opts.metadata?.() ?? new Metadata());
+  }
+
+  /**
    * Streams watch events until the signal aborts (then ends quietly) or the stream fails (then
    * throws the typed error, e.g. ExpiredError when resourceVersion is too old).
    */
-  async *watch(opts: WatchOptions, signal?: AbortSignal): AsyncGenerator<WatchEvent<T>> {
-    const m = this.method(`Watch${this.kind.plural}`);
-    const md = this.opts.metadata?.() ?? new Metadata();
-    const stream: ClientReadableStream<WatchEvent<T>> = this.client.makeServerStreamRequest(
-      m.path,
-      m.requestSerialize,
-      m.responseDeserialize,
+  watch(opts: WatchOptions, signal?: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    return this.serverStream<WatchEvent<T>>(
+      `Watch${this.kind.plural}`,
       {
         namespace: this.kind.namespaced ? (opts.namespace ?? '') : '',
         labelSelector: opts.labelSelector ?? '',
@@ -181,20 +205,8 @@ export class ResourceClient<T extends KubeObject> {
         timeoutSeconds: opts.timeoutSeconds,
         sendInitialEvents: opts.sendInitialEvents ?? false,
       },
-      md,
+      signal,
     );
-    const onAbort = () => stream.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const ev of stream) yield ev as WatchEvent<T>;
-    } catch (err) {
-      const se = err as ServiceError;
-      if (se.code === Status.CANCELLED && signal?.aborted) return;
-      throw typeof se.code === 'number' ? fromServiceError(se) : err;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      stream.cancel();
-    }
   }
 
   /** The ListerWatcher informers use, bound to a namespace and selectors. */

@@ -28,6 +28,9 @@ const program = new Command('kite-apiserver')
   .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/not-ready', int, DEFAULT_CONFIG.defaultNotReadyTolerationSeconds)
   .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/unreachable', int, DEFAULT_CONFIG.defaultUnreachableTolerationSeconds)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port', int)
+  .option('--kubelet-client-certificate <file>', 'client certificate shown to kubelets for pods/log and pods/exec')
+  .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
+  .option('--kubelet-certificate-authority <file>', "CA of the kubelets' serving certificates")
   .option('--tls-cert-file <file>', 'serving certificate (PEM); without it the server speaks plaintext (development only)')
   .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
   .option('--client-ca-file <file>', 'CA bundle (PEM) that signs client certificates; their CN is the user name, each O a group')
@@ -57,6 +60,9 @@ const program = new Command('kite-apiserver')
       defaultUnreachableTolerationSeconds: o.defaultUnreachableTolerationSeconds,
       metricsPort: o.metricsPort,
       tlsCertFile: o.tlsCertFile,
+      kubeletClientCertificate: o.kubeletClientCertificate,
+      kubeletClientKey: o.kubeletClientKey,
+      kubeletCertificateAuthority: o.kubeletCertificateAuthority,
       tlsPrivateKeyFile: o.tlsPrivateKeyFile,
       clientCAFile: o.clientCaFile,
       tokenAuthFile: o.tokenAuthFile,

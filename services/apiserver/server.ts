@@ -1,6 +1,7 @@
 // Assembles the apiserver: storage, one registry and watch cache per kind, admission, and the
 // gRPC server with reflection and health. `startApiserver` is what main.ts and tests call.
-import { Server } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { Server, credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { isAlreadyExists, isNotFound } from '../../lib/api/errors';
 import { ALL_KINDS, type KindInfo } from '../../lib/api/kinds';
 import * as K from '../../lib/api/kinds';
@@ -10,6 +11,7 @@ import { ServiceAllocators } from './admission/allocators';
 import { DEFAULT_DEFAULTING } from './admission/defaults';
 import { DEFAULT_SECURITY, setupSecurity, type SecurityConfig } from './auth/security';
 import { addHealth, addReflection } from './grpc/reflection';
+import { KubeletDialer } from './grpc/pod-streams';
 import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
 import { ApiserverMetrics } from './metrics';
@@ -42,6 +44,11 @@ export interface ApiserverConfig extends SecurityConfig {
   defaultUnreachableTolerationSeconds: number;
   /** Prometheus /metrics on this port (undefined: off; 0: any free port). */
   metricsPort?: number;
+  /** Client certificate and key the apiserver shows kubelets (pods/log, pods/exec); plaintext when absent. */
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  /** CA that signed the kubelets' serving certificates. */
+  kubeletCertificateAuthority?: string;
 }
 
 export const DEFAULT_CONFIG: ApiserverConfig = {
@@ -118,6 +125,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   for (const { obj } of registry(K.Services).cache.list(registry(K.Services).filter({})).items) allocators.restore(obj);
   await bootstrap(registry, allocators);
   const security = await setupSecurity(cfg, registry, registries);
+  const dialer = new KubeletDialer(registry(K.Pods), registry(K.Nodes), { credentials: kubeletCredentials(cfg) });
 
   const metrics = new ApiserverMetrics(storage, registries);
   const observe: CallObserver = (method, code, seconds) => metrics.observe(method, code, seconds);
@@ -128,7 +136,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     'grpc.keepalive_permit_without_calls': 1,
   });
   for (const r of registries.values()) {
-    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers, security.gate);
+    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers, security.gate, dialer);
     server.addService(svc.definition, svc.implementation);
   }
   security.addServices(server);
@@ -164,9 +172,16 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
       });
       await metrics.close();
       await security.stop();
+      dialer.close();
       await storage.close();
     },
   };
+}
+
+function kubeletCredentials(cfg: ApiserverConfig): ChannelCredentials | undefined {
+  if (!cfg.kubeletCertificateAuthority && !cfg.kubeletClientCertificate) return undefined;
+  const read = (f: string | undefined) => (f ? readFileSync(f) : null);
+  return grpcCredentials.createSsl(read(cfg.kubeletCertificateAuthority), read(cfg.kubeletClientKey), read(cfg.kubeletClientCertificate));
 }
 
 /** Creates the system namespaces and the `kubernetes` Service if they are missing. */

@@ -253,6 +253,34 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
 
   (require('./auth-can-i') as typeof import('./auth-can-i')).registerAuthCommands(program, run);
 
+  program
+    .command('logs')
+    .description("Print the logs for a container in a pod")
+    .argument('<pod>')
+    .option('-c, --container <name>', 'the container (optional for one-container pods)')
+    .option('-f, --follow', 'stream the logs')
+    .option('-p, --previous', 'the previous terminated instance of the container')
+    .option('--tail <n>', 'lines of recent log to show (-1: all)')
+    .option('--timestamps', 'prefix each line with its timestamp')
+    .option('--since <duration>', 'only logs newer than this (e.g. 5s, 2m)')
+    .action((pod: string, o) =>
+      run(async (cli) => {
+        const { parseDuration } = require('./cli-context') as typeof import('./cli-context');
+        const sinceSeconds = o.since ? Math.ceil(parseDuration(o.since, '--since') / 1000) : undefined;
+        await (require('./logs-exec') as typeof import('./logs-exec')).logs(cli, pod, { ...o, sinceSeconds });
+      }),
+    );
+
+  program
+    .command('exec')
+    .description('Execute a command in a container')
+    .argument('<pod>')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('-c, --container <name>', 'the container (optional for one-container pods)')
+    .option('-i, --stdin', 'pass standard input to the command')
+    .option('-t, --tty', 'allocate a terminal')
+    .action((pod: string, command: string[], o) => run((cli) => (require('./logs-exec') as typeof import('./logs-exec')).exec(cli, pod, command, o)));
+
   return program;
 }
 
@@ -278,6 +306,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     (cli as Cli | undefined)?.close();
   }
   if (failure === undefined) return 0;
+  // `exec` passes the command's exit code through, as kubectl does.
+  if (failure instanceof Error && failure.name === 'ExitCode') return (failure as import('./logs-exec').ExitCode).code;
   if (!(failure instanceof ReportedError)) io.err(`${formatError(failure)}\n`);
   return 1;
 }

@@ -76,7 +76,8 @@ export async function proxyPodLogs(dialer: KubeletDialer, call: ServerWritableSt
   up.on('end', () => call.end());
 }
 
-export function proxyExecPod(dialer: KubeletDialer, call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>): void {
+/** `admit` authorizes the session from its first message (it names the pod) before anything is forwarded. */
+export function proxyExecPod(dialer: KubeletDialer, call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>, admit: (first: ExecPodRequest) => Promise<void>): void {
   let upstream: ClientDuplexStream<ExecRequest, ExecPodResponse> | undefined;
   const buffered: ExecPodRequest[] = [];
   let opening = false;
@@ -98,7 +99,9 @@ export function proxyExecPod(dialer: KubeletDialer, call: ServerDuplexStream<Exe
       return;
     }
     opening = true;
-    dialer.forPod(start.namespace, start.podName).then(
+    admit(msg)
+      .then(() => dialer.forPod(start.namespace, start.podName))
+      .then(
       ({ pod, client }) => {
         if (call.cancelled) return;
         const up = client.exec();

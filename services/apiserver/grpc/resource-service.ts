@@ -1,14 +1,17 @@
 // Turns a registry into the gRPC service of its kind (<Kind>Service): one handler per verb of the
 // contract, plus the subresources (pods/binding, scale). Errors become gRPC statuses here.
-import type { Server, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { BadRequestError, ConflictError, InvalidError, toServiceError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
+import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../../lib/util/time';
+import { podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
 import type { RequestGate } from '../auth/request-gate';
 import type { Registry } from '../registry/registry';
+import { proxyExecPod, proxyPodLogs, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 
 /** Observes every call (metrics, audit): method, gRPC code, seconds taken. */
@@ -61,6 +64,8 @@ export function resourceService<T extends KubeObject>(
   observe: CallObserver,
   watchers: { open: number },
   gate: RequestGate,
+  /** Reaches kubelets for pods/log and pods/exec (PodService only). */
+  dialer?: KubeletDialer,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
   const K = kind.kind;
@@ -142,6 +147,17 @@ export function resourceService<T extends KubeObject>(
       },
     );
   };
+  if (kind.kind === 'Pod' && dialer) {
+    const svc = kind.serviceName;
+    implementation.podLogs = (call: ServerWritableStream<PodLogsRequest, PodLogChunk>) => {
+      gate.admitStream(call, `${svc}/PodLogs`, podLogsAttributes).then(
+        () => proxyPodLogs(dialer, call),
+        (err: unknown) => call.emit('error', toServiceError(err)),
+      );
+    };
+    implementation.execPod = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
+      proxyExecPod(dialer, call, (first) => gate.admitStream(call, `${svc}/ExecPod`, podExecAttributes, first));
+  }
   return { definition: definition as ServiceDefinition, implementation };
 }
 

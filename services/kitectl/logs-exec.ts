@@ -1,0 +1,92 @@
+// `kitectl logs` and `kitectl exec`: streams from a pod's container, which the apiserver proxies
+// from the pod's kubelet (PodService/PodLogs and PodService/ExecPod).
+import { fromServiceError } from '../../lib/api/errors';
+import type { ExecPodRequest, ExecPodResponse, PodLogChunk } from '../../lib/gen/kite/core/v1/services';
+import type { Cli } from './cli-context';
+import { CliError } from './cli-errors';
+
+export interface LogsOptions {
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+  sinceSeconds?: number;
+}
+
+/** "pod/x" or "x" (kubectl also accepts pods/x and po/x). */
+function podName(arg: string | undefined): string {
+  if (!arg) throw new CliError('expected POD argument');
+  const m = arg.match(/^(?:pods?|po)\/(.+)$/);
+  return m ? m[1] : arg;
+}
+
+export async function logs(cli: Cli, podArg: string, opts: LogsOptions): Promise<void> {
+  const name = podName(podArg);
+  const namespace = await cli.namespace();
+  const tail = opts.tail === undefined || opts.tail === '-1' ? undefined : Number(opts.tail);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new CliError(`invalid argument "${opts.tail}" for "--tail" flag`);
+  const pods = (await cli.clientset()).pods;
+  const chunks = pods.serverStream<PodLogChunk>(
+    'PodLogs',
+    {
+      namespace,
+      podName: name,
+      podUid: '',
+      container: opts.container ?? '',
+      follow: !!opts.follow,
+      previous: !!opts.previous,
+      tailLines: tail,
+      timestamps: !!opts.timestamps,
+      sinceSeconds: opts.sinceSeconds,
+      sinceTime: '',
+    },
+    cli.io.signal,
+  );
+  for await (const c of chunks) cli.io.out(Buffer.from(c.content).toString('utf8'));
+}
+
+export interface ExecOptions {
+  container?: string;
+  stdin?: boolean;
+  tty?: boolean;
+}
+
+/** Thrown to end kitectl with the command's own exit code (as kubectl does). */
+export class ExitCode extends Error {
+  override name = 'ExitCode';
+  constructor(readonly code: number) {
+    super(`command terminated with exit code ${code}`);
+  }
+}
+
+export async function exec(cli: Cli, podArg: string, command: string[], opts: ExecOptions): Promise<void> {
+  const name = podName(podArg);
+  if (command.length === 0) throw new CliError('you must specify at least one command for the container');
+  const namespace = await cli.namespace();
+  const input = opts.stdin ? await cli.io.readStdin() : undefined;
+  const pods = (await cli.clientset()).pods;
+  const call = pods.duplex<ExecPodRequest, ExecPodResponse>('ExecPod');
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    let code: number | undefined;
+    call.on('data', (r: ExecPodResponse) => {
+      if (r.stdout.length) cli.io.out(Buffer.from(r.stdout).toString('utf8'));
+      if (r.stderr.length) cli.io.err(Buffer.from(r.stderr).toString('utf8'));
+      if (r.exitCode !== undefined) code = r.exitCode;
+    });
+    call.on('error', (err: Parameters<typeof fromServiceError>[0]) => reject(typeof err.code === 'number' ? fromServiceError(err) : err));
+    call.on('end', () => resolve(code ?? 0));
+    cli.io.signal.addEventListener('abort', () => call.cancel(), { once: true });
+    call.write({
+      start: { namespace, podName: name, podUid: '', container: opts.container ?? '', command, stdin: input !== undefined, tty: !!opts.tty, size: undefined },
+      stdin: Buffer.alloc(0),
+      stdinClose: false,
+    });
+    if (input !== undefined) {
+      if (input.length) call.write({ stdin: Buffer.from(input), stdinClose: false });
+      call.write({ stdin: Buffer.alloc(0), stdinClose: true });
+    }
+    call.end();
+  });
+  if (exitCode !== 0) throw new ExitCode(exitCode);
+}
