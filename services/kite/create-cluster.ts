@@ -61,6 +61,8 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
     : { ...o.config, networking: { ...o.config.networking, apiServerPort: await freePort(o.config.networking.apiServerAddress) } };
   const nodes = planNodes(config);
   if ((await listNodes(config.name)).length) throw new Error(`node(s) already exist for a cluster with the name "${config.name}"`);
+  // Leftovers of an interrupted create (a network or volumes without nodes) would make it fail.
+  await deleteCluster(config.name, { kubeconfig: o.kubeconfig });
   progress.line(`Creating cluster "${config.name}" ...`);
   let client: Clientset | undefined;
   try {

@@ -171,7 +171,13 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     })();
     try {
       const manifest = JSON.parse(await kitectl(['get', 'deployment', 'nginx', '-o', 'json']));
-      manifest.spec.template.spec.containers[0].env = [{ name: 'KITE_ROLLOUT', value: '2' }];
+      // The new template stops like a pod with a preStop sleep (the kubelet has no lifecycle
+      // hooks yet): on SIGTERM/SIGQUIT it keeps serving 3 s while its endpoint leaves every
+      // node's rules, then quits nginx gracefully. Without it a request can still reach a pod
+      // whose nginx already closed its socket (as with Kubernetes).
+      const web = manifest.spec.template.spec.containers[0];
+      web.env = [{ name: 'KITE_ROLLOUT', value: '2' }];
+      web.command = ['sh', '-c', `nginx -g 'daemon off;' & pid=$!; trap 'sleep 3; kill -QUIT $pid' TERM QUIT INT; wait $pid; wait $pid`];
       await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', labels: manifest.metadata.labels }, spec: { replicas: 2, selector: manifest.spec.selector, template: manifest.spec.template } }));
       await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
       const updated = await readyNginx(2);
@@ -218,6 +224,24 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     const events = (await watch).stdout;
     assert.match(events, /"type": "ADDED"[\s\S]*"type": "MODIFIED"/);
     await kitectl(['delete', 'pod', 'grpc-pod']);
+  });
+
+  it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {
+    const tag = `kite-e2e/probe:${name}`;
+    await docker(['tag', 'kite/busybox:1', tag]);
+    try {
+      const load = () => run('node', [join(REPO, 'bin', 'kite'), 'load', 'docker-image', tag, '--name', name], { timeoutMs: 120_000 });
+      const first = await load();
+      assert.equal(first.code, 0, first.stderr);
+      for (const node of Object.values(nodeNames)) {
+        assert.match(first.stderr, new RegExp(`loaded into node ${node}`));
+        await docker(['exec', node, 'docker', 'image', 'inspect', tag]);
+      }
+      const again = await load();
+      assert.equal((again.stderr.match(/already has/g) ?? []).length, 3, again.stderr);
+    } finally {
+      await docker(['rmi', tag]);
+    }
   });
 
   it('exports logs of every node and component', async () => {
