@@ -313,7 +313,13 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
 
   it('kite delete cluster leaves no container, volume or network behind', async function () {
     this.timeout(120_000);
+    const bridge = `br-${(await docker(['network', 'inspect', '-f', '{{.Id}}', `kite-${name}`])).trim().slice(0, 12)}`;
+    const apiPort = /:(\d+)$/.exec((await docker(['port', nodeNames.cp, '6443/tcp'])).trim().split('\n')[0])![1];
+    assert.match(await must('iptables-save', []), new RegExp(bridge));
     await kite(['delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig]);
+    const rules = await must('iptables-save', []);
+    assert.doesNotMatch(rules, new RegExp(bridge), 'no rule of the cluster network left on the host');
+    assert.doesNotMatch(rules, new RegExp(`--dport ${apiPort}\\b`), 'no rule of the published apiserver port left on the host');
     const label = `label=io.kite.cluster=${name}`;
     assert.equal((await docker(['ps', '-aq', '--filter', label])).trim(), '');
     assert.equal((await docker(['volume', 'ls', '-q', '--filter', label])).trim(), '');
