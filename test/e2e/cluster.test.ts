@@ -150,10 +150,23 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
   });
 
   it('rolls out a changed template while the Service keeps answering, and rolls it back with rollout undo', async function () {
-    this.timeout(300_000);
+    this.timeout(400_000);
     const hash = (p: PodJson) => p.metadata.labels?.['pod-template-hash'];
-    const original = new Set((await readyNginx(2)).map(hash));
-    assert.equal(original.size, 1);
+    const manifest = JSON.parse(await kitectl(['get', 'deployment', 'nginx', '-o', 'json']));
+    // Templates whose pods stop like pods with a preStop sleep (the kubelet has no lifecycle hooks
+    // yet): on SIGTERM/SIGQUIT nginx keeps serving 3 s while the pod's endpoint leaves every
+    // node's rules, then quits gracefully. A plain nginx closes its socket at once, so a request
+    // routed just before the rules change is refused (as with Kubernetes without preStop).
+    const version = async (v: string) => {
+      const template = structuredClone(manifest.spec.template);
+      template.spec.containers[0].env = [{ name: 'KITE_ROLLOUT', value: v }];
+      template.spec.containers[0].command = ['sh', '-c', `nginx -g 'daemon off;' & pid=$!; trap 'sleep 3; kill -QUIT $pid' TERM QUIT INT; wait $pid; wait $pid`];
+      await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', labels: manifest.metadata.labels }, spec: { replicas: 2, selector: manifest.spec.selector, template } }));
+      await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
+      return readyNginx(2);
+    };
+    const first = new Set((await version('1')).map(hash));
+    assert.equal(first.size, 1);
     const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
     const url = `http://${nodeIPs[nodeNames.w1]}:${svc.spec.ports[0].nodePort}/`;
     let ok = 0;
@@ -170,18 +183,8 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       }
     })();
     try {
-      const manifest = JSON.parse(await kitectl(['get', 'deployment', 'nginx', '-o', 'json']));
-      // The new template stops like a pod with a preStop sleep (the kubelet has no lifecycle
-      // hooks yet): on SIGTERM/SIGQUIT it keeps serving 3 s while its endpoint leaves every
-      // node's rules, then quits nginx gracefully. Without it a request can still reach a pod
-      // whose nginx already closed its socket (as with Kubernetes).
-      const web = manifest.spec.template.spec.containers[0];
-      web.env = [{ name: 'KITE_ROLLOUT', value: '2' }];
-      web.command = ['sh', '-c', `nginx -g 'daemon off;' & pid=$!; trap 'sleep 3; kill -QUIT $pid' TERM QUIT INT; wait $pid; wait $pid`];
-      await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', labels: manifest.metadata.labels }, spec: { replicas: 2, selector: manifest.spec.selector, template: manifest.spec.template } }));
-      await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
-      const updated = await readyNginx(2);
-      assert.ok(updated.every((p) => !original.has(hash(p))), 'every pod replaced');
+      const updated = await version('2');
+      assert.ok(updated.every((p) => !first.has(hash(p))), 'every pod replaced');
     } finally {
       stop = true;
       await load;
@@ -190,9 +193,9 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.deepEqual(failures, [], `failed requests during the rollout (${ok} answered)`);
     await kitectl(['rollout', 'undo', 'deployment/nginx']);
     await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
-    await waitFor('the original template back', async () => {
+    await waitFor('the previous template back', async () => {
       const ps = await readyNginx(2);
-      return ps.every((p) => original.has(hash(p))) || undefined;
+      return ps.every((p) => first.has(hash(p))) || undefined;
     }, 120_000, 1000);
   });
 
