@@ -218,7 +218,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     // Create a pod with JSON and read a watch stream showing it ADDED, then MODIFIED as it starts.
     const call = (method: string, data: object, timeoutMs?: number) =>
       run('npx', ['buf', 'curl', '--protocol', 'grpc', '--cacert', files.ca, '--cert', files.cert, '--key', files.key, '--servername', 'localhost', '--data', JSON.stringify(data), `https://${host}/kite.core.v1.PodService/${method}`], { timeoutMs });
-    const watch = call('WatchPods', { namespace: 'default', fieldSelector: 'metadata.name=grpc-pod' }, 30_000);
+    const watch = call('WatchPods', { namespace: 'default', fieldSelector: 'metadata.name=grpc-pod' }, 20_000);
     await new Promise((r) => setTimeout(r, 3000));
     const created = await call('CreatePod', { namespace: 'default', pod: { metadata: { name: 'grpc-pod' }, spec: { containers: [{ name: 'web', image: 'nginx:1.22' }] } } });
     assert.equal(created.code, 0, created.stderr);
