@@ -134,6 +134,8 @@ export async function startComponent(node: string, c: Component): Promise<void> 
     '-v', '/usr:/usr:ro',
     // Debian's alternatives pick iptables' nft backend, the one the node's engine uses too.
     '-v', '/etc/alternatives:/etc/alternatives:ro',
+    // The node's OS, as the kubelet reports it (nodeInfo.osImage).
+    '-v', '/etc/os-release:/etc/os-release:ro',
     '-v', `${APP_DIR}:${APP_DIR}:ro`,
     '-v', `${CONFIG_DIR}:${CONFIG_DIR}:ro`,
     ...c.run,
