@@ -70,10 +70,16 @@ export async function ensureNodeImage(): Promise<{ image: string; built: boolean
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** Node images younger than this are kept: a concurrent `kite create` may be about to use one. */
+const PRUNE_AFTER_MS = 30 * 60_000;
+
 /** Removes older kite/node builds (those a container still uses stay). */
 async function pruneNodeImages(keep: string): Promise<void> {
   const tags = (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', 'kite/node'])).split('\n').filter((t) => t.startsWith('kite/node:h-') && t !== keep);
-  await Promise.all(tags.map((t) => dockerMaybe(['rmi', t])));
+  await Promise.all(tags.map(async (t) => {
+    const created = Date.parse((await dockerMaybe(['image', 'inspect', '-f', '{{.Created}}', t]))?.trim() ?? '');
+    if (Date.now() - created > PRUNE_AFTER_MS) await dockerMaybe(['rmi', t]);
+  }));
 }
 
 /** Imports the component image inside a node from the node's own skeleton root (a few kilobytes; no load from the host). */
