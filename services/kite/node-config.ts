@@ -1,11 +1,13 @@
 // Each node's /etc/kite: the cluster CA, and one kubeconfig per component with that component's
 // own client certificate (system:node:<name> for kubelets, system:kube-proxy, the scheduler's,
-// the controller-manager's). The control-plane node also holds the CA key, the apiserver's
-// serving pair and the admin kubeconfig that `kite get kubeconfig` hands out.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// the controller-manager's) and the kubelet's serving pair for the node's name (the apiserver
+// verifies it when it proxies logs and exec). The control-plane node also holds the CA key, the
+// apiserver's serving pair, its kubelet-client identity and the admin kubeconfig that
+// `kite get kubeconfig` hands out.
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeClusterPKI, writeKubeconfigForIdentity, type ClusterPKI } from '../../lib/pki';
+import { issueCertificate, writeClusterPKI, writeKubeconfigForIdentity, type ClusterPKI } from '../../lib/pki';
 import { docker, nodeExec } from './docker-cli';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
 
@@ -31,7 +33,16 @@ export async function writeNodeConfigs(nodes: PlannedNode[], sans: string[]): Pr
     const pki = await writeClusterPKI(join(work, 'pki'), { apiserverSANs: sans, nodeNames: nodes.map((n) => n.name) });
     const controlPlane = nodes.find((n) => n.role === 'control-plane')!.name;
     const server = inClusterServer(controlPlane);
-    await Promise.all(nodes.map((n) => copyInto(n, stage(work, n, pki, server))));
+    const ca = { cert: readFileSync(pki.ca.cert, 'utf8'), key: readFileSync(pki.ca.key, 'utf8') };
+    await Promise.all(nodes.map(async (n) => {
+      const dir = stage(work, n, pki, server);
+      // The apiserver dials the node's IP and verifies the node's name (which survives IP changes).
+      const serving = await issueCertificate(ca, { commonName: n.name, altNames: [n.name], usage: 'server' });
+      writeFileSync(join(dir, 'pki', 'kubelet.crt'), serving.cert);
+      writeFileSync(join(dir, 'pki', 'kubelet.key'), serving.key);
+      chmodSync(join(dir, 'pki', 'kubelet.key'), 0o600);
+      await copyInto(n, dir);
+    }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -47,7 +58,9 @@ function stage(work: string, node: PlannedNode, pki: ClusterPKI, server: string)
   kubeconfig(KUBECONFIGS.kubelet, pki.nodes[node.name], `system:node:${node.name}`);
   kubeconfig(KUBECONFIGS.proxy, pki.proxy, 'system:kube-proxy');
   if (node.role === 'control-plane') {
-    for (const f of ['ca.key', 'apiserver.crt', 'apiserver.key']) cpSync(join(pki.dir, f), join(dir, 'pki', f));
+    for (const f of ['ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key']) {
+      cpSync(join(pki.dir, f), join(dir, 'pki', f));
+    }
     kubeconfig(KUBECONFIGS.scheduler, pki.scheduler, 'system:kube-scheduler');
     kubeconfig(KUBECONFIGS.controllerManager, pki.controllerManager, 'system:kube-controller-manager');
     kubeconfig(KUBECONFIGS.admin, pki.admin, ADMIN_USER);

@@ -115,6 +115,14 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.match(direct, new RegExp(remote[0].metadata.name));
   });
 
+  it('kitectl logs shows the requests an nginx pod served; kitectl exec runs a command in it', async () => {
+    const [p] = (await pods()).filter(ready);
+    const marker = `e2e-${randomBytes(4).toString('hex')}`;
+    await podExec(nodeNames.w1, 'client', 'client', ['timeout', '5', 'wget', '-qO-', `http://${p.status.podIP}/?${marker}`]);
+    await waitFor('the request in the pod\'s log', async () => (await kitectl(['logs', p.metadata.name, '--tail', '50'])).includes(`GET /?${marker}`) || undefined, 20_000, 500);
+    assert.equal((await kitectl(['exec', p.metadata.name, '--', 'cat', '/etc/hostname'])).trim(), p.metadata.name);
+  });
+
   it('answers on the NodePort from the host at every node\'s IP', async () => {
     const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
     const nodePort: number = svc.spec.ports[0].nodePort;
