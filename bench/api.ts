@@ -257,7 +257,7 @@ each waiting for its reply; ${OPS[1]} writes per phase with 1 client, ${OPS[16]}
 alternate over ${ROUNDS} rounds: writes/s are medians over rounds, latencies pooled. CPU per write is
 the writing process's (this one for raw, the apiserver's for API; the API clients run here).
 Target: API >= 50% of raw with 16 clients; p99 < 50 ms at 200 writes/s.
-Load average when the run started: ${load.toFixed(1)} on ${cpus().length} cores (a shared machine: expect noise).
+Load average at the start / end of the run: ${load.toFixed(1)} / ${loadavg()[0].toFixed(1)} on ${cpus().length} cores (a shared machine: expect noise).
 
 ${table}
 
