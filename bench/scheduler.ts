@@ -48,19 +48,33 @@ async function run(s: Scenario) {
   try {
     await client.waitForReady(30_000);
     const hollow = startProgram('kite-hollow-nodes', [...server, '--count', String(s.nodes), '--cpu', '32', '--memory', '128Gi', '--max-pods', '110']);
-    await waitUntil(`${s.nodes} nodes`, async () => (await client.nodes.list({ resourceVersion: '0' })).items.length >= s.nodes, 300_000);
+    await waitUntil(`${s.nodes} nodes`, async () => (await client.nodes.list({ resourceVersion: '0' })).items.length >= s.nodes, 300_000).catch((err: Error) => {
+      throw new Error(`${err.message}; kite-hollow-nodes said: ${hollow.stderrText()}`);
+    });
 
     const bound = new Map<string, number>();
     const created = new Map<string, number>();
     const ac = new AbortController();
+    // A watch this process falls behind on is closed by the apiserver; resume from the last event.
     const watching = (async () => {
-      for await (const ev of client.pods.watch({ namespace: 'default', resourceVersion: '' }, ac.signal)) {
-        const p = ev.object;
-        if (p?.spec?.nodeName && !bound.has(p.metadata!.name)) bound.set(p.metadata!.name, performance.now());
+      let rv = '';
+      while (!ac.signal.aborted) {
+        try {
+          for await (const ev of client.pods.watch({ namespace: 'default', resourceVersion: rv }, ac.signal)) {
+            const p = ev.object;
+            rv = p?.metadata?.resourceVersion ?? rv;
+            if (p?.spec?.nodeName && !bound.has(p.metadata!.name)) bound.set(p.metadata!.name, performance.now());
+          }
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
-    })().catch(() => undefined);
+    })();
 
+    // Timing starts once the scheduler leads and has synced its caches (it then binds pods at once).
     const scheduler = startProgram('kite-scheduler', server);
+    await waitUntil('the scheduler to lead', async () => !!(await client.leases.get('kube-scheduler', 'kube-system')), 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
