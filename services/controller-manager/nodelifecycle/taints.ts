@@ -4,6 +4,7 @@
 //    cordoned: pods tolerate not-ready/unreachable only for NoExecute, by default.
 //  - A NoExecute taint mirroring Ready (not-ready for False, unreachable for Unknown), which the
 //    taint eviction manager acts on.
+import { toleratesTaint } from '../../../lib/api/taints';
 import type { NodeCondition, Taint, Toleration } from '../../../lib/gen/kite/core/v1/types';
 
 export const NOT_READY_TAINT_KEY = 'node.kubernetes.io/not-ready';
@@ -23,18 +24,7 @@ const MANAGED_NO_SCHEDULE = new Set([...Object.values(CONDITION_TAINTS).flatMap(
 const MANAGED_NO_EXECUTE = new Set([NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY]);
 
 /** Kubernetes' Toleration.ToleratesTaint. */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator || 'Equal') {
-    case 'Equal':
-      return t.value === taint.value;
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
+export const tolerates = toleratesTaint;
 
 export function isNoExecute(taint: Taint): boolean {
   return taint.effect === 'NoExecute';

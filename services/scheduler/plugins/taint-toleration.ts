@@ -8,27 +8,17 @@ import { defaultNormalizeScore } from '../framework/normalize';
 import type { PodInfo } from '../framework/pod-info';
 import { Status } from '../framework/status';
 import { TAINT_TOLERATION } from './names';
+import { toleratesTaint } from '../../../lib/api/taints';
 
 // Hot-path aliases of imported bindings (see Status.success).
 const SUCCESS = Status.success;
 
-/** Kubernetes' Toleration.ToleratesTaint: empty effect/key match any; Exists ignores the value. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator) {
-    case '':
-    case 'Equal':
-      return t.value === taint.value;
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
+export { toleratesTaint };
+// A module-level alias: under tsx an imported binding read in a hot loop costs a getter call.
+const tolerates = toleratesTaint;
 
 export function isTolerated(tolerations: readonly Toleration[], taint: Taint): boolean {
-  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
+  for (const t of tolerations) if (tolerates(t, taint)) return true;
   return false;
 }
 
