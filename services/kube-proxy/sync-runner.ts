@@ -25,6 +25,8 @@ export class SyncRunner {
   private retryAt = 0;
   private failures = 0;
   private nextPeriodic = Infinity;
+  /** The armed timer is for the periodic full sync (timers may fire a little before Date.now() says). */
+  private timerPeriodic = false;
 
   constructor(
     private readonly sync: SyncFunction,
@@ -64,13 +66,14 @@ export class SyncRunner {
     let due = this.pending ? Math.max(this.lastStart + this.options.minIntervalMs, this.retryAt) : Infinity;
     due = Math.min(due, this.nextPeriodic);
     if (due === Infinity) return;
+    this.timerPeriodic = due === this.nextPeriodic;
     this.timer = setTimeout(() => this.runOnce(), Math.max(0, due - Date.now()));
   }
 
   private runOnce(): void {
     this.timer = undefined;
     const start = Date.now();
-    const periodic = start >= this.nextPeriodic;
+    const periodic = this.timerPeriodic || start >= this.nextPeriodic;
     const full = this.pendingFull || periodic;
     this.pending = false;
     this.pendingFull = false;

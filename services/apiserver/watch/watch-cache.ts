@@ -56,6 +56,9 @@ interface Watcher<T extends KubeObject> {
   afterRV: number;
 }
 
+/** How long start() waits for the store to stream the history the window is rebuilt from. */
+const HISTORY_REPLAY_WAIT_MS = 10_000;
+
 type ObjectState<T> = Map<string, { obj: T; rv: number }>;
 
 /**
@@ -89,6 +92,7 @@ export class WatchCache<T extends KubeObject> {
   private readonly watchers = new Set<Watcher<T>>();
   private handle?: WatchHandle;
   private history?: HistoryReplay<T>;
+  private historyReplayed?: () => void;
   private readyWaiters: { rv: number; resolve: () => void }[] = [];
   private readonly log;
   private stopped = false;
@@ -129,10 +133,23 @@ export class WatchCache<T extends KubeObject> {
         this.history = undefined;
       }
     }
+    // Serve only once the window holds the replayed history (as Kubernetes' cacher waits until it
+    // is ready): a watch from a resourceVersion of the previous process would otherwise be told
+    // it is too old while the store is still streaming the events that make it valid.
+    const replayed = this.history && !this.history.complete ? new Promise<void>((resolve) => (this.historyReplayed = resolve)) : undefined;
     this.handle = this.storage.watch(this.prefix, this.history?.from ?? rev, {
       onEvents: (events) => this.apply(events),
       onError: (err) => this.restart(err),
     });
+    if (replayed) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), HISTORY_REPLAY_WAIT_MS)));
+      if (await Promise.race([replayed.then(() => false), timedOut])) {
+        this.log.warn({ from: this.history?.from, until: rev }, 'history replay still running; serving, watches from before the restart may have to relist');
+      }
+      clearTimeout(timer);
+      this.historyReplayed = undefined;
+    }
   }
 
   /** Reads every object at revision (0: current) into state; returns the revision read at. */
@@ -162,6 +179,7 @@ export class WatchCache<T extends KubeObject> {
     this.windowStart = h.from;
     for (const ev of h.events) this.push(ev);
     h.events = [];
+    this.historyReplayed?.();
   }
 
   /** One event at or before the listed revision: it rebuilds the window, never the current state. */
@@ -182,6 +200,7 @@ export class WatchCache<T extends KubeObject> {
 
   stop(): void {
     this.stopped = true;
+    this.historyReplayed?.();
     this.handle?.close();
     for (const w of this.watchers) w.sink.fail(new Error('apiserver is shutting down'));
     this.watchers.clear();
@@ -191,6 +210,7 @@ export class WatchCache<T extends KubeObject> {
   private restart(err: Error): void {
     if (this.stopped) return;
     this.log.warn({ err: err.message }, 'storage watch failed; reinitialising the watch cache');
+    this.historyReplayed?.();
     for (const w of this.watchers) w.sink.fail(new ExpiredError(`watch cache for ${this.kind.resource} was reinitialised; relist and watch again`));
     this.watchers.clear();
     this.handle?.close();
