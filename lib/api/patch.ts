@@ -1,5 +1,6 @@
 // JSON merge patch (RFC 7386) and JSON patch (RFC 6902), applied to an object's JSON form.
-import { BadRequestError, ConflictError } from './errors';
+import { isDeepStrictEqual } from 'node:util';
+import { BadRequestError, InvalidError } from './errors';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -102,7 +103,8 @@ export function jsonPatch(doc: Json, ops: unknown): Json {
         out = add(out, path, structuredClone(getAt(out, raw.from ?? '')), false);
         break;
       case 'test':
-        if (JSON.stringify(getAt(out, path)) !== JSON.stringify(raw.value)) throw new ConflictError(`JSON patch test failed at "${path}"`);
+        // RFC 6902 section 4.6: objects are equal whatever the order of their members.
+        if (!isDeepStrictEqual(getAt(out, path), raw.value ?? null)) throw new InvalidError(`JSON patch test failed at "${path}": the value is not the one the patch expects`);
         break;
       default:
         throw new BadRequestError(`unsupported JSON patch operation "${op}"`);

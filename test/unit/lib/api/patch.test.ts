@@ -1,0 +1,106 @@
+import { strict as assert } from 'node:assert';
+import { status as Status } from '@grpc/grpc-js';
+import { ApiError } from '../../../../lib/api/errors';
+import { applyPatch, jsonPatch, mergePatch } from '../../../../lib/api/patch';
+
+const codeOf = (fn: () => unknown): { code: number; message: string } => {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
+    return { code: err.code, message: err.message };
+  }
+  assert.fail('expected the patch to fail');
+};
+
+describe('JSON merge patch (RFC 7386)', () => {
+  // The examples of RFC 7386 appendix A.
+  const cases: [unknown, unknown, unknown][] = [
+    [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+    [{ a: 'b' }, { a: null }, {}],
+    [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+    [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+    [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+    [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [{ a: 'b' }, ['c'], ['c']],
+    [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+    [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+    [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+  ];
+  cases.forEach(([target, patch, want], i) =>
+    it(`example ${i + 1}`, () => assert.deepEqual(mergePatch(target as never, patch as never), want)),
+  );
+});
+
+describe('JSON patch (RFC 6902)', () => {
+  it('adds, replaces, removes, moves and copies', () => {
+    const doc = { metadata: { labels: { a: '1' } }, spec: { list: ['x', 'y'] } };
+    const out = jsonPatch(doc, [
+      { op: 'add', path: '/metadata/labels/b', value: '2' },
+      { op: 'add', path: '/spec/list/1', value: 'mid' },
+      { op: 'add', path: '/spec/list/-', value: 'end' },
+      { op: 'replace', path: '/metadata/labels/a', value: 'one' },
+      { op: 'remove', path: '/spec/list/0' },
+      { op: 'move', from: '/metadata/labels/b', path: '/metadata/labels/c' },
+      { op: 'copy', from: '/spec/list', path: '/spec/copy' },
+    ]);
+    assert.deepEqual(out, { metadata: { labels: { a: 'one', c: '2' } }, spec: { list: ['mid', 'y', 'end'], copy: ['mid', 'y', 'end'] } });
+    assert.deepEqual(doc, { metadata: { labels: { a: '1' } }, spec: { list: ['x', 'y'] } }, 'the input is not modified');
+  });
+
+  it('unescapes ~1 and ~0 in pointers', () => {
+    const out = jsonPatch({ metadata: { annotations: {} } }, [{ op: 'add', path: '/metadata/annotations/kite.io~1a~0b', value: 'v' }]);
+    assert.deepEqual(out, { metadata: { annotations: { 'kite.io/a~b': 'v' } } });
+  });
+
+  it('test passes on an equal value, whatever the order of object members', () => {
+    const doc = { spec: { selector: { app: 'web', tier: 'front' }, replicas: 3 } };
+    const out = jsonPatch(doc, [
+      { op: 'test', path: '/spec/selector', value: { tier: 'front', app: 'web' } },
+      { op: 'replace', path: '/spec/replicas', value: 5 },
+    ]);
+    assert.equal((out as { spec: { replicas: number } }).spec.replicas, 5);
+  });
+
+  it('a failed test is INVALID_ARGUMENT (Kubernetes: 422) and applies nothing', () => {
+    const doc = { spec: { replicas: 3 } };
+    const err = codeOf(() =>
+      jsonPatch(doc, [
+        { op: 'replace', path: '/spec/replicas', value: 1 },
+        { op: 'test', path: '/spec/replicas', value: 3 },
+      ]),
+    );
+    assert.equal(err.code, Status.INVALID_ARGUMENT);
+    assert.match(err.message, /JSON patch test failed at "\/spec\/replicas"/);
+    assert.deepEqual(doc, { spec: { replicas: 3 } });
+  });
+
+  it('rejects missing paths, bad pointers, out-of-range indexes and unknown operations', () => {
+    const doc = { spec: { list: [1] } };
+    for (const ops of [
+      [{ op: 'remove', path: '/spec/nope' }],
+      [{ op: 'replace', path: '/spec/nope/x', value: 1 }],
+      [{ op: 'add', path: 'spec/x', value: 1 }],
+      [{ op: 'add', path: '/spec/list/5', value: 1 }],
+      [{ op: 'frobnicate', path: '/spec' }],
+      { op: 'add', path: '/spec/x', value: 1 },
+    ]) {
+      assert.equal(codeOf(() => jsonPatch(doc, ops)).code, Status.INVALID_ARGUMENT, JSON.stringify(ops));
+    }
+  });
+});
+
+describe('applyPatch', () => {
+  it('picks the patch by content type, merge patch by default', () => {
+    assert.deepEqual(applyPatch({ a: 1 }, '', '{"b":2}'), { a: 1, b: 2 });
+    assert.deepEqual(applyPatch({ a: 1 }, 'application/json-patch+json', '[{"op":"remove","path":"/a"}]'), {});
+  });
+
+  it('rejects a patch that is not JSON, and unknown patch types', () => {
+    assert.match(codeOf(() => applyPatch({}, '', '{nope')).message, /not valid JSON/);
+    assert.match(codeOf(() => applyPatch({}, 'application/apply-patch+yaml', '{}')).message, /unsupported patch type/);
+  });
+});
