@@ -20,7 +20,12 @@ export type CallObserver = (method: string, code: number, seconds: number) => vo
 type Handler = (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>;
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
-const isDryRun = (d: string[] | undefined) => (d ?? []).includes('All');
+/** dryRun as Kubernetes accepts it: empty, or ["All"]. */
+function isDryRun(d: string[] | undefined): boolean {
+  const bad = (d ?? []).find((v) => v !== 'All');
+  if (bad !== undefined) throw new BadRequestError(`dryRun: Unsupported value: "${bad}": supported values: "All"`);
+  return (d ?? []).length > 0;
+}
 
 function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver) {
   const method = `${kind.serviceName}/${rpc}`;

@@ -292,6 +292,7 @@ export class Registry<T extends KubeObject> {
    * the caller pinned a resourceVersion.
    */
   async guaranteedUpdate(namespace: string, name: string, mutate: (cur: T) => T | undefined, pinned = false): Promise<T> {
+    if (!name) throw new BadRequestError('name is required');
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
@@ -429,6 +430,12 @@ export class Registry<T extends KubeObject> {
   }
 
   async delete(namespace: string, name: string, req: DeleteRequest = {}): Promise<T> {
+    if (!name) throw new BadRequestError('name is required');
+    // The options are checked before the object is looked up, as Kubernetes validates DeleteOptions.
+    const policy = req.propagationPolicy ?? '';
+    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
+      throw this.invalid(name, [{ field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
+    }
     const ns = this.kind.namespaced ? namespace || 'default' : '';
     const key = this.key(ns, name);
     for (let attempt = 0; ; attempt++) {
@@ -445,10 +452,6 @@ export class Registry<T extends KubeObject> {
       }
       const next = this.decode(kv);
       const nm = next.metadata!;
-      const policy = req.propagationPolicy ?? '';
-      if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
-        throw this.invalid(name, [{ field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
-      }
       if (policy === 'Orphan' && !nm.finalizers.includes('orphan')) nm.finalizers.push('orphan');
       if (policy === 'Foreground' && !nm.finalizers.includes('foregroundDeletion')) nm.finalizers.push('foregroundDeletion');
       if (policy === 'Background') nm.finalizers = nm.finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');

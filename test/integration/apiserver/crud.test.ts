@@ -53,6 +53,20 @@ for (const backend of backends()) {
         }
       });
 
+      it('answers INVALID_ARGUMENT for a request without a name or with bad delete options, before any lookup', async () => {
+        for (const call of [() => h.client.pods.get(''), () => h.client.pods.delete(''), () => h.client.pods.patch('', { metadata: { labels: { a: 'b' } } })]) {
+          const err = await errorOf(call);
+          assert.equal(err.code, Status.INVALID_ARGUMENT, err.message);
+          assert.match(err.message, /name is required/);
+        }
+        const badPolicy = await errorOf(() => h.client.pods.delete(uniqueName('missing'), { propagationPolicy: 'Sideways' }));
+        assert.equal(badPolicy.code, Status.INVALID_ARGUMENT, badPolicy.message);
+        assert.match(badPolicy.message, /Unsupported value: "Sideways"/);
+        const badDryRun = await errorOf(() => h.client.pods.call('CreatePod', { namespace: 'default', pod: pod(uniqueName('dry')), dryRun: ['Nope'] }));
+        assert.equal(badDryRun.code, Status.INVALID_ARGUMENT, badDryRun.message);
+        assert.match(badDryRun.message, /dryRun: Unsupported value: "Nope"/);
+      });
+
       it('answers NOT_FOUND when the namespace does not exist', async () => {
         const err = await errorOf(() => h.client.pods.create(pod(uniqueName('p'), { namespace: 'no-such-namespace' })));
         assert.equal(err.code, Status.NOT_FOUND);
