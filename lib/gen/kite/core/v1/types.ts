@@ -194,6 +194,7 @@ export interface Container {
   stdinOnce: boolean;
   tty: boolean;
   envFrom: EnvFromSource[];
+  lifecycle?: Lifecycle | undefined;
 }
 
 export interface ContainerPort {
@@ -288,6 +289,31 @@ export interface Probe {
   successThreshold: number;
   failureThreshold: number;
   terminationGracePeriodSeconds?: number | undefined;
+}
+
+/**
+ * Hooks the kubelet runs around a container's life: postStart right after it starts (the container
+ * is not Running until it returns; a failure kills it), preStop before it is stopped (its time
+ * counts against the grace period).
+ */
+export interface Lifecycle {
+  postStart?: LifecycleHandler | undefined;
+  preStop?: LifecycleHandler | undefined;
+}
+
+/**
+ * Exactly one of exec, httpGet, tcpSocket, sleep. As in Kubernetes, tcpSocket is accepted for
+ * compatibility but is not supported as a lifecycle handler: it fails when run.
+ */
+export interface LifecycleHandler {
+  exec?: ExecAction | undefined;
+  httpGet?: HTTPGetAction | undefined;
+  tcpSocket?: TCPSocketAction | undefined;
+  sleep?: SleepAction | undefined;
+}
+
+export interface SleepAction {
+  seconds: number;
 }
 
 export interface ExecAction {
@@ -3748,6 +3774,7 @@ function createBaseContainer(): Container {
     stdinOnce: false,
     tty: false,
     envFrom: [],
+    lifecycle: undefined,
   };
 }
 
@@ -3812,6 +3839,9 @@ export const Container: MessageFns<Container> = {
     }
     for (const v of message.envFrom) {
       EnvFromSource.encode(v!, writer.uint32(162).fork()).join();
+    }
+    if (message.lifecycle !== undefined) {
+      Lifecycle.encode(message.lifecycle, writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -3989,6 +4019,14 @@ export const Container: MessageFns<Container> = {
             message.envFrom.push(EnvFromSource.decode(reader, reader.uint32()));
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.lifecycle = Lifecycle.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4067,6 +4105,7 @@ export const Container: MessageFns<Container> = {
         : globalThis.Array.isArray(object?.env_from)
         ? object.env_from.map((e: any) => EnvFromSource.fromJSON(e))
         : [],
+      lifecycle: isSet(object.lifecycle) ? Lifecycle.fromJSON(object.lifecycle) : undefined,
     };
   },
 
@@ -4132,6 +4171,9 @@ export const Container: MessageFns<Container> = {
     if (message.envFrom?.length) {
       obj.envFrom = message.envFrom.map((e) => EnvFromSource.toJSON(e));
     }
+    if (message.lifecycle !== undefined) {
+      obj.lifecycle = Lifecycle.toJSON(message.lifecycle);
+    }
     return obj;
   },
 
@@ -4170,6 +4212,9 @@ export const Container: MessageFns<Container> = {
     message.stdinOnce = object.stdinOnce ?? false;
     message.tty = object.tty ?? false;
     message.envFrom = object.envFrom?.map((e) => EnvFromSource.fromPartial(e)) || [];
+    message.lifecycle = (object.lifecycle !== undefined && object.lifecycle !== null)
+      ? Lifecycle.fromPartial(object.lifecycle)
+      : undefined;
     return message;
   },
 };
@@ -5959,6 +6004,303 @@ export const Probe: MessageFns<Probe> = {
     message.successThreshold = object.successThreshold ?? 0;
     message.failureThreshold = object.failureThreshold ?? 0;
     message.terminationGracePeriodSeconds = object.terminationGracePeriodSeconds ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLifecycle(): Lifecycle {
+  return { postStart: undefined, preStop: undefined };
+}
+
+export const Lifecycle: MessageFns<Lifecycle> = {
+  encode(message: Lifecycle, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.postStart !== undefined) {
+      LifecycleHandler.encode(message.postStart, writer.uint32(10).fork()).join();
+    }
+    if (message.preStop !== undefined) {
+      LifecycleHandler.encode(message.preStop, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Lifecycle {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLifecycle();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.postStart = LifecycleHandler.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preStop = LifecycleHandler.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Lifecycle {
+    return {
+      postStart: isSet(object.postStart)
+        ? LifecycleHandler.fromJSON(object.postStart)
+        : isSet(object.post_start)
+        ? LifecycleHandler.fromJSON(object.post_start)
+        : undefined,
+      preStop: isSet(object.preStop)
+        ? LifecycleHandler.fromJSON(object.preStop)
+        : isSet(object.pre_stop)
+        ? LifecycleHandler.fromJSON(object.pre_stop)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Lifecycle): unknown {
+    const obj: any = {};
+    if (message.postStart !== undefined) {
+      obj.postStart = LifecycleHandler.toJSON(message.postStart);
+    }
+    if (message.preStop !== undefined) {
+      obj.preStop = LifecycleHandler.toJSON(message.preStop);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Lifecycle>, I>>(base?: I): Lifecycle {
+    return Lifecycle.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Lifecycle>, I>>(object: I): Lifecycle {
+    const message = createBaseLifecycle();
+    message.postStart = (object.postStart !== undefined && object.postStart !== null)
+      ? LifecycleHandler.fromPartial(object.postStart)
+      : undefined;
+    message.preStop = (object.preStop !== undefined && object.preStop !== null)
+      ? LifecycleHandler.fromPartial(object.preStop)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLifecycleHandler(): LifecycleHandler {
+  return { exec: undefined, httpGet: undefined, tcpSocket: undefined, sleep: undefined };
+}
+
+export const LifecycleHandler: MessageFns<LifecycleHandler> = {
+  encode(message: LifecycleHandler, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exec !== undefined) {
+      ExecAction.encode(message.exec, writer.uint32(10).fork()).join();
+    }
+    if (message.httpGet !== undefined) {
+      HTTPGetAction.encode(message.httpGet, writer.uint32(18).fork()).join();
+    }
+    if (message.tcpSocket !== undefined) {
+      TCPSocketAction.encode(message.tcpSocket, writer.uint32(26).fork()).join();
+    }
+    if (message.sleep !== undefined) {
+      SleepAction.encode(message.sleep, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LifecycleHandler {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLifecycleHandler();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.exec = ExecAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.httpGet = HTTPGetAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tcpSocket = TCPSocketAction.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sleep = SleepAction.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LifecycleHandler {
+    return {
+      exec: isSet(object.exec) ? ExecAction.fromJSON(object.exec) : undefined,
+      httpGet: isSet(object.httpGet)
+        ? HTTPGetAction.fromJSON(object.httpGet)
+        : isSet(object.http_get)
+        ? HTTPGetAction.fromJSON(object.http_get)
+        : undefined,
+      tcpSocket: isSet(object.tcpSocket)
+        ? TCPSocketAction.fromJSON(object.tcpSocket)
+        : isSet(object.tcp_socket)
+        ? TCPSocketAction.fromJSON(object.tcp_socket)
+        : undefined,
+      sleep: isSet(object.sleep) ? SleepAction.fromJSON(object.sleep) : undefined,
+    };
+  },
+
+  toJSON(message: LifecycleHandler): unknown {
+    const obj: any = {};
+    if (message.exec !== undefined) {
+      obj.exec = ExecAction.toJSON(message.exec);
+    }
+    if (message.httpGet !== undefined) {
+      obj.httpGet = HTTPGetAction.toJSON(message.httpGet);
+    }
+    if (message.tcpSocket !== undefined) {
+      obj.tcpSocket = TCPSocketAction.toJSON(message.tcpSocket);
+    }
+    if (message.sleep !== undefined) {
+      obj.sleep = SleepAction.toJSON(message.sleep);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LifecycleHandler>, I>>(base?: I): LifecycleHandler {
+    return LifecycleHandler.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LifecycleHandler>, I>>(object: I): LifecycleHandler {
+    const message = createBaseLifecycleHandler();
+    message.exec = (object.exec !== undefined && object.exec !== null)
+      ? ExecAction.fromPartial(object.exec)
+      : undefined;
+    message.httpGet = (object.httpGet !== undefined && object.httpGet !== null)
+      ? HTTPGetAction.fromPartial(object.httpGet)
+      : undefined;
+    message.tcpSocket = (object.tcpSocket !== undefined && object.tcpSocket !== null)
+      ? TCPSocketAction.fromPartial(object.tcpSocket)
+      : undefined;
+    message.sleep = (object.sleep !== undefined && object.sleep !== null)
+      ? SleepAction.fromPartial(object.sleep)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSleepAction(): SleepAction {
+  return { seconds: 0 };
+}
+
+export const SleepAction: MessageFns<SleepAction> = {
+  encode(message: SleepAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seconds !== 0) {
+      writer.uint32(8).int64(message.seconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SleepAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSleepAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seconds = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SleepAction {
+    return { seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0 };
+  },
+
+  toJSON(message: SleepAction): unknown {
+    const obj: any = {};
+    if (message.seconds !== 0) {
+      obj.seconds = Math.round(message.seconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SleepAction>, I>>(base?: I): SleepAction {
+    return SleepAction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SleepAction>, I>>(object: I): SleepAction {
+    const message = createBaseSleepAction();
+    message.seconds = object.seconds ?? 0;
     return message;
   },
 };
