@@ -1,7 +1,7 @@
 // Defaulting, as Kubernetes' SetDefaults_* and the DefaultTolerationSeconds admission plugin do,
 // so stored objects carry the same defaults a Kubernetes user would see.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
-import type { Container, Namespace, Pod, PodSpec, Probe, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, HTTPGetAction, Namespace, Pod, PodSpec, Probe, Service } from '../../../lib/gen/kite/core/v1/types';
 
 export interface DefaultingConfig {
   /** tolerationSeconds for node.kubernetes.io/not-ready:NoExecute added to every pod (Kubernetes: 300). */
@@ -24,16 +24,19 @@ export function defaultPullPolicy(image: string): string {
   return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+function defaultHTTPGet(h: HTTPGetAction | undefined): void {
+  if (!h) return;
+  if (!h.path) h.path = '/';
+  if (!h.scheme) h.scheme = 'HTTP';
+}
+
 function defaultProbe(p: Probe | undefined): void {
   if (!p) return;
   if (!p.timeoutSeconds) p.timeoutSeconds = 1;
   if (!p.periodSeconds) p.periodSeconds = 10;
   if (!p.successThreshold) p.successThreshold = 1;
   if (!p.failureThreshold) p.failureThreshold = 3;
-  if (p.httpGet) {
-    if (!p.httpGet.path) p.httpGet.path = '/';
-    if (!p.httpGet.scheme) p.httpGet.scheme = 'HTTP';
-  }
+  defaultHTTPGet(p.httpGet);
 }
 
 function defaultContainer(c: Container, hostNetwork: boolean): void {
@@ -53,6 +56,8 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
+  defaultHTTPGet(c.lifecycle?.postStart?.httpGet);
+  defaultHTTPGet(c.lifecycle?.preStop?.httpGet);
 }
 
 export function defaultPodSpec(spec: PodSpec): void {

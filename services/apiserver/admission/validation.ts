@@ -8,6 +8,10 @@ import type {
   Container,
   Endpoints,
   Event,
+  ExecAction,
+  HTTPGetAction,
+  Lifecycle,
+  LifecycleHandler,
   Namespace,
   Node,
   Pod,
@@ -15,6 +19,7 @@ import type {
   PodTemplateSpec,
   Probe,
   Service,
+  TCPSocketAction,
 } from '../../../lib/gen/kite/core/v1/types';
 import type { LabelSelector, ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import * as v from './validation-helpers';
@@ -50,20 +55,47 @@ export function validateMeta(c: v.Causes, meta: ObjectMeta | undefined, namespac
   for (const f of meta.finalizers) v.qualifiedName(c, `${path}.finalizers`, f);
 }
 
+/** The checks of each handler action a probe or lifecycle handler names. */
+function validateActions(c: v.Causes, path: string, h: { exec?: ExecAction; httpGet?: HTTPGetAction; tcpSocket?: TCPSocketAction }): void {
+  if (h.exec && h.exec.command.length === 0) c.add(`${path}.exec.command`, 'Required value');
+  if (h.httpGet) v.intOrStringPort(c, `${path}.httpGet.port`, h.httpGet.port);
+  if (h.tcpSocket) v.intOrStringPort(c, `${path}.tcpSocket.port`, h.tcpSocket.port);
+}
+
+/**
+ * Kubernetes' validateHandler for postStart / preStop: exactly one handler type (a second one is
+ * Forbidden at its own path), and a sleep within the pod's grace period.
+ */
+function validateLifecycleHandler(c: v.Causes, path: string, h: LifecycleHandler, gracePeriod: number | undefined): void {
+  const named = (['exec', 'httpGet', 'tcpSocket', 'sleep'] as const).filter((k) => h[k] !== undefined);
+  if (named.length === 0) c.add(path, 'Required value: must specify a handler type');
+  for (const extra of named.slice(1)) c.add(`${path}.${extra}`, 'Forbidden: may not specify more than 1 handler type');
+  validateActions(c, path, h);
+  const seconds = h.sleep?.seconds;
+  if (seconds !== undefined && (seconds < 0 || (gracePeriod !== undefined && seconds > gracePeriod))) {
+    const bound = gracePeriod === undefined ? '' : ` and less than terminationGracePeriodSeconds (${gracePeriod})`;
+    c.add(`${path}.sleep`, `Invalid value: ${seconds}: must be non-negative${bound}`);
+  }
+}
+
+function validateLifecycle(c: v.Causes, path: string, l: Lifecycle | undefined, gracePeriod: number | undefined): void {
+  if (!l) return;
+  if (l.postStart) validateLifecycleHandler(c, `${path}.postStart`, l.postStart, gracePeriod);
+  if (l.preStop) validateLifecycleHandler(c, `${path}.preStop`, l.preStop, gracePeriod);
+}
+
 function validateProbe(c: v.Causes, path: string, p: Probe | undefined): void {
   if (!p) return;
   const handlers = [p.exec, p.httpGet, p.tcpSocket].filter((h) => h !== undefined).length;
   if (handlers === 0) c.add(path, 'Required value: must specify a handler type');
   if (handlers > 1) c.add(path, 'Forbidden: may not specify more than 1 handler type');
-  if (p.exec && p.exec.command.length === 0) c.add(`${path}.exec.command`, 'Required value');
-  if (p.httpGet) v.intOrStringPort(c, `${path}.httpGet.port`, p.httpGet.port);
-  if (p.tcpSocket) v.intOrStringPort(c, `${path}.tcpSocket.port`, p.tcpSocket.port);
+  validateActions(c, path, p);
   for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
     v.nonNegative(c, `${path}.${f}`, p[f]);
   }
 }
 
-function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Set<string>): void {
+function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Set<string>, init: boolean, gracePeriod: number | undefined): void {
   if (c.required(`${path}.name`, ct.name)) v.dns1123Label(c, `${path}.name`, ct.name);
   c.required(`${path}.image`, ct.image);
   if (ct.image && ct.image.trim() !== ct.image) c.add(`${path}.image`, 'Invalid value: must not have leading or trailing whitespace');
@@ -90,6 +122,9 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
   validateProbe(c, `${path}.livenessProbe`, ct.livenessProbe);
   validateProbe(c, `${path}.readinessProbe`, ct.readinessProbe);
   validateProbe(c, `${path}.startupProbe`, ct.startupProbe);
+  // Only restartable (sidecar) init containers may have hooks, and Kite has none of those.
+  if (init && ct.lifecycle) c.add(`${path}.lifecycle`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
+  else validateLifecycle(c, `${path}.lifecycle`, ct.lifecycle, gracePeriod);
   if (ct.imagePullPolicy) c.notSupported(`${path}.imagePullPolicy`, ct.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
 }
 
@@ -110,7 +145,7 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
   const all: [string, Container[]][] = [['initContainers', spec.initContainers], ['containers', spec.containers]];
   for (const [field, list] of all) {
     list.forEach((ct, i) => {
-      validateContainer(c, `${path}.${field}[${i}]`, ct, volumes);
+      validateContainer(c, `${path}.${field}[${i}]`, ct, volumes, field === 'initContainers', spec.terminationGracePeriodSeconds);
       if (ct.name && names.has(ct.name)) c.add(`${path}.${field}[${i}].name`, `Duplicate value: "${ct.name}"`);
       names.add(ct.name);
     });
