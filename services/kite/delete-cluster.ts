@@ -1,6 +1,7 @@
 // `kite delete cluster`: everything the cluster's label marks on the host engine (node
-// containers, their volumes, the network) and its entries in the kitectl config. The nodes'
-// pods, images and iptables rules lived inside the node containers and go with them.
+// containers, port-mapping forwarders, volumes, the network) and its entries in the kitectl
+// config. The nodes' pods, images and iptables rules lived inside the node containers and go
+// with them.
 import { docker } from './docker-cli';
 import { removeFromKubeconfig } from './kubeconfig';
 import { CLUSTER_LABEL, listNodes } from './nodes';
@@ -14,8 +15,10 @@ export interface DeleteResult {
 
 export async function deleteCluster(name: string, opts: { kubeconfig?: string } = {}): Promise<DeleteResult> {
   const nodes = (await listNodes(name)).map((n) => n.name);
-  if (nodes.length) await docker(['rm', '-f', '-v', ...nodes]);
   const filter = ['--filter', `label=${CLUSTER_LABEL}=${name}`];
+  // The nodes and whatever else the cluster made on the host (port-mapping forwarders).
+  const containers = (await docker(['ps', '-aq', ...filter])).split('\n').filter(Boolean);
+  if (containers.length) await docker(['rm', '-f', '-v', ...containers]);
   const volumes = (await docker(['volume', 'ls', '-q', ...filter])).split('\n').filter(Boolean);
   if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
   const networks = (await docker(['network', 'ls', '-q', ...filter])).split('\n').filter(Boolean);

@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TABLE_OPTIONS, TabWriter } from '../kitectl/printers/tabwriter';
 import { parseDuration } from '../kubelet/flags';
 import { DEFAULT_CLUSTER_NAME, readClusterConfig } from './cluster-config';
 import { DEFAULT_TIMINGS } from './components';
@@ -14,6 +15,8 @@ import { ensureBaseImages, ensureNodeImage, loadImages } from './images';
 import { externalKubeconfig, mergeKubeconfig, renderKubeconfig } from './kubeconfig';
 import { readAdminKubeconfig } from './node-config';
 import { apiServerEndpoint, listNodes } from './nodes';
+import { createPortMapping, deletePortMapping, listPortMappings } from './port-mappings';
+import { startForwarder } from './port-forwarder';
 import { Progress } from './progress';
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -38,7 +41,7 @@ async function kubeconfigOf(name: string) {
 
 const program = new Command('kite').description("Kite's kind: Kite clusters in Docker containers, from kind's cluster config");
 
-const create = program.command('create').description('Creates one of [cluster]');
+const create = program.command('create').description('Creates one of [cluster, port-mapping]');
 create
   .command('cluster')
   .description('Creates a local Kite cluster')
@@ -70,9 +73,8 @@ create
     out(usage(config.name, created, !o.kubeconfig));
   });
 
-program
-  .command('delete')
-  .description('Deletes one of [cluster]')
+const del = program.command('delete').description('Deletes one of [cluster, port-mapping]');
+del
   .command('cluster')
   .description('Deletes a cluster: its node containers, volumes, network and kitectl config entries')
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
@@ -84,7 +86,7 @@ program
     else process.stderr.write(`No nodes found for cluster "${o.name}"\n`);
   });
 
-const get = program.command('get').description('Gets one of [clusters, nodes, kubeconfig]');
+const get = program.command('get').description('Gets one of [clusters, nodes, kubeconfig, port-mappings]');
 get
   .command('clusters')
   .description('Lists existing Kite clusters')
@@ -162,6 +164,77 @@ exportCmd
   .action(async (o) => {
     out(`Set kitectl context in ${mergeKubeconfig(o.kubeconfig, await kubeconfigOf(o.name))}`);
   });
+
+const protocolOption = () =>
+  new Option('--protocol <protocol>', 'TCP or UDP').default('TCP').argParser((v) => {
+    const p = v.toUpperCase();
+    if (p !== 'TCP' && p !== 'UDP') throw new InvalidArgumentError('must be TCP or UDP');
+    return p;
+  });
+const portArg = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a port number');
+  return Number(v);
+};
+
+create
+  .command('port-mapping')
+  .description("Publishes a node's port on the host after the cluster was created (as extraPortMappings does at creation)")
+  .requiredOption('--container-port <port>', 'port on the node (e.g. a NodePort)', portArg)
+  .requiredOption('--host-port <port>', 'port on the host', portArg)
+  .option('--listen-address <address>', 'host address to listen on', '0.0.0.0')
+  .addOption(protocolOption())
+  .option('--node <node>', "node whose port is published (default: the cluster's control-plane node)")
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .action(async (o) => {
+    const node = o.node ?? (await controlPlaneOf(o.name));
+    const spec = { node, containerPort: o.containerPort, hostPort: o.hostPort, listenAddress: o.listenAddress, protocol: o.protocol };
+    const container = await createPortMapping(o.name, spec);
+    process.stderr.write(`Mapped ${o.listenAddress}:${o.hostPort}/${o.protocol} to ${node}:${o.containerPort} (container ${container})\n`);
+  });
+del
+  .command('port-mapping')
+  .description('Removes a port mapping made with `kite create port-mapping`')
+  .requiredOption('--host-port <port>', 'port on the host', portArg)
+  .addOption(protocolOption())
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .action(async (o) => {
+    await deletePortMapping(o.name, o.hostPort, o.protocol);
+    process.stderr.write(`Removed the mapping of host port ${o.hostPort}/${o.protocol}\n`);
+  });
+get
+  .command('port-mappings')
+  .description('Lists the ports a cluster publishes on the host: from its config and added since')
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .action(async (o) => {
+    await requireNodes(o.name);
+    const rows = (await listPortMappings(o.name)).map((m) => [
+      `${m.listenAddress}:${m.hostPort || '(random)'}/${m.protocol}`,
+      `${m.node}:${m.containerPort}`,
+      m.source === 'added' ? `added (${m.running ? 'running' : 'stopped'})` : 'config',
+    ]);
+    out(table([['HOST', 'NODE PORT', 'SOURCE'], ...rows]));
+  });
+
+// Run by the forwarder containers `kite create port-mapping` starts; not for users.
+program
+  .command('port-forwarder', { hidden: true })
+  .requiredOption('--listen-port <port>', 'port to listen on', portArg)
+  .requiredOption('--target <host:port>', 'where to relay to')
+  .addOption(protocolOption())
+  .action(async (o) => {
+    const [host, port] = String(o.target).split(':');
+    const f = await startForwarder({ protocol: o.protocol, listenPort: o.listenPort, targetHost: host, targetPort: portArg(port) });
+    process.stderr.write(`forwarding ${o.protocol} port ${f.port} to ${o.target}\n`);
+    const stop = () => void f.close().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+const table = (rows: string[][]) => {
+  const w = new TabWriter(TABLE_OPTIONS);
+  w.write(rows.map((r) => `${r.join('\t')}\n`).join(''));
+  return w.flush();
+};
 
 program.parseAsync().catch((err: Error) => {
   process.stderr.write(`ERROR: ${err.message}\n`);

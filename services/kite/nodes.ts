@@ -91,6 +91,8 @@ export async function listNodes(cluster?: string): Promise<ExistingNode[]> {
       const [name, clusterName, role, state] = line.split('\t');
       return { name, cluster: clusterName, role: role as NodeRole, running: state === 'running' };
     })
+    // The cluster's other containers (port-mapping forwarders) are not nodes.
+    .filter((n) => n.role === 'control-plane' || n.role === 'worker')
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
