@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait';
@@ -30,6 +31,18 @@ function httpGetStatus(url: string): Promise<number | string> {
   });
 }
 
+/** A TCP port free on the host's loopback now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 const ready = (p: PodJson) => p.status.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 describe('e2e: kite cluster from kind-config.yaml with the nginx example', function () {
@@ -41,6 +54,8 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
   const nodeNames = { cp: `${name}-control-plane`, w1: `${name}-worker`, w2: `${name}-worker2` };
   let nodeIPs: Record<string, string> = {};
   let podCIDRs: Record<string, string> = {};
+  /** A host port published with `kite create port-mapping` to the nginx NodePort on the first worker. */
+  let portMapping = '';
 
   const pods = async (selector = 'app=nginx'): Promise<PodJson[]> => JSON.parse(await kitectl(['get', 'pods', '-l', selector, '-o', 'json'])).items;
   const readyNginx = async (count: number) =>
@@ -132,6 +147,30 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       assert.equal(r.status, 200);
       assert.match(await r.text(), /Served by/);
     }
+  });
+
+  it('kite create port-mapping publishes a NodePort on the host after creation; delete port-mapping takes it away', async () => {
+    const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
+    const nodePort = String(svc.spec.ports[0].nodePort);
+    const map = async () => {
+      const hostPort = String(await freePort());
+      await kite(['create', 'port-mapping', '--name', name, '--node', nodeNames.w1, '--container-port', nodePort, '--host-port', hostPort, '--listen-address', '127.0.0.1']);
+      return hostPort;
+    };
+    const first = await map();
+    const r = await fetch(`http://127.0.0.1:${first}/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(r.status, 200);
+    assert.match(await r.text(), /Served by/);
+    const listed = await kite(['get', 'port-mappings', '--name', name]);
+    assert.match(listed, new RegExp(`127\\.0\\.0\\.1:${first}/TCP\\s+${nodeNames.w1}:${nodePort}\\s+added \\(running\\)`));
+    assert.match(listed, new RegExp(`${nodeNames.cp}:6443\\s+config`), 'the apiserver port from creation is listed too');
+    const taken = await run('node', [join(REPO, 'bin', 'kite'), 'create', 'port-mapping', '--name', name, '--container-port', nodePort, '--host-port', first]);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, new RegExp(`host port ${first}/TCP is already mapped`));
+    await kite(['delete', 'port-mapping', '--name', name, '--host-port', first]);
+    await assert.rejects(fetch(`http://127.0.0.1:${first}/`, { signal: AbortSignal.timeout(3000) }));
+    // A second one stays: it must survive the node restarts below, and go with the cluster.
+    portMapping = await map();
   });
 
   it('scales 3 -> 5 -> 2', async () => {
@@ -303,6 +342,11 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       return r.status === 200 || undefined;
     }, 60_000, 1000);
     assert.equal(ps.length, 2);
+    // The forwarder finds the restarted node by name.
+    await waitFor('the added port mapping answering after the restart', async () => {
+      const r = await fetch(`http://127.0.0.1:${portMapping}/`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+      return r?.status === 200 || undefined;
+    }, 60_000, 1000);
   });
 
   it('runs a second cluster beside the first without interfering', async function () {

@@ -18,7 +18,7 @@ function roundTrip(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const c: Socket = connect(port, '127.0.0.1', () => c.end(text));
     const got: Buffer[] = [];
-    c.on('data', (d) => got.push(d));
+    c.on('data', (d: Buffer) => got.push(d));
     c.on('end', () => resolve(Buffer.concat(got).toString()));
     c.on('error', reject);
   });
@@ -35,7 +35,7 @@ describe('kite port forwarder', () => {
     const echo = createServer((s) => {
       upstreamConnections++;
       const chunks: Buffer[] = [];
-      s.on('data', (d) => chunks.push(d));
+      s.on('data', (d: Buffer) => chunks.push(d));
       s.on('end', () => s.end(`echo:${Buffer.concat(chunks).toString()}`));
     });
     const target = await listening(echo);
