@@ -231,6 +231,7 @@ export class Kubelet {
   private onPod(pod: Pod, old?: Pod): void {
     const uid = pod.metadata!.uid;
     this.pods.set(uid, pod);
+    this.syncer.podUpdated(uid, pod);
     if (!old || podChanged(old, pod)) this.workers.update(uid, pod);
     else this.workers.remember(uid, pod);
   }
@@ -238,6 +239,7 @@ export class Kubelet {
   private onPodDeleted(pod: Pod): void {
     const uid = pod.metadata!.uid;
     this.pods.delete(uid);
+    this.syncer.podUpdated(uid, undefined);
     this.workers.update(uid, undefined);
   }
 

@@ -1,15 +1,17 @@
 // One sync of one pod (Kubernetes' syncPod / syncTerminatingPod / orphan cleanup): reads what
 // the runtime holds, decides what to do (pod-actions.ts), does it in order (kill, sandbox, then
-// containers in spec order, each through crash-loop backoff and its image), and reports the
-// resulting status. Deleted pods are stopped within their grace period, removed from the runtime,
-// and then from the API.
+// containers in spec order, each through crash-loop backoff and its image, then its postStart
+// hook), and reports the resulting status. Every stop of a running container runs its preStop hook
+// first, within the grace period. Deleted pods are stopped within their grace period, removed from
+// the runtime, and then from the API.
 import { isConflict, isNotFound } from '../../../lib/api/errors';
 import type { Clientset } from '../../../lib/client/clientset';
-import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { parseTime, rfc3339 } from '../../../lib/util/time';
 import type { EventRecorder } from '../../../lib/events';
 import type { ImageManager } from '../images/image-manager';
+import { HookRunner } from '../lifecycle/hooks';
 import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
 import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
@@ -41,12 +43,25 @@ export interface PodSyncerDeps {
   crashLoop: CrashLoopBackoff;
   recorder: EventRecorder;
   node: NodeContext;
+  /** Runs postStart and preStop hooks; defaults to one on `runtime` with the real clock. */
+  hooks?: HookRunner;
 }
 
 /** Re-check soon when a sync could not finish for a reason that clears by itself. */
 const NETWORK_WAIT_MS = 1_000;
 const CONFIG_ERROR_RETRY_MS = 10_000;
 const DEFAULT_GRACE_SECONDS = 30;
+/** Kubernetes' minimumGracePeriodInSeconds: what a container gets to stop after a preStop hook used up the grace period. */
+export const MIN_GRACE_AFTER_HOOK_SECONDS = 2;
+
+/** How and why a running container is stopped. */
+interface KillOptions {
+  graceSeconds: number;
+  /** The Killing event's message; "Stopping container <name>" by default. */
+  message?: string;
+  /** The pod IP (httpGet hooks go there unless they name a host). */
+  podIP: string;
+}
 
 interface StartResult {
   /** Something changed in the runtime (a container was created or started). */
@@ -92,9 +107,22 @@ export class PodSyncer {
   private readonly finished = new Set<string>();
   /** Pods this kubelet has made or changed containers for. */
   private readonly touched = new Set<string>();
+  /** postStart hooks in flight, by pod uid: a deletion abandons them. */
+  private readonly startHooks = new Map<string, AbortController>();
+  private readonly hooks: HookRunner;
   private readonly log = logger('kubelet', { module: 'sync' });
 
-  constructor(private readonly d: PodSyncerDeps) {}
+  constructor(private readonly d: PodSyncerDeps) {
+    this.hooks = d.hooks ?? new HookRunner(d.runtime);
+  }
+
+  /**
+   * Told of every change of a pod from the API, even while its sync runs: a pod being deleted (or
+   * gone) no longer waits for a postStart hook (Kubernetes cancels the sync's context).
+   */
+  podUpdated(uid: string, pod: Pod | undefined): void {
+    if (!pod || pod.metadata?.deletionTimestamp) this.startHooks.get(uid)?.abort();
+  }
 
   /** The PodWorkers' sync function. */
   sync = async (uid: string, pod: Pod | undefined): Promise<number | undefined> => {
@@ -203,8 +231,7 @@ export class PodSyncer {
     for (const kill of actions.toKill) {
       const spec = pod.spec?.containers.find((c) => c.name === kill.container.name);
       const probeGrace = kill.reason === 'LivenessProbe' ? spec?.livenessProbe?.terminationGracePeriodSeconds : kill.reason === 'StartupProbe' ? spec?.startupProbe?.terminationGracePeriodSeconds : undefined;
-      if (kill.container.state === 'running') this.d.recorder.event(pod, 'Normal', 'Killing', kill.message);
-      await this.d.runtime.stopContainer(kill.container.id, probeGrace ?? grace);
+      await this.killContainer(pod, kill.container, { graceSeconds: probeGrace ?? grace, message: kill.message, podIP: this.podIP(pod, state) });
       if (kill.reason === 'NotStarted') await this.d.runtime.removeContainer(kill.container.id);
       changed = true;
     }
@@ -280,7 +307,78 @@ export class PodSyncer {
     this.d.recorder.event(pod, 'Normal', 'Started', `Started container ${name}`);
     if (previous?.state === 'exited') this.d.crashLoop.restarted(m.uid, name);
     this.setWaiting(m.uid, name, undefined);
+    const postStart = container.lifecycle?.postStart;
+    if (postStart) {
+      const failure = await this.runPostStart(pod, container, postStart, id, podIP);
+      if (failure !== undefined) this.setWaiting(m.uid, name, { reason: 'PostStartHookError', message: failure });
+    }
     return { changed: true, id };
+  }
+
+  /**
+   * Runs the container's postStart hook; the sync (and so the container's Running status and its
+   * probes) waits for it. A failure kills the container, which is then restarted as a crashed one
+   * (through the crash-loop backoff). Resolves with the failure's message, if it failed.
+   */
+  private async runPostStart(pod: Pod, container: Container, handler: LifecycleHandler, id: string, podIP: string): Promise<string | undefined> {
+    const m = pod.metadata!;
+    const abort = new AbortController();
+    this.startHooks.set(m.uid, abort);
+    let outcome;
+    try {
+      outcome = await this.hooks.run(handler, { pod: { name: m.name, namespace: m.namespace, uid: m.uid }, container, containerId: id, podIP }, abort.signal);
+    } finally {
+      if (this.startHooks.get(m.uid) === abort) this.startHooks.delete(m.uid);
+    }
+    // The pod is being deleted: its termination stops the container (preStop included).
+    if (abort.signal.aborted || outcome.ok) return undefined;
+    this.d.recorder.event(pod, 'Warning', 'FailedPostStartHook', outcome.message);
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    await this.killContainer(pod, { id, name: container.name, state: 'running' }, { graceSeconds: grace, message: 'FailedPostStartHook', podIP });
+    return outcome.message;
+  }
+
+  /** The pod IP hooks reach: the running sandbox's, or the node's for hostNetwork pods. */
+  private podIP(pod: Pod | undefined, state: PodRuntimeState | undefined): string {
+    if (pod?.spec?.hostNetwork) return this.d.node.hostIP();
+    return state?.sandboxes.find((s) => s.state === 'running')?.ip ?? '';
+  }
+
+  /**
+   * Stops one container (Kubernetes' killContainer): a running one with a preStop hook runs it
+   * first, the hook's time counting against the grace period; after it, whatever grace remains
+   * (at least MIN_GRACE_AFTER_HOOK_SECONDS) goes to the stop signal before SIGKILL. A failed hook
+   * is reported and the stop goes on. Without `pod` (a pod the API no longer has) the handler
+   * comes from the container's label and no event is written.
+   */
+  private async killContainer(
+    pod: Pod | undefined,
+    c: Pick<RuntimeContainer, 'id' | 'name' | 'state'> & Partial<Pick<RuntimeContainer, 'preStop' | 'podName' | 'podNamespace' | 'podUid'>>,
+    opts: KillOptions,
+  ): Promise<void> {
+    let grace = opts.graceSeconds;
+    if (c.state === 'running') {
+      if (pod) this.d.recorder.event(pod, 'Normal', 'Killing', opts.message ?? `Stopping container ${c.name}`);
+      const spec = pod ? pod.spec?.containers.find((x) => x.name === c.name) : undefined;
+      const handler = pod ? spec?.lifecycle?.preStop : c.preStop;
+      if (handler && grace > 0) {
+        const m = pod?.metadata;
+        const target = {
+          pod: { name: m?.name ?? c.podName ?? '', namespace: m?.namespace ?? c.podNamespace ?? '', uid: m?.uid ?? c.podUid ?? '' },
+          container: spec ?? { name: c.name, ports: [] },
+          containerId: c.id,
+          podIP: opts.podIP,
+        };
+        const { elapsedSeconds, outcome } = await this.hooks.runWithin(handler, target, grace);
+        if (!outcome) this.log.info({ pod: `${target.pod.namespace}/${target.pod.name}`, container: c.name, graceSeconds: grace }, 'preStop hook not completed in the grace period');
+        else if (!outcome.ok) {
+          if (pod) this.d.recorder.event(pod, 'Warning', 'FailedPreStopHook', outcome.message);
+          else this.log.warn({ pod: `${target.pod.namespace}/${target.pod.name}`, container: c.name, err: outcome.message }, 'preStop hook failed');
+        }
+        grace = Math.max(grace - elapsedSeconds, MIN_GRACE_AFTER_HOOK_SECONDS);
+      }
+    }
+    await this.d.runtime.stopContainer(c.id, grace);
   }
 
   private failed(pod: Pod, name: string, err: unknown, fallbackReason: string): StartResult {
@@ -295,12 +393,8 @@ export class PodSyncer {
   private async killPod(pod: Pod | undefined, state: PodRuntimeState | undefined, graceSeconds: number): Promise<boolean> {
     const running = (state?.containers ?? []).filter((c) => c.state === 'running' || c.state === 'created');
     const sandboxes = (state?.sandboxes ?? []).filter((s) => s.state === 'running');
-    await Promise.all(
-      running.map(async (c) => {
-        if (pod && c.state === 'running') this.d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-        await this.d.runtime.stopContainer(c.id, graceSeconds);
-      }),
-    );
+    const podIP = this.podIP(pod, state);
+    await Promise.all(running.map((c) => this.killContainer(pod, c, { graceSeconds, podIP })));
     await Promise.all(sandboxes.map((s) => this.d.runtime.stopPodSandbox(s.id)));
     return running.length + sandboxes.length > 0;
   }
@@ -337,6 +431,7 @@ export class PodSyncer {
     this.d.status.forget(uid);
     this.waiting.delete(uid);
     this.touched.delete(uid);
+    this.startHooks.delete(uid);
   }
 
   /** A pod being deleted: stop it within its grace period, remove it from the runtime, then from the API. */

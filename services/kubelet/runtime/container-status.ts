@@ -1,6 +1,6 @@
 // A container's state as the kubelet needs it, read from `docker inspect` and the kubelet's labels.
 import type Docker from 'dockerode';
-import { LABEL, SANDBOX_CONTAINER_NAME } from './labels';
+import { LABEL, parsePreStopLabel, SANDBOX_CONTAINER_NAME } from './labels';
 import type { ContainerStateName, RuntimeContainer } from './types';
 
 /** Docker's "never" timestamp. */
@@ -66,6 +66,7 @@ export function runtimeContainer(info: Docker.ContainerInspectInfo): RuntimeCont
     hash: labels[LABEL.containerHash] ?? '',
     restartCount: optionalInt(labels[LABEL.restartCount]) ?? 0,
     terminationGracePeriodSeconds: optionalInt(labels[LABEL.terminationGracePeriod]),
+    preStop: parsePreStopLabel(labels[LABEL.preStopHandler]),
     state,
     createdAt: info.Created,
     startedAt: startTime(time(info.State.StartedAt), finishedAt),

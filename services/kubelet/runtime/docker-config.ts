@@ -5,7 +5,7 @@ import { quantityMilliValue, quantityValue } from '../../../lib/api/quantity';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { containerHash } from './container-hash';
 import { normalizeImageRef } from './image-ref';
-import { containerLabels, dockerContainerName, SANDBOX_CONTAINER_NAME, type PodIdentity } from './labels';
+import { containerLabels, dockerContainerName, preStopLabel, SANDBOX_CONTAINER_NAME, type PodIdentity } from './labels';
 import type { BindMount, EnvPair, SandboxOptions } from './types';
 import { bindSpec } from './volumes';
 
@@ -136,6 +136,7 @@ export function containerCreateOptions(input: ContainerConfigInput): Docker.Cont
       hash: containerHash(container),
       restartCount: input.restartCount,
       terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds,
+      preStop: preStopLabel(container),
     }),
     HostConfig: {
       NetworkMode: `container:${sandboxId}`,

@@ -6,7 +6,7 @@ import { containerHash } from './container-hash';
 import { ContainerNotFoundError, ImagePullError, RuntimeError } from './errors';
 import { DEFAULT_PAUSE_IMAGE, podIdentity } from './docker-config';
 import { normalizeImageRef } from './image-ref';
-import { SANDBOX_CONTAINER_NAME } from './labels';
+import { parsePreStopLabel, preStopLabel, SANDBOX_CONTAINER_NAME } from './labels';
 import { parseCidr } from './pod-network';
 import type {
   ContainerRuntime,
@@ -124,6 +124,9 @@ export class FakeRuntime implements ContainerRuntime {
     const image = normalizeImageRef(container.image);
     if (!this.images.has(image)) throw new RuntimeError('CreateContainerError', `No such image: ${image}`);
     const created = this.add(pod, container.name, image, false, containerHash(container), options.restartCount ?? 0);
+    // As Docker would give it back: through the label.
+    const preStop = parsePreStopLabel(preStopLabel(container));
+    if (preStop) created.preStop = preStop;
     this.createOptions.set(created.id, { container, options });
     return created.id;
   }

@@ -1,5 +1,7 @@
 // The labels on every container the kubelet creates. They are the kubelet's only memory across
 // restarts: listPodContainers() rebuilds every pod's state from them.
+import { LifecycleHandler, type Container } from '../../../lib/gen/kite/core/v1/types';
+
 export const LABEL = {
   podNamespace: 'io.kite.pod.namespace',
   podName: 'io.kite.pod.name',
@@ -8,6 +10,8 @@ export const LABEL = {
   containerHash: 'io.kite.container.hash',
   restartCount: 'io.kite.container.restartCount',
   terminationGracePeriod: 'io.kite.pod.terminationGracePeriod',
+  /** The container's preStop handler (JSON), run when the kubelet stops a container whose pod it no longer has. */
+  preStopHandler: 'io.kite.container.preStopHandler',
   sandbox: 'io.kite.sandbox',
   node: 'io.kite.node',
 } as const;
@@ -32,6 +36,8 @@ export interface ContainerLabelInput {
   hash?: string;
   restartCount?: number;
   terminationGracePeriodSeconds?: number;
+  /** preStopLabel(container). */
+  preStop?: string;
 }
 
 export function containerLabels(input: ContainerLabelInput): Record<string, string> {
@@ -48,7 +54,30 @@ export function containerLabels(input: ContainerLabelInput): Record<string, stri
   if (input.terminationGracePeriodSeconds !== undefined) {
     labels[LABEL.terminationGracePeriod] = String(input.terminationGracePeriodSeconds);
   }
+  if (input.preStop !== undefined) labels[LABEL.preStopHandler] = input.preStop;
   return labels;
+}
+
+/**
+ * The container's preStop handler as a label value (Kubernetes keeps it in a label too), with a
+ * named httpGet port resolved to its number: the label alone must be enough to run it.
+ */
+export function preStopLabel(container: Container): string | undefined {
+  const handler = container.lifecycle?.preStop;
+  if (!handler) return undefined;
+  const port = handler.httpGet?.port;
+  const named = typeof port === 'string' ? container.ports.find((p) => p.name === port) : undefined;
+  const resolved = named ? { ...handler, httpGet: { ...handler.httpGet!, port: named.containerPort } } : handler;
+  return JSON.stringify(LifecycleHandler.toJSON(resolved));
+}
+
+export function parsePreStopLabel(value: string | undefined): LifecycleHandler | undefined {
+  if (!value) return undefined;
+  try {
+    return LifecycleHandler.fromJSON(JSON.parse(value));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

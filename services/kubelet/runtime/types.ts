@@ -2,7 +2,7 @@
 // a network namespace and IP, app containers joined to them, images, logs and exec. The Docker
 // implementation (docker-runtime.ts) and the in-memory FakeRuntime both implement it.
 import type { Readable } from 'node:stream';
-import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
 
 export interface SandboxOptions {
   /** The node's pod network (a Docker bridge network on the node's podCIDR, see ensurePodNetwork). */
@@ -58,6 +58,8 @@ export interface RuntimeContainer {
   restartCount: number;
   /** The pod's grace period when the container was created, for stopping it with no pod at hand. */
   terminationGracePeriodSeconds?: number;
+  /** The preStop handler it was created with (from its label), for stopping it with no pod at hand. */
+  preStop?: LifecycleHandler;
   state: ContainerStateName;
   createdAt: string;
   startedAt?: string;

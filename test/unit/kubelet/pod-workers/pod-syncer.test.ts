@@ -4,8 +4,10 @@ import { Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core
 import { FakeClock } from '../../../../lib/workqueue/fake-clock';
 import type { EventRecorder } from '../../../../lib/events';
 import { ImageManager } from '../../../../services/kubelet/images/image-manager';
+import { HookRunner } from '../../../../services/kubelet/lifecycle/hooks';
 import { CrashLoopBackoff } from '../../../../services/kubelet/pod-workers/crash-backoff';
-import { PodSyncer } from '../../../../services/kubelet/pod-workers/pod-syncer';
+import { MIN_GRACE_AFTER_HOOK_SECONDS, PodSyncer } from '../../../../services/kubelet/pod-workers/pod-syncer';
+import { PodWorkers } from '../../../../services/kubelet/pod-workers/pod-workers';
 import { RuntimeCache } from '../../../../services/kubelet/pod-workers/runtime-cache';
 import { StatusManager } from '../../../../services/kubelet/pod-workers/status-manager';
 import { ProbeManager } from '../../../../services/kubelet/probes/probe-manager';
@@ -48,6 +50,8 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
   let syncer: PodSyncer;
   let probes: ProbeManager;
   let cache: RuntimeCache;
+  /** The clock of lifecycle hooks (sleep handlers, preStop budgets). */
+  let hookClock: FakeClock;
 
   const recorder: EventRecorder = { event: (_o, type, reason, message) => events.push(`${reason}: ${message}`) };
 
@@ -65,6 +69,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       crashLoop: new CrashLoopBackoff({ initialMs: 10_000, maxMs: 60_000, resetAfterMs: 600_000 }, () => now),
       recorder,
       node: { name: 'n1', hostIP: () => '192.168.0.10', allocatable: () => ({ cpu: '2', memory: '4Gi' }), podNetwork: () => 'pods' },
+      hooks: new HookRunner(runtime, hookClock),
     });
   }
 
@@ -79,6 +84,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     pods = new FakePods();
     events = [];
     now = Date.parse('2024-01-01T01:00:00Z');
+    hookClock = new FakeClock();
     syncer = makeSyncer();
   });
 
@@ -206,5 +212,169 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     runtime.calls.length = 0;
     await syncer.sync('uid-1', pod);
     assert.deepEqual(runtime.calls.map((c) => c.method), ['listPodContainers']);
+  });
+
+  describe('lifecycle hooks', () => {
+    const deleting = (pod: Pod, grace: number) =>
+      Pod.fromPartial({ ...pod, metadata: { ...pod.metadata!, deletionTimestamp: '2024-01-01T00:00:30Z', deletionGracePeriodSeconds: grace } });
+
+    /** Lets pending promise chains run until `pred` holds (a hook's timer registered, a call made). */
+    async function until(what: string, pred: () => boolean): Promise<void> {
+      for (let i = 0; i < 2_000 && !pred(); i++) await new Promise((r) => setImmediate(r));
+      assert.ok(pred(), what);
+    }
+
+    /** Runtime calls in order, sandbox noise left out: "exec:<command>" and "stop:<grace>". */
+    const hookAndStopCalls = () =>
+      runtime.calls
+        .filter((c) => c.method === 'exec' || c.method === 'stopContainer')
+        .map((c) => (c.method === 'exec' ? `exec:${(c.args[1] as string[]).join(' ')}` : `stop:${c.args[1]}`));
+
+    it('runs preStop before the stop signal when a pod is deleted, within the deletion grace period', async () => {
+      const pod = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { exec: { command: ['nginx', '-s', 'quit'] } } } }] });
+      await syncer.sync('uid-1', pod);
+      const [id] = runtime.createOptions.keys();
+      runtime.calls.length = 0;
+      await syncer.sync('uid-1', deleting(pod, 7));
+      assert.deepEqual(hookAndStopCalls(), ['exec:nginx -s quit', 'stop:7']);
+      assert.equal(runtime.callsOf('exec')[0][0], id, 'the hook runs in the container being stopped');
+      assert.equal(runtime.containers.size, 0);
+      assert.ok(!events.some((e) => e.startsWith('FailedPreStopHook')));
+    });
+
+    it('subtracts the time a preStop sleep took from the grace period', async () => {
+      const pod = newPod({ terminationGracePeriodSeconds: 10, containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { sleep: { seconds: 3 } } } }] });
+      await syncer.sync('uid-1', pod);
+      const done = syncer.sync('uid-1', deleting(pod, 10));
+      await until('the hook sleeps', () => hookClock.timerCount() > 0);
+      hookClock.step(2_999);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(runtime.callsOf('stopContainer').length, 0, 'no SIGTERM while the hook sleeps');
+      hookClock.step(1);
+      await done;
+      assert.deepEqual(runtime.callsOf('stopContainer').map((a) => a[1]), [7], '10 s grace - 3 s of hook');
+      assert.ok(events.includes('Killing: Stopping container nginx'));
+    });
+
+    it('abandons a preStop hook that outlasts the grace period and still gives the stop 2 s', async () => {
+      const pod = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { sleep: { seconds: 30 } } } }] });
+      await syncer.sync('uid-1', pod);
+      const done = syncer.sync('uid-1', deleting(pod, 4));
+      await until('the hook sleeps', () => hookClock.timerCount() > 0);
+      hookClock.step(4_000);
+      await done;
+      assert.deepEqual(runtime.callsOf('stopContainer').map((a) => a[1]), [MIN_GRACE_AFTER_HOOK_SECONDS]);
+      assert.equal(hookClock.timerCount(), 0, 'the sleep was cancelled');
+      assert.ok(!events.some((e) => e.startsWith('FailedPreStopHook')), 'abandoned is not failed');
+    });
+
+    it('reports a failed preStop hook (FailedPreStopHook) and stops the container anyway', async () => {
+      runtime.execHandler = () => ({ exitCode: 3, stderr: 'no such pid\n' });
+      const pod = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { exec: { command: ['sh', '-c', 'kill -QUIT 1'] } } } }] });
+      await syncer.sync('uid-1', pod);
+      await syncer.sync('uid-1', deleting(pod, 30));
+      assert.deepEqual(hookAndStopCalls(), ['exec:sh -c kill -QUIT 1', 'stop:30']);
+      assert.ok(
+        events.includes(
+          'FailedPreStopHook: Exec lifecycle hook ([sh -c kill -QUIT 1]) for Container "nginx" in Pod "web_default(uid-1)" failed - error: command \'sh -c kill -QUIT 1\' exited with 3: no such pid\n, message: "no such pid\\n"',
+        ),
+        events.join('\n'),
+      );
+      assert.equal(runtime.containers.size, 0);
+      assert.equal(pods.deletes.length, 1, 'the deletion completes');
+    });
+
+    it('runs preStop when a container is replaced (spec change), with the pod\'s grace period', async () => {
+      runtime.addImage('nginx:1.23');
+      const pod = newPod({ terminationGracePeriodSeconds: 20, containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { exec: { command: ['drain'] } } } }] });
+      await syncer.sync('uid-1', pod);
+      const [oldId] = runtime.createOptions.keys();
+      runtime.calls.length = 0;
+      const updated = Pod.fromPartial({ ...pod, spec: { ...pod.spec!, containers: [{ ...pod.spec!.containers[0], image: 'nginx:1.23' }] } });
+      await syncer.sync('uid-1', updated);
+      assert.deepEqual(hookAndStopCalls(), ['exec:drain', 'stop:20']);
+      assert.equal(runtime.callsOf('exec')[0][0], oldId);
+      assert.ok(events.includes('Killing: Container nginx definition changed, will be restarted'));
+      assert.equal(runtime.podContainers('uid-1')[0].state, 'running');
+    });
+
+    it('runs the preStop hook kept in the container\'s label when the pod is gone from the API', async () => {
+      const pod = newPod({ terminationGracePeriodSeconds: 12, containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { exec: { command: ['drain'] } } } }] });
+      await syncer.sync('uid-1', pod);
+      syncer = makeSyncer();
+      runtime.calls.length = 0;
+      await syncer.sync('uid-1', undefined);
+      assert.deepEqual(hookAndStopCalls(), ['exec:drain', 'stop:12']);
+      assert.equal(runtime.containers.size, 0);
+    });
+
+    it('holds the container back from Running until postStart returns', async () => {
+      const pod = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { sleep: { seconds: 5 } } } }] });
+      const done = syncer.sync('uid-1', pod);
+      await until('the hook sleeps', () => hookClock.timerCount() > 0);
+      await status.flush();
+      const during = pods.statuses.at(-1)!.containerStatuses[0];
+      assert.equal(during.state?.running, undefined);
+      assert.equal(during.started, false);
+      assert.equal(runtime.podContainers('uid-1')[0].state, 'running', 'the process itself runs');
+      hookClock.step(5_000);
+      await done;
+      const after = (await lastStatus()).containerStatuses[0];
+      assert.ok(after.state?.running, 'Running once the hook returned');
+      assert.equal(after.ready, true);
+      assert.deepEqual(events.slice(-2), ['Created: Created container nginx', 'Started: Started container nginx']);
+    });
+
+    it('kills a container whose postStart hook fails (FailedPostStartHook), then restarts it through the crash-loop backoff', async () => {
+      runtime.execHandler = (_c, cmd) => ({ exitCode: cmd[0] === 'init' ? 1 : 0, stdout: 'not ready' });
+      const pod = newPod({
+        containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { exec: { command: ['init'] } }, preStop: { exec: { command: ['drain'] } } } }],
+      });
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(hookAndStopCalls(), ['exec:init', 'exec:drain', 'stop:30'], 'killed as Kubernetes kills: preStop, then the stop');
+      const message = 'Exec lifecycle hook ([init]) for Container "nginx" in Pod "web_default(uid-1)" failed - error: command \'init\' exited with 1: not ready, message: "not ready"';
+      assert.deepEqual(events.slice(-3), ['Started: Started container nginx', `FailedPostStartHook: ${message}`, 'Killing: FailedPostStartHook']);
+      let cs = (await lastStatus()).containerStatuses[0];
+      assert.deepEqual(cs.state?.waiting, { reason: 'PostStartHookError', message });
+      assert.ok(cs.lastState?.terminated, 'the killed run is the last state');
+      assert.equal(cs.ready, false);
+
+      now = Date.parse(runtime.podContainers('uid-1')[0].finishedAt!);
+      await syncer.sync('uid-1', pod);
+      assert.equal(runtime.podContainers('uid-1')[0].restartCount, 1, 'the first restart is immediate');
+      assert.equal(runtime.podContainers('uid-1')[0].state, 'exited', 'and fails its hook again');
+      now = Date.parse(runtime.podContainers('uid-1')[0].finishedAt!) + 1_000;
+      assert.equal(await syncer.sync('uid-1', pod), 9_000, 'then the 10 s backoff applies');
+      cs = (await lastStatus()).containerStatuses[0];
+      assert.equal(cs.state?.waiting?.reason, 'CrashLoopBackOff');
+      assert.equal(cs.restartCount, 1);
+    });
+
+    it('lets a deletion abandon a postStart hook in flight', async () => {
+      const pod = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { sleep: { seconds: 3600 } } } }] });
+      const done = syncer.sync('uid-1', pod);
+      await until('the hook sleeps', () => hookClock.timerCount() > 0);
+      syncer.podUpdated('uid-1', deleting(pod, 5));
+      await done;
+      assert.ok(!events.some((e) => e.startsWith('FailedPostStartHook')), events.join('\n'));
+      assert.equal(runtime.callsOf('stopContainer').length, 0, 'stopping is the termination\'s job');
+      await syncer.sync('uid-1', deleting(pod, 5));
+      assert.equal(runtime.containers.size, 0);
+    });
+
+    it('never makes other pods wait for one pod\'s hook', async () => {
+      const slow = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', lifecycle: { preStop: { sleep: { seconds: 30 } } } }] });
+      await syncer.sync('uid-1', slow);
+      const workers = new PodWorkers(syncer.sync, { resyncPeriodMs: 60_000, errorBackoff: { initialMs: 1_000, maxMs: 1_000 }, clock: new FakeClock() });
+      workers.update('uid-1', deleting(slow, 30));
+      await until('the first pod\'s preStop sleeps', () => hookClock.timerCount() > 0);
+      const other = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' }] }, { name: 'other', uid: 'uid-2' });
+      workers.update('uid-2', other);
+      await until('the other pod runs', () => runtime.podContainers('uid-2')[0]?.state === 'running');
+      assert.equal(runtime.podContainers('uid-1')[0].state, 'running', 'the first pod is still in its hook');
+      hookClock.step(30_000);
+      await until('the first pod is gone', () => runtime.podContainers('uid-1').length === 0);
+      await workers.stop();
+    });
   });
 });
