@@ -200,14 +200,14 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     this.timeout(400_000);
     const hash = (p: PodJson) => p.metadata.labels?.['pod-template-hash'];
     const manifest = JSON.parse(await kitectl(['get', 'deployment', 'nginx', '-o', 'json']));
-    // Templates whose pods stop like pods with a preStop sleep (the kubelet has no lifecycle hooks
-    // yet): on SIGTERM/SIGQUIT nginx keeps serving 3 s while the pod's endpoint leaves every
-    // node's rules, then quits gracefully. A plain nginx closes its socket at once, so a request
-    // routed just before the rules change is refused (as with Kubernetes without preStop).
+    // Templates with a preStop sleep, as Kubernetes users write them: nginx keeps serving 3 s
+    // while the pod's endpoint leaves every node's rules, and only then gets its stop signal.
+    // Without it nginx closes its socket at once, so a request routed just before the rules
+    // change is refused (as with Kubernetes without preStop).
     const version = async (v: string) => {
       const template = structuredClone(manifest.spec.template);
       template.spec.containers[0].env = [{ name: 'KITE_ROLLOUT', value: v }];
-      template.spec.containers[0].command = ['sh', '-c', `nginx -g 'daemon off;' & pid=$!; trap 'sleep 3; kill -QUIT $pid' TERM QUIT INT; wait $pid; wait $pid`];
+      template.spec.containers[0].lifecycle = { preStop: { sleep: { seconds: 3 } } };
       await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', labels: manifest.metadata.labels }, spec: { replicas: 2, selector: manifest.spec.selector, template } }));
       await kitectl(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']);
       return readyNginx(2);
