@@ -112,6 +112,18 @@ for (const backend of backends()) {
         assert.deepEqual(await invalidFields(() => h.client.pods.create(pod(uniqueName('rp'), { spec: { restartPolicy: 'Sometimes' } }))), ['spec.restartPolicy']);
       });
 
+      it('rejects lifecycle hooks without a handler or sleeping past the grace period, and keeps valid ones', async () => {
+        const hooked = (name: string, lifecycle: unknown, grace = 30) =>
+          pod(name, { spec: { terminationGracePeriodSeconds: grace, containers: [{ name: 'c', image: 'nginx:1.22', lifecycle }] } });
+        const err = await errorOf(() => h.client.pods.create(hooked(uniqueName('nohandler'), { preStop: {} })));
+        assert.equal(err.code, Status.INVALID_ARGUMENT);
+        assert.match(err.message, /spec\.containers\[0\]\.lifecycle\.preStop: Required value: must specify a handler type/);
+        assert.deepEqual(await invalidFields(() => h.client.pods.create(hooked(uniqueName('longsleep'), { preStop: { sleep: { seconds: 40 } } }))), ['spec.containers[0].lifecycle.preStop.sleep']);
+        const ok = await h.client.pods.create(hooked(uniqueName('hooks'), { postStart: { httpGet: { port: 80 } }, preStop: { exec: { command: ['sleep', '5'] } } }));
+        assert.deepEqual(ok.spec!.containers[0].lifecycle!.preStop!.exec!.command, ['sleep', '5']);
+        assert.equal(ok.spec!.containers[0].lifecycle!.postStart!.httpGet!.path, '/', 'defaulted as for probes');
+      });
+
       it('rejects a deployment whose selector does not match its template labels', async () => {
         const d = deployment(uniqueName('sel'));
         d.spec!.template!.metadata!.labels = { app: 'other' };

@@ -53,6 +53,16 @@ describe('manifest decoding', () => {
     );
   });
 
+  it('decodes container lifecycle hooks as users write them', () => {
+    const [m] = decodeManifests(pod('    lifecycle:\n      postStart: {httpGet: {path: /warm, port: 80}}\n      preStop:\n        exec:\n          command: ["sleep", "5"]\n'), 'f.yaml');
+    const lifecycle = (m.object as any).spec.containers[0].lifecycle;
+    assert.deepEqual(lifecycle.preStop.exec.command, ['sleep', '5']);
+    assert.equal(lifecycle.postStart.httpGet.path, '/warm');
+    const [s] = decodeManifests(pod('    lifecycle: {preStop: {sleep: {seconds: 5}}}\n'), 'f.yaml');
+    assert.equal((s.object as any).spec.containers[0].lifecycle.preStop.sleep.seconds, 5);
+    assert.match(decodeError(pod('    lifecycle: {preStop: {sleeep: {seconds: 5}}}\n')), /unknown field "spec\.containers\[0\]\.lifecycle\.preStop\.sleeep"/);
+  });
+
   it('reports unknown fields with their paths, all of them', () => {
     const msg = decodeError(pod('    imagee: nginx\n  restartPolicyy: Never\n'));
     assert.match(msg, /^error validating "f.yaml": Pod "p": strict decoding error: /);
