@@ -52,13 +52,16 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
   let cache: RuntimeCache;
   /** The clock of lifecycle hooks (sleep handlers, preStop budgets). */
   let hookClock: FakeClock;
+  /** The probe workers' clock, and what every probe answers. */
+  let probeClock: FakeClock;
+  let probesSucceed: boolean;
 
   const recorder: EventRecorder = { event: (_o, type, reason, message) => events.push(`${reason}: ${message}`) };
 
   function makeSyncer(): PodSyncer {
     const client = { pods } as unknown as Pick<Clientset, 'pods'>;
     status = new StatusManager(client);
-    probes = new ProbeManager({ prober: { probe: async () => ({ success: true, message: '' }) }, recorder, clock: new FakeClock(), onChange: () => undefined });
+    probes = new ProbeManager({ prober: { probe: async () => ({ success: probesSucceed, message: probesSucceed ? '' : 'HTTP probe failed with statuscode: 500' }) }, recorder, clock: probeClock, onChange: () => undefined });
     return new PodSyncer({
       runtime,
       cache: (cache = new RuntimeCache(runtime)),
@@ -85,6 +88,8 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     events = [];
     now = Date.parse('2024-01-01T01:00:00Z');
     hookClock = new FakeClock();
+    probeClock = new FakeClock();
+    probesSucceed = true;
     syncer = makeSyncer();
   });
 
@@ -296,6 +301,32 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       assert.equal(runtime.callsOf('exec')[0][0], oldId);
       assert.ok(events.includes('Killing: Container nginx definition changed, will be restarted'));
       assert.equal(runtime.podContainers('uid-1')[0].state, 'running');
+    });
+
+    it('runs preStop when a liveness probe kills the container, within the probe\'s grace period', async () => {
+      const pod = newPod({
+        containers: [
+          {
+            name: 'nginx',
+            image: 'nginx:1.22',
+            imagePullPolicy: 'IfNotPresent',
+            livenessProbe: { httpGet: { port: 80 }, periodSeconds: 1, failureThreshold: 1, terminationGracePeriodSeconds: 5 },
+            lifecycle: { preStop: { sleep: { seconds: 2 } } },
+          },
+        ],
+      });
+      await syncer.sync('uid-1', pod);
+      probesSucceed = false;
+      probeClock.step(0);
+      const [id] = runtime.createOptions.keys();
+      await until('the liveness probe failed', () => probes.verdict(id) === 'LivenessProbe');
+      const done = syncer.sync('uid-1', pod);
+      await until('the hook sleeps', () => hookClock.timerCount() > 0);
+      hookClock.step(2_000);
+      await done;
+      assert.deepEqual(runtime.callsOf('stopContainer').map((a) => a[1]), [3], 'the probe\'s 5 s - 2 s of hook');
+      assert.ok(events.includes('Killing: Container nginx failed liveness probe, will be restarted'));
+      assert.equal(runtime.podContainers('uid-1')[0].restartCount, 1);
     });
 
     it('runs the preStop hook kept in the container\'s label when the pod is gone from the API', async () => {
