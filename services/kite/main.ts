@@ -224,7 +224,8 @@ program
   .action(async (o) => {
     const [host, port] = String(o.target).split(':');
     const f = await startForwarder({ protocol: o.protocol, listenPort: o.listenPort, targetHost: host, targetPort: portArg(port) });
-    process.stderr.write(`forwarding ${o.protocol} port ${f.port} to ${o.target}\n`);
+    // On standard output: `kite create port-mapping` waits for this line.
+    out(`forwarding ${o.protocol} port ${f.port} to ${o.target}`);
     const stop = () => void f.close().then(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -76,7 +76,24 @@ export async function createPortMapping(cluster: string, m: PortMappingSpec): Pr
     }
     throw err;
   }
+  await waitForForwarder(name);
   return name;
+}
+
+/** The host port answers only once the forwarder listens (until then Docker's proxy resets connections). */
+async function waitForForwarder(name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // The forwarder says so on its standard output; `docker logs` gives that on its own.
+    if (/^forwarding /m.test((await dockerMaybe(['logs', name])) ?? '')) return;
+    const state = (await dockerMaybe(['inspect', '-f', '{{.State.Running}} {{.State.ExitCode}}', name]))?.trim().split(' ');
+    if (state?.[0] === 'false') {
+      // Kept for its logs; listed as stopped, removed by delete port-mapping or delete cluster.
+      throw new Error(`the forwarder container ${name} exited with code ${state[1]}: see docker logs ${name}`);
+    }
+    if (Date.now() > deadline) throw new Error(`the forwarder container ${name} did not start listening within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Removes an added mapping; mappings from the cluster config cannot be removed. */
