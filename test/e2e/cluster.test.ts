@@ -4,7 +4,7 @@
 // kubelet reacting to changes, the gRPC API through an external client, and a clean delete.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -344,6 +344,41 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal(ps.length, 2);
     // The forwarder finds the restarted node by name.
     await waitFor('the added port mapping answering after the restart', async () => {
+      const r = await fetch(`http://127.0.0.1:${portMapping}/`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+      return r?.status === 200 || undefined;
+    }, 60_000, 1000);
+  });
+
+  it('survives a restart of the host\'s Docker Engine: nodes, pods and the added port mapping come back', async function () {
+    this.timeout(300_000);
+    // Restarting the engine stops every container on the machine: only done when this cluster's are the only ones.
+    const all = (await docker(['ps', '-aq'])).trim().split('\n').filter(Boolean);
+    const ours = (await docker(['ps', '-aq', '--filter', `label=io.kite.cluster=${name}`])).trim().split('\n').filter(Boolean);
+    const pidFile = '/var/run/docker.pid';
+    if (process.getuid?.() !== 0 || !existsSync(pidFile) || all.some((id) => !ours.includes(id))) {
+      console.log('      (skipped: other containers run on this engine, or it is not ours to restart)');
+      this.skip();
+    }
+    const before = await readyNginx(2);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(pid, 'SIGTERM');
+    await waitFor('the engine to stop', async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 60_000, 500);
+    await must('bash', [join(REPO, 'deploy', 'ensure-docker.sh')], { timeoutMs: 90_000 });
+    await waitFor('every node Ready after the engine restart', async () => {
+      const nodes = JSON.parse((await run('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json'])).stdout || '{"items":[]}').items as { status: { conditions: { type: string; status: string }[] } }[];
+      return nodes.length === 3 && nodes.every((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+    }, 180_000, 1000);
+    const after = await readyNginx(before.length);
+    // The same pods, restarted in place on their nodes (not evicted and recreated).
+    assert.deepEqual(after.map((p) => p.metadata.name).sort(), before.map((p) => p.metadata.name).sort());
+    await waitFor('the added port mapping answering after the engine restart', async () => {
       const r = await fetch(`http://127.0.0.1:${portMapping}/`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
       return r?.status === 200 || undefined;
     }, 60_000, 1000);
