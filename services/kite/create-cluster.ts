@@ -1,8 +1,8 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
 // order (control plane first, then the workers join), and the user's kitectl config.
-import { createServer } from 'node:net';
 import type { Clientset } from '../../lib/client/clientset';
+import { freePort } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
 import { adminClient, poll, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
@@ -42,20 +42,9 @@ const formatDuration = (ms: number) => {
   return `${Math.floor(s / 60)}m${s % 60}s`;
 };
 
-/** A port free on `address` now. Docker would pick one too, but a new one on every restart of the node. */
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, address, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   const { progress } = o;
+  // A port chosen once: Docker would pick one too, but a new one on every restart of the node.
   const config: ClusterConfig = o.config.networking.apiServerPort
     ? o.config
     : { ...o.config, networking: { ...o.config.networking, apiServerPort: await freePort(o.config.networking.apiServerAddress) } };

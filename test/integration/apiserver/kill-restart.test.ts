@@ -4,12 +4,12 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isNotFound } from '../../../lib/api/errors';
 import { Clientset } from '../../../lib/client/clientset';
 import { NO_RETRY } from '../../../lib/client/retry';
+import { freePort } from '../../../lib/util/net';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
 import { pod, Recorders } from './harness';
@@ -18,17 +18,6 @@ const ROOT = join(__dirname, '..', '..', '..');
 const WRITERS = 4;
 const KEYS_PER_WRITER = 10;
 const WRITES_BEFORE_KILL = 150;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Child {
   proc: ChildProcess;
