@@ -1,5 +1,5 @@
 // Rate-limited work queues of keys and the worker loop controllers run over them (client-go style).
-export { realClock, type Clock, type Timer } from './clock';
+export { realClock, sleep, type Clock, type Timer } from './clock';
 export { FakeClock } from './fake-clock';
 export { defaultControllerRateLimiter, MaxOfRateLimiter, type RateLimiter } from './rate-limiter';
 export { ItemExponentialRateLimiter, type ExponentialOptions } from './exponential-rate-limiter';

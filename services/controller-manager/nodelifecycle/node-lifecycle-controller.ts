@@ -12,7 +12,7 @@ import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { Lister, SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { rfc3339 } from '../../../lib/util/time';
-import { realClock, type Clock } from '../../../lib/workqueue';
+import { realClock, sleep } from '../../../lib/workqueue';
 import { BY_NODE_NAME, ensureIndex, nodeNameIndex } from '../common/indexes';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
 import { NodeHealthTracker, readyCondition } from './node-health';
@@ -90,7 +90,7 @@ export class NodeLifecycleController implements Controller {
       } catch (err) {
         this.log.error({ err }, 'node health pass failed');
       }
-      await sleep(this.opts.monitorPeriodMs, signal, this.ctx.clock ?? realClock);
+      await sleep(this.ctx.clock ?? realClock, this.opts.monitorPeriodMs, signal);
     }
     await eviction;
   }
@@ -216,20 +216,4 @@ export class NodeLifecycleController implements Controller {
     }
     if (errors.length > 0) throw errors[0];
   }
-}
-
-/** Waits `ms` on the context's clock; resolves early when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => {
-      timer.cancel();
-      resolve();
-    };
-    const timer = clock.setTimer(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,7 +4,7 @@
 // tcpSocket handler is accepted by the API but fails when run, and an httpGet fails only when no
 // response comes (any status code will do).
 import type { Container, LifecycleHandler } from '../../../lib/gen/kite/core/v1/types';
-import { realClock, type Clock } from '../../../lib/workqueue/clock';
+import { realClock, sleep, type Clock } from '../../../lib/workqueue/clock';
 import { execCommand, httpGet } from '../probes/actions';
 import type { ContainerRuntime } from '../runtime/types';
 
@@ -66,7 +66,7 @@ export class HookRunner {
     }
     if (handler.sleep) {
       const seconds = handler.sleep.seconds;
-      if (await this.sleep(seconds * 1000, signal)) return { ok: true, message: '' };
+      if (await sleep(this.clock, seconds * 1000, signal)) return { ok: true, message: '' };
       return { ok: false, message: `Sleep lifecycle hook (${seconds}) ${where} failed - error: container terminated before sleep hook finished` };
     }
     const kind = handler.tcpSocket ? 'tcpSocket is not supported as a lifecycle handler' : 'no handler type';
@@ -88,21 +88,5 @@ export class HookRunner {
     } finally {
       timer.cancel();
     }
-  }
-
-  /** True once `ms` passed, false if aborted first. */
-  private sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        timer.cancel();
-        resolve(false);
-      };
-      const timer = this.clock.setTimer(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }
