@@ -4,7 +4,7 @@
 // with them.
 import { docker } from './docker-cli';
 import { removeFromKubeconfig } from './kubeconfig';
-import { CLUSTER_LABEL, listNodes } from './nodes';
+import { CLUSTER_LABEL, clusterContainers, listNodes } from './nodes';
 
 export interface DeleteResult {
   nodes: string[];
@@ -16,8 +16,7 @@ export interface DeleteResult {
 export async function deleteCluster(name: string, opts: { kubeconfig?: string } = {}): Promise<DeleteResult> {
   const nodes = (await listNodes(name)).map((n) => n.name);
   const filter = ['--filter', `label=${CLUSTER_LABEL}=${name}`];
-  // The nodes and whatever else the cluster made on the host (port-mapping forwarders).
-  const containers = (await docker(['ps', '-aq', ...filter])).split('\n').filter(Boolean);
+  const containers = await clusterContainers(name);
   if (containers.length) await docker(['rm', '-f', '-v', ...containers]);
   const volumes = (await docker(['volume', 'ls', '-q', ...filter])).split('\n').filter(Boolean);
   if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);

@@ -186,9 +186,8 @@ create
   .option('--node <node>', "node whose port is published (default: the cluster's control-plane node)")
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
   .action(async (o) => {
-    const node = o.node ?? (await controlPlaneOf(o.name));
-    const spec = { node, containerPort: o.containerPort, hostPort: o.hostPort, listenAddress: o.listenAddress, protocol: o.protocol };
-    const container = await createPortMapping(o.name, spec);
+    const spec = { node: o.node, containerPort: o.containerPort, hostPort: o.hostPort, listenAddress: o.listenAddress, protocol: o.protocol };
+    const { container, node } = await createPortMapping(o.name, spec);
     process.stderr.write(`Mapped ${o.listenAddress}:${o.hostPort}/${o.protocol} to ${node}:${o.containerPort} (container ${container})\n`);
   });
 del

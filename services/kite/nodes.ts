@@ -96,6 +96,11 @@ export async function listNodes(cluster?: string): Promise<ExistingNode[]> {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** IDs of every container the cluster made on the host engine: its nodes and port-mapping forwarders. */
+export async function clusterContainers(cluster: string): Promise<string[]> {
+  return (await docker(['ps', '-aq', '--filter', `label=${CLUSTER_LABEL}=${cluster}`])).split('\n').filter(Boolean);
+}
+
 /** The node's address on its cluster network. */
 export async function nodeIP(cluster: string, node: string): Promise<string> {
   const out = await docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${networkName(cluster)}").IPAddress}}`, node]);

@@ -3,7 +3,7 @@
 // port-forwarder.ts). Forwarders carry the cluster's label, so `kite delete cluster` removes them
 // with the nodes; they restart with the host's engine as the nodes do.
 import { docker, dockerMaybe } from './docker-cli';
-import { CLUSTER_LABEL, listNodes, networkName, ROLE_LABEL } from './nodes';
+import { CLUSTER_LABEL, clusterContainers, listNodes, networkName, ROLE_LABEL } from './nodes';
 
 export const PORT_MAPPING_ROLE = 'port-mapping';
 const NODE_LABEL = 'io.kite.port-mapping.node';
@@ -33,14 +33,21 @@ function checkPort(what: string, port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${what} must be a port number from 1 to 65535, not "${port}"`);
 }
 
-/** Publishes `node`'s containerPort on the host at listenAddress:hostPort. */
-export async function createPortMapping(cluster: string, m: PortMappingSpec): Promise<string> {
-  checkPort('--container-port', m.containerPort);
-  checkPort('--host-port', m.hostPort);
+/**
+ * Publishes the node's containerPort on the host at listenAddress:hostPort (no node: the
+ * control-plane node's). Resolves with the forwarder container's name and the node.
+ */
+export async function createPortMapping(
+  cluster: string,
+  spec: Omit<PortMappingSpec, 'node'> & { node?: string },
+): Promise<{ container: string; node: string }> {
+  checkPort('--container-port', spec.containerPort);
+  checkPort('--host-port', spec.hostPort);
   const nodes = await listNodes(cluster);
   if (!nodes.length) throw new Error(`no nodes found for cluster "${cluster}" (see: kite get clusters)`);
-  const node = nodes.find((n) => n.name === m.node);
-  if (!node) throw new Error(`cluster "${cluster}" has no node "${m.node}" (its nodes: ${nodes.map((n) => n.name).join(', ')})`);
+  const node = spec.node ? nodes.find((n) => n.name === spec.node) : nodes.find((n) => n.role === 'control-plane');
+  if (!node) throw new Error(`cluster "${cluster}" has no node "${spec.node ?? 'control-plane'}" (its nodes: ${nodes.map((n) => n.name).join(', ')})`);
+  const m: PortMappingSpec = { ...spec, node: node.name };
   const existing = (await listPortMappings(cluster)).find((p) => p.hostPort === m.hostPort && p.protocol === m.protocol);
   if (existing) {
     throw new Error(`host port ${m.hostPort}/${m.protocol} is already mapped to ${existing.node}:${existing.containerPort} (${existing.source === 'added' ? `delete it with: kite delete port-mapping --name ${cluster} --host-port ${m.hostPort}` : 'by the cluster config'})`);
@@ -77,7 +84,7 @@ export async function createPortMapping(cluster: string, m: PortMappingSpec): Pr
     throw err;
   }
   await waitForForwarder(name);
-  return name;
+  return { container: name, node: m.node };
 }
 
 /** The host port answers only once the forwarder listens (until then Docker's proxy resets connections). */
@@ -109,7 +116,7 @@ export async function deletePortMapping(cluster: string, hostPort: number, proto
 /** Every port the cluster publishes on the host, sorted by host port. */
 export async function listPortMappings(cluster: string): Promise<ListedPortMapping[]> {
   const out: ListedPortMapping[] = [];
-  const ids = (await docker(['ps', '-aq', '--filter', `label=${CLUSTER_LABEL}=${cluster}`])).split('\n').filter(Boolean);
+  const ids = await clusterContainers(cluster);
   if (!ids.length) return out;
   const inspected = JSON.parse(await docker(['inspect', ...ids])) as DockerInspect[];
   for (const c of inspected) {
