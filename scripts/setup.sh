@@ -20,12 +20,11 @@ fi
 # Debian's etcd-server package starts a system etcd on 2379; Kite starts its own where it needs one.
 if systemctl is-active --quiet etcd 2>/dev/null; then systemctl stop etcd || true; fi
 
-# npm install (not npm ci) only when node_modules is missing or older than the lock file: the
-# lock lists @bufbuild/buf's optional binaries for other platforms, which npm ci insists on and
-# some registries (mirrors) do not carry; npm install skips missing optional packages.
+# npm ci installs exactly the committed lock (and fails when it disagrees with package.json); it
+# runs only when node_modules is missing or older than the lock, since it starts from scratch.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies"
-  npm install --no-audit --no-fund --loglevel=error
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 bash deploy/ensure-docker.sh
