@@ -81,6 +81,27 @@ export interface SelfSubjectReview {
 export interface CreateSelfSubjectReviewRequest {
 }
 
+/** The attributes to review and who asks them; user or groups (or both) must be set. */
+export interface SubjectAccessReviewSpec {
+  resourceAttributes?: ResourceAttributes | undefined;
+  nonResourceAttributes?: NonResourceAttributes | undefined;
+  user: string;
+  groups: string[];
+  uid: string;
+}
+
+export interface SubjectAccessReview {
+  metadata?: ObjectMeta | undefined;
+  spec?: SubjectAccessReviewSpec | undefined;
+  status?: SubjectAccessReviewStatus | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface CreateSubjectAccessReviewRequest {
+  subjectAccessReview?: SubjectAccessReview | undefined;
+}
+
 function createBaseResourceAttributes(): ResourceAttributes {
   return { namespace: "", verb: "", group: "", version: "", resource: "", subresource: "", name: "" };
 }
@@ -1126,6 +1147,374 @@ export const CreateSelfSubjectReviewRequest: MessageFns<CreateSelfSubjectReviewR
   },
 };
 
+function createBaseSubjectAccessReviewSpec(): SubjectAccessReviewSpec {
+  return { resourceAttributes: undefined, nonResourceAttributes: undefined, user: "", groups: [], uid: "" };
+}
+
+export const SubjectAccessReviewSpec: MessageFns<SubjectAccessReviewSpec> = {
+  encode(message: SubjectAccessReviewSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceAttributes !== undefined) {
+      ResourceAttributes.encode(message.resourceAttributes, writer.uint32(10).fork()).join();
+    }
+    if (message.nonResourceAttributes !== undefined) {
+      NonResourceAttributes.encode(message.nonResourceAttributes, writer.uint32(18).fork()).join();
+    }
+    if (message.user !== "") {
+      writer.uint32(26).string(message.user);
+    }
+    for (const v of message.groups) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.uid !== "") {
+      writer.uint32(42).string(message.uid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubjectAccessReviewSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubjectAccessReviewSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceAttributes = ResourceAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nonResourceAttributes = NonResourceAttributes.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groups.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubjectAccessReviewSpec {
+    return {
+      resourceAttributes: isSet(object.resourceAttributes)
+        ? ResourceAttributes.fromJSON(object.resourceAttributes)
+        : isSet(object.resource_attributes)
+        ? ResourceAttributes.fromJSON(object.resource_attributes)
+        : undefined,
+      nonResourceAttributes: isSet(object.nonResourceAttributes)
+        ? NonResourceAttributes.fromJSON(object.nonResourceAttributes)
+        : isSet(object.non_resource_attributes)
+        ? NonResourceAttributes.fromJSON(object.non_resource_attributes)
+        : undefined,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      groups: globalThis.Array.isArray(object?.groups) ? object.groups.map((e: any) => globalThis.String(e)) : [],
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+    };
+  },
+
+  toJSON(message: SubjectAccessReviewSpec): unknown {
+    const obj: any = {};
+    if (message.resourceAttributes !== undefined) {
+      obj.resourceAttributes = ResourceAttributes.toJSON(message.resourceAttributes);
+    }
+    if (message.nonResourceAttributes !== undefined) {
+      obj.nonResourceAttributes = NonResourceAttributes.toJSON(message.nonResourceAttributes);
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.groups?.length) {
+      obj.groups = message.groups;
+    }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubjectAccessReviewSpec>, I>>(base?: I): SubjectAccessReviewSpec {
+    return SubjectAccessReviewSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubjectAccessReviewSpec>, I>>(object: I): SubjectAccessReviewSpec {
+    const message = createBaseSubjectAccessReviewSpec();
+    message.resourceAttributes = (object.resourceAttributes !== undefined && object.resourceAttributes !== null)
+      ? ResourceAttributes.fromPartial(object.resourceAttributes)
+      : undefined;
+    message.nonResourceAttributes =
+      (object.nonResourceAttributes !== undefined && object.nonResourceAttributes !== null)
+        ? NonResourceAttributes.fromPartial(object.nonResourceAttributes)
+        : undefined;
+    message.user = object.user ?? "";
+    message.groups = object.groups?.map((e) => e) || [];
+    message.uid = object.uid ?? "";
+    return message;
+  },
+};
+
+function createBaseSubjectAccessReview(): SubjectAccessReview {
+  return { metadata: undefined, spec: undefined, status: undefined, kind: "", apiVersion: "" };
+}
+
+export const SubjectAccessReview: MessageFns<SubjectAccessReview> = {
+  encode(message: SubjectAccessReview, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      SubjectAccessReviewSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      SubjectAccessReviewStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubjectAccessReview {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubjectAccessReview();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = SubjectAccessReviewSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = SubjectAccessReviewStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubjectAccessReview {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? SubjectAccessReviewSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? SubjectAccessReviewStatus.fromJSON(object.status) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: SubjectAccessReview): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = SubjectAccessReviewSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = SubjectAccessReviewStatus.toJSON(message.status);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubjectAccessReview>, I>>(base?: I): SubjectAccessReview {
+    return SubjectAccessReview.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubjectAccessReview>, I>>(object: I): SubjectAccessReview {
+    const message = createBaseSubjectAccessReview();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? SubjectAccessReviewSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? SubjectAccessReviewStatus.fromPartial(object.status)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateSubjectAccessReviewRequest(): CreateSubjectAccessReviewRequest {
+  return { subjectAccessReview: undefined };
+}
+
+export const CreateSubjectAccessReviewRequest: MessageFns<CreateSubjectAccessReviewRequest> = {
+  encode(message: CreateSubjectAccessReviewRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subjectAccessReview !== undefined) {
+      SubjectAccessReview.encode(message.subjectAccessReview, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateSubjectAccessReviewRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateSubjectAccessReviewRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subjectAccessReview = SubjectAccessReview.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateSubjectAccessReviewRequest {
+    return {
+      subjectAccessReview: isSet(object.subjectAccessReview)
+        ? SubjectAccessReview.fromJSON(object.subjectAccessReview)
+        : isSet(object.subject_access_review)
+        ? SubjectAccessReview.fromJSON(object.subject_access_review)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateSubjectAccessReviewRequest): unknown {
+    const obj: any = {};
+    if (message.subjectAccessReview !== undefined) {
+      obj.subjectAccessReview = SubjectAccessReview.toJSON(message.subjectAccessReview);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateSubjectAccessReviewRequest>, I>>(
+    base?: I,
+  ): CreateSubjectAccessReviewRequest {
+    return CreateSubjectAccessReviewRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateSubjectAccessReviewRequest>, I>>(
+    object: I,
+  ): CreateSubjectAccessReviewRequest {
+    const message = createBaseCreateSubjectAccessReviewRequest();
+    message.subjectAccessReview = (object.subjectAccessReview !== undefined && object.subjectAccessReview !== null)
+      ? SubjectAccessReview.fromPartial(object.subjectAccessReview)
+      : undefined;
+    return message;
+  },
+};
+
 /** AuthorizationService answers questions about the caller's own identity and permissions. */
 export type AuthorizationServiceService = typeof AuthorizationServiceService;
 export const AuthorizationServiceService = {
@@ -1153,6 +1542,21 @@ export const AuthorizationServiceService = {
     responseSerialize: (value: SelfSubjectReview): Buffer => Buffer.from(SelfSubjectReview.encode(value).finish()),
     responseDeserialize: (value: Buffer): SelfSubjectReview => SelfSubjectReview.decode(value),
   },
+  /**
+   * Evaluates the spec's attributes for the user and groups the spec names; needs `create` on
+   * subjectaccessreviews.authorization.k8s.io.
+   */
+  createSubjectAccessReview: {
+    path: "/kite.authorization.v1.AuthorizationService/CreateSubjectAccessReview" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateSubjectAccessReviewRequest): Buffer =>
+      Buffer.from(CreateSubjectAccessReviewRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateSubjectAccessReviewRequest =>
+      CreateSubjectAccessReviewRequest.decode(value),
+    responseSerialize: (value: SubjectAccessReview): Buffer => Buffer.from(SubjectAccessReview.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubjectAccessReview => SubjectAccessReview.decode(value),
+  },
 } as const;
 
 export interface AuthorizationServiceServer extends UntypedServiceImplementation {
@@ -1160,6 +1564,11 @@ export interface AuthorizationServiceServer extends UntypedServiceImplementation
   createSelfSubjectAccessReview: handleUnaryCall<CreateSelfSubjectAccessReviewRequest, SelfSubjectAccessReview>;
   /** Returns the caller's user name, uid and groups as the apiserver authenticated them. */
   createSelfSubjectReview: handleUnaryCall<CreateSelfSubjectReviewRequest, SelfSubjectReview>;
+  /**
+   * Evaluates the spec's attributes for the user and groups the spec names; needs `create` on
+   * subjectaccessreviews.authorization.k8s.io.
+   */
+  createSubjectAccessReview: handleUnaryCall<CreateSubjectAccessReviewRequest, SubjectAccessReview>;
 }
 
 export interface AuthorizationServiceClient extends Client {
@@ -1194,6 +1603,25 @@ export interface AuthorizationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SelfSubjectReview) => void,
+  ): ClientUnaryCall;
+  /**
+   * Evaluates the spec's attributes for the user and groups the spec names; needs `create` on
+   * subjectaccessreviews.authorization.k8s.io.
+   */
+  createSubjectAccessReview(
+    request: CreateSubjectAccessReviewRequest,
+    callback: (error: ServiceError | null, response: SubjectAccessReview) => void,
+  ): ClientUnaryCall;
+  createSubjectAccessReview(
+    request: CreateSubjectAccessReviewRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubjectAccessReview) => void,
+  ): ClientUnaryCall;
+  createSubjectAccessReview(
+    request: CreateSubjectAccessReviewRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubjectAccessReview) => void,
   ): ClientUnaryCall;
 }
 
