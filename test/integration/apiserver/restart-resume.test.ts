@@ -7,18 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiserverConfig } from '../../../services/apiserver/server';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
-import { startEtcd, type TestEtcd } from '../../support/etcd';
+import { etcdSkipped, startEtcd, type TestEtcd } from '../../support/etcd';
 import { backends, pod, Recorders, settle, service, uniqueName } from './harness';
 
 for (const backend of backends()) {
   describe(`apiserver restart: watches resume across it (${backend})`, function () {
     this.timeout(60_000);
     let etcd: TestEtcd | undefined;
-    let dataDir: string;
+    let dataDir: string | undefined;
     const running: TestApiserver[] = [];
     const recorders = new Recorders();
 
-    before(async () => {
+    before(async function () {
+      if (backend === 'etcd' && etcdSkipped()) this.skip();
       if (backend === 'etcd') etcd = await startEtcd();
       dataDir = mkdtempSync(join(tmpdir(), 'kite-restart-'));
     });
@@ -28,7 +29,7 @@ for (const backend of backends()) {
     });
     after(async () => {
       await etcd?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     const start = async (opts: Partial<ApiserverConfig> = {}) => {

@@ -180,9 +180,10 @@ describe('controller-manager workloads (against a real apiserver)', function () 
 
     it('foreground: the ReplicaSet stays until its pods are gone', async () => {
       await rsWithPods('fg');
-      await client.replicaSets.delete('fg', { namespace: ns, propagationPolicy: 'Foreground' });
-      const during = await client.replicaSets.get('fg', ns).catch(() => undefined);
-      assert.ok(!during || during.metadata!.finalizers.includes('foregroundDeletion'));
+      // Kubernetes answers a foreground delete with the object, now terminating and held by the finalizer.
+      const deleting = await client.replicaSets.delete('fg', { namespace: ns, propagationPolicy: 'Foreground' });
+      assert.ok(deleting.metadata!.deletionTimestamp);
+      assert.ok(deleting.metadata!.finalizers.includes('foregroundDeletion'));
       await waitFor('pods and ReplicaSet gone', async () => {
         const pods = await podsOf('app=fg');
         const rs = await client.replicaSets.get('fg', ns).catch(() => undefined);
