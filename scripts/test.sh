@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run lint
-npm test
+KITE_FORBID_PENDING=1 npm test

@@ -11,3 +11,37 @@ if (!process.env.KITECONFIG) {
   process.env.KITECONFIG = join(dir, 'config');
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 }
+
+/**
+ * Skips a CI run accepts, by full title, with the reason. Any other pending test fails the run when
+ * KITE_FORBID_PENDING=1 (scripts/test.sh sets it), so a missing tool never passes as green.
+ */
+const ALLOWED_SKIPS: Record<string, string> = {
+  "e2e: kite cluster from kind-config.yaml with the nginx example survives a restart of the host's Docker Engine: nodes, pods and the added port mapping come back":
+    "restarting the engine stops every container on the machine: only done where the test cluster's containers are the engine's only ones",
+};
+
+interface TestNode {
+  title: string;
+  pending: boolean;
+  fullTitle(): string;
+}
+interface SuiteNode {
+  tests: TestNode[];
+  suites: SuiteNode[];
+}
+
+function pendingTests(suite: SuiteNode): TestNode[] {
+  return [...suite.tests.filter((t) => t.pending), ...suite.suites.flatMap(pendingTests)];
+}
+
+export const mochaHooks = {
+  afterAll(this: { test?: { parent?: SuiteNode } }) {
+    const root = this.test?.parent;
+    if (process.env.KITE_FORBID_PENDING !== '1' || !root) return;
+    const refused = pendingTests(root)
+      .map((t) => t.fullTitle())
+      .filter((title) => !(title in ALLOWED_SKIPS));
+    if (refused.length > 0) throw new Error(`tests skipped without an allowed reason (test/support/setup.ts):\n  ${refused.join('\n  ')}`);
+  },
+};
