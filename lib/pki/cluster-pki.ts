@@ -21,6 +21,11 @@ export const DEFAULT_APISERVER_SANS = [
 export const NODE_USER_PREFIX = 'system:node:';
 export const NODES_GROUP = 'system:nodes';
 export const MASTERS_GROUP = 'system:masters';
+/**
+ * The apiserver's user towards kubelets. Not in system:masters (as in current kubeadm): the
+ * bootstrap policy binds it to system:kubelet-api-admin, all a kubelet's endpoint needs.
+ */
+export const KUBELET_API_CLIENT_USER = 'kube-apiserver-kubelet-client';
 
 export interface ClusterPKIOptions {
   /** Extra DNS names and IPs of the apiserver (node addresses, the Service ClusterIP, host names). */
@@ -96,7 +101,7 @@ export async function writeClusterPKI(dir: string, opts: ClusterPKIOptions = {})
   await issue(pki.scheduler, { commonName: 'system:kube-scheduler', usage: 'client' });
   await issue(pki.controllerManager, { commonName: 'system:kube-controller-manager', usage: 'client' });
   await issue(pki.proxy, { commonName: 'system:kube-proxy', usage: 'client' });
-  await issue(pki.apiserverKubeletClient, { commonName: 'kube-apiserver-kubelet-client', organizations: [MASTERS_GROUP], usage: 'client' });
+  await issue(pki.apiserverKubeletClient, { commonName: KUBELET_API_CLIENT_USER, usage: 'client' });
   for (const node of opts.nodeNames ?? []) {
     pki.nodes[node] = files(dir, `node-${node}`);
     await issue(pki.nodes[node], { commonName: `${NODE_USER_PREFIX}${node}`, organizations: [NODES_GROUP], usage: 'client' });

@@ -1,13 +1,19 @@
 // kite.authorization.v1.AuthorizationService: "may I?" (SelfSubjectAccessReview, behind
 // `kitectl auth can-i`) and "who am I?" (SelfSubjectReview). Both answer for the caller as the
 // gate identified it, after impersonation, so `--as` questions need the impersonate verb.
+// "May this user?" (SubjectAccessReview, what a kubelet's Webhook authorizer asks about its
+// callers) answers for the user and groups the spec names, and needs `create` on
+// subjectaccessreviews, as in Kubernetes.
 import type { ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
-import { toServiceError } from '../../../lib/api/errors';
+import { BadRequestError, toServiceError } from '../../../lib/api/errors';
 import {
   AuthorizationServiceService,
   SelfSubjectAccessReview,
   SelfSubjectReview,
+  SubjectAccessReview,
   type CreateSelfSubjectAccessReviewRequest,
+  type CreateSubjectAccessReviewRequest,
+  type SelfSubjectAccessReviewSpec,
 } from '../../../lib/gen/kite/authorization/v1/authorization';
 import type { Authorizer } from './authz/authorizer';
 import type { RequestGate } from './request-gate';
@@ -15,8 +21,7 @@ import { nonResourceAttributes, resourceAttributes, type RequestAttributes } fro
 
 const SERVICE = 'kite.authorization.v1.AuthorizationService';
 
-function reviewedAttributes(req: CreateSelfSubjectAccessReviewRequest): RequestAttributes | undefined {
-  const spec = req.selfSubjectAccessReview?.spec;
+function reviewedAttributes(spec: SelfSubjectAccessReviewSpec | undefined): RequestAttributes | undefined {
   const r = spec?.resourceAttributes;
   if (r) {
     return resourceAttributes({ verb: r.verb, apiGroup: r.group, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name });
@@ -35,7 +40,7 @@ export function accessReviewService(gate: RequestGate, authorizer: Authorizer): 
           `${SERVICE}/CreateSelfSubjectAccessReview`,
           () => resourceAttributes({ verb: 'create', apiGroup: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' }),
           async ({ user }) => {
-            const attrs = reviewedAttributes(call.request);
+            const attrs = reviewedAttributes(call.request.selfSubjectAccessReview?.spec);
             const spec = call.request.selfSubjectAccessReview?.spec;
             const review = (status: SelfSubjectAccessReview['status']) =>
               SelfSubjectAccessReview.fromPartial({ kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: {}, spec, status });
@@ -61,6 +66,29 @@ export function accessReviewService(gate: RequestGate, authorizer: Authorizer): 
               metadata: {},
               status: { userInfo: { username: user.name, uid: user.uid, groups: user.groups } },
             }),
+        ),
+        callback,
+      ),
+    createSubjectAccessReview: (call: ServerUnaryCall<CreateSubjectAccessReviewRequest, SubjectAccessReview>, callback: sendUnaryData<SubjectAccessReview>) =>
+      reply(
+        gate.serve(
+          call,
+          `${SERVICE}/CreateSubjectAccessReview`,
+          () => resourceAttributes({ verb: 'create', apiGroup: 'authorization.k8s.io', resource: 'subjectaccessreviews' }),
+          async () => {
+            const spec = call.request.subjectAccessReview?.spec;
+            const attrs = reviewedAttributes(spec);
+            if (!spec?.user && !spec?.groups.length) throw new BadRequestError('spec.user or spec.groups: at least one of user or group must be specified');
+            if (!attrs || !attrs.verb) throw new BadRequestError('spec.resourceAttributes or spec.nonResourceAttributes (with a verb) is required');
+            const r = await authorizer.authorize({ name: spec.user, uid: spec.uid, groups: spec.groups }, attrs);
+            return SubjectAccessReview.fromPartial({
+              kind: 'SubjectAccessReview',
+              apiVersion: 'authorization.k8s.io/v1',
+              metadata: {},
+              spec,
+              status: { allowed: r.decision === 'allow', denied: r.decision === 'deny', reason: r.reason, evaluationError: '' },
+            });
+          },
         ),
         callback,
       ),

@@ -2,8 +2,9 @@
 // authorizer and NodeRestriction admission plugin decide it: read what a node needs (nodes,
 // pods, services, endpoints, namespaces, leases), publish events, and write only its own
 // objects: its Node and Node status, its Lease in kube-node-lease, and the status of pods bound
-// to it (and their deletion, which the kubelet finishes). Anything about another node's objects
-// is denied with the reason.
+// to it (and their deletion, which the kubelet finishes). It may also ask access reviews about
+// the callers of its own endpoint (its Webhook authorizer). Anything about another node's
+// objects is denied with the reason.
 import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { READ_VERBS, type RequestAttributes } from '../request-attributes';
 
@@ -55,6 +56,9 @@ export async function nodeDecision(node: string, a: RequestAttributes, lookup: P
       default:
         return NO_OPINION;
     }
+  }
+  if (a.apiGroup === 'authorization.k8s.io' && a.resource === 'subjectaccessreviews') {
+    return a.verb === 'create' && a.subresource === '' ? ALLOW : NO_OPINION;
   }
   if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') {
     if (read) return ALLOW;

@@ -7,6 +7,7 @@ import { isAlreadyExists } from '../../../../lib/api/errors';
 import type { KubeObject } from '../../../../lib/api/kinds';
 import { ClusterRole, ClusterRoleBinding, PolicyRule } from '../../../../lib/gen/kite/rbac/v1/types';
 import type { Registry } from '../../registry/registry';
+import { KUBELET_API_CLIENT_USER } from '../../../../lib/pki/cluster-pki';
 import { AUTHENTICATED_GROUP, MASTERS_GROUP } from '../user-info';
 import { RBAC_GROUP } from './rbac-validation';
 
@@ -33,7 +34,7 @@ const bindTo = (name: string, role: string, kind: 'User' | 'Group', subject: str
   });
 
 const NAMESPACED_READ = [
-  rule(READ, [''], ['pods', 'pods/log', 'pods/status', 'services', 'services/status', 'endpoints', 'events', 'resourcequotas', 'resourcequotas/status', 'namespaces', 'namespaces/status']),
+  rule(READ, [''], ['pods', 'pods/log', 'pods/status', 'services', 'services/status', 'endpoints', 'events', 'resourcequotas', 'resourcequotas/status', 'limitranges', 'namespaces', 'namespaces/status']),
   rule(READ, ['apps'], ['deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status']),
 ];
 
@@ -59,6 +60,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(READ, [''], ['services', 'endpoints', 'nodes']),
     rule(['create', 'patch', 'update'], [''], ['events']),
   ]),
+  // Everything on a kubelet's endpoint (exec, logs, stats, metrics): the apiserver's kubelet client.
+  clusterRole('system:kubelet-api-admin', [
+    rule(READ, [''], ['nodes']),
+    rule(['proxy'], [''], ['nodes']),
+    rule(['*'], [''], ['nodes/proxy', 'nodes/metrics', 'nodes/stats', 'nodes/log']),
+  ]),
   clusterRole('view', NAMESPACED_READ),
   clusterRole('edit', [
     ...NAMESPACED_READ,
@@ -74,6 +81,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   bindTo('system:kube-scheduler', 'system:kube-scheduler', 'User', 'system:kube-scheduler'),
   bindTo('system:kube-controller-manager', 'system:kube-controller-manager', 'User', 'system:kube-controller-manager'),
   bindTo('system:node-proxier', 'system:node-proxier', 'User', 'system:kube-proxy'),
+  bindTo('system:kubelet-api-admin', 'system:kubelet-api-admin', 'User', KUBELET_API_CLIENT_USER),
 ];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -38,6 +38,10 @@ describe('Node authorizer and node restriction', () => {
     ['events', a('create', 'events'), 'allow'],
     ['deployments', a('list', 'deployments', { apiGroup: 'apps' }), 'no-opinion'],
     ['rbac', a('create', 'clusterrolebindings', { apiGroup: 'rbac.authorization.k8s.io', namespace: '' }), 'no-opinion'],
+    ['access reviews about its callers', a('create', 'subjectaccessreviews', { apiGroup: 'authorization.k8s.io', namespace: '' }), 'allow'],
+    ['exec on own kubelet (nodes/proxy)', a('create', 'nodes', { namespace: '', name: 'n1', subresource: 'proxy' }), 'no-opinion'],
+    ['logs on another kubelet (nodes/proxy)', a('get', 'nodes', { namespace: '', name: 'n2', subresource: 'proxy' }), 'no-opinion'],
+    ['nodes/log', a('get', 'nodes', { namespace: '', name: 'n2', subresource: 'log' }), 'no-opinion'],
   ];
   for (const [name, attrs, want] of table) {
     it(name, async () => assert.equal((await nodeDecision('n1', attrs, lookup)).decision, want));

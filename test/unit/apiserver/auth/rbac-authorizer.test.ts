@@ -62,6 +62,20 @@ describe('RBAC authorizer', () => {
     assert.ok(!allowed(anyone, a('get', 'pods', { namespace: 'default', name: 'p' })));
   });
 
+  it('bootstrap policy: the kubelet API (nodes/proxy, nodes/log ...) for the apiserver\'s kubelet client only', () => {
+    const kubeletClient = user('kube-apiserver-kubelet-client');
+    assert.ok(allowed(kubeletClient, a('create', 'nodes', { subresource: 'proxy', name: 'n1' })));
+    assert.ok(allowed(kubeletClient, a('get', 'nodes', { subresource: 'proxy', name: 'n2' })));
+    assert.ok(allowed(kubeletClient, a('get', 'nodes', { subresource: 'log', name: 'n2' })));
+    assert.ok(allowed(kubeletClient, a('get', 'nodes', { subresource: 'metrics', name: 'n2' })));
+    assert.ok(!allowed(kubeletClient, a('get', 'pods', { namespace: 'default', name: 'p' })));
+    assert.ok(!allowed(kubeletClient, a('update', 'nodes', { name: 'n1' })));
+    const node = user('system:node:n1', 'system:nodes');
+    assert.ok(!allowed(node, a('create', 'nodes', { subresource: 'proxy', name: 'n1' })));
+    assert.ok(!allowed(node, a('get', 'nodes', { subresource: 'proxy', name: 'n2' })));
+    assert.ok(!allowed(user('alice'), a('get', 'nodes', { subresource: 'proxy', name: 'n1' })));
+  });
+
   it('RoleBindings grant only in their namespace; ClusterRoles can be bound per namespace', () => {
     roles.set([Role.fromPartial({ metadata: { name: 'pod-reader', namespace: 'team' }, rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }] })]);
     bindings.set([
