@@ -67,4 +67,19 @@ describe('TaintToleration', () => {
     plugin.normalizeScore(state, pod, scores);
     assert.deepEqual(scores, [100, 50, 0, 100]);
   });
+
+  const preferScores: [string, Toleration[], number][] = [
+    ['a toleration with no effect tolerates a PreferNoSchedule taint', [tol({ key: 'x', operator: 'Exists' })], 0],
+    ['a toleration of another effect does not', [tol({ key: 'x', operator: 'Exists', effect: 'NoSchedule' })], 1],
+    ['nor one of another key', [tol({ key: 'y', operator: 'Exists' })], 1],
+  ];
+  for (const [name, tolerations, want] of preferScores) {
+    it(`score: ${name}`, () => {
+      const plugin = new TaintToleration();
+      const pod = PodInfo.of(makePod('p', { tolerations }));
+      const state = new CycleState();
+      plugin.preScore(state, pod);
+      assert.equal(plugin.score(state, pod, nodeInfoOf(makeNode('n', { taints: [taint('x', '', 'PreferNoSchedule')] }))), want);
+    });
+  }
 });
