@@ -5,9 +5,9 @@
 // credentials gets UNAUTHENTICATED.
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '../../../../lib/api/errors';
+import { userFromCertificate } from '../../../../lib/pki/client-identity';
 import { ANONYMOUS_USER, MASTERS_GROUP, withAuthenticatedGroup, type UserInfo } from '../user-info';
 import type { TokenFileAuthenticator } from './token-file';
-import { userFromCertificate } from './x509';
 
 export interface AuthenticationConfig {
   /** Client certificates are trusted (the TLS layer verifies them against --client-ca-file). */

@@ -4,7 +4,7 @@ import type { PeerCertificate } from 'node:tls';
 import { Authenticator } from '../../../../services/apiserver/auth/authn/authenticator';
 import { impersonate } from '../../../../services/apiserver/auth/authn/impersonation';
 import { TokenFileAuthenticator, parseCSVLine, parseTokenFile } from '../../../../services/apiserver/auth/authn/token-file';
-import { userFromCertificate } from '../../../../services/apiserver/auth/authn/x509';
+import { userFromCertificate } from '../../../../lib/pki/client-identity';
 import type { Authorizer } from '../../../../services/apiserver/auth/authz/authorizer';
 
 const cert = (subject: Record<string, string | string[]>, eku?: string[]) =>
