@@ -84,6 +84,35 @@ describe('kubelet computePodActions', () => {
     assert.equal(a.toKill[0].message, 'Container app failed liveness probe, will be restarted');
   });
 
+  it('kills a container that failed its startup probe, restarting it unless the policy is Never', () => {
+    const starting = rc('app', 'running', { restartCount: 1 });
+    const s = state([rc('POD', 'running')], [starting, rc('side', 'running')]);
+    const verdict = (id: string) => (id === starting.id ? ('StartupProbe' as const) : undefined);
+    const a = computePodActions(pod(), s, verdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: ['app:StartupProbe'], start: ['app#2'] });
+    assert.equal(a.toKill[0].message, 'Container app failed startup probe, will be restarted');
+    const never = computePodActions(pod('Never'), s, verdict);
+    assert.deepEqual(summary(never).kill, ['app:StartupProbe']);
+    assert.deepEqual(summary(never).start, []);
+    assert.equal(never.toKill[0].message, 'Container app failed startup probe');
+  });
+
+  it('replaces a running sandbox that lost its IP (unless the pod uses the host network)', () => {
+    const s = state([rc('POD', 'running', { ip: undefined, restartCount: 3 })], [rc('app', 'running'), rc('side', 'running')]);
+    assert.deepEqual(summary(computePodActions(pod(), s, noVerdict)), {
+      killPod: true, createSandbox: true, attempt: 4, kill: [], start: ['app#1', 'side#1'],
+    });
+    const host = Pod.fromPartial({ ...pod(), spec: { ...pod().spec!, hostNetwork: true } });
+    assert.deepEqual(summary(computePodActions(host, s, noVerdict)), { killPod: false, createSandbox: false, attempt: 3, kill: [], start: [] });
+  });
+
+  it('replaces the sandbox when more than one is running', () => {
+    const s = state([rc('POD', 'running', { restartCount: 1 }), rc('POD', 'running')], [rc('app', 'running'), rc('side', 'running')]);
+    const a = computePodActions(pod(), s, noVerdict);
+    assert.equal(a.createSandbox, true);
+    assert.equal(a.sandboxAttempt, 2);
+  });
+
   it('follows the restart policy for exited containers', () => {
     const exited = (code: number) => state([rc('POD', 'running')], [rc('app', 'exited', { exitCode: code, restartCount: 4 }), rc('side', 'running')]);
     assert.deepEqual(summary(computePodActions(pod('Always'), exited(0), noVerdict)).start, ['app#5']);
