@@ -56,6 +56,11 @@ describe('JSON patch (RFC 6902)', () => {
     assert.deepEqual(out, { metadata: { annotations: { 'kite.io/a~b': 'v' } } });
   });
 
+  it('decodes ~01 as "~1", not "/" (RFC 6901: ~1 first, then ~0)', () => {
+    const out = jsonPatch({ a: {} }, [{ op: 'add', path: '/a/x~01y', value: 1 }]);
+    assert.deepEqual(out, { a: { 'x~1y': 1 } });
+  });
+
   it('test passes on an equal value, whatever the order of object members', () => {
     const doc = { spec: { selector: { app: 'web', tier: 'front' }, replicas: 3 } };
     const out = jsonPatch(doc, [
