@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { EndpointsKind, Pods, Services } from '../../../../lib/api/kinds';
 import { Endpoints } from '../../../../lib/gen/kite/core/v1/types';
-import { computeSubsets, findPort } from '../../../../services/controller-manager/endpoints/endpoint-subsets';
+import { computeSubsets, findPort, shouldPodBeInEndpoints } from '../../../../services/controller-manager/endpoints/endpoint-subsets';
 import { EndpointsController } from '../../../../services/controller-manager/endpoints/endpoints-controller';
 import { preload, testContext, type TestContext } from '../support/context';
 import { pod, service } from '../support/fixtures';
@@ -36,6 +36,25 @@ describe('Endpoints subsets', () => {
       pod('going', { ...web, ip: '10.0.0.3', readySince: 0, deleting: true }),
     ]);
     assert.deepEqual(subsets, []);
+  });
+
+  it('leaves out pods finished for good: Succeeded or Failed under Never, Succeeded under OnFailure', () => {
+    const finished = (restartPolicy: string, phase: string) => {
+      const p = structuredClone(pod('p', { ...web, ip: '10.0.0.1', readySince: 0 }));
+      p.spec!.restartPolicy = restartPolicy;
+      p.status!.phase = phase;
+      return shouldPodBeInEndpoints(p, false);
+    };
+    const cases: [string, string, boolean][] = [
+      ['Never', 'Succeeded', false],
+      ['Never', 'Failed', false],
+      ['Never', 'Running', true],
+      ['OnFailure', 'Succeeded', false],
+      ['OnFailure', 'Failed', true],
+      ['Always', 'Succeeded', true],
+      ['Always', 'Failed', true],
+    ];
+    for (const [policy, phase, want] of cases) assert.equal(finished(policy, phase), want, `${policy} ${phase}`);
   });
 
   it('resolves named target ports per pod, and groups addresses by the ports they offer', () => {
