@@ -66,7 +66,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = 30;
   if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
   if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
-  if (!spec.securityContext) spec.securityContext = { supplementalGroups: [] };
+  if (!spec.securityContext) spec.securityContext = { supplementalGroups: [], sysctls: [] };
   for (const c of [...spec.initContainers, ...spec.containers]) defaultContainer(c, spec.hostNetwork);
   for (const t of spec.tolerations) if (!t.operator) t.operator = 'Equal';
 }

@@ -84,7 +84,7 @@ describe('kubelet/runtime docker-config', () => {
 
   it('runs as the container user, else the pod user', () => {
     assert.equal(create({ securityContext: { runAsUser: 1000, runAsGroup: 2000 } }).User, '1000:2000');
-    assert.equal(create({}, pod({ securityContext: { runAsUser: 33, supplementalGroups: [] } })).User, '33');
+    assert.equal(create({}, pod({ securityContext: { runAsUser: 33, supplementalGroups: [], sysctls: [] } })).User, '33');
     assert.equal(create({}).User, undefined);
   });
 

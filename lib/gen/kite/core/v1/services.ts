@@ -28,6 +28,8 @@ import {
   EndpointsList,
   Event,
   EventList,
+  LimitRange,
+  LimitRangeList,
   Namespace,
   NamespaceList,
   Node,
@@ -524,6 +526,66 @@ export interface WatchResourceQuotasRequest {
 export interface ResourceQuotaWatchEvent {
   type: string;
   object?: ResourceQuota | undefined;
+}
+
+export interface CreateLimitRangeRequest {
+  namespace: string;
+  limitRange?: LimitRange | undefined;
+  dryRun: string[];
+}
+
+export interface GetLimitRangeRequest {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+}
+
+export interface ListLimitRangesRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+export interface UpdateLimitRangeRequest {
+  limitRange?: LimitRange | undefined;
+  dryRun: string[];
+}
+
+export interface PatchLimitRangeRequest {
+  namespace: string;
+  name: string;
+  patchType: string;
+  patch: string;
+  dryRun: string[];
+  subresource: string;
+}
+
+export interface DeleteLimitRangeRequest {
+  namespace: string;
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface WatchLimitRangesRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents: boolean;
+}
+
+export interface LimitRangeWatchEvent {
+  type: string;
+  object?: LimitRange | undefined;
 }
 
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
@@ -9368,6 +9430,1117 @@ export const ResourceQuotaWatchEvent: MessageFns<ResourceQuotaWatchEvent> = {
   },
 };
 
+function createBaseCreateLimitRangeRequest(): CreateLimitRangeRequest {
+  return { namespace: "", limitRange: undefined, dryRun: [] };
+}
+
+export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
+  encode(message: CreateLimitRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.limitRange !== undefined) {
+      LimitRange.encode(message.limitRange, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateLimitRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateLimitRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.limitRange = LimitRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateLimitRangeRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      limitRange: isSet(object.limitRange)
+        ? LimitRange.fromJSON(object.limitRange)
+        : isSet(object.limit_range)
+        ? LimitRange.fromJSON(object.limit_range)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateLimitRangeRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.limitRange !== undefined) {
+      obj.limitRange = LimitRange.toJSON(message.limitRange);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLimitRangeRequest>, I>>(base?: I): CreateLimitRangeRequest {
+    return CreateLimitRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLimitRangeRequest>, I>>(object: I): CreateLimitRangeRequest {
+    const message = createBaseCreateLimitRangeRequest();
+    message.namespace = object.namespace ?? "";
+    message.limitRange = (object.limitRange !== undefined && object.limitRange !== null)
+      ? LimitRange.fromPartial(object.limitRange)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetLimitRangeRequest(): GetLimitRangeRequest {
+  return { namespace: "", name: "", resourceVersion: "" };
+}
+
+export const GetLimitRangeRequest: MessageFns<GetLimitRangeRequest> = {
+  encode(message: GetLimitRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(26).string(message.resourceVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLimitRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLimitRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetLimitRangeRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+    };
+  },
+
+  toJSON(message: GetLimitRangeRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetLimitRangeRequest>, I>>(base?: I): GetLimitRangeRequest {
+    return GetLimitRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLimitRangeRequest>, I>>(object: I): GetLimitRangeRequest {
+    const message = createBaseGetLimitRangeRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseListLimitRangesRequest(): ListLimitRangesRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+    limit: 0,
+    continue: "",
+  };
+}
+
+export const ListLimitRangesRequest: MessageFns<ListLimitRangesRequest> = {
+  encode(message: ListLimitRangesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(42).string(message.resourceVersionMatch);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(58).string(message.continue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLimitRangesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLimitRangesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLimitRangesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+    };
+  },
+
+  toJSON(message: ListLimitRangesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLimitRangesRequest>, I>>(base?: I): ListLimitRangesRequest {
+    return ListLimitRangesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLimitRangesRequest>, I>>(object: I): ListLimitRangesRequest {
+    const message = createBaseListLimitRangesRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateLimitRangeRequest(): UpdateLimitRangeRequest {
+  return { limitRange: undefined, dryRun: [] };
+}
+
+export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
+  encode(message: UpdateLimitRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limitRange !== undefined) {
+      LimitRange.encode(message.limitRange, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateLimitRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateLimitRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limitRange = LimitRange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateLimitRangeRequest {
+    return {
+      limitRange: isSet(object.limitRange)
+        ? LimitRange.fromJSON(object.limitRange)
+        : isSet(object.limit_range)
+        ? LimitRange.fromJSON(object.limit_range)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateLimitRangeRequest): unknown {
+    const obj: any = {};
+    if (message.limitRange !== undefined) {
+      obj.limitRange = LimitRange.toJSON(message.limitRange);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateLimitRangeRequest>, I>>(base?: I): UpdateLimitRangeRequest {
+    return UpdateLimitRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateLimitRangeRequest>, I>>(object: I): UpdateLimitRangeRequest {
+    const message = createBaseUpdateLimitRangeRequest();
+    message.limitRange = (object.limitRange !== undefined && object.limitRange !== null)
+      ? LimitRange.fromPartial(object.limitRange)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePatchLimitRangeRequest(): PatchLimitRangeRequest {
+  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+}
+
+export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
+  encode(message: PatchLimitRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.patchType !== "") {
+      writer.uint32(26).string(message.patchType);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchLimitRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchLimitRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patchType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchLimitRangeRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      patchType: isSet(object.patchType)
+        ? globalThis.String(object.patchType)
+        : isSet(object.patch_type)
+        ? globalThis.String(object.patch_type)
+        : "",
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: PatchLimitRangeRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.patchType !== "") {
+      obj.patchType = message.patchType;
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchLimitRangeRequest>, I>>(base?: I): PatchLimitRangeRequest {
+    return PatchLimitRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchLimitRangeRequest>, I>>(object: I): PatchLimitRangeRequest {
+    const message = createBasePatchLimitRangeRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.patchType = object.patchType ?? "";
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.subresource = object.subresource ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteLimitRangeRequest(): DeleteLimitRangeRequest {
+  return {
+    namespace: "",
+    name: "",
+    gracePeriodSeconds: undefined,
+    preconditions: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteLimitRangeRequest: MessageFns<DeleteLimitRangeRequest> = {
+  encode(message: DeleteLimitRangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteLimitRangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteLimitRangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteLimitRangeRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteLimitRangeRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteLimitRangeRequest>, I>>(base?: I): DeleteLimitRangeRequest {
+    return DeleteLimitRangeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteLimitRangeRequest>, I>>(object: I): DeleteLimitRangeRequest {
+    const message = createBaseDeleteLimitRangeRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchLimitRangesRequest(): WatchLimitRangesRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    allowWatchBookmarks: false,
+    timeoutSeconds: undefined,
+    sendInitialEvents: false,
+  };
+}
+
+export const WatchLimitRangesRequest: MessageFns<WatchLimitRangesRequest> = {
+  encode(message: WatchLimitRangesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.allowWatchBookmarks !== false) {
+      writer.uint32(40).bool(message.allowWatchBookmarks);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(48).int64(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      writer.uint32(56).bool(message.sendInitialEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchLimitRangesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchLimitRangesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowWatchBookmarks = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sendInitialEvents = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchLimitRangesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      allowWatchBookmarks: isSet(object.allowWatchBookmarks)
+        ? globalThis.Boolean(object.allowWatchBookmarks)
+        : isSet(object.allow_watch_bookmarks)
+        ? globalThis.Boolean(object.allow_watch_bookmarks)
+        : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      sendInitialEvents: isSet(object.sendInitialEvents)
+        ? globalThis.Boolean(object.sendInitialEvents)
+        : isSet(object.send_initial_events)
+        ? globalThis.Boolean(object.send_initial_events)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchLimitRangesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.allowWatchBookmarks !== false) {
+      obj.allowWatchBookmarks = message.allowWatchBookmarks;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      obj.sendInitialEvents = message.sendInitialEvents;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchLimitRangesRequest>, I>>(base?: I): WatchLimitRangesRequest {
+    return WatchLimitRangesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchLimitRangesRequest>, I>>(object: I): WatchLimitRangesRequest {
+    const message = createBaseWatchLimitRangesRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.allowWatchBookmarks = object.allowWatchBookmarks ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.sendInitialEvents = object.sendInitialEvents ?? false;
+    return message;
+  },
+};
+
+function createBaseLimitRangeWatchEvent(): LimitRangeWatchEvent {
+  return { type: "", object: undefined };
+}
+
+export const LimitRangeWatchEvent: MessageFns<LimitRangeWatchEvent> = {
+  encode(message: LimitRangeWatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.object !== undefined) {
+      LimitRange.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeWatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeWatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = LimitRange.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeWatchEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      object: isSet(object.object) ? LimitRange.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: LimitRangeWatchEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.object !== undefined) {
+      obj.object = LimitRange.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeWatchEvent>, I>>(base?: I): LimitRangeWatchEvent {
+    return LimitRangeWatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeWatchEvent>, I>>(object: I): LimitRangeWatchEvent {
+    const message = createBaseLimitRangeWatchEvent();
+    message.type = object.type ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? LimitRange.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
 /** NamespaceService: the Namespaces resource. */
 export type NamespaceServiceService = typeof NamespaceServiceService;
 export const NamespaceServiceService = {
@@ -11024,6 +12197,223 @@ export const ResourceQuotaServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ResourceQuotaServiceClient;
   service: typeof ResourceQuotaServiceService;
+  serviceName: string;
+};
+
+/** LimitRangeService: the LimitRanges resource. */
+export type LimitRangeServiceService = typeof LimitRangeServiceService;
+export const LimitRangeServiceService = {
+  /** Creates a LimitRange; ALREADY_EXISTS if the name is taken. */
+  createLimitRange: {
+    path: "/kite.core.v1.LimitRangeService/CreateLimitRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateLimitRangeRequest): Buffer =>
+      Buffer.from(CreateLimitRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateLimitRangeRequest => CreateLimitRangeRequest.decode(value),
+    responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
+  },
+  /** Returns one LimitRange; NOT_FOUND if absent. */
+  getLimitRange: {
+    path: "/kite.core.v1.LimitRangeService/GetLimitRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetLimitRangeRequest): Buffer => Buffer.from(GetLimitRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetLimitRangeRequest => GetLimitRangeRequest.decode(value),
+    responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
+  },
+  /** Lists LimitRanges matching the selectors, consistently paginated with limit/continue. */
+  listLimitRanges: {
+    path: "/kite.core.v1.LimitRangeService/ListLimitRanges" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLimitRangesRequest): Buffer =>
+      Buffer.from(ListLimitRangesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLimitRangesRequest => ListLimitRangesRequest.decode(value),
+    responseSerialize: (value: LimitRangeList): Buffer => Buffer.from(LimitRangeList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRangeList => LimitRangeList.decode(value),
+  },
+  /** Replaces a LimitRange's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateLimitRange: {
+    path: "/kite.core.v1.LimitRangeService/UpdateLimitRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateLimitRangeRequest): Buffer =>
+      Buffer.from(UpdateLimitRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateLimitRangeRequest => UpdateLimitRangeRequest.decode(value),
+    responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
+  },
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchLimitRange: {
+    path: "/kite.core.v1.LimitRangeService/PatchLimitRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchLimitRangeRequest): Buffer =>
+      Buffer.from(PatchLimitRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchLimitRangeRequest => PatchLimitRangeRequest.decode(value),
+    responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
+  },
+  /** Deletes a LimitRange, honouring finalizers and the propagation policy; returns its last state. */
+  deleteLimitRange: {
+    path: "/kite.core.v1.LimitRangeService/DeleteLimitRange" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteLimitRangeRequest): Buffer =>
+      Buffer.from(DeleteLimitRangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteLimitRangeRequest => DeleteLimitRangeRequest.decode(value),
+    responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
+  },
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchLimitRanges: {
+    path: "/kite.core.v1.LimitRangeService/WatchLimitRanges" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchLimitRangesRequest): Buffer =>
+      Buffer.from(WatchLimitRangesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchLimitRangesRequest => WatchLimitRangesRequest.decode(value),
+    responseSerialize: (value: LimitRangeWatchEvent): Buffer =>
+      Buffer.from(LimitRangeWatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRangeWatchEvent => LimitRangeWatchEvent.decode(value),
+  },
+} as const;
+
+export interface LimitRangeServiceServer extends UntypedServiceImplementation {
+  /** Creates a LimitRange; ALREADY_EXISTS if the name is taken. */
+  createLimitRange: handleUnaryCall<CreateLimitRangeRequest, LimitRange>;
+  /** Returns one LimitRange; NOT_FOUND if absent. */
+  getLimitRange: handleUnaryCall<GetLimitRangeRequest, LimitRange>;
+  /** Lists LimitRanges matching the selectors, consistently paginated with limit/continue. */
+  listLimitRanges: handleUnaryCall<ListLimitRangesRequest, LimitRangeList>;
+  /** Replaces a LimitRange's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateLimitRange: handleUnaryCall<UpdateLimitRangeRequest, LimitRange>;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchLimitRange: handleUnaryCall<PatchLimitRangeRequest, LimitRange>;
+  /** Deletes a LimitRange, honouring finalizers and the propagation policy; returns its last state. */
+  deleteLimitRange: handleUnaryCall<DeleteLimitRangeRequest, LimitRange>;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchLimitRanges: handleServerStreamingCall<WatchLimitRangesRequest, LimitRangeWatchEvent>;
+}
+
+export interface LimitRangeServiceClient extends Client {
+  /** Creates a LimitRange; ALREADY_EXISTS if the name is taken. */
+  createLimitRange(
+    request: CreateLimitRangeRequest,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  createLimitRange(
+    request: CreateLimitRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  createLimitRange(
+    request: CreateLimitRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  /** Returns one LimitRange; NOT_FOUND if absent. */
+  getLimitRange(
+    request: GetLimitRangeRequest,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  getLimitRange(
+    request: GetLimitRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  getLimitRange(
+    request: GetLimitRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  /** Lists LimitRanges matching the selectors, consistently paginated with limit/continue. */
+  listLimitRanges(
+    request: ListLimitRangesRequest,
+    callback: (error: ServiceError | null, response: LimitRangeList) => void,
+  ): ClientUnaryCall;
+  listLimitRanges(
+    request: ListLimitRangesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRangeList) => void,
+  ): ClientUnaryCall;
+  listLimitRanges(
+    request: ListLimitRangesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRangeList) => void,
+  ): ClientUnaryCall;
+  /** Replaces a LimitRange's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateLimitRange(
+    request: UpdateLimitRangeRequest,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  updateLimitRange(
+    request: UpdateLimitRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  updateLimitRange(
+    request: UpdateLimitRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchLimitRange(
+    request: PatchLimitRangeRequest,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  patchLimitRange(
+    request: PatchLimitRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  patchLimitRange(
+    request: PatchLimitRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  /** Deletes a LimitRange, honouring finalizers and the propagation policy; returns its last state. */
+  deleteLimitRange(
+    request: DeleteLimitRangeRequest,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  deleteLimitRange(
+    request: DeleteLimitRangeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  deleteLimitRange(
+    request: DeleteLimitRangeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchLimitRanges(
+    request: WatchLimitRangesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<LimitRangeWatchEvent>;
+  watchLimitRanges(
+    request: WatchLimitRangesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<LimitRangeWatchEvent>;
+}
+
+export const LimitRangeServiceClient = makeGenericClientConstructor(
+  LimitRangeServiceService,
+  "kite.core.v1.LimitRangeService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): LimitRangeServiceClient;
+  service: typeof LimitRangeServiceService;
   serviceName: string;
 };
 

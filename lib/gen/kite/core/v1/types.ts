@@ -348,6 +348,52 @@ export interface SecurityContext {
   readOnlyRootFilesystem?: boolean | undefined;
   allowPrivilegeEscalation?: boolean | undefined;
   capabilities?: Capabilities | undefined;
+  seLinuxOptions?: SELinuxOptions | undefined;
+  windowsOptions?:
+    | WindowsSecurityContextOptions
+    | undefined;
+  /** "Default" (the runtime's masked and read-only /proc paths) or "Unmasked". */
+  procMount?: string | undefined;
+  seccompProfile?: SeccompProfile | undefined;
+  appArmorProfile?: AppArmorProfile | undefined;
+}
+
+/**
+ * Seccomp for a pod or container: type RuntimeDefault (the runtime's default profile),
+ * Unconfined, or Localhost with localhostProfile, a path under the kubelet's seccomp directory.
+ */
+export interface SeccompProfile {
+  type: string;
+  localhostProfile?: string | undefined;
+}
+
+/**
+ * AppArmor for a pod or container: type RuntimeDefault, Unconfined, or Localhost with
+ * localhostProfile, the name of a profile loaded on the node.
+ */
+export interface AppArmorProfile {
+  type: string;
+  localhostProfile?: string | undefined;
+}
+
+export interface SELinuxOptions {
+  user: string;
+  role: string;
+  type: string;
+  level: string;
+}
+
+export interface WindowsSecurityContextOptions {
+  gmsaCredentialSpecName?: string | undefined;
+  gmsaCredentialSpec?: string | undefined;
+  runAsUserName?: string | undefined;
+  hostProcess?: boolean | undefined;
+}
+
+/** A namespaced kernel parameter set for the pod. */
+export interface Sysctl {
+  name: string;
+  value: string;
 }
 
 export interface Capabilities {
@@ -361,6 +407,13 @@ export interface PodSecurityContext {
   runAsNonRoot?: boolean | undefined;
   fsGroup?: number | undefined;
   supplementalGroups: number[];
+  seLinuxOptions?: SELinuxOptions | undefined;
+  windowsOptions?: WindowsSecurityContextOptions | undefined;
+  sysctls: Sysctl[];
+  /** "Always" or "OnRootMismatch". */
+  fsGroupChangePolicy?: string | undefined;
+  seccompProfile?: SeccompProfile | undefined;
+  appArmorProfile?: AppArmorProfile | undefined;
 }
 
 export interface Affinity {
@@ -634,11 +687,28 @@ export interface ResourceQuota {
 
 export interface ResourceQuotaSpec {
   hard: { [key: string]: string };
+  /**
+   * Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass, CrossNamespacePodAffinity:
+   * the quota then counts only the pods matching every scope.
+   */
+  scopes: string[];
+  scopeSelector?: ScopeSelector | undefined;
 }
 
 export interface ResourceQuotaSpec_HardEntry {
   key: string;
   value: string;
+}
+
+/** A quota scope as a selector: scopeName with operator In, NotIn, Exists or DoesNotExist. */
+export interface ScopeSelector {
+  matchExpressions: ScopedResourceSelectorRequirement[];
+}
+
+export interface ScopedResourceSelectorRequirement {
+  scopeName: string;
+  operator: string;
+  values: string[];
 }
 
 export interface ResourceQuotaStatus {
@@ -659,6 +729,63 @@ export interface ResourceQuotaStatus_UsedEntry {
 export interface ResourceQuotaList {
   metadata?: ListMeta | undefined;
   items: ResourceQuota[];
+  kind: string;
+  apiVersion: string;
+}
+
+/**
+ * LimitRange sets, per namespace, the defaults and bounds of containers' and pods' requests and
+ * limits (enforced by the LimitRanger admission when a pod is created).
+ */
+export interface LimitRange {
+  metadata?: ObjectMeta | undefined;
+  spec?: LimitRangeSpec | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface LimitRangeSpec {
+  limits: LimitRangeItem[];
+}
+
+/** One type's bounds (Container, Pod or PersistentVolumeClaim); every map is resource name -> quantity. */
+export interface LimitRangeItem {
+  type: string;
+  max: { [key: string]: string };
+  min: { [key: string]: string };
+  default: { [key: string]: string };
+  defaultRequest: { [key: string]: string };
+  maxLimitRequestRatio: { [key: string]: string };
+}
+
+export interface LimitRangeItem_MaxEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_MinEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_DefaultEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_DefaultRequestEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeItem_MaxLimitRequestRatioEntry {
+  key: string;
+  value: string;
+}
+
+export interface LimitRangeList {
+  metadata?: ListMeta | undefined;
+  items: LimitRange[];
   kind: string;
   apiVersion: string;
 }
@@ -6690,6 +6817,11 @@ function createBaseSecurityContext(): SecurityContext {
     readOnlyRootFilesystem: undefined,
     allowPrivilegeEscalation: undefined,
     capabilities: undefined,
+    seLinuxOptions: undefined,
+    windowsOptions: undefined,
+    procMount: undefined,
+    seccompProfile: undefined,
+    appArmorProfile: undefined,
   };
 }
 
@@ -6715,6 +6847,21 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     }
     if (message.capabilities !== undefined) {
       Capabilities.encode(message.capabilities, writer.uint32(58).fork()).join();
+    }
+    if (message.seLinuxOptions !== undefined) {
+      SELinuxOptions.encode(message.seLinuxOptions, writer.uint32(66).fork()).join();
+    }
+    if (message.windowsOptions !== undefined) {
+      WindowsSecurityContextOptions.encode(message.windowsOptions, writer.uint32(74).fork()).join();
+    }
+    if (message.procMount !== undefined) {
+      writer.uint32(82).string(message.procMount);
+    }
+    if (message.seccompProfile !== undefined) {
+      SeccompProfile.encode(message.seccompProfile, writer.uint32(90).fork()).join();
+    }
+    if (message.appArmorProfile !== undefined) {
+      AppArmorProfile.encode(message.appArmorProfile, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -6788,6 +6935,46 @@ export const SecurityContext: MessageFns<SecurityContext> = {
             message.capabilities = Capabilities.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.seLinuxOptions = SELinuxOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.windowsOptions = WindowsSecurityContextOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.procMount = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.seccompProfile = SeccompProfile.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.appArmorProfile = AppArmorProfile.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6829,6 +7016,31 @@ export const SecurityContext: MessageFns<SecurityContext> = {
         ? globalThis.Boolean(object.allow_privilege_escalation)
         : undefined,
       capabilities: isSet(object.capabilities) ? Capabilities.fromJSON(object.capabilities) : undefined,
+      seLinuxOptions: isSet(object.seLinuxOptions)
+        ? SELinuxOptions.fromJSON(object.seLinuxOptions)
+        : isSet(object.se_linux_options)
+        ? SELinuxOptions.fromJSON(object.se_linux_options)
+        : undefined,
+      windowsOptions: isSet(object.windowsOptions)
+        ? WindowsSecurityContextOptions.fromJSON(object.windowsOptions)
+        : isSet(object.windows_options)
+        ? WindowsSecurityContextOptions.fromJSON(object.windows_options)
+        : undefined,
+      procMount: isSet(object.procMount)
+        ? globalThis.String(object.procMount)
+        : isSet(object.proc_mount)
+        ? globalThis.String(object.proc_mount)
+        : undefined,
+      seccompProfile: isSet(object.seccompProfile)
+        ? SeccompProfile.fromJSON(object.seccompProfile)
+        : isSet(object.seccomp_profile)
+        ? SeccompProfile.fromJSON(object.seccomp_profile)
+        : undefined,
+      appArmorProfile: isSet(object.appArmorProfile)
+        ? AppArmorProfile.fromJSON(object.appArmorProfile)
+        : isSet(object.app_armor_profile)
+        ? AppArmorProfile.fromJSON(object.app_armor_profile)
+        : undefined,
     };
   },
 
@@ -6855,6 +7067,21 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     if (message.capabilities !== undefined) {
       obj.capabilities = Capabilities.toJSON(message.capabilities);
     }
+    if (message.seLinuxOptions !== undefined) {
+      obj.seLinuxOptions = SELinuxOptions.toJSON(message.seLinuxOptions);
+    }
+    if (message.windowsOptions !== undefined) {
+      obj.windowsOptions = WindowsSecurityContextOptions.toJSON(message.windowsOptions);
+    }
+    if (message.procMount !== undefined) {
+      obj.procMount = message.procMount;
+    }
+    if (message.seccompProfile !== undefined) {
+      obj.seccompProfile = SeccompProfile.toJSON(message.seccompProfile);
+    }
+    if (message.appArmorProfile !== undefined) {
+      obj.appArmorProfile = AppArmorProfile.toJSON(message.appArmorProfile);
+    }
     return obj;
   },
 
@@ -6872,6 +7099,539 @@ export const SecurityContext: MessageFns<SecurityContext> = {
     message.capabilities = (object.capabilities !== undefined && object.capabilities !== null)
       ? Capabilities.fromPartial(object.capabilities)
       : undefined;
+    message.seLinuxOptions = (object.seLinuxOptions !== undefined && object.seLinuxOptions !== null)
+      ? SELinuxOptions.fromPartial(object.seLinuxOptions)
+      : undefined;
+    message.windowsOptions = (object.windowsOptions !== undefined && object.windowsOptions !== null)
+      ? WindowsSecurityContextOptions.fromPartial(object.windowsOptions)
+      : undefined;
+    message.procMount = object.procMount ?? undefined;
+    message.seccompProfile = (object.seccompProfile !== undefined && object.seccompProfile !== null)
+      ? SeccompProfile.fromPartial(object.seccompProfile)
+      : undefined;
+    message.appArmorProfile = (object.appArmorProfile !== undefined && object.appArmorProfile !== null)
+      ? AppArmorProfile.fromPartial(object.appArmorProfile)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSeccompProfile(): SeccompProfile {
+  return { type: "", localhostProfile: undefined };
+}
+
+export const SeccompProfile: MessageFns<SeccompProfile> = {
+  encode(message: SeccompProfile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.localhostProfile !== undefined) {
+      writer.uint32(18).string(message.localhostProfile);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeccompProfile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeccompProfile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.localhostProfile = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SeccompProfile {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      localhostProfile: isSet(object.localhostProfile)
+        ? globalThis.String(object.localhostProfile)
+        : isSet(object.localhost_profile)
+        ? globalThis.String(object.localhost_profile)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SeccompProfile): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.localhostProfile !== undefined) {
+      obj.localhostProfile = message.localhostProfile;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SeccompProfile>, I>>(base?: I): SeccompProfile {
+    return SeccompProfile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SeccompProfile>, I>>(object: I): SeccompProfile {
+    const message = createBaseSeccompProfile();
+    message.type = object.type ?? "";
+    message.localhostProfile = object.localhostProfile ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAppArmorProfile(): AppArmorProfile {
+  return { type: "", localhostProfile: undefined };
+}
+
+export const AppArmorProfile: MessageFns<AppArmorProfile> = {
+  encode(message: AppArmorProfile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.localhostProfile !== undefined) {
+      writer.uint32(18).string(message.localhostProfile);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppArmorProfile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppArmorProfile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.localhostProfile = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AppArmorProfile {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      localhostProfile: isSet(object.localhostProfile)
+        ? globalThis.String(object.localhostProfile)
+        : isSet(object.localhost_profile)
+        ? globalThis.String(object.localhost_profile)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AppArmorProfile): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.localhostProfile !== undefined) {
+      obj.localhostProfile = message.localhostProfile;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AppArmorProfile>, I>>(base?: I): AppArmorProfile {
+    return AppArmorProfile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AppArmorProfile>, I>>(object: I): AppArmorProfile {
+    const message = createBaseAppArmorProfile();
+    message.type = object.type ?? "";
+    message.localhostProfile = object.localhostProfile ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSELinuxOptions(): SELinuxOptions {
+  return { user: "", role: "", type: "", level: "" };
+}
+
+export const SELinuxOptions: MessageFns<SELinuxOptions> = {
+  encode(message: SELinuxOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.type !== "") {
+      writer.uint32(26).string(message.type);
+    }
+    if (message.level !== "") {
+      writer.uint32(34).string(message.level);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SELinuxOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSELinuxOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SELinuxOptions {
+    return {
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+    };
+  },
+
+  toJSON(message: SELinuxOptions): unknown {
+    const obj: any = {};
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SELinuxOptions>, I>>(base?: I): SELinuxOptions {
+    return SELinuxOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SELinuxOptions>, I>>(object: I): SELinuxOptions {
+    const message = createBaseSELinuxOptions();
+    message.user = object.user ?? "";
+    message.role = object.role ?? "";
+    message.type = object.type ?? "";
+    message.level = object.level ?? "";
+    return message;
+  },
+};
+
+function createBaseWindowsSecurityContextOptions(): WindowsSecurityContextOptions {
+  return {
+    gmsaCredentialSpecName: undefined,
+    gmsaCredentialSpec: undefined,
+    runAsUserName: undefined,
+    hostProcess: undefined,
+  };
+}
+
+export const WindowsSecurityContextOptions: MessageFns<WindowsSecurityContextOptions> = {
+  encode(message: WindowsSecurityContextOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gmsaCredentialSpecName !== undefined) {
+      writer.uint32(10).string(message.gmsaCredentialSpecName);
+    }
+    if (message.gmsaCredentialSpec !== undefined) {
+      writer.uint32(18).string(message.gmsaCredentialSpec);
+    }
+    if (message.runAsUserName !== undefined) {
+      writer.uint32(26).string(message.runAsUserName);
+    }
+    if (message.hostProcess !== undefined) {
+      writer.uint32(32).bool(message.hostProcess);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WindowsSecurityContextOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWindowsSecurityContextOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gmsaCredentialSpecName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.gmsaCredentialSpec = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.runAsUserName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.hostProcess = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WindowsSecurityContextOptions {
+    return {
+      gmsaCredentialSpecName: isSet(object.gmsaCredentialSpecName)
+        ? globalThis.String(object.gmsaCredentialSpecName)
+        : isSet(object.gmsa_credential_spec_name)
+        ? globalThis.String(object.gmsa_credential_spec_name)
+        : undefined,
+      gmsaCredentialSpec: isSet(object.gmsaCredentialSpec)
+        ? globalThis.String(object.gmsaCredentialSpec)
+        : isSet(object.gmsa_credential_spec)
+        ? globalThis.String(object.gmsa_credential_spec)
+        : undefined,
+      runAsUserName: isSet(object.runAsUserName)
+        ? globalThis.String(object.runAsUserName)
+        : isSet(object.run_as_user_name)
+        ? globalThis.String(object.run_as_user_name)
+        : undefined,
+      hostProcess: isSet(object.hostProcess)
+        ? globalThis.Boolean(object.hostProcess)
+        : isSet(object.host_process)
+        ? globalThis.Boolean(object.host_process)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WindowsSecurityContextOptions): unknown {
+    const obj: any = {};
+    if (message.gmsaCredentialSpecName !== undefined) {
+      obj.gmsaCredentialSpecName = message.gmsaCredentialSpecName;
+    }
+    if (message.gmsaCredentialSpec !== undefined) {
+      obj.gmsaCredentialSpec = message.gmsaCredentialSpec;
+    }
+    if (message.runAsUserName !== undefined) {
+      obj.runAsUserName = message.runAsUserName;
+    }
+    if (message.hostProcess !== undefined) {
+      obj.hostProcess = message.hostProcess;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WindowsSecurityContextOptions>, I>>(base?: I): WindowsSecurityContextOptions {
+    return WindowsSecurityContextOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WindowsSecurityContextOptions>, I>>(
+    object: I,
+  ): WindowsSecurityContextOptions {
+    const message = createBaseWindowsSecurityContextOptions();
+    message.gmsaCredentialSpecName = object.gmsaCredentialSpecName ?? undefined;
+    message.gmsaCredentialSpec = object.gmsaCredentialSpec ?? undefined;
+    message.runAsUserName = object.runAsUserName ?? undefined;
+    message.hostProcess = object.hostProcess ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSysctl(): Sysctl {
+  return { name: "", value: "" };
+}
+
+export const Sysctl: MessageFns<Sysctl> = {
+  encode(message: Sysctl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Sysctl {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSysctl();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Sysctl {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Sysctl): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Sysctl>, I>>(base?: I): Sysctl {
+    return Sysctl.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Sysctl>, I>>(object: I): Sysctl {
+    const message = createBaseSysctl();
+    message.name = object.name ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -6968,6 +7728,12 @@ function createBasePodSecurityContext(): PodSecurityContext {
     runAsNonRoot: undefined,
     fsGroup: undefined,
     supplementalGroups: [],
+    seLinuxOptions: undefined,
+    windowsOptions: undefined,
+    sysctls: [],
+    fsGroupChangePolicy: undefined,
+    seccompProfile: undefined,
+    appArmorProfile: undefined,
   };
 }
 
@@ -6991,6 +7757,24 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
         writer.int64(v);
       }
       writer.join();
+    }
+    if (message.seLinuxOptions !== undefined) {
+      SELinuxOptions.encode(message.seLinuxOptions, writer.uint32(50).fork()).join();
+    }
+    if (message.windowsOptions !== undefined) {
+      WindowsSecurityContextOptions.encode(message.windowsOptions, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.sysctls) {
+      Sysctl.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.fsGroupChangePolicy !== undefined) {
+      writer.uint32(74).string(message.fsGroupChangePolicy);
+    }
+    if (message.seccompProfile !== undefined) {
+      SeccompProfile.encode(message.seccompProfile, writer.uint32(82).fork()).join();
+    }
+    if (message.appArmorProfile !== undefined) {
+      AppArmorProfile.encode(message.appArmorProfile, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -7058,6 +7842,54 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
 
             break;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.seLinuxOptions = SELinuxOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.windowsOptions = WindowsSecurityContextOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.sysctls.push(Sysctl.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.fsGroupChangePolicy = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.seccompProfile = SeccompProfile.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.appArmorProfile = AppArmorProfile.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7097,6 +7929,34 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
         : globalThis.Array.isArray(object?.supplemental_groups)
         ? object.supplemental_groups.map((e: any) => globalThis.Number(e))
         : [],
+      seLinuxOptions: isSet(object.seLinuxOptions)
+        ? SELinuxOptions.fromJSON(object.seLinuxOptions)
+        : isSet(object.se_linux_options)
+        ? SELinuxOptions.fromJSON(object.se_linux_options)
+        : undefined,
+      windowsOptions: isSet(object.windowsOptions)
+        ? WindowsSecurityContextOptions.fromJSON(object.windowsOptions)
+        : isSet(object.windows_options)
+        ? WindowsSecurityContextOptions.fromJSON(object.windows_options)
+        : undefined,
+      sysctls: globalThis.Array.isArray(object?.sysctls)
+        ? object.sysctls.map((e: any) => Sysctl.fromJSON(e))
+        : [],
+      fsGroupChangePolicy: isSet(object.fsGroupChangePolicy)
+        ? globalThis.String(object.fsGroupChangePolicy)
+        : isSet(object.fs_group_change_policy)
+        ? globalThis.String(object.fs_group_change_policy)
+        : undefined,
+      seccompProfile: isSet(object.seccompProfile)
+        ? SeccompProfile.fromJSON(object.seccompProfile)
+        : isSet(object.seccomp_profile)
+        ? SeccompProfile.fromJSON(object.seccomp_profile)
+        : undefined,
+      appArmorProfile: isSet(object.appArmorProfile)
+        ? AppArmorProfile.fromJSON(object.appArmorProfile)
+        : isSet(object.app_armor_profile)
+        ? AppArmorProfile.fromJSON(object.app_armor_profile)
+        : undefined,
     };
   },
 
@@ -7117,6 +7977,24 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
     if (message.supplementalGroups?.length) {
       obj.supplementalGroups = message.supplementalGroups.map((e) => Math.round(e));
     }
+    if (message.seLinuxOptions !== undefined) {
+      obj.seLinuxOptions = SELinuxOptions.toJSON(message.seLinuxOptions);
+    }
+    if (message.windowsOptions !== undefined) {
+      obj.windowsOptions = WindowsSecurityContextOptions.toJSON(message.windowsOptions);
+    }
+    if (message.sysctls?.length) {
+      obj.sysctls = message.sysctls.map((e) => Sysctl.toJSON(e));
+    }
+    if (message.fsGroupChangePolicy !== undefined) {
+      obj.fsGroupChangePolicy = message.fsGroupChangePolicy;
+    }
+    if (message.seccompProfile !== undefined) {
+      obj.seccompProfile = SeccompProfile.toJSON(message.seccompProfile);
+    }
+    if (message.appArmorProfile !== undefined) {
+      obj.appArmorProfile = AppArmorProfile.toJSON(message.appArmorProfile);
+    }
     return obj;
   },
 
@@ -7130,6 +8008,20 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
     message.runAsNonRoot = object.runAsNonRoot ?? undefined;
     message.fsGroup = object.fsGroup ?? undefined;
     message.supplementalGroups = object.supplementalGroups?.map((e) => e) || [];
+    message.seLinuxOptions = (object.seLinuxOptions !== undefined && object.seLinuxOptions !== null)
+      ? SELinuxOptions.fromPartial(object.seLinuxOptions)
+      : undefined;
+    message.windowsOptions = (object.windowsOptions !== undefined && object.windowsOptions !== null)
+      ? WindowsSecurityContextOptions.fromPartial(object.windowsOptions)
+      : undefined;
+    message.sysctls = object.sysctls?.map((e) => Sysctl.fromPartial(e)) || [];
+    message.fsGroupChangePolicy = object.fsGroupChangePolicy ?? undefined;
+    message.seccompProfile = (object.seccompProfile !== undefined && object.seccompProfile !== null)
+      ? SeccompProfile.fromPartial(object.seccompProfile)
+      : undefined;
+    message.appArmorProfile = (object.appArmorProfile !== undefined && object.appArmorProfile !== null)
+      ? AppArmorProfile.fromPartial(object.appArmorProfile)
+      : undefined;
     return message;
   },
 };
@@ -11945,7 +12837,7 @@ export const ResourceQuota: MessageFns<ResourceQuota> = {
 };
 
 function createBaseResourceQuotaSpec(): ResourceQuotaSpec {
-  return { hard: {} };
+  return { hard: {}, scopes: [], scopeSelector: undefined };
 }
 
 export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
@@ -11953,6 +12845,12 @@ export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
     globalThis.Object.entries(message.hard).forEach(([key, value]: [string, string]) => {
       ResourceQuotaSpec_HardEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    for (const v of message.scopes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.scopeSelector !== undefined) {
+      ScopeSelector.encode(message.scopeSelector, writer.uint32(26).fork()).join();
+    }
     return writer;
   },
 
@@ -11978,6 +12876,22 @@ export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
             if (entry1.value !== undefined) {
               message.hard[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scopes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.scopeSelector = ScopeSelector.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -12008,6 +12922,12 @@ export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
           {},
         )
         : {},
+      scopes: globalThis.Array.isArray(object?.scopes) ? object.scopes.map((e: any) => globalThis.String(e)) : [],
+      scopeSelector: isSet(object.scopeSelector)
+        ? ScopeSelector.fromJSON(object.scopeSelector)
+        : isSet(object.scope_selector)
+        ? ScopeSelector.fromJSON(object.scope_selector)
+        : undefined,
     };
   },
 
@@ -12021,6 +12941,12 @@ export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
           obj.hard[k] = v;
         });
       }
+    }
+    if (message.scopes?.length) {
+      obj.scopes = message.scopes;
+    }
+    if (message.scopeSelector !== undefined) {
+      obj.scopeSelector = ScopeSelector.toJSON(message.scopeSelector);
     }
     return obj;
   },
@@ -12039,6 +12965,10 @@ export const ResourceQuotaSpec: MessageFns<ResourceQuotaSpec> = {
       },
       {},
     );
+    message.scopes = object.scopes?.map((e) => e) || [];
+    message.scopeSelector = (object.scopeSelector !== undefined && object.scopeSelector !== null)
+      ? ScopeSelector.fromPartial(object.scopeSelector)
+      : undefined;
     return message;
   },
 };
@@ -12124,6 +13054,189 @@ export const ResourceQuotaSpec_HardEntry: MessageFns<ResourceQuotaSpec_HardEntry
     const message = createBaseResourceQuotaSpec_HardEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseScopeSelector(): ScopeSelector {
+  return { matchExpressions: [] };
+}
+
+export const ScopeSelector: MessageFns<ScopeSelector> = {
+  encode(message: ScopeSelector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.matchExpressions) {
+      ScopedResourceSelectorRequirement.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScopeSelector {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScopeSelector();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.matchExpressions.push(ScopedResourceSelectorRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScopeSelector {
+    return {
+      matchExpressions: globalThis.Array.isArray(object?.matchExpressions)
+        ? object.matchExpressions.map((e: any) => ScopedResourceSelectorRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.match_expressions)
+        ? object.match_expressions.map((e: any) => ScopedResourceSelectorRequirement.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ScopeSelector): unknown {
+    const obj: any = {};
+    if (message.matchExpressions?.length) {
+      obj.matchExpressions = message.matchExpressions.map((e) => ScopedResourceSelectorRequirement.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScopeSelector>, I>>(base?: I): ScopeSelector {
+    return ScopeSelector.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScopeSelector>, I>>(object: I): ScopeSelector {
+    const message = createBaseScopeSelector();
+    message.matchExpressions = object.matchExpressions?.map((e) => ScopedResourceSelectorRequirement.fromPartial(e)) ||
+      [];
+    return message;
+  },
+};
+
+function createBaseScopedResourceSelectorRequirement(): ScopedResourceSelectorRequirement {
+  return { scopeName: "", operator: "", values: [] };
+}
+
+export const ScopedResourceSelectorRequirement: MessageFns<ScopedResourceSelectorRequirement> = {
+  encode(message: ScopedResourceSelectorRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scopeName !== "") {
+      writer.uint32(10).string(message.scopeName);
+    }
+    if (message.operator !== "") {
+      writer.uint32(18).string(message.operator);
+    }
+    for (const v of message.values) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScopedResourceSelectorRequirement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScopedResourceSelectorRequirement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scopeName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScopedResourceSelectorRequirement {
+    return {
+      scopeName: isSet(object.scopeName)
+        ? globalThis.String(object.scopeName)
+        : isSet(object.scope_name)
+        ? globalThis.String(object.scope_name)
+        : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ScopedResourceSelectorRequirement): unknown {
+    const obj: any = {};
+    if (message.scopeName !== "") {
+      obj.scopeName = message.scopeName;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ScopedResourceSelectorRequirement>, I>>(
+    base?: I,
+  ): ScopedResourceSelectorRequirement {
+    return ScopedResourceSelectorRequirement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ScopedResourceSelectorRequirement>, I>>(
+    object: I,
+  ): ScopedResourceSelectorRequirement {
+    const message = createBaseScopedResourceSelectorRequirement();
+    message.scopeName = object.scopeName ?? "";
+    message.operator = object.operator ?? "";
+    message.values = object.values?.map((e) => e) || [];
     return message;
   },
 };
@@ -12564,6 +13677,1079 @@ export const ResourceQuotaList: MessageFns<ResourceQuotaList> = {
       ? ListMeta.fromPartial(object.metadata)
       : undefined;
     message.items = object.items?.map((e) => ResourceQuota.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRange(): LimitRange {
+  return { metadata: undefined, spec: undefined, kind: "", apiVersion: "" };
+}
+
+export const LimitRange: MessageFns<LimitRange> = {
+  encode(message: LimitRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      LimitRangeSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = LimitRangeSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRange {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? LimitRangeSpec.fromJSON(object.spec) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: LimitRange): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = LimitRangeSpec.toJSON(message.spec);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRange>, I>>(base?: I): LimitRange {
+    return LimitRange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRange>, I>>(object: I): LimitRange {
+    const message = createBaseLimitRange();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? LimitRangeSpec.fromPartial(object.spec)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeSpec(): LimitRangeSpec {
+  return { limits: [] };
+}
+
+export const LimitRangeSpec: MessageFns<LimitRangeSpec> = {
+  encode(message: LimitRangeSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.limits) {
+      LimitRangeItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limits.push(LimitRangeItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeSpec {
+    return {
+      limits: globalThis.Array.isArray(object?.limits) ? object.limits.map((e: any) => LimitRangeItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LimitRangeSpec): unknown {
+    const obj: any = {};
+    if (message.limits?.length) {
+      obj.limits = message.limits.map((e) => LimitRangeItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeSpec>, I>>(base?: I): LimitRangeSpec {
+    return LimitRangeSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeSpec>, I>>(object: I): LimitRangeSpec {
+    const message = createBaseLimitRangeSpec();
+    message.limits = object.limits?.map((e) => LimitRangeItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem(): LimitRangeItem {
+  return { type: "", max: {}, min: {}, default: {}, defaultRequest: {}, maxLimitRequestRatio: {} };
+}
+
+export const LimitRangeItem: MessageFns<LimitRangeItem> = {
+  encode(message: LimitRangeItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    globalThis.Object.entries(message.max).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_MaxEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    globalThis.Object.entries(message.min).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_MinEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    globalThis.Object.entries(message.default).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_DefaultEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    globalThis.Object.entries(message.defaultRequest).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_DefaultRequestEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    globalThis.Object.entries(message.maxLimitRequestRatio).forEach(([key, value]: [string, string]) => {
+      LimitRangeItem_MaxLimitRequestRatioEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = LimitRangeItem_MaxEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.max[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = LimitRangeItem_MinEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.min[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = LimitRangeItem_DefaultEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.default[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = LimitRangeItem_DefaultRequestEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.defaultRequest[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = LimitRangeItem_MaxLimitRequestRatioEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.maxLimitRequestRatio[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      max: isObject(object.max)
+        ? (globalThis.Object.entries(object.max) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      min: isObject(object.min)
+        ? (globalThis.Object.entries(object.min) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      default: isObject(object.default)
+        ? (globalThis.Object.entries(object.default) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      defaultRequest: isObject(object.defaultRequest)
+        ? (globalThis.Object.entries(object.defaultRequest) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.default_request)
+        ? (globalThis.Object.entries(object.default_request) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      maxLimitRequestRatio: isObject(object.maxLimitRequestRatio)
+        ? (globalThis.Object.entries(object.maxLimitRequestRatio) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.max_limit_request_ratio)
+        ? (globalThis.Object.entries(object.max_limit_request_ratio) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LimitRangeItem): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.max) {
+      const entries = globalThis.Object.entries(message.max) as [string, string][];
+      if (entries.length > 0) {
+        obj.max = {};
+        entries.forEach(([k, v]) => {
+          obj.max[k] = v;
+        });
+      }
+    }
+    if (message.min) {
+      const entries = globalThis.Object.entries(message.min) as [string, string][];
+      if (entries.length > 0) {
+        obj.min = {};
+        entries.forEach(([k, v]) => {
+          obj.min[k] = v;
+        });
+      }
+    }
+    if (message.default) {
+      const entries = globalThis.Object.entries(message.default) as [string, string][];
+      if (entries.length > 0) {
+        obj.default = {};
+        entries.forEach(([k, v]) => {
+          obj.default[k] = v;
+        });
+      }
+    }
+    if (message.defaultRequest) {
+      const entries = globalThis.Object.entries(message.defaultRequest) as [string, string][];
+      if (entries.length > 0) {
+        obj.defaultRequest = {};
+        entries.forEach(([k, v]) => {
+          obj.defaultRequest[k] = v;
+        });
+      }
+    }
+    if (message.maxLimitRequestRatio) {
+      const entries = globalThis.Object.entries(message.maxLimitRequestRatio) as [string, string][];
+      if (entries.length > 0) {
+        obj.maxLimitRequestRatio = {};
+        entries.forEach(([k, v]) => {
+          obj.maxLimitRequestRatio[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem>, I>>(base?: I): LimitRangeItem {
+    return LimitRangeItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem>, I>>(object: I): LimitRangeItem {
+    const message = createBaseLimitRangeItem();
+    message.type = object.type ?? "";
+    message.max = (globalThis.Object.entries(object.max ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.min = (globalThis.Object.entries(object.min ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.default = (globalThis.Object.entries(object.default ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.defaultRequest = (globalThis.Object.entries(object.defaultRequest ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.maxLimitRequestRatio = (globalThis.Object.entries(object.maxLimitRequestRatio ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_MaxEntry(): LimitRangeItem_MaxEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_MaxEntry: MessageFns<LimitRangeItem_MaxEntry> = {
+  encode(message: LimitRangeItem_MaxEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_MaxEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_MaxEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_MaxEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_MaxEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_MaxEntry>, I>>(base?: I): LimitRangeItem_MaxEntry {
+    return LimitRangeItem_MaxEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_MaxEntry>, I>>(object: I): LimitRangeItem_MaxEntry {
+    const message = createBaseLimitRangeItem_MaxEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_MinEntry(): LimitRangeItem_MinEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_MinEntry: MessageFns<LimitRangeItem_MinEntry> = {
+  encode(message: LimitRangeItem_MinEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_MinEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_MinEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_MinEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_MinEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_MinEntry>, I>>(base?: I): LimitRangeItem_MinEntry {
+    return LimitRangeItem_MinEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_MinEntry>, I>>(object: I): LimitRangeItem_MinEntry {
+    const message = createBaseLimitRangeItem_MinEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_DefaultEntry(): LimitRangeItem_DefaultEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_DefaultEntry: MessageFns<LimitRangeItem_DefaultEntry> = {
+  encode(message: LimitRangeItem_DefaultEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_DefaultEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_DefaultEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_DefaultEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_DefaultEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_DefaultEntry>, I>>(base?: I): LimitRangeItem_DefaultEntry {
+    return LimitRangeItem_DefaultEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_DefaultEntry>, I>>(object: I): LimitRangeItem_DefaultEntry {
+    const message = createBaseLimitRangeItem_DefaultEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_DefaultRequestEntry(): LimitRangeItem_DefaultRequestEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_DefaultRequestEntry: MessageFns<LimitRangeItem_DefaultRequestEntry> = {
+  encode(message: LimitRangeItem_DefaultRequestEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_DefaultRequestEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_DefaultRequestEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_DefaultRequestEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_DefaultRequestEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_DefaultRequestEntry>, I>>(
+    base?: I,
+  ): LimitRangeItem_DefaultRequestEntry {
+    return LimitRangeItem_DefaultRequestEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_DefaultRequestEntry>, I>>(
+    object: I,
+  ): LimitRangeItem_DefaultRequestEntry {
+    const message = createBaseLimitRangeItem_DefaultRequestEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeItem_MaxLimitRequestRatioEntry(): LimitRangeItem_MaxLimitRequestRatioEntry {
+  return { key: "", value: "" };
+}
+
+export const LimitRangeItem_MaxLimitRequestRatioEntry: MessageFns<LimitRangeItem_MaxLimitRequestRatioEntry> = {
+  encode(message: LimitRangeItem_MaxLimitRequestRatioEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeItem_MaxLimitRequestRatioEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeItem_MaxLimitRequestRatioEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeItem_MaxLimitRequestRatioEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LimitRangeItem_MaxLimitRequestRatioEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeItem_MaxLimitRequestRatioEntry>, I>>(
+    base?: I,
+  ): LimitRangeItem_MaxLimitRequestRatioEntry {
+    return LimitRangeItem_MaxLimitRequestRatioEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeItem_MaxLimitRequestRatioEntry>, I>>(
+    object: I,
+  ): LimitRangeItem_MaxLimitRequestRatioEntry {
+    const message = createBaseLimitRangeItem_MaxLimitRequestRatioEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLimitRangeList(): LimitRangeList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const LimitRangeList: MessageFns<LimitRangeList> = {
+  encode(message: LimitRangeList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      LimitRange.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LimitRangeList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLimitRangeList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(LimitRange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LimitRangeList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => LimitRange.fromJSON(e)) : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: LimitRangeList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => LimitRange.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LimitRangeList>, I>>(base?: I): LimitRangeList {
+    return LimitRangeList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LimitRangeList>, I>>(object: I): LimitRangeList {
+    const message = createBaseLimitRangeList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => LimitRange.fromPartial(e)) || [];
     message.kind = object.kind ?? "";
     message.apiVersion = object.apiVersion ?? "";
     return message;
