@@ -80,6 +80,23 @@ describe('ReplicaSetController.reconcile', () => {
     assert.deepEqual(c.expectations.pending('default/web-abc'), { adds: 0, deletes: 3 });
   });
 
+  it('creates and deletes at most burstReplicas pods per sync', async () => {
+    const burst = new ReplicaSetController(ctx, { burstReplicas: 2 });
+    const rs = replicaSet('web-abc', { replicas: 5 });
+    preload(ctx, ReplicaSets, rs);
+    await burst.reconcile('default/web-abc');
+    assert.equal(ctx.client.summary().filter((c) => c.startsWith('create pods')).length, 2);
+    assert.deepEqual(burst.expectations.pending('default/web-abc'), { adds: 2, deletes: 0 });
+
+    const small = replicaSet('small', { replicas: 0 });
+    const o = owned(small);
+    preload(ctx, ReplicaSets, small);
+    preload(ctx, Pods, ...[1, 2, 3].map((i) => pod(`s${i}`, { labels: { app: 'web' }, owner: o, nodeName: 'n1', readySince: 10, created: i })));
+    ctx.client.clearCalls();
+    await burst.reconcile('default/small');
+    assert.equal(ctx.client.summary().filter((c) => c.startsWith('delete pods')).length, 2);
+  });
+
   it('adopts matching orphans and releases owned pods that no longer match', async () => {
     const rs = replicaSet('web-abc', { replicas: 2, status: { replicas: 2 } });
     preload(ctx, ReplicaSets, rs);
