@@ -152,6 +152,17 @@ describe('DeploymentController.reconcile', () => {
       // all 4, minAvailable 3, new unavailable 0: at most 1 may go; it is an unhealthy one.
       assert.equal(ctx.client.calls[0].object.spec.replicas, 2);
     });
+
+    it('counts the new ReplicaSet\'s unavailable replicas against the budget: nothing old goes while they start', async () => {
+      const sick = ownedRS(d, 'nginx', { replicas: 3, available: 1, revision: 1 });
+      const neu = ownedRS(d, 'nginx:2', { replicas: 1, available: 0, revision: 2, created: 10 });
+      d.metadata!.annotations[REVISION] = '2';
+      preload(ctx, Deployments, d);
+      preload(ctx, ReplicaSets, sick, neu);
+      await c.reconcile('default/web');
+      // all 4, minAvailable 3, new unavailable 1: 4 - 3 - 1 = 0 may go, unhealthy or not.
+      assert.ok(!ctx.client.summary().some((call) => call.startsWith('update replicasets')), ctx.client.summary().join('; '));
+    });
   });
 
   it('rolls back by reusing the ReplicaSet whose template matches, with the next revision', async () => {
