@@ -2,7 +2,6 @@
 // process is the only writer, through one synchronous connection, so a read-check-append needs no
 // transaction to be atomic, "database is locked" cannot happen, and watchers are fed in-process
 // right after each commit.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -23,11 +22,12 @@ import {
   type WatchHandle,
 } from './interface';
 import { prefixEnd } from './key-range';
+import { ensurePrivateDir, ensurePrivateFile, tightenIfPresent } from './private-files';
 import { LOG_COLUMNS, openSchema, type LogRow } from './sqlite-schema';
 import { WatchHub } from './watch-hub';
 
 export interface SqliteStorageOptions {
-  /** Database file; its directory is created if missing. */
+  /** Database file, created 0600; its directory is created 0700 if missing. */
   path: string;
   /** Periodic compaction; omitted = only explicit compact() calls. */
   autoCompaction?: AutoCompactionOptions;
@@ -65,7 +65,10 @@ export class SqliteStorage implements Storage {
   private readonly setMetaStmt: Database.Statement<[string, number]>;
 
   constructor(readonly opts: SqliteStorageOptions) {
-    mkdirSync(dirname(opts.path), { recursive: true });
+    ensurePrivateDir(dirname(opts.path), log);
+    // SQLite creates the -wal and -shm files with the database file's mode: 0600 from the start.
+    ensurePrivateFile(opts.path);
+    for (const suffix of ['-wal', '-shm']) tightenIfPresent(opts.path + suffix);
     // busy_timeout: only another process holding the file can make us wait; fail fast then.
     this.db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 1000 });
     try {

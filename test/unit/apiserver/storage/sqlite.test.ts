@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CompactedError, StorageError } from '../../../../services/apiserver/storage/interface';
 import { SqliteStorage } from '../../../../services/apiserver/storage/sqlite';
 import { describeStorageConformance } from './conformance';
@@ -61,6 +61,28 @@ describe('SqliteStorage', () => {
       assert.equal(Buffer.from((await first.get('/a'))!.value).toString(), '1');
     });
 
+    it('keeps its data owner-only: directory 0700, database and WAL 0600', async () => {
+      const path = fresh();
+      const s = openAt(path);
+      await s.create('/a', Buffer.from('1'));
+      const dir = dirname(path);
+      assert.equal(modeOf(dir), 0o700, 'data directory');
+      const files = readdirSync(dir);
+      assert.ok(files.includes('kite.db-wal'), `WAL file present: ${files.join(', ')}`);
+      for (const f of files) assert.equal(modeOf(join(dir, f)), 0o600, f);
+    });
+
+    it('tightens a database an older version left readable by others, and keeps an existing directory', async () => {
+      const path = fresh();
+      mkdirSync(dirname(path), { mode: 0o755 });
+      chmodSync(dirname(path), 0o755);
+      writeFileSync(path, '', { mode: 0o644 });
+      chmodSync(path, 0o644);
+      openAt(path);
+      assert.equal(modeOf(path), 0o600);
+      assert.equal(modeOf(dirname(path)), 0o755, "an existing directory is the operator's: warned about, not changed");
+    });
+
     it('fails watches and calls once closed', async () => {
       const s = openAt(fresh());
       const w = new WatchCollector(s, '/', 0);
@@ -109,6 +131,10 @@ describe('SqliteStorage', () => {
     });
   });
 });
+
+function modeOf(path: string): number {
+  return statSync(path).mode & 0o777;
+}
 
 function walSize(path: string): number {
   try {
