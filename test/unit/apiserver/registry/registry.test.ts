@@ -1,0 +1,117 @@
+// The generic registry over a real SQLite store in a temporary directory (no apiserver, no gRPC):
+// optimistic concurrency, generation, the status subresource and delete preconditions.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConflictError } from '../../../../lib/api/errors';
+import { Deployments } from '../../../../lib/api/kinds';
+import type { Deployment } from '../../../../lib/gen/kite/apps/v1/types';
+import { ServiceAllocators } from '../../../../services/apiserver/admission/allocators';
+import { DEFAULT_DEFAULTING } from '../../../../services/apiserver/admission/defaults';
+import { Registry } from '../../../../services/apiserver/registry/registry';
+import { strategies } from '../../../../services/apiserver/registry/strategies';
+import { SqliteStorage } from '../../../../services/apiserver/storage';
+import { deployment } from '../../controller-manager/support/fixtures';
+
+describe('Registry (SQLite in a temporary directory)', () => {
+  let dir: string;
+  let storage: SqliteStorage;
+  let registry: Registry<Deployment>;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kite-registry-'));
+    storage = new SqliteStorage({ path: join(dir, 'kite.db') });
+    const byKind = strategies({ defaulting: DEFAULT_DEFAULTING, allocators: new ServiceAllocators('10.96.0.0/16', '30000-32767') });
+    registry = new Registry(Deployments, storage, byKind.get(Deployments)!, {
+      maxObjectBytes: 1024 * 1024,
+      watchCacheSize: 100,
+      namespaceState: async () => 'active',
+    });
+  });
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const fresh = () => {
+    const d = deployment('web');
+    d.metadata!.uid = '';
+    d.metadata!.resourceVersion = '';
+    return d;
+  };
+
+  it('refuses an update carrying a stale resourceVersion and keeps the stored object', async () => {
+    const created = await registry.create('default', fresh());
+    const first = structuredClone(created);
+    first.spec!.replicas = 5;
+    const updated = await registry.update(first);
+    assert.notEqual(updated.metadata!.resourceVersion, created.metadata!.resourceVersion);
+
+    const stale = structuredClone(created);
+    stale.spec!.replicas = 7;
+    await assert.rejects(registry.update(stale), (err: unknown) => {
+      assert.ok(err instanceof ConflictError);
+      assert.equal(err.message, 'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again');
+      return true;
+    });
+    const stored = await registry.get('default', 'web');
+    assert.equal(stored.spec!.replicas, 5);
+    assert.equal(stored.metadata!.resourceVersion, updated.metadata!.resourceVersion);
+  });
+
+  it('applies an update without a resourceVersion to the latest object (unconditional)', async () => {
+    const created = await registry.create('default', fresh());
+    const a = structuredClone(created);
+    a.spec!.replicas = 5;
+    await registry.update(a);
+    const b = structuredClone(created);
+    b.metadata!.resourceVersion = '';
+    b.spec!.replicas = 9;
+    assert.equal((await registry.update(b)).spec!.replicas, 9);
+  });
+
+  it('bumps generation on spec changes only, and keeps status out of update and spec out of updateStatus', async () => {
+    const created = await registry.create('default', fresh());
+    assert.equal(created.metadata!.generation, 1);
+
+    const labelled = structuredClone(created);
+    labelled.metadata!.labels = { ...labelled.metadata!.labels, extra: 'yes' };
+    labelled.status!.replicas = 42;
+    const afterLabel = await registry.update(labelled);
+    assert.equal(afterLabel.metadata!.generation, 1, 'metadata changes keep the generation');
+    assert.equal(afterLabel.status!.replicas ?? 0, 0, 'update does not write status');
+
+    const scaled = structuredClone(afterLabel);
+    scaled.spec!.replicas = 4;
+    const afterScale = await registry.update(scaled);
+    assert.equal(afterScale.metadata!.generation, 2);
+
+    const status = structuredClone(afterScale);
+    status.spec!.replicas = 100;
+    status.status!.replicas = 4;
+    const afterStatus = await registry.updateStatus(status);
+    assert.equal(afterStatus.status!.replicas, 4);
+    assert.equal(afterStatus.spec!.replicas, 4, 'updateStatus does not write spec');
+    assert.equal(afterStatus.metadata!.generation, 2);
+  });
+
+  it('retries unpinned read-modify-writes that race, so none is lost', async () => {
+    await registry.create('default', fresh());
+    const bump = () =>
+      registry.guaranteedUpdate('default', 'web', (cur) => {
+        cur.spec!.replicas = (cur.spec!.replicas ?? 0) + 1;
+        return cur;
+      });
+    await Promise.all(Array.from({ length: 10 }, bump));
+    assert.equal((await registry.get('default', 'web')).spec!.replicas, 13);
+  });
+
+  it('refuses a delete whose preconditions do not match', async () => {
+    const created = await registry.create('default', fresh());
+    await assert.rejects(registry.delete('default', 'web', { preconditions: { uid: 'other' } }), ConflictError);
+    await assert.rejects(registry.delete('default', 'web', { preconditions: { resourceVersion: String(Number(created.metadata!.resourceVersion) + 100) } }), ConflictError);
+    await registry.delete('default', 'web', { preconditions: { uid: created.metadata!.uid, resourceVersion: created.metadata!.resourceVersion } });
+    await assert.rejects(registry.get('default', 'web'), /not found/);
+  });
+});
