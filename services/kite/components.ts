@@ -1,8 +1,12 @@
 // The Kite components of a node, each its own container on the node's engine with the node's
 // network (--network host), restart policy "always" (the node's engine brings them back after a
 // node restart). The container's image holds only mount points: the node's /usr (Node.js,
-// iptables, iproute2 and their libraries) is mounted read-only, as are the application
-// (/opt/kite, from the node image) and the node's /etc/kite (certificates and kubeconfigs).
+// iptables, iproute2 and their libraries) is mounted read-only, as is the application (/opt/kite,
+// from the node image). Of the node's /etc/kite (certificates and kubeconfigs) a component sees
+// only the files its command line names, each mounted read-only, as kubeadm gives each static pod
+// only its own: the scheduler and the controller-manager their kubeconfig, kube-proxy its
+// kubeconfig, the kubelet its kubeconfig, serving pair and CA; no component sees ca.key or
+// admin.conf.
 import type { ClusterConfig } from './cluster-config';
 import { nodeExec } from './docker-cli';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
@@ -32,6 +36,8 @@ export interface Component {
   run: string[];
   /** The container's command (a Kite program from bin/, or etcd). */
   command: string[];
+  /** Node directories holding the component's data, created 0700 before it starts. */
+  privateDirs?: string[];
 }
 
 const kiteProgram = (name: string, ...args: string[]) => ['node', `${APP_DIR}/bin/${name}`, ...args];
@@ -45,6 +51,7 @@ function etcdComponent(): Component {
   return {
     name: 'kite-etcd',
     run: ['-v', `${ETCD_DATA}:${ETCD_DATA}`],
+    privateDirs: [ETCD_DATA],
     command: [
       '/usr/bin/etcd', '--name', 'kite', '--data-dir', ETCD_DATA,
       '--listen-client-urls', `http://${ETCD_CLIENT}`, '--advertise-client-urls', `http://${ETCD_CLIENT}`,
@@ -62,6 +69,7 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
     {
       name: 'kite-apiserver',
       run: store === 'sqlite' ? ['-v', `${APISERVER_DATA}:${APISERVER_DATA}`] : [],
+      privateDirs: store === 'sqlite' ? [APISERVER_DATA] : [],
       command: kiteProgram(
         'kite-apiserver',
         '--port', String(APISERVER_PORT),
@@ -122,17 +130,31 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
         '-v', '/run/xtables.lock:/run/xtables.lock',
         '-v', '/lib/modules:/lib/modules:ro',
       ],
-      command: kiteProgram('kite-proxy', ...kubeconfig(KUBECONFIGS.proxy), '--node-name', node.name, '--cluster-cidr', cluster.networking.podSubnet),
+      command: kiteProgram(
+        'kite-proxy', ...kubeconfig(KUBECONFIGS.proxy), '--node-name', node.name, '--cluster-cidr', cluster.networking.podSubnet,
+        '--service-cluster-ip-range', cluster.networking.serviceSubnet,
+      ),
     },
   ];
+}
+
+/** The /etc/kite files a component's command line names: all of /etc/kite it is given. */
+export function configFiles(c: Component): string[] {
+  return [...new Set(c.command.filter((arg) => arg.startsWith(`${CONFIG_DIR}/`)))];
 }
 
 /** `docker run` of a component inside its node; a component that already exists is left alone. */
 export async function startComponent(node: string, c: Component): Promise<void> {
   const existing = await nodeExec(node, ['docker', 'ps', '-aq', '--filter', `name=^${c.name}$`]);
   if (existing.trim()) return;
-  await nodeExec(node, [
-    'docker', 'run', '-d',
+  if (c.privateDirs?.length) await nodeExec(node, ['mkdir', '-p', '-m', '0700', ...c.privateDirs]);
+  await nodeExec(node, ['docker', ...componentRunArgs(c)]);
+}
+
+/** The `docker run` arguments of a component. */
+export function componentRunArgs(c: Component): string[] {
+  return [
+    'run', '-d',
     '--name', c.name,
     '--restart', 'always',
     '--network', 'host',
@@ -143,11 +165,11 @@ export async function startComponent(node: string, c: Component): Promise<void> 
     // The node's OS, as the kubelet reports it (nodeInfo.osImage).
     '-v', '/etc/os-release:/etc/os-release:ro',
     '-v', `${APP_DIR}:${APP_DIR}:ro`,
-    '-v', `${CONFIG_DIR}:${CONFIG_DIR}:ro`,
+    ...configFiles(c).flatMap((f) => ['-v', `${f}:${f}:ro`]),
     ...c.run,
     COMPONENT_IMAGE,
     ...c.command,
-  ]);
+  ];
 }
 
 /** Names and states of a node's component containers. */

@@ -11,7 +11,7 @@ import { issueCertificate, writeClusterPKI, writeKubeconfigForIdentity, type Clu
 import { docker, nodeExec } from './docker-cli';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
 
-/** Inside every node (bind-mounted read-only into the component containers). */
+/** Inside every node; each component container gets only the files it names, read-only (components.ts). */
 export const CONFIG_DIR = '/etc/kite';
 export const KUBECONFIGS = {
   admin: 'admin.conf',

@@ -1,0 +1,73 @@
+// What each component container of a kite cluster is given: of the node's /etc/kite only the
+// files its command line names, read-only (kubeadm's per-component mounts). The CA key and the
+// admin kubeconfig, which are cluster-admin, are mounted into no component.
+import { strict as assert } from 'node:assert';
+import { parseClusterConfig } from '../../../services/kite/cluster-config';
+import {
+  componentRunArgs,
+  configFiles,
+  controlPlaneComponents,
+  DEFAULT_TIMINGS,
+  nodeComponents,
+  type Component,
+  type StoreBackend,
+} from '../../../services/kite/components';
+import { CONFIG_DIR, KUBECONFIGS } from '../../../services/kite/node-config';
+import { planNodes } from '../../../services/kite/nodes';
+
+const { config } = parseClusterConfig('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n', 'mounts');
+const [controlPlane, worker] = planNodes(config);
+
+function components(store: StoreBackend): Component[] {
+  return [...controlPlaneComponents(config, DEFAULT_TIMINGS, store), ...nodeComponents(config, controlPlane), ...nodeComponents(config, worker)];
+}
+
+/** The sources of a component's bind mounts that lie under /etc/kite, and their options. */
+function configMounts(c: Component): string[] {
+  const args = componentRunArgs(c);
+  const mounts: string[] = [];
+  args.forEach((a, i) => {
+    if (args[i - 1] === '-v' && (a === CONFIG_DIR || a.startsWith(`${CONFIG_DIR}/`) || a.startsWith(`${CONFIG_DIR}:`))) mounts.push(a);
+  });
+  return mounts;
+}
+
+const f = (p: string) => `${CONFIG_DIR}/${p}`;
+
+const WANT: Record<string, string[]> = {
+  'kite-etcd': [],
+  'kite-apiserver': [f('pki/apiserver.crt'), f('pki/apiserver.key'), f('pki/ca.crt'), f('pki/apiserver-kubelet-client.crt'), f('pki/apiserver-kubelet-client.key')],
+  'kite-controller-manager': [f(KUBECONFIGS.controllerManager)],
+  'kite-scheduler': [f(KUBECONFIGS.scheduler)],
+  'kite-kubelet': [f(KUBECONFIGS.kubelet), f('pki/kubelet.crt'), f('pki/kubelet.key'), f('pki/ca.crt')],
+  'kite-proxy': [f(KUBECONFIGS.proxy)],
+};
+
+describe('kite components: mounts of /etc/kite', () => {
+  for (const store of ['sqlite', 'etcd'] as const) {
+    it(`gives each component exactly its own files, read-only, never the whole folder (${store} store)`, () => {
+      for (const c of components(store)) {
+        const want = WANT[c.name];
+        assert.ok(want, `unexpected component ${c.name}`);
+        assert.deepEqual([...configFiles(c)].sort(), [...want].sort(), c.name);
+        assert.deepEqual(configMounts(c).sort(), want.map((p) => `${p}:${p}:ro`).sort(), `${c.name} mounts`);
+      }
+    });
+
+    it(`mounts the CA key and admin.conf into no component (${store} store)`, () => {
+      for (const c of components(store)) {
+        for (const m of configMounts(c)) {
+          assert.ok(!m.includes('ca.key'), `${c.name} mounts ${m}`);
+          assert.ok(!m.includes(KUBECONFIGS.admin), `${c.name} mounts ${m}`);
+          assert.ok(!m.startsWith(`${CONFIG_DIR}:`) && !m.startsWith(`${CONFIG_DIR}/pki:`), `${c.name} mounts a whole folder: ${m}`);
+        }
+      }
+    });
+  }
+
+  it('creates the stores\' data directories owner-only before they start', () => {
+    const byName = (store: StoreBackend, name: string) => components(store).find((c) => c.name === name)!;
+    assert.deepEqual(byName('sqlite', 'kite-apiserver').privateDirs, ['/var/lib/kite/apiserver']);
+    assert.deepEqual(byName('etcd', 'kite-etcd').privateDirs, ['/var/lib/kite/etcd']);
+  });
+});
