@@ -2,6 +2,11 @@
 // backoff is here so tests can shrink them.
 import { hostname } from 'node:os';
 import type { Taint } from '../../lib/gen/kite/core/v1/types';
+import { DEFAULT_AUTHORIZATION_CACHE_TTLS, type AuthorizationCacheTtls } from './server/authorization-cache';
+
+/** Who may call the kubelet's endpoint: anyone it authenticates, or whom the apiserver allows. */
+export const KUBELET_AUTHORIZATION_MODES = ['AlwaysAllow', 'Webhook'] as const;
+export type KubeletAuthorizationMode = (typeof KUBELET_AUTHORIZATION_MODES)[number];
 
 export interface BackoffSettings {
   initialMs: number;
@@ -42,6 +47,8 @@ export interface KubeletConfig {
   /** The runtime's version string for nodeInfo ("docker://20.10.24"). */
   containerRuntimeVersion?: string;
   tls?: { cert: Buffer; key: Buffer; clientCA?: Buffer };
+  /** Webhook asks the apiserver (SubjectAccessReview) about each caller and remembers the answers this long. */
+  authorization: { mode: KubeletAuthorizationMode } & AuthorizationCacheTtls;
 }
 
 export function defaultKubeletConfig(overrides: Partial<KubeletConfig> = {}): KubeletConfig {
@@ -64,6 +71,7 @@ export function defaultKubeletConfig(overrides: Partial<KubeletConfig> = {}): Ku
     crashLoopBackoff: { initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 },
     relistPeriodMs: 1_000,
     resyncPeriodMs: 60_000,
+    authorization: { mode: 'AlwaysAllow', ...DEFAULT_AUTHORIZATION_CACHE_TTLS },
     ...overrides,
   };
 }

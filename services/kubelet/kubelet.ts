@@ -20,7 +20,9 @@ import { StatusManager } from './pod-workers/status-manager';
 import { ProbeManager } from './probes/probe-manager';
 import { RuntimeProber, type Prober } from './probes/prober';
 import type { ContainerRuntime, PodRuntimeState } from './runtime/types';
+import { AuthorizationCache } from './server/authorization-cache';
 import { startKubeletServer, type KubeletServer } from './server/kubelet-server';
+import { apiserverAccessReviewer, WebhookAuthorizer } from './server/webhook-authorizer';
 import type { NotReady } from './status/node';
 
 export interface KubeletDeps {
@@ -129,6 +131,10 @@ export class Kubelet {
       port: c.port,
       runtime: this.deps.runtime,
       tls: c.tls,
+      authorization:
+        c.authorization.mode === 'Webhook'
+          ? { nodeName: c.nodeName, authorizer: new WebhookAuthorizer(apiserverAccessReviewer(this.deps.client), new AuthorizationCache(c.authorization)) }
+          : undefined,
       targets: {
         pod: (namespace, name) => this.podLister?.get(`${namespace}/${name}`),
         runtime: () => this.runtimeCache.fresh(),

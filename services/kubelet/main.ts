@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import Docker from 'dockerode';
 import { connect } from '../../lib/client/clientset';
 import { logger } from '../../lib/log';
-import { defaultKubeletConfig } from './config';
+import { defaultKubeletConfig, KUBELET_AUTHORIZATION_MODES, type KubeletAuthorizationMode } from './config';
 import { parseDuration, parseKeyValues, parseTaints } from './flags';
 import { Kubelet } from './kubelet';
 import { DockerRuntime } from './runtime/docker-runtime';
@@ -18,6 +18,21 @@ const int = (v: string) => {
   return n;
 };
 const seconds = (ms: number) => `${ms / 1000}s`;
+
+/**
+ * --authorization-mode, by default Webhook when callers have client certificates to be known by
+ * (Kite has no TokenReview, so Webhook needs --tls-cert-file and --client-ca-file).
+ */
+function authorizationModeOf(flag: string | undefined, clientCertificates: boolean): KubeletAuthorizationMode {
+  const mode = flag ?? (clientCertificates ? 'Webhook' : 'AlwaysAllow');
+  if (!(KUBELET_AUTHORIZATION_MODES as readonly string[]).includes(mode)) {
+    throw new Error(`--authorization-mode: unknown mode "${mode}" (supported: ${KUBELET_AUTHORIZATION_MODES.join(', ')})`);
+  }
+  if (mode === 'Webhook' && !clientCertificates) {
+    throw new Error('--authorization-mode Webhook needs --tls-cert-file, --tls-private-key-file and --client-ca-file: callers are authenticated by their client certificates');
+  }
+  return mode as KubeletAuthorizationMode;
+}
 
 /** unix:///path, /path, tcp://host:port or host:port. */
 function dockerFor(host: string): Docker {
@@ -59,6 +74,9 @@ const program = new Command('kite-kubelet')
   .option('--tls-cert-file <file>', 'certificate of the kubelet endpoint')
   .option('--tls-private-key-file <file>', 'key of the kubelet endpoint')
   .option('--client-ca-file <file>', 'CA whose client certificates the kubelet endpoint accepts (the apiserver\'s)')
+  .option('--authorization-mode <mode>', 'who may call the kubelet endpoint: Webhook (ask the apiserver with a SubjectAccessReview) or AlwaysAllow (default: Webhook with --client-ca-file, else AlwaysAllow)')
+  .option('--authorization-webhook-cache-authorized-ttl <duration>', 'how long an allowed Webhook answer is remembered', seconds(defaults.authorization.authorizedMs))
+  .option('--authorization-webhook-cache-unauthorized-ttl <duration>', 'how long a denied Webhook answer is remembered', seconds(defaults.authorization.unauthorizedMs))
   .action(async (o) => {
     const log = logger('kubelet', { node: o.nodeName });
     const docker = dockerFor(o.dockerHost);
@@ -69,6 +87,7 @@ const program = new Command('kite-kubelet')
     // The kubelet may come up before the apiserver: it waits (registration retries too).
     await client.waitForReady(10_000).catch((err: Error) => log.warn({ err: err.message }, 'apiserver not reachable yet; retrying'));
     if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+    const authorizationMode = authorizationModeOf(o.authorizationMode, Boolean(o.tlsCertFile && o.clientCaFile));
     const config = defaultKubeletConfig({
       nodeName: o.nodeName,
       nodeIP: o.nodeIp,
@@ -98,6 +117,11 @@ const program = new Command('kite-kubelet')
       tls: o.tlsCertFile
         ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsPrivateKeyFile), clientCA: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined }
         : undefined,
+      authorization: {
+        mode: authorizationMode,
+        authorizedMs: parseDuration(o.authorizationWebhookCacheAuthorizedTtl),
+        unauthorizedMs: parseDuration(o.authorizationWebhookCacheUnauthorizedTtl),
+      },
     });
     const runtime = new DockerRuntime({ docker, nodeName: config.nodeName, rootDir: config.rootDir, pauseImage: o.podInfraContainerImage });
     const kubelet = new Kubelet(config, { client, runtime });

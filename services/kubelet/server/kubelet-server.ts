@@ -1,6 +1,9 @@
 // The kubelet's own gRPC endpoint (--port, 10250 by default): KubeletService (logs, exec) plus
 // server reflection and grpc.health.v1. With a certificate it serves TLS and, given a client CA,
-// accepts only callers with a certificate from it (the apiserver's kubelet-client certificate).
+// accepts only callers with a certificate from it; with an authorizer (--authorization-mode
+// Webhook) every call must also be allowed by it (auth-filter.ts), as the apiserver's kubelet
+// client is and another node is not. Plaintext, or TLS without an authorizer, is for local
+// development only.
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -9,9 +12,11 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { KubeletServiceService, type KubeletServiceServer } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import { logger } from '../../../lib/log';
 import type { ContainerRuntime } from '../runtime/types';
+import { authFilter } from './auth-filter';
 import { serveExec } from './exec';
 import { serveContainerLogs } from './logs';
 import type { TargetContext } from './target';
+import type { KubeletAuthorizer } from './webhook-authorizer';
 
 const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
 export const KUBELET_SERVICE_NAME = 'kite.kubelet.v1.KubeletService';
@@ -23,6 +28,8 @@ export interface KubeletServerOptions {
   runtime: ContainerRuntime;
   targets: TargetContext;
   tls?: { cert: Buffer; key: Buffer; clientCA?: Buffer };
+  /** Authorizes every call for this node's name; needs tls.clientCA (callers are known by their certificates). */
+  authorization?: { nodeName: string; authorizer: KubeletAuthorizer };
 }
 
 export interface KubeletServer {
@@ -39,7 +46,11 @@ function credentials(tls: KubeletServerOptions['tls']): ServerCredentials {
 
 export async function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServer> {
   const log = logger('kubelet', { module: 'server' });
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  if (o.authorization && !o.tls?.clientCA) {
+    throw new Error('kubelet authorization (Webhook) needs TLS with a client CA (--tls-cert-file, --client-ca-file): callers are known by their client certificates');
+  }
+  const interceptors = o.authorization ? [authFilter({ ...o.authorization, log })] : [];
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, interceptors });
   const impl: KubeletServiceServer = {
     containerLogs: (call) => void serveContainerLogs(call, o.runtime, o.targets),
     exec: (call) => void serveExec(call, o.runtime, o.targets),
@@ -49,10 +60,11 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   new ReflectionService(definitions).addToServer(server);
   new HealthImplementation({ '': 'SERVING', [KUBELET_SERVICE_NAME]: 'SERVING' }).addToServer(server);
   if (!o.tls) log.warn('kubelet endpoint serves plaintext: for local development only');
+  else if (!o.authorization) log.warn('kubelet endpoint authorizes nobody (--authorization-mode AlwaysAllow): every caller with a certificate from the client CA may exec and read logs; for local development only');
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${o.bindAddress}:${o.port}`, credentials(o.tls), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
-  log.info({ port, tls: !!o.tls }, 'kubelet endpoint listening');
+  log.info({ port, tls: !!o.tls, authorization: o.authorization ? 'Webhook' : 'AlwaysAllow' }, 'kubelet endpoint listening');
   return {
     address: `${o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress}:${port}`,
     port,
