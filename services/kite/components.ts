@@ -119,6 +119,8 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
         '--tls-cert-file', `${CONFIG_DIR}/pki/kubelet.crt`,
         '--tls-private-key-file', `${CONFIG_DIR}/pki/kubelet.key`,
         '--client-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
+        // Only callers the apiserver allows (its kubelet client, not other nodes) may exec or read logs.
+        '--authorization-mode', 'Webhook',
         ...(Object.keys(labels).length ? ['--node-labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
         ...(node.role === 'control-plane' ? ['--register-with-taints', 'node-role.kubernetes.io/control-plane:NoSchedule'] : []),
       ),

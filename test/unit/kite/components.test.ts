@@ -71,3 +71,15 @@ describe('kite components: mounts of /etc/kite', () => {
     assert.deepEqual(byName('etcd', 'kite-etcd').privateDirs, ['/var/lib/kite/etcd']);
   });
 });
+
+describe('kite components: the kubelet endpoint', () => {
+  it('authorizes every caller with the apiserver (--authorization-mode Webhook) and knows callers by certificates from the cluster CA', () => {
+    for (const node of [controlPlane, worker]) {
+      const command = nodeComponents(config, node).find((c) => c.name === 'kite-kubelet')!.command;
+      const flag = (name: string) => command[command.indexOf(name) + 1];
+      assert.equal(flag('--authorization-mode'), 'Webhook');
+      assert.equal(flag('--client-ca-file'), f('pki/ca.crt'));
+      assert.equal(flag('--kubeconfig'), f(KUBECONFIGS.kubelet));
+    }
+  });
+});
