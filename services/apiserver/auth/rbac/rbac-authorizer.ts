@@ -2,7 +2,7 @@
 // request's namespace, grants one of the user's names a role with a matching rule. Roles and
 // bindings come from the apiserver's watch caches; the lookup tables are rebuilt only when one
 // of the four kinds changed, so a check costs a few map lookups and rule comparisons.
-import type { KubeObject } from '../../../../lib/api/kinds';
+import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '../../../../lib/gen/kite/rbac/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { AuthorizationResult, Authorizer } from '../authz/authorizer';
@@ -47,6 +47,11 @@ function toBinding(b: RoleBinding | ClusterRoleBinding): Binding {
   };
 }
 
+/** A lister's NotFound wording: clusterrole.rbac.authorization.k8s.io "x" not found. */
+export function notFound(ref: RoleRef): string {
+  return `${ref.kind.toLowerCase()}.rbac.authorization.k8s.io "${ref.name}" not found`;
+}
+
 export class RbacAuthorizer implements Authorizer {
   private index?: Index;
 
@@ -81,6 +86,33 @@ export class RbacAuthorizer implements Authorizer {
     return this.rulesOf(this.current(), ref, namespace);
   }
 
+  /**
+   * Every rule granted to `user` by ClusterRoleBindings and by RoleBindings in `namespace`
+   * (Kubernetes' RulesFor), and the bindings whose role is missing.
+   */
+  rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] } {
+    const idx = this.current();
+    const rules: PolicyRule[] = [];
+    const errors: string[] = [];
+    const visit = (bindings: Binding[], ns: string) => {
+      for (const b of bindings) {
+        if (!b.subjects.some((s) => subjectMatches(s, user, ns))) continue;
+        const granted = this.rulesOf(idx, b.roleRef, ns);
+        if (granted) rules.push(...granted);
+        else errors.push(notFound(b.roleRef));
+      }
+    };
+    visit(idx.clusterBindings, '');
+    if (namespace) visit(idx.bindings.get(namespace) ?? [], namespace);
+    return { rules, errors };
+  }
+
+  /** The cached Role, ClusterRole, RoleBinding or ClusterRoleBinding `namespace/name` (for comparing an update with what is stored). */
+  cached(kind: KindInfo<any>, namespace: string, name: string): KubeObject | undefined {
+    const reg = { Role: this.src.roles, ClusterRole: this.src.clusterRoles, RoleBinding: this.src.roleBindings, ClusterRoleBinding: this.src.clusterRoleBindings }[kind.kind] as Registry<KubeObject> | undefined;
+    return reg?.cache.get(reg.key(namespace, name));
+  }
+
   private rulesOf(idx: Index, ref: RoleRef, namespace: string): PolicyRule[] | undefined {
     if (ref.kind === 'ClusterRole') return idx.clusterRoles.get(ref.name);
     if (ref.kind === 'Role') return idx.roles.get(`${namespace}/${ref.name}`);
@@ -94,7 +126,7 @@ export class RbacAuthorizer implements Authorizer {
       if (!b.subjects.some((s) => subjectMatches(s, user, ns))) return undefined;
       const rules = this.rulesOf(idx, b.roleRef, ns);
       if (!rules) {
-        missing.push(`${b.roleRef.kind.toLowerCase()}.rbac.authorization.k8s.io "${b.roleRef.name}" not found`);
+        missing.push(notFound(b.roleRef));
         return undefined;
       }
       return rules.some((r) => ruleAllows(r, attrs)) ? `${b.roleRef.kind} "${b.roleRef.name}"` : undefined;
