@@ -102,5 +102,7 @@ export function validateRoleRefUpdate(b: { roleRef?: RoleRef }, old: { roleRef?:
   const a = b.roleRef;
   const o = old.roleRef;
   if (a?.apiGroup === o?.apiGroup && a?.kind === o?.kind && a?.name === o?.name) return [];
-  return [{ field: 'roleRef', message: 'Invalid value: cannot change roleRef' }];
+  // Kubernetes quotes the new value as Go prints the internal struct.
+  const value = `rbac.RoleRef{APIGroup:${JSON.stringify(a?.apiGroup ?? '')}, Kind:${JSON.stringify(a?.kind ?? '')}, Name:${JSON.stringify(a?.name ?? '')}}`;
+  return [{ field: 'roleRef', message: `Invalid value: ${value}: cannot change roleRef` }];
 }
