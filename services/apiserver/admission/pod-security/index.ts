@@ -1,0 +1,4 @@
+// Kubernetes' PodSecurity admission (Pod Security Standards by namespace label): see admission.ts.
+export { admitPodSecurity, type PodSecurityDecision, type PodSecurityRequest, type PodSecuritySource } from './admission';
+export { evaluatePod, forbiddenDetail } from './evaluate';
+export { policyFromLabels, type Level, type Policy } from './levels';
