@@ -16,6 +16,8 @@ export interface KubeProxyOptions {
   clusterCIDR?: string;
   masqueradeAll: boolean;
   nodePortAddresses: string[];
+  /** The Service ClusterIP range: traffic to it that no Service claims is dropped, never routed off the node. */
+  serviceCIDR?: string;
   minSyncPeriodMs: number;
   syncPeriodMs: number;
   /** /healthz and /metrics-like status on this port (0 = any free port, undefined = off). */
@@ -40,6 +42,7 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
     clusterCIDR: opts.clusterCIDR,
     masqueradeAll: opts.masqueradeAll,
     nodeIPs: opts.nodePortAddresses,
+    serviceCIDR: opts.serviceCIDR,
     minSyncPeriodMs: opts.minSyncPeriodMs,
     syncPeriodMs: opts.syncPeriodMs,
   });

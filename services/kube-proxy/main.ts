@@ -1,4 +1,5 @@
 // kite-proxy: kube-proxy in iptables mode plus the pod-network route agent, for one node.
+import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { connect } from '../../lib/client/clientset';
@@ -11,12 +12,19 @@ const num = (v: string) => {
   return n;
 };
 
+const cidr = (v: string) => {
+  const [ip, bits, ...rest] = v.split('/');
+  if (!isIPv4(ip) || !/^\d{1,2}$/.test(bits ?? '') || Number(bits) > 32 || rest.length) throw new Error(`not an IPv4 CIDR: ${v}`);
+  return v;
+};
+
 const program = new Command('kite-proxy')
   .description("Programs the node's iptables so Services reach their ready endpoints; keeps routes to other nodes' pod subnets")
   .option('--server <host:port>', 'apiserver address (overrides the config file)')
   .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
   .option('--node-name <name>', 'this node', hostname())
   .option('--cluster-cidr <cidr>', 'the cluster pod subnet (enables pod routes and masquerading)')
+  .option('--service-cluster-ip-range <cidr>', "the Service ClusterIP range, as the apiserver's flag: traffic to it that no Service claims is dropped on the node", cidr)
   .option('--masquerade-all', 'masquerade all Service traffic', false)
   .option('--nodeport-addresses <list>', 'addresses NodePorts answer on (default: every local address)', (v: string) => v.split(',').filter(Boolean), [])
   .option('--iptables-min-sync-period <seconds>', 'minimum time between syncs', num, 1)
@@ -36,6 +44,7 @@ const program = new Command('kite-proxy')
         clusterCIDR: o.clusterCidr,
         masqueradeAll: o.masqueradeAll,
         nodePortAddresses: o.nodeportAddresses,
+        serviceCIDR: o.serviceClusterIpRange,
         minSyncPeriodMs: o.iptablesMinSyncPeriod * 1000,
         syncPeriodMs: o.iptablesSyncPeriod * 1000,
         healthzPort: o.healthzPort,

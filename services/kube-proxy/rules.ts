@@ -4,7 +4,10 @@
 //           -> KUBE-SEP-<hash> (one per endpoint, DNAT); KUBE-NODEPORTS last in KUBE-SERVICES;
 //           KUBE-MARK-MASQ marks, KUBE-POSTROUTING masquerades what was marked.
 //   filter: KUBE-SERVICES / KUBE-EXTERNAL-SERVICES REJECT ports with no ready endpoint, so
-//           clients get "connection refused" at once instead of a timeout.
+//           clients get "connection refused" at once instead of a timeout;
+//           KUBE-CLUSTER-IPS-CHECK stops whatever still heads for the service range after DNAT
+//           (as kube-proxy's nftables mode does in its cluster-ips-check chain), so no packet
+//           to a ClusterIP leaves the node by its default route.
 import { endpointChainName, serviceChainName } from './chain-names';
 import { jumpRule, type JumpRule } from './iptables/jump-rules';
 import { RestoreTable } from './iptables/restore-payload';
@@ -19,7 +22,12 @@ export interface RuleOptions {
   masqueradeAll?: boolean;
   /** Addresses NodePorts answer on; every local address when empty (kube-proxy's default). */
   nodeIPs?: string[];
+  /** The Service ClusterIP range (the apiserver's --service-cluster-ip-range): nothing in it leaves the node. */
+  serviceCIDR?: string;
 }
+
+/** The filter chain that rejects or drops what is still addressed to the service range after DNAT. */
+export const clusterIPsCheckChain = 'KUBE-CLUSTER-IPS-CHECK';
 
 export interface GeneratedRules {
   filter: RestoreTable;
@@ -89,7 +97,7 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
   const serviceChains = new Set<string>();
   const fingerprints = new Map<string, string>();
 
-  for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD']) filter.declareChain(chain);
+  for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', clusterIPsCheckChain]) filter.declareChain(chain);
   filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules"', `-m mark --mark ${masqueradeMark}/${masqueradeMark} -j ACCEPT`);
   filter.rule('-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule"', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 
@@ -130,6 +138,8 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
     if (unchanged?.get(svcChain) !== fingerprint) nat.addChunk(chunk.chains, chunk.rules);
   }
 
+  if (options.serviceCIDR) clusterIPsCheck(filter, options.serviceCIDR, ports);
+
   const nodePortsComment = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
   if (options.nodeIPs?.length) {
     for (const ip of options.nodeIPs) nat.rule('-A KUBE-SERVICES', nodePortsComment, `-d ${ip}/32 -j KUBE-NODEPORTS`);
@@ -140,19 +150,40 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
   return { filter, nat, serviceChains, fingerprints };
 }
 
+/**
+ * Filter sees packets after nat's DNAT, so a packet still addressed to the service range was
+ * claimed by no service: a port a ClusterIP does not have is rejected, an address no Service
+ * has is dropped (kube-proxy's nftables mode, "Reject traffic to invalid ports of ClusterIPs",
+ * "Drop traffic to unallocated ClusterIPs").
+ */
+function clusterIPsCheck(filter: RestoreTable, serviceCIDR: string, ports: ServicePortInfo[]): void {
+  filter.rule(`-A ${clusterIPsCheckChain} ! -d ${serviceCIDR} -j RETURN`);
+  for (const ip of new Set(ports.map((sp) => sp.clusterIP))) {
+    filter.rule(`-A ${clusterIPsCheckChain} -m comment --comment "reject traffic to invalid ports of ClusterIPs" -d ${ip}/32 -j REJECT`);
+  }
+  filter.rule(`-A ${clusterIPsCheckChain} -m comment --comment "drop traffic to unallocated ClusterIPs" -j DROP`);
+}
+
 /** Flushes and deletes the KUBE-SVC-/KUBE-SEP- chains among `existingChains` that the rules no longer use. */
 export function deleteStaleChains(rules: GeneratedRules, existingChains: Iterable<string>): void {
   const stale = [...new Set(existingChains)].filter((c) => isServiceChain(c) && !rules.serviceChains.has(c)).sort();
   for (const chain of stale) rules.nat.deleteChain(chain);
 }
 
-/** Jumps from the built-in chains into kube-proxy's chains, as iptables-save prints them. */
+/**
+ * Jumps from the built-in chains into kube-proxy's chains, as iptables-save prints them. Those
+ * going first stay ahead of every rule of others (Docker's accept rules for its bridge above
+ * all), in this order. The cluster IPs check has no conntrack state match: a flow that began
+ * before these rules existed was never NATed and must not go on leaving the node either.
+ */
 export const proxyJumpRules: JumpRule[] = [
   jumpRule('nat', 'PREROUTING', 'kubernetes service portals', 'KUBE-SERVICES'),
   jumpRule('nat', 'OUTPUT', 'kubernetes service portals', 'KUBE-SERVICES'),
   jumpRule('nat', 'POSTROUTING', 'kubernetes postrouting rules', 'KUBE-POSTROUTING'),
   jumpRule('filter', 'INPUT', 'kubernetes externally-visible service portals', 'KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW'),
-  jumpRule('filter', 'FORWARD', 'kubernetes forwarding rules', 'KUBE-FORWARD'),
   jumpRule('filter', 'FORWARD', 'kubernetes service portals', 'KUBE-SERVICES', '-m conntrack --ctstate NEW'),
+  jumpRule('filter', 'FORWARD', 'kubernetes cluster IPs check', clusterIPsCheckChain),
+  jumpRule('filter', 'FORWARD', 'kubernetes forwarding rules', 'KUBE-FORWARD'),
   jumpRule('filter', 'OUTPUT', 'kubernetes service portals', 'KUBE-SERVICES', '-m conntrack --ctstate NEW'),
+  jumpRule('filter', 'OUTPUT', 'kubernetes cluster IPs check', clusterIPsCheckChain),
 ];

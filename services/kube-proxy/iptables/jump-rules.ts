@@ -1,7 +1,11 @@
 // Jump rules from built-in chains (PREROUTING, FORWARD ...) into a component's own chains.
 // They must exist exactly once; built-in chains are shared with Docker and others, so they
-// are never flushed: missing jumps are inserted and duplicates deleted, rule by rule, inside
-// the same iptables-restore transaction as the chains they point to.
+// are never flushed: missing or misplaced jumps are inserted and duplicates deleted, rule by
+// rule, inside the same iptables-restore transaction as the chains they point to. A jump that
+// goes first must stay ahead of every rule of others: Docker inserts its own at the top of
+// FORWARD when it starts or creates a network, and an ACCEPT above kube-proxy's REJECT lets
+// service traffic out. (Kubernetes' EnsureRule only checks that a jump exists; Kite also
+// checks where it is, on every full sync.)
 import { savedRules, type SavedTables } from './save-parser';
 
 export interface JumpRule {
@@ -12,7 +16,10 @@ export interface JumpRule {
   spec: string;
   /** The chain jumped to. */
   target: string;
-  /** Where a missing jump is added: first in the chain (kube-proxy's choice) or last. */
+  /**
+   * 'first' (kube-proxy's choice): at the top, ahead of every rule that does not jump into a
+   * Kite chain, and moved back there when others insert rules above it; 'last': appended when missing.
+   */
   position: 'first' | 'last';
 }
 
@@ -28,17 +35,43 @@ export function jumpRule(
   return { table, chain, spec, target, position };
 }
 
-/** The restore lines, per table, that leave each jump rule present exactly once. */
+/** The chain a rule jumps to, if any. */
+function target(rule: string): string | undefined {
+  return /(?:^| )-j (\S+)/.exec(rule)?.[1];
+}
+
+/** Jumps into Kite's chains (kube-proxy's KUBE-*, the route agent's KITE-*) may share the top of a built-in chain. */
+function isKiteJump(rule: string): boolean {
+  const t = target(rule) ?? '';
+  return t.startsWith('KUBE-') || t.startsWith('KITE-');
+}
+
+/**
+ * The restore lines, per table, that leave each jump rule present exactly once, and the jumps
+ * that go first ahead of every rule that does not jump into a Kite chain, in the order given.
+ */
 export function jumpRuleFixes(saved: SavedTables, jumps: JumpRule[]): Map<string, string[]> {
-  const fixes = new Map<string, string[]>();
+  // The first-going jumps of a chain are placed together, as one block; the others one by one.
+  const groups = new Map<string, JumpRule[]>();
   for (const jump of jumps) {
-    const wanted = `-A ${jump.chain} ${jump.spec}`;
-    const existing = savedRules(saved, jump.table, jump.chain).filter((r) => r.endsWith(` -j ${jump.target}`));
-    if (existing.length === 1 && existing[0] === wanted) continue;
-    const lines = fixes.get(jump.table) ?? [];
-    for (const rule of existing) lines.push(`-D${rule.slice(2)}`);
-    lines.push(jump.position === 'first' ? `-I ${jump.chain} 1 ${jump.spec}` : wanted);
-    fixes.set(jump.table, lines);
+    const key = jump.position === 'first' ? `${jump.table} ${jump.chain}` : `${jump.table} ${jump.chain} ${jump.target}`;
+    groups.set(key, [...(groups.get(key) ?? []), jump]);
+  }
+  const fixes = new Map<string, string[]>();
+  for (const group of groups.values()) {
+    const { table, chain, position } = group[0];
+    const rules = savedRules(saved, table, chain);
+    const targets = new Set(group.map((j) => j.target));
+    const existing = rules.flatMap((rule, i) => (targets.has(target(rule) ?? '') ? [i] : []));
+    const wanted = group.map((j) => `-A ${chain} ${j.spec}`);
+    const firstForeign = rules.findIndex((rule) => !isKiteJump(rule));
+    const placed = position === 'last' || firstForeign < 0 || existing.every((i) => i < firstForeign);
+    if (placed && existing.length === wanted.length && existing.every((i, k) => rules[i] === wanted[k])) continue;
+    const lines = fixes.get(table) ?? [];
+    for (const i of existing) lines.push(`-D${rules[i].slice(2)}`);
+    if (position === 'first') group.forEach((j, k) => lines.push(`-I ${chain} ${k + 1} ${j.spec}`));
+    else lines.push(...wanted);
+    fixes.set(table, lines);
   }
   return fixes;
 }

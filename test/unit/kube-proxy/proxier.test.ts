@@ -45,7 +45,7 @@ describe('Proxier (fake iptables)', () => {
     assert.deepEqual(dnatTargets(), ['10.244.1.7:80', '10.244.2.5:80']);
     assert.deepEqual(fake.rules('nat', 'PREROUTING'), ['-m comment --comment "kubernetes service portals" -j KUBE-SERVICES']);
     assert.deepEqual(fake.rules('nat', 'POSTROUTING'), ['-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING']);
-    assert.equal(fake.rules('filter', 'FORWARD').length, 2);
+    assert.deepEqual(fake.rules('filter', 'FORWARD').map((r) => /-j (\S+)$/.exec(r)?.[1]), ['KUBE-SERVICES', 'KUBE-CLUSTER-IPS-CHECK', 'KUBE-FORWARD']);
     assert.equal(p.syncCount, 1);
     assert.ok(p.lastSyncTime instanceof Date);
     assert.ok(typeof p.lastSyncDurationMs === 'number' && p.lastSyncDurationMs >= 0);
@@ -217,6 +217,24 @@ describe('Proxier (fake iptables)', () => {
       '-m addrtype --dst-type LOCAL -j DOCKER',
     ]);
     assert.deepEqual(fake.rules('nat', 'OUTPUT'), ['-m comment --comment "kubernetes service portals" -j KUBE-SERVICES']);
+  });
+
+  it("a full sync puts the jumps back ahead of Docker's rules inserted above them, keeping Docker's", async () => {
+    const p = newProxier();
+    p.start();
+    await nextSync(p);
+    const docker = ['-j DOCKER-USER', '-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-i docker0 ! -o docker0 -j ACCEPT'];
+    // dockerd restarting: its rules go in at the top, above kube-proxy's.
+    await fake.restore(['*filter', ':DOCKER-USER - [0:0]', ...[...docker].reverse().map((r) => `-I FORWARD 1 ${r}`), 'COMMIT', ''].join('\n'));
+    const jumps = fake.rules('filter', 'FORWARD').slice(docker.length);
+
+    p.onServiceUpsert(web);
+    assert.equal((await nextSync(p)).full, false);
+    assert.deepEqual(fake.rules('filter', 'FORWARD').slice(0, docker.length), docker, 'a partial sync does not read iptables');
+
+    p.requestFullSync();
+    assert.equal((await nextSync(p)).full, true);
+    assert.deepEqual(fake.rules('filter', 'FORWARD'), [...jumps, ...docker]);
   });
 
   it('a periodic full sync rewrites rules changed behind its back', async () => {

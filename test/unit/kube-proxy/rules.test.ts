@@ -80,6 +80,27 @@ describe('kube-proxy rule generation', () => {
     assert.doesNotMatch(text, /KUBE-SVC-|KUBE-SEP-|10\.244\.1\.9/);
   });
 
+  it('service CIDR: what still heads for it after DNAT is rejected (a ClusterIP in use) or dropped (an unallocated one)', () => {
+    const text = render(
+      [
+        service('default', 'web', '10.96.0.10', [{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }]),
+        service('default', 'empty', '10.96.0.20', [{ port: 80 }]),
+      ],
+      [endpoints('default', 'web', ['10.244.1.7'], [{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }])],
+      { ...options, serviceCIDR: '10.96.0.0/16' },
+    );
+    expectGolden('service-cidr', text);
+    assert.deepEqual(text.split('\n').filter((l) => l.startsWith('-A KUBE-CLUSTER-IPS-CHECK')), [
+      '-A KUBE-CLUSTER-IPS-CHECK ! -d 10.96.0.0/16 -j RETURN',
+      '-A KUBE-CLUSTER-IPS-CHECK -m comment --comment "reject traffic to invalid ports of ClusterIPs" -d 10.96.0.20/32 -j REJECT',
+      '-A KUBE-CLUSTER-IPS-CHECK -m comment --comment "reject traffic to invalid ports of ClusterIPs" -d 10.96.0.10/32 -j REJECT',
+      '-A KUBE-CLUSTER-IPS-CHECK -m comment --comment "drop traffic to unallocated ClusterIPs" -j DROP',
+    ]);
+    const withoutRange = render([service('default', 'web', '10.96.0.10', [{ port: 80 }])], []);
+    assert.match(withoutRange, /^:KUBE-CLUSTER-IPS-CHECK - \[0:0\]$/m);
+    assert.doesNotMatch(withoutRange, /^-A KUBE-CLUSTER-IPS-CHECK/m, 'without the range, nothing is dropped');
+  });
+
   it('sessionAffinity ClientIP: recent --rcheck in the service chain, --set in each endpoint chain', () => {
     const text = render(
       [service('default', 'sticky', '10.96.0.30', [{ port: 80 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } })],

@@ -36,6 +36,48 @@ describe('jumpRuleFixes', () => {
   });
 });
 
+describe('jumpRuleFixes: jumps that go first', () => {
+  const forward = (rules: string[]) => parseIptablesSave(['*filter', ':FORWARD DROP [0:0]', ...rules.map((r) => `-A FORWARD ${r}`), 'COMMIT', ''].join('\n'));
+  const services = '-m conntrack --ctstate NEW -m comment --comment "kite portals" -j KITE-SERVICES';
+  const fwd = '-m comment --comment "kite forwarding" -j KITE-FWD';
+  const group = [
+    jumpRule('filter', 'FORWARD', 'kite portals', 'KITE-SERVICES', '-m conntrack --ctstate NEW'),
+    jumpRule('filter', 'FORWARD', 'kite forwarding', 'KITE-FWD'),
+  ];
+  const dockerAccept = '-i docker0 ! -o docker0 -j ACCEPT';
+
+  it('moves jumps back to the top, in the given order, when another rule was inserted above them', () => {
+    const fixes = jumpRuleFixes(forward(['-j DOCKER-USER', dockerAccept, services, fwd]), group);
+    assert.deepEqual(fixes.get('filter'), [
+      `-D FORWARD ${services}`,
+      `-D FORWARD ${fwd}`,
+      `-I FORWARD 1 ${services}`,
+      `-I FORWARD 2 ${fwd}`,
+    ]);
+  });
+
+  it('puts a block that is on top but out of order back in order', () => {
+    const fixes = jumpRuleFixes(forward([fwd, services, dockerAccept]), group);
+    assert.deepEqual(fixes.get('filter'), [`-D FORWARD ${fwd}`, `-D FORWARD ${services}`, `-I FORWARD 1 ${services}`, `-I FORWARD 2 ${fwd}`]);
+  });
+
+  it("leaves jumps that are ahead of every other component's rule alone, even behind another Kite jump", () => {
+    const other = '-m comment --comment "kite pod network masquerade" -j KITE-MASQ';
+    assert.equal(jumpRuleFixes(forward([services, fwd, dockerAccept]), group).size, 0);
+    assert.equal(jumpRuleFixes(forward([other, services, '-j KUBE-X', fwd, dockerAccept, '-j DOCKER-USER']), group).size, 0);
+  });
+
+  it('does not move a jump that goes last', () => {
+    const last = jumpRule('filter', 'FORWARD', 'kite pod network forwarding', 'KITE-POD', '', 'last');
+    assert.equal(jumpRuleFixes(forward([dockerAccept, `${last.spec}`]), [last]).size, 0);
+    assert.deepEqual(jumpRuleFixes(forward([last.spec, dockerAccept, last.spec]), [last]).get('filter'), [
+      `-D FORWARD ${last.spec}`,
+      `-D FORWARD ${last.spec}`,
+      `-A FORWARD ${last.spec}`,
+    ]);
+  });
+});
+
 describe('parseIptablesSave', () => {
   it('reads chains and rules per table, ignoring comments and counters', () => {
     const tables = parseIptablesSave(
