@@ -2,9 +2,10 @@
 // to Kite's resources): cluster-admin for system:masters, access reviews for everyone
 // authenticated, one role per control-plane component, and view/edit for people. They are
 // created at apiserver start when missing; those still marked autoupdate are put back in shape
-// (missing rules or subjects restored) so upgrades reach existing clusters.
+// (a role's rules replaced by this version's, narrower ones included; missing subjects restored)
+// so upgrades reach existing clusters.
 import { isAlreadyExists } from '../../../../lib/api/errors';
-import type { KubeObject } from '../../../../lib/api/kinds';
+import { ALL_KINDS, type KubeObject } from '../../../../lib/api/kinds';
 import { ClusterRole, ClusterRoleBinding, PolicyRule } from '../../../../lib/gen/kite/rbac/v1/types';
 import type { Registry } from '../../registry/registry';
 import { KUBELET_API_CLIENT_USER } from '../../../../lib/pki/cluster-pki';
@@ -38,6 +39,59 @@ const NAMESPACED_READ = [
   rule(READ, ['apps'], ['deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status']),
 ];
 
+const EVENTS = rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']);
+
+/** Creating the component's Lease, then reading and renewing only that one. */
+const leaderElection = (lease: string) => [rule(['create'], ['coordination.k8s.io'], ['leases']), rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], [lease])];
+
+/**
+ * `verbs` on every kind the apiserver serves, one rule per API group. Kubernetes writes "*" for
+ * the resource here; naming the kinds keeps subresources (pods/exec, pods/log, nodes/proxy) out.
+ */
+const everyResource = (verbs: string[]): PolicyRule[] => {
+  const byGroup = new Map<string, string[]>();
+  for (const k of ALL_KINDS) byGroup.set(k.group, [...(byGroup.get(k.group) ?? []), k.resource]);
+  return [...byGroup].map(([group, resources]) => rule(verbs, [group], resources));
+};
+
+/**
+ * Kite's controller-manager runs every controller as one identity (Kubernetes' kube-controller-manager
+ * without --use-service-account-credentials), so its role is Kubernetes' own plus the per-controller
+ * roles (system:controller:*) of the controllers it runs, cut to Kite's resources.
+ */
+const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
+  // system:kube-controller-manager: events, leader election, every informer's list and watch.
+  base: [EVENTS, ...leaderElection('kube-controller-manager'), ...everyResource(['list', 'watch'])],
+  replicaset: [
+    rule(['get', 'list', 'watch', 'update'], ['apps'], ['replicasets']),
+    rule(['update'], ['apps'], ['replicasets/status', 'replicasets/finalizers']),
+    rule(['list', 'watch', 'patch', 'create', 'delete'], [''], ['pods']),
+  ],
+  deployment: [
+    rule(['get', 'list', 'watch', 'update'], ['apps'], ['deployments']),
+    rule(['update'], ['apps'], ['deployments/status', 'deployments/finalizers']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps'], ['replicasets']),
+    rule(['get', 'list', 'watch', 'update'], [''], ['pods']),
+  ],
+  endpoint: [
+    rule(READ, [''], ['services', 'pods']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
+  ],
+  // node-controller: node lifecycle (taints, eviction, Ready=Unknown) and node IPAM (podCIDR).
+  node: [
+    rule(['get', 'list', 'watch', 'update', 'delete', 'patch'], [''], ['nodes']),
+    rule(['patch', 'update'], [''], ['nodes/status', 'pods/status']),
+    rule(['list', 'watch', 'get', 'delete'], [''], ['pods']),
+  ],
+  namespace: [
+    rule(['get', 'list', 'watch', 'delete'], [''], ['namespaces']),
+    rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']),
+    ...everyResource(['get', 'list', 'watch', 'delete', 'deletecollection']),
+  ],
+  garbagecollector: everyResource(['get', 'list', 'watch', 'patch', 'update', 'delete']),
+};
+const CONTROLLER_MANAGER_RULES = Object.values(CONTROLLER_RULES).flat();
+
 export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), PolicyRule.fromPartial({ verbs: ['*'], nonResourceURLs: ['*'] })]),
   clusterRole('system:basic-user', [
@@ -45,20 +99,21 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
   ]),
   clusterRole('system:kube-scheduler', [
-    rule(['create', 'patch', 'update'], [''], ['events']),
-    rule(['create', 'get', 'list', 'watch', 'update'], ['coordination.k8s.io'], ['leases']),
-    rule(READ, [''], ['nodes', 'namespaces', 'services', 'endpoints', 'resourcequotas']),
+    EVENTS,
+    ...leaderElection('kube-scheduler'),
+    rule(READ, [''], ['nodes']),
     rule([...READ, 'delete'], [''], ['pods']),
     rule(['create'], [''], ['pods/binding']),
     rule(['patch', 'update'], [''], ['pods/status']),
-    rule(READ, ['apps'], ['replicasets', 'deployments']),
+    // What selects pods (spreading) and what pod affinity's namespaceSelector reads.
+    rule(READ, [''], ['services', 'namespaces']),
+    rule(READ, ['apps'], ['replicasets']),
   ]),
-  // One identity runs every controller (garbage collector and namespace deletion touch every
-  // resource), so it may do anything to objects, but not impersonate.
-  clusterRole('system:kube-controller-manager', [rule([...READ, ...WRITE], ['*'], ['*'])]),
+  clusterRole('system:kube-controller-manager', CONTROLLER_MANAGER_RULES),
   clusterRole('system:node-proxier', [
-    rule(READ, [''], ['services', 'endpoints', 'nodes']),
-    rule(['create', 'patch', 'update'], [''], ['events']),
+    rule(['list', 'watch'], [''], ['services', 'endpoints']),
+    rule(READ, [''], ['nodes']),
+    EVENTS,
   ]),
   // Everything on a kubelet's endpoint (exec, logs, stats, metrics): the apiserver's kubelet client.
   clusterRole('system:kubelet-api-admin', [
