@@ -4,6 +4,7 @@
 // values must be printable ASCII, so the quoted text percent-encodes every other byte (and `%`
 // and `,`, which keeps values that a transport joins with commas apart), as grpc-message does.
 // client-go's WarningHandler reads them back; kitectl prints "Warning: <text>" as kubectl does.
+import { Metadata } from '@grpc/grpc-js';
 
 export const WARNING_METADATA_KEY = 'warning';
 
@@ -61,4 +62,11 @@ export function limitWarnings(texts: string[]): string[] {
     used += cut.length;
   }
   return out;
+}
+
+/** Response metadata carrying `texts` (deduplicated and limited) as warnings. */
+export function warningMetadata(texts: string[]): Metadata {
+  const md = new Metadata();
+  for (const t of limitWarnings(texts)) md.add(WARNING_METADATA_KEY, warningHeader(t));
+  return md;
 }

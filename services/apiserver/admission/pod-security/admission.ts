@@ -8,6 +8,7 @@
 // - a Namespace: invalid pod-security labels are refused; when its enforce level tightens, the
 //   existing pods that would violate it are reported as warnings.
 import { ForbiddenError, InvalidError, type ApiError } from '../../../../lib/api/errors';
+import { applyPatch } from '../../../../lib/api/patch';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { Pod, PodSpec } from '../../../../lib/gen/kite/core/v1/types';
 import type { ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
@@ -25,10 +26,20 @@ import {
 
 export interface PodSecurityRequest {
   kind: KindInfo<any>;
-  operation: 'create' | 'update';
+  /** The call, e.g. "CreatePod", "UpdateDeployment", "PatchNamespace"; other calls are not admitted here. */
+  rpc: string;
   /** The request's namespace (namespaced kinds). */
   namespace: string;
-  object: KubeObject | undefined;
+  /** The request message. */
+  request: any;
+}
+
+/** What a create, update or patch would store: a patch is applied to the stored object, as the registry will. */
+interface Write {
+  kind: KindInfo<any>;
+  operation: 'create' | 'update';
+  namespace: string;
+  object: KubeObject;
 }
 
 /** What the plugin reads from the cluster. */
@@ -71,11 +82,31 @@ const TEMPLATE_PATHS: Record<string, string[]> = {
 const MAX_PODS_TO_CHECK = 3000;
 
 export async function admitPodSecurity(req: PodSecurityRequest, source: PodSecuritySource): Promise<PodSecurityDecision> {
-  if (!req.object) return ALLOW;
-  if (req.kind.kind === 'Namespace') return admitNamespace(req, source);
-  if (req.kind.kind === 'Pod') return admitPod(req, source);
-  if (TEMPLATE_PATHS[req.kind.kind]) return admitWorkload(req, source);
-  return ALLOW;
+  const { kind } = req;
+  if (kind.kind !== 'Namespace' && kind.kind !== 'Pod' && !TEMPLATE_PATHS[kind.kind]) return ALLOW;
+  const write = await writeOf(req, source);
+  if (!write) return ALLOW;
+  if (kind.kind === 'Namespace') return admitNamespace(write, source);
+  if (kind.kind === 'Pod') return admitPod(write, source);
+  return admitWorkload(write, source);
+}
+
+async function writeOf(req: PodSecurityRequest, source: PodSecuritySource): Promise<Write | undefined> {
+  const { kind, rpc, namespace, request } = req;
+  const given = request?.[kind.requestField] as KubeObject | undefined;
+  if (rpc === `Create${kind.kind}`) return given && { kind, operation: 'create', namespace, object: given };
+  if (rpc === `Update${kind.kind}`) return given && { kind, operation: 'update', namespace, object: given };
+  if (rpc !== `Patch${kind.kind}` || request?.subresource) return undefined;
+  const current = await source.current(kind, namespace, request?.name ?? '');
+  if (!current) return undefined;
+  try {
+    const object = kind.type.fromJSON(applyPatch(kind.type.toJSON(current), request.patchType, request.patch)) as KubeObject;
+    object.metadata = { ...(object.metadata ?? current.metadata!), name: current.metadata!.name, namespace: current.metadata!.namespace };
+    return { kind, operation: 'update', namespace, object };
+  } catch {
+    // The registry refuses a patch that does not apply, with its own message.
+    return undefined;
+  }
 }
 
 async function namespacePolicy(source: PodSecuritySource, namespace: string): Promise<{ policy: Policy; errors: string[] } | undefined> {
@@ -85,7 +116,7 @@ async function namespacePolicy(source: PodSecuritySource, namespace: string): Pr
   return { policy: parsed.policy, errors: parsed.errors.map((e) => `${e.field}: ${e.message}`) };
 }
 
-async function admitPod(req: PodSecurityRequest, source: PodSecuritySource): Promise<PodSecurityDecision> {
+async function admitPod(req: Write, source: PodSecuritySource): Promise<PodSecurityDecision> {
   const pod = req.object as Pod;
   const ns = await namespacePolicy(source, req.namespace);
   if (!ns || !pod.spec) return ALLOW;
@@ -98,7 +129,7 @@ async function admitPod(req: PodSecurityRequest, source: PodSecuritySource): Pro
   return evaluate(ns, pod.metadata, pod.spec, what);
 }
 
-async function admitWorkload(req: PodSecurityRequest, source: PodSecuritySource): Promise<PodSecurityDecision> {
+async function admitWorkload(req: Write, source: PodSecuritySource): Promise<PodSecurityDecision> {
   const ns = await namespacePolicy(source, req.namespace);
   if (!ns) return ALLOW;
   if (ns.errors.length === 0 && ns.policy.warn.level === 'privileged' && ns.policy.audit.level === 'privileged') return ALLOW;
@@ -152,9 +183,9 @@ function significantPodUpdate(spec: PodSpec, old: PodSpec): boolean {
   return spec.containers.length !== old.containers.length || spec.initContainers.length !== old.initContainers.length || a.some((img, i) => img !== b[i]);
 }
 
-async function admitNamespace(req: PodSecurityRequest, source: PodSecuritySource): Promise<PodSecurityDecision> {
-  const name = req.object!.metadata?.name ?? '';
-  const next = policyFromLabels(req.object!.metadata?.labels);
+async function admitNamespace(req: Write, source: PodSecuritySource): Promise<PodSecurityDecision> {
+  const name = req.object.metadata?.name ?? '';
+  const next = policyFromLabels(req.object.metadata?.labels);
   if (req.operation === 'create') return next.errors.length ? { ...ALLOW, refusal: InvalidError.of(`Namespace "${name}"`, next.errors) } : ALLOW;
   const current = await source.current(req.kind, '', name);
   const old = policyFromLabels(current?.metadata?.labels);

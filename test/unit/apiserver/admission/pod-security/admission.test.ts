@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { status as Status } from '@grpc/grpc-js';
 import type { ApiError } from '../../../../../lib/api/errors';
 import * as K from '../../../../../lib/api/kinds';
+import type { KindInfo } from '../../../../../lib/api/kinds';
 import { Deployment } from '../../../../../lib/gen/kite/apps/v1/types';
 import { Namespace, Pod } from '../../../../../lib/gen/kite/core/v1/types';
-import { admitPodSecurity, policyFromLabels, type PodSecuritySource } from '../../../../../services/apiserver/admission/pod-security';
+import { admitPodSecurity, policyFromLabels, type PodSecurityRequest, type PodSecuritySource } from '../../../../../services/apiserver/admission/pod-security';
 
 const root = (name = 'x') =>
   Pod.fromPartial({
@@ -16,6 +17,14 @@ const root = (name = 'x') =>
     spec: { hostPID: true, volumes: [{ name: 'root', hostPath: { path: '/' } }], containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] },
   });
 const plain = (name = 'web', image = 'nginx:1.22') => Pod.fromPartial({ metadata: { name, namespace: 'ns' }, spec: { containers: [{ name: 'nginx', image }] } });
+
+/** A Create or Update call of `kind` carrying `object`. */
+const write = (kind: KindInfo<any>, verb: 'Create' | 'Update', namespace: string, object: unknown): PodSecurityRequest => ({
+  kind,
+  rpc: `${verb}${kind.kind}`,
+  namespace,
+  request: { [kind.requestField]: object },
+});
 
 function source(labels: Record<string, string> | undefined, stored: Record<string, any> = {}, pods: Pod[] = []): PodSecuritySource {
   return {
@@ -33,7 +42,7 @@ const RESTRICTED_NGINX =
 
 describe('apiserver admission: PodSecurity', () => {
   it('enforce=baseline refuses root on the node with Kubernetes\' message and records the policy', async () => {
-    const d = await admitPodSecurity({ kind: K.Pods, operation: 'create', namespace: 'ns', object: root() }, source({ 'pod-security.kubernetes.io/enforce': 'baseline' }));
+    const d = await admitPodSecurity(write(K.Pods, 'Create', 'ns', root()), source({ 'pod-security.kubernetes.io/enforce': 'baseline' }));
     const err = d.refusal as ApiError;
     assert.equal(err.code, Status.PERMISSION_DENIED);
     assert.equal(
@@ -46,7 +55,7 @@ describe('apiserver admission: PodSecurity', () => {
   });
 
   it('an unlabelled namespace is privileged: everything is admitted', async () => {
-    const d = await admitPodSecurity({ kind: K.Pods, operation: 'create', namespace: 'ns', object: root() }, source({}));
+    const d = await admitPodSecurity(write(K.Pods, 'Create', 'ns', root()), source({}));
     assert.equal(d.refusal, undefined);
     assert.deepEqual(d.warnings, []);
     assert.deepEqual(d.auditAnnotations, { 'pod-security.kubernetes.io/enforce-policy': 'privileged:latest' });
@@ -59,7 +68,7 @@ describe('apiserver admission: PodSecurity', () => {
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/audit-version': 'v1.29',
     };
-    const d = await admitPodSecurity({ kind: K.Pods, operation: 'create', namespace: 'ns', object: plain() }, source(labels));
+    const d = await admitPodSecurity(write(K.Pods, 'Create', 'ns', plain()), source(labels));
     assert.equal(d.refusal, undefined);
     assert.deepEqual(d.warnings, [`would violate PodSecurity "restricted:latest": ${RESTRICTED_NGINX}`]);
     assert.equal(d.auditAnnotations['pod-security.kubernetes.io/audit-violations'], `would violate PodSecurity "restricted:v1.29": ${RESTRICTED_NGINX}`);
@@ -68,12 +77,12 @@ describe('apiserver admission: PodSecurity', () => {
   it('a pod without a name (generateName) is refused as Kubernetes words it', async () => {
     const pod = root('');
     pod.metadata!.generateName = 'x-';
-    const d = await admitPodSecurity({ kind: K.Pods, operation: 'create', namespace: 'ns', object: pod }, source({ 'pod-security.kubernetes.io/enforce': 'baseline' }));
+    const d = await admitPodSecurity(write(K.Pods, 'Create', 'ns', pod), source({ 'pod-security.kubernetes.io/enforce': 'baseline' }));
     assert.match(d.refusal!.message, /^pods is forbidden: violates PodSecurity "baseline:latest": /);
   });
 
   it('an invalid label value enforces restricted and says so in the audit record', async () => {
-    const d = await admitPodSecurity({ kind: K.Pods, operation: 'create', namespace: 'ns', object: plain() }, source({ 'pod-security.kubernetes.io/enforce': 'strict' }));
+    const d = await admitPodSecurity(write(K.Pods, 'Create', 'ns', plain()), source({ 'pod-security.kubernetes.io/enforce': 'strict' }));
     assert.match(d.refusal!.message, /^pods "web" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation/);
     assert.match(d.auditAnnotations['pod-security.kubernetes.io/error'], /Invalid value: "strict": must be one of privileged, baseline, restricted/);
   });
@@ -83,16 +92,16 @@ describe('apiserver admission: PodSecurity', () => {
     const stored = { 'Pod/web': plain() };
     const relabelled = plain();
     relabelled.metadata!.labels = { tier: 'web' };
-    const same = await admitPodSecurity({ kind: K.Pods, operation: 'update', namespace: 'ns', object: relabelled }, source(labels, stored));
+    const same = await admitPodSecurity(write(K.Pods, 'Update', 'ns', relabelled), source(labels, stored));
     assert.equal(same.refusal, undefined, 'a pod admitted before the label can still be relabelled');
-    const newImage = await admitPodSecurity({ kind: K.Pods, operation: 'update', namespace: 'ns', object: plain('web', 'nginx:1.23') }, source(labels, stored));
+    const newImage = await admitPodSecurity(write(K.Pods, 'Update', 'ns', plain('web', 'nginx:1.23')), source(labels, stored));
     assert.match(newImage.refusal!.message, /violates PodSecurity "restricted:latest"/);
   });
 
   it('a workload\'s pod template is warned about and audited, never refused', async () => {
     const dep = Deployment.fromPartial({ metadata: { name: 'web', namespace: 'ns' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: root().spec } } });
     const labels = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'baseline', 'pod-security.kubernetes.io/audit': 'baseline' };
-    const d = await admitPodSecurity({ kind: K.Deployments, operation: 'create', namespace: 'ns', object: dep }, source(labels));
+    const d = await admitPodSecurity(write(K.Deployments, 'Create', 'ns', dep), source(labels));
     assert.equal(d.refusal, undefined);
     const expected = 'would violate PodSecurity "baseline:latest": host namespaces (hostPID=true), privileged (container "c" must not set securityContext.privileged=true), hostPath volumes (volume "root")';
     assert.deepEqual(d.warnings, [expected]);
@@ -102,7 +111,7 @@ describe('apiserver admission: PodSecurity', () => {
 
   it('refuses a namespace created or relabelled with invalid values', async () => {
     const bad = Namespace.fromPartial({ metadata: { name: 'ns', labels: { 'pod-security.kubernetes.io/enforce': 'strict', 'pod-security.kubernetes.io/warn-version': '1.29' } } });
-    const d = await admitPodSecurity({ kind: K.Namespaces, operation: 'create', namespace: '', object: bad }, source(undefined));
+    const d = await admitPodSecurity(write(K.Namespaces, 'Create', '', bad), source(undefined));
     assert.equal(d.refusal?.code, Status.INVALID_ARGUMENT);
     assert.equal(
       d.refusal?.message,
@@ -110,24 +119,41 @@ describe('apiserver admission: PodSecurity', () => {
         'metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: "1.29": must be "latest" or "v1.x"',
     );
     const stored = { 'Namespace/ns': Namespace.fromPartial({ metadata: { name: 'ns' } }) };
-    const upd = await admitPodSecurity({ kind: K.Namespaces, operation: 'update', namespace: '', object: bad }, source(undefined, stored));
+    const upd = await admitPodSecurity(write(K.Namespaces, 'Update', '', bad), source(undefined, stored));
     assert.equal(upd.refusal?.code, Status.INVALID_ARGUMENT);
     const good = Namespace.fromPartial({ metadata: { name: 'ns', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.30' } } });
-    assert.equal((await admitPodSecurity({ kind: K.Namespaces, operation: 'create', namespace: '', object: good }, source(undefined))).refusal, undefined);
+    assert.equal((await admitPodSecurity(write(K.Namespaces, 'Create', '', good), source(undefined))).refusal, undefined);
   });
 
   it('tightening a namespace\'s enforce level warns about the pods that would violate it', async () => {
     const stored = { 'Namespace/ns': Namespace.fromPartial({ metadata: { name: 'ns' } }) };
     const pods = [root('b'), root('a'), root('c'), plain('web')];
     const next = Namespace.fromPartial({ metadata: { name: 'ns', labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } });
-    const d = await admitPodSecurity({ kind: K.Namespaces, operation: 'update', namespace: '', object: next }, source(undefined, stored, pods));
+    const d = await admitPodSecurity(write(K.Namespaces, 'Update', '', next), source(undefined, stored, pods));
     assert.equal(d.refusal, undefined);
     assert.deepEqual(d.warnings, [
       'existing pods in namespace "ns" violate the new PodSecurity enforce level "baseline:latest"',
       'a (and 2 other pods): host namespaces, privileged, hostPath volumes',
     ]);
     const relaxed = Namespace.fromPartial({ metadata: { name: 'ns', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
-    assert.deepEqual((await admitPodSecurity({ kind: K.Namespaces, operation: 'update', namespace: '', object: relaxed }, source(undefined, { 'Namespace/ns': next }, pods))).warnings, []);
+    assert.deepEqual((await admitPodSecurity(write(K.Namespaces, 'Update', '', relaxed), source(undefined, { 'Namespace/ns': next }, pods))).warnings, []);
+  });
+
+  it('admits a patch as the update it makes of the stored object', async () => {
+    const stored = { 'Namespace/ns': Namespace.fromPartial({ metadata: { name: 'ns' } }), 'Pod/web': plain() };
+    const patch = (kind: KindInfo<any>, name: string, p: unknown): PodSecurityRequest => ({
+      kind,
+      rpc: `Patch${kind.kind}`,
+      namespace: kind.namespaced ? 'ns' : '',
+      request: { name, patchType: 'application/merge-patch+json', patch: JSON.stringify(p), subresource: '' },
+    });
+    const label = await admitPodSecurity(patch(K.Namespaces, 'ns', { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'strict' } } }), source(undefined, stored));
+    assert.match(label.refusal!.message, /^Namespace "ns" is invalid: metadata.labels\[pod-security.kubernetes.io\/enforce\]: Invalid value: "strict"/);
+    const labels = { 'pod-security.kubernetes.io/enforce': 'restricted' };
+    const image = await admitPodSecurity(patch(K.Pods, 'web', { spec: { containers: [{ name: 'nginx', image: 'nginx:1.23' }] } }), source(labels, stored));
+    assert.match(image.refusal!.message, /^pods "web" is forbidden: violates PodSecurity "restricted:latest"/);
+    const status = { ...patch(K.Pods, 'web', { status: { phase: 'Running' } }), request: { name: 'web', patchType: 'application/merge-patch+json', patch: '{}', subresource: 'status' } };
+    assert.equal((await admitPodSecurity(status, source(labels, stored))).refusal, undefined, 'status patches are not admitted here');
   });
 
   it('reads a namespace\'s policy from its labels', () => {
