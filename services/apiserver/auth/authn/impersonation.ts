@@ -2,22 +2,50 @@
 // groups or service accounts may act as someone else by sending impersonate-user and
 // impersonate-group metadata (Kubernetes' Impersonate-User / Impersonate-Group headers).
 // Everything after this step, authorization and audit included, sees the impersonated user.
+// As in Kubernetes' impersonation filter, a user name is a service account only when it is
+// exactly system:serviceaccount:<namespace>:<name> with valid names (serviceaccount.SplitUsername);
+// anything else, "system:serviceaccount:ns:name:extra" included, is a plain user name.
 import type { Metadata } from '@grpc/grpc-js';
 import { BadRequestError } from '../../../../lib/api/errors';
+import { Causes, dns1123Label, dns1123Subdomain } from '../../admission/validation-helpers';
 import type { Authorizer } from '../authz/authorizer';
 import { forbidden } from '../authz/forbidden';
 import { resourceAttributes, type RequestAttributes } from '../request-attributes';
-import { ANONYMOUS_USER, SERVICE_ACCOUNT_PREFIX, withAuthenticatedGroup, type UserInfo } from '../user-info';
+import { ANONYMOUS_USER, AUTHENTICATED_GROUP, SERVICE_ACCOUNT_PREFIX, type UserInfo } from '../user-info';
 
 export const IMPERSONATE_USER = 'impersonate-user';
 export const IMPERSONATE_GROUP = 'impersonate-group';
 
+const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
+const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
+
+/** Kubernetes' serviceaccount.SplitUsername: the namespace and name of a service account's user name, or undefined. */
+export function splitServiceAccountUsername(user: string): { namespace: string; name: string } | undefined {
+  if (!user.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
+  const parts = user.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
+  if (parts.length !== 2) return undefined;
+  const [namespace, name] = parts;
+  const c = new Causes();
+  dns1123Label(c, 'namespace', namespace);
+  dns1123Subdomain(c, 'name', name);
+  return c.list.length ? undefined : { namespace, name };
+}
+
 function targetOf(user: string): RequestAttributes {
-  if (user.startsWith(SERVICE_ACCOUNT_PREFIX)) {
-    const [namespace, name] = user.slice(SERVICE_ACCOUNT_PREFIX.length).split(':');
-    return resourceAttributes({ verb: 'impersonate', resource: 'serviceaccounts', namespace: namespace ?? '', name: name ?? '' });
-  }
+  const sa = splitServiceAccountUsername(user);
+  if (sa) return resourceAttributes({ verb: 'impersonate', resource: 'serviceaccounts', namespace: sa.namespace, name: sa.name });
   return resourceAttributes({ verb: 'impersonate', resource: 'users', name: user });
+}
+
+/**
+ * The impersonated user's groups: those asked for (a service account's own when none are), plus
+ * system:authenticated (system:unauthenticated for the anonymous user) unless one is there already.
+ */
+function groupsOf(user: string, requested: string[]): string[] {
+  const sa = splitServiceAccountUsername(user);
+  const groups = requested.length || !sa ? [...requested] : [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${sa.namespace}`];
+  if (user === ANONYMOUS_USER) return groups.includes(UNAUTHENTICATED_GROUP) ? groups : [...groups, UNAUTHENTICATED_GROUP];
+  return groups.includes(AUTHENTICATED_GROUP) || groups.includes(UNAUTHENTICATED_GROUP) ? groups : [...groups, AUTHENTICATED_GROUP];
 }
 
 /** Returns the user to act as (the caller itself when there is no impersonation metadata). */
@@ -33,6 +61,5 @@ export async function impersonate(caller: UserInfo, metadata: Metadata, authoriz
     const r = await authorizer.authorize(caller, attrs);
     if (r.decision !== 'allow') throw forbidden(caller, attrs, r.reason);
   }
-  const target: UserInfo = { name: String(user), uid: '', groups };
-  return target.name === ANONYMOUS_USER ? target : withAuthenticatedGroup(target);
+  return { name: String(user), uid: '', groups: groupsOf(String(user), groups) };
 }
