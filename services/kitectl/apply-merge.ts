@@ -91,20 +91,4 @@ function mergeList(key: string, live: JsonObject[], last: Json[], desired: JsonO
 }
 
 /** JSON with object keys sorted, as kubectl stores the last-applied annotation. */
-export function canonicalJSON(v: unknown): string {
-  return JSON.stringify(v, (_k, value: unknown) =>
-    isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value,
-  );
-}
-
-/** Deep equality of JSON values, ignoring object key order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => k in b && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
+export { canonicalJson as canonicalJSON, jsonEqual } from '../../lib/util/json';

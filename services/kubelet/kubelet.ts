@@ -24,6 +24,7 @@ import { AuthorizationCache } from './server/authorization-cache';
 import { startKubeletServer, type KubeletServer } from './server/kubelet-server';
 import { apiserverAccessReviewer, WebhookAuthorizer } from './server/webhook-authorizer';
 import type { NotReady } from './status/node';
+import { jsonEqual } from '../../lib/util/json';
 
 export interface KubeletDeps {
   client: Clientset;
@@ -47,8 +48,8 @@ export function podChanged(old: Pod, pod: Pod): boolean {
   const a = old.metadata!;
   const b = pod.metadata!;
   if (a.uid !== b.uid || a.deletionTimestamp !== b.deletionTimestamp || a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds) return true;
-  if (JSON.stringify(a.labels) !== JSON.stringify(b.labels) || JSON.stringify(a.annotations) !== JSON.stringify(b.annotations)) return true;
-  return JSON.stringify(PodSpec.toJSON(old.spec!)) !== JSON.stringify(PodSpec.toJSON(pod.spec!));
+  if (!jsonEqual(a.labels, b.labels) || !jsonEqual(a.annotations, b.annotations)) return true;
+  return !jsonEqual(PodSpec.toJSON(old.spec!), PodSpec.toJSON(pod.spec!));
 }
 
 /** The state of a pod's containers and sandboxes that, when it changes, is worth a sync. */

@@ -7,12 +7,6 @@ export function isAssigned(pod: Pod): boolean {
   return !!pod.spec?.nodeName;
 }
 
-/** Finished: its resources are free again. */
-export function isTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
 export function isDeleting(pod: Pod): boolean {
   return !!pod.metadata?.deletionTimestamp;
 }

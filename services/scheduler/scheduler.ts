@@ -16,7 +16,8 @@ import { PodInfo, podKey } from './framework/pod-info';
 import type { Profile } from './framework/profile';
 import type { Registry } from './framework/registry';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile, inTreeRegistry } from './plugins';
-import { isAssigned, isDeleting, isTerminal, nodeSchedulingPropertiesChanged } from './pod-state';
+import { isPodTerminal as isTerminal } from '../../lib/api/pods';
+import { isAssigned, isDeleting, nodeSchedulingPropertiesChanged } from './pod-state';
 import { type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from './queue/scheduling-queue';
 import { SchedulingAlgorithm } from './schedule-pod';
 

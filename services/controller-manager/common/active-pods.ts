@@ -2,7 +2,7 @@
 // ActivePodsWithRanks): the pods it costs least to lose go first.
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { parseTime } from '../../../lib/util/time';
-import { isPodActive, isPodReady, podReadyTime } from './pods';
+import { isPodActive, isPodReady, podReadyTime } from '../../../lib/api/pods';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 

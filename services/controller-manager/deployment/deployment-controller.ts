@@ -18,6 +18,7 @@ import { rolloutRecreate } from './recreate';
 import { rolloutRolling } from './rolling';
 import { isScalingEvent, syncScale } from './scale';
 import { DeploymentSync, type DeploymentDeps } from './sync';
+import { jsonEqual } from '../../../lib/util/json';
 
 export interface DeploymentControllerOptions {
   /** Concurrent syncs (--concurrent-deployment-syncs). */
@@ -99,13 +100,13 @@ export class DeploymentController implements Controller {
     if (old.metadata!.resourceVersion === cur.metadata!.resourceVersion) return;
     const oldRef = getControllerOf(old);
     const curRef = getControllerOf(cur);
-    const refChanged = JSON.stringify(oldRef) !== JSON.stringify(curRef);
+    const refChanged = !jsonEqual(oldRef, curRef);
     if (refChanged && oldRef) this.enqueueOwner(old);
     if (curRef) {
       this.enqueueOwner(cur);
       return;
     }
-    const labelsChanged = JSON.stringify(old.metadata!.labels) !== JSON.stringify(cur.metadata!.labels);
+    const labelsChanged = !jsonEqual(old.metadata!.labels, cur.metadata!.labels);
     if (labelsChanged || refChanged) this.enqueueMatching(cur);
   }
 

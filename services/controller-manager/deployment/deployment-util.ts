@@ -5,7 +5,7 @@ import type { Deployment, DeploymentStatus, ReplicaSet } from '../../../lib/gen/
 import { PodTemplateSpec } from '../../../lib/gen/kite/core/v1/types';
 import { parseTime } from '../../../lib/util/time';
 import { scaledValue } from '../common/int-or-percent';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from '../../../lib/util/json';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';

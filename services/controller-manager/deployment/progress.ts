@@ -2,7 +2,7 @@
 // syncRolloutStatus, syncDeploymentStatus, checkPausedConditions).
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import { parseTime } from '../../../lib/util/time';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from '../../../lib/util/json';
 import { AVAILABLE, getCondition, newCondition, PROGRESSING, Reason, removeCondition, REPLICA_FAILURE, setCondition } from './conditions';
 import {
   actualReplicaCount,

@@ -3,7 +3,7 @@
 // salted with the Deployment's collisionCount, printed in decimal and re-spelled with
 // consonants and digits so that no words appear in names.
 import { PodTemplateSpec } from '../../../lib/gen/kite/core/v1/types';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from '../../../lib/util/json';
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 

@@ -3,8 +3,8 @@
 // others in notReadyAddresses, ports resolved from each pod's containers, regrouped so that
 // addresses offering the same ports share a subset (RepackSubsets) in a stable order.
 import { EndpointSubset, type EndpointAddress, type EndpointPort, type Pod, type Service, type ServicePort } from '../../../lib/gen/kite/core/v1/types';
-import { canonicalJson } from '../common/canonical-json';
-import { isPodReady } from '../common/pods';
+import { canonicalJson } from '../../../lib/util/json';
+import { isPodReady } from '../../../lib/api/pods';
 
 /** The container port a Service port's targetPort names on `pod` (Kubernetes' FindPort). */
 export function findPort(pod: Pod, sp: ServicePort): number | undefined {

@@ -9,9 +9,9 @@ import type { EventRecorder } from '../../../lib/events';
 import type { Lister, SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from '../../../lib/util/json';
 import { isForbiddenTerminating } from '../common/errors';
-import { isPodReady } from '../common/pods';
+import { isPodReady } from '../../../lib/api/pods';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
 import { computeSubsets, subsetsEqual } from './endpoint-subsets';
 

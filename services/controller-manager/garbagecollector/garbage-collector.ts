@@ -15,7 +15,7 @@ import type { OwnerReference } from '../../../lib/gen/kite/meta/v1/meta';
 import type { SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from '../../../lib/util/json';
 import { BY_OWNER_UID, ensureIndex, ownerUidIndex } from '../common/indexes';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
 

@@ -10,7 +10,7 @@ import type { Lister, SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { parseTime } from '../../../lib/util/time';
 import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from '../../../lib/util/json';
 import { BY_NODE_NAME, ensureIndex, nodeNameIndex } from '../common/indexes';
 import type { ControllerContext } from '../controller';
 import { isNoExecute, tolerates } from './taints';

@@ -16,10 +16,11 @@ import { podsToDelete } from '../common/active-pods';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { ControllerExpectations } from '../common/expectations';
 import { BY_CONTROLLER_UID, controllerUidIndex, ensureIndex } from '../common/indexes';
-import { isPodActive, isPodReady } from '../common/pods';
+import { isPodActive, isPodReady } from '../../../lib/api/pods';
 import { slowStartBatch } from '../common/slow-start';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
 import { calculateStatus, statusEqual } from './replicaset-status';
+import { jsonEqual } from '../../../lib/util/json';
 
 export interface ReplicaSetControllerOptions {
   /** Concurrent syncs (--concurrent-replicaset-syncs). */
@@ -112,7 +113,7 @@ export class ReplicaSetController implements Controller {
 
   private updatePod(old: Pod, cur: Pod): void {
     if (old.metadata!.resourceVersion === cur.metadata!.resourceVersion) return;
-    const labelsChanged = JSON.stringify(old.metadata!.labels) !== JSON.stringify(cur.metadata!.labels);
+    const labelsChanged = !jsonEqual(old.metadata!.labels, cur.metadata!.labels);
     if (cur.metadata!.deletionTimestamp) {
       this.deletePod(cur);
       if (labelsChanged) this.deletePod(old);
@@ -120,7 +121,7 @@ export class ReplicaSetController implements Controller {
     }
     const oldRef = getControllerOf(old);
     const curRef = getControllerOf(cur);
-    const refChanged = JSON.stringify(oldRef) !== JSON.stringify(curRef);
+    const refChanged = !jsonEqual(oldRef, curRef);
     if (refChanged && oldRef) {
       const rs = this.resolveControllerRef(old.metadata!.namespace, old);
       if (rs) this.queue.add(objectKey(rs));

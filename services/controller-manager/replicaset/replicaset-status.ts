@@ -2,7 +2,8 @@
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from '../../../lib/gen/kite/apps/v1/types';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { rfc3339 } from '../../../lib/util/time';
-import { isPodAvailable, isPodReady } from '../common/pods';
+import { isPodAvailable, isPodReady } from '../../../lib/api/pods';
+import { jsonEqual } from '../../../lib/util/json';
 
 export const REPLICA_FAILURE = 'ReplicaFailure';
 
@@ -51,6 +52,6 @@ export function statusEqual(a: ReplicaSetStatus | undefined, b: ReplicaSetStatus
     a.readyReplicas === b.readyReplicas &&
     a.availableReplicas === b.availableReplicas &&
     a.observedGeneration === b.observedGeneration &&
-    JSON.stringify(a.conditions) === JSON.stringify(b.conditions)
+    jsonEqual(a.conditions, b.conditions)
   );
 }

@@ -10,6 +10,7 @@ import { rfc3339, rfc3339Micro } from '../../../lib/util/time';
 import type { KubeletConfig } from '../config';
 import { healthyConditions, newNode, newNodeLease, NODE_LEASE_NAMESPACE, type NotReady } from '../status/node';
 import type { Capacity } from './machine';
+import { jsonEqual } from '../../../lib/util/json';
 
 export interface NodeAgentOptions {
   config: KubeletConfig;
@@ -63,7 +64,7 @@ export class NodeAgent {
       if (!isAlreadyExists(err)) throw err;
       let existing = await this.o.client.nodes.get(c.nodeName);
       const labels = { ...existing.metadata!.labels, ...desired.metadata!.labels };
-      if (JSON.stringify(labels) !== JSON.stringify(existing.metadata!.labels)) {
+      if (!jsonEqual(labels, existing.metadata!.labels)) {
         existing = await this.o.client.nodes.update({ ...existing, metadata: { ...existing.metadata!, labels } });
       }
       this.node = existing;

@@ -3,7 +3,8 @@
 // pod and host IPs. Pure: probes' verdicts and waiting reasons come in as inputs.
 import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from '../../../lib/gen/kite/core/v1/types';
 import type { PodRuntimeState, RuntimeContainer } from '../runtime/types';
-import { isTerminalPhase, podPhase } from '../status/pod-phase';
+import { isTerminalPhase } from '../../../lib/api/pods';
+import { podPhase } from '../status/pod-phase';
 import { setCondition } from '../status/pod';
 
 /** Why a container that is not running waits: ErrImagePull, CrashLoopBackOff, CreateContainerError... */

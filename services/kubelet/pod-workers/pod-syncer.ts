@@ -16,7 +16,7 @@ import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
 import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
 import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../runtime/types';
-import { isTerminalPhase } from '../status/pod-phase';
+import { isTerminalPhase, podKey } from '../../../lib/api/pods';
 import type { CrashLoopBackoff } from './crash-backoff';
 import { containerEnv } from './env';
 import { computePodActions, type ContainerToStart, type PodActions } from './pod-actions';
@@ -75,10 +75,6 @@ function minDelay(a: number | undefined, b: number | undefined): number | undefi
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-function podKey(pod: Pod): string {
-  return `${pod.metadata!.namespace}/${pod.metadata!.name}`;
 }
 
 /** "10s", "2m40s", as Kubernetes prints durations in backoff messages. */

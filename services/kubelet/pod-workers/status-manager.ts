@@ -6,6 +6,7 @@ import { isConflict, isNotFound } from '../../../lib/api/errors';
 import type { Clientset } from '../../../lib/client/clientset';
 import { Pod, PodStatus } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
+import { jsonEqual } from '../../../lib/util/json';
 
 interface Entry {
   pod: Pod;
@@ -22,7 +23,7 @@ const RETRY_MS = 1_000;
 
 export function sameStatus(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
   if (!a || !b) return a === b;
-  return JSON.stringify(PodStatus.toJSON(a)) === JSON.stringify(PodStatus.toJSON(b));
+  return jsonEqual(PodStatus.toJSON(a), PodStatus.toJSON(b));
 }
 
 export class StatusManager {

@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { podKey } from '../../../lib/api/pods';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { runtimeContainer } from './container-status';
@@ -244,10 +245,6 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeError('ExecError', engineMessage(err));
     }
   }
-}
-
-function podKey(pod: Pod): string {
-  return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 }
 
 function toReadable(stream: NodeJS.ReadableStream): Readable {

@@ -50,7 +50,3 @@ export function podPhase(spec: PodSpec, statuses: readonly ContainerStatus[], in
   }
   return 'Pending';
 }
-
-export function isTerminalPhase(phase: string | undefined): boolean {
-  return phase === 'Succeeded' || phase === 'Failed';
-}

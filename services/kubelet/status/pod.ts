@@ -26,10 +26,6 @@ export function runningPodConditions(prev: PodCondition[], ready: boolean, now: 
   return c;
 }
 
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 /** Status of a pod whose containers all run (used by hollow nodes, and by tests). */
 export function simulatedRunningStatus(pod: Pod, podIP: string, hostIP: string, now: string): PodStatus {
   const prev = pod.status!;

@@ -2,6 +2,7 @@
 // requests as Kubernetes sums them, the host ports it claims and the controller it belongs to.
 // The queue keeps one per pending pod and the cache one per assigned pod, so NodeInfo
 // aggregates are updated incrementally instead of re-reading pod specs every cycle.
+import { podKey } from '../../../lib/api/pods';
 import { parseQuantity } from '../../../lib/api/quantity';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 
@@ -21,9 +22,7 @@ export interface HostPort {
   port: number;
 }
 
-export function podKey(pod: Pod): string {
-  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-}
+export { podKey };
 
 export class PodInfo {
   readonly key: string;

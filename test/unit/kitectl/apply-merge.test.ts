@@ -69,7 +69,7 @@ describe('apply three-way merge', () => {
     assert.equal(canonicalJSON({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 0 } }), '{"a":{"c":0,"d":[{"y":2,"z":1}]},"b":1}');
     assert.ok(jsonEqual({ a: 1, b: [1, { c: 2, d: 3 }] }, { b: [1, { d: 3, c: 2 }], a: 1 }));
     assert.ok(!jsonEqual({ a: [1, 2] }, { a: [2, 1] }));
-    assert.ok(!jsonEqual({ a: 1 }, { a: 1, b: undefined }));
+    assert.ok(!jsonEqual({ a: 1 }, { a: 1, b: null }));
   });
 });
 

@@ -1,6 +1,11 @@
-// Pod predicates the controllers share (Kubernetes' podutil and controller helpers).
-import type { Pod, PodCondition } from '../../../lib/gen/kite/core/v1/types';
-import { parseTime } from '../../../lib/util/time';
+// Pod predicates every component shares (Kubernetes' podutil): readiness, availability, whether a
+// pod has finished or still counts, and the key informers and logs name it by.
+import type { Pod, PodCondition } from '../gen/kite/core/v1/types';
+import { parseTime } from '../util/time';
+import { objectKey } from './kinds';
+
+/** "namespace/name". */
+export const podKey: (pod: Pod) => string = objectKey;
 
 export function podReadyCondition(pod: Pod): PodCondition | undefined {
   return pod.status?.conditions.find((c) => c.type === 'Ready');
@@ -26,8 +31,17 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, nowMs: number)
   return since !== undefined && since + minReadySeconds * 1000 < nowMs;
 }
 
+/** Succeeded or Failed: a phase a pod never leaves. */
+export function isTerminalPhase(phase: string | undefined): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** Finished for good: its containers will not run again and its resources are free. */
+export function isPodTerminal(pod: Pod): boolean {
+  return isTerminalPhase(pod.status?.phase);
+}
+
 /** Not finished and not being deleted: counts toward a controller's replicas. */
 export function isPodActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
+  return !isPodTerminal(pod) && !pod.metadata?.deletionTimestamp;
 }
