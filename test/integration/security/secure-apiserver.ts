@@ -1,4 +1,5 @@
-// A real apiserver with the cluster PKI (TLS, client certificates, a token file, Node,RBAC), and
+// A real apiserver with the cluster PKI (TLS, client certificates, a token file, Node,RBAC, its
+// kubelet-client identity towards kubelets with certificates from the cluster CA), and
 // clients for any identity: certificates issued by the cluster CA (or another CA, or expired),
 // bearer tokens, or none. stop() removes everything it made.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,9 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
       tokenAuthFile: tokenFile,
       authorizationMode: 'Node,RBAC',
       auditLogPath,
+      kubeletClientCertificate: pki.apiserverKubeletClient.cert,
+      kubeletClientKey: pki.apiserverKubeletClient.key,
+      kubeletCertificateAuthority: pki.ca.cert,
       ...opts.config,
     });
     const clients: Clientset[] = [];
