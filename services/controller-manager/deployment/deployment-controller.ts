@@ -8,7 +8,7 @@ import { selectorFromLabelSelector, type Selector } from '../../../lib/api/selec
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
-import type { Lister, SharedInformer } from '../../../lib/informer';
+import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
 import { claimObjects, getControllerOf, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
@@ -54,8 +54,7 @@ export class DeploymentController implements Controller {
     this.dLister = this.dInformer.lister();
     this.rsLister = this.rsInformer.lister();
     this.podLister = this.podInformer.lister();
-    const enqueue = (d: Deployment) => this.queue.add(objectKey(d));
-    this.dInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, d) => enqueue(d), onDelete: enqueue });
+    this.dInformer.addEventHandler(enqueueHandler(this.queue));
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.addReplicaSet(rs),
       onUpdate: (o, rs) => this.updateReplicaSet(o, rs),

@@ -6,7 +6,7 @@ import { EndpointsKind, objectKey, Pods, Services } from '../../../lib/api/kinds
 import { labelsToSelectorString, parseLabelSelector, type Selector } from '../../../lib/api/selectors';
 import { Endpoints, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
-import type { Lister, SharedInformer } from '../../../lib/informer';
+import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
 import { canonicalJson } from '../../../lib/util/json';
@@ -71,10 +71,9 @@ export class EndpointsController implements Controller {
     this.svcLister = this.svcInformer.lister();
     this.podLister = this.podInformer.lister();
     this.epLister = this.epInformer.lister();
-    const enqueue = (o: Service | Endpoints) => this.queue.add(objectKey(o));
-    this.svcInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s), onDelete: enqueue });
+    this.svcInformer.addEventHandler(enqueueHandler(this.queue));
     // Someone deleted our Endpoints: write them again (or confirm the Service is gone).
-    this.epInformer.addEventHandler({ onDelete: enqueue });
+    this.epInformer.addEventHandler({ onDelete: enqueueHandler(this.queue).onDelete });
     this.podInformer.addEventHandler({
       onAdd: (p) => this.enqueueServicesOf(p),
       onUpdate: (o, p) => {

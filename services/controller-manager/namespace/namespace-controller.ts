@@ -5,7 +5,7 @@
 import { isConflict, isNotFound } from '../../../lib/api/errors';
 import { ALL_KINDS, Namespaces, type KindInfo, type KubeObject } from '../../../lib/api/kinds';
 import type { Namespace } from '../../../lib/gen/kite/core/v1/types';
-import type { Lister, SharedInformer } from '../../../lib/informer';
+import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
@@ -41,10 +41,8 @@ export class NamespaceController implements Controller {
     this.kinds = ALL_KINDS.filter((k) => k.namespaced);
     this.informer = ctx.informers.forKind(Namespaces);
     this.lister = this.informer.lister();
-    const enqueue = (ns: Namespace) => {
-      if (ns.metadata?.deletionTimestamp) this.queue.add(ns.metadata.name);
-    };
-    this.informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, ns) => enqueue(ns) });
+    const { onAdd, onUpdate } = enqueueHandler<Namespace>(this.queue, (ns) => (ns.metadata?.deletionTimestamp ? ns.metadata.name : undefined));
+    this.informer.addEventHandler({ onAdd, onUpdate });
   }
 
   async run(signal: AbortSignal): Promise<void> {
