@@ -17,6 +17,7 @@ const groups = [
       { kind: 'Endpoints', plural: 'Endpoints', namespaced: true, status: false },
       { kind: 'Event', plural: 'Events', namespaced: true, status: false },
       { kind: 'ResourceQuota', plural: 'ResourceQuotas', namespaced: true, status: true },
+      { kind: 'LimitRange', plural: 'LimitRanges', namespaced: true, status: false },
     ],
   },
   {

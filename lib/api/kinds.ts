@@ -134,6 +134,9 @@ export const Deployments = kindInfo<apps.Deployment>('kite.apps.v1', 'apps', 'De
 export const ResourceQuotas = kindInfo<core.ResourceQuota>('kite.core.v1', '', 'ResourceQuota', 'ResourceQuotas',
   { namespaced: true, hasStatus: true, shortNames: ['quota'] },
   core.ResourceQuota, core.ResourceQuotaList, coreSvc.ResourceQuotaWatchEvent, coreSvc.ResourceQuotaServiceService);
+export const LimitRanges = kindInfo<core.LimitRange>('kite.core.v1', '', 'LimitRange', 'LimitRanges',
+  { namespaced: true, hasStatus: false, shortNames: ['limits'] },
+  core.LimitRange, core.LimitRangeList, coreSvc.LimitRangeWatchEvent, coreSvc.LimitRangeServiceService);
 export const Roles = kindInfo<rbac.Role>('kite.rbac.v1', 'rbac.authorization.k8s.io', 'Role', 'Roles',
   { namespaced: true, hasStatus: false, shortNames: [] },
   rbac.Role, rbac.RoleList, rbacSvc.RoleWatchEvent, rbacSvc.RoleServiceService);
@@ -149,7 +152,7 @@ export const ClusterRoleBindings = kindInfo<rbac.ClusterRoleBinding>('kite.rbac.
 
 export const ALL_KINDS: readonly KindInfo<any>[] = [
   Namespaces, Nodes, Pods, Services, EndpointsKind, Events, Leases, ReplicaSets, Deployments,
-  ResourceQuotas, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings,
+  ResourceQuotas, LimitRanges, Roles, ClusterRoles, RoleBindings, ClusterRoleBindings,
 ];
 
 /**

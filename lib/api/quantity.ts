@@ -106,3 +106,48 @@ export function formatMilliQuantity(milli: number): string {
   if (!Number.isSafeInteger(milli)) throw new RangeError(`cannot format ${milli}m as a quantity`);
   return milli % 1000 === 0 ? formatQuantity(milli / 1000, 'DecimalSI') : `${milli}m`;
 }
+
+export type QuantityFormat = 'BinarySI' | 'DecimalSI' | 'DecimalExponent';
+
+/** The format a quantity's suffix chose: "Ki".."Ei" binary, "e3" exponent, anything else decimal. */
+export function quantityFormat(input: string): QuantityFormat {
+  const t = input.trim();
+  if (/[KMGTPE]i$/.test(t)) return 'BinarySI';
+  return /\d[eE][+-]?\d+$/.test(t) ? 'DecimalExponent' : 'DecimalSI';
+}
+
+const DECIMAL_STEPS = ['m', '', 'k', 'M', 'G', 'T', 'P', 'E'];
+const EXPONENT_STEPS = ['e-3', '', 'e3', 'e6', 'e9', 'e12', 'e15', 'e18'];
+const BINARY_STEPS = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+
+/**
+ * An amount in milli-units as Kubernetes' Quantity.String() prints it in `format`: the largest
+ * suffix that keeps the number whole (binary only for whole amounts of at least 1024, as
+ * Kubernetes falls back to decimal below that).
+ */
+export function formatMilliAmount(milli: bigint, format: QuantityFormat): string {
+  const sign = milli < 0n ? '-' : '';
+  let n = milli < 0n ? -milli : milli;
+  if (n === 0n) return '0';
+  if (format === 'BinarySI' && n % 1000n === 0n && n >= 1024n * 1000n) {
+    n /= 1000n;
+    let i = 0;
+    while (i < BINARY_STEPS.length - 1 && n % 1024n === 0n) {
+      n /= 1024n;
+      i++;
+    }
+    return `${sign}${n}${BINARY_STEPS[i]}`;
+  }
+  const steps = format === 'DecimalExponent' ? EXPONENT_STEPS : DECIMAL_STEPS;
+  let i = 0;
+  while (i < steps.length - 1 && n % 1000n === 0n) {
+    n /= 1000n;
+    i++;
+  }
+  return `${sign}${n}${steps[i]}`;
+}
+
+/** A quantity as Kubernetes prints it: "1024Mi" -> "1Gi", "0.5" -> "500m", "1536Mi" stays (milli precision). */
+export function canonicalQuantity(input: string): string {
+  return formatMilliAmount(Quantity.parse(input).scaled(3), quantityFormat(input));
+}

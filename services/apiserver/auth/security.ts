@@ -18,6 +18,7 @@ import { InflightLimiter } from './limits/inflight-limiter';
 import { RequestSchemas } from './limits/strict-decoding';
 import { NodeAuthorizer, NodeRestriction } from './node/node-authorizer';
 import type { PodLookup } from './node/node-policy';
+import { LimitRanger } from '../admission/limit-ranger';
 import { NamespaceUsage } from './quota/namespace-usage';
 import { QuotaAdmission } from './quota/quota-admission';
 import { QuotaStatusSync } from './quota/quota-status';
@@ -104,6 +105,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     nodeRestriction: modes.includes('Node') ? new NodeRestriction(pods) : undefined,
     limiter,
     quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
+    limitRanger: new LimitRanger(registry(K.LimitRanges)),
     escalation: modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined,
     audit,
     schemas: new RequestSchemas(PROTO_ROOT, PROTO_FILES),

@@ -3,12 +3,13 @@ import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import { PodSpec, type Endpoints, type Event, type Namespace, type Node, type Pod, type ResourceQuota, type Service } from '../../../lib/gen/kite/core/v1/types';
+import { PodSpec, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Service } from '../../../lib/gen/kite/core/v1/types';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import * as D from '../admission/defaults';
 import type { ServiceAllocators } from '../admission/allocators';
 import * as V from '../admission/validation';
-import { validateResourceQuota } from '../auth/quota/quota-validation';
+import { defaultLimitRange, validateLimitRange } from '../admission/limit-ranger-validation';
+import { validateResourceQuota, validateResourceQuotaUpdate } from '../auth/quota/quota-validation';
 import * as RV from '../auth/rbac/rbac-validation';
 import { baseStrategy, type Strategy } from './strategy';
 
@@ -122,10 +123,13 @@ const endpointsStrategy = baseStrategy<Endpoints>({ validate: V.validateEndpoint
 const leaseStrategy = baseStrategy<Lease>({ validate: V.validateLease });
 const resourceQuotaStrategy = baseStrategy<ResourceQuota>({
   validate: validateResourceQuota,
+  validateUpdate: validateResourceQuotaUpdate,
   prepareForCreate: (q) => {
     q.status = { hard: {}, used: {} };
   },
 });
+
+const limitRangeStrategy = baseStrategy<LimitRange>({ defaults: defaultLimitRange, validate: validateLimitRange });
 
 const roleStrategy = baseStrategy<Role>({ validate: RV.validateRole });
 const clusterRoleStrategy = baseStrategy<ClusterRole>({ validate: RV.validateClusterRole });
@@ -150,6 +154,7 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.EndpointsKind, endpointsStrategy],
     [K.Leases, leaseStrategy],
     [K.ResourceQuotas, resourceQuotaStrategy],
+    [K.LimitRanges, limitRangeStrategy],
     [K.Roles, roleStrategy],
     [K.ClusterRoles, clusterRoleStrategy],
     [K.RoleBindings, roleBindingStrategy],

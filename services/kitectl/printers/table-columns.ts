@@ -193,7 +193,8 @@ export const events = {
   },
 };
 
-const roles: TableDef = {
+/** Kinds kubectl lists with only their creation time (roles, limit ranges). */
+const createdAt: TableDef = {
   headers: ['CREATED AT'],
   wideHeaders: [],
   cells: (r) => [r.metadata?.creationTimestamp ?? ''],
@@ -249,11 +250,12 @@ const byKind: Record<string, TableDef<any>> = {
   Namespace: namespaces,
   Endpoints: endpoints,
   Lease: leases,
-  Role: roles,
-  ClusterRole: roles,
+  Role: createdAt,
+  ClusterRole: createdAt,
   RoleBinding: bindings,
   ClusterRoleBinding: bindings,
   ResourceQuota: quotas,
+  LimitRange: createdAt,
 };
 
 export function tableFor(kind: string): TableDef<any> {

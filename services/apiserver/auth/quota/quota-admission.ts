@@ -1,6 +1,6 @@
 // ResourceQuota admission: a create that would push a namespace past any of its quotas' hard
-// limits is refused (PERMISSION_DENIED, Kubernetes' 403 "exceeded quota"). Checks and creates
-// in one namespace run one at a time under a per-namespace lock, and each admitted object is
+// limits (a scoped quota counting only the pods its scopes match) is refused (PERMISSION_DENIED,
+// Kubernetes' 403 "exceeded quota"). Checks and creates in one namespace run one at a time under a per-namespace lock, and each admitted object is
 // counted from the moment it is stored, so N concurrent creates against room for K admit
 // exactly K.
 import { ForbiddenError } from '../../../../lib/api/errors';
@@ -8,7 +8,8 @@ import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { Pod, ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { NamespaceUsage } from './namespace-usage';
-import { formatAmount, missingPodResources, parseAmount, usageOf } from './quota-usage';
+import { quotaMatches } from './quota-scopes';
+import { formatAmount, kindCounts, missingPodResources, parseAmount, usageOf } from './quota-usage';
 
 export class QuotaAdmission {
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -24,14 +25,17 @@ export class QuotaAdmission {
     return this.quotas.cache.list(this.quotas.filter({ namespace })).items.map((i) => i.obj);
   }
 
+  /** The quotas of `namespace` that cap something `obj` counts towards and whose scopes match it. */
+  private matching(kind: KindInfo<any>, namespace: string, obj: KubeObject): ResourceQuota[] {
+    return this.quotasIn(namespace).filter((q) => Object.keys(q.spec?.hard ?? {}).some((r) => kindCounts(kind, r)) && quotaMatches(q, kind, obj));
+  }
+
   /** Runs `create` if the object fits every quota of its namespace; throws ForbiddenError otherwise. */
   async admitCreate<T>(kind: KindInfo<any>, namespace: string, obj: KubeObject | undefined, dryRun: boolean, create: () => Promise<T>): Promise<T> {
     if (!kind.namespaced || !obj) return create();
-    const wanted = usageOf(kind, obj);
-    const relevant = this.quotasIn(namespace).filter((q) => Object.keys(q.spec?.hard ?? {}).some((r) => wanted.has(r)));
-    if (relevant.length === 0) return create();
+    if (this.matching(kind, namespace, obj).length === 0) return create();
     return this.serialized(namespace, async () => {
-      for (const q of this.quotasIn(namespace)) this.check(kind, namespace, obj, q);
+      for (const q of this.matching(kind, namespace, obj)) this.check(kind, namespace, obj, q);
       const out = await create();
       if (!dryRun) {
         this.usage.reserve(kind, out as KubeObject);
@@ -43,17 +47,18 @@ export class QuotaAdmission {
 
   private check(kind: KindInfo<any>, namespace: string, obj: KubeObject, q: ResourceQuota): void {
     const hard = q.spec?.hard ?? {};
-    const wanted = usageOf(kind, obj);
-    const constrained = Object.keys(hard).filter((r) => wanted.has(r));
-    if (constrained.length === 0) return;
     const name = obj.metadata?.name || obj.metadata?.generateName || '';
     const what = `${kind.resource} "${name}" is forbidden`;
     if (kind.kind === 'Pod') {
-      const missing = missingPodResources(obj as Pod, constrained);
+      const missing = missingPodResources(obj as Pod, Object.keys(hard).filter((r) => kindCounts(kind, r)));
       if (missing.length) throw new ForbiddenError(`${what}: failed quota: ${q.metadata!.name}: must specify ${missing.join(',')}`);
     }
-    const used = this.usage.used(namespace, constrained);
-    const over = constrained.filter((r) => used.get(r)! + wanted.get(r)! > parseAmount(hard[r]));
+    // As Kubernetes does, only the names the object's usage carries are checked.
+    const wanted = usageOf(kind, obj);
+    const constrained = Object.keys(hard).filter((r) => wanted.has(r));
+    if (constrained.length === 0) return;
+    const used = this.usage.used(namespace, constrained, (k, o) => quotaMatches(q, k, o));
+    const over = constrained.filter((r) => used.get(r)! + wanted.get(r)! > parseAmount(hard[r])).sort();
     if (over.length === 0) return;
     const list = (f: (r: string) => string) => over.map((r) => `${r}=${f(r)}`).join(',');
     throw new ForbiddenError(

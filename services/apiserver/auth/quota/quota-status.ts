@@ -5,7 +5,8 @@ import type { ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../../lib/log';
 import type { Registry } from '../../registry/registry';
 import type { NamespaceUsage } from './namespace-usage';
-import { formatAmount, isSupportedQuotaResource } from './quota-usage';
+import { quotaMatches } from './quota-scopes';
+import { formatAmount } from './quota-usage';
 
 const same = (a: Record<string, string>, b: Record<string, string>) => {
   const ka = Object.keys(a);
@@ -55,8 +56,8 @@ export class QuotaStatusSync {
   private async syncAll(): Promise<void> {
     for (const { obj: q } of this.quotas.cache.list(this.quotas.filter({})).items) {
       const hard = q.spec?.hard ?? {};
-      const names = Object.keys(hard).filter(isSupportedQuotaResource);
-      const used = this.usage.used(q.metadata!.namespace, names);
+      const names = Object.keys(hard);
+      const used = this.usage.used(q.metadata!.namespace, names, (kind, obj) => quotaMatches(q, kind, obj));
       const usedText = Object.fromEntries(names.map((r) => [r, formatAmount(r, used.get(r) ?? 0n)]));
       if (same(q.status?.hard ?? {}, hard) && same(q.status?.used ?? {}, usedText)) continue;
       try {

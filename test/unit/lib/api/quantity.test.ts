@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import {
+  canonicalQuantity,
   formatMilliQuantity,
   formatQuantity,
   isValidQuantity,
@@ -71,5 +72,13 @@ describe('quantity', () => {
       assert.equal(quantityValue(formatQuantity(n, 'BinarySI')), n);
       assert.equal(quantityValue(formatQuantity(n, 'DecimalSI')), n);
     }
+  });
+
+  it('prints quantities as Kubernetes\' Quantity.String() does', () => {
+    const cases: [string, string][] = [
+      ['1Gi', '1Gi'], ['1024Mi', '1Gi'], ['1536Mi', '1536Mi'], ['0.5Gi', '512Mi'], ['512', '512'], ['0.5Ki', '512'],
+      ['100m', '100m'], ['0.5', '500m'], ['2000m', '2'], ['1000', '1k'], ['1500m', '1500m'], ['1e3', '1e3'], ['0', '0'],
+    ];
+    for (const [input, out] of cases) assert.equal(canonicalQuantity(input), out, input);
   });
 });
