@@ -9,10 +9,17 @@ const int = (v: string) => {
   return n;
 };
 
+/** Kubernetes' boolean flags: --flag, --flag=true, --flag=false. */
+const bool = (v: string | boolean) => {
+  if (v === true || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new Error(`not a boolean: ${v}`);
+};
+
 const program = new Command('kite-apiserver')
   .description('The Kite API server: the only door to the store; gRPC on --port with reflection and grpc.health.v1')
   .option('--port <n>', 'gRPC port', int, DEFAULT_CONFIG.port)
-  .option('--bind-address <ip>', 'address to listen on', DEFAULT_CONFIG.bindAddress)
+  .option('--bind-address <ip>', 'address to listen on (default 0.0.0.0; 127.0.0.1 when no authentication is configured)')
   .addOption(new Option('--store <backend>', 'storage backend').choices(['sqlite', 'etcd']).default('sqlite'))
   .option('--data-dir <dir>', 'directory of the embedded SQLite store', '/var/lib/kite')
   .option('--etcd-endpoints <list>', 'comma-separated etcd endpoints (with --store etcd)', (v: string) => v.split(',').filter(Boolean))
@@ -38,6 +45,8 @@ const program = new Command('kite-apiserver')
   .option('--authorization-mode <modes>', 'ordered authorizers: Node, RBAC, AlwaysAllow, AlwaysDeny (e.g. Node,RBAC)', DEFAULT_CONFIG.authorizationMode)
   .option('--max-requests-inflight <n>', 'read-only requests in flight before RESOURCE_EXHAUSTED (0: no limit)', int, DEFAULT_CONFIG.maxRequestsInflight)
   .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before RESOURCE_EXHAUSTED (0: no limit)', int, DEFAULT_CONFIG.maxMutatingRequestsInflight)
+  .option('--enable-priority-and-fairness [bool]', 'API Priority and Fairness (else the max-in-flight limit)', bool, DEFAULT_CONFIG.enablePriorityAndFairness)
+  .option('--http2-max-streams-per-connection <n>', 'HTTP/2 streams a client connection may have open at once', int, DEFAULT_CONFIG.http2MaxStreamsPerConnection)
   .option('--audit-log-path <file>', 'append one JSON line per request to this file ("-": standard output)')
   .action(async (o) => {
     const log = logger('apiserver');
@@ -69,6 +78,8 @@ const program = new Command('kite-apiserver')
       authorizationMode: o.authorizationMode,
       maxRequestsInflight: o.maxRequestsInflight,
       maxMutatingRequestsInflight: o.maxMutatingRequestsInflight,
+      enablePriorityAndFairness: o.enablePriorityAndFairness,
+      http2MaxStreamsPerConnection: o.http2MaxStreamsPerConnection,
       auditLogPath: o.auditLogPath,
     });
     const shutdown = (sig: string) => {

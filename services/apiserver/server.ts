@@ -14,13 +14,15 @@ import { addHealth, addReflection } from './grpc/reflection';
 import { KubeletDialer } from './grpc/pod-streams';
 import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
+import { PriorityAndFairness } from './flowcontrol/priority-and-fairness';
 import { ApiserverMetrics } from './metrics';
 import { Registry, type RegistryHooks } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { openStorage, type Storage } from './storage';
 
 export interface ApiserverConfig extends SecurityConfig {
-  bindAddress: string;
+  /** Unset: 0.0.0.0, or 127.0.0.1 when no authentication is configured (every caller would be an admin). */
+  bindAddress?: string;
   /** 0 picks a free port. */
   port: number;
   store: 'sqlite' | 'etcd';
@@ -34,6 +36,8 @@ export interface ApiserverConfig extends SecurityConfig {
   maxObjectBytes: number;
   /** Largest gRPC request accepted. */
   maxRequestBytes: number;
+  /** HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  http2MaxStreamsPerConnection: number;
   /** Events kept per kind for resuming watches. */
   watchCacheSize: number;
   /** Events buffered for a slow watcher before it is closed. */
@@ -53,7 +57,6 @@ export interface ApiserverConfig extends SecurityConfig {
 
 export const DEFAULT_CONFIG: ApiserverConfig = {
   ...DEFAULT_SECURITY,
-  bindAddress: '0.0.0.0',
   port: 6443,
   store: 'sqlite',
   compactionIntervalMs: 5 * 60_000,
@@ -61,6 +64,8 @@ export const DEFAULT_CONFIG: ApiserverConfig = {
   serviceNodePortRange: '30000-32767',
   maxObjectBytes: 1.5 * 1024 * 1024,
   maxRequestBytes: 3 * 1024 * 1024,
+  // Go's HTTP/2 server default, which kube-apiserver keeps.
+  http2MaxStreamsPerConnection: 250,
   watchCacheSize: 10_000,
   watchMaxPending: 2_000,
   bookmarkIntervalMs: 60_000,
@@ -128,12 +133,18 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   const dialer = new KubeletDialer(registry(K.Pods), registry(K.Nodes), { credentials: kubeletCredentials(cfg) });
 
   const metrics = new ApiserverMetrics(storage, registries);
+  if (security.limiter instanceof PriorityAndFairness) {
+    const apf = security.limiter;
+    metrics.flowControl(() => apf.stats());
+  }
   const observe: CallObserver = (method, code, seconds) => metrics.observe(method, code, seconds);
   const server = new Server({
     'grpc.max_receive_message_length': cfg.maxRequestBytes,
     'grpc.max_send_message_length': 256 * 1024 * 1024,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_concurrent_streams': cfg.http2MaxStreamsPerConnection,
+    interceptors: security.interceptors,
   });
   for (const r of registries.values()) {
     const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers, security.gate, dialer);
@@ -143,12 +154,15 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   addReflection(server);
   addHealth(server);
 
+  const bindAddress = cfg.bindAddress ?? defaultBindAddress(security.authenticator.insecureDevMode);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${cfg.bindAddress}:${cfg.port}`, security.credentials, (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${bindAddress}:${cfg.port}`, security.credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
-  const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, cfg.bindAddress);
+  const metricsTLS = cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined;
+  const metricsAccess = { authenticator: security.authenticator, authorizer: security.authorizer, tls: metricsTLS };
+  const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, bindAddress, metricsAccess);
   const sweeper = startEventSweeper(registry(K.Events), cfg.eventTTLSeconds);
-  const host = cfg.bindAddress === '0.0.0.0' ? '127.0.0.1' : cfg.bindAddress;
+  const host = bindAddress === '0.0.0.0' ? '127.0.0.1' : bindAddress;
   log.info({ port, store: storage.name, metricsPort, tls: security.tls }, 'apiserver serving');
 
   return {
@@ -176,6 +190,13 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
       await storage.close();
     },
   };
+}
+
+/** kube-apiserver binds every interface; without authentication every caller is an admin, so Kite stays on loopback. */
+function defaultBindAddress(noAuthentication: boolean): string {
+  if (!noAuthentication) return '0.0.0.0';
+  logger('apiserver').warn('no authentication configured: listening on 127.0.0.1 only; pass --bind-address to listen elsewhere');
+  return '127.0.0.1';
 }
 
 function kubeletCredentials(cfg: ApiserverConfig): ChannelCredentials | undefined {

@@ -12,22 +12,22 @@ import { impersonate } from './authn/impersonation';
 import type { Authorizer } from './authz/authorizer';
 import { forbidden } from './authz/forbidden';
 import { boundError } from './limits/bounded-errors';
-import type { InflightLimiter } from './limits/inflight-limiter';
+import type { RequestLimiter } from './limits/request-limiter';
 import { checkPatch } from './limits/patch-limits';
 import { MalformedRequest, strictDeserializer, type RequestSchemas } from './limits/strict-decoding';
 import type { NodeRestriction } from './node/node-authorizer';
-import { isOwnHeartbeat } from './node/node-policy';
 import type { QuotaAdmission } from './quota/quota-admission';
 import type { EscalationCheck } from './rbac/escalation';
-import { READ_VERBS, attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
-import { isMaster, nodeNameOf, type UserInfo } from './user-info';
+import { attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
+import type { UserInfo } from './user-info';
 
 export interface RequestGateDeps {
   authenticator: Authenticator;
   authorizer: Authorizer;
   /** Present with --authorization-mode Node. */
   nodeRestriction?: NodeRestriction;
-  limiter: InflightLimiter;
+  /** API Priority and Fairness, or the max-in-flight limit. */
+  limiter: RequestLimiter;
   quota?: QuotaAdmission;
   /** Present with --authorization-mode RBAC. */
   escalation?: EscalationCheck;
@@ -105,8 +105,7 @@ export class RequestGate {
     try {
       const user = await this.identify(call, t);
       const attrs = (t.attrs = attrsOf(call.request));
-      const neverRefuse = isMaster(user) || (nodeNameOf(user) !== undefined && isOwnHeartbeat(nodeNameOf(user)!, attrs));
-      const release = this.deps.limiter.acquire(!READ_VERBS.has(attrs.verb), neverRefuse);
+      const release = await this.deps.limiter.admit(user, attrs, call);
       try {
         await this.authorize(user, attrs, t);
         await this.deps.nodeRestriction?.admit(user, attrs);

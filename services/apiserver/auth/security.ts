@@ -2,23 +2,26 @@
 // the authorizer chain (--authorization-mode), node restriction, in-flight limits, resource
 // quota and the audit log, wired into one RequestGate. The insecure development mode (no TLS,
 // no authentication) stays available and says so loudly in the log.
-import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import { ServerCredentials, type Server, type ServerInterceptor } from '@grpc/grpc-js';
 import type { KindInfo } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { PROTO_FILES, PROTO_ROOT } from '../grpc/reflection';
 import type { Registry } from '../registry/registry';
+import { registrySource } from '../admission/pod-security';
 import { accessReviewService } from './access-review-service';
 import { AuditLog } from './audit/audit-log';
 import { Authenticator } from './authn/authenticator';
 import { TokenFileAuthenticator } from './authn/token-file';
 import { UnionAuthorizer, alwaysAllow, alwaysDeny, parseAuthorizationModes, type Authorizer } from './authz/authorizer';
+import { PriorityAndFairness, DEFAULT_FLOW_CONTROL } from '../flowcontrol/priority-and-fairness';
+import { authenticateOnHeaders } from './limits/authenticate-on-headers';
 import { InflightLimiter } from './limits/inflight-limiter';
+import type { RequestLimiter } from './limits/request-limiter';
 import { RequestSchemas } from './limits/strict-decoding';
 import { NodeAuthorizer, NodeRestriction } from './node/node-authorizer';
 import type { PodLookup } from './node/node-policy';
-import { LimitRanger } from '../admission/limit-ranger';
 import { NamespaceUsage } from './quota/namespace-usage';
 import { QuotaAdmission } from './quota/quota-admission';
 import { QuotaStatusSync } from './quota/quota-status';
@@ -37,6 +40,8 @@ export interface SecurityConfig {
   authorizationMode: string;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
+  /** API Priority and Fairness (else the max-in-flight limit); both split the two limits above. */
+  enablePriorityAndFairness: boolean;
   auditLogPath?: string;
   /** How often ResourceQuota status is recomputed. */
   quotaSyncIntervalMs: number;
@@ -46,6 +51,7 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   authorizationMode: 'AlwaysAllow',
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
+  enablePriorityAndFairness: true,
   quotaSyncIntervalMs: 10_000,
 };
 
@@ -53,11 +59,18 @@ export interface Security {
   gate: RequestGate;
   credentials: ServerCredentials;
   tls: boolean;
-  limiter: InflightLimiter;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  limiter: RequestLimiter;
+  /** gRPC server interceptors: authentication on the headers, before any body is read. */
+  interceptors: ServerInterceptor[];
   /** Adds the non-resource services (access reviews). */
   addServices(server: Server): void;
   stop(): Promise<void>;
 }
+
+/** Unauthenticated health and reflection calls at once: at most this many bodies of --max-request-bytes held for strangers. */
+const MAX_UNAUTHENTICATED_OPEN_CALLS = 16;
 
 type RegistryOf = <T extends K.KubeObject>(kind: KindInfo<T>) => Registry<T>;
 
@@ -97,7 +110,9 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
   const usage = new NamespaceUsage(registries);
   const quotaStatus = new QuotaStatusSync(registry(K.ResourceQuotas), usage, cfg.quotaSyncIntervalMs);
   quotaStatus.start();
-  const limiter = new InflightLimiter({ maxReadonly: cfg.maxRequestsInflight, maxMutating: cfg.maxMutatingRequestsInflight, retryAfterSeconds: 1 });
+  const limiter = cfg.enablePriorityAndFairness
+    ? new PriorityAndFairness({ ...DEFAULT_FLOW_CONTROL, serverConcurrencyLimit: cfg.maxRequestsInflight + cfg.maxMutatingRequestsInflight })
+    : new InflightLimiter({ maxReadonly: cfg.maxRequestsInflight, maxMutating: cfg.maxMutatingRequestsInflight, retryAfterSeconds: 1 });
   const audit = cfg.auditLogPath ? new AuditLog(cfg.auditLogPath) : undefined;
   const gate = new RequestGate({
     authenticator,
@@ -105,8 +120,8 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     nodeRestriction: modes.includes('Node') ? new NodeRestriction(pods) : undefined,
     limiter,
     quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
-    limitRanger: new LimitRanger(registry(K.LimitRanges)),
     escalation: modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined,
+    podSecurity: registrySource(registry),
     audit,
     schemas: new RequestSchemas(PROTO_ROOT, PROTO_FILES),
   });
@@ -124,7 +139,10 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     gate,
     credentials,
     tls,
+    authenticator,
+    authorizer,
     limiter,
+    interceptors: [authenticateOnHeaders({ authenticator, audit, maxUnauthenticatedOpenCalls: MAX_UNAUTHENTICATED_OPEN_CALLS })],
     addServices(server) {
       const svc = accessReviewService(gate, authorizer);
       server.addService(svc.definition, svc.implementation);

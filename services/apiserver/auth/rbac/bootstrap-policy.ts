@@ -121,6 +121,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(['proxy'], [''], ['nodes']),
     rule(['*'], [''], ['nodes/proxy', 'nodes/metrics', 'nodes/stats', 'nodes/log']),
   ]),
+  // Prometheus and health checkers: the non-resource URLs kube-apiserver serves them.
+  clusterRole('system:monitoring', [
+    PolicyRule.fromPartial({ verbs: ['get'], nonResourceURLs: ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/metrics', '/metrics/slis'] }),
+  ]),
   clusterRole('view', NAMESPACED_READ),
   clusterRole('edit', [
     ...NAMESPACED_READ,
@@ -136,6 +140,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   bindTo('system:kube-scheduler', 'system:kube-scheduler', 'User', 'system:kube-scheduler'),
   bindTo('system:kube-controller-manager', 'system:kube-controller-manager', 'User', 'system:kube-controller-manager'),
   bindTo('system:node-proxier', 'system:node-proxier', 'User', 'system:kube-proxy'),
+  bindTo('system:monitoring', 'system:monitoring', 'Group', 'system:monitoring'),
   bindTo('system:kubelet-api-admin', 'system:kubelet-api-admin', 'User', KUBELET_API_CLIENT_USER),
 ];
 
