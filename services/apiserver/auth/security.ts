@@ -22,6 +22,7 @@ import type { RequestLimiter } from './limits/request-limiter';
 import { RequestSchemas } from './limits/strict-decoding';
 import { NodeAuthorizer, NodeRestriction } from './node/node-authorizer';
 import type { PodLookup } from './node/node-policy';
+import { LimitRanger } from '../admission/limit-ranger';
 import { NamespaceUsage } from './quota/namespace-usage';
 import { QuotaAdmission } from './quota/quota-admission';
 import { QuotaStatusSync } from './quota/quota-status';
@@ -120,6 +121,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     nodeRestriction: modes.includes('Node') ? new NodeRestriction(pods) : undefined,
     limiter,
     quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
+    limitRanger: new LimitRanger(registry(K.LimitRanges)),
     escalation: modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined,
     podSecurity: registrySource(registry),
     audit,
