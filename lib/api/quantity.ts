@@ -1,11 +1,18 @@
 // Kubernetes resource quantities ("500m", "1", "128Mi", "1Gi", "1e3", "0.5"), parsed exactly with
 // bigints so that "0.1" cpu is 100 milli-units and "1Ei" bytes is not rounded on the way in.
 // Kubernetes rounds every conversion to an integer up, away from zero; so do value() and milliValue().
+// No quantity may exceed 2^63-1 in magnitude (Kubernetes caps larger ones): conversions are capped
+// there, and a huge exponent ("1e999999999") is recognised as too large without being computed.
 
 const PATTERN = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|n|u|m|k|M|G|T|P|E)?$/;
 
 const BINARY_SUFFIXES: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const DECIMAL_SUFFIXES: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+/** Kubernetes' bound on a quantity's magnitude, 2^63-1. */
+export const MAX_QUANTITY = 2n ** 63n - 1n;
+/** Significant digits kept from the input; the rest only round the last one up (as the value is rounded up anyway). */
+const MAX_DIGITS = 64;
 
 export class QuantityError extends Error {
   constructor(readonly input: string) {
@@ -29,9 +36,17 @@ export class Quantity {
     const dot = number.indexOf('.');
     const whole = dot < 0 ? number : number.slice(0, dot);
     const fraction = dot < 0 ? '' : number.slice(dot + 1);
-    let digits = BigInt((whole || '0') + fraction);
-    if (sign === '-') digits = -digits;
     let exp10 = -fraction.length;
+    let significant = (whole + fraction).replace(/^0+/, '');
+    let roundUp = false;
+    if (significant.length > MAX_DIGITS) {
+      const dropped = significant.slice(MAX_DIGITS);
+      significant = significant.slice(0, MAX_DIGITS);
+      exp10 += dropped.length;
+      roundUp = /[1-9]/.test(dropped);
+    }
+    let digits = BigInt(significant || '0') + (roundUp ? 1n : 0n);
+    if (sign === '-') digits = -digits;
     let exp2 = 0;
     if (suffix in BINARY_SUFFIXES) exp2 = BINARY_SUFFIXES[suffix];
     else if (suffix in DECIMAL_SUFFIXES) exp10 += DECIMAL_SUFFIXES[suffix];
@@ -39,11 +54,31 @@ export class Quantity {
     return new Quantity(digits, exp10, exp2);
   }
 
-  /** The value scaled by 10^scale, as an integer rounded away from zero. */
+  /** The value scaled by 10^scale, as an integer rounded away from zero, capped at ±(2^63-1). */
   scaled(scale: number): bigint {
-    let n = this.digits * (1n << BigInt(this.exp2));
+    const exact = this.scaledExact(scale);
+    if (exact === undefined) return this.digits < 0n ? -MAX_QUANTITY : MAX_QUANTITY;
+    if (exact > MAX_QUANTITY) return MAX_QUANTITY;
+    return exact < -MAX_QUANTITY ? -MAX_QUANTITY : exact;
+  }
+
+  /** Whether the value is above 2^63-1 in magnitude, which Kubernetes cannot represent. */
+  exceedsMax(): boolean {
+    const v = this.scaledExact(0);
+    return v === undefined || v > MAX_QUANTITY || v < -MAX_QUANTITY;
+  }
+
+  /** The exact scaled value, or undefined when it is certainly beyond 10^19 (not computed). */
+  private scaledExact(scale: number): bigint | undefined {
+    if (this.digits === 0n) return 0n;
+    const n = this.digits * (1n << BigInt(this.exp2));
     const exp = this.exp10 + scale;
+    const width = (n < 0n ? -n : n).toString().length;
+    // |n| x 10^exp is at least 10^(width - 1 + exp).
+    if (width - 1 + exp > 19) return undefined;
     if (exp >= 0) return n * 10n ** BigInt(exp);
+    // Below one unit: rounded away from zero.
+    if (-exp > width) return n < 0n ? -1n : 1n;
     const d = 10n ** BigInt(-exp);
     const q = n / d;
     if (q * d === n) return q;

@@ -1,5 +1,6 @@
 // Kubernetes' name, label and value validators, returning field causes with paths.
 import type { FieldCause } from '../../../lib/api/errors';
+import { MAX_QUANTITY, Quantity } from '../../../lib/api/quantity';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -28,24 +29,32 @@ export class Causes {
   }
 }
 
-export function dns1123Label(c: Causes, field: string, v: string): void {
-  if (v.length > 63) c.add(field, `Invalid value: "${v}": must be no more than 63 characters`);
+/**
+ * Kubernetes' maskTrailingDash: a generateName is validated as a name with its trailing dash
+ * masked (the generated suffix follows it), quoting the generateName itself.
+ */
+export function maskTrailingDash(name: string): string {
+  return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
+}
+
+export function dns1123Label(c: Causes, field: string, v: string, shown = v): void {
+  if (v.length > 63) c.add(field, `Invalid value: "${shown}": must be no more than 63 characters`);
   else if (!DNS1123_LABEL.test(v)) {
-    c.add(field, `Invalid value: "${v}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`);
+    c.add(field, `Invalid value: "${shown}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`);
   }
 }
 
-export function dns1123Subdomain(c: Causes, field: string, v: string): void {
-  if (v.length > 253) c.add(field, `Invalid value: "${v}": must be no more than 253 characters`);
+export function dns1123Subdomain(c: Causes, field: string, v: string, shown = v): void {
+  if (v.length > 253) c.add(field, `Invalid value: "${shown}": must be no more than 253 characters`);
   else if (!DNS1123_SUBDOMAIN.test(v)) {
-    c.add(field, `Invalid value: "${v}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`);
+    c.add(field, `Invalid value: "${shown}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`);
   }
 }
 
-export function dns1035Label(c: Causes, field: string, v: string): void {
-  if (v.length > 63) c.add(field, `Invalid value: "${v}": must be no more than 63 characters`);
+export function dns1035Label(c: Causes, field: string, v: string, shown = v): void {
+  if (v.length > 63) c.add(field, `Invalid value: "${shown}": must be no more than 63 characters`);
   else if (!DNS1035_LABEL.test(v)) {
-    c.add(field, `Invalid value: "${v}": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`);
+    c.add(field, `Invalid value: "${shown}": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`);
   }
 }
 
@@ -84,6 +93,13 @@ export function annotations(c: Causes, field: string, m: Record<string, string> 
 export function quantity(c: Causes, field: string, v: string): void {
   if (!QUANTITY.test(v)) c.add(field, `Invalid value: "${v}": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
   else if (v.startsWith('-')) c.add(field, `Invalid value: "${v}": must be greater than or equal to 0`);
+  // Kubernetes cannot represent more than 2^63-1; Kite refuses rather than cap.
+  else if (Quantity.parse(v).exceedsMax()) c.add(field, `Invalid value: "${v}": must be less than or equal to ${MAX_QUANTITY}`);
+}
+
+/** Kubernetes' validatePathNoBacksteps: no ".." path element. */
+export function noBacksteps(c: Causes, field: string, path: string): void {
+  if (path.split('/').includes('..')) c.add(field, `Invalid value: "${path}": must not contain '..'`);
 }
 
 export function port(c: Causes, field: string, v: number): void {

@@ -1,6 +1,7 @@
 // Validation of each kind with Kubernetes' rules and field paths. Each function returns the
 // causes; the registry turns a non-empty list into INVALID_ARGUMENT.
 import type { FieldCause } from '../../../lib/api/errors';
+import { canonicalQuantity, isValidQuantity, Quantity } from '../../../lib/api/quantity';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
@@ -34,10 +35,11 @@ export function validateMeta(c: v.Causes, meta: ObjectMeta | undefined, namespac
     c.add(path, 'Required value');
     return;
   }
+  const validName = { subdomain: v.dns1123Subdomain, label: v.dns1123Label, dns1035: v.dns1035Label }[rule];
+  // As Kubernetes' ValidateObjectMeta: generateName is a name prefix, its trailing dash masked.
+  if (meta.generateName) validName(c, `${path}.generateName`, v.maskTrailingDash(meta.generateName), meta.generateName);
   if (!meta.name) c.add(`${path}.name`, 'Required value: name or generateName is required');
-  else if (rule === 'subdomain') v.dns1123Subdomain(c, `${path}.name`, meta.name);
-  else if (rule === 'label') v.dns1123Label(c, `${path}.name`, meta.name);
-  else v.dns1035Label(c, `${path}.name`, meta.name);
+  else validName(c, `${path}.name`, meta.name);
   if (namespaced && !meta.namespace) c.add(`${path}.namespace`, 'Required value');
   if (!namespaced && meta.namespace) c.add(`${path}.namespace`, 'Forbidden: not allowed on this type');
   v.labels(c, `${path}.labels`, meta.labels);
@@ -115,6 +117,7 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
   for (const kind of ['limits', 'requests'] as const) {
     for (const [r, q] of Object.entries(ct.resources?.[kind] ?? {})) v.quantity(c, `${path}.resources.${kind}[${r}]`, q);
   }
+  validateRequestsWithinLimits(c, `${path}.resources`, ct.resources?.requests ?? {}, ct.resources?.limits ?? {});
   ct.volumeMounts.forEach((m, i) => {
     c.required(`${path}.volumeMounts[${i}].mountPath`, m.mountPath);
     if (!volumes.has(m.name)) c.add(`${path}.volumeMounts[${i}].name`, `Not found: "${m.name}"`);
@@ -128,6 +131,33 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
   if (ct.imagePullPolicy) c.notSupported(`${path}.imagePullPolicy`, ct.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
 }
 
+/** Kubernetes' native resources (no domain, or a kubernetes.io one) but hugepages may be overcommitted. */
+function overcommitAllowed(resource: string): boolean {
+  const native = !resource.includes('/') || resource.includes('kubernetes.io/');
+  return native && !resource.startsWith('hugepages-');
+}
+
+/** As Kubernetes' ValidateResourceRequirements: a request never above its limit; extended resources' equal to it. */
+function validateRequestsWithinLimits(c: v.Causes, path: string, requests: Record<string, string>, limits: Record<string, string>): void {
+  const valid = (q: string) => isValidQuantity(q) && !q.trim().startsWith('-') && !Quantity.parse(q).exceedsMax();
+  for (const [r, request] of Object.entries(requests)) {
+    const limit = limits[r];
+    if (limit === undefined) {
+      if (!overcommitAllowed(r)) c.add(`${path}.limits`, 'Required value: Limit must be set for non overcommitable resources');
+      continue;
+    }
+    if (!valid(request) || !valid(limit)) continue;
+    const cmp = Quantity.parse(request).scaled(9) - Quantity.parse(limit).scaled(9);
+    if (cmp !== 0n && !overcommitAllowed(r)) {
+      c.add(`${path}.requests`, `Invalid value: "${canonicalQuantity(request)}": must be equal to ${r} limit of ${canonicalQuantity(limit)}`);
+    } else if (cmp > 0n) {
+      c.add(`${path}.requests`, `Invalid value: "${canonicalQuantity(request)}": must be less than or equal to ${r} limit of ${canonicalQuantity(limit)}`);
+    }
+  }
+}
+
+const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'] as const;
+
 export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: string): void {
   if (!spec) {
     c.add(path, 'Required value');
@@ -139,6 +169,11 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
     if (volumes.has(vol.name)) c.add(`${path}.volumes[${i}].name`, `Duplicate value: "${vol.name}"`);
     volumes.add(vol.name);
     if (vol.hostPath && !vol.hostPath.path) c.add(`${path}.volumes[${i}].hostPath.path`, 'Required value');
+    else if (vol.hostPath) {
+      // Kubernetes' validateHostPathVolumeSource: no "..", a known type (a relative path is accepted).
+      v.noBacksteps(c, `${path}.volumes[${i}].hostPath.path`, vol.hostPath.path);
+      c.notSupported(`${path}.volumes[${i}].hostPath.type`, vol.hostPath.type, HOST_PATH_TYPES);
+    }
   });
   if (spec.containers.length === 0) c.add(`${path}.containers`, 'Required value');
   const names = new Set<string>();

@@ -4,6 +4,7 @@ import {
   formatMilliQuantity,
   formatQuantity,
   isValidQuantity,
+  MAX_QUANTITY,
   parseQuantity,
   QuantityError,
   quantityMilliValue,
@@ -46,6 +47,24 @@ describe('quantity', () => {
   it('keeps exa quantities exact before conversion', () => {
     assert.equal(parseQuantity('1Ei').scaled(0), 2n ** 60n);
     assert.equal(parseQuantity('1E').scaled(0), 10n ** 18n);
+  });
+
+  it('knows quantities beyond 2^63-1 (Kubernetes\' bound) and caps their conversions there', () => {
+    for (const q of ['1e1000', '9223372036854775808', '8Ei', '10E', '1' + '0'.repeat(100), '1e999999999']) {
+      assert.equal(parseQuantity(q).exceedsMax(), true, q);
+      assert.equal(parseQuantity(q).value(), Number(MAX_QUANTITY), q);
+      assert.equal(parseQuantity(q).milliValue(), Number(MAX_QUANTITY), q);
+    }
+    assert.equal(parseQuantity('-1e1000').value(), -Number(MAX_QUANTITY));
+    for (const q of ['9223372036854775807', '7Ei', '9E', '1e18', '100m']) assert.equal(parseQuantity(q).exceedsMax(), false, q);
+  });
+
+  it('rounds quantities far below one unit up without computing their exponent', () => {
+    assert.equal(parseQuantity('1e-999999999').milliValue(), 1);
+    assert.equal(parseQuantity('-1e-999999999').milliValue(), -1);
+    assert.equal(parseQuantity(`0.${'0'.repeat(100)}1`).milliValue(), 1);
+    assert.equal(parseQuantity(`0.${'1'.repeat(100)}`).milliValue(), 112);
+    assert.equal(parseQuantity(`1.${'0'.repeat(100)}`).milliValue(), 1000);
   });
 
   it('rejects malformed quantities', () => {
