@@ -1,6 +1,8 @@
 // Parsers for the kubelet's flag values, in Kubernetes' formats: durations ("10s", "1m30s",
-// "500ms"), key=value lists (--node-labels, --system-reserved) and taints (key=value:Effect).
+// "500ms"), key=value lists (--node-labels, --system-reserved), taints (key=value:Effect) and
+// --authorization-mode.
 import type { Taint } from '../../lib/gen/kite/core/v1/types';
+import { KUBELET_AUTHORIZATION_MODES, type KubeletAuthorizationMode } from './config';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
@@ -40,4 +42,19 @@ export function parseTaints(text: string): Taint[] {
       if (!key) throw new Error(`invalid taint "${item}": empty key`);
       return { key, value, effect, timeAdded: '' };
     });
+}
+
+/**
+ * --authorization-mode, by default Webhook when callers have client certificates to be known by
+ * (Kite has no TokenReview, so Webhook needs --tls-cert-file and --client-ca-file).
+ */
+export function parseAuthorizationMode(flag: string | undefined, clientCertificates: boolean): KubeletAuthorizationMode {
+  const mode = flag ?? (clientCertificates ? 'Webhook' : 'AlwaysAllow');
+  if (!(KUBELET_AUTHORIZATION_MODES as readonly string[]).includes(mode)) {
+    throw new Error(`--authorization-mode: unknown mode "${mode}" (supported: ${KUBELET_AUTHORIZATION_MODES.join(', ')})`);
+  }
+  if (mode === 'Webhook' && !clientCertificates) {
+    throw new Error('--authorization-mode Webhook needs --tls-cert-file, --tls-private-key-file and --client-ca-file: callers are authenticated by their client certificates');
+  }
+  return mode as KubeletAuthorizationMode;
 }

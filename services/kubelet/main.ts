@@ -5,8 +5,8 @@ import { Command } from 'commander';
 import Docker from 'dockerode';
 import { connect } from '../../lib/client/clientset';
 import { logger } from '../../lib/log';
-import { defaultKubeletConfig, KUBELET_AUTHORIZATION_MODES, type KubeletAuthorizationMode } from './config';
-import { parseDuration, parseKeyValues, parseTaints } from './flags';
+import { defaultKubeletConfig } from './config';
+import { parseAuthorizationMode, parseDuration, parseKeyValues, parseTaints } from './flags';
 import { Kubelet } from './kubelet';
 import { DockerRuntime } from './runtime/docker-runtime';
 import { DEFAULT_PAUSE_IMAGE } from './runtime/docker-config';
@@ -18,21 +18,6 @@ const int = (v: string) => {
   return n;
 };
 const seconds = (ms: number) => `${ms / 1000}s`;
-
-/**
- * --authorization-mode, by default Webhook when callers have client certificates to be known by
- * (Kite has no TokenReview, so Webhook needs --tls-cert-file and --client-ca-file).
- */
-function authorizationModeOf(flag: string | undefined, clientCertificates: boolean): KubeletAuthorizationMode {
-  const mode = flag ?? (clientCertificates ? 'Webhook' : 'AlwaysAllow');
-  if (!(KUBELET_AUTHORIZATION_MODES as readonly string[]).includes(mode)) {
-    throw new Error(`--authorization-mode: unknown mode "${mode}" (supported: ${KUBELET_AUTHORIZATION_MODES.join(', ')})`);
-  }
-  if (mode === 'Webhook' && !clientCertificates) {
-    throw new Error('--authorization-mode Webhook needs --tls-cert-file, --tls-private-key-file and --client-ca-file: callers are authenticated by their client certificates');
-  }
-  return mode as KubeletAuthorizationMode;
-}
 
 /** unix:///path, /path, tcp://host:port or host:port. */
 function dockerFor(host: string): Docker {
@@ -79,6 +64,7 @@ const program = new Command('kite-kubelet')
   .option('--authorization-webhook-cache-unauthorized-ttl <duration>', 'how long a denied Webhook answer is remembered', seconds(defaults.authorization.unauthorizedMs))
   .action(async (o) => {
     const log = logger('kubelet', { node: o.nodeName });
+    const authorizationMode = parseAuthorizationMode(o.authorizationMode, Boolean(o.tlsCertFile && o.clientCaFile));
     const docker = dockerFor(o.dockerHost);
     const version = await docker.version().catch((err: Error) => {
       throw new Error(`cannot reach the Docker Engine at ${o.dockerHost}: ${err.message}`);
@@ -87,7 +73,6 @@ const program = new Command('kite-kubelet')
     // The kubelet may come up before the apiserver: it waits (registration retries too).
     await client.waitForReady(10_000).catch((err: Error) => log.warn({ err: err.message }, 'apiserver not reachable yet; retrying'));
     if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error('--tls-cert-file and --tls-private-key-file go together');
-    const authorizationMode = authorizationModeOf(o.authorizationMode, Boolean(o.tlsCertFile && o.clientCaFile));
     const config = defaultKubeletConfig({
       nodeName: o.nodeName,
       nodeIP: o.nodeIp,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseDuration, parseKeyValues, parseTaints } from '../../../services/kubelet/flags';
+import { parseAuthorizationMode, parseDuration, parseKeyValues, parseTaints } from '../../../services/kubelet/flags';
 
 describe('kubelet flags', () => {
   it('parses Go-style durations (and bare seconds)', () => {
@@ -24,5 +24,19 @@ describe('kubelet flags', () => {
       { key: 'node-role.kubernetes.io/control-plane', value: '', effect: 'NoExecute', timeAdded: '' },
     ]);
     assert.throws(() => parseTaints('a=b:Sometimes'), /invalid taint/);
+  });
+
+  it('picks --authorization-mode: Webhook by default when callers have client certificates, which Webhook needs', () => {
+    assert.equal(parseAuthorizationMode(undefined, true), 'Webhook');
+    assert.equal(parseAuthorizationMode(undefined, false), 'AlwaysAllow');
+    assert.equal(parseAuthorizationMode('AlwaysAllow', true), 'AlwaysAllow');
+    assert.equal(parseAuthorizationMode('Webhook', true), 'Webhook');
+    assert.throws(() => parseAuthorizationMode('Webhook', false), /needs --tls-cert-file, --tls-private-key-file and --client-ca-file/);
+    assert.throws(() => parseAuthorizationMode('RBAC', true), /unknown mode "RBAC" \(supported: AlwaysAllow, Webhook\)/);
+  });
+
+  it('takes the Webhook cache TTLs as durations (Kubernetes\' 5m0s and 30s)', () => {
+    assert.equal(parseDuration('5m0s'), 300_000);
+    assert.equal(parseDuration('30s'), 30_000);
   });
 });
