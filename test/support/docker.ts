@@ -1,5 +1,6 @@
 // Helpers for tests against the real Docker Engine: unique names, a free pod subnet, and cleanup
 // of everything a test's node made (containers and networks carry io.kite.node=<node>).
+import { uniqueName } from './names';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +14,7 @@ export function dockerClient(): Docker {
   return new Docker();
 }
 
-/** "prefix-1a2b3c4d": unique per call, valid as a Docker, node and pod name. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
+export { uniqueName };
 
 function ipv4(ip: string): number {
   return ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);

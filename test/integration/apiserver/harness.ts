@@ -56,12 +56,7 @@ export function useApiserver(backend: Backend, opts: Partial<ApiserverConfig> = 
   };
 }
 
-let counter = 0;
-/** A DNS-1123 name no other test uses. */
-export function uniqueName(prefix: string): string {
-  counter++;
-  return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 6)}`;
-}
+export { uniqueName } from '../../support/names';
 
 export function pod(name: string, extra: { labels?: Record<string, string>; namespace?: string; finalizers?: string[]; spec?: Record<string, unknown> } = {}): Pod {
   return Pod.fromPartial({

@@ -7,15 +7,10 @@ import { LABEL } from '../../../services/kubelet/runtime/labels';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { waitFor } from '../../support/wait';
 import { condition, containerStatus, kubeletFixture, type KubeletFixture } from './kubelet-fixture';
+import { readAll } from '../../support/streams';
 
 const BUSYBOX = TEST_IMAGES.busybox;
 const NGINX = TEST_IMAGES.nginx;
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
-}
 
 describe('kubelet on Docker', function () {
   this.timeout(60_000);

@@ -7,14 +7,9 @@ import type { LogLine } from '../../../services/kubelet/runtime/types';
 import { runtimeFixture, testPod, uniqueName, type RuntimeFixture } from '../../support/docker';
 import { ensureTestImages, IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { waitFor } from '../../support/wait';
+import { readAll } from '../../support/streams';
 
 const BUSYBOX = TEST_IMAGES.busybox;
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
-}
 
 describe('kubelet runtime on Docker: logs, exec, images', function () {
   this.timeout(60_000);

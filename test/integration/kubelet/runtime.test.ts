@@ -10,6 +10,7 @@ import type { RuntimeContainer } from '../../../services/kubelet/runtime/types';
 import { runtimeFixture, testPod, uniqueName, type RuntimeFixture } from '../../support/docker';
 import { ensureTestImages, IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { waitFor } from '../../support/wait';
+import { readAll } from '../../support/streams';
 
 const BUSYBOX = TEST_IMAGES.busybox;
 
@@ -21,12 +22,6 @@ function ipInSubnet(ip: string, subnet: string): boolean {
 async function httpGet(url: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   return res.text();
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
 }
 
 describe('kubelet runtime on Docker', function () {

@@ -3,15 +3,10 @@ import { Container, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { containerHash } from '../../../../services/kubelet/runtime/container-hash';
 import { ContainerNotFoundError, ImagePullError } from '../../../../services/kubelet/runtime/errors';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
+import { readAll } from '../../../support/streams';
 
 const container = Container.fromPartial({ name: 'web', image: 'nginx' });
 const pod = Pod.fromPartial({ metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, spec: { containers: [container], terminationGracePeriodSeconds: 5 } });
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let out = '';
-  for await (const chunk of stream) out += chunk.toString();
-  return out;
-}
 
 describe('kubelet/runtime FakeRuntime', () => {
   let rt: FakeRuntime;
