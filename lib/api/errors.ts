@@ -1,4 +1,6 @@
-// Typed API errors and the one table that maps them to gRPC status codes (and back, for clients).
+// Typed API errors as Kubernetes' apimachinery errors name them (reason = StatusReason), the gRPC
+// status code of each, and how they cross the wire: the reason, a retry-after hint and field causes
+// travel in trailers, so that the client rebuilds the very class the server threw.
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 
 export interface FieldCause {
@@ -103,58 +105,115 @@ export class InternalError extends ApiError {
   }
 }
 
-/** Converts any thrown value into the gRPC error the server sends. */
-export function toServiceError(err: unknown): Partial<ServiceError> {
-  const metadata = new Metadata();
-  if (err instanceof ApiError) {
-    metadata.set('kite-reason', err.reason);
-    if (err instanceof TooManyRequestsError) metadata.set('retry-after', String(err.retryAfterSeconds));
-    // One JSON value: grpc-js joins repeated text headers with ", ", which would merge causes.
-    if (err instanceof InvalidError && err.causes.length > 0) metadata.set('kite-field-causes', JSON.stringify(err.causes));
-    return { code: err.code, details: err.message, metadata };
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: Status.INTERNAL, details: `internal error: ${message}`, metadata };
+/** The trailer naming every ApiError's reason, so that reasons sharing a code keep their class. */
+export const REASON_TRAILER = 'kite-reason';
+/**
+ * The trailer carrying an InvalidError's field causes: UTF-8 JSON bytes in a binary (`-bin`)
+ * trailer, since causes quote what the caller sent and text metadata may hold printable ASCII only
+ * (grpc-js throws on anything else).
+ */
+export const CAUSES_TRAILER = 'kite-field-causes-bin';
+const RETRY_AFTER_TRAILER = 'retry-after';
+
+/** What a text trailer may hold (grpc-js refuses anything else). */
+const ASCII_TEXT = /^[ -~]*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as UTF-8 can carry it: a lone UTF-16 surrogate (from a JSON "\ud800" escape) becomes
+ * U+FFFD. grpc-js percent-encodes the status message with encodeURI, which throws on one.
+ */
+export function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, '\uFFFD');
 }
 
-const byCode: Partial<Record<Status, new (message: string) => ApiError>> = {
-  [Status.NOT_FOUND]: NotFoundError,
-  [Status.ALREADY_EXISTS]: AlreadyExistsError,
-  [Status.ABORTED]: ConflictError,
-  [Status.OUT_OF_RANGE]: ExpiredError,
-  [Status.INVALID_ARGUMENT]: InvalidError,
-  [Status.UNAUTHENTICATED]: UnauthenticatedError,
-  [Status.PERMISSION_DENIED]: ForbiddenError,
-  [Status.RESOURCE_EXHAUSTED]: TooManyRequestsError,
-  [Status.UNAVAILABLE]: UnavailableError,
+function describe(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return Object.prototype.toString.call(err);
+  }
+}
+
+/**
+ * Converts any thrown value into the gRPC error the server sends. Never throws, and whatever the
+ * message and causes quote, grpc-js accepts the result: a status message free of lone surrogates,
+ * ASCII text trailers, causes in a binary trailer. A value that is not an ApiError is a bug: it
+ * becomes INTERNAL, worded as Kubernetes' InternalError.
+ */
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  const e = err instanceof ApiError ? err : new InternalError(`Internal error occurred: ${describe(err)}`);
+  const metadata = new Metadata();
+  if (ASCII_TEXT.test(e.reason)) metadata.set(REASON_TRAILER, e.reason);
+  if (e instanceof TooManyRequestsError && Number.isFinite(e.retryAfterSeconds)) metadata.set(RETRY_AFTER_TRAILER, String(e.retryAfterSeconds));
+  if (e instanceof InvalidError && e.causes.length > 0) {
+    const causes = e.causes.map((c) => ({ field: wellFormed(String(c.field)), message: wellFormed(String(c.message)) }));
+    metadata.set(CAUSES_TRAILER, Buffer.from(JSON.stringify(causes), 'utf8'));
+  }
+  return { code: e.code, details: wellFormed(String(e.message)), metadata };
+}
+
+type Rebuild = (message: string, trailers: Metadata | undefined) => ApiError;
+
+/** The one table of reasons: the class each is rebuilt as on the client, by the reason it was sent with. */
+const byReason: Record<string, Rebuild> = {
+  NotFound: (m) => new NotFoundError(m),
+  AlreadyExists: (m) => new AlreadyExistsError(m),
+  Conflict: (m) => new ConflictError(m),
+  Expired: (m) => new ExpiredError(m),
+  Invalid: (m, t) => new InvalidError(m, parseCauses(t?.get(CAUSES_TRAILER)[0])),
+  BadRequest: (m) => new BadRequestError(m),
+  Unauthorized: (m) => new UnauthenticatedError(m),
+  Forbidden: (m) => new ForbiddenError(m),
+  TooManyRequests: (m, t) => new TooManyRequestsError(m, retryAfter(t)),
+  RequestEntityTooLarge: (m) => new RequestTooLargeError(m),
+  ServiceUnavailable: (m) => new UnavailableError(m),
+  InternalError: (m) => new InternalError(m),
 };
 
-/** Converts a gRPC client error back into the typed error, keeping the server's message. */
+/** Without a reason that goes with the code, the code decides. */
+const byCode: Partial<Record<Status, Rebuild>> = {
+  [Status.NOT_FOUND]: byReason.NotFound,
+  [Status.ALREADY_EXISTS]: byReason.AlreadyExists,
+  [Status.ABORTED]: byReason.Conflict,
+  [Status.OUT_OF_RANGE]: byReason.Expired,
+  [Status.INVALID_ARGUMENT]: byReason.Invalid,
+  [Status.UNAUTHENTICATED]: byReason.Unauthorized,
+  [Status.PERMISSION_DENIED]: byReason.Forbidden,
+  [Status.RESOURCE_EXHAUSTED]: byReason.TooManyRequests,
+  [Status.UNAVAILABLE]: byReason.ServiceUnavailable,
+};
+
+/** Converts a gRPC client error back into the typed error, keeping the server's message and reason. */
 export function fromServiceError(err: ServiceError): ApiError {
-  const Ctor = byCode[err.code];
   const message = err.details || err.message;
-  if (Ctor === InvalidError) {
-    return new InvalidError(message, parseCauses(err.metadata?.get('kite-field-causes')[0]));
-  }
-  if (Ctor === TooManyRequestsError) {
-    if (err.metadata?.get('kite-reason')[0] === 'RequestEntityTooLarge') return new RequestTooLargeError(message);
-    const after = Number(err.metadata?.get('retry-after')[0] ?? 0);
-    return new TooManyRequestsError(message, Number.isFinite(after) ? after : 0);
-  }
-  if (Ctor) return new Ctor(message);
-  return new ApiError(err.code, message, Status[err.code] ?? 'Unknown');
+  const trailers = err.metadata;
+  const reason = trailers?.get(REASON_TRAILER)[0];
+  const rebuilt = typeof reason === 'string' ? byReason[reason]?.(message, trailers) : undefined;
+  if (rebuilt?.code === err.code) return rebuilt;
+  // No reason this code goes with (a server other than Kite's, grpc-js itself, or a reason that
+  // travels with another code, as the kubelet's FAILED_PRECONDITION BadRequest does).
+  return byCode[err.code]?.(message, trailers) ?? new ApiError(err.code, message, typeof reason === 'string' ? reason : (Status[err.code] ?? 'Unknown'));
+}
+
+function retryAfter(trailers: Metadata | undefined): number {
+  const after = Number(trailers?.get(RETRY_AFTER_TRAILER)[0] ?? 0);
+  return Number.isFinite(after) ? after : 0;
 }
 
 function parseCauses(raw: unknown): FieldCause[] {
-  if (typeof raw !== 'string') return [];
+  if (!Buffer.isBuffer(raw)) return [];
   try {
-    const v = JSON.parse(raw) as unknown;
+    const v = JSON.parse(raw.toString('utf8')) as unknown;
     return Array.isArray(v) ? v.filter((c): c is FieldCause => typeof c?.field === 'string' && typeof c?.message === 'string') : [];
   } catch {
     return [];
   }
 }
 
+export function isBadRequest(err: unknown): boolean {
+  return err instanceof ApiError && err.reason === 'BadRequest';
+}
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.code === Status.NOT_FOUND;
 }

@@ -1,6 +1,6 @@
 // The events about one object, for describe. The apiserver is asked with involvedObject field
 // selectors; if it does not support them the namespace's events are filtered here instead.
-import { InvalidError } from '../../lib/api/errors';
+import { isBadRequest } from '../../lib/api/errors';
 import { Events, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Event } from '../../lib/gen/kite/core/v1/types';
@@ -24,7 +24,7 @@ export async function objectEvents(cs: Clientset, kind: KindInfo, obj: KubeObjec
   try {
     items = (await client.listAll({ namespace, fieldSelector: selector.join(',') })).items;
   } catch (e) {
-    if (!(e instanceof InvalidError)) throw e;
+    if (!isBadRequest(e)) throw e;
     items = (await client.listAll({ namespace })).items;
   }
   return items.filter((e) => isAbout(e, kind, obj));

@@ -15,6 +15,7 @@ import {
   type CreateSubjectAccessReviewRequest,
   type SelfSubjectAccessReviewSpec,
 } from '../../../lib/gen/kite/authorization/v1/authorization';
+import { answerUnary } from '../grpc/panic-recovery';
 import type { Authorizer } from './authz/authorizer';
 import type { RequestGate } from './request-gate';
 import { nonResourceAttributes, resourceAttributes, type RequestAttributes } from './request-attributes';
@@ -31,10 +32,9 @@ function reviewedAttributes(spec: SelfSubjectAccessReviewSpec | undefined): Requ
 }
 
 export function accessReviewService(gate: RequestGate, authorizer: Authorizer): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
-  const reply = <T>(p: Promise<T>, callback: sendUnaryData<T>) => p.then((v) => callback(null, v), (err) => callback(toServiceError(err)));
   const implementation: UntypedServiceImplementation = {
     createSelfSubjectAccessReview: (call: ServerUnaryCall<CreateSelfSubjectAccessReviewRequest, SelfSubjectAccessReview>, callback: sendUnaryData<SelfSubjectAccessReview>) =>
-      reply(
+      answerUnary(`${SERVICE}/CreateSelfSubjectAccessReview`, callback, () =>
         gate.serve(
           call,
           `${SERVICE}/CreateSelfSubjectAccessReview`,
@@ -51,10 +51,9 @@ export function accessReviewService(gate: RequestGate, authorizer: Authorizer): 
             return review({ allowed: r.decision === 'allow', denied: r.decision === 'deny', reason: r.reason, evaluationError: '' });
           },
         ),
-        callback,
       ),
     createSelfSubjectReview: (call: ServerUnaryCall<unknown, SelfSubjectReview>, callback: sendUnaryData<SelfSubjectReview>) =>
-      reply(
+      answerUnary(`${SERVICE}/CreateSelfSubjectReview`, callback, () =>
         gate.serve(
           call,
           `${SERVICE}/CreateSelfSubjectReview`,
@@ -67,10 +66,9 @@ export function accessReviewService(gate: RequestGate, authorizer: Authorizer): 
               status: { userInfo: { username: user.name, uid: user.uid, groups: user.groups } },
             }),
         ),
-        callback,
       ),
     createSubjectAccessReview: (call: ServerUnaryCall<CreateSubjectAccessReviewRequest, SubjectAccessReview>, callback: sendUnaryData<SubjectAccessReview>) =>
-      reply(
+      answerUnary(`${SERVICE}/CreateSubjectAccessReview`, callback, () =>
         gate.serve(
           call,
           `${SERVICE}/CreateSubjectAccessReview`,
@@ -90,7 +88,6 @@ export function accessReviewService(gate: RequestGate, authorizer: Authorizer): 
             });
           },
         ),
-        callback,
       ),
   };
   return { definition: gate.strictDefinition(AuthorizationServiceService), implementation };

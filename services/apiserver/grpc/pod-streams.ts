@@ -3,12 +3,13 @@
 // share field numbers, so they pass through unchanged.
 import type { ChannelCredentials, ClientDuplexStream, ClientReadableStream, ServerDuplexStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import { credentials as grpcCredentials, status as Status } from '@grpc/grpc-js';
-import { BadRequestError, UnavailableError, fromServiceError, toServiceError } from '../../../lib/api/errors';
+import { BadRequestError, UnavailableError, fromServiceError, type ApiError } from '../../../lib/api/errors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
 import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { ExecRequest, KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import { kubeletAddress, kubeletClient } from '../../kubelet/server/kubelet-client';
 import type { Registry } from '../registry/registry';
+import { endStream, failStream, guard } from './panic-recovery';
 
 export interface KubeletConnection {
   /** TLS credentials with the apiserver's kubelet-client certificate; plaintext when absent. */
@@ -47,81 +48,102 @@ export class KubeletDialer {
   }
 }
 
-/** The kubelet's errors keep their code and message; a dead connection says which node. */
-function upstreamError(err: ServiceError, what: string): Partial<ServiceError> {
-  if (err.code === Status.UNAVAILABLE) return toServiceError(new UnavailableError(`cannot reach the kubelet for ${what}: ${err.details}`));
-  return toServiceError(fromServiceError(err));
+/** The kubelet's errors keep their code, reason and message; a dead connection says which node. */
+function upstreamError(err: ServiceError, what: string): ApiError {
+  if (err.code === Status.UNAVAILABLE) return new UnavailableError(`cannot reach the kubelet for ${what}: ${err.details}`);
+  return fromServiceError(err);
 }
 
-export async function proxyPodLogs(dialer: KubeletDialer, call: ServerWritableStream<PodLogsRequest, PodLogChunk>): Promise<void> {
+/** `method` names the call in logs. Never throws: failures end the call (and the kubelet's stream). */
+export async function proxyPodLogs(method: string, dialer: KubeletDialer, call: ServerWritableStream<PodLogsRequest, PodLogChunk>): Promise<void> {
   const req = call.request;
   let upstream: ClientReadableStream<PodLogChunk> | undefined;
+  const fail = (err: unknown) => {
+    upstream?.cancel();
+    failStream(method, call, err);
+  };
   try {
     const { pod, client } = await dialer.forPod(req.namespace, req.podName);
     if (call.cancelled) return;
     upstream = client.containerLogs({ ...req, namespace: pod.metadata!.namespace, podUid: req.podUid || pod.metadata!.uid });
   } catch (err) {
-    call.emit('error', toServiceError(err));
+    fail(err);
     return;
   }
   const up = upstream;
-  call.on('cancelled', () => up.cancel());
-  call.on('drain', () => up.resume());
-  up.on('data', (chunk: PodLogChunk) => {
-    if (!call.write(chunk)) up.pause();
-  });
-  up.on('error', (err: ServiceError) => {
-    if (!call.cancelled) call.emit('error', upstreamError(err, `pod ${req.podName}`));
-  });
-  up.on('end', () => call.end());
+  call.on('cancelled', guard(() => up.cancel(), fail));
+  call.on('drain', guard(() => up.resume(), fail));
+  up.on(
+    'data',
+    guard((chunk: PodLogChunk) => {
+      if (!call.write(chunk)) up.pause();
+    }, fail),
+  );
+  up.on(
+    'error',
+    guard((err: ServiceError) => {
+      if (!call.cancelled) failStream(method, call, upstreamError(err, `pod ${req.podName}`));
+    }, fail),
+  );
+  up.on('end', guard(() => endStream(method, call), fail));
 }
 
-/** `admit` authorizes the session from its first message (it names the pod) before anything is forwarded. */
-export function proxyExecPod(dialer: KubeletDialer, call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>, admit: (first: ExecPodRequest) => Promise<void>): void {
+/**
+ * `admit` authorizes the session from its first message (it names the pod) before anything is
+ * forwarded. `method` names the call in logs. Failures end the call and the kubelet's stream.
+ */
+export function proxyExecPod(method: string, dialer: KubeletDialer, call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>, admit: (first: ExecPodRequest) => Promise<void>): void {
   let upstream: ClientDuplexStream<ExecRequest, ExecPodResponse> | undefined;
   const buffered: ExecPodRequest[] = [];
   let opening = false;
   let callEnded = false;
   const fail = (err: unknown) => {
     upstream?.cancel();
-    call.emit('error', toServiceError(err));
+    failStream(method, call, err);
   };
-  call.on('data', (msg: ExecPodRequest) => {
-    if (upstream) {
-      upstream.write(msg);
-      return;
-    }
-    buffered.push(msg);
-    if (opening) return;
-    const start = msg.start;
-    if (!start) {
-      fail(new BadRequestError('the first ExecPod message must carry start (namespace, podName, command)'));
-      return;
-    }
-    opening = true;
-    admit(msg)
-      .then(() => dialer.forPod(start.namespace, start.podName))
-      .then(
-      ({ pod, client }) => {
-        if (call.cancelled) return;
-        const up = client.exec();
-        upstream = up;
-        const first = buffered.shift()!;
-        up.write({ ...first, start: { ...start, namespace: pod.metadata!.namespace, podUid: start.podUid || pod.metadata!.uid } });
-        for (const m of buffered.splice(0)) up.write(m);
-        if (callEnded) up.end();
-        up.on('data', (res: ExecPodResponse) => call.write(res));
-        up.on('error', (err: ServiceError) => {
-          if (!call.cancelled) call.emit('error', upstreamError(err, `pod ${start.podName}`));
-        });
-        up.on('end', () => call.end());
-      },
-      (err: unknown) => fail(err),
+  const open = async (msg: ExecPodRequest, start: NonNullable<ExecPodRequest['start']>) => {
+    await admit(msg);
+    const { pod, client } = await dialer.forPod(start.namespace, start.podName);
+    if (call.cancelled) return;
+    const up = client.exec();
+    upstream = up;
+    const first = buffered.shift()!;
+    up.on('data', guard((res: ExecPodResponse) => call.write(res), fail));
+    up.on(
+      'error',
+      guard((err: ServiceError) => {
+        if (!call.cancelled) failStream(method, call, upstreamError(err, `pod ${start.podName}`));
+      }, fail),
     );
-  });
-  call.on('end', () => {
-    callEnded = true;
-    upstream?.end();
-  });
-  call.on('cancelled', () => upstream?.cancel());
+    up.on('end', guard(() => endStream(method, call), fail));
+    up.write({ ...first, start: { ...start, namespace: pod.metadata!.namespace, podUid: start.podUid || pod.metadata!.uid } });
+    for (const m of buffered.splice(0)) up.write(m);
+    if (callEnded) up.end();
+  };
+  call.on(
+    'data',
+    guard((msg: ExecPodRequest) => {
+      if (upstream) {
+        upstream.write(msg);
+        return;
+      }
+      buffered.push(msg);
+      if (opening) return;
+      const start = msg.start;
+      if (!start) {
+        fail(new BadRequestError('the first ExecPod message must carry start (namespace, podName, command)'));
+        return;
+      }
+      opening = true;
+      open(msg, start).catch(fail);
+    }, fail),
+  );
+  call.on(
+    'end',
+    guard(() => {
+      callEnded = true;
+      upstream?.end();
+    }, fail),
+  );
+  call.on('cancelled', guard(() => upstream?.cancel(), fail));
 }

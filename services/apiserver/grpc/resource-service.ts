@@ -1,7 +1,8 @@
 // Turns a registry into the gRPC service of its kind (<Kind>Service): one handler per verb of the
-// contract, plus the subresources (pods/binding, scale). Errors become gRPC statuses here.
+// contract, plus the subresources (pods/binding, scale). Errors become gRPC statuses through
+// panic-recovery.ts, so no call can end the process.
 import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { BadRequestError, ConflictError, InvalidError, toServiceError } from '../../../lib/api/errors';
+import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
@@ -11,6 +12,7 @@ import { rfc3339 } from '../../../lib/util/time';
 import { podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
 import type { RequestGate } from '../auth/request-gate';
 import type { Registry } from '../registry/registry';
+import { answerUnary, startStream } from './panic-recovery';
 import { proxyExecPod, proxyPodLogs, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 
@@ -31,17 +33,8 @@ function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler,
   const method = `${kind.serviceName}/${rpc}`;
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
     const start = process.hrtime.bigint();
-    const done = (code: number) => observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
-    gate.serveResource(call, kind, rpc, () => fn(call.request, call)).then(
-      (res) => {
-        done(0);
-        callback(null, res);
-      },
-      (err: unknown) => {
-        const status = toServiceError(err);
-        done(status.code ?? 2);
-        callback(status);
-      },
+    answerUnary(method, callback, () => gate.serveResource(call, kind, rpc, () => fn(call.request, call)), (code) =>
+      observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
     );
   };
 }
@@ -136,32 +129,33 @@ export function resourceService<T extends KubeObject>(
   implementation[watchKey] = (call: ServerWritableStream<any, Buffer>) => {
     const start = process.hrtime.bigint();
     const method = `${kind.serviceName}/Watch${kind.plural}`;
-    gate.admitWatch(call, kind, `Watch${kind.plural}`).then(
-      () => {
+    const finished = (code: number) => observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
+    startStream(
+      method,
+      call,
+      async () => {
+        await gate.admitWatch(call, kind, `Watch${kind.plural}`);
         if (call.cancelled) return;
         watchers.open++;
-        serveWatch(registry, call, watchOpts, () => {
+        serveWatch(method, registry, call, watchOpts, () => {
           watchers.open--;
-          observe(method, 0, Number(process.hrtime.bigint() - start) / 1e9);
+          finished(0);
         });
       },
-      (err: unknown) => {
-        const status = toServiceError(err);
-        observe(method, status.code ?? 2, Number(process.hrtime.bigint() - start) / 1e9);
-        call.emit('error', status);
-      },
+      finished,
     );
   };
   if (kind.kind === 'Pod' && dialer) {
     const svc = kind.serviceName;
-    implementation.podLogs = (call: ServerWritableStream<PodLogsRequest, PodLogChunk>) => {
-      gate.admitStream(call, `${svc}/PodLogs`, podLogsAttributes).then(
-        () => proxyPodLogs(dialer, call),
-        (err: unknown) => call.emit('error', toServiceError(err)),
-      );
-    };
+    implementation.podLogs = (call: ServerWritableStream<PodLogsRequest, PodLogChunk>) =>
+      startStream(`${svc}/PodLogs`, call, async () => {
+        await gate.admitStream(call, `${svc}/PodLogs`, podLogsAttributes);
+        await proxyPodLogs(`${svc}/PodLogs`, dialer, call);
+      });
     implementation.execPod = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
-      proxyExecPod(dialer, call, (first) => gate.admitStream(call, `${svc}/ExecPod`, podExecAttributes, first));
+      startStream(`${svc}/ExecPod`, call, () =>
+        proxyExecPod(`${svc}/ExecPod`, dialer, call, (first) => gate.admitStream(call, `${svc}/ExecPod`, podExecAttributes, first)),
+      );
   }
   return { definition: definition as ServiceDefinition, implementation };
 }

@@ -1,11 +1,13 @@
 // Serves one Watch<Kinds> call: events from the watch cache are written as pre-encoded bytes,
 // honouring gRPC backpressure. A watcher that falls too far behind is closed with
 // RESOURCE_EXHAUSTED (it resumes from its last resourceVersion), so server memory stays bounded.
+// Whatever throws while serving it (a listener, the bookmark timer, a write) closes this watch only.
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { TooManyRequestsError, toServiceError } from '../../../lib/api/errors';
+import { TooManyRequestsError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/kinds';
 import type { Registry } from '../registry/registry';
 import type { WatchSink } from '../watch/watch-cache';
+import { endStream, failStream, guard } from './panic-recovery';
 
 export interface WatchStreamOptions {
   /** Events buffered for a watcher that is not reading before it is closed. */
@@ -23,7 +25,9 @@ interface WatchRequestLike {
   timeoutSeconds?: number;
 }
 
+/** Never throws: anything that goes wrong ends this call (and calls onClose). */
 export function serveWatch<T extends KubeObject>(
+  method: string,
   registry: Registry<T>,
   call: ServerWritableStream<WatchRequestLike, Buffer>,
   opts: WatchStreamOptions,
@@ -40,16 +44,27 @@ export function serveWatch<T extends KubeObject>(
   let stop: () => void = () => {};
   const timers: NodeJS.Timeout[] = [];
 
-  const close = (err?: Error) => {
+  const close = (err?: unknown) => {
     if (closed) return;
     closed = true;
-    stop();
     timers.forEach((t) => clearTimeout(t));
     pending.length = 0;
-    onClose();
-    if (err) call.emit('error', toServiceError(err));
-    else if (!call.cancelled) call.end();
+    let failure = err;
+    try {
+      stop();
+    } catch (e) {
+      failure ??= e;
+    }
+    try {
+      onClose();
+    } catch (e) {
+      failure ??= e;
+    }
+    if (failure !== undefined) failStream(method, call, failure);
+    else endStream(method, call);
   };
+  /** Runs `fn`; what it throws closes the watch with that error. */
+  const guarded = <A extends unknown[]>(fn: (...args: A) => void) => guard(fn, (err) => close(err));
 
   const write = (b: Buffer) => {
     if (!call.write(b)) blocked = true;
@@ -58,37 +73,45 @@ export function serveWatch<T extends KubeObject>(
   const sink: WatchSink = {
     send(bytes) {
       if (closed) return false;
-      if (blocked) {
-        pending.push(bytes);
-        if (!replaying && pending.length > opts.maxPending + backlog) {
-          close(
-            new TooManyRequestsError(
-              `watch closed: the client fell more than ${opts.maxPending} events behind; watch again from the last resourceVersion it received`,
-              1,
-            ),
-          );
-          return false;
+      try {
+        if (blocked) {
+          pending.push(bytes);
+          if (!replaying && pending.length > opts.maxPending + backlog) {
+            close(
+              new TooManyRequestsError(
+                `watch closed: the client fell more than ${opts.maxPending} events behind; watch again from the last resourceVersion it received`,
+                1,
+              ),
+            );
+            return false;
+          }
+          return true;
         }
+        write(bytes);
         return true;
+      } catch (err) {
+        close(err);
+        return false;
       }
-      write(bytes);
-      return true;
     },
     fail: (err) => close(err),
   };
 
-  call.on('drain', () => {
-    blocked = false;
-    while (pending.length > 0 && !blocked) write(pending.shift()!);
-    backlog = Math.min(backlog, pending.length);
-  });
-  call.on('cancelled', () => close());
-  call.on('close', () => close());
+  call.on(
+    'drain',
+    guarded(() => {
+      blocked = false;
+      while (pending.length > 0 && !blocked) write(pending.shift()!);
+      backlog = Math.min(backlog, pending.length);
+    }),
+  );
+  call.on('cancelled', guarded(() => close()));
+  call.on('close', guarded(() => close()));
 
   try {
     stop = registry.watch(req, sink);
   } catch (err) {
-    close(err as Error);
+    close(err);
     return;
   } finally {
     replaying = false;
@@ -98,22 +121,25 @@ export function serveWatch<T extends KubeObject>(
 
   if (req.allowWatchBookmarks) {
     timers.push(
-      setInterval(() => {
-        const kind = registry.kind;
-        const bookmark = kind.watchEvent.encode({
-          type: 'BOOKMARK',
-          object: kind.type.fromPartial({
-            kind: kind.kind,
-            apiVersion: kind.apiVersion,
-            // Never behind the resourceVersion the client asked to start from.
-            metadata: { resourceVersion: String(Math.max(Number(req.resourceVersion) || 0, registry.cache.resourceVersion)) },
-          }),
-        });
-        sink.send(Buffer.from(bookmark.finish()));
-      }, opts.bookmarkIntervalMs),
+      setInterval(
+        guarded(() => {
+          const kind = registry.kind;
+          const bookmark = kind.watchEvent.encode({
+            type: 'BOOKMARK',
+            object: kind.type.fromPartial({
+              kind: kind.kind,
+              apiVersion: kind.apiVersion,
+              // Never behind the resourceVersion the client asked to start from.
+              metadata: { resourceVersion: String(Math.max(Number(req.resourceVersion) || 0, registry.cache.resourceVersion)) },
+            }),
+          });
+          sink.send(Buffer.from(bookmark.finish()));
+        }),
+        opts.bookmarkIntervalMs,
+      ),
     );
   }
   if (req.timeoutSeconds && req.timeoutSeconds > 0) {
-    timers.push(setTimeout(() => close(), req.timeoutSeconds * 1000));
+    timers.push(setTimeout(guarded(() => close()), req.timeoutSeconds * 1000));
   }
 }

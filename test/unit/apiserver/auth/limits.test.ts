@@ -64,7 +64,7 @@ describe('request limits', () => {
       assert.ok(b.message.length < MAX_MESSAGE_CHARS + 200, `message of ${b.message.length}`);
       assert.match(b.message, /500 errors, the first 20 listed/);
       assert.equal(b.causes.length, MAX_CAUSES);
-      assert.ok(JSON.stringify(toServiceError(b).metadata!.getMap()).length < 16_000);
+      assert.ok(JSON.stringify(toServiceError(b).metadata!.toHttp2Headers()).length < 16_000);
       const tm = boundError(new TooManyRequestsError('z'.repeat(5000), 3)) as TooManyRequestsError;
       assert.equal(tm.retryAfterSeconds, 3);
       const nf = boundError(new NotFoundError('n'.repeat(5000))) as ApiError;
