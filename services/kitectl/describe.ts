@@ -1,16 +1,17 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { Deployments, EndpointsKind, Leases, Namespaces, Nodes, Pods, ReplicaSets, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
-import type { Endpoints, Namespace, Node, Pod, Service } from '../../lib/gen/kite/core/v1/types';
+import type { Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Service } from '../../lib/gen/kite/core/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
 import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
 import { describeGeneric, describeNamespace } from './describers/generic';
 import { describeNode } from './describers/node';
 import { describePod } from './describers/pod';
+import { describeLimitRange, describeResourceQuota } from './describers/policy';
 import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
 import { objectEvents } from './object-events';
@@ -65,6 +66,10 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       return describeEndpoints(obj as Endpoints, events);
     case Namespaces:
       return describeNamespace(obj as Namespace);
+    case LimitRanges:
+      return describeLimitRange(obj as LimitRange);
+    case ResourceQuotas:
+      return describeResourceQuota(obj as ResourceQuota);
     default:
       return describeGeneric(kind, obj, events);
   }

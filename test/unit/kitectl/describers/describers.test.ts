@@ -2,10 +2,11 @@ import { strict as assert } from 'node:assert';
 import { Leases } from '../../../../lib/api/kinds';
 import { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
-import { Endpoints, Event, Node, Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
+import { Endpoints, Event, LimitRange, Node, Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
 import { describeGeneric, titleCase } from '../../../../services/kitectl/describers/generic';
 import { describeNode } from '../../../../services/kitectl/describers/node';
 import { describePod } from '../../../../services/kitectl/describers/pod';
+import { describeLimitRange, describeResourceQuota } from '../../../../services/kitectl/describers/policy';
 import { describeService } from '../../../../services/kitectl/describers/service';
 import { describeDeployment } from '../../../../services/kitectl/describers/workloads';
 
@@ -154,5 +155,54 @@ describe('describe', () => {
     hasLine(out, /^Spec:$/);
     hasLine(out, /^ {2}Holder Identity: +n1$/);
     hasLine(out, /^ {2}Lease Duration Seconds: +40$/);
+  });
+});
+
+describe('describe limitrange and quota', () => {
+  it('prints a LimitRange as kubectl does: one row per type and resource, "-" where unset', () => {
+    const lr = LimitRange.fromPartial({
+      metadata: { name: 'limits', namespace: 'team' },
+      spec: {
+        limits: [
+          { type: 'Pod', max: { cpu: '2' } },
+          { type: 'Container', min: { cpu: '100m' }, max: { memory: '1024Mi' }, default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '200m', memory: '256Mi' }, maxLimitRequestRatio: { cpu: '4' } },
+        ],
+      },
+    });
+    assert.equal(
+      describeLimitRange(lr),
+      [
+        'Name:       limits',
+        'Namespace:  team',
+        'Type        Resource  Min   Max  Default Request  Default Limit  Max Limit/Request Ratio',
+        '----        --------  ---   ---  ---------------  -------------  -----------------------',
+        'Pod         cpu       -     2    -                -              -',
+        'Container   cpu       100m  -    200m             500m           4',
+        'Container   memory    -     1Gi  256Mi            512Mi          -',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints a ResourceQuota as kubectl does: scopes with their help, then used and hard', () => {
+    const q = ResourceQuota.fromPartial({
+      metadata: { name: 'q', namespace: 'team' },
+      spec: { hard: { pods: '4', 'services.nodeports': '1' }, scopes: ['NotBestEffort'] },
+      status: { hard: { pods: '4', 'services.nodeports': '1' }, used: { pods: '1' } },
+    });
+    assert.equal(
+      describeResourceQuota(q),
+      [
+        'Name:       q',
+        'Namespace:  team',
+        'Scopes:     NotBestEffort',
+        '* Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.',
+        'Resource            Used  Hard',
+        '--------            ----  ----',
+        'pods                1     4',
+        'services.nodeports  0     1',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -136,6 +136,13 @@ describe('get tables for RBAC and quotas', () => {
     assert.equal(out[1].indexOf('default/sa'), out[0].indexOf('SERVICEACCOUNTS'));
   });
 
+  it('prints limit ranges with CREATED AT, as kubectl does', () => {
+    const lr = byKind('LimitRange').type.fromJSON({ metadata: { name: 'limits', creationTimestamp: created }, spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } });
+    const out = lines(new TablePrinter(byKind('LimitRange'), { now }).print([lr]));
+    assert.deepEqual(cells(out[0]), ['NAME', 'CREATED AT']);
+    assert.deepEqual(cells(out[1]), ['limits', created]);
+  });
+
   it('prints quotas with used/hard', () => {
     const q = byKind('ResourceQuota').type.fromJSON({
       metadata: { name: 'q', creationTimestamp: created },
