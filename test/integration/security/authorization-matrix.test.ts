@@ -1,8 +1,10 @@
-// The authorization matrix: nine identities (an admin, each control-plane component, the
-// kubelets of two nodes, and three people) x the requests a cluster sees, run as real calls
-// against a TLS apiserver with --authorization-mode Node,RBAC. The expected table is written out
-// by hand from Kubernetes' rules; the test counts cases and mismatches, and wants 0 of the latter.
-// Writes use dryRun or leave objects unchanged, so the cases are independent.
+// The authorization matrix: eleven identities (an admin, each control-plane component, the
+// kubelets of two nodes, and five people, two of whom manage RBAC: carol without and dave with the
+// bind and escalate verbs) x the requests a cluster sees, run as real calls against a TLS
+// apiserver with --authorization-mode Node,RBAC. The expected table is written out by hand from
+// Kubernetes' rules (authorization, then RBAC's escalation check on roles and bindings); the test
+// counts cases and mismatches, and wants 0 of the latter. Writes use dryRun or leave objects
+// unchanged, so the cases are independent.
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
 import type { ApiError } from '../../../lib/api/errors';
@@ -11,11 +13,11 @@ import * as K from '../../../lib/api/kinds';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { Event, Namespace, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
-import { ClusterRoleBinding, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding, type Subject } from '../../../lib/gen/kite/rbac/v1/types';
 import { accessReview, whoAmI } from './rpc';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
-const USERS = ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'alice', 'bob', 'eve'] as const;
+const USERS = ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'alice', 'bob', 'eve', 'carol', 'dave'] as const;
 type User = (typeof USERS)[number];
 const ALL: User[] = [...USERS];
 const G = 'rbac.authorization.k8s.io';
@@ -27,8 +29,8 @@ const pod = (name: string, namespace: string, nodeName = '') =>
 const EXPECTED: Record<string, User[]> = {
   'get pod default/p1': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
   'list pods in all namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
-  'list pods in team': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'alice', 'bob'],
-  'watch pods in team': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'alice', 'bob'],
+  'list pods in team': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'alice', 'bob', 'carol'],
+  'watch pods in team': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'alice', 'bob', 'carol'],
   'create pod in team': ['admin', 'controller-manager', 'alice'],
   'create pod in default': ['admin', 'controller-manager'],
   'update pod team/t1': ['admin', 'controller-manager', 'alice'],
@@ -38,33 +40,42 @@ const EXPECTED: Record<string, User[]> = {
   'update status of unbound pod p0': ['admin', 'scheduler', 'controller-manager'],
   'delete pod p1 (on n1)': ['admin', 'scheduler', 'controller-manager', 'node-n1'],
   'delete pod p2 (on n2)': ['admin', 'scheduler', 'controller-manager', 'node-n2'],
-  'bind pod p1': ['admin', 'scheduler', 'controller-manager'],
+  'bind pod p1': ['admin', 'scheduler'],
   'get node n1': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2'],
   'watch nodes': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2'],
   'update node n1': ['admin', 'controller-manager', 'node-n1'],
   'update node n2': ['admin', 'controller-manager', 'node-n2'],
   'update status of node n1': ['admin', 'controller-manager', 'node-n1'],
   'update status of node n2': ['admin', 'controller-manager', 'node-n2'],
-  'create node n3': ['admin', 'controller-manager'],
+  'create node n3': ['admin'],
   'delete node n2': ['admin', 'controller-manager', 'node-n2'],
-  'get lease kube-node-lease/n2': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2'],
-  'update lease kube-node-lease/n1': ['admin', 'scheduler', 'controller-manager', 'node-n1'],
-  'update lease kube-node-lease/n2': ['admin', 'scheduler', 'controller-manager', 'node-n2'],
+  'get lease kube-node-lease/n2': ['admin', 'controller-manager', 'node-n1', 'node-n2'],
+  'update lease kube-node-lease/n1': ['admin', 'controller-manager', 'node-n1'],
+  'update lease kube-node-lease/n2': ['admin', 'controller-manager', 'node-n2'],
   'create lease default/n1': ['admin', 'scheduler', 'controller-manager'],
   'list services in default': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'bob'],
-  'create service in default': ['admin', 'controller-manager'],
-  'create service in team': ['admin', 'controller-manager', 'alice'],
-  'list endpoints in all namespaces': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'bob'],
+  'create service in default': ['admin'],
+  'create service in team': ['admin', 'alice'],
+  'list endpoints in all namespaces': ['admin', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'bob'],
   'create event in default': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2'],
-  'list deployments in team': ['admin', 'scheduler', 'controller-manager', 'alice', 'bob'],
-  'get scale of deployment team/web': ['admin', 'controller-manager', 'alice', 'bob'],
-  'update scale of deployment team/web': ['admin', 'controller-manager', 'alice'],
-  'create deployment in default': ['admin', 'controller-manager'],
-  'list resourcequotas in team': ['admin', 'scheduler', 'controller-manager', 'alice', 'bob'],
+  'list deployments in team': ['admin', 'controller-manager', 'alice', 'bob', 'carol'],
+  'get scale of deployment team/web': ['admin', 'alice', 'bob', 'carol'],
+  'update scale of deployment team/web': ['admin', 'alice'],
+  'create deployment in default': ['admin'],
+  'list resourcequotas in team': ['admin', 'controller-manager', 'alice', 'bob', 'carol'],
   'list namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
-  'create namespace': ['admin', 'controller-manager'],
+  'create namespace': ['admin'],
   'list roles in team': ['admin', 'controller-manager'],
-  'create clusterrolebinding': ['admin'],
+  'create clusterrolebinding': ['admin', 'dave'],
+  // Binding updates: authorized (update on the binding) and then bind on its role, or every
+  // permission of the role held in the binding's scope. The controller-manager may update any
+  // binding (its garbage collector's rule) but holds neither.
+  'update rolebinding team/team-admins (cluster-admin), adding a user': ['admin', 'dave'],
+  'update clusterrolebinding cluster-admin, adding a user': ['admin', 'dave'],
+  'update rolebinding team/readers (view), adding a user': ['admin', 'carol', 'dave'],
+  'patch rolebinding team/team-admins (cluster-admin)': ['admin', 'dave'],
+  'create rolebinding of cluster-admin in team': ['admin', 'dave'],
+  'update role team/exec-er (pods/exec)': ['admin', 'dave'],
   'impersonate kubernetes-admin': ['admin'],
   'impersonate node n1': ['admin'],
   'ask who I am': ALL,
@@ -89,7 +100,7 @@ describe('security: authorization matrix', function () {
 
   before(async () => {
     s = await startSecureApiserver({
-      tokens: { 'alice-t': { user: 'alice', groups: ['devs'] }, 'bob-t': { user: 'bob', groups: ['auditors'] }, 'eve-t': { user: 'eve' } },
+      tokens: { 'alice-t': { user: 'alice', groups: ['devs'] }, 'bob-t': { user: 'bob', groups: ['auditors'] }, 'eve-t': { user: 'eve' }, 'carol-t': { user: 'carol' }, 'dave-t': { user: 'dave' } },
     });
     const admin = await s.admin();
     const { pki } = s;
@@ -104,6 +115,8 @@ describe('security: authorization matrix', function () {
       alice: await s.client({ token: 'alice-t' }),
       bob: await s.client({ token: 'bob-t' }),
       eve: await s.client({ token: 'eve-t' }),
+      carol: await s.client({ token: 'carol-t' }),
+      dave: await s.client({ token: 'dave-t' }),
     });
 
     await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: 'team' } }));
@@ -122,13 +135,42 @@ describe('security: authorization matrix', function () {
     await admin.resource(K.RoleBindings).create(
       RoleBinding.fromPartial({ metadata: { name: 'alice-edit', namespace: 'team' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', apiGroup: G, name: 'alice' }] }),
     );
+    // carol manages RBAC in team and views it; dave manages it everywhere, may bind cluster-admin and view, and escalate roles.
+    const user = (name: string): Subject => ({ kind: 'User', apiGroup: G, name, namespace: '' });
+    const roleBinding = (name: string, kind: 'Role' | 'ClusterRole', role: string, subject: string) =>
+      RoleBinding.fromPartial({ metadata: { name, namespace: 'team' }, roleRef: { apiGroup: G, kind, name: role }, subjects: [user(subject)] });
+    const clusterBinding = (name: string, role: string, subject: string) =>
+      ClusterRoleBinding.fromPartial({ metadata: { name }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: role }, subjects: [user(subject)] });
+    await admin.resource(K.ClusterRoles).create(
+      ClusterRole.fromPartial({ metadata: { name: 'rbac-editor' }, rules: [{ verbs: ['get', 'create', 'update', 'patch'], apiGroups: [G], resources: ['roles', 'rolebindings', 'clusterrolebindings'] }] }),
+    );
+    await admin.resource(K.ClusterRoles).create(
+      ClusterRole.fromPartial({
+        metadata: { name: 'bind-and-escalate' },
+        rules: [
+          { verbs: ['bind'], apiGroups: [G], resources: ['clusterroles'], resourceNames: ['cluster-admin', 'view'] },
+          { verbs: ['escalate'], apiGroups: [G], resources: ['roles'] },
+        ],
+      }),
+    );
+    await admin.resource(K.Roles).create(Role.fromPartial({ metadata: { name: 'exec-er', namespace: 'team' }, rules: [{ verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] }] }));
+    for (const b of [roleBinding('carol-rbac', 'ClusterRole', 'rbac-editor', 'carol'), roleBinding('carol-view', 'ClusterRole', 'view', 'carol'), roleBinding('team-admins', 'ClusterRole', 'cluster-admin', 'boss'), roleBinding('readers', 'ClusterRole', 'view', 'carl')]) {
+      await admin.resource(K.RoleBindings).create(b);
+    }
+    await admin.resource(K.ClusterRoleBindings).create(clusterBinding('dave-rbac', 'rbac-editor', 'dave'));
+    await admin.resource(K.ClusterRoleBindings).create(clusterBinding('dave-bind', 'bind-and-escalate', 'dave'));
     await admin.resource(K.ClusterRoleBindings).create(
       ClusterRoleBinding.fromPartial({ metadata: { name: 'auditors-view' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'Group', apiGroup: G, name: 'auditors' }] }),
     );
-    // The authorizer reads bindings from the watch cache: wait until bob can see pods.
-    for (let i = 0; (await accessReview(clients.bob, { verb: 'list', resource: 'pods' })).status?.allowed !== true; i++) {
-      if (i > 100) throw new Error('the new bindings never reached the authorizer');
-      await new Promise((r) => setTimeout(r, 20));
+    // The authorizer reads roles and bindings from the watch caches: wait until the last binding of each kind shows.
+    for (const [c, review] of [
+      [clients.bob, { verb: 'list', resource: 'pods' }],
+      [clients.carol, { verb: 'list', resource: 'pods', namespace: 'team' }],
+    ] as const) {
+      for (let i = 0; (await accessReview(c, review)).status?.allowed !== true; i++) {
+        if (i > 100) throw new Error('the new bindings never reached the authorizer');
+        await new Promise((r) => setTimeout(r, 20));
+      }
     }
 
     const current = {
@@ -140,9 +182,14 @@ describe('security: authorization matrix', function () {
       n2: await admin.nodes.get('n2'),
       l1: await admin.leases.get('n1', 'kube-node-lease'),
       l2: await admin.leases.get('n2', 'kube-node-lease'),
+      teamAdmins: await admin.resource(K.RoleBindings).get('team-admins', 'team'),
+      readers: await admin.resource(K.RoleBindings).get('readers', 'team'),
+      clusterAdmin: await admin.resource(K.ClusterRoleBindings).get('cluster-admin'),
+      execer: await admin.resource(K.Roles).get('exec-er', 'team'),
     };
     const unpinned = <T extends K.KubeObject>(o: T): T => ({ ...o, metadata: { ...o.metadata!, resourceVersion: '' } });
     const dry = { dryRun: true };
+    const withMallory = <T extends RoleBinding | ClusterRoleBinding>(b: T): T => ({ ...unpinned(b), subjects: [...b.subjects, user('mallory')] });
     cases = {
       'get pod default/p1': (c) => c.pods.get('p1'),
       'list pods in all namespaces': (c) => c.pods.list({ namespace: '' }),
@@ -196,6 +243,12 @@ describe('security: authorization matrix', function () {
           ClusterRoleBinding.fromPartial({ metadata: { name: 'grab' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', apiGroup: G, name: 'eve' }] }),
           dry,
         ),
+      'update rolebinding team/team-admins (cluster-admin), adding a user': (c) => c.resource(K.RoleBindings).update(withMallory(current.teamAdmins), dry),
+      'update clusterrolebinding cluster-admin, adding a user': (c) => c.resource(K.ClusterRoleBindings).update(withMallory(current.clusterAdmin), dry),
+      'update rolebinding team/readers (view), adding a user': (c) => c.resource(K.RoleBindings).update(withMallory(current.readers), dry),
+      'patch rolebinding team/team-admins (cluster-admin)': (c) => c.resource(K.RoleBindings).patch('team-admins', { subjects: current.teamAdmins.subjects }, { namespace: 'team' }),
+      'create rolebinding of cluster-admin in team': (c) => c.resource(K.RoleBindings).create(roleBinding('grab', 'ClusterRole', 'cluster-admin', 'mallory'), dry),
+      'update role team/exec-er (pods/exec)': (c) => c.resource(K.Roles).update({ ...unpinned(current.execer), metadata: { ...current.execer.metadata!, resourceVersion: '', labels: { touched: 'yes' } } }, dry),
       'impersonate kubernetes-admin': (c) => whoAmI(c, { user: 'kubernetes-admin', groups: ['system:masters'] }),
       'impersonate node n1': (c) => whoAmI(c, { user: 'system:node:n1', groups: ['system:nodes'] }),
       'ask who I am': (c) => whoAmI(c),
@@ -218,7 +271,12 @@ describe('security: authorization matrix', function () {
         );
         const got = err?.code === status.PERMISSION_DENIED ? 'denied' : err?.code === status.UNAUTHENTICATED ? 'unauthenticated' : 'allowed';
         if (got !== want) mismatches.push(`${user} / ${name}: want ${want}, got ${got}${err ? ` (${err.message})` : ''}`);
-        if (got === 'denied') assert.match(err!.message, /is forbidden: User "[^"]+" cannot [a-z]+ resource "[a-z/]+" in API group "[a-z0-9.]*" (in the namespace "[a-z-]+"|at the cluster scope)/);
+        if (got === 'denied') {
+          assert.match(
+            err!.message,
+            /is forbidden: (User "[^"]+" cannot [a-z]+ resource "[a-z/]+" in API group "[a-z0-9.]*" (in the namespace "[a-z-]+"|at the cluster scope)|user "[^"]+" \(groups=\[[^\]]*\]\) is attempting to grant RBAC permissions not currently held:\n)/,
+          );
+        }
       }
     }
     process.stdout.write(`      authorization matrix: ${count} cases (${Object.keys(cases).length} requests x ${USERS.length} identities), ${mismatches.length} mismatches\n`);
