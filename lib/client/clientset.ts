@@ -18,6 +18,8 @@ export interface ClientsetOptions {
   retry?: RetryPolicy;
   /** Identifies the caller in the apiserver's logs and audit (like kubectl's user agent). */
   userAgent?: string;
+  /** Told each warning the apiserver sends with a response (client-go's WarningHandler); ignored when absent. */
+  warningHandler?: (text: string) => void;
 }
 
 /** The host part of "host:port" / "[v6]:port", without brackets. */
@@ -72,6 +74,7 @@ export class Clientset {
     this.callOpts = {
       timeoutMs: opts.timeoutMs ?? 30_000,
       retry: opts.retry ?? DEFAULT_RETRY,
+      onWarning: opts.warningHandler,
       metadata: token
         ? () => {
             const md = new Metadata();

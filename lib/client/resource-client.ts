@@ -3,6 +3,7 @@
 // retried with backoff. Errors arrive as the typed errors of lib/api/errors.
 import { Client, Metadata, status as Status, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../api/errors';
+import { parseWarningHeaders, WARNING_METADATA_KEY } from '../api/warnings';
 import type { KindInfo, KubeList, KubeObject, WatchEvent } from '../api/kinds';
 import type { DeleteOptionsLike, ListOptions, WatchOptions } from './types';
 import { Scale } from '../gen/kite/meta/v1/meta';
@@ -20,6 +21,8 @@ export interface ClientCallOptions {
   retry: RetryPolicy;
   /** Extra metadata on every call (e.g. authorization). */
   metadata?: () => Metadata;
+  /** Told each warning the apiserver sends with a response (client-go's WarningHandler). */
+  onWarning?: (text: string) => void;
 }
 
 export class ResourceClient<T extends KubeObject> {
@@ -63,6 +66,8 @@ export class ResourceClient<T extends KubeObject> {
             { deadline: Date.now() + this.opts.timeoutMs },
             (err: ServiceError | null, res?: R) => (err ? reject(fromServiceError(err)) : resolve(res as R)),
           );
+          const onWarning = this.opts.onWarning;
+          if (onWarning) call.on('metadata', (headers: Metadata) => parseWarningHeaders(headers.get(WARNING_METADATA_KEY)).forEach(onWarning));
           signal?.addEventListener('abort', () => call.cancel(), { once: true });
         }),
       signal,

@@ -56,6 +56,7 @@ async function waitConnected(cs: Clientset, timeoutMs: number): Promise<void> {
 export class Cli {
   private clients: Clientset | undefined;
   private ready: Promise<Clientset> | undefined;
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly global: GlobalOptions,
@@ -84,6 +85,7 @@ export class Cli {
         namespace: this.global.namespace,
         timeoutMs: timeout || DEFAULT_REQUEST_TIMEOUT_MS,
         userAgent: 'kitectl/0.1.0',
+        warningHandler: (text) => this.warn(text),
       });
     } catch (e) {
       throw new CliError((e as Error).message);
@@ -91,6 +93,13 @@ export class Cli {
     this.clients = cs;
     await waitConnected(cs, CONNECT_TIMEOUT_MS);
     return cs;
+  }
+
+  /** Prints an apiserver warning once per run, as kubectl's default warning writer does. */
+  private warn(text: string): void {
+    if (this.warned.has(text)) return;
+    this.warned.add(text);
+    this.io.err(`Warning: ${text}\n`);
   }
 
   /** The namespace verbs act in: -n, else the context's, else "default". */

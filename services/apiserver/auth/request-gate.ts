@@ -5,6 +5,8 @@
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
+import { warningMetadata } from '../../../lib/api/warnings';
+import { admitPodSecurity, type PodSecuritySource } from '../admission/pod-security';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import type { AuditDecision, AuditSink } from './audit/audit-log';
 import type { Authenticator } from './authn/authenticator';
@@ -31,6 +33,8 @@ export interface RequestGateDeps {
   quota?: QuotaAdmission;
   /** Present with --authorization-mode RBAC. */
   escalation?: EscalationCheck;
+  /** The PodSecurity admission's view of namespaces and pods. */
+  podSecurity?: PodSecuritySource;
   audit?: AuditSink;
   schemas: RequestSchemas;
 }
@@ -39,6 +43,8 @@ export interface RequestGateDeps {
 export interface RequestContext {
   user: UserInfo;
   attributes: RequestAttributes;
+  /** Admission's notes for the audit record (Kubernetes' audit annotations). */
+  auditAnnotations: Record<string, string>;
 }
 
 /** Admission around a handler: may refuse, or call `proceed` (at most once) and return its result. */
@@ -55,6 +61,7 @@ interface Trace {
   attrs?: RequestAttributes;
   /** Reached the handler (authorization and admission passed). */
   admitted: boolean;
+  annotations: Record<string, string>;
   authenticated: boolean;
   reason: string;
 }
@@ -79,6 +86,7 @@ export class RequestGate {
     const admit: Admission<R> = async (ctx, proceed) => {
       if (rpc === `Patch${kind.kind}`) checkPatch(req.patch);
       await this.deps.escalation?.admit(ctx.user, kind, ctx.attributes.verb, ctx.attributes, req[kind.requestField]);
+      if (this.deps.podSecurity) await this.admitPodSecurity(call, kind, rpc, ctx, this.deps.podSecurity);
       if (rpc === `Create${kind.kind}` && this.deps.quota) {
         const obj = req[kind.requestField] as KubeObject | undefined;
         return this.deps.quota.admitCreate(kind, ctx.attributes.namespace, obj, isDryRun(req.dryRun), proceed);
@@ -109,7 +117,7 @@ export class RequestGate {
       try {
         await this.authorize(user, attrs, t);
         await this.deps.nodeRestriction?.admit(user, attrs);
-        const ctx = { user, attributes: attrs };
+        const ctx = { user, attributes: attrs, auditAnnotations: t.annotations };
         return await admit(ctx, () => {
           t.admitted = true;
           return handler(ctx);
@@ -158,7 +166,15 @@ export class RequestGate {
   }
 
   private trace(method: string): Trace {
-    return { start: process.hrtime.bigint(), method, admitted: false, authenticated: false, reason: '' };
+    return { start: process.hrtime.bigint(), method, admitted: false, authenticated: false, reason: '', annotations: {} };
+  }
+
+  /** PodSecurity: its warnings go out as response headers (Kubernetes' Warning headers), its notes into the audit record. */
+  private async admitPodSecurity(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, ctx: RequestContext, source: PodSecuritySource): Promise<void> {
+    const d = await admitPodSecurity({ kind, rpc, namespace: ctx.attributes.namespace, request: call.request }, source);
+    Object.assign(ctx.auditAnnotations, d.auditAnnotations);
+    if (d.warnings.length) call.sendMetadata(warningMetadata(d.warnings));
+    if (d.refusal) throw d.refusal;
   }
 
   /** Authentication, impersonation and the decoding check (after authentication, so strangers learn nothing). */
@@ -206,6 +222,7 @@ export class RequestGate {
       ...(t.reason ? { reason: t.reason } : {}),
       code,
       ...(message !== undefined ? { message } : {}),
+      ...(Object.keys(t.annotations).length ? { annotations: t.annotations } : {}),
       latencyMs: Number(process.hrtime.bigint() - t.start) / 1e6,
     });
   }

@@ -2,3 +2,4 @@
 export { admitPodSecurity, type PodSecurityDecision, type PodSecurityRequest, type PodSecuritySource } from './admission';
 export { evaluatePod, forbiddenDetail } from './evaluate';
 export { policyFromLabels, type Level, type Policy } from './levels';
+export { registrySource } from './registry-source';

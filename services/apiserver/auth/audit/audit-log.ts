@@ -31,6 +31,8 @@ export interface AuditEvent {
   codeName: string;
   /** The error message of a failed request. */
   message?: string;
+  /** Admission's notes, e.g. pod-security.kubernetes.io/enforce-policy. */
+  annotations?: Record<string, string>;
   latencyMs: number;
 }
 
