@@ -141,7 +141,8 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   bindTo('system:kube-controller-manager', 'system:kube-controller-manager', 'User', 'system:kube-controller-manager'),
   bindTo('system:node-proxier', 'system:node-proxier', 'User', 'system:kube-proxy'),
   bindTo('system:monitoring', 'system:monitoring', 'Group', 'system:monitoring'),
-  bindTo('system:kubelet-api-admin', 'system:kubelet-api-admin', 'User', KUBELET_API_CLIENT_USER),
+  // Named as kubeadm (kind's installer) names it.
+  bindTo('kubeadm:apiserver-kubelet-client', 'system:kubelet-api-admin', 'User', KUBELET_API_CLIENT_USER),
 ];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
