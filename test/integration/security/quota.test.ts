@@ -6,7 +6,7 @@ import { status } from '@grpc/grpc-js';
 import type { ApiError } from '../../../lib/api/errors';
 import * as K from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
-import { Namespace, Pod, ResourceQuota } from '../../../lib/gen/kite/core/v1/types';
+import { Namespace, Pod, ResourceQuota, Service } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
@@ -25,10 +25,10 @@ describe('security: resource quota', function () {
   after(() => s?.stop());
 
   /** A fresh namespace with one quota, visible to admission (it reads the watch cache). */
-  async function namespaceWithQuota(hard: Record<string, string>): Promise<string> {
+  async function namespaceWithQuota(hard: Record<string, string>, scopes: string[] = []): Promise<string> {
     const name = `quota-${++ns}`;
     await admin.namespaces.create(Namespace.fromPartial({ metadata: { name } }));
-    await admin.resource(K.ResourceQuotas).create(ResourceQuota.fromPartial({ metadata: { name: 'q', namespace: name }, spec: { hard } }));
+    await admin.resource(K.ResourceQuotas).create(ResourceQuota.fromPartial({ metadata: { name: 'q', namespace: name }, spec: { hard, scopes } }));
     await waitFor('the quota in the watch cache', async () => (await admin.resource(K.ResourceQuotas).list({ namespace: name, resourceVersion: '0' })).items.length === 1, 5000);
     return name;
   }
@@ -77,5 +77,36 @@ describe('security: resource quota', function () {
   it('leaves namespaces without a quota alone', async () => {
     await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: 'free' } }));
     assert.equal((await race('free', 20)).admitted, 20);
+  });
+
+  it('caps node ports: services.nodeports: 1 admits one NodePort service and refuses the second', async () => {
+    const namespace = await namespaceWithQuota({ 'services.nodeports': '1', 'services.loadbalancers': '0' });
+    const svc = (name: string, type: string) => Service.fromPartial({ metadata: { name, namespace }, spec: { type, selector: { app: name }, ports: [{ port: 80, protocol: 'TCP' }] } });
+    await admin.services.create(svc('a', 'NodePort'));
+    await admin.services.create(svc('internal', 'ClusterIP'));
+    const err = await admin.services.create(svc('b', 'NodePort')).then(() => assert.fail('admitted'), (e: ApiError) => e);
+    assert.equal(err.code, status.PERMISSION_DENIED);
+    assert.equal(err.message, 'services "b" is forbidden: exceeded quota: q, requested: services.nodeports=1, used: services.nodeports=1, limited: services.nodeports=1');
+    const lb = await admin.services.create(svc('lb', 'LoadBalancer')).then(() => assert.fail('admitted'), (e: ApiError) => e);
+    assert.match(lb.message, /exceeded quota: q, requested: services.loadbalancers=1,services.nodeports=1, used: services.loadbalancers=0,services.nodeports=1, limited: services.loadbalancers=0,services.nodeports=1$/);
+    await waitFor('status.used services.nodeports', async () => (await admin.resource(K.ResourceQuotas).get('q', namespace)).status?.used['services.nodeports'] === '1', 5000);
+  });
+
+  it('a BestEffort-scoped quota counts only best-effort pods', async () => {
+    const namespace = await namespaceWithQuota({ pods: '1' }, ['BestEffort']);
+    await admin.pods.create(pod('burstable-1', namespace, '100m'));
+    await admin.pods.create(pod('burstable-2', namespace, '100m'));
+    await admin.pods.create(pod('best-effort-1', namespace));
+    const err = await admin.pods.create(pod('best-effort-2', namespace)).then(() => assert.fail('admitted'), (e: ApiError) => e);
+    assert.equal(err.message, 'pods "best-effort-2" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1');
+    await waitFor('status.used.pods = 1', async () => (await admin.resource(K.ResourceQuotas).get('q', namespace)).status?.used.pods === '1', 5000);
+  });
+
+  it('refuses a scope that cannot track what the quota caps', async () => {
+    const err = await admin.resource(K.ResourceQuotas)
+      .create(ResourceQuota.fromPartial({ metadata: { name: 'bad', namespace: 'default' }, spec: { hard: { pods: '1', 'requests.cpu': '1' }, scopes: ['BestEffort'] } }))
+      .then(() => assert.fail('admitted'), (e: ApiError) => e);
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.match(err.message, /spec\.scopes: Invalid value: \["BestEffort"\]: unsupported scope applied to resource/);
   });
 });
