@@ -12,7 +12,7 @@ const STANDARD_RESOURCES = [
 ];
 
 /** Names a ResourceQuota may cap without a domain (helper.standardQuotaResources). */
-export const STANDARD_QUOTA_RESOURCES = [
+const STANDARD_QUOTA_RESOURCES = [
   'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage',
   'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods',
   'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'persistentvolumeclaims', 'configmaps',

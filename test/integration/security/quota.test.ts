@@ -90,6 +90,12 @@ describe('security: resource quota', function () {
     const lb = await admin.services.create(svc('lb', 'LoadBalancer')).then(() => assert.fail('admitted'), (e: ApiError) => e);
     assert.match(lb.message, /exceeded quota: q, requested: services.loadbalancers=1,services.nodeports=1, used: services.loadbalancers=0,services.nodeports=1, limited: services.loadbalancers=0,services.nodeports=1$/);
     await waitFor('status.used services.nodeports', async () => (await admin.resource(K.ResourceQuotas).get('q', namespace)).status?.used['services.nodeports'] === '1', 5000);
+
+    // Lowered below what is used, the quota still admits what takes no node port.
+    const q = await admin.resource(K.ResourceQuotas).get('q', namespace);
+    await admin.resource(K.ResourceQuotas).update({ ...q, spec: { ...q.spec!, hard: { 'services.nodeports': '0' } } });
+    await waitFor('the lowered quota in the watch cache', async () => (await admin.resource(K.ResourceQuotas).list({ namespace, resourceVersion: '0' })).items[0]?.spec?.hard['services.nodeports'] === '0', 5000);
+    await admin.services.create(svc('internal-2', 'ClusterIP'));
   });
 
   it('a BestEffort-scoped quota counts only best-effort pods', async () => {

@@ -53,9 +53,10 @@ export class QuotaAdmission {
       const missing = missingPodResources(obj as Pod, Object.keys(hard).filter((r) => kindCounts(kind, r)));
       if (missing.length) throw new ForbiddenError(`${what}: failed quota: ${q.metadata!.name}: must specify ${missing.join(',')}`);
     }
-    // As Kubernetes does, only the names the object's usage carries are checked.
+    // As Kubernetes does, only what the object adds is checked (a ClusterIP service adds no node
+    // port, so it is admitted even where node ports are over a lowered limit).
     const wanted = usageOf(kind, obj);
-    const constrained = Object.keys(hard).filter((r) => wanted.has(r));
+    const constrained = Object.keys(hard).filter((r) => (wanted.get(r) ?? 0n) > 0n);
     if (constrained.length === 0) return;
     const used = this.usage.used(namespace, constrained, (k, o) => quotaMatches(q, k, o));
     const over = constrained.filter((r) => used.get(r)! + wanted.get(r)! > parseAmount(hard[r])).sort();
