@@ -71,7 +71,7 @@ export function validateLimitRange(lr: LimitRange): FieldCause[] {
     }
     read('maxLimitRequestRatio');
     for (const k of [...keys].sort()) {
-      const [min, max, def, defReq, ratio] = (['min', 'max', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const).map((b) => q[b].get(k)?.scaled(9));
+      const [min, max, def, defReq, ratio] = (['min', 'max', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const).map((b) => q[b].get(k)?.scaled(3));
       const s = (b: Bounds) => canonicalQuantity(item[b][k]);
       const invalid = (b: Bounds, shown: Bounds, msg: string) => c.add(`${path}.${b}[${k}]`, `Invalid value: "${s(shown)}": ${msg}`);
       if (min !== undefined && max !== undefined && min > max) invalid('min', 'min', `min value ${s('min')} is greater than max value ${s('max')}`);
@@ -86,10 +86,10 @@ export function validateLimitRange(lr: LimitRange): FieldCause[] {
       }
       if (def !== undefined && min !== undefined && min > def) invalid('default', 'min', `min value ${s('min')} is greater than default value ${s('default')}`);
       if (def !== undefined && max !== undefined && def > max) invalid('default', 'max', `default value ${s('default')} is greater than max value ${s('max')}`);
-      if (ratio !== undefined && ratio < 1_000_000_000n) invalid('maxLimitRequestRatio', 'maxLimitRequestRatio', `ratio ${s('maxLimitRequestRatio')} is less than 1`);
+      if (ratio !== undefined && ratio < 1000n) invalid('maxLimitRequestRatio', 'maxLimitRequestRatio', `ratio ${s('maxLimitRequestRatio')} is less than 1`);
       if (ratio !== undefined && min !== undefined && max !== undefined) {
         const limit = Number(max) / Number(min);
-        if (Number(ratio) / 1e9 > limit) {
+        if (Number(ratio) / 1000 > limit) {
           invalid('maxLimitRequestRatio', 'maxLimitRequestRatio', `ratio ${s('maxLimitRequestRatio')} is greater than max/min = ${limit.toFixed(6)}`);
         }
       }

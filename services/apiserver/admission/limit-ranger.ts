@@ -6,7 +6,7 @@
 // cannot change) and runs before ResourceQuota, so quota counts the defaulted requests.
 import { ForbiddenError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
-import { Quantity, canonicalQuantity, formatNanoQuantity, quantityFormat, type QuantityFormat } from '../../../lib/api/quantity';
+import { Quantity, canonicalQuantity, formatMilliAmount, quantityFormat, type QuantityFormat } from '../../../lib/api/quantity';
 import type { Container, LimitRange, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import type { Registry } from '../registry/registry';
@@ -60,9 +60,9 @@ export function applyLimitRangeDefaults(lr: LimitRange, pod: Pod): void {
   pod.metadata.annotations[LIMIT_RANGER_ANNOTATION] = `LimitRanger plugin set: ${phrases.join('; ')}`;
 }
 
-/** An amount with the text Kubernetes would print for it. */
+/** An amount in milli-units (rounded up, the precision Kubernetes compares at) with the text Kubernetes prints for it. */
 interface Amount {
-  nano: bigint;
+  milli: bigint;
   text: string;
 }
 
@@ -72,7 +72,7 @@ function amounts(list: ResourceList | undefined): Amounts {
   const out: Amounts = new Map();
   for (const [r, q] of Object.entries(list ?? {})) {
     try {
-      out.set(r, { nano: Quantity.parse(q).scaled(9), text: canonicalQuantity(q) });
+      out.set(r, { milli: Quantity.parse(q).scaled(3), text: canonicalQuantity(q) });
     } catch {
       // pod validation refuses the quantity afterwards
     }
@@ -81,66 +81,63 @@ function amounts(list: ResourceList | undefined): Amounts {
 }
 
 /** Sums keep the format of the first term, as Quantity.Add does. */
-function addInto(into: Map<string, { nano: bigint; format: QuantityFormat }>, list: ResourceList | undefined): void {
+function addInto(into: Map<string, { milli: bigint; format: QuantityFormat }>, list: ResourceList | undefined): void {
   for (const [r, q] of Object.entries(list ?? {})) {
-    let nano: bigint;
+    let milli: bigint;
     try {
-      nano = Quantity.parse(q).scaled(9);
+      milli = Quantity.parse(q).scaled(3);
     } catch {
       continue;
     }
     const prev = into.get(r);
-    into.set(r, prev ? { nano: prev.nano + nano, format: prev.format } : { nano, format: quantityFormat(q) });
+    into.set(r, prev ? { milli: prev.milli + milli, format: prev.format } : { milli, format: quantityFormat(q) });
   }
 }
 
 /** podRequests / podLimits: the sum over containers, or the largest init container if more. */
 function podAmounts(pod: Pod, of: (c: Container) => ResourceList | undefined): Amounts {
-  const sum = new Map<string, { nano: bigint; format: QuantityFormat }>();
+  const sum = new Map<string, { milli: bigint; format: QuantityFormat }>();
   for (const c of pod.spec?.containers ?? []) addInto(sum, of(c));
   for (const c of pod.spec?.initContainers ?? []) {
-    const one = new Map<string, { nano: bigint; format: QuantityFormat }>();
+    const one = new Map<string, { milli: bigint; format: QuantityFormat }>();
     addInto(one, of(c));
-    for (const [r, a] of one) if (!sum.has(r) || a.nano > sum.get(r)!.nano) sum.set(r, a);
+    for (const [r, a] of one) if (!sum.has(r) || a.milli > sum.get(r)!.milli) sum.set(r, a);
   }
-  return new Map([...sum].map(([r, a]) => [r, { nano: a.nano, text: formatNanoQuantity(a.nano, a.format) }]));
+  return new Map([...sum].map(([r, a]) => [r, { milli: a.milli, text: formatMilliAmount(a.milli, a.format) }]));
 }
-
-/** Milli-units rounded up, the precision Kubernetes compares requests and limits at. */
-const milli = (nano: bigint) => (nano + 999_999n) / 1_000_000n;
 
 type Constraint = (type: string, r: string, enforced: string, requests: Amounts, limits: Amounts) => string | undefined;
 
 const minConstraint: Constraint = (type, r, enforced, requests, limits) => {
   const req = requests.get(r);
   const lim = limits.get(r);
-  const min = milli(Quantity.parse(enforced).scaled(9));
+  const min = Quantity.parse(enforced).scaled(3);
   const shown = canonicalQuantity(enforced);
   if (!req) return `minimum ${r} usage per ${type} is ${shown}.  No request is specified`;
-  if (milli(req.nano) < min) return `minimum ${r} usage per ${type} is ${shown}, but request is ${req.text}`;
-  if (lim && milli(lim.nano) < min) return `minimum ${r} usage per ${type} is ${shown}, but limit is ${lim.text}`;
+  if (req.milli < min) return `minimum ${r} usage per ${type} is ${shown}, but request is ${req.text}`;
+  if (lim && lim.milli < min) return `minimum ${r} usage per ${type} is ${shown}, but limit is ${lim.text}`;
   return undefined;
 };
 
 const maxConstraint: Constraint = (type, r, enforced, requests, limits) => {
   const req = requests.get(r);
   const lim = limits.get(r);
-  const max = milli(Quantity.parse(enforced).scaled(9));
+  const max = Quantity.parse(enforced).scaled(3);
   const shown = canonicalQuantity(enforced);
   if (!lim) return `maximum ${r} usage per ${type} is ${shown}.  No limit is specified`;
-  if (milli(lim.nano) > max) return `maximum ${r} usage per ${type} is ${shown}, but limit is ${lim.text}`;
-  if (req && milli(req.nano) > max) return `maximum ${r} usage per ${type} is ${shown}, but request is ${req.text}`;
+  if (lim.milli > max) return `maximum ${r} usage per ${type} is ${shown}, but limit is ${lim.text}`;
+  if (req && req.milli > max) return `maximum ${r} usage per ${type} is ${shown}, but request is ${req.text}`;
   return undefined;
 };
 
 const ratioConstraint: Constraint = (type, r, enforced, requests, limits) => {
-  const req = milli(requests.get(r)?.nano ?? 0n);
-  const lim = milli(limits.get(r)?.nano ?? 0n);
+  const req = requests.get(r)?.milli ?? 0n;
+  const lim = limits.get(r)?.milli ?? 0n;
   const shown = canonicalQuantity(enforced);
   if (req === 0n) return `${r} max limit to request ratio per ${type} is ${shown}, but no request is specified or request is 0`;
   if (lim === 0n) return `${r} max limit to request ratio per ${type} is ${shown}, but no limit is specified or limit is 0`;
   const observed = Number(lim) / Number(req);
-  if (observed * 1000 > Number(milli(Quantity.parse(enforced).scaled(9)))) {
+  if (observed * 1000 > Number(Quantity.parse(enforced).scaled(3))) {
     return `${r} max limit to request ratio per ${type} is ${shown}, but provided ratio is ${observed.toFixed(6)}`;
   }
   return undefined;
