@@ -5,37 +5,32 @@ import { Command } from 'commander';
 import { connect } from '../../lib/client/clientset';
 import { LeaderElector } from '../../lib/leaderelection';
 import { logger } from '../../lib/log';
-import { parseDuration } from './duration';
+import { durationOption, integerFlag } from '../../lib/util/flags';
 import { CONTROLLER_NAMES, resolveControllers, startControllerManager, type ControllerManagerOptions } from './manager';
 
-const count = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid value "${v}" for ${flag}: a positive integer`);
-  return n;
-};
 
 const program = new Command('kite-controller-manager')
   .description('Runs the control loops that drive the cluster to its desired state (ReplicaSets, Deployments, Endpoints, nodes, namespaces, garbage collection)')
   .option('--server <host:port>', 'apiserver address (overrides the config file)')
   .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
   .option('--controllers <list>', `controllers to run: "*" for all, "foo" to enable, "-foo" to disable (${CONTROLLER_NAMES.join(', ')})`, '*')
-  .option('--node-monitor-period <duration>', 'how often node health is checked', '5s')
-  .option('--node-monitor-grace-period <duration>', 'silence after which a node is marked Unknown', '50s')
-  .option('--node-startup-grace-period <duration>', 'silence allowed to a node that never reported status', '1m')
+  .addOption(durationOption('--node-monitor-period <duration>', 'how often node health is checked', '5s'))
+  .addOption(durationOption('--node-monitor-grace-period <duration>', 'silence after which a node is marked Unknown', '50s'))
+  .addOption(durationOption('--node-startup-grace-period <duration>', 'silence allowed to a node that never reported status', '1m'))
   .option('--allocate-node-cidrs', 'assign each node a pod CIDR from --cluster-cidr', true)
   .option('--no-allocate-node-cidrs', 'do not assign pod CIDRs (disables nodeipam)')
   .option('--cluster-cidr <cidr>', 'pod network of the cluster', '10.244.0.0/16')
-  .option('--node-cidr-mask-size <bits>', 'prefix length of each node pod CIDR', count('--node-cidr-mask-size'), 24)
-  .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', count('--concurrent-replicaset-syncs'), 5)
-  .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', count('--concurrent-deployment-syncs'), 5)
-  .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', count('--concurrent-endpoint-syncs'), 5)
-  .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once', count('--concurrent-namespace-syncs'), 10)
-  .option('--concurrent-gc-syncs <n>', 'garbage collector workers', count('--concurrent-gc-syncs'), 20)
+  .option('--node-cidr-mask-size <bits>', 'prefix length of each node pod CIDR', integerFlag(1), 24)
+  .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', integerFlag(1), 5)
+  .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', integerFlag(1), 5)
+  .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
+  .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once', integerFlag(1), 10)
+  .option('--concurrent-gc-syncs <n>', 'garbage collector workers', integerFlag(1), 20)
   .option('--leader-elect', 'elect a leader through a Lease before running (for several replicas)', true)
   .option('--no-leader-elect', 'run without leader election')
-  .option('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s')
-  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before stepping down', '10s')
-  .option('--leader-elect-retry-period <duration>', 'time between acquire and renew attempts', '2s')
+  .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s'))
+  .addOption(durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before stepping down', '10s'))
+  .addOption(durationOption('--leader-elect-retry-period <duration>', 'time between acquire and renew attempts', '2s'))
   .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-controller-manager')
   .option('--leader-elect-resource-namespace <namespace>', 'namespace of the Lease', 'kube-system')
   .action(async (o) => {
@@ -49,9 +44,9 @@ const program = new Command('kite-controller-manager')
       garbagecollector: { workers: o.concurrentGcSyncs },
       nodeipam: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize },
       nodelifecycle: {
-        monitorPeriodMs: parseDuration(o.nodeMonitorPeriod, '--node-monitor-period'),
-        monitorGracePeriodMs: parseDuration(o.nodeMonitorGracePeriod, '--node-monitor-grace-period'),
-        startupGracePeriodMs: parseDuration(o.nodeStartupGracePeriod, '--node-startup-grace-period'),
+        monitorPeriodMs: o.nodeMonitorPeriod,
+        monitorGracePeriodMs: o.nodeMonitorGracePeriod,
+        startupGracePeriodMs: o.nodeStartupGracePeriod,
       },
     };
     const clientset = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-controller-manager' });
@@ -71,9 +66,9 @@ const program = new Command('kite-controller-manager')
         client: clientset.leases,
         namespace: o.leaderElectResourceNamespace,
         name: o.leaderElectResourceName,
-        leaseDurationMs: parseDuration(o.leaderElectLeaseDuration, '--leader-elect-lease-duration'),
-        renewDeadlineMs: parseDuration(o.leaderElectRenewDeadline, '--leader-elect-renew-deadline'),
-        retryPeriodMs: parseDuration(o.leaderElectRetryPeriod, '--leader-elect-retry-period'),
+        leaseDurationMs: o.leaderElectLeaseDuration,
+        renewDeadlineMs: o.leaderElectRenewDeadline,
+        retryPeriodMs: o.leaderElectRetryPeriod,
         callbacks: {
           onStartedLeading: async (signal) => {
             led = true;

@@ -13,6 +13,7 @@ import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
 import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
 import { apiServerEndpoint, CLUSTER_LABEL, listNodes, networkName, nodeIP, nodeRunArgs, planNodes, volumeNames, type PlannedNode } from './nodes';
 import type { Progress } from './progress';
+import { formatDuration } from '../../lib/util/duration';
 
 export interface CreateOptions {
   config: ClusterConfig;
@@ -36,11 +37,6 @@ export interface CreatedCluster {
 
 const REGISTER_TIMEOUT_MS = 120_000;
 const APISERVER_TIMEOUT_MS = 90_000;
-
-const formatDuration = (ms: number) => {
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}m${s % 60}s`;
-};
 
 export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   const { progress } = o;

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TABLE_OPTIONS, TabWriter } from '../kitectl/printers/tabwriter';
-import { parseDuration } from '../kubelet/flags';
 import { DEFAULT_CLUSTER_NAME, readClusterConfig } from './cluster-config';
 import { DEFAULT_TIMINGS } from './components';
 import { createCluster, usage } from './create-cluster';
@@ -18,6 +17,8 @@ import { apiServerEndpoint, listNodes } from './nodes';
 import { createPortMapping, deletePortMapping, listPortMappings } from './port-mappings';
 import { startForwarder } from './port-forwarder';
 import { Progress } from './progress';
+import { formatDuration } from '../../lib/util/duration';
+import { durationOption } from '../../lib/util/flags';
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
@@ -48,11 +49,11 @@ create
   .option('--name <name>', 'cluster name, overrides the config\'s name (default "kite")')
   .option('--config <file>', 'kind-style cluster config file (kind.x-k8s.io/v1alpha4)')
   .option('--kubeconfig <file>', 'kitectl config file to add the cluster to (default $KITECONFIG or ~/.kite/config)')
-  .option('--wait <duration>', 'wait for every node to be Ready (e.g. 2m; 0 returns once they registered)', '2m')
+  .addOption(durationOption('--wait <duration>', 'wait for every node to be Ready (e.g. 2m; 0 returns once they registered)', '2m'))
   .option('--retain', 'keep the nodes if creation fails (for debugging)', false)
   .addOption(new Option('--store <backend>', "the apiserver's storage: embedded SQLite, or etcd in its own container").choices(['sqlite', 'etcd']).default('sqlite'))
-  .option('--node-monitor-grace-period <duration>', 'silence after which a node is marked NotReady/Unknown', DEFAULT_TIMINGS.nodeMonitorGracePeriod)
-  .option('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable/NotReady node before eviction', `${DEFAULT_TIMINGS.podEvictionSeconds}s`)
+  .addOption(durationOption('--node-monitor-grace-period <duration>', 'silence after which a node is marked NotReady/Unknown', DEFAULT_TIMINGS.nodeMonitorGracePeriod))
+  .addOption(durationOption('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable/NotReady node before eviction', `${DEFAULT_TIMINGS.podEvictionSeconds}s`))
   .action(async (o) => {
     const { config, warnings } = readClusterConfig(o.config, o.name);
     for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
@@ -60,11 +61,11 @@ create
     const created = await createCluster({
       config,
       kubeconfig: o.kubeconfig ? resolve(o.kubeconfig) : undefined,
-      waitMs: parseDuration(o.wait),
+      waitMs: o.wait,
       retain: o.retain,
       timings: {
-        nodeMonitorGracePeriod: o.nodeMonitorGracePeriod,
-        podEvictionSeconds: Math.round(parseDuration(o.podEvictionTimeout) / 1000),
+        nodeMonitorGracePeriod: formatDuration(o.nodeMonitorGracePeriod),
+        podEvictionSeconds: Math.round(o.podEvictionTimeout / 1000),
       },
       store: o.store,
       progress: new Progress(),

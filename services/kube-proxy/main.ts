@@ -4,13 +4,9 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { connect } from '../../lib/client/clientset';
 import { logger } from '../../lib/log';
+import { durationOption, integerFlag } from '../../lib/util/flags';
 import { runKubeProxy } from './app';
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`not a non-negative number: ${v}`);
-  return n;
-};
 
 const cidr = (v: string) => {
   const [ip, bits, ...rest] = v.split('/');
@@ -27,9 +23,9 @@ const program = new Command('kite-proxy')
   .option('--service-cluster-ip-range <cidr>', "the Service ClusterIP range, as the apiserver's flag: traffic to it that no Service claims is dropped on the node", cidr)
   .option('--masquerade-all', 'masquerade all Service traffic', false)
   .option('--nodeport-addresses <list>', 'addresses NodePorts answer on (default: every local address)', (v: string) => v.split(',').filter(Boolean), [])
-  .option('--iptables-min-sync-period <seconds>', 'minimum time between syncs', num, 1)
-  .option('--iptables-sync-period <seconds>', 'full resync period', num, 30)
-  .option('--healthz-port <n>', 'status endpoint port', num, 10256)
+  .addOption(durationOption('--iptables-min-sync-period <duration>', 'minimum time between syncs', '1s'))
+  .addOption(durationOption('--iptables-sync-period <duration>', 'full resync period', '30s'))
+  .option('--healthz-port <n>', 'status endpoint port (0: any free port)', integerFlag(0), 10256)
   .option('--healthz-bind-address <ip>', 'status endpoint address', '0.0.0.0')
   .action(async (o) => {
     const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: `kite-proxy/${o.nodeName}` });
@@ -45,8 +41,8 @@ const program = new Command('kite-proxy')
         masqueradeAll: o.masqueradeAll,
         nodePortAddresses: o.nodeportAddresses,
         serviceCIDR: o.serviceClusterIpRange,
-        minSyncPeriodMs: o.iptablesMinSyncPeriod * 1000,
-        syncPeriodMs: o.iptablesSyncPeriod * 1000,
+        minSyncPeriodMs: o.iptablesMinSyncPeriod,
+        syncPeriodMs: o.iptablesSyncPeriod,
         healthzPort: o.healthzPort,
         healthzBindAddress: o.healthzBindAddress,
       },

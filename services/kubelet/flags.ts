@@ -1,19 +1,8 @@
-// Parsers for the kubelet's flag values, in Kubernetes' formats: durations ("10s", "1m30s",
-// "500ms"), key=value lists (--node-labels, --system-reserved), taints (key=value:Effect) and
-// --authorization-mode.
+// Parsers for the kubelet's own flag values, in Kubernetes' formats: key=value lists
+// (--node-labels, --system-reserved), taints (key=value:Effect) and --authorization-mode.
+// Durations and integers use lib/util/flags.
 import type { Taint } from '../../lib/gen/kite/core/v1/types';
 import { KUBELET_AUTHORIZATION_MODES, type KubeletAuthorizationMode } from './config';
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** Go-style duration to milliseconds; a bare number means seconds. */
-export function parseDuration(text: string): number {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== t) throw new Error(`invalid duration "${text}" (want e.g. 10s, 1m30s, 500ms)`);
-  return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
-}
 
 /** "a=1,b=2" -> {a: "1", b: "2"}; "node-role.kubernetes.io/worker=" keeps the empty value. */
 export function parseKeyValues(text: string): Record<string, string> {

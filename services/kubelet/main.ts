@@ -5,19 +5,15 @@ import { Command } from 'commander';
 import Docker from 'dockerode';
 import { connect } from '../../lib/client/clientset';
 import { logger } from '../../lib/log';
+import { formatDuration } from '../../lib/util/duration';
+import { durationOption, integerFlag } from '../../lib/util/flags';
 import { defaultKubeletConfig } from './config';
-import { parseAuthorizationMode, parseDuration, parseKeyValues, parseTaints } from './flags';
+import { parseAuthorizationMode, parseKeyValues, parseTaints } from './flags';
 import { Kubelet } from './kubelet';
 import { DockerRuntime } from './runtime/docker-runtime';
 import { DEFAULT_PAUSE_IMAGE } from './runtime/docker-config';
 
 const defaults = defaultKubeletConfig();
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
-const seconds = (ms: number) => `${ms / 1000}s`;
 
 /** unix:///path, /path, tcp://host:port or host:port. */
 function dockerFor(host: string): Docker {
@@ -34,34 +30,34 @@ const program = new Command('kite-kubelet')
   .option('--node-name <name>', 'the Node to register', defaults.nodeName)
   .option('--node-ip <ip>', 'InternalIP to report (default: the address of the default route\'s interface)')
   .option('--address <ip>', 'address the kubelet endpoint binds', defaults.bindAddress)
-  .option('--port <port>', 'port of the kubelet endpoint (logs, exec)', int, defaults.port)
+  .option('--port <port>', 'port of the kubelet endpoint (logs, exec)', integerFlag(0), defaults.port)
   .option('--pod-cidr <cidr>', 'pod CIDR to use when the node has no spec.podCIDR (no node IPAM running)')
-  .option('--pod-cidr-wait <duration>', 'how long to wait for spec.podCIDR before using --pod-cidr', seconds(defaults.podCIDRWaitMs))
+  .addOption(durationOption('--pod-cidr-wait <duration>', 'how long to wait for spec.podCIDR before using --pod-cidr', formatDuration(defaults.podCIDRWaitMs)))
   .option('--pod-network-name <name>', 'Docker network holding the pod IPs', defaults.podNetworkName)
   .option('--root-dir <dir>', 'directory for pod volumes', defaults.rootDir)
-  .option('--max-pods <n>', 'pods this node can run', int, defaults.maxPods)
+  .option('--max-pods <n>', 'pods this node can run', integerFlag(0), defaults.maxPods)
   .option('--node-labels <k=v,...>', 'labels to register the node with (e.g. node-role.kubernetes.io/worker=)', '')
   .option('--register-with-taints <key=value:Effect,...>', 'taints to register the node with', '')
   .option('--system-reserved <cpu=...,memory=...>', 'resources reserved for the system', '')
   .option('--kube-reserved <cpu=...,memory=...>', 'resources reserved for Kite components', '')
-  .option('--node-status-update-frequency <duration>', 'node status (heartbeat) period', seconds(defaults.nodeStatusUpdateFrequencyMs))
-  .option('--node-lease-duration-seconds <n>', 'the Lease duration', int, defaults.nodeLeaseDurationSeconds)
-  .option('--node-lease-renew-interval <duration>', 'Lease renewal period', seconds(defaults.nodeLeaseRenewIntervalMs))
-  .option('--image-pull-backoff-initial <duration>', 'first image pull backoff', seconds(defaults.imagePullBackoff.initialMs))
-  .option('--image-pull-backoff-max <duration>', 'longest image pull backoff', seconds(defaults.imagePullBackoff.maxMs))
-  .option('--crashloop-backoff-initial <duration>', 'first crash-loop restart delay', seconds(defaults.crashLoopBackoff.initialMs))
-  .option('--crashloop-backoff-max <duration>', 'longest crash-loop restart delay', seconds(defaults.crashLoopBackoff.maxMs))
-  .option('--crashloop-backoff-reset <duration>', 'a container running this long starts its backoff over', seconds(defaults.crashLoopBackoff.resetAfterMs))
-  .option('--relist-period <duration>', 'how often the runtime is relisted for container changes', seconds(defaults.relistPeriodMs))
-  .option('--sync-frequency <duration>', 'every pod is synced at least this often', seconds(defaults.resyncPeriodMs))
+  .addOption(durationOption('--node-status-update-frequency <duration>', 'node status (heartbeat) period', formatDuration(defaults.nodeStatusUpdateFrequencyMs)))
+  .option('--node-lease-duration-seconds <n>', 'the Lease duration', integerFlag(0), defaults.nodeLeaseDurationSeconds)
+  .addOption(durationOption('--node-lease-renew-interval <duration>', 'Lease renewal period', formatDuration(defaults.nodeLeaseRenewIntervalMs)))
+  .addOption(durationOption('--image-pull-backoff-initial <duration>', 'first image pull backoff', formatDuration(defaults.imagePullBackoff.initialMs)))
+  .addOption(durationOption('--image-pull-backoff-max <duration>', 'longest image pull backoff', formatDuration(defaults.imagePullBackoff.maxMs)))
+  .addOption(durationOption('--crashloop-backoff-initial <duration>', 'first crash-loop restart delay', formatDuration(defaults.crashLoopBackoff.initialMs)))
+  .addOption(durationOption('--crashloop-backoff-max <duration>', 'longest crash-loop restart delay', formatDuration(defaults.crashLoopBackoff.maxMs)))
+  .addOption(durationOption('--crashloop-backoff-reset <duration>', 'a container running this long starts its backoff over', formatDuration(defaults.crashLoopBackoff.resetAfterMs)))
+  .addOption(durationOption('--relist-period <duration>', 'how often the runtime is relisted for container changes', formatDuration(defaults.relistPeriodMs)))
+  .addOption(durationOption('--sync-frequency <duration>', 'every pod is synced at least this often', formatDuration(defaults.resyncPeriodMs)))
   .option('--docker-host <endpoint>', 'Docker Engine endpoint', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
   .option('--pod-infra-container-image <image>', 'the pause image of pod sandboxes', DEFAULT_PAUSE_IMAGE)
   .option('--tls-cert-file <file>', 'certificate of the kubelet endpoint')
   .option('--tls-private-key-file <file>', 'key of the kubelet endpoint')
   .option('--client-ca-file <file>', 'CA whose client certificates the kubelet endpoint accepts (the apiserver\'s)')
   .option('--authorization-mode <mode>', 'who may call the kubelet endpoint: Webhook (ask the apiserver with a SubjectAccessReview) or AlwaysAllow (default: Webhook with --client-ca-file, else AlwaysAllow)')
-  .option('--authorization-webhook-cache-authorized-ttl <duration>', 'how long an allowed Webhook answer is remembered', seconds(defaults.authorization.authorizedMs))
-  .option('--authorization-webhook-cache-unauthorized-ttl <duration>', 'how long a denied Webhook answer is remembered', seconds(defaults.authorization.unauthorizedMs))
+  .addOption(durationOption('--authorization-webhook-cache-authorized-ttl <duration>', 'how long an allowed Webhook answer is remembered', formatDuration(defaults.authorization.authorizedMs)))
+  .addOption(durationOption('--authorization-webhook-cache-unauthorized-ttl <duration>', 'how long a denied Webhook answer is remembered', formatDuration(defaults.authorization.unauthorizedMs)))
   .action(async (o) => {
     const log = logger('kubelet', { node: o.nodeName });
     const authorizationMode = parseAuthorizationMode(o.authorizationMode, Boolean(o.tlsCertFile && o.clientCaFile));
@@ -79,7 +75,7 @@ const program = new Command('kite-kubelet')
       bindAddress: o.address,
       port: o.port,
       fallbackPodCIDR: o.podCidr,
-      podCIDRWaitMs: parseDuration(o.podCidrWait),
+      podCIDRWaitMs: o.podCidrWait,
       podNetworkName: o.podNetworkName,
       rootDir: o.rootDir,
       maxPods: o.maxPods,
@@ -87,25 +83,25 @@ const program = new Command('kite-kubelet')
       registerWithTaints: parseTaints(o.registerWithTaints),
       systemReserved: parseKeyValues(o.systemReserved),
       kubeReserved: parseKeyValues(o.kubeReserved),
-      nodeStatusUpdateFrequencyMs: parseDuration(o.nodeStatusUpdateFrequency),
+      nodeStatusUpdateFrequencyMs: o.nodeStatusUpdateFrequency,
       nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds,
-      nodeLeaseRenewIntervalMs: parseDuration(o.nodeLeaseRenewInterval),
-      imagePullBackoff: { initialMs: parseDuration(o.imagePullBackoffInitial), maxMs: parseDuration(o.imagePullBackoffMax) },
+      nodeLeaseRenewIntervalMs: o.nodeLeaseRenewInterval,
+      imagePullBackoff: { initialMs: o.imagePullBackoffInitial, maxMs: o.imagePullBackoffMax },
       crashLoopBackoff: {
-        initialMs: parseDuration(o.crashloopBackoffInitial),
-        maxMs: parseDuration(o.crashloopBackoffMax),
-        resetAfterMs: parseDuration(o.crashloopBackoffReset),
+        initialMs: o.crashloopBackoffInitial,
+        maxMs: o.crashloopBackoffMax,
+        resetAfterMs: o.crashloopBackoffReset,
       },
-      relistPeriodMs: parseDuration(o.relistPeriod),
-      resyncPeriodMs: parseDuration(o.syncFrequency),
+      relistPeriodMs: o.relistPeriod,
+      resyncPeriodMs: o.syncFrequency,
       containerRuntimeVersion: `docker://${version.Version}`,
       tls: o.tlsCertFile
         ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsPrivateKeyFile), clientCA: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined }
         : undefined,
       authorization: {
         mode: authorizationMode,
-        authorizedMs: parseDuration(o.authorizationWebhookCacheAuthorizedTtl),
-        unauthorizedMs: parseDuration(o.authorizationWebhookCacheUnauthorizedTtl),
+        authorizedMs: o.authorizationWebhookCacheAuthorizedTtl,
+        unauthorizedMs: o.authorizationWebhookCacheUnauthorizedTtl,
       },
     });
     const runtime = new DockerRuntime({ docker, nodeName: config.nodeName, rootDir: config.rootDir, pauseImage: o.podInfraContainerImage });

@@ -6,13 +6,9 @@ import { connect } from '../../lib/client/clientset';
 import { ApiEventRecorder } from '../../lib/events';
 import { LeaderElector } from '../../lib/leaderelection';
 import { logger } from '../../lib/log';
+import { durationOption, integerFlag } from '../../lib/util/flags';
 import { DEFAULT_SCHEDULER_APP_OPTIONS, runScheduler } from './app';
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`not a non-negative number: ${v}`);
-  return n;
-};
 const bool = (v: string) => v !== 'false';
 
 const program = new Command('kite-scheduler')
@@ -20,14 +16,14 @@ const program = new Command('kite-scheduler')
   .option('--server <host:port>', 'apiserver address (overrides the config file)')
   .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
   .option('--scheduler-name <name>', 'schedule pods whose spec.schedulerName is this', DEFAULT_SCHEDULER_APP_OPTIONS.schedulerName)
-  .option('--percentage-of-nodes-to-score <n>', 'percent of nodes to find feasible before scoring; 0 = adaptive', num, 0)
-  .option('--pod-initial-backoff-seconds <n>', 'first retry delay of an unschedulable pod', num, DEFAULT_SCHEDULER_APP_OPTIONS.initialBackoffMs / 1000)
-  .option('--pod-max-backoff-seconds <n>', 'longest retry delay', num, DEFAULT_SCHEDULER_APP_OPTIONS.maxBackoffMs / 1000)
-  .option('--pod-max-in-unschedulable-pods-duration <seconds>', 'retry unschedulable pods at least this often', num, DEFAULT_SCHEDULER_APP_OPTIONS.maxUnschedulableMs / 1000)
+  .option('--percentage-of-nodes-to-score <n>', 'percent of nodes to find feasible before scoring; 0 = adaptive', integerFlag(0), 0)
+  .option('--pod-initial-backoff-seconds <n>', 'first retry delay of an unschedulable pod', integerFlag(1), DEFAULT_SCHEDULER_APP_OPTIONS.initialBackoffMs / 1000)
+  .option('--pod-max-backoff-seconds <n>', 'longest retry delay', integerFlag(1), DEFAULT_SCHEDULER_APP_OPTIONS.maxBackoffMs / 1000)
+  .addOption(durationOption('--pod-max-in-unschedulable-pods-duration <duration>', 'retry unschedulable pods at least this often', '60s'))
   .option('--leader-elect <bool>', 'act only while holding the kube-system/kube-scheduler Lease', bool, true)
-  .option('--leader-elect-lease-duration <seconds>', 'lease duration', num, 15)
-  .option('--leader-elect-renew-deadline <seconds>', 'renew deadline', num, 10)
-  .option('--leader-elect-retry-period <seconds>', 'retry period', num, 2)
+  .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s'))
+  .addOption(durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before stepping down', '10s'))
+  .addOption(durationOption('--leader-elect-retry-period <duration>', 'time between acquire and renew attempts', '2s'))
   .action(async (o) => {
     const log = logger('scheduler');
     const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-scheduler' });
@@ -42,7 +38,7 @@ const program = new Command('kite-scheduler')
         percentageOfNodesToScore: o.percentageOfNodesToScore,
         initialBackoffMs: o.podInitialBackoffSeconds * 1000,
         maxBackoffMs: o.podMaxBackoffSeconds * 1000,
-        maxUnschedulableMs: o.podMaxInUnschedulablePodsDuration * 1000,
+        maxUnschedulableMs: o.podMaxInUnschedulablePodsDuration,
       });
     log.info({ server: client.config.address, leaderElect: o.leaderElect }, 'starting');
     if (!o.leaderElect) await schedule(ac.signal);
@@ -50,9 +46,9 @@ const program = new Command('kite-scheduler')
       await new LeaderElector({
         client: client.leases,
         name: 'kube-scheduler',
-        leaseDurationMs: o.leaderElectLeaseDuration * 1000,
-        renewDeadlineMs: o.leaderElectRenewDeadline * 1000,
-        retryPeriodMs: o.leaderElectRetryPeriod * 1000,
+        leaseDurationMs: o.leaderElectLeaseDuration,
+        renewDeadlineMs: o.leaderElectRenewDeadline,
+        retryPeriodMs: o.leaderElectRetryPeriod,
         callbacks: {
           onStartedLeading: (signal) => schedule(signal),
           onStoppedLeading: () => log.info('stopped leading'),

@@ -23,6 +23,7 @@ import { computePodActions, type ContainerToStart, type PodActions } from './pod
 import { generatePodStatus, type WaitingReason } from './pod-status';
 import type { RuntimeCache } from './runtime-cache';
 import type { StatusManager } from './status-manager';
+import { formatDuration } from '../../../lib/util/duration';
 
 /** What the syncer needs to know about its node. */
 export interface NodeContext {
@@ -75,13 +76,6 @@ function minDelay(a: number | undefined, b: number | undefined): number | undefi
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-/** "10s", "2m40s", as Kubernetes prints durations in backoff messages. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
 }
 
 /** The running instance of each container, for the probe workers. */

@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { parseDuration } from '../../../services/controller-manager/duration';
 import { CONTROLLER_NAMES, resolveControllers } from '../../../services/controller-manager/manager';
 
 describe('--controllers', () => {
@@ -13,10 +12,4 @@ describe('--controllers', () => {
   it('rejects unknown names', () => {
     assert.throws(() => resolveControllers(['cronjob']), /unknown controller "cronjob"/);
   });
-});
-
-describe('duration flags', () => {
-  const cases: [string, number][] = [['50s', 50_000], ['1m30s', 90_000], ['500ms', 500], ['2h', 7_200_000], ['15', 15_000], ['0.5s', 500]];
-  for (const [v, ms] of cases) it(`${v} is ${ms} ms`, () => assert.equal(parseDuration(v, '--x'), ms));
-  it('names the flag in errors', () => assert.throws(() => parseDuration('soon', '--node-monitor-grace-period'), /--node-monitor-grace-period/));
 });

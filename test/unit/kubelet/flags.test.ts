@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
-import { parseAuthorizationMode, parseDuration, parseKeyValues, parseTaints } from '../../../services/kubelet/flags';
+import { parseAuthorizationMode, parseKeyValues, parseTaints } from '../../../services/kubelet/flags';
 
 describe('kubelet flags', () => {
-  it('parses Go-style durations (and bare seconds)', () => {
-    assert.equal(parseDuration('10s'), 10_000);
-    assert.equal(parseDuration('1m30s'), 90_000);
-    assert.equal(parseDuration('500ms'), 500);
-    assert.equal(parseDuration('2h'), 7_200_000);
-    assert.equal(parseDuration('1.5'), 1_500);
-    assert.throws(() => parseDuration('10x'), /invalid duration/);
-    assert.throws(() => parseDuration('s'), /invalid duration/);
-  });
-
   it('parses key=value lists', () => {
     assert.deepEqual(parseKeyValues('node-role.kubernetes.io/worker=, zone=a'), { 'node-role.kubernetes.io/worker': '', zone: 'a' });
     assert.deepEqual(parseKeyValues(''), {});
@@ -33,10 +23,5 @@ describe('kubelet flags', () => {
     assert.equal(parseAuthorizationMode('Webhook', true), 'Webhook');
     assert.throws(() => parseAuthorizationMode('Webhook', false), /needs --tls-cert-file, --tls-private-key-file and --client-ca-file/);
     assert.throws(() => parseAuthorizationMode('RBAC', true), /unknown mode "RBAC" \(supported: AlwaysAllow, Webhook\)/);
-  });
-
-  it('takes the Webhook cache TTLs as durations (Kubernetes\' 5m0s and 30s)', () => {
-    assert.equal(parseDuration('5m0s'), 300_000);
-    assert.equal(parseDuration('30s'), 30_000);
   });
 });
