@@ -1,7 +1,7 @@
 // The one door every API call passes, in kube-apiserver's order: authentication,
 // impersonation, strict decoding, the in-flight limit, authorization, admission (node
-// restriction, patch bounds, resource quota), then the handler; and, whatever happened, one
-// audit record. Resource services and the access-review service call serve() / admitWatch().
+// restriction, patch bounds, limit ranges, resource quota), then the handler; and, whatever
+// happened, one audit record. Resource services and the access-review service call serve() / admitWatch().
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
@@ -18,6 +18,7 @@ import type { RequestLimiter } from './limits/request-limiter';
 import { checkPatch } from './limits/patch-limits';
 import { MalformedRequest, strictDeserializer, type RequestSchemas } from './limits/strict-decoding';
 import type { NodeRestriction } from './node/node-authorizer';
+import type { LimitRanger } from '../admission/limit-ranger';
 import type { QuotaAdmission } from './quota/quota-admission';
 import type { EscalationCheck } from './rbac/escalation';
 import { attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
@@ -31,6 +32,7 @@ export interface RequestGateDeps {
   /** API Priority and Fairness, or the max-in-flight limit. */
   limiter: RequestLimiter;
   quota?: QuotaAdmission;
+  limitRanger?: LimitRanger;
   /** Present with --authorization-mode RBAC. */
   escalation?: EscalationCheck;
   /** The PodSecurity admission's view of namespaces and pods. */
@@ -87,9 +89,11 @@ export class RequestGate {
       if (rpc === `Patch${kind.kind}`) checkPatch(req.patch);
       await this.deps.escalation?.admit(ctx.user, kind, ctx.attributes.verb, ctx.attributes, req[kind.requestField]);
       if (this.deps.podSecurity) await this.admitPodSecurity(call, kind, rpc, ctx, this.deps.podSecurity);
-      if (rpc === `Create${kind.kind}` && this.deps.quota) {
+      if (rpc === `Create${kind.kind}`) {
         const obj = req[kind.requestField] as KubeObject | undefined;
-        return this.deps.quota.admitCreate(kind, ctx.attributes.namespace, obj, isDryRun(req.dryRun), proceed);
+        // LimitRanger first, so that quota counts the requests it defaults.
+        this.deps.limitRanger?.admitCreate(kind, ctx.attributes.namespace, obj);
+        if (this.deps.quota) return this.deps.quota.admitCreate(kind, ctx.attributes.namespace, obj, isDryRun(req.dryRun), proceed);
       }
       return proceed();
     };
