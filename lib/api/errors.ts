@@ -99,6 +99,27 @@ export class UnavailableError extends ApiError {
   }
 }
 
+/**
+ * The server could not answer in time; the client should retry after retryAfterSeconds.
+ * Kubernetes' 504 Timeout, whose gRPC code (as HTTP 504 maps) is UNAVAILABLE, the code clients retry.
+ */
+export class TimeoutError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(Status.UNAVAILABLE, message, 'Timeout');
+  }
+
+  /**
+   * A read at a resourceVersion the store did not reach while the server waited for it: as
+   * Kubernetes' NewTooLargeResourceVersionError (cause ResourceVersionTooLarge, retry after 1 s).
+   */
+  static tooLargeResourceVersion(requested: number, current: number): TimeoutError {
+    return new TimeoutError(`Timeout: Too large resource version: ${requested}, current: ${current}`, 1);
+  }
+}
+
 export class InternalError extends ApiError {
   constructor(message: string) {
     super(Status.INTERNAL, message, 'InternalError');
@@ -145,7 +166,9 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   const e = err instanceof ApiError ? err : new InternalError(`Internal error occurred: ${describe(err)}`);
   const metadata = new Metadata();
   if (ASCII_TEXT.test(e.reason)) metadata.set(REASON_TRAILER, e.reason);
-  if (e instanceof TooManyRequestsError && Number.isFinite(e.retryAfterSeconds)) metadata.set(RETRY_AFTER_TRAILER, String(e.retryAfterSeconds));
+  if ((e instanceof TooManyRequestsError || e instanceof TimeoutError) && Number.isFinite(e.retryAfterSeconds)) {
+    metadata.set(RETRY_AFTER_TRAILER, String(e.retryAfterSeconds));
+  }
   if (e instanceof InvalidError && e.causes.length > 0) {
     const causes = e.causes.map((c) => ({ field: wellFormed(String(c.field)), message: wellFormed(String(c.message)) }));
     metadata.set(CAUSES_TRAILER, Buffer.from(JSON.stringify(causes), 'utf8'));
@@ -168,6 +191,7 @@ const byReason: Record<string, Rebuild> = {
   TooManyRequests: (m, t) => new TooManyRequestsError(m, retryAfter(t)),
   RequestEntityTooLarge: (m) => new RequestTooLargeError(m),
   ServiceUnavailable: (m) => new UnavailableError(m),
+  Timeout: (m, t) => new TimeoutError(m, retryAfter(t)),
   InternalError: (m) => new InternalError(m),
 };
 

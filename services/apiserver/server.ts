@@ -16,7 +16,7 @@ import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
 import { PriorityAndFairness } from './flowcontrol/priority-and-fairness';
 import { ApiserverMetrics } from './metrics';
-import { Registry, type RegistryHooks } from './registry/registry';
+import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry, type RegistryHooks } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { openStorage, type Storage } from './storage';
 
@@ -40,6 +40,8 @@ export interface ApiserverConfig extends SecurityConfig {
   http2MaxStreamsPerConnection: number;
   /** Events kept per kind for resuming watches. */
   watchCacheSize: number;
+  /** How long a read at a resourceVersion not reached yet waits for it before "Too large resource version". */
+  resourceVersionWaitMs: number;
   /** Events buffered for a slow watcher before it is closed. */
   watchMaxPending: number;
   bookmarkIntervalMs: number;
@@ -67,6 +69,7 @@ export const DEFAULT_CONFIG: ApiserverConfig = {
   // Go's HTTP/2 server default, which kube-apiserver keeps.
   http2MaxStreamsPerConnection: 250,
   watchCacheSize: 10_000,
+  resourceVersionWaitMs: DEFAULT_RESOURCE_VERSION_WAIT_MS,
   watchMaxPending: 2_000,
   bookmarkIntervalMs: 60_000,
   eventTTLSeconds: 3600,
@@ -121,7 +124,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     const hooks = kind === K.Services ? serviceHooks : {};
     registries.set(
       kind.kind,
-      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, namespaceState }, hooks as RegistryHooks<any>),
+      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, namespaceState, resourceVersionWaitMs: cfg.resourceVersionWaitMs }, hooks as RegistryHooks<any>),
     );
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;

@@ -70,7 +70,7 @@ export function resourceService<T extends KubeObject>(
   const field = kind.requestField;
   const handlers: Record<string, Handler> = {
     [`Create${K}`]: (r) => registry.create(r.namespace, r[field], isDryRun(r.dryRun)),
-    [`Get${K}`]: (r) => registry.get(r.namespace, r.name),
+    [`Get${K}`]: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
     [`List${kind.plural}`]: (r) => registry.list(r),
     [`Update${K}`]: (r) => registry.update(r[field], isDryRun(r.dryRun)),
     [`Patch${K}`]: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource),

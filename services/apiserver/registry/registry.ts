@@ -11,6 +11,7 @@ import {
   InvalidError,
   NotFoundError,
   RequestTooLargeError,
+  TimeoutError,
   type FieldCause,
 } from '../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../lib/api/kinds';
@@ -21,6 +22,7 @@ import { rfc3339 } from '../../../lib/util/time';
 import {
   CompactedError,
   ConflictError as StorageConflict,
+  FutureRevisionError,
   KeyExistsError,
   KeyNotFoundError,
   type KeyValue,
@@ -43,13 +45,22 @@ export interface RegistryOptions {
   watchCacheSize: number;
   /** "missing", "terminating" or "active" for a namespace name (namespaced kinds only). */
   namespaceState: (ns: string) => Promise<'missing' | 'terminating' | 'active'>;
+  /** How long a read at a resourceVersion not reached yet waits for it (Kubernetes' cacher: 3 s). */
+  resourceVersionWaitMs?: number;
 }
+
+export const DEFAULT_RESOURCE_VERSION_WAIT_MS = 3000;
+/** While waiting for a resourceVersion, how often the store's revision is read (writes of other kinds advance it). */
+const RESOURCE_VERSION_RECHECK_MS = 100;
+const RESOURCE_VERSION_MATCHES = ['Exact', 'NotOlderThan'] as const;
 
 export interface ListRequest {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
+  /** "Exact" or "NotOlderThan" (the default for a resourceVersion other than "0"). */
+  resourceVersionMatch?: string;
   limit?: number;
   continue?: string;
 }
@@ -62,6 +73,8 @@ export interface DeleteRequest {
 }
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+/** Kubernetes' SimpleNameGenerator: the generateName prefix is cut so the name fits 63 characters. */
+const MAX_GENERATED_PREFIX = 63 - 5;
 const MAX_RETRIES = 16;
 
 function generateSuffix(): string {
@@ -170,7 +183,7 @@ export class Registry<T extends KubeObject> {
     const obj = input;
     const meta = (obj.metadata ??= ObjectMeta.fromPartial({}));
     meta.namespace = this.namespaceOf(namespace, meta);
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + generateSuffix();
+    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, MAX_GENERATED_PREFIX) + generateSuffix();
     obj.kind = this.kind.kind;
     obj.apiVersion = this.kind.apiVersion;
     meta.uid = randomUUID();
@@ -207,8 +220,10 @@ export class Registry<T extends KubeObject> {
     }
   }
 
-  async get(namespace: string, name: string): Promise<T> {
+  /** The current object; a resourceVersion other than "0" must have been reached (not older than it). */
+  async get(namespace: string, name: string, resourceVersion = ''): Promise<T> {
     if (!name) throw new BadRequestError('name is required');
+    if (resourceVersion && resourceVersion !== '0') await this.waitForRevision(parseRV(resourceVersion));
     const kv = await this.storage.get(this.key(this.kind.namespaced ? namespace || 'default' : '', name));
     if (!kv) throw this.notFound(name);
     return this.decode(kv);
@@ -230,9 +245,13 @@ export class Registry<T extends KubeObject> {
 
   /**
    * resourceVersion "0" is served from the watch cache (as Kubernetes does for informers);
-   * otherwise a consistent read from storage, paginated with continue tokens at one revision.
+   * otherwise a consistent read from storage, paginated with continue tokens at one revision:
+   * unset, the current state; "N" with resourceVersionMatch "Exact", the state at N; "N" otherwise
+   * (NotOlderThan), the current state once the store has reached N. A resourceVersion the store
+   * has not reached is waited for, then refused with Kubernetes' "Too large resource version".
    */
   async list(req: ListRequest): Promise<KubeList<T>> {
+    validateListOptions(req);
     const filter = this.filter(req);
     const limit = Math.max(0, Number(req.limit ?? 0));
     const listMeta = (rv: number, cont = '') => ({ resourceVersion: String(rv), continue: cont, remainingItemCount: undefined });
@@ -247,7 +266,9 @@ export class Registry<T extends KubeObject> {
       revision = token.rv;
       startAfter = token.start;
     } else if (req.resourceVersion && req.resourceVersion !== '0') {
-      revision = parseRV(req.resourceVersion);
+      const rv = parseRV(req.resourceVersion);
+      if (req.resourceVersionMatch === 'Exact') revision = rv;
+      else await this.waitForRevision(rv);
     }
     const prefix = filter.namespace ? `${this.prefix}${filter.namespace}/` : this.prefix;
     const items: T[] = [];
@@ -256,7 +277,7 @@ export class Registry<T extends KubeObject> {
     try {
       for (;;) {
         const pageSize = limit > 0 ? Math.max(limit - items.length, 50) : 0;
-        const page = await this.storage.list(prefix, { revision, startAfter, limit: pageSize });
+        const page = await this.readAt(revision, () => this.storage.list(prefix, { revision, startAfter, limit: pageSize }));
         revision = page.revision;
         for (const kv of page.items) {
           const obj = this.decode(kv);
@@ -490,6 +511,33 @@ export class Registry<T extends KubeObject> {
     }
   }
 
+  /**
+   * Waits until the store has reached rv (Kubernetes' waitUntilFreshAndBlock): at once for a
+   * write of this kind, within RESOURCE_VERSION_RECHECK_MS for any other; after
+   * resourceVersionWaitMs, TimeoutError "Too large resource version".
+   */
+  private async waitForRevision(rv: number): Promise<void> {
+    const deadline = Date.now() + (this.opts.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS);
+    for (;;) {
+      const current = await this.storage.currentRevision();
+      if (current >= rv) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw TimeoutError.tooLargeResourceVersion(rv, current);
+      await this.cache.waitFor(rv, Math.min(left, RESOURCE_VERSION_RECHECK_MS)).catch(() => undefined);
+    }
+  }
+
+  /** A storage read at revision; one at a revision not reached yet waits for it, then is read again. */
+  private async readAt<R>(revision: number, read: () => Promise<R>): Promise<R> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof FutureRevisionError)) throw err;
+      await this.waitForRevision(revision);
+      return read();
+    }
+  }
+
   /** Starts a watch served from the cache; returns the function that stops it. */
   watch(req: { namespace?: string; labelSelector?: string; fieldSelector?: string; resourceVersion?: string }, sink: WatchSink): () => void {
     const filter = this.filter(req);
@@ -510,6 +558,21 @@ function patchPinsRV(patch: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Kubernetes' ValidateListOptions (for a list, not a watch). */
+function validateListOptions(req: ListRequest): void {
+  const match = req.resourceVersionMatch;
+  if (!match) return;
+  const causes: FieldCause[] = [];
+  const forbid = (message: string) => causes.push({ field: 'resourceVersionMatch', message: `Forbidden: ${message}` });
+  if (!req.resourceVersion) forbid('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (req.continue) forbid('resourceVersionMatch is forbidden when continue is provided');
+  if (!(RESOURCE_VERSION_MATCHES as readonly string[]).includes(match)) {
+    causes.push({ field: 'resourceVersionMatch', message: `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan", ""` });
+  }
+  if (match === 'Exact' && req.resourceVersion === '0') forbid('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+  if (causes.length) throw InvalidError.of('ListOptions.meta.k8s.io ""', causes);
 }
 
 export function parseRV(rv: string): number {

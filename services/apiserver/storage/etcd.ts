@@ -9,6 +9,7 @@ import { EtcdWatch } from './etcd-watch';
 import {
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   KeyExistsError,
   KeyNotFoundError,
   StorageError,
@@ -198,7 +199,7 @@ export class EtcdStorage implements Storage {
     } catch (err) {
       const requested = Number(req.revision ?? 0);
       if (isCompactedError(err)) throw new CompactedError(requested, await this.compactedRevision());
-      if (isFutureRevisionError(err)) throw new StorageError(`revision ${requested} is in the future`);
+      if (isFutureRevisionError(err)) throw new FutureRevisionError(requested, await this.currentRevision());
       throw err;
     }
   }

@@ -113,3 +113,13 @@ export class CompactedError extends StorageError {
     super(`revision ${requested} has been compacted (oldest available is ${compacted})`);
   }
 }
+
+/** A read at a revision the store has not reached yet. */
+export class FutureRevisionError extends StorageError {
+  constructor(
+    readonly requested: number,
+    readonly current: number,
+  ) {
+    super(`revision ${requested} is in the future (current is ${current})`);
+  }
+}

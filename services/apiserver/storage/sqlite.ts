@@ -10,6 +10,7 @@ import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } f
 import {
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   KeyExistsError,
   KeyNotFoundError,
   StorageError,
@@ -291,7 +292,7 @@ export class SqliteStorage implements Storage {
   private readRevision(revision: number): number {
     if (revision === 0) return this.revision;
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    if (revision > this.revision) throw new StorageError(`revision ${revision} is in the future (current is ${this.revision})`);
+    if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
     return revision;
   }
 

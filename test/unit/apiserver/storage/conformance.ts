@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   KeyExistsError,
   KeyNotFoundError,
   type KeyValue,
@@ -181,6 +182,17 @@ export function describeStorageConformance(name: string, open: () => Promise<Sto
         const now = await s.list(k('/r/'));
         assert.deepEqual(now.items.map((i) => [i.key.slice(root.length), dec(i.value)]), [['/r/a', 'a2'], ['/r/c', 'c1']]);
         assert.ok(now.revision > snapshot);
+      });
+
+      it('refuses reads at a revision not reached yet with FutureRevisionError and the current revision', async () => {
+        await s.create(k('/r/a'), enc('a1'));
+        const current = await s.currentRevision();
+        for (const read of [() => s.list(k('/r/'), { revision: current + 5 }), () => s.get(k('/r/a'), current + 5)]) {
+          const err = await read().then(() => undefined, (e: unknown) => e);
+          assert.ok(err instanceof FutureRevisionError, String(err));
+          assert.equal(err.requested, current + 5);
+          assert.equal(err.current, current);
+        }
       });
 
       it('paginates one consistent snapshot while writes happen between pages', async () => {

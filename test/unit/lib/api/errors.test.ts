@@ -6,7 +6,7 @@ import { Metadata, Server, ServerCredentials, Client, credentials, status as Sta
 import fc from 'fast-check';
 import {
   AlreadyExistsError, ApiError, BadRequestError, ConflictError, ExpiredError, ForbiddenError, InternalError, InvalidError, NotFoundError,
-  RequestTooLargeError, TooManyRequestsError, UnauthenticatedError, UnavailableError, fromServiceError, toServiceError, wellFormed,
+  RequestTooLargeError, TimeoutError, TooManyRequestsError, UnauthenticatedError, UnavailableError, fromServiceError, toServiceError, wellFormed,
 } from '../../../../lib/api/errors';
 import * as errors from '../../../../lib/api/errors';
 
@@ -55,6 +55,7 @@ describe('API errors across the wire', () => {
     new TooManyRequestsError('too many requests in flight', 3),
     new RequestTooLargeError('Request entity too large: limit is 3145728'),
     new UnavailableError('cannot reach the kubelet'),
+    TimeoutError.tooLargeResourceVersion(3047, 3044),
     new InternalError('Internal error occurred: boom'),
   ];
 
@@ -67,6 +68,7 @@ describe('API errors across the wire', () => {
       assert.equal(got.message, sent.message);
       if (sent instanceof InvalidError) assert.deepEqual((got as InvalidError).causes, sent.causes);
       if (sent instanceof TooManyRequestsError) assert.equal((got as TooManyRequestsError).retryAfterSeconds, 3);
+      if (sent instanceof TimeoutError) assert.equal((got as TimeoutError).retryAfterSeconds, 1);
     });
   }
 
