@@ -1,5 +1,7 @@
 // Pod and container specs mapped to Docker's create options, as Kubernetes' dockershim did it:
-// the sandbox owns the network and IPC namespaces (and host ports), app containers join them.
+// the sandbox owns the network and IPC namespaces (and host ports, and the pod's sysctls), app
+// containers join them. Security contexts become Docker's security options (seccomp, AppArmor,
+// SELinux labels, no-new-privileges), capabilities, user, read-only root and /proc masking.
 import type Docker from 'dockerode';
 import { quantityMilliValue, quantityValue } from '../../../lib/api/quantity';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -66,6 +68,7 @@ export function sandboxCreateOptions({ node, pod, pauseImage, options }: Sandbox
       IpcMode: spec?.hostIPC ? 'host' : 'shareable',
       PidMode: spec?.hostPID ? 'host' : '',
       PortBindings: bindings,
+      Sysctls: sysctlsOf(pod),
       Dns: options.dns?.servers,
       DnsSearch: options.dns?.searches,
       DnsOptions: options.dns?.options,
@@ -82,6 +85,8 @@ export interface ContainerConfigInput {
   env: EnvPair[];
   binds: BindMount[];
   restartCount: number;
+  /** The JSON of the container's Localhost seccomp profile, read by the runtime from the kubelet's seccomp directory. */
+  localhostSeccompProfile?: string;
 }
 
 /** Kubernetes' command/args: command replaces ENTRYPOINT (and drops CMD), args replace CMD. */
@@ -112,6 +117,43 @@ function userSpec(pod: Pod, container: Container): string | undefined {
   const gid = container.securityContext?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup;
   if (uid === undefined) return gid === undefined ? undefined : `:${gid}`;
   return gid === undefined ? String(uid) : `${uid}:${gid}`;
+}
+
+function sysctlsOf(pod: Pod): Record<string, string> | undefined {
+  const list = pod.spec?.securityContext?.sysctls ?? [];
+  return list.length ? Object.fromEntries(list.map((s) => [s.name, s.value])) : undefined;
+}
+
+/** The container's profile, else the pod's (Kubernetes: the container's field wins). */
+export function effectiveProfile(pod: Pod, container: Container, field: 'seccompProfile' | 'appArmorProfile'): { type: string; localhostProfile?: string } | undefined {
+  return container.securityContext?.[field] ?? pod.spec?.securityContext?.[field];
+}
+
+/**
+ * Docker's security options for a container, as dockershim made them:
+ * - seccomp: RuntimeDefault is Docker's default profile, which Docker applies unless told
+ *   otherwise (so is an unset profile: Kite keeps Docker's default where Kubernetes without
+ *   SeccompDefault would run Unconfined); Unconfined is `seccomp=unconfined`; Localhost passes
+ *   the profile's JSON, as `docker run --security-opt seccomp=<file>` does.
+ * - AppArmor: RuntimeDefault is Docker's docker-default profile (nothing on a host without
+ *   AppArmor); Unconfined is `apparmor=unconfined`; Localhost names a profile loaded on the node.
+ * - seLinuxOptions become `label=user:...` etc.; allowPrivilegeEscalation=false is no-new-privileges.
+ */
+export function securityOptions(pod: Pod, container: Container, localhostSeccompProfile?: string): string[] {
+  const out: string[] = [];
+  const seccomp = effectiveProfile(pod, container, 'seccompProfile');
+  if (seccomp?.type === 'Unconfined') out.push('seccomp=unconfined');
+  if (seccomp?.type === 'Localhost') {
+    if (localhostSeccompProfile === undefined) throw new Error(`the Localhost seccomp profile "${seccomp.localhostProfile ?? ''}" was not loaded`);
+    out.push(`seccomp=${localhostSeccompProfile}`);
+  }
+  const apparmor = effectiveProfile(pod, container, 'appArmorProfile');
+  if (apparmor?.type === 'Unconfined') out.push('apparmor=unconfined');
+  if (apparmor?.type === 'Localhost' && apparmor.localhostProfile) out.push(`apparmor=${apparmor.localhostProfile}`);
+  const selinux = container.securityContext?.seLinuxOptions ?? pod.spec?.securityContext?.seLinuxOptions;
+  for (const key of ['user', 'role', 'type', 'level'] as const) if (selinux?.[key]) out.push(`label=${key}:${selinux[key]}`);
+  if (container.securityContext?.allowPrivilegeEscalation === false) out.push('no-new-privileges');
+  return out;
 }
 
 export function containerCreateOptions(input: ContainerConfigInput): Docker.ContainerCreateOptions {
@@ -147,6 +189,9 @@ export function containerCreateOptions(input: ContainerConfigInput): Docker.Cont
       ReadonlyRootfs: security?.readOnlyRootFilesystem ?? false,
       CapAdd: security?.capabilities?.add,
       CapDrop: security?.capabilities?.drop,
+      SecurityOpt: securityOptions(pod, container, input.localhostSeccompProfile),
+      // An unmasked /proc: none of the runtime's masked or read-only paths.
+      ...(security?.procMount === 'Unmasked' ? { MaskedPaths: [], ReadonlyPaths: [] } : {}),
       RestartPolicy: { Name: 'no' },
       ...resourceConfig(container),
     },

@@ -14,6 +14,7 @@ import { normalizeImageRef } from './image-ref';
 import { LABEL } from './labels';
 import { logLines } from './log-lines';
 import { ensurePodNetwork } from './pod-network';
+import { loadLocalhostSeccompProfile } from './seccomp-profiles';
 import type {
   ContainerRuntime,
   CreateContainerOptions,
@@ -89,6 +90,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async createContainer(sandboxId: string, pod: Pod, container: Container, options: CreateContainerOptions = {}): Promise<string> {
     const binds = [...(await containerBinds(this.rootDir, pod, container)), ...(options.mounts ?? [])];
+    const localhostSeccompProfile = await loadLocalhostSeccompProfile(this.rootDir, pod, container);
     const create = containerCreateOptions({
       node: this.node,
       pod,
@@ -97,6 +99,7 @@ export class DockerRuntime implements ContainerRuntime {
       env: options.env ?? literalEnv(container),
       binds,
       restartCount: options.restartCount ?? 0,
+      localhostSeccompProfile,
     });
     try {
       const created = await this.docker.createContainer(create);

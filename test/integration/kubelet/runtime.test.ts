@@ -1,7 +1,7 @@
 // The Docker runtime against the real engine and the locally built images: sandboxes and pod IPs,
 // containers sharing a pod's network, exit codes, graceful stop, labels, limits and volumes.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerHash } from '../../../services/kubelet/runtime/container-hash';
 import { DockerRuntime } from '../../../services/kubelet/runtime/docker-runtime';
@@ -214,6 +214,32 @@ describe('kubelet runtime on Docker', function () {
     assert.equal(info.HostConfig.CpuShares, 256);
     const cgroupLimit = await execOutput(ids[0], ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes']);
     if (cgroupLimit.exitCode === 0) assert.equal(cgroupLimit.stdout.trim(), String(64 * 1024 * 1024));
+  });
+
+  it('applies security contexts: seccomp RuntimeDefault, Unconfined and Localhost, no-new-privileges, dropped capabilities, read-only root', async () => {
+    mkdirSync(join(fx.rootDir, 'seccomp'), { recursive: true });
+    writeFileSync(join(fx.rootDir, 'seccomp', 'no-mkdir.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+    const sleeper = { image: BUSYBOX, command: ['sleep', '1000'] };
+    const pod = testPod(
+      uniqueName('secctx'),
+      [
+        { ...sleeper, name: 'default' },
+        { ...sleeper, name: 'unconfined', securityContext: { seccompProfile: { type: 'Unconfined' } } },
+        { ...sleeper, name: 'localhost', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'no-mkdir.json' } } },
+        { ...sleeper, name: 'locked', securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: [] } } },
+      ],
+      { securityContext: { seccompProfile: { type: 'RuntimeDefault' }, supplementalGroups: [], sysctls: [] } },
+    );
+    const { ids } = await runPod(pod);
+    const status = async (id: string) => (await execOutput(id, ['cat', '/proc/self/status'])).stdout;
+    assert.match(await status(ids[0]), /^Seccomp:\s+2$/m, 'RuntimeDefault: Docker\'s default filter');
+    assert.match(await status(ids[1]), /^Seccomp:\s+0$/m, 'Unconfined: no filter');
+    assert.notEqual((await execOutput(ids[2], ['mkdir', '/tmp/x'])).exitCode, 0, 'the Localhost profile refuses mkdir');
+    assert.equal((await execOutput(ids[0], ['mkdir', '/tmp/x'])).exitCode, 0);
+    const locked = await status(ids[3]);
+    assert.match(locked, /^NoNewPrivs:\s+1$/m);
+    assert.match(locked, /^CapEff:\s+0+$/m);
+    assert.notEqual((await execOutput(ids[3], ['touch', '/x'])).exitCode, 0, 'the root filesystem is read-only');
   });
 
   it('shares an emptyDir between containers and mounts a hostPath read-only', async () => {

@@ -121,4 +121,54 @@ describe('kubelet/runtime docker-config', () => {
     const c = Container.fromPartial({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '', valueFrom: { fieldRef: { fieldPath: 'status.podIP', apiVersion: 'v1' } } }] });
     assert.deepEqual(literalEnv(c), [{ name: 'A', value: '1' }]);
   });
+
+  describe('security context', () => {
+    const sc = (securityContext: Record<string, unknown>, podSc: Record<string, unknown> = {}) =>
+      create({ securityContext } as Partial<Container>, pod({ securityContext: { supplementalGroups: [], sysctls: [], ...podSc } }));
+
+    it('keeps Docker\'s default seccomp and AppArmor profiles when none is set or RuntimeDefault is asked for', () => {
+      assert.deepEqual(create({}).HostConfig?.SecurityOpt, []);
+      assert.deepEqual(sc({ seccompProfile: { type: 'RuntimeDefault' }, appArmorProfile: { type: 'RuntimeDefault' } }).HostConfig?.SecurityOpt, []);
+    });
+
+    it('maps Unconfined and Localhost profiles, the container\'s over the pod\'s', () => {
+      assert.deepEqual(sc({}, { seccompProfile: { type: 'Unconfined' }, appArmorProfile: { type: 'Unconfined' } }).HostConfig?.SecurityOpt, ['seccomp=unconfined', 'apparmor=unconfined']);
+      assert.deepEqual(sc({ seccompProfile: { type: 'RuntimeDefault' } }, { seccompProfile: { type: 'Unconfined' } }).HostConfig?.SecurityOpt, []);
+      assert.deepEqual(sc({ appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-nginx' } }).HostConfig?.SecurityOpt, ['apparmor=k8s-nginx']);
+      const json = '{"defaultAction":"SCMP_ACT_LOG"}';
+      const o = containerCreateOptions({
+        node: 'n1',
+        pod: pod(),
+        container: Container.fromPartial({ name: 'app', image: 'nginx', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'audit.json' } } }),
+        sandboxId: 'sb1',
+        env: [],
+        binds: [],
+        restartCount: 0,
+        localhostSeccompProfile: json,
+      });
+      assert.deepEqual(o.HostConfig?.SecurityOpt, [`seccomp=${json}`]);
+      assert.throws(() => sc({ seccompProfile: { type: 'Localhost', localhostProfile: 'audit.json' } }), /Localhost seccomp profile "audit.json" was not loaded/);
+    });
+
+    it('maps SELinux options, no privilege escalation, capabilities, user, read-only root and an unmasked /proc', () => {
+      const o = sc(
+        { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsUser: 101, runAsGroup: 101, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] }, procMount: 'Unmasked' },
+        { seLinuxOptions: { user: 'system_u', role: '', type: 'container_t', level: 's0:c1,c2' } },
+      );
+      assert.deepEqual(o.HostConfig?.SecurityOpt, ['label=user:system_u', 'label=type:container_t', 'label=level:s0:c1,c2', 'no-new-privileges']);
+      assert.equal(o.HostConfig?.ReadonlyRootfs, true);
+      assert.deepEqual(o.HostConfig?.CapDrop, ['ALL']);
+      assert.deepEqual(o.HostConfig?.CapAdd, ['NET_BIND_SERVICE']);
+      assert.equal(o.User, '101:101');
+      assert.deepEqual(o.HostConfig?.MaskedPaths, []);
+      assert.deepEqual(o.HostConfig?.ReadonlyPaths, []);
+      assert.equal(create({}).HostConfig?.MaskedPaths, undefined, 'the runtime\'s default masks otherwise');
+    });
+
+    it('gives the pod\'s sysctls to the sandbox, whose namespaces the containers share', () => {
+      const p = pod({ securityContext: { supplementalGroups: [], sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] } });
+      assert.deepEqual(sandboxCreateOptions({ node: 'n1', pod: p, pauseImage: 'p', options: { network: 'pods' } }).HostConfig?.Sysctls, { 'net.ipv4.ip_unprivileged_port_start': '0' });
+      assert.equal(sandboxCreateOptions({ node: 'n1', pod: pod(), pauseImage: 'p', options: { network: 'pods' } }).HostConfig?.Sysctls, undefined);
+    });
+  });
 });
