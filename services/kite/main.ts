@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { TABLE_OPTIONS, TabWriter } from '../kitectl/printers/tabwriter';
+import { TABLE_OPTIONS, TabWriter } from '../../lib/util/tabwriter';
 import { DEFAULT_CLUSTER_NAME, readClusterConfig } from './cluster-config';
 import { DEFAULT_TIMINGS } from './components';
 import { createCluster, usage } from './create-cluster';

@@ -2,7 +2,7 @@
 import { ALL_KINDS } from '../../lib/api/kinds';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-errors';
-import { TABLE_OPTIONS, tabulate } from './printers/tabwriter';
+import { TABLE_OPTIONS, tabulate } from '../../lib/util/tabwriter';
 
 export function apiResources(cli: Cli, opts: { namespaced?: string; output?: string; noHeaders?: boolean }): void {
   if (opts.output && opts.output !== 'name' && opts.output !== 'wide') throw new CliError(`--output ${opts.output} is not available`);

@@ -5,7 +5,7 @@ import { defaultConfigPath, readConfigFile, writeConfigFile, type KubeConfigFile
 import type { Cli } from './cli-context';
 import { CliError } from './cli-errors';
 import { formatYAML } from './printers/object-output';
-import { TABLE_OPTIONS, tabulate } from './printers/tabwriter';
+import { TABLE_OPTIONS, tabulate } from '../../lib/util/tabwriter';
 
 function configPath(cli: Cli): string {
   return cli.global.kubeconfig || defaultConfigPath();

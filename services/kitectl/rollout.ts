@@ -8,7 +8,7 @@ import { CliError } from './cli-errors';
 import { CHANGE_CAUSE_ANNOTATION, ownedReplicaSets, revisionOf, sameTemplate, templateWithoutHash } from './deployment-revisions';
 import { writePodTemplate } from './describers/pod-template';
 import { DescribeWriter } from './describers/describe-writer';
-import { tabulate } from './printers/tabwriter';
+import { tabulate } from '../../lib/util/tabwriter';
 import { parseOneResource } from './resource-args';
 
 const only = { kinds: [Deployments], verb: 'rollout' };

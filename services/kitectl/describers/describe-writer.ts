@@ -4,7 +4,7 @@
 import { LAST_APPLIED } from '../apply-merge';
 import type { Event } from '../../../lib/gen/kite/core/v1/types';
 import { since } from '../printers/age';
-import { DESCRIBE_OPTIONS, tabulate } from '../printers/tabwriter';
+import { DESCRIBE_OPTIONS, tabulate } from '../../../lib/util/tabwriter';
 
 const MAX_ANNOTATION_LEN = 140;
 

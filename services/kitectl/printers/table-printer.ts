@@ -4,7 +4,7 @@ import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import type { Event } from '../../../lib/gen/kite/core/v1/types';
 import { formatLabels } from './format';
 import { events, tableFor } from './table-columns';
-import { TABLE_OPTIONS, TabWriter } from './tabwriter';
+import { TABLE_OPTIONS, TabWriter } from '../../../lib/util/tabwriter';
 
 export interface TableOptions {
   wide?: boolean;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DESCRIBE_OPTIONS, TABLE_OPTIONS, TabWriter, tabulate } from '../../../../services/kitectl/printers/tabwriter';
+import { DESCRIBE_OPTIONS, TABLE_OPTIONS, TabWriter, tabulate } from '../../../../lib/util/tabwriter';
 
 describe('tabwriter (Go text/tabwriter semantics)', () => {
   it('pads each column to its widest cell plus padding, with a minimum width', () => {
