@@ -3,12 +3,13 @@
 // causes; a resourceVersion the store has not reached is waited for (a write of any kind during
 // the wait serves the read), then refused as Kubernetes' 504 "Too large resource version" with a
 // retry-after of 1 s (gRPC UNAVAILABLE, reason Timeout); Exact reads the state at N, NotOlderThan
-// the current state.
+// the current state. A watch from a future resourceVersion is accepted, as Kubernetes' cacher
+// accepts it ("clients can wait for events"): it delivers the writes after it.
 import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { InvalidError, TimeoutError } from '../../../lib/api/errors';
 import { Namespace, Service } from '../../../lib/gen/kite/core/v1/types';
-import { backends, errorOf, pod, uniqueName, useApiserver } from './harness';
+import { backends, errorOf, pod, Recorders, settle, uniqueName, useApiserver } from './harness';
 
 const WAIT_MS = 1000;
 
@@ -16,6 +17,8 @@ for (const backend of backends()) {
   describe(`apiserver reads at a resourceVersion (${backend})`, function () {
     this.timeout(30_000);
     const h = useApiserver(backend, { resourceVersionWaitMs: WAIT_MS });
+    const recorders = new Recorders();
+    afterEach(() => recorders.stopAll());
 
     const listPods = (req: Record<string, unknown>) =>
       h.client.pods.call<{ metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] }>('ListPods', {
@@ -87,6 +90,23 @@ for (const backend of backends()) {
         assert.ok(Number(newer.metadata.resourceVersion) > rv, resourceVersionMatch);
         assert.ok(names(newer).includes(first) && names(newer).includes(second), resourceVersionMatch);
       }
+    });
+
+    it('accepts a watch from a future resourceVersion and delivers the writes after it', async () => {
+      const set = uniqueName('rv-watch');
+      const from = (await current()) + 2;
+      const w = recorders.watch(h.client.pods, { labelSelector: `set=${set}`, resourceVersion: String(from) });
+      await settle();
+      const after: string[] = [];
+      for (const name of ['a', 'b', 'c']) {
+        const created = await h.client.pods.create(pod(`${set}-${name}`, { labels: { set } }));
+        if (Number(created.metadata!.resourceVersion) > from) after.push(`ADDED ${created.metadata!.name}`);
+      }
+      await w.untilCount(after.length);
+      await settle();
+      assert.deepEqual(w.summary(), after);
+      assert.ok(after.length < 3, 'the first write is not after the resourceVersion');
+      assert.equal(w.error, undefined);
     });
 
     it('refuses an unknown or misplaced resourceVersionMatch with Kubernetes\' causes', async () => {
