@@ -23,6 +23,7 @@ import type {
   TCPSocketAction,
 } from '../../../lib/gen/kite/core/v1/types';
 import type { LabelSelector, ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
+import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
 
 type NameRule = 'subdomain' | 'label' | 'dns1035';
@@ -128,6 +129,7 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
   // Only restartable (sidecar) init containers may have hooks, and Kite has none of those.
   if (init && ct.lifecycle) c.add(`${path}.lifecycle`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
   else validateLifecycle(c, `${path}.lifecycle`, ct.lifecycle, gracePeriod);
+  validateContainerSecurityContext(c, `${path}.securityContext`, ct);
   if (ct.imagePullPolicy) c.notSupported(`${path}.imagePullPolicy`, ct.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
 }
 
@@ -163,6 +165,7 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
     c.add(path, 'Required value');
     return;
   }
+  validatePodSecurityContext(c, `${path}.securityContext`, spec.securityContext);
   const volumes = new Set<string>();
   spec.volumes.forEach((vol, i) => {
     if (c.required(`${path}.volumes[${i}].name`, vol.name)) v.dns1123Label(c, `${path}.volumes[${i}].name`, vol.name);
