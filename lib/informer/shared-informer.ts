@@ -3,7 +3,7 @@
 // are called synchronously as events arrive, so they should only enqueue keys).
 import { objectKey, type KubeObject } from '../api/kinds';
 import { logger as newLogger, type Logger } from '../log';
-import { realClock, type Clock, type Timer } from '../workqueue/clock';
+import { realClock, type Clock, type Timer } from '../util/clock';
 import type { BackoffOptions } from './backoff';
 import { Indexer, type Indexers } from './indexer';
 import { Lister } from './lister';

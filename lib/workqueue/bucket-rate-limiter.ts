@@ -1,5 +1,5 @@
 // An overall token bucket shared by all items: bounds the total retry rate, not any one item.
-import { realClock, type Clock } from './clock';
+import { realClock, type Clock } from '../util/clock';
 import type { RateLimiter } from './rate-limiter';
 
 export interface BucketOptions {

@@ -1,7 +1,7 @@
 // A queue whose items can be added after a delay (client-go's DelayingInterface). Waiting items
 // sit in a min-heap served by one timer; adding an item that already waits keeps the earlier
 // deadline.
-import { realClock, type Clock, type Timer } from './clock';
+import { realClock, type Clock, type Timer } from '../util/clock';
 import { Queue } from './queue';
 
 export interface DelayingQueueOptions {

@@ -1,6 +1,4 @@
 // Rate-limited work queues of keys and the worker loop controllers run over them (client-go style).
-export { realClock, sleep, type Clock, type Timer } from './clock';
-export { FakeClock } from './fake-clock';
 export { defaultControllerRateLimiter, MaxOfRateLimiter, type RateLimiter } from './rate-limiter';
 export { ItemExponentialRateLimiter, type ExponentialOptions } from './exponential-rate-limiter';
 export { BucketRateLimiter, type BucketOptions } from './bucket-rate-limiter';

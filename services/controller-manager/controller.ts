@@ -5,7 +5,7 @@ import type { ResourceClient } from '../../lib/client/resource-client';
 import type { EventRecorder } from '../../lib/events';
 import type { InformerFactory, SharedInformer } from '../../lib/informer';
 import type { Logger } from '../../lib/log';
-import type { Clock } from '../../lib/workqueue';
+import type { Clock } from '../../lib/util/clock';
 
 /** The verbs controllers use on one kind (the typed ResourceClient satisfies it). */
 export type ResourceApi<T extends KubeObject> = Pick<

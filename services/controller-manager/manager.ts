@@ -8,7 +8,7 @@ import type { Clientset } from '../../lib/client/clientset';
 import { ApiEventRecorder, type EventRecorder, type RecorderOptions } from '../../lib/events';
 import { InformerFactory, type InformerFactoryOptions } from '../../lib/informer';
 import { logger, type Logger } from '../../lib/log';
-import type { Clock } from '../../lib/workqueue';
+import type { Clock } from '../../lib/util/clock';
 import type { Controller, ControllerContext } from './controller';
 import { DeploymentController, type DeploymentControllerOptions } from './deployment/deployment-controller';
 import { EndpointsController, type EndpointsControllerOptions } from './endpoints/endpoints-controller';

@@ -6,7 +6,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Node, Pod, PodCondition } from '../../lib/gen/kite/core/v1/types';
 import { logger } from '../../lib/log';
-import { type Clock, realClock, type Timer } from '../../lib/workqueue/clock';
+import { type Clock, realClock, type Timer } from '../../lib/util/clock';
 import type { SchedulerBackend } from './backend';
 import { SchedulerCache } from './cache/scheduler-cache';
 import { FitError } from './fit-error';

@@ -12,7 +12,7 @@ import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { Lister, SharedInformer } from '../../../lib/informer';
 import type { Logger } from '../../../lib/log';
 import { rfc3339 } from '../../../lib/util/time';
-import { realClock, sleep } from '../../../lib/workqueue';
+import { realClock, sleep } from '../../../lib/util/clock';
 import { BY_NODE_NAME, ensureIndex, nodeNameIndex } from '../common/indexes';
 import { waitForSync, type Controller, type ControllerContext } from '../controller';
 import { NodeHealthTracker, readyCondition } from './node-health';

@@ -4,7 +4,7 @@
 // tcpSocket handler is accepted by the API but fails when run, and an httpGet fails only when no
 // response comes (any status code will do).
 import type { Container, LifecycleHandler } from '../../../lib/gen/kite/core/v1/types';
-import { realClock, sleep, type Clock } from '../../../lib/workqueue/clock';
+import { realClock, sleep, type Clock } from '../../../lib/util/clock';
 import { execCommand, httpGet } from '../probes/actions';
 import type { ContainerRuntime } from '../runtime/types';
 

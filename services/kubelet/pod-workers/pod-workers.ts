@@ -3,7 +3,7 @@
 // sync independently, so one pod's slow image pull or long grace period never blocks another.
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
-import { realClock, type Clock, type Timer } from '../../../lib/workqueue/clock';
+import { realClock, type Clock, type Timer } from '../../../lib/util/clock';
 
 /**
  * Brings one pod to its desired state; `pod` undefined means it is gone from the API and its

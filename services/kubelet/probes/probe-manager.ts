@@ -2,7 +2,7 @@
 // questions: is this container ready, has it started, must it be killed. A result change asks
 // for a sync of the pod (readiness drives the Ready condition, liveness restarts).
 import type { ContainerStatus, Pod } from '../../../lib/gen/kite/core/v1/types';
-import { realClock, type Clock } from '../../../lib/workqueue/clock';
+import { realClock, type Clock } from '../../../lib/util/clock';
 import type { EventRecorder } from '../../../lib/events';
 import type { Prober } from './prober';
 import { ProbeWorker, type ContainerRun, type ProbeKind, type ProbeResult } from './probe-worker';

@@ -4,7 +4,7 @@
 // startup probe, and after a liveness or startup failure the worker holds until the container is
 // replaced. Each new container instance starts over from the kind's initial result.
 import type { Container, Pod, Probe } from '../../../lib/gen/kite/core/v1/types';
-import type { Clock, Timer } from '../../../lib/workqueue/clock';
+import type { Clock, Timer } from '../../../lib/util/clock';
 import type { EventRecorder } from '../../../lib/events';
 import type { Prober } from './prober';
 

@@ -8,7 +8,7 @@
 // the cycle's snapshot: nothing can change it while filters and scores read it.
 import { logger } from '../../../lib/log';
 import type { Node } from '../../../lib/gen/kite/core/v1/types';
-import type { Clock } from '../../../lib/workqueue/clock';
+import type { Clock } from '../../../lib/util/clock';
 import { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
 

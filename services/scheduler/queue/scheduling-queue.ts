@@ -11,7 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
-import type { Clock, Timer } from '../../../lib/workqueue/clock';
+import type { Clock, Timer } from '../../../lib/util/clock';
 import { PodInfo, podKey } from '../framework/pod-info';
 import { Heap } from './heap';
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FakeClock } from '../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../support/fake-clock';
 import { SchedulerCache } from '../../../services/scheduler/cache/scheduler-cache';
 import { FitError, NoNodesAvailableError } from '../../../services/scheduler/fit-error';
 import { CycleState } from '../../../services/scheduler/framework/cycle-state';

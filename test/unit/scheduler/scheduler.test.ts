@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
-import { FakeClock } from '../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../support/fake-clock';
 import { Scheduler } from '../../../services/scheduler/scheduler';
 import { bound, FakeBackend, makeNode, makePod } from './fixtures';
 

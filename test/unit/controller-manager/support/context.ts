@@ -5,7 +5,7 @@ import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import { FakeEventRecorder } from '../../../../lib/events';
 import { InformerFactory, type ListerWatcher } from '../../../../lib/informer';
 import { logger } from '../../../../lib/log';
-import { FakeClock } from '../../../../lib/workqueue';
+import { FakeClock } from '../../../support/fake-clock';
 import type { ControllerContext } from '../../../../services/controller-manager/controller';
 import { FakeApiClient } from './fake-client';
 import { T0 } from './fixtures';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Container, LifecycleHandler, Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { FakeClock } from '../../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../../support/fake-clock';
 import { HookRunner, type HookTarget } from '../../../../services/kubelet/lifecycle/hooks';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
 import { parsePreStopLabel, preStopLabel } from '../../../../services/kubelet/runtime/labels';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Clientset } from '../../../../lib/client/clientset';
 import { Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core/v1/types';
-import { FakeClock } from '../../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../../support/fake-clock';
 import type { EventRecorder } from '../../../../lib/events';
 import { ImageManager } from '../../../../services/kubelet/images/image-manager';
 import { HookRunner } from '../../../../services/kubelet/lifecycle/hooks';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { FakeClock } from '../../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../../support/fake-clock';
 import { PodWorkers } from '../../../../services/kubelet/pod-workers/pod-workers';
 
 const pod = (rv: string) => Pod.fromPartial({ metadata: { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: rv } });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Container, Pod, Probe } from '../../../../lib/gen/kite/core/v1/types';
-import { FakeClock } from '../../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../../support/fake-clock';
 import type { EventRecorder } from '../../../../lib/events';
 import { ProbeManager } from '../../../../services/kubelet/probes/probe-manager';
 import type { Prober, ProbeTarget } from '../../../../services/kubelet/probes/prober';

@@ -3,7 +3,7 @@ import { ExpiredError, UnavailableError } from '../../../../lib/api/errors';
 import { parseLabelSelector } from '../../../../lib/api/selectors';
 import { SharedInformer, type EventHandler } from '../../../../lib/informer';
 import { logger } from '../../../../lib/log';
-import { FakeClock } from '../../../../lib/workqueue';
+import { FakeClock } from '../../../support/fake-clock';
 import { FakeListerWatcher, obj, until, type TestObject } from './fake-lister-watcher';
 
 const silent = logger('test');

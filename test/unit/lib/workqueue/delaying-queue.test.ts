@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { DelayingQueue, FakeClock } from '../../../../lib/workqueue';
+import { DelayingQueue } from '../../../../lib/workqueue';
+import { FakeClock } from '../../../support/fake-clock';
 
 async function drain(q: DelayingQueue): Promise<string[]> {
   const out: string[] = [];

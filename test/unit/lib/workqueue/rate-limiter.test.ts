@@ -1,11 +1,6 @@
 import { strict as assert } from 'node:assert';
-import {
-  BucketRateLimiter,
-  defaultControllerRateLimiter,
-  FakeClock,
-  ItemExponentialRateLimiter,
-  MaxOfRateLimiter,
-} from '../../../../lib/workqueue';
+import { BucketRateLimiter, defaultControllerRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from '../../../../lib/workqueue';
+import { FakeClock } from '../../../support/fake-clock';
 
 describe('rate limiters', () => {
   it('backs off exponentially per item up to the cap, and forget resets it', () => {

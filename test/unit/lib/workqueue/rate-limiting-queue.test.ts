@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { FakeClock, ItemExponentialRateLimiter, RateLimitingQueue } from '../../../../lib/workqueue';
+import { ItemExponentialRateLimiter, RateLimitingQueue } from '../../../../lib/workqueue';
+import { FakeClock } from '../../../support/fake-clock';
 
 describe('RateLimitingQueue', () => {
   it('re-adds failed items after a growing delay and forget resets it', async () => {

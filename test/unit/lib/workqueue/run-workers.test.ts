@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import pino from 'pino';
 import { logger } from '../../../../lib/log';
-import { FakeClock, ItemExponentialRateLimiter, RateLimitingQueue, runWorkers } from '../../../../lib/workqueue';
+import { ItemExponentialRateLimiter, RateLimitingQueue, runWorkers } from '../../../../lib/workqueue';
+import { FakeClock } from '../../../support/fake-clock';
 
 const silent = logger('test');
 silent.level = 'silent';

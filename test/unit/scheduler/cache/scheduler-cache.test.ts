@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FakeClock } from '../../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../../support/fake-clock';
 import { SchedulerCache } from '../../../../services/scheduler/cache/scheduler-cache';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { bound, makeNode, makePod } from '../fixtures';

@@ -138,3 +138,26 @@ describe('NodeInfo', () => {
     assert.equal(ni.zoneKey, '');
   });
 });
+
+describe('the default profile', () => {
+  it("names kube-scheduler's plugins and score weights, in its filter order", () => {
+    const profile = defaultProfile();
+    assert.equal(profile.schedulerName, 'default-scheduler');
+    assert.deepEqual(
+      profile.plugins.map((p) => [p.name, p.weight]),
+      [
+        ['NodeUnschedulable', undefined],
+        ['NodeName', undefined],
+        ['TaintToleration', 3],
+        ['NodeAffinity', 2],
+        ['NodePorts', undefined],
+        ['NodeResourcesFit', 1],
+        ['SelectorSpread', 2],
+        ['NodeResourcesBalancedAllocation', 1],
+        ['DefaultBinder', undefined],
+      ],
+    );
+    const registry = inTreeRegistry();
+    for (const p of profile.plugins) assert.equal(registry.get(p.name)!(undefined, { backend: new FakeBackend() } as any).name, p.name);
+  });
+});

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
@@ -8,7 +9,7 @@ import {
   NodeAffinity,
   preferredAffinityScore,
 } from '../../../../services/scheduler/plugins/node-affinity';
-import { matchesRequirement } from '../../../../services/scheduler/plugins/node-selector';
+import { matchesFieldRequirement, matchesRequirement } from '../../../../services/scheduler/plugins/node-selector';
 import { makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 const labels = { zone: 'a', disk: 'ssd', cores: '8', 'kubernetes.io/hostname': 'n1' };
@@ -125,5 +126,62 @@ describe('NodeAffinity', () => {
     plugin.normalizeScore(state, pod, scores);
     assert.deepEqual(scores, [100, 25, 0]);
     assert.equal(plugin.preScore(new CycleState(), PodInfo.of(makePod('q'))).code, Code.Skip);
+  });
+});
+
+describe('NodeAffinity: Gt and Lt parse integers as Kubernetes does (strconv.ParseInt)', () => {
+  const cases: [string, string, string[], boolean][] = [
+    ['+5', 'Gt', ['3'], true], // ParseInt accepts a sign
+    ['-5', 'Lt', ['-3'], true],
+    ['5', 'Gt', ['+3'], true],
+    [' 5', 'Gt', ['3'], false], // no spaces
+    ['0x10', 'Gt', ['3'], false], // base 10 only
+    ['2.5', 'Gt', ['1'], false], // no fractions, in the label
+    ['5', 'Gt', ['1.5'], false], // nor in the requirement
+    ['5', 'Lt', ['9', '1'], false], // exactly one value
+  ];
+  for (const [value, operator, values, want] of cases) {
+    it(`label ${JSON.stringify(value)} ${operator} ${JSON.stringify(values)} -> ${want}`, () => {
+      assert.equal(matchesRequirement({ key: 'n', operator, values }, { n: value }), want);
+    });
+  }
+});
+
+describe('NodeAffinity: matchFields and partial specs', () => {
+  const field = (operator: string, values: string[]) => ({ key: 'metadata.name', operator, values });
+
+  it('matchFields NotIn matches the nodes not named', () => {
+    assert.equal(matchesFieldRequirement(field('NotIn', ['n2']), 'n1'), true);
+    assert.equal(matchesFieldRequirement(field('NotIn', ['n1']), 'n1'), false);
+  });
+
+  it('matchFields supports only In and NotIn', () => {
+    assert.equal(matchesFieldRequirement(field('Exists', []), 'n1'), false);
+    assert.equal(matchesFieldRequirement(field('DoesNotExist', []), 'n1'), false);
+  });
+
+  it('a pod without a spec, or with affinity but no node affinity, fits every node and skips', () => {
+    const plugin = new NodeAffinity();
+    const noSpec = Pod.fromPartial({ metadata: { name: 'p', namespace: 'default' } });
+    const podAffinityOnly = makePod('p', { affinity: { podAffinity: {} } });
+    const emptyNodeAffinity = makePod('p', { affinity: { nodeAffinity: {} } });
+    for (const pod of [noSpec, podAffinityOnly, emptyNodeAffinity]) {
+      assert.equal(fitsNodeAffinity(pod, 'n1', labels), true);
+      assert.equal(plugin.preFilter(new CycleState(), PodInfo.of(pod)).code, Code.Skip);
+      assert.equal(plugin.preScore(new CycleState(), PodInfo.of(pod)).code, Code.Skip);
+    }
+  });
+
+  it('runs the filter for required affinity alone', () => {
+    const pod = makePod('p', { affinity: required({ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }) });
+    assert.equal(new NodeAffinity().preFilter(new CycleState(), PodInfo.of(pod)).code, Code.Success);
+  });
+
+  it('a preferred term without a preference matches nothing', () => {
+    assert.equal(preferredAffinityScore([{ weight: 5, preference: undefined }], 'n1', labels), 0);
+  });
+
+  it("reports kube-scheduler's reason", () => {
+    assert.equal(ERR_REASON_AFFINITY, "node(s) didn't match Pod's node affinity/selector");
   });
 });

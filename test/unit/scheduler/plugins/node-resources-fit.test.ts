@@ -99,3 +99,42 @@ describe('NodeResourcesFit', () => {
     assert.ok(plugin.score(new CycleState(), pod, idle) > plugin.score(new CycleState(), pod, busy));
   });
 });
+
+describe('NodeResourcesFit: edges', () => {
+  it('the last free pod slot fits', () => {
+    assert.deepEqual(fitsRequest(PodInfo.of(makePod('p')).requests, nodeInfoOf(makeNode('n', { pods: '2' }), makePod('a'))), []);
+  });
+
+  it('a pod requesting no cpu or memory fits a node already overcommitted by bound pods', () => {
+    // pods bound by nodeName bypass the scheduler and may exceed allocatable
+    const node = nodeInfoOf(makeNode('n', { cpu: '1', memory: '1Gi' }), makePod('a', { cpu: '2', memory: '2Gi' }));
+    assert.deepEqual(fitsRequest(PodInfo.of(makePod('p')).requests, node), []);
+  });
+
+  it('counts memory already requested on the node', () => {
+    const node = nodeInfoOf(makeNode('n', { memory: '4Gi' }), makePod('a', { memory: '3Gi' }));
+    assert.deepEqual(fitsRequest(PodInfo.of(makePod('p', { memory: '2Gi' })).requests, node), ['Insufficient memory']);
+  });
+
+  it('scores 0 for a resource the node has none of', () => {
+    assert.equal(leastRequestedScore(0, 0), 0);
+  });
+
+  it('scores 0 when no resource has weight', () => {
+    const node = nodeInfoOf(makeNode('n'));
+    const pod = PodInfo.of(makePod('p', { cpu: '1' }));
+    assert.equal(leastAllocatedScore(pod, node, 0, 0), 0);
+    assert.equal(new NodeResourcesFit({ scoringStrategy: { resources: [] } }).score(new CycleState(), pod, node), 0);
+  });
+
+  it('weighs each resource with its own configured weight', () => {
+    // cpu 50, memory 75 (as above)
+    const node = nodeInfoOf(makeNode('n', { cpu: '4', memory: '8Gi' }), makePod('a', { cpu: '1', memory: '1Gi' }));
+    const pod = PodInfo.of(makePod('p', { cpu: '1', memory: '1Gi' }));
+    const score = (resources: { name: 'cpu' | 'memory'; weight: number }[]) =>
+      new NodeResourcesFit({ scoringStrategy: { resources } }).score(new CycleState(), pod, node);
+    assert.equal(score([{ name: 'cpu', weight: 1 }]), 50);
+    // (50 * 1 + 75 * 3) / 4
+    assert.equal(score([{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 3 }]), 68);
+  });
+});

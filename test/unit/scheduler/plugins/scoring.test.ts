@@ -69,3 +69,52 @@ describe('SelectorSpread', () => {
     assert.equal(new SelectorSpread().preScore(new CycleState(), PodInfo.of(makePod('p'))).code, Code.Skip);
   });
 });
+
+describe('NodeResourcesBalancedAllocation: nodes without cpu or memory', () => {
+  it('scores a node with no allocatable resources as balanced', () => {
+    assert.equal(balancedResourceScore([1000, 2 ** 30], [0, 0]), 100);
+  });
+
+  it('leaves out the resource the node has none of', () => {
+    const pod = PodInfo.of(makePod('p', { cpu: '1', memory: '1Gi' }));
+    // only memory counts (1/4): one fraction has no deviation
+    const noCpu = nodeInfoOf(makeNode('n', { cpu: '0', memory: '4Gi' }));
+    assert.equal(new BalancedAllocation().score(new CycleState(), pod, noCpu), 100);
+    const noMemory = nodeInfoOf(makeNode('m', { cpu: '4', memory: '0' }));
+    assert.equal(new BalancedAllocation().score(new CycleState(), pod, noMemory), 100);
+  });
+});
+
+describe('SelectorSpread: zones', () => {
+  const spread = (counts: number[], zones: string[]) => {
+    const scores = [...counts];
+    normalizeSpreadScores(scores, zones);
+    return scores;
+  };
+
+  it('scores zones without siblings fully', () => {
+    assert.deepEqual(spread([0, 0], ['r\0a', 'r\0b']), [100, 100]);
+  });
+
+  it('leaves nodes without a zone out of the zone totals', () => {
+    // zone a holds 1 sibling, zone b none; the zoneless nodes' 3 + 3 do not make a zone
+    // node0: (100 * 2/3) / 3 + 0 = 22; node1: 100; nodes 2 and 3: node score 0, no zone score
+    assert.deepEqual(spread([1, 0, 3, 3], ['r\0a', 'r\0b', '', '']), [22, 100, 0, 0]);
+  });
+
+  it("reads the zones from the nodes' topology labels", () => {
+    const plugin = new SelectorSpread();
+    const pod = PodInfo.of(makePod('p', { owner: 'web' }));
+    const zone = (z: string) => ({ 'topology.kubernetes.io/region': 'r', 'topology.kubernetes.io/zone': z });
+    const nodes = [
+      nodeInfoOf(makeNode('a1', { labels: zone('a') }), makePod('w1', { owner: 'web' })),
+      nodeInfoOf(makeNode('a2', { labels: zone('a') })),
+      nodeInfoOf(makeNode('b1', { labels: zone('b') })),
+    ];
+    const state = new CycleState();
+    const scores = nodes.map((n) => plugin.score(state, pod, n));
+    plugin.normalizeScore(state, pod, scores, nodes);
+    // a2 has no sibling but its zone has one: 100/3; b1 is empty in an empty zone
+    assert.deepEqual(scores, [0, 33, 100]);
+  });
+});

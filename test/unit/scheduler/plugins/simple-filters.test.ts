@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
+import { Node, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
 import { ERR_REASON_NODE_NAME, NodeName } from '../../../../services/scheduler/plugins/node-name';
 import { ERR_REASON_PORTS, NodePorts } from '../../../../services/scheduler/plugins/node-ports';
-import { ERR_REASON_UNSCHEDULABLE, NodeUnschedulable } from '../../../../services/scheduler/plugins/node-unschedulable';
+import { ERR_REASON_UNSCHEDULABLE, fitsSchedulableNode, NodeUnschedulable } from '../../../../services/scheduler/plugins/node-unschedulable';
 import { makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 describe('NodeUnschedulable', () => {
@@ -81,5 +82,30 @@ describe('NodePorts', () => {
     assert.equal(new NodePorts().filter(new CycleState(), pod, node).code, Code.Unschedulable);
     node.removePod('default/a');
     assert.equal(new NodePorts().filter(new CycleState(), pod, node).code, Code.Success);
+  });
+});
+
+describe('NodeUnschedulable: the unschedulable taint', () => {
+  const cordoned = makeNode('n', { unschedulable: true });
+
+  it('has no value: a toleration with operator Equal and no value tolerates it', () => {
+    const tolerations = [{ key: 'node.kubernetes.io/unschedulable', operator: 'Equal', value: '', effect: 'NoSchedule' }];
+    assert.equal(fitsSchedulableNode(makePod('p', { tolerations }), cordoned), true);
+  });
+
+  it('a pod without a spec tolerates nothing', () => {
+    assert.equal(fitsSchedulableNode(Pod.fromPartial({ metadata: { name: 'p' } }), cordoned), false);
+  });
+
+  it('a node without a spec is schedulable', () => {
+    assert.equal(fitsSchedulableNode(makePod('p'), Node.fromPartial({ metadata: { name: 'n' } })), true);
+  });
+});
+
+describe("filter reasons in kube-scheduler's words", () => {
+  it('NodeUnschedulable, NodeName, NodePorts', () => {
+    assert.equal(ERR_REASON_UNSCHEDULABLE, 'node(s) were unschedulable');
+    assert.equal(ERR_REASON_NODE_NAME, "node(s) didn't match the requested node name");
+    assert.equal(ERR_REASON_PORTS, "node(s) didn't have free ports for the requested pod ports");
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { Taint, Toleration } from '../../../../lib/gen/kite/core/v1/types';
+import { Pod, type Taint, type Toleration } from '../../../../lib/gen/kite/core/v1/types';
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
@@ -82,4 +82,16 @@ describe('TaintToleration', () => {
       assert.equal(plugin.score(state, pod, nodeInfoOf(makeNode('n', { taints: [taint('x', '', 'PreferNoSchedule')] }))), want);
     });
   }
+});
+
+describe('TaintToleration: a pod without a spec', () => {
+  it('tolerates no taint', () => {
+    const pod = PodInfo.of(Pod.fromPartial({ metadata: { name: 'p', namespace: 'default' } }));
+    const plugin = new TaintToleration();
+    const node = nodeInfoOf(makeNode('n', { taints: [taint('k', 'v', 'NoSchedule'), taint('x', '', 'PreferNoSchedule')] }));
+    assert.deepEqual(plugin.filter(new CycleState(), pod, node).reasons, ['node(s) had untolerated taint {k: v}']);
+    const state = new CycleState();
+    plugin.preScore(state, pod);
+    assert.equal(plugin.score(state, pod, node), 1);
+  });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FakeClock } from '../../../../lib/workqueue/fake-clock';
+import { FakeClock } from '../../../support/fake-clock';
 import { type QueuedPodInfo, SchedulingQueue } from '../../../../services/scheduler/queue/scheduling-queue';
 import { makePod } from '../fixtures';
 

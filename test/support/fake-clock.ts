@@ -1,5 +1,5 @@
 // A manually stepped clock for deterministic tests of anything that takes a Clock.
-import type { Clock, Timer } from './clock';
+import type { Clock, Timer } from '../../lib/util/clock';
 
 interface Pending {
   at: number;

@@ -1,4 +1,4 @@
-// Time as the queues and informers see it, injectable so tests can step time instead of sleeping.
+// Time as queues, informers, the scheduler and the kubelet see it, injectable so tests can step time instead of sleeping.
 import { performance } from 'node:perf_hooks';
 
 /** A one-shot timer that can be cancelled. */
