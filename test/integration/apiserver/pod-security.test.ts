@@ -4,7 +4,8 @@
 // client hands to its warning handler and kitectl prints as "Warning: ..."; audit=restricted
 // annotates the audit record; invalid labels are refused on the namespace.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
 import type { ApiError } from '../../../lib/api/errors';
@@ -54,13 +55,13 @@ describe('apiserver: PodSecurity admission over gRPC', function () {
   };
 
   before(async () => {
-    api = await startTestApiserver({ auditLogPath: join(require('node:os').tmpdir(), `psa-audit-${suffix}.log`) });
-    auditLogPath = join(require('node:os').tmpdir(), `psa-audit-${suffix}.log`);
+    auditLogPath = join(tmpdir(), `psa-audit-${suffix}.log`);
+    api = await startTestApiserver({ auditLogPath });
     cs = api.client();
   });
   after(async () => {
     await api?.stop();
-    require('node:fs').rmSync(auditLogPath, { force: true });
+    rmSync(auditLogPath, { force: true });
   });
 
   it('enforce=baseline refuses privileged + hostPID + hostPath / with Kubernetes\' message and stores nothing', async () => {
@@ -124,6 +125,19 @@ describe('apiserver: PodSecurity admission over gRPC', function () {
     const dep = await kitectl(['--server', api.address, 'create', '-f', '-'], { stdin: deployment });
     assert.equal(dep.code, 0, dep.err);
     assert.equal(dep.err, `Warning: ${RESTRICTED_NGINX}\n`, 'a workload\'s pod template is warned about');
+
+    // Warning text quotes what the user wrote: non-ASCII and control characters travel intact.
+    const hostile = 'CAFÉ_\u0007,"x"';
+    const odd: string[] = [];
+    const oddClient = new Clientset({ address: api.address, tls: false, namespace: name, source: 'test' }, { retry: NO_RETRY, timeoutMs: 10_000, warningHandler: (w) => odd.push(w) });
+    try {
+      const spec = { containers: [{ name: 'nginx', image: 'nginx:1.22', securityContext: { capabilities: { add: [hostile] } } }] };
+      await oddClient.pods.create(Pod.fromPartial({ metadata: { name: 'odd', namespace: name }, spec }));
+    } finally {
+      oddClient.close();
+    }
+    assert.equal(odd.length, 1);
+    assert.ok(odd[0].includes(`must not include "${hostile}" in securityContext.capabilities.add`), odd[0]);
 
     const read = () => readFileSync(auditLogPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
     const audited = () => read().find((e) => e.verb === 'create' && e.namespace === name && e.name === 'web' && e.resource === 'pods');
