@@ -517,6 +517,7 @@ export class Registry<T extends KubeObject> {
    * resourceVersionWaitMs, TimeoutError "Too large resource version".
    */
   private async waitForRevision(rv: number): Promise<void> {
+    if (this.cache.resourceVersion >= rv) return;
     const deadline = Date.now() + (this.opts.resourceVersionWaitMs ?? DEFAULT_RESOURCE_VERSION_WAIT_MS);
     for (;;) {
       const current = await this.storage.currentRevision();
@@ -577,6 +578,7 @@ function validateListOptions(req: ListRequest): void {
 
 export function parseRV(rv: string): number {
   if (!/^\d+$/.test(rv)) throw new BadRequestError(`invalid resourceVersion "${rv}": must be a decimal number`);
+  if (!Number.isSafeInteger(Number(rv))) throw new BadRequestError(`invalid resourceVersion "${rv}": out of range`);
   return Number(rv);
 }
 

@@ -7,7 +7,7 @@
 // accepts it ("clients can wait for events"): it delivers the writes after it.
 import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
-import { InvalidError, TimeoutError } from '../../../lib/api/errors';
+import { BadRequestError, InvalidError, TimeoutError } from '../../../lib/api/errors';
 import { Namespace, Service } from '../../../lib/gen/kite/core/v1/types';
 import { backends, errorOf, pod, Recorders, settle, uniqueName, useApiserver } from './harness';
 
@@ -51,6 +51,10 @@ for (const backend of backends()) {
         await tooLarge(() => listPods({ resourceVersion: String(rv), resourceVersionMatch }), rv);
       }
       await tooLarge(() => listPods({ resourceVersion: String(rv), limit: 1 }), rv);
+      const huge = '99999999999999999999';
+      const err = await errorOf(() => listPods({ resourceVersion: huge }));
+      assert.ok(err instanceof BadRequestError, `${err.constructor.name}: ${err.message}`);
+      assert.equal(err.message, `invalid resourceVersion "${huge}": out of range`);
     });
 
     it('refuses a get at a resourceVersion the store does not reach', async () => {
