@@ -1,7 +1,8 @@
 // The one door every API call passes, in kube-apiserver's order: authentication,
 // impersonation, strict decoding, the in-flight limit, authorization, admission (node
-// restriction, patch bounds, limit ranges, resource quota), then the handler; and, whatever
-// happened, one audit record. Resource services and the access-review service call serve() / admitWatch().
+// restriction, patch bounds, pod security, limit ranges, resource quota), then the handler; and,
+// whatever happened, one audit record (with admission's annotations). Resource services and the
+// access-review service call serve() / admitWatch().
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
