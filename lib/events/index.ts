@@ -2,4 +2,3 @@
 // rate-limited like client-go's.
 export { ApiEventRecorder, type EventRecorder, type EventType, type EventWriter, type RecorderOptions } from './recorder';
 export { EventCorrelator, type CorrelationResult, type CorrelatorOptions } from './correlator';
-export { FakeEventRecorder, type RecordedEvent } from './fake-recorder';

@@ -1,6 +1,5 @@
 export type * from './types';
 export { DockerRuntime, type DockerRuntimeOptions } from './docker-runtime';
-export { FakeRuntime, type FakeCall, type FakeExecHandler, type FakeExecResult } from './fake-runtime';
 export { ContainerNotFoundError, ImagePullError, RuntimeError } from './errors';
 export { containerHash } from './container-hash';
 export { normalizeImageRef } from './image-ref';

@@ -2,7 +2,7 @@
 // preloaded by the test), a fake client recording calls, a fake event recorder and a clock the
 // test sets.
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
-import { FakeEventRecorder } from '../../../../lib/events';
+import { FakeEventRecorder } from '../../../../lib/events/fake-recorder';
 import { InformerFactory, type ListerWatcher } from '../../../../lib/informer';
 import { logger } from '../../../../lib/log';
 import { FakeClock } from '../../../support/fake-clock';
