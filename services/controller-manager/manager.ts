@@ -18,9 +18,23 @@ import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-c
 import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
 
-/** Controller names as kube-controller-manager's --controllers knows them. */
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'endpoint', 'nodeipam', 'nodelifecycle', 'namespace', 'garbagecollector'] as const;
-export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+/**
+ * Every controller, by the name kube-controller-manager's --controllers knows it, with how to
+ * build it from the shared context and its options. Adding a controller is adding a line here.
+ */
+const CONTROLLERS = {
+  replicaset: (ctx: ControllerContext, o?: Partial<ReplicaSetControllerOptions>) => new ReplicaSetController(ctx, o),
+  deployment: (ctx: ControllerContext, o?: Partial<DeploymentControllerOptions>) => new DeploymentController(ctx, o),
+  endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
+  nodeipam: (ctx: ControllerContext, o?: Partial<NodeIpamOptions>) => new NodeIpamController(ctx, o),
+  nodelifecycle: (ctx: ControllerContext, o?: Partial<NodeLifecycleOptions>) => new NodeLifecycleController(ctx, o),
+  namespace: (ctx: ControllerContext, o?: Partial<NamespaceControllerOptions>) => new NamespaceController(ctx, o),
+  garbagecollector: (ctx: ControllerContext, o?: Partial<GarbageCollectorOptions>) => new GarbageCollector(ctx, o),
+} satisfies Record<string, (ctx: ControllerContext, o?: any) => Controller>;
+
+export type ControllerName = keyof typeof CONTROLLERS;
+/** Controller names, in the order they start. */
+export const CONTROLLER_NAMES = Object.keys(CONTROLLERS) as ControllerName[];
 
 /** How long stopping waits for queued events to be written. */
 const EVENT_FLUSH_MS = 5_000;
@@ -28,14 +42,10 @@ const EVENT_FLUSH_MS = 5_000;
 /** Other spellings accepted for a controller name. */
 const ALIASES: Record<string, ControllerName> = { endpoints: 'endpoint', 'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };
 
-export interface ControllerManagerOptions {
-  replicaset: Partial<ReplicaSetControllerOptions>;
-  deployment: Partial<DeploymentControllerOptions>;
-  endpoint: Partial<EndpointsControllerOptions>;
-  nodeipam: Partial<NodeIpamOptions>;
-  nodelifecycle: Partial<NodeLifecycleOptions>;
-  namespace: Partial<NamespaceControllerOptions>;
-  garbagecollector: Partial<GarbageCollectorOptions>;
+/** Each controller's options, under its name. */
+type PerControllerOptions = { [N in ControllerName]: NonNullable<Parameters<(typeof CONTROLLERS)[N]>[1]> };
+
+export interface ControllerManagerOptions extends PerControllerOptions {
   informers: InformerFactoryOptions;
   events: RecorderOptions;
   /** source.host of events; default the hostname. */
@@ -87,22 +97,8 @@ export function resolveControllers(list: string[] = ['*']): ControllerName[] {
 }
 
 function build(name: ControllerName, ctx: ControllerContext, o: Partial<ControllerManagerOptions>): Controller {
-  switch (name) {
-    case 'replicaset':
-      return new ReplicaSetController(ctx, o.replicaset);
-    case 'deployment':
-      return new DeploymentController(ctx, o.deployment);
-    case 'endpoint':
-      return new EndpointsController(ctx, o.endpoint);
-    case 'nodeipam':
-      return new NodeIpamController(ctx, o.nodeipam);
-    case 'nodelifecycle':
-      return new NodeLifecycleController(ctx, o.nodelifecycle);
-    case 'namespace':
-      return new NamespaceController(ctx, o.namespace);
-    case 'garbagecollector':
-      return new GarbageCollector(ctx, o.garbagecollector);
-  }
+  const make = CONTROLLERS[name] as (ctx: ControllerContext, o?: unknown) => Controller;
+  return make(ctx, o[name]);
 }
 
 export function startControllerManager(s: StartControllerManagerOptions): ControllerManager {
