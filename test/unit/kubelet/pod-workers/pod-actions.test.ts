@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Container, Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { computePodActions, type PodActions } from '../../../../services/kubelet/pod-workers/pod-actions';
+import { computePodActions, nextInitContainer, type PodActions, shouldRestart } from '../../../../services/kubelet/pod-workers/pod-actions';
 import { containerHash } from '../../../../services/kubelet/runtime/container-hash';
 import type { ContainerStateName, PodRuntimeState, RuntimeContainer } from '../../../../services/kubelet/runtime/types';
 
@@ -161,5 +161,144 @@ describe('kubelet computePodActions', () => {
     assert.deepEqual(summary(computePodActions(never, state([sandbox], [rc('i1', 'exited', { exitCode: 1 })]), noVerdict)), {
       killPod: true, createSandbox: false, attempt: 0, kill: [], start: [],
     });
+  });
+});
+
+
+describe('kubelet computePodActions: what Kubernetes restarts', () => {
+  const sandbox = () => rc('POD', 'running');
+  const init1 = Container.fromPartial({ name: 'i1', image: 'busybox:1' });
+  const init2 = Container.fromPartial({ name: 'i2', image: 'busybox:1' });
+  const noSpec = Pod.fromPartial({ metadata: { name: 'p', namespace: 'ns', uid: 'u' } });
+
+  it('shouldRestart: a deleted pod restarts nothing', () => {
+    assert.equal(shouldRestart(pod('Always', { deleting: true }), rc('app', 'exited', { exitCode: 1 })), false);
+    assert.equal(shouldRestart(pod('Always', { deleting: true }), undefined), false);
+  });
+
+  it('shouldRestart: a container never started, created or in an unknown state starts whatever the policy', () => {
+    for (const policy of ['Always', 'OnFailure', 'Never']) {
+      assert.equal(shouldRestart(pod(policy), undefined), true, policy);
+      assert.equal(shouldRestart(pod(policy), rc('app', 'created')), true, policy);
+      assert.equal(shouldRestart(pod(policy), rc('app', 'unknown')), true, policy);
+    }
+  });
+
+  it('shouldRestart: a running container is not restarted', () => {
+    assert.equal(shouldRestart(pod('Always'), rc('app', 'running')), false);
+  });
+
+  it('shouldRestart: an empty restartPolicy (or no spec) means Always', () => {
+    assert.equal(shouldRestart(pod(''), rc('app', 'exited', { exitCode: 0 })), true);
+    assert.equal(shouldRestart(noSpec, rc('app', 'exited', { exitCode: 0 })), true);
+  });
+
+  it('looks at the newest instance of each container only', () => {
+    // the runtime lists newest first: a running instance and the exited one it replaced
+    const s = state([sandbox()], [rc('app', 'running'), rc('app', 'exited', { exitCode: 1 }), rc('side', 'running')]);
+    assert.deepEqual(summary(computePodActions(pod(), s, noVerdict)), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: [] });
+  });
+
+  it('keeps a running sandbox beside older exited ones', () => {
+    const s = state([rc('POD', 'running', { restartCount: 1 }), rc('POD', 'exited')], [rc('app', 'running'), rc('side', 'running')]);
+    assert.deepEqual(summary(computePodActions(pod(), s, noVerdict)), { killPod: false, createSandbox: false, attempt: 1, kill: [], start: [] });
+  });
+
+  it('starts the containers of a pod without init containers into a kept sandbox', () => {
+    const a = computePodActions(pod(), state([sandbox()], []), noVerdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: ['app#0', 'side#0'] });
+    assert.deepEqual(a.toStart.map((s) => s.init), [false, false]);
+  });
+
+  it('a pod without a spec has nothing to start', () => {
+    const a = computePodActions(noSpec, state([sandbox()], []), noVerdict);
+    assert.deepEqual(summary(a), { killPod: true, createSandbox: false, attempt: 0, kill: [], start: [] });
+  });
+
+  it('a new sandbox starts the first init container, flagged as init', () => {
+    const a = computePodActions(pod('Always', { init: [init1, init2] }), undefined, noVerdict);
+    assert.deepEqual(a.toStart.map((s) => [s.container.name, s.init]), [['i1', true]]);
+  });
+
+  it('a dead sandbox of a Never pod whose containers never ran is created again', () => {
+    const s = state([rc('POD', 'exited')], []);
+    assert.deepEqual(summary(computePodActions(pod('Never'), s, noVerdict)), {
+      killPod: true, createSandbox: true, attempt: 1, kill: [], start: ['app#0', 'side#0'],
+    });
+  });
+
+  it('a Never pod without any sandbox yet gets its first one even if containers are listed', () => {
+    const s = state([], [rc('app', 'exited', { exitCode: 1 })]);
+    assert.deepEqual(summary(computePodActions(pod('Never'), s, noVerdict)), {
+      killPod: true, createSandbox: true, attempt: 0, kill: [], start: ['app#1', 'side#0'],
+    });
+  });
+
+  it('a dead sandbox restarts succeeded containers of an Always pod', () => {
+    const s = state([rc('POD', 'exited')], [rc('app', 'exited', { exitCode: 0 })]);
+    assert.deepEqual(summary(computePodActions(pod('Always'), s, noVerdict)).start, ['app#1', 'side#0']);
+  });
+
+  it('no sandbox is created for an OnFailure pod whose containers all succeeded', () => {
+    const s = state([rc('POD', 'exited')], [rc('app', 'exited', { exitCode: 0 }), rc('side', 'exited', { exitCode: 0 })]);
+    assert.deepEqual(summary(computePodActions(pod('OnFailure'), s, noVerdict)), { killPod: true, createSandbox: false, attempt: 1, kill: [], start: [] });
+  });
+
+  it('an OnFailure pod on a dead sandbox starts the containers that never ran', () => {
+    const s = state([rc('POD', 'exited')], [rc('app', 'exited', { exitCode: 0 })]);
+    assert.deepEqual(summary(computePodActions(pod('OnFailure'), s, noVerdict)).start, ['side#0']);
+  });
+
+  it('keeps a running container the runtime reports without a hash', () => {
+    const s = state([sandbox()], [rc('app', 'running', { hash: '' }), rc('side', 'running')]);
+    assert.deepEqual(summary(computePodActions(pod(), s, noVerdict)).kill, []);
+  });
+
+  it('keeps the sandbox while a container still runs', () => {
+    const s = state([sandbox()], [rc('app', 'running'), rc('side', 'exited', { exitCode: 1 })]);
+    assert.deepEqual(summary(computePodActions(pod('Never'), s, noVerdict)), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: [] });
+  });
+
+  it('restarted app containers are not flagged as init', () => {
+    const s = state([sandbox()], [rc('app', 'exited', { exitCode: 1 }), rc('side', 'running', { hash: 'old' })]);
+    const a = computePodActions(pod(), s, noVerdict);
+    assert.deepEqual(a.toStart.map((t) => [t.container.name, t.init]), [['app', false], ['side', false]]);
+  });
+
+  it('init containers: a failed one is started again without a kill, flagged as init', () => {
+    const p = pod('Always', { init: [init1] });
+    const a = computePodActions(p, state([sandbox()], [rc('i1', 'exited', { exitCode: 1 })]), noVerdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: ['i1#1'] });
+    assert.equal(a.toStart[0].init, true);
+  });
+
+  it('init containers: one created but never started is killed and started again', () => {
+    const p = pod('Always', { init: [init1, init2] });
+    const a = computePodActions(p, state([sandbox()], [rc('i1', 'created')]), noVerdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: ['i1:NotStarted'], start: ['i1#1'] });
+    assert.equal(a.toKill[0].message, 'Container i1 was never started');
+  });
+
+  it('init containers: one in an unknown state has failed (a Never pod is over)', () => {
+    const p = pod('Never', { init: [init1] });
+    assert.deepEqual(nextInitContainer(p, new Map([['i1', rc('i1', 'unknown')]])), { next: init1, failed: true, done: false });
+    assert.equal(computePodActions(p, state([sandbox()], [rc('i1', 'unknown')]), noVerdict).killPod, true);
+  });
+
+  it('init containers: a Never pod goes on to the next one after a success', () => {
+    const p = pod('Never', { init: [init1, init2] });
+    const a = computePodActions(p, state([sandbox()], [rc('i1', 'exited', { exitCode: 0 })]), noVerdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: ['i2#0'] });
+  });
+
+  it('init containers: none seen yet in a kept sandbox starts the first', () => {
+    const p = pod('Always', { init: [init1, init2] });
+    assert.deepEqual(summary(computePodActions(p, state([sandbox()], []), noVerdict)).start, ['i1#0']);
+  });
+
+  it('init containers: done once any app container exists (their records may be gone)', () => {
+    const p = pod('Always', { init: [init1] });
+    assert.deepEqual(nextInitContainer(p, new Map([['side', rc('side', 'running')]])), { failed: false, done: true });
+    assert.deepEqual(summary(computePodActions(p, state([sandbox()], [rc('side', 'running')]), noVerdict)).start, ['app#0']);
   });
 });
