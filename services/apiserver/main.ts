@@ -48,6 +48,7 @@ const program = new Command('kite-apiserver')
   .option('--enable-priority-and-fairness [bool]', 'API Priority and Fairness (else the max-in-flight limit)', bool, DEFAULT_CONFIG.enablePriorityAndFairness)
   .option('--http2-max-streams-per-connection <n>', 'HTTP/2 streams a client connection may have open at once', int, DEFAULT_CONFIG.http2MaxStreamsPerConnection)
   .option('--audit-log-path <file>', 'append one JSON line per request to this file ("-": standard output)')
+  .option('--admission-control-config-file <file>', 'AdmissionConfiguration file (the PodSecurity plugin\'s defaults and exemptions)')
   .action(async (o) => {
     const log = logger('apiserver');
     const server = await startApiserver({
@@ -81,6 +82,7 @@ const program = new Command('kite-apiserver')
       enablePriorityAndFairness: o.enablePriorityAndFairness,
       http2MaxStreamsPerConnection: o.http2MaxStreamsPerConnection,
       auditLogPath: o.auditLogPath,
+      admissionControlConfigFile: o.admissionControlConfigFile,
     });
     const shutdown = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');

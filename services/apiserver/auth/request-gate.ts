@@ -176,7 +176,7 @@ export class RequestGate {
 
   /** PodSecurity: its warnings go out as response headers (Kubernetes' Warning headers), its notes into the audit record. */
   private async admitPodSecurity(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, ctx: RequestContext, source: PodSecuritySource): Promise<void> {
-    const d = await admitPodSecurity({ kind, rpc, namespace: ctx.attributes.namespace, request: call.request }, source);
+    const d = await admitPodSecurity({ kind, rpc, namespace: ctx.attributes.namespace, request: call.request, user: ctx.user.name }, source);
     Object.assign(ctx.auditAnnotations, d.auditAnnotations);
     if (d.warnings.length) call.sendMetadata(warningMetadata(d.warnings));
     if (d.refusal) throw d.refusal;

@@ -9,7 +9,7 @@ import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { PROTO_FILES, PROTO_ROOT } from '../grpc/reflection';
 import type { Registry } from '../registry/registry';
-import { registrySource } from '../admission/pod-security';
+import { loadPodSecurityConfiguration, registrySource } from '../admission/pod-security';
 import { accessReviewService } from './access-review-service';
 import { AuditLog } from './audit/audit-log';
 import { Authenticator } from './authn/authenticator';
@@ -44,6 +44,8 @@ export interface SecurityConfig {
   /** API Priority and Fairness (else the max-in-flight limit); both split the two limits above. */
   enablePriorityAndFairness: boolean;
   auditLogPath?: string;
+  /** kube-apiserver's --admission-control-config-file (the PodSecurity plugin's defaults and exemptions). */
+  admissionControlConfigFile?: string;
   /** How often ResourceQuota status is recomputed. */
   quotaSyncIntervalMs: number;
 }
@@ -123,7 +125,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
     limitRanger: new LimitRanger(registry(K.LimitRanges)),
     escalation: modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined,
-    podSecurity: registrySource(registry),
+    podSecurity: registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined),
     audit,
     schemas: new RequestSchemas(PROTO_ROOT, PROTO_FILES),
   });

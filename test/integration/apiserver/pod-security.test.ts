@@ -4,7 +4,7 @@
 // client hands to its warning handler and kitectl prints as "Warning: ..."; audit=restricted
 // annotates the audit record; invalid labels are refused on the namespace.
 import { strict as assert } from 'node:assert';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
@@ -162,5 +162,33 @@ describe('apiserver: PodSecurity admission over gRPC', function () {
       cli.err,
       `Warning: existing pods in namespace "${name}" violate the new PodSecurity enforce level "baseline:latest"\nWarning: x: host namespaces, privileged, hostPath volumes\n`,
     );
+  });
+});
+
+describe('apiserver: PodSecurity defaults and exemptions from --admission-control-config-file', function () {
+  this.timeout(30_000);
+  let api: TestApiserver;
+  let configFile: string;
+
+  before(async () => {
+    configFile = join(tmpdir(), `psa-admission-${suffix}.yaml`);
+    writeFileSync(
+      configFile,
+      'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n' +
+        '    apiVersion: pod-security.admission.config.k8s.io/v1\n    kind: PodSecurityConfiguration\n' +
+        '    defaults:\n      enforce: baseline\n    exemptions:\n      namespaces: [kube-system]\n',
+    );
+    api = await startTestApiserver({ admissionControlConfigFile: configFile });
+  });
+  after(async () => {
+    await api?.stop();
+    rmSync(configFile, { force: true });
+  });
+
+  it('enforces the default level in unlabelled namespaces, not in exempt ones', async () => {
+    const cs = api.client();
+    const err = (await cs.pods.create(rootPod('default')).catch((e: unknown) => e)) as ApiError;
+    assert.equal(err.message, `pods "x" is forbidden: ${ROOT_MESSAGE}`);
+    await cs.pods.create(rootPod('kube-system'));
   });
 });

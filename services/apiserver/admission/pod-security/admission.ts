@@ -7,11 +7,13 @@
 //   it makes are enforced when they are created.
 // - a Namespace: invalid pod-security labels are refused; when its enforce level tightens, the
 //   existing pods that would violate it are reported as warnings.
+// Unlabelled namespaces take the configured defaults; exempt namespaces and users skip the checks.
 import { ForbiddenError, InvalidError, type ApiError } from '../../../../lib/api/errors';
 import { applyPatch } from '../../../../lib/api/patch';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { Pod, PodSpec } from '../../../../lib/gen/kite/core/v1/types';
 import type { ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
+import { DEFAULT_POD_SECURITY_CONFIGURATION, type PodSecurityConfiguration } from './config';
 import { evaluatePod, forbiddenDetail, forbiddenReason, type Evaluation } from './evaluate';
 import {
   LABEL_PREFIX,
@@ -32,6 +34,8 @@ export interface PodSecurityRequest {
   namespace: string;
   /** The request message. */
   request: any;
+  /** Who asks (for the configured user exemptions). */
+  user?: string;
 }
 
 /** What a create, update or patch would store: a patch is applied to the stored object, as the registry will. */
@@ -50,6 +54,8 @@ export interface PodSecuritySource {
   current(kind: KindInfo<any>, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** The pods of a namespace. */
   pods(namespace: string): Pod[];
+  /** Defaults and exemptions (--admission-control-config-file); Kubernetes' built-in ones when absent. */
+  configuration?: PodSecurityConfiguration;
 }
 
 export interface PodSecurityDecision {
@@ -65,6 +71,7 @@ const ALLOW: PodSecurityDecision = { warnings: [], auditAnnotations: {} };
 const ENFORCE_POLICY = `${LABEL_PREFIX}enforce-policy`;
 const AUDIT_VIOLATIONS = `${LABEL_PREFIX}audit-violations`;
 const POLICY_ERROR = `${LABEL_PREFIX}error`;
+const EXEMPT = `${LABEL_PREFIX}exempt`;
 
 /** Kinds whose objects carry a pod template, and where it is (Kubernetes' PodSpecExtractor). */
 const TEMPLATE_PATHS: Record<string, string[]> = {
@@ -86,7 +93,10 @@ export async function admitPodSecurity(req: PodSecurityRequest, source: PodSecur
   if (kind.kind !== 'Namespace' && kind.kind !== 'Pod' && !TEMPLATE_PATHS[kind.kind]) return ALLOW;
   const write = await writeOf(req, source);
   if (!write) return ALLOW;
-  if (kind.kind === 'Namespace') return admitNamespace(write, source);
+  const config = source.configuration ?? DEFAULT_POD_SECURITY_CONFIGURATION;
+  if (kind.kind === 'Namespace') return admitNamespace(write, source, config);
+  if (config.exemptions.namespaces.includes(write.namespace)) return { ...ALLOW, auditAnnotations: { [EXEMPT]: 'namespace' } };
+  if (req.user !== undefined && config.exemptions.usernames.includes(req.user)) return { ...ALLOW, auditAnnotations: { [EXEMPT]: 'user' } };
   if (kind.kind === 'Pod') return admitPod(write, source);
   return admitWorkload(write, source);
 }
@@ -112,7 +122,7 @@ async function writeOf(req: PodSecurityRequest, source: PodSecuritySource): Prom
 async function namespacePolicy(source: PodSecuritySource, namespace: string): Promise<{ policy: Policy; errors: string[] } | undefined> {
   const labels = await source.namespaceLabels(namespace);
   if (!labels) return undefined;
-  const parsed = policyFromLabels(labels);
+  const parsed = policyFromLabels(labels, (source.configuration ?? DEFAULT_POD_SECURITY_CONFIGURATION).defaults);
   return { policy: parsed.policy, errors: parsed.errors.map((e) => `${e.field}: ${e.message}`) };
 }
 
@@ -183,18 +193,21 @@ function significantPodUpdate(spec: PodSpec, old: PodSpec): boolean {
   return spec.containers.length !== old.containers.length || spec.initContainers.length !== old.initContainers.length || a.some((img, i) => img !== b[i]);
 }
 
-async function admitNamespace(req: Write, source: PodSecuritySource): Promise<PodSecurityDecision> {
+async function admitNamespace(req: Write, source: PodSecuritySource, config: PodSecurityConfiguration): Promise<PodSecurityDecision> {
   const name = req.object.metadata?.name ?? '';
-  const next = policyFromLabels(req.object.metadata?.labels);
+  const next = policyFromLabels(req.object.metadata?.labels, config.defaults);
   if (req.operation === 'create') return next.errors.length ? { ...ALLOW, refusal: InvalidError.of(`Namespace "${name}"`, next.errors) } : ALLOW;
   const current = await source.current(req.kind, '', name);
-  const old = policyFromLabels(current?.metadata?.labels);
+  const old = policyFromLabels(current?.metadata?.labels, config.defaults);
   const changed = policyChanged(next.policy, old.policy);
   if (next.errors.length && (old.errors.length === 0 || changed)) return { ...ALLOW, refusal: InvalidError.of(`Namespace "${name}"`, next.errors) };
   const enforce = next.policy.enforce;
   const before = old.policy.enforce;
   if (!current || sameLevelVersion(enforce, before) || enforce.level === 'privileged') return ALLOW;
   if (enforce.version === before.version && compareLevels(enforce.level, before.level) < 1) return ALLOW;
+  if (config.exemptions.namespaces.includes(name)) {
+    return { ...ALLOW, warnings: [`namespace ${JSON.stringify(name)} is exempt from Pod Security, and the policy (${levelVersionString(enforce)}) will be ignored`] };
+  }
   return { ...ALLOW, warnings: existingPodWarnings(source.pods(name), name, enforce) };
 }
 

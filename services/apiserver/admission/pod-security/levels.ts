@@ -1,8 +1,9 @@
 // The Pod Security Standards levels and a namespace's policy, read from its labels as
 // Kubernetes' pod-security-admission api package does: `pod-security.kubernetes.io/<mode>` is
 // privileged, baseline or restricted, `<mode>-version` is "latest" or "v1.<minor>". An absent
-// label means privileged:latest; an invalid one is reported and, when a pod is evaluated,
-// treated as restricted:latest (the most restrictive policy).
+// label takes the configured default (privileged:latest unless the admission configuration says
+// otherwise); an invalid one is reported and, when a pod is evaluated, treated as
+// restricted:latest (the most restrictive policy).
 import type { FieldCause } from '../../../../lib/api/errors';
 
 export type Level = 'privileged' | 'baseline' | 'restricted';
@@ -35,14 +36,26 @@ export interface ParsedPolicy {
   errors: FieldCause[];
 }
 
-/** The namespace's policy; invalid values become restricted / latest and are listed in `errors`. */
-export function policyFromLabels(labels: Record<string, string> | undefined): ParsedPolicy {
+export const PRIVILEGED_POLICY: Policy = {
+  enforce: { level: 'privileged', version: 'latest' },
+  audit: { level: 'privileged', version: 'latest' },
+  warn: { level: 'privileged', version: 'latest' },
+};
+
+/**
+ * The namespace's policy; invalid values become restricted / latest and are listed in `errors`,
+ * each under `fieldOf(key)` (the label's field path by default).
+ */
+export function policyFromLabels(
+  labels: Record<string, string> | undefined,
+  defaults: Policy = PRIVILEGED_POLICY,
+  fieldOf: (key: string) => string = (key) => `metadata.labels[${key}]`,
+): ParsedPolicy {
   const errors: FieldCause[] = [];
-  const invalid = (key: string, value: string, why: string) =>
-    errors.push({ field: `metadata.labels[${key}]`, message: `Invalid value: ${JSON.stringify(value)}: ${why}` });
+  const invalid = (key: string, value: string, why: string) => errors.push({ field: fieldOf(key), message: `Invalid value: ${JSON.stringify(value)}: ${why}` });
   const policy = {} as Policy;
   for (const mode of MODES) {
-    const lv: LevelVersion = { level: 'privileged', version: 'latest' };
+    const lv: LevelVersion = { ...defaults[mode] };
     const level = labels?.[levelLabel(mode)];
     if (level !== undefined) {
       if ((LEVELS as readonly string[]).includes(level)) lv.level = level as Level;

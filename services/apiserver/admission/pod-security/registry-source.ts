@@ -6,6 +6,7 @@ import * as K from '../../../../lib/api/kinds';
 import type { Namespace, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { PodSecuritySource } from './admission';
+import type { PodSecurityConfiguration } from './config';
 
 type RegistryOf = <T extends KubeObject>(kind: KindInfo<T>) => Registry<T>;
 
@@ -14,8 +15,9 @@ async function lookup<T extends KubeObject>(r: Registry<T>, namespace: string, n
   return r.cache.get(r.key(namespace, name)) ?? (await r.get(namespace, name).catch(() => undefined));
 }
 
-export function registrySource(registry: RegistryOf): PodSecuritySource {
+export function registrySource(registry: RegistryOf, configuration?: PodSecurityConfiguration): PodSecuritySource {
   return {
+    configuration,
     async namespaceLabels(name) {
       const ns = await lookup<Namespace>(registry(K.Namespaces), '', name);
       return ns ? (ns.metadata?.labels ?? {}) : undefined;

@@ -9,7 +9,7 @@ import * as K from '../../../../../lib/api/kinds';
 import type { KindInfo } from '../../../../../lib/api/kinds';
 import { Deployment } from '../../../../../lib/gen/kite/apps/v1/types';
 import { Namespace, Pod } from '../../../../../lib/gen/kite/core/v1/types';
-import { admitPodSecurity, policyFromLabels, type PodSecurityRequest, type PodSecuritySource } from '../../../../../services/apiserver/admission/pod-security';
+import { admitPodSecurity, podSecurityConfiguration, policyFromLabels, type PodSecurityRequest, type PodSecuritySource } from '../../../../../services/apiserver/admission/pod-security';
 
 const root = (name = 'x') =>
   Pod.fromPartial({
@@ -39,6 +39,8 @@ const RESTRICTED_NGINX =
   'unrestricted capabilities (container "nginx" must set securityContext.capabilities.drop=["ALL"]), ' +
   'runAsNonRoot != true (pod or container "nginx" must set securityContext.runAsNonRoot=true), ' +
   'seccompProfile (pod or container "nginx" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")';
+
+const RESTRICTED_NGINX_WARNING = `would violate PodSecurity "restricted:latest": ${RESTRICTED_NGINX}`;
 
 describe('apiserver admission: PodSecurity', () => {
   it('enforce=baseline refuses root on the node with Kubernetes\' message and records the policy', async () => {
@@ -164,5 +166,29 @@ describe('apiserver admission: PodSecurity', () => {
       audit: { level: 'privileged', version: 'latest' },
       warn: { level: 'restricted', version: 'latest' },
     });
+  });
+
+  it('takes the configured defaults for unlabelled namespaces and skips exempt namespaces and users', async () => {
+    const configuration = podSecurityConfiguration({
+      apiVersion: 'pod-security.admission.config.k8s.io/v1',
+      kind: 'PodSecurityConfiguration',
+      defaults: { enforce: 'baseline', warn: 'restricted', 'warn-version': 'v1.30' },
+      exemptions: { usernames: ['system:serviceaccount:kube-system:installer'], namespaces: ['kube-system'] },
+    });
+    const withConfig = (labels: Record<string, string>, stored: Record<string, any> = {}) => ({ ...source(labels, stored), configuration });
+    const refused = await admitPodSecurity(write(K.Pods, 'Create', 'ns', root()), withConfig({}));
+    assert.match(refused.refusal!.message, /^pods "x" is forbidden: violates PodSecurity "baseline:latest": host namespaces/);
+    const warned = await admitPodSecurity(write(K.Pods, 'Create', 'ns', plain()), withConfig({ 'pod-security.kubernetes.io/enforce': 'privileged' }));
+    assert.equal(warned.refusal, undefined);
+    assert.deepEqual(warned.warnings, [`${RESTRICTED_NGINX_WARNING.replace('restricted:latest', 'restricted:v1.30')}`]);
+
+    const byNamespace = await admitPodSecurity(write(K.Pods, 'Create', 'kube-system', root()), withConfig({}));
+    assert.deepEqual(byNamespace, { warnings: [], auditAnnotations: { 'pod-security.kubernetes.io/exempt': 'namespace' } });
+    const byUser = await admitPodSecurity({ ...write(K.Pods, 'Create', 'ns', root()), user: 'system:serviceaccount:kube-system:installer' }, withConfig({}));
+    assert.deepEqual(byUser, { warnings: [], auditAnnotations: { 'pod-security.kubernetes.io/exempt': 'user' } });
+
+    const labelled = Namespace.fromPartial({ metadata: { name: 'kube-system', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    const ns = await admitPodSecurity(write(K.Namespaces, 'Update', '', labelled), withConfig({}, { 'Namespace/kube-system': Namespace.fromPartial({ metadata: { name: 'kube-system' } }) }));
+    assert.deepEqual(ns.warnings, ['namespace "kube-system" is exempt from Pod Security, and the policy (restricted:latest) will be ignored']);
   });
 });
