@@ -121,6 +121,7 @@ describe('kubelet computePodActions', () => {
     assert.deepEqual(summary(computePodActions(pod('Never'), exited(1), noVerdict)).start, []);
     const a = computePodActions(pod('Always'), exited(1), noVerdict);
     assert.equal(a.toStart[0].previous?.state, 'exited', 'the dead instance decides the backoff');
+    assert.deepEqual(summary(a).kill, [], 'an exited container has nothing left to kill');
   });
 
   it('stops the sandbox once every container finished and none will restart', () => {
@@ -145,6 +146,7 @@ describe('kubelet computePodActions', () => {
     const a = computePodActions(pod(), s, noVerdict);
     assert.deepEqual(summary(a).kill, ['app:NotStarted']);
     assert.deepEqual(summary(a).start, ['app#2']);
+    assert.equal(a.toKill[0].message, 'Container app was never started');
   });
 
   it('runs init containers one at a time before the app containers', () => {
