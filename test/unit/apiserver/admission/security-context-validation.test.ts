@@ -1,16 +1,16 @@
 // Validation of security contexts with Kubernetes' field paths and messages: profile types,
 // Localhost profile paths, /proc mount types, sysctl names and contradictory privilege settings.
 import assert from 'node:assert/strict';
-import { Pod, type PodSpec } from '../../../../lib/gen/kite/core/v1/types';
+import { Pod, type PodSpec, type SecurityContext } from '../../../../lib/gen/kite/core/v1/types';
 import { defaultPod, DEFAULT_DEFAULTING } from '../../../../services/apiserver/admission/defaults';
 import { validatePod } from '../../../../services/apiserver/admission/validation';
 
 type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-function causes(podSc: DeepPartial<PodSpec['securityContext']>, containerSc: Record<string, unknown> = {}): string[] {
+function causes(podSc: DeepPartial<PodSpec['securityContext']>, containerSc: DeepPartial<SecurityContext> = {}): string[] {
   const pod = Pod.fromPartial({
     metadata: { name: 'web', namespace: 'default' },
-    spec: { securityContext: podSc as PodSpec['securityContext'], containers: [{ name: 'web', image: 'nginx:1.22', securityContext: containerSc }] },
+    spec: { securityContext: podSc as PodSpec['securityContext'], containers: [{ name: 'web', image: 'nginx:1.22', securityContext: containerSc as SecurityContext }] },
   });
   defaultPod(pod, DEFAULT_DEFAULTING);
   return validatePod(pod).map((c) => `${c.field}: ${c.message}`);
