@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { endpointChainName, serviceChainName } from '../../../services/kube-proxy/chain-names';
 import { renderRestore } from '../../../services/kube-proxy/iptables/restore-payload';
-import { deleteStaleChains, generateRules, probability, type RuleOptions } from '../../../services/kube-proxy/rules';
+import { deleteStaleChains, generateRules, probability, proxyJumpRules, type RuleOptions } from '../../../services/kube-proxy/rules';
 import { buildServicePorts } from '../../../services/kube-proxy/service-ports';
 import type { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
 import { endpoints, endpointsMap, service } from './fixtures';
@@ -170,5 +170,31 @@ describe('kube-proxy rule generation', () => {
       new Map(),
     );
     assert.deepEqual(ports, []);
+  });
+});
+
+describe('kube-proxy rule generation: options and jumps', () => {
+  it('without a cluster CIDR or masqueradeAll, ClusterIP traffic is not marked for masquerade', () => {
+    const text = render([service('default', 'web', '10.96.0.11', [{ port: 80 }])], [endpoints('default', 'web', ['10.244.1.7'], [{ port: 80 }])], {});
+    assert.doesNotMatch(text, /-A KUBE-SVC-\S+ .*-j KUBE-MARK-MASQ/);
+    assert.match(text, /-A KUBE-SVC-\S+ .*-j KUBE-SEP-/);
+  });
+
+  it("jumps into kube-proxy's chains from the built-in ones, with kube-proxy's comments and matches", () => {
+    assert.deepEqual(
+      proxyJumpRules.map((j) => `${j.table} -A ${j.chain} ${j.spec}`),
+      [
+        'nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        'nat -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        'nat -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+        'filter -A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+        'filter -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        'filter -A FORWARD -m comment --comment "kubernetes cluster IPs check" -j KUBE-CLUSTER-IPS-CHECK',
+        'filter -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+        'filter -A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        'filter -A OUTPUT -m comment --comment "kubernetes cluster IPs check" -j KUBE-CLUSTER-IPS-CHECK',
+      ],
+    );
+    assert.ok(proxyJumpRules.every((j) => j.position === 'first'));
   });
 });
