@@ -1,15 +1,18 @@
 // Property-based fuzzing of a running TLS apiserver with malformed requests, sent as raw bytes:
 // garbage, unknown fields (top level and nested), wrong wire types, invalid names, invalid or
 // JSON-nested labels, oversized annotations, deeply nested google.protobuf.Value and patches,
-// bad list options, objects over 1.5 MiB and messages over the gRPC limit. Every request must
-// get a clear INVALID_ARGUMENT / RESOURCE_EXHAUSTED (NOT_FOUND for names that do not exist),
-// the server must stay up, and its memory must stay bounded.
+// bad list options, objects over 1.5 MiB and messages over the gRPC limit, and hostile text (non-ASCII,
+// control characters, invalid UTF-8) in every string field of every request (string-fields.ts).
+// Every request must get a clear INVALID_ARGUMENT / RESOURCE_EXHAUSTED (NOT_FOUND for names that
+// do not exist; success for a dry run whose hostile text is allowed where it is), the server must
+// stay up, and its memory must stay bounded.
 import { strict as assert } from 'node:assert';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import fc from 'fast-check';
+import { InvalidError, fromServiceError, type ApiError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -17,6 +20,7 @@ import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import { RequestSchemas, wireProblem } from '../../../services/apiserver/auth/limits/strict-decoding';
 import { PROTO_FILES, PROTO_ROOT } from '../../../services/apiserver/grpc/reflection';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { HOSTILE_TEXT, encodePaths, hostileBytes, pathName, pathOf, stringPaths, type StringPath } from './string-fields';
 
 setFlagsFromString('--expose-gc');
 const rawGC = runInNewContext('gc') as () => void;
@@ -30,7 +34,7 @@ async function gc(): Promise<void> {
 
 const schemas = new RequestSchemas(PROTO_ROOT, PROTO_FILES);
 const RUNS = Number(process.env.KITE_FUZZ_RUNS ?? 10_000);
-const { INVALID_ARGUMENT, RESOURCE_EXHAUSTED, NOT_FOUND } = status;
+const { INVALID_ARGUMENT, RESOURCE_EXHAUSTED, NOT_FOUND, OK } = status;
 
 interface Probe {
   what: string;
@@ -38,6 +42,8 @@ interface Probe {
   bytes: Uint8Array;
   stream?: boolean;
   expect: number[];
+  /** A create: an Invalid answer must name its fields (the causes trailer arrived). */
+  create?: boolean;
 }
 
 const w = () => new BinaryWriter();
@@ -81,6 +87,24 @@ function createBytes(kind: KindInfo<any>, meta: Partial<ObjectMeta>, metaTail: U
 
 const createPath = (kind: KindInfo<any>) => `/${kind.serviceName}/Create${kind.kind}`;
 const anyKind = fc.constantFrom(...ALL_KINDS);
+
+/** Every method of every kind (watch included) with every string field of its request. */
+const everyMethod = ALL_KINDS.flatMap((kind) =>
+  Object.values(kind.service).map((m) => ({ kind, path: m.path, stream: m.responseStream, fields: stringPaths(schemas.requestType(m.path)) })),
+);
+
+/** A dry-run Create<Kind>Request named `name` (metadata.namespace default if namespaced) whose text at `field` is `bytes`. */
+function dryRunCreateWith(kind: KindInfo<any>, name: string, field: StringPath, bytes: Uint8Array): Uint8Array {
+  const type = schemas.requestType(createPath(kind));
+  const text = (s: string) => Buffer.from(s);
+  const base = [
+    { path: pathOf(type, 'dryRun'), bytes: text('All') },
+    { path: pathOf(type, '2', '1', 'name'), bytes: text(name) },
+    ...(kind.namespaced ? [{ path: pathOf(type, 'namespace'), bytes: text('default') }, { path: pathOf(type, '2', '1', 'namespace'), bytes: text('default') }] : []),
+  ];
+  return encodePaths([...base, { path: field, bytes }]);
+}
+const createFields = ALL_KINDS.flatMap((kind) => stringPaths(schemas.requestType(createPath(kind))).map((field) => ({ kind, field })));
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -162,18 +186,46 @@ function arbitraries(): fc.Arbitrary<Probe>[] {
   const bigMessage = fc.tuple(anyKind, fc.integer({ min: 3 * 1024 * 1024 + 1, max: 4 * 1024 * 1024 })).map(
     ([kind, n]): Probe => ({ what: 'message over the gRPC limit', path: createPath(kind), bytes: createBytes(kind, { name: 'big', annotations: { a: 'x'.repeat(n) } }), expect: [RESOURCE_EXHAUSTED] }),
   );
+  // Hostile text in every string field of any request at once (16 strings, used in turn).
+  const hostileEverywhere = fc.tuple(fc.constantFrom(...everyMethod), fc.array(hostileBytes, { minLength: 16, maxLength: 16 })).map(
+    ([m, pool]): Probe => ({
+      what: 'hostile text in every string field',
+      path: m.path,
+      bytes: encodePaths(m.fields.map((path, i) => ({ path, bytes: pool[i % pool.length] }))),
+      stream: m.stream,
+      create: m.path === createPath(m.kind),
+      expect: m.path === createPath(m.kind) ? [INVALID_ARGUMENT] : [INVALID_ARGUMENT, NOT_FOUND],
+    }),
+  );
+  // Hostile text in one string field of a dry-run create that is otherwise named well.
+  const hostileOneField = fc.tuple(fc.constantFrom(...createFields), dnsName, hostileBytes).map(
+    ([{ kind, field }, name, bytes]): Probe => ({
+      what: 'hostile text in one string field',
+      path: createPath(kind),
+      bytes: dryRunCreateWith(kind, name, field, bytes),
+      create: true,
+      expect: [INVALID_ARGUMENT, OK],
+    }),
+  );
   return [
     garbage, unknownTop, unknownNested, wrongType, invalidName, invalidLabels, bigAnnotations, deepValue,
-    deepPatch, badList, missing, watchGarbage, watchBadRV, bigObject, bigMessage,
+    deepPatch, badList, missing, watchGarbage, watchBadRV, bigObject, bigMessage, hostileEverywhere, hostileOneField,
   ];
 }
 
-const WEIGHTS = [60, 24, 24, 20, 20, 20, 4, 12, 10, 10, 8, 6, 6, 1, 1];
+const WEIGHTS = [60, 24, 24, 20, 20, 20, 4, 12, 10, 10, 8, 6, 6, 1, 1, 20, 24];
 
-function send(c: Clientset, p: Probe): Promise<{ code: number; details: string }> {
+interface Answer {
+  code: number;
+  details: string;
+  /** The error as the typed client decodes it. */
+  error?: ApiError;
+}
+
+function send(c: Clientset, p: Probe): Promise<Answer> {
   const id = (b: Buffer) => b;
   return new Promise((resolve) => {
-    const done = (err: ServiceError | null) => resolve(err ? { code: err.code, details: err.details } : { code: status.OK, details: '' });
+    const done = (err: ServiceError | null) => resolve(err ? { code: err.code, details: err.details, error: fromServiceError(err) } : { code: status.OK, details: 'OK' });
     if (!p.stream) {
       c.grpc.makeUnaryRequest(p.path, id, id, Buffer.from(p.bytes), new Metadata(), { deadline: Date.now() + 20_000 }, done);
       return;
@@ -186,6 +238,16 @@ function send(c: Clientset, p: Probe): Promise<{ code: number; details: string }
     s.on('error', (err: ServiceError) => done(err));
     s.on('status', (st) => st.code === status.OK && resolve({ code: status.OK, details: 'the watch ended' }));
   });
+}
+
+/** Why an answer to `p` is not a clear one, or undefined. */
+function problem(p: Probe, r: Answer): string | undefined {
+  const where = `${p.what} on ${p.path}`;
+  if (!p.expect.includes(r.code)) return `${where}: got ${status[r.code]} "${r.details}", want ${p.expect.map((c) => status[c]).join('/')}`;
+  if (!r.details.trim()) return `${where}: empty error message`;
+  if (r.details.length >= 4096) return `${where}: a ${r.details.length}-character message`;
+  if (p.create && r.error instanceof InvalidError && r.error.reason === 'Invalid' && r.error.causes.length === 0) return `${where}: Invalid without field causes: "${r.details}"`;
+  return undefined;
 }
 
 describe('security: malformed requests (fast-check)', function () {
@@ -223,9 +285,8 @@ describe('security: malformed requests (fast-check)', function () {
             const r = await send(admin, p);
             seen.set(p.what, (seen.get(p.what) ?? 0) + 1);
             codes.set(status[r.code], (codes.get(status[r.code]) ?? 0) + 1);
-            if (!p.expect.includes(r.code)) failures.push(`${p.what} on ${p.path}: got ${status[r.code]} "${r.details}", want ${p.expect.map((c) => status[c]).join('/')}`);
-            else if (!r.details.trim()) failures.push(`${p.what} on ${p.path}: empty error message`);
-            else if (r.details.length >= 4096) failures.push(`${p.what} on ${p.path}: a ${r.details.length}-character message`);
+            const why = problem(p, r);
+            if (why) failures.push(why);
           }
         }
       };
@@ -255,6 +316,33 @@ describe('security: malformed requests (fast-check)', function () {
     // Still serving, and nothing was stored.
     const pods = await admin.pods.list({ namespace: '' });
     assert.deepEqual(pods.items.map((p) => p.metadata!.name), []);
+    assert.ok((await admin.namespaces.list()).items.every((n) => !n.metadata!.name.startsWith('fz-')));
+  });
+
+  it(`answers hostile text in each of the ${createFields.length} string fields of every kind's create, one at a time`, async () => {
+    const probes = createFields.map(({ kind, field }, i): Probe & { field: string } => ({
+      what: 'hostile text in one string field',
+      field: pathName(field),
+      path: createPath(kind),
+      bytes: dryRunCreateWith(kind, `fz-sweep-${i}`, field, HOSTILE_TEXT),
+      create: true,
+      expect: [INVALID_ARGUMENT, OK],
+    }));
+    const failures: string[] = [];
+    const codes = new Map<string, number>();
+    let next = 0;
+    const worker = async () => {
+      while (next < probes.length) {
+        const p = probes[next++];
+        const r = await send(admin, p);
+        codes.set(status[r.code], (codes.get(status[r.code]) ?? 0) + 1);
+        const why = problem(p, r);
+        if (why) failures.push(`${p.field}: ${why}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    process.stdout.write(`      ${probes.length} string fields of ${ALL_KINDS.length} kinds; codes ${JSON.stringify(Object.fromEntries(codes))}\n`);
+    assert.deepEqual(failures.slice(0, 10), [], `${failures.length} failures`);
     assert.ok((await admin.namespaces.list()).items.every((n) => !n.metadata!.name.startsWith('fz-')));
   });
 });
