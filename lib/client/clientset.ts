@@ -2,9 +2,6 @@
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { ChannelCredentials, Client, Metadata, credentials as grpcCredentials } from '@grpc/grpc-js';
-import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
-import type { Lease } from '../gen/kite/coordination/v1/lease';
-import type { Endpoints, Event, Namespace, Node, Pod, Service } from '../gen/kite/core/v1/types';
 import * as K from '../api/kinds';
 import { loadConnectionConfig, type ConnectionConfig } from './kubeconfig';
 import { ResourceClient, type ClientCallOptions } from './resource-client';
@@ -42,17 +39,14 @@ function channelCredentials(cfg: ConnectionConfig): ChannelCredentials {
   return grpcCredentials.createSsl(cfg.ca ?? null, cfg.key ?? null, cfg.cert ?? null, verify);
 }
 
+/** A typed client per kind of the kinds table, by its field name (clientset.pods, clientset.replicaSets). */
+type TypedClients = { readonly [F in keyof typeof K.KINDS]: ResourceClient<K.ObjectOf<(typeof K.KINDS)[F]>> };
+
+// The class gains the typed client fields of the interface it merges with; the constructor sets them.
+export interface Clientset extends TypedClients {}
+
 export class Clientset {
   readonly grpc: Client;
-  readonly namespaces: ResourceClient<Namespace>;
-  readonly nodes: ResourceClient<Node>;
-  readonly pods: ResourceClient<Pod>;
-  readonly services: ResourceClient<Service>;
-  readonly endpoints: ResourceClient<Endpoints>;
-  readonly events: ResourceClient<Event>;
-  readonly leases: ResourceClient<Lease>;
-  readonly replicaSets: ResourceClient<ReplicaSet>;
-  readonly deployments: ResourceClient<Deployment>;
   private readonly byKind = new Map<string, ResourceClient<any>>();
   private readonly callOpts: ClientCallOptions;
 
@@ -83,15 +77,9 @@ export class Clientset {
           }
         : undefined,
     };
-    this.namespaces = this.resource(K.Namespaces);
-    this.nodes = this.resource(K.Nodes);
-    this.pods = this.resource(K.Pods);
-    this.services = this.resource(K.Services);
-    this.endpoints = this.resource(K.EndpointsKind);
-    this.events = this.resource(K.Events);
-    this.leases = this.resource(K.Leases);
-    this.replicaSets = this.resource(K.ReplicaSets);
-    this.deployments = this.resource(K.Deployments);
+    for (const [field, kind] of Object.entries(K.KINDS)) {
+      Object.defineProperty(this, field, { value: this.resource(kind as K.KindInfo<any>), enumerable: true });
+    }
   }
 
   /** The typed client for any kind of the kinds table. */

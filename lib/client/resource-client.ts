@@ -4,7 +4,7 @@
 import { Client, Metadata, status as Status, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../api/errors';
 import { parseWarningHeaders, WARNING_METADATA_KEY } from '../api/warnings';
-import type { KindInfo, KubeList, KubeObject, WatchEvent } from '../api/kinds';
+import type { KindInfo, KubeList, KubeObject, Verb, WatchEvent } from '../api/kinds';
 import type { DeleteOptionsLike, ListOptions, WatchOptions } from './types';
 import { Scale } from '../gen/kite/meta/v1/meta';
 import { withRetry, type RetryPolicy } from './retry';
@@ -38,10 +38,10 @@ export class ResourceClient<T extends KubeObject> {
     this.methods = kind.service as unknown as Record<string, MethodDef>;
   }
 
-  private method(verb: string): MethodDef {
-    const name = verb.charAt(0).toLowerCase() + verb.slice(1);
-    const m = this.methods[name];
-    if (!m) throw new Error(`${this.kind.serviceName} has no method ${verb}`);
+  private method(verb: Verb): MethodDef {
+    const rpc = this.kind.methods[verb];
+    const m = rpc && this.methods[rpc.charAt(0).toLowerCase() + rpc.slice(1)];
+    if (!m) throw new Error(`${this.kind.serviceName} has no ${verb} method`);
     return m;
   }
 
@@ -49,8 +49,8 @@ export class ResourceClient<T extends KubeObject> {
     return this.kind.namespaced ? (namespace ?? this.defaultNamespace) : '';
   }
 
-  /** Calls a unary method of this kind's service by its RPC name ("GetPod"). */
-  call<R>(verb: string, request: unknown, signal?: AbortSignal): Promise<R> {
+  /** Calls the unary method of this kind's service for `verb` ("get" calls GetPod on pods). */
+  call<R>(verb: Verb, request: unknown, signal?: AbortSignal): Promise<R> {
     const m = this.method(verb);
     return withRetry(
       this.opts.retry,
@@ -76,7 +76,7 @@ export class ResourceClient<T extends KubeObject> {
 
   create(obj: T, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
     const namespace = this.ns(opts.namespace ?? (obj.metadata?.namespace || undefined));
-    return this.call(`Create${this.kind.kind}`, {
+    return this.call('create', {
       namespace,
       [this.kind.requestField]: obj,
       dryRun: opts.dryRun ? ['All'] : [],
@@ -84,11 +84,11 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   get(name: string, namespace?: string): Promise<T> {
-    return this.call(`Get${this.kind.kind}`, { namespace: this.ns(namespace), name, resourceVersion: '' });
+    return this.call('get', { namespace: this.ns(namespace), name, resourceVersion: '' });
   }
 
   list(opts: ListOptions = {}): Promise<KubeList<T>> {
-    return this.call(`List${this.kind.plural}`, {
+    return this.call('list', {
       namespace: this.kind.namespaced ? (opts.namespace ?? '') : '',
       labelSelector: opts.labelSelector ?? '',
       fieldSelector: opts.fieldSelector ?? '',
@@ -113,16 +113,16 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   update(obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
-    return this.call(`Update${this.kind.kind}`, { [this.kind.requestField]: obj, dryRun: opts.dryRun ? ['All'] : [] });
+    return this.call('update', { [this.kind.requestField]: obj, dryRun: opts.dryRun ? ['All'] : [] });
   }
 
   updateStatus(obj: T): Promise<T> {
-    return this.call(`Update${this.kind.kind}Status`, { [this.kind.requestField]: obj });
+    return this.call('updateStatus', { [this.kind.requestField]: obj });
   }
 
   /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch. */
   patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json'; subresource?: string } = {}): Promise<T> {
-    return this.call(`Patch${this.kind.kind}`, {
+    return this.call('patch', {
       namespace: this.ns(opts.namespace),
       name,
       patchType: opts.type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json',
@@ -133,7 +133,7 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   delete(name: string, opts: DeleteOptionsLike = {}): Promise<T> {
-    return this.call(`Delete${this.kind.kind}`, {
+    return this.call('delete', {
       namespace: this.ns(opts.namespace),
       name,
       gracePeriodSeconds: opts.gracePeriodSeconds,
@@ -145,7 +145,7 @@ export class ResourceClient<T extends KubeObject> {
 
   /** Binds a pod to a node (pods only). */
   bind(name: string, nodeName: string, namespace?: string): Promise<T> {
-    return this.call(`Bind${this.kind.kind}`, {
+    return this.call('bind', {
       namespace: this.ns(namespace),
       name,
       target: { kind: 'Node', name: nodeName, namespace: '', uid: '', apiVersion: 'v1', resourceVersion: '', fieldPath: '' },
@@ -154,12 +154,12 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   getScale(name: string, namespace?: string): Promise<{ spec?: { replicas: number }; status?: { replicas: number; selector: string } }> {
-    return this.call(`Get${this.kind.kind}Scale`, { namespace: this.ns(namespace), name });
+    return this.call('getScale', { namespace: this.ns(namespace), name });
   }
 
   updateScale(name: string, replicas: number, namespace?: string): Promise<{ spec?: { replicas: number } }> {
     const ns = this.ns(namespace);
-    return this.call(`Update${this.kind.kind}Scale`, {
+    return this.call('updateScale', {
       namespace: ns,
       name,
       scale: Scale.fromPartial({ metadata: { name, namespace: ns }, spec: { replicas }, kind: 'Scale', apiVersion: 'autoscaling/v1' }),
@@ -167,10 +167,10 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   /**
-   * Calls a server-streaming method ("WatchPods", "PodLogs"): messages until the server ends the
+   * Calls a server-streaming method ("watch", "logs"): messages until the server ends the
    * stream, or until the signal aborts (then it ends quietly); a failure throws the typed error.
    */
-  async *serverStream<R>(verb: string, request: unknown, signal?: AbortSignal): AsyncGenerator<R> {
+  async *serverStream<R>(verb: Verb, request: unknown, signal?: AbortSignal): AsyncGenerator<R> {
     const m = this.method(verb);
     const md = this.opts.metadata?.() ?? new Metadata();
     const stream: ClientReadableStream<R> = this.client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, request, md);
@@ -188,8 +188,8 @@ export class ResourceClient<T extends KubeObject> {
     }
   }
 
-  /** Opens a bidirectional method ("ExecPod"); errors on it are raw gRPC errors (see fromServiceError). */
-  duplex<Req, Res>(verb: string): ClientDuplexStream<Req, Res> {
+  /** Opens a bidirectional method ("exec"); errors on it are raw gRPC errors (see fromServiceError). */
+  duplex<Req, Res>(verb: Verb): ClientDuplexStream<Req, Res> {
     const m = this.method(verb);
     return this.client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, this.opts.metadata?.() ?? new Metadata());
   }
@@ -200,7 +200,7 @@ export class ResourceClient<T extends KubeObject> {
    */
   watch(opts: WatchOptions, signal?: AbortSignal): AsyncGenerator<WatchEvent<T>> {
     return this.serverStream<WatchEvent<T>>(
-      `Watch${this.kind.plural}`,
+      'watch',
       {
         namespace: this.kind.namespaced ? (opts.namespace ?? '') : '',
         labelSelector: opts.labelSelector ?? '',

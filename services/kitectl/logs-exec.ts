@@ -28,7 +28,7 @@ export async function logs(cli: Cli, podArg: string, opts: LogsOptions): Promise
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new CliError(`invalid argument "${opts.tail}" for "--tail" flag`);
   const pods = (await cli.clientset()).pods;
   const chunks = pods.serverStream<PodLogChunk>(
-    'PodLogs',
+    'logs',
     {
       namespace,
       podName: name,
@@ -66,7 +66,7 @@ export async function exec(cli: Cli, podArg: string, command: string[], opts: Ex
   const namespace = await cli.namespace();
   const input = opts.stdin ? await cli.io.readStdin() : undefined;
   const pods = (await cli.clientset()).pods;
-  const call = pods.duplex<ExecPodRequest, ExecPodResponse>('ExecPod');
+  const call = pods.duplex<ExecPodRequest, ExecPodResponse>('exec');
   const exitCode = await new Promise<number>((resolve, reject) => {
     let code: number | undefined;
     call.on('data', (r: ExecPodResponse) => {

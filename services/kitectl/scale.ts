@@ -27,6 +27,6 @@ export async function scale(cli: Cli, args: string[], opts: ScaleOptions): Promi
   }
   // The request carries a complete Scale message (every field set), so it always encodes.
   const scaleObj = Scale.fromPartial({ metadata: { name, namespace }, spec: { replicas }, kind: 'Scale', apiVersion: 'autoscaling/v1' });
-  await client.call(`Update${kind.kind}Scale`, { namespace, name, scale: scaleObj });
+  await client.call('updateScale', { namespace, name, scale: scaleObj });
   cli.io.out(`${qualifiedKind(kind)}/${name} scaled\n`);
 }

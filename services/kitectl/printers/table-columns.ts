@@ -241,8 +241,10 @@ const generic: TableDef = {
   wideCells: () => [],
 };
 
-const byKind: Record<string, TableDef<any>> = {
+/** Printer columns by kind (kubectl's table conventions); test/unit/kinds.test.ts checks every declared kind has one. */
+export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   Pod: pods,
+  Event: events,
   Deployment: deployments,
   ReplicaSet: replicaSets,
   Service: services,
@@ -259,5 +261,5 @@ const byKind: Record<string, TableDef<any>> = {
 };
 
 export function tableFor(kind: string): TableDef<any> {
-  return byKind[kind] ?? generic;
+  return PRINTER_COLUMNS[kind] ?? generic;
 }

@@ -32,8 +32,9 @@ export class TablePrinter {
   ) {}
 
   headers(): string[] {
-    const isEvent = this.kind.kind === 'Event';
-    const t = isEvent ? events : tableFor(this.kind.kind);
+    const t = tableFor(this.kind.kind);
+    // Events print kubectl's event columns, without NAME; wide replaces them.
+    const isEvent = t === events;
     const h = isEvent ? [] : ['NAME'];
     if (isEvent && this.opts.wide) h.push(...events.wideHeaders);
     else h.push(...t.headers, ...(this.opts.wide ? t.wideHeaders : []));

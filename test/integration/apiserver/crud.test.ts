@@ -62,7 +62,7 @@ for (const backend of backends()) {
         const badPolicy = await errorOf(() => h.client.pods.delete(uniqueName('missing'), { propagationPolicy: 'Sideways' }));
         assert.equal(badPolicy.code, Status.INVALID_ARGUMENT, badPolicy.message);
         assert.match(badPolicy.message, /Unsupported value: "Sideways"/);
-        const badDryRun = await errorOf(() => h.client.pods.call('CreatePod', { namespace: 'default', pod: pod(uniqueName('dry')), dryRun: ['Nope'] }));
+        const badDryRun = await errorOf(() => h.client.pods.call('create', { namespace: 'default', pod: pod(uniqueName('dry')), dryRun: ['Nope'] }));
         assert.equal(badDryRun.code, Status.INVALID_ARGUMENT, badDryRun.message);
         assert.match(badDryRun.message, /dryRun: Unsupported value: "Nope"/);
       });

@@ -97,7 +97,7 @@ describe('apiserver: errors quoting hostile strings (separate process)', functio
   });
 
   it('pod logs of a Pod named with non-ASCII: NOT_FOUND with the name intact', async () => {
-    const logs = p.client.pods.serverStream('PodLogs', { namespace: 'default', podName: 'café-ü', container: '', follow: false, previous: false, tailLines: 0, podUid: '' });
+    const logs = p.client.pods.serverStream('logs', { namespace: 'default', podName: 'café-ü', container: '', follow: false, previous: false, tailLines: 0, podUid: '' });
     const err = await errorOf(async () => {
       for await (const _ of logs) assert.fail('logs started');
     });

@@ -21,7 +21,7 @@ for (const backend of backends()) {
     afterEach(() => recorders.stopAll());
 
     const listPods = (req: Record<string, unknown>) =>
-      h.client.pods.call<{ metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] }>('ListPods', {
+      h.client.pods.call<{ metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] }>('list', {
         namespace: 'default',
         labelSelector: '',
         fieldSelector: '',
@@ -61,8 +61,8 @@ for (const backend of backends()) {
       const name = uniqueName('rv-get');
       await h.client.pods.create(pod(name));
       const rv = (await current()) + 1000;
-      await tooLarge(() => h.client.pods.call('GetPod', { namespace: 'default', name, resourceVersion: String(rv) }), rv);
-      const got = await h.client.pods.call<{ metadata: { name: string } }>('GetPod', { namespace: 'default', name, resourceVersion: String(rv - 1000) });
+      await tooLarge(() => h.client.pods.call('get', { namespace: 'default', name, resourceVersion: String(rv) }), rv);
+      const got = await h.client.pods.call<{ metadata: { name: string } }>('get', { namespace: 'default', name, resourceVersion: String(rv - 1000) });
       assert.equal(got.metadata.name, name);
     });
 
@@ -71,7 +71,7 @@ for (const backend of backends()) {
       await h.client.pods.create(pod(name));
       const rv = (await current()) + 1;
       const list = listPods({ resourceVersion: String(rv) });
-      const get = h.client.pods.call<{ metadata: { name: string } }>('GetPod', { namespace: 'default', name, resourceVersion: String(rv) });
+      const get = h.client.pods.call<{ metadata: { name: string } }>('get', { namespace: 'default', name, resourceVersion: String(rv) });
       await h.client.namespaces.create(Namespace.fromPartial({ metadata: { name: uniqueName('rv-ns') } }));
       const listed = await list;
       assert.ok(Number(listed.metadata.resourceVersion) >= rv, listed.metadata.resourceVersion);

@@ -188,9 +188,9 @@ describe('kubelet endpoint authorization (TLS apiserver Node,RBAC + kubelet with
     const admin = await api.admin();
     let logs = '';
     const logsRequest = PodLogsRequest.fromPartial({ namespace: 'default', podName: 'web', container: 'app' });
-    for await (const chunk of admin.pods.serverStream<PodLogChunk>('PodLogs', logsRequest)) logs += Buffer.from(chunk.content).toString();
+    for await (const chunk of admin.pods.serverStream<PodLogChunk>('logs', logsRequest)) logs += Buffer.from(chunk.content).toString();
     assert.equal(logs, 'hello from web\n');
-    const call = admin.pods.duplex<ExecPodRequest, ExecPodResponse>('ExecPod');
+    const call = admin.pods.duplex<ExecPodRequest, ExecPodResponse>('exec');
     const out = await new Promise<string>((resolve, reject) => {
       let s = '';
       call.on('data', (r: ExecPodResponse) => (s += Buffer.from(r.stdout).toString()));
@@ -203,7 +203,7 @@ describe('kubelet endpoint authorization (TLS apiserver Node,RBAC + kubelet with
     const alice = await api.client({ pair: pairs.alice });
     await assert.rejects(
       (async () => {
-        for await (const _ of alice.pods.serverStream('PodLogs', logsRequest)) void _;
+        for await (const _ of alice.pods.serverStream('logs', logsRequest)) void _;
       })(),
       (e: ApiError) => e.code === status.PERMISSION_DENIED,
     );

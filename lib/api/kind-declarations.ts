@@ -1,0 +1,111 @@
+// The one declaration of every API kind: its names, group, scope and subresources. Everything
+// else is derived from it: scripts/gen-kinds.ts writes the <Kind>Service protos and the typed
+// kind table (lib/gen/kite/kinds.ts) from it, the apiserver serves and authorizes by it, clients
+// call by it, kitectl resolves names by it. Adding a kind: its messages in proto, one entry
+// here, its strategy and its printer columns (docs/adding-a-kind.md).
+//
+// This file imports nothing generated, so the generator can read it before any code exists.
+
+/** An API group as Kite's protos lay it out. */
+export interface ApiGroupDeclaration {
+  /** Kubernetes' group name: "" for the core group. */
+  group: string;
+  version: 'v1';
+  /** The proto package ("kite.core.v1"). */
+  protoPackage: string;
+  /** Folder under proto/kite and lib/gen/kite ("core"). */
+  dir: string;
+  /** The proto file (under proto/, without ".proto") holding the kinds' messages. */
+  typesProto: string;
+}
+
+export const API_GROUPS = {
+  core: { group: '', version: 'v1', protoPackage: 'kite.core.v1', dir: 'core', typesProto: 'kite/core/v1/types' },
+  coordination: { group: 'coordination.k8s.io', version: 'v1', protoPackage: 'kite.coordination.v1', dir: 'coordination', typesProto: 'kite/coordination/v1/lease' },
+  apps: { group: 'apps', version: 'v1', protoPackage: 'kite.apps.v1', dir: 'apps', typesProto: 'kite/apps/v1/types' },
+  rbac: { group: 'rbac.authorization.k8s.io', version: 'v1', protoPackage: 'kite.rbac.v1', dir: 'rbac', typesProto: 'kite/rbac/v1/types' },
+} as const satisfies Record<string, ApiGroupDeclaration>;
+
+export type ApiGroupName = keyof typeof API_GROUPS;
+
+export interface KindDeclaration {
+  /** "Pod": the message name and the kind in manifests. */
+  kind: string;
+  /** "Pods": used in method names (ListPods) and, lowercased, as the resource ("pods"). */
+  plural: string;
+  apiGroup: ApiGroupName;
+  namespaced: boolean;
+  /** Has the status subresource (Update<Kind>Status). */
+  status: boolean;
+  /** Has the scale subresource (Get/Update<Kind>Scale). */
+  scale?: boolean;
+  /** Has the binding subresource (Bind<Kind>). */
+  bind?: boolean;
+  /** Has the log and exec streams the apiserver proxies to kubelets. */
+  streams?: boolean;
+  /** kubectl's short names ("po"). */
+  shortNames: readonly string[];
+}
+
+export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
+  { kind: 'Namespace', plural: 'Namespaces', apiGroup: 'core', namespaced: false, status: true, shortNames: ['ns'] },
+  { kind: 'Node', plural: 'Nodes', apiGroup: 'core', namespaced: false, status: true, shortNames: ['no'] },
+  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, shortNames: ['po'] },
+  { kind: 'Service', plural: 'Services', apiGroup: 'core', namespaced: true, status: true, shortNames: ['svc'] },
+  { kind: 'Endpoints', plural: 'Endpoints', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ep'] },
+  { kind: 'Event', plural: 'Events', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ev'] },
+  { kind: 'Lease', plural: 'Leases', apiGroup: 'coordination', namespaced: true, status: false, shortNames: [] },
+  { kind: 'ReplicaSet', plural: 'ReplicaSets', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['rs'] },
+  { kind: 'Deployment', plural: 'Deployments', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['deploy'] },
+  { kind: 'ResourceQuota', plural: 'ResourceQuotas', apiGroup: 'core', namespaced: true, status: true, shortNames: ['quota'] },
+  { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'] },
+  { kind: 'Role', plural: 'Roles', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
+  { kind: 'ClusterRole', plural: 'ClusterRoles', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
+  { kind: 'RoleBinding', plural: 'RoleBindings', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
+  { kind: 'ClusterRoleBinding', plural: 'ClusterRoleBindings', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
+];
+
+/** What a <Kind>Service method does, whatever the kind: the key of typed method lookups. */
+export type Verb =
+  | 'create'
+  | 'get'
+  | 'list'
+  | 'update'
+  | 'updateStatus'
+  | 'patch'
+  | 'delete'
+  | 'watch'
+  | 'bind'
+  | 'getScale'
+  | 'updateScale'
+  | 'logs'
+  | 'exec';
+
+/** The RPC names of a kind's service, by verb; verbs the kind does not have are absent. */
+export type KindMethods = { readonly [V in Verb]?: string };
+
+/** The methods of a kind's service, as the contract names them (CreatePod, ListPods, ...). */
+export function kindMethods(d: KindDeclaration): KindMethods {
+  const k = d.kind;
+  return {
+    create: `Create${k}`,
+    get: `Get${k}`,
+    list: `List${d.plural}`,
+    update: `Update${k}`,
+    ...(d.status ? { updateStatus: `Update${k}Status` } : {}),
+    patch: `Patch${k}`,
+    delete: `Delete${k}`,
+    watch: `Watch${d.plural}`,
+    ...(d.bind ? { bind: `Bind${k}` } : {}),
+    ...(d.scale ? { getScale: `Get${k}Scale`, updateScale: `Update${k}Scale` } : {}),
+    ...(d.streams ? { logs: `${k}Logs`, exec: `Exec${k}` } : {}),
+  };
+}
+
+/**
+ * The exported name of a kind's table entry: its plural ("Pods"), or "<Kind>Kind" where the
+ * plural is the kind's own name and would clash with the message type ("EndpointsKind").
+ */
+export function kindConstName(d: KindDeclaration): string {
+  return d.plural === d.kind ? `${d.kind}Kind` : d.plural;
+}
