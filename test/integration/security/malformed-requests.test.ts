@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { InvalidError, fromServiceError, type ApiError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
+import { AuthorizationServiceService } from '../../../lib/gen/kite/authorization/v1/authorization';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import { RequestSchemas, wireProblem } from '../../../services/apiserver/auth/limits/strict-decoding';
@@ -88,10 +89,13 @@ function createBytes(kind: KindInfo<any>, meta: Partial<ObjectMeta>, metaTail: U
 const createPath = (kind: KindInfo<any>) => `/${kind.serviceName}/Create${kind.kind}`;
 const anyKind = fc.constantFrom(...ALL_KINDS);
 
-/** Every method of every kind (watch included) with every string field of its request. */
-const everyMethod = ALL_KINDS.flatMap((kind) =>
-  Object.values(kind.service).map((m) => ({ kind, path: m.path, stream: m.responseStream, fields: stringPaths(schemas.requestType(m.path)) })),
-);
+/** Every method of every kind (watch included) and of the access-review service, with every string field of its request and the codes it may answer. */
+const everyMethod = [
+  ...ALL_KINDS.flatMap((kind) =>
+    Object.values(kind.service).map((m) => ({ path: m.path, stream: m.responseStream, create: m.path === createPath(kind), expect: m.path === createPath(kind) ? [INVALID_ARGUMENT] : [INVALID_ARGUMENT, NOT_FOUND] })),
+  ),
+  ...Object.values(AuthorizationServiceService).map((m) => ({ path: m.path, stream: false, create: false, expect: [OK, INVALID_ARGUMENT] })),
+].map((m) => ({ ...m, fields: stringPaths(schemas.requestType(m.path)) }));
 
 /** A dry-run Create<Kind>Request named `name` (metadata.namespace default if namespaced) whose text at `field` is `bytes`. */
 function dryRunCreateWith(kind: KindInfo<any>, name: string, field: StringPath, bytes: Uint8Array): Uint8Array {
@@ -193,10 +197,12 @@ function arbitraries(): fc.Arbitrary<Probe>[] {
       path: m.path,
       bytes: encodePaths(m.fields.map((path, i) => ({ path, bytes: pool[i % pool.length] }))),
       stream: m.stream,
-      create: m.path === createPath(m.kind),
-      expect: m.path === createPath(m.kind) ? [INVALID_ARGUMENT] : [INVALID_ARGUMENT, NOT_FOUND],
+      create: m.create,
+      expect: m.expect,
     }),
   );
+  // grpc.health.v1 HealthCheckRequest{service}: an unknown service.
+  const hostileHealth = hostileBytes.map((bytes): Probe => ({ what: 'hostile health check', path: '/grpc.health.v1.Health/Check', bytes: field(1, bytes), expect: [NOT_FOUND] }));
   // Hostile text in one string field of a dry-run create that is otherwise named well.
   const hostileOneField = fc.tuple(fc.constantFrom(...createFields), dnsName, hostileBytes).map(
     ([{ kind, field }, name, bytes]): Probe => ({
@@ -209,11 +215,11 @@ function arbitraries(): fc.Arbitrary<Probe>[] {
   );
   return [
     garbage, unknownTop, unknownNested, wrongType, invalidName, invalidLabels, bigAnnotations, deepValue,
-    deepPatch, badList, missing, watchGarbage, watchBadRV, bigObject, bigMessage, hostileEverywhere, hostileOneField,
+    deepPatch, badList, missing, watchGarbage, watchBadRV, bigObject, bigMessage, hostileEverywhere, hostileOneField, hostileHealth,
   ];
 }
 
-const WEIGHTS = [60, 24, 24, 20, 20, 20, 4, 12, 10, 10, 8, 6, 6, 1, 1, 20, 24];
+const WEIGHTS = [60, 24, 24, 20, 20, 20, 4, 12, 10, 10, 8, 6, 6, 1, 1, 20, 24, 2];
 
 interface Answer {
   code: number;
