@@ -3,7 +3,7 @@
 // grpc-js sends the status as trailers) ends that call with a status, and the server keeps
 // answering. Without it such throws reach the event loop and end the process.
 import { strict as assert } from 'node:assert';
-import { Client, Metadata, Server, ServerCredentials, credentials, status as Status, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, Server, ServerCredentials, credentials, status as Status, type sendUnaryData, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { BadRequestError, fromServiceError, type ApiError } from '../../../../lib/api/errors';
 import { Pods } from '../../../../lib/api/kinds';
 import type { Registry } from '../../../../services/apiserver/registry/registry';
@@ -31,7 +31,7 @@ describe('apiserver panic recovery (real grpc-js server)', () => {
     server.addService(
       { unary: def('/test.Svc/Unary', false), watch: def('/test.Svc/Watch', true) },
       {
-        unary: (_call: unknown, callback: (err: Partial<ServiceError> | null, v?: Buffer) => void) => answerUnary('test.Svc/Unary', callback, () => unaryWork()),
+        unary: (_call: unknown, callback: sendUnaryData<Buffer>) => answerUnary('test.Svc/Unary', callback, () => unaryWork()),
         watch: (call: ServerWritableStream<any, Buffer>) =>
           startStream('test.Svc/Watch', call, () => {
             call.request = { allowWatchBookmarks: true };
