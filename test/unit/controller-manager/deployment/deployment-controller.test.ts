@@ -276,3 +276,67 @@ describe('DeploymentController.reconcile', () => {
     assert.deepEqual(ctx.client.calls[0].object.metadata.ownerReferences, [controllerRef(d, Deployments)]);
   });
 });
+
+describe('DeploymentController.reconcile: rolling update arithmetic (Kubernetes rolloutRolling)', () => {
+  let ctx: TestContext;
+  beforeEach(() => {
+    ctx = testContext();
+  });
+
+  /** The ReplicaSet updates made, as name -> replicas, in order. */
+  function scaled(): string[] {
+    return ctx.client.calls.filter((x) => x.verb === 'update' && x.resource === 'replicasets').map((x) => `${x.name}=${x.object.spec.replicas}`);
+  }
+
+  async function run(d: Deployment, ...rss: ReplicaSet[]): Promise<void> {
+    preload(ctx, Deployments, d);
+    preload(ctx, ReplicaSets, ...rss);
+    await new DeploymentController(ctx).reconcile('default/web');
+  }
+
+  const name = (rs: ReplicaSet) => rs.metadata!.name;
+
+  it('maxUnavailable without surge: an old replica goes first, nothing new yet', async () => {
+    const d = deployment('web', { replicas: 4, image: 'nginx:2', maxSurge: 0, maxUnavailable: 1, annotations: { [REVISION]: '2' } });
+    const old = ownedRS(d, 'nginx', { replicas: 4, revision: 1 });
+    const neu = ownedRS(d, 'nginx:2', { replicas: 0, revision: 2, created: 10 });
+    await run(d, neu, old);
+    assert.deepEqual(scaled(), [`${name(old)}=3`]);
+  });
+
+  it('scales old ReplicaSets down oldest first, by no more than the availability budget', async () => {
+    // 4 available, at least 2 must stay: 2 go, the oldest ReplicaSet's first
+    const d = deployment('web', { replicas: 4, image: 'nginx:2', maxSurge: 0, maxUnavailable: 2, annotations: { [REVISION]: '3' } });
+    const v1 = ownedRS(d, 'nginx:0', { replicas: 1, revision: 1, created: 0 });
+    const v2 = ownedRS(d, 'nginx:1', { replicas: 3, revision: 2, created: 5 });
+    const neu = ownedRS(d, 'nginx:2', { replicas: 0, revision: 3, created: 10 });
+    await run(d, neu, v2, v1);
+    assert.deepEqual(scaled(), [`${name(v1)}=0`, `${name(v2)}=2`]);
+  });
+
+  it('removes unavailable old replicas oldest first, within the budget', async () => {
+    // budget 2: v1 has 1 unavailable, v2 has 2; one of each goes, and nothing available is touched
+    const d = deployment('web', { replicas: 4, image: 'nginx:2', maxSurge: 0, maxUnavailable: 2, annotations: { [REVISION]: '3' } });
+    const v1 = ownedRS(d, 'nginx:0', { replicas: 2, available: 1, revision: 1, created: 0 });
+    const v2 = ownedRS(d, 'nginx:1', { replicas: 2, available: 0, revision: 2, created: 5 });
+    const neu = ownedRS(d, 'nginx:2', { replicas: 0, revision: 3, created: 10 });
+    await run(d, neu, v2, v1);
+    assert.deepEqual(scaled(), [`${name(v1)}=1`, `${name(v2)}=1`]);
+  });
+
+  it('scales a new ReplicaSet above the desired count down to it', async () => {
+    const d = deployment('web', { replicas: 3, annotations: { [REVISION]: '1' } });
+    const rs = ownedRS(d, 'nginx', { replicas: 5, revision: 1 });
+    await run(d, rs);
+    assert.deepEqual(scaled(), [`${name(rs)}=3`]);
+  });
+
+  it('prunes history only once the rollout is complete', async () => {
+    const d = deployment('web', { replicas: 3, revisionHistoryLimit: 0, annotations: { [REVISION]: '2' } });
+    const cur = ownedRS(d, 'nginx', { replicas: 3, available: 2, revision: 2, created: 10 });
+    const empty = ownedRS(d, 'nginx:1', { replicas: 0, revision: 1, created: 0 });
+    d.status = { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1, conditions: [] };
+    await run(d, cur, empty);
+    assert.deepEqual(ctx.client.summary().filter((s) => s.startsWith('delete')), []);
+  });
+});
