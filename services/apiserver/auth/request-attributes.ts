@@ -36,33 +36,32 @@ type AnyRequest = Record<string, any>;
 
 /** The attributes of one call of a <Kind>Service method (`rpc` without the service, e.g. "UpdatePodStatus"). */
 export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequest): RequestAttributes {
-  const K = kind.kind;
   const obj = req?.[kind.requestField] as { metadata?: { name?: string; namespace?: string } } | undefined;
   const ns = (requested: string | undefined) => (kind.namespaced ? requested || 'default' : '');
   const base = { apiGroup: kind.group, resource: kind.resource };
   const named = (verb: string, subresource = '') => resourceAttributes({ ...base, verb, subresource, namespace: ns(req?.namespace), name: req?.name ?? '' });
-  switch (rpc) {
-    case `Create${K}`:
+  switch (kind.verbOf(rpc)) {
+    case 'create':
       return resourceAttributes({ ...base, verb: 'create', namespace: ns(req?.namespace || obj?.metadata?.namespace), name: obj?.metadata?.name ?? '' });
-    case `Update${K}`:
+    case 'update':
       return resourceAttributes({ ...base, verb: 'update', namespace: ns(obj?.metadata?.namespace), name: obj?.metadata?.name ?? '' });
-    case `Update${K}Status`:
+    case 'updateStatus':
       return resourceAttributes({ ...base, verb: 'update', subresource: 'status', namespace: ns(obj?.metadata?.namespace), name: obj?.metadata?.name ?? '' });
-    case `Get${K}`:
+    case 'get':
       return named('get');
-    case `Delete${K}`:
+    case 'delete':
       return named('delete');
-    case `Patch${K}`:
+    case 'patch':
       return named('patch', req?.subresource ?? '');
-    case `List${kind.plural}`:
+    case 'list':
       return resourceAttributes({ ...base, verb: 'list', namespace: kind.namespaced ? req?.namespace ?? '' : '' });
-    case `Watch${kind.plural}`:
+    case 'watch':
       return resourceAttributes({ ...base, verb: 'watch', namespace: kind.namespaced ? req?.namespace ?? '' : '' });
-    case `Bind${K}`:
+    case 'bind':
       return named('create', 'binding');
-    case `Get${K}Scale`:
+    case 'getScale':
       return named('get', 'scale');
-    case `Update${K}Scale`:
+    case 'updateScale':
       return named('update', 'scale');
     default:
       throw new Error(`no authorization attributes for ${kind.serviceName}/${rpc}`);

@@ -86,11 +86,12 @@ export class RequestGate {
   /** Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). */
   serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: () => Promise<R>): Promise<R> {
     const req = call.request;
+    const verb = kind.verbOf(rpc);
     const admit: Admission<R> = async (ctx, proceed) => {
-      if (rpc === `Patch${kind.kind}`) checkPatch(req.patch);
+      if (verb === 'patch') checkPatch(req.patch);
       await this.deps.escalation?.admit(ctx.user, kind, ctx.attributes.verb, ctx.attributes, req[kind.requestField]);
       if (this.deps.podSecurity) await this.admitPodSecurity(call, kind, rpc, ctx, this.deps.podSecurity);
-      if (rpc === `Create${kind.kind}`) {
+      if (verb === 'create') {
         const obj = req[kind.requestField] as KubeObject | undefined;
         // LimitRanger first, so that quota counts the requests it defaults.
         this.deps.limitRanger?.admitCreate(kind, ctx.attributes.namespace, obj);
@@ -141,7 +142,8 @@ export class RequestGate {
   }
 
   /** Admits a watch (long-running: no in-flight slot). Throws the error to end the call with. */
-  admitWatch(call: ServerWritableStream<any, any>, kind: KindInfo<any>, rpc: string): Promise<void> {
+  admitWatch(call: ServerWritableStream<any, any>, kind: KindInfo<any>): Promise<void> {
+    const rpc = kind.methods.watch!;
     return this.admitStream(call, `${kind.serviceName}/${rpc}`, (req) => attributesForCall(kind, rpc, req));
   }
 

@@ -3,7 +3,7 @@
 // panic-recovery.ts, so no call can end the process.
 import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
-import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import type { KindInfo, KubeObject, Verb } from '../../../lib/api/kinds';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -66,15 +66,14 @@ export function resourceService<T extends KubeObject>(
   dialer?: KubeletDialer,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
-  const K = kind.kind;
   const field = kind.requestField;
-  const handlers: Record<string, Handler> = {
-    [`Create${K}`]: (r) => registry.create(r.namespace, r[field], isDryRun(r.dryRun)),
-    [`Get${K}`]: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
-    [`List${kind.plural}`]: (r) => registry.list(r),
-    [`Update${K}`]: (r) => registry.update(r[field], isDryRun(r.dryRun)),
-    [`Patch${K}`]: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource),
-    [`Delete${K}`]: (r) =>
+  const handlers: Partial<Record<Verb, Handler>> = {
+    create: (r) => registry.create(r.namespace, r[field], isDryRun(r.dryRun)),
+    get: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
+    list: (r) => registry.list(r),
+    update: (r) => registry.update(r[field], isDryRun(r.dryRun)),
+    patch: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource),
+    delete: (r) =>
       registry.delete(r.namespace, r.name, {
         gracePeriodSeconds: r.gracePeriodSeconds,
         preconditions: r.preconditions,
@@ -82,11 +81,11 @@ export function resourceService<T extends KubeObject>(
         dryRun: isDryRun(r.dryRun),
       }),
   };
-  if (kind.hasStatus) handlers[`Update${K}Status`] = (r) => registry.updateStatus(r[field]);
-  if (K === 'Pod') handlers.BindPod = (r) => bindPod(registry as unknown as Registry<Pod>, r);
+  if (kind.methods.updateStatus) handlers.updateStatus = (r) => registry.updateStatus(r[field]);
+  if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);
   if (kind.hasScale) {
-    handlers[`Get${K}Scale`] = async (r) => toScale(await registry.get(r.namespace, r.name));
-    handlers[`Update${K}Scale`] = async (r) => {
+    handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
+    handlers.updateScale = async (r) => {
       const scale = r.scale as Scale | undefined;
       const replicas = scale?.spec?.replicas ?? 0;
       if (replicas < 0) {
@@ -113,14 +112,16 @@ export function resourceService<T extends KubeObject>(
 
   const implementation: UntypedServiceImplementation = {};
   const definition: Record<string, ServiceDefinition[string]> = { ...gate.strictDefinition(kind.service) };
-  for (const [rpc, fn] of Object.entries(handlers)) {
-    const key = lowerFirst(rpc);
-    if (!definition[key]) throw new Error(`${kind.serviceName} has no method ${rpc}`);
+  for (const [verb, fn] of Object.entries(handlers) as [Verb, Handler][]) {
+    const rpc = kind.methods[verb];
+    const key = rpc && lowerFirst(rpc);
+    if (!key || !definition[key]) throw new Error(`${kind.serviceName} has no ${verb} method`);
     implementation[key] = unary(gate, kind, rpc, fn, observe);
   }
 
   // Watch events are encoded once in the watch cache and written as bytes to every watcher.
-  const watchKey = lowerFirst(`Watch${kind.plural}`);
+  const watchRpc = kind.methods.watch!;
+  const watchKey = lowerFirst(watchRpc);
   const watchDef = definition[watchKey];
   definition[watchKey] = {
     ...watchDef,
@@ -128,13 +129,13 @@ export function resourceService<T extends KubeObject>(
   };
   implementation[watchKey] = (call: ServerWritableStream<any, Buffer>) => {
     const start = process.hrtime.bigint();
-    const method = `${kind.serviceName}/Watch${kind.plural}`;
+    const method = `${kind.serviceName}/${watchRpc}`;
     const finished = (code: number) => observe(method, code, Number(process.hrtime.bigint() - start) / 1e9);
     startStream(
       method,
       call,
       async () => {
-        await gate.admitWatch(call, kind, `Watch${kind.plural}`);
+        await gate.admitWatch(call, kind);
         if (call.cancelled) return;
         watchers.open++;
         serveWatch(method, registry, call, watchOpts, () => {
@@ -145,17 +146,17 @@ export function resourceService<T extends KubeObject>(
       finished,
     );
   };
-  if (kind.kind === 'Pod' && dialer) {
-    const svc = kind.serviceName;
-    implementation.podLogs = (call: ServerWritableStream<PodLogsRequest, PodLogChunk>) =>
-      startStream(`${svc}/PodLogs`, call, async () => {
-        await gate.admitStream(call, `${svc}/PodLogs`, podLogsAttributes);
-        await proxyPodLogs(`${svc}/PodLogs`, dialer, call);
+  const { logs, exec } = kind.methods;
+  if (logs && exec && dialer) {
+    const logsMethod = `${kind.serviceName}/${logs}`;
+    const execMethod = `${kind.serviceName}/${exec}`;
+    implementation[lowerFirst(logs)] = (call: ServerWritableStream<PodLogsRequest, PodLogChunk>) =>
+      startStream(logsMethod, call, async () => {
+        await gate.admitStream(call, logsMethod, podLogsAttributes);
+        await proxyPodLogs(logsMethod, dialer, call);
       });
-    implementation.execPod = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
-      startStream(`${svc}/ExecPod`, call, () =>
-        proxyExecPod(`${svc}/ExecPod`, dialer, call, (first) => gate.admitStream(call, `${svc}/ExecPod`, podExecAttributes, first)),
-      );
+    implementation[lowerFirst(exec)] = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
+      startStream(execMethod, call, () => proxyExecPod(execMethod, dialer, call, (first) => gate.admitStream(call, execMethod, podExecAttributes, first)));
   }
   return { definition: definition as ServiceDefinition, implementation };
 }

@@ -104,9 +104,10 @@ export async function admitPodSecurity(req: PodSecurityRequest, source: PodSecur
 async function writeOf(req: PodSecurityRequest, source: PodSecuritySource): Promise<Write | undefined> {
   const { kind, rpc, namespace, request } = req;
   const given = request?.[kind.requestField] as KubeObject | undefined;
-  if (rpc === `Create${kind.kind}`) return given && { kind, operation: 'create', namespace, object: given };
-  if (rpc === `Update${kind.kind}`) return given && { kind, operation: 'update', namespace, object: given };
-  if (rpc !== `Patch${kind.kind}` || request?.subresource) return undefined;
+  const verb = kind.verbOf(rpc);
+  if (verb === 'create') return given && { kind, operation: 'create', namespace, object: given };
+  if (verb === 'update') return given && { kind, operation: 'update', namespace, object: given };
+  if (verb !== 'patch' || request?.subresource) return undefined;
   const current = await source.current(kind, namespace, request?.name ?? '');
   if (!current) return undefined;
   try {
