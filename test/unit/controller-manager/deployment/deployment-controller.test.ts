@@ -324,6 +324,14 @@ describe('DeploymentController.reconcile: rolling update arithmetic (Kubernetes 
     assert.deepEqual(scaled(), [`${name(v1)}=1`, `${name(v2)}=1`]);
   });
 
+  it('scales the new ReplicaSet up and leaves the old ones to the next sync', async () => {
+    const d = deployment('web', { replicas: 4, image: 'nginx:2', maxSurge: 1, maxUnavailable: 1, annotations: { [REVISION]: '2' } });
+    const old = ownedRS(d, 'nginx', { replicas: 4, revision: 1 });
+    const neu = ownedRS(d, 'nginx:2', { replicas: 0, revision: 2, created: 10 });
+    await run(d, neu, old);
+    assert.deepEqual(scaled(), [`${name(neu)}=1`]);
+  });
+
   it('scales a new ReplicaSet above the desired count down to it', async () => {
     const d = deployment('web', { replicas: 3, annotations: { [REVISION]: '1' } });
     const rs = ownedRS(d, 'nginx', { replicas: 5, revision: 1 });
