@@ -66,8 +66,9 @@ export const DEFAULT_CONFIG: ApiserverConfig = {
   serviceNodePortRange: '30000-32767',
   maxObjectBytes: 1.5 * 1024 * 1024,
   maxRequestBytes: 3 * 1024 * 1024,
-  // Go's HTTP/2 server default, which kube-apiserver keeps.
-  http2MaxStreamsPerConnection: 250,
+  // HTTP/2's recommended minimum. Below Go's 250 (kube-apiserver's default) because one thread
+  // serves every stream: what one connection can put in flight at once is what arrives in one read.
+  http2MaxStreamsPerConnection: 100,
   watchCacheSize: 10_000,
   resourceVersionWaitMs: DEFAULT_RESOURCE_VERSION_WAIT_MS,
   watchMaxPending: 2_000,

@@ -16,6 +16,7 @@ import { Authenticator } from './authn/authenticator';
 import { TokenFileAuthenticator } from './authn/token-file';
 import { UnionAuthorizer, alwaysAllow, alwaysDeny, parseAuthorizationModes, type Authorizer } from './authz/authorizer';
 import { PriorityAndFairness, DEFAULT_FLOW_CONTROL } from '../flowcontrol/priority-and-fairness';
+import { TurnScheduler } from '../flowcontrol/turn-scheduler';
 import { authenticateOnHeaders } from './limits/authenticate-on-headers';
 import { InflightLimiter } from './limits/inflight-limiter';
 import type { RequestLimiter } from './limits/request-limiter';
@@ -73,7 +74,7 @@ export interface Security {
 }
 
 /** Unauthenticated health and reflection calls at once: at most this many bodies of --max-request-bytes held for strangers. */
-const MAX_UNAUTHENTICATED_OPEN_CALLS = 16;
+const MAX_UNAUTHENTICATED_OPEN_CALLS = 8;
 
 type RegistryOf = <T extends K.KubeObject>(kind: KindInfo<T>) => Registry<T>;
 
@@ -146,7 +147,14 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     authenticator,
     authorizer,
     limiter,
-    interceptors: [authenticateOnHeaders({ authenticator, audit, maxUnauthenticatedOpenCalls: MAX_UNAUTHENTICATED_OPEN_CALLS })],
+    interceptors: [
+      authenticateOnHeaders({
+        authenticator,
+        audit,
+        maxUnauthenticatedOpenCalls: MAX_UNAUTHENTICATED_OPEN_CALLS,
+        turns: cfg.enablePriorityAndFairness ? new TurnScheduler() : undefined,
+      }),
+    ],
     addServices(server) {
       const svc = accessReviewService(gate, authorizer);
       server.addService(svc.definition, svc.implementation);

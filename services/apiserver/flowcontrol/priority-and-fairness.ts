@@ -19,6 +19,8 @@ export interface FlowControlConfig {
   serverConcurrencyLimit: number;
   /** A request that waited this long in a queue is refused (Kubernetes: a quarter of the 60 s request timeout). */
   queueWaitTimeoutMs: number;
+  /** How long a seat stays taken after its handler returned while the response is still being written. */
+  responseWriteTimeoutMs: number;
   retryAfterSeconds: number;
   priorityLevels: PriorityLevelConfiguration[];
   flowSchemas: FlowSchema[];
@@ -26,6 +28,7 @@ export interface FlowControlConfig {
 
 export const DEFAULT_FLOW_CONTROL: Omit<FlowControlConfig, 'serverConcurrencyLimit'> = {
   queueWaitTimeoutMs: 15_000,
+  responseWriteTimeoutMs: 10_000,
   retryAfterSeconds: 1,
   priorityLevels: BOOTSTRAP_PRIORITY_LEVELS,
   flowSchemas: BOOTSTRAP_FLOW_SCHEMAS,
@@ -120,7 +123,7 @@ export class PriorityAndFairness implements RequestLimiter {
         hash: hashFlow(c.flowSchema, c.flow),
         dispatch: () => {
           level.dispatched++;
-          const release = once(() => ticket.finish());
+          const release = once(() => this.untilWritten(call, () => ticket.finish()));
           if (enqueuing) settle(() => resolve(release));
           else this.runtime.wake(() => settle(() => resolve(release)));
         },
@@ -151,6 +154,22 @@ export class PriorityAndFairness implements RequestLimiter {
       dispatched: l.dispatched,
       rejected: { ...l.rejected },
     }));
+  }
+
+  /**
+   * Runs `free` once the call's response has been written out (or its client went away), at most
+   * responseWriteTimeoutMs from now: as a Kubernetes handler holds its seat while it writes, so a
+   * flood whose answers pile up unread in the server's buffers is still bounded by the seats.
+   */
+  private untilWritten(call: CancellableCall | undefined, free: () => void): void {
+    if (!call || call.cancelled) return free();
+    const done = once(() => {
+      stop();
+      call.removeListener('cancelled', done);
+      free();
+    });
+    const stop = this.runtime.setTimer(done, this.cfg.responseWriteTimeoutMs);
+    call.once('cancelled', done);
   }
 
   private refusal(priorityLevel: string, reason: RejectReason | 'time-out'): TooManyRequestsError {

@@ -1,4 +1,5 @@
-// Request limits on a running apiserver: in-flight limits refuse the excess with
+// Request limits on a running apiserver: the max-in-flight filter (API Priority and Fairness
+// off; overload.test.ts covers priority and fairness) refuses the excess with
 // RESOURCE_EXHAUSTED and a retry-after hint while node heartbeats (own Lease, own Node status)
 // and admins still get through; objects over 1.5 MiB and messages over the gRPC limit are
 // refused with RESOURCE_EXHAUSTED and nothing is stored.
@@ -21,7 +22,7 @@ describe('security: request limits', function () {
   let kcm: Clientset;
   let node: Clientset;
   before(async () => {
-    s = await startSecureApiserver({ config: { maxRequestsInflight: 2, maxMutatingRequestsInflight: 1 } });
+    s = await startSecureApiserver({ config: { maxRequestsInflight: 2, maxMutatingRequestsInflight: 1, enablePriorityAndFairness: false } });
     admin = await s.admin();
     const pair = (f: { cert: string; key: string }) => ({ cert: readFileSync(f.cert, 'utf8'), key: readFileSync(f.key, 'utf8') });
     kcm = await s.client({ pair: pair(s.pki.controllerManager) });

@@ -6,10 +6,16 @@
 // reads the body: a call without valid credentials is answered UNAUTHENTICATED at once (and
 // audited) and none of its body is read. The few methods open to everyone (health, reflection)
 // admit a bounded number of unauthenticated calls at a time; the excess is RESOURCE_EXHAUSTED.
+// Authenticated calls that are not exempt from priority and fairness (system:masters is) then
+// wait for their event-loop turn (flowcontrol/turn-scheduler.ts) before their body is read.
 import { Metadata, ServerInterceptingCall, status as Status, type ServerInterceptor } from '@grpc/grpc-js';
 import { ApiError } from '../../../../lib/api/errors';
+import { ALL_KINDS } from '../../../../lib/api/kinds';
 import type { AuditSink } from '../audit/audit-log';
-import type { Authenticator } from '../authn/authenticator';
+import type { TurnScheduler } from '../../flowcontrol/turn-scheduler';
+import type { Authenticator, CallCredentials } from '../authn/authenticator';
+import { attributesForCall, fullResource } from '../request-attributes';
+import { isMaster, type UserInfo } from '../user-info';
 
 /** Services anyone may call (Kubernetes' /healthz and discovery). */
 export const OPEN_SERVICE_PREFIXES = ['/grpc.health.v1.Health/', '/grpc.reflection.v1.ServerReflection/', '/grpc.reflection.v1alpha.ServerReflection/'];
@@ -19,12 +25,40 @@ export interface AuthenticateOnHeadersOptions {
   audit?: AuditSink;
   /** Unauthenticated calls of open services in progress at once, server-wide. */
   maxUnauthenticatedOpenCalls: number;
+  /** Where calls that are not exempt wait for their turn (absent: none wait). */
+  turns?: TurnScheduler;
+}
+
+const kindsByService = new Map(ALL_KINDS.map((k) => [k.serviceName, k]));
+
+/** Verb and resource of a <Kind>Service method, known from its path alone (namespace and name are in the body). */
+function methodAttributes(method: string): { verb: string; apiGroup: string; resource: string } {
+  const [service, rpc] = method.split('/');
+  const kind = kindsByService.get(service);
+  if (!kind) return { verb: '', apiGroup: '', resource: '' };
+  try {
+    const a = attributesForCall(kind, rpc, {});
+    return { verb: a.verb, apiGroup: a.apiGroup, resource: fullResource(a) };
+  } catch {
+    return { verb: '', apiGroup: kind.group, resource: kind.resource };
+  }
+}
+
+/** The caller, or why it is not authenticated. */
+function identify(authenticator: Authenticator, metadata: Metadata, getAuthContext: CallCredentials['getAuthContext']): UserInfo | string {
+  try {
+    return authenticator.authenticate({ metadata, getAuthContext });
+  } catch (err) {
+    return err instanceof ApiError ? err.message : String(err);
+  }
 }
 
 export function authenticateOnHeaders(opts: AuthenticateOnHeadersOptions): ServerInterceptor {
   let openUnauthenticated = 0;
   return (method, call) => {
     const start = process.hrtime.bigint();
+    // The request gate's spelling: "kite.core.v1.PodService/GetPod".
+    const methodName = method.path.replace(/^\//, '');
     const open = OPEN_SERVICE_PREFIXES.some((p) => method.path.startsWith(p));
     let counted = false;
     const uncount = () => {
@@ -35,12 +69,10 @@ export function authenticateOnHeaders(opts: AuthenticateOnHeadersOptions): Serve
       opts.audit?.record({
         user: '',
         groups: [],
-        verb: '',
-        apiGroup: '',
-        resource: '',
+        ...methodAttributes(methodName),
         namespace: '',
         name: '',
-        method: method.path,
+        method: methodName,
         sourceIP: call.getPeer(),
         userAgent: String(metadata.get('user-agent')[0] ?? ''),
         decision: 'unauthenticated',
@@ -57,14 +89,12 @@ export function authenticateOnHeaders(opts: AuthenticateOnHeadersOptions): Serve
         next({
           onReceiveMetadata(metadata, proceed) {
             if (opts.authenticator.insecureDevMode) return proceed(metadata);
-            let message: string;
-            try {
-              opts.authenticator.authenticate({ metadata, getAuthContext: () => call.getAuthContext() });
-              return proceed(metadata);
-            } catch (err) {
-              message = err instanceof ApiError ? err.message : String(err);
+            const who = identify(opts.authenticator, metadata, () => call.getAuthContext());
+            if (typeof who !== 'string') {
+              if (open || isMaster(who) || !opts.turns) return proceed(metadata);
+              return opts.turns.run(who.name, () => proceed(metadata));
             }
-            if (!open) return refuse(metadata, Status.UNAUTHENTICATED, message);
+            if (!open) return refuse(metadata, Status.UNAUTHENTICATED, who);
             if (openUnauthenticated >= opts.maxUnauthenticatedOpenCalls) {
               return refuse(metadata, Status.RESOURCE_EXHAUSTED, 'Too many requests from unauthenticated clients, please try again later', 1);
             }

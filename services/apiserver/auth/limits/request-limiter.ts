@@ -4,8 +4,13 @@
 import type { RequestAttributes } from '../request-attributes';
 import type { UserInfo } from '../user-info';
 
-/** The part of a call a limiter watches: a waiting request whose client gives up leaves its queue. */
+/**
+ * The part of a call a limiter watches. grpc-js marks a call cancelled when its stream closes:
+ * while it waits, because its client gave up; once answered, when the response has been written
+ * out (a unary call's trailers follow its message only once that is flushed).
+ */
 export interface CancellableCall {
+  readonly cancelled: boolean;
   once(event: 'cancelled', listener: () => void): unknown;
   removeListener(event: 'cancelled', listener: () => void): unknown;
 }

@@ -51,6 +51,15 @@ function fakeRuntime() {
 }
 
 /** The outcome of `p`, filled in as it settles (after one turn of the event loop here). */
+/** What the limiter sees of a gRPC call: grpc-js emits 'cancelled' when the call's stream closes. */
+class FakeCall extends EventEmitter {
+  cancelled = false;
+  close(): void {
+    this.cancelled = true;
+    this.emit('cancelled');
+  }
+}
+
 const settled = async <T>(p: Promise<T>) => {
   const out: { value?: T; error?: ApiError } = {};
   p.then((v) => (out.value = v), (e: ApiError) => (out.error = e));
@@ -145,14 +154,33 @@ describe('flowcontrol: priority and fairness', () => {
     const rt = fakeRuntime();
     const apf = new PriorityAndFairness({ ...DEFAULT_FLOW_CONTROL, serverConcurrencyLimit: 1 }, rt);
     const first = await settled(apf.admit(alice, listPods()));
-    const call = new EventEmitter();
+    const call = new FakeCall();
     const outcome = settled(apf.admit(alice, listPods(), call));
-    call.emit('cancelled');
+    call.close();
     const { error } = await outcome;
     assert.equal(error?.code, status.CANCELLED);
     assert.equal(apf.stats().find((s) => s.priorityLevel === 'global-default')!.waiting, 0);
     assert.equal(call.listenerCount('cancelled'), 0);
     first.value!();
+  });
+
+  it("holds a seat until the call's response is written out, at most responseWriteTimeoutMs", async () => {
+    const rt = fakeRuntime();
+    const apf = new PriorityAndFairness({ ...DEFAULT_FLOW_CONTROL, serverConcurrencyLimit: 1, responseWriteTimeoutMs: 10_000 }, rt);
+    const executing = () => apf.stats().find((s) => s.priorityLevel === 'global-default')!.executing;
+    const writing = new FakeCall();
+    (await apf.admit(alice, listPods(), writing))();
+    assert.equal(executing(), 1, 'the handler returned, its answer is still being written');
+    writing.close();
+    assert.equal(executing(), 0, 'written: the seat is free');
+    const unread = new FakeCall();
+    (await apf.admit(alice, listPods(), unread))();
+    rt.advance(9_999);
+    assert.equal(executing(), 1);
+    rt.advance(1);
+    assert.equal(executing(), 0, 'a client that never reads holds a seat no longer than the write timeout');
+    unread.close();
+    assert.equal(executing(), 0);
   });
 
   it('a release given twice frees one seat', async () => {
