@@ -8,8 +8,7 @@ export function startEventSweeper(events: Registry<Event>, ttlSeconds: number, p
   const log = logger('apiserver', { loop: 'event-ttl' });
   const sweep = async () => {
     const cutoff = Date.now() - ttlSeconds * 1000;
-    const { items } = events.cache.list(events.filter({}));
-    for (const { obj } of items) {
+    for (const obj of events.cachedList()) {
       const m = obj.metadata!;
       const last = Math.max(parseTime(obj.lastTimestamp) || 0, parseTime(obj.eventTime) || 0, parseTime(m.creationTimestamp) || 0);
       if (last >= cutoff) continue;

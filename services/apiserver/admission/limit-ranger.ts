@@ -193,7 +193,7 @@ export class LimitRanger {
   /** Defaults and checks a pod create in `namespace` (in place); throws ForbiddenError when it breaks a LimitRange. */
   admitCreate(kind: KindInfo<any>, namespace: string, obj: KubeObject | undefined): void {
     if (kind.kind !== 'Pod' || !obj) return;
-    const ranges = this.limitRanges.cache.list(this.limitRanges.filter({ namespace })).items.map((i) => i.obj);
+    const ranges = this.limitRanges.cachedList({ namespace });
     const pod = obj as Pod;
     const err = admitPodLimits(ranges, pod);
     if (err) throw new ForbiddenError(`pods "${pod.metadata?.name || pod.metadata?.generateName || ''}" is forbidden: ${err}`);

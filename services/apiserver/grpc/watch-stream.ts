@@ -130,7 +130,7 @@ export function serveWatch<T extends KubeObject>(
               kind: kind.kind,
               apiVersion: kind.apiVersion,
               // Never behind the resourceVersion the client asked to start from.
-              metadata: { resourceVersion: String(Math.max(Number(req.resourceVersion) || 0, registry.cache.resourceVersion)) },
+              metadata: { resourceVersion: String(Math.max(Number(req.resourceVersion) || 0, registry.cachedRevision)) },
             }),
           });
           sink.send(Buffer.from(bookmark.finish()));

@@ -539,6 +539,47 @@ export class Registry<T extends KubeObject> {
     }
   }
 
+  // ---------- the watch cache, read-only (as Kubernetes' Cacher serves storage.Interface) ----------
+
+  /** Fills the watch cache from storage and follows it; resolves once the cache serves. */
+  startCache(): Promise<void> {
+    return this.cache.start();
+  }
+
+  stopCache(): void {
+    this.cache.stop();
+  }
+
+  /** The object as the watch cache holds it now (shared: never modify it), or undefined. */
+  cached(namespace: string, name: string): T | undefined {
+    return this.cache.get(this.key(this.kind.namespaced ? namespace : '', name));
+  }
+
+  /** The cached objects matching the selectors (shared: never modify them). */
+  cachedList(req: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): T[] {
+    return this.cache.list(this.filter(req)).items.map((i) => i.obj);
+  }
+
+  /** The resourceVersion the watch cache has reached. */
+  get cachedRevision(): number {
+    return this.cache.resourceVersion;
+  }
+
+  /** Objects in the watch cache. */
+  get cachedCount(): number {
+    return this.cache.size;
+  }
+
+  /** Watches served from the cache right now. */
+  get watcherCount(): number {
+    return this.cache.watcherCount;
+  }
+
+  /** Resolves once the watch cache has reached `rv`; rejects after `timeoutMs`. */
+  waitForCache(rv: number, timeoutMs?: number): Promise<void> {
+    return this.cache.waitFor(rv, timeoutMs);
+  }
+
   /** Starts a watch served from the cache; returns the function that stops it. */
   watch(req: { namespace?: string; labelSelector?: string; fieldSelector?: string; resourceVersion?: string }, sink: WatchSink): () => void {
     const filter = this.filter(req);

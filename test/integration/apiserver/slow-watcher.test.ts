@@ -75,11 +75,11 @@ for (const backend of backends()) {
 
     it(`closes ${SLOW_WATCHERS} watchers that never read, keeps a reader prompt, and lets a laggard resume without gaps`, async () => {
       const set = uniqueName('slow');
-      const cache = h.api.server.registry(K.Pods).cache;
-      const before = cache.watcherCount;
+      const pods = h.api.server.registry(K.Pods);
+      const before = pods.watcherCount;
       for (let i = 0; i < SLOW_WATCHERS; i++) raws.push(rawWatch(h.api.address, `set=${set}`));
       const reader = recorders.watch(h.client.pods, { labelSelector: `set=${set}` });
-      await waitFor('every watch registered', () => cache.watcherCount === before + SLOW_WATCHERS + 1);
+      await waitFor('every watch registered', () => pods.watcherCount === before + SLOW_WATCHERS + 1);
       const rssBefore = process.memoryUsage().rss;
 
       const written: { name: string; rv: string; at: number }[] = [];
@@ -97,7 +97,7 @@ for (const backend of backends()) {
       const lag = arrived - written[written.length - 1].at;
       assert.ok(lag < 2000, `the reader got the last event ${lag.toFixed(0)} ms after it was written`);
 
-      await waitFor('every laggard closed', () => cache.watcherCount === before + 1, 10_000);
+      await waitFor('every laggard closed', () => pods.watcherCount === before + 1, 10_000);
       const rssGrowthMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
       // Unbounded per-watcher buffers would hold ~SLOW_WATCHERS x EVENTS x 64 KiB (375 MiB) here.
       assert.ok(rssGrowthMiB < 200, `process memory grew by ${rssGrowthMiB.toFixed(0)} MiB`);

@@ -12,7 +12,7 @@ type RegistryOf = <T extends KubeObject>(kind: KindInfo<T>) => Registry<T>;
 
 async function lookup<T extends KubeObject>(r: Registry<T>, namespace: string, name: string): Promise<T | undefined> {
   if (!name) return undefined;
-  return r.cache.get(r.key(namespace, name)) ?? (await r.get(namespace, name).catch(() => undefined));
+  return r.cached(namespace, name) ?? (await r.get(namespace, name).catch(() => undefined));
 }
 
 export function registrySource(registry: RegistryOf, configuration?: PodSecurityConfiguration): PodSecuritySource {
@@ -24,8 +24,7 @@ export function registrySource(registry: RegistryOf, configuration?: PodSecurity
     },
     current: (kind, namespace, name) => lookup(registry(kind), kind.namespaced ? namespace : '', name),
     pods(namespace) {
-      const pods = registry(K.Pods);
-      return pods.cache.list(pods.filter({ namespace })).items.map((i) => i.obj as Pod);
+      return registry(K.Pods).cachedList({ namespace }) as Pod[];
     },
   };
 }

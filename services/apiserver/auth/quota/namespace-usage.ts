@@ -9,6 +9,7 @@ import { kindCounts, usageOf, type Usage } from './quota-usage';
 interface Reservation {
   kind: string;
   namespace: string;
+  name: string;
   obj: KubeObject;
   expires: number;
 }
@@ -41,10 +42,10 @@ export class NamespaceUsage {
     };
     for (const kind of kinds.values()) {
       const reg = this.registries.get(kind.kind)!;
-      for (const { obj } of reg.cache.list(reg.filter({ namespace })).items) add(kind, obj);
+      for (const obj of reg.cachedList({ namespace })) add(kind, obj);
       for (const [key, res] of this.reservations) {
         if (res.kind !== kind.kind || res.namespace !== namespace) continue;
-        if (reg.cache.get(key) || res.expires < now) this.reservations.delete(key);
+        if (reg.cached(res.namespace, res.name) || res.expires < now) this.reservations.delete(key);
         else add(kind, res.obj);
       }
     }
@@ -55,8 +56,8 @@ export class NamespaceUsage {
   reserve(kind: KindInfo<any>, obj: KubeObject, now = Date.now()): void {
     const reg = this.registries.get(kind.kind)!;
     const m = obj.metadata!;
-    if (!reg.cache.get(reg.key(m.namespace, m.name))) {
-      this.reservations.set(reg.key(m.namespace, m.name), { kind: kind.kind, namespace: m.namespace, obj, expires: now + this.reservationTTLms });
+    if (!reg.cached(m.namespace, m.name)) {
+      this.reservations.set(reg.key(m.namespace, m.name), { kind: kind.kind, namespace: m.namespace, name: m.name, obj, expires: now + this.reservationTTLms });
     }
   }
 }

@@ -22,7 +22,7 @@ export class QuotaAdmission {
   ) {}
 
   private quotasIn(namespace: string): ResourceQuota[] {
-    return this.quotas.cache.list(this.quotas.filter({ namespace })).items.map((i) => i.obj);
+    return this.quotas.cachedList({ namespace });
   }
 
   /** The quotas of `namespace` that cap something `obj` counts towards and whose scopes match it. */

@@ -54,7 +54,7 @@ export class QuotaStatusSync {
   }
 
   private async syncAll(): Promise<void> {
-    for (const { obj: q } of this.quotas.cache.list(this.quotas.filter({})).items) {
+    for (const q of this.quotas.cachedList()) {
       const hard = q.spec?.hard ?? {};
       const names = Object.keys(hard);
       const used = this.usage.used(q.metadata!.namespace, names, (kind, obj) => quotaMatches(q, kind, obj));

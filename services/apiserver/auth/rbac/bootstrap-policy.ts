@@ -183,7 +183,7 @@ export async function ensureBootstrapPolicy(clusterRoles: Registry<ClusterRole>,
   // Each cache's revision advances with its own kind's events only. A cache slower than
   // waitFor's deadline catches up later; until then requests it would allow are refused.
   await Promise.all([
-    clusterRoles.cache.waitFor(Math.max(0, ...roleRevisions)).catch(() => undefined),
-    bindings.cache.waitFor(Math.max(0, ...bindingRevisions)).catch(() => undefined),
+    clusterRoles.waitForCache(Math.max(0, ...roleRevisions)).catch(() => undefined),
+    bindings.waitForCache(Math.max(0, ...bindingRevisions)).catch(() => undefined),
   ]);
 }

@@ -35,7 +35,7 @@ interface Index {
 }
 
 function all<T extends KubeObject>(r: Registry<T>): T[] {
-  return r.cache.list(r.filter({})).items.map((i) => i.obj);
+  return r.cachedList();
 }
 
 function toBinding(b: RoleBinding | ClusterRoleBinding): Binding {
@@ -59,7 +59,7 @@ export class RbacAuthorizer implements Authorizer {
 
   private version(): string {
     const s = this.src;
-    return [s.roles, s.clusterRoles, s.roleBindings, s.clusterRoleBindings].map((r) => r.cache.resourceVersion).join('/');
+    return [s.roles, s.clusterRoles, s.roleBindings, s.clusterRoleBindings].map((r) => r.cachedRevision).join('/');
   }
 
   private current(): Index {
@@ -110,7 +110,7 @@ export class RbacAuthorizer implements Authorizer {
   /** The cached Role, ClusterRole, RoleBinding or ClusterRoleBinding `namespace/name` (for comparing an update with what is stored). */
   cached(kind: KindInfo<any>, namespace: string, name: string): KubeObject | undefined {
     const reg = { Role: this.src.roles, ClusterRole: this.src.clusterRoles, RoleBinding: this.src.roleBindings, ClusterRoleBinding: this.src.clusterRoleBindings }[kind.kind] as Registry<KubeObject> | undefined;
-    return reg?.cache.get(reg.key(namespace, name));
+    return reg?.cached(namespace, name);
   }
 
   private rulesOf(idx: Index, ref: RoleRef, namespace: string): PolicyRule[] | undefined {

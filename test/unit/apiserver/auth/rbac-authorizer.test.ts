@@ -3,41 +3,21 @@ import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../../
 import { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from '../../../../services/apiserver/auth/rbac/bootstrap-policy';
 import { RbacAuthorizer } from '../../../../services/apiserver/auth/rbac/rbac-authorizer';
 import { resourceAttributes, type RequestAttributes } from '../../../../services/apiserver/auth/request-attributes';
-import type { Registry } from '../../../../services/apiserver/registry/registry';
-
-/** Just what the authorizer reads of a registry: its watch cache's objects and revision. */
-class FakeRegistry<T> {
-  objects: T[] = [];
-  cache = { resourceVersion: 0, list: () => ({ items: this.objects.map((obj) => ({ key: '', obj })), rv: this.cache.resourceVersion }) };
-  filter() {
-    return {};
-  }
-  set(objs: T[]) {
-    this.objects = objs;
-    this.cache.resourceVersion++;
-  }
-}
+import { fakeRbacSources, type FakeRbacSources } from './rbac/fake-rbac-sources';
 
 const G = 'rbac.authorization.k8s.io';
 const user = (name: string, ...groups: string[]) => ({ name, uid: '', groups: [...groups, 'system:authenticated'] });
 const a = (verb: string, resource: string, o: Partial<RequestAttributes> = {}) => resourceAttributes({ verb, resource, ...o });
 
 describe('RBAC authorizer', () => {
-  let roles: FakeRegistry<Role>, clusterRoles: FakeRegistry<ClusterRole>, bindings: FakeRegistry<RoleBinding>, clusterBindings: FakeRegistry<ClusterRoleBinding>;
+  let roles: FakeRbacSources['roles'], clusterRoles: FakeRbacSources['clusterRoles'], bindings: FakeRbacSources['roleBindings'], clusterBindings: FakeRbacSources['clusterRoleBindings'];
   let rbac: RbacAuthorizer;
   beforeEach(() => {
-    roles = new FakeRegistry();
-    clusterRoles = new FakeRegistry();
-    bindings = new FakeRegistry();
-    clusterBindings = new FakeRegistry();
+    const f = fakeRbacSources();
+    ({ roles, clusterRoles, roleBindings: bindings, clusterRoleBindings: clusterBindings } = f);
     clusterRoles.set(BOOTSTRAP_CLUSTER_ROLES);
     clusterBindings.set(BOOTSTRAP_CLUSTER_ROLE_BINDINGS);
-    rbac = new RbacAuthorizer({ roles, clusterRoles, roleBindings: bindings, clusterRoleBindings: clusterBindings } as unknown as {
-      roles: Registry<Role>;
-      clusterRoles: Registry<ClusterRole>;
-      roleBindings: Registry<RoleBinding>;
-      clusterRoleBindings: Registry<ClusterRoleBinding>;
-    });
+    rbac = new RbacAuthorizer(f.sources);
   });
   const allowed = (u: ReturnType<typeof user>, attrs: RequestAttributes) => rbac.authorize(u, attrs).decision === 'allow';
 

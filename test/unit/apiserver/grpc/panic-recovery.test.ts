@@ -14,9 +14,9 @@ import { serveWatch } from '../../../../services/apiserver/grpc/watch-stream';
 const id = (b: Buffer) => b;
 const def = (path: string, responseStream: boolean) => ({ path, requestStream: false, responseStream, requestSerialize: id, requestDeserialize: id, responseSerialize: id, responseDeserialize: id });
 
-/** A registry with only what serveWatch uses: `watch` as given, and a cache whose revision may throw. */
+/** A registry with only what serveWatch uses: `watch` as given, and a cached revision that may throw. */
 function fakeRegistry(watch: (sink: WatchSink) => () => void, revision: () => number = () => 1): Registry<any> {
-  return { kind: Pods, watch: (_req: unknown, sink: WatchSink) => watch(sink), cache: { get resourceVersion() { return revision(); } } } as unknown as Registry<any>;
+  return { kind: Pods, watch: (_req: unknown, sink: WatchSink) => watch(sink), get cachedRevision() { return revision(); } } as unknown as Registry<any>;
 }
 
 describe('apiserver panic recovery (real grpc-js server)', () => {

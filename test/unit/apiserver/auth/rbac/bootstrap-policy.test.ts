@@ -104,7 +104,7 @@ describe('bootstrap policy', () => {
     class MemoryRegistry<T extends K.KubeObject> {
       readonly objects = new Map<string, T>();
       private rv = 0;
-      readonly cache = { waitFor: async () => undefined };
+      async waitForCache(): Promise<void> {}
       constructor(readonly kind: K.KindInfo<T>) {}
       async create(_ns: string, obj: T): Promise<T> {
         const name = obj.metadata!.name;
