@@ -52,7 +52,7 @@ export class ApiserverMetrics {
       labelNames: ['resource'],
       registers: [this.prom],
       collect() {
-        for (const r of registries.values()) this.set({ resource: r.kind.resource }, r.cache.size);
+        for (const r of registries.values()) this.set({ resource: r.kind.resource }, r.cachedCount);
       },
     });
     new Gauge({

@@ -113,7 +113,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   // The cache answers almost always; a namespace created a moment ago may only be in storage yet.
   const namespaceState = async (ns: string) => {
     const namespaces = registries.get('Namespace') as Registry<Namespace>;
-    const obj = namespaces.cache.get(namespaces.key('', ns)) ?? (await namespaces.get('', ns).catch(() => undefined));
+    const obj = namespaces.cached('', ns) ?? (await namespaces.get('', ns).catch(() => undefined));
     if (!obj) return 'missing' as const;
     return obj.metadata?.deletionTimestamp ? ('terminating' as const) : ('active' as const);
   };
@@ -130,8 +130,8 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;
 
-  await Promise.all([...registries.values()].map((r) => r.cache.start()));
-  for (const { obj } of registry(K.Services).cache.list(registry(K.Services).filter({})).items) allocators.restore(obj);
+  await Promise.all([...registries.values()].map((r) => r.startCache()));
+  for (const svc of registry(K.Services).cachedList()) allocators.restore(svc);
   await bootstrap(registry, allocators);
   const security = await setupSecurity(cfg, registry, registries);
   const dialer = new KubeletDialer(registry(K.Pods), registry(K.Nodes), { credentials: kubeletCredentials(cfg) });
@@ -177,7 +177,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     registry,
     async stop() {
       sweeper.stop();
-      for (const r of registries.values()) r.cache.stop();
+      for (const r of registries.values()) r.stopCache();
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           server.forceShutdown();

@@ -81,7 +81,7 @@ type RegistryOf = <T extends K.KubeObject>(kind: KindInfo<T>) => Registry<T>;
 function podLookup(pods: Registry<Pod>): PodLookup {
   return async (namespace, name) => {
     if (!name) return undefined;
-    const cached = pods.cache.get(pods.key(namespace, name));
+    const cached = pods.cached(namespace, name);
     if (cached) return cached;
     return pods.get(namespace, name).catch(() => undefined);
   };

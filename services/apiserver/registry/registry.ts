@@ -89,7 +89,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 export class Registry<T extends KubeObject> {
   readonly prefix: string;
-  readonly cache: WatchCache<T>;
+  private readonly cache: WatchCache<T>;
   private readonly supportedFields: string[];
   /** Fresh empty spec and status objects (undefined for kinds without them). */
   private readonly emptyParts: () => { spec?: unknown; status?: unknown };
