@@ -80,8 +80,12 @@ export const NOTHING: Selector = {
 
 export const EVERYTHING: Selector = new RequirementsSelector([]);
 
+/** Kubernetes' IsQualifiedName: a DNS-subdomain prefix of at most 253 characters, a name of at most 63. */
 function checkKey(key: string, where: string): void {
-  if (!key || key.length > 316 || !LABEL_KEY.test(key)) {
+  const slash = key.indexOf('/');
+  const prefixLength = slash < 0 ? 0 : slash;
+  const nameLength = key.length - (slash + 1);
+  if (!LABEL_KEY.test(key) || prefixLength > 253 || nameLength > 63) {
     throw new BadRequestError(`invalid label selector "${where}": invalid label key "${key}"`);
   }
 }

@@ -81,3 +81,98 @@ describe('field selectors', () => {
     assert.throws(() => parseFieldSelector('nonsense'), BadRequestError);
   });
 });
+
+describe('label selectors: keys, values and syntax as Kubernetes parses them', () => {
+  const reqs = (s: string) => parseLabelSelector(s).requirements;
+  const rejects = (s: string, message?: RegExp) => assert.throws(() => parseLabelSelector(s), (e: unknown) => e instanceof BadRequestError && (!message || message.test(e.message)), s);
+
+  it('label keys: an optional DNS-subdomain prefix of up to 253 characters and a name of up to 63', () => {
+    const prefix = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`; // 253
+    const name = 'n'.repeat(63);
+    assert.equal(reqs(`${prefix}/${name}`)[0].key.length, 317);
+    assert.equal(reqs('k8s.io/a_b.c-d')[0].key, 'k8s.io/a_b.c-d');
+    rejects(`${prefix}x/${name}`, /invalid label key/);
+    rejects(`${prefix}/${name}x`, /invalid label key/);
+    rejects(`${'n'.repeat(64)}=x`, /invalid label key/);
+    for (const bad of ['Example.com/a', 'a./b', 'a..b/c', 'a_b/c', '-a.b/c', 'a.b-/c', 'a/', 'a/b/c', 'a-', '_a']) rejects(bad, /invalid label key/);
+  });
+
+  it('label values: up to 63 characters, alphanumeric at both ends, empty allowed', () => {
+    assert.deepEqual(reqs(`a=${'v'.repeat(63)}`)[0].values, ['v'.repeat(63)]);
+    assert.deepEqual(reqs('a=x.y_z-1')[0].values, ['x.y_z-1']);
+    assert.deepEqual(reqs('a=')[0].values, ['']);
+    rejects(`a=${'v'.repeat(64)}`, /invalid label value/);
+    for (const bad of ['a=-x', 'a=x-', 'a in (x,-y)', 'a notin (x_)']) rejects(bad, /invalid label value/);
+  });
+
+  it('set values: whitespace around them is ignored, and "()" is the set holding the empty value', () => {
+    assert.deepEqual(reqs('app in ( a , b )')[0].values, ['a', 'b']);
+    assert.equal(parseLabelSelector('app in ()').matches({ app: '' }), true);
+    assert.equal(parseLabelSelector('app in ()').matches({ app: 'a' }), false);
+    assert.equal(parseLabelSelector('app  in(nginx)').matches({ app: 'nginx' }), true);
+  });
+
+  it('whitespace around terms and operators is ignored', () => {
+    assert.equal(parseLabelSelector(' app = nginx , tier ').matches({ app: 'nginx', tier: 'web' }), true);
+    assert.equal(parseLabelSelector('!  tier').matches({ app: 'nginx' }), true);
+  });
+
+  it('rejects trailing garbage and stray tokens', () => {
+    for (const bad of ['app in (a) x', 'x app in (a)', 'x y=z', 'x !y', '!a b']) rejects(bad, /unable to parse requirement/);
+  });
+
+  it('requirements: equality has its one value, existence none', () => {
+    assert.deepEqual(reqs('a=1,b!=2,c,!d'), [
+      { key: 'a', operator: 'Equals', values: ['1'] },
+      { key: 'b', operator: 'NotEquals', values: ['2'] },
+      { key: 'c', operator: 'Exists', values: [] },
+      { key: 'd', operator: 'DoesNotExist', values: [] },
+    ]);
+    assert.equal(parseLabelSelector('a=1,b notin (x,y)').toString(), 'a=1,b notin (x,y)');
+  });
+
+  it('empty: the empty selector is, Nothing is not', () => {
+    assert.equal(parseLabelSelector('').empty(), true);
+    assert.equal(parseLabelSelector('a').empty(), false);
+    assert.equal(NOTHING.empty(), false);
+    assert.deepEqual(NOTHING.requirements, []);
+  });
+
+  it('metav1.LabelSelector: matchLabels by key, every expression operator, expressions optional', () => {
+    assert.equal(selectorFromLabelSelector({ matchLabels: { b: '2', a: '1' }, matchExpressions: [] }).toString(), 'a=1,b=2');
+    assert.equal(selectorFromLabelSelector({ matchLabels: { a: '1' } } as any).matches({ a: '1' }), true);
+    const s = selectorFromLabelSelector({
+      matchLabels: {},
+      matchExpressions: [
+        { key: 'a', operator: 'In', values: ['1'] },
+        { key: 'b', operator: 'NotIn', values: ['2'] },
+        { key: 'c', operator: 'Exists', values: [] },
+        { key: 'd', operator: 'DoesNotExist', values: [] },
+      ],
+    });
+    assert.equal(s.matches({ a: '1', b: '3', c: '' }), true);
+    assert.equal(s.matches({ a: '1', b: '3', c: '', d: '' }), false);
+    assert.throws(() => selectorFromLabelSelector({ matchLabels: {}, matchExpressions: [{ key: 'a', operator: 'Equals', values: ['1'] }] }), /invalid label selector operator "Equals"/);
+  });
+});
+
+describe('field selectors: terms and requirements', () => {
+  const fields: Record<string, string> = { 'metadata.name': 'web-1' };
+  const get = (f: string) => fields[f];
+
+  it('every requirement must hold; a missing field is the empty string', () => {
+    assert.equal(parseFieldSelector('metadata.name=web-1,spec.nodeName=n1').matches(get), false);
+    assert.equal(parseFieldSelector('spec.nodeName=').matches(get), true);
+    assert.equal(parseFieldSelector('spec.nodeName!=n1').matches(get), true);
+  });
+
+  it('skips empty terms and ignores whitespace; the empty selector matches everything', () => {
+    assert.deepEqual(parseFieldSelector(' metadata.name = web-1 ,, ').requirements, [{ field: 'metadata.name', operator: '=', value: 'web-1' }]);
+    assert.deepEqual(parseFieldSelector('a!=b').requirements, [{ field: 'a', operator: '!=', value: 'b' }]);
+    const all = parseFieldSelector('');
+    assert.equal(all.empty(), true);
+    assert.equal(all.matches(get), true);
+    assert.equal(parseFieldSelector('a=b').empty(), false);
+    assert.throws(() => parseFieldSelector('a b=1'), /unable to parse requirement/);
+  });
+});
