@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployments, Pods, Services } from '../../../../lib/api/kinds';
-import { ManifestError, decodeManifests, parseDocuments } from '../../../../lib/api/manifest';
+import type { KindInfo } from '../../../../lib/api/kinds';
+import { ManifestError, decodeManifests, parseDocuments, strictProblems } from '../../../../lib/api/manifest';
 
 const nginx = readFileSync(join(__dirname, '../../../../examples/nginx.yaml'), 'utf8');
 
@@ -129,5 +130,119 @@ describe('manifest decoding', () => {
   it('rejects documents over the size limit', () => {
     const big = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  annotations:\n    big: "${'x'.repeat(3 * 1024 * 1024)}"\n`;
     assert.throws(() => parseDocuments(big, 'big.yaml'), /larger than 3 MiB/);
+  });
+});
+
+describe('manifest decoding: documents, Lists and strict types', () => {
+  const ns = (extra = '') => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n${extra}`;
+
+  it('refuses files above 64 MiB before parsing them', () => {
+    assert.throws(() => parseDocuments(' '.repeat(64 * 1024 * 1024 + 1), 'huge.yaml'), /^ManifestError: error parsing huge.yaml: file is larger than 64 MiB$/);
+  });
+
+  it('measures each document of a large file on its own; "---" separates only at the start of a line', () => {
+    const half = 'x'.repeat(2 * 1024 * 1024);
+    assert.equal(parseDocuments(`${ns(`  annotations: {a: "${half}"}\n`)}---\n${ns(`  annotations: {b: "${half}"}\n`)}`, 'two.yaml').length, 2);
+    assert.throws(() => parseDocuments(ns(`  annotations: {a: "${half}---${half}"}\n`), 'one.yaml'), /a document is larger than 3 MiB/);
+  });
+
+  it('applies YAML merge keys', () => {
+    const [m] = decodeManifests('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: &l {app: web}\n  annotations:\n    <<: *l\n    team: a\n', 'f.yaml');
+    assert.deepEqual(m.object.metadata?.annotations, { app: 'web', team: 'a' });
+  });
+
+  it('words YAML errors once, with the line', () => {
+    assert.equal(decodeError('a: 1\na: 2\n'), 'error parsing f.yaml: error converting YAML to JSON: yaml: line 2: Map keys must be unique');
+  });
+
+  it('a document must be an object', () => {
+    assert.equal(decodeError('hello\n'), 'error parsing f.yaml: a document must be an object, not string');
+    assert.match(decodeError('42\n'), /not integer$/);
+  });
+
+  it('accepts a document exactly 100 levels deep', () => {
+    const nest = (levels: number) => {
+      let text = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  annotations:\n    a: x\n---\n';
+      for (let i = 0; i < levels - 1; i++) text += `${' '.repeat(i)}k${i}:\n`;
+      return `${text}${' '.repeat(levels - 1)}leaf: 1\n`;
+    };
+    assert.equal(parseDocuments(nest(100), 'f').length, 2);
+    assert.throws(() => parseDocuments(nest(101), 'f'), /nested deeper than 100 levels/);
+  });
+
+  it('counts flow nesting of maps too, and only while it is open', () => {
+    assert.throws(() => parseDocuments(`a: ${'{a: '.repeat(150)}1${'}'.repeat(150)}\n`, 'f'), /nested deeper than 100 levels/);
+    const siblings = ['a', 'b', 'c'].map((k) => `${k}: ${'['.repeat(60)}${']'.repeat(60)}`).join('\n');
+    assert.equal(parseDocuments(`${siblings}\n`, 'f').length, 1);
+    assert.throws(() => parseDocuments(`a: ${'[[], '.repeat(150)}1${']'.repeat(150)}\n`, 'f'), /nested deeper than 100 levels/);
+  });
+
+  it('null values are unset fields', () => {
+    const [m] = decodeManifests(`${pod('')}  nodeSelector: null\n  tolerations: null\n`.replace('metadata:\n', 'metadata:\n  labels: ~\n'), 'f.yaml');
+    assert.equal(m.object.metadata?.name, 'p');
+  });
+
+  it('Lists: only v1 List, with an items array of objects', () => {
+    assert.match(decodeError(JSON.stringify({ apiVersion: 'v1', kind: 'List' })), /^error validating "f.yaml": List has no items array$/);
+    for (const item of [1, null, []]) {
+      assert.match(decodeError(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [item] })), /^error validating "f.yaml": List items must be objects$/);
+    }
+    assert.match(decodeError(JSON.stringify({ apiVersion: 'x/v1', kind: 'List', items: [] })), /no matches for kind "List" in version "x\/v1"/);
+  });
+
+  it('apiVersion and kind must be non-empty strings', () => {
+    assert.match(decodeError('apiVersion: ""\nkind: Pod\n'), /\[apiVersion not set\]/);
+    assert.match(decodeError('apiVersion: v1\nkind: 5\n'), /\[kind not set\]/);
+  });
+
+  it('names the namespace of an unknown kind', () => {
+    assert.match(decodeError('apiVersion: v1\nkind: Foo\nmetadata:\n  name: x\n  namespace: ns\n'), /^resource mapping not found for name: "x" namespace: "ns" from/);
+  });
+
+  it('strict errors: the object named only when it has a name, every problem listed', () => {
+    assert.equal(decodeError('apiVersion: v1\nkind: Pod\nspec:\n  x: 1\n  y: 2\n'), 'error validating "f.yaml": Pod: strict decoding error: unknown field "spec.x", unknown field "spec.y"');
+    assert.match(decodeError('apiVersion: v1\nkind: Pod\nmetadata:\n  name: 5\nspec:\n  x: 1\n'), /^error validating "f.yaml": Pod: strict decoding error/);
+  });
+
+  it('wrong types: objects, maps, long strings cut at 40 characters, no value shown for non-strings', () => {
+    assert.match(decodeError(pod('    image: {a: 1}\n').replace('    image: nginx\n', '')), /"spec.containers\[0\].image": expected string, got object$/);
+    assert.match(decodeError(ns().replace('  name: n\n', '  name: n\n  labels: [a]\n')), /"metadata.labels": expected object, got array$/);
+    assert.match(decodeError('apiVersion: v1\nkind: Pod\nmetadata: [a]\n'), /"metadata": expected object, got array$/);
+    assert.match(decodeError(pod('  hostNetwork: 1.5\n')), /"spec.hostNetwork": expected boolean, got number$/);
+    const long = 'y'.repeat(50);
+    assert.match(decodeError(pod(`    ports:\n    - containerPort: "${long}"\n`)), new RegExp(`expected int32, got string "${'y'.repeat(40)}\\.\\.\\."$`));
+  });
+
+  it('int32 and int64 ranges', () => {
+    const port = (v: string) => pod(`    ports:\n    - containerPort: ${v}\n`);
+    assert.doesNotThrow(() => decodeManifests(port('2147483647'), 'f'));
+    assert.doesNotThrow(() => decodeManifests(port('-2147483648'), 'f'));
+    assert.match(decodeError(port('2147483648')), /2147483648 is out of range for int32/);
+    assert.match(decodeError(port('-2147483649')), /-2147483649 is out of range for int32/);
+    assert.doesNotThrow(() => decodeManifests(pod('  activeDeadlineSeconds: 9007199254740991\n'), 'f'));
+    assert.match(decodeError(pod('  activeDeadlineSeconds: 9007199254740993\n')), /out of range for int64/);
+  });
+
+  it('booleans are accepted as booleans; int-or-string refuses fractions', () => {
+    assert.doesNotThrow(() => decodeManifests(pod('  hostNetwork: true\n'), 'f'));
+    assert.match(decodeError(pod('    readinessProbe:\n      httpGet:\n        port: 80.5\n')), /expected integer or string, got number$/);
+  });
+});
+
+describe('strict decoding of the other protobuf scalar types', () => {
+  // The kubelet API's messages carry uint32 and bytes fields no manifest kind has yet.
+  const kubelet = (kind: string) => ({ serviceName: 'kite.kubelet.v1.KubeletService', kind }) as unknown as KindInfo;
+
+  it('uint32: non-negative integers up to 2^32 - 1', () => {
+    assert.deepEqual(strictProblems(kubelet('TerminalSize'), { width: 0, height: 4294967295 }), []);
+    assert.deepEqual(strictProblems(kubelet('TerminalSize'), { width: -1, height: 4294967296 }), [
+      'invalid value for field "width": -1 is out of range for uint32',
+      'invalid value for field "height": 4294967296 is out of range for uint32',
+    ]);
+  });
+
+  it('bytes: (base64) strings', () => {
+    assert.deepEqual(strictProblems(kubelet('LogChunk'), { content: 'aGVsbG8=' }), []);
+    assert.deepEqual(strictProblems(kubelet('LogChunk'), { content: 5 }), ['invalid type for field "content": expected string, got integer']);
   });
 });
