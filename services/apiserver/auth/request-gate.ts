@@ -1,6 +1,7 @@
 // The one door every API call passes, in kube-apiserver's order: authentication,
-// impersonation, strict decoding, the in-flight limit, authorization, admission (node
-// restriction, patch bounds, pod security, limit ranges, resource quota), then the handler; and,
+// impersonation, strict decoding, priority and fairness (or the in-flight limit),
+// authorization, admission (node restriction, patch bounds, pod security, limit ranges, resource
+// quota), then the handler; and,
 // whatever happened, one audit record (with admission's annotations). Resource services and the
 // access-review service call serve() / admitWatch().
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
