@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
 import { Pod } from '../lib/gen/kite/core/v1/types';
-import { defaultPod, DEFAULT_DEFAULTING } from '../services/apiserver/admission/defaults';
+import { defaultPod, DEFAULT_DEFAULTING } from '../services/apiserver/registry/defaults';
 import { EtcdStorage } from '../services/apiserver/storage/etcd';
 import type { Storage } from '../services/apiserver/storage/interface';
 import { SqliteStorage } from '../services/apiserver/storage/sqlite';

@@ -21,8 +21,8 @@ import { checkPatch } from './limits/patch-limits';
 import { MalformedRequest, strictDeserializer, type RequestSchemas } from './limits/strict-decoding';
 import type { NodeRestriction } from './node/node-authorizer';
 import type { LimitRanger } from '../admission/limit-ranger';
-import type { QuotaAdmission } from './quota/quota-admission';
-import type { EscalationCheck } from './rbac/escalation';
+import type { QuotaAdmission } from '../admission/resource-quota/quota-admission';
+import type { EscalationCheck } from '../admission/rbac-escalation/escalation';
 import { attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
 import type { UserInfo } from './user-info';
 

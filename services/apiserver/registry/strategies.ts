@@ -5,12 +5,12 @@ import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { PodSpec, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Service } from '../../../lib/gen/kite/core/v1/types';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
-import * as D from '../admission/defaults';
-import type { ServiceAllocators } from '../admission/allocators';
-import * as V from '../admission/validation';
-import { defaultLimitRange, validateLimitRange } from '../admission/limit-ranger-validation';
-import { validateResourceQuota, validateResourceQuotaUpdate } from '../auth/quota/quota-validation';
-import * as RV from '../auth/rbac/rbac-validation';
+import * as D from './defaults';
+import type { ServiceAllocators } from './service-allocators';
+import * as V from './validation/validation';
+import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger-validation';
+import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
+import * as RV from './validation/rbac-validation';
 import { baseStrategy, type Strategy } from './strategy';
 
 export interface StrategyConfig {

@@ -5,7 +5,7 @@ import { status as Status } from '@grpc/grpc-js';
 import { InvalidError } from '../../../lib/api/errors';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
-import { ipToInt } from '../../../services/apiserver/admission/allocators';
+import { ipToInt } from '../../../services/apiserver/registry/service-allocators';
 import { backends, deployment, errorOf, pod, service, uniqueName, useApiserver } from './harness';
 
 /** The field paths of an INVALID_ARGUMENT error. */

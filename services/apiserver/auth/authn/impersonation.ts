@@ -7,7 +7,7 @@
 // anything else, "system:serviceaccount:ns:name:extra" included, is a plain user name.
 import type { Metadata } from '@grpc/grpc-js';
 import { BadRequestError } from '../../../../lib/api/errors';
-import { Causes, dns1123Label, dns1123Subdomain } from '../../admission/validation-helpers';
+import { Causes, dns1123Label, dns1123Subdomain } from '../../registry/validation/validation-helpers';
 import type { Authorizer } from '../authz/authorizer';
 import { forbidden } from '../authz/forbidden';
 import { resourceAttributes, type RequestAttributes } from '../request-attributes';

@@ -10,7 +10,7 @@ import { ClusterRole, ClusterRoleBinding, PolicyRule } from '../../../../lib/gen
 import type { Registry } from '../../registry/registry';
 import { KUBELET_API_CLIENT_USER } from '../../../../lib/pki/cluster-pki';
 import { AUTHENTICATED_GROUP, MASTERS_GROUP } from '../user-info';
-import { RBAC_GROUP } from './rbac-validation';
+import { RBAC_GROUP } from '../../registry/validation/rbac-validation';
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 const READ = ['get', 'list', 'watch'];

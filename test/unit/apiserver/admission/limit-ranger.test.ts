@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { LimitRange, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { LIMIT_RANGER_ANNOTATION, admitPodLimits } from '../../../../services/apiserver/admission/limit-ranger';
-import { defaultLimitRange, validateLimitRange } from '../../../../services/apiserver/admission/limit-ranger-validation';
+import { defaultLimitRange, validateLimitRange } from '../../../../services/apiserver/registry/validation/limit-ranger-validation';
 
 type Item = { type: string; max?: Record<string, string>; min?: Record<string, string>; default?: Record<string, string>; defaultRequest?: Record<string, string>; maxLimitRequestRatio?: Record<string, string> };
 type Res = { requests?: Record<string, string>; limits?: Record<string, string> };

@@ -4,8 +4,8 @@
 import type { FieldCause } from '../../../../lib/api/errors';
 import type { ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '../../../../lib/gen/kite/rbac/v1/types';
-import { validateMeta } from '../../admission/validation';
-import { Causes } from '../../admission/validation-helpers';
+import { validateMeta } from './validation';
+import { Causes } from './validation-helpers';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 

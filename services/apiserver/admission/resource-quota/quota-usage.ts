@@ -9,7 +9,7 @@
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import { Quantity, formatMilliQuantity, formatQuantity } from '../../../../lib/api/quantity';
 import type { Container, Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
-import { HUGEPAGES_PREFIX, REQUESTS_PREFIX, isExtendedResourceName } from '../../admission/resource-names';
+import { HUGEPAGES_PREFIX, REQUESTS_PREFIX, isExtendedResourceName } from '../../registry/validation/resource-names';
 
 /** resource name -> amount in milli-units (1 pod = 1000). */
 export type Usage = Map<string, bigint>;

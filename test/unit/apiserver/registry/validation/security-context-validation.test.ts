@@ -1,9 +1,9 @@
 // Validation of security contexts with Kubernetes' field paths and messages: profile types,
 // Localhost profile paths, /proc mount types, sysctl names and contradictory privilege settings.
 import assert from 'node:assert/strict';
-import { Pod, type PodSpec, type SecurityContext } from '../../../../lib/gen/kite/core/v1/types';
-import { defaultPod, DEFAULT_DEFAULTING } from '../../../../services/apiserver/admission/defaults';
-import { validatePod } from '../../../../services/apiserver/admission/validation';
+import { Pod, type PodSpec, type SecurityContext } from '../../../../../lib/gen/kite/core/v1/types';
+import { defaultPod, DEFAULT_DEFAULTING } from '../../../../../services/apiserver/registry/defaults';
+import { validatePod } from '../../../../../services/apiserver/registry/validation/validation';
 
 type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 

@@ -2,9 +2,9 @@
 // ValidateLimitRange (pkg/apis/core/validation) have them: a Container item's default limit
 // falls back to max and its default request to the default limit, then to min; and
 // min <= defaultRequest <= default <= max, a ratio of at least 1, no defaults for the Pod type.
-import type { FieldCause } from '../../../lib/api/errors';
-import { Quantity, canonicalQuantity, isValidQuantity } from '../../../lib/api/quantity';
-import type { LimitRange } from '../../../lib/gen/kite/core/v1/types';
+import type { FieldCause } from '../../../../lib/api/errors';
+import { Quantity, canonicalQuantity, isValidQuantity } from '../../../../lib/api/quantity';
+import type { LimitRange } from '../../../../lib/gen/kite/core/v1/types';
 import { HUGEPAGES_PREFIX, validateContainerResourceName, validateResourceName } from './resource-names';
 import { validateMeta } from './validation';
 import { Causes, qualifiedName } from './validation-helpers';

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import * as K from '../../../../lib/api/kinds';
-import type { KindInfo } from '../../../../lib/api/kinds';
-import { Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
-import { quotaMatches } from '../../../../services/apiserver/auth/quota/quota-scopes';
-import { formatAmount, kindCounts, missingPodResources, podCounts, usageOf } from '../../../../services/apiserver/auth/quota/quota-usage';
-import { validateResourceQuota, validateResourceQuotaUpdate } from '../../../../services/apiserver/auth/quota/quota-validation';
+import * as K from '../../../../../lib/api/kinds';
+import type { KindInfo } from '../../../../../lib/api/kinds';
+import { Pod, ResourceQuota, Service } from '../../../../../lib/gen/kite/core/v1/types';
+import { quotaMatches } from '../../../../../services/apiserver/admission/resource-quota/quota-scopes';
+import { formatAmount, kindCounts, missingPodResources, podCounts, usageOf } from '../../../../../services/apiserver/admission/resource-quota/quota-usage';
+import { validateResourceQuota, validateResourceQuotaUpdate } from '../../../../../services/apiserver/registry/validation/quota-validation';
 
 const pod = (containers: { requests?: Record<string, string>; limits?: Record<string, string> }[], init: typeof containers = [], status = 'Pending') =>
   Pod.fromPartial({

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../../lib/gen/kite/rbac/v1/types';
-import * as V from '../../../../services/apiserver/auth/rbac/rbac-validation';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../../../lib/gen/kite/rbac/v1/types';
+import * as V from '../../../../../services/apiserver/registry/validation/rbac-validation';
 
 const G = 'rbac.authorization.k8s.io';
 const fields = (c: { field: string }[]) => c.map((x) => x.field);

@@ -1,6 +1,6 @@
 // Kubernetes' name, label and value validators, returning field causes with paths.
-import type { FieldCause } from '../../../lib/api/errors';
-import { MAX_QUANTITY, Quantity } from '../../../lib/api/quantity';
+import type { FieldCause } from '../../../../lib/api/errors';
+import { MAX_QUANTITY, Quantity } from '../../../../lib/api/quantity';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -2,9 +2,9 @@
 // limits, hostPaths with "..", unknown hostPath types and invalid generateNames; with
 // Kubernetes' field paths and messages.
 import assert from 'node:assert/strict';
-import { Namespace, Pod, Service, type Container, type Volume } from '../../../../lib/gen/kite/core/v1/types';
-import { defaultPod, DEFAULT_DEFAULTING } from '../../../../services/apiserver/admission/defaults';
-import { validateNamespace, validatePod, validateService } from '../../../../services/apiserver/admission/validation';
+import { Namespace, Pod, Service, type Container, type Volume } from '../../../../../lib/gen/kite/core/v1/types';
+import { defaultPod, DEFAULT_DEFAULTING } from '../../../../../services/apiserver/registry/defaults';
+import { validateNamespace, validatePod, validateService } from '../../../../../services/apiserver/registry/validation/validation';
 
 type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 

@@ -1,7 +1,7 @@
 // Kubernetes' rule coverage (component-helpers auth/rbac/validation policy_comparator_test.go cases).
 import { strict as assert } from 'node:assert';
 import { PolicyRule } from '../../../../../lib/gen/kite/rbac/v1/types';
-import { breakdownRule, compactRules, compactString, uncovered } from '../../../../../services/apiserver/auth/rbac/policy-comparator';
+import { breakdownRule, compactRules, compactString, uncovered } from '../../../../../services/apiserver/admission/rbac-escalation/policy-comparator';
 
 const r = (o: Partial<PolicyRule>) => PolicyRule.fromPartial(o);
 const covers = (owner: Partial<PolicyRule>[], wanted: Partial<PolicyRule>[]) => uncovered(owner.map(r), wanted.map(r)).length === 0;

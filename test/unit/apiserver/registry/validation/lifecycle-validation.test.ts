@@ -1,9 +1,9 @@
 // Validation and defaulting of container lifecycle hooks (postStart / preStop), with Kubernetes'
 // field paths and messages.
 import assert from 'node:assert/strict';
-import { Pod, type Container } from '../../../../lib/gen/kite/core/v1/types';
-import { defaultPod, DEFAULT_DEFAULTING } from '../../../../services/apiserver/admission/defaults';
-import { validatePod } from '../../../../services/apiserver/admission/validation';
+import { Pod, type Container } from '../../../../../lib/gen/kite/core/v1/types';
+import { defaultPod, DEFAULT_DEFAULTING } from '../../../../../services/apiserver/registry/defaults';
+import { validatePod } from '../../../../../services/apiserver/registry/validation/validation';
 
 type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 

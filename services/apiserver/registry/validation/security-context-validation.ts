@@ -2,7 +2,7 @@
 // (pkg/apis/core/validation: validateSeccompProfileField, validateAppArmorProfileField,
 // ValidateSecurityContext, validateSysctls): profile types, Localhost profile paths that stay
 // inside the node's profile directory, /proc mount types, and contradictory privilege settings.
-import type { Container, PodSecurityContext, SecurityContext } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, PodSecurityContext, SecurityContext } from '../../../../lib/gen/kite/core/v1/types';
 import type { Causes } from './validation-helpers';
 
 const PROFILE_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'] as const;

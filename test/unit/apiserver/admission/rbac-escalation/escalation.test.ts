@@ -7,11 +7,11 @@ import type { ApiError } from '../../../../../lib/api/errors';
 import * as K from '../../../../../lib/api/kinds';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding, type Subject } from '../../../../../lib/gen/kite/rbac/v1/types';
 import { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLE_BINDINGS } from '../../../../../services/apiserver/auth/rbac/bootstrap-policy';
-import { EscalationCheck } from '../../../../../services/apiserver/auth/rbac/escalation';
+import { EscalationCheck } from '../../../../../services/apiserver/admission/rbac-escalation/escalation';
 import { RbacAuthorizer } from '../../../../../services/apiserver/auth/rbac/rbac-authorizer';
 import { attributesForCall } from '../../../../../services/apiserver/auth/request-attributes';
 import type { UserInfo } from '../../../../../services/apiserver/auth/user-info';
-import { fakeRbacSources } from './fake-rbac-sources';
+import { fakeRbacSources } from '../../auth/rbac/fake-rbac-sources';
 
 const G = 'rbac.authorization.k8s.io';
 const user = (name: string, ...groups: string[]): UserInfo => ({ name, uid: '', groups: [...groups, 'system:authenticated'] });

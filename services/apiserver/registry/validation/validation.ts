@@ -1,10 +1,10 @@
 // Validation of each kind with Kubernetes' rules and field paths. Each function returns the
 // causes; the registry turns a non-empty list into INVALID_ARGUMENT.
-import type { FieldCause } from '../../../lib/api/errors';
-import { canonicalQuantity, isValidQuantity, Quantity } from '../../../lib/api/quantity';
-import { selectorFromLabelSelector } from '../../../lib/api/selectors';
-import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
-import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
+import type { FieldCause } from '../../../../lib/api/errors';
+import { canonicalQuantity, isValidQuantity, Quantity } from '../../../../lib/api/quantity';
+import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
+import type { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
+import type { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
 import type {
   Container,
   Endpoints,
@@ -21,8 +21,8 @@ import type {
   Probe,
   Service,
   TCPSocketAction,
-} from '../../../lib/gen/kite/core/v1/types';
-import type { LabelSelector, ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
+} from '../../../../lib/gen/kite/core/v1/types';
+import type { LabelSelector, ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
 import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
 
