@@ -69,9 +69,14 @@ function add(doc: Json, path: string, value: Json, replace: boolean): Json {
   const { parent, last } = parentOf(doc, parts, path);
   if (Array.isArray(parent)) {
     const i = last === '-' ? parent.length : Number(last);
-    if (!(i >= 0 && i <= parent.length)) throw new BadRequestError(`JSON patch index "${path}" is out of range`);
-    if (replace) parent[i] = value;
-    else parent.splice(i, 0, value);
+    if (replace) {
+      // RFC 6902 section 4.3: the element replaced must exist.
+      if (!(i >= 0 && i < parent.length)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
+      parent[i] = value;
+    } else {
+      if (!(i >= 0 && i <= parent.length)) throw new BadRequestError(`JSON patch index "${path}" is out of range`);
+      parent.splice(i, 0, value);
+    }
   } else if (isObject(parent)) {
     if (replace && !(last in parent)) throw new BadRequestError(`JSON patch path "${path}" does not exist`);
     parent[last] = value;

@@ -109,3 +109,66 @@ describe('applyPatch', () => {
     assert.match(codeOf(() => applyPatch({}, 'application/apply-patch+yaml', '{}')).message, /unsupported patch type/);
   });
 });
+
+describe('JSON patch (RFC 6902): the whole document, arrays and errors', () => {
+  const doc = () => ({ spec: { replicas: 3, list: ['a', 'b'], containers: [{ name: 'c', image: 'x' }] } });
+  const fails = (ops: unknown, message: RegExp) => {
+    const err = codeOf(() => jsonPatch(doc(), ops));
+    assert.equal(err.code, Status.INVALID_ARGUMENT);
+    assert.match(err.message, message);
+  };
+
+  it('the empty pointer is the whole document', () => {
+    assert.deepEqual(jsonPatch(doc(), [{ op: 'replace', path: '', value: { b: 2 } }]), { b: 2 });
+    assert.deepEqual(jsonPatch(doc(), [{ op: 'add', path: '', value: [1] }]), [1]);
+    assert.deepEqual(jsonPatch({ a: 1 }, [{ op: 'test', path: '', value: { a: 1 } }]), { a: 1 });
+  });
+
+  it('walks through arrays by index', () => {
+    const out = jsonPatch(doc(), [{ op: 'replace', path: '/spec/containers/0/image', value: 'y' }]) as ReturnType<typeof doc>;
+    assert.equal(out.spec.containers[0].image, 'y');
+  });
+
+  it('array indexes: add at 0 inserts first, replace overwrites, remove takes the element out', () => {
+    const out = jsonPatch(doc(), [
+      { op: 'add', path: '/spec/list/0', value: 'first' },
+      { op: 'replace', path: '/spec/list/1', value: 'A' },
+      { op: 'remove', path: '/spec/list/2' },
+    ]) as ReturnType<typeof doc>;
+    assert.deepEqual(out.spec.list, ['first', 'A']);
+  });
+
+  it('replace and remove need an existing element; add takes at most the length', () => {
+    fails([{ op: 'replace', path: '/spec/list/2', value: 'z' }], /JSON patch path "\/spec\/list\/2" does not exist/);
+    fails([{ op: 'replace', path: '/spec/list/-', value: 'z' }], /JSON patch path "\/spec\/list\/-" does not exist/);
+    fails([{ op: 'remove', path: '/spec/list/2' }], /JSON patch path "\/spec\/list\/2" does not exist/);
+    fails([{ op: 'remove', path: '/spec/list/-1' }], /does not exist/);
+    fails([{ op: 'add', path: '/spec/list/-1', value: 'z' }], /JSON patch index "\/spec\/list\/-1" is out of range/);
+    fails([{ op: 'add', path: '/spec/list/3', value: 'z' }], /is out of range/);
+  });
+
+  it('replace needs an existing member; nothing can be added below a scalar', () => {
+    fails([{ op: 'replace', path: '/spec/nope', value: 1 }], /JSON patch path "\/spec\/nope" does not exist/);
+    fails([{ op: 'add', path: '/spec/replicas/x', value: 1 }], /JSON patch path "\/spec\/replicas\/x" does not exist/);
+    fails([{ op: 'remove', path: '/spec/nope/x' }], /JSON patch path "\/spec\/nope\/x" does not exist/);
+    fails([{ op: 'test', path: '/spec/nope', value: 1 }], /JSON patch path "\/spec\/nope" does not exist/);
+    fails([{ op: 'move', from: '/spec/nope', path: '/spec/x' }], /JSON patch path "\/spec\/nope" does not exist/);
+  });
+
+  it('names the fault: pointers without a leading slash, operations, a patch that is no array', () => {
+    fails([{ op: 'add', path: 'spec/x', value: 1 }], /^invalid JSON pointer "spec\/x"$/);
+    fails([{ op: 'frobnicate', path: '/spec' }], /^unsupported JSON patch operation "frobnicate"$/);
+    fails({ op: 'add', path: '/spec/x', value: 1 }, /^a JSON patch must be an array of operations$/);
+  });
+});
+
+describe('merge patch: nested objects keep their other members', () => {
+  it('merges into an existing member', () => {
+    assert.deepEqual(mergePatch({ a: { b: 'c', x: 1 } }, { a: { b: 'd' } }), { a: { b: 'd', x: 1 } });
+  });
+
+  it('a strategic merge patch of maps merges as a merge patch does', () => {
+    const pod = { metadata: { labels: { a: '1' } } };
+    assert.deepEqual(applyPatch(pod, 'application/strategic-merge-patch+json', '{"metadata":{"labels":{"b":"2","a":null}}}'), { metadata: { labels: { b: '2' } } });
+  });
+});
