@@ -2,7 +2,7 @@
 // whatever the text holds, read back exactly, also when a transport joins values with commas.
 import assert from 'node:assert/strict';
 import { Metadata } from '@grpc/grpc-js';
-import { limitWarnings, parseWarningHeaders, warningHeader } from '../../../../lib/api/warnings';
+import { limitWarnings, parseWarningHeaders, warningHeader, warningMetadata } from '../../../../lib/api/warnings';
 
 describe('lib/api warnings', () => {
   const texts = [
@@ -29,5 +29,30 @@ describe('lib/api warnings', () => {
     const out = limitWarnings(long);
     assert.equal(out.length, 16);
     assert.ok(out.every((w) => w.length === 256));
+  });
+});
+
+describe('lib/api warnings: encoding and limits', () => {
+  it('keeps printable ASCII but % and , as they are, and percent-encodes the rest in upper-case hex', () => {
+    assert.equal(warningHeader(' ~\u007f%,é'), '299 - " ~%7F%25%2C%C3%A9"');
+  });
+
+  it('a % not followed by two hex digits is text', () => {
+    assert.deepEqual(parseWarningHeaders(['299 - "100% %zz %4"']), ['100% %zz %4']);
+  });
+
+  it('reads any agent, and only whole warn values', () => {
+    assert.deepEqual(parseWarningHeaders(['299 kite-apiserver "a"', 'x299 - "b"', '299 - "c" d', '299 -- "e"']), ['a', 'e']);
+  });
+
+  it('keeps warnings whole up to 4096 characters in all', () => {
+    const one = 'w'.repeat(4096);
+    assert.deepEqual(limitWarnings([one]), [one]);
+    const long = 'l'.repeat(300);
+    assert.deepEqual(limitWarnings([long, 'short']), [long, 'short']);
+  });
+
+  it('puts each warning in one warning metadata value', () => {
+    assert.deepEqual(warningMetadata(['a', 'a', 'b']).get('warning'), ['299 - "a"', '299 - "b"']);
   });
 });
