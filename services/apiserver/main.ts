@@ -47,6 +47,7 @@ const program = new Command('kite-apiserver')
   .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before RESOURCE_EXHAUSTED (0: no limit); see --max-requests-inflight', int, DEFAULT_CONFIG.maxMutatingRequestsInflight)
   .option('--enable-priority-and-fairness [bool]', 'API Priority and Fairness (else the max-in-flight limit)', bool, DEFAULT_CONFIG.enablePriorityAndFairness)
   .option('--http2-max-streams-per-connection <n>', 'HTTP/2 streams a client connection may have open at once', int, DEFAULT_CONFIG.http2MaxStreamsPerConnection)
+  .option('--max-connections-per-peer <n>', 'connections one client address may hold at once; more are closed before TLS (0: no limit)', int, DEFAULT_CONFIG.maxConnectionsPerPeer)
   .option('--audit-log-path <file>', 'append one JSON line per request to this file ("-": standard output)')
   .option('--admission-control-config-file <file>', 'AdmissionConfiguration file (the PodSecurity plugin\'s defaults and exemptions)')
   .action(async (o) => {
@@ -81,6 +82,7 @@ const program = new Command('kite-apiserver')
       maxMutatingRequestsInflight: o.maxMutatingRequestsInflight,
       enablePriorityAndFairness: o.enablePriorityAndFairness,
       http2MaxStreamsPerConnection: o.http2MaxStreamsPerConnection,
+      maxConnectionsPerPeer: o.maxConnectionsPerPeer,
       auditLogPath: o.auditLogPath,
       admissionControlConfigFile: o.admissionControlConfigFile,
     });

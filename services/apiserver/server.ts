@@ -9,6 +9,7 @@ import { Namespace, Service } from '../../lib/gen/kite/core/v1/types';
 import { logger } from '../../lib/log';
 import { ServiceAllocators } from './registry/service-allocators';
 import { DEFAULT_DEFAULTING } from './registry/defaults';
+import { listenWithPeerLimit } from './auth/limits/connection-limit';
 import { DEFAULT_SECURITY, setupSecurity, type SecurityConfig } from './auth/security';
 import { addHealth, addReflection } from './grpc/reflection';
 import { KubeletDialer } from './grpc/pod-streams';
@@ -16,7 +17,7 @@ import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
 import { PriorityAndFairness } from './flowcontrol/priority-and-fairness';
 import { ApiserverMetrics } from './metrics';
-import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry, type RegistryHooks } from './registry/registry';
+import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { openStorage, type Storage } from './storage';
 
@@ -38,6 +39,8 @@ export interface ApiserverConfig extends SecurityConfig {
   maxRequestBytes: number;
   /** HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
   http2MaxStreamsPerConnection: number;
+  /** Connections one peer address may hold at once (0: no limit). */
+  maxConnectionsPerPeer: number;
   /** Events kept per kind for resuming watches. */
   watchCacheSize: number;
   /** How long a read at a resourceVersion not reached yet waits for it before "Too large resource version". */
@@ -69,6 +72,7 @@ export const DEFAULT_CONFIG: ApiserverConfig = {
   // HTTP/2's recommended minimum. Below Go's 250 (kube-apiserver's default) because one thread
   // serves every stream: what one connection can put in flight at once is what arrives in one read.
   http2MaxStreamsPerConnection: 100,
+  maxConnectionsPerPeer: 512,
   watchCacheSize: 10_000,
   resourceVersionWaitMs: DEFAULT_RESOURCE_VERSION_WAIT_MS,
   watchMaxPending: 2_000,
@@ -110,22 +114,10 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   });
 
   const registries = new Map<string, Registry<any>>();
-  // The cache answers almost always; a namespace created a moment ago may only be in storage yet.
-  const namespaceState = async (ns: string) => {
-    const namespaces = registries.get('Namespace') as Registry<Namespace>;
-    const obj = namespaces.cached('', ns) ?? (await namespaces.get('', ns).catch(() => undefined));
-    if (!obj) return 'missing' as const;
-    return obj.metadata?.deletionTimestamp ? ('terminating' as const) : ('active' as const);
-  };
-  const serviceHooks: RegistryHooks<Service> = {
-    admit: (svc, old) => allocators.allocate(svc, old),
-    deleted: (svc) => allocators.release(svc),
-  };
   for (const kind of ALL_KINDS) {
-    const hooks = kind === K.Services ? serviceHooks : {};
     registries.set(
       kind.kind,
-      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, namespaceState, resourceVersionWaitMs: cfg.resourceVersionWaitMs }, hooks as RegistryHooks<any>),
+      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
     );
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;
@@ -159,9 +151,8 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   addHealth(server);
 
   const bindAddress = cfg.bindAddress ?? defaultBindAddress(security.authenticator.insecureDevMode);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${bindAddress}:${cfg.port}`, security.credentials, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const listener = await listenWithPeerLimit(server, security.credentials, bindAddress, cfg.port, cfg.maxConnectionsPerPeer);
+  const port = listener.port;
   const metricsTLS = cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined;
   const metricsAccess = { authenticator: security.authenticator, authorizer: security.authorizer, tls: metricsTLS };
   const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, bindAddress, metricsAccess);
@@ -178,6 +169,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     async stop() {
       sweeper.stop();
       for (const r of registries.values()) r.stopCache();
+      listener.close();
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           server.forceShutdown();
