@@ -17,7 +17,7 @@ import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
 import { PriorityAndFairness } from './flowcontrol/priority-and-fairness';
 import { ApiserverMetrics } from './metrics';
-import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry } from './registry/registry';
+import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry, type RegistryHooks } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { openStorage, type Storage } from './storage';
 
@@ -114,10 +114,22 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   });
 
   const registries = new Map<string, Registry<any>>();
+  // The cache answers almost always; a namespace created a moment ago may only be in storage yet.
+  const namespaceState = async (ns: string) => {
+    const namespaces = registries.get('Namespace') as Registry<Namespace>;
+    const obj = namespaces.cached('', ns) ?? (await namespaces.get('', ns).catch(() => undefined));
+    if (!obj) return 'missing' as const;
+    return obj.metadata?.deletionTimestamp ? ('terminating' as const) : ('active' as const);
+  };
+  const serviceHooks: RegistryHooks<Service> = {
+    admit: (svc, old) => allocators.allocate(svc, old),
+    deleted: (svc) => allocators.release(svc),
+  };
   for (const kind of ALL_KINDS) {
+    const hooks = kind === K.Services ? serviceHooks : {};
     registries.set(
       kind.kind,
-      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
+      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, namespaceState, resourceVersionWaitMs: cfg.resourceVersionWaitMs }, hooks as RegistryHooks<any>),
     );
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;
