@@ -96,6 +96,8 @@ describe('security: /metrics and the listening address', function () {
       try {
         assert.equal(listeningAddress(open.port), '127.0.0.1', 'no authentication: loopback only');
         assert.equal(listeningAddress(open.metricsPort!), '127.0.0.1', 'metrics too');
+        const plain = await fetch(`http://127.0.0.1:${open.metricsPort}/metrics`);
+        assert.equal(plain.status, 200, 'development mode: every local caller is an admin (bench/watch.ts scrapes so)');
         assert.equal(open.address, `127.0.0.1:${open.port}`);
       } finally {
         await open.stop();
