@@ -208,6 +208,8 @@ describe('manifest decoding: documents, Lists and strict types', () => {
     assert.match(decodeError(pod('    image: {a: 1}\n').replace('    image: nginx\n', '')), /"spec.containers\[0\].image": expected string, got object$/);
     assert.match(decodeError(ns().replace('  name: n\n', '  name: n\n  labels: [a]\n')), /"metadata.labels": expected object, got array$/);
     assert.match(decodeError('apiVersion: v1\nkind: Pod\nmetadata: [a]\n'), /"metadata": expected object, got array$/);
+    assert.match(decodeError('apiVersion: v1\nkind: Pod\nspec: 5\n'), /"spec": expected object, got integer$/);
+    assert.match(decodeError(ns().replace('  name: n\n', '  name: n\n  labels: 5\n')), /"metadata.labels": expected object, got integer$/);
     assert.match(decodeError(pod('  hostNetwork: 1.5\n')), /"spec.hostNetwork": expected boolean, got number$/);
     const long = 'y'.repeat(50);
     assert.match(decodeError(pod(`    ports:\n    - containerPort: "${long}"\n`)), new RegExp(`expected int32, got string "${'y'.repeat(40)}\\.\\.\\."$`));
