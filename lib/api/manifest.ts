@@ -189,7 +189,6 @@ export function strictProblems(kind: KindInfo, raw: Record<string, unknown>): st
 }
 
 function describeType(v: unknown): string {
-  if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
   if (typeof v === 'object') return 'object';
