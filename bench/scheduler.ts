@@ -42,7 +42,7 @@ function benchPod(i: number): Pod {
 async function run(s: Scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'kite-bench-sched-'));
   const port = await freePort();
-  const api = startProgram('kite-apiserver', ['--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dir, '--compaction-interval', '60']);
+  const api = startProgram('kite-apiserver', ['--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dir, '--compaction-interval', '60s']);
   const client = new Clientset({ address: `127.0.0.1:${port}`, tls: false, namespace: 'default', source: 'bench' }, { timeoutMs: 60_000 });
   const server = ['--server', `127.0.0.1:${port}`];
   try {

@@ -1,13 +1,13 @@
 // kite-apiserver: flags (kube-apiserver's names where they exist) -> startApiserver.
 import { Command, Option } from 'commander';
 import { logger } from '../../lib/log';
+import { formatDuration } from '../../lib/util/duration';
+import { durationOption, integerFlag } from '../../lib/util/flags';
+import { ADMISSION_PLUGINS } from './admission/chain';
 import { DEFAULT_CONFIG, startApiserver } from './server';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
+const int = integerFlag(0);
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Kubernetes' boolean flags: --flag, --flag=true, --flag=false. */
 const bool = (v: string | boolean) => {
@@ -23,15 +23,15 @@ const program = new Command('kite-apiserver')
   .addOption(new Option('--store <backend>', 'storage backend').choices(['sqlite', 'etcd']).default('sqlite'))
   .option('--data-dir <dir>', 'directory of the embedded SQLite store', '/var/lib/kite')
   .option('--etcd-endpoints <list>', 'comma-separated etcd endpoints (with --store etcd)', (v: string) => v.split(',').filter(Boolean))
-  .option('--compaction-interval <seconds>', 'storage compaction period, 0 disables', int, DEFAULT_CONFIG.compactionIntervalMs / 1000)
+  .addOption(durationOption('--compaction-interval <duration>', 'storage compaction period, 0 disables', formatDuration(DEFAULT_CONFIG.compactionIntervalMs)))
   .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_CONFIG.serviceClusterIPRange)
   .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_CONFIG.serviceNodePortRange)
   .option('--max-object-bytes <n>', 'largest object accepted', int, DEFAULT_CONFIG.maxObjectBytes)
   .option('--max-request-bytes <n>', 'largest gRPC request accepted', int, DEFAULT_CONFIG.maxRequestBytes)
   .option('--watch-cache-size <n>', 'events kept per kind for resuming watches', int, DEFAULT_CONFIG.watchCacheSize)
   .option('--watch-max-pending <n>', 'events buffered for a slow watcher before it is closed', int, DEFAULT_CONFIG.watchMaxPending)
-  .option('--bookmark-interval <seconds>', 'period of BOOKMARK events', int, DEFAULT_CONFIG.bookmarkIntervalMs / 1000)
-  .option('--event-ttl <seconds>', 'how long events are kept', int, DEFAULT_CONFIG.eventTTLSeconds)
+  .addOption(durationOption('--bookmark-interval <duration>', 'period of BOOKMARK events', formatDuration(DEFAULT_CONFIG.bookmarkIntervalMs)))
+  .addOption(durationOption('--event-ttl <duration>', 'how long events are kept', formatDuration(DEFAULT_CONFIG.eventTTLSeconds * 1000)))
   .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/not-ready', int, DEFAULT_CONFIG.defaultNotReadyTolerationSeconds)
   .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds added for node.kubernetes.io/unreachable', int, DEFAULT_CONFIG.defaultUnreachableTolerationSeconds)
   .option('--metrics-port <n>', 'serve Prometheus /metrics on this port', int)
@@ -50,6 +50,8 @@ const program = new Command('kite-apiserver')
   .option('--max-connections-per-peer <n>', 'connections one client address may hold at once; more are closed before TLS (0: no limit)', int, DEFAULT_CONFIG.maxConnectionsPerPeer)
   .option('--audit-log-path <file>', 'append one JSON line per request to this file ("-": standard output)')
   .option('--admission-control-config-file <file>', 'AdmissionConfiguration file (the PodSecurity plugin\'s defaults and exemptions)')
+  .option('--enable-admission-plugins <list>', `admission plugins to run besides the default ones (all of: ${ADMISSION_PLUGINS.join(', ')})`, list, [])
+  .option('--disable-admission-plugins <list>', 'admission plugins not to run', list, [])
   .action(async (o) => {
     const log = logger('apiserver');
     const server = await startApiserver({
@@ -58,15 +60,15 @@ const program = new Command('kite-apiserver')
       store: o.store,
       dataDir: o.dataDir,
       etcdEndpoints: o.etcdEndpoints,
-      compactionIntervalMs: o.compactionInterval * 1000,
+      compactionIntervalMs: o.compactionInterval,
       serviceClusterIPRange: o.serviceClusterIpRange,
       serviceNodePortRange: o.serviceNodePortRange,
       maxObjectBytes: o.maxObjectBytes,
       maxRequestBytes: o.maxRequestBytes,
       watchCacheSize: o.watchCacheSize,
       watchMaxPending: o.watchMaxPending,
-      bookmarkIntervalMs: o.bookmarkInterval * 1000,
-      eventTTLSeconds: o.eventTtl,
+      bookmarkIntervalMs: o.bookmarkInterval,
+      eventTTLSeconds: Math.round(o.eventTtl / 1000),
       defaultNotReadyTolerationSeconds: o.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: o.defaultUnreachableTolerationSeconds,
       metricsPort: o.metricsPort,
@@ -85,6 +87,8 @@ const program = new Command('kite-apiserver')
       maxConnectionsPerPeer: o.maxConnectionsPerPeer,
       auditLogPath: o.auditLogPath,
       admissionControlConfigFile: o.admissionControlConfigFile,
+      enableAdmissionPlugins: o.enableAdmissionPlugins,
+      disableAdmissionPlugins: o.disableAdmissionPlugins,
     });
     const shutdown = (sig: string) => {
       log.info({ signal: sig }, 'shutting down');

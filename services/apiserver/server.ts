@@ -1,5 +1,6 @@
 // Assembles the apiserver: storage, one registry and watch cache per kind, admission, and the
 // gRPC server with reflection and health. `startApiserver` is what main.ts and tests call.
+import { selectAdmissionPlugins } from './admission/chain';
 import { readFileSync } from 'node:fs';
 import { Server, credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { isAlreadyExists, isNotFound } from '../../lib/api/errors';
@@ -17,7 +18,7 @@ import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
 import { PriorityAndFairness } from './flowcontrol/priority-and-fairness';
 import { ApiserverMetrics } from './metrics';
-import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry, type RegistryHooks } from './registry/registry';
+import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { openStorage, type Storage } from './storage';
 
@@ -97,6 +98,8 @@ export interface Apiserver {
 
 export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Promise<Apiserver> {
   const cfg: ApiserverConfig = { ...DEFAULT_CONFIG, ...partial };
+  // Flag mistakes are refused before anything is opened or written.
+  selectAdmissionPlugins(cfg.enableAdmissionPlugins, cfg.disableAdmissionPlugins);
   const log = logger('apiserver');
   const storage = openStorage({
     backend: cfg.store,
@@ -114,22 +117,10 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   });
 
   const registries = new Map<string, Registry<any>>();
-  // The cache answers almost always; a namespace created a moment ago may only be in storage yet.
-  const namespaceState = async (ns: string) => {
-    const namespaces = registries.get('Namespace') as Registry<Namespace>;
-    const obj = namespaces.cached('', ns) ?? (await namespaces.get('', ns).catch(() => undefined));
-    if (!obj) return 'missing' as const;
-    return obj.metadata?.deletionTimestamp ? ('terminating' as const) : ('active' as const);
-  };
-  const serviceHooks: RegistryHooks<Service> = {
-    admit: (svc, old) => allocators.allocate(svc, old),
-    deleted: (svc) => allocators.release(svc),
-  };
   for (const kind of ALL_KINDS) {
-    const hooks = kind === K.Services ? serviceHooks : {};
     registries.set(
       kind.kind,
-      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, namespaceState, resourceVersionWaitMs: cfg.resourceVersionWaitMs }, hooks as RegistryHooks<any>),
+      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
     );
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;

@@ -4,6 +4,7 @@
 // every container and the pod as a whole must fall within each LimitRange's min, max and
 // max limit/request ratio. Like Kubernetes it leaves pod updates alone (containers' resources
 // cannot change) and runs before ResourceQuota, so quota counts the defaulted requests.
+import type { AdmissionPlugin, AdmissionRequest } from './chain';
 import { ForbiddenError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { Quantity, canonicalQuantity, formatMilliAmount, quantityFormat, type QuantityFormat } from '../../../lib/api/quantity';
@@ -187,8 +188,15 @@ export function admitPodLimits(limitRanges: readonly LimitRange[], pod: Pod): st
   return undefined;
 }
 
-export class LimitRanger {
+export class LimitRanger implements AdmissionPlugin {
+  readonly name = 'LimitRanger';
+
   constructor(private readonly limitRanges: Registry<LimitRange>) {}
+
+  /** Mutating: on creates only, as Kubernetes' LimitRanger defaults and checks pods. */
+  admit(req: AdmissionRequest): void {
+    if (req.verb === 'create') this.admitCreate(req.kind, req.attributes.namespace, req.object);
+  }
 
   /** Defaults and checks a pod create in `namespace` (in place); throws ForbiddenError when it breaks a LimitRange. */
   admitCreate(kind: KindInfo<any>, namespace: string, obj: KubeObject | undefined): void {

@@ -1,15 +1,14 @@
 // The one door every API call passes, in kube-apiserver's order: authentication,
 // impersonation, strict decoding, priority and fairness (or the in-flight limit),
-// authorization, admission (node restriction, patch bounds, pod security, limit ranges, resource
-// quota), then the handler; and,
+// authorization, patch bounds, the admission chain (admission/chain.ts), then the handler; and,
 // whatever happened, one audit record (with admission's annotations). Resource services and the
-// access-review service call serve() / admitWatch().
+// access-review service call serveResource() / serve() / admitWatch() / admitStream().
 import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
 import { warningMetadata } from '../../../lib/api/warnings';
-import { admitPodSecurity, type PodSecuritySource } from '../admission/pod-security';
-import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import type { KindInfo } from '../../../lib/api/kinds';
+import type { AdmissionChain, AdmissionRequest } from '../admission/chain';
 import type { AuditDecision, AuditSink } from './audit/audit-log';
 import type { Authenticator } from './authn/authenticator';
 import { impersonate } from './authn/impersonation';
@@ -19,26 +18,16 @@ import { boundError } from './limits/bounded-errors';
 import type { RequestLimiter } from './limits/request-limiter';
 import { checkPatch } from './limits/patch-limits';
 import { MalformedRequest, strictDeserializer, type RequestSchemas } from './limits/strict-decoding';
-import type { NodeRestriction } from './node/node-authorizer';
-import type { LimitRanger } from '../admission/limit-ranger';
-import type { QuotaAdmission } from '../admission/resource-quota/quota-admission';
-import type { EscalationCheck } from '../admission/rbac-escalation/escalation';
 import { attributesForCall, fullResource, type RequestAttributes } from './request-attributes';
 import type { UserInfo } from './user-info';
 
 export interface RequestGateDeps {
   authenticator: Authenticator;
   authorizer: Authorizer;
-  /** Present with --authorization-mode Node. */
-  nodeRestriction?: NodeRestriction;
   /** API Priority and Fairness, or the max-in-flight limit. */
   limiter: RequestLimiter;
-  quota?: QuotaAdmission;
-  limitRanger?: LimitRanger;
-  /** Present with --authorization-mode RBAC. */
-  escalation?: EscalationCheck;
-  /** The PodSecurity admission's view of namespaces and pods. */
-  podSecurity?: PodSecuritySource;
+  /** The admission plugins of --enable/--disable-admission-plugins, in kube-apiserver's order. */
+  admission: AdmissionChain;
   audit?: AuditSink;
   schemas: RequestSchemas;
 }
@@ -63,6 +52,8 @@ interface Trace {
   user?: UserInfo;
   realUser?: UserInfo;
   attrs?: RequestAttributes;
+  /** Authorization allowed the call (admission may still refuse it). */
+  authorized: boolean;
   /** Reached the handler (authorization and admission passed). */
   admitted: boolean;
   annotations: Record<string, string>;
@@ -87,20 +78,40 @@ export class RequestGate {
   /** Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). */
   serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: () => Promise<R>): Promise<R> {
     const req = call.request;
-    const verb = kind.verbOf(rpc);
     const admit: Admission<R> = async (ctx, proceed) => {
-      if (verb === 'patch') checkPatch(req.patch);
-      await this.deps.escalation?.admit(ctx.user, kind, ctx.attributes.verb, ctx.attributes, req[kind.requestField]);
-      if (this.deps.podSecurity) await this.admitPodSecurity(call, kind, rpc, ctx, this.deps.podSecurity);
-      if (verb === 'create') {
-        const obj = req[kind.requestField] as KubeObject | undefined;
-        // LimitRanger first, so that quota counts the requests it defaults.
-        this.deps.limitRanger?.admitCreate(kind, ctx.attributes.namespace, obj);
-        if (this.deps.quota) return this.deps.quota.admitCreate(kind, ctx.attributes.namespace, obj, isDryRun(req.dryRun), proceed);
+      if (kind.verbOf(rpc) === 'patch') checkPatch(req.patch);
+      // Warnings (Kubernetes' Warning headers) go out once, before the reply or the refusal.
+      const warnings: string[] = [];
+      let sent = false;
+      const flush = () => {
+        if (!sent && warnings.length) call.sendMetadata(warningMetadata(warnings));
+        sent = true;
+      };
+      try {
+        return await this.deps.admission.run(this.admissionRequest(kind, rpc, req, ctx, (w) => warnings.push(w)), () => {
+          flush();
+          return proceed();
+        });
+      } finally {
+        flush();
       }
-      return proceed();
     };
     return this.serve(call, `${kind.serviceName}/${rpc}`, (r) => attributesForCall(kind, rpc, r), handler, admit);
+  }
+
+  private admissionRequest(kind: KindInfo<any>, rpc: string, request: any, ctx: RequestContext, warn: (text: string) => void): AdmissionRequest {
+    return {
+      kind,
+      rpc,
+      verb: kind.verbOf(rpc),
+      request,
+      object: request?.[kind.requestField],
+      user: ctx.user,
+      attributes: ctx.attributes,
+      dryRun: isDryRun(request?.dryRun),
+      warn,
+      auditAnnotations: ctx.auditAnnotations,
+    };
   }
 
   /**
@@ -123,7 +134,6 @@ export class RequestGate {
       const release = await this.deps.limiter.admit(user, attrs, call);
       try {
         await this.authorize(user, attrs, t);
-        await this.deps.nodeRestriction?.admit(user, attrs);
         const ctx = { user, attributes: attrs, auditAnnotations: t.annotations };
         return await admit(ctx, () => {
           t.admitted = true;
@@ -145,23 +155,26 @@ export class RequestGate {
   /** Admits a watch (long-running: no in-flight slot). Throws the error to end the call with. */
   admitWatch(call: ServerWritableStream<any, any>, kind: KindInfo<any>): Promise<void> {
     const rpc = kind.methods.watch!;
-    return this.admitStream(call, `${kind.serviceName}/${rpc}`, (req) => attributesForCall(kind, rpc, req));
+    return this.admitStream(call, kind, rpc, (req) => attributesForCall(kind, rpc, req));
   }
 
   /**
-   * Admits a long-running stream (watch, pods/log, pods/exec): authentication, impersonation,
-   * authorization and an audit record, no in-flight slot. `attrsOf` reads the request (for a
-   * client or bidi stream, call this with the first message). Throws the error to end the call with.
+   * Admits a long-running stream of `kind`'s service (watch, pods/log, pods/exec):
+   * authentication, impersonation, authorization, the admission chain and an audit record, no
+   * in-flight slot. `attrsOf` reads the request (for a client or bidi stream, call this with the
+   * first message). Throws the error to end the call with.
    */
-  async admitStream(call: AnyCall, method: string, attrsOf: (req: any) => RequestAttributes, firstMessage?: unknown): Promise<void> {
-    const t = this.trace(method);
+  async admitStream(call: AnyCall, kind: KindInfo<any>, rpc: string, attrsOf: (req: any) => RequestAttributes, firstMessage?: unknown): Promise<void> {
+    const t = this.trace(`${kind.serviceName}/${rpc}`);
     let code: number = Status.OK;
     let message: string | undefined;
     try {
       const user = await this.identify(call, t, firstMessage);
-      const attrs = (t.attrs = attrsOf(firstMessage ?? (call as { request?: unknown }).request));
+      const request = firstMessage ?? (call as { request?: unknown }).request;
+      const attrs = (t.attrs = attrsOf(request));
       await this.authorize(user, attrs, t);
-      await this.deps.nodeRestriction?.admit(user, attrs);
+      const ctx = { user, attributes: attrs, auditAnnotations: t.annotations };
+      await this.deps.admission.run(this.admissionRequest(kind, rpc, request, ctx, () => {}), async () => undefined);
       t.admitted = true;
     } catch (err) {
       const bounded = boundError(err);
@@ -174,15 +187,7 @@ export class RequestGate {
   }
 
   private trace(method: string): Trace {
-    return { start: process.hrtime.bigint(), method, admitted: false, authenticated: false, reason: '', annotations: {} };
-  }
-
-  /** PodSecurity: its warnings go out as response headers (Kubernetes' Warning headers), its notes into the audit record. */
-  private async admitPodSecurity(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, ctx: RequestContext, source: PodSecuritySource): Promise<void> {
-    const d = await admitPodSecurity({ kind, rpc, namespace: ctx.attributes.namespace, request: call.request, user: ctx.user.name }, source);
-    Object.assign(ctx.auditAnnotations, d.auditAnnotations);
-    if (d.warnings.length) call.sendMetadata(warningMetadata(d.warnings));
-    if (d.refusal) throw d.refusal;
+    return { start: process.hrtime.bigint(), method, authorized: false, admitted: false, authenticated: false, reason: '', annotations: {} };
   }
 
   /** Authentication, impersonation and the decoding check (after authentication, so strangers learn nothing). */
@@ -203,15 +208,18 @@ export class RequestGate {
     const r = await this.deps.authorizer.authorize(user, attrs);
     t.reason = r.reason;
     if (r.decision !== 'allow') throw forbidden(user, attrs, r.reason);
+    t.authorized = true;
   }
 
   private record(call: AnyCall, t: Trace, code: number, message: string | undefined): void {
     const audit = this.deps.audit;
     if (!audit) return;
     let decision: AuditDecision;
+    // The authorizer's decision, as Kubernetes' audit annotation "authorization.k8s.io/decision":
+    // an admission refusal is an allowed call answered PERMISSION_DENIED.
     if (!t.authenticated) decision = 'unauthenticated';
-    else if (code === Status.PERMISSION_DENIED && !t.admitted) decision = 'forbid';
-    else if (t.admitted) decision = 'allow';
+    else if (t.authorized) decision = 'allow';
+    else if (code === Status.PERMISSION_DENIED) decision = 'forbid';
     else decision = 'error';
     const a = t.attrs;
     audit.record({

@@ -1,15 +1,19 @@
 // Builds the apiserver's security from kube-apiserver's flags: TLS credentials, authenticators,
-// the authorizer chain (--authorization-mode), node restriction, in-flight limits, resource
-// quota and the audit log, wired into one RequestGate. The insecure development mode (no TLS,
+// the authorizer chain (--authorization-mode), priority and fairness (or in-flight limits), the
+// admission chain (--enable/--disable-admission-plugins) and the audit log, wired into one
+// RequestGate. The insecure development mode (no TLS,
 // no authentication) stays available and says so loudly in the log.
 import { ServerCredentials, type Server, type ServerInterceptor } from '@grpc/grpc-js';
 import type { KindInfo } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
-import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { PROTO_FILES, PROTO_ROOT } from '../grpc/reflection';
 import type { Registry } from '../registry/registry';
-import { loadPodSecurityConfiguration, registrySource } from '../admission/pod-security';
+import { AdmissionChain, selectAdmissionPlugins, type AdmissionPlugin, type AdmissionPluginName } from '../admission/chain';
+import { NamespaceLifecycle, type NamespaceState } from '../admission/namespace-lifecycle';
+import { NodeRestriction } from '../admission/node-restriction';
+import { loadPodSecurityConfiguration, PodSecurity, registrySource } from '../admission/pod-security';
 import { accessReviewService } from './access-review-service';
 import { AuditLog } from './audit/audit-log';
 import { Authenticator } from './authn/authenticator';
@@ -21,7 +25,7 @@ import { authenticateOnHeaders } from './limits/authenticate-on-headers';
 import { InflightLimiter } from './limits/inflight-limiter';
 import type { RequestLimiter } from './limits/request-limiter';
 import { RequestSchemas } from './limits/strict-decoding';
-import { NodeAuthorizer, NodeRestriction } from './node/node-authorizer';
+import { NodeAuthorizer } from './node/node-authorizer';
 import type { PodLookup } from './node/node-policy';
 import { LimitRanger } from '../admission/limit-ranger';
 import { NamespaceUsage } from '../admission/resource-quota/namespace-usage';
@@ -47,6 +51,10 @@ export interface SecurityConfig {
   auditLogPath?: string;
   /** kube-apiserver's --admission-control-config-file (the PodSecurity plugin's defaults and exemptions). */
   admissionControlConfigFile?: string;
+  /** --enable-admission-plugins: added to the default plugins. */
+  enableAdmissionPlugins: string[];
+  /** --disable-admission-plugins: removed from them. */
+  disableAdmissionPlugins: string[];
   /** How often ResourceQuota status is recomputed. */
   quotaSyncIntervalMs: number;
 }
@@ -57,6 +65,8 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   maxMutatingRequestsInflight: 200,
   enablePriorityAndFairness: true,
   quotaSyncIntervalMs: 10_000,
+  enableAdmissionPlugins: [],
+  disableAdmissionPlugins: [],
 };
 
 export interface Security {
@@ -84,6 +94,15 @@ function podLookup(pods: Registry<Pod>): PodLookup {
     const cached = pods.cached(namespace, name);
     if (cached) return cached;
     return pods.get(namespace, name).catch(() => undefined);
+  };
+}
+
+/** Whether a namespace exists and is active; the cache answers almost always, storage for one created a moment ago. */
+function namespaceState(namespaces: Registry<Namespace>): (name: string) => Promise<NamespaceState> {
+  return async (name) => {
+    const ns = namespaces.cached('', name) ?? (await namespaces.get('', name).catch(() => undefined));
+    if (!ns) return 'missing';
+    return ns.metadata?.deletionTimestamp ? 'terminating' : 'active';
   };
 }
 
@@ -118,15 +137,23 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     ? new PriorityAndFairness({ ...DEFAULT_FLOW_CONTROL, serverConcurrencyLimit: cfg.maxRequestsInflight + cfg.maxMutatingRequestsInflight })
     : new InflightLimiter({ maxReadonly: cfg.maxRequestsInflight, maxMutating: cfg.maxMutatingRequestsInflight, retryAfterSeconds: 1 });
   const audit = cfg.auditLogPath ? new AuditLog(cfg.auditLogPath) : undefined;
+  const plugins: Record<AdmissionPluginName, () => AdmissionPlugin | undefined> = {
+    NamespaceLifecycle: () => new NamespaceLifecycle(namespaceState(registry(K.Namespaces))),
+    LimitRanger: () => new LimitRanger(registry(K.LimitRanges)),
+    NodeRestriction: () => new NodeRestriction(pods),
+    PodSecurity: () => new PodSecurity(registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined)),
+    // Escalation is checked against RBAC's rules; other authorizers have no roles to escalate.
+    RBACEscalation: () => (modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined),
+    ResourceQuota: () => new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
+  };
+  const admission = new AdmissionChain(
+    selectAdmissionPlugins(cfg.enableAdmissionPlugins, cfg.disableAdmissionPlugins).flatMap((name) => plugins[name]() ?? []),
+  );
   const gate = new RequestGate({
     authenticator,
     authorizer,
-    nodeRestriction: modes.includes('Node') ? new NodeRestriction(pods) : undefined,
     limiter,
-    quota: new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),
-    limitRanger: new LimitRanger(registry(K.LimitRanges)),
-    escalation: modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined,
-    podSecurity: registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined),
+    admission,
     audit,
     schemas: new RequestSchemas(PROTO_ROOT, PROTO_FILES),
   });
@@ -138,7 +165,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     log.warn('--authorization-mode AlwaysAllow: every authenticated user may do anything');
   }
   if (tokens && !tls) log.warn('bearer tokens are accepted over plaintext: anyone on the network can read them');
-  log.info({ tls, clientCertificates: !!cfg.clientCAFile, tokens: tokens?.size ?? 0, authorization: modes, audit: cfg.auditLogPath }, 'apiserver security');
+  log.info({ tls, clientCertificates: !!cfg.clientCAFile, tokens: tokens?.size ?? 0, authorization: modes, admission: admission.names, audit: cfg.auditLogPath }, 'apiserver security');
 
   return {
     gate,

@@ -152,11 +152,11 @@ export function resourceService<T extends KubeObject>(
     const execMethod = `${kind.serviceName}/${exec}`;
     implementation[lowerFirst(logs)] = (call: ServerWritableStream<PodLogsRequest, PodLogChunk>) =>
       startStream(logsMethod, call, async () => {
-        await gate.admitStream(call, logsMethod, podLogsAttributes);
+        await gate.admitStream(call, kind, logs, podLogsAttributes);
         await proxyPodLogs(logsMethod, dialer, call);
       });
     implementation[lowerFirst(exec)] = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
-      startStream(execMethod, call, () => proxyExecPod(execMethod, dialer, call, (first) => gate.admitStream(call, execMethod, podExecAttributes, first)));
+      startStream(execMethod, call, () => proxyExecPod(execMethod, dialer, call, (first) => gate.admitStream(call, kind, exec, podExecAttributes, first)));
   }
   return { definition: definition as ServiceDefinition, implementation };
 }

@@ -7,7 +7,6 @@ import {
   BadRequestError,
   ConflictError,
   ExpiredError,
-  ForbiddenError,
   InvalidError,
   NotFoundError,
   RequestTooLargeError,
@@ -30,21 +29,12 @@ import {
 } from '../storage/interface';
 import { matches, type ObjectFilter } from '../watch/filter';
 import { WatchCache, type WatchSink } from '../watch/watch-cache';
-import type { Strategy } from './strategy';
-
-export interface RegistryHooks<T extends KubeObject> {
-  /** Extra admission on create/update (e.g. Service IP allocation); returns how to finish or undo. */
-  admit?(obj: T, old: T | undefined): { causes: FieldCause[]; commit(): void; rollback(): void };
-  /** Called after an object is really removed from storage. */
-  deleted?(obj: T): void;
-}
+import type { Allocation, Strategy } from './strategy';
 
 export interface RegistryOptions {
   /** Objects larger than this (encoded) are refused with RESOURCE_EXHAUSTED. */
   maxObjectBytes: number;
   watchCacheSize: number;
-  /** "missing", "terminating" or "active" for a namespace name (namespaced kinds only). */
-  namespaceState: (ns: string) => Promise<'missing' | 'terminating' | 'active'>;
   /** How long a read at a resourceVersion not reached yet waits for it (Kubernetes' cacher: 3 s). */
   resourceVersionWaitMs?: number;
 }
@@ -99,7 +89,6 @@ export class Registry<T extends KubeObject> {
     private readonly storage: Storage,
     private readonly strategy: Strategy<T>,
     private readonly opts: RegistryOptions,
-    private readonly hooks: RegistryHooks<T> = {},
   ) {
     this.prefix = `/registry/${kind.resource}/`;
     this.cache = new WatchCache(kind, storage, this.prefix, (kv) => this.decode(kv), { capacity: opts.watchCacheSize });
@@ -167,15 +156,6 @@ export class Registry<T extends KubeObject> {
     return requested || meta.namespace || 'default';
   }
 
-  private async checkNamespace(ns: string): Promise<void> {
-    if (!this.kind.namespaced) return;
-    const state = await this.opts.namespaceState(ns);
-    if (state === 'missing') throw new NotFoundError(`namespaces "${ns}" not found`);
-    if (state === 'terminating') {
-      throw new ForbiddenError(`unable to create new content in namespace ${ns} because it is being terminated`);
-    }
-  }
-
   // ---------- verbs ----------
 
   async create(namespace: string | undefined, input: T | undefined, dryRun = false): Promise<T> {
@@ -200,8 +180,7 @@ export class Registry<T extends KubeObject> {
     this.strategy.defaults(obj);
     const causes = this.strategy.validate(obj);
     if (causes.length) throw this.invalid(meta.name || meta.generateName, causes);
-    await this.checkNamespace(meta.namespace);
-    const admitted = this.hooks.admit?.(obj, undefined);
+    const admitted = this.strategy.allocate?.(obj, undefined);
     if (admitted?.causes.length) throw this.invalid(meta.name, admitted.causes);
     try {
       const bytes = this.encode(obj);
@@ -329,7 +308,7 @@ export class Registry<T extends KubeObject> {
         if (next.metadata?.deletionTimestamp && !next.metadata.deletionGracePeriodSeconds && this.finalized(next)) {
           const gone = await this.storage.delete(key, kv.modRevision);
           next.metadata.resourceVersion = String(gone.modRevision);
-          this.hooks.deleted?.(next);
+          this.strategy.release?.(next);
           return next;
         }
         const out = await this.storage.update(key, bytes, kv.modRevision);
@@ -346,8 +325,7 @@ export class Registry<T extends KubeObject> {
 
   private finalized(obj: T): boolean {
     if ((obj.metadata?.finalizers.length ?? 0) > 0) return false;
-    // Namespaces also wait for spec.finalizers (the namespace controller's "kubernetes").
-    return !(this.kind.kind === 'Namespace' && (obj.spec?.finalizers?.length ?? 0) > 0);
+    return !this.strategy.pendingFinalizers?.(obj);
   }
 
   private checkRV(input: T, cur: T): void {
@@ -358,7 +336,7 @@ export class Registry<T extends KubeObject> {
   async update(input: T | undefined, dryRun = false): Promise<T> {
     if (!input?.metadata?.name) throw new BadRequestError(`${this.kind.requestField}.metadata.name is required`);
     const ns = this.namespaceOf(undefined, input.metadata);
-    let admitted: ReturnType<NonNullable<RegistryHooks<T>['admit']>> | undefined;
+    let admitted: Allocation | undefined;
     try {
       const result = await this.guaranteedUpdate(
         ns,
@@ -383,7 +361,7 @@ export class Registry<T extends KubeObject> {
           m.generation = old.generation + (this.specChanged(next, cur) ? 1 : 0);
           const causes = this.strategy.validateUpdate(next, cur);
           if (causes.length) throw this.invalid(m.name, causes);
-          admitted = this.hooks.admit?.(next, cur);
+          admitted = this.strategy.allocate?.(next, cur);
           if (admitted?.causes.length) throw this.invalid(m.name, admitted.causes);
           if (old.deletionTimestamp && m.finalizers.some((f) => !old.finalizers.includes(f))) {
             throw this.invalid(m.name, [{ field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' }]);
@@ -484,7 +462,7 @@ export class Registry<T extends KubeObject> {
           nm.deletionTimestamp = deadline;
           nm.deletionGracePeriodSeconds = grace;
         }
-        if (this.kind.kind === 'Namespace') next.status = { ...next.status, phase: 'Terminating' };
+        this.strategy.prepareForDelete?.(next);
         if (req.dryRun) return next;
         const bytes = this.encode(next);
         if (bytesEqual(bytes, kv.value)) return cur;
@@ -501,7 +479,7 @@ export class Registry<T extends KubeObject> {
       try {
         const gone = await this.storage.delete(key, kv.modRevision);
         m.resourceVersion = String(gone.modRevision);
-        this.hooks.deleted?.(cur);
+        this.strategy.release?.(cur);
         return cur;
       } catch (err) {
         if (err instanceof StorageConflict && attempt < MAX_RETRIES) continue;

@@ -61,6 +61,9 @@ function serviceStrategy(cfg: StrategyConfig): Strategy<Service> {
       s.status = { loadBalancer: { ingress: [] } };
     },
     fields: { 'spec.clusterIP': (s) => s.spec?.clusterIP, 'spec.type': (s) => s.spec?.type },
+    // ClusterIPs and node ports come from pools, as Kubernetes' Service storage allocates them.
+    allocate: (s, old) => cfg.allocators.allocate(s, old),
+    release: (s) => cfg.allocators.release(s),
   });
 }
 
@@ -94,6 +97,12 @@ const namespaceStrategy = baseStrategy<Namespace>({
     ns.status = { phase: 'Active' };
   },
   fields: { 'status.phase': (ns) => ns.status?.phase },
+  // The namespace controller's "kubernetes" finalizer (spec.finalizers) holds a deleted namespace
+  // until its content is gone; meanwhile it is Terminating.
+  pendingFinalizers: (ns) => (ns.spec?.finalizers.length ?? 0) > 0,
+  prepareForDelete: (ns) => {
+    ns.status = { ...ns.status, phase: 'Terminating' };
+  },
 });
 
 const nodeStrategy = baseStrategy<Node>({

@@ -17,6 +17,24 @@ export interface Strategy<T extends KubeObject> {
    * stops containers first). 0 deletes at once.
    */
   gracePeriod?(obj: T, requested: number | undefined): number;
+  /**
+   * Takes what the object claims from a shared pool (a Service's ClusterIP and node ports) on
+   * create and update; the registry commits once the object is stored and rolls back otherwise.
+   */
+  allocate?(obj: T, old: T | undefined): Allocation;
+  /** Gives back what the object held, once it is really gone from storage. */
+  release?(obj: T): void;
+  /** Whether something besides metadata.finalizers still holds a deleted object (a Namespace's spec.finalizers). */
+  pendingFinalizers?(obj: T): boolean;
+  /** Marks an object whose deletion has to wait (a Namespace turns Terminating). */
+  prepareForDelete?(obj: T): void;
+}
+
+/** What an allocation reports: refusals as field causes, and how to keep or undo it. */
+export interface Allocation {
+  causes: FieldCause[];
+  commit(): void;
+  rollback(): void;
 }
 
 export function baseStrategy<T extends KubeObject>(overrides: Partial<Strategy<T>> = {}): Strategy<T> {

@@ -4,3 +4,4 @@ export { DEFAULT_POD_SECURITY_CONFIGURATION, loadPodSecurityConfiguration, podSe
 export { evaluatePod, forbiddenDetail } from './evaluate';
 export { policyFromLabels, type Level, type Policy } from './levels';
 export { registrySource } from './registry-source';
+export { PodSecurity } from './plugin';

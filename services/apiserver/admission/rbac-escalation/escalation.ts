@@ -7,6 +7,7 @@
 // update that changes only the ownerReferences and finalizers of the stored version (the garbage
 // collector's writes). A patch's result is not known here, before the handler runs, so patching
 // a role needs escalate, and patching a binding bind on its stored (immutable) roleRef.
+import type { AdmissionPlugin, AdmissionRequest } from '../chain';
 import { isDeepStrictEqual } from 'node:util';
 import { ForbiddenError, NotFoundError } from '../../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
@@ -28,17 +29,23 @@ type RbacObject = KubeObject & { rules?: PolicyRule[]; roleRef?: RoleRef };
 /** Metadata the registry takes from the stored object on update, whatever the request says. */
 const SERVER_OWNED_META = ['namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generateName', 'resourceVersion', 'generation'] as const;
 
-export class EscalationCheck {
+export class EscalationCheck implements AdmissionPlugin {
+  readonly name = 'RBACEscalation';
+
   constructor(
     private readonly rbac: RbacAuthorizer,
     private readonly authorizer: Authorizer,
   ) {}
 
+  validate(req: AdmissionRequest): Promise<void> {
+    return this.check(req.user, req.kind, req.attributes.verb, req.attributes, req.object as RbacObject | undefined);
+  }
+
   /**
    * Throws PERMISSION_DENIED if `obj` (the Role, ClusterRole or binding of a create or update;
    * nothing for a patch) grants more than `user` holds, NOT_FOUND if a binding's role is missing.
    */
-  async admit(user: UserInfo, kind: KindInfo<any>, verb: string, attrs: RequestAttributes, obj: RbacObject | undefined): Promise<void> {
+  async check(user: UserInfo, kind: KindInfo<any>, verb: string, attrs: RequestAttributes, obj: RbacObject | undefined): Promise<void> {
     const isRole = ROLE_KINDS.has(kind.kind);
     if ((!isRole && !BINDING_KINDS.has(kind.kind)) || kind.group !== RBAC_GROUP || !CHECKED_VERBS.has(verb) || isMaster(user)) return;
     const namespace = kind.namespaced ? attrs.namespace : '';

@@ -7,11 +7,13 @@ import { ForbiddenError } from '../../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { Pod, ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
 import type { Registry } from '../../registry/registry';
+import type { AdmissionPlugin, AdmissionRequest } from '../chain';
 import type { NamespaceUsage } from './namespace-usage';
 import { quotaMatches } from './quota-scopes';
 import { formatAmount, kindCounts, missingPodResources, parseAmount, usageOf } from './quota-usage';
 
-export class QuotaAdmission {
+export class QuotaAdmission implements AdmissionPlugin {
+  readonly name = 'ResourceQuota';
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -28,6 +30,12 @@ export class QuotaAdmission {
   /** The quotas of `namespace` that cap something `obj` counts towards and whose scopes match it. */
   private matching(kind: KindInfo<any>, namespace: string, obj: KubeObject): ResourceQuota[] {
     return this.quotasIn(namespace).filter((q) => Object.keys(q.spec?.hard ?? {}).some((r) => kindCounts(kind, r)) && quotaMatches(q, kind, obj));
+  }
+
+  /** Wraps creates (the check and the write, serialized per namespace); other calls pass. */
+  around<R>(req: AdmissionRequest, write: () => Promise<R>): Promise<R> {
+    if (req.verb !== 'create') return write();
+    return this.admitCreate(req.kind, req.attributes.namespace, req.object, req.dryRun, write);
   }
 
   /** Runs `create` if the object fits every quota of its namespace; throws ForbiddenError otherwise. */

@@ -1,9 +1,7 @@
-// --authorization-mode Node, and the NodeRestriction admission that comes with it. The
-// authorizer allows what node-policy allows (and stays silent otherwise, leaving RBAC to
-// decide); the restriction refuses node identities' writes to other nodes' objects even when
-// another authorizer (say, a careless RoleBinding) allowed them.
+// --authorization-mode Node: allows what node-policy allows a node identity, and stays silent
+// otherwise, leaving RBAC to decide. Its companion, the NodeRestriction admission plugin, is in
+// admission/node-restriction.ts.
 import type { AuthorizationResult, Authorizer } from '../authz/authorizer';
-import { forbidden } from '../authz/forbidden';
 import type { RequestAttributes } from '../request-attributes';
 import { nodeNameOf, type UserInfo } from '../user-info';
 import { nodeDecision, type PodLookup } from './node-policy';
@@ -17,17 +15,5 @@ export class NodeAuthorizer implements Authorizer {
     const d = await nodeDecision(node, attrs, this.pods);
     if (d.decision === 'allow') return { decision: 'allow', reason: `Node: allowed for node "${node}"` };
     return { decision: 'no-opinion', reason: d.decision === 'deny' ? d.reason : '' };
-  }
-}
-
-export class NodeRestriction {
-  constructor(private readonly pods: PodLookup) {}
-
-  /** Throws PERMISSION_DENIED if a node identity writes another node's object. */
-  async admit(user: UserInfo, attrs: RequestAttributes): Promise<void> {
-    const node = nodeNameOf(user);
-    if (!node || attrs.verb === 'get' || attrs.verb === 'list' || attrs.verb === 'watch') return;
-    const d = await nodeDecision(node, attrs, this.pods);
-    if (d.decision === 'deny') throw forbidden(user, attrs, d.reason);
   }
 }

@@ -37,6 +37,11 @@ export function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
 }
 
+/** Whether `v` is a DNS-1123 label (a namespace or pod name). */
+export function isDNS1123Label(v: string): boolean {
+  return v.length <= 63 && DNS1123_LABEL.test(v);
+}
+
 export function dns1123Label(c: Causes, field: string, v: string, shown = v): void {
   if (v.length > 63) c.add(field, `Invalid value: "${shown}": must be no more than 63 characters`);
   else if (!DNS1123_LABEL.test(v)) {

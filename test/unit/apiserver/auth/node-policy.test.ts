@@ -1,8 +1,11 @@
 import { strict as assert } from 'node:assert';
+import { Pods } from '../../../../lib/api/kinds';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { NodeAuthorizer, NodeRestriction } from '../../../../services/apiserver/auth/node/node-authorizer';
+import type { AdmissionRequest } from '../../../../services/apiserver/admission/chain';
+import { NodeRestriction } from '../../../../services/apiserver/admission/node-restriction';
+import { NodeAuthorizer } from '../../../../services/apiserver/auth/node/node-authorizer';
 import { isOwnHeartbeat, nodeDecision } from '../../../../services/apiserver/auth/node/node-policy';
-import { resourceAttributes } from '../../../../services/apiserver/auth/request-attributes';
+import { resourceAttributes, type RequestAttributes } from '../../../../services/apiserver/auth/request-attributes';
 
 const pods = new Map([
   ['default/mine', Pod.fromPartial({ metadata: { name: 'mine', namespace: 'default' }, spec: { nodeName: 'n1' } })],
@@ -47,19 +50,23 @@ describe('Node authorizer and node restriction', () => {
     it(name, async () => assert.equal((await nodeDecision('n1', attrs, lookup)).decision, want));
   }
 
+  /** What NodeRestriction reads of an admission request: the user and the attributes. */
+  const admission = (user: typeof n1, attributes: RequestAttributes) =>
+    ({ user, attributes, kind: Pods, rpc: '', verb: undefined, request: {}, object: undefined, dryRun: false, warn: () => {}, auditAnnotations: {} }) as AdmissionRequest;
+
   it('the authorizer never denies (RBAC may still allow) but says why; the restriction refuses with Kubernetes wording', async () => {
     const attrs = a('update', 'pods', { subresource: 'status', name: 'theirs' });
     const r = await new NodeAuthorizer(lookup).authorize(n1, attrs);
     assert.equal(r.decision, 'no-opinion');
     assert.match(r.reason, /pod "theirs" is bound to node "n2"/);
-    await assert.rejects(new NodeRestriction(lookup).admit(n1, attrs), (err: Error) => {
+    await assert.rejects(new NodeRestriction(lookup).validate(admission(n1, attrs)), (err: Error) => {
       assert.equal(
         err.message,
         'pods "theirs" is forbidden: User "system:node:n1" cannot update resource "pods/status" in API group "" in the namespace "default": node "n1" can only update the status of pods bound to it, and pod "theirs" is bound to node "n2"',
       );
       return true;
     });
-    await new NodeRestriction(lookup).admit({ ...n1, name: 'alice', groups: [] }, attrs);
+    await new NodeRestriction(lookup).validate(admission({ ...n1, name: 'alice', groups: [] }, attrs));
   });
 
   it('only a node user counts as a node', async () => {

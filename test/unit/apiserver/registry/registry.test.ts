@@ -26,7 +26,6 @@ describe('Registry (SQLite in a temporary directory)', () => {
     registry = new Registry(Deployments, storage, byKind.get(Deployments)!, {
       maxObjectBytes: 1024 * 1024,
       watchCacheSize: 100,
-      namespaceState: async () => 'active',
     });
   });
   afterEach(async () => {

@@ -49,7 +49,7 @@ describe('RBAC escalation check', () => {
   const admit = async (u: UserInfo, kind: K.KindInfo<any>, rpc: string, obj: object | undefined, req: Record<string, unknown> = {}): Promise<ApiError | undefined> => {
     const request = { ...req, [kind.requestField]: obj };
     const attrs = attributesForCall(kind, rpc, request);
-    return check.admit(u, kind, attrs.verb, attrs, obj as never).then(
+    return check.check(u, kind, attrs.verb, attrs, obj as never).then(
       () => undefined,
       (e: ApiError) => e,
     );
