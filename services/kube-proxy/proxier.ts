@@ -4,8 +4,6 @@
 // chains) runs at start, periodically and after a failure; other syncs trust what the last one
 // wrote, rewrite only the services whose chains changed, and skip iptables-restore when
 // nothing did.
-import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import type { Endpoints, Service } from '../../lib/gen/kite/core/v1/types';
 import { logger } from '../../lib/log';
 import { jumpRuleFixes } from './iptables/jump-rules';
@@ -13,16 +11,10 @@ import { RestoreError, type IptablesRunner } from './iptables/runner';
 import { parseIptablesSave } from './iptables/save-parser';
 import { deleteStaleChains, generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
 import { buildServicePorts, objectKey } from './service-ports';
-import { SyncRunner } from './sync-runner';
+import { SyncLoop, type SyncLoopOptions } from './sync-loop';
 
-export interface ProxierOptions extends RuleOptions {
+export interface ProxierOptions extends RuleOptions, SyncLoopOptions {
   runner: IptablesRunner;
-  /** Minimum time between two syncs (kube-proxy's --iptables-min-sync-period, default 1 s). */
-  minSyncPeriodMs?: number;
-  /** Full resync period (kube-proxy's --iptables-sync-period, default 30 s). */
-  syncPeriodMs?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
   /** Most service chains declared in one iptables-restore transaction (see RestoreTable.renderBatches). */
   maxChainsPerRestore?: number;
 }
@@ -38,27 +30,15 @@ export const defaultMaxChainsPerRestore = 2000;
 
 type Keyed = { metadata?: { namespace?: string; name?: string } };
 
-export class Proxier extends EventEmitter {
+export class Proxier extends SyncLoop {
   private readonly services = new Map<string, Service>();
   private readonly endpoints = new Map<string, Endpoints>();
-  private readonly runner: SyncRunner;
   private readonly log = logger('kube-proxy');
   /** What the last successful sync wrote; unknown after a failure, which forces a full sync. */
   private lastApplied: GeneratedRules | undefined;
 
-  syncCount = 0;
-  lastSyncTime: Date | undefined;
-  lastSyncDurationMs: number | undefined;
-  lastError: string | undefined;
-
   constructor(private readonly options: ProxierOptions) {
-    super();
-    this.runner = new SyncRunner((full) => this.sync(full), {
-      minIntervalMs: options.minSyncPeriodMs ?? 1000,
-      periodMs: options.syncPeriodMs ?? 30_000,
-      retryMinMs: options.retryMinMs ?? 1000,
-      retryMaxMs: options.retryMaxMs ?? 30_000,
-    });
+    super(options);
   }
 
   onServiceUpsert(service: Service): void {
@@ -79,39 +59,21 @@ export class Proxier extends EventEmitter {
     if (this.endpoints.delete(objectKey(endpoints))) this.runner.request();
   }
 
-  /** Starts syncing; call once the initial lists are in (informers synced). */
-  start(): void {
-    this.runner.start();
-  }
-
   /** Asks for a full sync soon (e.g. when rules may have been changed behind our back). */
   requestFullSync(): void {
     this.runner.requestFull();
   }
 
-  stop(): Promise<void> {
-    return this.runner.stop();
+  protected async syncOnce(full: boolean): Promise<Omit<SyncResult, 'full' | 'durationMs'>> {
+    const applied = await this.syncRules(full || !this.lastApplied);
+    this.log.debug({ full, applied, services: this.services.size }, 'synced iptables rules');
+    return { applied };
   }
 
-  private async sync(full: boolean): Promise<void> {
-    const start = performance.now();
-    try {
-      const applied = await this.syncRules(full || !this.lastApplied);
-      const durationMs = performance.now() - start;
-      this.syncCount++;
-      this.lastSyncTime = new Date();
-      this.lastSyncDurationMs = durationMs;
-      this.lastError = undefined;
-      this.log.debug({ full, applied, durationMs, services: this.services.size }, 'synced iptables rules');
-      this.emit('synced', { full, applied, durationMs } satisfies SyncResult);
-    } catch (err) {
-      this.lastApplied = undefined;
-      this.lastError = (err as Error).message;
-      const line = err instanceof RestoreError ? { line: err.line, lineText: err.lineText } : {};
-      this.log.error({ err: this.lastError, ...line }, 'failed to sync iptables rules, will retry');
-      this.emit('syncFailed', err);
-      throw err;
-    }
+  protected syncFailed(err: Error): void {
+    this.lastApplied = undefined;
+    const line = err instanceof RestoreError ? { line: err.line, lineText: err.lineText } : {};
+    this.log.error({ err: err.message, ...line }, 'failed to sync iptables rules, will retry');
   }
 
   /** Writes the rules; false when nothing changed and restore was skipped. */
