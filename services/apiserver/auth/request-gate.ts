@@ -125,10 +125,7 @@ export class RequestGate {
     handler: (ctx: RequestContext) => Promise<R>,
     admit: Admission<R> = (_ctx, proceed) => proceed(),
   ): Promise<R> {
-    const t = this.trace(method);
-    let code: number = Status.OK;
-    let message: string | undefined;
-    try {
+    return this.audited(call, method, async (t) => {
       const user = await this.identify(call, t);
       const attrs = (t.attrs = attrsOf(call.request));
       const release = await this.deps.limiter.admit(user, attrs, call);
@@ -142,14 +139,7 @@ export class RequestGate {
       } finally {
         release();
       }
-    } catch (err) {
-      const bounded = boundError(err);
-      code = bounded instanceof ApiError ? bounded.code : Status.INTERNAL;
-      message = bounded instanceof Error ? bounded.message : String(bounded);
-      throw bounded;
-    } finally {
-      this.record(call, t, code, message);
-    }
+    });
   }
 
   /** Admits a watch (long-running: no in-flight slot). Throws the error to end the call with. */
@@ -165,10 +155,7 @@ export class RequestGate {
    * first message). Throws the error to end the call with.
    */
   async admitStream(call: AnyCall, kind: KindInfo<any>, rpc: string, attrsOf: (req: any) => RequestAttributes, firstMessage?: unknown): Promise<void> {
-    const t = this.trace(`${kind.serviceName}/${rpc}`);
-    let code: number = Status.OK;
-    let message: string | undefined;
-    try {
+    return this.audited(call, `${kind.serviceName}/${rpc}`, async (t) => {
       const user = await this.identify(call, t, firstMessage);
       const request = firstMessage ?? (call as { request?: unknown }).request;
       const attrs = (t.attrs = attrsOf(request));
@@ -176,6 +163,16 @@ export class RequestGate {
       const ctx = { user, attributes: attrs, auditAnnotations: t.annotations };
       await this.deps.admission.run(this.admissionRequest(kind, rpc, request, ctx, () => {}), async () => undefined);
       t.admitted = true;
+    });
+  }
+
+  /** Runs one call's way through the gate with its trace; whatever happens, one audit record. */
+  private async audited<R>(call: AnyCall, method: string, body: (t: Trace) => Promise<R>): Promise<R> {
+    const t = this.trace(method);
+    let code: number = Status.OK;
+    let message: string | undefined;
+    try {
+      return await body(t);
     } catch (err) {
       const bounded = boundError(err);
       code = bounded instanceof ApiError ? bounded.code : Status.INTERNAL;
