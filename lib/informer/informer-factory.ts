@@ -1,20 +1,11 @@
 // Shares one informer per (kind, namespace, selectors) among all controllers of a process, so
 // each kind is listed and watched once (client-go's SharedInformerFactory).
 import type { KindInfo, KubeObject } from '../api/kinds';
-import type { Logger } from '../log';
-import type { BackoffOptions } from './backoff';
 import type { ListerWatcherFactory, ListWatchScope } from './lister-watcher';
-import { SharedInformer } from './shared-informer';
+import { SharedInformer, type SharedInformerOptions } from './shared-informer';
 
-export interface InformerFactoryOptions {
-  /** Default resync period of handlers (ms); default 0 (off). */
-  resyncPeriodMs?: number;
-  pageSize?: number;
-  backoff?: BackoffOptions;
-  minWatchTimeoutSeconds?: number;
-  freeze?: boolean;
-  logger?: Logger;
-}
+/** Options every informer of the factory gets (see SharedInformerOptions). */
+export type InformerFactoryOptions = Pick<SharedInformerOptions<unknown>, 'resyncPeriodMs' | 'pageSize' | 'backoff' | 'minWatchTimeoutSeconds' | 'freeze' | 'logger'>;
 
 export class InformerFactory {
   private readonly informers = new Map<string, SharedInformer<any>>();

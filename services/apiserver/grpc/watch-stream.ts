@@ -2,6 +2,7 @@
 // honouring gRPC backpressure. A watcher that falls too far behind is closed with
 // RESOURCE_EXHAUSTED (it resumes from its last resourceVersion), so server memory stays bounded.
 // Whatever throws while serving it (a listener, the bookmark timer, a write) closes this watch only.
+import type { WatchOptions } from '../../../lib/client/types';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { TooManyRequestsError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/kinds';
@@ -16,14 +17,8 @@ export interface WatchStreamOptions {
   bookmarkIntervalMs: number;
 }
 
-interface WatchRequestLike {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  resourceVersion?: string;
-  allowWatchBookmarks?: boolean;
-  timeoutSeconds?: number;
-}
+/** What a Watch<Kinds> request carries: the watch options clients send. */
+type WatchRequestLike = WatchOptions;
 
 /** Never throws: anything that goes wrong ends this call (and calls onClose). */
 export function serveWatch<T extends KubeObject>(
