@@ -9,7 +9,7 @@ import * as K from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import { LimitRange, Namespace, Pod, ResourceQuota } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
-import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { namespaceWith, startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
 const pod = (name: string, namespace: string, resources: { requests?: Record<string, string>; limits?: Record<string, string> } = {}) =>
   Pod.fromPartial({ metadata: { name, namespace }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources }] } });
@@ -27,14 +27,10 @@ describe('security: limit ranges', function () {
   });
   after(() => s?.stop());
 
-  /** A fresh namespace with one LimitRange, visible to admission (it reads the watch cache). */
-  async function namespaceWithLimits(limits: object[]): Promise<string> {
+  const namespaceWithLimits = (limits: object[]) => {
     const name = `limits-${++ns}`;
-    await admin.namespaces.create(Namespace.fromPartial({ metadata: { name } }));
-    await admin.resource(K.LimitRanges).create(LimitRange.fromPartial({ metadata: { name: 'limits', namespace: name }, spec: { limits } }));
-    await waitFor('the LimitRange in the watch cache', async () => (await admin.resource(K.LimitRanges).list({ namespace: name, resourceVersion: '0' })).items.length === 1, 5000);
-    return name;
-  }
+    return namespaceWith(admin, K.LimitRanges, name, LimitRange.fromPartial({ metadata: { name: 'limits', namespace: name }, spec: { limits } }));
+  };
 
   it('defaults a pod\'s requests and limits, and refuses one above the maximum', async () => {
     const namespace = await namespaceWithLimits([

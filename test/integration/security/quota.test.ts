@@ -8,7 +8,7 @@ import * as K from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import { Namespace, Pod, ResourceQuota, Service } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
-import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { namespaceWith, startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
 const pod = (name: string, namespace: string, cpu?: string) =>
   Pod.fromPartial({ metadata: { name, namespace }, spec: { containers: [{ name: 'c', image: 'nginx', resources: cpu ? { requests: { cpu, memory: '16Mi' } } : {} }] } });
@@ -24,14 +24,10 @@ describe('security: resource quota', function () {
   });
   after(() => s?.stop());
 
-  /** A fresh namespace with one quota, visible to admission (it reads the watch cache). */
-  async function namespaceWithQuota(hard: Record<string, string>, scopes: string[] = []): Promise<string> {
+  const namespaceWithQuota = (hard: Record<string, string>, scopes: string[] = []) => {
     const name = `quota-${++ns}`;
-    await admin.namespaces.create(Namespace.fromPartial({ metadata: { name } }));
-    await admin.resource(K.ResourceQuotas).create(ResourceQuota.fromPartial({ metadata: { name: 'q', namespace: name }, spec: { hard, scopes } }));
-    await waitFor('the quota in the watch cache', async () => (await admin.resource(K.ResourceQuotas).list({ namespace: name, resourceVersion: '0' })).items.length === 1, 5000);
-    return name;
-  }
+    return namespaceWith(admin, K.ResourceQuotas, name, ResourceQuota.fromPartial({ metadata: { name: 'q', namespace: name }, spec: { hard, scopes } }));
+  };
 
   async function race(namespace: string, n: number, cpu?: string): Promise<{ admitted: number; refused: ApiError[] }> {
     const results = await Promise.all(

@@ -5,11 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { Clientset } from '../../../lib/client/clientset';
+import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { NO_RETRY } from '../../../lib/client/retry';
 import { createCA, issueClientCertificate, type CertKeyPair } from '../../../lib/pki/certificates';
 import { writeClusterPKI, type ClusterPKI } from '../../../lib/pki/cluster-pki';
 import { startApiserver, type Apiserver, type ApiserverConfig } from '../../../services/apiserver/server';
+import { waitFor } from '../../support/wait';
 
 export interface ClientIdentity {
   /** A certificate for this user and groups, signed by the cluster CA. */
@@ -110,4 +113,15 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
 /** A certificate for `user` from a CA the apiserver does not trust. */
 export async function foreignCertificate(user: string, groups: string[] = []): Promise<CertKeyPair> {
   return issueClientCertificate(await createCA('someone-else'), user, groups);
+}
+
+/**
+ * A fresh namespace holding one policy object (a LimitRange, a ResourceQuota), returned once the
+ * watch cache, which admission reads, has it.
+ */
+export async function namespaceWith<T extends KubeObject>(admin: Clientset, kind: KindInfo<T>, namespace: string, obj: T): Promise<string> {
+  await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: namespace } }));
+  await admin.resource(kind).create(obj, { namespace });
+  await waitFor(`the ${kind.kind} in the watch cache`, async () => (await admin.resource(kind).list({ namespace, resourceVersion: '0' })).items.length === 1, 5000);
+  return namespace;
 }
