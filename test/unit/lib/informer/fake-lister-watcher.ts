@@ -161,3 +161,33 @@ export async function until(cond: () => boolean, what = 'condition', timeoutMs =
     await new Promise((r) => setTimeout(r, 1));
   }
 }
+
+/**
+ * Registers hooks giving each test a fresh abort signal, aborted after it; `track` the run loop a
+ * test starts and the hook waits for it to end before the next test.
+ */
+export function useRunSignal(): { readonly signal: AbortSignal; track(running: Promise<void>): void; abort(): void; ended(): Promise<void> } {
+  let ac = new AbortController();
+  let running: Promise<void> | undefined;
+  beforeEach(() => {
+    ac = new AbortController();
+    running = undefined;
+  });
+  afterEach(async () => {
+    ac.abort();
+    await running;
+  });
+  return {
+    get signal() {
+      return ac.signal;
+    },
+    track: (r) => {
+      running = r;
+    },
+    abort: () => ac.abort(),
+    /** Resolves once the tracked run loop has returned. */
+    ended: async () => {
+      await running;
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { ExpiredError, UnavailableError } from '../../../../lib/api/errors';
 import { Reflector, type ReflectorStore } from '../../../../lib/informer';
 import { logger } from '../../../../lib/log';
-import { FakeListerWatcher, obj, until, type TestObject } from './fake-lister-watcher';
+import { FakeListerWatcher, obj, until, type TestObject, useRunSignal } from './fake-lister-watcher';
 
 const silent = logger('test');
 silent.level = 'silent';
@@ -26,20 +26,11 @@ class RecordingStore implements ReflectorStore<TestObject> {
 }
 
 describe('Reflector', () => {
-  let ac: AbortController;
-  let running: Promise<void> | undefined;
-  beforeEach(() => {
-    ac = new AbortController();
-    running = undefined;
-  });
-  afterEach(async () => {
-    ac.abort();
-    await running;
-  });
+  const loop = useRunSignal();
 
   function start(lw: FakeListerWatcher<TestObject>, store: ReflectorStore<TestObject>, opts = {}) {
     const r = new Reflector(lw, store, { logger: silent, backoff: fastBackoff, ...opts });
-    running = r.run(ac.signal);
+    loop.track(r.run(loop.signal));
     return r;
   }
 
@@ -155,8 +146,8 @@ describe('Reflector', () => {
     const lw = new FakeListerWatcher<TestObject>().replyList([], '1');
     start(lw, new RecordingStore());
     const w = await lw.watchAt(0);
-    ac.abort();
-    await running;
+    loop.abort();
+    await loop.ended();
     assert.ok(w.signal.aborted);
 
     const ac2 = new AbortController();
@@ -171,9 +162,9 @@ describe('Reflector', () => {
   it('does not open a watch when aborted while storing the list', async () => {
     const lw = new FakeListerWatcher<TestObject>().replyList([], '1');
     const store = new RecordingStore();
-    store.replace = () => ac.abort();
+    store.replace = () => loop.abort();
     start(lw, store);
-    await running;
+    await loop.ended();
     assert.equal(lw.watches.length, 0);
   });
 });

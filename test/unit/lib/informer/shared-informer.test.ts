@@ -4,7 +4,7 @@ import { parseLabelSelector } from '../../../../lib/api/selectors';
 import { SharedInformer, type EventHandler } from '../../../../lib/informer';
 import { logger } from '../../../../lib/log';
 import { FakeClock } from '../../../support/fake-clock';
-import { FakeListerWatcher, obj, until, type TestObject } from './fake-lister-watcher';
+import { FakeListerWatcher, obj, until, type TestObject, useRunSignal } from './fake-lister-watcher';
 
 const silent = logger('test');
 silent.level = 'silent';
@@ -26,23 +26,14 @@ function recorder(): { events: string[]; handler: EventHandler<TestObject> } {
 const byNode = (o: TestObject) => (o.spec.nodeName ? [o.spec.nodeName] : []);
 
 describe('SharedInformer', () => {
-  let ac: AbortController;
-  let running: Promise<void> | undefined;
-  beforeEach(() => {
-    ac = new AbortController();
-    running = undefined;
-  });
-  afterEach(async () => {
-    ac.abort();
-    await running;
-  });
+  const loop = useRunSignal();
 
   function start(lw: FakeListerWatcher<TestObject>, opts = {}) {
     const inf = new SharedInformer<TestObject>(lw, { logger: silent, backoff: fastBackoff, ...opts });
     return inf;
   }
   function run(inf: SharedInformer<TestObject>) {
-    running = inf.run(ac.signal);
+    loop.track(inf.run(loop.signal));
   }
 
   it('tells handlers of adds, updates and deletes from the list and the watch', async () => {
@@ -52,7 +43,7 @@ describe('SharedInformer', () => {
     inf.addEventHandler(handler);
     assert.equal(inf.hasSynced(), false);
     run(inf);
-    assert.equal(await inf.waitForSync(ac.signal), true);
+    assert.equal(await inf.waitForSync(loop.signal), true);
     assert.ok(inf.hasSynced());
     const w = await lw.watchAt(0);
     w.added(obj('ns/c', '6')).modified(obj('ns/a', '7')).deleted(obj('ns/b', '8')).modified(obj('ns/d', '9'));
@@ -136,8 +127,8 @@ describe('SharedInformer', () => {
     clock.step(1000);
     assert.deepEqual(every1s.events, ['add a@1', 'update a@1->a@1', 'update a@1->a@1']);
     assert.deepEqual(never.events, ['add a@1']);
-    ac.abort();
-    await running;
+    loop.abort();
+    await loop.ended();
     assert.equal(clock.timerCount(), 0, 'resync timers stop with the informer');
   });
 
@@ -199,6 +190,6 @@ describe('SharedInformer', () => {
     const p = inf.waitForSync(wait.signal);
     wait.abort();
     assert.equal(await p, false);
-    await assert.rejects(inf.run(ac.signal), /already started/);
+    await assert.rejects(inf.run(loop.signal), /already started/);
   });
 });
