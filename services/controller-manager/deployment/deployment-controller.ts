@@ -9,10 +9,9 @@ import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
-import type { Logger } from '../../../lib/log';
-import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
+import { type ReconcileResult } from '../../../lib/workqueue';
 import { claimObjects, getControllerOf, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
-import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { QueueController, type ControllerContext } from '../controller';
 import { checkPausedConditions, syncDeploymentStatus } from './progress';
 import { rolloutRecreate } from './recreate';
 import { rolloutRolling } from './rolling';
@@ -27,27 +26,21 @@ export interface DeploymentControllerOptions {
 
 export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentControllerOptions = { workers: 5 };
 
-export class DeploymentController implements Controller {
+export class DeploymentController extends QueueController<DeploymentControllerOptions> {
   readonly name = 'deployment';
-  readonly queue: RateLimitingQueue;
-  private readonly opts: DeploymentControllerOptions;
   private readonly dInformer: SharedInformer<Deployment>;
   private readonly rsInformer: SharedInformer<ReplicaSet>;
   private readonly podInformer: SharedInformer<Pod>;
   private readonly dLister: Lister<Deployment>;
   private readonly rsLister: Lister<ReplicaSet>;
   private readonly podLister: Lister<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
+  private readonly recorder: EventRecorder = this.ctx.recorder('deployment-controller');
 
   constructor(
-    private readonly ctx: ControllerContext,
+    ctx: ControllerContext,
     opts: Partial<DeploymentControllerOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_DEPLOYMENT_OPTIONS, ...opts };
-    this.queue = new RateLimitingQueue({ clock: ctx.clock });
-    this.recorder = ctx.recorder('deployment-controller');
-    this.log = ctx.logger('deployment-controller');
+    super(ctx, 'deployment-controller', DEFAULT_DEPLOYMENT_OPTIONS, opts);
     this.dInformer = ctx.informers.forKind(Deployments);
     this.rsInformer = ctx.informers.forKind(ReplicaSets);
     this.podInformer = ctx.informers.forKind(Pods);
@@ -63,9 +56,8 @@ export class DeploymentController implements Controller {
     this.podInformer.addEventHandler({ onDelete: (p) => this.deletePod(p) });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await waitForSync([this.dInformer, this.rsInformer, this.podInformer], signal))) return;
-    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [this.dInformer, this.rsInformer, this.podInformer];
   }
 
   // ---------- event handlers ----------

@@ -7,12 +7,10 @@ import { labelsToSelectorString, parseLabelSelector, type Selector } from '../..
 import { Endpoints, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
-import type { Logger } from '../../../lib/log';
-import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
 import { canonicalJson } from '../../../lib/util/json';
 import { isForbiddenTerminating } from '../common/errors';
 import { isPodReady } from '../../../lib/api/pods';
-import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { QueueController, type ControllerContext } from '../controller';
 import { computeSubsets, subsetsEqual } from './endpoint-subsets';
 
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
@@ -44,27 +42,21 @@ function endpointsView(pod: Pod): string {
   ]);
 }
 
-export class EndpointsController implements Controller {
+export class EndpointsController extends QueueController<EndpointsControllerOptions> {
   readonly name = 'endpoint';
-  readonly queue: RateLimitingQueue;
-  private readonly opts: EndpointsControllerOptions;
   private readonly svcInformer: SharedInformer<Service>;
   private readonly podInformer: SharedInformer<Pod>;
   private readonly epInformer: SharedInformer<Endpoints>;
   private readonly svcLister: Lister<Service>;
   private readonly podLister: Lister<Pod>;
   private readonly epLister: Lister<Endpoints>;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
+  private readonly recorder: EventRecorder = this.ctx.recorder('endpoint-controller');
 
   constructor(
-    private readonly ctx: ControllerContext,
+    ctx: ControllerContext,
     opts: Partial<EndpointsControllerOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_ENDPOINTS_OPTIONS, ...opts };
-    this.queue = new RateLimitingQueue({ clock: ctx.clock });
-    this.recorder = ctx.recorder('endpoint-controller');
-    this.log = ctx.logger('endpoint-controller');
+    super(ctx, 'endpoint-controller', DEFAULT_ENDPOINTS_OPTIONS, opts);
     this.svcInformer = ctx.informers.forKind(Services);
     this.podInformer = ctx.informers.forKind(Pods);
     this.epInformer = ctx.informers.forKind(EndpointsKind);
@@ -85,9 +77,8 @@ export class EndpointsController implements Controller {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await waitForSync([this.svcInformer, this.podInformer, this.epInformer], signal))) return;
-    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [this.svcInformer, this.podInformer, this.epInformer];
   }
 
   private enqueueServicesOf(pod: Pod): void {

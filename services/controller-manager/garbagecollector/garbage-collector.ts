@@ -13,11 +13,9 @@ import { isConflict, isNotFound } from '../../../lib/api/errors';
 import { ALL_KINDS, Events, kindFor, objectKey, splitKey, type KindInfo, type KubeObject } from '../../../lib/api/kinds';
 import type { OwnerReference } from '../../../lib/gen/kite/meta/v1/meta';
 import type { SharedInformer } from '../../../lib/informer';
-import type { Logger } from '../../../lib/log';
-import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
 import { canonicalJson } from '../../../lib/util/json';
 import { BY_OWNER_UID, ensureIndex, ownerUidIndex } from '../common/indexes';
-import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { QueueController, type ControllerContext } from '../controller';
 
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 export const ORPHAN_FINALIZER = 'orphan';
@@ -48,22 +46,17 @@ function deletingDependents(obj: KubeObject): boolean {
   return !!obj.metadata?.deletionTimestamp && hasFinalizer(obj, FOREGROUND_FINALIZER);
 }
 
-export class GarbageCollector implements Controller {
+export class GarbageCollector extends QueueController<GarbageCollectorOptions> {
   readonly name = 'garbagecollector';
-  readonly queue: RateLimitingQueue;
-  private readonly opts: GarbageCollectorOptions;
   private readonly informers = new Map<string, { kind: KindInfo<any>; informer: SharedInformer<KubeObject> }>();
   private readonly absent = new Set<string>();
-  private readonly log: Logger;
 
   constructor(
-    private readonly ctx: ControllerContext,
+    ctx: ControllerContext,
     opts: Partial<GarbageCollectorOptions> = {},
     kinds: readonly KindInfo<any>[] = GC_KINDS,
   ) {
-    this.opts = { ...DEFAULT_GC_OPTIONS, ...opts };
-    this.queue = new RateLimitingQueue({ clock: ctx.clock });
-    this.log = ctx.logger('garbage-collector-controller');
+    super(ctx, 'garbage-collector-controller', DEFAULT_GC_OPTIONS, opts);
     for (const kind of kinds) {
       const informer = ctx.informers.forKind<KubeObject>(kind);
       ensureIndex(informer, BY_OWNER_UID, ownerUidIndex);
@@ -77,9 +70,8 @@ export class GarbageCollector implements Controller {
     }
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await waitForSync([...this.informers.values()].map((i) => i.informer), signal))) return;
-    await runWorkers(this.queue, this.opts.workers, (item) => this.reconcile(item), { signal, logger: this.log });
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [...this.informers.values()].map((i) => i.informer);
   }
 
   // ---------- the graph ----------

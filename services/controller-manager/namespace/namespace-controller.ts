@@ -6,9 +6,8 @@ import { isConflict, isNotFound } from '../../../lib/api/errors';
 import { ALL_KINDS, Namespaces, type KindInfo, type KubeObject } from '../../../lib/api/kinds';
 import type { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
-import type { Logger } from '../../../lib/log';
-import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
-import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { type ReconcileResult } from '../../../lib/workqueue';
+import { QueueController, type ControllerContext } from '../controller';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
 
@@ -21,23 +20,18 @@ export interface NamespaceControllerOptions {
 
 export const DEFAULT_NAMESPACE_OPTIONS: NamespaceControllerOptions = { workers: 10, recheckMs: 2_000 };
 
-export class NamespaceController implements Controller {
+export class NamespaceController extends QueueController<NamespaceControllerOptions> {
   readonly name = 'namespace';
-  readonly queue: RateLimitingQueue;
-  private readonly opts: NamespaceControllerOptions;
   private readonly informer: SharedInformer<Namespace>;
   private readonly lister: Lister<Namespace>;
-  private readonly log: Logger;
   /** Namespaced kinds, in the order their objects are deleted. */
   private readonly kinds: KindInfo<any>[];
 
   constructor(
-    private readonly ctx: ControllerContext,
+    ctx: ControllerContext,
     opts: Partial<NamespaceControllerOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_NAMESPACE_OPTIONS, ...opts };
-    this.queue = new RateLimitingQueue({ clock: ctx.clock });
-    this.log = ctx.logger('namespace-controller');
+    super(ctx, 'namespace-controller', DEFAULT_NAMESPACE_OPTIONS, opts);
     this.kinds = ALL_KINDS.filter((k) => k.namespaced);
     this.informer = ctx.informers.forKind(Namespaces);
     this.lister = this.informer.lister();
@@ -45,9 +39,8 @@ export class NamespaceController implements Controller {
     this.informer.addEventHandler({ onAdd, onUpdate });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await waitForSync([this.informer], signal))) return;
-    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [this.informer];
   }
 
   async reconcile(name: string): Promise<ReconcileResult | void> {

@@ -7,9 +7,7 @@ import { Nodes } from '../../../lib/api/kinds';
 import type { EventRecorder } from '../../../lib/events';
 import type { Node } from '../../../lib/gen/kite/core/v1/types';
 import type { Lister, SharedInformer } from '../../../lib/informer';
-import type { Logger } from '../../../lib/log';
-import { RateLimitingQueue, runWorkers } from '../../../lib/workqueue';
-import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { QueueController, type ControllerContext } from '../controller';
 import { CidrFullError, CidrSet } from './cidr-set';
 
 export interface NodeIpamOptions {
@@ -22,27 +20,21 @@ export interface NodeIpamOptions {
 
 export const DEFAULT_NODE_IPAM_OPTIONS: NodeIpamOptions = { clusterCidr: '10.244.0.0/16', nodeCidrMaskSize: 24, workers: 1 };
 
-export class NodeIpamController implements Controller {
+export class NodeIpamController extends QueueController<NodeIpamOptions> {
   readonly name = 'nodeipam';
-  readonly queue: RateLimitingQueue;
   readonly cidrs: CidrSet;
-  private readonly opts: NodeIpamOptions;
   private readonly informer: SharedInformer<Node>;
   private readonly lister: Lister<Node>;
   /** Subnets taken for nodes whose update has not succeeded yet (kept across retries). */
   private readonly pending = new Map<string, string>();
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
+  private readonly recorder: EventRecorder = this.ctx.recorder('cidrAllocator');
 
   constructor(
-    private readonly ctx: ControllerContext,
+    ctx: ControllerContext,
     opts: Partial<NodeIpamOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_NODE_IPAM_OPTIONS, ...opts };
+    super(ctx, 'node-ipam-controller', DEFAULT_NODE_IPAM_OPTIONS, opts);
     this.cidrs = new CidrSet(this.opts.clusterCidr, this.opts.nodeCidrMaskSize);
-    this.queue = new RateLimitingQueue({ clock: ctx.clock });
-    this.recorder = ctx.recorder('cidrAllocator');
-    this.log = ctx.logger('node-ipam-controller');
     this.informer = ctx.informers.forKind(Nodes);
     this.lister = this.informer.lister();
     this.informer.addEventHandler({
@@ -52,10 +44,12 @@ export class NodeIpamController implements Controller {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await waitForSync([this.informer], signal))) return;
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [this.informer];
+  }
+
+  protected override beforeWorkers(): void {
     this.log.info({ clusterCidr: this.opts.clusterCidr, used: this.cidrs.usedCount(), size: this.cidrs.size() }, 'node CIDR pool restored');
-    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
   }
 
   private observe(node: Node): void {

@@ -10,15 +10,14 @@ import type { ReplicaSet, ReplicaSetStatus } from '../../../lib/gen/kite/apps/v1
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
 import type { Lister, SharedInformer } from '../../../lib/informer';
-import type { Logger } from '../../../lib/log';
-import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../../lib/workqueue';
+import { type ReconcileResult } from '../../../lib/workqueue';
 import { podsToDelete } from '../common/active-pods';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { ControllerExpectations } from '../common/expectations';
 import { BY_CONTROLLER_UID, controllerUidIndex, ensureIndex } from '../common/indexes';
 import { isPodActive, isPodReady } from '../../../lib/api/pods';
 import { slowStartBatch } from '../common/slow-start';
-import { waitForSync, type Controller, type ControllerContext } from '../controller';
+import { QueueController, type ControllerContext } from '../controller';
 import { calculateStatus, statusEqual } from './replicaset-status';
 import { jsonEqual } from '../../../lib/util/json';
 
@@ -31,27 +30,21 @@ export interface ReplicaSetControllerOptions {
 
 export const DEFAULT_REPLICASET_OPTIONS: ReplicaSetControllerOptions = { workers: 5, burstReplicas: 500 };
 
-export class ReplicaSetController implements Controller {
+export class ReplicaSetController extends QueueController<ReplicaSetControllerOptions> {
   readonly name = 'replicaset';
-  readonly queue: RateLimitingQueue;
   readonly expectations: ControllerExpectations;
-  private readonly opts: ReplicaSetControllerOptions;
   private readonly rsInformer: SharedInformer<ReplicaSet>;
   private readonly podInformer: SharedInformer<Pod>;
   private readonly rsLister: Lister<ReplicaSet>;
   private readonly podLister: Lister<Pod>;
-  private readonly recorder: EventRecorder;
-  private readonly log: Logger;
+  private readonly recorder: EventRecorder = this.ctx.recorder('replicaset-controller');
 
   constructor(
-    private readonly ctx: ControllerContext,
+    ctx: ControllerContext,
     opts: Partial<ReplicaSetControllerOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_REPLICASET_OPTIONS, ...opts };
-    this.queue = new RateLimitingQueue({ clock: ctx.clock });
+    super(ctx, 'replicaset-controller', DEFAULT_REPLICASET_OPTIONS, opts);
     this.expectations = new ControllerExpectations(() => ctx.now());
-    this.recorder = ctx.recorder('replicaset-controller');
-    this.log = ctx.logger('replicaset-controller');
     this.rsInformer = ctx.informers.forKind(ReplicaSets);
     this.podInformer = ctx.informers.forKind(Pods);
     ensureIndex(this.podInformer, BY_CONTROLLER_UID, controllerUidIndex);
@@ -73,9 +66,8 @@ export class ReplicaSetController implements Controller {
     });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await waitForSync([this.rsInformer, this.podInformer], signal))) return;
-    await runWorkers(this.queue, this.opts.workers, (key) => this.reconcile(key), { signal, logger: this.log });
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [this.rsInformer, this.podInformer];
   }
 
   // ---------- event handlers: map pod changes to the ReplicaSets that care ----------
