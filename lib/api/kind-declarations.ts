@@ -45,20 +45,26 @@ export interface KindDeclaration {
   streams?: boolean;
   /** kubectl's short names ("po"). */
   shortNames: readonly string[];
+  /**
+   * Which of Kubernetes' user-facing ClusterRoles cover the kind (their aggregation labels):
+   * "view" reads it (and its status, scale and log), "edit" also writes it (and scale, exec).
+   * Absent: neither (e.g. RBAC kinds, which only admins manage).
+   */
+  userRole?: 'view' | 'edit';
 }
 
 export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
-  { kind: 'Namespace', plural: 'Namespaces', apiGroup: 'core', namespaced: false, status: true, shortNames: ['ns'] },
+  { kind: 'Namespace', plural: 'Namespaces', apiGroup: 'core', namespaced: false, status: true, shortNames: ['ns'], userRole: 'view' },
   { kind: 'Node', plural: 'Nodes', apiGroup: 'core', namespaced: false, status: true, shortNames: ['no'] },
-  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, shortNames: ['po'] },
-  { kind: 'Service', plural: 'Services', apiGroup: 'core', namespaced: true, status: true, shortNames: ['svc'] },
-  { kind: 'Endpoints', plural: 'Endpoints', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ep'] },
-  { kind: 'Event', plural: 'Events', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ev'] },
+  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, shortNames: ['po'], userRole: 'edit' },
+  { kind: 'Service', plural: 'Services', apiGroup: 'core', namespaced: true, status: true, shortNames: ['svc'], userRole: 'edit' },
+  { kind: 'Endpoints', plural: 'Endpoints', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ep'], userRole: 'edit' },
+  { kind: 'Event', plural: 'Events', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ev'], userRole: 'view' },
   { kind: 'Lease', plural: 'Leases', apiGroup: 'coordination', namespaced: true, status: false, shortNames: [] },
-  { kind: 'ReplicaSet', plural: 'ReplicaSets', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['rs'] },
-  { kind: 'Deployment', plural: 'Deployments', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['deploy'] },
-  { kind: 'ResourceQuota', plural: 'ResourceQuotas', apiGroup: 'core', namespaced: true, status: true, shortNames: ['quota'] },
-  { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'] },
+  { kind: 'ReplicaSet', plural: 'ReplicaSets', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['rs'], userRole: 'edit' },
+  { kind: 'Deployment', plural: 'Deployments', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['deploy'], userRole: 'edit' },
+  { kind: 'ResourceQuota', plural: 'ResourceQuotas', apiGroup: 'core', namespaced: true, status: true, shortNames: ['quota'], userRole: 'view' },
+  { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'], userRole: 'view' },
   { kind: 'Role', plural: 'Roles', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
   { kind: 'ClusterRole', plural: 'ClusterRoles', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
   { kind: 'RoleBinding', plural: 'RoleBindings', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },

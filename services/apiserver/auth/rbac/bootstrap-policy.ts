@@ -11,6 +11,7 @@ import type { Registry } from '../../registry/registry';
 import { KUBELET_API_CLIENT_USER } from '../../../../lib/pki/cluster-pki';
 import { AUTHENTICATED_GROUP, MASTERS_GROUP } from '../user-info';
 import { RBAC_GROUP } from '../../registry/validation/rbac-validation';
+import { jsonEqual } from '../../../../lib/util/json';
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 const READ = ['get', 'list', 'watch'];
@@ -34,10 +35,31 @@ const bindTo = (name: string, role: string, kind: 'User' | 'Group', subject: str
     subjects: [{ kind, apiGroup: RBAC_GROUP, name: subject, namespace: '' }],
   });
 
-const NAMESPACED_READ = [
-  rule(READ, [''], ['pods', 'pods/log', 'pods/status', 'services', 'services/status', 'endpoints', 'events', 'resourcequotas', 'resourcequotas/status', 'limitranges', 'namespaces', 'namespaces/status']),
-  rule(READ, ['apps'], ['deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status']),
-];
+/**
+ * Kubernetes' user-facing "view" and "edit" ClusterRoles, from the kinds' declarations (their
+ * userRole): view reads every kind it covers with its status, scale and log; edit also writes
+ * the kinds it covers, their scale, and execs into pods. One rule per API group and verb set.
+ */
+function userRoleRules(role: 'view' | 'edit'): PolicyRule[] {
+  const read = new Map<string, string[]>();
+  const write = new Map<string, string[]>();
+  const exec = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, group: string, ...resources: string[]) => m.set(group, [...(m.get(group) ?? []), ...resources]);
+  for (const k of ALL_KINDS) {
+    const d = k.declaration;
+    if (!d.userRole) continue;
+    add(read, k.group, k.resource, ...(d.streams ? [`${k.resource}/log`] : []), ...(d.status ? [`${k.resource}/status`] : []), ...(d.scale ? [`${k.resource}/scale`] : []));
+    if (role === 'edit' && d.userRole === 'edit') {
+      add(write, k.group, k.resource, ...(d.scale ? [`${k.resource}/scale`] : []));
+      if (d.streams) add(exec, k.group, `${k.resource}/exec`);
+    }
+  }
+  return [
+    ...[...read].map(([group, resources]) => rule(READ, [group], resources)),
+    ...[...write].map(([group, resources]) => rule(WRITE, [group], resources)),
+    ...[...exec].map(([group, resources]) => rule(['create'], [group], resources)),
+  ];
+}
 
 const EVENTS = rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']);
 
@@ -125,13 +147,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   clusterRole('system:monitoring', [
     PolicyRule.fromPartial({ verbs: ['get'], nonResourceURLs: ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/metrics', '/metrics/slis'] }),
   ]),
-  clusterRole('view', NAMESPACED_READ),
-  clusterRole('edit', [
-    ...NAMESPACED_READ,
-    rule(WRITE, [''], ['pods', 'services', 'endpoints']),
-    rule(['create'], [''], ['pods/exec']),
-    rule(WRITE, ['apps'], ['deployments', 'replicasets', 'deployments/scale', 'replicasets/scale']),
-  ]),
+  clusterRole('view', userRoleRules('view')),
+  clusterRole('edit', userRoleRules('edit')),
 ];
 
 export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
@@ -144,8 +161,6 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   // Named as kubeadm (kind's installer) names it.
   bindTo('kubeadm:apiserver-kubelet-client', 'system:kubelet-api-admin', 'User', KUBELET_API_CLIENT_USER),
 ];
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Creates `desired`, or repairs the stored copy if it is still marked autoupdate; returns the revision written (0: none). */
 async function ensure<T extends KubeObject>(reg: Registry<T>, desired: T, repair: (stored: T) => T | undefined): Promise<number> {
@@ -170,11 +185,11 @@ async function ensure<T extends KubeObject>(reg: Registry<T>, desired: T, repair
  */
 export async function ensureBootstrapPolicy(clusterRoles: Registry<ClusterRole>, bindings: Registry<ClusterRoleBinding>): Promise<void> {
   const [roleRevisions, bindingRevisions] = await Promise.all([
-    Promise.all(BOOTSTRAP_CLUSTER_ROLES.map((role) => ensure(clusterRoles, role, (stored) => (same(stored.rules, role.rules) ? undefined : { ...stored, rules: role.rules })))),
+    Promise.all(BOOTSTRAP_CLUSTER_ROLES.map((role) => ensure(clusterRoles, role, (stored) => (jsonEqual(stored.rules, role.rules) ? undefined : { ...stored, rules: role.rules })))),
     Promise.all(
       BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((b) =>
         ensure(bindings, b, (stored) => {
-          const missing = b.subjects.filter((s) => !stored.subjects.some((t) => same(s, t)));
+          const missing = b.subjects.filter((s) => !stored.subjects.some((t) => jsonEqual(s, t)));
           return missing.length ? { ...stored, subjects: [...stored.subjects, ...missing] } : undefined;
         }),
       ),

@@ -25,6 +25,7 @@ import type {
 import type { LabelSelector, ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
 import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
+import { jsonEqual } from '../../../../lib/util/json';
 
 type NameRule = 'subdomain' | 'label' | 'dns1035';
 
@@ -330,7 +331,7 @@ export function validateDeployment(d: Deployment): FieldCause[] {
 
 /** apps/v1 selectors are immutable. */
 export function validateSelectorUpdate(spec: { selector?: LabelSelector } | undefined, old: { selector?: LabelSelector } | undefined): FieldCause[] {
-  if (JSON.stringify(spec?.selector) !== JSON.stringify(old?.selector)) {
+  if (!jsonEqual(spec?.selector, old?.selector)) {
     return [{ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(spec?.selector)}: field is immutable` }];
   }
   return [];
