@@ -2,6 +2,7 @@
 // service. Reflection serves the descriptors buf compiled (lib/gen/descriptors.binpb, made by
 // `npm run gen`): descriptors that protobufjs rebuilds from proto/ lose json_name ("podIP"
 // becomes "podIp") and misname map entries, which Go clients reject outright.
+import { API_GROUPS } from '../../../lib/api/kind-declarations';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
@@ -12,13 +13,8 @@ import { ALL_KINDS } from '../../../lib/api/kinds';
 
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
 
-export const PROTO_FILES = [
-  'kite/core/v1/services.proto',
-  'kite/apps/v1/services.proto',
-  'kite/coordination/v1/services.proto',
-  'kite/rbac/v1/services.proto',
-  'kite/authorization/v1/authorization.proto',
-];
+/** Every served proto: each API group's <Kind>Services (from the kind declarations) and the access reviews. */
+export const PROTO_FILES = [...Object.values(API_GROUPS).map((g) => `kite/${g.dir}/v1/services.proto`), 'kite/authorization/v1/authorization.proto'];
 
 export const DESCRIPTOR_SET = join(__dirname, '..', '..', '..', 'lib', 'gen', 'descriptors.binpb');
 
