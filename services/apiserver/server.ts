@@ -117,10 +117,15 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   });
 
   const registries = new Map<string, Registry<any>>();
+  const strategyOf = (kind: KindInfo<any>) => {
+    const strategy = byKind.get(kind);
+    if (!strategy) throw new Error(`kind ${kind.kind} has no strategy: add it to services/apiserver/registry/strategies.ts (docs/adding-a-kind.md)`);
+    return strategy;
+  };
   for (const kind of ALL_KINDS) {
     registries.set(
       kind.kind,
-      new Registry(kind, storage, byKind.get(kind)!, { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
+      new Registry(kind, storage, strategyOf(kind), { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
     );
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;

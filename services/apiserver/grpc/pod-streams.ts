@@ -7,7 +7,7 @@ import { BadRequestError, UnavailableError, fromServiceError, type ApiError } fr
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
 import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { ExecRequest, KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
-import { kubeletAddress, kubeletClient } from '../../kubelet/server/kubelet-client';
+import { kubeletAddress, kubeletClient } from '../../../lib/client/kubelet-client';
 import type { Registry } from '../registry/registry';
 import { endStream, failStream, guard } from './panic-recovery';
 

@@ -2,13 +2,11 @@
 import { Command } from 'commander';
 import { connect } from '../../../lib/client/clientset';
 import { logger } from '../../../lib/log';
+import { formatDuration } from '../../../lib/util/duration';
+import { durationOption, integerFlag } from '../../../lib/util/flags';
 import { DEFAULT_HOLLOW_OPTIONS, HollowNodes } from './hollow-nodes';
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
+const int = integerFlag(0);
 
 const program = new Command('kite-hollow-nodes')
   .description('Simulated (hollow) nodes: register nodes, renew their Leases and run bound pods without containers')
@@ -16,9 +14,9 @@ const program = new Command('kite-hollow-nodes')
   .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
   .option('--count <n>', 'number of nodes', int, 1)
   .option('--name-prefix <prefix>', 'node name prefix', DEFAULT_HOLLOW_OPTIONS.namePrefix)
-  .option('--lease-renew-interval <seconds>', 'Lease renewal period', int, DEFAULT_HOLLOW_OPTIONS.leaseRenewIntervalMs / 1000)
-  .option('--status-interval <seconds>', 'node status period', int, DEFAULT_HOLLOW_OPTIONS.statusIntervalMs / 1000)
-  .option('--pod-start-delay <ms>', 'simulated time from bound to Running', int, 0)
+  .addOption(durationOption('--lease-renew-interval <duration>', 'Lease renewal period', formatDuration(DEFAULT_HOLLOW_OPTIONS.leaseRenewIntervalMs)))
+  .addOption(durationOption('--status-interval <duration>', 'node status period', formatDuration(DEFAULT_HOLLOW_OPTIONS.statusIntervalMs)))
+  .addOption(durationOption('--pod-start-delay <duration>', 'simulated time from bound to Running', '0'))
   .option('--cpu <q>', 'cpu capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.cpu)
   .option('--memory <q>', 'memory capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.memory)
   .option('--max-pods <n>', 'pod capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.pods)
@@ -28,8 +26,8 @@ const program = new Command('kite-hollow-nodes')
     const nodes = new HollowNodes(client, {
       count: o.count,
       namePrefix: o.namePrefix,
-      leaseRenewIntervalMs: o.leaseRenewInterval * 1000,
-      statusIntervalMs: o.statusInterval * 1000,
+      leaseRenewIntervalMs: o.leaseRenewInterval,
+      statusIntervalMs: o.statusInterval,
       podStartDelayMs: o.podStartDelay,
       capacity: { cpu: o.cpu, memory: o.memory, pods: String(o.maxPods) },
     });

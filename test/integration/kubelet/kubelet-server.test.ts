@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { ContainerLogsRequest, ExecRequest, type ExecResponse, type KubeletServiceClient, type LogChunk } from '../../../lib/gen/kite/kubelet/v1/kubelet';
-import { kubeletAddress, kubeletClient } from '../../../services/kubelet/server/kubelet-client';
+import { kubeletAddress, kubeletClient } from '../../../lib/client/kubelet-client';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { containerStatus, kubeletFixture, type KubeletFixture } from './kubelet-fixture';
 

@@ -28,7 +28,7 @@ import { defaultKubeletConfig } from '../../../services/kubelet/config';
 import { Kubelet } from '../../../services/kubelet/kubelet';
 import { FakeRuntime } from '../../../services/kubelet/runtime/fake-runtime';
 import { DEFAULT_PAUSE_IMAGE } from '../../../services/kubelet/runtime/docker-config';
-import { kubeletClient } from '../../../services/kubelet/server/kubelet-client';
+import { kubeletClient } from '../../../lib/client/kubelet-client';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';

@@ -10,7 +10,7 @@ import { createCA, issueClientCertificate, issueServerCertificate, type CertKeyP
 import { RuntimeCache } from '../../../../services/kubelet/pod-workers/runtime-cache';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
 import type { KubeletRequestAttributes } from '../../../../services/kubelet/server/auth';
-import { kubeletClient } from '../../../../services/kubelet/server/kubelet-client';
+import { kubeletClient } from '../../../../lib/client/kubelet-client';
 import { startKubeletServer, type KubeletServer } from '../../../../services/kubelet/server/kubelet-server';
 
 const pod = Pod.fromPartial({

@@ -7,7 +7,7 @@ import { ContainerLogsRequest, ExecRequest, type ExecResponse, type KubeletServi
 import { createCA, issueClientCertificate, issueServerCertificate, type CertKeyPair } from '../../../../lib/pki/certificates';
 import { RuntimeCache } from '../../../../services/kubelet/pod-workers/runtime-cache';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
-import { kubeletAddress, kubeletClient } from '../../../../services/kubelet/server/kubelet-client';
+import { kubeletAddress, kubeletClient } from '../../../../lib/client/kubelet-client';
 import { startKubeletServer, type KubeletServer } from '../../../../services/kubelet/server/kubelet-server';
 
 const pod = Pod.fromPartial({

@@ -2,8 +2,8 @@
 // it registered in status.daemonEndpoints.kubeletEndpoint, and a typed client for it.
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
-import type { Node } from '../../../lib/gen/kite/core/v1/types';
-import { KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import type { Node } from '../gen/kite/core/v1/types';
+import { KubeletServiceClient } from '../gen/kite/kubelet/v1/kubelet';
 
 /** "10.0.0.5:10250", or undefined when the node has not reported an address or port. */
 export function kubeletAddress(node: Node): string | undefined {
