@@ -9,7 +9,7 @@ import { selectorFromLabelSelector, type Selector } from '../../../lib/api/selec
 import type { ReplicaSet, ReplicaSetStatus } from '../../../lib/gen/kite/apps/v1/types';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
-import type { Lister, SharedInformer } from '../../../lib/informer';
+import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import { type ReconcileResult } from '../../../lib/workqueue';
 import { podsToDelete } from '../common/active-pods';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
@@ -50,13 +50,12 @@ export class ReplicaSetController extends QueueController<ReplicaSetControllerOp
     ensureIndex(this.podInformer, BY_CONTROLLER_UID, controllerUidIndex);
     this.rsLister = this.rsInformer.lister();
     this.podLister = this.podInformer.lister();
+    const enqueue = enqueueHandler<ReplicaSet>(this.queue);
     this.rsInformer.addEventHandler({
-      onAdd: (rs) => this.queue.add(objectKey(rs)),
-      onUpdate: (_old, rs) => this.queue.add(objectKey(rs)),
+      ...enqueue,
       onDelete: (rs) => {
-        const key = objectKey(rs);
-        this.expectations.delete(key);
-        this.queue.add(key);
+        this.expectations.delete(objectKey(rs));
+        enqueue.onDelete!(rs);
       },
     });
     this.podInformer.addEventHandler({
