@@ -1,0 +1,69 @@
+// Validation of ConfigMap as Kubernetes' ValidateConfigMap and ValidateConfigMapUpdate: a DNS
+// subdomain name; every key of data and binaryData a config-map key (IsConfigMapKey); no key in
+// both; at most 1 MiB of data and binaryData together; once `immutable` is set, neither it nor the
+// data can change.
+import type { FieldCause } from '../../../../lib/api/errors';
+import type { ConfigMap } from '../../../../lib/gen/kite/core/v1/types';
+import { validateMeta } from './validation';
+import { Causes } from './validation-helpers';
+
+/** corev1.MaxSecretSize, which Kubernetes also applies to a ConfigMap's data and binaryData. */
+export const MAX_CONFIG_MAP_SIZE = 1024 * 1024;
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
+const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
+
+/** IsConfigMapKey: the reasons `key` cannot be a key of a ConfigMap (or a Secret). */
+export function configMapKeyErrors(key: string): string[] {
+  const errs: string[] = [];
+  if (Buffer.byteLength(key, 'utf8') > 253) errs.push('must be no more than 253 characters');
+  if (!CONFIG_MAP_KEY.test(key)) {
+    errs.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+  }
+  if (key === '.') errs.push("must not be '.'");
+  else if (key === '..') errs.push("must not be '..'");
+  else if (key.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}
+
+export function validateConfigMap(cm: ConfigMap): FieldCause[] {
+  const c = new Causes();
+  validateMeta(c, cm.metadata, true, 'subdomain');
+  const binary = cm.binaryData ?? {};
+  let total = 0;
+  for (const [key, value] of Object.entries(cm.data ?? {})) {
+    for (const msg of configMapKeyErrors(key)) c.add(`data[${key}]`, `Invalid value: "${key}": ${msg}`);
+    if (Object.hasOwn(binary, key)) c.add(`data[${key}]`, `Invalid value: "${key}": duplicate of key present in binaryData`);
+    total += Buffer.byteLength(value, 'utf8');
+  }
+  for (const [key, value] of Object.entries(binary)) {
+    for (const msg of configMapKeyErrors(key)) c.add(`binaryData[${key}]`, `Invalid value: "${key}": ${msg}`);
+    total += value.length;
+  }
+  // Kubernetes reports the size on the whole object (an empty path); Kite names the data.
+  if (total > MAX_CONFIG_MAP_SIZE) c.add('data', `Too long: must have at most ${MAX_CONFIG_MAP_SIZE} bytes`);
+  return c.list;
+}
+
+/** ValidateConfigMapUpdate: an immutable ConfigMap keeps `immutable` and its data; then ValidateConfigMap. */
+export function validateConfigMapUpdate(cm: ConfigMap, old: ConfigMap): FieldCause[] {
+  const causes: FieldCause[] = [];
+  if (old.immutable) {
+    if (!cm.immutable) causes.push({ field: 'immutable', message: IMMUTABLE });
+    if (!sameStrings(cm.data ?? {}, old.data ?? {})) causes.push({ field: 'data', message: IMMUTABLE });
+    if (!sameBytes(cm.binaryData ?? {}, old.binaryData ?? {})) causes.push({ field: 'binaryData', message: IMMUTABLE });
+  }
+  return [...causes, ...validateConfigMap(cm)];
+}
+
+function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k));
+}
+
+function sameStrings(a: Record<string, string>, b: Record<string, string>): boolean {
+  return sameKeys(a, b) && Object.keys(a).every((k) => a[k] === b[k]);
+}
+
+function sameBytes(a: Record<string, Uint8Array>, b: Record<string, Uint8Array>): boolean {
+  return sameKeys(a, b) && Object.keys(a).every((k) => Buffer.from(a[k]).equals(Buffer.from(b[k])));
+}
