@@ -65,6 +65,7 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'Deployment', plural: 'Deployments', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['deploy'], userRole: 'edit' },
   { kind: 'ResourceQuota', plural: 'ResourceQuotas', apiGroup: 'core', namespaced: true, status: true, shortNames: ['quota'], userRole: 'view' },
   { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'], userRole: 'view' },
+  { kind: 'ConfigMap', plural: 'ConfigMaps', apiGroup: 'core', namespaced: true, status: false, shortNames: ['cm'], userRole: 'edit' },
   { kind: 'Role', plural: 'Roles', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
   { kind: 'ClusterRole', plural: 'ClusterRoles', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
   { kind: 'RoleBinding', plural: 'RoleBindings', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },

@@ -31,6 +31,8 @@ export const Deployments = kindInfo<appsTypes.Deployment>('Deployment', appsType
 export const ResourceQuotas = kindInfo<coreTypes.ResourceQuota>('ResourceQuota', coreTypes.ResourceQuota, coreTypes.ResourceQuotaList, coreServices.ResourceQuotaWatchEvent, coreServices.ResourceQuotaServiceService);
 /** LimitRange (CreateLimitRange, GetLimitRange, ListLimitRanges, UpdateLimitRange, PatchLimitRange, DeleteLimitRange, WatchLimitRanges). */
 export const LimitRanges = kindInfo<coreTypes.LimitRange>('LimitRange', coreTypes.LimitRange, coreTypes.LimitRangeList, coreServices.LimitRangeWatchEvent, coreServices.LimitRangeServiceService);
+/** ConfigMap (CreateConfigMap, GetConfigMap, ListConfigMaps, UpdateConfigMap, PatchConfigMap, DeleteConfigMap, WatchConfigMaps). */
+export const ConfigMaps = kindInfo<coreTypes.ConfigMap>('ConfigMap', coreTypes.ConfigMap, coreTypes.ConfigMapList, coreServices.ConfigMapWatchEvent, coreServices.ConfigMapServiceService);
 /** Role (CreateRole, GetRole, ListRoles, UpdateRole, PatchRole, DeleteRole, WatchRoles). */
 export const Roles = kindInfo<rbacTypes.Role>('Role', rbacTypes.Role, rbacTypes.RoleList, rbacServices.RoleWatchEvent, rbacServices.RoleServiceService);
 /** ClusterRole (CreateClusterRole, GetClusterRole, ListClusterRoles, UpdateClusterRole, PatchClusterRole, DeleteClusterRole, WatchClusterRoles). */
@@ -53,6 +55,7 @@ export const KINDS = {
   deployments: Deployments,
   resourceQuotas: ResourceQuotas,
   limitRanges: LimitRanges,
+  configMaps: ConfigMaps,
   roles: Roles,
   clusterRoles: ClusterRoles,
   roleBindings: RoleBindings,

@@ -1,7 +1,7 @@
 // The columns of `kitectl get` for each kind, matching kubectl's built-in printers.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import type { Endpoints, Event, Namespace, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import type { KubeObject } from '../../../lib/api/kinds';
 import { since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
@@ -220,6 +220,14 @@ const bindings: TableDef<BindingLike> = {
   },
 };
 
+/** DATA of `get cm`: the number of keys in data and binaryData. */
+const configMaps: TableDef<ConfigMap> = {
+  headers: ['DATA', 'AGE'],
+  wideHeaders: [],
+  cells: (c, now) => [String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length), since(c.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
 /** REQUEST and LIMIT of `get quota`: "used/hard" per resource, limits.* under LIMIT. */
 const quotas: TableDef = {
   headers: ['AGE', 'REQUEST', 'LIMIT'],
@@ -258,6 +266,7 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   ClusterRoleBinding: bindings,
   ResourceQuota: quotas,
   LimitRange: createdAt,
+  ConfigMap: configMaps,
 };
 
 export function tableFor(kind: string): TableDef<any> {

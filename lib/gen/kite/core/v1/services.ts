@@ -24,6 +24,8 @@ import {
 } from "@grpc/grpc-js";
 import { Preconditions } from "../../meta/v1/meta";
 import {
+  ConfigMap,
+  ConfigMapList,
   Endpoints,
   EndpointsList,
   Event,
@@ -586,6 +588,66 @@ export interface WatchLimitRangesRequest {
 export interface LimitRangeWatchEvent {
   type: string;
   object?: LimitRange | undefined;
+}
+
+export interface CreateConfigMapRequest {
+  namespace: string;
+  configMap?: ConfigMap | undefined;
+  dryRun: string[];
+}
+
+export interface GetConfigMapRequest {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+}
+
+export interface ListConfigMapsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+export interface UpdateConfigMapRequest {
+  configMap?: ConfigMap | undefined;
+  dryRun: string[];
+}
+
+export interface PatchConfigMapRequest {
+  namespace: string;
+  name: string;
+  patchType: string;
+  patch: string;
+  dryRun: string[];
+  subresource: string;
+}
+
+export interface DeleteConfigMapRequest {
+  namespace: string;
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface WatchConfigMapsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents: boolean;
+}
+
+export interface ConfigMapWatchEvent {
+  type: string;
+  object?: ConfigMap | undefined;
 }
 
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
@@ -10541,6 +10603,1117 @@ export const LimitRangeWatchEvent: MessageFns<LimitRangeWatchEvent> = {
   },
 };
 
+function createBaseCreateConfigMapRequest(): CreateConfigMapRequest {
+  return { namespace: "", configMap: undefined, dryRun: [] };
+}
+
+export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
+  encode(message: CreateConfigMapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.configMap !== undefined) {
+      ConfigMap.encode(message.configMap, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConfigMapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConfigMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configMap = ConfigMap.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConfigMapRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      configMap: isSet(object.configMap)
+        ? ConfigMap.fromJSON(object.configMap)
+        : isSet(object.config_map)
+        ? ConfigMap.fromJSON(object.config_map)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateConfigMapRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.configMap !== undefined) {
+      obj.configMap = ConfigMap.toJSON(message.configMap);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateConfigMapRequest>, I>>(base?: I): CreateConfigMapRequest {
+    return CreateConfigMapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateConfigMapRequest>, I>>(object: I): CreateConfigMapRequest {
+    const message = createBaseCreateConfigMapRequest();
+    message.namespace = object.namespace ?? "";
+    message.configMap = (object.configMap !== undefined && object.configMap !== null)
+      ? ConfigMap.fromPartial(object.configMap)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetConfigMapRequest(): GetConfigMapRequest {
+  return { namespace: "", name: "", resourceVersion: "" };
+}
+
+export const GetConfigMapRequest: MessageFns<GetConfigMapRequest> = {
+  encode(message: GetConfigMapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(26).string(message.resourceVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConfigMapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConfigMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConfigMapRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+    };
+  },
+
+  toJSON(message: GetConfigMapRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetConfigMapRequest>, I>>(base?: I): GetConfigMapRequest {
+    return GetConfigMapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetConfigMapRequest>, I>>(object: I): GetConfigMapRequest {
+    const message = createBaseGetConfigMapRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseListConfigMapsRequest(): ListConfigMapsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+    limit: 0,
+    continue: "",
+  };
+}
+
+export const ListConfigMapsRequest: MessageFns<ListConfigMapsRequest> = {
+  encode(message: ListConfigMapsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(42).string(message.resourceVersionMatch);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(58).string(message.continue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConfigMapsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConfigMapsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListConfigMapsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+    };
+  },
+
+  toJSON(message: ListConfigMapsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListConfigMapsRequest>, I>>(base?: I): ListConfigMapsRequest {
+    return ListConfigMapsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListConfigMapsRequest>, I>>(object: I): ListConfigMapsRequest {
+    const message = createBaseListConfigMapsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateConfigMapRequest(): UpdateConfigMapRequest {
+  return { configMap: undefined, dryRun: [] };
+}
+
+export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
+  encode(message: UpdateConfigMapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.configMap !== undefined) {
+      ConfigMap.encode(message.configMap, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateConfigMapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateConfigMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.configMap = ConfigMap.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateConfigMapRequest {
+    return {
+      configMap: isSet(object.configMap)
+        ? ConfigMap.fromJSON(object.configMap)
+        : isSet(object.config_map)
+        ? ConfigMap.fromJSON(object.config_map)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateConfigMapRequest): unknown {
+    const obj: any = {};
+    if (message.configMap !== undefined) {
+      obj.configMap = ConfigMap.toJSON(message.configMap);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateConfigMapRequest>, I>>(base?: I): UpdateConfigMapRequest {
+    return UpdateConfigMapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateConfigMapRequest>, I>>(object: I): UpdateConfigMapRequest {
+    const message = createBaseUpdateConfigMapRequest();
+    message.configMap = (object.configMap !== undefined && object.configMap !== null)
+      ? ConfigMap.fromPartial(object.configMap)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePatchConfigMapRequest(): PatchConfigMapRequest {
+  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+}
+
+export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
+  encode(message: PatchConfigMapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.patchType !== "") {
+      writer.uint32(26).string(message.patchType);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchConfigMapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchConfigMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patchType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchConfigMapRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      patchType: isSet(object.patchType)
+        ? globalThis.String(object.patchType)
+        : isSet(object.patch_type)
+        ? globalThis.String(object.patch_type)
+        : "",
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: PatchConfigMapRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.patchType !== "") {
+      obj.patchType = message.patchType;
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchConfigMapRequest>, I>>(base?: I): PatchConfigMapRequest {
+    return PatchConfigMapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchConfigMapRequest>, I>>(object: I): PatchConfigMapRequest {
+    const message = createBasePatchConfigMapRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.patchType = object.patchType ?? "";
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.subresource = object.subresource ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteConfigMapRequest(): DeleteConfigMapRequest {
+  return {
+    namespace: "",
+    name: "",
+    gracePeriodSeconds: undefined,
+    preconditions: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteConfigMapRequest: MessageFns<DeleteConfigMapRequest> = {
+  encode(message: DeleteConfigMapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteConfigMapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteConfigMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteConfigMapRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteConfigMapRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteConfigMapRequest>, I>>(base?: I): DeleteConfigMapRequest {
+    return DeleteConfigMapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteConfigMapRequest>, I>>(object: I): DeleteConfigMapRequest {
+    const message = createBaseDeleteConfigMapRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchConfigMapsRequest(): WatchConfigMapsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    allowWatchBookmarks: false,
+    timeoutSeconds: undefined,
+    sendInitialEvents: false,
+  };
+}
+
+export const WatchConfigMapsRequest: MessageFns<WatchConfigMapsRequest> = {
+  encode(message: WatchConfigMapsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.allowWatchBookmarks !== false) {
+      writer.uint32(40).bool(message.allowWatchBookmarks);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(48).int64(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      writer.uint32(56).bool(message.sendInitialEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchConfigMapsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchConfigMapsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowWatchBookmarks = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sendInitialEvents = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchConfigMapsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      allowWatchBookmarks: isSet(object.allowWatchBookmarks)
+        ? globalThis.Boolean(object.allowWatchBookmarks)
+        : isSet(object.allow_watch_bookmarks)
+        ? globalThis.Boolean(object.allow_watch_bookmarks)
+        : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      sendInitialEvents: isSet(object.sendInitialEvents)
+        ? globalThis.Boolean(object.sendInitialEvents)
+        : isSet(object.send_initial_events)
+        ? globalThis.Boolean(object.send_initial_events)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchConfigMapsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.allowWatchBookmarks !== false) {
+      obj.allowWatchBookmarks = message.allowWatchBookmarks;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      obj.sendInitialEvents = message.sendInitialEvents;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchConfigMapsRequest>, I>>(base?: I): WatchConfigMapsRequest {
+    return WatchConfigMapsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchConfigMapsRequest>, I>>(object: I): WatchConfigMapsRequest {
+    const message = createBaseWatchConfigMapsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.allowWatchBookmarks = object.allowWatchBookmarks ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.sendInitialEvents = object.sendInitialEvents ?? false;
+    return message;
+  },
+};
+
+function createBaseConfigMapWatchEvent(): ConfigMapWatchEvent {
+  return { type: "", object: undefined };
+}
+
+export const ConfigMapWatchEvent: MessageFns<ConfigMapWatchEvent> = {
+  encode(message: ConfigMapWatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.object !== undefined) {
+      ConfigMap.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMapWatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMapWatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = ConfigMap.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMapWatchEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      object: isSet(object.object) ? ConfigMap.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: ConfigMapWatchEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.object !== undefined) {
+      obj.object = ConfigMap.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMapWatchEvent>, I>>(base?: I): ConfigMapWatchEvent {
+    return ConfigMapWatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMapWatchEvent>, I>>(object: I): ConfigMapWatchEvent {
+    const message = createBaseConfigMapWatchEvent();
+    message.type = object.type ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? ConfigMap.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
 /** NamespaceService: the Namespaces resource. */
 export type NamespaceServiceService = typeof NamespaceServiceService;
 export const NamespaceServiceService = {
@@ -12414,6 +13587,222 @@ export const LimitRangeServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): LimitRangeServiceClient;
   service: typeof LimitRangeServiceService;
+  serviceName: string;
+};
+
+/** ConfigMapService: the ConfigMaps resource. */
+export type ConfigMapServiceService = typeof ConfigMapServiceService;
+export const ConfigMapServiceService = {
+  /** Creates a ConfigMap; ALREADY_EXISTS if the name is taken. */
+  createConfigMap: {
+    path: "/kite.core.v1.ConfigMapService/CreateConfigMap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateConfigMapRequest): Buffer =>
+      Buffer.from(CreateConfigMapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateConfigMapRequest => CreateConfigMapRequest.decode(value),
+    responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
+  },
+  /** Returns one ConfigMap; NOT_FOUND if absent. */
+  getConfigMap: {
+    path: "/kite.core.v1.ConfigMapService/GetConfigMap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConfigMapRequest): Buffer => Buffer.from(GetConfigMapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConfigMapRequest => GetConfigMapRequest.decode(value),
+    responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
+  },
+  /** Lists ConfigMaps matching the selectors, consistently paginated with limit/continue. */
+  listConfigMaps: {
+    path: "/kite.core.v1.ConfigMapService/ListConfigMaps" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListConfigMapsRequest): Buffer =>
+      Buffer.from(ListConfigMapsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListConfigMapsRequest => ListConfigMapsRequest.decode(value),
+    responseSerialize: (value: ConfigMapList): Buffer => Buffer.from(ConfigMapList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMapList => ConfigMapList.decode(value),
+  },
+  /** Replaces a ConfigMap's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateConfigMap: {
+    path: "/kite.core.v1.ConfigMapService/UpdateConfigMap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateConfigMapRequest): Buffer =>
+      Buffer.from(UpdateConfigMapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateConfigMapRequest => UpdateConfigMapRequest.decode(value),
+    responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
+  },
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchConfigMap: {
+    path: "/kite.core.v1.ConfigMapService/PatchConfigMap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchConfigMapRequest): Buffer =>
+      Buffer.from(PatchConfigMapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchConfigMapRequest => PatchConfigMapRequest.decode(value),
+    responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
+  },
+  /** Deletes a ConfigMap, honouring finalizers and the propagation policy; returns its last state. */
+  deleteConfigMap: {
+    path: "/kite.core.v1.ConfigMapService/DeleteConfigMap" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteConfigMapRequest): Buffer =>
+      Buffer.from(DeleteConfigMapRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteConfigMapRequest => DeleteConfigMapRequest.decode(value),
+    responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
+  },
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchConfigMaps: {
+    path: "/kite.core.v1.ConfigMapService/WatchConfigMaps" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchConfigMapsRequest): Buffer =>
+      Buffer.from(WatchConfigMapsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchConfigMapsRequest => WatchConfigMapsRequest.decode(value),
+    responseSerialize: (value: ConfigMapWatchEvent): Buffer => Buffer.from(ConfigMapWatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMapWatchEvent => ConfigMapWatchEvent.decode(value),
+  },
+} as const;
+
+export interface ConfigMapServiceServer extends UntypedServiceImplementation {
+  /** Creates a ConfigMap; ALREADY_EXISTS if the name is taken. */
+  createConfigMap: handleUnaryCall<CreateConfigMapRequest, ConfigMap>;
+  /** Returns one ConfigMap; NOT_FOUND if absent. */
+  getConfigMap: handleUnaryCall<GetConfigMapRequest, ConfigMap>;
+  /** Lists ConfigMaps matching the selectors, consistently paginated with limit/continue. */
+  listConfigMaps: handleUnaryCall<ListConfigMapsRequest, ConfigMapList>;
+  /** Replaces a ConfigMap's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateConfigMap: handleUnaryCall<UpdateConfigMapRequest, ConfigMap>;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchConfigMap: handleUnaryCall<PatchConfigMapRequest, ConfigMap>;
+  /** Deletes a ConfigMap, honouring finalizers and the propagation policy; returns its last state. */
+  deleteConfigMap: handleUnaryCall<DeleteConfigMapRequest, ConfigMap>;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchConfigMaps: handleServerStreamingCall<WatchConfigMapsRequest, ConfigMapWatchEvent>;
+}
+
+export interface ConfigMapServiceClient extends Client {
+  /** Creates a ConfigMap; ALREADY_EXISTS if the name is taken. */
+  createConfigMap(
+    request: CreateConfigMapRequest,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  createConfigMap(
+    request: CreateConfigMapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  createConfigMap(
+    request: CreateConfigMapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  /** Returns one ConfigMap; NOT_FOUND if absent. */
+  getConfigMap(
+    request: GetConfigMapRequest,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  getConfigMap(
+    request: GetConfigMapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  getConfigMap(
+    request: GetConfigMapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  /** Lists ConfigMaps matching the selectors, consistently paginated with limit/continue. */
+  listConfigMaps(
+    request: ListConfigMapsRequest,
+    callback: (error: ServiceError | null, response: ConfigMapList) => void,
+  ): ClientUnaryCall;
+  listConfigMaps(
+    request: ListConfigMapsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMapList) => void,
+  ): ClientUnaryCall;
+  listConfigMaps(
+    request: ListConfigMapsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMapList) => void,
+  ): ClientUnaryCall;
+  /** Replaces a ConfigMap's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateConfigMap(
+    request: UpdateConfigMapRequest,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  updateConfigMap(
+    request: UpdateConfigMapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  updateConfigMap(
+    request: UpdateConfigMapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchConfigMap(
+    request: PatchConfigMapRequest,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  patchConfigMap(
+    request: PatchConfigMapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  patchConfigMap(
+    request: PatchConfigMapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  /** Deletes a ConfigMap, honouring finalizers and the propagation policy; returns its last state. */
+  deleteConfigMap(
+    request: DeleteConfigMapRequest,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  deleteConfigMap(
+    request: DeleteConfigMapRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  deleteConfigMap(
+    request: DeleteConfigMapRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchConfigMaps(
+    request: WatchConfigMapsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ConfigMapWatchEvent>;
+  watchConfigMaps(
+    request: WatchConfigMapsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ConfigMapWatchEvent>;
+}
+
+export const ConfigMapServiceClient = makeGenericClientConstructor(
+  ConfigMapServiceService,
+  "kite.core.v1.ConfigMapService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ConfigMapServiceClient;
+  service: typeof ConfigMapServiceService;
   serviceName: string;
 };
 
