@@ -187,6 +187,36 @@ describe('kitectl with ConfigMaps', function () {
     assert.match(yaml, new RegExp(`logo\\.bin: ${BYTES.toString('base64').replace(/[+/=]/g, '\\$&')}`));
     assert.match(yaml, /^kind: ConfigMap$/m);
     assert.deepEqual(rows(await k(['get', 'cm', 'game-demo'])).map((r) => r.slice(0, 2)), [['NAME', 'DATA'], ['game-demo', '4']]);
+    assert.equal(
+      await k(['describe', 'cm', 'game-demo']),
+      [
+        'Name:         game-demo',
+        'Namespace:    default',
+        'Labels:       app=game',
+        'Annotations:  <none>',
+        '',
+        'Data',
+        '====',
+        'game.properties:',
+        '----',
+        'enemy.types=aliens,monsters',
+        'player.maximum-lives=5',
+        '',
+        'player_initial_lives:',
+        '----',
+        '4',
+        'ui_properties_file_name:',
+        '----',
+        'user-interface.properties',
+        '',
+        'BinaryData',
+        '====',
+        `logo.bin: ${BYTES.length} bytes`,
+        '',
+        'Events:  <none>',
+        '',
+      ].join('\n'),
+    );
     assert.equal(await k(['delete', 'cm', 'game-demo']), 'configmap "game-demo" deleted\n');
   });
 });
