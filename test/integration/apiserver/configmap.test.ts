@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { InvalidError } from '../../../lib/api/errors';
-import { ConfigMap, Namespace } from '../../../lib/gen/kite/core/v1/types';
+import { ConfigMap, Namespace, ResourceQuota } from '../../../lib/gen/kite/core/v1/types';
 import { kitectl, rows } from '../kitectl/run-kitectl';
 import { backends, errorOf, Recorders, uniqueName, useApiserver } from './harness';
 
@@ -115,6 +115,23 @@ for (const backend of backends()) {
   });
 }
 
+describe('ConfigMap under a ResourceQuota', function () {
+  this.timeout(20_000);
+  const h = useApiserver('sqlite');
+
+  it('counts under "configmaps" and "count/configmaps", as Kubernetes\' object-count quota', async () => {
+    for (const name of ['configmaps', 'count/configmaps']) {
+      const ns = uniqueName('cmq');
+      await h.client.namespaces.create(Namespace.fromPartial({ metadata: { name: ns } }));
+      await h.client.resourceQuotas.create(ResourceQuota.fromPartial({ metadata: { name: 'q', namespace: ns }, spec: { hard: { [name]: '1' } } }));
+      await h.client.configMaps.create(ConfigMap.fromPartial({ metadata: { name: 'first', namespace: ns } }));
+      const err = await errorOf(() => h.client.configMaps.create(ConfigMap.fromPartial({ metadata: { name: 'second', namespace: ns } })));
+      assert.equal(err.code, Status.PERMISSION_DENIED, err.message);
+      assert.equal(err.message, `configmaps "second" is forbidden: exceeded quota: q, requested: ${name}=1, used: ${name}=1, limited: ${name}=1`);
+    }
+  });
+});
+
 describe('ConfigMap in the bootstrap RBAC policy', function () {
   this.timeout(20_000);
   const h = useApiserver('sqlite', { authorizationMode: 'RBAC' });
@@ -137,6 +154,11 @@ describe('kitectl with ConfigMaps', function () {
     assert.equal(r.code, 0, `kitectl ${args.join(' ')} failed: ${r.err}`);
     return r.out;
   };
+
+  it('api-resources lists configmaps with the short name cm', async () => {
+    const row = rows(await k(['api-resources'])).find((r) => r[0] === 'configmaps');
+    assert.deepEqual(row, ['configmaps', 'cm', 'v1', 'true', 'ConfigMap']);
+  });
 
   it('get cm prints NAME, DATA (keys in data and binaryData) and AGE', async () => {
     const ns = uniqueName('cmns');
