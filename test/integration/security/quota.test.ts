@@ -94,6 +94,32 @@ describe('security: resource quota', function () {
     await admin.services.create(svc('internal-2', 'ClusterIP'));
   });
 
+  it('counts what an update or a patch adds: a ClusterIP Service turned NodePort at the limit is refused', async () => {
+    const namespace = await namespaceWithQuota({ 'services.nodeports': '1' });
+    const svc = (name: string, type: string) => Service.fromPartial({ metadata: { name, namespace }, spec: { type, selector: { app: name }, ports: [{ port: 80, protocol: 'TCP' }] } });
+    await admin.services.create(svc('a', 'NodePort'));
+    const internal = await admin.services.create(svc('internal', 'ClusterIP'));
+
+    const byUpdate = await admin.services
+      .update({ ...internal, spec: { ...internal.spec!, type: 'NodePort' } })
+      .then(() => assert.fail('admitted'), (e: ApiError) => e);
+    assert.equal(byUpdate.code, status.PERMISSION_DENIED);
+    assert.equal(byUpdate.message, 'services "internal" is forbidden: exceeded quota: q, requested: services.nodeports=1, used: services.nodeports=1, limited: services.nodeports=1');
+    const byPatch = await admin.services.patch('internal', { spec: { type: 'NodePort' } }, { namespace }).then(() => assert.fail('admitted'), (e: ApiError) => e);
+    assert.equal(byPatch.code, status.PERMISSION_DENIED);
+    assert.equal((await admin.services.get('internal', namespace)).spec!.type, 'ClusterIP');
+
+    // What adds nothing passes: a label on the ClusterIP Service, a port change on the NodePort one.
+    await admin.services.patch('internal', { metadata: { labels: { tier: 'db' } } }, { namespace });
+    const a = await admin.services.get('a', namespace);
+    await admin.services.update({ ...a, spec: { ...a.spec!, ports: [{ ...a.spec!.ports[0], port: 8080 }] } });
+
+    // Once the NodePort Service goes back to ClusterIP, the other may take the node port.
+    const a2 = await admin.services.get('a', namespace);
+    await admin.services.update({ ...a2, spec: { ...a2.spec!, type: 'ClusterIP', ports: a2.spec!.ports.map((p) => ({ ...p, nodePort: 0 })) } });
+    await waitFor('the node port freed', () => admin.services.patch('internal', { spec: { type: 'NodePort' } }, { namespace }).then(() => true, () => false), 5000);
+  });
+
   it('a BestEffort-scoped quota counts only best-effort pods', async () => {
     const namespace = await namespaceWithQuota({ pods: '1' }, ['BestEffort']);
     await admin.pods.create(pod('burstable-1', namespace, '100m'));

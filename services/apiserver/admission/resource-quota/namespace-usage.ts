@@ -52,6 +52,18 @@ export class NamespaceUsage {
     return total;
   }
 
+  /** The stored object as the watch cache holds it, or storage for one not cached yet. */
+  async current<T extends KubeObject>(kind: KindInfo<T>, namespace: string, name: string): Promise<T | undefined> {
+    const reg = this.registries.get(kind.kind) as Registry<T>;
+    return reg.cached(namespace, name) ?? (await reg.get(namespace, name).catch(() => undefined));
+  }
+
+  /** Resolves once the watch cache shows `obj` (the write admission just let through), or after a second. */
+  async seen(kind: KindInfo<any>, obj: KubeObject): Promise<void> {
+    const rv = Number(obj.metadata?.resourceVersion);
+    if (rv > 0) await this.registries.get(kind.kind)!.waitForCache(rv, 1000).catch(() => undefined);
+  }
+
   /** Counts a just-created object until the watch cache shows it. */
   reserve(kind: KindInfo<any>, obj: KubeObject, now = Date.now()): void {
     const reg = this.registries.get(kind.kind)!;

@@ -1,16 +1,18 @@
-// ResourceQuota admission: a create that would push a namespace past any of its quotas' hard
-// limits (a scoped quota counting only the pods its scopes match) is refused (PERMISSION_DENIED,
-// Kubernetes' 403 "exceeded quota"). Checks and creates in one namespace run one at a time under a per-namespace lock, and each admitted object is
-// counted from the moment it is stored, so N concurrent creates against room for K admit
-// exactly K.
-import { ForbiddenError } from '../../../../lib/api/errors';
+// ResourceQuota admission: a create, update or patch that would push a namespace past any of its
+// quotas' hard limits (a scoped quota counting only the pods its scopes match) is refused
+// (PERMISSION_DENIED, Kubernetes' 403 "exceeded quota"); an update counts what it adds to the
+// stored object (a ClusterIP Service turned NodePort adds a node port). Checks and writes in one
+// namespace run one at a time under a per-namespace lock, and each admitted object is counted
+// from the moment it is stored, so N concurrent creates against room for K admit exactly K.
+import { ApiError, ForbiddenError } from '../../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
+import { applyPatch } from '../../../../lib/api/patch';
 import type { Pod, ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain';
 import type { NamespaceUsage } from './namespace-usage';
 import { quotaMatches } from './quota-scopes';
-import { formatAmount, kindCounts, missingPodResources, parseAmount, usageOf } from './quota-usage';
+import { formatAmount, kindCounts, missingPodResources, parseAmount, usageOf, type Usage } from './quota-usage';
 
 export class QuotaAdmission implements AdmissionPlugin {
   readonly name = 'ResourceQuota';
@@ -32,10 +34,37 @@ export class QuotaAdmission implements AdmissionPlugin {
     return this.quotasIn(namespace).filter((q) => Object.keys(q.spec?.hard ?? {}).some((r) => kindCounts(kind, r)) && quotaMatches(q, kind, obj));
   }
 
-  /** Wraps creates (the check and the write, serialized per namespace); other calls pass. */
+  /** Wraps creates, updates and patches (the check and the write, serialized per namespace); other calls pass. */
   around<R>(req: AdmissionRequest, write: () => Promise<R>): Promise<R> {
-    if (req.verb !== 'create') return write();
-    return this.admitCreate(req.kind, req.attributes.namespace, req.object, req.dryRun, write);
+    if (req.verb === 'create') return this.admitCreate(req.kind, req.attributes.namespace, req.object, req.dryRun, write);
+    if ((req.verb === 'update' || req.verb === 'patch') && req.kind.namespaced) return this.admitUpdate(req, write);
+    return write();
+  }
+
+  /**
+   * Runs an update or patch if what it adds to the stored object fits every quota. Most add
+   * nothing a quota counts, and pass without waiting for the namespace's lock.
+   */
+  private async admitUpdate<R>(req: AdmissionRequest, write: () => Promise<R>): Promise<R> {
+    const { kind, attributes: a } = req;
+    const added = async () => {
+      const old = await this.usage.current(kind, a.namespace, a.name);
+      const next = old && (req.verb === 'update' ? req.object : patched(kind, old, req.request?.patchType, req.request?.patch));
+      return next && old ? { next, wanted: growth(usageOf(kind, next), usageOf(kind, old)) } : undefined;
+    };
+    const first = await added();
+    if (!first || first.wanted.size === 0 || this.matching(kind, a.namespace, first.next).length === 0) return write();
+    return this.serialized(a.namespace, async () => {
+      const now = await added();
+      if (now) for (const q of this.matching(kind, a.namespace, now.next)) this.check(kind, a.namespace, now.next, q, now.wanted);
+      const out = await write();
+      // Counted once the cache shows it: the next check in this namespace sees the new usage.
+      if (!req.dryRun) {
+        await this.usage.seen(kind, out as KubeObject);
+        this.changed(a.namespace);
+      }
+      return out;
+    });
   }
 
   /** Runs `create` if the object fits every quota of its namespace; throws ForbiddenError otherwise. */
@@ -53,7 +82,7 @@ export class QuotaAdmission implements AdmissionPlugin {
     });
   }
 
-  private check(kind: KindInfo<any>, namespace: string, obj: KubeObject, q: ResourceQuota): void {
+  private check(kind: KindInfo<any>, namespace: string, obj: KubeObject, q: ResourceQuota, wanted: Usage = usageOf(kind, obj)): void {
     const hard = q.spec?.hard ?? {};
     const name = obj.metadata?.name || obj.metadata?.generateName || '';
     const what = `${kind.resource} "${name}" is forbidden`;
@@ -63,7 +92,6 @@ export class QuotaAdmission implements AdmissionPlugin {
     }
     // As Kubernetes does, only what the object adds is checked (a ClusterIP service adds no node
     // port, so it is admitted even where node ports are over a lowered limit).
-    const wanted = usageOf(kind, obj);
     const constrained = Object.keys(hard).filter((r) => (wanted.get(r) ?? 0n) > 0n);
     if (constrained.length === 0) return;
     const used = this.usage.used(namespace, constrained, (k, o) => quotaMatches(q, k, o));
@@ -86,5 +114,26 @@ export class QuotaAdmission implements AdmissionPlugin {
       if (this.locks.get(namespace) === tail) this.locks.delete(namespace);
     });
     return run;
+  }
+}
+
+/** What `next` uses beyond `old`, resource by resource (only increases count). */
+function growth(next: Usage, old: Usage): Usage {
+  const out: Usage = new Map();
+  for (const [r, v] of next) {
+    const more = v - (old.get(r) ?? 0n);
+    if (more > 0n) out.set(r, more);
+  }
+  return out;
+}
+
+/** The object a patch would make of `old` (the registry applies it again when it writes). */
+function patched<T extends KubeObject>(kind: KindInfo<T>, old: T, patchType: string, patch: string): T | undefined {
+  try {
+    return kind.type.fromJSON(applyPatch(kind.type.toJSON(old), patchType, patch));
+  } catch (err) {
+    // A patch that does not apply is refused by the registry with its own words.
+    if (err instanceof ApiError) return undefined;
+    throw err;
   }
 }
