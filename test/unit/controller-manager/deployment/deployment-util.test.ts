@@ -311,3 +311,23 @@ describe('deployment utilities as Kubernetes defines them', () => {
     assert.equal(deploymentProgressing(bare, { ...old, replicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0 } as any), false);
   });
 });
+
+describe('revision annotations: boundaries', () => {
+  // Oldest first: one long entry, then 398 four-digit revisions (398 * 5 - 1 characters).
+  const history = (first: string) => [first, ...Array.from({ length: 398 }, (_, i) => String(1000 + i))].join(',');
+
+  it('keeps a revision-history of exactly 2000 characters whole, and trims one character more', () => {
+    const exact = replicaSet('x', { annotations: { [REVISION]: '2000', [REVISION_HISTORY]: history('10000') } }); // 1995 + 1 + 4
+    setNewReplicaSetAnnotations(deployment('web'), exact, 2001, true);
+    assert.equal(exact.metadata!.annotations[REVISION_HISTORY], `${history('10000')},2000`);
+    const over = replicaSet('x', { annotations: { [REVISION]: '2000', [REVISION_HISTORY]: history('100000') } }); // 1996 + 1 + 4
+    setNewReplicaSetAnnotations(deployment('web'), over, 2001, true);
+    assert.equal(over.metadata!.annotations[REVISION_HISTORY], `${history('100000').slice('100000,'.length)},2000`);
+  });
+
+  it('reports a change when only the copied annotations change', () => {
+    const rs = replicaSet('x', { annotations: { team: 'a', [REVISION]: '2' } });
+    assert.equal(setNewReplicaSetAnnotations(deployment('web', { annotations: { team: 'b' } }), rs, 2, true), true);
+    assert.equal(rs.metadata!.annotations.team, 'b');
+  });
+});
