@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
-import { errorOf, pod, uniqueName, useApiserver } from './harness';
+import { pod } from '../../support/builders';
+import { errorOf, uniqueName, useApiserver } from './harness';
 
 const privileged = (namespace: string) =>
   Pod.fromPartial({ metadata: { name: 'root', namespace }, spec: { hostPID: true, containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } });

@@ -6,7 +6,8 @@ import { InvalidError } from '../../../lib/api/errors';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { ipToInt } from '../../../services/apiserver/registry/service-allocators';
-import { backends, deployment, errorOf, pod, service, uniqueName, useApiserver } from './harness';
+import { deployment, pod, service } from '../../support/builders';
+import { backends, errorOf, uniqueName, useApiserver } from './harness';
 
 /** The field paths of an INVALID_ARGUMENT error. */
 async function invalidFields(fn: () => Promise<unknown>): Promise<string[]> {

@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { InvalidError } from '../../../lib/api/errors';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
-import { backends, deployment, errorOf, pod, service, uniqueName, useApiserver } from './harness';
+import { deployment, pod, service } from '../../support/builders';
+import { backends, errorOf, uniqueName, useApiserver } from './harness';
 
 for (const backend of backends()) {
   describe(`apiserver CRUD over gRPC (${backend})`, function () {

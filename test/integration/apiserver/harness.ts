@@ -1,13 +1,11 @@
 // Shared set-up for the apiserver integration tests: a real apiserver on 127.0.0.1 over the
-// SQLite or the etcd store, unique object names, object fixtures, and a recorder for watch
-// streams. Each suite gets its own apiserver (and etcd), stopped in after() even on failure.
+// SQLite or the etcd store, unique object names, and a recorder for watch streams (object
+// builders are in test/support/builders.ts). Each suite gets its own apiserver (and etcd), stopped in after() even on failure.
 import type { ApiError } from '../../../lib/api/errors';
 import type { KubeObject, WatchEvent } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import type { WatchOptions } from '../../../lib/client/types';
 import type { ResourceClient } from '../../../lib/client/resource-client';
-import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
-import { Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import type { ApiserverConfig } from '../../../services/apiserver/server';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { etcdSkipped, startEtcd, type TestEtcd } from '../../support/etcd';
@@ -57,32 +55,6 @@ export function useApiserver(backend: Backend, opts: Partial<ApiserverConfig> = 
 }
 
 export { uniqueName } from '../../support/names';
-
-export function pod(name: string, extra: { labels?: Record<string, string>; namespace?: string; finalizers?: string[]; spec?: Record<string, unknown> } = {}): Pod {
-  return Pod.fromPartial({
-    metadata: { name, namespace: extra.namespace ?? 'default', labels: extra.labels ?? {}, finalizers: extra.finalizers ?? [] },
-    spec: { containers: [{ name: 'c', image: 'nginx:1.22' }], ...extra.spec },
-  });
-}
-
-export function deployment(name: string, labels: Record<string, string> = { app: name }): Deployment {
-  return Deployment.fromPartial({
-    metadata: { name, namespace: 'default' },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx:1.22' }] } },
-    },
-  });
-}
-
-export function service(name: string, spec: Record<string, unknown> = {}): Service {
-  return Service.fromPartial({
-    metadata: { name, namespace: 'default' },
-    spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec },
-  });
-}
-
 /** Runs fn and returns the typed error it threw (fails if it did not throw). */
 export async function errorOf(fn: () => Promise<unknown>): Promise<ApiError> {
   try {

@@ -9,7 +9,8 @@ import { Pods } from '../../../lib/api/kinds';
 import { Event, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import { startApiserverProcess, type ApiserverProcess } from '../../support/apiserver-process';
-import { errorOf, pod, uniqueName } from './harness';
+import { pod } from '../../support/builders';
+import { errorOf, uniqueName } from './harness';
 
 /** Sends raw request bytes to a unary method and decodes the error as the typed client does. */
 function rawUnary(p: ApiserverProcess, path: string, bytes: Buffer): Promise<ApiError | undefined> {

@@ -12,7 +12,8 @@ import { NO_RETRY } from '../../../lib/client/retry';
 import { freePort } from '../../../lib/util/net';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
-import { pod, Recorders } from './harness';
+import { pod } from '../../support/builders';
+import { Recorders } from './harness';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const WRITERS = 4;

@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
-import { backends, errorOf, pod, uniqueName, useApiserver, type ApiserverHandle } from './harness';
+import { pod } from '../../support/builders';
+import { backends, errorOf, uniqueName, useApiserver, type ApiserverHandle } from './harness';
 
 async function namespace(h: ApiserverHandle): Promise<string> {
   const ns = uniqueName('ns');

@@ -9,7 +9,8 @@ import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import { BadRequestError, InvalidError, TimeoutError } from '../../../lib/api/errors';
 import { Namespace, Service } from '../../../lib/gen/kite/core/v1/types';
-import { backends, errorOf, pod, Recorders, settle, uniqueName, useApiserver } from './harness';
+import { pod } from '../../support/builders';
+import { backends, errorOf, Recorders, settle, uniqueName, useApiserver } from './harness';
 
 const WAIT_MS = 1000;
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { ApiserverConfig } from '../../../services/apiserver/server';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { etcdSkipped, startEtcd, type TestEtcd } from '../../support/etcd';
-import { backends, pod, Recorders, settle, service, uniqueName } from './harness';
+import { pod, service } from '../../support/builders';
+import { backends, Recorders, settle, uniqueName } from './harness';
 
 for (const backend of backends()) {
   describe(`apiserver restart: watches resume across it (${backend})`, function () {

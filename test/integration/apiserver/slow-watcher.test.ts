@@ -8,7 +8,8 @@ import { status as Status } from '@grpc/grpc-js';
 import * as K from '../../../lib/api/kinds';
 import { PodWatchEvent, WatchPodsRequest } from '../../../lib/gen/kite/core/v1/services';
 import { waitFor } from '../../support/wait';
-import { backends, pod, Recorders, settle, uniqueName, useApiserver } from './harness';
+import { pod } from '../../support/builders';
+import { backends, Recorders, settle, uniqueName, useApiserver } from './harness';
 
 const MAX_PENDING = 20;
 const SLOW_WATCHERS = 50;

@@ -6,7 +6,8 @@ import { status as Status } from '@grpc/grpc-js';
 import { Clientset } from '../../../lib/client/clientset';
 import { NO_RETRY } from '../../../lib/client/retry';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
-import { backends, errorOf, pod, Recorders, settle, uniqueName, useApiserver, type ApiserverHandle } from './harness';
+import { pod } from '../../support/builders';
+import { backends, errorOf, Recorders, settle, uniqueName, useApiserver, type ApiserverHandle } from './harness';
 
 const rvOf = (o: { metadata?: { resourceVersion: string } }) => Number(o.metadata!.resourceVersion);
 
