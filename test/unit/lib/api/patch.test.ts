@@ -141,6 +141,8 @@ describe('JSON patch (RFC 6902): the whole document, arrays and errors', () => {
   it('replace and remove need an existing element; add takes at most the length', () => {
     fails([{ op: 'replace', path: '/spec/list/2', value: 'z' }], /JSON patch path "\/spec\/list\/2" does not exist/);
     fails([{ op: 'replace', path: '/spec/list/-', value: 'z' }], /JSON patch path "\/spec\/list\/-" does not exist/);
+    fails([{ op: 'replace', path: '/spec/list/-1', value: 'z' }], /JSON patch path "\/spec\/list\/-1" does not exist/);
+    assert.deepEqual((jsonPatch(doc(), [{ op: 'replace', path: '/spec/list/0', value: 'A' }]) as ReturnType<typeof doc>).spec.list, ['A', 'b']);
     fails([{ op: 'remove', path: '/spec/list/2' }], /JSON patch path "\/spec\/list\/2" does not exist/);
     fails([{ op: 'remove', path: '/spec/list/-1' }], /does not exist/);
     fails([{ op: 'add', path: '/spec/list/-1', value: 'z' }], /JSON patch index "\/spec\/list\/-1" is out of range/);
