@@ -238,7 +238,9 @@ describe('kubelet computePodActions: what Kubernetes restarts', () => {
 
   it('a dead sandbox restarts succeeded containers of an Always pod', () => {
     const s = state([rc('POD', 'exited')], [rc('app', 'exited', { exitCode: 0 })]);
-    assert.deepEqual(summary(computePodActions(pod('Always'), s, noVerdict)).start, ['app#1', 'side#0']);
+    const a = computePodActions(pod('Always'), s, noVerdict);
+    assert.deepEqual(summary(a).start, ['app#1', 'side#0']);
+    assert.deepEqual(a.toStart.map((t) => t.init), [false, false]);
   });
 
   it('no sandbox is created for an OnFailure pod whose containers all succeeded', () => {
