@@ -146,6 +146,14 @@ describe('manifest decoding: documents, Lists and strict types', () => {
     assert.throws(() => parseDocuments(ns(`  annotations: {a: "${half}---${half}"}\n`), 'one.yaml'), /a document is larger than 3 MiB/);
   });
 
+  it('accepts a document of exactly 3 MiB in a larger file', () => {
+    const doc = (fill: number) => `a: "${'x'.repeat(fill)}"\n`;
+    const exact = doc(3 * 1024 * 1024 - 6); // 'a: "' + fill + '"' + newline
+    assert.equal(Buffer.byteLength(exact), 3 * 1024 * 1024);
+    assert.equal(parseDocuments(`${exact}---\n${doc(10)}`, 'f').length, 2);
+    assert.throws(() => parseDocuments(`${doc(3 * 1024 * 1024 - 5)}---\n${doc(10)}`, 'f'), /a document is larger than 3 MiB/);
+  });
+
   it('applies YAML merge keys', () => {
     const [m] = decodeManifests('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: &l {app: web}\n  annotations:\n    <<: *l\n    team: a\n', 'f.yaml');
     assert.deepEqual(m.object.metadata?.annotations, { app: 'web', team: 'a' });
