@@ -42,7 +42,7 @@ describe('lib/api warnings: encoding and limits', () => {
   });
 
   it('reads any agent, and only whole warn values', () => {
-    assert.deepEqual(parseWarningHeaders(['299 kite-apiserver "a"', 'x299 - "b"', '299 - "c" d', '299 -- "e"']), ['a', 'e']);
+    assert.deepEqual(parseWarningHeaders(['299 kite-apiserver "a"', 'x299 - "b"', '299 - "c" d', '299 - "c"d', '299 -- "e"']), ['a', 'e']);
   });
 
   it('keeps warnings whole up to 4096 characters in all', () => {
