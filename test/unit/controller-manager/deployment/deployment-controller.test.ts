@@ -296,12 +296,19 @@ describe('DeploymentController.reconcile: rolling update arithmetic (Kubernetes 
 
   const name = (rs: ReplicaSet) => rs.metadata!.name;
 
+  /** replicas, updatedReplicas, readyReplicas and availableReplicas of the status last written. */
+  const counts = () => {
+    const s = lastStatus(ctx);
+    return [s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas];
+  };
+
   it('maxUnavailable without surge: an old replica goes first, nothing new yet', async () => {
     const d = deployment('web', { replicas: 4, image: 'nginx:2', maxSurge: 0, maxUnavailable: 1, annotations: { [REVISION]: '2' } });
     const old = ownedRS(d, 'nginx', { replicas: 4, revision: 1 });
     const neu = ownedRS(d, 'nginx:2', { replicas: 0, revision: 2, created: 10 });
     await run(d, neu, old);
     assert.deepEqual(scaled(), [`${name(old)}=3`]);
+    assert.deepEqual(counts(), [4, 0, 4, 4], 'the status counts the pods the ReplicaSets report');
   });
 
   it('scales old ReplicaSets down oldest first, by no more than the availability budget', async () => {
@@ -330,6 +337,7 @@ describe('DeploymentController.reconcile: rolling update arithmetic (Kubernetes 
     const neu = ownedRS(d, 'nginx:2', { replicas: 0, revision: 2, created: 10 });
     await run(d, neu, old);
     assert.deepEqual(scaled(), [`${name(neu)}=1`]);
+    assert.deepEqual(counts(), [4, 0, 4, 4], 'the status counts the pods the ReplicaSets report');
   });
 
   it('scales a new ReplicaSet above the desired count down to it', async () => {
