@@ -161,6 +161,8 @@ describe('manifest decoding: documents, Lists and strict types', () => {
 
   it('words YAML errors once, with the line', () => {
     assert.equal(decodeError('a: 1\na: 2\n'), 'error parsing f.yaml: error converting YAML to JSON: yaml: line 2: Map keys must be unique');
+    const deep = `${Array.from({ length: 10 }, (_, i) => `k${i}: 0`).join('\n')}\na:\n  b:\n    c:\n      d:\n        e:\n          x: 1\n          x: 2\n`;
+    assert.equal(decodeError(deep), 'error parsing f.yaml: error converting YAML to JSON: yaml: line 17: Map keys must be unique');
   });
 
   it('a document must be an object', () => {
