@@ -15,7 +15,7 @@ import {
   type CreateSubjectAccessReviewRequest,
   type SelfSubjectAccessReviewSpec,
 } from '../../../lib/gen/kite/authorization/v1/authorization';
-import { answerUnary } from '../grpc/panic-recovery';
+import { answerUnary } from '../../../lib/grpc/panic-recovery';
 import type { Authorizer } from './authz/authorizer';
 import type { RequestGate } from './request-gate';
 import { nonResourceAttributes, resourceAttributes, type RequestAttributes } from './request-attributes';

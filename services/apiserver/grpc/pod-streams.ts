@@ -9,7 +9,7 @@ import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { ExecRequest, KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import { kubeletAddress, kubeletClient } from '../../../lib/client/kubelet-client';
 import type { Registry } from '../registry/registry';
-import { endStream, failStream, guard } from './panic-recovery';
+import { endStream, failStream, guard } from '../../../lib/grpc/panic-recovery';
 
 export interface KubeletConnection {
   /** TLS credentials with the apiserver's kubelet-client certificate; plaintext when absent. */

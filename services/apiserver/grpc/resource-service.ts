@@ -12,7 +12,7 @@ import { rfc3339 } from '../../../lib/util/time';
 import { podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
 import type { RequestGate } from '../auth/request-gate';
 import type { Registry } from '../registry/registry';
-import { answerUnary, startStream } from './panic-recovery';
+import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
 import { proxyExecPod, proxyPodLogs, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 

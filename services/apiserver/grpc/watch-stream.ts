@@ -8,7 +8,7 @@ import { TooManyRequestsError } from '../../../lib/api/errors';
 import type { KubeObject } from '../../../lib/api/kinds';
 import type { Registry } from '../registry/registry';
 import type { WatchSink } from '../watch/watch-cache';
-import { endStream, failStream, guard } from './panic-recovery';
+import { endStream, failStream, guard } from '../../../lib/grpc/panic-recovery';
 
 export interface WatchStreamOptions {
   /** Events buffered for a watcher that is not reading before it is closed. */

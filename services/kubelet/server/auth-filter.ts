@@ -4,7 +4,9 @@
 // node, and ask the authorizer. The handler starts only once the call is allowed; otherwise the
 // call ends with UNAUTHENTICATED, PERMISSION_DENIED or, when no answer could be had,
 // UNAVAILABLE. Kite has no TokenReview, so bearer tokens are not accepted here.
-import { Metadata, ServerInterceptingCall, status as Status, type ServerInterceptingCallInterface, type ServerInterceptor, type StatusObject } from '@grpc/grpc-js';
+import { Metadata, ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, type StatusObject } from '@grpc/grpc-js';
+import { ForbiddenError, UnauthenticatedError, UnavailableError, toServiceError, type ApiError } from '../../../lib/api/errors';
+import { statusFor } from '../../../lib/grpc/panic-recovery';
 import type { Logger } from '../../../lib/log';
 import { userFromCertificate } from '../../../lib/pki/client-identity';
 import { authorizationErrorMessage, forbiddenMessage, kubeletRequestAttributes } from './auth';
@@ -18,10 +20,10 @@ export interface AuthFilterOptions {
   log: Logger;
 }
 
-const refusal = (code: Status, details: string, reason: string): StatusObject => {
-  const metadata = new Metadata();
-  metadata.set('kite-reason', reason);
-  return { code, details, metadata };
+/** The status a refusal ends the call with, encoded as every Kite error is (any text is safe to send). */
+const refusal = (err: ApiError): StatusObject => {
+  const s = toServiceError(err);
+  return { code: s.code!, details: s.details!, metadata: s.metadata! };
 };
 
 /** undefined when the call may go on, else the status that ends it. */
@@ -29,7 +31,7 @@ async function check(method: string, call: ServerInterceptingCallInterface, o: A
   const identity = userFromCertificate(call.getAuthContext()?.sslPeerCertificate);
   if (!identity || 'error' in identity) {
     o.log.debug({ method, peer: call.getPeer(), err: identity?.error }, 'unauthenticated call refused');
-    return refusal(Status.UNAUTHENTICATED, identity ? `Unauthorized: ${identity.error}` : 'Unauthorized', 'Unauthorized');
+    return refusal(new UnauthenticatedError(identity ? `Unauthorized: ${identity.error}` : 'Unauthorized'));
   }
   const { user } = identity;
   const groups = user.groups.includes(AUTHENTICATED_GROUP) ? user.groups : [...user.groups, AUTHENTICATED_GROUP];
@@ -39,11 +41,11 @@ async function check(method: string, call: ServerInterceptingCallInterface, o: A
     allowed = await o.authorizer.authorize(attrs);
   } catch (err) {
     o.log.warn({ method, user: user.name, verb: attrs.verb, subresource: attrs.subresource, err: (err as Error).message }, 'authorization error');
-    return refusal(Status.UNAVAILABLE, `${authorizationErrorMessage(attrs)}: ${(err as Error).message}`, 'ServiceUnavailable');
+    return refusal(new UnavailableError(`${authorizationErrorMessage(attrs)}: ${(err as Error).message}`));
   }
   if (allowed) return undefined;
   o.log.debug({ method, user: user.name, verb: attrs.verb, subresource: attrs.subresource }, 'forbidden');
-  return refusal(Status.PERMISSION_DENIED, forbiddenMessage(attrs), 'Forbidden');
+  return refusal(new ForbiddenError(forbiddenMessage(attrs)));
 }
 
 export function authFilter(o: AuthFilterOptions): ServerInterceptor {
@@ -54,7 +56,10 @@ export function authFilter(o: AuthFilterOptions): ServerInterceptor {
           onReceiveMetadata: (metadata, proceed) => {
             void check(method.path, call, o).then(
               (refused) => (refused ? call.sendStatus(refused) : proceed(metadata)),
-              (err: Error) => call.sendStatus({ code: Status.INTERNAL, details: `internal error: ${err.message}`, metadata: new Metadata() }),
+              (err: unknown) => {
+                const s = statusFor(method.path, err);
+                call.sendStatus({ code: s.code, details: s.details ?? '', metadata: s.metadata ?? new Metadata() });
+              },
             );
           },
         }),

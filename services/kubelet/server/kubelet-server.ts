@@ -4,6 +4,7 @@
 // Webhook) every call must also be allowed by it (auth-filter.ts), as the apiserver's kubelet
 // client is and another node is not. Plaintext, or TLS without an authorizer, is for local
 // development only.
+import { startStream } from '../../../lib/grpc/panic-recovery';
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -51,9 +52,10 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   }
   const interceptors = o.authorization ? [authFilter({ ...o.authorization, log })] : [];
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, interceptors });
+  // Whatever a handler throws ends its call, never the process (lib/grpc/panic-recovery).
   const impl: KubeletServiceServer = {
-    containerLogs: (call) => void serveContainerLogs(call, o.runtime, o.targets),
-    exec: (call) => void serveExec(call, o.runtime, o.targets),
+    containerLogs: (call) => startStream(`${KUBELET_SERVICE_NAME}/ContainerLogs`, call, () => serveContainerLogs(call, o.runtime, o.targets)),
+    exec: (call) => startStream(`${KUBELET_SERVICE_NAME}/Exec`, call, () => serveExec(call, o.runtime, o.targets)),
   };
   server.addService(KubeletServiceService, impl);
   const definitions = loadSync(['kite/kubelet/v1/kubelet.proto', healthProtoPath], { includeDirs: [PROTO_ROOT] });

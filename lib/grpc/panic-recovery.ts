@@ -2,12 +2,12 @@
 // rejects with, whatever a stream's listener or timer throws, and whatever grpc-js throws while
 // taking an answer ends that one call, never the process. An error that is not an ApiError is a
 // bug: it is logged and answered INTERNAL (Kubernetes' InternalError). Every answer, stream write,
-// end and failure of the apiserver's services goes through here.
+// end and failure of the apiserver's and the kubelet's services goes through here.
 import { status as Status, type ServerDuplexStream, type ServerWritableStream, type ServiceError, type sendUnaryData } from '@grpc/grpc-js';
-import { ApiError, toServiceError } from '../../../lib/api/errors';
-import { logger } from '../../../lib/log';
+import { ApiError, toServiceError } from '../api/errors';
+import { logger } from '../log';
 
-const log = logger('apiserver');
+const log = logger('grpc');
 
 export type ServerStream = ServerWritableStream<any, any> | ServerDuplexStream<any, any>;
 

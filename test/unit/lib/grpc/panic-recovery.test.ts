@@ -8,7 +8,7 @@ import { BadRequestError, fromServiceError, type ApiError } from '../../../../li
 import { Pods } from '../../../../lib/api/kinds';
 import type { Registry } from '../../../../services/apiserver/registry/registry';
 import type { WatchSink } from '../../../../services/apiserver/watch/watch-cache';
-import { answerUnary, startStream } from '../../../../services/apiserver/grpc/panic-recovery';
+import { answerUnary, startStream } from '../../../../lib/grpc/panic-recovery';
 import { serveWatch } from '../../../../services/apiserver/grpc/watch-stream';
 
 const id = (b: Buffer) => b;
