@@ -26,6 +26,8 @@ import type { LabelSelector, ObjectMeta } from '../../../../lib/gen/kite/meta/v1
 import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
 import { jsonEqual } from '../../../../lib/util/json';
+import { isIP } from 'node:net';
+import { parseTime } from '../../../../lib/util/time';
 
 type NameRule = 'subdomain' | 'label' | 'dns1035';
 
@@ -393,10 +395,32 @@ export function validateNode(node: Node): FieldCause[] {
     c.required(`spec.taints[${i}].key`, t.key);
     c.notSupported(`spec.taints[${i}].effect`, t.effect, TAINT_EFFECTS);
   });
-  if (node.spec?.podCIDR && !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(node.spec.podCIDR)) {
-    c.add('spec.podCIDR', `Invalid value: "${node.spec.podCIDR}": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
-  }
+  const cidr = (field: string, value: string) => {
+    if (!isCIDR(value)) c.add(field, `Invalid value: "${value}": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
+  };
+  if (node.spec?.podCIDR) cidr('spec.podCIDR', node.spec.podCIDR);
+  const podCIDRs = node.spec?.podCIDRs ?? [];
+  podCIDRs.forEach((value, i) => cidr(`spec.podCIDRs[${i}]`, value));
+  // At most one CIDR per IP family (dual-stack), as Kubernetes' ValidateNode.
+  if (podCIDRs.length > 2) c.add('spec.podCIDRs', `Too many: ${podCIDRs.length}: must have at most 2 items`);
+  for (const [name, value] of Object.entries(node.status?.capacity ?? {})) v.quantity(c, `status.capacity[${name}]`, value.slice(0, 100));
+  for (const [name, value] of Object.entries(node.status?.allocatable ?? {})) v.quantity(c, `status.allocatable[${name}]`, value.slice(0, 100));
   return c.list;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 timestamp (metav1.Time, MicroTime). */
+function isRFC3339(t: string): boolean {
+  return RFC3339.test(t) && !Number.isNaN(parseTime(t));
+}
+
+/** An IPv4 or IPv6 CIDR, as netutils.ParseCIDRSloppy accepts it. */
+function isCIDR(value: string): boolean {
+  const [ip, bits, ...rest] = value.split('/');
+  if (rest.length || !/^\d{1,3}$/.test(bits ?? '')) return false;
+  const family = isIP(ip);
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 export function validateNodeUpdate(node: Node, old: Node): FieldCause[] {
@@ -443,6 +467,11 @@ export function validateLease(lease: Lease): FieldCause[] {
   validateMeta(c, lease.metadata, true, 'subdomain');
   if (lease.spec?.leaseDurationSeconds !== undefined && lease.spec.leaseDurationSeconds <= 0) {
     c.add('spec.leaseDurationSeconds', `Invalid value: ${lease.spec.leaseDurationSeconds}: must be greater than 0`);
+  }
+  // MicroTime fields: Kubernetes refuses text that is not an RFC 3339 time when it decodes them.
+  for (const field of ['acquireTime', 'renewTime'] as const) {
+    const t = lease.spec?.[field];
+    if (t && !isRFC3339(t)) c.add(`spec.${field}`, `Invalid value: "${t.slice(0, 100)}": must be an RFC 3339 time (e.g. 2006-01-02T15:04:05.000000Z)`);
   }
   return c.list;
 }
