@@ -57,6 +57,8 @@ describe('RBAC escalation check: what is checked, and where', () => {
     assert.equal(await admit(dana, K.RoleBindings, 'DeleteRoleBinding', undefined, { namespace: 'team', name: 'grab' }), undefined);
     assert.equal(await admit(dana, K.RoleBindings, 'GetRoleBinding', undefined, { namespace: 'team', name: 'grab' }), undefined);
     assert.equal(await admit(dana, K.Pods, 'CreatePod', Pod.fromPartial({ metadata: { name: 'p', namespace: 'team' } }), { namespace: 'team' }), undefined);
+    assert.equal(await admit(dana, K.Pods, 'PatchPod', undefined, { namespace: 'team', name: 'p', patch: {} }), undefined);
+    assert.equal(await admit(dana, K.ClusterRoleBindings, 'DeleteClusterRoleBinding', undefined, { name: 'cluster-admin' }), undefined);
   });
 
   it('a ClusterRole needs its rules held cluster-wide, or escalate on clusterroles', async () => {
