@@ -112,7 +112,7 @@ function splitTerms(s: string): string[] {
     }
   }
   out.push(cur);
-  return out.map((t) => t.trim()).filter((t) => t.length > 0);
+  return out.map((t) => t.trim());
 }
 
 /** Parses kubectl's label selector syntax; throws BadRequestError (INVALID_ARGUMENT) on bad input. */
@@ -121,8 +121,11 @@ export function parseLabelSelector(s: string | undefined): Selector {
   const reqs: Requirement[] = [];
   for (const term of splitTerms(s)) {
     let m: RegExpMatchArray | null;
+    // An empty requirement ("a=b," or "a=b,,c") is refused, as Kubernetes' parser refuses it.
+    if (term === '') throw new BadRequestError(`invalid label selector "${s}": found '', expected: identifier after ','`);
     if ((m = term.match(/^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/))) {
-      const values = m[3].split(',').map((v) => v.trim()).filter((v) => v !== '' || m![3].trim() === '');
+      // As Kubernetes' parseValues: "()" is {""}, and an empty item beside a comma is "" too ("x," is {x, ""}).
+      const values = [...new Set(m[3].split(',').map((v) => v.trim()))];
       checkKey(m[1], s);
       values.forEach((v) => checkValue(v, s));
       reqs.push({ key: m[1], operator: m[2] === 'in' ? 'In' : 'NotIn', values });

@@ -83,6 +83,20 @@ describe('field selectors', () => {
 });
 
 describe('label selectors: keys, values and syntax as Kubernetes parses them', () => {
+  it('refuses an empty requirement, as after a trailing or doubled comma', () => {
+    for (const bad of ['a=b,', 'a=b,,c', ',a']) {
+      assert.throws(() => parseLabelSelector(bad), (e: Error) => e instanceof BadRequestError && e.message === `invalid label selector "${bad}": found '', expected: identifier after ','`, bad);
+    }
+  });
+
+  it('reads an empty item of a set as the empty value: "in (x,)" is {x, ""} and "in ()" is {""}', () => {
+    assert.equal(parseLabelSelector('app in (x,)').matches({ app: '' }), true);
+    assert.equal(parseLabelSelector('app in (x,)').matches({ app: 'x' }), true);
+    assert.equal(parseLabelSelector('app in ()').matches({ app: '' }), true);
+    assert.equal(parseLabelSelector('app in ()').matches({ app: 'x' }), false);
+    assert.equal(parseLabelSelector('app notin (x,)').matches({ app: '' }), false);
+  });
+
   const reqs = (s: string) => parseLabelSelector(s).requirements;
   const rejects = (s: string, message?: RegExp) => assert.throws(() => parseLabelSelector(s), (e: unknown) => e instanceof BadRequestError && (!message || message.test(e.message)), s);
 
