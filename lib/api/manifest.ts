@@ -230,11 +230,21 @@ function checkMessage(type: Protobuf.Type, v: unknown, path: string, problems: s
         problems.push(wrongType(p, 'array', value));
         continue;
       }
-      value.forEach((item, i) => checkValue(field, item, `${p}[${i}]`, problems));
+      // Go's decoder reads a null list item as the element's zero value ("args: [null]" is [""]).
+      value.forEach((item, i) => (item === null ? (value[i] = zeroValue(field)) : checkValue(field, item, `${p}[${i}]`, problems)));
     } else {
       checkValue(field, value, p, problems);
     }
   }
+}
+
+/** The zero value of a field's type, as Go's JSON decoder gives a null list item. */
+function zeroValue(field: Protobuf.Field): unknown {
+  const resolved = field.resolvedType;
+  if (resolved && 'fieldsArray' in resolved) return resolved.fullName === '.google.protobuf.Value' ? null : {};
+  if (field.type === 'string' || field.type === 'bytes') return '';
+  if (field.type === 'bool') return false;
+  return 0;
 }
 
 const INT_RANGES: Record<string, [number, number]> = {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployments, Pods, Services } from '../../../../lib/api/kinds';
@@ -37,6 +38,14 @@ describe('manifest decoding', () => {
     assert.equal(s.spec.ports[0].targetPort, 80);
     assert.equal(ms[1].raw.kind, 'Service');
     assert.equal(ms[0].source, 'nginx.yaml');
+  });
+
+  it('reads null list items as their zero value, as Go decodes them', () => {
+    const text = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  tolerations: [null]\n  containers:\n  - name: c\n    image: nginx\n    args: [null, run]\n`;
+    const pod = decodeManifests(text, 'p.yaml')[0].object as Pod;
+    assert.deepEqual(pod.spec!.containers[0].args, ['', 'run']);
+    assert.equal(pod.spec!.tolerations.length, 1);
+    assert.equal(pod.spec!.tolerations[0].key, '');
   });
 
   it('accepts JSON and skips empty documents', () => {
