@@ -53,9 +53,11 @@ export class InvalidError extends ApiError {
     super(Status.INVALID_ARGUMENT, message, 'Invalid');
   }
 
-  /** `Pod "x" is invalid: spec.containers[0].image: Required value` as Kubernetes words it. */
+  /** `Pod "x" is invalid: spec.containers[0].image: Required value` (several: `[a: ..., b: ...]`) as Kubernetes words it. */
   static of(what: string, causes: FieldCause[]): InvalidError {
-    const detail = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+    const each = causes.map((c) => `${c.field}: ${c.message}`);
+    // Kubernetes' ErrorList: one error as it is, several in brackets.
+    const detail = each.length === 1 ? each[0] : `[${each.join(', ')}]`;
     return new InvalidError(`${what} is invalid: ${detail}`, causes);
   }
 }

@@ -86,7 +86,7 @@ describe(`apiserver from an external client (${externalClient()}, reflection)`, 
     assert.equal(missing.message, 'pods "no-such-pod" not found');
     const invalid = await grpcCall(api.address, 'kite.core.v1.PodService/CreatePod', { namespace: 'default', pod: { metadata: { name: 'Bad_Name' }, spec: { containers: [{ name: 'c' }] } } });
     assert.equal(invalid.code, Status.INVALID_ARGUMENT);
-    assert.match(invalid.message, /^Pod "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name".*spec\.containers\[0\]\.image: Required value/);
+    assert.match(invalid.message, /^Pod "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name".*spec\.containers\[0\]\.image: Required value\]$/);
   });
 
   it('reads a watch stream: ADDED, then MODIFIED when the typed client updates the pod', async () => {

@@ -129,7 +129,7 @@ for (const backend of backends()) {
         const err = await errorOf(() => listPods(req));
         assert.ok(err instanceof InvalidError, `${err.constructor.name}: ${err.message}`);
         assert.deepEqual(err.causes.map((c) => `${c.field}: ${c.message}`), want, JSON.stringify(req));
-        assert.equal(err.message, `ListOptions.meta.k8s.io "" is invalid: ${want.join(', ')}`);
+        assert.equal(err.message, `ListOptions.meta.k8s.io "" is invalid: ${want.length === 1 ? want[0] : `[${want.join(', ')}]`}`);
       }
       // "0" with NotOlderThan is what informers send: any state, from the watch cache.
       await listPods({ resourceVersion: '0', resourceVersionMatch: 'NotOlderThan' });

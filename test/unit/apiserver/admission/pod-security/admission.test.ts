@@ -117,8 +117,8 @@ describe('apiserver admission: PodSecurity', () => {
     assert.equal(d.refusal?.code, Status.INVALID_ARGUMENT);
     assert.equal(
       d.refusal?.message,
-      'Namespace "ns" is invalid: metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted, ' +
-        'metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: "1.29": must be "latest" or "v1.x"',
+      'Namespace "ns" is invalid: [metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted, ' +
+        'metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: "1.29": must be "latest" or "v1.x"]',
     );
     const stored = { 'Namespace/ns': Namespace.fromPartial({ metadata: { name: 'ns' } }) };
     const upd = await admitPodSecurity(write(K.Namespaces, 'Update', '', bad), source(undefined, stored));
