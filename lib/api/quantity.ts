@@ -68,14 +68,22 @@ export class Quantity {
     return v === undefined || v > MAX_QUANTITY || v < -MAX_QUANTITY;
   }
 
-  /** The exact scaled value, or undefined when it is certainly beyond 10^19 (not computed). */
-  private scaledExact(scale: number): bigint | undefined {
+  /**
+   * Thousandths, exact and uncapped for any quantity Kubernetes can hold (up to 2^63-1 units:
+   * 1Ei is 2^60 units, beyond 2^63 thousandths), for printing it.
+   */
+  exactMilli(): bigint {
+    return this.scaledExact(3, 23) ?? this.scaled(3);
+  }
+
+  /** The exact scaled value, or undefined when it is certainly beyond 10^maxDigits (not computed). */
+  private scaledExact(scale: number, maxDigits = 19): bigint | undefined {
     if (this.digits === 0n) return 0n;
     const n = this.digits * (1n << BigInt(this.exp2));
     const exp = this.exp10 + scale;
     const width = (n < 0n ? -n : n).toString().length;
     // |n| x 10^exp is at least 10^(width - 1 + exp).
-    if (width - 1 + exp > 19) return undefined;
+    if (width - 1 + exp > maxDigits) return undefined;
     if (exp >= 0) return n * 10n ** BigInt(exp);
     // Below one unit: rounded away from zero.
     if (-exp > width) return n < 0n ? -1n : 1n;
@@ -184,5 +192,5 @@ export function formatMilliAmount(milli: bigint, format: QuantityFormat): string
 
 /** A quantity as Kubernetes prints it: "1024Mi" -> "1Gi", "0.5" -> "500m", "1536Mi" stays (milli precision). */
 export function canonicalQuantity(input: string): string {
-  return formatMilliAmount(Quantity.parse(input).scaled(3), quantityFormat(input));
+  return formatMilliAmount(Quantity.parse(input).exactMilli(), quantityFormat(input));
 }

@@ -88,4 +88,10 @@ describe('quantity parsing details', () => {
     assert.equal(parseQuantity('-9223372036854775807').exceedsMax(), false);
     assert.equal(parseQuantity('-9223372036854775808').exceedsMax(), true);
   });
+
+  it('prints quantities above 2^63 thousandths exactly: 1Ei, 10P, 2^63-1', () => {
+    assert.equal(canonicalQuantity('1Ei'), '1Ei');
+    assert.equal(canonicalQuantity('10P'), '10P');
+    assert.equal(canonicalQuantity('9223372036854775807'), '9223372036854775807');
+  });
 });
