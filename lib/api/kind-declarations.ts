@@ -47,10 +47,11 @@ export interface KindDeclaration {
   shortNames: readonly string[];
   /**
    * Which of Kubernetes' user-facing ClusterRoles cover the kind (their aggregation labels):
-   * "view" reads it (and its status, scale and log), "edit" also writes it (and scale, exec).
-   * Absent: neither (e.g. RBAC kinds, which only admins manage).
+   * "view" reads it (and its status, scale and log), "edit" also writes it (and scale, exec);
+   * "edit-only": edit reads and writes it, view does not see it at all (Secrets, as Kubernetes'
+   * view role leaves them out). Absent: neither (e.g. RBAC kinds, which only admins manage).
    */
-  userRole?: 'view' | 'edit';
+  userRole?: 'view' | 'edit' | 'edit-only';
 }
 
 export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
@@ -66,6 +67,7 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'ResourceQuota', plural: 'ResourceQuotas', apiGroup: 'core', namespaced: true, status: true, shortNames: ['quota'], userRole: 'view' },
   { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'], userRole: 'view' },
   { kind: 'ConfigMap', plural: 'ConfigMaps', apiGroup: 'core', namespaced: true, status: false, shortNames: ['cm'], userRole: 'edit' },
+  { kind: 'Secret', plural: 'Secrets', apiGroup: 'core', namespaced: true, status: false, shortNames: [], userRole: 'edit-only' },
   { kind: 'Role', plural: 'Roles', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
   { kind: 'ClusterRole', plural: 'ClusterRoles', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
   { kind: 'RoleBinding', plural: 'RoleBindings', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },

@@ -1,16 +1,17 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, Secrets, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
-import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Service } from '../../lib/gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service } from '../../lib/gen/kite/core/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
 import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
 import { describeConfigMap } from './describers/configmap';
 import { describeGeneric, describeNamespace } from './describers/generic';
 import { describeNode } from './describers/node';
+import { describeSecret } from './describers/secret';
 import { describePod } from './describers/pod';
 import { describeLimitRange, describeResourceQuota } from './describers/policy';
 import { describeEndpoints, describeService } from './describers/service';
@@ -73,6 +74,8 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       return describeResourceQuota(obj as ResourceQuota);
     case ConfigMaps:
       return describeConfigMap(obj as ConfigMap, events);
+    case Secrets:
+      return describeSecret(obj as Secret);
     default:
       return describeGeneric(kind, obj, events);
   }

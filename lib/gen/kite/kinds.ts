@@ -33,6 +33,8 @@ export const ResourceQuotas = kindInfo<coreTypes.ResourceQuota>('ResourceQuota',
 export const LimitRanges = kindInfo<coreTypes.LimitRange>('LimitRange', coreTypes.LimitRange, coreTypes.LimitRangeList, coreServices.LimitRangeWatchEvent, coreServices.LimitRangeServiceService);
 /** ConfigMap (CreateConfigMap, GetConfigMap, ListConfigMaps, UpdateConfigMap, PatchConfigMap, DeleteConfigMap, WatchConfigMaps). */
 export const ConfigMaps = kindInfo<coreTypes.ConfigMap>('ConfigMap', coreTypes.ConfigMap, coreTypes.ConfigMapList, coreServices.ConfigMapWatchEvent, coreServices.ConfigMapServiceService);
+/** Secret (CreateSecret, GetSecret, ListSecrets, UpdateSecret, PatchSecret, DeleteSecret, WatchSecrets). */
+export const Secrets = kindInfo<coreTypes.Secret>('Secret', coreTypes.Secret, coreTypes.SecretList, coreServices.SecretWatchEvent, coreServices.SecretServiceService);
 /** Role (CreateRole, GetRole, ListRoles, UpdateRole, PatchRole, DeleteRole, WatchRoles). */
 export const Roles = kindInfo<rbacTypes.Role>('Role', rbacTypes.Role, rbacTypes.RoleList, rbacServices.RoleWatchEvent, rbacServices.RoleServiceService);
 /** ClusterRole (CreateClusterRole, GetClusterRole, ListClusterRoles, UpdateClusterRole, PatchClusterRole, DeleteClusterRole, WatchClusterRoles). */
@@ -56,6 +58,7 @@ export const KINDS = {
   resourceQuotas: ResourceQuotas,
   limitRanges: LimitRanges,
   configMaps: ConfigMaps,
+  secrets: Secrets,
   roles: Roles,
   clusterRoles: ClusterRoles,
   roleBindings: RoleBindings,

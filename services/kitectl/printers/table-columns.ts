@@ -1,7 +1,7 @@
 // The columns of `kitectl get` for each kind, matching kubectl's built-in printers.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../../lib/gen/kite/core/v1/types';
 import type { KubeObject } from '../../../lib/api/kinds';
 import { since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
@@ -228,6 +228,14 @@ const configMaps: TableDef<ConfigMap> = {
   wideCells: () => [],
 };
 
+/** TYPE and DATA of `get secrets` (kubectl's printSecret): the type and the number of data keys. */
+const secrets: TableDef<Secret> = {
+  headers: ['TYPE', 'DATA', 'AGE'],
+  wideHeaders: [],
+  cells: (s, now) => [s.type, String(Object.keys(s.data ?? {}).length), since(s.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
 /** REQUEST and LIMIT of `get quota`: "used/hard" per resource, limits.* under LIMIT. */
 const quotas: TableDef = {
   headers: ['AGE', 'REQUEST', 'LIMIT'],
@@ -267,6 +275,7 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   ResourceQuota: quotas,
   LimitRange: createdAt,
   ConfigMap: configMaps,
+  Secret: secrets,
 };
 
 export function tableFor(kind: string): TableDef<any> {

@@ -38,7 +38,8 @@ const bindTo = (name: string, role: string, kind: 'User' | 'Group', subject: str
 /**
  * Kubernetes' user-facing "view" and "edit" ClusterRoles, from the kinds' declarations (their
  * userRole): view reads every kind it covers with its status, scale and log; edit also writes
- * the kinds it covers, their scale, and execs into pods. One rule per API group and verb set.
+ * the kinds it covers, their scale, and execs into pods. An "edit-only" kind (Secrets) is read
+ * and written by edit and not seen by view. One rule per API group and verb set.
  */
 function userRoleRules(role: 'view' | 'edit'): PolicyRule[] {
   const read = new Map<string, string[]>();
@@ -48,8 +49,9 @@ function userRoleRules(role: 'view' | 'edit'): PolicyRule[] {
   for (const k of ALL_KINDS) {
     const d = k.declaration;
     if (!d.userRole) continue;
+    if (d.userRole === 'edit-only' && role === 'view') continue;
     add(read, k.group, k.resource, ...(d.streams ? [`${k.resource}/log`] : []), ...(d.status ? [`${k.resource}/status`] : []), ...(d.scale ? [`${k.resource}/scale`] : []));
-    if (role === 'edit' && d.userRole === 'edit') {
+    if (role === 'edit' && (d.userRole === 'edit' || d.userRole === 'edit-only')) {
       add(write, k.group, k.resource, ...(d.scale ? [`${k.resource}/scale`] : []));
       if (d.streams) add(exec, k.group, `${k.resource}/exec`);
     }
