@@ -12,7 +12,7 @@ import type { Clientset } from '../../../lib/client/clientset';
 import * as K from '../../../lib/api/kinds';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import { Event, Namespace, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
+import { Event, Namespace, Node, Pod, Secret, Service } from '../../../lib/gen/kite/core/v1/types';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding, type Subject } from '../../../lib/gen/kite/rbac/v1/types';
 import { accessReview, whoAmI } from './rpc';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
@@ -63,6 +63,10 @@ const EXPECTED: Record<string, User[]> = {
   'update scale of deployment team/web': ['admin', 'alice'],
   'create deployment in default': ['admin'],
   'list resourcequotas in team': ['admin', 'controller-manager', 'alice', 'bob', 'carol'],
+  // Secrets: edit (alice) reads and writes them; view (bob, carol) cannot even read them.
+  'get secret team/db': ['admin', 'controller-manager', 'alice'],
+  'list secrets in team': ['admin', 'controller-manager', 'alice'],
+  'create secret in team': ['admin', 'alice'],
   'list namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
   'create namespace': ['admin'],
   'list roles in team': ['admin', 'controller-manager'],
@@ -128,6 +132,7 @@ describe('security: authorization matrix', function () {
     await admin.pods.create(pod('p1', 'default', 'n1'));
     await admin.pods.create(pod('p2', 'default', 'n2'));
     await admin.pods.create(pod('t1', 'team'));
+    await admin.secrets.create(Secret.fromPartial({ metadata: { name: 'db', namespace: 'team' }, stringData: { password: 'p' } }));
     const labels = { app: 'web' };
     await admin.deployments.create(
       Deployment.fromPartial({ metadata: { name: 'web', namespace: 'team' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } }),
@@ -235,6 +240,9 @@ describe('security: authorization matrix', function () {
       'update scale of deployment team/web': (c) => c.deployments.updateScale('web', 1, 'team'),
       'create deployment in default': (c) => c.deployments.create(Deployment.fromPartial({ metadata: { name: 'd', namespace: 'default' } }), dry),
       'list resourcequotas in team': (c) => c.resource(K.ResourceQuotas).list({ namespace: 'team' }),
+      'get secret team/db': (c) => c.secrets.get('db', 'team'),
+      'list secrets in team': (c) => c.secrets.list({ namespace: 'team' }),
+      'create secret in team': (c) => c.secrets.create(Secret.fromPartial({ metadata: { name: 'new', namespace: 'team' }, stringData: { k: 'v' } }), dry),
       'list namespaces': (c) => c.namespaces.list(),
       'create namespace': (c) => c.namespaces.create(Namespace.fromPartial({ metadata: { name: 'new-ns' } }), dry),
       'list roles in team': (c) => c.resource(K.Roles).list({ namespace: 'team' }),
