@@ -3,10 +3,9 @@
 // ConfigMap, delete; `kitectl get cm` and `kitectl apply` of a Kubernetes manifest.
 import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
-import { InvalidError } from '../../../lib/api/errors';
 import { ConfigMap, Namespace, ResourceQuota } from '../../../lib/gen/kite/core/v1/types';
 import { kitectl, rows } from '../kitectl/run-kitectl';
-import { backends, errorOf, Recorders, uniqueName, useApiserver } from './harness';
+import { backends, causesOf, errorOf, Recorders, uniqueName, useApiserver } from './harness';
 
 const BYTES = Buffer.from([0x00, 0xff, 0x10, 0x80, 0x7f, 0xc3]);
 const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
@@ -15,11 +14,6 @@ function configMap(name: string, extra: Partial<ConfigMap> & { labels?: Record<s
   const { labels, ...rest } = extra;
   return ConfigMap.fromPartial({ metadata: { name, namespace: 'default', labels: labels ?? {} }, ...rest });
 }
-
-const causesOf = (err: unknown) => {
-  assert.ok(err instanceof InvalidError, `expected an InvalidError, got ${String(err)}`);
-  return err.causes.map((c) => `${c.field}: ${c.message}`);
-};
 
 for (const backend of backends()) {
   describe(`apiserver ConfigMap over gRPC (${backend})`, function () {

@@ -1,7 +1,9 @@
 // Shared set-up for the apiserver integration tests: a real apiserver on 127.0.0.1 over the
-// SQLite or the etcd store, unique object names, and a recorder for watch streams (object
-// builders are in test/support/builders.ts). Each suite gets its own apiserver (and etcd), stopped in after() even on failure.
-import type { ApiError } from '../../../lib/api/errors';
+// SQLite or the etcd store, unique object names, error helpers and a recorder for watch
+// streams (object builders are in test/support/builders.ts). Each suite gets its own apiserver
+// (and etcd), stopped in after() even on failure.
+import { strict as assert } from 'node:assert';
+import { InvalidError, type ApiError } from '../../../lib/api/errors';
 import type { KubeObject, WatchEvent } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import type { WatchOptions } from '../../../lib/client/types';
@@ -55,6 +57,12 @@ export function useApiserver(backend: Backend, opts: Partial<ApiserverConfig> = 
 }
 
 export { uniqueName } from '../../support/names';
+/** The field causes of an Invalid error as "field: message" lines (fails on any other error). */
+export function causesOf(err: unknown): string[] {
+  assert.ok(err instanceof InvalidError, `expected an InvalidError, got ${String(err)}`);
+  return err.causes.map((c) => `${c.field}: ${c.message}`);
+}
+
 /** Runs fn and returns the typed error it threw (fails if it did not throw). */
 export async function errorOf(fn: () => Promise<unknown>): Promise<ApiError> {
   try {

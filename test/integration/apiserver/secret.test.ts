@@ -6,12 +6,11 @@
 import { strict as assert } from 'node:assert';
 import { status as Status } from '@grpc/grpc-js';
 import * as K from '../../../lib/api/kinds';
-import { InvalidError } from '../../../lib/api/errors';
 import { Namespace, Secret } from '../../../lib/gen/kite/core/v1/types';
 import { RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import { startSecureApiserver, type SecureApiserver } from '../security/secure-apiserver';
 import { kitectl, rows } from '../kitectl/run-kitectl';
-import { backends, errorOf, Recorders, uniqueName, useApiserver } from './harness';
+import { backends, causesOf, errorOf, Recorders, uniqueName, useApiserver } from './harness';
 
 const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
 const utf8 = (m: Record<string, Uint8Array>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Buffer.from(v).toString('utf8')]));
@@ -21,11 +20,6 @@ function secret(name: string, extra: Partial<Secret> & { annotations?: Record<st
   const { annotations, ...rest } = extra;
   return Secret.fromPartial({ metadata: { name, namespace: 'default', annotations: annotations ?? {} }, ...rest });
 }
-
-const causesOf = (err: unknown) => {
-  assert.ok(err instanceof InvalidError, `expected an InvalidError, got ${String(err)}`);
-  return err.causes.map((c) => `${c.field}: ${c.message}`);
-};
 
 for (const backend of backends()) {
   describe(`apiserver Secret over gRPC (${backend})`, function () {
