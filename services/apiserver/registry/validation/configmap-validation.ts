@@ -10,7 +10,8 @@ import { Causes } from './validation-helpers';
 /** corev1.MaxSecretSize, which Kubernetes also applies to a ConfigMap's data and binaryData. */
 export const MAX_CONFIG_MAP_SIZE = 1024 * 1024;
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
-const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
+/** Kubernetes' refusal of a change to an object whose `immutable` is set (ConfigMaps, Secrets). */
+export const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
 
 /** IsConfigMapKey: the reasons `key` cannot be a key of a ConfigMap (or a Secret). */
 export function configMapKeyErrors(key: string): string[] {
@@ -64,6 +65,7 @@ function sameStrings(a: Record<string, string>, b: Record<string, string>): bool
   return sameKeys(a, b) && Object.keys(a).every((k) => a[k] === b[k]);
 }
 
-function sameBytes(a: Record<string, Uint8Array>, b: Record<string, Uint8Array>): boolean {
+/** Equal byte maps (ConfigMap binaryData, Secret data). */
+export function sameBytes(a: Record<string, Uint8Array>, b: Record<string, Uint8Array>): boolean {
   return sameKeys(a, b) && Object.keys(a).every((k) => Buffer.from(a[k]).equals(Buffer.from(b[k])));
 }

@@ -5,13 +5,12 @@
 // as Kubernetes' conversion does before validation.
 import type { FieldCause } from '../../../../lib/api/errors';
 import type { Secret } from '../../../../lib/gen/kite/core/v1/types';
-import { configMapKeyErrors } from './configmap-validation';
+import { configMapKeyErrors, IMMUTABLE, sameBytes } from './configmap-validation';
 import { validateMeta } from './validation';
 import { Causes } from './validation-helpers';
 
 /** core.MaxSecretSize. */
 export const MAX_SECRET_SIZE = 1024 * 1024;
-const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
 const REDACTED = '<secret contents redacted>';
 
 /** Kubernetes' built-in secret types and the keys they use. */
@@ -121,9 +120,4 @@ export function jsonObjectError(text: string): string | undefined {
 
 function goQuoteChar(ch: string): string {
   return ch === "'" ? "'\\''" : `'${ch}'`;
-}
-
-function sameBytes(a: Record<string, Uint8Array>, b: Record<string, Uint8Array>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && Buffer.from(a[k]).equals(Buffer.from(b[k])));
 }
