@@ -43,6 +43,8 @@ export interface KindDeclaration {
   bind?: boolean;
   /** Has the log and exec streams the apiserver proxies to kubelets. */
   streams?: boolean;
+  /** Has the token subresource (Create<Kind>Token: serviceaccounts/token, a TokenRequest). */
+  token?: boolean;
   /** kubectl's short names ("po"). */
   shortNames: readonly string[];
   /**
@@ -68,6 +70,7 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'], userRole: 'view' },
   { kind: 'ConfigMap', plural: 'ConfigMaps', apiGroup: 'core', namespaced: true, status: false, shortNames: ['cm'], userRole: 'edit' },
   { kind: 'Secret', plural: 'Secrets', apiGroup: 'core', namespaced: true, status: false, shortNames: [], userRole: 'edit-only' },
+  { kind: 'ServiceAccount', plural: 'ServiceAccounts', apiGroup: 'core', namespaced: true, status: false, token: true, shortNames: ['sa'], userRole: 'edit' },
   { kind: 'Role', plural: 'Roles', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
   { kind: 'ClusterRole', plural: 'ClusterRoles', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
   { kind: 'RoleBinding', plural: 'RoleBindings', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
@@ -88,7 +91,8 @@ export type Verb =
   | 'getScale'
   | 'updateScale'
   | 'logs'
-  | 'exec';
+  | 'exec'
+  | 'createToken';
 
 /** The RPC names of a kind's service, by verb; verbs the kind does not have are absent. */
 export type KindMethods = { readonly [V in Verb]?: string };
@@ -108,6 +112,7 @@ export function kindMethods(d: KindDeclaration): KindMethods {
     ...(d.bind ? { bind: `Bind${k}` } : {}),
     ...(d.scale ? { getScale: `Get${k}Scale`, updateScale: `Update${k}Scale` } : {}),
     ...(d.streams ? { logs: `${k}Logs`, exec: `Exec${k}` } : {}),
+    ...(d.token ? { createToken: `Create${k}Token` } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export const LimitRanges = kindInfo<coreTypes.LimitRange>('LimitRange', coreType
 export const ConfigMaps = kindInfo<coreTypes.ConfigMap>('ConfigMap', coreTypes.ConfigMap, coreTypes.ConfigMapList, coreServices.ConfigMapWatchEvent, coreServices.ConfigMapServiceService);
 /** Secret (CreateSecret, GetSecret, ListSecrets, UpdateSecret, PatchSecret, DeleteSecret, WatchSecrets). */
 export const Secrets = kindInfo<coreTypes.Secret>('Secret', coreTypes.Secret, coreTypes.SecretList, coreServices.SecretWatchEvent, coreServices.SecretServiceService);
+/** ServiceAccount (CreateServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccount, PatchServiceAccount, DeleteServiceAccount, WatchServiceAccounts, CreateServiceAccountToken). */
+export const ServiceAccounts = kindInfo<coreTypes.ServiceAccount>('ServiceAccount', coreTypes.ServiceAccount, coreTypes.ServiceAccountList, coreServices.ServiceAccountWatchEvent, coreServices.ServiceAccountServiceService);
 /** Role (CreateRole, GetRole, ListRoles, UpdateRole, PatchRole, DeleteRole, WatchRoles). */
 export const Roles = kindInfo<rbacTypes.Role>('Role', rbacTypes.Role, rbacTypes.RoleList, rbacServices.RoleWatchEvent, rbacServices.RoleServiceService);
 /** ClusterRole (CreateClusterRole, GetClusterRole, ListClusterRoles, UpdateClusterRole, PatchClusterRole, DeleteClusterRole, WatchClusterRoles). */
@@ -59,6 +61,7 @@ export const KINDS = {
   limitRanges: LimitRanges,
   configMaps: ConfigMaps,
   secrets: Secrets,
+  serviceAccounts: ServiceAccounts,
   roles: Roles,
   clusterRoles: ClusterRoles,
   roleBindings: RoleBindings,

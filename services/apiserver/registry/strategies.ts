@@ -3,13 +3,14 @@ import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service } from '../../../lib/gen/kite/core/v1/types';
+import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service, type ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import * as D from './defaults';
 import type { ServiceAllocators } from './service-allocators';
 import * as V from './validation/validation';
 import { validateConfigMap, validateConfigMapUpdate } from './validation/configmap-validation';
 import { defaultSecret, validateSecret, validateSecretUpdate } from './validation/secret-validation';
+import { validateServiceAccount } from './validation/serviceaccount-validation';
 import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger-validation';
 import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
 import * as RV from './validation/rbac-validation';
@@ -144,6 +145,7 @@ const limitRangeStrategy = baseStrategy<LimitRange>({ defaults: defaultLimitRang
 const configMapStrategy = baseStrategy<ConfigMap>({ validate: validateConfigMap, validateUpdate: validateConfigMapUpdate });
 // stringData is merged into data and cleared on create and update (defaults runs on both).
 const secretStrategy = baseStrategy<Secret>({ defaults: defaultSecret, validate: validateSecret, validateUpdate: validateSecretUpdate });
+const serviceAccountStrategy = baseStrategy<ServiceAccount>({ validate: validateServiceAccount });
 
 const roleStrategy = baseStrategy<Role>({ validate: RV.validateRole });
 const clusterRoleStrategy = baseStrategy<ClusterRole>({ validate: RV.validateClusterRole });
@@ -171,6 +173,7 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.LimitRanges, limitRangeStrategy],
     [K.ConfigMaps, configMapStrategy],
     [K.Secrets, secretStrategy],
+    [K.ServiceAccounts, serviceAccountStrategy],
     [K.Roles, roleStrategy],
     [K.ClusterRoles, clusterRoleStrategy],
     [K.RoleBindings, roleBindingStrategy],

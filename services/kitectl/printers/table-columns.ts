@@ -1,7 +1,7 @@
 // The columns of `kitectl get` for each kind, matching kubectl's built-in printers.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import type { KubeObject } from '../../../lib/api/kinds';
 import { since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
@@ -236,6 +236,14 @@ const secrets: TableDef<Secret> = {
   wideCells: () => [],
 };
 
+/** SECRETS of `get sa` (kubectl's printServiceAccount): the number of listed secrets. */
+const serviceAccounts: TableDef<ServiceAccount> = {
+  headers: ['SECRETS', 'AGE'],
+  wideHeaders: [],
+  cells: (s, now) => [String(s.secrets?.length ?? 0), since(s.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
 /** REQUEST and LIMIT of `get quota`: "used/hard" per resource, limits.* under LIMIT. */
 const quotas: TableDef = {
   headers: ['AGE', 'REQUEST', 'LIMIT'],
@@ -276,6 +284,7 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   LimitRange: createdAt,
   ConfigMap: configMaps,
   Secret: secrets,
+  ServiceAccount: serviceAccounts,
 };
 
 export function tableFor(kind: string): TableDef<any> {

@@ -251,15 +251,15 @@ describe('kubelet runtime on Docker', function () {
           name: 'writer',
           image: BUSYBOX,
           command: ['sh', '-c', 'echo shared > /data/file; sleep 1000'],
-          volumeMounts: [{ name: 'scratch', mountPath: '/data', readOnly: false, subPath: '' }],
+          volumeMounts: [{ name: 'scratch', mountPath: '/data', readOnly: false, subPath: '', subPathExpr: '' }],
         },
         {
           name: 'reader',
           image: BUSYBOX,
           command: ['sleep', '1000'],
           volumeMounts: [
-            { name: 'scratch', mountPath: '/shared', readOnly: false, subPath: '' },
-            { name: 'host', mountPath: '/host', readOnly: true, subPath: '' },
+            { name: 'scratch', mountPath: '/shared', readOnly: false, subPath: '', subPathExpr: '' },
+            { name: 'host', mountPath: '/host', readOnly: true, subPath: '', subPathExpr: '' },
           ],
         },
       ],

@@ -22,6 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { TokenRequest } from "../../authentication/v1/types";
 import { Preconditions } from "../../meta/v1/meta";
 import {
   ConfigMap,
@@ -44,6 +45,8 @@ import {
   Secret,
   SecretList,
   Service,
+  ServiceAccount,
+  ServiceAccountList,
   ServiceList,
 } from "./types";
 
@@ -710,6 +713,73 @@ export interface WatchSecretsRequest {
 export interface SecretWatchEvent {
   type: string;
   object?: Secret | undefined;
+}
+
+export interface CreateServiceAccountRequest {
+  namespace: string;
+  serviceAccount?: ServiceAccount | undefined;
+  dryRun: string[];
+}
+
+export interface GetServiceAccountRequest {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+}
+
+export interface ListServiceAccountsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+export interface UpdateServiceAccountRequest {
+  serviceAccount?: ServiceAccount | undefined;
+  dryRun: string[];
+}
+
+export interface PatchServiceAccountRequest {
+  namespace: string;
+  name: string;
+  patchType: string;
+  patch: string;
+  dryRun: string[];
+  subresource: string;
+}
+
+export interface DeleteServiceAccountRequest {
+  namespace: string;
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface WatchServiceAccountsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents: boolean;
+}
+
+export interface ServiceAccountWatchEvent {
+  type: string;
+  object?: ServiceAccount | undefined;
+}
+
+export interface CreateServiceAccountTokenRequest {
+  namespace: string;
+  name: string;
+  tokenRequest?: TokenRequest | undefined;
+  dryRun: string[];
 }
 
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
@@ -12879,6 +12949,1248 @@ export const SecretWatchEvent: MessageFns<SecretWatchEvent> = {
   },
 };
 
+function createBaseCreateServiceAccountRequest(): CreateServiceAccountRequest {
+  return { namespace: "", serviceAccount: undefined, dryRun: [] };
+}
+
+export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest> = {
+  encode(message: CreateServiceAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.serviceAccount !== undefined) {
+      ServiceAccount.encode(message.serviceAccount, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateServiceAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateServiceAccountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.serviceAccount = ServiceAccount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateServiceAccountRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      serviceAccount: isSet(object.serviceAccount)
+        ? ServiceAccount.fromJSON(object.serviceAccount)
+        : isSet(object.service_account)
+        ? ServiceAccount.fromJSON(object.service_account)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateServiceAccountRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.serviceAccount !== undefined) {
+      obj.serviceAccount = ServiceAccount.toJSON(message.serviceAccount);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateServiceAccountRequest>, I>>(base?: I): CreateServiceAccountRequest {
+    return CreateServiceAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateServiceAccountRequest>, I>>(object: I): CreateServiceAccountRequest {
+    const message = createBaseCreateServiceAccountRequest();
+    message.namespace = object.namespace ?? "";
+    message.serviceAccount = (object.serviceAccount !== undefined && object.serviceAccount !== null)
+      ? ServiceAccount.fromPartial(object.serviceAccount)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetServiceAccountRequest(): GetServiceAccountRequest {
+  return { namespace: "", name: "", resourceVersion: "" };
+}
+
+export const GetServiceAccountRequest: MessageFns<GetServiceAccountRequest> = {
+  encode(message: GetServiceAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(26).string(message.resourceVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetServiceAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetServiceAccountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetServiceAccountRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+    };
+  },
+
+  toJSON(message: GetServiceAccountRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetServiceAccountRequest>, I>>(base?: I): GetServiceAccountRequest {
+    return GetServiceAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetServiceAccountRequest>, I>>(object: I): GetServiceAccountRequest {
+    const message = createBaseGetServiceAccountRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseListServiceAccountsRequest(): ListServiceAccountsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+    limit: 0,
+    continue: "",
+  };
+}
+
+export const ListServiceAccountsRequest: MessageFns<ListServiceAccountsRequest> = {
+  encode(message: ListServiceAccountsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(42).string(message.resourceVersionMatch);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(58).string(message.continue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServiceAccountsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServiceAccountsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListServiceAccountsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+    };
+  },
+
+  toJSON(message: ListServiceAccountsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListServiceAccountsRequest>, I>>(base?: I): ListServiceAccountsRequest {
+    return ListServiceAccountsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListServiceAccountsRequest>, I>>(object: I): ListServiceAccountsRequest {
+    const message = createBaseListServiceAccountsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateServiceAccountRequest(): UpdateServiceAccountRequest {
+  return { serviceAccount: undefined, dryRun: [] };
+}
+
+export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest> = {
+  encode(message: UpdateServiceAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceAccount !== undefined) {
+      ServiceAccount.encode(message.serviceAccount, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateServiceAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateServiceAccountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceAccount = ServiceAccount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateServiceAccountRequest {
+    return {
+      serviceAccount: isSet(object.serviceAccount)
+        ? ServiceAccount.fromJSON(object.serviceAccount)
+        : isSet(object.service_account)
+        ? ServiceAccount.fromJSON(object.service_account)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateServiceAccountRequest): unknown {
+    const obj: any = {};
+    if (message.serviceAccount !== undefined) {
+      obj.serviceAccount = ServiceAccount.toJSON(message.serviceAccount);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateServiceAccountRequest>, I>>(base?: I): UpdateServiceAccountRequest {
+    return UpdateServiceAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateServiceAccountRequest>, I>>(object: I): UpdateServiceAccountRequest {
+    const message = createBaseUpdateServiceAccountRequest();
+    message.serviceAccount = (object.serviceAccount !== undefined && object.serviceAccount !== null)
+      ? ServiceAccount.fromPartial(object.serviceAccount)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePatchServiceAccountRequest(): PatchServiceAccountRequest {
+  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+}
+
+export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> = {
+  encode(message: PatchServiceAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.patchType !== "") {
+      writer.uint32(26).string(message.patchType);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchServiceAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchServiceAccountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patchType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchServiceAccountRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      patchType: isSet(object.patchType)
+        ? globalThis.String(object.patchType)
+        : isSet(object.patch_type)
+        ? globalThis.String(object.patch_type)
+        : "",
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: PatchServiceAccountRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.patchType !== "") {
+      obj.patchType = message.patchType;
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchServiceAccountRequest>, I>>(base?: I): PatchServiceAccountRequest {
+    return PatchServiceAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchServiceAccountRequest>, I>>(object: I): PatchServiceAccountRequest {
+    const message = createBasePatchServiceAccountRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.patchType = object.patchType ?? "";
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.subresource = object.subresource ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteServiceAccountRequest(): DeleteServiceAccountRequest {
+  return {
+    namespace: "",
+    name: "",
+    gracePeriodSeconds: undefined,
+    preconditions: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteServiceAccountRequest: MessageFns<DeleteServiceAccountRequest> = {
+  encode(message: DeleteServiceAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteServiceAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteServiceAccountRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteServiceAccountRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteServiceAccountRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteServiceAccountRequest>, I>>(base?: I): DeleteServiceAccountRequest {
+    return DeleteServiceAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteServiceAccountRequest>, I>>(object: I): DeleteServiceAccountRequest {
+    const message = createBaseDeleteServiceAccountRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchServiceAccountsRequest(): WatchServiceAccountsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    allowWatchBookmarks: false,
+    timeoutSeconds: undefined,
+    sendInitialEvents: false,
+  };
+}
+
+export const WatchServiceAccountsRequest: MessageFns<WatchServiceAccountsRequest> = {
+  encode(message: WatchServiceAccountsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.allowWatchBookmarks !== false) {
+      writer.uint32(40).bool(message.allowWatchBookmarks);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(48).int64(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      writer.uint32(56).bool(message.sendInitialEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchServiceAccountsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchServiceAccountsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowWatchBookmarks = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sendInitialEvents = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchServiceAccountsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      allowWatchBookmarks: isSet(object.allowWatchBookmarks)
+        ? globalThis.Boolean(object.allowWatchBookmarks)
+        : isSet(object.allow_watch_bookmarks)
+        ? globalThis.Boolean(object.allow_watch_bookmarks)
+        : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      sendInitialEvents: isSet(object.sendInitialEvents)
+        ? globalThis.Boolean(object.sendInitialEvents)
+        : isSet(object.send_initial_events)
+        ? globalThis.Boolean(object.send_initial_events)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchServiceAccountsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.allowWatchBookmarks !== false) {
+      obj.allowWatchBookmarks = message.allowWatchBookmarks;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      obj.sendInitialEvents = message.sendInitialEvents;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchServiceAccountsRequest>, I>>(base?: I): WatchServiceAccountsRequest {
+    return WatchServiceAccountsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchServiceAccountsRequest>, I>>(object: I): WatchServiceAccountsRequest {
+    const message = createBaseWatchServiceAccountsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.allowWatchBookmarks = object.allowWatchBookmarks ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.sendInitialEvents = object.sendInitialEvents ?? false;
+    return message;
+  },
+};
+
+function createBaseServiceAccountWatchEvent(): ServiceAccountWatchEvent {
+  return { type: "", object: undefined };
+}
+
+export const ServiceAccountWatchEvent: MessageFns<ServiceAccountWatchEvent> = {
+  encode(message: ServiceAccountWatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.object !== undefined) {
+      ServiceAccount.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceAccountWatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceAccountWatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = ServiceAccount.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceAccountWatchEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      object: isSet(object.object) ? ServiceAccount.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: ServiceAccountWatchEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.object !== undefined) {
+      obj.object = ServiceAccount.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ServiceAccountWatchEvent>, I>>(base?: I): ServiceAccountWatchEvent {
+    return ServiceAccountWatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ServiceAccountWatchEvent>, I>>(object: I): ServiceAccountWatchEvent {
+    const message = createBaseServiceAccountWatchEvent();
+    message.type = object.type ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? ServiceAccount.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateServiceAccountTokenRequest(): CreateServiceAccountTokenRequest {
+  return { namespace: "", name: "", tokenRequest: undefined, dryRun: [] };
+}
+
+export const CreateServiceAccountTokenRequest: MessageFns<CreateServiceAccountTokenRequest> = {
+  encode(message: CreateServiceAccountTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.tokenRequest !== undefined) {
+      TokenRequest.encode(message.tokenRequest, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateServiceAccountTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateServiceAccountTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokenRequest = TokenRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateServiceAccountTokenRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      tokenRequest: isSet(object.tokenRequest)
+        ? TokenRequest.fromJSON(object.tokenRequest)
+        : isSet(object.token_request)
+        ? TokenRequest.fromJSON(object.token_request)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateServiceAccountTokenRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.tokenRequest !== undefined) {
+      obj.tokenRequest = TokenRequest.toJSON(message.tokenRequest);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateServiceAccountTokenRequest>, I>>(
+    base?: I,
+  ): CreateServiceAccountTokenRequest {
+    return CreateServiceAccountTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateServiceAccountTokenRequest>, I>>(
+    object: I,
+  ): CreateServiceAccountTokenRequest {
+    const message = createBaseCreateServiceAccountTokenRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.tokenRequest = (object.tokenRequest !== undefined && object.tokenRequest !== null)
+      ? TokenRequest.fromPartial(object.tokenRequest)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /** NamespaceService: the Namespaces resource. */
 export type NamespaceServiceService = typeof NamespaceServiceService;
 export const NamespaceServiceService = {
@@ -15175,6 +16487,254 @@ export const SecretServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): SecretServiceClient;
   service: typeof SecretServiceService;
+  serviceName: string;
+};
+
+/** ServiceAccountService: the ServiceAccounts resource. */
+export type ServiceAccountServiceService = typeof ServiceAccountServiceService;
+export const ServiceAccountServiceService = {
+  /** Creates a ServiceAccount; ALREADY_EXISTS if the name is taken. */
+  createServiceAccount: {
+    path: "/kite.core.v1.ServiceAccountService/CreateServiceAccount" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateServiceAccountRequest): Buffer =>
+      Buffer.from(CreateServiceAccountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateServiceAccountRequest => CreateServiceAccountRequest.decode(value),
+    responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
+  },
+  /** Returns one ServiceAccount; NOT_FOUND if absent. */
+  getServiceAccount: {
+    path: "/kite.core.v1.ServiceAccountService/GetServiceAccount" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetServiceAccountRequest): Buffer =>
+      Buffer.from(GetServiceAccountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetServiceAccountRequest => GetServiceAccountRequest.decode(value),
+    responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
+  },
+  /** Lists ServiceAccounts matching the selectors, consistently paginated with limit/continue. */
+  listServiceAccounts: {
+    path: "/kite.core.v1.ServiceAccountService/ListServiceAccounts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListServiceAccountsRequest): Buffer =>
+      Buffer.from(ListServiceAccountsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListServiceAccountsRequest => ListServiceAccountsRequest.decode(value),
+    responseSerialize: (value: ServiceAccountList): Buffer => Buffer.from(ServiceAccountList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccountList => ServiceAccountList.decode(value),
+  },
+  /** Replaces a ServiceAccount's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateServiceAccount: {
+    path: "/kite.core.v1.ServiceAccountService/UpdateServiceAccount" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateServiceAccountRequest): Buffer =>
+      Buffer.from(UpdateServiceAccountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateServiceAccountRequest => UpdateServiceAccountRequest.decode(value),
+    responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
+  },
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchServiceAccount: {
+    path: "/kite.core.v1.ServiceAccountService/PatchServiceAccount" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchServiceAccountRequest): Buffer =>
+      Buffer.from(PatchServiceAccountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchServiceAccountRequest => PatchServiceAccountRequest.decode(value),
+    responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
+  },
+  /** Deletes a ServiceAccount, honouring finalizers and the propagation policy; returns its last state. */
+  deleteServiceAccount: {
+    path: "/kite.core.v1.ServiceAccountService/DeleteServiceAccount" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteServiceAccountRequest): Buffer =>
+      Buffer.from(DeleteServiceAccountRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteServiceAccountRequest => DeleteServiceAccountRequest.decode(value),
+    responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
+  },
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchServiceAccounts: {
+    path: "/kite.core.v1.ServiceAccountService/WatchServiceAccounts" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchServiceAccountsRequest): Buffer =>
+      Buffer.from(WatchServiceAccountsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchServiceAccountsRequest => WatchServiceAccountsRequest.decode(value),
+    responseSerialize: (value: ServiceAccountWatchEvent): Buffer =>
+      Buffer.from(ServiceAccountWatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccountWatchEvent => ServiceAccountWatchEvent.decode(value),
+  },
+  /** Issues a bound token for the ServiceAccount (the serviceaccounts/token subresource, a TokenRequest). */
+  createServiceAccountToken: {
+    path: "/kite.core.v1.ServiceAccountService/CreateServiceAccountToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateServiceAccountTokenRequest): Buffer =>
+      Buffer.from(CreateServiceAccountTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateServiceAccountTokenRequest =>
+      CreateServiceAccountTokenRequest.decode(value),
+    responseSerialize: (value: TokenRequest): Buffer => Buffer.from(TokenRequest.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TokenRequest => TokenRequest.decode(value),
+  },
+} as const;
+
+export interface ServiceAccountServiceServer extends UntypedServiceImplementation {
+  /** Creates a ServiceAccount; ALREADY_EXISTS if the name is taken. */
+  createServiceAccount: handleUnaryCall<CreateServiceAccountRequest, ServiceAccount>;
+  /** Returns one ServiceAccount; NOT_FOUND if absent. */
+  getServiceAccount: handleUnaryCall<GetServiceAccountRequest, ServiceAccount>;
+  /** Lists ServiceAccounts matching the selectors, consistently paginated with limit/continue. */
+  listServiceAccounts: handleUnaryCall<ListServiceAccountsRequest, ServiceAccountList>;
+  /** Replaces a ServiceAccount's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateServiceAccount: handleUnaryCall<UpdateServiceAccountRequest, ServiceAccount>;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchServiceAccount: handleUnaryCall<PatchServiceAccountRequest, ServiceAccount>;
+  /** Deletes a ServiceAccount, honouring finalizers and the propagation policy; returns its last state. */
+  deleteServiceAccount: handleUnaryCall<DeleteServiceAccountRequest, ServiceAccount>;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchServiceAccounts: handleServerStreamingCall<WatchServiceAccountsRequest, ServiceAccountWatchEvent>;
+  /** Issues a bound token for the ServiceAccount (the serviceaccounts/token subresource, a TokenRequest). */
+  createServiceAccountToken: handleUnaryCall<CreateServiceAccountTokenRequest, TokenRequest>;
+}
+
+export interface ServiceAccountServiceClient extends Client {
+  /** Creates a ServiceAccount; ALREADY_EXISTS if the name is taken. */
+  createServiceAccount(
+    request: CreateServiceAccountRequest,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  createServiceAccount(
+    request: CreateServiceAccountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  createServiceAccount(
+    request: CreateServiceAccountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  /** Returns one ServiceAccount; NOT_FOUND if absent. */
+  getServiceAccount(
+    request: GetServiceAccountRequest,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  getServiceAccount(
+    request: GetServiceAccountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  getServiceAccount(
+    request: GetServiceAccountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  /** Lists ServiceAccounts matching the selectors, consistently paginated with limit/continue. */
+  listServiceAccounts(
+    request: ListServiceAccountsRequest,
+    callback: (error: ServiceError | null, response: ServiceAccountList) => void,
+  ): ClientUnaryCall;
+  listServiceAccounts(
+    request: ListServiceAccountsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccountList) => void,
+  ): ClientUnaryCall;
+  listServiceAccounts(
+    request: ListServiceAccountsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccountList) => void,
+  ): ClientUnaryCall;
+  /** Replaces a ServiceAccount's spec and metadata; ABORTED on a stale resourceVersion. */
+  updateServiceAccount(
+    request: UpdateServiceAccountRequest,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  updateServiceAccount(
+    request: UpdateServiceAccountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  updateServiceAccount(
+    request: UpdateServiceAccountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  patchServiceAccount(
+    request: PatchServiceAccountRequest,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  patchServiceAccount(
+    request: PatchServiceAccountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  patchServiceAccount(
+    request: PatchServiceAccountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  /** Deletes a ServiceAccount, honouring finalizers and the propagation policy; returns its last state. */
+  deleteServiceAccount(
+    request: DeleteServiceAccountRequest,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  deleteServiceAccount(
+    request: DeleteServiceAccountRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  deleteServiceAccount(
+    request: DeleteServiceAccountRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchServiceAccounts(
+    request: WatchServiceAccountsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ServiceAccountWatchEvent>;
+  watchServiceAccounts(
+    request: WatchServiceAccountsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ServiceAccountWatchEvent>;
+  /** Issues a bound token for the ServiceAccount (the serviceaccounts/token subresource, a TokenRequest). */
+  createServiceAccountToken(
+    request: CreateServiceAccountTokenRequest,
+    callback: (error: ServiceError | null, response: TokenRequest) => void,
+  ): ClientUnaryCall;
+  createServiceAccountToken(
+    request: CreateServiceAccountTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TokenRequest) => void,
+  ): ClientUnaryCall;
+  createServiceAccountToken(
+    request: CreateServiceAccountTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TokenRequest) => void,
+  ): ClientUnaryCall;
+}
+
+export const ServiceAccountServiceClient = makeGenericClientConstructor(
+  ServiceAccountServiceService,
+  "kite.core.v1.ServiceAccountService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ServiceAccountServiceClient;
+  service: typeof ServiceAccountServiceService;
   serviceName: string;
 };
 

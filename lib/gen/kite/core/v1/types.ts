@@ -237,8 +237,18 @@ export interface KeySelector {
 
 export interface EnvFromSource {
   prefix: string;
-  configMapRef?: LocalObjectReference | undefined;
-  secretRef?: LocalObjectReference | undefined;
+  configMapRef?: ConfigMapEnvSource | undefined;
+  secretRef?: SecretEnvSource | undefined;
+}
+
+export interface ConfigMapEnvSource {
+  name: string;
+  optional?: boolean | undefined;
+}
+
+export interface SecretEnvSource {
+  name: string;
+  optional?: boolean | undefined;
 }
 
 export interface ResourceRequirements {
@@ -261,12 +271,88 @@ export interface VolumeMount {
   readOnly: boolean;
   mountPath: string;
   subPath: string;
+  subPathExpr: string;
 }
 
 export interface Volume {
   name: string;
   emptyDir?: EmptyDirVolumeSource | undefined;
   hostPath?: HostPathVolumeSource | undefined;
+  configMap?: ConfigMapVolumeSource | undefined;
+  secret?: SecretVolumeSource | undefined;
+  downwardAPI?: DownwardAPIVolumeSource | undefined;
+  projected?: ProjectedVolumeSource | undefined;
+}
+
+/** A ConfigMap's keys as files (all of them, or the listed items). */
+export interface ConfigMapVolumeSource {
+  name: string;
+  items: KeyToPath[];
+  defaultMode?: number | undefined;
+  optional?: boolean | undefined;
+}
+
+/** A Secret's keys as files (all of them, or the listed items). */
+export interface SecretVolumeSource {
+  secretName: string;
+  items: KeyToPath[];
+  defaultMode?: number | undefined;
+  optional?: boolean | undefined;
+}
+
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number | undefined;
+}
+
+/** Pod fields (fieldRef) and container resources (resourceFieldRef) as files. */
+export interface DownwardAPIVolumeSource {
+  items: DownwardAPIVolumeFile[];
+  defaultMode?: number | undefined;
+}
+
+export interface DownwardAPIVolumeFile {
+  path: string;
+  fieldRef?: ObjectFieldSelector | undefined;
+  resourceFieldRef?: ResourceFieldSelector | undefined;
+  mode?: number | undefined;
+}
+
+/** Several sources in one directory; the service-account token volume is one of these. */
+export interface ProjectedVolumeSource {
+  sources: VolumeProjection[];
+  defaultMode?: number | undefined;
+}
+
+export interface VolumeProjection {
+  secret?: SecretProjection | undefined;
+  downwardAPI?: DownwardAPIProjection | undefined;
+  configMap?: ConfigMapProjection | undefined;
+  serviceAccountToken?: ServiceAccountTokenProjection | undefined;
+}
+
+export interface SecretProjection {
+  name: string;
+  items: KeyToPath[];
+  optional?: boolean | undefined;
+}
+
+export interface ConfigMapProjection {
+  name: string;
+  items: KeyToPath[];
+  optional?: boolean | undefined;
+}
+
+export interface DownwardAPIProjection {
+  items: DownwardAPIVolumeFile[];
+}
+
+/** A bound token for the pod's service account, refreshed by the kubelet before it expires. */
+export interface ServiceAccountTokenProjection {
+  audience: string;
+  expirationSeconds?: number | undefined;
+  path: string;
 }
 
 export interface EmptyDirVolumeSource {
@@ -844,6 +930,23 @@ export interface Secret_StringDataEntry {
 export interface SecretList {
   metadata?: ListMeta | undefined;
   items: Secret[];
+  kind: string;
+  apiVersion: string;
+}
+
+/** ServiceAccount is an identity for processes that run in pods. */
+export interface ServiceAccount {
+  metadata?: ObjectMeta | undefined;
+  secrets: ObjectReference[];
+  imagePullSecrets: LocalObjectReference[];
+  automountServiceAccountToken?: boolean | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface ServiceAccountList {
+  metadata?: ListMeta | undefined;
+  items: ServiceAccount[];
   kind: string;
   apiVersion: string;
 }
@@ -5106,10 +5209,10 @@ export const EnvFromSource: MessageFns<EnvFromSource> = {
       writer.uint32(10).string(message.prefix);
     }
     if (message.configMapRef !== undefined) {
-      LocalObjectReference.encode(message.configMapRef, writer.uint32(18).fork()).join();
+      ConfigMapEnvSource.encode(message.configMapRef, writer.uint32(18).fork()).join();
     }
     if (message.secretRef !== undefined) {
-      LocalObjectReference.encode(message.secretRef, writer.uint32(26).fork()).join();
+      SecretEnvSource.encode(message.secretRef, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -5140,7 +5243,7 @@ export const EnvFromSource: MessageFns<EnvFromSource> = {
               break;
             }
 
-            message.configMapRef = LocalObjectReference.decode(reader, reader.uint32());
+            message.configMapRef = ConfigMapEnvSource.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
@@ -5148,7 +5251,7 @@ export const EnvFromSource: MessageFns<EnvFromSource> = {
               break;
             }
 
-            message.secretRef = LocalObjectReference.decode(reader, reader.uint32());
+            message.secretRef = SecretEnvSource.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -5167,14 +5270,14 @@ export const EnvFromSource: MessageFns<EnvFromSource> = {
     return {
       prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
       configMapRef: isSet(object.configMapRef)
-        ? LocalObjectReference.fromJSON(object.configMapRef)
+        ? ConfigMapEnvSource.fromJSON(object.configMapRef)
         : isSet(object.config_map_ref)
-        ? LocalObjectReference.fromJSON(object.config_map_ref)
+        ? ConfigMapEnvSource.fromJSON(object.config_map_ref)
         : undefined,
       secretRef: isSet(object.secretRef)
-        ? LocalObjectReference.fromJSON(object.secretRef)
+        ? SecretEnvSource.fromJSON(object.secretRef)
         : isSet(object.secret_ref)
-        ? LocalObjectReference.fromJSON(object.secret_ref)
+        ? SecretEnvSource.fromJSON(object.secret_ref)
         : undefined,
     };
   },
@@ -5185,10 +5288,10 @@ export const EnvFromSource: MessageFns<EnvFromSource> = {
       obj.prefix = message.prefix;
     }
     if (message.configMapRef !== undefined) {
-      obj.configMapRef = LocalObjectReference.toJSON(message.configMapRef);
+      obj.configMapRef = ConfigMapEnvSource.toJSON(message.configMapRef);
     }
     if (message.secretRef !== undefined) {
-      obj.secretRef = LocalObjectReference.toJSON(message.secretRef);
+      obj.secretRef = SecretEnvSource.toJSON(message.secretRef);
     }
     return obj;
   },
@@ -5200,11 +5303,181 @@ export const EnvFromSource: MessageFns<EnvFromSource> = {
     const message = createBaseEnvFromSource();
     message.prefix = object.prefix ?? "";
     message.configMapRef = (object.configMapRef !== undefined && object.configMapRef !== null)
-      ? LocalObjectReference.fromPartial(object.configMapRef)
+      ? ConfigMapEnvSource.fromPartial(object.configMapRef)
       : undefined;
     message.secretRef = (object.secretRef !== undefined && object.secretRef !== null)
-      ? LocalObjectReference.fromPartial(object.secretRef)
+      ? SecretEnvSource.fromPartial(object.secretRef)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseConfigMapEnvSource(): ConfigMapEnvSource {
+  return { name: "", optional: undefined };
+}
+
+export const ConfigMapEnvSource: MessageFns<ConfigMapEnvSource> = {
+  encode(message: ConfigMapEnvSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(16).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMapEnvSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMapEnvSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMapEnvSource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: ConfigMapEnvSource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMapEnvSource>, I>>(base?: I): ConfigMapEnvSource {
+    return ConfigMapEnvSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMapEnvSource>, I>>(object: I): ConfigMapEnvSource {
+    const message = createBaseConfigMapEnvSource();
+    message.name = object.name ?? "";
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSecretEnvSource(): SecretEnvSource {
+  return { name: "", optional: undefined };
+}
+
+export const SecretEnvSource: MessageFns<SecretEnvSource> = {
+  encode(message: SecretEnvSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(16).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecretEnvSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecretEnvSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecretEnvSource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: SecretEnvSource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SecretEnvSource>, I>>(base?: I): SecretEnvSource {
+    return SecretEnvSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SecretEnvSource>, I>>(object: I): SecretEnvSource {
+    const message = createBaseSecretEnvSource();
+    message.name = object.name ?? "";
+    message.optional = object.optional ?? undefined;
     return message;
   },
 };
@@ -5533,7 +5806,7 @@ export const ResourceRequirements_RequestsEntry: MessageFns<ResourceRequirements
 };
 
 function createBaseVolumeMount(): VolumeMount {
-  return { name: "", readOnly: false, mountPath: "", subPath: "" };
+  return { name: "", readOnly: false, mountPath: "", subPath: "", subPathExpr: "" };
 }
 
 export const VolumeMount: MessageFns<VolumeMount> = {
@@ -5549,6 +5822,9 @@ export const VolumeMount: MessageFns<VolumeMount> = {
     }
     if (message.subPath !== "") {
       writer.uint32(34).string(message.subPath);
+    }
+    if (message.subPathExpr !== "") {
+      writer.uint32(42).string(message.subPathExpr);
     }
     return writer;
   },
@@ -5598,6 +5874,14 @@ export const VolumeMount: MessageFns<VolumeMount> = {
             message.subPath = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.subPathExpr = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5628,6 +5912,11 @@ export const VolumeMount: MessageFns<VolumeMount> = {
         : isSet(object.sub_path)
         ? globalThis.String(object.sub_path)
         : "",
+      subPathExpr: isSet(object.subPathExpr)
+        ? globalThis.String(object.subPathExpr)
+        : isSet(object.sub_path_expr)
+        ? globalThis.String(object.sub_path_expr)
+        : "",
     };
   },
 
@@ -5645,6 +5934,9 @@ export const VolumeMount: MessageFns<VolumeMount> = {
     if (message.subPath !== "") {
       obj.subPath = message.subPath;
     }
+    if (message.subPathExpr !== "") {
+      obj.subPathExpr = message.subPathExpr;
+    }
     return obj;
   },
 
@@ -5657,12 +5949,21 @@ export const VolumeMount: MessageFns<VolumeMount> = {
     message.readOnly = object.readOnly ?? false;
     message.mountPath = object.mountPath ?? "";
     message.subPath = object.subPath ?? "";
+    message.subPathExpr = object.subPathExpr ?? "";
     return message;
   },
 };
 
 function createBaseVolume(): Volume {
-  return { name: "", emptyDir: undefined, hostPath: undefined };
+  return {
+    name: "",
+    emptyDir: undefined,
+    hostPath: undefined,
+    configMap: undefined,
+    secret: undefined,
+    downwardAPI: undefined,
+    projected: undefined,
+  };
 }
 
 export const Volume: MessageFns<Volume> = {
@@ -5675,6 +5976,18 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.hostPath !== undefined) {
       HostPathVolumeSource.encode(message.hostPath, writer.uint32(26).fork()).join();
+    }
+    if (message.configMap !== undefined) {
+      ConfigMapVolumeSource.encode(message.configMap, writer.uint32(34).fork()).join();
+    }
+    if (message.secret !== undefined) {
+      SecretVolumeSource.encode(message.secret, writer.uint32(42).fork()).join();
+    }
+    if (message.downwardAPI !== undefined) {
+      DownwardAPIVolumeSource.encode(message.downwardAPI, writer.uint32(50).fork()).join();
+    }
+    if (message.projected !== undefined) {
+      ProjectedVolumeSource.encode(message.projected, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -5716,6 +6029,38 @@ export const Volume: MessageFns<Volume> = {
             message.hostPath = HostPathVolumeSource.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.configMap = ConfigMapVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.secret = SecretVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.downwardAPI = DownwardAPIVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.projected = ProjectedVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5741,6 +6086,18 @@ export const Volume: MessageFns<Volume> = {
         : isSet(object.host_path)
         ? HostPathVolumeSource.fromJSON(object.host_path)
         : undefined,
+      configMap: isSet(object.configMap)
+        ? ConfigMapVolumeSource.fromJSON(object.configMap)
+        : isSet(object.config_map)
+        ? ConfigMapVolumeSource.fromJSON(object.config_map)
+        : undefined,
+      secret: isSet(object.secret) ? SecretVolumeSource.fromJSON(object.secret) : undefined,
+      downwardAPI: isSet(object.downwardAPI)
+        ? DownwardAPIVolumeSource.fromJSON(object.downwardAPI)
+        : isSet(object.downward_api)
+        ? DownwardAPIVolumeSource.fromJSON(object.downward_api)
+        : undefined,
+      projected: isSet(object.projected) ? ProjectedVolumeSource.fromJSON(object.projected) : undefined,
     };
   },
 
@@ -5754,6 +6111,18 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.hostPath !== undefined) {
       obj.hostPath = HostPathVolumeSource.toJSON(message.hostPath);
+    }
+    if (message.configMap !== undefined) {
+      obj.configMap = ConfigMapVolumeSource.toJSON(message.configMap);
+    }
+    if (message.secret !== undefined) {
+      obj.secret = SecretVolumeSource.toJSON(message.secret);
+    }
+    if (message.downwardAPI !== undefined) {
+      obj.downwardAPI = DownwardAPIVolumeSource.toJSON(message.downwardAPI);
+    }
+    if (message.projected !== undefined) {
+      obj.projected = ProjectedVolumeSource.toJSON(message.projected);
     }
     return obj;
   },
@@ -5770,6 +6139,1193 @@ export const Volume: MessageFns<Volume> = {
     message.hostPath = (object.hostPath !== undefined && object.hostPath !== null)
       ? HostPathVolumeSource.fromPartial(object.hostPath)
       : undefined;
+    message.configMap = (object.configMap !== undefined && object.configMap !== null)
+      ? ConfigMapVolumeSource.fromPartial(object.configMap)
+      : undefined;
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? SecretVolumeSource.fromPartial(object.secret)
+      : undefined;
+    message.downwardAPI = (object.downwardAPI !== undefined && object.downwardAPI !== null)
+      ? DownwardAPIVolumeSource.fromPartial(object.downwardAPI)
+      : undefined;
+    message.projected = (object.projected !== undefined && object.projected !== null)
+      ? ProjectedVolumeSource.fromPartial(object.projected)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConfigMapVolumeSource(): ConfigMapVolumeSource {
+  return { name: "", items: [], defaultMode: undefined, optional: undefined };
+}
+
+export const ConfigMapVolumeSource: MessageFns<ConfigMapVolumeSource> = {
+  encode(message: ConfigMapVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(24).int32(message.defaultMode);
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(32).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMapVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMapVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMapVolumeSource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: ConfigMapVolumeSource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMapVolumeSource>, I>>(base?: I): ConfigMapVolumeSource {
+    return ConfigMapVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMapVolumeSource>, I>>(object: I): ConfigMapVolumeSource {
+    const message = createBaseConfigMapVolumeSource();
+    message.name = object.name ?? "";
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSecretVolumeSource(): SecretVolumeSource {
+  return { secretName: "", items: [], defaultMode: undefined, optional: undefined };
+}
+
+export const SecretVolumeSource: MessageFns<SecretVolumeSource> = {
+  encode(message: SecretVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secretName !== "") {
+      writer.uint32(10).string(message.secretName);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(24).int32(message.defaultMode);
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(32).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecretVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecretVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secretName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecretVolumeSource {
+    return {
+      secretName: isSet(object.secretName)
+        ? globalThis.String(object.secretName)
+        : isSet(object.secret_name)
+        ? globalThis.String(object.secret_name)
+        : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: SecretVolumeSource): unknown {
+    const obj: any = {};
+    if (message.secretName !== "") {
+      obj.secretName = message.secretName;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SecretVolumeSource>, I>>(base?: I): SecretVolumeSource {
+    return SecretVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SecretVolumeSource>, I>>(object: I): SecretVolumeSource {
+    const message = createBaseSecretVolumeSource();
+    message.secretName = object.secretName ?? "";
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseKeyToPath(): KeyToPath {
+  return { key: "", path: "", mode: undefined };
+}
+
+export const KeyToPath: MessageFns<KeyToPath> = {
+  encode(message: KeyToPath, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.mode !== undefined) {
+      writer.uint32(24).int32(message.mode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyToPath {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyToPath();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyToPath {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : undefined,
+    };
+  },
+
+  toJSON(message: KeyToPath): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.mode !== undefined) {
+      obj.mode = Math.round(message.mode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KeyToPath>, I>>(base?: I): KeyToPath {
+    return KeyToPath.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KeyToPath>, I>>(object: I): KeyToPath {
+    const message = createBaseKeyToPath();
+    message.key = object.key ?? "";
+    message.path = object.path ?? "";
+    message.mode = object.mode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownwardAPIVolumeSource(): DownwardAPIVolumeSource {
+  return { items: [], defaultMode: undefined };
+}
+
+export const DownwardAPIVolumeSource: MessageFns<DownwardAPIVolumeSource> = {
+  encode(message: DownwardAPIVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DownwardAPIVolumeFile.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(16).int32(message.defaultMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownwardAPIVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownwardAPIVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DownwardAPIVolumeFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownwardAPIVolumeSource {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => DownwardAPIVolumeFile.fromJSON(e))
+        : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DownwardAPIVolumeSource): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DownwardAPIVolumeFile.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownwardAPIVolumeSource>, I>>(base?: I): DownwardAPIVolumeSource {
+    return DownwardAPIVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownwardAPIVolumeSource>, I>>(object: I): DownwardAPIVolumeSource {
+    const message = createBaseDownwardAPIVolumeSource();
+    message.items = object.items?.map((e) => DownwardAPIVolumeFile.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownwardAPIVolumeFile(): DownwardAPIVolumeFile {
+  return { path: "", fieldRef: undefined, resourceFieldRef: undefined, mode: undefined };
+}
+
+export const DownwardAPIVolumeFile: MessageFns<DownwardAPIVolumeFile> = {
+  encode(message: DownwardAPIVolumeFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.fieldRef !== undefined) {
+      ObjectFieldSelector.encode(message.fieldRef, writer.uint32(18).fork()).join();
+    }
+    if (message.resourceFieldRef !== undefined) {
+      ResourceFieldSelector.encode(message.resourceFieldRef, writer.uint32(26).fork()).join();
+    }
+    if (message.mode !== undefined) {
+      writer.uint32(32).int32(message.mode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownwardAPIVolumeFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownwardAPIVolumeFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldRef = ObjectFieldSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceFieldRef = ResourceFieldSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.mode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownwardAPIVolumeFile {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      fieldRef: isSet(object.fieldRef)
+        ? ObjectFieldSelector.fromJSON(object.fieldRef)
+        : isSet(object.field_ref)
+        ? ObjectFieldSelector.fromJSON(object.field_ref)
+        : undefined,
+      resourceFieldRef: isSet(object.resourceFieldRef)
+        ? ResourceFieldSelector.fromJSON(object.resourceFieldRef)
+        : isSet(object.resource_field_ref)
+        ? ResourceFieldSelector.fromJSON(object.resource_field_ref)
+        : undefined,
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : undefined,
+    };
+  },
+
+  toJSON(message: DownwardAPIVolumeFile): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.fieldRef !== undefined) {
+      obj.fieldRef = ObjectFieldSelector.toJSON(message.fieldRef);
+    }
+    if (message.resourceFieldRef !== undefined) {
+      obj.resourceFieldRef = ResourceFieldSelector.toJSON(message.resourceFieldRef);
+    }
+    if (message.mode !== undefined) {
+      obj.mode = Math.round(message.mode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownwardAPIVolumeFile>, I>>(base?: I): DownwardAPIVolumeFile {
+    return DownwardAPIVolumeFile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownwardAPIVolumeFile>, I>>(object: I): DownwardAPIVolumeFile {
+    const message = createBaseDownwardAPIVolumeFile();
+    message.path = object.path ?? "";
+    message.fieldRef = (object.fieldRef !== undefined && object.fieldRef !== null)
+      ? ObjectFieldSelector.fromPartial(object.fieldRef)
+      : undefined;
+    message.resourceFieldRef = (object.resourceFieldRef !== undefined && object.resourceFieldRef !== null)
+      ? ResourceFieldSelector.fromPartial(object.resourceFieldRef)
+      : undefined;
+    message.mode = object.mode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseProjectedVolumeSource(): ProjectedVolumeSource {
+  return { sources: [], defaultMode: undefined };
+}
+
+export const ProjectedVolumeSource: MessageFns<ProjectedVolumeSource> = {
+  encode(message: ProjectedVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sources) {
+      VolumeProjection.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.defaultMode !== undefined) {
+      writer.uint32(16).int32(message.defaultMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProjectedVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProjectedVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sources.push(VolumeProjection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.defaultMode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProjectedVolumeSource {
+    return {
+      sources: globalThis.Array.isArray(object?.sources)
+        ? object.sources.map((e: any) => VolumeProjection.fromJSON(e))
+        : [],
+      defaultMode: isSet(object.defaultMode)
+        ? globalThis.Number(object.defaultMode)
+        : isSet(object.default_mode)
+        ? globalThis.Number(object.default_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ProjectedVolumeSource): unknown {
+    const obj: any = {};
+    if (message.sources?.length) {
+      obj.sources = message.sources.map((e) => VolumeProjection.toJSON(e));
+    }
+    if (message.defaultMode !== undefined) {
+      obj.defaultMode = Math.round(message.defaultMode);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProjectedVolumeSource>, I>>(base?: I): ProjectedVolumeSource {
+    return ProjectedVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProjectedVolumeSource>, I>>(object: I): ProjectedVolumeSource {
+    const message = createBaseProjectedVolumeSource();
+    message.sources = object.sources?.map((e) => VolumeProjection.fromPartial(e)) || [];
+    message.defaultMode = object.defaultMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseVolumeProjection(): VolumeProjection {
+  return { secret: undefined, downwardAPI: undefined, configMap: undefined, serviceAccountToken: undefined };
+}
+
+export const VolumeProjection: MessageFns<VolumeProjection> = {
+  encode(message: VolumeProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== undefined) {
+      SecretProjection.encode(message.secret, writer.uint32(10).fork()).join();
+    }
+    if (message.downwardAPI !== undefined) {
+      DownwardAPIProjection.encode(message.downwardAPI, writer.uint32(18).fork()).join();
+    }
+    if (message.configMap !== undefined) {
+      ConfigMapProjection.encode(message.configMap, writer.uint32(26).fork()).join();
+    }
+    if (message.serviceAccountToken !== undefined) {
+      ServiceAccountTokenProjection.encode(message.serviceAccountToken, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = SecretProjection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.downwardAPI = DownwardAPIProjection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.configMap = ConfigMapProjection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.serviceAccountToken = ServiceAccountTokenProjection.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeProjection {
+    return {
+      secret: isSet(object.secret) ? SecretProjection.fromJSON(object.secret) : undefined,
+      downwardAPI: isSet(object.downwardAPI)
+        ? DownwardAPIProjection.fromJSON(object.downwardAPI)
+        : isSet(object.downward_api)
+        ? DownwardAPIProjection.fromJSON(object.downward_api)
+        : undefined,
+      configMap: isSet(object.configMap)
+        ? ConfigMapProjection.fromJSON(object.configMap)
+        : isSet(object.config_map)
+        ? ConfigMapProjection.fromJSON(object.config_map)
+        : undefined,
+      serviceAccountToken: isSet(object.serviceAccountToken)
+        ? ServiceAccountTokenProjection.fromJSON(object.serviceAccountToken)
+        : isSet(object.service_account_token)
+        ? ServiceAccountTokenProjection.fromJSON(object.service_account_token)
+        : undefined,
+    };
+  },
+
+  toJSON(message: VolumeProjection): unknown {
+    const obj: any = {};
+    if (message.secret !== undefined) {
+      obj.secret = SecretProjection.toJSON(message.secret);
+    }
+    if (message.downwardAPI !== undefined) {
+      obj.downwardAPI = DownwardAPIProjection.toJSON(message.downwardAPI);
+    }
+    if (message.configMap !== undefined) {
+      obj.configMap = ConfigMapProjection.toJSON(message.configMap);
+    }
+    if (message.serviceAccountToken !== undefined) {
+      obj.serviceAccountToken = ServiceAccountTokenProjection.toJSON(message.serviceAccountToken);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeProjection>, I>>(base?: I): VolumeProjection {
+    return VolumeProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeProjection>, I>>(object: I): VolumeProjection {
+    const message = createBaseVolumeProjection();
+    message.secret = (object.secret !== undefined && object.secret !== null)
+      ? SecretProjection.fromPartial(object.secret)
+      : undefined;
+    message.downwardAPI = (object.downwardAPI !== undefined && object.downwardAPI !== null)
+      ? DownwardAPIProjection.fromPartial(object.downwardAPI)
+      : undefined;
+    message.configMap = (object.configMap !== undefined && object.configMap !== null)
+      ? ConfigMapProjection.fromPartial(object.configMap)
+      : undefined;
+    message.serviceAccountToken = (object.serviceAccountToken !== undefined && object.serviceAccountToken !== null)
+      ? ServiceAccountTokenProjection.fromPartial(object.serviceAccountToken)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSecretProjection(): SecretProjection {
+  return { name: "", items: [], optional: undefined };
+}
+
+export const SecretProjection: MessageFns<SecretProjection> = {
+  encode(message: SecretProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(24).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SecretProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSecretProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SecretProjection {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: SecretProjection): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SecretProjection>, I>>(base?: I): SecretProjection {
+    return SecretProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SecretProjection>, I>>(object: I): SecretProjection {
+    const message = createBaseSecretProjection();
+    message.name = object.name ?? "";
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseConfigMapProjection(): ConfigMapProjection {
+  return { name: "", items: [], optional: undefined };
+}
+
+export const ConfigMapProjection: MessageFns<ConfigMapProjection> = {
+  encode(message: ConfigMapProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.items) {
+      KeyToPath.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.optional !== undefined) {
+      writer.uint32(24).bool(message.optional);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigMapProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigMapProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(KeyToPath.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.optional = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigMapProjection {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => KeyToPath.fromJSON(e)) : [],
+      optional: isSet(object.optional) ? globalThis.Boolean(object.optional) : undefined,
+    };
+  },
+
+  toJSON(message: ConfigMapProjection): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => KeyToPath.toJSON(e));
+    }
+    if (message.optional !== undefined) {
+      obj.optional = message.optional;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfigMapProjection>, I>>(base?: I): ConfigMapProjection {
+    return ConfigMapProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfigMapProjection>, I>>(object: I): ConfigMapProjection {
+    const message = createBaseConfigMapProjection();
+    message.name = object.name ?? "";
+    message.items = object.items?.map((e) => KeyToPath.fromPartial(e)) || [];
+    message.optional = object.optional ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownwardAPIProjection(): DownwardAPIProjection {
+  return { items: [] };
+}
+
+export const DownwardAPIProjection: MessageFns<DownwardAPIProjection> = {
+  encode(message: DownwardAPIProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DownwardAPIVolumeFile.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DownwardAPIProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDownwardAPIProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DownwardAPIVolumeFile.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DownwardAPIProjection {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => DownwardAPIVolumeFile.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DownwardAPIProjection): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DownwardAPIVolumeFile.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DownwardAPIProjection>, I>>(base?: I): DownwardAPIProjection {
+    return DownwardAPIProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownwardAPIProjection>, I>>(object: I): DownwardAPIProjection {
+    const message = createBaseDownwardAPIProjection();
+    message.items = object.items?.map((e) => DownwardAPIVolumeFile.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseServiceAccountTokenProjection(): ServiceAccountTokenProjection {
+  return { audience: "", expirationSeconds: undefined, path: "" };
+}
+
+export const ServiceAccountTokenProjection: MessageFns<ServiceAccountTokenProjection> = {
+  encode(message: ServiceAccountTokenProjection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.audience !== "") {
+      writer.uint32(10).string(message.audience);
+    }
+    if (message.expirationSeconds !== undefined) {
+      writer.uint32(16).int64(message.expirationSeconds);
+    }
+    if (message.path !== "") {
+      writer.uint32(26).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceAccountTokenProjection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceAccountTokenProjection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.audience = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expirationSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceAccountTokenProjection {
+    return {
+      audience: isSet(object.audience) ? globalThis.String(object.audience) : "",
+      expirationSeconds: isSet(object.expirationSeconds)
+        ? globalThis.Number(object.expirationSeconds)
+        : isSet(object.expiration_seconds)
+        ? globalThis.Number(object.expiration_seconds)
+        : undefined,
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: ServiceAccountTokenProjection): unknown {
+    const obj: any = {};
+    if (message.audience !== "") {
+      obj.audience = message.audience;
+    }
+    if (message.expirationSeconds !== undefined) {
+      obj.expirationSeconds = Math.round(message.expirationSeconds);
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ServiceAccountTokenProjection>, I>>(base?: I): ServiceAccountTokenProjection {
+    return ServiceAccountTokenProjection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ServiceAccountTokenProjection>, I>>(
+    object: I,
+  ): ServiceAccountTokenProjection {
+    const message = createBaseServiceAccountTokenProjection();
+    message.audience = object.audience ?? "";
+    message.expirationSeconds = object.expirationSeconds ?? undefined;
+    message.path = object.path ?? "";
     return message;
   },
 };
@@ -15866,6 +17422,301 @@ export const SecretList: MessageFns<SecretList> = {
       ? ListMeta.fromPartial(object.metadata)
       : undefined;
     message.items = object.items?.map((e) => Secret.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseServiceAccount(): ServiceAccount {
+  return {
+    metadata: undefined,
+    secrets: [],
+    imagePullSecrets: [],
+    automountServiceAccountToken: undefined,
+    kind: "",
+    apiVersion: "",
+  };
+}
+
+export const ServiceAccount: MessageFns<ServiceAccount> = {
+  encode(message: ServiceAccount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.secrets) {
+      ObjectReference.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.imagePullSecrets) {
+      LocalObjectReference.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.automountServiceAccountToken !== undefined) {
+      writer.uint32(32).bool(message.automountServiceAccountToken);
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceAccount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secrets.push(ObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.imagePullSecrets.push(LocalObjectReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.automountServiceAccountToken = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceAccount {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      secrets: globalThis.Array.isArray(object?.secrets)
+        ? object.secrets.map((e: any) => ObjectReference.fromJSON(e))
+        : [],
+      imagePullSecrets: globalThis.Array.isArray(object?.imagePullSecrets)
+        ? object.imagePullSecrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : globalThis.Array.isArray(object?.image_pull_secrets)
+        ? object.image_pull_secrets.map((e: any) => LocalObjectReference.fromJSON(e))
+        : [],
+      automountServiceAccountToken: isSet(object.automountServiceAccountToken)
+        ? globalThis.Boolean(object.automountServiceAccountToken)
+        : isSet(object.automount_service_account_token)
+        ? globalThis.Boolean(object.automount_service_account_token)
+        : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: ServiceAccount): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.secrets?.length) {
+      obj.secrets = message.secrets.map((e) => ObjectReference.toJSON(e));
+    }
+    if (message.imagePullSecrets?.length) {
+      obj.imagePullSecrets = message.imagePullSecrets.map((e) => LocalObjectReference.toJSON(e));
+    }
+    if (message.automountServiceAccountToken !== undefined) {
+      obj.automountServiceAccountToken = message.automountServiceAccountToken;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ServiceAccount>, I>>(base?: I): ServiceAccount {
+    return ServiceAccount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ServiceAccount>, I>>(object: I): ServiceAccount {
+    const message = createBaseServiceAccount();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.secrets = object.secrets?.map((e) => ObjectReference.fromPartial(e)) || [];
+    message.imagePullSecrets = object.imagePullSecrets?.map((e) => LocalObjectReference.fromPartial(e)) || [];
+    message.automountServiceAccountToken = object.automountServiceAccountToken ?? undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseServiceAccountList(): ServiceAccountList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const ServiceAccountList: MessageFns<ServiceAccountList> = {
+  encode(message: ServiceAccountList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      ServiceAccount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceAccountList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceAccountList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(ServiceAccount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceAccountList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => ServiceAccount.fromJSON(e)) : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: ServiceAccountList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ServiceAccount.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ServiceAccountList>, I>>(base?: I): ServiceAccountList {
+    return ServiceAccountList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ServiceAccountList>, I>>(object: I): ServiceAccountList {
+    const message = createBaseServiceAccountList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => ServiceAccount.fromPartial(e)) || [];
     message.kind = object.kind ?? "";
     message.apiVersion = object.apiVersion ?? "";
     return message;
