@@ -45,3 +45,46 @@ export function isPodTerminal(pod: Pod): boolean {
 export function isPodActive(pod: Pod): boolean {
   return !isPodTerminal(pod) && !pod.metadata?.deletionTimestamp;
 }
+
+/** A ConfigMap or Secret a pod names, in the pod's namespace. */
+export interface PodConfigReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+}
+
+/**
+ * Every ConfigMap and Secret a pod names (Kubernetes' VisitPodConfigmapNames and
+ * VisitPodSecretNames): its imagePullSecrets; the env keyRefs and envFrom of its init containers
+ * and containers; its configMap and secret volumes and the configMap and secret sources of its
+ * projected volumes. Each once, in that order; empty names are skipped.
+ */
+export function podConfigReferences(pod: Pod): PodConfigReference[] {
+  const out: PodConfigReference[] = [];
+  const seen = new Set<string>();
+  const add = (kind: PodConfigReference['kind'], name: string | undefined) => {
+    if (!name || seen.has(`${kind}/${name}`)) return;
+    seen.add(`${kind}/${name}`);
+    out.push({ kind, name });
+  };
+  const spec = pod.spec;
+  for (const ref of spec?.imagePullSecrets ?? []) add('Secret', ref.name);
+  for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+    for (const from of c.envFrom ?? []) {
+      add('ConfigMap', from.configMapRef?.name);
+      add('Secret', from.secretRef?.name);
+    }
+    for (const e of c.env ?? []) {
+      add('ConfigMap', e.valueFrom?.configMapKeyRef?.name);
+      add('Secret', e.valueFrom?.secretKeyRef?.name);
+    }
+  }
+  for (const v of spec?.volumes ?? []) {
+    add('ConfigMap', v.configMap?.name);
+    add('Secret', v.secret?.secretName);
+    for (const source of v.projected?.sources ?? []) {
+      add('ConfigMap', source.configMap?.name);
+      add('Secret', source.secret?.name);
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // IsPodAvailable, terminal phases and active pods.
 import { strict as assert } from 'node:assert';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { isPodActive, isPodAvailable, isPodReady, isPodTerminal, isTerminalPhase, podKey, podReadyTime } from '../../../../lib/api/pods';
+import { isPodActive, isPodAvailable, isPodReady, isPodTerminal, isTerminalPhase, podConfigReferences, podKey, podReadyTime } from '../../../../lib/api/pods';
 
 const T = Date.parse('2024-01-01T00:00:00Z');
 
@@ -57,5 +57,46 @@ describe('pod predicates (Kubernetes podutil)', () => {
     assert.equal(isPodActive(pod({ phase: 'Succeeded' })), false);
     assert.equal(isPodActive(pod({ deleting: true })), false);
     assert.equal(isPodActive(Pod.fromPartial({})), true);
+  });
+});
+
+describe('podConfigReferences (Kubernetes VisitPodConfigmapNames / VisitPodSecretNames)', () => {
+  it('names every ConfigMap and Secret of pull secrets, env, envFrom, volumes and projected sources, once each', () => {
+    const p = Pod.fromPartial({
+      metadata: { name: 'p', namespace: 'ns' },
+      spec: {
+        imagePullSecrets: [{ name: 'regcred' }, { name: '' }],
+        initContainers: [{ name: 'init', envFrom: [{ configMapRef: { name: 'init-cm' } }] }],
+        containers: [
+          {
+            name: 'c',
+            envFrom: [{ secretRef: { name: 'env-secret' } }, { prefix: 'X_', configMapRef: { name: 'init-cm' } }],
+            env: [
+              { name: 'A', valueFrom: { configMapKeyRef: { name: 'key-cm', key: 'a' } } },
+              { name: 'B', valueFrom: { secretKeyRef: { name: 'key-secret', key: 'b' } } },
+              { name: 'C', value: 'literal' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'v1', configMap: { name: 'vol-cm' } },
+          { name: 'v2', secret: { secretName: 'vol-secret' } },
+          { name: 'v3', projected: { sources: [{ configMap: { name: 'proj-cm' } }, { secret: { name: 'proj-secret' } }, { serviceAccountToken: { path: 't' } }] } },
+          { name: 'v4', emptyDir: {} },
+        ],
+      },
+    });
+    assert.deepEqual(podConfigReferences(p), [
+      { kind: 'Secret', name: 'regcred' },
+      { kind: 'ConfigMap', name: 'init-cm' },
+      { kind: 'Secret', name: 'env-secret' },
+      { kind: 'ConfigMap', name: 'key-cm' },
+      { kind: 'Secret', name: 'key-secret' },
+      { kind: 'ConfigMap', name: 'vol-cm' },
+      { kind: 'Secret', name: 'vol-secret' },
+      { kind: 'ConfigMap', name: 'proj-cm' },
+      { kind: 'Secret', name: 'proj-secret' },
+    ]);
+    assert.deepEqual(podConfigReferences(Pod.fromPartial({})), []);
   });
 });
