@@ -2,6 +2,7 @@
 // resource (API group, resource, subresource), namespace and name; or, for a request that is
 // not about a resource, a path. Every gRPC method of a kind maps onto these here.
 import type { KindInfo } from '../../../lib/api/kinds';
+import { parseFieldSelector } from '../../../lib/api/selectors';
 
 export interface RequestAttributes {
   verb: string;
@@ -34,6 +35,22 @@ export function fullResource(a: RequestAttributes): string {
 
 type AnyRequest = Record<string, any>;
 
+/**
+ * The name a list or watch is restricted to by a metadata.name=<name> field selector, as
+ * Kubernetes' RequestInfoFactory sets it (so the Node authorizer and RBAC resourceNames can
+ * allow reading one object by list+watch); "" otherwise.
+ */
+function selectedName(fieldSelector: string | undefined): string {
+  let selector;
+  try {
+    selector = parseFieldSelector(fieldSelector);
+  } catch {
+    return '';
+  }
+  const name = selector.requirements.find((r) => r.field === 'metadata.name' && r.operator === '=')?.value ?? '';
+  return name === '.' || name === '..' || /[/%]/.test(name) ? '' : name;
+}
+
 /** The attributes of one call of a <Kind>Service method (`rpc` without the service, e.g. "UpdatePodStatus"). */
 export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequest): RequestAttributes {
   const obj = req?.[kind.requestField] as { metadata?: { name?: string; namespace?: string } } | undefined;
@@ -54,9 +71,9 @@ export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequ
     case 'patch':
       return named('patch', req?.subresource ?? '');
     case 'list':
-      return resourceAttributes({ ...base, verb: 'list', namespace: kind.namespaced ? req?.namespace ?? '' : '' });
+      return resourceAttributes({ ...base, verb: 'list', namespace: kind.namespaced ? req?.namespace ?? '' : '', name: selectedName(req?.fieldSelector) });
     case 'watch':
-      return resourceAttributes({ ...base, verb: 'watch', namespace: kind.namespaced ? req?.namespace ?? '' : '' });
+      return resourceAttributes({ ...base, verb: 'watch', namespace: kind.namespaced ? req?.namespace ?? '' : '', name: selectedName(req?.fieldSelector) });
     case 'bind':
       return named('create', 'binding');
     case 'getScale':

@@ -26,7 +26,7 @@ import { InflightLimiter } from './limits/inflight-limiter';
 import type { RequestLimiter } from './limits/request-limiter';
 import { RequestSchemas } from './limits/strict-decoding';
 import { NodeAuthorizer } from './node/node-authorizer';
-import type { PodLookup } from './node/node-policy';
+import type { PodLookup, PodsOnNode } from './node/node-policy';
 import { LimitRanger } from '../admission/limit-ranger';
 import { NamespaceUsage } from '../admission/resource-quota/namespace-usage';
 import { QuotaAdmission } from '../admission/resource-quota/quota-admission';
@@ -97,6 +97,11 @@ function podLookup(pods: Registry<Pod>): PodLookup {
   };
 }
 
+/** The pods the watch cache has bound to a node in a namespace. */
+function podsOnNode(pods: Registry<Pod>): PodsOnNode {
+  return (node, namespace) => pods.cachedList({ namespace }).filter((p) => p.spec?.nodeName === node);
+}
+
 /** Whether a namespace exists and is active; the cache answers almost always, storage for one created a moment ago. */
 function namespaceState(namespaces: Registry<Namespace>): (name: string) => Promise<NamespaceState> {
   return async (name) => {
@@ -126,7 +131,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     roleBindings: registry(K.RoleBindings),
     clusterRoleBindings: registry(K.ClusterRoleBindings),
   });
-  const byMode: Record<string, Authorizer> = { AlwaysAllow: alwaysAllow, AlwaysDeny: alwaysDeny, RBAC: rbac, Node: new NodeAuthorizer(pods) };
+  const byMode: Record<string, Authorizer> = { AlwaysAllow: alwaysAllow, AlwaysDeny: alwaysDeny, RBAC: rbac, Node: new NodeAuthorizer(pods, podsOnNode(registry(K.Pods))) };
   const authorizer = new UnionAuthorizer(modes.map((m) => byMode[m]));
   if (modes.includes('RBAC')) await ensureBootstrapPolicy(registry(K.ClusterRoles), registry(K.ClusterRoleBindings));
 

@@ -1,10 +1,12 @@
 // What a kubelet (user system:node:<name> in group system:nodes) may do, as Kubernetes' Node
 // authorizer and NodeRestriction admission plugin decide it: read what a node needs (nodes,
-// pods, services, endpoints, namespaces, leases), publish events, and write only its own
+// pods, services, endpoints, namespaces, leases, and the secrets and configmaps its pods name),
+// publish events, and write only its own
 // objects: its Node and Node status, its Lease in kube-node-lease, and the status of pods bound
 // to it (and their deletion, which the kubelet finishes). It may also ask access reviews about
 // the callers of its own endpoint (its Webhook authorizer). Anything about another node's
 // objects is denied with the reason.
+import { podConfigReferences } from '../../../../lib/api/pods';
 import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { READ_VERBS, type RequestAttributes } from '../request-attributes';
 
@@ -14,6 +16,9 @@ export type NodeDecision = { decision: 'allow' } | { decision: 'deny'; reason: s
 
 /** Reads a pod's current state (cache first, then storage); undefined if there is none. */
 export type PodLookup = (namespace: string, name: string) => Promise<Pod | undefined>;
+
+/** The pods bound to a node in a namespace (the Node authorizer's graph: node <- pod -> secret/configmap). */
+export type PodsOnNode = (node: string, namespace: string) => Pod[];
 
 const ALLOW: NodeDecision = { decision: 'allow' };
 const NO_OPINION: NodeDecision = { decision: 'no-opinion' };
@@ -67,6 +72,25 @@ export async function nodeDecision(node: string, a: RequestAttributes, lookup: P
     return deny(`node "${node}" can only modify its own Lease ${NODE_LEASE_NAMESPACE}/${node}, not ${a.namespace}/${a.name}`);
   }
   return NO_OPINION;
+}
+
+const CONFIG_KINDS: Record<string, 'ConfigMap' | 'Secret'> = { configmaps: 'ConfigMap', secrets: 'Secret' };
+
+/**
+ * Secrets and ConfigMaps (Kubernetes' authorizeReadNamespacedObject): a node may get, list or
+ * watch one by name (list and watch name it with a metadata.name field selector) when a pod bound
+ * to it names it in its env, envFrom, volumes or imagePullSecrets; anything else is refused with
+ * Kubernetes' reasons. Other resources get no opinion here.
+ */
+export function configObjectDecision(node: string, a: RequestAttributes, podsOnNode: PodsOnNode): NodeDecision {
+  const kind = a.resourceRequest && a.apiGroup === '' ? CONFIG_KINDS[a.resource] : undefined;
+  if (!kind) return NO_OPINION;
+  if (!READ_VERBS.has(a.verb)) return deny('can only read resources of this type');
+  if (a.subresource) return deny('cannot read subresource');
+  if (!a.namespace) return deny('can only read namespaced object of this type');
+  if (!a.name) return deny('No Object name found');
+  const referenced = podsOnNode(node, a.namespace).some((pod) => podConfigReferences(pod).some((r) => r.kind === kind && r.name === a.name));
+  return referenced ? ALLOW : deny(`no relationship found between node '${node}' and this object`);
 }
 
 /** The node a request is about writing, for the heartbeat exemption of the in-flight limits. */

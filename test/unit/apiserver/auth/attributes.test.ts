@@ -31,6 +31,17 @@ describe('request attributes', () => {
     assert.equal(pick(podExecAttributes({ start: { podName: 'p' } })), 'create||pods|exec|default|p');
   });
 
+  it('names the object a list or watch selects by metadata.name, as Kubernetes RequestInfo does', () => {
+    const cases: [string, object, string][] = [
+      ['ListSecrets', { namespace: 'ns1', fieldSelector: 'metadata.name=s1' }, 'list||secrets||ns1|s1'],
+      ['WatchSecrets', { namespace: 'ns1', fieldSelector: 'type=Opaque,metadata.name==s1' }, 'watch||secrets||ns1|s1'],
+      ['ListSecrets', { namespace: 'ns1', fieldSelector: 'metadata.name!=s1' }, 'list||secrets||ns1|'],
+      ['ListSecrets', { namespace: 'ns1', fieldSelector: 'metadata.name=..' }, 'list||secrets||ns1|'],
+      ['ListSecrets', { namespace: 'ns1', fieldSelector: 'not a selector' }, 'list||secrets||ns1|'],
+    ];
+    for (const [rpc, req, want] of cases) assert.equal(pick(attributesForCall(K.Secrets, rpc, req)), want, JSON.stringify(req));
+  });
+
   it("words refusals as Kubernetes does", () => {
     const u = { name: 'alice', uid: '', groups: [] };
     assert.equal(

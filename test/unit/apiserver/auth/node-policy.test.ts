@@ -4,15 +4,29 @@ import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { AdmissionRequest } from '../../../../services/apiserver/admission/chain';
 import { NodeRestriction } from '../../../../services/apiserver/admission/node-restriction';
 import { NodeAuthorizer } from '../../../../services/apiserver/auth/node/node-authorizer';
-import { isOwnHeartbeat, nodeDecision } from '../../../../services/apiserver/auth/node/node-policy';
+import { configObjectDecision, isOwnHeartbeat, nodeDecision } from '../../../../services/apiserver/auth/node/node-policy';
 import { resourceAttributes, type RequestAttributes } from '../../../../services/apiserver/auth/request-attributes';
 
 const pods = new Map([
   ['default/mine', Pod.fromPartial({ metadata: { name: 'mine', namespace: 'default' }, spec: { nodeName: 'n1' } })],
   ['default/theirs', Pod.fromPartial({ metadata: { name: 'theirs', namespace: 'default' }, spec: { nodeName: 'n2' } })],
-  ['default/pending', Pod.fromPartial({ metadata: { name: 'pending', namespace: 'default' }, spec: { nodeName: '' } })],
+  ['default/pending', Pod.fromPartial({ metadata: { name: 'pending', namespace: 'default' }, spec: { nodeName: '', imagePullSecrets: [{ name: 'pending-pull' }] } })],
+  [
+    'default/configured',
+    Pod.fromPartial({
+      metadata: { name: 'configured', namespace: 'default' },
+      spec: {
+        nodeName: 'n1',
+        imagePullSecrets: [{ name: 'pull' }],
+        containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'env-cm' } }], env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'key-secret', key: 'k' } } }] }],
+        volumes: [{ name: 'v', projected: { sources: [{ configMap: { name: 'projected-cm' } }] } }],
+      },
+    }),
+  ],
+  ['default/elsewhere', Pod.fromPartial({ metadata: { name: 'elsewhere', namespace: 'default' }, spec: { nodeName: 'n2', imagePullSecrets: [{ name: 'n2-pull' }] } })],
 ]);
 const lookup = async (ns: string, name: string) => pods.get(`${ns}/${name}`);
+const onNode = (node: string, ns: string) => [...pods.values()].filter((p) => p.spec?.nodeName === node && p.metadata?.namespace === ns);
 const a = (verb: string, resource: string, o: { subresource?: string; name?: string; namespace?: string; apiGroup?: string } = {}) =>
   resourceAttributes({ verb, resource, namespace: 'default', ...o });
 const n1 = { name: 'system:node:n1', uid: '', groups: ['system:nodes', 'system:authenticated'] };
@@ -56,7 +70,7 @@ describe('Node authorizer and node restriction', () => {
 
   it('the authorizer never denies (RBAC may still allow) but says why; the restriction refuses with Kubernetes wording', async () => {
     const attrs = a('update', 'pods', { subresource: 'status', name: 'theirs' });
-    const r = await new NodeAuthorizer(lookup).authorize(n1, attrs);
+    const r = await new NodeAuthorizer(lookup, onNode).authorize(n1, attrs);
     assert.equal(r.decision, 'no-opinion');
     assert.match(r.reason, /pod "theirs" is bound to node "n2"/);
     await assert.rejects(new NodeRestriction(lookup).validate(admission(n1, attrs)), (err: Error) => {
@@ -69,9 +83,37 @@ describe('Node authorizer and node restriction', () => {
     await new NodeRestriction(lookup).validate(admission({ ...n1, name: 'alice', groups: [] }, attrs));
   });
 
+  it("reads a Secret or ConfigMap one at a time when a pod bound to the node names it (Kubernetes' graph), with Kubernetes' reasons otherwise", async () => {
+    const secret = (verb: string, name: string, o: { namespace?: string; subresource?: string } = {}) => a(verb, 'secrets', { name, ...o });
+    const cases: [RequestAttributes, string][] = [
+      [secret('get', 'pull'), 'allow'],
+      [secret('list', 'pull'), 'allow'],
+      [secret('watch', 'key-secret'), 'allow'],
+      [a('watch', 'configmaps', { name: 'env-cm' }), 'allow'],
+      [a('get', 'configmaps', { name: 'projected-cm' }), 'allow'],
+      [a('get', 'configmaps', { name: 'pull' }), "no relationship found between node 'n1' and this object"],
+      [secret('get', 'n2-pull'), "no relationship found between node 'n1' and this object"],
+      [secret('get', 'pending-pull'), "no relationship found between node 'n1' and this object"],
+      [secret('get', 'pull', { namespace: 'other' }), "no relationship found between node 'n1' and this object"],
+      [secret('list', ''), 'No Object name found'],
+      [secret('list', 'pull', { namespace: '' }), 'can only read namespaced object of this type'],
+      [secret('update', 'pull'), 'can only read resources of this type'],
+      [secret('get', 'pull', { subresource: 'status' }), 'cannot read subresource'],
+    ];
+    for (const [attrs, want] of cases) {
+      const d = configObjectDecision('n1', attrs, onNode);
+      assert.equal(d.decision === 'deny' ? d.reason : d.decision, want, JSON.stringify(attrs));
+    }
+    assert.equal(configObjectDecision('n1', a('get', 'pods', { name: 'mine' }), onNode).decision, 'no-opinion');
+    const allowed = await new NodeAuthorizer(lookup, onNode).authorize(n1, secret('watch', 'pull'));
+    assert.equal(allowed.decision, 'allow');
+    const refused = await new NodeAuthorizer(lookup, onNode).authorize(n1, secret('get', 'n2-pull'));
+    assert.deepEqual(refused, { decision: 'no-opinion', reason: "no relationship found between node 'n1' and this object" });
+  });
+
   it('only a node user counts as a node', async () => {
     const notNode = { name: 'system:node:n1', uid: '', groups: [] };
-    assert.equal((await new NodeAuthorizer(lookup).authorize(notNode, a('list', 'pods'))).decision, 'no-opinion');
+    assert.equal((await new NodeAuthorizer(lookup, onNode).authorize(notNode, a('list', 'pods'))).decision, 'no-opinion');
   });
 
   it('recognises a node heartbeat', () => {
