@@ -7,10 +7,11 @@ import { LeaderElector } from '../../lib/leaderelection';
 import { logger } from '../../lib/log';
 import { durationOption, integerFlag } from '../../lib/util/flags';
 import { CONTROLLER_NAMES, resolveControllers, startControllerManager, type ControllerManagerOptions } from './manager';
+import { readRootCA } from './rootcacertpublisher/root-ca-cert-publisher';
 
 
 const program = new Command('kite-controller-manager')
-  .description('Runs the control loops that drive the cluster to its desired state (ReplicaSets, Deployments, Endpoints, nodes, namespaces, garbage collection)')
+  .description('Runs the control loops that drive the cluster to its desired state (ReplicaSets, Deployments, Endpoints, nodes, namespaces, garbage collection, ServiceAccounts, the root CA ConfigMap)')
   .option('--server <host:port>', 'apiserver address (overrides the config file)')
   .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config)')
   .option('--controllers <list>', `controllers to run: "*" for all, "foo" to enable, "-foo" to disable (${CONTROLLER_NAMES.join(', ')})`, '*')
@@ -21,6 +22,7 @@ const program = new Command('kite-controller-manager')
   .option('--no-allocate-node-cidrs', 'do not assign pod CIDRs (disables nodeipam)')
   .option('--cluster-cidr <cidr>', 'pod network of the cluster', '10.244.0.0/16')
   .option('--node-cidr-mask-size <bits>', 'prefix length of each node pod CIDR', integerFlag(1), 24)
+  .option('--root-ca-file <file>', 'PEM CA bundle published as ca.crt in each namespace\'s kube-root-ca.crt ConfigMap (default: the CA the controller-manager trusts the apiserver with)')
   .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', integerFlag(1), 5)
   .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', integerFlag(1), 5)
   .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
@@ -49,7 +51,10 @@ const program = new Command('kite-controller-manager')
         startupGracePeriodMs: o.nodeStartupGracePeriod,
       },
     };
+    // Read before connecting: a bad file is an error at start, as in kube-controller-manager.
+    const rootCA: string | undefined = o.rootCaFile ? readRootCA(o.rootCaFile) : undefined;
     const clientset = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-controller-manager' });
+    options['root-ca-cert-publisher'] = { rootCA: rootCA ?? clientset.config.ca?.toString('utf8') ?? '' };
     await clientset.waitForReady(30_000);
     const stop = new AbortController();
     process.on('SIGTERM', () => stop.abort());

@@ -17,6 +17,8 @@ import { NamespaceController, type NamespaceControllerOptions } from './namespac
 import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
 import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
+import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcacertpublisher/root-ca-cert-publisher';
+import { ServiceAccountsController, type ServiceAccountsControllerOptions } from './serviceaccount/serviceaccounts-controller';
 
 /**
  * Every controller, by the name kube-controller-manager's --controllers knows it, with how to
@@ -30,6 +32,8 @@ const CONTROLLERS = {
   nodelifecycle: (ctx: ControllerContext, o?: Partial<NodeLifecycleOptions>) => new NodeLifecycleController(ctx, o),
   namespace: (ctx: ControllerContext, o?: Partial<NamespaceControllerOptions>) => new NamespaceController(ctx, o),
   garbagecollector: (ctx: ControllerContext, o?: Partial<GarbageCollectorOptions>) => new GarbageCollector(ctx, o),
+  serviceaccount: (ctx: ControllerContext, o?: Partial<ServiceAccountsControllerOptions>) => new ServiceAccountsController(ctx, o),
+  'root-ca-cert-publisher': (ctx: ControllerContext, o?: Partial<RootCACertPublisherOptions>) => new RootCACertPublisher(ctx, o),
 } satisfies Record<string, (ctx: ControllerContext, o?: any) => Controller>;
 
 export type ControllerName = keyof typeof CONTROLLERS;

@@ -113,6 +113,10 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     ...everyResource(['get', 'list', 'watch', 'delete', 'deletecollection']),
   ],
   garbagecollector: everyResource(['get', 'list', 'watch', 'patch', 'update', 'delete']),
+  // service-account-controller: the default ServiceAccount of every namespace.
+  serviceaccount: [rule(['create'], [''], ['serviceaccounts'])],
+  // root-ca-cert-publisher: the kube-root-ca.crt ConfigMap of every namespace.
+  'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps'])],
 };
 const CONTROLLER_MANAGER_RULES = Object.values(CONTROLLER_RULES).flat();
 
