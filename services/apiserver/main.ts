@@ -4,6 +4,7 @@ import { logger } from '../../lib/log';
 import { formatDuration } from '../../lib/util/duration';
 import { durationOption, integerFlag } from '../../lib/util/flags';
 import { ADMISSION_PLUGINS } from './admission/chain';
+import { ENDPOINT_RECONCILER_TYPES } from './controlplane/reconcilers/endpoint-reconciler';
 import { DEFAULT_CONFIG, startApiserver } from './server';
 
 const int = integerFlag(0);
@@ -20,9 +21,12 @@ const program = new Command('kite-apiserver')
   .description('The Kite API server: the only door to the store; gRPC on --port with reflection and grpc.health.v1')
   .option('--port <n>', 'gRPC port', int, DEFAULT_CONFIG.port)
   .option('--bind-address <ip>', 'address to listen on (default 0.0.0.0; 127.0.0.1 when no authentication is configured)')
+  .option('--advertise-address <ip>', 'address published in the "kubernetes" Service\'s Endpoints (default: --bind-address, or the host\'s first non-loopback address when that is 0.0.0.0)')
+  .addOption(new Option('--endpoint-reconciler-type <type>', 'who keeps the "kubernetes" Service\'s Endpoints: lease (each apiserver\'s lease) or none').choices([...ENDPOINT_RECONCILER_TYPES]).default(DEFAULT_CONFIG.endpointReconcilerType))
   .addOption(new Option('--store <backend>', 'storage backend').choices(['sqlite', 'etcd']).default('sqlite'))
   .option('--data-dir <dir>', 'directory of the embedded SQLite store', '/var/lib/kite')
   .option('--etcd-endpoints <list>', 'comma-separated etcd endpoints (with --store etcd)', (v: string) => v.split(',').filter(Boolean))
+  .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) naming the resources encrypted at rest and their providers: aescbc, aesgcm, secretbox, identity')
   .addOption(durationOption('--compaction-interval <duration>', 'storage compaction period, 0 disables', formatDuration(DEFAULT_CONFIG.compactionIntervalMs)))
   .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_CONFIG.serviceClusterIPRange)
   .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_CONFIG.serviceNodePortRange)
@@ -57,10 +61,13 @@ const program = new Command('kite-apiserver')
     const server = await startApiserver({
       port: o.port,
       bindAddress: o.bindAddress,
+      advertiseAddress: o.advertiseAddress,
+      endpointReconcilerType: o.endpointReconcilerType,
       store: o.store,
       dataDir: o.dataDir,
       etcdEndpoints: o.etcdEndpoints,
       compactionIntervalMs: o.compactionInterval,
+      encryptionProviderConfig: o.encryptionProviderConfig,
       serviceClusterIPRange: o.serviceClusterIpRange,
       serviceNodePortRange: o.serviceNodePortRange,
       maxObjectBytes: o.maxObjectBytes,

@@ -3,10 +3,10 @@
 import { selectAdmissionPlugins } from './admission/chain';
 import { readFileSync } from 'node:fs';
 import { Server, credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
-import { isAlreadyExists, isNotFound } from '../../lib/api/errors';
+import { isAlreadyExists } from '../../lib/api/errors';
 import { ALL_KINDS, type KindInfo } from '../../lib/api/kinds';
 import * as K from '../../lib/api/kinds';
-import { Namespace, Service } from '../../lib/gen/kite/core/v1/types';
+import { Namespace } from '../../lib/gen/kite/core/v1/types';
 import { logger } from '../../lib/log';
 import { ServiceAllocators } from './registry/service-allocators';
 import { DEFAULT_DEFAULTING } from './registry/defaults';
@@ -16,11 +16,15 @@ import { addHealth, addReflection } from './grpc/reflection';
 import { KubeletDialer } from './grpc/pod-streams';
 import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
+import { defaultAdvertiseAddress } from './controlplane/advertise-address';
+import { DEFAULT_ENDPOINT_INTERVAL_MS, KubernetesServiceController } from './controlplane/kubernetes-service';
+import { DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS, StoredLeases } from './controlplane/reconcilers/apiserver-leases';
+import { LeaseEndpointReconciler, noneEndpointReconciler, type EndpointReconcilerType } from './controlplane/reconcilers/endpoint-reconciler';
 import { PriorityAndFairness } from './flowcontrol/priority-and-fairness';
 import { ApiserverMetrics } from './metrics';
 import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry } from './registry/registry';
 import { strategies } from './registry/strategies';
-import { openStorage, type Storage } from './storage';
+import { loadEncryptionConfig, openStorage, type Storage } from './storage';
 
 export interface ApiserverConfig extends SecurityConfig {
   /** Unset: 0.0.0.0, or 127.0.0.1 when no authentication is configured (every caller would be an admin). */
@@ -32,6 +36,8 @@ export interface ApiserverConfig extends SecurityConfig {
   etcdEndpoints?: string[];
   /** Storage auto-compaction period (0 disables). */
   compactionIntervalMs: number;
+  /** EncryptionConfiguration file: how values of which resources are encrypted at rest. */
+  encryptionProviderConfig?: string;
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
   /** Largest encoded object accepted (Kubernetes: 1.5 MiB). */
@@ -59,6 +65,14 @@ export interface ApiserverConfig extends SecurityConfig {
   kubeletClientKey?: string;
   /** CA that signed the kubelets' serving certificates. */
   kubeletCertificateAuthority?: string;
+  /** Published in the `kubernetes` Service's Endpoints (unset: the bind address, or the host's first non-loopback address). */
+  advertiseAddress?: string;
+  /** Who keeps the `kubernetes` Service's Endpoints: "lease" (each apiserver's lease) or "none". */
+  endpointReconcilerType: EndpointReconcilerType;
+  /** How often this apiserver renews its lease and rewrites those Endpoints (Kubernetes: 10 s). */
+  endpointIntervalMs: number;
+  /** How long an apiserver's lease lasts without renewal (Kubernetes: 15 s). */
+  endpointReconcilerTTLSeconds: number;
 }
 
 export const DEFAULT_CONFIG: ApiserverConfig = {
@@ -81,6 +95,9 @@ export const DEFAULT_CONFIG: ApiserverConfig = {
   eventTTLSeconds: 3600,
   defaultNotReadyTolerationSeconds: DEFAULT_DEFAULTING.defaultNotReadyTolerationSeconds,
   defaultUnreachableTolerationSeconds: DEFAULT_DEFAULTING.defaultUnreachableTolerationSeconds,
+  endpointReconcilerType: 'lease',
+  endpointIntervalMs: DEFAULT_ENDPOINT_INTERVAL_MS,
+  endpointReconcilerTTLSeconds: DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS,
 };
 
 /** Namespaces every cluster has, as in Kubernetes. */
@@ -101,11 +118,14 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   // Flag mistakes are refused before anything is opened or written.
   selectAdmissionPlugins(cfg.enableAdmissionPlugins, cfg.disableAdmissionPlugins);
   const log = logger('apiserver');
+  const encryption = cfg.encryptionProviderConfig ? loadEncryptionConfig(cfg.encryptionProviderConfig) : undefined;
+  const groupOf = new Map(ALL_KINDS.map((k) => [k.resource, k.group]));
   const storage = openStorage({
     backend: cfg.store,
     dataDir: cfg.dataDir,
     etcdEndpoints: cfg.etcdEndpoints,
     compactionIntervalMs: cfg.compactionIntervalMs,
+    transformerFor: encryption?.forKeys((resource) => groupOf.get(resource)),
   });
   const allocators = new ServiceAllocators(cfg.serviceClusterIPRange, cfg.serviceNodePortRange);
   const byKind = strategies({
@@ -132,7 +152,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
 
   await Promise.all([...registries.values()].map((r) => r.startCache()));
   for (const svc of registry(K.Services).cachedList()) allocators.restore(svc);
-  await bootstrap(registry, allocators);
+  await bootstrap(registry);
   const security = await setupSecurity(cfg, registry, registries);
   const dialer = new KubeletDialer(registry(K.Pods), registry(K.Nodes), { credentials: kubeletCredentials(cfg) });
 
@@ -159,12 +179,25 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   addHealth(server);
 
   const bindAddress = cfg.bindAddress ?? defaultBindAddress(security.authenticator.insecureDevMode);
+  const advertiseAddress = cfg.advertiseAddress || defaultAdvertiseAddress(bindAddress);
   const listener = await listenWithPeerLimit(server, security.credentials, bindAddress, cfg.port, cfg.maxConnectionsPerPeer);
   const port = listener.port;
   const metricsTLS = cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined;
   const metricsAccess = { authenticator: security.authenticator, authorizer: security.authorizer, tls: metricsTLS };
   const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, bindAddress, metricsAccess);
   const sweeper = startEventSweeper(registry(K.Events), cfg.eventTTLSeconds);
+  const kubernetesService = new KubernetesServiceController(
+    { namespaces: registry(K.Namespaces), services: registry(K.Services) },
+    cfg.endpointReconcilerType === 'none' ? noneEndpointReconciler : new LeaseEndpointReconciler(registry(K.EndpointsKind), new StoredLeases(registry(K.Leases), cfg.endpointReconcilerTTLSeconds)),
+    {
+      serviceIP: allocators.apiserverServiceIP(),
+      servicePort: 443,
+      endpointIP: advertiseAddress,
+      endpointPort: port,
+      endpointIntervalMs: cfg.endpointIntervalMs,
+    },
+  );
+  await kubernetesService.start();
   const host = bindAddress === '0.0.0.0' ? '127.0.0.1' : bindAddress;
   log.info({ port, store: storage.name, metricsPort, tls: security.tls }, 'apiserver serving');
 
@@ -175,6 +208,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     storage,
     registry,
     async stop() {
+      await kubernetesService.stop();
       sweeper.stop();
       for (const r of registries.values()) r.stopCache();
       listener.close();
@@ -209,31 +243,13 @@ function kubeletCredentials(cfg: ApiserverConfig): ChannelCredentials | undefine
   return grpcCredentials.createSsl(read(cfg.kubeletCertificateAuthority), read(cfg.kubeletClientKey), read(cfg.kubeletClientCertificate));
 }
 
-/** Creates the system namespaces and the `kubernetes` Service if they are missing. */
-async function bootstrap(registry: <T extends K.KubeObject>(k: KindInfo<T>) => Registry<T>, allocators: ServiceAllocators): Promise<void> {
+/** Creates the system namespaces if they are missing (the `kubernetes` Service is controlplane/kubernetes-service.ts'). */
+async function bootstrap(registry: <T extends K.KubeObject>(k: KindInfo<T>) => Registry<T>): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
     try {
       await registry(K.Namespaces).create('', Namespace.fromPartial({ metadata: { name } }));
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-  }
-  // On a restart the service exists and its IP is already allocated: creating it again would be
-  // refused as invalid (IP taken) before the name clash is even noticed.
-  const existing = await registry(K.Services).get('default', 'kubernetes').catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
-  if (existing) return;
-  try {
-    await registry(K.Services).create(
-      'default',
-      Service.fromPartial({
-        metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', clusterIP: allocators.apiserverServiceIP(), ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
-      }),
-    );
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
   }
 }
