@@ -1,0 +1,102 @@
+// The kubernetes Service controller (Kubernetes' pkg/controlplane/controller/kubernetesservice)
+// over real registries and a stepped clock: the Service's shape, ports corrected on start only,
+// the lease renewed every interval, and the apiserver's address removed on stop.
+import { strict as assert } from 'node:assert';
+import * as K from '../../../../lib/api/kinds';
+import { defaultAdvertiseAddress } from '../../../../services/apiserver/controlplane/advertise-address';
+import { KubernetesServiceController, type KubernetesServiceConfig } from '../../../../services/apiserver/controlplane/kubernetes-service';
+import { APISERVER_LEASE_NAMESPACE, StoredLeases, apiserverLeaseName } from '../../../../services/apiserver/controlplane/reconcilers/apiserver-leases';
+import { LeaseEndpointReconciler } from '../../../../services/apiserver/controlplane/reconcilers/endpoint-reconciler';
+import { FakeClock } from '../../../support/fake-clock';
+import { waitFor } from '../../../support/wait';
+import { openTestRegistries, type TestRegistries } from './registries';
+
+describe('kubernetes Service controller', () => {
+  let regs: TestRegistries;
+  let clock: FakeClock;
+  const running: KubernetesServiceController[] = [];
+
+  beforeEach(() => {
+    regs = openTestRegistries();
+    clock = new FakeClock(Date.parse('2026-12-04T10:00:00Z'));
+  });
+  afterEach(async () => {
+    for (const c of running.splice(0)) await c.stop();
+    await regs.close();
+  });
+
+  const controller = (endpointIP: string, endpointPort = 6443) => {
+    const cfg: KubernetesServiceConfig = { serviceIP: '10.96.0.1', servicePort: 443, endpointIP, endpointPort, endpointIntervalMs: 10_000 };
+    const reconciler = new LeaseEndpointReconciler(regs.registry(K.EndpointsKind), new StoredLeases(regs.registry(K.Leases), 15, () => clock.now()));
+    const c = new KubernetesServiceController({ namespaces: regs.registry(K.Namespaces), services: regs.registry(K.Services) }, reconciler, cfg, clock);
+    running.push(c);
+    return c;
+  };
+  const addresses = async () => (await regs.registry(K.EndpointsKind).get('default', 'kubernetes')).subsets.flatMap((s) => s.addresses.map((a) => `${a.ip}:${s.ports[0].port}`));
+  const renewTime = async (ip: string) => Date.parse((await regs.registry(K.Leases).get(APISERVER_LEASE_NAMESPACE, apiserverLeaseName(ip))).spec!.renewTime);
+
+  it('creates the Service as kube-apiserver does: ClusterIP, 443 named https to the secure port, no selector', async () => {
+    await controller('10.0.0.1').start();
+    const svc = await regs.registry(K.Services).get('default', 'kubernetes');
+    assert.equal(svc.spec!.type, 'ClusterIP');
+    assert.equal(svc.spec!.clusterIP, '10.96.0.1');
+    assert.deepEqual(svc.spec!.selector, {});
+    assert.deepEqual(svc.metadata!.labels, { component: 'apiserver', provider: 'kubernetes' });
+    assert.deepEqual(svc.spec!.ports.map((p) => [p.name, p.protocol, p.port, p.targetPort]), [['https', 'TCP', 443, 6443]]);
+    assert.deepEqual(await addresses(), ['10.0.0.1:6443']);
+  });
+
+  it('corrects the ports of the Service and Endpoints on start (a new secure port)', async () => {
+    const first = controller('10.0.0.1', 6443);
+    await first.start();
+    await first.stop();
+    await controller('10.0.0.1', 7443).start();
+    const svc = await regs.registry(K.Services).get('default', 'kubernetes');
+    assert.deepEqual(svc.spec!.ports.map((p) => [p.port, p.targetPort]), [[443, 7443]]);
+    assert.deepEqual(await addresses(), ['10.0.0.1:7443']);
+  });
+
+  it('renews its lease every interval, so it outlives the TTL', async () => {
+    await controller('10.0.0.1').start();
+    const started = clock.now();
+    for (let i = 1; i <= 3; i++) {
+      clock.step(10_000);
+      await waitFor(`renewal ${i}`, async () => (await renewTime('10.0.0.1')) === started + i * 10_000);
+    }
+    assert.deepEqual(await addresses(), ['10.0.0.1:6443']);
+  });
+
+  it('starts by removing the claim a previous run of its address left behind (an unclean exit)', async () => {
+    await controller('10.0.0.1').start();
+    running.pop(); // the process "died": it never stops
+    const lease = () => regs.registry(K.Leases).get(APISERVER_LEASE_NAMESPACE, apiserverLeaseName('10.0.0.1'));
+    const before = (await lease()).metadata!.uid;
+    await controller('10.0.0.1').start();
+    assert.notEqual((await lease()).metadata!.uid, before);
+    assert.deepEqual(await addresses(), ['10.0.0.1:6443']);
+  });
+
+  it('removes its address when it stops, and stops its timer', async () => {
+    const a = controller('10.0.0.1');
+    const b = controller('10.0.0.2');
+    await a.start();
+    await b.start();
+    assert.deepEqual(await addresses(), ['10.0.0.1:6443', '10.0.0.2:6443']);
+    await b.stop();
+    assert.deepEqual(await addresses(), ['10.0.0.1:6443']);
+    assert.equal(clock.timerCount(), 1, "only a's interval timer is left");
+  });
+});
+
+describe('defaultAdvertiseAddress', () => {
+  const ifaces = {
+    lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4' as const, mac: '', internal: true, cidr: '127.0.0.1/8' }],
+    eth0: [
+      { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' as const, mac: '', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+      { address: '172.18.0.2', netmask: '255.255.0.0', family: 'IPv4' as const, mac: '', internal: false, cidr: '172.18.0.2/16' },
+    ],
+  };
+  it('is the bind address when it is a specific one', () => assert.equal(defaultAdvertiseAddress('127.0.0.2', ifaces), '127.0.0.2'));
+  it("is the host's first non-loopback IPv4 address when bound to 0.0.0.0", () => assert.equal(defaultAdvertiseAddress('0.0.0.0', ifaces), '172.18.0.2'));
+  it('is refused when the host has none', () => assert.throws(() => defaultAdvertiseAddress('0.0.0.0', { lo: ifaces.lo }), /pass --advertise-address/));
+});
