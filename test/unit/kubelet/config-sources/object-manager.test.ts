@@ -2,13 +2,15 @@
 // single-object list+watch per referenced object, reads from the cache after the first list,
 // immutable objects no longer watched, change notifications naming the referencing pods.
 import { strict as assert } from 'node:assert';
-import { ConfigMap, Pod, Secret } from '../../../../lib/gen/kite/core/v1/types';
+import { ConfigMap, Pod, Secret, type PodSpec } from '../../../../lib/gen/kite/core/v1/types';
 import { ObjectManager, type ObjectChange } from '../../../../services/kubelet/config-sources/object-manager';
 import { waitFor } from '../../../support/wait';
 import { FakeObjectApi } from './fake-object-api';
 
-function pod(uid: string, spec: Parameters<typeof Pod.fromPartial>[0]['spec']): Pod {
-  return Pod.fromPartial({ metadata: { name: uid, namespace: 'ns', uid }, spec });
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function pod(uid: string, spec: DeepPartial<PodSpec>): Pod {
+  return Pod.fromPartial({ metadata: { name: uid, namespace: 'ns', uid }, spec: { ...spec } });
 }
 const cm = (name: string, data: Record<string, string>, immutable?: boolean) => ConfigMap.fromPartial({ metadata: { name, namespace: 'ns' }, data, immutable });
 const envFromCm = (name: string) => ({ containers: [{ name: 'c', envFrom: [{ configMapRef: { name } }] }] });
