@@ -301,7 +301,8 @@ export class Registry<T extends KubeObject> {
       const next = mutate(cur);
       if (!next) return this.decode(kv);
       const bytes = this.encode(next);
-      if (bytesEqual(bytes, kv.value)) return this.decode(kv);
+      // A value read with an older encryption key is rewritten even if unchanged (key rotation).
+      if (!kv.stale && bytesEqual(bytes, kv.value)) return this.decode(kv);
       try {
         // The last finalizer removed from an object whose graceful period is over: it goes now.
         // (A terminating pod's status updates keep it until its kubelet deletes it with grace 0.)
@@ -465,7 +466,7 @@ export class Registry<T extends KubeObject> {
         this.strategy.prepareForDelete?.(next);
         if (req.dryRun) return next;
         const bytes = this.encode(next);
-        if (bytesEqual(bytes, kv.value)) return cur;
+        if (!kv.stale && bytesEqual(bytes, kv.value)) return cur;
         try {
           const out = await this.storage.update(key, bytes, kv.modRevision);
           nm.resourceVersion = String(out.modRevision);

@@ -4,11 +4,15 @@ import { DEFAULT_AUTO_COMPACTION, type AutoCompactionOptions } from './auto-comp
 import { EtcdStorage } from './etcd';
 import { StorageError, type Storage } from './interface';
 import { SqliteStorage } from './sqlite';
+import { TransformedStorage } from './transformed-storage';
+import type { Transformer } from './value/transformer';
 
 export * from './interface';
 export { DEFAULT_AUTO_COMPACTION, type AutoCompactionOptions } from './auto-compaction';
 export { EtcdStorage, type EtcdStorageOptions } from './etcd';
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite';
+export { EncryptionTransformers, loadEncryptionConfig } from './encryption-config';
+export { TransformedStorage, TransformError } from './transformed-storage';
 
 export type StorageBackend = 'sqlite' | 'etcd';
 
@@ -22,11 +26,18 @@ export interface OpenStorageOptions {
   compactionIntervalMs?: number;
   /** Revisions kept behind the current one by automatic compaction. */
   compactionRetainRevisions?: number;
+  /** The transformer of each key's value at rest (--encryption-provider-config); absent: values as they are. */
+  transformerFor?: (key: string) => Transformer;
 }
 
 export const SQLITE_FILE = 'kite.db';
 
 export function openStorage(opts: OpenStorageOptions): Storage {
+  const backend = openBackend(opts);
+  return opts.transformerFor ? new TransformedStorage(backend, opts.transformerFor) : backend;
+}
+
+function openBackend(opts: OpenStorageOptions): Storage {
   const intervalMs = opts.compactionIntervalMs ?? DEFAULT_AUTO_COMPACTION.intervalMs;
   const autoCompaction: AutoCompactionOptions | undefined =
     intervalMs > 0 ? { intervalMs, retainRevisions: opts.compactionRetainRevisions ?? DEFAULT_AUTO_COMPACTION.retainRevisions } : undefined;

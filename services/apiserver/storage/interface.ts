@@ -9,6 +9,11 @@ export interface KeyValue {
   createRevision: number;
   /** Revision of the write that produced this value (for a deletion: the deletion's revision). */
   modRevision: number;
+  /**
+   * Read through a transformer entry other than the one that writes (an older encryption key or
+   * provider): an update that changes nothing still rewrites it, as Kubernetes' GuaranteedUpdate does.
+   */
+  stale?: boolean;
 }
 
 export type StoreEventType = 'create' | 'update' | 'delete';
