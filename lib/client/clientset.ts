@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { ChannelCredentials, Client, Metadata, credentials as grpcCredentials } from '@grpc/grpc-js';
 import * as K from '../api/kinds';
+import type { InClusterOptions } from './in-cluster';
 import { loadConnectionConfig, type ConnectionConfig } from './kubeconfig';
 import { ResourceClient, type ClientCallOptions } from './resource-client';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
@@ -49,6 +50,8 @@ export class Clientset {
   readonly grpc: Client;
   private readonly byKind = new Map<string, ResourceClient<any>>();
   private readonly callOpts: ClientCallOptions;
+  /** The bearer token for a call made now (a token file is re-read as it rotates); undefined without one. */
+  readonly bearerToken: () => string | undefined;
 
   constructor(
     readonly config: ConnectionConfig,
@@ -64,15 +67,16 @@ export class Clientset {
     if (config.serverName) options['grpc.ssl_target_name_override'] = config.serverName;
     else if (config.tls && isIP(hostOf(config.address))) options['grpc.ssl_target_name_override'] = IP_DIAL_SERVER_NAME;
     this.grpc = new Client(config.address, channelCredentials(config), options);
-    const token = config.token;
+    const tokenSource = config.tokenSource ?? (config.token ? { token: () => config.token! } : undefined);
+    this.bearerToken = () => tokenSource?.token();
     this.callOpts = {
       timeoutMs: opts.timeoutMs ?? 30_000,
       retry: opts.retry ?? DEFAULT_RETRY,
       onWarning: opts.warningHandler,
-      metadata: token
+      metadata: tokenSource
         ? () => {
             const md = new Metadata();
-            md.set('authorization', `Bearer ${token}`);
+            md.set('authorization', `Bearer ${tokenSource.token()}`);
             return md;
           }
         : undefined,
@@ -137,6 +141,6 @@ export class Clientset {
 }
 
 /** Builds a Clientset from --server/--kubeconfig/$KITECONFIG as every component does. */
-export function connect(opts: { server?: string; kubeconfig?: string; namespace?: string } & ClientsetOptions = {}): Clientset {
+export function connect(opts: { server?: string; kubeconfig?: string; namespace?: string; inCluster?: InClusterOptions } & ClientsetOptions = {}): Clientset {
   return new Clientset(loadConnectionConfig(opts), opts);
 }

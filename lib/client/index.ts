@@ -1,4 +1,5 @@
 export * from './clientset';
+export * from './in-cluster';
 export * from './kubeconfig';
 export * from './resource-client';
 export * from './retry';

@@ -1,10 +1,17 @@
 // kitectl's config file, shaped like a kubeconfig (clusters, users, contexts, current-context),
 // so users who know kubectl know where things go. Resolution order for the file: --kubeconfig,
-// then $KITECONFIG, then ~/.kite/config. --server overrides the context's server.
+// then $KITECONFIG, then ~/.kite/config. --server overrides the context's server. With none of
+// them, inside a pod, the in-cluster configuration (in-cluster.ts), as kubectl falls back to it.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { inClusterConfig, inClusterPossible, type InClusterOptions } from './in-cluster';
+
+/** A bearer token read at each call (client-go's oauth2.TokenSource): a rotated token file. */
+export interface TokenSource {
+  token(): string;
+}
 
 export interface ConnectionConfig {
   /** host:port */
@@ -15,6 +22,8 @@ export interface ConnectionConfig {
   cert?: Buffer;
   key?: Buffer;
   token?: string;
+  /** Where each call's token comes from, instead of `token`. */
+  tokenSource?: TokenSource;
   /** Name to verify in the server certificate (defaults to the host). */
   serverName?: string;
   /** Default namespace from the current context. */
@@ -64,8 +73,13 @@ export function writeConfigFile(path: string, cfg: KubeConfigFile): void {
 }
 
 /** Resolves the connection settings from flags, environment and the config file. */
-export function loadConnectionConfig(opts: { server?: string; kubeconfig?: string; namespace?: string } = {}): ConnectionConfig {
+export function loadConnectionConfig(opts: { server?: string; kubeconfig?: string; namespace?: string; inCluster?: InClusterOptions } = {}): ConnectionConfig {
   const path = opts.kubeconfig || defaultConfigPath();
+  if (!opts.kubeconfig && !opts.server && !existsSync(path) && inClusterPossible(opts.inCluster)) {
+    const cfg = inClusterConfig(opts.inCluster);
+    if (opts.namespace) cfg.namespace = opts.namespace;
+    return cfg;
+  }
   let cfg: ConnectionConfig = { address: DEFAULT_SERVER, tls: false, namespace: 'default', source: 'default' };
   if (opts.kubeconfig && !existsSync(path)) throw new Error(`config file ${path} does not exist`);
   if (existsSync(path)) {

@@ -25,7 +25,8 @@ async function call<Req, Res>(cli: Cli, method: string, codec: { encode(m: Req):
   const { fromServiceError } = require('../../lib/api/errors') as typeof import('../../lib/api/errors');
   const cs = await cli.clientset();
   const md = new Metadata();
-  if (cs.config.token) md.set('authorization', `Bearer ${cs.config.token}`);
+  const token = cs.bearerToken();
+  if (token) md.set('authorization', `Bearer ${token}`);
   if (as) md.set('impersonate-user', as);
   for (const g of asGroups) md.add('impersonate-group', g);
   return new Promise((resolve, reject) => {
