@@ -19,6 +19,8 @@ export interface Io {
   readStdin(): Promise<string>;
   /** Aborted on Ctrl-C; long-running verbs (get -w, rollout status) stop quietly. */
   signal: AbortSignal;
+  /** Standard output is a terminal (`create token` then ends the token with a newline). */
+  outIsTerminal?: boolean;
 }
 
 export const CONNECT_TIMEOUT_MS = 5_000;

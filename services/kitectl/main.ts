@@ -3,7 +3,7 @@
 // --client`, `config`, or `--help`).
 import { Command, CommanderError, Option } from 'commander';
 import { Cli, type GlobalOptions, type Io } from './cli-context';
-import { ReportedError, formatError } from './cli-errors';
+import { CliError, ReportedError, formatError } from './cli-errors';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -40,21 +40,109 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('-f, --filename <file>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'process the directory used in -f recursively')
     .action((o) => run((cli) => (require('./create') as typeof import('./create')).createFromFiles(cli, o.filename ?? [], Boolean(o.recursive))));
+  const creator = () => require('./create') as typeof import('./create');
+  const sources = () => require('./create-sources') as typeof import('./create-sources');
+  /** kubectl's generators take exactly one NAME. */
+  const oneName = (names: string[], use: string): string => {
+    if (names.length !== 1) throw new CliError(`exactly one NAME is required, got ${names.length}\nSee 'kitectl create ${use} -h' for help and examples`);
+    return names[0];
+  };
+  /** --dry-run and -o, which every generator takes. */
+  const generator = (c: Command) =>
+    c
+      .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print the object that would be sent)').preset('client'))
+      .option('-o, --output <format>', 'json|yaml|name|jsonpath=...');
+  const flagsOf = (o: { dryRun?: string; output?: string }) => ({ dryRun: o.dryRun, output: o.output });
+  const dataSources = (o: { fromLiteral?: string[]; fromFile?: string[]; fromEnvFile?: string[] }) => ({
+    fromLiteral: o.fromLiteral ?? [],
+    fromFile: sources().splitSliceFlag(o.fromFile ?? []),
+    fromEnvFile: sources().splitSliceFlag(o.fromEnvFile ?? []),
+  });
+  const withSources = (c: Command, what: string) =>
+    c
+      .option('--from-literal <key=value>', `a key and literal value to insert in the ${what} (repeatable)`, collect)
+      .option('--from-file <[key=]source>', 'a file (key: its base name, or the given key) or a directory (each regular file in it) (repeatable)', collect)
+      .option('--from-env-file <file>', 'a file of KEY=VALUE lines (a bare KEY takes its value from the environment) (repeatable)', collect)
+      .option('--append-hash', `append a hash of the ${what} to its name`);
+
+  generator(create.command('namespace').alias('ns').description('Create a namespace with the specified name').argument('[name...]')).action((names: string[], o) =>
+    run((cli) => creator().createNamespace(cli, oneName(names, 'namespace'), flagsOf(o))),
+  );
+  generator(
+    create
+      .command('deployment')
+      .alias('deploy')
+      .description('Create a deployment with the specified name')
+      .argument('[name...]')
+      .option('--image <image>', 'image name (repeatable)', collect)
+      .option('-r, --replicas <n>', 'number of replicas', '1')
+      .option('--port <port>', 'the container port to expose'),
+  ).action((names: string[], o) =>
+    run((cli) => creator().createDeployment(cli, oneName(names, 'deployment'), { image: o.image ?? [], replicas: o.replicas, port: o.port }, flagsOf(o))),
+  );
+  withSources(generator(create.command('configmap').alias('cm').description('Create a config map from a local file, directory or literal value').argument('[name...]')), 'configmap').action(
+    (names: string[], o) => run((cli) => creator().createConfigMap(cli, oneName(names, 'configmap'), { ...dataSources(o), appendHash: o.appendHash }, flagsOf(o))),
+  );
+  const secret = create.command('secret').description('Create a secret (docker-registry, generic or tls)');
+  withSources(generator(secret.command('generic').description('Create a secret from a local file, directory, or literal value').argument('[name...]')), 'secret')
+    .option('--type <type>', 'the type of secret to create')
+    .action((names: string[], o) =>
+      run((cli) => creator().createGenericSecret(cli, oneName(names, 'secret generic'), { ...dataSources(o), type: o.type, appendHash: o.appendHash }, flagsOf(o))),
+    );
+  generator(secret.command('tls').description('Create a TLS secret').argument('[name...]'))
+    .option('--cert <file>', 'path to PEM encoded public key certificate')
+    .option('--key <file>', 'path to private key associated with given certificate')
+    .option('--append-hash', 'append a hash of the secret to its name')
+    .action((names: string[], o) => run((cli) => creator().createTLSSecret(cli, oneName(names, 'secret tls'), { cert: o.cert, key: o.key, appendHash: o.appendHash }, flagsOf(o))));
+  generator(secret.command('docker-registry').description('Create a secret for use with a Docker registry').argument('[name...]'))
+    .option('--docker-server <server>', 'server location for Docker registry', 'https://index.docker.io/v1/')
+    .option('--docker-username <user>', 'username for Docker registry authentication')
+    .option('--docker-password <password>', 'password for Docker registry authentication')
+    .option('--docker-email <email>', 'email for Docker registry')
+    .option('--from-file <[key=]source>', 'a .dockerconfigjson file (or key=path) (repeatable)', collect)
+    .option('--append-hash', 'append a hash of the secret to its name')
+    .action((names: string[], o) =>
+      run((cli) =>
+        creator().createDockerRegistrySecret(
+          cli,
+          oneName(names, 'secret docker-registry'),
+          {
+            dockerServer: o.dockerServer,
+            dockerUsername: o.dockerUsername,
+            dockerPassword: o.dockerPassword,
+            dockerEmail: o.dockerEmail,
+            fromFile: sources().splitSliceFlag(o.fromFile ?? []),
+            appendHash: o.appendHash,
+          },
+          flagsOf(o),
+        ),
+      ),
+    );
+  generator(create.command('serviceaccount').alias('sa').description('Create a service account with the specified name').argument('[name...]')).action((names: string[], o) =>
+    run((cli) => creator().createServiceAccount(cli, oneName(names, 'serviceaccount'), flagsOf(o))),
+  );
   create
-    .command('namespace')
-    .alias('ns')
-    .description('Create a namespace with the specified name')
-    .argument('<name>')
-    .action((name: string) => run((cli) => (require('./create') as typeof import('./create')).createNamespace(cli, name)));
-  create
-    .command('deployment')
-    .alias('deploy')
-    .description('Create a deployment with the specified name')
-    .argument('<name>')
-    .option('--image <image>', 'image name (repeatable)', collect)
-    .option('-r, --replicas <n>', 'number of replicas', '1')
-    .option('--port <port>', 'the container port to expose')
-    .action((name: string, o) => run((cli) => (require('./create') as typeof import('./create')).createDeployment(cli, name, { image: o.image ?? [], replicas: o.replicas, port: o.port })));
+    .command('token')
+    .description('Request a service account token')
+    .argument('[serviceaccount...]')
+    .option('--audience <audience>', 'audience of the requested token (repeatable; default: the apiserver)', collect)
+    .option('--duration <duration>', 'requested lifetime of the token (0: the server decides)')
+    .option('--bound-object-kind <kind>', 'kind of an object to bind the token to (Node, Pod, Secret)')
+    .option('--bound-object-name <name>', 'name of the object to bind the token to')
+    .option('--bound-object-uid <uid>', 'UID of the object to bind the token to (default: the existing object\'s)')
+    .option('-o, --output <format>', 'json|yaml|name|jsonpath=... (default: the token only)')
+    .action((names: string[], o) =>
+      run((cli) =>
+        (require('./create-token') as typeof import('./create-token')).createToken(cli, oneName(names, 'token'), {
+          audience: o.audience,
+          duration: o.duration,
+          boundObjectKind: o.boundObjectKind,
+          boundObjectName: o.boundObjectName,
+          boundObjectUid: o.boundObjectUid,
+          output: o.output,
+        }),
+      ),
+    );
 
   program
     .command('get')
@@ -325,6 +413,7 @@ function processIo(): Io {
       return Buffer.concat(chunks).toString('utf8');
     },
     signal: controller.signal,
+    outIsTerminal: process.stdout.isTTY === true,
   };
 }
 

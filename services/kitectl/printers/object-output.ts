@@ -15,8 +15,21 @@ export function listJSON(items: Record<string, unknown>[]): Record<string, unkno
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 
+/**
+ * JSON text as Go's encoding/json writes it: like JSON.stringify, but '<', '>', '&', U+2028 and
+ * U+2029 escaped (they only ever occur inside strings, so the text can be rewritten safely).
+ */
+export function goJSON(value: unknown, indent?: number): string {
+  return goEscape(JSON.stringify(value, null, indent));
+}
+
+/** Go's HTML-safe escaping applied to JSON text. */
+export function goEscape(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function formatJSON(value: unknown): string {
-  return `${JSON.stringify(value, null, 4)}\n`;
+  return `${goJSON(value, 4)}\n`;
 }
 
 /** YAML as kubectl writes it: keys sorted, sequences not indented under their key, no folding,
