@@ -1,5 +1,6 @@
 // Starts the apiserver as its own process (bin/kite-apiserver, plaintext on 127.0.0.1, SQLite in a
-// temp dir), for tests that must see whether a request can end the process. stop() kills it by
+// temp dir, the ServiceAccount admission off unless asked: ./admission.ts), for tests that must see
+// whether a request can end the process. stop() kills it by
 // pid and removes its data.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { Clientset } from '../../lib/client/clientset';
 import { NO_RETRY } from '../../lib/client/retry';
 import { freePort } from '../../lib/util/net';
+import { testAdmissionFlags } from './admission';
 import { waitFor } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,7 +31,7 @@ export async function startApiserverProcess(args: string[] = []): Promise<Apiser
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-apiserver-proc-'));
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'kite-apiserver'), '--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dataDir, '--compaction-interval', '0', ...args],
+    [join(ROOT, 'bin', 'kite-apiserver'), '--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dataDir, '--compaction-interval', '0', ...testAdmissionFlags(args), ...args],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KITE_LOG_LEVEL: 'warn' } },
   );
   let err = '';

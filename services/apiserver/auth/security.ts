@@ -28,6 +28,7 @@ import { RequestSchemas } from './limits/strict-decoding';
 import { NodeAuthorizer } from './node/node-authorizer';
 import type { PodLookup, PodsOnNode } from './node/node-policy';
 import { LimitRanger } from '../admission/limit-ranger';
+import { ServiceAccountAdmission } from '../admission/service-account';
 import { NamespaceUsage } from '../admission/resource-quota/namespace-usage';
 import { QuotaAdmission } from '../admission/resource-quota/quota-admission';
 import { QuotaStatusSync } from '../admission/resource-quota/quota-status';
@@ -145,6 +146,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
   const plugins: Record<AdmissionPluginName, () => AdmissionPlugin | undefined> = {
     NamespaceLifecycle: () => new NamespaceLifecycle(namespaceState(registry(K.Namespaces))),
     LimitRanger: () => new LimitRanger(registry(K.LimitRanges)),
+    ServiceAccount: () => new ServiceAccountAdmission(registry(K.ServiceAccounts)),
     NodeRestriction: () => new NodeRestriction(pods),
     PodSecurity: () => new PodSecurity(registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined)),
     // Escalation is checked against RBAC's rules; other authorizers have no roles to escalate.

@@ -66,6 +66,9 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = 30;
   if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
   if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
+  // The deprecated serviceAccount mirrors serviceAccountName, as Kubernetes' v1 conversion keeps them.
+  spec.serviceAccountName ||= spec.serviceAccount;
+  spec.serviceAccount = spec.serviceAccountName;
   if (!spec.securityContext) spec.securityContext = { supplementalGroups: [], sysctls: [] };
   for (const c of [...spec.initContainers, ...spec.containers]) defaultContainer(c, spec.hostNetwork);
   for (const t of spec.tolerations) if (!t.operator) t.operator = 'Equal';

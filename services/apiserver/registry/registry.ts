@@ -67,7 +67,8 @@ const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_GENERATED_PREFIX = 63 - 5;
 const MAX_RETRIES = 16;
 
-function generateSuffix(): string {
+/** Five characters of Kubernetes' SimpleNameGenerator alphabet (also the ServiceAccount admission's volume names). */
+export function generateSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += GENERATE_CHARS[Math.floor(Math.random() * GENERATE_CHARS.length)];
   return s;

@@ -11,6 +11,7 @@ import { Clientset } from '../../../lib/client/clientset';
 import { NO_RETRY } from '../../../lib/client/retry';
 import { freePort } from '../../../lib/util/net';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
+import { testAdmissionFlags } from '../../support/admission';
 import { waitFor } from '../../support/wait';
 import { pod } from '../../support/builders';
 import { Recorders } from './harness';
@@ -29,7 +30,7 @@ interface Child {
 function startApiserver(port: number, dataDir: string): Child {
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'kite-apiserver'), '--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dataDir, '--compaction-interval', '0'],
+    [join(ROOT, 'bin', 'kite-apiserver'), '--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dataDir, '--compaction-interval', '0', ...testAdmissionFlags([])],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KITE_LOG_LEVEL: 'warn' } },
   );
   let err = '';

@@ -19,6 +19,7 @@ import { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { ClusterRoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import { writeClusterPKI, type ClusterPKI } from '../../../lib/pki/cluster-pki';
 import { freePort } from '../../../lib/util/net';
+import { testAdmissionFlags } from '../../support/admission';
 import { waitFor } from '../../support/wait';
 import type { FloodResult } from './overload-flood';
 
@@ -58,6 +59,7 @@ async function startApiserverChild(): Promise<ApiserverChild> {
       ...['--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', join(dir, 'data'), '--compaction-interval', '0'],
       ...['--tls-cert-file', pki.apiserver.cert, '--tls-private-key-file', pki.apiserver.key, '--client-ca-file', pki.ca.cert],
       ...['--token-auth-file', tokens, '--authorization-mode', 'Node,RBAC', '--audit-log-path', auditLog],
+      ...testAdmissionFlags([]),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KITE_LOG_LEVEL: 'warn' } },
   );

@@ -12,6 +12,7 @@ import { NO_RETRY } from '../../../lib/client/retry';
 import { createCA, issueClientCertificate, type CertKeyPair } from '../../../lib/pki/certificates';
 import { writeClusterPKI, type ClusterPKI } from '../../../lib/pki/cluster-pki';
 import { startApiserver, type Apiserver, type ApiserverConfig } from '../../../services/apiserver/server';
+import { testAdmission } from '../../support/admission';
 import { waitFor } from '../../support/wait';
 
 export interface ClientIdentity {
@@ -68,6 +69,7 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
       kubeletClientKey: pki.apiserverKubeletClient.key,
       kubeletCertificateAuthority: pki.ca.cert,
       ...opts.config,
+      ...testAdmission(opts.config ?? {}),
     });
     const clients: Clientset[] = [];
     const client = async (id: ClientIdentity = {}) => {

@@ -199,6 +199,7 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
   }
   v.labels(c, `${path}.nodeSelector`, spec.nodeSelector);
   if (spec.nodeName) v.dns1123Subdomain(c, `${path}.nodeName`, spec.nodeName);
+  if (spec.serviceAccountName) v.dns1123Subdomain(c, `${path}.serviceAccountName`, spec.serviceAccountName);
   spec.tolerations.forEach((t, i) => {
     const p = `${path}.tolerations[${i}]`;
     c.notSupported(`${p}.operator`, t.operator, ['Exists', 'Equal']);
