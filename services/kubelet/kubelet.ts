@@ -104,6 +104,7 @@ export class Kubelet {
       images: new ImageManager(deps.runtime, this.recorder, config.imagePullBackoff),
       crashLoop: new CrashLoopBackoff(config.crashLoopBackoff),
       recorder: this.recorder,
+      rootDir: config.rootDir,
       node: {
         name: config.nodeName,
         hostIP: () => this.nodeIP,

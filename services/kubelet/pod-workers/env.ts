@@ -45,7 +45,8 @@ function fieldValue(pod: Pod, path: string, ctx: EnvContext): string {
   throw new RuntimeError('CreateContainerConfigError', `unsupported fieldRef fieldPath "${path}"`);
 }
 
-function resourceValue(pod: Pod, container: Container, ref: { containerName: string; resource: string; divisor: string }, ctx: EnvContext): string {
+/** A container's resource (requests.cpu, limits.memory ...) scaled by the divisor, as Kubernetes' ExtractContainerResourceValue. */
+export function resourceValue(pod: Pod, container: Container, ref: { containerName: string; resource: string; divisor: string }, ctx: Pick<EnvContext, 'nodeAllocatable'>): string {
   const target = ref.containerName ? pod.spec?.containers.find((c) => c.name === ref.containerName) : container;
   if (!target) throw new RuntimeError('CreateContainerConfigError', `resourceFieldRef: no container "${ref.containerName}"`);
   const [kind, resource] = ref.resource.split('.');

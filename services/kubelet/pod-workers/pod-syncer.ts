@@ -16,6 +16,8 @@ import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
 import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
 import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../runtime/types';
+import type { PodObjectSource, PodTokenSource } from '../config-sources/types';
+import { VolumeManager } from '../volumes/volume-manager';
 import { isTerminalPhase, podKey } from '../../../lib/api/pods';
 import type { CrashLoopBackoff } from './crash-backoff';
 import { containerEnv } from './env';
@@ -44,6 +46,12 @@ export interface PodSyncerDeps {
   crashLoop: CrashLoopBackoff;
   recorder: EventRecorder;
   node: NodeContext;
+  /** The kubelet's root directory: pods' volumes live under <rootDir>/pods/<uid>/volumes. */
+  rootDir: string;
+  /** The ConfigMaps and Secrets pods name (configMap, secret and projected volumes read them). */
+  objects?: PodObjectSource;
+  /** Bound service-account tokens (projected serviceAccountToken sources). */
+  tokens?: PodTokenSource;
   /** Runs postStart and preStop hooks; defaults to one on `runtime` with the real clock. */
   hooks?: HookRunner;
 }
@@ -51,6 +59,8 @@ export interface PodSyncerDeps {
 /** Re-check soon when a sync could not finish for a reason that clears by itself. */
 const NETWORK_WAIT_MS = 1_000;
 const CONFIG_ERROR_RETRY_MS = 10_000;
+/** A pod whose volumes are not all set up is synced again this soon (or when an object it names changes). */
+const VOLUME_RETRY_MS = 2_000;
 const DEFAULT_GRACE_SECONDS = 30;
 /** Kubernetes' minimumGracePeriodInSeconds: what a container gets to stop after a preStop hook used up the grace period. */
 export const MIN_GRACE_AFTER_HOOK_SECONDS = 2;
@@ -100,10 +110,12 @@ export class PodSyncer {
   /** postStart hooks in flight, by pod uid: a deletion abandons them. */
   private readonly startHooks = new Map<string, AbortController>();
   private readonly hooks: HookRunner;
+  private readonly volumes: VolumeManager;
   private readonly log = logger('kubelet', { module: 'sync' });
 
   constructor(private readonly d: PodSyncerDeps) {
     this.hooks = d.hooks ?? new HookRunner(d.runtime);
+    this.volumes = new VolumeManager({ rootDir: d.rootDir, objects: d.objects, tokens: d.tokens, nodeAllocatable: d.node.allocatable });
   }
 
   /**
@@ -153,6 +165,13 @@ export class PodSyncer {
     if (!network) {
       this.reportStatus(pod, state);
       return NETWORK_WAIT_MS;
+    }
+    // Kubernetes' WaitForAttachAndMount: containers start only once every volume is set up.
+    const volumes = await this.volumes.setUpPod(pod);
+    for (const err of volumes.errors) this.d.recorder.event(pod, 'Warning', 'FailedMount', err.message);
+    if (!volumes.ready) {
+      this.reportStatus(pod, state);
+      return VOLUME_RETRY_MS;
     }
     const actions = computePodActions(pod, state, (id) => this.d.probes.verdict(id));
     this.reportStatus(pod, state);
@@ -284,7 +303,7 @@ export class PodSyncer {
     let id: string;
     try {
       const env = containerEnv(pod, container, { podIP, hostIP: this.d.node.hostIP(), nodeAllocatable: this.d.node.allocatable() });
-      id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, restartCount: start.restartCount });
+      id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, mounts: await this.volumes.containerMounts(pod, container, env), restartCount: start.restartCount });
     } catch (err) {
       return this.failed(pod, name, err, 'CreateContainerError');
     }
@@ -412,6 +431,7 @@ export class PodSyncer {
     for (const c of state?.containers ?? []) await this.d.runtime.removeContainer(c.id);
     for (const s of state?.sandboxes ?? []) await this.d.runtime.removePodSandbox(s.id);
     await this.d.runtime.removePodVolumes(uid);
+    await this.volumes.removePod(uid);
   }
 
   private forgetPod(uid: string): void {
@@ -454,6 +474,8 @@ export class PodSyncer {
       await this.killPod(undefined, state, grace);
       await this.removeAll(uid, state);
       this.log.info({ pod: `${state.namespace}/${state.name}`, uid }, 'removed the containers of a pod that is gone');
+    } else {
+      await this.volumes.removePod(uid);
     }
     this.forgetPod(uid);
     this.lastKnown.delete(uid);

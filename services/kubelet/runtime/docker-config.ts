@@ -9,7 +9,11 @@ import { containerHash } from './container-hash';
 import { normalizeImageRef } from './image-ref';
 import { containerLabels, dockerContainerName, preStopLabel, SANDBOX_CONTAINER_NAME, type PodIdentity } from './labels';
 import type { BindMount, EnvPair, SandboxOptions } from './types';
-import { bindSpec } from './volumes';
+
+/** Docker's "-v" form: missing sources become directories, as Kubernetes' unchecked hostPath does. */
+export function bindSpec(bind: BindMount): string {
+  return `${bind.hostPath}:${bind.containerPath}${bind.readOnly ? ':ro' : ''}`;
+}
 
 /** Built by deploy/build-images.sh. */
 export const DEFAULT_PAUSE_IMAGE = 'kite/pause:3.9';

@@ -27,7 +27,7 @@ import type {
   Sandbox,
   SandboxOptions,
 } from './types';
-import { containerBinds, podDir } from './volumes';
+import { podDir } from '../volumes/paths';
 
 /** The pause container exits at once on SIGTERM; this only bounds a stuck one. */
 const SANDBOX_STOP_GRACE_SECONDS = 10;
@@ -37,7 +37,7 @@ export interface DockerRuntimeOptions {
   docker?: Docker;
   /** Written on every container; listPodContainers() only sees this node's. */
   nodeName: string;
-  /** The kubelet's root directory, holding pods' emptyDir volumes. */
+  /** The kubelet's root directory (pod directories, removed with their pods; seccomp profiles). */
   rootDir: string;
   pauseImage?: string;
 }
@@ -89,7 +89,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createContainer(sandboxId: string, pod: Pod, container: Container, options: CreateContainerOptions = {}): Promise<string> {
-    const binds = [...(await containerBinds(this.rootDir, pod, container)), ...(options.mounts ?? [])];
+    const binds = options.mounts ?? [];
     const localhostSeccompProfile = await loadLocalhostSeccompProfile(this.rootDir, pod, container);
     const create = containerCreateOptions({
       node: this.node,

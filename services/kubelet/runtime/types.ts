@@ -34,7 +34,7 @@ export interface BindMount {
 export interface CreateContainerOptions {
   /** Resolved environment (valueFrom already looked up); defaults to the spec's literal values. */
   env?: EnvPair[];
-  /** Extra binds beside the pod's emptyDir and hostPath volumes (e.g. a service account token). */
+  /** The container's volume mounts as binds, prepared by the volume manager (volumes/). */
   mounts?: BindMount[];
   /** Recorded in the container's labels, so restart counts survive a kubelet restart. */
   restartCount?: number;

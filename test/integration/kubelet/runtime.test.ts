@@ -11,6 +11,7 @@ import { runtimeFixture, testPod, uniqueName, type RuntimeFixture } from '../../
 import { ensureTestImages, IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { waitFor } from '../../support/wait';
 import { readAll } from '../../support/streams';
+import { VolumeManager } from '../../../services/kubelet/volumes/volume-manager';
 
 const BUSYBOX = TEST_IMAGES.busybox;
 
@@ -41,9 +42,12 @@ describe('kubelet runtime on Docker', function () {
   /** Starts a sandbox and the pod's containers, returning their ids in spec order. */
   async function runPod(pod: ReturnType<typeof testPod>, restartCount = 0): Promise<{ sandboxId: string; ip: string; ids: string[] }> {
     const sandbox = await fx.runtime.runPodSandbox(pod, { network: fx.network });
+    // The kubelet's volume manager prepares the binds; the runtime only receives them.
+    const volumes = new VolumeManager({ rootDir: fx.rootDir, nodeAllocatable: () => ({}) });
+    await volumes.setUpPod(pod);
     const ids: string[] = [];
     for (const c of pod.spec!.containers) {
-      const id = await fx.runtime.createContainer(sandbox.id, pod, c, { restartCount });
+      const id = await fx.runtime.createContainer(sandbox.id, pod, c, { restartCount, mounts: await volumes.containerMounts(pod, c, []) });
       await fx.runtime.startContainer(id);
       ids.push(id);
     }

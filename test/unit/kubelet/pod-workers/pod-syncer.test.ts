@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Clientset } from '../../../../lib/client/clientset';
-import { Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core/v1/types';
+import { ConfigMap, Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core/v1/types';
 import { FakeClock } from '../../../support/fake-clock';
 import type { EventRecorder } from '../../../../lib/events';
 import { ImageManager } from '../../../../services/kubelet/images/image-manager';
@@ -55,6 +58,9 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
   /** The probe workers' clock, and what every probe answers. */
   let probeClock: FakeClock;
   let probesSucceed: boolean;
+  /** The kubelet's root dir (pod volumes) and the ConfigMaps the API has. */
+  let rootDir: string;
+  let configMaps: Map<string, ConfigMap>;
 
   const recorder: EventRecorder = { event: (_o, type, reason, message) => events.push(`${reason}: ${message}`) };
 
@@ -71,6 +77,8 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       images: new ImageManager(runtime, recorder, { initialMs: 10_000, maxMs: 60_000 }, () => now),
       crashLoop: new CrashLoopBackoff({ initialMs: 10_000, maxMs: 60_000, resetAfterMs: 600_000 }, () => now),
       recorder,
+      rootDir,
+      objects: { getConfigMap: async (ns, name) => configMaps.get(`${ns}/${name}`), getSecret: async () => undefined },
       node: { name: 'n1', hostIP: () => '192.168.0.10', allocatable: () => ({ cpu: '2', memory: '4Gi' }), podNetwork: () => 'pods' },
       hooks: new HookRunner(runtime, hookClock),
     });
@@ -90,10 +98,15 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     hookClock = new FakeClock();
     probeClock = new FakeClock();
     probesSucceed = true;
+    rootDir = mkdtempSync(join(tmpdir(), 'kite-syncer-'));
+    configMaps = new Map();
     syncer = makeSyncer();
   });
 
-  afterEach(() => probes.stop());
+  afterEach(() => {
+    probes.stop();
+    rmSync(rootDir, { recursive: true, force: true });
+  });
 
   it('starts a new pod: sandbox, then the container with resolved env; reports Running with the pod IP', async () => {
     const pod = newPod({
@@ -106,13 +119,36 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       ['ensurePodNetwork', 'runPodSandbox', 'imageExists', 'createContainer', 'startContainer', 'inspectContainer', 'inspectContainer'],
     );
     const [created] = runtime.createOptions.values();
-    assert.deepEqual(created.options, { env: [{ name: 'IP', value: '10.244.1.2' }], restartCount: 0 });
+    assert.deepEqual(created.options, { env: [{ name: 'IP', value: '10.244.1.2' }], mounts: [], restartCount: 0 });
     const s = await lastStatus();
     assert.equal(s.phase, 'Running');
     assert.equal(s.podIP, '10.244.1.2');
     assert.equal(s.hostIP, '192.168.0.10');
     assert.equal(s.conditions.find((c) => c.type === 'Ready')?.status, 'True');
     assert.deepEqual(events, ['Pulled: Container image "nginx:1.22" already present on machine', 'Created: Created container nginx', 'Started: Started container nginx']);
+  });
+
+  it('holds a pod whose configMap volume is missing in ContainerCreating with FailedMount, and starts it once the ConfigMap exists', async () => {
+    const pod = newPod({
+      volumes: [{ name: 'config', configMap: { name: 'app', items: [] } }],
+      containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', volumeMounts: [{ name: 'config', mountPath: '/etc/app' }] }],
+    });
+    assert.equal(await syncer.sync('uid-1', pod), 2_000);
+    assert.deepEqual(runtime.calls.map((c) => c.method).filter((m) => m !== 'listPodContainers' && m !== 'ensurePodNetwork'), []);
+    assert.deepEqual(events, ['FailedMount: MountVolume.SetUp failed for volume "config" : configmap "app" not found']);
+    assert.equal((await lastStatus()).containerStatuses[0].state?.waiting?.reason, 'ContainerCreating');
+
+    configMaps.set('default/app', ConfigMap.fromPartial({ metadata: { name: 'app', namespace: 'default' }, data: { 'app.conf': 'v1' } }));
+    await syncer.sync('uid-1', pod);
+    const [created] = runtime.createOptions.values();
+    const dir = join(rootDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'config');
+    assert.deepEqual(created.options.mounts, [{ hostPath: dir, containerPath: '/etc/app', readOnly: true }]);
+    assert.equal(readFileSync(join(dir, 'app.conf'), 'utf8'), 'v1');
+    assert.equal((await lastStatus()).phase, 'Running');
+
+    configMaps.set('default/app', ConfigMap.fromPartial({ metadata: { name: 'app', namespace: 'default' }, data: { 'app.conf': 'v2' } }));
+    await syncer.sync('uid-1', pod);
+    assert.equal(readFileSync(join(dir, 'app.conf'), 'utf8'), 'v2', 'a resync refreshes the volume');
   });
 
   it('starts a pod it has never seen without waiting for a runtime listing, once one listing is done', async () => {
