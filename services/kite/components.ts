@@ -4,9 +4,9 @@
 // iptables, iproute2 and their libraries) is mounted read-only, as is the application (/opt/kite,
 // from the node image). Of the node's /etc/kite (certificates and kubeconfigs) a component sees
 // only the files its command line names, each mounted read-only, as kubeadm gives each static pod
-// only its own: the scheduler and the controller-manager their kubeconfig, kube-proxy its
-// kubeconfig, the kubelet its kubeconfig, serving pair and CA; no component sees ca.key or
-// admin.conf.
+// only its own: the scheduler its kubeconfig, the controller-manager its kubeconfig and the CA
+// certificate (--root-ca-file), kube-proxy its kubeconfig, the kubelet its kubeconfig, serving
+// pair and CA; no component sees ca.key or admin.conf.
 import type { ClusterConfig } from './cluster-config';
 import { nodeExec } from './docker-cli';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
@@ -96,6 +96,8 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
         '--cluster-cidr', net.podSubnet,
         '--allocate-node-cidrs',
         '--node-monitor-grace-period', timings.nodeMonitorGracePeriod,
+        // Published as ca.crt of every namespace's kube-root-ca.crt, which pods' token volumes project.
+        '--root-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
       ),
     },
     { name: 'kite-scheduler', run: [], command: kiteProgram('kite-scheduler', ...kubeconfig(KUBECONFIGS.scheduler)) },
