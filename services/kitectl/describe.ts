@@ -1,10 +1,10 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, Secrets, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
-import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service } from '../../lib/gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
 import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
@@ -12,6 +12,7 @@ import { describeConfigMap } from './describers/configmap';
 import { describeGeneric, describeNamespace } from './describers/generic';
 import { describeNode } from './describers/node';
 import { describeSecret } from './describers/secret';
+import { describeServiceAccount, serviceAccountSecrets } from './describers/serviceaccount';
 import { describePod } from './describers/pod';
 import { describeLimitRange, describeResourceQuota } from './describers/policy';
 import { describeEndpoints, describeService } from './describers/service';
@@ -76,6 +77,14 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       return describeConfigMap(obj as ConfigMap, events);
     case Secrets:
       return describeSecret(obj as Secret);
+    case ServiceAccounts: {
+      // Listing Secrets may be forbidden (the view role cannot): the account is described anyway.
+      const secrets = await cs
+        .resource<Secret>(Secrets)
+        .listAll({ namespace: ns })
+        .then((l) => l.items, () => undefined);
+      return describeServiceAccount(obj as ServiceAccount, serviceAccountSecrets(obj as ServiceAccount, secrets), events);
+    }
     default:
       return describeGeneric(kind, obj, events);
   }
