@@ -113,7 +113,7 @@ export class ApiserverMetrics {
     const socket = req.socket as TLSSocket;
     let user;
     try {
-      user = access.authenticator.authenticate({
+      user = await access.authenticator.authenticate({
         metadata,
         getAuthContext: () => (socket.authorized ? { transportSecurityType: 'ssl', sslPeerCertificate: socket.getPeerCertificate() } : {}),
       });

@@ -80,6 +80,8 @@ export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequ
       return named('get', 'scale');
     case 'updateScale':
       return named('update', 'scale');
+    case 'createToken':
+      return named('create', 'token');
     default:
       throw new Error(`no authorization attributes for ${kind.serviceName}/${rpc}`);
   }

@@ -189,7 +189,7 @@ export class RequestGate {
 
   /** Authentication, impersonation and the decoding check (after authentication, so strangers learn nothing). */
   private async identify(call: AnyCall, t: Trace, message: unknown = (call as { request?: unknown }).request): Promise<UserInfo> {
-    const caller = this.deps.authenticator.authenticate(call);
+    const caller = await this.deps.authenticator.authenticate(call);
     t.authenticated = true;
     t.user = caller;
     const user = await impersonate(caller, call.metadata, this.deps.authorizer);

@@ -36,9 +36,11 @@ import { ensureBootstrapPolicy } from './rbac/bootstrap-policy';
 import { EscalationCheck } from '../admission/rbac-escalation/escalation';
 import { RbacAuthorizer } from './rbac/rbac-authorizer';
 import { RequestGate } from './request-gate';
+import { DEFAULT_SERVICE_ACCOUNT_FLAGS, setupServiceAccountTokens, type ServiceAccountFlags } from './serviceaccount/service-accounts';
+import type { TokenRequests } from './serviceaccount/token-request';
 import { serverCredentials } from './tls';
 
-export interface SecurityConfig {
+export interface SecurityConfig extends ServiceAccountFlags {
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
   clientCAFile?: string;
@@ -61,6 +63,7 @@ export interface SecurityConfig {
 }
 
 export const DEFAULT_SECURITY: SecurityConfig = {
+  ...DEFAULT_SERVICE_ACCOUNT_FLAGS,
   authorizationMode: 'AlwaysAllow',
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
@@ -77,6 +80,8 @@ export interface Security {
   authenticator: Authenticator;
   authorizer: Authorizer;
   limiter: RequestLimiter;
+  /** The serviceaccounts/token subresource; absent without --service-account-signing-key-file. */
+  tokenRequests?: TokenRequests;
   /** gRPC server interceptors: authentication on the headers, before any body is read. */
   interceptors: ServerInterceptor[];
   /** Adds the non-resource services (access reviews). */
@@ -122,7 +127,8 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     ? serverCredentials({ certFile: cfg.tlsCertFile!, keyFile: cfg.tlsPrivateKeyFile!, clientCAFile: cfg.clientCAFile })
     : ServerCredentials.createInsecure();
   const tokens = cfg.tokenAuthFile ? TokenFileAuthenticator.fromFile(cfg.tokenAuthFile) : undefined;
-  const authenticator = new Authenticator({ clientCertificates: !!cfg.clientCAFile, tokens });
+  const serviceAccountTokens = setupServiceAccountTokens(cfg, registry);
+  const authenticator = new Authenticator({ clientCertificates: !!cfg.clientCAFile, tokens, serviceAccounts: serviceAccountTokens?.authenticator });
 
   const modes = parseAuthorizationModes(cfg.authorizationMode);
   const pods = podLookup(registry(K.Pods));
@@ -171,8 +177,8 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
   } else if (modes.length === 1 && modes[0] === 'AlwaysAllow') {
     log.warn('--authorization-mode AlwaysAllow: every authenticated user may do anything');
   }
-  if (tokens && !tls) log.warn('bearer tokens are accepted over plaintext: anyone on the network can read them');
-  log.info({ tls, clientCertificates: !!cfg.clientCAFile, tokens: tokens?.size ?? 0, authorization: modes, admission: admission.names, audit: cfg.auditLogPath }, 'apiserver security');
+  if ((tokens || serviceAccountTokens) && !tls) log.warn('bearer tokens are accepted over plaintext: anyone on the network can read them');
+  log.info({ tls, clientCertificates: !!cfg.clientCAFile, tokens: tokens?.size ?? 0, serviceAccountIssuers: cfg.serviceAccountIssuers, authorization: modes, admission: admission.names, audit: cfg.auditLogPath }, 'apiserver security');
 
   return {
     gate,
@@ -181,6 +187,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     authenticator,
     authorizer,
     limiter,
+    tokenRequests: serviceAccountTokens?.tokenRequests,
     interceptors: [
       authenticateOnHeaders({
         authenticator,

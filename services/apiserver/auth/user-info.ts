@@ -4,6 +4,8 @@ export interface UserInfo {
   name: string;
   uid: string;
   groups: string[];
+  /** Kubernetes' extra attributes (a service account token's pod and credential id). */
+  extra?: Record<string, string[]>;
 }
 
 export const MASTERS_GROUP = 'system:masters';

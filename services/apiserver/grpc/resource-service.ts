@@ -11,6 +11,8 @@ import type { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../../lib/util/time';
 import { podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
 import type { RequestGate } from '../auth/request-gate';
+import type { TokenRequests } from '../auth/serviceaccount/token-request';
+import { warningMetadata } from '../../../lib/api/warnings';
 import type { Registry } from '../registry/registry';
 import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
 import { proxyExecPod, proxyPodLogs, type KubeletDialer } from './pod-streams';
@@ -64,6 +66,8 @@ export function resourceService<T extends KubeObject>(
   gate: RequestGate,
   /** Reaches kubelets for pods/log and pods/exec (PodService only). */
   dialer?: KubeletDialer,
+  /** Issues bound tokens (serviceaccounts/token: ServiceAccountService only). */
+  tokenRequests?: TokenRequests,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
   const field = kind.requestField;
@@ -83,6 +87,12 @@ export function resourceService<T extends KubeObject>(
   };
   if (kind.methods.updateStatus) handlers.updateStatus = (r) => registry.updateStatus(r[field]);
   if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);
+  if (kind.methods.createToken && tokenRequests) {
+    handlers.createToken = (r, call) => {
+      isDryRun(r.dryRun);
+      return tokenRequests.create(r, (text) => call.sendMetadata(warningMetadata([text])));
+    };
+  }
   if (kind.hasScale) {
     handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
     handlers.updateScale = async (r) => {

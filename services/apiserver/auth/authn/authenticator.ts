@@ -1,5 +1,6 @@
 // Authentication of one call: a client certificate verified against --client-ca-file, else a
-// bearer token from --token-auth-file. Every authenticated user is in system:authenticated.
+// bearer token: one from --token-auth-file, or a service-account JWT of our issuers
+// (serviceaccount/token-authenticator.ts). Every authenticated user is in system:authenticated.
 // With neither configured the apiserver is in insecure development mode and every caller is
 // system:anonymous in system:masters; with either configured, a caller without valid
 // credentials gets UNAUTHENTICATED.
@@ -7,12 +8,16 @@ import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '../../../../lib/api/errors';
 import { userFromCertificate } from '../../../../lib/pki/client-identity';
 import { ANONYMOUS_USER, MASTERS_GROUP, withAuthenticatedGroup, type UserInfo } from '../user-info';
+import { InvalidTokenError } from '../serviceaccount/token-signer';
+import type { ServiceAccountTokenAuthenticator } from '../serviceaccount/token-authenticator';
 import type { TokenFileAuthenticator } from './token-file';
 
 export interface AuthenticationConfig {
   /** Client certificates are trusted (the TLS layer verifies them against --client-ca-file). */
   clientCertificates: boolean;
   tokens?: TokenFileAuthenticator;
+  /** Bound service-account tokens (--service-account-issuer and its keys). */
+  serviceAccounts?: ServiceAccountTokenAuthenticator;
 }
 
 /** What of a call authentication reads. */
@@ -36,10 +41,10 @@ export class Authenticator {
 
   /** True when no authentication is configured: everyone is an anonymous cluster admin. */
   get insecureDevMode(): boolean {
-    return !this.cfg.clientCertificates && !this.cfg.tokens;
+    return !this.cfg.clientCertificates && !this.cfg.tokens && !this.cfg.serviceAccounts;
   }
 
-  authenticate(call: CallCredentials): UserInfo {
+  async authenticate(call: CallCredentials): Promise<UserInfo> {
     if (this.insecureDevMode) return DEV_USER;
     const problems: string[] = [];
     if (this.cfg.clientCertificates) {
@@ -50,13 +55,25 @@ export class Authenticator {
     const bearer = bearerToken(call.metadata);
     if (bearer.error) problems.push(bearer.error);
     if (bearer.token !== undefined) {
-      const user = this.cfg.tokens?.authenticate(bearer.token);
+      const before = problems.length;
+      const user = this.cfg.tokens?.authenticate(bearer.token) ?? (await this.serviceAccount(bearer.token, problems));
       if (user) return withAuthenticatedGroup(user);
-      problems.push('invalid bearer token');
+      if (problems.length === before) problems.push('invalid bearer token');
     }
     if (problems.length) throw new UnauthenticatedError(`Unauthorized: ${problems.join('; ')}`);
     throw new UnauthenticatedError(
       'Unauthorized: no valid credentials: send a client certificate signed by the cluster CA (an expired certificate or one from another CA counts as none) or a bearer token',
     );
+  }
+
+  /** The service account of a bound token; a token of ours that is invalid adds why to `problems`. */
+  private async serviceAccount(token: string, problems: string[]): Promise<UserInfo | undefined> {
+    try {
+      return await this.cfg.serviceAccounts?.authenticate(token);
+    } catch (err) {
+      if (!(err instanceof InvalidTokenError)) throw err;
+      problems.push(`invalid bearer token: ${err.message}`);
+      return undefined;
+    }
   }
 }

@@ -45,9 +45,9 @@ function methodAttributes(method: string): { verb: string; apiGroup: string; res
 }
 
 /** The caller, or why it is not authenticated. */
-function identify(authenticator: Authenticator, metadata: Metadata, getAuthContext: CallCredentials['getAuthContext']): UserInfo | string {
+async function identify(authenticator: Authenticator, metadata: Metadata, getAuthContext: CallCredentials['getAuthContext']): Promise<UserInfo | string> {
   try {
-    return authenticator.authenticate({ metadata, getAuthContext });
+    return await authenticator.authenticate({ metadata, getAuthContext });
   } catch (err) {
     return err instanceof ApiError ? err.message : String(err);
   }
@@ -89,18 +89,19 @@ export function authenticateOnHeaders(opts: AuthenticateOnHeadersOptions): Serve
         next({
           onReceiveMetadata(metadata, proceed) {
             if (opts.authenticator.insecureDevMode) return proceed(metadata);
-            const who = identify(opts.authenticator, metadata, () => call.getAuthContext());
-            if (typeof who !== 'string') {
-              if (open || isMaster(who) || !opts.turns) return proceed(metadata);
-              return opts.turns.run(who.name, () => proceed(metadata));
-            }
-            if (!open) return refuse(metadata, Status.UNAUTHENTICATED, who);
-            if (openUnauthenticated >= opts.maxUnauthenticatedOpenCalls) {
-              return refuse(metadata, Status.RESOURCE_EXHAUSTED, 'Too many requests from unauthenticated clients, please try again later', 1);
-            }
-            openUnauthenticated++;
-            counted = true;
-            proceed(metadata);
+            void identify(opts.authenticator, metadata, () => call.getAuthContext()).then((who) => {
+              if (typeof who !== 'string') {
+                if (open || isMaster(who) || !opts.turns) return proceed(metadata);
+                return opts.turns.run(who.name, () => proceed(metadata));
+              }
+              if (!open) return refuse(metadata, Status.UNAUTHENTICATED, who);
+              if (openUnauthenticated >= opts.maxUnauthenticatedOpenCalls) {
+                return refuse(metadata, Status.RESOURCE_EXHAUSTED, 'Too many requests from unauthenticated clients, please try again later', 1);
+              }
+              openUnauthenticated++;
+              counted = true;
+              proceed(metadata);
+            });
           },
           onCancel: uncount,
         });

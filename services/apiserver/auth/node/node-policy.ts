@@ -93,6 +93,19 @@ export function configObjectDecision(node: string, a: RequestAttributes, podsOnN
   return referenced ? ALLOW : deny(`no relationship found between node '${node}' and this object`);
 }
 
+/**
+ * ServiceAccounts (Kubernetes' authorizeCreateToken): a node may only create the token
+ * subresource of a ServiceAccount a pod bound to it runs as; the NodeRestriction admission
+ * plugin then requires the token to be bound to such a pod. Other resources get no opinion here.
+ */
+export function serviceAccountTokenDecision(node: string, a: RequestAttributes, podsOnNode: PodsOnNode): NodeDecision {
+  if (!a.resourceRequest || a.apiGroup !== '' || a.resource !== 'serviceaccounts') return NO_OPINION;
+  if (a.verb !== 'create' || !a.name) return deny('can only create tokens for individual service accounts');
+  if (a.subresource !== 'token') return deny('can only create token subresource of serviceaccount');
+  const used = podsOnNode(node, a.namespace).some((pod) => (pod.spec?.serviceAccountName || 'default') === a.name);
+  return used ? ALLOW : deny(`no relationship found between node '${node}' and this object`);
+}
+
 /** The node a request is about writing, for the heartbeat exemption of the in-flight limits. */
 export function isOwnHeartbeat(node: string, a: RequestAttributes): boolean {
   if (a.verb !== 'update' && a.verb !== 'patch' && a.verb !== 'create') return false;

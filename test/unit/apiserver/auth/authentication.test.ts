@@ -46,9 +46,9 @@ describe('authentication', () => {
   describe('Authenticator', () => {
     const authn = new Authenticator({ clientCertificates: true, tokens: new TokenFileAuthenticator(parseTokenFile('good,alice,u1,devs\n')) });
 
-    it('prefers a verified certificate, then a token; adds system:authenticated', () => {
-      assert.deepEqual(authn.authenticate(call({ cert: cert({ CN: 'bob', O: 'ops' }), auth: 'Bearer good' })), { name: 'bob', uid: '', groups: ['ops', 'system:authenticated'] });
-      assert.deepEqual(authn.authenticate(call({ auth: 'bearer good' })), { name: 'alice', uid: 'u1', groups: ['devs', 'system:authenticated'] });
+    it('prefers a verified certificate, then a token; adds system:authenticated', async () => {
+      assert.deepEqual(await authn.authenticate(call({ cert: cert({ CN: 'bob', O: 'ops' }), auth: 'Bearer good' })), { name: 'bob', uid: '', groups: ['ops', 'system:authenticated'] });
+      assert.deepEqual(await authn.authenticate(call({ auth: 'bearer good' })), { name: 'alice', uid: 'u1', groups: ['devs', 'system:authenticated'] });
     });
 
     for (const [name, c, msg] of [
@@ -56,15 +56,15 @@ describe('authentication', () => {
       ['a bad token', call({ auth: 'Bearer nope' }), /invalid bearer token/],
       ['another scheme', call({ auth: 'Basic YTpi' }), /must be "Bearer <token>"/],
     ] as const) {
-      it(`refuses ${name} with UNAUTHENTICATED`, () => {
-        assert.throws(() => authn.authenticate(c), (err: { code: number; message: string }) => err.code === status.UNAUTHENTICATED && msg.test(err.message));
+      it(`refuses ${name} with UNAUTHENTICATED`, async () => {
+        await assert.rejects(authn.authenticate(c), (err: { code: number; message: string }) => err.code === status.UNAUTHENTICATED && msg.test(err.message));
       });
     }
 
-    it('treats everyone as an anonymous admin only when no authentication is configured', () => {
+    it('treats everyone as an anonymous admin only when no authentication is configured', async () => {
       const dev = new Authenticator({ clientCertificates: false });
       assert.equal(dev.insecureDevMode, true);
-      assert.deepEqual(dev.authenticate(call({ auth: 'Bearer whatever' })).groups, ['system:masters', 'system:authenticated']);
+      assert.deepEqual((await dev.authenticate(call({ auth: 'Bearer whatever' }))).groups, ['system:masters', 'system:authenticated']);
       assert.equal(authn.insecureDevMode, false);
     });
   });
