@@ -12,7 +12,7 @@ export { DEFAULT_AUTO_COMPACTION, type AutoCompactionOptions } from './auto-comp
 export { EtcdStorage, type EtcdStorageOptions } from './etcd';
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite';
 export { EncryptionTransformers, loadEncryptionConfig } from './encryption-config';
-export { TransformedStorage, TransformError } from './transformed-storage';
+export { TransformedStorage } from './transformed-storage';
 
 export type StorageBackend = 'sqlite' | 'etcd';
 

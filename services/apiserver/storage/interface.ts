@@ -119,6 +119,16 @@ export class CompactedError extends StorageError {
   }
 }
 
+/** A stored value its transformer could not read (an encryption key not configured, tampered bytes). */
+export class TransformError extends StorageError {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`unable to transform key "${key}": ${reason}`);
+  }
+}
+
 /** A read at a revision the store has not reached yet. */
 export class FutureRevisionError extends StorageError {
   constructor(

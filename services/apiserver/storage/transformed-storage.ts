@@ -4,18 +4,8 @@
 // etcd3 store does the same with its per-resource value.Transformer; the storage key is the
 // authenticated data, so a value copied under another key does not decrypt.
 import type { KeyValue, ListOptions, ListResult, Storage, StoreEvent, WatchCallbacks, WatchHandle } from './interface';
-import { StorageError } from './interface';
+import { TransformError } from './interface';
 import type { Transformer } from './value/transformer';
-
-/** A stored value the transformer could not read (wrong or missing key, tampered bytes). */
-export class TransformError extends StorageError {
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`unable to transform key "${key}": ${reason}`);
-  }
-}
 
 export class TransformedStorage implements Storage {
   readonly name: string;

@@ -5,7 +5,7 @@
 import { ExpiredError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { logger } from '../../../lib/log';
-import { CompactedError, type KeyValue, type Storage, type StoreEvent, type WatchHandle } from '../storage/interface';
+import { CompactedError, TransformError, type KeyValue, type Storage, type StoreEvent, type WatchHandle } from '../storage/interface';
 import { matches, type ObjectFilter } from './filter';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -96,6 +96,11 @@ export class WatchCache<T extends KubeObject> {
   private readyWaiters: { rv: number; resolve: () => void }[] = [];
   private readonly log;
   private stopped = false;
+  /**
+   * Stored history holds values no configured encryption key reads (written under a key removed
+   * after rotation): starts do without the history replay, which only spares watchers a relist.
+   */
+  private historyUnreadable = false;
 
   constructor(
     readonly kind: KindInfo<T>,
@@ -121,7 +126,7 @@ export class WatchCache<T extends KubeObject> {
     this.window.length = 0;
     this.head = 0;
     const from = Math.max(rev - this.opts.capacity, await this.storage.compactedRevision(), 1);
-    if (from < rev) {
+    if (from < rev && !this.historyUnreadable) {
       try {
         const state: ObjectState<T> = new Map();
         await this.load(from, state);
@@ -129,7 +134,8 @@ export class WatchCache<T extends KubeObject> {
         for (const key of new Set([...state.keys(), ...this.objects.keys()])) if (this.differs(key, state)) this.history.mismatched++;
         if (this.history.mismatched === 0) this.completeHistory();
       } catch (err) {
-        if (!(err instanceof CompactedError)) throw err;
+        if (err instanceof TransformError) this.historyUnreadable = true;
+        else if (!(err instanceof CompactedError)) throw err;
         this.history = undefined;
       }
     }
@@ -139,7 +145,10 @@ export class WatchCache<T extends KubeObject> {
     const replayed = this.history && !this.history.complete ? new Promise<void>((resolve) => (this.historyReplayed = resolve)) : undefined;
     this.handle = this.storage.watch(this.prefix, this.history?.from ?? rev, {
       onEvents: (events) => this.apply(events),
-      onError: (err) => this.restart(err),
+      onError: (err) => {
+        if (err instanceof TransformError && this.history) this.historyUnreadable = true;
+        this.restart(err);
+      },
     });
     if (replayed) {
       let timer: NodeJS.Timeout | undefined;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptionTransformers } from '../../../../services/apiserver/storage/encryption-config';
 import type { ProviderConfiguration } from '../../../../services/apiserver/storage/encryption-config-types';
-import type { Storage } from '../../../../services/apiserver/storage/interface';
+import { TransformError, type Storage } from '../../../../services/apiserver/storage/interface';
 import { SqliteStorage } from '../../../../services/apiserver/storage/sqlite';
-import { TransformedStorage, TransformError } from '../../../../services/apiserver/storage/transformed-storage';
+import { TransformedStorage } from '../../../../services/apiserver/storage/transformed-storage';
 import { describeStorageConformance } from './conformance';
 import { WatchCollector } from './watch-collector';
 
