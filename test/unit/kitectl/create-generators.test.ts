@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../services/kitectl/main';
 import { checkKeyPair, dockerConfigJSON } from '../../../services/kitectl/create-config';
-import { buildTokenRequest } from '../../../services/kitectl/create-token';
+import { Cli } from '../../../services/kitectl/cli-context';
+import { buildTokenRequest, createToken } from '../../../services/kitectl/create-token';
+import type { Clientset } from '../../../lib/client/clientset';
+import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import { splitSliceFlag } from '../../../services/kitectl/create-sources';
 
 interface Result {
@@ -233,6 +236,32 @@ describe('kitectl create generators (compared with kubectl --dry-run=client)', f
       assert.equal(r.apiVersion, 'authentication.k8s.io/v1');
       assert.deepEqual(buildTokenRequest({ duration: '0' }).spec, { audiences: [], expirationSeconds: undefined, boundObjectRef: undefined });
       assert.equal(buildTokenRequest({ boundObjectKind: 'Secret', boundObjectName: 's' }).spec?.boundObjectRef?.uid, '');
+    });
+
+    it('sends the request to CreateServiceAccountToken for the account in the namespace and prints only the token', async () => {
+      const calls: { verb: string; request: any }[] = [];
+      let out = '';
+      const cli = new Cli({ namespace: 'apps' }, { out: (s) => (out += s), err: () => {}, readStdin: async () => '', signal: new AbortController().signal });
+      const fake = {
+        resource: () => ({
+          call: async (verb: string, request: unknown) => {
+            calls.push({ verb, request });
+            return TokenRequest.fromPartial({ status: { token: 'header.payload.sig', expirationTimestamp: '2030-01-01T00:00:00Z' } });
+          },
+        }),
+      };
+      cli.clientset = async () => fake as unknown as Clientset;
+      await createToken(cli, 'robot', { audience: ['api'], duration: '10m' });
+      assert.equal(out, 'header.payload.sig', 'no newline when stdout is not a terminal');
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0].verb, 'createToken');
+      assert.equal(calls[0].request.namespace, 'apps');
+      assert.equal(calls[0].request.name, 'robot');
+      assert.deepEqual(calls[0].request.tokenRequest.spec, { audiences: ['api'], expirationSeconds: 600, boundObjectRef: undefined });
+      out = '';
+      await createToken(cli, 'robot', { output: 'yaml' });
+      assert.match(out, /^apiVersion: authentication\.k8s\.io\/v1\nkind: TokenRequest\n/);
+      assert.match(out, /token: header\.payload\.sig/);
     });
 
     for (const args of [
