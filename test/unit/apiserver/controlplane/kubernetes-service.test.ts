@@ -89,14 +89,23 @@ describe('kubernetes Service controller', () => {
 });
 
 describe('defaultAdvertiseAddress', () => {
-  const ifaces = {
-    lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4' as const, mac: '', internal: true, cidr: '127.0.0.1/8' }],
-    eth0: [
-      { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' as const, mac: '', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
-      { address: '172.18.0.2', netmask: '255.255.0.0', family: 'IPv4' as const, mac: '', internal: false, cidr: '172.18.0.2/16' },
-    ],
+  const v4 = (address: string) => ({ address, netmask: '255.255.0.0', family: 'IPv4' as const, mac: '', internal: false, cidr: `${address}/16` });
+  const interfaces = {
+    lo: [{ ...v4('127.0.0.1'), internal: true }],
+    docker0: [v4('172.17.0.1')],
+    eth0: [{ address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' as const, mac: '', internal: false, cidr: 'fe80::1/64', scopeid: 2 }, v4('172.18.0.2')],
   };
-  it('is the bind address when it is a specific one', () => assert.equal(defaultAdvertiseAddress('127.0.0.2', ifaces), '127.0.0.2'));
-  it("is the host's first non-loopback IPv4 address when bound to 0.0.0.0", () => assert.equal(defaultAdvertiseAddress('0.0.0.0', ifaces), '172.18.0.2'));
-  it('is refused when the host has none', () => assert.throws(() => defaultAdvertiseAddress('0.0.0.0', { lo: ifaces.lo }), /pass --advertise-address/));
+  const routes = [
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+    'docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+    'eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+    'eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+  ].join('\n');
+
+  it('is the bind address when it is a specific one', () => assert.equal(defaultAdvertiseAddress('127.0.0.2', { interfaces, routes }), '127.0.0.2'));
+  it("is the default route's interface's IPv4 address when bound to 0.0.0.0, even after another bridge", () => {
+    assert.equal(defaultAdvertiseAddress('0.0.0.0', { interfaces, routes }), '172.18.0.2');
+  });
+  it('is the first non-loopback IPv4 address without a default route', () => assert.equal(defaultAdvertiseAddress('0.0.0.0', { interfaces, routes: '' }), '172.17.0.1'));
+  it('is refused when the host has none', () => assert.throws(() => defaultAdvertiseAddress('0.0.0.0', { interfaces: { lo: interfaces.lo }, routes }), /pass --advertise-address/));
 });
