@@ -126,6 +126,50 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal((await kitectl(['exec', p.metadata.name, '--', 'cat', '/etc/hostname'])).trim(), p.metadata.name);
   });
 
+  it('a pod lists pods through the kubernetes ClusterIP with only its ServiceAccount token, and is refused a namespace it has no Role in', async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const ns = `sa-e2e-${suffix}`;
+    const other = `sa-e2e-other-${suffix}`;
+    const pod = `in-cluster-${suffix}`;
+    const endpoints = JSON.parse(await kitectl(['get', 'endpoints', 'kubernetes', '-n', 'default', '-o', 'json']));
+    assert.deepEqual(endpoints.subsets[0].addresses.map((a: { ip: string }) => a.ip), [nodeIPs[nodeNames.cp]]);
+    assert.deepEqual(endpoints.subsets[0].ports.map((p: { name: string; port: number }) => [p.name, p.port]), [['https', 6443]]);
+    const apply = (obj: object) => kitectl(['apply', '-f', '-'], JSON.stringify(obj));
+    for (const n of [ns, other]) await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+    await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: ns } });
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader-view', namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }],
+    });
+    await apply({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace: ns },
+      spec: { nodeName: nodeNames.w1, serviceAccountName: 'reader', containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+    });
+    await waitFor('the in-cluster pod', async () => {
+      const p = JSON.parse(await kitectl(['get', 'pod', pod, '-n', ns, '-o', 'json'])) as PodJson;
+      return ready(p) || undefined;
+    }, 60_000, 500);
+    // kitectl runs in the pod as `kubectl debug --target` would run it: a container in the pod's
+    // network namespace with its container's mounts (the ServiceAccount token, ca.crt, namespace)
+    // and environment, plus the node's /usr and the application as component containers have them.
+    const id = await podContainer(nodeNames.w1, pod, 'main');
+    const env = JSON.parse(await docker(['exec', nodeNames.w1, 'docker', 'inspect', '-f', '{{json .Config.Env}}', id])) as string[];
+    assert.ok(env.includes('KUBERNETES_SERVICE_HOST=10.96.0.1') && env.includes('KUBERNETES_SERVICE_PORT=443'), env.join(' '));
+    const inPod = (args: string[]) => run('docker', [
+      'exec', nodeNames.w1, 'docker', 'run', '--rm', '--network', `container:${id}`, '--volumes-from', id, ...env.flatMap((e) => ['-e', e]),
+      '-v', '/usr:/usr:ro', '-v', '/etc/alternatives:/etc/alternatives:ro', '-v', '/opt/kite:/opt/kite:ro',
+      'kite/component:rootfs', 'node', '/opt/kite/bin/kitectl', ...args,
+    ], { timeoutMs: 60_000 });
+    const mine = await inPod(['get', 'pods', '-o', 'name']);
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.equal(mine.stdout.trim(), `pod/${pod}`);
+    const refused = await inPod(['get', 'pods', '-n', other]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`Error from server \\(Forbidden\\): pods is forbidden: User "system:serviceaccount:${ns}:reader" cannot list resource "pods" in API group "" in the namespace "${other}"`));
+    await kitectl(['delete', 'namespace', ns, other, '--wait=false']);
+  });
+
   it('answers on the NodePort from the host at every node\'s IP', async () => {
     const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
     const nodePort: number = svc.spec.ports[0].nodePort;
