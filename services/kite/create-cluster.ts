@@ -2,7 +2,7 @@
 // node, the images and configuration each node needs, then the components, started in kind's
 // order (control plane first, then the workers join), and the user's kitectl config.
 import type { Clientset } from '../../lib/client/clientset';
-import { freePort } from '../../lib/util/net';
+import { freePort, indexedIP } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
 import { adminClient, poll, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
@@ -63,7 +63,7 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
     const controlPlane = nodes.find((n) => n.role === 'control-plane')!;
     await progress.step('Writing configuration 📜', async () => {
       const cpIP = await nodeIP(config.name, controlPlane.name);
-      const sans = [controlPlane.name, cpIP, config.networking.apiServerAddress, firstServiceIP(config.networking.serviceSubnet)];
+      const sans = [controlPlane.name, cpIP, config.networking.apiServerAddress, indexedIP(config.networking.serviceSubnet, 1)];
       await writeNodeConfigs(nodes, sans);
     });
     const started = await progress.step('Starting control-plane 🕹️', async () => {
@@ -98,13 +98,6 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   }
 }
 
-/** The first address of the Service range: the in-cluster "kubernetes" Service. */
-function firstServiceIP(cidr: string): string {
-  const [ip] = cidr.split('/');
-  const o = ip.split('.').map(Number);
-  o[3] += 1;
-  return o.join('.');
-}
 
 async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: string): Promise<void> {
   const label = ['--label', `${CLUSTER_LABEL}=${config.name}`];
