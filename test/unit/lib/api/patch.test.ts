@@ -108,6 +108,11 @@ describe('applyPatch', () => {
     assert.match(codeOf(() => applyPatch({}, '', '{nope')).message, /not valid JSON/);
     assert.match(codeOf(() => applyPatch({}, 'application/apply-patch+yaml', '{}')).message, /unsupported patch type/);
   });
+
+  it('does not quote the patch in its complaint (the message of a Secret patch reaches the audit log)', () => {
+    const message = codeOf(() => applyPatch({}, '', '{"data":{"password":hunter2hunter2}}')).message;
+    assert.equal(message, "the patch is not valid JSON: Unexpected token 'h'");
+  });
 });
 
 describe('JSON patch (RFC 6902): the whole document, arrays and errors', () => {
