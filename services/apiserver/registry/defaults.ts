@@ -2,6 +2,7 @@
 // so stored objects carry the same defaults a Kubernetes user would see.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Container, HTTPGetAction, Namespace, Pod, PodSpec, Probe, Service } from '../../../lib/gen/kite/core/v1/types';
+import { defaultVolumes } from './volume-defaults';
 
 export interface DefaultingConfig {
   /** tolerationSeconds for node.kubernetes.io/not-ready:NoExecute added to every pod (Kubernetes: 300). */
@@ -72,6 +73,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (!spec.securityContext) spec.securityContext = { supplementalGroups: [], sysctls: [] };
   for (const c of [...spec.initContainers, ...spec.containers]) defaultContainer(c, spec.hostNetwork);
   for (const t of spec.tolerations) if (!t.operator) t.operator = 'Equal';
+  defaultVolumes(spec);
 }
 
 function hasToleration(spec: PodSpec, key: string): boolean {

@@ -25,6 +25,7 @@ import type {
 import type { LabelSelector, ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
 import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
+import { validateEnv, validateEnvFrom, validateVolumeMountPaths, validateVolumeSource } from './volume-validation';
 import { jsonEqual } from '../../../../lib/util/json';
 import { isIP } from 'node:net';
 import { parseTime } from '../../../../lib/util/time';
@@ -117,7 +118,8 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
     }
     c.notSupported(`${pp}.protocol`, p.protocol, PROTOCOLS);
   });
-  ct.env.forEach((e, i) => c.required(`${path}.env[${i}].name`, e.name));
+  validateEnv(c, `${path}.env`, ct.env);
+  validateEnvFrom(c, `${path}.envFrom`, ct.envFrom);
   for (const kind of ['limits', 'requests'] as const) {
     for (const [r, q] of Object.entries(ct.resources?.[kind] ?? {})) v.quantity(c, `${path}.resources.${kind}[${r}]`, q);
   }
@@ -126,6 +128,7 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
     c.required(`${path}.volumeMounts[${i}].mountPath`, m.mountPath);
     if (!volumes.has(m.name)) c.add(`${path}.volumeMounts[${i}].name`, `Not found: "${m.name}"`);
   });
+  validateVolumeMountPaths(c, `${path}.volumeMounts`, ct.volumeMounts);
   validateProbe(c, `${path}.livenessProbe`, ct.livenessProbe);
   validateProbe(c, `${path}.readinessProbe`, ct.readinessProbe);
   validateProbe(c, `${path}.startupProbe`, ct.startupProbe);
@@ -161,8 +164,6 @@ function validateRequestsWithinLimits(c: v.Causes, path: string, requests: Recor
   }
 }
 
-const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'] as const;
-
 export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: string): void {
   if (!spec) {
     c.add(path, 'Required value');
@@ -174,12 +175,7 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
     if (c.required(`${path}.volumes[${i}].name`, vol.name)) v.dns1123Label(c, `${path}.volumes[${i}].name`, vol.name);
     if (volumes.has(vol.name)) c.add(`${path}.volumes[${i}].name`, `Duplicate value: "${vol.name}"`);
     volumes.add(vol.name);
-    if (vol.hostPath && !vol.hostPath.path) c.add(`${path}.volumes[${i}].hostPath.path`, 'Required value');
-    else if (vol.hostPath) {
-      // Kubernetes' validateHostPathVolumeSource: no "..", a known type (a relative path is accepted).
-      v.noBacksteps(c, `${path}.volumes[${i}].hostPath.path`, vol.hostPath.path);
-      c.notSupported(`${path}.volumes[${i}].hostPath.type`, vol.hostPath.type, HOST_PATH_TYPES);
-    }
+    validateVolumeSource(c, `${path}.volumes[${i}]`, vol);
   });
   if (spec.containers.length === 0) c.add(`${path}.containers`, 'Required value');
   const names = new Set<string>();
