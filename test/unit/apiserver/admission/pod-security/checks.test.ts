@@ -143,6 +143,21 @@ const cases: Case[] = [
     want: 'seccompProfile (container "c" must not set securityContext.seccompProfile.type to "Unconfined")',
   },
   {
+    name: 'configMap, secret, downwardAPI, projected and emptyDir volumes are allowed',
+    level: 'restricted',
+    spec: {
+      volumes: [
+        { name: 'a', configMap: { name: 'c' } },
+        { name: 'b', secret: { secretName: 's' } },
+        { name: 'c', downwardAPI: {} },
+        { name: 'd', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+        { name: 'e', emptyDir: {} },
+      ],
+      containers: [good],
+    },
+    want: '',
+  },
+  {
     name: 'a volume with no source is of unknown type',
     level: 'restricted',
     spec: { volumes: [{ name: 'a' }, { name: 'b', hostPath: { path: '/tmp' } }], containers: [good] },
