@@ -6,9 +6,11 @@
 // only the files its command line names, each mounted read-only, as kubeadm gives each static pod
 // only its own: the scheduler its kubeconfig, the controller-manager its kubeconfig and the CA
 // certificate (--root-ca-file), kube-proxy its kubeconfig, the kubelet its kubeconfig, serving
-// pair and CA; no component sees ca.key or admin.conf.
+// pair and CA, the apiserver its PKI and the EncryptionConfiguration of Secrets at rest; no
+// component sees ca.key or admin.conf.
 import type { ClusterConfig } from './cluster-config';
 import { nodeExec } from './docker-cli';
+import { ENCRYPTION_CONFIG } from './encryption-config';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
 import { CONFIG_DIR, KUBECONFIGS } from './node-config';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
@@ -82,6 +84,8 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
         '--kubelet-client-certificate', `${CONFIG_DIR}/pki/apiserver-kubelet-client.crt`,
         '--kubelet-client-key', `${CONFIG_DIR}/pki/apiserver-kubelet-client.key`,
         '--kubelet-certificate-authority', `${CONFIG_DIR}/pki/ca.crt`,
+        // Secrets encrypted at rest (a Kite default; kind does not encrypt).
+        '--encryption-provider-config', `${CONFIG_DIR}/${ENCRYPTION_CONFIG}`,
         '--service-cluster-ip-range', net.serviceSubnet,
         '--default-not-ready-toleration-seconds', String(timings.podEvictionSeconds),
         '--default-unreachable-toleration-seconds', String(timings.podEvictionSeconds),

@@ -2,13 +2,14 @@
 // own client certificate (system:node:<name> for kubelets, system:kube-proxy, the scheduler's,
 // the controller-manager's) and the kubelet's serving pair for the node's name (the apiserver
 // verifies it when it proxies logs and exec). The control-plane node also holds the CA key, the
-// apiserver's serving pair, its kubelet-client identity and the admin kubeconfig that
-// `kite get kubeconfig` hands out.
+// apiserver's serving pair, its kubelet-client identity, the key that encrypts Secrets at rest
+// and the admin kubeconfig that `kite get kubeconfig` hands out.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueCertificate, writeClusterPKI, writeKubeconfigForIdentity, type ClusterPKI } from '../../lib/pki';
 import { docker, nodeExec } from './docker-cli';
+import { writeEncryptionConfig } from './encryption-config';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
 
 /** Inside every node; each component container gets only the files it names, read-only (components.ts). */
@@ -64,6 +65,7 @@ function stage(work: string, node: PlannedNode, pki: ClusterPKI, server: string)
     kubeconfig(KUBECONFIGS.scheduler, pki.scheduler, 'system:kube-scheduler');
     kubeconfig(KUBECONFIGS.controllerManager, pki.controllerManager, 'system:kube-controller-manager');
     kubeconfig(KUBECONFIGS.admin, pki.admin, ADMIN_USER);
+    writeEncryptionConfig(dir);
   }
   return dir;
 }

@@ -36,7 +36,14 @@ const f = (p: string) => `${CONFIG_DIR}/${p}`;
 
 const WANT: Record<string, string[]> = {
   'kite-etcd': [],
-  'kite-apiserver': [f('pki/apiserver.crt'), f('pki/apiserver.key'), f('pki/ca.crt'), f('pki/apiserver-kubelet-client.crt'), f('pki/apiserver-kubelet-client.key')],
+  'kite-apiserver': [
+    f('pki/apiserver.crt'),
+    f('pki/apiserver.key'),
+    f('pki/ca.crt'),
+    f('pki/apiserver-kubelet-client.crt'),
+    f('pki/apiserver-kubelet-client.key'),
+    f('pki/encryption-config.yaml'),
+  ],
   'kite-controller-manager': [f(KUBECONFIGS.controllerManager), f('pki/ca.crt')],
   'kite-scheduler': [f(KUBECONFIGS.scheduler)],
   'kite-kubelet': [f(KUBECONFIGS.kubelet), f('pki/kubelet.crt'), f('pki/kubelet.key'), f('pki/ca.crt')],
