@@ -161,3 +161,20 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('--encryption-provider-config: a bad file', () => {
+  it('stops the apiserver at startup with the field Kubernetes names, before the store is opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kite-encryption-bad-'));
+    try {
+      const path = join(dir, 'encryption.yaml');
+      writeFileSync(path, config(aescbc({ name: 'short', secret: randomBytes(8).toString('base64') })));
+      await assert.rejects(
+        startTestApiserver({ dataDir: join(dir, 'data'), encryptionProviderConfig: path }),
+        /^Error: error while parsing file: resources\[0\]\.providers\[0\]\.aescbc\.keys\[0\]\.secret: Invalid value: "REDACTED": secret is not of the expected length, got 8, expected one of \[16 24 32\]$/,
+      );
+      assert.deepEqual(readdirSync(dir), ['encryption.yaml']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
