@@ -1,13 +1,15 @@
 // The kubelet: wires the node agent (registration, status, Lease), the pod network, an informer on
-// the pods bound to this node, one worker per pod, the relist loop that notices containers changing
+// the pods bound to this node, the ConfigMaps and Secrets they name (config-sources/, re-syncing a
+// pod when one changes) and the Services (for service variables), one worker per pod, the relist loop that notices containers changing
 // state (Kubernetes' PLEG) and removes orphans, the probes, and the logs/exec endpoint.
-import { Nodes, Pods } from '../../lib/api/kinds';
+import { Nodes, Pods, Services } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
-import { PodSpec, type Node, type Pod } from '../../lib/gen/kite/core/v1/types';
+import { PodSpec, type Node, type Pod, type Service } from '../../lib/gen/kite/core/v1/types';
 import { ApiEventRecorder, type EventRecorder } from '../../lib/events';
 import { InformerFactory, type Lister } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import type { KubeletConfig } from './config';
+import { ObjectManager } from './config-sources/object-manager';
 import { ImageManager } from './images/image-manager';
 import { allocatable, detectNodeIP, hostInfo, machineCapacity, type Capacity } from './node-status/machine';
 import { NodeAgent } from './node-status/node-agent';
@@ -66,10 +68,13 @@ export class Kubelet {
   private readonly workers: PodWorkers;
   private readonly network: PodNetwork;
   private readonly syncer: PodSyncer;
+  private readonly objects: ObjectManager;
   private readonly pods = new Map<string, Pod>();
   private readonly abort = new AbortController();
   private factory: InformerFactory | undefined;
   private podLister: Lister<Pod> | undefined;
+  /** Undefined until the Service informer has synced. */
+  private serviceLister: (() => Service[] | undefined) | undefined;
   private agent: NodeAgent | undefined;
   private server: KubeletServer | undefined;
   private nodeIP = '';
@@ -95,6 +100,11 @@ export class Kubelet {
       onChange: (uid) => this.workers.trigger(uid),
     });
     this.network = new PodNetwork(deps.runtime, config.podNetworkName, () => this.syncAll());
+    this.objects = new ObjectManager({ listerWatcher: (kind, scope) => deps.client.resource(kind).listerWatcher(scope) });
+    // A pod waiting for a ConfigMap or Secret starts as soon as it appears, not at its next retry.
+    this.objects.onChange((change) => {
+      for (const uid of change.podUids) this.workers.trigger(uid);
+    });
     this.syncer = new PodSyncer({
       runtime: deps.runtime,
       cache: this.runtimeCache,
@@ -103,6 +113,8 @@ export class Kubelet {
       probes: this.probes,
       images: new ImageManager(deps.runtime, this.recorder, config.imagePullBackoff),
       crashLoop: new CrashLoopBackoff(config.crashLoopBackoff),
+      objects: this.objects,
+      services: () => this.serviceLister?.(),
       recorder: this.recorder,
       rootDir: config.rootDir,
       node: {
@@ -176,6 +188,9 @@ export class Kubelet {
       onDelete: (p) => this.onPodDeleted(p),
     });
     this.podLister = podInformer.lister();
+    const serviceInformer = this.factory.forKind(Services);
+    const services = serviceInformer.lister();
+    this.serviceLister = () => (serviceInformer.hasSynced() ? services.list() : undefined);
     this.factory.start(signal);
     if (!(await this.factory.waitForCacheSync(signal))) return;
     this.synced = true;
@@ -207,6 +222,7 @@ export class Kubelet {
     this.agent?.stop();
     this.network.stop();
     await this.workers.stop();
+    this.objects.stop();
     this.probes.stop();
     this.status.stop();
     if (this.recorder instanceof ApiEventRecorder) {
@@ -239,6 +255,7 @@ export class Kubelet {
   private onPod(pod: Pod, old?: Pod): void {
     const uid = pod.metadata!.uid;
     this.pods.set(uid, pod);
+    this.objects.registerPod(pod);
     this.syncer.podUpdated(uid, pod);
     if (!old || podChanged(old, pod)) this.workers.update(uid, pod);
     else this.workers.remember(uid, pod);
@@ -247,6 +264,7 @@ export class Kubelet {
   private onPodDeleted(pod: Pod): void {
     const uid = pod.metadata!.uid;
     this.pods.delete(uid);
+    this.objects.unregisterPod(pod);
     this.syncer.podUpdated(uid, undefined);
     this.workers.update(uid, undefined);
   }

@@ -1,14 +1,17 @@
 // Makes a container's image available as its imagePullPolicy says (Kubernetes' imageManager):
 // Never uses only a local image, IfNotPresent pulls when missing, Always pulls but falls back to a
 // local copy when the pull fails (no registry is reachable on these machines). Failed pulls back
-// off per pod and image: ErrImagePull, then ImagePullBackOff until the backoff expires.
-import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
+// off per pod and image: ErrImagePull, then ImagePullBackOff until the backoff expires. A pull
+// uses the credentials of the pod's imagePullSecrets that match the image's registry
+// (credentials.ts), trying each in turn, or none (anonymous) when none match.
+import type { Container, Pod, Secret } from '../../../lib/gen/kite/core/v1/types';
 import { Backoff } from '../backoff';
 import type { BackoffSettings } from '../config';
 import type { EventRecorder } from '../../../lib/events';
 import { ImagePullError } from '../runtime/errors';
 import { normalizeImageRef } from '../runtime/image-ref';
-import type { ContainerRuntime } from '../runtime/types';
+import type { ContainerRuntime, RegistryAuth } from '../runtime/types';
+import { DockerKeyring } from './credentials';
 import type { WaitingReason } from '../pod-workers/pod-status';
 
 /** How long ErrImagePull shows before ImagePullBackOff takes over. */
@@ -28,7 +31,8 @@ export class ImageManager {
     this.backoff = new Backoff({ ...settings, resetAfterMs: 2 * settings.maxMs }, now);
   }
 
-  async ensureImage(pod: Pod, container: Container): Promise<EnsureImageResult> {
+  /** `pullSecrets`: the pod's imagePullSecrets that could be read. */
+  async ensureImage(pod: Pod, container: Container, pullSecrets: readonly Secret[]): Promise<EnsureImageResult> {
     const image = container.image;
     const policy = container.imagePullPolicy || 'IfNotPresent';
     const present = await this.runtime.imageExists(image);
@@ -53,7 +57,7 @@ export class ImageManager {
     this.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const started = Date.now();
     try {
-      await this.runtime.pullImage(image);
+      await this.pull(image, pullSecrets);
     } catch (err) {
       if (!(err instanceof ImagePullError)) throw err;
       if (present) {
@@ -70,6 +74,29 @@ export class ImageManager {
     this.backoff.forget(key);
     this.recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - started}ms`);
     return { ok: true };
+  }
+
+  /**
+   * Pulls with each matching credential until one works (Kubernetes' pullImage over the keyring's
+   * matches), anonymously when none match; the last failure is the one reported.
+   */
+  private async pull(image: string, pullSecrets: readonly Secret[]): Promise<void> {
+    let credentials: RegistryAuth[];
+    try {
+      credentials = DockerKeyring.fromSecrets(pullSecrets).lookup(image);
+    } catch (err) {
+      throw new ImagePullError(normalizeImageRef(image), (err as Error).message);
+    }
+    if (credentials.length === 0) return this.runtime.pullImage(image);
+    let failure: unknown;
+    for (const auth of credentials) {
+      try {
+        return await this.runtime.pullImage(image, auth);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw failure;
   }
 
   forgetPod(uid: string): void {

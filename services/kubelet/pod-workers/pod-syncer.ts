@@ -6,7 +6,7 @@
 // the runtime, and then from the API.
 import { isConflict, isNotFound } from '../../../lib/api/errors';
 import type { Clientset } from '../../../lib/client/clientset';
-import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, LifecycleHandler, Pod, Secret, Service } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { parseTime, rfc3339 } from '../../../lib/util/time';
 import type { EventRecorder } from '../../../lib/events';
@@ -21,6 +21,7 @@ import { VolumeManager } from '../volumes/volume-manager';
 import { isTerminalPhase, podKey } from '../../../lib/api/pods';
 import type { CrashLoopBackoff } from './crash-backoff';
 import { containerEnv } from './env';
+import { serviceEnvVarMap } from './service-env';
 import { computePodActions, type ContainerToStart, type PodActions } from './pod-actions';
 import { generatePodStatus, type WaitingReason } from './pod-status';
 import type { RuntimeCache } from './runtime-cache';
@@ -49,11 +50,16 @@ export interface PodSyncerDeps {
   /** The kubelet's root directory: pods' volumes live under <rootDir>/pods/<uid>/volumes. */
   rootDir: string;
   /** The ConfigMaps and Secrets pods name (configMap, secret and projected volumes read them). */
-  objects?: PodObjectSource;
+  objects: PodObjectSource;
   /** Bound service-account tokens (projected serviceAccountToken sources). */
   tokens?: PodTokenSource;
   /** Runs postStart and preStop hooks; defaults to one on `runtime` with the real clock. */
   hooks?: HookRunner;
+  /**
+   * The Services whose variables containers get, undefined until the kubelet's Service informer
+   * has synced; unset, containers get none (Kubernetes: a kubelet without an API server).
+   */
+  services?: () => readonly Service[] | undefined;
 }
 
 /** Re-check soon when a sync could not finish for a reason that clears by itself. */
@@ -260,9 +266,10 @@ export class PodSyncer {
     }
     if (pod.spec?.hostNetwork) podIP = this.d.node.hostIP();
     let retryInMs: number | undefined;
-    if (sandboxId) {
+    if (sandboxId && actions.toStart.length > 0) {
+      const pullSecrets = await this.pullSecrets(pod);
       for (const start of actions.toStart) {
-        const result = await this.startContainer(pod, start, sandboxId, podIP);
+        const result = await this.startContainer(pod, start, sandboxId, podIP, pullSecrets);
         changed ||= result.changed;
         if (result.id) created.push(result.id);
         retryInMs = minDelay(retryInMs, result.retryInMs);
@@ -282,7 +289,38 @@ export class PodSyncer {
     else m.delete(name);
   }
 
-  private async startContainer(pod: Pod, start: ContainerToStart, sandboxId: string, podIP: string): Promise<StartResult> {
+  /**
+   * The pod's imagePullSecrets that can be read (Kubernetes' getPullSecretsForPod): one that
+   * cannot is not fatal, the pull may still work; a Warning event names them.
+   */
+  private async pullSecrets(pod: Pod): Promise<Secret[]> {
+    const m = pod.metadata!;
+    const found: Secret[] = [];
+    const failed: string[] = [];
+    for (const ref of pod.spec?.imagePullSecrets ?? []) {
+      if (!ref.name) continue;
+      const secret = await this.d.objects.getSecret(m.namespace, ref.name).catch((err: Error) => {
+        this.log.info({ pod: podKey(pod), secret: `${m.namespace}/${ref.name}`, err: err.message }, 'Unable to retrieve pull secret, the image pull may not succeed.');
+        return undefined;
+      });
+      if (secret) found.push(secret);
+      else failed.push(ref.name);
+    }
+    if (failed.length > 0) {
+      this.d.recorder.event(pod, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${failed.join(', ')}); attempting to pull the image may not succeed.`);
+    }
+    return found;
+  }
+
+  /** The pod's service variables (Kubernetes refuses to build an environment before the Services were read). */
+  private serviceEnv(pod: Pod): Map<string, string> {
+    if (!this.d.services) return new Map();
+    const services = this.d.services();
+    if (!services) throw new RuntimeError('CreateContainerConfigError', 'services have not yet been read at least once, cannot construct envvars');
+    return serviceEnvVarMap(services, pod.metadata!.namespace, pod.spec?.enableServiceLinks ?? true);
+  }
+
+  private async startContainer(pod: Pod, start: ContainerToStart, sandboxId: string, podIP: string, pullSecrets: readonly Secret[]): Promise<StartResult> {
     const { container, previous } = start;
     const m = pod.metadata!;
     const name = container.name;
@@ -295,14 +333,21 @@ export class PodSyncer {
         return { changed: false, retryInMs: wait };
       }
     }
-    const image = await this.d.images.ensureImage(pod, container);
+    const image = await this.d.images.ensureImage(pod, container, pullSecrets);
     if (!image.ok) {
       this.setWaiting(m.uid, name, image.waiting);
       return { changed: false, retryInMs: image.retryInMs ?? CONFIG_ERROR_RETRY_MS };
     }
     let id: string;
     try {
-      const env = containerEnv(pod, container, { podIP, hostIP: this.d.node.hostIP(), nodeAllocatable: this.d.node.allocatable() });
+      const env = await containerEnv(pod, container, {
+        podIP,
+        hostIP: this.d.node.hostIP(),
+        nodeAllocatable: this.d.node.allocatable(),
+        objects: this.d.objects,
+        serviceEnv: this.serviceEnv(pod),
+        warn: (reason, message) => this.d.recorder.event(pod, 'Warning', reason, message),
+      });
       id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, mounts: await this.volumes.containerMounts(pod, container, env), restartCount: start.restartCount });
     } catch (err) {
       return this.failed(pod, name, err, 'CreateContainerError');

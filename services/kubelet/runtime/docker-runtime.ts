@@ -23,6 +23,7 @@ import type {
   LogLine,
   LogOptions,
   PodRuntimeState,
+  RegistryAuth,
   RuntimeContainer,
   Sandbox,
   SandboxOptions,
@@ -189,11 +190,12 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pullImage(ref: string): Promise<void> {
+  async pullImage(ref: string, auth?: RegistryAuth): Promise<void> {
     const image = normalizeImageRef(ref);
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.pull(image);
+      // The engine sends the credentials (X-Registry-Auth) to the image's registry only.
+      stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
     } catch (err) {
       throw new ImagePullError(image, engineMessage(err));
     }

@@ -16,6 +16,7 @@ import type {
   LogLine,
   LogOptions,
   PodRuntimeState,
+  RegistryAuth,
   RuntimeContainer,
   Sandbox,
   SandboxOptions,
@@ -175,8 +176,8 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.has(normalizeImageRef(ref));
   }
 
-  async pullImage(ref: string): Promise<void> {
-    this.record('pullImage', ref);
+  async pullImage(ref: string, auth?: RegistryAuth): Promise<void> {
+    this.record('pullImage', ...(auth ? [ref, auth] : [ref]));
     const image = normalizeImageRef(ref);
     const failure = this.pullFailures.get(image);
     if (failure !== undefined) throw new ImagePullError(image, failure);

@@ -120,6 +120,14 @@ export interface ExecSession {
   resize(columns: number, rows: number): Promise<void>;
 }
 
+/** Credentials for one registry, as the Docker Engine's X-Registry-Auth carries them (dockerode's authconfig). */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  email?: string;
+  serveraddress: string;
+}
+
 export interface ContainerRuntime {
   /** Creates the bridge network holding the node's pod IPs, if missing. Idempotent. */
   ensurePodNetwork(name: string, cidr: string): Promise<void>;
@@ -143,8 +151,8 @@ export interface ContainerRuntime {
   inspectContainer(containerId: string): Promise<RuntimeContainer>;
 
   imageExists(ref: string): Promise<boolean>;
-  /** Throws ImagePullError carrying the engine's message. */
-  pullImage(ref: string): Promise<void>;
+  /** Throws ImagePullError carrying the engine's message. `auth`: the registry credentials to pull with (anonymous without). */
+  pullImage(ref: string, auth?: RegistryAuth): Promise<void>;
 
   logs(containerId: string, options?: LogOptions): AsyncIterable<LogLine>;
   exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecSession>;
