@@ -1,8 +1,10 @@
 // A cluster's PKI on disk, laid out like kubeadm's /etc/kubernetes/pki: the CA, the apiserver's
 // serving certificate, and one client certificate per identity (admin in system:masters, each
-// control-plane component, one system:node:<name> per node). Running it again reuses the CA
-// and every certificate already there (so nodes can be added later); the apiserver's is
+// control-plane component, one system:node:<name> per node), and the service-account key pair
+// (sa.key, sa.pub) that signs and verifies bound tokens. Running it again reuses the CA, the
+// key pair and every certificate already there (so nodes can be added later); the apiserver's is
 // reissued if it lacks a requested name.
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalName, createCA, describeCertificate, issueCertificate, type CertKeyPair, type CertificateOptions } from './certificates';
@@ -53,6 +55,8 @@ export interface ClusterPKI {
   apiserverKubeletClient: CertFiles;
   /** system:node:<name> per node name. */
   nodes: Record<string, CertFiles>;
+  /** kubeadm's sa.key (RSA, signs service-account tokens) and sa.pub (verifies them). */
+  serviceAccount: { key: string; pub: string };
 }
 
 function files(dir: string, base: string): CertFiles {
@@ -67,6 +71,15 @@ function write(f: CertFiles, pair: CertKeyPair): void {
   writeFileSync(f.cert, pair.cert, { mode: 0o644 });
   writeFileSync(f.key, pair.key, { mode: 0o600 });
   chmodSync(f.key, 0o600);
+}
+
+/** The service-account key pair, as kubeadm makes it: a 2048-bit RSA key and its public half. */
+function ensureServiceAccountKeys(f: { key: string; pub: string }): void {
+  if (existsSync(f.key) && existsSync(f.pub)) return;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(f.key, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+  chmodSync(f.key, 0o600);
+  writeFileSync(f.pub, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
 }
 
 async function ensure(f: CertFiles, make: () => Promise<CertKeyPair>): Promise<void> {
@@ -87,6 +100,7 @@ export async function writeClusterPKI(dir: string, opts: ClusterPKIOptions = {})
     proxy: files(dir, 'kube-proxy'),
     apiserverKubeletClient: files(dir, 'apiserver-kubelet-client'),
     nodes: {},
+    serviceAccount: { key: join(dir, 'sa.key'), pub: join(dir, 'sa.pub') },
   };
   await ensure(pki.ca, () => createCA('kite-ca'));
   const ca = read(pki.ca);
@@ -102,6 +116,7 @@ export async function writeClusterPKI(dir: string, opts: ClusterPKIOptions = {})
   await issue(pki.controllerManager, { commonName: 'system:kube-controller-manager', usage: 'client' });
   await issue(pki.proxy, { commonName: 'system:kube-proxy', usage: 'client' });
   await issue(pki.apiserverKubeletClient, { commonName: KUBELET_API_CLIENT_USER, usage: 'client' });
+  ensureServiceAccountKeys(pki.serviceAccount);
   for (const node of opts.nodeNames ?? []) {
     pki.nodes[node] = files(dir, `node-${node}`);
     await issue(pki.nodes[node], { commonName: `${NODE_USER_PREFIX}${node}`, organizations: [NODES_GROUP], usage: 'client' });

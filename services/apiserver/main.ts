@@ -9,6 +9,10 @@ import { DEFAULT_CONFIG, startApiserver } from './server';
 
 const int = integerFlag(0);
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+/** A repeatable flag: each use adds its value. */
+const repeated = (v: string, prev: string[]) => [...prev, v];
+/** A repeatable comma-separated flag (Go's StringSlice). */
+const repeatedList = (v: string, prev: string[]) => [...prev, ...list(v)];
 
 /** Kubernetes' boolean flags: --flag, --flag=true, --flag=false. */
 const bool = (v: string | boolean) => {
@@ -46,6 +50,11 @@ const program = new Command('kite-apiserver')
   .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
   .option('--client-ca-file <file>', 'CA bundle (PEM) that signs client certificates; their CN is the user name, each O a group')
   .option('--token-auth-file <file>', 'static bearer tokens, CSV lines: token,user,uid,"group1,group2"')
+  .option('--service-account-issuer <url>', 'issuer of service-account tokens (repeatable: the first issues, all are accepted)', repeated, [])
+  .option('--service-account-signing-key-file <file>', 'private key (RSA or ECDSA PEM) that signs service-account tokens')
+  .option('--service-account-key-file <file>', 'PEM public or private keys that verify service-account tokens (repeatable; default: the signing key)', repeated, [])
+  .option('--api-audiences <list>', 'audiences of the API: a service-account token must be for one of them (default: the issuers)', repeatedList, [])
+  .addOption(durationOption('--service-account-max-token-expiration <duration>', 'longest lifetime of an issued service-account token (0: no limit)', '0s'))
   .option('--authorization-mode <modes>', 'ordered authorizers: Node, RBAC, AlwaysAllow, AlwaysDeny (e.g. Node,RBAC)', DEFAULT_CONFIG.authorizationMode)
   .option('--max-requests-inflight <n>', 'read-only requests in flight before RESOURCE_EXHAUSTED (0: no limit); with priority and fairness, the two limits together are the seats its levels share', int, DEFAULT_CONFIG.maxRequestsInflight)
   .option('--max-mutating-requests-inflight <n>', 'mutating requests in flight before RESOURCE_EXHAUSTED (0: no limit); see --max-requests-inflight', int, DEFAULT_CONFIG.maxMutatingRequestsInflight)
@@ -86,6 +95,11 @@ const program = new Command('kite-apiserver')
       tlsPrivateKeyFile: o.tlsPrivateKeyFile,
       clientCAFile: o.clientCaFile,
       tokenAuthFile: o.tokenAuthFile,
+      serviceAccountIssuers: o.serviceAccountIssuer,
+      serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile,
+      serviceAccountKeyFiles: o.serviceAccountKeyFile,
+      apiAudiences: o.apiAudiences,
+      serviceAccountMaxTokenExpirationSeconds: Math.round(o.serviceAccountMaxTokenExpiration / 1000),
       authorizationMode: o.authorizationMode,
       maxRequestsInflight: o.maxRequestsInflight,
       maxMutatingRequestsInflight: o.maxMutatingRequestsInflight,

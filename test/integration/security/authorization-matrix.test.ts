@@ -12,7 +12,7 @@ import type { Clientset } from '../../../lib/client/clientset';
 import * as K from '../../../lib/api/kinds';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import { Event, Namespace, Node, Pod, Secret, Service } from '../../../lib/gen/kite/core/v1/types';
+import { Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding, type Subject } from '../../../lib/gen/kite/rbac/v1/types';
 import { accessReview, whoAmI } from './rpc';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
@@ -22,8 +22,8 @@ type User = (typeof USERS)[number];
 const ALL: User[] = [...USERS];
 const G = 'rbac.authorization.k8s.io';
 
-const pod = (name: string, namespace: string, nodeName = '') =>
-  Pod.fromPartial({ metadata: { name, namespace }, spec: { nodeName, containers: [{ name: 'c', image: 'nginx' }] } });
+const pod = (name: string, namespace: string, nodeName = '', serviceAccountName = '') =>
+  Pod.fromPartial({ metadata: { name, namespace }, spec: { nodeName, serviceAccountName, containers: [{ name: 'c', image: 'nginx' }] } });
 
 /** Case name -> who may do it. Every other identity must get PERMISSION_DENIED. */
 const EXPECTED: Record<string, User[]> = {
@@ -67,6 +67,10 @@ const EXPECTED: Record<string, User[]> = {
   'get secret team/db': ['admin', 'controller-manager', 'alice'],
   'list secrets in team': ['admin', 'controller-manager', 'alice'],
   'create secret in team': ['admin', 'alice'],
+  // Service-account tokens: edit (alice) creates them, view does not; a kubelet only for the
+  // ServiceAccount of a pod bound to its node (Node authorizer, NodeRestriction).
+  'create token for serviceaccount team/app': ['admin', 'alice'],
+  'create token for serviceaccount default/runner bound to pod p1 (on n1)': ['admin', 'node-n1'],
   'list namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
   'create namespace': ['admin'],
   'list roles in team': ['admin', 'controller-manager'],
@@ -129,7 +133,9 @@ describe('security: authorization matrix', function () {
       await admin.leases.create(Lease.fromPartial({ metadata: { name: n, namespace: 'kube-node-lease' }, spec: { holderIdentity: n } }));
     }
     await admin.pods.create(pod('p0', 'default'));
-    await admin.pods.create(pod('p1', 'default', 'n1'));
+    await admin.pods.create(pod('p1', 'default', 'n1', 'runner'));
+    await admin.serviceAccounts.create(ServiceAccount.fromPartial({ metadata: { name: 'runner', namespace: 'default' } }));
+    await admin.serviceAccounts.create(ServiceAccount.fromPartial({ metadata: { name: 'app', namespace: 'team' } }));
     await admin.pods.create(pod('p2', 'default', 'n2'));
     await admin.pods.create(pod('t1', 'team'));
     await admin.secrets.create(Secret.fromPartial({ metadata: { name: 'db', namespace: 'team' }, stringData: { password: 'p' } }));
@@ -242,6 +248,14 @@ describe('security: authorization matrix', function () {
       'list resourcequotas in team': (c) => c.resource(K.ResourceQuotas).list({ namespace: 'team' }),
       'get secret team/db': (c) => c.secrets.get('db', 'team'),
       'list secrets in team': (c) => c.secrets.list({ namespace: 'team' }),
+      'create token for serviceaccount team/app': (c) => c.serviceAccounts.call('createToken', { namespace: 'team', name: 'app', dryRun: [], tokenRequest: { spec: { audiences: [] } } }),
+      'create token for serviceaccount default/runner bound to pod p1 (on n1)': (c) =>
+        c.serviceAccounts.call('createToken', {
+          namespace: 'default',
+          name: 'runner',
+          dryRun: [],
+          tokenRequest: { spec: { audiences: [], boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p1', uid: current.p1.metadata!.uid } } },
+        }),
       'create secret in team': (c) => c.secrets.create(Secret.fromPartial({ metadata: { name: 'new', namespace: 'team' }, stringData: { k: 'v' } }), dry),
       'list namespaces': (c) => c.namespaces.list(),
       'create namespace': (c) => c.namespaces.create(Namespace.fromPartial({ metadata: { name: 'new-ns' } }), dry),

@@ -1,5 +1,6 @@
 // A real apiserver with the cluster PKI (TLS, client certificates, a token file, Node,RBAC, its
-// kubelet-client identity towards kubelets with certificates from the cluster CA), and
+// kubelet-client identity towards kubelets with certificates from the cluster CA, bound
+// service-account tokens signed with the PKI's sa.key as a kite cluster's), and
 // clients for any identity: certificates issued by the cluster CA (or another CA, or expired),
 // bearer tokens, or none. stop() removes everything it made.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,9 @@ export interface SecureApiserver {
   stop(): Promise<void>;
 }
 
+/** The service-account issuer of kite clusters (kubeadm's and kind's). */
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
 export interface SecureOptions {
   /** token -> [user, uid, groups] lines of the token file. */
   tokens?: Record<string, { user: string; groups?: string[] }>;
@@ -68,6 +72,9 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
       kubeletClientCertificate: pki.apiserverKubeletClient.cert,
       kubeletClientKey: pki.apiserverKubeletClient.key,
       kubeletCertificateAuthority: pki.ca.cert,
+      serviceAccountIssuers: [SERVICE_ACCOUNT_ISSUER],
+      serviceAccountSigningKeyFile: pki.serviceAccount.key,
+      serviceAccountKeyFiles: [pki.serviceAccount.pub],
       ...opts.config,
       ...testAdmission(opts.config ?? {}),
     });

@@ -6,7 +6,7 @@
 // with the uid given if one is; a pod-bound token also names the pod's node. The answer is the
 // request with status.token and status.expirationTimestamp.
 import { BadRequestError, ConflictError, InvalidError, type FieldCause } from '../../../../lib/api/errors';
-import type { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
+import { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
 import type { CreateServiceAccountTokenRequest } from '../../../../lib/gen/kite/core/v1/services';
 import type { Node, Pod, Secret, ServiceAccount } from '../../../../lib/gen/kite/core/v1/types';
 import { rfc3339 } from '../../../../lib/util/time';
@@ -87,13 +87,13 @@ export class TokenRequests {
     const nowSeconds = Math.floor(nowMs / 1000);
     const claims = tokenClaims(this.opts.issuer.issuer, { namespace, name, uid: sa.metadata!.uid }, bound, expirationSeconds, audiences, nowSeconds);
     const token = await this.opts.issuer.sign(claims);
-    return {
+    return TokenRequest.fromPartial({
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',
-      metadata: { ...(meta as NonNullable<typeof meta>), name: sa.metadata!.name, namespace, uid: meta?.uid || sa.metadata!.uid, creationTimestamp: rfc3339(new Date(nowMs)) },
+      metadata: { ...meta, name: sa.metadata!.name, namespace, uid: meta?.uid || sa.metadata!.uid, creationTimestamp: rfc3339(new Date(nowMs)) },
       spec: { audiences, expirationSeconds, boundObjectRef: ref },
       status: { token, expirationTimestamp: rfc3339(new Date((nowSeconds + expirationSeconds) * 1000)) },
-    };
+    });
   }
 
   private async boundObjects(namespace: string, saName: string, ref: { apiVersion: string; kind: string; name: string; uid: string }): Promise<BoundObjects> {

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { generateKeyPairSync } from 'node:crypto';
 import { NotFoundError, type ApiError } from '../../../../../lib/api/errors';
 import type { KubeObject } from '../../../../../lib/api/kinds';
+import { TokenRequest } from '../../../../../lib/gen/kite/authentication/v1/types';
 import { Node, Pod, Secret, ServiceAccount } from '../../../../../lib/gen/kite/core/v1/types';
 import { publicKeysFromPEM, signingKeyFromPEM } from '../../../../../services/apiserver/auth/serviceaccount/keys';
 import { ServiceAccountTokenAuthenticator } from '../../../../../services/apiserver/auth/serviceaccount/token-authenticator';
@@ -75,6 +76,7 @@ describe('TokenRequest (serviceaccounts/token)', () => {
   it('issues an hour-long token bound to the pod and its node, for the apiserver audiences', async () => {
     const { w, request, podRef } = setup();
     const tr = await request(podRef({ uid: 'pod-1' }));
+    assert.deepEqual(TokenRequest.decode(TokenRequest.encode(tr).finish()), tr, 'the answer is a complete message');
     assert.equal(tr.spec!.expirationSeconds, 3600);
     assert.deepEqual(tr.spec!.audiences, [ISSUER]);
     assert.equal(tr.status!.expirationTimestamp, '2026-12-04T13:00:00Z');
