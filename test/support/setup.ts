@@ -1,5 +1,6 @@
 // Loaded by mocha before any test: components log nothing unless KITE_LOG_LEVEL asks for it, and
-// no test (or program a test starts) reads or writes the user's ~/.kite/config.
+// no test (or program a test starts) reads or writes the user's ~/.kite/config or a pod's
+// mounted ServiceAccount.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ if (!process.env.KITECONFIG) {
   process.env.KITECONFIG = join(dir, 'config');
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 }
+
+// Run inside a pod (a CI job on Kubernetes), clients would take the pod's in-cluster
+// configuration (lib/client/in-cluster.ts) where a test means "no configuration at all".
+delete process.env.KUBERNETES_SERVICE_HOST;
+delete process.env.KUBERNETES_SERVICE_PORT;
 
 /**
  * Skips a CI run accepts, by full title, with the reason. Any other pending test fails the run when
