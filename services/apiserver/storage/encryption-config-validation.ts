@@ -94,11 +94,12 @@ function validateKeys(keys: Key[], path: string, sizes: number[]): string[] {
   return keys.flatMap((key, i) => validateKey(key, `${path}[${i}]`, sizes));
 }
 
-/** Standard base64 with padding, as Go's base64.StdEncoding decodes it. */
+/** Standard base64 with padding, as Go's base64.StdEncoding decodes it (line breaks ignored). */
 const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function decodeKeySecret(secret: string): Buffer | undefined {
-  return STD_BASE64.test(secret) ? Buffer.from(secret, 'base64') : undefined;
+  const text = secret.replace(/[\r\n]/g, '');
+  return STD_BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
 }
 
 function validateKey(key: Key, path: string, sizes: number[]): string[] {

@@ -61,6 +61,12 @@ describe('loadEncryptionConfig', () => {
     assert.equal(t.forResource('', 'pods'), undefined);
   });
 
+  it("accepts a key's base64 broken over lines, as Go's decoder does", () => {
+    const secret = `${KEY32.slice(0, 20)}\n${KEY32.slice(20)}`;
+    const json = { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'EncryptionConfiguration', resources: [{ resources: ['secrets'], providers: [{ secretbox: { keys: [{ name: 'k', secret }] } }] }] };
+    assert.ok(loadEncryptionConfig(file(JSON.stringify(json))).forResource('', 'secrets'));
+  });
+
   it('reads JSON too', () => {
     const json = { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'EncryptionConfiguration', resources: [{ resources: ['secrets'], providers: [{ identity: {} }] }] };
     assert.ok(loadEncryptionConfig(file(JSON.stringify(json))).forResource('', 'secrets'));
