@@ -1,8 +1,8 @@
 // The control plane under its own, narrowed roles: the controller-manager (every controller) and
 // the scheduler run with their certificates against an RBAC apiserver and do their whole job (a
 // Deployment behind a Service scheduled and made available, events, node IPAM and lifecycle,
-// garbage collection of RBAC dependents, namespace deletion, leader election), and the audit log
-// shows no request of theirs refused.
+// ServiceAccounts and the root CA ConfigMap, garbage collection of RBAC dependents, namespace
+// deletion, leader election), and the audit log shows no request of theirs refused.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -121,6 +121,13 @@ describe('security: the control plane under its bootstrap roles', function () {
   it('marks a silent node Unknown and taints it', async () => {
     await waitFor('n2 Unknown', async () => (await admin.nodes.get('n2')).status!.conditions.find((c) => c.type === 'Ready')?.status === 'Unknown');
     await waitFor('n2 unreachable taint', async () => (await admin.nodes.get('n2')).spec!.taints.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'));
+  });
+
+  it('keeps a default ServiceAccount and the kube-root-ca.crt ConfigMap in every namespace', async () => {
+    for (const ns of [NS, 'default', 'kube-system']) {
+      await waitFor(`default ServiceAccount in ${ns}`, () => admin.resource(K.ServiceAccounts).get('default', ns).catch(() => undefined));
+      await waitFor(`kube-root-ca.crt in ${ns}`, () => admin.resource(K.ConfigMaps).get('kube-root-ca.crt', ns).catch(() => undefined));
+    }
   });
 
   it('collects garbage among RBAC objects (orphaning a cluster-admin binding) and empties a deleted namespace', async () => {
