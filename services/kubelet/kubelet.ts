@@ -13,6 +13,7 @@ import { ObjectManager } from './config-sources/object-manager';
 import { ImageManager } from './images/image-manager';
 import { allocatable, detectNodeIP, hostInfo, machineCapacity, type Capacity } from './node-status/machine';
 import { NodeAgent } from './node-status/node-agent';
+import { TokenManager } from './token/token-manager';
 import { PodNetwork } from './pod-network';
 import { CrashLoopBackoff } from './pod-workers/crash-backoff';
 import { PodSyncer } from './pod-workers/pod-syncer';
@@ -69,6 +70,7 @@ export class Kubelet {
   private readonly network: PodNetwork;
   private readonly syncer: PodSyncer;
   private readonly objects: ObjectManager;
+  private readonly tokens: TokenManager;
   private readonly pods = new Map<string, Pod>();
   private readonly abort = new AbortController();
   private factory: InformerFactory | undefined;
@@ -105,6 +107,7 @@ export class Kubelet {
     this.objects.onChange((change) => {
       for (const uid of change.podUids) this.workers.trigger(uid);
     });
+    this.tokens = new TokenManager(deps.client);
     this.syncer = new PodSyncer({
       runtime: deps.runtime,
       cache: this.runtimeCache,
@@ -114,6 +117,7 @@ export class Kubelet {
       images: new ImageManager(deps.runtime, this.recorder, config.imagePullBackoff),
       crashLoop: new CrashLoopBackoff(config.crashLoopBackoff),
       objects: this.objects,
+      tokens: this.tokens,
       services: () => this.serviceLister?.(),
       recorder: this.recorder,
       rootDir: config.rootDir,
@@ -265,6 +269,7 @@ export class Kubelet {
     const uid = pod.metadata!.uid;
     this.pods.delete(uid);
     this.objects.unregisterPod(pod);
+    this.tokens.forgetPod(uid);
     this.syncer.podUpdated(uid, undefined);
     this.workers.update(uid, undefined);
   }

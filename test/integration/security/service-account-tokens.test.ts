@@ -13,6 +13,7 @@ import type { Clientset } from '../../../lib/client/clientset';
 import type { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import { Namespace, Pod, ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import { RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import { TokenManager } from '../../../services/kubelet/token/token-manager';
 import { tokenClaims } from '../../../services/apiserver/auth/serviceaccount/claims';
 import { readSigningKey, signingKeyFromPEM } from '../../../services/apiserver/auth/serviceaccount/keys';
 import { TokenIssuer } from '../../../services/apiserver/auth/serviceaccount/token-signer';
@@ -111,6 +112,26 @@ describe('security: bound service-account tokens', function () {
     assert.equal(
       await failure(whoAmI(await asToken(vault))),
       `UNAUTHENTICATED: Unauthorized: invalid bearer token: token audiences ["vault"] is invalid for the target audiences ["${SERVICE_ACCOUNT_ISSUER}"]`,
+    );
+  });
+
+  it("a kubelet's token manager gets tokens for its own pods' ServiceAccounts only, bound to the pod", async () => {
+    await admin.serviceAccounts.create(ServiceAccount.fromPartial({ metadata: { name: 'runner', namespace: ns } }));
+    const onNode = (name: string, nodeName: string) =>
+      admin.pods.create(Pod.fromPartial({ metadata: { name, namespace: ns }, spec: { nodeName, serviceAccountName: 'runner', containers: [{ name: 'c', image: 'nginx' }] } }));
+    const mine = await onNode('mine', 'n1');
+    const theirs = await onNode('theirs', 'n2');
+    const kubelet = new TokenManager(await s.client({ user: 'system:node:n1', groups: ['system:nodes'] }));
+    const projection = { audience: '', expirationSeconds: 3600, path: 'token' };
+    const token = await waitFor('the pod in the Node authorizer\'s cache', () => kubelet.getToken(mine, projection).catch(() => undefined), 5000);
+    const me = await whoAmI(await asToken(token.token));
+    assert.equal(me.username, `system:serviceaccount:${ns}:runner`);
+    assert.equal(
+      await kubelet.getToken(theirs, projection).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      ),
+      `failed to fetch token: serviceaccounts "runner" is forbidden: node requested token bound to a pod scheduled on a different node`,
     );
   });
 
