@@ -1,5 +1,5 @@
 // Containers, probes and volumes as `describe` shows them for pods and pod templates.
-import type { Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, Volume } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, Volume, VolumeProjection } from '../../../lib/gen/kite/core/v1/types';
 import { rfc1123z } from '../printers/age';
 import { DescribeWriter, writeAnnotations, writeLabels } from './describe-writer';
 
@@ -121,6 +121,42 @@ export function writeVolumes(w: DescribeWriter, volumes: Volume[], indent = ''):
       w.write(2, `Type:\tHostPath (bare host directory volume)\n`);
       w.write(2, `Path:\t${v.hostPath.path}\n`);
       w.write(2, `HostPathType:\t${v.hostPath.type}\n`);
+    } else if (v.configMap) {
+      w.write(2, `Type:\tConfigMap (a volume populated by a ConfigMap)\n`);
+      w.write(2, `Name:\t${v.configMap.name}\n`);
+      w.write(2, `Optional:\t${v.configMap.optional ?? false}\n`);
+    } else if (v.secret) {
+      w.write(2, `Type:\tSecret (a volume populated by a Secret)\n`);
+      w.write(2, `SecretName:\t${v.secret.secretName}\n`);
+      w.write(2, `Optional:\t${v.secret.optional ?? false}\n`);
+    } else if (v.downwardAPI) {
+      w.write(2, `Type:\tDownwardAPI (a volume populated by information about the pod)\n`);
+      w.write(2, `Items:\n`);
+      for (const item of v.downwardAPI.items) {
+        const from = item.fieldRef?.fieldPath ?? item.resourceFieldRef?.resource ?? '';
+        w.write(3, `${from} -> ${item.path}\n`);
+      }
+    } else if (v.projected) {
+      writeProjected(w, v.projected.sources);
+    }
+  }
+}
+
+/** kubectl's printProjectedVolumeSource: one line per source; unset optionals print as <nil>. */
+function writeProjected(w: DescribeWriter, sources: VolumeProjection[]): void {
+  const optional = (o: boolean | undefined) => (o === undefined ? '<nil>' : String(o));
+  w.write(2, `Type:\tProjected (a volume that contains injected data from multiple sources)\n`);
+  for (const s of sources) {
+    if (s.secret) {
+      w.write(2, `SecretName:\t${s.secret.name}\n`);
+      w.write(2, `SecretOptionalName:\t${optional(s.secret.optional)}\n`);
+    } else if (s.downwardAPI) {
+      w.write(2, `DownwardAPI:\ttrue\n`);
+    } else if (s.configMap) {
+      w.write(2, `ConfigMapName:\t${s.configMap.name}\n`);
+      w.write(2, `ConfigMapOptional:\t${optional(s.configMap.optional)}\n`);
+    } else if (s.serviceAccountToken) {
+      w.write(2, `TokenExpirationSeconds:\t${s.serviceAccountToken.expirationSeconds ?? 3600}\n`);
     }
   }
 }

@@ -77,6 +77,47 @@ describe('describe', () => {
     assert.equal(header.indexOf('Message'), row.indexOf('Successfully'));
   });
 
+  it("prints configMap, secret, downwardAPI and projected volumes as kubectl does", () => {
+    const pod = Pod.fromPartial({
+      metadata: { name: 'v', namespace: 'default' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'game-config' } },
+          { name: 'creds', secret: { secretName: 'test-secret', optional: true } },
+          { name: 'podinfo', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+          {
+            name: 'kube-api-access-x1y2z',
+            projected: {
+              sources: [
+                { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+                { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+                { secret: { name: 'extra', optional: false } },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    const out = describePod(pod, [], now);
+    hasLine(out, /^ {4}Type: +ConfigMap \(a volume populated by a ConfigMap\)$/);
+    hasLine(out, /^ {4}Name: +game-config$/);
+    hasLine(out, /^ {4}Optional: +false$/);
+    hasLine(out, /^ {4}Type: +Secret \(a volume populated by a Secret\)$/);
+    hasLine(out, /^ {4}SecretName: +test-secret$/);
+    hasLine(out, /^ {4}Optional: +true$/);
+    hasLine(out, /^ {4}Type: +DownwardAPI \(a volume populated by information about the pod\)$/);
+    hasLine(out, /^ {6}metadata\.labels -> labels$/);
+    hasLine(out, /^ {4}Type: +Projected \(a volume that contains injected data from multiple sources\)$/);
+    hasLine(out, /^ {4}TokenExpirationSeconds: +3607$/);
+    hasLine(out, /^ {4}ConfigMapName: +kube-root-ca\.crt$/);
+    hasLine(out, /^ {4}ConfigMapOptional: +<nil>$/);
+    hasLine(out, /^ {4}DownwardAPI: +true$/);
+    hasLine(out, /^ {4}SecretName: +extra$/);
+    hasLine(out, /^ {4}SecretOptionalName: +false$/);
+  });
+
   it('says <none> for missing events and terminating pods say so', () => {
     const pod = Pod.fromPartial({ metadata: { name: 'p', namespace: 'd', deletionTimestamp: '2024-01-01T00:09:00Z' }, spec: { containers: [] }, status: { phase: 'Running' } });
     const out = describePod(pod, [], now);
