@@ -6,7 +6,8 @@
 // only the files its command line names, each mounted read-only, as kubeadm gives each static pod
 // only its own: the scheduler its kubeconfig, the controller-manager its kubeconfig and the CA
 // certificate (--root-ca-file), kube-proxy its kubeconfig, the kubelet its kubeconfig, serving
-// pair and CA, the apiserver its PKI and the EncryptionConfiguration of Secrets at rest; no
+// pair and CA, the apiserver its PKI (with kubeadm's service-account key pair, sa.key signing
+// bound tokens and sa.pub verifying them) and the EncryptionConfiguration of Secrets at rest; no
 // component sees ca.key or admin.conf.
 import type { ClusterConfig } from './cluster-config';
 import { nodeExec } from './docker-cli';
@@ -16,6 +17,8 @@ import { CONFIG_DIR, KUBECONFIGS } from './node-config';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
 
 export const COMPONENT_LABEL = 'io.kite.component';
+/** The issuer of service-account tokens, as kubeadm and kind set it. */
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 /** Inside the node: the apiserver's SQLite store and the kubelet's root, on the node's /var/lib/kite volume. */
 const APISERVER_DATA = '/var/lib/kite/apiserver';
 const KUBELET_ROOT = '/var/lib/kite/kubelet';
@@ -84,6 +87,9 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
         '--kubelet-client-certificate', `${CONFIG_DIR}/pki/apiserver-kubelet-client.crt`,
         '--kubelet-client-key', `${CONFIG_DIR}/pki/apiserver-kubelet-client.key`,
         '--kubelet-certificate-authority', `${CONFIG_DIR}/pki/ca.crt`,
+        '--service-account-issuer', SERVICE_ACCOUNT_ISSUER,
+        '--service-account-signing-key-file', `${CONFIG_DIR}/pki/sa.key`,
+        '--service-account-key-file', `${CONFIG_DIR}/pki/sa.pub`,
         // Secrets encrypted at rest (a Kite default; kind does not encrypt).
         '--encryption-provider-config', `${CONFIG_DIR}/${ENCRYPTION_CONFIG}`,
         '--service-cluster-ip-range', net.serviceSubnet,

@@ -59,7 +59,7 @@ function stage(work: string, node: PlannedNode, pki: ClusterPKI, server: string)
   kubeconfig(KUBECONFIGS.kubelet, pki.nodes[node.name], `system:node:${node.name}`);
   kubeconfig(KUBECONFIGS.proxy, pki.proxy, 'system:kube-proxy');
   if (node.role === 'control-plane') {
-    for (const f of ['ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key']) {
+    for (const f of ['ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key', 'sa.key', 'sa.pub']) {
       cpSync(join(pki.dir, f), join(dir, 'pki', f));
     }
     kubeconfig(KUBECONFIGS.scheduler, pki.scheduler, 'system:kube-scheduler');

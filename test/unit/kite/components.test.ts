@@ -42,6 +42,8 @@ const WANT: Record<string, string[]> = {
     f('pki/ca.crt'),
     f('pki/apiserver-kubelet-client.crt'),
     f('pki/apiserver-kubelet-client.key'),
+    f('pki/sa.key'),
+    f('pki/sa.pub'),
     f('pki/encryption-config.yaml'),
   ],
   'kite-controller-manager': [f(KUBECONFIGS.controllerManager), f('pki/ca.crt')],
@@ -88,5 +90,13 @@ describe('kite components: the kubelet endpoint', () => {
       assert.equal(flag('--client-ca-file'), f('pki/ca.crt'));
       assert.equal(flag('--kubeconfig'), f(KUBECONFIGS.kubelet));
     }
+  });
+
+  it("passes the apiserver kubeadm's service-account flags: its issuer, sa.key to sign, sa.pub to verify", () => {
+    const apiserver = components('sqlite').find((c) => c.name === 'kite-apiserver')!.command;
+    const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
+    assert.equal(flag('--service-account-issuer'), 'https://kubernetes.default.svc.cluster.local');
+    assert.equal(flag('--service-account-signing-key-file'), f('pki/sa.key'));
+    assert.equal(flag('--service-account-key-file'), f('pki/sa.pub'));
   });
 });
