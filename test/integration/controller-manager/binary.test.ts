@@ -1,8 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigMaps } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import { ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
+import { createCA } from '../../../lib/pki/certificates';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { waitFor } from '../../support/wait';
 
@@ -12,10 +16,15 @@ describe('kite-controller-manager (the program)', function () {
   let client: Clientset;
   let proc: ChildProcess | undefined;
   let stderr = '';
+  let dir: string;
+  let ca: string;
 
   before(async () => {
     api = await startTestApiserver();
     client = api.client();
+    dir = mkdtempSync(join(tmpdir(), 'kite-kcm-bin-'));
+    ca = (await createCA('kite-kcm-bin-test')).cert;
+    writeFileSync(join(dir, 'ca.crt'), ca);
   });
   after(async () => {
     if (proc && proc.exitCode === null) {
@@ -23,12 +32,13 @@ describe('kite-controller-manager (the program)', function () {
       await new Promise((r) => proc!.once('exit', r));
     }
     await api?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('leads through its Lease, runs the controllers, and on SIGTERM stops and releases the lease', async () => {
     proc = spawn(
       process.execPath,
-      [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--leader-elect-retry-period', '200ms', '--leader-elect-renew-deadline', '2s', '--leader-elect-lease-duration', '3s'],
+      [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--leader-elect-retry-period', '200ms', '--leader-elect-renew-deadline', '2s', '--leader-elect-lease-duration', '3s', '--root-ca-file', join(dir, 'ca.crt')],
       { env: { ...process.env, KITE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -44,6 +54,7 @@ describe('kite-controller-manager (the program)', function () {
       }),
     );
     await waitFor('2 pods', async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=bin' })).items.length === 2, 20_000);
+    await waitFor('--root-ca-file published', async () => (await client.resource(ConfigMaps).get('kube-root-ca.crt', 'default').catch(() => undefined))?.data['ca.crt'] === ca, 20_000);
     proc.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
     assert.equal((await client.leases.get('kube-controller-manager', 'kube-system')).spec!.holderIdentity, '', 'released on shutdown');
@@ -58,5 +69,17 @@ describe('kite-controller-manager (the program)', function () {
     const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
     assert.equal(code, 1);
     assert.match(err, /unknown controller "cronjob"/);
+  });
+
+  it('refuses a --root-ca-file without a certificate', async () => {
+    writeFileSync(join(dir, 'empty.crt'), '');
+    const p = spawn(process.execPath, [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--root-ca-file', join(dir, 'empty.crt'), '--no-leader-elect'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+    assert.equal(code, 1);
+    assert.match(err, /error parsing root-ca-file at .*empty\.crt: data does not contain any valid RSA or ECDSA certificates/);
   });
 });
