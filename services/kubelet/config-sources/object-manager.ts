@@ -4,8 +4,9 @@
 // metadata.name=<name> in its namespace, which the Node authorizer allows for objects of the
 // node's pods) into a cache; reads wait (boundedly) for that watch's first list and answer from
 // the cache. An object seen immutable is not watched any further; an object no pod references
-// any more stops being watched. Listeners hear of every change of a watched object, with the pods
-// that reference it, so the kubelet re-syncs them (env) and refreshes their volumes.
+// any more stops being watched. Listeners hear of every change of a watched object (and of a first
+// list that came after a read gave up on it), with the pods that reference it, so the kubelet
+// re-syncs them (env) and refreshes their volumes.
 import { ConfigMaps, objectKey, Secrets, type KindInfo, type KubeObject } from '../../../lib/api/kinds';
 import { podConfigReferences, type PodConfigReference } from '../../../lib/api/pods';
 import type { ConfigMap, Pod, Secret } from '../../../lib/gen/kite/core/v1/types';
@@ -47,6 +48,8 @@ interface Watched {
   /** Uids of the pods naming the object. */
   pods: Set<string>;
   immutable: boolean;
+  /** A read gave up waiting for the first list: its pods are told when the list arrives. */
+  readTimedOut: boolean;
 }
 
 function isImmutable(obj: KubeObject): boolean {
@@ -122,7 +125,10 @@ export class ObjectManager implements PodObjectSource {
     if (!w.informer.hasSynced()) {
       const timeout = AbortSignal.timeout(this.syncTimeoutMs);
       const synced = await w.informer.waitForSync(AbortSignal.any([timeout, w.abort.signal]));
-      if (!synced) throw new Error(`failed to sync ${RESOURCE[kind]} cache: timed out waiting for the condition`);
+      if (!synced) {
+        w.readTimedOut = true;
+        throw new Error(`failed to sync ${RESOURCE[kind]} cache: timed out waiting for the condition`);
+      }
     }
     const obj = w.informer.indexer.get(objectKey({ metadata: { namespace, name } } as KubeObject));
     if (obj && isImmutable(obj) && !w.immutable) {
@@ -156,9 +162,12 @@ export class ObjectManager implements PodObjectSource {
     const scope = { namespace, fieldSelector: `metadata.name=${name}` };
     const informer = new SharedInformer<KubeObject>(this.opts.listerWatcher(info, scope), { name: `${info.resource}/${namespace}/${name}`, freeze: true });
     const abort = new AbortController();
-    const w: Watched = { kind, namespace, name, informer, abort, pods: new Set(), immutable: false };
+    const w: Watched = { kind, namespace, name, informer, abort, pods: new Set(), immutable: false, readTimedOut: false };
     const changed = () => this.notify(w);
     informer.addEventHandler({ onAdd: changed, onUpdate: (old, obj) => old !== obj && changed(), onDelete: changed });
+    void informer.waitForSync(abort.signal).then((synced) => {
+      if (synced && w.readTimedOut) this.notify(w);
+    });
     informer.run(abort.signal).catch((err: Error) => this.log.warn({ object: `${namespace}/${name}`, kind, err: err.message }, 'watch ended'));
     return w;
   }

@@ -50,11 +50,25 @@ describe('kubelet ObjectManager (watch-based ConfigMap and Secret manager)', () 
     await assert.rejects(manager.getSecret('ns', 'nobody'), /object "ns"\/"nobody" not registered/);
   });
 
-  it('gives up waiting for the first list after the sync timeout', async () => {
-    const stuck = new ObjectManager({ listerWatcher: () => ({ list: () => new Promise(() => undefined), watch: () => [] as never }), syncTimeoutMs: 20 });
-    stuck.registerPod(pod('p1', envFromCm('slow')));
-    await assert.rejects(stuck.getConfigMap('ns', 'slow'), /failed to sync configmap cache: timed out waiting for the condition/);
-    stuck.stop();
+  it('gives up waiting for the first list after the sync timeout, and tells the pods when the list arrives', async () => {
+    let listed: () => void = () => undefined;
+    const slowApi = new FakeObjectApi();
+    const slow = new ObjectManager({
+      listerWatcher: (kind, scope) => {
+        const lw = slowApi.factory(kind, scope);
+        return { list: (o) => new Promise<void>((r) => (listed = r)).then(() => lw.list(o)), watch: (o, signal) => lw.watch(o, signal) };
+      },
+      syncTimeoutMs: 20,
+    });
+    const changes: string[] = [];
+    slow.onChange((c) => changes.push(`${c.name} [${c.podUids.join(',')}]`));
+    slow.registerPod(pod('p1', envFromCm('slow')));
+    await assert.rejects(slow.getConfigMap('ns', 'slow'), /failed to sync configmap cache: timed out waiting for the condition/);
+    listed();
+    await waitFor('told of the first list', () => changes.length === 1);
+    assert.deepEqual(changes, ['slow [p1]']);
+    assert.equal(await slow.getConfigMap('ns', 'slow'), undefined);
+    slow.stop();
   });
 
   it('counts references per pod: a watch stops when no pod names its object, and a spec change releases what it no longer names', async () => {
