@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { ForbiddenError, NotFoundError, UnavailableError } from '../../../../lib/api/errors';
 import { Pods, Secrets, type KindInfo } from '../../../../lib/api/kinds';
-import { Pod, PodSpec, ServiceAccount } from '../../../../lib/gen/kite/core/v1/types';
+import { Pod, ServiceAccount, type PodSpec } from '../../../../lib/gen/kite/core/v1/types';
 import { AdmissionChain, type AdmissionRequest } from '../../../../services/apiserver/admission/chain';
 import { ServiceAccountAdmission, tokenVolumeSource, type ServiceAccountSource } from '../../../../services/apiserver/admission/service-account';
 import { resourceAttributes } from '../../../../services/apiserver/auth/request-attributes';
@@ -11,7 +11,8 @@ import { resourceAttributes } from '../../../../services/apiserver/auth/request-
 const MOUNT = { name: 'kube-api-access-xyz12', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', subPath: '', subPathExpr: '' };
 const MIRROR = { 'kubernetes.io/config.mirror': 'abc' };
 
-type SpecInput = Parameters<typeof PodSpec.fromPartial>[0];
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+type SpecInput = DeepPartial<PodSpec>;
 
 function pod(spec: SpecInput = {}, annotations: Record<string, string> = {}): Pod {
   return Pod.fromPartial({ metadata: { name: 'p', namespace: 'ns', annotations }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec } });
