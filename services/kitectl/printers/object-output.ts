@@ -1,7 +1,8 @@
 // -o json|yaml|name: objects in Kubernetes' JSON shape (apiVersion and kind first, as kubectl
 // prints them), lists as `kind: List`.
-import { stringify } from 'yaml';
+import { Document } from 'yaml';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import { applyGoScalarStyles, foldLikeGo, goKeyCompare } from './go-yaml-style';
 import { qualifiedKind } from './table-printer';
 
 /** The object's Kubernetes JSON with apiVersion and kind filled in from the kinds table. */
@@ -32,10 +33,15 @@ export function formatJSON(value: unknown): string {
   return `${goJSON(value, 4)}\n`;
 }
 
-/** YAML as kubectl writes it: keys sorted, sequences not indented under their key, no folding,
- * and YAML 1.1 quoting (timestamps, "yes", "on" stay strings for 1.1 readers). */
+/**
+ * YAML as kubectl writes it: keys sorted, sequences not indented under their key, YAML 1.1
+ * quoting (timestamps, "yes", "on" stay strings for 1.1 readers), and go-yaml's scalar styles
+ * and line folding.
+ */
 export function formatYAML(value: unknown): string {
-  return stringify(value, { version: '1.1', sortMapEntries: true, indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(value, { version: '1.1', sortMapEntries: (a, b) => goKeyCompare(String(a.key), String(b.key)), aliasDuplicateObjects: false });
+  const fillIn = applyGoScalarStyles(doc);
+  return foldLikeGo(fillIn(doc.toString({ indentSeq: false, lineWidth: 0 })));
 }
 
 export function formatName(kind: KindInfo, obj: KubeObject): string {
