@@ -1,6 +1,6 @@
 // Turns a registry into the gRPC service of its kind (<Kind>Service): one handler per verb of the
-// contract, plus the subresources (pods/binding, scale). Errors become gRPC statuses through
-// panic-recovery.ts, so no call can end the process.
+// contract, plus the subresources (pods/binding, scale, serviceaccounts/token). Errors become gRPC
+// statuses through panic-recovery.ts, so no call can end the process.
 import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject, Verb } from '../../../lib/api/kinds';
@@ -89,6 +89,7 @@ export function resourceService<T extends KubeObject>(
   if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);
   if (kind.methods.createToken && tokenRequests) {
     handlers.createToken = (r, call) => {
+      // dryRun is checked but changes nothing: Kubernetes' TokenREST issues the token either way.
       isDryRun(r.dryRun);
       return tokenRequests.create(r, (text) => call.sendMetadata(warningMetadata([text])));
     };
