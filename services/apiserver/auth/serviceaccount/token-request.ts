@@ -1,10 +1,10 @@
 // The serviceaccounts/token subresource (CreateServiceAccountToken), as Kubernetes' TokenREST
-// (pkg/registry/core/serviceaccount/storage/token.go): the ServiceAccount must exist; the
-// TokenRequest's lifetime defaults to an hour, may not be under ten minutes and is shortened to
-// --service-account-max-token-expiration (with a warning); its audiences default to the
-// apiserver's; a bound object (a Pod running as that ServiceAccount, or a Secret) must exist,
-// with the uid given if one is; a pod-bound token also names the pod's node. The answer is the
-// request with status.token and status.expirationTimestamp.
+// (pkg/registry/core/serviceaccount/storage/token.go): the ServiceAccount must exist (with the
+// TokenRequest's uid, if one is given); the lifetime defaults to an hour, may not be under ten
+// minutes and is shortened to --service-account-max-token-expiration (with a warning); the
+// audiences default to the apiserver's; a bound object (a Pod running as that ServiceAccount, or
+// a Secret) must exist, with the uid given if one is; a pod-bound token also names the pod's
+// node. The answer is the request with status.token and status.expirationTimestamp.
 import { BadRequestError, ConflictError, InvalidError, type FieldCause } from '../../../../lib/api/errors';
 import { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
 import type { CreateServiceAccountTokenRequest } from '../../../../lib/gen/kite/core/v1/services';
@@ -68,6 +68,12 @@ export class TokenRequests {
       throw InvalidError.of(`${WHAT} "${name}"`, [{ field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(meta.namespace)}: must match the service account namespace if specified` }]);
     }
     const sa = await this.sources.serviceAccount(namespace, name);
+    // TokenRequestServiceAccountUIDValidation: a request for another incarnation of the ServiceAccount.
+    if (meta?.uid && meta.uid !== sa.metadata!.uid) {
+      throw new ConflictError(
+        `Operation cannot be fulfilled on ${WHAT} "${name}": the UID in the token request (${meta.uid}) does not match the UID of the service account (${sa.metadata!.uid})`,
+      );
+    }
     const audiences = req?.spec?.audiences.length ? [...req.spec.audiences] : [...this.opts.audiences];
     const nowMs = this.now();
     let expirationSeconds = Number(req?.spec?.expirationSeconds ?? DEFAULT_TOKEN_SECONDS);

@@ -118,6 +118,10 @@ describe('TokenRequest (serviceaccounts/token)', () => {
       'Conflict: Operation cannot be fulfilled on Pod "web": the UID in the bound object reference (old) does not match the UID in record. The object might have been deleted and then recreated',
     );
     assert.equal(await e(request(podRef({ name: 'other' }))), 'BadRequest: cannot bind token for serviceaccount "app" to pod running with different serviceaccount name.');
+    assert.equal(
+      await e(request({}, 'app', { uid: 'sa-0' })),
+      'Conflict: Operation cannot be fulfilled on TokenRequest.authentication.k8s.io "app": the UID in the token request (sa-0) does not match the UID of the service account (sa-1)',
+    );
     assert.match(await e(request({}, 'app', { name: 'x' })), /^Invalid: TokenRequest.authentication.k8s.io "app" is invalid: metadata.name: Invalid value: "x": must match the service account name if specified$/);
     const secret = await request({ boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: 's', uid: 'secret-1' } });
     assert.deepEqual(JSON.parse(Buffer.from(secret.status!.token.split('.')[1], 'base64url').toString())['kubernetes.io'].secret, { name: 's', uid: 'secret-1' });
