@@ -174,13 +174,16 @@ export function checkKeyPair(certPEM: Buffer, keyPEM: Buffer): void {
   const cert = certBlocks.find((b) => b.type === 'CERTIFICATE');
   if (!cert) {
     if (!certBlocks.length) throw new CliError('tls: failed to find any PEM data in certificate input');
+    if (certBlocks.length === 1 && certBlocks[0].type.endsWith('PRIVATE KEY')) {
+      throw new CliError('tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched');
+    }
     throw new CliError(`tls: failed to find "CERTIFICATE" PEM block in certificate input after skipping PEM blocks of the following types: [${certBlocks.map((b) => b.type).join(' ')}]`);
   }
   const keyBlocks = pemBlocks(keyPEM);
   const keyIndex = keyBlocks.findIndex((b) => b.type === 'PRIVATE KEY' || b.type.endsWith(' PRIVATE KEY'));
   if (keyIndex < 0) {
     if (!keyBlocks.length) throw new CliError('tls: failed to find any PEM data in key input');
-    if (keyBlocks[0].type === 'CERTIFICATE') throw new CliError('tls: found a certificate rather than a key in the PEM for the private key');
+    if (keyBlocks.length === 1 && keyBlocks[0].type === 'CERTIFICATE') throw new CliError('tls: found a certificate rather than a key in the PEM for the private key');
     throw new CliError(`tls: failed to find PEM block with type ending in "PRIVATE KEY" in key input after skipping PEM blocks of the following types: [${keyBlocks.map((b) => b.type).join(' ')}]`);
   }
   let certKey: import('node:crypto').KeyObject;

@@ -60,6 +60,7 @@ describe('kitectl create generators (compared with kubectl --dry-run=client)', f
     };
     pair('tls');
     pair('other');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ec.key'), '-out', join(dir, 'ec.crt'), '-days', '1', '-subj', '/CN=ec'], { stdio: 'ignore' });
     cert = join(dir, 'tls.crt');
     key = join(dir, 'tls.key');
     otherKey = join(dir, 'other.key');
@@ -114,6 +115,11 @@ describe('kitectl create generators (compared with kubectl --dry-run=client)', f
       assert.match(r.out, new RegExp(`${ENV_KEY}: from the environment`));
       assert.match(r.out, /PORT: "8080"\n/);
       await same(['create', 'cm', 'env', '--from-env-file=app.env,more.env', ...client, '-o', 'json']);
+    });
+
+    it('prints values as kubectl\'s YAML printer does (quoting, folding, key order)', async () => {
+      const prose = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore';
+      await same(['create', 'configmap', 'y', '--from-literal=msg=hello: world', `--from-literal=long=${prose}`, `--from-literal=hash=# ${prose}`, '--from-literal=k10=10', '--from-literal=k2=on', '--from-literal=tab=a\tb', '--from-literal=emoji=\u{1F600}', ...client, '-o', 'yaml']);
     });
 
     it('appends kubectl\'s content hash to the name', async () => {
@@ -190,6 +196,13 @@ describe('kitectl create generators (compared with kubectl --dry-run=client)', f
       await same(['create', 'secret', 'tls', 't', '--cert=missing.crt', `--key=${key}`, ...client]);
       await same(['create', 'secret', 'tls', 't', '--cert=one.txt', `--key=${key}`, ...client]);
       await same(['create', 'secret', 'tls', 't', `--cert=${cert}`, `--key=${cert}`, ...client]);
+      await same(['create', 'secret', 'tls', 't', `--cert=${key}`, `--key=${key}`, ...client]);
+      await same(['create', 'secret', 'tls', 't', '--cert=ec.crt', `--key=${key}`, ...client]);
+      await same(['create', 'secret', 'tls', 't', '--cert=conf', `--key=${key}`, ...client]);
+    });
+
+    it('takes EC pairs too', async () => {
+      assert.equal((await same(['create', 'secret', 'tls', 't', '--cert=ec.crt', '--key=ec.key', ...client, '-o', 'name'])).out, 'secret/t\n');
     });
 
     it('checks pairs with node:crypto as Go\'s tls.X509KeyPair does', () => {
