@@ -21,7 +21,8 @@ import {
 import { readManifests } from './manifest-files';
 import { targetNamespaces } from './object-target';
 import { formatObjects, parseOutput, type OutputFormat } from './output-format';
-import { formatJSON, formatYAML } from './printers/object-output';
+import { LAST_APPLIED } from './apply-merge';
+import { formatJSON, formatYAML, goJSON } from './printers/object-output';
 import { jsonPath } from './printers/jsonpath';
 import { qualifiedKind } from './printers/table-printer';
 
@@ -49,6 +50,8 @@ export type DryRun = 'none' | 'client' | 'server';
 export interface GeneratorFlags {
   dryRun?: string;
   output?: string;
+  /** --save-config: record the object in the last-applied annotation, for a later apply. */
+  saveConfig?: boolean;
 }
 
 /** kubectl's GetDryRunStrategy. */
@@ -95,6 +98,12 @@ export async function runGenerator(cli: Cli, gen: Generator, flags: GeneratorFla
   const dryRun = parseDryRun(flags.dryRun);
   const fmt = parseGeneratorOutput(flags.output);
   const obj = gen.build(cli.namespaceGiven ? cli.global.namespace : undefined);
+  if (flags.saveConfig) {
+    // kubectl's CreateOrUpdateAnnotation: the object's compact JSON, as built, before the annotation.
+    const meta = obj.metadata as KubeJSON;
+    const applied = `${goJSON(obj)}\n`;
+    meta.annotations = { ...(meta.annotations as Record<string, string> | undefined), [LAST_APPLIED]: applied };
+  }
   if (dryRun === 'client') {
     cli.io.out(fmt ? formatUnsent(fmt, gen.kind, obj) : `${qualifiedKind(gen.kind)}/${(obj.metadata as { name: string }).name} created (dry run)\n`);
     return;

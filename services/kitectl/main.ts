@@ -51,8 +51,9 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
   const generator = (c: Command) =>
     c
       .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print the object that would be sent)').preset('client'))
-      .option('-o, --output <format>', 'json|yaml|name|jsonpath=...');
-  const flagsOf = (o: { dryRun?: string; output?: string }) => ({ dryRun: o.dryRun, output: o.output });
+      .option('-o, --output <format>', 'json|yaml|name|jsonpath=...')
+      .option('--save-config', 'save the object in its last-applied-configuration annotation (for a later apply)');
+  const flagsOf = (o: { dryRun?: string; output?: string; saveConfig?: boolean }) => ({ dryRun: o.dryRun, output: o.output, saveConfig: o.saveConfig });
   const dataSources = (o: { fromLiteral?: string[]; fromFile?: string[]; fromEnvFile?: string[] }) => ({
     fromLiteral: o.fromLiteral ?? [],
     fromFile: sources().splitSliceFlag(o.fromFile ?? []),

@@ -118,6 +118,13 @@ describe('kitectl create configmap|secret|serviceaccount|token against a real ap
     assert.match(described, /\nMountable secrets:\s+<none>\nTokens:\s+<none>\n/);
   });
 
+  it('--save-config records the object, so a later apply removes keys dropped from it', async () => {
+    await ok(['create', 'configmap', 'saved', '--from-literal=a=1', '--from-literal=b=2', '--save-config']);
+    const manifest = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: saved\n  namespace: ${ns}\ndata:\n  a: "1"\n`;
+    assert.equal((await kitectl(['--server', api.address, 'apply', '-f', '-'], { stdin: manifest })).out, 'configmap/saved configured\n');
+    assert.deepEqual((await cs.configMaps.get('saved', ns)).data, { a: '1' });
+  });
+
   it('create token asks CreateServiceAccountToken and prints only the token', async function () {
     const r = await k(['create', 'token', 'robot', '--audience=https://kite.test', '--duration=10m']);
     // The apiserver's side of the token subresource is built separately; until it serves it, skip.

@@ -230,6 +230,9 @@ describe('kitectl create generators (compared with kubectl --dry-run=client)', f
       await same(['-n', 'team-a', 'create', 'sa', 'robot', ...client, '-o', 'yaml']);
       assert.equal((await same(['create', 'sa', 'robot', ...client])).out, 'serviceaccount/robot created (dry run)\n');
       await same(['create', 'namespace', 'team-b', ...client, '-o', 'json']);
+      await same(['create', 'sa', 'robot', '--save-config', ...client, '-o', 'json']);
+      await same(['create', 'configmap', 'saved', '--from-literal=a=<b>', '--save-config', ...client, '-o', 'yaml']);
+      await same(['create', 'deployment', 'web', '--image=nginx', '--save-config', ...client, '-o', 'yaml']);
       await same(['create', 'deployment', 'web', '--image=nginx:1.27', '--port=80', ...client, '-o', 'json']);
       assert.equal((await same(['create', 'deployment', 'web', '--image=nginx', ...client, '-o', 'name'])).out, 'deployment.apps/web\n');
     });
