@@ -6,7 +6,8 @@ import { createHash, createPrivateKey, createPublicKey, X509Certificate } from '
 import { readFileSync } from 'node:fs';
 import { canonicalJson } from '../../lib/util/json';
 import { CliError } from './cli-errors';
-import { configMapKeyErrors, readEnvFile, readFileSources, parseLiteralSource } from './create-sources';
+import { configMapKeyErrors } from '../../lib/api/config-keys';
+import { readEnvFile, readFileSources, parseLiteralSource } from './create-sources';
 import { goEscape, goJSON } from './printers/object-output';
 
 export type KubeJSON = Record<string, unknown>;

@@ -4,10 +4,8 @@
 // all become keys) and --from-env-file (KEY=VALUE lines; a bare KEY reads the environment).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { configMapKeyErrors } from '../apiserver/registry/validation/configmap-validation';
+import { configMapKeyErrors } from '../../lib/api/config-keys';
 import { CliError } from './cli-errors';
-
-export { configMapKeyErrors };
 
 /**
  * pflag's StringSlice flags (--from-file, --from-env-file): each occurrence is a comma-separated

@@ -4,27 +4,14 @@
 // data can change.
 import type { FieldCause } from '../../../../lib/api/errors';
 import type { ConfigMap } from '../../../../lib/gen/kite/core/v1/types';
+import { configMapKeyErrors } from '../../../../lib/api/config-keys';
 import { validateMeta } from './validation';
 import { Causes } from './validation-helpers';
 
 /** corev1.MaxSecretSize, which Kubernetes also applies to a ConfigMap's data and binaryData. */
 export const MAX_CONFIG_MAP_SIZE = 1024 * 1024;
-const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 /** Kubernetes' refusal of a change to an object whose `immutable` is set (ConfigMaps, Secrets). */
 export const IMMUTABLE = 'Forbidden: field is immutable when `immutable` is set';
-
-/** IsConfigMapKey: the reasons `key` cannot be a key of a ConfigMap (or a Secret). */
-export function configMapKeyErrors(key: string): string[] {
-  const errs: string[] = [];
-  if (Buffer.byteLength(key, 'utf8') > 253) errs.push('must be no more than 253 characters');
-  if (!CONFIG_MAP_KEY.test(key)) {
-    errs.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
-  }
-  if (key === '.') errs.push("must not be '.'");
-  else if (key === '..') errs.push("must not be '..'");
-  else if (key.startsWith('..')) errs.push("must not start with '..'");
-  return errs;
-}
 
 export function validateConfigMap(cm: ConfigMap): FieldCause[] {
   const c = new Causes();

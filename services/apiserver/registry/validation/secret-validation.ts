@@ -5,7 +5,8 @@
 // as Kubernetes' conversion does before validation.
 import type { FieldCause } from '../../../../lib/api/errors';
 import type { Secret } from '../../../../lib/gen/kite/core/v1/types';
-import { configMapKeyErrors, IMMUTABLE, sameBytes } from './configmap-validation';
+import { configMapKeyErrors } from '../../../../lib/api/config-keys';
+import { IMMUTABLE, sameBytes } from './configmap-validation';
 import { validateMeta } from './validation';
 import { Causes } from './validation-helpers';
 

@@ -17,7 +17,7 @@ import type {
   Volume,
   VolumeMount,
 } from '../../../../lib/gen/kite/core/v1/types';
-import { configMapKeyErrors } from './configmap-validation';
+import { configMapKeyErrors } from '../../../../lib/api/config-keys';
 import * as v from './validation-helpers';
 
 const FILE_MODE_MESSAGE = 'must be a number between 0 and 0777 (octal), both inclusive';
