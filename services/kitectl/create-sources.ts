@@ -4,7 +4,6 @@
 // all become keys) and --from-env-file (KEY=VALUE lines; a bare KEY reads the environment).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { configMapKeyErrors } from '../../lib/api/config-keys';
 import { CliError } from './cli-errors';
 
 /**
