@@ -47,6 +47,8 @@ export interface KindDeclaration {
   token?: boolean;
   /** kubectl's short names ("po"). */
   shortNames: readonly string[];
+  /** Discovery's categories: "all" for the workload kinds `kubectl get all` lists, as Kubernetes puts them there. */
+  categories?: readonly string[];
   /**
    * Which of Kubernetes' user-facing ClusterRoles cover the kind (their aggregation labels):
    * "view" reads it (and its status, scale and log), "edit" also writes it (and scale, exec);
@@ -59,13 +61,13 @@ export interface KindDeclaration {
 export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'Namespace', plural: 'Namespaces', apiGroup: 'core', namespaced: false, status: true, shortNames: ['ns'], userRole: 'view' },
   { kind: 'Node', plural: 'Nodes', apiGroup: 'core', namespaced: false, status: true, shortNames: ['no'] },
-  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, shortNames: ['po'], userRole: 'edit' },
-  { kind: 'Service', plural: 'Services', apiGroup: 'core', namespaced: true, status: true, shortNames: ['svc'], userRole: 'edit' },
+  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, categories: ['all'], shortNames: ['po'], userRole: 'edit' },
+  { kind: 'Service', plural: 'Services', apiGroup: 'core', namespaced: true, status: true, categories: ['all'], shortNames: ['svc'], userRole: 'edit' },
   { kind: 'Endpoints', plural: 'Endpoints', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ep'], userRole: 'edit' },
   { kind: 'Event', plural: 'Events', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ev'], userRole: 'view' },
   { kind: 'Lease', plural: 'Leases', apiGroup: 'coordination', namespaced: true, status: false, shortNames: [] },
-  { kind: 'ReplicaSet', plural: 'ReplicaSets', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['rs'], userRole: 'edit' },
-  { kind: 'Deployment', plural: 'Deployments', apiGroup: 'apps', namespaced: true, status: true, scale: true, shortNames: ['deploy'], userRole: 'edit' },
+  { kind: 'ReplicaSet', plural: 'ReplicaSets', apiGroup: 'apps', namespaced: true, status: true, scale: true, categories: ['all'], shortNames: ['rs'], userRole: 'edit' },
+  { kind: 'Deployment', plural: 'Deployments', apiGroup: 'apps', namespaced: true, status: true, scale: true, categories: ['all'], shortNames: ['deploy'], userRole: 'edit' },
   { kind: 'ResourceQuota', plural: 'ResourceQuotas', apiGroup: 'core', namespaced: true, status: true, shortNames: ['quota'], userRole: 'view' },
   { kind: 'LimitRange', plural: 'LimitRanges', apiGroup: 'core', namespaced: true, status: false, shortNames: ['limits'], userRole: 'view' },
   { kind: 'ConfigMap', plural: 'ConfigMaps', apiGroup: 'core', namespaced: true, status: false, shortNames: ['cm'], userRole: 'edit' },
