@@ -33,8 +33,17 @@ export interface ClusterConfig {
     podSubnet: string;
     serviceSubnet: string;
     apiServerAddress: string;
-    /** 0: a free port chosen by Docker. */
+    /**
+     * The host port of the apiserver's gRPC port, kitectl's (0: a free port, chosen at creation).
+     * kind's field names the one port kubectl uses; a kite apiserver has two, and this one keeps
+     * naming the gRPC port so existing configs and kitectl's endpoint do not change.
+     */
     apiServerPort: number;
+    /**
+     * Kite's, not in kind's schema (a config cannot set it): the host port of the apiserver's
+     * HTTPS port (Kubernetes' HTTP API, kubectl's), a free port chosen at creation.
+     */
+    apiServerSecurePort?: number;
   };
 }
 

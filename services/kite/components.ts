@@ -14,7 +14,7 @@ import { nodeExec } from './docker-cli';
 import { ENCRYPTION_CONFIG } from './encryption-config';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
 import { CONFIG_DIR, KUBECONFIGS } from './node-config';
-import { APISERVER_PORT, type PlannedNode } from './nodes';
+import { APISERVER_PORT, APISERVER_SECURE_PORT, type PlannedNode } from './nodes';
 
 export const COMPONENT_LABEL = 'io.kite.component';
 /** The issuer of service-account tokens, as kubeadm and kind set it. */
@@ -78,6 +78,8 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
       command: kiteProgram(
         'kite-apiserver',
         '--port', String(APISERVER_PORT),
+        // Kubernetes' HTTP API (kubectl's) beside gRPC, with the same certificate, CA and gate.
+        '--secure-port', String(APISERVER_SECURE_PORT),
         '--bind-address', '0.0.0.0',
         ...storeArgs,
         '--tls-cert-file', `${CONFIG_DIR}/pki/apiserver.crt`,

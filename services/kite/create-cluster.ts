@@ -1,6 +1,7 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
-// order (control plane first, then the workers join), and the user's kitectl config.
+// order (control plane first, then the workers join), and the user's kitectl config and kubectl
+// config (kubectl-config.ts).
 import type { Clientset } from '../../lib/client/clientset';
 import { freePort, indexedIP } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
@@ -10,8 +11,9 @@ import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
 import { ensureBaseImages, ensureComponentImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
 import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
+import { kubectlKubeconfig, mergeKubectlConfig } from './kubectl-config';
 import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
-import { apiServerEndpoint, CLUSTER_LABEL, listNodes, networkName, nodeIP, nodeRunArgs, planNodes, volumeNames, type PlannedNode } from './nodes';
+import { APISERVER_SECURE_PORT, apiServerEndpoint, CLUSTER_LABEL, listNodes, networkName, nodeIP, nodeRunArgs, planNodes, volumeNames, type PlannedNode } from './nodes';
 import type { Progress } from './progress';
 import { formatDuration } from '../../lib/util/duration';
 
@@ -32,6 +34,10 @@ export interface CreateOptions {
 export interface CreatedCluster {
   kubeconfigPath: string;
   server: string;
+  /** The kubectl config file the cluster's context was merged into. */
+  kubectlConfigPath: string;
+  /** The apiserver's HTTPS endpoint (Kubernetes' HTTP API) on the host. */
+  httpsServer: string;
   nodes: string[];
 }
 
@@ -40,10 +46,7 @@ const APISERVER_TIMEOUT_MS = 90_000;
 
 export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   const { progress } = o;
-  // A port chosen once: Docker would pick one too, but a new one on every restart of the node.
-  const config: ClusterConfig = o.config.networking.apiServerPort
-    ? o.config
-    : { ...o.config, networking: { ...o.config.networking, apiServerPort: await freePort(o.config.networking.apiServerAddress) } };
+  const config = await withHostPorts(o.config);
   const nodes = planNodes(config);
   if ((await listNodes(config.name)).length) throw new Error(`node(s) already exist for a cluster with the name "${config.name}"`);
   // Leftovers of an interrupted create (a network or volumes without nodes) would make it fail.
@@ -76,7 +79,10 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await poll('the apiserver to answer', APISERVER_TIMEOUT_MS, async () => (await c.namespaces.list(), true));
       for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
       const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
-      return { server, kubeconfigPath };
+      const https = await apiServerEndpoint(controlPlane.name, APISERVER_SECURE_PORT);
+      const httpsServer = `https://${https.address}:${https.port}`;
+      const kubectlConfigPath = mergeKubectlConfig(kubectlKubeconfig(kubeconfig, httpsServer));
+      return { server, kubeconfigPath, httpsServer, kubectlConfigPath };
     });
     const workers = nodes.filter((n) => n.role !== 'control-plane');
     const names = nodes.map((n) => n.name);
@@ -98,6 +104,17 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   }
 }
 
+/**
+ * The apiserver's host ports, chosen once: Docker would pick them too, but new ones on every
+ * restart of the node. The gRPC port is the config's apiServerPort when set.
+ */
+async function withHostPorts(config: ClusterConfig): Promise<ClusterConfig> {
+  const net = config.networking;
+  const grpc = net.apiServerPort || (await freePort(net.apiServerAddress));
+  let https = await freePort(net.apiServerAddress);
+  while (https === grpc) https = await freePort(net.apiServerAddress);
+  return { ...config, networking: { ...net, apiServerPort: grpc, apiServerSecurePort: https } };
+}
 
 async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: string): Promise<void> {
   const label = ['--label', `${CLUSTER_LABEL}=${config.name}`];
@@ -122,6 +139,11 @@ export function usage(name: string, created: CreatedCluster, defaultConfig: bool
     `kitectl get nodes${flag}`,
     `kitectl apply -f examples/nginx.yaml${flag}`,
     '',
-    `The apiserver answers at ${created.server} (gRPC over TLS, with reflection). Delete the cluster with: kite delete cluster --name ${name}`,
+    `Set kubectl context to "${contextName(name)}" in ${created.kubectlConfigPath}`,
+    'You can now use your cluster with:',
+    '',
+    `kubectl cluster-info --context ${contextName(name)}`,
+    '',
+    `The apiserver answers at ${created.server} (gRPC over TLS, with reflection; kitectl) and ${created.httpsServer} (Kubernetes' HTTP API; kubectl). Delete the cluster with: kite delete cluster --name ${name}`,
   ].join('\n');
 }

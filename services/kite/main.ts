@@ -12,8 +12,9 @@ import { deleteCluster } from './delete-cluster';
 import { exportLogs } from './export-logs';
 import { ensureBaseImages, ensureNodeImage, loadImages } from './images';
 import { externalKubeconfig, mergeKubeconfig, renderKubeconfig } from './kubeconfig';
+import { kubectlKubeconfig, mergeKubectlConfig } from './kubectl-config';
 import { readAdminKubeconfig } from './node-config';
-import { apiServerEndpoint, listNodes } from './nodes';
+import { APISERVER_SECURE_PORT, apiServerEndpoint, listNodes } from './nodes';
 import { createPortMapping, deletePortMapping, listPortMappings } from './port-mappings';
 import { startForwarder } from './port-forwarder';
 import { Progress } from './progress';
@@ -40,6 +41,12 @@ async function kubeconfigOf(name: string) {
   return externalKubeconfig(await readAdminKubeconfig(cp), name, `https://${ep.address}:${ep.port}`);
 }
 
+/** The kubectl kubeconfig: the same identity, the apiserver's HTTPS port. */
+async function kubectlConfigOf(name: string) {
+  const ep = await apiServerEndpoint(await controlPlaneOf(name), APISERVER_SECURE_PORT);
+  return kubectlKubeconfig(await kubeconfigOf(name), `https://${ep.address}:${ep.port}`);
+}
+
 const program = new Command('kite').description("Kite's kind: Kite clusters in Docker containers, from kind's cluster config");
 
 const create = program.command('create').description('Creates one of [cluster, port-mapping]');
@@ -48,7 +55,7 @@ create
   .description('Creates a local Kite cluster')
   .option('--name <name>', 'cluster name, overrides the config\'s name (default "kite")')
   .option('--config <file>', 'kind-style cluster config file (kind.x-k8s.io/v1alpha4)')
-  .option('--kubeconfig <file>', 'kitectl config file to add the cluster to (default $KITECONFIG or ~/.kite/config)')
+  .option('--kubeconfig <file>', 'kitectl config file to add the cluster to (default $KITECONFIG or ~/.kite/config); kubectl\'s context goes to $KUBECONFIG or ~/.kube/config')
   .addOption(durationOption('--wait <duration>', 'wait for every node to be Ready (e.g. 2m; 0 returns once they registered)', '2m'))
   .option('--retain', 'keep the nodes if creation fails (for debugging)', false)
   .addOption(new Option('--store <backend>', "the apiserver's storage: embedded SQLite, or etcd in its own container").choices(['sqlite', 'etcd']).default('sqlite'))
@@ -77,7 +84,7 @@ create
 const del = program.command('delete').description('Deletes one of [cluster, port-mapping]');
 del
   .command('cluster')
-  .description('Deletes a cluster: its node containers, volumes, network and kitectl config entries')
+  .description('Deletes a cluster: its node containers, volumes, network, kitectl config entries and kubectl config entries ($KUBECONFIG or ~/.kube/config)')
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
   .option('--kubeconfig <file>', 'kitectl config file to remove the cluster from')
   .action(async (o) => {
@@ -108,10 +115,11 @@ get
   });
 get
   .command('kubeconfig')
-  .description("Prints a cluster's kitectl config (admin identity)")
+  .description("Prints a cluster's kitectl config (admin identity), or with --kubectl its kubectl kubeconfig")
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .option('--kubectl', "the kubeconfig for kubectl (the apiserver's HTTPS port) instead of kitectl's (its gRPC port)", false)
   .action(async (o) => {
-    out(renderKubeconfig(await kubeconfigOf(o.name)));
+    out(renderKubeconfig(o.kubectl ? await kubectlConfigOf(o.name) : await kubeconfigOf(o.name)));
   });
 
 const exportCmd = program.command('export').description('Exports one of [logs, kubeconfig]');
@@ -159,11 +167,12 @@ program
 
 exportCmd
   .command('kubeconfig')
-  .description("Adds a cluster's context to the kitectl config and makes it current")
+  .description("Adds a cluster's context to the kitectl config and to the kubectl config ($KUBECONFIG or ~/.kube/config) and makes it current in both")
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
   .option('--kubeconfig <file>', 'kitectl config file (default $KITECONFIG or ~/.kite/config)')
   .action(async (o) => {
     out(`Set kitectl context in ${mergeKubeconfig(o.kubeconfig, await kubeconfigOf(o.name))}`);
+    out(`Set kubectl context in ${mergeKubectlConfig(await kubectlConfigOf(o.name))}`);
   });
 
 const protocolOption = () =>

@@ -7,8 +7,10 @@ import { docker } from './docker-cli';
 
 export const CLUSTER_LABEL = 'io.kite.cluster';
 export const ROLE_LABEL = 'io.kite.role';
-/** The port the apiserver listens on inside the control-plane node. */
+/** The port the apiserver serves gRPC on inside the control-plane node (kitectl's and the components'). */
 export const APISERVER_PORT = 6443;
+/** The port the apiserver serves Kubernetes' HTTP API on inside the control-plane node (--secure-port; kubectl's). */
+export const APISERVER_SECURE_PORT = 6444;
 
 /** Docker 20.10's names of every capability but SYS_RESOURCE, which these VMs' bounding set lacks. */
 const CAPABILITIES = [
@@ -68,6 +70,7 @@ export function nodeRunArgs(cluster: ClusterConfig, node: PlannedNode): string[]
   if (node.role === 'control-plane') {
     const net = cluster.networking;
     args.push('-p', `${net.apiServerAddress}:${net.apiServerPort || ''}:${APISERVER_PORT}/tcp`);
+    args.push('-p', `${net.apiServerAddress}:${net.apiServerSecurePort || ''}:${APISERVER_SECURE_PORT}/tcp`);
   }
   return args;
 }
@@ -107,10 +110,10 @@ export async function nodeIP(cluster: string, node: string): Promise<string> {
   return out.trim();
 }
 
-/** The host address and port the control-plane node publishes the apiserver on. */
-export async function apiServerEndpoint(node: string): Promise<{ address: string; port: number }> {
-  const out = (await docker(['port', node, `${APISERVER_PORT}/tcp`])).split('\n').find((l) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(l.trim()));
-  if (!out) throw new Error(`node ${node} publishes no apiserver port`);
+/** The host address and port the control-plane node publishes the apiserver's gRPC port (or another of its ports) on. */
+export async function apiServerEndpoint(node: string, containerPort = APISERVER_PORT): Promise<{ address: string; port: number }> {
+  const out = (await docker(['port', node, `${containerPort}/tcp`])).split('\n').find((l) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(l.trim()));
+  if (!out) throw new Error(`node ${node} publishes no apiserver port ${containerPort}`);
   const [address, port] = out.trim().split(':');
   return { address: address === '0.0.0.0' ? '127.0.0.1' : address, port: Number(port) };
 }

@@ -1,6 +1,6 @@
 // Loaded by mocha before any test: components log nothing unless KITE_LOG_LEVEL asks for it, and
-// no test (or program a test starts) reads or writes the user's ~/.kite/config or a pod's
-// mounted ServiceAccount.
+// no test (or program a test starts) reads or writes the user's ~/.kite/config, ~/.kube/config
+// or a pod's mounted ServiceAccount.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,14 @@ process.env.KITE_LOG_LEVEL ??= 'silent';
 if (!process.env.KITECONFIG) {
   const dir = mkdtempSync(join(tmpdir(), 'kite-test-config-'));
   process.env.KITECONFIG = join(dir, 'config');
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+}
+
+// kubectl and `kite create cluster` (which merges its kubectl context there) use this file instead,
+// even when the user's shell names one: a test cluster never lands in a real kubectl config.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'kite-test-kubeconfig-'));
+  process.env.KUBECONFIG = join(dir, 'config');
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 }
 

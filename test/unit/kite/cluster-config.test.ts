@@ -42,6 +42,10 @@ networking: {podSubnet: 10.10.0.0/16, serviceSubnet: 10.20.0.0/16, apiServerPort
     assert.match(wArgs, /-v \/srv:\/data:ro/);
     assert.doesNotMatch(wArgs, /--privileged|SYS_RESOURCE/);
     assert.match(nodeRunArgs(config, cp).join(' '), /-p 127\.0\.0\.1:7443:6443\/tcp/);
+    // The HTTPS port (kubectl's) beside it, on the host port chosen at creation.
+    const withHttps = { ...config, networking: { ...config.networking, apiServerSecurePort: 7444 } };
+    assert.match(nodeRunArgs(withHttps, cp).join(' '), /-p 127\.0\.0\.1:7444:6444\/tcp/);
+    assert.doesNotMatch(nodeRunArgs(withHttps, w).join(' '), /:6444\//, 'only the control-plane node publishes the apiserver');
   });
 
   it('warns about kind fields kite ignores, naming them', () => {

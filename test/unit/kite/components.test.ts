@@ -99,4 +99,11 @@ describe('kite components: the kubelet endpoint', () => {
     assert.equal(flag('--service-account-signing-key-file'), f('pki/sa.key'));
     assert.equal(flag('--service-account-key-file'), f('pki/sa.pub'));
   });
+
+  it("serves gRPC on 6443 and Kubernetes' HTTP API (kubectl's) on --secure-port 6444", () => {
+    const apiserver = components('sqlite').find((c) => c.name === 'kite-apiserver')!.command;
+    const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
+    assert.equal(flag('--port'), '6443');
+    assert.equal(flag('--secure-port'), '6444');
+  });
 });
