@@ -1,5 +1,6 @@
-// Kubernetes' IsConfigMapKey: what may name a key of a ConfigMap or a Secret (and a file of a
-// configMap/secret volume). Shared by the apiserver's validation and kitectl's create generators.
+// Kubernetes' IsConfigMapKey and IsEnvVarName: what may name a key of a ConfigMap or a Secret (and
+// a file of a configMap/secret volume), and what may name an environment variable. Shared by the
+// apiserver's validation, the kubelet's envFrom and kitectl's create generators.
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** IsConfigMapKey: the reasons `key` cannot be a key of a ConfigMap (or a Secret). */
@@ -12,5 +13,19 @@ export function configMapKeyErrors(key: string): string[] {
   if (key === '.') errs.push("must not be '.'");
   else if (key === '..') errs.push("must not be '..'");
   else if (key.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}
+
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** IsEnvVarName: the reasons `name` cannot be an environment variable's name. */
+export function envVarNameErrors(name: string): string[] {
+  const errs: string[] = [];
+  if (!ENV_VAR_NAME.test(name)) {
+    errs.push("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')");
+  }
+  if (name === '.') errs.push("must not be '.'");
+  else if (name === '..') errs.push("must not be '..'");
+  else if (name.startsWith('..')) errs.push("must not start with '..'");
   return errs;
 }

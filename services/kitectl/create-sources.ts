@@ -4,6 +4,7 @@
 // all become keys) and --from-env-file (KEY=VALUE lines; a bare KEY reads the environment).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { envVarNameErrors } from '../../lib/api/config-keys';
 import { CliError } from './cli-errors';
 
 /**
@@ -87,20 +88,6 @@ export function readFileSources(sources: string[], add: (key: string, data: Buff
     const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) if (entry.isFile()) add(entry.name, readFileSync(join(path, entry.name)));
   }
-}
-
-const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-
-/** IsEnvVarName: the reasons `name` cannot be an environment variable's name. */
-export function envVarNameErrors(name: string): string[] {
-  const errs: string[] = [];
-  if (!ENV_VAR_NAME.test(name)) {
-    errs.push("a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')");
-  }
-  if (name === '.') errs.push("must not be '.'");
-  else if (name === '..') errs.push("must not be '..'");
-  else if (name.startsWith('..')) errs.push("must not start with '..'");
-  return errs;
 }
 
 /** Go's unicode.IsSpace, which bytes.TrimLeftFunc trims from the start of each line. */

@@ -4,6 +4,7 @@
 // the pod, configMapKeyRef and secretKeyRef from its objects), then the service variables.
 // A required ConfigMap, Secret or key that is missing is a CreateContainerConfigError with
 // Kubernetes' message; an optional one leaves its variables out.
+import { envVarNameErrors } from '../../../lib/api/config-keys';
 import { quantityMilliValue, quantityValue } from '../../../lib/api/quantity';
 import type { ConfigMap, Container, EnvFromSource, EnvVar, EnvVarSource, Pod, Secret } from '../../../lib/gen/kite/core/v1/types';
 import type { PodObjectSource } from '../config-sources/types';
@@ -85,7 +86,7 @@ export function expandVars(value: string, lookup: (name: string) => string | und
 
 /** Kubernetes' IsEnvVarName: what an envFrom key (with its prefix) must look like to become a variable. */
 export function isEnvVarName(name: string): boolean {
-  return /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name);
+  return envVarNameErrors(name).length === 0;
 }
 
 function configError(message: string): RuntimeError {

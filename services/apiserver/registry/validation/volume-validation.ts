@@ -219,7 +219,7 @@ export function validateVolumeMountPaths(c: v.Causes, path: string, mounts: read
 }
 
 /** Kubernetes' IsRelaxedEnvVarName (RelaxedEnvironmentVariableValidation, on by default). */
-function envVarNameErrors(name: string): string[] {
+function relaxedEnvVarNameErrors(name: string): string[] {
   return /^[\x20-\x3c\x3e-\x7e]*$/.test(name) ? [] : ["a valid environment variable name must consist only of printable ASCII characters other than '='"];
 }
 
@@ -234,7 +234,7 @@ export function validateEnv(c: v.Causes, path: string, env: readonly EnvVar[]): 
   env.forEach((e, i) => {
     const p = `${path}[${i}]`;
     if (!e.name) c.add(`${p}.name`, 'Required value');
-    else for (const msg of envVarNameErrors(e.name)) c.add(`${p}.name`, `Invalid value: ${quote(e.name)}: ${msg}`);
+    else for (const msg of relaxedEnvVarNameErrors(e.name)) c.add(`${p}.name`, `Invalid value: ${quote(e.name)}: ${msg}`);
     const from = e.valueFrom;
     if (!from) return;
     const vf = `${p}.valueFrom`;
@@ -265,7 +265,7 @@ export function validateEnv(c: v.Causes, path: string, env: readonly EnvVar[]): 
 export function validateEnvFrom(c: v.Causes, path: string, envFrom: readonly EnvFromSource[]): void {
   envFrom.forEach((e, i) => {
     const p = `${path}[${i}]`;
-    if (e.prefix) for (const msg of envVarNameErrors(e.prefix)) c.add(`${p}.prefix`, `Invalid value: ${quote(e.prefix)}: ${msg}`);
+    if (e.prefix) for (const msg of relaxedEnvVarNameErrors(e.prefix)) c.add(`${p}.prefix`, `Invalid value: ${quote(e.prefix)}: ${msg}`);
     let count = 0;
     for (const kind of ['configMapRef', 'secretRef'] as const) {
       const ref = e[kind];
