@@ -1,0 +1,54 @@
+// GET /healthz, /livez, /readyz (and /<endpoint>/<check>): the apiserver's health endpoints as
+// k8s.io/apiserver/pkg/server/healthz writes them: "ok", or with ?verbose one "[+]<check> ok" line
+// per check and "<endpoint> check passed"; a failing check answers 500 with "[-]<check> failed:
+// reason withheld". ?exclude=<check> skips a check. Readable without authentication
+// (system:public-info-viewer).
+import type { DocumentResponse } from './response';
+
+export interface HealthCheck {
+  name: string;
+  /** Resolves when healthy; rejects (the reason is withheld from the response) otherwise. */
+  check(): Promise<void>;
+}
+
+export const HEALTH_ENDPOINTS = ['healthz', 'livez', 'readyz'] as const;
+
+/** ping is always there, as Kubernetes' PingHealthz. */
+const ping: HealthCheck = { name: 'ping', check: async () => undefined };
+
+function text(status: number, body: string): DocumentResponse {
+  return { status, contentType: 'text/plain; charset=utf-8', body, headers: { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache, private' } };
+}
+
+/** The answer for `path` if it is a health endpoint, else undefined. */
+export async function healthDocument(path: string, query: URLSearchParams, checks: readonly HealthCheck[]): Promise<DocumentResponse | undefined> {
+  const [endpoint, name, ...rest] = path.replace(/^\/+|\/+$/g, '').split('/');
+  if (!(HEALTH_ENDPOINTS as readonly string[]).includes(endpoint) || rest.length) return undefined;
+  const all = [ping, ...checks];
+  if (name !== undefined) {
+    const one = all.find((c) => c.name === name);
+    if (!one) return undefined;
+    try {
+      await one.check();
+      return text(200, 'ok');
+    } catch {
+      return text(500, `internal server error: ${name} failed\n`);
+    }
+  }
+  const excluded = new Set(query.getAll('exclude'));
+  const results = await Promise.all(
+    all.map(async (c) => {
+      if (excluded.has(c.name)) return `[+]${c.name} excluded: ok`;
+      try {
+        await c.check();
+        return `[+]${c.name} ok`;
+      } catch {
+        return `[-]${c.name} failed: reason withheld`;
+      }
+    }),
+  );
+  const failed = results.some((r) => r.startsWith('[-]'));
+  if (failed) return text(500, `${results.join('\n')}\n${endpoint} check failed\n`);
+  if (query.has('verbose')) return text(200, `${results.join('\n')}\n${endpoint} check passed\n`);
+  return text(200, 'ok');
+}

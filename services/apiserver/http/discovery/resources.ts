@@ -1,0 +1,101 @@
+// What discovery says about each kind, derived from the kind declarations alone
+// (lib/api/kind-declarations.ts): its resource and singular names, scope, verbs, short names,
+// categories and subresources, grouped by group/version in the order the groups are declared.
+// The legacy documents (/api/v1, /apis/<group>/v1) and the aggregated ones (apidiscovery.k8s.io/v2)
+// both render this model, so a kind declared later is discovered with no extra work.
+import { createHash } from 'node:crypto';
+import { API_GROUPS, KIND_DECLARATIONS, kindMethods, type KindDeclaration, type Verb } from '../../../../lib/api/kind-declarations';
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface SubresourceModel {
+  /** "status", "scale", "binding", "log", "exec", "token". */
+  name: string;
+  /** The kind the subresource reads and writes (autoscaling/v1 Scale for scale). */
+  responseKind: GroupVersionKind;
+  verbs: string[];
+}
+
+export interface ResourceModel {
+  /** "pods" */
+  resource: string;
+  /** "pod" */
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames: string[];
+  categories: string[];
+  storageVersionHash: string;
+  subresources: SubresourceModel[];
+  declaration: KindDeclaration;
+}
+
+export interface GroupVersionModel {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  /** "v1", "apps/v1". */
+  groupVersion: string;
+  resources: ResourceModel[];
+}
+
+/** The verbs of kubectl's discovery for each of the <Kind>Service's verbs (Kite's names differ for subresources). */
+const RESOURCE_VERBS: Partial<Record<Verb, string>> = { create: 'create', get: 'get', list: 'list', update: 'update', patch: 'patch', delete: 'delete', watch: 'watch' };
+
+/** Kubernetes' discovery.StorageVersionHash: base64 of the first 8 bytes of sha256("group/version/kind"). */
+export function storageVersionHash(group: string, version: string, kind: string): string {
+  return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
+}
+
+function verbsOf(d: KindDeclaration): string[] {
+  const verbs = Object.keys(kindMethods(d))
+    .map((v) => RESOURCE_VERBS[v as Verb])
+    .filter((v): v is string => !!v);
+  // deletecollection is list + delete, which the HTTP front door composes for every kind that has both.
+  if (verbs.includes('list') && verbs.includes('delete')) verbs.push('deletecollection');
+  return verbs.sort();
+}
+
+function subresourcesOf(d: KindDeclaration, self: GroupVersionKind): SubresourceModel[] {
+  const methods = kindMethods(d);
+  const subs: SubresourceModel[] = [];
+  if (methods.bind) subs.push({ name: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
+  if (methods.exec) subs.push({ name: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] });
+  if (methods.logs) subs.push({ name: 'log', responseKind: self, verbs: ['get'] });
+  if (methods.getScale) subs.push({ name: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+  if (methods.updateStatus) subs.push({ name: 'status', responseKind: self, verbs: ['get', 'patch', 'update'] });
+  if (methods.createToken) subs.push({ name: 'token', responseKind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] });
+  return subs;
+}
+
+/** Discovery's model of `declarations` (all of Kite's by default), one entry per served group/version. */
+export function discoveryModel(declarations: readonly KindDeclaration[] = KIND_DECLARATIONS): GroupVersionModel[] {
+  const byGroup = new Map<string, GroupVersionModel>();
+  // The core group first, as Kubernetes serves it apart (/api); then the groups in declaration order.
+  const groups = Object.values(API_GROUPS).sort((a, b) => Number(a.group !== '') - Number(b.group !== ''));
+  for (const g of groups) byGroup.set(g.group, { group: g.group, version: g.version, groupVersion: g.group ? `${g.group}/${g.version}` : g.version, resources: [] });
+  for (const d of declarations) {
+    const g = API_GROUPS[d.apiGroup];
+    const gv = byGroup.get(g.group)!;
+    const self = { group: g.group, version: g.version, kind: d.kind };
+    gv.resources.push({
+      resource: d.plural.toLowerCase(),
+      singular: d.kind.toLowerCase(),
+      kind: d.kind,
+      namespaced: d.namespaced,
+      verbs: verbsOf(d),
+      shortNames: [...d.shortNames],
+      categories: [...(d.categories ?? [])],
+      storageVersionHash: storageVersionHash(g.group, g.version, d.kind),
+      subresources: subresourcesOf(d, self),
+      declaration: d,
+    });
+  }
+  for (const gv of byGroup.values()) gv.resources.sort((a, b) => a.resource.localeCompare(b.resource));
+  return [...byGroup.values()].filter((gv) => gv.resources.length > 0);
+}

@@ -1,0 +1,62 @@
+// The documents of the HTTP API that are not objects: /version, /healthz|/livez|/readyz,
+// discovery (/api, /apis, /api/v1, /apis/<group>/<version>, aggregated or legacy by Accept) and
+// OpenAPI (/openapi/v2, /openapi/v3, /openapi/v3/<group-version>). The HTTP server
+// (services/apiserver/http/) asks createDocumentHandler's handler first for every GET; undefined
+// means "not a document path", so the request goes on to the resource routes. Each document is
+// built once per process from the kind declarations and the proto descriptors.
+//
+// Authentication and authorization stay the server's: PUBLIC_DOCUMENT_PATHS are what Kubernetes'
+// system:public-info-viewer ClusterRole lets anyone (system:unauthenticated included) read; the
+// others (discovery, OpenAPI) are system:discovery's, for authenticated users, checked as
+// non-resource URLs ("get" on the path).
+import type { KindDeclaration } from '../../../lib/api/kind-declarations';
+import { DiscoveryDocuments } from './discovery/discovery';
+import { healthDocument, type HealthCheck } from './discovery/health';
+import type { DocumentResponse } from './discovery/response';
+import { discoveryModel } from './discovery/resources';
+import { versionDocument } from './discovery/version';
+
+export type { DocumentResponse } from './discovery/response';
+export type { HealthCheck } from './discovery/health';
+
+export interface DocumentRequest {
+  /** The URL path without the query ("/openapi/v3/api/v1"). */
+  path: string;
+  query: URLSearchParams;
+  /** The Accept header. */
+  accept?: string | undefined;
+  /** The If-None-Match header (discovery and OpenAPI answer 304 for a current ETag). */
+  ifNoneMatch?: string | undefined;
+}
+
+export interface DocumentOptions {
+  /** The kinds to describe; Kite's declarations by default (tests pass their own). */
+  declarations?: readonly KindDeclaration[];
+  /** Health checks beside ping (e.g. the store's, named "etcd" as Kubernetes names it). */
+  healthChecks?: readonly HealthCheck[];
+  /** host:port clients reach the HTTP API at (the APIVersions document names it). */
+  serverAddress?: string;
+}
+
+/** Paths (and path prefixes ending in "/") system:public-info-viewer allows without authentication. */
+export const PUBLIC_DOCUMENT_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/healthz/', '/livez/', '/readyz/', '/version/'];
+
+/** Whether anyone, authenticated or not, may GET `path` (Kubernetes' system:public-info-viewer). */
+export function isPublicDocumentPath(path: string): boolean {
+  return PUBLIC_DOCUMENT_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
+}
+
+export type DocumentHandler = (req: DocumentRequest) => Promise<DocumentResponse | undefined>;
+
+/** One handler for every document path; build it once per server. */
+export function createDocumentHandler(opts: DocumentOptions = {}): DocumentHandler {
+  const model = discoveryModel(opts.declarations);
+  const discovery = new DiscoveryDocuments(model, { serverAddress: opts.serverAddress });
+  return async (req) => {
+    const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+    if (path === '/version') return versionDocument();
+    const health = await healthDocument(path, req.query, opts.healthChecks ?? []);
+    if (health) return health;
+    return discovery.serve(path, req.accept, req.ifNoneMatch);
+  };
+}
