@@ -2,11 +2,13 @@
 // as strictly as kubectl and the apiserver do: unknown fields and wrong types are reported with
 // their paths instead of being dropped or coerced, and hostile input (alias bombs, deep nesting,
 // huge documents) is rejected before it costs much.
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type * as Protobuf from 'protobufjs';
 import { Lexer, parseAllDocuments } from 'yaml';
+import { quantitiesAsText } from './kube-json';
 import { kindFor, type KindInfo, type KubeObject } from './kinds';
+import { messageTypeOf } from './proto-schema';
+import { describeType, strictProblems } from './strict-fields';
+
+export { strictProblems };
 
 /** Kubernetes refuses request bodies above 3 MiB; a manifest document is one request. */
 export const MAX_DOCUMENT_BYTES = 3 * 1024 * 1024;
@@ -125,178 +127,12 @@ export function decodeManifest(raw: Record<string, unknown>, source: string): Ma
         `no matches for kind "${kindName}" in version "${apiVersion}"\nensure CRDs are installed first`,
     );
   }
-  const problems = strictProblems(kind, raw);
+  // A quantity written as a number (`cpu: 2`) is read as its text, as resource.Quantity reads it.
+  const doc = quantitiesAsText(messageTypeOf(kind), raw) as Record<string, unknown>;
+  const problems = strictProblems(kind, doc);
   if (problems.length) {
     const name = typeof meta.name === 'string' && meta.name ? ` "${meta.name}"` : '';
     throw new ManifestError(`error validating "${source}": ${kindName}${name}: strict decoding error: ${problems.join(', ')}`);
   }
-  return { kind, object: kind.type.fromJSON(raw), raw, source };
-}
-
-let protoRoot: Protobuf.Root | undefined;
-
-function protoDir(): string {
-  return join(__dirname, '..', '..', 'proto');
-}
-
-function listProtoFiles(dir: string, base: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listProtoFiles(join(dir, e.name), base) : e.name.endsWith('.proto') ? [relative(base, join(dir, e.name))] : [],
-  );
-}
-
-/** The message descriptors of proto/, loaded once and only when a manifest is decoded. */
-function root(): Protobuf.Root {
-  if (protoRoot) return protoRoot;
-  const pb = require('protobufjs') as typeof Protobuf;
-  const dir = protoDir();
-  const r = new pb.Root();
-  // Well-known types come bundled with protobufjs; everything else lives in proto/.
-  r.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : join(dir, target));
-  r.loadSync(listProtoFiles(join(dir, 'kite'), dir), { keepCase: true });
-  r.resolveAll();
-  protoRoot = r;
-  return r;
-}
-
-function messageTypeOf(kind: KindInfo): Protobuf.Type {
-  const pkg = kind.serviceName.slice(0, kind.serviceName.lastIndexOf('.'));
-  return root().lookupType(`${pkg}.${kind.kind}`);
-}
-
-/** protoc's default JSON name: snake_case -> lowerCamelCase, unless json_name overrides it. */
-function jsonName(field: Protobuf.Field): string {
-  const explicit = field.options?.json_name as string | undefined;
-  return explicit ?? field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-const fieldsByJsonName = new WeakMap<Protobuf.Type, Map<string, Protobuf.Field>>();
-
-function fieldsOf(type: Protobuf.Type): Map<string, Protobuf.Field> {
-  let m = fieldsByJsonName.get(type);
-  if (!m) {
-    m = new Map(type.fieldsArray.map((f) => [jsonName(f), f]));
-    fieldsByJsonName.set(type, m);
-  }
-  return m;
-}
-
-/** Unknown fields and wrongly typed values of a document, as kubectl words them. */
-export function strictProblems(kind: KindInfo, raw: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  checkMessage(messageTypeOf(kind), raw, '', problems);
-  return problems;
-}
-
-function describeType(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  if (typeof v === 'object') return 'object';
-  return typeof v;
-}
-
-function join2(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
-function wrongType(path: string, expected: string, v: unknown): string {
-  const shown = typeof v === 'string' ? ` ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}` : '';
-  return `invalid type for field "${path}": expected ${expected}, got ${describeType(v)}${shown}`;
-}
-
-function checkMessage(type: Protobuf.Type, v: unknown, path: string, problems: string[]): void {
-  if (v === null) return;
-  if (typeof v !== 'object' || Array.isArray(v)) {
-    problems.push(wrongType(path, 'object', v));
-    return;
-  }
-  const fields = fieldsOf(type);
-  for (const [key, value] of Object.entries(v)) {
-    const field = fields.get(key);
-    const p = join2(path, key);
-    if (!field) {
-      problems.push(`unknown field "${p}"`);
-      continue;
-    }
-    if (value === null) continue;
-    if (field.map) {
-      if (typeof value !== 'object' || Array.isArray(value)) {
-        problems.push(wrongType(p, 'object', value));
-        continue;
-      }
-      for (const [k, item] of Object.entries(value)) checkValue(field, item, `${p}.${k}`, problems);
-    } else if (field.repeated) {
-      if (!Array.isArray(value)) {
-        problems.push(wrongType(p, 'array', value));
-        continue;
-      }
-      // Go's decoder reads a null list item as the element's zero value ("args: [null]" is [""]).
-      value.forEach((item, i) => (item === null ? (value[i] = zeroValue(field)) : checkValue(field, item, `${p}[${i}]`, problems)));
-    } else {
-      checkValue(field, value, p, problems);
-    }
-  }
-}
-
-/** The zero value of a field's type, as Go's JSON decoder gives a null list item. */
-function zeroValue(field: Protobuf.Field): unknown {
-  const resolved = field.resolvedType;
-  if (resolved && 'fieldsArray' in resolved) return resolved.fullName === '.google.protobuf.Value' ? null : {};
-  if (field.type === 'string' || field.type === 'bytes') return '';
-  if (field.type === 'bool') return false;
-  return 0;
-}
-
-const INT_RANGES: Record<string, [number, number]> = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  sint32: [-(2 ** 31), 2 ** 31 - 1],
-  sfixed32: [-(2 ** 31), 2 ** 31 - 1],
-  uint32: [0, 2 ** 32 - 1],
-  fixed32: [0, 2 ** 32 - 1],
-  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  sint64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  sfixed64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  uint64: [0, Number.MAX_SAFE_INTEGER],
-  fixed64: [0, Number.MAX_SAFE_INTEGER],
-};
-
-function checkValue(field: Protobuf.Field, v: unknown, path: string, problems: string[]): void {
-  if (v === null) return;
-  const resolved = field.resolvedType;
-  if (resolved && 'fieldsArray' in resolved) {
-    const full = resolved.fullName.replace(/^\./, '');
-    if (full === 'google.protobuf.Value') {
-      // Every Value in Kite's API is a Kubernetes int-or-string.
-      if (typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v))) return;
-      problems.push(wrongType(path, 'integer or string', v));
-      return;
-    }
-    checkMessage(resolved as Protobuf.Type, v, path, problems);
-    return;
-  }
-  if (resolved) {
-    if (typeof v !== 'string') problems.push(wrongType(path, 'string', v));
-    return;
-  }
-  const range = INT_RANGES[field.type];
-  if (range) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) problems.push(wrongType(path, field.type, v));
-    else if (v < range[0] || v > range[1]) problems.push(`invalid value for field "${path}": ${v} is out of range for ${field.type}`);
-    return;
-  }
-  switch (field.type) {
-    case 'string':
-    case 'bytes':
-      if (typeof v !== 'string') problems.push(wrongType(path, 'string', v));
-      return;
-    case 'bool':
-      if (typeof v !== 'boolean') problems.push(wrongType(path, 'boolean', v));
-      return;
-    case 'double':
-    case 'float':
-      if (typeof v !== 'number') problems.push(wrongType(path, 'number', v));
-      return;
-    default:
-      problems.push(`field "${path}" has an unsupported type ${field.type}`);
-  }
+  return { kind, object: kind.type.fromJSON(doc), raw, source };
 }

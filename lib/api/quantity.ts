@@ -76,6 +76,11 @@ export class Quantity {
     return this.scaledExact(3, 23) ?? this.scaled(3);
   }
 
+  /** Billionths, exact and uncapped for any quantity Kubernetes can hold: Kubernetes' own precision (1n). */
+  exactNano(): bigint {
+    return this.scaledExact(9, 29) ?? this.scaled(9);
+  }
+
   /** The exact scaled value, or undefined when it is certainly beyond 10^maxDigits (not computed). */
   private scaledExact(scale: number, maxDigits = 19): bigint | undefined {
     if (this.digits === 0n) return 0n;
@@ -190,7 +195,25 @@ export function formatMilliAmount(milli: bigint, format: QuantityFormat): string
   return `${sign}${n}${steps[i]}`;
 }
 
-/** A quantity as Kubernetes prints it: "1024Mi" -> "1Gi", "0.5" -> "500m", "1536Mi" stays (milli precision). */
+const NANO_DECIMAL_STEPS = ['n', 'u', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E'];
+const NANO_EXPONENT_STEPS = ['e-9', 'e-6', 'e-3', '', 'e3', 'e6', 'e9', 'e12', 'e15', 'e18'];
+
+/**
+ * A quantity as Kubernetes' Quantity.String() prints it, at Kubernetes' precision of 1n (finer
+ * amounts round up): "1024Mi" -> "1Gi", "0.5" -> "500m", "0.1m" -> "100u", "1536Mi" stays.
+ */
 export function canonicalQuantity(input: string): string {
-  return formatMilliAmount(Quantity.parse(input).exactMilli(), quantityFormat(input));
+  const nano = Quantity.parse(input).exactNano();
+  const format = quantityFormat(input);
+  const sign = nano < 0n ? '-' : '';
+  let n = nano < 0n ? -nano : nano;
+  if (n === 0n) return '0';
+  if (format === 'BinarySI' && n % 1_000_000_000n === 0n) return formatMilliAmount(nano / 1_000_000n, format);
+  const steps = format === 'DecimalExponent' ? NANO_EXPONENT_STEPS : NANO_DECIMAL_STEPS;
+  let i = 0;
+  while (i < steps.length - 1 && n % 1000n === 0n) {
+    n /= 1000n;
+    i++;
+  }
+  return `${sign}${n}${steps[i]}`;
 }

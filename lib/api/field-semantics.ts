@@ -1,0 +1,174 @@
+// What Kubernetes' Go types say about each field that Kite's proto messages cannot: which fields
+// are quantities (resource.Quantity, ResourceList), timestamps (metav1.Time, metav1.MicroTime),
+// which fields Kubernetes' JSON always carries although proto3 omits zero values (fields without
+// `omitempty`, and non-pointer structs, which omitempty never drops), and the strategic merge patch
+// strategy of each list (`patchStrategy`, `patchMergeKey`). Keyed by message name, then JSON field
+// name; derived from k8s.io/api and k8s.io/apimachinery v0.32 types.go (the kubectl v1.32 reference),
+// restricted to the fields Kite's messages have. The JSON codec (kube-json.ts), strategic merge
+// patch (strategic-merge-patch.ts) and the OpenAPI documents (x-kubernetes-patch-merge-key) read it.
+
+/** Message name -> JSON field names. */
+export type FieldTable = Readonly<Record<string, readonly string[]>>;
+
+/** A list's strategic merge patch behaviour: merged by mergeKey (or as a set of primitives), keys retained. */
+export interface PatchStrategy {
+  strategy: 'merge' | 'retainKeys' | 'merge,retainKeys';
+  mergeKey?: string;
+}
+
+/** Fields Kubernetes writes even when zero: no omitempty in the Go tag, or a non-pointer struct. */
+export const ALWAYS_EMITTED: FieldTable = {
+  AppArmorProfile: ['type'],
+  ClusterRole: ['metadata', 'rules'],
+  ClusterRoleBinding: ['metadata', 'roleRef'],
+  ClusterRoleBindingList: ['metadata', 'items'],
+  ClusterRoleList: ['metadata', 'items'],
+  ConfigMap: ['metadata'],
+  ConfigMapList: ['metadata', 'items'],
+  Container: ['name', 'resources'],
+  ContainerImage: ['names'],
+  ContainerPort: ['containerPort'],
+  ContainerStateRunning: ['startedAt'],
+  ContainerStateTerminated: ['exitCode', 'startedAt', 'finishedAt'],
+  ContainerStatus: ['name', 'state', 'lastState', 'ready', 'restartCount', 'image', 'imageID'],
+  DaemonEndpoint: ['Port'],
+  Deployment: ['metadata', 'spec', 'status'],
+  DeploymentCondition: ['type', 'status', 'lastUpdateTime', 'lastTransitionTime'],
+  DeploymentList: ['metadata', 'items'],
+  DeploymentSpec: ['selector', 'template', 'strategy'],
+  DownwardAPIVolumeFile: ['path'],
+  EndpointAddress: ['ip'],
+  EndpointPort: ['port'],
+  Endpoints: ['metadata'],
+  EndpointsList: ['metadata', 'items'],
+  EnvVar: ['name'],
+  Event: ['metadata', 'involvedObject', 'source', 'firstTimestamp', 'lastTimestamp', 'eventTime', 'reportingComponent', 'reportingInstance'],
+  EventList: ['metadata', 'items'],
+  HTTPGetAction: ['port'],
+  HTTPHeader: ['name', 'value'],
+  HostIP: ['ip'],
+  HostPathVolumeSource: ['path'],
+  KeyToPath: ['key', 'path'],
+  LabelSelectorRequirement: ['key', 'operator'],
+  Lease: ['metadata', 'spec'],
+  LeaseList: ['metadata', 'items'],
+  LimitRange: ['metadata', 'spec'],
+  LimitRangeItem: ['type'],
+  LimitRangeList: ['metadata', 'items'],
+  LimitRangeSpec: ['limits'],
+  Namespace: ['metadata', 'spec', 'status'],
+  NamespaceList: ['metadata', 'items'],
+  Node: ['metadata', 'spec', 'status'],
+  NodeAddress: ['type', 'address'],
+  NodeCondition: ['type', 'status', 'lastHeartbeatTime', 'lastTransitionTime'],
+  NodeDaemonEndpoints: ['kubeletEndpoint'],
+  NodeList: ['metadata', 'items'],
+  NodeSelector: ['nodeSelectorTerms'],
+  NodeSelectorRequirement: ['key', 'operator'],
+  NodeStatus: ['daemonEndpoints', 'nodeInfo'],
+  NodeSystemInfo: ['machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion', 'operatingSystem', 'architecture'],
+  ObjectFieldSelector: ['fieldPath'],
+  ObjectMeta: ['creationTimestamp'],
+  OwnerReference: ['apiVersion', 'kind', 'name', 'uid'],
+  Pod: ['metadata', 'spec', 'status'],
+  PodCondition: ['type', 'status', 'lastProbeTime', 'lastTransitionTime'],
+  PodIP: ['ip'],
+  PodList: ['metadata', 'items'],
+  PodSpec: ['containers'],
+  PodTemplateSpec: ['metadata', 'spec'],
+  PolicyRule: ['verbs'],
+  PreferredSchedulingTerm: ['weight', 'preference'],
+  ProjectedVolumeSource: ['sources'],
+  ReplicaSet: ['metadata', 'spec', 'status'],
+  ReplicaSetCondition: ['type', 'status', 'lastTransitionTime'],
+  ReplicaSetList: ['metadata', 'items'],
+  ReplicaSetSpec: ['selector', 'template'],
+  ReplicaSetStatus: ['replicas'],
+  ResourceFieldSelector: ['resource', 'divisor'],
+  ResourceQuota: ['metadata', 'spec', 'status'],
+  ResourceQuotaList: ['metadata', 'items'],
+  Role: ['metadata', 'rules'],
+  RoleBinding: ['metadata', 'roleRef'],
+  RoleBindingList: ['metadata', 'items'],
+  RoleList: ['metadata', 'items'],
+  RoleRef: ['apiGroup', 'kind', 'name'],
+  Scale: ['metadata', 'spec', 'status'],
+  ScaleStatus: ['replicas'],
+  ScopedResourceSelectorRequirement: ['scopeName', 'operator'],
+  SeccompProfile: ['type'],
+  Secret: ['metadata'],
+  SecretList: ['metadata', 'items'],
+  SelfSubjectAccessReview: ['metadata', 'spec', 'status'],
+  SelfSubjectReview: ['metadata', 'status'],
+  SelfSubjectReviewStatus: ['userInfo'],
+  Service: ['metadata', 'spec', 'status'],
+  ServiceAccount: ['metadata'],
+  ServiceAccountList: ['metadata', 'items'],
+  ServiceAccountTokenProjection: ['path'],
+  ServiceList: ['metadata', 'items'],
+  ServicePort: ['port', 'targetPort'],
+  ServiceStatus: ['loadBalancer'],
+  SleepAction: ['seconds'],
+  Subject: ['kind', 'name'],
+  SubjectAccessReview: ['metadata', 'spec', 'status'],
+  SubjectAccessReviewStatus: ['allowed'],
+  Sysctl: ['name', 'value'],
+  TCPSocketAction: ['port'],
+  Taint: ['key', 'effect'],
+  TokenRequestSpec: ['audiences', 'expirationSeconds', 'boundObjectRef'],
+  TokenRequestStatus: ['token', 'expirationTimestamp'],
+  Volume: ['name'],
+  VolumeMount: ['name', 'mountPath'],
+};
+/** Quantities and maps of quantities: a plain number is accepted, the canonical form is stored. */
+export const QUANTITY_FIELDS: FieldTable = {
+  EmptyDirVolumeSource: ['sizeLimit'],
+  LimitRangeItem: ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'],
+  NodeStatus: ['capacity', 'allocatable'],
+  ResourceFieldSelector: ['divisor'],
+  ResourceQuotaSpec: ['hard'],
+  ResourceQuotaStatus: ['hard', 'used'],
+  ResourceRequirements: ['limits', 'requests'],
+};
+/** metav1.Time: RFC 3339 in UTC with whole seconds; a zero non-pointer Time is written as null. */
+export const TIME_FIELDS: FieldTable = {
+  ContainerStateRunning: ['startedAt'],
+  ContainerStateTerminated: ['startedAt', 'finishedAt'],
+  DeploymentCondition: ['lastUpdateTime', 'lastTransitionTime'],
+  Event: ['firstTimestamp', 'lastTimestamp'],
+  NodeCondition: ['lastHeartbeatTime', 'lastTransitionTime'],
+  ObjectMeta: ['creationTimestamp', 'deletionTimestamp'],
+  PodCondition: ['lastProbeTime', 'lastTransitionTime'],
+  PodStatus: ['startTime'],
+  ReplicaSetCondition: ['lastTransitionTime'],
+  Taint: ['timeAdded'],
+  TokenRequestStatus: ['expirationTimestamp'],
+};
+/** metav1.MicroTime: RFC 3339 in UTC with microseconds. */
+export const MICRO_TIME_FIELDS: FieldTable = {
+  Event: ['eventTime'],
+  LeaseSpec: ['acquireTime', 'renewTime'],
+};
+/** Go's patchStrategy/patchMergeKey tags; lists without one are replaced whole by a strategic merge patch. */
+export const PATCH_STRATEGIES: Readonly<Record<string, Readonly<Record<string, PatchStrategy>>>> = {
+  Container: { ports: { strategy: 'merge', mergeKey: 'containerPort' }, env: { strategy: 'merge', mergeKey: 'name' }, volumeMounts: { strategy: 'merge', mergeKey: 'mountPath' } },
+  DeploymentSpec: { strategy: { strategy: 'retainKeys' } },
+  DeploymentStatus: { conditions: { strategy: 'merge', mergeKey: 'type' } },
+  NodeSpec: { podCIDRs: { strategy: 'merge' } },
+  NodeStatus: { conditions: { strategy: 'merge', mergeKey: 'type' }, addresses: { strategy: 'merge', mergeKey: 'type' } },
+  ObjectMeta: { ownerReferences: { strategy: 'merge', mergeKey: 'uid' }, finalizers: { strategy: 'merge' } },
+  PodSpec: { volumes: { strategy: 'merge,retainKeys', mergeKey: 'name' }, initContainers: { strategy: 'merge', mergeKey: 'name' }, containers: { strategy: 'merge', mergeKey: 'name' }, imagePullSecrets: { strategy: 'merge', mergeKey: 'name' } },
+  PodStatus: { conditions: { strategy: 'merge', mergeKey: 'type' }, hostIPs: { strategy: 'merge', mergeKey: 'ip' }, podIPs: { strategy: 'merge', mergeKey: 'ip' } },
+  ReplicaSetStatus: { conditions: { strategy: 'merge', mergeKey: 'type' } },
+  ServiceAccount: { secrets: { strategy: 'merge', mergeKey: 'name' } },
+  ServiceSpec: { ports: { strategy: 'merge', mergeKey: 'port' } },
+};
+
+/** The strategic merge patch strategy of `message`.`field`, if Kubernetes declares one. */
+export function patchStrategyOf(message: string, field: string): PatchStrategy | undefined {
+  return PATCH_STRATEGIES[message]?.[field];
+}
+
+export function isQuantityField(message: string, field: string): boolean {
+  return QUANTITY_FIELDS[message]?.includes(field) ?? false;
+}

@@ -1,0 +1,204 @@
+// Kubernetes-shaped JSON <-> Kite's objects: ts-proto's fromJSON/toJSON plus what Kubernetes' Go
+// JSON serializer does differently, driven by the proto descriptors and the field table taken from
+// Kubernetes' types (field-semantics.ts), never by kind:
+// - decoding: unknown fields and wrong types are found as the apiserver's strict decoding finds
+//   them (fieldValidation Strict/Warn/Ignore), and a quantity written as a plain number
+//   (`cpu: 2`, `memory: 1000000`) is read as resource.Quantity's UnmarshalJSON reads it;
+// - encoding: kind and apiVersion first, fields Kubernetes always writes (`exitCode: 0`,
+//   `restartCount: 0`, `resources: {}`, `lastProbeTime: null`) written although proto3 omits
+//   zero values, metav1.Time in whole seconds and MicroTime in microseconds, in UTC;
+// - quantities in canonical form on write (canonicalizeQuantities), as decoding into
+//   resource.Quantity and encoding it back does in kube-apiserver.
+import type * as Protobuf from 'protobufjs';
+import { BadRequestError } from './errors';
+import { ALWAYS_EMITTED, MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from './field-semantics';
+import type { KindInfo, KubeList, KubeObject } from './kind-info';
+import { fieldsOf, isIntOrString, jsonName, messageOf, messageTypeOf, propertyName } from './proto-schema';
+import { canonicalQuantity, isValidQuantity, Quantity } from './quantity';
+import { strictProblems } from './strict-fields';
+
+/** kube-apiserver's fieldValidation: unknown fields refused (Strict), warned about (Warn) or dropped (Ignore). */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+type JsonObject = Record<string, unknown>;
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (table: Readonly<Record<string, readonly string[]>>, message: string, field: string) => table[message]?.includes(field) ?? false;
+
+/** What kube-apiserver says about a body its decoder cannot take. */
+function cannotHandle(kind: KindInfo, detail: string): BadRequestError {
+  const version = kind.apiVersion.slice(kind.apiVersion.lastIndexOf('/') + 1);
+  return new BadRequestError(`${kind.kind} in version "${version}" cannot be handled as a ${kind.kind}: ${detail}`);
+}
+
+/**
+ * A copy of `raw` with each quantity written as a JSON number turned into its text, as
+ * resource.Quantity's UnmarshalJSON reads an unquoted number (`0.5` is "0.5", `1e3` is "1000").
+ */
+export function quantitiesAsText(type: Protobuf.Type, raw: unknown): unknown {
+  if (!isObject(raw) || isIntOrString(type)) return raw;
+  const fields = fieldsOf(type);
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = fields.get(key);
+    out[key] = field ? fieldAsText(type, field, key, value) : value;
+  }
+  return out;
+}
+
+function fieldAsText(type: Protobuf.Type, field: Protobuf.Field, key: string, value: unknown): unknown {
+  if (value === null) return value;
+  if (has(QUANTITY_FIELDS, type.name, key)) {
+    const text = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v);
+    return field.map && isObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)])) : text(value);
+  }
+  const child = messageOf(field);
+  if (!child) return value;
+  if (field.map && isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, quantitiesAsText(child, v)]));
+  if (field.repeated && Array.isArray(value)) return value.map((v) => quantitiesAsText(child, v));
+  return quantitiesAsText(child, value);
+}
+
+const isUnknownField = (p: string) => p.startsWith('unknown field ');
+
+/**
+ * A Kubernetes JSON object (a request body, a manifest document) decoded into `kind`'s message.
+ * Wrongly typed values are refused whatever `validation` says; unknown fields are refused (Strict),
+ * returned as warnings (Warn) or dropped silently (Ignore), as kube-apiserver's decoder does.
+ */
+export function decodeKube<T extends KubeObject>(kind: KindInfo<T>, raw: unknown, validation: FieldValidation = 'Strict'): { object: T; warnings: string[] } {
+  if (!isObject(raw)) throw cannotHandle(kind, 'the body is not a JSON object');
+  if (raw.kind !== undefined && raw.kind !== kind.kind) throw cannotHandle(kind, `the object's kind is ${JSON.stringify(raw.kind)}`);
+  const doc = quantitiesAsText(messageTypeOf(kind), raw) as JsonObject;
+  const problems = strictProblems(kind, doc);
+  const typeErrors = problems.filter((p) => !isUnknownField(p));
+  if (typeErrors.length) throw cannotHandle(kind, typeErrors.join(', '));
+  const unknown = problems.filter(isUnknownField);
+  if (unknown.length && validation === 'Strict') throw cannotHandle(kind, `strict decoding error: ${unknown.join(', ')}`);
+  const object = kind.type.fromJSON(doc);
+  object.kind ||= kind.kind;
+  object.apiVersion ||= kind.apiVersion;
+  return { object, warnings: validation === 'Warn' ? unknown : [] };
+}
+
+/** An object as kube-apiserver writes it: kind and apiVersion first, then its fields as Kubernetes' JSON has them. */
+export function encodeKube<T extends KubeObject>(kind: KindInfo<T>, obj: T): JsonObject {
+  const body = encodeMessage(messageTypeOf(kind), kind.type.toJSON(obj)) as JsonObject;
+  const { kind: _k, apiVersion: _v, ...rest } = body;
+  return { kind: obj.kind || kind.kind, apiVersion: obj.apiVersion || kind.apiVersion, ...rest };
+}
+
+/** A list as kube-apiserver writes a typed list: `<Kind>List`, its ListMeta, and items without kind and apiVersion. */
+export function encodeKubeList<T extends KubeObject>(kind: KindInfo<T>, list: KubeList<T>): JsonObject {
+  const m = list.metadata;
+  return {
+    kind: `${kind.kind}List`,
+    apiVersion: kind.apiVersion,
+    metadata: {
+      resourceVersion: m?.resourceVersion ?? '',
+      ...(m?.continue ? { continue: m.continue } : {}),
+      ...(m?.remainingItemCount !== undefined && m.continue ? { remainingItemCount: m.remainingItemCount } : {}),
+    },
+    items: list.items.map((item) => {
+      const { kind: _k, apiVersion: _v, ...rest } = encodeKube(kind, item);
+      return rest;
+    }),
+  };
+}
+
+/** toJSON's output of a `type` message re-laid as Kubernetes writes it. */
+export function encodeMessage(type: Protobuf.Type, json: unknown): unknown {
+  if (!isObject(json) || isIntOrString(type)) return json;
+  const out: JsonObject = {};
+  for (const field of type.fieldsArray) {
+    const key = jsonName(field);
+    if (key in json) out[key] = encodeField(type, field, key, json[key]);
+    else if (has(ALWAYS_EMITTED, type.name, key)) out[key] = zeroOf(type, field, key);
+  }
+  return out;
+}
+
+function encodeField(type: Protobuf.Type, field: Protobuf.Field, key: string, value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (has(TIME_FIELDS, type.name, key)) return value === '' ? null : formatTime(value, false);
+    if (has(MICRO_TIME_FIELDS, type.name, key)) return value === '' ? null : formatTime(value, true);
+    return value;
+  }
+  const child = messageOf(field);
+  if (!child || value === null) return value;
+  if (field.map && isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeMessage(child, v)]));
+  if (field.repeated && Array.isArray(value)) return value.map((v) => encodeMessage(child, v));
+  return encodeMessage(child, value);
+}
+
+/** What Go's encoder writes for a field left at its zero value when omitempty does not drop it. */
+function zeroOf(type: Protobuf.Type, field: Protobuf.Field, key: string): unknown {
+  // metav1.Time and MicroTime write their zero as null.
+  if (has(TIME_FIELDS, type.name, key) || has(MICRO_TIME_FIELDS, type.name, key)) return null;
+  if (has(QUANTITY_FIELDS, type.name, key) && !field.map) return '0';
+  // A typed list's items are never nil; other nil slices and maps are written as null.
+  if (field.repeated) return key === 'items' ? [] : null;
+  if (field.map) return null;
+  const child = messageOf(field);
+  if (child) return isIntOrString(child) ? 0 : encodeMessage(child, {});
+  // A pointer without omitempty (`*int64 json:"expirationSeconds"`) is null when unset.
+  if (field.options?.proto3_optional || (field as { partOf?: unknown }).partOf) return null;
+  switch (field.type) {
+    case 'string':
+    case 'bytes':
+      return '';
+    case 'bool':
+      return false;
+    default:
+      return 0;
+  }
+}
+
+const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i;
+
+/** metav1.Time (`2006-01-02T15:04:05Z`) or MicroTime (`2006-01-02T15:04:05.000000Z`) in UTC, truncated as Go formats them. */
+export function formatTime(value: string, micro: boolean): string {
+  const m = RFC3339.exec(value);
+  if (!m) return value;
+  let [, seconds, fraction = ''] = m;
+  if (m[3].toUpperCase() !== 'Z') {
+    const utc = new Date(Date.parse(value)).toISOString();
+    seconds = utc.slice(0, 19);
+    fraction = fraction || utc.slice(20, 23);
+  }
+  return micro ? `${seconds}.${fraction.padEnd(6, '0').slice(0, 6)}Z` : `${seconds}Z`;
+}
+
+/**
+ * Rewrites every valid quantity of an object in the canonical form Kubernetes stores and returns
+ * (`0.5` -> `500m`, `2000m` -> `2`, `1024Mi` -> `1Gi`); invalid ones are left for validation to refuse.
+ */
+export function canonicalizeQuantities<T extends KubeObject>(kind: KindInfo<T>, obj: T): void {
+  canonicalizeMessage(messageTypeOf(kind), obj);
+}
+
+function canonicalizeMessage(type: Protobuf.Type, obj: unknown): void {
+  if (!isObject(obj) || isIntOrString(type)) return;
+  for (const field of type.fieldsArray) {
+    const prop = propertyName(field);
+    const value = obj[prop];
+    if (value === undefined || value === null) continue;
+    if (has(QUANTITY_FIELDS, type.name, jsonName(field))) {
+      if (field.map && isObject(value)) {
+        for (const [k, q] of Object.entries(value)) if (typeof q === 'string') value[k] = canonicalIfValid(q);
+      } else if (typeof value === 'string') obj[prop] = canonicalIfValid(value);
+      continue;
+    }
+    const child = messageOf(field);
+    if (!child) continue;
+    if (field.map && isObject(value)) for (const v of Object.values(value)) canonicalizeMessage(child, v);
+    else if (Array.isArray(value)) for (const v of value) canonicalizeMessage(child, v);
+    else canonicalizeMessage(child, value);
+  }
+}
+
+/** The canonical form of a quantity Kubernetes can hold; anything else as it is, for validation to word. */
+function canonicalIfValid(q: string): string {
+  if (q === '' || !isValidQuantity(q) || Quantity.parse(q).exceedsMax()) return q;
+  return canonicalQuantity(q);
+}

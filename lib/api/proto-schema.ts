@@ -1,0 +1,73 @@
+// The proto descriptors of Kite's API (proto/kite/**), loaded once with protobufjs, for code that
+// walks Kubernetes-shaped JSON field by field: strict manifest decoding, the JSON codec and strategic
+// merge patch. Plays the part of the Go types' reflection in Kubernetes' decoders.
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type * as Protobuf from 'protobufjs';
+import type { KindInfo } from './kind-info';
+
+let protoRoot: Protobuf.Root | undefined;
+
+function protoDir(): string {
+  return join(__dirname, '..', '..', 'proto');
+}
+
+function listProtoFiles(dir: string, base: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listProtoFiles(join(dir, e.name), base) : e.name.endsWith('.proto') ? [relative(base, join(dir, e.name))] : [],
+  );
+}
+
+/** The message descriptors of proto/, loaded once and only when first needed. */
+export function protoRootOf(): Protobuf.Root {
+  if (protoRoot) return protoRoot;
+  const pb = require('protobufjs') as typeof Protobuf;
+  const dir = protoDir();
+  const r = new pb.Root();
+  // Well-known types come bundled with protobufjs; everything else lives in proto/.
+  r.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : join(dir, target));
+  r.loadSync(listProtoFiles(join(dir, 'kite'), dir), { keepCase: true });
+  r.resolveAll();
+  protoRoot = r;
+  return r;
+}
+
+/** The message type of a kind's objects (kite.core.v1.Pod). */
+export function messageTypeOf(kind: KindInfo): Protobuf.Type {
+  const pkg = kind.serviceName.slice(0, kind.serviceName.lastIndexOf('.'));
+  return protoRootOf().lookupType(`${pkg}.${kind.kind}`);
+}
+
+/** protoc's default JSON name: snake_case -> lowerCamelCase, unless json_name overrides it. */
+export function jsonName(field: Protobuf.Field): string {
+  const explicit = field.options?.json_name as string | undefined;
+  return explicit ?? field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** ts-proto's property name of a field: the proto name in lowerCamelCase (json_name does not change it). */
+export function propertyName(field: Protobuf.Field): string {
+  return field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+const fieldsByJsonName = new WeakMap<Protobuf.Type, Map<string, Protobuf.Field>>();
+
+/** A message's fields by JSON name. */
+export function fieldsOf(type: Protobuf.Type): Map<string, Protobuf.Field> {
+  let m = fieldsByJsonName.get(type);
+  if (!m) {
+    m = new Map(type.fieldsArray.map((f) => [jsonName(f), f]));
+    fieldsByJsonName.set(type, m);
+  }
+  return m;
+}
+
+/** The message type of a field's values (for maps: of each value), or undefined for scalars and enums. */
+export function messageOf(field: Protobuf.Field): Protobuf.Type | undefined {
+  const t = field.resolvedType;
+  return t && 'fieldsArray' in t ? (t as Protobuf.Type) : undefined;
+}
+
+/** Whether a message is google.protobuf.Value: Kubernetes' int-or-string in Kite's API. */
+export function isIntOrString(type: Protobuf.Type): boolean {
+  return type.fullName === '.google.protobuf.Value';
+}
