@@ -15,6 +15,7 @@ import { healthDocument, type HealthCheck } from './discovery/health';
 import type { DocumentResponse } from './discovery/response';
 import { discoveryModel } from './discovery/resources';
 import { versionDocument } from './discovery/version';
+import { OpenApiDocuments } from './openapi/openapi';
 
 export type { DocumentResponse } from './discovery/response';
 export type { HealthCheck } from './discovery/health';
@@ -52,11 +53,12 @@ export type DocumentHandler = (req: DocumentRequest) => Promise<DocumentResponse
 export function createDocumentHandler(opts: DocumentOptions = {}): DocumentHandler {
   const model = discoveryModel(opts.declarations);
   const discovery = new DiscoveryDocuments(model, { serverAddress: opts.serverAddress });
+  const openapi = new OpenApiDocuments(model);
   return async (req) => {
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
     if (path === '/version') return versionDocument();
     const health = await healthDocument(path, req.query, opts.healthChecks ?? []);
     if (health) return health;
-    return discovery.serve(path, req.accept, req.ifNoneMatch);
+    return openapi.serve(path, req.query, req.accept, req.ifNoneMatch) ?? discovery.serve(path, req.accept, req.ifNoneMatch);
   };
 }
