@@ -1,6 +1,11 @@
-// JSON merge patch (RFC 7386) and JSON patch (RFC 6902), applied to an object's JSON form.
+// JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch
+// (strategic-merge-patch.ts), applied to an object's JSON form.
 import { isDeepStrictEqual } from 'node:util';
 import { BadRequestError, InvalidError } from './errors';
+import type { KindInfo, KubeObject } from './kind-info';
+import { quantitiesAsText } from './kube-json';
+import { messageTypeOf } from './proto-schema';
+import { messageSchema, strategicMergePatch } from './strategic-merge-patch';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -126,7 +131,11 @@ function withoutExcerpt(message: string): string {
   return message.replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '');
 }
 
-export function applyPatch(doc: unknown, patchType: string, patchText: string): unknown {
+/**
+ * Applies a patch of `patchType` to an object's JSON. A strategic merge patch needs the object's
+ * kind for its merge keys; without one its lists are replaced as Kubernetes does for unknown types.
+ */
+export function applyPatch(doc: unknown, patchType: string, patchText: string, kind?: KindInfo): unknown {
   let patch: Json;
   try {
     patch = JSON.parse(patchText) as Json;
@@ -135,11 +144,18 @@ export function applyPatch(doc: unknown, patchType: string, patchText: string): 
   }
   switch (patchType || 'application/merge-patch+json') {
     case 'application/merge-patch+json':
-    case 'application/strategic-merge-patch+json':
       return mergePatch(doc as Json, patch);
+    case 'application/strategic-merge-patch+json':
+      return strategicMergePatch(doc as Json, patch, kind && messageSchema(messageTypeOf(kind)));
     case 'application/json-patch+json':
       return jsonPatch(doc as Json, patch);
     default:
-      throw new BadRequestError(`unsupported patch type "${patchType}" (use application/merge-patch+json or application/json-patch+json)`);
+      throw new BadRequestError(`unsupported patch type "${patchType}" (use application/merge-patch+json, application/strategic-merge-patch+json or application/json-patch+json)`);
   }
+}
+
+/** The object a patch makes of `obj`: applied to its JSON and read back as kube-apiserver decodes it. */
+export function patchObject<T extends KubeObject>(kind: KindInfo<T>, obj: T, patchType: string, patchText: string): T {
+  const patched = applyPatch(kind.type.toJSON(obj), patchType, patchText, kind);
+  return kind.type.fromJSON(quantitiesAsText(messageTypeOf(kind), patched));
 }

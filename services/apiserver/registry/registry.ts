@@ -14,7 +14,9 @@ import {
   type FieldCause,
 } from '../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../lib/api/kinds';
+import { canonicalizeQuantities, quantitiesAsText } from '../../../lib/api/kube-json';
 import { applyPatch } from '../../../lib/api/patch';
+import { messageTypeOf } from '../../../lib/api/proto-schema';
 import { parseFieldSelector, parseLabelSelector } from '../../../lib/api/selectors';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../../lib/util/time';
@@ -178,6 +180,8 @@ export class Registry<T extends KubeObject> {
     obj.spec ??= empty.spec;
     if (this.kind.hasStatus) obj.status ??= empty.status;
     this.strategy.prepareForCreate(obj);
+    // Quantities are stored in canonical form, as decoding into resource.Quantity leaves them.
+    canonicalizeQuantities(this.kind, obj);
     this.strategy.defaults(obj);
     const causes = this.strategy.validate(obj);
     if (causes.length) throw this.invalid(meta.name || meta.generateName, causes);
@@ -359,6 +363,7 @@ export class Registry<T extends KubeObject> {
           m.generateName = old.generateName;
           m.resourceVersion = old.resourceVersion;
           if (this.kind.hasStatus) next.status = cur.status;
+          canonicalizeQuantities(this.kind, next);
           this.strategy.defaults(next);
           m.generation = old.generation + (this.specChanged(next, cur) ? 1 : 0);
           const causes = this.strategy.validateUpdate(next, cur);
@@ -398,6 +403,7 @@ export class Registry<T extends KubeObject> {
       (cur) => {
         this.checkRV(input, cur);
         const next: T = { ...cur, status: this.kind.type.fromPartial({ status: input.status }).status };
+        canonicalizeQuantities(this.kind, next);
         return next;
       },
       !!input.metadata.resourceVersion,
@@ -409,10 +415,11 @@ export class Registry<T extends KubeObject> {
     const ns = this.kind.namespaced ? namespace || 'default' : '';
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name);
-      const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch) as Record<string, unknown>;
+      const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch, this.kind) as Record<string, unknown>;
       let next: T;
       try {
-        next = this.kind.type.fromJSON(patched);
+        // A quantity the patch writes as a number (`cpu: 2`) is read as its text.
+        next = this.kind.type.fromJSON(quantitiesAsText(messageTypeOf(this.kind), patched));
       } catch (err) {
         throw new BadRequestError(`the patched object is not a valid ${this.kind.kind}: ${(err as Error).message}`);
       }

@@ -9,7 +9,7 @@
 //   existing pods that would violate it are reported as warnings.
 // Unlabelled namespaces take the configured defaults; exempt namespaces and users skip the checks.
 import { ForbiddenError, InvalidError, type ApiError } from '../../../../lib/api/errors';
-import { applyPatch } from '../../../../lib/api/patch';
+import { patchObject } from '../../../../lib/api/patch';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { Pod, PodSpec } from '../../../../lib/gen/kite/core/v1/types';
 import type { ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
@@ -111,7 +111,7 @@ async function writeOf(req: PodSecurityRequest, source: PodSecuritySource): Prom
   const current = await source.current(kind, namespace, request?.name ?? '');
   if (!current) return undefined;
   try {
-    const object = kind.type.fromJSON(applyPatch(kind.type.toJSON(current), request.patchType, request.patch)) as KubeObject;
+    const object = patchObject(kind, current, request.patchType, request.patch);
     object.metadata = { ...(object.metadata ?? current.metadata!), name: current.metadata!.name, namespace: current.metadata!.namespace };
     return { kind, operation: 'update', namespace, object };
   } catch {

@@ -6,7 +6,7 @@
 // from the moment it is stored, so N concurrent creates against room for K admit exactly K.
 import { ApiError, ForbiddenError } from '../../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
-import { applyPatch } from '../../../../lib/api/patch';
+import { patchObject } from '../../../../lib/api/patch';
 import type { Pod, ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain';
@@ -130,7 +130,7 @@ function growth(next: Usage, old: Usage): Usage {
 /** The object a patch would make of `old` (the registry applies it again when it writes). */
 function patched<T extends KubeObject>(kind: KindInfo<T>, old: T, patchType: string, patch: string): T | undefined {
   try {
-    return kind.type.fromJSON(applyPatch(kind.type.toJSON(old), patchType, patch));
+    return patchObject(kind, old, patchType, patch);
   } catch (err) {
     // A patch that does not apply is refused by the registry with its own words.
     if (err instanceof ApiError) return undefined;
