@@ -1,9 +1,11 @@
 // What the proto descriptors cannot say about Kubernetes' schema, in one place: the names
 // Kubernetes gives its definitions (io.k8s.api.core.v1.Pod for kite.core.v1.Pod), the semantic
 // types Kite's protos carry as plain strings or google.protobuf.Value (Quantity, Time, MicroTime,
-// IntOrString), the strategic-merge directives of the lists Kubernetes merges by key (its
-// +patchStrategy/+patchMergeKey/+listType tags), and the apimachinery schemas that have no
-// proto (Status, DeleteOptions, WatchEvent, Patch, Binding).
+// IntOrString) and the strategic-merge directives of the lists Kubernetes merges by key, both read
+// from lib/api/field-semantics.ts (the table the codec and strategic merge patch use), the
+// +listType tags, and the apimachinery schemas that have no proto (Status, DeleteOptions,
+// WatchEvent, Patch, Binding).
+import { MICRO_TIME_FIELDS, TIME_FIELDS, isQuantityField, patchStrategyOf } from '../../../../lib/api/field-semantics';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
 
 export type Schema = { [key: string]: unknown };
@@ -42,81 +44,33 @@ export function definitionName(protoName: string): string | undefined {
   return pkg && `${pkg}.${protoName.slice(i + 1)}`;
 }
 
-/** String fields that are timestamps: meta/v1 MicroTime for these, Time for every "*Time", "*Timestamp", startedAt, finishedAt. */
-const MICRO_TIME_FIELDS = new Set(['eventTime', 'acquireTime', 'renewTime']);
-/** map<string, string> fields whose values are quantities (resource lists). */
-const QUANTITY_MAPS = new Set(['limits', 'requests', 'capacity', 'allocatable', 'hard', 'used', 'max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']);
-
-/** The semantic type of a string field, by its JSON name, or undefined for a plain string. */
-export function stringFieldType(jsonName: string): string | undefined {
-  if (MICRO_TIME_FIELDS.has(jsonName)) return MICRO_TIME;
-  if (/(Time|Timestamp)$/.test(jsonName) || jsonName === 'startedAt' || jsonName === 'finishedAt') return TIME;
+/** The semantic type of a string field (Time, MicroTime, Quantity), from lib/api/field-semantics.ts, or undefined for a plain string. */
+export function stringFieldType(message: string, jsonName: string): string | undefined {
+  if (MICRO_TIME_FIELDS[message]?.includes(jsonName)) return MICRO_TIME;
+  if (TIME_FIELDS[message]?.includes(jsonName)) return TIME;
+  if (isQuantityField(message, jsonName)) return QUANTITY;
   return undefined;
 }
 
-/** The value type of a map<string, string> field, by its JSON name, or undefined for plain strings. */
-export function mapValueType(jsonName: string): string | undefined {
-  return QUANTITY_MAPS.has(jsonName) ? QUANTITY : undefined;
-}
-
-/** Kubernetes' tags on a field: its strategic-merge directives and list type. */
-export interface FieldDirectives {
-  patchStrategy?: string;
-  patchMergeKey?: string;
-  listType?: 'atomic' | 'map' | 'set';
-  listMapKeys?: string[];
-}
-
-const mergeBy = (key: string, listMapKeys?: string[]): FieldDirectives => ({ patchStrategy: 'merge', patchMergeKey: key, ...(listMapKeys ? { listType: 'map', listMapKeys } : {}) });
-const conditions = mergeBy('type', ['type']);
-
-/**
- * Kubernetes' +patchStrategy/+patchMergeKey/+listType tags, by "<Type>.<jsonField>" (the
- * message's short name, as in k8s.io/api's types.go). A field of a type Kite adds later is
- * looked up by the same key, so adding its tag here is all it takes.
- */
-export const FIELD_DIRECTIVES: Record<string, FieldDirectives> = {
-  'ObjectMeta.finalizers': { patchStrategy: 'merge', listType: 'set' },
-  'ObjectMeta.ownerReferences': mergeBy('uid', ['uid']),
-  'PodSpec.containers': mergeBy('name'),
-  'PodSpec.initContainers': mergeBy('name'),
-  'PodSpec.ephemeralContainers': mergeBy('name'),
-  'PodSpec.volumes': { patchStrategy: 'merge,retainKeys', patchMergeKey: 'name' },
-  'PodSpec.imagePullSecrets': mergeBy('name'),
-  'PodSpec.hostAliases': mergeBy('ip', ['ip']),
-  'PodSpec.topologySpreadConstraints': mergeBy('topologyKey', ['topologyKey', 'whenUnsatisfiable']),
-  'PodSpec.schedulingGates': mergeBy('name', ['name']),
-  'PodSpec.resourceClaims': { patchStrategy: 'merge,retainKeys', patchMergeKey: 'name', listType: 'map', listMapKeys: ['name'] },
-  'Container.ports': mergeBy('containerPort', ['containerPort', 'protocol']),
-  'Container.env': mergeBy('name'),
-  'Container.volumeMounts': mergeBy('mountPath'),
-  'Container.volumeDevices': mergeBy('devicePath'),
-  'EphemeralContainer.ports': mergeBy('containerPort', ['containerPort', 'protocol']),
-  'EphemeralContainer.env': mergeBy('name'),
-  'EphemeralContainer.volumeMounts': mergeBy('mountPath'),
-  'PodStatus.conditions': mergeBy('type'),
-  'PodStatus.podIPs': mergeBy('ip'),
-  'PodStatus.hostIPs': mergeBy('ip', ['ip']),
-  'NodeSpec.podCIDRs': { patchStrategy: 'merge', listType: 'set' },
-  'NodeStatus.conditions': mergeBy('type'),
-  'NodeStatus.addresses': mergeBy('type'),
-  'NamespaceStatus.conditions': mergeBy('type'),
-  'ServiceSpec.ports': mergeBy('port', ['port', 'protocol']),
-  'ServiceStatus.conditions': conditions,
-  'ServiceAccount.secrets': mergeBy('name'),
-  'DeploymentSpec.strategy': { patchStrategy: 'retainKeys' },
-  'DeploymentStatus.conditions': mergeBy('type'),
-  'ReplicaSetStatus.conditions': mergeBy('type'),
+/** Kubernetes' +listType/+listMapKeys tags, by message and JSON field (the merge keys are field-semantics.ts'). */
+const LIST_TYPES: Record<string, Record<string, { listType: 'atomic' | 'map' | 'set'; listMapKeys?: string[] }>> = {
+  Container: { ports: { listType: 'map', listMapKeys: ['containerPort', 'protocol'] } },
+  DeploymentStatus: { conditions: { listType: 'map', listMapKeys: ['type'] } },
+  NodeSpec: { podCIDRs: { listType: 'set' } },
+  ObjectMeta: { finalizers: { listType: 'set' }, ownerReferences: { listType: 'map', listMapKeys: ['uid'] } },
+  PodStatus: { hostIPs: { listType: 'atomic' } },
+  ServiceSpec: { ports: { listType: 'map', listMapKeys: ['port', 'protocol'] } },
 };
 
-/** The x-kubernetes-* extensions of a field's directives. */
-export function directiveExtensions(d: FieldDirectives | undefined): Schema {
-  if (!d) return {};
+/** The x-kubernetes-* extensions of a field: its strategic merge patch strategy and merge key, and its list type. */
+export function directiveExtensions(message: string, jsonName: string): Schema {
+  const patch = patchStrategyOf(message, jsonName);
+  const list = LIST_TYPES[message]?.[jsonName];
   return {
-    ...(d.listMapKeys ? { 'x-kubernetes-list-map-keys': d.listMapKeys } : {}),
-    ...(d.listType ? { 'x-kubernetes-list-type': d.listType } : {}),
-    ...(d.patchMergeKey ? { 'x-kubernetes-patch-merge-key': d.patchMergeKey } : {}),
-    ...(d.patchStrategy ? { 'x-kubernetes-patch-strategy': d.patchStrategy } : {}),
+    ...(list?.listMapKeys ? { 'x-kubernetes-list-map-keys': list.listMapKeys } : {}),
+    ...(list ? { 'x-kubernetes-list-type': list.listType } : {}),
+    ...(patch?.mergeKey ? { 'x-kubernetes-patch-merge-key': patch.mergeKey } : {}),
+    ...(patch ? { 'x-kubernetes-patch-strategy': patch.strategy } : {}),
   };
 }
 

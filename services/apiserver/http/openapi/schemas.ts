@@ -9,12 +9,10 @@ import * as protobuf from 'protobufjs';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
 import {
   COMMON_FIELD_DESCRIPTIONS,
-  FIELD_DIRECTIVES,
   INT_OR_STRING,
   apimachineryDefinitions,
   definitionName,
   directiveExtensions,
-  mapValueType,
   ref,
   stringFieldType,
   type Schema,
@@ -113,12 +111,13 @@ export function buildDefinitions(roots: string[], messages: Map<string, MessageD
   const pending = [...roots];
   const seen = new Set<string>();
 
+  /** The schema of field `f` of the message named `owner` (its short name, as field-semantics.ts keys it). */
   const fieldSchema = (owner: string, f: FieldDescriptor): Schema => {
     const json = f.jsonName ?? f.name;
     const single = (): Schema => {
       switch (f.type) {
         case 'TYPE_STRING': {
-          const t = stringFieldType(json);
+          const t = stringFieldType(owner, json);
           return t ? ref(t) : { type: 'string' };
         }
         case 'TYPE_BOOL':
@@ -150,8 +149,8 @@ export function buildDefinitions(roots: string[], messages: Map<string, MessageD
       const entry = messages.get(f.typeName!.replace(/^\./, ''));
       if (entry?.options?.mapEntry) {
         const value = entry.field!.find((x) => x.name === 'value')!;
-        const quantity = value.type === 'TYPE_STRING' ? mapValueType(json) : undefined;
-        return { additionalProperties: quantity ? ref(quantity) : fieldSchema(owner, { ...value, jsonName: 'value' }), type: 'object' };
+        const semantic = value.type === 'TYPE_STRING' ? stringFieldType(owner, json) : undefined;
+        return { additionalProperties: semantic ? ref(semantic) : fieldSchema(owner, { ...value, jsonName: 'value' }), type: 'object' };
       }
     }
     if (f.label === 'LABEL_REPEATED') return { items: single(), type: 'array' };
@@ -172,8 +171,8 @@ export function buildDefinitions(roots: string[], messages: Map<string, MessageD
     for (const f of fields) {
       const json = f.jsonName ?? f.name;
       const description = comments.get(`${name}.${f.name}`) ?? (isObject ? COMMON_FIELD_DESCRIPTIONS[json] : undefined);
-      const schema = fieldSchema(name, f);
-      properties[json] = { ...(description ? { description } : {}), ...schema, ...directiveExtensions(FIELD_DIRECTIVES[`${shortName}.${json}`]) };
+      const schema = fieldSchema(shortName, f);
+      properties[json] = { ...(description ? { description } : {}), ...schema, ...directiveExtensions(shortName, json) };
     }
     const sorted = Object.fromEntries(Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)));
     const description = comments.get(name);
