@@ -24,6 +24,7 @@ const bool = (v: string | boolean) => {
 const program = new Command('kite-apiserver')
   .description('The Kite API server: the only door to the store; gRPC on --port with reflection and grpc.health.v1')
   .option('--port <n>', 'gRPC port', int, DEFAULT_CONFIG.port)
+  .option('--secure-port <n>', "Kubernetes' HTTP API (kubectl, client libraries) on this port, HTTPS with the gRPC port's certificates (0: off)", int, 0)
   .option('--bind-address <ip>', 'address to listen on (default 0.0.0.0; 127.0.0.1 when no authentication is configured)')
   .option('--advertise-address <ip>', 'address published in the "kubernetes" Service\'s Endpoints (default: --bind-address, or the host\'s first non-loopback address when that is 0.0.0.0)')
   .addOption(new Option('--endpoint-reconciler-type <type>', 'who keeps the "kubernetes" Service\'s Endpoints: lease (each apiserver\'s lease) or none').choices([...ENDPOINT_RECONCILER_TYPES]).default(DEFAULT_CONFIG.endpointReconcilerType))
@@ -69,6 +70,7 @@ const program = new Command('kite-apiserver')
     const log = logger('apiserver');
     const server = await startApiserver({
       port: o.port,
+      securePort: o.securePort || undefined,
       bindAddress: o.bindAddress,
       advertiseAddress: o.advertiseAddress,
       endpointReconcilerType: o.endpointReconcilerType,

@@ -16,6 +16,8 @@ import { addHealth, addReflection } from './grpc/reflection';
 import { KubeletDialer } from './grpc/pod-streams';
 import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
+import { startFrontDoor, type FrontDoor } from './http/front-door';
+import { bindInternalSocket, type InternalSocket } from './http/internal-socket';
 import { defaultAdvertiseAddress } from './controlplane/advertise-address';
 import { DEFAULT_ENDPOINT_INTERVAL_MS, KubernetesServiceController } from './controlplane/kubernetes-service';
 import { DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS, StoredLeases } from './controlplane/reconcilers/apiserver-leases';
@@ -31,6 +33,8 @@ export interface ApiserverConfig extends SecurityConfig {
   bindAddress?: string;
   /** 0 picks a free port. */
   port: number;
+  /** Kubernetes' HTTP API on this port (kube-apiserver's --secure-port; undefined: off; 0: any free port; see http/front-door.ts). */
+  securePort?: number;
   store: 'sqlite' | 'etcd';
   dataDir?: string;
   etcdEndpoints?: string[];
@@ -107,6 +111,8 @@ export interface Apiserver {
   /** host:port clients dial. */
   address: string;
   port: number;
+  /** The HTTP API's port (--secure-port), when serving it. */
+  securePort?: number;
   metricsPort?: number;
   storage: Storage;
   registry<T extends K.KubeObject>(kind: KindInfo<T>): Registry<T>;
@@ -182,6 +188,19 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   const advertiseAddress = cfg.advertiseAddress || defaultAdvertiseAddress(bindAddress);
   const listener = await listenWithPeerLimit(server, security.credentials, bindAddress, cfg.port, cfg.maxConnectionsPerPeer);
   const port = listener.port;
+  let internal: InternalSocket | undefined;
+  let frontDoor: FrontDoor | undefined;
+  if (cfg.securePort !== undefined) {
+    internal = await bindInternalSocket(server);
+    frontDoor = await startFrontDoor({
+      host: bindAddress,
+      port: cfg.securePort,
+      tls: cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined,
+      socketPath: internal.path,
+      trust: security.frontDoor,
+      maxRequestBytes: cfg.maxRequestBytes,
+    });
+  }
   const metricsTLS = cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined;
   const metricsAccess = { authenticator: security.authenticator, authorizer: security.authorizer, tls: metricsTLS };
   const metricsPort = cfg.metricsPort === undefined ? undefined : await metrics.listen(cfg.metricsPort, bindAddress, metricsAccess);
@@ -204,10 +223,12 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   return {
     address: `${host}:${port}`,
     port,
+    securePort: frontDoor?.port,
     metricsPort,
     storage,
     registry,
     async stop() {
+      await frontDoor?.close();
       await kubernetesService.stop();
       sweeper.stop();
       for (const r of registries.values()) r.stopCache();
@@ -222,6 +243,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
           resolve();
         });
       });
+      internal?.remove();
       await metrics.close();
       await security.stop();
       dialer.close();

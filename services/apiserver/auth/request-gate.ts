@@ -13,6 +13,7 @@ import type { AuditDecision, AuditSink } from './audit/audit-log';
 import type { Authenticator } from './authn/authenticator';
 import { impersonate } from './authn/impersonation';
 import type { Authorizer } from './authz/authorizer';
+import type { FrontDoorTrust } from './authn/front-door-trust';
 import { forbidden } from './authz/forbidden';
 import { boundError } from './limits/bounded-errors';
 import type { RequestLimiter } from './limits/request-limiter';
@@ -30,6 +31,8 @@ export interface RequestGateDeps {
   admission: AdmissionChain;
   audit?: AuditSink;
   schemas: RequestSchemas;
+  /** The HTTP front door's calls record their caller's address and user agent. */
+  frontDoor?: FrontDoorTrust;
 }
 
 /** What a handler learns about its caller. */
@@ -219,6 +222,7 @@ export class RequestGate {
     else if (code === Status.PERMISSION_DENIED) decision = 'forbid';
     else decision = 'error';
     const a = t.attrs;
+    const forwarded = this.deps.frontDoor?.forwarded(call.metadata);
     audit.record({
       user: t.user?.name ?? '',
       groups: t.user?.groups ?? [],
@@ -229,8 +233,8 @@ export class RequestGate {
       namespace: a?.namespace ?? '',
       name: a?.name ?? '',
       method: t.method,
-      sourceIP: call.getPeer(),
-      userAgent: userAgent(call.metadata),
+      sourceIP: forwarded?.peer ?? call.getPeer(),
+      userAgent: forwarded?.userAgent ?? userAgent(call.metadata),
       decision,
       ...(t.reason ? { reason: t.reason } : {}),
       code,

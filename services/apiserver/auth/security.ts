@@ -17,6 +17,7 @@ import { loadPodSecurityConfiguration, PodSecurity, registrySource } from '../ad
 import { accessReviewService } from './access-review-service';
 import { AuditLog } from './audit/audit-log';
 import { Authenticator } from './authn/authenticator';
+import { FrontDoorTrust } from './authn/front-door-trust';
 import { TokenFileAuthenticator } from './authn/token-file';
 import { UnionAuthorizer, alwaysAllow, alwaysDeny, parseAuthorizationModes, type Authorizer } from './authz/authorizer';
 import { PriorityAndFairness, DEFAULT_FLOW_CONTROL } from '../flowcontrol/priority-and-fairness';
@@ -80,6 +81,8 @@ export interface Security {
   authenticator: Authenticator;
   authorizer: Authorizer;
   limiter: RequestLimiter;
+  /** The secret the HTTP front door's internal calls carry to forward their callers' credentials. */
+  frontDoor: FrontDoorTrust;
   /** The serviceaccounts/token subresource; absent without --service-account-signing-key-file. */
   tokenRequests?: TokenRequests;
   /** gRPC server interceptors: authentication on the headers, before any body is read. */
@@ -128,7 +131,8 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     : ServerCredentials.createInsecure();
   const tokens = cfg.tokenAuthFile ? TokenFileAuthenticator.fromFile(cfg.tokenAuthFile) : undefined;
   const serviceAccountTokens = setupServiceAccountTokens(cfg, registry);
-  const authenticator = new Authenticator({ clientCertificates: !!cfg.clientCAFile, tokens, serviceAccounts: serviceAccountTokens?.authenticator });
+  const frontDoor = new FrontDoorTrust();
+  const authenticator = new Authenticator({ clientCertificates: !!cfg.clientCAFile, tokens, serviceAccounts: serviceAccountTokens?.authenticator, frontDoor });
 
   const modes = parseAuthorizationModes(cfg.authorizationMode);
   const pods = podLookup(registry(K.Pods));
@@ -163,6 +167,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     selectAdmissionPlugins(cfg.enableAdmissionPlugins, cfg.disableAdmissionPlugins).flatMap((name) => plugins[name]() ?? []),
   );
   const gate = new RequestGate({
+    frontDoor,
     authenticator,
     authorizer,
     limiter,
@@ -187,6 +192,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     authenticator,
     authorizer,
     limiter,
+    frontDoor,
     tokenRequests: serviceAccountTokens?.tokenRequests,
     interceptors: [
       authenticateOnHeaders({

@@ -1,6 +1,7 @@
 // Turns a registry into the gRPC service of its kind (<Kind>Service): one handler per verb of the
 // contract, plus the subresources (pods/binding, scale, serviceaccounts/token). Errors become gRPC
 // statuses through panic-recovery.ts, so no call can end the process.
+import { Metadata } from '@grpc/grpc-js';
 import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject, Verb } from '../../../lib/api/kinds';
@@ -148,6 +149,8 @@ export function resourceService<T extends KubeObject>(
       async () => {
         await gate.admitWatch(call, kind);
         if (call.cancelled) return;
+        // The response headers tell the caller the watch is admitted before any event (the HTTP front door starts its reply on them).
+        call.sendMetadata(new Metadata());
         watchers.open++;
         serveWatch(method, registry, call, watchOpts, () => {
           watchers.open--;

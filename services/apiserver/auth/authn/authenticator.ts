@@ -10,6 +10,7 @@ import { userFromCertificate } from '../../../../lib/pki/client-identity';
 import { ANONYMOUS_USER, MASTERS_GROUP, withAuthenticatedGroup, type UserInfo } from '../user-info';
 import { InvalidTokenError } from '../serviceaccount/token-signer';
 import type { ServiceAccountTokenAuthenticator } from '../serviceaccount/token-authenticator';
+import type { FrontDoorTrust } from './front-door-trust';
 import type { TokenFileAuthenticator } from './token-file';
 
 export interface AuthenticationConfig {
@@ -18,6 +19,8 @@ export interface AuthenticationConfig {
   tokens?: TokenFileAuthenticator;
   /** Bound service-account tokens (--service-account-issuer and its keys). */
   serviceAccounts?: ServiceAccountTokenAuthenticator;
+  /** Whom the HTTP front door's internal calls speak for (front-door-trust.ts). */
+  frontDoor?: FrontDoorTrust;
 }
 
 /** What of a call authentication reads. */
@@ -48,7 +51,9 @@ export class Authenticator {
     if (this.insecureDevMode) return DEV_USER;
     const problems: string[] = [];
     if (this.cfg.clientCertificates) {
-      const r = userFromCertificate(call.getAuthContext()?.sslPeerCertificate);
+      // A call of the HTTP front door carries its caller's certificate; any other, its own TLS peer's.
+      const forwarded = this.cfg.frontDoor?.forwarded(call.metadata);
+      const r = userFromCertificate(forwarded ? forwarded.certificate : call.getAuthContext()?.sslPeerCertificate);
       if (r && 'user' in r) return withAuthenticatedGroup(r.user);
       if (r) problems.push(r.error);
     }

@@ -1,0 +1,208 @@
+// The HTTP front door (kube-apiserver's --secure-port): Kubernetes' HTTP API beside the gRPC
+// port, for kubectl and Kubernetes' client libraries. HTTPS with the gRPC port's serving
+// certificate (HTTP/2, which kubectl speaks, and HTTP/1.1), asking for a client certificate
+// without requiring one (authentication decides, as on gRPC); plaintext HTTP/1.1 only when the
+// gRPC port is plaintext. It is not a second implementation: /healthz, /livez, /readyz and
+// /version are public documents (system:public-info-viewer), discovery and OpenAPI need an
+// authenticated caller (system:discovery), and every resource request becomes the apiserver's own
+// gRPC call through the gate (resource-handler.ts, gate-client.ts).
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { BadRequestError, RequestTooLargeError } from '../../../lib/api/errors';
+import { AuthorizationServiceService } from '../../../lib/gen/kite/authorization/v1/authorization';
+import { logger } from '../../../lib/log';
+import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
+import { createDocumentHandler, isPublicDocumentPath, type DocumentHandler, type HealthCheck } from './documents';
+import { GateClient, type HttpCaller } from './gate-client';
+import { parseRequestInfo, RequestInfoError } from './request-info';
+import { notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
+import { statusOf, warningHeaderValue, type Status } from './status';
+
+export interface FrontDoorConfig {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The gRPC port's serving certificate; plaintext without it. */
+  tls?: { certFile: string; keyFile: string; clientCAFile?: string };
+  /** The gRPC server's internal unix socket. */
+  socketPath: string;
+  trust: FrontDoorTrust;
+  /** Largest request body accepted (--max-request-bytes). */
+  maxRequestBytes: number;
+  healthChecks?: readonly HealthCheck[];
+}
+
+export interface FrontDoor {
+  port: number;
+  close(): Promise<void>;
+}
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+/** Header values as Go writes them: UTF-8 bytes (Node sends a header string as Latin-1), no control characters. */
+function headerText(s: string): string {
+  return Buffer.from(s.replace(/[\u0000-\u001f\u007f]/g, ' '), 'utf8').toString('latin1');
+}
+
+function header(req: Req, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function headerList(req: Req, name: string): string[] {
+  const v = req.headers[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** The HTTP caller's credentials and impersonation headers, as the gate reads them on gRPC. */
+function callerOf(req: Req): HttpCaller {
+  const socket = req.socket as TLSSocket;
+  const certificate = socket.encrypted && socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
+  for (const h of Object.keys(req.headers)) {
+    if (h === 'impersonate-uid' || h.startsWith('impersonate-extra-')) throw new BadRequestError(`the ${h} header is not supported: Kite impersonates users and groups only`);
+  }
+  return {
+    authorization: header(req, 'authorization'),
+    certificate: certificate?.length ? certificate : undefined,
+    peer: socket.remoteAddress,
+    userAgent: header(req, 'user-agent'),
+    impersonateUser: header(req, 'impersonate-user'),
+    impersonateGroups: headerList(req, 'impersonate-group'),
+  };
+}
+
+function exchange(req: Req, res: Res, url: URL, maxBytes: number): HttpExchange {
+  const r = res as ServerResponse;
+  let body: Promise<Buffer> | undefined;
+  return {
+    method: req.method ?? 'GET',
+    query: url.searchParams,
+    header: (name) => header(req, name),
+    body() {
+      body ??= new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) {
+            reject(new RequestTooLargeError(`Request entity too large: limit is ${maxBytes}`));
+            req.removeAllListeners('data');
+            req.resume();
+            return;
+          }
+          chunks.push(c);
+        });
+        req.on('end', () => resolve(Buffer.concat(chunks)));
+        req.on('error', reject);
+      });
+      return body;
+    },
+    json(code, value, warnings = [], headers = {}) {
+      if (r.headersSent) return;
+      const text = JSON.stringify(value);
+      r.statusCode = code;
+      r.setHeader('content-type', 'application/json');
+      for (const [k, v] of Object.entries(headers)) r.setHeader(k, v);
+      if (warnings.length) r.setHeader('warning', [...new Set(warnings)].map((w) => headerText(warningHeaderValue(w))));
+      r.end(text);
+    },
+    start(code, contentType, headers = {}) {
+      r.writeHead(code, { 'content-type': contentType, 'cache-control': 'no-cache, private', ...headers });
+    },
+    write: (chunk) => r.write(chunk),
+    end: () => r.end(),
+    onDrain: (fn) => void r.on('drain', fn),
+    onClose: (fn) => void r.on('close', fn),
+  };
+}
+
+export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
+  const log = logger('apiserver');
+  const gate = new GateClient(cfg.socketPath, cfg.trust);
+  const resources = new ResourceHandler(gate);
+  const documents: DocumentHandler = createDocumentHandler({ healthChecks: cfg.healthChecks });
+  const whoAmI = AuthorizationServiceService.createSelfSubjectReview;
+
+  const serveDocument = async (x: HttpExchange, path: string, accept: string | undefined, ifNoneMatch: string | undefined) => {
+    const doc = await documents({ path, query: x.query, accept, ifNoneMatch });
+    if (!doc) return x.json(404, notFoundPath());
+    x.start(doc.status, doc.contentType, doc.headers);
+    x.write(doc.body);
+    x.end();
+  };
+
+  const handle = async (req: Req, res: Res) => {
+    const url = new URL(req.url ?? '/', 'http://front-door');
+    const x = exchange(req, res, url, cfg.maxRequestBytes);
+    const path = url.pathname;
+    try {
+      const method = (req.method ?? 'GET').toUpperCase();
+      if ((method === 'GET' || method === 'HEAD') && isPublicDocumentPath(path)) return await serveDocument(x, path, header(req, 'accept'), header(req, 'if-none-match'));
+      const caller = callerOf(req);
+      const info = parseRequestInfo(method, path, url.searchParams);
+      if (info.isResourceRequest) return await resources.serve(info, x, caller);
+      if (method !== 'GET' && method !== 'HEAD') return x.json(404, notFoundPath());
+      // Discovery and OpenAPI: any authenticated user (system:discovery); the gate says who that is.
+      await gate.unary(whoAmI, {}, caller);
+      return await serveDocument(x, path, header(req, 'accept'), header(req, 'if-none-match'));
+    } catch (err) {
+      const status: Status = err instanceof RequestInfoError ? statusOf(new BadRequestError(err.message)) : statusOf(err);
+      x.json(...reply(status));
+    }
+  };
+  const onRequest = (req: Req, res: Res) => {
+    handle(req, res).catch((err) => {
+      log.error({ err, path: req.url }, 'HTTP request failed');
+      if (!res.headersSent) (res as ServerResponse).writeHead(500).end();
+      else (res as ServerResponse).end();
+    });
+  };
+
+  let server: Http2SecureServer | HttpServer;
+  if (cfg.tls) {
+    const ca = cfg.tls.clientCAFile ? readFileSync(cfg.tls.clientCAFile) : undefined;
+    server = createSecureServer(
+      {
+        cert: readFileSync(cfg.tls.certFile),
+        key: readFileSync(cfg.tls.keyFile),
+        ...(ca ? { ca, requestCert: true, rejectUnauthorized: false } : {}),
+        allowHTTP1: true,
+      },
+      onRequest,
+    );
+  } else {
+    server = createHttpServer(onRequest);
+  }
+  const sockets = new Set<{ destroy(): void }>();
+  server.on('secureConnection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  server.on('connection', (s: { destroy(): void; once(e: string, f: () => void): void }) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, tls: !!cfg.tls }, 'HTTP API serving (--secure-port)');
+  return {
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      sockets.forEach((s) => s.destroy());
+      await closed;
+      gate.close();
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// The HTTP front door's way into the gate: a gRPC client of the apiserver's own services over an
+// internal unix socket (0600, in a 0700 directory of its own), every call carrying the HTTP
+// caller's credentials (its bearer token as is; its verified client certificate, address and user
+// agent in metadata only the FrontDoorTrust secret makes believable) and impersonation headers,
+// so authentication, impersonation, decoding, priority and fairness, authorization, admission and
+// audit run exactly as for a gRPC caller.
+import { Client, credentials, Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { fromServiceError } from '../../../lib/api/errors';
+import { parseWarningHeaders, WARNING_METADATA_KEY } from '../../../lib/api/warnings';
+import type { KindInfo, Verb } from '../../../lib/api/kinds';
+import { IMPERSONATE_GROUP, IMPERSONATE_USER } from '../auth/authn/impersonation';
+import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
+
+/** Who is calling, as the HTTP request presents itself. */
+export interface HttpCaller {
+  /** The Authorization header, as sent. */
+  authorization?: string;
+  /** DER of a client certificate the TLS layer verified against the client CA. */
+  certificate?: Buffer;
+  peer?: string;
+  userAgent?: string;
+  impersonateUser?: string;
+  impersonateGroups: string[];
+}
+
+export type MethodDef = { path: string; requestSerialize: (v: any) => Buffer; responseDeserialize: (b: Buffer) => any };
+
+/** kube-apiserver's --request-timeout default: a call not answered by then is a 504. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export class GateClient {
+  private readonly client: Client;
+
+  constructor(
+    socketPath: string,
+    private readonly trust: FrontDoorTrust,
+  ) {
+    this.client = new Client(`unix:${socketPath}`, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      'grpc.max_send_message_length': 256 * 1024 * 1024,
+    });
+  }
+
+  private metadata(caller: HttpCaller): Metadata {
+    const md = this.trust.metadata(caller);
+    if (caller.authorization !== undefined) md.set('authorization', caller.authorization);
+    if (caller.impersonateUser !== undefined) md.set(IMPERSONATE_USER, caller.impersonateUser);
+    for (const g of caller.impersonateGroups) md.add(IMPERSONATE_GROUP, g);
+    return md;
+  }
+
+  static method(kind: KindInfo<any>, verb: Verb): MethodDef {
+    const rpc = kind.methods[verb];
+    const m = rpc && (kind.service as unknown as Record<string, MethodDef>)[rpc.charAt(0).toLowerCase() + rpc.slice(1)];
+    if (!m) throw new Error(`${kind.serviceName} has no ${verb} method`);
+    return m;
+  }
+
+  /** One unary call; resolves with the response and the warnings sent with it, or rejects with the typed ApiError. */
+  unary<R>(method: MethodDef, request: unknown, caller: HttpCaller): Promise<{ response: R; warnings: string[] }> {
+    return new Promise((resolve, reject) => {
+      const warnings: string[] = [];
+      const call = this.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        this.metadata(caller),
+        { deadline: Date.now() + REQUEST_TIMEOUT_MS },
+        (err: ServiceError | null, res?: R) => (err ? reject(fromServiceError(err)) : resolve({ response: res as R, warnings })),
+      );
+      call.on('metadata', (md: Metadata) => warnings.push(...parseWarningHeaders(md.get(WARNING_METADATA_KEY))));
+    });
+  }
+
+  /** A server stream (watch, pods/log); its errors are raw ServiceErrors (see fromServiceError). */
+  stream<R>(method: MethodDef, request: unknown, caller: HttpCaller): ClientReadableStream<R> {
+    return this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, this.metadata(caller));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,348 @@
+// Kubernetes' resource endpoints (k8s.io/apiserver/pkg/endpoints/handlers: get, list, watch,
+// create, update, patch, delete) for every kind of the kinds table, each request translated into
+// the <Kind>Service call the gRPC API has and made through the gate (gate-client.ts): the reply
+// becomes Kubernetes' JSON, an error its metav1.Status. Nothing here is per kind.
+import { BadRequestError, fromServiceError } from '../../../lib/api/errors';
+import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
+import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
+import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
+import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
+import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
+import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { listToJSON, objectFromJSON, objectToJSON, parseFieldValidation, parseJSONBody } from './codec';
+import { GateClient, type HttpCaller } from './gate-client';
+import type { RequestInfo } from './request-info';
+import { parseBool } from './request-info';
+import { failure, statusOf, type Status, type Subject } from './status';
+
+/** What of an HTTP exchange the handlers use (node's http and http2 compatibility APIs both have it). */
+export interface HttpExchange {
+  method: string;
+  query: URLSearchParams;
+  header(name: string): string | undefined;
+  /** The request body (bounded by the caller). */
+  body(): Promise<Buffer>;
+  /** Sends a JSON reply (an object or a Status). */
+  json(code: number, value: unknown, warnings?: string[], headers?: Record<string, string>): void;
+  /** Starts a streamed reply. */
+  start(code: number, contentType: string, headers?: Record<string, string>): void;
+  /** Writes part of a streamed reply; false: wait for drain. */
+  write(chunk: string | Buffer): boolean;
+  end(): void;
+  onDrain(fn: () => void): void;
+  /** The client went away. */
+  onClose(fn: () => void): void;
+}
+
+/** Patch types the gRPC Patch applies (Kubernetes' names). */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
+
+/** Resources that answer a finished delete with the object rather than a Status (ReturnDeletedObject in their registries). */
+const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
+
+/** Subresources kubectl has that the front door does not serve yet. */
+const NOT_YET = new Set(['exec', 'attach', 'portforward', 'proxy', 'eviction', 'ephemeralcontainers']);
+
+export function notFoundPath(): Status {
+  return failure(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+/** The kind a resource request names, by its API prefix, group, version and resource. */
+export function kindOf(info: RequestInfo): KindInfo<any> | undefined {
+  if (info.apiVersion !== 'v1') return undefined;
+  if ((info.apiPrefix === 'api') !== (info.apiGroup === '')) return undefined;
+  return ALL_KINDS.find((k) => k.group === info.apiGroup && k.resource === info.resource);
+}
+
+const dryRunOf = (q: URLSearchParams): string[] => q.getAll('dryRun');
+
+function int(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw new BadRequestError(`invalid value for ${name}: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
+
+export class ResourceHandler {
+  constructor(private readonly gate: GateClient) {}
+
+  async serve(info: RequestInfo, x: HttpExchange, caller: HttpCaller): Promise<void> {
+    const kind = kindOf(info);
+    if (!kind) return x.json(404, notFoundPath());
+    const named = info.parts.length >= 2;
+    // Namespaces are named by their own path; other cluster-scoped kinds have none, namespaced ones need one unless listing.
+    const namespace = kind.namespaced ? info.namespace : '';
+    if (!kind.namespaced && info.namespace && kind.resource !== 'namespaces') return x.json(404, notFoundPath());
+    if (kind.namespaced && !info.namespace && (named || info.verb === 'create')) return x.json(404, notFoundPath());
+    const subject: Subject = { group: kind.group, resource: kind.resource, kind: kind.kind, name: named ? info.name : '' };
+    try {
+      await this.dispatch(kind, info, namespace, named, x, caller, subject);
+    } catch (err) {
+      x.json(...reply(statusOf(err, subject)));
+    }
+  }
+
+  private async call<R>(kind: KindInfo<any>, verb: Verb, request: unknown, caller: HttpCaller) {
+    return this.gate.unary<R>(GateClient.method(kind, verb), request, caller);
+  }
+
+  /** `subject` names what errors are about; a create learns its name from the body. */
+  private async dispatch(kind: KindInfo<any>, info: RequestInfo, namespace: string, named: boolean, x: HttpExchange, caller: HttpCaller, subject: Subject): Promise<void> {
+    const q = x.query;
+    const sub = info.subresource;
+    const name = named ? info.name : '';
+    if (sub && NOT_YET.has(sub)) {
+      return x.json(405, failure(405, 'MethodNotAllowed', `${kind.resource}/${sub} is not served over Kite's HTTP API yet (kitectl serves it over gRPC)`));
+    }
+    const has = (verb: Verb) => kind.methods[verb] !== undefined;
+    switch (info.verb) {
+      case 'get': {
+        if (sub === 'log' && has('logs')) return this.podLog(kind, namespace, name, x, caller);
+        if (sub === 'scale' && has('getScale')) return this.answer(x, 200, await this.call<Scale>(kind, 'getScale', { namespace, name }, caller), (s) => Scale.toJSON(s));
+        if (sub && sub !== 'status') break;
+        const r = await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: q.get('resourceVersion') ?? '' }, caller);
+        return this.answer(x, 200, r, (o) => objectToJSON(kind, o));
+      }
+      case 'list': {
+        const r = await this.call<KubeList<KubeObject>>(kind, 'list', listRequest(namespace, q), caller);
+        return this.answer(x, 200, r, (l) => listToJSON(kind, l));
+      }
+      case 'watch':
+        return this.watch(kind, namespace, name, x, caller);
+      case 'create': {
+        if (!named) {
+          const { object, warnings } = objectFromJSON(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
+          checkNamespace(object, namespace);
+          subject.name = object.metadata?.name ?? '';
+          const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
+          return this.answer(x, 201, r, (o) => objectToJSON(kind, o), warnings);
+        }
+        if (sub === 'binding' && has('bind')) return this.bind(kind, namespace, name, x, caller);
+        if (sub === 'token' && has('createToken')) return this.token(kind, namespace, name, x, caller);
+        break;
+      }
+      case 'update': {
+        if (sub === 'scale' && has('updateScale')) {
+          const scale = Scale.fromJSON(parseJSONBody(await x.body()));
+          checkName(scale.metadata?.name, name);
+          return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => Scale.toJSON(s));
+        }
+        if (sub && !(sub === 'status' && has('updateStatus'))) break;
+        const { object, warnings } = objectFromJSON(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
+        checkNamespace(object, namespace);
+        checkName(object.metadata?.name, name);
+        object.metadata = { ...object.metadata!, name, namespace };
+        const r = sub
+          ? await this.call<KubeObject>(kind, 'updateStatus', { [kind.requestField]: object }, caller)
+          : await this.call<KubeObject>(kind, 'update', { [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
+        return this.answer(x, 200, r, (o) => objectToJSON(kind, o), warnings);
+      }
+      case 'patch': {
+        if (sub && sub !== 'status') break;
+        const type = (x.header('content-type') ?? '').split(';')[0].trim();
+        if (!PATCH_TYPES.includes(type)) {
+          return x.json(415, failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`));
+        }
+        const patch = (await x.body()).toString('utf8');
+        const r = await this.call<KubeObject>(kind, 'patch', { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub }, caller);
+        return this.answer(x, 200, r, (o) => objectToJSON(kind, o));
+      }
+      case 'delete': {
+        if (sub) break;
+        const r = await this.call<KubeObject>(kind, 'delete', await deleteRequest(namespace, name, x), caller);
+        return this.answer(x, 200, r, (o) => deleted(kind, name, o));
+      }
+      case 'deletecollection':
+        return x.json(405, failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+      default:
+        break;
+    }
+    return x.json(404, notFoundPath());
+  }
+
+  private answer<R>(x: HttpExchange, code: number, r: { response: R; warnings: string[] }, encode: (v: R) => unknown, warnings: string[] = []): void {
+    x.json(code, encode(r.response), [...warnings, ...r.warnings]);
+  }
+
+  private async bind(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
+    const body = parseJSONBody(await x.body()) as { metadata?: { name?: string; uid?: string }; target?: unknown };
+    checkName(body?.metadata?.name, name);
+    const target = ObjectReference.fromJSON(body?.target ?? {});
+    const r = await this.call<KubeObject>(kind, 'bind', { namespace, name, target, uid: body?.metadata?.uid ?? '' }, caller);
+    x.json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, r.warnings);
+  }
+
+  private async token(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
+    const tokenRequest = TokenRequest.fromJSON(parseJSONBody(await x.body()));
+    const r = await this.call<TokenRequest>(kind, 'createToken', { namespace, name, tokenRequest, dryRun: dryRunOf(x.query) }, caller);
+    this.answer(x, 201, r, (t) => ({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', ...(TokenRequest.toJSON(t) as object) }));
+  }
+
+  /** A watch as Kubernetes streams it: one JSON event per line; a failure after the start is an ERROR event carrying the Status. */
+  private watch(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
+    const q = x.query;
+    const request = {
+      ...listRequest(namespace, q),
+      fieldSelector: name ? [`metadata.name=${name}`, q.get('fieldSelector') ?? ''].filter(Boolean).join(',') : (q.get('fieldSelector') ?? ''),
+      allowWatchBookmarks: parseBool(q.get('allowWatchBookmarks')) ?? false,
+      timeoutSeconds: int(q, 'timeoutSeconds'),
+      sendInitialEvents: parseBool(q.get('sendInitialEvents')) ?? false,
+    };
+    delete (request as Partial<typeof request>).limit;
+    delete (request as Partial<typeof request>).continue;
+    delete (request as Partial<typeof request>).resourceVersionMatch;
+    const stream = this.gate.stream<WatchEvent<KubeObject>>(GateClient.method(kind, 'watch'), request, caller);
+    return pipeStream(stream, x, 'application/json', (ev) => `${JSON.stringify({ type: ev.type, object: ev.object ? objectToJSON(kind, ev.object) : {} })}\n`, (s) => `${JSON.stringify({ type: 'ERROR', object: s })}\n`);
+  }
+
+  /** pods/log as text/plain, streamed from the PodLogs call. */
+  private podLog(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
+    const q = x.query;
+    const request = {
+      namespace,
+      podName: name,
+      podUid: '',
+      container: q.get('container') ?? '',
+      follow: parseBool(q.get('follow')) ?? false,
+      previous: parseBool(q.get('previous')) ?? false,
+      tailLines: int(q, 'tailLines'),
+      timestamps: parseBool(q.get('timestamps')) ?? false,
+      sinceSeconds: int(q, 'sinceSeconds'),
+      sinceTime: q.get('sinceTime') ?? '',
+      limitBytes: int(q, 'limitBytes'),
+    };
+    const stream = this.gate.stream<PodLogChunk>(GateClient.method(kind, 'logs'), request, caller);
+    return pipeStream(stream, x, 'text/plain', (c) => Buffer.from(c.content), () => undefined, true);
+  }
+}
+
+/** Copies a server stream into the reply; the reply starts with the first message (or the response headers unless `waitForData`). */
+function pipeStream<M>(
+  stream: ClientReadableStream<M>,
+  x: HttpExchange,
+  contentType: string,
+  encode: (m: M) => string | Buffer,
+  errorEvent: (s: Status) => string | undefined,
+  waitForData = false,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let started = false;
+    let done = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      x.start(200, contentType);
+    };
+    const finish = () => {
+      if (done) return;
+      done = true;
+      resolve();
+    };
+    x.onClose(() => {
+      stream.cancel();
+      finish();
+    });
+    x.onDrain(() => stream.resume());
+    if (!waitForData) stream.on('metadata', start);
+    stream.on('data', (m: M) => {
+      start();
+      if (!x.write(encode(m))) stream.pause();
+    });
+    stream.on('error', (err: ServiceError) => {
+      if (done) return;
+      const status = statusOf(typeof err.code === 'number' ? fromServiceError(err) : err);
+      if (!started) x.json(...reply(status));
+      else {
+        const ev = errorEvent(status);
+        if (ev) x.write(ev);
+        x.end();
+      }
+      finish();
+    });
+    stream.on('end', () => {
+      if (done) return;
+      start();
+      x.end();
+      finish();
+    });
+  });
+}
+
+/** The arguments of HttpExchange.json for a Status (Retry-After for 429 and 504). */
+export function reply(s: Status): [number, Status, string[], Record<string, string>] {
+  const after = s.details?.retryAfterSeconds;
+  return [s.code, s, [], after && after > 0 ? { 'retry-after': String(after) } : {}];
+}
+
+function listRequest(namespace: string, q: URLSearchParams) {
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? '',
+    fieldSelector: q.get('fieldSelector') ?? '',
+    resourceVersion: q.get('resourceVersion') ?? '',
+    resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
+    limit: int(q, 'limit') ?? 0,
+    continue: q.get('continue') ?? '',
+  };
+}
+
+/** The object's namespace must be empty or the request's (handlers/rest.go's checkName). */
+function checkNamespace(object: KubeObject, namespace: string): void {
+  const ns = object.metadata?.namespace ?? '';
+  if (ns && ns !== namespace) throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+}
+
+function checkName(bodyName: string | undefined, name: string): void {
+  if (bodyName && bodyName !== name) throw new BadRequestError(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+}
+
+interface DeleteOptionsJSON {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  orphanDependents?: boolean;
+  dryRun?: string[];
+}
+
+/** DeleteOptions from the body (kubectl sends one) or the query, as handlers/delete.go reads them. */
+async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
+  const body = await x.body();
+  const q = x.query;
+  let opts: DeleteOptionsJSON = {};
+  if (body.length) {
+    const v = parseJSONBody(body);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('the body of a delete must be a DeleteOptions object');
+    opts = v as DeleteOptionsJSON;
+  }
+  const grace = opts.gracePeriodSeconds ?? int(q, 'gracePeriodSeconds');
+  const orphan = opts.orphanDependents ?? parseBool(q.get('orphanDependents'));
+  let policy = opts.propagationPolicy ?? q.get('propagationPolicy') ?? '';
+  if (!policy && orphan !== undefined) policy = orphan ? 'Orphan' : 'Background';
+  const pre = opts.preconditions;
+  return {
+    namespace,
+    name,
+    gracePeriodSeconds: grace,
+    preconditions: pre && (pre.uid !== undefined || pre.resourceVersion !== undefined) ? { uid: pre.uid, resourceVersion: pre.resourceVersion } : undefined,
+    propagationPolicy: policy,
+    dryRun: opts.dryRun ?? dryRunOf(q),
+  };
+}
+
+/**
+ * What a delete answers: the object while its deletion is pending (finalizers, a pod's grace
+ * period), else the object for the resources whose registries return it, else a Status Success
+ * naming it (the generic registry's finalizeDelete).
+ */
+function deleted(kind: KindInfo<any>, name: string, obj: KubeObject): unknown {
+  const m = obj.metadata;
+  const pending = !!m?.deletionTimestamp && ((m.finalizers?.length ?? 0) > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0);
+  if (pending || RETURNS_DELETED_OBJECT.has(kind.resource)) return objectToJSON(kind, obj);
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, ...(kind.group ? { group: kind.group } : {}), kind: kind.resource, ...(m?.uid ? { uid: m.uid } : {}) },
+  };
+}

@@ -1,0 +1,284 @@
+// Kubernetes' HTTP API (--secure-port) of a real secure apiserver, over HTTPS with node's HTTP/2
+// client: every request passes the gRPC gate (client certificates and bearer tokens, RBAC,
+// admission, audit), answers in Kubernetes' JSON and metav1.Status, and streams watches.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { issueClientCertificate } from '../../../lib/pki/certificates';
+import { FORWARDED_CERTIFICATE, FRONT_DOOR_SECRET } from '../../../services/apiserver/auth/authn/front-door-trust';
+import type { AuditEvent } from '../../../services/apiserver/auth/audit/audit-log';
+import { uniqueName } from '../../support/names';
+import { waitFor } from '../../support/wait';
+import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: any;
+}
+
+describe('HTTP API (--secure-port)', function () {
+  this.timeout(60_000);
+  let s: SecureApiserver;
+  let admin: ClientHttp2Session;
+  let alice: ClientHttp2Session;
+  let anonymous: ClientHttp2Session;
+  const ns = uniqueName('http');
+
+  const session = (pair?: { cert: string; key: string }) =>
+    connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, ...(pair ?? {}), servername: 'kubernetes' });
+
+  const request = (c: ClientHttp2Session, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const req = c.request({ ':method': method, ':path': path, 'content-type': 'application/json', ...headers }, { endStream: false });
+      let text = '';
+      let h: Reply['headers'] = {};
+      req.on('response', (r) => (h = r as Reply['headers']));
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => (text += d));
+      req.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: Number(h[':status']), headers: h, body: text, json });
+      });
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+    });
+
+  const pod = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'web' } },
+    spec: { containers: [{ name: 'c', image: 'nginx' }] },
+    ...extra,
+  });
+
+  before(async () => {
+    s = await startSecureApiserver({ tokens: { 'admin-token': { user: 'tok-admin', groups: ['system:masters'] }, 'bob-token': { user: 'bob' } }, audit: true, config: { securePort: 0, watchCacheSize: 5 } });
+    admin = session({ cert: readFileSync(s.pki.admin.cert, 'utf8'), key: readFileSync(s.pki.admin.key, 'utf8') });
+    alice = session(await issueClientCertificate(s.ca, 'alice', ['devs']));
+    anonymous = session();
+    const r = await request(admin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    assert.equal(r.status, 201, r.body);
+  });
+  after(async () => {
+    for (const c of [admin, alice, anonymous]) c?.close();
+    await s?.stop();
+  });
+
+  it('creates, gets, lists, updates and deletes pods with a client certificate', async () => {
+    const created = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('p1'));
+    assert.equal(created.status, 201, created.body);
+    assert.equal(created.json.kind, 'Pod');
+    assert.equal(created.json.apiVersion, 'v1');
+    assert.equal(created.json.metadata.namespace, ns);
+
+    const got = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/p1`);
+    assert.equal(got.status, 200);
+    assert.equal(got.json.metadata.uid, created.json.metadata.uid);
+
+    const list = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`);
+    assert.equal(list.json.kind, 'PodList');
+    assert.equal(list.json.apiVersion, 'v1');
+    assert.ok(list.json.metadata.resourceVersion);
+    assert.deepEqual(list.json.items.map((p: any) => p.metadata.name), ['p1']);
+
+    const updated = await request(admin, 'PUT', `/api/v1/namespaces/${ns}/pods/p1`, { ...got.json, metadata: { ...got.json.metadata, labels: { app: 'web', v: '2' } } });
+    assert.equal(updated.status, 200, updated.body);
+    assert.equal(updated.json.metadata.labels.v, '2');
+
+    const stale = await request(admin, 'PUT', `/api/v1/namespaces/${ns}/pods/p1`, got.json);
+    assert.equal(stale.status, 409);
+    assert.equal(stale.json.reason, 'Conflict');
+
+    const deleted = await request(admin, 'DELETE', `/api/v1/namespaces/${ns}/pods/p1`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 });
+    assert.equal(deleted.status, 200, deleted.body);
+    assert.equal(deleted.json.kind, 'Pod');
+
+    const gone = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/p1`);
+    assert.equal(gone.status, 404);
+    assert.deepEqual(gone.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: gone.json.message,
+      reason: 'NotFound',
+      details: { name: 'p1', kind: 'pods' },
+      code: 404,
+    });
+    assert.match(gone.json.message, /"p1" not found/);
+  });
+
+  it('serves deployments under /apis/apps/v1 with a bearer token, with scale, and a Status for a finished delete', async () => {
+    const token = session();
+    try {
+      const auth = { authorization: 'Bearer admin-token' };
+      const deploy = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd1' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'd1' } }, template: { metadata: { labels: { app: 'd1' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      };
+      const created = await request(token, 'POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deploy, auth);
+      assert.equal(created.status, 201, created.body);
+      assert.equal(created.json.apiVersion, 'apps/v1');
+      const scale = await request(token, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/d1/scale`, undefined, auth);
+      assert.equal(scale.json.kind, 'Scale');
+      assert.equal(scale.json.spec.replicas, 1);
+      const scaled = await request(token, 'PUT', `/apis/apps/v1/namespaces/${ns}/deployments/d1/scale`, { ...scale.json, spec: { replicas: 3 } }, auth);
+      assert.equal(scaled.status, 200, scaled.body);
+      assert.equal((await request(token, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/d1`, undefined, auth)).json.spec.replicas, 3);
+      const deleted = await request(token, 'DELETE', `/apis/apps/v1/namespaces/${ns}/deployments/d1`, undefined, auth);
+      assert.equal(deleted.status, 200, deleted.body);
+      assert.equal(deleted.json.kind, 'Status');
+      assert.equal(deleted.json.status, 'Success');
+      assert.deepEqual({ ...deleted.json.details, uid: undefined }, { name: 'd1', group: 'apps', kind: 'deployments', uid: undefined });
+    } finally {
+      token.close();
+    }
+  });
+
+  it('answers as the forwarded identity: RBAC refuses alice with Kubernetes\' 403, strangers get 401', async () => {
+    const refused = await request(alice, 'GET', `/api/v1/namespaces/${ns}/pods`);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json.reason, 'Forbidden');
+    assert.match(refused.json.message, new RegExp(`^pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "${ns}"`));
+    assert.deepEqual(refused.json.details, { kind: 'pods' });
+
+    const bob = await request(anonymous, 'GET', `/api/v1/namespaces/${ns}/pods`, undefined, { authorization: 'Bearer bob-token' });
+    assert.equal(bob.status, 403);
+    assert.match(bob.json.message, /User "bob" cannot list/);
+
+    const stranger = await request(anonymous, 'GET', `/api/v1/namespaces/${ns}/pods`);
+    assert.equal(stranger.status, 401);
+    assert.equal(stranger.json.reason, 'Unauthorized');
+
+    const asAlice = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods`, undefined, { 'impersonate-user': 'alice' });
+    assert.equal(asAlice.status, 403);
+    assert.match(asAlice.json.message, /User "alice" cannot list/);
+
+    assert.equal((await request(anonymous, 'GET', '/healthz')).status, 200);
+    assert.equal((await request(anonymous, 'GET', '/api')).status, 401);
+    assert.equal((await request(alice, 'GET', '/api')).status, 200);
+  });
+
+  it('an external gRPC caller cannot use the forwarding metadata to become someone else', async () => {
+    const nobody = await s.client();
+    const md = new Metadata();
+    md.set(FORWARDED_CERTIFICATE, readFileSync(s.pki.admin.cert).subarray(0, 10));
+    md.set(FRONT_DOOR_SECRET, Buffer.alloc(32));
+    const adminDer = Buffer.from(
+      readFileSync(s.pki.admin.cert, 'utf8')
+        .replace(/-----[^-]+-----/g, '')
+        .replace(/\s+/g, ''),
+      'base64',
+    );
+    md.set(FORWARDED_CERTIFICATE, adminDer);
+    const err = await new Promise<ServiceError | null>((resolve) =>
+      nobody.grpc.makeUnaryRequest('/kite.core.v1.NamespaceService/GetNamespace', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, {}, (e) => resolve(e)),
+    );
+    assert.ok(err, 'the call must fail');
+    assert.equal(err.details.startsWith('Unauthorized'), true, err.details);
+  });
+
+  it('pages lists, watches from a resourceVersion, and ends an expired watch with an ERROR event (410 Expired)', async () => {
+    for (const n of ['a1', 'a2', 'a3']) assert.equal((await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod(n))).status, 201);
+    const page1 = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?limit=2`);
+    assert.equal(page1.json.items.length, 2);
+    assert.ok(page1.json.metadata.continue);
+    const page2 = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?limit=2&continue=${encodeURIComponent(page1.json.metadata.continue)}`);
+    assert.equal(page2.json.items.length, 1);
+    assert.equal(page2.json.metadata.continue, undefined);
+
+    const rv = page1.json.metadata.resourceVersion;
+    const events: any[] = [];
+    const w = admin.request({ ':method': 'GET', ':path': `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true` });
+    let status = 0;
+    w.on('response', (h) => (status = Number(h[':status'])));
+    let buf = '';
+    w.setEncoding('utf8');
+    w.on('data', (d: string) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        events.push(JSON.parse(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+      }
+    });
+    await waitFor('the watch to start', () => status === 200, 5000);
+    await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('a4'));
+    await waitFor('the ADDED event', () => events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'a4'), 5000);
+    const added = events.find((e) => e.object.metadata.name === 'a4');
+    assert.equal(added.object.kind, 'Pod');
+    w.close();
+
+    // A window of 5 events per kind: resourceVersion 1 is long out of it.
+    const expired = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?watch=1&resourceVersion=1`);
+    assert.equal(expired.status, 200);
+    const ev = JSON.parse(expired.body.trim().split('\n').pop()!);
+    assert.equal(ev.type, 'ERROR');
+    assert.equal(ev.object.kind, 'Status');
+    assert.equal(ev.object.code, 410);
+    assert.equal(ev.object.reason, 'Expired');
+  });
+
+  it('patches (merge and JSON patch), dry-runs, refuses apply patches with 415 and invalid objects with causes', async () => {
+    await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('pp'));
+    const merged = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, { metadata: { labels: { merged: 'yes' } } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(merged.status, 200, merged.body);
+    assert.equal(merged.json.metadata.labels.merged, 'yes');
+    const jsonPatched = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, [{ op: 'add', path: '/metadata/annotations', value: { a: 'b' } }], {
+      'content-type': 'application/json-patch+json',
+    });
+    assert.equal(jsonPatched.status, 200, jsonPatched.body);
+    assert.equal(jsonPatched.json.metadata.annotations.a, 'b');
+    const apply = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, 'metadata: {}', { 'content-type': 'application/apply-patch+yaml' });
+    assert.equal(apply.status, 415);
+    assert.equal(apply.json.reason, 'UnsupportedMediaType');
+
+    const dry = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod('dry'));
+    assert.equal(dry.status, 201, dry.body);
+    assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/dry`)).status, 404);
+
+    const invalid = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, { ...pod('bad'), spec: { containers: [{ name: 'c' }] } });
+    assert.equal(invalid.status, 422, invalid.body);
+    assert.equal(invalid.json.reason, 'Invalid');
+    assert.equal(invalid.json.details.kind, 'Pod');
+    assert.equal(invalid.json.details.name, 'bad');
+    assert.deepEqual(invalid.json.details.causes, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers[0].image' }]);
+    assert.equal(invalid.json.message, 'Pod "bad" is invalid: spec.containers[0].image: Required value');
+
+    const unknown = { ...pod('unk'), spec: { containers: [{ name: 'c', image: 'nginx', bogus: 1 }] } };
+    const strict = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Strict`, unknown);
+    assert.equal(strict.status, 400);
+    assert.equal(strict.json.message, 'strict decoding error: unknown field "spec.containers[0].bogus"');
+    const warned = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Warn`, unknown);
+    assert.equal(warned.status, 201);
+    assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.containers[0].bogus\\""');
+  });
+
+  it('writes the audit line of an HTTP request with the caller\'s identity, address and user agent', async () => {
+    await request(alice, 'GET', `/api/v1/namespaces/${ns}/configmaps/audited`, undefined, { 'user-agent': 'kubectl/v1.32.0 (test)' });
+    const read = (): AuditEvent[] =>
+      readFileSync(s.auditLogPath!, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AuditEvent);
+    await waitFor('the audit line', () => read().some((e) => e.name === 'audited'), 5000);
+    const line = read().find((e) => e.name === 'audited')!;
+    assert.equal(line.user, 'alice');
+    assert.equal(line.verb, 'get');
+    assert.equal(line.resource, 'configmaps');
+    assert.equal(line.decision, 'forbid');
+    assert.equal(line.userAgent, 'kubectl/v1.32.0 (test)');
+    assert.match(line.sourceIP, /127\.0\.0\.1/);
+    assert.equal(line.method, 'kite.core.v1.ConfigMapService/GetConfigMap');
+  });
+});
