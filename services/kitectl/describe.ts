@@ -18,7 +18,7 @@ import { describeLimitRange, describeResourceQuota } from './describers/policy';
 import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
 import { objectEvents } from './object-events';
-import { formatSelector } from './printers/format';
+import { formatSelector } from '../../lib/printers/format';
 import { parseResourceArgs } from './resource-args';
 
 export interface DescribeOptions {

@@ -6,7 +6,7 @@ import type { Event } from '../../lib/gen/kite/core/v1/types';
 import type { Cli } from './cli-context';
 import { CliError, ReportedError, formatError } from './cli-errors';
 import { formatObjects, parseOutput, type OutputFormat, type Typed } from './output-format';
-import { eventTime } from './printers/table-columns';
+import { eventTime } from '../../lib/printers/table-columns';
 import { TablePrinter } from './printers/table-printer';
 import { parseResourceArgs } from './resource-args';
 

@@ -5,7 +5,7 @@ import { ALL_KINDS, KIND_DECLARATIONS, KINDS, kindFor, lookupKind, objectKey, sp
 import { ServiceAllocators } from '../../services/apiserver/registry/service-allocators';
 import { DEFAULT_DEFAULTING } from '../../services/apiserver/registry/defaults';
 import { strategies } from '../../services/apiserver/registry/strategies';
-import { PRINTER_COLUMNS } from '../../services/kitectl/printers/table-columns';
+import { PRINTER_COLUMNS } from '../../lib/printers/table-columns';
 import { KINDS_TABLE_PATH, renderKindsTable, renderServicesProto, servicesProtoPath } from '../../scripts/gen-kinds';
 
 describe('kinds table', () => {

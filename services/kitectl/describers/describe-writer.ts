@@ -3,7 +3,7 @@
 // annotations, events).
 import { LAST_APPLIED } from '../apply-merge';
 import type { Event } from '../../../lib/gen/kite/core/v1/types';
-import { since } from '../printers/age';
+import { since } from '../../../lib/printers/age';
 import { DESCRIBE_OPTIONS, tabulate } from '../../../lib/util/tabwriter';
 
 const MAX_ANNOTATION_LEN = 140;

@@ -1,8 +1,8 @@
 // `describe node`: conditions, addresses, capacity, the pods on it and what they request.
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import type { Container, Event, Node, Pod } from '../../../lib/gen/kite/core/v1/types';
-import { rfc1123z, since } from '../printers/age';
-import { nodeRoles } from '../printers/table-columns';
+import { rfc1123z, since } from '../../../lib/printers/age';
+import { nodeRoles } from '../../../lib/printers/table-columns';
 import { formatMilliQuantity, formatQuantity, isValidQuantity, quantityMilliValue, quantityValue } from '../../../lib/api/quantity';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 

@@ -1,6 +1,6 @@
 // Containers, probes and volumes as `describe` shows them for pods and pod templates.
 import type { Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, Volume, VolumeProjection } from '../../../lib/gen/kite/core/v1/types';
-import { rfc1123z } from '../printers/age';
+import { rfc1123z } from '../../../lib/printers/age';
 import { DescribeWriter, writeAnnotations, writeLabels } from './describe-writer';
 
 /** "http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3" */

@@ -1,6 +1,6 @@
 // `describe pod`.
 import type { Event, Pod } from '../../../lib/gen/kite/core/v1/types';
-import { humanDuration, rfc1123z } from '../printers/age';
+import { humanDuration, rfc1123z } from '../../../lib/printers/age';
 import { DescribeWriter, controlledBy, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 import { writeContainers, writeVolumes } from './pod-template';
 

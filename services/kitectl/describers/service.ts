@@ -1,6 +1,6 @@
 // `describe service` and `describe endpoints`.
 import type { Endpoints, Event, Service } from '../../../lib/gen/kite/core/v1/types';
-import { formatEndpoints } from '../printers/format';
+import { formatEndpoints } from '../../../lib/printers/format';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 
 export function describeService(svc: Service, endpoints: Endpoints | undefined, events: Event[] | undefined, now = Date.now()): string {

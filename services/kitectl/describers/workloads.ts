@@ -1,8 +1,8 @@
 // `describe deployment` and `describe replicaset`.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Event, Pod } from '../../../lib/gen/kite/core/v1/types';
-import { rfc1123z } from '../printers/age';
-import { formatSelector } from '../printers/format';
+import { rfc1123z } from '../../../lib/printers/age';
+import { formatSelector } from '../../../lib/printers/format';
 import { DescribeWriter, controlledBy, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 import { writePodTemplate } from './pod-template';
 

@@ -2,8 +2,8 @@
 // kind-qualified names when several kinds are printed, LABELS for --show-labels.
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import type { Event } from '../../../lib/gen/kite/core/v1/types';
-import { formatLabels } from './format';
-import { events, tableFor } from './table-columns';
+import { formatLabels } from '../../../lib/printers/format';
+import { events, tableFor } from '../../../lib/printers/table-columns';
 import { TABLE_OPTIONS, TabWriter } from '../../../lib/util/tabwriter';
 
 export interface TableOptions {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Endpoints, ServicePort } from '../../../../lib/gen/kite/core/v1/types';
-import { formatEndpoints, formatLabels, formatSelector, formatServicePorts } from '../../../../services/kitectl/printers/format';
+import { formatEndpoints, formatLabels, formatSelector, formatServicePorts } from '../../../../lib/printers/format';
 
 describe('formatters', () => {
   it('formats service ports as kubectl PORT(S)', () => {

@@ -2,7 +2,7 @@
 // container waiting/terminated reasons win over the phase, init containers show Init:x/y,
 // and a pod with a deletionTimestamp shows Terminating. (Kite has no sidecar init containers,
 // so kubectl's restartable-init-container branch does not apply.)
-import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Pod } from '../gen/kite/core/v1/types';
 import { since } from './age';
 
 export interface PodSummary {

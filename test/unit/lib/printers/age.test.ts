@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { humanDuration, rfc1123z, since } from '../../../../services/kitectl/printers/age';
+import { humanDuration, rfc1123z, since } from '../../../../lib/printers/age';
 
 describe('AGE formatting (kubectl HumanDuration)', () => {
   const s = 1000;

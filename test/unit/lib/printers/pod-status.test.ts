@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { podSummary } from '../../../../services/kitectl/printers/pod-status';
+import { podSummary } from '../../../../lib/printers/pod-status';
 
 const now = Date.parse('2024-01-01T01:00:00Z');
 

@@ -1,8 +1,8 @@
 // The columns of `kitectl get` for each kind, matching kubectl's built-in printers.
-import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
-import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
-import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
-import type { KubeObject } from '../../../lib/api/kinds';
+import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
+import type { Lease } from '../gen/kite/coordination/v1/lease';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
+import type { KubeObject } from '../api/kinds';
 import { since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
 import { podSummary } from './pod-status';

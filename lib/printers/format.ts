@@ -1,6 +1,6 @@
 // Small formatters shared by tables and describe: label maps, selectors, ports, endpoints.
-import type { Endpoints, ServicePort } from '../../../lib/gen/kite/core/v1/types';
-import type { LabelSelector } from '../../../lib/gen/kite/meta/v1/meta';
+import type { Endpoints, ServicePort } from '../gen/kite/core/v1/types';
+import type { LabelSelector } from '../gen/kite/meta/v1/meta';
 
 /** "a=1,b=2" sorted by key, or "<none>". */
 export function formatLabels(labels: Record<string, string> | undefined): string {
