@@ -147,12 +147,6 @@ export function statusOf(err: unknown, subject?: Subject): Status {
   return failure(code, reason, err.message, detailsFor(err, subject));
 }
 
-/** Headers that go with an error's Status (Retry-After for 429 and 504, as Kubernetes sends). */
-export function statusHeaders(s: Status): Record<string, string> {
-  const after = s.details?.retryAfterSeconds;
-  return after && after > 0 ? { 'retry-after': String(after) } : {};
-}
-
 /** One Warning header value as Kubernetes writes it: `299 - "text"`, quotes and backslashes escaped. */
 export function warningHeaderValue(text: string): string {
   return `299 - "${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
