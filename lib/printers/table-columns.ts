@@ -1,4 +1,5 @@
-// The columns of `kitectl get` for each kind, matching kubectl's built-in printers.
+// The columns of `get` for each kind, matching Kubernetes' printers (pkg/printers/internalversion):
+// kitectl prints them client-side, the apiserver serves them as meta.k8s.io Tables (table.ts).
 import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
 import type { Lease } from '../gen/kite/coordination/v1/lease';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
@@ -14,6 +15,8 @@ export interface TableDef<T extends KubeObject = KubeObject> {
   /** Cells after the name. */
   cells(obj: T, now: number): string[];
   wideCells(obj: T, now: number): string[];
+  /** Headers whose cells Kubernetes' Table types as integer (UP-TO-DATE, DATA, ...); the others are strings. */
+  integers?: string[];
 }
 
 const none = (s: string | undefined) => s || '<none>';
@@ -38,6 +41,7 @@ function containersAndImages(spec: { containers: { name: string; image: string }
 const deployments: TableDef<Deployment> = {
   headers: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
   wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  integers: ['UP-TO-DATE', 'AVAILABLE'],
   cells(d, now) {
     const st = d.status;
     return [
@@ -55,6 +59,7 @@ const deployments: TableDef<Deployment> = {
 const replicaSets: TableDef<ReplicaSet> = {
   headers: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
   wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  integers: ['DESIRED', 'CURRENT', 'READY'],
   cells(rs, now) {
     return [
       String(rs.spec?.replicas ?? 0),
@@ -172,6 +177,7 @@ export function eventObject(e: Event): string {
 export const events = {
   headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
   wideHeaders: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME'],
+  integers: ['COUNT'],
   cells(e: Event, now: number): string[] {
     return [since(eventTime(e), now), e.type, e.reason, eventObject(e), e.message.trim()];
   },
@@ -224,6 +230,7 @@ const bindings: TableDef<BindingLike> = {
 const configMaps: TableDef<ConfigMap> = {
   headers: ['DATA', 'AGE'],
   wideHeaders: [],
+  integers: ['DATA'],
   cells: (c, now) => [String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length), since(c.metadata?.creationTimestamp, now)],
   wideCells: () => [],
 };
@@ -232,6 +239,7 @@ const configMaps: TableDef<ConfigMap> = {
 const secrets: TableDef<Secret> = {
   headers: ['TYPE', 'DATA', 'AGE'],
   wideHeaders: [],
+  integers: ['DATA'],
   cells: (s, now) => [s.type, String(Object.keys(s.data ?? {}).length), since(s.metadata?.creationTimestamp, now)],
   wideCells: () => [],
 };
@@ -240,6 +248,7 @@ const secrets: TableDef<Secret> = {
 const serviceAccounts: TableDef<ServiceAccount> = {
   headers: ['SECRETS', 'AGE'],
   wideHeaders: [],
+  integers: ['SECRETS'],
   cells: (s, now) => [String(s.secrets?.length ?? 0), since(s.metadata?.creationTimestamp, now)],
   wideCells: () => [],
 };
@@ -287,6 +296,7 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   ServiceAccount: serviceAccounts,
 };
 
-export function tableFor(kind: string): TableDef<any> {
+/** The columns of `kind`: its own, or AGE alone for a kind without printer columns. */
+export function columnsFor(kind: string): TableDef<any> {
   return PRINTER_COLUMNS[kind] ?? generic;
 }

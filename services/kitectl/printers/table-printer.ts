@@ -3,7 +3,7 @@
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import type { Event } from '../../../lib/gen/kite/core/v1/types';
 import { formatLabels } from '../../../lib/printers/format';
-import { events, tableFor } from '../../../lib/printers/table-columns';
+import { columnsFor, events } from '../../../lib/printers/table-columns';
 import { TABLE_OPTIONS, TabWriter } from '../../../lib/util/tabwriter';
 
 export interface TableOptions {
@@ -32,7 +32,7 @@ export class TablePrinter {
   ) {}
 
   headers(): string[] {
-    const t = tableFor(this.kind.kind);
+    const t = columnsFor(this.kind.kind);
     // Events print kubectl's event columns, without NAME; wide replaces them.
     const isEvent = t === events;
     const h = isEvent ? [] : ['NAME'];
@@ -49,7 +49,7 @@ export class TablePrinter {
     if (this.kind.kind === 'Event') {
       cells = this.opts.wide ? events.wideCells(obj as Event, now) : events.cells(obj as Event, now);
     } else {
-      const t = tableFor(this.kind.kind);
+      const t = columnsFor(this.kind.kind);
       const name = obj.metadata?.name ?? '';
       cells = [this.opts.withKind ? `${qualifiedKind(this.kind)}/${name}` : name, ...t.cells(obj, now), ...(this.opts.wide ? t.wideCells(obj, now) : [])];
     }

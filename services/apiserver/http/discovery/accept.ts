@@ -43,3 +43,15 @@ export function withETag(res: DocumentResponse, ifNoneMatch: string | undefined)
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag)) return { status: 304, contentType: res.contentType, body: '', headers };
   return { ...res, headers };
 }
+
+/**
+ * Whether the Accept header asks for server-side printing (`application/json;as=Table;g=meta.k8s.io;v=v1`,
+ * kubectl get's first choice) before any plain type: the HTTP server then answers tableFor's Table.
+ */
+export function tableRequested(accept: string | undefined): boolean {
+  for (const m of parseAccept(accept)) {
+    if (allowsJson(m) && m.params.as === 'Table' && m.params.g === 'meta.k8s.io' && (m.params.v === 'v1' || m.params.v === 'v1beta1')) return true;
+    if (allowsJson(m) && !m.params.as) return false;
+  }
+  return false;
+}
