@@ -2,7 +2,9 @@
 // last-applied annotation), leave the rest alone, and say which, as kubectl does.
 import { isConflict, isNotFound } from '../../lib/api/errors';
 import type { KubeObject } from '../../lib/api/kinds';
+import { canonicalizeQuantities, quantitiesAsText } from '../../lib/api/kube-json';
 import type { Manifest } from '../../lib/api/manifest';
+import { messageTypeOf } from '../../lib/api/proto-schema';
 import { LAST_APPLIED, canonicalJSON, jsonEqual, threeWayMerge } from './apply-merge';
 import type { Cli } from './cli-context';
 import { CliError, ReportedError, formatError } from './cli-errors';
@@ -31,9 +33,11 @@ export function desiredConfig(m: Manifest, namespace: string): { desired: JsonOb
   raw.metadata.annotations = annotations;
   const annotation = `${canonicalJSON(raw)}\n`;
   raw.metadata.annotations = { ...annotations, [LAST_APPLIED]: annotation };
-  // Through the codec once, so spellings the API normalises (defaults left out, int-or-string)
-  // compare equal to what the server returns.
-  const desired = m.kind.type.toJSON(m.kind.type.fromJSON(raw)) as JsonObject;
+  // Through the codec once, so spellings the API normalises (defaults left out, int-or-string,
+  // quantities in canonical form: `cpu: 0.5` is stored as 500m) compare equal to what the server returns.
+  const obj = m.kind.type.fromJSON(quantitiesAsText(messageTypeOf(m.kind), raw));
+  canonicalizeQuantities(m.kind, obj);
+  const desired = m.kind.type.toJSON(obj) as JsonObject;
   return { desired, annotation };
 }
 

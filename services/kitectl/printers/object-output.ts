@@ -2,13 +2,16 @@
 // prints them), lists as `kind: List`.
 import { Document } from 'yaml';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import { encodeKube } from '../../../lib/api/kube-json';
 import { applyGoScalarStyles, foldLikeGo, goKeyCompare } from './go-yaml-style';
 import { qualifiedKind } from './table-printer';
 
-/** The object's Kubernetes JSON with apiVersion and kind filled in from the kinds table. */
+/**
+ * The object's Kubernetes JSON (lib/api's codec: the fields Kubernetes always writes, its time
+ * formats) with apiVersion and kind filled in from the kinds table.
+ */
 export function toKubeJSON(kind: KindInfo, obj: KubeObject): Record<string, unknown> {
-  const json = kind.type.toJSON(obj) as Record<string, unknown>;
-  const { apiVersion: _a, kind: _k, ...rest } = json;
+  const { apiVersion: _a, kind: _k, ...rest } = encodeKube(kind, obj);
   return { apiVersion: kind.apiVersion, kind: kind.kind, ...rest };
 }
 
