@@ -1,5 +1,5 @@
 // Containers, probes and volumes as `describe` shows them for pods and pod templates.
-import type { Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, Volume, VolumeProjection } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, ContainerState, ContainerStatus, PodTemplateSpec, Probe, Toleration, Volume, VolumeProjection } from '../../../lib/gen/kite/core/v1/types';
 import { rfc1123z } from '../../../lib/printers/age';
 import { DescribeWriter, writeAnnotations, writeLabels } from './describe-writer';
 
@@ -161,7 +161,21 @@ function writeProjected(w: DescribeWriter, sources: VolumeProjection[]): void {
   }
 }
 
-/** "Pod Template:" of Deployments and ReplicaSets. */
+/** "Tolerations:" one per line, as kubectl's printPodTolerationsMultiline writes them. */
+export function writeTolerations(w: DescribeWriter, tolerations: Toleration[], indent = ''): void {
+  w.write(0, `${indent}Tolerations:\t`);
+  if (!tolerations.length) w.write(0, '<none>\n');
+  tolerations.forEach((t, i) => {
+    let s = t.key || '';
+    if (t.value) s += `=${t.value}`;
+    if (t.effect) s += `:${t.effect}`;
+    if (t.operator === 'Exists' && !t.value) s += ` op=Exists`;
+    if (t.tolerationSeconds !== undefined) s += ` for ${t.tolerationSeconds}s`;
+    w.write(0, `${i ? `${indent}\t` : ''}${s.trim() || 'op=Exists'}\n`);
+  });
+}
+
+/** "Pod Template:" of Deployments and ReplicaSets (kubectl's DescribePodTemplate). */
 export function writePodTemplate(w: DescribeWriter, template: PodTemplateSpec | undefined): void {
   w.write(0, 'Pod Template:\n');
   writeLabels(w, 'Labels', template?.metadata?.labels, '  ');
@@ -171,4 +185,6 @@ export function writePodTemplate(w: DescribeWriter, template: PodTemplateSpec | 
   if (spec?.initContainers.length) writeContainers(w, 'Init Containers', spec.initContainers, undefined, true);
   writeContainers(w, 'Containers', spec?.containers ?? [], undefined, true);
   writeVolumes(w, spec?.volumes ?? [], '  ');
+  writeLabels(w, 'Node-Selectors', spec?.nodeSelector, '  ');
+  writeTolerations(w, spec?.tolerations ?? [], '  ');
 }

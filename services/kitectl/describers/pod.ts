@@ -2,7 +2,7 @@
 import type { Event, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { humanDuration, rfc1123z } from '../../../lib/printers/age';
 import { DescribeWriter, controlledBy, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
-import { writeContainers, writeVolumes } from './pod-template';
+import { writeContainers, writeTolerations, writeVolumes } from './pod-template';
 
 export function describePod(pod: Pod, events: Event[] | undefined, now = Date.now()): string {
   const w = new DescribeWriter();
@@ -45,17 +45,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now = Date.no
   writeVolumes(w, spec?.volumes ?? []);
   if (st?.qosClass) w.write(0, `QoS Class:\t${st.qosClass}\n`);
   writeLabels(w, 'Node-Selectors', spec?.nodeSelector);
-  const tolerations = spec?.tolerations ?? [];
-  w.write(0, 'Tolerations:\t');
-  if (!tolerations.length) w.write(0, '<none>\n');
-  tolerations.forEach((t, i) => {
-    let s = t.key || '';
-    if (t.value) s += `=${t.value}`;
-    if (t.effect) s += `:${t.effect}`;
-    if (t.operator === 'Exists' && !t.value) s += ` op=Exists`;
-    if (t.tolerationSeconds !== undefined) s += ` for ${t.tolerationSeconds}s`;
-    w.write(0, `${i ? '\t' : ''}${s.trim() || 'op=Exists'}\n`);
-  });
+  writeTolerations(w, spec?.tolerations ?? []);
   writeEvents(w, events, now);
   return w.toString();
 }

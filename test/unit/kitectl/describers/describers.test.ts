@@ -174,6 +174,17 @@ describe('describe', () => {
     hasLine(out, /^ {2}Available +True +MinimumReplicasAvailable$/);
     hasLine(out, /^OldReplicaSets: +nginx-old \(1\/1 replicas created\)$/);
     hasLine(out, /^NewReplicaSet: +nginx-new \(3\/3 replicas created\)$/);
+    // kubectl's DescribePodTemplate ends with the template's node selectors and tolerations.
+    hasLine(out, /^ {2}Node-Selectors: +<none>$/);
+    hasLine(out, /^ {2}Tolerations: +<none>$/);
+    const placed = structuredClone(d);
+    placed.spec!.template!.spec!.nodeSelector = { disk: 'ssd' };
+    placed.spec!.template!.spec!.tolerations = [{ key: 'a', operator: 'Equal', value: '1', effect: 'NoSchedule' }, { key: 'b', operator: 'Exists', value: '', effect: 'NoExecute', tolerationSeconds: 30 }];
+    const placedOut = describeDeployment(placed, undefined, [], [], now).split('\n');
+    const at = placedOut.findIndex((l) => /^ {2}Node-Selectors: +disk=ssd$/.test(l));
+    assert.ok(at > 0, placedOut.join('\n'));
+    assert.match(placedOut[at + 1], /^ {2}Tolerations: +a=1:NoSchedule$/);
+    assert.match(placedOut[at + 2], /^ +b:NoExecute op=Exists for 30s$/);
   });
 
   it('describes a service with its endpoints', () => {
