@@ -77,7 +77,7 @@ export function resourceService<T extends KubeObject>(
     get: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
     list: (r) => registry.list(r),
     update: (r) => registry.update(r[field], isDryRun(r.dryRun)),
-    patch: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource),
+    patch: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun)),
     delete: (r) =>
       registry.delete(r.namespace, r.name, {
         gracePeriodSeconds: r.gracePeriodSeconds,

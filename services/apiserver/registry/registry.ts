@@ -394,23 +394,30 @@ export class Registry<T extends KubeObject> {
     return !bytesEqual(strip(a), strip(b));
   }
 
-  async updateStatus(input: T | undefined): Promise<T> {
+  async updateStatus(input: T | undefined, dryRun = false): Promise<T> {
     if (!input?.metadata?.name) throw new BadRequestError(`${this.kind.requestField}.metadata.name is required`);
     const ns = this.namespaceOf(undefined, input.metadata);
-    return this.guaranteedUpdate(
-      ns,
-      input.metadata.name,
-      (cur) => {
-        this.checkRV(input, cur);
-        const next: T = { ...cur, status: this.kind.type.fromPartial({ status: input.status }).status };
-        canonicalizeQuantities(this.kind, next);
-        return next;
-      },
-      !!input.metadata.resourceVersion,
-    );
+    try {
+      return await this.guaranteedUpdate(
+        ns,
+        input.metadata.name,
+        (cur) => {
+          this.checkRV(input, cur);
+          const next: T = { ...cur, status: this.kind.type.fromPartial({ status: input.status }).status };
+          canonicalizeQuantities(this.kind, next);
+          if (dryRun) throw new DryRunResult(next);
+          return next;
+        },
+        !!input.metadata.resourceVersion,
+      );
+    } catch (err) {
+      if (err instanceof DryRunResult) return err.obj as T;
+      throw err;
+    }
   }
 
-  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = ''): Promise<T> {
+  /** `dryRun`: everything but the write (Kubernetes' dryRun=All), the patched object returned. */
+  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false): Promise<T> {
     if (subresource && subresource !== 'status') throw new BadRequestError(`unsupported subresource "${subresource}" for patch`);
     const ns = this.kind.namespaced ? namespace || 'default' : '';
     for (let attempt = 0; ; attempt++) {
@@ -428,7 +435,7 @@ export class Registry<T extends KubeObject> {
       next.metadata!.name = name;
       next.metadata!.namespace = ns;
       try {
-        return subresource === 'status' ? await this.updateStatus(next) : await this.update(next);
+        return subresource === 'status' ? await this.updateStatus(next, dryRun) : await this.update(next, dryRun);
       } catch (err) {
         // Retried against the newer object unless the patch itself pinned a resourceVersion.
         if (err instanceof ConflictError && attempt < MAX_RETRIES && !patchPinsRV(patch)) continue;

@@ -308,6 +308,19 @@ for (const backend of backends()) {
         assert.equal(invalid.code, Status.INVALID_ARGUMENT);
         assert.equal((await h.client.deployments.get(name)).spec!.replicas, 3);
       });
+
+      it('answers a dry-run patch (dryRun=All) with the patched object and writes nothing, status included', async () => {
+        const name = uniqueName('drypatch');
+        const created = await h.client.deployments.create(deployment(name));
+        const patch = (body: unknown, subresource = '') =>
+          h.client.deployments.call<typeof created>('patch', { namespace: 'default', name, patchType: 'application/merge-patch+json', patch: JSON.stringify(body), dryRun: ['All'], subresource });
+        assert.equal((await patch({ spec: { replicas: 7 } })).spec!.replicas, 7);
+        assert.equal((await patch({ status: { replicas: 9 } }, 'status')).status!.replicas, 9);
+        const after = await h.client.deployments.get(name);
+        assert.equal(after.spec!.replicas, created.spec!.replicas);
+        assert.equal(after.status!.replicas, created.status!.replicas);
+        assert.equal(after.metadata!.resourceVersion, created.metadata!.resourceVersion);
+      });
     });
   });
 }
