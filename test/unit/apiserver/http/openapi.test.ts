@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import { API_GROUPS, KIND_DECLARATIONS } from '../../../../lib/api/kind-declarations';
+import { createDocumentHandler } from '../../../../services/apiserver/http/documents';
+import { toV3Schema } from '../../../../services/apiserver/http/openapi/openapi';
+
+const handle = createDocumentHandler();
+async function get(path: string, accept?: string, ifNoneMatch?: string) {
+  const [p, q] = path.split('?');
+  const res = await handle({ path: p, query: new URLSearchParams(q ?? ''), accept, ifNoneMatch });
+  assert.ok(res, `${path} is a document`);
+  return res;
+}
+const json = async (path: string) => JSON.parse((await get(path)).body);
+
+const CORE = 'io.k8s.api.core.v1';
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+
+describe('OpenAPI v2', () => {
+  let doc: any;
+  before(async () => {
+    doc = await json('/openapi/v2');
+  });
+
+  it('names definitions as Kubernetes does, with the group-version-kind of every kind', () => {
+    assert.equal(doc.swagger, '2.0');
+    for (const d of KIND_DECLARATIONS) {
+      const g = API_GROUPS[d.apiGroup];
+      const name = `io.k8s.api.${g.protoPackage.split('.')[1]}.v1.${d.kind}`;
+      assert.deepEqual(doc.definitions[name]?.['x-kubernetes-group-version-kind'], [{ group: g.group, kind: d.kind, version: 'v1' }], name);
+      assert.ok(doc.definitions[`${name}List`], `${name}List`);
+    }
+    for (const name of [`${META}.ObjectMeta`, `${META}.Time`, `${META}.Status`, `${META}.DeleteOptions`, 'io.k8s.api.autoscaling.v1.Scale', 'io.k8s.apimachinery.pkg.api.resource.Quantity', 'io.k8s.apimachinery.pkg.util.intstr.IntOrString'])
+      assert.ok(doc.definitions[name], name);
+  });
+
+  it('describes Pod down to its containers, merged by name', () => {
+    const pod = doc.definitions[`${CORE}.Pod`];
+    assert.equal(pod.properties.metadata.$ref, `#/definitions/${META}.ObjectMeta`);
+    assert.equal(pod.properties.spec.$ref, `#/definitions/${CORE}.PodSpec`);
+    assert.match(pod.properties.kind.description, /^Kind is a string value/);
+    const containers = doc.definitions[`${CORE}.PodSpec`].properties.containers;
+    assert.deepEqual(containers, { items: { $ref: `#/definitions/${CORE}.Container` }, type: 'array', 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });
+    const c = doc.definitions[`${CORE}.Container`].properties;
+    assert.equal(c.ports['x-kubernetes-patch-merge-key'], 'containerPort');
+    assert.equal(c.env['x-kubernetes-patch-merge-key'], 'name');
+    assert.equal(c.volumeMounts['x-kubernetes-patch-merge-key'], 'mountPath');
+    assert.equal(doc.definitions[`${CORE}.PodSpec`].properties.volumes['x-kubernetes-patch-strategy'], 'merge,retainKeys');
+  });
+
+  it('types quantities, int-or-strings, timestamps and maps as Kubernetes does', () => {
+    const d = doc.definitions;
+    assert.deepEqual(d[`${CORE}.ResourceRequirements`].properties.limits, { additionalProperties: { $ref: '#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity' }, type: 'object' });
+    assert.equal(d[`${CORE}.ServicePort`].properties.targetPort.$ref, '#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+    assert.deepEqual(d[`${META}.ObjectMeta`].properties.creationTimestamp, { $ref: `#/definitions/${META}.Time` });
+    assert.deepEqual(d[`${META}.ObjectMeta`].properties.labels, { additionalProperties: { type: 'string' }, type: 'object' });
+    assert.deepEqual(d[`${META}.ObjectMeta`].properties.generation, { format: 'int64', type: 'integer' });
+    assert.deepEqual(d['io.k8s.api.coordination.v1.LeaseSpec'].properties.renewTime, { $ref: `#/definitions/${META}.MicroTime` });
+    assert.equal(d['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy['x-kubernetes-patch-strategy'], 'retainKeys');
+    assert.equal(d[`${CORE}.Secret`].properties.data.additionalProperties.format, 'byte');
+  });
+
+  it('carries the comments of the .proto files as descriptions', () => {
+    assert.match(doc.definitions[`${CORE}.ConfigMapVolumeSource`].description, /^A ConfigMap's keys as files/);
+  });
+
+  it('has Kubernetes operations for every resource', () => {
+    const pods = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}'];
+    assert.equal(pods.get.operationId, 'readCoreV1NamespacedPod');
+    assert.equal(pods.patch.operationId, 'patchCoreV1NamespacedPod');
+    assert.deepEqual(pods.patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'Pod' });
+    assert.ok(pods.patch.consumes.includes('application/strategic-merge-patch+json'));
+    assert.equal(doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].put.operationId, 'replaceAppsV1NamespacedDeploymentScale');
+    assert.equal(doc.paths['/api/v1/pods'].get.operationId, 'listCoreV1PodForAllNamespaces');
+    assert.equal(doc.paths['/apis/rbac.authorization.k8s.io/v1/clusterroles'].get.operationId, 'listRbacAuthorizationV1ClusterRole');
+    assert.equal(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/log'].get.operationId, 'readCoreV1NamespacedPodLog');
+  });
+
+  it('answers 406 to a client that accepts only protobuf, and 304 for a current ETag', async () => {
+    assert.equal((await get('/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).status, 406);
+    const first = await get('/openapi/v2', 'application/json');
+    assert.equal((await get('/openapi/v2', 'application/json', first.headers!.ETag)).status, 304);
+  });
+});
+
+describe('OpenAPI v3', () => {
+  it('indexes every served group-version by the hash of its document', async () => {
+    const index = await json('/openapi/v3');
+    assert.deepEqual(Object.keys(index.paths).sort(), Object.values(API_GROUPS).map((g) => (g.group ? `apis/${g.group}/v1` : 'api/v1')).sort());
+    for (const [key, { serverRelativeURL }] of Object.entries<any>(index.paths)) {
+      const res = await get(serverRelativeURL);
+      assert.equal(res.status, 200, key);
+      assert.equal(res.headers!['Cache-Control'], 'public, immutable');
+      assert.match(serverRelativeURL, new RegExp(`^/openapi/v3/${key}\\?hash=[0-9A-F]{128}$`));
+      assert.equal(res.headers!.ETag, `"${serverRelativeURL.split('hash=')[1]}"`);
+    }
+  });
+
+  it('redirects a stale hash to the current document', async () => {
+    const res = await get('/openapi/v3/apis/apps/v1?hash=0123');
+    assert.equal(res.status, 301);
+    assert.match(res.headers!.Location, /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{128}$/);
+  });
+
+  it('holds the group-version\'s paths and the schemas they reach, refs wrapped as OpenAPI 3 needs', async () => {
+    const core = await json('/openapi/v3/api/v1');
+    assert.equal(core.openapi, '3.0.0');
+    assert.ok(Object.keys(core.paths).every((p) => p.startsWith('/api/v1/')));
+    const schemas = core.components.schemas;
+    assert.equal(schemas[`${CORE}.PodSpec`].properties.containers.items.$ref, `#/components/schemas/${CORE}.Container`);
+    assert.deepEqual(schemas[`${CORE}.Pod`].properties.metadata.allOf, [{ $ref: `#/components/schemas/${META}.ObjectMeta` }]);
+    assert.equal(schemas['io.k8s.api.apps.v1.Deployment'], undefined);
+    const apps = await json('/openapi/v3/apis/apps/v1');
+    assert.ok(apps.components.schemas['io.k8s.api.apps.v1.DeploymentStrategy']);
+    assert.ok(apps.components.schemas[`${CORE}.Container`], 'the pod template reaches core/v1 schemas');
+  });
+
+  it('declares fieldValidation on every PATCH, so kubectl leaves field validation to the server', async () => {
+    for (const key of ['api/v1', 'apis/apps/v1']) {
+      const doc = await json(`/openapi/v3/${key}`);
+      const patches = Object.values<any>(doc.paths).flatMap((p) => (p.patch ? [p.patch] : []));
+      assert.ok(patches.length > 0);
+      for (const op of patches) assert.ok(op.parameters.some((p: any) => p.name === 'fieldValidation' && p.in === 'query'), op.operationId);
+    }
+  });
+
+  it('writes a $ref with siblings as allOf', () => {
+    assert.deepEqual(toV3Schema({ $ref: '#/definitions/X', description: 'd' }), { allOf: [{ $ref: '#/components/schemas/X' }], description: 'd' });
+    assert.deepEqual(toV3Schema({ items: { $ref: '#/definitions/X' } }), { items: { $ref: '#/components/schemas/X' } });
+  });
+});
