@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { API_GROUPS, KIND_DECLARATIONS, type KindDeclaration } from '../../../../lib/api/kind-declarations';
 import { createDocumentHandler, isPublicDocumentPath, type DocumentRequest } from '../../../../services/apiserver/http/documents';
 import { storageVersionHash } from '../../../../services/apiserver/http/discovery/resources';
+import { tableRequested } from '../../../../services/apiserver/http/documents';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
@@ -151,7 +152,7 @@ describe('version and health documents', () => {
     assert.equal(v.major, '1');
     assert.equal(v.minor, '32');
     assert.match(v.gitVersion, /^v1\.32\.0\+kite\.\d+\.\d+\.\d+$/);
-    assert.match(v.platform, /^linux\/(amd64|arm64)$|^\w+\/\w+$/);
+    assert.match(v.platform, /^[a-z0-9]+\/[a-z0-9]+$/);
   });
 
   it('/healthz, /livez and /readyz answer ok, and list their checks with ?verbose', async () => {
@@ -184,5 +185,16 @@ describe('version and health documents', () => {
     const handle = createDocumentHandler();
     for (const p of ['/api/v1/pods', '/apis/apps/v1/namespaces/default/deployments', '/apis/nothing.example.com/v1', '/openapi/v3/apis/nothing/v1'])
       assert.equal(await handle({ path: p, query: new URLSearchParams() }), undefined, p);
+  });
+});
+
+describe('server-side printing negotiation', () => {
+  it('asks for a Table when the Accept header puts meta.k8s.io Table before plain JSON, as kubectl get does', () => {
+    assert.ok(tableRequested('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'));
+    assert.ok(tableRequested('application/json;as=Table;v=v1beta1;g=meta.k8s.io'));
+    assert.ok(!tableRequested('application/json'));
+    assert.ok(!tableRequested(undefined));
+    assert.ok(!tableRequested('application/json, application/json;as=Table;v=v1;g=meta.k8s.io'));
+    assert.ok(!tableRequested('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io'));
   });
 });
