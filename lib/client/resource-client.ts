@@ -25,6 +25,12 @@ export interface ClientCallOptions {
   onWarning?: (text: string) => void;
 }
 
+const PATCH_TYPES = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+} as const;
+
 export class ResourceClient<T extends KubeObject> {
   private readonly methods: Record<string, MethodDef>;
 
@@ -120,12 +126,12 @@ export class ResourceClient<T extends KubeObject> {
     return this.call('updateStatus', { [this.kind.requestField]: obj });
   }
 
-  /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch. */
-  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json'; subresource?: string } = {}): Promise<T> {
+  /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch, `'strategic'` for a strategic merge patch. */
+  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string } = {}): Promise<T> {
     return this.call('patch', {
       namespace: this.ns(opts.namespace),
       name,
-      patchType: opts.type === 'json' ? 'application/json-patch+json' : 'application/merge-patch+json',
+      patchType: PATCH_TYPES[opts.type ?? 'merge'],
       patch: typeof patch === 'string' ? patch : JSON.stringify(patch),
       dryRun: [],
       subresource: opts.subresource ?? '',
