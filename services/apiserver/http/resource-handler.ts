@@ -9,7 +9,8 @@ import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
-import { listToJSON, objectFromJSON, objectToJSON, parseFieldValidation, parseJSONBody } from './codec';
+import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
+import { parseFieldValidation, parseJSONBody } from './request-body';
 import { GateClient, type HttpCaller } from './gate-client';
 import type { RequestInfo } from './request-info';
 import { parseBool } from './request-info';
@@ -34,8 +35,8 @@ export interface HttpExchange {
   onClose(fn: () => void): void;
 }
 
-/** Patch types the gRPC Patch applies (Kubernetes' names). */
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
+/** Patch types the gRPC Patch applies (Kubernetes' names); apply patches (server-side apply) are not among them. */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
 /** Resources that answer a finished delete with the object rather than a Status (ReturnDeletedObject in their registries). */
 const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
@@ -101,21 +102,21 @@ export class ResourceHandler {
         if (sub === 'scale' && has('getScale')) return this.answer(x, 200, await this.call<Scale>(kind, 'getScale', { namespace, name }, caller), (s) => Scale.toJSON(s));
         if (sub && sub !== 'status') break;
         const r = await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: q.get('resourceVersion') ?? '' }, caller);
-        return this.answer(x, 200, r, (o) => objectToJSON(kind, o));
+        return this.answer(x, 200, r, (o) => encodeKube(kind, o));
       }
       case 'list': {
         const r = await this.call<KubeList<KubeObject>>(kind, 'list', listRequest(namespace, q), caller);
-        return this.answer(x, 200, r, (l) => listToJSON(kind, l));
+        return this.answer(x, 200, r, (l) => encodeKubeList(kind, l));
       }
       case 'watch':
         return this.watch(kind, namespace, name, x, caller);
       case 'create': {
         if (!named) {
-          const { object, warnings } = objectFromJSON(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
+          const { object, warnings } = decodeKube(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
           checkNamespace(object, namespace);
           subject.name = object.metadata?.name ?? '';
           const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
-          return this.answer(x, 201, r, (o) => objectToJSON(kind, o), warnings);
+          return this.answer(x, 201, r, (o) => encodeKube(kind, o), warnings);
         }
         if (sub === 'binding' && has('bind')) return this.bind(kind, namespace, name, x, caller);
         if (sub === 'token' && has('createToken')) return this.token(kind, namespace, name, x, caller);
@@ -128,14 +129,14 @@ export class ResourceHandler {
           return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => Scale.toJSON(s));
         }
         if (sub && !(sub === 'status' && has('updateStatus'))) break;
-        const { object, warnings } = objectFromJSON(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
+        const { object, warnings } = decodeKube(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
         checkNamespace(object, namespace);
         checkName(object.metadata?.name, name);
         object.metadata = { ...object.metadata!, name, namespace };
         const r = sub
           ? await this.call<KubeObject>(kind, 'updateStatus', { [kind.requestField]: object }, caller)
           : await this.call<KubeObject>(kind, 'update', { [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
-        return this.answer(x, 200, r, (o) => objectToJSON(kind, o), warnings);
+        return this.answer(x, 200, r, (o) => encodeKube(kind, o), warnings);
       }
       case 'patch': {
         if (sub && sub !== 'status') break;
@@ -145,7 +146,7 @@ export class ResourceHandler {
         }
         const patch = (await x.body()).toString('utf8');
         const r = await this.call<KubeObject>(kind, 'patch', { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub }, caller);
-        return this.answer(x, 200, r, (o) => objectToJSON(kind, o));
+        return this.answer(x, 200, r, (o) => encodeKube(kind, o));
       }
       case 'delete': {
         if (sub) break;
@@ -192,7 +193,7 @@ export class ResourceHandler {
     delete (request as Partial<typeof request>).continue;
     delete (request as Partial<typeof request>).resourceVersionMatch;
     const stream = this.gate.stream<WatchEvent<KubeObject>>(GateClient.method(kind, 'watch'), request, caller);
-    return pipeStream(stream, x, 'application/json', (ev) => `${JSON.stringify({ type: ev.type, object: ev.object ? objectToJSON(kind, ev.object) : {} })}\n`, (s) => `${JSON.stringify({ type: 'ERROR', object: s })}\n`);
+    return pipeStream(stream, x, 'application/json', (ev) => `${JSON.stringify({ type: ev.type, object: ev.object ? encodeKube(kind, ev.object) : {} })}\n`, (s) => `${JSON.stringify({ type: 'ERROR', object: s })}\n`);
   }
 
   /** pods/log as text/plain, streamed from the PodLogs call. */
@@ -337,7 +338,7 @@ async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
 function deleted(kind: KindInfo<any>, name: string, obj: KubeObject): unknown {
   const m = obj.metadata;
   const pending = !!m?.deletionTimestamp && ((m.finalizers?.length ?? 0) > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0);
-  if (pending || RETURNS_DELETED_OBJECT.has(kind.resource)) return objectToJSON(kind, obj);
+  if (pending || RETURNS_DELETED_OBJECT.has(kind.resource)) return encodeKube(kind, obj);
   return {
     kind: 'Status',
     apiVersion: 'v1',

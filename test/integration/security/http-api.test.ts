@@ -239,6 +239,15 @@ describe('HTTP API (--secure-port)', function () {
     });
     assert.equal(jsonPatched.status, 200, jsonPatched.body);
     assert.equal(jsonPatched.json.metadata.annotations.a, 'b');
+    const smp = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, { spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] } }, {
+      'content-type': 'application/strategic-merge-patch+json',
+    });
+    assert.equal(smp.status, 200, smp.body);
+    assert.deepEqual(smp.json.spec.containers.map((c: any) => [c.name, c.image]), [['c', 'nginx:1.25']]);
+    const dryPatch = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp?dryRun=All`, { metadata: { labels: { dry: 'yes' } } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(dryPatch.status, 200, dryPatch.body);
+    assert.equal(dryPatch.json.metadata.labels.dry, 'yes');
+    assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/pp`)).json.metadata.labels.dry, undefined, 'a dry-run patch changes nothing');
     const apply = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, 'metadata: {}', { 'content-type': 'application/apply-patch+yaml' });
     assert.equal(apply.status, 415);
     assert.equal(apply.json.reason, 'UnsupportedMediaType');
@@ -258,7 +267,7 @@ describe('HTTP API (--secure-port)', function () {
     const unknown = { ...pod('unk'), spec: { containers: [{ name: 'c', image: 'nginx', bogus: 1 }] } };
     const strict = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Strict`, unknown);
     assert.equal(strict.status, 400);
-    assert.equal(strict.json.message, 'strict decoding error: unknown field "spec.containers[0].bogus"');
+    assert.equal(strict.json.message, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].bogus"');
     const warned = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Warn`, unknown);
     assert.equal(warned.status, 201);
     assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.containers[0].bogus\\""');
