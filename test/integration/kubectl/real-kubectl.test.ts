@@ -1,0 +1,340 @@
+// The real kubectl (the one on PATH) against a Kite apiserver's HTTP front door: each verb's
+// effect on the objects, its output in kubectl's words, and where kitectl has the same verb, the
+// same output from both.
+import { strict as assert } from 'node:assert';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { Namespace } from '../../../lib/gen/kite/core/v1/types';
+import { waitFor } from '../../support/wait';
+import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
+
+const ROOT = join(__dirname, '../../..');
+const NGINX = join(ROOT, 'examples/nginx.yaml');
+const nginxYaml = readFileSync(NGINX, 'utf8');
+
+/** Ages (in seconds while a test runs) differ by the second between two commands: compared as AGE. */
+const ageless = (table: string) => table.replace(/\b\d+s\b/g, 'AGE');
+
+const configMap = (name: string, data: Record<string, string>, labels?: Record<string, string>) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(labels ? { labels } : {}) }, data });
+
+/** A Deployment like the nginx example's, named `name` (for verbs that change it). */
+const deployment = (name: string, replicas = 2) =>
+  nginxYaml.split('---')[0].replace(/nginx\b(?!:)/g, name).replace('replicas: 3', `replicas: ${replicas}`);
+
+describe('the real kubectl against a Kite apiserver (HTTPS front door)', function () {
+  this.timeout(60_000);
+  let h: KubectlHarness;
+
+  before(async function () {
+    if (!installedKubectl()) {
+      // A CI run refuses this skip (test/support/setup.ts): install Debian's kubernetes-client.
+      this.skip();
+    }
+    h = await startKubectlHarness();
+  });
+  after(async () => h?.stop());
+
+  const kubectl = (args: string[], opts?: Parameters<KubectlHarness['kubectl']>[1]) => h.kubectl(args, opts);
+  const ok = (args: string[], opts?: Parameters<KubectlHarness['ok']>[1]) => h.ok(args, opts);
+  const kitectlOk = async (args: string[], stdin?: string) => {
+    const r = await h.kitectl(args, stdin);
+    assert.equal(r.code, 0, `kitectl ${args.join(' ')}: ${r.err}`);
+    return r.out;
+  };
+  const rolledOut = (name: string) =>
+    waitFor(`deployment ${name} rolled out`, async () => {
+      const d = await h.admin.deployments.get(name, h.namespace);
+      return d.status?.observedGeneration === d.metadata?.generation && d.status?.updatedReplicas === d.spec?.replicas && d.status?.availableReplicas === d.spec?.replicas;
+    }, 30_000);
+
+  describe('apply', () => {
+    it('creates the nginx example, leaves it unchanged the second time, and configures a changed manifest', async () => {
+      assert.equal(await ok(['apply', '-f', NGINX]), 'deployment.apps/nginx created\nservice/nginx created\n');
+      assert.equal((await h.admin.deployments.get('nginx', h.namespace)).spec?.replicas, 3);
+      assert.equal(await ok(['apply', '-f', NGINX]), 'deployment.apps/nginx unchanged\nservice/nginx unchanged\n');
+      const changed = nginxYaml.replace('replicas: 3', 'replicas: 2').replace('image: nginx:1.22', 'image: nginx:1.23');
+      assert.equal(await ok(['apply', '-f', '-'], { stdin: changed }), 'deployment.apps/nginx configured\nservice/nginx unchanged\n');
+      const d = await h.admin.deployments.get('nginx', h.namespace);
+      assert.equal(d.spec?.replicas, 2);
+      const c = d.spec!.template!.spec!.containers[0];
+      assert.equal(c.image, 'nginx:1.23');
+      assert.equal(c.ports[0].containerPort, 80, 'the strategic merge patch keeps the container\'s other fields');
+      assert.ok(d.metadata?.annotations['kubectl.kubernetes.io/last-applied-configuration'], 'kubectl records what it applied');
+    });
+
+    it('applies a directory, as kitectl does', async () => {
+      const dir = join(h.dir, 'manifests');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'a.json'), configMap('dir-a', { k: 'a' }));
+      writeFileSync(join(dir, 'b.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dir-b\ndata:\n  k: b\n');
+      assert.equal(await ok(['apply', '-f', dir]), 'configmap/dir-a created\nconfigmap/dir-b created\n');
+      assert.equal(await kitectlOk(['apply', '-f', dir]), 'configmap/dir-a unchanged\nconfigmap/dir-b unchanged\n');
+      assert.equal(await ok(['apply', '-f', dir]), 'configmap/dir-a unchanged\nconfigmap/dir-b unchanged\n');
+    });
+  });
+
+  describe('create', () => {
+    it('create -f, and AlreadyExists the second time', async () => {
+      assert.equal(await ok(['create', '-f', '-'], { stdin: configMap('created', { a: '1' }) }), 'configmap/created created\n');
+      const dup = await kubectl(['create', '-f', '-'], { stdin: configMap('created', { a: '1' }) });
+      assert.equal(dup.code, 1);
+      assert.equal(dup.err, 'Error from server (AlreadyExists): error when creating "STDIN": configmaps "created" already exists\n');
+    });
+
+  });
+
+  describe('get', () => {
+    before(async () => {
+      await kitectlOk(['apply', '-f', '-'], deployment('web'));
+      await rolledOut('web');
+    });
+
+    it('prints -o yaml and -o json of one object and of a list', async () => {
+      const one = parse(await ok(['get', 'deployment', 'web', '-o', 'yaml'])) as { kind: string; apiVersion: string; metadata: { name: string; uid: string }; spec: { replicas: number } };
+      assert.equal(one.kind, 'Deployment');
+      assert.equal(one.apiVersion, 'apps/v1');
+      assert.equal(one.spec.replicas, 2);
+      assert.equal(one.metadata.uid, (await h.admin.deployments.get('web', h.namespace)).metadata?.uid);
+      const list = JSON.parse(await ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as { kind: string; items: { kind: string; status: { phase: string } }[] };
+      assert.equal(list.kind, 'List');
+      assert.equal(list.items.length, 2);
+      assert.deepEqual(list.items.map((p) => `${p.kind} ${p.status.phase}`), ['Pod Running', 'Pod Running']);
+    });
+
+    it('prints -o jsonpath and -o custom-columns, as kitectl does', async () => {
+      const jsonpath = ['get', 'deployment', 'web', '-o', 'jsonpath={.metadata.name} {.spec.replicas} {.spec.template.spec.containers[*].image}'];
+      assert.equal(await ok(jsonpath), 'web 2 nginx:1.22');
+      assert.equal(await ok(jsonpath), await kitectlOk(jsonpath));
+      const columns = await ok(['get', 'deployments', '-o', 'custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas,IMAGE:.spec.template.spec.containers[0].image', '-l', 'app=web']);
+      assert.deepEqual(columns.trimEnd().split('\n').map((l) => l.split(/\s+/)), [['NAME', 'REPLICAS', 'IMAGE'], ['web', '2', 'nginx:1.22']]);
+    });
+
+    it('filters with -l and says when nothing matched', async () => {
+      const r = await kubectl(['get', 'pods', '-l', 'app=nothing']);
+      assert.equal(r.code, 0);
+      assert.equal(r.out, '');
+      assert.equal(r.err, `No resources found in ${h.namespace} namespace.\n`);
+      assert.deepEqual((await ok(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trimEnd().split('\n').length, 2);
+    });
+
+    it('get -f, -o name, --show-labels, --sort-by and get all (the "all" category)', async () => {
+      await ok(['apply', '-f', '-'], { stdin: deployment('sorted', 1).replace('  labels:\n    app: sorted\n', '  labels:\n    app: sorted\n    tier: zz\n') });
+      assert.equal(await ok(['get', '-f', '-', '-o', 'name'], { stdin: deployment('sorted', 1) }), 'deployment.apps/sorted\n');
+      const labelled = (await ok(['get', 'deployment', 'sorted', '--show-labels'])).trimEnd().split('\n');
+      assert.match(labelled[0], /\sLABELS$/);
+      assert.match(labelled[1], /\sapp=sorted,tier=zz$/);
+      const byReplicas = (await ok(['get', 'deployments', '--sort-by', '.spec.replicas', '-o', 'custom-columns=R:.spec.replicas', '--no-headers'])).trimEnd().split('\n').map(Number);
+      assert.deepEqual(byReplicas, [...byReplicas].sort((a, b) => a - b));
+      const all = await ok(['get', 'all']);
+      assert.match(all, /^deployment\.apps\/sorted\s/m);
+      assert.match(all, /^replicaset\.apps\/sorted-[a-z0-9]+\s/m);
+      assert.match(all, /^pod\/sorted-[a-z0-9]+-[a-z0-9]{5}\s/m);
+    });
+
+    it('reports a missing object as kubectl does, exit 1', async () => {
+      const r = await kubectl(['get', 'deployment', 'absent']);
+      assert.equal(r.code, 1);
+      assert.equal(r.err, 'Error from server (NotFound): deployments.apps "absent" not found\n');
+    });
+
+  });
+
+  describe('describe', () => {
+    it('describes a deployment and a service with the same text as kitectl describe', async () => {
+      await kitectlOk(['apply', '-f', '-'], deployment('described', 1));
+      await rolledOut('described');
+      const text = await ok(['describe', 'deployment', 'described']);
+      assert.match(text, /^Name:\s+described$/m);
+      assert.match(text, new RegExp(`^Namespace:\\s+${h.namespace}$`, 'm'));
+      assert.match(text, /^Replicas:\s+1 desired \| 1 updated \| 1 total \| 1 available \| 0 unavailable$/m);
+      assert.match(text, /^StrategyType:\s+RollingUpdate$/m);
+      assert.match(text, /^\s+Image:\s+nginx:1\.22$/m);
+      assert.equal(ageless(text), ageless(await kitectlOk(['describe', 'deployment', 'described'])));
+    });
+  });
+
+  describe('patch', () => {
+    beforeEach(async () => {
+      await h.admin.configMaps.delete('patched', { namespace: h.namespace }).catch(() => undefined);
+      await ok(['create', '-f', '-'], { stdin: configMap('patched', { a: '1', b: '2' }, { app: 'p' }) });
+    });
+
+    it('merge patch (--type merge): sets and removes keys', async () => {
+      assert.equal(await ok(['patch', 'configmap', 'patched', '--type', 'merge', '-p', '{"data":{"a":"10","b":null,"c":"3"}}']), 'configmap/patched patched\n');
+      assert.deepEqual((await h.admin.configMaps.get('patched', h.namespace)).data, { a: '10', c: '3' });
+    });
+
+    it('JSON patch (--type json): add, replace, remove, test', async () => {
+      const ops = [{ op: 'test', path: '/data/a', value: '1' }, { op: 'replace', path: '/data/a', value: 'x' }, { op: 'remove', path: '/data/b' }, { op: 'add', path: '/metadata/labels/extra', value: 'y' }];
+      assert.equal(await ok(['patch', 'configmap', 'patched', '--type', 'json', '-p', JSON.stringify(ops)]), 'configmap/patched patched\n');
+      const cm = await h.admin.configMaps.get('patched', h.namespace);
+      assert.deepEqual(cm.data, { a: 'x' });
+      assert.deepEqual(cm.metadata?.labels, { app: 'p', extra: 'y' });
+      const failed = await kubectl(['patch', 'configmap', 'patched', '--type', 'json', '-p', '[{"op":"test","path":"/data/a","value":"no"}]']);
+      assert.equal(failed.code, 1, 'a failed test operation changes nothing and fails');
+    });
+
+    it('strategic merge patch (the default): containers merge by name', async () => {
+      await kitectlOk(['apply', '-f', '-'], deployment('smp', 1));
+      const patch = { spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'busybox:1.36' }, { name: 'smp', image: 'nginx:1.25' }] } } } };
+      assert.equal(await ok(['patch', 'deployment', 'smp', '-p', JSON.stringify(patch)]), 'deployment.apps/smp patched\n');
+      const containers = (await h.admin.deployments.get('smp', h.namespace)).spec!.template!.spec!.containers;
+      assert.deepEqual(containers.map((c) => `${c.name}=${c.image}`).sort(), ['sidecar=busybox:1.36', 'smp=nginx:1.25']);
+      assert.equal(containers.find((c) => c.name === 'smp')!.ports[0].containerPort, 80, 'the merged container keeps its ports');
+      // Once the rollout settled (kubectl compares the object before and after: a status update in between is a change).
+      await rolledOut('smp');
+      const none = await ok(['patch', 'deployment', 'smp', '-p', JSON.stringify(patch)]);
+      assert.equal(none, 'deployment.apps/smp patched (no change)\n');
+    });
+  });
+
+  describe('replace, edit, diff', () => {
+    it('replace -f: the whole object, from a file read with get -o yaml', async () => {
+      await ok(['create', '-f', '-'], { stdin: configMap('replaced', { a: '1' }) });
+      const doc = (await ok(['get', 'configmap', 'replaced', '-o', 'yaml'])).replace('a: "1"', 'a: "2"');
+      assert.equal(await ok(['replace', '-f', '-'], { stdin: doc }), 'configmap/replaced replaced\n');
+      assert.deepEqual((await h.admin.configMaps.get('replaced', h.namespace)).data, { a: '2' });
+      const stale = await kubectl(['replace', '-f', '-'], { stdin: doc });
+      assert.equal(stale.code, 1, 'the old resourceVersion conflicts');
+      assert.match(stale.err, /Operation cannot be fulfilled on configmaps "replaced": the object has been modified; please apply your changes to the latest version and try again/);
+    });
+
+    it('edit, with KUBE_EDITOR a script that changes the file', async () => {
+      await ok(['create', '-f', '-'], { stdin: configMap('edited', { a: '1' }) });
+      const editor = join(h.dir, 'editor.sh');
+      writeFileSync(editor, '#!/bin/sh\nsed -i \'s/a: "1"/a: "edited"/\' "$1"\n');
+      chmodSync(editor, 0o755);
+      assert.equal(await ok(['edit', 'configmap', 'edited'], { env: { KUBE_EDITOR: editor } }), 'configmap/edited edited\n');
+      assert.deepEqual((await h.admin.configMaps.get('edited', h.namespace)).data, { a: 'edited' });
+      const unchanged = await kubectl(['edit', 'configmap', 'edited'], { env: { KUBE_EDITOR: 'true' } });
+      assert.equal(unchanged.code, 0);
+      assert.equal(unchanged.err, 'Edit cancelled, no changes made.\n');
+    });
+
+    it('diff: exit 0 with nothing to change, exit 1 and a unified diff with changes, nothing written', async () => {
+      await kitectlOk(['apply', '-f', '-'], deployment('diffed', 1));
+      const same = await kubectl(['diff', '-f', '-'], { stdin: deployment('diffed', 1) });
+      assert.equal(same.code, 0, same.err);
+      assert.equal(same.out, '');
+      const changed = await kubectl(['diff', '-f', '-'], { stdin: deployment('diffed', 4) });
+      assert.equal(changed.code, 1, changed.err);
+      assert.match(changed.out, /^-  replicas: 1$/m);
+      assert.match(changed.out, /^\+  replicas: 4$/m);
+      assert.equal((await h.admin.deployments.get('diffed', h.namespace)).spec?.replicas, 1, 'diff is a dry run');
+    });
+  });
+
+  describe('deployments: scale, label, annotate, set image, rollout, wait', () => {
+    before(async () => {
+      await kitectlOk(['apply', '-f', '-'], deployment('roll', 1));
+      await rolledOut('roll');
+    });
+
+    it('label and annotate, as kitectl does', async () => {
+      assert.equal(await ok(['label', 'deployment', 'roll', 'tier=web']), 'deployment.apps/roll labeled\n');
+      assert.equal(await ok(['annotate', 'deployment', 'roll', 'note=hello']), 'deployment.apps/roll annotated\n');
+      const refused = await kubectl(['label', 'deployment', 'roll', 'tier=db']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.err, /'tier' already has a value \(web\), and --overwrite is false/);
+      assert.equal(await ok(['label', 'deployment', 'roll', 'tier-']), 'deployment.apps/roll unlabeled\n');
+      assert.equal(await kitectlOk(['label', 'deployment', 'roll', 'tier=web']), 'deployment.apps/roll labeled\n');
+      const d = await h.admin.deployments.get('roll', h.namespace);
+      assert.equal(d.metadata?.labels.tier, 'web');
+      assert.equal(d.metadata?.annotations.note, 'hello');
+    });
+
+    it('set image, rollout status and history, wait --for=condition', async () => {
+      assert.equal(await ok(['set', 'image', 'deployment/roll', 'roll=nginx:1.25']), 'deployment.apps/roll image updated\n');
+      const status = await ok(['rollout', 'status', 'deployment/roll', '--timeout', '30s']);
+      assert.match(status, /deployment "roll" successfully rolled out\n$/);
+      assert.equal(await ok(['wait', '--for=condition=Available', 'deployment/roll', '--timeout', '30s']), 'deployment.apps/roll condition met\n');
+      const history = (await ok(['rollout', 'history', 'deployment/roll'])).trimEnd().split('\n');
+      assert.deepEqual(history.slice(0, 2), ['deployment.apps/roll ', 'REVISION  CHANGE-CAUSE']);
+      assert.deepEqual(history.slice(2).map((l) => l.split(/\s+/)[0]), ['1', '2']);
+      assert.equal(ageless(history.join('\n')), ageless((await kitectlOk(['rollout', 'history', 'deployment/roll'])).trimEnd()));
+    });
+
+    it('rollout undo goes back to the previous template; rollout restart stamps the template', async () => {
+      assert.equal(await ok(['rollout', 'undo', 'deployment/roll']), 'deployment.apps/roll rolled back\n');
+      assert.equal((await h.admin.deployments.get('roll', h.namespace)).spec!.template!.spec!.containers[0].image, 'nginx:1.22');
+      await rolledOut('roll');
+      assert.equal(await ok(['rollout', 'restart', 'deployment/roll']), 'deployment.apps/roll restarted\n');
+      const annotations = (await h.admin.deployments.get('roll', h.namespace)).spec!.template!.metadata!.annotations;
+      assert.ok(annotations['kubectl.kubernetes.io/restartedAt'], JSON.stringify(annotations));
+    });
+  });
+
+  describe('delete', () => {
+    it('by names, by label, --all, and --grace-period', async () => {
+      for (const n of ['d1', 'd2', 'd3', 'd4']) await ok(['create', '-f', '-'], { stdin: configMap(n, {}, { del: n === 'd3' ? 'yes' : 'no' }) });
+      assert.equal(await ok(['delete', 'configmap', 'd1', 'd2']), 'configmap "d1" deleted\nconfigmap "d2" deleted\n');
+      assert.equal(await ok(['delete', 'configmaps', '-l', 'del=yes']), 'configmap "d3" deleted\n');
+      const missing = await kubectl(['delete', 'configmap', 'd1']);
+      assert.equal(missing.code, 1);
+      assert.equal(missing.err, 'Error from server (NotFound): configmaps "d1" not found\n');
+      await ok(['create', '-f', '-'], { stdin: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'graceful' }, spec: { containers: [{ name: 'c', image: 'nginx:1.22' }] } }) });
+      const forced = await kubectl(['delete', 'pod', 'graceful', '--grace-period=0', '--force']);
+      assert.equal(forced.code, 0, forced.err);
+      assert.equal(forced.out, 'pod "graceful" force deleted\n');
+      assert.match(forced.err, /Immediate deletion does not wait for confirmation that the running resource has been terminated/);
+      await assert.rejects(h.admin.pods.get('graceful', h.namespace));
+      const other = `${h.namespace}-all`;
+      await h.admin.namespaces.create(Namespace.fromPartial({ metadata: { name: other } }));
+      for (const n of ['e1', 'e2']) await ok(['create', '-n', other, '-f', '-'], { stdin: configMap(n, {}) });
+      assert.equal(await ok(['delete', 'configmaps', '--all', '-n', other]), 'configmap "e1" deleted\nconfigmap "e2" deleted\n');
+      assert.deepEqual((await h.admin.configMaps.list({ namespace: other })).items, []);
+      assert.equal((await h.admin.configMaps.get('d4', h.namespace)).metadata?.name, 'd4', 'another namespace is untouched');
+    });
+  });
+
+  describe('cluster information', () => {
+    it('version, api-versions, get --raw and cluster-info', async () => {
+      const version = JSON.parse(await ok(['version', '-o', 'json'])) as { serverVersion: { major: string; gitVersion: string } };
+      assert.equal(version.serverVersion.major, '1');
+      assert.match(version.serverVersion.gitVersion, /^v1\.\d+\.\d+/);
+      const groups = (await ok(['api-versions'])).trimEnd().split('\n');
+      for (const gv of ['v1', 'apps/v1', 'rbac.authorization.k8s.io/v1']) assert.ok(groups.includes(gv), groups.join(' '));
+      assert.equal(await ok(['get', '--raw', '/readyz']), 'ok');
+      assert.equal(await ok(['get', '--raw', '/livez']), 'ok');
+      assert.match(await ok(['cluster-info']), new RegExp(`Kubernetes control plane.* is running at .*${h.httpsServer.replace(/[.]/g, '\\.')}`));
+    });
+  });
+
+  describe('discovery and authorization', () => {
+    it('explain pod.spec.containers (from the OpenAPI document)', async () => {
+      const text = await ok(['explain', 'pod.spec.containers']);
+      assert.match(text, /^KIND:\s+Pod$/m);
+      assert.match(text, /^VERSION:\s+v1$/m);
+      assert.match(text, /^FIELD: containers <\[\]Container>$/m);
+      assert.match(text, /^\s+image\s+<string>$/m);
+      const d = await ok(['explain', 'deployments.spec.replicas']);
+      assert.match(d, /^GROUP:\s+apps$/m);
+      assert.match(d, /^FIELD: replicas <integer>$/m);
+    });
+
+    it('api-resources lists what kitectl api-resources lists', async () => {
+      const table = await ok(['api-resources']);
+      assert.match(table, /^pods\s+po\s+v1\s+true\s+Pod$/m);
+      assert.match(table, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+      assert.match(table, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+      const names = (t: string) => t.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/)[0]).sort();
+      assert.deepEqual(names(table), names(await kitectlOk(['api-resources'])));
+      const apps = (await ok(['api-resources', '--api-group', 'apps', '-o', 'name'])).trimEnd().split('\n');
+      assert.ok(apps.includes('deployments.apps') && apps.includes('replicasets.apps'), apps.join(' '));
+      assert.ok(apps.every((n) => n.endsWith('.apps')), apps.join(' '));
+    });
+
+    it('events: the controllers\' events of the namespace, as a table', async () => {
+      await kitectlOk(['apply', '-f', '-'], deployment('evented', 1));
+      const table = await waitFor('a ScalingReplicaSet event', async () => {
+        const t = await ok(['events']);
+        return /ScalingReplicaSet/.test(t) ? t : undefined;
+      });
+      const [header, ...rows] = table.trimEnd().split('\n');
+      assert.match(header, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+      assert.ok(rows.some((r) => /^\S+\s+Normal\s+ScalingReplicaSet\s+Deployment\/evented\s+Scaled up replica set evented-[a-z0-9]+ to 1 from 0$/.test(r)), table);
+    });
+  });
+});
