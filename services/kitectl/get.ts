@@ -88,7 +88,7 @@ export async function get(cli: Cli, args: string[], opts: GetOptions): Promise<v
     }
   } else {
     const typed: Typed[] = results.flatMap((r) => r.items.map((obj) => ({ kind: r.kind, obj })));
-    if (typed.length || fmt.type !== 'name') cli.io.out(formatObjects(fmt, typed, named === 1 && groups.length === 1));
+    if (typed.length || fmt.type !== 'name') cli.io.out(formatObjects(fmt, typed, named === 1 && groups.length === 1, true));
   }
   if (failed) throw new ReportedError();
 }
@@ -104,7 +104,7 @@ async function watch(cli: Cli, kind: KindInfo, names: string[], namespace: strin
   const print = (objs: KubeObject[]) => {
     if (!objs.length) return;
     if (table) cli.io.out(table.print(objs));
-    else for (const obj of objs) cli.io.out(formatObjects(fmt as Exclude<OutputFormat, { type: 'table' }>, [{ kind, obj }], true));
+    else for (const obj of objs) cli.io.out(formatObjects(fmt as Exclude<OutputFormat, { type: 'table' }>, [{ kind, obj }], true, true));
   };
   const list = await client.listAll({ namespace, labelSelector: opts.selector, fieldSelector });
   if (!opts.watchOnly) print(kind === Events ? sortEvents(list.items as Event[]) : list.items);

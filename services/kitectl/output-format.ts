@@ -29,13 +29,22 @@ export interface Typed {
 
 /**
  * Formats objects in a machine format: one object alone when exactly one was asked for by
- * name, else a List, as kubectl does.
+ * name, else a List, as kubectl does. `sorted` orders every object's keys as kubectl get prints
+ * what it read as unstructured JSON (Go writes a map's keys sorted).
  */
-export function formatObjects(fmt: Exclude<OutputFormat, { type: 'table' }>, items: Typed[], single: boolean): string {
+export function formatObjects(fmt: Exclude<OutputFormat, { type: 'table' }>, items: Typed[], single: boolean, sorted = false): string {
   if (fmt.type === 'name') return items.map((i) => formatName(i.kind, i.obj)).join('');
-  const jsons = items.map((i) => toKubeJSON(i.kind, i.obj));
+  const jsons = items.map((i) => (sorted ? sortKeys(toKubeJSON(i.kind, i.obj)) : toKubeJSON(i.kind, i.obj)) as Record<string, unknown>);
   const data = single && jsons.length === 1 ? jsons[0] : listJSON(jsons);
   if (fmt.type === 'json') return formatJSON(data);
   if (fmt.type === 'jsonpath') return jsonPath(fmt.template, data);
   return formatYAML(data);
+}
+
+/** A JSON value with every object's keys in sorted order, as Go's encoder writes a map. */
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, x]) => [k, sortKeys(x)]));
 }

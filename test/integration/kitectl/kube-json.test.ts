@@ -75,7 +75,13 @@ spec:
     assert.equal(pod.spec!.volumes[0].emptyDir!.sizeLimit, '1Gi');
     assert.deepEqual((await cs.resourceQuotas.get(name, name)).spec!.hard, { pods: '10', 'requests.cpu': '4' });
 
-    const json = JSON.parse(await ok(['get', 'pod', name, '-n', name, '-o', 'json']));
+    const text = await ok(['get', 'pod', name, '-n', name, '-o', 'json']);
+    const json = JSON.parse(text);
+    // kubectl get prints what it read as unstructured JSON: every map's keys sorted, as Go writes them.
+    const keysSorted = (v: unknown): boolean =>
+      Array.isArray(v) ? v.every(keysSorted) : v === null || typeof v !== 'object' ? true : Object.keys(v).join() === Object.keys(v).sort().join() && Object.values(v).every(keysSorted);
+    assert.ok(keysSorted(json), text);
+    assert.deepEqual(Object.keys(json.spec.containers[0]).slice(0, 3), ['image', 'imagePullPolicy', 'name']);
     assert.deepEqual(json.spec.containers[0].resources.requests, { cpu: '500m', 'example.com/dongle': '3', memory: '1M' });
     assert.deepEqual(json.status.conditions ?? [], []);
     assert.equal(json.metadata.creationTimestamp, pod.metadata!.creationTimestamp);
