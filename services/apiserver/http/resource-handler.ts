@@ -2,14 +2,15 @@
 // create, update, patch, delete) for every kind of the kinds table, each request translated into
 // the <Kind>Service call the gRPC API has and made through the gate (gate-client.ts): the reply
 // becomes Kubernetes' JSON, an error its metav1.Status. Nothing here is per kind.
-import { BadRequestError, fromServiceError } from '../../../lib/api/errors';
+import { ApiError, BadRequestError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
 import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
+import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { parseFieldValidation, parseJSONBody } from './request-body';
 import { GateClient, type HttpCaller } from './gate-client';
 import type { RequestInfo } from './request-info';
@@ -43,6 +44,13 @@ const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
 
 /** Subresources kubectl has that the front door does not serve yet. */
 const NOT_YET = new Set(['exec', 'attach', 'portforward', 'proxy', 'eviction', 'ephemeralcontainers']);
+
+/** Kubernetes' 415 for a body it cannot decode. */
+class UnsupportedMediaTypeError extends ApiError {
+  constructor(message: string) {
+    super(GrpcStatus.INVALID_ARGUMENT, message, 'UnsupportedMediaType');
+  }
+}
 
 export function notFoundPath(): Status {
   return failure(404, 'NotFound', 'the server could not find the requested resource');
@@ -102,17 +110,19 @@ export class ResourceHandler {
         if (sub === 'scale' && has('getScale')) return this.answer(x, 200, await this.call<Scale>(kind, 'getScale', { namespace, name }, caller), (s) => Scale.toJSON(s));
         if (sub && sub !== 'status') break;
         const r = await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: q.get('resourceVersion') ?? '' }, caller);
+        if (asTable(x)) return this.answer(x, 200, r, (o) => tableFor(kind, [o], { includeObject: includeObject(q) }));
         return this.answer(x, 200, r, (o) => encodeKube(kind, o));
       }
       case 'list': {
         const r = await this.call<KubeList<KubeObject>>(kind, 'list', listRequest(namespace, q), caller);
+        if (asTable(x)) return this.answer(x, 200, r, (l) => tableFor(kind, l.items, { includeObject: includeObject(q), listMeta: listMetaOf(l) }));
         return this.answer(x, 200, r, (l) => encodeKubeList(kind, l));
       }
       case 'watch':
         return this.watch(kind, namespace, name, x, caller);
       case 'create': {
         if (!named) {
-          const { object, warnings } = decodeKube(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
+          const { object, warnings } = decodeKube(kind, await objectBody(x), parseFieldValidation(q.get('fieldValidation')));
           checkNamespace(object, namespace);
           subject.name = object.metadata?.name ?? '';
           const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
@@ -124,12 +134,12 @@ export class ResourceHandler {
       }
       case 'update': {
         if (sub === 'scale' && has('updateScale')) {
-          const scale = Scale.fromJSON(parseJSONBody(await x.body()));
+          const scale = Scale.fromJSON(await objectBody(x));
           checkName(scale.metadata?.name, name);
           return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => Scale.toJSON(s));
         }
         if (sub && !(sub === 'status' && has('updateStatus'))) break;
-        const { object, warnings } = decodeKube(kind, parseJSONBody(await x.body()), parseFieldValidation(q.get('fieldValidation')));
+        const { object, warnings } = decodeKube(kind, await objectBody(x), parseFieldValidation(q.get('fieldValidation')));
         checkNamespace(object, namespace);
         checkName(object.metadata?.name, name);
         object.metadata = { ...object.metadata!, name, namespace };
@@ -141,9 +151,7 @@ export class ResourceHandler {
       case 'patch': {
         if (sub && sub !== 'status') break;
         const type = (x.header('content-type') ?? '').split(';')[0].trim();
-        if (!PATCH_TYPES.includes(type)) {
-          return x.json(415, failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`));
-        }
+        if (!PATCH_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
         const patch = (await x.body()).toString('utf8');
         const r = await this.call<KubeObject>(kind, 'patch', { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub }, caller);
         return this.answer(x, 200, r, (o) => encodeKube(kind, o));
@@ -166,7 +174,7 @@ export class ResourceHandler {
   }
 
   private async bind(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
-    const body = parseJSONBody(await x.body()) as { metadata?: { name?: string; uid?: string }; target?: unknown };
+    const body = (await objectBody(x)) as { metadata?: { name?: string; uid?: string }; target?: unknown };
     checkName(body?.metadata?.name, name);
     const target = ObjectReference.fromJSON(body?.target ?? {});
     const r = await this.call<KubeObject>(kind, 'bind', { namespace, name, target, uid: body?.metadata?.uid ?? '' }, caller);
@@ -174,7 +182,7 @@ export class ResourceHandler {
   }
 
   private async token(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
-    const tokenRequest = TokenRequest.fromJSON(parseJSONBody(await x.body()));
+    const tokenRequest = TokenRequest.fromJSON(await objectBody(x));
     const r = await this.call<TokenRequest>(kind, 'createToken', { namespace, name, tokenRequest, dryRun: dryRunOf(x.query) }, caller);
     this.answer(x, 201, r, (t) => ({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', ...(TokenRequest.toJSON(t) as object) }));
   }
@@ -193,7 +201,18 @@ export class ResourceHandler {
     delete (request as Partial<typeof request>).continue;
     delete (request as Partial<typeof request>).resourceVersionMatch;
     const stream = this.gate.stream<WatchEvent<KubeObject>>(GateClient.method(kind, 'watch'), request, caller);
-    return pipeStream(stream, x, 'application/json', (ev) => `${JSON.stringify({ type: ev.type, object: ev.object ? encodeKube(kind, ev.object) : {} })}\n`, (s) => `${JSON.stringify({ type: 'ERROR', object: s })}\n`);
+    const table = asTable(x);
+    let first = true;
+    const encode = (ev: WatchEvent<KubeObject>): unknown => {
+      if (!ev.object) return {};
+      if (!table || ev.type === 'BOOKMARK') return encodeKube(kind, ev.object);
+      // As kube-apiserver's watch of Tables: the column definitions come with the first event only.
+      const t = tableFor(kind, [ev.object], { includeObject: includeObject(q) });
+      if (!first) t.columnDefinitions = [];
+      first = false;
+      return t;
+    };
+    return pipeStream(stream, x, 'application/json', (ev) => `${JSON.stringify({ type: ev.type, object: encode(ev) })}\n`, (s) => `${JSON.stringify({ type: 'ERROR', object: s })}\n`);
   }
 
   /** pods/log as text/plain, streamed from the PodLogs call. */
@@ -275,6 +294,28 @@ export function reply(s: Status): [number, Status, string[], Record<string, stri
   return [s.code, s, [], after && after > 0 ? { 'retry-after': String(after) } : {}];
 }
 
+/** A body in a media type the front door reads (JSON); any other (kubectl's protobuf first) is a 415 the client falls back from. */
+async function objectBody(x: HttpExchange): Promise<unknown> {
+  const type = (x.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json' && type !== '') throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json`);
+  return parseJSONBody(await x.body());
+}
+
+/** Server-side printing: the client asked for a meta.k8s.io/v1 Table (kubectl get does). */
+const asTable = (x: HttpExchange) => tableRequested(x.header('accept'));
+
+function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject') ?? '';
+  if (v === '') return 'Metadata';
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw new BadRequestError(`includeObject: Unsupported value: ${JSON.stringify(v)}: supported values: "None", "Metadata", "Object"`);
+}
+
+function listMetaOf(l: KubeList<unknown>) {
+  const m = l.metadata;
+  return { resourceVersion: m?.resourceVersion ?? '', ...(m?.continue ? { continue: m.continue } : {}) };
+}
+
 function listRequest(namespace: string, q: URLSearchParams) {
   return {
     namespace,
@@ -311,7 +352,7 @@ async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
   const q = x.query;
   let opts: DeleteOptionsJSON = {};
   if (body.length) {
-    const v = parseJSONBody(body);
+    const v = await objectBody(x);
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('the body of a delete must be a DeleteOptions object');
     opts = v as DeleteOptionsJSON;
   }
