@@ -248,6 +248,13 @@ describe('manifest decoding: documents, Lists and strict types', () => {
     assert.doesNotThrow(() => decodeManifests(pod('  hostNetwork: true\n'), 'f'));
     assert.match(decodeError(pod('    readinessProbe:\n      httpGet:\n        port: 80.5\n')), /expected integer or string, got number$/);
   });
+
+  it('a quantity written as a number is read as its text, as kubectl and the apiserver read it', () => {
+    const m = decodeManifests(pod('    resources:\n      limits:\n        cpu: 2\n        memory: 1000000\n        example.com/dongle: 3\n      requests:\n        cpu: 0.5\n'), 'f')[0];
+    assert.deepEqual((m.object as Pod).spec!.containers[0].resources, { limits: { cpu: '2', memory: '1000000', 'example.com/dongle': '3' }, requests: { cpu: '0.5' } });
+    assert.equal((m.raw.spec as { containers: { resources: { limits: { cpu: unknown } } }[] }).containers[0].resources.limits.cpu, 2, 'raw stays as written');
+    assert.match(decodeError(pod('    terminationMessagePath: 5\n')), /invalid type for field "spec.containers\[0\].terminationMessagePath": expected string, got integer$/);
+  });
 });
 
 describe('strict decoding of the other protobuf scalar types', () => {
