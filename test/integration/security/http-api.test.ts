@@ -273,6 +273,52 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.containers[0].bogus\\""');
   });
 
+  it('serves subresources: binding, serviceaccounts/token, log (refused in Kubernetes\' words without a node), and says exec is not served yet', async () => {
+    await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('bound'));
+    const bind = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods/bound/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n1' } });
+    assert.equal(bind.status, 201, bind.body);
+    assert.deepEqual(bind.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/bound`)).json.spec.nodeName, 'n1');
+
+    const unbound = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('unbound'));
+    assert.equal(unbound.status, 201);
+    const log = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/unbound/log?tailLines=10`);
+    assert.equal(log.status, 400, log.body);
+    assert.equal(log.json.message, 'pod unbound does not have a host assigned');
+
+    const exec = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods/bound/exec?command=ls`);
+    assert.equal(exec.status, 405);
+    assert.match(exec.json.message, /pods\/exec is not served over Kite's HTTP API yet/);
+
+    assert.equal((await request(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } })).status, 201);
+    const token = await request(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts/robot/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } });
+    assert.equal(token.status, 201, token.body);
+    assert.equal(token.json.kind, 'TokenRequest');
+    assert.ok(token.json.status.token);
+    const asSA = await request(anonymous, 'GET', `/api/v1/namespaces/${ns}/pods`, undefined, { authorization: `Bearer ${token.json.status.token}` });
+    assert.equal(asSA.status, 403);
+    assert.match(asSA.json.message, new RegExp(`User "system:serviceaccount:${ns}:robot" cannot list`));
+  });
+
+  it('serves namespaces by their own path, cluster-scoped lists, group impersonation, and refuses a body over the limit with 413', async () => {
+    const got = await request(admin, 'GET', `/api/v1/namespaces/${ns}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.json.kind, 'Namespace');
+    const roles = await request(admin, 'GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles?limit=1');
+    assert.equal(roles.json.kind, 'ClusterRoleList');
+    assert.equal(roles.json.items.length, 1);
+    assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/nodes`)).status, 404);
+
+    const asGroup = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods`, undefined, { 'impersonate-user': 'carol', 'impersonate-group': 'system:masters' });
+    assert.equal(asGroup.status, 200, asGroup.body);
+    const groupOnly = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods`, undefined, { 'impersonate-group': 'system:masters' });
+    assert.equal(groupOnly.status, 400);
+
+    const huge = await request(admin, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'huge' }, data: { a: 'x'.repeat(4 * 1024 * 1024) } });
+    assert.equal(huge.status, 413);
+    assert.equal(huge.json.reason, 'RequestEntityTooLarge');
+  });
+
   it('writes the audit line of an HTTP request with the caller\'s identity, address and user agent', async () => {
     await request(alice, 'GET', `/api/v1/namespaces/${ns}/configmaps/audited`, undefined, { 'user-agent': 'kubectl/v1.32.0 (test)' });
     const read = (): AuditEvent[] =>
