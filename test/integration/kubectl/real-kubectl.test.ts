@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Namespace } from '../../../lib/gen/kite/core/v1/types';
+import { Namespace, Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { waitFor } from '../../support/wait';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
 
@@ -46,7 +46,9 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
   const rolledOut = (name: string) =>
     waitFor(`deployment ${name} rolled out`, async () => {
       const d = await h.admin.deployments.get(name, h.namespace);
-      return d.status?.observedGeneration === d.metadata?.generation && d.status?.updatedReplicas === d.spec?.replicas && d.status?.availableReplicas === d.spec?.replicas;
+      const st = d.status;
+      const settled = st?.conditions.some((c) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable');
+      return st?.observedGeneration === d.metadata?.generation && st?.replicas === d.spec?.replicas && st?.updatedReplicas === d.spec?.replicas && st?.availableReplicas === d.spec?.replicas && settled;
     }, 30_000);
 
   describe('apply', () => {
@@ -62,6 +64,12 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(c.image, 'nginx:1.23');
       assert.equal(c.ports[0].containerPort, 80, 'the strategic merge patch keeps the container\'s other fields');
       assert.ok(d.metadata?.annotations['kubectl.kubernetes.io/last-applied-configuration'], 'kubectl records what it applied');
+    });
+
+    it('delete -f removes what a manifest names', async () => {
+      await ok(['apply', '-f', '-'], { stdin: configMap('from-file', { a: '1' }) });
+      assert.equal(await ok(['delete', '-f', '-'], { stdin: configMap('from-file', { a: '1' }) }), 'configmap "from-file" deleted\n');
+      await assert.rejects(h.admin.configMaps.get('from-file', h.namespace), /not found/);
     });
 
     it('applies a directory, as kitectl does', async () => {
@@ -89,6 +97,15 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
     before(async () => {
       await kitectlOk(['apply', '-f', '-'], deployment('web'));
       await rolledOut('web');
+    });
+
+    it('prints the same table as kitectl get, and -o wide', async () => {
+      for (const args of [['get', 'deployments'], ['get', 'deployment', 'web', '-o', 'wide'], ['get', 'pods', '-l', 'app=web']]) {
+        assert.equal(ageless(await ok(args)), ageless(await kitectlOk(args)), `kubectl ${args.join(' ')}`);
+      }
+      const wide = (await ok(['get', 'deployment', 'web', '-o', 'wide'])).split('\n');
+      assert.match(wide[0], /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/);
+      assert.match(wide[1], /^web\s+2\/2\s+2\s+2\s+\S+\s+web\s+nginx:1\.22\s+app=web$/);
     });
 
     it('prints -o yaml and -o json of one object and of a list', async () => {
@@ -119,6 +136,12 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.deepEqual((await ok(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trimEnd().split('\n').length, 2);
     });
 
+    it('lists every namespace with -A', async () => {
+      const all = (await ok(['get', 'deployments', '-A'])).split('\n');
+      assert.match(all[0], /^NAMESPACE\s+NAME\s+READY/);
+      assert.ok(all.some((l) => new RegExp(`^${h.namespace}\\s+web\\s+2/2`).test(l)), all.join('\n'));
+    });
+
     it('get -f, -o name, --show-labels, --sort-by and get all (the "all" category)', async () => {
       await ok(['apply', '-f', '-'], { stdin: deployment('sorted', 1).replace('  labels:\n    app: sorted\n', '  labels:\n    app: sorted\n    tier: zz\n') });
       assert.equal(await ok(['get', '-f', '-', '-o', 'name'], { stdin: deployment('sorted', 1) }), 'deployment.apps/sorted\n');
@@ -139,6 +162,20 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(r.err, 'Error from server (NotFound): deployments.apps "absent" not found\n');
     });
 
+    it('get -w prints the table, then another client\'s create', async () => {
+      await ok(['create', '-f', '-'], { stdin: configMap('watch-a', { k: 'v' }) });
+      const w = h.background(['get', 'configmaps', '-w']);
+      try {
+        await waitFor('the watch to list watch-a', () => /^watch-a\s/m.test(w.output()));
+        await kitectlOk(['create', '-f', '-'], configMap('watch-b', { k: 'v' }));
+        await waitFor('the watch to print watch-b', () => /^watch-b\s/m.test(w.output()));
+      } finally {
+        await w.stop();
+      }
+      const lines = w.output().trimEnd().split('\n');
+      assert.match(lines[0], /^NAME\s+DATA\s+AGE$/);
+      assert.ok(lines.some((l) => /^watch-b\s+1\s+/.test(l)), lines.join('\n'));
+    });
   });
 
   describe('describe', () => {
@@ -256,6 +293,13 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(ageless(history.join('\n')), ageless((await kitectlOk(['rollout', 'history', 'deployment/roll'])).trimEnd()));
     });
 
+    it('rollout pause and resume', async () => {
+      assert.equal(await ok(['rollout', 'pause', 'deployment/roll']), 'deployment.apps/roll paused\n');
+      assert.equal((await h.admin.deployments.get('roll', h.namespace)).spec?.paused, true);
+      assert.equal(await ok(['rollout', 'resume', 'deployment/roll']), 'deployment.apps/roll resumed\n');
+      assert.equal((await h.admin.deployments.get('roll', h.namespace)).spec?.paused, false);
+    });
+
     it('rollout undo goes back to the previous template; rollout restart stamps the template', async () => {
       assert.equal(await ok(['rollout', 'undo', 'deployment/roll']), 'deployment.apps/roll rolled back\n');
       assert.equal((await h.admin.deployments.get('roll', h.namespace)).spec!.template!.spec!.containers[0].image, 'nginx:1.22');
@@ -264,6 +308,19 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       const annotations = (await h.admin.deployments.get('roll', h.namespace)).spec!.template!.metadata!.annotations;
       assert.ok(annotations['kubectl.kubernetes.io/restartedAt'], JSON.stringify(annotations));
     });
+  });
+
+  describe('nodes: cordon, uncordon, drain', () => {
+    it('cordon and uncordon, as kitectl words them', async () => {
+      const node = `${h.namespace}-node`;
+      await h.admin.nodes.create(Node.fromPartial({ metadata: { name: node } }));
+      assert.equal(await ok(['cordon', node]), `node/${node} cordoned\n`);
+      assert.equal(await ok(['cordon', node]), `node/${node} already cordoned\n`);
+      assert.equal((await h.admin.nodes.get(node)).spec?.unschedulable, true);
+      assert.equal(await ok(['uncordon', node]), `node/${node} uncordoned\n`);
+      assert.equal(await kitectlOk(['uncordon', node]), `node/${node} already uncordoned\n`);
+    });
+
   });
 
   describe('delete', () => {
