@@ -10,6 +10,7 @@ import { Container, Event, Pod, PodSpec } from '../../../lib/gen/kite/core/v1/ty
 import { defaultKubeletConfig, type KubeletConfig } from '../../../services/kubelet/config';
 import { Kubelet } from '../../../services/kubelet/kubelet';
 import { DockerRuntime } from '../../../services/kubelet/runtime/docker-runtime';
+import type { ApiserverConfig } from '../../../services/apiserver/server';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { dockerClient, freePodSubnet, removeNodeResources, uniqueName } from '../../support/docker';
 import { ensureTestImages } from '../../support/images';
@@ -50,12 +51,13 @@ export const FAST: Partial<KubeletConfig> = {
   resyncPeriodMs: 10_000,
 };
 
-export async function kubeletFixture(prefix: string, overrides: Partial<KubeletConfig> = {}): Promise<KubeletFixture> {
+/** `apiserver`: the test apiserver's configuration (e.g. securePort for its HTTP API). */
+export async function kubeletFixture(prefix: string, overrides: Partial<KubeletConfig> = {}, apiserver: Partial<ApiserverConfig> = {}): Promise<KubeletFixture> {
   await ensureTestImages();
   const docker = dockerClient();
   const node = uniqueName(prefix);
   const rootDir = mkdtempSync(join(tmpdir(), `${node}-`));
-  const api = await startTestApiserver();
+  const api = await startTestApiserver(apiserver);
   const client = api.client();
   const subnet = await freePodSubnet(docker);
   const config = defaultKubeletConfig({

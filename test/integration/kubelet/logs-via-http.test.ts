@@ -1,0 +1,82 @@
+// pods/log over Kubernetes' HTTP API end to end: HTTP -> the front door -> the gate's PodLogs
+// call -> the pod's kubelet -> Docker, as text/plain with tailLines and follow, and the real
+// `kubectl logs` against the (plaintext, development) apiserver.
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
+import { kubeletFixture, type KubeletFixture } from './kubelet-fixture';
+
+describe('pods/log over the HTTP API (HTTP -> apiserver -> kubelet -> Docker)', function () {
+  this.timeout(60_000);
+  let fx: KubeletFixture;
+  const dir = mkdtempSync(join(tmpdir(), 'kite-kubectl-'));
+  const port = () => fx.api.server.securePort!;
+
+  /** The response's status, content type and body; `until` ends a streamed body once it holds that text. */
+  const get = (path: string, until?: string): Promise<{ status: number; type: string; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: port(), path }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        const done = () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body });
+        res.on('data', (d: string) => {
+          body += d;
+          if (until && body.includes(until)) {
+            req.destroy();
+            done();
+          }
+        });
+        res.on('end', done);
+      });
+      req.on('error', (err) => (until ? undefined : reject(err)));
+      req.end();
+    });
+
+  before(async function () {
+    this.timeout(IMAGE_BUILD_TIMEOUT_MS);
+    fx = await kubeletFixture('klh', {}, { securePort: 0 });
+    await fx.startKubelet();
+    await fx.createPod('chatty', [{ name: 'c', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'echo hello; echo world; exec sleep 3600'] }], {
+      terminationGracePeriodSeconds: 0,
+    });
+    await fx.waitForPod('chatty', 'Running', (p) => p.status!.phase === 'Running');
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await fx?.cleanup();
+  });
+
+  it('streams the log as text/plain, with tailLines and follow', async () => {
+    const all = await get('/api/v1/namespaces/default/pods/chatty/log');
+    assert.equal(all.status, 200);
+    assert.equal(all.type, 'text/plain');
+    assert.equal(all.body, 'hello\nworld\n');
+    assert.equal((await get('/api/v1/namespaces/default/pods/chatty/log?tailLines=1&container=c')).body, 'world\n');
+    const followed = await get('/api/v1/namespaces/default/pods/chatty/log?follow=true', 'world\n');
+    assert.equal(followed.body, 'hello\nworld\n');
+    const missing = await get('/api/v1/namespaces/default/pods/chatty/log?container=nope');
+    assert.equal(missing.status, 400);
+  });
+
+  it('kubectl logs prints it', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'dev', cluster: { server: `http://127.0.0.1:${port()}` } }],
+        users: [{ name: 'dev', user: {} }],
+        contexts: [{ name: 'dev', context: { cluster: 'dev', user: 'dev', namespace: 'default' } }],
+        'current-context': 'dev',
+      }),
+    );
+    const out = await promisify(execFile)('kubectl', ['logs', 'chatty', '--tail=1'], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir } });
+    assert.equal(out.stdout, 'world\n');
+  });
+});
