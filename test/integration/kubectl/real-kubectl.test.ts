@@ -114,6 +114,9 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(one.apiVersion, 'apps/v1');
       assert.equal(one.spec.replicas, 2);
       assert.equal(one.metadata.uid, (await h.admin.deployments.get('web', h.namespace)).metadata?.uid);
+      for (const args of [['get', 'deployment', 'web', '-o', 'yaml'], ['get', 'service', 'nginx', '-o', 'json'], ['get', 'pods', '-l', 'app=web', '-o', 'yaml']]) {
+        assert.equal(await ok(args), await kitectlOk(args), `kubectl and kitectl ${args.join(' ')}`);
+      }
       const list = JSON.parse(await ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as { kind: string; items: { kind: string; status: { phase: string } }[] };
       assert.equal(list.kind, 'List');
       assert.equal(list.items.length, 2);
@@ -291,6 +294,25 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.deepEqual(history.slice(0, 2), ['deployment.apps/roll ', 'REVISION  CHANGE-CAUSE']);
       assert.deepEqual(history.slice(2).map((l) => l.split(/\s+/)[0]), ['1', '2']);
       assert.equal(ageless(history.join('\n')), ageless((await kitectlOk(['rollout', 'history', 'deployment/roll'])).trimEnd()));
+    });
+
+    it('set env, set resources, apply view-last-applied, expose, run, -o go-template', async () => {
+      await ok(['apply', '-f', '-'], { stdin: deployment('extra', 1) });
+      assert.equal(await ok(['set', 'env', 'deployment/extra', 'FOO=bar']), 'deployment.apps/extra env updated\n');
+      assert.equal(await ok(['set', 'resources', 'deployment/extra', '--limits=cpu=200m,memory=64Mi']), 'deployment.apps/extra resource requirements updated\n');
+      const c = (await h.admin.deployments.get('extra', h.namespace)).spec!.template!.spec!.containers[0];
+      assert.deepEqual(c.env.map((e) => `${e.name}=${e.value}`), ['FOO=bar']);
+      assert.deepEqual(c.resources?.limits, { cpu: '200m', memory: '64Mi' });
+      const applied = parse(await ok(['apply', 'view-last-applied', 'deployment/extra'])) as { spec: { replicas: number } };
+      assert.equal(applied.spec.replicas, 1);
+      assert.equal(await ok(['expose', 'deployment', 'extra', '--port', '80']), 'service/extra exposed\n');
+      const svc = await h.admin.services.get('extra', h.namespace);
+      assert.deepEqual(svc.spec?.selector, { app: 'extra' });
+      assert.equal(svc.spec?.ports[0].port, 80);
+      assert.match(await ok(['get', 'service', 'extra']), /^extra\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+80\/TCP\s+/m);
+      assert.equal(await ok(['run', 'runner', '--image', 'nginx:1.22']), 'pod/runner created\n');
+      assert.equal((await h.admin.pods.get('runner', h.namespace)).metadata?.labels.run, 'runner');
+      assert.equal(await ok(['get', 'deployment', 'extra', '-o', 'go-template={{.metadata.name}} {{.spec.replicas}}']), 'extra 1');
     });
 
     it('rollout pause and resume', async () => {
