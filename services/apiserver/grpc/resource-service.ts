@@ -8,7 +8,8 @@ import type { KindInfo, KubeObject, Verb } from '../../../lib/api/kinds';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
-import type { Scale } from '../../../lib/gen/kite/meta/v1/meta';
+import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
+import { applyPatch } from '../../../lib/api/patch';
 import { rfc3339 } from '../../../lib/util/time';
 import { podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
 import type { RequestGate } from '../auth/request-gate';
@@ -42,7 +43,8 @@ function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler,
   };
 }
 
-function toScale(obj: KubeObject): Scale {
+/** The autoscaling/v1 Scale of an object with a scale subresource. */
+export function toScale(obj: KubeObject): Scale {
   const m = obj.metadata!;
   let selector = '';
   try {
@@ -72,12 +74,13 @@ export function resourceService<T extends KubeObject>(
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
   const field = kind.requestField;
+  const patchObject = (r: any) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun));
   const handlers: Partial<Record<Verb, Handler>> = {
     create: (r) => registry.create(r.namespace, r[field], isDryRun(r.dryRun)),
     get: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
     list: (r) => registry.list(r),
     update: (r) => registry.update(r[field], isDryRun(r.dryRun)),
-    patch: (r) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun)),
+    patch: (r) => patchObject(r),
     delete: (r) =>
       registry.delete(r.namespace, r.name, {
         gracePeriodSeconds: r.gracePeriodSeconds,
@@ -96,21 +99,29 @@ export function resourceService<T extends KubeObject>(
     };
   }
   if (kind.hasScale) {
-    handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
-    handlers.updateScale = async (r) => {
-      const scale = r.scale as Scale | undefined;
+    /** Writes a Scale's replicas into the object (pinned to the Scale's resourceVersion when it has one). */
+    const writeScale = async (namespace: string, name: string, scale: Scale | undefined, dryRun = false): Promise<T> => {
       const replicas = scale?.spec?.replicas ?? 0;
       if (replicas < 0) {
-        throw InvalidError.of(`Scale "${r.name}"`, [{ field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
+        throw InvalidError.of(`Scale "${name}"`, [{ field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
       }
       const pinned = !!scale?.metadata?.resourceVersion;
-      const out = await registry.guaranteedUpdate(
-        r.namespace || 'default',
-        r.name,
+      const ns = namespace || 'default';
+      const conflict = (cur: T) => {
+        if (pinned && scale!.metadata!.resourceVersion !== cur.metadata!.resourceVersion) {
+          throw new ConflictError(`Operation cannot be fulfilled on ${kind.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        }
+      };
+      if (dryRun) {
+        const cur = await registry.get(ns, name);
+        conflict(cur);
+        return { ...cur, spec: { ...cur.spec, replicas } };
+      }
+      return registry.guaranteedUpdate(
+        ns,
+        name,
         (cur) => {
-          if (pinned && scale!.metadata!.resourceVersion !== cur.metadata!.resourceVersion) {
-            throw new ConflictError(`Operation cannot be fulfilled on ${kind.resource} "${r.name}": the object has been modified; please apply your changes to the latest version and try again`);
-          }
+          conflict(cur);
           if (cur.spec.replicas === replicas) return undefined;
           cur.spec.replicas = replicas;
           cur.metadata!.generation += 1;
@@ -118,7 +129,14 @@ export function resourceService<T extends KubeObject>(
         },
         pinned,
       );
-      return toScale(out);
+    };
+    handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
+    handlers.updateScale = async (r) => toScale(await writeScale(r.namespace, r.name, r.scale as Scale | undefined));
+    // A patch of the scale subresource applies to the Scale and answers with the object (PatchDeployment's reply type).
+    handlers.patch = async (r) => {
+      if (r.subresource !== 'scale') return patchObject(r);
+      const scale = Scale.fromJSON(applyPatch(Scale.toJSON(toScale(await registry.get(r.namespace, r.name))), r.patchType, r.patch));
+      return writeScale(r.namespace, r.name, scale, isDryRun(r.dryRun));
     };
   }
 

@@ -12,6 +12,7 @@ import { status as GrpcStatus, type ClientReadableStream, type ServiceError } fr
 import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
 import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { parseFieldValidation, parseJSONBody } from './request-body';
+import { toScale } from '../grpc/resource-service';
 import { GateClient, type HttpCaller } from './gate-client';
 import type { RequestInfo } from './request-info';
 import { parseBool } from './request-info';
@@ -107,7 +108,7 @@ export class ResourceHandler {
     switch (info.verb) {
       case 'get': {
         if (sub === 'log' && has('logs')) return this.podLog(kind, namespace, name, x, caller);
-        if (sub === 'scale' && has('getScale')) return this.answer(x, 200, await this.call<Scale>(kind, 'getScale', { namespace, name }, caller), (s) => Scale.toJSON(s));
+        if (sub === 'scale' && has('getScale')) return this.answer(x, 200, await this.call<Scale>(kind, 'getScale', { namespace, name }, caller), (s) => scaleJSON(s));
         if (sub && sub !== 'status') break;
         const r = await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: q.get('resourceVersion') ?? '' }, caller);
         if (asTable(x)) return this.answer(x, 200, r, (o) => tableFor(kind, [o], { includeObject: includeObject(q) }));
@@ -136,7 +137,7 @@ export class ResourceHandler {
         if (sub === 'scale' && has('updateScale')) {
           const scale = Scale.fromJSON(await objectBody(x));
           checkName(scale.metadata?.name, name);
-          return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => Scale.toJSON(s));
+          return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => scaleJSON(s));
         }
         if (sub && !(sub === 'status' && has('updateStatus'))) break;
         const { object, warnings } = decodeKube(kind, await objectBody(x), parseFieldValidation(q.get('fieldValidation')));
@@ -149,11 +150,12 @@ export class ResourceHandler {
         return this.answer(x, 200, r, (o) => encodeKube(kind, o), warnings);
       }
       case 'patch': {
-        if (sub && sub !== 'status') break;
+        if (sub && sub !== 'status' && !(sub === 'scale' && kind.hasScale)) break;
         const type = (x.header('content-type') ?? '').split(';')[0].trim();
         if (!PATCH_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
         const patch = (await x.body()).toString('utf8');
         const r = await this.call<KubeObject>(kind, 'patch', { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub }, caller);
+        if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)));
         return this.answer(x, 200, r, (o) => encodeKube(kind, o));
       }
       case 'delete': {
@@ -299,6 +301,11 @@ async function objectBody(x: HttpExchange): Promise<unknown> {
   const type = (x.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json' && type !== '') throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json`);
   return parseJSONBody(await x.body());
+}
+
+/** An autoscaling/v1 Scale as Kubernetes writes it. */
+function scaleJSON(s: Scale): unknown {
+  return { kind: 'Scale', apiVersion: 'autoscaling/v1', ...(Scale.toJSON(s) as object) };
 }
 
 /** Server-side printing: the client asked for a meta.k8s.io/v1 Table (kubectl get does). */

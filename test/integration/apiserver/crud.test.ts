@@ -309,6 +309,19 @@ for (const backend of backends()) {
         assert.equal((await h.client.deployments.get(name)).spec!.replicas, 3);
       });
 
+      it('patches the scale subresource (kubectl scale): the patch applies to the Scale, the reply is the object', async () => {
+        const name = uniqueName('scalepatch');
+        await h.client.deployments.create(deployment(name));
+        const scaled = await h.client.deployments.patch(name, { spec: { replicas: 4 } }, { subresource: 'scale' });
+        assert.equal(scaled.spec!.replicas, 4);
+        assert.equal((await h.client.deployments.getScale(name)).spec!.replicas, 4);
+        const dry = await h.client.deployments.call<typeof scaled>('patch', { namespace: 'default', name, patchType: 'application/merge-patch+json', patch: '{"spec":{"replicas":9}}', dryRun: ['All'], subresource: 'scale' });
+        assert.equal(dry.spec!.replicas, 9);
+        assert.equal((await h.client.deployments.get(name)).spec!.replicas, 4);
+        const negative = await errorOf(() => h.client.deployments.patch(name, [{ op: 'replace', path: '/spec/replicas', value: -1 }], { type: 'json', subresource: 'scale' }));
+        assert.equal(negative.code, Status.INVALID_ARGUMENT);
+      });
+
       it('answers a dry-run patch (dryRun=All) with the patched object and writes nothing, status included', async () => {
         const name = uniqueName('drypatch');
         const created = await h.client.deployments.create(deployment(name));

@@ -72,6 +72,24 @@ describe('HTTP API: the real kubectl', function () {
     assert.equal((await kubectl('get', 'pods', '-o', 'json').then((o) => JSON.parse(o))).items.length, 0);
   });
 
+  it('applies a deployment twice (the second unchanged), scales, labels and sets its image', async () => {
+    const manifest = join(s.dir, 'deploy.yaml');
+    writeFileSync(
+      manifest,
+      ['apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: web}', 'spec:', '  replicas: 1', '  selector: {matchLabels: {app: web}}', '  template:', '    metadata: {labels: {app: web}}', '    spec: {containers: [{name: nginx, image: nginx}]}', ''].join('\n'),
+    );
+    assert.equal((await kubectl('apply', '-f', manifest)).trim(), 'deployment.apps/web created');
+    assert.equal((await kubectl('apply', '-f', manifest)).trim(), 'deployment.apps/web unchanged');
+    assert.equal((await kubectl('scale', 'deployment', 'web', '--replicas=3')).trim(), 'deployment.apps/web scaled');
+    assert.equal((await kubectl('label', 'deployment', 'web', 'tier=front')).trim(), 'deployment.apps/web labeled');
+    assert.equal((await kubectl('set', 'image', 'deployment/web', 'nginx=nginx:1.25')).trim(), 'deployment.apps/web image updated');
+    const d = JSON.parse(await kubectl('get', 'deployment', 'web', '-o', 'json'));
+    assert.equal(d.spec.replicas, 3);
+    assert.equal(d.metadata.labels.tier, 'front');
+    assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.25');
+    assert.equal((await kubectl('delete', 'deployment', 'web')).trim(), 'deployment.apps "web" deleted');
+  });
+
   it('says what the server refused, in Kubernetes\' words', async () => {
     await assert.rejects(kubectl('get', 'pod', 'missing'), /Error from server \(NotFound\): pods "missing" not found/);
   });
