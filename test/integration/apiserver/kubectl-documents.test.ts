@@ -92,6 +92,12 @@ describe('kubectl and the discovery and OpenAPI documents', function () {
     assert.ok(strategy.includes('  type\t<string>'));
   });
 
+  it('kubectl explain --output=plaintext-openapiv2 reads the protobuf /openapi/v2', async () => {
+    const out = await ok('explain', 'pod.spec.containers', '--output=plaintext-openapiv2');
+    assert.match(out, /^RESOURCE: containers <\[\]Object>$/m);
+    assert.match(out, /^ {3}image\t<string>$/m);
+  });
+
   it('kubectl get --raw /openapi/v3 indexes every group-version', async () => {
     const index = JSON.parse(await ok('get', '--raw', '/openapi/v3'));
     assert.deepEqual(Object.keys(index.paths).sort(), Object.values(API_GROUPS).map((g) => (g.group ? `apis/${g.group}/v1` : 'api/v1')).sort());

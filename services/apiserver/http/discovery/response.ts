@@ -4,7 +4,8 @@
 export interface DocumentResponse {
   status: number;
   contentType: string;
-  body: string;
+  /** Text or JSON; a Buffer for binary encodings (the protobuf OpenAPI v2 document). */
+  body: string | Buffer;
   headers?: Record<string, string>;
 }
 

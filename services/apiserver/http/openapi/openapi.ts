@@ -1,13 +1,15 @@
 // /openapi/v2 (Swagger 2.0) and /openapi/v3 (the index of group-versions and one OpenAPI 3.0
 // document per group-version), as kube-openapi serves them: built once per process, each
 // v3 document addressed by the SHA-512 of its body (/openapi/v3/api/v1?hash=...), served with
-// that ETag, immutable caching for a current hash and a redirect for a stale one. JSON only: a
-// client that accepts nothing but the protobuf encodings gets 406.
+// that ETag, immutable caching for a current hash and a redirect for a stale one. /openapi/v2 is
+// also served in gnostic's protobuf encoding, which client-go asks for (v2-protobuf.ts); the v3
+// documents are JSON only (a client that accepts nothing else gets 406).
 import { createHash } from 'node:crypto';
 import { parseAccept } from '../discovery/accept';
 import type { DocumentResponse } from '../discovery/response';
 import type { GroupVersionModel } from '../discovery/resources';
 import { versionInfo } from '../discovery/version';
+import { encodeOpenApiV2 } from './v2-protobuf';
 import { groupVersionPaths, type Operation, type Parameter, type PathItem } from './paths';
 import { buildDefinitions, loadComments, loadMessages, typeProtoFiles, type Definitions } from './schemas';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
@@ -118,7 +120,7 @@ function referenced(value: unknown, definitions: Record<string, Schema>, out = n
   return out;
 }
 
-function hashOf(body: string): string {
+function hashOf(body: string | Buffer): string {
   return createHash('sha512').update(body).digest('hex').toUpperCase();
 }
 
@@ -128,12 +130,25 @@ function acceptsJson(accept: string | undefined): boolean {
   return types.length === 0 || types.some((m) => ['application/json', 'application/*', '*/*'].includes(m.type));
 }
 
+/** The protobuf media types of /openapi/v2 (kube-openapi's handler accepts both spellings). */
+const V2_PROTOBUF = ['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'];
+
+/** Whether the Accept header prefers the protobuf v2 document to JSON (its first acceptable type is protobuf). */
+function wantsV2Protobuf(accept: string | undefined): boolean {
+  for (const m of parseAccept(accept)) {
+    if (V2_PROTOBUF.includes(m.type)) return true;
+    if (['application/json', 'application/*', '*/*'].includes(m.type)) return false;
+  }
+  return false;
+}
+
 const NOT_ACCEPTABLE: DocumentResponse = { status: 406, contentType: 'text/plain; charset=utf-8', body: 'only application/json is served\n' };
 
 /** The OpenAPI documents of one model; each is generated on first request and kept. */
 export class OpenApiDocuments {
   private definitionsCache?: Definitions;
   private v2Cache?: string;
+  private v2ProtobufCache?: Buffer;
   private v3Cache?: Map<string, { body: string; hash: string }>;
 
   constructor(private readonly model: GroupVersionModel[]) {}
@@ -191,13 +206,17 @@ export class OpenApiDocuments {
   /** The answer for an OpenAPI path, or undefined for other paths. */
   serve(path: string, query: URLSearchParams, accept: string | undefined, ifNoneMatch: string | undefined): DocumentResponse | undefined {
     if (path !== '/openapi/v2' && !path.startsWith('/openapi/v3')) return undefined;
-    const etagged = (body: string, hash: string, headers: Record<string, string>): DocumentResponse => {
+    const etagged = (body: string | Buffer, hash: string, headers: Record<string, string>, contentType = 'application/json'): DocumentResponse => {
       const etag = `"${hash}"`;
       const all = { ...headers, ETag: etag, Vary: 'Accept' };
-      if (ifNoneMatch?.split(',').some((t) => t.trim() === etag)) return { status: 304, contentType: 'application/json', body: '', headers: all };
-      return { status: 200, contentType: 'application/json', body, headers: all };
+      if (ifNoneMatch?.split(',').some((t) => t.trim() === etag)) return { status: 304, contentType, body: '', headers: all };
+      return { status: 200, contentType, body, headers: all };
     };
     if (path === '/openapi/v2') {
+      if (wantsV2Protobuf(accept)) {
+        this.v2ProtobufCache ??= encodeOpenApiV2(this.v2());
+        return etagged(this.v2ProtobufCache, hashOf(this.v2ProtobufCache), {}, V2_PROTOBUF[1]);
+      }
       if (!acceptsJson(accept)) return NOT_ACCEPTABLE;
       this.v2Cache ??= JSON.stringify(this.v2());
       return etagged(this.v2Cache, hashOf(this.v2Cache), {});

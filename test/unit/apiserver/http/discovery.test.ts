@@ -12,7 +12,7 @@ function requester(declarations?: readonly KindDeclaration[]) {
     const [p, q] = path.split('?');
     const res = await handle({ path: p, query: new URLSearchParams(q ?? ''), accept, ...extra });
     assert.ok(res, `${path} is a document`);
-    return { ...res, json: () => JSON.parse(res.body) };
+    return { ...res, json: () => JSON.parse(res.body.toString()) };
   };
 }
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as protobuf from 'protobufjs';
 import { API_GROUPS, KIND_DECLARATIONS } from '../../../../lib/api/kind-declarations';
 import { createDocumentHandler } from '../../../../services/apiserver/http/documents';
 import { toV3Schema } from '../../../../services/apiserver/http/openapi/openapi';
@@ -10,7 +11,7 @@ async function get(path: string, accept?: string, ifNoneMatch?: string) {
   assert.ok(res, `${path} is a document`);
   return res;
 }
-const json = async (path: string) => JSON.parse((await get(path)).body);
+const json = async (path: string) => JSON.parse((await get(path)).body.toString());
 
 const CORE = 'io.k8s.api.core.v1';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
@@ -75,8 +76,9 @@ describe('OpenAPI v2', () => {
     assert.equal(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/log'].get.operationId, 'readCoreV1NamespacedPodLog');
   });
 
-  it('answers 406 to a client that accepts only protobuf, and 304 for a current ETag', async () => {
-    assert.equal((await get('/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).status, 406);
+  it('answers 406 to a client that accepts neither JSON nor the protobuf encoding, and 304 for a current ETag', async () => {
+    assert.equal((await get('/openapi/v2', 'application/yaml')).status, 406);
+    assert.equal((await get('/openapi/v3/api/v1', 'application/com.github.proto-openapi.spec.v3@v1.0+protobuf')).status, 406);
     const first = await get('/openapi/v2', 'application/json');
     assert.equal((await get('/openapi/v2', 'application/json', first.headers!.ETag)).status, 304);
   });
@@ -126,5 +128,54 @@ describe('OpenAPI v3', () => {
   it('writes a $ref with siblings as allOf', () => {
     assert.deepEqual(toV3Schema({ $ref: '#/definitions/X', description: 'd' }), { allOf: [{ $ref: '#/components/schemas/X' }], description: 'd' });
     assert.deepEqual(toV3Schema({ items: { $ref: '#/definitions/X' } }), { items: { $ref: '#/components/schemas/X' } });
+  });
+});
+
+describe('OpenAPI v2 in protobuf (what client-go asks /openapi/v2 for)', () => {
+  // The part of gnostic's openapi.v2 messages the assertions read; other fields are skipped.
+  const named = (value: string) => ({ fields: { name: { type: 'string', id: 1 }, value: { type: value, id: 2 } } });
+  const gnostic = protobuf.Root.fromJSON({
+    nested: {
+      Document: { fields: { swagger: { type: 'string', id: 1 }, definitions: { type: 'Definitions', id: 9 }, paths: { type: 'Paths', id: 8 } } },
+      Definitions: { fields: { additionalProperties: { rule: 'repeated', type: 'NamedSchema', id: 1 } } },
+      NamedSchema: named('Schema'),
+      Paths: { fields: { path: { rule: 'repeated', type: 'NamedPathItem', id: 2 } } },
+      NamedPathItem: named('PathItem'),
+      PathItem: { fields: { patch: { type: 'Operation', id: 8 } } },
+      Operation: { fields: { operationId: { type: 'string', id: 5 }, vendorExtension: { rule: 'repeated', type: 'NamedAny', id: 13 } } },
+      Schema: {
+        fields: {
+          ref: { type: 'string', id: 1 },
+          type: { type: 'TypeItem', id: 22 },
+          items: { type: 'ItemsItem', id: 23 },
+          properties: { type: 'Properties', id: 25 },
+          vendorExtension: { rule: 'repeated', type: 'NamedAny', id: 31 },
+        },
+      },
+      TypeItem: { fields: { value: { rule: 'repeated', type: 'string', id: 1 } } },
+      ItemsItem: { fields: { schema: { rule: 'repeated', type: 'Schema', id: 1 } } },
+      Properties: { fields: { additionalProperties: { rule: 'repeated', type: 'NamedSchema', id: 1 } } },
+      NamedAny: named('Any'),
+      Any: { fields: { yaml: { type: 'string', id: 2 } } },
+    },
+  });
+
+  it('encodes gnostic\'s Document: definitions with their group-version-kind and merge keys, and the operations', async () => {
+    const res = await get('/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+    assert.equal(res.status, 200);
+    assert.ok(Buffer.isBuffer(res.body));
+    const doc = gnostic.lookupType('Document').toObject(gnostic.lookupType('Document').decode(res.body as Buffer)) as any;
+    assert.equal(doc.swagger, '2.0');
+    const defs = new Map<string, any>(doc.definitions.additionalProperties.map((n: any) => [n.name, n.value]));
+    const ext = (s: any, name: string) => JSON.parse(s.vendorExtension.find((e: any) => e.name === name).value.yaml);
+    assert.deepEqual(ext(defs.get(`${CORE}.Pod`), 'x-kubernetes-group-version-kind'), [{ group: '', kind: 'Pod', version: 'v1' }]);
+    const props = (s: any) => new Map<string, any>(s.properties.additionalProperties.map((n: any) => [n.name, n.value]));
+    const containers = props(defs.get(`${CORE}.PodSpec`)).get('containers');
+    assert.deepEqual(containers.type.value, ['array']);
+    assert.equal(containers.items.schema[0].ref, `#/definitions/${CORE}.Container`);
+    assert.equal(ext(containers, 'x-kubernetes-patch-merge-key'), 'name');
+    const patch = doc.paths.path.find((p: any) => p.name === '/apis/apps/v1/namespaces/{namespace}/deployments/{name}').value.patch;
+    assert.equal(patch.operationId, 'patchAppsV1NamespacedDeployment');
+    assert.deepEqual(ext(patch, 'x-kubernetes-group-version-kind'), { group: 'apps', version: 'v1', kind: 'Deployment' });
   });
 });
