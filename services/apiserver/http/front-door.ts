@@ -5,7 +5,7 @@
 // gRPC port is plaintext. It is not a second implementation: /healthz, /livez, /readyz and
 // /version are public documents (system:public-info-viewer), discovery and OpenAPI need an
 // authenticated caller (system:discovery), and every resource request becomes the apiserver's own
-// gRPC call through the gate (resource-handler.ts, gate-client.ts).
+// gRPC call through the gate (resource-handler.ts, review-handler.ts, gate-client.ts).
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
@@ -19,6 +19,7 @@ import { createDocumentHandler, isPublicDocumentPath, type DocumentHandler, type
 import { GateClient, type HttpCaller } from './gate-client';
 import { parseRequestInfo, RequestInfoError } from './request-info';
 import { notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
+import { reviewOf, serveReview } from './review-handler';
 import { statusOf, warningHeaderValue, type Status } from './status';
 
 export interface FrontDoorConfig {
@@ -145,6 +146,8 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
       if ((method === 'GET' || method === 'HEAD') && isPublicDocumentPath(path)) return await serveDocument(x, path, header(req, 'accept'), header(req, 'if-none-match'));
       const caller = callerOf(req);
       const info = parseRequestInfo(method, path, url.searchParams);
+      const review = info.isResourceRequest ? reviewOf(info) : undefined;
+      if (review) return await serveReview(review, x, gate, caller);
       if (info.isResourceRequest) return await resources.serve(info, x, caller);
       if (method !== 'GET' && method !== 'HEAD') return x.json(404, notFoundPath());
       // Discovery and OpenAPI: any authenticated user (system:discovery); the gate says who that is.

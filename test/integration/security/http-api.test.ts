@@ -319,6 +319,25 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal(huge.json.reason, 'RequestEntityTooLarge');
   });
 
+  it('answers access reviews and self subject reviews (kubectl auth can-i, auth whoami) as the caller', async () => {
+    const ask = (c: ClientHttp2Session) =>
+      request(c, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { namespace: ns, verb: 'list', resource: 'pods' } },
+      });
+    const aliceAnswer = await ask(alice);
+    assert.equal(aliceAnswer.status, 201, aliceAnswer.body);
+    assert.equal(aliceAnswer.json.kind, 'SelfSubjectAccessReview');
+    assert.equal(aliceAnswer.json.status.allowed ?? false, false);
+    assert.equal((await ask(admin)).json.status.allowed, true);
+    const whoami = await request(alice, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    assert.equal(whoami.status, 201, whoami.body);
+    assert.equal(whoami.json.apiVersion, 'authentication.k8s.io/v1');
+    assert.equal(whoami.json.status.userInfo.username, 'alice');
+    assert.deepEqual(whoami.json.status.userInfo.groups, ['devs', 'system:authenticated']);
+  });
+
   it('writes the audit line of an HTTP request with the caller\'s identity, address and user agent', async () => {
     await request(alice, 'GET', `/api/v1/namespaces/${ns}/configmaps/audited`, undefined, { 'user-agent': 'kubectl/v1.32.0 (test)' });
     const read = (): AuditEvent[] =>
