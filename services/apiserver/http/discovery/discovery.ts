@@ -59,8 +59,9 @@ export function apiResources(gv: GroupVersionModel, r: ResourceModel) {
   return [main, ...subs];
 }
 
+/** metav1.APIResourceList; kube-apiserver writes no apiVersion in the core group's (/api/v1). */
 export function apiResourceList(gv: GroupVersionModel) {
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv.groupVersion, resources: gv.resources.flatMap((r) => apiResources(gv, r)) };
+  return { kind: 'APIResourceList', ...(gv.group ? { apiVersion: 'v1' } : {}), groupVersion: gv.groupVersion, resources: gv.resources.flatMap((r) => apiResources(gv, r)) };
 }
 
 /** apidiscovery.k8s.io APIResourceDiscovery of one resource. */

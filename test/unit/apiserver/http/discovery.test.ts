@@ -59,6 +59,8 @@ describe('discovery documents', () => {
   });
 
   it('answers /api, /apis and /apis/<group> as Kubernetes does', async () => {
+    assert.equal((await get('/api/v1')).json().apiVersion, undefined);
+    assert.equal((await get('/apis/apps/v1')).json().apiVersion, 'v1');
     const api = await get('/api', 'application/json');
     assert.equal(api.contentType, 'application/json');
     assert.deepEqual(api.json(), { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '10.0.0.1:6444' }] });
