@@ -297,7 +297,7 @@ export function reply(s: Status): [number, Status, string[], Record<string, stri
 }
 
 /** A body in a media type the front door reads (JSON); any other (kubectl's protobuf first) is a 415 the client falls back from. */
-async function objectBody(x: HttpExchange): Promise<unknown> {
+export async function objectBody(x: HttpExchange): Promise<unknown> {
   const type = (x.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json' && type !== '') throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json`);
   return parseJSONBody(await x.body());
