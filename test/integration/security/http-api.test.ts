@@ -4,13 +4,14 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
 import { FORWARDED_CERTIFICATE, FRONT_DOOR_SECRET } from '../../../services/apiserver/auth/authn/front-door-trust';
 import type { AuditEvent } from '../../../services/apiserver/auth/audit/audit-log';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
-import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { foreignCertificate, startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
 interface Reply {
   status: number;
@@ -167,6 +168,30 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal((await request(anonymous, 'GET', '/healthz')).status, 200);
     assert.equal((await request(anonymous, 'GET', '/api')).status, 401);
     assert.equal((await request(alice, 'GET', '/api')).status, 200);
+  });
+
+  it('speaks HTTP/1.1 over TLS too (client libraries), and a certificate from another CA counts as none', async () => {
+    const pair = await issueClientCertificate(s.ca, 'alice', ['devs']);
+    const get = (cert?: { cert: string; key: string }) =>
+      new Promise<{ status: number; json: any }>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port: s.server.securePort, path: `/api/v1/namespaces/${ns}/pods`, ca: s.ca.cert, servername: 'kubernetes', ...(cert ?? {}) },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const asAlice = await get(pair);
+    assert.equal(asAlice.status, 403);
+    assert.match(asAlice.json.message, /User "alice" cannot list/);
+    const foreign = await get(await foreignCertificate('kubernetes-admin', ['system:masters']));
+    assert.equal(foreign.status, 401);
+    assert.equal(foreign.json.reason, 'Unauthorized');
   });
 
   it('an external gRPC caller cannot use the forwarding metadata to become someone else', async () => {
