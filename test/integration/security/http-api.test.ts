@@ -61,7 +61,7 @@ describe('HTTP API (--secure-port)', function () {
   });
 
   before(async () => {
-    s = await startSecureApiserver({ tokens: { 'admin-token': { user: 'tok-admin', groups: ['system:masters'] }, 'bob-token': { user: 'bob' } }, audit: true, config: { securePort: 0, watchCacheSize: 5 } });
+    s = await startSecureApiserver({ tokens: { 'admin-token': { user: 'tok-admin', groups: ['system:masters'] }, 'bob-token': { user: 'bob' } }, audit: true, config: { securePort: 0, watchCacheSize: 5, bookmarkIntervalMs: 200 } });
     admin = session({ cert: readFileSync(s.pki.admin.cert, 'utf8'), key: readFileSync(s.pki.admin.key, 'utf8') });
     alice = session(await issueClientCertificate(s.ca, 'alice', ['devs']));
     anonymous = session();
@@ -242,7 +242,14 @@ describe('HTTP API (--secure-port)', function () {
     await waitFor('the ADDED event', () => events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'a4'), 5000);
     const added = events.find((e) => e.object.metadata.name === 'a4');
     assert.equal(added.object.kind, 'Pod');
+    await waitFor('a BOOKMARK event', () => events.some((e) => e.type === 'BOOKMARK'), 5000);
+    const bookmark = events.find((e) => e.type === 'BOOKMARK');
+    assert.equal(bookmark.object.kind, 'Pod');
+    assert.ok(Number(bookmark.object.metadata.resourceVersion) >= Number(rv));
     w.close();
+
+    const byField = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?fieldSelector=metadata.name%3Da2`);
+    assert.deepEqual(byField.json.items.map((p: any) => p.metadata.name), ['a2']);
 
     // A window of 5 events per kind: resourceVersion 1 is long out of it.
     const expired = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?watch=1&resourceVersion=1`);
@@ -296,6 +303,20 @@ describe('HTTP API (--secure-port)', function () {
     const warned = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Warn`, unknown);
     assert.equal(warned.status, 201);
     assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.containers[0].bogus\\""');
+    const ignored = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?fieldValidation=Ignore`, { ...unknown, metadata: { name: 'unk2' } });
+    assert.equal(ignored.status, 201);
+    assert.equal(ignored.headers.warning, undefined);
+
+    const uid = (await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/unk2`)).json.metadata.uid;
+    const wrongUid = await request(admin, 'DELETE', `/api/v1/namespaces/${ns}/pods/unk2`, { preconditions: { uid: 'not-the-uid' } });
+    assert.equal(wrongUid.status, 409, wrongUid.body);
+    assert.equal(wrongUid.json.reason, 'Conflict');
+    const dryDelete = await request(admin, 'DELETE', `/api/v1/namespaces/${ns}/pods/unk2?dryRun=All&gracePeriodSeconds=0`);
+    assert.equal(dryDelete.status, 200, dryDelete.body);
+    assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/unk2`)).status, 200);
+    const rightUid = await request(admin, 'DELETE', `/api/v1/namespaces/${ns}/pods/unk2?gracePeriodSeconds=0`, { preconditions: { uid }, propagationPolicy: 'Background' });
+    assert.equal(rightUid.status, 200, rightUid.body);
+    assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/unk2`)).status, 404);
   });
 
   it('serves subresources: binding, serviceaccounts/token, log (refused in Kubernetes\' words without a node), and says exec is not served yet', async () => {
