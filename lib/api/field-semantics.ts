@@ -120,6 +120,12 @@ export const ALWAYS_EMITTED: FieldTable = {
   Volume: ['name'],
   VolumeMount: ['name', 'mountPath'],
 };
+/** Pointers among ALWAYS_EMITTED (`*T` without omitempty): written as null when unset, never filled in. */
+export const NIL_POINTERS: FieldTable = {
+  DeploymentSpec: ['selector'],
+  ReplicaSetSpec: ['selector'],
+  TokenRequestSpec: ['expirationSeconds', 'boundObjectRef'],
+};
 /** Quantities and maps of quantities: a plain number is accepted, the canonical form is stored. */
 export const QUANTITY_FIELDS: FieldTable = {
   EmptyDirVolumeSource: ['sizeLimit'],

@@ -12,7 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type * as Protobuf from 'protobufjs';
 import { BadRequestError } from './errors';
-import { ALWAYS_EMITTED, MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from './field-semantics';
+import { ALWAYS_EMITTED, MICRO_TIME_FIELDS, NIL_POINTERS, QUANTITY_FIELDS, TIME_FIELDS } from './field-semantics';
 import type { KindInfo, KubeList, KubeObject } from './kind-info';
 import { fieldsOf, isIntOrString, jsonName, messageOf, messageTypeOf, propertyName } from './proto-schema';
 import { canonicalQuantity, isValidQuantity, Quantity } from './quantity';
@@ -159,8 +159,8 @@ function encodeField(type: Protobuf.Type, field: Protobuf.Field, key: string, va
 
 /** What Go's encoder writes for a field left at its zero value when omitempty does not drop it. */
 function zeroOf(type: Protobuf.Type, field: Protobuf.Field, key: string): unknown {
-  // metav1.Time and MicroTime write their zero as null.
-  if (has(TIME_FIELDS, type.name, key) || has(MICRO_TIME_FIELDS, type.name, key)) return null;
+  // metav1.Time and MicroTime write their zero as null, as does a nil pointer.
+  if (has(TIME_FIELDS, type.name, key) || has(MICRO_TIME_FIELDS, type.name, key) || has(NIL_POINTERS, type.name, key)) return null;
   if (has(QUANTITY_FIELDS, type.name, key) && !field.map) return '0';
   // A typed list's items are never nil; other nil slices and maps are written as null.
   if (field.repeated) return key === 'items' ? [] : null;
@@ -227,4 +227,50 @@ function canonicalizeMessage(type: Protobuf.Type, obj: unknown): void {
 function canonicalIfValid(q: string): string {
   if (q === '' || !isValidQuantity(q) || Quantity.parse(q).exceedsMax()) return q;
   return canonicalQuantity(q);
+}
+
+/**
+ * An object as decoding it into Kubernetes' Go types leaves it, for the registry to store: quantities
+ * in canonical form, and every non-pointer struct below the top level present (Go has no absent
+ * `resources` or `lastState`, only empty ones), so that an object written through gRPC, through
+ * the HTTP front door or from a manifest is stored alike and reads back unchanged.
+ */
+export function normalizeForStorage<T extends KubeObject>(kind: KindInfo<T>, obj: T): void {
+  canonicalizeQuantities(kind, obj);
+  fillStructs(messageTypeOf(kind), obj, true);
+}
+
+function fillStructs(type: Protobuf.Type, obj: unknown, top: boolean): void {
+  if (!isObject(obj) || isIntOrString(type)) return;
+  for (const field of type.fieldsArray) {
+    const child = messageOf(field);
+    if (!child || isIntOrString(child)) continue;
+    const prop = propertyName(field);
+    const key = jsonName(field);
+    if (obj[prop] == null && !top && !field.repeated && !field.map && has(ALWAYS_EMITTED, type.name, key) && !has(NIL_POINTERS, type.name, key)) {
+      obj[prop] = emptyMessage(child);
+    }
+    const value = obj[prop];
+    if (value == null) continue;
+    if (field.map && isObject(value)) for (const v of Object.values(value)) fillStructs(child, v, false);
+    else if (Array.isArray(value)) for (const v of value) fillStructs(child, v, false);
+    else fillStructs(child, value, false);
+  }
+}
+
+/** A message with every field at ts-proto's default (lists and maps empty, messages and optionals unset). */
+function emptyMessage(type: Protobuf.Type): JsonObject {
+  const out: JsonObject = {};
+  for (const field of type.fieldsArray) {
+    const prop = propertyName(field);
+    if (field.map) out[prop] = {};
+    else if (field.repeated) out[prop] = [];
+    else if (messageOf(field) || field.partOf) out[prop] = undefined;
+    else if (field.resolvedType) out[prop] = 0;
+    else if (field.type === 'string') out[prop] = '';
+    else if (field.type === 'bool') out[prop] = false;
+    else if (field.type === 'bytes') out[prop] = new Uint8Array(0);
+    else out[prop] = 0;
+  }
+  return out;
 }

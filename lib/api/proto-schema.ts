@@ -44,9 +44,9 @@ export function jsonName(field: Protobuf.Field): string {
   return explicit ?? field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** ts-proto's property name of a field: the proto name in lowerCamelCase (json_name does not change it). */
+/** ts-proto's property name of a field: its JSON name (json_name when set: `Port`, `podCIDR`, `hostPID`). */
 export function propertyName(field: Protobuf.Field): string {
-  return field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return jsonName(field);
 }
 
 const fieldsByJsonName = new WeakMap<Protobuf.Type, Map<string, Protobuf.Field>>();

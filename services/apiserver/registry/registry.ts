@@ -14,7 +14,7 @@ import {
   type FieldCause,
 } from '../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../lib/api/kinds';
-import { canonicalizeQuantities, quantitiesAsText } from '../../../lib/api/kube-json';
+import { normalizeForStorage, quantitiesAsText } from '../../../lib/api/kube-json';
 import { applyPatch } from '../../../lib/api/patch';
 import { messageTypeOf } from '../../../lib/api/proto-schema';
 import { parseFieldSelector, parseLabelSelector } from '../../../lib/api/selectors';
@@ -180,8 +180,8 @@ export class Registry<T extends KubeObject> {
     obj.spec ??= empty.spec;
     if (this.kind.hasStatus) obj.status ??= empty.status;
     this.strategy.prepareForCreate(obj);
-    // Quantities are stored in canonical form, as decoding into resource.Quantity leaves them.
-    canonicalizeQuantities(this.kind, obj);
+    // Stored as Kubernetes' Go types hold it: quantities canonical, non-pointer structs present.
+    normalizeForStorage(this.kind, obj);
     this.strategy.defaults(obj);
     const causes = this.strategy.validate(obj);
     if (causes.length) throw this.invalid(meta.name || meta.generateName, causes);
@@ -363,7 +363,7 @@ export class Registry<T extends KubeObject> {
           m.generateName = old.generateName;
           m.resourceVersion = old.resourceVersion;
           if (this.kind.hasStatus) next.status = cur.status;
-          canonicalizeQuantities(this.kind, next);
+          normalizeForStorage(this.kind, next);
           this.strategy.defaults(next);
           m.generation = old.generation + (this.specChanged(next, cur) ? 1 : 0);
           const causes = this.strategy.validateUpdate(next, cur);
@@ -404,7 +404,7 @@ export class Registry<T extends KubeObject> {
         (cur) => {
           this.checkRV(input, cur);
           const next: T = { ...cur, status: this.kind.type.fromPartial({ status: input.status }).status };
-          canonicalizeQuantities(this.kind, next);
+          normalizeForStorage(this.kind, next);
           if (dryRun) throw new DryRunResult(next);
           return next;
         },

@@ -3,6 +3,8 @@
 // `kitectl get -o json`, a second apply a no-op; and strategic merge patches through gRPC Patch.
 import { strict as assert } from 'node:assert';
 import type { Clientset } from '../../../lib/client/clientset';
+import { decodeKube, encodeKube } from '../../../lib/api/kube-json';
+import { Pods } from '../../../lib/api/kinds';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
@@ -134,6 +136,23 @@ spec:
     assert.deepEqual(spec.containers[0].resources!.limits, { cpu: '500m' });
     assert.deepEqual(spec.tolerations.map((t) => t.key), ['other']);
     assert.equal(spec.containers[1].imagePullPolicy, 'Always', 'the merged container is defaulted like any other');
+  });
+
+  it('stores an absent and an empty non-pointer struct alike, so a pod read as JSON and written back is no spec change', async () => {
+    const [a, b] = [uniqueName('empty-struct'), uniqueName('no-struct')];
+    const spec = (resources: object | undefined) => ({ containers: [{ name: 'c', image: 'nginx', ...(resources ? { resources } : {}) }] });
+    await cs.pods.create(Pod.fromPartial({ metadata: { name: a }, spec: spec({}) }), { namespace: 'default' });
+    await cs.pods.create(Pod.fromPartial({ metadata: { name: b }, spec: spec(undefined) }), { namespace: 'default' });
+    const [pa, pb] = [await cs.pods.get(a, 'default'), await cs.pods.get(b, 'default')];
+    assert.deepEqual(pa.spec!.containers[0].resources, pb.spec!.containers[0].resources);
+    assert.deepEqual(pa.status!.conditions, pb.status!.conditions);
+    // kubectl replace and edit: GET as Kubernetes JSON (resources: {}), PUT it back, either way.
+    for (const p of [pa, pb]) {
+      const json = encodeKube(Pods, p);
+      assert.deepEqual((json.spec as { containers: { resources: unknown }[] }).containers[0].resources, {});
+      await cs.pods.update(decodeKube(Pods, json).object);
+      await cs.pods.update(Pod.fromJSON(json));
+    }
   });
 
   it('refuses a strategic merge patch whose list element lacks its merge key, as BadRequest', async () => {

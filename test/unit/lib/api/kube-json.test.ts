@@ -5,12 +5,14 @@
 import { strict as assert } from 'node:assert';
 import type * as Protobuf from 'protobufjs';
 import { ApiError } from '../../../../lib/api/errors';
-import { canonicalizeQuantities, decodeKube, encodeKube, encodeKubeList, formatTime } from '../../../../lib/api/kube-json';
+import { canonicalizeQuantities, decodeKube, encodeKube, encodeKubeList, formatTime, normalizeForStorage } from '../../../../lib/api/kube-json';
 import { ALL_KINDS, Deployments, Leases, LimitRanges, Nodes, Pods, ReplicaSets, ResourceQuotas, Secrets, Services, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
 import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from '../../../../lib/api/field-semantics';
 import { fieldsOf, isIntOrString, jsonName, messageOf, messageTypeOf } from '../../../../lib/api/proto-schema';
 
 type Obj = Record<string, any>;
+const enc = <T extends KubeObject>(k: KindInfo<T>, o: T) => encodeKube(k, o) as Obj;
+const encList = (...a: Parameters<typeof encodeKubeList<KubeObject>>) => encodeKubeList(...a) as Obj;
 
 const pod = (spec: Obj = {}, status?: Obj): Obj => ({
   apiVersion: 'v1',
@@ -68,14 +70,14 @@ describe('Kubernetes JSON codec: decoding', () => {
 
   it('int-or-string fields keep what was written, number or string', () => {
     const svc = decodeKube(Services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 'http' }, { port: 81, targetPort: 8081 }] } }).object;
-    assert.deepEqual(encodeKube(Services, svc).spec.ports.map((p: Obj) => p.targetPort), ['http', 8081]);
+    assert.deepEqual(enc(Services, svc).spec.ports.map((p: Obj) => p.targetPort), ['http', 8081]);
     const d = decodeKube(Deployments, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'd' },
       spec: { selector: { matchLabels: { a: 'b' } }, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } }, template: { spec: pod({ livenessProbe: { httpGet: { port: 'web', path: '/' } }, readinessProbe: { tcpSocket: { port: 8080 } } }).spec } },
     }).object;
-    const json = encodeKube(Deployments, d);
+    const json = enc(Deployments, d);
     assert.deepEqual(json.spec.strategy.rollingUpdate, { maxUnavailable: '25%', maxSurge: 1 });
     assert.equal(json.spec.template.spec.containers[0].livenessProbe.httpGet.port, 'web');
     assert.equal(json.spec.template.spec.containers[0].readinessProbe.tcpSocket.port, 8080);
@@ -92,7 +94,7 @@ describe('Kubernetes JSON codec: encoding', () => {
       status: {},
     }).object;
     // `kubectl create deployment x --image=nginx --dry-run=client -o json` (v1.32).
-    assert.deepEqual(encodeKube(Deployments, d), {
+    assert.deepEqual(enc(Deployments, d), {
       kind: 'Deployment',
       apiVersion: 'apps/v1',
       metadata: { name: 'x', creationTimestamp: null, labels: { app: 'x' } },
@@ -104,7 +106,7 @@ describe('Kubernetes JSON codec: encoding', () => {
       },
       status: {},
     });
-    assert.deepEqual(Object.keys(encodeKube(Deployments, d)), ['kind', 'apiVersion', 'metadata', 'spec', 'status']);
+    assert.deepEqual(Object.keys(enc(Deployments, d)), ['kind', 'apiVersion', 'metadata', 'spec', 'status']);
   });
 
   it('writes the zero values Kubernetes always writes in a pod status', () => {
@@ -116,7 +118,7 @@ describe('Kubernetes JSON codec: encoding', () => {
         containerStatuses: [{ name: 'c', image: 'nginx', imageID: 'docker://sha', state: { terminated: { reason: 'Completed', startedAt: '2024-05-06T07:08:00Z', finishedAt: '2024-05-06T07:08:09Z' } } }],
       }),
     ).object;
-    const status = encodeKube(Pods, p).status;
+    const status = enc(Pods, p).status;
     assert.deepEqual(status.conditions[0], { type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: '2024-05-06T07:08:09Z' });
     const cs = status.containerStatuses[0];
     assert.equal(cs.state.terminated.exitCode, 0);
@@ -128,13 +130,13 @@ describe('Kubernetes JSON codec: encoding', () => {
   });
 
   it('ObjectMeta writes nothing but creationTimestamp; omitempty DeploymentStatus fields stay out; ReplicaSetStatus.replicas and Service ports do not', () => {
-    const meta = encodeKube(Pods, decodeKube(Pods, pod()).object).metadata;
+    const meta = enc(Pods, decodeKube(Pods, pod()).object).metadata;
     assert.deepEqual(meta, { name: 'p', creationTimestamp: null });
-    const d = encodeKube(Deployments, Deployments.type.fromPartial({ metadata: { name: 'd' }, status: { replicas: 0, observedGeneration: 0 } }));
+    const d = enc(Deployments, Deployments.type.fromPartial({ metadata: { name: 'd' }, status: { replicas: 0, observedGeneration: 0 } }));
     assert.deepEqual(d.status, {});
-    const rs = encodeKube(ReplicaSets, ReplicaSets.type.fromPartial({ metadata: { name: 'r' }, status: { replicas: 0 } }));
+    const rs = enc(ReplicaSets, ReplicaSets.type.fromPartial({ metadata: { name: 'r' }, status: { replicas: 0 } }));
     assert.deepEqual(rs.status, { replicas: 0 });
-    const svc = encodeKube(Services, Services.type.fromPartial({ metadata: { name: 's' }, spec: { ports: [{ port: 0, targetPort: 80 }] } }));
+    const svc = enc(Services, Services.type.fromPartial({ metadata: { name: 's' }, spec: { ports: [{ port: 0, targetPort: 80 }] } }));
     assert.deepEqual(svc.spec.ports[0], { port: 0, targetPort: 80 });
     assert.deepEqual(svc.status, { loadBalancer: {} });
   });
@@ -144,7 +146,7 @@ describe('Kubernetes JSON codec: encoding', () => {
     assert.equal(formatTime('2024-01-02T03:04:05+02:00', false), '2024-01-02T01:04:05Z');
     assert.equal(formatTime('2024-01-02T03:04:05.5Z', true), '2024-01-02T03:04:05.500000Z');
     assert.equal(formatTime('2024-01-02T03:04:05.123456789Z', true), '2024-01-02T03:04:05.123456Z');
-    const lease = encodeKube(Leases, Leases.type.fromPartial({ metadata: { name: 'l', creationTimestamp: '2024-01-02T03:04:05.999Z' }, spec: { renewTime: '2024-01-02T03:04:05.123Z' } }));
+    const lease = enc(Leases, Leases.type.fromPartial({ metadata: { name: 'l', creationTimestamp: '2024-01-02T03:04:05.999Z' }, spec: { renewTime: '2024-01-02T03:04:05.123Z' } }));
     assert.equal(lease.metadata.creationTimestamp, '2024-01-02T03:04:05Z');
     assert.equal(lease.spec.renewTime, '2024-01-02T03:04:05.123000Z');
   });
@@ -152,11 +154,29 @@ describe('Kubernetes JSON codec: encoding', () => {
   it('bytes as base64 and lists as typed lists with items lacking kind and apiVersion', () => {
     const s = decodeKube(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: Buffer.from('hello').toString('base64') } }).object;
     assert.equal(Buffer.from(s.data.k).toString(), 'hello');
-    assert.equal(encodeKube(Secrets, s).data.k, 'aGVsbG8=');
-    const list = encodeKubeList(Pods, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '5', continue: '' }, items: [decodeKube(Pods, pod()).object] });
+    assert.equal(enc(Secrets, s).data.k, 'aGVsbG8=');
+    const list = encList(Pods, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '5', continue: '' }, items: [decodeKube(Pods, pod()).object] });
     assert.deepEqual(Object.keys(list), ['kind', 'apiVersion', 'metadata', 'items']);
     assert.equal('kind' in list.items[0], false);
-    assert.deepEqual(encodeKubeList(Pods, { kind: 'PodList', apiVersion: 'v1', metadata: undefined, items: [] }).items, []);
+    assert.deepEqual(encList(Pods, { kind: 'PodList', apiVersion: 'v1', metadata: undefined, items: [] }).items, []);
+  });
+});
+
+describe('Kubernetes JSON codec: objects as the registry stores them', () => {
+  it('fills every non-pointer struct below the top level, as Go has no absent one; pointers stay unset', () => {
+    const p = Pods.type.fromPartial({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }] }, status: { containerStatuses: [{ name: 'c' }] } });
+    normalizeForStorage(Pods, p);
+    assert.deepEqual(p.spec!.containers[0].resources, { limits: {}, requests: {} });
+    assert.deepEqual(p.status!.containerStatuses[0].lastState, { waiting: undefined, running: undefined, terminated: undefined });
+    assert.equal(p.spec!.containers[0].securityContext, undefined, 'a *SecurityContext is a pointer');
+    const d = Deployments.type.fromPartial({ metadata: { name: 'd' }, spec: {} });
+    normalizeForStorage(Deployments, d);
+    assert.equal(d.spec!.selector, undefined, 'a *LabelSelector without omitempty is a pointer too');
+    assert.deepEqual(d.spec!.template!.metadata!.labels, {});
+    assert.equal(enc(Deployments, Deployments.type.fromPartial({ metadata: { name: 'd' }, spec: {} })).spec.selector, null);
+    const n = Nodes.type.fromPartial({ metadata: { name: 'n' }, status: {} });
+    normalizeForStorage(Nodes, n);
+    assert.deepEqual(n.status!.daemonEndpoints, { kubeletEndpoint: { Port: 0 } });
   });
 });
 
@@ -212,7 +232,7 @@ describe('Kubernetes JSON codec: round trip of every kind', () => {
     it(`${kind.kind}: decode(encode(object)) is the object, and everything written comes back`, () => {
       const json = { ...populated(messageTypeOf(kind), 0), kind: kind.kind, apiVersion: kind.apiVersion };
       const object = decodeKube(kind, json).object;
-      const encoded = encodeKube(kind, object);
+      const encoded = enc(kind, object);
       assert.deepEqual(decodeKube(kind, encoded).object, object);
       assert.deepEqual(JSON.parse(JSON.stringify(encoded)), json);
       assert.ok(fieldsOf(messageTypeOf(kind)).size > 0);
