@@ -199,6 +199,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
       socketPath: internal.path,
       trust: security.frontDoor,
       maxRequestBytes: cfg.maxRequestBytes,
+      maxConnectionsPerPeer: cfg.maxConnectionsPerPeer,
     });
   }
   const metricsTLS = cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined;

@@ -9,12 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { BadRequestError, RequestTooLargeError } from '../../../lib/api/errors';
 import { AuthorizationServiceService } from '../../../lib/gen/kite/authorization/v1/authorization';
 import { logger } from '../../../lib/log';
 import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
+import { PeerConnections } from '../auth/limits/connection-limit';
 import { createDocumentHandler, isPublicDocumentPath, type DocumentHandler, type HealthCheck } from './documents';
 import { GateClient, type HttpCaller } from './gate-client';
 import { parseRequestInfo, RequestInfoError } from './request-info';
@@ -33,6 +34,8 @@ export interface FrontDoorConfig {
   trust: FrontDoorTrust;
   /** Largest request body accepted (--max-request-bytes). */
   maxRequestBytes: number;
+  /** Connections one peer address may hold at once (--max-connections-per-peer; 0: no limit). */
+  maxConnectionsPerPeer: number;
   healthChecks?: readonly HealthCheck[];
 }
 
@@ -181,14 +184,20 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
   } else {
     server = createHttpServer(onRequest);
   }
-  const sockets = new Set<{ destroy(): void }>();
-  server.on('secureConnection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  server.on('connection', (s: { destroy(): void; once(e: string, f: () => void): void }) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+  // Every connection is counted against its peer's --max-connections-per-peer, as on the gRPC port, before any TLS.
+  const peers = new PeerConnections(cfg.maxConnectionsPerPeer);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    const release = peers.admit(socket.remoteAddress ?? 'unknown');
+    if (!release) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => {
+      release();
+      sockets.delete(socket);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

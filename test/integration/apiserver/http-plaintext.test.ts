@@ -1,7 +1,10 @@
 // The HTTP API of a plaintext development apiserver (no TLS, no authentication): HTTP/1.1, as the
-// gRPC port is plaintext, every caller the development admin; and off unless --secure-port asks.
+// gRPC port is plaintext, every caller the development admin, connections limited per peer; and
+// off unless --secure-port asks.
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { startTestApiserver } from '../../support/apiserver';
 import { useApiserver } from './harness';
 
@@ -28,6 +31,24 @@ describe('HTTP API of a plaintext development apiserver', function () {
     assert.equal(ns.json.kind, 'Namespace');
     assert.equal(ns.json.metadata.name, 'default');
     assert.equal((await get(h.api.server.securePort!, '/version')).status, 200);
+  });
+
+  it('closes connections beyond --max-connections-per-peer, as the gRPC port does', async () => {
+    const api = await startTestApiserver({ securePort: 0, maxConnectionsPerPeer: 1 });
+    const port = api.server.securePort!;
+    const first = connect(port, '127.0.0.1');
+    try {
+      await once(first, 'connect');
+      const second = connect(port, '127.0.0.1');
+      second.on('error', () => undefined);
+      await once(second, 'close');
+      first.write('GET /version HTTP/1.1\r\nHost: x\r\n\r\n');
+      const [reply] = (await once(first, 'data')) as [Buffer];
+      assert.match(reply.toString(), /^HTTP\/1.1 200 OK/);
+    } finally {
+      first.destroy();
+      await api.stop();
+    }
   });
 
   it('is off without --secure-port', async () => {
