@@ -2,20 +2,19 @@
 // create, update, patch, delete) for every kind of the kinds table, each request translated into
 // the <Kind>Service call the gRPC API has and made through the gate (gate-client.ts): the reply
 // becomes Kubernetes' JSON, an error its metav1.Status. Nothing here is per kind.
+import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, BadRequestError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
+import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
 import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
+import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
 import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
-import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
-import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
-import { tableFor, tableRequested, type IncludeObject } from './documents';
-import { parseFieldValidation, parseJSONBody } from './request-body';
 import { toScale } from '../grpc/resource-service';
+import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { GateClient, type HttpCaller } from './gate-client';
-import type { RequestInfo } from './request-info';
-import { parseBool } from './request-info';
+import { parseFieldValidation, parseJSONBody } from './request-body';
+import { parseBool, type RequestInfo } from './request-info';
 import { failure, statusOf, type Status, type Subject } from './status';
 
 /** What of an HTTP exchange the handlers use (node's http and http2 compatibility APIs both have it). */
@@ -144,6 +143,8 @@ export class ResourceHandler {
         checkNamespace(object, namespace);
         checkName(object.metadata?.name, name);
         object.metadata = { ...object.metadata!, name, namespace };
+        // The gRPC status update has no dry run: refused rather than written.
+        if (sub && dryRunOf(q).length) throw new BadRequestError(`dryRun is not supported for ${kind.resource}/status updates`);
         const r = sub
           ? await this.call<KubeObject>(kind, 'updateStatus', { [kind.requestField]: object }, caller)
           : await this.call<KubeObject>(kind, 'update', { [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
@@ -192,16 +193,17 @@ export class ResourceHandler {
   /** A watch as Kubernetes streams it: one JSON event per line; a failure after the start is an ERROR event carrying the Status. */
   private watch(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
     const q = x.query;
+    const selector = q.get('fieldSelector') ?? '';
     const request = {
-      ...listRequest(namespace, q),
-      fieldSelector: name ? [`metadata.name=${name}`, q.get('fieldSelector') ?? ''].filter(Boolean).join(',') : (q.get('fieldSelector') ?? ''),
+      namespace,
+      labelSelector: q.get('labelSelector') ?? '',
+      // The deprecated /watch/.../<name> path watches one object.
+      fieldSelector: name ? [`metadata.name=${name}`, selector].filter(Boolean).join(',') : selector,
+      resourceVersion: q.get('resourceVersion') ?? '',
       allowWatchBookmarks: parseBool(q.get('allowWatchBookmarks')) ?? false,
       timeoutSeconds: int(q, 'timeoutSeconds'),
       sendInitialEvents: parseBool(q.get('sendInitialEvents')) ?? false,
     };
-    delete (request as Partial<typeof request>).limit;
-    delete (request as Partial<typeof request>).continue;
-    delete (request as Partial<typeof request>).resourceVersionMatch;
     const stream = this.gate.stream<WatchEvent<KubeObject>>(GateClient.method(kind, 'watch'), request, caller);
     const table = asTable(x);
     let first = true;

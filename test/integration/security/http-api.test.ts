@@ -250,6 +250,12 @@ describe('HTTP API (--secure-port)', function () {
 
     const byField = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?fieldSelector=metadata.name%3Da2`);
     assert.deepEqual(byField.json.items.map((p: any) => p.metadata.name), ['a2']);
+    const one = await request(admin, 'GET', `/api/v1/watch/namespaces/${ns}/pods/a3?timeoutSeconds=1`);
+    assert.equal(one.status, 200);
+    assert.deepEqual(
+      one.body.trim().split('\n').map((l) => JSON.parse(l)).map((e: any) => [e.type, e.object.metadata.name]),
+      [['ADDED', 'a3']],
+    );
 
     // A window of 5 events per kind: resourceVersion 1 is long out of it.
     const expired = await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods?watch=1&resourceVersion=1`);
@@ -280,6 +286,14 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal(dryPatch.status, 200, dryPatch.body);
     assert.equal(dryPatch.json.metadata.labels.dry, 'yes');
     assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/pp`)).json.metadata.labels.dry, undefined, 'a dry-run patch changes nothing');
+    const current = (await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/pp`)).json;
+    const withStatus = { ...current, status: { ...current.status, message: 'set over HTTP' } };
+    const dryStatus = await request(admin, 'PUT', `/api/v1/namespaces/${ns}/pods/pp/status?dryRun=All`, withStatus);
+    assert.equal(dryStatus.status, 400);
+    assert.equal(dryStatus.json.message, 'dryRun is not supported for pods/status updates');
+    const statusPut = await request(admin, 'PUT', `/api/v1/namespaces/${ns}/pods/pp/status`, withStatus);
+    assert.equal(statusPut.status, 200, statusPut.body);
+    assert.equal(statusPut.json.status.message, 'set over HTTP');
     const apply = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, 'metadata: {}', { 'content-type': 'application/apply-patch+yaml' });
     assert.equal(apply.status, 415);
     assert.equal(apply.json.reason, 'UnsupportedMediaType');
