@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { BadRequestError, InvalidError } from './errors';
 import type { KindInfo, KubeObject } from './kind-info';
-import { quantitiesAsText } from './kube-json';
+import { decodeKube } from './kube-json';
 import { messageTypeOf } from './proto-schema';
 import { messageSchema, strategicMergePatch } from './strategic-merge-patch';
 
@@ -154,8 +154,10 @@ export function applyPatch(doc: unknown, patchType: string, patchText: string, k
   }
 }
 
-/** The object a patch makes of `obj`: applied to its JSON and read back as kube-apiserver decodes it. */
+/**
+ * The object a patch makes of `obj`: applied to its JSON and read back as kube-apiserver decodes
+ * the result (quantities written as numbers read as text, wrong types refused, unknown fields dropped).
+ */
 export function patchObject<T extends KubeObject>(kind: KindInfo<T>, obj: T, patchType: string, patchText: string): T {
-  const patched = applyPatch(kind.type.toJSON(obj), patchType, patchText, kind);
-  return kind.type.fromJSON(quantitiesAsText(messageTypeOf(kind), patched));
+  return decodeKube(kind, applyPatch(kind.type.toJSON(obj), patchType, patchText, kind), 'Ignore').object;
 }

@@ -14,9 +14,8 @@ import {
   type FieldCause,
 } from '../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../lib/api/kinds';
-import { normalizeForStorage, quantitiesAsText } from '../../../lib/api/kube-json';
+import { decodeKube, normalizeForStorage } from '../../../lib/api/kube-json';
 import { applyPatch } from '../../../lib/api/patch';
-import { messageTypeOf } from '../../../lib/api/proto-schema';
 import { parseFieldSelector, parseLabelSelector } from '../../../lib/api/selectors';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../../lib/util/time';
@@ -423,13 +422,9 @@ export class Registry<T extends KubeObject> {
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name);
       const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch, this.kind) as Record<string, unknown>;
-      let next: T;
-      try {
-        // A quantity the patch writes as a number (`cpu: 2`) is read as its text.
-        next = this.kind.type.fromJSON(quantitiesAsText(messageTypeOf(this.kind), patched));
-      } catch (err) {
-        throw new BadRequestError(`the patched object is not a valid ${this.kind.kind}: ${(err as Error).message}`);
-      }
+      // Decoded as kube-apiserver decodes the patched object: a quantity written as a number
+      // (`cpu: 2`) is its text, a wrongly typed value is refused, unknown fields are dropped.
+      const next: T = decodeKube(this.kind, patched, 'Ignore').object;
       next.metadata ??= cur.metadata;
       next.metadata!.resourceVersion = cur.metadata!.resourceVersion;
       next.metadata!.name = name;

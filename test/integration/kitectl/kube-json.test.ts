@@ -155,12 +155,19 @@ spec:
     }
   });
 
-  it('refuses a strategic merge patch whose list element lacks its merge key, as BadRequest', async () => {
+  it('refuses a strategic merge patch whose list element lacks its merge key, and a patched object with a wrong type, as BadRequest', async () => {
     const name = uniqueName('smp-bad');
     await cs.pods.create(Pod.fromPartial({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }), { namespace: 'default' });
     await assert.rejects(
       cs.pods.patch(name, { spec: { containers: [{ image: 'x' }] } }, { namespace: 'default', type: 'strategic' }),
       (err: { reason?: string; message: string }) => err.reason === 'BadRequest' && /does not contain declared merge key: name/.test(err.message),
     );
+    // A wrongly typed value in the patched object is refused as kube-apiserver's decoder refuses it, not coerced.
+    await assert.rejects(
+      cs.pods.patch(name, { spec: { containers: [{ name: 'c', image: 5 }] } }, { namespace: 'default', type: 'strategic' }),
+      (err: { reason?: string; message: string }) =>
+        err.reason === 'BadRequest' && err.message === 'Pod in version "v1" cannot be handled as a Pod: invalid type for field "spec.containers[0].image": expected string, got integer',
+    );
+    assert.equal((await cs.pods.get(name, 'default')).spec!.containers[0].image, 'nginx');
   });
 });
