@@ -12,7 +12,7 @@ export interface InternalSocket {
 }
 
 export async function bindInternalSocket(server: Server): Promise<InternalSocket> {
-  const dir = mkdtempSync(join(tmpdir(), 'kite-apiserver-'));
+  const dir = mkdtempSync(join(tmpdir(), 'kite-front-door-'));
   chmodSync(dir, 0o700);
   const path = join(dir, 'grpc.sock');
   try {
