@@ -13,7 +13,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now = Date.no
   w.write(0, `Namespace:\t${m?.namespace}\n`);
   if (spec?.priority !== undefined) w.write(0, `Priority:\t${spec.priority}\n`);
   if (spec?.priorityClassName) w.write(0, `Priority Class Name:\t${spec.priorityClassName}\n`);
-  w.write(0, `Service Account:\t${spec?.serviceAccountName || spec?.serviceAccount || 'default'}\n`);
+  if (spec?.serviceAccountName) w.write(0, `Service Account:\t${spec.serviceAccountName}\n`);
   w.write(0, `Node:\t${spec?.nodeName ? `${spec.nodeName}${st?.hostIP ? `/${st.hostIP}` : ''}` : '<none>'}\n`);
   if (st?.startTime) w.write(0, `Start Time:\t${rfc1123z(st.startTime)}\n`);
   writeLabels(w, 'Labels', m?.labels);
@@ -27,7 +27,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now = Date.no
   if (st?.reason) w.write(0, `Reason:\t${st.reason}\n`);
   if (st?.message) w.write(0, `Message:\t${st.message.trim()}\n`);
   w.write(0, `IP:\t${st?.podIP ?? ''}\n`);
-  const ips = st?.podIPs.length ? st.podIPs.map((p) => p.ip) : st?.podIP ? [st.podIP] : [];
+  const ips = st?.podIPs.map((p) => p.ip) ?? [];
   if (!ips.length) w.write(0, 'IPs:\t<none>\n');
   else {
     w.write(0, 'IPs:\n');

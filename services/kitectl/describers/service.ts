@@ -32,9 +32,8 @@ export function describeService(svc: Service, endpoints: Endpoints | undefined, 
     w.write(0, `Endpoints:\t${eps}\n`);
   }
   w.write(0, `Session Affinity:\t${spec?.sessionAffinity || 'None'}\n`);
-  if (spec?.type === 'NodePort' || spec?.type === 'LoadBalancer') {
-    w.write(0, `External Traffic Policy:\t${spec.externalTrafficPolicy || 'Cluster'}\n`);
-  }
+  if (spec?.externalTrafficPolicy) w.write(0, `External Traffic Policy:\t${spec.externalTrafficPolicy}\n`);
+  if (spec?.internalTrafficPolicy) w.write(0, `Internal Traffic Policy:\t${spec.internalTrafficPolicy}\n`);
   writeEvents(w, events, now);
   return w.toString();
 }

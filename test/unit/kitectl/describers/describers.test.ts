@@ -57,6 +57,15 @@ describe('describe', () => {
     hasLine(out, /^ +pod-template-hash=abc$/);
     hasLine(out, /^Status: +Running$/);
     hasLine(out, /^IP: +10\.244\.1\.2$/);
+    // As kubectl: the ServiceAccount line only when the spec names one, IPs from status.podIPs only.
+    assert.ok(!lines(out).some((l) => l.startsWith('Service Account:')), out);
+    hasLine(out, /^ {2}IP: +10\.244\.1\.2$/);
+    const named = structuredClone(pod);
+    named.spec!.serviceAccountName = 'reader';
+    named.status!.podIPs = [];
+    const namedOut = describePod(named, [], now);
+    hasLine(namedOut, /^Service Account: +reader$/);
+    hasLine(namedOut, /^IPs: +<none>$/);
     hasLine(out, /^Controlled By: +ReplicaSet\/nginx-abc$/);
     hasLine(out, /^Containers:$/);
     hasLine(out, /^ {2}nginx:$/);
@@ -197,6 +206,11 @@ describe('describe', () => {
     hasLine(out, /^TargetPort: +80\/TCP$/);
     hasLine(out, /^NodePort: +<unset> +30080\/TCP$/);
     hasLine(out, /^Endpoints: +10\.244\.1\.2:80,10\.244\.2\.2:80$/);
+    // The traffic policies as the apiserver defaulted them, printed when set (kubectl's describeService).
+    assert.ok(!lines(out).some((l) => /Traffic Policy/.test(l)), out);
+    const defaulted = describeService({ ...svc, spec: { ...svc.spec!, externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster' } }, ep, [], now);
+    hasLine(defaulted, /^External Traffic Policy: +Cluster$/);
+    hasLine(defaulted, /^Internal Traffic Policy: +Cluster$/);
   });
 
   it('describes other kinds generically with Title Case keys', () => {
