@@ -182,7 +182,7 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
   });
 
   describe('describe', () => {
-    it('describes a deployment and a service with the same text as kitectl describe', async () => {
+    it('describes a deployment, a service, pods and replica sets with the same text as kitectl describe', async () => {
       await kitectlOk(['apply', '-f', '-'], deployment('described', 1));
       await rolledOut('described');
       const text = await ok(['describe', 'deployment', 'described']);
@@ -192,6 +192,10 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.match(text, /^StrategyType:\s+RollingUpdate$/m);
       assert.match(text, /^\s+Image:\s+nginx:1\.22$/m);
       assert.equal(ageless(text), ageless(await kitectlOk(['describe', 'deployment', 'described'])));
+      await kitectlOk(['apply', '-f', '-'], nginxYaml.split('---')[1].replace(/nginx/g, 'described'));
+      for (const args of [['describe', 'service', 'described'], ['describe', 'pods', '-l', 'app=described'], ['describe', 'replicasets', '-l', 'app=described']]) {
+        assert.equal(ageless(await ok(args)), ageless(await kitectlOk(args)), `kubectl and kitectl ${args.join(' ')}`);
+      }
     });
   });
 
@@ -269,6 +273,12 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
   describe('deployments: scale, label, annotate, set image, rollout, wait', () => {
     before(async () => {
       await kitectlOk(['apply', '-f', '-'], deployment('roll', 1));
+      await rolledOut('roll');
+    });
+
+    it('scale', async () => {
+      assert.equal(await ok(['scale', 'deployment', 'roll', '--replicas', '2']), 'deployment.apps/roll scaled\n');
+      assert.equal((await h.admin.deployments.get('roll', h.namespace)).spec?.replicas, 2);
       await rolledOut('roll');
     });
 
