@@ -112,9 +112,14 @@ function checkValue(field: Protobuf.Field, v: unknown, path: string, problems: s
   }
   switch (field.type) {
     case 'string':
-    case 'bytes':
       if (typeof v !== 'string') problems.push(wrongType(path, 'string', v));
       return;
+    case 'bytes': {
+      if (typeof v !== 'string') problems.push(wrongType(path, 'string', v));
+      const at = typeof v === 'string' ? base64ErrorAt(v) : undefined;
+      if (at !== undefined) problems.push(`illegal base64 data at input byte ${at}`);
+      return;
+    }
     case 'bool':
       if (typeof v !== 'boolean') problems.push(wrongType(path, 'boolean', v));
       return;
@@ -124,5 +129,36 @@ function checkValue(field: Protobuf.Field, v: unknown, path: string, problems: s
       return;
     default:
       problems.push(`field "${path}" has an unsupported type ${field.type}`);
+  }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]$/;
+const isNewline = (c: string) => c === '\n' || c === '\r';
+
+/**
+ * Where Go's base64.StdEncoding (encoding/json's decoder of []byte) finds `s` corrupt, or undefined
+ * if it decodes: padding required, newlines skipped, the offset as CorruptInputError reports it.
+ */
+export function base64ErrorAt(s: string): number | undefined {
+  let si = 0;
+  for (;;) {
+    for (let j = 0; j < 4; j++) {
+      if (si === s.length) return j === 0 ? undefined : si - j;
+      const c = s[si++];
+      if (BASE64.test(c)) continue;
+      if (isNewline(c)) {
+        j--;
+        continue;
+      }
+      if (c !== '=' || j < 2) return si - 1;
+      if (j === 2) {
+        while (si < s.length && isNewline(s[si])) si++;
+        if (si === s.length) return s.length;
+        if (s[si] !== '=') return si - 1;
+        si++;
+      }
+      while (si < s.length && isNewline(s[si])) si++;
+      return si < s.length ? si : undefined;
+    }
   }
 }

@@ -155,6 +155,10 @@ describe('Kubernetes JSON codec: encoding', () => {
     const s = decodeKube(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: Buffer.from('hello').toString('base64') } }).object;
     assert.equal(Buffer.from(s.data.k).toString(), 'hello');
     assert.equal(enc(Secrets, s).data.k, 'aGVsbG8=');
+    assert.equal(
+      reason(() => decodeKube(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { k: 'hello' } })).message,
+      'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 4',
+    );
     const list = encList(Pods, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '5', continue: '' }, items: [decodeKube(Pods, pod()).object] });
     assert.deepEqual(Object.keys(list), ['kind', 'apiVersion', 'metadata', 'items']);
     assert.equal('kind' in list.items[0], false);

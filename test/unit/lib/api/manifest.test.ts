@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Deployments, Pods, Services } from '../../../../lib/api/kinds';
 import type { KindInfo } from '../../../../lib/api/kinds';
 import { ManifestError, decodeManifests, parseDocuments, strictProblems } from '../../../../lib/api/manifest';
+import { base64ErrorAt } from '../../../../lib/api/strict-fields';
 
 const nginx = readFileSync(join(__dirname, '../../../../examples/nginx.yaml'), 'utf8');
 
@@ -272,5 +273,12 @@ describe('strict decoding of the other protobuf scalar types', () => {
   it('bytes: (base64) strings', () => {
     assert.deepEqual(strictProblems(kubelet('LogChunk'), { content: 'aGVsbG8=' }), []);
     assert.deepEqual(strictProblems(kubelet('LogChunk'), { content: 5 }), ['invalid type for field "content": expected string, got integer']);
+  });
+
+  it("bytes: base64 as Go's StdEncoding decodes it, corrupt input refused at Go's offset", () => {
+    for (const ok of ['', 'aGVsbG8=', 'aGk=', 'aGVs\nbG8=', 'aGVsbG8=\n']) assert.equal(base64ErrorAt(ok), undefined, JSON.stringify(ok));
+    const bad: [string, number][] = [['aGVsbG8', 4], ['aGVsb', 4], ['a', 0], ['aG!s', 2], ['aGk=x', 4], ['a===', 1], ['aG=', 3], ['aG=x', 2], ['hello world', 5]];
+    for (const [input, at] of bad) assert.equal(base64ErrorAt(input), at, input);
+    assert.deepEqual(strictProblems(kubelet('LogChunk'), { content: 'not base64!' }), ['illegal base64 data at input byte 3']);
   });
 });
