@@ -9,7 +9,6 @@
 //   zero values, metav1.Time in whole seconds and MicroTime in microseconds, in UTC;
 // - quantities in canonical form on write (canonicalizeQuantities), as decoding into
 //   resource.Quantity and encoding it back does in kube-apiserver.
-import { isDeepStrictEqual } from 'node:util';
 import type * as Protobuf from 'protobufjs';
 import { BadRequestError } from './errors';
 import { ALWAYS_EMITTED, MICRO_TIME_FIELDS, NIL_POINTERS, QUANTITY_FIELDS, TIME_FIELDS } from './field-semantics';
@@ -70,7 +69,7 @@ const isUnknownField = (p: string) => p.startsWith('unknown field ');
 export function decodeKube<T extends KubeObject>(kind: KindInfo<T>, raw: unknown, validation: FieldValidation = 'Strict'): { object: T; warnings: string[] } {
   if (!isObject(raw)) throw cannotHandle(kind, 'the body is not a JSON object');
   if (raw.kind !== undefined && raw.kind !== kind.kind) throw cannotHandle(kind, `the object's kind is ${JSON.stringify(raw.kind)}`);
-  const doc = withoutZeroStructs(messageTypeOf(kind), quantitiesAsText(messageTypeOf(kind), raw), true) as JsonObject;
+  const doc = quantitiesAsText(messageTypeOf(kind), raw) as JsonObject;
   const problems = strictProblems(kind, doc);
   const typeErrors = problems.filter((p) => !isUnknownField(p));
   if (typeErrors.length) throw cannotHandle(kind, typeErrors.join(', '));
@@ -80,31 +79,6 @@ export function decodeKube<T extends KubeObject>(kind: KindInfo<T>, raw: unknown
   object.kind ||= kind.kind;
   object.apiVersion ||= kind.apiVersion;
   return { object, warnings: validation === 'Warn' ? unknown : [] };
-}
-
-/**
- * A copy of `raw` without the always-written structs that hold exactly what encodeMessage writes
- * for an absent one (`resources: {}`), below the object's top level: Go cannot tell such a struct
- * from a missing one, proto can, so decoding what encodeKube wrote gives back the object it was
- * written from (a GET then PUT of an unchanged pod is no change of its spec).
- */
-function withoutZeroStructs(type: Protobuf.Type, raw: unknown, top: boolean): unknown {
-  if (!isObject(raw) || isIntOrString(type)) return raw;
-  const fields = fieldsOf(type);
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const field = fields.get(key);
-    const child = field && messageOf(field);
-    if (!field || !child || value === null) out[key] = value;
-    else if (field.map && isObject(value)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutZeroStructs(child, v, false)]));
-    else if (field.repeated) out[key] = Array.isArray(value) ? value.map((v) => withoutZeroStructs(child, v, false)) : value;
-    else {
-      const v = withoutZeroStructs(child, value, false);
-      if (!top && has(ALWAYS_EMITTED, type.name, key) && isDeepStrictEqual(v, encodeMessage(child, {}))) continue;
-      out[key] = v;
-    }
-  }
-  return out;
 }
 
 /** An object as kube-apiserver writes it: kind and apiVersion first, then its fields as Kubernetes' JSON has them. */
