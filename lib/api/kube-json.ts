@@ -110,24 +110,43 @@ export function encodeKubeList<T extends KubeObject>(kind: KindInfo<T>, list: Ku
 export function encodeMessage(type: Protobuf.Type, json: unknown): unknown {
   if (!isObject(json) || isIntOrString(type)) return json;
   const out: JsonObject = {};
-  for (const field of type.fieldsArray) {
-    const key = jsonName(field);
-    if (key in json) out[key] = encodeField(type, field, key, json[key]);
-    else if (has(ALWAYS_EMITTED, type.name, key)) out[key] = zeroOf(type, field, key);
+  for (const f of planOf(type)) {
+    if (f.key in json) out[f.key] = encodeField(f, json[f.key]);
+    else if (f.always) out[f.key] = zeroOf(type, f.field, f.key);
   }
   return out;
 }
 
-function encodeField(type: Protobuf.Type, field: Protobuf.Field, key: string, value: unknown): unknown {
-  if (typeof value === 'string') {
-    if (has(TIME_FIELDS, type.name, key)) return value === '' ? null : formatTime(value, false);
-    if (has(MICRO_TIME_FIELDS, type.name, key)) return value === '' ? null : formatTime(value, true);
-    return value;
+/** What encoding needs to know of one field, worked out once per message type. */
+interface FieldPlan {
+  key: string;
+  field: Protobuf.Field;
+  child: Protobuf.Type | undefined;
+  time: 'seconds' | 'micro' | undefined;
+  always: boolean;
+}
+
+const plans = new WeakMap<Protobuf.Type, FieldPlan[]>();
+
+function planOf(type: Protobuf.Type): FieldPlan[] {
+  let plan = plans.get(type);
+  if (!plan) {
+    plan = type.fieldsArray.map((field) => {
+      const key = jsonName(field);
+      const time = has(TIME_FIELDS, type.name, key) ? 'seconds' : has(MICRO_TIME_FIELDS, type.name, key) ? 'micro' : undefined;
+      return { key, field, child: messageOf(field), time, always: has(ALWAYS_EMITTED, type.name, key) } as FieldPlan;
+    });
+    plans.set(type, plan);
   }
-  const child = messageOf(field);
+  return plan;
+}
+
+function encodeField(f: FieldPlan, value: unknown): unknown {
+  if (typeof value === 'string') return f.time && value === '' ? null : f.time ? formatTime(value, f.time === 'micro') : value;
+  const child = f.child;
   if (!child || value === null) return value;
-  if (field.map && isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeMessage(child, v)]));
-  if (field.repeated && Array.isArray(value)) return value.map((v) => encodeMessage(child, v));
+  if (f.field.map && isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeMessage(child, v)]));
+  if (f.field.repeated && Array.isArray(value)) return value.map((v) => encodeMessage(child, v));
   return encodeMessage(child, value);
 }
 

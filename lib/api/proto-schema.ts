@@ -38,10 +38,16 @@ export function messageTypeOf(kind: KindInfo): Protobuf.Type {
   return protoRootOf().lookupType(`${pkg}.${kind.kind}`);
 }
 
+const jsonNames = new WeakMap<Protobuf.Field, string>();
+
 /** protoc's default JSON name: snake_case -> lowerCamelCase, unless json_name overrides it. */
 export function jsonName(field: Protobuf.Field): string {
-  const explicit = field.options?.json_name as string | undefined;
-  return explicit ?? field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  let name = jsonNames.get(field);
+  if (name === undefined) {
+    name = (field.options?.json_name as string | undefined) ?? field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    jsonNames.set(field, name);
+  }
+  return name;
 }
 
 /** ts-proto's property name of a field: its JSON name (json_name when set: `Port`, `podCIDR`, `hostPID`). */
