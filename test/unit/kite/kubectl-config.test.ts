@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { usage } from '../../../services/kite/create-cluster';
 import { externalKubeconfig } from '../../../services/kite/kubeconfig';
 import {
   kubectlConfigPathForMerge,
@@ -120,6 +121,15 @@ describe('kite kubectl config (kind-style merge into $KUBECONFIG or ~/.kube/conf
     removeFromKubectlConfig('c2', env);
     assert.equal(read(a)['current-context'], '');
     assert.deepEqual(removeFromKubectlConfig('c2', env), [], 'nothing left to remove: no file is rewritten');
+  });
+
+  it("create cluster's closing message names both contexts and both endpoints, as kind's names kubectl's", () => {
+    const text = usage('c1', { kubeconfigPath: '/h/.kite/config', server: 'https://127.0.0.1:40000', kubectlConfigPath: '/h/.kube/config', httpsServer: 'https://127.0.0.1:40001', nodes: [] }, true);
+    const lines = text.split('\n');
+    assert.ok(lines.includes('Set kubectl context to "kite-c1" in /h/.kube/config'), text);
+    assert.ok(lines.includes('kubectl cluster-info --context kite-c1'), text);
+    assert.ok(lines.includes('Set kitectl context to "kite-c1" in /h/.kite/config'), text);
+    assert.match(text, /https:\/\/127\.0\.0\.1:40000 \(gRPC[^)]*kitectl\) and https:\/\/127\.0\.0\.1:40001 \(Kubernetes' HTTP API; kubectl\)/);
   });
 
   it('delete leaves a missing file missing', () => {
