@@ -9,9 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { freePort } from '../../lib/util/net';
 import { waitFor } from '../support/wait';
-import { docker, inCidr, kite, kitectlFor, must, podContainer, podExec, REPO, run } from './kite';
+import { docker, inCidr, kite, kitectlFor, kubectlFor, must, podContainer, podExec, REPO, run } from './kite';
 
 interface PodJson {
   metadata: { name: string; labels?: Record<string, string> };
@@ -338,6 +339,35 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     await kitectl(['delete', 'pod', 'grpc-pod']);
   });
 
+  it('the real kubectl uses the context kite create cluster merged into $KUBECONFIG: get, scale, logs, describe', async () => {
+    const kubeconfigFile = process.env.KUBECONFIG!;
+    const merged = parse(readFileSync(kubeconfigFile, 'utf8')) as { contexts: { name: string }[]; clusters: { name: string; cluster: { server: string } }[] };
+    assert.ok(merged.contexts.some((c) => c.name === `kite-${name}`), `kite-${name} in ${kubeconfigFile}`);
+    const server = merged.clusters.find((c) => c.name === `kite-${name}`)!.cluster.server;
+    assert.equal(server, `https://127.0.0.1:${/:(\d+)$/.exec((await docker(['port', nodeNames.cp, '6444/tcp'])).trim().split('\n')[0])![1]}`);
+    assert.match(await kite(['get', 'kubeconfig', '--kubectl', '--name', name]), new RegExp(`server: ${server}\n`));
+    const kubectl = kubectlFor(`kite-${name}`, join(dir, 'kube-cache'));
+    const nodes = (await kubectl(['get', 'nodes'])).trimEnd().split('\n');
+    assert.match(nodes[0], /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    assert.deepEqual(nodes.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), Object.values(nodeNames).sort().map((n) => `${n} Ready`));
+    const all = await kubectl(['get', 'pods', '-A', '-l', 'app=nginx']);
+    assert.equal(all.split('\n').filter((l) => /^default\s+nginx-\S+\s+1\/1\s+Running\s/.test(l)).length, 2, all);
+    assert.equal(await kubectl(['scale', 'deployment', 'nginx', '--replicas', '3']), 'deployment.apps/nginx scaled\n');
+    await readyNginx(3);
+    assert.equal(await kubectl(['scale', 'deployment', 'nginx', '--replicas', '2']), 'deployment.apps/nginx scaled\n');
+    const ps = await readyNginx(2);
+    const marker = `kubectl-${randomBytes(4).toString('hex')}`;
+    await podExec(nodeNames.w1, 'client', 'client', ['timeout', '5', 'wget', '-qO-', `http://${ps[0].status.podIP}/?${marker}`]);
+    await waitFor('the request in kubectl logs', async () => (await kubectl(['logs', ps[0].metadata.name, '--tail', '50'])).includes(`GET /?${marker}`) || undefined, 20_000, 500);
+    const replicasLine = /^Replicas:\s+2 desired \| 2 updated \| 2 total \| 2 available \| 0 unavailable$/m;
+    const described = await waitFor('kubectl describe to show the scaled-down deployment', async () => {
+      const text = await kubectl(['describe', 'deployment', 'nginx']);
+      return replicasLine.test(text) ? text : undefined;
+    }, 60_000, 1000);
+    assert.match(described, /^Name:\s+nginx$/m);
+    assert.match(described, /^NewReplicaSet:\s+nginx-[a-z0-9]+ \(2\/2 replicas created\)$/m);
+  });
+
   it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {
     const tag = `kite-e2e/probe:${name}`;
     await docker(['tag', 'kite/busybox:1', tag]);
@@ -477,5 +507,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal((await docker(['volume', 'ls', '-q', '--filter', label])).trim(), '');
     assert.equal((await docker(['network', 'ls', '-q', '--filter', label])).trim(), '');
     assert.doesNotMatch(await kite(['get', 'clusters']), new RegExp(name));
+    const kubectlConfig = parse(readFileSync(process.env.KUBECONFIG!, 'utf8')) as { contexts: { name: string }[] };
+    assert.ok(!kubectlConfig.contexts.some((c) => c.name === `kite-${name}`), 'the kubectl context is gone');
   });
 });

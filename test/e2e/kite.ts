@@ -34,6 +34,14 @@ export function kitectlFor(kubeconfig: string) {
   return (args: string[], input?: string) => must('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, ...args], { input });
 }
 
+/**
+ * The real kubectl with a context of the kubectl config `kite create cluster` merged into
+ * ($KUBECONFIG: the temporary file test/support/setup.ts names), its cache in `cacheDir`.
+ */
+export function kubectlFor(context: string, cacheDir: string) {
+  return (args: string[], input?: string) => must('kubectl', ['--context', context, '--cache-dir', cacheDir, ...args], { input });
+}
+
 export const docker = (args: string[], timeoutMs?: number) => must('docker', args, { timeoutMs });
 
 /** The id of the running container of a pod's container, inside its node. */
