@@ -5,6 +5,7 @@ import type { KubeObject } from '../../lib/api/kinds';
 import { canonicalizeQuantities, quantitiesAsText } from '../../lib/api/kube-json';
 import type { Manifest } from '../../lib/api/manifest';
 import { messageTypeOf } from '../../lib/api/proto-schema';
+import { messageSchema } from '../../lib/api/strategic-merge-patch';
 import { LAST_APPLIED, canonicalJSON, jsonEqual, threeWayMerge } from './apply-merge';
 import type { Cli } from './cli-context';
 import { CliError, ReportedError, formatError } from './cli-errors';
@@ -77,7 +78,7 @@ export async function applyOne(cli: Cli, m: Manifest, namespace: string, dryRun 
       }
     }
     const liveJSON = m.kind.type.toJSON(live) as JsonObject;
-    const merged = m.kind.type.fromJSON(threeWayMerge(liveJSON, parseLastApplied(live), desired));
+    const merged = m.kind.type.fromJSON(threeWayMerge(liveJSON, parseLastApplied(live), desired, messageSchema(messageTypeOf(m.kind))));
     if (jsonEqual(m.kind.type.toJSON(merged), liveJSON)) return 'unchanged';
     try {
       await client.update(merged, { dryRun });

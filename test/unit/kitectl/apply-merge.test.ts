@@ -1,10 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { Deployments } from '../../../lib/api/kinds';
+import { Deployments, Pods, Services } from '../../../lib/api/kinds';
 import { decodeManifests } from '../../../lib/api/manifest';
-import { LAST_APPLIED, canonicalJSON, jsonEqual, mergeKeyFor, threeWayMerge } from '../../../services/kitectl/apply-merge';
+import { messageTypeOf } from '../../../lib/api/proto-schema';
+import { messageSchema } from '../../../lib/api/strategic-merge-patch';
+import { LAST_APPLIED, canonicalJSON, jsonEqual, threeWayMerge } from '../../../services/kitectl/apply-merge';
 import { desiredConfig } from '../../../services/kitectl/apply';
 
 describe('apply three-way merge', () => {
+  // The merge keys come from the kind's schema, as the server's strategic merge patch's do.
+  const pod = messageSchema(messageTypeOf(Pods));
+  const service = messageSchema(messageTypeOf(Services));
   it('sets desired fields and keeps fields nobody applied (status, server defaults)', () => {
     const live = { metadata: { name: 'x', resourceVersion: '7', uid: 'u' }, spec: { replicas: 1, strategy: { type: 'RollingUpdate' } }, status: { replicas: 1 } };
     const merged = threeWayMerge(live, { spec: { replicas: 1 } }, { spec: { replicas: 3 } });
@@ -34,7 +39,7 @@ describe('apply three-way merge', () => {
     };
     const last = { spec: { containers: [{ name: 'web', image: 'nginx:1.21' }, { name: 'old', image: 'busybox' }] } };
     const desired = { spec: { containers: [{ name: 'web', image: 'nginx:1.22' }] } };
-    assert.deepEqual(threeWayMerge(live, last, desired).spec, {
+    assert.deepEqual(threeWayMerge(live, last, desired, pod).spec, {
       containers: [
         { name: 'web', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log' },
         { name: 'injected', image: 'sidecar' },
@@ -45,16 +50,19 @@ describe('apply three-way merge', () => {
   it('keeps allocated nodePorts by merging service ports by port', () => {
     const live = { spec: { clusterIP: '10.96.0.5', ports: [{ port: 80, targetPort: 80, nodePort: 31000, protocol: 'TCP' }] } };
     const desired = { spec: { ports: [{ port: 80, targetPort: 8080 }] } };
-    assert.deepEqual(threeWayMerge(live, desired, desired).spec, { clusterIP: '10.96.0.5', ports: [{ port: 80, targetPort: 8080, nodePort: 31000, protocol: 'TCP' }] });
+    assert.deepEqual(threeWayMerge(live, desired, desired, service).spec, { clusterIP: '10.96.0.5', ports: [{ port: 80, targetPort: 8080, nodePort: 31000, protocol: 'TCP' }] });
+    // Without the kind's schema nothing says how lists merge: they are replaced.
+    assert.deepEqual(threeWayMerge(live, desired, desired).spec, { clusterIP: '10.96.0.5', ports: [{ port: 80, targetPort: 8080 }] });
   });
 
   it('replaces lists without a merge key', () => {
     const live = { spec: { containers: [{ name: 'c', args: ['a', 'b'] }] } };
-    assert.deepEqual(threeWayMerge(live, undefined, { spec: { containers: [{ name: 'c', args: ['z'] }] } }).spec, { containers: [{ name: 'c', args: ['z'] }] });
-    assert.equal(mergeKeyFor('tolerations', [{ key: 'a' }]), undefined);
-    assert.equal(mergeKeyFor('ports', [{ containerPort: 80 }]), 'containerPort');
-    assert.equal(mergeKeyFor('ports', [{ port: 80 }]), 'port');
-    assert.equal(mergeKeyFor('env', [{ value: 'no-name' }]), undefined);
+    assert.deepEqual(threeWayMerge(live, undefined, { spec: { containers: [{ name: 'c', args: ['z'] }] } }, pod).spec, { containers: [{ name: 'c', args: ['z'] }] });
+    const tolerated = { spec: { tolerations: [{ key: 'a', operator: 'Exists' }] } };
+    assert.deepEqual(threeWayMerge(tolerated, undefined, { spec: { tolerations: [{ key: 'b', operator: 'Exists' }] } }, pod).spec, { tolerations: [{ key: 'b', operator: 'Exists' }] });
+    const ported = { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80, protocol: 'TCP' }] }] } };
+    const morePorts = threeWayMerge(ported, undefined, { spec: { containers: [{ name: 'c', ports: [{ containerPort: 81 }] }] } }, pod);
+    assert.deepEqual(morePorts.spec, { containers: [{ name: 'c', ports: [{ containerPort: 81 }, { containerPort: 80, protocol: 'TCP' }] }] }, 'container ports merge by containerPort');
   });
 
   it('does not modify its inputs', () => {
