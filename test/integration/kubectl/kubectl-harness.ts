@@ -47,8 +47,8 @@ export interface KubectlHarness {
   kubectl(args: string[], opts?: KubectlRunOptions): Promise<CommandResult>;
   /** kubectl that must exit 0 (the failure names the command and its stderr). */
   ok(args: string[], opts?: KubectlRunOptions): Promise<string>;
-  /** kubectl started and left running (get -w): its output so far, and stop(). */
-  background(args: string[]): { output(): string; stop(): Promise<CommandResult> };
+  /** kubectl started and left running (get -w): its output and error output so far, its end, and stop(). */
+  background(args: string[]): { output(): string; errors(): string; done: Promise<CommandResult>; stop(): Promise<CommandResult> };
   kitectl(args: string[], stdin?: string): Promise<KitectlResult>;
   stop(): Promise<void>;
 }
@@ -114,6 +114,8 @@ export async function startKubectlHarness(): Promise<KubectlHarness> {
       const closed = new Promise<CommandResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, out, err })));
       return {
         output: () => out,
+        errors: () => err,
+        done: closed,
         stop: () => {
           child.kill('SIGTERM');
           return closed;

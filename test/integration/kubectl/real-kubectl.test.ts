@@ -300,6 +300,7 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       const status = await ok(['rollout', 'status', 'deployment/roll', '--timeout', '30s']);
       assert.match(status, /deployment "roll" successfully rolled out\n$/);
       assert.equal(await ok(['wait', '--for=condition=Available', 'deployment/roll', '--timeout', '30s']), 'deployment.apps/roll condition met\n');
+      assert.equal(await ok(['wait', '--for=jsonpath={.spec.template.spec.containers[0].image}=nginx:1.25', 'deployment/roll', '--timeout', '30s']), 'deployment.apps/roll condition met\n');
       const history = (await ok(['rollout', 'history', 'deployment/roll'])).trimEnd().split('\n');
       assert.deepEqual(history.slice(0, 2), ['deployment.apps/roll ', 'REVISION  CHANGE-CAUSE']);
       assert.deepEqual(history.slice(2).map((l) => l.split(/\s+/)[0]), ['1', '2']);
@@ -356,10 +357,19 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
   });
 
   describe('delete', () => {
-    it('by names, by label, --all, and --grace-period', async () => {
+    it('by names, by label, --all, and --grace-period; wait --for=delete', async () => {
       for (const n of ['d1', 'd2', 'd3', 'd4']) await ok(['create', '-f', '-'], { stdin: configMap(n, {}, { del: n === 'd3' ? 'yes' : 'no' }) });
       assert.equal(await ok(['delete', 'configmap', 'd1', 'd2']), 'configmap "d1" deleted\nconfigmap "d2" deleted\n');
       assert.equal(await ok(['delete', 'configmaps', '-l', 'del=yes']), 'configmap "d3" deleted\n');
+      // d4 is held by a finalizer until kubectl wait watches it (its -v=6 log shows the watch request).
+      await ok(['patch', 'configmap', 'd4', '--type', 'merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}']);
+      await ok(['delete', 'configmap', 'd4', '--wait=false']);
+      const waiting = h.background(['wait', '--for=delete', 'configmap/d4', '--timeout', '30s', '-v=6']);
+      await waitFor('kubectl wait to watch', () => /GET \S+watch=true\S* 200/.test(waiting.errors()));
+      await ok(['patch', 'configmap', 'd4', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+      const waited = await waiting.done;
+      assert.equal(waited.code, 0, waited.err);
+      assert.equal(waited.out, 'configmap/d4 condition met\n');
       const missing = await kubectl(['delete', 'configmap', 'd1']);
       assert.equal(missing.code, 1);
       assert.equal(missing.err, 'Error from server (NotFound): configmaps "d1" not found\n');
@@ -374,7 +384,7 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       for (const n of ['e1', 'e2']) await ok(['create', '-n', other, '-f', '-'], { stdin: configMap(n, {}) });
       assert.equal(await ok(['delete', 'configmaps', '--all', '-n', other]), 'configmap "e1" deleted\nconfigmap "e2" deleted\n');
       assert.deepEqual((await h.admin.configMaps.list({ namespace: other })).items, []);
-      assert.equal((await h.admin.configMaps.get('d4', h.namespace)).metadata?.name, 'd4', 'another namespace is untouched');
+      assert.equal((await h.admin.configMaps.list({ namespace: h.namespace, labelSelector: 'del=no' })).items.length, 0, 'd1, d2 and d4 are gone from the test namespace');
     });
   });
 
