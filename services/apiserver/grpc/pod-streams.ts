@@ -1,7 +1,7 @@
 // pods/log and pods/exec: the apiserver finds the pod's node and proxies the stream to that
 // node's kubelet (kite.kubelet.v1.KubeletService), as kube-apiserver does. Messages of both APIs
 // share field numbers, so they pass through unchanged.
-import type { ChannelCredentials, ClientDuplexStream, ClientReadableStream, ServerDuplexStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, ClientDuplexStream, Metadata, ClientReadableStream, ServerDuplexStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import { credentials as grpcCredentials, status as Status } from '@grpc/grpc-js';
 import { BadRequestError, UnavailableError, fromServiceError, type ApiError } from '../../../lib/api/errors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
@@ -108,6 +108,7 @@ export function proxyExecPod(method: string, dialer: KubeletDialer, call: Server
     const up = client.exec();
     upstream = up;
     const first = buffered.shift()!;
+    up.on('metadata', guard((md: Metadata) => call.sendMetadata(md), fail));
     up.on('data', guard((res: ExecPodResponse) => call.write(res), fail));
     up.on(
       'error',

@@ -17,9 +17,10 @@ import { logger } from '../../../lib/log';
 import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
 import { PeerConnections } from '../auth/limits/connection-limit';
 import { createDocumentHandler, isPublicDocumentPath, type DocumentHandler, type HealthCheck } from './documents';
+import { ExecWebSocket, refuseUpgrade } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { parseRequestInfo, RequestInfoError } from './request-info';
-import { notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
+import { kindOf, notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
 import { reviewOf, serveReview } from './review-handler';
 import { statusOf, warningHeaderValue, type Status } from './status';
 
@@ -129,6 +130,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
   const log = logger('apiserver');
   const gate = new GateClient(cfg.socketPath, cfg.trust);
   const resources = new ResourceHandler(gate);
+  const execs = new ExecWebSocket(gate);
   const documents: DocumentHandler = createDocumentHandler({ healthChecks: cfg.healthChecks });
   const whoAmI = AuthorizationServiceService.createSelfSubjectReview;
 
@@ -184,6 +186,18 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
   } else {
     server = createHttpServer(onRequest);
   }
+  // Upgrades (HTTP/1.1 only: HTTP/2 has none) are pods/exec and pods/attach WebSockets.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://front-door');
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      const streaming = info.isResourceRequest && kindOf(info)?.resource === 'pods' && !!info.namespace && (info.subresource === 'exec' || info.subresource === 'attach');
+      if (!streaming) return refuseUpgrade(socket, notFoundPath());
+      execs.upgrade(info, url.searchParams, req, socket, head, callerOf(req));
+    } catch (err) {
+      refuseUpgrade(socket, err instanceof RequestInfoError ? statusOf(new BadRequestError(err.message)) : statusOf(err));
+    }
+  });
   // Every connection is counted against its peer's --max-connections-per-peer, as on the gRPC port, before any TLS.
   const peers = new PeerConnections(cfg.maxConnectionsPerPeer);
   const sockets = new Set<Socket>();
@@ -213,6 +227,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       sockets.forEach((s) => s.destroy());
+      execs.close();
       await closed;
       gate.close();
     },

@@ -4,7 +4,7 @@
 // agent in metadata only the FrontDoorTrust secret makes believable) and impersonation headers,
 // so authentication, impersonation, decoding, priority and fairness, authorization, admission and
 // audit run exactly as for a gRPC caller.
-import { Client, credentials, Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../../../lib/api/errors';
 import { parseWarningHeaders, WARNING_METADATA_KEY } from '../../../lib/api/warnings';
 import type { KindInfo, Verb } from '../../../lib/api/kinds';
@@ -76,6 +76,11 @@ export class GateClient {
   /** A server stream (watch, pods/log); its errors are raw ServiceErrors (see fromServiceError). */
   stream<R>(method: MethodDef, request: unknown, caller: HttpCaller): ClientReadableStream<R> {
     return this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, this.metadata(caller));
+  }
+
+  /** A bidirectional stream (pods/exec); its errors are raw ServiceErrors. */
+  duplex<Q, R>(method: MethodDef & { responseDeserialize: (b: Buffer) => R }, caller: HttpCaller): ClientDuplexStream<Q, R> {
+    return this.client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, this.metadata(caller));
   }
 
   close(): void {

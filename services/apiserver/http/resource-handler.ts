@@ -12,6 +12,7 @@ import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { toScale } from '../grpc/resource-service';
 import { tableFor, tableRequested, type IncludeObject } from './documents';
+import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { parseFieldValidation, parseJSONBody } from './request-body';
 import { parseBool, type RequestInfo } from './request-info';
@@ -43,7 +44,7 @@ export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-pa
 const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
 
 /** Subresources kubectl has that the front door does not serve yet. */
-const NOT_YET = new Set(['exec', 'attach', 'portforward', 'proxy', 'eviction', 'ephemeralcontainers']);
+const NOT_YET = new Set(['portforward', 'proxy', 'eviction', 'ephemeralcontainers']);
 
 /** Kubernetes' 415 for a body it cannot decode. */
 class UnsupportedMediaTypeError extends ApiError {
@@ -103,6 +104,8 @@ export class ResourceHandler {
     if (sub && NOT_YET.has(sub)) {
       return x.json(405, failure(405, 'MethodNotAllowed', `${kind.resource}/${sub} is not served over Kite's HTTP API yet (kitectl serves it over gRPC)`));
     }
+    // exec and attach are WebSocket upgrades (exec-websocket.ts); a plain request is refused as Kubernetes refuses it.
+    if (kind.resource === 'pods' && (sub === 'exec' || sub === 'attach')) return x.json(...reply(upgradeRequired()));
     const has = (verb: Verb) => kind.methods[verb] !== undefined;
     switch (info.verb) {
       case 'get': {

@@ -5,7 +5,7 @@
 // call closes the command's stdin.
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { BadRequestError, toServiceError } from '../../../lib/api/errors';
 import type { ExecRequest, ExecResponse, ExecStart, TerminalSize } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import type { ContainerRuntime, ExecSession } from '../runtime/types';
@@ -59,6 +59,8 @@ export async function serveExec(call: Call, runtime: ContainerRuntime, ctx: Targ
     session = await runtime.exec(container.id, start.command, { stdin: start.stdin ? stdin : undefined, tty: start.tty });
     const size = pendingSize ?? start.size;
     if (start.tty && size) await session.resize(size.width, size.height).catch(() => undefined);
+    // The response headers say the command started (the HTTP front door upgrades to a WebSocket on them).
+    if (!call.cancelled) call.sendMetadata(new Metadata());
     await Promise.all([forward(session.stdout, call, 'stdout'), forward(session.stderr, call, 'stderr')]);
     const exitCode = await session.exitCode;
     if (!call.cancelled) {
