@@ -118,6 +118,9 @@ function exchange(req: Req, res: Res, url: URL, maxBytes: number): HttpExchange 
     },
     start(code, contentType, headers = {}) {
       r.writeHead(code, { 'content-type': contentType, 'cache-control': 'no-cache, private', ...headers });
+      // As kube-apiserver's watch (and log) handlers flush: an HTTP/1.1 client (client-node's
+      // Watch) sees the 200 before the first event, not only once one comes.
+      r.flushHeaders();
     },
     write: (chunk) => r.write(chunk),
     end: () => r.end(),
