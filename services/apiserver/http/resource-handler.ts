@@ -5,6 +5,7 @@
 import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, BadRequestError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
+import { PROTOBUF_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
 import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
 import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
@@ -14,7 +15,7 @@ import { toScale } from '../grpc/resource-service';
 import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
-import { parseFieldValidation, parseJSONBody } from './request-body';
+import { parseFieldValidation, parseJSONBody, parseProtobufBody, type ExpectedKind } from './request-body';
 import { parseBool, type RequestInfo } from './request-info';
 import { failure, statusOf, type Status, type Subject } from './status';
 
@@ -125,7 +126,7 @@ export class ResourceHandler {
         return this.watch(kind, namespace, name, x, caller);
       case 'create': {
         if (!named) {
-          const { object, warnings } = decodeKube(kind, await objectBody(x), parseFieldValidation(q.get('fieldValidation')));
+          const { object, warnings } = decodeKube(kind, await objectBody(x, kind), parseFieldValidation(q.get('fieldValidation')));
           checkNamespace(object, namespace);
           subject.name = object.metadata?.name ?? '';
           const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
@@ -137,12 +138,12 @@ export class ResourceHandler {
       }
       case 'update': {
         if (sub === 'scale' && has('updateScale')) {
-          const scale = Scale.fromJSON(await objectBody(x));
+          const scale = Scale.fromJSON(await objectBody(x, { kind: 'Scale', apiVersion: 'autoscaling/v1' }));
           checkName(scale.metadata?.name, name);
           return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => scaleJSON(s));
         }
         if (sub && !(sub === 'status' && has('updateStatus'))) break;
-        const { object, warnings } = decodeKube(kind, await objectBody(x), parseFieldValidation(q.get('fieldValidation')));
+        const { object, warnings } = decodeKube(kind, await objectBody(x, kind), parseFieldValidation(q.get('fieldValidation')));
         checkNamespace(object, namespace);
         checkName(object.metadata?.name, name);
         object.metadata = { ...object.metadata!, name, namespace };
@@ -188,7 +189,7 @@ export class ResourceHandler {
   }
 
   private async token(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
-    const tokenRequest = TokenRequest.fromJSON(await objectBody(x));
+    const tokenRequest = TokenRequest.fromJSON(await objectBody(x, { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1' }));
     const r = await this.call<TokenRequest>(kind, 'createToken', { namespace, name, tokenRequest, dryRun: dryRunOf(x.query) }, caller);
     this.answer(x, 201, r, (t) => ({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', ...(TokenRequest.toJSON(t) as object) }));
   }
@@ -301,10 +302,18 @@ export function reply(s: Status): [number, Status, string[], Record<string, stri
   return [s.code, s, [], after && after > 0 ? { 'retry-after': String(after) } : {}];
 }
 
-/** A body in a media type the front door reads (JSON); any other (kubectl's protobuf first) is a 415 the client falls back from. */
-export async function objectBody(x: HttpExchange): Promise<unknown> {
+/**
+ * A body in a media type the front door reads, as Kubernetes' JSON: JSON, or Kubernetes' protobuf
+ * (what typed clients such as kubectl create send) where the path names the kind it expects; any
+ * other is a 415.
+ */
+export async function objectBody(x: HttpExchange, expected?: ExpectedKind): Promise<unknown> {
   const type = (x.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json' && type !== '') throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json`);
+  if (type === PROTOBUF_MEDIA_TYPE && expected) return parseProtobufBody(await x.body(), expected);
+  if (type !== 'application/json' && type !== '') {
+    const accepted = expected ? `application/json, ${PROTOBUF_MEDIA_TYPE}` : 'application/json';
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${accepted}`);
+  }
   return parseJSONBody(await x.body());
 }
 

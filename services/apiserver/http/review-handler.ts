@@ -56,7 +56,7 @@ export async function serveReview(review: Review, x: HttpExchange, gate: GateCli
     x.json(405, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server does not allow this method on the requested resource', reason: 'MethodNotAllowed', code: 405 });
     return;
   }
-  const body = await objectBody(x);
+  const body = await objectBody(x, review);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError(`${review.kind} in version "v1" cannot be handled as a ${review.kind}: the body is not a JSON object`);
   const r = await gate.unary(review.method, review.request(body), caller);
   x.json(201, { ...(review.toJSON(r.response) as object), kind: review.kind, apiVersion: review.apiVersion }, r.warnings);

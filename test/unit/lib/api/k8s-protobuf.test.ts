@@ -1,0 +1,211 @@
+// Kubernetes' protobuf encoding: the body kubectl v1.32 sends for `create namespace`, a round trip
+// of every kind's fully populated object and of the review and token messages, the wire form of
+// Kubernetes' special types (Time, Quantity, IntOrString, bytes, embedded structs) with Kubernetes'
+// field numbers, the envelope, and a body of another kind than the path's refused.
+import { strict as assert } from 'node:assert';
+import * as pb from 'protobufjs';
+import type * as Protobuf from 'protobufjs';
+import { ApiError } from '../../../../lib/api/errors';
+import { decodeProtobuf, encodeProtobuf, protobufTypeOf } from '../../../../lib/api/k8s-protobuf';
+import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from '../../../../lib/api/field-semantics';
+import { ALL_KINDS, ConfigMaps, Deployments, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
+import { decodeKube, encodeKube } from '../../../../lib/api/kube-json';
+import { isIntOrString, jsonName, messageOf, messageTypeOf, protoRootOf } from '../../../../lib/api/proto-schema';
+import { SelfSubjectAccessReview, SelfSubjectReview } from '../../../../lib/gen/kite/authorization/v1/authorization';
+import { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
+import { parseProtobufBody } from '../../../../services/apiserver/http/request-body';
+
+type Obj = Record<string, any>;
+
+/** `kubectl create namespace x` (v1.32.4) as it goes on the wire (from its -v=8 log). */
+const KUBECTL_CREATE_NAMESPACE = Buffer.from(
+  '6b3873000a0f0a0276311209 4e616d657370616365 12190a110a0178120 01a00 22002a00320038004200 12001a020a00 1a002200'.replace(/\s/g, ''),
+  'hex',
+);
+
+function error(fn: () => unknown): { reason: string; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ApiError, String(err));
+    return { reason: err.reason, message: err.message };
+  }
+  return assert.fail('expected an error');
+}
+
+/** The raw object bytes of a protobuf body (the envelope's field 2). */
+function rawOf(body: Buffer): Uint8Array {
+  const r = pb.Reader.create(body.subarray(4));
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2) return r.bytes();
+    r.skipType(tag & 7);
+  }
+  return assert.fail('no raw bytes');
+}
+
+/** The fields of a protobuf message by number: each value's bytes (length-delimited) or number (varint). */
+function wireFields(bytes: Uint8Array): Map<number, (Uint8Array | number)[]> {
+  const out = new Map<number, (Uint8Array | number)[]>();
+  const r = pb.Reader.create(bytes);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    const value = (tag & 7) === 2 ? r.bytes() : (tag & 7) === 0 ? Number(r.int64()) : (r.skipType(tag & 7), 0);
+    out.set(tag >>> 3, [...(out.get(tag >>> 3) ?? []), value]);
+  }
+  return out;
+}
+
+/** A JSON object of `type` with every field set to something not zero (Kubernetes' form). */
+function populated(type: Protobuf.Type, depth: number): Obj {
+  const out: Obj = {};
+  if (depth > 20) return out;
+  for (const field of type.fieldsArray) {
+    const key = jsonName(field);
+    const sample = (): unknown => {
+      const child = messageOf(field);
+      if (child) return isIntOrString(child) ? (depth % 2 ? 'http' : 8080) : populated(child, depth + 1);
+      if (QUANTITY_FIELDS[type.name]?.includes(key)) return '1500m';
+      if (TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05Z';
+      if (MICRO_TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05.123456Z';
+      if (field.resolvedType) return 'Value';
+      switch (field.type) {
+        case 'bool':
+          return true;
+        case 'string':
+          return `${key}-value`;
+        case 'bytes':
+          return Buffer.from(key).toString('base64');
+        default:
+          return 7;
+      }
+    };
+    if (field.map) out[key] = { one: sample(), two: sample() };
+    else if (field.repeated) out[key] = [sample(), sample()];
+    else out[key] = sample();
+  }
+  return out;
+}
+
+describe('Kubernetes protobuf: what kubectl sends', () => {
+  it('decodes kubectl create namespace into the Namespace it means', () => {
+    const d = decodeProtobuf(KUBECTL_CREATE_NAMESPACE);
+    assert.equal(d.kind, 'Namespace');
+    assert.equal(d.apiVersion, 'v1');
+    // Go writes every non-pointer field (empty strings, a zero creationTimestamp): the zero time is null, so left out.
+    assert.deepEqual(d.object, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'x', generateName: '', namespace: '', uid: '', resourceVersion: '', generation: 0 }, spec: {}, status: { phase: '' } });
+    const ns = decodeKube(ALL_KINDS.find((k) => k.kind === 'Namespace')!, d.object).object;
+    assert.equal(ns.metadata!.name, 'x');
+  });
+});
+
+describe('Kubernetes protobuf: round trip of every kind', () => {
+  for (const kind of ALL_KINDS as readonly KindInfo<KubeObject>[]) {
+    it(`${kind.kind}: every field Kite has comes back through protobuf`, () => {
+      const object = decodeKube(kind, { ...populated(messageTypeOf(kind), 0), kind: kind.kind, apiVersion: kind.apiVersion }).object;
+      const json = encodeKube(kind, object);
+      const body = encodeProtobuf(json);
+      assert.ok(body.subarray(0, 4).equals(Buffer.from('k8s\0', 'latin1')));
+      const back = decodeProtobuf(body);
+      assert.deepEqual(decodeKube(kind, back.object).object, object);
+    });
+  }
+
+  it('a TokenRequest, a SelfSubjectAccessReview and a SelfSubjectReview come back', () => {
+    const cases: [string, string, { fromJSON(o: unknown): unknown; toJSON(o: any): unknown }, string][] = [
+      ['kite.authentication.v1.TokenRequest', 'authentication.k8s.io/v1', TokenRequest, 'TokenRequest'],
+      ['kite.authorization.v1.SelfSubjectAccessReview', 'authorization.k8s.io/v1', SelfSubjectAccessReview, 'SelfSubjectAccessReview'],
+      ['kite.authorization.v1.SelfSubjectReview', 'authentication.k8s.io/v1', SelfSubjectReview, 'SelfSubjectReview'],
+    ];
+    for (const [type, apiVersion, codec, kind] of cases) {
+      const message = codec.fromJSON({ ...populated(protoRootOf().lookupType(type), 0), kind, apiVersion });
+      const back = decodeProtobuf(encodeProtobuf(codec.toJSON(message) as Obj));
+      assert.deepEqual(codec.fromJSON(back.object), message, kind);
+    }
+  });
+});
+
+describe('Kubernetes protobuf: the wire form of Kubernetes types', () => {
+  const deployment = (): Obj => ({
+    kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    metadata: { name: 'web', uid: 'u-1', creationTimestamp: '2024-01-02T03:04:05Z', labels: { app: 'web' } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: 'web' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'c', image: 'nginx', resources: { limits: { cpu: '500m' } }, livenessProbe: { httpGet: { path: '/', port: 'http' } } }] },
+      },
+    },
+  });
+
+  it("writes Kubernetes' field numbers: ObjectMeta uid 5, creationTimestamp 8 as seconds, labels 11", () => {
+    const meta = wireFields(wireFields(rawOf(encodeProtobuf(deployment()))).get(1)![0] as Uint8Array);
+    assert.equal(Buffer.from(meta.get(1)![0] as Uint8Array).toString(), 'web');
+    assert.equal(Buffer.from(meta.get(5)![0] as Uint8Array).toString(), 'u-1');
+    assert.equal(wireFields(meta.get(8)![0] as Uint8Array).get(1)![0], Date.parse('2024-01-02T03:04:05Z') / 1000);
+    assert.ok(meta.get(11));
+  });
+
+  it('carries int-or-string, quantities, pointers set to zero and embedded structs', () => {
+    const back = decodeProtobuf(encodeProtobuf(deployment())).object as Obj;
+    assert.deepEqual(back.spec.strategy.rollingUpdate, { maxSurge: '25%', maxUnavailable: 1 });
+    assert.equal(back.spec.replicas, 0);
+    const c = back.spec.template.spec.containers[0];
+    assert.deepEqual(c.resources, { limits: { cpu: '500m' } });
+    assert.deepEqual(c.livenessProbe, { httpGet: { path: '/', port: 'http' } });
+    assert.equal(back.metadata.creationTimestamp, '2024-01-02T03:04:05Z');
+    decodeKube(Deployments, back);
+  });
+
+  it('a ConfigMap keeps its binaryData bytes exactly', () => {
+    const bytes = Buffer.from([0, 1, 2, 254, 255]);
+    const json = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cm' }, data: { a: 'b' }, binaryData: { bin: bytes.toString('base64') } };
+    const cm = decodeKube(ConfigMaps, decodeProtobuf(encodeProtobuf(json)).object).object;
+    assert.deepEqual(Buffer.from(cm.binaryData.bin), bytes);
+    assert.deepEqual(cm.data, { a: 'b' });
+  });
+});
+
+describe('Kubernetes protobuf: the envelope', () => {
+  it('refuses a body without the k8s magic', () => {
+    const e = error(() => decodeProtobuf(Buffer.from('{"kind":"Namespace"}')));
+    assert.equal(e.reason, 'BadRequest');
+    assert.match(e.message, /does not appear to be a protobuf message, expected prefix \[107 56 115 0\]/);
+  });
+
+  it('refuses a kind it does not know', () => {
+    const unknown = Buffer.from(KUBECTL_CREATE_NAMESPACE);
+    unknown.write('Nomespace', 12, 'latin1');
+    assert.match(error(() => decodeProtobuf(unknown)).message, /no kind "Nomespace" is registered for version "v1"/);
+  });
+
+  it('knows the kinds by group version', () => {
+    assert.equal(protobufTypeOf('apps/v1', 'Deployment')?.fullName, '.k8s.io.api.apps.v1.Deployment');
+    assert.equal(protobufTypeOf('rbac.authorization.k8s.io/v1', 'ClusterRole')?.fullName, '.k8s.io.api.rbac.v1.ClusterRole');
+    assert.equal(protobufTypeOf('v1', 'Pod')?.fullName, '.k8s.io.api.core.v1.Pod');
+  });
+});
+
+describe('Kubernetes protobuf: a body of another kind than the path', () => {
+  it('is refused as kube-apiserver refuses it', () => {
+    const body = encodeProtobuf({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cm' } });
+    const e = error(() => parseProtobufBody(body, { kind: 'Namespace', apiVersion: 'v1' }));
+    assert.equal(e.reason, 'BadRequest');
+    assert.equal(e.message, 'ConfigMap in version "v1" cannot be handled as a Namespace: converting (v1.ConfigMap) to (core.Namespace): unknown conversion');
+  });
+
+  it('of another version than the path is refused as the create and update handlers refuse it', () => {
+    const body = encodeProtobuf({ kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'd' } });
+    const e = error(() => parseProtobufBody(body, { kind: 'Deployment', apiVersion: 'apps/v1beta2' }));
+    assert.equal(e.reason, 'BadRequest');
+    assert.equal(e.message, 'the API version in the data (apps/v1) does not match the expected API version (apps/v1beta2)');
+  });
+
+  it('is read when it is the kind the path names', () => {
+    const body = encodeProtobuf({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cm' } });
+    assert.deepEqual(parseProtobufBody(body, { kind: 'ConfigMap', apiVersion: 'v1' }), { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cm' } });
+  });
+});
