@@ -1,0 +1,114 @@
+// The real kubectl's commands that send Kubernetes' protobuf (typed clients: create namespace,
+// deployment, configmap, secret, serviceaccount, token; auth can-i; auth whoami) against a secure
+// apiserver's HTTP API, each object read back over gRPC.
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts } from '../../../lib/api/kinds';
+import type { Clientset } from '../../../lib/client';
+import { uniqueName } from '../../support/names';
+import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+
+const run = promisify(execFile);
+
+describe('HTTP API: kubectl commands that send protobuf', function () {
+  this.timeout(120_000);
+  let s: SecureApiserver;
+  let admin: Clientset;
+  let env: NodeJS.ProcessEnv;
+  const ns = uniqueName('protobuf');
+  const janeToken = `${uniqueName('jane')}-token`;
+
+  const kubectl = async (...args: string[]) => {
+    try {
+      return (await run('kubectl', args, { env, timeout: 60_000 })).stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
+    }
+  };
+
+  before(async function () {
+    try {
+      await run('kubectl', ['version', '--client']);
+    } catch {
+      this.skip();
+    }
+    s = await startSecureApiserver({ config: { securePort: 0 }, tokens: { [janeToken]: { user: 'jane', groups: ['developers'] } } });
+    admin = await s.admin();
+    const b64 = (file: string) => readFileSync(file).toString('base64');
+    const kubeconfig = join(s.dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'kite', cluster: { server: `https://127.0.0.1:${s.server.securePort}`, 'certificate-authority-data': b64(s.pki.ca.cert) } }],
+        users: [
+          { name: 'admin', user: { 'client-certificate-data': b64(s.pki.admin.cert), 'client-key-data': b64(s.pki.admin.key) } },
+          { name: 'jane', user: { token: janeToken } },
+        ],
+        contexts: [{ name: 'kite', context: { cluster: 'kite', user: 'admin', namespace: ns } }],
+        'current-context': 'kite',
+      }),
+    );
+    env = { ...process.env, KUBECONFIG: kubeconfig, HOME: s.dir };
+  });
+  after(() => s?.stop());
+
+  it('creates a namespace', async () => {
+    assert.equal((await kubectl('create', 'namespace', ns)).trim(), `namespace/${ns} created`);
+    assert.equal((await admin.resource(Namespaces).get(ns)).metadata!.name, ns);
+  });
+
+  it('creates a deployment with an image', async () => {
+    assert.equal((await kubectl('create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=2')).trim(), 'deployment.apps/web created');
+    const d = await admin.resource(Deployments).get('web', ns);
+    assert.equal(d.spec!.replicas, 2);
+    assert.deepEqual(d.spec!.selector!.matchLabels, { app: 'web' });
+    assert.deepEqual(d.spec!.template!.spec!.containers.map((c) => [c.name, c.image]), [['nginx', 'nginx:1.27']]);
+  });
+
+  it('creates a configmap from literals and a file (binaryData)', async () => {
+    const bin = join(s.dir, 'blob.bin');
+    writeFileSync(bin, Buffer.from([0, 1, 2, 0xfe, 0xff]));
+    assert.equal((await kubectl('create', 'configmap', 'settings', '--from-literal=mode=fast', `--from-file=blob=${bin}`)).trim(), 'configmap/settings created');
+    const cm = await admin.resource(ConfigMaps).get('settings', ns);
+    assert.deepEqual(cm.data, { mode: 'fast' });
+    assert.deepEqual(Buffer.from(cm.binaryData.blob), Buffer.from([0, 1, 2, 0xfe, 0xff]));
+  });
+
+  it('creates a generic secret', async () => {
+    assert.equal((await kubectl('create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret')).trim(), 'secret/creds created');
+    const secret = await admin.resource(Secrets).get('creds', ns);
+    assert.equal(secret.type, 'Opaque');
+    assert.equal(Buffer.from(secret.data.password).toString(), 's3cret');
+  });
+
+  it('creates a service account and a token for it that authenticates as it', async () => {
+    assert.equal((await kubectl('create', 'serviceaccount', 'robot')).trim(), 'serviceaccount/robot created');
+    assert.equal((await admin.resource(ServiceAccounts).get('robot', ns)).metadata!.name, 'robot');
+    const token = (await kubectl('create', 'token', 'robot', '--duration=10m')).trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    // As jane's kubeconfig entry, which has no client certificate to take precedence over the token.
+    const whoami = await kubectl('--user=jane', `--token=${token}`, 'auth', 'whoami', '-o', 'json');
+    assert.equal(JSON.parse(whoami).status.userInfo.username, `system:serviceaccount:${ns}:robot`);
+  });
+
+  it('asks auth can-i: yes for the admin, no for a user without a role', async () => {
+    assert.equal((await kubectl('auth', 'can-i', 'create', 'pods')).trim(), 'yes');
+    const no = await run('kubectl', ['--user=jane', 'auth', 'can-i', 'create', 'pods'], { env }).then(
+      () => assert.fail('kubectl auth can-i said yes'),
+      (err: { code?: number; stdout?: string }) => err,
+    );
+    assert.equal(no.code, 1);
+    assert.equal(no.stdout?.trim(), 'no');
+  });
+
+  it('asks auth whoami', async () => {
+    const out = await kubectl('--user=jane', 'auth', 'whoami');
+    assert.match(out, /^ATTRIBUTE\s+VALUE\nUsername\s+jane\nUID\s+uid-0\nGroups\s+\[developers system:authenticated\]\n$/);
+  });
+});
