@@ -170,42 +170,47 @@ export class ExecWebSocket {
     }
     const call = this.gate.duplex<ExecPodRequest, ExecPodResponse>(GateClient.method(PODS, 'exec'), caller);
     let ws: WebSocket | undefined;
+    let upgrading = false;
     let finished = false;
+    // Frames the stream produced while the upgrade completes; `last` closes the WebSocket after it.
+    const outbox: Array<{ data: Buffer; last: boolean }> = [];
     socket.on('error', () => call.cancel());
     socket.once('close', () => {
       if (!ws) call.cancel();
     });
+    const deliver = (data: Buffer, last = false) => {
+      const sock = ws;
+      if (!sock) {
+        outbox.push({ data, last });
+        return;
+      }
+      sock.send(data, () => {
+        if (last) sock.close(1000);
+        else if (sock.bufferedAmount < HIGH_WATER_BYTES) call.resume();
+      });
+      if (sock.bufferedAmount >= HIGH_WATER_BYTES) call.pause();
+    };
     const finish = (status: Partial<Status>) => {
       if (finished) return;
       finished = true;
-      if (!ws) {
-        this.refusals.remember(key, status as Status);
-        refuseUpgrade(socket, status as Status);
-        return;
-      }
-      ws.send(frame(CHANNEL.error, JSON.stringify(status)), () => ws?.close(1000));
+      if (upgrading) return deliver(frame(CHANNEL.error, JSON.stringify(status)), true);
+      this.refusals.remember(key, status as Status);
+      refuseUpgrade(socket, status as Status);
     };
     call.on('metadata', (_md: Metadata) => {
-      if (finished || ws) return;
+      if (finished || upgrading) return;
+      upgrading = true;
       this.wss.handleUpgrade(req, socket, head, (accepted) => {
         ws = accepted;
         this.pipe(accepted, call, () => finished);
+        for (const f of outbox.splice(0)) deliver(f.data, f.last);
       });
     });
     let exitCode = 0;
     call.on('data', (r: ExecPodResponse) => {
       if (r.exitCode !== undefined) exitCode = r.exitCode;
-      if (!ws) return;
-      const sock = ws;
-      const send = (channel: number, data: Uint8Array) => {
-        if (!data.length) return;
-        sock.send(frame(channel, data), () => {
-          if (sock.bufferedAmount < HIGH_WATER_BYTES) call.resume();
-        });
-        if (sock.bufferedAmount >= HIGH_WATER_BYTES) call.pause();
-      };
-      if (opts.stdout) send(CHANNEL.stdout, r.stdout);
-      if (opts.stderr) send(CHANNEL.stderr, r.stderr);
+      if (opts.stdout && r.stdout.length) deliver(frame(CHANNEL.stdout, r.stdout));
+      if (opts.stderr && r.stderr.length) deliver(frame(CHANNEL.stderr, r.stderr));
     });
     call.on('error', (err: ServiceError) => {
       if (finished) return;
