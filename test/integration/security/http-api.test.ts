@@ -333,7 +333,7 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal((await request(admin, 'GET', `/api/v1/namespaces/${ns}/pods/unk2`)).status, 404);
   });
 
-  it('serves subresources: binding, serviceaccounts/token, log (refused in Kubernetes\' words without a node), and says exec is not served yet', async () => {
+  it('serves subresources: binding, serviceaccounts/token, log (refused in Kubernetes\' words without a node), and exec only as an upgrade', async () => {
     await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('bound'));
     const bind = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods/bound/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n1' } });
     assert.equal(bind.status, 201, bind.body);
@@ -347,8 +347,8 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal(log.json.message, 'pod unbound does not have a host assigned');
 
     const exec = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods/bound/exec?command=ls`);
-    assert.equal(exec.status, 405);
-    assert.match(exec.json.message, /pods\/exec is not served over Kite's HTTP API yet/);
+    assert.equal(exec.status, 400);
+    assert.equal(exec.json.message, 'Upgrade request required');
 
     assert.equal((await request(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } })).status, 201);
     const token = await request(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts/robot/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } });
