@@ -91,6 +91,14 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(dup.err, 'Error from server (AlreadyExists): error when creating "STDIN": configmaps "created" already exists\n');
     });
 
+    it('the generators (create configmap, deployment, namespace), as kitectl words them', async () => {
+      assert.equal(await ok(['create', 'configmap', 'generated', '--from-literal=a=1']), 'configmap/generated created\n');
+      assert.deepEqual((await h.admin.configMaps.get('generated', h.namespace)).data, { a: '1' });
+      assert.equal(await ok(['create', 'deployment', 'gen-deploy', '--image', 'nginx:1.22']), 'deployment.apps/gen-deploy created\n');
+      assert.equal(await kitectlOk(['create', 'deployment', 'gen-deploy2', '--image', 'nginx:1.22']), 'deployment.apps/gen-deploy2 created\n');
+      const ns = `${h.namespace}-gen`;
+      assert.equal(await ok(['create', 'namespace', ns]), `namespace/${ns} created\n`);
+    });
   });
 
   describe('get', () => {
@@ -423,6 +431,15 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       const apps = (await ok(['api-resources', '--api-group', 'apps', '-o', 'name'])).trimEnd().split('\n');
       assert.ok(apps.includes('deployments.apps') && apps.includes('replicasets.apps'), apps.join(' '));
       assert.ok(apps.every((n) => n.endsWith('.apps')), apps.join(' '));
+    });
+
+    it('auth can-i answers as kitectl does, for the admin and for an impersonated user', async () => {
+      const yes = await kubectl(['auth', 'can-i', 'create', 'deployments']);
+      assert.deepEqual([yes.code, yes.out], [0, 'yes\n']);
+      const no = await kubectl(['auth', 'can-i', 'create', 'deployments', '--as', 'nobody']);
+      assert.deepEqual([no.code, no.out], [1, 'no\n']);
+      const kno = await h.kitectl(['auth', 'can-i', 'create', 'deployments', '--as', 'nobody']);
+      assert.deepEqual([kno.code, kno.out], [no.code, no.out]);
     });
 
     it('events: the controllers\' events of the namespace, as a table', async () => {
