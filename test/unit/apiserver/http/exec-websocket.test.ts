@@ -78,6 +78,7 @@ class FakeCall extends EventEmitter {
   }
   cancel() {
     this.cancelled = true;
+    this.emit('cancel');
   }
   pause() {}
   resume() {}
@@ -146,6 +147,18 @@ describe('pods/exec over WebSocket: a session', () => {
     assert.equal(messages[2][0], CHANNEL.error);
     assert.deepEqual(JSON.parse(messages[2].subarray(1).toString()), exitStatus(3, ['cat']));
     assert.equal(call.cancelled, false);
+  });
+
+  it('speaks v4.channel.k8s.io to a client that offers only it', async () => {
+    const ws = new WebSocket(url(), [V4]);
+    await new Promise<void>((r) => server.once('upgrade', () => setImmediate(r)));
+    calls[0].emit('metadata', new Metadata());
+    await new Promise<void>((r) => ws.once('open', r));
+    assert.equal(ws.protocol, V4);
+    // The client leaving before the command ended cancels the stream.
+    const cancelled = new Promise<void>((r) => calls[0].once('cancel', r));
+    ws.close();
+    await cancelled;
   });
 
   it("refuses before the upgrade with the gate's Status, and repeats it to the SPDY retry without a second call", async () => {
