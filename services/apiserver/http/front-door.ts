@@ -5,7 +5,8 @@
 // gRPC port is plaintext. It is not a second implementation: /healthz, /livez, /readyz and
 // /version are public documents (system:public-info-viewer), discovery and OpenAPI need an
 // authenticated caller (system:discovery), and every resource request becomes the apiserver's own
-// gRPC call through the gate (resource-handler.ts, review-handler.ts, gate-client.ts).
+// gRPC call through the gate (resource-handler.ts, review-handler.ts, gate-client.ts; pods/exec as
+// a WebSocket upgrade on HTTP/1.1, exec-websocket.ts).
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
