@@ -4,7 +4,6 @@
 // field numbers, the envelope, and a body of another kind than the path's refused.
 import { strict as assert } from 'node:assert';
 import * as pb from 'protobufjs';
-import type * as Protobuf from 'protobufjs';
 import { ApiError } from '../../../../lib/api/errors';
 import { decodeProtobuf, encodeProtobuf, protobufTypeOf } from '../../../../lib/api/k8s-protobuf';
 import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from '../../../../lib/api/field-semantics';
@@ -57,7 +56,7 @@ function wireFields(bytes: Uint8Array): Map<number, (Uint8Array | number)[]> {
 }
 
 /** A JSON object of `type` with every field set to something not zero (Kubernetes' form). */
-function populated(type: Protobuf.Type, depth: number): Obj {
+function populated(type: pb.Type, depth: number): Obj {
   const out: Obj = {};
   if (depth > 20) return out;
   for (const field of type.fieldsArray) {
