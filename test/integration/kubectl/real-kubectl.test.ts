@@ -101,6 +101,37 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
     });
   });
 
+  describe('create: secrets, service accounts, tokens, RBAC, services', () => {
+    it('create secret generic, serviceaccount and token, as kitectl words them', async () => {
+      assert.equal(await ok(['create', 'secret', 'generic', 'sec-k', '--from-literal=a=b']), 'secret/sec-k created\n');
+      assert.equal(await kitectlOk(['create', 'secret', 'generic', 'sec-c', '--from-literal=a=b']), 'secret/sec-c created\n');
+      assert.deepEqual((await h.admin.secrets.get('sec-k', h.namespace)).data, (await h.admin.secrets.get('sec-c', h.namespace)).data);
+      assert.equal(await ok(['get', 'secret', 'sec-k', '-o', 'jsonpath={.data.a}']), Buffer.from('b').toString('base64'));
+      assert.equal(await ok(['create', 'serviceaccount', 'reader']), 'serviceaccount/reader created\n');
+      const token = (await ok(['create', 'token', 'reader', '--duration', '10m'])).trim();
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: string; exp: number; iat: number };
+      assert.equal(claims.sub, `system:serviceaccount:${h.namespace}:reader`);
+      assert.equal(claims.exp - claims.iat, 600);
+    });
+
+    it('create role, rolebinding, clusterrole and service clusterip; auth whoami as kitectl prints it', async () => {
+      assert.equal(await ok(['create', 'role', 'pod-reader', '--verb', 'get,list', '--resource', 'pods']), 'role.rbac.authorization.k8s.io/pod-reader created\n');
+      assert.equal(await ok(['create', 'rolebinding', 'read-pods', '--role', 'pod-reader', '--user', 'alice']), 'rolebinding.rbac.authorization.k8s.io/read-pods created\n');
+      const role = await h.admin.roles.get('pod-reader', h.namespace);
+      assert.deepEqual(role.rules.map((r) => [r.verbs, r.resources]), [[['get', 'list'], ['pods']]]);
+      // RBAC reads the binding from its informer: yes once it has it.
+      await waitFor('alice may list pods', async () => (await kubectl(['auth', 'can-i', 'list', 'pods', '--as', 'alice'])).out === 'yes\n');
+      const cannot = await kubectl(['auth', 'can-i', 'delete', 'pods', '--as', 'alice']);
+      assert.deepEqual([cannot.code, cannot.out], [1, 'no\n']);
+      const clusterRole = `${h.namespace}-nodes`;
+      assert.equal(await ok(['create', 'clusterrole', clusterRole, '--verb', 'get', '--resource', 'nodes']), `clusterrole.rbac.authorization.k8s.io/${clusterRole} created\n`);
+      assert.equal(await ok(['create', 'service', 'clusterip', 'plain', '--tcp', '8080:80']), 'service/plain created\n');
+      const svc = await h.admin.services.get('plain', h.namespace);
+      assert.deepEqual([svc.spec?.type, svc.spec?.ports[0].port, svc.spec?.selector], ['ClusterIP', 8080, { app: 'plain' }]);
+      assert.equal(await ok(['auth', 'whoami']), (await kitectlOk(['auth', 'whoami'])));
+    });
+  });
+
   describe('get', () => {
     before(async () => {
       await kitectlOk(['apply', '-f', '-'], deployment('web'));
