@@ -69,9 +69,12 @@ function packageOf(apiVersion: string): string {
   return `k8s.io.api.${group}.${apiVersion.slice(slash + 1)}`;
 }
 
-/** The message type of `kind` in `apiVersion`, if the schema has it. */
+/**
+ * The message type of `kind` in `apiVersion`, if the schema has it. meta/v1's kinds (DeleteOptions)
+ * are registered in every group version, as Kubernetes' AddToGroupVersion registers them.
+ */
 export function protobufTypeOf(apiVersion: string, kind: string): Protobuf.Type | undefined {
-  const t = schema().lookup(`${packageOf(apiVersion)}.${kind}`);
+  const t = schema().lookup(`${packageOf(apiVersion)}.${kind}`) ?? schema().lookup(`${META}.${kind}`);
   return t && 'fieldsArray' in t ? (t as Protobuf.Type) : undefined;
 }
 

@@ -21,15 +21,15 @@ export function parseJSONBody(body: Buffer): unknown {
   }
 }
 
-/** The kind and apiVersion a request's path expects of its body. */
+/** The kind and apiVersion a request's path expects of its body (any version: a meta/v1 kind, which every group version has). */
 export interface ExpectedKind {
   kind: string;
-  apiVersion: string;
+  apiVersion?: string;
 }
 
 const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
 /** The Go type of a kind in its internal package (`core.Namespace`, `apps.Deployment`), as conversion errors name it. */
-const internalType = (e: ExpectedKind) => `${e.apiVersion.includes('/') ? e.apiVersion.split('.')[0].split('/')[0] : 'core'}.${e.kind}`;
+const internalType = (e: ExpectedKind) => `${e.apiVersion === undefined ? 'internalversion' : e.apiVersion.includes('/') ? e.apiVersion.split('.')[0].split('/')[0] : 'core'}.${e.kind}`;
 
 /**
  * A protobuf body as Kubernetes' JSON. A body of another kind than the path's is refused as
@@ -41,6 +41,6 @@ export function parseProtobufBody(body: Buffer, expected: ExpectedKind): Record<
   if (kind !== expected.kind) {
     throw new BadRequestError(`${kind} in version ${JSON.stringify(versionOf(apiVersion))} cannot be handled as a ${expected.kind}: converting (${versionOf(apiVersion)}.${kind}) to (${internalType(expected)}): unknown conversion`);
   }
-  if (apiVersion !== expected.apiVersion) throw new BadRequestError(`the API version in the data (${apiVersion}) does not match the expected API version (${expected.apiVersion})`);
+  if (expected.apiVersion !== undefined && apiVersion !== expected.apiVersion) throw new BadRequestError(`the API version in the data (${apiVersion}) does not match the expected API version (${expected.apiVersion})`);
   return object;
 }

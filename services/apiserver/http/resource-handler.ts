@@ -373,7 +373,7 @@ async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
   const q = x.query;
   let opts: DeleteOptionsJSON = {};
   if (body.length) {
-    const v = await objectBody(x);
+    const v = await objectBody(x, { kind: 'DeleteOptions' });
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('the body of a delete must be a DeleteOptions object');
     opts = v as DeleteOptionsJSON;
   }

@@ -1,11 +1,14 @@
 // The real kubectl's commands that send Kubernetes' protobuf (typed clients: create namespace,
 // deployment, configmap, secret, serviceaccount, token; auth can-i; auth whoami) against a secure
-// apiserver's HTTP API, each object read back over gRPC.
+// apiserver's HTTP API, each object read back over gRPC; and a delete with a protobuf DeleteOptions
+// as client-go's typed clients send it.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { encodeProtobuf } from '../../../lib/api/k8s-protobuf';
 import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client';
 import { uniqueName } from '../../support/names';
@@ -58,6 +61,30 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
   });
   after(() => s?.stop());
 
+  /** A request as the admin, with a protobuf body. */
+  const httpsRequest = (method: string, path: string, body: Buffer) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: s.server.securePort,
+          path,
+          method,
+          ca: readFileSync(s.pki.ca.cert),
+          cert: readFileSync(s.pki.admin.cert),
+          key: readFileSync(s.pki.admin.key),
+          headers: { 'content-type': 'application/vnd.kubernetes.protobuf', accept: 'application/vnd.kubernetes.protobuf, application/json', 'content-length': body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
   it('creates a namespace', async () => {
     assert.equal((await kubectl('create', 'namespace', ns)).trim(), `namespace/${ns} created`);
     assert.equal((await admin.resource(Namespaces).get(ns)).metadata!.name, ns);
@@ -95,6 +122,19 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
     // As jane's kubeconfig entry, which has no client certificate to take precedence over the token.
     const whoami = await kubectl('--user=jane', `--token=${token}`, 'auth', 'whoami', '-o', 'json');
     assert.equal(JSON.parse(whoami).status.userInfo.username, `system:serviceaccount:${ns}:robot`);
+  });
+
+  it("deletes with a protobuf DeleteOptions, as client-go's typed clients send it (dry run, then for real)", async () => {
+    const del = (options: Record<string, unknown>) =>
+      httpsRequest('DELETE', `/api/v1/namespaces/${ns}/secrets/creds`, encodeProtobuf({ kind: 'DeleteOptions', apiVersion: 'v1', ...options }));
+    const dry = await del({ dryRun: ['All'], propagationPolicy: 'Background' });
+    assert.equal(dry.status, 200, `${dry.status} ${dry.body}`);
+    assert.equal((await admin.resource(Secrets).get('creds', ns)).metadata!.name, 'creds');
+    const wrongUid = await del({ preconditions: { uid: 'not-its-uid' } });
+    assert.equal(wrongUid.status, 409, wrongUid.body);
+    const done = await del({ gracePeriodSeconds: 0 });
+    assert.equal(done.status, 200, done.body);
+    await assert.rejects(admin.resource(Secrets).get('creds', ns), /not found/);
   });
 
   it('asks auth can-i: yes for the admin, no for a user without a role', async () => {

@@ -181,6 +181,12 @@ describe('Kubernetes protobuf: the envelope', () => {
     assert.match(error(() => decodeProtobuf(unknown)).message, /no kind "Nomespace" is registered for version "v1"/);
   });
 
+  it("reads DeleteOptions in any group version (typed clients send them as the resource's)", () => {
+    const body = encodeProtobuf({ kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: 'u-1' }, propagationPolicy: 'Foreground', dryRun: ['All'] });
+    assert.deepEqual(parseProtobufBody(body, { kind: 'DeleteOptions' }), { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: 'u-1' }, propagationPolicy: 'Foreground', dryRun: ['All'] });
+    assert.equal(protobufTypeOf('apps/v1', 'DeleteOptions')?.fullName, '.k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions');
+  });
+
   it('knows the kinds by group version', () => {
     assert.equal(protobufTypeOf('apps/v1', 'Deployment')?.fullName, '.k8s.io.api.apps.v1.Deployment');
     assert.equal(protobufTypeOf('rbac.authorization.k8s.io/v1', 'ClusterRole')?.fullName, '.k8s.io.api.rbac.v1.ClusterRole');
