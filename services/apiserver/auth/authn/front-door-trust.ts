@@ -41,8 +41,13 @@ export function peerCertificateOf(der: Buffer): PeerCertificate {
   return { raw: der, subject, ...(usage ? { ext_key_usage: usage } : {}) } as unknown as PeerCertificate;
 }
 
+/** Parsed forwarded certificates kept (most callers are a few kubeconfig identities). */
+const PARSED_CERTIFICATES = 256;
+
 export class FrontDoorTrust {
   private readonly secret = randomBytes(32);
+  /** DER (base64) -> its parse: X.509 parsing cost about a millisecond a call, twice per call. */
+  private readonly parsed = new Map<string, PeerCertificate>();
 
   /** Metadata for one internal call on behalf of a caller (certificate: DER, only if verified). */
   metadata(caller: { certificate?: Buffer; peer?: string; userAgent?: string }): Metadata {
@@ -64,10 +69,21 @@ export class FrontDoorTrust {
     const peer = metadata.get(FORWARDED_FOR)[0];
     const userAgent = metadata.get(FORWARDED_USER_AGENT)[0];
     return {
-      ...(Buffer.isBuffer(der) ? { certificate: peerCertificateOf(der) } : {}),
+      ...(Buffer.isBuffer(der) ? { certificate: this.certificate(der) } : {}),
       ...(peer !== undefined ? { peer: String(peer) } : {}),
       ...(userAgent !== undefined ? { userAgent: String(userAgent) } : {}),
     };
+  }
+
+  private certificate(der: Buffer): PeerCertificate {
+    const key = der.toString('base64');
+    let cert = this.parsed.get(key);
+    if (!cert) {
+      cert = peerCertificateOf(der);
+      if (this.parsed.size >= PARSED_CERTIFICATES) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(key, cert);
+    }
+    return cert;
   }
 }
 

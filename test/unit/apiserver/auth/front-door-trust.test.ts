@@ -38,6 +38,16 @@ describe('apiserver auth: front door trust', () => {
     assert.equal(trust.forwarded(two), undefined);
   });
 
+  it('parses a forwarded certificate once, not on every call (the gate reads the forwarding twice per call)', async () => {
+    const trust = new FrontDoorTrust();
+    const first = trust.forwarded(trust.metadata({ certificate: der }))!.certificate;
+    const again = trust.forwarded(trust.metadata({ certificate: Buffer.from(der) }))!.certificate;
+    assert.equal(again, first, 'the same DER bytes give the parsed certificate already read');
+    const bob = new X509Certificate((await issueClientCertificate(await createCA('test-ca'), 'bob', [])).cert).raw;
+    assert.deepEqual(userFromCertificate(trust.forwarded(trust.metadata({ certificate: bob }))!.certificate), { user: { name: 'bob', uid: '', groups: [] } });
+    assert.deepEqual(userFromCertificate(trust.forwarded(trust.metadata({ certificate: der }))!.certificate), { user: { name: 'alice', uid: '', groups: ['devs', 'ops'] } });
+  });
+
   it('reads a certificate as TLS does: CN the user, each O a group, the extended key usage', () => {
     const cert = peerCertificateOf(der);
     assert.equal((cert.subject as unknown as Record<string, unknown>).CN, 'alice');
