@@ -13,6 +13,7 @@ import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, ty
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { BadRequestError, RequestTooLargeError } from '../../../lib/api/errors';
+import { PROTOBUF_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
 import { AuthorizationServiceService } from '../../../lib/gen/kite/authorization/v1/authorization';
 import { logger } from '../../../lib/log';
 import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
@@ -20,6 +21,7 @@ import { PeerConnections } from '../auth/limits/connection-limit';
 import { createDocumentHandler, isPublicDocumentPath, type DocumentHandler, type HealthCheck } from './documents';
 import { ExecWebSocket, refuseUpgrade } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
+import { protobufReply } from './protobuf-reply';
 import { parseRequestInfo, RequestInfoError } from './request-info';
 import { kindOf, notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
 import { reviewOf, serveReview } from './review-handler';
@@ -110,9 +112,10 @@ function exchange(req: Req, res: Res, url: URL, maxBytes: number): HttpExchange 
     },
     json(code, value, warnings = [], headers = {}) {
       if (r.headersSent) return;
-      const text = JSON.stringify(value);
+      const protobuf = protobufReply(header(req, 'accept'), value);
+      const text = protobuf ?? JSON.stringify(value);
       r.statusCode = code;
-      r.setHeader('content-type', 'application/json');
+      r.setHeader('content-type', protobuf ? PROTOBUF_MEDIA_TYPE : 'application/json');
       for (const [k, v] of Object.entries(headers)) r.setHeader(k, v);
       if (warnings.length) r.setHeader('warning', [...new Set(warnings)].map((w) => headerText(warningHeaderValue(w))));
       r.end(text);

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { encodeProtobuf } from '../../../lib/api/k8s-protobuf';
+import { decodeProtobuf, encodeProtobuf } from '../../../lib/api/k8s-protobuf';
 import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client';
 import { uniqueName } from '../../support/names';
@@ -62,8 +62,8 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
   after(() => s?.stop());
 
   /** A request as the admin, with a protobuf body. */
-  const httpsRequest = (method: string, path: string, body: Buffer) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
+  const httpsRequest = (method: string, path: string, body: Buffer = Buffer.alloc(0), accept = 'application/vnd.kubernetes.protobuf, application/json') =>
+    new Promise<{ status: number; body: string; raw: Buffer; contentType: string }>((resolve, reject) => {
       const req = request(
         {
           host: '127.0.0.1',
@@ -73,12 +73,15 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
           ca: readFileSync(s.pki.ca.cert),
           cert: readFileSync(s.pki.admin.cert),
           key: readFileSync(s.pki.admin.key),
-          headers: { 'content-type': 'application/vnd.kubernetes.protobuf', accept: 'application/vnd.kubernetes.protobuf, application/json', 'content-length': body.length },
+          headers: { 'content-type': 'application/vnd.kubernetes.protobuf', accept, 'content-length': body.length },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+          res.on('end', () => {
+            const raw = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, body: raw.toString(), raw, contentType: String(res.headers['content-type']) });
+          });
         },
       );
       req.on('error', reject);
@@ -135,6 +138,25 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
     const done = await del({ gracePeriodSeconds: 0 });
     assert.equal(done.status, 200, done.body);
     await assert.rejects(admin.resource(Secrets).get('creds', ns), /not found/);
+  });
+
+  it('answers in protobuf a client that accepts only protobuf: an object, a list and a Status', async () => {
+    const only = 'application/vnd.kubernetes.protobuf';
+    const got = await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps/settings`, undefined, only);
+    assert.equal(got.status, 200, got.body);
+    assert.equal(got.contentType, only);
+    const cm = decodeProtobuf(got.raw).object as { kind: string; metadata: { name: string }; data: unknown };
+    assert.deepEqual([cm.kind, cm.metadata.name, cm.data], ['ConfigMap', 'settings', { mode: 'fast' }]);
+    const list = decodeProtobuf((await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps`, undefined, only)).raw).object as { kind: string; items: { metadata: { name: string } }[] };
+    assert.equal(list.kind, 'ConfigMapList');
+    assert.ok(list.items.some((i) => i.metadata.name === 'settings'));
+    const missing = await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps/missing`, undefined, only);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(decodeProtobuf(missing.raw).object, {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'configmaps "missing" not found', reason: 'NotFound', details: { name: 'missing', kind: 'configmaps' }, code: 404,
+    });
+    const json = await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps/settings`);
+    assert.equal(json.contentType, 'application/json');
   });
 
   it('asks auth can-i: yes for the admin, no for a user without a role', async () => {
