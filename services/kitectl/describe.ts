@@ -67,8 +67,12 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
     }
     case EndpointsKind:
       return describeEndpoints(obj as Endpoints, events);
-    case Namespaces:
-      return describeNamespace(obj as Namespace);
+    case Namespaces: {
+      // Either list may be forbidden: its section is left out, as kubectl leaves it out.
+      const quotas = await cs.resource<ResourceQuota>(ResourceQuotas).listAll({ namespace: name }).then((l) => l.items, () => undefined);
+      const limits = await cs.resource<LimitRange>(LimitRanges).listAll({ namespace: name }).then((l) => l.items, () => undefined);
+      return describeNamespace(obj as Namespace, quotas, limits);
+    }
     case LimitRanges:
       return describeLimitRange(obj as LimitRange);
     case ResourceQuotas:

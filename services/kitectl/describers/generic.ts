@@ -1,15 +1,25 @@
 // `describe namespace`, and kubectl's generic describer for kinds without a dedicated one:
 // the object's fields as an indented outline with "Title Case" keys.
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
-import type { Event, Namespace } from '../../../lib/gen/kite/core/v1/types';
+import type { Event, LimitRange, Namespace, ResourceQuota } from '../../../lib/gen/kite/core/v1/types';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
+import { writeNamespaceLimitRanges, writeNamespaceQuotas } from './policy';
 
-export function describeNamespace(ns: Namespace): string {
+/** A namespace with its quotas and limit ranges (undefined when the caller may not list them: left out, as kubectl does). */
+export function describeNamespace(ns: Namespace, quotas?: ResourceQuota[], limitRanges?: LimitRange[]): string {
   const w = new DescribeWriter();
   w.write(0, `Name:\t${ns.metadata?.name}\n`);
   writeLabels(w, 'Labels', ns.metadata?.labels);
   writeAnnotations(w, ns.metadata?.annotations);
   w.write(0, `Status:\t${ns.status?.phase ?? ''}\n`);
+  if (quotas) {
+    w.write(0, '\n');
+    writeNamespaceQuotas(w, quotas);
+  }
+  if (limitRanges) {
+    w.write(0, '\n');
+    writeNamespaceLimitRanges(w, limitRanges);
+  }
   return w.toString();
 }
 

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { Leases } from '../../../../lib/api/kinds';
 import { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
-import { Endpoints, Event, LimitRange, Node, Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
-import { describeGeneric, titleCase } from '../../../../services/kitectl/describers/generic';
+import { Endpoints, Event, LimitRange, Namespace, Node, Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
+import { describeGeneric, describeNamespace, titleCase } from '../../../../services/kitectl/describers/generic';
 import { describeNode } from '../../../../services/kitectl/describers/node';
 import { describePod } from '../../../../services/kitectl/describers/pod';
 import { describeLimitRange, describeResourceQuota } from '../../../../services/kitectl/describers/policy';
@@ -211,6 +211,33 @@ describe('describe', () => {
     const defaulted = describeService({ ...svc, spec: { ...svc.spec!, externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster' } }, ep, [], now);
     hasLine(defaulted, /^External Traffic Policy: +Cluster$/);
     hasLine(defaulted, /^Internal Traffic Policy: +Cluster$/);
+  });
+
+  it("describes a namespace with its quotas and limit ranges, as kubectl's DescribeResourceQuotas and DescribeLimitRanges", () => {
+    const ns = Namespace.fromPartial({ metadata: { name: 'shop' }, status: { phase: 'Active' } });
+    assert.equal(describeNamespace(ns), 'Name:         shop\nLabels:       <none>\nAnnotations:  <none>\nStatus:       Active\n');
+    assert.equal(describeNamespace(ns, [], []), 'Name:         shop\nLabels:       <none>\nAnnotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n');
+    const quota = ResourceQuota.fromPartial({
+      metadata: { name: 'compute' },
+      spec: { hard: { pods: '10', 'requests.cpu': '2' } },
+      status: { hard: { pods: '10', 'requests.cpu': '2' }, used: { pods: '1', 'requests.cpu': '500m' } },
+    });
+    const limits = LimitRange.fromPartial({ metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', default: { cpu: '200m' }, defaultRequest: { cpu: '100m' } }] } });
+    assert.deepEqual(lines(describeNamespace(ns, [quota], [limits])).slice(4), [
+      '',
+      'Resource Quotas',
+      '  Name:         compute',
+      '  Resource      Used  Hard',
+      '  --------      ---   ---',
+      '  pods          1     10',
+      '  requests.cpu  500m  2',
+      '',
+      'Resource Limits',
+      ' Type       Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio',
+      ' ----       --------  ---  ---  ---------------  -------------  -----------------------',
+      ' Container  cpu       -    -    100m             200m           -',
+      '',
+    ]);
   });
 
   it('describes other kinds generically with Title Case keys', () => {
