@@ -238,6 +238,27 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
     });
   });
 
+  describe('describe namespace', () => {
+    it('lists the namespace\'s quotas and limit ranges, with the same text as kitectl describe', async () => {
+      const ns = `${h.namespace}-described`;
+      await ok(['create', 'namespace', ns]);
+      const bare = await ok(['describe', 'namespace', ns]);
+      assert.match(bare, /\n\nNo resource quota\.\n\nNo LimitRange resource\.\n$/);
+      assert.equal(bare, await kitectlOk(['describe', 'namespace', ns]));
+      await ok(['create', 'quota', 'compute', '--hard', 'pods=10,requests.cpu=2', '-n', ns]);
+      const limits = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'defaults' }, spec: { limits: [{ type: 'Container', default: { cpu: '200m' } }] } };
+      await ok(['create', '-n', ns, '-f', '-'], { stdin: JSON.stringify(limits) });
+      const text = await waitFor('both in the describe', async () => {
+        const t = await ok(['describe', 'namespace', ns]);
+        return /Resource Quotas/.test(t) && /Resource Limits/.test(t) ? t : undefined;
+      });
+      assert.match(text, /^ {2}Name: +compute$/m);
+      assert.match(text, /^ {2}Resource +Used +Hard$/m);
+      assert.match(text, /^ Container +cpu +- +- +200m +200m +-$/m);
+      assert.equal(text, await kitectlOk(['describe', 'namespace', ns]));
+    });
+  });
+
   describe('patch', () => {
     beforeEach(async () => {
       await h.admin.configMaps.delete('patched', { namespace: h.namespace }).catch(() => undefined);
