@@ -5,10 +5,12 @@
 // object and whose raw bytes are the object in Kubernetes' generated.proto encoding (gogo-proto,
 // proto2: every non-pointer field written, pointers only when set).
 //
-// The schema (k8s-protobuf/*.proto) carries Kubernetes' package-qualified message names and field
-// numbers for the fields Kite's messages have; fields Kite lacks are skipped on decode (Kubernetes
-// would keep them). The walk below is driven by those descriptors and the table of Kubernetes'
-// well-known types, never by kind: a kind added later needs only its messages in the schema.
+// The schema (k8s-protobuf/*.proto, derived by scripts/gen-k8s-protobuf.ts from Kubernetes'
+// generated.proto beside Kite's messages) carries Kubernetes' package-qualified message names and
+// field numbers for the fields Kite's messages have; fields Kite lacks are skipped on decode
+// (Kubernetes would keep them). The walk below is driven by those descriptors, the table of
+// Kubernetes' well-known types and EMBEDDED, never by kind: a kind added later needs only its
+// messages in the schema (the round-trip test of every kind fails until they are there).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Protobuf from 'protobufjs';
@@ -34,7 +36,7 @@ const WELL_KNOWN = {
  * field in protobuf, their fields inlined into the outer object in JSON. The one fact about
  * Kubernetes' encoding that generated.proto does not say.
  */
-const EMBEDDED: Readonly<Record<string, string>> = {
+export const EMBEDDED: Readonly<Record<string, string>> = {
   'k8s.io.api.core.v1.Volume': 'volumeSource',
   'k8s.io.api.core.v1.Probe': 'handler',
   'k8s.io.api.core.v1.ConfigMapKeySelector': 'localObjectReference',
