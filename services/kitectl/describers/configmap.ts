@@ -1,5 +1,6 @@
 // `describe configmap`, as kubectl's describeConfigMap prints it: each data key with its value
-// under a "----" rule, each binaryData key with its size only, then the events.
+// under a "----" rule and a blank line after it, each binaryData key with its size only, then the
+// events.
 import type { ConfigMap, Event } from '../../../lib/gen/kite/core/v1/types';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 
@@ -11,7 +12,7 @@ export function describeConfigMap(cm: ConfigMap, events: Event[] | undefined, no
   writeAnnotations(w, cm.metadata?.annotations);
   w.write(0, '\nData\n====\n');
   const data = cm.data ?? {};
-  for (const k of Object.keys(data).sort()) w.write(0, `${k}:\n----\n${data[k]}\n`);
+  for (const k of Object.keys(data).sort()) w.write(0, `${k}:\n----\n${data[k]}\n\n`);
   w.write(0, '\nBinaryData\n====\n');
   const binary = cm.binaryData ?? {};
   for (const k of Object.keys(binary).sort()) w.write(0, `${k}: ${binary[k].length} bytes\n`);
