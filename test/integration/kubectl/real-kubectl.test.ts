@@ -221,7 +221,7 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
   });
 
   describe('describe', () => {
-    it('describes a deployment, a service, pods and replica sets with the same text as kitectl describe', async () => {
+    it('describes a deployment, a service, pods, replica sets and a config map with the same text as kitectl describe', async () => {
       await kitectlOk(['apply', '-f', '-'], deployment('described', 1));
       await rolledOut('described');
       const text = await ok(['describe', 'deployment', 'described']);
@@ -232,7 +232,9 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.match(text, /^\s+Image:\s+nginx:1\.22$/m);
       assert.equal(ageless(text), ageless(await kitectlOk(['describe', 'deployment', 'described'])));
       await kitectlOk(['apply', '-f', '-'], nginxYaml.split('---')[1].replace(/nginx/g, 'described'));
-      for (const args of [['describe', 'service', 'described'], ['describe', 'pods', '-l', 'app=described'], ['describe', 'replicasets', '-l', 'app=described']]) {
+      // One key: kubectl prints a ConfigMap's keys in Go's map order.
+      await ok(['create', '-f', '-'], { stdin: configMap('described', { 'app.conf': 'a=1\nb=2\n' }) });
+      for (const args of [['describe', 'service', 'described'], ['describe', 'pods', '-l', 'app=described'], ['describe', 'replicasets', '-l', 'app=described'], ['describe', 'configmap', 'described']]) {
         assert.equal(ageless(await ok(args)), ageless(await kitectlOk(args)), `kubectl and kitectl ${args.join(' ')}`);
       }
     });
