@@ -11,10 +11,14 @@ import {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObjectApi,
+  ListWatch,
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
   Watch,
+  type V1ConfigMap,
+  type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { uniqueName } from '../../support/names';
@@ -135,6 +139,40 @@ describe('HTTP API with @kubernetes/client-node', function () {
     assert.equal(status.status, 'Success');
   });
 
+  it('pages a list with limit and continue', async () => {
+    await createPods(['l1', 'l2', 'l3'], { app: 'paged' });
+    const page1 = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=paged', limit: 2 });
+    assert.equal(page1.items.length, 2);
+    assert.ok(page1.metadata?._continue);
+    const page2 = await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=paged', limit: 2, _continue: page1.metadata._continue });
+    assert.deepEqual([...page1.items, ...page2.items].map((p) => p.metadata?.name).sort(), ['l1', 'l2', 'l3']);
+    assert.equal(page2.metadata?._continue, undefined);
+  });
+
+  it('drives any kind through KubernetesObjectApi, which finds paths in the discovery documents', async () => {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const cm: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: ns }, data: { a: '1' } };
+    const created = await objects.create(cm);
+    assert.ok(created.metadata?.uid);
+    const read = await objects.read<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: ns } });
+    assert.deepEqual(read.data, { a: '1' });
+    const patched = await objects.patch<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: ns }, data: { b: '2' } }, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+    assert.deepEqual(patched.data, { a: '1', b: '2' });
+    const deploy: V1Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'od', namespace: ns },
+      spec: { selector: { matchLabels: { app: 'od' } }, template: { metadata: { labels: { app: 'od' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.22' }] } } },
+    };
+    await objects.create(deploy);
+    const deployments = await objects.list<V1Deployment>('apps/v1', 'Deployment', ns);
+    assert.deepEqual(deployments.items.map((d) => d.metadata?.name), ['od']);
+    await objects.delete(deploy);
+    await objects.delete(cm);
+    const gone = await failure(objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: ns } }));
+    assert.equal(gone.code, 404);
+  });
+
   it('surfaces errors as ApiException with the Status: 409 AlreadyExists and Conflict, 422 Invalid with causes', async () => {
     await core.createNamespacedPod({ namespace: ns, body: pod('e1') });
     const exists = await failure(core.createNamespacedPod({ namespace: ns, body: pod('e1') }));
@@ -192,6 +230,7 @@ describe('HTTP API with @kubernetes/client-node', function () {
     const selector = 'app=informed';
     await createPods(['i1', 'i2'], { app: 'informed' });
     let lists = 0;
+    // makeInformer's type leaves out latestResourceVersion(); what it returns is a ListWatch.
     const informer = makeInformer(
       kc,
       `/api/v1/namespaces/${ns}/pods`,
@@ -200,7 +239,7 @@ describe('HTTP API with @kubernetes/client-node', function () {
         return core.listNamespacedPod({ namespace: ns, labelSelector: selector });
       },
       selector,
-    );
+    ) as ListWatch<V1Pod>;
     const log: string[] = [];
     const errors: unknown[] = [];
     informer.on('add', (p) => log.push(`add ${p.metadata!.name}`));
