@@ -1,9 +1,10 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../lib/gen/kite/rbac/v1/types';
 import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
@@ -14,6 +15,7 @@ import { describeNode } from './describers/node';
 import { describeSecret } from './describers/secret';
 import { describeServiceAccount, serviceAccountSecrets } from './describers/serviceaccount';
 import { describePod } from './describers/pod';
+import { describeRole, describeRoleBinding } from './describers/rbac';
 import { describeLimitRange, describeResourceQuota } from './describers/policy';
 import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
@@ -79,6 +81,12 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       return describeResourceQuota(obj as ResourceQuota);
     case ConfigMaps:
       return describeConfigMap(obj as ConfigMap, events);
+    case Roles:
+    case ClusterRoles:
+      return describeRole(obj as Role | ClusterRole);
+    case RoleBindings:
+    case ClusterRoleBindings:
+      return describeRoleBinding(obj as RoleBinding | ClusterRoleBinding);
     case Secrets:
       return describeSecret(obj as Secret);
     case ServiceAccounts: {

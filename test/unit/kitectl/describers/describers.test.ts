@@ -2,11 +2,13 @@ import { strict as assert } from 'node:assert';
 import { Leases } from '../../../../lib/api/kinds';
 import { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
+import { ClusterRole, RoleBinding } from '../../../../lib/gen/kite/rbac/v1/types';
 import { Endpoints, Event, LimitRange, Namespace, Node, Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
 import { describeGeneric, describeNamespace, titleCase } from '../../../../services/kitectl/describers/generic';
 import { describeNode } from '../../../../services/kitectl/describers/node';
 import { describePod } from '../../../../services/kitectl/describers/pod';
 import { describeLimitRange, describeResourceQuota } from '../../../../services/kitectl/describers/policy';
+import { describeRole, describeRoleBinding } from '../../../../services/kitectl/describers/rbac';
 import { describeService } from '../../../../services/kitectl/describers/service';
 import { describeDeployment } from '../../../../services/kitectl/describers/workloads';
 
@@ -238,6 +240,38 @@ describe('describe', () => {
       ' Container  cpu       -    -    100m             200m           -',
       '',
     ]);
+  });
+
+  it("describes a role as kubectl does: rules broken down per resource, compacted per resource, sorted by Kubernetes' rule order", () => {
+    const role = ClusterRole.fromPartial({
+      metadata: { name: 'mixed' },
+      rules: [
+        { verbs: ['get', 'list'], apiGroups: ['', 'apps'], resources: ['pods', 'deployments/scale'] },
+        { verbs: ['update', 'get'], apiGroups: [''], resources: ['pods'] },
+        { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a', 'b'] },
+        { verbs: ['get'], nonResourceURLs: ['/healthz', '/api/*'] },
+      ],
+    });
+    assert.deepEqual(lines(describeRole(role)), [
+      'Name:         mixed',
+      'Labels:       <none>',
+      'Annotations:  <none>',
+      'PolicyRule:',
+      // Sorted as Go compares PolicyRule.String() (verbs first: "[get list update]" < "[get list]" < "[get]").
+      '  Resources               Non-Resource URLs  Resource Names  Verbs',
+      '  ---------               -----------------  --------------  -----',
+      '  pods                    []                 []              [get list update]',
+      '  deployments/scale       []                 []              [get list]',
+      '  deployments.apps/scale  []                 []              [get list]',
+      '  pods.apps               []                 []              [get list]',
+      '                          [/api/*]           []              [get]',
+      '                          [/healthz]         []              [get]',
+      '  configmaps              []                 [a]             [get]',
+      '  configmaps              []                 [b]             [get]',
+      '',
+    ]);
+    const binding = RoleBinding.fromPartial({ metadata: { name: 'b' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'User', name: 'alice' }, { kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }] });
+    assert.deepEqual(lines(describeRoleBinding(binding)).slice(3), ['Role:', '  Kind:  Role', '  Name:  r', 'Subjects:', '  Kind            Name   Namespace', '  ----            ----   ---------', '  User            alice  ', '  ServiceAccount  sa     ns', '']);
   });
 
   it('describes other kinds generically with Title Case keys', () => {
