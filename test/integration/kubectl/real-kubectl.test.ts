@@ -114,7 +114,7 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(claims.exp - claims.iat, 600);
     });
 
-    it('create role, rolebinding, clusterrole and service clusterip; auth whoami as kitectl prints it', async () => {
+    it('create role, rolebinding, clusterrole and service clusterip; auth whoami and describe of roles and bindings as kitectl prints them', async () => {
       assert.equal(await ok(['create', 'role', 'pod-reader', '--verb', 'get,list', '--resource', 'pods']), 'role.rbac.authorization.k8s.io/pod-reader created\n');
       assert.equal(await ok(['create', 'rolebinding', 'read-pods', '--role', 'pod-reader', '--user', 'alice']), 'rolebinding.rbac.authorization.k8s.io/read-pods created\n');
       const role = await h.admin.roles.get('pod-reader', h.namespace);
@@ -129,6 +129,9 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       const svc = await h.admin.services.get('plain', h.namespace);
       assert.deepEqual([svc.spec?.type, svc.spec?.ports[0].port, svc.spec?.selector], ['ClusterIP', 8080, { app: 'plain' }]);
       assert.equal(await ok(['auth', 'whoami']), (await kitectlOk(['auth', 'whoami'])));
+      for (const args of [['describe', 'role', 'pod-reader'], ['describe', 'rolebinding', 'read-pods'], ['describe', 'clusterrole', clusterRole], ['describe', 'clusterrole', 'view'], ['describe', 'clusterrole', 'edit'], ['describe', 'clusterrole', 'system:node-proxier'], ['describe', 'clusterrole', 'system:kube-scheduler'], ['describe', 'clusterrole', 'system:kube-controller-manager'], ['describe', 'clusterrolebinding', 'cluster-admin'], ['describe', 'clusterrolebinding', 'system:node-proxier']]) {
+        assert.equal(await ok(args), await kitectlOk(args), `kubectl and kitectl ${args.join(' ')}`);
+      }
     });
   });
 
