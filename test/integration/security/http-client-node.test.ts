@@ -149,6 +149,15 @@ describe('HTTP API with @kubernetes/client-node', function () {
     assert.equal(page2.metadata?._continue, undefined);
   });
 
+  it('dry-runs a create and reads pods/status', async () => {
+    const dry = await core.createNamespacedPod({ namespace: ns, body: pod('dry'), dryRun: 'All' });
+    assert.equal(dry.metadata?.name, 'dry');
+    assert.equal((await failure(core.readNamespacedPod({ name: 'dry', namespace: ns }))).code, 404);
+    await createPods(['s1'], { app: 'status' });
+    const status = await core.readNamespacedPodStatus({ name: 's1', namespace: ns });
+    assert.equal(status.status?.phase, 'Pending');
+  });
+
   it('drives any kind through KubernetesObjectApi, which finds paths in the discovery documents', async () => {
     const objects = KubernetesObjectApi.makeApiClient(kc);
     const cm: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', namespace: ns }, data: { a: '1' } };
