@@ -419,6 +419,21 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(await kitectlOk(['uncordon', node]), `node/${node} already uncordoned\n`);
     });
 
+    it('drain --disable-eviction refuses a bare pod without --force and deletes it with --force', async () => {
+      const node = `${h.namespace}-deleted`;
+      await h.admin.nodes.create(Node.fromPartial({ metadata: { name: node } }));
+      await h.admin.pods.create(Pod.fromPartial({ metadata: { name: 'bare-deleted' }, spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx:1.22' }] } }), { namespace: h.namespace });
+      const refused = await kubectl(['drain', node, '--disable-eviction', '--grace-period', '0']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.err, new RegExp(`cannot delete Pods that declare no controller \\(use --force to override\\): ${h.namespace}/bare-deleted`));
+      const r = await kubectl(['drain', node, '--disable-eviction', '--force', '--grace-period', '0', '--timeout', '20s']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`^node/${node} already cordoned\n`));
+      assert.match(r.out, /pod\/bare-deleted deleted\n/);
+      assert.match(r.out, new RegExp(`node/${node} drained\n$`));
+      await assert.rejects(h.admin.pods.get('bare-deleted', h.namespace), /not found/);
+    });
+
   });
 
   describe('delete', () => {
