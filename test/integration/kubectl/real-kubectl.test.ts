@@ -436,6 +436,40 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
 
   });
 
+  describe('server dry runs, chunked lists, orphans', () => {
+    it('apply, create and delete with --dry-run=server change nothing; --chunk-size pages; --cascade=orphan keeps the ReplicaSet', async () => {
+      assert.equal(await ok(['apply', '--dry-run=server', '-f', '-'], { stdin: configMap('dry', { a: '1' }) }), 'configmap/dry created (server dry run)\n');
+      await assert.rejects(h.admin.configMaps.get('dry', h.namespace), /not found/);
+      assert.equal(await ok(['create', '--dry-run=server', '-o', 'jsonpath={.metadata.name}', '-f', '-'], { stdin: configMap('dry', { a: '1' }) }), 'dry');
+      await assert.rejects(h.admin.configMaps.get('dry', h.namespace), /not found/);
+      for (const n of ['page-1', 'page-2', 'page-3']) await ok(['create', '-f', '-'], { stdin: configMap(n, { a: '1' }, { paged: 'yes' }) });
+      assert.equal(await ok(['delete', 'configmap', 'page-1', '--dry-run=server']), 'configmap "page-1" deleted (server dry run)\n');
+      const paged = await kubectl(['get', 'configmaps', '-l', 'paged=yes', '--chunk-size=1', '-o', 'name', '-v=6']);
+      assert.equal(paged.out, 'configmap/page-1\nconfigmap/page-2\nconfigmap/page-3\n');
+      assert.equal(paged.err.match(/GET \S+configmaps\?\S*continue=\S+ 200 OK/g)?.length, 2, 'two more pages after the first');
+      await kitectlOk(['apply', '-f', '-'], deployment('orphaned', 1));
+      await rolledOut('orphaned');
+      assert.equal(await ok(['delete', 'deployment', 'orphaned', '--cascade=orphan']), 'deployment.apps "orphaned" deleted\n');
+      await waitFor('the deployment gone', async () => h.admin.deployments.get('orphaned', h.namespace).then(() => false, () => true));
+      const rss = (await h.admin.replicaSets.list({ namespace: h.namespace, labelSelector: 'app=orphaned' })).items;
+      assert.equal(rss.length, 1);
+      assert.deepEqual(rss[0].metadata?.ownerReferences, [], 'the orphan lost its owner reference');
+    });
+
+    it('get -w --output-watch-events names each event', async () => {
+      await ok(['create', '-f', '-'], { stdin: configMap('evented-cm', { a: '1' }, { watched: 'yes' }) });
+      const w = h.background(['get', 'configmaps', '-l', 'watched=yes', '-w', '--output-watch-events']);
+      try {
+        await waitFor('the ADDED event', () => /^ADDED\s+evented-cm\s/m.test(w.output()));
+        await h.admin.configMaps.delete('evented-cm', { namespace: h.namespace });
+        await waitFor('the DELETED event', () => /^DELETED\s+evented-cm\s/m.test(w.output()));
+      } finally {
+        await w.stop();
+      }
+      assert.match(w.output(), /^EVENT\s+NAME\s+DATA\s+AGE$/m);
+    });
+  });
+
   describe('delete', () => {
     it('by names, by label, --all, and --grace-period; wait --for=delete', async () => {
       for (const n of ['d1', 'd2', 'd3', 'd4']) await ok(['create', '-f', '-'], { stdin: configMap(n, {}, { del: n === 'd3' ? 'yes' : 'no' }) });
