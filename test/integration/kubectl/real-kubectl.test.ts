@@ -446,7 +446,8 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(await ok(['delete', 'configmap', 'page-1', '--dry-run=server']), 'configmap "page-1" deleted (server dry run)\n');
       const paged = await kubectl(['get', 'configmaps', '-l', 'paged=yes', '--chunk-size=1', '-o', 'name', '-v=6']);
       assert.equal(paged.out, 'configmap/page-1\nconfigmap/page-2\nconfigmap/page-3\n');
-      assert.equal(paged.err.match(/GET \S+configmaps\?\S*continue=\S+ 200 OK/g)?.length, 2, 'two more pages after the first');
+      // At least a page per object after the first (a selective list may end with an empty page, as Kubernetes' may).
+      assert.ok((paged.err.match(/GET \S+configmaps\?\S*continue=\S+ 200 OK/g)?.length ?? 0) >= 2, paged.err);
       await kitectlOk(['apply', '-f', '-'], deployment('orphaned', 1));
       await rolledOut('orphaned');
       assert.equal(await ok(['delete', 'deployment', 'orphaned', '--cascade=orphan']), 'deployment.apps "orphaned" deleted\n');
