@@ -3,13 +3,13 @@
 // Kubernetes' special types (Time, Quantity, IntOrString, bytes, embedded structs) with Kubernetes'
 // field numbers, the envelope, and a body of another kind than the path's refused.
 import { strict as assert } from 'node:assert';
+import { populated } from '../../../support/populated';
 import * as pb from 'protobufjs';
 import { ApiError } from '../../../../lib/api/errors';
 import { decodeProtobuf, encodeProtobuf, protobufTypeOf } from '../../../../lib/api/k8s-protobuf';
-import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from '../../../../lib/api/field-semantics';
 import { ALL_KINDS, ConfigMaps, Deployments, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
 import { decodeKube, encodeKube } from '../../../../lib/api/kube-json';
-import { isIntOrString, jsonName, messageOf, messageTypeOf, protoRootOf } from '../../../../lib/api/proto-schema';
+import { messageTypeOf, protoRootOf } from '../../../../lib/api/proto-schema';
 import { SelfSubjectAccessReview, SelfSubjectReview } from '../../../../lib/gen/kite/authorization/v1/authorization';
 import { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
 import { parseProtobufBody } from '../../../../services/apiserver/http/request-body';
@@ -51,37 +51,6 @@ function wireFields(bytes: Uint8Array): Map<number, (Uint8Array | number)[]> {
     const tag = r.uint32();
     const value = (tag & 7) === 2 ? r.bytes() : (tag & 7) === 0 ? Number(r.int64()) : (r.skipType(tag & 7), 0);
     out.set(tag >>> 3, [...(out.get(tag >>> 3) ?? []), value]);
-  }
-  return out;
-}
-
-/** A JSON object of `type` with every field set to something not zero (Kubernetes' form). */
-function populated(type: pb.Type, depth: number): Obj {
-  const out: Obj = {};
-  if (depth > 20) return out;
-  for (const field of type.fieldsArray) {
-    const key = jsonName(field);
-    const sample = (): unknown => {
-      const child = messageOf(field);
-      if (child) return isIntOrString(child) ? (depth % 2 ? 'http' : 8080) : populated(child, depth + 1);
-      if (QUANTITY_FIELDS[type.name]?.includes(key)) return '1500m';
-      if (TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05Z';
-      if (MICRO_TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05.123456Z';
-      if (field.resolvedType) return 'Value';
-      switch (field.type) {
-        case 'bool':
-          return true;
-        case 'string':
-          return `${key}-value`;
-        case 'bytes':
-          return Buffer.from(key).toString('base64');
-        default:
-          return 7;
-      }
-    };
-    if (field.map) out[key] = { one: sample(), two: sample() };
-    else if (field.repeated) out[key] = [sample(), sample()];
-    else out[key] = sample();
   }
   return out;
 }

@@ -3,12 +3,11 @@
 // Kubernetes' Go struct tags show them), metav1.Time formats, strict decoding, and a round trip of
 // every kind's fully populated object.
 import { strict as assert } from 'node:assert';
-import type * as Protobuf from 'protobufjs';
+import { populated } from '../../../support/populated';
 import { ApiError } from '../../../../lib/api/errors';
 import { canonicalizeQuantities, decodeKube, encodeKube, encodeKubeList, formatTime, normalizeForStorage } from '../../../../lib/api/kube-json';
 import { ALL_KINDS, Deployments, Leases, LimitRanges, Nodes, Pods, ReplicaSets, ResourceQuotas, Secrets, Services, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
-import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from '../../../../lib/api/field-semantics';
-import { fieldsOf, isIntOrString, jsonName, messageOf, messageTypeOf } from '../../../../lib/api/proto-schema';
+import { fieldsOf, messageTypeOf } from '../../../../lib/api/proto-schema';
 
 type Obj = Record<string, any>;
 const enc = <T extends KubeObject>(k: KindInfo<T>, o: T) => encodeKube(k, o) as Obj;
@@ -198,37 +197,6 @@ describe('Kubernetes JSON codec: canonical quantities on write', () => {
     assert.equal(p.spec!.volumes[0].emptyDir!.sizeLimit, '1Gi');
   });
 });
-
-/** A JSON object of `type` with every field set to something not zero (Kubernetes' form). */
-function populated(type: Protobuf.Type, depth: number): Obj {
-  const out: Obj = {};
-  if (depth > 20) return out;
-  for (const field of type.fieldsArray) {
-    const key = jsonName(field);
-    const sample = (): unknown => {
-      const child = messageOf(field);
-      if (child) return isIntOrString(child) ? (depth % 2 ? 'http' : 8080) : populated(child, depth + 1);
-      if (QUANTITY_FIELDS[type.name]?.includes(key)) return '1500m';
-      if (TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05Z';
-      if (MICRO_TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05.123456Z';
-      if (field.resolvedType) return 'Value';
-      switch (field.type) {
-        case 'bool':
-          return true;
-        case 'string':
-          return `${key}-value`;
-        case 'bytes':
-          return Buffer.from(key).toString('base64');
-        default:
-          return 7;
-      }
-    };
-    if (field.map) out[key] = { one: sample(), two: sample() };
-    else if (field.repeated) out[key] = [sample(), sample()];
-    else out[key] = sample();
-  }
-  return out;
-}
 
 describe('Kubernetes JSON codec: round trip of every kind', () => {
   const kinds = ALL_KINDS as readonly KindInfo<KubeObject>[];
