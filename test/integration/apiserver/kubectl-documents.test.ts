@@ -5,13 +5,13 @@
 // OpenAPI download error or any warning.
 import { strict as assert } from 'node:assert';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_GROUPS, KIND_DECLARATIONS } from '../../../lib/api/kind-declarations';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { uniqueName } from '../../support/names';
-import { startSecureApiserver, type SecureApiserver } from '../security/secure-apiserver';
+import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from '../security/secure-apiserver';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
 
@@ -41,16 +41,7 @@ describe('kubectl and the discovery and OpenAPI documents', function () {
     if (!hasKubectl) this.skip();
     api = await startSecureApiserver({ config: { securePort: 0 } });
     dir = mkdtempSync(join(tmpdir(), 'kite-kubectl-docs-'));
-    const b64 = (file: string) => readFileSync(file).toString('base64');
-    const config = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'kite', cluster: { server: `https://127.0.0.1:${api.server.securePort}`, 'certificate-authority-data': b64(api.pki.ca.cert) } }],
-      users: [{ name: 'admin', user: { 'client-certificate-data': b64(api.pki.admin.cert), 'client-key-data': b64(api.pki.admin.key) } }],
-      contexts: [{ name: 'kite', context: { cluster: 'kite', user: 'admin', namespace: ns } }],
-      'current-context': 'kite',
-    };
-    writeFileSync(join(dir, 'kubeconfig'), JSON.stringify(config), { mode: 0o600 });
+    writeKubeconfig(api, join(dir, 'kubeconfig'), { namespace: ns });
     await (await api.admin()).namespaces.create(Namespace.fromPartial({ metadata: { name: ns } }));
   });
 

@@ -7,16 +7,15 @@
 // KUBECONFIG, never the user's.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { Clientset } from '../../../lib/client/clientset';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { startControllerManager, type ControllerManager } from '../../../services/controller-manager/manager';
 import { startFakeKubelet, type FakeKubelet } from '../controller-manager/support/fake-kubelet';
 import { kitectl, type KitectlResult } from '../kitectl/run-kitectl';
-import { startSecureApiserver, type SecureApiserver } from '../security/secure-apiserver';
+import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from '../security/secure-apiserver';
 
 export interface CommandResult {
   code: number;
@@ -79,19 +78,8 @@ export async function startKubectlHarness(): Promise<KubectlHarness> {
     kubelet = startFakeKubelet(admin, namespace, stop.signal);
 
     const httpsServer = `https://127.0.0.1:${api.server.securePort}`;
-    const b64 = (file: string) => readFileSync(file).toString('base64');
-    const entry = (server: string) => ({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'kite-test', cluster: { server, 'certificate-authority-data': b64(api.pki.ca.cert) } }],
-      users: [{ name: 'kite-test', user: { 'client-certificate-data': b64(api.pki.admin.cert), 'client-key-data': b64(api.pki.admin.key) } }],
-      contexts: [{ name: 'kite-test', context: { cluster: 'kite-test', user: 'kite-test', namespace } }],
-      'current-context': 'kite-test',
-    });
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, stringify(entry(httpsServer)), { mode: 0o600 });
-    const kitectlConfig = join(dir, 'kitectl-config');
-    writeFileSync(kitectlConfig, stringify(entry(`https://${api.address}`)), { mode: 0o600 });
+    const kubeconfig = writeKubeconfig(api, join(dir, 'kubeconfig'), { namespace, server: httpsServer });
+    const kitectlConfig = writeKubeconfig(api, join(dir, 'kitectl-config'), { namespace, server: `https://${api.address}` });
 
     const env = (extra: Record<string, string> = {}) => ({ ...process.env, HOME: dir, KUBECONFIG: kubeconfig, KUBECTL_EXTERNAL_DIFF: '', ...extra });
     const kubectl = (args: string[], opts: KubectlRunOptions = {}) =>

@@ -4,13 +4,13 @@
 // retries a refused WebSocket as SPDY. The pod has no node, so the refusal is Kubernetes' own.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
-import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
 
@@ -38,19 +38,7 @@ describe('HTTP API: kubectl exec over HTTPS', function () {
     const admin = await s.admin();
     await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: ns } }));
     await admin.pods.create(Pod.fromPartial({ metadata: { name: 'unbound', namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }));
-    const b64 = (file: string) => readFileSync(file).toString('base64');
-    const kubeconfig = join(s.dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'kite', cluster: { server: `https://127.0.0.1:${s.server.securePort}`, 'certificate-authority-data': b64(s.pki.ca.cert) } }],
-        users: [{ name: 'admin', user: { 'client-certificate-data': b64(s.pki.admin.cert), 'client-key-data': b64(s.pki.admin.key) } }],
-        contexts: [{ name: 'kite', context: { cluster: 'kite', user: 'admin', namespace: ns } }],
-        'current-context': 'kite',
-      }),
-    );
+    const kubeconfig = writeKubeconfig(s, join(s.dir, 'kubeconfig'), { namespace: ns });
     env = { ...process.env, KUBECONFIG: kubeconfig, HOME: s.dir };
   });
   after(() => s?.stop());

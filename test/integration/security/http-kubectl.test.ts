@@ -2,12 +2,12 @@
 // CA and the admin's client certificate, and the core verbs. HD's suite covers kubectl broadly.
 import { strict as assert } from 'node:assert';
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
-import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
 
@@ -33,19 +33,7 @@ describe('HTTP API: the real kubectl', function () {
       this.skip();
     }
     s = await startSecureApiserver({ config: { securePort: 0 } });
-    const b64 = (file: string) => readFileSync(file).toString('base64');
-    const kubeconfig = join(s.dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'kite', cluster: { server: `https://127.0.0.1:${s.server.securePort}`, 'certificate-authority-data': b64(s.pki.ca.cert) } }],
-        users: [{ name: 'admin', user: { 'client-certificate-data': b64(s.pki.admin.cert), 'client-key-data': b64(s.pki.admin.key) } }],
-        contexts: [{ name: 'kite', context: { cluster: 'kite', user: 'admin', namespace: ns } }],
-        'current-context': 'kite',
-      }),
-    );
+    const kubeconfig = writeKubeconfig(s, join(s.dir, 'kubeconfig'), { namespace: ns });
     env = { ...process.env, KUBECONFIG: kubeconfig, HOME: s.dir };
     // `kubectl create namespace` sends protobuf, which the front door does not read (yet): a manifest goes as JSON.
     const nsFile = join(s.dir, 'ns.json');

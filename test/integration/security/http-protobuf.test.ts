@@ -12,7 +12,7 @@ import { decodeProtobuf, encodeProtobuf } from '../../../lib/api/k8s-protobuf';
 import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client';
 import { uniqueName } from '../../support/names';
-import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
 
@@ -41,22 +41,7 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
     }
     s = await startSecureApiserver({ config: { securePort: 0 }, tokens: { [janeToken]: { user: 'jane', groups: ['developers'] } } });
     admin = await s.admin();
-    const b64 = (file: string) => readFileSync(file).toString('base64');
-    const kubeconfig = join(s.dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'kite', cluster: { server: `https://127.0.0.1:${s.server.securePort}`, 'certificate-authority-data': b64(s.pki.ca.cert) } }],
-        users: [
-          { name: 'admin', user: { 'client-certificate-data': b64(s.pki.admin.cert), 'client-key-data': b64(s.pki.admin.key) } },
-          { name: 'jane', user: { token: janeToken } },
-        ],
-        contexts: [{ name: 'kite', context: { cluster: 'kite', user: 'admin', namespace: ns } }],
-        'current-context': 'kite',
-      }),
-    );
+    const kubeconfig = writeKubeconfig(s, join(s.dir, 'kubeconfig'), { namespace: ns, users: { jane: { token: janeToken } } });
     env = { ...process.env, KUBECONFIG: kubeconfig, HOME: s.dir };
   });
   after(() => s?.stop());

@@ -134,3 +134,27 @@ export async function namespaceWith<T extends KubeObject>(admin: Clientset, kind
   await waitFor(`the ${kind.kind} in the watch cache`, async () => (await admin.resource(kind).list({ namespace, resourceVersion: '0' })).items.length === 1, 5000);
   return namespace;
 }
+
+/** A user entry of a kubeconfig (kubectl's field names). */
+export type KubeconfigUser = { token: string } | { 'client-certificate-data': string; 'client-key-data': string };
+
+/**
+ * A kubeconfig, as the real kubectl reads it, for the admin (and any `users` added) towards
+ * `server` (default: the HTTPS port), with `namespace` as the context's; written 0600 to `file`.
+ */
+export function writeKubeconfig(s: SecureApiserver, file: string, opts: { namespace: string; server?: string; users?: Record<string, KubeconfigUser> }): string {
+  const b64 = (path: string) => readFileSync(path).toString('base64');
+  const admin = { 'client-certificate-data': b64(s.pki.admin.cert), 'client-key-data': b64(s.pki.admin.key) };
+  const users = Object.entries({ admin, ...opts.users }).map(([name, user]) => ({ name, user }));
+  const server = opts.server ?? `https://127.0.0.1:${s.server.securePort}`;
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'kite', cluster: { server, 'certificate-authority-data': b64(s.pki.ca.cert) } }],
+    users,
+    contexts: [{ name: 'kite', context: { cluster: 'kite', user: 'admin', namespace: opts.namespace } }],
+    'current-context': 'kite',
+  };
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
