@@ -5,7 +5,7 @@
 // load; throughput is the median over rounds, reported as a ratio of the raw floor.
 //   npm run bench:api
 //   KITE_BENCH_BACKENDS=sqlite KITE_BENCH_ROUNDS=1 npm run bench:api
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
@@ -15,6 +15,7 @@ import { EtcdStorage } from '../services/apiserver/storage/etcd';
 import type { Storage } from '../services/apiserver/storage/interface';
 import { SqliteStorage } from '../services/apiserver/storage/sqlite';
 import { startEtcd, type TestEtcd } from '../test/support/etcd';
+import { closedLoop, processCpuMs, type Phase } from './lib/closed-loop';
 import { freePort, startProgram, stopProgram } from './lib/processes';
 import { writeBenchmarkSection } from './lib/report';
 import { fmt, median, percentile } from './lib/stats';
@@ -29,43 +30,7 @@ const CLIENTS = [1, 16];
 const FIXED_RATE = 200;
 const FIXED_SECONDS = Number(process.env.KITE_BENCH_FIXED_SECONDS ?? 10);
 
-interface Phase {
-  ops: number;
-  seconds: number;
-  latenciesMs: number[];
-  /** CPU time of the process doing the writes (the apiserver, or this one for raw), per write. */
-  cpuMsPerOp: number;
-}
-
 const rate = (p: Phase) => p.ops / p.seconds;
-
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 100 ticks/s). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/**
- * Runs op(i) for i in [0, ops) with `clients` callers, each waiting for its previous call, and
- * records the CPU the writing process (pid) used meanwhile.
- */
-async function closedLoop(pid: number, ops: number, clients: number, op: (i: number) => Promise<void>): Promise<Phase> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  const cpu = processCpuMs(pid);
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < ops) {
-        const i = next++;
-        const t = performance.now();
-        await op(i);
-        latenciesMs.push(performance.now() - t);
-      }
-    }),
-  );
-  return { ops, seconds: (performance.now() - start) / 1000, latenciesMs, cpuMsPerOp: (processCpuMs(pid) - cpu) / ops };
-}
 
 /** Starts op(i) at a fixed rate regardless of completions (open loop), for `seconds`. */
 async function openLoop(pid: number, perSecond: number, seconds: number, op: (i: number) => Promise<void>): Promise<Phase> {

@@ -15,6 +15,7 @@ import { Clientset } from '../lib/client/clientset';
 import { NO_RETRY } from '../lib/client/retry';
 import { Namespace, Pod, ServiceAccount } from '../lib/gen/kite/core/v1/types';
 import { writeClusterPKI } from '../lib/pki/cluster-pki';
+import { closedLoop, type Phase } from './lib/closed-loop';
 import { freePort, startProgram, stopProgram } from './lib/processes';
 import { writeBenchmarkSection } from './lib/report';
 import { fmt, median, percentile } from './lib/stats';
@@ -32,38 +33,6 @@ const OPS: Record<Op, Record<number, number>> = {
 const CLIENTS = [1, 16];
 /** Connections per front door (gRPC channels, HTTP/2 sessions); clients share them round-robin. */
 const CONNECTIONS = 4;
-
-interface Phase {
-  ops: number;
-  seconds: number;
-  latenciesMs: number[];
-  /** The apiserver's CPU time per request. */
-  cpuMsPerOp: number;
-}
-
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 100 ticks/s). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function closedLoop(pid: number, ops: number, clients: number, op: (i: number) => Promise<void>): Promise<Phase> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  const cpu = processCpuMs(pid);
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < ops) {
-        const i = next++;
-        const t = performance.now();
-        await op(i);
-        latenciesMs.push(performance.now() - t);
-      }
-    }),
-  );
-  return { ops, seconds: (performance.now() - start) / 1000, latenciesMs, cpuMsPerOp: (processCpuMs(pid) - cpu) / ops };
-}
 
 const benchPod = (name: string, namespace: string) =>
   Pod.fromPartial({
