@@ -172,7 +172,14 @@ exportCmd
   .option('--kubeconfig <file>', 'kitectl config file (default $KITECONFIG or ~/.kite/config)')
   .action(async (o) => {
     out(`Set kitectl context in ${mergeKubeconfig(o.kubeconfig, await kubeconfigOf(o.name))}`);
-    out(`Set kubectl context in ${mergeKubectlConfig(await kubectlConfigOf(o.name))}`);
+    const kubectl = await kubectlConfigOf(o.name).catch((err: Error) => {
+      // A cluster made before its apiserver served Kubernetes' HTTP API (no HTTPS port published):
+      // kitectl's context still works, kubectl's needs the cluster made again.
+      if (!/publishes no apiserver port/.test(err.message)) throw err;
+      process.stderr.write(`WARNING: no kubectl context for cluster "${o.name}": ${err.message}; it predates Kite's HTTP API: recreate it (kite delete cluster, kite create cluster) to use kubectl\n`);
+      return undefined;
+    });
+    if (kubectl) out(`Set kubectl context in ${mergeKubectlConfig(kubectl)}`);
   });
 
 const protocolOption = () =>

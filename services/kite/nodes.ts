@@ -3,7 +3,7 @@
 // `docker run` arguments that let a Docker Engine run inside (see ../shared/ENVIRONMENT.md:
 // every capability but SYS_RESOURCE instead of --privileged, cgroups, a volume for the engine).
 import type { ClusterConfig, NodeConfig, NodeRole } from './cluster-config';
-import { docker } from './docker-cli';
+import { docker, dockerMaybe } from './docker-cli';
 
 export const CLUSTER_LABEL = 'io.kite.cluster';
 export const ROLE_LABEL = 'io.kite.role';
@@ -112,7 +112,8 @@ export async function nodeIP(cluster: string, node: string): Promise<string> {
 
 /** The host address and port the control-plane node publishes the apiserver's gRPC port (or another of its ports) on. */
 export async function apiServerEndpoint(node: string, containerPort = APISERVER_PORT): Promise<{ address: string; port: number }> {
-  const out = (await docker(['port', node, `${containerPort}/tcp`])).split('\n').find((l) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(l.trim()));
+  // `docker port` fails when the port is not published at all (a node made by an older Kite).
+  const out = ((await dockerMaybe(['port', node, `${containerPort}/tcp`])) ?? '').split('\n').find((l) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(l.trim()));
   if (!out) throw new Error(`node ${node} publishes no apiserver port ${containerPort}`);
   const [address, port] = out.trim().split(':');
   return { address: address === '0.0.0.0' ? '127.0.0.1' : address, port: Number(port) };
