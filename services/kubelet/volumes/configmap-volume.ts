@@ -4,32 +4,17 @@
 // source is optional (then the volume holds what there is, possibly nothing).
 import type { ConfigMap, KeyToPath, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { PodObjectSource } from '../config-sources/types';
-import type { FileProjection, Payload } from './atomic-writer';
+import type { Payload } from './atomic-writer';
 import { notFound } from './errors';
+import { keysPayload } from './key-payload';
 
 /** Kubernetes' ConfigMapVolumeSourceDefaultMode (and that of secret, downwardAPI and projected volumes). */
 export const DEFAULT_MODE = 0o644;
 
-/** Kubernetes' configmap.MakePayload. */
+/** Kubernetes' configmap.MakePayload: data and binaryData keys (validation keeps them apart). */
 export function configMapPayload(items: readonly KeyToPath[], configMap: ConfigMap, defaultMode: number, optional: boolean): Payload {
-  const payload: Payload = new Map();
-  const data = configMap.data ?? {};
-  const binaryData = configMap.binaryData ?? {};
-  if (items.length === 0) {
-    for (const [key, value] of Object.entries(data)) payload.set(key, { data: Buffer.from(value), mode: defaultMode });
-    for (const [key, value] of Object.entries(binaryData)) payload.set(key, { data: Buffer.from(value), mode: defaultMode });
-    return payload;
-  }
-  for (const item of items) {
-    let content: Buffer;
-    if (Object.hasOwn(data, item.key)) content = Buffer.from(data[item.key]);
-    else if (Object.hasOwn(binaryData, item.key)) content = Buffer.from(binaryData[item.key]);
-    else if (optional) continue;
-    else throw new Error(`configmap references non-existent config key: ${item.key}`);
-    const file: FileProjection = { data: content, mode: item.mode ?? defaultMode };
-    payload.set(item.path, file);
-  }
-  return payload;
+  const entries = { ...configMap.data, ...configMap.binaryData };
+  return keysPayload(items, entries, defaultMode, optional, (key) => `configmap references non-existent config key: ${key}`);
 }
 
 /** The ConfigMap, an empty one when it is missing and optional; throws Kubernetes' not-found cause otherwise. */

@@ -5,23 +5,11 @@ import type { KeyToPath, Pod, Secret } from '../../../lib/gen/kite/core/v1/types
 import type { PodObjectSource } from '../config-sources/types';
 import type { Payload } from './atomic-writer';
 import { notFound } from './errors';
+import { keysPayload } from './key-payload';
 
 /** Kubernetes' secret.MakePayload. */
 export function secretPayload(items: readonly KeyToPath[], secret: Secret, defaultMode: number, optional: boolean): Payload {
-  const payload: Payload = new Map();
-  const data = secret.data ?? {};
-  if (items.length === 0) {
-    for (const [key, value] of Object.entries(data)) payload.set(key, { data: Buffer.from(value), mode: defaultMode });
-    return payload;
-  }
-  for (const item of items) {
-    if (!Object.hasOwn(data, item.key)) {
-      if (optional) continue;
-      throw new Error(`references non-existent secret key: ${item.key}`);
-    }
-    payload.set(item.path, { data: Buffer.from(data[item.key]), mode: item.mode ?? defaultMode });
-  }
-  return payload;
+  return keysPayload(items, secret.data ?? {}, defaultMode, optional, (key) => `references non-existent secret key: ${key}`);
 }
 
 /** The Secret, an empty one when it is missing and optional; throws Kubernetes' not-found cause otherwise. */
