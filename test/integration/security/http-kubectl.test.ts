@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
-import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
+import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
 
@@ -17,14 +17,7 @@ describe('HTTP API: the real kubectl', function () {
   let env: NodeJS.ProcessEnv;
   const ns = uniqueName('kubectl');
 
-  const kubectl = async (...args: string[]) => {
-    try {
-      return (await run('kubectl', args, { env, timeout: 60_000 })).stdout;
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
-    }
-  };
+  const kubectl = kubectlWith(() => env);
 
   before(async function () {
     try {

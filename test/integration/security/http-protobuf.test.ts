@@ -12,7 +12,7 @@ import { decodeProtobuf, encodeProtobuf } from '../../../lib/api/k8s-protobuf';
 import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client';
 import { uniqueName } from '../../support/names';
-import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
+import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
 
@@ -24,14 +24,7 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
   const ns = uniqueName('protobuf');
   const janeToken = `${uniqueName('jane')}-token`;
 
-  const kubectl = async (...args: string[]) => {
-    try {
-      return (await run('kubectl', args, { env, timeout: 60_000 })).stdout;
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
-    }
-  };
+  const kubectl = kubectlWith(() => env);
 
   before(async function () {
     try {

@@ -3,9 +3,11 @@
 // service-account tokens signed with the PKI's sa.key as a kite cluster's), and
 // clients for any identity: certificates issued by the cluster CA (or another CA, or expired),
 // bearer tokens, or none. stop() removes everything it made.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { Clientset } from '../../../lib/client/clientset';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
@@ -157,4 +159,19 @@ export function writeKubeconfig(s: SecureApiserver, file: string, opts: { namesp
   };
   writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
   return file;
+}
+
+/**
+ * The real kubectl with the environment `env()` gives (its KUBECONFIG, read at each call, as tests
+ * set it up in `before`): stdout, or an error carrying kubectl's stderr.
+ */
+export function kubectlWith(env: () => NodeJS.ProcessEnv): (...args: string[]) => Promise<string> {
+  return async (...args) => {
+    try {
+      return (await promisify(execFile)('kubectl', args, { env: env(), timeout: 60_000 })).stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
+    }
+  };
 }
