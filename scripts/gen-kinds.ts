@@ -17,7 +17,7 @@ const ROOT = join(__dirname, '..');
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 function kindProto(d: KindDeclaration): string {
-  const { kind, plural, namespaced, status, bind, scale, streams, token } = d;
+  const { kind, plural, namespaced, status, bind, scale, streams, token, eviction } = d;
   const m = kindMethods(d);
   const field = snake(kind);
   const ns = namespaced ? '  string namespace = 1;\n' : '';
@@ -26,7 +26,7 @@ function kindProto(d: KindDeclaration): string {
   const rpc = (name: string, req: string, res: string, comment: string) => rpcs.push(`  // ${comment}\n  rpc ${name}(${req}) returns (${res});`);
 
   rpc(m.create!, `${m.create}Request`, kind, `Creates a ${kind}; ALREADY_EXISTS if the name is taken.`);
-  msgs.push(`message Create${kind}Request {\n${ns}  ${kind} ${field} = 2;\n  repeated string dry_run = 3;\n}`);
+  msgs.push(`message Create${kind}Request {\n${ns}  ${kind} ${field} = 2;\n  repeated string dry_run = 3;\n  string field_manager = 4;\n}`);
 
   rpc(m.get!, `${m.get}Request`, kind, `Returns one ${kind}; NOT_FOUND if absent.`);
   msgs.push(`message Get${kind}Request {\n${ns}  string name = 2;\n  string resource_version = 3;\n}`);
@@ -35,18 +35,21 @@ function kindProto(d: KindDeclaration): string {
   msgs.push(`message List${plural}Request {\n${ns}  string label_selector = 2;\n  string field_selector = 3;\n  string resource_version = 4;\n  string resource_version_match = 5;\n  int64 limit = 6;\n  string continue = 7;\n}`);
 
   rpc(m.update!, `${m.update}Request`, kind, `Replaces a ${kind}'s spec and metadata; ABORTED on a stale resourceVersion.`);
-  msgs.push(`message Update${kind}Request {\n  ${kind} ${field} = 1;\n  repeated string dry_run = 2;\n}`);
+  msgs.push(`message Update${kind}Request {\n  ${kind} ${field} = 1;\n  repeated string dry_run = 2;\n  string field_manager = 3;\n}`);
 
   if (status) {
     rpc(m.updateStatus!, `${m.updateStatus}Request`, kind, `Replaces a ${kind}'s status (the status subresource).`);
-    msgs.push(`message Update${kind}StatusRequest {\n  ${kind} ${field} = 1;\n}`);
+    msgs.push(`message Update${kind}StatusRequest {\n  ${kind} ${field} = 1;\n  string field_manager = 2;\n}`);
   }
 
-  rpc(m.patch!, `${m.patch}Request`, kind, `Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json).`);
-  msgs.push(`message Patch${kind}Request {\n${ns}  string name = 2;\n  string patch_type = 3;\n  string patch = 4;\n  repeated string dry_run = 5;\n  string subresource = 6;\n}`);
+  rpc(m.patch!, `${m.patch}Request`, kind, `Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields).`);
+  msgs.push(`message Patch${kind}Request {\n${ns}  string name = 2;\n  string patch_type = 3;\n  string patch = 4;\n  repeated string dry_run = 5;\n  string subresource = 6;\n  string field_manager = 7;\n  optional bool force = 8;\n}`);
 
   rpc(m.delete!, `${m.delete}Request`, kind, `Deletes a ${kind}, honouring finalizers and the propagation policy; returns its last state.`);
   msgs.push(`message Delete${kind}Request {\n${ns}  string name = 2;\n  optional int64 grace_period_seconds = 3;\n  kite.meta.v1.Preconditions preconditions = 4;\n  string propagation_policy = 5;\n  repeated string dry_run = 6;\n}`);
+
+  rpc(m.deleteCollection!, `${m.deleteCollection}Request`, `${kind}List`, `Deletes every ${kind} matching the selectors (deletecollection), each as Delete${kind} would; returns the deleted objects.`);
+  msgs.push(`message DeleteCollection${plural}Request {\n${ns}  string label_selector = 2;\n  string field_selector = 3;\n  optional int64 grace_period_seconds = 4;\n  string propagation_policy = 5;\n  repeated string dry_run = 6;\n}`);
 
   rpc(m.watch!, `${m.watch}Request`, `stream ${kind}WatchEvent`, `Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK.`);
   msgs.push(`message Watch${plural}Request {\n${ns}  string label_selector = 2;\n  string field_selector = 3;\n  string resource_version = 4;\n  bool allow_watch_bookmarks = 5;\n  optional int64 timeout_seconds = 6;\n  bool send_initial_events = 7;\n}`);
@@ -68,6 +71,16 @@ function kindProto(d: KindDeclaration): string {
     msgs.push(`message Exec${kind}Start {\n  string namespace = 1;\n  string pod_name = 2;\n  string pod_uid = 3;\n  string container = 4;\n  repeated string command = 5;\n  bool stdin = 6;\n  bool tty = 7;\n  TerminalSize size = 8;\n}`);
     msgs.push(`message TerminalSize {\n  uint32 width = 1;\n  uint32 height = 2;\n}`);
     msgs.push(`message Exec${kind}Response {\n  bytes stdout = 1;\n  bytes stderr = 2;\n  optional int32 exit_code = 3;\n}`);
+    // pods/attach and pods/portforward, proxied the same way (kite.kubelet.v1's Attach and PortForward).
+    rpcs.push(`  // Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends.\n  rpc ${m.attach}(stream Exec${kind}Request) returns (stream Exec${kind}Response);`);
+    rpcs.push(`  // Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes.\n  rpc ${m.portForward}(stream ${m.portForward}Request) returns (stream ${m.portForward}Response);`);
+    msgs.push(`message ${m.portForward}Request {\n  ${m.portForward}Start start = 1;\n  bytes data = 2;\n  bool close = 3;\n}`);
+    msgs.push(`message ${m.portForward}Start {\n  string namespace = 1;\n  string pod_name = 2;\n  string pod_uid = 3;\n  int32 port = 4;\n}`);
+    msgs.push(`message ${m.portForward}Response {\n  bytes data = 1;\n}`);
+  }
+  if (eviction) {
+    rpc(m.evict!, `${m.evict}Request`, kind, `Evicts a ${kind} (the pods/eviction subresource, a policy/v1 Eviction): deletes it unless a disruption budget forbids it (TOO_MANY_REQUESTS); returns its last state.`);
+    msgs.push(`message ${m.evict}Request {\n  string namespace = 1;\n  string name = 2;\n  optional int64 grace_period_seconds = 3;\n  kite.meta.v1.Preconditions preconditions = 4;\n  repeated string dry_run = 5;\n}`);
   }
   if (token) {
     rpc(m.createToken!, `${m.createToken}Request`, 'kite.authentication.v1.TokenRequest', `Issues a bound token for the ${kind} (the serviceaccounts/token subresource, a TokenRequest).`);

@@ -45,6 +45,8 @@ export interface KindDeclaration {
   streams?: boolean;
   /** Has the token subresource (Create<Kind>Token: serviceaccounts/token, a TokenRequest). */
   token?: boolean;
+  /** Has the eviction subresource (Evict<Kind>: pods/eviction, a policy/v1 Eviction). */
+  eviction?: boolean;
   /** kubectl's short names ("po"). */
   shortNames: readonly string[];
   /** Discovery's categories: "all" for the workload kinds `kubectl get all` lists, as Kubernetes puts them there. */
@@ -61,7 +63,7 @@ export interface KindDeclaration {
 export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'Namespace', plural: 'Namespaces', apiGroup: 'core', namespaced: false, status: true, shortNames: ['ns'], userRole: 'view' },
   { kind: 'Node', plural: 'Nodes', apiGroup: 'core', namespaced: false, status: true, shortNames: ['no'] },
-  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, categories: ['all'], shortNames: ['po'], userRole: 'edit' },
+  { kind: 'Pod', plural: 'Pods', apiGroup: 'core', namespaced: true, status: true, bind: true, streams: true, eviction: true, categories: ['all'], shortNames: ['po'], userRole: 'edit' },
   { kind: 'Service', plural: 'Services', apiGroup: 'core', namespaced: true, status: true, categories: ['all'], shortNames: ['svc'], userRole: 'edit' },
   { kind: 'Endpoints', plural: 'Endpoints', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ep'], userRole: 'edit' },
   { kind: 'Event', plural: 'Events', apiGroup: 'core', namespaced: true, status: false, shortNames: ['ev'], userRole: 'view' },
@@ -88,12 +90,16 @@ export type Verb =
   | 'updateStatus'
   | 'patch'
   | 'delete'
+  | 'deleteCollection'
   | 'watch'
   | 'bind'
   | 'getScale'
   | 'updateScale'
   | 'logs'
   | 'exec'
+  | 'attach'
+  | 'portForward'
+  | 'evict'
   | 'createToken';
 
 /** The RPC names of a kind's service, by verb; verbs the kind does not have are absent. */
@@ -110,10 +116,12 @@ export function kindMethods(d: KindDeclaration): KindMethods {
     ...(d.status ? { updateStatus: `Update${k}Status` } : {}),
     patch: `Patch${k}`,
     delete: `Delete${k}`,
+    deleteCollection: `DeleteCollection${d.plural}`,
     watch: `Watch${d.plural}`,
     ...(d.bind ? { bind: `Bind${k}` } : {}),
     ...(d.scale ? { getScale: `Get${k}Scale`, updateScale: `Update${k}Scale` } : {}),
-    ...(d.streams ? { logs: `${k}Logs`, exec: `Exec${k}` } : {}),
+    ...(d.streams ? { logs: `${k}Logs`, exec: `Exec${k}`, attach: `Attach${k}`, portForward: `PortForward${k}` } : {}),
+    ...(d.eviction ? { evict: `Evict${k}` } : {}),
     ...(d.token ? { createToken: `Create${k}Token` } : {}),
   };
 }

@@ -9,41 +9,41 @@ import * as appsServices from './apps/v1/services';
 import * as rbacTypes from './rbac/v1/types';
 import * as rbacServices from './rbac/v1/services';
 
-/** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, WatchNamespaces). */
+/** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, DeleteCollectionNamespaces, WatchNamespaces). */
 export const Namespaces = kindInfo<coreTypes.Namespace>('Namespace', coreTypes.Namespace, coreTypes.NamespaceList, coreServices.NamespaceWatchEvent, coreServices.NamespaceServiceService);
-/** Node (CreateNode, GetNode, ListNodes, UpdateNode, UpdateNodeStatus, PatchNode, DeleteNode, WatchNodes). */
+/** Node (CreateNode, GetNode, ListNodes, UpdateNode, UpdateNodeStatus, PatchNode, DeleteNode, DeleteCollectionNodes, WatchNodes). */
 export const Nodes = kindInfo<coreTypes.Node>('Node', coreTypes.Node, coreTypes.NodeList, coreServices.NodeWatchEvent, coreServices.NodeServiceService);
-/** Pod (CreatePod, GetPod, ListPods, UpdatePod, UpdatePodStatus, PatchPod, DeletePod, WatchPods, BindPod, PodLogs, ExecPod). */
+/** Pod (CreatePod, GetPod, ListPods, UpdatePod, UpdatePodStatus, PatchPod, DeletePod, DeleteCollectionPods, WatchPods, BindPod, PodLogs, ExecPod, AttachPod, PortForwardPod, EvictPod). */
 export const Pods = kindInfo<coreTypes.Pod>('Pod', coreTypes.Pod, coreTypes.PodList, coreServices.PodWatchEvent, coreServices.PodServiceService);
-/** Service (CreateService, GetService, ListServices, UpdateService, UpdateServiceStatus, PatchService, DeleteService, WatchServices). */
+/** Service (CreateService, GetService, ListServices, UpdateService, UpdateServiceStatus, PatchService, DeleteService, DeleteCollectionServices, WatchServices). */
 export const Services = kindInfo<coreTypes.Service>('Service', coreTypes.Service, coreTypes.ServiceList, coreServices.ServiceWatchEvent, coreServices.ServiceServiceService);
-/** Endpoints (CreateEndpoints, GetEndpoints, ListEndpoints, UpdateEndpoints, PatchEndpoints, DeleteEndpoints, WatchEndpoints). */
+/** Endpoints (CreateEndpoints, GetEndpoints, ListEndpoints, UpdateEndpoints, PatchEndpoints, DeleteEndpoints, DeleteCollectionEndpoints, WatchEndpoints). */
 export const EndpointsKind = kindInfo<coreTypes.Endpoints>('Endpoints', coreTypes.Endpoints, coreTypes.EndpointsList, coreServices.EndpointsWatchEvent, coreServices.EndpointsServiceService);
-/** Event (CreateEvent, GetEvent, ListEvents, UpdateEvent, PatchEvent, DeleteEvent, WatchEvents). */
+/** Event (CreateEvent, GetEvent, ListEvents, UpdateEvent, PatchEvent, DeleteEvent, DeleteCollectionEvents, WatchEvents). */
 export const Events = kindInfo<coreTypes.Event>('Event', coreTypes.Event, coreTypes.EventList, coreServices.EventWatchEvent, coreServices.EventServiceService);
-/** Lease (CreateLease, GetLease, ListLeases, UpdateLease, PatchLease, DeleteLease, WatchLeases). */
+/** Lease (CreateLease, GetLease, ListLeases, UpdateLease, PatchLease, DeleteLease, DeleteCollectionLeases, WatchLeases). */
 export const Leases = kindInfo<coordinationTypes.Lease>('Lease', coordinationTypes.Lease, coordinationTypes.LeaseList, coordinationServices.LeaseWatchEvent, coordinationServices.LeaseServiceService);
-/** ReplicaSet (CreateReplicaSet, GetReplicaSet, ListReplicaSets, UpdateReplicaSet, UpdateReplicaSetStatus, PatchReplicaSet, DeleteReplicaSet, WatchReplicaSets, GetReplicaSetScale, UpdateReplicaSetScale). */
+/** ReplicaSet (CreateReplicaSet, GetReplicaSet, ListReplicaSets, UpdateReplicaSet, UpdateReplicaSetStatus, PatchReplicaSet, DeleteReplicaSet, DeleteCollectionReplicaSets, WatchReplicaSets, GetReplicaSetScale, UpdateReplicaSetScale). */
 export const ReplicaSets = kindInfo<appsTypes.ReplicaSet>('ReplicaSet', appsTypes.ReplicaSet, appsTypes.ReplicaSetList, appsServices.ReplicaSetWatchEvent, appsServices.ReplicaSetServiceService);
-/** Deployment (CreateDeployment, GetDeployment, ListDeployments, UpdateDeployment, UpdateDeploymentStatus, PatchDeployment, DeleteDeployment, WatchDeployments, GetDeploymentScale, UpdateDeploymentScale). */
+/** Deployment (CreateDeployment, GetDeployment, ListDeployments, UpdateDeployment, UpdateDeploymentStatus, PatchDeployment, DeleteDeployment, DeleteCollectionDeployments, WatchDeployments, GetDeploymentScale, UpdateDeploymentScale). */
 export const Deployments = kindInfo<appsTypes.Deployment>('Deployment', appsTypes.Deployment, appsTypes.DeploymentList, appsServices.DeploymentWatchEvent, appsServices.DeploymentServiceService);
-/** ResourceQuota (CreateResourceQuota, GetResourceQuota, ListResourceQuotas, UpdateResourceQuota, UpdateResourceQuotaStatus, PatchResourceQuota, DeleteResourceQuota, WatchResourceQuotas). */
+/** ResourceQuota (CreateResourceQuota, GetResourceQuota, ListResourceQuotas, UpdateResourceQuota, UpdateResourceQuotaStatus, PatchResourceQuota, DeleteResourceQuota, DeleteCollectionResourceQuotas, WatchResourceQuotas). */
 export const ResourceQuotas = kindInfo<coreTypes.ResourceQuota>('ResourceQuota', coreTypes.ResourceQuota, coreTypes.ResourceQuotaList, coreServices.ResourceQuotaWatchEvent, coreServices.ResourceQuotaServiceService);
-/** LimitRange (CreateLimitRange, GetLimitRange, ListLimitRanges, UpdateLimitRange, PatchLimitRange, DeleteLimitRange, WatchLimitRanges). */
+/** LimitRange (CreateLimitRange, GetLimitRange, ListLimitRanges, UpdateLimitRange, PatchLimitRange, DeleteLimitRange, DeleteCollectionLimitRanges, WatchLimitRanges). */
 export const LimitRanges = kindInfo<coreTypes.LimitRange>('LimitRange', coreTypes.LimitRange, coreTypes.LimitRangeList, coreServices.LimitRangeWatchEvent, coreServices.LimitRangeServiceService);
-/** ConfigMap (CreateConfigMap, GetConfigMap, ListConfigMaps, UpdateConfigMap, PatchConfigMap, DeleteConfigMap, WatchConfigMaps). */
+/** ConfigMap (CreateConfigMap, GetConfigMap, ListConfigMaps, UpdateConfigMap, PatchConfigMap, DeleteConfigMap, DeleteCollectionConfigMaps, WatchConfigMaps). */
 export const ConfigMaps = kindInfo<coreTypes.ConfigMap>('ConfigMap', coreTypes.ConfigMap, coreTypes.ConfigMapList, coreServices.ConfigMapWatchEvent, coreServices.ConfigMapServiceService);
-/** Secret (CreateSecret, GetSecret, ListSecrets, UpdateSecret, PatchSecret, DeleteSecret, WatchSecrets). */
+/** Secret (CreateSecret, GetSecret, ListSecrets, UpdateSecret, PatchSecret, DeleteSecret, DeleteCollectionSecrets, WatchSecrets). */
 export const Secrets = kindInfo<coreTypes.Secret>('Secret', coreTypes.Secret, coreTypes.SecretList, coreServices.SecretWatchEvent, coreServices.SecretServiceService);
-/** ServiceAccount (CreateServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccount, PatchServiceAccount, DeleteServiceAccount, WatchServiceAccounts, CreateServiceAccountToken). */
+/** ServiceAccount (CreateServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccount, PatchServiceAccount, DeleteServiceAccount, DeleteCollectionServiceAccounts, WatchServiceAccounts, CreateServiceAccountToken). */
 export const ServiceAccounts = kindInfo<coreTypes.ServiceAccount>('ServiceAccount', coreTypes.ServiceAccount, coreTypes.ServiceAccountList, coreServices.ServiceAccountWatchEvent, coreServices.ServiceAccountServiceService);
-/** Role (CreateRole, GetRole, ListRoles, UpdateRole, PatchRole, DeleteRole, WatchRoles). */
+/** Role (CreateRole, GetRole, ListRoles, UpdateRole, PatchRole, DeleteRole, DeleteCollectionRoles, WatchRoles). */
 export const Roles = kindInfo<rbacTypes.Role>('Role', rbacTypes.Role, rbacTypes.RoleList, rbacServices.RoleWatchEvent, rbacServices.RoleServiceService);
-/** ClusterRole (CreateClusterRole, GetClusterRole, ListClusterRoles, UpdateClusterRole, PatchClusterRole, DeleteClusterRole, WatchClusterRoles). */
+/** ClusterRole (CreateClusterRole, GetClusterRole, ListClusterRoles, UpdateClusterRole, PatchClusterRole, DeleteClusterRole, DeleteCollectionClusterRoles, WatchClusterRoles). */
 export const ClusterRoles = kindInfo<rbacTypes.ClusterRole>('ClusterRole', rbacTypes.ClusterRole, rbacTypes.ClusterRoleList, rbacServices.ClusterRoleWatchEvent, rbacServices.ClusterRoleServiceService);
-/** RoleBinding (CreateRoleBinding, GetRoleBinding, ListRoleBindings, UpdateRoleBinding, PatchRoleBinding, DeleteRoleBinding, WatchRoleBindings). */
+/** RoleBinding (CreateRoleBinding, GetRoleBinding, ListRoleBindings, UpdateRoleBinding, PatchRoleBinding, DeleteRoleBinding, DeleteCollectionRoleBindings, WatchRoleBindings). */
 export const RoleBindings = kindInfo<rbacTypes.RoleBinding>('RoleBinding', rbacTypes.RoleBinding, rbacTypes.RoleBindingList, rbacServices.RoleBindingWatchEvent, rbacServices.RoleBindingServiceService);
-/** ClusterRoleBinding (CreateClusterRoleBinding, GetClusterRoleBinding, ListClusterRoleBindings, UpdateClusterRoleBinding, PatchClusterRoleBinding, DeleteClusterRoleBinding, WatchClusterRoleBindings). */
+/** ClusterRoleBinding (CreateClusterRoleBinding, GetClusterRoleBinding, ListClusterRoleBindings, UpdateClusterRoleBinding, PatchClusterRoleBinding, DeleteClusterRoleBinding, DeleteCollectionClusterRoleBindings, WatchClusterRoleBindings). */
 export const ClusterRoleBindings = kindInfo<rbacTypes.ClusterRoleBinding>('ClusterRoleBinding', rbacTypes.ClusterRoleBinding, rbacTypes.ClusterRoleBindingList, rbacServices.ClusterRoleBindingWatchEvent, rbacServices.ClusterRoleBindingServiceService);
 
 /** Every kind, by the field name typed clients use (clientset.pods, clientset.replicaSets). */

@@ -53,11 +53,11 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   const interceptors = o.authorization ? [authFilter({ ...o.authorization, log })] : [];
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, interceptors });
   // Whatever a handler throws ends its call, never the process (lib/grpc/panic-recovery).
-  const impl: KubeletServiceServer = {
+  const impl: Pick<KubeletServiceServer, 'containerLogs' | 'exec'> = {
     containerLogs: (call) => startStream(`${KUBELET_SERVICE_NAME}/ContainerLogs`, call, () => serveContainerLogs(call, o.runtime, o.targets)),
     exec: (call) => startStream(`${KUBELET_SERVICE_NAME}/Exec`, call, () => serveExec(call, o.runtime, o.targets)),
   };
-  server.addService(KubeletServiceService, impl);
+  server.addService(KubeletServiceService, impl as KubeletServiceServer);
   const definitions = loadSync(['kite/kubelet/v1/kubelet.proto', healthProtoPath], { includeDirs: [PROTO_ROOT] });
   new ReflectionService(definitions).addToServer(server);
   new HealthImplementation({ '': 'SERVING', [KUBELET_SERVICE_NAME]: 'SERVING' }).addToServer(server);

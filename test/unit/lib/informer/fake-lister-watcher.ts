@@ -25,6 +25,7 @@ export function obj(key: string, resourceVersion: string, spec: TestObject['spec
       annotations: {},
       ownerReferences: [],
       finalizers: [],
+      managedFields: [],
     },
     spec,
   };

@@ -29,6 +29,7 @@ export interface CreateReplicaSetRequest {
   namespace: string;
   replicaSet?: ReplicaSet | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetReplicaSetRequest {
@@ -50,10 +51,12 @@ export interface ListReplicaSetsRequest {
 export interface UpdateReplicaSetRequest {
   replicaSet?: ReplicaSet | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdateReplicaSetStatusRequest {
   replicaSet?: ReplicaSet | undefined;
+  fieldManager: string;
 }
 
 export interface PatchReplicaSetRequest {
@@ -63,6 +66,8 @@ export interface PatchReplicaSetRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteReplicaSetRequest {
@@ -70,6 +75,15 @@ export interface DeleteReplicaSetRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionReplicaSetsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -104,6 +118,7 @@ export interface CreateDeploymentRequest {
   namespace: string;
   deployment?: Deployment | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetDeploymentRequest {
@@ -125,10 +140,12 @@ export interface ListDeploymentsRequest {
 export interface UpdateDeploymentRequest {
   deployment?: Deployment | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdateDeploymentStatusRequest {
   deployment?: Deployment | undefined;
+  fieldManager: string;
 }
 
 export interface PatchDeploymentRequest {
@@ -138,6 +155,8 @@ export interface PatchDeploymentRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteDeploymentRequest {
@@ -145,6 +164,15 @@ export interface DeleteDeploymentRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionDeploymentsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -176,7 +204,7 @@ export interface UpdateDeploymentScaleRequest {
 }
 
 function createBaseCreateReplicaSetRequest(): CreateReplicaSetRequest {
-  return { namespace: "", replicaSet: undefined, dryRun: [] };
+  return { namespace: "", replicaSet: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateReplicaSetRequest: MessageFns<CreateReplicaSetRequest> = {
@@ -189,6 +217,9 @@ export const CreateReplicaSetRequest: MessageFns<CreateReplicaSetRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -230,6 +261,14 @@ export const CreateReplicaSetRequest: MessageFns<CreateReplicaSetRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -255,6 +294,11 @@ export const CreateReplicaSetRequest: MessageFns<CreateReplicaSetRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -269,6 +313,9 @@ export const CreateReplicaSetRequest: MessageFns<CreateReplicaSetRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -282,6 +329,7 @@ export const CreateReplicaSetRequest: MessageFns<CreateReplicaSetRequest> = {
       ? ReplicaSet.fromPartial(object.replicaSet)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -581,7 +629,7 @@ export const ListReplicaSetsRequest: MessageFns<ListReplicaSetsRequest> = {
 };
 
 function createBaseUpdateReplicaSetRequest(): UpdateReplicaSetRequest {
-  return { replicaSet: undefined, dryRun: [] };
+  return { replicaSet: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateReplicaSetRequest: MessageFns<UpdateReplicaSetRequest> = {
@@ -591,6 +639,9 @@ export const UpdateReplicaSetRequest: MessageFns<UpdateReplicaSetRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -624,6 +675,14 @@ export const UpdateReplicaSetRequest: MessageFns<UpdateReplicaSetRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -648,6 +707,11 @@ export const UpdateReplicaSetRequest: MessageFns<UpdateReplicaSetRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -658,6 +722,9 @@ export const UpdateReplicaSetRequest: MessageFns<UpdateReplicaSetRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -671,18 +738,22 @@ export const UpdateReplicaSetRequest: MessageFns<UpdateReplicaSetRequest> = {
       ? ReplicaSet.fromPartial(object.replicaSet)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdateReplicaSetStatusRequest(): UpdateReplicaSetStatusRequest {
-  return { replicaSet: undefined };
+  return { replicaSet: undefined, fieldManager: "" };
 }
 
 export const UpdateReplicaSetStatusRequest: MessageFns<UpdateReplicaSetStatusRequest> = {
   encode(message: UpdateReplicaSetStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.replicaSet !== undefined) {
       ReplicaSet.encode(message.replicaSet, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -708,6 +779,14 @@ export const UpdateReplicaSetStatusRequest: MessageFns<UpdateReplicaSetStatusReq
             message.replicaSet = ReplicaSet.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -727,6 +806,11 @@ export const UpdateReplicaSetStatusRequest: MessageFns<UpdateReplicaSetStatusReq
         : isSet(object.replica_set)
         ? ReplicaSet.fromJSON(object.replica_set)
         : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -734,6 +818,9 @@ export const UpdateReplicaSetStatusRequest: MessageFns<UpdateReplicaSetStatusReq
     const obj: any = {};
     if (message.replicaSet !== undefined) {
       obj.replicaSet = ReplicaSet.toJSON(message.replicaSet);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -748,12 +835,22 @@ export const UpdateReplicaSetStatusRequest: MessageFns<UpdateReplicaSetStatusReq
     message.replicaSet = (object.replicaSet !== undefined && object.replicaSet !== null)
       ? ReplicaSet.fromPartial(object.replicaSet)
       : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchReplicaSetRequest(): PatchReplicaSetRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
@@ -775,6 +872,12 @@ export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -840,6 +943,22 @@ export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -868,6 +987,12 @@ export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -891,6 +1016,12 @@ export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -905,6 +1036,8 @@ export const PatchReplicaSetRequest: MessageFns<PatchReplicaSetRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -1073,6 +1206,186 @@ export const DeleteReplicaSetRequest: MessageFns<DeleteReplicaSetRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionReplicaSetsRequest(): DeleteCollectionReplicaSetsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionReplicaSetsRequest: MessageFns<DeleteCollectionReplicaSetsRequest> = {
+  encode(message: DeleteCollectionReplicaSetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionReplicaSetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionReplicaSetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionReplicaSetsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionReplicaSetsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionReplicaSetsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionReplicaSetsRequest {
+    return DeleteCollectionReplicaSetsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionReplicaSetsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionReplicaSetsRequest {
+    const message = createBaseDeleteCollectionReplicaSetsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -1550,7 +1863,7 @@ export const UpdateReplicaSetScaleRequest: MessageFns<UpdateReplicaSetScaleReque
 };
 
 function createBaseCreateDeploymentRequest(): CreateDeploymentRequest {
-  return { namespace: "", deployment: undefined, dryRun: [] };
+  return { namespace: "", deployment: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
@@ -1563,6 +1876,9 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -1604,6 +1920,14 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1625,6 +1949,11 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -1639,6 +1968,9 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -1652,6 +1984,7 @@ export const CreateDeploymentRequest: MessageFns<CreateDeploymentRequest> = {
       ? Deployment.fromPartial(object.deployment)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -1951,7 +2284,7 @@ export const ListDeploymentsRequest: MessageFns<ListDeploymentsRequest> = {
 };
 
 function createBaseUpdateDeploymentRequest(): UpdateDeploymentRequest {
-  return { deployment: undefined, dryRun: [] };
+  return { deployment: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateDeploymentRequest: MessageFns<UpdateDeploymentRequest> = {
@@ -1961,6 +2294,9 @@ export const UpdateDeploymentRequest: MessageFns<UpdateDeploymentRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -1994,6 +2330,14 @@ export const UpdateDeploymentRequest: MessageFns<UpdateDeploymentRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2014,6 +2358,11 @@ export const UpdateDeploymentRequest: MessageFns<UpdateDeploymentRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -2024,6 +2373,9 @@ export const UpdateDeploymentRequest: MessageFns<UpdateDeploymentRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -2037,18 +2389,22 @@ export const UpdateDeploymentRequest: MessageFns<UpdateDeploymentRequest> = {
       ? Deployment.fromPartial(object.deployment)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdateDeploymentStatusRequest(): UpdateDeploymentStatusRequest {
-  return { deployment: undefined };
+  return { deployment: undefined, fieldManager: "" };
 }
 
 export const UpdateDeploymentStatusRequest: MessageFns<UpdateDeploymentStatusRequest> = {
   encode(message: UpdateDeploymentStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.deployment !== undefined) {
       Deployment.encode(message.deployment, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -2074,6 +2430,14 @@ export const UpdateDeploymentStatusRequest: MessageFns<UpdateDeploymentStatusReq
             message.deployment = Deployment.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2087,13 +2451,23 @@ export const UpdateDeploymentStatusRequest: MessageFns<UpdateDeploymentStatusReq
   },
 
   fromJSON(object: any): UpdateDeploymentStatusRequest {
-    return { deployment: isSet(object.deployment) ? Deployment.fromJSON(object.deployment) : undefined };
+    return {
+      deployment: isSet(object.deployment) ? Deployment.fromJSON(object.deployment) : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
   },
 
   toJSON(message: UpdateDeploymentStatusRequest): unknown {
     const obj: any = {};
     if (message.deployment !== undefined) {
       obj.deployment = Deployment.toJSON(message.deployment);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -2108,12 +2482,22 @@ export const UpdateDeploymentStatusRequest: MessageFns<UpdateDeploymentStatusReq
     message.deployment = (object.deployment !== undefined && object.deployment !== null)
       ? Deployment.fromPartial(object.deployment)
       : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchDeploymentRequest(): PatchDeploymentRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
@@ -2135,6 +2519,12 @@ export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -2200,6 +2590,22 @@ export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2228,6 +2634,12 @@ export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -2251,6 +2663,12 @@ export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -2265,6 +2683,8 @@ export const PatchDeploymentRequest: MessageFns<PatchDeploymentRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -2433,6 +2853,186 @@ export const DeleteDeploymentRequest: MessageFns<DeleteDeploymentRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionDeploymentsRequest(): DeleteCollectionDeploymentsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionDeploymentsRequest: MessageFns<DeleteCollectionDeploymentsRequest> = {
+  encode(message: DeleteCollectionDeploymentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionDeploymentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionDeploymentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionDeploymentsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionDeploymentsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionDeploymentsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionDeploymentsRequest {
+    return DeleteCollectionDeploymentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionDeploymentsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionDeploymentsRequest {
+    const message = createBaseDeleteCollectionDeploymentsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -2966,7 +3566,7 @@ export const ReplicaSetServiceService = {
     responseSerialize: (value: ReplicaSet): Buffer => Buffer.from(ReplicaSet.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplicaSet => ReplicaSet.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchReplicaSet: {
     path: "/kite.apps.v1.ReplicaSetService/PatchReplicaSet" as const,
     requestStream: false as const,
@@ -2987,6 +3587,18 @@ export const ReplicaSetServiceService = {
     requestDeserialize: (value: Buffer): DeleteReplicaSetRequest => DeleteReplicaSetRequest.decode(value),
     responseSerialize: (value: ReplicaSet): Buffer => Buffer.from(ReplicaSet.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplicaSet => ReplicaSet.decode(value),
+  },
+  /** Deletes every ReplicaSet matching the selectors (deletecollection), each as DeleteReplicaSet would; returns the deleted objects. */
+  deleteCollectionReplicaSets: {
+    path: "/kite.apps.v1.ReplicaSetService/DeleteCollectionReplicaSets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionReplicaSetsRequest): Buffer =>
+      Buffer.from(DeleteCollectionReplicaSetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionReplicaSetsRequest =>
+      DeleteCollectionReplicaSetsRequest.decode(value),
+    responseSerialize: (value: ReplicaSetList): Buffer => Buffer.from(ReplicaSetList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReplicaSetList => ReplicaSetList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchReplicaSets: {
@@ -3035,10 +3647,12 @@ export interface ReplicaSetServiceServer extends UntypedServiceImplementation {
   updateReplicaSet: handleUnaryCall<UpdateReplicaSetRequest, ReplicaSet>;
   /** Replaces a ReplicaSet's status (the status subresource). */
   updateReplicaSetStatus: handleUnaryCall<UpdateReplicaSetStatusRequest, ReplicaSet>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchReplicaSet: handleUnaryCall<PatchReplicaSetRequest, ReplicaSet>;
   /** Deletes a ReplicaSet, honouring finalizers and the propagation policy; returns its last state. */
   deleteReplicaSet: handleUnaryCall<DeleteReplicaSetRequest, ReplicaSet>;
+  /** Deletes every ReplicaSet matching the selectors (deletecollection), each as DeleteReplicaSet would; returns the deleted objects. */
+  deleteCollectionReplicaSets: handleUnaryCall<DeleteCollectionReplicaSetsRequest, ReplicaSetList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchReplicaSets: handleServerStreamingCall<WatchReplicaSetsRequest, ReplicaSetWatchEvent>;
   /** Reads the scale subresource. */
@@ -3128,7 +3742,7 @@ export interface ReplicaSetServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplicaSet) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchReplicaSet(
     request: PatchReplicaSetRequest,
     callback: (error: ServiceError | null, response: ReplicaSet) => void,
@@ -3159,6 +3773,22 @@ export interface ReplicaSetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplicaSet) => void,
+  ): ClientUnaryCall;
+  /** Deletes every ReplicaSet matching the selectors (deletecollection), each as DeleteReplicaSet would; returns the deleted objects. */
+  deleteCollectionReplicaSets(
+    request: DeleteCollectionReplicaSetsRequest,
+    callback: (error: ServiceError | null, response: ReplicaSetList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionReplicaSets(
+    request: DeleteCollectionReplicaSetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReplicaSetList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionReplicaSets(
+    request: DeleteCollectionReplicaSetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReplicaSetList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchReplicaSets(
@@ -3270,7 +3900,7 @@ export const DeploymentServiceService = {
     responseSerialize: (value: Deployment): Buffer => Buffer.from(Deployment.encode(value).finish()),
     responseDeserialize: (value: Buffer): Deployment => Deployment.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchDeployment: {
     path: "/kite.apps.v1.DeploymentService/PatchDeployment" as const,
     requestStream: false as const,
@@ -3291,6 +3921,18 @@ export const DeploymentServiceService = {
     requestDeserialize: (value: Buffer): DeleteDeploymentRequest => DeleteDeploymentRequest.decode(value),
     responseSerialize: (value: Deployment): Buffer => Buffer.from(Deployment.encode(value).finish()),
     responseDeserialize: (value: Buffer): Deployment => Deployment.decode(value),
+  },
+  /** Deletes every Deployment matching the selectors (deletecollection), each as DeleteDeployment would; returns the deleted objects. */
+  deleteCollectionDeployments: {
+    path: "/kite.apps.v1.DeploymentService/DeleteCollectionDeployments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionDeploymentsRequest): Buffer =>
+      Buffer.from(DeleteCollectionDeploymentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionDeploymentsRequest =>
+      DeleteCollectionDeploymentsRequest.decode(value),
+    responseSerialize: (value: DeploymentList): Buffer => Buffer.from(DeploymentList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeploymentList => DeploymentList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchDeployments: {
@@ -3339,10 +3981,12 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
   updateDeployment: handleUnaryCall<UpdateDeploymentRequest, Deployment>;
   /** Replaces a Deployment's status (the status subresource). */
   updateDeploymentStatus: handleUnaryCall<UpdateDeploymentStatusRequest, Deployment>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchDeployment: handleUnaryCall<PatchDeploymentRequest, Deployment>;
   /** Deletes a Deployment, honouring finalizers and the propagation policy; returns its last state. */
   deleteDeployment: handleUnaryCall<DeleteDeploymentRequest, Deployment>;
+  /** Deletes every Deployment matching the selectors (deletecollection), each as DeleteDeployment would; returns the deleted objects. */
+  deleteCollectionDeployments: handleUnaryCall<DeleteCollectionDeploymentsRequest, DeploymentList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchDeployments: handleServerStreamingCall<WatchDeploymentsRequest, DeploymentWatchEvent>;
   /** Reads the scale subresource. */
@@ -3432,7 +4076,7 @@ export interface DeploymentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Deployment) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchDeployment(
     request: PatchDeploymentRequest,
     callback: (error: ServiceError | null, response: Deployment) => void,
@@ -3463,6 +4107,22 @@ export interface DeploymentServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Deployment) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Deployment matching the selectors (deletecollection), each as DeleteDeployment would; returns the deleted objects. */
+  deleteCollectionDeployments(
+    request: DeleteCollectionDeploymentsRequest,
+    callback: (error: ServiceError | null, response: DeploymentList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionDeployments(
+    request: DeleteCollectionDeploymentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeploymentList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionDeployments(
+    request: DeleteCollectionDeploymentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeploymentList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchDeployments(

@@ -29,6 +29,7 @@ export interface CreateLeaseRequest {
   namespace: string;
   lease?: Lease | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetLeaseRequest {
@@ -50,6 +51,7 @@ export interface ListLeasesRequest {
 export interface UpdateLeaseRequest {
   lease?: Lease | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchLeaseRequest {
@@ -59,6 +61,8 @@ export interface PatchLeaseRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteLeaseRequest {
@@ -66,6 +70,15 @@ export interface DeleteLeaseRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionLeasesRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -86,7 +99,7 @@ export interface LeaseWatchEvent {
 }
 
 function createBaseCreateLeaseRequest(): CreateLeaseRequest {
-  return { namespace: "", lease: undefined, dryRun: [] };
+  return { namespace: "", lease: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateLeaseRequest: MessageFns<CreateLeaseRequest> = {
@@ -99,6 +112,9 @@ export const CreateLeaseRequest: MessageFns<CreateLeaseRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -140,6 +156,14 @@ export const CreateLeaseRequest: MessageFns<CreateLeaseRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -161,6 +185,11 @@ export const CreateLeaseRequest: MessageFns<CreateLeaseRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -175,6 +204,9 @@ export const CreateLeaseRequest: MessageFns<CreateLeaseRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -186,6 +218,7 @@ export const CreateLeaseRequest: MessageFns<CreateLeaseRequest> = {
     message.namespace = object.namespace ?? "";
     message.lease = (object.lease !== undefined && object.lease !== null) ? Lease.fromPartial(object.lease) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -485,7 +518,7 @@ export const ListLeasesRequest: MessageFns<ListLeasesRequest> = {
 };
 
 function createBaseUpdateLeaseRequest(): UpdateLeaseRequest {
-  return { lease: undefined, dryRun: [] };
+  return { lease: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateLeaseRequest: MessageFns<UpdateLeaseRequest> = {
@@ -495,6 +528,9 @@ export const UpdateLeaseRequest: MessageFns<UpdateLeaseRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -528,6 +564,14 @@ export const UpdateLeaseRequest: MessageFns<UpdateLeaseRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -548,6 +592,11 @@ export const UpdateLeaseRequest: MessageFns<UpdateLeaseRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -559,6 +608,9 @@ export const UpdateLeaseRequest: MessageFns<UpdateLeaseRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -569,12 +621,22 @@ export const UpdateLeaseRequest: MessageFns<UpdateLeaseRequest> = {
     const message = createBaseUpdateLeaseRequest();
     message.lease = (object.lease !== undefined && object.lease !== null) ? Lease.fromPartial(object.lease) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchLeaseRequest(): PatchLeaseRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
@@ -596,6 +658,12 @@ export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -661,6 +729,22 @@ export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -689,6 +773,12 @@ export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -712,6 +802,12 @@ export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -726,6 +822,8 @@ export const PatchLeaseRequest: MessageFns<PatchLeaseRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -894,6 +992,184 @@ export const DeleteLeaseRequest: MessageFns<DeleteLeaseRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionLeasesRequest(): DeleteCollectionLeasesRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionLeasesRequest: MessageFns<DeleteCollectionLeasesRequest> = {
+  encode(message: DeleteCollectionLeasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionLeasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionLeasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionLeasesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionLeasesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionLeasesRequest>, I>>(base?: I): DeleteCollectionLeasesRequest {
+    return DeleteCollectionLeasesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionLeasesRequest>, I>>(
+    object: I,
+  ): DeleteCollectionLeasesRequest {
+    const message = createBaseDeleteCollectionLeasesRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -1227,7 +1503,7 @@ export const LeaseServiceService = {
     responseSerialize: (value: Lease): Buffer => Buffer.from(Lease.encode(value).finish()),
     responseDeserialize: (value: Buffer): Lease => Lease.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchLease: {
     path: "/kite.coordination.v1.LeaseService/PatchLease" as const,
     requestStream: false as const,
@@ -1246,6 +1522,17 @@ export const LeaseServiceService = {
     requestDeserialize: (value: Buffer): DeleteLeaseRequest => DeleteLeaseRequest.decode(value),
     responseSerialize: (value: Lease): Buffer => Buffer.from(Lease.encode(value).finish()),
     responseDeserialize: (value: Buffer): Lease => Lease.decode(value),
+  },
+  /** Deletes every Lease matching the selectors (deletecollection), each as DeleteLease would; returns the deleted objects. */
+  deleteCollectionLeases: {
+    path: "/kite.coordination.v1.LeaseService/DeleteCollectionLeases" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionLeasesRequest): Buffer =>
+      Buffer.from(DeleteCollectionLeasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionLeasesRequest => DeleteCollectionLeasesRequest.decode(value),
+    responseSerialize: (value: LeaseList): Buffer => Buffer.from(LeaseList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaseList => LeaseList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchLeases: {
@@ -1268,10 +1555,12 @@ export interface LeaseServiceServer extends UntypedServiceImplementation {
   listLeases: handleUnaryCall<ListLeasesRequest, LeaseList>;
   /** Replaces a Lease's spec and metadata; ABORTED on a stale resourceVersion. */
   updateLease: handleUnaryCall<UpdateLeaseRequest, Lease>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchLease: handleUnaryCall<PatchLeaseRequest, Lease>;
   /** Deletes a Lease, honouring finalizers and the propagation policy; returns its last state. */
   deleteLease: handleUnaryCall<DeleteLeaseRequest, Lease>;
+  /** Deletes every Lease matching the selectors (deletecollection), each as DeleteLease would; returns the deleted objects. */
+  deleteCollectionLeases: handleUnaryCall<DeleteCollectionLeasesRequest, LeaseList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchLeases: handleServerStreamingCall<WatchLeasesRequest, LeaseWatchEvent>;
 }
@@ -1338,7 +1627,7 @@ export interface LeaseServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Lease) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchLease(
     request: PatchLeaseRequest,
     callback: (error: ServiceError | null, response: Lease) => void,
@@ -1369,6 +1658,22 @@ export interface LeaseServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Lease) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Lease matching the selectors (deletecollection), each as DeleteLease would; returns the deleted objects. */
+  deleteCollectionLeases(
+    request: DeleteCollectionLeasesRequest,
+    callback: (error: ServiceError | null, response: LeaseList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionLeases(
+    request: DeleteCollectionLeasesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LeaseList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionLeases(
+    request: DeleteCollectionLeasesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LeaseList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchLeases(request: WatchLeasesRequest, options?: Partial<CallOptions>): ClientReadableStream<LeaseWatchEvent>;

@@ -55,6 +55,7 @@ import {
 export interface CreateNamespaceRequest {
   namespace?: Namespace | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetNamespaceRequest {
@@ -74,10 +75,12 @@ export interface ListNamespacesRequest {
 export interface UpdateNamespaceRequest {
   namespace?: Namespace | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdateNamespaceStatusRequest {
   namespace?: Namespace | undefined;
+  fieldManager: string;
 }
 
 export interface PatchNamespaceRequest {
@@ -86,12 +89,22 @@ export interface PatchNamespaceRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteNamespaceRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionNamespacesRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -113,6 +126,7 @@ export interface NamespaceWatchEvent {
 export interface CreateNodeRequest {
   node?: Node | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetNodeRequest {
@@ -132,10 +146,12 @@ export interface ListNodesRequest {
 export interface UpdateNodeRequest {
   node?: Node | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdateNodeStatusRequest {
   node?: Node | undefined;
+  fieldManager: string;
 }
 
 export interface PatchNodeRequest {
@@ -144,12 +160,22 @@ export interface PatchNodeRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteNodeRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionNodesRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -172,6 +198,7 @@ export interface CreatePodRequest {
   namespace: string;
   pod?: Pod | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetPodRequest {
@@ -193,10 +220,12 @@ export interface ListPodsRequest {
 export interface UpdatePodRequest {
   pod?: Pod | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdatePodStatusRequest {
   pod?: Pod | undefined;
+  fieldManager: string;
 }
 
 export interface PatchPodRequest {
@@ -206,6 +235,8 @@ export interface PatchPodRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeletePodRequest {
@@ -213,6 +244,15 @@ export interface DeletePodRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionPodsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -287,10 +327,36 @@ export interface ExecPodResponse {
   exitCode?: number | undefined;
 }
 
+export interface PortForwardPodRequest {
+  start?: PortForwardPodStart | undefined;
+  data: Buffer;
+  close: boolean;
+}
+
+export interface PortForwardPodStart {
+  namespace: string;
+  podName: string;
+  podUid: string;
+  port: number;
+}
+
+export interface PortForwardPodResponse {
+  data: Buffer;
+}
+
+export interface EvictPodRequest {
+  namespace: string;
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  dryRun: string[];
+}
+
 export interface CreateServiceRequest {
   namespace: string;
   service?: Service | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetServiceRequest {
@@ -312,10 +378,12 @@ export interface ListServicesRequest {
 export interface UpdateServiceRequest {
   service?: Service | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdateServiceStatusRequest {
   service?: Service | undefined;
+  fieldManager: string;
 }
 
 export interface PatchServiceRequest {
@@ -325,6 +393,8 @@ export interface PatchServiceRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteServiceRequest {
@@ -332,6 +402,15 @@ export interface DeleteServiceRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionServicesRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -355,6 +434,7 @@ export interface CreateEndpointsRequest {
   namespace: string;
   endpoints?: Endpoints | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetEndpointsRequest {
@@ -376,6 +456,7 @@ export interface ListEndpointsRequest {
 export interface UpdateEndpointsRequest {
   endpoints?: Endpoints | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchEndpointsRequest {
@@ -385,6 +466,8 @@ export interface PatchEndpointsRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteEndpointsRequest {
@@ -392,6 +475,15 @@ export interface DeleteEndpointsRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionEndpointsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -415,6 +507,7 @@ export interface CreateEventRequest {
   namespace: string;
   event?: Event | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetEventRequest {
@@ -436,6 +529,7 @@ export interface ListEventsRequest {
 export interface UpdateEventRequest {
   event?: Event | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchEventRequest {
@@ -445,6 +539,8 @@ export interface PatchEventRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteEventRequest {
@@ -452,6 +548,15 @@ export interface DeleteEventRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionEventsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -475,6 +580,7 @@ export interface CreateResourceQuotaRequest {
   namespace: string;
   resourceQuota?: ResourceQuota | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetResourceQuotaRequest {
@@ -496,10 +602,12 @@ export interface ListResourceQuotasRequest {
 export interface UpdateResourceQuotaRequest {
   resourceQuota?: ResourceQuota | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface UpdateResourceQuotaStatusRequest {
   resourceQuota?: ResourceQuota | undefined;
+  fieldManager: string;
 }
 
 export interface PatchResourceQuotaRequest {
@@ -509,6 +617,8 @@ export interface PatchResourceQuotaRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteResourceQuotaRequest {
@@ -516,6 +626,15 @@ export interface DeleteResourceQuotaRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionResourceQuotasRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -539,6 +658,7 @@ export interface CreateLimitRangeRequest {
   namespace: string;
   limitRange?: LimitRange | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetLimitRangeRequest {
@@ -560,6 +680,7 @@ export interface ListLimitRangesRequest {
 export interface UpdateLimitRangeRequest {
   limitRange?: LimitRange | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchLimitRangeRequest {
@@ -569,6 +690,8 @@ export interface PatchLimitRangeRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteLimitRangeRequest {
@@ -576,6 +699,15 @@ export interface DeleteLimitRangeRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionLimitRangesRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -599,6 +731,7 @@ export interface CreateConfigMapRequest {
   namespace: string;
   configMap?: ConfigMap | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetConfigMapRequest {
@@ -620,6 +753,7 @@ export interface ListConfigMapsRequest {
 export interface UpdateConfigMapRequest {
   configMap?: ConfigMap | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchConfigMapRequest {
@@ -629,6 +763,8 @@ export interface PatchConfigMapRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteConfigMapRequest {
@@ -636,6 +772,15 @@ export interface DeleteConfigMapRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionConfigMapsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -659,6 +804,7 @@ export interface CreateSecretRequest {
   namespace: string;
   secret?: Secret | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetSecretRequest {
@@ -680,6 +826,7 @@ export interface ListSecretsRequest {
 export interface UpdateSecretRequest {
   secret?: Secret | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchSecretRequest {
@@ -689,6 +836,8 @@ export interface PatchSecretRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteSecretRequest {
@@ -696,6 +845,15 @@ export interface DeleteSecretRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionSecretsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -719,6 +877,7 @@ export interface CreateServiceAccountRequest {
   namespace: string;
   serviceAccount?: ServiceAccount | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetServiceAccountRequest {
@@ -740,6 +899,7 @@ export interface ListServiceAccountsRequest {
 export interface UpdateServiceAccountRequest {
   serviceAccount?: ServiceAccount | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchServiceAccountRequest {
@@ -749,6 +909,8 @@ export interface PatchServiceAccountRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteServiceAccountRequest {
@@ -756,6 +918,15 @@ export interface DeleteServiceAccountRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionServiceAccountsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -783,7 +954,7 @@ export interface CreateServiceAccountTokenRequest {
 }
 
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
-  return { namespace: undefined, dryRun: [] };
+  return { namespace: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateNamespaceRequest: MessageFns<CreateNamespaceRequest> = {
@@ -793,6 +964,9 @@ export const CreateNamespaceRequest: MessageFns<CreateNamespaceRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -826,6 +1000,14 @@ export const CreateNamespaceRequest: MessageFns<CreateNamespaceRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -846,6 +1028,11 @@ export const CreateNamespaceRequest: MessageFns<CreateNamespaceRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -856,6 +1043,9 @@ export const CreateNamespaceRequest: MessageFns<CreateNamespaceRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -869,6 +1059,7 @@ export const CreateNamespaceRequest: MessageFns<CreateNamespaceRequest> = {
       ? Namespace.fromPartial(object.namespace)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -1135,7 +1326,7 @@ export const ListNamespacesRequest: MessageFns<ListNamespacesRequest> = {
 };
 
 function createBaseUpdateNamespaceRequest(): UpdateNamespaceRequest {
-  return { namespace: undefined, dryRun: [] };
+  return { namespace: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateNamespaceRequest: MessageFns<UpdateNamespaceRequest> = {
@@ -1145,6 +1336,9 @@ export const UpdateNamespaceRequest: MessageFns<UpdateNamespaceRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -1178,6 +1372,14 @@ export const UpdateNamespaceRequest: MessageFns<UpdateNamespaceRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1198,6 +1400,11 @@ export const UpdateNamespaceRequest: MessageFns<UpdateNamespaceRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -1208,6 +1415,9 @@ export const UpdateNamespaceRequest: MessageFns<UpdateNamespaceRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -1221,18 +1431,22 @@ export const UpdateNamespaceRequest: MessageFns<UpdateNamespaceRequest> = {
       ? Namespace.fromPartial(object.namespace)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdateNamespaceStatusRequest(): UpdateNamespaceStatusRequest {
-  return { namespace: undefined };
+  return { namespace: undefined, fieldManager: "" };
 }
 
 export const UpdateNamespaceStatusRequest: MessageFns<UpdateNamespaceStatusRequest> = {
   encode(message: UpdateNamespaceStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.namespace !== undefined) {
       Namespace.encode(message.namespace, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -1258,6 +1472,14 @@ export const UpdateNamespaceStatusRequest: MessageFns<UpdateNamespaceStatusReque
             message.namespace = Namespace.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1271,13 +1493,23 @@ export const UpdateNamespaceStatusRequest: MessageFns<UpdateNamespaceStatusReque
   },
 
   fromJSON(object: any): UpdateNamespaceStatusRequest {
-    return { namespace: isSet(object.namespace) ? Namespace.fromJSON(object.namespace) : undefined };
+    return {
+      namespace: isSet(object.namespace) ? Namespace.fromJSON(object.namespace) : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
   },
 
   toJSON(message: UpdateNamespaceStatusRequest): unknown {
     const obj: any = {};
     if (message.namespace !== undefined) {
       obj.namespace = Namespace.toJSON(message.namespace);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -1290,12 +1522,13 @@ export const UpdateNamespaceStatusRequest: MessageFns<UpdateNamespaceStatusReque
     message.namespace = (object.namespace !== undefined && object.namespace !== null)
       ? Namespace.fromPartial(object.namespace)
       : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchNamespaceRequest(): PatchNamespaceRequest {
-  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "", fieldManager: "", force: undefined };
 }
 
 export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
@@ -1314,6 +1547,12 @@ export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -1371,6 +1610,22 @@ export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1398,6 +1653,12 @@ export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -1418,6 +1679,12 @@ export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -1431,6 +1698,8 @@ export const PatchNamespaceRequest: MessageFns<PatchNamespaceRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -1576,6 +1845,163 @@ export const DeleteNamespaceRequest: MessageFns<DeleteNamespaceRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionNamespacesRequest(): DeleteCollectionNamespacesRequest {
+  return { labelSelector: "", fieldSelector: "", gracePeriodSeconds: undefined, propagationPolicy: "", dryRun: [] };
+}
+
+export const DeleteCollectionNamespacesRequest: MessageFns<DeleteCollectionNamespacesRequest> = {
+  encode(message: DeleteCollectionNamespacesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionNamespacesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionNamespacesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionNamespacesRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionNamespacesRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionNamespacesRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionNamespacesRequest {
+    return DeleteCollectionNamespacesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionNamespacesRequest>, I>>(
+    object: I,
+  ): DeleteCollectionNamespacesRequest {
+    const message = createBaseDeleteCollectionNamespacesRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -1850,7 +2276,7 @@ export const NamespaceWatchEvent: MessageFns<NamespaceWatchEvent> = {
 };
 
 function createBaseCreateNodeRequest(): CreateNodeRequest {
-  return { node: undefined, dryRun: [] };
+  return { node: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateNodeRequest: MessageFns<CreateNodeRequest> = {
@@ -1860,6 +2286,9 @@ export const CreateNodeRequest: MessageFns<CreateNodeRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -1893,6 +2322,14 @@ export const CreateNodeRequest: MessageFns<CreateNodeRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1913,6 +2350,11 @@ export const CreateNodeRequest: MessageFns<CreateNodeRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -1924,6 +2366,9 @@ export const CreateNodeRequest: MessageFns<CreateNodeRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -1934,6 +2379,7 @@ export const CreateNodeRequest: MessageFns<CreateNodeRequest> = {
     const message = createBaseCreateNodeRequest();
     message.node = (object.node !== undefined && object.node !== null) ? Node.fromPartial(object.node) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -2200,7 +2646,7 @@ export const ListNodesRequest: MessageFns<ListNodesRequest> = {
 };
 
 function createBaseUpdateNodeRequest(): UpdateNodeRequest {
-  return { node: undefined, dryRun: [] };
+  return { node: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
@@ -2210,6 +2656,9 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -2243,6 +2692,14 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2263,6 +2720,11 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -2274,6 +2736,9 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -2284,18 +2749,22 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
     const message = createBaseUpdateNodeRequest();
     message.node = (object.node !== undefined && object.node !== null) ? Node.fromPartial(object.node) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdateNodeStatusRequest(): UpdateNodeStatusRequest {
-  return { node: undefined };
+  return { node: undefined, fieldManager: "" };
 }
 
 export const UpdateNodeStatusRequest: MessageFns<UpdateNodeStatusRequest> = {
   encode(message: UpdateNodeStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.node !== undefined) {
       Node.encode(message.node, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -2321,6 +2790,14 @@ export const UpdateNodeStatusRequest: MessageFns<UpdateNodeStatusRequest> = {
             message.node = Node.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2334,13 +2811,23 @@ export const UpdateNodeStatusRequest: MessageFns<UpdateNodeStatusRequest> = {
   },
 
   fromJSON(object: any): UpdateNodeStatusRequest {
-    return { node: isSet(object.node) ? Node.fromJSON(object.node) : undefined };
+    return {
+      node: isSet(object.node) ? Node.fromJSON(object.node) : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
   },
 
   toJSON(message: UpdateNodeStatusRequest): unknown {
     const obj: any = {};
     if (message.node !== undefined) {
       obj.node = Node.toJSON(message.node);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -2351,12 +2838,13 @@ export const UpdateNodeStatusRequest: MessageFns<UpdateNodeStatusRequest> = {
   fromPartial<I extends Exact<DeepPartial<UpdateNodeStatusRequest>, I>>(object: I): UpdateNodeStatusRequest {
     const message = createBaseUpdateNodeStatusRequest();
     message.node = (object.node !== undefined && object.node !== null) ? Node.fromPartial(object.node) : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchNodeRequest(): PatchNodeRequest {
-  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "", fieldManager: "", force: undefined };
 }
 
 export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
@@ -2375,6 +2863,12 @@ export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -2432,6 +2926,22 @@ export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2459,6 +2969,12 @@ export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -2479,6 +2995,12 @@ export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -2492,6 +3014,8 @@ export const PatchNodeRequest: MessageFns<PatchNodeRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -2637,6 +3161,159 @@ export const DeleteNodeRequest: MessageFns<DeleteNodeRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionNodesRequest(): DeleteCollectionNodesRequest {
+  return { labelSelector: "", fieldSelector: "", gracePeriodSeconds: undefined, propagationPolicy: "", dryRun: [] };
+}
+
+export const DeleteCollectionNodesRequest: MessageFns<DeleteCollectionNodesRequest> = {
+  encode(message: DeleteCollectionNodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionNodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionNodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionNodesRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionNodesRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionNodesRequest>, I>>(base?: I): DeleteCollectionNodesRequest {
+    return DeleteCollectionNodesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionNodesRequest>, I>>(object: I): DeleteCollectionNodesRequest {
+    const message = createBaseDeleteCollectionNodesRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -2911,7 +3588,7 @@ export const NodeWatchEvent: MessageFns<NodeWatchEvent> = {
 };
 
 function createBaseCreatePodRequest(): CreatePodRequest {
-  return { namespace: "", pod: undefined, dryRun: [] };
+  return { namespace: "", pod: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreatePodRequest: MessageFns<CreatePodRequest> = {
@@ -2924,6 +3601,9 @@ export const CreatePodRequest: MessageFns<CreatePodRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -2965,6 +3645,14 @@ export const CreatePodRequest: MessageFns<CreatePodRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2986,6 +3674,11 @@ export const CreatePodRequest: MessageFns<CreatePodRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -3000,6 +3693,9 @@ export const CreatePodRequest: MessageFns<CreatePodRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -3011,6 +3707,7 @@ export const CreatePodRequest: MessageFns<CreatePodRequest> = {
     message.namespace = object.namespace ?? "";
     message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -3310,7 +4007,7 @@ export const ListPodsRequest: MessageFns<ListPodsRequest> = {
 };
 
 function createBaseUpdatePodRequest(): UpdatePodRequest {
-  return { pod: undefined, dryRun: [] };
+  return { pod: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdatePodRequest: MessageFns<UpdatePodRequest> = {
@@ -3320,6 +4017,9 @@ export const UpdatePodRequest: MessageFns<UpdatePodRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -3353,6 +4053,14 @@ export const UpdatePodRequest: MessageFns<UpdatePodRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3373,6 +4081,11 @@ export const UpdatePodRequest: MessageFns<UpdatePodRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -3384,6 +4097,9 @@ export const UpdatePodRequest: MessageFns<UpdatePodRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -3394,18 +4110,22 @@ export const UpdatePodRequest: MessageFns<UpdatePodRequest> = {
     const message = createBaseUpdatePodRequest();
     message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdatePodStatusRequest(): UpdatePodStatusRequest {
-  return { pod: undefined };
+  return { pod: undefined, fieldManager: "" };
 }
 
 export const UpdatePodStatusRequest: MessageFns<UpdatePodStatusRequest> = {
   encode(message: UpdatePodStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.pod !== undefined) {
       Pod.encode(message.pod, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -3431,6 +4151,14 @@ export const UpdatePodStatusRequest: MessageFns<UpdatePodStatusRequest> = {
             message.pod = Pod.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3444,13 +4172,23 @@ export const UpdatePodStatusRequest: MessageFns<UpdatePodStatusRequest> = {
   },
 
   fromJSON(object: any): UpdatePodStatusRequest {
-    return { pod: isSet(object.pod) ? Pod.fromJSON(object.pod) : undefined };
+    return {
+      pod: isSet(object.pod) ? Pod.fromJSON(object.pod) : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
   },
 
   toJSON(message: UpdatePodStatusRequest): unknown {
     const obj: any = {};
     if (message.pod !== undefined) {
       obj.pod = Pod.toJSON(message.pod);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -3461,12 +4199,22 @@ export const UpdatePodStatusRequest: MessageFns<UpdatePodStatusRequest> = {
   fromPartial<I extends Exact<DeepPartial<UpdatePodStatusRequest>, I>>(object: I): UpdatePodStatusRequest {
     const message = createBaseUpdatePodStatusRequest();
     message.pod = (object.pod !== undefined && object.pod !== null) ? Pod.fromPartial(object.pod) : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchPodRequest(): PatchPodRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchPodRequest: MessageFns<PatchPodRequest> = {
@@ -3488,6 +4236,12 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -3553,6 +4307,22 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3581,6 +4351,12 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -3604,6 +4380,12 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -3618,6 +4400,8 @@ export const PatchPodRequest: MessageFns<PatchPodRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -3786,6 +4570,182 @@ export const DeletePodRequest: MessageFns<DeletePodRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionPodsRequest(): DeleteCollectionPodsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionPodsRequest: MessageFns<DeleteCollectionPodsRequest> = {
+  encode(message: DeleteCollectionPodsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionPodsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionPodsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionPodsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionPodsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionPodsRequest>, I>>(base?: I): DeleteCollectionPodsRequest {
+    return DeleteCollectionPodsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionPodsRequest>, I>>(object: I): DeleteCollectionPodsRequest {
+    const message = createBaseDeleteCollectionPodsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -5060,8 +6020,446 @@ export const ExecPodResponse: MessageFns<ExecPodResponse> = {
   },
 };
 
+function createBasePortForwardPodRequest(): PortForwardPodRequest {
+  return { start: undefined, data: Buffer.alloc(0), close: false };
+}
+
+export const PortForwardPodRequest: MessageFns<PortForwardPodRequest> = {
+  encode(message: PortForwardPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      PortForwardPodStart.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    if (message.close !== false) {
+      writer.uint32(24).bool(message.close);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = PortForwardPodStart.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.close = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardPodRequest {
+    return {
+      start: isSet(object.start) ? PortForwardPodStart.fromJSON(object.start) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      close: isSet(object.close) ? globalThis.Boolean(object.close) : false,
+    };
+  },
+
+  toJSON(message: PortForwardPodRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = PortForwardPodStart.toJSON(message.start);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.close !== false) {
+      obj.close = message.close;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortForwardPodRequest>, I>>(base?: I): PortForwardPodRequest {
+    return PortForwardPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortForwardPodRequest>, I>>(object: I): PortForwardPodRequest {
+    const message = createBasePortForwardPodRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? PortForwardPodStart.fromPartial(object.start)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    message.close = object.close ?? false;
+    return message;
+  },
+};
+
+function createBasePortForwardPodStart(): PortForwardPodStart {
+  return { namespace: "", podName: "", podUid: "", port: 0 };
+}
+
+export const PortForwardPodStart: MessageFns<PortForwardPodStart> = {
+  encode(message: PortForwardPodStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.podName !== "") {
+      writer.uint32(18).string(message.podName);
+    }
+    if (message.podUid !== "") {
+      writer.uint32(26).string(message.podUid);
+    }
+    if (message.port !== 0) {
+      writer.uint32(32).int32(message.port);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardPodStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardPodStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.podUid = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.port = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardPodStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      podName: isSet(object.podName)
+        ? globalThis.String(object.podName)
+        : isSet(object.pod_name)
+        ? globalThis.String(object.pod_name)
+        : "",
+      podUid: isSet(object.podUid)
+        ? globalThis.String(object.podUid)
+        : isSet(object.pod_uid)
+        ? globalThis.String(object.pod_uid)
+        : "",
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+    };
+  },
+
+  toJSON(message: PortForwardPodStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.podName !== "") {
+      obj.podName = message.podName;
+    }
+    if (message.podUid !== "") {
+      obj.podUid = message.podUid;
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortForwardPodStart>, I>>(base?: I): PortForwardPodStart {
+    return PortForwardPodStart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortForwardPodStart>, I>>(object: I): PortForwardPodStart {
+    const message = createBasePortForwardPodStart();
+    message.namespace = object.namespace ?? "";
+    message.podName = object.podName ?? "";
+    message.podUid = object.podUid ?? "";
+    message.port = object.port ?? 0;
+    return message;
+  },
+};
+
+function createBasePortForwardPodResponse(): PortForwardPodResponse {
+  return { data: Buffer.alloc(0) };
+}
+
+export const PortForwardPodResponse: MessageFns<PortForwardPodResponse> = {
+  encode(message: PortForwardPodResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardPodResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardPodResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardPodResponse {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: PortForwardPodResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortForwardPodResponse>, I>>(base?: I): PortForwardPodResponse {
+    return PortForwardPodResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortForwardPodResponse>, I>>(object: I): PortForwardPodResponse {
+    const message = createBasePortForwardPodResponse();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseEvictPodRequest(): EvictPodRequest {
+  return { namespace: "", name: "", gracePeriodSeconds: undefined, preconditions: undefined, dryRun: [] };
+}
+
+export const EvictPodRequest: MessageFns<EvictPodRequest> = {
+  encode(message: EvictPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EvictPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvictPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EvictPodRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EvictPodRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EvictPodRequest>, I>>(base?: I): EvictPodRequest {
+    return EvictPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EvictPodRequest>, I>>(object: I): EvictPodRequest {
+    const message = createBaseEvictPodRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseCreateServiceRequest(): CreateServiceRequest {
-  return { namespace: "", service: undefined, dryRun: [] };
+  return { namespace: "", service: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
@@ -5074,6 +6472,9 @@ export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -5115,6 +6516,14 @@ export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5136,6 +6545,11 @@ export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -5150,6 +6564,9 @@ export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -5163,6 +6580,7 @@ export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
       ? Service.fromPartial(object.service)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -5462,7 +6880,7 @@ export const ListServicesRequest: MessageFns<ListServicesRequest> = {
 };
 
 function createBaseUpdateServiceRequest(): UpdateServiceRequest {
-  return { service: undefined, dryRun: [] };
+  return { service: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
@@ -5472,6 +6890,9 @@ export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -5505,6 +6926,14 @@ export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5525,6 +6954,11 @@ export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -5535,6 +6969,9 @@ export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -5548,18 +6985,22 @@ export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
       ? Service.fromPartial(object.service)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdateServiceStatusRequest(): UpdateServiceStatusRequest {
-  return { service: undefined };
+  return { service: undefined, fieldManager: "" };
 }
 
 export const UpdateServiceStatusRequest: MessageFns<UpdateServiceStatusRequest> = {
   encode(message: UpdateServiceStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.service !== undefined) {
       Service.encode(message.service, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -5585,6 +7026,14 @@ export const UpdateServiceStatusRequest: MessageFns<UpdateServiceStatusRequest> 
             message.service = Service.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5598,13 +7047,23 @@ export const UpdateServiceStatusRequest: MessageFns<UpdateServiceStatusRequest> 
   },
 
   fromJSON(object: any): UpdateServiceStatusRequest {
-    return { service: isSet(object.service) ? Service.fromJSON(object.service) : undefined };
+    return {
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
   },
 
   toJSON(message: UpdateServiceStatusRequest): unknown {
     const obj: any = {};
     if (message.service !== undefined) {
       obj.service = Service.toJSON(message.service);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -5617,12 +7076,22 @@ export const UpdateServiceStatusRequest: MessageFns<UpdateServiceStatusRequest> 
     message.service = (object.service !== undefined && object.service !== null)
       ? Service.fromPartial(object.service)
       : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchServiceRequest(): PatchServiceRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchServiceRequest: MessageFns<PatchServiceRequest> = {
@@ -5644,6 +7113,12 @@ export const PatchServiceRequest: MessageFns<PatchServiceRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -5709,6 +7184,22 @@ export const PatchServiceRequest: MessageFns<PatchServiceRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5737,6 +7228,12 @@ export const PatchServiceRequest: MessageFns<PatchServiceRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -5760,6 +7257,12 @@ export const PatchServiceRequest: MessageFns<PatchServiceRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -5774,6 +7277,8 @@ export const PatchServiceRequest: MessageFns<PatchServiceRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -5942,6 +7447,184 @@ export const DeleteServiceRequest: MessageFns<DeleteServiceRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionServicesRequest(): DeleteCollectionServicesRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionServicesRequest: MessageFns<DeleteCollectionServicesRequest> = {
+  encode(message: DeleteCollectionServicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionServicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionServicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionServicesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionServicesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionServicesRequest>, I>>(base?: I): DeleteCollectionServicesRequest {
+    return DeleteCollectionServicesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionServicesRequest>, I>>(
+    object: I,
+  ): DeleteCollectionServicesRequest {
+    const message = createBaseDeleteCollectionServicesRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -6233,7 +7916,7 @@ export const ServiceWatchEvent: MessageFns<ServiceWatchEvent> = {
 };
 
 function createBaseCreateEndpointsRequest(): CreateEndpointsRequest {
-  return { namespace: "", endpoints: undefined, dryRun: [] };
+  return { namespace: "", endpoints: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateEndpointsRequest: MessageFns<CreateEndpointsRequest> = {
@@ -6246,6 +7929,9 @@ export const CreateEndpointsRequest: MessageFns<CreateEndpointsRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -6287,6 +7973,14 @@ export const CreateEndpointsRequest: MessageFns<CreateEndpointsRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6308,6 +8002,11 @@ export const CreateEndpointsRequest: MessageFns<CreateEndpointsRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -6322,6 +8021,9 @@ export const CreateEndpointsRequest: MessageFns<CreateEndpointsRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -6335,6 +8037,7 @@ export const CreateEndpointsRequest: MessageFns<CreateEndpointsRequest> = {
       ? Endpoints.fromPartial(object.endpoints)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -6634,7 +8337,7 @@ export const ListEndpointsRequest: MessageFns<ListEndpointsRequest> = {
 };
 
 function createBaseUpdateEndpointsRequest(): UpdateEndpointsRequest {
-  return { endpoints: undefined, dryRun: [] };
+  return { endpoints: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateEndpointsRequest: MessageFns<UpdateEndpointsRequest> = {
@@ -6644,6 +8347,9 @@ export const UpdateEndpointsRequest: MessageFns<UpdateEndpointsRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -6677,6 +8383,14 @@ export const UpdateEndpointsRequest: MessageFns<UpdateEndpointsRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6697,6 +8411,11 @@ export const UpdateEndpointsRequest: MessageFns<UpdateEndpointsRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -6707,6 +8426,9 @@ export const UpdateEndpointsRequest: MessageFns<UpdateEndpointsRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -6720,12 +8442,22 @@ export const UpdateEndpointsRequest: MessageFns<UpdateEndpointsRequest> = {
       ? Endpoints.fromPartial(object.endpoints)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchEndpointsRequest(): PatchEndpointsRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchEndpointsRequest: MessageFns<PatchEndpointsRequest> = {
@@ -6747,6 +8479,12 @@ export const PatchEndpointsRequest: MessageFns<PatchEndpointsRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -6812,6 +8550,22 @@ export const PatchEndpointsRequest: MessageFns<PatchEndpointsRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6840,6 +8594,12 @@ export const PatchEndpointsRequest: MessageFns<PatchEndpointsRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -6863,6 +8623,12 @@ export const PatchEndpointsRequest: MessageFns<PatchEndpointsRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -6877,6 +8643,8 @@ export const PatchEndpointsRequest: MessageFns<PatchEndpointsRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -7045,6 +8813,186 @@ export const DeleteEndpointsRequest: MessageFns<DeleteEndpointsRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionEndpointsRequest(): DeleteCollectionEndpointsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionEndpointsRequest: MessageFns<DeleteCollectionEndpointsRequest> = {
+  encode(message: DeleteCollectionEndpointsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionEndpointsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionEndpointsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionEndpointsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionEndpointsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionEndpointsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionEndpointsRequest {
+    return DeleteCollectionEndpointsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionEndpointsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionEndpointsRequest {
+    const message = createBaseDeleteCollectionEndpointsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -7336,7 +9284,7 @@ export const EndpointsWatchEvent: MessageFns<EndpointsWatchEvent> = {
 };
 
 function createBaseCreateEventRequest(): CreateEventRequest {
-  return { namespace: "", event: undefined, dryRun: [] };
+  return { namespace: "", event: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateEventRequest: MessageFns<CreateEventRequest> = {
@@ -7349,6 +9297,9 @@ export const CreateEventRequest: MessageFns<CreateEventRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -7390,6 +9341,14 @@ export const CreateEventRequest: MessageFns<CreateEventRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7411,6 +9370,11 @@ export const CreateEventRequest: MessageFns<CreateEventRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -7425,6 +9389,9 @@ export const CreateEventRequest: MessageFns<CreateEventRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -7436,6 +9403,7 @@ export const CreateEventRequest: MessageFns<CreateEventRequest> = {
     message.namespace = object.namespace ?? "";
     message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -7735,7 +9703,7 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
 };
 
 function createBaseUpdateEventRequest(): UpdateEventRequest {
-  return { event: undefined, dryRun: [] };
+  return { event: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateEventRequest: MessageFns<UpdateEventRequest> = {
@@ -7745,6 +9713,9 @@ export const UpdateEventRequest: MessageFns<UpdateEventRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -7778,6 +9749,14 @@ export const UpdateEventRequest: MessageFns<UpdateEventRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7798,6 +9777,11 @@ export const UpdateEventRequest: MessageFns<UpdateEventRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -7809,6 +9793,9 @@ export const UpdateEventRequest: MessageFns<UpdateEventRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -7819,12 +9806,22 @@ export const UpdateEventRequest: MessageFns<UpdateEventRequest> = {
     const message = createBaseUpdateEventRequest();
     message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchEventRequest(): PatchEventRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchEventRequest: MessageFns<PatchEventRequest> = {
@@ -7846,6 +9843,12 @@ export const PatchEventRequest: MessageFns<PatchEventRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -7911,6 +9914,22 @@ export const PatchEventRequest: MessageFns<PatchEventRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7939,6 +9958,12 @@ export const PatchEventRequest: MessageFns<PatchEventRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -7962,6 +9987,12 @@ export const PatchEventRequest: MessageFns<PatchEventRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -7976,6 +10007,8 @@ export const PatchEventRequest: MessageFns<PatchEventRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -8144,6 +10177,184 @@ export const DeleteEventRequest: MessageFns<DeleteEventRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionEventsRequest(): DeleteCollectionEventsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionEventsRequest: MessageFns<DeleteCollectionEventsRequest> = {
+  encode(message: DeleteCollectionEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionEventsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionEventsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionEventsRequest>, I>>(base?: I): DeleteCollectionEventsRequest {
+    return DeleteCollectionEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionEventsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionEventsRequest {
+    const message = createBaseDeleteCollectionEventsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -8435,7 +10646,7 @@ export const EventWatchEvent: MessageFns<EventWatchEvent> = {
 };
 
 function createBaseCreateResourceQuotaRequest(): CreateResourceQuotaRequest {
-  return { namespace: "", resourceQuota: undefined, dryRun: [] };
+  return { namespace: "", resourceQuota: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> = {
@@ -8448,6 +10659,9 @@ export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> 
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -8489,6 +10703,14 @@ export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> 
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8514,6 +10736,11 @@ export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> 
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -8528,6 +10755,9 @@ export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> 
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -8541,6 +10771,7 @@ export const CreateResourceQuotaRequest: MessageFns<CreateResourceQuotaRequest> 
       ? ResourceQuota.fromPartial(object.resourceQuota)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -8840,7 +11071,7 @@ export const ListResourceQuotasRequest: MessageFns<ListResourceQuotasRequest> = 
 };
 
 function createBaseUpdateResourceQuotaRequest(): UpdateResourceQuotaRequest {
-  return { resourceQuota: undefined, dryRun: [] };
+  return { resourceQuota: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> = {
@@ -8850,6 +11081,9 @@ export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> 
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -8883,6 +11117,14 @@ export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> 
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8907,6 +11149,11 @@ export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> 
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -8917,6 +11164,9 @@ export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> 
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -8930,18 +11180,22 @@ export const UpdateResourceQuotaRequest: MessageFns<UpdateResourceQuotaRequest> 
       ? ResourceQuota.fromPartial(object.resourceQuota)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBaseUpdateResourceQuotaStatusRequest(): UpdateResourceQuotaStatusRequest {
-  return { resourceQuota: undefined };
+  return { resourceQuota: undefined, fieldManager: "" };
 }
 
 export const UpdateResourceQuotaStatusRequest: MessageFns<UpdateResourceQuotaStatusRequest> = {
   encode(message: UpdateResourceQuotaStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.resourceQuota !== undefined) {
       ResourceQuota.encode(message.resourceQuota, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
     }
     return writer;
   },
@@ -8967,6 +11221,14 @@ export const UpdateResourceQuotaStatusRequest: MessageFns<UpdateResourceQuotaSta
             message.resourceQuota = ResourceQuota.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8986,6 +11248,11 @@ export const UpdateResourceQuotaStatusRequest: MessageFns<UpdateResourceQuotaSta
         : isSet(object.resource_quota)
         ? ResourceQuota.fromJSON(object.resource_quota)
         : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -8993,6 +11260,9 @@ export const UpdateResourceQuotaStatusRequest: MessageFns<UpdateResourceQuotaSta
     const obj: any = {};
     if (message.resourceQuota !== undefined) {
       obj.resourceQuota = ResourceQuota.toJSON(message.resourceQuota);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -9009,12 +11279,22 @@ export const UpdateResourceQuotaStatusRequest: MessageFns<UpdateResourceQuotaSta
     message.resourceQuota = (object.resourceQuota !== undefined && object.resourceQuota !== null)
       ? ResourceQuota.fromPartial(object.resourceQuota)
       : undefined;
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchResourceQuotaRequest(): PatchResourceQuotaRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = {
@@ -9036,6 +11316,12 @@ export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = 
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -9101,6 +11387,22 @@ export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = 
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9129,6 +11431,12 @@ export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = 
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -9152,6 +11460,12 @@ export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = 
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -9166,6 +11480,8 @@ export const PatchResourceQuotaRequest: MessageFns<PatchResourceQuotaRequest> = 
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -9334,6 +11650,186 @@ export const DeleteResourceQuotaRequest: MessageFns<DeleteResourceQuotaRequest> 
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionResourceQuotasRequest(): DeleteCollectionResourceQuotasRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionResourceQuotasRequest: MessageFns<DeleteCollectionResourceQuotasRequest> = {
+  encode(message: DeleteCollectionResourceQuotasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionResourceQuotasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionResourceQuotasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionResourceQuotasRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionResourceQuotasRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionResourceQuotasRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionResourceQuotasRequest {
+    return DeleteCollectionResourceQuotasRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionResourceQuotasRequest>, I>>(
+    object: I,
+  ): DeleteCollectionResourceQuotasRequest {
+    const message = createBaseDeleteCollectionResourceQuotasRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -9625,7 +12121,7 @@ export const ResourceQuotaWatchEvent: MessageFns<ResourceQuotaWatchEvent> = {
 };
 
 function createBaseCreateLimitRangeRequest(): CreateLimitRangeRequest {
-  return { namespace: "", limitRange: undefined, dryRun: [] };
+  return { namespace: "", limitRange: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
@@ -9638,6 +12134,9 @@ export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -9679,6 +12178,14 @@ export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9704,6 +12211,11 @@ export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -9718,6 +12230,9 @@ export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -9731,6 +12246,7 @@ export const CreateLimitRangeRequest: MessageFns<CreateLimitRangeRequest> = {
       ? LimitRange.fromPartial(object.limitRange)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -10030,7 +12546,7 @@ export const ListLimitRangesRequest: MessageFns<ListLimitRangesRequest> = {
 };
 
 function createBaseUpdateLimitRangeRequest(): UpdateLimitRangeRequest {
-  return { limitRange: undefined, dryRun: [] };
+  return { limitRange: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
@@ -10040,6 +12556,9 @@ export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -10073,6 +12592,14 @@ export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10097,6 +12624,11 @@ export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -10107,6 +12639,9 @@ export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -10120,12 +12655,22 @@ export const UpdateLimitRangeRequest: MessageFns<UpdateLimitRangeRequest> = {
       ? LimitRange.fromPartial(object.limitRange)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchLimitRangeRequest(): PatchLimitRangeRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
@@ -10147,6 +12692,12 @@ export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -10212,6 +12763,22 @@ export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10240,6 +12807,12 @@ export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -10263,6 +12836,12 @@ export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -10277,6 +12856,8 @@ export const PatchLimitRangeRequest: MessageFns<PatchLimitRangeRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -10445,6 +13026,186 @@ export const DeleteLimitRangeRequest: MessageFns<DeleteLimitRangeRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionLimitRangesRequest(): DeleteCollectionLimitRangesRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionLimitRangesRequest: MessageFns<DeleteCollectionLimitRangesRequest> = {
+  encode(message: DeleteCollectionLimitRangesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionLimitRangesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionLimitRangesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionLimitRangesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionLimitRangesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionLimitRangesRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionLimitRangesRequest {
+    return DeleteCollectionLimitRangesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionLimitRangesRequest>, I>>(
+    object: I,
+  ): DeleteCollectionLimitRangesRequest {
+    const message = createBaseDeleteCollectionLimitRangesRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -10736,7 +13497,7 @@ export const LimitRangeWatchEvent: MessageFns<LimitRangeWatchEvent> = {
 };
 
 function createBaseCreateConfigMapRequest(): CreateConfigMapRequest {
-  return { namespace: "", configMap: undefined, dryRun: [] };
+  return { namespace: "", configMap: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
@@ -10749,6 +13510,9 @@ export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -10790,6 +13554,14 @@ export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10815,6 +13587,11 @@ export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -10829,6 +13606,9 @@ export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -10842,6 +13622,7 @@ export const CreateConfigMapRequest: MessageFns<CreateConfigMapRequest> = {
       ? ConfigMap.fromPartial(object.configMap)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -11141,7 +13922,7 @@ export const ListConfigMapsRequest: MessageFns<ListConfigMapsRequest> = {
 };
 
 function createBaseUpdateConfigMapRequest(): UpdateConfigMapRequest {
-  return { configMap: undefined, dryRun: [] };
+  return { configMap: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
@@ -11151,6 +13932,9 @@ export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -11184,6 +13968,14 @@ export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11208,6 +14000,11 @@ export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -11218,6 +14015,9 @@ export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -11231,12 +14031,22 @@ export const UpdateConfigMapRequest: MessageFns<UpdateConfigMapRequest> = {
       ? ConfigMap.fromPartial(object.configMap)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchConfigMapRequest(): PatchConfigMapRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
@@ -11258,6 +14068,12 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -11323,6 +14139,22 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11351,6 +14183,12 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -11374,6 +14212,12 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -11388,6 +14232,8 @@ export const PatchConfigMapRequest: MessageFns<PatchConfigMapRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -11556,6 +14402,186 @@ export const DeleteConfigMapRequest: MessageFns<DeleteConfigMapRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionConfigMapsRequest(): DeleteCollectionConfigMapsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionConfigMapsRequest: MessageFns<DeleteCollectionConfigMapsRequest> = {
+  encode(message: DeleteCollectionConfigMapsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionConfigMapsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionConfigMapsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionConfigMapsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionConfigMapsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionConfigMapsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionConfigMapsRequest {
+    return DeleteCollectionConfigMapsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionConfigMapsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionConfigMapsRequest {
+    const message = createBaseDeleteCollectionConfigMapsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -11847,7 +14873,7 @@ export const ConfigMapWatchEvent: MessageFns<ConfigMapWatchEvent> = {
 };
 
 function createBaseCreateSecretRequest(): CreateSecretRequest {
-  return { namespace: "", secret: undefined, dryRun: [] };
+  return { namespace: "", secret: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateSecretRequest: MessageFns<CreateSecretRequest> = {
@@ -11860,6 +14886,9 @@ export const CreateSecretRequest: MessageFns<CreateSecretRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -11901,6 +14930,14 @@ export const CreateSecretRequest: MessageFns<CreateSecretRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11922,6 +14959,11 @@ export const CreateSecretRequest: MessageFns<CreateSecretRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -11936,6 +14978,9 @@ export const CreateSecretRequest: MessageFns<CreateSecretRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -11949,6 +14994,7 @@ export const CreateSecretRequest: MessageFns<CreateSecretRequest> = {
       ? Secret.fromPartial(object.secret)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -12248,7 +15294,7 @@ export const ListSecretsRequest: MessageFns<ListSecretsRequest> = {
 };
 
 function createBaseUpdateSecretRequest(): UpdateSecretRequest {
-  return { secret: undefined, dryRun: [] };
+  return { secret: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateSecretRequest: MessageFns<UpdateSecretRequest> = {
@@ -12258,6 +15304,9 @@ export const UpdateSecretRequest: MessageFns<UpdateSecretRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -12291,6 +15340,14 @@ export const UpdateSecretRequest: MessageFns<UpdateSecretRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -12311,6 +15368,11 @@ export const UpdateSecretRequest: MessageFns<UpdateSecretRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -12321,6 +15383,9 @@ export const UpdateSecretRequest: MessageFns<UpdateSecretRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -12334,12 +15399,22 @@ export const UpdateSecretRequest: MessageFns<UpdateSecretRequest> = {
       ? Secret.fromPartial(object.secret)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchSecretRequest(): PatchSecretRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
@@ -12361,6 +15436,12 @@ export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -12426,6 +15507,22 @@ export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -12454,6 +15551,12 @@ export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -12477,6 +15580,12 @@ export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -12491,6 +15600,8 @@ export const PatchSecretRequest: MessageFns<PatchSecretRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -12659,6 +15770,184 @@ export const DeleteSecretRequest: MessageFns<DeleteSecretRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionSecretsRequest(): DeleteCollectionSecretsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionSecretsRequest: MessageFns<DeleteCollectionSecretsRequest> = {
+  encode(message: DeleteCollectionSecretsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionSecretsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionSecretsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionSecretsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionSecretsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionSecretsRequest>, I>>(base?: I): DeleteCollectionSecretsRequest {
+    return DeleteCollectionSecretsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionSecretsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionSecretsRequest {
+    const message = createBaseDeleteCollectionSecretsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -12950,7 +16239,7 @@ export const SecretWatchEvent: MessageFns<SecretWatchEvent> = {
 };
 
 function createBaseCreateServiceAccountRequest(): CreateServiceAccountRequest {
-  return { namespace: "", serviceAccount: undefined, dryRun: [] };
+  return { namespace: "", serviceAccount: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest> = {
@@ -12963,6 +16252,9 @@ export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -13004,6 +16296,14 @@ export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -13029,6 +16329,11 @@ export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -13043,6 +16348,9 @@ export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -13056,6 +16364,7 @@ export const CreateServiceAccountRequest: MessageFns<CreateServiceAccountRequest
       ? ServiceAccount.fromPartial(object.serviceAccount)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -13355,7 +16664,7 @@ export const ListServiceAccountsRequest: MessageFns<ListServiceAccountsRequest> 
 };
 
 function createBaseUpdateServiceAccountRequest(): UpdateServiceAccountRequest {
-  return { serviceAccount: undefined, dryRun: [] };
+  return { serviceAccount: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest> = {
@@ -13365,6 +16674,9 @@ export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -13398,6 +16710,14 @@ export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -13422,6 +16742,11 @@ export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -13432,6 +16757,9 @@ export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -13445,12 +16773,22 @@ export const UpdateServiceAccountRequest: MessageFns<UpdateServiceAccountRequest
       ? ServiceAccount.fromPartial(object.serviceAccount)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchServiceAccountRequest(): PatchServiceAccountRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> = {
@@ -13472,6 +16810,12 @@ export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> 
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -13537,6 +16881,22 @@ export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> 
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -13565,6 +16925,12 @@ export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> 
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -13588,6 +16954,12 @@ export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> 
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -13602,6 +16974,8 @@ export const PatchServiceAccountRequest: MessageFns<PatchServiceAccountRequest> 
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -13770,6 +17144,186 @@ export const DeleteServiceAccountRequest: MessageFns<DeleteServiceAccountRequest
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionServiceAccountsRequest(): DeleteCollectionServiceAccountsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionServiceAccountsRequest: MessageFns<DeleteCollectionServiceAccountsRequest> = {
+  encode(message: DeleteCollectionServiceAccountsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionServiceAccountsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionServiceAccountsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionServiceAccountsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionServiceAccountsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionServiceAccountsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionServiceAccountsRequest {
+    return DeleteCollectionServiceAccountsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionServiceAccountsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionServiceAccountsRequest {
+    const message = createBaseDeleteCollectionServiceAccountsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -14248,7 +17802,7 @@ export const NamespaceServiceService = {
     responseSerialize: (value: Namespace): Buffer => Buffer.from(Namespace.encode(value).finish()),
     responseDeserialize: (value: Buffer): Namespace => Namespace.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchNamespace: {
     path: "/kite.core.v1.NamespaceService/PatchNamespace" as const,
     requestStream: false as const,
@@ -14269,6 +17823,18 @@ export const NamespaceServiceService = {
     requestDeserialize: (value: Buffer): DeleteNamespaceRequest => DeleteNamespaceRequest.decode(value),
     responseSerialize: (value: Namespace): Buffer => Buffer.from(Namespace.encode(value).finish()),
     responseDeserialize: (value: Buffer): Namespace => Namespace.decode(value),
+  },
+  /** Deletes every Namespace matching the selectors (deletecollection), each as DeleteNamespace would; returns the deleted objects. */
+  deleteCollectionNamespaces: {
+    path: "/kite.core.v1.NamespaceService/DeleteCollectionNamespaces" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionNamespacesRequest): Buffer =>
+      Buffer.from(DeleteCollectionNamespacesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionNamespacesRequest =>
+      DeleteCollectionNamespacesRequest.decode(value),
+    responseSerialize: (value: NamespaceList): Buffer => Buffer.from(NamespaceList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NamespaceList => NamespaceList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchNamespaces: {
@@ -14294,10 +17860,12 @@ export interface NamespaceServiceServer extends UntypedServiceImplementation {
   updateNamespace: handleUnaryCall<UpdateNamespaceRequest, Namespace>;
   /** Replaces a Namespace's status (the status subresource). */
   updateNamespaceStatus: handleUnaryCall<UpdateNamespaceStatusRequest, Namespace>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchNamespace: handleUnaryCall<PatchNamespaceRequest, Namespace>;
   /** Deletes a Namespace, honouring finalizers and the propagation policy; returns its last state. */
   deleteNamespace: handleUnaryCall<DeleteNamespaceRequest, Namespace>;
+  /** Deletes every Namespace matching the selectors (deletecollection), each as DeleteNamespace would; returns the deleted objects. */
+  deleteCollectionNamespaces: handleUnaryCall<DeleteCollectionNamespacesRequest, NamespaceList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchNamespaces: handleServerStreamingCall<WatchNamespacesRequest, NamespaceWatchEvent>;
 }
@@ -14383,7 +17951,7 @@ export interface NamespaceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Namespace) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchNamespace(
     request: PatchNamespaceRequest,
     callback: (error: ServiceError | null, response: Namespace) => void,
@@ -14414,6 +17982,22 @@ export interface NamespaceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Namespace) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Namespace matching the selectors (deletecollection), each as DeleteNamespace would; returns the deleted objects. */
+  deleteCollectionNamespaces(
+    request: DeleteCollectionNamespacesRequest,
+    callback: (error: ServiceError | null, response: NamespaceList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionNamespaces(
+    request: DeleteCollectionNamespacesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NamespaceList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionNamespaces(
+    request: DeleteCollectionNamespacesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NamespaceList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchNamespaces(
@@ -14490,7 +18074,7 @@ export const NodeServiceService = {
     responseSerialize: (value: Node): Buffer => Buffer.from(Node.encode(value).finish()),
     responseDeserialize: (value: Buffer): Node => Node.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchNode: {
     path: "/kite.core.v1.NodeService/PatchNode" as const,
     requestStream: false as const,
@@ -14509,6 +18093,17 @@ export const NodeServiceService = {
     requestDeserialize: (value: Buffer): DeleteNodeRequest => DeleteNodeRequest.decode(value),
     responseSerialize: (value: Node): Buffer => Buffer.from(Node.encode(value).finish()),
     responseDeserialize: (value: Buffer): Node => Node.decode(value),
+  },
+  /** Deletes every Node matching the selectors (deletecollection), each as DeleteNode would; returns the deleted objects. */
+  deleteCollectionNodes: {
+    path: "/kite.core.v1.NodeService/DeleteCollectionNodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionNodesRequest): Buffer =>
+      Buffer.from(DeleteCollectionNodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionNodesRequest => DeleteCollectionNodesRequest.decode(value),
+    responseSerialize: (value: NodeList): Buffer => Buffer.from(NodeList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NodeList => NodeList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchNodes: {
@@ -14533,10 +18128,12 @@ export interface NodeServiceServer extends UntypedServiceImplementation {
   updateNode: handleUnaryCall<UpdateNodeRequest, Node>;
   /** Replaces a Node's status (the status subresource). */
   updateNodeStatus: handleUnaryCall<UpdateNodeStatusRequest, Node>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchNode: handleUnaryCall<PatchNodeRequest, Node>;
   /** Deletes a Node, honouring finalizers and the propagation policy; returns its last state. */
   deleteNode: handleUnaryCall<DeleteNodeRequest, Node>;
+  /** Deletes every Node matching the selectors (deletecollection), each as DeleteNode would; returns the deleted objects. */
+  deleteCollectionNodes: handleUnaryCall<DeleteCollectionNodesRequest, NodeList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchNodes: handleServerStreamingCall<WatchNodesRequest, NodeWatchEvent>;
 }
@@ -14619,7 +18216,7 @@ export interface NodeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Node) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchNode(request: PatchNodeRequest, callback: (error: ServiceError | null, response: Node) => void): ClientUnaryCall;
   patchNode(
     request: PatchNodeRequest,
@@ -14647,6 +18244,22 @@ export interface NodeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Node) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Node matching the selectors (deletecollection), each as DeleteNode would; returns the deleted objects. */
+  deleteCollectionNodes(
+    request: DeleteCollectionNodesRequest,
+    callback: (error: ServiceError | null, response: NodeList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionNodes(
+    request: DeleteCollectionNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NodeList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionNodes(
+    request: DeleteCollectionNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NodeList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchNodes(request: WatchNodesRequest, options?: Partial<CallOptions>): ClientReadableStream<NodeWatchEvent>;
@@ -14720,7 +18333,7 @@ export const PodServiceService = {
     responseSerialize: (value: Pod): Buffer => Buffer.from(Pod.encode(value).finish()),
     responseDeserialize: (value: Buffer): Pod => Pod.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchPod: {
     path: "/kite.core.v1.PodService/PatchPod" as const,
     requestStream: false as const,
@@ -14739,6 +18352,17 @@ export const PodServiceService = {
     requestDeserialize: (value: Buffer): DeletePodRequest => DeletePodRequest.decode(value),
     responseSerialize: (value: Pod): Buffer => Buffer.from(Pod.encode(value).finish()),
     responseDeserialize: (value: Buffer): Pod => Pod.decode(value),
+  },
+  /** Deletes every Pod matching the selectors (deletecollection), each as DeletePod would; returns the deleted objects. */
+  deleteCollectionPods: {
+    path: "/kite.core.v1.PodService/DeleteCollectionPods" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionPodsRequest): Buffer =>
+      Buffer.from(DeleteCollectionPodsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionPodsRequest => DeleteCollectionPodsRequest.decode(value),
+    responseSerialize: (value: PodList): Buffer => Buffer.from(PodList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PodList => PodList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchPods: {
@@ -14780,6 +18404,38 @@ export const PodServiceService = {
     responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
   },
+  /** Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends. */
+  attachPod: {
+    path: "/kite.core.v1.PodService/AttachPod" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExecPodRequest): Buffer => Buffer.from(ExecPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecPodRequest => ExecPodRequest.decode(value),
+    responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
+  },
+  /** Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes. */
+  portForwardPod: {
+    path: "/kite.core.v1.PodService/PortForwardPod" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: PortForwardPodRequest): Buffer =>
+      Buffer.from(PortForwardPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PortForwardPodRequest => PortForwardPodRequest.decode(value),
+    responseSerialize: (value: PortForwardPodResponse): Buffer =>
+      Buffer.from(PortForwardPodResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PortForwardPodResponse => PortForwardPodResponse.decode(value),
+  },
+  /** Evicts a Pod (the pods/eviction subresource, a policy/v1 Eviction): deletes it unless a disruption budget forbids it (TOO_MANY_REQUESTS); returns its last state. */
+  evictPod: {
+    path: "/kite.core.v1.PodService/EvictPod" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EvictPodRequest): Buffer => Buffer.from(EvictPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EvictPodRequest => EvictPodRequest.decode(value),
+    responseSerialize: (value: Pod): Buffer => Buffer.from(Pod.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Pod => Pod.decode(value),
+  },
 } as const;
 
 export interface PodServiceServer extends UntypedServiceImplementation {
@@ -14793,10 +18449,12 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   updatePod: handleUnaryCall<UpdatePodRequest, Pod>;
   /** Replaces a Pod's status (the status subresource). */
   updatePodStatus: handleUnaryCall<UpdatePodStatusRequest, Pod>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchPod: handleUnaryCall<PatchPodRequest, Pod>;
   /** Deletes a Pod, honouring finalizers and the propagation policy; returns its last state. */
   deletePod: handleUnaryCall<DeletePodRequest, Pod>;
+  /** Deletes every Pod matching the selectors (deletecollection), each as DeletePod would; returns the deleted objects. */
+  deleteCollectionPods: handleUnaryCall<DeleteCollectionPodsRequest, PodList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchPods: handleServerStreamingCall<WatchPodsRequest, PodWatchEvent>;
   /** Binds a pod to a node (the pods/binding subresource); fails if it is already bound. */
@@ -14805,6 +18463,12 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   podLogs: handleServerStreamingCall<PodLogsRequest, PodLogChunk>;
   /** Runs a command in a container through the pod's kubelet (kubectl exec); the last response carries the exit code. */
   execPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
+  /** Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends. */
+  attachPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
+  /** Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes. */
+  portForwardPod: handleBidiStreamingCall<PortForwardPodRequest, PortForwardPodResponse>;
+  /** Evicts a Pod (the pods/eviction subresource, a policy/v1 Eviction): deletes it unless a disruption budget forbids it (TOO_MANY_REQUESTS); returns its last state. */
+  evictPod: handleUnaryCall<EvictPodRequest, Pod>;
 }
 
 export interface PodServiceClient extends Client {
@@ -14879,7 +18543,7 @@ export interface PodServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Pod) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchPod(request: PatchPodRequest, callback: (error: ServiceError | null, response: Pod) => void): ClientUnaryCall;
   patchPod(
     request: PatchPodRequest,
@@ -14904,6 +18568,22 @@ export interface PodServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Pod) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Pod matching the selectors (deletecollection), each as DeletePod would; returns the deleted objects. */
+  deleteCollectionPods(
+    request: DeleteCollectionPodsRequest,
+    callback: (error: ServiceError | null, response: PodList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionPods(
+    request: DeleteCollectionPodsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PodList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionPods(
+    request: DeleteCollectionPodsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PodList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchPods(request: WatchPodsRequest, options?: Partial<CallOptions>): ClientReadableStream<PodWatchEvent>;
@@ -14936,6 +18616,30 @@ export interface PodServiceClient extends Client {
   execPod(): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
   execPod(options: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
   execPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  /** Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends. */
+  attachPod(): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  attachPod(options: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  attachPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  /** Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes. */
+  portForwardPod(): ClientDuplexStream<PortForwardPodRequest, PortForwardPodResponse>;
+  portForwardPod(options: Partial<CallOptions>): ClientDuplexStream<PortForwardPodRequest, PortForwardPodResponse>;
+  portForwardPod(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<PortForwardPodRequest, PortForwardPodResponse>;
+  /** Evicts a Pod (the pods/eviction subresource, a policy/v1 Eviction): deletes it unless a disruption budget forbids it (TOO_MANY_REQUESTS); returns its last state. */
+  evictPod(request: EvictPodRequest, callback: (error: ServiceError | null, response: Pod) => void): ClientUnaryCall;
+  evictPod(
+    request: EvictPodRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Pod) => void,
+  ): ClientUnaryCall;
+  evictPod(
+    request: EvictPodRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Pod) => void,
+  ): ClientUnaryCall;
 }
 
 export const PodServiceClient = makeGenericClientConstructor(
@@ -15001,7 +18705,7 @@ export const ServiceServiceService = {
     responseSerialize: (value: Service): Buffer => Buffer.from(Service.encode(value).finish()),
     responseDeserialize: (value: Buffer): Service => Service.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchService: {
     path: "/kite.core.v1.ServiceService/PatchService" as const,
     requestStream: false as const,
@@ -15020,6 +18724,18 @@ export const ServiceServiceService = {
     requestDeserialize: (value: Buffer): DeleteServiceRequest => DeleteServiceRequest.decode(value),
     responseSerialize: (value: Service): Buffer => Buffer.from(Service.encode(value).finish()),
     responseDeserialize: (value: Buffer): Service => Service.decode(value),
+  },
+  /** Deletes every Service matching the selectors (deletecollection), each as DeleteService would; returns the deleted objects. */
+  deleteCollectionServices: {
+    path: "/kite.core.v1.ServiceService/DeleteCollectionServices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionServicesRequest): Buffer =>
+      Buffer.from(DeleteCollectionServicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionServicesRequest =>
+      DeleteCollectionServicesRequest.decode(value),
+    responseSerialize: (value: ServiceList): Buffer => Buffer.from(ServiceList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceList => ServiceList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchServices: {
@@ -15044,10 +18760,12 @@ export interface ServiceServiceServer extends UntypedServiceImplementation {
   updateService: handleUnaryCall<UpdateServiceRequest, Service>;
   /** Replaces a Service's status (the status subresource). */
   updateServiceStatus: handleUnaryCall<UpdateServiceStatusRequest, Service>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchService: handleUnaryCall<PatchServiceRequest, Service>;
   /** Deletes a Service, honouring finalizers and the propagation policy; returns its last state. */
   deleteService: handleUnaryCall<DeleteServiceRequest, Service>;
+  /** Deletes every Service matching the selectors (deletecollection), each as DeleteService would; returns the deleted objects. */
+  deleteCollectionServices: handleUnaryCall<DeleteCollectionServicesRequest, ServiceList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchServices: handleServerStreamingCall<WatchServicesRequest, ServiceWatchEvent>;
 }
@@ -15133,7 +18851,7 @@ export interface ServiceServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Service) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchService(
     request: PatchServiceRequest,
     callback: (error: ServiceError | null, response: Service) => void,
@@ -15164,6 +18882,22 @@ export interface ServiceServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Service) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Service matching the selectors (deletecollection), each as DeleteService would; returns the deleted objects. */
+  deleteCollectionServices(
+    request: DeleteCollectionServicesRequest,
+    callback: (error: ServiceError | null, response: ServiceList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionServices(
+    request: DeleteCollectionServicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionServices(
+    request: DeleteCollectionServicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchServices(request: WatchServicesRequest, options?: Partial<CallOptions>): ClientReadableStream<ServiceWatchEvent>;
@@ -15228,7 +18962,7 @@ export const EndpointsServiceService = {
     responseSerialize: (value: Endpoints): Buffer => Buffer.from(Endpoints.encode(value).finish()),
     responseDeserialize: (value: Buffer): Endpoints => Endpoints.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchEndpoints: {
     path: "/kite.core.v1.EndpointsService/PatchEndpoints" as const,
     requestStream: false as const,
@@ -15249,6 +18983,18 @@ export const EndpointsServiceService = {
     requestDeserialize: (value: Buffer): DeleteEndpointsRequest => DeleteEndpointsRequest.decode(value),
     responseSerialize: (value: Endpoints): Buffer => Buffer.from(Endpoints.encode(value).finish()),
     responseDeserialize: (value: Buffer): Endpoints => Endpoints.decode(value),
+  },
+  /** Deletes every Endpoints matching the selectors (deletecollection), each as DeleteEndpoints would; returns the deleted objects. */
+  deleteCollectionEndpoints: {
+    path: "/kite.core.v1.EndpointsService/DeleteCollectionEndpoints" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionEndpointsRequest): Buffer =>
+      Buffer.from(DeleteCollectionEndpointsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionEndpointsRequest =>
+      DeleteCollectionEndpointsRequest.decode(value),
+    responseSerialize: (value: EndpointsList): Buffer => Buffer.from(EndpointsList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EndpointsList => EndpointsList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchEndpoints: {
@@ -15272,10 +19018,12 @@ export interface EndpointsServiceServer extends UntypedServiceImplementation {
   listEndpoints: handleUnaryCall<ListEndpointsRequest, EndpointsList>;
   /** Replaces a Endpoints's spec and metadata; ABORTED on a stale resourceVersion. */
   updateEndpoints: handleUnaryCall<UpdateEndpointsRequest, Endpoints>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchEndpoints: handleUnaryCall<PatchEndpointsRequest, Endpoints>;
   /** Deletes a Endpoints, honouring finalizers and the propagation policy; returns its last state. */
   deleteEndpoints: handleUnaryCall<DeleteEndpointsRequest, Endpoints>;
+  /** Deletes every Endpoints matching the selectors (deletecollection), each as DeleteEndpoints would; returns the deleted objects. */
+  deleteCollectionEndpoints: handleUnaryCall<DeleteCollectionEndpointsRequest, EndpointsList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchEndpoints: handleServerStreamingCall<WatchEndpointsRequest, EndpointsWatchEvent>;
 }
@@ -15345,7 +19093,7 @@ export interface EndpointsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Endpoints) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchEndpoints(
     request: PatchEndpointsRequest,
     callback: (error: ServiceError | null, response: Endpoints) => void,
@@ -15376,6 +19124,22 @@ export interface EndpointsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Endpoints) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Endpoints matching the selectors (deletecollection), each as DeleteEndpoints would; returns the deleted objects. */
+  deleteCollectionEndpoints(
+    request: DeleteCollectionEndpointsRequest,
+    callback: (error: ServiceError | null, response: EndpointsList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionEndpoints(
+    request: DeleteCollectionEndpointsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EndpointsList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionEndpoints(
+    request: DeleteCollectionEndpointsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EndpointsList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchEndpoints(
@@ -15441,7 +19205,7 @@ export const EventServiceService = {
     responseSerialize: (value: Event): Buffer => Buffer.from(Event.encode(value).finish()),
     responseDeserialize: (value: Buffer): Event => Event.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchEvent: {
     path: "/kite.core.v1.EventService/PatchEvent" as const,
     requestStream: false as const,
@@ -15460,6 +19224,17 @@ export const EventServiceService = {
     requestDeserialize: (value: Buffer): DeleteEventRequest => DeleteEventRequest.decode(value),
     responseSerialize: (value: Event): Buffer => Buffer.from(Event.encode(value).finish()),
     responseDeserialize: (value: Buffer): Event => Event.decode(value),
+  },
+  /** Deletes every Event matching the selectors (deletecollection), each as DeleteEvent would; returns the deleted objects. */
+  deleteCollectionEvents: {
+    path: "/kite.core.v1.EventService/DeleteCollectionEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionEventsRequest): Buffer =>
+      Buffer.from(DeleteCollectionEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionEventsRequest => DeleteCollectionEventsRequest.decode(value),
+    responseSerialize: (value: EventList): Buffer => Buffer.from(EventList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EventList => EventList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchEvents: {
@@ -15482,10 +19257,12 @@ export interface EventServiceServer extends UntypedServiceImplementation {
   listEvents: handleUnaryCall<ListEventsRequest, EventList>;
   /** Replaces a Event's spec and metadata; ABORTED on a stale resourceVersion. */
   updateEvent: handleUnaryCall<UpdateEventRequest, Event>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchEvent: handleUnaryCall<PatchEventRequest, Event>;
   /** Deletes a Event, honouring finalizers and the propagation policy; returns its last state. */
   deleteEvent: handleUnaryCall<DeleteEventRequest, Event>;
+  /** Deletes every Event matching the selectors (deletecollection), each as DeleteEvent would; returns the deleted objects. */
+  deleteCollectionEvents: handleUnaryCall<DeleteCollectionEventsRequest, EventList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchEvents: handleServerStreamingCall<WatchEventsRequest, EventWatchEvent>;
 }
@@ -15552,7 +19329,7 @@ export interface EventServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Event) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchEvent(
     request: PatchEventRequest,
     callback: (error: ServiceError | null, response: Event) => void,
@@ -15583,6 +19360,22 @@ export interface EventServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Event) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Event matching the selectors (deletecollection), each as DeleteEvent would; returns the deleted objects. */
+  deleteCollectionEvents(
+    request: DeleteCollectionEventsRequest,
+    callback: (error: ServiceError | null, response: EventList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionEvents(
+    request: DeleteCollectionEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EventList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionEvents(
+    request: DeleteCollectionEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EventList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchEvents(request: WatchEventsRequest, options?: Partial<CallOptions>): ClientReadableStream<EventWatchEvent>;
@@ -15661,7 +19454,7 @@ export const ResourceQuotaServiceService = {
     responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchResourceQuota: {
     path: "/kite.core.v1.ResourceQuotaService/PatchResourceQuota" as const,
     requestStream: false as const,
@@ -15682,6 +19475,18 @@ export const ResourceQuotaServiceService = {
     requestDeserialize: (value: Buffer): DeleteResourceQuotaRequest => DeleteResourceQuotaRequest.decode(value),
     responseSerialize: (value: ResourceQuota): Buffer => Buffer.from(ResourceQuota.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResourceQuota => ResourceQuota.decode(value),
+  },
+  /** Deletes every ResourceQuota matching the selectors (deletecollection), each as DeleteResourceQuota would; returns the deleted objects. */
+  deleteCollectionResourceQuotas: {
+    path: "/kite.core.v1.ResourceQuotaService/DeleteCollectionResourceQuotas" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionResourceQuotasRequest): Buffer =>
+      Buffer.from(DeleteCollectionResourceQuotasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionResourceQuotasRequest =>
+      DeleteCollectionResourceQuotasRequest.decode(value),
+    responseSerialize: (value: ResourceQuotaList): Buffer => Buffer.from(ResourceQuotaList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceQuotaList => ResourceQuotaList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchResourceQuotas: {
@@ -15708,10 +19513,12 @@ export interface ResourceQuotaServiceServer extends UntypedServiceImplementation
   updateResourceQuota: handleUnaryCall<UpdateResourceQuotaRequest, ResourceQuota>;
   /** Replaces a ResourceQuota's status (the status subresource). */
   updateResourceQuotaStatus: handleUnaryCall<UpdateResourceQuotaStatusRequest, ResourceQuota>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchResourceQuota: handleUnaryCall<PatchResourceQuotaRequest, ResourceQuota>;
   /** Deletes a ResourceQuota, honouring finalizers and the propagation policy; returns its last state. */
   deleteResourceQuota: handleUnaryCall<DeleteResourceQuotaRequest, ResourceQuota>;
+  /** Deletes every ResourceQuota matching the selectors (deletecollection), each as DeleteResourceQuota would; returns the deleted objects. */
+  deleteCollectionResourceQuotas: handleUnaryCall<DeleteCollectionResourceQuotasRequest, ResourceQuotaList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchResourceQuotas: handleServerStreamingCall<WatchResourceQuotasRequest, ResourceQuotaWatchEvent>;
 }
@@ -15797,7 +19604,7 @@ export interface ResourceQuotaServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResourceQuota) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchResourceQuota(
     request: PatchResourceQuotaRequest,
     callback: (error: ServiceError | null, response: ResourceQuota) => void,
@@ -15828,6 +19635,22 @@ export interface ResourceQuotaServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResourceQuota) => void,
+  ): ClientUnaryCall;
+  /** Deletes every ResourceQuota matching the selectors (deletecollection), each as DeleteResourceQuota would; returns the deleted objects. */
+  deleteCollectionResourceQuotas(
+    request: DeleteCollectionResourceQuotasRequest,
+    callback: (error: ServiceError | null, response: ResourceQuotaList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionResourceQuotas(
+    request: DeleteCollectionResourceQuotasRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceQuotaList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionResourceQuotas(
+    request: DeleteCollectionResourceQuotasRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceQuotaList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchResourceQuotas(
@@ -15896,7 +19719,7 @@ export const LimitRangeServiceService = {
     responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
     responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchLimitRange: {
     path: "/kite.core.v1.LimitRangeService/PatchLimitRange" as const,
     requestStream: false as const,
@@ -15917,6 +19740,18 @@ export const LimitRangeServiceService = {
     requestDeserialize: (value: Buffer): DeleteLimitRangeRequest => DeleteLimitRangeRequest.decode(value),
     responseSerialize: (value: LimitRange): Buffer => Buffer.from(LimitRange.encode(value).finish()),
     responseDeserialize: (value: Buffer): LimitRange => LimitRange.decode(value),
+  },
+  /** Deletes every LimitRange matching the selectors (deletecollection), each as DeleteLimitRange would; returns the deleted objects. */
+  deleteCollectionLimitRanges: {
+    path: "/kite.core.v1.LimitRangeService/DeleteCollectionLimitRanges" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionLimitRangesRequest): Buffer =>
+      Buffer.from(DeleteCollectionLimitRangesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionLimitRangesRequest =>
+      DeleteCollectionLimitRangesRequest.decode(value),
+    responseSerialize: (value: LimitRangeList): Buffer => Buffer.from(LimitRangeList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LimitRangeList => LimitRangeList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchLimitRanges: {
@@ -15941,10 +19776,12 @@ export interface LimitRangeServiceServer extends UntypedServiceImplementation {
   listLimitRanges: handleUnaryCall<ListLimitRangesRequest, LimitRangeList>;
   /** Replaces a LimitRange's spec and metadata; ABORTED on a stale resourceVersion. */
   updateLimitRange: handleUnaryCall<UpdateLimitRangeRequest, LimitRange>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchLimitRange: handleUnaryCall<PatchLimitRangeRequest, LimitRange>;
   /** Deletes a LimitRange, honouring finalizers and the propagation policy; returns its last state. */
   deleteLimitRange: handleUnaryCall<DeleteLimitRangeRequest, LimitRange>;
+  /** Deletes every LimitRange matching the selectors (deletecollection), each as DeleteLimitRange would; returns the deleted objects. */
+  deleteCollectionLimitRanges: handleUnaryCall<DeleteCollectionLimitRangesRequest, LimitRangeList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchLimitRanges: handleServerStreamingCall<WatchLimitRangesRequest, LimitRangeWatchEvent>;
 }
@@ -16014,7 +19851,7 @@ export interface LimitRangeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LimitRange) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchLimitRange(
     request: PatchLimitRangeRequest,
     callback: (error: ServiceError | null, response: LimitRange) => void,
@@ -16045,6 +19882,22 @@ export interface LimitRangeServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LimitRange) => void,
+  ): ClientUnaryCall;
+  /** Deletes every LimitRange matching the selectors (deletecollection), each as DeleteLimitRange would; returns the deleted objects. */
+  deleteCollectionLimitRanges(
+    request: DeleteCollectionLimitRangesRequest,
+    callback: (error: ServiceError | null, response: LimitRangeList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionLimitRanges(
+    request: DeleteCollectionLimitRangesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LimitRangeList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionLimitRanges(
+    request: DeleteCollectionLimitRangesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LimitRangeList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchLimitRanges(
@@ -16113,7 +19966,7 @@ export const ConfigMapServiceService = {
     responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
     responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchConfigMap: {
     path: "/kite.core.v1.ConfigMapService/PatchConfigMap" as const,
     requestStream: false as const,
@@ -16134,6 +19987,18 @@ export const ConfigMapServiceService = {
     requestDeserialize: (value: Buffer): DeleteConfigMapRequest => DeleteConfigMapRequest.decode(value),
     responseSerialize: (value: ConfigMap): Buffer => Buffer.from(ConfigMap.encode(value).finish()),
     responseDeserialize: (value: Buffer): ConfigMap => ConfigMap.decode(value),
+  },
+  /** Deletes every ConfigMap matching the selectors (deletecollection), each as DeleteConfigMap would; returns the deleted objects. */
+  deleteCollectionConfigMaps: {
+    path: "/kite.core.v1.ConfigMapService/DeleteCollectionConfigMaps" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionConfigMapsRequest): Buffer =>
+      Buffer.from(DeleteCollectionConfigMapsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionConfigMapsRequest =>
+      DeleteCollectionConfigMapsRequest.decode(value),
+    responseSerialize: (value: ConfigMapList): Buffer => Buffer.from(ConfigMapList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfigMapList => ConfigMapList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchConfigMaps: {
@@ -16157,10 +20022,12 @@ export interface ConfigMapServiceServer extends UntypedServiceImplementation {
   listConfigMaps: handleUnaryCall<ListConfigMapsRequest, ConfigMapList>;
   /** Replaces a ConfigMap's spec and metadata; ABORTED on a stale resourceVersion. */
   updateConfigMap: handleUnaryCall<UpdateConfigMapRequest, ConfigMap>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchConfigMap: handleUnaryCall<PatchConfigMapRequest, ConfigMap>;
   /** Deletes a ConfigMap, honouring finalizers and the propagation policy; returns its last state. */
   deleteConfigMap: handleUnaryCall<DeleteConfigMapRequest, ConfigMap>;
+  /** Deletes every ConfigMap matching the selectors (deletecollection), each as DeleteConfigMap would; returns the deleted objects. */
+  deleteCollectionConfigMaps: handleUnaryCall<DeleteCollectionConfigMapsRequest, ConfigMapList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchConfigMaps: handleServerStreamingCall<WatchConfigMapsRequest, ConfigMapWatchEvent>;
 }
@@ -16230,7 +20097,7 @@ export interface ConfigMapServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ConfigMap) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchConfigMap(
     request: PatchConfigMapRequest,
     callback: (error: ServiceError | null, response: ConfigMap) => void,
@@ -16261,6 +20128,22 @@ export interface ConfigMapServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ConfigMap) => void,
+  ): ClientUnaryCall;
+  /** Deletes every ConfigMap matching the selectors (deletecollection), each as DeleteConfigMap would; returns the deleted objects. */
+  deleteCollectionConfigMaps(
+    request: DeleteCollectionConfigMapsRequest,
+    callback: (error: ServiceError | null, response: ConfigMapList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionConfigMaps(
+    request: DeleteCollectionConfigMapsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfigMapList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionConfigMaps(
+    request: DeleteCollectionConfigMapsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfigMapList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchConfigMaps(
@@ -16326,7 +20209,7 @@ export const SecretServiceService = {
     responseSerialize: (value: Secret): Buffer => Buffer.from(Secret.encode(value).finish()),
     responseDeserialize: (value: Buffer): Secret => Secret.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchSecret: {
     path: "/kite.core.v1.SecretService/PatchSecret" as const,
     requestStream: false as const,
@@ -16345,6 +20228,17 @@ export const SecretServiceService = {
     requestDeserialize: (value: Buffer): DeleteSecretRequest => DeleteSecretRequest.decode(value),
     responseSerialize: (value: Secret): Buffer => Buffer.from(Secret.encode(value).finish()),
     responseDeserialize: (value: Buffer): Secret => Secret.decode(value),
+  },
+  /** Deletes every Secret matching the selectors (deletecollection), each as DeleteSecret would; returns the deleted objects. */
+  deleteCollectionSecrets: {
+    path: "/kite.core.v1.SecretService/DeleteCollectionSecrets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionSecretsRequest): Buffer =>
+      Buffer.from(DeleteCollectionSecretsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionSecretsRequest => DeleteCollectionSecretsRequest.decode(value),
+    responseSerialize: (value: SecretList): Buffer => Buffer.from(SecretList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SecretList => SecretList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchSecrets: {
@@ -16367,10 +20261,12 @@ export interface SecretServiceServer extends UntypedServiceImplementation {
   listSecrets: handleUnaryCall<ListSecretsRequest, SecretList>;
   /** Replaces a Secret's spec and metadata; ABORTED on a stale resourceVersion. */
   updateSecret: handleUnaryCall<UpdateSecretRequest, Secret>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchSecret: handleUnaryCall<PatchSecretRequest, Secret>;
   /** Deletes a Secret, honouring finalizers and the propagation policy; returns its last state. */
   deleteSecret: handleUnaryCall<DeleteSecretRequest, Secret>;
+  /** Deletes every Secret matching the selectors (deletecollection), each as DeleteSecret would; returns the deleted objects. */
+  deleteCollectionSecrets: handleUnaryCall<DeleteCollectionSecretsRequest, SecretList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchSecrets: handleServerStreamingCall<WatchSecretsRequest, SecretWatchEvent>;
 }
@@ -16440,7 +20336,7 @@ export interface SecretServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Secret) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchSecret(
     request: PatchSecretRequest,
     callback: (error: ServiceError | null, response: Secret) => void,
@@ -16471,6 +20367,22 @@ export interface SecretServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Secret matching the selectors (deletecollection), each as DeleteSecret would; returns the deleted objects. */
+  deleteCollectionSecrets(
+    request: DeleteCollectionSecretsRequest,
+    callback: (error: ServiceError | null, response: SecretList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionSecrets(
+    request: DeleteCollectionSecretsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SecretList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionSecrets(
+    request: DeleteCollectionSecretsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SecretList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchSecrets(request: WatchSecretsRequest, options?: Partial<CallOptions>): ClientReadableStream<SecretWatchEvent>;
@@ -16537,7 +20449,7 @@ export const ServiceAccountServiceService = {
     responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
     responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchServiceAccount: {
     path: "/kite.core.v1.ServiceAccountService/PatchServiceAccount" as const,
     requestStream: false as const,
@@ -16558,6 +20470,18 @@ export const ServiceAccountServiceService = {
     requestDeserialize: (value: Buffer): DeleteServiceAccountRequest => DeleteServiceAccountRequest.decode(value),
     responseSerialize: (value: ServiceAccount): Buffer => Buffer.from(ServiceAccount.encode(value).finish()),
     responseDeserialize: (value: Buffer): ServiceAccount => ServiceAccount.decode(value),
+  },
+  /** Deletes every ServiceAccount matching the selectors (deletecollection), each as DeleteServiceAccount would; returns the deleted objects. */
+  deleteCollectionServiceAccounts: {
+    path: "/kite.core.v1.ServiceAccountService/DeleteCollectionServiceAccounts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionServiceAccountsRequest): Buffer =>
+      Buffer.from(DeleteCollectionServiceAccountsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionServiceAccountsRequest =>
+      DeleteCollectionServiceAccountsRequest.decode(value),
+    responseSerialize: (value: ServiceAccountList): Buffer => Buffer.from(ServiceAccountList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceAccountList => ServiceAccountList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchServiceAccounts: {
@@ -16594,10 +20518,12 @@ export interface ServiceAccountServiceServer extends UntypedServiceImplementatio
   listServiceAccounts: handleUnaryCall<ListServiceAccountsRequest, ServiceAccountList>;
   /** Replaces a ServiceAccount's spec and metadata; ABORTED on a stale resourceVersion. */
   updateServiceAccount: handleUnaryCall<UpdateServiceAccountRequest, ServiceAccount>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchServiceAccount: handleUnaryCall<PatchServiceAccountRequest, ServiceAccount>;
   /** Deletes a ServiceAccount, honouring finalizers and the propagation policy; returns its last state. */
   deleteServiceAccount: handleUnaryCall<DeleteServiceAccountRequest, ServiceAccount>;
+  /** Deletes every ServiceAccount matching the selectors (deletecollection), each as DeleteServiceAccount would; returns the deleted objects. */
+  deleteCollectionServiceAccounts: handleUnaryCall<DeleteCollectionServiceAccountsRequest, ServiceAccountList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchServiceAccounts: handleServerStreamingCall<WatchServiceAccountsRequest, ServiceAccountWatchEvent>;
   /** Issues a bound token for the ServiceAccount (the serviceaccounts/token subresource, a TokenRequest). */
@@ -16669,7 +20595,7 @@ export interface ServiceAccountServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ServiceAccount) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchServiceAccount(
     request: PatchServiceAccountRequest,
     callback: (error: ServiceError | null, response: ServiceAccount) => void,
@@ -16700,6 +20626,22 @@ export interface ServiceAccountServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ServiceAccount) => void,
+  ): ClientUnaryCall;
+  /** Deletes every ServiceAccount matching the selectors (deletecollection), each as DeleteServiceAccount would; returns the deleted objects. */
+  deleteCollectionServiceAccounts(
+    request: DeleteCollectionServiceAccountsRequest,
+    callback: (error: ServiceError | null, response: ServiceAccountList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionServiceAccounts(
+    request: DeleteCollectionServiceAccountsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceAccountList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionServiceAccounts(
+    request: DeleteCollectionServiceAccountsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceAccountList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchServiceAccounts(

@@ -27,6 +27,25 @@ import {
  * stream unchanged.
  */
 
+export interface PortForwardRequest {
+  /** Set in the first request only. */
+  start?: PortForwardStart | undefined;
+  data: Buffer;
+  /** The caller closed its side of the connection. */
+  close: boolean;
+}
+
+export interface PortForwardStart {
+  namespace: string;
+  podName: string;
+  podUid: string;
+  port: number;
+}
+
+export interface PortForwardResponse {
+  data: Buffer;
+}
+
 export interface ContainerLogsRequest {
   namespace: string;
   podName: string;
@@ -99,6 +118,301 @@ export interface ExecResponse {
   /** Set in the last response: the command's exit code. */
   exitCode?: number | undefined;
 }
+
+function createBasePortForwardRequest(): PortForwardRequest {
+  return { start: undefined, data: Buffer.alloc(0), close: false };
+}
+
+export const PortForwardRequest: MessageFns<PortForwardRequest> = {
+  encode(message: PortForwardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      PortForwardStart.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    if (message.close !== false) {
+      writer.uint32(24).bool(message.close);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = PortForwardStart.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.close = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardRequest {
+    return {
+      start: isSet(object.start) ? PortForwardStart.fromJSON(object.start) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      close: isSet(object.close) ? globalThis.Boolean(object.close) : false,
+    };
+  },
+
+  toJSON(message: PortForwardRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = PortForwardStart.toJSON(message.start);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.close !== false) {
+      obj.close = message.close;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortForwardRequest>, I>>(base?: I): PortForwardRequest {
+    return PortForwardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortForwardRequest>, I>>(object: I): PortForwardRequest {
+    const message = createBasePortForwardRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? PortForwardStart.fromPartial(object.start)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    message.close = object.close ?? false;
+    return message;
+  },
+};
+
+function createBasePortForwardStart(): PortForwardStart {
+  return { namespace: "", podName: "", podUid: "", port: 0 };
+}
+
+export const PortForwardStart: MessageFns<PortForwardStart> = {
+  encode(message: PortForwardStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.podName !== "") {
+      writer.uint32(18).string(message.podName);
+    }
+    if (message.podUid !== "") {
+      writer.uint32(26).string(message.podUid);
+    }
+    if (message.port !== 0) {
+      writer.uint32(32).int32(message.port);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.podUid = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.port = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardStart {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      podName: isSet(object.podName)
+        ? globalThis.String(object.podName)
+        : isSet(object.pod_name)
+        ? globalThis.String(object.pod_name)
+        : "",
+      podUid: isSet(object.podUid)
+        ? globalThis.String(object.podUid)
+        : isSet(object.pod_uid)
+        ? globalThis.String(object.pod_uid)
+        : "",
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+    };
+  },
+
+  toJSON(message: PortForwardStart): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.podName !== "") {
+      obj.podName = message.podName;
+    }
+    if (message.podUid !== "") {
+      obj.podUid = message.podUid;
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortForwardStart>, I>>(base?: I): PortForwardStart {
+    return PortForwardStart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortForwardStart>, I>>(object: I): PortForwardStart {
+    const message = createBasePortForwardStart();
+    message.namespace = object.namespace ?? "";
+    message.podName = object.podName ?? "";
+    message.podUid = object.podUid ?? "";
+    message.port = object.port ?? 0;
+    return message;
+  },
+};
+
+function createBasePortForwardResponse(): PortForwardResponse {
+  return { data: Buffer.alloc(0) };
+}
+
+export const PortForwardResponse: MessageFns<PortForwardResponse> = {
+  encode(message: PortForwardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PortForwardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePortForwardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PortForwardResponse {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: PortForwardResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PortForwardResponse>, I>>(base?: I): PortForwardResponse {
+    return PortForwardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PortForwardResponse>, I>>(object: I): PortForwardResponse {
+    const message = createBasePortForwardResponse();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
 
 function createBaseContainerLogsRequest(): ContainerLogsRequest {
   return {
@@ -996,6 +1310,34 @@ export const KubeletServiceService = {
     responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
+  /**
+   * Attaches to a running container's main process (kubectl attach): the same messages as Exec,
+   * with no command; stdin reaches the process (when the container has stdin open), its output
+   * streams back, and the last response carries its exit code if it ends.
+   */
+  attach: {
+    path: "/kite.kubelet.v1.KubeletService/Attach" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExecRequest): Buffer => Buffer.from(ExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExecRequest => ExecRequest.decode(value),
+    responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
+  },
+  /**
+   * One TCP connection to a port in the pod's network namespace (kubectl port-forward): the first
+   * request names the pod and port, later ones carry data or the caller's close; responses carry
+   * the data the pod sends. The stream ends when either side closes.
+   */
+  portForward: {
+    path: "/kite.kubelet.v1.KubeletService/PortForward" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: PortForwardRequest): Buffer => Buffer.from(PortForwardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PortForwardRequest => PortForwardRequest.decode(value),
+    responseSerialize: (value: PortForwardResponse): Buffer => Buffer.from(PortForwardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PortForwardResponse => PortForwardResponse.decode(value),
+  },
 } as const;
 
 export interface KubeletServiceServer extends UntypedServiceImplementation {
@@ -1011,6 +1353,18 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
    * the command's exit code.
    */
   exec: handleBidiStreamingCall<ExecRequest, ExecResponse>;
+  /**
+   * Attaches to a running container's main process (kubectl attach): the same messages as Exec,
+   * with no command; stdin reaches the process (when the container has stdin open), its output
+   * streams back, and the last response carries its exit code if it ends.
+   */
+  attach: handleBidiStreamingCall<ExecRequest, ExecResponse>;
+  /**
+   * One TCP connection to a port in the pod's network namespace (kubectl port-forward): the first
+   * request names the pod and port, later ones carry data or the caller's close; responses carry
+   * the data the pod sends. The stream ends when either side closes.
+   */
+  portForward: handleBidiStreamingCall<PortForwardRequest, PortForwardResponse>;
 }
 
 export interface KubeletServiceClient extends Client {
@@ -1033,6 +1387,25 @@ export interface KubeletServiceClient extends Client {
   exec(): ClientDuplexStream<ExecRequest, ExecResponse>;
   exec(options: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
   exec(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
+  /**
+   * Attaches to a running container's main process (kubectl attach): the same messages as Exec,
+   * with no command; stdin reaches the process (when the container has stdin open), its output
+   * streams back, and the last response carries its exit code if it ends.
+   */
+  attach(): ClientDuplexStream<ExecRequest, ExecResponse>;
+  attach(options: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
+  attach(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
+  /**
+   * One TCP connection to a port in the pod's network namespace (kubectl port-forward): the first
+   * request names the pod and port, later ones carry data or the caller's close; responses carry
+   * the data the pod sends. The stream ends when either side closes.
+   */
+  portForward(): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  portForward(options: Partial<CallOptions>): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  portForward(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
 }
 
 export const KubeletServiceClient = makeGenericClientConstructor(

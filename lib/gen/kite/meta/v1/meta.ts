@@ -21,6 +21,8 @@ export interface ObjectMeta {
   annotations: { [key: string]: string };
   ownerReferences: OwnerReference[];
   finalizers: string[];
+  /** Which field manager owns which fields (server-side apply), as Kubernetes records them. */
+  managedFields: ManagedFieldsEntry[];
 }
 
 export interface ObjectMeta_LabelsEntry {
@@ -31,6 +33,28 @@ export interface ObjectMeta_LabelsEntry {
 export interface ObjectMeta_AnnotationsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * ManagedFieldsEntry: the fields one manager owns through one operation (Kubernetes'
+ * metav1.ManagedFieldsEntry).
+ */
+export interface ManagedFieldsEntry {
+  manager: string;
+  /** "Apply" or "Update". */
+  operation: string;
+  apiVersion: string;
+  /** RFC 3339, seconds. */
+  time: string;
+  /** "FieldsV1". */
+  fieldsType: string;
+  /**
+   * The FieldsV1 set as its JSON text ({"f:metadata":{"f:labels":{"f:app":{}}}}); the HTTP API
+   * writes it as the JSON object Kubernetes writes.
+   */
+  fieldsV1: string;
+  /** "" for the main resource, "status" or "scale" for those subresources. */
+  subresource: string;
 }
 
 export interface OwnerReference {
@@ -102,6 +126,7 @@ function createBaseObjectMeta(): ObjectMeta {
     annotations: {},
     ownerReferences: [],
     finalizers: [],
+    managedFields: [],
   };
 }
 
@@ -145,6 +170,9 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     }
     for (const v of message.finalizers) {
       writer.uint32(106).string(v!);
+    }
+    for (const v of message.managedFields) {
+      ManagedFieldsEntry.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -272,6 +300,14 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
             message.finalizers.push(reader.string());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.managedFields.push(ManagedFieldsEntry.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -351,6 +387,11 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
       finalizers: globalThis.Array.isArray(object?.finalizers)
         ? object.finalizers.map((e: any) => globalThis.String(e))
         : [],
+      managedFields: globalThis.Array.isArray(object?.managedFields)
+        ? object.managedFields.map((e: any) => ManagedFieldsEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.managed_fields)
+        ? object.managed_fields.map((e: any) => ManagedFieldsEntry.fromJSON(e))
+        : [],
     };
   },
 
@@ -407,6 +448,9 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     if (message.finalizers?.length) {
       obj.finalizers = message.finalizers;
     }
+    if (message.managedFields?.length) {
+      obj.managedFields = message.managedFields.map((e) => ManagedFieldsEntry.toJSON(e));
+    }
     return obj;
   },
 
@@ -444,6 +488,7 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     );
     message.ownerReferences = object.ownerReferences?.map((e) => OwnerReference.fromPartial(e)) || [];
     message.finalizers = object.finalizers?.map((e) => e) || [];
+    message.managedFields = object.managedFields?.map((e) => ManagedFieldsEntry.fromPartial(e)) || [];
     return message;
   },
 };
@@ -614,6 +659,183 @@ export const ObjectMeta_AnnotationsEntry: MessageFns<ObjectMeta_AnnotationsEntry
     const message = createBaseObjectMeta_AnnotationsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseManagedFieldsEntry(): ManagedFieldsEntry {
+  return { manager: "", operation: "", apiVersion: "", time: "", fieldsType: "", fieldsV1: "", subresource: "" };
+}
+
+export const ManagedFieldsEntry: MessageFns<ManagedFieldsEntry> = {
+  encode(message: ManagedFieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.manager !== "") {
+      writer.uint32(10).string(message.manager);
+    }
+    if (message.operation !== "") {
+      writer.uint32(18).string(message.operation);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(26).string(message.apiVersion);
+    }
+    if (message.time !== "") {
+      writer.uint32(34).string(message.time);
+    }
+    if (message.fieldsType !== "") {
+      writer.uint32(42).string(message.fieldsType);
+    }
+    if (message.fieldsV1 !== "") {
+      writer.uint32(50).string(message.fieldsV1);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(58).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ManagedFieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseManagedFieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.manager = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.time = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.fieldsType = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.fieldsV1 = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ManagedFieldsEntry {
+    return {
+      manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+      time: isSet(object.time) ? globalThis.String(object.time) : "",
+      fieldsType: isSet(object.fieldsType)
+        ? globalThis.String(object.fieldsType)
+        : isSet(object.fields_type)
+        ? globalThis.String(object.fields_type)
+        : "",
+      fieldsV1: isSet(object.fieldsV1)
+        ? globalThis.String(object.fieldsV1)
+        : isSet(object.fields_v1)
+        ? globalThis.String(object.fields_v1)
+        : "",
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: ManagedFieldsEntry): unknown {
+    const obj: any = {};
+    if (message.manager !== "") {
+      obj.manager = message.manager;
+    }
+    if (message.operation !== "") {
+      obj.operation = message.operation;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    if (message.time !== "") {
+      obj.time = message.time;
+    }
+    if (message.fieldsType !== "") {
+      obj.fieldsType = message.fieldsType;
+    }
+    if (message.fieldsV1 !== "") {
+      obj.fieldsV1 = message.fieldsV1;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ManagedFieldsEntry>, I>>(base?: I): ManagedFieldsEntry {
+    return ManagedFieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ManagedFieldsEntry>, I>>(object: I): ManagedFieldsEntry {
+    const message = createBaseManagedFieldsEntry();
+    message.manager = object.manager ?? "";
+    message.operation = object.operation ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    message.time = object.time ?? "";
+    message.fieldsType = object.fieldsType ?? "";
+    message.fieldsV1 = object.fieldsV1 ?? "";
+    message.subresource = object.subresource ?? "";
     return message;
   },
 };

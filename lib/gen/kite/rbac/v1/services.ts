@@ -38,6 +38,7 @@ export interface CreateRoleRequest {
   namespace: string;
   role?: Role | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetRoleRequest {
@@ -59,6 +60,7 @@ export interface ListRolesRequest {
 export interface UpdateRoleRequest {
   role?: Role | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchRoleRequest {
@@ -68,6 +70,8 @@ export interface PatchRoleRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteRoleRequest {
@@ -75,6 +79,15 @@ export interface DeleteRoleRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionRolesRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -97,6 +110,7 @@ export interface RoleWatchEvent {
 export interface CreateClusterRoleRequest {
   clusterRole?: ClusterRole | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetClusterRoleRequest {
@@ -116,6 +130,7 @@ export interface ListClusterRolesRequest {
 export interface UpdateClusterRoleRequest {
   clusterRole?: ClusterRole | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchClusterRoleRequest {
@@ -124,12 +139,22 @@ export interface PatchClusterRoleRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteClusterRoleRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionClusterRolesRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -152,6 +177,7 @@ export interface CreateRoleBindingRequest {
   namespace: string;
   roleBinding?: RoleBinding | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetRoleBindingRequest {
@@ -173,6 +199,7 @@ export interface ListRoleBindingsRequest {
 export interface UpdateRoleBindingRequest {
   roleBinding?: RoleBinding | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchRoleBindingRequest {
@@ -182,6 +209,8 @@ export interface PatchRoleBindingRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteRoleBindingRequest {
@@ -189,6 +218,15 @@ export interface DeleteRoleBindingRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionRoleBindingsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -211,6 +249,7 @@ export interface RoleBindingWatchEvent {
 export interface CreateClusterRoleBindingRequest {
   clusterRoleBinding?: ClusterRoleBinding | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface GetClusterRoleBindingRequest {
@@ -230,6 +269,7 @@ export interface ListClusterRoleBindingsRequest {
 export interface UpdateClusterRoleBindingRequest {
   clusterRoleBinding?: ClusterRoleBinding | undefined;
   dryRun: string[];
+  fieldManager: string;
 }
 
 export interface PatchClusterRoleBindingRequest {
@@ -238,12 +278,22 @@ export interface PatchClusterRoleBindingRequest {
   patch: string;
   dryRun: string[];
   subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
 }
 
 export interface DeleteClusterRoleBindingRequest {
   name: string;
   gracePeriodSeconds?: number | undefined;
   preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionClusterRoleBindingsRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
   propagationPolicy: string;
   dryRun: string[];
 }
@@ -263,7 +313,7 @@ export interface ClusterRoleBindingWatchEvent {
 }
 
 function createBaseCreateRoleRequest(): CreateRoleRequest {
-  return { namespace: "", role: undefined, dryRun: [] };
+  return { namespace: "", role: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateRoleRequest: MessageFns<CreateRoleRequest> = {
@@ -276,6 +326,9 @@ export const CreateRoleRequest: MessageFns<CreateRoleRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -317,6 +370,14 @@ export const CreateRoleRequest: MessageFns<CreateRoleRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -338,6 +399,11 @@ export const CreateRoleRequest: MessageFns<CreateRoleRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -352,6 +418,9 @@ export const CreateRoleRequest: MessageFns<CreateRoleRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -363,6 +432,7 @@ export const CreateRoleRequest: MessageFns<CreateRoleRequest> = {
     message.namespace = object.namespace ?? "";
     message.role = (object.role !== undefined && object.role !== null) ? Role.fromPartial(object.role) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -662,7 +732,7 @@ export const ListRolesRequest: MessageFns<ListRolesRequest> = {
 };
 
 function createBaseUpdateRoleRequest(): UpdateRoleRequest {
-  return { role: undefined, dryRun: [] };
+  return { role: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateRoleRequest: MessageFns<UpdateRoleRequest> = {
@@ -672,6 +742,9 @@ export const UpdateRoleRequest: MessageFns<UpdateRoleRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -705,6 +778,14 @@ export const UpdateRoleRequest: MessageFns<UpdateRoleRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -725,6 +806,11 @@ export const UpdateRoleRequest: MessageFns<UpdateRoleRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -736,6 +822,9 @@ export const UpdateRoleRequest: MessageFns<UpdateRoleRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -746,12 +835,22 @@ export const UpdateRoleRequest: MessageFns<UpdateRoleRequest> = {
     const message = createBaseUpdateRoleRequest();
     message.role = (object.role !== undefined && object.role !== null) ? Role.fromPartial(object.role) : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchRoleRequest(): PatchRoleRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
@@ -773,6 +872,12 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -838,6 +943,22 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -866,6 +987,12 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -889,6 +1016,12 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -903,6 +1036,8 @@ export const PatchRoleRequest: MessageFns<PatchRoleRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -1071,6 +1206,182 @@ export const DeleteRoleRequest: MessageFns<DeleteRoleRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionRolesRequest(): DeleteCollectionRolesRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionRolesRequest: MessageFns<DeleteCollectionRolesRequest> = {
+  encode(message: DeleteCollectionRolesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionRolesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionRolesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionRolesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionRolesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionRolesRequest>, I>>(base?: I): DeleteCollectionRolesRequest {
+    return DeleteCollectionRolesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionRolesRequest>, I>>(object: I): DeleteCollectionRolesRequest {
+    const message = createBaseDeleteCollectionRolesRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -1362,7 +1673,7 @@ export const RoleWatchEvent: MessageFns<RoleWatchEvent> = {
 };
 
 function createBaseCreateClusterRoleRequest(): CreateClusterRoleRequest {
-  return { clusterRole: undefined, dryRun: [] };
+  return { clusterRole: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateClusterRoleRequest: MessageFns<CreateClusterRoleRequest> = {
@@ -1372,6 +1683,9 @@ export const CreateClusterRoleRequest: MessageFns<CreateClusterRoleRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -1405,6 +1719,14 @@ export const CreateClusterRoleRequest: MessageFns<CreateClusterRoleRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1429,6 +1751,11 @@ export const CreateClusterRoleRequest: MessageFns<CreateClusterRoleRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -1439,6 +1766,9 @@ export const CreateClusterRoleRequest: MessageFns<CreateClusterRoleRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -1452,6 +1782,7 @@ export const CreateClusterRoleRequest: MessageFns<CreateClusterRoleRequest> = {
       ? ClusterRole.fromPartial(object.clusterRole)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -1718,7 +2049,7 @@ export const ListClusterRolesRequest: MessageFns<ListClusterRolesRequest> = {
 };
 
 function createBaseUpdateClusterRoleRequest(): UpdateClusterRoleRequest {
-  return { clusterRole: undefined, dryRun: [] };
+  return { clusterRole: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateClusterRoleRequest: MessageFns<UpdateClusterRoleRequest> = {
@@ -1728,6 +2059,9 @@ export const UpdateClusterRoleRequest: MessageFns<UpdateClusterRoleRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -1761,6 +2095,14 @@ export const UpdateClusterRoleRequest: MessageFns<UpdateClusterRoleRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1785,6 +2127,11 @@ export const UpdateClusterRoleRequest: MessageFns<UpdateClusterRoleRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -1795,6 +2142,9 @@ export const UpdateClusterRoleRequest: MessageFns<UpdateClusterRoleRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -1808,12 +2158,13 @@ export const UpdateClusterRoleRequest: MessageFns<UpdateClusterRoleRequest> = {
       ? ClusterRole.fromPartial(object.clusterRole)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchClusterRoleRequest(): PatchClusterRoleRequest {
-  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "", fieldManager: "", force: undefined };
 }
 
 export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
@@ -1832,6 +2183,12 @@ export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -1889,6 +2246,22 @@ export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1916,6 +2289,12 @@ export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -1936,6 +2315,12 @@ export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -1949,6 +2334,8 @@ export const PatchClusterRoleRequest: MessageFns<PatchClusterRoleRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -2094,6 +2481,163 @@ export const DeleteClusterRoleRequest: MessageFns<DeleteClusterRoleRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionClusterRolesRequest(): DeleteCollectionClusterRolesRequest {
+  return { labelSelector: "", fieldSelector: "", gracePeriodSeconds: undefined, propagationPolicy: "", dryRun: [] };
+}
+
+export const DeleteCollectionClusterRolesRequest: MessageFns<DeleteCollectionClusterRolesRequest> = {
+  encode(message: DeleteCollectionClusterRolesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionClusterRolesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionClusterRolesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionClusterRolesRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionClusterRolesRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionClusterRolesRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionClusterRolesRequest {
+    return DeleteCollectionClusterRolesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionClusterRolesRequest>, I>>(
+    object: I,
+  ): DeleteCollectionClusterRolesRequest {
+    const message = createBaseDeleteCollectionClusterRolesRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -2368,7 +2912,7 @@ export const ClusterRoleWatchEvent: MessageFns<ClusterRoleWatchEvent> = {
 };
 
 function createBaseCreateRoleBindingRequest(): CreateRoleBindingRequest {
-  return { namespace: "", roleBinding: undefined, dryRun: [] };
+  return { namespace: "", roleBinding: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateRoleBindingRequest: MessageFns<CreateRoleBindingRequest> = {
@@ -2381,6 +2925,9 @@ export const CreateRoleBindingRequest: MessageFns<CreateRoleBindingRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -2422,6 +2969,14 @@ export const CreateRoleBindingRequest: MessageFns<CreateRoleBindingRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2447,6 +3002,11 @@ export const CreateRoleBindingRequest: MessageFns<CreateRoleBindingRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -2461,6 +3021,9 @@ export const CreateRoleBindingRequest: MessageFns<CreateRoleBindingRequest> = {
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
     return obj;
   },
 
@@ -2474,6 +3037,7 @@ export const CreateRoleBindingRequest: MessageFns<CreateRoleBindingRequest> = {
       ? RoleBinding.fromPartial(object.roleBinding)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -2773,7 +3337,7 @@ export const ListRoleBindingsRequest: MessageFns<ListRoleBindingsRequest> = {
 };
 
 function createBaseUpdateRoleBindingRequest(): UpdateRoleBindingRequest {
-  return { roleBinding: undefined, dryRun: [] };
+  return { roleBinding: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateRoleBindingRequest: MessageFns<UpdateRoleBindingRequest> = {
@@ -2783,6 +3347,9 @@ export const UpdateRoleBindingRequest: MessageFns<UpdateRoleBindingRequest> = {
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -2816,6 +3383,14 @@ export const UpdateRoleBindingRequest: MessageFns<UpdateRoleBindingRequest> = {
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2840,6 +3415,11 @@ export const UpdateRoleBindingRequest: MessageFns<UpdateRoleBindingRequest> = {
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -2850,6 +3430,9 @@ export const UpdateRoleBindingRequest: MessageFns<UpdateRoleBindingRequest> = {
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -2863,12 +3446,22 @@ export const UpdateRoleBindingRequest: MessageFns<UpdateRoleBindingRequest> = {
       ? RoleBinding.fromPartial(object.roleBinding)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchRoleBindingRequest(): PatchRoleBindingRequest {
-  return { namespace: "", name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
 }
 
 export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
@@ -2890,6 +3483,12 @@ export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -2955,6 +3554,22 @@ export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2983,6 +3598,12 @@ export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -3006,6 +3627,12 @@ export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -3020,6 +3647,8 @@ export const PatchRoleBindingRequest: MessageFns<PatchRoleBindingRequest> = {
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -3188,6 +3817,186 @@ export const DeleteRoleBindingRequest: MessageFns<DeleteRoleBindingRequest> = {
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionRoleBindingsRequest(): DeleteCollectionRoleBindingsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionRoleBindingsRequest: MessageFns<DeleteCollectionRoleBindingsRequest> = {
+  encode(message: DeleteCollectionRoleBindingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionRoleBindingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionRoleBindingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionRoleBindingsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionRoleBindingsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionRoleBindingsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionRoleBindingsRequest {
+    return DeleteCollectionRoleBindingsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionRoleBindingsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionRoleBindingsRequest {
+    const message = createBaseDeleteCollectionRoleBindingsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -3479,7 +4288,7 @@ export const RoleBindingWatchEvent: MessageFns<RoleBindingWatchEvent> = {
 };
 
 function createBaseCreateClusterRoleBindingRequest(): CreateClusterRoleBindingRequest {
-  return { clusterRoleBinding: undefined, dryRun: [] };
+  return { clusterRoleBinding: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const CreateClusterRoleBindingRequest: MessageFns<CreateClusterRoleBindingRequest> = {
@@ -3489,6 +4298,9 @@ export const CreateClusterRoleBindingRequest: MessageFns<CreateClusterRoleBindin
     }
     for (const v of message.dryRun) {
       writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
     }
     return writer;
   },
@@ -3522,6 +4334,14 @@ export const CreateClusterRoleBindingRequest: MessageFns<CreateClusterRoleBindin
             message.dryRun.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3546,6 +4366,11 @@ export const CreateClusterRoleBindingRequest: MessageFns<CreateClusterRoleBindin
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -3556,6 +4381,9 @@ export const CreateClusterRoleBindingRequest: MessageFns<CreateClusterRoleBindin
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -3571,6 +4399,7 @@ export const CreateClusterRoleBindingRequest: MessageFns<CreateClusterRoleBindin
       ? ClusterRoleBinding.fromPartial(object.clusterRoleBinding)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
@@ -3839,7 +4668,7 @@ export const ListClusterRoleBindingsRequest: MessageFns<ListClusterRoleBindingsR
 };
 
 function createBaseUpdateClusterRoleBindingRequest(): UpdateClusterRoleBindingRequest {
-  return { clusterRoleBinding: undefined, dryRun: [] };
+  return { clusterRoleBinding: undefined, dryRun: [], fieldManager: "" };
 }
 
 export const UpdateClusterRoleBindingRequest: MessageFns<UpdateClusterRoleBindingRequest> = {
@@ -3849,6 +4678,9 @@ export const UpdateClusterRoleBindingRequest: MessageFns<UpdateClusterRoleBindin
     }
     for (const v of message.dryRun) {
       writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
     }
     return writer;
   },
@@ -3882,6 +4714,14 @@ export const UpdateClusterRoleBindingRequest: MessageFns<UpdateClusterRoleBindin
             message.dryRun.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3906,6 +4746,11 @@ export const UpdateClusterRoleBindingRequest: MessageFns<UpdateClusterRoleBindin
         : globalThis.Array.isArray(object?.dry_run)
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
     };
   },
 
@@ -3916,6 +4761,9 @@ export const UpdateClusterRoleBindingRequest: MessageFns<UpdateClusterRoleBindin
     }
     if (message.dryRun?.length) {
       obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
     }
     return obj;
   },
@@ -3931,12 +4779,13 @@ export const UpdateClusterRoleBindingRequest: MessageFns<UpdateClusterRoleBindin
       ? ClusterRoleBinding.fromPartial(object.clusterRoleBinding)
       : undefined;
     message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
     return message;
   },
 };
 
 function createBasePatchClusterRoleBindingRequest(): PatchClusterRoleBindingRequest {
-  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "" };
+  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "", fieldManager: "", force: undefined };
 }
 
 export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingRequest> = {
@@ -3955,6 +4804,12 @@ export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingR
     }
     if (message.subresource !== "") {
       writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
     }
     return writer;
   },
@@ -4012,6 +4867,22 @@ export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingR
             message.subresource = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4039,6 +4910,12 @@ export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingR
         ? object.dry_run.map((e: any) => globalThis.String(e))
         : [],
       subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -4059,6 +4936,12 @@ export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingR
     if (message.subresource !== "") {
       obj.subresource = message.subresource;
     }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -4074,6 +4957,8 @@ export const PatchClusterRoleBindingRequest: MessageFns<PatchClusterRoleBindingR
     message.patch = object.patch ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
@@ -4221,6 +5106,163 @@ export const DeleteClusterRoleBindingRequest: MessageFns<DeleteClusterRoleBindin
     message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
       ? Preconditions.fromPartial(object.preconditions)
       : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionClusterRoleBindingsRequest(): DeleteCollectionClusterRoleBindingsRequest {
+  return { labelSelector: "", fieldSelector: "", gracePeriodSeconds: undefined, propagationPolicy: "", dryRun: [] };
+}
+
+export const DeleteCollectionClusterRoleBindingsRequest: MessageFns<DeleteCollectionClusterRoleBindingsRequest> = {
+  encode(message: DeleteCollectionClusterRoleBindingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionClusterRoleBindingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionClusterRoleBindingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionClusterRoleBindingsRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionClusterRoleBindingsRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionClusterRoleBindingsRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionClusterRoleBindingsRequest {
+    return DeleteCollectionClusterRoleBindingsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionClusterRoleBindingsRequest>, I>>(
+    object: I,
+  ): DeleteCollectionClusterRoleBindingsRequest {
+    const message = createBaseDeleteCollectionClusterRoleBindingsRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
     message.propagationPolicy = object.propagationPolicy ?? "";
     message.dryRun = object.dryRun?.map((e) => e) || [];
     return message;
@@ -4539,7 +5581,7 @@ export const RoleServiceService = {
     responseSerialize: (value: Role): Buffer => Buffer.from(Role.encode(value).finish()),
     responseDeserialize: (value: Buffer): Role => Role.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchRole: {
     path: "/kite.rbac.v1.RoleService/PatchRole" as const,
     requestStream: false as const,
@@ -4558,6 +5600,17 @@ export const RoleServiceService = {
     requestDeserialize: (value: Buffer): DeleteRoleRequest => DeleteRoleRequest.decode(value),
     responseSerialize: (value: Role): Buffer => Buffer.from(Role.encode(value).finish()),
     responseDeserialize: (value: Buffer): Role => Role.decode(value),
+  },
+  /** Deletes every Role matching the selectors (deletecollection), each as DeleteRole would; returns the deleted objects. */
+  deleteCollectionRoles: {
+    path: "/kite.rbac.v1.RoleService/DeleteCollectionRoles" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionRolesRequest): Buffer =>
+      Buffer.from(DeleteCollectionRolesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionRolesRequest => DeleteCollectionRolesRequest.decode(value),
+    responseSerialize: (value: RoleList): Buffer => Buffer.from(RoleList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RoleList => RoleList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchRoles: {
@@ -4580,10 +5633,12 @@ export interface RoleServiceServer extends UntypedServiceImplementation {
   listRoles: handleUnaryCall<ListRolesRequest, RoleList>;
   /** Replaces a Role's spec and metadata; ABORTED on a stale resourceVersion. */
   updateRole: handleUnaryCall<UpdateRoleRequest, Role>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchRole: handleUnaryCall<PatchRoleRequest, Role>;
   /** Deletes a Role, honouring finalizers and the propagation policy; returns its last state. */
   deleteRole: handleUnaryCall<DeleteRoleRequest, Role>;
+  /** Deletes every Role matching the selectors (deletecollection), each as DeleteRole would; returns the deleted objects. */
+  deleteCollectionRoles: handleUnaryCall<DeleteCollectionRolesRequest, RoleList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchRoles: handleServerStreamingCall<WatchRolesRequest, RoleWatchEvent>;
 }
@@ -4650,7 +5705,7 @@ export interface RoleServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Role) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchRole(request: PatchRoleRequest, callback: (error: ServiceError | null, response: Role) => void): ClientUnaryCall;
   patchRole(
     request: PatchRoleRequest,
@@ -4678,6 +5733,22 @@ export interface RoleServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Role) => void,
+  ): ClientUnaryCall;
+  /** Deletes every Role matching the selectors (deletecollection), each as DeleteRole would; returns the deleted objects. */
+  deleteCollectionRoles(
+    request: DeleteCollectionRolesRequest,
+    callback: (error: ServiceError | null, response: RoleList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionRoles(
+    request: DeleteCollectionRolesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RoleList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionRoles(
+    request: DeleteCollectionRolesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RoleList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchRoles(request: WatchRolesRequest, options?: Partial<CallOptions>): ClientReadableStream<RoleWatchEvent>;
@@ -4744,7 +5815,7 @@ export const ClusterRoleServiceService = {
     responseSerialize: (value: ClusterRole): Buffer => Buffer.from(ClusterRole.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClusterRole => ClusterRole.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchClusterRole: {
     path: "/kite.rbac.v1.ClusterRoleService/PatchClusterRole" as const,
     requestStream: false as const,
@@ -4765,6 +5836,18 @@ export const ClusterRoleServiceService = {
     requestDeserialize: (value: Buffer): DeleteClusterRoleRequest => DeleteClusterRoleRequest.decode(value),
     responseSerialize: (value: ClusterRole): Buffer => Buffer.from(ClusterRole.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClusterRole => ClusterRole.decode(value),
+  },
+  /** Deletes every ClusterRole matching the selectors (deletecollection), each as DeleteClusterRole would; returns the deleted objects. */
+  deleteCollectionClusterRoles: {
+    path: "/kite.rbac.v1.ClusterRoleService/DeleteCollectionClusterRoles" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionClusterRolesRequest): Buffer =>
+      Buffer.from(DeleteCollectionClusterRolesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionClusterRolesRequest =>
+      DeleteCollectionClusterRolesRequest.decode(value),
+    responseSerialize: (value: ClusterRoleList): Buffer => Buffer.from(ClusterRoleList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClusterRoleList => ClusterRoleList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchClusterRoles: {
@@ -4789,10 +5872,12 @@ export interface ClusterRoleServiceServer extends UntypedServiceImplementation {
   listClusterRoles: handleUnaryCall<ListClusterRolesRequest, ClusterRoleList>;
   /** Replaces a ClusterRole's spec and metadata; ABORTED on a stale resourceVersion. */
   updateClusterRole: handleUnaryCall<UpdateClusterRoleRequest, ClusterRole>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchClusterRole: handleUnaryCall<PatchClusterRoleRequest, ClusterRole>;
   /** Deletes a ClusterRole, honouring finalizers and the propagation policy; returns its last state. */
   deleteClusterRole: handleUnaryCall<DeleteClusterRoleRequest, ClusterRole>;
+  /** Deletes every ClusterRole matching the selectors (deletecollection), each as DeleteClusterRole would; returns the deleted objects. */
+  deleteCollectionClusterRoles: handleUnaryCall<DeleteCollectionClusterRolesRequest, ClusterRoleList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchClusterRoles: handleServerStreamingCall<WatchClusterRolesRequest, ClusterRoleWatchEvent>;
 }
@@ -4862,7 +5947,7 @@ export interface ClusterRoleServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClusterRole) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchClusterRole(
     request: PatchClusterRoleRequest,
     callback: (error: ServiceError | null, response: ClusterRole) => void,
@@ -4893,6 +5978,22 @@ export interface ClusterRoleServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClusterRole) => void,
+  ): ClientUnaryCall;
+  /** Deletes every ClusterRole matching the selectors (deletecollection), each as DeleteClusterRole would; returns the deleted objects. */
+  deleteCollectionClusterRoles(
+    request: DeleteCollectionClusterRolesRequest,
+    callback: (error: ServiceError | null, response: ClusterRoleList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionClusterRoles(
+    request: DeleteCollectionClusterRolesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClusterRoleList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionClusterRoles(
+    request: DeleteCollectionClusterRolesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClusterRoleList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchClusterRoles(
@@ -4962,7 +6063,7 @@ export const RoleBindingServiceService = {
     responseSerialize: (value: RoleBinding): Buffer => Buffer.from(RoleBinding.encode(value).finish()),
     responseDeserialize: (value: Buffer): RoleBinding => RoleBinding.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchRoleBinding: {
     path: "/kite.rbac.v1.RoleBindingService/PatchRoleBinding" as const,
     requestStream: false as const,
@@ -4983,6 +6084,18 @@ export const RoleBindingServiceService = {
     requestDeserialize: (value: Buffer): DeleteRoleBindingRequest => DeleteRoleBindingRequest.decode(value),
     responseSerialize: (value: RoleBinding): Buffer => Buffer.from(RoleBinding.encode(value).finish()),
     responseDeserialize: (value: Buffer): RoleBinding => RoleBinding.decode(value),
+  },
+  /** Deletes every RoleBinding matching the selectors (deletecollection), each as DeleteRoleBinding would; returns the deleted objects. */
+  deleteCollectionRoleBindings: {
+    path: "/kite.rbac.v1.RoleBindingService/DeleteCollectionRoleBindings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionRoleBindingsRequest): Buffer =>
+      Buffer.from(DeleteCollectionRoleBindingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionRoleBindingsRequest =>
+      DeleteCollectionRoleBindingsRequest.decode(value),
+    responseSerialize: (value: RoleBindingList): Buffer => Buffer.from(RoleBindingList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RoleBindingList => RoleBindingList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchRoleBindings: {
@@ -5007,10 +6120,12 @@ export interface RoleBindingServiceServer extends UntypedServiceImplementation {
   listRoleBindings: handleUnaryCall<ListRoleBindingsRequest, RoleBindingList>;
   /** Replaces a RoleBinding's spec and metadata; ABORTED on a stale resourceVersion. */
   updateRoleBinding: handleUnaryCall<UpdateRoleBindingRequest, RoleBinding>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchRoleBinding: handleUnaryCall<PatchRoleBindingRequest, RoleBinding>;
   /** Deletes a RoleBinding, honouring finalizers and the propagation policy; returns its last state. */
   deleteRoleBinding: handleUnaryCall<DeleteRoleBindingRequest, RoleBinding>;
+  /** Deletes every RoleBinding matching the selectors (deletecollection), each as DeleteRoleBinding would; returns the deleted objects. */
+  deleteCollectionRoleBindings: handleUnaryCall<DeleteCollectionRoleBindingsRequest, RoleBindingList>;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchRoleBindings: handleServerStreamingCall<WatchRoleBindingsRequest, RoleBindingWatchEvent>;
 }
@@ -5080,7 +6195,7 @@ export interface RoleBindingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RoleBinding) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchRoleBinding(
     request: PatchRoleBindingRequest,
     callback: (error: ServiceError | null, response: RoleBinding) => void,
@@ -5111,6 +6226,22 @@ export interface RoleBindingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RoleBinding) => void,
+  ): ClientUnaryCall;
+  /** Deletes every RoleBinding matching the selectors (deletecollection), each as DeleteRoleBinding would; returns the deleted objects. */
+  deleteCollectionRoleBindings(
+    request: DeleteCollectionRoleBindingsRequest,
+    callback: (error: ServiceError | null, response: RoleBindingList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionRoleBindings(
+    request: DeleteCollectionRoleBindingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RoleBindingList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionRoleBindings(
+    request: DeleteCollectionRoleBindingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RoleBindingList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchRoleBindings(
@@ -5183,7 +6314,7 @@ export const ClusterRoleBindingServiceService = {
     responseSerialize: (value: ClusterRoleBinding): Buffer => Buffer.from(ClusterRoleBinding.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClusterRoleBinding => ClusterRoleBinding.decode(value),
   },
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchClusterRoleBinding: {
     path: "/kite.rbac.v1.ClusterRoleBindingService/PatchClusterRoleBinding" as const,
     requestStream: false as const,
@@ -5205,6 +6336,19 @@ export const ClusterRoleBindingServiceService = {
       DeleteClusterRoleBindingRequest.decode(value),
     responseSerialize: (value: ClusterRoleBinding): Buffer => Buffer.from(ClusterRoleBinding.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClusterRoleBinding => ClusterRoleBinding.decode(value),
+  },
+  /** Deletes every ClusterRoleBinding matching the selectors (deletecollection), each as DeleteClusterRoleBinding would; returns the deleted objects. */
+  deleteCollectionClusterRoleBindings: {
+    path: "/kite.rbac.v1.ClusterRoleBindingService/DeleteCollectionClusterRoleBindings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionClusterRoleBindingsRequest): Buffer =>
+      Buffer.from(DeleteCollectionClusterRoleBindingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionClusterRoleBindingsRequest =>
+      DeleteCollectionClusterRoleBindingsRequest.decode(value),
+    responseSerialize: (value: ClusterRoleBindingList): Buffer =>
+      Buffer.from(ClusterRoleBindingList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClusterRoleBindingList => ClusterRoleBindingList.decode(value),
   },
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchClusterRoleBindings: {
@@ -5230,10 +6374,15 @@ export interface ClusterRoleBindingServiceServer extends UntypedServiceImplement
   listClusterRoleBindings: handleUnaryCall<ListClusterRoleBindingsRequest, ClusterRoleBindingList>;
   /** Replaces a ClusterRoleBinding's spec and metadata; ABORTED on a stale resourceVersion. */
   updateClusterRoleBinding: handleUnaryCall<UpdateClusterRoleBindingRequest, ClusterRoleBinding>;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchClusterRoleBinding: handleUnaryCall<PatchClusterRoleBindingRequest, ClusterRoleBinding>;
   /** Deletes a ClusterRoleBinding, honouring finalizers and the propagation policy; returns its last state. */
   deleteClusterRoleBinding: handleUnaryCall<DeleteClusterRoleBindingRequest, ClusterRoleBinding>;
+  /** Deletes every ClusterRoleBinding matching the selectors (deletecollection), each as DeleteClusterRoleBinding would; returns the deleted objects. */
+  deleteCollectionClusterRoleBindings: handleUnaryCall<
+    DeleteCollectionClusterRoleBindingsRequest,
+    ClusterRoleBindingList
+  >;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchClusterRoleBindings: handleServerStreamingCall<WatchClusterRoleBindingsRequest, ClusterRoleBindingWatchEvent>;
 }
@@ -5303,7 +6452,7 @@ export interface ClusterRoleBindingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClusterRoleBinding) => void,
   ): ClientUnaryCall;
-  /** Applies a JSON merge patch (application/merge-patch+json) or JSON patch (application/json-patch+json). */
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
   patchClusterRoleBinding(
     request: PatchClusterRoleBindingRequest,
     callback: (error: ServiceError | null, response: ClusterRoleBinding) => void,
@@ -5334,6 +6483,22 @@ export interface ClusterRoleBindingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClusterRoleBinding) => void,
+  ): ClientUnaryCall;
+  /** Deletes every ClusterRoleBinding matching the selectors (deletecollection), each as DeleteClusterRoleBinding would; returns the deleted objects. */
+  deleteCollectionClusterRoleBindings(
+    request: DeleteCollectionClusterRoleBindingsRequest,
+    callback: (error: ServiceError | null, response: ClusterRoleBindingList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionClusterRoleBindings(
+    request: DeleteCollectionClusterRoleBindingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClusterRoleBindingList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionClusterRoleBindings(
+    request: DeleteCollectionClusterRoleBindingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClusterRoleBindingList) => void,
   ): ClientUnaryCall;
   /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
   watchClusterRoleBindings(
