@@ -102,6 +102,61 @@ export interface CreateSubjectAccessReviewRequest {
   subjectAccessReview?: SubjectAccessReview | undefined;
 }
 
+export interface SelfSubjectRulesReviewSpec {
+  /** Required: rules of RoleBindings in this namespace are listed beside cluster-wide ones. */
+  namespace: string;
+}
+
+/**
+ * ResourceRule: verbs allowed on resources of API groups (named objects only, when
+ * resource_names is set); "*" means all.
+ */
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups: string[];
+  resources: string[];
+  resourceNames: string[];
+}
+
+/** NonResourceRule: verbs allowed on paths (a trailing "*" is a prefix). */
+export interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs: string[];
+}
+
+/**
+ * What the authorizers could list; incomplete when one of them cannot list its rules (Node),
+ * evaluation_error saying what failed (a binding's missing role).
+ */
+export interface SubjectRulesReviewStatus {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+  incomplete: boolean;
+  evaluationError: string;
+}
+
+export interface SelfSubjectRulesReview {
+  metadata?: ObjectMeta | undefined;
+  spec?: SelfSubjectRulesReviewSpec | undefined;
+  status?: SubjectRulesReviewStatus | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface CreateSelfSubjectRulesReviewRequest {
+  selfSubjectRulesReview?: SelfSubjectRulesReview | undefined;
+}
+
+export interface AuthorizeNonResourceRequestRequest {
+  /** The request's path, e.g. /apis/apps/v1. */
+  path: string;
+  /** The HTTP method in lower case (get, head). */
+  verb: string;
+}
+
+export interface AuthorizeNonResourceRequestResponse {
+}
+
 function createBaseResourceAttributes(): ResourceAttributes {
   return { namespace: "", verb: "", group: "", version: "", resource: "", subresource: "", name: "" };
 }
@@ -1515,6 +1570,786 @@ export const CreateSubjectAccessReviewRequest: MessageFns<CreateSubjectAccessRev
   },
 };
 
+function createBaseSelfSubjectRulesReviewSpec(): SelfSubjectRulesReviewSpec {
+  return { namespace: "" };
+}
+
+export const SelfSubjectRulesReviewSpec: MessageFns<SelfSubjectRulesReviewSpec> = {
+  encode(message: SelfSubjectRulesReviewSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SelfSubjectRulesReviewSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSelfSubjectRulesReviewSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SelfSubjectRulesReviewSpec {
+    return { namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "" };
+  },
+
+  toJSON(message: SelfSubjectRulesReviewSpec): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SelfSubjectRulesReviewSpec>, I>>(base?: I): SelfSubjectRulesReviewSpec {
+    return SelfSubjectRulesReviewSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SelfSubjectRulesReviewSpec>, I>>(object: I): SelfSubjectRulesReviewSpec {
+    const message = createBaseSelfSubjectRulesReviewSpec();
+    message.namespace = object.namespace ?? "";
+    return message;
+  },
+};
+
+function createBaseResourceRule(): ResourceRule {
+  return { verbs: [], apiGroups: [], resources: [], resourceNames: [] };
+}
+
+export const ResourceRule: MessageFns<ResourceRule> = {
+  encode(message: ResourceRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.verbs) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.apiGroups) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.resources) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.resourceNames) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.verbs.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.apiGroups.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resources.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceNames.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceRule {
+    return {
+      verbs: globalThis.Array.isArray(object?.verbs) ? object.verbs.map((e: any) => globalThis.String(e)) : [],
+      apiGroups: globalThis.Array.isArray(object?.apiGroups)
+        ? object.apiGroups.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.api_groups)
+        ? object.api_groups.map((e: any) => globalThis.String(e))
+        : [],
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.String(e))
+        : [],
+      resourceNames: globalThis.Array.isArray(object?.resourceNames)
+        ? object.resourceNames.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.resource_names)
+        ? object.resource_names.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ResourceRule): unknown {
+    const obj: any = {};
+    if (message.verbs?.length) {
+      obj.verbs = message.verbs;
+    }
+    if (message.apiGroups?.length) {
+      obj.apiGroups = message.apiGroups;
+    }
+    if (message.resources?.length) {
+      obj.resources = message.resources;
+    }
+    if (message.resourceNames?.length) {
+      obj.resourceNames = message.resourceNames;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceRule>, I>>(base?: I): ResourceRule {
+    return ResourceRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceRule>, I>>(object: I): ResourceRule {
+    const message = createBaseResourceRule();
+    message.verbs = object.verbs?.map((e) => e) || [];
+    message.apiGroups = object.apiGroups?.map((e) => e) || [];
+    message.resources = object.resources?.map((e) => e) || [];
+    message.resourceNames = object.resourceNames?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseNonResourceRule(): NonResourceRule {
+  return { verbs: [], nonResourceURLs: [] };
+}
+
+export const NonResourceRule: MessageFns<NonResourceRule> = {
+  encode(message: NonResourceRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.verbs) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.nonResourceURLs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NonResourceRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNonResourceRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.verbs.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nonResourceURLs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NonResourceRule {
+    return {
+      verbs: globalThis.Array.isArray(object?.verbs) ? object.verbs.map((e: any) => globalThis.String(e)) : [],
+      nonResourceURLs: globalThis.Array.isArray(object?.nonResourceURLs)
+        ? object.nonResourceURLs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.non_resource_urls)
+        ? object.non_resource_urls.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: NonResourceRule): unknown {
+    const obj: any = {};
+    if (message.verbs?.length) {
+      obj.verbs = message.verbs;
+    }
+    if (message.nonResourceURLs?.length) {
+      obj.nonResourceURLs = message.nonResourceURLs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NonResourceRule>, I>>(base?: I): NonResourceRule {
+    return NonResourceRule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NonResourceRule>, I>>(object: I): NonResourceRule {
+    const message = createBaseNonResourceRule();
+    message.verbs = object.verbs?.map((e) => e) || [];
+    message.nonResourceURLs = object.nonResourceURLs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSubjectRulesReviewStatus(): SubjectRulesReviewStatus {
+  return { resourceRules: [], nonResourceRules: [], incomplete: false, evaluationError: "" };
+}
+
+export const SubjectRulesReviewStatus: MessageFns<SubjectRulesReviewStatus> = {
+  encode(message: SubjectRulesReviewStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resourceRules) {
+      ResourceRule.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.nonResourceRules) {
+      NonResourceRule.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.incomplete !== false) {
+      writer.uint32(24).bool(message.incomplete);
+    }
+    if (message.evaluationError !== "") {
+      writer.uint32(34).string(message.evaluationError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubjectRulesReviewStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubjectRulesReviewStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceRules.push(ResourceRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nonResourceRules.push(NonResourceRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.incomplete = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.evaluationError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubjectRulesReviewStatus {
+    return {
+      resourceRules: globalThis.Array.isArray(object?.resourceRules)
+        ? object.resourceRules.map((e: any) => ResourceRule.fromJSON(e))
+        : globalThis.Array.isArray(object?.resource_rules)
+        ? object.resource_rules.map((e: any) => ResourceRule.fromJSON(e))
+        : [],
+      nonResourceRules: globalThis.Array.isArray(object?.nonResourceRules)
+        ? object.nonResourceRules.map((e: any) => NonResourceRule.fromJSON(e))
+        : globalThis.Array.isArray(object?.non_resource_rules)
+        ? object.non_resource_rules.map((e: any) => NonResourceRule.fromJSON(e))
+        : [],
+      incomplete: isSet(object.incomplete) ? globalThis.Boolean(object.incomplete) : false,
+      evaluationError: isSet(object.evaluationError)
+        ? globalThis.String(object.evaluationError)
+        : isSet(object.evaluation_error)
+        ? globalThis.String(object.evaluation_error)
+        : "",
+    };
+  },
+
+  toJSON(message: SubjectRulesReviewStatus): unknown {
+    const obj: any = {};
+    if (message.resourceRules?.length) {
+      obj.resourceRules = message.resourceRules.map((e) => ResourceRule.toJSON(e));
+    }
+    if (message.nonResourceRules?.length) {
+      obj.nonResourceRules = message.nonResourceRules.map((e) => NonResourceRule.toJSON(e));
+    }
+    if (message.incomplete !== false) {
+      obj.incomplete = message.incomplete;
+    }
+    if (message.evaluationError !== "") {
+      obj.evaluationError = message.evaluationError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubjectRulesReviewStatus>, I>>(base?: I): SubjectRulesReviewStatus {
+    return SubjectRulesReviewStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubjectRulesReviewStatus>, I>>(object: I): SubjectRulesReviewStatus {
+    const message = createBaseSubjectRulesReviewStatus();
+    message.resourceRules = object.resourceRules?.map((e) => ResourceRule.fromPartial(e)) || [];
+    message.nonResourceRules = object.nonResourceRules?.map((e) => NonResourceRule.fromPartial(e)) || [];
+    message.incomplete = object.incomplete ?? false;
+    message.evaluationError = object.evaluationError ?? "";
+    return message;
+  },
+};
+
+function createBaseSelfSubjectRulesReview(): SelfSubjectRulesReview {
+  return { metadata: undefined, spec: undefined, status: undefined, kind: "", apiVersion: "" };
+}
+
+export const SelfSubjectRulesReview: MessageFns<SelfSubjectRulesReview> = {
+  encode(message: SelfSubjectRulesReview, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      SelfSubjectRulesReviewSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      SubjectRulesReviewStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SelfSubjectRulesReview {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSelfSubjectRulesReview();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = SelfSubjectRulesReviewSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = SubjectRulesReviewStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SelfSubjectRulesReview {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? SelfSubjectRulesReviewSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? SubjectRulesReviewStatus.fromJSON(object.status) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: SelfSubjectRulesReview): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = SelfSubjectRulesReviewSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = SubjectRulesReviewStatus.toJSON(message.status);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SelfSubjectRulesReview>, I>>(base?: I): SelfSubjectRulesReview {
+    return SelfSubjectRulesReview.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SelfSubjectRulesReview>, I>>(object: I): SelfSubjectRulesReview {
+    const message = createBaseSelfSubjectRulesReview();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? SelfSubjectRulesReviewSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? SubjectRulesReviewStatus.fromPartial(object.status)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateSelfSubjectRulesReviewRequest(): CreateSelfSubjectRulesReviewRequest {
+  return { selfSubjectRulesReview: undefined };
+}
+
+export const CreateSelfSubjectRulesReviewRequest: MessageFns<CreateSelfSubjectRulesReviewRequest> = {
+  encode(message: CreateSelfSubjectRulesReviewRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.selfSubjectRulesReview !== undefined) {
+      SelfSubjectRulesReview.encode(message.selfSubjectRulesReview, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateSelfSubjectRulesReviewRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateSelfSubjectRulesReviewRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.selfSubjectRulesReview = SelfSubjectRulesReview.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateSelfSubjectRulesReviewRequest {
+    return {
+      selfSubjectRulesReview: isSet(object.selfSubjectRulesReview)
+        ? SelfSubjectRulesReview.fromJSON(object.selfSubjectRulesReview)
+        : isSet(object.self_subject_rules_review)
+        ? SelfSubjectRulesReview.fromJSON(object.self_subject_rules_review)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateSelfSubjectRulesReviewRequest): unknown {
+    const obj: any = {};
+    if (message.selfSubjectRulesReview !== undefined) {
+      obj.selfSubjectRulesReview = SelfSubjectRulesReview.toJSON(message.selfSubjectRulesReview);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateSelfSubjectRulesReviewRequest>, I>>(
+    base?: I,
+  ): CreateSelfSubjectRulesReviewRequest {
+    return CreateSelfSubjectRulesReviewRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateSelfSubjectRulesReviewRequest>, I>>(
+    object: I,
+  ): CreateSelfSubjectRulesReviewRequest {
+    const message = createBaseCreateSelfSubjectRulesReviewRequest();
+    message.selfSubjectRulesReview =
+      (object.selfSubjectRulesReview !== undefined && object.selfSubjectRulesReview !== null)
+        ? SelfSubjectRulesReview.fromPartial(object.selfSubjectRulesReview)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseAuthorizeNonResourceRequestRequest(): AuthorizeNonResourceRequestRequest {
+  return { path: "", verb: "" };
+}
+
+export const AuthorizeNonResourceRequestRequest: MessageFns<AuthorizeNonResourceRequestRequest> = {
+  encode(message: AuthorizeNonResourceRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.verb !== "") {
+      writer.uint32(18).string(message.verb);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthorizeNonResourceRequestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthorizeNonResourceRequestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.verb = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuthorizeNonResourceRequestRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      verb: isSet(object.verb) ? globalThis.String(object.verb) : "",
+    };
+  },
+
+  toJSON(message: AuthorizeNonResourceRequestRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.verb !== "") {
+      obj.verb = message.verb;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthorizeNonResourceRequestRequest>, I>>(
+    base?: I,
+  ): AuthorizeNonResourceRequestRequest {
+    return AuthorizeNonResourceRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthorizeNonResourceRequestRequest>, I>>(
+    object: I,
+  ): AuthorizeNonResourceRequestRequest {
+    const message = createBaseAuthorizeNonResourceRequestRequest();
+    message.path = object.path ?? "";
+    message.verb = object.verb ?? "";
+    return message;
+  },
+};
+
+function createBaseAuthorizeNonResourceRequestResponse(): AuthorizeNonResourceRequestResponse {
+  return {};
+}
+
+export const AuthorizeNonResourceRequestResponse: MessageFns<AuthorizeNonResourceRequestResponse> = {
+  encode(_: AuthorizeNonResourceRequestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthorizeNonResourceRequestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthorizeNonResourceRequestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AuthorizeNonResourceRequestResponse {
+    return {};
+  },
+
+  toJSON(_: AuthorizeNonResourceRequestResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthorizeNonResourceRequestResponse>, I>>(
+    base?: I,
+  ): AuthorizeNonResourceRequestResponse {
+    return AuthorizeNonResourceRequestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthorizeNonResourceRequestResponse>, I>>(
+    _: I,
+  ): AuthorizeNonResourceRequestResponse {
+    const message = createBaseAuthorizeNonResourceRequestResponse();
+    return message;
+  },
+};
+
 /** AuthorizationService answers questions about the caller's own identity and permissions. */
 export type AuthorizationServiceService = typeof AuthorizationServiceService;
 export const AuthorizationServiceService = {
@@ -1557,6 +2392,41 @@ export const AuthorizationServiceService = {
     responseSerialize: (value: SubjectAccessReview): Buffer => Buffer.from(SubjectAccessReview.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubjectAccessReview => SubjectAccessReview.decode(value),
   },
+  /**
+   * Lists what the caller may do in spec.namespace (and cluster-wide), as the authorizers can
+   * tell it (Kubernetes' SelfSubjectRulesReview, what `kubectl auth can-i --list` sends).
+   */
+  createSelfSubjectRulesReview: {
+    path: "/kite.authorization.v1.AuthorizationService/CreateSelfSubjectRulesReview" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateSelfSubjectRulesReviewRequest): Buffer =>
+      Buffer.from(CreateSelfSubjectRulesReviewRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateSelfSubjectRulesReviewRequest =>
+      CreateSelfSubjectRulesReviewRequest.decode(value),
+    responseSerialize: (value: SelfSubjectRulesReview): Buffer =>
+      Buffer.from(SelfSubjectRulesReview.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SelfSubjectRulesReview => SelfSubjectRulesReview.decode(value),
+  },
+  /**
+   * Passes the gate for a request on a path that is not a resource (discovery, OpenAPI,
+   * /version, health checks): authenticated, authorized for the path and verb (RBAC's
+   * nonResourceURLs: system:discovery, system:public-info-viewer), limited and audited as
+   * kube-apiserver does such requests; the HTTP API calls it before serving those documents.
+   */
+  authorizeNonResourceRequest: {
+    path: "/kite.authorization.v1.AuthorizationService/AuthorizeNonResourceRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuthorizeNonResourceRequestRequest): Buffer =>
+      Buffer.from(AuthorizeNonResourceRequestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuthorizeNonResourceRequestRequest =>
+      AuthorizeNonResourceRequestRequest.decode(value),
+    responseSerialize: (value: AuthorizeNonResourceRequestResponse): Buffer =>
+      Buffer.from(AuthorizeNonResourceRequestResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AuthorizeNonResourceRequestResponse =>
+      AuthorizeNonResourceRequestResponse.decode(value),
+  },
 } as const;
 
 export interface AuthorizationServiceServer extends UntypedServiceImplementation {
@@ -1569,6 +2439,18 @@ export interface AuthorizationServiceServer extends UntypedServiceImplementation
    * subjectaccessreviews.authorization.k8s.io.
    */
   createSubjectAccessReview: handleUnaryCall<CreateSubjectAccessReviewRequest, SubjectAccessReview>;
+  /**
+   * Lists what the caller may do in spec.namespace (and cluster-wide), as the authorizers can
+   * tell it (Kubernetes' SelfSubjectRulesReview, what `kubectl auth can-i --list` sends).
+   */
+  createSelfSubjectRulesReview: handleUnaryCall<CreateSelfSubjectRulesReviewRequest, SelfSubjectRulesReview>;
+  /**
+   * Passes the gate for a request on a path that is not a resource (discovery, OpenAPI,
+   * /version, health checks): authenticated, authorized for the path and verb (RBAC's
+   * nonResourceURLs: system:discovery, system:public-info-viewer), limited and audited as
+   * kube-apiserver does such requests; the HTTP API calls it before serving those documents.
+   */
+  authorizeNonResourceRequest: handleUnaryCall<AuthorizeNonResourceRequestRequest, AuthorizeNonResourceRequestResponse>;
 }
 
 export interface AuthorizationServiceClient extends Client {
@@ -1622,6 +2504,46 @@ export interface AuthorizationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubjectAccessReview) => void,
+  ): ClientUnaryCall;
+  /**
+   * Lists what the caller may do in spec.namespace (and cluster-wide), as the authorizers can
+   * tell it (Kubernetes' SelfSubjectRulesReview, what `kubectl auth can-i --list` sends).
+   */
+  createSelfSubjectRulesReview(
+    request: CreateSelfSubjectRulesReviewRequest,
+    callback: (error: ServiceError | null, response: SelfSubjectRulesReview) => void,
+  ): ClientUnaryCall;
+  createSelfSubjectRulesReview(
+    request: CreateSelfSubjectRulesReviewRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SelfSubjectRulesReview) => void,
+  ): ClientUnaryCall;
+  createSelfSubjectRulesReview(
+    request: CreateSelfSubjectRulesReviewRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SelfSubjectRulesReview) => void,
+  ): ClientUnaryCall;
+  /**
+   * Passes the gate for a request on a path that is not a resource (discovery, OpenAPI,
+   * /version, health checks): authenticated, authorized for the path and verb (RBAC's
+   * nonResourceURLs: system:discovery, system:public-info-viewer), limited and audited as
+   * kube-apiserver does such requests; the HTTP API calls it before serving those documents.
+   */
+  authorizeNonResourceRequest(
+    request: AuthorizeNonResourceRequestRequest,
+    callback: (error: ServiceError | null, response: AuthorizeNonResourceRequestResponse) => void,
+  ): ClientUnaryCall;
+  authorizeNonResourceRequest(
+    request: AuthorizeNonResourceRequestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AuthorizeNonResourceRequestResponse) => void,
+  ): ClientUnaryCall;
+  authorizeNonResourceRequest(
+    request: AuthorizeNonResourceRequestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AuthorizeNonResourceRequestResponse) => void,
   ): ClientUnaryCall;
 }
 
