@@ -1,8 +1,11 @@
 // The configuration of a client running in a pod, as client-go's rest.InClusterConfig and
 // clientcmd's inClusterClientConfig build it: the apiserver from KUBERNETES_SERVICE_HOST and
-// KUBERNETES_SERVICE_PORT (the `kubernetes` Service), its CA and the ServiceAccount token from
-// the directory the kubelet mounts, the namespace from POD_NAMESPACE or the mounted file. The
-// token is re-read as client-go's cached file token source does, because the kubelet rotates it.
+// KUBERNETES_SERVICE_PORT (the `kubernetes` Service) or, when the apiserver serves Kubernetes'
+// HTTP API on that port (443, "https"), Kite's gRPC from the Service's port "grpc"
+// (KUBERNETES_SERVICE_PORT_GRPC, as the kubelet names a named port's variable); its CA and the
+// ServiceAccount token from the directory the kubelet mounts, the namespace from POD_NAMESPACE or
+// the mounted file. The token is re-read as client-go's cached file token source does, because
+// the kubelet rotates it.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionConfig, TokenSource } from './kubeconfig';
@@ -92,8 +95,8 @@ export function inClusterConfig(opts: InClusterOptions = {}): ConnectionConfig {
   const env = opts.env ?? process.env;
   const dir = opts.dir ?? SERVICE_ACCOUNT_DIR;
   const host = env.KUBERNETES_SERVICE_HOST;
-  const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw new NotInClusterError();
+  if (!host || !env.KUBERNETES_SERVICE_PORT) throw new NotInClusterError();
+  const port = env.KUBERNETES_SERVICE_PORT_GRPC || env.KUBERNETES_SERVICE_PORT;
   const tokenSource = new CachedFileTokenSource(join(dir, 'token'), opts.now);
   // Read now, so a missing token fails here as client-go's does.
   tokenSource.token();

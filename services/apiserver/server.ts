@@ -213,7 +213,9 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
       serviceIP: allocators.apiserverServiceIP(),
       servicePort: 443,
       endpointIP: advertiseAddress,
-      endpointPort: port,
+      // As kube-apiserver: 443 is the HTTP API when served; Kite's gRPC is then the port "grpc".
+      endpointPort: frontDoor?.port ?? port,
+      grpcPort: frontDoor ? port : undefined,
       endpointIntervalMs: cfg.endpointIntervalMs,
     },
   );

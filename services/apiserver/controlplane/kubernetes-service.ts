@@ -1,8 +1,11 @@
 // Kubernetes' kubernetesservice controller (pkg/controlplane/controller/kubernetesservice): keeps
 // the `default/kubernetes` Service (port 443 named "https", targetPort the apiserver's secure
 // port, ClusterIP the first address of the Service range) and, through the endpoint reconciler,
-// its Endpoints. Ports are corrected on the first sync only, as in Kubernetes; every interval
-// after that renews this apiserver's lease. Stopping removes this apiserver from the Endpoints.
+// its Endpoints. Kite's gRPC API is a second port named "grpc" (its own number on both sides),
+// so in-cluster Kubernetes clients reach the HTTP API on 443 and Kite's reach gRPC through
+// KUBERNETES_SERVICE_PORT_GRPC; an apiserver without the HTTP API serves gRPC on "https" 443.
+// Ports are corrected on the first sync only, as in Kubernetes; every interval after that renews
+// this apiserver's lease. Stopping removes this apiserver from the Endpoints.
 import { isAlreadyExists, isNotFound } from '../../../lib/api/errors';
 import { Namespace, Service, type EndpointPort, type ServicePort } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
@@ -19,9 +22,12 @@ export interface KubernetesServiceConfig {
   serviceIP: string;
   /** The Service's port (kube-apiserver: 443). */
   servicePort: number;
-  /** This apiserver's advertised address and secure port. */
+  /** This apiserver's advertised address. */
   endpointIP: string;
+  /** The port behind "https": the HTTP API's (--secure-port), or the gRPC port when it is not served. */
   endpointPort: number;
+  /** Kite's gRPC port, the second port "grpc", when endpointPort is the HTTP API's. */
+  grpcPort?: number;
   endpointIntervalMs: number;
 }
 
@@ -31,13 +37,19 @@ export interface KubernetesServiceRegistries {
 }
 
 const PORT_NAME = 'https';
+/** The port name of Kite's gRPC API: pods see it as KUBERNETES_SERVICE_PORT_GRPC. */
+export const GRPC_PORT_NAME = 'grpc';
 
 function servicePorts(cfg: KubernetesServiceConfig): ServicePort[] {
-  return [{ name: PORT_NAME, protocol: 'TCP', appProtocol: '', port: cfg.servicePort, targetPort: cfg.endpointPort, nodePort: 0 }];
+  const https: ServicePort = { name: PORT_NAME, protocol: 'TCP', appProtocol: '', port: cfg.servicePort, targetPort: cfg.endpointPort, nodePort: 0 };
+  if (cfg.grpcPort === undefined) return [https];
+  return [https, { name: GRPC_PORT_NAME, protocol: 'TCP', appProtocol: '', port: cfg.grpcPort, targetPort: cfg.grpcPort, nodePort: 0 }];
 }
 
 function endpointPorts(cfg: KubernetesServiceConfig): EndpointPort[] {
-  return [{ name: PORT_NAME, protocol: 'TCP', appProtocol: '', port: cfg.endpointPort }];
+  const https: EndpointPort = { name: PORT_NAME, protocol: 'TCP', appProtocol: '', port: cfg.endpointPort };
+  if (cfg.grpcPort === undefined) return [https];
+  return [https, { name: GRPC_PORT_NAME, protocol: 'TCP', appProtocol: '', port: cfg.grpcPort }];
 }
 
 /** Kubernetes' checkServiceFormat: ClusterIP type and exactly the expected ports. */

@@ -1,5 +1,6 @@
 // The kubernetes Service controller (Kubernetes' pkg/controlplane/controller/kubernetesservice)
-// over real registries and a stepped clock: the Service's shape, ports corrected on start only,
+// over real registries and a stepped clock: the Service's shape (https 443 to the HTTP API and
+// the grpc port beside it, or https 443 to gRPC alone), ports corrected on start only,
 // the lease renewed every interval, and the apiserver's address removed on stop.
 import { strict as assert } from 'node:assert';
 import * as K from '../../../../lib/api/kinds';
@@ -25,8 +26,8 @@ describe('kubernetes Service controller', () => {
     await regs.close();
   });
 
-  const controller = (endpointIP: string, endpointPort = 6443) => {
-    const cfg: KubernetesServiceConfig = { serviceIP: '10.96.0.1', servicePort: 443, endpointIP, endpointPort, endpointIntervalMs: 10_000 };
+  const controller = (endpointIP: string, endpointPort = 6443, grpcPort?: number) => {
+    const cfg: KubernetesServiceConfig = { serviceIP: '10.96.0.1', servicePort: 443, endpointIP, endpointPort, grpcPort, endpointIntervalMs: 10_000 };
     const reconciler = new LeaseEndpointReconciler(regs.registry(K.EndpointsKind), new StoredLeases(regs.registry(K.Leases), 15, () => clock.now()));
     const c = new KubernetesServiceController({ namespaces: regs.registry(K.Namespaces), services: regs.registry(K.Services) }, reconciler, cfg, clock);
     running.push(c);
@@ -44,6 +45,31 @@ describe('kubernetes Service controller', () => {
     assert.deepEqual(svc.metadata!.labels, { component: 'apiserver', provider: 'kubernetes' });
     assert.deepEqual(svc.spec!.ports.map((p) => [p.name, p.protocol, p.port, p.targetPort]), [['https', 'TCP', 443, 6443]]);
     assert.deepEqual(await addresses(), ['10.0.0.1:6443']);
+  });
+
+  it('with the HTTP API, points https 443 at it and publishes gRPC as the second port "grpc", in the Service and its Endpoints', async () => {
+    await controller('10.0.0.1', 6444, 6443).start();
+    const svc = await regs.registry(K.Services).get('default', 'kubernetes');
+    assert.deepEqual(svc.spec!.ports.map((p) => [p.name, p.protocol, p.port, p.targetPort]), [['https', 'TCP', 443, 6444], ['grpc', 'TCP', 6443, 6443]]);
+    const endpoints = await regs.registry(K.EndpointsKind).get('default', 'kubernetes');
+    assert.deepEqual(endpoints.subsets.map((s) => [s.addresses.map((a) => a.ip), s.ports.map((p) => [p.name, p.protocol, p.port])]), [[['10.0.0.1'], [['https', 'TCP', 6444], ['grpc', 'TCP', 6443]]]]);
+  });
+
+  it('adds the grpc port on start when an apiserver without the HTTP API restarts with it, and removes it again', async () => {
+    const grpcOnly = controller('10.0.0.1', 6443);
+    await grpcOnly.start();
+    await grpcOnly.stop();
+    const withHTTP = controller('10.0.0.1', 6444, 6443);
+    await withHTTP.start();
+    const ports = async () => {
+      const svc = await regs.registry(K.Services).get('default', 'kubernetes');
+      const endpoints = await regs.registry(K.EndpointsKind).get('default', 'kubernetes');
+      return [svc.spec!.ports.map((p) => `${p.name}:${p.port}->${p.targetPort}`), endpoints.subsets[0].ports.map((p) => `${p.name}:${p.port}`)];
+    };
+    assert.deepEqual(await ports(), [['https:443->6444', 'grpc:6443->6443'], ['https:6444', 'grpc:6443']]);
+    await withHTTP.stop();
+    await controller('10.0.0.1', 6443).start();
+    assert.deepEqual(await ports(), [['https:443->6443'], ['https:6443']]);
   });
 
   it('corrects the ports of the Service and Endpoints on start (a new secure port)', async () => {

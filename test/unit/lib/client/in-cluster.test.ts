@@ -30,6 +30,11 @@ describe('in-cluster configuration', () => {
     assert.equal(cfg.namespace, 'team-a');
   });
 
+  it('dials the Service\'s port "grpc" when 443 is the HTTP API (KUBERNETES_SERVICE_PORT_GRPC), 443 without it', () => {
+    assert.equal(inClusterConfig({ env: { ...env, KUBERNETES_SERVICE_PORT_GRPC: '6443' }, dir }).address, '10.96.0.1:6443');
+    assert.equal(inClusterConfig({ env, dir }).address, '10.96.0.1:443');
+  });
+
   it('brackets an IPv6 host', () => {
     assert.equal(inClusterConfig({ env: { ...env, KUBERNETES_SERVICE_HOST: 'fd00::1' }, dir }).address, '[fd00::1]:443');
   });
