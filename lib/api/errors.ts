@@ -6,6 +6,8 @@ import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 export interface FieldCause {
   field: string;
   message: string;
+  /** The cause's type when its message does not tell it (server-side apply's "FieldManagerConflict"). */
+  reason?: string;
 }
 
 export class ApiError extends Error {
@@ -33,7 +35,11 @@ export class AlreadyExistsError extends ApiError {
 
 /** A resourceVersion precondition failed (Kubernetes' 409 Conflict). */
 export class ConflictError extends ApiError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Server-side apply's conflicts: one FieldManagerConflict cause per field. */
+    readonly causes: FieldCause[] = [],
+  ) {
     super(Status.ABORTED, message, 'Conflict');
   }
 }
@@ -171,8 +177,8 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   if ((e instanceof TooManyRequestsError || e instanceof TimeoutError) && Number.isFinite(e.retryAfterSeconds)) {
     metadata.set(RETRY_AFTER_TRAILER, String(e.retryAfterSeconds));
   }
-  if (e instanceof InvalidError && e.causes.length > 0) {
-    const causes = e.causes.map((c) => ({ field: wellFormed(String(c.field)), message: wellFormed(String(c.message)) }));
+  if ((e instanceof InvalidError || e instanceof ConflictError) && e.causes.length > 0) {
+    const causes = e.causes.map((c) => ({ field: wellFormed(String(c.field)), message: wellFormed(String(c.message)), ...(c.reason ? { reason: c.reason } : {}) }));
     metadata.set(CAUSES_TRAILER, Buffer.from(JSON.stringify(causes), 'utf8'));
   }
   return { code: e.code, details: wellFormed(String(e.message)), metadata };
@@ -184,7 +190,7 @@ type Rebuild = (message: string, trailers: Metadata | undefined) => ApiError;
 const byReason: Record<string, Rebuild> = {
   NotFound: (m) => new NotFoundError(m),
   AlreadyExists: (m) => new AlreadyExistsError(m),
-  Conflict: (m) => new ConflictError(m),
+  Conflict: (m, t) => new ConflictError(m, parseCauses(t?.get(CAUSES_TRAILER)[0])),
   Expired: (m) => new ExpiredError(m),
   Invalid: (m, t) => new InvalidError(m, parseCauses(t?.get(CAUSES_TRAILER)[0])),
   BadRequest: (m) => new BadRequestError(m),

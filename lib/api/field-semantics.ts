@@ -147,9 +147,35 @@ export const TIME_FIELDS: FieldTable = {
   PodCondition: ['lastProbeTime', 'lastTransitionTime'],
   PodStatus: ['startTime'],
   ReplicaSetCondition: ['lastTransitionTime'],
+  ManagedFieldsEntry: ['time'],
   Taint: ['timeAdded'],
   TokenRequestStatus: ['expirationTimestamp'],
 };
+/** JSON values Kite's messages carry as their text (metav1.FieldsV1): an object in Kubernetes' JSON. */
+export const RAW_JSON_FIELDS: FieldTable = {
+  ManagedFieldsEntry: ['fieldsV1'],
+};
+/** Kubernetes' +listType/+listMapKeys tags, by message and JSON field (lists without one follow PATCH_STRATEGIES). */
+export const LIST_TYPES: Readonly<Record<string, Readonly<Record<string, { listType: 'atomic' | 'map' | 'set'; listMapKeys?: string[] }>>>> = {
+  Container: { ports: { listType: 'map', listMapKeys: ['containerPort', 'protocol'] } },
+  DeploymentStatus: { conditions: { listType: 'map', listMapKeys: ['type'] } },
+  NodeSpec: { podCIDRs: { listType: 'set' } },
+  ObjectMeta: { finalizers: { listType: 'set' }, ownerReferences: { listType: 'map', listMapKeys: ['uid'] } },
+  PodStatus: { hostIPs: { listType: 'atomic' } },
+  ServiceSpec: { ports: { listType: 'map', listMapKeys: ['port', 'protocol'] } },
+};
+/** Structs Kubernetes marks `+structType=atomic`: server-side apply owns and replaces them whole. */
+export const ATOMIC_STRUCTS: readonly string[] = [
+  'ConfigMapKeySelector',
+  'LabelSelector',
+  'LocalObjectReference',
+  'NodeSelector',
+  'NodeSelectorTerm',
+  'ObjectFieldSelector',
+  'ObjectReference',
+  'ResourceFieldSelector',
+  'SecretKeySelector',
+];
 /** metav1.MicroTime: RFC 3339 in UTC with microseconds. */
 export const MICRO_TIME_FIELDS: FieldTable = {
   Event: ['eventTime'],

@@ -29,6 +29,7 @@ const WELL_KNOWN = {
   microTime: `${META}.MicroTime`,
   quantity: 'k8s.io.apimachinery.pkg.api.resource.Quantity',
   intOrString: 'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
+  fieldsV1: `${META}.FieldsV1`,
 };
 
 /**
@@ -105,6 +106,16 @@ function timeProto(v: unknown): { seconds: number; nanos: number } | undefined {
   return { seconds: Math.floor(ms / 1000), nanos: Number(fraction.padEnd(9, '0').slice(0, 9)) };
 }
 
+/** metav1.FieldsV1's raw bytes (base64 from toObject) as the JSON object they hold. */
+function fieldsV1JSON(raw: unknown): unknown {
+  const text = Buffer.from(typeof raw === 'string' ? raw : '', 'base64').toString('utf8');
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    return text;
+  }
+}
+
 /** A value of `type` from protobufjs' toObject into Kubernetes' JSON. */
 function toJSON(type: Protobuf.Type, v: JsonObject): unknown {
   switch (fullName(type)) {
@@ -116,6 +127,8 @@ function toJSON(type: Protobuf.Type, v: JsonObject): unknown {
       return v.string ?? '';
     case WELL_KNOWN.intOrString:
       return Number(v.type ?? 0) === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+    case WELL_KNOWN.fieldsV1:
+      return fieldsV1JSON(v.Raw);
     default:
       break;
   }
@@ -147,6 +160,8 @@ function fromJSON(type: Protobuf.Type, v: unknown): unknown {
       return v === undefined ? undefined : { string: String(v) };
     case WELL_KNOWN.intOrString:
       return typeof v === 'number' ? { type: 0, intVal: v } : typeof v === 'string' ? { type: 1, strVal: v } : undefined;
+    case WELL_KNOWN.fieldsV1:
+      return v === undefined ? undefined : { Raw: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)) };
     default:
       break;
   }

@@ -3,15 +3,17 @@
 // Kubernetes' types (field-semantics.ts), never by kind:
 // - decoding: unknown fields and wrong types are found as the apiserver's strict decoding finds
 //   them (fieldValidation Strict/Warn/Ignore), and a quantity written as a plain number
-//   (`cpu: 2`, `memory: 1000000`) is read as resource.Quantity's UnmarshalJSON reads it;
+//   (`cpu: 2`, `memory: 1000000`) is read as resource.Quantity's UnmarshalJSON reads it, and a
+//   raw JSON value (managedFields' fieldsV1 object) is kept as its text;
 // - encoding: kind and apiVersion first, fields Kubernetes always writes (`exitCode: 0`,
 //   `restartCount: 0`, `resources: {}`, `lastProbeTime: null`) written although proto3 omits
-//   zero values, metav1.Time in whole seconds and MicroTime in microseconds, in UTC;
+//   zero values, metav1.Time in whole seconds and MicroTime in microseconds, in UTC, raw JSON
+//   values (fieldsV1) as the JSON they hold;
 // - quantities in canonical form on write (canonicalizeQuantities), as decoding into
 //   resource.Quantity and encoding it back does in kube-apiserver.
 import type * as Protobuf from 'protobufjs';
 import { BadRequestError } from './errors';
-import { ALWAYS_EMITTED, MICRO_TIME_FIELDS, NIL_POINTERS, QUANTITY_FIELDS, TIME_FIELDS } from './field-semantics';
+import { ALWAYS_EMITTED, MICRO_TIME_FIELDS, NIL_POINTERS, QUANTITY_FIELDS, RAW_JSON_FIELDS, TIME_FIELDS } from './field-semantics';
 import type { KindInfo, KubeList, KubeObject } from './kind-info';
 import { fieldsOf, isIntOrString, jsonName, messageOf, messageTypeOf, propertyName } from './proto-schema';
 import { canonicalQuantity, isValidQuantity, Quantity } from './quantity';
@@ -33,7 +35,8 @@ function cannotHandle(kind: KindInfo, detail: string): BadRequestError {
 
 /**
  * A copy of `raw` with each quantity written as a JSON number turned into its text, as
- * resource.Quantity's UnmarshalJSON reads an unquoted number (`0.5` is "0.5", `1e3` is "1000").
+ * resource.Quantity's UnmarshalJSON reads an unquoted number (`0.5` is "0.5", `1e3` is "1000"),
+ * and each raw JSON value (fieldsV1) as its JSON text, the form Kite's messages hold it in.
  */
 export function quantitiesAsText(type: Protobuf.Type, raw: unknown): unknown {
   if (!isObject(raw) || isIntOrString(type)) return raw;
@@ -48,6 +51,7 @@ export function quantitiesAsText(type: Protobuf.Type, raw: unknown): unknown {
 
 function fieldAsText(type: Protobuf.Type, field: Protobuf.Field, key: string, value: unknown): unknown {
   if (value === null) return value;
+  if (has(RAW_JSON_FIELDS, type.name, key)) return typeof value === 'string' ? value : JSON.stringify(value);
   if (has(QUANTITY_FIELDS, type.name, key)) {
     const text = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v);
     return field.map && isObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)])) : text(value);
@@ -124,6 +128,7 @@ interface FieldPlan {
   child: Protobuf.Type | undefined;
   time: 'seconds' | 'micro' | undefined;
   always: boolean;
+  raw: boolean;
 }
 
 const plans = new WeakMap<Protobuf.Type, FieldPlan[]>();
@@ -134,7 +139,7 @@ function planOf(type: Protobuf.Type): FieldPlan[] {
     plan = type.fieldsArray.map((field) => {
       const key = jsonName(field);
       const time = has(TIME_FIELDS, type.name, key) ? 'seconds' : has(MICRO_TIME_FIELDS, type.name, key) ? 'micro' : undefined;
-      return { key, field, child: messageOf(field), time, always: has(ALWAYS_EMITTED, type.name, key) } as FieldPlan;
+      return { key, field, child: messageOf(field), time, always: has(ALWAYS_EMITTED, type.name, key), raw: has(RAW_JSON_FIELDS, type.name, key) } as FieldPlan;
     });
     plans.set(type, plan);
   }
@@ -142,12 +147,22 @@ function planOf(type: Protobuf.Type): FieldPlan[] {
 }
 
 function encodeField(f: FieldPlan, value: unknown): unknown {
+  if (f.raw && typeof value === 'string') return rawJSON(value);
   if (typeof value === 'string') return f.time && value === '' ? null : f.time ? formatTime(value, f.time === 'micro') : value;
   const child = f.child;
   if (!child || value === null) return value;
   if (f.field.map && isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeMessage(child, v)]));
   if (f.field.repeated && Array.isArray(value)) return value.map((v) => encodeMessage(child, v));
   return encodeMessage(child, value);
+}
+
+/** A raw JSON value's text as the JSON it holds (text that is not JSON stays a string). */
+function rawJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** What Go's encoder writes for a field left at its zero value when omitempty does not drop it. */

@@ -2,7 +2,7 @@
 // the form Kubernetes writes (quantities, times, int-or-string): round-trip tests of the codecs
 // use it so that every field of every kind is exercised, including fields added later.
 import type * as Protobuf from 'protobufjs';
-import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, TIME_FIELDS } from '../../lib/api/field-semantics';
+import { MICRO_TIME_FIELDS, QUANTITY_FIELDS, RAW_JSON_FIELDS, TIME_FIELDS } from '../../lib/api/field-semantics';
 import { isIntOrString, jsonName, messageOf } from '../../lib/api/proto-schema';
 
 type Obj = Record<string, any>;
@@ -18,6 +18,7 @@ export function populated(type: Protobuf.Type, depth = 0): Obj {
       if (QUANTITY_FIELDS[type.name]?.includes(key)) return '1500m';
       if (TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05Z';
       if (MICRO_TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05.123456Z';
+      if (RAW_JSON_FIELDS[type.name]?.includes(key)) return { [`f:${key}`]: {} };
       if (field.resolvedType) return 'Value';
       switch (field.type) {
         case 'bool':

@@ -4,7 +4,7 @@
 // reason, message and details, the message word for word as on gRPC. Also Kubernetes' Warning
 // header (`299 - "text"`).
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ApiError, InvalidError, TimeoutError, TooManyRequestsError, type FieldCause } from '../../../lib/api/errors';
+import { ApiError, ConflictError, InvalidError, TimeoutError, TooManyRequestsError, type FieldCause } from '../../../lib/api/errors';
 
 export interface StatusCause {
   reason?: string;
@@ -84,7 +84,7 @@ const CAUSE_TYPES: Array<[string, string]> = [
 ];
 
 export function causeOf(c: FieldCause): StatusCause {
-  const type = CAUSE_TYPES.find(([prefix]) => c.message.startsWith(prefix))?.[1];
+  const type = c.reason ?? CAUSE_TYPES.find(([prefix]) => c.message.startsWith(prefix))?.[1];
   return { ...(type ? { reason: type } : {}), message: c.message, field: c.field };
 }
 
@@ -116,6 +116,8 @@ function detailsFor(err: ApiError, subject: Subject | undefined): StatusDetails 
     if (!subject) return {};
     return { ...(subject.name ? { name: subject.name } : {}), ...(subject.group ? { group: subject.group } : {}), kind };
   };
+  // An apply's conflicts carry only their causes (NewApplyConflict).
+  if (err instanceof ConflictError && err.causes.length) return { causes: err.causes.map(causeOf) };
   switch (err.reason) {
     case 'NotFound':
     case 'AlreadyExists':

@@ -4,8 +4,8 @@
 // IntOrString) and the strategic-merge directives of the lists Kubernetes merges by key, both read
 // from lib/api/field-semantics.ts (the table the codec and strategic merge patch use), the
 // +listType tags, and the apimachinery schemas that have no proto (Status, DeleteOptions,
-// WatchEvent, Patch, Binding).
-import { MICRO_TIME_FIELDS, TIME_FIELDS, isQuantityField, patchStrategyOf } from '../../../../lib/api/field-semantics';
+// WatchEvent, Patch, Binding, Eviction).
+import { LIST_TYPES, MICRO_TIME_FIELDS, TIME_FIELDS, isQuantityField, patchStrategyOf } from '../../../../lib/api/field-semantics';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
 
 export type Schema = { [key: string]: unknown };
@@ -51,16 +51,6 @@ export function stringFieldType(message: string, jsonName: string): string | und
   if (isQuantityField(message, jsonName)) return QUANTITY;
   return undefined;
 }
-
-/** Kubernetes' +listType/+listMapKeys tags, by message and JSON field (the merge keys are field-semantics.ts'). */
-const LIST_TYPES: Record<string, Record<string, { listType: 'atomic' | 'map' | 'set'; listMapKeys?: string[] }>> = {
-  Container: { ports: { listType: 'map', listMapKeys: ['containerPort', 'protocol'] } },
-  DeploymentStatus: { conditions: { listType: 'map', listMapKeys: ['type'] } },
-  NodeSpec: { podCIDRs: { listType: 'set' } },
-  ObjectMeta: { finalizers: { listType: 'set' }, ownerReferences: { listType: 'map', listMapKeys: ['uid'] } },
-  PodStatus: { hostIPs: { listType: 'atomic' } },
-  ServiceSpec: { ports: { listType: 'map', listMapKeys: ['port', 'protocol'] } },
-};
 
 /** The x-kubernetes-* extensions of a field: its strategic merge patch strategy and merge key, and its list type. */
 export function directiveExtensions(message: string, jsonName: string): Schema {
@@ -165,6 +155,17 @@ export function apimachineryDefinitions(): Record<string, Schema> {
       required: ['target'],
       type: 'object',
       'x-kubernetes-group-version-kind': [{ group: '', kind: 'Binding', version: 'v1' }],
+    },
+    'io.k8s.api.policy.v1.Eviction': {
+      description: 'Eviction evicts a pod from its node subject to certain policies and safety constraints. This is a subresource of Pod.  A request to cause such an eviction is created by POSTing to .../pods/<pod name>/evictions.',
+      properties: {
+        apiVersion: str(COMMON_FIELD_DESCRIPTIONS.apiVersion),
+        deleteOptions: { ...ref(`${META}.DeleteOptions`), description: 'DeleteOptions may be provided' },
+        kind: str(COMMON_FIELD_DESCRIPTIONS.kind),
+        metadata: { ...ref(`${META}.ObjectMeta`), description: 'ObjectMeta describes the pod that is being evicted.' },
+      },
+      type: 'object',
+      'x-kubernetes-group-version-kind': [{ group: 'policy', kind: 'Eviction', version: 'v1' }],
     },
   };
 }

@@ -1,0 +1,141 @@
+// A set of field paths as structured-merge-diff's fieldpath.Set holds it: a trie whose edges are
+// path elements in FieldsV1 notation ("f:<field or map key>", "k:<JSON of a list item's keys>",
+// "v:<JSON of a set item>", "i:<index>") and whose nodes may themselves be members (FieldsV1's
+// "."). Read from and written as metav1.FieldsV1 (`{"f:spec":{"f:replicas":{}}}`), and printed as
+// fieldpath.Path prints a path (`.spec.template.spec.containers[name="nginx"].image`).
+
+type FieldsV1 = { [k: string]: FieldsV1 };
+
+export class FieldSet {
+  member = false;
+  readonly children = new Map<string, FieldSet>();
+
+  /** The child set at one path element, made if absent. */
+  child(element: string): FieldSet {
+    let c = this.children.get(element);
+    if (!c) {
+      c = new FieldSet();
+      this.children.set(element, c);
+    }
+    return c;
+  }
+
+  isEmpty(): boolean {
+    if (this.member) return false;
+    for (const c of this.children.values()) if (!c.isEmpty()) return false;
+    return true;
+  }
+
+  /** Whether the path (its elements) is a member. */
+  has(path: readonly string[]): boolean {
+    let node: FieldSet | undefined = this;
+    for (const e of path) {
+      node = node.children.get(e);
+      if (!node) return false;
+    }
+    return node.member;
+  }
+
+  union(other: FieldSet): FieldSet {
+    const out = this.clone();
+    out.addAll(other);
+    return out;
+  }
+
+  private addAll(other: FieldSet): void {
+    if (other.member) this.member = true;
+    for (const [e, c] of other.children) this.child(e).addAll(c);
+  }
+
+  /** The members of this set that are not members of `other`. */
+  difference(other: FieldSet | undefined): FieldSet {
+    const out = new FieldSet();
+    out.member = this.member && !other?.member;
+    for (const [e, c] of this.children) {
+      const d = c.difference(other?.children.get(e));
+      if (!d.isEmpty()) out.children.set(e, d);
+    }
+    return out;
+  }
+
+  intersection(other: FieldSet | undefined): FieldSet {
+    const out = new FieldSet();
+    if (!other) return out;
+    out.member = this.member && other.member;
+    for (const [e, c] of this.children) {
+      const o = other.children.get(e);
+      if (!o) continue;
+      const i = c.intersection(o);
+      if (!i.isEmpty()) out.children.set(e, i);
+    }
+    return out;
+  }
+
+  clone(): FieldSet {
+    const out = new FieldSet();
+    out.member = this.member;
+    for (const [e, c] of this.children) out.children.set(e, c.clone());
+    return out;
+  }
+
+  /** Every member path, in FieldsV1's order. */
+  paths(prefix: string[] = []): string[][] {
+    const out: string[][] = [];
+    if (this.member) out.push(prefix);
+    for (const e of sortedElements(this.children.keys())) out.push(...this.children.get(e)!.paths([...prefix, e]));
+    return out;
+  }
+
+  /** metav1.FieldsV1's JSON: a member without children is `{}`, one with children also has ".". */
+  toFieldsV1(): FieldsV1 {
+    const out: FieldsV1 = {};
+    if (this.member && this.children.size) out['.'] = {};
+    for (const e of sortedElements(this.children.keys())) {
+      const c = this.children.get(e)!;
+      if (!c.isEmpty()) out[e] = c.toFieldsV1();
+    }
+    return out;
+  }
+
+  static fromFieldsV1(json: unknown): FieldSet {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('FieldsV1 must be a JSON object');
+    const out = new FieldSet();
+    const entries = Object.entries(json);
+    if (entries.length === 0) out.member = true;
+    for (const [e, v] of entries) {
+      if (e === '.') out.member = true;
+      else if (/^[fkvi]:/.test(e)) out.children.set(e, FieldSet.fromFieldsV1(v));
+      else throw new Error(`unexpected FieldsV1 path element ${JSON.stringify(e)}`);
+    }
+    return out;
+  }
+}
+
+/** structured-merge-diff's order: field names, then keys, values and indexes, each sorted. */
+function sortedElements(keys: Iterable<string>): string[] {
+  const rank = (e: string) => 'fkvi'.indexOf(e[0]);
+  return [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A path as fieldpath.Path.String() prints it: `.spec.containers[name="web"].image`, `[=value]`, `[0]`. */
+export function pathString(path: readonly string[]): string {
+  return path
+    .map((e) => {
+      const rest = e.slice(2);
+      switch (e[0]) {
+        case 'f':
+          return `.${rest}`;
+        case 'k': {
+          const keys = JSON.parse(rest) as Record<string, unknown>;
+          return `[${Object.entries(keys)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(',')}]`;
+        }
+        case 'v':
+          return `[=${rest}]`;
+        default:
+          return `[${rest}]`;
+      }
+    })
+    .join('');
+}

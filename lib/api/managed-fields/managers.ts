@@ -1,0 +1,163 @@
+// metadata.managedFields as k8s.io/apiserver's fieldmanager keeps them: one entry per manager,
+// operation (Update, Apply), apiVersion and subresource, each the FieldsV1 set it owns.
+// - An update (create, update, patch, status, scale) moves the fields it changed to the updater's
+//   Update entry and drops fields it removed from every entry; entries left empty go.
+// - An apply merges the applied configuration into the live object, removes fields this manager
+//   applied before and no longer applies (unless another manager owns them), and fails with
+//   Kubernetes' conflict error when it changes fields other managers own, unless forced, which
+//   takes them over. The manager's Apply entry becomes exactly the fields it applied.
+// - What a write may say about managedFields itself: nothing (the live entries stay), `[{}]`
+//   (they are reset), or valid entries (they replace the live ones); invalid ones are ignored.
+import { ConflictError, type FieldCause } from '../errors';
+import type { ManagedFieldsEntry } from '../../gen/kite/meta/v1/meta';
+import { FieldSet, pathString } from './field-set';
+import { appliedFields, changedFields, type Changes } from './object-fields';
+import type { Shape } from './shape';
+import { mergeApplied, removeFields } from './structured-merge';
+
+export interface ManagedEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time: string;
+  subresource: string;
+  set: FieldSet;
+}
+
+/** Fields no manager owns (fieldmanager's stripMeta): identity and server-set metadata. */
+const STRIPPED = FieldSet.fromFieldsV1({
+  'f:apiVersion': {},
+  'f:kind': {},
+  'f:metadata': {
+    'f:name': {},
+    'f:namespace': {},
+    'f:creationTimestamp': {},
+    'f:selfLink': {},
+    'f:uid': {},
+    'f:generation': {},
+    'f:managedFields': {},
+    'f:resourceVersion': {},
+    'f:deletionTimestamp': {},
+    'f:deletionGracePeriodSeconds': {},
+  },
+});
+
+const sameOwner = (a: ManagedEntry, b: Omit<ManagedEntry, 'set' | 'time'>) =>
+  a.manager === b.manager && a.operation === b.operation && a.apiVersion === b.apiVersion && a.subresource === b.subresource;
+
+/** The entries of metadata.managedFields; undefined if any is invalid (as DecodeManagedFields fails). */
+export function decodeEntries(entries: readonly ManagedFieldsEntry[]): ManagedEntry[] | undefined {
+  const out: ManagedEntry[] = [];
+  for (const e of entries) {
+    if (e.operation !== 'Apply' && e.operation !== 'Update') return undefined;
+    if (e.fieldsType !== 'FieldsV1') return undefined;
+    try {
+      out.push({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, subresource: e.subresource, set: FieldSet.fromFieldsV1(JSON.parse(e.fieldsV1 || '{}')) });
+    } catch {
+      return undefined;
+    }
+    if (out.some((o, i) => i < out.length - 1 && sameOwner(o, out[out.length - 1]))) return undefined;
+  }
+  return out;
+}
+
+/** Kubernetes' order (sortEncodedManagedFields): Apply before Update, then by time, manager, apiVersion, subresource. */
+export function encodeEntries(entries: readonly ManagedEntry[]): ManagedFieldsEntry[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return entries
+    .filter((e) => !e.set.isEmpty())
+    .sort((p, q) => cmp(p.operation, q.operation) || cmp(p.time, q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource))
+    .map((e) => ({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: JSON.stringify(e.set.toFieldsV1()), subresource: e.subresource }));
+}
+
+const isResetEntry = (e: ManagedFieldsEntry) => !e.manager && !e.operation && !e.apiVersion && !e.time && !e.fieldsType && !e.fieldsV1 && !e.subresource;
+
+/**
+ * The entries a write starts from: the live ones, unless the main resource's write sets its own
+ * (`[{}]` resets them to none; valid entries replace them; invalid ones are ignored).
+ */
+export function baseEntries(live: readonly ManagedFieldsEntry[], given: readonly ManagedFieldsEntry[], subresource: string): ManagedEntry[] {
+  const fromLive = () => decodeEntries(live) ?? [];
+  if (subresource || given.length === 0 || given === live) return fromLive();
+  if (given.length === 1 && isResetEntry(given[0])) return [];
+  return decodeEntries(given) ?? fromLive();
+}
+
+export interface Writer {
+  manager: string;
+  apiVersion: string;
+  subresource: string;
+  /** RFC 3339, seconds: the time recorded when the writer's fields change. */
+  now: string;
+}
+
+/** Entries after an update that made `changes`: changed fields move to the writer's Update entry, removed fields leave every entry. */
+export function recordUpdate(entries: readonly ManagedEntry[], changes: Changes, w: Writer): ManagedEntry[] {
+  const changed = changes.changed.difference(STRIPPED);
+  const removed = changes.removed.difference(STRIPPED);
+  if (changed.isEmpty() && removed.isEmpty()) return [...entries];
+  const key = { manager: w.manager, operation: 'Update' as const, apiVersion: w.apiVersion, subresource: w.subresource };
+  const out: ManagedEntry[] = [];
+  let own: ManagedEntry | undefined;
+  for (const e of entries) {
+    if (sameOwner(e, key)) own = e;
+    else out.push({ ...e, set: e.set.difference(changed).difference(removed) });
+  }
+  const set = (own?.set ?? new FieldSet()).union(changed).difference(removed);
+  out.push({ ...key, time: changed.isEmpty() && own ? own.time : w.now, set });
+  return out.filter((e) => !e.set.isEmpty());
+}
+
+export interface ApplyResult {
+  /** The live object with the configuration merged in and the fields no longer applied removed. */
+  object: unknown;
+  entries: ManagedEntry[];
+}
+
+/**
+ * An apply of `applied` (Kubernetes' JSON) by `w.manager` to `live` (undefined: the object is being
+ * created). Conflicts with other managers' fields throw Kubernetes' 409 unless `force`.
+ */
+export function apply(live: unknown, applied: unknown, entries: readonly ManagedEntry[], shape: Shape, w: Writer, force: boolean): ApplyResult {
+  const key = { manager: w.manager, operation: 'Apply' as const, apiVersion: w.apiVersion, subresource: w.subresource };
+  const appliedSet = appliedFields(applied, shape).difference(STRIPPED);
+  const previous = entries.find((e) => sameOwner(e, key));
+  const others = entries.filter((e) => e !== previous);
+  let object = mergeApplied(live ?? {}, applied, shape);
+  if (previous) {
+    const ownedElsewhere = others.reduce((acc, e) => acc.union(e.set), new FieldSet());
+    object = removeFields(object, previous.set.difference(appliedSet).difference(ownedElsewhere), shape);
+  }
+  const diff = changedFields(live ?? {}, object, shape);
+  const touched = diff.changed.union(diff.removed).difference(STRIPPED);
+  const conflicts: { entry: ManagedEntry; set: FieldSet }[] = [];
+  for (const e of others) {
+    const set = e.set.intersection(touched);
+    if (!set.isEmpty()) conflicts.push({ entry: e, set });
+  }
+  if (conflicts.length && !force) throw conflictError(conflicts);
+  const out: ManagedEntry[] = others.map((e) => {
+    const c = conflicts.find((x) => x.entry === e);
+    return c ? { ...e, set: e.set.difference(c.set) } : e;
+  });
+  const unchanged = previous && touched.isEmpty() && previous.set.difference(appliedSet).isEmpty() && appliedSet.difference(previous.set).isEmpty();
+  out.push({ ...key, time: unchanged ? previous.time : w.now, set: appliedSet });
+  return { object, entries: out.filter((e) => !e.set.isEmpty()) };
+}
+
+/** printManager: `"name"`, `with subresource "scale"`, and `using <apiVersion>` for an Update. */
+function managerText(e: ManagedEntry): string {
+  let text = JSON.stringify(e.manager);
+  if (e.subresource) text += ` with subresource ${JSON.stringify(e.subresource)}`;
+  return e.operation === 'Update' ? `${text} using ${e.apiVersion}` : text;
+}
+
+/** The error NewConflictError builds: the message kubectl prints, a FieldManagerConflict cause per field. */
+function conflictError(conflicts: { entry: ManagedEntry; set: FieldSet }[]): ConflictError {
+  const all = conflicts.flatMap((c) => c.set.paths().map((p) => ({ manager: managerText(c.entry), path: pathString(p) })));
+  const causes: FieldCause[] = all.map((c) => ({ reason: 'FieldManagerConflict', field: c.path, message: `conflict with ${c.manager}` }));
+  if (all.length === 1) return new ConflictError(`Apply failed with 1 conflict: conflict with ${all[0].manager}: ${all[0].path}`, causes);
+  const managers = [...new Set(all.map((c) => c.manager))].sort();
+  const lines = managers.flatMap((m) => [`conflicts with ${m}:`, ...all.filter((c) => c.manager === m).map((c) => `- ${c.path}`)]);
+  return new ConflictError(`Apply failed with ${all.length} conflicts: ${lines.join('\n')}`, causes);
+}

@@ -1,0 +1,93 @@
+// Managed fields for one kind's objects: what the registry calls on every write. An update's
+// entries from the object before and after it (a status update compares the status alone, the
+// kubelets' hot path), and an apply patch turned into the object to write and its entries.
+import { parse as parseYaml } from 'yaml';
+import { BadRequestError } from '../errors';
+import type { KindInfo, KubeObject } from '../kind-info';
+import { decodeKube, encodeKube } from '../kube-json';
+import { messageTypeOf } from '../proto-schema';
+import type { ManagedFieldsEntry } from '../../gen/kite/meta/v1/meta';
+import { rfc3339 } from '../../util/time';
+import { apply, baseEntries, decodeEntries, encodeEntries, recordUpdate } from './managers';
+import { changedFields } from './object-fields';
+import { structShape, type Shape } from './shape';
+
+type JsonObject = Record<string, unknown>;
+
+const shapes = new WeakMap<KindInfo, Shape>();
+const empties = new WeakMap<KindInfo, JsonObject>();
+
+function shapeOf(kind: KindInfo): Shape {
+  let s = shapes.get(kind);
+  if (!s) {
+    s = structShape(messageTypeOf(kind));
+    shapes.set(kind, s);
+  }
+  return s;
+}
+
+/** An object's Kubernetes JSON without its managedFields (which no set holds). */
+function jsonOf<T extends KubeObject>(kind: KindInfo<T>, obj: T): JsonObject {
+  return encodeKube(kind, { ...obj, metadata: obj.metadata && { ...obj.metadata, managedFields: [] } });
+}
+
+/** The JSON of a new, empty object of the kind (what a create is compared with, as Go's zero value encodes). */
+function emptyOf(kind: KindInfo): JsonObject {
+  let e = empties.get(kind);
+  if (!e) {
+    e = encodeKube(kind, kind.type.fromPartial({}) as KubeObject);
+    empties.set(kind, e);
+  }
+  return e;
+}
+
+/**
+ * metadata.managedFields after `manager` wrote `after` over `before` (undefined: a create) through
+ * `subresource` ("" the main resource, "status", "scale").
+ */
+export function managedFieldsAfterUpdate<T extends KubeObject>(kind: KindInfo<T>, before: T | undefined, after: T, manager: string, subresource: string): ManagedFieldsEntry[] {
+  const base = baseEntries(before?.metadata?.managedFields ?? [], after.metadata?.managedFields ?? [], subresource);
+  const shape = shapeOf(kind);
+  const changes =
+    subresource === 'status' && before
+      ? changedFields({ status: encodeKube(kind, { status: before.status } as T).status }, { status: encodeKube(kind, { status: after.status } as T).status }, shape)
+      : changedFields(before ? jsonOf(kind, before) : emptyOf(kind), jsonOf(kind, after), shape);
+  return encodeEntries(recordUpdate(base, changes, { manager, apiVersion: kind.apiVersion, subresource, now: rfc3339() }));
+}
+
+/** What an apply patch makes: the object to write (decoded as the registry stores it) and its entries. */
+export interface AppliedObject<T> {
+  object: T;
+  managedFields: ManagedFieldsEntry[];
+}
+
+/**
+ * `applied` (the apply patch's configuration, Kubernetes' JSON) applied by `manager` to `live`
+ * (undefined when it does not exist yet). Unknown fields in the configuration are refused.
+ */
+export function applyConfiguration<T extends KubeObject>(kind: KindInfo<T>, live: T | undefined, applied: unknown, manager: string, force: boolean): AppliedObject<T> {
+  // Checked as the object it describes: wrong types and unknown fields are refused.
+  decodeKube(kind, applied, 'Strict');
+  const entries = live ? (decodeEntries(live.metadata?.managedFields ?? []) ?? []) : [];
+  const result = apply(live ? jsonOf(kind, live) : undefined, applied, entries, shapeOf(kind), { manager, apiVersion: kind.apiVersion, subresource: '', now: rfc3339() }, force);
+  const object = decodeKube(kind, result.object, 'Ignore').object;
+  object.metadata!.managedFields = encodeEntries(result.entries);
+  return { object, managedFields: object.metadata!.managedFields };
+}
+
+/** The configuration of an apply patch: a YAML or JSON object of this kind and version. */
+export function parseConfiguration(kind: KindInfo, text: string): JsonObject {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new BadRequestError(`error decoding YAML: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new BadRequestError('the apply patch must be an object of the kind it is applied to');
+  const o = doc as JsonObject;
+  if (o.apiVersion !== kind.apiVersion) {
+    throw new BadRequestError(`the API version in the data (${String(o.apiVersion ?? '')}) does not match the expected API version (${kind.apiVersion})`);
+  }
+  if (o.kind !== kind.kind) throw new BadRequestError(`the kind in the data (${String(o.kind ?? '')}) does not match the expected kind (${kind.kind})`);
+  return o;
+}
