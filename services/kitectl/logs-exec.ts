@@ -15,7 +15,7 @@ export interface LogsOptions {
 }
 
 /** "pod/x" or "x" (kubectl also accepts pods/x and po/x). */
-function podName(arg: string | undefined): string {
+export function podName(arg: string | undefined): string {
   if (!arg) throw new CliError('expected POD argument');
   const m = arg.match(/^(?:pods?|po)\/(.+)$/);
   return m ? m[1] : arg;

@@ -370,6 +370,16 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('-t, --tty', 'allocate a terminal')
     .action((pod: string, command: string[], o) => run((cli) => (require('./logs-exec') as typeof import('./logs-exec')).exec(cli, pod, command, o)));
 
+  program
+    .command('attach')
+    .description('Attach to a running container')
+    .argument('<pod>')
+    .option('-c, --container <name>', 'the container (default: the kubectl.kubernetes.io/default-container annotation, else the first)')
+    .option('-i, --stdin', 'pass standard input to the container (when it was created with stdin)')
+    .option('-t, --tty', "stdin is a terminal (the container's own tty setting applies)")
+    .option('-q, --quiet', 'only print output from the remote session')
+    .action((pod: string, o) => run((cli) => (require('./attach') as typeof import('./attach')).attach(cli, pod, o)));
+
   return program;
 }
 
@@ -395,7 +405,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     (cli as Cli | undefined)?.close();
   }
   if (failure === undefined) return 0;
-  // `exec` passes the command's exit code through, as kubectl does.
+  // `exec` (and `attach`) pass the process' exit code through, as kubectl exec does.
   if (failure instanceof Error && failure.name === 'ExitCode') return (failure as import('./logs-exec').ExitCode).code;
   if (!(failure instanceof ReportedError)) io.err(`${formatError(failure)}\n`);
   return 1;

@@ -97,3 +97,9 @@ export function podExecAttributes(first: { start?: { namespace?: string; podName
   const start = first?.start;
   return resourceAttributes({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: start?.namespace || 'default', name: start?.podName ?? '' });
 }
+
+/** pods/attach (PodService/AttachPod, from its first message's start): "create" on the attach subresource. */
+export function podAttachAttributes(first: { start?: { namespace?: string; podName?: string } } | undefined): RequestAttributes {
+  const start = first?.start;
+  return resourceAttributes({ verb: 'create', resource: 'pods', subresource: 'attach', namespace: start?.namespace || 'default', name: start?.podName ?? '' });
+}

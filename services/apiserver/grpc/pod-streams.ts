@@ -1,6 +1,6 @@
-// pods/log and pods/exec: the apiserver finds the pod's node and proxies the stream to that
-// node's kubelet (kite.kubelet.v1.KubeletService), as kube-apiserver does. Messages of both APIs
-// share field numbers, so they pass through unchanged.
+// pods/log, pods/exec and pods/attach: the apiserver finds the pod's node and proxies the stream
+// to that node's kubelet (kite.kubelet.v1.KubeletService), as kube-apiserver does. Messages of both
+// APIs share field numbers, so they pass through unchanged.
 import type { ChannelCredentials, ClientDuplexStream, Metadata, ClientReadableStream, ServerDuplexStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import { credentials as grpcCredentials, status as Status } from '@grpc/grpc-js';
 import { BadRequestError, UnavailableError, fromServiceError, type ApiError } from '../../../lib/api/errors';
@@ -90,9 +90,16 @@ export async function proxyPodLogs(method: string, dialer: KubeletDialer, call: 
 
 /**
  * `admit` authorizes the session from its first message (it names the pod) before anything is
- * forwarded. `method` names the call in logs. Failures end the call and the kubelet's stream.
+ * forwarded. `method` names the call in logs; `kubelet` is the kubelet's call it becomes (Exec,
+ * or Attach: the same messages). Failures end the call and the kubelet's stream.
  */
-export function proxyExecPod(method: string, dialer: KubeletDialer, call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>, admit: (first: ExecPodRequest) => Promise<void>): void {
+export function proxyExecPod(
+  method: string,
+  dialer: KubeletDialer,
+  call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>,
+  admit: (first: ExecPodRequest) => Promise<void>,
+  kubelet: 'exec' | 'attach' = 'exec',
+): void {
   let upstream: ClientDuplexStream<ExecRequest, ExecPodResponse> | undefined;
   const buffered: ExecPodRequest[] = [];
   let opening = false;
@@ -105,7 +112,7 @@ export function proxyExecPod(method: string, dialer: KubeletDialer, call: Server
     await admit(msg);
     const { pod, client } = await dialer.forPod(start.namespace, start.podName);
     if (call.cancelled) return;
-    const up = client.exec();
+    const up = kubelet === 'attach' ? client.attach() : client.exec();
     upstream = up;
     const first = buffered.shift()!;
     up.on('metadata', guard((md: Metadata) => call.sendMetadata(md), fail));

@@ -11,7 +11,7 @@ import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { applyPatch } from '../../../lib/api/patch';
 import { rfc3339 } from '../../../lib/util/time';
-import { podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
+import { podAttachAttributes, podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
 import type { RequestGate } from '../auth/request-gate';
 import type { TokenRequests } from '../auth/serviceaccount/token-request';
 import { warningMetadata } from '../../../lib/api/warnings';
@@ -189,6 +189,12 @@ export function resourceService<T extends KubeObject>(
       });
     implementation[lowerFirst(exec)] = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
       startStream(execMethod, call, () => proxyExecPod(execMethod, dialer, call, (first) => gate.admitStream(call, kind, exec, podExecAttributes, first)));
+  }
+  const { attach } = kind.methods;
+  if (attach && dialer) {
+    const attachMethod = `${kind.serviceName}/${attach}`;
+    implementation[lowerFirst(attach)] = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
+      startStream(attachMethod, call, () => proxyExecPod(attachMethod, dialer, call, (first) => gate.admitStream(call, kind, attach, podAttachAttributes, first), 'attach'));
   }
   return { definition: definition as ServiceDefinition, implementation };
 }

@@ -1,14 +1,17 @@
-// pods/exec over Kubernetes' streaming protocol (k8s.io/apimachinery's wsstream and
-// remotecommand, KEP-3396): a WebSocket upgrade of `GET|POST .../pods/<name>/exec?command=..`,
+// pods/exec and pods/attach over Kubernetes' streaming protocol (k8s.io/apimachinery's wsstream and
+// remotecommand, KEP-3396): a WebSocket upgrade of `GET|POST .../pods/<name>/exec?command=..`
+// (or `.../attach?stdin=..`),
 // subprotocol v5.channel.k8s.io (v4.channel.k8s.io accepted), every binary message one channel
 // byte then data: 0 stdin, 1 stdout, 2 stderr, 3 error (a metav1.Status: Success, or
 // NonZeroExitCode with an ExitCode cause), 4 resize ({"Width":..,"Height":..}), and v5's 255
 // (close the stream named by the next byte; kubectl closes stdin so). Not a second
-// implementation: the upgrade request becomes the apiserver's own PodService/ExecPod stream
-// through the gate (authorized as create pods/exec, audited once). The WebSocket is accepted once
-// the command started (the stream's response headers); an error before that (forbidden, no such
-// pod or container) is the HTTP reply, a metav1.Status, as kube-apiserver answers before it
-// upgrades. Kite's API has no attach call: pods/attach is answered with a Status saying so.
+// implementation: the upgrade request becomes the apiserver's own PodService/ExecPod (AttachPod)
+// stream through the gate (authorized as create pods/exec (pods/attach), audited once). The
+// WebSocket is accepted once the session started (the stream's response headers); an error before
+// that (forbidden, no such pod or container) is the HTTP reply, a metav1.Status, as kube-apiserver
+// answers before it upgrades. An attach ends with Success when the process ends, whatever its exit
+// code, as Kubernetes' kubelets report it (kubectl run -i reads the code from the pod's status, and
+// takes an attach error for a failed attach).
 import type { ClientDuplexStream, Metadata, ServiceError } from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -90,6 +93,14 @@ export function execOptionsOf(query: URLSearchParams): { command: string[]; cont
   return opts;
 }
 
+/** The options of Kubernetes' PodAttachOptions query: exec's without a command. */
+export function attachOptionsOf(query: URLSearchParams): ReturnType<typeof execOptionsOf> {
+  const flag = (name: string, dflt: boolean) => parseBool(query.get(name)) ?? dflt;
+  const opts = { command: [], container: query.get('container') ?? '', stdin: flag('stdin', false), stdout: flag('stdout', true), stderr: flag('stderr', true), tty: flag('tty', false) };
+  if (!opts.stdin && !opts.stdout && !opts.stderr) throw new BadRequestError('you must specify at least 1 of stdin, stdout, stderr');
+  return opts;
+}
+
 /** A plain (not upgraded) request to exec or attach: Kubernetes' 400. */
 export function upgradeRequired(): Status {
   return failure(400, 'BadRequest', 'Upgrade request required');
@@ -147,16 +158,14 @@ export class ExecWebSocket {
 
   constructor(private readonly gate: GateClient) {}
 
-  /** Serves one upgrade request for pods/<name>/exec (or attach) in `info`. */
+  /** Serves one upgrade request for pods/<name>/exec or pods/<name>/attach in `info`. */
   upgrade(info: RequestInfo, query: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer, caller: HttpCaller): void {
     const subject: Subject = { group: '', resource: 'pods', kind: 'Pod', name: info.name };
-    if (info.subresource === 'attach') {
-      return refuseUpgrade(socket, failure(405, 'MethodNotAllowed', "pods/attach is not served: Kite's API has no attach call (PodService has ExecPod); use kubectl exec"));
-    }
+    const attach = info.subresource === 'attach';
     const key = refusalKey(req, caller);
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       // kubectl retries a refused WebSocket as SPDY: the same request gets the same refusal, without running anything.
-      return refuseUpgrade(socket, this.refusals.take(key) ?? failure(400, 'BadRequest', `unable to upgrade: only WebSocket (${EXEC_PROTOCOLS.join(', ')}) is served for pods/exec`));
+      return refuseUpgrade(socket, this.refusals.take(key) ?? failure(400, 'BadRequest', `unable to upgrade: only WebSocket (${EXEC_PROTOCOLS.join(', ')}) is served for pods/${info.subresource}`));
     }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) {
@@ -164,11 +173,11 @@ export class ExecWebSocket {
     }
     let opts: ReturnType<typeof execOptionsOf>;
     try {
-      opts = execOptionsOf(query);
+      opts = attach ? attachOptionsOf(query) : execOptionsOf(query);
     } catch (err) {
       return refuseUpgrade(socket, statusOf(err, subject));
     }
-    const call = this.gate.duplex<ExecPodRequest, ExecPodResponse>(GateClient.method(PODS, 'exec'), caller);
+    const call = this.gate.duplex<ExecPodRequest, ExecPodResponse>(GateClient.method(PODS, attach ? 'attach' : 'exec'), caller);
     let ws: WebSocket | undefined;
     let upgrading = false;
     let finished = false;
@@ -216,7 +225,7 @@ export class ExecWebSocket {
       if (finished) return;
       finish(statusOf(typeof err.code === 'number' ? fromServiceError(err) : err, subject));
     });
-    call.on('end', () => finish(exitStatus(exitCode, opts.command)));
+    call.on('end', () => finish(attach ? exitStatus(0, []) : exitStatus(exitCode, opts.command)));
     call.write({
       start: { namespace: info.namespace, podName: info.name, podUid: '', container: opts.container, command: opts.command, stdin: opts.stdin, tty: opts.tty, size: undefined },
       stdin: Buffer.alloc(0),

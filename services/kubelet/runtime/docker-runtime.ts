@@ -9,6 +9,7 @@ import { logger } from '../../../lib/log';
 import { runtimeContainer } from './container-status';
 import { containerCreateOptions, DEFAULT_PAUSE_IMAGE, literalEnv, sandboxCreateOptions } from './docker-config';
 import { ContainerNotFoundError, engineMessage, engineStatus, ImagePullError, RuntimeError } from './errors';
+import { startAttach } from './attach-session';
 import { startExec } from './exec-session';
 import { normalizeImageRef } from './image-ref';
 import { LABEL } from './labels';
@@ -16,6 +17,8 @@ import { logLines } from './log-lines';
 import { ensurePodNetwork } from './pod-network';
 import { loadLocalhostSeccompProfile } from './seccomp-profiles';
 import type {
+  AttachOptions,
+  AttachSession,
   ContainerRuntime,
   CreateContainerOptions,
   ExecOptions,
@@ -248,6 +251,15 @@ export class DockerRuntime implements ContainerRuntime {
       if (engineStatus(err) === 404) throw new ContainerNotFoundError(containerId);
       if (err instanceof RuntimeError) throw err;
       throw new RuntimeError('ExecError', engineMessage(err));
+    }
+  }
+
+  async attach(containerId: string, options: AttachOptions = {}): Promise<AttachSession> {
+    try {
+      return await startAttach(this.docker.getContainer(containerId), options);
+    } catch (err) {
+      if (engineStatus(err) === 404) throw new ContainerNotFoundError(containerId);
+      throw new RuntimeError('AttachError', engineMessage(err));
     }
   }
 }

@@ -9,6 +9,8 @@ import { normalizeImageRef } from './image-ref';
 import { parsePreStopLabel, preStopLabel, SANDBOX_CONTAINER_NAME } from './labels';
 import { parseCidr } from './pod-network';
 import type {
+  AttachOptions,
+  AttachSession,
   ContainerRuntime,
   CreateContainerOptions,
   ExecOptions,
@@ -204,6 +206,14 @@ export class FakeRuntime implements ContainerRuntime {
       exitCode: Promise.resolve(result.exitCode),
       resize: async () => undefined,
     };
+  }
+
+  /** Attaching to a fake container gives no output; the session ends at once, detached. */
+  async attach(containerId: string, options: AttachOptions = {}): Promise<AttachSession> {
+    this.record('attach', containerId, options);
+    const c = this.get(containerId);
+    if (c.state !== 'running') throw new RuntimeError('AttachError', `container ${containerId} is not running`);
+    return { stdout: Readable.from([]), stderr: Readable.from([]), exitCode: Promise.resolve(undefined), resize: async () => undefined };
   }
 
   private record(method: keyof ContainerRuntime, ...args: unknown[]): void {

@@ -120,6 +120,20 @@ export interface ExecSession {
   resize(columns: number, rows: number): Promise<void>;
 }
 
+export interface AttachOptions {
+  /** Fed to the main process (taken only when the container has stdin open); with StdinOnce its end closes the process' stdin. */
+  stdin?: Readable;
+  /** Whether the container was created with a tty (its output is then one raw stream). */
+  tty?: boolean;
+  /** Detaches: ends the session and leaves the process running. */
+  signal?: AbortSignal;
+}
+
+export interface AttachSession extends Omit<ExecSession, 'exitCode'> {
+  /** The main process' exit code once it ended; undefined if the session ended (detached) with the process still running. */
+  exitCode: Promise<number | undefined>;
+}
+
 /** Credentials for one registry, as the Docker Engine's X-Registry-Auth carries them (dockerode's authconfig). */
 export interface RegistryAuth {
   username: string;
@@ -156,4 +170,6 @@ export interface ContainerRuntime {
 
   logs(containerId: string, options?: LogOptions): AsyncIterable<LogLine>;
   exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecSession>;
+  /** Attaches to the container's main process (kubectl attach). */
+  attach(containerId: string, options?: AttachOptions): Promise<AttachSession>;
 }

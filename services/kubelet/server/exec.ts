@@ -2,25 +2,29 @@
 // later ones feed stdin, close it, or resize the terminal (stdin arriving before the command
 // started is buffered, not lost). Output goes back as it comes (stdout and stderr apart, unless a
 // tty merges them), with backpressure, and the last response carries the exit code. A cancelled
-// call closes the command's stdin.
+// call closes the command's stdin. attach.ts serves attach with the same session loop
+// (serveSession).
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { BadRequestError, toServiceError } from '../../../lib/api/errors';
 import type { ExecRequest, ExecResponse, ExecStart, TerminalSize } from '../../../lib/gen/kite/kubelet/v1/kubelet';
-import type { ContainerRuntime, ExecSession } from '../runtime/types';
+import type { AttachSession, ContainerRuntime, ExecSession } from '../runtime/types';
 import { execContainer, findTarget, type TargetContext } from './target';
 
 type Call = ServerDuplexStream<ExecRequest, ExecResponse>;
 
+export type SessionCall = Call;
+
 /** Reads the call's requests from the first one on: resolves the start, routes the rest. */
-function readRequests(call: Call, stdin: PassThrough, resize: (size: TerminalSize) => void): Promise<ExecStart> {
+function readRequests(call: Call, what: 'exec' | 'attach', stdin: PassThrough, resize: (size: TerminalSize) => void): Promise<ExecStart> {
   return new Promise((resolve, reject) => {
     let started = false;
     call.on('data', (req: ExecRequest) => {
       if (!started) {
         started = true;
-        if (!req.start || req.start.command.length === 0) reject(new BadRequestError('the first exec request must carry start with a command'));
+        if (!req.start) reject(new BadRequestError(`the first ${what} request must carry start`));
+        else if (what === 'exec' && req.start.command.length === 0) reject(new BadRequestError('the first exec request must carry start with a command'));
         else resolve(req.start);
         return;
       }
@@ -30,7 +34,7 @@ function readRequests(call: Call, stdin: PassThrough, resize: (size: TerminalSiz
     });
     call.on('end', () => {
       stdin.end();
-      if (!started) reject(new BadRequestError('exec stream ended before its start request'));
+      if (!started) reject(new BadRequestError(`${what} stream ended before its start request`));
     });
     call.on('cancelled', () => stdin.end());
   });
@@ -44,31 +48,44 @@ async function forward(source: Readable, call: Call, field: 'stdout' | 'stderr')
   }
 }
 
-export async function serveExec(call: Call, runtime: ContainerRuntime, ctx: TargetContext): Promise<void> {
+/** Opens the session a start asks for; `stdin` carries the caller's input, `signal` ends the session early. */
+export type OpenSession = (start: ExecStart, stdin: PassThrough, signal: AbortSignal) => Promise<{ session: ExecSession | AttachSession; tty: boolean }>;
+
+/** The loop exec and attach share: start, output with backpressure, resizes, then the exit code (when there is one). */
+export async function serveSession(call: Call, what: 'exec' | 'attach', open: OpenSession): Promise<void> {
   const stdin = new PassThrough();
-  let session: ExecSession | undefined;
+  const cancelled = new AbortController();
+  call.on('cancelled', () => cancelled.abort());
+  let session: ExecSession | AttachSession | undefined;
   let pendingSize: TerminalSize | undefined;
   const resize = (size: TerminalSize) => {
     if (session) void session.resize(size.width, size.height).catch(() => undefined);
     else pendingSize = size;
   };
   try {
-    const start = await readRequests(call, stdin, resize);
-    const target = await findTarget(start, ctx);
-    const container = execContainer(target);
-    session = await runtime.exec(container.id, start.command, { stdin: start.stdin ? stdin : undefined, tty: start.tty });
+    const start = await readRequests(call, what, stdin, resize);
+    const opened = await open(start, stdin, cancelled.signal);
+    session = opened.session;
     const size = pendingSize ?? start.size;
-    if (start.tty && size) await session.resize(size.width, size.height).catch(() => undefined);
-    // The response headers say the command started (the HTTP front door upgrades to a WebSocket on them).
+    if (opened.tty && size) await session.resize(size.width, size.height).catch(() => undefined);
+    // The response headers say the session started (the HTTP front door upgrades to a WebSocket on them).
     if (!call.cancelled) call.sendMetadata(new Metadata());
     await Promise.all([forward(session.stdout, call, 'stdout'), forward(session.stderr, call, 'stderr')]);
     const exitCode = await session.exitCode;
     if (!call.cancelled) {
-      call.write({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode });
+      if (exitCode !== undefined) call.write({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode });
       call.end();
     }
   } catch (err) {
     stdin.end();
     if (!call.cancelled) call.emit('error', toServiceError(err));
   }
+}
+
+export function serveExec(call: Call, runtime: ContainerRuntime, ctx: TargetContext): Promise<void> {
+  return serveSession(call, 'exec', async (start, stdin) => {
+    const container = execContainer(await findTarget(start, ctx));
+    const session = await runtime.exec(container.id, start.command, { stdin: start.stdin ? stdin : undefined, tty: start.tty });
+    return { session, tty: start.tty };
+  });
 }

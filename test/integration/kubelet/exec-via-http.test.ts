@@ -100,10 +100,4 @@ describe('pods/exec over the HTTP API (kubectl exec -> WebSocket -> apiserver ->
     assert.equal(r.code, 1);
     assert.equal(r.stderr, 'Error from server (BadRequest): container nope is not valid for pod shell\n');
   });
-
-  it('answers kubectl attach with a Status: Kite has no attach call', async () => {
-    const r = await kubectl(['attach', 'shell']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^Error from server \(MethodNotAllowed\): pods\/attach is not served: Kite's API has no attach call/m);
-  });
 });

@@ -64,6 +64,7 @@ function verbsOf(d: KindDeclaration): string[] {
 function subresourcesOf(d: KindDeclaration, self: GroupVersionKind): SubresourceModel[] {
   const methods = kindMethods(d);
   const subs: SubresourceModel[] = [];
+  if (methods.attach) subs.push({ name: 'attach', responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] });
   if (methods.bind) subs.push({ name: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
   if (methods.exec) subs.push({ name: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] });
   if (methods.logs) subs.push({ name: 'log', responseKind: self, verbs: ['get'] });

@@ -85,6 +85,15 @@ const EXEC = [
   q('tty', 'boolean', 'TTY if true indicates that a tty will be allocated for the exec call. Defaults to false.'),
 ];
 
+/** PodAttachOptions: exec's query without a command. */
+const ATTACH = [
+  q('container', 'string', 'The container in which to execute the command. Defaults to only container if there is only one container in the pod.'),
+  q('stderr', 'boolean', 'Stderr if true indicates that stderr is to be redirected for the attach call. Defaults to true.'),
+  q('stdin', 'boolean', 'Stdin if true, redirects the standard input stream of the pod for this call. Defaults to false.'),
+  q('stdout', 'boolean', 'Stdout if true indicates that stdout is to be redirected for the attach call. Defaults to true.'),
+  q('tty', 'boolean', 'TTY if true indicates that a tty will be allocated for the attach call. This is passed through the container runtime so the tty is allocated on the worker node by the container runtime. Defaults to false.'),
+];
+
 const NAME = (what: string): Parameter => ({ name: 'name', in: 'path', type: 'string', description: `name of the ${what}`, required: true });
 const NAMESPACE: Parameter = { name: 'namespace', in: 'path', type: 'string', description: 'object name and auth scope, such as for teams and projects', required: true };
 
@@ -153,9 +162,9 @@ function subresourcePath(s: SubresourceModel, r: ResourceModel, path: string, sc
   const ops: Operation[] = [];
   const name = `${ns}${r.kind}${word}`;
   if (s.name === 'log') ops.push({ ...base, gvk, method: 'get', operationId: `read${id}${name}`, description: `read log of the specified ${r.kind}`, action: 'get', parameters: LOG, response: 'string' });
-  else if (s.name === 'exec') {
+  else if (s.name === 'exec' || s.name === 'attach') {
     for (const method of ['get', 'post'] as const)
-      ops.push({ ...base, method, operationId: `connect${id}${method === 'get' ? 'Get' : 'Post'}${name}`, description: `connect ${method.toUpperCase()} requests to exec of ${r.kind}`, action: 'connect', parameters: EXEC, response: 'string' });
+      ops.push({ ...base, method, operationId: `connect${id}${method === 'get' ? 'Get' : 'Post'}${name}`, description: `connect ${method.toUpperCase()} requests to ${s.name} of ${r.kind}`, action: 'connect', parameters: s.name === 'exec' ? EXEC : ATTACH, response: 'string' });
   } else {
     if (s.verbs.includes('get')) ops.push({ ...base, method: 'get', operationId: `read${id}${name}`, description: `read ${s.name} of the specified ${r.kind}`, action: 'get', parameters: [], response: def });
     if (s.verbs.includes('update')) ops.push({ ...base, method: 'put', operationId: `replace${id}${name}`, description: `replace ${s.name} of the specified ${r.kind}`, action: 'put', parameters: WRITE, body: def, response: def, created: true });

@@ -10,7 +10,7 @@ import { Metadata } from '@grpc/grpc-js';
 import WebSocket from 'ws';
 import { ForbiddenError, toServiceError } from '../../../../lib/api/errors';
 import type { ExecPodRequest } from '../../../../lib/gen/kite/core/v1/services';
-import { CHANNEL, EXEC_PROTOCOLS, execMessageOf, execOptionsOf, exitStatus, ExecWebSocket, frame, Refusals } from '../../../../services/apiserver/http/exec-websocket';
+import { attachOptionsOf, CHANNEL, EXEC_PROTOCOLS, execMessageOf, execOptionsOf, exitStatus, ExecWebSocket, frame, Refusals } from '../../../../services/apiserver/http/exec-websocket';
 import type { GateClient, HttpCaller } from '../../../../services/apiserver/http/gate-client';
 import { parseRequestInfo } from '../../../../services/apiserver/http/request-info';
 
@@ -87,6 +87,7 @@ class FakeCall extends EventEmitter {
 describe('pods/exec over WebSocket: a session', () => {
   let server: Server;
   let calls: FakeCall[];
+  let methods: string[];
   let execs: ExecWebSocket;
   const sockets = new Set<Socket>();
   const caller: HttpCaller = { impersonateGroups: [], peer: '127.0.0.1' };
@@ -94,8 +95,10 @@ describe('pods/exec over WebSocket: a session', () => {
 
   beforeEach(async () => {
     calls = [];
+    methods = [];
     const gate = {
-      duplex: () => {
+      duplex: (method: { path: string }) => {
+        methods.push(method.path);
         const c = new FakeCall();
         calls.push(c);
         return c;
@@ -193,11 +196,29 @@ describe('pods/exec over WebSocket: a session', () => {
     assert.equal(calls.length, 1);
   });
 
-  it('answers pods/attach with a Status saying Kite has no attach', async () => {
-    const ws = new WebSocket(url().replace('/exec?', '/attach?'), [V5]);
-    ws.on('error', () => undefined);
-    const res = await new Promise<IncomingMessage>((r) => ws.on('unexpected-response', (_req, rr) => r(rr)));
-    assert.equal(res.statusCode, 405);
-    assert.equal(calls.length, 0);
+  it('attaches through the AttachPod stream (no command) and ends with Success whatever the exit code, as kubelets report attach', async () => {
+    const ws = new WebSocket(url().replace('/exec?command=cat&', '/attach?'), [V5]);
+    const messages: Buffer[] = [];
+    ws.on('message', (d: Buffer) => messages.push(d));
+    const closed = new Promise<number>((r) => ws.on('close', (code: number) => r(code)));
+    await new Promise<void>((r) => server.once('upgrade', () => setImmediate(r)));
+    const call = calls[0];
+    assert.equal(methods[0], '/kite.core.v1.PodService/AttachPod');
+    assert.deepEqual(call.written[0].start, { namespace: 'ns1', podName: 'web', podUid: '', container: '', command: [], stdin: true, tty: false, size: undefined });
+    call.emit('metadata', new Metadata());
+    await new Promise<void>((r) => ws.once('open', r));
+    ws.send(frame(CHANNEL.stdin, 'x\n'));
+    assert.deepEqual((await nextWrite(call)).stdin, Buffer.from('x\n'));
+    call.emit('data', { stdout: Buffer.from('got:x\n'), stderr: Buffer.alloc(0) });
+    call.emit('data', { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: 3 });
+    call.emit('end');
+    assert.equal(await closed, 1000);
+    assert.deepEqual(messages[0], frame(CHANNEL.stdout, 'got:x\n'));
+    assert.deepEqual(JSON.parse(messages[1].subarray(1).toString()), { metadata: {}, status: 'Success' });
+  });
+
+  it('reads PodAttachOptions as Kubernetes does: no command, at least one stream', () => {
+    assert.deepEqual(attachOptionsOf(new URLSearchParams('container=c&stdin=true&tty=true&stderr=false')), { command: [], container: 'c', stdin: true, stdout: true, stderr: false, tty: true });
+    assert.throws(() => attachOptionsOf(new URLSearchParams('stdout=false&stderr=false')), /you must specify at least 1 of stdin, stdout, stderr/);
   });
 });
