@@ -31,6 +31,7 @@ const OTHER_ROOTS: [string, string][] = [
   ['kite.authentication.v1.TokenRequest', 'k8s.io.api.authentication.v1.TokenRequest'],
   ['kite.authorization.v1.SelfSubjectAccessReview', 'k8s.io.api.authorization.v1.SelfSubjectAccessReview'],
   ['kite.authorization.v1.SubjectAccessReview', 'k8s.io.api.authorization.v1.SubjectAccessReview'],
+  ['kite.authorization.v1.SelfSubjectRulesReview', 'k8s.io.api.authorization.v1.SelfSubjectRulesReview'],
   ['kite.authorization.v1.SelfSubjectReview', 'k8s.io.api.authentication.v1.SelfSubjectReview'],
   ['kite.meta.v1.Scale', 'k8s.io.api.autoscaling.v1.Scale'],
 ];

@@ -3,20 +3,28 @@
 // gate identified it, after impersonation, so `--as` questions need the impersonate verb.
 // "May this user?" (SubjectAccessReview, what a kubelet's Webhook authorizer asks about its
 // callers) answers for the user and groups the spec names, and needs `create` on
-// subjectaccessreviews, as in Kubernetes.
+// subjectaccessreviews, as in Kubernetes. "What may I do?" (SelfSubjectRulesReview, behind
+// `kubectl auth can-i --list`) lists the authorizers' rules for the caller (rule-resolver.ts).
+// AuthorizeNonResourceRequest is the gate's check of a path that is not a resource (the HTTP
+// API's discovery, OpenAPI, version and health documents), authorized against nonResourceURLs.
 import type { ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
 import { BadRequestError, toServiceError } from '../../../lib/api/errors';
 import {
   AuthorizationServiceService,
   SelfSubjectAccessReview,
   SelfSubjectReview,
+  SelfSubjectRulesReview,
   SubjectAccessReview,
+  type AuthorizeNonResourceRequestRequest,
+  type AuthorizeNonResourceRequestResponse,
   type CreateSelfSubjectAccessReviewRequest,
+  type CreateSelfSubjectRulesReviewRequest,
   type CreateSubjectAccessReviewRequest,
   type SelfSubjectAccessReviewSpec,
 } from '../../../lib/gen/kite/authorization/v1/authorization';
 import { answerUnary } from '../../../lib/grpc/panic-recovery';
 import type { Authorizer } from './authz/authorizer';
+import { aggregateMessage, NO_RULES } from './authz/rule-resolver';
 import type { RequestGate } from './request-gate';
 import { nonResourceAttributes, resourceAttributes, type RequestAttributes } from './request-attributes';
 
@@ -87,6 +95,37 @@ export function accessReviewService(gate: RequestGate, authorizer: Authorizer): 
               status: { allowed: r.decision === 'allow', denied: r.decision === 'deny', reason: r.reason, evaluationError: '' },
             });
           },
+        ),
+      ),
+    createSelfSubjectRulesReview: (call: ServerUnaryCall<CreateSelfSubjectRulesReviewRequest, SelfSubjectRulesReview>, callback: sendUnaryData<SelfSubjectRulesReview>) =>
+      answerUnary(`${SERVICE}/CreateSelfSubjectRulesReview`, callback, () =>
+        gate.serve(
+          call,
+          `${SERVICE}/CreateSelfSubjectRulesReview`,
+          () => resourceAttributes({ verb: 'create', apiGroup: 'authorization.k8s.io', resource: 'selfsubjectrulesreviews' }),
+          async ({ user }) => {
+            const spec = call.request.selfSubjectRulesReview?.spec;
+            if (!spec?.namespace) throw new BadRequestError('no namespace on request');
+            const rules = (await authorizer.resolveRules?.(user, spec.namespace)) ?? NO_RULES;
+            return SelfSubjectRulesReview.fromPartial({
+              kind: 'SelfSubjectRulesReview',
+              apiVersion: 'authorization.k8s.io/v1',
+              metadata: {},
+              spec,
+              status: { resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, evaluationError: aggregateMessage(rules.errors) },
+            });
+          },
+        ),
+      ),
+    authorizeNonResourceRequest: (call: ServerUnaryCall<AuthorizeNonResourceRequestRequest, AuthorizeNonResourceRequestResponse>, callback: sendUnaryData<AuthorizeNonResourceRequestResponse>) =>
+      answerUnary(`${SERVICE}/AuthorizeNonResourceRequest`, callback, () =>
+        gate.serve(
+          call,
+          `${SERVICE}/AuthorizeNonResourceRequest`,
+          (r: AuthorizeNonResourceRequestRequest) => nonResourceAttributes(r.verb || 'get', r.path || '/'),
+          async () => ({}),
+          undefined,
+          { anonymous: true },
         ),
       ),
   };

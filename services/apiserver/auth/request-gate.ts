@@ -119,7 +119,8 @@ export class RequestGate {
 
   /**
    * Serves one unary call whose attributes `attrsOf` describes; `handler` runs once it is
-   * authorized and `admit` (extra admission wrapped around it) lets it proceed.
+   * authorized and `admit` (extra admission wrapped around it) lets it proceed. With
+   * `anonymous`, a caller without credentials is system:anonymous, for authorization to decide.
    */
   async serve<R>(
     call: ServerUnaryCall<any, any>,
@@ -127,9 +128,10 @@ export class RequestGate {
     attrsOf: (req: any) => RequestAttributes,
     handler: (ctx: RequestContext) => Promise<R>,
     admit: Admission<R> = (_ctx, proceed) => proceed(),
+    opts: { anonymous?: boolean } = {},
   ): Promise<R> {
     return this.audited(call, method, async (t) => {
-      const user = await this.identify(call, t);
+      const user = await this.identify(call, t, call.request, opts.anonymous);
       const attrs = (t.attrs = attrsOf(call.request));
       const release = await this.deps.limiter.admit(user, attrs, call);
       try {
@@ -191,8 +193,8 @@ export class RequestGate {
   }
 
   /** Authentication, impersonation and the decoding check (after authentication, so strangers learn nothing). */
-  private async identify(call: AnyCall, t: Trace, message: unknown = (call as { request?: unknown }).request): Promise<UserInfo> {
-    const caller = await this.deps.authenticator.authenticate(call);
+  private async identify(call: AnyCall, t: Trace, message: unknown = (call as { request?: unknown }).request, anonymous = false): Promise<UserInfo> {
+    const caller = await this.deps.authenticator.authenticate(call, { anonymous });
     t.authenticated = true;
     t.user = caller;
     const user = await impersonate(caller, call.metadata, this.deps.authorizer);

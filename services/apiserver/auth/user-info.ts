@@ -11,6 +11,7 @@ export interface UserInfo {
 export const MASTERS_GROUP = 'system:masters';
 export const NODES_GROUP = 'system:nodes';
 export const AUTHENTICATED_GROUP = 'system:authenticated';
+export const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
 export const ANONYMOUS_USER = 'system:anonymous';
 export const NODE_USER_PREFIX = 'system:node:';
 export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';

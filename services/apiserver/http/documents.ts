@@ -5,10 +5,10 @@
 // means "not a document path", so the request goes on to the resource routes. Each document is
 // built once per process from the kind declarations and the proto descriptors.
 //
-// Authentication and authorization stay the server's: PUBLIC_DOCUMENT_PATHS are what Kubernetes'
-// system:public-info-viewer ClusterRole lets anyone (system:unauthenticated included) read; the
-// others (discovery, OpenAPI) are system:discovery's, for authenticated users, checked as
-// non-resource URLs ("get" on the path).
+// Authentication and authorization stay the server's: the front door passes each such request
+// through the gate first, as a non-resource URL ("get" on the path), so RBAC's
+// system:public-info-viewer (health and version, for anyone) and system:discovery (discovery and
+// OpenAPI, for authenticated users) decide, as in Kubernetes.
 import type { KindDeclaration } from '../../../lib/api/kind-declarations';
 import { DiscoveryDocuments } from './discovery/discovery';
 import { healthDocument, type HealthCheck } from './discovery/health';
@@ -43,13 +43,6 @@ export interface DocumentOptions {
   serverAddress?: string;
 }
 
-/** Paths (and path prefixes ending in "/") system:public-info-viewer allows without authentication. */
-export const PUBLIC_DOCUMENT_PATHS = ['/healthz', '/livez', '/readyz', '/version', '/healthz/', '/livez/', '/readyz/', '/version/'];
-
-/** Whether anyone, authenticated or not, may GET `path` (Kubernetes' system:public-info-viewer). */
-export function isPublicDocumentPath(path: string): boolean {
-  return PUBLIC_DOCUMENT_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
-}
 
 export type DocumentHandler = (req: DocumentRequest) => Promise<DocumentResponse | undefined>;
 

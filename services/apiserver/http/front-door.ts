@@ -2,11 +2,12 @@
 // port, for kubectl and Kubernetes' client libraries. HTTPS with the gRPC port's serving
 // certificate (HTTP/2, which kubectl speaks, and HTTP/1.1), asking for a client certificate
 // without requiring one (authentication decides, as on gRPC); plaintext HTTP/1.1 only when the
-// gRPC port is plaintext. It is not a second implementation: /healthz, /livez, /readyz and
-// /version are public documents (system:public-info-viewer), discovery and OpenAPI need an
-// authenticated caller (system:discovery), and every resource request becomes the apiserver's own
-// gRPC call through the gate (resource-handler.ts, review-handler.ts, gate-client.ts; pods/exec as
-// a WebSocket upgrade on HTTP/1.1, exec-websocket.ts).
+// gRPC port is plaintext. It is not a second implementation: a request for a path that is not a
+// resource (health, /version, discovery, OpenAPI) passes the gate as a non-resource URL (anonymous
+// callers included, so RBAC's system:public-info-viewer and system:discovery decide, as in
+// Kubernetes), and every resource request becomes the apiserver's own gRPC call through the gate
+// (resource-handler.ts, review-handler.ts, gate-client.ts; pods/exec as a WebSocket upgrade on
+// HTTP/1.1, exec-websocket.ts).
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
@@ -18,7 +19,7 @@ import { AuthorizationServiceService } from '../../../lib/gen/kite/authorization
 import { logger } from '../../../lib/log';
 import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
 import { PeerConnections } from '../auth/limits/connection-limit';
-import { createDocumentHandler, isPublicDocumentPath, type DocumentHandler, type HealthCheck } from './documents';
+import { createDocumentHandler, type DocumentHandler, type HealthCheck } from './documents';
 import { ExecWebSocket, refuseUpgrade } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { protobufReply } from './protobuf-reply';
@@ -139,7 +140,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
   const resources = new ResourceHandler(gate);
   const execs = new ExecWebSocket(gate);
   const documents: DocumentHandler = createDocumentHandler({ healthChecks: cfg.healthChecks });
-  const whoAmI = AuthorizationServiceService.createSelfSubjectReview;
+  const authorizePath = AuthorizationServiceService.authorizeNonResourceRequest;
 
   const serveDocument = async (x: HttpExchange, path: string, accept: string | undefined, ifNoneMatch: string | undefined) => {
     const doc = await documents({ path, query: x.query, accept, ifNoneMatch });
@@ -155,15 +156,13 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
     const path = url.pathname;
     try {
       const method = (req.method ?? 'GET').toUpperCase();
-      if ((method === 'GET' || method === 'HEAD') && isPublicDocumentPath(path)) return await serveDocument(x, path, header(req, 'accept'), header(req, 'if-none-match'));
       const caller = callerOf(req);
       const info = parseRequestInfo(method, path, url.searchParams);
       const review = info.isResourceRequest ? reviewOf(info) : undefined;
       if (review) return await serveReview(review, x, gate, caller);
       if (info.isResourceRequest) return await resources.serve(info, x, caller);
       if (method !== 'GET' && method !== 'HEAD') return x.json(404, notFoundPath());
-      // Discovery and OpenAPI: any authenticated user (system:discovery); the gate says who that is.
-      await gate.unary(whoAmI, {}, caller);
+      await gate.unary(authorizePath, { path, verb: method.toLowerCase() }, caller);
       return await serveDocument(x, path, header(req, 'accept'), header(req, 'if-none-match'));
     } catch (err) {
       const status: Status = err instanceof RequestInfoError ? statusOf(new BadRequestError(err.message)) : statusOf(err);

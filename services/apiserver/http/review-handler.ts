@@ -1,11 +1,13 @@
 // The review endpoints (POST-only, nothing stored): authorization.k8s.io's selfsubjectaccessreviews
-// (kubectl auth can-i) and subjectaccessreviews, and authentication.k8s.io's selfsubjectreviews
+// (kubectl auth can-i), selfsubjectrulesreviews (kubectl auth can-i --list) and
+// subjectaccessreviews, and authentication.k8s.io's selfsubjectreviews
 // (kubectl auth whoami), each the AuthorizationService call of the gRPC API, made through the gate.
 import { BadRequestError } from '../../../lib/api/errors';
 import {
   AuthorizationServiceService,
   SelfSubjectAccessReview,
   SelfSubjectReview,
+  SelfSubjectRulesReview,
   SubjectAccessReview,
 } from '../../../lib/gen/kite/authorization/v1/authorization';
 import type { GateClient, HttpCaller, MethodDef } from './gate-client';
@@ -29,6 +31,13 @@ const REVIEWS: Record<string, Review> = {
     request: (body) => ({ selfSubjectAccessReview: SelfSubjectAccessReview.fromJSON(body) }),
     toJSON: (r) => SelfSubjectAccessReview.toJSON(r),
   },
+  'authorization.k8s.io/selfsubjectrulesreviews': {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectRulesReview',
+    method: AuthorizationServiceService.createSelfSubjectRulesReview,
+    request: (body) => ({ selfSubjectRulesReview: SelfSubjectRulesReview.fromJSON(body) }),
+    toJSON: (r) => rulesReviewJSON(SelfSubjectRulesReview.toJSON(r) as JsonRulesReview),
+  },
   'authorization.k8s.io/subjectaccessreviews': {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
@@ -44,6 +53,17 @@ const REVIEWS: Record<string, Review> = {
     toJSON: (r) => SelfSubjectReview.toJSON(r),
   },
 };
+
+interface JsonRulesReview {
+  status?: { resourceRules?: { verbs?: string[] }[]; nonResourceRules?: { verbs?: string[] }[]; incomplete?: boolean; evaluationError?: string };
+}
+
+/** SubjectRulesReviewStatus as Go writes it: the rule lists, incomplete and each rule's verbs even when empty. */
+function rulesReviewJSON(r: JsonRulesReview): JsonRulesReview {
+  const withVerbs = <T extends { verbs?: string[] }>(rules: T[] = []) => rules.map((rule) => ({ ...rule, verbs: rule.verbs ?? [] }));
+  const s = r.status ?? {};
+  return { ...r, status: { ...s, resourceRules: withVerbs(s.resourceRules), nonResourceRules: withVerbs(s.nonResourceRules), incomplete: s.incomplete ?? false } };
+}
 
 /** The review a request names, if it names one (POST /apis/<group>/v1/<reviews>). */
 export function reviewOf(info: RequestInfo): Review | undefined {

@@ -166,7 +166,7 @@ describe('HTTP API (--secure-port)', function () {
     assert.match(asAlice.json.message, /User "alice" cannot list/);
 
     assert.equal((await request(anonymous, 'GET', '/healthz')).status, 200);
-    assert.equal((await request(anonymous, 'GET', '/api')).status, 401);
+    assert.equal((await request(anonymous, 'GET', '/api')).status, 403);
     assert.equal((await request(alice, 'GET', '/api')).status, 200);
   });
 

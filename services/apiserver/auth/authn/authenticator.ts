@@ -3,11 +3,13 @@
 // (serviceaccount/token-authenticator.ts). Every authenticated user is in system:authenticated.
 // With neither configured the apiserver is in insecure development mode and every caller is
 // system:anonymous in system:masters; with either configured, a caller without valid
-// credentials gets UNAUTHENTICATED.
+// credentials gets UNAUTHENTICATED, except where anonymous requests are allowed (the requests for
+// paths that are not resources, as kube-apiserver's anonymous authenticator with RBAC deciding):
+// a caller with no credentials at all is then system:anonymous in system:unauthenticated.
 import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '../../../../lib/api/errors';
 import { userFromCertificate } from '../../../../lib/pki/client-identity';
-import { ANONYMOUS_USER, MASTERS_GROUP, withAuthenticatedGroup, type UserInfo } from '../user-info';
+import { ANONYMOUS_USER, MASTERS_GROUP, UNAUTHENTICATED_GROUP, withAuthenticatedGroup, type UserInfo } from '../user-info';
 import { InvalidTokenError } from '../serviceaccount/token-signer';
 import type { ServiceAccountTokenAuthenticator } from '../serviceaccount/token-authenticator';
 import type { FrontDoorTrust } from './front-door-trust';
@@ -47,7 +49,8 @@ export class Authenticator {
     return !this.cfg.clientCertificates && !this.cfg.tokens && !this.cfg.serviceAccounts;
   }
 
-  async authenticate(call: CallCredentials): Promise<UserInfo> {
+  /** The caller; with `anonymous`, one that presents no credentials is system:anonymous. */
+  async authenticate(call: CallCredentials, opts: { anonymous?: boolean } = {}): Promise<UserInfo> {
     if (this.insecureDevMode) return DEV_USER;
     const problems: string[] = [];
     if (this.cfg.clientCertificates) {
@@ -66,6 +69,7 @@ export class Authenticator {
       if (problems.length === before) problems.push('invalid bearer token');
     }
     if (problems.length) throw new UnauthenticatedError(`Unauthorized: ${problems.join('; ')}`);
+    if (opts.anonymous) return { name: ANONYMOUS_USER, uid: '', groups: [UNAUTHENTICATED_GROUP] };
     throw new UnauthenticatedError(
       'Unauthorized: no valid credentials: send a client certificate signed by the cluster CA (an expired certificate or one from another CA counts as none) or a bearer token',
     );

@@ -11,12 +11,11 @@ import { Causes, dns1123Label, dns1123Subdomain } from '../../registry/validatio
 import type { Authorizer } from '../authz/authorizer';
 import { forbidden } from '../authz/forbidden';
 import { resourceAttributes, type RequestAttributes } from '../request-attributes';
-import { ANONYMOUS_USER, AUTHENTICATED_GROUP, SERVICE_ACCOUNT_PREFIX, type UserInfo } from '../user-info';
+import { ANONYMOUS_USER, AUTHENTICATED_GROUP, SERVICE_ACCOUNT_PREFIX, UNAUTHENTICATED_GROUP, type UserInfo } from '../user-info';
 
 export const IMPERSONATE_USER = 'impersonate-user';
 export const IMPERSONATE_GROUP = 'impersonate-group';
 
-const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
 const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
 
 /** Kubernetes' serviceaccount.SplitUsername: the namespace and name of a service account's user name, or undefined. */

@@ -3,6 +3,7 @@
 // reasons collected on the way (Kubernetes' union authorizer).
 import type { RequestAttributes } from '../request-attributes';
 import type { UserInfo } from '../user-info';
+import { NO_RULES, unionRules, type RuleResolver, type RuleSet } from './rule-resolver';
 
 export type Decision = 'allow' | 'deny' | 'no-opinion';
 
@@ -11,15 +12,23 @@ export interface AuthorizationResult {
   reason: string;
 }
 
-export interface Authorizer {
+export interface Authorizer extends Partial<RuleResolver> {
   authorize(user: UserInfo, attrs: RequestAttributes): AuthorizationResult | Promise<AuthorizationResult>;
 }
 
 export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC', 'Node'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
-export const alwaysAllow: Authorizer = { authorize: () => ({ decision: 'allow', reason: '' }) };
-export const alwaysDeny: Authorizer = { authorize: () => ({ decision: 'deny', reason: 'Everything is forbidden.' }) };
+export const alwaysAllow: Authorizer = {
+  authorize: () => ({ decision: 'allow', reason: '' }),
+  resolveRules: () => ({
+    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] }],
+    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+    incomplete: false,
+    errors: [],
+  }),
+};
+export const alwaysDeny: Authorizer = { authorize: () => ({ decision: 'deny', reason: 'Everything is forbidden.' }), resolveRules: () => NO_RULES };
 
 export class UnionAuthorizer implements Authorizer {
   constructor(private readonly chain: Authorizer[]) {}
@@ -32,6 +41,10 @@ export class UnionAuthorizer implements Authorizer {
       if (r.reason) reasons.push(r.reason);
     }
     return { decision: 'no-opinion', reason: reasons.join(', ') };
+  }
+
+  async resolveRules(user: UserInfo, namespace: string): Promise<RuleSet> {
+    return unionRules(await Promise.all(this.chain.map((a) => a.resolveRules?.(user, namespace) ?? NO_RULES)));
   }
 }
 

@@ -17,8 +17,13 @@ import type { Authenticator, CallCredentials } from '../authn/authenticator';
 import { attributesForCall, fullResource } from '../request-attributes';
 import { isMaster, type UserInfo } from '../user-info';
 
-/** Services anyone may call (Kubernetes' /healthz and discovery). */
-export const OPEN_SERVICE_PREFIXES = ['/grpc.health.v1.Health/', '/grpc.reflection.v1.ServerReflection/', '/grpc.reflection.v1alpha.ServerReflection/'];
+/** Services anyone may call (Kubernetes' /healthz and discovery; the HTTP API's non-resource paths, for RBAC to decide). */
+export const OPEN_SERVICE_PREFIXES = [
+  '/grpc.health.v1.Health/',
+  '/grpc.reflection.v1.ServerReflection/',
+  '/grpc.reflection.v1alpha.ServerReflection/',
+  '/kite.authorization.v1.AuthorizationService/AuthorizeNonResourceRequest',
+];
 
 export interface AuthenticateOnHeadersOptions {
   authenticator: Authenticator;

@@ -3,6 +3,7 @@
 // bound to the node names them; tokens of the ServiceAccounts its pods run as may be created.
 // Its companion, the NodeRestriction admission plugin, is in admission/node-restriction.ts.
 import type { AuthorizationResult, Authorizer } from '../authz/authorizer';
+import { NO_RULES, type RuleSet } from '../authz/rule-resolver';
 import type { RequestAttributes } from '../request-attributes';
 import { nodeNameOf, type UserInfo } from '../user-info';
 import { configObjectDecision, nodeDecision, serviceAccountTokenDecision, type PodLookup, type PodsOnNode } from './node-policy';
@@ -21,5 +22,11 @@ export class NodeAuthorizer implements Authorizer {
     const d = token.decision === 'no-opinion' ? await nodeDecision(node, attrs, this.pods) : token;
     if (d.decision === 'allow') return { decision: 'allow', reason: `Node: allowed for node "${node}"` };
     return { decision: 'no-opinion', reason: d.decision === 'deny' ? d.reason : '' };
+  }
+
+  /** A node's permissions depend on its pods, so they cannot be listed (Kubernetes' NodeAuthorizer.RulesFor). */
+  resolveRules(user: UserInfo): RuleSet {
+    if (!nodeNameOf(user)) return NO_RULES;
+    return { ...NO_RULES, incomplete: true, errors: ['node authorizer does not support user rule resolution'] };
   }
 }

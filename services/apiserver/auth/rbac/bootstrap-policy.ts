@@ -1,6 +1,7 @@
 // The default roles and bindings every cluster starts with (Kubernetes' bootstrap policy, cut
-// to Kite's resources): cluster-admin for system:masters, access reviews for everyone
-// authenticated, one role per control-plane component, and view/edit for people. They are
+// to Kite's resources): cluster-admin for system:masters, access reviews and discovery for
+// everyone authenticated, health and version for everyone (system:public-info-viewer), one role
+// per control-plane component, and view/edit for people. They are
 // created at apiserver start when missing; those still marked autoupdate are put back in shape
 // (a role's rules replaced by this version's, narrower ones included; missing subjects restored)
 // so upgrades reach existing clusters.
@@ -9,7 +10,7 @@ import { ALL_KINDS, type KubeObject } from '../../../../lib/api/kinds';
 import { ClusterRole, ClusterRoleBinding, PolicyRule } from '../../../../lib/gen/kite/rbac/v1/types';
 import type { Registry } from '../../registry/registry';
 import { KUBELET_API_CLIENT_USER } from '../../../../lib/pki/cluster-pki';
-import { AUTHENTICATED_GROUP, MASTERS_GROUP } from '../user-info';
+import { AUTHENTICATED_GROUP, MASTERS_GROUP, UNAUTHENTICATED_GROUP } from '../user-info';
 import { RBAC_GROUP } from '../../registry/validation/rbac-validation';
 import { jsonEqual } from '../../../../lib/util/json';
 
@@ -28,12 +29,14 @@ const meta = (name: string) => ({
 
 const clusterRole = (name: string, rules: PolicyRule[]) => ClusterRole.fromPartial({ metadata: meta(name), rules });
 
-const bindTo = (name: string, role: string, kind: 'User' | 'Group', subject: string) =>
+const bindTo = (name: string, role: string, kind: 'User' | 'Group', ...subjects: string[]) =>
   ClusterRoleBinding.fromPartial({
     metadata: meta(name),
     roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
-    subjects: [{ kind, apiGroup: RBAC_GROUP, name: subject, namespace: '' }],
+    subjects: subjects.map((subject) => ({ kind, apiGroup: RBAC_GROUP, name: subject, namespace: '' })),
   });
+
+const nonResource = (verbs: string[], urls: string[]) => PolicyRule.fromPartial({ verbs, nonResourceURLs: urls });
 
 /**
  * Kubernetes' user-facing "view" and "edit" ClusterRoles, from the kinds' declarations (their
@@ -125,9 +128,13 @@ const CONTROLLER_MANAGER_RULES = Object.values(CONTROLLER_RULES).flat();
 export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), PolicyRule.fromPartial({ verbs: ['*'], nonResourceURLs: ['*'] })]),
   clusterRole('system:basic-user', [
-    rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews']),
     rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+    rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
   ]),
+  // Enough to tell whether the server is ready and to negotiate API versions.
+  clusterRole('system:discovery', [nonResource(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*'])]),
+  // What anyone may read, credentials or none.
+  clusterRole('system:public-info-viewer', [nonResource(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
   clusterRole('system:kube-scheduler', [
     EVENTS,
     ...leaderElection('kube-scheduler'),
@@ -153,7 +160,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   ]),
   // Prometheus and health checkers: the non-resource URLs kube-apiserver serves them.
   clusterRole('system:monitoring', [
-    PolicyRule.fromPartial({ verbs: ['get'], nonResourceURLs: ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/metrics', '/metrics/slis'] }),
+    nonResource(['get'], ['/healthz', '/healthz/*', '/livez', '/livez/*', '/readyz', '/readyz/*', '/metrics', '/metrics/slis']),
   ]),
   clusterRole('view', userRoleRules('view')),
   clusterRole('edit', userRoleRules('edit')),
@@ -162,6 +169,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
 export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   bindTo('cluster-admin', 'cluster-admin', 'Group', MASTERS_GROUP),
   bindTo('system:basic-user', 'system:basic-user', 'Group', AUTHENTICATED_GROUP),
+  bindTo('system:discovery', 'system:discovery', 'Group', AUTHENTICATED_GROUP),
+  bindTo('system:public-info-viewer', 'system:public-info-viewer', 'Group', AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP),
   bindTo('system:kube-scheduler', 'system:kube-scheduler', 'User', 'system:kube-scheduler'),
   bindTo('system:kube-controller-manager', 'system:kube-controller-manager', 'User', 'system:kube-controller-manager'),
   bindTo('system:node-proxier', 'system:node-proxier', 'User', 'system:kube-proxy'),

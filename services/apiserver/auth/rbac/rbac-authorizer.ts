@@ -6,6 +6,7 @@ import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '../../../../lib/gen/kite/rbac/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { AuthorizationResult, Authorizer } from '../authz/authorizer';
+import type { RuleSet } from '../authz/rule-resolver';
 import type { RequestAttributes } from '../request-attributes';
 import type { UserInfo } from '../user-info';
 import { ruleAllows, subjectMatches } from './policy-rules';
@@ -105,6 +106,20 @@ export class RbacAuthorizer implements Authorizer {
     visit(idx.clusterBindings, '');
     if (namespace) visit(idx.bindings.get(namespace) ?? [], namespace);
     return { rules, errors };
+  }
+
+  /**
+   * Kubernetes' RBACAuthorizer.RulesFor: each rule with resources as a resource rule, each with
+   * non-resource URLs as a non-resource rule; never incomplete, missing roles as errors.
+   */
+  resolveRules(user: UserInfo, namespace: string): RuleSet {
+    const { rules, errors } = this.rulesFor(user, namespace);
+    return {
+      resourceRules: rules.filter((r) => r.resources.length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames })),
+      nonResourceRules: rules.filter((r) => r.nonResourceURLs.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+      incomplete: false,
+      errors,
+    };
   }
 
   /** The cached Role, ClusterRole, RoleBinding or ClusterRoleBinding `namespace/name` (for comparing an update with what is stored). */

@@ -10,7 +10,7 @@ import { decodeProtobuf, encodeProtobuf, protobufTypeOf } from '../../../../lib/
 import { ALL_KINDS, ConfigMaps, Deployments, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
 import { decodeKube, encodeKube } from '../../../../lib/api/kube-json';
 import { messageTypeOf, protoRootOf } from '../../../../lib/api/proto-schema';
-import { SelfSubjectAccessReview, SelfSubjectReview } from '../../../../lib/gen/kite/authorization/v1/authorization';
+import { SelfSubjectAccessReview, SelfSubjectReview, SelfSubjectRulesReview } from '../../../../lib/gen/kite/authorization/v1/authorization';
 import { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
 import { parseProtobufBody } from '../../../../services/apiserver/http/request-body';
 
@@ -79,11 +79,12 @@ describe('Kubernetes protobuf: round trip of every kind', () => {
     });
   }
 
-  it('a TokenRequest, a SelfSubjectAccessReview and a SelfSubjectReview come back', () => {
+  it('a TokenRequest, the access and rules reviews and a SelfSubjectReview come back', () => {
     const cases: [string, string, { fromJSON(o: unknown): unknown; toJSON(o: any): unknown }, string][] = [
       ['kite.authentication.v1.TokenRequest', 'authentication.k8s.io/v1', TokenRequest, 'TokenRequest'],
       ['kite.authorization.v1.SelfSubjectAccessReview', 'authorization.k8s.io/v1', SelfSubjectAccessReview, 'SelfSubjectAccessReview'],
       ['kite.authorization.v1.SelfSubjectReview', 'authentication.k8s.io/v1', SelfSubjectReview, 'SelfSubjectReview'],
+      ['kite.authorization.v1.SelfSubjectRulesReview', 'authorization.k8s.io/v1', SelfSubjectRulesReview, 'SelfSubjectRulesReview'],
     ];
     for (const [type, apiVersion, codec, kind] of cases) {
       const message = codec.fromJSON({ ...populated(protoRootOf().lookupType(type), 0), kind, apiVersion });
