@@ -1,9 +1,9 @@
 // The kubelet endpoint over a FakeRuntime: TLS with client certificates from the apiserver's CA,
-// logs and exec served from the runtime, and the errors callers act on.
+// logs, exec and attach served from the runtime, and the errors callers act on.
 import assert from 'node:assert/strict';
 import { credentials, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
-import { ContainerLogsRequest, ExecRequest, type ExecResponse, type KubeletServiceClient, type LogChunk } from '../../../../lib/gen/kite/kubelet/v1/kubelet';
+import { ContainerLogsRequest, ExecRequest, type ExecResponse, type ExecStart, type KubeletServiceClient, type LogChunk } from '../../../../lib/gen/kite/kubelet/v1/kubelet';
 import { createCA, issueClientCertificate, issueServerCertificate, type CertKeyPair } from '../../../../lib/pki/certificates';
 import { RuntimeCache } from '../../../../services/kubelet/pod-workers/runtime-cache';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
@@ -25,14 +25,14 @@ function collectLogs(client: KubeletServiceClient, req: Partial<ContainerLogsReq
   });
 }
 
-function runExec(client: KubeletServiceClient, command: string[], container = 'app'): Promise<ExecResponse[]> {
+function runExec(client: KubeletServiceClient, command: string[], container = 'app', start: Partial<ExecStart> = {}): Promise<ExecResponse[]> {
   return new Promise((resolve, reject) => {
     const out: ExecResponse[] = [];
-    const call = client.exec();
+    const call = command.length ? client.exec() : client.attach();
     call.on('data', (r: ExecResponse) => out.push(r));
     call.on('error', reject);
     call.on('end', () => resolve(out));
-    call.write(ExecRequest.fromPartial({ start: { namespace: 'default', podName: 'web', container, command } }));
+    call.write(ExecRequest.fromPartial({ start: { namespace: 'default', podName: 'web', container, command, ...start } }));
     call.end();
   });
 }
@@ -86,6 +86,22 @@ describe('kubelet endpoint (FakeRuntime, TLS)', function () {
       assert.equal(out.map((r) => r.stderr.toString()).join(''), 'note\n');
       assert.equal(out.at(-1)!.exitCode, 7);
       assert.deepEqual(runtime.callsOf('exec').at(-1)!.slice(0, 2), [appId, ['fail', 'now']]);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("attaches with the container's own terminal and stdin only when the container has stdin open, as the kubelet's GetAttach does", async () => {
+    const c = client();
+    try {
+      // No command: runExec attaches. The spec has neither stdin nor tty, whatever the caller asks.
+      const out = await runExec(c, [], 'app', { stdin: true, tty: true });
+      assert.deepEqual(out, []);
+      const [id, options] = runtime.callsOf('attach').at(-1)! as [string, { stdin?: unknown; tty?: boolean }];
+      assert.equal(id, appId);
+      assert.equal(options.stdin, undefined);
+      assert.equal(options.tty, false);
+      await assert.rejects(runExec(c, [], 'side'), (e: ServiceError) => e.code === Status.FAILED_PRECONDITION && /not running/.test(e.details));
     } finally {
       c.close();
     }
