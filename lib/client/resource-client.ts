@@ -149,6 +149,29 @@ export class ResourceClient<T extends KubeObject> {
     });
   }
 
+  /** Deletes every object the selectors match in one namespace (or, cluster-scoped, all); returns them as they were listed. */
+  deleteCollection(opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; gracePeriodSeconds?: number; propagationPolicy?: string; dryRun?: boolean } = {}): Promise<KubeList<T>> {
+    return this.call('deleteCollection', {
+      namespace: this.ns(opts.namespace),
+      labelSelector: opts.labelSelector ?? '',
+      fieldSelector: opts.fieldSelector ?? '',
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      propagationPolicy: opts.propagationPolicy ?? '',
+      dryRun: opts.dryRun ? ['All'] : [],
+    });
+  }
+
+  /** Evicts a pod (pods/eviction): deleted unless a disruption budget forbids it (TooManyRequestsError). */
+  evict(name: string, opts: { namespace?: string; gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean } = {}): Promise<T> {
+    return this.call('evict', {
+      namespace: this.ns(opts.namespace),
+      name,
+      gracePeriodSeconds: opts.gracePeriodSeconds,
+      preconditions: opts.preconditions,
+      dryRun: opts.dryRun ? ['All'] : [],
+    });
+  }
+
   /** Binds a pod to a node (pods only). */
   bind(name: string, nodeName: string, namespace?: string): Promise<T> {
     return this.call('bind', {

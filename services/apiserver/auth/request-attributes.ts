@@ -68,6 +68,10 @@ export function attributesForCall(kind: KindInfo<any>, rpc: string, req: AnyRequ
       return named('get');
     case 'delete':
       return named('delete');
+    case 'deleteCollection':
+      return resourceAttributes({ ...base, verb: 'deletecollection', namespace: ns(req?.namespace) });
+    case 'evict':
+      return named('create', 'eviction');
     case 'patch':
       return named('patch', req?.subresource ?? '');
     case 'list':

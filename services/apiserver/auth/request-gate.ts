@@ -7,7 +7,7 @@ import type { Metadata, ServerDuplexStream, ServerUnaryCall, ServerWritableStrea
 import { status as Status } from '@grpc/grpc-js';
 import { ApiError, BadRequestError } from '../../../lib/api/errors';
 import { warningMetadata } from '../../../lib/api/warnings';
-import type { KindInfo } from '../../../lib/api/kinds';
+import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import type { AdmissionChain, AdmissionRequest } from '../admission/chain';
 import type { AuditDecision, AuditSink } from './audit/audit-log';
 import type { Authenticator } from './authn/authenticator';
@@ -78,9 +78,13 @@ export class RequestGate {
     return out as ServiceDefinition;
   }
 
-  /** Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). */
-  serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: () => Promise<R>): Promise<R> {
+  /**
+   * Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). A deletecollection
+   * is admitted object by object (admitDelete), not as a whole, as Kubernetes admits it.
+   */
+  serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: (ctx: RequestContext) => Promise<R>): Promise<R> {
     const req = call.request;
+    if (kind.verbOf(rpc) === 'deleteCollection') return this.serve(call, `${kind.serviceName}/${rpc}`, (r) => attributesForCall(kind, rpc, r), handler);
     const admit: Admission<R> = async (ctx, proceed) => {
       if (kind.verbOf(rpc) === 'patch') checkPatch(req.patch);
       // Warnings (Kubernetes' Warning headers) go out once, before the reply or the refusal.
@@ -100,6 +104,19 @@ export class RequestGate {
       }
     };
     return this.serve(call, `${kind.serviceName}/${rpc}`, (r) => attributesForCall(kind, rpc, r), handler, admit);
+  }
+
+  /**
+   * The admission chain for one object a deletecollection deletes (Kubernetes'
+   * AdmissionToValidateObjectDeleteFunc): the plugins see a delete of that object with the
+   * collection's options.
+   */
+  admitDelete(ctx: RequestContext, kind: KindInfo<any>, options: Record<string, unknown>, obj: KubeObject): Promise<void> {
+    const m = obj.metadata!;
+    const rpc = kind.methods.delete!;
+    const request = { ...options, namespace: m.namespace, name: m.name };
+    const attributes = { ...ctx.attributes, verb: 'delete', name: m.name };
+    return this.deps.admission.run(this.admissionRequest(kind, rpc, request, { ...ctx, attributes }, () => {}), async () => undefined);
   }
 
   private admissionRequest(kind: KindInfo<any>, rpc: string, request: any, ctx: RequestContext, warn: (text: string) => void): AdmissionRequest {

@@ -1,5 +1,6 @@
 // Turns a registry into the gRPC service of its kind (<Kind>Service): one handler per verb of the
-// contract, plus the subresources (pods/binding, scale, serviceaccounts/token). Errors become gRPC
+// contract (deletecollection included), plus the subresources (pods/binding, pods/eviction, scale,
+// serviceaccounts/token). Errors become gRPC
 // statuses through panic-recovery.ts, so no call can end the process.
 import { Metadata } from '@grpc/grpc-js';
 import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
@@ -12,9 +13,10 @@ import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { applyPatch } from '../../../lib/api/patch';
 import { rfc3339 } from '../../../lib/util/time';
 import { podAttachAttributes, podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
-import type { RequestGate } from '../auth/request-gate';
+import type { RequestContext, RequestGate } from '../auth/request-gate';
 import type { TokenRequests } from '../auth/serviceaccount/token-request';
 import { warningMetadata } from '../../../lib/api/warnings';
+import { evictPod } from '../registry/pod-eviction';
 import type { Registry } from '../registry/registry';
 import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
 import { proxyExecPod, proxyPodLogs, type KubeletDialer } from './pod-streams';
@@ -23,7 +25,7 @@ import { serveWatch, type WatchStreamOptions } from './watch-stream';
 /** Observes every call (metrics, audit): method, gRPC code, seconds taken. */
 export type CallObserver = (method: string, code: number, seconds: number) => void;
 
-type Handler = (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>;
+type Handler = (req: any, call: ServerUnaryCall<any, any>, ctx: RequestContext) => Promise<unknown>;
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 /** dryRun as Kubernetes accepts it: empty, or ["All"]. */
@@ -37,7 +39,7 @@ function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler,
   const method = `${kind.serviceName}/${rpc}`;
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
     const start = process.hrtime.bigint();
-    answerUnary(method, callback, () => gate.serveResource(call, kind, rpc, () => fn(call.request, call)), (code) =>
+    answerUnary(method, callback, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx)), (code) =>
       observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
     );
   };
@@ -88,7 +90,16 @@ export function resourceService<T extends KubeObject>(
         propagationPolicy: r.propagationPolicy,
         dryRun: isDryRun(r.dryRun),
       }),
+    // Each object passes admission as its own delete (Kubernetes' deletecollection).
+    deleteCollection: (r, _call, ctx) => {
+      const options = { gracePeriodSeconds: r.gracePeriodSeconds, propagationPolicy: r.propagationPolicy, dryRun: isDryRun(r.dryRun) };
+      return registry.deleteCollection(r, options, (obj) => gate.admitDelete(ctx, kind, { ...options, dryRun: r.dryRun }, obj));
+    },
   };
+  if (kind.methods.evict) {
+    handlers.evict = (r) =>
+      evictPod(registry as unknown as Registry<Pod>, { namespace: r.namespace, name: r.name, gracePeriodSeconds: r.gracePeriodSeconds, preconditions: r.preconditions, dryRun: isDryRun(r.dryRun) });
+  }
   if (kind.methods.updateStatus) handlers.updateStatus = (r) => registry.updateStatus(r[field]);
   if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);
   if (kind.methods.createToken && tokenRequests) {

@@ -1,9 +1,10 @@
 // Kubernetes' resource endpoints (k8s.io/apiserver/pkg/endpoints/handlers: get, list, watch,
-// create, update, patch, delete) for every kind of the kinds table, each request translated into
-// the <Kind>Service call the gRPC API has and made through the gate (gate-client.ts): the reply
-// becomes Kubernetes' JSON, an error its metav1.Status. Nothing here is per kind.
+// create, update, patch, delete, deletecollection; pods/eviction) for every kind of the kinds
+// table, each request translated into the <Kind>Service call the gRPC API has and made through the
+// gate (gate-client.ts): the reply becomes Kubernetes' JSON, an error its metav1.Status. Nothing
+// here is per kind.
 import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { ApiError, BadRequestError, fromServiceError } from '../../../lib/api/errors';
+import { ApiError, BadRequestError, InternalError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
 import { PROTOBUF_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
 import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
@@ -45,7 +46,7 @@ export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-pa
 const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
 
 /** Subresources kubectl has that the front door does not serve yet. */
-const NOT_YET = new Set(['portforward', 'proxy', 'eviction', 'ephemeralcontainers']);
+const NOT_YET = new Set(['portforward', 'proxy', 'ephemeralcontainers']);
 
 /** Kubernetes' 415 for a body it cannot decode. */
 class UnsupportedMediaTypeError extends ApiError {
@@ -134,6 +135,7 @@ export class ResourceHandler {
         }
         if (sub === 'binding' && has('bind')) return this.bind(kind, namespace, name, x, caller);
         if (sub === 'token' && has('createToken')) return this.token(kind, namespace, name, x, caller);
+        if (sub === 'eviction' && has('evict')) return this.evict(kind, namespace, name, x, caller);
         break;
       }
       case 'update': {
@@ -168,11 +170,18 @@ export class ResourceHandler {
         const r = await this.call<KubeObject>(kind, 'delete', await deleteRequest(namespace, name, x), caller);
         return this.answer(x, 200, r, (o) => deleted(kind, name, o));
       }
-      case 'deletecollection':
-        return x.json(405, failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+      case 'deletecollection': {
+        // Kubernetes serves it at a namespace's collection path (or a cluster-scoped kind's), not across namespaces.
+        if (sub || (kind.namespaced && !namespace)) break;
+        const d = await deleteRequest(namespace, '', x);
+        if (d.preconditions) throw new BadRequestError('preconditions are not supported for deletecollection: delete the object by name');
+        const request = { namespace, labelSelector: q.get('labelSelector') ?? '', fieldSelector: q.get('fieldSelector') ?? '', gracePeriodSeconds: d.gracePeriodSeconds, propagationPolicy: d.propagationPolicy, dryRun: d.dryRun };
+        return this.answer(x, 200, await this.call<KubeList<KubeObject>>(kind, 'deleteCollection', request, caller), (l) => encodeKubeList(kind, l));
+      }
       default:
         break;
     }
+    if (info.verb === 'deletecollection') return x.json(405, failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
     return x.json(404, notFoundPath());
   }
 
@@ -192,6 +201,23 @@ export class ResourceHandler {
     const tokenRequest = TokenRequest.fromJSON(await objectBody(x, { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1' }));
     const r = await this.call<TokenRequest>(kind, 'createToken', { namespace, name, tokenRequest, dryRun: dryRunOf(x.query) }, caller);
     this.answer(x, 201, r, (t) => ({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', ...(TokenRequest.toJSON(t) as object) }));
+  }
+
+  /**
+   * pods/eviction: a policy/v1 (or v1beta1) Eviction naming the pod, its DeleteOptions passed to
+   * the EvictPod call; answered, as Kubernetes answers, 201 with a Status Success.
+   */
+  private async evict(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
+    const body = (await objectBody(x, { kind: 'Eviction' })) as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; deleteOptions?: DeleteOptionsJSON } | null;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequestError('the body of an eviction must be an Eviction object');
+    if (body.kind && body.kind !== 'Eviction') throw new BadRequestError(`${body.kind} in version ${JSON.stringify(body.apiVersion ?? '')} cannot be handled as a Eviction`);
+    if (body.apiVersion && !EVICTION_VERSIONS.includes(body.apiVersion)) throw new BadRequestError(`the API version in the data (${body.apiVersion}) does not match the expected API version (policy/v1)`);
+    const ns = body.metadata?.namespace ?? '';
+    if (ns && ns !== namespace) throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+    if ((body.metadata?.name ?? '') !== name) throw new BadRequestError('name in URL does not match name in Eviction object');
+    const opts = body.deleteOptions ?? {};
+    const r = await this.call<KubeObject>(kind, 'evict', { namespace, name, gracePeriodSeconds: opts.gracePeriodSeconds, preconditions: preconditionsOf(opts), dryRun: evictionDryRun(opts.dryRun, dryRunOf(x.query)) }, caller);
+    x.json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, r.warnings);
   }
 
   /** A watch as Kubernetes streams it: one JSON event per line; a failure after the start is an ERROR event carrying the Status. */
@@ -367,6 +393,21 @@ interface DeleteOptionsJSON {
   dryRun?: string[];
 }
 
+function preconditionsOf(opts: DeleteOptionsJSON): { uid?: string; resourceVersion?: string } | undefined {
+  const pre = opts.preconditions;
+  return pre && (pre.uid !== undefined || pre.resourceVersion !== undefined) ? { uid: pre.uid, resourceVersion: pre.resourceVersion } : undefined;
+}
+
+/** The Eviction versions pods/eviction accepts (Kubernetes' EvictionREST.AcceptsGroupVersion). */
+const EVICTION_VERSIONS = ['policy/v1', 'policy/v1beta1'];
+
+/** The eviction's dryRun: the body's or the query's; both given, they must agree (Kubernetes' propagateDryRun). */
+function evictionDryRun(body: string[] | undefined, query: string[]): string[] {
+  if (!body?.length) return query;
+  if (!query.length || JSON.stringify(body) === JSON.stringify(query)) return body;
+  throw new InternalError(`Internal error occurred: Non-matching dry-run options in request and content: [${query.join(' ')}] and [${body.join(' ')}]`);
+}
+
 /** DeleteOptions from the body (kubectl sends one) or the query, as handlers/delete.go reads them. */
 async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
   const body = await x.body();
@@ -381,12 +422,11 @@ async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
   const orphan = opts.orphanDependents ?? parseBool(q.get('orphanDependents'));
   let policy = opts.propagationPolicy ?? q.get('propagationPolicy') ?? '';
   if (!policy && orphan !== undefined) policy = orphan ? 'Orphan' : 'Background';
-  const pre = opts.preconditions;
   return {
     namespace,
     name,
     gracePeriodSeconds: grace,
-    preconditions: pre && (pre.uid !== undefined || pre.resourceVersion !== undefined) ? { uid: pre.uid, resourceVersion: pre.resourceVersion } : undefined,
+    preconditions: preconditionsOf(opts),
     propagationPolicy: policy,
     dryRun: opts.dryRun ?? dryRunOf(q),
   };

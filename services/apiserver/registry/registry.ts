@@ -439,13 +439,46 @@ export class Registry<T extends KubeObject> {
     }
   }
 
+  /** Kubernetes' ValidateDeleteOptions, checked before any object is looked up; `what` names the refused request. */
+  private validateDeleteOptions(req: DeleteRequest, what: string): void {
+    const policy = req.propagationPolicy ?? '';
+    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
+      throw InvalidError.of(what, [{ field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
+    }
+  }
+
+  /**
+   * Kubernetes' Store.DeleteCollection: lists what the selectors match, then deletes each with the
+   * options (one at a time, as kube-apiserver's default --delete-collection-workers=1), each first
+   * passed to `validate` (the request's admission of that delete); an object already gone is
+   * skipped, the first other error ends the call. Returns the list as it was before the deletes.
+   */
+  async deleteCollection(
+    req: { namespace?: string; labelSelector?: string; fieldSelector?: string },
+    opts: DeleteRequest = {},
+    validate: (obj: T) => Promise<void> = async () => undefined,
+  ): Promise<KubeList<T>> {
+    this.validateDeleteOptions(opts, 'DeleteOptions.meta.k8s.io ""');
+    // One namespace at a time, as Kubernetes serves deletecollection only at a namespace's path.
+    const namespace = this.kind.namespaced ? req.namespace || 'default' : '';
+    const listed = await this.list({ namespace, labelSelector: req.labelSelector, fieldSelector: req.fieldSelector });
+    for (const obj of listed.items) {
+      const m = obj.metadata!;
+      try {
+        await validate(obj);
+        await this.delete(m.namespace, m.name, opts);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return listed;
+  }
+
   async delete(namespace: string, name: string, req: DeleteRequest = {}): Promise<T> {
     if (!name) throw new BadRequestError('name is required');
     // The options are checked before the object is looked up, as Kubernetes validates DeleteOptions.
+    this.validateDeleteOptions(req, `${this.kind.kind} "${name}"`);
     const policy = req.propagationPolicy ?? '';
-    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
-      throw this.invalid(name, [{ field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
-    }
     const ns = this.kind.namespaced ? namespace || 'default' : '';
     const key = this.key(ns, name);
     for (let attempt = 0; ; attempt++) {

@@ -13,7 +13,7 @@ export interface GroupVersionKind {
 }
 
 export interface SubresourceModel {
-  /** "status", "scale", "binding", "log", "exec", "token". */
+  /** "status", "scale", "binding", "eviction", "log", "exec", "token". */
   name: string;
   /** The kind the subresource reads and writes (autoscaling/v1 Scale for scale). */
   responseKind: GroupVersionKind;
@@ -45,7 +45,7 @@ export interface GroupVersionModel {
 }
 
 /** The verbs of kubectl's discovery for each of the <Kind>Service's verbs (Kite's names differ for subresources). */
-const RESOURCE_VERBS: Partial<Record<Verb, string>> = { create: 'create', get: 'get', list: 'list', update: 'update', patch: 'patch', delete: 'delete', watch: 'watch' };
+const RESOURCE_VERBS: Partial<Record<Verb, string>> = { create: 'create', get: 'get', list: 'list', update: 'update', patch: 'patch', delete: 'delete', deleteCollection: 'deletecollection', watch: 'watch' };
 
 /** Kubernetes' discovery.StorageVersionHash: base64 of the first 8 bytes of sha256("group/version/kind"). */
 export function storageVersionHash(group: string, version: string, kind: string): string {
@@ -53,12 +53,10 @@ export function storageVersionHash(group: string, version: string, kind: string)
 }
 
 function verbsOf(d: KindDeclaration): string[] {
-  const verbs = Object.keys(kindMethods(d))
+  return Object.keys(kindMethods(d))
     .map((v) => RESOURCE_VERBS[v as Verb])
-    .filter((v): v is string => !!v);
-  // deletecollection is list + delete, which the HTTP front door composes for every kind that has both.
-  if (verbs.includes('list') && verbs.includes('delete')) verbs.push('deletecollection');
-  return verbs.sort();
+    .filter((v): v is string => !!v)
+    .sort();
 }
 
 function subresourcesOf(d: KindDeclaration, self: GroupVersionKind): SubresourceModel[] {
@@ -66,6 +64,7 @@ function subresourcesOf(d: KindDeclaration, self: GroupVersionKind): Subresource
   const subs: SubresourceModel[] = [];
   if (methods.attach) subs.push({ name: 'attach', responseKind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] });
   if (methods.bind) subs.push({ name: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] });
+  if (methods.evict) subs.push({ name: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
   if (methods.exec) subs.push({ name: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] });
   if (methods.logs) subs.push({ name: 'log', responseKind: self, verbs: ['get'] });
   if (methods.getScale) subs.push({ name: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
