@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { BadRequestError, InvalidError } from './errors';
 import type { KindInfo, KubeObject } from './kind-info';
 import { decodeKube } from './kube-json';
+import { APPLY_PATCH_TYPE, applyConfiguration, parseConfiguration } from './managed-fields';
 import { messageTypeOf } from './proto-schema';
 import { messageSchema, strategicMergePatch } from './strategic-merge-patch';
 
@@ -157,7 +158,10 @@ export function applyPatch(doc: unknown, patchType: string, patchText: string, k
 /**
  * The object a patch makes of `obj`: applied to its JSON and read back as kube-apiserver decodes
  * the result (quantities written as numbers read as text, wrong types refused, unknown fields dropped).
+ * An apply patch is merged in as a forced apply would (what admission judges; the registry's apply
+ * also removes fields its manager no longer applies and refuses conflicts).
  */
 export function patchObject<T extends KubeObject>(kind: KindInfo<T>, obj: T, patchType: string, patchText: string): T {
+  if (patchType === APPLY_PATCH_TYPE) return applyConfiguration(kind, obj, parseConfiguration(kind, patchText), '', true).object;
   return decodeKube(kind, applyPatch(kind.type.toJSON(obj), patchType, patchText, kind), 'Ignore').object;
 }

@@ -119,6 +119,11 @@ export class RequestGate {
     return this.deps.admission.run(this.admissionRequest(kind, rpc, request, { ...ctx, attributes }, () => {}), async () => undefined);
   }
 
+  /** The caller's User-Agent (an HTTP caller's, as the front door forwards it): the field manager of writes that name none. */
+  userAgent(call: { metadata: Metadata }): string {
+    return this.deps.frontDoor?.forwarded(call.metadata)?.userAgent ?? userAgent(call.metadata);
+  }
+
   private admissionRequest(kind: KindInfo<any>, rpc: string, request: any, ctx: RequestContext, warn: (text: string) => void): AdmissionRequest {
     return {
       kind,

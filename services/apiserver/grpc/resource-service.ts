@@ -7,19 +7,20 @@ import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream,
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject, Verb } from '../../../lib/api/kinds';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
-import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
+import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest, PortForwardPodRequest, PortForwardPodResponse } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { applyPatch } from '../../../lib/api/patch';
+import { managedFieldsAfterUpdate, managerOrUserAgent, validatePatchOptions } from '../../../lib/api/managed-fields';
 import { rfc3339 } from '../../../lib/util/time';
-import { podAttachAttributes, podExecAttributes, podLogsAttributes } from '../auth/request-attributes';
+import { podAttachAttributes, podExecAttributes, podLogsAttributes, podPortForwardAttributes } from '../auth/request-attributes';
 import type { RequestContext, RequestGate } from '../auth/request-gate';
 import type { TokenRequests } from '../auth/serviceaccount/token-request';
 import { warningMetadata } from '../../../lib/api/warnings';
 import { evictPod } from '../registry/pod-eviction';
 import type { Registry } from '../registry/registry';
 import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
-import { proxyExecPod, proxyPodLogs, type KubeletDialer } from './pod-streams';
+import { proxyExecPod, proxyPodLogs, proxyPortForwardPod, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 
 /** Observes every call (metrics, audit): method, gRPC code, seconds taken. */
@@ -76,13 +77,18 @@ export function resourceService<T extends KubeObject>(
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
   const field = kind.requestField;
-  const patchObject = (r: any) => registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun));
+  /** The field manager a write is recorded for: the request's, else its User-Agent's. */
+  const managerOf = (r: any, call: ServerUnaryCall<any, any>, options: string) => managerOrUserAgent(r.fieldManager ?? '', gate.userAgent(call), options);
+  const patchObject = (r: any, call: ServerUnaryCall<any, any>) => {
+    validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
+    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false);
+  };
   const handlers: Partial<Record<Verb, Handler>> = {
-    create: (r) => registry.create(r.namespace, r[field], isDryRun(r.dryRun)),
+    create: (r, call) => registry.create(r.namespace, r[field], isDryRun(r.dryRun), managerOf(r, call, 'CreateOptions')),
     get: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
     list: (r) => registry.list(r),
-    update: (r) => registry.update(r[field], isDryRun(r.dryRun)),
-    patch: (r) => patchObject(r),
+    update: (r, call) => registry.update(r[field], isDryRun(r.dryRun), managerOf(r, call, 'UpdateOptions')),
+    patch: (r, call) => patchObject(r, call),
     delete: (r) =>
       registry.delete(r.namespace, r.name, {
         gracePeriodSeconds: r.gracePeriodSeconds,
@@ -100,7 +106,7 @@ export function resourceService<T extends KubeObject>(
     handlers.evict = (r) =>
       evictPod(registry as unknown as Registry<Pod>, { namespace: r.namespace, name: r.name, gracePeriodSeconds: r.gracePeriodSeconds, preconditions: r.preconditions, dryRun: isDryRun(r.dryRun) });
   }
-  if (kind.methods.updateStatus) handlers.updateStatus = (r) => registry.updateStatus(r[field]);
+  if (kind.methods.updateStatus) handlers.updateStatus = (r, call) => registry.updateStatus(r[field], false, managerOf(r, call, 'UpdateOptions'));
   if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);
   if (kind.methods.createToken && tokenRequests) {
     handlers.createToken = (r, call) => {
@@ -111,7 +117,7 @@ export function resourceService<T extends KubeObject>(
   }
   if (kind.hasScale) {
     /** Writes a Scale's replicas into the object (pinned to the Scale's resourceVersion when it has one). */
-    const writeScale = async (namespace: string, name: string, scale: Scale | undefined, dryRun = false): Promise<T> => {
+    const writeScale = async (namespace: string, name: string, scale: Scale | undefined, manager: string, dryRun = false): Promise<T> => {
       const replicas = scale?.spec?.replicas ?? 0;
       if (replicas < 0) {
         throw InvalidError.of(`Scale "${name}"`, [{ field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
@@ -134,20 +140,21 @@ export function resourceService<T extends KubeObject>(
         (cur) => {
           conflict(cur);
           if (cur.spec.replicas === replicas) return undefined;
-          cur.spec.replicas = replicas;
-          cur.metadata!.generation += 1;
-          return cur;
+          const next = { ...cur, spec: { ...cur.spec, replicas } };
+          next.metadata = { ...cur.metadata!, generation: cur.metadata!.generation + 1, managedFields: managedFieldsAfterUpdate(kind, cur, next, manager, 'scale') };
+          return next;
         },
         pinned,
       );
     };
     handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
-    handlers.updateScale = async (r) => toScale(await writeScale(r.namespace, r.name, r.scale as Scale | undefined));
+    handlers.updateScale = async (r, call) => toScale(await writeScale(r.namespace, r.name, r.scale as Scale | undefined, managerOf(r, call, 'UpdateOptions')));
     // A patch of the scale subresource applies to the Scale and answers with the object (PatchDeployment's reply type).
-    handlers.patch = async (r) => {
-      if (r.subresource !== 'scale') return patchObject(r);
+    handlers.patch = async (r, call) => {
+      if (r.subresource !== 'scale') return patchObject(r, call);
+      validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
       const scale = Scale.fromJSON(applyPatch(Scale.toJSON(toScale(await registry.get(r.namespace, r.name))), r.patchType, r.patch));
-      return writeScale(r.namespace, r.name, scale, isDryRun(r.dryRun));
+      return writeScale(r.namespace, r.name, scale, managerOf(r, call, 'PatchOptions'), isDryRun(r.dryRun));
     };
   }
 
@@ -206,6 +213,12 @@ export function resourceService<T extends KubeObject>(
     const attachMethod = `${kind.serviceName}/${attach}`;
     implementation[lowerFirst(attach)] = (call: ServerDuplexStream<ExecPodRequest, ExecPodResponse>) =>
       startStream(attachMethod, call, () => proxyExecPod(attachMethod, dialer, call, (first) => gate.admitStream(call, kind, attach, podAttachAttributes, first), 'attach'));
+  }
+  const { portForward } = kind.methods;
+  if (portForward && dialer) {
+    const portForwardMethod = `${kind.serviceName}/${portForward}`;
+    implementation[lowerFirst(portForward)] = (call: ServerDuplexStream<PortForwardPodRequest, PortForwardPodResponse>) =>
+      startStream(portForwardMethod, call, () => proxyPortForwardPod(portForwardMethod, dialer, call, (first) => gate.admitStream(call, kind, portForward, podPortForwardAttributes, first)));
   }
   return { definition: definition as ServiceDefinition, implementation };
 }

@@ -39,14 +39,14 @@ export interface HttpExchange {
   onClose(fn: () => void): void;
 }
 
-/** Patch types the gRPC Patch applies (Kubernetes' names); apply patches (server-side apply) are not among them. */
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+/** Patch types the gRPC Patch applies (Kubernetes' names), apply patches (server-side apply) among them. */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 /** Resources that answer a finished delete with the object rather than a Status (ReturnDeletedObject in their registries). */
 const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
 
 /** Subresources kubectl has that the front door does not serve yet. */
-const NOT_YET = new Set(['portforward', 'proxy', 'ephemeralcontainers']);
+const NOT_YET = new Set(['proxy', 'ephemeralcontainers']);
 
 /** Kubernetes' 415 for a body it cannot decode. */
 class UnsupportedMediaTypeError extends ApiError {
@@ -106,8 +106,8 @@ export class ResourceHandler {
     if (sub && NOT_YET.has(sub)) {
       return x.json(405, failure(405, 'MethodNotAllowed', `${kind.resource}/${sub} is not served over Kite's HTTP API yet (kitectl serves it over gRPC)`));
     }
-    // exec and attach are WebSocket upgrades (exec-websocket.ts); a plain request is refused as Kubernetes refuses it.
-    if (kind.resource === 'pods' && (sub === 'exec' || sub === 'attach')) return x.json(...reply(upgradeRequired()));
+    // exec, attach and portforward are upgrades (exec-websocket.ts, port-forward.ts); a plain request is refused as Kubernetes refuses it.
+    if (kind.resource === 'pods' && (sub === 'exec' || sub === 'attach' || sub === 'portforward')) return x.json(...reply(upgradeRequired()));
     const has = (verb: Verb) => kind.methods[verb] !== undefined;
     switch (info.verb) {
       case 'get': {
@@ -130,7 +130,7 @@ export class ResourceHandler {
           const { object, warnings } = decodeKube(kind, await objectBody(x, kind), parseFieldValidation(q.get('fieldValidation')));
           checkNamespace(object, namespace);
           subject.name = object.metadata?.name ?? '';
-          const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
+          const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? '' }, caller);
           return this.answer(x, 201, r, (o) => encodeKube(kind, o), warnings);
         }
         if (sub === 'binding' && has('bind')) return this.bind(kind, namespace, name, x, caller);
@@ -151,9 +151,10 @@ export class ResourceHandler {
         object.metadata = { ...object.metadata!, name, namespace };
         // The gRPC status update has no dry run: refused rather than written.
         if (sub && dryRunOf(q).length) throw new BadRequestError(`dryRun is not supported for ${kind.resource}/status updates`);
+        const fieldManager = q.get('fieldManager') ?? '';
         const r = sub
-          ? await this.call<KubeObject>(kind, 'updateStatus', { [kind.requestField]: object }, caller)
-          : await this.call<KubeObject>(kind, 'update', { [kind.requestField]: object, dryRun: dryRunOf(q) }, caller);
+          ? await this.call<KubeObject>(kind, 'updateStatus', { [kind.requestField]: object, fieldManager }, caller)
+          : await this.call<KubeObject>(kind, 'update', { [kind.requestField]: object, dryRun: dryRunOf(q), fieldManager }, caller);
         return this.answer(x, 200, r, (o) => encodeKube(kind, o), warnings);
       }
       case 'patch': {
@@ -161,7 +162,13 @@ export class ResourceHandler {
         const type = (x.header('content-type') ?? '').split(';')[0].trim();
         if (!PATCH_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
         const patch = (await x.body()).toString('utf8');
-        const r = await this.call<KubeObject>(kind, 'patch', { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub }, caller);
+        const force = q.get('force');
+        const r = await this.call<KubeObject>(
+          kind,
+          'patch',
+          { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub, fieldManager: q.get('fieldManager') ?? '', force: force === null ? undefined : force === 'true' },
+          caller,
+        );
         if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)));
         return this.answer(x, 200, r, (o) => encodeKube(kind, o));
       }

@@ -15,9 +15,10 @@ import {
 } from '../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../lib/api/kinds';
 import { decodeKube, normalizeForStorage } from '../../../lib/api/kube-json';
+import { APPLY_PATCH_TYPE, applyConfiguration, managedFieldsAfterUpdate, parseConfiguration } from '../../../lib/api/managed-fields';
 import { applyPatch } from '../../../lib/api/patch';
 import { parseFieldSelector, parseLabelSelector } from '../../../lib/api/selectors';
-import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
+import { ObjectMeta, type ManagedFieldsEntry } from '../../../lib/gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../../lib/util/time';
 import {
   CompactedError,
@@ -62,6 +63,12 @@ export interface DeleteRequest {
   propagationPolicy?: string;
   dryRun?: boolean;
 }
+
+/**
+ * Whose write it is, for metadata.managedFields: the field manager of an update (its changes are
+ * recorded for it), or the entries an apply patch worked out.
+ */
+export type FieldTracking = string | { managedFields: ManagedFieldsEntry[] };
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 /** Kubernetes' SimpleNameGenerator: the generateName prefix is cut so the name fits 63 characters. */
@@ -160,7 +167,7 @@ export class Registry<T extends KubeObject> {
 
   // ---------- verbs ----------
 
-  async create(namespace: string | undefined, input: T | undefined, dryRun = false): Promise<T> {
+  async create(namespace: string | undefined, input: T | undefined, dryRun = false, tracking: FieldTracking = ''): Promise<T> {
     if (!input) throw new BadRequestError(`a ${this.kind.kind} object is required in field "${this.kind.requestField}"`);
     const obj = input;
     const meta = (obj.metadata ??= ObjectMeta.fromPartial({}));
@@ -182,6 +189,7 @@ export class Registry<T extends KubeObject> {
     // Stored as Kubernetes' Go types hold it: quantities canonical, non-pointer structs present.
     normalizeForStorage(this.kind, obj);
     this.strategy.defaults(obj);
+    meta.managedFields = typeof tracking === 'string' ? managedFieldsAfterUpdate(this.kind, undefined, obj, tracking, '') : tracking.managedFields;
     const causes = this.strategy.validate(obj);
     if (causes.length) throw this.invalid(meta.name || meta.generateName, causes);
     const admitted = this.strategy.allocate?.(obj, undefined);
@@ -338,7 +346,7 @@ export class Registry<T extends KubeObject> {
     if (rv && rv !== cur.metadata!.resourceVersion) throw this.conflict(cur.metadata!.name);
   }
 
-  async update(input: T | undefined, dryRun = false): Promise<T> {
+  async update(input: T | undefined, dryRun = false, tracking: FieldTracking = ''): Promise<T> {
     if (!input?.metadata?.name) throw new BadRequestError(`${this.kind.requestField}.metadata.name is required`);
     const ns = this.namespaceOf(undefined, input.metadata);
     let admitted: Allocation | undefined;
@@ -365,6 +373,7 @@ export class Registry<T extends KubeObject> {
           normalizeForStorage(this.kind, next);
           this.strategy.defaults(next);
           m.generation = old.generation + (this.specChanged(next, cur) ? 1 : 0);
+          m.managedFields = typeof tracking === 'string' ? managedFieldsAfterUpdate(this.kind, cur, next, tracking, '') : tracking.managedFields;
           const causes = this.strategy.validateUpdate(next, cur);
           if (causes.length) throw this.invalid(m.name, causes);
           admitted = this.strategy.allocate?.(next, cur);
@@ -393,7 +402,7 @@ export class Registry<T extends KubeObject> {
     return !bytesEqual(strip(a), strip(b));
   }
 
-  async updateStatus(input: T | undefined, dryRun = false): Promise<T> {
+  async updateStatus(input: T | undefined, dryRun = false, manager = ''): Promise<T> {
     if (!input?.metadata?.name) throw new BadRequestError(`${this.kind.requestField}.metadata.name is required`);
     const ns = this.namespaceOf(undefined, input.metadata);
     try {
@@ -404,6 +413,7 @@ export class Registry<T extends KubeObject> {
           this.checkRV(input, cur);
           const next: T = { ...cur, status: this.kind.type.fromPartial({ status: input.status }).status };
           normalizeForStorage(this.kind, next);
+          next.metadata = { ...cur.metadata!, managedFields: managedFieldsAfterUpdate(this.kind, cur, next, manager, 'status') };
           if (dryRun) throw new DryRunResult(next);
           return next;
         },
@@ -415,10 +425,14 @@ export class Registry<T extends KubeObject> {
     }
   }
 
-  /** `dryRun`: everything but the write (Kubernetes' dryRun=All), the patched object returned. */
-  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false): Promise<T> {
+  /**
+   * `dryRun`: everything but the write (Kubernetes' dryRun=All), the patched object returned. An
+   * apply patch (server-side apply) by `manager` creates the object if it does not exist.
+   */
+  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false): Promise<T> {
     if (subresource && subresource !== 'status') throw new BadRequestError(`unsupported subresource "${subresource}" for patch`);
     const ns = this.kind.namespaced ? namespace || 'default' : '';
+    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name);
       const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch, this.kind) as Record<string, unknown>;
@@ -430,7 +444,7 @@ export class Registry<T extends KubeObject> {
       next.metadata!.name = name;
       next.metadata!.namespace = ns;
       try {
-        return subresource === 'status' ? await this.updateStatus(next, dryRun) : await this.update(next, dryRun);
+        return subresource === 'status' ? await this.updateStatus(next, dryRun, manager) : await this.update(next, dryRun, manager);
       } catch (err) {
         // Retried against the newer object unless the patch itself pinned a resourceVersion.
         if (err instanceof ConflictError && attempt < MAX_RETRIES && !patchPinsRV(patch)) continue;
@@ -472,6 +486,35 @@ export class Registry<T extends KubeObject> {
       }
     }
     return listed;
+  }
+
+  /** Server-side apply: the configuration merged into the live object (or created) as `manager`. */
+  private async apply(ns: string, name: string, text: string, subresource: string, dryRun: boolean, manager: string, force: boolean): Promise<T> {
+    if (!name) throw new BadRequestError('name is required');
+    if (subresource) throw new BadRequestError(`apply patches are not supported for the ${subresource} subresource`);
+    const config = parseConfiguration(this.kind, text);
+    const given = (config.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+    if (given.name !== undefined && given.name !== name) {
+      throw new BadRequestError(`the name of the object (${String(given.name)}) does not match the name on the URL (${name})`);
+    }
+    const applied = { ...config, metadata: { ...given, name, ...(this.kind.namespaced ? { namespace: this.namespaceOf(ns, ObjectMeta.fromPartial({ namespace: String(given.namespace ?? '') })) } : {}) } };
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.get(ns, name).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+      const { object, managedFields } = applyConfiguration(this.kind, cur, applied, manager, force);
+      try {
+        if (!cur) return await this.create(ns, object, dryRun, { managedFields });
+        object.metadata!.resourceVersion = cur.metadata!.resourceVersion;
+        return await this.update(object, dryRun, { managedFields });
+      } catch (err) {
+        // Raced with another write (not a field conflict): applied again to the newer object.
+        const raced = (err instanceof ConflictError && err.causes.length === 0) || err instanceof AlreadyExistsError;
+        if (raced && attempt < MAX_RETRIES) continue;
+        throw err;
+      }
+    }
   }
 
   async delete(namespace: string, name: string, req: DeleteRequest = {}): Promise<T> {
