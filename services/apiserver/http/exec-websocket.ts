@@ -234,12 +234,17 @@ export class ExecWebSocket {
     });
   }
 
-  /** The client's messages into the stream; the client going away ends (or, before the command ended, cancels) it. */
+  /**
+   * The client's messages into the stream, read no faster than the stream takes them (kubectl
+   * cp's tar); the client going away ends (or, before the command ended, cancels) it.
+   */
   private pipe(ws: WebSocket, call: ClientDuplexStream<ExecPodRequest, ExecPodResponse>, ended: () => boolean): void {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) return;
       const msg = execMessageOf(ws.protocol, Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]));
-      if (msg && !ended()) call.write(msg);
+      if (!msg || ended() || call.write(msg) || ws.isPaused) return;
+      ws.pause();
+      call.once('drain', () => ws.resume());
     });
     ws.on('close', () => {
       if (!ended()) call.cancel();

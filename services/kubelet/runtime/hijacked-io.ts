@@ -1,7 +1,9 @@
 // The two ends of a hijacked Docker connection (exec and attach): the engine's output
 // demultiplexed into stdout and stderr (raw with a tty, where the terminal merges them), and the
 // caller's stdin piped in, its end half-closing the connection (the process' stdin, for a
-// StdinOnce container or an exec).
+// StdinOnce container or an exec). Output is read from the engine only as fast as the caller reads
+// it (a full stdout or stderr pauses the connection), so a slow reader holds the process, not the
+// kubelet's memory: callers read both streams.
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { FrameDecoder } from './stream-frames';
 
@@ -18,13 +20,17 @@ export function hijackedIo(connection: Duplex, tty: boolean, stdin: Readable | u
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const decoder = new FrameDecoder();
+  const full = () => stdout.writableNeedDrain || stderr.writableNeedDrain;
   connection.on('data', (chunk: Buffer) => {
-    if (tty) {
-      stdout.write(chunk);
-      return;
-    }
-    for (const frame of decoder.push(chunk)) (frame.stream === 'stderr' ? stderr : stdout).write(frame.payload);
+    if (tty) stdout.write(chunk);
+    else for (const frame of decoder.push(chunk)) (frame.stream === 'stderr' ? stderr : stdout).write(frame.payload);
+    if (full()) connection.pause();
   });
+  const resume = () => {
+    if (!full()) connection.resume();
+  };
+  stdout.on('drain', resume);
+  stderr.on('drain', resume);
   let connectionError: Error | undefined;
   const drained = new Promise<void>((resolve) => {
     let finished = false;

@@ -111,6 +111,7 @@ export interface ExecOptions {
 }
 
 export interface ExecSession {
+  /** Read both streams: the process' output is taken only as fast as they are read. */
   stdout: Readable;
   /** Empty with a tty: the terminal merges both streams into stdout. */
   stderr: Readable;

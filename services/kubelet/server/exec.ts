@@ -1,10 +1,10 @@
 // Exec: runs a command in a running container. The first request names the target and command;
 // later ones feed stdin, close it, or resize the terminal (stdin arriving before the command
-// started is buffered, not lost). Output goes back as it comes (stdout and stderr apart, unless a
-// tty merges them), with backpressure, and the last response carries the exit code. A cancelled
+// started is buffered, not lost; a caller writing faster than the process reads is paused). Output
+// goes back as it comes (stdout and stderr apart, unless a tty merges them), with backpressure, in
+// messages of at most MAX_CHUNK_BYTES, and the last response carries the exit code. A cancelled
 // call closes the command's stdin. attach.ts serves attach with the same session loop
 // (serveSession).
-import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { BadRequestError, toServiceError } from '../../../lib/api/errors';
@@ -28,7 +28,10 @@ function readRequests(call: Call, what: 'exec' | 'attach', stdin: PassThrough, r
         else resolve(req.start);
         return;
       }
-      if (req.stdin.length > 0 && !stdin.writableEnded) stdin.write(req.stdin);
+      if (req.stdin.length > 0 && !stdin.writableEnded && !stdin.write(req.stdin)) {
+        call.pause();
+        stdin.once('drain', () => call.resume());
+      }
       if (req.stdinClose) stdin.end();
       if (req.resize) resize(req.resize);
     });
@@ -40,11 +43,32 @@ function readRequests(call: Call, what: 'exec' | 'attach', stdin: PassThrough, r
   });
 }
 
+/**
+ * The most output one response carries. A stream read while the call waits for 'drain' hands
+ * over all it buffered at once (tens of MB for kubectl cp), more than a gRPC message may hold.
+ */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+/** Resolves when the call can take more, or is cancelled; leaves no listener behind. */
+function writable(call: Call): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
+}
+
 async function forward(source: Readable, call: Call, field: 'stdout' | 'stderr'): Promise<void> {
   for await (const chunk of source) {
-    if (call.cancelled) continue;
-    const response: ExecResponse = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), [field]: Buffer.from(chunk as Buffer) };
-    if (!call.write(response)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+    const data = chunk as Buffer;
+    for (let at = 0; at < data.length && !call.cancelled; at += MAX_CHUNK_BYTES) {
+      const response: ExecResponse = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), [field]: data.subarray(at, at + MAX_CHUNK_BYTES) };
+      if (!call.write(response)) await writable(call);
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 // kitectl attach over gRPC: kubectl's WebSocket -> the front door -> the gate's AttachPod (ExecPod
 // for cp's tar) stream -> the pod's kubelet -> Docker. Attach joins the main process (its output
 // and, for a container created with stdin, its input), kubectl run -i --rm creates, attaches to
-// and deletes a pod, kubectl cp copies files both ways (several MB through the WebSocket), and a
+// and deletes a pod, kubectl cp copies files both ways (32 MB through the WebSocket: more than
+// a gRPC message carries, so the kubelet's output is sent in bounded pieces), and a
 // user without create pods/attach gets Kubernetes' 403.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
@@ -106,7 +107,7 @@ describe('pods/attach and kubectl cp over the HTTP API (kubectl -> WebSocket -> 
   });
 
   it('kubectl cp copies a multi-MB file into the pod and back, byte for byte', async () => {
-    const big = randomBytes(6 * 1024 * 1024);
+    const big = randomBytes(32 * 1024 * 1024);
     writeFileSync(join(dir, 'big.bin'), big);
     const up = await kubectl(['cp', 'big.bin', 'files:/tmp/big.bin']);
     assert.deepEqual(up, { code: 0, stdout: '', stderr: '' });

@@ -37,6 +37,9 @@ function runExec(client: KubeletServiceClient, command: string[], container = 'a
   });
 }
 
+/** More than a gRPC message may carry (16 MiB), arriving from the runtime all at once. */
+const BIG = Buffer.alloc(20 * 1024 * 1024, 'k');
+
 describe('kubelet endpoint (FakeRuntime, TLS)', function () {
   this.timeout(20_000);
   let ca: CertKeyPair;
@@ -59,7 +62,8 @@ describe('kubelet endpoint (FakeRuntime, TLS)', function () {
       { stream: 'stderr', line: 'second' },
       { stream: 'stdout', line: 'third' },
     ]);
-    runtime.execHandler = (_c, command) => ({ exitCode: command[0] === 'fail' ? 7 : 0, stdout: `ran ${command.join(' ')}\n`, stderr: 'note\n' });
+    runtime.execHandler = (_c, command) =>
+      command[0] === 'big' ? { exitCode: 0, stdout: BIG.toString('latin1') } : { exitCode: command[0] === 'fail' ? 7 : 0, stdout: `ran ${command.join(' ')}\n`, stderr: 'note\n' };
     const cache = new RuntimeCache(runtime);
     server = await startKubeletServer({
       bindAddress: '127.0.0.1',
@@ -102,6 +106,17 @@ describe('kubelet endpoint (FakeRuntime, TLS)', function () {
       assert.equal(options.stdin, undefined);
       assert.equal(options.tty, false);
       await assert.rejects(runExec(c, [], 'side'), (e: ServiceError) => e.code === Status.FAILED_PRECONDITION && /not running/.test(e.details));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('sends output the runtime produced faster than it could be sent in messages of a bounded size', async () => {
+    const c = client();
+    try {
+      const out = await runExec(c, ['big']);
+      assert.equal(Buffer.concat(out.map((r) => r.stdout)).length, BIG.length);
+      assert.ok(out.every((r) => r.stdout.length <= 1024 * 1024));
     } finally {
       c.close();
     }
