@@ -138,6 +138,23 @@ export class ResourceClient<T extends KubeObject> {
     });
   }
 
+  /**
+   * Server-side apply: `config` (the object's configuration, JSON or YAML text) applied as
+   * `fieldManager`; `force` takes over fields other managers own instead of failing on them.
+   */
+  apply(name: string, config: unknown, opts: { namespace?: string; fieldManager: string; force?: boolean; dryRun?: boolean }): Promise<T> {
+    return this.call('patch', {
+      namespace: this.ns(opts.namespace),
+      name,
+      patchType: 'application/apply-patch+yaml',
+      patch: typeof config === 'string' ? config : JSON.stringify(config),
+      dryRun: opts.dryRun ? ['All'] : [],
+      subresource: '',
+      fieldManager: opts.fieldManager,
+      force: opts.force,
+    });
+  }
+
   delete(name: string, opts: DeleteOptionsLike = {}): Promise<T> {
     return this.call('delete', {
       namespace: this.ns(opts.namespace),

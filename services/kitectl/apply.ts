@@ -1,6 +1,8 @@
 // `kitectl apply -f`: create what is missing, update what differs (three-way merge with the
-// last-applied annotation), leave the rest alone, and say which, as kubectl does.
-import { isConflict, isNotFound } from '../../lib/api/errors';
+// last-applied annotation), leave the rest alone, and say which, as kubectl does; with
+// --server-side, each manifest is sent as an apply patch and the apiserver merges it (server-side
+// apply, field manager "kitectl" unless --field-manager), conflicts refused unless --force-conflicts.
+import { ConflictError, isConflict, isNotFound } from '../../lib/api/errors';
 import type { KubeObject } from '../../lib/api/kinds';
 import { canonicalizeQuantities, quantitiesAsText } from '../../lib/api/kube-json';
 import type { Manifest } from '../../lib/api/manifest';
@@ -16,9 +18,40 @@ import { qualifiedKind } from './printers/table-printer';
 export interface ApplyOptions {
   filename: string[];
   recursive?: boolean;
+  serverSide?: boolean;
+  forceConflicts?: boolean;
+  fieldManager?: string;
 }
 
-export type ApplyResult = 'created' | 'configured' | 'unchanged';
+export type ApplyResult = 'created' | 'configured' | 'unchanged' | 'serverside-applied';
+
+/** kubectl's advice after a server-side apply conflict (apply.go's fieldManagerConflictErr). */
+const CONFLICT_ADVICE = `Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the \`--force-conflicts\` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts`;
+
+/** One manifest as a server-side apply patch; a conflict is reported with kubectl's advice. */
+async function serverSideApply(cli: Cli, m: Manifest, namespace: string, opts: ApplyOptions): Promise<ApplyResult> {
+  const name = m.object.metadata?.name ?? '';
+  const config = structuredClone(m.raw) as JsonObject;
+  if (m.kind.namespaced) config.metadata = { ...(config.metadata ?? {}), namespace };
+  const client = (await cli.clientset()).resource(m.kind);
+  try {
+    await client.apply(name, config, { namespace, fieldManager: opts.fieldManager || 'kitectl', force: opts.forceConflicts ? true : undefined });
+  } catch (e) {
+    if (e instanceof ConflictError && e.causes.length) throw new CliError(`${e.message}\n${CONFLICT_ADVICE}`);
+    throw e;
+  }
+  return 'serverside-applied';
+}
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -116,12 +149,13 @@ async function preflight(cli: Cli, manifests: Manifest[], namespaces: string[]):
 export async function apply(cli: Cli, opts: ApplyOptions): Promise<void> {
   const manifests = await readManifests(opts.filename, Boolean(opts.recursive), cli.io, 'apply');
   const namespaces = await targetNamespaces(cli, manifests);
-  if (manifests.length > 1 && !(await preflight(cli, manifests, namespaces))) throw new ReportedError();
+  if (opts.forceConflicts && !opts.serverSide) throw new CliError('--force-conflicts only works with --server-side');
+  if (!opts.serverSide && manifests.length > 1 && !(await preflight(cli, manifests, namespaces))) throw new ReportedError();
   let failed = false;
   for (let i = 0; i < manifests.length; i++) {
     const m = manifests[i];
     try {
-      const result = await applyOne(cli, m, namespaces[i]);
+      const result = opts.serverSide ? await serverSideApply(cli, m, namespaces[i], opts) : await applyOne(cli, m, namespaces[i]);
       cli.io.out(`${qualifiedKind(m.kind)}/${m.object.metadata?.name} ${result}\n`);
     } catch (e) {
       if (e instanceof CliError) throw e;

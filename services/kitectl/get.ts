@@ -21,6 +21,8 @@ export interface GetOptions {
   watchOnly?: boolean;
   showLabels?: boolean;
   noHeaders?: boolean;
+  /** Keep metadata.managedFields in -o json/yaml (kubectl's --show-managed-fields). */
+  showManagedFields?: boolean;
 }
 
 /** Events read best oldest-first, as kubectl sorts them. */
@@ -88,7 +90,7 @@ export async function get(cli: Cli, args: string[], opts: GetOptions): Promise<v
     }
   } else {
     const typed: Typed[] = results.flatMap((r) => r.items.map((obj) => ({ kind: r.kind, obj })));
-    if (typed.length || fmt.type !== 'name') cli.io.out(formatObjects(fmt, typed, named === 1 && groups.length === 1, true));
+    if (typed.length || fmt.type !== 'name') cli.io.out(formatObjects(fmt, typed, named === 1 && groups.length === 1, true, opts.showManagedFields));
   }
   if (failed) throw new ReportedError();
 }
@@ -104,7 +106,7 @@ async function watch(cli: Cli, kind: KindInfo, names: string[], namespace: strin
   const print = (objs: KubeObject[]) => {
     if (!objs.length) return;
     if (table) cli.io.out(table.print(objs));
-    else for (const obj of objs) cli.io.out(formatObjects(fmt as Exclude<OutputFormat, { type: 'table' }>, [{ kind, obj }], true, true));
+    else for (const obj of objs) cli.io.out(formatObjects(fmt as Exclude<OutputFormat, { type: 'table' }>, [{ kind, obj }], true, true, opts.showManagedFields));
   };
   const list = await client.listAll({ namespace, labelSelector: opts.selector, fieldSelector });
   if (!opts.watchOnly) print(kind === Events ? sortEvents(list.items as Event[]) : list.items);

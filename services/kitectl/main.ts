@@ -32,7 +32,20 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .description('Apply a configuration to a resource by file name or stdin')
     .option('-f, --filename <file>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-R, --recursive', 'process the directory used in -f recursively')
-    .action((o) => run((cli) => (require('./apply') as typeof import('./apply')).apply(cli, { filename: o.filename ?? [], recursive: o.recursive })));
+    .option('--server-side', 'the apiserver merges the configuration (server-side apply) instead of kitectl')
+    .option('--force-conflicts', 'with --server-side, take over fields other field managers own instead of failing')
+    .option('--field-manager <name>', 'the name of the manager that owns the applied fields (with --server-side)', 'kitectl')
+    .action((o) =>
+      run((cli) =>
+        (require('./apply') as typeof import('./apply')).apply(cli, {
+          filename: o.filename ?? [],
+          recursive: o.recursive,
+          serverSide: o.serverSide,
+          forceConflicts: o.forceConflicts,
+          fieldManager: o.fieldManager,
+        }),
+      ),
+    );
 
   const create = program
     .command('create')
@@ -157,9 +170,11 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--watch-only', 'watch for changes without listing first')
     .option('--show-labels', 'show all labels as the last column')
     .option('--no-headers', 'do not print headers')
+    .option('--show-managed-fields', 'keep metadata.managedFields in -o json and -o yaml output')
     .action((args: string[], o) =>
       run((cli) =>
         (require('./get') as typeof import('./get')).get(cli, args, {
+          showManagedFields: o.showManagedFields,
           output: o.output,
           selector: o.selector,
           fieldSelector: o.fieldSelector,
@@ -280,6 +295,7 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--delete-emptydir-data', 'continue even if there are pods using emptyDir')
     .option('--grace-period <seconds>', 'grace period for each pod (-1: its own)')
     .option('--timeout <duration>', 'how long to wait before giving up (0: no limit)')
+    .option('--disable-eviction', 'delete pods instead of evicting them, bypassing disruption budgets')
     .action((name: string, o) => run((cli) => nodes().drain(cli, name, o)));
 
   for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as const) {

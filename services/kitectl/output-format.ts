@@ -30,11 +30,14 @@ export interface Typed {
 /**
  * Formats objects in a machine format: one object alone when exactly one was asked for by
  * name, else a List, as kubectl does. `sorted` orders every object's keys as kubectl get prints
- * what it read as unstructured JSON (Go writes a map's keys sorted).
+ * what it read as unstructured JSON (Go writes a map's keys sorted). JSON and YAML leave out
+ * metadata.managedFields unless `showManagedFields` (kubectl's --show-managed-fields).
  */
-export function formatObjects(fmt: Exclude<OutputFormat, { type: 'table' }>, items: Typed[], single: boolean, sorted = false): string {
+export function formatObjects(fmt: Exclude<OutputFormat, { type: 'table' }>, items: Typed[], single: boolean, sorted = false, showManagedFields = false): string {
   if (fmt.type === 'name') return items.map((i) => formatName(i.kind, i.obj)).join('');
-  const jsons = items.map((i) => (sorted ? sortKeys(toKubeJSON(i.kind, i.obj)) : toKubeJSON(i.kind, i.obj)) as Record<string, unknown>);
+  const hide = !showManagedFields && (fmt.type === 'json' || fmt.type === 'yaml');
+  const shown = (obj: KubeObject): KubeObject => (hide && obj.metadata ? { ...obj, metadata: { ...obj.metadata, managedFields: [] } } : obj);
+  const jsons = items.map((i) => (sorted ? sortKeys(toKubeJSON(i.kind, shown(i.obj))) : toKubeJSON(i.kind, shown(i.obj))) as Record<string, unknown>);
   const data = single && jsons.length === 1 ? jsons[0] : listJSON(jsons);
   if (fmt.type === 'json') return formatJSON(data);
   if (fmt.type === 'jsonpath') return jsonPath(fmt.template, data);

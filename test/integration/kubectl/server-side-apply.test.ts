@@ -98,8 +98,17 @@ describe('server-side apply: the real kubectl (HTTPS front door)', function () {
     const conflict = await h.kitectl(['apply', '--server-side', '--field-manager=other', '-f', '-'], manifest({ name: 'ssa-kite', replicas: 2 }));
     assert.notEqual(conflict.code, 0);
     assert.match(conflict.err, /Apply failed with 1 conflict: conflict with "kitectl": \.spec\.replicas/);
+    const same = await h.kubectl(['apply', '--server-side', '--field-manager=other', '-f', '-'], { stdin: manifest({ name: 'ssa-kite', replicas: 2 }) });
+    assert.equal(conflict.err, same.err, 'kitectl words the conflict as kubectl does');
     const forced = await h.kitectl(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', '-'], manifest({ name: 'ssa-kite', replicas: 2 }));
     assert.equal(forced.code, 0, forced.err);
     assert.equal((await h.admin.deployments.get('ssa-kite', h.namespace)).spec!.replicas, 2);
+    const yaml = (args: string[]) => h.kitectl(['get', 'deployment', 'ssa-kite', '-o', 'yaml', ...args]).then((r) => parse(r.out));
+    assert.equal((await yaml([])).metadata.managedFields, undefined);
+    // The Apply entries (the controller's status entry may move between the two reads).
+    const applies = (entries: { operation: string }[]) => entries.filter((e) => e.operation === 'Apply');
+    const kubectlShown = parse(await ok(['get', 'deployment', 'ssa-kite', '-o', 'yaml', '--show-managed-fields'])).metadata.managedFields;
+    assert.deepEqual(applies((await yaml(['--show-managed-fields'])).metadata.managedFields), applies(kubectlShown));
+    assert.equal(applies(kubectlShown).length, 2);
   });
 });
