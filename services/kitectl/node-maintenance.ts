@@ -1,6 +1,8 @@
 // `kitectl cordon|uncordon|drain NODE`: mark a node unschedulable and move its pods away, with
-// kubectl's safety checks (unmanaged pods, DaemonSet pods, emptyDir data).
-import { isNotFound } from '../../lib/api/errors';
+// kubectl's safety checks (unmanaged pods, DaemonSet pods, emptyDir data). As kubectl's drain, the
+// pods are evicted (pods/eviction, which a disruption budget may refuse for a while: retried every
+// 5 s) unless --disable-eviction deletes them.
+import { ApiError, isNotFound } from '../../lib/api/errors';
 import { Pods } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Pod } from '../../lib/gen/kite/core/v1/types';
@@ -30,6 +32,8 @@ export interface DrainOptions {
   deleteEmptydirData?: boolean;
   gracePeriod?: string;
   timeout?: string;
+  /** Delete the pods instead of evicting them (bypasses disruption budgets). */
+  disableEviction?: boolean;
 }
 
 export interface DrainPlan {
@@ -83,6 +87,27 @@ export function planDrain(pods: Pod[], opts: DrainOptions): DrainPlan {
   return plan;
 }
 
+/** kubectl's pause before evicting again a pod a disruption budget protects. */
+const EVICTION_RETRY_MS = 5000;
+
+/** Evicts a pod as kubectl's drain does: a 429 (a budget forbids it now) is reported and retried; false if the pod is gone already. */
+async function evictPod(cli: Cli, cs: Clientset, p: Pod, grace: number): Promise<boolean> {
+  const name = p.metadata!.name;
+  const namespace = p.metadata!.namespace;
+  for (;;) {
+    try {
+      await cs.pods.evict(name, { namespace, gracePeriodSeconds: grace >= 0 ? grace : undefined });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      if (!(e instanceof ApiError) || e.reason !== 'TooManyRequests') throw new CliError(`error when evicting pods/"${name}" -n "${namespace}": ${(e as Error).message}`);
+      cli.io.err(`error when evicting pods/"${name}" -n "${namespace}" (will retry after 5s): ${e.message}\n`);
+      await new Promise((r) => setTimeout(r, EVICTION_RETRY_MS));
+      if (cli.io.signal.aborted) return false;
+    }
+  }
+}
+
 async function podsOnNode(cs: Clientset, node: string): Promise<Pod[]> {
   return (await cs.pods.listAll({ namespace: '', fieldSelector: `spec.nodeName=${node}` })).items;
 }
@@ -101,7 +126,11 @@ export async function drain(cli: Cli, name: string, opts: DrainOptions): Promise
   const deadline = timeoutMs ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
   const deleted: Pod[] = [];
   for (const p of plan.toDelete) {
-    cli.io.out(`evicting pod ${key(p)}\n`);
+    if (!opts.disableEviction) {
+      cli.io.out(`evicting pod ${key(p)}\n`);
+      if (await evictPod(cli, cs, p, grace)) deleted.push(p);
+      continue;
+    }
     try {
       await cs.pods.delete(p.metadata!.name, { namespace: p.metadata?.namespace, gracePeriodSeconds: grace >= 0 ? grace : undefined });
       deleted.push(p);
@@ -116,7 +145,7 @@ export async function drain(cli: Cli, name: string, opts: DrainOptions): Promise
       if (cli.io.signal.aborted) return;
       throw new CliError(`unable to drain node "${name}" due to error: global timeout reached: ${opts.timeout}, continuing command...\nThere are pending nodes to be drained:\n ${name}`);
     }
-    cli.io.out(`pod/${p.metadata!.name} evicted\n`);
+    cli.io.out(`pod/${p.metadata!.name} ${opts.disableEviction ? 'deleted' : 'evicted'}\n`);
   }
   cli.io.out(`node/${name} drained\n`);
 }
