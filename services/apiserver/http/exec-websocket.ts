@@ -117,7 +117,7 @@ export function refuseUpgrade(socket: Duplex, s: Status): void {
 /** Who asked what, exactly: a refusal is only repeated to the same credentials for the same request. */
 function refusalKey(req: IncomingMessage, caller: HttpCaller): string {
   const cert = caller.certificate ? createHash('sha256').update(caller.certificate).digest('base64') : '';
-  return JSON.stringify([req.url, caller.authorization ?? '', cert, caller.peer ?? '', caller.impersonateUser ?? '', caller.impersonateGroups]);
+  return JSON.stringify([req.url, caller.authorization ?? '', cert, caller.peer ?? '', caller.impersonateUser ?? '', caller.impersonateGroups, caller.impersonateUid ?? '', caller.impersonateExtra ?? {}]);
 }
 
 /** How long a refused WebSocket's Status waits for kubectl's SPDY retry of the same request. */

@@ -69,11 +69,22 @@ function headerList(req: Req, name: string): string[] {
 }
 
 /** The HTTP caller's credentials and impersonation headers, as the gate reads them on gRPC. */
+const EXTRA_HEADER_PREFIX = 'impersonate-extra-';
+
 function callerOf(req: Req): HttpCaller {
   const socket = req.socket as TLSSocket;
   const certificate = socket.encrypted && socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
   for (const h of Object.keys(req.headers)) {
-    if (h === 'impersonate-uid' || h.startsWith('impersonate-extra-')) throw new BadRequestError(`the ${h} header is not supported: Kite impersonates users and groups only`);
+  const extra: Record<string, string[]> = {};
+    if (!h.startsWith(EXTRA_HEADER_PREFIX)) continue;
+    // As Kubernetes reads Impersonate-Extra-<key>: the header name lower-cased, then unescaped (client-go escapes "/" as %2F).
+    let key: string;
+    try {
+      key = decodeURIComponent(h.slice(EXTRA_HEADER_PREFIX.length));
+    } catch {
+      throw new BadRequestError(`the ${h} header's key is not a valid escaped string`);
+    }
+    extra[key] = headerList(req, h);
   }
   return {
     authorization: header(req, 'authorization'),
@@ -83,6 +94,8 @@ function callerOf(req: Req): HttpCaller {
     impersonateUser: header(req, 'impersonate-user'),
     impersonateGroups: headerList(req, 'impersonate-group'),
   };
+    impersonateUid: header(req, 'impersonate-uid'),
+    impersonateExtra: extra,
 }
 
 function exchange(req: Req, res: Res, url: URL, maxBytes: number): HttpExchange {

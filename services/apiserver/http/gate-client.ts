@@ -8,7 +8,7 @@ import { Client, credentials, Metadata, type ClientDuplexStream, type ClientRead
 import { fromServiceError } from '../../../lib/api/errors';
 import { parseWarningHeaders, WARNING_METADATA_KEY } from '../../../lib/api/warnings';
 import type { KindInfo, Verb } from '../../../lib/api/kinds';
-import { IMPERSONATE_GROUP, IMPERSONATE_USER } from '../auth/authn/impersonation';
+import { extraEntry, IMPERSONATE_EXTRA, IMPERSONATE_GROUP, IMPERSONATE_UID, IMPERSONATE_USER } from '../auth/authn/impersonation';
 import type { FrontDoorTrust } from '../auth/authn/front-door-trust';
 
 /** Who is calling, as the HTTP request presents itself. */
@@ -21,6 +21,9 @@ export interface HttpCaller {
   userAgent?: string;
   impersonateUser?: string;
   impersonateGroups: string[];
+  impersonateUid?: string;
+  /** Impersonate-Extra-<key> headers: key (unescaped, lower case) -> values. */
+  impersonateExtra?: Record<string, string[]>;
 }
 
 export type MethodDef = { path: string; requestSerialize: (v: any) => Buffer; responseDeserialize: (b: Buffer) => any };
@@ -46,6 +49,8 @@ export class GateClient {
     if (caller.authorization !== undefined) md.set('authorization', caller.authorization);
     if (caller.impersonateUser !== undefined) md.set(IMPERSONATE_USER, caller.impersonateUser);
     for (const g of caller.impersonateGroups) md.add(IMPERSONATE_GROUP, g);
+    if (caller.impersonateUid !== undefined) md.set(IMPERSONATE_UID, caller.impersonateUid);
+    for (const [key, values] of Object.entries(caller.impersonateExtra ?? {})) for (const v of values) md.add(IMPERSONATE_EXTRA, extraEntry(key, v));
     return md;
   }
 
