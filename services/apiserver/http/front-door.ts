@@ -68,14 +68,14 @@ function headerList(req: Req, name: string): string[] {
   return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
-/** The HTTP caller's credentials and impersonation headers, as the gate reads them on gRPC. */
 const EXTRA_HEADER_PREFIX = 'impersonate-extra-';
 
+/** The HTTP caller's credentials and impersonation headers, as the gate reads them on gRPC. */
 function callerOf(req: Req): HttpCaller {
   const socket = req.socket as TLSSocket;
   const certificate = socket.encrypted && socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
-  for (const h of Object.keys(req.headers)) {
   const extra: Record<string, string[]> = {};
+  for (const h of Object.keys(req.headers)) {
     if (!h.startsWith(EXTRA_HEADER_PREFIX)) continue;
     // As Kubernetes reads Impersonate-Extra-<key>: the header name lower-cased, then unescaped (client-go escapes "/" as %2F).
     let key: string;
@@ -93,9 +93,9 @@ function callerOf(req: Req): HttpCaller {
     userAgent: header(req, 'user-agent'),
     impersonateUser: header(req, 'impersonate-user'),
     impersonateGroups: headerList(req, 'impersonate-group'),
-  };
     impersonateUid: header(req, 'impersonate-uid'),
     impersonateExtra: extra,
+  };
 }
 
 function exchange(req: Req, res: Res, url: URL, maxBytes: number): HttpExchange {
