@@ -107,3 +107,9 @@ export function podAttachAttributes(first: { start?: { namespace?: string; podNa
   const start = first?.start;
   return resourceAttributes({ verb: 'create', resource: 'pods', subresource: 'attach', namespace: start?.namespace || 'default', name: start?.podName ?? '' });
 }
+
+/** pods/portforward (PodService/PortForwardPod, from its first message's start): "create" on the portforward subresource. */
+export function podPortForwardAttributes(first: { start?: { namespace?: string; podName?: string } } | undefined): RequestAttributes {
+  const start = first?.start;
+  return resourceAttributes({ verb: 'create', resource: 'pods', subresource: 'portforward', namespace: start?.namespace || 'default', name: start?.podName ?? '' });
+}

@@ -1,12 +1,12 @@
-// pods/log, pods/exec and pods/attach: the apiserver finds the pod's node and proxies the stream
-// to that node's kubelet (kite.kubelet.v1.KubeletService), as kube-apiserver does. Messages of both
-// APIs share field numbers, so they pass through unchanged.
+// pods/log, pods/exec, pods/attach and pods/portforward: the apiserver finds the pod's node and
+// proxies the stream to that node's kubelet (kite.kubelet.v1.KubeletService), as kube-apiserver
+// does. Messages of both APIs share field numbers, so they pass through unchanged.
 import type { ChannelCredentials, ClientDuplexStream, Metadata, ClientReadableStream, ServerDuplexStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import { credentials as grpcCredentials, status as Status } from '@grpc/grpc-js';
 import { BadRequestError, UnavailableError, fromServiceError, type ApiError } from '../../../lib/api/errors';
-import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest } from '../../../lib/gen/kite/core/v1/services';
+import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest, PortForwardPodRequest, PortForwardPodResponse } from '../../../lib/gen/kite/core/v1/services';
 import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
-import type { ExecRequest, KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import type { KubeletServiceClient } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import { kubeletAddress, kubeletClient } from '../../../lib/client/kubelet-client';
 import type { Registry } from '../registry/registry';
 import { endStream, failStream, guard } from '../../../lib/grpc/panic-recovery';
@@ -88,6 +88,13 @@ export async function proxyPodLogs(method: string, dialer: KubeletDialer, call: 
   up.on('end', guard(() => endStream(method, call), fail));
 }
 
+/** What the first message of a pod stream names (exec, attach, port-forward). */
+interface PodStreamStart {
+  namespace: string;
+  podName: string;
+  podUid: string;
+}
+
 /**
  * `admit` authorizes the session from its first message (it names the pod) before anything is
  * forwarded. `method` names the call in logs; `kubelet` is the kubelet's call it becomes (Exec,
@@ -100,23 +107,53 @@ export function proxyExecPod(
   admit: (first: ExecPodRequest) => Promise<void>,
   kubelet: 'exec' | 'attach' = 'exec',
 ): void {
-  let upstream: ClientDuplexStream<ExecRequest, ExecPodResponse> | undefined;
-  const buffered: ExecPodRequest[] = [];
+  const open = (client: KubeletServiceClient) => (kubelet === 'attach' ? client.attach() : client.exec()) as ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  proxyPodStream(method, dialer, call, admit, open, 'the first ExecPod message must carry start (namespace, podName, command)');
+}
+
+/** pods/portforward: one forwarded connection, PodService/PortForwardPod to KubeletService/PortForward. */
+export function proxyPortForwardPod(
+  method: string,
+  dialer: KubeletDialer,
+  call: ServerDuplexStream<PortForwardPodRequest, PortForwardPodResponse>,
+  admit: (first: PortForwardPodRequest) => Promise<void>,
+): void {
+  const open = (client: KubeletServiceClient) => client.portForward() as ClientDuplexStream<PortForwardPodRequest, PortForwardPodResponse>;
+  proxyPodStream(method, dialer, call, admit, open, 'the first PortForwardPod message must carry start (namespace, podName, port)');
+}
+
+/** One bidi stream to the pod's kubelet; its responses pass back with backpressure. */
+function proxyPodStream<Q extends { start?: PodStreamStart }, R>(
+  method: string,
+  dialer: KubeletDialer,
+  call: ServerDuplexStream<Q, R>,
+  admit: (first: Q) => Promise<void>,
+  openUpstream: (client: KubeletServiceClient) => ClientDuplexStream<Q, R>,
+  noStart: string,
+): void {
+  let upstream: ClientDuplexStream<Q, R> | undefined;
+  const buffered: Q[] = [];
   let opening = false;
   let callEnded = false;
   const fail = (err: unknown) => {
     upstream?.cancel();
     failStream(method, call, err);
   };
-  const open = async (msg: ExecPodRequest, start: NonNullable<ExecPodRequest['start']>) => {
+  const open = async (msg: Q, start: PodStreamStart) => {
     await admit(msg);
     const { pod, client } = await dialer.forPod(start.namespace, start.podName);
     if (call.cancelled) return;
-    const up = kubelet === 'attach' ? client.attach() : client.exec();
+    const up = openUpstream(client);
     upstream = up;
     const first = buffered.shift()!;
     up.on('metadata', guard((md: Metadata) => call.sendMetadata(md), fail));
-    up.on('data', guard((res: ExecPodResponse) => call.write(res), fail));
+    up.on(
+      'data',
+      guard((res: R) => {
+        if (!call.write(res)) up.pause();
+      }, fail),
+    );
+    call.on('drain', guard(() => up.resume(), fail));
     up.on(
       'error',
       guard((err: ServiceError) => {
@@ -130,7 +167,7 @@ export function proxyExecPod(
   };
   call.on(
     'data',
-    guard((msg: ExecPodRequest) => {
+    guard((msg: Q) => {
       if (upstream) {
         upstream.write(msg);
         return;
@@ -139,7 +176,7 @@ export function proxyExecPod(
       if (opening) return;
       const start = msg.start;
       if (!start) {
-        fail(new BadRequestError('the first ExecPod message must carry start (namespace, podName, command)'));
+        fail(new BadRequestError(noStart));
         return;
       }
       opening = true;

@@ -22,6 +22,7 @@ import { PeerConnections } from '../auth/limits/connection-limit';
 import { createDocumentHandler, type DocumentHandler, type HealthCheck } from './documents';
 import { ExecWebSocket, refuseUpgrade } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
+import { PortForwardUpgrades } from './port-forward';
 import { protobufReply } from './protobuf-reply';
 import { parseRequestInfo, RequestInfoError } from './request-info';
 import { kindOf, notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
@@ -152,6 +153,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
   const gate = new GateClient(cfg.socketPath, cfg.trust);
   const resources = new ResourceHandler(gate);
   const execs = new ExecWebSocket(gate);
+  const portForwards = new PortForwardUpgrades(gate);
   const documents: DocumentHandler = createDocumentHandler({ healthChecks: cfg.healthChecks });
   const authorizePath = AuthorizationServiceService.authorizeNonResourceRequest;
 
@@ -205,13 +207,14 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
   } else {
     server = createHttpServer(onRequest);
   }
-  // Upgrades (HTTP/1.1 only: HTTP/2 has none) are pods/exec and pods/attach WebSockets.
+  // Upgrades (HTTP/1.1 only: HTTP/2 has none) are pods/exec and pods/attach WebSockets and pods/portforward (port-forward.ts).
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     try {
       const url = new URL(req.url ?? '/', 'http://front-door');
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-      const streaming = info.isResourceRequest && kindOf(info)?.resource === 'pods' && !!info.namespace && (info.subresource === 'exec' || info.subresource === 'attach');
+      const streaming = info.isResourceRequest && kindOf(info)?.resource === 'pods' && !!info.namespace && (info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward');
       if (!streaming) return refuseUpgrade(socket, notFoundPath());
+      if (info.subresource === 'portforward') return portForwards.upgrade(info, req, socket, head, callerOf(req));
       execs.upgrade(info, url.searchParams, req, socket, head, callerOf(req));
     } catch (err) {
       refuseUpgrade(socket, err instanceof RequestInfoError ? statusOf(new BadRequestError(err.message)) : statusOf(err));
@@ -247,6 +250,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       sockets.forEach((s) => s.destroy());
       execs.close();
+      portForwards.close();
       await closed;
       gate.close();
     },

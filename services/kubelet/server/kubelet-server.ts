@@ -1,4 +1,4 @@
-// The kubelet's own gRPC endpoint (--port, 10250 by default): KubeletService (logs, exec, attach) plus
+// The kubelet's own gRPC endpoint (--port, 10250 by default): KubeletService (logs, exec, attach, port-forward) plus
 // server reflection and grpc.health.v1. With a certificate it serves TLS and, given a client CA,
 // accepts only callers with a certificate from it; with an authorizer (--authorization-mode
 // Webhook) every call must also be allowed by it (auth-filter.ts), as the apiserver's kubelet
@@ -17,6 +17,7 @@ import { serveAttach } from './attach';
 import { authFilter } from './auth-filter';
 import { serveExec } from './exec';
 import { serveContainerLogs } from './logs';
+import { servePortForward } from './port-forward';
 import type { TargetContext } from './target';
 import type { KubeletAuthorizer } from './webhook-authorizer';
 
@@ -54,9 +55,10 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   const interceptors = o.authorization ? [authFilter({ ...o.authorization, log })] : [];
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, interceptors });
   // Whatever a handler throws ends its call, never the process (lib/grpc/panic-recovery).
-  const impl: Pick<KubeletServiceServer, 'containerLogs' | 'exec' | 'attach'> = {
+  const impl: Pick<KubeletServiceServer, 'containerLogs' | 'exec' | 'attach' | 'portForward'> = {
     containerLogs: (call) => startStream(`${KUBELET_SERVICE_NAME}/ContainerLogs`, call, () => serveContainerLogs(call, o.runtime, o.targets)),
     exec: (call) => startStream(`${KUBELET_SERVICE_NAME}/Exec`, call, () => serveExec(call, o.runtime, o.targets)),
+    portForward: (call) => startStream(`${KUBELET_SERVICE_NAME}/PortForward`, call, () => servePortForward(call, o.targets)),
     attach: (call) => startStream(`${KUBELET_SERVICE_NAME}/Attach`, call, () => serveAttach(call, o.runtime, o.targets)),
   };
   server.addService(KubeletServiceService, impl as KubeletServiceServer);

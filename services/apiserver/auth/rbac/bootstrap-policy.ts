@@ -41,7 +41,7 @@ const nonResource = (verbs: string[], urls: string[]) => PolicyRule.fromPartial(
 /**
  * Kubernetes' user-facing "view" and "edit" ClusterRoles, from the kinds' declarations (their
  * userRole): view reads every kind it covers with its status, scale and log; edit also writes
- * the kinds it covers, their scale, execs into and attaches to pods and creates service-account tokens
+ * the kinds it covers, their scale, execs into, attaches to and port-forwards to pods, creates service-account tokens
  * (serviceaccounts/token) and evicts pods (pods/eviction), as Kubernetes' edit role does. An "edit-only" kind (Secrets) is read
  * and written by edit and not seen by view. One rule per API group and verb set.
  */
@@ -57,7 +57,7 @@ function userRoleRules(role: 'view' | 'edit'): PolicyRule[] {
     add(read, k.group, k.resource, ...(d.streams ? [`${k.resource}/log`] : []), ...(d.status ? [`${k.resource}/status`] : []), ...(d.scale ? [`${k.resource}/scale`] : []));
     if (role === 'edit' && (d.userRole === 'edit' || d.userRole === 'edit-only')) {
       add(write, k.group, k.resource, ...(d.scale ? [`${k.resource}/scale`] : []));
-      if (d.streams) add(exec, k.group, `${k.resource}/exec`, `${k.resource}/attach`);
+      if (d.streams) add(exec, k.group, `${k.resource}/exec`, `${k.resource}/attach`, `${k.resource}/portforward`);
       if (d.token) add(exec, k.group, `${k.resource}/token`);
       if (d.eviction) add(exec, k.group, `${k.resource}/eviction`);
     }

@@ -67,6 +67,7 @@ function subresourcesOf(d: KindDeclaration, self: GroupVersionKind): Subresource
   if (methods.evict) subs.push({ name: 'eviction', responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] });
   if (methods.exec) subs.push({ name: 'exec', responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] });
   if (methods.logs) subs.push({ name: 'log', responseKind: self, verbs: ['get'] });
+  if (methods.portForward) subs.push({ name: 'portforward', responseKind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] });
   if (methods.getScale) subs.push({ name: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
   if (methods.updateStatus) subs.push({ name: 'status', responseKind: self, verbs: ['get', 'patch', 'update'] });
   if (methods.createToken) subs.push({ name: 'token', responseKind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] });

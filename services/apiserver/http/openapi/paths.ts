@@ -94,6 +94,9 @@ const ATTACH = [
   q('tty', 'boolean', 'TTY if true indicates that a tty will be allocated for the attach call. This is passed through the container runtime so the tty is allocated on the worker node by the container runtime. Defaults to false.'),
 ];
 
+/** PodPortForwardOptions. */
+const PORT_FORWARD = [q('ports', 'integer', 'List of ports to forward Required when using WebSockets')];
+
 const NAME = (what: string): Parameter => ({ name: 'name', in: 'path', type: 'string', description: `name of the ${what}`, required: true });
 const NAMESPACE: Parameter = { name: 'namespace', in: 'path', type: 'string', description: 'object name and auth scope, such as for teams and projects', required: true };
 
@@ -162,9 +165,10 @@ function subresourcePath(s: SubresourceModel, r: ResourceModel, path: string, sc
   const ops: Operation[] = [];
   const name = `${ns}${r.kind}${word}`;
   if (s.name === 'log') ops.push({ ...base, gvk, method: 'get', operationId: `read${id}${name}`, description: `read log of the specified ${r.kind}`, action: 'get', parameters: LOG, response: 'string' });
-  else if (s.name === 'exec' || s.name === 'attach') {
+  else if (s.name === 'exec' || s.name === 'attach' || s.name === 'portforward') {
+    const parameters = s.name === 'exec' ? EXEC : s.name === 'attach' ? ATTACH : PORT_FORWARD;
     for (const method of ['get', 'post'] as const)
-      ops.push({ ...base, method, operationId: `connect${id}${method === 'get' ? 'Get' : 'Post'}${name}`, description: `connect ${method.toUpperCase()} requests to ${s.name} of ${r.kind}`, action: 'connect', parameters: s.name === 'exec' ? EXEC : ATTACH, response: 'string' });
+      ops.push({ ...base, method, operationId: `connect${id}${method === 'get' ? 'Get' : 'Post'}${name}`, description: `connect ${method.toUpperCase()} requests to ${s.name} of ${r.kind}`, action: 'connect', parameters, response: 'string' });
   } else {
     if (s.verbs.includes('get')) ops.push({ ...base, method: 'get', operationId: `read${id}${name}`, description: `read ${s.name} of the specified ${r.kind}`, action: 'get', parameters: [], response: def });
     if (s.verbs.includes('update')) ops.push({ ...base, method: 'put', operationId: `replace${id}${name}`, description: `replace ${s.name} of the specified ${r.kind}`, action: 'put', parameters: WRITE, body: def, response: def, created: true });

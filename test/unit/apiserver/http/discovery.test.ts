@@ -97,7 +97,7 @@ describe('discovery documents', () => {
     assert.deepEqual(pods.categories, ['all']);
     assert.deepEqual(
       pods.subresources.map((s: any) => s.subresource),
-      ['attach', 'binding', 'eviction', 'exec', 'log', 'status'],
+      ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'status'],
     );
     const groups = (await get('/apis', AGGREGATED)).json();
     const apps = groups.items.find((i: any) => i.metadata.name === 'apps');
