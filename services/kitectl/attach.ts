@@ -33,7 +33,10 @@ export function containerToAttachTo(pod: Pod, name: string | undefined, warn: (t
   const byAnnotation = annotated ? spec.containers.find((c) => c.name === annotated) : undefined;
   if (byAnnotation) return byAnnotation;
   if (spec.containers.length === 0) throw new CliError(`cannot attach to the container: pod ${pod.metadata!.name} does not have any containers`);
-  if (spec.containers.length > 1) warn(`Defaulted container "${spec.containers[0].name}" out of: ${spec.containers.map((c) => c.name).join(', ')}\n`);
+  if (spec.containers.length > 1) {
+    const all = [...spec.containers.map((c) => c.name), ...spec.initContainers.map((c) => `${c.name} (init)`)];
+    warn(`Defaulted container "${spec.containers[0].name}" out of: ${all.join(', ')}\n`);
+  }
   return spec.containers[0];
 }
 
@@ -44,7 +47,7 @@ export async function attach(cli: Cli, podArg: string, opts: AttachOptions): Pro
   const pod = await pods.get(name, namespace);
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot attach a container in a completed pod; current phase is ${phase}`);
-  const container = containerToAttachTo(pod, opts.container, (t) => cli.io.err(t));
+  const container = containerToAttachTo(pod, opts.container, (t) => opts.quiet || cli.io.err(t));
   let tty = !!opts.tty;
   if (tty && !container.tty) {
     tty = false;
