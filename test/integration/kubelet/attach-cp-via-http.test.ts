@@ -6,7 +6,7 @@
 // a gRPC message carries, so the kubelet's output is sent in bounded pieces), and a
 // user without create pods/attach gets Kubernetes' 403.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +96,29 @@ describe('pods/attach and kubectl cp over the HTTP API (kubectl -> WebSocket -> 
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'got:tty\n');
     assert.match(r.stderr, /^error: Unable to use a TTY - container c did not allocate one$/m);
+  });
+
+  it('detaches when kubectl attach goes away, leaving the process running', async () => {
+    await fx.createPod('ticker', [{ name: 'c', image: TEST_IMAGES.busybox, command: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'] }], { terminationGracePeriodSeconds: 0 });
+    await fx.waitForPod('ticker', 'Running', (p) => p.status!.phase === 'Running');
+    const child = spawn('kubectl', ['attach', 'ticker'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise((resolve) => child.stdout!.once('data', resolve));
+    } finally {
+      child.kill();
+      await exited;
+    }
+    // Attached again, the same process still ticks.
+    const again = spawn('kubectl', ['attach', 'ticker'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const exitedAgain = new Promise((resolve) => again.once('exit', resolve));
+    try {
+      assert.match(String(await new Promise((resolve) => again.stdout!.once('data', resolve))), /tick/);
+    } finally {
+      again.kill();
+      await exitedAgain;
+    }
+    assert.equal((await fx.client.pods.get('ticker')).status!.containerStatuses[0].restartCount, 0);
   });
 
   it('kubectl run -i --rm creates the pod, attaches to it, passes the exit code through and deletes the pod', async () => {
