@@ -1,5 +1,5 @@
 // The kubelet's view of a container runtime, shaped like Kubernetes' CRI: pod sandboxes that own
-// a network namespace and IP, app containers joined to them, images, logs and exec. The Docker
+// a network namespace and IP, app containers joined to them, images, logs, exec and attach. The Docker
 // implementation (docker-runtime.ts) and the in-memory FakeRuntime both implement it.
 import type { Readable } from 'node:stream';
 import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
