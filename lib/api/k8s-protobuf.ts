@@ -233,3 +233,34 @@ export function encodeProtobuf(object: JsonObject): Buffer {
   const envelope = unknownType.encode(unknownType.fromObject({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' })).finish();
   return Buffer.concat([MAGIC, envelope]);
 }
+
+/** The media type of a protobuf watch: length-delimited WatchEvent frames. */
+export const PROTOBUF_WATCH_MEDIA_TYPE = `${PROTOBUF_MEDIA_TYPE};stream=watch`;
+
+/**
+ * One frame of a protobuf watch stream as kube-apiserver writes it (the stream serializer is
+ * protobuf's raw one, the framer length-delimited): a 4-byte big-endian length, then a
+ * meta.v1.WatchEvent without envelope whose object (a RawExtension) holds the object's own
+ * protobuf body, magic and Unknown envelope included. `object` undefined: an empty RawExtension.
+ */
+export function encodeWatchFrame(type: string, object: JsonObject | undefined): Buffer {
+  const eventType = schema().lookupType(`${META}.WatchEvent`);
+  const event = eventType.encode(eventType.fromObject({ type, object: { raw: object ? encodeProtobuf(object) : Buffer.alloc(0) } })).finish();
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(event.length);
+  return Buffer.concat([length, event]);
+}
+
+/** The whole frames of a protobuf watch stream's bytes, decoded, and the bytes of an incomplete last frame. */
+export function decodeWatchFrames(data: Buffer): { events: { type: string; object: DecodedProtobuf }[]; rest: Buffer } {
+  const eventType = schema().lookupType(`${META}.WatchEvent`);
+  const events: { type: string; object: DecodedProtobuf }[] = [];
+  let at = 0;
+  while (data.length - at >= 4 && data.length - at - 4 >= data.readUInt32BE(at)) {
+    const end = at + 4 + data.readUInt32BE(at);
+    const ev = eventType.toObject(eventType.decode(data.subarray(at + 4, end))) as { type?: string; object?: { raw?: Uint8Array } };
+    events.push({ type: ev.type ?? '', object: decodeProtobuf(Buffer.from(ev.object?.raw ?? new Uint8Array())) });
+    at = end;
+  }
+  return { events, rest: data.subarray(at) };
+}

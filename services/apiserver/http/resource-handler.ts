@@ -6,7 +6,7 @@
 import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, BadRequestError, InternalError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
-import { PROTOBUF_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
+import { encodeWatchFrame, PROTOBUF_MEDIA_TYPE, PROTOBUF_WATCH_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
 import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
 import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
@@ -16,6 +16,7 @@ import { toScale } from '../grpc/resource-service';
 import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
+import { protobufWatch } from './protobuf-reply';
 import { parseFieldValidation, parseJSONBody, parseProtobufBody, type ExpectedKind } from './request-body';
 import { parseBool, type RequestInfo } from './request-info';
 import { failure, statusOf, type Status, type Subject } from './status';
@@ -227,7 +228,10 @@ export class ResourceHandler {
     x.json(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, r.warnings);
   }
 
-  /** A watch as Kubernetes streams it: one JSON event per line; a failure after the start is an ERROR event carrying the Status. */
+  /**
+   * A watch as Kubernetes streams it: one JSON event per line (protobuf WatchEvent frames to a
+   * client that accepts only protobuf); a failure after the start is an ERROR event carrying the Status.
+   */
   private watch(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
     const q = x.query;
     const selector = q.get('fieldSelector') ?? '';
@@ -243,6 +247,10 @@ export class ResourceHandler {
     };
     const stream = this.gate.stream<WatchEvent<KubeObject>>(GateClient.method(kind, 'watch'), request, caller);
     const table = asTable(x);
+    if (!table && protobufWatch(x.header('accept'))) {
+      const frame = (ev: WatchEvent<KubeObject>) => encodeWatchFrame(ev.type, ev.object ? (encodeKube(kind, ev.object) as Record<string, unknown>) : undefined);
+      return pipeStream(stream, x, PROTOBUF_WATCH_MEDIA_TYPE, frame, (s) => encodeWatchFrame('ERROR', s as unknown as Record<string, unknown>));
+    }
     let first = true;
     const encode = (ev: WatchEvent<KubeObject>): unknown => {
       if (!ev.object) return {};
@@ -283,7 +291,7 @@ function pipeStream<M>(
   x: HttpExchange,
   contentType: string,
   encode: (m: M) => string | Buffer,
-  errorEvent: (s: Status) => string | undefined,
+  errorEvent: (s: Status) => string | Buffer | undefined,
   waitForData = false,
 ): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -98,7 +98,7 @@ describe('HTTP API: Impersonate-Uid and Impersonate-Extra-*', function () {
   });
 
   it('refuses a uid or extra attributes without a user to impersonate (400)', async () => {
-    for (const headers of [{ 'impersonate-uid': 'u-1' }, { 'impersonate-extra-scopes': 'view' }]) {
+    for (const headers of [{ 'impersonate-uid': 'u-1' }, { 'impersonate-extra-scopes': 'view' }] as Record<string, string>[]) {
       const r = await whoami(headers);
       assert.equal(r.status, 400, JSON.stringify(headers));
       assert.equal(r.json.reason, 'BadRequest');
