@@ -42,6 +42,14 @@ function bearerToken(metadata: Metadata): { token?: string; error?: string } {
 }
 
 export class Authenticator {
+  /**
+   * Who each call's credentials proved, by the call's Metadata object: grpc-js hands the object
+   * the interceptor authenticated (authenticate-on-headers.ts) on to the handler, so the request
+   * gate gets that answer instead of verifying the same certificate or token signature again
+   * (kube-apiserver authenticates a request once). Only successes are kept, per call.
+   */
+  private readonly byCall = new WeakMap<Metadata, UserInfo>();
+
   constructor(private readonly cfg: AuthenticationConfig) {}
 
   /** True when no authentication is configured: everyone is an anonymous cluster admin. */
@@ -52,6 +60,21 @@ export class Authenticator {
   /** The caller; with `anonymous`, one that presents no credentials is system:anonymous. */
   async authenticate(call: CallCredentials, opts: { anonymous?: boolean } = {}): Promise<UserInfo> {
     if (this.insecureDevMode) return DEV_USER;
+    const known = this.byCall.get(call.metadata);
+    if (known) return known;
+    const user = await this.verify(call);
+    if (user) {
+      this.byCall.set(call.metadata, user);
+      return user;
+    }
+    if (opts.anonymous) return { name: ANONYMOUS_USER, uid: '', groups: [UNAUTHENTICATED_GROUP] };
+    throw new UnauthenticatedError(
+      'Unauthorized: no valid credentials: send a client certificate signed by the cluster CA (an expired certificate or one from another CA counts as none) or a bearer token',
+    );
+  }
+
+  /** The user a call's credentials prove; undefined when it presents none; UNAUTHENTICATED for invalid ones. */
+  private async verify(call: CallCredentials): Promise<UserInfo | undefined> {
     const problems: string[] = [];
     if (this.cfg.clientCertificates) {
       // A call of the HTTP front door carries its caller's certificate; any other, its own TLS peer's.
@@ -69,10 +92,7 @@ export class Authenticator {
       if (problems.length === before) problems.push('invalid bearer token');
     }
     if (problems.length) throw new UnauthenticatedError(`Unauthorized: ${problems.join('; ')}`);
-    if (opts.anonymous) return { name: ANONYMOUS_USER, uid: '', groups: [UNAUTHENTICATED_GROUP] };
-    throw new UnauthenticatedError(
-      'Unauthorized: no valid credentials: send a client certificate signed by the cluster CA (an expired certificate or one from another CA counts as none) or a bearer token',
-    );
+    return undefined;
   }
 
   /** The service account of a bound token; a token of ours that is invalid adds why to `problems`. */
