@@ -14,7 +14,8 @@ export function serveAttach(call: SessionCall, runtime: ContainerRuntime, ctx: T
     const container = execContainer(target);
     const spec = target.pod.spec!.containers.find((c) => c.name === target.containerName) ?? target.pod.spec!.initContainers.find((c) => c.name === target.containerName);
     const tty = spec?.tty ?? false;
-    const session = await runtime.attach(container.id, { stdin: start.stdin && spec?.stdin ? stdin : undefined, tty, signal });
-    return { session, tty };
+    const withStdin = start.stdin && !!spec?.stdin;
+    const session = await runtime.attach(container.id, { stdin: withStdin ? stdin : undefined, tty, signal });
+    return { session, tty, stdin: withStdin };
   });
 }

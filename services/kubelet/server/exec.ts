@@ -72,8 +72,11 @@ async function forward(source: Readable, call: Call, field: 'stdout' | 'stderr')
   }
 }
 
-/** Opens the session a start asks for; `stdin` carries the caller's input, `signal` ends the session early. */
-export type OpenSession = (start: ExecStart, stdin: PassThrough, signal: AbortSignal) => Promise<{ session: ExecSession | AttachSession; tty: boolean }>;
+/**
+ * Opens the session a start asks for; `stdin` carries the caller's input, `signal` ends the
+ * session early. `stdin` in the result: whether the session reads the input (else it is dropped).
+ */
+export type OpenSession = (start: ExecStart, stdin: PassThrough, signal: AbortSignal) => Promise<{ session: ExecSession | AttachSession; tty: boolean; stdin: boolean }>;
 
 /** The loop exec and attach share: start, output with backpressure, resizes, then the exit code (when there is one). */
 export async function serveSession(call: Call, what: 'exec' | 'attach', open: OpenSession): Promise<void> {
@@ -90,6 +93,8 @@ export async function serveSession(call: Call, what: 'exec' | 'attach', open: Op
     const start = await readRequests(call, what, stdin, resize);
     const opened = await open(start, stdin, cancelled.signal);
     session = opened.session;
+    // Input nobody reads must not fill up and pause the call (its resizes would wait behind it).
+    if (!opened.stdin) stdin.resume();
     const size = pendingSize ?? start.size;
     if (opened.tty && size) await session.resize(size.width, size.height).catch(() => undefined);
     // The response headers say the session started (the HTTP front door upgrades to a WebSocket on them).
@@ -110,6 +115,6 @@ export function serveExec(call: Call, runtime: ContainerRuntime, ctx: TargetCont
   return serveSession(call, 'exec', async (start, stdin) => {
     const container = execContainer(await findTarget(start, ctx));
     const session = await runtime.exec(container.id, start.command, { stdin: start.stdin ? stdin : undefined, tty: start.tty });
-    return { session, tty: start.tty };
+    return { session, tty: start.tty, stdin: start.stdin };
   });
 }
