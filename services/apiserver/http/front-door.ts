@@ -71,10 +71,35 @@ function headerList(req: Req, name: string): string[] {
 
 const EXTRA_HEADER_PREFIX = 'impersonate-extra-';
 
+/** What a connection's TLS layer verified about its client, and its address. */
+interface Peer {
+  certificate?: Buffer;
+  address?: string;
+}
+
+const peers = new WeakMap<object, Peer>();
+
+/**
+ * The peer of a request's connection, read once per connection (an HTTP/2 session, or an
+ * HTTP/1.1 socket): getPeerCertificate() copies the certificate out of OpenSSL on every call.
+ * Renegotiation is off on both (node's HTTP/2 turns it off; startFrontDoor for HTTP/1.1, as Go's
+ * TLS server has none), so a connection's certificate cannot change.
+ */
+function peerOf(req: Req): Peer {
+  const connection: object = (req as Http2ServerRequest).stream?.session ?? req.socket;
+  let peer = peers.get(connection);
+  if (!peer) {
+    const socket = req.socket as TLSSocket;
+    const raw = socket.encrypted && socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
+    peer = { certificate: raw?.length ? raw : undefined, address: socket.remoteAddress };
+    peers.set(connection, peer);
+  }
+  return peer;
+}
+
 /** The HTTP caller's credentials and impersonation headers, as the gate reads them on gRPC. */
 function callerOf(req: Req): HttpCaller {
-  const socket = req.socket as TLSSocket;
-  const certificate = socket.encrypted && socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
+  const peer = peerOf(req);
   const extra: Record<string, string[]> = {};
   for (const h of Object.keys(req.headers)) {
     if (!h.startsWith(EXTRA_HEADER_PREFIX)) continue;
@@ -89,8 +114,8 @@ function callerOf(req: Req): HttpCaller {
   }
   return {
     authorization: header(req, 'authorization'),
-    certificate: certificate?.length ? certificate : undefined,
-    peer: socket.remoteAddress,
+    certificate: peer.certificate,
+    peer: peer.address,
     userAgent: header(req, 'user-agent'),
     impersonateUser: header(req, 'impersonate-user'),
     impersonateGroups: headerList(req, 'impersonate-group'),
@@ -204,6 +229,8 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
       },
       onRequest,
     );
+    // No renegotiation on HTTP/1.1 either (peerOf reads a connection's certificate once).
+    server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
   } else {
     server = createHttpServer(onRequest);
   }
