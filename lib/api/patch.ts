@@ -1,5 +1,6 @@
 // JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch
-// (strategic-merge-patch.ts), applied to an object's JSON form.
+// (strategic-merge-patch.ts), applied to an object's JSON form; apply patches are server-side
+// apply's (managed-fields/).
 import { isDeepStrictEqual } from 'node:util';
 import { BadRequestError, InvalidError } from './errors';
 import type { KindInfo, KubeObject } from './kind-info';
@@ -7,6 +8,9 @@ import { decodeKube } from './kube-json';
 import { APPLY_PATCH_TYPE, applyConfiguration, parseConfiguration } from './managed-fields';
 import { messageTypeOf } from './proto-schema';
 import { messageSchema, strategicMergePatch } from './strategic-merge-patch';
+
+/** The patch types of Kubernetes' PATCH (the HTTP front door accepts them, OpenAPI advertises them), apply patches (server-side apply) last. */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH_TYPE];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

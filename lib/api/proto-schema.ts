@@ -32,10 +32,17 @@ export function protoRootOf(): Protobuf.Root {
   return r;
 }
 
-/** The message type of a kind's objects (kite.core.v1.Pod). */
+const kindTypes = new WeakMap<KindInfo, Protobuf.Type>();
+
+/** The message type of a kind's objects (kite.core.v1.Pod), looked up once per kind (every encode asks). */
 export function messageTypeOf(kind: KindInfo): Protobuf.Type {
-  const pkg = kind.serviceName.slice(0, kind.serviceName.lastIndexOf('.'));
-  return protoRootOf().lookupType(`${pkg}.${kind.kind}`);
+  let type = kindTypes.get(kind);
+  if (!type) {
+    const pkg = kind.serviceName.slice(0, kind.serviceName.lastIndexOf('.'));
+    type = protoRootOf().lookupType(`${pkg}.${kind.kind}`);
+    kindTypes.set(kind, type);
+  }
+  return type;
 }
 
 const jsonNames = new WeakMap<Protobuf.Field, string>();

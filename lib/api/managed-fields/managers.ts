@@ -21,7 +21,24 @@ export interface ManagedEntry {
   apiVersion: string;
   time: string;
   subresource: string;
+  /** Never changed once made: the operations below return new sets. */
   set: FieldSet;
+  /** The entry as it was read, while its set and time are unchanged (written back as is). */
+  encoded?: ManagedFieldsEntry;
+}
+
+/** Sets read recently, by their FieldsV1 text: the entries of an object written often are parsed once. */
+const parsed = new Map<string, FieldSet>();
+const PARSED_CACHE_SIZE = 4096;
+
+function parseFieldsV1(text: string): FieldSet {
+  let set = parsed.get(text);
+  if (!set) {
+    set = FieldSet.fromFieldsV1(JSON.parse(text || '{}'));
+    if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
+    parsed.set(text, set);
+  }
+  return set;
 }
 
 /** Fields no manager owns (fieldmanager's stripMeta): identity and server-set metadata. */
@@ -52,7 +69,7 @@ export function decodeEntries(entries: readonly ManagedFieldsEntry[]): ManagedEn
     if (e.operation !== 'Apply' && e.operation !== 'Update') return undefined;
     if (e.fieldsType !== 'FieldsV1') return undefined;
     try {
-      out.push({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, subresource: e.subresource, set: FieldSet.fromFieldsV1(JSON.parse(e.fieldsV1 || '{}')) });
+      out.push({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, subresource: e.subresource, set: parseFieldsV1(e.fieldsV1), encoded: e });
     } catch {
       return undefined;
     }
@@ -67,7 +84,7 @@ export function encodeEntries(entries: readonly ManagedEntry[]): ManagedFieldsEn
   return entries
     .filter((e) => !e.set.isEmpty())
     .sort((p, q) => cmp(p.operation, q.operation) || cmp(p.time, q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource))
-    .map((e) => ({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: JSON.stringify(e.set.toFieldsV1()), subresource: e.subresource }));
+    .map((e) => e.encoded ?? { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: JSON.stringify(e.set.toFieldsV1()), subresource: e.subresource });
 }
 
 const isResetEntry = (e: ManagedFieldsEntry) => !e.manager && !e.operation && !e.apiVersion && !e.time && !e.fieldsType && !e.fieldsV1 && !e.subresource;
@@ -97,14 +114,21 @@ export function recordUpdate(entries: readonly ManagedEntry[], changes: Changes,
   const removed = changes.removed.difference(STRIPPED);
   if (changed.isEmpty() && removed.isEmpty()) return [...entries];
   const key = { manager: w.manager, operation: 'Update' as const, apiVersion: w.apiVersion, subresource: w.subresource };
+  const touched = changed.union(removed);
   const out: ManagedEntry[] = [];
   let own: ManagedEntry | undefined;
   for (const e of entries) {
     if (sameOwner(e, key)) own = e;
-    else out.push({ ...e, set: e.set.difference(changed).difference(removed) });
+    // An entry the write did not touch is kept as it was read (the common case: a status update).
+    else out.push(e.set.intersection(touched).isEmpty() ? e : { ...e, set: e.set.difference(touched), encoded: undefined });
   }
-  const set = (own?.set ?? new FieldSet()).union(changed).difference(removed);
-  out.push({ ...key, time: changed.isEmpty() && own ? own.time : w.now, set });
+  const time = changed.isEmpty() && own ? own.time : w.now;
+  if (own && changed.difference(own.set).isEmpty() && own.set.intersection(removed).isEmpty()) {
+    // The writer already owns what it changed: only its time moves.
+    out.push({ ...own, time, encoded: own.encoded && { ...own.encoded, time } });
+  } else {
+    out.push({ ...key, time, set: (own?.set ?? new FieldSet()).union(changed).difference(removed) });
+  }
   return out.filter((e) => !e.set.isEmpty());
 }
 
@@ -138,10 +162,10 @@ export function apply(live: unknown, applied: unknown, entries: readonly Managed
   if (conflicts.length && !force) throw conflictError(conflicts);
   const out: ManagedEntry[] = others.map((e) => {
     const c = conflicts.find((x) => x.entry === e);
-    return c ? { ...e, set: e.set.difference(c.set) } : e;
+    return c ? { ...e, set: e.set.difference(c.set), encoded: undefined } : e;
   });
   const unchanged = previous && touched.isEmpty() && previous.set.difference(appliedSet).isEmpty() && appliedSet.difference(previous.set).isEmpty();
-  out.push({ ...key, time: unchanged ? previous.time : w.now, set: appliedSet });
+  out.push(unchanged ? previous : { ...key, time: w.now, set: appliedSet });
   return { object, entries: out.filter((e) => !e.set.isEmpty()) };
 }
 

@@ -1,21 +1,25 @@
 // Managed fields for one kind's objects: what the registry calls on every write. An update's
-// entries from the object before and after it (a status update compares the status alone, the
-// kubelets' hot path), and an apply patch turned into the object to write and its entries.
+// entries from the object before and after it (only the top-level parts that differ are encoded
+// and compared: a kubelet's status update, the hottest write, never encodes the spec), and an
+// apply patch turned into the object to write and its entries.
+import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { BadRequestError } from '../errors';
 import type { KindInfo, KubeObject } from '../kind-info';
 import { decodeKube, encodeKube } from '../kube-json';
-import { messageTypeOf } from '../proto-schema';
-import type { ManagedFieldsEntry } from '../../gen/kite/meta/v1/meta';
+import { jsonName, messageTypeOf } from '../proto-schema';
+import type { ManagedFieldsEntry, ObjectMeta } from '../../gen/kite/meta/v1/meta';
 import { rfc3339 } from '../../util/time';
 import { apply, baseEntries, decodeEntries, encodeEntries, recordUpdate } from './managers';
-import { changedFields } from './object-fields';
+import { FieldSet } from './field-set';
+import { changedFields, type Changes } from './object-fields';
 import { structShape, type Shape } from './shape';
 
 type JsonObject = Record<string, unknown>;
 
 const shapes = new WeakMap<KindInfo, Shape>();
 const empties = new WeakMap<KindInfo, JsonObject>();
+const parts = new WeakMap<KindInfo, string[]>();
 
 function shapeOf(kind: KindInfo): Shape {
   let s = shapes.get(kind);
@@ -29,6 +33,42 @@ function shapeOf(kind: KindInfo): Shape {
 /** An object's Kubernetes JSON without its managedFields (which no set holds). */
 function jsonOf<T extends KubeObject>(kind: KindInfo<T>, obj: T): JsonObject {
   return encodeKube(kind, { ...obj, metadata: obj.metadata && { ...obj.metadata, managedFields: [] } });
+}
+
+/** The object's top-level fields other than kind and apiVersion (metadata, spec, status, data ...). */
+function partsOf(kind: KindInfo): string[] {
+  let p = parts.get(kind);
+  if (!p) {
+    p = messageTypeOf(kind).fieldsArray.map(jsonName).filter((k) => k !== 'kind' && k !== 'apiVersion');
+    parts.set(kind, p);
+  }
+  return p;
+}
+
+/** What a comparison of metadata looks at: not the fields the server sets or no set holds. */
+const comparable = (m: ObjectMeta | undefined) => m && { ...m, managedFields: [], resourceVersion: '', generation: 0 };
+
+/**
+ * What changed from `before` to `after`, one top-level field at a time: a part equal in both is
+ * never encoded (a status update's metadata and spec, an update's status).
+ */
+function changesOf<T extends KubeObject>(kind: KindInfo<T>, before: T, after: T, shape: Shape): Changes {
+  const out: Changes = { changed: new FieldSet(), removed: new FieldSet() };
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  for (const key of partsOf(kind)) {
+    if (b[key] === a[key]) continue;
+    const was = key === 'metadata' ? comparable(before.metadata) : b[key];
+    const is = key === 'metadata' ? comparable(after.metadata) : a[key];
+    if (isDeepStrictEqual(was, is)) continue;
+    const json = (v: unknown) => ({ [key]: encodeKube(kind, { [key]: v } as unknown as T)[key] });
+    const c = changedFields(json(was), json(is), shape);
+    for (const [into, from] of [[out.changed, c.changed], [out.removed, c.removed]] as const) {
+      const part = from.children.get(`f:${key}`);
+      if (part) into.children.set(`f:${key}`, part);
+    }
+  }
+  return out;
 }
 
 /** The JSON of a new, empty object of the kind (what a create is compared with, as Go's zero value encodes). */
@@ -48,10 +88,7 @@ function emptyOf(kind: KindInfo): JsonObject {
 export function managedFieldsAfterUpdate<T extends KubeObject>(kind: KindInfo<T>, before: T | undefined, after: T, manager: string, subresource: string): ManagedFieldsEntry[] {
   const base = baseEntries(before?.metadata?.managedFields ?? [], after.metadata?.managedFields ?? [], subresource);
   const shape = shapeOf(kind);
-  const changes =
-    subresource === 'status' && before
-      ? changedFields({ status: encodeKube(kind, { status: before.status } as T).status }, { status: encodeKube(kind, { status: after.status } as T).status }, shape)
-      : changedFields(before ? jsonOf(kind, before) : emptyOf(kind), jsonOf(kind, after), shape);
+  const changes = before ? changesOf(kind, before, after, shape) : changedFields(emptyOf(kind), jsonOf(kind, after), shape);
   return encodeEntries(recordUpdate(base, changes, { manager, apiVersion: kind.apiVersion, subresource, now: rfc3339() }));
 }
 

@@ -8,6 +8,7 @@ import { ApiError, BadRequestError, InternalError, fromServiceError } from '../.
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
 import { encodeWatchFrame, PROTOBUF_MEDIA_TYPE, PROTOBUF_WATCH_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
 import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
+import { PATCH_TYPES } from '../../../lib/api/patch';
 import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
 import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
@@ -17,7 +18,7 @@ import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { protobufWatch } from './protobuf-reply';
-import { parseFieldValidation, parseJSONBody, parseProtobufBody, type ExpectedKind } from './request-body';
+import { parseFieldValidation, parseJSONBody, parseProtobufBody, parseYAMLBody, patchFieldWarnings, YAML_MEDIA_TYPE, type ExpectedKind } from './request-body';
 import { parseBool, type RequestInfo } from './request-info';
 import { failure, statusOf, type Status, type Subject } from './status';
 
@@ -39,9 +40,6 @@ export interface HttpExchange {
   /** The client went away. */
   onClose(fn: () => void): void;
 }
-
-/** Patch types the gRPC Patch applies (Kubernetes' names), apply patches (server-side apply) among them. */
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 /** Resources that answer a finished delete with the object rather than a Status (ReturnDeletedObject in their registries). */
 const RETURNS_DELETED_OBJECT = new Set(['pods', 'services']);
@@ -163,6 +161,7 @@ export class ResourceHandler {
         const type = (x.header('content-type') ?? '').split(';')[0].trim();
         if (!PATCH_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
         const patch = (await x.body()).toString('utf8');
+        const warnings = sub === 'scale' ? [] : patchFieldWarnings(kind, type, patch, parseFieldValidation(q.get('fieldValidation')));
         const force = q.get('force');
         const r = await this.call<KubeObject>(
           kind,
@@ -170,8 +169,8 @@ export class ResourceHandler {
           { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub, fieldManager: q.get('fieldManager') ?? '', force: force === null ? undefined : force === 'true' },
           caller,
         );
-        if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)));
-        return this.answer(x, 200, r, (o) => encodeKube(kind, o));
+        if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)), warnings);
+        return this.answer(x, 200, r, (o) => encodeKube(kind, o), warnings);
       }
       case 'delete': {
         if (sub) break;
@@ -344,15 +343,16 @@ export function reply(s: Status): [number, Status, string[], Record<string, stri
 }
 
 /**
- * A body in a media type the front door reads, as Kubernetes' JSON: JSON, or Kubernetes' protobuf
- * (what typed clients such as kubectl create send) where the path names the kind it expects; any
- * other is a 415.
+ * A body in a media type the front door reads, as Kubernetes' JSON: JSON, YAML, or Kubernetes'
+ * protobuf (what typed clients such as kubectl create send) where the path names the kind it
+ * expects; any other is a 415.
  */
 export async function objectBody(x: HttpExchange, expected?: ExpectedKind): Promise<unknown> {
   const type = (x.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
   if (type === PROTOBUF_MEDIA_TYPE && expected) return parseProtobufBody(await x.body(), expected);
+  if (type === YAML_MEDIA_TYPE) return parseYAMLBody(await x.body());
   if (type !== 'application/json' && type !== '') {
-    const accepted = expected ? `application/json, ${PROTOBUF_MEDIA_TYPE}` : 'application/json';
+    const accepted = expected ? `application/json, ${YAML_MEDIA_TYPE}, ${PROTOBUF_MEDIA_TYPE}` : `application/json, ${YAML_MEDIA_TYPE}`;
     throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${accepted}`);
   }
   return parseJSONBody(await x.body());

@@ -267,7 +267,7 @@ describe('HTTP API (--secure-port)', function () {
     assert.equal(ev.object.reason, 'Expired');
   });
 
-  it('patches (merge and JSON patch), dry-runs, refuses apply patches with 415 and invalid objects with causes', async () => {
+  it('patches (merge and JSON patch), dry-runs, applies apply patches (server-side apply, fieldManager required) and refuses invalid objects with causes', async () => {
     await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods`, pod('pp'));
     const merged = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, { metadata: { labels: { merged: 'yes' } } }, { 'content-type': 'application/merge-patch+json' });
     assert.equal(merged.status, 200, merged.body);
@@ -294,9 +294,14 @@ describe('HTTP API (--secure-port)', function () {
     const statusPut = await request(admin, 'PUT', `/api/v1/namespaces/${ns}/pods/pp/status`, withStatus);
     assert.equal(statusPut.status, 200, statusPut.body);
     assert.equal(statusPut.json.status.message, 'set over HTTP');
-    const apply = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, 'metadata: {}', { 'content-type': 'application/apply-patch+yaml' });
-    assert.equal(apply.status, 415);
-    assert.equal(apply.json.reason, 'UnsupportedMediaType');
+    const unnamed = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp`, 'metadata: {}', { 'content-type': 'application/apply-patch+yaml' });
+    assert.equal(unnamed.status, 422);
+    assert.equal(unnamed.json.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    const applied = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: pp\n  labels:\n    applied: "yes"\n';
+    const apply = await request(admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/pp?fieldManager=tester`, applied, { 'content-type': 'application/apply-patch+yaml' });
+    assert.equal(apply.status, 200, apply.body);
+    assert.equal(apply.json.metadata.labels.applied, 'yes');
+    assert.deepEqual(apply.json.metadata.managedFields.find((e: { manager: string }) => e.manager === 'tester').fieldsV1, { 'f:metadata': { 'f:labels': { 'f:applied': {} } } });
 
     const dry = await request(admin, 'POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod('dry'));
     assert.equal(dry.status, 201, dry.body);

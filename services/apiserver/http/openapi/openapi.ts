@@ -13,10 +13,10 @@ import { encodeOpenApiV2 } from './v2-protobuf';
 import { groupVersionPaths, type Operation, type Parameter, type PathItem } from './paths';
 import { buildDefinitions, loadComments, loadMessages, typeProtoFiles, type Definitions } from './schemas';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
+import { PATCH_TYPES } from '../../../../lib/api/patch';
 import type { Schema } from './kubernetes-types';
 
 const PRODUCES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 const BEARER = { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' };
 
 /** The proto messages the documents start from: every kind and its list, and the subresources' bodies. */
