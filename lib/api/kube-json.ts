@@ -87,14 +87,13 @@ export function decodeKube<T extends KubeObject>(kind: KindInfo<T>, raw: unknown
 
 /** An object as kube-apiserver writes it: kind and apiVersion first, then its fields as Kubernetes' JSON has them. */
 export function encodeKube<T extends KubeObject>(kind: KindInfo<T>, obj: T): JsonObject {
-  const body = encodeMessage(messageTypeOf(kind), kind.type.toJSON(obj)) as JsonObject;
-  const { kind: _k, apiVersion: _v, ...rest } = body;
-  return { kind: obj.kind || kind.kind, apiVersion: obj.apiVersion || kind.apiVersion, ...rest };
+  return encodeInto(messageTypeOf(kind), kind.type.toJSON(obj) as JsonObject, { kind: obj.kind || kind.kind, apiVersion: obj.apiVersion || kind.apiVersion }, true);
 }
 
 /** A list as kube-apiserver writes a typed list: `<Kind>List`, its ListMeta, and items without kind and apiVersion. */
 export function encodeKubeList<T extends KubeObject>(kind: KindInfo<T>, list: KubeList<T>): JsonObject {
   const m = list.metadata;
+  const type = messageTypeOf(kind);
   return {
     kind: `${kind.kind}List`,
     apiVersion: kind.apiVersion,
@@ -103,18 +102,24 @@ export function encodeKubeList<T extends KubeObject>(kind: KindInfo<T>, list: Ku
       ...(m?.continue ? { continue: m.continue } : {}),
       ...(m?.remainingItemCount !== undefined && m.continue ? { remainingItemCount: m.remainingItemCount } : {}),
     },
-    items: list.items.map((item) => {
-      const { kind: _k, apiVersion: _v, ...rest } = encodeKube(kind, item);
-      return rest;
-    }),
+    items: list.items.map((item) => encodeInto(type, kind.type.toJSON(item) as JsonObject, {}, true)),
   };
 }
 
 /** toJSON's output of a `type` message re-laid as Kubernetes writes it. */
 export function encodeMessage(type: Protobuf.Type, json: unknown): unknown {
   if (!isObject(json) || isIntOrString(type)) return json;
-  const out: JsonObject = {};
+  return encodeInto(type, json, {}, false);
+}
+
+/**
+ * Adds the fields of toJSON's output of a `type` message to `out`, in Kubernetes' order; an
+ * object's top (`withoutTypeMeta`) leaves out kind and apiVersion, which its caller writes first
+ * (or, for a list's items, not at all), so no object is copied to reorder or drop them.
+ */
+function encodeInto(type: Protobuf.Type, json: JsonObject, out: JsonObject, withoutTypeMeta: boolean): JsonObject {
   for (const f of planOf(type)) {
+    if (withoutTypeMeta && f.typeMeta) continue;
     if (f.key in json) out[f.key] = encodeField(f, json[f.key]);
     else if (f.always) out[f.key] = zeroOf(type, f.field, f.key);
   }
@@ -129,6 +134,8 @@ interface FieldPlan {
   time: 'seconds' | 'micro' | undefined;
   always: boolean;
   raw: boolean;
+  /** kind or apiVersion (TypeMeta). */
+  typeMeta: boolean;
 }
 
 const plans = new WeakMap<Protobuf.Type, FieldPlan[]>();
@@ -139,7 +146,15 @@ function planOf(type: Protobuf.Type): FieldPlan[] {
     plan = type.fieldsArray.map((field) => {
       const key = jsonName(field);
       const time = has(TIME_FIELDS, type.name, key) ? 'seconds' : has(MICRO_TIME_FIELDS, type.name, key) ? 'micro' : undefined;
-      return { key, field, child: messageOf(field), time, always: has(ALWAYS_EMITTED, type.name, key), raw: has(RAW_JSON_FIELDS, type.name, key) } as FieldPlan;
+      return {
+        key,
+        field,
+        child: messageOf(field),
+        time,
+        always: has(ALWAYS_EMITTED, type.name, key),
+        raw: has(RAW_JSON_FIELDS, type.name, key),
+        typeMeta: key === 'kind' || key === 'apiVersion',
+      } as FieldPlan;
     });
     plans.set(type, plan);
   }

@@ -82,5 +82,6 @@ export function messageOf(field: Protobuf.Field): Protobuf.Type | undefined {
 
 /** Whether a message is google.protobuf.Value: Kubernetes' int-or-string in Kite's API. */
 export function isIntOrString(type: Protobuf.Type): boolean {
-  return type.fullName === '.google.protobuf.Value';
+  // fullName is built from the parents on every read: the name alone rules out nearly every type first.
+  return type.name === 'Value' && type.fullName === '.google.protobuf.Value';
 }
