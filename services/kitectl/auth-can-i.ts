@@ -1,7 +1,8 @@
 // kitectl auth can-i / auth whoami: ask the apiserver (kite.authorization.v1) whether the
 // caller may do something, or who it takes the caller for. --as / --as-group ask on behalf of
 // someone else through impersonation, which needs the impersonate verb. Like kubectl, can-i
-// prints "yes" or "no" and exits 0 or 1. This module is loaded at start-up only to declare
+// prints "yes" or "no" and exits 0 or 1; `can-i --list` prints what the caller may do in the
+// namespace (a SelfSubjectRulesReview) as kubectl's table (printers/access-list.ts). This module is loaded at start-up only to declare
 // the commands; gRPC and generated code load when one runs.
 import type { Command } from 'commander';
 import type { Cli } from './cli-context';
@@ -17,6 +18,9 @@ interface CanIOptions {
   as?: string;
   asGroup?: string[];
   quiet?: boolean;
+  list?: boolean;
+  /** false with --no-headers */
+  headers?: boolean;
 }
 
 /** Calls one AuthorizationService method with the caller's token and impersonation metadata. */
@@ -59,8 +63,36 @@ function target(what: string, name: string | undefined): { resource?: { group: s
   };
 }
 
-export async function canI(cli: Cli, verb: string, what: string, name: string | undefined, o: CanIOptions): Promise<void> {
+/** `auth can-i --list`: the caller's rules in the namespace, as kubectl prints them. */
+async function canIList(cli: Cli, o: CanIOptions): Promise<void> {
+  const { CreateSelfSubjectRulesReviewRequest, SelfSubjectRulesReview } = require('../../lib/gen/kite/authorization/v1/authorization') as typeof import('../../lib/gen/kite/authorization/v1/authorization');
+  const { accessTable } = require('./printers/access-list') as typeof import('./printers/access-list');
+  const namespace = o.allNamespaces ? '' : await cli.namespace();
+  const review = await call(
+    cli,
+    'CreateSelfSubjectRulesReview',
+    CreateSelfSubjectRulesReviewRequest,
+    (b) => SelfSubjectRulesReview.decode(b),
+    CreateSelfSubjectRulesReviewRequest.fromPartial({ selfSubjectRulesReview: { spec: { namespace } } }),
+    o.as,
+    o.asGroup,
+  );
+  const s = review.status;
+  if (s?.incomplete) cli.io.err(`Warning: the list may be incomplete: ${s.evaluationError}\n`);
+  const rules = [
+    ...(s?.resourceRules ?? []).map((r) => ({ ...r, nonResourceURLs: [] })),
+    ...(s?.nonResourceRules ?? []).map((r) => ({ verbs: r.verbs, apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: r.nonResourceURLs })),
+  ];
+  cli.io.out(accessTable(rules, o.headers === false));
+}
+
+export async function canI(cli: Cli, verb: string | undefined, what: string | undefined, name: string | undefined, o: CanIOptions): Promise<void> {
   const { CliError, ReportedError } = require('./cli-errors') as typeof import('./cli-errors');
+  if (o.list) {
+    if (verb !== undefined) throw new CliError('list option must be specified with no arguments');
+    return canIList(cli, o);
+  }
+  if (verb === undefined || what === undefined) throw new CliError("you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kitectl auth can-i -h' for help and examples.");
   const { CreateSelfSubjectAccessReviewRequest, SelfSubjectAccessReview } = require('../../lib/gen/kite/authorization/v1/authorization') as typeof import('../../lib/gen/kite/authorization/v1/authorization');
   if ((o.asGroup ?? []).length > 0 && !o.as) throw new CliError('--as-group needs --as: impersonating groups needs a user');
   const t = target(what, name);
@@ -113,15 +145,17 @@ export function registerAuthCommands(program: Command, run: Runner): void {
   auth
     .command('can-i')
     .description('Check whether an action is allowed (prints yes or no; exit code 0 or 1)')
-    .argument('<verb>', 'get, list, watch, create, update, patch, delete, impersonate ...')
-    .argument('<resource>', 'TYPE, TYPE/NAME or a non-resource URL such as /healthz')
+    .argument('[verb]', 'get, list, watch, create, update, patch, delete, impersonate ...')
+    .argument('[resource]', 'TYPE, TYPE/NAME or a non-resource URL such as /healthz')
     .argument('[name]', 'the object name')
     .option('-A, --all-namespaces', 'check the action in all namespaces')
     .option('--subresource <name>', 'a subresource such as status, log, exec, binding, scale')
     .option('--as <user>', 'ask as this user (impersonation)')
     .option('--as-group <group>', 'ask as a member of this group (repeatable; needs --as)', collect)
     .option('-q, --quiet', 'print nothing; only the exit code tells')
-    .action((verb: string, what: string, name: string | undefined, o: CanIOptions) => run((cli) => canI(cli, verb, what, name, o)));
+    .option('--list', 'list every action allowed in the namespace')
+    .option('--no-headers', 'with --list: print no header line')
+    .action((verb: string | undefined, what: string | undefined, name: string | undefined, o: CanIOptions) => run((cli) => canI(cli, verb, what, name, o)));
   auth
     .command('whoami')
     .description('Show the user name and groups the apiserver sees')

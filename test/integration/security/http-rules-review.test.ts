@@ -1,7 +1,8 @@
 // SelfSubjectRulesReview (authorization.k8s.io/v1, `kubectl auth can-i --list`) through the HTTP
 // API of a secure apiserver: the real kubectl's table, compared with what kube-apiserver answers
 // for the same roles (RBAC's rules for the caller, cluster-wide and in the namespace), a missing
-// role as evaluationError, a node's list as incomplete, and a review without a namespace refused.
+// role as evaluationError, a node's list as incomplete, and a review without a namespace refused;
+// kitectl's `auth can-i --list` (over gRPC) prints what kubectl prints.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
@@ -10,6 +11,8 @@ import { promisify } from 'node:util';
 import { ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
+import { writeKubeconfig as writeKiteKubeconfig } from '../../../lib/pki/kubeconfig';
+import { kitectl } from '../kitectl/run-kitectl';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
@@ -131,6 +134,25 @@ describe('HTTP API: SelfSubjectRulesReview (kubectl auth can-i --list)', functio
     assert.equal(r.status, 400);
     assert.equal(r.json.reason, 'BadRequest');
     assert.equal(r.json.message, 'no namespace on request');
+  });
+
+  it('kitectl auth can-i --list prints what kubectl prints, and its warning for a node', async () => {
+    const alice = join(s.dir, 'kite-alice.conf');
+    writeKiteKubeconfig(alice, { server: `https://${s.address}`, ca: s.ca.cert, token: 'alice-token' });
+    for (const namespace of [ns, other]) {
+      const ours = await kitectl(['--kubeconfig', alice, '-n', namespace, 'auth', 'can-i', '--list']);
+      assert.equal(ours.code, 0, ours.err);
+      assert.equal(ours.out, await kubectl('auth', 'can-i', '--list', '--user', 'alice', '-n', namespace));
+    }
+    const headless = await kitectl(['--kubeconfig', alice, '-n', ns, 'auth', 'can-i', '--list', '--no-headers']);
+    assert.equal(headless.out, await kubectl('auth', 'can-i', '--list', '--no-headers', '--user', 'alice', '-n', ns));
+    const node = join(s.dir, 'kite-node.conf');
+    writeKiteKubeconfig(node, { server: `https://${s.address}`, ca: s.ca.cert, ...(await issueClientCertificate(s.ca, 'system:node:n1', ['system:nodes'])) });
+    const listed = await kitectl(['--kubeconfig', node, 'auth', 'can-i', '--list']);
+    assert.equal(listed.err, 'Warning: the list may be incomplete: node authorizer does not support user rule resolution\n');
+    const misused = await kitectl(['--kubeconfig', alice, 'auth', 'can-i', 'get', 'pods', '--list']);
+    assert.equal(misused.code, 1);
+    assert.match(misused.err, /list option must be specified with no arguments/);
   });
 
   /** A POST of a review with a bearer token over HTTPS. */
