@@ -237,6 +237,7 @@ export class SpdySession {
       if (this.pending.length < HEADER_BYTES + length) break;
       const frame = this.pending.subarray(0, HEADER_BYTES + length);
       this.pending = this.pending.subarray(HEADER_BYTES + length);
+      this.queue = this.queue.then(() => this.handle(frame)).catch(() => this.close());
     }
   }
 

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
+import { Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import { Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { kubeletFixture, type KubeletFixture } from './kubelet-fixture';
@@ -88,7 +90,16 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
     await fx.startKubelet();
     // A page served on 8080, and a 1 MiB file (more than SPDY's 64 KiB window, which nobody opens).
     const serve = 'mkdir -p /www && echo hello-from-pod > /www/index.html && head -c 1048576 /dev/zero | tr "\\0" x > /www/big && exec httpd -f -p 8080 -h /www';
-    await fx.createPod('web', [{ name: 'c', image: TEST_IMAGES.busybox, command: ['sh', '-c', serve], ports: [{ containerPort: 8080, name: 'http' }] }], { terminationGracePeriodSeconds: 0 });
+    const container = { name: 'c', image: TEST_IMAGES.busybox, command: ['sh', '-c', serve], ports: [{ containerPort: 8080, name: 'http' }] };
+    await fx.client.pods.create(Pod.fromPartial({ metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: { nodeName: fx.node, terminationGracePeriodSeconds: 0, containers: [container] } }));
+    // A Service and a Deployment selecting it (no controllers run: the pod is the only one), for kubectl's client-side resolution.
+    await fx.client.services.create(Service.fromPartial({ metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ name: 'web', port: 80, targetPort: 'http', protocol: 'TCP' }] } }));
+    await fx.client.deployments.create(
+      Deployment.fromPartial({
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: TEST_IMAGES.busybox }] } } },
+      }),
+    );
     await fx.waitForPod('web', 'Running', (p) => p.status!.phase === 'Running');
     // alice may read pods (kubectl port-forward reads the pod first) but not forward to them.
     await fx.client.roles.create(Role.fromPartial({ metadata: { name: 'pod-reader', namespace: 'default' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }));
@@ -158,6 +169,16 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
     const message = `an error occurred forwarding ${f.port} -> 9: error forwarding port 9 to pod web, uid ${uid}: dial tcp4 ${ip}:9: connect: connection refused`;
     assert.match(f.stderr(), /^E\d{4} [\d:.]+ +\d+ portforward\.go:\d+\] "Unhandled Error" err="(.*)"\nerror: lost connection to pod\n$/);
     assert.equal(/err="(.*)"/.exec(f.stderr())![1], message);
+  });
+
+  it('resolves svc/NAME (its port to the target port) and deployment/NAME to the pod, as kubectl does on the client side', async () => {
+    const svc = await portForward(['svc/web', ':80']);
+    assert.match(svc.stdout(), /^Forwarding from 127\.0\.0\.1:\d+ -> 8080\n/);
+    assert.deepEqual(await httpGet(svc.port, '/'), { status: 200, body: 'hello-from-pod\n' });
+    await stop(svc);
+    const deploy = await portForward(['deployment/web', ':8080']);
+    assert.deepEqual(await httpGet(deploy.port, '/'), { status: 200, body: 'hello-from-pod\n' });
+    await stop(deploy);
   });
 
   it("refuses a user without create pods/portforward with Kubernetes' 403", async () => {
