@@ -81,12 +81,23 @@ export class RequestGate {
   /**
    * Serves one call of a <Kind>Service method (`rpc` e.g. "UpdatePodStatus"). A deletecollection
    * is admitted object by object (admitDelete), not as a whole, as Kubernetes admits it.
+   * `asCreate`: for a patch that creates its object (an apply patch of an object that does not
+   * exist), the object it creates; admission then sees the create of that object (put in the
+   * request's object field, where the handler finds it admitted), as Kubernetes' patcher admits it.
    */
-  serveResource<R>(call: ServerUnaryCall<any, any>, kind: KindInfo<any>, rpc: string, handler: (ctx: RequestContext) => Promise<R>): Promise<R> {
+  serveResource<R>(
+    call: ServerUnaryCall<any, any>,
+    kind: KindInfo<any>,
+    rpc: string,
+    handler: (ctx: RequestContext) => Promise<R>,
+    asCreate?: (req: any) => Promise<unknown>,
+  ): Promise<R> {
     const req = call.request;
     if (kind.verbOf(rpc) === 'deleteCollection') return this.serve(call, `${kind.serviceName}/${rpc}`, (r) => attributesForCall(kind, rpc, r), handler);
     const admit: Admission<R> = async (ctx, proceed) => {
       if (kind.verbOf(rpc) === 'patch') checkPatch(req.patch);
+      const created = await asCreate?.(req);
+      if (created) req[kind.requestField] = created;
       // Warnings (Kubernetes' Warning headers) go out once, before the reply or the refusal.
       const warnings: string[] = [];
       let sent = false;
@@ -95,7 +106,7 @@ export class RequestGate {
         sent = true;
       };
       try {
-        return await this.deps.admission.run(this.admissionRequest(kind, rpc, req, ctx, (w) => warnings.push(w)), () => {
+        return await this.deps.admission.run(this.admissionRequest(kind, created ? kind.methods.create! : rpc, req, ctx, (w) => warnings.push(w)), () => {
           flush();
           return proceed();
         });

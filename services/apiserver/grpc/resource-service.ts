@@ -11,7 +11,7 @@ import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest, Port
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { applyPatch } from '../../../lib/api/patch';
-import { managedFieldsAfterUpdate, managerOrUserAgent, validatePatchOptions } from '../../../lib/api/managed-fields';
+import { APPLY_PATCH_TYPE, managedFieldsAfterUpdate, managerOrUserAgent, validatePatchOptions } from '../../../lib/api/managed-fields';
 import { rfc3339 } from '../../../lib/util/time';
 import { podAttachAttributes, podExecAttributes, podLogsAttributes, podPortForwardAttributes } from '../auth/request-attributes';
 import type { RequestContext, RequestGate } from '../auth/request-gate';
@@ -36,11 +36,12 @@ function isDryRun(d: string[] | undefined): boolean {
   return (d ?? []).length > 0;
 }
 
-function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver) {
+function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver, asCreate?: (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>) {
   const method = `${kind.serviceName}/${rpc}`;
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
     const start = process.hrtime.bigint();
-    answerUnary(method, callback, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx)), (code) =>
+    const creation = asCreate && ((req: any) => asCreate(req, call));
+    answerUnary(method, callback, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx), creation), (code) =>
       observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
     );
   };
@@ -81,7 +82,13 @@ export function resourceService<T extends KubeObject>(
   const managerOf = (r: any, call: ServerUnaryCall<any, any>, options: string) => managerOrUserAgent(r.fieldManager ?? '', gate.userAgent(call), options);
   const patchObject = (r: any, call: ServerUnaryCall<any, any>) => {
     validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
-    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false);
+    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false, r[field]);
+  };
+  /** An apply patch of an object that does not exist: the object it creates, for admission to admit as a create. */
+  const applyCreation = async (r: any, call: ServerUnaryCall<any, any>) => {
+    if (r.patchType !== APPLY_PATCH_TYPE || r.subresource) return undefined;
+    validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
+    return registry.applyCreation(r.namespace, r.name, r.patch, managerOf(r, call, 'PatchOptions'));
   };
   const handlers: Partial<Record<Verb, Handler>> = {
     create: (r, call) => registry.create(r.namespace, r[field], isDryRun(r.dryRun), managerOf(r, call, 'CreateOptions')),
@@ -164,7 +171,7 @@ export function resourceService<T extends KubeObject>(
     const rpc = kind.methods[verb];
     const key = rpc && lowerFirst(rpc);
     if (!key || !definition[key]) throw new Error(`${kind.serviceName} has no ${verb} method`);
-    implementation[key] = unary(gate, kind, rpc, fn, observe);
+    implementation[key] = unary(gate, kind, rpc, fn, observe, verb === 'patch' ? applyCreation : undefined);
   }
 
   // Watch events are encoded once in the watch cache and written as bytes to every watcher.

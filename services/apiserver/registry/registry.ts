@@ -427,12 +427,13 @@ export class Registry<T extends KubeObject> {
 
   /**
    * `dryRun`: everything but the write (Kubernetes' dryRun=All), the patched object returned. An
-   * apply patch (server-side apply) by `manager` creates the object if it does not exist.
+   * apply patch (server-side apply) by `manager` creates the object if it does not exist: the
+   * object `admitted` (applyCreation's, through create admission) if there is one.
    */
-  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false): Promise<T> {
+  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false, admitted?: T): Promise<T> {
     if (subresource && subresource !== 'status') throw new BadRequestError(`unsupported subresource "${subresource}" for patch`);
     const ns = this.kind.namespaced ? namespace || 'default' : '';
-    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force);
+    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force, admitted);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name);
       const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch, this.kind) as Record<string, unknown>;
@@ -488,22 +489,38 @@ export class Registry<T extends KubeObject> {
     return listed;
   }
 
-  /** Server-side apply: the configuration merged into the live object (or created) as `manager`. */
-  private async apply(ns: string, name: string, text: string, subresource: string, dryRun: boolean, manager: string, force: boolean): Promise<T> {
+  /** The object an apply patch would create, or undefined if the object exists (the patch updates it). */
+  async applyCreation(namespace: string, name: string, text: string, manager: string): Promise<T | undefined> {
+    const ns = this.kind.namespaced ? namespace || 'default' : '';
+    const applied = this.configuration(ns, name, text);
+    const exists = await this.get(ns, name).then(
+      () => true,
+      (err: unknown) => (err instanceof NotFoundError ? false : Promise.reject(err)),
+    );
+    return exists ? undefined : applyConfiguration(this.kind, undefined, applied, manager, false).object;
+  }
+
+  /** An apply patch's configuration, named and placed as the request says. */
+  private configuration(ns: string, name: string, text: string): Record<string, unknown> {
     if (!name) throw new BadRequestError('name is required');
-    if (subresource) throw new BadRequestError(`apply patches are not supported for the ${subresource} subresource`);
     const config = parseConfiguration(this.kind, text);
     const given = (config.metadata ?? {}) as { name?: unknown; namespace?: unknown };
     if (given.name !== undefined && given.name !== name) {
       throw new BadRequestError(`the name of the object (${String(given.name)}) does not match the name on the URL (${name})`);
     }
-    const applied = { ...config, metadata: { ...given, name, ...(this.kind.namespaced ? { namespace: this.namespaceOf(ns, ObjectMeta.fromPartial({ namespace: String(given.namespace ?? '') })) } : {}) } };
+    return { ...config, metadata: { ...given, name, ...(this.kind.namespaced ? { namespace: this.namespaceOf(ns, ObjectMeta.fromPartial({ namespace: String(given.namespace ?? '') })) } : {}) } };
+  }
+
+  /** Server-side apply: the configuration merged into the live object (or created, as `admitted` if given) as `manager`. */
+  private async apply(ns: string, name: string, text: string, subresource: string, dryRun: boolean, manager: string, force: boolean, admitted?: T): Promise<T> {
+    if (subresource) throw new BadRequestError(`apply patches are not supported for the ${subresource} subresource`);
+    const applied = this.configuration(ns, name, text);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name).catch((err: unknown) => {
         if (err instanceof NotFoundError) return undefined;
         throw err;
       });
-      const { object, managedFields } = applyConfiguration(this.kind, cur, applied, manager, force);
+      const { object, managedFields } = !cur && admitted ? { object: admitted, managedFields: admitted.metadata?.managedFields ?? [] } : applyConfiguration(this.kind, cur, applied, manager, force);
       try {
         if (!cur) return await this.create(ns, object, dryRun, { managedFields });
         object.metadata!.resourceVersion = cur.metadata!.resourceVersion;

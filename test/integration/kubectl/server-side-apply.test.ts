@@ -78,6 +78,14 @@ describe('server-side apply: the real kubectl (HTTPS front door)', function () {
     assert.match(r.err, /conflict with "kubectl": \.spec\.replicas/);
   });
 
+  it('an apply that creates is admitted as a create (a namespace that does not exist is refused), and --dry-run=server stores nothing', async () => {
+    const r = await h.kubectl(['apply', '--server-side', '-n', 'ssa-no-such-namespace', '-f', '-'], { stdin: manifest({ name: 'ssa-nowhere' }) });
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'Error from server (NotFound): namespaces "ssa-no-such-namespace" not found\n');
+    assert.equal(await ok(['apply', '--server-side', '--dry-run=server', '-f', '-'], manifest({ name: 'ssa-dry' })), 'deployment.apps/ssa-dry serverside-applied (server dry run)\n');
+    await assert.rejects(h.admin.deployments.get('ssa-dry', h.namespace), /not found/);
+  });
+
   it('get -o yaml hides managedFields unless --show-managed-fields, which prints them as Kubernetes does', async () => {
     assert.equal(parse(await ok(['get', 'deployment', 'ssa', '-o', 'yaml'])).metadata.managedFields, undefined);
     const shown = parse(await ok(['get', 'deployment', 'ssa', '-o', 'yaml', '--show-managed-fields'])).metadata.managedFields as Record<string, unknown>[];

@@ -5,7 +5,7 @@
 // from lib/api/field-semantics.ts (the table the codec and strategic merge patch use), the
 // +listType tags, and the apimachinery schemas that have no proto (Status, DeleteOptions,
 // WatchEvent, Patch, Binding, Eviction).
-import { LIST_TYPES, MICRO_TIME_FIELDS, TIME_FIELDS, isQuantityField, patchStrategyOf } from '../../../../lib/api/field-semantics';
+import { LIST_TYPES, MICRO_TIME_FIELDS, RAW_JSON_FIELDS, TIME_FIELDS, isQuantityField, patchStrategyOf } from '../../../../lib/api/field-semantics';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
 
 export type Schema = { [key: string]: unknown };
@@ -15,6 +15,7 @@ export const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 export const TIME = `${META}.Time`;
 export const MICRO_TIME = `${META}.MicroTime`;
+export const FIELDS_V1 = `${META}.FieldsV1`;
 
 /** A reference to a definition, written as OpenAPI v2 does; the v3 renderer rewrites it. */
 export function ref(name: string): Schema {
@@ -44,8 +45,9 @@ export function definitionName(protoName: string): string | undefined {
   return pkg && `${pkg}.${protoName.slice(i + 1)}`;
 }
 
-/** The semantic type of a string field (Time, MicroTime, Quantity), from lib/api/field-semantics.ts, or undefined for a plain string. */
+/** The semantic type of a string field (Time, MicroTime, Quantity, FieldsV1), from lib/api/field-semantics.ts, or undefined for a plain string. */
 export function stringFieldType(message: string, jsonName: string): string | undefined {
+  if (RAW_JSON_FIELDS[message]?.includes(jsonName)) return FIELDS_V1;
   if (MICRO_TIME_FIELDS[message]?.includes(jsonName)) return MICRO_TIME;
   if (TIME_FIELDS[message]?.includes(jsonName)) return TIME;
   if (isQuantityField(message, jsonName)) return QUANTITY;
@@ -88,6 +90,11 @@ export function apimachineryDefinitions(): Record<string, Schema> {
     [INT_OR_STRING]: { description: 'IntOrString is a type that can hold an int32 or a string.', format: 'int-or-string', type: 'string' },
     [TIME]: { description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON, in RFC 3339 form.', format: 'date-time', type: 'string' },
     [MICRO_TIME]: { description: 'MicroTime is version of Time with microsecond level precision.', format: 'date-time', type: 'string' },
+    [FIELDS_V1]: {
+      description:
+        "FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.\n\nEach key is either a '.' representing the field itself, and will always map to an empty set, or a string representing a sub-field or item. The string will follow one of these four formats: 'f:<name>', where <name> is the name of a field in a struct, or key in a map 'v:<value>', where <value> is the exact json formatted value of a list item 'i:<index>', where <index> is position of a item in a list 'k:<keys>', where <keys> is a map of  a list item's key fields to their unique values If a key maps to an empty Fields value, the field that key represents is part of the set.\n\nThe exact format is defined in sigs.k8s.io/structured-merge-diff",
+      type: 'object',
+    },
     [`${META}.Patch`]: { description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.', type: 'object' },
     [`${META}.StatusCause`]: {
       description: 'StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered.',
