@@ -174,6 +174,8 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_concurrent_streams': cfg.http2MaxStreamsPerConnection,
+    // No channelz service is served: its per-call and per-message counters would be kept for nobody.
+    'grpc.enable_channelz': 0,
     interceptors: security.interceptors,
   });
   for (const r of registries.values()) {
