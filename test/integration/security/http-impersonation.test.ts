@@ -1,7 +1,8 @@
 // Impersonate-Uid and Impersonate-Extra-<key> on the HTTP API, as kube-apiserver's impersonation
 // filter reads them: each authorized as `impersonate` on uids / userextras/<key> in
 // authentication.k8s.io (the extra key lower-cased and unescaped, as client-go escapes it), the
-// uid reaching the request's user (kubectl auth whoami --as-uid), and neither without a user.
+// uid reaching the request's user (kubectl auth whoami --as-uid), and neither without a user; the
+// same over gRPC metadata (impersonate-uid, impersonate-extra, repeated impersonate-group).
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
@@ -10,6 +11,7 @@ import { promisify } from 'node:util';
 import { ClusterRole, ClusterRoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
+import { whoAmI } from './rpc';
 import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
@@ -62,6 +64,7 @@ describe('HTTP API: Impersonate-Uid and Impersonate-Extra-*', function () {
         metadata: { name: role },
         rules: [
           { verbs: ['impersonate'], apiGroups: [''], resources: ['users'], resourceNames: ['alice'] },
+          { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'], resourceNames: ['devs', 'ops'] },
           { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['uids'], resourceNames: ['u-1'] },
           { verbs: ['impersonate'], apiGroups: ['authentication.k8s.io'], resources: ['userextras/scopes', 'userextras/example.com/team'], resourceNames: ['view', 'blue'] },
         ],
@@ -103,5 +106,14 @@ describe('HTTP API: Impersonate-Uid and Impersonate-Extra-*', function () {
       assert.equal(r.status, 400, JSON.stringify(headers));
       assert.equal(r.json.reason, 'BadRequest');
     }
+  });
+
+  it('over gRPC: impersonate-uid, impersonate-extra and repeated impersonate-group metadata', async () => {
+    const c = await s.client({ token: 'imp-token' });
+    const me = await whoAmI(c, { user: 'alice', groups: ['devs', 'ops'], uid: 'u-1', extra: { scopes: ['view'], 'example.com/team': ['blue'] } });
+    assert.deepEqual(me, { username: 'alice', uid: 'u-1', groups: ['devs', 'ops', 'system:authenticated'] });
+    await assert.rejects(whoAmI(c, { user: 'alice', extra: { scopes: ['admin'] } }), {
+      message: 'userextras.authentication.k8s.io "admin" is forbidden: User "impersonator" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope',
+    });
   });
 });

@@ -3,6 +3,7 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../../../lib/api/errors';
 import type { Clientset } from '../../../lib/client/clientset';
+import { extraEntry } from '../../../services/apiserver/auth/authn/impersonation';
 import {
   AuthorizationServiceService,
   CreateSelfSubjectAccessReviewRequest,
@@ -10,12 +11,22 @@ import {
   type UserInfo,
 } from '../../../lib/gen/kite/authorization/v1/authorization';
 
-function metadata(c: Clientset, as?: { user: string; groups?: string[] }): Metadata {
+/** Whom to impersonate: Kubernetes' Impersonate-User, -Group, -Uid and -Extra-<key> as gRPC metadata. */
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+function metadata(c: Clientset, as?: Impersonation): Metadata {
   const md = new Metadata();
   if (c.config.token) md.set('authorization', `Bearer ${c.config.token}`);
   if (as) {
     md.set('impersonate-user', as.user);
     for (const g of as.groups ?? []) md.add('impersonate-group', g);
+    if (as.uid !== undefined) md.set('impersonate-uid', as.uid);
+    for (const [key, values] of Object.entries(as.extra ?? {})) for (const v of values) md.add('impersonate-extra', extraEntry(key, v));
   }
   return md;
 }
@@ -28,7 +39,7 @@ function unary<Req, Res>(c: Clientset, def: { path: string; requestSerialize: (r
   );
 }
 
-export async function whoAmI(c: Clientset, as?: { user: string; groups?: string[] }): Promise<UserInfo> {
+export async function whoAmI(c: Clientset, as?: Impersonation): Promise<UserInfo> {
   const r = await unary(c, AuthorizationServiceService.createSelfSubjectReview, {}, metadata(c, as));
   return r.status!.userInfo!;
 }
