@@ -396,6 +396,14 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('-q, --quiet', 'only print output from the remote session')
     .action((pod: string, o) => run((cli) => (require('./attach') as typeof import('./attach')).attach(cli, pod, o)));
 
+  program
+    .command('port-forward')
+    .description('Forward one or more local ports to a pod')
+    .argument('<TYPE/NAME>', 'a pod, or a service, deployment or replicaset whose pod is used')
+    .argument('<ports...>', '[LOCAL_PORT:]REMOTE_PORT; an empty local port picks a free one')
+    .option('--address <addresses>', 'addresses to listen on (comma separated); localhost is 127.0.0.1 and ::1', 'localhost')
+    .action((target: string, ports: string[], o) => run((cli) => (require('./port-forward') as typeof import('./port-forward')).portForward(cli, target, ports, o)));
+
   return program;
 }
 

@@ -3,17 +3,23 @@
 // connection -> the pod's kubelet -> a TCP connection to the pod. Pages through the forwarded
 // port, two connections at once, a large reply, kubectl's error for a closed port, the 403 of a
 // user without create pods/portforward.
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pods } from '../../../lib/api/kinds';
 import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import { Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import { IMPERSONATE_USER } from '../../../services/apiserver/auth/authn/impersonation';
+import { GateClient } from '../../../services/apiserver/http/gate-client';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { kubeletFixture, type KubeletFixture } from './kubelet-fixture';
+
+const KITECTL = join(__dirname, '..', '..', '..', 'bin', 'kitectl');
 
 interface Forward {
   child: ChildProcess;
@@ -63,9 +69,10 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
   let env: NodeJS.ProcessEnv;
   const children: ChildProcess[] = [];
 
-  /** Starts `kubectl port-forward <args>` and resolves once it listens (or it exited). */
-  async function portForward(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Forward> {
-    const child = spawn('kubectl', ['port-forward', '--address', '127.0.0.1', ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `kubectl port-forward <args>` (or kitectl's) and resolves once it listens (or it exited). */
+  async function portForward(args: string[], extraEnv: NodeJS.ProcessEnv = {}, tool: 'kubectl' | 'kitectl' = 'kubectl'): Promise<Forward> {
+    const [cmd, global] = tool === 'kubectl' ? ['kubectl', []] : [KITECTL, ['--server', fx.api.address]];
+    const child = spawn(cmd, [...global, 'port-forward', '--address', '127.0.0.1', ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     let err = '';
@@ -122,7 +129,7 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
         'current-context': 'dev',
       }),
     );
-    env = { ...process.env, KUBECONFIG: kubeconfig, HOME: dir };
+    env = { ...process.env, KUBECONFIG: kubeconfig, KITECONFIG: join(dir, 'kiteconfig'), HOME: dir };
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((c) => (c.exitCode === null && c.signalCode === null ? (c.kill('SIGKILL'), new Promise((r) => c.once('exit', r))) : undefined)));
@@ -185,5 +192,57 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
     const f = await portForward(['pod/web', ':8080', '--as=alice']);
     assert.equal(await f.exited, 1);
     assert.equal(f.stderr(), 'error: error upgrading connection: pods "web" is forbidden: User "alice" cannot create resource "pods/portforward" in API group "" in the namespace "default"\n');
+  });
+
+  describe('kitectl port-forward (PodService/PortForwardPod over gRPC)', () => {
+    it('forwards as kubectl does, with the same lines', async () => {
+      const f = await portForward(['pod/web', ':8080'], {}, 'kitectl');
+      assert.match(f.stdout(), /^Forwarding from 127\.0\.0\.1:\d+ -> 8080\n$/);
+      const [a, b] = await Promise.all([httpGet(f.port, '/big'), httpGet(f.port, '/')]);
+      assert.equal(a.body, 'x'.repeat(1 << 20));
+      assert.deepEqual(b, { status: 200, body: 'hello-from-pod\n' });
+      assert.equal(f.stdout(), `Forwarding from 127.0.0.1:${f.port} -> 8080\nHandling connection for ${f.port}\nHandling connection for ${f.port}\n`);
+      await stop(f);
+      assert.equal(f.stderr(), '');
+    });
+
+    it('resolves svc/NAME and deployment/NAME, ports by name included', async () => {
+      const svc = await portForward(['svc/web', ':web'], {}, 'kitectl');
+      assert.match(svc.stdout(), /^Forwarding from 127\.0\.0\.1:\d+ -> 8080\n$/);
+      assert.deepEqual(await httpGet(svc.port, '/'), { status: 200, body: 'hello-from-pod\n' });
+      await stop(svc);
+      const deploy = await portForward(['deployment/web', ':http'], {}, 'kitectl');
+      assert.deepEqual(await httpGet(deploy.port, '/'), { status: 200, body: 'hello-from-pod\n' });
+      await stop(deploy);
+    });
+
+    it("prints the kubelet's error for a closed port and gives up, as kubectl 1.32 does", async () => {
+      const f = await portForward(['pod/web', ':9'], {}, 'kitectl');
+      await httpGet(f.port, '/').catch(() => undefined);
+      assert.equal(await f.exited, 1);
+      const pod = await fx.client.pods.get('web');
+      assert.equal(
+        f.stderr(),
+        `an error occurred forwarding ${f.port} -> 9: error forwarding port 9 to pod web, uid ${pod.metadata!.uid}: dial tcp4 ${pod.status!.podIP}:9: connect: connection refused\nerror: lost connection to pod\n`,
+      );
+    });
+
+    it('PortForwardPod is authorized as create pods/portforward (the gate, for a stream that skips the HTTP check)', async () => {
+      const client = new Client(fx.api.address, credentials.createInsecure());
+      try {
+        const md = new Metadata();
+        md.set(IMPERSONATE_USER, 'alice');
+        const m = GateClient.method(Pods, 'portForward');
+        const call = client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, md);
+        const failed = new Promise<ServiceError>((resolve) => call.on('error', resolve));
+        call.on('data', () => assert.fail('alice got data'));
+        call.write({ start: { namespace: 'default', podName: 'web', podUid: '', port: 8080 }, data: Buffer.alloc(0), close: false });
+        const err = await failed;
+        assert.equal(err.code, status.PERMISSION_DENIED);
+        assert.equal(err.details, 'pods "web" is forbidden: User "alice" cannot create resource "pods/portforward" in API group "" in the namespace "default"');
+      } finally {
+        client.close();
+      }
+    });
   });
 });
