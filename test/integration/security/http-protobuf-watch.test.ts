@@ -37,12 +37,12 @@ describe('HTTP API: protobuf watch streams', function () {
   const watch = (path: string, accept: string) => {
     const events: { type: string; object: DecodedProtobuf }[] = [];
     const w = admin.request({ ':method': 'GET', ':path': path, accept });
-    const r = { status: 0, contentType: '', events, raw: Buffer.alloc(0), close: () => w.close() };
+    const r = { status: 0, contentType: '', events, raw: Buffer.alloc(0) as Buffer, close: () => w.close() };
     w.on('response', (h) => {
       r.status = Number(h[':status']);
       r.contentType = String(h['content-type']);
     });
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     w.on('data', (d: Buffer) => {
       r.raw = Buffer.concat([r.raw, d]);
       if (!r.contentType.startsWith('application/vnd.kubernetes.protobuf')) return;
