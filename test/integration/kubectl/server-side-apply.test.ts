@@ -86,7 +86,7 @@ describe('server-side apply: the real kubectl (HTTPS front door)', function () {
     await assert.rejects(h.admin.deployments.get('ssa-dry', h.namespace), /not found/);
   });
 
-  it('get -o yaml hides managedFields unless --show-managed-fields, which prints them as Kubernetes does', async () => {
+  it('get -o yaml hides managedFields unless --show-managed-fields, which prints them as Kubernetes does; explain knows FieldsV1', async () => {
     assert.equal(parse(await ok(['get', 'deployment', 'ssa', '-o', 'yaml'])).metadata.managedFields, undefined);
     const shown = parse(await ok(['get', 'deployment', 'ssa', '-o', 'yaml', '--show-managed-fields'])).metadata.managedFields as Record<string, unknown>[];
     const applied = shown.find((e) => e.manager === 'kubectl')!;
@@ -96,6 +96,9 @@ describe('server-side apply: the real kubectl (HTTPS front door)', function () {
     assert.match(String(applied.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.deepEqual((applied.fieldsV1 as any)['f:spec']['f:template']['f:spec']['f:containers'], { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } });
     assert.ok(shown.some((e) => e.subresource === 'status' && e.operation === 'Update'), 'the deployment controller\'s status writes are recorded');
+    const explained = await ok(['explain', 'deployment.metadata.managedFields.fieldsV1']);
+    assert.match(explained, /FIELD: fieldsV1 <FieldsV1>/);
+    assert.match(explained, /FieldsV1 stores a set of fields in a data structure like a Trie/);
   });
 
   it('kitectl apply --server-side applies as kitectl and meets the same conflicts', async () => {
