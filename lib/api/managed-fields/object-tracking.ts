@@ -126,5 +126,7 @@ export function parseConfiguration(kind: KindInfo, text: string): JsonObject {
     throw new BadRequestError(`the API version in the data (${String(o.apiVersion ?? '')}) does not match the expected API version (${kind.apiVersion})`);
   }
   if (o.kind !== kind.kind) throw new BadRequestError(`the kind in the data (${String(o.kind ?? '')}) does not match the expected kind (${kind.kind})`);
+  const meta = o.metadata as { managedFields?: unknown } | undefined;
+  if (meta?.managedFields != null) throw new BadRequestError('metadata.managedFields must be nil');
   return o;
 }

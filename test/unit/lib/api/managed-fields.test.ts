@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { ConflictError, InvalidError } from '../../../../lib/api/errors';
 import { Deployments, type KindInfo } from '../../../../lib/api/kinds';
-import { FieldSet, applyConfiguration, managedFieldsAfterUpdate, managerOrUserAgent, pathString, prefixFromUserAgent, validatePatchOptions } from '../../../../lib/api/managed-fields';
+import { FieldSet, applyConfiguration, managedFieldsAfterUpdate, managerOrUserAgent, parseConfiguration, pathString, prefixFromUserAgent, validatePatchOptions } from '../../../../lib/api/managed-fields';
 import type { Deployment } from '../../../../lib/gen/kite/apps/v1/types';
 
 const kind = Deployments as unknown as KindInfo<Deployment>;
@@ -142,6 +142,14 @@ describe('managed fields: apply', () => {
     assert.throws(() => applied(created, deployment(3, 'nginx:9'), 'kubectl'), {
       message: 'Apply failed with 2 conflicts: conflicts with "editor" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="web"].image',
     });
+  });
+
+  it('refuses a configuration of another kind or version, or one that sets managedFields', () => {
+    const text = (o: Record<string, unknown>) => JSON.stringify(o);
+    assert.throws(() => parseConfiguration(kind, text({ ...deployment(1), apiVersion: 'apps/v2' })), /the API version in the data \(apps\/v2\) does not match the expected API version \(apps\/v1\)/);
+    assert.throws(() => parseConfiguration(kind, 'apiVersion: v1\nkind: Pod\n'), /does not match/);
+    assert.throws(() => parseConfiguration(kind, text({ ...deployment(1), metadata: { name: 'web', managedFields: [{}] } })), { message: 'metadata.managedFields must be nil' });
+    assert.equal(parseConfiguration(kind, 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 2\n').spec !== undefined, true, 'YAML is read');
   });
 
   it('refuses fields the kind does not have', () => {
