@@ -1,6 +1,7 @@
 // Authorizers and their chain (--authorization-mode "Node,RBAC"): each says allow, deny or no
 // opinion; the first allow or deny wins, and a request nobody allows is forbidden, with the
-// reasons collected on the way (Kubernetes' union authorizer).
+// reasons collected on the way (Kubernetes' union authorizer). An authorizer that can also list
+// what it grants a user (rule-resolver.ts) answers SelfSubjectRulesReview; the chain unions them.
 import type { RequestAttributes } from '../request-attributes';
 import type { UserInfo } from '../user-info';
 import { NO_RULES, unionRules, type RuleResolver, type RuleSet } from './rule-resolver';
