@@ -4,7 +4,7 @@
 // agent in metadata only the FrontDoorTrust secret makes believable) and impersonation headers,
 // so authentication, impersonation, decoding, priority and fairness, authorization, admission and
 // audit run exactly as for a gRPC caller.
-import { Client, credentials, Metadata, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status as Status, type ClientDuplexStream, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
 import { fromServiceError } from '../../../lib/api/errors';
 import { parseWarningHeaders, WARNING_METADATA_KEY } from '../../../lib/api/warnings';
 import type { KindInfo, Verb } from '../../../lib/api/kinds';
@@ -44,6 +44,8 @@ export class GateClient {
       // Per-call work nobody reads: channelz's call counters, and retry bookkeeping for a socket in this process.
       'grpc.enable_channelz': 0,
       'grpc.enable_retries': 0,
+      // A list of thousands of objects arrives without waiting for window updates at every 64 KiB.
+      'grpc-node.flow_control_window': 64 * 1024 * 1024,
     });
   }
 
@@ -64,20 +66,35 @@ export class GateClient {
     return m;
   }
 
-  /** One unary call; resolves with the response and the warnings sent with it, or rejects with the typed ApiError. */
+  /**
+   * One unary call; resolves with the response and the warnings sent with it, or rejects with the
+   * typed ApiError. Made on the channel itself, as Client.makeUnaryRequest makes it without the
+   * client-interceptor chain and call emitter it builds per call (this client has no interceptors).
+   */
   unary<R>(method: MethodDef, request: unknown, caller: HttpCaller): Promise<{ response: R; warnings: string[] }> {
     return new Promise((resolve, reject) => {
       const warnings: string[] = [];
-      const call = this.client.makeUnaryRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        request,
-        this.metadata(caller),
-        { deadline: Date.now() + REQUEST_TIMEOUT_MS },
-        (err: ServiceError | null, res?: R) => (err ? reject(fromServiceError(err)) : resolve({ response: res as R, warnings })),
-      );
-      call.on('metadata', (md: Metadata) => warnings.push(...parseWarningHeaders(md.get(WARNING_METADATA_KEY))));
+      let response: { value: R } | undefined;
+      const message = method.requestSerialize(request);
+      const call = this.client.getChannel().createCall(method.path, Date.now() + REQUEST_TIMEOUT_MS, undefined, null, undefined);
+      call.start(this.metadata(caller), {
+        onReceiveMetadata: (md: Metadata) => warnings.push(...parseWarningHeaders(md.get(WARNING_METADATA_KEY))),
+        onReceiveMessage: (bytes: Buffer) => {
+          try {
+            response = { value: method.responseDeserialize(bytes) };
+          } catch (err) {
+            call.cancelWithStatus(Status.INTERNAL, `Response message parsing error: ${(err as Error).message}`);
+          }
+        },
+        onReceiveStatus: (status: StatusObject) => {
+          if (status.code === Status.OK && response) return resolve({ response: response.value, warnings });
+          const failed = status.code === Status.OK ? { ...status, code: Status.UNIMPLEMENTED, details: 'No message received' } : status;
+          reject(fromServiceError(Object.assign(new Error(`${failed.code} ${Status[failed.code]}: ${failed.details}`), failed)));
+        },
+      });
+      call.startRead();
+      call.sendMessageWithContext({}, message);
+      call.halfClose();
     });
   }
 
