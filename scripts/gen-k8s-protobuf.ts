@@ -22,6 +22,8 @@ const PACKAGES: Record<string, string> = {
   'kite.apps.v1': 'k8s.io.api.apps.v1',
   'kite.coordination.v1': 'k8s.io.api.coordination.v1',
   'kite.rbac.v1': 'k8s.io.api.rbac.v1',
+  'kite.discovery.v1': 'k8s.io.api.discovery.v1',
+  'kite.networking.v1': 'k8s.io.api.networking.v1',
   'kite.authentication.v1': 'k8s.io.api.authentication.v1',
   'kite.authorization.v1': 'k8s.io.api.authorization.v1',
 };
@@ -42,6 +44,7 @@ const WHOLE = new Set([
   'k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime',
   'k8s.io.apimachinery.pkg.api.resource.Quantity',
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
+  'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1',
 ]);
 
 /** Fields whose proto name is not their JSON name (the Go struct tag says so; generated.proto does not). */
@@ -50,7 +53,7 @@ const JSON_NAMES: Record<string, string> = { 'k8s.io.api.authentication.v1.Bound
 function kubernetesRoot(dir: string): pb.Root {
   const r = new pb.Root();
   r.resolvePath = (_origin, target) => join(dir, target);
-  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
+  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
   r.loadSync(groups.map((g) => `k8s.io/api/${g}/generated.proto`), { keepCase: true });
   r.resolveAll();
   return r;

@@ -24,6 +24,8 @@ export const API_GROUPS = {
   coordination: { group: 'coordination.k8s.io', version: 'v1', protoPackage: 'kite.coordination.v1', dir: 'coordination', typesProto: 'kite/coordination/v1/lease' },
   apps: { group: 'apps', version: 'v1', protoPackage: 'kite.apps.v1', dir: 'apps', typesProto: 'kite/apps/v1/types' },
   rbac: { group: 'rbac.authorization.k8s.io', version: 'v1', protoPackage: 'kite.rbac.v1', dir: 'rbac', typesProto: 'kite/rbac/v1/types' },
+  discovery: { group: 'discovery.k8s.io', version: 'v1', protoPackage: 'kite.discovery.v1', dir: 'discovery', typesProto: 'kite/discovery/v1/types' },
+  networking: { group: 'networking.k8s.io', version: 'v1', protoPackage: 'kite.networking.v1', dir: 'networking', typesProto: 'kite/networking/v1/types' },
 } as const satisfies Record<string, ApiGroupDeclaration>;
 
 export type ApiGroupName = keyof typeof API_GROUPS;
@@ -79,6 +81,8 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'ClusterRole', plural: 'ClusterRoles', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
   { kind: 'RoleBinding', plural: 'RoleBindings', apiGroup: 'rbac', namespaced: true, status: false, shortNames: [] },
   { kind: 'ClusterRoleBinding', plural: 'ClusterRoleBindings', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
+  { kind: 'EndpointSlice', plural: 'EndpointSlices', apiGroup: 'discovery', namespaced: true, status: false, shortNames: [], userRole: 'view' },
+  { kind: 'NetworkPolicy', plural: 'NetworkPolicies', apiGroup: 'networking', namespaced: true, status: false, shortNames: ['netpol'], userRole: 'edit' },
 ];
 
 /** What a <Kind>Service method does, whatever the kind: the key of typed method lookups. */

@@ -2,6 +2,8 @@
 // kitectl prints them client-side, the apiserver serves them as meta.k8s.io Tables (table.ts).
 import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
 import type { Lease } from '../gen/kite/coordination/v1/lease';
+import type { EndpointSlice } from '../gen/kite/discovery/v1/types';
+import type { NetworkPolicy } from '../gen/kite/networking/v1/types';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
 import type { KubeObject } from '../api/kinds';
 import { since } from './age';
@@ -154,6 +156,29 @@ const endpoints: TableDef<Endpoints> = {
   wideCells: () => [],
 };
 
+/** kubectl's listWithMoreString: the first `max` items, then "+ N more...", "<unset>" for none. */
+function listWithMore(items: string[], max = 3): string {
+  if (items.length > max) return `${items.slice(0, max).join(',')} + ${items.length - max} more...`;
+  return items.length ? items.join(',') : '<unset>';
+}
+
+const endpointSlices: TableDef<EndpointSlice> = {
+  headers: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'],
+  wideHeaders: [],
+  cells(s, now) {
+    const ports = s.ports.map((p) => (p.port !== undefined ? String(p.port) : (p.name ?? '*')));
+    return [s.addressType, listWithMore(ports), listWithMore(s.endpoints.flatMap((e) => e.addresses)), since(s.metadata?.creationTimestamp, now)];
+  },
+  wideCells: () => [],
+};
+
+const networkPolicies: TableDef<NetworkPolicy> = {
+  headers: ['POD-SELECTOR', 'AGE'],
+  wideHeaders: [],
+  cells: (n, now) => [formatSelector(n.spec?.podSelector ?? { matchLabels: {}, matchExpressions: [] }), since(n.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+};
+
 const leases: TableDef<Lease> = {
   headers: ['HOLDER', 'AGE'],
   wideHeaders: [],
@@ -294,6 +319,8 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   ConfigMap: configMaps,
   Secret: secrets,
   ServiceAccount: serviceAccounts,
+  EndpointSlice: endpointSlices,
+  NetworkPolicy: networkPolicies,
 };
 
 /** The columns of `kind`: its own, or AGE alone for a kind without printer columns. */

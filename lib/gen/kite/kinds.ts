@@ -8,6 +8,10 @@ import * as appsTypes from './apps/v1/types';
 import * as appsServices from './apps/v1/services';
 import * as rbacTypes from './rbac/v1/types';
 import * as rbacServices from './rbac/v1/services';
+import * as discoveryTypes from './discovery/v1/types';
+import * as discoveryServices from './discovery/v1/services';
+import * as networkingTypes from './networking/v1/types';
+import * as networkingServices from './networking/v1/services';
 
 /** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, DeleteCollectionNamespaces, WatchNamespaces). */
 export const Namespaces = kindInfo<coreTypes.Namespace>('Namespace', coreTypes.Namespace, coreTypes.NamespaceList, coreServices.NamespaceWatchEvent, coreServices.NamespaceServiceService);
@@ -45,6 +49,10 @@ export const ClusterRoles = kindInfo<rbacTypes.ClusterRole>('ClusterRole', rbacT
 export const RoleBindings = kindInfo<rbacTypes.RoleBinding>('RoleBinding', rbacTypes.RoleBinding, rbacTypes.RoleBindingList, rbacServices.RoleBindingWatchEvent, rbacServices.RoleBindingServiceService);
 /** ClusterRoleBinding (CreateClusterRoleBinding, GetClusterRoleBinding, ListClusterRoleBindings, UpdateClusterRoleBinding, PatchClusterRoleBinding, DeleteClusterRoleBinding, DeleteCollectionClusterRoleBindings, WatchClusterRoleBindings). */
 export const ClusterRoleBindings = kindInfo<rbacTypes.ClusterRoleBinding>('ClusterRoleBinding', rbacTypes.ClusterRoleBinding, rbacTypes.ClusterRoleBindingList, rbacServices.ClusterRoleBindingWatchEvent, rbacServices.ClusterRoleBindingServiceService);
+/** EndpointSlice (CreateEndpointSlice, GetEndpointSlice, ListEndpointSlices, UpdateEndpointSlice, PatchEndpointSlice, DeleteEndpointSlice, DeleteCollectionEndpointSlices, WatchEndpointSlices). */
+export const EndpointSlices = kindInfo<discoveryTypes.EndpointSlice>('EndpointSlice', discoveryTypes.EndpointSlice, discoveryTypes.EndpointSliceList, discoveryServices.EndpointSliceWatchEvent, discoveryServices.EndpointSliceServiceService);
+/** NetworkPolicy (CreateNetworkPolicy, GetNetworkPolicy, ListNetworkPolicies, UpdateNetworkPolicy, PatchNetworkPolicy, DeleteNetworkPolicy, DeleteCollectionNetworkPolicies, WatchNetworkPolicies). */
+export const NetworkPolicies = kindInfo<networkingTypes.NetworkPolicy>('NetworkPolicy', networkingTypes.NetworkPolicy, networkingTypes.NetworkPolicyList, networkingServices.NetworkPolicyWatchEvent, networkingServices.NetworkPolicyServiceService);
 
 /** Every kind, by the field name typed clients use (clientset.pods, clientset.replicaSets). */
 export const KINDS = {
@@ -66,6 +74,8 @@ export const KINDS = {
   clusterRoles: ClusterRoles,
   roleBindings: RoleBindings,
   clusterRoleBindings: ClusterRoleBindings,
+  endpointSlices: EndpointSlices,
+  networkPolicies: NetworkPolicies,
 } as const;
 
 /** Every kind, in declaration order. */

@@ -5,12 +5,16 @@ import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service, type ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
+import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
 import * as D from './defaults';
 import type { ServiceAllocators } from './service-allocators';
 import * as V from './validation/validation';
 import { validateConfigMap, validateConfigMapUpdate } from './validation/configmap-validation';
 import { defaultSecret, validateSecret, validateSecretUpdate } from './validation/secret-validation';
 import { validateServiceAccount } from './validation/serviceaccount-validation';
+import { validateEndpointSlice } from './validation/endpointslice-validation';
+import { validateNetworkPolicy } from './validation/networkpolicy-validation';
 import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger-validation';
 import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
 import * as RV from './validation/rbac-validation';
@@ -158,6 +162,9 @@ const clusterRoleBindingStrategy = baseStrategy<ClusterRoleBinding>({
   validateUpdate: (b, old) => [...RV.validateClusterRoleBinding(b), ...RV.validateRoleRefUpdate(b, old)],
 });
 
+const endpointSliceStrategy = baseStrategy<EndpointSlice>({ validate: validateEndpointSlice });
+const networkPolicyStrategy = baseStrategy<NetworkPolicy>({ validate: validateNetworkPolicy });
+
 export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
   return new Map<KindInfo<any>, Strategy<any>>([
     [K.Pods, podStrategy(cfg)],
@@ -178,6 +185,8 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.ClusterRoles, clusterRoleStrategy],
     [K.RoleBindings, roleBindingStrategy],
     [K.ClusterRoleBindings, clusterRoleBindingStrategy],
+    [K.EndpointSlices, endpointSliceStrategy],
+    [K.NetworkPolicies, networkPolicyStrategy],
   ]);
 }
 

@@ -162,11 +162,35 @@ export interface PodSpec {
   priority?: number | undefined;
   enableServiceLinks?: boolean | undefined;
   imagePullSecrets: LocalObjectReference[];
+  /** Extra /etc/hosts entries. */
+  hostAliases: HostAlias[];
+  /** DNS settings merged into the resolv.conf the dnsPolicy gives (all of it with "None"). */
+  dnsConfig?:
+    | PodDNSConfig
+    | undefined;
+  /** The pod's hostname is its FQDN (hostname.subdomain.namespace.svc.<cluster domain>). */
+  setHostnameAsFQDN?: boolean | undefined;
 }
 
 export interface PodSpec_NodeSelectorEntry {
   key: string;
   value: string;
+}
+
+export interface HostAlias {
+  ip: string;
+  hostnames: string[];
+}
+
+export interface PodDNSConfig {
+  nameservers: string[];
+  searches: string[];
+  options: PodDNSConfigOption[];
+}
+
+export interface PodDNSConfigOption {
+  name: string;
+  value?: string | undefined;
 }
 
 export interface LocalObjectReference {
@@ -650,6 +674,13 @@ export interface ServiceSpec {
   ipFamilyPolicy: string;
   publishNotReadyAddresses: boolean;
   loadBalancerIP: string;
+  /** The DNS name an ExternalName Service is a CNAME of. */
+  externalName: string;
+  /**
+   * The node port kube-proxy answers health checks on for externalTrafficPolicy Local
+   * (LoadBalancer Services).
+   */
+  healthCheckNodePort: number;
 }
 
 export interface ServiceSpec_SelectorEntry {
@@ -3317,6 +3348,9 @@ function createBasePodSpec(): PodSpec {
     priority: undefined,
     enableServiceLinks: undefined,
     imagePullSecrets: [],
+    hostAliases: [],
+    dnsConfig: undefined,
+    setHostnameAsFQDN: undefined,
   };
 }
 
@@ -3396,6 +3430,15 @@ export const PodSpec: MessageFns<PodSpec> = {
     }
     for (const v of message.imagePullSecrets) {
       LocalObjectReference.encode(v!, writer.uint32(202).fork()).join();
+    }
+    for (const v of message.hostAliases) {
+      HostAlias.encode(v!, writer.uint32(210).fork()).join();
+    }
+    if (message.dnsConfig !== undefined) {
+      PodDNSConfig.encode(message.dnsConfig, writer.uint32(218).fork()).join();
+    }
+    if (message.setHostnameAsFQDN !== undefined) {
+      writer.uint32(224).bool(message.setHostnameAsFQDN);
     }
     return writer;
   },
@@ -3616,6 +3659,30 @@ export const PodSpec: MessageFns<PodSpec> = {
             message.imagePullSecrets.push(LocalObjectReference.decode(reader, reader.uint32()));
             continue;
           }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.hostAliases.push(HostAlias.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.dnsConfig = PodDNSConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.setHostnameAsFQDN = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3753,6 +3820,21 @@ export const PodSpec: MessageFns<PodSpec> = {
         : globalThis.Array.isArray(object?.image_pull_secrets)
         ? object.image_pull_secrets.map((e: any) => LocalObjectReference.fromJSON(e))
         : [],
+      hostAliases: globalThis.Array.isArray(object?.hostAliases)
+        ? object.hostAliases.map((e: any) => HostAlias.fromJSON(e))
+        : globalThis.Array.isArray(object?.host_aliases)
+        ? object.host_aliases.map((e: any) => HostAlias.fromJSON(e))
+        : [],
+      dnsConfig: isSet(object.dnsConfig)
+        ? PodDNSConfig.fromJSON(object.dnsConfig)
+        : isSet(object.dns_config)
+        ? PodDNSConfig.fromJSON(object.dns_config)
+        : undefined,
+      setHostnameAsFQDN: isSet(object.setHostnameAsFQDN)
+        ? globalThis.Boolean(object.setHostnameAsFQDN)
+        : isSet(object.set_hostname_as_fqdn)
+        ? globalThis.Boolean(object.set_hostname_as_fqdn)
+        : undefined,
     };
   },
 
@@ -3839,6 +3921,15 @@ export const PodSpec: MessageFns<PodSpec> = {
     if (message.imagePullSecrets?.length) {
       obj.imagePullSecrets = message.imagePullSecrets.map((e) => LocalObjectReference.toJSON(e));
     }
+    if (message.hostAliases?.length) {
+      obj.hostAliases = message.hostAliases.map((e) => HostAlias.toJSON(e));
+    }
+    if (message.dnsConfig !== undefined) {
+      obj.dnsConfig = PodDNSConfig.toJSON(message.dnsConfig);
+    }
+    if (message.setHostnameAsFQDN !== undefined) {
+      obj.setHostnameAsFQDN = message.setHostnameAsFQDN;
+    }
     return obj;
   },
 
@@ -3884,6 +3975,11 @@ export const PodSpec: MessageFns<PodSpec> = {
     message.priority = object.priority ?? undefined;
     message.enableServiceLinks = object.enableServiceLinks ?? undefined;
     message.imagePullSecrets = object.imagePullSecrets?.map((e) => LocalObjectReference.fromPartial(e)) || [];
+    message.hostAliases = object.hostAliases?.map((e) => HostAlias.fromPartial(e)) || [];
+    message.dnsConfig = (object.dnsConfig !== undefined && object.dnsConfig !== null)
+      ? PodDNSConfig.fromPartial(object.dnsConfig)
+      : undefined;
+    message.setHostnameAsFQDN = object.setHostnameAsFQDN ?? undefined;
     return message;
   },
 };
@@ -3969,6 +4065,283 @@ export const PodSpec_NodeSelectorEntry: MessageFns<PodSpec_NodeSelectorEntry> = 
     const message = createBasePodSpec_NodeSelectorEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseHostAlias(): HostAlias {
+  return { ip: "", hostnames: [] };
+}
+
+export const HostAlias: MessageFns<HostAlias> = {
+  encode(message: HostAlias, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ip !== "") {
+      writer.uint32(10).string(message.ip);
+    }
+    for (const v of message.hostnames) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostAlias {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostAlias();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ip = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hostnames.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostAlias {
+    return {
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+      hostnames: globalThis.Array.isArray(object?.hostnames)
+        ? object.hostnames.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: HostAlias): unknown {
+    const obj: any = {};
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    if (message.hostnames?.length) {
+      obj.hostnames = message.hostnames;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HostAlias>, I>>(base?: I): HostAlias {
+    return HostAlias.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostAlias>, I>>(object: I): HostAlias {
+    const message = createBaseHostAlias();
+    message.ip = object.ip ?? "";
+    message.hostnames = object.hostnames?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePodDNSConfig(): PodDNSConfig {
+  return { nameservers: [], searches: [], options: [] };
+}
+
+export const PodDNSConfig: MessageFns<PodDNSConfig> = {
+  encode(message: PodDNSConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.nameservers) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.searches) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.options) {
+      PodDNSConfigOption.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodDNSConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodDNSConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nameservers.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.searches.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options.push(PodDNSConfigOption.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodDNSConfig {
+    return {
+      nameservers: globalThis.Array.isArray(object?.nameservers)
+        ? object.nameservers.map((e: any) => globalThis.String(e))
+        : [],
+      searches: globalThis.Array.isArray(object?.searches) ? object.searches.map((e: any) => globalThis.String(e)) : [],
+      options: globalThis.Array.isArray(object?.options)
+        ? object.options.map((e: any) => PodDNSConfigOption.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodDNSConfig): unknown {
+    const obj: any = {};
+    if (message.nameservers?.length) {
+      obj.nameservers = message.nameservers;
+    }
+    if (message.searches?.length) {
+      obj.searches = message.searches;
+    }
+    if (message.options?.length) {
+      obj.options = message.options.map((e) => PodDNSConfigOption.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodDNSConfig>, I>>(base?: I): PodDNSConfig {
+    return PodDNSConfig.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodDNSConfig>, I>>(object: I): PodDNSConfig {
+    const message = createBasePodDNSConfig();
+    message.nameservers = object.nameservers?.map((e) => e) || [];
+    message.searches = object.searches?.map((e) => e) || [];
+    message.options = object.options?.map((e) => PodDNSConfigOption.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePodDNSConfigOption(): PodDNSConfigOption {
+  return { name: "", value: undefined };
+}
+
+export const PodDNSConfigOption: MessageFns<PodDNSConfigOption> = {
+  encode(message: PodDNSConfigOption, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== undefined) {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodDNSConfigOption {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodDNSConfigOption();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodDNSConfigOption {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: PodDNSConfigOption): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodDNSConfigOption>, I>>(base?: I): PodDNSConfigOption {
+    return PodDNSConfigOption.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodDNSConfigOption>, I>>(object: I): PodDNSConfigOption {
+    const message = createBasePodDNSConfigOption();
+    message.name = object.name ?? "";
+    message.value = object.value ?? undefined;
     return message;
   },
 };
@@ -12052,6 +12425,8 @@ function createBaseServiceSpec(): ServiceSpec {
     ipFamilyPolicy: "",
     publishNotReadyAddresses: false,
     loadBalancerIP: "",
+    externalName: "",
+    healthCheckNodePort: 0,
   };
 }
 
@@ -12098,6 +12473,12 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     }
     if (message.loadBalancerIP !== "") {
       writer.uint32(114).string(message.loadBalancerIP);
+    }
+    if (message.externalName !== "") {
+      writer.uint32(122).string(message.externalName);
+    }
+    if (message.healthCheckNodePort !== 0) {
+      writer.uint32(128).int32(message.healthCheckNodePort);
     }
     return writer;
   },
@@ -12230,6 +12611,22 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
             message.loadBalancerIP = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.externalName = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.healthCheckNodePort = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -12315,6 +12712,16 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
         : isSet(object.load_balancer_ip)
         ? globalThis.String(object.load_balancer_ip)
         : "",
+      externalName: isSet(object.externalName)
+        ? globalThis.String(object.externalName)
+        : isSet(object.external_name)
+        ? globalThis.String(object.external_name)
+        : "",
+      healthCheckNodePort: isSet(object.healthCheckNodePort)
+        ? globalThis.Number(object.healthCheckNodePort)
+        : isSet(object.health_check_node_port)
+        ? globalThis.Number(object.health_check_node_port)
+        : 0,
     };
   },
 
@@ -12368,6 +12775,12 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     if (message.loadBalancerIP !== "") {
       obj.loadBalancerIP = message.loadBalancerIP;
     }
+    if (message.externalName !== "") {
+      obj.externalName = message.externalName;
+    }
+    if (message.healthCheckNodePort !== 0) {
+      obj.healthCheckNodePort = Math.round(message.healthCheckNodePort);
+    }
     return obj;
   },
 
@@ -12401,6 +12814,8 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     message.ipFamilyPolicy = object.ipFamilyPolicy ?? "";
     message.publishNotReadyAddresses = object.publishNotReadyAddresses ?? false;
     message.loadBalancerIP = object.loadBalancerIP ?? "";
+    message.externalName = object.externalName ?? "";
+    message.healthCheckNodePort = object.healthCheckNodePort ?? 0;
     return message;
   },
 };
