@@ -140,17 +140,18 @@ export interface ApplyResult {
 
 /**
  * An apply of `applied` (Kubernetes' JSON) by `w.manager` to `live` (undefined: the object is being
- * created). Conflicts with other managers' fields throw Kubernetes' 409 unless `force`.
+ * created). Conflicts with other managers' fields throw Kubernetes' 409 unless `force`; conflicts
+ * on `allowed` fields only are taken over as if forced (lastAppliedManager's client-side apply upgrade).
  */
-export function apply(live: unknown, applied: unknown, entries: readonly ManagedEntry[], shape: Shape, w: Writer, force: boolean): ApplyResult {
+export function apply(live: unknown, applied: unknown, entries: readonly ManagedEntry[], shape: Shape, w: Writer, force: boolean, allowed?: FieldSet): ApplyResult {
   const key = { manager: w.manager, operation: 'Apply' as const, apiVersion: w.apiVersion, subresource: w.subresource };
   const appliedSet = appliedFields(applied, shape).difference(STRIPPED);
   const previous = entries.find((e) => sameOwner(e, key));
   const others = entries.filter((e) => e !== previous);
   let object = mergeApplied(live ?? {}, applied, shape);
   if (previous) {
-    const ownedElsewhere = others.reduce((acc, e) => acc.union(e.set), new FieldSet());
-    object = removeFields(object, previous.set.difference(appliedSet).difference(ownedElsewhere), shape);
+    const kept = others.reduce((acc, e) => acc.union(e.set), appliedSet);
+    object = removeFields(object, removable(previous.set.difference(kept), kept), shape);
   }
   const diff = changedFields(live ?? {}, object, shape);
   const touched = diff.changed.union(diff.removed).difference(STRIPPED);
@@ -159,7 +160,10 @@ export function apply(live: unknown, applied: unknown, entries: readonly Managed
     const set = e.set.intersection(touched);
     if (!set.isEmpty()) conflicts.push({ entry: e, set });
   }
-  if (conflicts.length && !force) throw conflictError(conflicts);
+  if (conflicts.length && !force) {
+    const left = conflicts.map((c) => ({ entry: c.entry, set: c.set.difference(allowed) })).filter((c) => !c.set.isEmpty());
+    if (left.length) throw conflictError(left);
+  }
   const out: ManagedEntry[] = others.map((e) => {
     const c = conflicts.find((x) => x.entry === e);
     return c ? { ...e, set: e.set.difference(c.set), encoded: undefined } : e;
@@ -167,6 +171,20 @@ export function apply(live: unknown, applied: unknown, entries: readonly Managed
   const unchanged = previous && touched.isEmpty() && previous.set.difference(appliedSet).isEmpty() && appliedSet.difference(previous.set).isEmpty();
   out.push(unchanged ? previous : { ...key, time: w.now, set: appliedSet });
   return { object, entries: out.filter((e) => !e.set.isEmpty()) };
+}
+
+/**
+ * What of `remove` may go: a map, struct or list item stays while fields below it are still
+ * applied or owned (`kept`), only its own fields go (structured-merge-diff's addBackDanglingItems).
+ */
+function removable(remove: FieldSet, kept: FieldSet | undefined): FieldSet {
+  const out = new FieldSet();
+  out.member = remove.member && !(kept && [...kept.children.values()].some((c) => !c.isEmpty()));
+  for (const [e, c] of remove.children) {
+    const r = removable(c, kept?.children.get(e));
+    if (!r.isEmpty()) out.children.set(e, r);
+  }
+  return out;
 }
 
 /** printManager: `"name"`, `with subresource "scale"`, and `using <apiVersion>` for an Update. */

@@ -12,7 +12,7 @@ import type { ManagedFieldsEntry, ObjectMeta } from '../../gen/kite/meta/v1/meta
 import { rfc3339 } from '../../util/time';
 import { apply, baseEntries, decodeEntries, encodeEntries, recordUpdate } from './managers';
 import { FieldSet } from './field-set';
-import { changedFields, type Changes } from './object-fields';
+import { appliedFields, changedFields, type Changes } from './object-fields';
 import { structShape, type Shape } from './shape';
 
 type JsonObject = Record<string, unknown>;
@@ -98,16 +98,60 @@ export interface AppliedObject<T> {
   managedFields: ManagedFieldsEntry[];
 }
 
+/** kubectl's client-side apply annotation, and the manager whose server-side applies keep it in step. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const KUBECTL = 'kubectl';
+
+/**
+ * The fields a client-side apply set that still hold the values it set (lastAppliedManager's
+ * allowedConflictsFromLastApplied): kubectl's first server-side apply takes them over without a
+ * conflict. Undefined without a readable annotation.
+ */
+function lastAppliedFields(live: JsonObject, shape: Shape): FieldSet | undefined {
+  const text = (live.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[LAST_APPLIED];
+  if (!text) return undefined;
+  let last: unknown;
+  try {
+    last = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const changed = changedFields(last, live, shape);
+  return appliedFields(last, shape).difference(changed.changed).difference(changed.removed);
+}
+
+/** JSON with every object's keys sorted, as Go marshals a map. */
+function sortedJSON(v: unknown): string {
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(sort) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as JsonObject)[k])])) : x;
+  return JSON.stringify(sort(v));
+}
+
 /**
  * `applied` (the apply patch's configuration, Kubernetes' JSON) applied by `manager` to `live`
- * (undefined when it does not exist yet). Unknown fields in the configuration are refused.
+ * (undefined when it does not exist yet). Unknown fields in the configuration are refused. As
+ * Kubernetes does for kubectl (and only kubectl) on an object a client-side apply made, fields
+ * that apply set and nobody changed since are taken over without conflict, and the last-applied
+ * annotation is rewritten to the configuration (lastAppliedManager, lastAppliedUpdater).
  */
 export function applyConfiguration<T extends KubeObject>(kind: KindInfo<T>, live: T | undefined, applied: unknown, manager: string, force: boolean): AppliedObject<T> {
   // Checked as the object it describes: wrong types and unknown fields are refused.
   decodeKube(kind, applied, 'Strict');
   const entries = live ? (decodeEntries(live.metadata?.managedFields ?? []) ?? []) : [];
-  const result = apply(live ? jsonOf(kind, live) : undefined, applied, entries, shapeOf(kind), { manager, apiVersion: kind.apiVersion, subresource: '', now: rfc3339() }, force);
+  const shape = shapeOf(kind);
+  const liveJSON = live && jsonOf(kind, live);
+  const allowed = liveJSON && manager === KUBECTL ? lastAppliedFields(liveJSON, shape) : undefined;
+  const result = apply(liveJSON, applied, entries, shape, { manager, apiVersion: kind.apiVersion, subresource: '', now: rfc3339() }, force, allowed);
   const object = decodeKube(kind, result.object, 'Ignore').object;
+  const annotations = object.metadata!.annotations;
+  if (manager === KUBECTL && annotations?.[LAST_APPLIED]) {
+    const config = structuredClone(applied) as { metadata?: { annotations?: Record<string, string> } };
+    if (config.metadata?.annotations) {
+      delete config.metadata.annotations[LAST_APPLIED];
+      if (Object.keys(config.metadata.annotations).length === 0) delete config.metadata.annotations;
+    }
+    annotations[LAST_APPLIED] = sortedJSON(config);
+  }
   object.metadata!.managedFields = encodeEntries(result.entries);
   return { object, managedFields: object.metadata!.managedFields };
 }

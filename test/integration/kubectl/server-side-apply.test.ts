@@ -101,6 +101,22 @@ describe('server-side apply: the real kubectl (HTTPS front door)', function () {
     assert.match(explained, /FieldsV1 stores a set of fields in a data structure like a Trie/);
   });
 
+  it('a client-side apply followed by a server-side apply: no conflict, and kubectl moves the client-side fields to its Apply entry', async () => {
+    assert.equal(await ok(['apply', '-f', '-'], manifest({ name: 'ssa-csa', replicas: 1 })), 'deployment.apps/ssa-csa created\n');
+    assert.equal((await entry('kubectl-client-side-apply', 'ssa-csa'))?.operation, 'Update');
+    // kubectl then hands the client-side apply's fields to its Apply entry and applies again (csaupgrade).
+    const r = await h.kubectl(['apply', '--server-side', '-f', '-'], { stdin: manifest({ name: 'ssa-csa', replicas: 2 }) });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '', 'no "failed to re-apply configuration after performing Server-Side Apply migration" warning');
+    assert.equal(r.out, 'deployment.apps/ssa-csa serverside-applied\n');
+    assert.equal((await h.admin.deployments.get('ssa-csa', h.namespace)).spec!.replicas, 2);
+    assert.equal(await entry('kubectl-client-side-apply', 'ssa-csa'), undefined);
+    assert.equal((await entry('kubectl', 'ssa-csa'))?.operation, 'Apply');
+    const d = await h.admin.deployments.get('ssa-csa', h.namespace);
+    assert.equal(JSON.parse(d.metadata!.annotations!['kubectl.kubernetes.io/last-applied-configuration']).spec.replicas, 2, 'the last-applied annotation follows the server-side apply');
+    assert.deepEqual(d.spec!.template!.metadata!.labels, { app: 'ssa' });
+  });
+
   it('kitectl apply --server-side applies as kitectl and meets the same conflicts', async () => {
     const first = await h.kitectl(['apply', '--server-side', '-f', '-'], manifest({ name: 'ssa-kite', replicas: 1 }));
     assert.equal(first.code, 0, first.err);

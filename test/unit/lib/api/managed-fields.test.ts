@@ -108,6 +108,16 @@ describe('managed fields: apply', () => {
     assert.deepEqual(second.spec!.template!.spec!.containers[0].command, []);
   });
 
+  it('keeps a map it owned whole (an Update set migrated to Apply) while it still applies fields in it', () => {
+    const created = kind.type.fromJSON(deployment(2));
+    const [entry] = managedFieldsAfterUpdate(kind, undefined, created, 'kubectl', '');
+    created.metadata!.managedFields = [{ ...entry, operation: 'Apply' }];
+    assert.deepEqual(JSON.parse(entry.fieldsV1)['f:metadata'], { 'f:labels': { '.': {}, 'f:app': {} } });
+    const again = applied(created, deployment(2), 'kubectl');
+    assert.deepEqual(again.metadata!.labels, { app: 'web' });
+    assert.deepEqual(again.spec!.template!.metadata!.labels, { app: 'web' });
+  });
+
   it('merges list items by their keys and keeps another manager\'s item', () => {
     const first = applied(undefined, deployment(2), 'one');
     const config = deployment(2);
