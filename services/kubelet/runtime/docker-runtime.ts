@@ -1,7 +1,7 @@
 // The ContainerRuntime over a real Docker Engine, through dockerode. Every container carries the
 // kubelet's labels (labels.ts), so listPodContainers() can rebuild all state from Docker alone.
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { podKey } from '../../../lib/api/pods';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -15,6 +15,7 @@ import { normalizeImageRef } from './image-ref';
 import { LABEL } from './labels';
 import { logLines } from './log-lines';
 import { ensurePodNetwork } from './pod-network';
+import { dialInNetworkNamespace } from './port-forward';
 import { loadLocalhostSeccompProfile } from './seccomp-profiles';
 import type {
   AttachOptions,
@@ -252,6 +253,19 @@ export class DockerRuntime implements ContainerRuntime {
       if (err instanceof RuntimeError) throw err;
       throw new RuntimeError('ExecError', engineMessage(err));
     }
+  }
+
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    let pid: number;
+    try {
+      const info = await this.docker.getContainer(sandboxId).inspect();
+      pid = info.State.Running ? info.State.Pid : 0;
+    } catch (err) {
+      if (engineStatus(err) === 404) throw new ContainerNotFoundError(sandboxId);
+      throw new RuntimeError('PortForwardError', engineMessage(err));
+    }
+    if (!pid) throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not running`);
+    return dialInNetworkNamespace(pid, port);
   }
 
   async attach(containerId: string, options: AttachOptions = {}): Promise<AttachSession> {

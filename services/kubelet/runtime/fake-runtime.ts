@@ -1,6 +1,6 @@
 // An in-memory ContainerRuntime for the kubelet's unit tests: containers change state only when
 // the test says so (exit, oomKill), images exist only when added, every call is recorded.
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { containerHash } from './container-hash';
 import { ContainerNotFoundError, ImagePullError, RuntimeError } from './errors';
@@ -214,6 +214,13 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.get(containerId);
     if (c.state !== 'running') throw new RuntimeError('AttachError', `container ${containerId} is not running`);
     return { stdout: Readable.from([]), stderr: Readable.from([]), exitCode: Promise.resolve(undefined), resize: async () => undefined };
+  }
+
+  /** A fake sandbox has no network namespace: a port-forward finds nothing listening. */
+  async portForward(sandboxId: string, port: number): Promise<Duplex> {
+    this.record('portForward', sandboxId, port);
+    if (this.get(sandboxId).state !== 'running') throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not running`);
+    throw new RuntimeError('PortForwardError', `failed to connect to localhost:${port} inside the fake sandbox ${sandboxId}: connection refused`);
   }
 
   private record(method: keyof ContainerRuntime, ...args: unknown[]): void {

@@ -1,7 +1,7 @@
 // The kubelet's view of a container runtime, shaped like Kubernetes' CRI: pod sandboxes that own
-// a network namespace and IP, app containers joined to them, images, logs, exec and attach. The Docker
+// a network namespace and IP, app containers joined to them, images, logs, exec, attach and port-forward. The Docker
 // implementation (docker-runtime.ts) and the in-memory FakeRuntime both implement it.
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
 
 export interface SandboxOptions {
@@ -173,4 +173,6 @@ export interface ContainerRuntime {
   exec(containerId: string, command: string[], options?: ExecOptions): Promise<ExecSession>;
   /** Attaches to the container's main process (kubectl attach). */
   attach(containerId: string, options?: AttachOptions): Promise<AttachSession>;
+  /** A connection to `port` on localhost in the sandbox's network namespace (CRI's PortForward: kubectl port-forward). */
+  portForward(sandboxId: string, port: number): Promise<Duplex>;
 }

@@ -58,7 +58,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   const impl: Pick<KubeletServiceServer, 'containerLogs' | 'exec' | 'attach' | 'portForward'> = {
     containerLogs: (call) => startStream(`${KUBELET_SERVICE_NAME}/ContainerLogs`, call, () => serveContainerLogs(call, o.runtime, o.targets)),
     exec: (call) => startStream(`${KUBELET_SERVICE_NAME}/Exec`, call, () => serveExec(call, o.runtime, o.targets)),
-    portForward: (call) => startStream(`${KUBELET_SERVICE_NAME}/PortForward`, call, () => servePortForward(call, o.targets)),
+    portForward: (call) => startStream(`${KUBELET_SERVICE_NAME}/PortForward`, call, () => servePortForward(call, o.runtime, o.targets)),
     attach: (call) => startStream(`${KUBELET_SERVICE_NAME}/Attach`, call, () => serveAttach(call, o.runtime, o.targets)),
   };
   server.addService(KubeletServiceService, impl as KubeletServiceServer);

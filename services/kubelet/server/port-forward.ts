@@ -1,18 +1,19 @@
 // PortForward: one TCP connection to a port of a pod, as the kubelet's streaming server forwards
 // one kubectl port-forward connection (Kubernetes' pkg/kubelet/cri/streaming/portforward). The
-// first request names the pod and port; the kubelet connects to the pod's IP on that port (the
-// node routes to its pods, as it must for Services), says so with the response headers, and then
-// relays bytes both ways with backpressure: `data` in, `data` out; `close` (or the end of the
+// first request names the pod and port; the runtime connects to localhost on that port inside the
+// pod's network namespace (CRI's PortForward, runtime/port-forward.ts), so a port the pod binds
+// only to its loopback is reachable, as in Kubernetes; the response headers say it is connected.
+// Then bytes flow both ways with backpressure: `data` in, `data` out; `close` (or the end of the
 // requests) half-closes the connection; the pod closing it ends the call. A connection that fails
-// ends the call with Kubernetes' wording ("error forwarding port 80 to pod web, uid ...: dial tcp4
-// 10.244.0.5:80: connect: connection refused"). Where Kubernetes' runtimes dial localhost inside
-// the pod's network namespace, this dials the pod's address: a port a pod binds only to its
-// loopback is not reachable (hostNetwork pods are dialled on the node's loopback, their localhost).
+// ends the call with FAILED_PRECONDITION in Kubernetes' wording ("error forwarding port 80 to pod
+// web, uid ...: failed to connect to localhost:80 inside the network namespace of process 4242,
+// IPv4: dial tcp4 127.0.0.1:80: connect: connection refused ...").
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { BadRequestError, NotFoundError, toServiceError } from '../../../lib/api/errors';
 import type { PortForwardRequest, PortForwardResponse, PortForwardStart } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import type { ContainerRuntime } from '../runtime/types';
 import { FailedPreconditionError, type TargetContext } from './target';
 
 type Call = ServerDuplexStream<PortForwardRequest, PortForwardResponse>;
@@ -52,55 +53,37 @@ function firstRequest(call: Call): Promise<{ start: PortForwardStart; attach: (o
   });
 }
 
-/** The address a pod's port is reached at: its sandbox's IP, or the node's loopback for hostNetwork pods. */
-async function podAddress(start: PortForwardStart, ctx: TargetContext): Promise<{ host: string; name: string; uid: string }> {
+/** The pod's running sandbox (it owns the pod's network namespace). */
+async function podSandbox(start: PortForwardStart, ctx: TargetContext): Promise<{ sandboxId: string; name: string; uid: string }> {
   const namespace = start.namespace || 'default';
   const pod = ctx.pod(namespace, start.podName);
   if (!pod || (start.podUid && pod.metadata!.uid !== start.podUid)) {
     throw new NotFoundError(`pod "${start.podName}" in namespace "${namespace}" not found on this node`);
   }
   const uid = pod.metadata!.uid;
-  if (pod.spec!.hostNetwork) return { host: '127.0.0.1', name: pod.metadata!.name, uid };
-  const sandbox = ((await ctx.runtime()).get(uid)?.sandboxes ?? []).find((s) => s.state === 'running' && s.ip);
+  const sandbox = ((await ctx.runtime()).get(uid)?.sandboxes ?? []).find((s) => s.state === 'running');
   if (!sandbox) throw new FailedPreconditionError(`error forwarding port ${start.port} to pod ${pod.metadata!.name}, uid ${uid}: the pod's sandbox is not running`);
-  return { host: sandbox.ip!, name: pod.metadata!.name, uid };
+  return { sandboxId: sandbox.id, name: pod.metadata!.name, uid };
 }
 
-/** Go's wording of a failed dial, as Kubernetes' runtimes report it. */
-function dialError(host: string, port: number, err: NodeJS.ErrnoException): string {
-  const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'EHOSTUNREACH' ? 'no route to host' : err.code === 'ETIMEDOUT' ? 'connection timed out' : err.message;
-  return `dial tcp4 ${host}:${port}: connect: ${why}`;
-}
-
-function dial(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
-
-async function relay(socket: Socket, call: Call): Promise<void> {
+async function relay(socket: Duplex, call: Call): Promise<void> {
   for await (const chunk of socket) {
     if (call.cancelled) break;
     if (!call.write({ data: chunk as Buffer })) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
   }
 }
 
-export async function servePortForward(call: Call, ctx: TargetContext): Promise<void> {
-  let socket: Socket | undefined;
+export async function servePortForward(call: Call, runtime: ContainerRuntime, ctx: TargetContext): Promise<void> {
+  let socket: Duplex | undefined;
   call.on('cancelled', () => socket?.destroy());
   try {
     const { start, attach } = await firstRequest(call);
     if (!Number.isInteger(start.port) || start.port < 1 || start.port > 65535) throw new BadRequestError(`invalid port ${start.port}: it must be between 1 and 65535`);
-    const target = await podAddress(start, ctx);
+    const target = await podSandbox(start, ctx);
     try {
-      socket = await dial(target.host, start.port);
+      socket = await runtime.portForward(target.sandboxId, start.port);
     } catch (err) {
-      throw new FailedPreconditionError(`error forwarding port ${start.port} to pod ${target.name}, uid ${target.uid}: ${dialError(target.host, start.port, err as NodeJS.ErrnoException)}`);
+      throw new FailedPreconditionError(`error forwarding port ${start.port} to pod ${target.name}, uid ${target.uid}: ${(err as Error).message}`);
     }
     const s = socket;
     if (call.cancelled) {
