@@ -15,7 +15,7 @@ import { normalizeImageRef } from './image-ref';
 import { LABEL } from './labels';
 import { logLines } from './log-lines';
 import { ensurePodNetwork } from './pod-network';
-import { dialInNetworkNamespace } from './port-forward';
+import { dialPodPort } from './port-forward';
 import { loadLocalhostSeccompProfile } from './seccomp-profiles';
 import type {
   AttachOptions,
@@ -257,15 +257,17 @@ export class DockerRuntime implements ContainerRuntime {
 
   async portForward(sandboxId: string, port: number): Promise<Duplex> {
     let pid: number;
+    let podIP: string;
     try {
       const info = await this.docker.getContainer(sandboxId).inspect();
       pid = info.State.Running ? info.State.Pid : 0;
+      podIP = info.HostConfig.NetworkMode === 'host' ? '127.0.0.1' : (Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? '');
     } catch (err) {
       if (engineStatus(err) === 404) throw new ContainerNotFoundError(sandboxId);
       throw new RuntimeError('PortForwardError', engineMessage(err));
     }
     if (!pid) throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not running`);
-    return dialInNetworkNamespace(pid, port);
+    return dialPodPort(pid, podIP, port);
   }
 
   async attach(containerId: string, options: AttachOptions = {}): Promise<AttachSession> {

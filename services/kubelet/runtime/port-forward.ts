@@ -4,15 +4,22 @@
 // cannot enter a namespace itself: `nsenter -n` runs the kubelet's own node binary in the
 // sandbox's network namespace (its files stay the kubelet's) with a relay that tries 127.0.0.1
 // then ::1 and pipes the connection to its stdin and stdout; it says "ok" or why not on stderr.
+// A kubelet that may not enter namespaces (a `kite` cluster's kubelet container has neither the
+// node's PID namespace nor CAP_SYS_ADMIN) dials the pod's IP instead, which its node routes: there
+// a port bound only to the pod's loopback is not reachable.
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import { RuntimeError } from './errors';
 
-/** Runs inside the namespace: argv[1] is the port. Errors are worded as Go's dialer words them. */
+/** Dial errors as Go's dialer words them. */
+const WORDS: Record<string, string> = { ECONNREFUSED: 'connection refused', EADDRNOTAVAIL: 'cannot assign requested address', ENETUNREACH: 'network is unreachable', EHOSTUNREACH: 'no route to host', ETIMEDOUT: 'connection timed out' };
+
+/** Runs inside the namespace: argv[1] is the port. */
 const RELAY = `
 const net = require('net');
 const port = Number(process.argv[1]);
-const words = { ECONNREFUSED: 'connection refused', EADDRNOTAVAIL: 'cannot assign requested address', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
+const words = ${JSON.stringify(WORDS)};
 const tries = [['127.0.0.1', 'tcp4', '127.0.0.1'], ['::1', 'tcp6', '[::1]']];
 const failures = [];
 const attempt = (i) => {
@@ -57,8 +64,35 @@ function relayStream(out: Readable, input: Writable, kill: () => void): Duplex {
   return stream;
 }
 
-/** A duplex to `port` on localhost in the network namespace of process `pid` (a sandbox's pause process). */
-export function dialInNetworkNamespace(pid: number, port: number): Promise<Duplex> {
+/** nsenter could not enter the namespace (not permitted, no such process): nothing was dialled. */
+class NamespaceEntryError extends RuntimeError {}
+
+/**
+ * A connection to `port` of a pod: localhost in the network namespace of `pid` (its sandbox's
+ * pause process), or, where the kubelet may not enter it, the pod's IP (`podIP`; empty: none).
+ */
+export async function dialPodPort(pid: number, podIP: string, port: number): Promise<Duplex> {
+  try {
+    return await dialInNetworkNamespace(pid, port);
+  } catch (err) {
+    if (!(err instanceof NamespaceEntryError) || !podIP) throw err;
+    return dialAddress(podIP, port);
+  }
+}
+
+function dialAddress(ip: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: ip, port });
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => reject(new RuntimeError('PortForwardError', `dial tcp4 ${ip}:${port}: connect: ${WORDS[err.code ?? ''] ?? err.message}`)));
+  });
+}
+
+/** A duplex to `port` on localhost in the network namespace of process `pid`. */
+function dialInNetworkNamespace(pid: number, port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', ['-t', String(pid), '-n', '--', process.execPath, '-e', RELAY, String(port)], {
       // The relay is plain JavaScript: none of the kubelet's loaders or options.
@@ -67,15 +101,16 @@ export function dialInNetworkNamespace(pid: number, port: number): Promise<Duple
     });
     let said = '';
     let settled = false;
-    const fail = (message: string) => {
+    const fail = (entered: boolean, message: string) => {
       if (settled) return;
       settled = true;
       child.kill('SIGKILL');
+      if (!entered) return reject(new NamespaceEntryError('PortForwardError', message));
       reject(new RuntimeError('PortForwardError', `failed to connect to localhost:${port} inside the network namespace of process ${pid}, ${message}`));
     };
-    child.once('error', (err) => fail(err.message));
-    // 'close': after its stderr was read to the end.
-    child.once('close', () => fail(said.replace(/^failed: /, '').trim() || 'the relay ended before connecting'));
+    child.once('error', (err) => fail(false, err.message));
+    // 'close': after its stderr was read to the end. Only the relay (in the namespace) says "failed: ".
+    child.once('close', () => (said.startsWith('failed: ') ? fail(true, said.slice('failed: '.length).trim()) : fail(false, said.trim() || 'nsenter ended before the relay connected')));
     child.stderr.on('data', (chunk: Buffer) => {
       if (settled) return;
       said += chunk.toString('utf8');
