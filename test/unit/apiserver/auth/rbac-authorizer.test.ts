@@ -71,6 +71,7 @@ describe('RBAC authorizer', () => {
     assert.ok(allowed(dev, a('create', 'deployments', { apiGroup: 'apps', namespace: 'team' })));
     assert.ok(!allowed(dev, a('create', 'deployments', { apiGroup: 'apps', namespace: 'prod' })));
     assert.ok(!allowed(dev, a('create', 'rolebindings', { apiGroup: G, namespace: 'team' })), 'edit does not manage RBAC');
+    assert.ok(allowed(dev, a('create', 'pods', { subresource: 'portforward', namespace: 'team', name: 'p' })), 'edit port-forwards, as in Kubernetes');
     const r = rbac.authorize(dev, a('create', 'deployments', { apiGroup: 'apps', namespace: 'team' }));
     assert.match(r.reason, /RoleBinding "e\/team" of ClusterRole "edit"/);
   });
