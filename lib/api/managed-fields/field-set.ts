@@ -2,7 +2,9 @@
 // path elements in FieldsV1 notation ("f:<field or map key>", "k:<JSON of a list item's keys>",
 // "v:<JSON of a set item>", "i:<index>") and whose nodes may themselves be members (FieldsV1's
 // "."). Read from and written as metav1.FieldsV1 (`{"f:spec":{"f:replicas":{}}}`), and printed as
-// fieldpath.Path prints a path (`.spec.template.spec.containers[name="nginx"].image`).
+// fieldpath.Path prints a path (`.spec.template.spec.containers[name="nginx"].image`). A set is
+// built by child()/member, then never changed: union, difference and intersection return new sets
+// that share the parts they leave as they were.
 
 type FieldsV1 = { [k: string]: FieldsV1 };
 
@@ -37,25 +39,32 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    const out = this.clone();
-    out.addAll(other);
-    return out;
-  }
-
-  private addAll(other: FieldSet): void {
-    if (other.member) this.member = true;
-    for (const [e, c] of other.children) this.child(e).addAll(c);
-  }
-
-  /** The members of this set that are not members of `other`. */
-  difference(other: FieldSet | undefined): FieldSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     const out = new FieldSet();
-    out.member = this.member && !other?.member;
+    out.member = this.member || other.member;
     for (const [e, c] of this.children) {
-      const d = c.difference(other?.children.get(e));
-      if (!d.isEmpty()) out.children.set(e, d);
+      const o = other.children.get(e);
+      out.children.set(e, o ? c.union(o) : c);
     }
+    for (const [e, o] of other.children) if (!this.children.has(e)) out.children.set(e, o);
     return out;
+  }
+
+  /** The members of this set that are not members of `other` (this set itself when none are). */
+  difference(other: FieldSet | undefined): FieldSet {
+    if (!other) return this;
+    const out = new FieldSet();
+    out.member = this.member && !other.member;
+    let same = out.member === this.member;
+    for (const [e, c] of this.children) {
+      const o = other.children.get(e);
+      const d = o ? c.difference(o) : c;
+      if (d !== c) same = false;
+      if (!d.isEmpty()) out.children.set(e, d);
+      else same = false;
+    }
+    return same ? this : out;
   }
 
   intersection(other: FieldSet | undefined): FieldSet {
@@ -68,13 +77,6 @@ export class FieldSet {
       const i = c.intersection(o);
       if (!i.isEmpty()) out.children.set(e, i);
     }
-    return out;
-  }
-
-  clone(): FieldSet {
-    const out = new FieldSet();
-    out.member = this.member;
-    for (const [e, c] of this.children) out.children.set(e, c.clone());
     return out;
   }
 
@@ -111,10 +113,12 @@ export class FieldSet {
   }
 }
 
+const rank = (e: string) => 'fkvi'.indexOf(e[0]);
+const elementOrder = (a: string, b: string) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+
 /** structured-merge-diff's order: field names, then keys, values and indexes, each sorted. */
 function sortedElements(keys: Iterable<string>): string[] {
-  const rank = (e: string) => 'fkvi'.indexOf(e[0]);
-  return [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...keys].sort(elementOrder);
 }
 
 /** A path as fieldpath.Path.String() prints it: `.spec.containers[name="web"].image`, `[=value]`, `[0]`. */
