@@ -13,7 +13,7 @@ import * as V from './validation/validation';
 import { validateConfigMap, validateConfigMapUpdate } from './validation/configmap-validation';
 import { defaultSecret, validateSecret, validateSecretUpdate } from './validation/secret-validation';
 import { validateServiceAccount } from './validation/serviceaccount-validation';
-import { validateEndpointSlice } from './validation/endpointslice-validation';
+import { defaultEndpointSlice, validateEndpointSlice, validateEndpointSliceUpdate } from './validation/endpointslice-validation';
 import { validateNetworkPolicy } from './validation/networkpolicy-validation';
 import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger-validation';
 import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
@@ -162,7 +162,11 @@ const clusterRoleBindingStrategy = baseStrategy<ClusterRoleBinding>({
   validateUpdate: (b, old) => [...RV.validateClusterRoleBinding(b), ...RV.validateRoleRefUpdate(b, old)],
 });
 
-const endpointSliceStrategy = baseStrategy<EndpointSlice>({ validate: validateEndpointSlice });
+const endpointSliceStrategy = baseStrategy<EndpointSlice>({
+  defaults: defaultEndpointSlice,
+  validate: validateEndpointSlice,
+  validateUpdate: validateEndpointSliceUpdate,
+});
 const networkPolicyStrategy = baseStrategy<NetworkPolicy>({ validate: validateNetworkPolicy });
 
 export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
