@@ -123,7 +123,10 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
     {
       name: 'kite-kubelet',
       // The kubelet's root is at the same path inside and outside: pods' volume binds are resolved by the node's engine.
-      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`],
+      // The node's process IDs and the rights to enter a pod's network namespace (nsenter: SYS_PTRACE
+      // to open /proc/<pid>/ns/net, SYS_ADMIN to join it) are what port-forward needs, as kind's
+      // kubelet has them on the node.
+      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`, '--pid', 'host', '--cap-add', 'SYS_ADMIN', '--cap-add', 'SYS_PTRACE'],
       command: kiteProgram(
         'kite-kubelet',
         ...kubeconfig(KUBECONFIGS.kubelet),

@@ -92,6 +92,13 @@ describe('kite components: the kubelet endpoint', () => {
     }
   });
 
+  it("sees the node's processes and may enter a pod's network namespace (port-forward's nsenter); the other components may not", () => {
+    const args = componentRunArgs(nodeComponents(config, worker).find((c) => c.name === 'kite-kubelet')!).join(' ');
+    assert.match(args, / --pid host /);
+    assert.match(args, / --cap-add SYS_ADMIN --cap-add SYS_PTRACE /);
+    for (const c of components('sqlite').filter((c) => c.name !== 'kite-kubelet')) assert.doesNotMatch(componentRunArgs(c).join(' '), /--pid|SYS_ADMIN|SYS_PTRACE/, c.name);
+  });
+
   it("passes the apiserver kubeadm's service-account flags: its issuer, sa.key to sign, sa.pub to verify", () => {
     const apiserver = components('sqlite').find((c) => c.name === 'kite-apiserver')!.command;
     const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
