@@ -47,6 +47,12 @@ export interface KubeletConfig {
   /** The runtime's version string for nodeInfo ("docker://20.10.24"). */
   containerRuntimeVersion?: string;
   tls?: { cert: Buffer; key: Buffer; clientCA?: Buffer };
+  /** --cluster-dns: the cluster DNS servers of ClusterFirst pods; empty, they fall back to Default (MissingClusterDNS). */
+  clusterDNS: string[];
+  /** --cluster-domain: the cluster's DNS domain, searched by ClusterFirst pods ("" adds none). */
+  clusterDomain: string;
+  /** --resolv-conf: the node's resolver file, copied by Default pods ("" for none: they ask 127.0.0.1). */
+  resolvConf: string;
   /** Webhook asks the apiserver (SubjectAccessReview) about each caller and remembers the answers this long. */
   authorization: { mode: KubeletAuthorizationMode } & AuthorizationCacheTtls;
 }
@@ -71,6 +77,10 @@ export function defaultKubeletConfig(overrides: Partial<KubeletConfig> = {}): Ku
     crashLoopBackoff: { initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 },
     relistPeriodMs: 1_000,
     resyncPeriodMs: 60_000,
+    // kind's kubelet configuration: cluster.local, the node's /etc/resolv.conf; the cluster DNS is the deployment's to set.
+    clusterDNS: [],
+    clusterDomain: 'cluster.local',
+    resolvConf: '/etc/resolv.conf',
     authorization: { mode: 'AlwaysAllow', ...DEFAULT_AUTHORIZATION_CACHE_TTLS },
     ...overrides,
   };

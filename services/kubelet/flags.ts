@@ -1,6 +1,8 @@
 // Parsers for the kubelet's own flag values, in Kubernetes' formats: key=value lists
-// (--node-labels, --system-reserved), taints (key=value:Effect) and --authorization-mode.
+// (--node-labels, --system-reserved), taints (key=value:Effect), --cluster-dns IP lists and
+// --authorization-mode.
 // Durations and integers use lib/util/flags.
+import { isIP } from 'node:net';
 import type { Taint } from '../../lib/gen/kite/core/v1/types';
 import { KUBELET_AUTHORIZATION_MODES, type KubeletAuthorizationMode } from './config';
 
@@ -13,6 +15,13 @@ export function parseKeyValues(text: string): Record<string, string> {
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** --cluster-dns "10.96.0.10,fd00::10" -> the IPs, each checked. */
+export function parseClusterDNS(text: string): string[] {
+  const ips = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const ip of ips) if (!isIP(ip)) throw new Error(`--cluster-dns: invalid IP address "${ip}"`);
+  return ips;
 }
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];

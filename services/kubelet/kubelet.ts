@@ -27,6 +27,7 @@ import { AuthorizationCache } from './server/authorization-cache';
 import { startKubeletServer, type KubeletServer } from './server/kubelet-server';
 import { apiserverAccessReviewer, WebhookAuthorizer } from './server/webhook-authorizer';
 import type { NotReady } from './status/node';
+import { DnsConfigurer } from './network/dns';
 import { jsonEqual } from '../../lib/util/json';
 
 export interface KubeletDeps {
@@ -121,6 +122,14 @@ export class Kubelet {
       services: () => this.serviceLister?.(),
       recorder: this.recorder,
       rootDir: config.rootDir,
+      dns: new DnsConfigurer({
+        clusterDNS: config.clusterDNS,
+        clusterDomain: config.clusterDomain,
+        resolvConf: config.resolvConf,
+        nodeName: config.nodeName,
+        nodeIPs: () => (this.nodeIP ? [this.nodeIP] : []),
+        recorder: this.recorder,
+      }),
       node: {
         name: config.nodeName,
         hostIP: () => this.nodeIP,

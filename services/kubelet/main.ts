@@ -8,7 +8,7 @@ import { logger } from '../../lib/log';
 import { formatDuration } from '../../lib/util/duration';
 import { durationOption, integerFlag } from '../../lib/util/flags';
 import { defaultKubeletConfig } from './config';
-import { parseAuthorizationMode, parseKeyValues, parseTaints } from './flags';
+import { parseAuthorizationMode, parseClusterDNS, parseKeyValues, parseTaints } from './flags';
 import { Kubelet } from './kubelet';
 import { DockerRuntime } from './runtime/docker-runtime';
 import { DEFAULT_PAUSE_IMAGE } from './runtime/docker-config';
@@ -50,6 +50,9 @@ const program = new Command('kite-kubelet')
   .addOption(durationOption('--crashloop-backoff-reset <duration>', 'a container running this long starts its backoff over', formatDuration(defaults.crashLoopBackoff.resetAfterMs)))
   .addOption(durationOption('--relist-period <duration>', 'how often the runtime is relisted for container changes', formatDuration(defaults.relistPeriodMs)))
   .addOption(durationOption('--sync-frequency <duration>', 'every pod is synced at least this often', formatDuration(defaults.resyncPeriodMs)))
+  .option('--cluster-dns <ip,...>', 'comma-separated IPs of the cluster DNS servers, the nameservers of ClusterFirst pods (unset: they fall back to Default)', '')
+  .option('--cluster-domain <domain>', 'the cluster\'s DNS domain, searched by ClusterFirst pods', defaults.clusterDomain)
+  .option('--resolv-conf <file>', 'the resolver file Default pods copy and ClusterFirst pods take search paths from ("" for none)', defaults.resolvConf)
   .option('--docker-host <endpoint>', 'Docker Engine endpoint', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
   .option('--pod-infra-container-image <image>', 'the pause image of pod sandboxes', DEFAULT_PAUSE_IMAGE)
   .option('--tls-cert-file <file>', 'certificate of the kubelet endpoint')
@@ -95,6 +98,9 @@ const program = new Command('kite-kubelet')
       relistPeriodMs: o.relistPeriod,
       resyncPeriodMs: o.syncFrequency,
       containerRuntimeVersion: `docker://${version.Version}`,
+      clusterDNS: parseClusterDNS(o.clusterDns),
+      clusterDomain: o.clusterDomain,
+      resolvConf: o.resolvConf,
       tls: o.tlsCertFile
         ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsPrivateKeyFile), clientCA: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined }
         : undefined,

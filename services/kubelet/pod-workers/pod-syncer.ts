@@ -15,7 +15,7 @@ import { HookRunner } from '../lifecycle/hooks';
 import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
 import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
-import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../runtime/types';
+import type { BindMount, ContainerRuntime, PodRuntimeState, RuntimeContainer, SandboxOptions } from '../runtime/types';
 import type { PodObjectSource, PodTokenSource } from '../config-sources/types';
 import { VolumeManager } from '../volumes/volume-manager';
 import { isTerminalPhase, podKey } from '../../../lib/api/pods';
@@ -27,6 +27,9 @@ import { generatePodStatus, type WaitingReason } from './pod-status';
 import type { RuntimeCache } from './runtime-cache';
 import type { StatusManager } from './status-manager';
 import { formatDuration } from '../../../lib/util/duration';
+import { formatPod, type DnsConfigurer } from '../network/dns';
+import { ensureHostsFile, nodenameForKernel, podHostnameAndDomain } from '../network/hosts-file';
+import { podDir } from '../volumes/paths';
 
 /** What the syncer needs to know about its node. */
 export interface NodeContext {
@@ -53,6 +56,8 @@ export interface PodSyncerDeps {
   objects: PodObjectSource;
   /** Bound service-account tokens (projected serviceAccountToken sources). */
   tokens?: PodTokenSource;
+  /** The pods' resolver configuration from their dnsPolicy (and the cluster domain of their hostnames). */
+  dns: DnsConfigurer;
   /** Runs postStart and preStop hooks; defaults to one on `runtime` with the real clock. */
   hooks?: HookRunner;
   /**
@@ -254,7 +259,7 @@ export class PodSyncer {
     let podIP = actions.sandbox?.ip ?? '';
     if (actions.createSandbox) {
       try {
-        const sandbox = await this.d.runtime.runPodSandbox(pod, { network, hostIP: this.d.node.hostIP(), attempt: actions.sandboxAttempt });
+        const sandbox = await this.d.runtime.runPodSandbox(pod, { network, hostIP: this.d.node.hostIP(), attempt: actions.sandboxAttempt, ...(await this.sandboxConfig(pod)) });
         sandboxId = sandbox.id;
         podIP = sandbox.ip;
         created.push(sandbox.id);
@@ -276,6 +281,26 @@ export class PodSyncer {
       }
     }
     return { changed, created, retryInMs };
+  }
+
+  /** The sandbox's DNS configuration and kernel hostname (Kubernetes' generatePodSandboxConfig). */
+  private async sandboxConfig(pod: Pod): Promise<Pick<SandboxOptions, 'dns' | 'hostname'>> {
+    try {
+      const dns = await this.d.dns.podDNS(pod);
+      if (pod.spec?.hostNetwork) return { dns };
+      const { hostname, domain } = podHostnameAndDomain(pod, this.d.dns.clusterDomain);
+      return { dns, hostname: nodenameForKernel(hostname, domain, pod.spec?.setHostnameAsFQDN) };
+    } catch (err) {
+      throw new Error(`Failed to generate sandbox config for pod "${formatPod(pod)}": ${(err as Error).message}`);
+    }
+  }
+
+  /** The pod's hosts file, written again before each container is created, and its bind over /etc/hosts. */
+  private async hostsMount(pod: Pod, container: Container, podIP: string): Promise<BindMount[]> {
+    const { hostname, domain } = podHostnameAndDomain(pod, this.d.dns.clusterDomain);
+    const podIPs = podIP ? [podIP] : [];
+    const mount = await ensureHostsFile({ podDir: podDir(this.d.rootDir, pod.metadata!.uid), pod, podIPs, hostname, domain }, container);
+    return mount ? [mount] : [];
   }
 
   private setWaiting(uid: string, name: string, reason: WaitingReason | undefined): void {
@@ -348,7 +373,8 @@ export class PodSyncer {
         serviceEnv: this.serviceEnv(pod),
         warn: (reason, message) => this.d.recorder.event(pod, 'Warning', reason, message),
       });
-      id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, mounts: await this.volumes.containerMounts(pod, container, env), restartCount: start.restartCount });
+      const mounts = [...(await this.volumes.containerMounts(pod, container, env)), ...(await this.hostsMount(pod, container, podIP))];
+      id = await this.d.runtime.createContainer(sandboxId, pod, container, { env, mounts, restartCount: start.restartCount });
     } catch (err) {
       return this.failed(pod, name, err, 'CreateContainerError');
     }

@@ -57,7 +57,7 @@ export function sandboxCreateOptions({ node, pod, pauseImage, options }: Sandbox
   return {
     name: dockerContainerName(podIdentity(pod), SANDBOX_CONTAINER_NAME, options.attempt ?? 0),
     Image: pauseImage,
-    Hostname: hostNetwork ? undefined : podHostname(pod),
+    Hostname: hostNetwork ? undefined : (options.hostname ?? podHostname(pod)),
     Labels: containerLabels({
       node,
       pod: podIdentity(pod),
@@ -73,9 +73,6 @@ export function sandboxCreateOptions({ node, pod, pauseImage, options }: Sandbox
       PidMode: spec?.hostPID ? 'host' : '',
       PortBindings: bindings,
       Sysctls: sysctlsOf(pod),
-      Dns: options.dns?.servers,
-      DnsSearch: options.dns?.searches,
-      DnsOptions: options.dns?.options,
       RestartPolicy: { Name: 'no' },
     },
   };

@@ -1,6 +1,6 @@
 // The ContainerRuntime over a real Docker Engine, through dockerode. Every container carries the
 // kubelet's labels (labels.ts), so listPodContainers() can rebuild all state from Docker alone.
-import { rm } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { Readable, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { podKey } from '../../../lib/api/pods';
@@ -19,6 +19,7 @@ import { dialPodPort } from './port-forward';
 import { loadLocalhostSeccompProfile } from './seccomp-profiles';
 import type {
   AttachOptions,
+  BindMount,
   AttachSession,
   ContainerRuntime,
   CreateContainerOptions,
@@ -33,6 +34,7 @@ import type {
   SandboxOptions,
 } from './types';
 import { podDir } from '../volumes/paths';
+import { ETC_RESOLV_CONF, formatResolvConf, sandboxResolvConfPath } from './resolv-conf';
 
 /** The pause container exits at once on SIGTERM; this only bounds a stuck one. */
 const SANDBOX_STOP_GRACE_SECONDS = 10;
@@ -69,6 +71,9 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async runPodSandbox(pod: Pod, options: SandboxOptions): Promise<Sandbox> {
+    await this.writeResolvConf(pod, options).catch((err: Error) => {
+      throw new RuntimeError('CreatePodSandboxError', `writing the resolv.conf of pod ${podKey(pod)}: ${err.message}`);
+    });
     const create = sandboxCreateOptions({ node: this.node, pod, pauseImage: this.pauseImage, options });
     const container = await this.docker.createContainer(create).catch((err: unknown) => {
       throw new RuntimeError('CreatePodSandboxError', `creating the sandbox of pod ${podKey(pod)}: ${engineMessage(err)}`);
@@ -85,6 +90,31 @@ export class DockerRuntime implements ContainerRuntime {
     return { id: info.Id, ip };
   }
 
+  /** The pod's resolv.conf from its DNS configuration; without one, containers keep the engine's. */
+  private async writeResolvConf(pod: Pod, options: SandboxOptions): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    if (!uid || uid.includes('/') || uid === '..') return;
+    const file = sandboxResolvConfPath(this.rootDir, uid);
+    if (!options.dns) {
+      await rm(file, { force: true });
+      return;
+    }
+    await mkdir(podDir(this.rootDir, uid), { recursive: true });
+    await writeFile(file, formatResolvConf(options.dns), { mode: 0o644 });
+  }
+
+  /** The bind of the sandbox's resolv.conf, unless the container mounts its own or the sandbox has none. */
+  private async resolvConfMount(pod: Pod, container: Container, binds: readonly BindMount[]): Promise<BindMount[]> {
+    const uid = pod.metadata?.uid ?? '';
+    if (!uid || uid.includes('/') || binds.some((b) => b.containerPath === ETC_RESOLV_CONF)) return [];
+    const file = sandboxResolvConfPath(this.rootDir, uid);
+    const exists = await access(file).then(
+      () => true,
+      () => false,
+    );
+    return exists ? [{ hostPath: file, containerPath: ETC_RESOLV_CONF, readOnly: container.securityContext?.readOnlyRootFilesystem ?? false }] : [];
+  }
+
   stopPodSandbox(sandboxId: string): Promise<void> {
     return this.stopContainer(sandboxId, SANDBOX_STOP_GRACE_SECONDS);
   }
@@ -94,7 +124,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createContainer(sandboxId: string, pod: Pod, container: Container, options: CreateContainerOptions = {}): Promise<string> {
-    const binds = options.mounts ?? [];
+    const mounts = options.mounts ?? [];
+    const binds = [...mounts, ...(await this.resolvConfMount(pod, container, mounts))];
     const localhostSeccompProfile = await loadLocalhostSeccompProfile(this.rootDir, pod, container);
     const create = containerCreateOptions({
       node: this.node,

@@ -4,6 +4,14 @@
 import type { Duplex, Readable } from 'node:stream';
 import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
 
+/** A pod's resolver configuration (CRI's DNSConfig), written as the sandbox's resolv.conf. */
+export interface DnsConfig {
+  servers: string[];
+  searches: string[];
+  /** name or name:value, as on resolv.conf's options line. */
+  options: string[];
+}
+
 export interface SandboxOptions {
   /** The node's pod network (a Docker bridge network on the node's podCIDR, see ensurePodNetwork). */
   network: string;
@@ -11,7 +19,10 @@ export interface SandboxOptions {
   hostIP?: string;
   /** Distinguishes a re-created sandbox of the same pod (part of the container name). */
   attempt?: number;
-  dns?: { servers?: string[]; searches?: string[]; options?: string[] };
+  /** The pod's resolver: every container of the pod sees it as /etc/resolv.conf. Unset, the engine's default. */
+  dns?: DnsConfig;
+  /** The hostname the kernel is given (the FQDN with setHostnameAsFQDN); by default the pod's hostname or name. */
+  hostname?: string;
 }
 
 export interface Sandbox {

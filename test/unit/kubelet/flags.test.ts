@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { parseAuthorizationMode, parseKeyValues, parseTaints } from '../../../services/kubelet/flags';
+import { parseAuthorizationMode, parseClusterDNS, parseKeyValues, parseTaints } from '../../../services/kubelet/flags';
 
 describe('kubelet flags', () => {
   it('parses key=value lists', () => {
     assert.deepEqual(parseKeyValues('node-role.kubernetes.io/worker=, zone=a'), { 'node-role.kubernetes.io/worker': '', zone: 'a' });
     assert.deepEqual(parseKeyValues(''), {});
     assert.throws(() => parseKeyValues('novalue'), /invalid key=value/);
+  });
+
+  it('parses --cluster-dns as comma-separated IPs', () => {
+    assert.deepEqual(parseClusterDNS('10.96.0.10, fd00:10:96::a'), ['10.96.0.10', 'fd00:10:96::a']);
+    assert.deepEqual(parseClusterDNS(''), []);
+    assert.throws(() => parseClusterDNS('10.96.0.10,kube-dns'), /--cluster-dns: invalid IP address "kube-dns"/);
   });
 
   it('parses taints', () => {

@@ -16,6 +16,7 @@ import { RuntimeCache } from '../../../../services/kubelet/pod-workers/runtime-c
 import { StatusManager } from '../../../../services/kubelet/pod-workers/status-manager';
 import { ProbeManager } from '../../../../services/kubelet/probes/probe-manager';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
+import { DnsConfigurer } from '../../../../services/kubelet/network/dns';
 
 type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
@@ -64,6 +65,7 @@ describe('kubelet PodSyncer with ConfigMaps, Secrets and Services', () => {
       rootDir,
       objects: { getConfigMap: async (ns: string, name: string) => configMaps.get(`${ns}/${name}`), getSecret: async (ns: string, name: string) => secrets.get(`${ns}/${name}`) },
       services: () => services,
+      dns: new DnsConfigurer({ clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '', nodeName: 'n1', recorder }),
       node: { name: 'n1', hostIP: () => '192.168.0.10', allocatable: () => ({ cpu: '2', memory: '4Gi' }), podNetwork: () => 'pods' },
     };
     syncer = new PodSyncer(deps as PodSyncerDeps);

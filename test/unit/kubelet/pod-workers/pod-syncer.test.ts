@@ -15,6 +15,8 @@ import { RuntimeCache } from '../../../../services/kubelet/pod-workers/runtime-c
 import { StatusManager } from '../../../../services/kubelet/pod-workers/status-manager';
 import { ProbeManager } from '../../../../services/kubelet/probes/probe-manager';
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
+import { DnsConfigurer } from '../../../../services/kubelet/network/dns';
+import type { SandboxOptions } from '../../../../services/kubelet/runtime/types';
 
 /** The pods part of a Clientset, recording what the kubelet writes. */
 class FakePods {
@@ -81,6 +83,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       objects: { getConfigMap: async (ns, name) => configMaps.get(`${ns}/${name}`), getSecret: async () => undefined },
       node: { name: 'n1', hostIP: () => '192.168.0.10', allocatable: () => ({ cpu: '2', memory: '4Gi' }), podNetwork: () => 'pods' },
       hooks: new HookRunner(runtime, hookClock),
+      dns: new DnsConfigurer({ clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '', nodeName: 'n1', recorder }),
     });
   }
 
@@ -119,7 +122,13 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       ['ensurePodNetwork', 'runPodSandbox', 'imageExists', 'createContainer', 'startContainer', 'inspectContainer', 'inspectContainer'],
     );
     const [created] = runtime.createOptions.values();
-    assert.deepEqual(created.options, { env: [{ name: 'IP', value: '10.244.1.2' }], mounts: [], restartCount: 0 });
+    const hostsFile = join(rootDir, 'pods', 'uid-1', 'etc-hosts');
+    assert.deepEqual(created.options, { env: [{ name: 'IP', value: '10.244.1.2' }], mounts: [{ hostPath: hostsFile, containerPath: '/etc/hosts' }], restartCount: 0 });
+    // The sandbox gets the pod's resolver (ClusterFirst) and hostname; the container the kubelet's hosts file.
+    const [, sandboxOptions] = runtime.callsOf('runPodSandbox')[0] as [Pod, SandboxOptions];
+    assert.deepEqual(sandboxOptions.dns, { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] });
+    assert.equal(sandboxOptions.hostname, 'web');
+    assert.match(readFileSync(hostsFile, 'utf8'), /\n10\.244\.1\.2\tweb\n$/);
     const s = await lastStatus();
     assert.equal(s.phase, 'Running');
     assert.equal(s.podIP, '10.244.1.2');
@@ -142,7 +151,10 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     await syncer.sync('uid-1', pod);
     const [created] = runtime.createOptions.values();
     const dir = join(rootDir, 'pods', 'uid-1', 'volumes', 'kubernetes.io~configmap', 'config');
-    assert.deepEqual(created.options.mounts, [{ hostPath: dir, containerPath: '/etc/app', readOnly: true }]);
+    assert.deepEqual(created.options.mounts, [
+      { hostPath: dir, containerPath: '/etc/app', readOnly: true },
+      { hostPath: join(rootDir, 'pods', 'uid-1', 'etc-hosts'), containerPath: '/etc/hosts' },
+    ]);
     assert.equal(readFileSync(join(dir, 'app.conf'), 'utf8'), 'v1');
     assert.equal((await lastStatus()).phase, 'Running');
 
