@@ -139,6 +139,9 @@ export interface SpdyTransport {
   send(data: Buffer, sent: () => void): void;
   /** Bytes waiting to go out. */
   buffered(): number;
+  /** Stops (and starts again) reading the client: SPDY has no per-stream windows here, so a slow pod holds the session. */
+  pause(): void;
+  resume(): void;
   close(): void;
 }
 

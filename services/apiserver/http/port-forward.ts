@@ -53,6 +53,8 @@ function webSocketTransport(ws: WebSocket): SpdyTransport {
   return {
     send: (data, sent) => ws.send(data, { binary: true }, () => sent()),
     buffered: () => ws.bufferedAmount,
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
     close: () => ws.close(1000),
   };
 }
@@ -61,8 +63,16 @@ function socketTransport(socket: Duplex): SpdyTransport {
   return {
     send: (data, sent) => void socket.write(data, () => sent()),
     buffered: () => socket.writableLength,
+    pause: () => void socket.pause(),
+    resume: () => void socket.resume(),
     close: () => socket.destroy(),
   };
+}
+
+/** Pauses reading the client while some forwarded connection's stream is full. */
+interface Flow {
+  block(who: object): void;
+  unblock(who: object): void;
 }
 
 /** One kubectl connection forwarded: the error and data streams of a requestID. */
@@ -143,6 +153,17 @@ export class PortForwardUpgrades {
 
   private session(transport: SpdyTransport, info: RequestInfo, caller: HttpCaller): SpdySession {
     const pairs = new Map<string, Pair>();
+    // The forwarded connections whose stream does not take more yet: the client is not read until none is left.
+    const blocked = new Set<object>();
+    const flow = {
+      block: (who: object) => {
+        if (blocked.size === 0) transport.pause();
+        blocked.add(who);
+      },
+      unblock: (who: object) => {
+        if (blocked.delete(who) && blocked.size === 0) transport.resume();
+      },
+    };
     const session: SpdySession = new SpdySession(
       transport,
       (stream) => {
@@ -156,7 +177,7 @@ export class PortForwardUpgrades {
         pairs.set(id, pair);
         if (pair.error && pair.data) {
           pairs.delete(id);
-          this.forward(pair.error, pair.data, info, caller, transport);
+          this.forward(pair.error, pair.data, info, caller, transport, flow);
         }
       },
       () => this.sessions.delete(session),
@@ -166,7 +187,7 @@ export class PortForwardUpgrades {
   }
 
   /** One forwarded connection: a PortForwardPod stream between the pair and the pod's port. */
-  private forward(errorStream: SpdyStream, dataStream: SpdyStream, info: RequestInfo, caller: HttpCaller, transport: SpdyTransport): void {
+  private forward(errorStream: SpdyStream, dataStream: SpdyStream, info: RequestInfo, caller: HttpCaller, transport: SpdyTransport, flow: Flow): void {
     const portText = dataStream.headers.get('port') ?? '';
     const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
     const fail = (message: string) => {
@@ -181,7 +202,14 @@ export class PortForwardUpgrades {
       reset = true;
       call.cancel();
     };
-    dataStream.on('data', (chunk) => call.write({ start: undefined, data: chunk, close: false }));
+    dataStream.on('data', (chunk) => {
+      if (call.write({ start: undefined, data: chunk, close: false })) return;
+      flow.block(call);
+      call.once('drain', () => flow.unblock(call));
+    });
+    const unblock = () => flow.unblock(call);
+    call.on('end', unblock);
+    call.on('error', unblock);
     dataStream.on('end', () => {
       call.write({ start: undefined, data: Buffer.alloc(0), close: true });
       call.end();

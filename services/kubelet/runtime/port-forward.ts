@@ -36,7 +36,8 @@ const attempt = (i) => {
   socket.once('connect', () => {
     socket.removeAllListeners('error');
     socket.on('error', () => process.exit(1));
-    socket.on('close', () => process.exit(0));
+    // Exit once everything read is written out: a pipe to a busy kubelet may still hold some back.
+    socket.on('close', () => process.stdout.write('', () => process.exit(0)));
     process.stderr.write('ok\\n');
     process.stdin.pipe(socket);
     socket.pipe(process.stdout);

@@ -50,7 +50,8 @@ function pair() {
   const sent: Buffer[] = [];
   let closed = false;
   const streams: SpdyStream[] = [];
-  const session = new SpdySession({ send: (d, done) => (sent.push(d), done()), buffered: () => 0, close: () => (closed = true) }, (s) => streams.push(s));
+  const transport = { send: (d: Buffer, done: () => void) => (sent.push(d), done()), buffered: () => 0, pause: () => undefined, resume: () => undefined, close: () => (closed = true) };
+  const session = new SpdySession(transport, (s) => streams.push(s));
   const deflate = createDeflate({ dictionary: SPDY_DICTIONARY, level: 9 });
   const synStream = async (id: number, headers: Array<[string, string]>, flags = 0) => {
     const block = await flushed(deflate, encodeHeaderBlock(headers));

@@ -37,6 +37,28 @@ describe('kubelet runtime port-forward dial', function () {
     assert.equal(await roundTrip(conn, 'hi'), 'echo:hi');
   });
 
+  it('hands over everything the pod sent before closing, to a slow reader', async () => {
+    const big = Buffer.alloc(2 << 20, 'x');
+    const sender = createServer((s) => s.end(big));
+    sender.listen(0, '127.0.0.1');
+    await once(sender, 'listening');
+    try {
+      // The pod's side closes while the pipe to the kubelet is full: the relay must not exit with bytes unwritten.
+      for (let i = 0; i < 3; i++) {
+        const conn = await dialPodPort(process.pid, '', (sender.address() as AddressInfo).port);
+        conn.end();
+        let n = 0;
+        for await (const c of conn) {
+          n += (c as Buffer).length;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        assert.equal(n, big.length);
+      }
+    } finally {
+      sender.close();
+    }
+  });
+
   it('words a refused port as containerd does, both loopbacks tried', async () => {
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
