@@ -25,6 +25,7 @@ import type {
 import type { LabelSelector, ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
 import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
+import { validatePodDNS } from './pod-dns-validation';
 import { validateEnv, validateEnvFrom, validateVolumeMountPaths, validateVolumeSource } from './volume-validation';
 import { jsonEqual } from '../../../../lib/util/json';
 import { isIP } from 'node:net';
@@ -189,6 +190,7 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
   }
   c.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']);
   c.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None']);
+  validatePodDNS(c, spec, path);
   v.nonNegative(c, `${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
     c.add(`${path}.activeDeadlineSeconds`, `Invalid value: ${spec.activeDeadlineSeconds}: must be between 1 and 2147483647, inclusive`);
