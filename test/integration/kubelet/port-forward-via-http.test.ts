@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pods } from '../../../lib/api/kinds';
@@ -40,6 +41,17 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
       res.on('error', reject);
     });
     req.on('error', reject);
+  });
+}
+
+/** Sends `data` to 127.0.0.1:port, half-closes, and resolves with everything that came back. */
+function echo(port: number, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.end(data));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
   });
 }
 
@@ -96,8 +108,8 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
     fx = await kubeletFixture('kpf', {}, { securePort: 0, authorizationMode: 'RBAC' });
     await fx.startKubelet();
     // A page served on 8080, and a 1 MiB file (more than SPDY's 64 KiB window, which nobody opens);
-    // the same on 8081 of the pod's loopback only.
-    const serve = 'mkdir -p /www && echo hello-from-pod > /www/index.html && head -c 1048576 /dev/zero | tr "\\0" x > /www/big && httpd -p 127.0.0.1:8081 -h /www && exec httpd -f -p 8080 -h /www';
+    // the same on 8081 of the pod's loopback only; an echo service on 9001.
+    const serve = 'mkdir -p /www && echo hello-from-pod > /www/index.html && head -c 1048576 /dev/zero | tr "\\0" x > /www/big && httpd -p 127.0.0.1:8081 -h /www && (nc -ll -p 9001 -e cat &) && exec httpd -f -p 8080 -h /www';
     const container = { name: 'c', image: TEST_IMAGES.busybox, command: ['sh', '-c', serve], ports: [{ containerPort: 8080, name: 'http' }] };
     await fx.client.pods.create(Pod.fromPartial({ metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: { nodeName: fx.node, terminationGracePeriodSeconds: 0, containers: [container] } }));
     // A Service and a Deployment selecting it (no controllers run: the pod is the only one), for kubectl's client-side resolution.
@@ -166,6 +178,16 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
     await stop(f);
   });
 
+  it('carries 2 MiB up and back (an echo service), both directions with backpressure', async () => {
+    const f = await portForward(['pod/web', ':9001']);
+    const data = Buffer.alloc(2 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = i % 251;
+    const back = await echo(f.port, data);
+    assert.equal(back.length, data.length);
+    assert.ok(back.equals(data), 'the echo differs');
+    await stop(f);
+  });
+
   it("prints kubectl's error for a port nothing listens on", async () => {
     const f = await portForward(['pod/web', ':9']);
     await httpGet(f.port, '/').catch(() => undefined);
@@ -212,6 +234,14 @@ describe('pods/portforward over the HTTP API (kubectl port-forward -> SPDY -> ap
       assert.equal(f.stdout(), `Forwarding from 127.0.0.1:${f.port} -> 8080\nHandling connection for ${f.port}\nHandling connection for ${f.port}\n`);
       await stop(f);
       assert.equal(f.stderr(), '');
+    });
+
+    it('carries 2 MiB up and back', async () => {
+      const f = await portForward(['pod/web', ':9001'], {}, 'kitectl');
+      const data = Buffer.alloc(2 << 20, 'k');
+      const back = await echo(f.port, data);
+      assert.ok(back.equals(data), `${back.length} bytes came back`);
+      await stop(f);
     });
 
     it('resolves svc/NAME and deployment/NAME, ports by name included', async () => {
