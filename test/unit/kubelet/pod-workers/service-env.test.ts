@@ -59,6 +59,13 @@ describe('kubelet service variables', () => {
     assert.equal(serviceEnvVarMap(all, 'default', true).get('REGISTRY_SERVICE_HOST'), '10.96.0.40');
   });
 
+  it('gives none for an ExternalName Service (it has no cluster IP)', () => {
+    const external = Service.fromPartial({ metadata: { name: 'upstream', namespace: 'shop' }, spec: { type: 'ExternalName', externalName: 'db.example.com', clusterIP: '', ports: [{ port: 5432 }] } });
+    const vars = serviceEnvVarMap([kubernetes, external], 'shop', true);
+    assert.deepEqual([...vars.keys()].filter((k) => k.startsWith('UPSTREAM_')), []);
+    assert.equal(vars.get('KUBERNETES_SERVICE_HOST'), '10.96.0.1');
+  });
+
   it("a Service named kubernetes in the pod's namespace shadows the default one", () => {
     const own = svc('shop', 'kubernetes', '10.96.0.99', [{ port: 8443 }]);
     assert.equal(serviceEnvVarMap([kubernetes, own], 'shop', true).get('KUBERNETES_SERVICE_HOST'), '10.96.0.99');
