@@ -161,7 +161,8 @@ export async function portForward(cli: Cli, target: string, portArgs: string[], 
       let local = f.local;
       let listening = 0;
       for (const address of listenAddresses(opts.address)) {
-        const server = createServer((socket) => handle(socket, local, remote));
+        // Half-open: a client that is done sending still gets the rest of the reply, as kubectl's copies allow.
+        const server = createServer({ allowHalfOpen: true }, (socket) => handle(socket, local, remote));
         const bound = await new Promise<number | undefined>((resolve) => {
           server.once('error', () => resolve(undefined));
           server.listen(local, address, () => resolve((server.address() as { port: number }).port));
