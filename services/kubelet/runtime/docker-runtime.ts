@@ -298,7 +298,7 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeError('PortForwardError', engineMessage(err));
     }
     if (!pid) throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not running`);
-    return dialPodPort(pid, podIP, port);
+    return dialPodPort(pid, podIP, port, sandboxId);
   }
 
   async attach(containerId: string, options: AttachOptions = {}): Promise<AttachSession> {

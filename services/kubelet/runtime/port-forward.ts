@@ -8,6 +8,7 @@
 // node's PID namespace nor CAP_SYS_ADMIN) dials the pod's IP instead, which its node routes: there
 // a port bound only to the pod's loopback is not reachable.
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import { RuntimeError } from './errors';
@@ -68,11 +69,19 @@ function relayStream(out: Readable, input: Writable, kill: () => void): Duplex {
 /** nsenter could not enter the namespace (not permitted, no such process): nothing was dialled. */
 class NamespaceEntryError extends RuntimeError {}
 
+/** The kubelet sees process `pid` as container `containerId`'s (not another process of its own PID namespace under that number). */
+async function isContainerProcess(pid: number, containerId: string): Promise<boolean> {
+  const cgroups = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  return cgroups.includes(containerId);
+}
+
 /**
  * A connection to `port` of a pod: localhost in the network namespace of `pid` (its sandbox's
- * pause process), or, where the kubelet may not enter it, the pod's IP (`podIP`; empty: none).
+ * pause process; with `containerId`, only if the kubelet sees that process as the container's),
+ * or, where the kubelet may not enter it, the pod's IP (`podIP`; empty: none).
  */
-export async function dialPodPort(pid: number, podIP: string, port: number): Promise<Duplex> {
+export async function dialPodPort(pid: number, podIP: string, port: number, containerId?: string): Promise<Duplex> {
+  if (containerId && podIP && !(await isContainerProcess(pid, containerId))) return dialAddress(podIP, port);
   try {
     return await dialInNetworkNamespace(pid, port);
   } catch (err) {

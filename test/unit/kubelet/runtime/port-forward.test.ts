@@ -71,6 +71,20 @@ describe('kubelet runtime port-forward dial', function () {
     });
   });
 
+  it("enters a namespace only through the container's own process (a pid of the kubelet's PID namespace is not the container's)", async () => {
+    const other = createServer((s) => s.end('pod-ip'));
+    other.listen(0, '127.0.0.2');
+    await once(other, 'listening');
+    const port = (other.address() as AddressInfo).port;
+    try {
+      // The test's own pid is no container's: the pod's IP is dialled, not localhost in that pid's namespace.
+      assert.equal(await roundTrip(await dialPodPort(process.pid, '127.0.0.2', port, 'f00dfeed'), ''), 'pod-ip');
+      await assert.rejects(dialPodPort(process.pid, '127.0.0.2', port), /failed to connect to localhost/);
+    } finally {
+      other.close();
+    }
+  });
+
   it("dials the pod's IP where the namespace cannot be entered, and says why when there is none", async () => {
     const conn = await dialPodPort(NO_SUCH_PID, '127.0.0.1', echo.port);
     assert.equal(await roundTrip(conn, 'ip'), 'echo:ip');
