@@ -1,11 +1,12 @@
 // The DNS transports, as CoreDNS's server (miekg/dns) serves them: UDP, where a response larger
 // than the client's limit (512 bytes, or the UDP payload size of its EDNS0 OPT record, RFC 6891)
-// goes back with the TC bit and no records so the client asks again over TCP; and TCP with
+// goes back with the TC bit and no records (names compressed first, see name-compression.ts) so the client asks again over TCP; and TCP with
 // two-byte length framing, any number of queries per connection, answered as each completes.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import * as packet from 'dns-packet';
 import type { Answer, Packet } from 'dns-packet';
+import { compressNames } from './name-compression';
 import type { QueryHandler } from './query-handler';
 import { RCODES, reply } from './query-handler';
 import { frame, readFrames } from './tcp-framing';
@@ -79,7 +80,7 @@ export class DnsServer {
         return;
       }
       const send = (res: Packet) => {
-        if (!sock.destroyed) sock.write(frame(packet.encode(withOpt(query, res))));
+        if (!sock.destroyed) sock.write(frame(encodeMessage(withOpt(query, res))));
       };
       const res = this.respond(query);
       if (res instanceof Promise) res.then(send);
@@ -120,8 +121,13 @@ function withOpt(query: Packet, res: Packet): Packet {
 export function encodeUdp(query: Packet, res: Packet): Buffer {
   const opt = optOf(query);
   const limit = opt ? Math.min(MAX_UDP_SIZE, Math.max(MIN_UDP_SIZE, opt.udpPayloadSize ?? MIN_UDP_SIZE)) : MIN_UDP_SIZE;
-  const full = packet.encode(withOpt(query, res));
+  const full = encodeMessage(withOpt(query, res));
   if (full.length <= limit) return full;
   const truncated: Packet = { ...res, flags: (res.flags ?? 0) | packet.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: [] };
-  return packet.encode(withOpt(query, truncated));
+  return encodeMessage(withOpt(query, truncated));
+}
+
+/** The wire form of a message, names compressed. */
+export function encodeMessage(p: Packet): Buffer {
+  return compressNames(packet.encode(p));
 }
