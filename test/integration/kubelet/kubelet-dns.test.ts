@@ -1,9 +1,10 @@
 // The kubelet's resolver and hosts files on the real Docker Engine: every container of a pod sees
 // the same /etc/resolv.conf (ClusterFirst from --cluster-dns, --cluster-domain and the node's
 // search paths) and the kubelet's /etc/hosts (pod IP with hostname.subdomain FQDN, hostAliases),
-// setHostnameAsFQDN sets the kernel hostname, and dnsPolicy None uses dnsConfig alone.
+// setHostnameAsFQDN sets the kernel hostname, a hostNetwork pod gets the node's files, and
+// dnsPolicy None uses dnsConfig alone.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -67,6 +68,17 @@ describe('kubelet pod DNS and hosts files on Docker', function () {
     await fx.createPod('fqdn', [{ name: 'c', image: BUSYBOX, command: ['sleep', '1000'] }], { terminationGracePeriodSeconds: 0, hostname: 'web', subdomain: 'front', setHostnameAsFQDN: true });
     const pod = await fx.waitForPod('fqdn', 'running', allRunning(['c']));
     assert.equal(await run(pod, 'c', ['hostname']), 'web.front.default.svc.cluster.local\n');
+  });
+
+  it('gives a hostNetwork pod the node\'s resolver (ClusterFirst falls back to Default) and the node\'s hosts file plus its aliases', async () => {
+    await fx.createPod('on-host', [{ name: 'c', image: BUSYBOX, command: ['sleep', '1000'] }], {
+      terminationGracePeriodSeconds: 0,
+      hostNetwork: true,
+      hostAliases: [{ ip: '192.0.2.9', hostnames: ['registry.local'] }],
+    });
+    const pod = await fx.waitForPod('on-host', 'running', allRunning(['c']));
+    assert.equal(await run(pod, 'c', ['cat', '/etc/resolv.conf']), 'search corp.example\nnameserver 192.0.2.53\noptions timeout:2\n');
+    assert.equal(await run(pod, 'c', ['cat', '/etc/hosts']), `# Kubernetes-managed hosts file (host network).\n${readFileSync('/etc/hosts', 'utf8')}\n# Entries added by HostAliases.\n192.0.2.9\tregistry.local\n`);
   });
 
   it('uses dnsConfig alone for dnsPolicy None', async () => {
