@@ -70,6 +70,7 @@ export class Kubelet {
   private readonly workers: PodWorkers;
   private readonly network: PodNetwork;
   private readonly syncer: PodSyncer;
+  private readonly dns: DnsConfigurer;
   private readonly objects: ObjectManager;
   private readonly tokens: TokenManager;
   private readonly pods = new Map<string, Pod>();
@@ -122,14 +123,14 @@ export class Kubelet {
       services: () => this.serviceLister?.(),
       recorder: this.recorder,
       rootDir: config.rootDir,
-      dns: new DnsConfigurer({
+      dns: (this.dns = new DnsConfigurer({
         clusterDNS: config.clusterDNS,
         clusterDomain: config.clusterDomain,
         resolvConf: config.resolvConf,
         nodeName: config.nodeName,
         nodeIPs: () => (this.nodeIP ? [this.nodeIP] : []),
         recorder: this.recorder,
-      }),
+      })),
       node: {
         name: config.nodeName,
         hostIP: () => this.nodeIP,
@@ -208,6 +209,7 @@ export class Kubelet {
     if (!(await this.factory.waitForCacheSync(signal))) return;
     this.synced = true;
     this.agent.start();
+    await this.dns.checkLimitsForResolvConf();
     await this.relist();
     this.relistTimer = setInterval(() => void this.relist(), c.relistPeriodMs);
     this.relistTimer.unref();

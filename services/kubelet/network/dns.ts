@@ -133,6 +133,37 @@ export class DnsConfigurer {
     return { servers: this.fitNameservers(config.servers, pod), searches: this.fitSearches(config.searches, pod), options: config.options };
   }
 
+  /**
+   * Warns (CheckLimitsForResolvConf events on the Node) when the node's resolver leaves pods too
+   * few search paths: more than the limit less the 3 cluster ones, a path too long, or a line too wide.
+   */
+  async checkLimitsForResolvConf(): Promise<void> {
+    const path = this.o.resolvConf;
+    if (!path) return;
+    let searches: string[];
+    try {
+      const parsed = parseResolvConf(await this.read(path));
+      if (parsed.errors.length > 0) throw new Error(parsed.errors.join(', '));
+      searches = parsed.searches;
+    } catch (err) {
+      this.nodeEvent('CheckLimitsForResolvConf', (err as Error).message);
+      return;
+    }
+    const limit = MAX_DNS_SEARCH_PATHS - (this.o.clusterDomain ? 3 : 0);
+    if (searches.length > limit) {
+      this.nodeEvent('CheckLimitsForResolvConf', `Resolv.conf file '${path}' contains search line consisting of more than ${limit} domains!`);
+    } else if (searches.some((s) => s.length > MAX_SEARCH_PATH_LENGTH)) {
+      this.nodeEvent('CheckLimitsForResolvConf', `Resolv.conf file "${path}" contains a search path which length is more than allowed ${MAX_SEARCH_PATH_LENGTH} chars!`);
+    } else if (searches.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) {
+      this.nodeEvent('CheckLimitsForResolvConf', `Resolv.conf file '${path}' contains search line which length is more than allowed ${MAX_DNS_SEARCH_LIST_CHARS} chars!`);
+    }
+  }
+
+  private nodeEvent(reason: string, message: string): void {
+    const node = { kind: 'Node', apiVersion: 'v1', metadata: { name: this.o.nodeName, uid: this.o.nodeName } } as KubeObject;
+    this.o.recorder.event(node, 'Warning', reason, message);
+  }
+
   private async hostConfig(): Promise<DnsConfig> {
     if (!this.o.resolvConf) return { servers: [], searches: [], options: [] };
     const { servers, searches, options, errors } = parseResolvConf(await this.read(this.o.resolvConf));
@@ -157,8 +188,7 @@ export class DnsConfigurer {
 
   private missingClusterDNS(pod: Pod): void {
     const message = 'kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.';
-    const node = { kind: 'Node', apiVersion: 'v1', metadata: { name: this.o.nodeName, uid: this.o.nodeName } } as KubeObject;
-    this.o.recorder.event(node, 'Warning', 'MissingClusterDNS', message);
+    this.nodeEvent('MissingClusterDNS', message);
     this.o.recorder.event(pod, 'Warning', 'MissingClusterDNS', `pod: "${formatPod(pod)}". ${message}`);
   }
 

@@ -123,6 +123,19 @@ describe('kubelet pod DNS configuration', () => {
     assert.match(events[0], /Search Line limits were exceeded/);
   });
 
+  it('warns on the Node when the node\'s resolver leaves pods too few search paths', async () => {
+    await configurer().checkLimitsForResolvConf();
+    assert.deepEqual(events, []);
+    const paths = (n: number) => `search ${Array.from({ length: n }, (_, i) => `d${i}.example`).join(' ')}\n`;
+    await configurer({ readFile: async () => paths(30) }).checkLimitsForResolvConf();
+    assert.deepEqual(events, ["Node Warning CheckLimitsForResolvConf: Resolv.conf file '/etc/resolv.conf' contains search line consisting of more than 29 domains!"]);
+    events = [];
+    await configurer({ clusterDomain: '', readFile: async () => paths(30) }).checkLimitsForResolvConf();
+    assert.deepEqual(events, []);
+    await configurer({ readFile: async () => `search ${'a'.repeat(254)}\n` }).checkLimitsForResolvConf();
+    assert.deepEqual(events, ['Node Warning CheckLimitsForResolvConf: Resolv.conf file "/etc/resolv.conf" contains a search path which length is more than allowed 253 chars!']);
+  });
+
   it('fails when the node\'s resolver file cannot be read', async () => {
     const c = configurer({ readFile: async () => { throw new Error('ENOENT: no such file or directory, open \'/nope\''); } });
     await assert.rejects(c.podDNS(pod()), /ENOENT/);
