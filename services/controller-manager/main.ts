@@ -26,6 +26,10 @@ const program = new Command('kite-controller-manager')
   .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', integerFlag(1), 5)
   .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', integerFlag(1), 5)
   .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
+  .option('--concurrent-service-endpoint-syncs <n>', 'Services whose EndpointSlices are synced at once', integerFlag(1), 5)
+  .option('--max-endpoints-per-slice <n>', 'endpoints in one EndpointSlice at most', integerFlag(1), 100)
+  .option('--mirroring-concurrent-service-endpoint-syncs <n>', 'Endpoints mirrored to EndpointSlices at once', integerFlag(1), 5)
+  .option('--mirroring-max-endpoints-per-subset <n>', 'addresses of one Endpoints subset mirrored at most', integerFlag(1), 1000)
   .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once', integerFlag(1), 10)
   .option('--concurrent-gc-syncs <n>', 'garbage collector workers', integerFlag(1), 20)
   .option('--leader-elect', 'elect a leader through a Lease before running (for several replicas)', true)
@@ -42,6 +46,8 @@ const program = new Command('kite-controller-manager')
       replicaset: { workers: o.concurrentReplicasetSyncs },
       deployment: { workers: o.concurrentDeploymentSyncs },
       endpoint: { workers: o.concurrentEndpointSyncs },
+      endpointslice: { workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice },
+      endpointslicemirroring: { workers: o.mirroringConcurrentServiceEndpointSyncs, maxEndpointsPerSubset: o.mirroringMaxEndpointsPerSubset },
       namespace: { workers: o.concurrentNamespaceSyncs },
       garbagecollector: { workers: o.concurrentGcSyncs },
       nodeipam: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize },

@@ -12,6 +12,8 @@ import type { Clock } from '../../lib/util/clock';
 import type { Controller, ControllerContext } from './controller';
 import { DeploymentController, type DeploymentControllerOptions } from './deployment/deployment-controller';
 import { EndpointsController, type EndpointsControllerOptions } from './endpoints/endpoints-controller';
+import { EndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/endpointslice-controller';
+import { EndpointSliceMirroringController, type EndpointSliceMirroringControllerOptions } from './endpointslicemirroring/endpointslicemirroring-controller';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbagecollector/garbage-collector';
 import { NamespaceController, type NamespaceControllerOptions } from './namespace/namespace-controller';
 import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
@@ -28,6 +30,8 @@ const CONTROLLERS = {
   replicaset: (ctx: ControllerContext, o?: Partial<ReplicaSetControllerOptions>) => new ReplicaSetController(ctx, o),
   deployment: (ctx: ControllerContext, o?: Partial<DeploymentControllerOptions>) => new DeploymentController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
+  endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
+  endpointslicemirroring: (ctx: ControllerContext, o?: Partial<EndpointSliceMirroringControllerOptions>) => new EndpointSliceMirroringController(ctx, o),
   nodeipam: (ctx: ControllerContext, o?: Partial<NodeIpamOptions>) => new NodeIpamController(ctx, o),
   nodelifecycle: (ctx: ControllerContext, o?: Partial<NodeLifecycleOptions>) => new NodeLifecycleController(ctx, o),
   namespace: (ctx: ControllerContext, o?: Partial<NamespaceControllerOptions>) => new NamespaceController(ctx, o),
@@ -44,7 +48,11 @@ export const CONTROLLER_NAMES = Object.keys(CONTROLLERS) as ControllerName[];
 const EVENT_FLUSH_MS = 5_000;
 
 /** Other spellings accepted for a controller name. */
-const ALIASES: Record<string, ControllerName> = { endpoints: 'endpoint', 'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };
+const ALIASES: Record<string, ControllerName> = {
+  endpoints: 'endpoint',
+  'endpointslice-controller': 'endpointslice',
+  'endpointslicemirroring-controller': 'endpointslicemirroring',
+  'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };
 
 /** Each controller's options, under its name. */
 type PerControllerOptions = { [N in ControllerName]: NonNullable<Parameters<(typeof CONTROLLERS)[N]>[1]> };

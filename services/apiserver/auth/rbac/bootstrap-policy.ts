@@ -107,6 +107,18 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(READ, [''], ['services', 'pods']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
   ],
+  // endpointslice-controller: the EndpointSlices of Services with a selector, owned by them.
+  endpointslice: [
+    rule(['get', 'list', 'watch'], [''], ['services', 'pods', 'nodes']),
+    rule(['update'], [''], ['services/finalizers']),
+    rule(['get', 'list', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
+  ],
+  // endpointslicemirroring-controller: the EndpointSlices of selector-less Services' Endpoints.
+  endpointslicemirroring: [
+    rule(['get', 'list', 'watch'], [''], ['services', 'endpoints']),
+    rule(['update'], [''], ['services/finalizers', 'endpoints/finalizers']),
+    rule(['get', 'list', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
+  ],
   // node-controller: node lifecycle (taints, eviction, Ready=Unknown) and node IPAM (podCIDR).
   node: [
     rule(['get', 'list', 'watch', 'update', 'delete', 'patch'], [''], ['nodes']),
