@@ -86,7 +86,7 @@ export function podDnsType(pod: Pod): PodDnsType {
 }
 
 /** "name_namespace(uid)", as the kubelet names pods in messages (Kubernetes' format.Pod). */
-export function formatPod(pod: Pod): string {
+function formatPod(pod: Pod): string {
   const m = pod.metadata;
   return `${m?.name ?? ''}_${m?.namespace ?? ''}(${m?.uid ?? ''})`;
 }

@@ -27,7 +27,7 @@ import { generatePodStatus, type WaitingReason } from './pod-status';
 import type { RuntimeCache } from './runtime-cache';
 import type { StatusManager } from './status-manager';
 import { formatDuration } from '../../../lib/util/duration';
-import { formatPod, type DnsConfigurer } from '../network/dns';
+import type { DnsConfigurer } from '../network/dns';
 import { ensureHostsFile, nodenameForKernel, podHostnameAndDomain } from '../network/hosts-file';
 import { podDir } from '../volumes/paths';
 
@@ -283,7 +283,10 @@ export class PodSyncer {
     return { changed, created, retryInMs };
   }
 
-  /** The sandbox's DNS configuration and kernel hostname (Kubernetes' generatePodSandboxConfig). */
+  /**
+   * The sandbox's DNS configuration and kernel hostname (Kubernetes' generatePodSandboxConfig); its
+   * error is the FailedCreatePodSandBox event's, as in Kubernetes.
+   */
   private async sandboxConfig(pod: Pod): Promise<Pick<SandboxOptions, 'dns' | 'hostname'>> {
     try {
       const dns = await this.d.dns.podDNS(pod);
@@ -291,7 +294,8 @@ export class PodSyncer {
       const { hostname, domain } = podHostnameAndDomain(pod, this.d.dns.clusterDomain);
       return { dns, hostname: nodenameForKernel(hostname, domain, pod.spec?.setHostnameAsFQDN) };
     } catch (err) {
-      throw new Error(`Failed to generate sandbox config for pod "${formatPod(pod)}": ${(err as Error).message}`);
+      this.log.error({ pod: podKey(pod), err: (err as Error).message }, 'Failed to generate sandbox config for pod');
+      throw err;
     }
   }
 

@@ -137,6 +137,20 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     assert.deepEqual(events, ['Pulled: Container image "nginx:1.22" already present on machine', 'Created: Created container nginx', 'Started: Started container nginx']);
   });
 
+  it('gives the sandbox the FQDN as hostname with setHostnameAsFQDN, and creates none when the FQDN is over 64 characters', async () => {
+    const container = { name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' };
+    await syncer.sync('uid-1', newPod({ hostname: 'db-0', subdomain: 'db', setHostnameAsFQDN: true, containers: [container] }));
+    const [, options] = runtime.callsOf('runPodSandbox')[0] as [Pod, SandboxOptions];
+    assert.equal(options.hostname, 'db-0.db.default.svc.cluster.local');
+
+    const long = newPod({ hostname: 'h'.repeat(40), subdomain: 'db', setHostnameAsFQDN: true, containers: [container] }, { uid: 'uid-2', name: 'long' });
+    events = [];
+    await assert.rejects(syncer.sync('uid-2', long));
+    const fqdn = `${'h'.repeat(40)}.db.default.svc.cluster.local`;
+    assert.deepEqual(events, [`FailedCreatePodSandBox: Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (64 characters is the max, ${fqdn.length} characters requested)`]);
+    assert.equal(runtime.callsOf('runPodSandbox').length, 1);
+  });
+
   it('holds a pod whose configMap volume is missing in ContainerCreating with FailedMount, and starts it once the ConfigMap exists', async () => {
     const pod = newPod({
       volumes: [{ name: 'config', configMap: { name: 'app', items: [] } }],
