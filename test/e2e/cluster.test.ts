@@ -4,6 +4,7 @@
 // kubelet reacting to changes, ConfigMaps, Secrets and ServiceAccount tokens in pods, the gRPC API
 // through an external client, and a clean delete.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -41,6 +42,8 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
   const dir = mkdtempSync(join(tmpdir(), 'kite-e2e-'));
   const kubeconfig = join(dir, 'config');
   const kitectl = kitectlFor(kubeconfig);
+  /** The real kubectl with the context `kite create cluster` merged into $KUBECONFIG. */
+  const kubectl = kubectlFor(`kite-${name}`, join(dir, 'kube-cache'));
   const nodeNames = { cp: `${name}-control-plane`, w1: `${name}-worker`, w2: `${name}-worker2` };
   let nodeIPs: Record<string, string> = {};
   let podCIDRs: Record<string, string> = {};
@@ -128,14 +131,14 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal((await kitectl(['exec', p.metadata.name, '--', 'cat', '/etc/hostname'])).trim(), p.metadata.name);
   });
 
-  it('a pod lists pods through the kubernetes ClusterIP with only its ServiceAccount token, and is refused a namespace it has no Role in', async () => {
+  it('a pod lists pods through the kubernetes ClusterIP with only its ServiceAccount token (HTTPS on 443 as client-go does, kitectl on the grpc port), and is refused a namespace it has no Role in', async () => {
     const suffix = randomBytes(3).toString('hex');
     const ns = `sa-e2e-${suffix}`;
     const other = `sa-e2e-other-${suffix}`;
     const pod = `in-cluster-${suffix}`;
     const endpoints = JSON.parse(await kitectl(['get', 'endpoints', 'kubernetes', '-n', 'default', '-o', 'json']));
     assert.deepEqual(endpoints.subsets[0].addresses.map((a: { ip: string }) => a.ip), [nodeIPs[nodeNames.cp]]);
-    assert.deepEqual(endpoints.subsets[0].ports.map((p: { name: string; port: number }) => [p.name, p.port]), [['https', 6443]]);
+    assert.deepEqual(endpoints.subsets[0].ports.map((p: { name: string; port: number }) => [p.name, p.port]), [['https', 6444], ['grpc', 6443]]);
     const apply = (obj: object) => kitectl(['apply', '-f', '-'], JSON.stringify(obj));
     for (const n of [ns, other]) await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
     await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: ns } });
@@ -157,12 +160,28 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     // and environment, plus the node's /usr and the application as component containers have them.
     const id = await podContainer(nodeNames.w1, pod, 'main');
     const env = JSON.parse(await docker(['exec', nodeNames.w1, 'docker', 'inspect', '-f', '{{json .Config.Env}}', id])) as string[];
-    assert.ok(env.includes('KUBERNETES_SERVICE_HOST=10.96.0.1') && env.includes('KUBERNETES_SERVICE_PORT=443'), env.join(' '));
-    const inPod = (args: string[]) => run('docker', [
+    for (const v of ['KUBERNETES_SERVICE_HOST=10.96.0.1', 'KUBERNETES_SERVICE_PORT=443', 'KUBERNETES_SERVICE_PORT_HTTPS=443', 'KUBERNETES_SERVICE_PORT_GRPC=6443']) assert.ok(env.includes(v), `${v} in ${env.join(' ')}`);
+    const inPodNode = (args: string[]) => run('docker', [
       'exec', nodeNames.w1, 'docker', 'run', '--rm', '--network', `container:${id}`, '--volumes-from', id, ...env.flatMap((e) => ['-e', e]),
       '-v', '/usr:/usr:ro', '-v', '/etc/alternatives:/etc/alternatives:ro', '-v', '/opt/kite:/opt/kite:ro',
-      'kite/component:rootfs', 'node', '/opt/kite/bin/kitectl', ...args,
+      'kite/component:rootfs', 'node', ...args,
     ], { timeoutMs: 60_000 });
+    const inPod = (args: string[]) => inPodNode(['/opt/kite/bin/kitectl', ...args]);
+    // What client-go's in-cluster config does: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT,
+    // the mounted token as a bearer token, the mounted ca.crt as the only trusted CA.
+    const listOverHTTPS = [
+      "const fs = require('fs'); const d = '/var/run/secrets/kubernetes.io/serviceaccount/'; const e = process.env;",
+      "require('https').get({ host: e.KUBERNETES_SERVICE_HOST, port: e.KUBERNETES_SERVICE_PORT, path: '/api/v1/namespaces/' + fs.readFileSync(d + 'namespace', 'utf8') + '/pods',",
+      "  ca: fs.readFileSync(d + 'ca.crt'), headers: { Authorization: 'Bearer ' + fs.readFileSync(d + 'token', 'utf8') } },",
+      "  (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => console.log(JSON.stringify({ status: r.statusCode, body: JSON.parse(b) }))); })",
+      "  .on('error', (err) => { console.error(err.message); process.exit(1); });",
+    ].join('\n');
+    const https = await inPodNode(['-e', listOverHTTPS]);
+    assert.equal(https.code, 0, https.stderr);
+    const listed = JSON.parse(https.stdout) as { status: number; body: { kind: string; items: PodJson[] } };
+    assert.equal(listed.status, 200);
+    assert.equal(listed.body.kind, 'PodList');
+    assert.deepEqual(listed.body.items.map((p) => p.metadata.name), [pod]);
     const mine = await inPod(['get', 'pods', '-o', 'name']);
     assert.equal(mine.code, 0, mine.stderr);
     assert.equal(mine.stdout.trim(), `pod/${pod}`);
@@ -352,7 +371,6 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     const server = merged.clusters.find((c) => c.name === `kite-${name}`)!.cluster.server;
     assert.equal(server, `https://127.0.0.1:${/:(\d+)$/.exec((await docker(['port', nodeNames.cp, '6444/tcp'])).trim().split('\n')[0])![1]}`);
     assert.match(await kite(['get', 'kubeconfig', '--kubectl', '--name', name]), new RegExp(`server: ${server}\n`));
-    const kubectl = kubectlFor(`kite-${name}`, join(dir, 'kube-cache'));
     const nodes = (await kubectl(['get', 'nodes'])).trimEnd().split('\n');
     assert.match(nodes[0], /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
     assert.deepEqual(nodes.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), Object.values(nodeNames).sort().map((n) => `${n} Ready`));
@@ -372,6 +390,207 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }, 60_000, 1000);
     assert.match(described, /^Name:\s+nginx$/m);
     assert.match(described, /^NewReplicaSet:\s+nginx-[a-z0-9]+ \(2\/2 replicas created\)$/m);
+  });
+
+  // The README's walk-through with the real kubectl, in a namespace of its own (the kitectl cases
+  // keep `default`), each verb's output as Kubernetes prints it and, where kitectl has the verb,
+  // equal to kitectl's.
+  const walk = `walk-${randomBytes(3).toString('hex')}`;
+  const inWalk = (args: string[], input?: string) => kubectl(['-n', walk, ...args], input);
+  const kitectlInWalk = (args: string[]) => kitectl(['-n', walk, ...args]);
+  const kubectlRun = (args: string[], input?: string) => run('kubectl', ['--context', `kite-${name}`, '--cache-dir', join(dir, 'kube-cache'), '-n', walk, ...args], { input });
+  /** Ages ("5s", "2m3s", "4h") blanked, for comparing two printings made moments apart. */
+  const ageless = (text: string) => text.replace(/\b(\d+[smhd])+\b/g, 'AGE');
+  const walkPods = async (): Promise<PodJson[]> => JSON.parse(await inWalk(['get', 'pods', '-l', 'app=nginx', '-o', 'json'])).items;
+  const rolledOut = async () => {
+    assert.match(await inWalk(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']), /deployment "nginx" successfully rolled out\n$/);
+    assert.equal(await inWalk(['rollout', 'status', 'deployment/nginx']), 'deployment "nginx" successfully rolled out\n');
+    assert.equal(await kitectlInWalk(['rollout', 'status', 'deployment/nginx']), 'deployment "nginx" successfully rolled out\n');
+  };
+  /** A command that keeps running (logs -f, attach, port-forward): its output so far, and stop(). */
+  const streaming = (cmd: string, args: string[]) => {
+    const child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return {
+      output: () => out,
+      errors: () => err,
+      running: () => child.exitCode === null && child.signalCode === null,
+      stop: async () => {
+        child.kill();
+        await exited;
+      },
+    };
+  };
+  const kubectlStreaming = (args: string[]) => streaming('kubectl', ['--context', `kite-${name}`, '--cache-dir', join(dir, 'kube-cache'), '-n', walk, ...args]);
+  /** A GET from the first worker node (the node's own node.js): the body, rejected unless 200. */
+  const fromNode = (url: string) => docker(['exec', nodeNames.w1, 'node', '-e', `fetch(process.argv[1], { signal: AbortSignal.timeout(5000) })
+    .then(async (r) => { if (r.status !== 200) throw new Error('status ' + r.status); process.stdout.write(await r.text()); })
+    .catch((err) => { console.error(err.message); process.exit(1); })`, url]);
+
+  it('kubectl walk-through: apply the nginx example, rollout status, get, describe, scale (as kitectl prints them)', async function () {
+    this.timeout(300_000);
+    assert.equal(await kubectl(['create', 'namespace', walk]), `namespace/${walk} created\n`);
+    assert.equal(await inWalk(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]), 'deployment.apps/nginx created\nservice/nginx created\n');
+    await rolledOut();
+    const wide = await inWalk(['get', 'deploy,rs,pods,svc', '-o', 'wide']);
+    assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\ndeployment\.apps\/nginx\s+3\/3\s+3\s+3\s+\S+\s+nginx\s+nginx:1\.22\s+app=nginx\n/);
+    assert.equal(wide.split('\n').filter((l) => /^pod\/nginx-\S+\s+1\/1\s+Running\s+0\s/.test(l)).length, 3, wide);
+    assert.match(wide, /^service\/nginx\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP\s/m);
+    assert.equal(ageless(wide), ageless(await kitectlInWalk(['get', 'deploy,rs,pods,svc', '-o', 'wide'])));
+    const described = await inWalk(['describe', 'deployment', 'nginx']);
+    assert.match(described, /^Name:\s+nginx$/m);
+    assert.match(described, new RegExp(`^Namespace:\\s+${walk}$`, 'm'));
+    assert.match(described, /^Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable$/m);
+    assert.equal(ageless(described), ageless(await kitectlInWalk(['describe', 'deployment', 'nginx'])));
+    assert.equal(await inWalk(['scale', 'deployment', 'nginx', '--replicas', '2']), 'deployment.apps/nginx scaled\n');
+    await rolledOut();
+    assert.equal((await walkPods()).filter(ready).length, 2);
+  });
+
+  it('kubectl walk-through: rollout restart, history and undo (history as kitectl prints it)', async function () {
+    this.timeout(300_000);
+    assert.equal(await inWalk(['rollout', 'restart', 'deployment/nginx']), 'deployment.apps/nginx restarted\n');
+    await rolledOut();
+    const history = await inWalk(['rollout', 'history', 'deployment/nginx']);
+    assert.equal(history.trimEnd(), 'deployment.apps/nginx \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>');
+    assert.equal(await kitectlInWalk(['rollout', 'history', 'deployment/nginx']), history);
+    assert.equal(await inWalk(['rollout', 'undo', 'deployment/nginx']), 'deployment.apps/nginx rolled back\n');
+    await rolledOut();
+    assert.equal((await inWalk(['rollout', 'history', 'deployment/nginx'])).trimEnd(), 'deployment.apps/nginx \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>');
+    const template = JSON.parse(await inWalk(['get', 'deployment', 'nginx', '-o', 'json'])).spec.template.metadata;
+    assert.equal(template.annotations?.['kubectl.kubernetes.io/restartedAt'], undefined, 'undo brought back the template before the restart');
+  });
+
+  it('kubectl walk-through: logs, logs -f, exec (output and exit code), cp into and out of a pod', async function () {
+    this.timeout(180_000);
+    const [p] = (await walkPods()).filter(ready);
+    const pod = p.metadata.name;
+    const marker = `walk-${randomBytes(4).toString('hex')}`;
+    await fromNode(`http://${p.status.podIP}/?${marker}`);
+    const requestLines = (log: string) => log.split('\n').filter((l) => l.includes(`GET /?${marker}`));
+    const logged = await waitFor('the request in kubectl logs', async () => {
+      const lines = requestLines(await inWalk(['logs', pod, '--tail', '50']));
+      return lines.length === 1 ? lines : undefined;
+    }, 20_000, 500);
+    assert.match(logged[0], new RegExp(`"GET /\\?${marker} HTTP/1\\.1" 200 `));
+    assert.deepEqual(requestLines(await kitectlInWalk(['logs', pod, '--tail', '50'])), logged);
+    // logs -f streams a request made after it started.
+    const follow = kubectlStreaming(['logs', '-f', pod, '--tail', '1']);
+    try {
+      await waitFor('kubectl logs -f to print the last line', async () => follow.output().length > 0 || undefined, 20_000, 200);
+      const later = `${marker}-followed`;
+      await fromNode(`http://${p.status.podIP}/?${later}`);
+      await waitFor('the later request streamed by kubectl logs -f', async () => follow.output().includes(`GET /?${later}`) || undefined, 20_000, 200);
+      assert.ok(follow.running(), 'kubectl logs -f keeps following');
+    } finally {
+      await follow.stop();
+    }
+
+    assert.equal(await inWalk(['exec', pod, '--', 'cat', '/etc/hostname']), `${pod}\n`);
+    assert.equal(await kitectlInWalk(['exec', pod, '--', 'cat', '/etc/hostname']), `${pod}\n`);
+    const version = await kubectlRun(['exec', 'deploy/nginx', '--', 'nginx', '-v']);
+    assert.deepEqual([version.code, version.stdout], [0, '']);
+    assert.match(version.stderr, /^nginx version: nginx\/1\.22\.\d+\n$/);
+    const failing = await kubectlRun(['exec', pod, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.deepEqual([failing.code, failing.stdout, failing.stderr], [3, 'out\n', 'err\ncommand terminated with exit code 3\n']);
+    const kitectlFailing = await run('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, '-n', walk, 'exec', pod, '--', 'sh', '-c', 'exit 3']);
+    assert.equal(kitectlFailing.code, 3);
+
+    const local = join(dir, 'walk-cp.txt');
+    const content = `copied ${randomBytes(8).toString('hex')}\n`;
+    writeFileSync(local, content);
+    assert.equal(await inWalk(['cp', local, `${pod}:/tmp/walk-cp.txt`]), '');
+    assert.equal(await inWalk(['exec', pod, '--', 'cat', '/tmp/walk-cp.txt']), content);
+    await inWalk(['exec', pod, '--', 'sh', '-c', 'echo from the pod >> /tmp/walk-cp.txt']);
+    const back = join(dir, 'walk-cp-back.txt');
+    // kubectl cp prints the remote tar's stderr on its stdout (cp.go's copyFromPod: ErrOut is o.Out).
+    assert.equal(await inWalk(['cp', `${pod}:/tmp/walk-cp.txt`, back]), "tar: Removing leading `/' from member names\n");
+    assert.equal(readFileSync(back, 'utf8'), `${content}from the pod\n`);
+  });
+
+  it('kubectl walk-through: attach (and kitectl attach), run -i --rm, port-forward answered by nginx', async function () {
+    this.timeout(180_000);
+    const [p] = (await walkPods()).filter(ready);
+    const pod = p.metadata.name;
+    // attach joins nginx's main process, whose stdout is its access log.
+    const attachers = [
+      ['kubectl attach', kubectlStreaming(['attach', pod])],
+      ['kitectl attach', streaming('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, '-n', walk, 'attach', pod])],
+    ] as const;
+    try {
+      const marker = `attached-${randomBytes(4).toString('hex')}`;
+      // Requested until seen: an attach joins the output from the moment it is attached.
+      for (const [what, a] of attachers) {
+        await waitFor(`a request in ${what}`, async () => {
+          await fromNode(`http://${p.status.podIP}/?${marker}`);
+          return a.output().includes(`GET /?${marker}`) || undefined;
+        }, 30_000, 1000);
+        assert.ok(a.running(), `${what} stays attached`);
+      }
+    } finally {
+      for (const [, a] of attachers) await a.stop();
+    }
+    assert.equal(JSON.parse(await inWalk(['get', 'pod', pod, '-o', 'json'])).status.containerStatuses[0].restartCount, 0, 'detaching left nginx running');
+
+    const once = await kubectlRun(['run', 'once', '--image=kite/busybox:1', '-i', '--restart=Never', '--rm', '--', 'sh', '-c', 'read a; echo got $a; exit 4'], 'piped\n');
+    assert.deepEqual([once.code, once.stdout], [4, 'got piped\npod "once" deleted\n'], once.stderr);
+
+    const forward = kubectlStreaming(['port-forward', '--address', '127.0.0.1', `pod/${pod}`, ':80']);
+    try {
+      const local = await waitFor('kubectl port-forward listening', async () => /^Forwarding from 127\.0\.0\.1:(\d+) -> 80\n/.exec(forward.output())?.[1], 30_000, 200);
+      const r = await fetch(`http://127.0.0.1:${local}/`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
+        throw new Error(`${err.message}; kubectl port-forward printed: ${forward.output()}${forward.errors()}`);
+      });
+      assert.equal(r.status, 200);
+      assert.match(await r.text(), new RegExp(`Served by <b>${pod}</b>`));
+      await waitFor('kubectl port-forward to report the connection', async () => forward.output().includes(`Handling connection for ${local}\n`) || undefined, 10_000, 200);
+    } finally {
+      await forward.stop();
+    }
+  });
+
+  it('kubectl walk-through: drain evicts the pods of a node (pods/eviction), uncordon', async function () {
+    this.timeout(240_000);
+    const before = (await walkPods()).filter(ready);
+    const node = before[0].spec.nodeName!;
+    const evicted = before.filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name).sort();
+    const drained = await kubectlRun(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout', '180s']);
+    assert.equal(drained.code, 0, drained.stderr);
+    const lines = drained.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], `node/${node} cordoned`);
+    assert.equal(lines[lines.length - 1], `node/${node} drained`);
+    assert.deepEqual(lines.filter((l) => l.startsWith(`evicting pod ${walk}/`)).sort(), evicted.map((p) => `evicting pod ${walk}/${p}`));
+    assert.deepEqual(lines.filter((l) => evicted.some((p) => l === `pod/${p} evicted`)).sort(), evicted.map((p) => `pod/${p} evicted`));
+    assert.match(await inWalk(['get', 'node', node]), new RegExp(`^${node}\\s+Ready,SchedulingDisabled\\s`, 'm'));
+    await waitFor('two replacements Ready on the other worker', async () => {
+      const ps = (await walkPods()).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
+      return ps.length === 2 && ps.every((p) => ready(p) && p.spec.nodeName !== node) || undefined;
+    }, 120_000, 1000);
+    await rolledOut();
+    assert.equal(await kubectl(['uncordon', node]), `node/${node} uncordoned\n`);
+    assert.match(await kubectl(['get', 'node', node]), new RegExp(`^${node}\\s+Ready\\s`, 'm'));
+  });
+
+  it('kubectl walk-through: run, expose, traffic through the exposed Service from a node, delete', async function () {
+    this.timeout(180_000);
+    assert.equal(await inWalk(['run', 'web', '--image', 'nginx:1.22', '--port', '80']), 'pod/web created\n');
+    assert.equal(await inWalk(['wait', '--for=condition=Ready', 'pod/web', '--timeout', '120s']), 'pod/web condition met\n');
+    assert.equal(await inWalk(['expose', 'pod', 'web']), 'service/web exposed\n');
+    const svc = await inWalk(['get', 'service', 'web']);
+    assert.match(svc, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nweb\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+80\/TCP\s+\S+\n$/);
+    assert.equal(ageless(svc), ageless(await kitectlInWalk(['get', 'service', 'web'])));
+    const clusterIP = svc.split('\n')[1].split(/\s+/)[2];
+    const body = await waitFor('web answering on its ClusterIP from a node', async () => fromNode(`http://${clusterIP}/`).catch(() => undefined), 30_000, 500);
+    assert.match(body, /Served by <b>web<\/b>/);
+    assert.equal(await inWalk(['delete', 'service', 'web']), 'service "web" deleted\n');
+    assert.equal(await inWalk(['delete', 'pod', 'web', '--grace-period', '1']), 'pod "web" deleted\n');
+    assert.equal(await inWalk(['delete', '-f', join(REPO, 'examples', 'nginx.yaml')]), 'deployment.apps "nginx" deleted\nservice "nginx" deleted\n');
+    await waitFor('the walk-through pods gone', async () => ((await walkPods()).length === 0 ? true : undefined), 90_000, 1000);
+    assert.equal(await kubectl(['delete', 'namespace', walk, '--wait=false']), `namespace "${walk}" deleted\n`);
   });
 
   it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {
