@@ -48,6 +48,7 @@ export async function runKiteDns(client: Clientset, opts: KiteDnsOptions, signal
   const log = logger('kite-dns');
   const domain = canonicalName(opts.clusterDomain);
   const store = new RecordStore([domain]);
+  let ready = false;
   const factory = new InformerFactory((kind, scope) => client.resource(kind).listerWatcher(scope));
   const services = factory.forKind(Services);
   const slices = factory.forKind(EndpointSlices);
@@ -81,12 +82,12 @@ export async function runKiteDns(client: Clientset, opts: KiteDnsOptions, signal
     podMode: opts.podMode,
     namespaceExists: (ns) => namespaces.lister().get(ns) !== undefined,
     podHasIP: (ns, ip) => (pods ? pods.lister().byIndex(BY_POD_IP, `${ns}|${ip}`).length > 0 : false),
+    synced: () => ready,
   });
   const forwarder = new Forwarder(opts.upstreams, opts.upstreamTimeoutMs);
   const server = new DnsServer(new QueryHandler(zone, forwarder, new ResponseCache()));
 
   factory.start(signal);
-  let ready = false;
   const health = opts.healthListen ? await serveHttp(opts.healthListen, '/health', () => true) : undefined;
   const readiness = opts.readyListen ? await serveHttp(opts.readyListen, '/ready', () => ready) : undefined;
   const port = await server.listen({ host: opts.listenHost, port: opts.listenPort });

@@ -3,7 +3,9 @@
 // records, dns-version) and the PTR records of ClusterIPs and headless endpoints. An unknown name
 // in the domain is NXDOMAIN, a known name asked for another type NODATA, both with the zone's SOA
 // in the authority section (RFC 2308). A reverse name no Service owns is not ours (undefined):
-// it goes upstream, as the default Corefile's `fallthrough in-addr.arpa ip6.arpa`.
+// it goes upstream, as the default Corefile's `fallthrough in-addr.arpa ip6.arpa`. Until the
+// informers have synced, names in the domain are SERVFAIL (CoreDNS's kubernetes plugin), never a
+// premature NXDOMAIN that clients would cache.
 import type { Answer, SrvAnswer } from 'dns-packet';
 import { canonicalName, undashIP } from './records';
 import type { RecordStore } from './record-store';
@@ -15,7 +17,7 @@ export const DNS_SCHEMA_VERSION = '1.1.0';
 export type PodMode = 'disabled' | 'insecure' | 'verified';
 
 export interface ZoneAnswer {
-  rcode: 'NOERROR' | 'NXDOMAIN';
+  rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL';
   answers: Answer[];
   authority: Answer[];
   additionals: Answer[];
@@ -31,6 +33,8 @@ export interface ClusterZoneOptions {
   namespaceExists: (ns: string) => boolean;
   /** Whether a pod in `ns` has `ip` (verified pod records). */
   podHasIP: (ns: string, ip: string) => boolean;
+  /** Whether the informers have synced (default: always). */
+  synced?: () => boolean;
 }
 
 export class ClusterZone {
@@ -73,6 +77,7 @@ export class ClusterZone {
       const ptr = this.store.get(n, 'PTR');
       return ptr.length ? this.found(ptr) : undefined;
     }
+    if (this.opts.synced && !this.opts.synced()) return { rcode: 'SERVFAIL', answers: [], authority: [], additionals: [] };
     if (n === this.domain && type === 'SOA') return this.found([this.soa]);
     const records = this.records(n, type);
     if (records.length) {

@@ -30,7 +30,7 @@ export function nameserversOf(resolvConf: string): Upstream[] {
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f[0] === 'nameserver' && f[1])
-    .map((f) => ({ host: f[1].replace(/%.*$/, ''), port: 53 }));
+    .map((f) => ({ host: f[1], port: 53 }));
 }
 
 /** The UDP payload size kite-dns advertises upstream (the DNS flag day's 1232). */

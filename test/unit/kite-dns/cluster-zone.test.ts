@@ -125,6 +125,16 @@ describe('kite-dns cluster zone', () => {
     assert.equal(store.size, 1, 'only dns-version is left');
   });
 
+  it('answers SERVFAIL for names in the domain until the informers synced, and leaves reverse names to the upstreams', () => {
+    let synced = false;
+    const { zone } = zoneWith({ synced: () => synced });
+    assert.equal(zone.answer('web.prod.svc.cluster.local', 'A')!.rcode, 'SERVFAIL');
+    assert.equal(zone.answer('nope.prod.svc.cluster.local', 'A')!.rcode, 'SERVFAIL');
+    synced = true;
+    assert.equal(zone.answer('web.prod.svc.cluster.local', 'A')!.rcode, 'NOERROR');
+    assert.equal(zone.answer('nope.prod.svc.cluster.local', 'A')!.rcode, 'NXDOMAIN');
+  });
+
   it('keeps a PTR two Services share until both are gone', () => {
     const { zone, store } = zoneWith();
     const other = service('default', 'pg2', { clusterIP: 'None', clusterIPs: ['None'] });
