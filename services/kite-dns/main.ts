@@ -26,14 +26,14 @@ const program = new Command('kite-dns')
   .option('--server <host:port>', 'apiserver address (overrides the config file)')
   .option('--kubeconfig <file>', 'kite config file (default $KITECONFIG or ~/.kite/config; in a pod: its ServiceAccount)')
   .option('--cluster-domain <domain>', 'the cluster domain', 'cluster.local')
-  .option('--listen <host:port>', 'DNS address, UDP and TCP (port 0: any free port)', hostPort('0.0.0.0', 53), { host: '0.0.0.0', port: 53 })
+  .addOption(new Option('--listen <host:port>', 'DNS address, UDP and TCP (port 0: any free port)').argParser(hostPort('0.0.0.0', 53)).default({ host: '0.0.0.0', port: 53 }, '0.0.0.0:53'))
   .option('--upstream <addresses>', "comma-separated resolvers for other names, host[:port] (default: the node's /etc/resolv.conf nameservers)", (v: string) => v.split(',').filter(Boolean).map(parseUpstream))
   .option('--resolv-conf <file>', 'where the default upstreams are read from', '/etc/resolv.conf')
   .option('--ttl <seconds>', 'TTL of cluster records (CoreDNS kubernetes plugin default)', integerFlag(0), 5)
   .addOption(new Option('--pods <mode>', 'pod records <a-b-c-d>.<ns>.pod.<domain>: disabled, insecure (any IP in an existing namespace), verified (a pod has the IP)').choices(['disabled', 'insecure', 'verified']).default('insecure'))
   .addOption(durationOption('--upstream-timeout <duration>', 'deadline for an upstream answer, then SERVFAIL', '2s'))
-  .option('--health-listen <host:port>', 'liveness endpoint /health (CoreDNS health plugin)', hostPort('0.0.0.0', 8080), { host: '0.0.0.0', port: 8080 })
-  .option('--ready-listen <host:port>', 'readiness endpoint /ready, 200 once the caches synced (CoreDNS ready plugin)', hostPort('0.0.0.0', 8181), { host: '0.0.0.0', port: 8181 })
+  .addOption(new Option('--health-listen <host:port>', 'liveness endpoint /health (CoreDNS health plugin)').argParser(hostPort('0.0.0.0', 8080)).default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080'))
+  .addOption(new Option('--ready-listen <host:port>', 'readiness endpoint /ready, 200 once the caches synced (CoreDNS ready plugin)').argParser(hostPort('0.0.0.0', 8181)).default({ host: '0.0.0.0', port: 8181 }, '0.0.0.0:8181'))
   .action(async (o) => {
     const upstreams = o.upstream ?? nameserversOf(readFileSync(o.resolvConf, 'utf8'));
     if (!upstreams.length) throw new Error(`no upstream resolvers: none given and no nameserver in ${o.resolvConf}`);
