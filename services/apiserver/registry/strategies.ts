@@ -14,7 +14,7 @@ import { validateConfigMap, validateConfigMapUpdate } from './validation/configm
 import { defaultSecret, validateSecret, validateSecretUpdate } from './validation/secret-validation';
 import { validateServiceAccount } from './validation/serviceaccount-validation';
 import { defaultEndpointSlice, validateEndpointSlice, validateEndpointSliceUpdate } from './validation/endpointslice-validation';
-import { validateNetworkPolicy } from './validation/networkpolicy-validation';
+import { defaultNetworkPolicy, validateNetworkPolicy } from './validation/networkpolicy-validation';
 import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger-validation';
 import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
 import * as RV from './validation/rbac-validation';
@@ -167,7 +167,7 @@ const endpointSliceStrategy = baseStrategy<EndpointSlice>({
   validate: validateEndpointSlice,
   validateUpdate: validateEndpointSliceUpdate,
 });
-const networkPolicyStrategy = baseStrategy<NetworkPolicy>({ validate: validateNetworkPolicy });
+const networkPolicyStrategy = baseStrategy<NetworkPolicy>({ defaults: defaultNetworkPolicy, validate: validateNetworkPolicy });
 
 export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
   return new Map<KindInfo<any>, Strategy<any>>([
