@@ -1,11 +1,12 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../lib/gen/kite/rbac/v1/types';
 import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
+import type { EndpointSlice } from '../../lib/gen/kite/discovery/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
 import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
@@ -17,6 +18,7 @@ import { describeServiceAccount, serviceAccountSecrets } from './describers/serv
 import { describePod } from './describers/pod';
 import { describeRole, describeRoleBinding } from './describers/rbac';
 import { describeLimitRange, describeResourceQuota } from './describers/policy';
+import { describeEndpointSlice } from './describers/endpointslice';
 import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
 import { objectEvents } from './object-events';
@@ -64,9 +66,15 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       return describeNode(obj as Node, pods, lease, events);
     }
     case Services: {
-      const ep = await getOrUndefined(cs.resource<Endpoints>(EndpointsKind).get(name, ns));
-      return describeService(obj as Service, ep, events);
+      // kubectl 1.32 lists the Service's EndpointSlices; a refused list shows no endpoints.
+      const slices = await cs
+        .resource<EndpointSlice>(EndpointSlices)
+        .listAll({ namespace: ns, labelSelector: `kubernetes.io/service-name=${name}` })
+        .then((l) => l.items, () => []);
+      return describeService(obj as Service, slices, events);
     }
+    case EndpointSlices:
+      return describeEndpointSlice(obj as EndpointSlice, events);
     case EndpointsKind:
       return describeEndpoints(obj as Endpoints, events);
     case Namespaces: {

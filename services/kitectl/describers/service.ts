@@ -1,9 +1,12 @@
-// `describe service` and `describe endpoints`.
+// `describe service` (its Endpoints lines from the Service's EndpointSlices, as kubectl 1.32
+// reads them) and `describe endpoints`.
 import type { Endpoints, Event, Service } from '../../../lib/gen/kite/core/v1/types';
-import { formatEndpoints } from '../../../lib/printers/format';
+import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
+import { formatEndpointSlices } from './endpointslice';
 
-export function describeService(svc: Service, endpoints: Endpoints | undefined, events: Event[] | undefined, now = Date.now()): string {
+/** `slices`: the EndpointSlices labelled kubernetes.io/service-name=<svc>. */
+export function describeService(svc: Service, slices: EndpointSlice[], events: Event[] | undefined, now = Date.now()): string {
   const w = new DescribeWriter();
   const m = svc.metadata;
   const spec = svc.spec;
@@ -28,24 +31,13 @@ export function describeService(svc: Service, endpoints: Endpoints | undefined, 
     const target = p.targetPort ?? p.port;
     w.write(0, `TargetPort:\t${target}/${proto}\n`);
     if (p.nodePort) w.write(0, `NodePort:\t${name}\t${p.nodePort}/${proto}\n`);
-    const eps = endpoints ? endpointsForPort(endpoints, p.name) : '<none>';
-    w.write(0, `Endpoints:\t${eps}\n`);
+    w.write(0, `Endpoints:\t${formatEndpointSlices(slices, p.name)}\n`);
   }
   w.write(0, `Session Affinity:\t${spec?.sessionAffinity || 'None'}\n`);
   if (spec?.externalTrafficPolicy) w.write(0, `External Traffic Policy:\t${spec.externalTrafficPolicy}\n`);
   if (spec?.internalTrafficPolicy) w.write(0, `Internal Traffic Policy:\t${spec.internalTrafficPolicy}\n`);
   writeEvents(w, events, now);
   return w.toString();
-}
-
-/** The endpoints of one named service port ("" for the unnamed one), all of them. */
-function endpointsForPort(ep: Endpoints, portName: string): string {
-  const filtered: Endpoints = {
-    ...ep,
-    subsets: ep.subsets.map((s) => ({ ...s, ports: s.ports.filter((p) => p.name === portName) })).filter((s) => s.ports.length),
-  };
-  const count = filtered.subsets.reduce((n, s) => n + s.addresses.length * s.ports.length, 0);
-  return formatEndpoints(filtered, Math.max(count, 1));
 }
 
 export function describeEndpoints(ep: Endpoints, events: Event[] | undefined, now = Date.now()): string {

@@ -3,7 +3,8 @@ import { Leases } from '../../../../lib/api/kinds';
 import { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
 import { ClusterRole, RoleBinding } from '../../../../lib/gen/kite/rbac/v1/types';
-import { Endpoints, Event, LimitRange, Namespace, Node, Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
+import { EndpointSlice } from '../../../../lib/gen/kite/discovery/v1/types';
+import { Event, LimitRange, Namespace, Node, Pod, ResourceQuota, Service } from '../../../../lib/gen/kite/core/v1/types';
 import { describeGeneric, describeNamespace, titleCase } from '../../../../services/kitectl/describers/generic';
 import { describeNode } from '../../../../services/kitectl/describers/node';
 import { describePod } from '../../../../services/kitectl/describers/pod';
@@ -200,7 +201,18 @@ describe('describe', () => {
 
   it('describes a service with its endpoints', () => {
     const svc = Service.fromPartial({ metadata: { name: 'nginx', namespace: 'default' }, spec: { type: 'NodePort', clusterIP: '10.96.0.10', selector: { app: 'nginx' }, ports: [{ port: 80, targetPort: 80, nodePort: 30080, protocol: 'TCP' }] } });
-    const ep = Endpoints.fromPartial({ subsets: [{ addresses: [{ ip: '10.244.1.2' }, { ip: '10.244.2.2' }], ports: [{ port: 80, protocol: 'TCP' }] }] });
+    // Its EndpointSlices, as kubectl 1.32 reads them: only ready endpoints are listed.
+    const ep = [
+      EndpointSlice.fromPartial({
+        addressType: 'IPv4',
+        ports: [{ name: '', port: 80, protocol: 'TCP' }],
+        endpoints: [
+          { addresses: ['10.244.1.2'], conditions: { ready: true } },
+          { addresses: ['10.244.3.2'], conditions: { ready: false } },
+          { addresses: ['10.244.2.2'], conditions: {} },
+        ],
+      }),
+    ];
     const out = describeService(svc, ep, [], now);
     hasLine(out, /^Type: +NodePort$/);
     hasLine(out, /^IP: +10\.96\.0\.10$/);
