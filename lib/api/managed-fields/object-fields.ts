@@ -60,7 +60,8 @@ function compare(before: unknown, after: unknown, shape: Shape, changed: FieldSe
     return;
   }
   if (!isGranular(shape)) {
-    if (!isDeepStrictEqual(before, after)) changed.member = true;
+    const values = typeof before === 'object' && before !== null && typeof after === 'object' && after !== null;
+    if (values ? !isDeepStrictEqual(before, after) : before !== after) changed.member = true;
     return;
   }
   if (shape.t === 'list') {
