@@ -80,6 +80,24 @@ describe('apiserver http: metav1.Status', () => {
     });
   });
 
+  it('gives an apply conflict only its FieldManagerConflict causes, as NewApplyConflict does, and the causes cross gRPC', () => {
+    const cause = { reason: 'FieldManagerConflict', field: '.spec.replicas', message: 'conflict with "kubectl" using apps/v1' };
+    const sent = new ConflictError('Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas', [cause]);
+    const back = overTheWire(sent);
+    assert.ok(back instanceof ConflictError);
+    assert.deepEqual(back.causes, [cause]);
+    assert.deepEqual(statusOf(back, deploy), {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: sent.message,
+      reason: 'Conflict',
+      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl" using apps/v1', field: '.spec.replicas' }] },
+      code: 409,
+    });
+  });
+
   it('carries retryAfterSeconds for 429 and 504', () => {
     assert.deepEqual(statusOf(overTheWire(new TooManyRequestsError('slow down', 5))).details, { retryAfterSeconds: 5 });
     assert.deepEqual(statusOf(overTheWire(new TimeoutError('Timeout: x', 1))).details, { retryAfterSeconds: 1 });
