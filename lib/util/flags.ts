@@ -16,12 +16,13 @@ export function durationFlag(value: string): number {
   return ms;
 }
 
-/** An integer no smaller than `min`. */
-export function integerFlag(min = 0): (value: string) => number {
+/** An integer no smaller than `min` and no greater than `max`. */
+export function integerFlag(min = 0, max = Infinity): (value: string) => number {
   return (value: string) => {
     const n = Number(value.trim());
     if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('not an integer');
     if (n < min) throw new InvalidArgumentError(`must be at least ${min}`);
+    if (n > max) throw new InvalidArgumentError(`must be at most ${max}`);
     return n;
   };
 }

@@ -60,4 +60,9 @@ describe('flag parsers', () => {
     assert.throws(() => integerFlag()('five'), /not an integer/);
     assert.throws(() => integerFlag()(''), /not an integer/);
   });
+
+  it('integerFlag refuses values over its maximum (--max-endpoints-per-slice is 1..1000)', () => {
+    assert.equal(integerFlag(1, 1000)('1000'), 1000);
+    assert.throws(() => integerFlag(1, 1000)('1001'), /must be at most 1000/);
+  });
 });
