@@ -2,14 +2,18 @@
 // than the client's limit (512 bytes, or the UDP payload size of its EDNS0 OPT record, RFC 6891)
 // goes back with the TC bit and no records (names compressed first, see name-compression.ts) so the client asks again over TCP; and TCP with
 // two-byte length framing, any number of queries per connection, answered as each completes.
+// Only queries are answered: a datagram with the QR bit set is dropped, so two servers never
+// bounce errors at each other. A failed send (an unreachable or broadcast source) is logged; the
+// sockets keep serving.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import * as packet from 'dns-packet';
 import type { Answer, Packet } from 'dns-packet';
+import { logger } from '../../lib/log';
 import { compressNames } from './name-compression';
 import type { QueryHandler } from './query-handler';
 import { RCODES, reply } from './query-handler';
-import { frame, readFrames } from './tcp-framing';
+import { frame, MAX_TCP_MESSAGE, readFrames } from './tcp-framing';
 
 /** The plain DNS limit over UDP without EDNS0 (RFC 1035 4.2.1). */
 export const MIN_UDP_SIZE = 512;
@@ -28,12 +32,14 @@ export class DnsServer {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private readonly conns = new Set<Socket>();
+  private readonly log = logger('kite-dns');
 
   constructor(private readonly handler: QueryHandler) {}
 
   /** Listens on UDP and TCP; resolves with the port. */
   async listen(opts: DnsServerOptions): Promise<number> {
     const tcp = createServer((sock) => this.serveTcp(sock));
+    tcp.on('error', (err) => this.log.warn({ err: err.message }, 'TCP server error'));
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
       tcp.listen(opts.port, opts.host, () => resolve());
@@ -44,8 +50,12 @@ export class DnsServer {
     udp.on('message', (msg, rinfo) => this.serveUdp(msg, rinfo.port, rinfo.address));
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
-      udp.bind(port, opts.host, () => resolve());
+      udp.bind(port, opts.host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
     });
+    udp.on('error', (err) => this.log.warn({ err: err.message }, 'UDP send failed'));
     this.udp = udp;
     return port;
   }
@@ -60,7 +70,7 @@ export class DnsServer {
 
   private serveUdp(msg: Buffer, port: number, address: string): void {
     const query = decodeQuery(msg);
-    if (!query) return;
+    if (!query || query.type !== 'query') return;
     const send = (res: Packet) => this.udp?.send(encodeUdp(query, res), port, address);
     const res = this.respond(query);
     if (res instanceof Promise) res.then(send);
@@ -75,12 +85,12 @@ export class DnsServer {
     sock.on('close', () => this.conns.delete(sock));
     readFrames(sock, (msg) => {
       const query = decodeQuery(msg);
-      if (!query) {
+      if (!query || query.type !== 'query') {
         sock.destroy();
         return;
       }
       const send = (res: Packet) => {
-        if (!sock.destroyed) sock.write(frame(encodeMessage(withOpt(query, res))));
+        if (!sock.destroyed) sock.write(frame(encodeTcp(query, res)));
       };
       const res = this.respond(query);
       if (res instanceof Promise) res.then(send);
@@ -123,8 +133,19 @@ export function encodeUdp(query: Packet, res: Packet): Buffer {
   const limit = opt ? Math.min(MAX_UDP_SIZE, Math.max(MIN_UDP_SIZE, opt.udpPayloadSize ?? MIN_UDP_SIZE)) : MIN_UDP_SIZE;
   const full = encodeMessage(withOpt(query, res));
   if (full.length <= limit) return full;
-  const truncated: Packet = { ...res, flags: (res.flags ?? 0) | packet.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: [] };
-  return encodeMessage(withOpt(query, truncated));
+  return encodeMessage(withOpt(query, truncated(res)));
+}
+
+/** The response with TC set and no records. */
+function truncated(res: Packet): Packet {
+  return { ...res, flags: (res.flags ?? 0) | packet.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: [] };
+}
+
+/** The TCP response, or its truncated form when even two bytes of length cannot say its size. */
+export function encodeTcp(query: Packet, res: Packet): Buffer {
+  const full = encodeMessage(withOpt(query, res));
+  if (full.length <= MAX_TCP_MESSAGE) return full;
+  return encodeMessage(withOpt(query, truncated(res)));
 }
 
 /** The wire form of a message, names compressed. */

@@ -2,7 +2,9 @@
 // forward plugin does: over UDP, again over TCP when the answer comes back truncated, each
 // upstream in turn within one overall deadline. A refused port (ICMP unreachable on the
 // connected socket) moves on at once; a silent upstream costs its share of the deadline. No
-// answer in time is undefined, which the server answers as SERVFAIL.
+// answer in time is undefined, which the server answers as SERVFAIL. Query ids are random and an
+// answer must repeat the question asked (RFC 5452), so a guessed id alone cannot poison the cache.
+import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { connect as tcpConnect, isIPv6 } from 'node:net';
 import * as packet from 'dns-packet';
@@ -37,7 +39,24 @@ export function nameserversOf(resolvConf: string): Upstream[] {
 const UPSTREAM_UDP_SIZE = 1232;
 
 interface Pending {
+  /** "name|TYPE|CLASS" of the question asked, lower-cased: an answer to another is not ours. */
+  question: string;
   resolve: (p: Packet | 'refused') => void;
+}
+
+function questionKey(q: packet.Question | undefined): string {
+  return q ? `${q.name.toLowerCase()}|${q.type}|${q.class ?? 'IN'}` : '';
+}
+
+/** A query for `question` with id `id`, RD set, advertising our UDP payload size. */
+function encodeQuery(id: number, question: packet.Question): Buffer {
+  return packet.encode({
+    type: 'query',
+    id,
+    flags: packet.RECURSION_DESIRED,
+    questions: [question],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: UPSTREAM_UDP_SIZE, flags: 0 } as packet.Answer],
+  });
 }
 
 /** One upstream's connected UDP socket, with its queries in flight by id. */
@@ -47,13 +66,18 @@ class UdpChannel {
 
   constructor(private readonly upstream: Upstream) {}
 
-  send(query: Buffer, id: number, timeoutMs: number): Promise<Packet | 'refused' | 'timeout'> {
+  /** Asks `question` with an unpredictable id not already in flight (RFC 5452). */
+  send(question: packet.Question, timeoutMs: number): Promise<Packet | 'refused' | 'timeout'> {
+    let id = randomInt(0x10000);
+    while (this.pending.has(id)) id = randomInt(0x10000);
+    const query = encodeQuery(id, question);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve('timeout');
       }, timeoutMs);
       this.pending.set(id, {
+        question: questionKey(question),
         resolve: (p) => {
           clearTimeout(timer);
           resolve(p);
@@ -86,7 +110,7 @@ class UdpChannel {
           return;
         }
         const waiting = this.pending.get(p.id ?? -1);
-        if (!waiting) return;
+        if (!waiting || questionKey(p.questions?.[0]) !== waiting.question) return;
         this.pending.delete(p.id!);
         waiting.resolve(p);
       });
@@ -109,7 +133,6 @@ class UdpChannel {
 
 export class Forwarder {
   private readonly channels: UdpChannel[];
-  private nextId = Math.floor(Math.random() * 0x10000);
 
   constructor(
     readonly upstreams: readonly Upstream[],
@@ -125,18 +148,11 @@ export class Forwarder {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return undefined;
       const share = Math.max(1, Math.floor(remaining / (this.channels.length - i)));
-      const id = (this.nextId = (this.nextId + 1) & 0xffff);
-      const query = packet.encode({
-        type: 'query',
-        id,
-        flags: packet.RECURSION_DESIRED,
-        questions: [{ name, type, class: klass }],
-        additionals: [{ type: 'OPT', name: '.', udpPayloadSize: UPSTREAM_UDP_SIZE, flags: 0 } as packet.Answer],
-      });
-      const got = await this.channels[i].send(query, id, share);
+      const question: packet.Question = { name, type, class: klass };
+      const got = await this.channels[i].send(question, share);
       if (got === 'refused' || got === 'timeout') continue;
       if (!((got.flags ?? 0) & packet.TRUNCATED_RESPONSE)) return got;
-      const overTcp = await queryTcp(this.upstreams[i], query, Math.max(1, deadline - Date.now()));
+      const overTcp = await queryTcp(this.upstreams[i], encodeQuery(randomInt(0x10000), question), Math.max(1, deadline - Date.now()));
       if (overTcp) return overTcp;
     }
     return undefined;

@@ -1,6 +1,6 @@
 // A resolver on loopback for kite-dns's forwarding tests: answers from a fixed table over UDP
 // and TCP (a name not in it is NXDOMAIN with an SOA), counts the questions it got, and can be
-// silent (receives, never answers) or truncate every UDP answer.
+// silent (receives, never answers), truncate every UDP answer or answer another question.
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import * as packet from 'dns-packet';
@@ -14,6 +14,8 @@ export interface FakeUpstreamOptions {
   silent?: boolean;
   /** Answer every UDP query with TC set and no records. */
   truncateUdp?: boolean;
+  /** Answer with the right id but another question, as a spoofer guessing ids would. */
+  wrongQuestion?: boolean;
 }
 
 export class FakeUpstream {
@@ -57,9 +59,10 @@ export class FakeUpstream {
     const q = query.questions![0];
     this.questions.push(`${q.name} ${q.type}`);
     if (this.opts.silent) return undefined;
-    const base: Packet = { type: 'response', id: query.id, flags: packet.RECURSION_AVAILABLE | packet.RECURSION_DESIRED, questions: query.questions };
+    const questions = this.opts.wrongQuestion ? [{ ...q, name: `spoofed.${q.name}` }] : query.questions;
+    const base: Packet = { type: 'response', id: query.id, flags: packet.RECURSION_AVAILABLE | packet.RECURSION_DESIRED, questions };
     if (udp && this.opts.truncateUdp) return packet.encode({ ...base, flags: base.flags! | packet.TRUNCATED_RESPONSE });
-    const records = this.opts.records?.[q.name.toLowerCase()];
+    const records = this.opts.records?.[q.name.toLowerCase()]?.map((r) => (this.opts.wrongQuestion ? { ...r, name: `spoofed.${q.name}` } : r));
     if (!records) {
       const soa: Answer = { name: 'test', type: 'SOA', ttl: 30, data: { mname: 'ns.test', rname: 'hostmaster.test', serial: 1, refresh: 60, retry: 60, expire: 60, minimum: 30 } };
       return packet.encode({ ...base, flags: base.flags! | 3, authorities: [soa] });

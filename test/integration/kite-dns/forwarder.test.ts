@@ -1,5 +1,5 @@
-// kite-dns's forwarder against resolvers on loopback: the next upstream after a refused port or
-// a silent one, TCP after a truncated UDP answer, and undefined (SERVFAIL) once all failed.
+// kite-dns's forwarder against resolvers on loopback: the next upstream after a refused port, a
+// silent one or one answering another question, TCP after a truncated UDP answer, and undefined (SERVFAIL) once all failed.
 import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
 import { Forwarder } from '../../../services/kite-dns/forwarder';
@@ -20,16 +20,18 @@ describe('kite-dns forwarder', function () {
   let good: FakeUpstream;
   let silent: FakeUpstream;
   let truncating: FakeUpstream;
+  let spoofing: FakeUpstream;
   const forwarders: Forwarder[] = [];
 
   before(async () => {
     good = await new FakeUpstream({ records }).start();
     silent = await new FakeUpstream({ silent: true }).start();
     truncating = await new FakeUpstream({ records, truncateUdp: true }).start();
+    spoofing = await new FakeUpstream({ records, wrongQuestion: true }).start();
   });
   after(async () => {
     forwarders.forEach((f) => f.close());
-    await Promise.all([good, silent, truncating].map((u) => u?.stop()));
+    await Promise.all([good, silent, truncating, spoofing].map((u) => u?.stop()));
   });
   const forwarder = (ports: number[], timeoutMs = 2_000) => {
     const f = new Forwarder(ports.map((port) => ({ host: '127.0.0.1', port })), timeoutMs);
@@ -53,6 +55,12 @@ describe('kite-dns forwarder', function () {
     const res = await forwarder([truncating.port]).query('example.test', 'A');
     assert.deepEqual(addresses(res), ['192.0.2.10']);
     assert.equal(truncating.count('example.test', 'A'), 2, 'once over UDP, once over TCP');
+  });
+
+  it('ignores an answer with the right id to another question (a spoofer), and asks the next upstream', async () => {
+    const res = await forwarder([spoofing.port, good.port], 1_000).query('example.test', 'A');
+    assert.deepEqual(res?.answers?.map((r) => `${r.name} ${(r as { data: string }).data}`), ['example.test 192.0.2.10']);
+    assert.equal(spoofing.count('example.test', 'A'), 1);
   });
 
   it('gives up (undefined) when every upstream is silent or refused', async () => {
