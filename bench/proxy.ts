@@ -12,12 +12,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Endpoints, Service } from '../lib/gen/kite/core/v1/types';
+import { Service } from '../lib/gen/kite/core/v1/types';
+import { EndpointSlice } from '../lib/gen/kite/discovery/v1/types';
+import { EndpointSliceCache } from '../services/kube-proxy/endpointslice-cache';
 import { ExecIptablesRunner, type IptablesRunner } from '../services/kube-proxy/iptables/runner';
 import { renderRestore } from '../services/kube-proxy/iptables/restore-payload';
 import { Proxier, defaultMaxChainsPerRestore, type SyncResult } from '../services/kube-proxy/proxier';
 import { generateRules } from '../services/kube-proxy/rules';
-import { buildServicePorts, objectKey } from '../services/kube-proxy/service-ports';
+import { buildServicePorts } from '../services/kube-proxy/service-ports';
 import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../test/support/netns';
 
 const endpointsPerService = 3;
@@ -59,9 +61,9 @@ function ip(i: number): string {
   return `10.${244 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
 }
 
-function serviceObjects(count: number): { services: Service[]; endpoints: Endpoints[] } {
+function serviceObjects(count: number): { services: Service[]; endpoints: EndpointSlice[] } {
   const services: Service[] = [];
-  const endpoints: Endpoints[] = [];
+  const endpoints: EndpointSlice[] = [];
   for (let i = 0; i < count; i++) {
     const metadata = { namespace: `ns-${i % 20}`, name: `svc-${i}` };
     services.push(
@@ -75,11 +77,16 @@ function serviceObjects(count: number): { services: Service[]; endpoints: Endpoi
   return { services, endpoints };
 }
 
-/** Endpoints of service i; `generation` shifts the last address so a change is visible in the rules. */
-function endpointsFor(metadata: { namespace: string; name: string }, i: number, generation: number): Endpoints {
-  const addresses = Array.from({ length: endpointsPerService }, (_, k) => ({ ip: ip(i * endpointsPerService + k) }));
-  if (generation) addresses[endpointsPerService - 1] = { ip: movedIP(i, generation) };
-  return Endpoints.fromPartial({ metadata, subsets: [{ addresses, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] });
+/** The EndpointSlice of service i; `generation` shifts the last address so a change is visible in the rules. */
+function endpointsFor(metadata: { namespace: string; name: string }, i: number, generation: number): EndpointSlice {
+  const addresses = Array.from({ length: endpointsPerService }, (_, k) => ip(i * endpointsPerService + k));
+  if (generation) addresses[endpointsPerService - 1] = movedIP(i, generation);
+  return EndpointSlice.fromPartial({
+    metadata: { namespace: metadata.namespace, name: `${metadata.name}-bench`, labels: { 'kubernetes.io/service-name': metadata.name } },
+    addressType: 'IPv4',
+    endpoints: addresses.map((a) => ({ addresses: [a], conditions: { ready: true } })),
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  });
 }
 
 function median(xs: number[]): number {
@@ -120,7 +127,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function measure(sandbox: NetnsSandbox, count: number, runs: number): Promise<Figures> {
   const { services, endpoints } = serviceObjects(count);
-  const endpointMap = new Map(endpoints.map((e) => [objectKey(e), e]));
+  const endpointMap = new EndpointSliceCache();
+  for (const e of endpoints) endpointMap.upsert(e);
   const oneTransaction = generateRules(buildServicePorts(services, endpointMap), { clusterCIDR });
   const oneTransactionPayload = renderRestore([oneTransaction.filter, oneTransaction.nat]);
   const f: Figures = {
@@ -137,7 +145,7 @@ async function measure(sandbox: NetnsSandbox, count: number, runs: number): Prom
     const proxier = new Proxier({ runner, clusterCIDR, minSyncPeriodMs: 0, syncPeriodMs: 0, maxChainsPerRestore });
     try {
       services.forEach((s) => proxier.onServiceUpsert(s));
-      endpoints.forEach((e) => proxier.onEndpointsUpsert(e));
+      endpoints.forEach((e) => proxier.onEndpointSliceUpsert(e));
 
       let synced = once(proxier, 'synced');
       proxier.start();
@@ -160,7 +168,7 @@ async function measure(sandbox: NetnsSandbox, count: number, runs: number): Prom
         const i = (run * 7 + change * 13) % count;
         synced = once(proxier, 'synced');
         const t0 = performance.now();
-        proxier.onEndpointsUpsert(endpointsFor(services[i].metadata as { namespace: string; name: string }, i, change));
+        proxier.onEndpointSliceUpsert(endpointsFor(services[i].metadata as { namespace: string; name: string }, i, change));
         await synced;
         f.changeToRule.push(performance.now() - t0);
         if (run === 0 && change === 1) {

@@ -1,10 +1,13 @@
-// Runs kube-proxy (and the route agent) against an apiserver: informers on Services, Endpoints
-// and Nodes feed the proxier and the agent; a small HTTP endpoint reports the last syncs.
+// Runs kube-proxy (and the route agent) against an apiserver: informers on Services,
+// EndpointSlices and Nodes feed the proxier and the agent; a small HTTP endpoint reports the
+// last syncs; the health check node ports of externalTrafficPolicy Local services are served here.
 import { createServer, type Server } from 'node:http';
-import { EndpointsKind, Nodes, Services } from '../../lib/api/kinds';
+import { EndpointSlices, Nodes, Services } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
 import { logger } from '../../lib/log';
+import { ExecConntrackRunner } from './conntrack';
+import { ServiceHealthServer } from './healthcheck/service-health';
 import { ExecIptablesRunner } from './iptables/runner';
 import { Proxier } from './proxier';
 import { RouteAgent } from './routes/route-agent';
@@ -37,8 +40,12 @@ export interface RunningProxy {
 export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, signal: AbortSignal): Promise<RunningProxy> {
   const log = logger('kube-proxy', { node: opts.nodeName });
   const runner = new ExecIptablesRunner({ netns: opts.netns });
+  const healthServer = new ServiceHealthServer(opts.nodePortAddresses);
   const proxier = new Proxier({
     runner,
+    nodeName: opts.nodeName,
+    conntrack: new ExecConntrackRunner({ netns: opts.netns }),
+    healthServer,
     clusterCIDR: opts.clusterCIDR,
     masqueradeAll: opts.masqueradeAll,
     nodeIPs: opts.nodePortAddresses,
@@ -56,10 +63,10 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
     onUpdate: (_o, s) => proxier.onServiceUpsert(s),
     onDelete: (s) => proxier.onServiceDelete(s),
   });
-  factory.forKind(EndpointsKind).addEventHandler({
-    onAdd: (e) => proxier.onEndpointsUpsert(e),
-    onUpdate: (_o, e) => proxier.onEndpointsUpsert(e),
-    onDelete: (e) => proxier.onEndpointsDelete(e),
+  factory.forKind(EndpointSlices).addEventHandler({
+    onAdd: (e) => proxier.onEndpointSliceUpsert(e),
+    onUpdate: (_o, e) => proxier.onEndpointSliceUpsert(e),
+    onDelete: (e) => proxier.onEndpointSliceDelete(e),
   });
   if (agent) {
     factory.forKind(Nodes).addEventHandler({
@@ -95,6 +102,7 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     http?.close();
     await proxier.stop();
+    healthServer.close();
     await agent?.stop();
     await factory.stopped();
   })();

@@ -50,3 +50,13 @@ export function serviceChainName(portName: string, protocol: string): string {
 export function endpointChainName(portName: string, protocol: string, endpoint: string): string {
   return `KUBE-SEP-${hash16(portName + protocol.toLowerCase() + endpoint)}`;
 }
+
+/** KUBE-SVL-<hash>: the chain of the endpoints on this node, for Local traffic policies. */
+export function localPolicyChainName(portName: string, protocol: string): string {
+  return `KUBE-SVL-${hash16(portName + protocol.toLowerCase())}`;
+}
+
+/** KUBE-EXT-<hash>: where NodePort traffic goes before its traffic policy's chain. */
+export function externalChainName(portName: string, protocol: string): string {
+  return `KUBE-EXT-${hash16(portName + protocol.toLowerCase())}`;
+}

@@ -1,20 +1,31 @@
-// kube-proxy's iptables proxier: holds the latest Services and Endpoints (fed by informer
-// callbacks), and keeps the node's iptables rules equal to what they imply. Changes are
+// kube-proxy's iptables proxier: holds the latest Services and EndpointSlices (fed by informer
+// callbacks), and keeps the node's iptables rules equal to what they imply; after each sync it
+// clears stale UDP conntrack entries and updates the health check node ports. Changes are
 // coalesced by a SyncRunner; a full sync (read iptables-save, fix jump rules, delete stale
 // chains) runs at start, periodically and after a failure; other syncs trust what the last one
 // wrote, rewrite only the services whose chains changed, and skip iptables-restore when
 // nothing did.
-import type { Endpoints, Service } from '../../lib/gen/kite/core/v1/types';
+import type { Service } from '../../lib/gen/kite/core/v1/types';
+import type { EndpointSlice } from '../../lib/gen/kite/discovery/v1/types';
 import { logger } from '../../lib/log';
+import { staleConntrackDeletions, type ConntrackRunner } from './conntrack';
+import { EndpointSliceCache } from './endpointslice-cache';
+import type { ServiceHealthServer } from './healthcheck/service-health';
 import { jumpRuleFixes } from './iptables/jump-rules';
 import { RestoreError, type IptablesRunner } from './iptables/runner';
 import { parseIptablesSave } from './iptables/save-parser';
 import { deleteStaleChains, generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
-import { buildServicePorts, objectKey } from './service-ports';
+import { buildServicePorts, objectKey, type ServicePortInfo } from './service-ports';
 import { SyncLoop, type SyncLoopOptions } from './sync-loop';
 
 export interface ProxierOptions extends RuleOptions, SyncLoopOptions {
   runner: IptablesRunner;
+  /** This node: endpoints whose nodeName it is are local (traffic policies Local). */
+  nodeName?: string;
+  /** Clears UDP conntrack entries of removed endpoints; none: entries expire on their own. */
+  conntrack?: ConntrackRunner;
+  /** Serves the healthCheckNodePorts of externalTrafficPolicy Local services. */
+  healthServer?: ServiceHealthServer;
   /** Most service chains declared in one iptables-restore transaction (see RestoreTable.renderBatches). */
   maxChainsPerRestore?: number;
 }
@@ -32,13 +43,16 @@ type Keyed = { metadata?: { namespace?: string; name?: string } };
 
 export class Proxier extends SyncLoop {
   private readonly services = new Map<string, Service>();
-  private readonly endpoints = new Map<string, Endpoints>();
+  private readonly slices: EndpointSliceCache;
   private readonly log = logger('kube-proxy');
   /** What the last successful sync wrote; unknown after a failure, which forces a full sync. */
   private lastApplied: GeneratedRules | undefined;
+  /** The service ports the last successful sync programmed (for conntrack cleanup). */
+  private lastPorts: ServicePortInfo[] = [];
 
   constructor(private readonly options: ProxierOptions) {
     super(options);
+    this.slices = new EndpointSliceCache(options.nodeName);
   }
 
   onServiceUpsert(service: Service): void {
@@ -50,13 +64,12 @@ export class Proxier extends SyncLoop {
     if (this.services.delete(objectKey(service))) this.runner.request();
   }
 
-  onEndpointsUpsert(endpoints: Endpoints): void {
-    this.endpoints.set(objectKey(endpoints), endpoints);
-    this.runner.request();
+  onEndpointSliceUpsert(slice: EndpointSlice): void {
+    if (this.slices.upsert(slice)) this.runner.request();
   }
 
-  onEndpointsDelete(endpoints: Keyed): void {
-    if (this.endpoints.delete(objectKey(endpoints))) this.runner.request();
+  onEndpointSliceDelete(slice: Keyed): void {
+    if (this.slices.delete(slice)) this.runner.request();
   }
 
   /** Asks for a full sync soon (e.g. when rules may have been changed behind our back). */
@@ -65,7 +78,12 @@ export class Proxier extends SyncLoop {
   }
 
   protected async syncOnce(full: boolean): Promise<Omit<SyncResult, 'full' | 'durationMs'>> {
-    const applied = await this.syncRules(full || !this.lastApplied);
+    const ports = buildServicePorts(this.services.values(), this.slices);
+    const applied = await this.syncRules(ports, full || !this.lastApplied);
+    const before = this.lastPorts;
+    this.lastPorts = ports;
+    await this.syncHealthChecks(ports);
+    await this.clearStaleConntrack(before, ports);
     this.log.debug({ full, applied, services: this.services.size }, 'synced iptables rules');
     return { applied };
   }
@@ -77,12 +95,11 @@ export class Proxier extends SyncLoop {
   }
 
   /** Writes the rules; false when nothing changed and restore was skipped. */
-  private async syncRules(full: boolean): Promise<boolean> {
+  private async syncRules(ports: ServicePortInfo[], full: boolean): Promise<boolean> {
     const last = this.lastApplied;
     // iptables-save runs while the rules are generated: the two only meet for deletions and jump fixes.
     const saving = full ? this.options.runner.save() : undefined;
     saving?.catch(() => undefined);
-    const ports = buildServicePorts(this.services.values(), this.endpoints);
     // A full sync rewrites every chain; a partial one only the services whose chains changed.
     const rules = generateRules(ports, this.options, full ? undefined : last?.fingerprints);
     if (saving) {
@@ -101,5 +118,30 @@ export class Proxier extends SyncLoop {
     await this.options.runner.restore(natTransactions.join('') + rules.filter.render() + topLevel);
     this.lastApplied = rules;
     return true;
+  }
+
+  /** Health check node ports open for the services that have one; each answers with this node's ready endpoint count. */
+  private async syncHealthChecks(ports: ServicePortInfo[]): Promise<void> {
+    const server = this.options.healthServer;
+    if (!server) return;
+    const services = new Map<string, number>();
+    for (const sp of ports) if (sp.healthCheckNodePort) services.set(sp.serviceKey, sp.healthCheckNodePort);
+    await server.syncServices(services);
+    const counts = new Map<string, number>();
+    for (const service of services.keys()) counts.set(service, this.slices.localReadyEndpointCount(service));
+    server.syncEndpoints(counts);
+  }
+
+  /** Deletes UDP conntrack entries to endpoints no longer used; failures are logged, not retried. */
+  private async clearStaleConntrack(before: ServicePortInfo[], after: ServicePortInfo[]): Promise<void> {
+    const conntrack = this.options.conntrack;
+    if (!conntrack) return;
+    for (const args of staleConntrackDeletions(before, after)) {
+      try {
+        await conntrack.run(args);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'failed to clear stale UDP conntrack entries');
+      }
+    }
   }
 }

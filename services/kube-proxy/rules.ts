@@ -1,14 +1,17 @@
 // The iptables rules of kube-proxy's iptables mode, computed from service ports alone (a pure
 // function, tested with golden outputs). Layout follows kube-proxy:
-//   nat:    PREROUTING/OUTPUT -> KUBE-SERVICES -> KUBE-SVC-<hash> (one per service port)
-//           -> KUBE-SEP-<hash> (one per endpoint, DNAT); KUBE-NODEPORTS last in KUBE-SERVICES;
+//   nat:    PREROUTING/OUTPUT -> KUBE-SERVICES -> KUBE-SVC-<hash> (one per service port;
+//           KUBE-SVL-<hash> for internalTrafficPolicy Local) -> KUBE-SEP-<hash> (one per
+//           endpoint, DNAT); KUBE-NODEPORTS last in KUBE-SERVICES -> KUBE-EXT-<hash> -> KUBE-SVC
+//           or, for externalTrafficPolicy Local, KUBE-SVL;
 //           KUBE-MARK-MASQ marks, KUBE-POSTROUTING masquerades what was marked.
-//   filter: KUBE-SERVICES / KUBE-EXTERNAL-SERVICES REJECT ports with no ready endpoint, so
-//           clients get "connection refused" at once instead of a timeout;
+//   filter: KUBE-SERVICES / KUBE-EXTERNAL-SERVICES REJECT ports with no usable endpoint, so
+//           clients get "connection refused" at once instead of a timeout, and DROP those of a
+//           Local policy with no endpoint on this node;
 //           KUBE-CLUSTER-IPS-CHECK stops whatever still heads for the service range after DNAT
 //           (as kube-proxy's nftables mode does in its cluster-ips-check chain), so no packet
 //           to a ClusterIP leaves the node by its default route.
-import { endpointChainName, serviceChainName } from './chain-names';
+import { endpointChainName, externalChainName, localPolicyChainName, serviceChainName } from './chain-names';
 import { jumpRule, type JumpRule } from './iptables/jump-rules';
 import { RestoreTable } from './iptables/restore-payload';
 import type { ServicePortInfo } from './service-ports';
@@ -40,7 +43,7 @@ export interface GeneratedRules {
 
 /** Whether a nat chain is one of the per-service / per-endpoint chains kube-proxy owns. */
 export function isServiceChain(chain: string): boolean {
-  return chain.startsWith('KUBE-SVC-') || chain.startsWith('KUBE-SEP-');
+  return /^KUBE-(SVC|SVL|EXT|SEP)-/.test(chain);
 }
 
 /** kube-proxy's probability format: enough digits that 1/n rounds the same way everywhere. */
@@ -52,37 +55,97 @@ function quote(comment: string): string {
   return comment.includes(' ') || comment.includes('"') ? `"${comment.replace(/"/g, '\\"')}"` : comment;
 }
 
-/** The KUBE-SVC chain of one service port and its KUBE-SEP chains, with their rules. */
-function serviceChunk(sp: ServicePortInfo, svcChain: string, clusterComment: string, proto: string, clusterDst: string, options: RuleOptions) {
+/** Rules sending a policy chain (KUBE-SVC or KUBE-SVL) to endpoint chains: affinity first, then equal shares. */
+function policyChainRules(sp: ServicePortInfo, chain: string, endpoints: string[], sepChain: (ep: string) => string): string[] {
   const rules: string[] = [];
-  const n = sp.endpoints.length;
-  if (options.masqueradeAll) {
-    rules.push(`-A ${svcChain} -m comment --comment ${clusterComment} ${proto} ${clusterDst} -j KUBE-MARK-MASQ`);
-  } else if (options.clusterCIDR) {
-    rules.push(`-A ${svcChain} -m comment --comment ${clusterComment} ${proto} ${clusterDst} ! -s ${options.clusterCIDR} -j KUBE-MARK-MASQ`);
-  }
-  const sepChains = sp.endpoints.map((ep) => endpointChainName(sp.name, sp.protocol, ep));
-  const epComments = sp.endpoints.map((ep) => quote(`${sp.name} -> ${ep}`));
+  const n = endpoints.length;
+  const comments = endpoints.map((ep) => quote(`${sp.name} -> ${ep}`));
   if (sp.affinitySeconds) {
-    sepChains.forEach((sep, i) => {
-      rules.push(`-A ${svcChain} -m comment --comment ${epComments[i]} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+    endpoints.forEach((ep, i) => {
+      const sep = sepChain(ep);
+      rules.push(`-A ${chain} -m comment --comment ${comments[i]} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
     });
   }
-  sepChains.forEach((sep, i) => {
+  endpoints.forEach((ep, i) => {
     // Endpoint i of n is taken with probability 1/(n-i) among those left: equal shares overall.
     const statistic = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
-    rules.push(`-A ${svcChain} -m comment --comment ${epComments[i]}${statistic} -j ${sep}`);
+    rules.push(`-A ${chain} -m comment --comment ${comments[i]}${statistic} -j ${sepChain(ep)}`);
   });
+  return rules;
+}
+
+/** The chains of one service port as kube-proxy names them. */
+function chainNames(sp: ServicePortInfo) {
+  return {
+    cluster: serviceChainName(sp.name, sp.protocol),
+    local: localPolicyChainName(sp.name, sp.protocol),
+    external: externalChainName(sp.name, sp.protocol),
+  };
+}
+
+/**
+ * The chains of one service port with their rules, as kube-proxy's syncProxyRules writes them:
+ * KUBE-SVC (Cluster policy endpoints), KUBE-SVL (this node's endpoints, Local policies),
+ * KUBE-EXT (NodePort traffic: masquerade, then the external policy's chain) and KUBE-SEP per
+ * endpoint.
+ */
+function serviceChunk(sp: ServicePortInfo, names: ReturnType<typeof chainNames>, internalChain: string, proto: string, clusterDst: string, options: RuleOptions) {
+  const rules: string[] = [];
+  const chains: string[] = [];
+  const sepChain = (ep: string) => endpointChainName(sp.name, sp.protocol, ep);
   const comment = quote(sp.name);
-  sp.endpoints.forEach((ep, i) => {
-    const sep = sepChains[i];
+  const usesCluster = sp.clusterEndpoints.length > 0;
+  const usesLocal = sp.localEndpoints.length > 0 && (sp.internalPolicyLocal || sp.externalPolicyLocal);
+  const hasInternal = sp.internalPolicyLocal ? sp.localEndpoints.length > 0 : sp.hasEndpoints;
+  const hasExternal = sp.externalPolicyLocal ? sp.localEndpoints.length > 0 : sp.hasEndpoints;
+
+  const masquerade: string[] = [];
+  if (hasInternal) {
+    const clusterComment = quote(`${sp.name} cluster IP`);
+    if (options.masqueradeAll) {
+      masquerade.push(`-A ${internalChain} -m comment --comment ${clusterComment} ${proto} ${clusterDst} -j KUBE-MARK-MASQ`);
+    } else if (options.clusterCIDR) {
+      masquerade.push(`-A ${internalChain} -m comment --comment ${clusterComment} ${proto} ${clusterDst} ! -s ${options.clusterCIDR} -j KUBE-MARK-MASQ`);
+    }
+  }
+  if (usesCluster) {
+    chains.push(names.cluster);
+    if (internalChain === names.cluster) rules.push(...masquerade);
+    rules.push(...policyChainRules(sp, names.cluster, sp.clusterEndpoints, sepChain));
+  }
+  if (usesLocal) {
+    chains.push(names.local);
+    if (internalChain === names.local) rules.push(...masquerade);
+    rules.push(...policyChainRules(sp, names.local, sp.localEndpoints, sepChain));
+  }
+  if (sp.nodePort && sp.hasEndpoints) {
+    const ext = names.external;
+    chains.push(ext);
+    if (!sp.externalPolicyLocal) {
+      // Cluster policy: the endpoint may be on another node, so the reply must come back through this one.
+      rules.push(`-A ${ext} -m comment --comment ${quote(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`);
+      rules.push(`-A ${ext} -j ${names.cluster}`);
+    } else {
+      // Local policy keeps the client's address. Pods and the node itself reaching a NodePort
+      // are short-circuited to all endpoints, as if they went out to a load balancer and back.
+      if (options.clusterCIDR) {
+        rules.push(`-A ${ext} -m comment --comment ${quote(`pod traffic for ${sp.name} external destinations`)} -s ${options.clusterCIDR} -j ${names.cluster}`);
+      }
+      rules.push(`-A ${ext} -m comment --comment ${quote(`masquerade LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+      rules.push(`-A ${ext} -m comment --comment ${quote(`route LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j ${names.cluster}`);
+      if (hasExternal) rules.push(`-A ${ext} -j ${names.local}`);
+    }
+  }
+  for (const ep of sp.endpoints) {
+    const sep = sepChain(ep);
+    chains.push(sep);
     const ip = ep.slice(0, ep.lastIndexOf(':'));
     // Hairpin: a pod reaching itself through the service must see the reply come from the service.
     rules.push(`-A ${sep} -m comment --comment ${comment} -s ${ip}/32 -j KUBE-MARK-MASQ`);
     const affinity = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
     rules.push(`-A ${sep} -m comment --comment ${comment}${affinity} ${proto} -j DNAT --to-destination ${ep}`);
-  });
-  return { chains: [svcChain, ...sepChains], rules };
+  }
+  return { chains, rules, hasInternal, hasExternal };
 }
 
 /**
@@ -111,31 +174,30 @@ export function generateRules(ports: ServicePortInfo[], options: RuleOptions = {
   for (const sp of ports) {
     const proto = `-m ${sp.protocol} -p ${sp.protocol}`;
     const clusterDst = `-d ${sp.clusterIP}/32 --dport ${sp.port}`;
-    if (sp.endpoints.length === 0) {
-      filter.rule('-A KUBE-SERVICES -m comment --comment', quote(`${sp.name} has no endpoints`), proto, clusterDst, '-j REJECT');
-      if (sp.nodePort) {
-        filter.rule(
-          '-A KUBE-EXTERNAL-SERVICES -m comment --comment', quote(`${sp.name} has no endpoints`),
-          '-m addrtype --dst-type LOCAL', proto, `--dport ${sp.nodePort}`, '-j REJECT',
-        );
-      }
-      continue;
-    }
+    const names = chainNames(sp);
+    const internalChain = sp.internalPolicyLocal ? names.local : names.cluster;
+    const chunk = serviceChunk(sp, names, internalChain, proto, clusterDst, options);
+    // No endpoints at all: REJECT (connection refused at once). Endpoints, but none on this node
+    // for a Local policy: DROP, as kube-proxy does.
+    const filterComment = quote(`${sp.name} has ${sp.hasEndpoints ? 'no local endpoints' : 'no endpoints'}`);
+    const filterTarget = sp.hasEndpoints ? 'DROP' : 'REJECT';
 
-    const svcChain = serviceChainName(sp.name, sp.protocol);
-    const clusterComment = quote(`${sp.name} cluster IP`);
-    nat.rule('-A KUBE-SERVICES -m comment --comment', clusterComment, proto, clusterDst, '-j', svcChain);
+    if (chunk.hasInternal) {
+      nat.rule('-A KUBE-SERVICES -m comment --comment', quote(`${sp.name} cluster IP`), proto, clusterDst, '-j', internalChain);
+    } else {
+      filter.rule('-A KUBE-SERVICES -m comment --comment', filterComment, proto, clusterDst, `-j ${filterTarget}`);
+    }
     if (sp.nodePort) {
-      // Traffic to a NodePort may come from anywhere: masquerade so replies return through this node.
-      nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j KUBE-MARK-MASQ');
-      nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j', svcChain);
+      if (sp.hasEndpoints) nat.rule('-A KUBE-NODEPORTS -m comment --comment', quote(sp.name), proto, `--dport ${sp.nodePort}`, '-j', names.external);
+      if (!chunk.hasExternal) {
+        filter.rule('-A KUBE-EXTERNAL-SERVICES -m comment --comment', filterComment, '-m addrtype --dst-type LOCAL', proto, `--dport ${sp.nodePort}`, `-j ${filterTarget}`);
+      }
     }
-
-    const chunk = serviceChunk(sp, svcChain, clusterComment, proto, clusterDst, options);
+    if (chunk.chains.length === 0) continue;
     for (const c of chunk.chains) serviceChains.add(c);
     const fingerprint = chunk.rules.join('\n');
-    fingerprints.set(svcChain, fingerprint);
-    if (unchanged?.get(svcChain) !== fingerprint) nat.addChunk(chunk.chains, chunk.rules);
+    fingerprints.set(names.cluster, fingerprint);
+    if (unchanged?.get(names.cluster) !== fingerprint) nat.addChunk(chunk.chains, chunk.rules);
   }
 
   if (options.serviceCIDR) clusterIPsCheck(filter, options.serviceCIDR, ports);

@@ -1,8 +1,11 @@
-// Flattens Services and Endpoints into what the rules need: one entry per service port with
-// its ready endpoints. Endpoints ports are matched to service ports by name (the Endpoints
-// controller already resolved named targetPorts to container port numbers).
-import type { Endpoints, Service } from '../../lib/gen/kite/core/v1/types';
+// Flattens Services and their EndpointSlices into what the rules need: one entry per service
+// port with the endpoints each traffic policy uses (kube-proxy's ServicePortInfo and
+// CategorizeEndpoints). Slice ports are matched to service ports by name and protocol (the
+// EndpointSlice controller already resolved named targetPorts to container port numbers).
+import type { Service } from '../../lib/gen/kite/core/v1/types';
 import { servicePortName } from './chain-names';
+import { portKey, serviceProxyNameLabel, type EndpointSliceCache } from './endpointslice-cache';
+import { categorizeEndpoints } from './topology';
 
 /** Kubernetes' default stickiness for sessionAffinity ClientIP (3 hours). */
 export const defaultAffinityTimeoutSeconds = 10800;
@@ -10,16 +13,28 @@ export const defaultAffinityTimeoutSeconds = 10800;
 export interface ServicePortInfo {
   /** "namespace/name:port" (":port" only for named ports). */
   name: string;
+  /** The Service's "namespace/name". */
+  serviceKey: string;
   /** Lowercase, as iptables spells it: tcp, udp, sctp. */
   protocol: string;
   clusterIP: string;
   port: number;
   /** 0 when the port has no NodePort. */
   nodePort: number;
+  /** The Service's healthCheckNodePort (externalTrafficPolicy Local), 0 when none. */
+  healthCheckNodePort: number;
   /** Seconds of ClientIP stickiness; 0 when the service has no session affinity. */
   affinitySeconds: number;
-  /** Ready endpoints as "ip:port", sorted, without duplicates. */
+  internalPolicyLocal: boolean;
+  externalPolicyLocal: boolean;
+  /** Endpoints ("ip:port", sorted) for Cluster policy traffic (KUBE-SVC chain). */
+  clusterEndpoints: string[];
+  /** Endpoints on this node for Local policy traffic (KUBE-SVL chain). */
+  localEndpoints: string[];
+  /** Every endpoint some chain uses: one KUBE-SEP chain each. */
   endpoints: string[];
+  /** Whether the service has usable endpoints anywhere (no: REJECT; yes but none local: DROP). */
+  hasEndpoints: boolean;
 }
 
 export function objectKey(obj: { metadata?: { namespace?: string; name?: string } }): string {
@@ -30,60 +45,52 @@ function isIPv4(ip: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
 }
 
-/** "a.b.c.d:port" as one number, so endpoints sort naturally (10.0.0.9 before 10.0.0.10). */
-function endpointOrder(endpoint: string): number {
-  const [a, b, c, d, port] = endpoint.split(/[.:]/).map(Number);
-  return (((a * 256 + b) * 256 + c) * 256 + d) * 65536 + port;
-}
-
-function sortEndpoints(endpoints: Iterable<string>): string[] {
-  return [...endpoints]
-    .map((e) => ({ e, order: endpointOrder(e) }))
-    .sort((x, y) => x.order - y.order)
-    .map((x) => x.e);
-}
-
-/** Ready endpoints per Endpoints port name. */
-function readyEndpointsByPortName(endpoints: Endpoints | undefined): Map<string, string[]> {
-  const byName = new Map<string, Set<string>>();
-  for (const subset of endpoints?.subsets ?? []) {
-    for (const port of subset.ports ?? []) {
-      if (!(port.port > 0)) continue;
-      const set = byName.get(port.name ?? '') ?? new Set<string>();
-      for (const address of subset.addresses ?? []) {
-        if (isIPv4(address.ip)) set.add(`${address.ip}:${port.port}`);
-      }
-      byName.set(port.name ?? '', set);
-    }
-  }
-  return new Map([...byName].map(([name, set]) => [name, sortEndpoints(set)]));
+/** Whether kube-proxy programs a Service at all: not headless, not ExternalName, IPv4, not another proxy's. */
+export function isProxiedService(service: Service): boolean {
+  const spec = service.spec;
+  if (!spec || spec.type === 'ExternalName' || !isIPv4(spec.clusterIP)) return false;
+  return service.metadata?.labels?.[serviceProxyNameLabel] === undefined;
 }
 
 /**
  * Service ports to program, sorted by name. Headless (clusterIP None), ExternalName and
  * non-IPv4 services are skipped: kube-proxy does not proxy them.
  */
-export function buildServicePorts(services: Iterable<Service>, endpoints: ReadonlyMap<string, Endpoints>): ServicePortInfo[] {
+export function buildServicePorts(services: Iterable<Service>, slices: EndpointSliceCache): ServicePortInfo[] {
   const out: ServicePortInfo[] = [];
   for (const service of services) {
-    const spec = service.spec;
-    if (!spec || spec.type === 'ExternalName' || !isIPv4(spec.clusterIP)) continue;
+    if (!isProxiedService(service)) continue;
+    const spec = service.spec!;
     const key = objectKey(service);
-    const byPortName = readyEndpointsByPortName(endpoints.get(key));
+    const byPort = slices.endpointsByPort(key);
     const affinitySeconds =
       spec.sessionAffinity === 'ClientIP'
         ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds || defaultAffinityTimeoutSeconds
         : 0;
     const nodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
     for (const port of spec.ports ?? []) {
+      const nodePort = nodePorts ? (port.nodePort ?? 0) : 0;
+      const policies = {
+        internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
+        externallyAccessible: nodePort !== 0,
+        externalPolicyLocal: nodePort !== 0 && spec.externalTrafficPolicy === 'Local',
+      };
+      const eps = categorizeEndpoints(byPort.get(portKey(port.name ?? '', port.protocol ?? '')) ?? [], policies);
       out.push({
         name: servicePortName(service.metadata?.namespace ?? '', service.metadata?.name ?? '', port.name ?? ''),
+        serviceKey: key,
         protocol: (port.protocol || 'TCP').toLowerCase(),
         clusterIP: spec.clusterIP,
         port: port.port,
-        nodePort: nodePorts ? (port.nodePort ?? 0) : 0,
+        nodePort,
+        healthCheckNodePort: policies.externalPolicyLocal ? (spec.healthCheckNodePort ?? 0) : 0,
         affinitySeconds,
-        endpoints: byPortName.get(port.name ?? '') ?? [],
+        internalPolicyLocal: policies.internalPolicyLocal,
+        externalPolicyLocal: policies.externalPolicyLocal,
+        clusterEndpoints: eps.clusterEndpoints.map((e) => e.endpoint),
+        localEndpoints: eps.localEndpoints.map((e) => e.endpoint),
+        endpoints: eps.allReachableEndpoints.map((e) => e.endpoint),
+        hasEndpoints: eps.hasEndpoints,
       });
     }
   }

@@ -78,7 +78,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
   it('ClusterIP spreads requests over both backends; a removed backend leaves the rotation at the next sync', async () => {
     const p = newProxier();
     p.onServiceUpsert(service('default', 'web', '10.96.0.10', [{ port: 80, targetPort: 8080 }]));
-    p.onEndpointsUpsert(endpoints('default', 'web', [podA, podB], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'web', [podA, podB], [{ port: 8080 }]));
     p.start();
     await nextSync(p);
 
@@ -87,7 +87,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
     assert.ok(before['pod-a'] >= 5 && before['pod-b'] >= 5, `uneven split ${JSON.stringify(before)}`);
 
     const changedAt = Date.now();
-    p.onEndpointsUpsert(endpoints('default', 'web', [podB], [{ port: 8080 }], [podA]));
+    p.onEndpointSliceUpsert(endpoints('default', 'web', [podB], [{ port: 8080 }], [podA]));
     await nextSync(p);
     assert.ok(Date.now() - changedAt < 1000, 'the change was applied within the sync period');
     assert.deepEqual(countByName(await httpGet(sandbox, client, 'http://10.96.0.10/', 20)), { 'pod-b': 20 });
@@ -96,7 +96,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
   it('NodePort answers on the node IP; traffic from outside the pod network is masqueraded', async () => {
     const p = newProxier();
     p.onServiceUpsert(service('default', 'np', '10.96.0.11', [{ port: 80, targetPort: 8080, nodePort: 30080 }], { type: 'NodePort' }));
-    p.onEndpointsUpsert(endpoints('default', 'np', [podA, podB], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'np', [podA, podB], [{ port: 8080 }]));
     p.start();
     await nextSync(p);
     const results = await httpGet(sandbox, client, `http://${nodeIP}:30080/`, 20);
@@ -107,7 +107,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
   it('a service without ready endpoints is rejected at once, not left to time out', async () => {
     const p = newProxier();
     p.onServiceUpsert(service('default', 'empty', '10.96.0.20', [{ port: 80 }]));
-    p.onEndpointsUpsert(endpoints('default', 'empty', [], [{ port: 80 }], [podA]));
+    p.onEndpointSliceUpsert(endpoints('default', 'empty', [], [{ port: 80 }], [podA]));
     p.start();
     await nextSync(p);
     const [result] = await httpGet(sandbox, client, 'http://10.96.0.20/', 1, 3000);
@@ -118,7 +118,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
   it('sessionAffinity ClientIP sends one client to one backend', async () => {
     const p = newProxier();
     p.onServiceUpsert(service('default', 'sticky', '10.96.0.30', [{ port: 80, targetPort: 8080 }], { sessionAffinity: 'ClientIP' }));
-    p.onEndpointsUpsert(endpoints('default', 'sticky', [podA, podB], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'sticky', [podA, podB], [{ port: 8080 }]));
     p.start();
     await nextSync(p);
     const counts = countByName(await httpGet(sandbox, client, 'http://10.96.0.30/', 15));
@@ -128,7 +128,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
   it('hairpin: a pod reaches itself through its service', async () => {
     const p = newProxier();
     p.onServiceUpsert(service('default', 'self', '10.96.0.40', [{ port: 80, targetPort: 8080 }]));
-    p.onEndpointsUpsert(endpoints('default', 'self', [podA], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'self', [podA], [{ port: 8080 }]));
     p.start();
     await nextSync(p);
     const results = await httpGet(sandbox, podANs, 'http://10.96.0.40/', 5);
@@ -140,12 +140,12 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
     const state = () => {
       const p = newProxier();
       p.onServiceUpsert(service('default', 'web', '10.96.0.10', [{ port: 80, targetPort: 8080 }]));
-      p.onEndpointsUpsert(endpoints('default', 'web', [podA, podB], [{ port: 8080 }]));
+      p.onEndpointSliceUpsert(endpoints('default', 'web', [podA, podB], [{ port: 8080 }]));
       return p;
     };
     const first = state();
     first.onServiceUpsert(service('default', 'old', '10.96.0.50', [{ port: 80 }]));
-    first.onEndpointsUpsert(endpoints('default', 'old', [podA], [{ port: 80 }]));
+    first.onEndpointSliceUpsert(endpoints('default', 'old', [podA], [{ port: 80 }]));
     first.start();
     await nextSync(first);
     first.onServiceDelete(service('default', 'old', '', []));
@@ -171,7 +171,7 @@ describe('kube-proxy in network namespaces (real iptables)', function () {
       proxiers.push(p);
       for (let i = 0; i < 5; i++) {
         p.onServiceUpsert(service('default', `s${i}`, `10.96.1.${i + 1}`, [{ port: 80 }], { sessionAffinity: i % 2 ? 'ClientIP' : 'None' }));
-        p.onEndpointsUpsert(endpoints('default', `s${i}`, [podA, podB], [{ port: 8080 }]));
+        p.onEndpointSliceUpsert(endpoints('default', `s${i}`, [podA, podB], [{ port: 8080 }]));
       }
       p.start();
       await nextSync(p);

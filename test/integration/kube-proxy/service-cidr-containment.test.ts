@@ -104,9 +104,9 @@ describe('kube-proxy keeps service traffic on the node (Docker FORWARD rules, re
     await startHttpServer(sandbox, t.world, 'world-8080', '0.0.0.0', 8080);
     const p = newProxier(t);
     p.onServiceUpsert(service('default', 'empty', emptyIP, [{ port: 80 }]));
-    p.onEndpointsUpsert(endpoints('default', 'empty', [], [{ port: 80 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'empty', [], [{ port: 80 }]));
     p.onServiceUpsert(service('default', 'web', webIP, [{ port: 80 }]));
-    p.onEndpointsUpsert(endpoints('default', 'web', [podIP], [{ port: 80 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'web', [podIP], [{ port: 80 }]));
     p.start();
     await nextSync(p);
 

@@ -1,5 +1,7 @@
-// Builders for the Services and Endpoints the kube-proxy tests use.
-import { Endpoints, Node, Service } from '../../../lib/gen/kite/core/v1/types';
+// Builders for the Services and EndpointSlices the kube-proxy tests use.
+import { Node, Service } from '../../../lib/gen/kite/core/v1/types';
+import { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
+import { EndpointSliceCache } from '../../../services/kube-proxy/endpointslice-cache';
 
 export interface PortSpec {
   name?: string;
@@ -16,27 +18,39 @@ export function service(namespace: string, name: string, clusterIP: string, port
   });
 }
 
+/**
+ * The EndpointSlice of a Service (labelled kubernetes.io/service-name as the controller makes
+ * them): `ips` ready, `notReady` not ready; `extra` sets per-address conditions and nodeName.
+ */
 export function endpoints(
   namespace: string,
   name: string,
   ips: string[],
-  ports: Array<{ name?: string; port: number }>,
+  ports: Array<{ name?: string; port: number; protocol?: string }>,
   notReady: string[] = [],
-): Endpoints {
-  return Endpoints.fromPartial({
-    metadata: { namespace, name },
-    subsets: [
-      {
-        addresses: ips.map((ip) => ({ ip })),
-        notReadyAddresses: notReady.map((ip) => ({ ip })),
-        ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
-      },
-    ],
+  extra: { sliceName?: string; nodeName?: Record<string, string>; terminating?: string[] } = {},
+): EndpointSlice {
+  const endpoint = (ip: string, ready: boolean) => {
+    const terminating = extra.terminating?.includes(ip) ?? false;
+    return {
+      addresses: [ip],
+      conditions: { ready: ready && !terminating, serving: ready, terminating },
+      nodeName: extra.nodeName?.[ip],
+    };
+  };
+  return EndpointSlice.fromPartial({
+    metadata: { namespace, name: extra.sliceName ?? `${name}-abc12`, labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    endpoints: [...ips.map((ip) => endpoint(ip, true)), ...notReady.map((ip) => endpoint(ip, false))],
+    ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
   });
 }
 
-export function endpointsMap(list: Endpoints[]): Map<string, Endpoints> {
-  return new Map(list.map((e) => [`${e.metadata?.namespace}/${e.metadata?.name}`, e]));
+/** An EndpointSliceCache holding `list` (as kube-proxy on `nodeName` would see it). */
+export function endpointsMap(list: EndpointSlice[], nodeName = ''): EndpointSliceCache {
+  const cache = new EndpointSliceCache(nodeName);
+  for (const slice of list) cache.upsert(slice);
+  return cache;
 }
 
 /** A Node with a podCIDR and an InternalIP (none when ip is empty). */

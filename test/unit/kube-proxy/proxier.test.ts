@@ -34,7 +34,7 @@ describe('Proxier (fake iptables)', () => {
   it('does nothing before start, then one full sync writes chains, jumps and stats', async () => {
     const p = newProxier();
     p.onServiceUpsert(web);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
     await sleep(20);
     assert.equal(fake.restores.length, 0);
 
@@ -59,9 +59,9 @@ describe('Proxier (fake iptables)', () => {
     const firstSyncAt = Date.now();
     const restoresBefore = fake.restores.length;
 
-    for (let i = 1; i <= 20; i++) p.onEndpointsUpsert(webEndpoints(`10.244.1.${i}`));
+    for (let i = 1; i <= 20; i++) p.onEndpointSliceUpsert(webEndpoints(`10.244.1.${i}`));
     await sleep(30);
-    for (let i = 21; i <= 25; i++) p.onEndpointsUpsert(webEndpoints(`10.244.1.${i}`));
+    for (let i = 21; i <= 25; i++) p.onEndpointSliceUpsert(webEndpoints(`10.244.1.${i}`));
     await nextSync(p);
 
     assert.ok(Date.now() - firstSyncAt >= 140, 'the second sync waited for the min sync period');
@@ -76,12 +76,12 @@ describe('Proxier (fake iptables)', () => {
     const api = service('default', 'api', '10.96.0.11', [{ port: 8080 }]);
     p.onServiceUpsert(web);
     p.onServiceUpsert(api);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
-    p.onEndpointsUpsert(endpoints('default', 'api', ['10.244.1.9'], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.7'));
+    p.onEndpointSliceUpsert(endpoints('default', 'api', ['10.244.1.9'], [{ port: 8080 }]));
     p.start();
     await nextSync(p);
 
-    p.onEndpointsUpsert(endpoints('default', 'api', ['10.244.1.9', '10.244.2.9'], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(endpoints('default', 'api', ['10.244.1.9', '10.244.2.9'], [{ port: 8080 }]));
     await nextSync(p);
     const payload = fake.restores[fake.restores.length - 1];
     assert.equal((payload.match(/^:KUBE-SVC-/gm) ?? []).length, 1);
@@ -93,7 +93,7 @@ describe('Proxier (fake iptables)', () => {
     const p = newProxier({ maxChainsPerRestore: 5 });
     for (let i = 0; i < 4; i++) {
       p.onServiceUpsert(service('default', `s${i}`, `10.96.0.${i + 1}`, [{ port: 80 }]));
-      p.onEndpointsUpsert(endpoints('default', `s${i}`, [`10.244.1.${i + 1}`, `10.244.2.${i + 1}`], [{ port: 80 }]));
+      p.onEndpointSliceUpsert(endpoints('default', `s${i}`, [`10.244.1.${i + 1}`, `10.244.2.${i + 1}`], [{ port: 80 }]));
     }
     p.start();
     await nextSync(p);
@@ -110,10 +110,10 @@ describe('Proxier (fake iptables)', () => {
   it('skips iptables-restore when a change leaves the rules as they are', async () => {
     const p = newProxier();
     p.onServiceUpsert(web);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.7'));
     p.start();
     await nextSync(p);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.8'));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.8'));
     assert.equal((await nextSync(p)).applied, true);
     const restores = fake.restores.length;
 
@@ -128,14 +128,14 @@ describe('Proxier (fake iptables)', () => {
     const api = service('default', 'api', '10.96.0.11', [{ port: 8080 }]);
     p.onServiceUpsert(web);
     p.onServiceUpsert(api);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
-    p.onEndpointsUpsert(endpoints('default', 'api', ['10.244.1.9'], [{ port: 8080 }]));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
+    p.onEndpointSliceUpsert(endpoints('default', 'api', ['10.244.1.9'], [{ port: 8080 }]));
     p.start();
     await nextSync(p);
     assert.equal(fake.userChains('nat').filter((c) => /^KUBE-S(VC|EP)-/.test(c)).length, 5);
 
     p.onServiceDelete(api);
-    p.onEndpointsUpsert(webEndpoints('10.244.2.5'));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.2.5'));
     const result = await nextSync(p);
     assert.equal(result.full, false);
     assert.equal(fake.saveCount, 1);
@@ -146,7 +146,7 @@ describe('Proxier (fake iptables)', () => {
   it('logs the failing line, retries with a full sync and recovers', async () => {
     const p = newProxier();
     p.onServiceUpsert(web);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.7'));
     fake.failNextRestore('-j DNAT');
     p.start();
 
@@ -167,14 +167,14 @@ describe('Proxier (fake iptables)', () => {
   it('a restart with the same state leaves the rules identical and the jumps single', async () => {
     const first = newProxier();
     first.onServiceUpsert(web);
-    first.onEndpointsUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
+    first.onEndpointSliceUpsert(webEndpoints('10.244.1.7', '10.244.2.5'));
     first.start();
     await nextSync(first);
     await first.stop();
     const before = await fake.save();
 
     const second = newProxier();
-    second.onEndpointsUpsert(webEndpoints('10.244.2.5', '10.244.1.7'));
+    second.onEndpointSliceUpsert(webEndpoints('10.244.2.5', '10.244.1.7'));
     second.onServiceUpsert(web);
     second.start();
     await nextSync(second);
@@ -184,7 +184,7 @@ describe('Proxier (fake iptables)', () => {
   it('a restart deletes chains of services that went away while it was down', async () => {
     const first = newProxier();
     first.onServiceUpsert(web);
-    first.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    first.onEndpointSliceUpsert(webEndpoints('10.244.1.7'));
     first.start();
     await nextSync(first);
     await first.stop();
@@ -240,7 +240,7 @@ describe('Proxier (fake iptables)', () => {
   it('a periodic full sync rewrites rules changed behind its back', async () => {
     const p = newProxier({ syncPeriodMs: 50 });
     p.onServiceUpsert(web);
-    p.onEndpointsUpsert(webEndpoints('10.244.1.7'));
+    p.onEndpointSliceUpsert(webEndpoints('10.244.1.7'));
     p.start();
     await nextSync(p);
     await fake.restore('*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n');

@@ -3,13 +3,14 @@ import { endpointChainName, serviceChainName } from '../../../services/kube-prox
 import { renderRestore } from '../../../services/kube-proxy/iptables/restore-payload';
 import { deleteStaleChains, generateRules, probability, proxyJumpRules, type RuleOptions } from '../../../services/kube-proxy/rules';
 import { buildServicePorts } from '../../../services/kube-proxy/service-ports';
-import type { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { Service } from '../../../lib/gen/kite/core/v1/types';
+import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import { endpoints, endpointsMap, service } from './fixtures';
 import { expectGolden } from './golden';
 
 const options: RuleOptions = { clusterCIDR: '10.244.0.0/16' };
 
-function render(services: Service[], eps: Endpoints[], opts: RuleOptions = options, existing: string[] = []): string {
+function render(services: Service[], eps: EndpointSlice[], opts: RuleOptions = options, existing: string[] = []): string {
   const rules = generateRules(buildServicePorts(services, endpointsMap(eps)), opts);
   deleteStaleChains(rules, existing);
   return renderRestore([rules.filter, rules.nat]);
@@ -38,7 +39,7 @@ describe('kube-proxy rule generation', () => {
     assert.equal((text.match(/-j DNAT/g) ?? []).length, 3);
   });
 
-  it('NodePort: KUBE-NODEPORTS marks for masquerade and jumps to the service chain', () => {
+  it('NodePort: KUBE-NODEPORTS jumps to KUBE-EXT, which marks for masquerade and jumps to the service chain', () => {
     const text = render(
       [service('default', 'web', '10.96.0.11', [{ port: 80, targetPort: 80, nodePort: 30080 }], { type: 'NodePort' })],
       [endpoints('default', 'web', ['10.244.1.7', '10.244.2.5'], [{ port: 80 }])],
@@ -62,7 +63,7 @@ describe('kube-proxy rule generation', () => {
   it('named targetPort: the port comes from the Endpoints port of the same name', () => {
     const text = render(
       [service('default', 'dns', '10.96.0.10', [{ name: 'dns', port: 53, targetPort: 'dns-udp', protocol: 'UDP' }])],
-      [endpoints('default', 'dns', ['10.244.1.3'], [{ name: 'dns', port: 5353 }])],
+      [endpoints('default', 'dns', ['10.244.1.3'], [{ name: 'dns', port: 5353, protocol: 'UDP' }])],
     );
     expectGolden('named-target-port', text);
     assert.match(text, /-m udp -p udp -j DNAT --to-destination 10.244.1.3:5353/);
@@ -167,7 +168,7 @@ describe('kube-proxy rule generation', () => {
         service('default', 'headless', 'None', [{ port: 80 }]),
         service('default', 'ext', '', [{ port: 80 }], { type: 'ExternalName' }),
       ],
-      new Map(),
+      endpointsMap([endpoints('default', 'headless', ['10.244.1.7'], [{ port: 80 }]), endpoints('default', 'ext', ['10.244.1.8'], [{ port: 80 }])]),
     );
     assert.deepEqual(ports, []);
   });
