@@ -164,6 +164,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(['list', 'watch'], [''], ['services', 'endpoints']),
     rule(READ, [''], ['nodes']),
     EVENTS,
+    rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
   // Everything on a kubelet's endpoint (exec, logs, stats, metrics): the apiserver's kubelet client.
   clusterRole('system:kubelet-api-admin', [

@@ -54,7 +54,7 @@ const USED: Record<string, RequestAttributes[]> = {
     a('get', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'),
     a('update', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'),
   ],
-  'system:node-proxier': [a('list', '', 'services'), a('watch', '', 'services'), a('list', '', 'endpoints'), a('watch', '', 'endpoints'), a('list', '', 'nodes'), a('watch', '', 'nodes'), a('create', '', 'events', 'ns')],
+  'system:node-proxier': [a('list', '', 'services'), a('watch', '', 'services'), a('list', '', 'endpoints'), a('watch', '', 'endpoints'), a('list', '', 'nodes'), a('watch', '', 'nodes'), a('create', '', 'events', 'ns'), a('list', 'discovery.k8s.io', 'endpointslices'), a('watch', 'discovery.k8s.io', 'endpointslices')],
 };
 
 /** What none of them may do: reach into containers or nodes, read logs, grant or impersonate. */
