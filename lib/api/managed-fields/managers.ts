@@ -8,6 +8,7 @@
 //   takes them over. The manager's Apply entry becomes exactly the fields it applied.
 // - What a write may say about managedFields itself: nothing (the live entries stay), `[{}]`
 //   (they are reset), or valid entries (they replace the live ones); invalid ones are ignored.
+// - Beyond 10 Update entries, the oldest are merged into "ancient-changes".
 import { ConflictError, type FieldCause } from '../errors';
 import type { ManagedFieldsEntry } from '../../gen/kite/meta/v1/meta';
 import { FieldSet, pathString } from './field-set';
@@ -129,7 +130,46 @@ export function recordUpdate(entries: readonly ManagedEntry[], changes: Changes,
   } else {
     out.push({ ...key, time, set: (own?.set ?? new FieldSet()).union(changed).difference(removed) });
   }
-  return out.filter((e) => !e.set.isEmpty());
+  return capUpdateManagers(out.filter((e) => !e.set.isEmpty()));
+}
+
+/** How many Update entries an object keeps (DefaultMaxUpdateManagers), and where older ones go. */
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * capManagersManager: beyond MAX_UPDATE_MANAGERS Update entries, the oldest (by time, then
+ * manager) are merged, per apiVersion, into one "ancient-changes" entry until MAX_UPDATE_MANAGERS
+ * are left.
+ */
+export function capUpdateManagers(entries: ManagedEntry[], max = MAX_UPDATE_MANAGERS): ManagedEntry[] {
+  const updaters = entries.filter((e) => e.operation === 'Update');
+  if (updaters.length <= max) return entries;
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  updaters.sort((a, b) => cmp(a.time, b.time) || cmp(a.manager, b.manager) || cmp(a.subresource, b.subresource));
+  let out = [...entries];
+  const firstOf = new Map<string, ManagedEntry>();
+  for (let i = 0, length = updaters.length; i < updaters.length && length > max; i++) {
+    const e = updaters[i];
+    const first = firstOf.get(e.apiVersion);
+    if (!first) {
+      firstOf.set(e.apiVersion, e);
+      continue;
+    }
+    const key = { manager: ANCIENT_CHANGES, operation: 'Update' as const, apiVersion: e.apiVersion, subresource: '' };
+    let bucket = out.find((x) => sameOwner(x, key));
+    if (!bucket) {
+      bucket = { ...key, time: first.time, set: first.set };
+      out = out.filter((x) => x !== first);
+      out.push(bucket);
+    }
+    // The bucket takes the time of the update merged into it, the more recent.
+    const merged: ManagedEntry = { ...key, time: e.time, set: bucket.set.union(e.set) };
+    out = out.filter((x) => x !== e && x !== bucket);
+    out.push(merged);
+    length--;
+  }
+  return out;
 }
 
 export interface ApplyResult {
@@ -170,7 +210,7 @@ export function apply(live: unknown, applied: unknown, entries: readonly Managed
   });
   const unchanged = previous && touched.isEmpty() && previous.set.difference(appliedSet).isEmpty() && appliedSet.difference(previous.set).isEmpty();
   out.push(unchanged ? previous : { ...key, time: w.now, set: appliedSet });
-  return { object, entries: out.filter((e) => !e.set.isEmpty()) };
+  return { object, entries: capUpdateManagers(out.filter((e) => !e.set.isEmpty())) };
 }
 
 /**

@@ -83,6 +83,29 @@ describe('managed fields: updates', () => {
     assert.deepEqual(unchanged, status.metadata!.managedFields, 'a write that changes nothing records nothing');
   });
 
+  it('keeps at most 10 Update entries: the oldest are merged into "ancient-changes"', () => {
+    const d = kind.type.fromJSON(deployment(2));
+    const entry = (manager: string, second: number, label: string) => ({
+      manager,
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      time: `2024-01-01T00:00:${String(second).padStart(2, '0')}Z`,
+      fieldsType: 'FieldsV1',
+      fieldsV1: JSON.stringify({ 'f:metadata': { 'f:labels': { [`f:${label}`]: {} } } }),
+      subresource: '',
+    });
+    d.metadata!.managedFields = [entry('creator', 0, 'app'), ...Array.from({ length: 11 }, (_, i) => entry(`writer-${i}`, 10 + i, `l${i}`))];
+    const next = structuredClone(d);
+    next.spec!.replicas = 3;
+    const entries = managedFieldsAfterUpdate(kind, d, next, 'writer-last', '');
+    assert.equal(entries.length, 10);
+    assert.deepEqual(entries.map((e) => e.manager).sort(), ['ancient-changes', ...Array.from({ length: 8 }, (_, i) => `writer-${i + 3}`), 'writer-last'].sort());
+    const ancient = entries.find((e) => e.manager === 'ancient-changes')!;
+    assert.equal(ancient.operation, 'Update');
+    assert.equal(ancient.time, '2024-01-01T00:00:12Z', 'the time of the last update merged into it');
+    assert.deepEqual(JSON.parse(ancient.fieldsV1), { 'f:metadata': { 'f:labels': { 'f:app': {}, 'f:l0': {}, 'f:l1': {}, 'f:l2': {} } } });
+  });
+
   it('managedFields [{}] resets them, an empty list keeps them, invalid entries are ignored', () => {
     const created = kind.type.fromJSON(deployment(2));
     created.metadata!.managedFields = managedFieldsAfterUpdate(kind, undefined, created, 'a', '');
