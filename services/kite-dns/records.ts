@@ -93,23 +93,20 @@ export function serviceRecords(svc: Service, slices: readonly EndpointSlice[], d
 
   if (clusterIPs[0] === 'None') {
     const endpoints = publishedEndpoints(svc, slices);
-    const seen = new Set<string>();
-    const hosts: { host: string; ips: string[] }[] = [];
+    const hosts = new Set<string>();
     for (const ep of endpoints) {
       const host = `${endpointHostname(ep)}.${base}`;
-      const ips = ep.addresses.filter((ip) => !seen.has(`${host}|${ip}`));
-      for (const ip of ips) {
-        seen.add(`${host}|${ip}`);
+      for (const ip of ep.addresses) {
         records.push(addressRecord(base, ip, ttl), addressRecord(host, ip, ttl));
         const ptr = reverseName(ip);
         if (ptr) records.push({ name: ptr, type: 'PTR', class: 'IN', ttl, data: host });
+        hosts.add(host);
       }
-      if (ips.length) hosts.push({ host, ips });
     }
     for (const port of endpointPortsOf(slices, namedPorts)) {
       const srvName = `_${port.name.toLowerCase()}._${port.protocol.toLowerCase()}.${base}`;
-      for (const h of hosts) {
-        records.push({ name: srvName, type: 'SRV', class: 'IN', ttl, data: { priority: 0, weight: srvWeight(hosts.length), port: port.port, target: h.host } });
+      for (const host of hosts) {
+        records.push({ name: srvName, type: 'SRV', class: 'IN', ttl, data: { priority: 0, weight: srvWeight(hosts.size), port: port.port, target: host } });
       }
     }
     return dedupeAddresses(records);
@@ -147,7 +144,7 @@ function endpointPortsOf(slices: readonly EndpointSlice[], servicePorts: { name:
   return servicePorts.map((p) => ({ name: p.name, protocol: p.protocol || 'TCP', port: p.port }));
 }
 
-/** One A/AAAA per (name, address): an address in two slices of one Service is answered once. */
+/** One A/AAAA/PTR per (name, data): an address in two slices of one Service is answered once. */
 function dedupeAddresses(records: Answer[]): Answer[] {
   const seen = new Set<string>();
   return records.filter((r) => {

@@ -6,12 +6,13 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { setMaxListeners } from 'node:events';
 import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import * as packet from 'dns-packet';
 import type { Packet } from 'dns-packet';
-import { Namespace, Service } from '../../../lib/gen/kite/core/v1/types';
+import { Namespace, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import { runKiteDns, type KiteDnsOptions, type RunningDns } from '../../../services/kite-dns/app';
 import { SERVICE_NAME_LABEL } from '../../../services/kite-dns/records';
@@ -78,9 +79,12 @@ function tcpQueries(port: number, questions: { name: string; type: packet.Record
 describe('kite-dns against a real apiserver', function () {
   this.timeout(60_000);
   const ac = new AbortController();
+  // Three servers, each with its informers, stop on this one signal.
+  setMaxListeners(50, ac.signal);
   let api: TestApiserver;
   let dns: RunningDns;
   let silentDns: RunningDns;
+  let verifiedDns: RunningDns;
   let upstream: FakeUpstream;
   let silent: FakeUpstream;
   let ns: string;
@@ -110,6 +114,7 @@ describe('kite-dns against a real apiserver', function () {
     silent = await new FakeUpstream({ silent: true }).start();
     dns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] }), ac.signal);
     silentDns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: silent.port }] }), ac.signal);
+    verifiedDns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: upstream.port }], podMode: 'verified' }), ac.signal);
     resolver = resolverFor(dns.port);
     ns = uniqueName('dns');
     await api.client().namespaces.create(Namespace.fromPartial({ metadata: { name: ns } }));
@@ -119,6 +124,7 @@ describe('kite-dns against a real apiserver', function () {
     ac.abort();
     await dns?.done;
     await silentDns?.done;
+    await verifiedDns?.done;
     await upstream?.stop();
     await silent?.stop();
     await api?.stop();
@@ -189,6 +195,16 @@ describe('kite-dns against a real apiserver', function () {
   it('answers pod records for an existing namespace', async () => {
     assert.deepEqual(await resolver.resolve4(`10-244-9-9.${ns}.pod.cluster.local`), ['10.244.9.9']);
     await assert.rejects(resolver.resolve4('10-244-9-9.no-such-ns.pod.cluster.local'), { code: 'ENOTFOUND' });
+  });
+
+  it('answers pod records in verified mode only for an IP a pod in that namespace has', async () => {
+    const c = api.client();
+    const pod = await c.pods.create(Pod.fromPartial({ metadata: { name: 'p', namespace: ns }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } }), { namespace: ns });
+    pod.status = { ...pod.status!, phase: 'Running', podIP: '10.244.8.8', podIPs: [{ ip: '10.244.8.8' }] };
+    await c.pods.updateStatus(pod);
+    const verified = resolverFor(verifiedDns.port);
+    assert.deepEqual(await waitFor('the pod IP resolves', async () => verified.resolve4(`10-244-8-8.${ns}.pod.cluster.local`).catch(() => undefined)), ['10.244.8.8']);
+    await assert.rejects(verified.resolve4(`10-244-9-9.${ns}.pod.cluster.local`), { code: 'ENOTFOUND' });
   });
 
   it('truncates a large answer over UDP (TC, no records) and gives it whole over TCP, which the resolver retries on', async () => {
