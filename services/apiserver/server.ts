@@ -210,7 +210,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   const sweeper = startEventSweeper(registry(K.Events), cfg.eventTTLSeconds);
   const kubernetesService = new KubernetesServiceController(
     { namespaces: registry(K.Namespaces), services: registry(K.Services) },
-    cfg.endpointReconcilerType === 'none' ? noneEndpointReconciler : new LeaseEndpointReconciler(registry(K.EndpointsKind), new StoredLeases(registry(K.Leases), cfg.endpointReconcilerTTLSeconds)),
+    cfg.endpointReconcilerType === 'none' ? noneEndpointReconciler : new LeaseEndpointReconciler(registry(K.EndpointsKind), new StoredLeases(registry(K.Leases), cfg.endpointReconcilerTTLSeconds), registry(K.EndpointSlices)),
     {
       serviceIP: allocators.apiserverServiceIP(),
       servicePort: 443,

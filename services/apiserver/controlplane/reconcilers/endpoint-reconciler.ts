@@ -2,11 +2,14 @@
 // `kubernetes` Service listing the apiservers. "lease" (the default): each apiserver renews its
 // own lease and writes the Endpoints as exactly the unexpired addresses, so a dead apiserver
 // leaves within the lease's TTL and a stopping one removes itself. "none": nobody writes them.
+// Writes go through the EndpointsAdapter, which keeps the EndpointSlice of the same name in step.
 import { isAlreadyExists, isNotFound } from '../../../../lib/api/errors';
 import { logger } from '../../../../lib/log';
 import { Endpoints, type EndpointPort } from '../../../../lib/gen/kite/core/v1/types';
+import type { EndpointSlice } from '../../../../lib/gen/kite/discovery/v1/types';
 import type { Registry } from '../../registry/registry';
 import type { Leases } from './apiserver-leases';
+import { EndpointsAdapter, setSkipMirrorTrue } from './endpoints-adapter';
 
 export const ENDPOINT_RECONCILER_TYPES = ['lease', 'none'] as const;
 export type EndpointReconcilerType = (typeof ENDPOINT_RECONCILER_TYPES)[number];
@@ -58,11 +61,15 @@ export class LeaseEndpointReconciler implements EndpointReconciler {
   /** Calls run one at a time, as Kubernetes' reconcilingLock orders them. */
   private running: Promise<unknown> = Promise.resolve();
   private readonly log = logger('apiserver');
+  private readonly adapter: EndpointsAdapter;
 
   constructor(
     private readonly endpoints: Registry<Endpoints>,
     private readonly leases: Leases,
-  ) {}
+    slices: Registry<EndpointSlice>,
+  ) {
+    this.adapter = new EndpointsAdapter(endpoints, slices);
+  }
 
   reconcileEndpoints(serviceName: string, ip: string, ports: EndpointPort[], reconcilePorts: boolean): Promise<void> {
     return this.serialized(async () => {
@@ -100,17 +107,21 @@ export class LeaseEndpointReconciler implements EndpointReconciler {
     // This apiserver's own lease was just renewed: none at all means the store answered wrongly.
     if (ips.length === 0) throw new Error(`no API server IP addresses were listed in storage, refusing to erase all endpoints for the ${serviceName} Service`);
     const { formatCorrect, ipsCorrect, portsCorrect } = checkEndpointSubsetFormatWithLease(e, ips, ports, reconcilePorts);
-    if (formatCorrect && ipsCorrect && portsCorrect) return;
+    const skipMirrorChanged = setSkipMirrorTrue(e);
+    if (formatCorrect && ipsCorrect && portsCorrect && !skipMirrorChanged) {
+      await this.adapter.ensureEndpointSliceFromEndpoints('default', e);
+      return;
+    }
     if (!formatCorrect) e.subsets = [{ addresses: [], notReadyAddresses: [], ports }];
     if (!formatCorrect || !ipsCorrect) e.subsets[0].addresses = ips.map((ip) => ({ ip, hostname: '', targetRef: undefined }));
     if (!portsCorrect) e.subsets[0].ports = ports;
     this.log.warn({ service: `default/${serviceName}`, addresses: ips }, 'resetting endpoints for the apiserver service');
     if (!existing) {
-      await this.endpoints.create('default', e).catch((err: unknown) => {
+      await this.adapter.create('default', e).catch((err: unknown) => {
         if (!isAlreadyExists(err)) throw err;
       });
     } else {
-      await this.endpoints.update(e);
+      await this.adapter.update('default', e);
     }
   }
 }

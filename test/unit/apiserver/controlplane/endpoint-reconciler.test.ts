@@ -25,7 +25,7 @@ describe('lease endpoint reconciler', () => {
   afterEach(() => regs.close());
 
   /** One apiserver's reconciler; all share the store and the clock. */
-  const apiserver = () => new LeaseEndpointReconciler(regs.registry(K.EndpointsKind), new StoredLeases(regs.registry(K.Leases), TTL, () => clock.now()));
+  const apiserver = () => new LeaseEndpointReconciler(regs.registry(K.EndpointsKind), new StoredLeases(regs.registry(K.Leases), TTL, () => clock.now()), regs.registry(K.EndpointSlices));
   const endpoints = () => regs.registry(K.EndpointsKind).get('default', 'kubernetes');
   const addresses = async () => (await endpoints()).subsets.flatMap((s) => s.addresses.map((a) => a.ip));
   const leaseNames = async () => (await regs.registry(K.Leases).list({ namespace: APISERVER_LEASE_NAMESPACE })).items.map((l) => l.metadata!.name).sort();

@@ -28,7 +28,7 @@ describe('kubernetes Service controller', () => {
 
   const controller = (endpointIP: string, endpointPort = 6443, grpcPort?: number) => {
     const cfg: KubernetesServiceConfig = { serviceIP: '10.96.0.1', servicePort: 443, endpointIP, endpointPort, grpcPort, endpointIntervalMs: 10_000 };
-    const reconciler = new LeaseEndpointReconciler(regs.registry(K.EndpointsKind), new StoredLeases(regs.registry(K.Leases), 15, () => clock.now()));
+    const reconciler = new LeaseEndpointReconciler(regs.registry(K.EndpointsKind), new StoredLeases(regs.registry(K.Leases), 15, () => clock.now()), regs.registry(K.EndpointSlices));
     const c = new KubernetesServiceController({ namespaces: regs.registry(K.Namespaces), services: regs.registry(K.Services) }, reconciler, cfg, clock);
     running.push(c);
     return c;
