@@ -1,14 +1,16 @@
 // Runs kube-proxy (and the route agent) against an apiserver: informers on Services,
-// EndpointSlices and Nodes feed the proxier and the agent; a small HTTP endpoint reports the
+// EndpointSlices and Nodes feed the proxier and the agent, NetworkPolicies, Pods and Namespaces
+// the network policy agent; a small HTTP endpoint reports the
 // last syncs; the health check node ports of externalTrafficPolicy Local services are served here.
 import { createServer, type Server } from 'node:http';
-import { EndpointSlices, Nodes, Services } from '../../lib/api/kinds';
+import { EndpointSlices, Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import { ExecConntrackRunner } from './conntrack';
 import { ServiceHealthServer } from './healthcheck/service-health';
 import { ExecIptablesRunner } from './iptables/runner';
+import { NetworkPolicyAgent } from './network-policy/network-policy-agent';
 import { Proxier } from './proxier';
 import { RouteAgent } from './routes/route-agent';
 import { IpRouteExecutor } from './routes/route-executor';
@@ -28,11 +30,14 @@ export interface KubeProxyOptions {
   healthzBindAddress: string;
   /** Run the commands inside this network namespace (tests). */
   netns?: string;
+  /** Enforce NetworkPolicies on this node's pods (--network-policies, default on). */
+  networkPolicies?: boolean;
 }
 
 export interface RunningProxy {
   proxier: Proxier;
   agent?: RouteAgent;
+  policies?: NetworkPolicyAgent;
   healthzPort?: number;
   done: Promise<void>;
 }
@@ -75,12 +80,19 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
       onDelete: (n) => agent.onNodeDelete(n),
     });
   }
+  const policies = opts.networkPolicies === false ? undefined : new NetworkPolicyAgent({ nodeName: opts.nodeName, iptables: runner, minSyncPeriodMs: opts.minSyncPeriodMs, syncPeriodMs: opts.syncPeriodMs });
+  if (policies) {
+    factory.forKind(NetworkPolicies).addEventHandler({ onAdd: (p) => policies.onPolicyUpsert(p), onUpdate: (_o, p) => policies.onPolicyUpsert(p), onDelete: (p) => policies.onPolicyDelete(p) });
+    factory.forKind(Pods).addEventHandler({ onAdd: (p) => policies.onPodUpsert(p), onUpdate: (_o, p) => policies.onPodUpsert(p), onDelete: (p) => policies.onPodDelete(p) });
+    factory.forKind(Namespaces).addEventHandler({ onAdd: (n) => policies.onNamespaceUpsert(n), onUpdate: (_o, n) => policies.onNamespaceUpsert(n), onDelete: (n) => policies.onNamespaceDelete(n) });
+  }
   proxier.on('syncFailed', (err: Error) => log.warn({ err: err.message }, 'iptables sync failed; will retry'));
   factory.start(signal);
-  if (!(await factory.waitForCacheSync(signal))) return { proxier, agent, done: Promise.resolve() };
+  if (!(await factory.waitForCacheSync(signal))) return { proxier, agent, policies, done: Promise.resolve() };
   proxier.start();
   agent?.start();
-  log.info({ routes: !!agent }, 'caches synced; programming iptables');
+  policies?.start();
+  log.info({ routes: !!agent, networkPolicies: !!policies }, 'caches synced; programming iptables');
 
   let http: Server | undefined;
   let healthzPort: number | undefined;
@@ -91,6 +103,7 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
         lastSyncDurationMs: proxier.lastSyncDurationMs,
         syncCount: proxier.syncCount,
         routesLastSyncTime: agent?.lastSyncTime?.toISOString(),
+        networkPoliciesLastSyncTime: policies?.lastSyncTime?.toISOString(),
       };
       const healthy = proxier.lastSyncTime !== undefined;
       res.writeHead(req.url === '/healthz' && !healthy ? 503 : 200, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
@@ -104,7 +117,8 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
     await proxier.stop();
     healthServer.close();
     await agent?.stop();
+    await policies?.stop();
     await factory.stopped();
   })();
-  return { proxier, agent, healthzPort, done };
+  return { proxier, agent, policies, healthzPort, done };
 }

@@ -22,6 +22,7 @@ const program = new Command('kite-proxy')
   .option('--cluster-cidr <cidr>', 'the cluster pod subnet (enables pod routes and masquerading)')
   .option('--service-cluster-ip-range <cidr>', "the Service ClusterIP range, as the apiserver's flag: traffic to it that no Service claims is dropped on the node", cidr)
   .option('--masquerade-all', 'masquerade all Service traffic', false)
+  .option('--no-network-policies', "do not enforce NetworkPolicies on this node's pods (enforced by default)")
   .option('--nodeport-addresses <list>', 'addresses NodePorts answer on (default: every local address)', (v: string) => v.split(',').filter(Boolean), [])
   .addOption(durationOption('--iptables-min-sync-period <duration>', 'minimum time between syncs', '1s'))
   .addOption(durationOption('--iptables-sync-period <duration>', 'full resync period', '30s'))
@@ -39,6 +40,7 @@ const program = new Command('kite-proxy')
         nodeName: o.nodeName,
         clusterCIDR: o.clusterCidr,
         masqueradeAll: o.masqueradeAll,
+        networkPolicies: o.networkPolicies,
         nodePortAddresses: o.nodeportAddresses,
         serviceCIDR: o.serviceClusterIpRange,
         minSyncPeriodMs: o.iptablesMinSyncPeriod,

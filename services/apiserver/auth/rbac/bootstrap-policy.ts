@@ -165,6 +165,9 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(READ, [''], ['nodes']),
     EVENTS,
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    // kite-proxy's network policy agent, as kindnet's ClusterRole grants its own.
+    rule(['list', 'watch'], [''], ['pods', 'namespaces']),
+    rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
   ]),
   // Everything on a kubelet's endpoint (exec, logs, stats, metrics): the apiserver's kubelet client.
   clusterRole('system:kubelet-api-admin', [

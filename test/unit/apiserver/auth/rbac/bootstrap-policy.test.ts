@@ -54,7 +54,7 @@ const USED: Record<string, RequestAttributes[]> = {
     a('get', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'),
     a('update', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'),
   ],
-  'system:node-proxier': [a('list', '', 'services'), a('watch', '', 'services'), a('list', '', 'endpoints'), a('watch', '', 'endpoints'), a('list', '', 'nodes'), a('watch', '', 'nodes'), a('create', '', 'events', 'ns'), a('list', 'discovery.k8s.io', 'endpointslices'), a('watch', 'discovery.k8s.io', 'endpointslices')],
+  'system:node-proxier': [a('list', '', 'services'), a('watch', '', 'services'), a('list', '', 'endpoints'), a('watch', '', 'endpoints'), a('list', '', 'nodes'), a('watch', '', 'nodes'), a('create', '', 'events', 'ns'), a('list', 'discovery.k8s.io', 'endpointslices'), a('watch', 'discovery.k8s.io', 'endpointslices'), a('list', '', 'pods'), a('watch', '', 'pods'), a('list', '', 'namespaces'), a('watch', '', 'namespaces'), a('list', 'networking.k8s.io', 'networkpolicies'), a('watch', 'networking.k8s.io', 'networkpolicies')],
 };
 
 /** What none of them may do: reach into containers or nodes, read logs, grant or impersonate. */
