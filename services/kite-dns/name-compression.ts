@@ -19,20 +19,21 @@ export function compressNames(wire: Buffer): Buffer {
   let w = 12;
 
   const copyName = (): boolean => {
-    const labels: Buffer[] = [];
+    const start = r;
+    /** Where each label starts, relative to the name. */
+    const starts: number[] = [];
     for (;;) {
       if (r >= wire.length) return false;
       const len = wire[r];
-      if (len === 0) {
-        r++;
-        break;
-      }
+      if (len === 0) break;
       if (len & POINTER) return false;
-      labels.push(wire.subarray(r, r + 1 + len));
+      starts.push(r - start);
       r += 1 + len;
     }
-    for (let i = 0; i < labels.length; i++) {
-      const suffix = Buffer.concat(labels.slice(i)).toString('latin1');
+    const name = wire.toString('latin1', start, r);
+    r++;
+    for (let i = 0; i < starts.length; i++) {
+      const suffix = name.slice(starts[i]);
       const at = seen.get(suffix);
       if (at !== undefined) {
         out.writeUInt16BE((POINTER << 8) | at, w);
@@ -40,8 +41,9 @@ export function compressNames(wire: Buffer): Buffer {
         return true;
       }
       if (w <= MAX_POINTER_OFFSET) seen.set(suffix, w);
-      labels[i].copy(out, w);
-      w += labels[i].length;
+      const end = i + 1 < starts.length ? starts[i + 1] : name.length;
+      wire.copy(out, w, start + starts[i], start + end);
+      w += end - starts[i];
     }
     out[w++] = 0;
     return true;
