@@ -15,7 +15,7 @@ import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/i
 import { canonicalJson } from '../../../lib/util/json';
 import { isForbiddenTerminating } from '../common/errors';
 import { QueueController, type ControllerContext } from '../controller';
-import { CONTROLLER_NAME, reconcileSlices } from './reconciler';
+import { CONTROLLER_NAME, reconcileSlices, type SliceChanges } from './reconciler';
 import { dropPendingDeletion, LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './slice-utils';
 import { EndpointSliceTracker } from './slice-tracker';
 import { TriggerTimeTracker } from './trigger-time-tracker';
@@ -145,24 +145,31 @@ export class EndpointSliceController extends QueueController<EndpointSliceContro
       maxEndpointsPerSlice: this.opts.maxEndpointsPerSlice,
       triggerTimeMs,
     });
-    const client = this.ctx.client.resource(EndpointSlices);
     try {
-      for (const s of changes.create) this.tracker.update(await client.create(s, { namespace }));
-      for (const s of changes.update) this.tracker.update(await client.update(s));
-      for (const s of changes.delete) {
-        this.tracker.expectDeletion(s);
-        try {
-          await client.delete(s.metadata!.name, { namespace });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
+      await this.write(namespace, changes);
     } catch (err) {
       // Creates in a namespace being deleted keep failing: nothing to do.
       if (isForbiddenTerminating(err)) return;
-      this.recorder.event(svc, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}: ${(err as Error).message}`);
-      throw err;
+      errors.push((err as Error).message);
     }
-    if (errors.length > 0) throw new Error(errors.join('; '));
+    if (errors.length === 0) return;
+    // Kubernetes' aggregate error: the error itself, or "[a, b]" for several.
+    const message = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
+    this.recorder.event(svc, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}: ${message}`);
+    throw new Error(message);
+  }
+
+  private async write(namespace: string, changes: SliceChanges): Promise<void> {
+    const client = this.ctx.client.resource(EndpointSlices);
+    for (const s of changes.create) this.tracker.update(await client.create(s, { namespace }));
+    for (const s of changes.update) this.tracker.update(await client.update(s));
+    for (const s of changes.delete) {
+      this.tracker.expectDeletion(s);
+      try {
+        await client.delete(s.metadata!.name, { namespace });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
   }
 }

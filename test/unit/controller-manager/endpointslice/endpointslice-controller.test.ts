@@ -48,6 +48,17 @@ describe('EndpointSliceController.reconcile', () => {
     assert.deepEqual(ctx.client.summary(), []);
   });
 
+  it('writes the slices without the pods of an unknown node, then fails with a FailedToUpdateEndpointSlices event', async () => {
+    preload(ctx, Services, service('web'));
+    preload(ctx, Pods, pod('a', { ...web, ip: '10.0.0.1', readySince: 0 }), pod('lost', { labels: { app: 'web' }, nodeName: 'gone', ip: '10.0.0.9', readySince: 0 }));
+    await assert.rejects(c.reconcile('default/web'), /skipping Pod lost for Service default\/web: Node gone Not Found/);
+    assert.deepEqual(ctx.client.summary(), ['create endpointslices default/web-']);
+    assert.deepEqual(ctx.client.calls[0].object.endpoints.map((e: { addresses: string[] }) => e.addresses[0]), ['10.0.0.1']);
+    assert.deepEqual(ctx.events.recorded.map((e) => `${e.type} ${e.reason} ${e.message}`), [
+      'Warning FailedToUpdateEndpointSlices Error updating Endpoint Slices for Service default/web: skipping Pod lost for Service default/web: Node gone Not Found',
+    ]);
+  });
+
   it('deletes an extra slice and records the deletion it expects', async () => {
     preload(ctx, Services, service('web'));
     preload(ctx, Pods, pod('a', { ...web, ip: '10.0.0.1', readySince: 0 }));
