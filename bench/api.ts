@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
+import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { Pod } from '../lib/gen/kite/core/v1/types';
 import { defaultPod, DEFAULT_DEFAULTING } from '../services/apiserver/registry/defaults';
 import { EtcdStorage } from '../services/apiserver/storage/etcd';
@@ -157,6 +158,7 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; fixed: { r
       throw new Error(`${err.message}\napiserver stderr: ${server.stderrText()}`);
     });
     await waitServing(clientsets[0]);
+    await ensureDefaultServiceAccounts(clientsets[0], ['default']);
 
     const targets = { raw: rawTarget(storage), api: apiTarget(clientsets, server.pid!) };
     const rows: Row[] = [];

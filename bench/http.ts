@@ -12,8 +12,9 @@ import { connect, type ClientHttp2Session } from 'node:http2';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
+import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { NO_RETRY } from '../lib/client/retry';
-import { Namespace, Pod, ServiceAccount } from '../lib/gen/kite/core/v1/types';
+import { Namespace, Pod } from '../lib/gen/kite/core/v1/types';
 import { writeClusterPKI } from '../lib/pki/cluster-pki';
 import { closedLoop, type Phase } from './lib/closed-loop';
 import { freePort, startProgram, stopProgram } from './lib/processes';
@@ -120,12 +121,7 @@ async function main(): Promise<void> {
     // The list's namespace holds exactly LIST_SIZE pods; get reads one of them.
     const listNs = 'bench-list';
     await clientsets[0].namespaces.create(Namespace.fromPartial({ metadata: { name: listNs } }));
-    // What the service-account controller would have made (admission looks it up for each pod).
-    for (const namespace of [listNs, 'default']) {
-      await clientsets[0].serviceAccounts.create(ServiceAccount.fromPartial({ metadata: { name: 'default', namespace } })).catch((err: Error) => {
-        if (!/already exists/.test(err.message)) throw err;
-      });
-    }
+    await ensureDefaultServiceAccounts(clientsets[0], [listNs, 'default']);
     for (let i = 0; i < LIST_SIZE; i += 50) {
       await Promise.all(Array.from({ length: 50 }, (_, j) => clientsets[j % CONNECTIONS].pods.create(benchPod(`p-${i + j}`, listNs))));
     }
@@ -192,16 +188,25 @@ ${table}
 
 Every HTTP request is a second gRPC call inside the apiserver: the front door decodes the JSON,
 calls the gate over its unix socket (grpc-js client and server, protobuf both ways), then writes
-Kubernetes' JSON. With one client the extra is latency; with 16 the apiserver is CPU-bound (on 2
-cores shared with the clients of this run), so the ratio of req/s follows the ratio of CPU per
-request. Where the extra CPU goes (\`node --cpu-prof\` of the apiserver, one door at a time, on
-2026-12-04): for get, the internal hop (grpc-js, HTTP/2 framing, protobuf encode and decode of the
-pod) and its garbage, then the front door's JSON; for a list of 1000 pods, the gate encodes 1000 pods to
-protobuf, the front door decodes them, converts them to Kubernetes JSON and stringifies the list:
-garbage collection, protobuf and the JSON codec are most of the extra, not storage. Until
-1867aa4 the forwarded client certificate was parsed twice per request (X.509 parsing was 15% of the
-apiserver's CPU for HTTP creates, and HTTP creates with 16 clients ran at 0.3x gRPC); it is now
-parsed once per certificate.`;
+Kubernetes' JSON. With one client the extra is latency, the internal call's turns of the event
+loop (on a loaded machine each may wait for a core, so the one-client ratio moves most with the
+load); with 16 the apiserver is CPU-bound (on 2 cores shared with the clients of this run), so the
+ratio of req/s follows the ratio of CPU per request. Where the extra CPU goes (\`node --cpu-prof\` of
+the apiserver, one door at a time, on 2026-12-05): for get, the internal hop (HTTP/2 framing at
+both ends of the unix socket, grpc-js, protobuf encode and decode of the pod) and its garbage,
+then the front door's JSON (managedFields' fieldsV1 parsed and written again); for a list of 1000
+pods, the gate encodes 1000 pods to protobuf, the front door decodes them, converts them to
+Kubernetes' JSON and stringifies the list: garbage collection, protobuf, the JSON codec and
+fieldsV1 are most of the extra, not storage. Taken out on 2026-12-05 (the apiserver's CPU per
+request before and after, measured side by side in one run, 16 clients: HTTP get 0.74 -> 0.59 ms,
+create 1.49 -> 1.11 ms; gRPC get 0.39 -> 0.38 ms, create 0.95 -> 0.86 ms): the second
+authentication of every call (the gate takes the identity the interceptor found on the headers),
+getPeerCertificate() on every HTTP request (now once per connection), channelz's per-call
+counters, grpc-js' client-interceptor chain on every internal call, and the JSON encoder's copies
+of every object (a 1000-pod list encodes in half the time). Until 1867aa4 the forwarded client
+certificate was parsed twice per request (X.509 parsing was 15% of the apiserver's CPU for HTTP
+creates, and HTTP creates with 16 clients ran at 0.3x gRPC); it is now parsed once per
+certificate.`;
   process.stdout.write(`\n${text}\n`);
   writeBenchmarkSection('bench:http', 'npm run bench:http', text);
 }

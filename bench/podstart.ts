@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { Clientset } from '../lib/client/clientset';
+import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { Pod } from '../lib/gen/kite/core/v1/types';
 import { freePodSubnet, removeNodeResources, uniqueName } from '../test/support/docker';
 import { ensureTestImages } from '../test/support/images';
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
   let kubelet: ReturnType<typeof startProgram> | undefined;
   try {
     await client.waitForReady(30_000);
+    await ensureDefaultServiceAccounts(client, ['default']);
     const subnet = await freePodSubnet(docker);
     // Its own config file: whatever ~/.kite/config holds on this machine must not leak in.
     const kubeconfig = join(dir, 'kubelet.conf');

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
+import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { Pod } from '../lib/gen/kite/core/v1/types';
 import { writeBenchmarkSection } from './lib/report';
 import { freePort, startProgram, stopProgram } from './lib/processes';
@@ -47,6 +48,7 @@ async function run(s: Scenario) {
   const server = ['--server', `127.0.0.1:${port}`];
   try {
     await client.waitForReady(30_000);
+    await ensureDefaultServiceAccounts(client, ['default']);
     const hollow = startProgram('kite-hollow-nodes', [...server, '--count', String(s.nodes), '--cpu', '32', '--memory', '128Gi', '--max-pods', '110']);
     await waitUntil(`${s.nodes} nodes`, async () => (await client.nodes.list({ resourceVersion: '0' })).items.length >= s.nodes, 300_000).catch((err: Error) => {
       throw new Error(`${err.message}; kite-hollow-nodes said: ${hollow.stderrText()}`);

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
+import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { Pod } from '../lib/gen/kite/core/v1/types';
 import { freePort, rssMiB, startProgram, stopProgram } from './lib/processes';
 import { writeBenchmarkSection } from './lib/report';
@@ -233,6 +234,7 @@ async function main(): Promise<void> {
   try {
     await client.waitForReady(30_000);
     await waitUntil('the apiserver', async () => !!(await client.namespaces.get('default')), 30_000);
+    await ensureDefaultServiceAccounts(client, ['default']);
     process.stderr.write(`creating ${PODS} pods\n`);
     const pods: Pod[] = new Array(PODS);
     let next = 0;
