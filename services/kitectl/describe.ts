@@ -1,12 +1,13 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../lib/gen/kite/rbac/v1/types';
 import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
 import type { EndpointSlice } from '../../lib/gen/kite/discovery/v1/types';
+import type { NetworkPolicy } from '../../lib/gen/kite/networking/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
 import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
@@ -19,6 +20,7 @@ import { describePod } from './describers/pod';
 import { describeRole, describeRoleBinding } from './describers/rbac';
 import { describeLimitRange, describeResourceQuota } from './describers/policy';
 import { describeEndpointSlice } from './describers/endpointslice';
+import { describeNetworkPolicy } from './describers/networkpolicy';
 import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
 import { objectEvents } from './object-events';
@@ -75,6 +77,8 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
     }
     case EndpointSlices:
       return describeEndpointSlice(obj as EndpointSlice, events);
+    case NetworkPolicies:
+      return describeNetworkPolicy(obj as NetworkPolicy);
     case EndpointsKind:
       return describeEndpoints(obj as Endpoints, events);
     case Namespaces: {
