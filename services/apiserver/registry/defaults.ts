@@ -1,7 +1,7 @@
 // Defaulting, as Kubernetes' SetDefaults_* and the DefaultTolerationSeconds admission plugin do,
 // so stored objects carry the same defaults a Kubernetes user would see.
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
-import type { Container, HTTPGetAction, Namespace, Pod, PodSpec, Probe, Service } from '../../../lib/gen/kite/core/v1/types';
+import type { Container, Endpoints, HTTPGetAction, Namespace, Pod, PodSpec, Probe, Service } from '../../../lib/gen/kite/core/v1/types';
 import { defaultVolumes } from './volume-defaults';
 
 export interface DefaultingConfig {
@@ -134,6 +134,11 @@ export function defaultService(svc: Service): void {
     if (!p.protocol) p.protocol = 'TCP';
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
+}
+
+/** Kubernetes' SetDefaults_EndpointPort: a port without protocol is TCP. */
+export function defaultEndpoints(ep: Endpoints): void {
+  for (const subset of ep.subsets) for (const p of subset.ports) if (!p.protocol) p.protocol = 'TCP';
 }
 
 export function defaultReplicaSet(rs: ReplicaSet): void {

@@ -371,6 +371,7 @@ export class Registry<T extends KubeObject> {
           m.resourceVersion = old.resourceVersion;
           if (this.kind.hasStatus) next.status = cur.status;
           normalizeForStorage(this.kind, next);
+          this.strategy.prepareForUpdate?.(next, cur);
           this.strategy.defaults(next);
           m.generation = old.generation + (this.specChanged(next, cur) ? 1 : 0);
           m.managedFields = typeof tracking === 'string' ? managedFieldsAfterUpdate(this.kind, cur, next, tracking, '') : tracking.managedFields;

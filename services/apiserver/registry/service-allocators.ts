@@ -83,6 +83,8 @@ export interface Allocation {
 
 const needsNodePorts = (svc: Service) => svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
 const needsClusterIP = (svc: Service) => svc.spec?.type !== 'ExternalName' && svc.spec?.clusterIP !== 'None';
+/** Kubernetes' NeedsHealthCheck: load balancers probe the nodes of a Local-policy Service. */
+const needsHealthCheck = (svc: Service) => svc.spec?.type === 'LoadBalancer' && svc.spec?.externalTrafficPolicy === 'Local';
 
 export class ServiceAllocators {
   readonly ips: RangeAllocator;
@@ -108,6 +110,7 @@ export class ServiceAllocators {
   restore(svc: Service): void {
     if (svc.spec?.clusterIP && svc.spec.clusterIP !== 'None') this.ips.allocate(ipToInt(svc.spec.clusterIP));
     for (const p of svc.spec?.ports ?? []) if (p.nodePort) this.ports.allocate(p.nodePort);
+    if (svc.spec?.healthCheckNodePort) this.ports.allocate(svc.spec.healthCheckNodePort);
   }
 
   /**
@@ -122,6 +125,7 @@ export class ServiceAllocators {
     const claimedPorts: number[] = [];
     const causes: FieldCause[] = [];
     const oldPorts = new Set((old?.spec?.ports ?? []).map((p) => p.nodePort).filter((n) => n > 0));
+    const oldIP = old?.spec?.clusterIP && old.spec.clusterIP !== 'None' ? old.spec.clusterIP : '';
 
     if (needsClusterIP(svc)) {
       if (old?.spec?.clusterIP && old.spec.clusterIP !== 'None') {
@@ -162,15 +166,36 @@ export class ServiceAllocators {
       for (const p of spec.ports) p.nodePort = 0;
     }
 
+    const oldHealthCheck = old?.spec?.healthCheckNodePort ?? 0;
+    if (!needsHealthCheck(svc)) {
+      spec.healthCheckNodePort = 0;
+    } else if (oldHealthCheck && (!spec.healthCheckNodePort || spec.healthCheckNodePort === oldHealthCheck)) {
+      spec.healthCheckNodePort = oldHealthCheck;
+    } else if (spec.healthCheckNodePort) {
+      const n = spec.healthCheckNodePort;
+      if (!this.ports.contains(n)) causes.push({ field: 'spec.healthCheckNodePort', message: `Invalid value: ${n}: provided port is not in the valid range. The range of valid ports is ${this.nodePortRange.join('-')}` });
+      else if (!this.ports.allocate(n)) causes.push({ field: 'spec.healthCheckNodePort', message: `Invalid value: ${n}: provided port is already allocated` });
+      else claimedPorts.push(n);
+    } else {
+      const n = this.ports.allocateNext();
+      if (n === undefined) causes.push({ field: 'spec.healthCheckNodePort', message: `Internal error: range is full: no more node ports in ${this.nodePortRange.join('-')}` });
+      else {
+        claimedPorts.push(n);
+        spec.healthCheckNodePort = n;
+      }
+    }
+
     const rollback = () => {
       claimedIPs.forEach((n) => this.ips.release(n));
       claimedPorts.forEach((n) => this.ports.release(n));
     };
     if (causes.length > 0) rollback();
     const commit = () => {
-      // Ports an update dropped go back to the pool.
-      const kept = new Set(spec.ports.map((p) => p.nodePort));
+      // Ports and the address an update dropped go back to the pool.
+      const kept = new Set([...spec.ports.map((p) => p.nodePort), spec.healthCheckNodePort]);
       for (const n of oldPorts) if (!kept.has(n)) this.ports.release(n);
+      if (oldHealthCheck && !kept.has(oldHealthCheck)) this.ports.release(oldHealthCheck);
+      if (oldIP && spec.clusterIP !== oldIP) this.ips.release(ipToInt(oldIP));
     };
     return { causes, commit, rollback };
   }
@@ -179,5 +204,6 @@ export class ServiceAllocators {
   release(svc: Service): void {
     if (svc.spec?.clusterIP && svc.spec.clusterIP !== 'None') this.ips.release(ipToInt(svc.spec.clusterIP));
     for (const p of svc.spec?.ports ?? []) if (p.nodePort) this.ports.release(p.nodePort);
+    if (svc.spec?.healthCheckNodePort) this.ports.release(svc.spec.healthCheckNodePort);
   }
 }

@@ -9,6 +9,7 @@ import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
 import * as D from './defaults';
 import type { ServiceAllocators } from './service-allocators';
+import { dropServiceTypeDependentFields } from './service-type-fields';
 import * as V from './validation/validation';
 import { validateConfigMap, validateConfigMapUpdate } from './validation/configmap-validation';
 import { defaultSecret, validateSecret, validateSecretUpdate } from './validation/secret-validation';
@@ -64,6 +65,7 @@ function serviceStrategy(cfg: StrategyConfig): Strategy<Service> {
     defaults: D.defaultService,
     validate: (s) => V.validateService(s, cfg.allocators.nodePortRange),
     validateUpdate: (s, old) => [...V.validateService(s, cfg.allocators.nodePortRange), ...V.validateServiceUpdate(s, old)],
+    prepareForUpdate: dropServiceTypeDependentFields,
     prepareForCreate: (s) => {
       s.status = { loadBalancer: { ingress: [] } };
     },
@@ -135,7 +137,7 @@ const eventStrategy = baseStrategy<Event>({
   },
 });
 
-const endpointsStrategy = baseStrategy<Endpoints>({ validate: V.validateEndpoints });
+const endpointsStrategy = baseStrategy<Endpoints>({ defaults: D.defaultEndpoints, validate: V.validateEndpoints });
 const leaseStrategy = baseStrategy<Lease>({ validate: V.validateLease });
 const resourceQuotaStrategy = baseStrategy<ResourceQuota>({
   validate: validateResourceQuota,

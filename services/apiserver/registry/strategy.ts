@@ -10,6 +10,8 @@ export interface Strategy<T extends KubeObject> {
   validateUpdate(obj: T, old: T): FieldCause[];
   /** Sets server-owned state on create (e.g. status.phase Pending). */
   prepareForCreate(obj: T): void;
+  /** Adjusts an update before defaulting and validation (a Service wipes what its old type alone needed). */
+  prepareForUpdate?(obj: T, old: T): void;
   /** Field selector fields this kind supports, beyond metadata.name and metadata.namespace. */
   fields: Record<string, (obj: T) => string | undefined>;
   /**

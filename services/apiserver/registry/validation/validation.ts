@@ -340,6 +340,9 @@ export function validateSelectorUpdate(spec: { selector?: LabelSelector } | unde
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/** Kubernetes' MaxClientIPServiceAffinitySeconds (one day). */
+const MAX_CLIENT_IP_AFFINITY_SECONDS = 86400;
+
 export function validateService(svc: Service, nodePortRange: [number, number]): FieldCause[] {
   const c = new v.Causes();
   validateMeta(c, svc.metadata, true, 'dns1035');
@@ -374,8 +377,64 @@ export function validateService(svc: Service, nodePortRange: [number, number]): 
     c.add('spec.clusterIP', `Invalid value: "${spec.clusterIP}": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)`);
   }
   c.notSupported('spec.sessionAffinity', spec.sessionAffinity, ['ClientIP', 'None']);
+  validateSessionAffinityConfig(c, spec);
   v.labels(c, 'spec.selector', spec.selector);
+  validateServiceType(c, spec);
+  validateTrafficPolicies(c, spec);
   return c.list;
+}
+
+type ServiceSpec = NonNullable<Service['spec']>;
+
+/** Kubernetes' validateClientIPAffinityConfig, and no config without ClientIP affinity. */
+function validateSessionAffinityConfig(c: v.Causes, spec: ServiceSpec): void {
+  const field = 'spec.sessionAffinityConfig';
+  if (spec.sessionAffinity === 'ClientIP') {
+    const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
+    if (!spec.sessionAffinityConfig) c.add(field, 'Required value: when session affinity type is ClientIP');
+    else if (!spec.sessionAffinityConfig.clientIP) c.add(`${field}.clientIP`, 'Required value: when session affinity type is ClientIP');
+    else if (timeout === undefined) c.add(`${field}.clientIP.timeoutSeconds`, 'Required value: when session affinity type is ClientIP');
+    else if (!(timeout > 0 && timeout <= MAX_CLIENT_IP_AFFINITY_SECONDS)) {
+      c.add(`${field}.clientIP.timeoutSeconds`, `Invalid value: ${timeout}: must be greater than 0 and less than ${MAX_CLIENT_IP_AFFINITY_SECONDS}`);
+    }
+  } else if (spec.sessionAffinity === 'None' && spec.sessionAffinityConfig) {
+    c.add(field, 'Forbidden: must not be set when session affinity is None');
+  }
+}
+
+/** What each type allows (Kubernetes' ValidateService switch on the type). */
+function validateServiceType(c: v.Causes, spec: ServiceSpec): void {
+  if (spec.type === 'ExternalName') {
+    if (spec.clusterIP) c.add('spec.clusterIPs', 'Forbidden: may not be set for ExternalName services');
+    // The value (a CNAME) may have a trailing dot to denote it as fully qualified.
+    const cname = spec.externalName.replace(/\.$/, '');
+    if (cname) v.dns1123Subdomain(c, 'spec.externalName', cname);
+    else c.add('spec.externalName', 'Required value');
+  } else if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && spec.clusterIP === 'None') {
+    c.add('spec.clusterIPs[0]', `Invalid value: "None": may not be set to 'None' for ${spec.type} services`);
+  }
+}
+
+/** Kubernetes' validateServiceExternalTrafficPolicy and validateServiceInternalTrafficPolicy. */
+function validateTrafficPolicies(c: v.Causes, spec: ServiceSpec): void {
+  const externallyAccessible = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  if (!externallyAccessible) {
+    if (spec.externalTrafficPolicy) c.add('spec.externalTrafficPolicy', `Invalid value: "${spec.externalTrafficPolicy}": may only be set for externally-accessible services`);
+  } else if (!spec.externalTrafficPolicy) {
+    c.add('spec.externalTrafficPolicy', 'Required value');
+  } else {
+    c.notSupported('spec.externalTrafficPolicy', spec.externalTrafficPolicy, ['Cluster', 'Local']);
+  }
+  // The allocator fills healthCheckNodePort in after validation; only a value set where none belongs is refused here.
+  const needsHealthCheck = spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
+  if (spec.healthCheckNodePort && !needsHealthCheck) {
+    c.add('spec.healthCheckNodePort', `Invalid value: ${spec.healthCheckNodePort}: may only be set when \`type\` is 'LoadBalancer' and \`externalTrafficPolicy\` is 'Local'`);
+  } else if (spec.healthCheckNodePort) {
+    v.port(c, 'spec.healthCheckNodePort', spec.healthCheckNodePort);
+  }
+  if (spec.type === 'ExternalName') return;
+  if (!spec.internalTrafficPolicy) c.add('spec.internalTrafficPolicy', 'Required value');
+  else c.notSupported('spec.internalTrafficPolicy', spec.internalTrafficPolicy, ['Cluster', 'Local']);
 }
 
 export function validateServiceUpdate(svc: Service, old: Service): FieldCause[] {
