@@ -1,6 +1,7 @@
-// kite-dns: the cluster DNS server (CoreDNS with the kubernetes plugin, as kubeadm's Corefile
-// configures it: `kubernetes cluster.local in-addr.arpa ip6.arpa { pods insecure; fallthrough
-// in-addr.arpa ip6.arpa; ttl 30 }`; kite-dns keeps CoreDNS's own default TTL, 5 s, `forward . /etc/resolv.conf`, `cache`, `health`, `ready`).
+// kite-dns: the cluster DNS server, CoreDNS as kubeadm's Corefile configures it: `kubernetes
+// cluster.local in-addr.arpa ip6.arpa { pods insecure; fallthrough in-addr.arpa ip6.arpa }`,
+// `forward . /etc/resolv.conf`, `cache`, `health`, `ready` (with the kubernetes plugin's own
+// default TTL, 5 s, where kubeadm sets `ttl 30`; --ttl 30 gives kubeadm's).
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connect } from '../../lib/client/clientset';
