@@ -2,17 +2,16 @@
 // beside kube-proxy and the route agent): holds NetworkPolicies, Pods and Namespaces from
 // informer callbacks and keeps the node's KITE-NWPLCY-* chains equal to what they allow.
 // Every sync rewrites all of its chains in one iptables-restore transaction (a node holds few
-// pods), skips the write when nothing changed, and on full syncs repairs the jump from FORWARD
+// pods), skips the write when nothing changed, and on full syncs puts the jump from FORWARD back on top
 // and deletes chains it no longer uses (also those of a previous run).
 import type { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
 import { logger } from '../../../lib/log';
-import { jumpRuleFixes } from '../iptables/jump-rules';
 import type { IptablesRunner } from '../iptables/runner';
 import { parseIptablesSave } from '../iptables/save-parser';
 import { SyncLoop, type SyncLoopOptions } from '../sync-loop';
 import { isolatedPods } from './allowed-traffic';
-import { chainPrefix, networkPolicyJumpRules, networkPolicyRules } from './policy-rules';
+import { chainPrefix, forwardJumpFix, networkPolicyRules } from './policy-rules';
 
 export interface NetworkPolicyAgentOptions extends SyncLoopOptions {
   /** This node: only its pods get chains. */
@@ -81,7 +80,7 @@ export class NetworkPolicyAgent extends SyncLoop {
     if (!full && previous && content === previous.content) return { isolatedPods: pods.length, applied: false };
     if (full || !previous) {
       const saved = parseIptablesSave(await this.options.iptables.save());
-      filter.prelude.push(...(jumpRuleFixes(saved, networkPolicyJumpRules).get('filter') ?? []));
+      filter.prelude.push(...forwardJumpFix(saved));
       for (const chain of saved.get('filter')?.chains ?? []) if (chain.startsWith(chainPrefix) && !chains.has(chain)) filter.deleteChain(chain);
     } else {
       for (const chain of previous.chains) if (!chains.has(chain)) filter.deleteChain(chain);

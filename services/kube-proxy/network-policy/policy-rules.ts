@@ -2,7 +2,7 @@
 // and in chains of their own (KITE-NWPLCY-*), as Calico and the iptables designs before
 // kube-network-policies do it:
 //
-//   FORWARD -> KITE-NWPLCY-FORWARD (first, with kube-proxy's jumps; bridged pod-to-pod traffic
+//   FORWARD -> KITE-NWPLCY-FORWARD (first, above kube-proxy's jumps; bridged pod-to-pod traffic
 //   passes FORWARD because the node sets net.bridge.bridge-nf-call-iptables=1)
 //     ESTABLISHED,RELATED -> RETURN (replies and the rest of allowed connections)
 //     -s <pod IP> -> KITE-NWPLCY-E-<hash> for each pod isolated for egress
@@ -15,8 +15,8 @@
 // kube-proxy's rules and the pod network's. Only pods of this node have chains: the node of
 // the source enforces egress, the node of the destination ingress.
 import { createHash } from 'node:crypto';
-import { jumpRule, type JumpRule } from '../iptables/jump-rules';
 import { RestoreTable } from '../iptables/restore-payload';
+import { savedRules, type SavedTables } from '../iptables/save-parser';
 import type { Allowed, IsolatedPod } from './allowed-traffic';
 
 export const chainPrefix = 'KITE-NWPLCY-';
@@ -24,7 +24,21 @@ export const policyForwardChain = 'KITE-NWPLCY-FORWARD';
 /** Set by an except chain when an ipBlock allows the packet; kube-proxy uses 0x4000 and 0x8000. */
 export const allowMark = '0x10000';
 
-export const networkPolicyJumpRules: JumpRule[] = [jumpRule('filter', 'FORWARD', 'kite network policies', policyForwardChain)];
+const forwardJump = `-A FORWARD -m comment --comment "kite network policies" -j ${policyForwardChain}`;
+
+/**
+ * The restore lines that leave the jump from FORWARD present once and at the very top, above
+ * kube-proxy's jumps too (as Calico puts its own): KUBE-FORWARD ACCEPTs marked NodePort and
+ * hairpin traffic, which must not pass by the policies. Every other jump (kube-proxy's, the
+ * route agent's) only needs to stay above rules of others, so moving this one up never makes
+ * them move.
+ */
+export function forwardJumpFix(saved: SavedTables): string[] {
+  const rules = savedRules(saved, 'filter', 'FORWARD');
+  const existing = rules.filter((r) => r.endsWith(` -j ${policyForwardChain}`));
+  if (rules[0] === forwardJump && existing.length === 1) return [];
+  return [...existing.map((r) => `-D${r.slice(2)}`), `-I FORWARD 1${forwardJump.slice('-A FORWARD'.length)}`];
+}
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('base64url').replace(/[-_]/g, '').slice(0, 12).toUpperCase();

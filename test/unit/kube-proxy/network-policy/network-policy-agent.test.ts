@@ -1,9 +1,12 @@
-// NetworkPolicyAgent against the in-memory iptables: the jump from FORWARD first and single,
+// NetworkPolicyAgent against the in-memory iptables: the jump from FORWARD first (above
+// kube-proxy's) and single,
 // chains following policy and pod changes, chains of removed pods and of a previous run
 // deleted, no iptables-restore when nothing changed.
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { FakeIptablesRunner } from '../../../../services/kube-proxy/iptables/fake-runner';
+import { jumpRule, jumpRuleFixes } from '../../../../services/kube-proxy/iptables/jump-rules';
+import { parseIptablesSave } from '../../../../services/kube-proxy/iptables/save-parser';
 import { NetworkPolicyAgent, type NetworkPolicySyncResult } from '../../../../services/kube-proxy/network-policy/network-policy-agent';
 import { podChainName } from '../../../../services/kube-proxy/network-policy/policy-rules';
 import { npNamespace, npPod, npPolicy } from './fixtures';
@@ -50,6 +53,36 @@ describe('NetworkPolicyAgent (fake iptables)', () => {
     await nextSync(a);
     assert.deepEqual(policyChains(), ['KITE-NWPLCY-FORWARD']);
     assert.equal(iptables.rules('filter', 'FORWARD').length, 2);
+  });
+
+  it("goes above kube-proxy's jumps (KUBE-FORWARD accepts marked traffic), which then stay where they are", async () => {
+    await iptables.restore(
+      [
+        '*filter',
+        ':KUBE-SERVICES - [0:0]',
+        ':KUBE-FORWARD - [0:0]',
+        ':KITE-NWPLCY-FORWARD - [0:0]',
+        '-A FORWARD -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+        '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+        '-A FORWARD -m comment --comment "kite network policies" -j KITE-NWPLCY-FORWARD',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+    const a = newAgent();
+    a.start();
+    await nextSync(a);
+    const forward = iptables.rules('filter', 'FORWARD');
+    assert.deepEqual(forward, [
+      '-m comment --comment "kite network policies" -j KITE-NWPLCY-FORWARD',
+      '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+    ]);
+    const kubeProxyJumps = [
+      jumpRule('filter', 'FORWARD', 'kubernetes service portals', 'KUBE-SERVICES'),
+      jumpRule('filter', 'FORWARD', 'kubernetes forwarding rules', 'KUBE-FORWARD'),
+    ];
+    assert.equal(jumpRuleFixes(parseIptablesSave(await iptables.save()), kubeProxyJumps).size, 0);
   });
 
   it('skips iptables-restore on a partial sync that changes nothing', async () => {
