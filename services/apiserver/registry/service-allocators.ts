@@ -4,13 +4,19 @@
 import type { FieldCause } from '../../../lib/api/errors';
 import type { Service } from '../../../lib/gen/kite/core/v1/types';
 
-/** A set of integers first..first+size-1 that hands out free members at random. */
+/**
+ * A set of integers first..first+size-1 that hands out free members at random. The first
+ * `staticBand` members are handed out only once the rest is full, so fixed values (a Service's
+ * requested clusterIP, such as the cluster DNS Service's) find them free, as Kubernetes'
+ * allocator with offset (KEP-3070) does.
+ */
 export class RangeAllocator {
   private readonly used = new Set<number>();
 
   constructor(
     readonly first: number,
     readonly size: number,
+    readonly staticBand = 0,
   ) {}
 
   contains(n: number): boolean {
@@ -31,9 +37,14 @@ export class RangeAllocator {
   /** Claims a free member at random, or undefined if the range is full. */
   allocateNext(): number | undefined {
     if (this.used.size >= this.size) return undefined;
-    const start = Math.floor(Math.random() * this.size);
-    for (let i = 0; i < this.size; i++) {
-      const n = this.first + ((start + i) % this.size);
+    return this.scan(this.staticBand, this.size - this.staticBand) ?? this.scan(0, this.staticBand);
+  }
+
+  /** Claims a free member among first+offset..first+offset+count-1, starting at a random one. */
+  private scan(offset: number, count: number): number | undefined {
+    const start = Math.floor(Math.random() * count);
+    for (let i = 0; i < count; i++) {
+      const n = this.first + offset + ((start + i) % count);
       if (!this.used.has(n)) {
         this.used.add(n);
         return n;
@@ -75,6 +86,16 @@ export function parsePortRange(range: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
+/**
+ * Kubernetes' calculateRangeOffset: the lower band of a Service IP range kept for static
+ * addresses, size/16 bounded to 16..256 (none below 16 addresses); 256 for 10.96.0.0/12, so
+ * 10.96.0.10 stays free for the cluster DNS Service.
+ */
+export function staticBandSize(rangeSize: number): number {
+  if (rangeSize < 16) return 0;
+  return Math.min(256, Math.max(16, Math.floor(rangeSize / 16)));
+}
+
 export interface Allocation {
   causes: FieldCause[];
   commit(): void;
@@ -95,7 +116,7 @@ export class ServiceAllocators {
   constructor(serviceCIDR: string, nodePortRange: string) {
     const c = parseCIDR(serviceCIDR);
     // Network and broadcast addresses are never handed out.
-    this.ips = new RangeAllocator(c.base + 1, c.size - 2);
+    this.ips = new RangeAllocator(c.base + 1, c.size - 2, staticBandSize(c.size));
     this.nodePortRange = parsePortRange(nodePortRange);
     this.ports = new RangeAllocator(this.nodePortRange[0], this.nodePortRange[1] - this.nodePortRange[0] + 1);
     this.serviceCIDR = serviceCIDR;
