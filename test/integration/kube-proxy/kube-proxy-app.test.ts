@@ -1,7 +1,9 @@
-// kite-proxy wired to a real apiserver: Services and Endpoints created through the API become
-// iptables rules in a network namespace made by the test (never the machine's own).
+// kite-proxy wired to a real apiserver: Services and EndpointSlices created through the API
+// become iptables rules in a network namespace made by the test (never the machine's own).
 import { strict as assert } from 'node:assert';
-import { Endpoints, Service } from '../../../lib/gen/kite/core/v1/types';
+import { EndpointSlices } from '../../../lib/api/kinds';
+import { Service } from '../../../lib/gen/kite/core/v1/types';
+import { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import { runKubeProxy, type RunningProxy } from '../../../services/kube-proxy/app';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../../support/netns';
@@ -37,18 +39,31 @@ describe('kite-proxy against a real apiserver (rules in a network namespace)', f
   const nat = () => sandbox.exec(ns, ['iptables-save', '-t', 'nat']);
   const filter = () => sandbox.exec(ns, ['iptables-save', '-t', 'filter']);
 
-  it('turns a Service with ready endpoints into DNAT rules, and no endpoints into REJECT', async () => {
+  it('turns a Service with ready endpoints (over two EndpointSlices) into DNAT rules, and no endpoints into REJECT', async () => {
     const c = api.client();
     const svc = await c.services.create(
       Service.fromPartial({ metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } }),
     );
     const ip = svc.spec!.clusterIP;
     await waitFor('REJECT for a service without endpoints', async () => (await filter()).includes(`-d ${ip}/32`) && (await filter()).includes('REJECT'));
-    await c.endpoints.create(
-      Endpoints.fromPartial({
-        metadata: { name: 'web' },
-        subsets: [{ addresses: [{ ip: '10.244.1.2' }, { ip: '10.244.2.3' }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }],
+    const slices = c.resource(EndpointSlices);
+    await slices.create(
+      EndpointSlice.fromPartial({
+        metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.244.1.2'], conditions: { ready: true } }],
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
       }),
+      { namespace: 'default' },
+    );
+    await slices.create(
+      EndpointSlice.fromPartial({
+        metadata: { name: 'web-2', labels: { 'kubernetes.io/service-name': 'web' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.244.2.3'], conditions: { ready: true } }],
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      }),
+      { namespace: 'default' },
     );
     const rules = await waitFor('DNAT to both endpoints', async () => {
       const t = await nat();
@@ -58,9 +73,9 @@ describe('kite-proxy against a real apiserver (rules in a network namespace)', f
     assert.match(rules, /--probability 0\.5000000000/);
     assert.ok(!(await filter()).includes(`-d ${ip}/32`), 'the REJECT rule is gone once endpoints exist');
 
-    const ep = await c.endpoints.get('web');
-    ep.subsets[0].addresses = ep.subsets[0].addresses.slice(0, 1);
-    await c.endpoints.update(ep);
+    const second = (await slices.get('web-2', 'default')) as EndpointSlice;
+    second.endpoints[0].conditions = { ready: false, serving: false, terminating: false };
+    await slices.update(second);
     await waitFor('the removed endpoint leaves the rules', async () => !(await nat()).includes('10.244.2.3:8080'));
     assert.ok(proxy.proxier.syncCount >= 3);
   });
