@@ -68,7 +68,7 @@ describe('kite-proxy network policies against a real apiserver (rules in a netwo
     assert.match(rules, /-A FORWARD -m comment --comment "kite network policies" -j KITE-NWPLCY-FORWARD/);
     assert.match(rules, /-A KITE-NWPLCY-FORWARD -d 10\.244\.1\.2\/32 -m comment --comment "default\/web ingress" -j KITE-NWPLCY-I-/);
 
-    await policies.delete('web-from-clients', 'default');
+    await policies.delete('web-from-clients', { namespace: 'default' });
     await waitFor('the ingress chain removed', async () => !(await filter()).includes('KITE-NWPLCY-I-'));
   });
 });
