@@ -1,13 +1,15 @@
 // NetworkPolicy validation and defaulting as Kubernetes' ValidateNetworkPolicy and
 // SetDefaults_NetworkPolicy(Port), table-driven, with Kubernetes' field paths and messages.
 import assert from 'node:assert/strict';
-import { NetworkPolicy, type NetworkPolicySpec } from '../../../../../lib/gen/kite/networking/v1/types';
+import { NetworkPolicy } from '../../../../../lib/gen/kite/networking/v1/types';
 import { defaultNetworkPolicy, validateNetworkPolicy } from '../../../../../services/apiserver/registry/validation/networkpolicy-validation';
 
-type SpecInput = Parameters<typeof NetworkPolicy.fromPartial>[0]['spec'];
+type NetworkPolicySpec = NonNullable<NetworkPolicy['spec']>;
+type Partial2<T> = T extends (infer U)[] ? Partial2<U>[] : T extends object ? { [K in keyof T]?: Partial2<T[K]> } : T;
+type SpecInput = Partial2<NetworkPolicySpec>;
 
 function policy(spec: SpecInput): NetworkPolicy {
-  return NetworkPolicy.fromPartial({ metadata: { name: 'web-policy', namespace: 'default' }, spec });
+  return NetworkPolicy.fromPartial({ metadata: { name: 'web-policy', namespace: 'default' }, spec } as Parameters<typeof NetworkPolicy.fromPartial>[0]);
 }
 
 const lines = (spec: SpecInput) => validateNetworkPolicy(policy(spec)).map((c) => `${c.field}: ${c.message}`);
