@@ -3,11 +3,14 @@
 // The proxier runs as node "node-a"; EndpointSlices say which pod is on which node, so both pods
 // can play local or remote endpoints. UDP Services, externalTrafficPolicy and
 // internalTrafficPolicy Local, the health check node port (served on loopback by this process),
-// terminating endpoints, headless and ExternalName Services.
+// terminating endpoints, headless and ExternalName Services; UDP conntrack cleanup when the
+// `conntrack` tool is installed (skipped otherwise).
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { ExecConntrackRunner } from '../../../services/kube-proxy/conntrack';
 import { ServiceHealthServer } from '../../../services/kube-proxy/healthcheck/service-health';
 import { ExecIptablesRunner } from '../../../services/kube-proxy/iptables/runner';
 import { Proxier } from '../../../services/kube-proxy/proxier';
@@ -29,15 +32,16 @@ s.on('message', (_m, from) => s.send(name, from.port, from.address));
 s.bind(Number(port), ip, () => console.log('listening'));
 `;
 
-/** `count` datagrams, each from a new socket (a new flow); prints who answered each, or "timeout". */
+/** `count` datagrams, each from a new socket (a new flow, or the same one with a fixed source port); prints who answered each, or "timeout". */
 const udpClientScript = `
-const [ip, port, count] = process.argv.slice(1);
+const [ip, port, count, sourcePort] = process.argv.slice(1);
 const dgram = require('dgram');
 const one = () => new Promise((resolve) => {
   const s = dgram.createSocket('udp4');
   const timer = setTimeout(() => { s.close(); resolve('timeout'); }, 1000);
   s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(m.toString()); });
-  s.send('ping', Number(port), ip);
+  const send = () => s.send('ping', Number(port), ip);
+  if (sourcePort) s.bind(Number(sourcePort), send); else send();
 });
 (async () => {
   const out = [];
@@ -55,14 +59,14 @@ describe('kube-proxy Service semantics in network namespaces (real iptables)', f
   const proxiers: Proxier[] = [];
   const healthServers: ServiceHealthServer[] = [];
 
-  function newProxier(extra: { healthServer?: ServiceHealthServer } = {}): Proxier {
+  function newProxier(extra: { healthServer?: ServiceHealthServer; conntrack?: ExecConntrackRunner } = {}): Proxier {
     const p = new Proxier({ runner, nodeName: thisNode, clusterCIDR: '10.244.0.0/16', minSyncPeriodMs: 50, syncPeriodMs: 0, retryMinMs: 100, ...extra });
     proxiers.push(p);
     return p;
   }
   const nextSync = (p: Proxier) => once(p, 'synced');
-  const udp = async (ns: string, ip: string, port: number, count: number) =>
-    JSON.parse(await sandbox.exec(ns, [process.execPath, '-e', udpClientScript, ip, String(port), String(count)])) as string[];
+  const udp = async (ns: string, ip: string, port: number, count: number, sourcePort?: number) =>
+    JSON.parse(await sandbox.exec(ns, [process.execPath, '-e', udpClientScript, ip, String(port), String(count), ...(sourcePort ? [String(sourcePort)] : [])])) as string[];
   const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
 
   before(async function () {
@@ -107,6 +111,27 @@ describe('kube-proxy Service semantics in network namespaces (real iptables)', f
     p.onEndpointSliceUpsert(endpoints('default', 'dns', [podB], [{ name: 'dns', port: 5353, protocol: 'UDP' }]));
     await nextSync(p);
     assert.deepEqual(tally(await udp(client, '10.96.0.53', 53, 10)), { 'pod-b': 10 });
+  });
+
+  it('UDP conntrack entries of a removed endpoint are cleared: the same flow moves to the remaining endpoint (conntrack tool)', async function () {
+    if (spawnSync('conntrack', ['--version']).status !== 0) this.skip();
+    const dnsPort = [{ name: 'dns', port: 5353, protocol: 'UDP' }];
+    const run = async (conntrack: ExecConntrackRunner | undefined, ip: string, sourcePort: number) => {
+      const p = newProxier({ conntrack });
+      p.onServiceUpsert(service('default', `dns-${sourcePort}`, ip, [{ name: 'dns', port: 53, targetPort: 5353, protocol: 'UDP' }]));
+      p.onEndpointSliceUpsert(endpoints('default', `dns-${sourcePort}`, [podA], dnsPort));
+      p.start();
+      await nextSync(p);
+      const first = await udp(client, ip, 53, 1, sourcePort);
+      p.onEndpointSliceUpsert(endpoints('default', `dns-${sourcePort}`, [podB], dnsPort));
+      await nextSync(p);
+      const after = await udp(client, ip, 53, 1, sourcePort);
+      await p.stop();
+      return [...first, ...after];
+    };
+    // Without cleanup the flow stays with the endpoint it was DNATed to first (its entry outlives the rule).
+    assert.deepEqual(await run(undefined, '10.96.0.54', 40053), ['pod-a', 'pod-a']);
+    assert.deepEqual(await run(new ExecConntrackRunner({ netns: node }), '10.96.0.55', 40054), ['pod-a', 'pod-b']);
   });
 
   it('sessionAffinity ClientIP with a timeout pins a client to one endpoint', async () => {
