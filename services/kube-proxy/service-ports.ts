@@ -83,7 +83,8 @@ export function buildServicePorts(services: Iterable<Service>, slices: EndpointS
         clusterIP: spec.clusterIP,
         port: port.port,
         nodePort,
-        healthCheckNodePort: policies.externalPolicyLocal ? (spec.healthCheckNodePort ?? 0) : 0,
+        // Kubernetes' NeedsHealthCheck: only a LoadBalancer's nodes are probed.
+        healthCheckNodePort: spec.type === 'LoadBalancer' && policies.externalPolicyLocal ? (spec.healthCheckNodePort ?? 0) : 0,
         affinitySeconds,
         internalPolicyLocal: policies.internalPolicyLocal,
         externalPolicyLocal: policies.externalPolicyLocal,

@@ -146,6 +146,17 @@ describe('kube-proxy: traffic policies', () => {
 });
 
 describe('kube-proxy: headless and ExternalName Services', () => {
+  it("Services and slices of another proxy (service.kubernetes.io/service-proxy-name) and headless slices are ignored", () => {
+    const other = service('default', 'other', '10.96.0.80', [{ port: 80 }]);
+    other.metadata!.labels = { 'service.kubernetes.io/service-proxy-name': 'foo-bar' };
+    const mine = service('default', 'mine', '10.96.0.81', [{ port: 80 }]);
+    const headlessSlice = endpoints('default', 'mine', ['10.244.1.9'], [{ port: 80 }], [], { sliceName: 'mine-h' });
+    headlessSlice.metadata!.labels['service.kubernetes.io/headless'] = '';
+    const text = render([other, mine], [endpoints('default', 'other', ['10.244.1.8'], [{ port: 80 }]), headlessSlice, endpoints('default', 'mine', ['10.244.1.7'], [{ port: 80 }])]);
+    assert.doesNotMatch(text, /default\/other/);
+    assert.deepEqual(dnat(text), ['10.244.1.7:80']);
+  });
+
   it('get no rules at all, even with slices', () => {
     const text = render(
       [service('default', 'headless', 'None', [{ port: 80 }]), service('default', 'ext', '', [{ port: 80 }], { type: 'ExternalName', externalName: 'example.com' })],
@@ -213,7 +224,7 @@ describe('kube-proxy: health check node ports', () => {
     const server = new ServiceHealthServer(['127.0.0.1']);
     const p = new Proxier({ runner: new FakeIptablesRunner(), nodeName: node, minSyncPeriodMs: 0, syncPeriodMs: 0, healthServer: server });
     try {
-      const svc = service('default', 'etp', '10.96.0.60', [{ port: 80, nodePort: 30060 }], { type: 'NodePort', externalTrafficPolicy: 'Local', healthCheckNodePort: port });
+      const svc = service('default', 'etp', '10.96.0.60', [{ port: 80, nodePort: 30060 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: port });
       p.onServiceUpsert(svc);
       p.onEndpointSliceUpsert(endpoints('default', 'etp', ['10.244.2.5'], [{ port: 80 }], [], { nodeName: { '10.244.2.5': 'node-b' } }));
       p.start();
@@ -227,9 +238,9 @@ describe('kube-proxy: health check node ports', () => {
       assert.equal(ok.status, 200);
       assert.equal(ok.body.localEndpoints, 2);
 
-      p.onServiceUpsert(service('default', 'etp', '10.96.0.60', [{ port: 80, nodePort: 30060 }], { type: 'NodePort' }));
+      p.onServiceUpsert(service('default', 'etp', '10.96.0.60', [{ port: 80, nodePort: 30060 }], { type: 'NodePort', externalTrafficPolicy: 'Local', healthCheckNodePort: port }));
       await once(p, 'synced');
-      assert.deepEqual(server.ports(), []);
+      assert.deepEqual(server.ports(), [], 'only LoadBalancer Services are health-checked (NeedsHealthCheck)');
     } finally {
       await p.stop();
       server.close();
