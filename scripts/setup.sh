@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(docker.io iptables iproute2 etcd-server etcd-client debootstrap ca-certificates openssl)
+packages=(docker.io iptables iproute2 conntrack etcd-server etcd-client debootstrap ca-certificates openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
