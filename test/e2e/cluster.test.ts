@@ -558,7 +558,10 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     const before = (await walkPods()).filter(ready);
     const node = before[0].spec.nodeName!;
     const evicted = before.filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name).sort();
-    const drained = await kubectlRun(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout', '180s']);
+    // Only this namespace's pods are drained (--pod-selector), so the other cases' pods stay put.
+    const labeled = await inWalk(['label', 'pods', '-l', 'app=nginx', `walk=${walk}`]);
+    assert.equal(labeled, before.map((p) => `pod/${p.metadata.name} labeled\n`).sort().join(''));
+    const drained = await kubectlRun(['drain', node, '--ignore-daemonsets', '--pod-selector', `walk=${walk}`, '--timeout', '180s']);
     assert.equal(drained.code, 0, drained.stderr);
     const lines = drained.stdout.trimEnd().split('\n');
     assert.equal(lines[0], `node/${node} cordoned`);
@@ -584,7 +587,13 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.match(svc, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nweb\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+80\/TCP\s+\S+\n$/);
     assert.equal(ageless(svc), ageless(await kitectlInWalk(['get', 'service', 'web'])));
     const clusterIP = svc.split('\n')[1].split(/\s+/)[2];
-    const body = await waitFor('web answering on its ClusterIP from a node', async () => fromNode(`http://${clusterIP}/`).catch(() => undefined), 30_000, 500);
+    let last = '';
+    const body = await waitFor('web answering on its ClusterIP from a node', async () => fromNode(`http://${clusterIP}/`).catch((err: Error) => {
+      last = err.message;
+      return undefined;
+    }), 90_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message} (last: ${last})\n${await inWalk(['get', 'endpoints,pods', '-o', 'wide'])}`);
+    });
     assert.match(body, /Served by <b>web<\/b>/);
     assert.equal(await inWalk(['delete', 'service', 'web']), 'service "web" deleted\n');
     assert.equal(await inWalk(['delete', 'pod', 'web', '--grace-period', '1']), 'pod "web" deleted\n');
