@@ -10,6 +10,7 @@
 // bound tokens and sa.pub verifying them) and the EncryptionConfiguration of Secrets at rest; no
 // component sees ca.key or admin.conf.
 import type { ClusterConfig } from './cluster-config';
+import { CLUSTER_DOMAIN, dnsServiceIP } from './cluster-dns';
 import { nodeExec } from './docker-cli';
 import { ENCRYPTION_CONFIG } from './encryption-config';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
@@ -138,6 +139,9 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
         '--client-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
         // Only callers the apiserver allows (its kubelet client, not other nodes) may exec or read logs.
         '--authorization-mode', 'Webhook',
+        // ClusterFirst pods ask the cluster DNS Service (cluster-dns.ts), as kubeadm configures the kubelet.
+        '--cluster-dns', dnsServiceIP(cluster.networking.serviceSubnet),
+        '--cluster-domain', CLUSTER_DOMAIN,
         ...(Object.keys(labels).length ? ['--node-labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
         ...(node.role === 'control-plane' ? ['--register-with-taints', 'node-role.kubernetes.io/control-plane:NoSchedule'] : []),
       ),

@@ -1,7 +1,8 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
-// order (control plane first, then the workers join), and the user's kitectl config and kubectl
-// config (kubectl-config.ts).
+// order (control plane first, then the workers join), the cluster DNS addon once the apiserver
+// answers (cluster-dns.ts, as kubeadm init installs CoreDNS), and the user's kitectl config and
+// kubectl config (kubectl-config.ts).
 import type { Clientset } from '../../lib/client/clientset';
 import { freePort, indexedIP } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
@@ -9,7 +10,8 @@ import { adminClient, poll, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
 import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
-import { ensureBaseImages, ensureComponentImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
+import { ensureBaseImages, ensureComponentImage, ensureDnsImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
+import { installClusterDns } from './cluster-dns';
 import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
 import { kubectlKubeconfig, mergeKubectlConfig } from './kubectl-config';
 import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
@@ -54,15 +56,16 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   progress.line(`Creating cluster "${config.name}" ...`);
   let client: Clientset | undefined;
   try {
-    const { image } = await progress.step(
+    const { image, dnsImage } = await progress.step(
       'Ensuring node image 🖼',
       async () => {
         await ensureBaseImages();
-        return ensureNodeImage();
+        const [node, dns] = await Promise.all([ensureNodeImage(), ensureDnsImage()]);
+        return { ...node, dnsImage: dns.image };
       },
       (r) => `Ensuring node image (${r.image}${r.built ? ', built' : ''}) 🖼`,
     );
-    await progress.step(`Preparing nodes ${nodes.map(() => '📦').join(' ')}`, () => prepareNodes(config, nodes, image));
+    await progress.step(`Preparing nodes ${nodes.map(() => '📦').join(' ')}`, () => prepareNodes(config, nodes, image, [...NODE_IMAGES, dnsImage]));
     const controlPlane = nodes.find((n) => n.role === 'control-plane')!;
     await progress.step('Writing configuration 📜', async () => {
       const cpIP = await nodeIP(config.name, controlPlane.name);
@@ -77,6 +80,8 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       client = adminClient(kubeconfig);
       const c = client;
       await poll('the apiserver to answer', APISERVER_TIMEOUT_MS, async () => (await c.namespaces.list(), true));
+      // Retried: kube-system and the bootstrap RBAC policy are written by the apiserver just after it starts answering.
+      await poll('the cluster DNS addon to be created', APISERVER_TIMEOUT_MS, async () => (await installClusterDns(c, config.networking.serviceSubnet, dnsImage), true));
       for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
       const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
       const https = await apiServerEndpoint(controlPlane.name, APISERVER_SECURE_PORT);
@@ -116,7 +121,7 @@ async function withHostPorts(config: ClusterConfig): Promise<ClusterConfig> {
   return { ...config, networking: { ...net, apiServerPort: grpc, apiServerSecurePort: https } };
 }
 
-async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: string): Promise<void> {
+async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: string, podImages: string[]): Promise<void> {
   const label = ['--label', `${CLUSTER_LABEL}=${config.name}`];
   await docker(['network', 'create', ...label, networkName(config.name)]);
   await Promise.all(nodes.map(async (n) => {
@@ -127,7 +132,7 @@ async function prepareNodes(config: ClusterConfig, nodes: PlannedNode[], image: 
     await poll(`the Docker Engine in ${n.name}`, 60_000, async () => (await nodeExec(n.name, ['docker', 'version', '-f', '{{.Server.Version}}']), true), 250);
     await ensureComponentImage(n.name);
   }));
-  await loadImages(nodes.map((n) => n.name), NODE_IMAGES);
+  await loadImages(nodes.map((n) => n.name), podImages);
 }
 
 export function usage(name: string, created: CreatedCluster, defaultConfig: boolean): string {

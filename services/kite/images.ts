@@ -1,12 +1,15 @@
 // Images of a Kite cluster: the node image (the node base from deploy/build-images.sh plus the
 // Kite application, tagged by the application's content hash), the near-empty component image
-// each node imports from its own files, and the images every node's engine holds (the pause
-// image, the example images). Builds are skipped when the hash tag exists; loads are skipped for
-// images a node already has with the same ID.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// each node imports from its own files, the cluster DNS server's image (kite-dns bundled into one
+// file by esbuild on the Node.js runtime image, as kind's nodes carry the CoreDNS image), and
+// the images every node's engine holds (the pause image, the example images). Builds are skipped
+// when the hash tag exists; loads are skipped for images a node already has with the same ID.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { build } from 'esbuild';
 import { APP_PATHS, DEV_ONLY_MODULES, appHash } from './app-files';
 import { docker, dockerMaybe, nodeExec } from './docker-cli';
 
@@ -18,7 +21,9 @@ const COMPONENT_ROOTFS = '/usr/local/lib/kite/component-rootfs';
 export const PAUSE_IMAGE = 'kite/pause:3.9';
 /** Loaded into every node at create: the pod sandbox and the images examples and tests use. */
 export const NODE_IMAGES = [PAUSE_IMAGE, 'nginx:1.22', 'nginx:latest', 'kite/busybox:1', 'busybox:latest'];
-const BASE_BUILDS = ['pause', 'nginx', 'busybox', 'node'];
+const BASE_BUILDS = ['pause', 'nginx', 'busybox', 'nodejs', 'node'];
+/** Node.js on the base (deploy/images/nodejs/): what the kite-dns image adds its program to. */
+const NODEJS_IMAGE = 'kite/nodejs:bookworm';
 /** Where the application lives inside nodes (bind-mounted read-only into component containers). */
 export const APP_DIR = '/opt/kite';
 
@@ -64,7 +69,7 @@ export async function ensureNodeImage(): Promise<{ image: string; built: boolean
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
-  await pruneNodeImages(image);
+  await pruneBuilds('kite/node', image);
   return { image, built: true };
 }
 
@@ -73,13 +78,46 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Node images younger than this are kept: a concurrent `kite create` may be about to use one. */
 const PRUNE_AFTER_MS = 30 * 60_000;
 
-/** Removes older kite/node builds (those a container still uses stay). */
-async function pruneNodeImages(keep: string): Promise<void> {
-  const tags = (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', 'kite/node'])).split('\n').filter((t) => t.startsWith('kite/node:h-') && t !== keep);
+/** Removes older builds of a repository (kite/node, kite/dns); those a container still uses stay. */
+async function pruneBuilds(repo: string, keep: string): Promise<void> {
+  const tags = (await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', repo])).split('\n').filter((t) => t.startsWith(`${repo}:h-`) && t !== keep);
   await Promise.all(tags.map(async (t) => {
     const created = Date.parse((await dockerMaybe(['image', 'inspect', '-f', '{{.Created}}', t]))?.trim() ?? '');
     if (Date.now() - created > PRUNE_AFTER_MS) await dockerMaybe(['rmi', t]);
   }));
+}
+
+/**
+ * The cluster DNS server's image: services/kite-dns/main.ts and its dependencies bundled into
+ * one file (3 MB) on the Node.js image, tagged kite/dns:h-<hash of the bundle and the runtime>;
+ * built when that tag is missing. Returns its tag.
+ */
+export async function ensureDnsImage(): Promise<{ image: string; built: boolean }> {
+  const runtimeId = await imageId(NODEJS_IMAGE);
+  if (!runtimeId) throw new Error(`${NODEJS_IMAGE} is missing: run deploy/build-images.sh`);
+  const ctx = mkdtempSync(join(tmpdir(), 'kite-dns-image-'));
+  try {
+    await build({
+      entryPoints: [join(REPO_ROOT, 'services', 'kite-dns', 'main.ts')],
+      bundle: true,
+      platform: 'node',
+      target: `node${process.versions.node.split('.')[0]}`,
+      outfile: join(ctx, 'kite-dns.js'),
+      logLevel: 'error',
+    });
+    const bundle = readFileSync(join(ctx, 'kite-dns.js'));
+    const image = `kite/dns:h-${createHash('sha256').update(runtimeId).update(bundle).digest('hex').slice(0, 12)}`;
+    if (await imageId(image)) return { image, built: false };
+    writeFileSync(
+      join(ctx, 'Dockerfile'),
+      `FROM ${NODEJS_IMAGE}\nCOPY kite-dns.js /opt/kite-dns/kite-dns.js\nLABEL io.kite.image=dns\nENTRYPOINT ["node", "/opt/kite-dns/kite-dns.js"]\n`,
+    );
+    await run('docker', ['build', '-q', '-t', image, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
+    await pruneBuilds('kite/dns', image);
+    return { image, built: true };
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
 }
 
 /** Imports the component image inside a node from the node's own skeleton root (a few kilobytes; no load from the host). */

@@ -11,6 +11,37 @@ for setting in net.ipv4.ip_forward=1 net.ipv4.conf.all.route_localnet=1 net.brid
   sysctl -qw "$setting" 2>/dev/null || log "sysctl $setting not set (ignored)"
 done
 
+# kind's fix_dns: on a user-defined Docker network the node's resolver is Docker's embedded one,
+# 127.0.0.11, which pods (other network namespaces) cannot reach. The node's default gateway
+# takes its place, in resolv.conf (copied by the kubelet into dnsPolicy Default pods, kite-dns
+# among them, and the source of ClusterFirst pods' extra search paths) and in the NAT rules
+# Docker installed for it, which also get a PREROUTING jump so that queries from pods reach the
+# embedded resolver too (route_localnet above lets them be routed to 127.0.0.11). Done at every
+# start: a restarted node has a new network namespace with Docker's rules written afresh.
+fix_dns() {
+  local embedded=127.0.0.11 gateway
+  gateway=$(ip -4 route show default | awk '{ print $3; exit }')
+  if [ -z "$gateway" ]; then
+    log "no default route: DNS left as Docker set it"
+    return
+  fi
+  if iptables-save -t nat | grep -q -- "-d $embedded/32"; then
+    iptables-save -t nat \
+      | sed -e "s/-d $embedded\/32/-d $gateway\/32/g" \
+        -e 's/^-A OUTPUT \(.*\) -j DOCKER_OUTPUT$/&\n-A PREROUTING \1 -j DOCKER_OUTPUT/' \
+        -e "s/--to-source :53/--to-source $gateway:53/g" \
+      | iptables-restore
+  fi
+  if grep -q "^nameserver $embedded\$" /etc/resolv.conf; then
+    # In place: /etc/resolv.conf is a file Docker bind-mounts.
+    local fixed
+    fixed=$(sed -e "s/^nameserver $embedded\$/nameserver $gateway/" /etc/resolv.conf)
+    printf '%s\n' "$fixed" >/etc/resolv.conf
+  fi
+  log "DNS: Docker's resolver $embedded reached through $gateway"
+}
+fix_dns
+
 # Shared iptables lock between the engine and kube-proxy's container (bind-mounted file).
 touch /run/xtables.lock
 mkdir -p /var/lib/kite /etc/kite
