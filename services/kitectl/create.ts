@@ -61,7 +61,7 @@ export function parseDryRun(value: string | undefined): DryRun {
   throw new CliError(`Invalid dry-run value (${value}). Must be "none", "server", or "client".`);
 }
 
-type MachineFormat = Exclude<OutputFormat, { type: 'table' }>;
+export type MachineFormat = Exclude<OutputFormat, { type: 'table' }>;
 
 /** -o of a generator: none (the "created" line) or a machine format; no tables. */
 export function parseGeneratorOutput(value: string | undefined): MachineFormat | undefined {
@@ -74,7 +74,7 @@ export function parseGeneratorOutput(value: string | undefined): MachineFormat |
 }
 
 /** The object kubectl would send, printed unsent (--dry-run=client), in Go's field order. */
-function formatUnsent(fmt: MachineFormat, kind: KindInfo, obj: KubeJSON): string {
+export function formatUnsent(fmt: MachineFormat, kind: KindInfo, obj: KubeJSON): string {
   const name = (obj.metadata as { name: string }).name;
   if (fmt.type === 'name') return `${qualifiedKind(kind)}/${name}\n`;
   if (fmt.type === 'json') return formatJSON(obj);

@@ -159,6 +159,75 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     );
 
   program
+    .command('run')
+    .description('Create and run a particular image in a pod')
+    .argument('[name]')
+    .argument('[args...]', 'after --: the container\'s arguments (its command with --command)')
+    .option('--image <image>', 'the image for the container to run')
+    .option('--port <port>', 'the port that this container exposes')
+    .option('--expose', 'also create a ClusterIP service associated with the pod (requires --port)')
+    .option('-l, --labels <labels>', 'comma separated labels to apply to the pod (default: run=NAME)')
+    .option('--env <KEY=VALUE>', 'environment variables to set in the container (repeatable)', collect)
+    .option('--annotations <KEY=VALUE>', 'annotations to apply to the pod (repeatable)', collect)
+    .option('--restart <policy>', 'the restart policy for this pod: Always, OnFailure, Never')
+    .option('--command', 'use the extra arguments as the container\'s command instead of its args')
+    .option('--image-pull-policy <policy>', 'the image pull policy for the container (default: the server\'s)')
+    .option('--privileged', 'run the container in privileged mode')
+    .option('--overrides <json>', 'a JSON merge patch over the generated pod')
+    .option('-i, --stdin', 'keep stdin open on the container (kitectl run does not attach: use kitectl attach)')
+    .option('-t, --tty', 'allocate a TTY for the container')
+    .addOption(new Option('--attach [bool]', 'attach to the pod (not supported by kitectl run)').argParser(parseBool('attach')))
+    .option('--rm', 'delete the pod after it exits (only with attaching, which kitectl run does not do)')
+    .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print the objects that would be sent)').preset('client'))
+    .option('-o, --output <format>', 'json|yaml|name|jsonpath=...')
+    .option('--save-config', 'save the objects in their last-applied-configuration annotation')
+    .action((name: string | undefined, args: string[], o) =>
+      run((cli) =>
+        (require('./run') as typeof import('./run')).runCmd(cli, name === undefined ? [] : [name, ...args], {
+          image: o.image,
+          port: o.port,
+          expose: o.expose,
+          labels: o.labels,
+          env: o.env ?? [],
+          annotations: o.annotations ?? [],
+          restart: o.restart,
+          command: o.command,
+          imagePullPolicy: o.imagePullPolicy,
+          privileged: o.privileged,
+          overrides: o.overrides,
+          stdin: o.stdin,
+          tty: o.tty,
+          attach: o.attach,
+          rm: o.rm,
+          dryRun: o.dryRun,
+          output: o.output,
+          saveConfig: o.saveConfig,
+        }),
+      ),
+    );
+
+  program
+    .command('expose')
+    .description('Take a deployment, replica set, service or pod and expose it as a new Kubernetes service')
+    .argument('[resource...]', 'TYPE NAME or TYPE/NAME')
+    .option('--port <port>', 'the port the service serves on (default: the exposed object\'s ports)')
+    .option('--target-port <port>', 'name or number of the container port the service directs traffic to')
+    .option('--name <name>', 'the name of the service (default: the object\'s)')
+    .option('--type <type>', 'ClusterIP, NodePort, LoadBalancer or ExternalName (default: ClusterIP)')
+    .option('--protocol <protocol>', 'TCP, UDP or SCTP (default: the object\'s, else TCP)')
+    .option('--selector <selector>', 'equality-based label selector (default: the object\'s)')
+    .option('-l, --labels <labels>', 'labels of the service (default: the object\'s)')
+    .option('--cluster-ip <ip>', 'the cluster IP (None: a headless service)')
+    .option('--external-ip <ip>', 'an external IP the service also accepts traffic on')
+    .option('--load-balancer-ip <ip>', 'the IP of a LoadBalancer service')
+    .option('--session-affinity <affinity>', 'None or ClientIP')
+    .option('--overrides <json>', 'a JSON merge patch over the generated service')
+    .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print the object that would be sent)').preset('client'))
+    .option('-o, --output <format>', 'json|yaml|name|jsonpath=...')
+    .option('--save-config', 'save the object in its last-applied-configuration annotation')
+    .action((args: string[], o) => run((cli) => (require('./expose') as typeof import('./expose')).expose(cli, args, o)));
+
+  program
     .command('get')
     .description('Display one or many resources')
     .argument('[resources...]')
