@@ -165,21 +165,22 @@ function podSpecOf(obj: Json): Json | undefined {
   return obj.kind === 'Pod' ? obj.spec : obj.spec?.template?.spec;
 }
 
-/** PortsForObject: every container's ports (a service: its ports), as strings. */
+/** PortsForObject: every container's ports (a service: its ports), as strings, without repeats. */
 export function portsForObject(obj: Json): string[] {
-  if (obj.kind === 'Service') return ((obj.spec?.ports ?? []) as Json[]).map((p) => String(p.port));
-  const containers = (podSpecOf(obj)?.containers ?? []) as Json[];
-  return containers.flatMap((c) => ((c.ports ?? []) as Json[]).map((p) => String(p.containerPort)));
+  const ports =
+    obj.kind === 'Service'
+      ? ((obj.spec?.ports ?? []) as Json[]).map((p) => String(p.port))
+      : ((podSpecOf(obj)?.containers ?? []) as Json[]).flatMap((c) => ((c.ports ?? []) as Json[]).map((p) => String(p.containerPort)));
+  return [...new Set(ports)];
 }
 
-/** MultiProtocolsForObject as "port/PROTO,...": each port's distinct protocols (TCP when unset). */
+/** MultiProtocolsForObject as "port/PROTO,...": each port's protocols (TCP when unset), repeats kept. */
 export function protocolsForObject(obj: Json): string {
   const map = new Map<string, string[]>();
   const add = (port: number, proto: string | undefined) => {
     const key = String(port);
     const list = map.get(key) ?? [];
-    const p = proto || 'TCP';
-    if (!list.includes(p)) list.push(p);
+    list.push(proto || 'TCP');
     map.set(key, list);
   };
   if (obj.kind === 'Service') for (const p of (obj.spec?.ports ?? []) as Json[]) add(p.port, p.protocol);
