@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: on a fresh Debian 12 machine (root), install what is missing, build the images,
 # create the Kite cluster of kind-config.yaml (one control-plane and two worker node containers,
-# every component its own container inside them, TLS), apply examples/nginx.yaml, wait until it
-# is Ready, and show the pods and nginx's answer through the NodePort. Safe to re-run: a cluster
-# of that name is reused (its stopped nodes are started again).
+# every component its own container inside them, TLS, cluster DNS), apply examples/nginx.yaml,
+# wait until it is Ready, and show the pods, nginx's answer through the NodePort, and nginx's
+# name resolving in a pod (examples/dns-client.yaml). Safe to re-run: a cluster of that name is
+# reused (its stopped nodes are started again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,11 +49,22 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 
+step "Cluster DNS: kite-dns in kube-system behind the Service kube-dns"
+kitectl rollout status deployment/kite-dns -n kube-system --timeout 180s
+kitectl get pods,services -n kube-system -l k8s-app=kube-dns -o wide
+kitectl apply -f examples/dns-client.yaml
+for _ in $(seq 1 60); do kitectl exec dns-client -- true >/dev/null 2>&1 && break; sleep 1; done
+step "kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local"
+kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local
+step "kitectl exec dns-client -- wget -qO- http://nginx"
+kitectl exec dns-client -- wget -qO- http://nginx
+
 cat <<MSG
 
 Kite cluster "$name" is up (kitectl context kite-$name in ~/.kite/config). Try:
   node bin/kitectl get pods -o wide -w
   node bin/kitectl scale deployment/nginx --replicas 5
+  node bin/kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local
   node bin/kite get kubeconfig --name $name
   node bin/kite export logs --name $name
 Delete it with: node bin/kite delete cluster --name $name

@@ -131,6 +131,89 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal((await kitectl(['exec', p.metadata.name, '--', 'cat', '/etc/hostname'])).trim(), p.metadata.name);
   });
 
+  it('runs the cluster DNS: two kite-dns pods Running and Ready in kube-system behind the Service kube-dns at 10.96.0.10', async () => {
+    const svc = JSON.parse(await kitectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'json']));
+    assert.equal(svc.spec.clusterIP, '10.96.0.10');
+    assert.deepEqual(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => [p.name, p.port, p.protocol]), [['dns', 53, 'UDP'], ['dns-tcp', 53, 'TCP']]);
+    await waitFor('2 ready kite-dns pods', async () => {
+      const ps: PodJson[] = JSON.parse(await kitectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'json'])).items;
+      return ps.length === 2 && ps.every(ready) || undefined;
+    }, 120_000, 1000);
+    const lines = (await kitectl(['get', 'pods', '-n', 'kube-system'])).split('\n').filter((l) => l.startsWith('kite-dns-'));
+    assert.equal(lines.length, 2);
+    for (const l of lines) assert.match(l, /\s1\/1\s+Running\s/);
+  });
+
+  /** A busybox pod of the default namespace (dnsPolicy ClusterFirst) on the first worker, Ready. */
+  const dnsClient = async (): Promise<string> => {
+    await kitectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dns-client', labels: { app: 'dns-client' } },
+      spec: { nodeName: nodeNames.w1, containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+    }));
+    await waitFor('the dns-client pod', async () => (await pods('app=dns-client')).every(ready) || undefined, 60_000, 500);
+    return 'dns-client';
+  };
+  /** `getent hosts NAME` in a pod (glibc's resolver: resolv.conf's search path and ndots): the addresses. */
+  const lookup = async (pod: string, name: string): Promise<string[]> =>
+    (await kitectl(['exec', pod, '--', 'getent', 'ahostsv4', name])).split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]).filter((ip, i, all) => all.indexOf(ip) === i).sort();
+
+  it('a pod resolves Services by name through the cluster DNS (search path, FQDN, kubernetes.default) and reaches nginx as http://nginx', async () => {
+    await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
+    const pod = await dnsClient();
+    const resolvConf = await kitectl(['exec', pod, '--', 'cat', '/etc/resolv.conf']);
+    assert.match(resolvConf, /^nameserver 10\.96\.0\.10$/m);
+    assert.match(resolvConf, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);
+    const nginxIP = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json'])).spec.clusterIP;
+    assert.deepEqual(await lookup(pod, 'nginx'), [nginxIP]);
+    assert.deepEqual(await lookup(pod, 'nginx.default.svc.cluster.local'), [nginxIP]);
+    assert.deepEqual(await lookup(pod, 'kubernetes.default'), ['10.96.0.1']);
+    // The README's example: busybox's nslookup asks kube-dns and prints the ClusterIP.
+    const ns = await kitectl(['exec', pod, '--', 'nslookup', 'nginx.default.svc.cluster.local']);
+    assert.match(ns, /Server:\s+10\.96\.0\.10/);
+    assert.match(ns, new RegExp(`Address: ${nginxIP.replace(/\./g, '\\.')}$`, 'm'));
+    await waitFor('nginx through its name', async () => /Served by <b>nginx-/.test(await kitectl(['exec', pod, '--', 'timeout', '5', 'wget', '-qO-', 'http://nginx/'])) || undefined, 30_000, 1000);
+  });
+
+  it('a headless Service resolves to its pods\' IPs; a pod with hostname and subdomain resolves as <hostname>.<subdomain>.<ns>.svc.cluster.local', async () => {
+    const pod = await dnsClient();
+    await kitectl(['apply', '-f', '-'], [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx-headless' }, spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'http', port: 80 }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns-sub' }, spec: { clusterIP: 'None', selector: { app: 'dns-named' }, ports: [{ name: 'http', port: 80 }] } },
+      {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dns-named', labels: { app: 'dns-named' } },
+        spec: { hostname: 'host-a', subdomain: 'dns-sub', containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+      },
+    ].map((o) => JSON.stringify(o)).join('\n---\n'));
+    const named = await waitFor('the dns-named pod', async () => (await pods('app=dns-named')).find(ready), 60_000, 500);
+    const nginxIPs = (await pods()).filter(ready).map((p) => p.status.podIP!).sort();
+    await waitFor('the headless Service\'s records', async () => JSON.stringify(await lookup(pod, 'nginx-headless')) === JSON.stringify(nginxIPs) || undefined, 30_000, 1000);
+    await waitFor('the pod\'s hostname record', async () => (await lookup(pod, 'host-a.dns-sub.default.svc.cluster.local').catch(() => []))[0] === named.status.podIP || undefined, 30_000, 1000);
+    await kitectl(['delete', 'service', 'nginx-headless', 'dns-sub']);
+    await kitectl(['delete', 'pod', 'dns-named', '--force', '--grace-period', '0']);
+  });
+
+  it('a Service with no endpoints is refused by name inside the cluster (kube-proxy\'s REJECT)', async () => {
+    const pod = await dnsClient();
+    await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns-empty' }, spec: { selector: { app: 'dns-nothing' }, ports: [{ port: 80 }] } }));
+    // Until kube-proxy has synced the new Service, its ClusterIP is routed off the node.
+    const out = await waitFor('kube-proxy\'s REJECT for dns-empty', async () => {
+      const o = await kitectl(['exec', pod, '--', 'sh', '-c', 'timeout 10 wget -qO- http://dns-empty/ 2>&1; echo "exit=$?"']);
+      return /Connection refused/.test(o) ? o : undefined;
+    }, 30_000, 1000);
+    assert.match(out, /can't connect to remote host \(10\.96\.\d+\.\d+\): Connection refused/);
+    assert.match(out, /exit=1$/m);
+    await kitectl(['delete', 'service', 'dns-empty']);
+  });
+
+  it('other names are forwarded to the node\'s resolver: a node\'s name resolves from a pod (Docker\'s resolver through the node\'s gateway); an external name gets an answer or an error, never a hang', async () => {
+    const pod = await dnsClient();
+    assert.deepEqual(await lookup(pod, nodeNames.cp), [nodeIPs[nodeNames.cp]]);
+    // The machine may have no internet: an answer, NXDOMAIN or SERVFAIL, but before timeout's kill (exit 124).
+    const out = await kitectl(['exec', pod, '--', 'sh', '-c', 'timeout 15 nslookup example.com >/dev/null 2>&1; echo "exit=$?"']);
+    assert.notEqual(out.trim(), 'exit=124');
+    await kitectl(['delete', 'pod', pod, '--force', '--grace-period', '0']);
+  });
+
   it('a pod lists pods through the kubernetes ClusterIP with only its ServiceAccount token (HTTPS on 443 as client-go does, kitectl on the grpc port), and is refused a namespace it has no Role in', async () => {
     const suffix = randomBytes(3).toString('hex');
     const ns = `sa-e2e-${suffix}`;
