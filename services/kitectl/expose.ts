@@ -77,6 +77,6 @@ export async function expose(cli: Cli, args: string[], o: ExposeOptions): Promis
   const obj = toKubeJSON(kind, await cs.resource(kind).get(name, await cli.namespace()));
   checkExposable(kind.kind, kind.group);
   const service = buildService(exposeParams(obj, o), cli.namespaceGiven ? cli.global.namespace : undefined);
-  const sent = await sendGenerated(cli, Services, applyOverrides(service, o.overrides), dryRun, o.saveConfig);
+  const sent = await sendGenerated(cli, Services, applyOverrides(Services, service, o.overrides), dryRun, o.saveConfig);
   cli.io.out(formatGenerated(sent, fmt, 'exposed', dryRun));
 }

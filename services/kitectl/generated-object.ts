@@ -10,7 +10,7 @@ import type { KubeJSON } from './create-config';
 import { formatUnsent, type DryRun, type MachineFormat } from './create';
 import { LAST_APPLIED } from './apply-merge';
 import { formatObjects } from './output-format';
-import { goJSON } from './printers/object-output';
+import { goJSON, toKubeJSON } from './printers/object-output';
 import { qualifiedKind } from './printers/table-printer';
 
 export interface Generated {
@@ -21,8 +21,12 @@ export interface Generated {
   created?: KubeObject;
 }
 
-/** kubectl's --overrides (--override-type=merge): a JSON merge patch over the generated object. */
-export function applyOverrides(obj: KubeJSON, overrides: string | undefined): KubeJSON {
+/**
+ * kubectl's --overrides (--override-type=merge): a JSON merge patch over the generated object,
+ * decoded into the kind's type and encoded again, as kubectl's Overrider does (unknown fields
+ * dropped, the fields Kubernetes always writes back, Go's field order).
+ */
+export function applyOverrides(kind: KindInfo, obj: KubeJSON, overrides: string | undefined): KubeJSON {
   if (!overrides) return obj;
   let patch: unknown;
   try {
@@ -30,7 +34,9 @@ export function applyOverrides(obj: KubeJSON, overrides: string | undefined): Ku
   } catch {
     throw new CliError('Invalid JSON Patch');
   }
-  return mergePatch(obj as never, patch as never) as KubeJSON;
+  const merged = mergePatch(obj as never, patch as never);
+  const { apiVersion, kind: kindName, ...rest } = toKubeJSON(kind, kind.type.fromJSON(merged));
+  return { kind: kindName, apiVersion, ...rest };
 }
 
 /** Creates the object (unless --dry-run=client), with --save-config's annotation when asked. */

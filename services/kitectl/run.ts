@@ -65,7 +65,8 @@ function parseEnvs(env: string[]): KubeJSON[] {
     const i = e.indexOf('=');
     const name = i < 0 ? '' : e.slice(0, i);
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)) throw new CliError(`invalid env: ${e}`);
-    return { name, value: e.slice(i + 1) };
+    const value = e.slice(i + 1);
+    return value ? { name, value } : { name };
   });
 }
 
@@ -120,7 +121,7 @@ export async function runCmd(cli: Cli, args: string[], o: RunOptions): Promise<v
   validateRun(args, o, dryRun);
   const [name, ...rest] = args;
   const namespace = cli.namespaceGiven ? cli.global.namespace : undefined;
-  const pod = await sendGenerated(cli, Pods, applyOverrides(buildRunPod(name, rest, o, namespace), o.overrides), dryRun, o.saveConfig);
+  const pod = await sendGenerated(cli, Pods, applyOverrides(Pods, buildRunPod(name, rest, o, namespace), o.overrides), dryRun, o.saveConfig);
   let failure: unknown;
   if (o.expose) {
     let service: Generated | undefined;

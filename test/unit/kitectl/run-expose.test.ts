@@ -35,7 +35,7 @@ describe('kitectl run --dry-run=client', function () {
   });
 
   it('sets ports, env, labels, annotations, restart and pull policies, privileged, and the namespace given with -n (Go field order)', async () => {
-    const r = await kitectl(['-n', 'other', 'run', 'foo', '--image=busybox:1.36', '--annotations=a=b', '--annotations=c=d=e', '--privileged', '--image-pull-policy=IfNotPresent', '--env=X=1=2', '--restart=OnFailure', '--port=8080', '--labels=x=y,z=', ...client, '-o', 'json']);
+    const r = await kitectl(['-n', 'other', 'run', 'foo', '--image=busybox:1.36', '--annotations=a=b', '--annotations=c=d=e', '--privileged', '--image-pull-policy=IfNotPresent', '--env=X=1=2', '--env=EMPTY=', '--restart=OnFailure', '--port=8080', '--labels=x=y,z=', ...client, '-o', 'json']);
     assert.equal(r.code, 0, r.err);
     assert.equal(
       r.out,
@@ -46,7 +46,7 @@ describe('kitectl run --dry-run=client', function () {
           metadata: { name: 'foo', namespace: 'other', creationTimestamp: null, labels: { x: 'y', z: '' }, annotations: { a: 'b', c: 'd=e' } },
           spec: {
             containers: [
-              { name: 'foo', image: 'busybox:1.36', ports: [{ containerPort: 8080 }], env: [{ name: 'X', value: '1=2' }], resources: {}, imagePullPolicy: 'IfNotPresent', securityContext: { privileged: true } },
+              { name: 'foo', image: 'busybox:1.36', ports: [{ containerPort: 8080 }], env: [{ name: 'X', value: '1=2' }, { name: 'EMPTY' }], resources: {}, imagePullPolicy: 'IfNotPresent', securityContext: { privileged: true } },
             ],
             restartPolicy: 'OnFailure',
             dnsPolicy: 'ClusterFirst',
@@ -73,9 +73,16 @@ describe('kitectl run --dry-run=client', function () {
     assert.equal((await kitectl(['run', 'web', '--image=nginx', '--port=80', '--expose', ...client])).out, 'service/web created (dry run)\npod/web created (dry run)\n');
   });
 
-  it('applies --overrides as a JSON merge patch', async () => {
-    const r = await kitectl(['run', 'o', '--image=nginx', ...client, '-o', 'json', '--overrides={"spec":{"nodeName":"n1","containers":[{"name":"o","image":"y"}]}}']);
-    assert.deepEqual(JSON.parse(r.out).spec, { containers: [{ name: 'o', image: 'y' }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', nodeName: 'n1' });
+  it("applies --overrides as a JSON merge patch, then the Pod type's encoding (unknown fields dropped, Go's field order)", async () => {
+    const r = await kitectl(['run', 'o', '--image=nginx', ...client, '-o', 'json', '--overrides={"spec":{"nodeName":"n1","zzz":1,"containers":[{"name":"o","image":"y"}]}}']);
+    assert.equal(
+      r.out,
+      JSON.stringify(
+        { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'o', creationTimestamp: null, labels: { run: 'o' } }, spec: { containers: [{ name: 'o', image: 'y', resources: {} }], restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', nodeName: 'n1' }, status: {} },
+        null,
+        4,
+      ) + '\n',
+    );
   });
 
   it("refuses what kubectl refuses, with kubectl's messages", async () => {
