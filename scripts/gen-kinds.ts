@@ -72,8 +72,9 @@ function kindProto(d: KindDeclaration): string {
     msgs.push(`message TerminalSize {\n  uint32 width = 1;\n  uint32 height = 2;\n}`);
     msgs.push(`message Exec${kind}Response {\n  bytes stdout = 1;\n  bytes stderr = 2;\n  optional int32 exit_code = 3;\n}`);
     // pods/attach and pods/portforward, proxied the same way (kite.kubelet.v1's Attach and PortForward).
-    rpcs.push(`  // Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends.\n  rpc ${m.attach}(stream Exec${kind}Request) returns (stream Exec${kind}Response);`);
+    rpcs.push(`  // Attaches to a running container's main process (kubectl attach): exec's messages, the start naming no command; the last response carries the exit code if the process ends.\n  rpc ${m.attach}(stream ${m.attach}Request) returns (stream Exec${kind}Response);`);
     rpcs.push(`  // Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes.\n  rpc ${m.portForward}(stream ${m.portForward}Request) returns (stream ${m.portForward}Response);`);
+    msgs.push(`message ${m.attach}Request {\n  Exec${kind}Start start = 1;\n  bytes stdin = 2;\n  bool stdin_close = 3;\n  TerminalSize resize = 4;\n}`);
     msgs.push(`message ${m.portForward}Request {\n  ${m.portForward}Start start = 1;\n  bytes data = 2;\n  bool close = 3;\n}`);
     msgs.push(`message ${m.portForward}Start {\n  string namespace = 1;\n  string pod_name = 2;\n  string pod_uid = 3;\n  int32 port = 4;\n}`);
     msgs.push(`message ${m.portForward}Response {\n  bytes data = 1;\n}`);

@@ -327,6 +327,13 @@ export interface ExecPodResponse {
   exitCode?: number | undefined;
 }
 
+export interface AttachPodRequest {
+  start?: ExecPodStart | undefined;
+  stdin: Buffer;
+  stdinClose: boolean;
+  resize?: TerminalSize | undefined;
+}
+
 export interface PortForwardPodRequest {
   start?: PortForwardPodStart | undefined;
   data: Buffer;
@@ -6016,6 +6023,131 @@ export const ExecPodResponse: MessageFns<ExecPodResponse> = {
     message.stdout = object.stdout ?? Buffer.alloc(0);
     message.stderr = object.stderr ?? Buffer.alloc(0);
     message.exitCode = object.exitCode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAttachPodRequest(): AttachPodRequest {
+  return { start: undefined, stdin: Buffer.alloc(0), stdinClose: false, resize: undefined };
+}
+
+export const AttachPodRequest: MessageFns<AttachPodRequest> = {
+  encode(message: AttachPodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      ExecPodStart.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.stdin.length !== 0) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.stdinClose !== false) {
+      writer.uint32(24).bool(message.stdinClose);
+    }
+    if (message.resize !== undefined) {
+      TerminalSize.encode(message.resize, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachPodRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachPodRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = ExecPodStart.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stdin = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stdinClose = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resize = TerminalSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachPodRequest {
+    return {
+      start: isSet(object.start) ? ExecPodStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : Buffer.alloc(0),
+      stdinClose: isSet(object.stdinClose)
+        ? globalThis.Boolean(object.stdinClose)
+        : isSet(object.stdin_close)
+        ? globalThis.Boolean(object.stdin_close)
+        : false,
+      resize: isSet(object.resize) ? TerminalSize.fromJSON(object.resize) : undefined,
+    };
+  },
+
+  toJSON(message: AttachPodRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = ExecPodStart.toJSON(message.start);
+    }
+    if (message.stdin.length !== 0) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.stdinClose !== false) {
+      obj.stdinClose = message.stdinClose;
+    }
+    if (message.resize !== undefined) {
+      obj.resize = TerminalSize.toJSON(message.resize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttachPodRequest>, I>>(base?: I): AttachPodRequest {
+    return AttachPodRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttachPodRequest>, I>>(object: I): AttachPodRequest {
+    const message = createBaseAttachPodRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? ExecPodStart.fromPartial(object.start)
+      : undefined;
+    message.stdin = object.stdin ?? Buffer.alloc(0);
+    message.stdinClose = object.stdinClose ?? false;
+    message.resize = (object.resize !== undefined && object.resize !== null)
+      ? TerminalSize.fromPartial(object.resize)
+      : undefined;
     return message;
   },
 };
@@ -18404,13 +18536,13 @@ export const PodServiceService = {
     responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
   },
-  /** Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends. */
+  /** Attaches to a running container's main process (kubectl attach): exec's messages, the start naming no command; the last response carries the exit code if the process ends. */
   attachPod: {
     path: "/kite.core.v1.PodService/AttachPod" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: ExecPodRequest): Buffer => Buffer.from(ExecPodRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ExecPodRequest => ExecPodRequest.decode(value),
+    requestSerialize: (value: AttachPodRequest): Buffer => Buffer.from(AttachPodRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AttachPodRequest => AttachPodRequest.decode(value),
     responseSerialize: (value: ExecPodResponse): Buffer => Buffer.from(ExecPodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecPodResponse => ExecPodResponse.decode(value),
   },
@@ -18463,8 +18595,8 @@ export interface PodServiceServer extends UntypedServiceImplementation {
   podLogs: handleServerStreamingCall<PodLogsRequest, PodLogChunk>;
   /** Runs a command in a container through the pod's kubelet (kubectl exec); the last response carries the exit code. */
   execPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
-  /** Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends. */
-  attachPod: handleBidiStreamingCall<ExecPodRequest, ExecPodResponse>;
+  /** Attaches to a running container's main process (kubectl attach): exec's messages, the start naming no command; the last response carries the exit code if the process ends. */
+  attachPod: handleBidiStreamingCall<AttachPodRequest, ExecPodResponse>;
   /** Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes. */
   portForwardPod: handleBidiStreamingCall<PortForwardPodRequest, PortForwardPodResponse>;
   /** Evicts a Pod (the pods/eviction subresource, a policy/v1 Eviction): deletes it unless a disruption budget forbids it (TOO_MANY_REQUESTS); returns its last state. */
@@ -18616,10 +18748,10 @@ export interface PodServiceClient extends Client {
   execPod(): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
   execPod(options: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
   execPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
-  /** Attaches to a running container's main process (kubectl attach): the start names no command; the last response carries the exit code if the process ends. */
-  attachPod(): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
-  attachPod(options: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
-  attachPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecPodRequest, ExecPodResponse>;
+  /** Attaches to a running container's main process (kubectl attach): exec's messages, the start naming no command; the last response carries the exit code if the process ends. */
+  attachPod(): ClientDuplexStream<AttachPodRequest, ExecPodResponse>;
+  attachPod(options: Partial<CallOptions>): ClientDuplexStream<AttachPodRequest, ExecPodResponse>;
+  attachPod(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<AttachPodRequest, ExecPodResponse>;
   /** Opens one TCP connection to a port inside the pod's network namespace (kubectl port-forward): data both ways until either side closes. */
   portForwardPod(): ClientDuplexStream<PortForwardPodRequest, PortForwardPodResponse>;
   portForwardPod(options: Partial<CallOptions>): ClientDuplexStream<PortForwardPodRequest, PortForwardPodResponse>;

@@ -92,6 +92,14 @@ export interface ExecRequest {
   resize?: TerminalSize | undefined;
 }
 
+/** Exec's request under Attach's name: the start names the container and no command. */
+export interface AttachRequest {
+  start?: ExecStart | undefined;
+  stdin: Buffer;
+  stdinClose: boolean;
+  resize?: TerminalSize | undefined;
+}
+
 export interface ExecStart {
   namespace: string;
   podName: string;
@@ -889,6 +897,131 @@ export const ExecRequest: MessageFns<ExecRequest> = {
   },
 };
 
+function createBaseAttachRequest(): AttachRequest {
+  return { start: undefined, stdin: Buffer.alloc(0), stdinClose: false, resize: undefined };
+}
+
+export const AttachRequest: MessageFns<AttachRequest> = {
+  encode(message: AttachRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      ExecStart.encode(message.start, writer.uint32(10).fork()).join();
+    }
+    if (message.stdin.length !== 0) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.stdinClose !== false) {
+      writer.uint32(24).bool(message.stdinClose);
+    }
+    if (message.resize !== undefined) {
+      TerminalSize.encode(message.resize, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AttachRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.start = ExecStart.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stdin = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stdinClose = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resize = TerminalSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AttachRequest {
+    return {
+      start: isSet(object.start) ? ExecStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : Buffer.alloc(0),
+      stdinClose: isSet(object.stdinClose)
+        ? globalThis.Boolean(object.stdinClose)
+        : isSet(object.stdin_close)
+        ? globalThis.Boolean(object.stdin_close)
+        : false,
+      resize: isSet(object.resize) ? TerminalSize.fromJSON(object.resize) : undefined,
+    };
+  },
+
+  toJSON(message: AttachRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = ExecStart.toJSON(message.start);
+    }
+    if (message.stdin.length !== 0) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.stdinClose !== false) {
+      obj.stdinClose = message.stdinClose;
+    }
+    if (message.resize !== undefined) {
+      obj.resize = TerminalSize.toJSON(message.resize);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AttachRequest>, I>>(base?: I): AttachRequest {
+    return AttachRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AttachRequest>, I>>(object: I): AttachRequest {
+    const message = createBaseAttachRequest();
+    message.start = (object.start !== undefined && object.start !== null)
+      ? ExecStart.fromPartial(object.start)
+      : undefined;
+    message.stdin = object.stdin ?? Buffer.alloc(0);
+    message.stdinClose = object.stdinClose ?? false;
+    message.resize = (object.resize !== undefined && object.resize !== null)
+      ? TerminalSize.fromPartial(object.resize)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseExecStart(): ExecStart {
   return {
     namespace: "",
@@ -1319,8 +1452,8 @@ export const KubeletServiceService = {
     path: "/kite.kubelet.v1.KubeletService/Attach" as const,
     requestStream: true as const,
     responseStream: true as const,
-    requestSerialize: (value: ExecRequest): Buffer => Buffer.from(ExecRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ExecRequest => ExecRequest.decode(value),
+    requestSerialize: (value: AttachRequest): Buffer => Buffer.from(AttachRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AttachRequest => AttachRequest.decode(value),
     responseSerialize: (value: ExecResponse): Buffer => Buffer.from(ExecResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExecResponse => ExecResponse.decode(value),
   },
@@ -1358,7 +1491,7 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
    * with no command; stdin reaches the process (when the container has stdin open), its output
    * streams back, and the last response carries its exit code if it ends.
    */
-  attach: handleBidiStreamingCall<ExecRequest, ExecResponse>;
+  attach: handleBidiStreamingCall<AttachRequest, ExecResponse>;
   /**
    * One TCP connection to a port in the pod's network namespace (kubectl port-forward): the first
    * request names the pod and port, later ones carry data or the caller's close; responses carry
@@ -1392,9 +1525,9 @@ export interface KubeletServiceClient extends Client {
    * with no command; stdin reaches the process (when the container has stdin open), its output
    * streams back, and the last response carries its exit code if it ends.
    */
-  attach(): ClientDuplexStream<ExecRequest, ExecResponse>;
-  attach(options: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
-  attach(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecRequest, ExecResponse>;
+  attach(): ClientDuplexStream<AttachRequest, ExecResponse>;
+  attach(options: Partial<CallOptions>): ClientDuplexStream<AttachRequest, ExecResponse>;
+  attach(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<AttachRequest, ExecResponse>;
   /**
    * One TCP connection to a port in the pod's network namespace (kubectl port-forward): the first
    * request names the pod and port, later ones carry data or the caller's close; responses carry
