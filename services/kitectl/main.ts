@@ -174,10 +174,13 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--image-pull-policy <policy>', 'the image pull policy for the container (default: the server\'s)')
     .option('--privileged', 'run the container in privileged mode')
     .option('--overrides <json>', 'a JSON merge patch over the generated pod')
-    .option('-i, --stdin', 'keep stdin open on the container (kitectl run does not attach: use kitectl attach)')
+    .option('-i, --stdin', 'keep stdin open on the container (and attach, unless --attach=false)')
     .option('-t, --tty', 'allocate a TTY for the container')
-    .addOption(new Option('--attach [bool]', 'attach to the pod (not supported by kitectl run)').argParser(parseBool('attach')))
-    .option('--rm', 'delete the pod after it exits (only with attaching, which kitectl run does not do)')
+    .addOption(new Option('--attach [bool]', 'wait for the pod to run, then attach to it (default: with -i)').argParser(parseBool('attach')))
+    .option('--rm', 'delete the pod (and service) after attaching ends')
+    .option('-q, --quiet', 'suppress prompt messages')
+    .option('--leave-stdin-open', "leave the container's stdin open after the first attach")
+    .option('--pod-running-timeout <duration>', 'how long to wait for the pod to run before attaching', '1m')
     .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print the objects that would be sent)').preset('client'))
     .option('-o, --output <format>', 'json|yaml|name|jsonpath=...')
     .option('--save-config', 'save the objects in their last-applied-configuration annotation')
@@ -199,6 +202,9 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
           tty: o.tty,
           attach: o.attach,
           rm: o.rm,
+          quiet: o.quiet,
+          leaveStdinOpen: o.leaveStdinOpen,
+          podRunningTimeout: o.podRunningTimeout,
           dryRun: o.dryRun,
           output: o.output,
           saveConfig: o.saveConfig,

@@ -4,9 +4,9 @@
 // privileged) and, with --expose, the ClusterIP Service run's ServiceGeneratorV2 makes (selector:
 // --labels, else run=NAME; port and target port: --port). Checks and their order are kubectl's
 // (RunOptions.Validate, then the generator's); the Service is printed before the Pod, as kubectl
-// does. Attaching (-i, --attach, --rm) is not supported.
-import { Pods, Services } from '../../lib/api/kinds';
-import type { Cli } from './cli-context';
+// does. With --attach (-i sets it) it attaches to the pod (run-attach.ts) instead of printing it.
+import { Pods, Services, type KindInfo } from '../../lib/api/kinds';
+import { parseDuration, type Cli } from './cli-context';
 import { CliError } from './cli-errors';
 import { newMeta, type KubeJSON } from './create-config';
 import { parseDryRun, parseGeneratorOutput } from './create';
@@ -32,6 +32,10 @@ export interface RunOptions {
   tty?: boolean;
   attach?: boolean;
   rm?: boolean;
+  quiet?: boolean;
+  leaveStdinOpen?: boolean;
+  /** --pod-running-timeout (default 1m). */
+  podRunningTimeout?: string;
 }
 
 /** docker's reference grammar (distribution/reference.ReferenceRegexp), anchored. */
@@ -56,7 +60,6 @@ export function validateRun(args: string[], o: RunOptions, dryRun: string): void
   if (!attach && o.rm) throw usage('--rm should only be used for attached containers');
   if (attach && dryRun !== 'none') throw usage("--dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)");
   if (o.imagePullPolicy && !['Always', 'IfNotPresent', 'Never'].includes(o.imagePullPolicy)) throw usage(`invalid image pull policy: ${o.imagePullPolicy}`);
-  if (attach) throw new CliError('kitectl run does not attach to the pod (-i, --attach, --rm): create it, then use kitectl attach');
 }
 
 /** generate/versioned's parseEnvs: NAME=VALUE, NAME a valid environment variable name. */
@@ -98,7 +101,8 @@ export function buildRunPod(name: string, args: string[], o: RunOptions, namespa
     resources: {},
     ...(o.imagePullPolicy ? { imagePullPolicy: o.imagePullPolicy } : {}),
     ...(o.privileged ? { securityContext: { privileged: true } } : {}),
-    ...(stdin ? { stdin, stdinOnce: true } : {}),
+    ...(stdin ? { stdin } : {}),
+    ...(stdin && !o.leaveStdinOpen ? { stdinOnce: true } : {}),
     ...(o.tty ? { tty: true } : {}),
   };
   return {
@@ -119,14 +123,17 @@ export async function runCmd(cli: Cli, args: string[], o: RunOptions): Promise<v
   const dryRun = parseDryRun(o.dryRun);
   const fmt = parseGeneratorOutput(o.output);
   validateRun(args, o, dryRun);
+  const timeoutMs = parseDuration(o.podRunningTimeout ?? '1m', '--pod-running-timeout');
   const [name, ...rest] = args;
   const namespace = cli.namespaceGiven ? cli.global.namespace : undefined;
   const pod = await sendGenerated(cli, Pods, applyOverrides(Pods, buildRunPod(name, rest, o, namespace), o.overrides), dryRun, o.saveConfig);
+  const created: { kind: KindInfo; name: string }[] = [{ kind: Pods, name }];
   let failure: unknown;
   if (o.expose) {
     let service: Generated | undefined;
     try {
       service = await sendGenerated(cli, Services, buildRunService(name, o, namespace), dryRun, o.saveConfig);
+      created.push({ kind: Services, name });
     } catch (e) {
       failure = e;
     }
@@ -135,6 +142,11 @@ export async function runCmd(cli: Cli, args: string[], o: RunOptions): Promise<v
       // kubectl separates the two YAML documents itself, and its YAML printer does again.
       if (fmt?.type === 'yaml') cli.io.out('---\n---\n');
     }
+  }
+  if (o.attach ?? o.stdin) {
+    const restartPolicy = o.restart || (o.stdin ? 'OnFailure' : 'Always');
+    await (require('./run-attach') as typeof import('./run-attach')).attachRun(cli, name, created, { ...o, restartPolicy, timeoutMs });
+    return;
   }
   cli.io.out(formatGenerated(pod, fmt, 'created', dryRun));
   if (failure !== undefined) throw failure;

@@ -110,12 +110,6 @@ describe('kitectl run --dry-run=client', function () {
       assert.deepEqual(await kitectl([...args, ...client]), { code: 1, out: '', err: `error: ${message}\n` }, args.join(' '));
     }
   });
-
-  it('does not attach (-i, --attach): it says so instead of creating the pod', async () => {
-    const r = await kitectl(['run', 'x', '--image=nginx', '-i', '--server', '127.0.0.1:1']);
-    assert.equal(r.code, 1);
-    assert.match(r.err, /kitectl run does not attach/);
-  });
 });
 
 describe("kitectl expose's Service generator", () => {
