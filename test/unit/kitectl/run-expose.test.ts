@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { run } from '../../../services/kitectl/main';
 import { exposeParams } from '../../../services/kitectl/expose';
+import { buildRunPod, type RunOptions } from '../../../services/kitectl/run';
 import { buildService, checkExposable } from '../../../services/kitectl/expose-service';
 
 interface Result {
@@ -83,6 +84,13 @@ describe('kitectl run --dry-run=client', function () {
         4,
       ) + '\n',
     );
+  });
+
+  it('sets stdin (stdinOnce unless --leave-stdin-open) and tty, with restart policy Always, as kubectl 1.32 creates them', () => {
+    const container = (o: RunOptions) => (buildRunPod('a', [], { image: 'nginx', ...o }, undefined).spec as { containers: unknown[] }).containers[0];
+    assert.deepEqual(container({ stdin: true }), { name: 'a', image: 'nginx', resources: {}, stdin: true, stdinOnce: true });
+    assert.deepEqual(container({ stdin: true, tty: true, leaveStdinOpen: true }), { name: 'a', image: 'nginx', resources: {}, stdin: true, tty: true });
+    assert.equal((buildRunPod('a', [], { image: 'nginx', stdin: true }, undefined).spec as { restartPolicy: string }).restartPolicy, 'Always');
   });
 
   it("refuses what kubectl refuses, with kubectl's messages", async () => {
