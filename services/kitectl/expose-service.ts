@@ -127,7 +127,8 @@ export function makeLabels(labels: Record<string, string> | undefined): string {
     .join(',');
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** An object in Kubernetes JSON, read loosely (introspection only reads known paths). */
+type Json = Record<string, any>;
 
 /** Kinds expose takes (Kite has no ReplicationController). */
 const EXPOSABLE: Record<string, string> = { Pod: 'Pod', Service: 'Service', Deployment: 'Deployment.apps', ReplicaSet: 'ReplicaSet.apps' };

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 describe('kubectl and kitectl run and expose (HTTPS front door)', function () {
   this.timeout(120_000);
