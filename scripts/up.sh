@@ -50,14 +50,18 @@ for _ in $(seq 1 30); do
 done
 
 step "Cluster DNS: kite-dns in kube-system behind the Service kube-dns"
-kitectl rollout status deployment/kite-dns -n kube-system --timeout 180s
-kitectl get pods,services -n kube-system -l k8s-app=kube-dns -o wide
-kitectl apply -f examples/dns-client.yaml
-for _ in $(seq 1 60); do kitectl exec dns-client -- true >/dev/null 2>&1 && break; sleep 1; done
-step "kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local"
-kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local
-step "kitectl exec dns-client -- wget -qO- http://nginx"
-kitectl exec dns-client -- wget -qO- http://nginx
+if kitectl get deployment kite-dns -n kube-system >/dev/null 2>&1; then
+  kitectl rollout status deployment/kite-dns -n kube-system --timeout 180s
+  kitectl get pods,services -n kube-system -l k8s-app=kube-dns -o wide
+  kitectl apply -f examples/dns-client.yaml
+  for _ in $(seq 1 60); do kitectl exec dns-client -- true >/dev/null 2>&1 && break; sleep 1; done
+  step "kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local"
+  kitectl exec dns-client -- nslookup nginx.default.svc.cluster.local
+  step "kitectl exec dns-client -- wget -qO- http://nginx"
+  kitectl exec dns-client -- wget -qO- http://nginx
+else
+  echo "none: cluster \"$name\" was made by a kite without cluster DNS (delete it and run this again)"
+fi
 
 cat <<MSG
 
