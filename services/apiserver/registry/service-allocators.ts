@@ -37,7 +37,9 @@ export class RangeAllocator {
   /** Claims a free member at random, or undefined if the range is full. */
   allocateNext(): number | undefined {
     if (this.used.size >= this.size) return undefined;
-    return this.scan(this.staticBand, this.size - this.staticBand) ?? this.scan(0, this.staticBand);
+    // A band as large as the range is none (NewAllocationMapWithOffset's plain random scan).
+    const band = this.staticBand < this.size ? this.staticBand : 0;
+    return this.scan(band, this.size - band) ?? this.scan(0, band);
   }
 
   /** Claims a free member among first+offset..first+offset+count-1, starting at a random one. */

@@ -23,6 +23,13 @@ describe('Service IP allocator static band', () => {
     assert.equal(lowBand.has(next), true);
   });
 
+  it('hands out every address of a range no larger than its band (a /28: 14 addresses, band 16)', () => {
+    const a = new ServiceAllocators('10.0.0.0/28', '30000-32767');
+    const got = Array.from({ length: 14 }, () => intToIp(a.ips.allocateNext()!)).sort((x, y) => Number(x.split('.')[3]) - Number(y.split('.')[3]));
+    assert.deepEqual(got, Array.from({ length: 14 }, (_, i) => `10.0.0.${i + 1}`));
+    assert.equal(a.ips.allocateNext(), undefined);
+  });
+
   it('leaves 10.96.0.10 free while random ClusterIPs fill everything above the band', () => {
     const a = new ServiceAllocators('10.96.0.0/20', '30000-32767');
     for (let i = 0; i < 4094 - 256; i++) a.ips.allocateNext();
