@@ -80,12 +80,16 @@ export class ResourceClient<T extends KubeObject> {
     );
   }
 
-  create(obj: T, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<T> {
+  // Writes name their field manager (client-go's CreateOptions/UpdateOptions/PatchOptions
+  // FieldManager); an empty one leaves it to the server, which records the client's User-Agent.
+  // Always sent: an absent string field would be encoded as "undefined".
+  create(obj: T, opts: { namespace?: string; dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
     const namespace = this.ns(opts.namespace ?? (obj.metadata?.namespace || undefined));
     return this.call('create', {
       namespace,
       [this.kind.requestField]: obj,
       dryRun: opts.dryRun ? ['All'] : [],
+      fieldManager: opts.fieldManager ?? '',
     });
   }
 
@@ -118,16 +122,16 @@ export class ResourceClient<T extends KubeObject> {
     return { ...first, items, metadata: { resourceVersion: first.metadata?.resourceVersion ?? '', continue: '' } };
   }
 
-  update(obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
-    return this.call('update', { [this.kind.requestField]: obj, dryRun: opts.dryRun ? ['All'] : [] });
+  update(obj: T, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
+    return this.call('update', { [this.kind.requestField]: obj, dryRun: opts.dryRun ? ['All'] : [], fieldManager: opts.fieldManager ?? '' });
   }
 
-  updateStatus(obj: T): Promise<T> {
-    return this.call('updateStatus', { [this.kind.requestField]: obj });
+  updateStatus(obj: T, opts: { fieldManager?: string } = {}): Promise<T> {
+    return this.call('updateStatus', { [this.kind.requestField]: obj, fieldManager: opts.fieldManager ?? '' });
   }
 
   /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch, `'strategic'` for a strategic merge patch. */
-  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string } = {}): Promise<T> {
+  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string; fieldManager?: string } = {}): Promise<T> {
     return this.call('patch', {
       namespace: this.ns(opts.namespace),
       name,
@@ -135,6 +139,7 @@ export class ResourceClient<T extends KubeObject> {
       patch: typeof patch === 'string' ? patch : JSON.stringify(patch),
       dryRun: [],
       subresource: opts.subresource ?? '',
+      fieldManager: opts.fieldManager ?? '',
     });
   }
 

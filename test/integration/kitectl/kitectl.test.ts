@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Clientset } from '../../../lib/client/clientset';
 import { writeConfigFile } from '../../../lib/client/kubeconfig';
+import { Services } from '../../../lib/api/kinds';
+import { decodeKube } from '../../../lib/api/kube-json';
 import { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import { Event, Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
@@ -178,7 +180,13 @@ describe('kitectl against a real apiserver', function () {
       assert.equal(json.apiVersion, 'v1');
       assert.equal(json.kind, 'Service');
       const live = await cs.services.get('nginx', 'default');
-      assert.deepEqual(Service.fromJSON(json), { ...live, apiVersion: 'v1', kind: 'Service' });
+      // As kubectl, -o json leaves managedFields out unless --show-managed-fields.
+      assert.equal(json.metadata.managedFields, undefined);
+      assert.deepEqual(Service.fromJSON(json), { ...live, metadata: { ...live.metadata!, managedFields: [] }, apiVersion: 'v1', kind: 'Service' });
+      const shown = JSON.parse((await ok(['get', 'svc', 'nginx', '-o', 'json', '--show-managed-fields'])).out);
+      assert.deepEqual(decodeKube(Services, shown).object, { ...live, apiVersion: 'v1', kind: 'Service' });
+      // kitectl's writes are recorded under its User-Agent's name (a request without a field manager once named "undefined").
+      assert.deepEqual([...new Set(live.metadata!.managedFields.map((e) => e.manager))], ['kitectl']);
       const list = JSON.parse((await ok(['get', 'pods', '-o', 'json'])).out);
       assert.equal(list.kind, 'List');
       assert.ok(list.items.every((i: { kind: string }) => i.kind === 'Pod'));
