@@ -28,9 +28,10 @@ const pod = (name: string, namespace: string, nodeName = '', serviceAccountName 
 /** Case name -> who may do it. Every other identity must get PERMISSION_DENIED. */
 const EXPECTED: Record<string, User[]> = {
   'get pod default/p1': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
-  'list pods in all namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
-  'list pods in team': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'alice', 'bob', 'carol'],
-  'watch pods in team': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'alice', 'bob', 'carol'],
+  // kube-proxy's network policy agent lists and watches pods and namespaces (not get: it reads its informers).
+  'list pods in all namespaces': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'bob'],
+  'list pods in team': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'alice', 'bob', 'carol'],
+  'watch pods in team': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'alice', 'bob', 'carol'],
   'create pod in team': ['admin', 'controller-manager', 'alice'],
   'create pod in default': ['admin', 'controller-manager'],
   'update pod team/t1': ['admin', 'controller-manager', 'alice'],
@@ -71,7 +72,7 @@ const EXPECTED: Record<string, User[]> = {
   // ServiceAccount of a pod bound to its node (Node authorizer, NodeRestriction).
   'create token for serviceaccount team/app': ['admin', 'alice'],
   'create token for serviceaccount default/runner bound to pod p1 (on n1)': ['admin', 'node-n1'],
-  'list namespaces': ['admin', 'scheduler', 'controller-manager', 'node-n1', 'node-n2', 'bob'],
+  'list namespaces': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'bob'],
   'create namespace': ['admin'],
   'list roles in team': ['admin', 'controller-manager'],
   'create clusterrolebinding': ['admin', 'dave'],

@@ -165,7 +165,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(READ, [''], ['nodes']),
     EVENTS,
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
-    // kite-proxy's network policy agent, as kindnet's ClusterRole grants its own.
+  ]),
+  // kite-proxy's network policy agent (it runs as system:kube-proxy): what kindnet's ClusterRole
+  // grants its policy controller, kept apart so system:node-proxier stays Kubernetes' role.
+  clusterRole('system:kite:network-policy-agent', [
     rule(['list', 'watch'], [''], ['pods', 'namespaces']),
     rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
   ]),
@@ -191,6 +194,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   bindTo('system:kube-scheduler', 'system:kube-scheduler', 'User', 'system:kube-scheduler'),
   bindTo('system:kube-controller-manager', 'system:kube-controller-manager', 'User', 'system:kube-controller-manager'),
   bindTo('system:node-proxier', 'system:node-proxier', 'User', 'system:kube-proxy'),
+  bindTo('system:kite:network-policy-agent', 'system:kite:network-policy-agent', 'User', 'system:kube-proxy'),
   bindTo('system:monitoring', 'system:monitoring', 'Group', 'system:monitoring'),
   // Named as kubeadm (kind's installer) names it.
   bindTo('kubeadm:apiserver-kubelet-client', 'system:kubelet-api-admin', 'User', KUBELET_API_CLIENT_USER),
