@@ -207,6 +207,42 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     await kitectl(['delete', 'service', 'dns-empty']);
   });
 
+  it('NetworkPolicy (examples/network-policy.yaml): default deny refuses every client, the allow rule lets exactly app=dns-client in, deleting the policies reopens', async () => {
+    // Its own namespace, so the NodePort and the other cases' clients in default are not affected.
+    const ns = `np-${randomBytes(2).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    await kitectl(['create', 'namespace', ns]);
+    // Pods are admitted once the serviceaccount controller has made the namespace's default ServiceAccount.
+    await waitFor('the default ServiceAccount', () => k(['get', 'serviceaccount', 'default']).then(() => true, () => undefined), 30_000, 500);
+    await k(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
+    await k(['scale', 'deployment', 'nginx', '--replicas', '1']);
+    await k(['apply', '-f', join(REPO, 'examples', 'dns-client.yaml')]);
+    await k(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other', labels: { app: 'other' } },
+      spec: { containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+    }));
+    const nsPods = async () => JSON.parse(await k(['get', 'pods', '-o', 'json'])).items as PodJson[];
+    await waitFor('nginx, dns-client and other ready', async () => {
+      const ps = (await nsPods()).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
+      return ps.length === 3 && ps.every(ready) || undefined;
+    }, 120_000, 1000);
+    // Traffic stays inside the cluster: a ClusterIP DNATed to a pod IP. A dropped connection times out (exit != 0).
+    const reaches = async (pod: string) => /exit=0$/m.test(await k(['exec', pod, '--', 'sh', '-c', 'timeout 4 wget -qO- http://nginx/ >/dev/null 2>&1; echo "exit=$?"']));
+    const both = async () => [await reaches('dns-client'), await reaches('other')].join(',');
+    await waitFor('both clients reach nginx before any policy', async () => (await both()) === 'true,true' || undefined, 60_000, 1000);
+
+    const [denyAll, allowClient] = readFileSync(join(REPO, 'examples', 'network-policy.yaml'), 'utf8').split(/^---$/m);
+    await k(['apply', '-f', '-'], denyAll);
+    await waitFor('default deny to refuse both clients', async () => (await both()) === 'false,false' || undefined, 60_000, 1000);
+    await k(['apply', '-f', '-'], allowClient);
+    await waitFor('the allow rule to let dns-client in, and only it', async () => (await both()) === 'true,false' || undefined, 60_000, 1000);
+    assert.match(await k(['get', 'networkpolicies']), /^default-deny-ingress\s+<none>\s+\S+\nnginx-from-dns-client\s+app=nginx\s+\S+$/m);
+
+    await k(['delete', 'networkpolicy', 'default-deny-ingress', 'nginx-from-dns-client']);
+    await waitFor('both clients reach nginx again', async () => (await both()) === 'true,true' || undefined, 60_000, 1000);
+    await kitectl(['delete', 'namespace', ns]);
+  });
+
   it('other names are forwarded to the node\'s resolver: a node\'s name resolves from a pod (Docker\'s resolver through the node\'s gateway); an external name gets an answer or an error, never a hang', async () => {
     const pod = await dnsClient();
     assert.deepEqual(await lookup(pod, nodeNames.cp), [nodeIPs[nodeNames.cp]]);
