@@ -26,7 +26,14 @@ import { serveWatch, type WatchStreamOptions } from './watch-stream';
 /** Observes every call (metrics, audit): method, gRPC code, seconds taken. */
 export type CallObserver = (method: string, code: number, seconds: number) => void;
 
-type Handler = (req: any, call: ServerUnaryCall<any, any>, ctx: RequestContext) => Promise<unknown>;
+/** `trailer`: the trailing metadata the call's answer carries. */
+type Handler = (req: any, call: ServerUnaryCall<any, any>, ctx: RequestContext, trailer: Metadata) => Promise<unknown>;
+
+/**
+ * Trailing metadata of a Patch whose apply patch created the object (set to "true"): the HTTP
+ * front door answers it 201 Created, as Kubernetes' patcher answers an apply that created.
+ */
+export const CREATED_TRAILER = 'kite-created';
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 /** dryRun as Kubernetes accepts it: empty, or ["All"]. */
@@ -41,7 +48,9 @@ function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler,
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
     const start = process.hrtime.bigint();
     const creation = asCreate && ((req: any) => asCreate(req, call));
-    answerUnary(method, callback, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx), creation), (code) =>
+    const trailer = new Metadata();
+    const answer: sendUnaryData<any> = (err, value) => (err ? callback(err) : callback(null, value, trailer));
+    answerUnary(method, answer, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation), (code) =>
       observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
     );
   };
@@ -80,9 +89,10 @@ export function resourceService<T extends KubeObject>(
   const field = kind.requestField;
   /** The field manager a write is recorded for: the request's, else its User-Agent's. */
   const managerOf = (r: any, call: ServerUnaryCall<any, any>, options: string) => managerOrUserAgent(r.fieldManager ?? '', gate.userAgent(call), options);
-  const patchObject = (r: any, call: ServerUnaryCall<any, any>) => {
+  const patchObject = (r: any, call: ServerUnaryCall<any, any>, trailer: Metadata) => {
     validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
-    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false, r[field]);
+    const created = () => trailer.set(CREATED_TRAILER, 'true');
+    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false, r[field], created);
   };
   /** An apply patch of an object that does not exist: the object it creates, for admission to admit as a create. */
   const applyCreation = async (r: any, call: ServerUnaryCall<any, any>) => {
@@ -95,7 +105,7 @@ export function resourceService<T extends KubeObject>(
     get: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
     list: (r) => registry.list(r),
     update: (r, call) => registry.update(r[field], isDryRun(r.dryRun), managerOf(r, call, 'UpdateOptions')),
-    patch: (r, call) => patchObject(r, call),
+    patch: (r, call, _ctx, trailer) => patchObject(r, call, trailer),
     delete: (r) =>
       registry.delete(r.namespace, r.name, {
         gracePeriodSeconds: r.gracePeriodSeconds,
@@ -157,8 +167,8 @@ export function resourceService<T extends KubeObject>(
     handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
     handlers.updateScale = async (r, call) => toScale(await writeScale(r.namespace, r.name, r.scale as Scale | undefined, managerOf(r, call, 'UpdateOptions')));
     // A patch of the scale subresource applies to the Scale and answers with the object (PatchDeployment's reply type).
-    handlers.patch = async (r, call) => {
-      if (r.subresource !== 'scale') return patchObject(r, call);
+    handlers.patch = async (r, call, _ctx, trailer) => {
+      if (r.subresource !== 'scale') return patchObject(r, call, trailer);
       validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
       const scale = Scale.fromJSON(applyPatch(Scale.toJSON(toScale(await registry.get(r.namespace, r.name))), r.patchType, r.patch));
       return writeScale(r.namespace, r.name, scale, managerOf(r, call, 'PatchOptions'), isDryRun(r.dryRun));

@@ -67,11 +67,12 @@ export class GateClient {
   }
 
   /**
-   * One unary call; resolves with the response and the warnings sent with it, or rejects with the
+   * One unary call; resolves with the response, the warnings sent with it and its trailing
+   * metadata, or rejects with the
    * typed ApiError. Made on the channel itself, as Client.makeUnaryRequest makes it without the
    * client-interceptor chain and call emitter it builds per call (this client has no interceptors).
    */
-  unary<R>(method: MethodDef, request: unknown, caller: HttpCaller): Promise<{ response: R; warnings: string[] }> {
+  unary<R>(method: MethodDef, request: unknown, caller: HttpCaller): Promise<{ response: R; warnings: string[]; trailer: Metadata }> {
     return new Promise((resolve, reject) => {
       const warnings: string[] = [];
       let response: { value: R } | undefined;
@@ -87,7 +88,7 @@ export class GateClient {
           }
         },
         onReceiveStatus: (status: StatusObject) => {
-          if (status.code === Status.OK && response) return resolve({ response: response.value, warnings });
+          if (status.code === Status.OK && response) return resolve({ response: response.value, warnings, trailer: status.metadata });
           const failed = status.code === Status.OK ? { ...status, code: Status.UNIMPLEMENTED, details: 'No message received' } : status;
           reject(fromServiceError(Object.assign(new Error(`${failed.code} ${Status[failed.code]}: ${failed.details}`), failed)));
         },

@@ -13,7 +13,7 @@ import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
 import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
-import { toScale } from '../grpc/resource-service';
+import { CREATED_TRAILER, toScale } from '../grpc/resource-service';
 import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
@@ -170,7 +170,9 @@ export class ResourceHandler {
           caller,
         );
         if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)), warnings);
-        return this.answer(x, 200, r, (o) => encodeKube(kind, o), warnings);
+        // An apply patch that created the object is a 201, as Kubernetes' patcher answers it.
+        const code = r.trailer.get(CREATED_TRAILER)[0] === 'true' ? 201 : 200;
+        return this.answer(x, code, r, (o) => encodeKube(kind, o), warnings);
       }
       case 'delete': {
         if (sub) break;

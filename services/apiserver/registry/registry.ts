@@ -429,12 +429,13 @@ export class Registry<T extends KubeObject> {
   /**
    * `dryRun`: everything but the write (Kubernetes' dryRun=All), the patched object returned. An
    * apply patch (server-side apply) by `manager` creates the object if it does not exist: the
-   * object `admitted` (applyCreation's, through create admission) if there is one.
+   * object `admitted` (applyCreation's, through create admission) if there is one, and calls
+   * `created` once it has (Kubernetes' patcher answers such an apply 201 Created).
    */
-  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false, admitted?: T): Promise<T> {
+  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false, admitted?: T, created?: () => void): Promise<T> {
     if (subresource && subresource !== 'status') throw new BadRequestError(`unsupported subresource "${subresource}" for patch`);
     const ns = this.kind.namespaced ? namespace || 'default' : '';
-    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force, admitted);
+    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force, admitted, created);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name);
       const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch, this.kind) as Record<string, unknown>;
@@ -512,8 +513,8 @@ export class Registry<T extends KubeObject> {
     return { ...config, metadata: { ...given, name, ...(this.kind.namespaced ? { namespace: this.namespaceOf(ns, ObjectMeta.fromPartial({ namespace: String(given.namespace ?? '') })) } : {}) } };
   }
 
-  /** Server-side apply: the configuration merged into the live object (or created, as `admitted` if given) as `manager`. */
-  private async apply(ns: string, name: string, text: string, subresource: string, dryRun: boolean, manager: string, force: boolean, admitted?: T): Promise<T> {
+  /** Server-side apply: the configuration merged into the live object (or created, as `admitted` if given, then `created` called) as `manager`. */
+  private async apply(ns: string, name: string, text: string, subresource: string, dryRun: boolean, manager: string, force: boolean, admitted?: T, created?: () => void): Promise<T> {
     if (subresource) throw new BadRequestError(`apply patches are not supported for the ${subresource} subresource`);
     const applied = this.configuration(ns, name, text);
     for (let attempt = 0; ; attempt++) {
@@ -523,7 +524,11 @@ export class Registry<T extends KubeObject> {
       });
       const { object, managedFields } = !cur && admitted ? { object: admitted, managedFields: admitted.metadata?.managedFields ?? [] } : applyConfiguration(this.kind, cur, applied, manager, force);
       try {
-        if (!cur) return await this.create(ns, object, dryRun, { managedFields });
+        if (!cur) {
+          const made = await this.create(ns, object, dryRun, { managedFields });
+          created?.();
+          return made;
+        }
         object.metadata!.resourceVersion = cur.metadata!.resourceVersion;
         return await this.update(object, dryRun, { managedFields });
       } catch (err) {
