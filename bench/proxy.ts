@@ -44,6 +44,10 @@ class TimedRunner implements IptablesRunner {
     return out;
   }
 
+  listRules(table: string, chain: string): Promise<string[]> {
+    return this.inner.listRules(table, chain);
+  }
+
   async restore(payload: string): Promise<void> {
     this.lastPayload = payload;
     const t0 = performance.now();

@@ -10,6 +10,7 @@ import { logger } from '../../lib/log';
 import { ExecConntrackRunner } from './conntrack';
 import { ServiceHealthServer } from './healthcheck/service-health';
 import { ExecIptablesRunner } from './iptables/runner';
+import { JumpMonitor } from './jump-monitor';
 import { NetworkPolicyAgent } from './network-policy/network-policy-agent';
 import { Proxier } from './proxier';
 import { RouteAgent } from './routes/route-agent';
@@ -25,6 +26,8 @@ export interface KubeProxyOptions {
   serviceCIDR?: string;
   minSyncPeriodMs: number;
   syncPeriodMs: number;
+  /** How often the jumps from FORWARD/OUTPUT are checked between full syncs (--iptables-jump-check-period, default 1 s; 0: never). */
+  jumpCheckPeriodMs?: number;
   /** /healthz and /metrics-like status on this port (0 = any free port, undefined = off). */
   healthzPort?: number;
   healthzBindAddress: string;
@@ -38,6 +41,7 @@ export interface RunningProxy {
   proxier: Proxier;
   agent?: RouteAgent;
   policies?: NetworkPolicyAgent;
+  jumpMonitor: JumpMonitor;
   healthzPort?: number;
   done: Promise<void>;
 }
@@ -86,12 +90,14 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
     factory.forKind(Pods).addEventHandler({ onAdd: (p) => policies.onPodUpsert(p), onUpdate: (_o, p) => policies.onPodUpsert(p), onDelete: (p) => policies.onPodDelete(p) });
     factory.forKind(Namespaces).addEventHandler({ onAdd: (n) => policies.onNamespaceUpsert(n), onUpdate: (_o, n) => policies.onNamespaceUpsert(n), onDelete: (n) => policies.onNamespaceDelete(n) });
   }
+  const jumpMonitor = new JumpMonitor({ runner, periodMs: opts.jumpCheckPeriodMs ?? 1000, watchers: policies ? [policies, proxier] : [proxier] });
   proxier.on('syncFailed', (err: Error) => log.warn({ err: err.message }, 'iptables sync failed; will retry'));
   factory.start(signal);
-  if (!(await factory.waitForCacheSync(signal))) return { proxier, agent, policies, done: Promise.resolve() };
+  if (!(await factory.waitForCacheSync(signal))) return { proxier, agent, policies, jumpMonitor, done: Promise.resolve() };
   proxier.start();
   agent?.start();
   policies?.start();
+  jumpMonitor.start();
   log.info({ routes: !!agent, networkPolicies: !!policies }, 'caches synced; programming iptables');
 
   let http: Server | undefined;
@@ -114,11 +120,12 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
   const done = (async () => {
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     http?.close();
+    await jumpMonitor.stop();
     await proxier.stop();
     healthServer.close();
     await agent?.stop();
     await policies?.stop();
     await factory.stopped();
   })();
-  return { proxier, agent, policies, healthzPort, done };
+  return { proxier, agent, policies, jumpMonitor, healthzPort, done };
 }

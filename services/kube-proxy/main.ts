@@ -26,6 +26,7 @@ const program = new Command('kite-proxy')
   .option('--nodeport-addresses <list>', 'addresses NodePorts answer on (default: every local address)', (v: string) => v.split(',').filter(Boolean), [])
   .addOption(durationOption('--iptables-min-sync-period <duration>', 'minimum time between syncs', '1s'))
   .addOption(durationOption('--iptables-sync-period <duration>', 'full resync period', '30s'))
+  .addOption(durationOption('--iptables-jump-check-period <duration>', 'how often the jumps into kube-proxy and policy chains are checked between full syncs (a missing or misplaced one triggers a full sync; 0: never)', '1s'))
   .option('--healthz-port <n>', 'status endpoint port (0: any free port)', integerFlag(0), 10256)
   .option('--healthz-bind-address <ip>', 'status endpoint address', '0.0.0.0')
   .action(async (o) => {
@@ -45,6 +46,7 @@ const program = new Command('kite-proxy')
         serviceCIDR: o.serviceClusterIpRange,
         minSyncPeriodMs: o.iptablesMinSyncPeriod,
         syncPeriodMs: o.iptablesSyncPeriod,
+        jumpCheckPeriodMs: o.iptablesJumpCheckPeriod,
         healthzPort: o.healthzPort,
         healthzBindAddress: o.healthzBindAddress,
       },

@@ -12,8 +12,9 @@ import { staleConntrackDeletions, type ConntrackRunner } from './conntrack';
 import { EndpointSliceCache } from './endpointslice-cache';
 import type { ServiceHealthServer } from './healthcheck/service-health';
 import { jumpRuleFixes } from './iptables/jump-rules';
+import type { JumpWatcher, MonitoredChain } from './jump-monitor';
 import { RestoreError, type IptablesRunner } from './iptables/runner';
-import { parseIptablesSave } from './iptables/save-parser';
+import { parseIptablesSave, type SavedTables } from './iptables/save-parser';
 import { deleteStaleChains, generateRules, proxyJumpRules, type GeneratedRules, type RuleOptions } from './rules';
 import { buildServicePorts, objectKey, type ServicePortInfo } from './service-ports';
 import { SyncLoop, type SyncLoopOptions } from './sync-loop';
@@ -41,7 +42,15 @@ export const defaultMaxChainsPerRestore = 2000;
 
 type Keyed = { metadata?: { namespace?: string; name?: string } };
 
-export class Proxier extends SyncLoop {
+/** The chains the jump monitor reads: where Docker inserts rules above others (nat's jumps are only checked by full syncs). */
+const monitoredJumpChains: MonitoredChain[] = [
+  { table: 'filter', chain: 'FORWARD' },
+  { table: 'filter', chain: 'OUTPUT' },
+];
+const monitoredJumps = proxyJumpRules.filter((j) => monitoredJumpChains.some((c) => c.table === j.table && c.chain === j.chain));
+
+export class Proxier extends SyncLoop implements JumpWatcher {
+  readonly jumpChains = monitoredJumpChains;
   private readonly services = new Map<string, Service>();
   private readonly slices: EndpointSliceCache;
   private readonly log = logger('kube-proxy');
@@ -75,6 +84,11 @@ export class Proxier extends SyncLoop {
   /** Asks for a full sync soon (e.g. when rules may have been changed behind our back). */
   requestFullSync(): void {
     this.runner.requestFull();
+  }
+
+  /** Whether a full sync would move, add or delete one of the monitored jumps. */
+  jumpsNeedFix(saved: SavedTables): boolean {
+    return jumpRuleFixes(saved, monitoredJumps).size > 0;
   }
 
   protected async syncOnce(full: boolean): Promise<Omit<SyncResult, 'full' | 'durationMs'>> {

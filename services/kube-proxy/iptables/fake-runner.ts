@@ -31,6 +31,7 @@ export class FakeIptablesRunner implements IptablesRunner {
   /** Every payload given to restore, in order, including failed ones. */
   readonly restores: string[] = [];
   saveCount = 0;
+  listCount = 0;
   private failures: Array<string | undefined> = [];
 
   /** Makes the next restore fail at the first line containing `text` (its first rule when unset). */
@@ -41,6 +42,11 @@ export class FakeIptablesRunner implements IptablesRunner {
   async save(): Promise<string> {
     this.saveCount++;
     return this.render();
+  }
+
+  async listRules(table: string, chain: string): Promise<string[]> {
+    this.listCount++;
+    return this.rules(table, chain).map((r) => `-A ${chain} ${r}`);
   }
 
   async restore(payload: string): Promise<void> {

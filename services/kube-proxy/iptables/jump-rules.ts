@@ -5,7 +5,10 @@
 // goes first must stay ahead of every rule of others: Docker inserts its own at the top of
 // FORWARD when it starts or creates a network, and an ACCEPT above kube-proxy's REJECT lets
 // service traffic out. (Kubernetes' EnsureRule only checks that a jump exists; Kite also
-// checks where it is, on every full sync.)
+// checks where it is, on every full sync, and jump-monitor.ts asks for one as soon as a jump
+// is out of place.) One order at the top of FORWARD, which no component changes once it holds:
+// the network policy agent's jump, then kube-proxy's jumps, then everything else.
+import { policyForwardChain } from '../network-policy/policy-rules';
 import { savedRules, type SavedTables } from './save-parser';
 
 export interface JumpRule {
@@ -46,9 +49,20 @@ function isKiteJump(rule: string): boolean {
   return t.startsWith('KUBE-') || t.startsWith('KITE-');
 }
 
+/** Jumps that go ahead of every other 'first' jump: the network policy agent's (see policy-rules.ts). */
+const leadingTargets = new Set([policyForwardChain]);
+
+/** How many rules at the top of a chain jump to a leading target (other first jumps go below them). */
+function leadingCount(rules: string[], own: Set<string>): number {
+  let n = 0;
+  while (n < rules.length && !own.has(target(rules[n]) ?? '') && leadingTargets.has(target(rules[n]) ?? '')) n++;
+  return n;
+}
+
 /**
  * The restore lines, per table, that leave each jump rule present exactly once, and the jumps
- * that go first ahead of every rule that does not jump into a Kite chain, in the order given.
+ * that go first ahead of every rule that does not jump into a Kite chain, in the order given,
+ * below the network policy agent's jump when that one is on top.
  */
 export function jumpRuleFixes(saved: SavedTables, jumps: JumpRule[]): Map<string, string[]> {
   // The first-going jumps of a chain are placed together, as one block; the others one by one.
@@ -69,7 +83,9 @@ export function jumpRuleFixes(saved: SavedTables, jumps: JumpRule[]): Map<string
     if (placed && existing.length === wanted.length && existing.every((i, k) => rules[i] === wanted[k])) continue;
     const lines = fixes.get(table) ?? [];
     for (const i of existing) lines.push(`-D${rules[i].slice(2)}`);
-    if (position === 'first') group.forEach((j, k) => lines.push(`-I ${chain} ${k + 1} ${j.spec}`));
+    // Deleting our own jumps first leaves the leading ones where they are.
+    const at = leadingCount(rules.filter((_r, i) => !existing.includes(i)), targets);
+    if (position === 'first') group.forEach((j, k) => lines.push(`-I ${chain} ${at + k + 1} ${j.spec}`));
     else lines.push(...wanted);
     fixes.set(table, lines);
   }

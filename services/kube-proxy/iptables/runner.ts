@@ -8,6 +8,8 @@ export interface IptablesRunner {
   save(): Promise<string>;
   /** Applies a payload with iptables-restore --noflush; rejects with RestoreError. */
   restore(payload: string): Promise<void>;
+  /** The rules of one chain ("-A CHAIN ..." lines, iptables -S): a cheap read of one built-in chain. */
+  listRules(table: string, chain: string): Promise<string[]>;
 }
 
 export class RestoreError extends Error {
@@ -61,5 +63,11 @@ export class ExecIptablesRunner implements IptablesRunner {
   async restore(payload: string): Promise<void> {
     const result = await runCommand([...this.prefix, 'iptables-restore', '--noflush'], payload);
     if (result.code !== 0) throw restoreError(result.stderr, payload);
+  }
+
+  async listRules(table: string, chain: string): Promise<string[]> {
+    const result = await runCommand([...this.prefix, 'iptables', '-w', '-t', table, '-S', chain]);
+    if (result.code !== 0) throw new Error(`iptables -S ${chain} failed: ${result.stderr.trim()}`);
+    return result.stdout.split('\n').filter((l) => l.startsWith('-A '));
   }
 }

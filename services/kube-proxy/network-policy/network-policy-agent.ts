@@ -8,7 +8,8 @@ import type { Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
 import { logger } from '../../../lib/log';
 import type { IptablesRunner } from '../iptables/runner';
-import { parseIptablesSave } from '../iptables/save-parser';
+import { parseIptablesSave, type SavedTables } from '../iptables/save-parser';
+import type { JumpWatcher } from '../jump-monitor';
 import { SyncLoop, type SyncLoopOptions } from '../sync-loop';
 import { isolatedPods } from './allowed-traffic';
 import { chainPrefix, forwardJumpFix, networkPolicyRules } from './policy-rules';
@@ -32,7 +33,8 @@ type Named = { metadata?: { namespace?: string; name?: string } };
 
 const keyOf = (o: Named) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
-export class NetworkPolicyAgent extends SyncLoop {
+export class NetworkPolicyAgent extends SyncLoop implements JumpWatcher {
+  readonly jumpChains = [{ table: 'filter', chain: 'FORWARD' }];
   private readonly policies = new Map<string, NetworkPolicy>();
   private readonly pods = new Map<string, Pod>();
   private readonly namespaces = new Map<string, Namespace>();
@@ -61,6 +63,16 @@ export class NetworkPolicyAgent extends SyncLoop {
   }
   onNamespaceDelete(n: Named): void {
     this.remove(this.namespaces, n);
+  }
+
+  /** Whether a full sync would move, add or delete the jump from FORWARD. */
+  jumpsNeedFix(saved: SavedTables): boolean {
+    return forwardJumpFix(saved).length > 0;
+  }
+
+  /** Asks for a full sync soon (the jump monitor saw the jump out of place). */
+  requestFullSync(): void {
+    this.runner.requestFull();
   }
 
   private upsert<T extends Named>(map: Map<string, T>, o: T): void {
