@@ -1,5 +1,6 @@
 // Shares one informer per (kind, namespace, selectors) among all controllers of a process, so
 // each kind is listed and watched once (client-go's SharedInformerFactory).
+import { setMaxListeners } from 'node:events';
 import type { KindInfo, KubeObject } from '../api/kinds';
 import type { ListerWatcherFactory, ListWatchScope } from './lister-watcher';
 import { SharedInformer, type SharedInformerOptions } from './shared-informer';
@@ -42,8 +43,19 @@ export class InformerFactory {
   /** Resolves true once every started informer has synced, false if `signal` aborts first. */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
     const started = [...this.runs.keys()].map((id) => this.informers.get(id)!);
-    const results = await Promise.all(started.map((i) => i.waitForSync(signal)));
-    return results.every(Boolean);
+    // One listener on the caller's signal, which the running informers already listen on (one
+    // per informer each would pass Node's limit of 10 with six informers: MaxListenersExceededWarning).
+    const ac = new AbortController();
+    setMaxListeners(Math.max(10, started.length), ac.signal);
+    const onAbort = () => ac.abort();
+    if (signal?.aborted) ac.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const results = await Promise.all(started.map((i) => i.waitForSync(ac.signal)));
+      return results.every(Boolean);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Resolves once every started informer has stopped (after the start signal aborted). */

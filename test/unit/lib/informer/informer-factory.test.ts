@@ -64,6 +64,24 @@ describe('InformerFactory', () => {
     assert.equal(made[0].lw.listCalls.length, 1, 'a second start does not start informers again');
   });
 
+  it('waits for six informers started on the same signal without passing its listener limit (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 6; i++) factory.forKind(Pods, { namespace: `ns${i}` });
+      factory.start(ac.signal);
+      const waiting = factory.waitForCacheSync(ac.signal);
+      await new Promise((r) => setImmediate(r));
+      made.forEach((m, i) => m.lw.replyList([], String(i + 1)));
+      assert.equal(await waiting, true);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('waitForCacheSync resolves false when its signal aborts first', async () => {
     factory.forKind(Pods);
     factory.start(ac.signal);
