@@ -6,6 +6,7 @@ import { Metadata } from '@grpc/grpc-js';
 import type { Server, ServerDuplexStream, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { BadRequestError, ConflictError, InvalidError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject, Verb } from '../../../lib/api/kinds';
+import type { FieldValidation } from '../../../lib/api/kube-json';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest, PortForwardPodRequest, PortForwardPodResponse } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -34,6 +35,19 @@ type Handler = (req: any, call: ServerUnaryCall<any, any>, ctx: RequestContext, 
  * front door answers it 201 Created, as Kubernetes' patcher answers an apply that created.
  */
 export const CREATED_TRAILER = 'kite-created';
+
+/**
+ * Request metadata of a Patch: the fieldValidation (Strict, Warn, Ignore) for the unknown fields a
+ * JSON patch writes (Ignore when absent); Warn's warnings come in the trailing metadata.
+ */
+export const FIELD_VALIDATION_METADATA = 'kite-field-validation';
+
+function fieldValidationOf(call: ServerUnaryCall<any, any>): FieldValidation | undefined {
+  const v = call.metadata.get(FIELD_VALIDATION_METADATA)[0];
+  if (v === undefined) return undefined;
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw new BadRequestError(`fieldValidation parameter unsupported: ${String(v)}`);
+}
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 /** dryRun as Kubernetes accepts it: empty, or ["All"]. */
@@ -91,8 +105,12 @@ export function resourceService<T extends KubeObject>(
   const managerOf = (r: any, call: ServerUnaryCall<any, any>, options: string) => managerOrUserAgent(r.fieldManager ?? '', gate.userAgent(call), options);
   const patchObject = (r: any, call: ServerUnaryCall<any, any>, trailer: Metadata) => {
     validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
-    const created = () => trailer.set(CREATED_TRAILER, 'true');
-    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false, r[field], created);
+    const hooks = {
+      fieldValidation: fieldValidationOf(call),
+      warn: (texts: string[]) => trailer.merge(warningMetadata(texts)),
+      created: () => trailer.set(CREATED_TRAILER, 'true'),
+    };
+    return registry.patch(r.namespace, r.name, r.patchType, r.patch, r.subresource, isDryRun(r.dryRun), managerOf(r, call, 'PatchOptions'), r.force ?? false, r[field], hooks);
   };
   /** An apply patch of an object that does not exist: the object it creates, for admission to admit as a create. */
   const applyCreation = async (r: any, call: ServerUnaryCall<any, any>) => {

@@ -67,18 +67,21 @@ export class GateClient {
   }
 
   /**
-   * One unary call; resolves with the response, the warnings sent with it and its trailing
-   * metadata, or rejects with the
-   * typed ApiError. Made on the channel itself, as Client.makeUnaryRequest makes it without the
-   * client-interceptor chain and call emitter it builds per call (this client has no interceptors).
+   * One unary call (`extra`: request metadata beside the caller's); resolves with the response,
+   * the warnings sent with it (in its headers or trailers) and its trailing metadata, or rejects
+   * with the typed ApiError. Made on the channel itself, as Client.makeUnaryRequest makes it
+   * without the client-interceptor chain and call emitter it builds per call (this client has no
+   * interceptors).
    */
-  unary<R>(method: MethodDef, request: unknown, caller: HttpCaller): Promise<{ response: R; warnings: string[]; trailer: Metadata }> {
+  unary<R>(method: MethodDef, request: unknown, caller: HttpCaller, extra?: Metadata): Promise<{ response: R; warnings: string[]; trailer: Metadata }> {
     return new Promise((resolve, reject) => {
       const warnings: string[] = [];
       let response: { value: R } | undefined;
       const message = method.requestSerialize(request);
       const call = this.client.getChannel().createCall(method.path, Date.now() + REQUEST_TIMEOUT_MS, undefined, null, undefined);
-      call.start(this.metadata(caller), {
+      const md = this.metadata(caller);
+      if (extra) md.merge(extra);
+      call.start(md, {
         onReceiveMetadata: (md: Metadata) => warnings.push(...parseWarningHeaders(md.get(WARNING_METADATA_KEY))),
         onReceiveMessage: (bytes: Buffer) => {
           try {
@@ -88,7 +91,10 @@ export class GateClient {
           }
         },
         onReceiveStatus: (status: StatusObject) => {
-          if (status.code === Status.OK && response) return resolve({ response: response.value, warnings, trailer: status.metadata });
+          if (status.code === Status.OK && response) {
+            warnings.push(...parseWarningHeaders(status.metadata.get(WARNING_METADATA_KEY)));
+            return resolve({ response: response.value, warnings, trailer: status.metadata });
+          }
           const failed = status.code === Status.OK ? { ...status, code: Status.UNIMPLEMENTED, details: 'No message received' } : status;
           reject(fromServiceError(Object.assign(new Error(`${failed.code} ${Status[failed.code]}: ${failed.details}`), failed)));
         },

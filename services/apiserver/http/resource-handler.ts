@@ -3,7 +3,7 @@
 // table, each request translated into the <Kind>Service call the gRPC API has and made through the
 // gate (gate-client.ts): the reply becomes Kubernetes' JSON, an error its metav1.Status. Nothing
 // here is per kind.
-import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { ApiError, BadRequestError, InternalError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
 import { encodeWatchFrame, PROTOBUF_MEDIA_TYPE, PROTOBUF_WATCH_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
@@ -13,7 +13,7 @@ import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
 import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
-import { CREATED_TRAILER, toScale } from '../grpc/resource-service';
+import { CREATED_TRAILER, FIELD_VALIDATION_METADATA, toScale } from '../grpc/resource-service';
 import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
@@ -93,8 +93,8 @@ export class ResourceHandler {
     }
   }
 
-  private async call<R>(kind: KindInfo<any>, verb: Verb, request: unknown, caller: HttpCaller) {
-    return this.gate.unary<R>(GateClient.method(kind, verb), request, caller);
+  private async call<R>(kind: KindInfo<any>, verb: Verb, request: unknown, caller: HttpCaller, extra?: Metadata) {
+    return this.gate.unary<R>(GateClient.method(kind, verb), request, caller, extra);
   }
 
   /** `subject` names what errors are about; a create learns its name from the body. */
@@ -161,13 +161,18 @@ export class ResourceHandler {
         const type = (x.header('content-type') ?? '').split(';')[0].trim();
         if (!PATCH_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
         const patch = (await x.body()).toString('utf8');
-        const warnings = sub === 'scale' ? [] : patchFieldWarnings(kind, type, patch, parseFieldValidation(q.get('fieldValidation')));
+        const validation = parseFieldValidation(q.get('fieldValidation'));
+        const warnings = sub === 'scale' ? [] : patchFieldWarnings(kind, type, patch, validation);
+        // A JSON patch's unknown fields are known once it is applied: the registry checks them.
+        const extra = new Metadata();
+        if (type === 'application/json-patch+json' && sub !== 'scale') extra.set(FIELD_VALIDATION_METADATA, validation);
         const force = q.get('force');
         const r = await this.call<KubeObject>(
           kind,
           'patch',
           { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub, fieldManager: q.get('fieldManager') ?? '', force: force === null ? undefined : force === 'true' },
           caller,
+          extra,
         );
         if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)), warnings);
         // An apply patch that created the object is a 201, as Kubernetes' patcher answers it.

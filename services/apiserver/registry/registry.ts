@@ -14,7 +14,7 @@ import {
   type FieldCause,
 } from '../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../lib/api/kinds';
-import { decodeKube, normalizeForStorage } from '../../../lib/api/kube-json';
+import { decodeKube, normalizeForStorage, type FieldValidation } from '../../../lib/api/kube-json';
 import { APPLY_PATCH_TYPE, applyConfiguration, managedFieldsAfterUpdate, parseConfiguration } from '../../../lib/api/managed-fields';
 import { applyPatch } from '../../../lib/api/patch';
 import { parseFieldSelector, parseLabelSelector } from '../../../lib/api/selectors';
@@ -56,6 +56,15 @@ export interface ListRequest {
   limit?: number;
   continue?: string;
 }
+
+/** What a patch request asks beyond the patch itself (see Registry.patch). */
+export interface PatchHooks {
+  fieldValidation?: FieldValidation;
+  warn?: (texts: string[]) => void;
+  created?: () => void;
+}
+
+const JSON_PATCH_TYPE = 'application/json-patch+json';
 
 export interface DeleteRequest {
   gracePeriodSeconds?: number;
@@ -430,24 +439,31 @@ export class Registry<T extends KubeObject> {
    * `dryRun`: everything but the write (Kubernetes' dryRun=All), the patched object returned. An
    * apply patch (server-side apply) by `manager` creates the object if it does not exist: the
    * object `admitted` (applyCreation's, through create admission) if there is one, and calls
-   * `created` once it has (Kubernetes' patcher answers such an apply 201 Created).
+   * `hooks.created` once it has (Kubernetes' patcher answers such an apply 201 Created). The
+   * unknown fields a JSON patch writes are treated as `hooks.fieldValidation` says (Ignore unless
+   * given): Strict refuses them, Warn hands them to `hooks.warn` once the patch is written.
    */
-  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false, admitted?: T, created?: () => void): Promise<T> {
+  async patch(namespace: string, name: string, patchType: string, patch: string, subresource = '', dryRun = false, manager = '', force = false, admitted?: T, hooks: PatchHooks = {}): Promise<T> {
     if (subresource && subresource !== 'status') throw new BadRequestError(`unsupported subresource "${subresource}" for patch`);
     const ns = this.kind.namespaced ? namespace || 'default' : '';
-    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force, admitted, created);
+    if (patchType === APPLY_PATCH_TYPE) return this.apply(ns, name, patch, subresource, dryRun, manager, force, admitted, hooks.created);
+    // Kubernetes' jsonPatcher decodes the patched object strictly; the other patches are checked before (the front door's patchFieldWarnings).
+    const validation = patchType === JSON_PATCH_TYPE ? (hooks.fieldValidation ?? 'Ignore') : 'Ignore';
     for (let attempt = 0; ; attempt++) {
       const cur = await this.get(ns, name);
       const patched = applyPatch(this.kind.type.toJSON(cur), patchType, patch, this.kind) as Record<string, unknown>;
       // Decoded as kube-apiserver decodes the patched object: a quantity written as a number
       // (`cpu: 2`) is its text, a wrongly typed value is refused, unknown fields are dropped.
-      const next: T = decodeKube(this.kind, patched, 'Ignore').object;
+      const { object: next, warnings: unknown } = decodeKube(this.kind, patched, validation === 'Ignore' ? 'Ignore' : 'Warn');
+      if (unknown.length && validation === 'Strict') throw new BadRequestError(`strict decoding error: ${unknown.join(', ')}`);
       next.metadata ??= cur.metadata;
       next.metadata!.resourceVersion = cur.metadata!.resourceVersion;
       next.metadata!.name = name;
       next.metadata!.namespace = ns;
       try {
-        return subresource === 'status' ? await this.updateStatus(next, dryRun, manager) : await this.update(next, dryRun, manager);
+        const written = subresource === 'status' ? await this.updateStatus(next, dryRun, manager) : await this.update(next, dryRun, manager);
+        if (unknown.length) hooks.warn?.(unknown);
+        return written;
       } catch (err) {
         // Retried against the newer object unless the patch itself pinned a resourceVersion.
         if (err instanceof ConflictError && attempt < MAX_RETRIES && !patchPinsRV(patch)) continue;
