@@ -195,13 +195,13 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
   it('a Service with no endpoints is refused by name inside the cluster (kube-proxy\'s REJECT)', async () => {
     const pod = await dnsClient();
     await kitectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns-empty' }, spec: { selector: { app: 'dns-nothing' }, ports: [{ port: 80 }] } }));
-    // Until kube-proxy has synced the Service, and put its FORWARD jumps back above the rules
-    // Docker adds for the pod bridge of a new node (at its next full sync, 30 s), the packets
-    // leave the node.
+    // kube-proxy syncs the new Service within its min sync period; its jump monitor keeps the
+    // FORWARD jumps above the rules Docker adds (a ClusterIP it does not know yet is dropped by its
+    // cluster IPs check), so no packet leaves the node while it waits.
     const out = await waitFor('kube-proxy\'s REJECT for dns-empty', async () => {
       const o = await kitectl(['exec', pod, '--', 'sh', '-c', 'timeout 10 wget -qO- http://dns-empty/ 2>&1; echo "exit=$?"']);
       return /Connection refused/.test(o) ? o : undefined;
-    }, 90_000, 2000);
+    }, 20_000, 2000);
     assert.match(out, /can't connect to remote host \(10\.96\.\d+\.\d+\): Connection refused/);
     assert.match(out, /exit=1$/m);
     await kitectl(['delete', 'service', 'dns-empty']);
