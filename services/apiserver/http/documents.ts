@@ -13,7 +13,7 @@ import type { KindDeclaration } from '../../../lib/api/kind-declarations';
 import { DiscoveryDocuments } from './discovery/discovery';
 import { healthDocument, type HealthCheck } from './discovery/health';
 import type { DocumentResponse } from './discovery/response';
-import { discoveryModel } from './discovery/resources';
+import { discoveryModel, withReviews } from './discovery/resources';
 import { versionDocument } from './discovery/version';
 import { OpenApiDocuments } from './openapi/openapi';
 
@@ -49,7 +49,7 @@ export type DocumentHandler = (req: DocumentRequest) => Promise<DocumentResponse
 /** One handler for every document path; build it once per server. */
 export function createDocumentHandler(opts: DocumentOptions = {}): DocumentHandler {
   const model = discoveryModel(opts.declarations);
-  const discovery = new DiscoveryDocuments(model, { serverAddress: opts.serverAddress });
+  const discovery = new DiscoveryDocuments(withReviews(model), { serverAddress: opts.serverAddress });
   const openapi = new OpenApiDocuments(model);
   return async (req) => {
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;

@@ -6,7 +6,7 @@
 // the aggregated shape gets the legacy document as application/json.
 import { parseAccept, allowsJson, withETag } from './accept';
 import { jsonResponse, type DocumentResponse } from './response';
-import type { GroupVersionModel, ResourceModel } from './resources';
+import type { DiscoveredGroupVersion, DiscoveredResource } from './resources';
 
 export interface DiscoveryOptions {
   /** host:port clients reach this apiserver at (APIVersions' serverAddressByClientCIDRs). */
@@ -25,16 +25,16 @@ export function aggregatedVersion(accept: string | undefined): (typeof AGGREGATE
   return undefined;
 }
 
-function groupVersionRef(gv: GroupVersionModel) {
+function groupVersionRef(gv: DiscoveredGroupVersion) {
   return { groupVersion: gv.groupVersion, version: gv.version };
 }
 
-function apiGroup(gv: GroupVersionModel) {
+function apiGroup(gv: DiscoveredGroupVersion) {
   return { name: gv.group, versions: [groupVersionRef(gv)], preferredVersion: groupVersionRef(gv) };
 }
 
 /** metav1.APIResource entries of one resource: the resource, then "<resource>/<subresource>" for each subresource. */
-export function apiResources(gv: GroupVersionModel, r: ResourceModel) {
+export function apiResources(gv: DiscoveredGroupVersion, r: DiscoveredResource) {
   const main = {
     name: r.resource,
     singularName: r.singular,
@@ -43,7 +43,7 @@ export function apiResources(gv: GroupVersionModel, r: ResourceModel) {
     verbs: r.verbs,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length ? { categories: r.categories } : {}),
-    storageVersionHash: r.storageVersionHash,
+    ...(r.storageVersionHash ? { storageVersionHash: r.storageVersionHash } : {}),
   };
   const subs = r.subresources.map((s) => {
     const other = s.responseKind.group !== gv.group || s.responseKind.version !== gv.version;
@@ -60,12 +60,12 @@ export function apiResources(gv: GroupVersionModel, r: ResourceModel) {
 }
 
 /** metav1.APIResourceList; kube-apiserver writes no apiVersion in the core group's (/api/v1). */
-export function apiResourceList(gv: GroupVersionModel) {
+export function apiResourceList(gv: DiscoveredGroupVersion) {
   return { kind: 'APIResourceList', ...(gv.group ? { apiVersion: 'v1' } : {}), groupVersion: gv.groupVersion, resources: gv.resources.flatMap((r) => apiResources(gv, r)) };
 }
 
 /** apidiscovery.k8s.io APIResourceDiscovery of one resource. */
-export function resourceDiscovery(gv: GroupVersionModel, r: ResourceModel) {
+export function resourceDiscovery(gv: DiscoveredGroupVersion, r: DiscoveredResource) {
   return {
     resource: r.resource,
     responseKind: { group: gv.group, version: gv.version, kind: r.kind },
@@ -78,7 +78,7 @@ export function resourceDiscovery(gv: GroupVersionModel, r: ResourceModel) {
   };
 }
 
-export function groupDiscoveryList(gvs: GroupVersionModel[], version: string) {
+export function groupDiscoveryList(gvs: DiscoveredGroupVersion[], version: string) {
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${version}`,
@@ -95,7 +95,7 @@ export class DiscoveryDocuments {
   private readonly cache = new Map<string, DocumentResponse | undefined>();
 
   constructor(
-    private readonly model: GroupVersionModel[],
+    private readonly model: DiscoveredGroupVersion[],
     private readonly opts: DiscoveryOptions = {},
   ) {}
 

@@ -2,7 +2,9 @@
 // (lib/api/kind-declarations.ts): its resource and singular names, scope, verbs, short names,
 // categories and subresources, grouped by group/version in the order the groups are declared.
 // The legacy documents (/api/v1, /apis/<group>/v1) and the aggregated ones (apidiscovery.k8s.io/v2)
-// both render this model, so a kind declared later is discovered with no extra work.
+// both render this model, so a kind declared later is discovered with no extra work. Beside the
+// kinds, discovery lists the access reviews the apiserver serves (review-handler.ts), as
+// Kubernetes lists them: create only, cluster-scoped, nothing stored.
 import { createHash } from 'node:crypto';
 import { API_GROUPS, KIND_DECLARATIONS, kindMethods, type KindDeclaration, type Verb } from '../../../../lib/api/kind-declarations';
 
@@ -43,6 +45,23 @@ export interface GroupVersionModel {
   groupVersion: string;
   resources: ResourceModel[];
 }
+
+/** What discovery lists of a resource: a kind's, or a review's (no declaration, nothing stored so no storageVersionHash). */
+export type DiscoveredResource = Omit<ResourceModel, 'declaration' | 'storageVersionHash'> & { storageVersionHash?: string };
+
+export interface DiscoveredGroupVersion extends Omit<GroupVersionModel, 'resources'> {
+  resources: DiscoveredResource[];
+}
+
+/**
+ * The reviews review-handler.ts serves (Kubernetes' selfsubjectreviews, selfsubjectaccessreviews,
+ * selfsubjectrulesreviews, subjectaccessreviews; Kite has no tokenreviews nor
+ * localsubjectaccessreviews), by group in the order Kubernetes lists the groups.
+ */
+const REVIEWS: Record<string, string[]> = {
+  'authentication.k8s.io': ['SelfSubjectReview'],
+  'authorization.k8s.io': ['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'],
+};
 
 /** The verbs of kubectl's discovery for each of the <Kind>Service's verbs (Kite's names differ for subresources). */
 const RESOURCE_VERBS: Partial<Record<Verb, string>> = { create: 'create', get: 'get', list: 'list', update: 'update', patch: 'patch', delete: 'delete', deleteCollection: 'deletecollection', watch: 'watch' };
@@ -99,4 +118,25 @@ export function discoveryModel(declarations: readonly KindDeclaration[] = KIND_D
   }
   for (const gv of byGroup.values()) gv.resources.sort((a, b) => a.resource.localeCompare(b.resource));
   return [...byGroup.values()].filter((gv) => gv.resources.length > 0);
+}
+
+/** `model` with the review groups after apps, where Kubernetes lists authentication.k8s.io and authorization.k8s.io. */
+export function withReviews(model: GroupVersionModel[]): DiscoveredGroupVersion[] {
+  const reviews: DiscoveredGroupVersion[] = Object.entries(REVIEWS).map(([group, kinds]) => ({
+    group,
+    version: 'v1',
+    groupVersion: `${group}/v1`,
+    resources: kinds.map((kind) => ({
+      resource: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      kind,
+      namespaced: false,
+      verbs: ['create'],
+      shortNames: [],
+      categories: [],
+      subresources: [],
+    })),
+  }));
+  const at = model.findIndex((gv) => gv.group === 'apps') + 1;
+  return [...model.slice(0, at), ...reviews, ...model.slice(at)];
 }

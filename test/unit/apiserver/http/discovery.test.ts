@@ -68,10 +68,7 @@ describe('discovery documents', () => {
     assert.equal(apis.kind, 'APIGroupList');
     assert.deepEqual(
       apis.groups.map((g: any) => g.name).sort(),
-      Object.values(API_GROUPS)
-        .map((g) => g.group)
-        .filter(Boolean)
-        .sort(),
+      [...Object.values(API_GROUPS).map((g) => g.group), 'authentication.k8s.io', 'authorization.k8s.io'].filter(Boolean).sort(),
     );
     assert.deepEqual((await get('/apis/apps')).json(), {
       kind: 'APIGroup',
@@ -109,6 +106,29 @@ describe('discovery documents', () => {
     assert.equal(apps.versions[0].freshness, 'Current');
     // v2beta1 alone gets the same shape under its own version.
     assert.equal((await get('/apis', 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList')).json().apiVersion, 'apidiscovery.k8s.io/v2beta1');
+  });
+
+  it('lists the access reviews the apiserver serves as Kubernetes does: create only, cluster-scoped, nothing stored', async () => {
+    const all = await legacyResources(get);
+    const review = (name: string, kind: string) => ({ name, singularName: name.slice(0, -1), namespaced: false, kind, verbs: ['create'] });
+    assert.deepEqual(all.get('authentication.k8s.io/v1 selfsubjectreviews'), review('selfsubjectreviews', 'SelfSubjectReview'));
+    assert.deepEqual(all.get('authorization.k8s.io/v1 selfsubjectaccessreviews'), review('selfsubjectaccessreviews', 'SelfSubjectAccessReview'));
+    assert.deepEqual(all.get('authorization.k8s.io/v1 selfsubjectrulesreviews'), review('selfsubjectrulesreviews', 'SelfSubjectRulesReview'));
+    assert.deepEqual(all.get('authorization.k8s.io/v1 subjectaccessreviews'), review('subjectaccessreviews', 'SubjectAccessReview'));
+    // Kite serves no TokenReview nor LocalSubjectAccessReview, so discovery does not list them.
+    assert.equal([...all.keys()].filter((k) => k.endsWith('reviews')).length, 4);
+    assert.deepEqual((await get('/apis/authorization.k8s.io')).json().preferredVersion, { groupVersion: 'authorization.k8s.io/v1', version: 'v1' });
+    const groups = (await get('/apis', AGGREGATED)).json();
+    const authz = groups.items.find((i: any) => i.metadata.name === 'authorization.k8s.io');
+    assert.deepEqual(authz.versions[0].resources.find((r: any) => r.resource === 'selfsubjectaccessreviews'), {
+      resource: 'selfsubjectaccessreviews',
+      responseKind: { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview' },
+      scope: 'Cluster',
+      singularResource: 'selfsubjectaccessreview',
+      verbs: ['create'],
+    });
+    const authn = groups.items.find((i: any) => i.metadata.name === 'authentication.k8s.io');
+    assert.deepEqual(authn.versions[0].resources.map((r: any) => r.resource), ['selfsubjectreviews']);
   });
 
   it('answers 304 to a client holding the current ETag', async () => {
