@@ -49,8 +49,9 @@ export type DocumentHandler = (req: DocumentRequest) => Promise<DocumentResponse
 /** One handler for every document path; build it once per server. */
 export function createDocumentHandler(opts: DocumentOptions = {}): DocumentHandler {
   const model = discoveryModel(opts.declarations);
-  const discovery = new DiscoveryDocuments(withReviews(model), { serverAddress: opts.serverAddress });
-  const openapi = new OpenApiDocuments(model);
+  const served = withReviews(model);
+  const discovery = new DiscoveryDocuments(served, { serverAddress: opts.serverAddress });
+  const openapi = new OpenApiDocuments(served);
   return async (req) => {
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
     if (path === '/version') return versionDocument();

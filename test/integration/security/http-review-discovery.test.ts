@@ -45,7 +45,8 @@ describe('HTTP API: the access reviews in discovery (kubectl api-resources)', fu
     const listable = await kubectl('api-resources', '--verbs=list', '-o', 'name');
     assert.ok(listable.includes('pods\n'), listable);
     assert.doesNotMatch(listable, /reviews/);
-    // kubectl auth whoami still finds its endpoint.
+    // kubectl explain reads their OpenAPI schemas; kubectl auth whoami still finds its endpoint.
+    assert.match(await kubectl('explain', 'selfsubjectaccessreviews.spec'), /^GROUP:\s+authorization\.k8s\.io\nKIND:\s+SelfSubjectAccessReview\nVERSION:\s+v1$/m);
     assert.match(await kubectl('auth', 'whoami'), /^Username\s+kubernetes-admin$/m);
   });
 });

@@ -47,7 +47,7 @@ export interface GroupVersionModel {
 }
 
 /** What discovery lists of a resource: a kind's, or a review's (no declaration, nothing stored so no storageVersionHash). */
-export type DiscoveredResource = Omit<ResourceModel, 'declaration' | 'storageVersionHash'> & { storageVersionHash?: string };
+export type DiscoveredResource = Omit<ResourceModel, 'declaration' | 'storageVersionHash'> & { declaration?: KindDeclaration; storageVersionHash?: string };
 
 export interface DiscoveredGroupVersion extends Omit<GroupVersionModel, 'resources'> {
   resources: DiscoveredResource[];

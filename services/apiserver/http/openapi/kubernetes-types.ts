@@ -35,6 +35,9 @@ const RENAMED: Record<string, string> = {
   'kite.meta.v1.Scale': 'io.k8s.api.autoscaling.v1.Scale',
   'kite.meta.v1.ScaleSpec': 'io.k8s.api.autoscaling.v1.ScaleSpec',
   'kite.meta.v1.ScaleStatus': 'io.k8s.api.autoscaling.v1.ScaleStatus',
+  'kite.authorization.v1.SelfSubjectReview': 'io.k8s.api.authentication.v1.SelfSubjectReview',
+  'kite.authorization.v1.SelfSubjectReviewStatus': 'io.k8s.api.authentication.v1.SelfSubjectReviewStatus',
+  'kite.authorization.v1.UserInfo': 'io.k8s.api.authentication.v1.UserInfo',
 };
 
 /** Kubernetes' definition name of a proto message ("kite.core.v1.Pod" -> "io.k8s.api.core.v1.Pod"), or undefined outside the API. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { parseAccept } from '../discovery/accept';
 import type { DocumentResponse } from '../discovery/response';
-import type { GroupVersionModel } from '../discovery/resources';
+import type { DiscoveredGroupVersion } from '../discovery/resources';
 import { versionInfo } from '../discovery/version';
 import { encodeOpenApiV2 } from './v2-protobuf';
 import { groupVersionPaths, type Operation, type Parameter, type PathItem } from './paths';
@@ -19,11 +19,15 @@ import type { Schema } from './kubernetes-types';
 const PRODUCES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const BEARER = { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' };
 
-/** The proto messages the documents start from: every kind and its list, and the subresources' bodies. */
-function rootMessages(model: GroupVersionModel[]): string[] {
+/** The proto messages the documents start from: every kind and its list, the subresources' bodies, and the reviews (AuthorizationService's messages). */
+function rootMessages(model: DiscoveredGroupVersion[]): string[] {
   const roots = ['kite.meta.v1.ObjectMeta', 'kite.meta.v1.ListMeta', 'kite.meta.v1.Preconditions', 'kite.core.v1.ObjectReference'];
   for (const gv of model)
     for (const r of gv.resources) {
+      if (!r.declaration) {
+        roots.push(`kite.authorization.v1.${r.kind}`);
+        continue;
+      }
       const pkg = API_GROUPS[r.declaration.apiGroup].protoPackage;
       roots.push(`${pkg}.${r.kind}`, `${pkg}.${r.kind}List`);
       for (const s of r.subresources) {
@@ -151,7 +155,7 @@ export class OpenApiDocuments {
   private v2ProtobufCache?: Buffer;
   private v3Cache?: Map<string, { body: string; hash: string }>;
 
-  constructor(private readonly model: GroupVersionModel[]) {}
+  constructor(private readonly model: DiscoveredGroupVersion[]) {}
 
   definitions(): Definitions {
     this.definitionsCache ??= buildDefinitions(rootMessages(this.model), loadMessages(), loadComments(typeProtoFiles()));
@@ -172,7 +176,7 @@ export class OpenApiDocuments {
   }
 
   /** The OpenAPI 3.0 document of one group-version ("api/v1", "apis/apps/v1"). */
-  v3(gv: GroupVersionModel): Schema {
+  v3(gv: DiscoveredGroupVersion): Schema {
     const { definitions, byKind } = this.definitions();
     const items = groupVersionPaths(gv, byKind);
     const paths = Object.fromEntries(items.map((p) => [p.path, { ...Object.fromEntries(p.operations.map((o) => [o.method, v3Operation(o)])), parameters: p.parameters.map(v3Parameter) }]));

@@ -3,7 +3,7 @@
 // parameters of each verb), from the discovery model, so kubectl finds what it looks for: the
 // fieldValidation parameter on PATCH tells it the server validates fields itself
 // (cli-runtime's QueryParamVerifierV3).
-import type { GroupVersionModel, ResourceModel, SubresourceModel, GroupVersionKind } from '../discovery/resources';
+import type { DiscoveredGroupVersion, DiscoveredResource, SubresourceModel, GroupVersionKind } from '../discovery/resources';
 import { META } from './kubernetes-types';
 
 export interface Parameter {
@@ -111,7 +111,7 @@ export function groupWord(group: string): string {
 }
 
 /** "core_v1", "apps_v1", "rbacAuthorization_v1": the operations' tag. */
-function tagOf(gv: GroupVersionModel): string {
+function tagOf(gv: DiscoveredGroupVersion): string {
   const w = groupWord(gv.group);
   return `${w.charAt(0).toLowerCase()}${w.slice(1)}_${gv.version}`;
 }
@@ -121,7 +121,7 @@ function definitionOf(k: GroupVersionKind, byKind: Map<string, string>): string 
 }
 
 /** The path items of one resource: collection, item, all-namespaces list and subresources. */
-export function resourcePaths(gv: GroupVersionModel, r: ResourceModel, byKind: Map<string, string>): PathItem[] {
+export function resourcePaths(gv: DiscoveredGroupVersion, r: DiscoveredResource, byKind: Map<string, string>): PathItem[] {
   const prefix = gv.group ? `/apis/${gv.groupVersion}` : `/api/${gv.version}`;
   const ns = r.namespaced ? 'Namespaced' : '';
   const id = `${groupWord(gv.group)}${gv.version.charAt(0).toUpperCase()}${gv.version.slice(1)}`;
@@ -157,7 +157,7 @@ export function resourcePaths(gv: GroupVersionModel, r: ResourceModel, byKind: M
   return items.filter((p) => p.operations.length > 0);
 }
 
-function subresourcePath(s: SubresourceModel, r: ResourceModel, path: string, scope: Parameter[], id: string, ns: string, gvk: GroupVersionKind, tag: string, byKind: Map<string, string>): PathItem {
+function subresourcePath(s: SubresourceModel, r: DiscoveredResource, path: string, scope: Parameter[], id: string, ns: string, gvk: GroupVersionKind, tag: string, byKind: Map<string, string>): PathItem {
   const word = s.name.charAt(0).toUpperCase() + s.name.slice(1);
   const def = definitionOf(s.responseKind, byKind);
   const k = s.responseKind;
@@ -179,6 +179,6 @@ function subresourcePath(s: SubresourceModel, r: ResourceModel, path: string, sc
   return { path, parameters: [NAME(s.responseKind.kind), ...scope, PRETTY], operations: ops };
 }
 
-export function groupVersionPaths(gv: GroupVersionModel, byKind: Map<string, string>): PathItem[] {
+export function groupVersionPaths(gv: DiscoveredGroupVersion, byKind: Map<string, string>): PathItem[] {
   return gv.resources.flatMap((r) => resourcePaths(gv, r, byKind));
 }

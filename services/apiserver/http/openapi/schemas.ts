@@ -80,7 +80,7 @@ export function loadComments(files: string[]): Map<string, string> {
 
 /** The API's proto files whose messages are objects (not the services' request wrappers). */
 export function typeProtoFiles(): string[] {
-  return ['kite/meta/v1/meta.proto', 'kite/authentication/v1/types.proto', ...Object.values(API_GROUPS).map((g) => `${g.typesProto}.proto`)];
+  return ['kite/meta/v1/meta.proto', 'kite/authentication/v1/types.proto', 'kite/authorization/v1/authorization.proto', ...Object.values(API_GROUPS).map((g) => `${g.typesProto}.proto`)];
 }
 
 const INT32 = new Set(['TYPE_INT32', 'TYPE_SINT32', 'TYPE_SFIXED32', 'TYPE_UINT32', 'TYPE_FIXED32']);

@@ -129,6 +129,17 @@ describe('discovery documents', () => {
     });
     const authn = groups.items.find((i: any) => i.metadata.name === 'authentication.k8s.io');
     assert.deepEqual(authn.versions[0].resources.map((r: any) => r.resource), ['selfsubjectreviews']);
+    // OpenAPI has their create operations and schemas under Kubernetes' names, as kube-apiserver's documents.
+    const v3 = (await get('/openapi/v3/apis/authorization.k8s.io/v1')).json();
+    assert.deepEqual(Object.keys(v3.paths).sort(), ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews'].map((r) => `/apis/authorization.k8s.io/v1/${r}`));
+    const post = v3.paths['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'].post;
+    assert.equal(post.operationId, 'createAuthorizationV1SelfSubjectAccessReview');
+    assert.deepEqual(post['x-kubernetes-group-version-kind'], { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview' });
+    assert.ok(v3.components.schemas['io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec'].properties.resourceAttributes);
+    const whoami = (await get('/openapi/v3/apis/authentication.k8s.io/v1')).json();
+    assert.equal(whoami.paths['/apis/authentication.k8s.io/v1/selfsubjectreviews'].post.operationId, 'createAuthenticationV1SelfSubjectReview');
+    assert.deepEqual(whoami.components.schemas['io.k8s.api.authentication.v1.SelfSubjectReview']['x-kubernetes-group-version-kind'], [{ group: 'authentication.k8s.io', kind: 'SelfSubjectReview', version: 'v1' }]);
+    assert.ok((await get('/openapi/v2')).json().paths['/apis/authorization.k8s.io/v1/subjectaccessreviews'].post);
   });
 
   it('answers 304 to a client holding the current ETag', async () => {
