@@ -1,7 +1,8 @@
 // The access reviews in discovery, as kube-apiserver lists them: the real kubectl's api-resources
 // prints authentication.k8s.io's selfsubjectreviews and authorization.k8s.io's
 // selfsubjectaccessreviews, selfsubjectrulesreviews and subjectaccessreviews (create only, not
-// namespaced) as it does against a Kubernetes 1.32 cluster, and leaves them out of `--verbs=list`.
+// namespaced) as it does against a Kubernetes 1.32 cluster, leaves them out of `--verbs=list`,
+// and explains them from their OpenAPI schemas.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
