@@ -2,14 +2,13 @@
 // name listing the addresses and ports of the pods it selects, written only when it changes.
 // Services without a selector are left to whoever writes their Endpoints by hand.
 import { isAlreadyExists, isConflict, isNotFound } from '../../../lib/api/errors';
-import { EndpointsKind, objectKey, Pods, Services } from '../../../lib/api/kinds';
-import { labelsToSelectorString, parseLabelSelector, type Selector } from '../../../lib/api/selectors';
+import { EndpointsKind, Pods, Services } from '../../../lib/api/kinds';
 import { Endpoints, type Pod, type Service } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import { canonicalJson } from '../../../lib/util/json';
 import { isForbiddenTerminating } from '../common/errors';
-import { isPodReady } from '../../../lib/api/pods';
+import { serviceSelector, servicePodHandler } from '../common/service-pods';
 import { QueueController, type ControllerContext } from '../controller';
 import { computeSubsets, subsetsEqual } from './endpoint-subsets';
 
@@ -21,26 +20,6 @@ export interface EndpointsControllerOptions {
 }
 
 export const DEFAULT_ENDPOINTS_OPTIONS: EndpointsControllerOptions = { workers: 5 };
-
-function serviceSelector(svc: Service): Selector | undefined {
-  const sel = svc.spec?.selector ?? {};
-  return Object.keys(sel).length === 0 ? undefined : parseLabelSelector(labelsToSelectorString(sel));
-}
-
-/** What of a pod shows in Endpoints: a change elsewhere needs no sync. */
-function endpointsView(pod: Pod): string {
-  return canonicalJson([
-    pod.metadata?.labels,
-    pod.metadata?.deletionTimestamp,
-    pod.status?.podIP,
-    pod.status?.podIPs,
-    pod.status?.phase,
-    isPodReady(pod),
-    pod.spec?.nodeName,
-    pod.spec?.hostname,
-    pod.spec?.subdomain,
-  ]);
-}
 
 export class EndpointsController extends QueueController<EndpointsControllerOptions> {
   readonly name = 'endpoint';
@@ -66,25 +45,11 @@ export class EndpointsController extends QueueController<EndpointsControllerOpti
     this.svcInformer.addEventHandler(enqueueHandler(this.queue));
     // Someone deleted our Endpoints: write them again (or confirm the Service is gone).
     this.epInformer.addEventHandler({ onDelete: enqueueHandler(this.queue).onDelete });
-    this.podInformer.addEventHandler({
-      onAdd: (p) => this.enqueueServicesOf(p),
-      onUpdate: (o, p) => {
-        if (endpointsView(o) === endpointsView(p)) return;
-        this.enqueueServicesOf(p);
-        if (canonicalJson(o.metadata?.labels) !== canonicalJson(p.metadata?.labels)) this.enqueueServicesOf(o);
-      },
-      onDelete: (p) => this.enqueueServicesOf(p),
-    });
+    this.podInformer.addEventHandler(servicePodHandler(this.svcLister, this.queue));
   }
 
   protected syncedInformers(): SharedInformer<any>[] {
     return [this.svcInformer, this.podInformer, this.epInformer];
-  }
-
-  private enqueueServicesOf(pod: Pod): void {
-    for (const svc of this.svcLister.namespace(pod.metadata!.namespace).list()) {
-      if (serviceSelector(svc)?.matches(pod.metadata?.labels)) this.queue.add(objectKey(svc));
-    }
   }
 
   async reconcile(key: string): Promise<void> {

@@ -5,15 +5,14 @@
 // writes; a tracker of its own writes keeps it from acting on a cache that has not caught up.
 // Slices of a deleted Service go with it through the garbage collector (their owner reference).
 import { isNotFound } from '../../../lib/api/errors';
-import { EndpointSlices, Nodes, objectKey, Pods, Services } from '../../../lib/api/kinds';
-import { isPodReady } from '../../../lib/api/pods';
-import { labelsToSelectorString, parseLabelSelector, type Selector } from '../../../lib/api/selectors';
+import { EndpointSlices, Nodes, Pods, Services } from '../../../lib/api/kinds';
+import { labelsToSelectorString, parseLabelSelector } from '../../../lib/api/selectors';
 import type { Node, Pod, Service } from '../../../lib/gen/kite/core/v1/types';
 import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import type { EventRecorder } from '../../../lib/events';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
-import { canonicalJson } from '../../../lib/util/json';
 import { isForbiddenTerminating } from '../common/errors';
+import { serviceSelector, servicePodHandler } from '../common/service-pods';
 import { QueueController, type ControllerContext } from '../controller';
 import { CONTROLLER_NAME, reconcileSlices, type SliceChanges } from './reconciler';
 import { dropPendingDeletion, LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './slice-utils';
@@ -28,26 +27,6 @@ export interface EndpointSliceControllerOptions {
 }
 
 export const DEFAULT_ENDPOINTSLICE_OPTIONS: EndpointSliceControllerOptions = { workers: 5, maxEndpointsPerSlice: 100 };
-
-function serviceSelector(svc: Service): Selector | undefined {
-  const sel = svc.spec?.selector ?? {};
-  return Object.keys(sel).length === 0 ? undefined : parseLabelSelector(labelsToSelectorString(sel));
-}
-
-/** What of a pod shows in its endpoint: a change elsewhere needs no sync (podEndpointsChanged). */
-function endpointView(pod: Pod): string {
-  return canonicalJson([
-    pod.metadata?.labels,
-    pod.metadata?.deletionTimestamp,
-    pod.status?.podIP,
-    pod.status?.podIPs,
-    pod.status?.phase,
-    isPodReady(pod),
-    pod.spec?.nodeName,
-    pod.spec?.hostname,
-    pod.spec?.subdomain,
-  ]);
-}
 
 /** The key of the Service a slice belongs to, if this controller manages it. */
 function managedServiceKey(s: EndpointSlice): string | undefined {
@@ -81,15 +60,7 @@ export class EndpointSliceController extends QueueController<EndpointSliceContro
     this.nodeLister = this.nodeInformer.lister();
     this.sliceLister = this.sliceInformer.lister();
     this.svcInformer.addEventHandler(enqueueHandler(this.queue));
-    this.podInformer.addEventHandler({
-      onAdd: (p) => this.enqueueServicesOf(p),
-      onUpdate: (o, p) => {
-        if (endpointView(o) === endpointView(p)) return;
-        this.enqueueServicesOf(p);
-        if (canonicalJson(o.metadata?.labels) !== canonicalJson(p.metadata?.labels)) this.enqueueServicesOf(o);
-      },
-      onDelete: (p) => this.enqueueServicesOf(p),
-    });
+    this.podInformer.addEventHandler(servicePodHandler(this.svcLister, this.queue));
     // Someone else changed or deleted one of our slices: sync its Service again.
     this.sliceInformer.addEventHandler({
       onAdd: (s) => this.onSliceChange(s),
@@ -112,12 +83,6 @@ export class EndpointSliceController extends QueueController<EndpointSliceContro
   private onSliceChange(s: EndpointSlice): void {
     const key = managedServiceKey(s);
     if (key && this.tracker.shouldSync(s)) this.queue.add(key);
-  }
-
-  private enqueueServicesOf(pod: Pod): void {
-    for (const svc of this.svcLister.namespace(pod.metadata!.namespace).list()) {
-      if (serviceSelector(svc)?.matches(pod.metadata?.labels)) this.queue.add(objectKey(svc));
-    }
   }
 
   async reconcile(key: string): Promise<void> {
