@@ -24,6 +24,7 @@ const PACKAGES: Record<string, string> = {
   'kite.rbac.v1': 'k8s.io.api.rbac.v1',
   'kite.discovery.v1': 'k8s.io.api.discovery.v1',
   'kite.networking.v1': 'k8s.io.api.networking.v1',
+  'kite.batch.v1': 'k8s.io.api.batch.v1',
   'kite.authentication.v1': 'k8s.io.api.authentication.v1',
   'kite.authorization.v1': 'k8s.io.api.authorization.v1',
 };
@@ -53,7 +54,7 @@ const JSON_NAMES: Record<string, string> = { 'k8s.io.api.authentication.v1.Bound
 function kubernetesRoot(dir: string): pb.Root {
   const r = new pb.Root();
   r.resolvePath = (_origin, target) => join(dir, target);
-  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
+  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'batch/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
   r.loadSync(groups.map((g) => `k8s.io/api/${g}/generated.proto`), { keepCase: true });
   r.resolveAll();
   return r;

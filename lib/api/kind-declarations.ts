@@ -26,6 +26,7 @@ export const API_GROUPS = {
   rbac: { group: 'rbac.authorization.k8s.io', version: 'v1', protoPackage: 'kite.rbac.v1', dir: 'rbac', typesProto: 'kite/rbac/v1/types' },
   discovery: { group: 'discovery.k8s.io', version: 'v1', protoPackage: 'kite.discovery.v1', dir: 'discovery', typesProto: 'kite/discovery/v1/types' },
   networking: { group: 'networking.k8s.io', version: 'v1', protoPackage: 'kite.networking.v1', dir: 'networking', typesProto: 'kite/networking/v1/types' },
+  batch: { group: 'batch', version: 'v1', protoPackage: 'kite.batch.v1', dir: 'batch', typesProto: 'kite/batch/v1/types' },
 } as const satisfies Record<string, ApiGroupDeclaration>;
 
 export type ApiGroupName = keyof typeof API_GROUPS;
@@ -83,6 +84,8 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'ClusterRoleBinding', plural: 'ClusterRoleBindings', apiGroup: 'rbac', namespaced: false, status: false, shortNames: [] },
   { kind: 'EndpointSlice', plural: 'EndpointSlices', apiGroup: 'discovery', namespaced: true, status: false, shortNames: [], userRole: 'view' },
   { kind: 'NetworkPolicy', plural: 'NetworkPolicies', apiGroup: 'networking', namespaced: true, status: false, shortNames: ['netpol'], userRole: 'edit' },
+  { kind: 'Job', plural: 'Jobs', apiGroup: 'batch', namespaced: true, status: true, categories: ['all'], shortNames: [], userRole: 'edit' },
+  { kind: 'CronJob', plural: 'CronJobs', apiGroup: 'batch', namespaced: true, status: true, categories: ['all'], shortNames: ['cj'], userRole: 'edit' },
 ];
 
 /** What a <Kind>Service method does, whatever the kind: the key of typed method lookups. */

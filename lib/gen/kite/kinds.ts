@@ -12,6 +12,8 @@ import * as discoveryTypes from './discovery/v1/types';
 import * as discoveryServices from './discovery/v1/services';
 import * as networkingTypes from './networking/v1/types';
 import * as networkingServices from './networking/v1/services';
+import * as batchTypes from './batch/v1/types';
+import * as batchServices from './batch/v1/services';
 
 /** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, DeleteCollectionNamespaces, WatchNamespaces). */
 export const Namespaces = kindInfo<coreTypes.Namespace>('Namespace', coreTypes.Namespace, coreTypes.NamespaceList, coreServices.NamespaceWatchEvent, coreServices.NamespaceServiceService);
@@ -53,6 +55,10 @@ export const ClusterRoleBindings = kindInfo<rbacTypes.ClusterRoleBinding>('Clust
 export const EndpointSlices = kindInfo<discoveryTypes.EndpointSlice>('EndpointSlice', discoveryTypes.EndpointSlice, discoveryTypes.EndpointSliceList, discoveryServices.EndpointSliceWatchEvent, discoveryServices.EndpointSliceServiceService);
 /** NetworkPolicy (CreateNetworkPolicy, GetNetworkPolicy, ListNetworkPolicies, UpdateNetworkPolicy, PatchNetworkPolicy, DeleteNetworkPolicy, DeleteCollectionNetworkPolicies, WatchNetworkPolicies). */
 export const NetworkPolicies = kindInfo<networkingTypes.NetworkPolicy>('NetworkPolicy', networkingTypes.NetworkPolicy, networkingTypes.NetworkPolicyList, networkingServices.NetworkPolicyWatchEvent, networkingServices.NetworkPolicyServiceService);
+/** Job (CreateJob, GetJob, ListJobs, UpdateJob, UpdateJobStatus, PatchJob, DeleteJob, DeleteCollectionJobs, WatchJobs). */
+export const Jobs = kindInfo<batchTypes.Job>('Job', batchTypes.Job, batchTypes.JobList, batchServices.JobWatchEvent, batchServices.JobServiceService);
+/** CronJob (CreateCronJob, GetCronJob, ListCronJobs, UpdateCronJob, UpdateCronJobStatus, PatchCronJob, DeleteCronJob, DeleteCollectionCronJobs, WatchCronJobs). */
+export const CronJobs = kindInfo<batchTypes.CronJob>('CronJob', batchTypes.CronJob, batchTypes.CronJobList, batchServices.CronJobWatchEvent, batchServices.CronJobServiceService);
 
 /** Every kind, by the field name typed clients use (clientset.pods, clientset.replicaSets). */
 export const KINDS = {
@@ -76,6 +82,8 @@ export const KINDS = {
   clusterRoleBindings: ClusterRoleBindings,
   endpointSlices: EndpointSlices,
   networkPolicies: NetworkPolicies,
+  jobs: Jobs,
+  cronJobs: CronJobs,
 } as const;
 
 /** Every kind, in declaration order. */
