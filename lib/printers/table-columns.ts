@@ -1,12 +1,13 @@
 // The columns of `get` for each kind, matching Kubernetes' printers (pkg/printers/internalversion):
 // kitectl prints them client-side, the apiserver serves them as meta.k8s.io Tables (table.ts).
 import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
+import type { CronJob, Job } from '../gen/kite/batch/v1/types';
 import type { Lease } from '../gen/kite/coordination/v1/lease';
 import type { EndpointSlice } from '../gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../gen/kite/networking/v1/types';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
 import type { KubeObject } from '../api/kinds';
-import { since } from './age';
+import { humanDuration, since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
 import { podSummary } from './pod-status';
 
@@ -292,6 +293,59 @@ const quotas: TableDef = {
   wideCells: () => [],
 };
 
+/** kubectl's printJob: the first True condition of Complete, Failed, (deleting), Suspended, FailureTarget, SuccessCriteriaMet. */
+export function jobStatus(j: Job): string {
+  const has = (type: string) => (j.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+  if (has('Complete')) return 'Complete';
+  if (has('Failed')) return 'Failed';
+  if (j.metadata?.deletionTimestamp) return 'Terminating';
+  if (has('Suspended')) return 'Suspended';
+  if (has('FailureTarget')) return 'FailureTarget';
+  if (has('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+/** "2/3", or "1/1 of 4" for a work-queue Job (no completions, parallelism above 1). */
+export function jobCompletions(j: Job): string {
+  const succeeded = j.status?.succeeded ?? 0;
+  if (j.spec?.completions !== undefined) return `${succeeded}/${j.spec.completions}`;
+  const parallelism = j.spec?.parallelism ?? 0;
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+/** From start to completion, or to now while it runs; empty before it starts. */
+export function jobDuration(j: Job, now: number): string {
+  const start = j.status?.startTime;
+  if (!start) return '';
+  const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+  return humanDuration(end - Date.parse(start));
+}
+
+const jobs: TableDef<Job> = {
+  headers: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
+  wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  cells: (j, now) => [jobStatus(j), jobCompletions(j), jobDuration(j, now), since(j.metadata?.creationTimestamp, now)],
+  wideCells: (j) => [...containersAndImages(j.spec?.template?.spec), formatSelector(j.spec?.selector)],
+};
+
+const cronJobs: TableDef<CronJob> = {
+  headers: ['SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE'],
+  wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  integers: ['ACTIVE'],
+  cells(cj, now) {
+    const suspend = cj.spec?.suspend;
+    return [
+      cj.spec?.schedule ?? '',
+      cj.spec?.timeZone ?? '<none>',
+      suspend === undefined ? '<unset>' : suspend ? 'True' : 'False',
+      String(cj.status?.active.length ?? 0),
+      cj.status?.lastScheduleTime ? since(cj.status.lastScheduleTime, now) : '<none>',
+      since(cj.metadata?.creationTimestamp, now),
+    ];
+  },
+  wideCells: (cj) => [...containersAndImages(cj.spec?.jobTemplate?.spec?.template?.spec), formatSelector(cj.spec?.jobTemplate?.spec?.selector)],
+};
+
 const generic: TableDef = {
   headers: ['AGE'],
   wideHeaders: [],
@@ -321,6 +375,8 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   ServiceAccount: serviceAccounts,
   EndpointSlice: endpointSlices,
   NetworkPolicy: networkPolicies,
+  Job: jobs,
+  CronJob: cronJobs,
 };
 
 /** The columns of `kind`: its own, or AGE alone for a kind without printer columns. */

@@ -2,6 +2,7 @@
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
 import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { CronJob, Job } from '../../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service, type ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
@@ -19,6 +20,8 @@ import { defaultNetworkPolicy, validateNetworkPolicy } from './validation/networ
 import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger-validation';
 import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
 import * as RV from './validation/rbac-validation';
+import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from './validation/job-validation';
+import { validateCronJob } from './validation/cronjob-validation';
 import { baseStrategy, type Strategy } from './strategy';
 
 export interface StrategyConfig {
@@ -171,6 +174,21 @@ const endpointSliceStrategy = baseStrategy<EndpointSlice>({
 });
 const networkPolicyStrategy = baseStrategy<NetworkPolicy>({ defaults: defaultNetworkPolicy, validate: validateNetworkPolicy });
 
+// Kubernetes' job strategy: the selector generated on create, status only through the subresource.
+const jobStrategy = baseStrategy<Job>({
+  defaults: defaultJob,
+  validate: validateJob,
+  validateUpdate: validateJobUpdate,
+  prepareForCreate: prepareJobForCreate,
+  fields: { 'status.successful': (j) => String(j.status?.succeeded ?? 0) },
+});
+const cronJobStrategy = baseStrategy<CronJob>({
+  validate: validateCronJob,
+  prepareForCreate: (cj) => {
+    cj.status = { active: [], lastScheduleTime: '', lastSuccessfulTime: '' };
+  },
+});
+
 export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
   return new Map<KindInfo<any>, Strategy<any>>([
     [K.Pods, podStrategy(cfg)],
@@ -193,6 +211,8 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.ClusterRoleBindings, clusterRoleBindingStrategy],
     [K.EndpointSlices, endpointSliceStrategy],
     [K.NetworkPolicies, networkPolicyStrategy],
+    [K.Jobs, jobStrategy],
+    [K.CronJobs, cronJobStrategy],
   ]);
 }
 
