@@ -10,6 +10,7 @@ import { InformerFactory, type InformerFactoryOptions } from '../../lib/informer
 import { logger, type Logger } from '../../lib/log';
 import type { Clock } from '../../lib/util/clock';
 import type { Controller, ControllerContext } from './controller';
+import { CronJobController, type CronJobControllerOptions } from './cronjob/cronjob-controller';
 import { DeploymentController, type DeploymentControllerOptions } from './deployment/deployment-controller';
 import { EndpointsController, type EndpointsControllerOptions } from './endpoints/endpoints-controller';
 import { EndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/endpointslice-controller';
@@ -29,6 +30,7 @@ import { ServiceAccountsController, type ServiceAccountsControllerOptions } from
 const CONTROLLERS = {
   replicaset: (ctx: ControllerContext, o?: Partial<ReplicaSetControllerOptions>) => new ReplicaSetController(ctx, o),
   deployment: (ctx: ControllerContext, o?: Partial<DeploymentControllerOptions>) => new DeploymentController(ctx, o),
+  cronjob: (ctx: ControllerContext, o?: Partial<CronJobControllerOptions>) => new CronJobController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
   endpointslicemirroring: (ctx: ControllerContext, o?: Partial<EndpointSliceMirroringControllerOptions>) => new EndpointSliceMirroringController(ctx, o),
@@ -51,6 +53,7 @@ const EVENT_FLUSH_MS = 5_000;
 const ALIASES: Record<string, ControllerName> = {
   endpoints: 'endpoint',
   'endpointslice-controller': 'endpointslice',
+  'cronjob-controller': 'cronjob',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
   'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };
 

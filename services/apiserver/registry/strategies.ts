@@ -21,7 +21,7 @@ import { defaultLimitRange, validateLimitRange } from './validation/limit-ranger
 import { validateResourceQuota, validateResourceQuotaUpdate } from './validation/quota-validation';
 import * as RV from './validation/rbac-validation';
 import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from './validation/job-validation';
-import { validateCronJob } from './validation/cronjob-validation';
+import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
 import { baseStrategy, type Strategy } from './strategy';
 
 export interface StrategyConfig {
@@ -183,7 +183,9 @@ const jobStrategy = baseStrategy<Job>({
   fields: { 'status.successful': (j) => String(j.status?.succeeded ?? 0) },
 });
 const cronJobStrategy = baseStrategy<CronJob>({
+  defaults: defaultCronJob,
   validate: validateCronJob,
+  validateUpdate: validateCronJobUpdate,
   prepareForCreate: (cj) => {
     cj.status = { active: [], lastScheduleTime: '', lastSuccessfulTime: '' };
   },

@@ -103,6 +103,13 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps'], ['replicasets']),
     rule(['get', 'list', 'watch', 'update'], [''], ['pods']),
   ],
+  // system:controller:cronjob-controller: the Jobs of CronJobs, their status and pruning.
+  cronjob: [
+    rule(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], ['batch'], ['jobs']),
+    rule(['update'], ['batch'], ['cronjobs/status', 'cronjobs/finalizers']),
+    rule(['list', 'delete'], [''], ['pods']),
+  ],
   endpoint: [
     rule(READ, [''], ['services', 'pods']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
