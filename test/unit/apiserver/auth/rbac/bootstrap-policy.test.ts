@@ -29,6 +29,8 @@ const USED: Record<string, RequestAttributes[]> = {
     a('create', 'apps', 'replicasets', 'ns'),
     a('update', 'apps', 'replicasets/status', 'ns', 'rs'),
     a('update', 'apps', 'deployments/status', 'ns', 'd'),
+    a('create', 'batch', 'jobs', 'ns'),
+    a('update', 'batch', 'cronjobs/status', 'ns', 'cj'),
     a('create', '', 'endpoints', 'ns'),
     a('create', 'discovery.k8s.io', 'endpointslices', 'ns'),
     a('update', '', 'services/finalizers', 'ns', 's'),
