@@ -6,11 +6,11 @@
 // built by child()/member, then never changed: union, difference and intersection return new sets
 // that share the parts they leave as they were.
 
-type FieldsV1 = { [k: string]: FieldsV1 };
-
 export class FieldSet {
   member = false;
   readonly children = new Map<string, FieldSet>();
+  /** The FieldsV1 text once written (undefined: an empty set; null: not written yet). */
+  private text: string | undefined | null = null;
 
   /** The child set at one path element, made if absent. */
   child(element: string): FieldSet {
@@ -88,15 +88,28 @@ export class FieldSet {
     return out;
   }
 
-  /** metav1.FieldsV1's JSON: a member without children is `{}`, one with children also has ".". */
-  toFieldsV1(): FieldsV1 {
-    const out: FieldsV1 = {};
-    if (this.member && this.children.size) out['.'] = {};
+  /**
+   * metav1.FieldsV1's JSON text: a member without children is `{}`, one with children also has
+   * ".". Written in one pass (no object built, emptiness found on the way), as it is on every write.
+   */
+  toFieldsV1(): string {
+    return this.fieldsV1Text() ?? '{}';
+  }
+
+  /** The set's FieldsV1 text; undefined when it is empty. Kept, as the set no longer changes once written. */
+  private fieldsV1Text(): string | undefined {
+    if (this.text === null) this.text = this.writeFieldsV1();
+    return this.text;
+  }
+
+  private writeFieldsV1(): string | undefined {
+    const parts = this.member && this.children.size ? ['".":{}'] : [];
     for (const e of sortedElements(this.children.keys())) {
-      const c = this.children.get(e)!;
-      if (!c.isEmpty()) out[e] = c.toFieldsV1();
+      const text = this.children.get(e)!.fieldsV1Text();
+      if (text !== undefined) parts.push(`${JSON.stringify(e)}:${text}`);
     }
-    return out;
+    if (parts.length === 0) return this.member ? '{}' : undefined;
+    return `{${parts.join(',')}}`;
   }
 
   static fromFieldsV1(json: unknown): FieldSet {

@@ -9,7 +9,21 @@ export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
+/** Managers by User-Agent: a client sends the same one on every write. */
+const prefixes = new Map<string, string>();
+const PREFIX_CACHE_SIZE = 256;
+
 export function prefixFromUserAgent(userAgent: string): string {
+  let out = prefixes.get(userAgent);
+  if (out === undefined) {
+    out = printablePrefix(userAgent);
+    if (prefixes.size >= PREFIX_CACHE_SIZE) prefixes.clear();
+    prefixes.set(userAgent, out);
+  }
+  return out;
+}
+
+function printablePrefix(userAgent: string): string {
   let out = '';
   for (const ch of userAgent.split('/')[0]) {
     if (!PRINTABLE.test(ch)) continue;

@@ -85,7 +85,15 @@ export function encodeEntries(entries: readonly ManagedEntry[]): ManagedFieldsEn
   return entries
     .filter((e) => !e.set.isEmpty())
     .sort((p, q) => cmp(p.operation, q.operation) || cmp(p.time, q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource))
-    .map((e) => e.encoded ?? { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: JSON.stringify(e.set.toFieldsV1()), subresource: e.subresource });
+    .map((e) => e.encoded ?? { manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1Of(e.set), subresource: e.subresource });
+}
+
+/** A set's FieldsV1 text, remembered as parsed: the next write of the object reads it back without parsing. */
+function fieldsV1Of(set: FieldSet): string {
+  const text = set.toFieldsV1();
+  if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
+  parsed.set(text, set);
+  return text;
 }
 
 const isResetEntry = (e: ManagedFieldsEntry) => !e.manager && !e.operation && !e.apiVersion && !e.time && !e.fieldsType && !e.fieldsV1 && !e.subresource;

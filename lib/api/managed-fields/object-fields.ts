@@ -2,9 +2,9 @@
 // them: the fields an applied configuration sets (ToFieldSet: its leaves and its list items), and
 // what one write changed (Compare: fields added, with "." on every map, struct or item added, and
 // fields modified; fields removed apart). Values are Kubernetes' JSON (kube-json.ts' encodeKube).
-import { isDeepStrictEqual } from 'node:util';
 import { FieldSet } from './field-set';
 import { fieldShape, isGranular, itemElement, type Shape } from './shape';
+import { sameValue } from './same-value';
 
 type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -61,14 +61,14 @@ function compare(before: unknown, after: unknown, shape: Shape, changed: FieldSe
   }
   if (!isGranular(shape)) {
     const values = typeof before === 'object' && before !== null && typeof after === 'object' && after !== null;
-    if (values ? !isDeepStrictEqual(before, after) : before !== after) changed.member = true;
+    if (values ? !sameValue(before, after) : before !== after) changed.member = true;
     return;
   }
   if (shape.t === 'list') {
     const b = before === null ? [] : before;
     const a = after === null ? [] : after;
     if (!Array.isArray(b) || !Array.isArray(a)) {
-      if (!isDeepStrictEqual(before, after)) changed.member = true;
+      if (!sameValue(before, after)) changed.member = true;
       return;
     }
     const old = new Map(b.map((item, i) => [itemElement(shape, item, i), item]));
@@ -85,7 +85,7 @@ function compare(before: unknown, after: unknown, shape: Shape, changed: FieldSe
   const b = before === null ? {} : before;
   const a = after === null ? {} : after;
   if (!isObject(b) || !isObject(a)) {
-    if (!isDeepStrictEqual(before, after)) changed.member = true;
+    if (!sameValue(before, after)) changed.member = true;
     return;
   }
   for (const [k, v] of Object.entries(a)) compareChild(b[k], v, fieldShape(shape, k), `f:${k}`, changed, removed);

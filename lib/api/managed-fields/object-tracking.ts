@@ -2,7 +2,6 @@
 // entries from the object before and after it (only the top-level parts that differ are encoded
 // and compared: a kubelet's status update, the hottest write, never encodes the spec), and an
 // apply patch turned into the object to write and its entries.
-import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { BadRequestError } from '../errors';
 import type { KindInfo, KubeObject } from '../kind-info';
@@ -14,6 +13,7 @@ import { apply, baseEntries, decodeEntries, encodeEntries, recordUpdate } from '
 import { FieldSet } from './field-set';
 import { appliedFields, changedFields, type Changes } from './object-fields';
 import { structShape, type Shape } from './shape';
+import { sameValue } from './same-value';
 
 type JsonObject = Record<string, unknown>;
 
@@ -60,7 +60,7 @@ function changesOf<T extends KubeObject>(kind: KindInfo<T>, before: T, after: T,
     if (b[key] === a[key]) continue;
     const was = key === 'metadata' ? comparable(before.metadata) : b[key];
     const is = key === 'metadata' ? comparable(after.metadata) : a[key];
-    if (isDeepStrictEqual(was, is)) continue;
+    if (sameValue(was, is)) continue;
     const json = (v: unknown) => ({ [key]: encodeKube(kind, { [key]: v } as unknown as T)[key] });
     const c = changedFields(json(was), json(is), shape);
     for (const [into, from] of [[out.changed, c.changed], [out.removed, c.removed]] as const) {

@@ -3,9 +3,11 @@
 // of fields no longer applied, Kubernetes' conflict error, force, shared ownership, and what a
 // write may say about managedFields itself.
 import { strict as assert } from 'node:assert';
+import { isDeepStrictEqual } from 'node:util';
 import { ConflictError, InvalidError } from '../../../../lib/api/errors';
 import { Deployments, type KindInfo } from '../../../../lib/api/kinds';
 import { FieldSet, applyConfiguration, managedFieldsAfterUpdate, managerOrUserAgent, parseConfiguration, pathString, prefixFromUserAgent, validatePatchOptions } from '../../../../lib/api/managed-fields';
+import { sameValue } from '../../../../lib/api/managed-fields/same-value';
 import type { Deployment } from '../../../../lib/gen/kite/apps/v1/types';
 
 const kind = Deployments as unknown as KindInfo<Deployment>;
@@ -35,11 +37,48 @@ describe('managed fields: FieldsV1 sets', () => {
   it('reads and writes FieldsV1 with "." for a member that has children, and prints paths as fieldpath does', () => {
     const json = { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {} } } } };
     const set = FieldSet.fromFieldsV1(json);
-    assert.deepEqual(set.toFieldsV1(), json);
+    assert.equal(set.toFieldsV1(), JSON.stringify(json));
     assert.deepEqual(set.paths().map(pathString), ['.metadata.labels', '.metadata.labels.app', '.spec.containers[name="web"]', '.spec.containers[name="web"].image']);
     const other = FieldSet.fromFieldsV1({ 'f:metadata': { 'f:labels': { 'f:app': {} } } });
-    assert.deepEqual(set.intersection(other).toFieldsV1(), { 'f:metadata': { 'f:labels': { 'f:app': {} } } });
+    assert.equal(set.intersection(other).toFieldsV1(), '{"f:metadata":{"f:labels":{"f:app":{}}}}');
     assert.deepEqual(set.difference(other).paths().map(pathString), ['.metadata.labels', '.spec.containers[name="web"]', '.spec.containers[name="web"].image']);
+  });
+});
+
+describe('managed fields: the equality and FieldsV1 text every write uses', () => {
+  it('sameValue answers as isDeepStrictEqual does', () => {
+    const pairs: [unknown, unknown][] = [
+      [{ a: [1, { b: 'x' }] }, { a: [1, { b: 'x' }] }],
+      [{ a: [1, { b: 'x' }] }, { a: [1, { b: 'y' }] }],
+      [{ a: undefined }, {}],
+      [{}, { a: undefined }],
+      [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+      [[1, 2], { 0: 1, 1: 2 }],
+      [[], []],
+      [0, -0],
+      [NaN, NaN],
+      [null, {}],
+      ['1', 1],
+      [new Uint8Array([1, 2]), new Uint8Array([1, 2])],
+      [new Uint8Array([1, 2]), new Uint8Array([1, 3])],
+      [new Date(0), new Date(1)],
+      [{ d: new Date(0) }, { d: new Date(0) }],
+    ];
+    for (const [a, b] of pairs) assert.equal(sameValue(a, b), isDeepStrictEqual(a, b), `${String(a)} vs ${String(b)}`);
+  });
+
+  it('writes a member whose children are all empty with ".", skips empty children, and writes a set again the same', () => {
+    const set = new FieldSet();
+    set.child('f:spec').member = true;
+    set.child('f:spec').child('f:replicas');
+    set.child('f:status');
+    set.child('k:{"name":"a\\b"}').member = true;
+    const text = '{"f:spec":{".":{}},"k:{\\"name\\":\\"a\\\\b\\"}":{}}';
+    assert.equal(set.toFieldsV1(), text);
+    assert.equal(set.toFieldsV1(), text);
+    const read = '{"f:spec":{".":{},"f:replicas":{}},"k:{\\"name\\":\\"a\\\\b\\"}":{}}';
+    assert.equal(FieldSet.fromFieldsV1(JSON.parse(read)).toFieldsV1(), read);
+    assert.equal(new FieldSet().toFieldsV1(), '{}');
   });
 });
 
@@ -195,6 +234,7 @@ describe('managed fields: the manager', () => {
     assert.equal(managerOrUserAgent('', 'kubectl-client-side-apply/v1.32.0 (linux/amd64) kubernetes/abc'), 'kubectl-client-side-apply');
     assert.equal(managerOrUserAgent('mine', 'kubectl/v1.32.0'), 'mine');
     assert.equal(prefixFromUserAgent('kitectl/0.1\u0007'), 'kitectl');
+    assert.equal(prefixFromUserAgent('kitectl/0.1\u0007'), 'kitectl', 'the same User-Agent again');
     assert.throws(() => managerOrUserAgent('x'.repeat(129), ''), InvalidError);
   });
 
