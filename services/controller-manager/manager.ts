@@ -16,6 +16,7 @@ import { EndpointsController, type EndpointsControllerOptions } from './endpoint
 import { EndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/endpointslice-controller';
 import { EndpointSliceMirroringController, type EndpointSliceMirroringControllerOptions } from './endpointslicemirroring/endpointslicemirroring-controller';
 import { GarbageCollector, type GarbageCollectorOptions } from './garbagecollector/garbage-collector';
+import { JobController, type JobControllerOptions } from './job/job-controller';
 import { NamespaceController, type NamespaceControllerOptions } from './namespace/namespace-controller';
 import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
 import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
@@ -30,6 +31,7 @@ import { ServiceAccountsController, type ServiceAccountsControllerOptions } from
 const CONTROLLERS = {
   replicaset: (ctx: ControllerContext, o?: Partial<ReplicaSetControllerOptions>) => new ReplicaSetController(ctx, o),
   deployment: (ctx: ControllerContext, o?: Partial<DeploymentControllerOptions>) => new DeploymentController(ctx, o),
+  job: (ctx: ControllerContext, o?: Partial<JobControllerOptions>) => new JobController(ctx, o),
   cronjob: (ctx: ControllerContext, o?: Partial<CronJobControllerOptions>) => new CronJobController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
@@ -53,6 +55,7 @@ const EVENT_FLUSH_MS = 5_000;
 const ALIASES: Record<string, ControllerName> = {
   endpoints: 'endpoint',
   'endpointslice-controller': 'endpointslice',
+  'job-controller': 'job',
   'cronjob-controller': 'cronjob',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
   'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };

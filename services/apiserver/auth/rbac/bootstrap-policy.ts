@@ -103,6 +103,12 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps'], ['replicasets']),
     rule(['get', 'list', 'watch', 'update'], [''], ['pods']),
   ],
+  // system:controller:job-controller: the pods of Jobs, their tracking finalizers, Job status.
+  job: [
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['batch'], ['jobs']),
+    rule(['update'], ['batch'], ['jobs/status', 'jobs/finalizers']),
+    rule(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
+  ],
   // system:controller:cronjob-controller: the Jobs of CronJobs, their status and pruning.
   cronjob: [
     rule(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),
