@@ -94,6 +94,31 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
   ).action((names: string[], o) =>
     run((cli) => creator().createDeployment(cli, oneName(names, 'deployment'), { image: o.image ?? [], replicas: o.replicas, port: o.port }, flagsOf(o))),
   );
+  const batch = () => require('./create-batch') as typeof import('./create-batch');
+  generator(
+    create
+      .command('cronjob')
+      .alias('cj')
+      .description('Create a cron job with the specified name')
+      .argument('[name]')
+      .argument('[command...]')
+      .option('--image <image>', 'image name to run')
+      .option('--schedule <schedule>', 'a schedule in the Cron format the job should be run with')
+      .option('--restart <policy>', "job's restart policy: OnFailure or Never", 'OnFailure'),
+  ).action((name: string | undefined, command: string[], o) =>
+    run((cli) => batch().createCronJob(cli, oneName(name ? [name] : [], 'cronjob'), { image: o.image, schedule: o.schedule, restart: o.restart, command }, flagsOf(o))),
+  );
+  generator(
+    create
+      .command('job')
+      .description('Create a job with the specified name')
+      .argument('[name]')
+      .argument('[command...]')
+      .option('--image <image>', 'image name to run')
+      .option('--from <resource>', 'the name of the resource to create a Job from (only cronjob is supported)'),
+  ).action((name: string | undefined, command: string[], o) =>
+    run((cli) => batch().createJob(cli, oneName(name ? [name] : [], 'job'), { image: o.image, from: o.from, command }, flagsOf(o))),
+  );
   withSources(generator(create.command('configmap').alias('cm').description('Create a config map from a local file, directory or literal value').argument('[name...]')), 'configmap').action(
     (names: string[], o) => run((cli) => creator().createConfigMap(cli, oneName(names, 'configmap'), { ...dataSources(o), appendHash: o.appendHash }, flagsOf(o))),
   );
