@@ -1,0 +1,49 @@
+// The real kubectl on Jobs against a dev apiserver with the Job controller (no kubelet: the test
+// finishes the pod through the status subresource, as a kubelet would): `create job`, `get jobs`
+// (and -o wide) printed from the server's Table, `wait --for=condition=complete`, and kitectl
+// printing the same columns.
+import { strict as assert } from 'node:assert';
+import { waitFor } from '../../support/wait';
+import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
+
+describe('kubectl create job, get jobs, wait --for=condition=complete (HTTPS front door)', function () {
+  this.timeout(120_000);
+  let h: KubectlHarness;
+
+  before(async function () {
+    if (!installedKubectl()) this.skip();
+    h = await startKubectlHarness();
+  });
+  after(async () => h?.stop());
+
+  it('runs a Job to completion as kubectl sees it', async () => {
+    assert.equal(await h.ok(['create', 'job', 'pi', '--image=busybox', '--', 'echo', 'hi']), 'job.batch/pi created\n');
+    const running = await waitFor('the pod running', async () => {
+      const pods = (await h.admin.pods.list({ namespace: h.namespace, labelSelector: 'batch.kubernetes.io/job-name=pi' })).items;
+      return pods.length === 1 && pods[0].status?.phase === 'Running' ? pods[0] : undefined;
+    });
+    const before = await h.ok(['get', 'jobs']);
+    assert.match(before, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\npi\s+Running\s+0\/1\s+\d+s\s+\d+s\n$/);
+
+    const waiting = h.background(['wait', '--for=condition=complete', 'job/pi', '--timeout=60s']);
+    const pod = await h.admin.pods.get(running.metadata!.name, h.namespace);
+    pod.status = { ...pod.status!, phase: 'Succeeded' };
+    await h.admin.pods.updateStatus(pod);
+    const waited = await waiting.done;
+    assert.equal(waited.out, 'job.batch/pi condition met\n', waited.err);
+
+    const after = await h.ok(['get', 'jobs']);
+    assert.match(after, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\npi\s+Complete\s+1\/1\s+\d+s\s+\d+s\n$/);
+    const job = JSON.parse(await h.ok(['get', 'job', 'pi', '-o', 'json']));
+    const uid = job.metadata.uid;
+    assert.deepEqual(job.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+    assert.equal(job.spec.backoffLimit, 6);
+    assert.equal(job.spec.completionMode, 'NonIndexed');
+    assert.equal(job.spec.podReplacementPolicy, 'TerminatingOrFailed');
+    const wide = await h.ok(['get', 'jobs', '-o', 'wide']);
+    assert.match(wide, new RegExp(`^NAME\\s+STATUS\\s+COMPLETIONS\\s+DURATION\\s+AGE\\s+CONTAINERS\\s+IMAGES\\s+SELECTOR\\npi\\s+Complete\\s+1/1\\s+\\d+s\\s+\\d+s\\s+pi\\s+busybox\\s+batch.kubernetes.io/controller-uid=${uid}\\n$`));
+    // kitectl prints the same columns client-side.
+    const cells = (s: string) => s.split('\n').map((l) => l.split(/\s{2,}/).filter((c) => !/^\d+s$/.test(c)));
+    assert.deepEqual(cells((await h.kitectl(['get', 'jobs', '-o', 'wide'])).out), cells(wide));
+  });
+});
