@@ -62,7 +62,7 @@ describe('controller-manager cronjob (against a real apiserver, fake clock)', fu
         jobTemplate: { metadata: { labels: { app: name } }, spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } } },
         ...spec,
       },
-    } as Parameters<typeof CronJob.fromPartial>[0]));
+    } as unknown as Parameters<typeof CronJob.fromPartial>[0]));
   const jobs = async () => (await client.resource(Jobs).list({ namespace: ns })).items.map((j) => j.metadata!.name).sort();
   const cronJob = (name: string) => client.resource(CronJobs).get(name, ns);
   const events = async (reason: string) => (await client.events.list({ namespace: ns })).items.filter((e) => e.reason === reason).map((e) => e.message);

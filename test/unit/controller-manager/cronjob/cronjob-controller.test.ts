@@ -28,7 +28,7 @@ function cronJob(spec: Record<string, unknown> = {}, status: Record<string, unkn
       ...spec,
     },
     status: { active: [], lastScheduleTime: '', lastSuccessfulTime: '', ...status },
-  } as Parameters<typeof CronJob.fromPartial>[0]);
+  } as unknown as Parameters<typeof CronJob.fromPartial>[0]);
 }
 
 function job(name: string, o: { finished?: 'Complete' | 'Failed'; started?: number; completed?: number; owner?: CronJob } = {}): Job {
