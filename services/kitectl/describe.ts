@@ -1,8 +1,9 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { Deployment, ReplicaSet } from '../../lib/gen/kite/apps/v1/types';
+import type { Job } from '../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../lib/gen/kite/rbac/v1/types';
 import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
@@ -23,6 +24,7 @@ import { describeEndpointSlice } from './describers/endpointslice';
 import { describeNetworkPolicy } from './describers/networkpolicy';
 import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
+import { describeJob } from './describers/job';
 import { objectEvents } from './object-events';
 import { formatSelector } from '../../lib/printers/format';
 import { parseResourceArgs } from './resource-args';
@@ -62,6 +64,8 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       const owned = pods.filter((p) => p.metadata?.ownerReferences.some((r) => r.uid === rs.metadata?.uid));
       return describeReplicaSet(rs, owned, events);
     }
+    case Jobs:
+      return describeJob(obj as Job, events);
     case Nodes: {
       const pods = (await cs.pods.listAll({ namespace: '', fieldSelector: `spec.nodeName=${name}` })).items;
       const lease = await getOrUndefined(cs.resource<Lease>(Leases).get(name, 'kube-node-lease'));

@@ -1,7 +1,7 @@
 // The real kubectl on Jobs against a dev apiserver with the Job controller (no kubelet: the test
 // finishes the pod through the status subresource, as a kubelet would): `create job`, `get jobs`
 // (and -o wide) printed from the server's Table, `wait --for=condition=complete`, and kitectl
-// printing the same columns.
+// printing the same columns and `describe job` as kubectl does.
 import { strict as assert } from 'node:assert';
 import { waitFor } from '../../support/wait';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
@@ -45,5 +45,11 @@ describe('kubectl create job, get jobs, wait --for=condition=complete (HTTPS fro
     // kitectl prints the same columns client-side.
     const cells = (s: string) => s.split('\n').map((l) => l.split(/\s{2,}/).filter((c) => !/^\d+s$/.test(c)));
     assert.deepEqual(cells((await h.kitectl(['get', 'jobs', '-o', 'wide'])).out), cells(wide));
+    // describe job: kitectl prints kubectl's describeJob (ages aside).
+    const ages = (s: string) => s.replace(/\b\d+s\b/g, 'Ns').replace(/ +/g, ' ');
+    const described = await h.ok(['describe', 'job', 'pi']);
+    assert.match(described, /^Name:\s+pi\n/);
+    assert.match(described, /\nLabels:\s+batch.kubernetes.io\/controller-uid=/);
+    assert.equal(ages((await h.kitectl(['describe', 'job', 'pi'])).out), ages(described));
   });
 });

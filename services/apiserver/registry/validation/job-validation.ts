@@ -36,25 +36,21 @@ export function defaultJob(job: Job): void {
   for (const rule of spec.podFailurePolicy?.rules ?? []) for (const p of rule.onPodConditions) if (!p.status) p.status = 'True';
   if (!spec.podReplacementPolicy) spec.podReplacementPolicy = spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
   spec.manualSelector ??= false;
+  // A Job without labels takes its template's (with the generated ones: Kubernetes defaults on every decode).
+  const tlabels = spec.template?.metadata?.labels ?? {};
+  if (job.metadata && Object.keys(job.metadata.labels ?? {}).length === 0 && Object.keys(tlabels).length > 0) job.metadata.labels = { ...tlabels };
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
 }
 
-/**
- * The job strategy on create: status reset, the Job's labels defaulted from its template's (the
- * versioned defaults run before the selector is generated, sharing the map), then the generated
- * selector unless spec.manualSelector.
- */
+/** The job strategy on create: status reset, then the generated selector unless spec.manualSelector. */
 export function prepareJobForCreate(job: Job): void {
   job.status = { conditions: [], startTime: '', completionTime: '', active: 0, succeeded: 0, failed: 0, completedIndexes: '' };
-  const meta = job.metadata!;
   const spec = job.spec;
   if (!spec) return;
   const template = (spec.template ??= { spec: undefined });
   const tmeta = (template.metadata ??= ObjectMeta.fromPartial({}));
   tmeta.labels ??= {};
-  const aliased = Object.keys(meta.labels ?? {}).length === 0 && Object.keys(tmeta.labels).length > 0;
   if (!spec.manualSelector) generateSelector(job);
-  if (aliased) meta.labels = { ...tmeta.labels };
 }
 
 /** Kubernetes' generateSelector: the job-name and controller-uid labels, and a selector on the uid. */

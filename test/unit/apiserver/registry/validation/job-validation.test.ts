@@ -49,8 +49,8 @@ describe('Job defaults and generated selector (SetDefaults_Job, generateSelector
       'controller-uid': UID,
       'batch.kubernetes.io/controller-uid': UID,
     });
-    // The Job's own labels come from its template's (they share the map when the Job has none).
-    assert.equal(j.metadata!.labels['job-name'], 'pi');
+    // A Job without labels takes its template's, the generated ones included.
+    assert.equal(j.metadata!.labels['batch.kubernetes.io/controller-uid'], UID);
     assert.deepEqual(lines(j), []);
   });
 
