@@ -25,6 +25,7 @@ const program = new Command('kite-controller-manager')
   .option('--root-ca-file <file>', 'PEM CA bundle published as ca.crt in each namespace\'s kube-root-ca.crt ConfigMap (default: the CA the controller-manager trusts the apiserver with)')
   .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', integerFlag(1), 5)
   .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', integerFlag(1), 5)
+  .option('--concurrent-cron-job-syncs <n>', 'CronJobs synced at once', integerFlag(1), 5)
   .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
   .option('--concurrent-service-endpoint-syncs <n>', 'Services whose EndpointSlices are synced at once', integerFlag(1, 50), 5)
   .option('--max-endpoints-per-slice <n>', 'endpoints in one EndpointSlice at most', integerFlag(1, 1000), 100)
@@ -45,6 +46,7 @@ const program = new Command('kite-controller-manager')
     const options: Partial<ControllerManagerOptions> = {
       replicaset: { workers: o.concurrentReplicasetSyncs },
       deployment: { workers: o.concurrentDeploymentSyncs },
+      cronjob: { workers: o.concurrentCronJobSyncs },
       endpoint: { workers: o.concurrentEndpointSyncs },
       endpointslice: { workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice },
       endpointslicemirroring: { workers: o.mirroringConcurrentServiceEndpointSyncs, maxEndpointsPerSubset: o.mirroringMaxEndpointsPerSubset },
