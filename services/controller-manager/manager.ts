@@ -22,6 +22,7 @@ import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-c
 import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
 import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcacertpublisher/root-ca-cert-publisher';
+import { TTLAfterFinishedController, type TTLAfterFinishedOptions } from './ttlafterfinished/ttl-after-finished-controller';
 import { ServiceAccountsController, type ServiceAccountsControllerOptions } from './serviceaccount/serviceaccounts-controller';
 
 /**
@@ -32,6 +33,7 @@ const CONTROLLERS = {
   replicaset: (ctx: ControllerContext, o?: Partial<ReplicaSetControllerOptions>) => new ReplicaSetController(ctx, o),
   deployment: (ctx: ControllerContext, o?: Partial<DeploymentControllerOptions>) => new DeploymentController(ctx, o),
   job: (ctx: ControllerContext, o?: Partial<JobControllerOptions>) => new JobController(ctx, o),
+  'ttl-after-finished': (ctx: ControllerContext, o?: Partial<TTLAfterFinishedOptions>) => new TTLAfterFinishedController(ctx, o),
   cronjob: (ctx: ControllerContext, o?: Partial<CronJobControllerOptions>) => new CronJobController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
@@ -56,6 +58,7 @@ const ALIASES: Record<string, ControllerName> = {
   endpoints: 'endpoint',
   'endpointslice-controller': 'endpointslice',
   'job-controller': 'job',
+  'ttl-after-finished-controller': 'ttl-after-finished',
   'cronjob-controller': 'cronjob',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
   'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };

@@ -1,7 +1,8 @@
 // The Job controller against a real apiserver, with no kubelet: the test finishes pods through
 // the status subresource as a kubelet would. Completions and parallelism, the failure backoff and
 // backoffLimit, Indexed Jobs, suspend, activeDeadlineSeconds, the pod failure policy, and the
-// tracking finalizers that keep counts exact across a controller restart.
+// tracking finalizers that keep counts exact across a controller restart; the TTL-after-finished
+// controller deleting finished Jobs.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import type { Clientset } from '../../../lib/client/clientset';
@@ -24,7 +25,7 @@ describe('Job controller (against a real apiserver)', function () {
 
   const startCm = async () => {
     stop = new AbortController();
-    cm = startControllerManager({ clientset: api.client(), controllers: ['job', 'garbagecollector'], options: { job: { podFailureBackoffMs: 100 } }, signal: stop.signal });
+    cm = startControllerManager({ clientset: api.client(), controllers: ['job', 'ttl-after-finished', 'garbagecollector'], options: { job: { podFailureBackoffMs: 100 } }, signal: stop.signal });
     assert.equal(await cm.synced, true);
   };
   const stopCm = async () => {
@@ -208,6 +209,26 @@ describe('Job controller (against a real apiserver)', function () {
     const done = await waitCondition('restart', 'Complete');
     assert.equal(done.status!.succeeded, 2);
     assert.equal(done.status!.failed, 1);
+  });
+
+  it('deletes a finished Job and its pods once ttlSecondsAfterFinished has passed', async () => {
+    await createJob('brief', { ttlSecondsAfterFinished: 1 });
+    await createJob('kept', {});
+    for (const name of ['brief', 'kept']) {
+      const [p] = await waitActive(name, 1);
+      await finish(p, 'Succeeded');
+      await waitCondition(name, 'Complete');
+    }
+    await waitFor('the Job deleted', async () => {
+      try {
+        await client.jobs.get('brief', ns);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await waitFor('its pod collected', async () => (await podsOf('brief')).length === 0);
+    assert.equal((await client.jobs.get('kept', ns)).metadata!.name, 'kept');
   });
 
   it('deletes the pods with the Job (garbage collector, background propagation)', async () => {

@@ -109,6 +109,8 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['update'], ['batch'], ['jobs/status', 'jobs/finalizers']),
     rule(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
   ],
+  // system:controller:ttl-after-finished-controller: finished Jobs past their TTL.
+  'ttl-after-finished': [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs'])],
   // system:controller:cronjob-controller: the Jobs of CronJobs, their status and pruning.
   cronjob: [
     rule(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),

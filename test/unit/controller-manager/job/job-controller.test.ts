@@ -9,6 +9,7 @@ import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { defaultJob, prepareJobForCreate } from '../../../../services/apiserver/registry/validation/job-validation';
 import { JobController } from '../../../../services/controller-manager/job/job-controller';
 import * as U from '../../../../services/controller-manager/job/job-utils';
+import { timeLeft } from '../../../../services/controller-manager/ttlafterfinished/ttl-after-finished-controller';
 import { preload, testContext, type TestContext } from '../support/context';
 import { pod, T0 } from '../support/fixtures';
 
@@ -134,5 +135,14 @@ describe('Job controller helpers', () => {
     assert.deepEqual(U.matchPodFailurePolicy(j, p), { action: 'FailJob', message: 'Container c for pod default/p-a failed with exit code 3 matching FailJob rule at index 1' });
     p.status!.conditions.push({ type: 'DisruptionTarget', status: 'True' } as never);
     assert.equal(U.matchPodFailurePolicy(j, p)?.action, 'Ignore');
+  });
+
+  it('times a finished Job\'s TTL from its Complete or Failed condition (ttlafterfinished)', () => {
+    const j = job('t', { ttlSecondsAfterFinished: 30 });
+    assert.equal(timeLeft(j, T0), undefined);
+    j.status!.conditions = [U.newCondition('Complete', 'True', 'CompletionsReached', '', T0)];
+    assert.equal(timeLeft(j, T0 + 10_000), 20_000);
+    delete j.spec!.ttlSecondsAfterFinished;
+    assert.equal(timeLeft(j, T0), undefined);
   });
 });
