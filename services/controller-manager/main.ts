@@ -25,7 +25,9 @@ const program = new Command('kite-controller-manager')
   .option('--root-ca-file <file>', 'PEM CA bundle published as ca.crt in each namespace\'s kube-root-ca.crt ConfigMap (default: the CA the controller-manager trusts the apiserver with)')
   .option('--concurrent-replicaset-syncs <n>', 'ReplicaSets synced at once', integerFlag(1), 5)
   .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', integerFlag(1), 5)
+  .option('--concurrent-job-syncs <n>', 'Jobs synced at once', integerFlag(1), 5)
   .option('--concurrent-cron-job-syncs <n>', 'CronJobs synced at once', integerFlag(1), 5)
+  .option('--concurrent-ttl-after-finished-syncs <n>', 'finished Jobs checked for their TTL at once', integerFlag(1), 5)
   .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
   .option('--concurrent-service-endpoint-syncs <n>', 'Services whose EndpointSlices are synced at once', integerFlag(1, 50), 5)
   .option('--max-endpoints-per-slice <n>', 'endpoints in one EndpointSlice at most', integerFlag(1, 1000), 100)
@@ -46,6 +48,8 @@ const program = new Command('kite-controller-manager')
     const options: Partial<ControllerManagerOptions> = {
       replicaset: { workers: o.concurrentReplicasetSyncs },
       deployment: { workers: o.concurrentDeploymentSyncs },
+      job: { workers: o.concurrentJobSyncs },
+      'ttl-after-finished': { workers: o.concurrentTtlAfterFinishedSyncs },
       cronjob: { workers: o.concurrentCronJobSyncs },
       endpoint: { workers: o.concurrentEndpointSyncs },
       endpointslice: { workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice },
