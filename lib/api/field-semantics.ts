@@ -140,8 +140,11 @@ export const QUANTITY_FIELDS: FieldTable = {
 export const TIME_FIELDS: FieldTable = {
   ContainerStateRunning: ['startedAt'],
   ContainerStateTerminated: ['startedAt', 'finishedAt'],
+  CronJobStatus: ['lastScheduleTime', 'lastSuccessfulTime'],
   DeploymentCondition: ['lastUpdateTime', 'lastTransitionTime'],
   Event: ['firstTimestamp', 'lastTimestamp'],
+  JobCondition: ['lastProbeTime', 'lastTransitionTime'],
+  JobStatus: ['startTime', 'completionTime'],
   NodeCondition: ['lastHeartbeatTime', 'lastTransitionTime'],
   ObjectMeta: ['creationTimestamp', 'deletionTimestamp'],
   PodCondition: ['lastProbeTime', 'lastTransitionTime'],

@@ -52,4 +52,20 @@ describe('kubectl create job, get jobs, wait --for=condition=complete (HTTPS fro
     assert.match(described, /\nLabels:\s+batch.kubernetes.io\/controller-uid=/);
     assert.equal(ages((await h.kitectl(['describe', 'job', 'pi'])).out), ages(described));
   });
+
+  it('reads a suspended Job (no start time yet) and prints it Suspended', async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'held' },
+      spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+    assert.equal(await h.ok(['apply', '-f', '-'], { stdin: manifest }), 'job.batch/held created\n');
+    await waitFor('Suspended', async () => (await h.admin.jobs.get('held', h.namespace)).status?.conditions.some((c) => c.type === 'Suspended'));
+    const job = JSON.parse(await h.ok(['get', 'job', 'held', '-o', 'json']));
+    assert.equal(job.status.startTime, undefined);
+    assert.deepEqual(job.status.conditions.map((c: { type: string; reason: string }) => `${c.type}:${c.reason}`), ['Suspended:JobSuspended']);
+    assert.match(await h.ok(['get', 'job', 'held']), /\nheld\s+Suspended\s+0\/1\s+\d+s\n$/);
+    assert.match(await h.ok(['describe', 'job', 'held']), /\nSuspend:\s+true\n/);
+  });
 });
