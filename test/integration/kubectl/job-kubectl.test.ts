@@ -1,7 +1,7 @@
 // The real kubectl on Jobs against a dev apiserver with the Job controller (no kubelet: the test
 // finishes the pod through the status subresource, as a kubelet would): `create job`, `get jobs`
 // (and -o wide) printed from the server's Table, `wait --for=condition=complete`, and kitectl
-// printing the same columns and `describe job` as kubectl does.
+// printing the same columns and `describe job` as kubectl does; `delete job` takes the pods along.
 import { strict as assert } from 'node:assert';
 import { waitFor } from '../../support/wait';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
@@ -51,6 +51,9 @@ describe('kubectl create job, get jobs, wait --for=condition=complete (HTTPS fro
     assert.match(described, /^Name:\s+pi\n/);
     assert.match(described, /\nLabels:\s+batch.kubernetes.io\/controller-uid=/);
     assert.equal(ages((await h.kitectl(['describe', 'job', 'pi'])).out), ages(described));
+    // kubectl delete (background propagation): the garbage collector takes the pod too.
+    assert.equal(await h.ok(['delete', 'job', 'pi']), 'job.batch "pi" deleted\n');
+    await waitFor('the pod collected', async () => (await h.admin.pods.list({ namespace: h.namespace, labelSelector: 'batch.kubernetes.io/job-name=pi' })).items.length === 0);
   });
 
   it('reads a suspended Job (no start time yet) and prints it Suspended', async () => {
