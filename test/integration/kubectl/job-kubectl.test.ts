@@ -1,7 +1,8 @@
 // The real kubectl on Jobs against a dev apiserver with the Job controller (no kubelet: the test
 // finishes the pod through the status subresource, as a kubelet would): `create job`, `get jobs`
 // (and -o wide) printed from the server's Table, `wait --for=condition=complete`, and kitectl
-// printing the same columns and `describe job` as kubectl does; `delete job` takes the pods along.
+// printing the same columns and `describe job` as kubectl does; `delete job` takes the pods along;
+// a suspended Job (no start time) reads and prints as Suspended.
 import { strict as assert } from 'node:assert';
 import { waitFor } from '../../support/wait';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
