@@ -3,21 +3,36 @@
 // "v:<JSON of a set item>", "i:<index>") and whose nodes may themselves be members (FieldsV1's
 // "."). Read from and written as metav1.FieldsV1 (`{"f:spec":{"f:replicas":{}}}`), and printed as
 // fieldpath.Path prints a path (`.spec.template.spec.containers[name="nginx"].image`). A set is
-// built by child()/member, then never changed: union, difference and intersection return new sets
-// that share the parts they leave as they were.
+// built by child()/setChild()/member, then never changed: union, difference and intersection
+// return new sets that share the parts they leave as they were.
+
+/** What JSON.stringify would escape in a path element (field names and most keys have none). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** What a set without children reads: most sets are leaves, which then need no map of their own. */
+const NO_CHILDREN: ReadonlyMap<string, FieldSet> = new Map();
 
 export class FieldSet {
   member = false;
-  readonly children = new Map<string, FieldSet>();
+  private kids: Map<string, FieldSet> | undefined;
   /** The FieldsV1 text once written (undefined: an empty set; null: not written yet). */
   private text: string | undefined | null = null;
 
+  /** The child sets by path element (added by child() and setChild()). */
+  get children(): ReadonlyMap<string, FieldSet> {
+    return this.kids ?? NO_CHILDREN;
+  }
+
+  setChild(element: string, set: FieldSet): void {
+    (this.kids ??= new Map()).set(element, set);
+  }
+
   /** The child set at one path element, made if absent. */
   child(element: string): FieldSet {
-    let c = this.children.get(element);
+    let c = this.kids?.get(element);
     if (!c) {
       c = new FieldSet();
-      this.children.set(element, c);
+      this.setChild(element, c);
     }
     return c;
   }
@@ -45,9 +60,9 @@ export class FieldSet {
     out.member = this.member || other.member;
     for (const [e, c] of this.children) {
       const o = other.children.get(e);
-      out.children.set(e, o ? c.union(o) : c);
+      out.setChild(e, o ? c.union(o) : c);
     }
-    for (const [e, o] of other.children) if (!this.children.has(e)) out.children.set(e, o);
+    for (const [e, o] of other.children) if (!this.children.has(e)) out.setChild(e, o);
     return out;
   }
 
@@ -61,7 +76,7 @@ export class FieldSet {
       const o = other.children.get(e);
       const d = o ? c.difference(o) : c;
       if (d !== c) same = false;
-      if (!d.isEmpty()) out.children.set(e, d);
+      if (!d.isEmpty()) out.setChild(e, d);
       else same = false;
     }
     return same ? this : out;
@@ -75,7 +90,7 @@ export class FieldSet {
       const o = other.children.get(e);
       if (!o) continue;
       const i = c.intersection(o);
-      if (!i.isEmpty()) out.children.set(e, i);
+      if (!i.isEmpty()) out.setChild(e, i);
     }
     return out;
   }
@@ -103,10 +118,11 @@ export class FieldSet {
   }
 
   private writeFieldsV1(): string | undefined {
-    const parts = this.member && this.children.size ? ['".":{}'] : [];
+    if (!this.kids) return this.member ? '{}' : undefined;
+    const parts = this.member && this.kids.size ? ['".":{}'] : [];
     for (const e of sortedElements(this.children.keys())) {
       const text = this.children.get(e)!.fieldsV1Text();
-      if (text !== undefined) parts.push(`${JSON.stringify(e)}:${text}`);
+      if (text !== undefined) parts.push(`${NEEDS_ESCAPE.test(e) ? JSON.stringify(e) : `"${e}"`}:${text}`);
     }
     if (parts.length === 0) return this.member ? '{}' : undefined;
     return `{${parts.join(',')}}`;
@@ -119,7 +135,7 @@ export class FieldSet {
     if (entries.length === 0) out.member = true;
     for (const [e, v] of entries) {
       if (e === '.') out.member = true;
-      else if (/^[fkvi]:/.test(e)) out.children.set(e, FieldSet.fromFieldsV1(v));
+      else if (/^[fkvi]:/.test(e)) out.setChild(e, FieldSet.fromFieldsV1(v));
       else throw new Error(`unexpected FieldsV1 path element ${JSON.stringify(e)}`);
     }
     return out;

@@ -230,7 +230,7 @@ function removable(remove: FieldSet, kept: FieldSet | undefined): FieldSet {
   out.member = remove.member && !(kept && [...kept.children.values()].some((c) => !c.isEmpty()));
   for (const [e, c] of remove.children) {
     const r = removable(c, kept?.children.get(e));
-    if (!r.isEmpty()) out.children.set(e, r);
+    if (!r.isEmpty()) out.setChild(e, r);
   }
   return out;
 }

@@ -97,8 +97,8 @@ function compareChild(before: unknown, after: unknown, shape: Shape, element: st
   const c = changed.children.get(element) ?? new FieldSet();
   const r = removed.children.get(element) ?? new FieldSet();
   compare(before, after, shape, c, r);
-  if (!c.isEmpty()) changed.children.set(element, c);
-  if (!r.isEmpty()) removed.children.set(element, r);
+  if (!c.isEmpty()) changed.setChild(element, c);
+  if (!r.isEmpty()) removed.setChild(element, r);
 }
 
 /** A value that was not there: it and everything in it. */

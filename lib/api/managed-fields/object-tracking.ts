@@ -65,7 +65,7 @@ function changesOf<T extends KubeObject>(kind: KindInfo<T>, before: T, after: T,
     const c = changedFields(json(was), json(is), shape);
     for (const [into, from] of [[out.changed, c.changed], [out.removed, c.removed]] as const) {
       const part = from.children.get(`f:${key}`);
-      if (part) into.children.set(`f:${key}`, part);
+      if (part) into.setChild(`f:${key}`, part);
     }
   }
   return out;
