@@ -61,14 +61,14 @@ describe('kite-controller-manager (the program)', function () {
   });
 
   it('refuses bad flags with a message naming them', async () => {
-    const p = spawn(process.execPath, [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--controllers', 'cronjob', '--no-leader-elect'], {
+    const p = spawn(process.execPath, [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--controllers', 'bootstrapsigner', '--no-leader-elect'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
     p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
     assert.equal(code, 1);
-    assert.match(err, /unknown controller "cronjob"/);
+    assert.match(err, /unknown controller "bootstrapsigner"/);
   });
 
   it('refuses a --root-ca-file without a certificate', async () => {
