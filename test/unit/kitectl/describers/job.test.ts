@@ -14,7 +14,7 @@ describe('describe job', () => {
         template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
       },
       status: { active: 2, ready: 1, succeeded: 3, failed: 1, completedIndexes: '0,2-3' },
-    } as Parameters<typeof Job.fromPartial>[0]);
+    });
     const lines = describeJob(job, undefined).split('\n');
     assert.deepEqual(lines.slice(0, 14), [
       'Name:                        idx',
