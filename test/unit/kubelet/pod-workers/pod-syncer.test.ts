@@ -285,9 +285,13 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     const deleting = (pod: Pod, grace: number) =>
       Pod.fromPartial({ ...pod, metadata: { ...pod.metadata!, deletionTimestamp: '2024-01-01T00:00:30Z', deletionGracePeriodSeconds: grace } });
 
-    /** Lets pending promise chains run until `pred` holds (a hook's timer registered, a call made). */
+    /**
+     * Lets pending promise chains and I/O run until `pred` holds (a hook's timer registered, a call
+     * made). Bounded by time, not turns: a sync writes the pod's resolv.conf and hosts files to disk
+     * first, which takes longer on a loaded machine.
+     */
     async function until(what: string, pred: () => boolean): Promise<void> {
-      for (let i = 0; i < 2_000 && !pred(); i++) await new Promise((r) => setImmediate(r));
+      for (const deadline = Date.now() + 10_000; !pred() && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
       assert.ok(pred(), what);
     }
 
