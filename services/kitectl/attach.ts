@@ -5,12 +5,11 @@
 // terminal setting (warning when -t asks for one the container did not allocate), then streams.
 // Unlike kubectl, which Kubernetes' attach stream gives no exit code, kitectl ends with the
 // process' exit code when the process ended.
-import { fromServiceError } from '../../lib/api/errors';
 import type { ExecPodRequest, ExecPodResponse } from '../../lib/gen/kite/core/v1/services';
 import type { Container, Pod } from '../../lib/gen/kite/core/v1/types';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-errors';
-import { ExitCode, podName } from './logs-exec';
+import { ExitCode, podName, streamSession } from './logs-exec';
 
 export interface AttachOptions {
   container?: string;
@@ -58,27 +57,7 @@ export async function attach(cli: Cli, podArg: string, opts: AttachOptions): Pro
   }
   if (!opts.quiet) cli.io.err("If you don't see a command prompt, try pressing enter.\n");
   const input = opts.stdin ? await cli.io.readStdin() : undefined;
-  const call = pods.duplex<ExecPodRequest, ExecPodResponse>('attach');
-  const exitCode = await new Promise<number | undefined>((resolve, reject) => {
-    let code: number | undefined;
-    call.on('data', (r: ExecPodResponse) => {
-      if (r.stdout.length) cli.io.out(Buffer.from(r.stdout).toString('utf8'));
-      if (r.stderr.length) cli.io.err(Buffer.from(r.stderr).toString('utf8'));
-      if (r.exitCode !== undefined) code = r.exitCode;
-    });
-    call.on('error', (err: Parameters<typeof fromServiceError>[0]) => reject(typeof err.code === 'number' ? fromServiceError(err) : err));
-    call.on('end', () => resolve(code));
-    cli.io.signal.addEventListener('abort', () => call.cancel(), { once: true });
-    call.write({
-      start: { namespace, podName: name, podUid: pod.metadata!.uid, container: container.name, command: [], stdin: input !== undefined, tty, size: undefined },
-      stdin: Buffer.alloc(0),
-      stdinClose: false,
-    });
-    if (input !== undefined) {
-      if (input.length) call.write({ stdin: Buffer.from(input), stdinClose: false });
-      call.write({ stdin: Buffer.alloc(0), stdinClose: true });
-    }
-    call.end();
-  });
+  const start = { namespace, podName: name, podUid: pod.metadata!.uid, container: container.name, command: [], stdin: input !== undefined, tty, size: undefined };
+  const exitCode = await streamSession(cli, pods.duplex<ExecPodRequest, ExecPodResponse>('attach'), start, input);
   if (exitCode !== undefined && exitCode !== 0) throw new ExitCode(exitCode);
 }

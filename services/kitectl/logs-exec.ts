@@ -1,7 +1,8 @@
 // `kitectl logs` and `kitectl exec`: streams from a pod's container, which the apiserver proxies
 // from the pod's kubelet (PodService/PodLogs and PodService/ExecPod).
 import { fromServiceError } from '../../lib/api/errors';
-import type { ExecPodRequest, ExecPodResponse, PodLogChunk } from '../../lib/gen/kite/core/v1/services';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import type { ExecPodRequest, ExecPodResponse, ExecPodStart, PodLogChunk } from '../../lib/gen/kite/core/v1/services';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-errors';
 
@@ -60,14 +61,12 @@ export class ExitCode extends Error {
   }
 }
 
-export async function exec(cli: Cli, podArg: string, command: string[], opts: ExecOptions): Promise<void> {
-  const name = podName(podArg);
-  if (command.length === 0) throw new CliError('you must specify at least one command for the container');
-  const namespace = await cli.namespace();
-  const input = opts.stdin ? await cli.io.readStdin() : undefined;
-  const pods = (await cli.clientset()).pods;
-  const call = pods.duplex<ExecPodRequest, ExecPodResponse>('exec');
-  const exitCode = await new Promise<number>((resolve, reject) => {
+/**
+ * One exec or attach stream: the start, then stdin (all of it, then its close) if given; stdout and
+ * stderr printed as they come. Resolves with the exit code the last response carried, if any.
+ */
+export function streamSession(cli: Cli, call: ClientDuplexStream<ExecPodRequest, ExecPodResponse>, start: ExecPodStart, input: string | undefined): Promise<number | undefined> {
+  return new Promise<number | undefined>((resolve, reject) => {
     let code: number | undefined;
     call.on('data', (r: ExecPodResponse) => {
       if (r.stdout.length) cli.io.out(Buffer.from(r.stdout).toString('utf8'));
@@ -75,18 +74,24 @@ export async function exec(cli: Cli, podArg: string, command: string[], opts: Ex
       if (r.exitCode !== undefined) code = r.exitCode;
     });
     call.on('error', (err: Parameters<typeof fromServiceError>[0]) => reject(typeof err.code === 'number' ? fromServiceError(err) : err));
-    call.on('end', () => resolve(code ?? 0));
+    call.on('end', () => resolve(code));
     cli.io.signal.addEventListener('abort', () => call.cancel(), { once: true });
-    call.write({
-      start: { namespace, podName: name, podUid: '', container: opts.container ?? '', command, stdin: input !== undefined, tty: !!opts.tty, size: undefined },
-      stdin: Buffer.alloc(0),
-      stdinClose: false,
-    });
+    call.write({ start, stdin: Buffer.alloc(0), stdinClose: false });
     if (input !== undefined) {
       if (input.length) call.write({ stdin: Buffer.from(input), stdinClose: false });
       call.write({ stdin: Buffer.alloc(0), stdinClose: true });
     }
     call.end();
   });
+}
+
+export async function exec(cli: Cli, podArg: string, command: string[], opts: ExecOptions): Promise<void> {
+  const name = podName(podArg);
+  if (command.length === 0) throw new CliError('you must specify at least one command for the container');
+  const namespace = await cli.namespace();
+  const input = opts.stdin ? await cli.io.readStdin() : undefined;
+  const pods = (await cli.clientset()).pods;
+  const start = { namespace, podName: name, podUid: '', container: opts.container ?? '', command, stdin: input !== undefined, tty: !!opts.tty, size: undefined };
+  const exitCode = (await streamSession(cli, pods.duplex<ExecPodRequest, ExecPodResponse>('exec'), start, input)) ?? 0;
   if (exitCode !== 0) throw new ExitCode(exitCode);
 }
