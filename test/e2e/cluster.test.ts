@@ -229,17 +229,27 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     // Traffic stays inside the cluster: a ClusterIP DNATed to a pod IP. A dropped connection times out (exit != 0).
     const reaches = async (pod: string) => /exit=0$/m.test(await k(['exec', pod, '--', 'sh', '-c', 'timeout 4 wget -qO- http://nginx/ >/dev/null 2>&1; echo "exit=$?"']));
     const both = async () => [await reaches('dns-client'), await reaches('other')].join(',');
-    await waitFor('both clients reach nginx before any policy', async () => (await both()) === 'true,true' || undefined, 60_000, 1000);
+    // On a timeout, what the clients saw last, where the pods are and each node's policy rules.
+    const expectBoth = async (want: string, what: string) => {
+      let last = '';
+      try {
+        await waitFor(what, async () => (last = await both()) === want || undefined, 60_000, 1000);
+      } catch (err) {
+        const rules = await Promise.all(Object.values(nodeNames).map(async (n) => `${n}:\n${(await docker(['exec', n, 'iptables-save', '-t', 'filter'])).split('\n').filter((l) => /NWPLCY/.test(l)).join('\n')}`));
+        throw new Error(`${(err as Error).message}; last seen "${last}"\n${await k(['get', 'pods', '-o', 'wide'])}\n${rules.join('\n')}`);
+      }
+    };
+    await expectBoth('true,true', 'both clients reach nginx before any policy');
 
     const [denyAll, allowClient] = readFileSync(join(REPO, 'examples', 'network-policy.yaml'), 'utf8').split(/^---$/m);
     await k(['apply', '-f', '-'], denyAll);
-    await waitFor('default deny to refuse both clients', async () => (await both()) === 'false,false' || undefined, 60_000, 1000);
+    await expectBoth('false,false', 'default deny to refuse both clients');
     await k(['apply', '-f', '-'], allowClient);
-    await waitFor('the allow rule to let dns-client in, and only it', async () => (await both()) === 'true,false' || undefined, 60_000, 1000);
+    await expectBoth('true,false', 'the allow rule to let dns-client in, and only it');
     assert.match(await k(['get', 'networkpolicies']), /^default-deny-ingress\s+<none>\s+\S+\nnginx-from-dns-client\s+app=nginx\s+\S+$/m);
 
     await k(['delete', 'networkpolicy', 'default-deny-ingress', 'nginx-from-dns-client']);
-    await waitFor('both clients reach nginx again', async () => (await both()) === 'true,true' || undefined, 60_000, 1000);
+    await expectBoth('true,true', 'both clients reach nginx again');
     await kitectl(['delete', 'namespace', ns]);
   });
 
