@@ -5,7 +5,7 @@
 // Kubernetes' package-qualified names, field numbers and types for exactly the fields Kite's
 // messages have. Fields Kite's messages have and Kubernetes' lack are printed and fail the run.
 //   npx tsx scripts/gen-k8s-protobuf.ts <dir holding k8s.io/api/... and k8s.io/apimachinery/...>
-// Run after adding a kind; the output is committed. front-door.proto and envelope.proto are
+// Run after adding a kind; the output is committed. front-door.proto, envelope.proto and eviction.proto are
 // written by hand.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ const PACKAGES: Record<string, string> = {
   'kite.discovery.v1': 'k8s.io.api.discovery.v1',
   'kite.networking.v1': 'k8s.io.api.networking.v1',
   'kite.batch.v1': 'k8s.io.api.batch.v1',
+  'kite.policy.v1': 'k8s.io.api.policy.v1',
+  'kite.storage.v1': 'k8s.io.api.storage.v1',
   'kite.authentication.v1': 'k8s.io.api.authentication.v1',
   'kite.authorization.v1': 'k8s.io.api.authorization.v1',
 };
@@ -46,6 +48,7 @@ const WHOLE = new Set([
   'k8s.io.apimachinery.pkg.api.resource.Quantity',
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
   'k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1',
+  'k8s.io.apimachinery.pkg.runtime.RawExtension',
 ]);
 
 /** Fields whose proto name is not their JSON name (the Go struct tag says so; generated.proto does not). */
@@ -54,7 +57,7 @@ const JSON_NAMES: Record<string, string> = { 'k8s.io.api.authentication.v1.Bound
 function kubernetesRoot(dir: string): pb.Root {
   const r = new pb.Root();
   r.resolvePath = (_origin, target) => join(dir, target);
-  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'batch/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
+  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'batch/v1', 'policy/v1', 'storage/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
   r.loadSync(groups.map((g) => `k8s.io/api/${g}/generated.proto`), { keepCase: true });
   r.resolveAll();
   return r;
@@ -128,6 +131,8 @@ function main(dir: string): void {
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), lines.join('\n')]);
   }
   for (const [pkg, messages] of byPackage) {
+    // RawExtension (a ControllerRevision's data) is in the hand-written envelope.proto.
+    if (pkg === 'k8s.io.apimachinery.pkg.runtime') continue;
     const header = [
       `// Kubernetes' protobuf encoding of ${pkg} (its generated.proto: package-qualified names and field`,
       `// numbers), restricted to the fields Kite's messages have; the transcoder (../k8s-protobuf.ts) skips the rest.`,

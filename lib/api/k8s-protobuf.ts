@@ -30,6 +30,7 @@ const WELL_KNOWN = {
   quantity: 'k8s.io.apimachinery.pkg.api.resource.Quantity',
   intOrString: 'k8s.io.apimachinery.pkg.util.intstr.IntOrString',
   fieldsV1: `${META}.FieldsV1`,
+  rawExtension: 'k8s.io.apimachinery.pkg.runtime.RawExtension',
 };
 
 /**
@@ -39,6 +40,7 @@ const WELL_KNOWN = {
  */
 export const EMBEDDED: Readonly<Record<string, string>> = {
   'k8s.io.api.core.v1.Volume': 'volumeSource',
+  'k8s.io.api.core.v1.PersistentVolumeSpec': 'persistentVolumeSource',
   'k8s.io.api.core.v1.Probe': 'handler',
   'k8s.io.api.core.v1.ConfigMapKeySelector': 'localObjectReference',
   'k8s.io.api.core.v1.SecretKeySelector': 'localObjectReference',
@@ -129,6 +131,8 @@ function toJSON(type: Protobuf.Type, v: JsonObject): unknown {
       return Number(v.type ?? 0) === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
     case WELL_KNOWN.fieldsV1:
       return fieldsV1JSON(v.Raw);
+    case WELL_KNOWN.rawExtension:
+      return fieldsV1JSON(v.raw);
     default:
       break;
   }
@@ -162,6 +166,8 @@ function fromJSON(type: Protobuf.Type, v: unknown): unknown {
       return typeof v === 'number' ? { type: 0, intVal: v } : typeof v === 'string' ? { type: 1, strVal: v } : undefined;
     case WELL_KNOWN.fieldsV1:
       return v === undefined ? undefined : { Raw: Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)) };
+    case WELL_KNOWN.rawExtension:
+      return v === undefined ? undefined : { raw: Buffer.from(JSON.stringify(v)) };
     default:
       break;
   }

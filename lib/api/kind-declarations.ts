@@ -27,6 +27,8 @@ export const API_GROUPS = {
   discovery: { group: 'discovery.k8s.io', version: 'v1', protoPackage: 'kite.discovery.v1', dir: 'discovery', typesProto: 'kite/discovery/v1/types' },
   networking: { group: 'networking.k8s.io', version: 'v1', protoPackage: 'kite.networking.v1', dir: 'networking', typesProto: 'kite/networking/v1/types' },
   batch: { group: 'batch', version: 'v1', protoPackage: 'kite.batch.v1', dir: 'batch', typesProto: 'kite/batch/v1/types' },
+  policy: { group: 'policy', version: 'v1', protoPackage: 'kite.policy.v1', dir: 'policy', typesProto: 'kite/policy/v1/types' },
+  storage: { group: 'storage.k8s.io', version: 'v1', protoPackage: 'kite.storage.v1', dir: 'storage', typesProto: 'kite/storage/v1/types' },
 } as const satisfies Record<string, ApiGroupDeclaration>;
 
 export type ApiGroupName = keyof typeof API_GROUPS;
@@ -86,6 +88,13 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'NetworkPolicy', plural: 'NetworkPolicies', apiGroup: 'networking', namespaced: true, status: false, shortNames: ['netpol'], userRole: 'edit' },
   { kind: 'Job', plural: 'Jobs', apiGroup: 'batch', namespaced: true, status: true, categories: ['all'], shortNames: [], userRole: 'edit' },
   { kind: 'CronJob', plural: 'CronJobs', apiGroup: 'batch', namespaced: true, status: true, categories: ['all'], shortNames: ['cj'], userRole: 'edit' },
+  { kind: 'DaemonSet', plural: 'DaemonSets', apiGroup: 'apps', namespaced: true, status: true, categories: ['all'], shortNames: ['ds'], userRole: 'edit' },
+  { kind: 'StatefulSet', plural: 'StatefulSets', apiGroup: 'apps', namespaced: true, status: true, scale: true, categories: ['all'], shortNames: ['sts'], userRole: 'edit' },
+  { kind: 'ControllerRevision', plural: 'ControllerRevisions', apiGroup: 'apps', namespaced: true, status: false, shortNames: [], userRole: 'view' },
+  { kind: 'PersistentVolume', plural: 'PersistentVolumes', apiGroup: 'core', namespaced: false, status: true, shortNames: ['pv'] },
+  { kind: 'PersistentVolumeClaim', plural: 'PersistentVolumeClaims', apiGroup: 'core', namespaced: true, status: true, shortNames: ['pvc'], userRole: 'edit' },
+  { kind: 'StorageClass', plural: 'StorageClasses', apiGroup: 'storage', namespaced: false, status: false, shortNames: ['sc'] },
+  { kind: 'PodDisruptionBudget', plural: 'PodDisruptionBudgets', apiGroup: 'policy', namespaced: true, status: true, shortNames: ['pdb'], userRole: 'edit' },
 ];
 
 /** What a <Kind>Service method does, whatever the kind: the key of typed method lookups. */

@@ -1,11 +1,13 @@
 // The columns of `get` for each kind, matching Kubernetes' printers (pkg/printers/internalversion):
 // kitectl prints them client-side, the apiserver serves them as meta.k8s.io Tables (table.ts).
-import type { Deployment, ReplicaSet } from '../gen/kite/apps/v1/types';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../gen/kite/apps/v1/types';
 import type { CronJob, Job } from '../gen/kite/batch/v1/types';
 import type { Lease } from '../gen/kite/coordination/v1/lease';
 import type { EndpointSlice } from '../gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../gen/kite/networking/v1/types';
-import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
+import type { PodDisruptionBudget } from '../gen/kite/policy/v1/types';
+import type { StorageClass } from '../gen/kite/storage/v1/types';
 import type { KubeObject } from '../api/kinds';
 import { humanDuration, since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
@@ -346,6 +348,118 @@ const cronJobs: TableDef<CronJob> = {
   wideCells: (cj) => [...containersAndImages(cj.spec?.jobTemplate?.spec?.template?.spec), formatSelector(cj.spec?.jobTemplate?.spec?.selector)],
 };
 
+const daemonSets: TableDef<DaemonSet> = {
+  headers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
+  wideHeaders: ['CONTAINERS', 'IMAGES', 'SELECTOR'],
+  integers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE'],
+  cells(ds, now) {
+    const st = ds.status;
+    const selector = Object.entries(ds.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    return [
+      String(st?.desiredNumberScheduled ?? 0),
+      String(st?.currentNumberScheduled ?? 0),
+      String(st?.numberReady ?? 0),
+      String(st?.updatedNumberScheduled ?? 0),
+      String(st?.numberAvailable ?? 0),
+      none(selector),
+      since(ds.metadata?.creationTimestamp, now),
+    ];
+  },
+  wideCells: (ds) => [...containersAndImages(ds.spec?.template?.spec), formatSelector(ds.spec?.selector)],
+};
+
+const statefulSets: TableDef<StatefulSet> = {
+  headers: ['READY', 'AGE'],
+  wideHeaders: ['CONTAINERS', 'IMAGES'],
+  cells: (ss, now) => [`${ss.status?.readyReplicas ?? 0}/${ss.spec?.replicas ?? 0}`, since(ss.metadata?.creationTimestamp, now)],
+  wideCells: (ss) => containersAndImages(ss.spec?.template?.spec),
+};
+
+/** kubectl's printControllerRevision: the controller as `<kind>.<group>/<name>`. */
+const controllerRevisions: TableDef<ControllerRevision> = {
+  headers: ['CONTROLLER', 'REVISION', 'AGE'],
+  wideHeaders: [],
+  integers: ['REVISION'],
+  cells(cr, now) {
+    const owner = cr.metadata?.ownerReferences.find((o) => o.controller);
+    const group = owner ? owner.apiVersion.split('/').slice(0, -1).join('/') : '';
+    const controller = owner ? `${owner.kind.toLowerCase()}${group ? `.${group}` : ''}/${owner.name}` : '<none>';
+    return [controller, String(cr.revision ?? 0), since(cr.metadata?.creationTimestamp, now)];
+  },
+  wideCells: () => [],
+};
+
+const accessModeShort: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
+/** kubectl's GetAccessModesAsString: the short forms, in that fixed order, comma-separated. */
+export function accessModes(modes: string[] | undefined): string {
+  return Object.keys(accessModeShort).filter((m) => modes?.includes(m)).map((m) => accessModeShort[m]).join(',');
+}
+
+const persistentVolumes: TableDef<PersistentVolume> = {
+  headers: ['CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE'],
+  wideHeaders: ['VOLUMEMODE'],
+  cells(pv, now) {
+    const claim = pv.spec?.claimRef?.name ? `${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name}` : '';
+    return [
+      pv.spec?.capacity.storage ?? '',
+      accessModes(pv.spec?.accessModes),
+      pv.spec?.persistentVolumeReclaimPolicy ?? '',
+      pv.status?.phase ?? '',
+      claim,
+      pv.spec?.storageClassName ?? '',
+      '<unset>',
+      pv.status?.reason ?? '',
+      since(pv.metadata?.creationTimestamp, now),
+    ];
+  },
+  wideCells: (pv) => [pv.spec?.volumeMode ?? '<unset>'],
+};
+
+const persistentVolumeClaims: TableDef<PersistentVolumeClaim> = {
+  headers: ['STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'],
+  wideHeaders: ['VOLUMEMODE'],
+  cells(pvc, now) {
+    const bound = !!pvc.spec?.volumeName;
+    return [
+      pvc.metadata?.deletionTimestamp ? 'Terminating' : (pvc.status?.phase ?? ''),
+      pvc.spec?.volumeName ?? '',
+      bound ? (pvc.status?.capacity.storage ?? '') : '',
+      bound ? accessModes(pvc.status?.accessModes) : '',
+      pvc.spec?.storageClassName ?? '',
+      '<unset>',
+      since(pvc.metadata?.creationTimestamp, now),
+    ];
+  },
+  wideCells: (pvc) => [pvc.spec?.volumeMode ?? '<unset>'],
+};
+
+const storageClasses: TableDef<StorageClass> = {
+  headers: ['PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
+  wideHeaders: [],
+  cells: (sc, now) => [
+    sc.provisioner,
+    sc.reclaimPolicy || 'Delete',
+    sc.volumeBindingMode || 'Immediate',
+    String(sc.allowVolumeExpansion ?? false),
+    since(sc.metadata?.creationTimestamp, now),
+  ],
+  wideCells: () => [],
+};
+
+const intOrString = (v: unknown) => (v === undefined || v === null ? 'N/A' : String(v));
+const podDisruptionBudgets: TableDef<PodDisruptionBudget> = {
+  headers: ['MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'],
+  wideHeaders: [],
+  integers: ['ALLOWED DISRUPTIONS'],
+  cells: (pdb, now) => [
+    intOrString(pdb.spec?.minAvailable),
+    intOrString(pdb.spec?.maxUnavailable),
+    String(pdb.status?.disruptionsAllowed ?? 0),
+    since(pdb.metadata?.creationTimestamp, now),
+  ],
+  wideCells: () => [],
+};
+
 const generic: TableDef = {
   headers: ['AGE'],
   wideHeaders: [],
@@ -377,6 +491,13 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   NetworkPolicy: networkPolicies,
   Job: jobs,
   CronJob: cronJobs,
+  DaemonSet: daemonSets,
+  StatefulSet: statefulSets,
+  ControllerRevision: controllerRevisions,
+  PersistentVolume: persistentVolumes,
+  PersistentVolumeClaim: persistentVolumeClaims,
+  StorageClass: storageClasses,
+  PodDisruptionBudget: podDisruptionBudgets,
 };
 
 /** The columns of `kind`: its own, or AGE alone for a kind without printer columns. */

@@ -14,6 +14,10 @@ import * as networkingTypes from './networking/v1/types';
 import * as networkingServices from './networking/v1/services';
 import * as batchTypes from './batch/v1/types';
 import * as batchServices from './batch/v1/services';
+import * as policyTypes from './policy/v1/types';
+import * as policyServices from './policy/v1/services';
+import * as storageTypes from './storage/v1/types';
+import * as storageServices from './storage/v1/services';
 
 /** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, DeleteCollectionNamespaces, WatchNamespaces). */
 export const Namespaces = kindInfo<coreTypes.Namespace>('Namespace', coreTypes.Namespace, coreTypes.NamespaceList, coreServices.NamespaceWatchEvent, coreServices.NamespaceServiceService);
@@ -59,6 +63,20 @@ export const NetworkPolicies = kindInfo<networkingTypes.NetworkPolicy>('NetworkP
 export const Jobs = kindInfo<batchTypes.Job>('Job', batchTypes.Job, batchTypes.JobList, batchServices.JobWatchEvent, batchServices.JobServiceService);
 /** CronJob (CreateCronJob, GetCronJob, ListCronJobs, UpdateCronJob, UpdateCronJobStatus, PatchCronJob, DeleteCronJob, DeleteCollectionCronJobs, WatchCronJobs). */
 export const CronJobs = kindInfo<batchTypes.CronJob>('CronJob', batchTypes.CronJob, batchTypes.CronJobList, batchServices.CronJobWatchEvent, batchServices.CronJobServiceService);
+/** DaemonSet (CreateDaemonSet, GetDaemonSet, ListDaemonSets, UpdateDaemonSet, UpdateDaemonSetStatus, PatchDaemonSet, DeleteDaemonSet, DeleteCollectionDaemonSets, WatchDaemonSets). */
+export const DaemonSets = kindInfo<appsTypes.DaemonSet>('DaemonSet', appsTypes.DaemonSet, appsTypes.DaemonSetList, appsServices.DaemonSetWatchEvent, appsServices.DaemonSetServiceService);
+/** StatefulSet (CreateStatefulSet, GetStatefulSet, ListStatefulSets, UpdateStatefulSet, UpdateStatefulSetStatus, PatchStatefulSet, DeleteStatefulSet, DeleteCollectionStatefulSets, WatchStatefulSets, GetStatefulSetScale, UpdateStatefulSetScale). */
+export const StatefulSets = kindInfo<appsTypes.StatefulSet>('StatefulSet', appsTypes.StatefulSet, appsTypes.StatefulSetList, appsServices.StatefulSetWatchEvent, appsServices.StatefulSetServiceService);
+/** ControllerRevision (CreateControllerRevision, GetControllerRevision, ListControllerRevisions, UpdateControllerRevision, PatchControllerRevision, DeleteControllerRevision, DeleteCollectionControllerRevisions, WatchControllerRevisions). */
+export const ControllerRevisions = kindInfo<appsTypes.ControllerRevision>('ControllerRevision', appsTypes.ControllerRevision, appsTypes.ControllerRevisionList, appsServices.ControllerRevisionWatchEvent, appsServices.ControllerRevisionServiceService);
+/** PersistentVolume (CreatePersistentVolume, GetPersistentVolume, ListPersistentVolumes, UpdatePersistentVolume, UpdatePersistentVolumeStatus, PatchPersistentVolume, DeletePersistentVolume, DeleteCollectionPersistentVolumes, WatchPersistentVolumes). */
+export const PersistentVolumes = kindInfo<coreTypes.PersistentVolume>('PersistentVolume', coreTypes.PersistentVolume, coreTypes.PersistentVolumeList, coreServices.PersistentVolumeWatchEvent, coreServices.PersistentVolumeServiceService);
+/** PersistentVolumeClaim (CreatePersistentVolumeClaim, GetPersistentVolumeClaim, ListPersistentVolumeClaims, UpdatePersistentVolumeClaim, UpdatePersistentVolumeClaimStatus, PatchPersistentVolumeClaim, DeletePersistentVolumeClaim, DeleteCollectionPersistentVolumeClaims, WatchPersistentVolumeClaims). */
+export const PersistentVolumeClaims = kindInfo<coreTypes.PersistentVolumeClaim>('PersistentVolumeClaim', coreTypes.PersistentVolumeClaim, coreTypes.PersistentVolumeClaimList, coreServices.PersistentVolumeClaimWatchEvent, coreServices.PersistentVolumeClaimServiceService);
+/** StorageClass (CreateStorageClass, GetStorageClass, ListStorageClasses, UpdateStorageClass, PatchStorageClass, DeleteStorageClass, DeleteCollectionStorageClasses, WatchStorageClasses). */
+export const StorageClasses = kindInfo<storageTypes.StorageClass>('StorageClass', storageTypes.StorageClass, storageTypes.StorageClassList, storageServices.StorageClassWatchEvent, storageServices.StorageClassServiceService);
+/** PodDisruptionBudget (CreatePodDisruptionBudget, GetPodDisruptionBudget, ListPodDisruptionBudgets, UpdatePodDisruptionBudget, UpdatePodDisruptionBudgetStatus, PatchPodDisruptionBudget, DeletePodDisruptionBudget, DeleteCollectionPodDisruptionBudgets, WatchPodDisruptionBudgets). */
+export const PodDisruptionBudgets = kindInfo<policyTypes.PodDisruptionBudget>('PodDisruptionBudget', policyTypes.PodDisruptionBudget, policyTypes.PodDisruptionBudgetList, policyServices.PodDisruptionBudgetWatchEvent, policyServices.PodDisruptionBudgetServiceService);
 
 /** Every kind, by the field name typed clients use (clientset.pods, clientset.replicaSets). */
 export const KINDS = {
@@ -84,6 +102,13 @@ export const KINDS = {
   networkPolicies: NetworkPolicies,
   jobs: Jobs,
   cronJobs: CronJobs,
+  daemonSets: DaemonSets,
+  statefulSets: StatefulSets,
+  controllerRevisions: ControllerRevisions,
+  persistentVolumes: PersistentVolumes,
+  persistentVolumeClaims: PersistentVolumeClaims,
+  storageClasses: StorageClasses,
+  podDisruptionBudgets: PodDisruptionBudgets,
 } as const;
 
 /** Every kind, in declaration order. */

@@ -23,6 +23,7 @@ import * as RV from './validation/rbac-validation';
 import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from './validation/job-validation';
 import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
 import { baseStrategy, type Strategy } from './strategy';
+import { Causes } from './validation/validation-helpers';
 
 export interface StrategyConfig {
   defaulting: D.DefaultingConfig;
@@ -191,6 +192,17 @@ const cronJobStrategy = baseStrategy<CronJob>({
   },
 });
 
+// Kinds whose rules are still being written: metadata only (a name Kubernetes accepts).
+function metadataOnly<T extends KubeObject>(namespaced: boolean): Strategy<T> {
+  return baseStrategy<T>({
+    validate: (o) => {
+      const c = new Causes();
+      V.validateMeta(c, o.metadata, namespaced, 'subdomain');
+      return c.list;
+    },
+  });
+}
+
 export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any>> {
   return new Map<KindInfo<any>, Strategy<any>>([
     [K.Pods, podStrategy(cfg)],
@@ -215,6 +227,13 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.NetworkPolicies, networkPolicyStrategy],
     [K.Jobs, jobStrategy],
     [K.CronJobs, cronJobStrategy],
+    [K.DaemonSets, metadataOnly(true)],
+    [K.StatefulSets, metadataOnly(true)],
+    [K.ControllerRevisions, metadataOnly(true)],
+    [K.PersistentVolumes, metadataOnly(false)],
+    [K.PersistentVolumeClaims, metadataOnly(true)],
+    [K.StorageClasses, metadataOnly(false)],
+    [K.PodDisruptionBudgets, metadataOnly(true)],
   ]);
 }
 

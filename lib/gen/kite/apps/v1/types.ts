@@ -6,8 +6,8 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Value } from "../../../google/protobuf/struct";
-import { PodTemplateSpec } from "../../core/v1/types";
+import { Struct, Value } from "../../../google/protobuf/struct";
+import { PersistentVolumeClaim, PodTemplateSpec } from "../../core/v1/types";
 import { LabelSelector, ListMeta, ObjectMeta } from "../../meta/v1/meta";
 
 export interface ReplicaSet {
@@ -105,6 +105,164 @@ export interface DeploymentCondition {
 export interface DeploymentList {
   metadata?: ListMeta | undefined;
   items: Deployment[];
+  kind: string;
+  apiVersion: string;
+}
+
+/** DaemonSet runs one copy of a pod on every eligible node. */
+export interface DaemonSet {
+  metadata?: ObjectMeta | undefined;
+  spec?: DaemonSetSpec | undefined;
+  status?: DaemonSetStatus | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface DaemonSetSpec {
+  selector?: LabelSelector | undefined;
+  template?: PodTemplateSpec | undefined;
+  updateStrategy?: DaemonSetUpdateStrategy | undefined;
+  minReadySeconds: number;
+  revisionHistoryLimit?: number | undefined;
+}
+
+export interface DaemonSetUpdateStrategy {
+  /** "RollingUpdate" (the default) or "OnDelete". */
+  type: string;
+  rollingUpdate?: RollingUpdateDaemonSet | undefined;
+}
+
+export interface RollingUpdateDaemonSet {
+  /** int-or-string: a number of nodes or a percentage ("10%"). */
+  maxUnavailable?:
+    | any
+    | undefined;
+  /** int-or-string: a number of nodes or a percentage. */
+  maxSurge?: any | undefined;
+}
+
+export interface DaemonSetStatus {
+  currentNumberScheduled: number;
+  numberMisscheduled: number;
+  desiredNumberScheduled: number;
+  numberReady: number;
+  observedGeneration: number;
+  updatedNumberScheduled: number;
+  numberAvailable: number;
+  numberUnavailable: number;
+  collisionCount?: number | undefined;
+  conditions: DaemonSetCondition[];
+}
+
+export interface DaemonSetCondition {
+  type: string;
+  status: string;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface DaemonSetList {
+  metadata?: ListMeta | undefined;
+  items: DaemonSet[];
+  kind: string;
+  apiVersion: string;
+}
+
+/** StatefulSet runs pods with stable names, network identities and storage. */
+export interface StatefulSet {
+  metadata?: ObjectMeta | undefined;
+  spec?: StatefulSetSpec | undefined;
+  status?: StatefulSetStatus | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface StatefulSetSpec {
+  replicas?: number | undefined;
+  selector?: LabelSelector | undefined;
+  template?: PodTemplateSpec | undefined;
+  volumeClaimTemplates: PersistentVolumeClaim[];
+  serviceName: string;
+  /** "OrderedReady" (the default) or "Parallel". */
+  podManagementPolicy: string;
+  updateStrategy?: StatefulSetUpdateStrategy | undefined;
+  revisionHistoryLimit?: number | undefined;
+  minReadySeconds: number;
+  persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy | undefined;
+  ordinals?: StatefulSetOrdinals | undefined;
+}
+
+export interface StatefulSetUpdateStrategy {
+  /** "RollingUpdate" (the default) or "OnDelete". */
+  type: string;
+  rollingUpdate?: RollingUpdateStatefulSetStrategy | undefined;
+}
+
+export interface RollingUpdateStatefulSetStrategy {
+  partition?:
+    | number
+    | undefined;
+  /** int-or-string: a number of pods or a percentage. */
+  maxUnavailable?: any | undefined;
+}
+
+export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
+  /** "Retain" (the default) or "Delete". */
+  whenDeleted: string;
+  whenScaled: string;
+}
+
+export interface StatefulSetOrdinals {
+  start: number;
+}
+
+export interface StatefulSetStatus {
+  observedGeneration: number;
+  replicas: number;
+  readyReplicas: number;
+  currentReplicas: number;
+  updatedReplicas: number;
+  currentRevision: string;
+  updateRevision: string;
+  collisionCount?: number | undefined;
+  conditions: StatefulSetCondition[];
+  availableReplicas: number;
+}
+
+export interface StatefulSetCondition {
+  type: string;
+  status: string;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface StatefulSetList {
+  metadata?: ListMeta | undefined;
+  items: StatefulSet[];
+  kind: string;
+  apiVersion: string;
+}
+
+/**
+ * ControllerRevision is an immutable snapshot of a DaemonSet's or StatefulSet's pod template
+ * (a patch of the owner), numbered by revision.
+ */
+export interface ControllerRevision {
+  metadata?:
+    | ObjectMeta
+    | undefined;
+  /** Any JSON object (Kubernetes' RawExtension). */
+  data?: { [key: string]: any } | undefined;
+  revision: number;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface ControllerRevisionList {
+  metadata?: ListMeta | undefined;
+  items: ControllerRevision[];
   kind: string;
   apiVersion: string;
 }
@@ -1838,6 +1996,2575 @@ export const DeploymentList: MessageFns<DeploymentList> = {
   },
 };
 
+function createBaseDaemonSet(): DaemonSet {
+  return { metadata: undefined, spec: undefined, status: undefined, kind: "", apiVersion: "" };
+}
+
+export const DaemonSet: MessageFns<DaemonSet> = {
+  encode(message: DaemonSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      DaemonSetSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      DaemonSetStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = DaemonSetSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = DaemonSetStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSet {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? DaemonSetSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? DaemonSetStatus.fromJSON(object.status) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: DaemonSet): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = DaemonSetSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = DaemonSetStatus.toJSON(message.status);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSet>, I>>(base?: I): DaemonSet {
+    return DaemonSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSet>, I>>(object: I): DaemonSet {
+    const message = createBaseDaemonSet();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? DaemonSetSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? DaemonSetStatus.fromPartial(object.status)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseDaemonSetSpec(): DaemonSetSpec {
+  return {
+    selector: undefined,
+    template: undefined,
+    updateStrategy: undefined,
+    minReadySeconds: 0,
+    revisionHistoryLimit: undefined,
+  };
+}
+
+export const DaemonSetSpec: MessageFns<DaemonSetSpec> = {
+  encode(message: DaemonSetSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(10).fork()).join();
+    }
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(18).fork()).join();
+    }
+    if (message.updateStrategy !== undefined) {
+      DaemonSetUpdateStrategy.encode(message.updateStrategy, writer.uint32(26).fork()).join();
+    }
+    if (message.minReadySeconds !== 0) {
+      writer.uint32(32).int32(message.minReadySeconds);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      writer.uint32(48).int32(message.revisionHistoryLimit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updateStrategy = DaemonSetUpdateStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.minReadySeconds = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.revisionHistoryLimit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetSpec {
+    return {
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined,
+      updateStrategy: isSet(object.updateStrategy)
+        ? DaemonSetUpdateStrategy.fromJSON(object.updateStrategy)
+        : isSet(object.update_strategy)
+        ? DaemonSetUpdateStrategy.fromJSON(object.update_strategy)
+        : undefined,
+      minReadySeconds: isSet(object.minReadySeconds)
+        ? globalThis.Number(object.minReadySeconds)
+        : isSet(object.min_ready_seconds)
+        ? globalThis.Number(object.min_ready_seconds)
+        : 0,
+      revisionHistoryLimit: isSet(object.revisionHistoryLimit)
+        ? globalThis.Number(object.revisionHistoryLimit)
+        : isSet(object.revision_history_limit)
+        ? globalThis.Number(object.revision_history_limit)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DaemonSetSpec): unknown {
+    const obj: any = {};
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    if (message.updateStrategy !== undefined) {
+      obj.updateStrategy = DaemonSetUpdateStrategy.toJSON(message.updateStrategy);
+    }
+    if (message.minReadySeconds !== 0) {
+      obj.minReadySeconds = Math.round(message.minReadySeconds);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      obj.revisionHistoryLimit = Math.round(message.revisionHistoryLimit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetSpec>, I>>(base?: I): DaemonSetSpec {
+    return DaemonSetSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetSpec>, I>>(object: I): DaemonSetSpec {
+    const message = createBaseDaemonSetSpec();
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    message.updateStrategy = (object.updateStrategy !== undefined && object.updateStrategy !== null)
+      ? DaemonSetUpdateStrategy.fromPartial(object.updateStrategy)
+      : undefined;
+    message.minReadySeconds = object.minReadySeconds ?? 0;
+    message.revisionHistoryLimit = object.revisionHistoryLimit ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDaemonSetUpdateStrategy(): DaemonSetUpdateStrategy {
+  return { type: "", rollingUpdate: undefined };
+}
+
+export const DaemonSetUpdateStrategy: MessageFns<DaemonSetUpdateStrategy> = {
+  encode(message: DaemonSetUpdateStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.rollingUpdate !== undefined) {
+      RollingUpdateDaemonSet.encode(message.rollingUpdate, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetUpdateStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetUpdateStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rollingUpdate = RollingUpdateDaemonSet.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetUpdateStrategy {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      rollingUpdate: isSet(object.rollingUpdate)
+        ? RollingUpdateDaemonSet.fromJSON(object.rollingUpdate)
+        : isSet(object.rolling_update)
+        ? RollingUpdateDaemonSet.fromJSON(object.rolling_update)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DaemonSetUpdateStrategy): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.rollingUpdate !== undefined) {
+      obj.rollingUpdate = RollingUpdateDaemonSet.toJSON(message.rollingUpdate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetUpdateStrategy>, I>>(base?: I): DaemonSetUpdateStrategy {
+    return DaemonSetUpdateStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetUpdateStrategy>, I>>(object: I): DaemonSetUpdateStrategy {
+    const message = createBaseDaemonSetUpdateStrategy();
+    message.type = object.type ?? "";
+    message.rollingUpdate = (object.rollingUpdate !== undefined && object.rollingUpdate !== null)
+      ? RollingUpdateDaemonSet.fromPartial(object.rollingUpdate)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRollingUpdateDaemonSet(): RollingUpdateDaemonSet {
+  return { maxUnavailable: undefined, maxSurge: undefined };
+}
+
+export const RollingUpdateDaemonSet: MessageFns<RollingUpdateDaemonSet> = {
+  encode(message: RollingUpdateDaemonSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxUnavailable !== undefined) {
+      Value.encode(Value.wrap(message.maxUnavailable), writer.uint32(10).fork()).join();
+    }
+    if (message.maxSurge !== undefined) {
+      Value.encode(Value.wrap(message.maxSurge), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollingUpdateDaemonSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollingUpdateDaemonSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.maxUnavailable = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.maxSurge = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollingUpdateDaemonSet {
+    return {
+      maxUnavailable: isSet(object?.maxUnavailable)
+        ? object.maxUnavailable
+        : isSet(object?.max_unavailable)
+        ? object.max_unavailable
+        : undefined,
+      maxSurge: isSet(object?.maxSurge) ? object.maxSurge : isSet(object?.max_surge) ? object.max_surge : undefined,
+    };
+  },
+
+  toJSON(message: RollingUpdateDaemonSet): unknown {
+    const obj: any = {};
+    if (message.maxUnavailable !== undefined) {
+      obj.maxUnavailable = message.maxUnavailable;
+    }
+    if (message.maxSurge !== undefined) {
+      obj.maxSurge = message.maxSurge;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollingUpdateDaemonSet>, I>>(base?: I): RollingUpdateDaemonSet {
+    return RollingUpdateDaemonSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollingUpdateDaemonSet>, I>>(object: I): RollingUpdateDaemonSet {
+    const message = createBaseRollingUpdateDaemonSet();
+    message.maxUnavailable = object.maxUnavailable === undefined ? undefined : object.maxUnavailable;
+    message.maxSurge = object.maxSurge === undefined ? undefined : object.maxSurge;
+    return message;
+  },
+};
+
+function createBaseDaemonSetStatus(): DaemonSetStatus {
+  return {
+    currentNumberScheduled: 0,
+    numberMisscheduled: 0,
+    desiredNumberScheduled: 0,
+    numberReady: 0,
+    observedGeneration: 0,
+    updatedNumberScheduled: 0,
+    numberAvailable: 0,
+    numberUnavailable: 0,
+    collisionCount: undefined,
+    conditions: [],
+  };
+}
+
+export const DaemonSetStatus: MessageFns<DaemonSetStatus> = {
+  encode(message: DaemonSetStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.currentNumberScheduled !== 0) {
+      writer.uint32(8).int32(message.currentNumberScheduled);
+    }
+    if (message.numberMisscheduled !== 0) {
+      writer.uint32(16).int32(message.numberMisscheduled);
+    }
+    if (message.desiredNumberScheduled !== 0) {
+      writer.uint32(24).int32(message.desiredNumberScheduled);
+    }
+    if (message.numberReady !== 0) {
+      writer.uint32(32).int32(message.numberReady);
+    }
+    if (message.observedGeneration !== 0) {
+      writer.uint32(40).int64(message.observedGeneration);
+    }
+    if (message.updatedNumberScheduled !== 0) {
+      writer.uint32(48).int32(message.updatedNumberScheduled);
+    }
+    if (message.numberAvailable !== 0) {
+      writer.uint32(56).int32(message.numberAvailable);
+    }
+    if (message.numberUnavailable !== 0) {
+      writer.uint32(64).int32(message.numberUnavailable);
+    }
+    if (message.collisionCount !== undefined) {
+      writer.uint32(72).int32(message.collisionCount);
+    }
+    for (const v of message.conditions) {
+      DaemonSetCondition.encode(v!, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.currentNumberScheduled = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.numberMisscheduled = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.desiredNumberScheduled = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.numberReady = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.observedGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.updatedNumberScheduled = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.numberAvailable = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.numberUnavailable = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.collisionCount = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.conditions.push(DaemonSetCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetStatus {
+    return {
+      currentNumberScheduled: isSet(object.currentNumberScheduled)
+        ? globalThis.Number(object.currentNumberScheduled)
+        : isSet(object.current_number_scheduled)
+        ? globalThis.Number(object.current_number_scheduled)
+        : 0,
+      numberMisscheduled: isSet(object.numberMisscheduled)
+        ? globalThis.Number(object.numberMisscheduled)
+        : isSet(object.number_misscheduled)
+        ? globalThis.Number(object.number_misscheduled)
+        : 0,
+      desiredNumberScheduled: isSet(object.desiredNumberScheduled)
+        ? globalThis.Number(object.desiredNumberScheduled)
+        : isSet(object.desired_number_scheduled)
+        ? globalThis.Number(object.desired_number_scheduled)
+        : 0,
+      numberReady: isSet(object.numberReady)
+        ? globalThis.Number(object.numberReady)
+        : isSet(object.number_ready)
+        ? globalThis.Number(object.number_ready)
+        : 0,
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.Number(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.Number(object.observed_generation)
+        : 0,
+      updatedNumberScheduled: isSet(object.updatedNumberScheduled)
+        ? globalThis.Number(object.updatedNumberScheduled)
+        : isSet(object.updated_number_scheduled)
+        ? globalThis.Number(object.updated_number_scheduled)
+        : 0,
+      numberAvailable: isSet(object.numberAvailable)
+        ? globalThis.Number(object.numberAvailable)
+        : isSet(object.number_available)
+        ? globalThis.Number(object.number_available)
+        : 0,
+      numberUnavailable: isSet(object.numberUnavailable)
+        ? globalThis.Number(object.numberUnavailable)
+        : isSet(object.number_unavailable)
+        ? globalThis.Number(object.number_unavailable)
+        : 0,
+      collisionCount: isSet(object.collisionCount)
+        ? globalThis.Number(object.collisionCount)
+        : isSet(object.collision_count)
+        ? globalThis.Number(object.collision_count)
+        : undefined,
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => DaemonSetCondition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DaemonSetStatus): unknown {
+    const obj: any = {};
+    if (message.currentNumberScheduled !== 0) {
+      obj.currentNumberScheduled = Math.round(message.currentNumberScheduled);
+    }
+    if (message.numberMisscheduled !== 0) {
+      obj.numberMisscheduled = Math.round(message.numberMisscheduled);
+    }
+    if (message.desiredNumberScheduled !== 0) {
+      obj.desiredNumberScheduled = Math.round(message.desiredNumberScheduled);
+    }
+    if (message.numberReady !== 0) {
+      obj.numberReady = Math.round(message.numberReady);
+    }
+    if (message.observedGeneration !== 0) {
+      obj.observedGeneration = Math.round(message.observedGeneration);
+    }
+    if (message.updatedNumberScheduled !== 0) {
+      obj.updatedNumberScheduled = Math.round(message.updatedNumberScheduled);
+    }
+    if (message.numberAvailable !== 0) {
+      obj.numberAvailable = Math.round(message.numberAvailable);
+    }
+    if (message.numberUnavailable !== 0) {
+      obj.numberUnavailable = Math.round(message.numberUnavailable);
+    }
+    if (message.collisionCount !== undefined) {
+      obj.collisionCount = Math.round(message.collisionCount);
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => DaemonSetCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetStatus>, I>>(base?: I): DaemonSetStatus {
+    return DaemonSetStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetStatus>, I>>(object: I): DaemonSetStatus {
+    const message = createBaseDaemonSetStatus();
+    message.currentNumberScheduled = object.currentNumberScheduled ?? 0;
+    message.numberMisscheduled = object.numberMisscheduled ?? 0;
+    message.desiredNumberScheduled = object.desiredNumberScheduled ?? 0;
+    message.numberReady = object.numberReady ?? 0;
+    message.observedGeneration = object.observedGeneration ?? 0;
+    message.updatedNumberScheduled = object.updatedNumberScheduled ?? 0;
+    message.numberAvailable = object.numberAvailable ?? 0;
+    message.numberUnavailable = object.numberUnavailable ?? 0;
+    message.collisionCount = object.collisionCount ?? undefined;
+    message.conditions = object.conditions?.map((e) => DaemonSetCondition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDaemonSetCondition(): DaemonSetCondition {
+  return { type: "", status: "", lastTransitionTime: "", reason: "", message: "" };
+}
+
+export const DaemonSetCondition: MessageFns<DaemonSetCondition> = {
+  encode(message: DaemonSetCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastTransitionTime !== "") {
+      writer.uint32(26).string(message.lastTransitionTime);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastTransitionTime = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? globalThis.String(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? globalThis.String(object.last_transition_time)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: DaemonSetCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastTransitionTime !== "") {
+      obj.lastTransitionTime = message.lastTransitionTime;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetCondition>, I>>(base?: I): DaemonSetCondition {
+    return DaemonSetCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetCondition>, I>>(object: I): DaemonSetCondition {
+    const message = createBaseDaemonSetCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastTransitionTime = object.lastTransitionTime ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseDaemonSetList(): DaemonSetList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const DaemonSetList: MessageFns<DaemonSetList> = {
+  encode(message: DaemonSetList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      DaemonSet.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DaemonSetList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDaemonSetList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(DaemonSet.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DaemonSetList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => DaemonSet.fromJSON(e)) : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: DaemonSetList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DaemonSet.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DaemonSetList>, I>>(base?: I): DaemonSetList {
+    return DaemonSetList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DaemonSetList>, I>>(object: I): DaemonSetList {
+    const message = createBaseDaemonSetList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => DaemonSet.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseStatefulSet(): StatefulSet {
+  return { metadata: undefined, spec: undefined, status: undefined, kind: "", apiVersion: "" };
+}
+
+export const StatefulSet: MessageFns<StatefulSet> = {
+  encode(message: StatefulSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      StatefulSetSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      StatefulSetStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSet {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSet();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = StatefulSetSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = StatefulSetStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSet {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? StatefulSetSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? StatefulSetStatus.fromJSON(object.status) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: StatefulSet): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = StatefulSetSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = StatefulSetStatus.toJSON(message.status);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSet>, I>>(base?: I): StatefulSet {
+    return StatefulSet.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSet>, I>>(object: I): StatefulSet {
+    const message = createBaseStatefulSet();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? StatefulSetSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? StatefulSetStatus.fromPartial(object.status)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseStatefulSetSpec(): StatefulSetSpec {
+  return {
+    replicas: undefined,
+    selector: undefined,
+    template: undefined,
+    volumeClaimTemplates: [],
+    serviceName: "",
+    podManagementPolicy: "",
+    updateStrategy: undefined,
+    revisionHistoryLimit: undefined,
+    minReadySeconds: 0,
+    persistentVolumeClaimRetentionPolicy: undefined,
+    ordinals: undefined,
+  };
+}
+
+export const StatefulSetSpec: MessageFns<StatefulSetSpec> = {
+  encode(message: StatefulSetSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replicas !== undefined) {
+      writer.uint32(8).int32(message.replicas);
+    }
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(18).fork()).join();
+    }
+    if (message.template !== undefined) {
+      PodTemplateSpec.encode(message.template, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.volumeClaimTemplates) {
+      PersistentVolumeClaim.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.serviceName !== "") {
+      writer.uint32(42).string(message.serviceName);
+    }
+    if (message.podManagementPolicy !== "") {
+      writer.uint32(50).string(message.podManagementPolicy);
+    }
+    if (message.updateStrategy !== undefined) {
+      StatefulSetUpdateStrategy.encode(message.updateStrategy, writer.uint32(58).fork()).join();
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      writer.uint32(64).int32(message.revisionHistoryLimit);
+    }
+    if (message.minReadySeconds !== 0) {
+      writer.uint32(72).int32(message.minReadySeconds);
+    }
+    if (message.persistentVolumeClaimRetentionPolicy !== undefined) {
+      StatefulSetPersistentVolumeClaimRetentionPolicy.encode(
+        message.persistentVolumeClaimRetentionPolicy,
+        writer.uint32(82).fork(),
+      ).join();
+    }
+    if (message.ordinals !== undefined) {
+      StatefulSetOrdinals.encode(message.ordinals, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.template = PodTemplateSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.volumeClaimTemplates.push(PersistentVolumeClaim.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.serviceName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.podManagementPolicy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updateStrategy = StatefulSetUpdateStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.revisionHistoryLimit = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.minReadySeconds = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.persistentVolumeClaimRetentionPolicy = StatefulSetPersistentVolumeClaimRetentionPolicy.decode(
+              reader,
+              reader.uint32(),
+            );
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.ordinals = StatefulSetOrdinals.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetSpec {
+    return {
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : undefined,
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      template: isSet(object.template) ? PodTemplateSpec.fromJSON(object.template) : undefined,
+      volumeClaimTemplates: globalThis.Array.isArray(object?.volumeClaimTemplates)
+        ? object.volumeClaimTemplates.map((e: any) => PersistentVolumeClaim.fromJSON(e))
+        : globalThis.Array.isArray(object?.volume_claim_templates)
+        ? object.volume_claim_templates.map((e: any) => PersistentVolumeClaim.fromJSON(e))
+        : [],
+      serviceName: isSet(object.serviceName)
+        ? globalThis.String(object.serviceName)
+        : isSet(object.service_name)
+        ? globalThis.String(object.service_name)
+        : "",
+      podManagementPolicy: isSet(object.podManagementPolicy)
+        ? globalThis.String(object.podManagementPolicy)
+        : isSet(object.pod_management_policy)
+        ? globalThis.String(object.pod_management_policy)
+        : "",
+      updateStrategy: isSet(object.updateStrategy)
+        ? StatefulSetUpdateStrategy.fromJSON(object.updateStrategy)
+        : isSet(object.update_strategy)
+        ? StatefulSetUpdateStrategy.fromJSON(object.update_strategy)
+        : undefined,
+      revisionHistoryLimit: isSet(object.revisionHistoryLimit)
+        ? globalThis.Number(object.revisionHistoryLimit)
+        : isSet(object.revision_history_limit)
+        ? globalThis.Number(object.revision_history_limit)
+        : undefined,
+      minReadySeconds: isSet(object.minReadySeconds)
+        ? globalThis.Number(object.minReadySeconds)
+        : isSet(object.min_ready_seconds)
+        ? globalThis.Number(object.min_ready_seconds)
+        : 0,
+      persistentVolumeClaimRetentionPolicy: isSet(object.persistentVolumeClaimRetentionPolicy)
+        ? StatefulSetPersistentVolumeClaimRetentionPolicy.fromJSON(object.persistentVolumeClaimRetentionPolicy)
+        : isSet(object.persistent_volume_claim_retention_policy)
+        ? StatefulSetPersistentVolumeClaimRetentionPolicy.fromJSON(object.persistent_volume_claim_retention_policy)
+        : undefined,
+      ordinals: isSet(object.ordinals) ? StatefulSetOrdinals.fromJSON(object.ordinals) : undefined,
+    };
+  },
+
+  toJSON(message: StatefulSetSpec): unknown {
+    const obj: any = {};
+    if (message.replicas !== undefined) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.template !== undefined) {
+      obj.template = PodTemplateSpec.toJSON(message.template);
+    }
+    if (message.volumeClaimTemplates?.length) {
+      obj.volumeClaimTemplates = message.volumeClaimTemplates.map((e) => PersistentVolumeClaim.toJSON(e));
+    }
+    if (message.serviceName !== "") {
+      obj.serviceName = message.serviceName;
+    }
+    if (message.podManagementPolicy !== "") {
+      obj.podManagementPolicy = message.podManagementPolicy;
+    }
+    if (message.updateStrategy !== undefined) {
+      obj.updateStrategy = StatefulSetUpdateStrategy.toJSON(message.updateStrategy);
+    }
+    if (message.revisionHistoryLimit !== undefined) {
+      obj.revisionHistoryLimit = Math.round(message.revisionHistoryLimit);
+    }
+    if (message.minReadySeconds !== 0) {
+      obj.minReadySeconds = Math.round(message.minReadySeconds);
+    }
+    if (message.persistentVolumeClaimRetentionPolicy !== undefined) {
+      obj.persistentVolumeClaimRetentionPolicy = StatefulSetPersistentVolumeClaimRetentionPolicy.toJSON(
+        message.persistentVolumeClaimRetentionPolicy,
+      );
+    }
+    if (message.ordinals !== undefined) {
+      obj.ordinals = StatefulSetOrdinals.toJSON(message.ordinals);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetSpec>, I>>(base?: I): StatefulSetSpec {
+    return StatefulSetSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetSpec>, I>>(object: I): StatefulSetSpec {
+    const message = createBaseStatefulSetSpec();
+    message.replicas = object.replicas ?? undefined;
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.template = (object.template !== undefined && object.template !== null)
+      ? PodTemplateSpec.fromPartial(object.template)
+      : undefined;
+    message.volumeClaimTemplates = object.volumeClaimTemplates?.map((e) => PersistentVolumeClaim.fromPartial(e)) || [];
+    message.serviceName = object.serviceName ?? "";
+    message.podManagementPolicy = object.podManagementPolicy ?? "";
+    message.updateStrategy = (object.updateStrategy !== undefined && object.updateStrategy !== null)
+      ? StatefulSetUpdateStrategy.fromPartial(object.updateStrategy)
+      : undefined;
+    message.revisionHistoryLimit = object.revisionHistoryLimit ?? undefined;
+    message.minReadySeconds = object.minReadySeconds ?? 0;
+    message.persistentVolumeClaimRetentionPolicy =
+      (object.persistentVolumeClaimRetentionPolicy !== undefined &&
+          object.persistentVolumeClaimRetentionPolicy !== null)
+        ? StatefulSetPersistentVolumeClaimRetentionPolicy.fromPartial(object.persistentVolumeClaimRetentionPolicy)
+        : undefined;
+    message.ordinals = (object.ordinals !== undefined && object.ordinals !== null)
+      ? StatefulSetOrdinals.fromPartial(object.ordinals)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatefulSetUpdateStrategy(): StatefulSetUpdateStrategy {
+  return { type: "", rollingUpdate: undefined };
+}
+
+export const StatefulSetUpdateStrategy: MessageFns<StatefulSetUpdateStrategy> = {
+  encode(message: StatefulSetUpdateStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.rollingUpdate !== undefined) {
+      RollingUpdateStatefulSetStrategy.encode(message.rollingUpdate, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetUpdateStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetUpdateStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rollingUpdate = RollingUpdateStatefulSetStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetUpdateStrategy {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      rollingUpdate: isSet(object.rollingUpdate)
+        ? RollingUpdateStatefulSetStrategy.fromJSON(object.rollingUpdate)
+        : isSet(object.rolling_update)
+        ? RollingUpdateStatefulSetStrategy.fromJSON(object.rolling_update)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StatefulSetUpdateStrategy): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.rollingUpdate !== undefined) {
+      obj.rollingUpdate = RollingUpdateStatefulSetStrategy.toJSON(message.rollingUpdate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetUpdateStrategy>, I>>(base?: I): StatefulSetUpdateStrategy {
+    return StatefulSetUpdateStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetUpdateStrategy>, I>>(object: I): StatefulSetUpdateStrategy {
+    const message = createBaseStatefulSetUpdateStrategy();
+    message.type = object.type ?? "";
+    message.rollingUpdate = (object.rollingUpdate !== undefined && object.rollingUpdate !== null)
+      ? RollingUpdateStatefulSetStrategy.fromPartial(object.rollingUpdate)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRollingUpdateStatefulSetStrategy(): RollingUpdateStatefulSetStrategy {
+  return { partition: undefined, maxUnavailable: undefined };
+}
+
+export const RollingUpdateStatefulSetStrategy: MessageFns<RollingUpdateStatefulSetStrategy> = {
+  encode(message: RollingUpdateStatefulSetStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partition !== undefined) {
+      writer.uint32(8).int32(message.partition);
+    }
+    if (message.maxUnavailable !== undefined) {
+      Value.encode(Value.wrap(message.maxUnavailable), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollingUpdateStatefulSetStrategy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollingUpdateStatefulSetStrategy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.partition = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.maxUnavailable = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollingUpdateStatefulSetStrategy {
+    return {
+      partition: isSet(object.partition) ? globalThis.Number(object.partition) : undefined,
+      maxUnavailable: isSet(object?.maxUnavailable)
+        ? object.maxUnavailable
+        : isSet(object?.max_unavailable)
+        ? object.max_unavailable
+        : undefined,
+    };
+  },
+
+  toJSON(message: RollingUpdateStatefulSetStrategy): unknown {
+    const obj: any = {};
+    if (message.partition !== undefined) {
+      obj.partition = Math.round(message.partition);
+    }
+    if (message.maxUnavailable !== undefined) {
+      obj.maxUnavailable = message.maxUnavailable;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RollingUpdateStatefulSetStrategy>, I>>(
+    base?: I,
+  ): RollingUpdateStatefulSetStrategy {
+    return RollingUpdateStatefulSetStrategy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollingUpdateStatefulSetStrategy>, I>>(
+    object: I,
+  ): RollingUpdateStatefulSetStrategy {
+    const message = createBaseRollingUpdateStatefulSetStrategy();
+    message.partition = object.partition ?? undefined;
+    message.maxUnavailable = object.maxUnavailable === undefined ? undefined : object.maxUnavailable;
+    return message;
+  },
+};
+
+function createBaseStatefulSetPersistentVolumeClaimRetentionPolicy(): StatefulSetPersistentVolumeClaimRetentionPolicy {
+  return { whenDeleted: "", whenScaled: "" };
+}
+
+export const StatefulSetPersistentVolumeClaimRetentionPolicy: MessageFns<
+  StatefulSetPersistentVolumeClaimRetentionPolicy
+> = {
+  encode(
+    message: StatefulSetPersistentVolumeClaimRetentionPolicy,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.whenDeleted !== "") {
+      writer.uint32(10).string(message.whenDeleted);
+    }
+    if (message.whenScaled !== "") {
+      writer.uint32(18).string(message.whenScaled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetPersistentVolumeClaimRetentionPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.whenDeleted = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.whenScaled = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    return {
+      whenDeleted: isSet(object.whenDeleted)
+        ? globalThis.String(object.whenDeleted)
+        : isSet(object.when_deleted)
+        ? globalThis.String(object.when_deleted)
+        : "",
+      whenScaled: isSet(object.whenScaled)
+        ? globalThis.String(object.whenScaled)
+        : isSet(object.when_scaled)
+        ? globalThis.String(object.when_scaled)
+        : "",
+    };
+  },
+
+  toJSON(message: StatefulSetPersistentVolumeClaimRetentionPolicy): unknown {
+    const obj: any = {};
+    if (message.whenDeleted !== "") {
+      obj.whenDeleted = message.whenDeleted;
+    }
+    if (message.whenScaled !== "") {
+      obj.whenScaled = message.whenScaled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetPersistentVolumeClaimRetentionPolicy>, I>>(
+    base?: I,
+  ): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    return StatefulSetPersistentVolumeClaimRetentionPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetPersistentVolumeClaimRetentionPolicy>, I>>(
+    object: I,
+  ): StatefulSetPersistentVolumeClaimRetentionPolicy {
+    const message = createBaseStatefulSetPersistentVolumeClaimRetentionPolicy();
+    message.whenDeleted = object.whenDeleted ?? "";
+    message.whenScaled = object.whenScaled ?? "";
+    return message;
+  },
+};
+
+function createBaseStatefulSetOrdinals(): StatefulSetOrdinals {
+  return { start: 0 };
+}
+
+export const StatefulSetOrdinals: MessageFns<StatefulSetOrdinals> = {
+  encode(message: StatefulSetOrdinals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== 0) {
+      writer.uint32(8).int32(message.start);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetOrdinals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetOrdinals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.start = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetOrdinals {
+    return { start: isSet(object.start) ? globalThis.Number(object.start) : 0 };
+  },
+
+  toJSON(message: StatefulSetOrdinals): unknown {
+    const obj: any = {};
+    if (message.start !== 0) {
+      obj.start = Math.round(message.start);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetOrdinals>, I>>(base?: I): StatefulSetOrdinals {
+    return StatefulSetOrdinals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetOrdinals>, I>>(object: I): StatefulSetOrdinals {
+    const message = createBaseStatefulSetOrdinals();
+    message.start = object.start ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatefulSetStatus(): StatefulSetStatus {
+  return {
+    observedGeneration: 0,
+    replicas: 0,
+    readyReplicas: 0,
+    currentReplicas: 0,
+    updatedReplicas: 0,
+    currentRevision: "",
+    updateRevision: "",
+    collisionCount: undefined,
+    conditions: [],
+    availableReplicas: 0,
+  };
+}
+
+export const StatefulSetStatus: MessageFns<StatefulSetStatus> = {
+  encode(message: StatefulSetStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.observedGeneration !== 0) {
+      writer.uint32(8).int64(message.observedGeneration);
+    }
+    if (message.replicas !== 0) {
+      writer.uint32(16).int32(message.replicas);
+    }
+    if (message.readyReplicas !== 0) {
+      writer.uint32(24).int32(message.readyReplicas);
+    }
+    if (message.currentReplicas !== 0) {
+      writer.uint32(32).int32(message.currentReplicas);
+    }
+    if (message.updatedReplicas !== 0) {
+      writer.uint32(40).int32(message.updatedReplicas);
+    }
+    if (message.currentRevision !== "") {
+      writer.uint32(50).string(message.currentRevision);
+    }
+    if (message.updateRevision !== "") {
+      writer.uint32(58).string(message.updateRevision);
+    }
+    if (message.collisionCount !== undefined) {
+      writer.uint32(72).int32(message.collisionCount);
+    }
+    for (const v of message.conditions) {
+      StatefulSetCondition.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.availableReplicas !== 0) {
+      writer.uint32(88).int32(message.availableReplicas);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.observedGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replicas = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.readyReplicas = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.currentReplicas = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.updatedReplicas = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.currentRevision = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updateRevision = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.collisionCount = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.conditions.push(StatefulSetCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.availableReplicas = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetStatus {
+    return {
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.Number(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.Number(object.observed_generation)
+        : 0,
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      readyReplicas: isSet(object.readyReplicas)
+        ? globalThis.Number(object.readyReplicas)
+        : isSet(object.ready_replicas)
+        ? globalThis.Number(object.ready_replicas)
+        : 0,
+      currentReplicas: isSet(object.currentReplicas)
+        ? globalThis.Number(object.currentReplicas)
+        : isSet(object.current_replicas)
+        ? globalThis.Number(object.current_replicas)
+        : 0,
+      updatedReplicas: isSet(object.updatedReplicas)
+        ? globalThis.Number(object.updatedReplicas)
+        : isSet(object.updated_replicas)
+        ? globalThis.Number(object.updated_replicas)
+        : 0,
+      currentRevision: isSet(object.currentRevision)
+        ? globalThis.String(object.currentRevision)
+        : isSet(object.current_revision)
+        ? globalThis.String(object.current_revision)
+        : "",
+      updateRevision: isSet(object.updateRevision)
+        ? globalThis.String(object.updateRevision)
+        : isSet(object.update_revision)
+        ? globalThis.String(object.update_revision)
+        : "",
+      collisionCount: isSet(object.collisionCount)
+        ? globalThis.Number(object.collisionCount)
+        : isSet(object.collision_count)
+        ? globalThis.Number(object.collision_count)
+        : undefined,
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => StatefulSetCondition.fromJSON(e))
+        : [],
+      availableReplicas: isSet(object.availableReplicas)
+        ? globalThis.Number(object.availableReplicas)
+        : isSet(object.available_replicas)
+        ? globalThis.Number(object.available_replicas)
+        : 0,
+    };
+  },
+
+  toJSON(message: StatefulSetStatus): unknown {
+    const obj: any = {};
+    if (message.observedGeneration !== 0) {
+      obj.observedGeneration = Math.round(message.observedGeneration);
+    }
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.readyReplicas !== 0) {
+      obj.readyReplicas = Math.round(message.readyReplicas);
+    }
+    if (message.currentReplicas !== 0) {
+      obj.currentReplicas = Math.round(message.currentReplicas);
+    }
+    if (message.updatedReplicas !== 0) {
+      obj.updatedReplicas = Math.round(message.updatedReplicas);
+    }
+    if (message.currentRevision !== "") {
+      obj.currentRevision = message.currentRevision;
+    }
+    if (message.updateRevision !== "") {
+      obj.updateRevision = message.updateRevision;
+    }
+    if (message.collisionCount !== undefined) {
+      obj.collisionCount = Math.round(message.collisionCount);
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => StatefulSetCondition.toJSON(e));
+    }
+    if (message.availableReplicas !== 0) {
+      obj.availableReplicas = Math.round(message.availableReplicas);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetStatus>, I>>(base?: I): StatefulSetStatus {
+    return StatefulSetStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetStatus>, I>>(object: I): StatefulSetStatus {
+    const message = createBaseStatefulSetStatus();
+    message.observedGeneration = object.observedGeneration ?? 0;
+    message.replicas = object.replicas ?? 0;
+    message.readyReplicas = object.readyReplicas ?? 0;
+    message.currentReplicas = object.currentReplicas ?? 0;
+    message.updatedReplicas = object.updatedReplicas ?? 0;
+    message.currentRevision = object.currentRevision ?? "";
+    message.updateRevision = object.updateRevision ?? "";
+    message.collisionCount = object.collisionCount ?? undefined;
+    message.conditions = object.conditions?.map((e) => StatefulSetCondition.fromPartial(e)) || [];
+    message.availableReplicas = object.availableReplicas ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatefulSetCondition(): StatefulSetCondition {
+  return { type: "", status: "", lastTransitionTime: "", reason: "", message: "" };
+}
+
+export const StatefulSetCondition: MessageFns<StatefulSetCondition> = {
+  encode(message: StatefulSetCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastTransitionTime !== "") {
+      writer.uint32(26).string(message.lastTransitionTime);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastTransitionTime = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? globalThis.String(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? globalThis.String(object.last_transition_time)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: StatefulSetCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastTransitionTime !== "") {
+      obj.lastTransitionTime = message.lastTransitionTime;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetCondition>, I>>(base?: I): StatefulSetCondition {
+    return StatefulSetCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetCondition>, I>>(object: I): StatefulSetCondition {
+    const message = createBaseStatefulSetCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastTransitionTime = object.lastTransitionTime ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseStatefulSetList(): StatefulSetList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const StatefulSetList: MessageFns<StatefulSetList> = {
+  encode(message: StatefulSetList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      StatefulSet.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatefulSetList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatefulSetList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(StatefulSet.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatefulSetList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => StatefulSet.fromJSON(e)) : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: StatefulSetList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => StatefulSet.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatefulSetList>, I>>(base?: I): StatefulSetList {
+    return StatefulSetList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatefulSetList>, I>>(object: I): StatefulSetList {
+    const message = createBaseStatefulSetList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => StatefulSet.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseControllerRevision(): ControllerRevision {
+  return { metadata: undefined, data: undefined, revision: 0, kind: "", apiVersion: "" };
+}
+
+export const ControllerRevision: MessageFns<ControllerRevision> = {
+  encode(message: ControllerRevision, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      Struct.encode(Struct.wrap(message.data), writer.uint32(18).fork()).join();
+    }
+    if (message.revision !== 0) {
+      writer.uint32(24).int64(message.revision);
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControllerRevision {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControllerRevision();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControllerRevision {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      data: isObject(object.data) ? object.data : undefined,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: ControllerRevision): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.data !== undefined) {
+      obj.data = message.data;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControllerRevision>, I>>(base?: I): ControllerRevision {
+    return ControllerRevision.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControllerRevision>, I>>(object: I): ControllerRevision {
+    const message = createBaseControllerRevision();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.data = object.data ?? undefined;
+    message.revision = object.revision ?? 0;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseControllerRevisionList(): ControllerRevisionList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const ControllerRevisionList: MessageFns<ControllerRevisionList> = {
+  encode(message: ControllerRevisionList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      ControllerRevision.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ControllerRevisionList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseControllerRevisionList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(ControllerRevision.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ControllerRevisionList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => ControllerRevision.fromJSON(e))
+        : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: ControllerRevisionList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ControllerRevision.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ControllerRevisionList>, I>>(base?: I): ControllerRevisionList {
+    return ControllerRevisionList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ControllerRevisionList>, I>>(object: I): ControllerRevisionList {
+    const message = createBaseControllerRevisionList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => ControllerRevision.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -1859,6 +4586,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -38,6 +38,10 @@ import {
   Node,
   NodeList,
   ObjectReference,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimList,
+  PersistentVolumeList,
   Pod,
   PodList,
   ResourceQuota,
@@ -958,6 +962,155 @@ export interface CreateServiceAccountTokenRequest {
   name: string;
   tokenRequest?: TokenRequest | undefined;
   dryRun: string[];
+}
+
+export interface CreatePersistentVolumeRequest {
+  persistentVolume?: PersistentVolume | undefined;
+  dryRun: string[];
+  fieldManager: string;
+}
+
+export interface GetPersistentVolumeRequest {
+  name: string;
+  resourceVersion: string;
+}
+
+export interface ListPersistentVolumesRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+export interface UpdatePersistentVolumeRequest {
+  persistentVolume?: PersistentVolume | undefined;
+  dryRun: string[];
+  fieldManager: string;
+}
+
+export interface UpdatePersistentVolumeStatusRequest {
+  persistentVolume?: PersistentVolume | undefined;
+  fieldManager: string;
+}
+
+export interface PatchPersistentVolumeRequest {
+  name: string;
+  patchType: string;
+  patch: string;
+  dryRun: string[];
+  subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
+}
+
+export interface DeletePersistentVolumeRequest {
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionPersistentVolumesRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface WatchPersistentVolumesRequest {
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents: boolean;
+}
+
+export interface PersistentVolumeWatchEvent {
+  type: string;
+  object?: PersistentVolume | undefined;
+}
+
+export interface CreatePersistentVolumeClaimRequest {
+  namespace: string;
+  persistentVolumeClaim?: PersistentVolumeClaim | undefined;
+  dryRun: string[];
+  fieldManager: string;
+}
+
+export interface GetPersistentVolumeClaimRequest {
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+}
+
+export interface ListPersistentVolumeClaimsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  resourceVersionMatch: string;
+  limit: number;
+  continue: string;
+}
+
+export interface UpdatePersistentVolumeClaimRequest {
+  persistentVolumeClaim?: PersistentVolumeClaim | undefined;
+  dryRun: string[];
+  fieldManager: string;
+}
+
+export interface UpdatePersistentVolumeClaimStatusRequest {
+  persistentVolumeClaim?: PersistentVolumeClaim | undefined;
+  fieldManager: string;
+}
+
+export interface PatchPersistentVolumeClaimRequest {
+  namespace: string;
+  name: string;
+  patchType: string;
+  patch: string;
+  dryRun: string[];
+  subresource: string;
+  fieldManager: string;
+  force?: boolean | undefined;
+}
+
+export interface DeletePersistentVolumeClaimRequest {
+  namespace: string;
+  name: string;
+  gracePeriodSeconds?: number | undefined;
+  preconditions?: Preconditions | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface DeleteCollectionPersistentVolumeClaimsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  gracePeriodSeconds?: number | undefined;
+  propagationPolicy: string;
+  dryRun: string[];
+}
+
+export interface WatchPersistentVolumeClaimsRequest {
+  namespace: string;
+  labelSelector: string;
+  fieldSelector: string;
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  timeoutSeconds?: number | undefined;
+  sendInitialEvents: boolean;
+}
+
+export interface PersistentVolumeClaimWatchEvent {
+  type: string;
+  object?: PersistentVolumeClaim | undefined;
 }
 
 function createBaseCreateNamespaceRequest(): CreateNamespaceRequest {
@@ -17877,6 +18030,2862 @@ export const CreateServiceAccountTokenRequest: MessageFns<CreateServiceAccountTo
   },
 };
 
+function createBaseCreatePersistentVolumeRequest(): CreatePersistentVolumeRequest {
+  return { persistentVolume: undefined, dryRun: [], fieldManager: "" };
+}
+
+export const CreatePersistentVolumeRequest: MessageFns<CreatePersistentVolumeRequest> = {
+  encode(message: CreatePersistentVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.persistentVolume !== undefined) {
+      PersistentVolume.encode(message.persistentVolume, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePersistentVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePersistentVolumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.persistentVolume = PersistentVolume.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePersistentVolumeRequest {
+    return {
+      persistentVolume: isSet(object.persistentVolume)
+        ? PersistentVolume.fromJSON(object.persistentVolume)
+        : isSet(object.persistent_volume)
+        ? PersistentVolume.fromJSON(object.persistent_volume)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
+  },
+
+  toJSON(message: CreatePersistentVolumeRequest): unknown {
+    const obj: any = {};
+    if (message.persistentVolume !== undefined) {
+      obj.persistentVolume = PersistentVolume.toJSON(message.persistentVolume);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePersistentVolumeRequest>, I>>(base?: I): CreatePersistentVolumeRequest {
+    return CreatePersistentVolumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePersistentVolumeRequest>, I>>(
+    object: I,
+  ): CreatePersistentVolumeRequest {
+    const message = createBaseCreatePersistentVolumeRequest();
+    message.persistentVolume = (object.persistentVolume !== undefined && object.persistentVolume !== null)
+      ? PersistentVolume.fromPartial(object.persistentVolume)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPersistentVolumeRequest(): GetPersistentVolumeRequest {
+  return { name: "", resourceVersion: "" };
+}
+
+export const GetPersistentVolumeRequest: MessageFns<GetPersistentVolumeRequest> = {
+  encode(message: GetPersistentVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(26).string(message.resourceVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPersistentVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPersistentVolumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPersistentVolumeRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPersistentVolumeRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPersistentVolumeRequest>, I>>(base?: I): GetPersistentVolumeRequest {
+    return GetPersistentVolumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPersistentVolumeRequest>, I>>(object: I): GetPersistentVolumeRequest {
+    const message = createBaseGetPersistentVolumeRequest();
+    message.name = object.name ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseListPersistentVolumesRequest(): ListPersistentVolumesRequest {
+  return {
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+    limit: 0,
+    continue: "",
+  };
+}
+
+export const ListPersistentVolumesRequest: MessageFns<ListPersistentVolumesRequest> = {
+  encode(message: ListPersistentVolumesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(42).string(message.resourceVersionMatch);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(58).string(message.continue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPersistentVolumesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPersistentVolumesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPersistentVolumesRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+    };
+  },
+
+  toJSON(message: ListPersistentVolumesRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPersistentVolumesRequest>, I>>(base?: I): ListPersistentVolumesRequest {
+    return ListPersistentVolumesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPersistentVolumesRequest>, I>>(object: I): ListPersistentVolumesRequest {
+    const message = createBaseListPersistentVolumesRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdatePersistentVolumeRequest(): UpdatePersistentVolumeRequest {
+  return { persistentVolume: undefined, dryRun: [], fieldManager: "" };
+}
+
+export const UpdatePersistentVolumeRequest: MessageFns<UpdatePersistentVolumeRequest> = {
+  encode(message: UpdatePersistentVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.persistentVolume !== undefined) {
+      PersistentVolume.encode(message.persistentVolume, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePersistentVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePersistentVolumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.persistentVolume = PersistentVolume.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePersistentVolumeRequest {
+    return {
+      persistentVolume: isSet(object.persistentVolume)
+        ? PersistentVolume.fromJSON(object.persistentVolume)
+        : isSet(object.persistent_volume)
+        ? PersistentVolume.fromJSON(object.persistent_volume)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdatePersistentVolumeRequest): unknown {
+    const obj: any = {};
+    if (message.persistentVolume !== undefined) {
+      obj.persistentVolume = PersistentVolume.toJSON(message.persistentVolume);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdatePersistentVolumeRequest>, I>>(base?: I): UpdatePersistentVolumeRequest {
+    return UpdatePersistentVolumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdatePersistentVolumeRequest>, I>>(
+    object: I,
+  ): UpdatePersistentVolumeRequest {
+    const message = createBaseUpdatePersistentVolumeRequest();
+    message.persistentVolume = (object.persistentVolume !== undefined && object.persistentVolume !== null)
+      ? PersistentVolume.fromPartial(object.persistentVolume)
+      : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdatePersistentVolumeStatusRequest(): UpdatePersistentVolumeStatusRequest {
+  return { persistentVolume: undefined, fieldManager: "" };
+}
+
+export const UpdatePersistentVolumeStatusRequest: MessageFns<UpdatePersistentVolumeStatusRequest> = {
+  encode(message: UpdatePersistentVolumeStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.persistentVolume !== undefined) {
+      PersistentVolume.encode(message.persistentVolume, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePersistentVolumeStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePersistentVolumeStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.persistentVolume = PersistentVolume.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePersistentVolumeStatusRequest {
+    return {
+      persistentVolume: isSet(object.persistentVolume)
+        ? PersistentVolume.fromJSON(object.persistentVolume)
+        : isSet(object.persistent_volume)
+        ? PersistentVolume.fromJSON(object.persistent_volume)
+        : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdatePersistentVolumeStatusRequest): unknown {
+    const obj: any = {};
+    if (message.persistentVolume !== undefined) {
+      obj.persistentVolume = PersistentVolume.toJSON(message.persistentVolume);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdatePersistentVolumeStatusRequest>, I>>(
+    base?: I,
+  ): UpdatePersistentVolumeStatusRequest {
+    return UpdatePersistentVolumeStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdatePersistentVolumeStatusRequest>, I>>(
+    object: I,
+  ): UpdatePersistentVolumeStatusRequest {
+    const message = createBaseUpdatePersistentVolumeStatusRequest();
+    message.persistentVolume = (object.persistentVolume !== undefined && object.persistentVolume !== null)
+      ? PersistentVolume.fromPartial(object.persistentVolume)
+      : undefined;
+    message.fieldManager = object.fieldManager ?? "";
+    return message;
+  },
+};
+
+function createBasePatchPersistentVolumeRequest(): PatchPersistentVolumeRequest {
+  return { name: "", patchType: "", patch: "", dryRun: [], subresource: "", fieldManager: "", force: undefined };
+}
+
+export const PatchPersistentVolumeRequest: MessageFns<PatchPersistentVolumeRequest> = {
+  encode(message: PatchPersistentVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.patchType !== "") {
+      writer.uint32(26).string(message.patchType);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPersistentVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPersistentVolumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patchType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPersistentVolumeRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      patchType: isSet(object.patchType)
+        ? globalThis.String(object.patchType)
+        : isSet(object.patch_type)
+        ? globalThis.String(object.patch_type)
+        : "",
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
+    };
+  },
+
+  toJSON(message: PatchPersistentVolumeRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.patchType !== "") {
+      obj.patchType = message.patchType;
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPersistentVolumeRequest>, I>>(base?: I): PatchPersistentVolumeRequest {
+    return PatchPersistentVolumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPersistentVolumeRequest>, I>>(object: I): PatchPersistentVolumeRequest {
+    const message = createBasePatchPersistentVolumeRequest();
+    message.name = object.name ?? "";
+    message.patchType = object.patchType ?? "";
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeletePersistentVolumeRequest(): DeletePersistentVolumeRequest {
+  return { name: "", gracePeriodSeconds: undefined, preconditions: undefined, propagationPolicy: "", dryRun: [] };
+}
+
+export const DeletePersistentVolumeRequest: MessageFns<DeletePersistentVolumeRequest> = {
+  encode(message: DeletePersistentVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePersistentVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePersistentVolumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeletePersistentVolumeRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeletePersistentVolumeRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeletePersistentVolumeRequest>, I>>(base?: I): DeletePersistentVolumeRequest {
+    return DeletePersistentVolumeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeletePersistentVolumeRequest>, I>>(
+    object: I,
+  ): DeletePersistentVolumeRequest {
+    const message = createBaseDeletePersistentVolumeRequest();
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionPersistentVolumesRequest(): DeleteCollectionPersistentVolumesRequest {
+  return { labelSelector: "", fieldSelector: "", gracePeriodSeconds: undefined, propagationPolicy: "", dryRun: [] };
+}
+
+export const DeleteCollectionPersistentVolumesRequest: MessageFns<DeleteCollectionPersistentVolumesRequest> = {
+  encode(message: DeleteCollectionPersistentVolumesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(32).int64(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionPersistentVolumesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionPersistentVolumesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionPersistentVolumesRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteCollectionPersistentVolumesRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionPersistentVolumesRequest>, I>>(
+    base?: I,
+  ): DeleteCollectionPersistentVolumesRequest {
+    return DeleteCollectionPersistentVolumesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionPersistentVolumesRequest>, I>>(
+    object: I,
+  ): DeleteCollectionPersistentVolumesRequest {
+    const message = createBaseDeleteCollectionPersistentVolumesRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchPersistentVolumesRequest(): WatchPersistentVolumesRequest {
+  return {
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    allowWatchBookmarks: false,
+    timeoutSeconds: undefined,
+    sendInitialEvents: false,
+  };
+}
+
+export const WatchPersistentVolumesRequest: MessageFns<WatchPersistentVolumesRequest> = {
+  encode(message: WatchPersistentVolumesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.allowWatchBookmarks !== false) {
+      writer.uint32(40).bool(message.allowWatchBookmarks);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(48).int64(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      writer.uint32(56).bool(message.sendInitialEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPersistentVolumesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPersistentVolumesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowWatchBookmarks = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sendInitialEvents = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchPersistentVolumesRequest {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      allowWatchBookmarks: isSet(object.allowWatchBookmarks)
+        ? globalThis.Boolean(object.allowWatchBookmarks)
+        : isSet(object.allow_watch_bookmarks)
+        ? globalThis.Boolean(object.allow_watch_bookmarks)
+        : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      sendInitialEvents: isSet(object.sendInitialEvents)
+        ? globalThis.Boolean(object.sendInitialEvents)
+        : isSet(object.send_initial_events)
+        ? globalThis.Boolean(object.send_initial_events)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchPersistentVolumesRequest): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.allowWatchBookmarks !== false) {
+      obj.allowWatchBookmarks = message.allowWatchBookmarks;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      obj.sendInitialEvents = message.sendInitialEvents;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchPersistentVolumesRequest>, I>>(base?: I): WatchPersistentVolumesRequest {
+    return WatchPersistentVolumesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchPersistentVolumesRequest>, I>>(
+    object: I,
+  ): WatchPersistentVolumesRequest {
+    const message = createBaseWatchPersistentVolumesRequest();
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.allowWatchBookmarks = object.allowWatchBookmarks ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.sendInitialEvents = object.sendInitialEvents ?? false;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeWatchEvent(): PersistentVolumeWatchEvent {
+  return { type: "", object: undefined };
+}
+
+export const PersistentVolumeWatchEvent: MessageFns<PersistentVolumeWatchEvent> = {
+  encode(message: PersistentVolumeWatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.object !== undefined) {
+      PersistentVolume.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeWatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeWatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = PersistentVolume.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeWatchEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      object: isSet(object.object) ? PersistentVolume.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeWatchEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.object !== undefined) {
+      obj.object = PersistentVolume.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeWatchEvent>, I>>(base?: I): PersistentVolumeWatchEvent {
+    return PersistentVolumeWatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeWatchEvent>, I>>(object: I): PersistentVolumeWatchEvent {
+    const message = createBasePersistentVolumeWatchEvent();
+    message.type = object.type ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? PersistentVolume.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreatePersistentVolumeClaimRequest(): CreatePersistentVolumeClaimRequest {
+  return { namespace: "", persistentVolumeClaim: undefined, dryRun: [], fieldManager: "" };
+}
+
+export const CreatePersistentVolumeClaimRequest: MessageFns<CreatePersistentVolumeClaimRequest> = {
+  encode(message: CreatePersistentVolumeClaimRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.persistentVolumeClaim !== undefined) {
+      PersistentVolumeClaim.encode(message.persistentVolumeClaim, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(34).string(message.fieldManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreatePersistentVolumeClaimRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreatePersistentVolumeClaimRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.persistentVolumeClaim = PersistentVolumeClaim.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreatePersistentVolumeClaimRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      persistentVolumeClaim: isSet(object.persistentVolumeClaim)
+        ? PersistentVolumeClaim.fromJSON(object.persistentVolumeClaim)
+        : isSet(object.persistent_volume_claim)
+        ? PersistentVolumeClaim.fromJSON(object.persistent_volume_claim)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
+  },
+
+  toJSON(message: CreatePersistentVolumeClaimRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.persistentVolumeClaim !== undefined) {
+      obj.persistentVolumeClaim = PersistentVolumeClaim.toJSON(message.persistentVolumeClaim);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreatePersistentVolumeClaimRequest>, I>>(
+    base?: I,
+  ): CreatePersistentVolumeClaimRequest {
+    return CreatePersistentVolumeClaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreatePersistentVolumeClaimRequest>, I>>(
+    object: I,
+  ): CreatePersistentVolumeClaimRequest {
+    const message = createBaseCreatePersistentVolumeClaimRequest();
+    message.namespace = object.namespace ?? "";
+    message.persistentVolumeClaim =
+      (object.persistentVolumeClaim !== undefined && object.persistentVolumeClaim !== null)
+        ? PersistentVolumeClaim.fromPartial(object.persistentVolumeClaim)
+        : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPersistentVolumeClaimRequest(): GetPersistentVolumeClaimRequest {
+  return { namespace: "", name: "", resourceVersion: "" };
+}
+
+export const GetPersistentVolumeClaimRequest: MessageFns<GetPersistentVolumeClaimRequest> = {
+  encode(message: GetPersistentVolumeClaimRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(26).string(message.resourceVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPersistentVolumeClaimRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPersistentVolumeClaimRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPersistentVolumeClaimRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPersistentVolumeClaimRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPersistentVolumeClaimRequest>, I>>(base?: I): GetPersistentVolumeClaimRequest {
+    return GetPersistentVolumeClaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPersistentVolumeClaimRequest>, I>>(
+    object: I,
+  ): GetPersistentVolumeClaimRequest {
+    const message = createBaseGetPersistentVolumeClaimRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseListPersistentVolumeClaimsRequest(): ListPersistentVolumeClaimsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+    limit: 0,
+    continue: "",
+  };
+}
+
+export const ListPersistentVolumeClaimsRequest: MessageFns<ListPersistentVolumeClaimsRequest> = {
+  encode(message: ListPersistentVolumeClaimsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(42).string(message.resourceVersionMatch);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(58).string(message.continue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPersistentVolumeClaimsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPersistentVolumeClaimsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPersistentVolumeClaimsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+    };
+  },
+
+  toJSON(message: ListPersistentVolumeClaimsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPersistentVolumeClaimsRequest>, I>>(
+    base?: I,
+  ): ListPersistentVolumeClaimsRequest {
+    return ListPersistentVolumeClaimsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPersistentVolumeClaimsRequest>, I>>(
+    object: I,
+  ): ListPersistentVolumeClaimsRequest {
+    const message = createBaseListPersistentVolumeClaimsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdatePersistentVolumeClaimRequest(): UpdatePersistentVolumeClaimRequest {
+  return { persistentVolumeClaim: undefined, dryRun: [], fieldManager: "" };
+}
+
+export const UpdatePersistentVolumeClaimRequest: MessageFns<UpdatePersistentVolumeClaimRequest> = {
+  encode(message: UpdatePersistentVolumeClaimRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.persistentVolumeClaim !== undefined) {
+      PersistentVolumeClaim.encode(message.persistentVolumeClaim, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(26).string(message.fieldManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePersistentVolumeClaimRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePersistentVolumeClaimRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.persistentVolumeClaim = PersistentVolumeClaim.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePersistentVolumeClaimRequest {
+    return {
+      persistentVolumeClaim: isSet(object.persistentVolumeClaim)
+        ? PersistentVolumeClaim.fromJSON(object.persistentVolumeClaim)
+        : isSet(object.persistent_volume_claim)
+        ? PersistentVolumeClaim.fromJSON(object.persistent_volume_claim)
+        : undefined,
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdatePersistentVolumeClaimRequest): unknown {
+    const obj: any = {};
+    if (message.persistentVolumeClaim !== undefined) {
+      obj.persistentVolumeClaim = PersistentVolumeClaim.toJSON(message.persistentVolumeClaim);
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdatePersistentVolumeClaimRequest>, I>>(
+    base?: I,
+  ): UpdatePersistentVolumeClaimRequest {
+    return UpdatePersistentVolumeClaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdatePersistentVolumeClaimRequest>, I>>(
+    object: I,
+  ): UpdatePersistentVolumeClaimRequest {
+    const message = createBaseUpdatePersistentVolumeClaimRequest();
+    message.persistentVolumeClaim =
+      (object.persistentVolumeClaim !== undefined && object.persistentVolumeClaim !== null)
+        ? PersistentVolumeClaim.fromPartial(object.persistentVolumeClaim)
+        : undefined;
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.fieldManager = object.fieldManager ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdatePersistentVolumeClaimStatusRequest(): UpdatePersistentVolumeClaimStatusRequest {
+  return { persistentVolumeClaim: undefined, fieldManager: "" };
+}
+
+export const UpdatePersistentVolumeClaimStatusRequest: MessageFns<UpdatePersistentVolumeClaimStatusRequest> = {
+  encode(message: UpdatePersistentVolumeClaimStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.persistentVolumeClaim !== undefined) {
+      PersistentVolumeClaim.encode(message.persistentVolumeClaim, writer.uint32(10).fork()).join();
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(18).string(message.fieldManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdatePersistentVolumeClaimStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdatePersistentVolumeClaimStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.persistentVolumeClaim = PersistentVolumeClaim.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdatePersistentVolumeClaimStatusRequest {
+    return {
+      persistentVolumeClaim: isSet(object.persistentVolumeClaim)
+        ? PersistentVolumeClaim.fromJSON(object.persistentVolumeClaim)
+        : isSet(object.persistent_volume_claim)
+        ? PersistentVolumeClaim.fromJSON(object.persistent_volume_claim)
+        : undefined,
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdatePersistentVolumeClaimStatusRequest): unknown {
+    const obj: any = {};
+    if (message.persistentVolumeClaim !== undefined) {
+      obj.persistentVolumeClaim = PersistentVolumeClaim.toJSON(message.persistentVolumeClaim);
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdatePersistentVolumeClaimStatusRequest>, I>>(
+    base?: I,
+  ): UpdatePersistentVolumeClaimStatusRequest {
+    return UpdatePersistentVolumeClaimStatusRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdatePersistentVolumeClaimStatusRequest>, I>>(
+    object: I,
+  ): UpdatePersistentVolumeClaimStatusRequest {
+    const message = createBaseUpdatePersistentVolumeClaimStatusRequest();
+    message.persistentVolumeClaim =
+      (object.persistentVolumeClaim !== undefined && object.persistentVolumeClaim !== null)
+        ? PersistentVolumeClaim.fromPartial(object.persistentVolumeClaim)
+        : undefined;
+    message.fieldManager = object.fieldManager ?? "";
+    return message;
+  },
+};
+
+function createBasePatchPersistentVolumeClaimRequest(): PatchPersistentVolumeClaimRequest {
+  return {
+    namespace: "",
+    name: "",
+    patchType: "",
+    patch: "",
+    dryRun: [],
+    subresource: "",
+    fieldManager: "",
+    force: undefined,
+  };
+}
+
+export const PatchPersistentVolumeClaimRequest: MessageFns<PatchPersistentVolumeClaimRequest> = {
+  encode(message: PatchPersistentVolumeClaimRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.patchType !== "") {
+      writer.uint32(26).string(message.patchType);
+    }
+    if (message.patch !== "") {
+      writer.uint32(34).string(message.patch);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    if (message.fieldManager !== "") {
+      writer.uint32(58).string(message.fieldManager);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(64).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchPersistentVolumeClaimRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchPersistentVolumeClaimRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patchType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patch = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldManager = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchPersistentVolumeClaimRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      patchType: isSet(object.patchType)
+        ? globalThis.String(object.patchType)
+        : isSet(object.patch_type)
+        ? globalThis.String(object.patch_type)
+        : "",
+      patch: isSet(object.patch) ? globalThis.String(object.patch) : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+      fieldManager: isSet(object.fieldManager)
+        ? globalThis.String(object.fieldManager)
+        : isSet(object.field_manager)
+        ? globalThis.String(object.field_manager)
+        : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
+    };
+  },
+
+  toJSON(message: PatchPersistentVolumeClaimRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.patchType !== "") {
+      obj.patchType = message.patchType;
+    }
+    if (message.patch !== "") {
+      obj.patch = message.patch;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    if (message.fieldManager !== "") {
+      obj.fieldManager = message.fieldManager;
+    }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchPersistentVolumeClaimRequest>, I>>(
+    base?: I,
+  ): PatchPersistentVolumeClaimRequest {
+    return PatchPersistentVolumeClaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchPersistentVolumeClaimRequest>, I>>(
+    object: I,
+  ): PatchPersistentVolumeClaimRequest {
+    const message = createBasePatchPersistentVolumeClaimRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.patchType = object.patchType ?? "";
+    message.patch = object.patch ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    message.subresource = object.subresource ?? "";
+    message.fieldManager = object.fieldManager ?? "";
+    message.force = object.force ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeletePersistentVolumeClaimRequest(): DeletePersistentVolumeClaimRequest {
+  return {
+    namespace: "",
+    name: "",
+    gracePeriodSeconds: undefined,
+    preconditions: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeletePersistentVolumeClaimRequest: MessageFns<DeletePersistentVolumeClaimRequest> = {
+  encode(message: DeletePersistentVolumeClaimRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(24).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      Preconditions.encode(message.preconditions, writer.uint32(34).fork()).join();
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(42).string(message.propagationPolicy);
+    }
+    for (const v of message.dryRun) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePersistentVolumeClaimRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePersistentVolumeClaimRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preconditions = Preconditions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dryRun.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeletePersistentVolumeClaimRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditions: isSet(object.preconditions) ? Preconditions.fromJSON(object.preconditions) : undefined,
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+      dryRun: globalThis.Array.isArray(object?.dryRun)
+        ? object.dryRun.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dry_run)
+        ? object.dry_run.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeletePersistentVolumeClaimRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditions !== undefined) {
+      obj.preconditions = Preconditions.toJSON(message.preconditions);
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    if (message.dryRun?.length) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeletePersistentVolumeClaimRequest>, I>>(
+    base?: I,
+  ): DeletePersistentVolumeClaimRequest {
+    return DeletePersistentVolumeClaimRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeletePersistentVolumeClaimRequest>, I>>(
+    object: I,
+  ): DeletePersistentVolumeClaimRequest {
+    const message = createBaseDeletePersistentVolumeClaimRequest();
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditions = (object.preconditions !== undefined && object.preconditions !== null)
+      ? Preconditions.fromPartial(object.preconditions)
+      : undefined;
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    message.dryRun = object.dryRun?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionPersistentVolumeClaimsRequest(): DeleteCollectionPersistentVolumeClaimsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    gracePeriodSeconds: undefined,
+    propagationPolicy: "",
+    dryRun: [],
+  };
+}
+
+export const DeleteCollectionPersistentVolumeClaimsRequest: MessageFns<DeleteCollectionPersistentVolumeClaimsRequest> =
+  {
+    encode(
+      message: DeleteCollectionPersistentVolumeClaimsRequest,
+      writer: BinaryWriter = new BinaryWriter(),
+    ): BinaryWriter {
+      if (message.namespace !== "") {
+        writer.uint32(10).string(message.namespace);
+      }
+      if (message.labelSelector !== "") {
+        writer.uint32(18).string(message.labelSelector);
+      }
+      if (message.fieldSelector !== "") {
+        writer.uint32(26).string(message.fieldSelector);
+      }
+      if (message.gracePeriodSeconds !== undefined) {
+        writer.uint32(32).int64(message.gracePeriodSeconds);
+      }
+      if (message.propagationPolicy !== "") {
+        writer.uint32(42).string(message.propagationPolicy);
+      }
+      for (const v of message.dryRun) {
+        writer.uint32(50).string(v!);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionPersistentVolumeClaimsRequest {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseDeleteCollectionPersistentVolumeClaimsRequest();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.namespace = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.labelSelector = reader.string();
+              continue;
+            }
+            case 3: {
+              if (tag !== 26) {
+                break;
+              }
+
+              message.fieldSelector = reader.string();
+              continue;
+            }
+            case 4: {
+              if (tag !== 32) {
+                break;
+              }
+
+              message.gracePeriodSeconds = longToNumber(reader.int64());
+              continue;
+            }
+            case 5: {
+              if (tag !== 42) {
+                break;
+              }
+
+              message.propagationPolicy = reader.string();
+              continue;
+            }
+            case 6: {
+              if (tag !== 50) {
+                break;
+              }
+
+              message.dryRun.push(reader.string());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): DeleteCollectionPersistentVolumeClaimsRequest {
+      return {
+        namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+        labelSelector: isSet(object.labelSelector)
+          ? globalThis.String(object.labelSelector)
+          : isSet(object.label_selector)
+          ? globalThis.String(object.label_selector)
+          : "",
+        fieldSelector: isSet(object.fieldSelector)
+          ? globalThis.String(object.fieldSelector)
+          : isSet(object.field_selector)
+          ? globalThis.String(object.field_selector)
+          : "",
+        gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+          ? globalThis.Number(object.gracePeriodSeconds)
+          : isSet(object.grace_period_seconds)
+          ? globalThis.Number(object.grace_period_seconds)
+          : undefined,
+        propagationPolicy: isSet(object.propagationPolicy)
+          ? globalThis.String(object.propagationPolicy)
+          : isSet(object.propagation_policy)
+          ? globalThis.String(object.propagation_policy)
+          : "",
+        dryRun: globalThis.Array.isArray(object?.dryRun)
+          ? object.dryRun.map((e: any) => globalThis.String(e))
+          : globalThis.Array.isArray(object?.dry_run)
+          ? object.dry_run.map((e: any) => globalThis.String(e))
+          : [],
+      };
+    },
+
+    toJSON(message: DeleteCollectionPersistentVolumeClaimsRequest): unknown {
+      const obj: any = {};
+      if (message.namespace !== "") {
+        obj.namespace = message.namespace;
+      }
+      if (message.labelSelector !== "") {
+        obj.labelSelector = message.labelSelector;
+      }
+      if (message.fieldSelector !== "") {
+        obj.fieldSelector = message.fieldSelector;
+      }
+      if (message.gracePeriodSeconds !== undefined) {
+        obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+      }
+      if (message.propagationPolicy !== "") {
+        obj.propagationPolicy = message.propagationPolicy;
+      }
+      if (message.dryRun?.length) {
+        obj.dryRun = message.dryRun;
+      }
+      return obj;
+    },
+
+    create<I extends Exact<DeepPartial<DeleteCollectionPersistentVolumeClaimsRequest>, I>>(
+      base?: I,
+    ): DeleteCollectionPersistentVolumeClaimsRequest {
+      return DeleteCollectionPersistentVolumeClaimsRequest.fromPartial(base ?? ({} as any));
+    },
+    fromPartial<I extends Exact<DeepPartial<DeleteCollectionPersistentVolumeClaimsRequest>, I>>(
+      object: I,
+    ): DeleteCollectionPersistentVolumeClaimsRequest {
+      const message = createBaseDeleteCollectionPersistentVolumeClaimsRequest();
+      message.namespace = object.namespace ?? "";
+      message.labelSelector = object.labelSelector ?? "";
+      message.fieldSelector = object.fieldSelector ?? "";
+      message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+      message.propagationPolicy = object.propagationPolicy ?? "";
+      message.dryRun = object.dryRun?.map((e) => e) || [];
+      return message;
+    },
+  };
+
+function createBaseWatchPersistentVolumeClaimsRequest(): WatchPersistentVolumeClaimsRequest {
+  return {
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    resourceVersion: "",
+    allowWatchBookmarks: false,
+    timeoutSeconds: undefined,
+    sendInitialEvents: false,
+  };
+}
+
+export const WatchPersistentVolumeClaimsRequest: MessageFns<WatchPersistentVolumeClaimsRequest> = {
+  encode(message: WatchPersistentVolumeClaimsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(18).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(26).string(message.fieldSelector);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.allowWatchBookmarks !== false) {
+      writer.uint32(40).bool(message.allowWatchBookmarks);
+    }
+    if (message.timeoutSeconds !== undefined) {
+      writer.uint32(48).int64(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      writer.uint32(56).bool(message.sendInitialEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPersistentVolumeClaimsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPersistentVolumeClaimsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.allowWatchBookmarks = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeoutSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sendInitialEvents = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchPersistentVolumeClaimsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      allowWatchBookmarks: isSet(object.allowWatchBookmarks)
+        ? globalThis.Boolean(object.allowWatchBookmarks)
+        : isSet(object.allow_watch_bookmarks)
+        ? globalThis.Boolean(object.allow_watch_bookmarks)
+        : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : undefined,
+      sendInitialEvents: isSet(object.sendInitialEvents)
+        ? globalThis.Boolean(object.sendInitialEvents)
+        : isSet(object.send_initial_events)
+        ? globalThis.Boolean(object.send_initial_events)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchPersistentVolumeClaimsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.allowWatchBookmarks !== false) {
+      obj.allowWatchBookmarks = message.allowWatchBookmarks;
+    }
+    if (message.timeoutSeconds !== undefined) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.sendInitialEvents !== false) {
+      obj.sendInitialEvents = message.sendInitialEvents;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchPersistentVolumeClaimsRequest>, I>>(
+    base?: I,
+  ): WatchPersistentVolumeClaimsRequest {
+    return WatchPersistentVolumeClaimsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchPersistentVolumeClaimsRequest>, I>>(
+    object: I,
+  ): WatchPersistentVolumeClaimsRequest {
+    const message = createBaseWatchPersistentVolumeClaimsRequest();
+    message.namespace = object.namespace ?? "";
+    message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.allowWatchBookmarks = object.allowWatchBookmarks ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? undefined;
+    message.sendInitialEvents = object.sendInitialEvents ?? false;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimWatchEvent(): PersistentVolumeClaimWatchEvent {
+  return { type: "", object: undefined };
+}
+
+export const PersistentVolumeClaimWatchEvent: MessageFns<PersistentVolumeClaimWatchEvent> = {
+  encode(message: PersistentVolumeClaimWatchEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.object !== undefined) {
+      PersistentVolumeClaim.encode(message.object, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimWatchEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimWatchEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.object = PersistentVolumeClaim.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimWatchEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      object: isSet(object.object) ? PersistentVolumeClaim.fromJSON(object.object) : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimWatchEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.object !== undefined) {
+      obj.object = PersistentVolumeClaim.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimWatchEvent>, I>>(base?: I): PersistentVolumeClaimWatchEvent {
+    return PersistentVolumeClaimWatchEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimWatchEvent>, I>>(
+    object: I,
+  ): PersistentVolumeClaimWatchEvent {
+    const message = createBasePersistentVolumeClaimWatchEvent();
+    message.type = object.type ?? "";
+    message.object = (object.object !== undefined && object.object !== null)
+      ? PersistentVolumeClaim.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
 /** NamespaceService: the Namespaces resource. */
 export type NamespaceServiceService = typeof NamespaceServiceService;
 export const NamespaceServiceService = {
@@ -20809,6 +23818,594 @@ export const ServiceAccountServiceClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ServiceAccountServiceClient;
   service: typeof ServiceAccountServiceService;
+  serviceName: string;
+};
+
+/** PersistentVolumeService: the PersistentVolumes resource. */
+export type PersistentVolumeServiceService = typeof PersistentVolumeServiceService;
+export const PersistentVolumeServiceService = {
+  /** Creates a PersistentVolume; ALREADY_EXISTS if the name is taken. */
+  createPersistentVolume: {
+    path: "/kite.core.v1.PersistentVolumeService/CreatePersistentVolume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreatePersistentVolumeRequest): Buffer =>
+      Buffer.from(CreatePersistentVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePersistentVolumeRequest => CreatePersistentVolumeRequest.decode(value),
+    responseSerialize: (value: PersistentVolume): Buffer => Buffer.from(PersistentVolume.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolume => PersistentVolume.decode(value),
+  },
+  /** Returns one PersistentVolume; NOT_FOUND if absent. */
+  getPersistentVolume: {
+    path: "/kite.core.v1.PersistentVolumeService/GetPersistentVolume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPersistentVolumeRequest): Buffer =>
+      Buffer.from(GetPersistentVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPersistentVolumeRequest => GetPersistentVolumeRequest.decode(value),
+    responseSerialize: (value: PersistentVolume): Buffer => Buffer.from(PersistentVolume.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolume => PersistentVolume.decode(value),
+  },
+  /** Lists PersistentVolumes matching the selectors, consistently paginated with limit/continue. */
+  listPersistentVolumes: {
+    path: "/kite.core.v1.PersistentVolumeService/ListPersistentVolumes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPersistentVolumesRequest): Buffer =>
+      Buffer.from(ListPersistentVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPersistentVolumesRequest => ListPersistentVolumesRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeList): Buffer =>
+      Buffer.from(PersistentVolumeList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeList => PersistentVolumeList.decode(value),
+  },
+  /** Replaces a PersistentVolume's spec and metadata; ABORTED on a stale resourceVersion. */
+  updatePersistentVolume: {
+    path: "/kite.core.v1.PersistentVolumeService/UpdatePersistentVolume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdatePersistentVolumeRequest): Buffer =>
+      Buffer.from(UpdatePersistentVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdatePersistentVolumeRequest => UpdatePersistentVolumeRequest.decode(value),
+    responseSerialize: (value: PersistentVolume): Buffer => Buffer.from(PersistentVolume.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolume => PersistentVolume.decode(value),
+  },
+  /** Replaces a PersistentVolume's status (the status subresource). */
+  updatePersistentVolumeStatus: {
+    path: "/kite.core.v1.PersistentVolumeService/UpdatePersistentVolumeStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdatePersistentVolumeStatusRequest): Buffer =>
+      Buffer.from(UpdatePersistentVolumeStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdatePersistentVolumeStatusRequest =>
+      UpdatePersistentVolumeStatusRequest.decode(value),
+    responseSerialize: (value: PersistentVolume): Buffer => Buffer.from(PersistentVolume.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolume => PersistentVolume.decode(value),
+  },
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
+  patchPersistentVolume: {
+    path: "/kite.core.v1.PersistentVolumeService/PatchPersistentVolume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchPersistentVolumeRequest): Buffer =>
+      Buffer.from(PatchPersistentVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchPersistentVolumeRequest => PatchPersistentVolumeRequest.decode(value),
+    responseSerialize: (value: PersistentVolume): Buffer => Buffer.from(PersistentVolume.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolume => PersistentVolume.decode(value),
+  },
+  /** Deletes a PersistentVolume, honouring finalizers and the propagation policy; returns its last state. */
+  deletePersistentVolume: {
+    path: "/kite.core.v1.PersistentVolumeService/DeletePersistentVolume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeletePersistentVolumeRequest): Buffer =>
+      Buffer.from(DeletePersistentVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeletePersistentVolumeRequest => DeletePersistentVolumeRequest.decode(value),
+    responseSerialize: (value: PersistentVolume): Buffer => Buffer.from(PersistentVolume.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolume => PersistentVolume.decode(value),
+  },
+  /** Deletes every PersistentVolume matching the selectors (deletecollection), each as DeletePersistentVolume would; returns the deleted objects. */
+  deleteCollectionPersistentVolumes: {
+    path: "/kite.core.v1.PersistentVolumeService/DeleteCollectionPersistentVolumes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionPersistentVolumesRequest): Buffer =>
+      Buffer.from(DeleteCollectionPersistentVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionPersistentVolumesRequest =>
+      DeleteCollectionPersistentVolumesRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeList): Buffer =>
+      Buffer.from(PersistentVolumeList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeList => PersistentVolumeList.decode(value),
+  },
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchPersistentVolumes: {
+    path: "/kite.core.v1.PersistentVolumeService/WatchPersistentVolumes" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchPersistentVolumesRequest): Buffer =>
+      Buffer.from(WatchPersistentVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchPersistentVolumesRequest => WatchPersistentVolumesRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeWatchEvent): Buffer =>
+      Buffer.from(PersistentVolumeWatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeWatchEvent => PersistentVolumeWatchEvent.decode(value),
+  },
+} as const;
+
+export interface PersistentVolumeServiceServer extends UntypedServiceImplementation {
+  /** Creates a PersistentVolume; ALREADY_EXISTS if the name is taken. */
+  createPersistentVolume: handleUnaryCall<CreatePersistentVolumeRequest, PersistentVolume>;
+  /** Returns one PersistentVolume; NOT_FOUND if absent. */
+  getPersistentVolume: handleUnaryCall<GetPersistentVolumeRequest, PersistentVolume>;
+  /** Lists PersistentVolumes matching the selectors, consistently paginated with limit/continue. */
+  listPersistentVolumes: handleUnaryCall<ListPersistentVolumesRequest, PersistentVolumeList>;
+  /** Replaces a PersistentVolume's spec and metadata; ABORTED on a stale resourceVersion. */
+  updatePersistentVolume: handleUnaryCall<UpdatePersistentVolumeRequest, PersistentVolume>;
+  /** Replaces a PersistentVolume's status (the status subresource). */
+  updatePersistentVolumeStatus: handleUnaryCall<UpdatePersistentVolumeStatusRequest, PersistentVolume>;
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
+  patchPersistentVolume: handleUnaryCall<PatchPersistentVolumeRequest, PersistentVolume>;
+  /** Deletes a PersistentVolume, honouring finalizers and the propagation policy; returns its last state. */
+  deletePersistentVolume: handleUnaryCall<DeletePersistentVolumeRequest, PersistentVolume>;
+  /** Deletes every PersistentVolume matching the selectors (deletecollection), each as DeletePersistentVolume would; returns the deleted objects. */
+  deleteCollectionPersistentVolumes: handleUnaryCall<DeleteCollectionPersistentVolumesRequest, PersistentVolumeList>;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchPersistentVolumes: handleServerStreamingCall<WatchPersistentVolumesRequest, PersistentVolumeWatchEvent>;
+}
+
+export interface PersistentVolumeServiceClient extends Client {
+  /** Creates a PersistentVolume; ALREADY_EXISTS if the name is taken. */
+  createPersistentVolume(
+    request: CreatePersistentVolumeRequest,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  createPersistentVolume(
+    request: CreatePersistentVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  createPersistentVolume(
+    request: CreatePersistentVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  /** Returns one PersistentVolume; NOT_FOUND if absent. */
+  getPersistentVolume(
+    request: GetPersistentVolumeRequest,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  getPersistentVolume(
+    request: GetPersistentVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  getPersistentVolume(
+    request: GetPersistentVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  /** Lists PersistentVolumes matching the selectors, consistently paginated with limit/continue. */
+  listPersistentVolumes(
+    request: ListPersistentVolumesRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeList) => void,
+  ): ClientUnaryCall;
+  listPersistentVolumes(
+    request: ListPersistentVolumesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeList) => void,
+  ): ClientUnaryCall;
+  listPersistentVolumes(
+    request: ListPersistentVolumesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeList) => void,
+  ): ClientUnaryCall;
+  /** Replaces a PersistentVolume's spec and metadata; ABORTED on a stale resourceVersion. */
+  updatePersistentVolume(
+    request: UpdatePersistentVolumeRequest,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolume(
+    request: UpdatePersistentVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolume(
+    request: UpdatePersistentVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  /** Replaces a PersistentVolume's status (the status subresource). */
+  updatePersistentVolumeStatus(
+    request: UpdatePersistentVolumeStatusRequest,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolumeStatus(
+    request: UpdatePersistentVolumeStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolumeStatus(
+    request: UpdatePersistentVolumeStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
+  patchPersistentVolume(
+    request: PatchPersistentVolumeRequest,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  patchPersistentVolume(
+    request: PatchPersistentVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  patchPersistentVolume(
+    request: PatchPersistentVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  /** Deletes a PersistentVolume, honouring finalizers and the propagation policy; returns its last state. */
+  deletePersistentVolume(
+    request: DeletePersistentVolumeRequest,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  deletePersistentVolume(
+    request: DeletePersistentVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  deletePersistentVolume(
+    request: DeletePersistentVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolume) => void,
+  ): ClientUnaryCall;
+  /** Deletes every PersistentVolume matching the selectors (deletecollection), each as DeletePersistentVolume would; returns the deleted objects. */
+  deleteCollectionPersistentVolumes(
+    request: DeleteCollectionPersistentVolumesRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionPersistentVolumes(
+    request: DeleteCollectionPersistentVolumesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionPersistentVolumes(
+    request: DeleteCollectionPersistentVolumesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeList) => void,
+  ): ClientUnaryCall;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchPersistentVolumes(
+    request: WatchPersistentVolumesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PersistentVolumeWatchEvent>;
+  watchPersistentVolumes(
+    request: WatchPersistentVolumesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PersistentVolumeWatchEvent>;
+}
+
+export const PersistentVolumeServiceClient = makeGenericClientConstructor(
+  PersistentVolumeServiceService,
+  "kite.core.v1.PersistentVolumeService",
+) as unknown as {
+  new (
+    address: string,
+    credentials: ChannelCredentials,
+    options?: Partial<ClientOptions>,
+  ): PersistentVolumeServiceClient;
+  service: typeof PersistentVolumeServiceService;
+  serviceName: string;
+};
+
+/** PersistentVolumeClaimService: the PersistentVolumeClaims resource. */
+export type PersistentVolumeClaimServiceService = typeof PersistentVolumeClaimServiceService;
+export const PersistentVolumeClaimServiceService = {
+  /** Creates a PersistentVolumeClaim; ALREADY_EXISTS if the name is taken. */
+  createPersistentVolumeClaim: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/CreatePersistentVolumeClaim" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreatePersistentVolumeClaimRequest): Buffer =>
+      Buffer.from(CreatePersistentVolumeClaimRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreatePersistentVolumeClaimRequest =>
+      CreatePersistentVolumeClaimRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaim): Buffer =>
+      Buffer.from(PersistentVolumeClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaim => PersistentVolumeClaim.decode(value),
+  },
+  /** Returns one PersistentVolumeClaim; NOT_FOUND if absent. */
+  getPersistentVolumeClaim: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/GetPersistentVolumeClaim" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPersistentVolumeClaimRequest): Buffer =>
+      Buffer.from(GetPersistentVolumeClaimRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPersistentVolumeClaimRequest =>
+      GetPersistentVolumeClaimRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaim): Buffer =>
+      Buffer.from(PersistentVolumeClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaim => PersistentVolumeClaim.decode(value),
+  },
+  /** Lists PersistentVolumeClaims matching the selectors, consistently paginated with limit/continue. */
+  listPersistentVolumeClaims: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/ListPersistentVolumeClaims" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPersistentVolumeClaimsRequest): Buffer =>
+      Buffer.from(ListPersistentVolumeClaimsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPersistentVolumeClaimsRequest =>
+      ListPersistentVolumeClaimsRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaimList): Buffer =>
+      Buffer.from(PersistentVolumeClaimList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaimList => PersistentVolumeClaimList.decode(value),
+  },
+  /** Replaces a PersistentVolumeClaim's spec and metadata; ABORTED on a stale resourceVersion. */
+  updatePersistentVolumeClaim: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/UpdatePersistentVolumeClaim" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdatePersistentVolumeClaimRequest): Buffer =>
+      Buffer.from(UpdatePersistentVolumeClaimRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdatePersistentVolumeClaimRequest =>
+      UpdatePersistentVolumeClaimRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaim): Buffer =>
+      Buffer.from(PersistentVolumeClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaim => PersistentVolumeClaim.decode(value),
+  },
+  /** Replaces a PersistentVolumeClaim's status (the status subresource). */
+  updatePersistentVolumeClaimStatus: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/UpdatePersistentVolumeClaimStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdatePersistentVolumeClaimStatusRequest): Buffer =>
+      Buffer.from(UpdatePersistentVolumeClaimStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdatePersistentVolumeClaimStatusRequest =>
+      UpdatePersistentVolumeClaimStatusRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaim): Buffer =>
+      Buffer.from(PersistentVolumeClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaim => PersistentVolumeClaim.decode(value),
+  },
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
+  patchPersistentVolumeClaim: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/PatchPersistentVolumeClaim" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchPersistentVolumeClaimRequest): Buffer =>
+      Buffer.from(PatchPersistentVolumeClaimRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchPersistentVolumeClaimRequest =>
+      PatchPersistentVolumeClaimRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaim): Buffer =>
+      Buffer.from(PersistentVolumeClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaim => PersistentVolumeClaim.decode(value),
+  },
+  /** Deletes a PersistentVolumeClaim, honouring finalizers and the propagation policy; returns its last state. */
+  deletePersistentVolumeClaim: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/DeletePersistentVolumeClaim" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeletePersistentVolumeClaimRequest): Buffer =>
+      Buffer.from(DeletePersistentVolumeClaimRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeletePersistentVolumeClaimRequest =>
+      DeletePersistentVolumeClaimRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaim): Buffer =>
+      Buffer.from(PersistentVolumeClaim.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaim => PersistentVolumeClaim.decode(value),
+  },
+  /** Deletes every PersistentVolumeClaim matching the selectors (deletecollection), each as DeletePersistentVolumeClaim would; returns the deleted objects. */
+  deleteCollectionPersistentVolumeClaims: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/DeleteCollectionPersistentVolumeClaims" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionPersistentVolumeClaimsRequest): Buffer =>
+      Buffer.from(DeleteCollectionPersistentVolumeClaimsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionPersistentVolumeClaimsRequest =>
+      DeleteCollectionPersistentVolumeClaimsRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaimList): Buffer =>
+      Buffer.from(PersistentVolumeClaimList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaimList => PersistentVolumeClaimList.decode(value),
+  },
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchPersistentVolumeClaims: {
+    path: "/kite.core.v1.PersistentVolumeClaimService/WatchPersistentVolumeClaims" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchPersistentVolumeClaimsRequest): Buffer =>
+      Buffer.from(WatchPersistentVolumeClaimsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchPersistentVolumeClaimsRequest =>
+      WatchPersistentVolumeClaimsRequest.decode(value),
+    responseSerialize: (value: PersistentVolumeClaimWatchEvent): Buffer =>
+      Buffer.from(PersistentVolumeClaimWatchEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PersistentVolumeClaimWatchEvent =>
+      PersistentVolumeClaimWatchEvent.decode(value),
+  },
+} as const;
+
+export interface PersistentVolumeClaimServiceServer extends UntypedServiceImplementation {
+  /** Creates a PersistentVolumeClaim; ALREADY_EXISTS if the name is taken. */
+  createPersistentVolumeClaim: handleUnaryCall<CreatePersistentVolumeClaimRequest, PersistentVolumeClaim>;
+  /** Returns one PersistentVolumeClaim; NOT_FOUND if absent. */
+  getPersistentVolumeClaim: handleUnaryCall<GetPersistentVolumeClaimRequest, PersistentVolumeClaim>;
+  /** Lists PersistentVolumeClaims matching the selectors, consistently paginated with limit/continue. */
+  listPersistentVolumeClaims: handleUnaryCall<ListPersistentVolumeClaimsRequest, PersistentVolumeClaimList>;
+  /** Replaces a PersistentVolumeClaim's spec and metadata; ABORTED on a stale resourceVersion. */
+  updatePersistentVolumeClaim: handleUnaryCall<UpdatePersistentVolumeClaimRequest, PersistentVolumeClaim>;
+  /** Replaces a PersistentVolumeClaim's status (the status subresource). */
+  updatePersistentVolumeClaimStatus: handleUnaryCall<UpdatePersistentVolumeClaimStatusRequest, PersistentVolumeClaim>;
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
+  patchPersistentVolumeClaim: handleUnaryCall<PatchPersistentVolumeClaimRequest, PersistentVolumeClaim>;
+  /** Deletes a PersistentVolumeClaim, honouring finalizers and the propagation policy; returns its last state. */
+  deletePersistentVolumeClaim: handleUnaryCall<DeletePersistentVolumeClaimRequest, PersistentVolumeClaim>;
+  /** Deletes every PersistentVolumeClaim matching the selectors (deletecollection), each as DeletePersistentVolumeClaim would; returns the deleted objects. */
+  deleteCollectionPersistentVolumeClaims: handleUnaryCall<
+    DeleteCollectionPersistentVolumeClaimsRequest,
+    PersistentVolumeClaimList
+  >;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchPersistentVolumeClaims: handleServerStreamingCall<
+    WatchPersistentVolumeClaimsRequest,
+    PersistentVolumeClaimWatchEvent
+  >;
+}
+
+export interface PersistentVolumeClaimServiceClient extends Client {
+  /** Creates a PersistentVolumeClaim; ALREADY_EXISTS if the name is taken. */
+  createPersistentVolumeClaim(
+    request: CreatePersistentVolumeClaimRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  createPersistentVolumeClaim(
+    request: CreatePersistentVolumeClaimRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  createPersistentVolumeClaim(
+    request: CreatePersistentVolumeClaimRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  /** Returns one PersistentVolumeClaim; NOT_FOUND if absent. */
+  getPersistentVolumeClaim(
+    request: GetPersistentVolumeClaimRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  getPersistentVolumeClaim(
+    request: GetPersistentVolumeClaimRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  getPersistentVolumeClaim(
+    request: GetPersistentVolumeClaimRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  /** Lists PersistentVolumeClaims matching the selectors, consistently paginated with limit/continue. */
+  listPersistentVolumeClaims(
+    request: ListPersistentVolumeClaimsRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaimList) => void,
+  ): ClientUnaryCall;
+  listPersistentVolumeClaims(
+    request: ListPersistentVolumeClaimsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaimList) => void,
+  ): ClientUnaryCall;
+  listPersistentVolumeClaims(
+    request: ListPersistentVolumeClaimsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaimList) => void,
+  ): ClientUnaryCall;
+  /** Replaces a PersistentVolumeClaim's spec and metadata; ABORTED on a stale resourceVersion. */
+  updatePersistentVolumeClaim(
+    request: UpdatePersistentVolumeClaimRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolumeClaim(
+    request: UpdatePersistentVolumeClaimRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolumeClaim(
+    request: UpdatePersistentVolumeClaimRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  /** Replaces a PersistentVolumeClaim's status (the status subresource). */
+  updatePersistentVolumeClaimStatus(
+    request: UpdatePersistentVolumeClaimStatusRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolumeClaimStatus(
+    request: UpdatePersistentVolumeClaimStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  updatePersistentVolumeClaimStatus(
+    request: UpdatePersistentVolumeClaimStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON patch, merge patch, strategic merge patch or apply patch (server-side apply as field_manager; force takes conflicting fields). */
+  patchPersistentVolumeClaim(
+    request: PatchPersistentVolumeClaimRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  patchPersistentVolumeClaim(
+    request: PatchPersistentVolumeClaimRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  patchPersistentVolumeClaim(
+    request: PatchPersistentVolumeClaimRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  /** Deletes a PersistentVolumeClaim, honouring finalizers and the propagation policy; returns its last state. */
+  deletePersistentVolumeClaim(
+    request: DeletePersistentVolumeClaimRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  deletePersistentVolumeClaim(
+    request: DeletePersistentVolumeClaimRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  deletePersistentVolumeClaim(
+    request: DeletePersistentVolumeClaimRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaim) => void,
+  ): ClientUnaryCall;
+  /** Deletes every PersistentVolumeClaim matching the selectors (deletecollection), each as DeletePersistentVolumeClaim would; returns the deleted objects. */
+  deleteCollectionPersistentVolumeClaims(
+    request: DeleteCollectionPersistentVolumeClaimsRequest,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaimList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionPersistentVolumeClaims(
+    request: DeleteCollectionPersistentVolumeClaimsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaimList) => void,
+  ): ClientUnaryCall;
+  deleteCollectionPersistentVolumeClaims(
+    request: DeleteCollectionPersistentVolumeClaimsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PersistentVolumeClaimList) => void,
+  ): ClientUnaryCall;
+  /** Streams changes from resource_version (or from now): ADDED, MODIFIED, DELETED, BOOKMARK. */
+  watchPersistentVolumeClaims(
+    request: WatchPersistentVolumeClaimsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PersistentVolumeClaimWatchEvent>;
+  watchPersistentVolumeClaims(
+    request: WatchPersistentVolumeClaimsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PersistentVolumeClaimWatchEvent>;
+}
+
+export const PersistentVolumeClaimServiceClient = makeGenericClientConstructor(
+  PersistentVolumeClaimServiceService,
+  "kite.core.v1.PersistentVolumeClaimService",
+) as unknown as {
+  new (
+    address: string,
+    credentials: ChannelCredentials,
+    options?: Partial<ClientOptions>,
+  ): PersistentVolumeClaimServiceClient;
+  service: typeof PersistentVolumeClaimServiceService;
   serviceName: string;
 };
 

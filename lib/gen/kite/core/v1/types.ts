@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Value } from "../../../google/protobuf/struct";
-import { ListMeta, ObjectMeta } from "../../meta/v1/meta";
+import { LabelSelector, ListMeta, ObjectMeta } from "../../meta/v1/meta";
 
 export interface Namespace {
   metadata?: ObjectMeta | undefined;
@@ -218,7 +218,14 @@ export interface Container {
   stdinOnce: boolean;
   tty: boolean;
   envFrom: EnvFromSource[];
-  lifecycle?: Lifecycle | undefined;
+  lifecycle?:
+    | Lifecycle
+    | undefined;
+  /**
+   * Only for init containers: "Always" makes it a sidecar (started in order, kept running,
+   * restarted on failure, stopped after the app containers).
+   */
+  restartPolicy?: string | undefined;
 }
 
 export interface ContainerPort {
@@ -305,7 +312,16 @@ export interface Volume {
   configMap?: ConfigMapVolumeSource | undefined;
   secret?: SecretVolumeSource | undefined;
   downwardAPI?: DownwardAPIVolumeSource | undefined;
-  projected?: ProjectedVolumeSource | undefined;
+  projected?:
+    | ProjectedVolumeSource
+    | undefined;
+  /** A PersistentVolumeClaim of the pod's namespace, mounted as the PersistentVolume bound to it. */
+  persistentVolumeClaim?: PersistentVolumeClaimVolumeSource | undefined;
+}
+
+export interface PersistentVolumeClaimVolumeSource {
+  claimName: string;
+  readOnly: boolean;
 }
 
 /** A ConfigMap's keys as files (all of them, or the listed items). */
@@ -980,6 +996,136 @@ export interface ServiceAccountList {
   items: ServiceAccount[];
   kind: string;
   apiVersion: string;
+}
+
+/** PersistentVolume is a piece of storage of the cluster (cluster-scoped), bound to at most one claim. */
+export interface PersistentVolume {
+  metadata?: ObjectMeta | undefined;
+  spec?: PersistentVolumeSpec | undefined;
+  status?: PersistentVolumeStatus | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface PersistentVolumeSpec {
+  /** Quantities by resource name: "storage". */
+  capacity: { [key: string]: string };
+  /** The volume sources Kite mounts (Kubernetes' PersistentVolumeSource, inlined in the spec). */
+  hostPath?: HostPathVolumeSource | undefined;
+  local?: LocalVolumeSource | undefined;
+  accessModes: string[];
+  /** The claim this volume is bound to (or reserved for). */
+  claimRef?:
+    | ObjectReference
+    | undefined;
+  /** "Retain", "Delete" or "Recycle". */
+  persistentVolumeReclaimPolicy: string;
+  storageClassName: string;
+  mountOptions: string[];
+  /** "Filesystem" (the default) or "Block". */
+  volumeMode?: string | undefined;
+  nodeAffinity?: VolumeNodeAffinity | undefined;
+}
+
+export interface PersistentVolumeSpec_CapacityEntry {
+  key: string;
+  value: string;
+}
+
+export interface LocalVolumeSource {
+  path: string;
+  fsType?: string | undefined;
+}
+
+export interface VolumeNodeAffinity {
+  required?: NodeSelector | undefined;
+}
+
+export interface PersistentVolumeStatus {
+  /** Pending, Available, Bound, Released or Failed. */
+  phase: string;
+  message: string;
+  reason: string;
+  lastPhaseTransitionTime: string;
+}
+
+export interface PersistentVolumeList {
+  metadata?: ListMeta | undefined;
+  items: PersistentVolume[];
+  kind: string;
+  apiVersion: string;
+}
+
+/** PersistentVolumeClaim is a user's request for storage, bound to one PersistentVolume. */
+export interface PersistentVolumeClaim {
+  metadata?: ObjectMeta | undefined;
+  spec?: PersistentVolumeClaimSpec | undefined;
+  status?: PersistentVolumeClaimStatus | undefined;
+  kind: string;
+  apiVersion: string;
+}
+
+export interface PersistentVolumeClaimSpec {
+  accessModes: string[];
+  resources?: VolumeResourceRequirements | undefined;
+  volumeName: string;
+  selector?: LabelSelector | undefined;
+  storageClassName?: string | undefined;
+  volumeMode?: string | undefined;
+}
+
+export interface VolumeResourceRequirements {
+  limits: { [key: string]: string };
+  requests: { [key: string]: string };
+}
+
+export interface VolumeResourceRequirements_LimitsEntry {
+  key: string;
+  value: string;
+}
+
+export interface VolumeResourceRequirements_RequestsEntry {
+  key: string;
+  value: string;
+}
+
+export interface PersistentVolumeClaimStatus {
+  /** Pending, Bound or Lost. */
+  phase: string;
+  accessModes: string[];
+  capacity: { [key: string]: string };
+  conditions: PersistentVolumeClaimCondition[];
+}
+
+export interface PersistentVolumeClaimStatus_CapacityEntry {
+  key: string;
+  value: string;
+}
+
+export interface PersistentVolumeClaimCondition {
+  type: string;
+  status: string;
+  lastProbeTime: string;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface PersistentVolumeClaimList {
+  metadata?: ListMeta | undefined;
+  items: PersistentVolumeClaim[];
+  kind: string;
+  apiVersion: string;
+}
+
+/** Nodes by label values (a StorageClass's allowedTopologies). */
+export interface TopologySelectorTerm {
+  matchLabelExpressions: TopologySelectorLabelRequirement[];
+}
+
+export interface TopologySelectorLabelRequirement {
+  key: string;
+  values: string[];
 }
 
 function createBaseNamespace(): Namespace {
@@ -4436,6 +4582,7 @@ function createBaseContainer(): Container {
     tty: false,
     envFrom: [],
     lifecycle: undefined,
+    restartPolicy: undefined,
   };
 }
 
@@ -4503,6 +4650,9 @@ export const Container: MessageFns<Container> = {
     }
     if (message.lifecycle !== undefined) {
       Lifecycle.encode(message.lifecycle, writer.uint32(170).fork()).join();
+    }
+    if (message.restartPolicy !== undefined) {
+      writer.uint32(178).string(message.restartPolicy);
     }
     return writer;
   },
@@ -4688,6 +4838,14 @@ export const Container: MessageFns<Container> = {
             message.lifecycle = Lifecycle.decode(reader, reader.uint32());
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.restartPolicy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4767,6 +4925,11 @@ export const Container: MessageFns<Container> = {
         ? object.env_from.map((e: any) => EnvFromSource.fromJSON(e))
         : [],
       lifecycle: isSet(object.lifecycle) ? Lifecycle.fromJSON(object.lifecycle) : undefined,
+      restartPolicy: isSet(object.restartPolicy)
+        ? globalThis.String(object.restartPolicy)
+        : isSet(object.restart_policy)
+        ? globalThis.String(object.restart_policy)
+        : undefined,
     };
   },
 
@@ -4835,6 +4998,9 @@ export const Container: MessageFns<Container> = {
     if (message.lifecycle !== undefined) {
       obj.lifecycle = Lifecycle.toJSON(message.lifecycle);
     }
+    if (message.restartPolicy !== undefined) {
+      obj.restartPolicy = message.restartPolicy;
+    }
     return obj;
   },
 
@@ -4876,6 +5042,7 @@ export const Container: MessageFns<Container> = {
     message.lifecycle = (object.lifecycle !== undefined && object.lifecycle !== null)
       ? Lifecycle.fromPartial(object.lifecycle)
       : undefined;
+    message.restartPolicy = object.restartPolicy ?? undefined;
     return message;
   },
 };
@@ -6336,6 +6503,7 @@ function createBaseVolume(): Volume {
     secret: undefined,
     downwardAPI: undefined,
     projected: undefined,
+    persistentVolumeClaim: undefined,
   };
 }
 
@@ -6361,6 +6529,9 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.projected !== undefined) {
       ProjectedVolumeSource.encode(message.projected, writer.uint32(58).fork()).join();
+    }
+    if (message.persistentVolumeClaim !== undefined) {
+      PersistentVolumeClaimVolumeSource.encode(message.persistentVolumeClaim, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -6434,6 +6605,14 @@ export const Volume: MessageFns<Volume> = {
             message.projected = ProjectedVolumeSource.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.persistentVolumeClaim = PersistentVolumeClaimVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6471,6 +6650,11 @@ export const Volume: MessageFns<Volume> = {
         ? DownwardAPIVolumeSource.fromJSON(object.downward_api)
         : undefined,
       projected: isSet(object.projected) ? ProjectedVolumeSource.fromJSON(object.projected) : undefined,
+      persistentVolumeClaim: isSet(object.persistentVolumeClaim)
+        ? PersistentVolumeClaimVolumeSource.fromJSON(object.persistentVolumeClaim)
+        : isSet(object.persistent_volume_claim)
+        ? PersistentVolumeClaimVolumeSource.fromJSON(object.persistent_volume_claim)
+        : undefined,
     };
   },
 
@@ -6496,6 +6680,9 @@ export const Volume: MessageFns<Volume> = {
     }
     if (message.projected !== undefined) {
       obj.projected = ProjectedVolumeSource.toJSON(message.projected);
+    }
+    if (message.persistentVolumeClaim !== undefined) {
+      obj.persistentVolumeClaim = PersistentVolumeClaimVolumeSource.toJSON(message.persistentVolumeClaim);
     }
     return obj;
   },
@@ -6524,6 +6711,107 @@ export const Volume: MessageFns<Volume> = {
     message.projected = (object.projected !== undefined && object.projected !== null)
       ? ProjectedVolumeSource.fromPartial(object.projected)
       : undefined;
+    message.persistentVolumeClaim =
+      (object.persistentVolumeClaim !== undefined && object.persistentVolumeClaim !== null)
+        ? PersistentVolumeClaimVolumeSource.fromPartial(object.persistentVolumeClaim)
+        : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimVolumeSource(): PersistentVolumeClaimVolumeSource {
+  return { claimName: "", readOnly: false };
+}
+
+export const PersistentVolumeClaimVolumeSource: MessageFns<PersistentVolumeClaimVolumeSource> = {
+  encode(message: PersistentVolumeClaimVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.claimName !== "") {
+      writer.uint32(10).string(message.claimName);
+    }
+    if (message.readOnly !== false) {
+      writer.uint32(16).bool(message.readOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.claimName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.readOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimVolumeSource {
+    return {
+      claimName: isSet(object.claimName)
+        ? globalThis.String(object.claimName)
+        : isSet(object.claim_name)
+        ? globalThis.String(object.claim_name)
+        : "",
+      readOnly: isSet(object.readOnly)
+        ? globalThis.Boolean(object.readOnly)
+        : isSet(object.read_only)
+        ? globalThis.Boolean(object.read_only)
+        : false,
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimVolumeSource): unknown {
+    const obj: any = {};
+    if (message.claimName !== "") {
+      obj.claimName = message.claimName;
+    }
+    if (message.readOnly !== false) {
+      obj.readOnly = message.readOnly;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimVolumeSource>, I>>(
+    base?: I,
+  ): PersistentVolumeClaimVolumeSource {
+    return PersistentVolumeClaimVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimVolumeSource>, I>>(
+    object: I,
+  ): PersistentVolumeClaimVolumeSource {
+    const message = createBasePersistentVolumeClaimVolumeSource();
+    message.claimName = object.claimName ?? "";
+    message.readOnly = object.readOnly ?? false;
     return message;
   },
 };
@@ -18134,6 +18422,2265 @@ export const ServiceAccountList: MessageFns<ServiceAccountList> = {
     message.items = object.items?.map((e) => ServiceAccount.fromPartial(e)) || [];
     message.kind = object.kind ?? "";
     message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolume(): PersistentVolume {
+  return { metadata: undefined, spec: undefined, status: undefined, kind: "", apiVersion: "" };
+}
+
+export const PersistentVolume: MessageFns<PersistentVolume> = {
+  encode(message: PersistentVolume, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      PersistentVolumeSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      PersistentVolumeStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolume {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolume();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = PersistentVolumeSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = PersistentVolumeStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolume {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? PersistentVolumeSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? PersistentVolumeStatus.fromJSON(object.status) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: PersistentVolume): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = PersistentVolumeSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = PersistentVolumeStatus.toJSON(message.status);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolume>, I>>(base?: I): PersistentVolume {
+    return PersistentVolume.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolume>, I>>(object: I): PersistentVolume {
+    const message = createBasePersistentVolume();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? PersistentVolumeSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? PersistentVolumeStatus.fromPartial(object.status)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeSpec(): PersistentVolumeSpec {
+  return {
+    capacity: {},
+    hostPath: undefined,
+    local: undefined,
+    accessModes: [],
+    claimRef: undefined,
+    persistentVolumeReclaimPolicy: "",
+    storageClassName: "",
+    mountOptions: [],
+    volumeMode: undefined,
+    nodeAffinity: undefined,
+  };
+}
+
+export const PersistentVolumeSpec: MessageFns<PersistentVolumeSpec> = {
+  encode(message: PersistentVolumeSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.capacity).forEach(([key, value]: [string, string]) => {
+      PersistentVolumeSpec_CapacityEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.hostPath !== undefined) {
+      HostPathVolumeSource.encode(message.hostPath, writer.uint32(18).fork()).join();
+    }
+    if (message.local !== undefined) {
+      LocalVolumeSource.encode(message.local, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.accessModes) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.claimRef !== undefined) {
+      ObjectReference.encode(message.claimRef, writer.uint32(34).fork()).join();
+    }
+    if (message.persistentVolumeReclaimPolicy !== "") {
+      writer.uint32(42).string(message.persistentVolumeReclaimPolicy);
+    }
+    if (message.storageClassName !== "") {
+      writer.uint32(50).string(message.storageClassName);
+    }
+    for (const v of message.mountOptions) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.volumeMode !== undefined) {
+      writer.uint32(66).string(message.volumeMode);
+    }
+    if (message.nodeAffinity !== undefined) {
+      VolumeNodeAffinity.encode(message.nodeAffinity, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = PersistentVolumeSpec_CapacityEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.capacity[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hostPath = HostPathVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.local = LocalVolumeSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.accessModes.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.claimRef = ObjectReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.persistentVolumeReclaimPolicy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.storageClassName = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.mountOptions.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.volumeMode = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.nodeAffinity = VolumeNodeAffinity.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeSpec {
+    return {
+      capacity: isObject(object.capacity)
+        ? (globalThis.Object.entries(object.capacity) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      hostPath: isSet(object.hostPath)
+        ? HostPathVolumeSource.fromJSON(object.hostPath)
+        : isSet(object.host_path)
+        ? HostPathVolumeSource.fromJSON(object.host_path)
+        : undefined,
+      local: isSet(object.local) ? LocalVolumeSource.fromJSON(object.local) : undefined,
+      accessModes: globalThis.Array.isArray(object?.accessModes)
+        ? object.accessModes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.access_modes)
+        ? object.access_modes.map((e: any) => globalThis.String(e))
+        : [],
+      claimRef: isSet(object.claimRef)
+        ? ObjectReference.fromJSON(object.claimRef)
+        : isSet(object.claim_ref)
+        ? ObjectReference.fromJSON(object.claim_ref)
+        : undefined,
+      persistentVolumeReclaimPolicy: isSet(object.persistentVolumeReclaimPolicy)
+        ? globalThis.String(object.persistentVolumeReclaimPolicy)
+        : isSet(object.persistent_volume_reclaim_policy)
+        ? globalThis.String(object.persistent_volume_reclaim_policy)
+        : "",
+      storageClassName: isSet(object.storageClassName)
+        ? globalThis.String(object.storageClassName)
+        : isSet(object.storage_class_name)
+        ? globalThis.String(object.storage_class_name)
+        : "",
+      mountOptions: globalThis.Array.isArray(object?.mountOptions)
+        ? object.mountOptions.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.mount_options)
+        ? object.mount_options.map((e: any) => globalThis.String(e))
+        : [],
+      volumeMode: isSet(object.volumeMode)
+        ? globalThis.String(object.volumeMode)
+        : isSet(object.volume_mode)
+        ? globalThis.String(object.volume_mode)
+        : undefined,
+      nodeAffinity: isSet(object.nodeAffinity)
+        ? VolumeNodeAffinity.fromJSON(object.nodeAffinity)
+        : isSet(object.node_affinity)
+        ? VolumeNodeAffinity.fromJSON(object.node_affinity)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeSpec): unknown {
+    const obj: any = {};
+    if (message.capacity) {
+      const entries = globalThis.Object.entries(message.capacity) as [string, string][];
+      if (entries.length > 0) {
+        obj.capacity = {};
+        entries.forEach(([k, v]) => {
+          obj.capacity[k] = v;
+        });
+      }
+    }
+    if (message.hostPath !== undefined) {
+      obj.hostPath = HostPathVolumeSource.toJSON(message.hostPath);
+    }
+    if (message.local !== undefined) {
+      obj.local = LocalVolumeSource.toJSON(message.local);
+    }
+    if (message.accessModes?.length) {
+      obj.accessModes = message.accessModes;
+    }
+    if (message.claimRef !== undefined) {
+      obj.claimRef = ObjectReference.toJSON(message.claimRef);
+    }
+    if (message.persistentVolumeReclaimPolicy !== "") {
+      obj.persistentVolumeReclaimPolicy = message.persistentVolumeReclaimPolicy;
+    }
+    if (message.storageClassName !== "") {
+      obj.storageClassName = message.storageClassName;
+    }
+    if (message.mountOptions?.length) {
+      obj.mountOptions = message.mountOptions;
+    }
+    if (message.volumeMode !== undefined) {
+      obj.volumeMode = message.volumeMode;
+    }
+    if (message.nodeAffinity !== undefined) {
+      obj.nodeAffinity = VolumeNodeAffinity.toJSON(message.nodeAffinity);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeSpec>, I>>(base?: I): PersistentVolumeSpec {
+    return PersistentVolumeSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeSpec>, I>>(object: I): PersistentVolumeSpec {
+    const message = createBasePersistentVolumeSpec();
+    message.capacity = (globalThis.Object.entries(object.capacity ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.hostPath = (object.hostPath !== undefined && object.hostPath !== null)
+      ? HostPathVolumeSource.fromPartial(object.hostPath)
+      : undefined;
+    message.local = (object.local !== undefined && object.local !== null)
+      ? LocalVolumeSource.fromPartial(object.local)
+      : undefined;
+    message.accessModes = object.accessModes?.map((e) => e) || [];
+    message.claimRef = (object.claimRef !== undefined && object.claimRef !== null)
+      ? ObjectReference.fromPartial(object.claimRef)
+      : undefined;
+    message.persistentVolumeReclaimPolicy = object.persistentVolumeReclaimPolicy ?? "";
+    message.storageClassName = object.storageClassName ?? "";
+    message.mountOptions = object.mountOptions?.map((e) => e) || [];
+    message.volumeMode = object.volumeMode ?? undefined;
+    message.nodeAffinity = (object.nodeAffinity !== undefined && object.nodeAffinity !== null)
+      ? VolumeNodeAffinity.fromPartial(object.nodeAffinity)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeSpec_CapacityEntry(): PersistentVolumeSpec_CapacityEntry {
+  return { key: "", value: "" };
+}
+
+export const PersistentVolumeSpec_CapacityEntry: MessageFns<PersistentVolumeSpec_CapacityEntry> = {
+  encode(message: PersistentVolumeSpec_CapacityEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeSpec_CapacityEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeSpec_CapacityEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeSpec_CapacityEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeSpec_CapacityEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeSpec_CapacityEntry>, I>>(
+    base?: I,
+  ): PersistentVolumeSpec_CapacityEntry {
+    return PersistentVolumeSpec_CapacityEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeSpec_CapacityEntry>, I>>(
+    object: I,
+  ): PersistentVolumeSpec_CapacityEntry {
+    const message = createBasePersistentVolumeSpec_CapacityEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLocalVolumeSource(): LocalVolumeSource {
+  return { path: "", fsType: undefined };
+}
+
+export const LocalVolumeSource: MessageFns<LocalVolumeSource> = {
+  encode(message: LocalVolumeSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.fsType !== undefined) {
+      writer.uint32(18).string(message.fsType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LocalVolumeSource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLocalVolumeSource();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fsType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LocalVolumeSource {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      fsType: isSet(object.fsType)
+        ? globalThis.String(object.fsType)
+        : isSet(object.fs_type)
+        ? globalThis.String(object.fs_type)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LocalVolumeSource): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.fsType !== undefined) {
+      obj.fsType = message.fsType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LocalVolumeSource>, I>>(base?: I): LocalVolumeSource {
+    return LocalVolumeSource.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LocalVolumeSource>, I>>(object: I): LocalVolumeSource {
+    const message = createBaseLocalVolumeSource();
+    message.path = object.path ?? "";
+    message.fsType = object.fsType ?? undefined;
+    return message;
+  },
+};
+
+function createBaseVolumeNodeAffinity(): VolumeNodeAffinity {
+  return { required: undefined };
+}
+
+export const VolumeNodeAffinity: MessageFns<VolumeNodeAffinity> = {
+  encode(message: VolumeNodeAffinity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.required !== undefined) {
+      NodeSelector.encode(message.required, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeNodeAffinity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeNodeAffinity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.required = NodeSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeNodeAffinity {
+    return { required: isSet(object.required) ? NodeSelector.fromJSON(object.required) : undefined };
+  },
+
+  toJSON(message: VolumeNodeAffinity): unknown {
+    const obj: any = {};
+    if (message.required !== undefined) {
+      obj.required = NodeSelector.toJSON(message.required);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeNodeAffinity>, I>>(base?: I): VolumeNodeAffinity {
+    return VolumeNodeAffinity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeNodeAffinity>, I>>(object: I): VolumeNodeAffinity {
+    const message = createBaseVolumeNodeAffinity();
+    message.required = (object.required !== undefined && object.required !== null)
+      ? NodeSelector.fromPartial(object.required)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePersistentVolumeStatus(): PersistentVolumeStatus {
+  return { phase: "", message: "", reason: "", lastPhaseTransitionTime: "" };
+}
+
+export const PersistentVolumeStatus: MessageFns<PersistentVolumeStatus> = {
+  encode(message: PersistentVolumeStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.lastPhaseTransitionTime !== "") {
+      writer.uint32(34).string(message.lastPhaseTransitionTime);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastPhaseTransitionTime = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeStatus {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      lastPhaseTransitionTime: isSet(object.lastPhaseTransitionTime)
+        ? globalThis.String(object.lastPhaseTransitionTime)
+        : isSet(object.last_phase_transition_time)
+        ? globalThis.String(object.last_phase_transition_time)
+        : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeStatus): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.lastPhaseTransitionTime !== "") {
+      obj.lastPhaseTransitionTime = message.lastPhaseTransitionTime;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeStatus>, I>>(base?: I): PersistentVolumeStatus {
+    return PersistentVolumeStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeStatus>, I>>(object: I): PersistentVolumeStatus {
+    const message = createBasePersistentVolumeStatus();
+    message.phase = object.phase ?? "";
+    message.message = object.message ?? "";
+    message.reason = object.reason ?? "";
+    message.lastPhaseTransitionTime = object.lastPhaseTransitionTime ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeList(): PersistentVolumeList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const PersistentVolumeList: MessageFns<PersistentVolumeList> = {
+  encode(message: PersistentVolumeList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      PersistentVolume.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(PersistentVolume.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => PersistentVolume.fromJSON(e)) : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PersistentVolume.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeList>, I>>(base?: I): PersistentVolumeList {
+    return PersistentVolumeList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeList>, I>>(object: I): PersistentVolumeList {
+    const message = createBasePersistentVolumeList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => PersistentVolume.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaim(): PersistentVolumeClaim {
+  return { metadata: undefined, spec: undefined, status: undefined, kind: "", apiVersion: "" };
+}
+
+export const PersistentVolumeClaim: MessageFns<PersistentVolumeClaim> = {
+  encode(message: PersistentVolumeClaim, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.spec !== undefined) {
+      PersistentVolumeClaimSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.status !== undefined) {
+      PersistentVolumeClaimStatus.encode(message.status, writer.uint32(26).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaim {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaim();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = PersistentVolumeClaimSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = PersistentVolumeClaimStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaim {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMeta.fromJSON(object.metadata) : undefined,
+      spec: isSet(object.spec) ? PersistentVolumeClaimSpec.fromJSON(object.spec) : undefined,
+      status: isSet(object.status) ? PersistentVolumeClaimStatus.fromJSON(object.status) : undefined,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaim): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMeta.toJSON(message.metadata);
+    }
+    if (message.spec !== undefined) {
+      obj.spec = PersistentVolumeClaimSpec.toJSON(message.spec);
+    }
+    if (message.status !== undefined) {
+      obj.status = PersistentVolumeClaimStatus.toJSON(message.status);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaim>, I>>(base?: I): PersistentVolumeClaim {
+    return PersistentVolumeClaim.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaim>, I>>(object: I): PersistentVolumeClaim {
+    const message = createBasePersistentVolumeClaim();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMeta.fromPartial(object.metadata)
+      : undefined;
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? PersistentVolumeClaimSpec.fromPartial(object.spec)
+      : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? PersistentVolumeClaimStatus.fromPartial(object.status)
+      : undefined;
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimSpec(): PersistentVolumeClaimSpec {
+  return {
+    accessModes: [],
+    resources: undefined,
+    volumeName: "",
+    selector: undefined,
+    storageClassName: undefined,
+    volumeMode: undefined,
+  };
+}
+
+export const PersistentVolumeClaimSpec: MessageFns<PersistentVolumeClaimSpec> = {
+  encode(message: PersistentVolumeClaimSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.accessModes) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.resources !== undefined) {
+      VolumeResourceRequirements.encode(message.resources, writer.uint32(18).fork()).join();
+    }
+    if (message.volumeName !== "") {
+      writer.uint32(26).string(message.volumeName);
+    }
+    if (message.selector !== undefined) {
+      LabelSelector.encode(message.selector, writer.uint32(34).fork()).join();
+    }
+    if (message.storageClassName !== undefined) {
+      writer.uint32(42).string(message.storageClassName);
+    }
+    if (message.volumeMode !== undefined) {
+      writer.uint32(50).string(message.volumeMode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accessModes.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resources = VolumeResourceRequirements.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.volumeName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.selector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.storageClassName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.volumeMode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimSpec {
+    return {
+      accessModes: globalThis.Array.isArray(object?.accessModes)
+        ? object.accessModes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.access_modes)
+        ? object.access_modes.map((e: any) => globalThis.String(e))
+        : [],
+      resources: isSet(object.resources) ? VolumeResourceRequirements.fromJSON(object.resources) : undefined,
+      volumeName: isSet(object.volumeName)
+        ? globalThis.String(object.volumeName)
+        : isSet(object.volume_name)
+        ? globalThis.String(object.volume_name)
+        : "",
+      selector: isSet(object.selector) ? LabelSelector.fromJSON(object.selector) : undefined,
+      storageClassName: isSet(object.storageClassName)
+        ? globalThis.String(object.storageClassName)
+        : isSet(object.storage_class_name)
+        ? globalThis.String(object.storage_class_name)
+        : undefined,
+      volumeMode: isSet(object.volumeMode)
+        ? globalThis.String(object.volumeMode)
+        : isSet(object.volume_mode)
+        ? globalThis.String(object.volume_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimSpec): unknown {
+    const obj: any = {};
+    if (message.accessModes?.length) {
+      obj.accessModes = message.accessModes;
+    }
+    if (message.resources !== undefined) {
+      obj.resources = VolumeResourceRequirements.toJSON(message.resources);
+    }
+    if (message.volumeName !== "") {
+      obj.volumeName = message.volumeName;
+    }
+    if (message.selector !== undefined) {
+      obj.selector = LabelSelector.toJSON(message.selector);
+    }
+    if (message.storageClassName !== undefined) {
+      obj.storageClassName = message.storageClassName;
+    }
+    if (message.volumeMode !== undefined) {
+      obj.volumeMode = message.volumeMode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimSpec>, I>>(base?: I): PersistentVolumeClaimSpec {
+    return PersistentVolumeClaimSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimSpec>, I>>(object: I): PersistentVolumeClaimSpec {
+    const message = createBasePersistentVolumeClaimSpec();
+    message.accessModes = object.accessModes?.map((e) => e) || [];
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? VolumeResourceRequirements.fromPartial(object.resources)
+      : undefined;
+    message.volumeName = object.volumeName ?? "";
+    message.selector = (object.selector !== undefined && object.selector !== null)
+      ? LabelSelector.fromPartial(object.selector)
+      : undefined;
+    message.storageClassName = object.storageClassName ?? undefined;
+    message.volumeMode = object.volumeMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseVolumeResourceRequirements(): VolumeResourceRequirements {
+  return { limits: {}, requests: {} };
+}
+
+export const VolumeResourceRequirements: MessageFns<VolumeResourceRequirements> = {
+  encode(message: VolumeResourceRequirements, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.limits).forEach(([key, value]: [string, string]) => {
+      VolumeResourceRequirements_LimitsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    globalThis.Object.entries(message.requests).forEach(([key, value]: [string, string]) => {
+      VolumeResourceRequirements_RequestsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeResourceRequirements {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeResourceRequirements();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = VolumeResourceRequirements_LimitsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.limits[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = VolumeResourceRequirements_RequestsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.requests[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeResourceRequirements {
+    return {
+      limits: isObject(object.limits)
+        ? (globalThis.Object.entries(object.limits) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      requests: isObject(object.requests)
+        ? (globalThis.Object.entries(object.requests) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: VolumeResourceRequirements): unknown {
+    const obj: any = {};
+    if (message.limits) {
+      const entries = globalThis.Object.entries(message.limits) as [string, string][];
+      if (entries.length > 0) {
+        obj.limits = {};
+        entries.forEach(([k, v]) => {
+          obj.limits[k] = v;
+        });
+      }
+    }
+    if (message.requests) {
+      const entries = globalThis.Object.entries(message.requests) as [string, string][];
+      if (entries.length > 0) {
+        obj.requests = {};
+        entries.forEach(([k, v]) => {
+          obj.requests[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeResourceRequirements>, I>>(base?: I): VolumeResourceRequirements {
+    return VolumeResourceRequirements.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeResourceRequirements>, I>>(object: I): VolumeResourceRequirements {
+    const message = createBaseVolumeResourceRequirements();
+    message.limits = (globalThis.Object.entries(object.limits ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.requests = (globalThis.Object.entries(object.requests ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseVolumeResourceRequirements_LimitsEntry(): VolumeResourceRequirements_LimitsEntry {
+  return { key: "", value: "" };
+}
+
+export const VolumeResourceRequirements_LimitsEntry: MessageFns<VolumeResourceRequirements_LimitsEntry> = {
+  encode(message: VolumeResourceRequirements_LimitsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeResourceRequirements_LimitsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeResourceRequirements_LimitsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeResourceRequirements_LimitsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: VolumeResourceRequirements_LimitsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeResourceRequirements_LimitsEntry>, I>>(
+    base?: I,
+  ): VolumeResourceRequirements_LimitsEntry {
+    return VolumeResourceRequirements_LimitsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeResourceRequirements_LimitsEntry>, I>>(
+    object: I,
+  ): VolumeResourceRequirements_LimitsEntry {
+    const message = createBaseVolumeResourceRequirements_LimitsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseVolumeResourceRequirements_RequestsEntry(): VolumeResourceRequirements_RequestsEntry {
+  return { key: "", value: "" };
+}
+
+export const VolumeResourceRequirements_RequestsEntry: MessageFns<VolumeResourceRequirements_RequestsEntry> = {
+  encode(message: VolumeResourceRequirements_RequestsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VolumeResourceRequirements_RequestsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVolumeResourceRequirements_RequestsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VolumeResourceRequirements_RequestsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: VolumeResourceRequirements_RequestsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VolumeResourceRequirements_RequestsEntry>, I>>(
+    base?: I,
+  ): VolumeResourceRequirements_RequestsEntry {
+    return VolumeResourceRequirements_RequestsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VolumeResourceRequirements_RequestsEntry>, I>>(
+    object: I,
+  ): VolumeResourceRequirements_RequestsEntry {
+    const message = createBaseVolumeResourceRequirements_RequestsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimStatus(): PersistentVolumeClaimStatus {
+  return { phase: "", accessModes: [], capacity: {}, conditions: [] };
+}
+
+export const PersistentVolumeClaimStatus: MessageFns<PersistentVolumeClaimStatus> = {
+  encode(message: PersistentVolumeClaimStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== "") {
+      writer.uint32(10).string(message.phase);
+    }
+    for (const v of message.accessModes) {
+      writer.uint32(18).string(v!);
+    }
+    globalThis.Object.entries(message.capacity).forEach(([key, value]: [string, string]) => {
+      PersistentVolumeClaimStatus_CapacityEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    for (const v of message.conditions) {
+      PersistentVolumeClaimCondition.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accessModes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PersistentVolumeClaimStatus_CapacityEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.capacity[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.conditions.push(PersistentVolumeClaimCondition.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimStatus {
+    return {
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      accessModes: globalThis.Array.isArray(object?.accessModes)
+        ? object.accessModes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.access_modes)
+        ? object.access_modes.map((e: any) => globalThis.String(e))
+        : [],
+      capacity: isObject(object.capacity)
+        ? (globalThis.Object.entries(object.capacity) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => PersistentVolumeClaimCondition.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimStatus): unknown {
+    const obj: any = {};
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.accessModes?.length) {
+      obj.accessModes = message.accessModes;
+    }
+    if (message.capacity) {
+      const entries = globalThis.Object.entries(message.capacity) as [string, string][];
+      if (entries.length > 0) {
+        obj.capacity = {};
+        entries.forEach(([k, v]) => {
+          obj.capacity[k] = v;
+        });
+      }
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => PersistentVolumeClaimCondition.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimStatus>, I>>(base?: I): PersistentVolumeClaimStatus {
+    return PersistentVolumeClaimStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimStatus>, I>>(object: I): PersistentVolumeClaimStatus {
+    const message = createBasePersistentVolumeClaimStatus();
+    message.phase = object.phase ?? "";
+    message.accessModes = object.accessModes?.map((e) => e) || [];
+    message.capacity = (globalThis.Object.entries(object.capacity ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.conditions = object.conditions?.map((e) => PersistentVolumeClaimCondition.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimStatus_CapacityEntry(): PersistentVolumeClaimStatus_CapacityEntry {
+  return { key: "", value: "" };
+}
+
+export const PersistentVolumeClaimStatus_CapacityEntry: MessageFns<PersistentVolumeClaimStatus_CapacityEntry> = {
+  encode(message: PersistentVolumeClaimStatus_CapacityEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimStatus_CapacityEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimStatus_CapacityEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimStatus_CapacityEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimStatus_CapacityEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimStatus_CapacityEntry>, I>>(
+    base?: I,
+  ): PersistentVolumeClaimStatus_CapacityEntry {
+    return PersistentVolumeClaimStatus_CapacityEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimStatus_CapacityEntry>, I>>(
+    object: I,
+  ): PersistentVolumeClaimStatus_CapacityEntry {
+    const message = createBasePersistentVolumeClaimStatus_CapacityEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimCondition(): PersistentVolumeClaimCondition {
+  return { type: "", status: "", lastProbeTime: "", lastTransitionTime: "", reason: "", message: "" };
+}
+
+export const PersistentVolumeClaimCondition: MessageFns<PersistentVolumeClaimCondition> = {
+  encode(message: PersistentVolumeClaimCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.lastProbeTime !== "") {
+      writer.uint32(26).string(message.lastProbeTime);
+    }
+    if (message.lastTransitionTime !== "") {
+      writer.uint32(34).string(message.lastTransitionTime);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastProbeTime = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastTransitionTime = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimCondition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lastProbeTime: isSet(object.lastProbeTime)
+        ? globalThis.String(object.lastProbeTime)
+        : isSet(object.last_probe_time)
+        ? globalThis.String(object.last_probe_time)
+        : "",
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? globalThis.String(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? globalThis.String(object.last_transition_time)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimCondition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lastProbeTime !== "") {
+      obj.lastProbeTime = message.lastProbeTime;
+    }
+    if (message.lastTransitionTime !== "") {
+      obj.lastTransitionTime = message.lastTransitionTime;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimCondition>, I>>(base?: I): PersistentVolumeClaimCondition {
+    return PersistentVolumeClaimCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimCondition>, I>>(
+    object: I,
+  ): PersistentVolumeClaimCondition {
+    const message = createBasePersistentVolumeClaimCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.lastProbeTime = object.lastProbeTime ?? "";
+    message.lastTransitionTime = object.lastTransitionTime ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBasePersistentVolumeClaimList(): PersistentVolumeClaimList {
+  return { metadata: undefined, items: [], kind: "", apiVersion: "" };
+}
+
+export const PersistentVolumeClaimList: MessageFns<PersistentVolumeClaimList> = {
+  encode(message: PersistentVolumeClaimList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ListMeta.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.items) {
+      PersistentVolumeClaim.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== "") {
+      writer.uint32(114).string(message.kind);
+    }
+    if (message.apiVersion !== "") {
+      writer.uint32(122).string(message.apiVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PersistentVolumeClaimList {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePersistentVolumeClaimList();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ListMeta.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.items.push(PersistentVolumeClaim.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.apiVersion = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PersistentVolumeClaimList {
+    return {
+      metadata: isSet(object.metadata) ? ListMeta.fromJSON(object.metadata) : undefined,
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => PersistentVolumeClaim.fromJSON(e))
+        : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+    };
+  },
+
+  toJSON(message: PersistentVolumeClaimList): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ListMeta.toJSON(message.metadata);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => PersistentVolumeClaim.toJSON(e));
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PersistentVolumeClaimList>, I>>(base?: I): PersistentVolumeClaimList {
+    return PersistentVolumeClaimList.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PersistentVolumeClaimList>, I>>(object: I): PersistentVolumeClaimList {
+    const message = createBasePersistentVolumeClaimList();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ListMeta.fromPartial(object.metadata)
+      : undefined;
+    message.items = object.items?.map((e) => PersistentVolumeClaim.fromPartial(e)) || [];
+    message.kind = object.kind ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    return message;
+  },
+};
+
+function createBaseTopologySelectorTerm(): TopologySelectorTerm {
+  return { matchLabelExpressions: [] };
+}
+
+export const TopologySelectorTerm: MessageFns<TopologySelectorTerm> = {
+  encode(message: TopologySelectorTerm, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.matchLabelExpressions) {
+      TopologySelectorLabelRequirement.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopologySelectorTerm {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopologySelectorTerm();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.matchLabelExpressions.push(TopologySelectorLabelRequirement.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopologySelectorTerm {
+    return {
+      matchLabelExpressions: globalThis.Array.isArray(object?.matchLabelExpressions)
+        ? object.matchLabelExpressions.map((e: any) => TopologySelectorLabelRequirement.fromJSON(e))
+        : globalThis.Array.isArray(object?.match_label_expressions)
+        ? object.match_label_expressions.map((e: any) => TopologySelectorLabelRequirement.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TopologySelectorTerm): unknown {
+    const obj: any = {};
+    if (message.matchLabelExpressions?.length) {
+      obj.matchLabelExpressions = message.matchLabelExpressions.map((e) => TopologySelectorLabelRequirement.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopologySelectorTerm>, I>>(base?: I): TopologySelectorTerm {
+    return TopologySelectorTerm.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopologySelectorTerm>, I>>(object: I): TopologySelectorTerm {
+    const message = createBaseTopologySelectorTerm();
+    message.matchLabelExpressions =
+      object.matchLabelExpressions?.map((e) => TopologySelectorLabelRequirement.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTopologySelectorLabelRequirement(): TopologySelectorLabelRequirement {
+  return { key: "", values: [] };
+}
+
+export const TopologySelectorLabelRequirement: MessageFns<TopologySelectorLabelRequirement> = {
+  encode(message: TopologySelectorLabelRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    for (const v of message.values) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopologySelectorLabelRequirement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopologySelectorLabelRequirement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopologySelectorLabelRequirement {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: TopologySelectorLabelRequirement): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopologySelectorLabelRequirement>, I>>(
+    base?: I,
+  ): TopologySelectorLabelRequirement {
+    return TopologySelectorLabelRequirement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopologySelectorLabelRequirement>, I>>(
+    object: I,
+  ): TopologySelectorLabelRequirement {
+    const message = createBaseTopologySelectorLabelRequirement();
+    message.key = object.key ?? "";
+    message.values = object.values?.map((e) => e) || [];
     return message;
   },
 };

@@ -111,6 +111,19 @@ export interface ScaleStatus {
   selector: string;
 }
 
+/**
+ * Condition is Kubernetes' standard condition (metav1.Condition), used by newer kinds'
+ * status (a PodDisruptionBudget's).
+ */
+export interface Condition {
+  type: string;
+  status: string;
+  observedGeneration: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
 function createBaseObjectMeta(): ObjectMeta {
   return {
     name: "",
@@ -1804,6 +1817,163 @@ export const ScaleStatus: MessageFns<ScaleStatus> = {
     const message = createBaseScaleStatus();
     message.replicas = object.replicas ?? 0;
     message.selector = object.selector ?? "";
+    return message;
+  },
+};
+
+function createBaseCondition(): Condition {
+  return { type: "", status: "", observedGeneration: 0, lastTransitionTime: "", reason: "", message: "" };
+}
+
+export const Condition: MessageFns<Condition> = {
+  encode(message: Condition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.observedGeneration !== 0) {
+      writer.uint32(24).int64(message.observedGeneration);
+    }
+    if (message.lastTransitionTime !== "") {
+      writer.uint32(34).string(message.lastTransitionTime);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Condition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.observedGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastTransitionTime = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Condition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.Number(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.Number(object.observed_generation)
+        : 0,
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? globalThis.String(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? globalThis.String(object.last_transition_time)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: Condition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.observedGeneration !== 0) {
+      obj.observedGeneration = Math.round(message.observedGeneration);
+    }
+    if (message.lastTransitionTime !== "") {
+      obj.lastTransitionTime = message.lastTransitionTime;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Condition>, I>>(base?: I): Condition {
+    return Condition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Condition>, I>>(object: I): Condition {
+    const message = createBaseCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.observedGeneration = object.observedGeneration ?? 0;
+    message.lastTransitionTime = object.lastTransitionTime ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
