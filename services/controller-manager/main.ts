@@ -35,6 +35,7 @@ const program = new Command('kite-controller-manager')
   .option('--mirroring-max-endpoints-per-subset <n>', 'addresses of one Endpoints subset mirrored at most', integerFlag(1, 1000), 1000)
   .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once', integerFlag(1), 10)
   .option('--concurrent-gc-syncs <n>', 'garbage collector workers', integerFlag(1), 20)
+  .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before the oldest are deleted (0: never)', integerFlag(0), 12500)
   .option('--leader-elect', 'elect a leader through a Lease before running (for several replicas)', true)
   .option('--no-leader-elect', 'run without leader election')
   .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s'))
@@ -56,6 +57,7 @@ const program = new Command('kite-controller-manager')
       endpointslicemirroring: { workers: o.mirroringConcurrentServiceEndpointSyncs, maxEndpointsPerSubset: o.mirroringMaxEndpointsPerSubset },
       namespace: { workers: o.concurrentNamespaceSyncs },
       garbagecollector: { workers: o.concurrentGcSyncs },
+      'pod-garbage-collector': { terminatedPodThreshold: o.terminatedPodGcThreshold },
       nodeipam: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize },
       nodelifecycle: {
         monitorPeriodMs: o.nodeMonitorPeriod,

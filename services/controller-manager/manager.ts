@@ -20,6 +20,7 @@ import { JobController, type JobControllerOptions } from './job/job-controller';
 import { NamespaceController, type NamespaceControllerOptions } from './namespace/namespace-controller';
 import { NodeIpamController, type NodeIpamOptions } from './nodeipam/node-ipam-controller';
 import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/node-lifecycle-controller';
+import { PodGCController, type PodGCOptions } from './podgc/pod-gc-controller';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
 import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcacertpublisher/root-ca-cert-publisher';
 import { TTLAfterFinishedController, type TTLAfterFinishedOptions } from './ttlafterfinished/ttl-after-finished-controller';
@@ -42,6 +43,7 @@ const CONTROLLERS = {
   nodelifecycle: (ctx: ControllerContext, o?: Partial<NodeLifecycleOptions>) => new NodeLifecycleController(ctx, o),
   namespace: (ctx: ControllerContext, o?: Partial<NamespaceControllerOptions>) => new NamespaceController(ctx, o),
   garbagecollector: (ctx: ControllerContext, o?: Partial<GarbageCollectorOptions>) => new GarbageCollector(ctx, o),
+  'pod-garbage-collector': (ctx: ControllerContext, o?: Partial<PodGCOptions>) => new PodGCController(ctx, o),
   serviceaccount: (ctx: ControllerContext, o?: Partial<ServiceAccountsControllerOptions>) => new ServiceAccountsController(ctx, o),
   'root-ca-cert-publisher': (ctx: ControllerContext, o?: Partial<RootCACertPublisherOptions>) => new RootCACertPublisher(ctx, o),
 } satisfies Record<string, (ctx: ControllerContext, o?: any) => Controller>;
@@ -61,7 +63,7 @@ const ALIASES: Record<string, ControllerName> = {
   'ttl-after-finished-controller': 'ttl-after-finished',
   'cronjob-controller': 'cronjob',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
-  'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector' };
+  'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector', podgc: 'pod-garbage-collector' };
 
 /** Each controller's options, under its name. */
 type PerControllerOptions = { [N in ControllerName]: NonNullable<Parameters<(typeof CONTROLLERS)[N]>[1]> };

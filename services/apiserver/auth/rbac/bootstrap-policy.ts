@@ -146,6 +146,12 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     ...everyResource(['get', 'list', 'watch', 'delete', 'deletecollection']),
   ],
   garbagecollector: everyResource(['get', 'list', 'watch', 'patch', 'update', 'delete']),
+  // system:controller:pod-garbage-collector: terminated, orphaned and unscheduled terminating pods.
+  'pod-garbage-collector': [
+    rule(['list', 'watch', 'delete'], [''], ['pods']),
+    rule(['get', 'list'], [''], ['nodes']),
+    rule(['patch'], [''], ['pods/status']),
+  ],
   // service-account-controller: the default ServiceAccount of every namespace.
   serviceaccount: [rule(['create'], [''], ['serviceaccounts'])],
   // root-ca-cert-publisher: the kube-root-ca.crt ConfigMap of every namespace.
