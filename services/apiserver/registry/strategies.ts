@@ -1,13 +1,14 @@
 // The strategy of each kind: Kubernetes' rules for defaults, validation, status and fields.
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
-import type { Deployment, ReplicaSet, StatefulSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { CronJob, Job } from '../../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service, type ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
+import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
 import * as D from './defaults';
 import type { ServiceAllocators } from './service-allocators';
 import { dropServiceTypeDependentFields } from './service-type-fields';
@@ -22,7 +23,7 @@ import { validateResourceQuota, validateResourceQuotaUpdate } from './validation
 import * as RV from './validation/rbac-validation';
 import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from './validation/job-validation';
 import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
-import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetUpdate } from './validation/statefulset-validation';
+import { preparePodDisruptionBudgetForCreate, validatePodDisruptionBudget } from './validation/poddisruptionbudget-validation';
 import { baseStrategy, type Strategy } from './strategy';
 import { Causes } from './validation/validation-helpers';
 
@@ -193,11 +194,10 @@ const cronJobStrategy = baseStrategy<CronJob>({
   },
 });
 
-const statefulSetStrategy = baseStrategy<StatefulSet>({
-  defaults: defaultStatefulSet,
-  validate: validateStatefulSet,
-  validateUpdate: validateStatefulSetUpdate,
-  prepareForCreate: prepareStatefulSetForCreate,
+// policy/v1: the spec is mutable (validated again on update), status only through the subresource.
+const podDisruptionBudgetStrategy = baseStrategy<PodDisruptionBudget>({
+  validate: validatePodDisruptionBudget,
+  prepareForCreate: preparePodDisruptionBudgetForCreate,
 });
 
 // Kinds whose rules are still being written: metadata only (a name Kubernetes accepts).
@@ -236,12 +236,12 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.Jobs, jobStrategy],
     [K.CronJobs, cronJobStrategy],
     [K.DaemonSets, metadataOnly(true)],
-    [K.StatefulSets, statefulSetStrategy],
+    [K.StatefulSets, metadataOnly(true)],
     [K.ControllerRevisions, metadataOnly(true)],
     [K.PersistentVolumes, metadataOnly(false)],
     [K.PersistentVolumeClaims, metadataOnly(true)],
     [K.StorageClasses, metadataOnly(false)],
-    [K.PodDisruptionBudgets, metadataOnly(true)],
+    [K.PodDisruptionBudgets, podDisruptionBudgetStrategy],
   ]);
 }
 

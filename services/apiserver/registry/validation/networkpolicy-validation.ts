@@ -107,7 +107,7 @@ function validateIPBlock(c: Causes, b: IPBlock, path: string): void {
 }
 
 /** unversioned ValidateLabelSelector: label keys and values, operators and their values. */
-function validateLabelSelector(c: Causes, s: LabelSelector | undefined, path: string): void {
+export function validateLabelSelector(c: Causes, s: LabelSelector | undefined, path: string): void {
   if (!s) return;
   v.labels(c, `${path}.matchLabels`, s.matchLabels);
   s.matchExpressions.forEach((e, i) => {
