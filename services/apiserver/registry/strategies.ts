@@ -1,7 +1,7 @@
 // The strategy of each kind: Kubernetes' rules for defaults, validation, status and fields.
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
-import type { Deployment, ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { Deployment, ReplicaSet, StatefulSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { CronJob, Job } from '../../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service, type ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
@@ -24,6 +24,7 @@ import * as RV from './validation/rbac-validation';
 import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from './validation/job-validation';
 import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
 import { preparePodDisruptionBudgetForCreate, validatePodDisruptionBudget } from './validation/poddisruptionbudget-validation';
+import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetUpdate } from './validation/statefulset-validation';
 import { baseStrategy, type Strategy } from './strategy';
 import { Causes } from './validation/validation-helpers';
 
@@ -194,6 +195,13 @@ const cronJobStrategy = baseStrategy<CronJob>({
   },
 });
 
+const statefulSetStrategy = baseStrategy<StatefulSet>({
+  defaults: defaultStatefulSet,
+  validate: validateStatefulSet,
+  validateUpdate: validateStatefulSetUpdate,
+  prepareForCreate: prepareStatefulSetForCreate,
+});
+
 // policy/v1: the spec is mutable (validated again on update), status only through the subresource.
 const podDisruptionBudgetStrategy = baseStrategy<PodDisruptionBudget>({
   validate: validatePodDisruptionBudget,
@@ -236,7 +244,7 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.Jobs, jobStrategy],
     [K.CronJobs, cronJobStrategy],
     [K.DaemonSets, metadataOnly(true)],
-    [K.StatefulSets, metadataOnly(true)],
+    [K.StatefulSets, statefulSetStrategy],
     [K.ControllerRevisions, metadataOnly(true)],
     [K.PersistentVolumes, metadataOnly(false)],
     [K.PersistentVolumeClaims, metadataOnly(true)],
