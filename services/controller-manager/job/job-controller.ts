@@ -3,9 +3,11 @@
 // one per pending completion index; counts finished pods through the batch.kubernetes.io/job-tracking
 // finalizer and status.uncountedTerminatedPods, so a pod is counted exactly once even across
 // controller restarts; replaces failed pods after an exponential backoff until backoffLimit;
-// applies the pod failure policy and activeDeadlineSeconds; deletes active pods when suspended
-// or finished; and sets the conditions 1.32 sets: SuccessCriteriaMet then Complete,
-// FailureTarget then Failed, Suspended.
+// applies the pod failure policy and activeDeadlineSeconds; for Indexed Jobs counts failures per
+// index (backoffLimitPerIndex, maxFailedIndexes, status.failedIndexes) and evaluates the success
+// policy; deletes active pods when suspended or finished; sets the conditions 1.32 sets:
+// SuccessCriteriaMet then Complete, FailureTarget then Failed, Suspended. Jobs whose
+// spec.managedBy names another controller are left alone.
 import { isNotFound } from '../../../lib/api/errors';
 import { Jobs, objectKey, Pods, splitKey } from '../../../lib/api/kinds';
 import { isPodActive, isPodReady } from '../../../lib/api/pods';
@@ -117,7 +119,7 @@ export class JobController extends QueueController<JobControllerOptions> {
   async reconcile(key: string): Promise<ReconcileResult | void> {
     if (key.startsWith(ORPHAN)) return this.freeOrphan(key.slice(ORPHAN.length));
     const job = this.jobLister.get(key);
-    if (!job) return;
+    if (!job || !U.isManagedByJobController(job)) return;
     const selector = safeSelector(job);
     if (!selector) return;
     const { namespace } = splitKey(key);
@@ -191,6 +193,15 @@ export class JobController extends QueueController<JobControllerOptions> {
       newFailed.push(p);
     }
     if (indexed) status.completedIndexes = U.formatIndexes(completed);
+    const perIndex = indexed && spec.backoffLimitPerIndex !== undefined;
+    const failedIndexes = perIndex ? U.parseIndexes(status.failedIndexes, completions ?? 0) : new Set<number>();
+    if (perIndex) {
+      for (const p of pods) {
+        const ix = U.completionIndex(p);
+        if (tracked(p) && ix !== undefined && ix < (completions ?? 0) && U.isIndexFailed(job, p)) failedIndexes.add(ix);
+      }
+      status.failedIndexes = U.formatIndexes(failedIndexes);
+    }
     const record = U.nextBackoffRecord(this.backoff.get(key) ?? { failuresAfterLastSuccess: 0 }, newSucceeded, newFailed, now);
     this.backoff.set(key, record);
 
@@ -202,7 +213,10 @@ export class JobController extends QueueController<JobControllerOptions> {
     let requeueAfter: number | undefined;
 
     if (!spec.suspend && !status.startTime) status.startTime = rfc3339(new Date(now));
-    const finished = this.finishedCondition(job, status, { failJobMessage, failed, succeeded, active: active.length, now });
+    const finished = this.finishedCondition(job, status, { failJobMessage, failed, succeeded, completed, failedIndexes: perIndex ? failedIndexes : undefined, active: active.length, now });
+    // The last failed pod of each index waiting for its replacement keeps its finalizer (and so
+    // its failure count) until that replacement exists (getPodsWithDelayedDeletionPerIndex).
+    const awaitingReplacement = perIndex && !finished ? this.lastFailedPerIndex(job, pods.filter(tracked), active, completed, failedIndexes) : new Map<number, Pod>();
     if (finished?.interim) status.conditions = U.ensureCondition(status.conditions, finished.interim);
     const needsSync = this.expectations.satisfied(key);
 
@@ -224,7 +238,7 @@ export class JobController extends QueueController<JobControllerOptions> {
         events.push(['Normal', 'Resumed', 'Job resumed']);
       }
       if (needsSync) {
-        const managed = await this.manageJob(job, active, succeeded, completed, terminating, record, now);
+        const managed = await this.manageJob(job, active, succeeded, completed, terminating, record, now, { failedIndexes, awaitingReplacement });
         active = managed.active;
         terminating += managed.deleted;
         requeueAfter = managed.requeueAfter;
@@ -241,7 +255,8 @@ export class JobController extends QueueController<JobControllerOptions> {
     status.terminating = terminating;
 
     // Record the newly finished pods before their finalizers go, then count them.
-    const toFree = finishedTracked.filter((p) => !removed.has(p.metadata!.uid));
+    const delayed = new Set([...awaitingReplacement.values()].filter((p) => !active.some((a) => U.completionIndex(a) === U.completionIndex(p))));
+    const toFree = finishedTracked.filter((p) => !removed.has(p.metadata!.uid) && !delayed.has(p));
     let current = job;
     if (toFree.length > 0 && !jsonEqual(status, job.status)) current = await this.writeStatus(current, status);
     const freed = new Set((await this.removeFinalizers(key, toFree)).map((p) => p.metadata!.uid));
@@ -278,7 +293,7 @@ export class JobController extends QueueController<JobControllerOptions> {
   private finishedCondition(
     job: Job,
     status: JobStatus,
-    s: { failJobMessage?: string; failed: number; succeeded: number; active: number; now: number },
+    s: { failJobMessage?: string; failed: number; succeeded: number; completed: Set<number>; failedIndexes?: Set<number>; active: number; now: number },
   ): { interim?: JobCondition; terminal: JobCondition } | undefined {
     const spec = job.spec!;
     const target = U.findCondition(job, 'FailureTarget');
@@ -294,6 +309,18 @@ export class JobController extends QueueController<JobControllerOptions> {
     const deadline = spec.activeDeadlineSeconds;
     if (!spec.suspend && deadline !== undefined && status.startTime && s.now - Date.parse(status.startTime) >= deadline * 1000) {
       return fail('DeadlineExceeded', 'Job was active longer than specified deadline');
+    }
+    const failedIndexes = s.failedIndexes?.size ?? 0;
+    if (spec.maxFailedIndexes !== undefined && failedIndexes > spec.maxFailedIndexes) {
+      return fail('MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes');
+    }
+    if (failedIndexes > 0 && failedIndexes + s.completed.size >= (spec.completions ?? 0)) return fail('FailedIndexes', 'Job has failed indexes');
+    const policy = spec.completionMode === 'Indexed' ? U.matchSuccessPolicy(job, s.completed) : undefined;
+    if (policy) {
+      return {
+        interim: U.newCondition('SuccessCriteriaMet', 'True', 'SuccessPolicy', policy, s.now),
+        terminal: U.newCondition('Complete', 'True', 'SuccessPolicy', policy, s.now),
+      };
     }
     const complete = spec.completions === undefined ? s.succeeded > 0 && s.active === 0 : s.succeeded >= spec.completions;
     if (complete) {
@@ -315,22 +342,24 @@ export class JobController extends QueueController<JobControllerOptions> {
     terminating: number,
     record: U.BackoffRecord,
     now: number,
+    perIndex: { failedIndexes: Set<number>; awaitingReplacement: Map<number, Pod> },
   ): Promise<{ active: Pod[]; deleted: number; requeueAfter?: number }> {
     const spec = job.spec!;
     const key = objectKey(job);
     const parallelism = spec.parallelism ?? 1;
     const indexed = spec.completionMode === 'Indexed';
+    const { failedIndexes, awaitingReplacement } = perIndex;
     let wantActive: number;
     if (spec.completions === undefined) wantActive = succeeded > 0 ? active.length : parallelism;
-    else wantActive = Math.max(0, Math.min(spec.completions - succeeded, parallelism));
+    else wantActive = Math.max(0, Math.min(spec.completions - succeeded - failedIndexes.size, parallelism));
 
-    // Indexed: pods of completed, out-of-range or duplicate indexes go first.
+    // Indexed: pods of completed, failed, out-of-range or duplicate indexes go first.
     let excess: Pod[] = [];
     if (indexed) {
       const seen = new Set<number>();
       for (const p of active) {
         const ix = U.completionIndex(p);
-        if (ix === undefined || ix >= (spec.completions ?? 0) || completed.has(ix) || seen.has(ix)) excess.push(p);
+        if (ix === undefined || ix >= (spec.completions ?? 0) || completed.has(ix) || failedIndexes.has(ix) || seen.has(ix)) excess.push(p);
         else seen.add(ix);
       }
     }
@@ -344,10 +373,27 @@ export class JobController extends QueueController<JobControllerOptions> {
     let diff = wantActive - active.length;
     if (U.onlyReplaceFailedPods(job)) diff -= terminating;
     if (diff <= 0) return { active, deleted: 0 };
-    const wait = U.remainingBackoff(record, now, this.opts.podFailureBackoffMs, this.opts.maxPodFailureBackoffMs);
+    const usesPerIndexBackoff = indexed && spec.backoffLimitPerIndex !== undefined;
+    const wait = usesPerIndexBackoff ? 0 : U.remainingBackoff(record, now, this.opts.podFailureBackoffMs, this.opts.maxPodFailureBackoffMs);
     if (wait > 0) return { active, deleted: 0, requeueAfter: wait };
     diff = Math.min(diff, this.opts.burst);
-    const indexes = indexed ? U.firstPendingIndexes(spec.completions ?? 0, completed, active, diff) : [];
+    let indexes = indexed ? U.firstPendingIndexes(spec.completions ?? 0, new Set([...completed, ...failedIndexes]), active, diff) : [];
+    // backoffLimitPerIndex: each index waits out its own backoff since its last failure.
+    let requeueAfter: number | undefined;
+    if (usesPerIndexBackoff) {
+      indexes = indexes.filter((ix) => {
+        const last = awaitingReplacement.get(ix);
+        if (!last) return true;
+        const left = U.remainingBackoff(
+          { failuresAfterLastSuccess: U.indexAbsoluteFailureCount(last) + 1, lastFailureTime: U.finishedTime(last, now) },
+          now,
+          this.opts.podFailureBackoffMs,
+          this.opts.maxPodFailureBackoffMs,
+        );
+        if (left > 0) requeueAfter = Math.min(requeueAfter ?? Infinity, left);
+        return left === 0;
+      });
+    }
     const n = indexed ? indexes.length : diff;
     this.expectations.expectCreations(key, n);
     const created: Pod[] = [];
@@ -355,7 +401,7 @@ export class JobController extends QueueController<JobControllerOptions> {
     await Promise.all(
       Array.from({ length: n }, async (_, i) => {
         try {
-          const pod = await this.createPod(job, indexed ? indexes[i] : undefined);
+          const pod = await this.createPod(job, indexed ? indexes[i] : undefined, usesPerIndexBackoff ? awaitingReplacement.get(indexes[i]) : undefined);
           if (pod) created.push(pod);
           else this.expectations.creationObserved(key);
         } catch (err) {
@@ -365,10 +411,25 @@ export class JobController extends QueueController<JobControllerOptions> {
       }),
     );
     if (error) throw error;
-    return { active: [...active, ...created], deleted: 0 };
+    return { active: [...active, ...created], deleted: 0, requeueAfter };
   }
 
-  private async createPod(job: Job, index: number | undefined): Promise<Pod | undefined> {
+  /** The newest failed pod (most failures, then latest) of each index neither done nor running. */
+  private lastFailedPerIndex(job: Job, tracked: Pod[], active: Pod[], completed: Set<number>, failedIndexes: Set<number>): Map<number, Pod> {
+    const running = new Set(active.map(U.completionIndex));
+    const now = this.ctx.now();
+    const out = new Map<number, Pod>();
+    for (const p of tracked) {
+      const ix = U.completionIndex(p);
+      if (ix === undefined || ix >= (job.spec!.completions ?? 0) || !U.isPodFailed(p, job)) continue;
+      if (completed.has(ix) || failedIndexes.has(ix) || running.has(ix)) continue;
+      const prev = out.get(ix);
+      if (!prev || (U.indexAbsoluteFailureCount(prev) <= U.indexAbsoluteFailureCount(p) && U.finishedTime(p, now) >= U.finishedTime(prev, now))) out.set(ix, p);
+    }
+    return out;
+  }
+
+  private async createPod(job: Job, index: number | undefined, replaced?: Pod): Promise<Pod | undefined> {
     const template = job.spec!.template!;
     const name = job.metadata!.name;
     const pod = Pod.fromPartial({
@@ -383,6 +444,7 @@ export class JobController extends QueueController<JobControllerOptions> {
       spec: structuredClone(template.spec ?? {}),
     });
     if (index !== undefined) {
+      if (job.spec!.backoffLimitPerIndex !== undefined) Object.assign(pod.metadata!.annotations, U.replacementFailureAnnotations(job, replaced));
       pod.metadata!.annotations[U.COMPLETION_INDEX_ANNOTATION] = String(index);
       pod.metadata!.labels[U.COMPLETION_INDEX_ANNOTATION] = String(index);
       const spec = pod.spec!;

@@ -1,12 +1,23 @@
 // The Job controller's pure decisions, as Kubernetes' pkg/controller/job has them: which pods
 // count as finished, completion indexes and their interval strings ("0-2,5"), the pod failure
-// policy (pod_failure_policy.go), the failure backoff (backoff_utils.go), conditions.
+// policy (pod_failure_policy.go), per-index failure counts (backoffLimitPerIndex), the success
+// policy (success_policy.go), the failure backoff (backoff_utils.go), conditions.
 import type { Job, JobCondition } from '../../../lib/gen/kite/batch/v1/types';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 export const COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
+export const INDEX_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
+export const INDEX_IGNORED_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-ignored-failure-count';
+/** spec.managedBy of the Jobs this controller syncs (an unset managedBy means the same). */
+export const JOB_CONTROLLER_MANAGER = 'kubernetes.io/job-controller';
+
+/** Whether this controller syncs the Job: its managedBy is unset or kubernetes.io/job-controller. */
+export function isManagedByJobController(job: Job): boolean {
+  const by = job.spec?.managedBy;
+  return by === undefined || by === JOB_CONTROLLER_MANAGER;
+}
 
 /** Kubernetes' DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff. */
 export const DEFAULT_POD_FAILURE_BACKOFF_MS = 10_000;
@@ -51,25 +62,79 @@ export function parseIndexes(s: string | undefined, completions: number): Set<nu
   return out;
 }
 
-/** Formats indexes as Kubernetes' orderedIntervals.String(): "1,3-5,7". */
+/** Formats indexes as Kubernetes' orderedIntervals.String(): "1,3-5,7,8" (a pair is two indexes, not a range). */
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}${j === i + 1 ? ',' : '-'}${sorted[j]}`);
     i = j + 1;
   }
   return parts.join(',');
 }
 
-/** firstPendingIndexes: the lowest `count` indexes neither completed nor held by an active pod. */
-export function firstPendingIndexes(completions: number, completed: Set<number>, active: Pod[], count: number): number[] {
+/** firstPendingIndexes: the lowest `count` indexes neither completed, failed nor held by an active pod. */
+export function firstPendingIndexes(completions: number, done: Set<number>, active: Pod[], count: number): number[] {
   const taken = new Set(active.map(completionIndex).filter((i): i is number => i !== undefined));
   const out: number[] = [];
-  for (let i = 0; i < completions && out.length < count; i++) if (!completed.has(i) && !taken.has(i)) out.push(i);
+  for (let i = 0; i < completions && out.length < count; i++) if (!done.has(i) && !taken.has(i)) out.push(i);
   return out;
+}
+
+/** A non-negative count annotation, 0 when missing or malformed (parseIndexFailureCountAnnotation). */
+function countAnnotation(p: Pod, key: string): number {
+  const v = p.metadata?.annotations?.[key];
+  return v !== undefined && /^\d+$/.test(v) && Number(v) <= 2147483647 ? Number(v) : 0;
+}
+
+/** The counted failures of the pod's index before this pod (batch.kubernetes.io/job-index-failure-count). */
+export const indexFailureCount = (p: Pod) => countAnnotation(p, INDEX_FAILURE_COUNT_ANNOTATION);
+
+/** Counted and ignored failures of the pod's index before this pod (getIndexAbsoluteFailureCount). */
+export const indexAbsoluteFailureCount = (p: Pod) => indexFailureCount(p) + countAnnotation(p, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION);
+
+/**
+ * isIndexFailed: the failed pod's index fails for good when a FailIndex rule matches it or its
+ * counted failure was the index's last allowed one (backoffLimitPerIndex failures before it).
+ */
+export function isIndexFailed(job: Job, p: Pod): boolean {
+  if (!isPodFailed(p, job)) return false;
+  const action = matchPodFailurePolicy(job, p)?.action;
+  if (action === 'FailIndex') return true;
+  return action !== 'Ignore' && indexFailureCount(p) >= (job.spec?.backoffLimitPerIndex ?? 0);
+}
+
+/** getNewIndexFailureCounts: the annotations of the pod that replaces a failed one of the same index. */
+export function replacementFailureAnnotations(job: Job, replaced: Pod | undefined): Record<string, string> {
+  let counted = replaced ? indexFailureCount(replaced) : 0;
+  let ignored = replaced ? countAnnotation(replaced, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION) : 0;
+  if (replaced) {
+    if (matchPodFailurePolicy(job, replaced)?.action === 'Ignore') ignored++;
+    else counted++;
+  }
+  const out: Record<string, string> = { [INDEX_FAILURE_COUNT_ANNOTATION]: String(counted) };
+  if (ignored > 0) out[INDEX_IGNORED_FAILURE_COUNT_ANNOTATION] = String(ignored);
+  return out;
+}
+
+/**
+ * matchSuccessPolicy: "Matched rules at index <i>" for the first rule the succeeded indexes meet
+ * (all its succeededIndexes, or succeededCount of them, or succeededCount of all), else undefined.
+ */
+export function matchSuccessPolicy(job: Job, succeeded: Set<number>): string | undefined {
+  const completions = job.spec?.completions ?? 0;
+  if (succeeded.size === 0) return undefined;
+  for (const [i, rule] of (job.spec?.successPolicy?.rules ?? []).entries()) {
+    if (rule.succeededIndexes !== undefined) {
+      const required = parseIndexes(rule.succeededIndexes, completions);
+      if (required.size === 0) continue;
+      const met = [...required].filter((ix) => succeeded.has(ix)).length;
+      if (rule.succeededCount === undefined ? met === required.size : met >= rule.succeededCount) return `Matched rules at index ${i}`;
+    } else if (rule.succeededCount !== undefined && succeeded.size >= rule.succeededCount) return `Matched rules at index ${i}`;
+  }
+  return undefined;
 }
 
 export type FailureAction = 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';

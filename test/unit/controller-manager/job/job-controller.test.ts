@@ -1,7 +1,8 @@
 // The Job controller's decisions with a fake client and a clock the test sets, as the
 // ReplicaSet controller's tests do: pods created up to parallelism, finished pods recorded in
 // uncountedTerminatedPods before their finalizers go and counted after, the failure backoff,
-// and the pure helpers (backoff delays, completion index intervals, pod failure policy).
+// per-index failures (backoffLimitPerIndex, maxFailedIndexes, FailIndex), the success policy,
+// managedBy, and the pure helpers (backoff delays, completion index intervals, pod failure policy).
 import { strict as assert } from 'node:assert';
 import { Jobs, Pods } from '../../../../lib/api/kinds';
 import { Job } from '../../../../lib/gen/kite/batch/v1/types';
@@ -34,6 +35,16 @@ function jobPod(j: Job, name: string, phase: string, finishedAtSeconds?: number)
   }
   return p;
 }
+
+/** A pod of an Indexed Job's index, with its counted failures before it (job-index-failure-count). */
+function indexPod(j: Job, index: number, phase: string, failuresBefore: number, finishedAtSeconds?: number): Pod {
+  const p = jobPod(j, `${j.metadata!.name}-${index}-${phase.toLowerCase()}${failuresBefore}`, phase, finishedAtSeconds);
+  p.metadata!.annotations = { [U.COMPLETION_INDEX_ANNOTATION]: String(index), [U.INDEX_FAILURE_COUNT_ANNOTATION]: String(failuresBefore) };
+  return p;
+}
+
+const statusWrites = (ctx: TestContext) => ctx.client.calls.filter((x) => x.verb === 'updateStatus').map((x) => x.object.status);
+const conditionsOf = (status: { conditions: { type: string; reason: string }[] }) => status.conditions.map((x) => `${x.type}/${x.reason}`);
 
 describe('JobController.reconcile', () => {
   let ctx: TestContext;
@@ -106,6 +117,123 @@ describe('JobController.reconcile', () => {
     await c.reconcile('default/flaky');
     assert.ok(ctx.client.summary().includes('create pods default/flaky-'));
   });
+
+  it('replaces a failed index after its own backoff, with the failure count, and keeps the failed pod until then', async () => {
+    const j = job('idx', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimitPerIndex: 1 });
+    j.status!.startTime = new Date(T0).toISOString();
+    preload(ctx, Jobs, j);
+    preload(ctx, Pods, indexPod(j, 0, 'Failed', 0, 0), indexPod(j, 1, 'Running', 0));
+    ctx.setNow(3);
+    assert.deepEqual(await c.reconcile('default/idx'), { requeueAfter: 7000 });
+    // Recorded as uncounted, but its finalizer stays: the replacement needs its failure count.
+    assert.deepEqual(ctx.client.summary(), ['updateStatus jobs default/idx']);
+    assert.deepEqual(statusWrites(ctx)[0].uncountedTerminatedPods.failed, ['uid-idx-0-failed0']);
+    assert.equal(statusWrites(ctx)[0].failedIndexes, '');
+    ctx.informers.forKind(Jobs).indexer.add(structuredClone(await ctx.client.resource(Jobs).get('idx', 'default')));
+    ctx.client.clearCalls();
+    ctx.setNow(11);
+    await c.reconcile('default/idx');
+    assert.deepEqual(ctx.client.summary(), ['create pods default/idx-0-', 'updateStatus jobs default/idx', 'patch pods default/idx-0-failed0', 'updateStatus jobs default/idx']);
+    assert.equal(ctx.client.calls[0].object.metadata.annotations[U.INDEX_FAILURE_COUNT_ANNOTATION], '1');
+    const last = statusWrites(ctx).at(-1);
+    assert.equal(last.failed, 1);
+    assert.deepEqual(last.uncountedTerminatedPods, { succeeded: [], failed: [] });
+  });
+
+  it('fails an index past backoffLimitPerIndex without retrying it, then the Job with FailedIndexes', async () => {
+    const j = job('idx', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimitPerIndex: 1 });
+    j.status!.startTime = new Date(T0).toISOString();
+    preload(ctx, Jobs, j);
+    preload(ctx, Pods, indexPod(j, 0, 'Failed', 1, 0), indexPod(j, 1, 'Succeeded', 0, 0));
+    ctx.setNow(30);
+    await c.reconcile('default/idx');
+    assert.ok(!ctx.client.summary().some((x) => x.startsWith('create')));
+    const last = statusWrites(ctx).at(-1);
+    assert.equal(last.failedIndexes, '0');
+    assert.equal(last.completedIndexes, '1');
+    assert.deepEqual(conditionsOf(last), ['FailureTarget/FailedIndexes', 'Failed/FailedIndexes']);
+    assert.deepEqual(ctx.events.lines(), ['Warning FailedIndexes Job has failed indexes']);
+  });
+
+  it('keeps running other indexes after a failed one, and fails the Job past maxFailedIndexes', async () => {
+    const j = job('idx', { completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 0, maxFailedIndexes: 1 });
+    j.status!.startTime = new Date(T0).toISOString();
+    preload(ctx, Jobs, j);
+    const running = indexPod(j, 2, 'Running', 0);
+    preload(ctx, Pods, indexPod(j, 0, 'Failed', 0, 0), indexPod(j, 1, 'Running', 0), running);
+    ctx.setNow(30);
+    await c.reconcile('default/idx');
+    assert.ok(!ctx.client.summary().some((x) => x.startsWith('create') || x.startsWith('delete')));
+    assert.equal(statusWrites(ctx).at(-1).failedIndexes, '0');
+    assert.deepEqual(conditionsOf(statusWrites(ctx).at(-1)), []);
+
+    ctx.informers.forKind(Jobs).indexer.add(structuredClone(await ctx.client.resource(Jobs).get('idx', 'default')));
+    const failedToo = indexPod(j, 2, 'Failed', 0, 20);
+    failedToo.metadata!.name = running.metadata!.name;
+    failedToo.metadata!.uid = running.metadata!.uid;
+    ctx.informers.forKind(Pods).indexer.update(failedToo);
+    ctx.client.clearCalls();
+    await c.reconcile('default/idx');
+    const last = statusWrites(ctx).at(-1);
+    assert.equal(last.failedIndexes, '0,2');
+    assert.deepEqual(conditionsOf(last), ['FailureTarget/MaxFailedIndexesExceeded']);
+    assert.ok(ctx.client.summary().includes('delete pods default/idx-1-running0'));
+  });
+
+  it('fails an index at once on a FailIndex rule of the pod failure policy', async () => {
+    const j = job('idx', {
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 1,
+      backoffLimitPerIndex: 3,
+      podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }] },
+    });
+    j.status!.startTime = new Date(T0).toISOString();
+    preload(ctx, Jobs, j);
+    const p = indexPod(j, 0, 'Failed', 0, 0);
+    p.status!.containerStatuses[0].state!.terminated!.exitCode = 42;
+    preload(ctx, Pods, p);
+    ctx.setNow(30);
+    await c.reconcile('default/idx');
+    assert.deepEqual(ctx.client.summary().filter((x) => x.startsWith('create')), ['create pods default/idx-1-']);
+    assert.equal(statusWrites(ctx).at(-1).failedIndexes, '0');
+  });
+
+  it('meets the success policy early: SuccessCriteriaMet, the other pods deleted uncounted, then Complete', async () => {
+    const j = job('sp', { completionMode: 'Indexed', completions: 3, parallelism: 3, successPolicy: { rules: [{ succeededIndexes: '0' }] } });
+    j.status!.startTime = new Date(T0).toISOString();
+    preload(ctx, Jobs, j);
+    preload(ctx, Pods, indexPod(j, 0, 'Succeeded', 0, 0), indexPod(j, 1, 'Running', 0), indexPod(j, 2, 'Running', 0));
+    ctx.setNow(5);
+    await c.reconcile('default/sp');
+    const summary = ctx.client.summary();
+    assert.ok(summary.includes('delete pods default/sp-1-running0') && summary.includes('delete pods default/sp-2-running0'));
+    const last = statusWrites(ctx).at(-1);
+    assert.deepEqual(conditionsOf(last), ['SuccessCriteriaMet/SuccessPolicy']);
+    assert.equal(last.conditions[0].message, 'Matched rules at index 0');
+    assert.equal(last.failed, 0);
+
+    // The deleted pods are gone: the Job completes with the policy's reason.
+    ctx.informers.forKind(Jobs).indexer.add(structuredClone(await ctx.client.resource(Jobs).get('sp', 'default')));
+    for (const name of ['sp-1-running0', 'sp-2-running0']) ctx.informers.forKind(Pods).indexer.delete(`default/${name}`);
+    ctx.client.clearCalls();
+    await c.reconcile('default/sp');
+    const done = statusWrites(ctx).at(-1);
+    assert.deepEqual(conditionsOf(done), ['SuccessCriteriaMet/SuccessPolicy', 'Complete/SuccessPolicy']);
+    assert.equal(done.succeeded, 1);
+    assert.ok(done.completionTime);
+  });
+
+  it('leaves a Job managed by another controller alone', async () => {
+    const j = job('ext', { completions: 1, managedBy: 'example.com/custom-controller' });
+    preload(ctx, Jobs, j);
+    await c.reconcile('default/ext');
+    assert.deepEqual(ctx.client.summary(), []);
+    j.spec!.managedBy = U.JOB_CONTROLLER_MANAGER;
+    ctx.informers.forKind(Jobs).indexer.update(structuredClone(j));
+    await c.reconcile('default/ext');
+    assert.ok(ctx.client.summary().includes('create pods default/ext-'));
+  });
 });
 
 describe('Job controller helpers', () => {
@@ -116,8 +244,22 @@ describe('Job controller helpers', () => {
   });
 
   it('formats and parses completed indexes as Kubernetes intervals', () => {
-    assert.equal(U.formatIndexes([5, 0, 1, 2, 7, 8]), '0-2,5,7-8');
+    assert.equal(U.formatIndexes([5, 0, 1, 2, 7, 8]), '0-2,5,7,8');
     assert.deepEqual([...U.parseIndexes('0-2,5,9', 6)], [0, 1, 2, 5]);
+  });
+
+  it('matches success policy rules on succeeded indexes and counts, in order', () => {
+    const j = job('sp', {
+      completionMode: 'Indexed',
+      completions: 10,
+      successPolicy: { rules: [{ succeededIndexes: '0-2,5', succeededCount: 3 }, { succeededCount: 4 }] },
+    });
+    assert.equal(U.matchSuccessPolicy(j, new Set([0, 1, 7])), undefined);
+    assert.equal(U.matchSuccessPolicy(j, new Set([0, 1, 5])), 'Matched rules at index 0');
+    assert.equal(U.matchSuccessPolicy(j, new Set([0, 7, 8, 9])), 'Matched rules at index 1');
+    j.spec!.successPolicy = { rules: [{ succeededIndexes: '3' }] };
+    assert.equal(U.matchSuccessPolicy(j, new Set([2])), undefined);
+    assert.equal(U.matchSuccessPolicy(j, new Set([3])), 'Matched rules at index 0');
   });
 
   it('matches pod failure policy rules on exit codes and pod conditions', () => {
