@@ -20,6 +20,12 @@ export const LEGACY_JOB_NAME_LABEL = 'job-name';
 /** Kubernetes' maxParallelismForIndexedJob and maxFailedIndexesForIndexedJob. */
 const MAX_PARALLELISM_INDEXED = 100000;
 const MAX_INT32 = 2147483647;
+/** Kubernetes' maxSuccessPolicyRule and maxManagedByLength. */
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_MANAGED_BY_LENGTH = 63;
+/** apimachinery's httpPathFmt, the path part of a domain-prefixed path. */
+const HTTP_PATH_FMT = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+const HTTP_PATH = new RegExp(`^${HTTP_PATH_FMT}$`);
 
 /** SetDefaults_Job (on create and update). */
 export function defaultJob(job: Job): void {
@@ -115,6 +121,11 @@ export function validateJobSpec(c: v.Causes, spec: JobSpec, path: string): void 
     }
   }
   validatePodFailurePolicy(c, spec, `${path}.podFailurePolicy`);
+  if (spec.successPolicy) {
+    if (spec.completionMode !== 'Indexed') c.add(`${path}.completionMode`, `Invalid value: "${spec.completionMode || 'NonIndexed'}": requires indexed completion mode`);
+    else validateSuccessPolicy(c, spec, `${path}.successPolicy`);
+  }
+  if (spec.managedBy !== undefined) validateManagedBy(c, spec.managedBy, `${path}.managedBy`);
   if (spec.podReplacementPolicy) {
     if (spec.podFailurePolicy) {
       if (spec.podReplacementPolicy !== 'Failed') {
@@ -145,6 +156,70 @@ export function validateJobSpec(c: v.Causes, spec: JobSpec, path: string): void 
   } else if (restart === 'OnFailure' && spec.podFailurePolicy) {
     c.add(`${path}.template.spec.restartPolicy`, 'Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified');
   }
+}
+
+/** validateSuccessPolicy: 1 to 20 rules, each with succeededIndexes (valid intervals) and/or a fitting succeededCount. */
+function validateSuccessPolicy(c: v.Causes, spec: JobSpec, path: string): void {
+  const rules = spec.successPolicy!.rules;
+  if (rules.length === 0) c.add(`${path}.rules`, 'Required value: at least one rules must be specified when the successPolicy is specified');
+  if (rules.length > MAX_SUCCESS_POLICY_RULES) c.add(`${path}.rules`, `Too many: ${rules.length}: must have at most ${MAX_SUCCESS_POLICY_RULES} items`);
+  const completions = spec.completions ?? 0;
+  rules.forEach((rule, i) => {
+    const rp = `${path}.rules[${i}]`;
+    if (rule.succeededIndexes === undefined && rule.succeededCount === undefined) {
+      c.add(rp, 'Required value: at least one of succeededCount or succeededIndexes must be specified');
+    }
+    let size = 0;
+    if (rule.succeededIndexes !== undefined) {
+      const parsed = indexesFormat(rule.succeededIndexes, completions);
+      if (typeof parsed === 'string') c.add(`${rp}.succeededIndexes`, `Invalid value: ${JSON.stringify(rule.succeededIndexes)}: error parsing succeededIndexes: ${parsed}`);
+      else size = parsed;
+    }
+    const count = rule.succeededCount;
+    if (count !== undefined) {
+      if (count < 0) c.add(`${rp}.succeededCount`, `Invalid value: ${count}: must be greater than or equal to 0`);
+      if (count > completions) c.add(`${rp}.succeededCount`, `Invalid value: ${count}: must be less than or equal to ${completions} (the number of specified completions)`);
+      if (rule.succeededIndexes !== undefined && count > size) {
+        c.add(`${rp}.succeededCount`, `Invalid value: ${count}: must be less than or equal to ${size} (the number of indexes in the specified succeededIndexes field)`);
+      }
+    }
+  });
+}
+
+/** validateIndexesFormat: increasing intervals "1,3-5" below completions; their size, or the error. */
+function indexesFormat(s: string, completions: number): number | string {
+  if (s === '') return 0;
+  let last: number | undefined;
+  let total = 0;
+  for (const part of s.split(',')) {
+    const limits = part.split('-');
+    if (limits.length > 2) return `the fragment ${JSON.stringify(part)} violates the requirement that an index interval can have at most two parts separated by '-'`;
+    const bounds: number[] = [];
+    for (const l of limits) {
+      if (!/^[+-]?\d+$/.test(l)) return `cannot convert string to integer for index: ${JSON.stringify(l)}`;
+      if (Number(l) >= completions) return `too large index: ${JSON.stringify(l)}`;
+      bounds.push(Number(l));
+    }
+    const [x, y = x] = bounds;
+    if (bounds.length > 1 && x >= y) return `non-increasing order, previous: ${x}, current: ${y}`;
+    if (last !== undefined && last >= x) return `non-increasing order, previous: ${last}, current: ${x}`;
+    total += y - x + 1;
+    last = y;
+  }
+  return total;
+}
+
+/** managedBy: a domain-prefixed path (IsDomainPrefixedPath) of at most 63 characters. */
+function validateManagedBy(c: v.Causes, managedBy: string, path: string): void {
+  const slash = managedBy.indexOf('/');
+  if (managedBy === '') c.add(path, 'Required value');
+  else if (slash <= 0 || slash === managedBy.length - 1) c.add(path, `Invalid value: ${JSON.stringify(managedBy)}: must be a domain-prefixed path (such as "acme.io/foo")`);
+  else {
+    v.dns1123Subdomain(c, path, managedBy.slice(0, slash));
+    const rest = managedBy.slice(slash + 1);
+    if (!HTTP_PATH.test(rest)) c.add(path, `Invalid value: ${JSON.stringify(rest)}: Invalid path (regex used for validation is '${HTTP_PATH_FMT}')`);
+  }
+  if (managedBy.length > MAX_MANAGED_BY_LENGTH) c.add(path, `Too long: may not be more than ${MAX_MANAGED_BY_LENGTH} bytes`);
 }
 
 const POD_FAILURE_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];

@@ -97,6 +97,37 @@ describe('Job validation (ValidateJob)', () => {
   });
 });
 
+describe('Job successPolicy and managedBy validation', () => {
+  const indexed = (extra: Record<string, unknown>) => created({ completionMode: 'Indexed', completions: 5, ...extra });
+
+  it('requires Indexed, rules, and succeededIndexes/succeededCount that fit the completions', () => {
+    assert.deepEqual(lines(created({ successPolicy: { rules: [{ succeededCount: 1 }] } })), ['spec.completionMode: Invalid value: "NonIndexed": requires indexed completion mode']);
+    assert.deepEqual(lines(indexed({ successPolicy: { rules: [] } })), ['spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified']);
+    assert.deepEqual(lines(indexed({ successPolicy: { rules: [{}] } })), ['spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified']);
+    assert.deepEqual(lines(indexed({ successPolicy: { rules: [{ succeededIndexes: '0-2,4', succeededCount: 3 }, { succeededCount: 5 }] } })), []);
+    assert.deepEqual(lines(indexed({ successPolicy: { rules: [{ succeededIndexes: '3-1' }, { succeededIndexes: '7' }, { succeededIndexes: '0,x' }] } })), [
+      'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "3-1": error parsing succeededIndexes: non-increasing order, previous: 3, current: 1',
+      'spec.successPolicy.rules[1].succeededIndexes: Invalid value: "7": error parsing succeededIndexes: too large index: "7"',
+      'spec.successPolicy.rules[2].succeededIndexes: Invalid value: "0,x": error parsing succeededIndexes: cannot convert string to integer for index: "x"',
+    ]);
+    assert.deepEqual(lines(indexed({ successPolicy: { rules: [{ succeededIndexes: '1-2', succeededCount: 3 }, { succeededCount: 6 }] } })), [
+      'spec.successPolicy.rules[0].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+      'spec.successPolicy.rules[1].succeededCount: Invalid value: 6: must be less than or equal to 5 (the number of specified completions)',
+    ]);
+  });
+
+  it('requires managedBy to be a domain-prefixed path of at most 63 characters, and keeps it immutable', () => {
+    assert.deepEqual(lines(created({ managedBy: 'kubernetes.io/job-controller' })), []);
+    assert.deepEqual(lines(created({ managedBy: 'example.com/my-queue' })), []);
+    assert.deepEqual(lines(created({ managedBy: 'my-queue' })), ['spec.managedBy: Invalid value: "my-queue": must be a domain-prefixed path (such as "acme.io/foo")']);
+    assert.deepEqual(lines(created({ managedBy: `example.com/${'a'.repeat(60)}` })), ['spec.managedBy: Too long: may not be more than 63 bytes']);
+    const old = created({ managedBy: 'example.com/a' });
+    const next = structuredClone(old);
+    next.spec!.managedBy = 'example.com/b';
+    assert.deepEqual(validateJobUpdate(next, old).map((c) => `${c.field}: ${c.message}`), ['spec.managedBy: Invalid value: "example.com/b": field is immutable']);
+  });
+});
+
 describe('Job update validation (ValidateJobUpdate)', () => {
   const update = (old: Job, edit: (j: Job) => void) => {
     const j = Job.fromPartial(structuredClone(old));
