@@ -130,11 +130,18 @@ function validateContainer(c: v.Causes, path: string, ct: Container, volumes: Se
     if (!volumes.has(m.name)) c.add(`${path}.volumeMounts[${i}].name`, `Not found: "${m.name}"`);
   });
   validateVolumeMountPaths(c, `${path}.volumeMounts`, ct.volumeMounts);
-  validateProbe(c, `${path}.livenessProbe`, ct.livenessProbe);
-  validateProbe(c, `${path}.readinessProbe`, ct.readinessProbe);
-  validateProbe(c, `${path}.startupProbe`, ct.startupProbe);
-  // Only restartable (sidecar) init containers may have hooks, and Kite has none of those.
-  if (init && ct.lifecycle) c.add(`${path}.lifecycle`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
+  // Kubernetes' SidecarContainers: only an init container may set restartPolicy, to Always.
+  if (ct.restartPolicy !== undefined) {
+    if (init) c.notSupported(`${path}.restartPolicy`, ct.restartPolicy, ['Always']);
+    else c.add(`${path}.restartPolicy`, 'Forbidden: may not be set for non-init containers');
+  }
+  // Plain init containers run to completion: no probes, no hooks; sidecars may have both.
+  const plainInit = init && ct.restartPolicy !== 'Always';
+  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    if (plainInit && ct[probe]) c.add(`${path}.${probe}`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
+    else validateProbe(c, `${path}.${probe}`, ct[probe]);
+  }
+  if (plainInit && ct.lifecycle) c.add(`${path}.lifecycle`, 'Forbidden: may not be set for init containers without restartPolicy=Always');
   else validateLifecycle(c, `${path}.lifecycle`, ct.lifecycle, gracePeriod);
   validateContainerSecurityContext(c, `${path}.securityContext`, ct);
   if (ct.imagePullPolicy) c.notSupported(`${path}.imagePullPolicy`, ct.imagePullPolicy, ['Always', 'IfNotPresent', 'Never']);
