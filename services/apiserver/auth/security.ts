@@ -30,6 +30,8 @@ import { NodeAuthorizer } from './node/node-authorizer';
 import type { PodLookup, PodsOnNode } from './node/node-policy';
 import { LimitRanger } from '../admission/limit-ranger';
 import { ServiceAccountAdmission } from '../admission/service-account';
+import { DefaultStorageClass } from '../admission/storage/default-storage-class';
+import { StorageObjectInUseProtection } from '../admission/storage/storage-object-in-use-protection';
 import { NamespaceUsage } from '../admission/resource-quota/namespace-usage';
 import { QuotaAdmission } from '../admission/resource-quota/quota-admission';
 import { QuotaStatusSync } from '../admission/resource-quota/quota-status';
@@ -159,6 +161,8 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     ServiceAccount: () => new ServiceAccountAdmission(registry(K.ServiceAccounts)),
     NodeRestriction: () => new NodeRestriction(pods),
     PodSecurity: () => new PodSecurity(registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined)),
+    DefaultStorageClass: () => new DefaultStorageClass({ cachedList: () => registry(K.StorageClasses).cachedList() }),
+    StorageObjectInUseProtection: () => new StorageObjectInUseProtection(),
     // Escalation is checked against RBAC's rules; other authorizers have no roles to escalate.
     RBACEscalation: () => (modes.includes('RBAC') ? new EscalationCheck(rbac, authorizer) : undefined),
     ResourceQuota: () => new QuotaAdmission(registry(K.ResourceQuotas), usage, () => quotaStatus.poke()),

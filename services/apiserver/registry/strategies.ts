@@ -8,6 +8,8 @@ import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, t
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
 import type { EndpointSlice } from '../../../lib/gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../../lib/gen/kite/core/v1/types';
+import type { StorageClass } from '../../../lib/gen/kite/storage/v1/types';
 import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
 import * as D from './defaults';
 import type { ServiceAllocators } from './service-allocators';
@@ -25,6 +27,10 @@ import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from 
 import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
 import { preparePodDisruptionBudgetForCreate, validatePodDisruptionBudget } from './validation/poddisruptionbudget-validation';
 import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetUpdate } from './validation/statefulset-validation';
+import * as PV from './validation/persistentvolume-validation';
+import * as PVC from './validation/persistentvolumeclaim-validation';
+import { defaultStorageClass, validateStorageClass, validateStorageClassUpdate } from './validation/storageclass-validation';
+import { rfc3339 } from '../../../lib/util/time';
 import { baseStrategy, type Strategy } from './strategy';
 import { Causes } from './validation/validation-helpers';
 
@@ -208,6 +214,29 @@ const podDisruptionBudgetStrategy = baseStrategy<PodDisruptionBudget>({
   prepareForCreate: preparePodDisruptionBudgetForCreate,
 });
 
+// Kubernetes' persistentvolume, persistentvolumeclaim and storageclass strategies; "name" is the
+// field selector both volume kinds add.
+const persistentVolumeStrategy = baseStrategy<PersistentVolume>({
+  defaults: PV.defaultPersistentVolume,
+  validate: PV.validatePersistentVolume,
+  validateUpdate: PV.validatePersistentVolumeUpdate,
+  prepareForCreate: (pv) => PV.preparePersistentVolumeForCreate(pv, rfc3339()),
+  prepareForUpdate: (pv, old) => PV.preparePersistentVolumeForUpdate(pv, old, rfc3339()),
+  fields: { name: (pv) => pv.metadata?.name },
+});
+const persistentVolumeClaimStrategy = baseStrategy<PersistentVolumeClaim>({
+  defaults: PVC.defaultPersistentVolumeClaim,
+  validate: PVC.validatePersistentVolumeClaim,
+  validateUpdate: PVC.validatePersistentVolumeClaimUpdate,
+  prepareForCreate: PVC.preparePersistentVolumeClaimForCreate,
+  fields: { name: (pvc) => pvc.metadata?.name },
+});
+const storageClassStrategy = baseStrategy<StorageClass>({
+  defaults: defaultStorageClass,
+  validate: validateStorageClass,
+  validateUpdate: validateStorageClassUpdate,
+});
+
 // Kinds whose rules are still being written: metadata only (a name Kubernetes accepts).
 function metadataOnly<T extends KubeObject>(namespaced: boolean): Strategy<T> {
   return baseStrategy<T>({
@@ -246,9 +275,9 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.DaemonSets, metadataOnly(true)],
     [K.StatefulSets, statefulSetStrategy],
     [K.ControllerRevisions, metadataOnly(true)],
-    [K.PersistentVolumes, metadataOnly(false)],
-    [K.PersistentVolumeClaims, metadataOnly(true)],
-    [K.StorageClasses, metadataOnly(false)],
+    [K.PersistentVolumes, persistentVolumeStrategy],
+    [K.PersistentVolumeClaims, persistentVolumeClaimStrategy],
+    [K.StorageClasses, storageClassStrategy],
     [K.PodDisruptionBudgets, podDisruptionBudgetStrategy],
   ]);
 }

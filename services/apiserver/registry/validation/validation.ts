@@ -218,13 +218,17 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   terms.forEach((term, i) => {
     term.matchExpressions.forEach((e, j) => {
-      const p = `${path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].matchExpressions[${j}]`;
-      c.notSupported(`${p}.operator`, e.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
-      if ((e.operator === 'In' || e.operator === 'NotIn') && e.values.length === 0) c.add(`${p}.values`, 'Required value: must be specified when `operator` is \'In\' or \'NotIn\'');
-      if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values.length > 0) c.add(`${p}.values`, 'Forbidden: may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'');
-      if ((e.operator === 'Gt' || e.operator === 'Lt') && (e.values.length !== 1 || !/^-?\d+$/.test(e.values[0]))) c.add(`${p}.values`, 'Required value: must be specified single value when `operator` is \'Lt\' or \'Gt\'');
+      validateNodeSelectorRequirement(c, `${path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].matchExpressions[${j}]`, e);
     });
   });
+}
+
+/** Kubernetes' ValidateNodeSelectorRequirement: a known operator and the values it takes. */
+export function validateNodeSelectorRequirement(c: v.Causes, p: string, e: { operator: string; values: string[] }): void {
+  c.notSupported(`${p}.operator`, e.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
+  if ((e.operator === 'In' || e.operator === 'NotIn') && e.values.length === 0) c.add(`${p}.values`, 'Required value: must be specified when `operator` is \'In\' or \'NotIn\'');
+  if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && e.values.length > 0) c.add(`${p}.values`, 'Forbidden: may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'');
+  if ((e.operator === 'Gt' || e.operator === 'Lt') && (e.values.length !== 1 || !/^-?\d+$/.test(e.values[0]))) c.add(`${p}.values`, 'Required value: must be specified single value when `operator` is \'Lt\' or \'Gt\'');
 }
 
 export function validatePod(pod: Pod): FieldCause[] {
