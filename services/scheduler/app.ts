@@ -1,11 +1,13 @@
-// Runs the scheduler against an apiserver: informers on pods and nodes feed the core; the
+// Runs the scheduler against an apiserver: informers on pods and nodes feed the core, those on
+// PersistentVolumeClaims, PersistentVolumes and StorageClasses the VolumeBinding plugin; the
 // backend writes bindings, conditions and events. Used by main.ts and by integration tests.
-import { Nodes, Pods } from '../../lib/api/kinds';
+import { Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import type { EventRecorder } from '../../lib/events';
 import { ApiSchedulerBackend } from './api-backend';
+import type { VolumeHandle } from './framework/volume-handle';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME } from './plugins';
 import { Scheduler } from './scheduler';
 
@@ -30,12 +32,24 @@ export const DEFAULT_SCHEDULER_APP_OPTIONS: SchedulerAppOptions = {
 export async function runScheduler(client: Clientset, events: EventRecorder, signal: AbortSignal, partial: Partial<SchedulerAppOptions> = {}): Promise<void> {
   const opts = { ...DEFAULT_SCHEDULER_APP_OPTIONS, ...partial };
   const log = logger('scheduler');
+  const factory = new InformerFactory((kind, scope) => client.resource(kind).listerWatcher(scope));
+  const claims = factory.forKind(PersistentVolumeClaims);
+  const pvs = factory.forKind(PersistentVolumes);
+  const classes = factory.forKind(StorageClasses);
+  const volumes: VolumeHandle = {
+    getClaim: (namespace, name) => claims.indexer.get(`${namespace}/${name}`),
+    getVolume: (name) => pvs.indexer.get(name),
+    listVolumes: () => pvs.indexer.list(),
+    getStorageClass: (name) => classes.indexer.get(name),
+    updateVolume: (pv) => client.persistentVolumes.update(pv),
+    updateClaim: (pvc) => client.persistentVolumeClaims.update(pvc),
+  };
   const sched = new Scheduler({
     backend: new ApiSchedulerBackend(client, events),
     profile: { ...defaultProfile(opts.schedulerName), percentageOfNodesToScore: opts.percentageOfNodesToScore },
     queue: { initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, maxUnschedulableMs: opts.maxUnschedulableMs },
+    volumes,
   });
-  const factory = new InformerFactory((kind, scope) => client.resource(kind).listerWatcher(scope));
   // Finished pods hold no resources; everything else (pending and assigned) is needed.
   factory.forKind(Pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }).addEventHandler({
     onAdd: (p) => sched.addPod(p),
@@ -47,6 +61,9 @@ export async function runScheduler(client: Clientset, events: EventRecorder, sig
     onUpdate: (o, n) => sched.updateNode(o, n),
     onDelete: (n) => sched.deleteNode(n),
   });
+  claims.addEventHandler({ onAdd: () => sched.volumeObjectChanged('PvcChange'), onUpdate: () => sched.volumeObjectChanged('PvcChange') });
+  pvs.addEventHandler({ onAdd: () => sched.volumeObjectChanged('PvChange'), onUpdate: () => sched.volumeObjectChanged('PvChange') });
+  classes.addEventHandler({ onAdd: () => sched.volumeObjectChanged('StorageClassChange'), onUpdate: () => sched.volumeObjectChanged('StorageClassChange') });
   factory.start(signal);
   if (!(await factory.waitForCacheSync(signal))) return;
   log.info('caches synced; scheduling');

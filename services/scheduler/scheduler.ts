@@ -15,6 +15,7 @@ import { Framework } from './framework/framework';
 import { PodInfo, podKey } from './framework/pod-info';
 import type { Profile } from './framework/profile';
 import type { Registry } from './framework/registry';
+import type { VolumeHandle } from './framework/volume-handle';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile, inTreeRegistry } from './plugins';
 import { isPodTerminal as isTerminal } from '../../lib/api/pods';
 import { isAssigned, isDeleting, nodeSchedulingPropertiesChanged } from './pod-state';
@@ -37,6 +38,8 @@ export interface SchedulerOptions {
   maxInFlightBindings?: number;
   /** Uniform in [0, 1), for tie-breaking; injectable for deterministic tests. */
   rng?: () => number;
+  /** PersistentVolumeClaims, PersistentVolumes and StorageClasses for the VolumeBinding plugin. */
+  volumes?: VolumeHandle;
 }
 
 export const POD_SCHEDULED = 'PodScheduled';
@@ -61,6 +64,7 @@ export class Scheduler {
     this.queue = new SchedulingQueue(this.clock, opts.queue);
     this.framework = new Framework(opts.profile ?? defaultProfile(), opts.registry ?? inTreeRegistry(), {
       backend: opts.backend,
+      volumes: opts.volumes,
     });
     this.algorithm = new SchedulingAlgorithm(this.cache, opts.rng);
     this.maxInFlightBindings = opts.maxInFlightBindings ?? 512;
@@ -116,6 +120,11 @@ export class Scheduler {
 
   deleteNode(node: Node): void {
     this.cache.removeNode(node.metadata?.name ?? '');
+  }
+
+  /** A PersistentVolumeClaim, PersistentVolume or StorageClass was added or changed: pods waiting for volumes may fit now. */
+  volumeObjectChanged(event: 'PvcChange' | 'PvChange' | 'StorageClassChange'): void {
+    this.queue.moveAllToActiveOrBackoffQueue(event);
   }
 
   // ---- the scheduling loop ----
@@ -179,6 +188,14 @@ export class Scheduler {
       this.queue.done(pod.key);
       return;
     }
+    const reserved = this.framework.runReservePlugins(state, assumed, assumed.nodeName);
+    if (!reserved.isSuccess()) {
+      this.framework.runUnreservePlugins(state, assumed, assumed.nodeName);
+      this.cache.forgetPod(assumed.key);
+      this.handleFailure(q, cycle, new Error(`running Reserve plugin "${reserved.plugin}": ${reserved.message()}`));
+      this.queue.done(pod.key);
+      return;
+    }
     const binding = this.bindingCycle(q, cycle, state, assumed).finally(() => {
       this.bindings.delete(binding);
       this.bindingSlotWaiters.shift()?.();
@@ -187,16 +204,20 @@ export class Scheduler {
   }
 
   private async bindingCycle(q: QueuedPodInfo, cycle: number, state: CycleState, assumed: PodInfo): Promise<void> {
-    const status = await this.framework.runBindPlugins(state, assumed, assumed.nodeName);
+    const preBind = await this.framework.runPreBindPlugins(state, assumed, assumed.nodeName);
+    const status = preBind.isSuccess() ? await this.framework.runBindPlugins(state, assumed, assumed.nodeName) : preBind;
     if (status.isSuccess()) {
       this.cache.finishBinding(assumed.key);
       log.debug({ pod: assumed.key, node: assumed.nodeName }, 'bound pod');
       this.emitEvent(assumed.pod, 'Normal', 'Scheduled', `Successfully assigned ${assumed.key} to ${assumed.nodeName}`);
     } else {
+      this.framework.runUnreservePlugins(state, assumed, assumed.nodeName);
       this.cache.forgetPod(assumed.key);
       // The forgotten placement freed room that other pods may have been refused for.
       this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
-      const err = new Error(`Binding rejected: running Bind plugin "${status.plugin}": ${status.message()}`);
+      const err = preBind.isSuccess()
+        ? new Error(`Binding rejected: running Bind plugin "${status.plugin}": ${status.message()}`)
+        : new Error(`running PreBind plugin "${status.plugin}": ${status.message()}`);
       this.handleFailure(q, cycle, err);
     }
     this.queue.done(assumed.key);

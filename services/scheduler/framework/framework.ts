@@ -8,13 +8,17 @@ import {
   type FrameworkHandle,
   isBindPlugin,
   isFilterPlugin,
+  isPreBindPlugin,
   isPreFilterPlugin,
   isPreScorePlugin,
+  isReservePlugin,
   isScorePlugin,
   MAX_NODE_SCORE,
   type Plugin,
+  type PreBindPlugin,
   type PreFilterPlugin,
   type PreScorePlugin,
+  type ReservePlugin,
   type ScorePlugin,
 } from './interfaces';
 import type { NodeInfo } from './node-info';
@@ -41,6 +45,8 @@ export class Framework {
   private readonly filterPlugins: FilterPlugin[] = [];
   private readonly preScorePlugins: PreScorePlugin[] = [];
   private readonly scorePlugins: WeightedScorePlugin[] = [];
+  private readonly reservePlugins: ReservePlugin[] = [];
+  private readonly preBindPlugins: PreBindPlugin[] = [];
   private readonly bindPlugins: BindPlugin[] = [];
 
   constructor(profile: Profile, registry: Registry, handle: FrameworkHandle) {
@@ -59,6 +65,8 @@ export class Framework {
         if (!(weight > 0)) throw new Error(`plugin ${cfg.name}: score weight must be positive, got ${weight}`);
         this.scorePlugins.push({ plugin, weight });
       }
+      if (isReservePlugin(plugin)) this.reservePlugins.push(plugin);
+      if (isPreBindPlugin(plugin)) this.preBindPlugins.push(plugin);
       if (isBindPlugin(plugin)) this.bindPlugins.push(plugin);
     }
     if (this.bindPlugins.length === 0) throw new Error(`profile ${profile.schedulerName} has no Bind plugin`);
@@ -117,6 +125,39 @@ export class Framework {
       }
     }
     return totals;
+  }
+
+  /** Runs every Reserve plugin; the first failure is returned (the caller then runs Unreserve). */
+  runReservePlugins(state: CycleState, pod: PodInfo, nodeName: string): Status {
+    for (const p of this.reservePlugins) {
+      let s: Status;
+      try {
+        s = p.reserve(state, pod, nodeName);
+      } catch (err) {
+        s = Status.fromError(err);
+      }
+      if (!s.isSuccess()) return s.withPlugin(p.name);
+    }
+    return SUCCESS;
+  }
+
+  /** Runs every Reserve plugin's Unreserve, in reverse order, as kube-scheduler does. */
+  runUnreservePlugins(state: CycleState, pod: PodInfo, nodeName: string): void {
+    for (let i = this.reservePlugins.length - 1; i >= 0; i--) this.reservePlugins[i].unreserve(state, pod, nodeName);
+  }
+
+  /** Runs every PreBind plugin; the first failure ends the binding cycle. */
+  async runPreBindPlugins(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status> {
+    for (const p of this.preBindPlugins) {
+      let s: Status;
+      try {
+        s = await p.preBind(state, pod, nodeName);
+      } catch (err) {
+        s = Status.fromError(err);
+      }
+      if (!s.isSuccess() && !s.isSkip()) return s.withPlugin(p.name);
+    }
+    return SUCCESS;
   }
 
   /** Runs Bind plugins until one does not Skip. */

@@ -1,11 +1,13 @@
 // One interface per extension point; a plugin implements the ones it needs. The scheduling cycle
 // calls PreFilter once per pod, Filter once per (pod, node) until enough feasible nodes are found,
-// PreScore once, Score per feasible node, NormalizeScore once per plugin, then Bind.
+// PreScore once, Score per feasible node, NormalizeScore once per plugin; on the chosen node
+// Reserve (Unreserve when a later step fails), then PreBind and Bind in the binding cycle.
 import type { SchedulerBackend } from '../backend';
 import type { CycleState } from './cycle-state';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { Status } from './status';
+import type { VolumeHandle } from './volume-handle';
 
 /** Scores are normalized to 0..MAX_NODE_SCORE before weights are applied. */
 export const MAX_NODE_SCORE = 100;
@@ -34,6 +36,18 @@ export interface ScorePlugin extends Plugin {
   normalizeScore?(state: CycleState, pod: PodInfo, scores: number[], nodes: readonly NodeInfo[]): void;
 }
 
+export interface ReservePlugin extends Plugin {
+  /** Claims what the pod will use on `nodeName` before the next pod is scheduled (synchronous). */
+  reserve(state: CycleState, pod: PodInfo, nodeName: string): Status;
+  /** Undoes reserve() after a failure in Reserve, PreBind or Bind; must be idempotent. */
+  unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
+}
+
+export interface PreBindPlugin extends Plugin {
+  /** Runs in the binding cycle before Bind; may wait (for volumes to be bound). */
+  preBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status>;
+}
+
 export interface BindPlugin extends Plugin {
   /** Skip passes the pod to the next Bind plugin. */
   bind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status>;
@@ -42,6 +56,8 @@ export interface BindPlugin extends Plugin {
 /** What plugins may use from the scheduler that runs them. */
 export interface FrameworkHandle {
   readonly backend: SchedulerBackend;
+  /** PersistentVolumeClaims, PersistentVolumes and StorageClasses; unset when the scheduler has none. */
+  readonly volumes?: VolumeHandle;
 }
 
 export type PluginFactory = (args: unknown, handle: FrameworkHandle) => Plugin;
@@ -60,6 +76,14 @@ export function isPreScorePlugin(p: Plugin): p is PreScorePlugin {
 
 export function isScorePlugin(p: Plugin): p is ScorePlugin {
   return typeof (p as ScorePlugin).score === 'function';
+}
+
+export function isReservePlugin(p: Plugin): p is ReservePlugin {
+  return typeof (p as ReservePlugin).reserve === 'function';
+}
+
+export function isPreBindPlugin(p: Plugin): p is PreBindPlugin {
+  return typeof (p as PreBindPlugin).preBind === 'function';
 }
 
 export function isBindPlugin(p: Plugin): p is BindPlugin {

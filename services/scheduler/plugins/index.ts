@@ -1,5 +1,5 @@
-// The in-tree plugins and the default profile (kube-scheduler's defaults, minus volume and
-// inter-pod-affinity plugins Kite has no use for yet).
+// The in-tree plugins and the default profile (kube-scheduler's defaults, minus the
+// inter-pod-affinity plugins and the volume plugins other than VolumeBinding).
 import type { Profile } from '../framework/profile';
 import { Registry } from '../framework/registry';
 import { BalancedAllocation } from './balanced-allocation';
@@ -12,6 +12,8 @@ import { NodeResourcesFit, type NodeResourcesFitArgs } from './node-resources-fi
 import { NodeUnschedulable } from './node-unschedulable';
 import { SelectorSpread } from './selector-spread';
 import { TaintToleration } from './taint-toleration';
+import { VolumeBinding, type VolumeBindingArgs } from './volume-binding/volume-binding';
+import { NO_VOLUMES } from '../framework/volume-handle';
 
 export * as pluginNames from './names';
 
@@ -25,6 +27,7 @@ export function inTreeRegistry(): Registry {
     [names.NODE_RESOURCES_FIT]: (args) => new NodeResourcesFit(args as NodeResourcesFitArgs | undefined),
     [names.BALANCED_ALLOCATION]: () => new BalancedAllocation(),
     [names.SELECTOR_SPREAD]: () => new SelectorSpread(),
+    [names.VOLUME_BINDING]: (args, handle) => new VolumeBinding(handle.volumes ?? NO_VOLUMES, args as VolumeBindingArgs | undefined),
     [names.DEFAULT_BINDER]: (_args, handle) => new DefaultBinder(handle),
   });
 }
@@ -42,6 +45,7 @@ export function defaultProfile(schedulerName = DEFAULT_SCHEDULER_NAME): Profile 
       { name: names.NODE_AFFINITY, weight: 2 },
       { name: names.NODE_PORTS },
       { name: names.NODE_RESOURCES_FIT, weight: 1 },
+      { name: names.VOLUME_BINDING },
       { name: names.SELECTOR_SPREAD, weight: 2 },
       { name: names.BALANCED_ALLOCATION, weight: 1 },
       { name: names.DEFAULT_BINDER },

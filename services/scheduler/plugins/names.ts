@@ -7,4 +7,5 @@ export const NODE_PORTS = 'NodePorts';
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 export const BALANCED_ALLOCATION = 'NodeResourcesBalancedAllocation';
 export const SELECTOR_SPREAD = 'SelectorSpread';
+export const VOLUME_BINDING = 'VolumeBinding';
 export const DEFAULT_BINDER = 'DefaultBinder';

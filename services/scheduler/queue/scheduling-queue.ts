@@ -31,7 +31,15 @@ export interface QueuedPodInfo {
   unschedulablePlugins: Set<string>;
 }
 
-export type ClusterEvent = 'NodeAdd' | 'NodeUpdate' | 'AssignedPodDelete' | 'AssignedPodUpdate' | 'UnschedulableTimeout';
+export type ClusterEvent =
+  | 'NodeAdd'
+  | 'NodeUpdate'
+  | 'AssignedPodDelete'
+  | 'AssignedPodUpdate'
+  | 'UnschedulableTimeout'
+  | 'PvcChange'
+  | 'PvChange'
+  | 'StorageClassChange';
 
 export interface SchedulingQueueOptions {
   initialBackoffMs?: number;

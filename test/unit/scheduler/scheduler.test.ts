@@ -2,6 +2,11 @@ import { strict as assert } from 'node:assert';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { FakeClock } from '../../support/fake-clock';
 import { Scheduler } from '../../../services/scheduler/scheduler';
+import type { CycleState } from '../../../services/scheduler/framework/cycle-state';
+import type { PodInfo } from '../../../services/scheduler/framework/pod-info';
+import { Registry } from '../../../services/scheduler/framework/registry';
+import { Status } from '../../../services/scheduler/framework/status';
+import { defaultProfile, inTreeRegistry } from '../../../services/scheduler/plugins';
 import { bound, FakeBackend, makeNode, makePod } from './fixtures';
 
 /** A scheduler whose backend confirms each successful bind the way the informer would. */
@@ -244,5 +249,46 @@ describe('Scheduler', () => {
     await running;
     await sched.waitForBindings();
     assert.equal(sched.cache.getNodeInfo('n1')!.podCount, 20);
+  });
+});
+
+describe('Scheduler: Reserve and PreBind', () => {
+  /** A plugin that reserves on Reserve, records Unreserve and fails PreBind for pods named fail-*. */
+  function withVolumesLikePlugin() {
+    const calls: string[] = [];
+    const registry = inTreeRegistry().merge(
+      new Registry({
+        Recorder: () => ({
+          name: 'Recorder',
+          reserve: (_s: CycleState, pod: PodInfo, node: string) => (calls.push(`reserve ${pod.pod.metadata!.name} ${node}`), Status.success),
+          unreserve: (_s: CycleState, pod: PodInfo) => void calls.push(`unreserve ${pod.pod.metadata!.name}`),
+          preBind: async (_s: CycleState, pod: PodInfo) =>
+            pod.pod.metadata!.name.startsWith('fail-') ? Status.fromError(new Error('binding volumes: timed out waiting for the condition')) : Status.success,
+        }),
+      }),
+    );
+    const profile = defaultProfile();
+    profile.plugins.splice(profile.plugins.length - 1, 0, { name: 'Recorder' });
+    const backend = new FakeBackend();
+    const sched = new Scheduler({ backend, clock: new FakeClock(), rng: () => 0, registry, profile });
+    backend.onBind = (pod, node) => sched.updatePod(pod, bound(pod, node));
+    return { sched, backend, calls };
+  }
+
+  it('binds after PreBind succeeds; a PreBind failure runs Unreserve, frees the node and reports the plugin', async () => {
+    const { sched, backend, calls } = withVolumesLikePlugin();
+    sched.addNode(makeNode('n1', { cpu: '1' }));
+    sched.addPod(makePod('fail-a', { cpu: '1' }));
+    await drain(sched);
+    assert.deepEqual(calls, ['reserve fail-a n1', 'unreserve fail-a']);
+    assert.deepEqual(backend.binds, []);
+    assert.deepEqual(
+      backend.events.map((e) => [e.reason, e.message]),
+      [['FailedScheduling', 'running PreBind plugin "Recorder": binding volumes: timed out waiting for the condition']],
+    );
+    // The node's cpu was given back: another pod fits.
+    sched.addPod(makePod('ok-b', { cpu: '1' }));
+    await drain(sched);
+    assert.deepEqual(backend.binds, [{ pod: 'default/ok-b', node: 'n1' }]);
   });
 });

@@ -118,6 +118,14 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['update'], ['batch'], ['cronjobs/status', 'cronjobs/finalizers']),
     rule(['list', 'delete'], [''], ['pods']),
   ],
+  // system:controller:statefulset-controller: the pods, claims and revisions of StatefulSets.
+  statefulset: [
+    rule(['get', 'list', 'watch'], ['apps'], ['statefulsets']),
+    rule(['update'], ['apps'], ['statefulsets/status', 'statefulsets/finalizers']),
+    rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], [''], ['pods']),
+    rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], ['apps'], ['controllerrevisions']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['persistentvolumeclaims']),
+  ],
   endpoint: [
     rule(READ, [''], ['services', 'pods']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
@@ -179,6 +187,15 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     // What selects pods (spreading) and what pod affinity's namespaceSelector reads.
     rule(READ, [''], ['services', 'namespaces']),
     rule(READ, ['apps'], ['replicasets']),
+    // The VolumeBinding plugin's informers.
+    rule(READ, [''], ['persistentvolumeclaims', 'persistentvolumes']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+  ]),
+  // What the scheduler's volume binder writes: claimRef on volumes, selected-node on claims.
+  clusterRole('system:volume-scheduler', [
+    rule([...READ, 'patch', 'update'], [''], ['persistentvolumes']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+    rule([...READ, 'patch', 'update'], [''], ['persistentvolumeclaims']),
   ]),
   clusterRole('system:kube-controller-manager', CONTROLLER_MANAGER_RULES),
   clusterRole('system:node-proxier', [
@@ -213,6 +230,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: ClusterRoleBinding[] = [
   bindTo('system:discovery', 'system:discovery', 'Group', AUTHENTICATED_GROUP),
   bindTo('system:public-info-viewer', 'system:public-info-viewer', 'Group', AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP),
   bindTo('system:kube-scheduler', 'system:kube-scheduler', 'User', 'system:kube-scheduler'),
+  bindTo('system:volume-scheduler', 'system:volume-scheduler', 'User', 'system:kube-scheduler'),
   bindTo('system:kube-controller-manager', 'system:kube-controller-manager', 'User', 'system:kube-controller-manager'),
   bindTo('system:node-proxier', 'system:node-proxier', 'User', 'system:kube-proxy'),
   bindTo('system:kite:network-policy-agent', 'system:kite:network-policy-agent', 'User', 'system:kube-proxy'),

@@ -152,6 +152,7 @@ describe('the default profile', () => {
         ['NodeAffinity', 2],
         ['NodePorts', undefined],
         ['NodeResourcesFit', 1],
+        ['VolumeBinding', undefined],
         ['SelectorSpread', 2],
         ['NodeResourcesBalancedAllocation', 1],
         ['DefaultBinder', undefined],

@@ -55,6 +55,12 @@ const USED: Record<string, RequestAttributes[]> = {
     a('create', 'coordination.k8s.io', 'leases', 'kube-system'),
     a('get', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'),
     a('update', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-scheduler'),
+    // VolumeBinding: informers, claimRef on volumes, selected-node on claims (system:volume-scheduler).
+    ...['persistentvolumeclaims', 'persistentvolumes'].flatMap((r) => [a('list', '', r), a('watch', '', r)]),
+    a('list', 'storage.k8s.io', 'storageclasses'),
+    a('watch', 'storage.k8s.io', 'storageclasses'),
+    a('update', '', 'persistentvolumes', '', 'pv'),
+    a('update', '', 'persistentvolumeclaims', 'ns', 'pvc'),
   ],
   'system:node-proxier': [a('list', '', 'services'), a('watch', '', 'services'), a('list', '', 'endpoints'), a('watch', '', 'endpoints'), a('list', '', 'nodes'), a('watch', '', 'nodes'), a('create', '', 'events', 'ns'), a('list', 'discovery.k8s.io', 'endpointslices'), a('watch', 'discovery.k8s.io', 'endpointslices'), a('list', '', 'pods'), a('watch', '', 'pods'), a('list', '', 'namespaces'), a('watch', '', 'namespaces'), a('list', 'networking.k8s.io', 'networkpolicies'), a('watch', 'networking.k8s.io', 'networkpolicies')],
 };
