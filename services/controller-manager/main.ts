@@ -27,6 +27,7 @@ const program = new Command('kite-controller-manager')
   .option('--concurrent-deployment-syncs <n>', 'Deployments synced at once', integerFlag(1), 5)
   .option('--concurrent-job-syncs <n>', 'Jobs synced at once', integerFlag(1), 5)
   .option('--concurrent-cron-job-syncs <n>', 'CronJobs synced at once', integerFlag(1), 5)
+  .option('--concurrent-statefulset-syncs <n>', 'StatefulSets synced at once', integerFlag(1), 5)
   .option('--concurrent-ttl-after-finished-syncs <n>', 'finished Jobs checked for their TTL at once', integerFlag(1), 5)
   .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
   .option('--concurrent-service-endpoint-syncs <n>', 'Services whose EndpointSlices are synced at once', integerFlag(1, 50), 5)
@@ -52,6 +53,7 @@ const program = new Command('kite-controller-manager')
       job: { workers: o.concurrentJobSyncs },
       'ttl-after-finished': { workers: o.concurrentTtlAfterFinishedSyncs },
       cronjob: { workers: o.concurrentCronJobSyncs },
+      statefulset: { workers: o.concurrentStatefulsetSyncs },
       endpoint: { workers: o.concurrentEndpointSyncs },
       endpointslice: { workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice },
       endpointslicemirroring: { workers: o.mirroringConcurrentServiceEndpointSyncs, maxEndpointsPerSubset: o.mirroringMaxEndpointsPerSubset },

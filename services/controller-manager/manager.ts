@@ -23,6 +23,7 @@ import { NodeLifecycleController, type NodeLifecycleOptions } from './nodelifecy
 import { PodGCController, type PodGCOptions } from './podgc/pod-gc-controller';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
 import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcacertpublisher/root-ca-cert-publisher';
+import { StatefulSetController, type StatefulSetControllerOptions } from './statefulset/statefulset-controller';
 import { TTLAfterFinishedController, type TTLAfterFinishedOptions } from './ttlafterfinished/ttl-after-finished-controller';
 import { ServiceAccountsController, type ServiceAccountsControllerOptions } from './serviceaccount/serviceaccounts-controller';
 
@@ -36,6 +37,7 @@ const CONTROLLERS = {
   job: (ctx: ControllerContext, o?: Partial<JobControllerOptions>) => new JobController(ctx, o),
   'ttl-after-finished': (ctx: ControllerContext, o?: Partial<TTLAfterFinishedOptions>) => new TTLAfterFinishedController(ctx, o),
   cronjob: (ctx: ControllerContext, o?: Partial<CronJobControllerOptions>) => new CronJobController(ctx, o),
+  statefulset: (ctx: ControllerContext, o?: Partial<StatefulSetControllerOptions>) => new StatefulSetController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
   endpointslicemirroring: (ctx: ControllerContext, o?: Partial<EndpointSliceMirroringControllerOptions>) => new EndpointSliceMirroringController(ctx, o),
@@ -62,6 +64,7 @@ const ALIASES: Record<string, ControllerName> = {
   'job-controller': 'job',
   'ttl-after-finished-controller': 'ttl-after-finished',
   'cronjob-controller': 'cronjob',
+  'statefulset-controller': 'statefulset',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
   'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector', podgc: 'pod-garbage-collector' };
 

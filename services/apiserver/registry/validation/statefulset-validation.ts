@@ -7,6 +7,7 @@ import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { StatefulSet, StatefulSetSpec, StatefulSetStatus } from '../../../../lib/gen/kite/apps/v1/types';
 import { jsonEqual } from '../../../../lib/util/json';
 import { defaultPodSpec } from '../defaults';
+import { defaultPersistentVolumeClaim } from './persistentvolumeclaim-validation';
 import { validateMeta, validatePodSpec } from './validation';
 import * as v from './validation-helpers';
 
@@ -33,9 +34,9 @@ export function defaultStatefulSet(sts: StatefulSet): void {
   spec.revisionHistoryLimit ??= 10;
   if (spec.template?.spec) defaultPodSpec(spec.template.spec);
   for (const claim of spec.volumeClaimTemplates) {
-    if (claim.spec) claim.spec.volumeMode ??= 'Filesystem';
+    // A Go struct, the template's status is always there to default.
     claim.status ??= { phase: '', accessModes: [], capacity: {}, conditions: [] };
-    if (!claim.status.phase) claim.status.phase = 'Pending';
+    defaultPersistentVolumeClaim(claim);
   }
 }
 
