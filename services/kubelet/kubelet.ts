@@ -9,6 +9,7 @@ import { ApiEventRecorder, type EventRecorder } from '../../lib/events';
 import { InformerFactory, type Lister } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import type { KubeletConfig } from './config';
+import { apiClaimSource } from './config-sources/claim-source';
 import { ObjectManager } from './config-sources/object-manager';
 import { ImageManager } from './images/image-manager';
 import { allocatable, detectNodeIP, hostInfo, machineCapacity, type Capacity } from './node-status/machine';
@@ -120,6 +121,7 @@ export class Kubelet {
       crashLoop: new CrashLoopBackoff(config.crashLoopBackoff),
       objects: this.objects,
       tokens: this.tokens,
+      claims: apiClaimSource(deps.client),
       services: () => this.serviceLister?.(),
       recorder: this.recorder,
       rootDir: config.rootDir,

@@ -144,7 +144,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     roleBindings: registry(K.RoleBindings),
     clusterRoleBindings: registry(K.ClusterRoleBindings),
   });
-  const byMode: Record<string, Authorizer> = { AlwaysAllow: alwaysAllow, AlwaysDeny: alwaysDeny, RBAC: rbac, Node: new NodeAuthorizer(pods, podsOnNode(registry(K.Pods))) };
+  const byMode: Record<string, Authorizer> = { AlwaysAllow: alwaysAllow, AlwaysDeny: alwaysDeny, RBAC: rbac, Node: new NodeAuthorizer(pods, podsOnNode(registry(K.Pods)), (ns, name) => registry(K.PersistentVolumeClaims).cached(ns, name)) };
   const authorizer = new UnionAuthorizer(modes.map((m) => byMode[m]));
   if (modes.includes('RBAC')) await ensureBootstrapPolicy(registry(K.ClusterRoles), registry(K.ClusterRoleBindings));
 

@@ -16,7 +16,7 @@ import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
 import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
 import type { BindMount, ContainerRuntime, PodRuntimeState, RuntimeContainer, SandboxOptions } from '../runtime/types';
-import type { PodObjectSource, PodTokenSource } from '../config-sources/types';
+import type { PodClaimSource, PodObjectSource, PodTokenSource } from '../config-sources/types';
 import { VolumeManager } from '../volumes/volume-manager';
 import { isTerminalPhase, podKey } from '../../../lib/api/pods';
 import type { CrashLoopBackoff } from './crash-backoff';
@@ -56,6 +56,8 @@ export interface PodSyncerDeps {
   objects: PodObjectSource;
   /** Bound service-account tokens (projected serviceAccountToken sources). */
   tokens?: PodTokenSource;
+  /** PersistentVolumeClaims and their PersistentVolumes (persistentVolumeClaim volumes). */
+  claims?: PodClaimSource;
   /** The pods' resolver configuration from their dnsPolicy (and the cluster domain of their hostnames). */
   dns: DnsConfigurer;
   /** Runs postStart and preStop hooks; defaults to one on `runtime` with the real clock. */
@@ -126,7 +128,7 @@ export class PodSyncer {
 
   constructor(private readonly d: PodSyncerDeps) {
     this.hooks = d.hooks ?? new HookRunner(d.runtime);
-    this.volumes = new VolumeManager({ rootDir: d.rootDir, objects: d.objects, tokens: d.tokens, nodeAllocatable: d.node.allocatable });
+    this.volumes = new VolumeManager({ rootDir: d.rootDir, objects: d.objects, tokens: d.tokens, claims: d.claims, nodeAllocatable: d.node.allocatable });
   }
 
   /**

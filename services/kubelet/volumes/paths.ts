@@ -33,8 +33,8 @@ export function emptyDirPath(rootDir: string, podUid: string, volumeName: string
 }
 
 /** The volume's source field (Kubernetes' JSON name) among those the kubelet supports, or undefined. */
-export function volumeType(volume: Volume): DiskVolumeType | 'hostPath' | undefined {
-  for (const type of ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected'] as const) {
+export function volumeType(volume: Volume): DiskVolumeType | 'hostPath' | 'persistentVolumeClaim' | undefined {
+  for (const type of ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const) {
     if (volume[type]) return type;
   }
   return undefined;

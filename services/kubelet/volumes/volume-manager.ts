@@ -1,5 +1,6 @@
 // The kubelet's volume manager (Kubernetes' pkg/kubelet/volumemanager with the emptyDir, hostPath,
-// configMap, secret, downwardAPI and projected plugins): sets a pod's volumes up before its
+// configMap, secret, downwardAPI and projected plugins, and persistentVolumeClaim volumes
+// resolved to their PersistentVolume's hostPath or local path): sets a pod's volumes up before its
 // containers are created, so that the runtime only receives bind mounts; refreshes the content of
 // configMap, secret, downwardAPI and projected volumes on every later sync of the pod (the periodic
 // resync, a change of the pod or of a watched object), through the atomic writer, so a container
@@ -8,7 +9,7 @@
 // when a refresh fails (the failure is still reported).
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import type { Container, Pod, Volume } from '../../../lib/gen/kite/core/v1/types';
-import type { PodObjectSource, PodTokenSource } from '../config-sources/types';
+import type { PodClaimSource, PodObjectSource, PodTokenSource } from '../config-sources/types';
 import { RuntimeError } from '../runtime/errors';
 import type { BindMount, EnvPair } from '../runtime/types';
 import { writeAtomically, type Payload } from './atomic-writer';
@@ -17,6 +18,7 @@ import { downwardAPIPayload } from './downward-api-volume';
 import { VolumeSetupError } from './errors';
 import { checkHostPath } from './host-path';
 import { podVolumesDir, volumeDir, volumeType } from './paths';
+import { type ClaimMount, setUpClaimVolume } from './persistent-volume';
 import { projectedPayload } from './projected-volume';
 import { secretVolumePayload } from './secret-volume';
 import { mountSubPath, resolveSubPath } from './subpath';
@@ -28,6 +30,8 @@ export interface VolumeManagerOptions {
   objects?: PodObjectSource;
   /** Bound service-account tokens; without it, serviceAccountToken projections cannot be set up. */
   tokens?: PodTokenSource;
+  /** PersistentVolumeClaims and PersistentVolumes; without it, persistentVolumeClaim volumes cannot be set up. */
+  claims?: PodClaimSource;
   /** The node's allocatable resources: what resourceFieldRef reports for a container without limits. */
   nodeAllocatable: () => Record<string, string>;
 }
@@ -48,6 +52,11 @@ const NO_OBJECTS: PodObjectSource = {
   getSecret: () => Promise.reject(new Error('the kubelet has no source of ConfigMaps and Secrets')),
 };
 
+const NO_CLAIMS: PodClaimSource = {
+  getClaim: () => Promise.reject(new Error('the kubelet has no source of PersistentVolumeClaims')),
+  getVolume: () => Promise.reject(new Error('the kubelet has no source of PersistentVolumes')),
+};
+
 const NO_TOKENS: PodTokenSource = {
   getToken: () => Promise.reject(new Error('the kubelet has no source of service account tokens')),
   forgetPod: () => undefined,
@@ -56,12 +65,16 @@ const NO_TOKENS: PodTokenSource = {
 export class VolumeManager {
   /** The volumes set up at least once, by pod uid. */
   private readonly mounted = new Map<string, Set<string>>();
+  /** Where each set-up persistentVolumeClaim volume is, by pod uid and volume name. */
+  private readonly claimMounts = new Map<string, Map<string, ClaimMount>>();
   private readonly objects: PodObjectSource;
   private readonly tokens: PodTokenSource;
+  private readonly claims: PodClaimSource;
 
   constructor(private readonly options: VolumeManagerOptions) {
     this.objects = options.objects ?? NO_OBJECTS;
     this.tokens = options.tokens ?? NO_TOKENS;
+    this.claims = options.claims ?? NO_CLAIMS;
   }
 
   /**
@@ -95,11 +108,26 @@ export class VolumeManager {
     const uid = pod.metadata!.uid;
     const type = volumeType(volume);
     if (type === 'hostPath') return volume.hostPath!.path;
-    if (!type) throw new VolumeSetupError(volume.name, 'no supported volume source (emptyDir, hostPath, configMap, secret, downwardAPI, projected)');
+    if (type === 'persistentVolumeClaim') {
+      const claim = this.claimMounts.get(uid)?.get(volume.name);
+      if (!claim) throw new VolumeSetupError(volume.name, `PersistentVolumeClaim "${volume.persistentVolumeClaim!.claimName}" is not mounted yet`);
+      return claim.path;
+    }
+    if (!type) {
+      throw new VolumeSetupError(volume.name, 'no supported volume source (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)');
+    }
     return volumeDir(this.options.rootDir, uid, type, volume.name);
   }
 
   private async setUp(pod: Pod, volume: Volume): Promise<void> {
+    if (volume.persistentVolumeClaim) {
+      const mount = await setUpClaimVolume(this.claims, pod, volume);
+      const uid = pod.metadata!.uid;
+      let byName = this.claimMounts.get(uid);
+      if (!byName) this.claimMounts.set(uid, (byName = new Map()));
+      byName.set(volume.name, mount);
+      return;
+    }
     const path = this.hostPath(pod, volume);
     if (volume.emptyDir) {
       await mkdir(path, { recursive: true });
@@ -130,7 +158,8 @@ export class VolumeManager {
 
   /**
    * The binds for one container's volumeMounts: subPath (or subPathExpr expanded from `env`) resolved
-   * now; configMap, secret, downwardAPI and projected volumes always read-only, as Kubernetes mounts them.
+   * now; configMap, secret, downwardAPI and projected volumes always read-only, as Kubernetes mounts them,
+   * and a persistentVolumeClaim volume read-only when the pod's volume says readOnly.
    */
   async containerMounts(pod: Pod, container: Container, env: readonly EnvPair[]): Promise<BindMount[]> {
     const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
@@ -143,15 +172,16 @@ export class VolumeManager {
       let hostPath = this.hostPath(pod, volume);
       const subPath = mountSubPath(mount, env);
       if (subPath) hostPath = await resolveSubPath(volume, hostPath, subPath);
-      const readOnly = mount.readOnly || API_DATA_TYPES.has(volumeType(volume) ?? '');
+      const readOnly = mount.readOnly || API_DATA_TYPES.has(volumeType(volume) ?? '') || volume.persistentVolumeClaim?.readOnly === true;
       binds.push({ hostPath, containerPath: mount.mountPath, readOnly });
     }
     return binds;
   }
 
-  /** Removes the pod's volumes (its emptyDirs with their data) and forgets them; hostPaths stay. */
+  /** Removes the pod's volumes (its emptyDirs with their data) and forgets them; hostPaths and persistent volumes stay. */
   async removePod(podUid: string): Promise<void> {
     this.mounted.delete(podUid);
+    this.claimMounts.delete(podUid);
     this.tokens.forgetPod(podUid);
     if (!podUid || podUid.includes('/') || podUid === '..') return;
     await rm(podVolumesDir(this.options.rootDir, podUid), { recursive: true, force: true });

@@ -1,13 +1,14 @@
 // What a kubelet (user system:node:<name> in group system:nodes) may do, as Kubernetes' Node
 // authorizer and NodeRestriction admission plugin decide it: read what a node needs (nodes,
-// pods, services, endpoints, namespaces, leases, and the secrets and configmaps its pods name),
+// pods, services, endpoints, namespaces, leases, the secrets, configmaps and persistent volume
+// claims its pods name and the persistent volumes bound to those claims),
 // publish events, and write only its own
 // objects: its Node and Node status, its Lease in kube-node-lease, and the status of pods bound
 // to it (and their deletion, which the kubelet finishes). It may also ask access reviews about
 // the callers of its own endpoint (its Webhook authorizer). Anything about another node's
 // objects is denied with the reason.
 import { podConfigReferences } from '../../../../lib/api/pods';
-import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
+import type { PersistentVolumeClaim, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { READ_VERBS, type RequestAttributes } from '../request-attributes';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -17,8 +18,11 @@ export type NodeDecision = { decision: 'allow' } | { decision: 'deny'; reason: s
 /** Reads a pod's current state (cache first, then storage); undefined if there is none. */
 export type PodLookup = (namespace: string, name: string) => Promise<Pod | undefined>;
 
-/** The pods bound to a node in a namespace (the Node authorizer's graph: node <- pod -> secret/configmap). */
+/** The pods bound to a node in a namespace, "" for all (the Node authorizer's graph: node <- pod -> secret/configmap/pvc). */
 export type PodsOnNode = (node: string, namespace: string) => Pod[];
+
+/** A PersistentVolumeClaim from the watch cache (the graph's pvc -> pv edge); undefined if none. */
+export type ClaimLookup = (namespace: string, name: string) => PersistentVolumeClaim | undefined;
 
 const ALLOW: NodeDecision = { decision: 'allow' };
 const NO_OPINION: NodeDecision = { decision: 'no-opinion' };
@@ -91,6 +95,24 @@ export function configObjectDecision(node: string, a: RequestAttributes, podsOnN
   if (!a.name) return deny('No Object name found');
   const referenced = podsOnNode(node, a.namespace).some((pod) => podConfigReferences(pod).some((r) => r.kind === kind && r.name === a.name));
   return referenced ? ALLOW : deny(`no relationship found between node '${node}' and this object`);
+}
+
+/**
+ * PersistentVolumeClaims and PersistentVolumes (Kubernetes' authorizeGet on the graph's
+ * pod -> pvc -> pv edges): a node may get a claim a pod bound to it names in a
+ * persistentVolumeClaim volume, and the volume such a claim is bound to; nothing else of these
+ * kinds. Other resources get no opinion here.
+ */
+export function persistentVolumeDecision(node: string, a: RequestAttributes, podsOnNode: PodsOnNode, claims: ClaimLookup): NodeDecision {
+  if (!a.resourceRequest || a.apiGroup !== '' || (a.resource !== 'persistentvolumeclaims' && a.resource !== 'persistentvolumes')) return NO_OPINION;
+  if (a.verb !== 'get' || !a.name) return deny('can only get individual resources of this type');
+  if (a.subresource) return deny('cannot get subresource');
+  const claimNames = (pod: Pod) => (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
+  const related =
+    a.resource === 'persistentvolumeclaims'
+      ? podsOnNode(node, a.namespace).some((pod) => claimNames(pod).includes(a.name))
+      : podsOnNode(node, '').some((pod) => claimNames(pod).some((c) => claims(pod.metadata!.namespace, c)?.spec?.volumeName === a.name));
+  return related ? ALLOW : deny(`no relationship found between node '${node}' and this object`);
 }
 
 /**

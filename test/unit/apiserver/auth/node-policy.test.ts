@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { Pods } from '../../../../lib/api/kinds';
-import { Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { PersistentVolumeClaim, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { AdmissionRequest } from '../../../../services/apiserver/admission/chain';
 import { NodeRestriction } from '../../../../services/apiserver/admission/node-restriction';
 import { NodeAuthorizer } from '../../../../services/apiserver/auth/node/node-authorizer';
-import { configObjectDecision, isOwnHeartbeat, nodeDecision } from '../../../../services/apiserver/auth/node/node-policy';
+import { configObjectDecision, isOwnHeartbeat, nodeDecision, persistentVolumeDecision } from '../../../../services/apiserver/auth/node/node-policy';
 import { resourceAttributes, type RequestAttributes } from '../../../../services/apiserver/auth/request-attributes';
 
 const pods = new Map([
@@ -109,6 +109,29 @@ describe('Node authorizer and node restriction', () => {
     assert.equal(allowed.decision, 'allow');
     const refused = await new NodeAuthorizer(lookup, onNode).authorize(n1, secret('get', 'n2-pull'));
     assert.deepEqual(refused, { decision: 'no-opinion', reason: "no relationship found between node 'n1' and this object" });
+  });
+
+  it("gets a PersistentVolumeClaim a pod bound to the node names, and the volume bound to it (pod -> pvc -> pv), nothing else", async () => {
+    const withClaim = (name: string, node: string, claim: string) =>
+      Pod.fromPartial({ metadata: { name, namespace: 'db' }, spec: { nodeName: node, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }] } });
+    const dbPods = [withClaim('db-0', 'n1', 'data-0'), withClaim('db-1', 'n2', 'data-1')];
+    const claims = new Map(['data-0', 'data-1'].map((n, i) => [`db/${n}`, PersistentVolumeClaim.fromPartial({ metadata: { name: n, namespace: 'db' }, spec: { volumeName: `pv-${i}` } })]));
+    const podsOn = (node: string, ns: string) => dbPods.filter((p) => p.spec!.nodeName === node && (!ns || p.metadata!.namespace === ns));
+    const claimOf = (ns: string, name: string) => claims.get(`${ns}/${name}`);
+    const cases: [RequestAttributes, string][] = [
+      [a('get', 'persistentvolumeclaims', { namespace: 'db', name: 'data-0' }), 'allow'],
+      [a('get', 'persistentvolumes', { namespace: '', name: 'pv-0' }), 'allow'],
+      [a('get', 'persistentvolumeclaims', { namespace: 'db', name: 'data-1' }), "no relationship found between node 'n1' and this object"],
+      [a('get', 'persistentvolumes', { namespace: '', name: 'pv-1' }), "no relationship found between node 'n1' and this object"],
+      [a('list', 'persistentvolumes', { namespace: '' }), 'can only get individual resources of this type'],
+      [a('update', 'persistentvolumeclaims', { namespace: 'db', name: 'data-0' }), 'can only get individual resources of this type'],
+    ];
+    for (const [attrs, want] of cases) {
+      const d = persistentVolumeDecision('n1', attrs, podsOn, claimOf);
+      assert.equal(d.decision === 'deny' ? d.reason : d.decision, want, JSON.stringify(attrs));
+    }
+    const allowed = await new NodeAuthorizer(lookup, podsOn, claimOf).authorize(n1, a('get', 'persistentvolumes', { namespace: '', name: 'pv-0' }));
+    assert.equal(allowed.decision, 'allow');
   });
 
   it('only a node user counts as a node', async () => {

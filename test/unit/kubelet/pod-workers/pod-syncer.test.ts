@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clientset } from '../../../../lib/client/clientset';
-import { ConfigMap, Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core/v1/types';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, type PodSpec, type PodStatus } from '../../../../lib/gen/kite/core/v1/types';
 import { FakeClock } from '../../../support/fake-clock';
 import type { EventRecorder } from '../../../../lib/events';
 import { ImageManager } from '../../../../services/kubelet/images/image-manager';
@@ -63,6 +63,9 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
   /** The kubelet's root dir (pod volumes) and the ConfigMaps the API has. */
   let rootDir: string;
   let configMaps: Map<string, ConfigMap>;
+  /** The PersistentVolumeClaims and PersistentVolumes the API has. */
+  let claims: Map<string, PersistentVolumeClaim>;
+  let volumes: Map<string, PersistentVolume>;
 
   const recorder: EventRecorder = { event: (_o, type, reason, message) => events.push(`${reason}: ${message}`) };
 
@@ -81,6 +84,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       recorder,
       rootDir,
       objects: { getConfigMap: async (ns, name) => configMaps.get(`${ns}/${name}`), getSecret: async () => undefined },
+      claims: { getClaim: async (ns, name) => claims.get(`${ns}/${name}`), getVolume: async (name) => volumes.get(name) },
       node: { name: 'n1', hostIP: () => '192.168.0.10', allocatable: () => ({ cpu: '2', memory: '4Gi' }), podNetwork: () => 'pods' },
       hooks: new HookRunner(runtime, hookClock),
       dns: new DnsConfigurer({ clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local', resolvConf: '', nodeName: 'n1', recorder }),
@@ -103,6 +107,8 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     probesSucceed = true;
     rootDir = mkdtempSync(join(tmpdir(), 'kite-syncer-'));
     configMaps = new Map();
+    claims = new Map();
+    volumes = new Map();
     syncer = makeSyncer();
   });
 
@@ -175,6 +181,43 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     configMaps.set('default/app', ConfigMap.fromPartial({ metadata: { name: 'app', namespace: 'default' }, data: { 'app.conf': 'v2' } }));
     await syncer.sync('uid-1', pod);
     assert.equal(readFileSync(join(dir, 'app.conf'), 'utf8'), 'v2', 'a resync refreshes the volume');
+  });
+
+  it("mounts a claim's PersistentVolume (hostPath, DirectoryOrCreate) once the claim is bound, read-only when the pod's volume says so", async () => {
+    const pod = newPod({
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'data', readOnly: false } },
+        { name: 'seed', persistentVolumeClaim: { claimName: 'seed', readOnly: true } },
+      ],
+      containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent', volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'seed', mountPath: '/seed' }] }],
+    });
+    const claim = (name: string, volumeName = '') =>
+      claims.set(
+        `default/${name}`,
+        PersistentVolumeClaim.fromPartial({ metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { volumeName }, status: { phase: volumeName ? 'Bound' : 'Pending' } }),
+      );
+    const volume = (name: string, claimName: string, path: string) =>
+      volumes.set(name, PersistentVolume.fromPartial({ metadata: { name }, spec: { hostPath: { path, type: 'DirectoryOrCreate' }, claimRef: { namespace: 'default', name: claimName, uid: `uid-${claimName}` } } }));
+    claim('data');
+    claim('seed', 'pv-seed');
+    const dataPath = join(rootDir, 'local-path-provisioner', 'pvc-data');
+    const seedPath = join(rootDir, 'local-path-provisioner', 'pvc-seed');
+    volume('pv-seed', 'seed', seedPath);
+    assert.equal(await syncer.sync('uid-1', pod), 2_000);
+    assert.deepEqual(events, ['FailedMount: MountVolume.SetUp failed for volume "data" : error processing PVC default/data: PVC is not bound']);
+    assert.equal((await lastStatus()).containerStatuses[0].state?.waiting?.reason, 'ContainerCreating');
+    assert.equal(runtime.callsOf('createContainer').length, 0);
+
+    claim('data', 'pv-data');
+    volume('pv-data', 'data', dataPath);
+    await syncer.sync('uid-1', pod);
+    const [created] = runtime.createOptions.values();
+    assert.deepEqual(created.options.mounts?.slice(0, 2), [
+      { hostPath: dataPath, containerPath: '/data', readOnly: false },
+      { hostPath: seedPath, containerPath: '/seed', readOnly: true },
+    ]);
+    assert.ok(statSync(dataPath).isDirectory(), 'DirectoryOrCreate made the directory on the node');
+    assert.equal((await lastStatus()).phase, 'Running');
   });
 
   it('starts a pod it has never seen without waiting for a runtime listing, once one listing is done', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigMap, Container, Pod, type Volume } from '../../../../lib/gen/kite/core/v1/types';
+import { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, type Volume } from '../../../../lib/gen/kite/core/v1/types';
 import { RuntimeError } from '../../../../services/kubelet/runtime/errors';
 import { expandSubPathExpr } from '../../../../services/kubelet/volumes/subpath';
 import { VolumeManager } from '../../../../services/kubelet/volumes/volume-manager';
@@ -48,6 +48,37 @@ describe('kubelet/volumes VolumeManager', () => {
     ]);
     assert.equal(statSync(dir).mode & 0o777, 0o777);
     assert.equal(statSync(join(dir, 'sub', 'dir')).mode & 0o777, 0o777);
+  });
+
+  it("resolves a persistentVolumeClaim volume to its bound volume's local path, with Kubernetes' reasons while it cannot", async () => {
+    const claims = new Map<string, PersistentVolumeClaim>();
+    const pvs = new Map<string, PersistentVolume>();
+    manager = new VolumeManager({
+      rootDir: root,
+      claims: { getClaim: async (ns, name) => claims.get(`${ns}/${name}`), getVolume: async (name) => pvs.get(name) },
+      nodeAllocatable: () => ({}),
+    });
+    const pod = podWith([{ name: 'data', persistentVolumeClaim: { claimName: 'db', readOnly: false } }]);
+    const reason = async () => (await manager.setUpPod(pod)).errors.map((e) => e.reason);
+    assert.deepEqual(await reason(), ['error processing PVC default/db: failed to fetch PVC from API server: persistentvolumeclaims "db" not found']);
+    const claim = PersistentVolumeClaim.fromPartial({ metadata: { name: 'db', namespace: 'default', uid: 'c1' }, spec: { volumeName: 'pv1' }, status: { phase: 'Bound' } });
+    claims.set('default/db', claim);
+    assert.deepEqual(await reason(), ['error processing PVC default/db: failed to fetch PV pv1 from API server: persistentvolumes "pv1" not found']);
+    const local = join(root, 'disk');
+    pvs.set('pv1', PersistentVolume.fromPartial({ metadata: { name: 'pv1' }, spec: { local: { path: local }, claimRef: { namespace: 'default', name: 'db', uid: 'other' } } }));
+    assert.deepEqual(await reason(), ['error processing PVC default/db: found PV object pv1 but its pv.Spec.ClaimRef.UID (other) does not point to claim.UID (c1)']);
+    pvs.get('pv1')!.spec!.claimRef!.uid = 'c1';
+    assert.deepEqual(await reason(), [`path "${local}" does not exist`]);
+    mkdirSync(local);
+    assert.deepEqual(await manager.setUpPod(pod), { ready: true, errors: [] });
+    assert.deepEqual(await manager.containerMounts(pod, mounting({ name: 'data', mountPath: '/var/lib/db', readOnly: true }), []), [
+      { hostPath: local, containerPath: '/var/lib/db', readOnly: true },
+    ]);
+    await manager.removePod('uid-1');
+    assert.ok(existsSync(local), 'the volume outlives the pod');
+
+    claims.set('default/db', { ...claim, metadata: { ...claim.metadata!, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+    assert.deepEqual(await reason(), ["can't start pod because PVC default/db is being deleted"]);
   });
 
   it('checks hostPath types as Kubernetes does, reporting a failure as FailedMount', async () => {
