@@ -1,6 +1,6 @@
 // Pod predicates every component shares (Kubernetes' podutil): readiness, availability, whether a
 // pod has finished or still counts, and the key informers and logs name it by.
-import type { Pod, PodCondition } from '../gen/kite/core/v1/types';
+import type { Container, Pod, PodCondition } from '../gen/kite/core/v1/types';
 import { parseTime } from '../util/time';
 import { objectKey } from './kinds';
 
@@ -29,6 +29,16 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, nowMs: number)
   if (minReadySeconds <= 0) return true;
   const since = podReadyTime(pod);
   return since !== undefined && since + minReadySeconds * 1000 < nowMs;
+}
+
+/** A sidecar (Kubernetes' IsRestartableInitContainer): an init container with restartPolicy Always. */
+export function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+/** The pod's sidecars, in spec order. */
+export function sidecarsOf(pod: Pod): Container[] {
+  return (pod.spec?.initContainers ?? []).filter(isSidecar);
 }
 
 /** Succeeded or Failed: a phase a pod never leaves. */

@@ -1,6 +1,7 @@
 // What a sync must do to a pod, computed from its spec and what the runtime holds (Kubernetes'
 // computePodActions): whether the sandbox must be (re)created, which containers to kill and which
 // to start. Pure: backoff, images and probes' verdicts are applied by the caller.
+import { isSidecar } from '../../../lib/api/pods';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { containerHash } from '../runtime/container-hash';
 import type { PodRuntimeState, RuntimeContainer } from '../runtime/types';
@@ -82,34 +83,73 @@ function sandboxChange(pod: Pod, state: PodRuntimeState | undefined): { create: 
   return { create: false, attempt: newest.restartCount, sandbox: newest };
 }
 
-/**
- * Kubernetes' findNextInitContainerToRun: the init container to (re)start next, whether the last
- * one seen failed, and whether initialization is done.
- */
-export function nextInitContainer(
-  pod: Pod,
-  byName: Map<string, RuntimeContainer>,
-): { next?: Container; failed: boolean; done: boolean } {
-  const inits = pod.spec?.initContainers ?? [];
-  if (inits.length === 0) return { failed: false, done: true };
-  // App containers exist only once initialization finished.
-  if ((pod.spec?.containers ?? []).some((c) => byName.has(c.name))) return { failed: false, done: true };
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const status = byName.get(inits[i].name);
-    if (status && initFailed(status)) return { next: inits[i], failed: true, done: false };
-  }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const status = byName.get(inits[i].name);
-    if (!status) continue;
-    if (status.state === 'running') return { failed: false, done: false };
-    if (status.state === 'created') return { next: inits[i], failed: false, done: false };
-    if (i === inits.length - 1) return { failed: false, done: true };
-    return { next: inits[i + 1], failed: false, done: false };
-  }
-  return { next: inits[0], failed: false, done: false };
+/** Why a running container must be killed (its spec changed, a probe failed), undefined to keep it. */
+function killReason(c: Container, current: RuntimeContainer, probeVerdict: ProbeVerdict): { reason: KillReason; message: string } | undefined {
+  const verdict = probeVerdict(current.id);
+  if (current.hash !== '' && current.hash !== containerHash(c)) return { reason: 'SpecChanged', message: `Container ${c.name} definition changed` };
+  if (verdict === 'LivenessProbe') return { reason: verdict, message: `Container ${c.name} failed liveness probe` };
+  if (verdict === 'StartupProbe') return { reason: verdict, message: `Container ${c.name} failed startup probe` };
+  return undefined;
 }
 
-export function computePodActions(pod: Pod, state: PodRuntimeState | undefined, probeVerdict: ProbeVerdict): PodActions {
+/** A container that exists but never ran is removed before it is started again. */
+function replaceNotStarted(actions: PodActions, c: Container, current: RuntimeContainer | undefined): void {
+  if (current && current.state !== 'exited') actions.toKill.push({ container: current, reason: 'NotStarted', message: `Container ${c.name} was never started` });
+}
+
+/**
+ * Kubernetes' computeInitContainerActions (with SidecarContainers): walks the init containers in
+ * order. A plain one must have succeeded before the next starts (a failed one is restarted unless
+ * the pod's restartPolicy is Never, which ends the pod); a sidecar (restartPolicy Always) must have
+ * started (its startup probe passed, or it runs when it has none), and is restarted whenever it is
+ * not running (or its probes or spec say so) whatever the pod's restartPolicy, also after
+ * initialization. Returns true once initialization is done (or was, when app containers exist).
+ */
+function initContainerActions(pod: Pod, byName: Map<string, RuntimeContainer>, probes: InitProbes, actions: PodActions): boolean {
+  // App containers exist only once initialization finished (plain init containers' records may be gone).
+  const initialized = (pod.spec?.containers ?? []).some((c) => byName.has(c.name));
+  for (const c of pod.spec?.initContainers ?? []) {
+    const current = byName.get(c.name);
+    if (isSidecar(c)) {
+      if (current?.state === 'running') {
+        const kill = killReason(c, current, probes.verdict);
+        if (kill) {
+          actions.toKill.push({ container: current, reason: kill.reason, message: `${kill.message}, will be restarted` });
+          actions.toStart.push(toStart(c, true, current));
+          if (!initialized) return false;
+        } else if (!initialized && !probes.started(current.id)) return false;
+        continue;
+      }
+      replaceNotStarted(actions, c, current);
+      actions.toStart.push(toStart(c, true, current));
+      if (!initialized) return false;
+      continue;
+    }
+    if (initialized || succeeded(current)) continue;
+    if (current?.state === 'running') return false;
+    if (current && initFailed(current) && !restartsOnFailure(pod)) {
+      actions.killPod = true;
+      return false;
+    }
+    replaceNotStarted(actions, c, current);
+    actions.toStart.push(toStart(c, true, current));
+    return false;
+  }
+  return true;
+}
+
+/** What the init containers' walk asks of the probe workers. */
+export interface InitProbes {
+  verdict: ProbeVerdict;
+  /** Whether the running container's startup probe passed (true when it has none). */
+  started(containerId: string): boolean;
+}
+
+/**
+ * `started` tells whether a running sidecar's startup probe passed (the next init container waits
+ * for it); without it every running container counts as started.
+ */
+export function computePodActions(pod: Pod, state: PodRuntimeState | undefined, probeVerdict: ProbeVerdict, started: (containerId: string) => boolean = () => true): PodActions {
   const byName = newestByName(state?.containers ?? []);
   const sandbox = sandboxChange(pod, state);
   const actions: PodActions = {
@@ -142,54 +182,39 @@ export function computePodActions(pod: Pod, state: PodRuntimeState | undefined, 
     return actions;
   }
 
-  const init = nextInitContainer(pod, byName);
-  if (!init.done) {
-    if (init.next) {
-      if (init.failed && !restartsOnFailure(pod)) actions.killPod = true;
-      else {
-        const current = byName.get(init.next.name);
-        if (current && current.state !== 'exited') actions.toKill.push({ container: current, reason: 'NotStarted', message: `Container ${init.next.name} was never started` });
-        actions.toStart.push(toStart(init.next, true, current));
-      }
-    }
-    return actions;
-  }
+  if (!initContainerActions(pod, byName, { verdict: probeVerdict, started }, actions)) return actions;
 
   let keep = 0;
+  let starts = 0;
   for (const c of specs) {
     const current = byName.get(c.name);
     if (!current || current.state !== 'running') {
       if (shouldRestart(pod, current)) {
-        if (current && current.state !== 'exited') actions.toKill.push({ container: current, reason: 'NotStarted', message: `Container ${c.name} was never started` });
+        replaceNotStarted(actions, c, current);
         actions.toStart.push(toStart(c, false, current));
+        starts++;
       }
       continue;
     }
-    let reason: KillReason;
-    let message: string;
-    let restart = restartsOnFailure(pod);
-    const verdict = probeVerdict(current.id);
-    if (current.hash !== '' && current.hash !== containerHash(c)) {
-      reason = 'SpecChanged';
-      message = `Container ${c.name} definition changed`;
-      restart = true;
-    } else if (verdict === 'LivenessProbe') {
-      reason = verdict;
-      message = `Container ${c.name} failed liveness probe`;
-    } else if (verdict === 'StartupProbe') {
-      reason = verdict;
-      message = `Container ${c.name} failed startup probe`;
-    } else {
+    const kill = killReason(c, current, probeVerdict);
+    if (!kill) {
       keep++;
       continue;
     }
-    if (restart) {
+    let message = kill.message;
+    if (kill.reason === 'SpecChanged' || restartsOnFailure(pod)) {
       message += ', will be restarted';
       actions.toStart.push(toStart(c, false, current));
+      starts++;
     }
-    actions.toKill.push({ container: current, reason, message });
+    actions.toKill.push({ container: current, reason: kill.reason, message });
   }
-  if (keep === 0 && actions.toStart.length === 0) actions.killPod = true;
+  // Every app container is done for good: the pod is over, and its sidecars are not restarted
+  // (they would keep it alive); killing the pod stops them.
+  if (keep === 0 && starts === 0) {
+    actions.killPod = true;
+    actions.toStart = [];
+  }
   return actions;
 }
 

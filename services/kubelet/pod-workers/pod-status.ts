@@ -3,7 +3,7 @@
 // pod and host IPs. Pure: probes' verdicts and waiting reasons come in as inputs.
 import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from '../../../lib/gen/kite/core/v1/types';
 import type { PodRuntimeState, RuntimeContainer } from '../runtime/types';
-import { isTerminalPhase } from '../../../lib/api/pods';
+import { isSidecar, isTerminalPhase } from '../../../lib/api/pods';
 import { podPhase } from '../status/pod-phase';
 import { setCondition } from '../status/pod';
 
@@ -123,22 +123,27 @@ export function generatePodStatus(input: PodStatusInputs): PodStatus {
   const prev = input.previous;
   const instances = byName(state?.containers ?? []);
   const initStatuses = spec.initContainers.map((c) => containerStatus(c, instances.get(c.name) ?? [], waiting.get(c.name), 'PodInitializing', probes));
-  const initialized = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
+  // A plain init container is done once it succeeded, a sidecar once it started; app containers
+  // that exist mean initialization finished (a sidecar restarting later does not undo it).
+  const initDone = (s: ContainerStatus, i: number) => (isSidecar(spec.initContainers[i]) ? !!s.started : s.state?.terminated?.exitCode === 0);
+  const initialized = spec.containers.some((c) => instances.has(c.name)) || initStatuses.every(initDone);
   const statuses = spec.containers.map((c) =>
     containerStatus(c, instances.get(c.name) ?? [], waiting.get(c.name), initialized ? 'ContainerCreating' : 'PodInitializing', probes),
   );
   // A finished pod stays finished (its containers may be gone from the runtime later).
   const phase = isTerminalPhase(prev?.phase) ? prev!.phase : podPhase(spec, statuses, initStatuses);
-  const ready = statuses.every((s) => s.ready);
+  // Sidecars count toward readiness, listed first as Kubernetes does.
+  const readiness = [...initStatuses.filter((_, i) => isSidecar(spec.initContainers[i])), ...statuses];
+  const ready = readiness.every((s) => s.ready);
 
   let conditions = prev?.conditions ?? [];
   conditions = setCondition(conditions, 'PodScheduled', 'True', now);
-  const notInitialized = unready(initStatuses, (s) => s.state?.terminated?.exitCode === 0);
+  const notInitialized = initStatuses.filter((s, i) => !initDone(s, i)).map((s) => s.name).join(' ');
   conditions = initialized
     ? setCondition(conditions, 'Initialized', 'True', now)
     : setCondition(conditions, 'Initialized', 'False', now, 'ContainersNotInitialized', `containers with incomplete status: [${notInitialized}]`);
   const [readyReason, readyMessage] =
-    phase === 'Succeeded' ? ['PodCompleted', ''] : ready ? ['', ''] : ['ContainersNotReady', `containers with unready status: [${unready(statuses, (s) => s.ready)}]`];
+    phase === 'Succeeded' ? ['PodCompleted', ''] : ready ? ['', ''] : ['ContainersNotReady', `containers with unready status: [${unready(readiness, (s) => s.ready)}]`];
   for (const type of ['ContainersReady', 'Ready']) {
     conditions = setCondition(conditions, type, ready && phase !== 'Succeeded' ? 'True' : 'False', now, readyReason, readyMessage);
   }

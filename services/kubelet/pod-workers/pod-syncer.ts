@@ -18,7 +18,7 @@ import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
 import type { BindMount, ContainerRuntime, PodRuntimeState, RuntimeContainer, SandboxOptions } from '../runtime/types';
 import type { PodClaimSource, PodObjectSource, PodTokenSource } from '../config-sources/types';
 import { VolumeManager } from '../volumes/volume-manager';
-import { isTerminalPhase, podKey } from '../../../lib/api/pods';
+import { isTerminalPhase, podKey, sidecarsOf } from '../../../lib/api/pods';
 import type { CrashLoopBackoff } from './crash-backoff';
 import { containerEnv } from './env';
 import { serviceEnvVarMap } from './service-env';
@@ -99,6 +99,11 @@ function minDelay(a: number | undefined, b: number | undefined): number | undefi
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
+}
+
+/** A container of the pod by name: an app container or an init container (sidecars have hooks and probes). */
+function containerSpec(pod: Pod, name: string): Container | undefined {
+  return pod.spec?.containers.find((c) => c.name === name) ?? pod.spec?.initContainers.find((c) => c.name === name);
 }
 
 /** The running instance of each container, for the probe workers. */
@@ -186,8 +191,9 @@ export class PodSyncer {
       this.reportStatus(pod, state);
       return VOLUME_RETRY_MS;
     }
-    const actions = computePodActions(pod, state, (id) => this.d.probes.verdict(id));
+    // The probe workers learn what runs first: a sidecar's startup probe gates the next init container.
     this.reportStatus(pod, state);
+    const actions = computePodActions(pod, state, (id) => this.d.probes.verdict(id), (id) => this.d.probes.started(id));
     const { changed, created, retryInMs } = await this.execute(pod, state, actions, network);
     if (changed) {
       state = await this.reread(uid, state, created);
@@ -203,7 +209,7 @@ export class PodSyncer {
     const previous = this.d.status.get(uid) ?? pod.status;
     const hostIP = this.d.node.hostIP();
     const podIP = pod.spec?.hostNetwork ? hostIP : (state?.sandboxes.find((s) => s.state === 'running')?.ip ?? '');
-    this.d.probes.syncPod(pod, runningContainers(state, podIP), previous?.containerStatuses ?? []);
+    this.d.probes.syncPod(pod, runningContainers(state, podIP), [...(previous?.initContainerStatuses ?? []), ...(previous?.containerStatuses ?? [])]);
     const status = generatePodStatus({
       pod,
       previous,
@@ -251,7 +257,7 @@ export class PodSyncer {
       if (!actions.createSandbox) return { changed, created };
     }
     for (const kill of actions.toKill) {
-      const spec = pod.spec?.containers.find((c) => c.name === kill.container.name);
+      const spec = containerSpec(pod, kill.container.name);
       const probeGrace = kill.reason === 'LivenessProbe' ? spec?.livenessProbe?.terminationGracePeriodSeconds : kill.reason === 'StartupProbe' ? spec?.startupProbe?.terminationGracePeriodSeconds : undefined;
       await this.killContainer(pod, kill.container, { graceSeconds: probeGrace ?? grace, message: kill.message, podIP: this.podIP(pod, state) });
       if (kill.reason === 'NotStarted') await this.d.runtime.removeContainer(kill.container.id);
@@ -445,7 +451,7 @@ export class PodSyncer {
     let grace = opts.graceSeconds;
     if (c.state === 'running') {
       if (pod) this.d.recorder.event(pod, 'Normal', 'Killing', opts.message ?? `Stopping container ${c.name}`);
-      const spec = pod ? pod.spec?.containers.find((x) => x.name === c.name) : undefined;
+      const spec = pod ? containerSpec(pod, c.name) : undefined;
       const handler = pod ? spec?.lifecycle?.preStop : c.preStop;
       if (handler && grace > 0) {
         const m = pod?.metadata;
@@ -475,12 +481,23 @@ export class PodSyncer {
     return { changed: false, retryInMs: CONFIG_ERROR_RETRY_MS };
   }
 
-  /** Stops every running container (in parallel, within the grace period), then the sandbox. True if anything ran. */
+  /**
+   * Stops every running container within the grace period, then the sandbox (Kubernetes'
+   * killContainersWithSyncResult): the app containers in parallel, then the sidecars one by one in
+   * reverse order, each with what is left of the grace period (at least MIN_GRACE_AFTER_HOOK_SECONDS).
+   * True if anything ran.
+   */
   private async killPod(pod: Pod | undefined, state: PodRuntimeState | undefined, graceSeconds: number): Promise<boolean> {
     const running = (state?.containers ?? []).filter((c) => c.state === 'running' || c.state === 'created');
     const sandboxes = (state?.sandboxes ?? []).filter((s) => s.state === 'running');
     const podIP = this.podIP(pod, state);
-    await Promise.all(running.map((c) => this.killContainer(pod, c, { graceSeconds, podIP })));
+    const sidecars = pod ? sidecarsOf(pod).map((c) => c.name).reverse() : [];
+    const deadline = Date.now() + graceSeconds * 1000;
+    await Promise.all(running.filter((c) => !sidecars.includes(c.name)).map((c) => this.killContainer(pod, c, { graceSeconds, podIP })));
+    for (const name of sidecars) {
+      const left = Math.max(Math.ceil((deadline - Date.now()) / 1000), MIN_GRACE_AFTER_HOOK_SECONDS);
+      await Promise.all(running.filter((c) => c.name === name).map((c) => this.killContainer(pod, c, { graceSeconds: Math.min(left, graceSeconds), podIP })));
+    }
     await Promise.all(sandboxes.map((s) => this.d.runtime.stopPodSandbox(s.id)));
     return running.length + sandboxes.length > 0;
   }

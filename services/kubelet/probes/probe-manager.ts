@@ -1,6 +1,7 @@
 // Keeps one ProbeWorker per probe of every running container, and answers the pod syncer's
 // questions: is this container ready, has it started, must it be killed. A result change asks
 // for a sync of the pod (readiness drives the Ready condition, liveness restarts).
+import { sidecarsOf } from '../../../lib/api/pods';
 import type { ContainerStatus, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { realClock, type Clock } from '../../../lib/util/clock';
 import type { EventRecorder } from '../../../lib/events';
@@ -37,7 +38,8 @@ export class ProbeManager {
   syncPod(pod: Pod, running: ReadonlyMap<string, ContainerRun>, reported: readonly ContainerStatus[] = []): void {
     const uid = pod.metadata!.uid;
     const wanted = new Set<string>();
-    for (const container of pod.spec?.containers ?? []) {
+    // Sidecars are probed as app containers are (plain init containers may have no probes).
+    for (const container of [...sidecarsOf(pod), ...(pod.spec?.containers ?? [])]) {
       for (const kind of KINDS) {
         const probe = kind === 'liveness' ? container.livenessProbe : kind === 'readiness' ? container.readinessProbe : container.startupProbe;
         if (!probe) continue;

@@ -1,16 +1,23 @@
-// A pod's phase from its container statuses, as Kubernetes' kubelet computes it (getPhase).
+// A pod's phase from its container statuses, as Kubernetes' kubelet computes it (getPhase): the app
+// containers decide it; sidecars only delay it while initialization runs.
+import { isSidecar } from '../../../lib/api/pods';
 import type { ContainerStatus, PodSpec } from '../../../lib/gen/kite/core/v1/types';
 
+/** A plain init container failed in a Never pod (sidecars are always restarted: never a failure). */
 function initContainersFailed(spec: PodSpec, initStatuses: readonly ContainerStatus[]): boolean {
-  return initStatuses.some((s) => {
-    const t = s.state?.terminated ?? (s.state?.waiting ? s.lastState?.terminated : undefined);
-    return t !== undefined && t.exitCode !== 0;
-  }) && spec.restartPolicy === 'Never';
+  if (spec.restartPolicy !== 'Never') return false;
+  return spec.initContainers.some((c) => {
+    const s = initStatuses.find((x) => x.name === c.name);
+    const t = s?.state?.terminated ?? (s?.state?.waiting ? s.lastState?.terminated : undefined);
+    return !isSidecar(c) && t !== undefined && t.exitCode !== 0;
+  });
 }
 
+/** Initialization not done: a plain init container has not succeeded, or a sidecar has not started. */
 function initContainersPending(spec: PodSpec, initStatuses: readonly ContainerStatus[]): boolean {
   return spec.initContainers.some((c) => {
     const s = initStatuses.find((x) => x.name === c.name);
+    if (isSidecar(c)) return !s?.started;
     return !(s?.state?.terminated && s.state.terminated.exitCode === 0);
   });
 }

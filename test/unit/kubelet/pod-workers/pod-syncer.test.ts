@@ -91,6 +91,16 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     });
   }
 
+  /**
+   * Lets pending promise chains and I/O run until `pred` holds (a hook's timer registered, a call
+   * made). Bounded by time, not turns: a sync writes the pod's resolv.conf and hosts files to disk
+   * first, which takes longer on a loaded machine.
+   */
+  async function until(what: string, pred: () => boolean): Promise<void> {
+    for (const deadline = Date.now() + 10_000; !pred() && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+    assert.ok(pred(), what);
+  }
+
   async function lastStatus(): Promise<PodStatus> {
     await status.flush();
     return pods.statuses.at(-1)!;
@@ -328,16 +338,6 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     const deleting = (pod: Pod, grace: number) =>
       Pod.fromPartial({ ...pod, metadata: { ...pod.metadata!, deletionTimestamp: '2024-01-01T00:00:30Z', deletionGracePeriodSeconds: grace } });
 
-    /**
-     * Lets pending promise chains and I/O run until `pred` holds (a hook's timer registered, a call
-     * made). Bounded by time, not turns: a sync writes the pod's resolv.conf and hosts files to disk
-     * first, which takes longer on a loaded machine.
-     */
-    async function until(what: string, pred: () => boolean): Promise<void> {
-      for (const deadline = Date.now() + 10_000; !pred() && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
-      assert.ok(pred(), what);
-    }
-
     /** Runtime calls in order, sandbox noise left out: "exec:<command>" and "stop:<grace>". */
     const hookAndStopCalls = () =>
       runtime.calls
@@ -515,6 +515,130 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
       hookClock.step(30_000);
       await until('the first pod is gone', () => runtime.podContainers('uid-1').length === 0);
       await workers.stop();
+    });
+  });
+
+  describe('sidecar containers (init containers with restartPolicy Always)', () => {
+    const image = { image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' };
+    /** The names of the pod's containers that run, in creation order. */
+    const running = () => runtime.podContainers('uid-1').filter((c) => c.state === 'running').map((c) => c.name).sort();
+    const newest = (name: string) => runtime.podContainers('uid-1').find((c) => c.name === name)!;
+    const sidecarPod = (restartPolicy: string, sidecar: Record<string, unknown> = {}) =>
+      newPod({
+        restartPolicy,
+        initContainers: [{ name: 'setup', ...image }, { name: 'proxy', restartPolicy: 'Always', ...image, ...sidecar }, { name: 'migrate', ...image }],
+        containers: [{ name: 'app', ...image }],
+      });
+
+    /** Runs the pod through its init containers until the app container runs. */
+    async function startAll(pod: Pod): Promise<void> {
+      await syncer.sync('uid-1', pod);
+      runtime.exit(newest('setup').id, 0);
+      await syncer.sync('uid-1', pod);
+      await syncer.sync('uid-1', pod);
+      runtime.exit(newest('migrate').id, 0);
+      await syncer.sync('uid-1', pod);
+    }
+
+    it('starts init containers in order, the next one once the sidecar runs, and keeps the sidecar running beside the app', async () => {
+      const pod = sidecarPod('Always');
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['setup']);
+      runtime.exit(newest('setup').id, 0);
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['proxy'], 'the sidecar starts once setup succeeded');
+      let s = await lastStatus();
+      assert.equal(s.phase, 'Pending');
+      assert.equal(s.conditions.find((c) => c.type === 'Initialized')?.message, 'containers with incomplete status: [migrate]');
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['migrate', 'proxy'], 'the next init container does not wait for the sidecar to exit');
+      runtime.exit(newest('migrate').id, 0);
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['app', 'proxy']);
+      s = await lastStatus();
+      assert.equal(s.phase, 'Running');
+      assert.deepEqual(s.conditions.filter((c) => c.type !== 'PodScheduled').map((c) => `${c.type}=${c.status}`), ['Initialized=True', 'ContainersReady=True', 'Ready=True']);
+      const proxy = s.initContainerStatuses.find((x) => x.name === 'proxy')!;
+      assert.deepEqual([proxy.started, proxy.ready, !!proxy.state?.running], [true, true, true]);
+      assert.equal(newest('proxy').restartCount, 0, 'started once');
+    });
+
+    it('waits for a sidecar\'s startup probe before the next init container, and counts its readiness toward the pod\'s', async () => {
+      const pod = sidecarPod('Always', { startupProbe: { exec: { command: ['ok'] }, periodSeconds: 1 }, readinessProbe: { exec: { command: ['ok'] }, periodSeconds: 1 } });
+      await syncer.sync('uid-1', pod);
+      runtime.exit(newest('setup').id, 0);
+      await syncer.sync('uid-1', pod);
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['proxy'], 'migrate waits for the startup probe');
+      assert.equal((await lastStatus()).initContainerStatuses.find((x) => x.name === 'proxy')?.started, false);
+      probeClock.step(0);
+      await until('the startup probe passed', () => probes.started(newest('proxy').id));
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['migrate', 'proxy']);
+      runtime.exit(newest('migrate').id, 0);
+      probesSucceed = false;
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['app', 'proxy']);
+      probeClock.step(1_000);
+      await until('the readiness probe ran', () => !probes.ready(newest('proxy').id));
+      await syncer.sync('uid-1', pod);
+      const ready = (await lastStatus()).conditions.find((c) => c.type === 'Ready')!;
+      assert.deepEqual([ready.status, ready.message], ['False', 'containers with unready status: [proxy]']);
+    });
+
+    it('restarts a sidecar that exits even under restartPolicy Never, through the crash-loop backoff', async () => {
+      const pod = sidecarPod('Never');
+      await startAll(pod);
+      runtime.exit(newest('proxy').id, 1);
+      now = Date.parse(newest('proxy').finishedAt!);
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['app', 'proxy']);
+      assert.equal(newest('proxy').restartCount, 1);
+      runtime.exit(newest('proxy').id, 1);
+      now = Date.parse(newest('proxy').finishedAt!) + 1_000;
+      assert.equal(await syncer.sync('uid-1', pod), 9_000, 'backed off');
+      const s = await lastStatus();
+      assert.equal(s.phase, 'Running');
+      assert.equal(s.initContainerStatuses.find((x) => x.name === 'proxy')?.state?.waiting?.reason, 'CrashLoopBackOff');
+    });
+
+    it('a Never pod whose app container exits 0 Succeeds while its sidecar runs, and the sidecar is stopped, not restarted', async () => {
+      const pod = sidecarPod('Never');
+      await startAll(pod);
+      runtime.exit(newest('app').id, 0);
+      runtime.calls.length = 0;
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), []);
+      assert.deepEqual(runtime.callsOf('stopContainer').map((a) => a[0]), [newest('proxy').id]);
+      assert.equal(runtime.callsOf('createContainer').length, 0);
+      assert.equal((await lastStatus()).phase, 'Succeeded');
+      await syncer.sync('uid-1', pod);
+      assert.equal(newest('proxy').restartCount, 0);
+      assert.equal((await lastStatus()).phase, 'Succeeded');
+    });
+
+    it('an OnFailure pod whose app container fails restarts it, and the pod stays Running', async () => {
+      const pod = sidecarPod('OnFailure');
+      await startAll(pod);
+      runtime.exit(newest('app').id, 2);
+      await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['app', 'proxy']);
+      assert.equal((await lastStatus()).phase, 'Running');
+    });
+
+    it('stops the sidecars after the app containers, in reverse order, when the pod is deleted', async () => {
+      const pod = newPod({
+        initContainers: [{ name: 'log', restartPolicy: 'Always', ...image }, { name: 'mesh', restartPolicy: 'Always', ...image }],
+        containers: [{ name: 'app', ...image }, { name: 'worker', ...image }],
+      });
+      for (let i = 0; i < 3; i++) await syncer.sync('uid-1', pod);
+      assert.deepEqual(running(), ['app', 'log', 'mesh', 'worker']);
+      const names = new Map(runtime.podContainers('uid-1').map((c) => [c.id, c.name]));
+      const deleting = Pod.fromPartial({ ...pod, metadata: { ...pod.metadata!, deletionTimestamp: '2024-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+      await syncer.sync('uid-1', deleting);
+      const stops = runtime.callsOf('stopContainer').map((a) => names.get(a[0] as string));
+      assert.deepEqual(stops.slice(0, 2).sort(), ['app', 'worker']);
+      assert.deepEqual(stops.slice(2), ['mesh', 'log']);
     });
   });
 });
