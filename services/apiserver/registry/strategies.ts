@@ -1,7 +1,7 @@
 // The strategy of each kind: Kubernetes' rules for defaults, validation, status and fields.
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import * as K from '../../../lib/api/kinds';
-import type { Deployment, ReplicaSet, StatefulSet } from '../../../lib/gen/kite/apps/v1/types';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { CronJob, Job } from '../../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { PodSpec, type ConfigMap, type Endpoints, type Event, type LimitRange, type Namespace, type Node, type Pod, type ResourceQuota, type Secret, type Service, type ServiceAccount } from '../../../lib/gen/kite/core/v1/types';
@@ -26,6 +26,7 @@ import * as RV from './validation/rbac-validation';
 import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from './validation/job-validation';
 import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
 import { preparePodDisruptionBudgetForCreate, validatePodDisruptionBudget } from './validation/poddisruptionbudget-validation';
+import * as DS from './validation/daemonset-validation';
 import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetUpdate } from './validation/statefulset-validation';
 import * as PV from './validation/persistentvolume-validation';
 import * as PVC from './validation/persistentvolumeclaim-validation';
@@ -201,6 +202,19 @@ const cronJobStrategy = baseStrategy<CronJob>({
   },
 });
 
+// Kubernetes' daemonset strategy: status reset on create, the template generation on template change.
+const daemonSetStrategy = baseStrategy<DaemonSet>({
+  defaults: DS.defaultDaemonSet,
+  validate: DS.validateDaemonSet,
+  validateUpdate: DS.validateDaemonSetUpdate,
+  prepareForCreate: DS.prepareDaemonSetForCreate,
+  prepareForUpdate: DS.prepareDaemonSetForUpdate,
+});
+const controllerRevisionStrategy = baseStrategy<ControllerRevision>({
+  validate: DS.validateControllerRevision,
+  validateUpdate: DS.validateControllerRevisionUpdate,
+});
+
 const statefulSetStrategy = baseStrategy<StatefulSet>({
   defaults: defaultStatefulSet,
   validate: validateStatefulSet,
@@ -272,9 +286,9 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.NetworkPolicies, networkPolicyStrategy],
     [K.Jobs, jobStrategy],
     [K.CronJobs, cronJobStrategy],
-    [K.DaemonSets, metadataOnly(true)],
+    [K.DaemonSets, daemonSetStrategy],
     [K.StatefulSets, statefulSetStrategy],
-    [K.ControllerRevisions, metadataOnly(true)],
+    [K.ControllerRevisions, controllerRevisionStrategy],
     [K.PersistentVolumes, persistentVolumeStrategy],
     [K.PersistentVolumeClaims, persistentVolumeClaimStrategy],
     [K.StorageClasses, storageClassStrategy],
