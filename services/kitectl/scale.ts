@@ -1,5 +1,5 @@
-// `kitectl scale deployment/NAME --replicas N` through the scale subresource.
-import { Deployments, ReplicaSets } from '../../lib/api/kinds';
+// `kitectl scale deployment|replicaset|statefulset/NAME --replicas N` through the scale subresource.
+import { Deployments, ReplicaSets, StatefulSets } from '../../lib/api/kinds';
 import { Scale } from '../../lib/gen/kite/meta/v1/meta';
 import type { Cli } from './cli-context';
 import { CliError } from './cli-errors';
@@ -15,7 +15,7 @@ export async function scale(cli: Cli, args: string[], opts: ScaleOptions): Promi
   if (opts.replicas === undefined) throw new CliError('required flag(s) "replicas" not set');
   const replicas = Number(opts.replicas);
   if (!Number.isInteger(replicas) || replicas < 0) throw new CliError('The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
-  const { kind, name } = parseOneResource(args, { kinds: [Deployments, ReplicaSets], verb: 'scale' });
+  const { kind, name } = parseOneResource(args, { kinds: [Deployments, ReplicaSets, StatefulSets], verb: 'scale' });
   const client = (await cli.clientset()).resource(kind);
   const namespace = await cli.namespace();
   if (opts.currentReplicas !== undefined) {
