@@ -32,7 +32,7 @@ const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.
 const HUGEPAGES_PREFIXES = ['limits.hugepages-', 'requests.hugepages-'];
 const SIZE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
 /** The volume types in the order Kubernetes checks them: the second one set is the one refused. */
-const VOLUME_TYPES = ['emptyDir', 'hostPath', 'secret', 'downwardAPI', 'configMap', 'projected'] as const;
+const VOLUME_TYPES = ['emptyDir', 'hostPath', 'secret', 'persistentVolumeClaim', 'downwardAPI', 'configMap', 'projected'] as const;
 
 const quote = (s: string) => JSON.stringify(s);
 
@@ -174,6 +174,9 @@ function validateOneSource(c: v.Causes, path: string, vol: Volume, type: (typeof
       fileMode(c, `${path}.defaultMode`, s.defaultMode);
       return s.items.forEach((kp, i) => keyToPath(c, `${path}.items[${i}]`, kp));
     }
+    case 'persistentVolumeClaim':
+      if (!vol.persistentVolumeClaim!.claimName) c.add(`${path}.claimName`, 'Required value');
+      return;
     case 'configMap': {
       const s = vol.configMap!;
       if (!s.name) c.add(`${path}.name`, 'Required value');

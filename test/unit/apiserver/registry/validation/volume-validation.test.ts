@@ -53,6 +53,12 @@ describe('apiserver validation: pod volumes, volumeMounts and env sources', () =
     assert.equal(projected.projected!.sources[0].serviceAccountToken!.expirationSeconds, 3600);
   });
 
+  it('accepts a persistentVolumeClaim volume naming its claim, and requires the name', () => {
+    assert.deepEqual(causes(volumes({ name: 'data', persistentVolumeClaim: { claimName: 'www-web-0', readOnly: true } }), { volumeMounts: [{ name: 'data', mountPath: '/data' }] }), []);
+    assert.deepEqual(causes(volumes({ name: 'data', persistentVolumeClaim: {} })), ['spec.volumes[0].persistentVolumeClaim.claimName: Required value']);
+    assert.deepEqual(causes(volumes({ name: 'x', emptyDir: {}, persistentVolumeClaim: { claimName: 'c' } })), ['spec.volumes[0].persistentVolumeClaim: Forbidden: may not specify more than 1 volume type']);
+  });
+
   it('refuses a volume with no type or more than one, naming the second', () => {
     assert.deepEqual(causes(volumes({ name: 'x' })), ['spec.volumes[0]: Required value: must specify a volume type']);
     assert.deepEqual(causes(volumes({ name: 'x', emptyDir: {}, configMap: { name: 'c' } })), ['spec.volumes[0].configMap: Forbidden: may not specify more than 1 volume type']);
