@@ -13,6 +13,12 @@ export interface LogsOptions {
   tail?: string;
   timestamps?: boolean;
   sinceSeconds?: number;
+  /** -l: every matching pod (then --tail defaults to 10, as kubectl's). */
+  selector?: string;
+  /** How long to wait for a controller's first pod (--pod-running-timeout, 20 s). */
+  podRunningTimeoutMs?: number;
+  /** With -f and -l, the most pods followed at once (--max-log-requests, 5). */
+  maxLogRequests?: number;
 }
 
 /** "pod/x" or "x" (kubectl also accepts pods/x and po/x). */
@@ -22,11 +28,23 @@ export function podName(arg: string | undefined): string {
   return m ? m[1] : arg;
 }
 
-export async function logs(cli: Cli, podArg: string, opts: LogsOptions): Promise<void> {
-  const name = podName(podArg);
-  const namespace = await cli.namespace();
-  const tail = opts.tail === undefined || opts.tail === '-1' ? undefined : Number(opts.tail);
+/** A pod's logs; for a controller (job/pi, deployment/web) its first pod's; with -l every matching pod's. */
+export async function logs(cli: Cli, podArg: string | undefined, opts: LogsOptions): Promise<void> {
+  const tailArg = opts.tail ?? (opts.selector !== undefined ? '10' : undefined);
+  const tail = tailArg === undefined || tailArg === '-1' ? undefined : Number(tailArg);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new CliError(`invalid argument "${opts.tail}" for "--tail" flag`);
+  const { logsTargets } = require('./logs-target') as typeof import('./logs-target');
+  const names = await logsTargets(cli, podArg === undefined ? undefined : podName(podArg), opts.selector, opts.podRunningTimeoutMs ?? 20_000);
+  const max = opts.maxLogRequests ?? 5;
+  if (opts.follow && names.length > max) {
+    throw new CliError(`you are attempting to follow ${names.length} log streams, but maximum allowed concurrency is ${max}, use --max-log-requests to increase the limit`);
+  }
+  const namespace = await cli.namespace();
+  if (opts.follow) await Promise.all(names.map((name) => podLogs(cli, namespace, name, tail, opts)));
+  else for (const name of names) await podLogs(cli, namespace, name, tail, opts);
+}
+
+async function podLogs(cli: Cli, namespace: string, name: string, tail: number | undefined, opts: LogsOptions): Promise<void> {
   const pods = (await cli.clientset()).pods;
   const chunks = pods.serverStream<PodLogChunk>(
     'logs',

@@ -459,9 +459,22 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
   (require('./auth-can-i') as typeof import('./auth-can-i')).registerAuthCommands(program, run);
 
   program
+    .command('wait')
+    .description('Wait for a specific condition on one or many resources')
+    .argument('<resources...>', 'TYPE/NAME..., TYPE NAME..., or TYPE with -l / --all')
+    .option('--for <condition>', 'condition=<type>[=<status>], delete, or jsonpath=\'{<path>}\'[=<value>]')
+    .option('--timeout <duration>', 'how long to wait before giving up (0: check once, negative: a week)', '30s')
+    .option('-l, --selector <selector>', 'the objects of the type matching this label selector')
+    .option('--all', 'every object of the type in the namespace')
+    .action((resources: string[], o) => run((cli) => (require('./wait') as typeof import('./wait')).waitCmd(cli, resources, o)));
+
+  program
     .command('logs')
-    .description("Print the logs for a container in a pod")
-    .argument('<pod>')
+    .description("Print the logs for a container in a pod or specified resource")
+    .argument('[pod]', 'POD, or TYPE/NAME of a job, deployment, replicaset, statefulset, daemonset or service (its first pod)')
+    .option('-l, --selector <selector>', 'the logs of every pod matching this label selector (--tail defaults to 10)')
+    .option('--max-log-requests <n>', 'with -l and -f, the most pods followed at once', '5')
+    .option('--pod-running-timeout <duration>', "how long to wait for a resource's first pod", '20s')
     .option('-c, --container <name>', 'the container (optional for one-container pods)')
     .option('-f, --follow', 'stream the logs')
     .option('-p, --previous', 'the previous terminated instance of the container')
@@ -472,7 +485,8 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
       run(async (cli) => {
         const { parseDuration } = require('./cli-context') as typeof import('./cli-context');
         const sinceSeconds = o.since ? Math.ceil(parseDuration(o.since, '--since') / 1000) : undefined;
-        await (require('./logs-exec') as typeof import('./logs-exec')).logs(cli, pod, { ...o, sinceSeconds });
+        const podRunningTimeoutMs = parseDuration(o.podRunningTimeout, '--pod-running-timeout');
+        await (require('./logs-exec') as typeof import('./logs-exec')).logs(cli, pod, { ...o, sinceSeconds, podRunningTimeoutMs, maxLogRequests: Number(o.maxLogRequests) });
       }),
     );
 

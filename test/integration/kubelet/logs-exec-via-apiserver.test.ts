@@ -1,7 +1,10 @@
 // `kitectl logs` and `kitectl exec` end to end: kitectl -> apiserver (PodLogs / ExecPod) -> the
-// pod's kubelet -> Docker, with a real apiserver, kubelet and engine.
+// pod's kubelet -> Docker, with a real apiserver, kubelet and engine; `kitectl logs job/x`,
+// `deployment/x` and `-l` find the pods through the object's selector.
 import { strict as assert } from 'node:assert';
-import { Pod } from '../../../lib/gen/kite/core/v1/types';
+import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
+import { Job } from '../../../lib/gen/kite/batch/v1/types';
+import { ConfigMap, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { kitectl } from '../kitectl/run-kitectl';
 import { kubeletFixture, type KubeletFixture } from './kubelet-fixture';
@@ -30,6 +33,25 @@ describe('logs and exec through the apiserver (kitectl -> apiserver -> kubelet -
     assert.equal(all.code, 0, all.err);
     assert.equal(all.out, 'hello\nworld\n');
     assert.equal((await k('logs', 'pod/chatty', '--tail', '1')).out, 'world\n');
+  });
+
+  it('kitectl logs TYPE/NAME reads the first pod of a Job or Deployment selector; -l reads every match', async () => {
+    await fx.client.pods.patch('chatty', { metadata: { labels: { app: 'chatty' } } }, { namespace: 'default', type: 'merge' });
+    const template = { metadata: { labels: { app: 'chatty' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: TEST_IMAGES.busybox }] } };
+    await fx.client.jobs.create(Job.fromPartial({ metadata: { name: 'chatty-job', namespace: 'default' }, spec: { manualSelector: true, selector: { matchLabels: { app: 'chatty' } }, template, suspend: true } }));
+    const byJob = await k('logs', 'job/chatty-job');
+    assert.deepEqual([byJob.code, byJob.out, byJob.err], [0, 'hello\nworld\n', '']);
+    await fx.client.deployments.create(
+      Deployment.fromPartial({ metadata: { name: 'chatty-web', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'chatty' } }, template: { ...template, spec: { ...template.spec, restartPolicy: 'Always' } } } }),
+    );
+    assert.equal((await k('logs', 'deployment/chatty-web', '--tail', '1')).out, 'world\n');
+    assert.equal((await k('logs', '-l', 'app=chatty')).out, 'hello\nworld\n');
+    const none = await k('logs', '-l', 'app=nobody');
+    assert.deepEqual([none.code, none.out, none.err], [0, '', 'No resources found in default namespace.\n']);
+    await fx.client.configMaps.create(ConfigMap.fromPartial({ metadata: { name: 'chatty-config', namespace: 'default' } }));
+    const unsupported = await k('logs', 'configmap/chatty-config');
+    assert.equal(unsupported.code, 1);
+    assert.equal(unsupported.err, 'error: cannot get the logs from *v1.ConfigMap: selector for *v1.ConfigMap not implemented\n');
   });
 
   it('kitectl exec runs a command and passes its exit code and stdin through', async () => {
