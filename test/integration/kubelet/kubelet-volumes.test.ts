@@ -1,9 +1,11 @@
 // The kubelet's configMap and secret volumes against a real apiserver and the real Docker Engine:
 // files a container reads, a mounted ConfigMap following an update (the atomic writer's swap) while
-// a subPath mount of the same key keeps its content, and a pod whose ConfigMap is missing waiting in
-// ContainerCreating with its FailedMount event until the ConfigMap is created.
+// a subPath mount of the same key keeps its content, a pod whose ConfigMap is missing waiting in
+// ContainerCreating with its FailedMount event until the ConfigMap is created, and a hostPath
+// PersistentVolume mounted through its claim keeping what one pod wrote for the next.
 import { strict as assert } from 'node:assert';
-import { ConfigMap, Secret, type Pod } from '../../../lib/gen/kite/core/v1/types';
+import { join } from 'node:path';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, type Pod } from '../../../lib/gen/kite/core/v1/types';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { readAll } from '../../support/streams';
 import { uniqueName } from '../../support/names';
@@ -92,5 +94,53 @@ describe('kubelet volumes on Docker', function () {
     const pod = await fx.waitForPod('waiter', 'running once its ConfigMap exists', running, 60_000);
     assert.equal(await cat(pod, '/etc/late/greeting'), 'hello');
     await fx.client.pods.delete('waiter', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('waits for a claim to be bound, then mounts its hostPath volume; a file one pod wrote is there for the next pod of the claim', async () => {
+    const claimName = uniqueName('data');
+    const pvName = uniqueName('pv');
+    const path = join(fx.config.rootDir, 'local-path-provisioner', `${pvName}_default_${claimName}`);
+    const claim = await fx.client.persistentVolumeClaims.create(
+      PersistentVolumeClaim.fromPartial({ metadata: { name: claimName, namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' } }),
+    );
+    const volumes = [{ name: 'data', persistentVolumeClaim: { claimName } }];
+    await fx.createPod('writer', [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'echo kept > /data/file'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }], {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 0,
+      volumes,
+    });
+    const event = await waitFor('the FailedMount event', async () => (await fx.events('writer')).find((e) => e.reason === 'FailedMount'), 30_000, 200);
+    assert.equal(event.message, `MountVolume.SetUp failed for volume "data" : error processing PVC default/${claimName}: PVC is not bound`);
+
+    // What the provisioner and the PV controller do: a hostPath volume for the claim, the claim Bound to it.
+    await fx.client.persistentVolumes.create(
+      PersistentVolume.fromPartial({
+        metadata: { name: pvName },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          persistentVolumeReclaimPolicy: 'Delete',
+          hostPath: { path, type: 'DirectoryOrCreate' },
+          claimRef: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: 'default', name: claimName, uid: claim.metadata!.uid },
+        },
+      }),
+    );
+    const bound = await fx.client.persistentVolumeClaims.update({ ...claim, spec: { ...claim.spec!, volumeName: pvName } });
+    await fx.client.persistentVolumeClaims.updateStatus({ ...bound, status: { ...bound.status!, phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' } } });
+    await fx.waitForPod('writer', 'Succeeded', (p) => p.status?.phase === 'Succeeded', 60_000);
+    await fx.client.pods.delete('writer', { namespace: 'default', gracePeriodSeconds: 0 });
+
+    await fx.createPod('reader-2', [{ name: 'c', image: BUSYBOX, command: ['sleep', '1000'], volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }] }], {
+      terminationGracePeriodSeconds: 0,
+      volumes,
+    });
+    const pod = await fx.waitForPod('reader-2', 'running', running, 60_000);
+    assert.equal(await cat(pod, '/data/file'), 'kept\n');
+    const id = containerStatus(pod, 'c')!.containerID.slice('docker://'.length);
+    const session = await fx.runtime.exec(id, ['touch', '/data/other']);
+    const [, err, code] = await Promise.all([readAll(session.stdout), readAll(session.stderr), session.exitCode]);
+    assert.notEqual(code, 0, 'a readOnly mount refuses writes');
+    assert.match(err, /Read-only file system/);
+    await fx.client.pods.delete('reader-2', { namespace: 'default', gracePeriodSeconds: 0 });
   });
 });
