@@ -1,8 +1,8 @@
 // The Job controller against a real apiserver, with no kubelet: the test finishes pods through
 // the status subresource as a kubelet would. Completions and parallelism, the failure backoff and
-// backoffLimit, Indexed Jobs, suspend, activeDeadlineSeconds, the pod failure policy, and the
-// tracking finalizers that keep counts exact across a controller restart; the TTL-after-finished
-// controller deleting finished Jobs.
+// backoffLimit, Indexed Jobs (backoffLimitPerIndex, successPolicy), suspend, activeDeadlineSeconds,
+// the pod failure policy, and the tracking finalizers that keep counts exact across a controller
+// restart; the TTL-after-finished controller deleting finished Jobs.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import type { Clientset } from '../../../lib/client/clientset';
@@ -14,6 +14,7 @@ import { waitFor } from '../../support/wait';
 
 const FINALIZER = 'batch.kubernetes.io/job-tracking';
 const INDEX = 'batch.kubernetes.io/job-completion-index';
+const FAILURES = 'batch.kubernetes.io/job-index-failure-count';
 
 describe('Job controller (against a real apiserver)', function () {
   this.timeout(60_000);
@@ -151,6 +152,37 @@ describe('Job controller (against a real apiserver)', function () {
     const done = await waitCondition('idx', 'Complete');
     assert.equal(done.status!.completedIndexes, '0-2');
     assert.equal(done.status!.succeeded, 3);
+  });
+
+  it('fails an index past backoffLimitPerIndex and ends the Indexed Job Failed with its failedIndexes', async () => {
+    await createJob('per', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimitPerIndex: 1 });
+    const pods = await waitActive('per', 2);
+    const byIndex = new Map(pods.map((p) => [p.metadata!.annotations[INDEX], p]));
+    assert.equal(byIndex.get('0')!.metadata!.annotations[FAILURES], '0');
+    await finish(byIndex.get('0')!, 'Failed');
+    const retry = await waitFor('index 0 retried', async () => (await activePods('per')).find((p) => p.metadata!.annotations[INDEX] === '0' && p.metadata!.name !== byIndex.get('0')!.metadata!.name));
+    assert.equal(retry.metadata!.annotations[FAILURES], '1');
+    await finish(byIndex.get('1')!, 'Succeeded');
+    await finish(retry, 'Failed');
+    const failed = await waitCondition('per', 'Failed');
+    assert.deepEqual(conditions(failed), ['FailureTarget:FailedIndexes', 'Failed:FailedIndexes']);
+    assert.equal(failed.status!.conditions.find((c) => c.type === 'Failed')!.message, 'Job has failed indexes');
+    assert.equal(failed.status!.failedIndexes, '0');
+    assert.equal(failed.status!.completedIndexes, '1');
+    assert.deepEqual([failed.status!.failed, failed.status!.succeeded], [2, 1]);
+    // The failed index was not retried a third time.
+    assert.equal((await podsOf('per')).length, 3);
+  });
+
+  it('completes an Indexed Job early when its successPolicy is met, deleting the other pods', async () => {
+    await createJob('early', { completionMode: 'Indexed', completions: 3, parallelism: 3, successPolicy: { rules: [{ succeededIndexes: '0' }] } });
+    const pods = await waitActive('early', 3);
+    await finish(pods.find((p) => p.metadata!.annotations[INDEX] === '0')!, 'Succeeded');
+    const done = await waitCondition('early', 'Complete');
+    assert.deepEqual(conditions(done), ['SuccessCriteriaMet:SuccessPolicy', 'Complete:SuccessPolicy']);
+    assert.equal(done.status!.conditions.find((c) => c.type === 'Complete')!.message, 'Matched rules at index 0');
+    assert.deepEqual([done.status!.succeeded, done.status!.failed, done.status!.active, done.status!.completedIndexes], [1, 0, 0, '0']);
+    await waitFor('the other pods deleted', async () => (await podsOf('early')).length === 1);
   });
 
   it('suspends (no pods, Suspended condition) and resumes', async () => {
