@@ -2,7 +2,7 @@
 // requests as Kubernetes sums them, the host ports it claims and the controller it belongs to.
 // The queue keeps one per pending pod and the cache one per assigned pod, so NodeInfo
 // aggregates are updated incrementally instead of re-reading pod specs every cycle.
-import { podKey } from '../../../lib/api/pods';
+import { isSidecar, podKey } from '../../../lib/api/pods';
 import { parseQuantity } from '../../../lib/api/quantity';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 
@@ -26,7 +26,7 @@ export { podKey };
 
 export class PodInfo {
   readonly key: string;
-  /** Effective requests: max(sum of containers, largest init container), per resource. */
+  /** Effective requests as Kubernetes' PodRequests: max(containers + sidecars, each init container + the sidecars before it), per resource. */
   readonly requests: Resources;
   /** The same with kube-scheduler's defaults for unset cpu/memory requests; used by scoring. */
   readonly nonZeroRequests: Resources;
@@ -92,25 +92,48 @@ function containerRequests(c: Container): [Resources, Resources] {
   ];
 }
 
+function add(to: Resources, r: Resources): void {
+  to.milliCPU += r.milliCPU;
+  to.memory += r.memory;
+}
+
+function atLeast(to: Resources, r: Resources): void {
+  to.milliCPU = Math.max(to.milliCPU, r.milliCPU);
+  to.memory = Math.max(to.memory, r.memory);
+}
+
+/**
+ * Kubernetes' PodRequests: the app containers' sum, plus the sidecars (they run beside them), or
+ * more if initialization needs more: an init container runs beside the sidecars started before it.
+ */
 function podRequests(containers: Container[], initContainers: Container[]): [Resources, Resources] {
   const sum: Resources = { milliCPU: 0, memory: 0 };
   const nonZero: Resources = { milliCPU: 0, memory: 0 };
   for (const c of containers) {
     const [r, nz] = containerRequests(c);
-    sum.milliCPU += r.milliCPU;
-    sum.memory += r.memory;
-    nonZero.milliCPU += nz.milliCPU;
-    nonZero.memory += nz.memory;
+    add(sum, r);
+    add(nonZero, nz);
   }
-  // Init containers run one at a time before the app containers, so the pod needs the larger of
-  // their biggest request and the app containers' sum.
+  const sidecars: Resources = { milliCPU: 0, memory: 0 };
+  const sidecarsNonZero: Resources = { milliCPU: 0, memory: 0 };
+  const init: Resources = { milliCPU: 0, memory: 0 };
+  const initNonZero: Resources = { milliCPU: 0, memory: 0 };
   for (const c of initContainers) {
     const [r, nz] = containerRequests(c);
-    sum.milliCPU = Math.max(sum.milliCPU, r.milliCPU);
-    sum.memory = Math.max(sum.memory, r.memory);
-    nonZero.milliCPU = Math.max(nonZero.milliCPU, nz.milliCPU);
-    nonZero.memory = Math.max(nonZero.memory, nz.memory);
+    if (isSidecar(c)) {
+      add(sum, r);
+      add(nonZero, nz);
+      add(sidecars, r);
+      add(sidecarsNonZero, nz);
+      atLeast(init, sidecars);
+      atLeast(initNonZero, sidecarsNonZero);
+    } else {
+      atLeast(init, { milliCPU: r.milliCPU + sidecars.milliCPU, memory: r.memory + sidecars.memory });
+      atLeast(initNonZero, { milliCPU: nz.milliCPU + sidecarsNonZero.milliCPU, memory: nz.memory + sidecarsNonZero.memory });
+    }
   }
+  atLeast(sum, init);
+  atLeast(nonZero, initNonZero);
   return [sum, nonZero];
 }
 

@@ -7,6 +7,7 @@
 // claims their storage, in total and per storage class. Everything is keyed by kind, so a kind
 // counts as soon as it exists.
 import type { KindInfo, KubeObject } from '../../../../lib/api/kinds';
+import { isSidecar } from '../../../../lib/api/pods';
 import { Quantity, formatMilliQuantity, formatQuantity } from '../../../../lib/api/quantity';
 import type { Container, Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
 import { HUGEPAGES_PREFIX, REQUESTS_PREFIX, isExtendedResourceName } from '../../registry/validation/resource-names';
@@ -81,13 +82,34 @@ function limitsOf(c: Container): Record<string, string> {
   return c.resources?.limits ?? {};
 }
 
-/** Pod-level amounts: per resource, max(sum over containers, largest init container), as PodRequests/PodLimits. */
+/**
+ * Pod-level amounts as PodRequests/PodLimits: per resource, the containers' sum plus the sidecars'
+ * (init containers with restartPolicy Always run beside them), or more if an init container and
+ * the sidecars started before it need more.
+ */
 function podAmounts(pod: Pod, of: (c: Container) => Record<string, string>): Usage {
   const sum: Usage = new Map();
-  for (const c of pod.spec?.containers ?? []) for (const [r, q] of Object.entries(of(c))) sum.set(r, (sum.get(r) ?? 0n) + milli(q));
+  const add = (into: Usage, c: Container) => {
+    for (const [r, q] of Object.entries(of(c))) into.set(r, (into.get(r) ?? 0n) + milli(q));
+  };
+  const atLeast = (into: Usage, u: Usage) => {
+    for (const [r, q] of u) if (q > (into.get(r) ?? -1n)) into.set(r, q);
+  };
+  for (const c of pod.spec?.containers ?? []) add(sum, c);
+  const sidecars: Usage = new Map();
+  const init: Usage = new Map();
   for (const c of pod.spec?.initContainers ?? []) {
-    for (const [r, q] of Object.entries(of(c))) if (milli(q) > (sum.get(r) ?? -1n)) sum.set(r, milli(q));
+    if (isSidecar(c)) {
+      add(sum, c);
+      add(sidecars, c);
+      atLeast(init, sidecars);
+    } else {
+      const one: Usage = new Map(sidecars);
+      add(one, c);
+      atLeast(init, one);
+    }
   }
+  atLeast(sum, init);
   return sum;
 }
 

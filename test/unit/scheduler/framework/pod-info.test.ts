@@ -3,8 +3,9 @@ import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { makePod } from '../fixtures';
 
+/** Requests per container; an init container's `sidecar` key makes it one (restartPolicy Always). */
 function podWith(containers: Record<string, string>[], init: Record<string, string>[] = []): Pod {
-  const c = (requests: Record<string, string>, i: number) => ({ name: `c${i}`, image: 'x', resources: { requests, limits: {} } });
+  const c = ({ sidecar, ...requests }: Record<string, string>, i: number) => ({ name: `c${i}`, image: 'x', resources: { requests, limits: {} }, ...(sidecar ? { restartPolicy: 'Always' } : {}) });
   return Pod.fromPartial({ metadata: { name: 'p', namespace: 'ns' }, spec: { containers: containers.map(c), initContainers: init.map(c) } });
 }
 
@@ -23,6 +24,18 @@ describe('PodInfo', () => {
       pod: podWith([{ cpu: '100m', memory: '1Gi' }, { cpu: '100m' }], [{ cpu: '1' }, { cpu: '300m', memory: '10Mi' }]),
       requests: [1000, 2 ** 30],
       nonZero: [1000, 2 ** 30 + DEFAULT_MEMORY_REQUEST],
+    },
+    {
+      name: 'adds sidecars to the containers\' sum',
+      pod: podWith([{ cpu: '500m', memory: '1Gi' }], [{ cpu: '200m', memory: '64Mi', sidecar: 'y' }]),
+      requests: [700, 2 ** 30 + 64 * 2 ** 20],
+      nonZero: [700, 2 ** 30 + 64 * 2 ** 20],
+    },
+    {
+      name: 'an init container runs beside the sidecars started before it, not those after',
+      pod: podWith([{ cpu: '100m', memory: '10Mi' }], [{ cpu: '300m', memory: '10Mi', sidecar: 'y' }, { cpu: '1', memory: '10Mi' }, { cpu: '200m', memory: '10Mi', sidecar: 'y' }, { cpu: '1500m', memory: '10Mi' }]),
+      requests: [2000, 30 * 2 ** 20],
+      nonZero: [2000, 30 * 2 ** 20],
     },
   ];
   for (const c of cases) {

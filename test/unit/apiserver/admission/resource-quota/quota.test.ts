@@ -27,6 +27,14 @@ describe('resource quota', () => {
     assert.equal(u.get('limits.cpu'), 1000n);
   });
 
+  it('adds sidecars (init containers with restartPolicy Always) to the containers, and to the init containers after them', () => {
+    const p = pod([{ requests: { cpu: '500m' } }], [{ requests: { cpu: '200m' } }, { requests: { cpu: '1' } }]);
+    p.spec!.initContainers[0].restartPolicy = 'Always';
+    assert.equal(usageOf(K.Pods, p).get('requests.cpu'), 1200n, 'the init container (1) beside the sidecar (0.2) outweighs 0.7');
+    p.spec!.initContainers[1].resources!.requests = { cpu: '100m' };
+    assert.equal(usageOf(K.Pods, p).get('requests.cpu'), 700n, 'the container (0.5) beside the sidecar (0.2)');
+  });
+
   it('finished pods and pods past their deletion deadline do not count', () => {
     assert.deepEqual([...usageOf(K.Pods, pod([{}], [], 'Succeeded')).keys()], ['count/pods'], 'count/pods tracks every stored pod');
     const deleting = pod([{}]);
