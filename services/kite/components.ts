@@ -23,6 +23,8 @@ export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.lo
 /** Inside the node: the apiserver's SQLite store and the kubelet's root, on the node's /var/lib/kite volume. */
 const APISERVER_DATA = '/var/lib/kite/apiserver';
 const KUBELET_ROOT = '/var/lib/kite/kubelet';
+/** Where the local-path provisioner's hostPath volumes live on a node (rancher.io/local-path's default). */
+const LOCAL_PATH_ROOT = '/var/local-path-provisioner';
 
 /** Timings a test cluster shortens (Kubernetes' defaults otherwise). */
 export interface ClusterTimings {
@@ -124,10 +126,12 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
     {
       name: 'kite-kubelet',
       // The kubelet's root is at the same path inside and outside: pods' volume binds are resolved by the node's engine.
+      // So is the local-path provisioner's directory, so that the kubelet's hostPath checks of those
+      // PersistentVolumes (DirectoryOrCreate) see and make the node's directories.
       // The node's process IDs and the rights to enter a pod's network namespace (nsenter: SYS_PTRACE
       // to open /proc/<pid>/ns/net, SYS_ADMIN to join it) are what port-forward needs, as kind's
       // kubelet has them on the node.
-      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`, '--pid', 'host', '--cap-add', 'SYS_ADMIN', '--cap-add', 'SYS_PTRACE'],
+      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`, '-v', `${LOCAL_PATH_ROOT}:${LOCAL_PATH_ROOT}`, '--pid', 'host', '--cap-add', 'SYS_ADMIN', '--cap-add', 'SYS_PTRACE'],
       command: kiteProgram(
         'kite-kubelet',
         ...kubeconfig(KUBECONFIGS.kubelet),

@@ -99,6 +99,11 @@ describe('kite components: the kubelet endpoint', () => {
     for (const c of components('sqlite').filter((c) => c.name !== 'kite-kubelet')) assert.doesNotMatch(componentRunArgs(c).join(' '), /--pid|SYS_ADMIN|SYS_PTRACE/, c.name);
   });
 
+  it("sees the node's local-path volumes at their path, so hostPath PersistentVolumes are checked and made on the node", () => {
+    const args = componentRunArgs(nodeComponents(config, worker).find((c) => c.name === 'kite-kubelet')!).join(' ');
+    assert.match(args, / -v \/var\/local-path-provisioner:\/var\/local-path-provisioner /);
+  });
+
   it("passes the apiserver kubeadm's service-account flags: its issuer, sa.key to sign, sa.pub to verify", () => {
     const apiserver = components('sqlite').find((c) => c.name === 'kite-apiserver')!.command;
     const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
