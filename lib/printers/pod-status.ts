@@ -1,7 +1,8 @@
 // The READY, STATUS and RESTARTS cells of `get pods`, computed as kubectl's printPod does:
 // container waiting/terminated reasons win over the phase, init containers show Init:x/y,
-// and a pod with a deletionTimestamp shows Terminating. (Kite has no sidecar init containers,
-// so kubectl's restartable-init-container branch does not apply.)
+// and a pod with a deletionTimestamp shows Terminating. Sidecars (init containers with
+// restartPolicy Always) count in READY beside the app containers, and their restarts in RESTARTS.
+import { isSidecar } from '../api/pods';
 import type { Pod } from '../gen/kite/core/v1/types';
 import { since } from './age';
 
@@ -17,13 +18,19 @@ export function podSummary(pod: Pod, now = Date.now()): PodSummary {
   const spec = pod.spec;
   const st = pod.status;
   const initContainers = spec?.initContainers ?? [];
-  const total = spec?.containers.length ?? 0;
+  const sidecars = new Set(initContainers.filter(isSidecar).map((c) => c.name));
+  const total = (spec?.containers.length ?? 0) + sidecars.size;
   let ready = 0;
   let restarts = 0;
   let lastRestart = 0;
-  const noteRestart = (finishedAt: string | undefined) => {
+  let sidecarRestarts = 0;
+  let lastSidecarRestart = 0;
+  const later = (finishedAt: string | undefined, than: number) => {
     const t = finishedAt ? Date.parse(finishedAt) : NaN;
-    if (!Number.isNaN(t) && t > lastRestart) lastRestart = t;
+    return !Number.isNaN(t) && t > than ? t : than;
+  };
+  const noteRestart = (finishedAt: string | undefined) => {
+    lastRestart = later(finishedAt, lastRestart);
   };
   let reason = st?.reason || st?.phase || '';
   if (st?.conditions.some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) reason = 'SchedulingGated';
@@ -34,9 +41,18 @@ export function podSummary(pod: Pod, now = Date.now()): PodSummary {
     const c = initStatuses[i];
     restarts += c.restartCount;
     noteRestart(c.lastState?.terminated?.finishedAt);
+    const sidecar = sidecars.has(c.name);
+    if (sidecar) {
+      sidecarRestarts += c.restartCount;
+      lastSidecarRestart = later(c.lastState?.terminated?.finishedAt, lastSidecarRestart);
+    }
     const term = c.state?.terminated;
     const waiting = c.state?.waiting;
     if (term && term.exitCode === 0) continue;
+    if (sidecar && c.started) {
+      if (c.ready) ready++;
+      continue;
+    }
     if (term) {
       reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
     } else if (waiting?.reason && waiting.reason !== 'PodInitializing') {
@@ -50,8 +66,8 @@ export function podSummary(pod: Pod, now = Date.now()): PodSummary {
 
   const initialized = st?.conditions.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
   if (!initializing || initialized) {
-    restarts = 0;
-    lastRestart = 0;
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
     let hasRunning = false;
     const statuses = st?.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {

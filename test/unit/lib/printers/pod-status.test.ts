@@ -16,6 +16,31 @@ function pod(status: object, extra: { deletionTimestamp?: string; init?: number;
 }
 
 describe('pod STATUS/READY/RESTARTS (kubectl printPod)', () => {
+  describe('sidecars (init containers with restartPolicy Always)', () => {
+    const running = { running: { startedAt: '2024-01-01T00:00:00Z' } };
+    const withSidecar = (status: object) => {
+      const p = pod(status, { init: 2 });
+      p.spec!.initContainers[1].restartPolicy = 'Always';
+      return p;
+    };
+    const done = { name: 'i0', state: { terminated: { exitCode: 0, reason: 'Completed' } } };
+
+    it('counts a ready sidecar in READY over app containers and sidecars, and its restarts', () => {
+      const p = withSidecar({
+        phase: 'Running',
+        conditions: [{ type: 'Initialized', status: 'True' }],
+        initContainerStatuses: [done, { name: 'i1', started: true, ready: true, restartCount: 2, state: running, lastState: { terminated: { exitCode: 1, finishedAt: '2024-01-01T00:50:00Z' } } }],
+        containerStatuses: [{ name: 'c0', ready: false, state: running }],
+      });
+      assert.deepEqual(podSummary(p, now), { ready: '1/2', status: 'Running', restarts: '2 (10m ago)' });
+    });
+
+    it('shows Init:1/2 while the sidecar has not started', () => {
+      const p = withSidecar({ phase: 'Pending', initContainerStatuses: [done, { name: 'i1', started: false, state: running }], containerStatuses: [{ name: 'c0', state: { waiting: { reason: 'PodInitializing' } } }] });
+      assert.deepEqual(podSummary(p, now), { ready: '0/2', status: 'Init:1/2', restarts: '0' });
+    });
+  });
+
   it('shows the phase when no container reports', () => {
     assert.deepEqual(podSummary(pod({ phase: 'Pending' }), now), { ready: '0/1', status: 'Pending', restarts: '0' });
   });
