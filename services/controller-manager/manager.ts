@@ -26,6 +26,10 @@ import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcace
 import { StatefulSetController, type StatefulSetControllerOptions } from './statefulset/statefulset-controller';
 import { TTLAfterFinishedController, type TTLAfterFinishedOptions } from './ttlafterfinished/ttl-after-finished-controller';
 import { ServiceAccountsController, type ServiceAccountsControllerOptions } from './serviceaccount/serviceaccounts-controller';
+import { PersistentVolumeController, type PersistentVolumeControllerOptions } from './volume/persistentvolume/pv-controller';
+import { PVCProtectionController, type PVCProtectionOptions } from './volume/pvcprotection/pvc-protection-controller';
+import { PVProtectionController, type PVProtectionOptions } from './volume/pvprotection/pv-protection-controller';
+import { LocalPathProvisioner, type LocalPathProvisionerOptions } from './volume/localpath/local-path-provisioner';
 
 /**
  * Every controller, by the name kube-controller-manager's --controllers knows it, with how to
@@ -48,6 +52,10 @@ const CONTROLLERS = {
   'pod-garbage-collector': (ctx: ControllerContext, o?: Partial<PodGCOptions>) => new PodGCController(ctx, o),
   serviceaccount: (ctx: ControllerContext, o?: Partial<ServiceAccountsControllerOptions>) => new ServiceAccountsController(ctx, o),
   'root-ca-cert-publisher': (ctx: ControllerContext, o?: Partial<RootCACertPublisherOptions>) => new RootCACertPublisher(ctx, o),
+  'persistentvolume-binder': (ctx: ControllerContext, o?: Partial<PersistentVolumeControllerOptions>) => new PersistentVolumeController(ctx, o),
+  'pvc-protection': (ctx: ControllerContext, o?: Partial<PVCProtectionOptions>) => new PVCProtectionController(ctx, o),
+  'pv-protection': (ctx: ControllerContext, o?: Partial<PVProtectionOptions>) => new PVProtectionController(ctx, o),
+  'local-path-provisioner': (ctx: ControllerContext, o?: Partial<LocalPathProvisionerOptions>) => new LocalPathProvisioner(ctx, o),
 } satisfies Record<string, (ctx: ControllerContext, o?: any) => Controller>;
 
 export type ControllerName = keyof typeof CONTROLLERS;
@@ -66,6 +74,9 @@ const ALIASES: Record<string, ControllerName> = {
   'cronjob-controller': 'cronjob',
   'statefulset-controller': 'statefulset',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
+  'persistentvolume-binder-controller': 'persistentvolume-binder',
+  'persistentvolumeclaim-protection-controller': 'pvc-protection',
+  'persistentvolume-protection-controller': 'pv-protection',
   'node-ipam': 'nodeipam', 'node-lifecycle': 'nodelifecycle', gc: 'garbagecollector', podgc: 'pod-garbage-collector' };
 
 /** Each controller's options, under its name. */

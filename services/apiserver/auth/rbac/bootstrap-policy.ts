@@ -164,6 +164,23 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
   serviceaccount: [rule(['create'], [''], ['serviceaccounts'])],
   // root-ca-cert-publisher: the kube-root-ca.crt ConfigMap of every namespace.
   'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps'])],
+  // system:controller:persistent-volume-binder: binding claims and volumes, their status, reclaiming.
+  'persistentvolume-binder': [
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['persistentvolumes']),
+    rule(['update'], [''], ['persistentvolumes/status', 'persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+  ],
+  // system:controller:pvc-protection-controller and pv-protection-controller: their finalizers.
+  'pvc-protection': [rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']), rule(['get', 'list', 'watch'], [''], ['pods'])],
+  'pv-protection': [rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes'])],
+  // rancher's local-path-provisioner-role: volumes for claims, helper pods to remove their data.
+  'local-path-provisioner': [
+    rule(['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'], [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'], [''], ['pods']),
+    rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+  ],
 };
 const CONTROLLER_MANAGER_RULES = Object.values(CONTROLLER_RULES).flat();
 
