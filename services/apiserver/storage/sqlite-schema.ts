@@ -2,7 +2,7 @@
 // Every write appends a row; the current value of a key is its newest row unless that row is a
 // deletion. AUTOINCREMENT (not plain rowid) keeps ids monotonic even after compaction deletes
 // the newest rows, so the current revision never goes back.
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 export const LOG_COLUMNS = 'id, name, created, deleted, create_revision, prev_revision, value';
 
@@ -24,9 +24,6 @@ export function openSchema(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   // FULL: each commit's WAL append is fsynced before the write is acknowledged.
   db.pragma('synchronous = FULL');
-  // One process owns the data directory; a second apiserver on it fails instead of silently
-  // writing rows the first one's in-process watchers would never see.
-  db.pragma('locking_mode = EXCLUSIVE');
   db.exec(`
     CREATE TABLE IF NOT EXISTS log (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -40,7 +37,24 @@ export function openSchema(db: Database.Database): void {
     CREATE INDEX IF NOT EXISTS log_name_id ON log (name, id);
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
-  // In EXCLUSIVE mode the first write takes the lock for good: take it now, so a second opener
-  // fails at once rather than both stores failing at their next write.
-  db.exec('BEGIN EXCLUSIVE; COMMIT');
+}
+
+/**
+ * One process owns the data directory: a second apiserver on it fails at once instead of
+ * silently writing rows the first one's in-process watchers would never see. The database itself
+ * is shared by two connections of this process (the writer thread's and the readers'), so the
+ * lock is a companion file held by a connection in EXCLUSIVE locking mode for the store's
+ * lifetime; the OS releases it when the process dies, however it dies.
+ */
+export function lockStore(path: string, busyTimeoutMs: number): Database.Database {
+  const lock = new Database(path, { timeout: busyTimeoutMs });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    // In EXCLUSIVE mode the first write transaction takes the lock for good.
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    lock.close();
+    throw err;
+  }
+  return lock;
 }

@@ -1,9 +1,11 @@
 // The embedded store (default backend): kine's log-table design on better-sqlite3. The apiserver
-// process is the only writer, through one synchronous connection, so a read-check-append needs no
-// transaction to be atomic, "database is locked" cannot happen, and watchers are fed in-process
-// right after each commit.
-import { dirname } from 'node:path';
-import { setImmediate as nextTick } from 'node:timers/promises';
+// process is the only writer. Writes go to a writer thread (sqlite-writer.ts) that owns the write
+// connection, so a commit's fsync never blocks the event loop; reads run here, synchronously, on
+// a second connection (WAL: readers see every committed transaction and never wait for the
+// writer). A write is acknowledged, and published to the in-process watchers, only after its
+// transaction committed, in commit order.
+import { dirname, extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { logger } from '../../../lib/log';
 import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } from './auto-compaction';
@@ -24,7 +26,8 @@ import {
 } from './interface';
 import { prefixEnd } from './key-range';
 import { ensurePrivateDir, ensurePrivateFile, tightenIfPresent } from './private-files';
-import { LOG_COLUMNS, openSchema, type LogRow } from './sqlite-schema';
+import { LOG_COLUMNS, lockStore, openSchema, type LogRow } from './sqlite-schema';
+import { pack, unpack, type FromWriter, type ToWriter, type WriteOp, type WriteResult, type WriterData } from './sqlite-writer-protocol';
 import { WatchHub } from './watch-hub';
 
 export interface SqliteStorageOptions {
@@ -33,10 +36,15 @@ export interface SqliteStorageOptions {
   /** Periodic compaction; omitted = only explicit compact() calls. */
   autoCompaction?: AutoCompactionOptions;
   busyTimeoutMs?: number;
+  /** Test hook: the writer thread's commits wait while commitGate[0] is 0; 2 crashes the thread there. */
+  commitGate?: Int32Array;
 }
 
 /** Revisions compacted per transaction, so a large compaction never stalls writes for long. */
 const COMPACT_SLICE = 2000;
+
+/** The writer thread's entry, loaded as this file is (through tsx when run from the sources). */
+const WRITER_ENTRY = join(__dirname, `sqlite-writer${extname(__filename)}`);
 
 interface ReplayRow extends LogRow {
   p_id: number | null;
@@ -45,47 +53,72 @@ interface ReplayRow extends LogRow {
   p_value: Buffer | null;
 }
 
+/** A write waiting for its commit. */
+interface PendingWrite {
+  kind: 'write';
+  op: WriteOp;
+  value?: Uint8Array;
+  resolve: (kv: KeyValue) => void;
+  reject: (err: Error) => void;
+}
+
+/** A compaction step waiting for the writer. */
+interface PendingRequest {
+  kind: 'request';
+  resolve: (msg: FromWriter) => void;
+  reject: (err: Error) => void;
+}
+
 const log = logger('storage', { backend: 'sqlite' });
 
 export class SqliteStorage implements Storage {
   readonly name = 'sqlite';
+  /** The read connection (this thread); the writer thread has its own. */
   private readonly db: Database.Database;
+  private readonly lock: Database.Database;
   private readonly hub: WatchHub;
   private readonly compactor?: AutoCompactor;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly atRevisionStmt: Database.Statement<[string, number], LogRow>;
+  private readonly sequenceStmt: Database.Statement<[], { seq: number }>;
+  /** Revision of the last acknowledged write: what reads and watches see. */
   private revision: number;
   private compacted: number;
   private compacting: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private readonly latestStmt: Database.Statement<[string], LogRow>;
-  /** The writes of the current event-loop turn, committed together (see write()). */
-  private batch?: { events: StoreEvent[]; waiters: { resolve: () => void; reject: (err: Error) => void }[]; readers: (() => void)[] };
-  private readonly atRevisionStmt: Database.Statement<[string, number], LogRow>;
-  private readonly insertStmt: Database.Statement<[string, number, number, number, number, Buffer]>;
-  private readonly setMetaStmt: Database.Statement<[string, number]>;
+  private writer!: Worker;
+  /** The writer failed for good (it could not start): every write fails with this. */
+  private broken?: StorageError;
+  /** Writes of this event-loop turn, sent to the writer together at its end. */
+  private outgoing: PendingWrite[] = [];
+  /** Sent to the writer, answered in this order. */
+  private inflight: (PendingWrite | PendingRequest)[] = [];
+  private writerExited?: Promise<void>;
 
   constructor(readonly opts: SqliteStorageOptions) {
     ensurePrivateDir(dirname(opts.path), log);
     // SQLite creates the -wal and -shm files with the database file's mode: 0600 from the start.
     ensurePrivateFile(opts.path);
+    ensurePrivateFile(`${opts.path}-lock`);
     for (const suffix of ['-wal', '-shm']) tightenIfPresent(opts.path + suffix);
     // busy_timeout: only another process holding the file can make us wait; fail fast then.
-    this.db = new Database(opts.path, { timeout: opts.busyTimeoutMs ?? 1000 });
+    const timeout = opts.busyTimeoutMs ?? 1000;
     try {
+      this.lock = lockStore(`${opts.path}-lock`, timeout);
+    } catch (err) {
+      throw new StorageError(`cannot open ${opts.path}: ${(err as Error).message} (is another apiserver using this data directory?)`);
+    }
+    try {
+      this.db = new Database(opts.path, { timeout });
       openSchema(this.db);
     } catch (err) {
-      this.db.close();
+      this.lock.close();
       throw new StorageError(`cannot open ${opts.path}: ${(err as Error).message}`);
     }
-    this.latestStmt = this.db.prepare(`SELECT ${LOG_COLUMNS} FROM log WHERE name = ? ORDER BY id DESC LIMIT 1`);
     this.atRevisionStmt = this.db.prepare(`SELECT ${LOG_COLUMNS} FROM log WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`);
-    this.insertStmt = this.db.prepare(
-      'INSERT INTO log (name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.setMetaStmt = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    const seq = this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'log'").get();
-    this.revision = seq?.seq ?? 0;
+    this.sequenceStmt = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'log'");
+    this.revision = this.sequenceStmt.get()?.seq ?? 0;
     const meta = this.db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'compacted_revision'").get();
     this.compacted = meta?.value ?? 0;
     this.hub = new WatchHub({
@@ -93,20 +126,19 @@ export class SqliteStorage implements Storage {
       currentRevision: () => this.revision,
       compactedRevision: () => this.compacted,
     });
+    this.startWriter();
     if (opts.autoCompaction) this.compactor = startAutoCompaction(this, opts.autoCompaction, log);
     log.info({ path: opts.path, revision: this.revision, compacted: this.compacted }, 'opened sqlite storage');
   }
 
   async get(key: string, revision = 0): Promise<KeyValue | undefined> {
-    await this.settled();
     this.checkOpen();
-    // Reads see committed writes only, never the open batch.
+    // Reads see acknowledged writes only: rows past this.revision are not acknowledged yet.
     const row = this.atRevisionStmt.get(key, this.readRevision(revision));
     return row && !row.deleted ? toKeyValue(row) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    await this.settled();
     this.checkOpen();
     const revision = this.readRevision(opts.revision ?? 0);
     const limit = opts.limit ?? 0;
@@ -122,98 +154,173 @@ export class SqliteStorage implements Storage {
   }
 
   async count(prefix: string): Promise<number> {
-    await this.settled();
     this.checkOpen();
     const end = prefixEnd(prefix);
-    const sql = `SELECT COUNT(*) AS n FROM (SELECT MAX(id) AS id FROM log WHERE name >= ?${end ? ' AND name < ?' : ''} GROUP BY name) m
+    const sql = `SELECT COUNT(*) AS n FROM (SELECT MAX(id) AS id FROM log WHERE name >= ?${end ? ' AND name < ?' : ''} AND id <= ? GROUP BY name) m
       JOIN log kv ON kv.id = m.id WHERE kv.deleted = 0`;
-    const row = this.statement(sql).get(...(end ? [prefix, end] : [prefix])) as { n: number };
+    const row = this.statement(sql).get(...(end ? [prefix, end] : [prefix]), this.revision) as { n: number };
     return row.n;
   }
 
   create(key: string, value: Uint8Array): Promise<KeyValue> {
-    return this.write(() => {
-      const prev = this.latestStmt.get(key);
-      if (prev && !prev.deleted) throw new KeyExistsError(key);
-      const stored = Buffer.from(value);
-      const id = this.append(key, 1, 0, 0, prev?.id ?? 0, stored);
-      return { type: 'create', kv: { key, value: stored, createRevision: id, modRevision: id } };
-    });
+    return this.write({ kind: 'create', key }, value);
   }
 
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<KeyValue> {
-    return this.write(() => {
-      const prev = this.latestStmt.get(key);
-      if (!prev || prev.deleted) throw new KeyNotFoundError(key);
-      if (prev.id !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.id);
-      const prevKv = toKeyValue(prev);
-      const stored = Buffer.from(value);
-      const id = this.append(key, 0, 0, prevKv.createRevision, prev.id, stored);
-      return { type: 'update', kv: { key, value: stored, createRevision: prevKv.createRevision, modRevision: id }, prevKv };
-    });
+    return this.write({ kind: 'update', key, expected: expectedRevision }, value);
   }
 
   delete(key: string, expectedRevision = 0): Promise<KeyValue> {
-    return this.write(() => {
-      const prev = this.latestStmt.get(key);
-      if (!prev || prev.deleted) throw new KeyNotFoundError(key);
-      if (expectedRevision !== 0 && prev.id !== expectedRevision) throw new ConflictError(key, expectedRevision, prev.id);
-      const prevKv = toKeyValue(prev);
-      const id = this.append(key, 0, 1, prevKv.createRevision, prev.id, prev.value);
-      return { type: 'delete', kv: { ...prevKv, modRevision: id }, prevKv };
-    });
+    return this.write({ kind: 'delete', key, expected: expectedRevision });
   }
 
   /**
-   * Group commit: the writes of one event-loop turn share a transaction and so one fsync. Each
-   * write is checked and appended at once (later writes in the batch see it), but acknowledged,
-   * published to watchers and visible to reads only after COMMIT.
+   * Queues a write for the writer thread. The writes of one event-loop turn go in one message;
+   * the writer commits together whatever arrived while it was busy (group commit).
    */
-  private write(fn: () => StoreEvent): Promise<KeyValue> {
+  private write(op: WriteOp, value?: Uint8Array): Promise<KeyValue> {
     try {
       this.checkOpen();
-      if (!this.batch) {
-        this.db.exec('BEGIN IMMEDIATE');
-        this.batch = { events: [], waiters: [], readers: [] };
-        setImmediate(() => this.flush());
-      }
-      const event = fn();
-      return new Promise((resolve, reject) => {
-        this.batch!.events.push(event);
-        this.batch!.waiters.push({ resolve: () => resolve(event.kv), reject });
-      });
+      if (this.broken) throw this.broken;
     } catch (err) {
       return Promise.reject(err);
     }
+    return new Promise((resolve, reject) => {
+      if (this.outgoing.length === 0) setImmediate(() => this.send());
+      this.outgoing.push({ kind: 'write', op, value, resolve, reject });
+    });
   }
 
-  /** Commits the open batch, if any, then acknowledges and publishes its writes in order. */
-  private flush(): void {
-    const batch = this.batch;
-    if (!batch) return;
-    this.batch = undefined;
-    try {
-      this.db.exec('COMMIT');
-    } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      const failure = new StorageError(`commit failed: ${(err as Error).message}`);
-      log.error({ err: failure.message, writes: batch.waiters.length }, 'sqlite commit failed');
-      batch.waiters.forEach((w) => w.reject(failure));
-      batch.readers.forEach((r) => r());
+  private send(): void {
+    const writes = this.outgoing;
+    if (writes.length === 0) return;
+    this.outgoing = [];
+    if (this.broken) {
+      for (const w of writes) w.reject(this.broken);
       return;
     }
-    if (batch.events.length > 0) this.revision = batch.events[batch.events.length - 1].kv.modRevision;
-    for (const e of batch.events) this.hub.publish(e);
-    batch.waiters.forEach((w) => w.resolve());
-    batch.readers.forEach((r) => r());
+    const values = pack(writes.flatMap((w) => (w.value ? [w.value] : [])));
+    this.post({ type: 'writes', ops: writes.map((w) => w.op), values }, writes, [values.buffer]);
+  }
+
+  private post(msg: ToWriter, pending: (PendingWrite | PendingRequest)[], transfer: ArrayBuffer[] = []): void {
+    // The writer keeps the process alive only while it owes an answer, as a pending fsync did.
+    if (this.inflight.length === 0) this.writer.ref();
+    this.inflight.push(...pending);
+    this.writer.postMessage(msg, transfer);
+  }
+
+  /** Sends one request (compaction) to the writer, after the writes queued before it. */
+  private request(msg: ToWriter): Promise<FromWriter> {
+    if (this.broken) return Promise.reject(this.broken);
+    this.send();
+    return new Promise((resolve, reject) => this.post(msg, [{ kind: 'request', resolve, reject }]));
+  }
+
+  private onWriterMessage(msg: FromWriter): void {
+    switch (msg.type) {
+      case 'ready':
+        return;
+      case 'done':
+        this.onCommitted(msg.results, unpack(msg.prevValues), msg.commitError);
+        break;
+      case 'failed':
+        this.takeRequest().reject(new StorageError(msg.message));
+        break;
+      default:
+        this.takeRequest().resolve(msg);
+    }
+    if (this.inflight.length === 0) this.writer.unref();
+  }
+
+  private takeRequest(): PendingRequest {
+    const next = this.inflight.shift();
+    if (next?.kind !== 'request') throw new StorageError('sqlite writer answered out of order');
+    return next;
+  }
+
+  /** Acknowledges a committed batch: revision, then watchers, then callers, in commit order. */
+  private onCommitted(results: WriteResult[], prevValues: Buffer[], commitError?: string): void {
+    const writes = this.inflight.splice(0, results.length) as PendingWrite[];
+    const failure = commitError === undefined ? undefined : new StorageError(`commit failed: ${commitError}`);
+    if (failure) log.error({ err: failure.message, writes: writes.length }, 'sqlite commit failed');
+    const settle: (() => void)[] = [];
+    let nextPrev = 0;
+    writes.forEach((w, i) => {
+      const r = results[i];
+      if (!r.ok) {
+        const err = writeError(w.op, r);
+        settle.push(() => w.reject(err));
+        return;
+      }
+      const prevValue = r.prev ? prevValues[nextPrev++] : undefined;
+      if (failure) {
+        settle.push(() => w.reject(failure));
+        return;
+      }
+      const event = toWriteEvent(w, r.id, r.prev && { key: w.op.key, value: prevValue!, createRevision: r.prev.createRevision, modRevision: r.prev.id });
+      this.revision = r.id;
+      this.hub.publish(event);
+      settle.push(() => w.resolve(event.kv));
+    });
+    for (const s of settle) s();
   }
 
   /**
-   * Reads wait for an open batch to commit: they then see its writes, and a read-modify-write
-   * retry loop yields to the commit instead of spinning on a conflict it cannot see past.
+   * The writer thread ended without being asked to: its unanswered writes fail (their commit
+   * may or may not have happened), whatever it committed without saying so is published from
+   * the log, and a new writer takes over. A writer that dies before it is ready (the database
+   * cannot be opened for writing) is not restarted: writes fail with its error from then on.
    */
-  private async settled(): Promise<void> {
-    if (this.batch) await new Promise<void>((r) => this.batch!.readers.push(r));
+  private onWriterExit(ready: boolean, code: number, error?: Error): void {
+    // The exit close() asked for, after every answer.
+    if (this.closed && this.inflight.length === 0) return;
+    const failure = new StorageError(
+      `sqlite writer thread exited (code ${code}${error ? `: ${error.message}` : ''}) before acknowledging the write; it may or may not have been committed`,
+    );
+    log.error({ err: failure.message, pending: this.inflight.length, restart: ready && !this.closed }, 'sqlite writer thread exited');
+    for (const p of this.inflight.splice(0)) p.reject(failure);
+    if (this.closed) return;
+    this.catchUp();
+    if (!ready) {
+      this.broken = new StorageError(`sqlite writer thread failed to start: ${error?.message ?? `exit code ${code}`}`);
+      for (const w of this.outgoing.splice(0)) w.reject(this.broken);
+      return;
+    }
+    this.startWriter();
+  }
+
+  /** Publishes committed rows past the acknowledged revision (a writer died before acknowledging them). */
+  private catchUp(): void {
+    const seq = this.sequenceStmt.get()?.seq ?? 0;
+    while (this.revision < seq) {
+      const events = this.replay('', '', this.revision, seq, 500);
+      if (events.length === 0) break;
+      this.revision = events[events.length - 1].kv.modRevision;
+      for (const e of events) this.hub.publish(e);
+    }
+    this.revision = Math.max(this.revision, seq);
+  }
+
+  private startWriter(): void {
+    const data: WriterData = { path: this.opts.path, busyTimeoutMs: this.opts.busyTimeoutMs ?? 1000, commitGate: this.opts.commitGate };
+    const source = `${WRITER_ENTRY.endsWith('.ts') ? "require('tsx/cjs');" : ''}require(${JSON.stringify(WRITER_ENTRY)});`;
+    const writer = new Worker(source, { eval: true, workerData: data });
+    writer.unref();
+    let ready = false;
+    let error: Error | undefined;
+    writer.on('message', (msg: FromWriter) => {
+      if (msg.type === 'ready') ready = true;
+      this.onWriterMessage(msg);
+    });
+    writer.on('error', (err: Error) => (error = err));
+    this.writerExited = new Promise((resolve) =>
+      writer.once('exit', (code) => {
+        this.onWriterExit(ready, code, error);
+        resolve();
+      }),
+    );
+    this.writer = writer;
   }
 
   watch(prefix: string, afterRevision: number, cb: WatchCallbacks): WatchHandle {
@@ -242,50 +349,41 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
-    this.compactor?.stop();
     this.closed = true;
+    this.compactor?.stop();
+    // Writes accepted before close are committed and acknowledged first.
+    this.send();
     await this.compacting;
+    if (!this.broken) {
+      await this.request({ type: 'close' }).catch((err: Error) => log.warn({ err: err.message }, 'sqlite writer did not close cleanly'));
+      await this.writerExited;
+    }
     this.hub.failAll(new StorageError('storage is closed'));
     this.db.close();
+    this.lock.close();
   }
 
   private async compactNow(revision: number): Promise<void> {
     this.checkOpen();
-    this.flush();
     if (revision > this.revision) throw new StorageError(`cannot compact to revision ${revision}: current revision is ${this.revision}`);
     if (revision <= this.compacted) return;
-    const removeSuperseded = this.statement(`
-      DELETE FROM log WHERE id IN (
-        SELECT old.id FROM log cur JOIN log old ON old.name = cur.name AND old.id < cur.id
-        WHERE cur.id > ? AND cur.id <= ?)`);
-    const removeTombstones = this.statement('DELETE FROM log WHERE deleted = 1 AND id > ? AND id <= ?');
-    // Slice by slice: after each slice the log is exactly "compacted at hi", so reads stay correct
-    // between slices and writes get the connection back.
-    const slice = this.db.transaction((lo: number, hi: number) => {
-      const removed = removeSuperseded.run(lo, hi).changes + removeTombstones.run(lo, hi).changes;
-      this.setMetaStmt.run('compacted_revision', hi);
-      return removed;
-    });
     let removed = 0;
     while (this.compacted < revision) {
-      const hi = Math.min(this.compacted + COMPACT_SLICE, revision);
-      removed += slice(this.compacted, hi);
+      const lo = this.compacted;
+      const hi = Math.min(lo + COMPACT_SLICE, revision);
+      // Reads and watch replays before hi fail from now on: the slice removes rows they need.
       this.compacted = hi;
-      if (this.compacted < revision) {
-        await nextTick();
-        if (this.closed) return;
+      try {
+        const done = await this.request({ type: 'compact', lo, hi });
+        if (done.type === 'compacted') removed += done.removed;
+      } catch (err) {
+        this.compacted = lo;
+        throw err;
       }
+      if (this.closed) return;
     }
-    // Give freed pages back to the file system and keep the WAL from growing without bound.
-    this.flush();
-    this.db.pragma('incremental_vacuum');
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await this.request({ type: 'vacuum' });
     log.debug({ revision, removed }, 'compacted');
-  }
-
-  private append(key: string, created: number, deleted: number, createRevision: number, prevRevision: number, value: Buffer): number {
-    return Number(this.insertStmt.run(key, created, deleted, createRevision, prevRevision, value).lastInsertRowid);
   }
 
   /** The revision a read at `revision` (0 = current) sees, or why it cannot. */
@@ -319,6 +417,32 @@ export class SqliteStorage implements Storage {
 
   private checkOpen(): void {
     if (this.closed) throw new StorageError('storage is closed');
+  }
+}
+
+/** The error a write gets for the writer's refusal, as the storage interface names them. */
+function writeError(op: WriteOp, r: Exclude<WriteResult, { ok: true }>): StorageError {
+  switch (r.error) {
+    case 'exists':
+      return new KeyExistsError(op.key);
+    case 'notfound':
+      return new KeyNotFoundError(op.key);
+    case 'conflict':
+      return new ConflictError(op.key, op.kind === 'create' ? 0 : op.expected, r.actual);
+    case 'storage':
+      return new StorageError(r.message);
+  }
+}
+
+function toWriteEvent(w: PendingWrite, id: number, prevKv: KeyValue | undefined): StoreEvent {
+  const key = w.op.key;
+  switch (w.op.kind) {
+    case 'create':
+      return { type: 'create', kv: { key, value: w.value!, createRevision: id, modRevision: id } };
+    case 'update':
+      return { type: 'update', kv: { key, value: w.value!, createRevision: prevKv!.createRevision, modRevision: id }, prevKv };
+    case 'delete':
+      return { type: 'delete', kv: { ...prevKv!, modRevision: id }, prevKv };
   }
 }
 

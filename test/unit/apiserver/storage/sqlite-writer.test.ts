@@ -1,0 +1,151 @@
+// The SQLite store's writer thread: commits run off the event loop, yet writes are acknowledged
+// and published in commit order only after they committed, reads see every acknowledged write,
+// conflicts stay conflicts, and a writer that dies fails its pending writes and is replaced.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConflictError, StorageError, type KeyValue } from '../../../../services/apiserver/storage/interface';
+import { SqliteStorage } from '../../../../services/apiserver/storage/sqlite';
+import { WatchCollector } from './watch-collector';
+
+const enc = (s: string): Buffer => Buffer.from(s);
+const dec = (v: Uint8Array): string => Buffer.from(v).toString();
+
+/** Commits wait while the gate is HOLD; CRASH makes the writer thread die at its next commit. */
+const HOLD = 0;
+const OPEN = 1;
+const CRASH = 2;
+
+describe('SqliteStorage writer thread', () => {
+  let dir: string;
+  let n = 0;
+  const open: { s: SqliteStorage; gate: Int32Array }[] = [];
+
+  const openStore = (): { s: SqliteStorage; gate: Int32Array } => {
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    gate[0] = OPEN;
+    const s = new SqliteStorage({ path: join(dir, `db-${n++}`, 'kite.db'), commitGate: gate });
+    open.push({ s, gate });
+    return { s, gate };
+  };
+  const setGate = (gate: Int32Array, value: number): void => {
+    Atomics.store(gate, 0, value);
+    Atomics.notify(gate, 0);
+  };
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kite-sqlite-writer-'));
+  });
+  afterEach(async () => {
+    for (const { s, gate } of open.splice(0)) {
+      setGate(gate, OPEN);
+      await s.close();
+    }
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a read while a commit is still running on the writer thread', async () => {
+    const { s, gate } = openStore();
+    const a = await s.create('/a', enc('v1'));
+    setGate(gate, HOLD);
+    let acknowledged = false;
+    const update = s.update('/a', enc('v2'), a.modRevision).then((kv) => {
+      acknowledged = true;
+      return kv;
+    });
+    // The commit cannot finish while the gate holds it, yet the event loop serves this read.
+    const read = await s.get('/a');
+    assert.equal(dec(read!.value), 'v1', 'a read sees only acknowledged writes');
+    assert.equal((await s.list('/')).items.length, 1);
+    assert.equal(acknowledged, false, 'the write was acknowledged before its commit');
+    setGate(gate, OPEN);
+    const updated = await update;
+    assert.equal(dec((await s.get('/a'))!.value), 'v2');
+    assert.equal(await s.currentRevision(), updated.modRevision);
+  });
+
+  it('keeps resourceVersions strictly increasing and events in commit order with many concurrent clients', async () => {
+    const { s } = openStore();
+    const w = new WatchCollector(s, '/', 0);
+    const acked: number[] = [];
+    const client = async (c: number): Promise<void> => {
+      let kv = await s.create(`/c${c}`, enc('0'));
+      acked.push(kv.modRevision);
+      for (let i = 1; i <= 20; i++) {
+        kv = await s.update(`/c${c}`, enc(String(i)), kv.modRevision);
+        acked.push(kv.modRevision);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, (_, c) => client(c)));
+    assert.equal(acked.length, 16 * 21);
+    for (let i = 1; i < acked.length; i++) assert.ok(acked[i] > acked[i - 1], `acknowledged ${acked[i]} after ${acked[i - 1]}`);
+    const events = await w.waitForCount(acked.length);
+    assert.deepEqual(
+      events.map((e) => e.kv.modRevision),
+      acked,
+      'watch events arrive in the order writes were acknowledged',
+    );
+    w.close();
+  });
+
+  it('lets each client read its own acknowledged writes while others write', async () => {
+    const { s } = openStore();
+    const client = async (c: number): Promise<void> => {
+      let kv = await s.create(`/r${c}`, enc('0'));
+      for (let i = 1; i <= 20; i++) {
+        kv = await s.update(`/r${c}`, enc(String(i)), kv.modRevision);
+        const read = await s.get(`/r${c}`);
+        assert.equal(read?.modRevision, kv.modRevision);
+        assert.equal(dec(read.value), String(i));
+        const listed = await s.list(`/r${c}`);
+        assert.ok(listed.revision >= kv.modRevision);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, c) => client(c)));
+  });
+
+  it('gives the loser of two updates at the same revision a Conflict naming the winner, visible to its retry', async () => {
+    const { s } = openStore();
+    const a = await s.create('/a', enc('v1'));
+    const results = await Promise.allSettled([s.update('/a', enc('x'), a.modRevision), s.update('/a', enc('y'), a.modRevision)]);
+    const won = results.filter((r): r is PromiseFulfilledResult<KeyValue> => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(won.length, 1);
+    assert.equal(lost.length, 1);
+    assert.ok(lost[0].reason instanceof ConflictError, String(lost[0].reason));
+    assert.equal(lost[0].reason.actual, won[0].value.modRevision);
+    // The retry's read already sees the write it lost to.
+    assert.equal((await s.get('/a'))?.modRevision, won[0].value.modRevision);
+  });
+
+  it('fails the pending writes of a writer thread that dies, then carries on with a new one', async () => {
+    const { s, gate } = openStore();
+    const w = new WatchCollector(s, '/', 0);
+    const a = await s.create('/a', enc('v1'));
+    setGate(gate, HOLD);
+    const pending = [s.update('/a', enc('v2'), a.modRevision), s.create('/b', enc('b'))];
+    const outcomes = Promise.allSettled(pending);
+    setGate(gate, CRASH);
+    for (const r of await outcomes) {
+      assert.equal(r.status, 'rejected');
+      assert.ok(r.reason instanceof StorageError, String(r.reason));
+      assert.match(r.reason.message, /sqlite writer thread exited .*writer crashed/);
+    }
+    setGate(gate, OPEN);
+    assert.equal(dec((await s.get('/a'))!.value), 'v1', 'the crashed batch was never committed');
+    const b = await s.create('/b', enc('b'));
+    assert.ok(b.modRevision > a.modRevision);
+    const events = await w.waitForCount(2);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.kv.key, e.kv.modRevision]),
+      [
+        ['create', '/a', a.modRevision],
+        ['create', '/b', b.modRevision],
+      ],
+    );
+    w.close();
+  });
+});
