@@ -1,0 +1,78 @@
+// The real kubectl on StatefulSets against a dev apiserver with the StatefulSet controller (a
+// stand-in kubelet makes the pods Running and Ready): `apply` with Kubernetes' defaults read back,
+// `get statefulsets` from the server's Table and kitectl printing the same columns, `scale
+// statefulset` through the scale subresource (kubectl and kitectl), `describe statefulset` printed
+// by kitectl as kubectl prints it, and an update outside the mutable fields refused with
+// Kubernetes' message.
+import { strict as assert } from 'node:assert';
+import { waitFor } from '../../support/wait';
+import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
+
+describe('kubectl apply, get, scale, describe statefulset (HTTPS front door)', function () {
+  this.timeout(120_000);
+  let h: KubectlHarness;
+
+  before(async function () {
+    if (!installedKubectl()) this.skip();
+    h = await startKubectlHarness();
+  });
+  after(async () => h?.stop());
+
+  const manifest = (serviceName: string) =>
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'web' },
+      spec: {
+        serviceName,
+        replicas: 2,
+        selector: { matchLabels: { app: 'nginx' } },
+        template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    });
+  const ready = (n: number) =>
+    waitFor(`${n} ready`, async () => {
+      const s = await h.admin.statefulSets.get('web', h.namespace);
+      return s.status?.readyReplicas === n && s.status.replicas === n ? s : undefined;
+    });
+
+  it('runs a StatefulSet as kubectl sees it', async () => {
+    assert.equal(await h.ok(['apply', '-f', '-'], { stdin: manifest('nginx') }), 'statefulset.apps/web created\n');
+    await ready(2);
+    const set = JSON.parse(await h.ok(['get', 'statefulset', 'web', '-o', 'json']));
+    assert.equal(set.spec.podManagementPolicy, 'OrderedReady');
+    assert.deepEqual(set.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    assert.deepEqual(set.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
+    assert.equal(set.spec.revisionHistoryLimit, 10);
+    assert.equal(set.spec.volumeClaimTemplates[0].spec.volumeMode, 'Filesystem');
+    assert.equal(set.spec.volumeClaimTemplates[0].status.phase, 'Pending');
+    assert.match(set.status.currentRevision, /^web-[0-9a-z]+$/);
+
+    const table = await h.ok(['get', 'statefulsets', '-o', 'wide']);
+    assert.match(table, /^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\nweb\s+2\/2\s+\d+s\s+nginx\s+nginx:1.25\n$/);
+    const cells = (s: string) => s.split('\n').map((l) => l.split(/\s{2,}/).filter((c) => !/^\d+s$/.test(c)));
+    assert.deepEqual(cells((await h.kitectl(['get', 'statefulsets', '-o', 'wide'])).out), cells(table));
+    const pods = await h.ok(['get', 'pods', '-l', 'app=nginx', '-o', 'custom-columns=NAME:.metadata.name,HOST:.spec.hostname,SUB:.spec.subdomain,CLAIM:.spec.volumes[0].persistentVolumeClaim.claimName']);
+    assert.deepEqual(pods.trim().split('\n').map((l) => l.split(/\s+/)), [['NAME', 'HOST', 'SUB', 'CLAIM'], ['web-0', 'web-0', 'nginx', 'www-web-0'], ['web-1', 'web-1', 'nginx', 'www-web-1']]);
+
+    assert.equal(await h.ok(['scale', 'statefulset', 'web', '--replicas', '3']), 'statefulset.apps/web scaled\n');
+    await ready(3);
+    assert.equal((await h.kitectl(['scale', 'statefulset/web', '--replicas', '2'])).out, 'statefulset.apps/web scaled\n');
+    await ready(2);
+
+    // describe statefulset: kitectl prints kubectl's describeStatefulSet (ages aside).
+    const ages = (s: string) => s.replace(/\b\d+s\b/g, 'Ns').replace(/ +/g, ' ');
+    const described = await h.ok(['describe', 'statefulset', 'web']);
+    assert.match(described, /\nReplicas:\s+2 desired \| 2 total\n/);
+    assert.match(described, /\nVolume Claims:\n\s+Name:\s+www\n/);
+    assert.equal(ages((await h.kitectl(['describe', 'statefulset', 'web'])).out), ages(described));
+
+    const refused = await h.kubectl(['apply', '-f', '-'], { stdin: manifest('other') });
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.err,
+      /spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden/,
+    );
+  });
+});
