@@ -1,5 +1,6 @@
 // Pod status as a node agent reports it: phase, conditions and container statuses.
-import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../../../lib/gen/kite/core/v1/types';
+import { isSidecar } from '../../../lib/api/pods';
+import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '../../../lib/gen/kite/core/v1/types';
 
 /** Sets a condition, keeping lastTransitionTime when the status does not change. */
 export function setCondition(conditions: PodCondition[], type: string, status: string, now: string, reason = '', message = ''): PodCondition[] {
@@ -26,20 +27,27 @@ export function runningPodConditions(prev: PodCondition[], ready: boolean, now: 
   return c;
 }
 
-/** Status of a pod whose containers all run (used by hollow nodes, and by tests). */
+/**
+ * Status of a pod whose containers all run (used by hollow nodes, and by tests): its init
+ * containers completed, its sidecars running.
+ */
 export function simulatedRunningStatus(pod: Pod, podIP: string, hostIP: string, now: string): PodStatus {
   const prev = pod.status!;
-  const containerStatuses: ContainerStatus[] = pod.spec!.containers.map((c) => ({
+  const status = (c: Container, completed: boolean): ContainerStatus => ({
     name: c.name,
     image: c.image,
     imageID: '',
     containerID: `hollow://${pod.metadata!.uid}/${c.name}`,
-    ready: true,
-    started: true,
+    ready: !completed,
+    started: !completed,
     restartCount: 0,
-    state: { running: { startedAt: now } },
+    state: completed
+      ? { terminated: { exitCode: 0, signal: 0, reason: 'Completed', message: '', startedAt: now, finishedAt: now, containerID: `hollow://${pod.metadata!.uid}/${c.name}` } }
+      : { running: { startedAt: now } },
     lastState: {},
-  }));
+  });
+  const initContainerStatuses = pod.spec!.initContainers.map((c) => status(c, !isSidecar(c)));
+  const containerStatuses = pod.spec!.containers.map((c) => status(c, false));
   return {
     ...prev,
     phase: 'Running',
@@ -49,6 +57,7 @@ export function simulatedRunningStatus(pod: Pod, podIP: string, hostIP: string, 
     podIPs: [{ ip: podIP }],
     startTime: prev.startTime || now,
     conditions: runningPodConditions(prev.conditions, true, now),
+    initContainerStatuses,
     containerStatuses,
   };
 }

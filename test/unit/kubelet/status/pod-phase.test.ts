@@ -9,6 +9,10 @@ const waiting = (name: string, restarted = false) =>
 const spec = (restartPolicy: string, names = ['a', 'b'], inits: string[] = []) =>
   PodSpec.fromPartial({ restartPolicy, containers: names.map((name) => ({ name })), initContainers: inits.map((name) => ({ name })) });
 
+/** One app container "a" and one sidecar "s" (an init container with restartPolicy Always). */
+const withSidecar = (restartPolicy: string) =>
+  PodSpec.fromPartial({ restartPolicy, containers: [{ name: 'a' }], initContainers: [{ name: 's', restartPolicy: 'Always' }] });
+
 describe('kubelet podPhase', () => {
   const cases: Array<[string, PodSpec, ContainerStatus[], ContainerStatus[], string]> = [
     ['no statuses yet', spec('Always'), [], [], 'Pending'],
@@ -24,6 +28,10 @@ describe('kubelet podPhase', () => {
     ['init container running', spec('Always', ['a'], ['i']), [waiting('a')], [running('i')], 'Pending'],
     ['init container failed under Never', spec('Never', ['a'], ['i']), [waiting('a')], [terminated('i', 1)], 'Failed'],
     ['initialized and running', spec('Never', ['a'], ['i']), [running('a')], [terminated('i', 0)], 'Running'],
+    ['sidecar not started yet', withSidecar('Never'), [waiting('a')], [{ ...running('s'), started: false }], 'Pending'],
+    ['app done under Never, sidecar still running', withSidecar('Never'), [terminated('a', 0)], [{ ...running('s'), started: true }], 'Succeeded'],
+    ['app done under Never, sidecar killed', withSidecar('Never'), [terminated('a', 0)], [terminated('s', 137)], 'Succeeded'],
+    ['app failed under Never, sidecar running', withSidecar('Never'), [terminated('a', 1)], [{ ...running('s'), started: true }], 'Failed'],
   ];
   for (const [what, s, statuses, inits, phase] of cases) {
     it(`${what}: ${phase}`, () => assert.equal(podPhase(s, statuses, inits), phase));
