@@ -7,6 +7,7 @@
 import type { AdmissionPlugin, AdmissionRequest } from './chain';
 import { ForbiddenError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
+import { isSidecar } from '../../../lib/api/pods';
 import { Quantity, canonicalQuantity, formatMilliAmount, quantityFormat, type QuantityFormat } from '../../../lib/api/quantity';
 import type { Container, LimitRange, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
@@ -95,15 +96,32 @@ function addInto(into: Map<string, { milli: bigint; format: QuantityFormat }>, l
   }
 }
 
-/** podRequests / podLimits: the sum over containers, or the largest init container if more. */
+/**
+ * podRequests / podLimits: the sum over containers plus the sidecars (init containers with
+ * restartPolicy Always run beside them), or more if an init container and the sidecars started
+ * before it need more.
+ */
 function podAmounts(pod: Pod, of: (c: Container) => ResourceList | undefined): Amounts {
-  const sum = new Map<string, { milli: bigint; format: QuantityFormat }>();
+  type Summed = Map<string, { milli: bigint; format: QuantityFormat }>;
+  const atLeast = (into: Summed, from: Summed) => {
+    for (const [r, a] of from) if (!into.has(r) || a.milli > into.get(r)!.milli) into.set(r, a);
+  };
+  const sum: Summed = new Map();
   for (const c of pod.spec?.containers ?? []) addInto(sum, of(c));
+  const sidecars: Summed = new Map();
+  const init: Summed = new Map();
   for (const c of pod.spec?.initContainers ?? []) {
-    const one = new Map<string, { milli: bigint; format: QuantityFormat }>();
-    addInto(one, of(c));
-    for (const [r, a] of one) if (!sum.has(r) || a.milli > sum.get(r)!.milli) sum.set(r, a);
+    if (isSidecar(c)) {
+      addInto(sum, of(c));
+      addInto(sidecars, of(c));
+      atLeast(init, sidecars);
+    } else {
+      const one: Summed = new Map(sidecars);
+      addInto(one, of(c));
+      atLeast(init, one);
+    }
   }
+  atLeast(sum, init);
   return new Map([...sum].map(([r, a]) => [r, { milli: a.milli, text: formatMilliAmount(a.milli, a.format) }]));
 }
 

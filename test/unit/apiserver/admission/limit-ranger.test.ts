@@ -23,6 +23,12 @@ const pod = (containers: Res[], init: Res[] = []) =>
     },
   });
 
+/** The pod with its first init container made a sidecar (restartPolicy Always). */
+const withSidecar = (p: Pod) => {
+  p.spec!.initContainers[0].restartPolicy = 'Always';
+  return p;
+};
+
 describe('LimitRanger admission', () => {
   describe('defaults', () => {
     const cases: { name: string; lr: LimitRange; pod: Pod; want: Res[]; annotation?: string }[] = [
@@ -110,6 +116,12 @@ describe('LimitRanger admission', () => {
         lr: limitRange({ type: 'Pod', max: { memory: '1Gi' } }),
         pod: pod([{ limits: { memory: '256Mi' } }], [{ limits: { memory: '1536Mi' } }]),
         err: 'maximum memory usage per Pod is 1Gi, but limit is 1536Mi',
+      },
+      {
+        name: 'the pod as a whole: sidecars add to the containers and to the init containers after them',
+        lr: limitRange({ type: 'Pod', max: { memory: '1Gi' } }),
+        pod: withSidecar(pod([{ limits: { memory: '512Mi' } }], [{ limits: { memory: '256Mi' } }, { limits: { memory: '900Mi' } }])),
+        err: 'maximum memory usage per Pod is 1Gi, but limit is 1156Mi',
       },
       {
         name: 'several violations together, as Kubernetes aggregates them',
