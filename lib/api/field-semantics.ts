@@ -150,6 +150,7 @@ export const ALWAYS_EMITTED: FieldTable = {
 export const NIL_POINTERS: FieldTable = {
   DeploymentSpec: ['selector'],
   ReplicaSetSpec: ['selector'],
+  StatefulSetSpec: ['selector'],
   TokenRequestSpec: ['expirationSeconds', 'boundObjectRef'],
 };
 /** Quantities and maps of quantities: a plain number is accepted, the canonical form is stored. */
@@ -201,6 +202,8 @@ export const LIST_TYPES: Readonly<Record<string, Readonly<Record<string, { listT
   ObjectMeta: { finalizers: { listType: 'set' }, ownerReferences: { listType: 'map', listMapKeys: ['uid'] } },
   PodStatus: { hostIPs: { listType: 'atomic' } },
   ServiceSpec: { ports: { listType: 'map', listMapKeys: ['port', 'protocol'] } },
+  StatefulSetSpec: { volumeClaimTemplates: { listType: 'atomic' } },
+  StatefulSetStatus: { conditions: { listType: 'map', listMapKeys: ['type'] } },
 };
 /** Structs Kubernetes marks `+structType=atomic`: server-side apply owns and replaces them whole. */
 export const ATOMIC_STRUCTS: readonly string[] = [
@@ -232,6 +235,7 @@ export const PATCH_STRATEGIES: Readonly<Record<string, Readonly<Record<string, P
   ReplicaSetStatus: { conditions: { strategy: 'merge', mergeKey: 'type' } },
   ServiceAccount: { secrets: { strategy: 'merge', mergeKey: 'name' } },
   ServiceSpec: { ports: { strategy: 'merge', mergeKey: 'port' } },
+  StatefulSetStatus: { conditions: { strategy: 'merge', mergeKey: 'type' } },
 };
 
 /** The strategic merge patch strategy of `message`.`field`, if Kubernetes declares one. */

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../../lib/api/errors';
 import { PATCH_STRATEGIES } from '../../../../lib/api/field-semantics';
-import { Deployments, Pods, Services } from '../../../../lib/api/kinds';
+import { Deployments, Pods, Services, StatefulSets } from '../../../../lib/api/kinds';
 import { applyPatch, patchObject } from '../../../../lib/api/patch';
 
 type Obj = Record<string, any>;
-const KINDS = { deployments: Deployments, pods: Pods, services: Services };
+const KINDS = { deployments: Deployments, pods: Pods, services: Services, statefulsets: StatefulSets };
 
 function hasKubectl(): boolean {
   try {
@@ -37,10 +37,10 @@ function kubectlPatch(obj: Obj, patch: Obj): Obj {
   return JSON.parse(out) as Obj;
 }
 
-const smp = (kind: 'deployments' | 'pods' | 'services', obj: Obj, patch: Obj) => applyPatch(obj, 'application/strategic-merge-patch+json', JSON.stringify(patch), KINDS[kind]) as Obj;
+const smp = (kind: keyof typeof KINDS, obj: Obj, patch: Obj) => applyPatch(obj, 'application/strategic-merge-patch+json', JSON.stringify(patch), KINDS[kind]) as Obj;
 
 /** Applies the patch and, where kubectl is installed, checks kubectl agrees. */
-function check(kind: 'deployments' | 'pods' | 'services', obj: Obj, patch: Obj): Obj {
+function check(kind: keyof typeof KINDS, obj: Obj, patch: Obj): Obj {
   const ours = smp(kind, obj, patch);
   if (kubectl) assert.deepEqual(ours, kubectlPatch(obj, patch), 'kubectl patch --local gives another result');
   return ours;
@@ -181,6 +181,20 @@ describe('strategic merge patch', () => {
     const out = check('pods', pod, { spec: { volumes: [{ name: 'b', configMap: { name: 'other' } }] }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     assert.deepEqual(out.spec.volumes, [{ name: 'a', emptyDir: {} }, { name: 'b', configMap: { name: 'other' } }]);
     assert.deepEqual(out.status.conditions, [{ type: 'Ready', status: 'True' }, { type: 'PodScheduled', status: 'True' }]);
+  });
+
+  it('StatefulSet conditions merge by type; volumeClaimTemplates are replaced whole', () => {
+    const claim = (name: string) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'] } });
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'web' },
+      spec: { serviceName: 'nginx', volumeClaimTemplates: [claim('www'), claim('logs')] },
+      status: { replicas: 1, conditions: [{ type: 'A', status: 'True' }, { type: 'B', status: 'False' }] },
+    };
+    const out = check('statefulsets', sts, { spec: { volumeClaimTemplates: [claim('data')] }, status: { conditions: [{ type: 'B', status: 'True' }] } });
+    assert.deepEqual(out.spec.volumeClaimTemplates, [claim('data')]);
+    assert.deepEqual(out.status.conditions, [{ type: 'A', status: 'True' }, { type: 'B', status: 'True' }]);
   });
 
   it('refuses an element without its merge key and an unknown directive, as BadRequest', () => {
