@@ -1,8 +1,9 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
 // order (control plane first, then the workers join), the cluster DNS addon once the apiserver
-// answers (cluster-dns.ts, as kubeadm init installs CoreDNS), and the user's kitectl config and
-// kubectl config (kubectl-config.ts).
+// answers (cluster-dns.ts, as kubeadm init installs CoreDNS), the default StorageClass `standard`
+// (local-path-storage.ts, as kind has it), and the user's kitectl config and kubectl config
+// (kubectl-config.ts).
 import type { Clientset } from '../../lib/client/clientset';
 import { freePort, indexedIP } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
@@ -12,6 +13,7 @@ import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
 import { ensureBaseImages, ensureComponentImage, ensureDnsImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
 import { installClusterDns } from './cluster-dns';
+import { installLocalPathStorage } from './local-path-storage';
 import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
 import { kubectlKubeconfig, mergeKubectlConfig } from './kubectl-config';
 import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
@@ -82,6 +84,7 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await poll('the apiserver to answer', APISERVER_TIMEOUT_MS, async () => (await c.namespaces.list(), true));
       // Retried: kube-system and the bootstrap RBAC policy are written by the apiserver just after it starts answering.
       await poll('the cluster DNS addon to be created', APISERVER_TIMEOUT_MS, async () => (await installClusterDns(c, config.networking.serviceSubnet, dnsImage), true));
+      await poll('the default StorageClass to be created', APISERVER_TIMEOUT_MS, async () => (await installLocalPathStorage(c), true));
       for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
       const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
       const https = await apiServerEndpoint(controlPlane.name, APISERVER_SECURE_PORT);

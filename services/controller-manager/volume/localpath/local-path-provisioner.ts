@@ -194,6 +194,8 @@ export class LocalPathProvisioner extends QueueController<LocalPathProvisionerOp
     const helperName = HELPER_PREFIX + volume.metadata!.name;
     const helper = this.pods.namespace(this.opts.namespace).get(helperName);
     if (!helper) {
+      // The volume may be on its way out already (its helper finished): the cache can lag behind.
+      if (await this.beingDeleted(volume)) return;
       try {
         await pods.create(deleteHelperPod(volume, node, this.opts));
       } catch (err) {
@@ -210,6 +212,17 @@ export class LocalPathProvisioner extends QueueController<LocalPathProvisionerOp
     }
     await this.deleteIgnoringGone(() => this.ctx.client.resource(PersistentVolumes).delete(volume.metadata!.name, { preconditions: { uid: volume.metadata!.uid } }));
     this.log.info({ volume: volume.metadata!.name, node, path }, 'deleted a released volume and its directory');
+  }
+
+  private async beingDeleted(volume: PersistentVolume): Promise<boolean> {
+    if (volume.metadata?.deletionTimestamp) return true;
+    try {
+      const fresh = await this.ctx.client.resource(PersistentVolumes).get(volume.metadata!.name);
+      return !!fresh.metadata?.deletionTimestamp || fresh.metadata?.uid !== volume.metadata?.uid;
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      throw err;
+    }
   }
 
   private async deleteIgnoringGone(del: () => Promise<unknown>): Promise<void> {

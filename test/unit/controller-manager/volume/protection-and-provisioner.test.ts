@@ -126,4 +126,15 @@ describe('local path provisioner', () => {
     assert.equal(ctx.client.tracked(K.Pods, 'local-path-storage', 'helper-pod-delete-pvc-uid-data'), undefined);
     assert.equal(ctx.client.tracked(K.PersistentVolumes, '', 'pvc-uid-data'), undefined);
   });
+
+  it('makes no second helper pod for a volume the API already shows deleted (the cache lagging behind)', async () => {
+    preload(ctx, K.PersistentVolumeClaims, claim('data', { annotations: { ...asked, 'volume.kubernetes.io/selected-node': 'worker-1' } }));
+    await ctrl.reconcile('claim:default/data');
+    const pv = structuredClone(ctx.client.tracked(K.PersistentVolumes, '', 'pvc-uid-data')!);
+    pv.status = { phase: 'Released', message: '', reason: '', lastPhaseTransitionTime: '' };
+    ctx.informers.forKind(K.PersistentVolumes).indexer.add(structuredClone(pv));
+    ctx.client.seed(K.PersistentVolumes, { ...pv, metadata: { ...pv.metadata!, deletionTimestamp: DELETED } });
+    await ctrl.reconcile('volume:pvc-uid-data');
+    assert.equal(ctx.client.tracked(K.Pods, 'local-path-storage', 'helper-pod-delete-pvc-uid-data'), undefined);
+  });
 });
