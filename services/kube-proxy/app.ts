@@ -90,7 +90,8 @@ export async function runKubeProxy(client: Clientset, opts: KubeProxyOptions, si
     factory.forKind(Pods).addEventHandler({ onAdd: (p) => policies.onPodUpsert(p), onUpdate: (_o, p) => policies.onPodUpsert(p), onDelete: (p) => policies.onPodDelete(p) });
     factory.forKind(Namespaces).addEventHandler({ onAdd: (n) => policies.onNamespaceUpsert(n), onUpdate: (_o, n) => policies.onNamespaceUpsert(n), onDelete: (n) => policies.onNamespaceDelete(n) });
   }
-  const jumpMonitor = new JumpMonitor({ runner, periodMs: opts.jumpCheckPeriodMs ?? 1000, watchers: policies ? [policies, proxier] : [proxier] });
+  const watchers = [policies, proxier, agent].filter((w) => w !== undefined);
+  const jumpMonitor = new JumpMonitor({ runner, periodMs: opts.jumpCheckPeriodMs ?? 1000, watchers });
   proxier.on('syncFailed', (err: Error) => log.warn({ err: err.message }, 'iptables sync failed; will retry'));
   factory.start(signal);
   if (!(await factory.waitForCacheSync(signal))) return { proxier, agent, policies, jumpMonitor, done: Promise.resolve() };

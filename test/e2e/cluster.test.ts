@@ -216,12 +216,20 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     await waitFor('the default ServiceAccount', () => k(['get', 'serviceaccount', 'default']).then(() => true, () => undefined), 30_000, 500);
     await k(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
     await k(['scale', 'deployment', 'nginx', '--replicas', '1']);
-    await k(['apply', '-f', join(REPO, 'examples', 'dns-client.yaml')]);
+    const nsPods = async () => JSON.parse(await k(['get', 'pods', '-o', 'json'])).items as PodJson[];
+    // The clients run on the other worker: traffic between nodes must keep the pod's source
+    // address (no masquerade by the node's Docker rules), or the allow rule cannot match it.
+    const web = await waitFor('one ready nginx', async () => {
+      const ps = (await nsPods()).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
+      return ps.length === 1 && ready(ps[0]) ? ps[0] : undefined;
+    }, 120_000, 1000);
+    const clientNode = web.spec.nodeName === nodeNames.w1 ? nodeNames.w2 : nodeNames.w1;
+    const dnsClientPod = parse(readFileSync(join(REPO, 'examples', 'dns-client.yaml'), 'utf8'));
+    await k(['apply', '-f', '-'], JSON.stringify({ ...dnsClientPod, spec: { ...dnsClientPod.spec, nodeName: clientNode } }));
     await k(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other', labels: { app: 'other' } },
-      spec: { containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+      spec: { nodeName: clientNode, containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
     }));
-    const nsPods = async () => JSON.parse(await k(['get', 'pods', '-o', 'json'])).items as PodJson[];
     await waitFor('nginx, dns-client and other ready', async () => {
       const ps = (await nsPods()).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
       return ps.length === 3 && ps.every(ready) || undefined;
@@ -732,6 +740,102 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal(await inWalk(['delete', '-f', join(REPO, 'examples', 'nginx.yaml')]), 'deployment.apps "nginx" deleted\nservice "nginx" deleted\n');
     await waitFor('the walk-through pods gone', async () => ((await walkPods()).length === 0 ? true : undefined), 90_000, 1000);
     assert.equal(await kubectl(['delete', 'namespace', walk, '--wait=false']), `namespace "${walk}" deleted\n`);
+  });
+
+  it('a StatefulSet of two nginx pods each with a PVC (standard class) keeps a file written to its volume across deletion of the pod', async function () {
+    this.timeout(300_000);
+    const ns = `e2e-sts-${randomBytes(3).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    const stsPods = async () => (JSON.parse(await k(['get', 'pods', '-l', 'app=vol-web', '-o', 'json'])).items as (PodJson & { metadata: { uid: string } })[]).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
+    await kitectl(['create', 'namespace', ns]);
+    try {
+      await k(['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'vol-web' },
+        spec: {
+          serviceName: 'vol-web',
+          replicas: 2,
+          selector: { matchLabels: { app: 'vol-web' } },
+          template: {
+            metadata: { labels: { app: 'vol-web' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'nginx', image: 'nginx:1.22', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }] },
+          },
+          volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '10Mi' } } } }],
+        },
+      }));
+      const first = await waitFor('2 ready StatefulSet pods', async () => {
+        const ps = await stsPods();
+        return ps.length === 2 && ps.every(ready) ? ps : undefined;
+      }, 180_000, 1000);
+      const claims = JSON.parse(await k(['get', 'pvc', '-o', 'json'])).items as { metadata: { name: string; annotations?: Record<string, string> }; spec: { volumeName: string }; status: { phase: string } }[];
+      assert.deepEqual(claims.map((c) => [c.metadata.name, c.status.phase]).sort(), [['www-vol-web-0', 'Bound'], ['www-vol-web-1', 'Bound']]);
+      for (const p of first) {
+        await k(['exec', p.metadata.name, '--', 'sh', '-c', `echo kept by ${p.metadata.name} > /usr/share/nginx/html/index.html`]);
+        const claim = claims.find((c) => c.metadata.name === `www-${p.metadata.name}`)!;
+        assert.equal(claim.metadata.annotations?.['volume.kubernetes.io/selected-node'], p.spec.nodeName, 'the scheduler chose the node to provision on');
+        const pv = JSON.parse(await kitectl(['get', 'pv', claim.spec.volumeName, '-o', 'json']));
+        assert.match(pv.spec.hostPath.path, /^\/var\/local-path-provisioner\//);
+        // The data is in the node container's filesystem.
+        assert.equal(await docker(['exec', p.spec.nodeName!, 'cat', `${pv.spec.hostPath.path}/index.html`]), `kept by ${p.metadata.name}\n`);
+      }
+      const old = first.find((p) => p.metadata.name === 'vol-web-0')!;
+      await k(['delete', 'pod', 'vol-web-0']);
+      const again = await waitFor('vol-web-0 made again and Ready', async () => {
+        const p = (await stsPods()).find((x) => x.metadata.name === 'vol-web-0');
+        return p && p.metadata.uid !== old.metadata.uid && ready(p) ? p : undefined;
+      }, 120_000, 1000);
+      assert.equal(again.spec.nodeName, old.spec.nodeName, "the volume's node affinity brings the pod back to its node");
+      assert.equal(await k(['exec', 'vol-web-0', '--', 'cat', '/usr/share/nginx/html/index.html']), 'kept by vol-web-0\n');
+    } finally {
+      await kitectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
+  it('a Job of busybox pods completes: kitectl wait --for=condition=complete, kitectl logs job/<name>', async function () {
+    this.timeout(180_000);
+    const ns = `e2e-job-${randomBytes(3).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    await kitectl(['create', 'namespace', ns]);
+    try {
+      assert.equal(await k(['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'echo' },
+        spec: { completions: 3, parallelism: 2, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sh', '-c', 'echo done'] }] } } },
+      })), 'job.batch/echo created\n');
+      assert.equal(await k(['wait', '--for=condition=complete', 'job/echo', '--timeout=120s']), 'job.batch/echo condition met\n');
+      const job = JSON.parse(await k(['get', 'job', 'echo', '-o', 'json']));
+      assert.deepEqual([job.status.succeeded, job.status.failed ?? 0], [3, 0]);
+      assert.equal(await k(['logs', 'job/echo']), 'done\n');
+    } finally {
+      await kitectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
+  it('a Job whose pod has a sidecar (an init container with restartPolicy Always) completes: the sidecar runs beside the app and is stopped after it', async function () {
+    this.timeout(180_000);
+    const ns = `e2e-sidecar-${randomBytes(3).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    await kitectl(['create', 'namespace', ns]);
+    try {
+      const sidecar = { name: 'sidecar', image: 'kite/busybox:1', restartPolicy: 'Always', command: ['sh', '-c', "trap 'exit 0' TERM; touch /shared/up; while true; do sleep 1 & wait $!; done"], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] };
+      const main = { name: 'main', image: 'kite/busybox:1', command: ['sh', '-c', 'test -f /shared/up && echo sidecar was up'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] };
+      assert.equal(await k(['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'with-sidecar' },
+        spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', volumes: [{ name: 'shared', emptyDir: {} }], initContainers: [sidecar], containers: [main] } } },
+      })), 'job.batch/with-sidecar created\n');
+      assert.equal(await k(['wait', '--for=condition=complete', 'job/with-sidecar', '--timeout=120s']), 'job.batch/with-sidecar condition met\n');
+      assert.equal(await k(['logs', 'job/with-sidecar']), 'sidecar was up\n');
+      const [pod] = JSON.parse(await k(['get', 'pods', '-l', 'job-name=with-sidecar', '-o', 'json'])).items;
+      assert.equal(pod.status.phase, 'Succeeded');
+      const row = (await k(['get', 'pods', '-l', 'job-name=with-sidecar', '--no-headers'])).trim().split(/\s+/);
+      assert.deepEqual(row.slice(1, 3), ['0/2', 'Completed'], 'READY counts the sidecar, as kubectl does');
+    } finally {
+      await kitectl(['delete', 'namespace', ns, '--wait=false']);
+    }
   });
 
   it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {

@@ -1,13 +1,18 @@
 // The pod network agent of a node (kindnet's job): keeps a route to every other node's
 // podCIDR via its InternalIP, removes routes of nodes that are gone, and keeps the pod
 // subnet's forwarding and masquerade rules. Nodes come from informer callbacks; syncs are
-// coalesced and retried like the proxier's.
+// coalesced and retried like the proxier's. The jump to KITE-MASQ must stay first in nat
+// POSTROUTING: the node's Docker Engine inserts `-s <pod bridge subnet> ! -o <bridge> -j
+// MASQUERADE` at the top when the kubelet makes the pod network, and above KITE-MASQ that rule
+// would masquerade pod-to-pod traffic to other nodes (their pods, and NetworkPolicies, would see
+// the node's address); the jump monitor asks for a full sync as soon as it is out of place.
 import type { Node } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import { jumpRuleFixes } from '../iptables/jump-rules';
 import { renderRestore } from '../iptables/restore-payload';
 import type { IptablesRunner } from '../iptables/runner';
-import { parseIptablesSave } from '../iptables/save-parser';
+import { parseIptablesSave, type SavedTables } from '../iptables/save-parser';
+import type { JumpWatcher, MonitoredChain } from '../jump-monitor';
 import { SyncLoop, type SyncLoopOptions } from '../sync-loop';
 import { desiredRoutes, routeChanges } from './desired-routes';
 import { podNetworkJumpRules, podNetworkRules } from './pod-network-rules';
@@ -30,7 +35,11 @@ export interface RouteSyncResult {
 }
 
 /** Full syncs (at start and every syncPeriodMs) re-check routes and rewrite the iptables rules. */
-export class RouteAgent extends SyncLoop {
+/** The built-in chains holding the pod network's jumps. */
+const jumpChains: MonitoredChain[] = [...new Map(podNetworkJumpRules.map((j) => [`${j.table} ${j.chain}`, { table: j.table, chain: j.chain }])).values()];
+
+export class RouteAgent extends SyncLoop implements JumpWatcher {
+  readonly jumpChains = jumpChains;
   private readonly nodes = new Map<string, Node>();
   private readonly log = logger('route-agent');
 
@@ -45,6 +54,16 @@ export class RouteAgent extends SyncLoop {
 
   onNodeDelete(node: { metadata?: { name?: string } }): void {
     if (this.nodes.delete(node.metadata?.name ?? '')) this.runner.request();
+  }
+
+  /** Whether a full sync would move, add or delete one of the pod network's jumps. */
+  jumpsNeedFix(saved: SavedTables): boolean {
+    return jumpRuleFixes(saved, podNetworkJumpRules).size > 0;
+  }
+
+  /** Asks for a full sync soon (the jump monitor saw a jump out of place). */
+  requestFullSync(): void {
+    this.runner.requestFull();
   }
 
   protected async syncOnce(full: boolean): Promise<Omit<RouteSyncResult, 'full' | 'durationMs'>> {

@@ -9,6 +9,8 @@ import { FakeIptablesRunner } from '../../../services/kube-proxy/iptables/fake-r
 import { JumpMonitor } from '../../../services/kube-proxy/jump-monitor';
 import { NetworkPolicyAgent } from '../../../services/kube-proxy/network-policy/network-policy-agent';
 import { Proxier } from '../../../services/kube-proxy/proxier';
+import { FakeRouteExecutor } from '../../../services/kube-proxy/routes/fake-route-executor';
+import { RouteAgent } from '../../../services/kube-proxy/routes/route-agent';
 import { service } from './fixtures';
 
 const dockerAccept = '*filter\n-I FORWARD 1 -i docker0 ! -o docker0 -j ACCEPT\nCOMMIT\n';
@@ -103,5 +105,29 @@ describe('JumpMonitor (fake iptables)', () => {
     assert.deepEqual(forwardTargets(), inOrder);
     await monitor.check();
     assert.equal(monitor.fullSyncRequests, 2);
+  });
+
+  it('the pod network\'s masquerade jump: Docker\'s masquerade of the pod bridge inserted above it is seen and moved below it, so pod-to-pod traffic to other nodes keeps its source', async () => {
+    const agent = new RouteAgent({ nodeName: 'self', podSubnet: '10.244.0.0/16', routes: new FakeRouteExecutor(), iptables: fake, minSyncPeriodMs: 0, syncPeriodMs: 0 });
+    try {
+      const started = once(agent, 'synced');
+      agent.start();
+      await started;
+      // What the node's Docker Engine does when the kubelet makes the pod network (br-... of 10.244.1.0/24).
+      await fake.restore('*nat\n-I POSTROUTING 1 -s 10.244.1.0/24 ! -o br-pods -j MASQUERADE\nCOMMIT\n');
+      const monitor = new JumpMonitor({ runner: fake, periodMs: 1000, watchers: [agent] });
+      const synced = once(agent, 'synced');
+      await monitor.check();
+      assert.equal(monitor.fullSyncRequests, 1);
+      assert.equal(((await synced)[0] as { full: boolean }).full, true);
+      assert.deepEqual(fake.rules('nat', 'POSTROUTING'), [
+        '-m comment --comment "kite pod network masquerade" -j KITE-MASQ',
+        '-s 10.244.1.0/24 ! -o br-pods -j MASQUERADE',
+      ]);
+      await monitor.check();
+      assert.equal(monitor.fullSyncRequests, 1);
+    } finally {
+      await agent.stop();
+    }
   });
 });
