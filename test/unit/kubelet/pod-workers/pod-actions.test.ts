@@ -304,3 +304,39 @@ describe('kubelet computePodActions: what Kubernetes restarts', () => {
     assert.deepEqual(summary(computePodActions(p, state([sandbox()], [rc('side', 'running')]), noVerdict)).start, ['app#0']);
   });
 });
+
+describe('kubelet computePodActions: sidecars (init containers with restartPolicy Always)', () => {
+  const sandbox = () => rc('POD', 'running');
+  const proxy = Container.fromPartial({ name: 'proxy', image: 'busybox:1', restartPolicy: 'Always' });
+  const init = Container.fromPartial({ name: 'i1', image: 'busybox:1' });
+
+  it('starts the next init container once the sidecar has started, not before', () => {
+    const p = pod('Always', { init: [proxy, init] });
+    const s = state([sandbox()], [rc('proxy', 'running')]);
+    assert.deepEqual(summary(computePodActions(p, s, noVerdict, () => false)).start, [], 'its startup probe has not passed');
+    assert.deepEqual(summary(computePodActions(p, s, noVerdict, () => true)).start, ['i1#0']);
+  });
+
+  it('restarts an exited sidecar under restartPolicy Never, beside the running app containers', () => {
+    const p = pod('Never', { init: [proxy] });
+    const s = state([sandbox()], [rc('proxy', 'exited', { exitCode: 1 }), rc('app', 'running'), rc('side', 'running')]);
+    const a = computePodActions(p, s, noVerdict);
+    assert.deepEqual(summary(a), { killPod: false, createSandbox: false, attempt: 0, kill: [], start: ['proxy#1'] });
+    assert.equal(a.toStart[0].init, true);
+  });
+
+  it('restarts a sidecar whose liveness probe failed', () => {
+    const p = pod('Never', { init: [proxy] });
+    const dead = rc('proxy', 'running');
+    const a = computePodActions(p, state([sandbox()], [dead, rc('app', 'running'), rc('side', 'running')]), (id) => (id === dead.id ? 'LivenessProbe' : undefined));
+    assert.deepEqual(summary(a).kill, ['proxy:LivenessProbe']);
+    assert.equal(a.toKill[0].message, 'Container proxy failed liveness probe, will be restarted');
+    assert.deepEqual(summary(a).start, ['proxy#1']);
+  });
+
+  it('kills the pod, sidecar included and not restarted, once every app container of a Never pod is done', () => {
+    const p = pod('Never', { init: [proxy] });
+    const s = state([sandbox()], [rc('proxy', 'exited', { exitCode: 1 }), rc('app', 'exited'), rc('side', 'exited', { exitCode: 3 })]);
+    assert.deepEqual(summary(computePodActions(p, s, noVerdict)), { killPod: true, createSandbox: false, attempt: 0, kill: [], start: [] });
+  });
+});
