@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../../../lib/api/errors';
 import { PATCH_STRATEGIES } from '../../../../lib/api/field-semantics';
-import { Deployments, Pods, Services, StatefulSets } from '../../../../lib/api/kinds';
+import { Deployments, PersistentVolumeClaims, Pods, Services, StatefulSets } from '../../../../lib/api/kinds';
 import { applyPatch, patchObject } from '../../../../lib/api/patch';
 
 type Obj = Record<string, any>;
-const KINDS = { deployments: Deployments, pods: Pods, services: Services, statefulsets: StatefulSets };
+const KINDS = { deployments: Deployments, pods: Pods, services: Services, statefulsets: StatefulSets, persistentvolumeclaims: PersistentVolumeClaims };
 
 function hasKubectl(): boolean {
   try {
@@ -195,6 +195,19 @@ describe('strategic merge patch', () => {
     const out = check('statefulsets', sts, { spec: { volumeClaimTemplates: [claim('data')] }, status: { conditions: [{ type: 'B', status: 'True' }] } });
     assert.deepEqual(out.spec.volumeClaimTemplates, [claim('data')]);
     assert.deepEqual(out.status.conditions, [{ type: 'A', status: 'True' }, { type: 'B', status: 'True' }]);
+  });
+
+  it('PersistentVolumeClaim conditions merge by type; access modes are replaced whole', () => {
+    const pvc = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce', 'ReadOnlyMany'] },
+      status: { phase: 'Bound', conditions: [{ type: 'Resizing', status: 'True' }, { type: 'FileSystemResizePending', status: 'False' }] },
+    };
+    const out = check('persistentvolumeclaims', pvc, { spec: { accessModes: ['ReadWriteMany'] }, status: { conditions: [{ type: 'Resizing', status: 'False' }] } });
+    assert.deepEqual(out.spec.accessModes, ['ReadWriteMany']);
+    assert.deepEqual(out.status.conditions, [{ type: 'Resizing', status: 'False' }, { type: 'FileSystemResizePending', status: 'False' }]);
   });
 
   it('refuses an element without its merge key and an unknown directive, as BadRequest', () => {
