@@ -828,7 +828,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
         spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', volumes: [{ name: 'shared', emptyDir: {} }], initContainers: [sidecar], containers: [main] } } },
       })), 'job.batch/with-sidecar created\n');
       assert.equal(await k(['wait', '--for=condition=complete', 'job/with-sidecar', '--timeout=120s']), 'job.batch/with-sidecar condition met\n');
-      assert.equal(await k(['logs', 'job/with-sidecar']), 'sidecar was up\n');
+      assert.equal(await k(['logs', 'job/with-sidecar', '-c', 'main']), 'sidecar was up\n');
       const [pod] = JSON.parse(await k(['get', 'pods', '-l', 'job-name=with-sidecar', '-o', 'json'])).items;
       assert.equal(pod.status.phase, 'Succeeded');
       const row = (await k(['get', 'pods', '-l', 'job-name=with-sidecar', '--no-headers'])).trim().split(/\s+/);
