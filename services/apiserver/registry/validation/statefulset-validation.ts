@@ -8,7 +8,7 @@ import type { StatefulSet, StatefulSetSpec, StatefulSetStatus } from '../../../.
 import { jsonEqual } from '../../../../lib/util/json';
 import { defaultPodSpec } from '../defaults';
 import { defaultPersistentVolumeClaim } from './persistentvolumeclaim-validation';
-import { validateMeta, validatePodSpec } from './validation';
+import { validateMeta } from './validation';
 import * as v from './validation-helpers';
 
 const POD_MANAGEMENT_POLICIES = ['OrderedReady', 'Parallel'];
@@ -52,15 +52,23 @@ export function emptyStatefulSetStatus(): StatefulSetStatus {
   };
 }
 
+/** ValidateStatefulSet: the name is a DNS label (it is the prefix of pod names and hostnames). */
 export function validateStatefulSet(sts: StatefulSet): FieldCause[] {
+  return validateWithName(sts, 'label');
+}
+
+function validateWithName(sts: StatefulSet, rule: 'label' | 'subdomain'): FieldCause[] {
   const c = new v.Causes();
-  validateMeta(c, sts.metadata, true, 'subdomain');
+  validateMeta(c, sts.metadata, true, rule);
   if (!sts.spec) c.add('spec', 'Required value');
   else validateStatefulSetSpec(c, sts.spec, 'spec');
   return c.list;
 }
 
-/** ValidateStatefulSetSpec. */
+/**
+ * ValidateStatefulSetSpec. As in Kubernetes, the template's pod spec is not validated here (its
+ * containers mount claim templates that are no volume of the template): the pods made from it are.
+ */
 export function validateStatefulSetSpec(c: v.Causes, spec: StatefulSetSpec, path: string): void {
   if (!spec.podManagementPolicy) c.add(`${path}.podManagementPolicy`, 'Required value');
   else if (!POD_MANAGEMENT_POLICIES.includes(spec.podManagementPolicy)) {
@@ -91,18 +99,18 @@ export function validateStatefulSetSpec(c: v.Causes, spec: StatefulSetSpec, path
   }
   const template = spec.template;
   const tlabels = template?.metadata?.labels ?? {};
-  v.labels(c, `${path}.template.metadata.labels`, tlabels);
-  v.annotations(c, `${path}.template.metadata.annotations`, template?.metadata?.annotations);
   if (selector) {
     try {
-      if (!selectorFromLabelSelector(selector).matches(tlabels)) {
+      const parsed = selectorFromLabelSelector(selector);
+      if (!parsed.empty() && !parsed.matches(tlabels)) {
         c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(tlabels)}: \`selector\` does not match template \`labels\``);
       }
     } catch (err) {
       c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
     }
   }
-  validatePodSpec(c, template?.spec, `${path}.template.spec`);
+  v.labels(c, `${path}.template.labels`, tlabels);
+  v.annotations(c, `${path}.template.annotations`, template?.metadata?.annotations);
   const restart = template?.spec?.restartPolicy ?? '';
   if (restart !== 'Always') c.add(`${path}.template.spec.restartPolicy`, `Unsupported value: "${restart}": supported values: "Always"`);
   if (template?.spec?.activeDeadlineSeconds !== undefined) {
@@ -110,9 +118,12 @@ export function validateStatefulSetSpec(c: v.Causes, spec: StatefulSetSpec, path
   }
 }
 
-/** ValidateStatefulSetUpdate: the spec rules, then only the mutable fields may differ. */
+/**
+ * ValidateStatefulSetUpdate: the spec rules (the name, which cannot change, is not checked again),
+ * then only the mutable fields may differ.
+ */
 export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): FieldCause[] {
-  const causes = validateStatefulSet(sts);
+  const causes = validateWithName(sts, 'subdomain');
   const spec = sts.spec;
   const prev = old.spec;
   if (!spec || !prev) return causes;

@@ -64,6 +64,25 @@ describe('ValidateStatefulSet', () => {
     assert.deepEqual(lines(never), ['spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"']);
   });
 
+  it('takes a container mounting a claim template (the pod spec is not validated, as in Kubernetes)', () => {
+    const s = sts({
+      template: {
+        metadata: { labels: { app: 'nginx' } },
+        spec: { containers: [{ name: 'nginx', image: 'nginx', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }] },
+      },
+      volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    });
+    assert.deepEqual(lines(s), []);
+  });
+
+  it('needs a name that is a DNS label on create, not on update', () => {
+    const dotted = sts();
+    dotted.metadata!.name = 'web.v1';
+    assert.equal(lines(dotted).length, 1);
+    assert.match(lines(dotted)[0], /^metadata\.name: Invalid value: "web\.v1": a lowercase RFC 1123 label/);
+    assert.deepEqual(validateStatefulSetUpdate(dotted, dotted), []);
+  });
+
   it('checks policies, strategy, retention and counts', () => {
     assert.deepEqual(lines(sts({ podManagementPolicy: 'Random' })), ["spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'"]);
     assert.deepEqual(lines(sts({ updateStrategy: { type: 'OnDelete', rollingUpdate: { partition: 1 } } })), [
