@@ -28,6 +28,7 @@ const program = new Command('kite-controller-manager')
   .option('--concurrent-job-syncs <n>', 'Jobs synced at once', integerFlag(1), 5)
   .option('--concurrent-cron-job-syncs <n>', 'CronJobs synced at once', integerFlag(1), 5)
   .option('--concurrent-statefulset-syncs <n>', 'StatefulSets synced at once', integerFlag(1), 5)
+  .option('--concurrent-daemonset-syncs <n>', 'DaemonSets synced at once', integerFlag(1), 2)
   .option('--concurrent-ttl-after-finished-syncs <n>', 'finished Jobs checked for their TTL at once', integerFlag(1), 5)
   .option('--concurrent-endpoint-syncs <n>', 'Services whose Endpoints are synced at once', integerFlag(1), 5)
   .option('--concurrent-service-endpoint-syncs <n>', 'Services whose EndpointSlices are synced at once', integerFlag(1, 50), 5)
@@ -54,6 +55,7 @@ const program = new Command('kite-controller-manager')
       'ttl-after-finished': { workers: o.concurrentTtlAfterFinishedSyncs },
       cronjob: { workers: o.concurrentCronJobSyncs },
       statefulset: { workers: o.concurrentStatefulsetSyncs },
+      daemonset: { workers: o.concurrentDaemonsetSyncs },
       endpoint: { workers: o.concurrentEndpointSyncs },
       endpointslice: { workers: o.concurrentServiceEndpointSyncs, maxEndpointsPerSlice: o.maxEndpointsPerSlice },
       endpointslicemirroring: { workers: o.mirroringConcurrentServiceEndpointSyncs, maxEndpointsPerSubset: o.mirroringMaxEndpointsPerSubset },

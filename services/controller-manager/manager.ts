@@ -24,6 +24,7 @@ import { PodGCController, type PodGCOptions } from './podgc/pod-gc-controller';
 import { ReplicaSetController, type ReplicaSetControllerOptions } from './replicaset/replicaset-controller';
 import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcacertpublisher/root-ca-cert-publisher';
 import { StatefulSetController, type StatefulSetControllerOptions } from './statefulset/statefulset-controller';
+import { DaemonSetController, type DaemonSetControllerOptions } from './daemonset/daemonset-controller';
 import { TTLAfterFinishedController, type TTLAfterFinishedOptions } from './ttlafterfinished/ttl-after-finished-controller';
 import { ServiceAccountsController, type ServiceAccountsControllerOptions } from './serviceaccount/serviceaccounts-controller';
 import { PersistentVolumeController, type PersistentVolumeControllerOptions } from './volume/persistentvolume/pv-controller';
@@ -42,6 +43,7 @@ const CONTROLLERS = {
   'ttl-after-finished': (ctx: ControllerContext, o?: Partial<TTLAfterFinishedOptions>) => new TTLAfterFinishedController(ctx, o),
   cronjob: (ctx: ControllerContext, o?: Partial<CronJobControllerOptions>) => new CronJobController(ctx, o),
   statefulset: (ctx: ControllerContext, o?: Partial<StatefulSetControllerOptions>) => new StatefulSetController(ctx, o),
+  daemonset: (ctx: ControllerContext, o?: Partial<DaemonSetControllerOptions>) => new DaemonSetController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
   endpointslicemirroring: (ctx: ControllerContext, o?: Partial<EndpointSliceMirroringControllerOptions>) => new EndpointSliceMirroringController(ctx, o),
@@ -73,6 +75,7 @@ const ALIASES: Record<string, ControllerName> = {
   'ttl-after-finished-controller': 'ttl-after-finished',
   'cronjob-controller': 'cronjob',
   'statefulset-controller': 'statefulset',
+  'daemonset-controller': 'daemonset',
   'endpointslicemirroring-controller': 'endpointslicemirroring',
   'persistentvolume-binder-controller': 'persistentvolume-binder',
   'persistentvolumeclaim-protection-controller': 'pvc-protection',

@@ -36,6 +36,11 @@ export class ControllerExpectations {
     this.byKey.set(key, { adds: 0, deletes: new Set(podKeys), setAt: this.now() });
   }
 
+  /** Creations and deletions at once (Kubernetes' SetExpectations, as the DaemonSet controller syncs both). */
+  expect(key: string, adds: number, podKeys: string[]): void {
+    this.byKey.set(key, { adds, deletes: new Set(podKeys), setAt: this.now() });
+  }
+
   /** The informer saw one of the expected pods created (or a create was never sent). */
   creationObserved(key: string): void {
     const e = this.byKey.get(key);

@@ -126,6 +126,15 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], ['apps'], ['controllerrevisions']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['persistentvolumeclaims']),
   ],
+  // system:controller:daemon-set-controller: the pods and revisions of DaemonSets.
+  daemonset: [
+    rule(['get', 'list', 'watch'], ['apps'], ['daemonsets']),
+    rule(['update'], ['apps'], ['daemonsets/status', 'daemonsets/finalizers']),
+    rule(['list', 'watch'], [''], ['nodes']),
+    rule(['list', 'watch', 'create', 'delete', 'patch', 'update'], [''], ['pods']),
+    rule(['create'], [''], ['pods/binding']),
+    rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], ['apps'], ['controllerrevisions']),
+  ],
   endpoint: [
     rule(READ, [''], ['services', 'pods']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
