@@ -230,7 +230,7 @@ export class SqliteStorage implements Storage {
       default:
         this.takeRequest().resolve(msg);
     }
-    if (this.inflight.length === 0) this.writer.unref();
+    if (this.inflight.length === 0 && !this.closed) this.writer.unref();
   }
 
   private takeRequest(): PendingRequest {
@@ -355,6 +355,8 @@ export class SqliteStorage implements Storage {
     this.send();
     await this.compacting;
     if (!this.broken) {
+      // Held until the thread has exited: close() must not let the process end under it.
+      this.writer.ref();
       await this.request({ type: 'close' }).catch((err: Error) => log.warn({ err: err.message }, 'sqlite writer did not close cleanly'));
       await this.writerExited;
     }

@@ -2,6 +2,7 @@
 // and published in commit order only after they committed, reads see every acknowledged write,
 // conflicts stay conflicts, and a writer that dies fails its pending writes and is replaced.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,5 +148,24 @@ describe('SqliteStorage writer thread', () => {
       ],
     );
     w.close();
+  });
+
+  it('keeps a process that has nothing else to do alive until close() returned', () => {
+    // Otherwise a program whose last work is closing the store ends before close() resolves.
+    const script = `
+      const { SqliteStorage } = require(${JSON.stringify(require.resolve('../../../../services/apiserver/storage/sqlite'))});
+      (async () => {
+        const s = new SqliteStorage({ path: ${JSON.stringify(join(dir, 'exit', 'kite.db'))} });
+        await s.create('/a', Buffer.from('1'));
+        await s.close();
+        process.stdout.write('closed');
+      })();`;
+    const child = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, KITE_LOG_LEVEL: 'silent' },
+      timeout: 30_000,
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, 'closed');
   });
 });
