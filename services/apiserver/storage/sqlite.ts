@@ -230,6 +230,7 @@ export class SqliteStorage implements Storage {
       default:
         this.takeRequest().resolve(msg);
     }
+    // Once closing, held until the thread has exited: the process must not end under close().
     if (this.inflight.length === 0 && !this.closed) this.writer.unref();
   }
 
@@ -355,8 +356,6 @@ export class SqliteStorage implements Storage {
     this.send();
     await this.compacting;
     if (!this.broken) {
-      // Held until the thread has exited: close() must not let the process end under it.
-      this.writer.ref();
       await this.request({ type: 'close' }).catch((err: Error) => log.warn({ err: err.message }, 'sqlite writer did not close cleanly'));
       await this.writerExited;
     }
