@@ -9,7 +9,6 @@ import type { ControllerRevision, StatefulSet, StatefulSetStatus } from '../../.
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { StatefulSets } from '../../../lib/api/kinds';
 import { isNotFound } from '../../../lib/api/errors';
-import type { EventRecorder } from '../../../lib/events';
 import { equalRevision, findEqualRevisions, newRevision, nextRevision, type RevisionHistory } from '../history/history';
 import type { StatefulPodControl } from './stateful-pod-control';
 import {
@@ -28,15 +27,14 @@ export class StatefulSetControl {
   constructor(
     private readonly podControl: StatefulPodControl,
     private readonly history: RevisionHistory,
-    private readonly recorder: EventRecorder,
     private readonly now: () => number,
     /** Writes the status when it differs (the controller's updateStatefulSetStatus). */
     private readonly writeStatus: (set: StatefulSet, status: StatefulSetStatus) => Promise<void>,
   ) {}
 
   /**
-   * UpdateStatefulSet: the sync, then the status it computed (written also when a step failed),
-   * then, if all went well, the revision history trimmed.
+   * UpdateStatefulSet: the sync, then the status it computed and the revision history trimmed
+   * (also when a step failed).
    */
   async sync(set: StatefulSet, pods: Pod[], revisions: ControllerRevision[]): Promise<StatefulSetStatus> {
     const revs = await this.revisions(set, revisions);
@@ -50,8 +48,8 @@ export class StatefulSetControl {
       syncError = err.cause;
     }
     await this.writeStatus(set, status);
-    if (syncError) throw syncError;
     await this.truncateHistory(set, pods, revisions, revs);
+    if (syncError) throw syncError;
     return status;
   }
 
@@ -109,7 +107,7 @@ export class StatefulSetControl {
       }
     };
     // Every replica in range first; in OrderedReady, stop at the first one not yet healthy.
-    if (await exit(replicas.length, (i) => this.processReplica(set, currentSet, updateSet, currentName, updateName, monotonic, replicas, i))) {
+    if (await exit(replicas.length, (i) => this.processReplica(set, updateSet, monotonic, replicas, i))) {
       computeStatus();
       return status;
     }
@@ -149,18 +147,12 @@ export class StatefulSetControl {
   }
 
   /** processReplica: resolves true when this sync can go no further. */
-  private async processReplica(
-    set: StatefulSet, currentSet: StatefulSet, updateSet: StatefulSet, currentName: string, updateName: string,
-    monotonic: boolean, replicas: Pod[], i: number,
-  ): Promise<boolean> {
-    const ns = set.metadata!.namespace;
-    const name = set.metadata!.name;
+  private async processReplica(set: StatefulSet, updateSet: StatefulSet, monotonic: boolean, replicas: Pod[], i: number): Promise<boolean> {
+    // A finished pod (Failed, or Succeeded: evicted pods may end either way) is deleted; the next
+    // sync after it is gone makes it again under the same name.
     if (isFailed(replicas[i]) || isSucceeded(replicas[i])) {
-      const pod = replicas[i].metadata!.name;
-      if (isFailed(replicas[i])) this.recorder.event(set, 'Warning', 'RecreatingFailedPod', `StatefulSet ${ns}/${name} is recreating failed Pod ${pod}`);
-      else this.recorder.event(set, 'Normal', 'RecreatingTerminatedPod', `StatefulSet ${ns}/${name} is recreating terminated Pod ${pod}`);
-      await this.podControl.deletePod(set, replicas[i]);
-      replicas[i] = newVersionedStatefulSetPod(currentSet, updateSet, currentName, updateName, i + startOrdinal(set));
+      if (!isTerminating(replicas[i])) await this.podControl.deletePod(set, replicas[i]);
+      return true;
     }
     if (!isCreated(replicas[i])) {
       // A claim still owned by an earlier pod of this name waits for the garbage collector.
@@ -224,6 +216,9 @@ class SyncError extends Error {
   }
 }
 
+/** Kubernetes' MaxBatchSize: requests in flight at most in Parallel mode. */
+const MAX_BATCH = 500;
+
 /**
  * runForAll: in order, stopping at the first step that says so (OrderedReady), or all of them in
  * slow-start batches (Parallel). Resolves true when the sync should stop here.
@@ -234,7 +229,7 @@ async function runForAll(count: number, fn: (i: number) => Promise<boolean>, mon
     return false;
   }
   let next = 0;
-  for (let batch = Math.min(count, 1); batch > 0; batch = Math.min(2 * batch, count - next)) {
+  for (let batch = Math.min(count, 1); batch > 0; batch = Math.min(2 * batch, count - next, MAX_BATCH)) {
     const results = await Promise.allSettled(Array.from({ length: batch }, (_, k) => fn(next + k)));
     next += batch;
     const failed = results.find((r) => r.status === 'rejected');

@@ -47,7 +47,7 @@ export class StatefulSetController extends QueueController<StatefulSetController
     this.history = new RevisionHistory(ctx.client, this.revisionInformer.lister());
     const recorder = ctx.recorder('statefulset-controller');
     const podControl = new StatefulPodControl(ctx.client, this.claimInformer.lister(), recorder);
-    this.control = new StatefulSetControl(podControl, this.history, recorder, () => ctx.now(), (set, status) => this.updateStatus(set, status));
+    this.control = new StatefulSetControl(podControl, this.history, () => ctx.now(), (set, status) => this.updateStatus(set, status));
     this.setInformer.addEventHandler(enqueueHandler<StatefulSet>(this.queue));
     this.podInformer.addEventHandler({
       onAdd: (p) => this.addPod(p),

@@ -190,6 +190,21 @@ describe('StatefulSet controller (against a real apiserver and hollow nodes)', f
     assert.equal(after.size, 2);
   });
 
+  it('a failed pod is deleted and made again under its name', async () => {
+    await createSet({ replicas: 1 });
+    await waitStatus('1 ready', (s) => s.readyReplicas === 1);
+    const web0 = (await podsByName()).get('web-0')!;
+    web0.status = { ...web0.status!, phase: 'Failed', conditions: [] };
+    await client.pods.updateStatus(web0);
+    await waitFor('web-0 made again', async () => {
+      const p = (await podsByName()).get('web-0');
+      return p && p.metadata!.uid !== web0.metadata!.uid && isPodReady(p) ? p : undefined;
+    });
+    const deleted = await waitFor('the SuccessfulDelete event', async () =>
+      (await client.events.list({ namespace: ns })).items.find((e) => e.reason === 'SuccessfulDelete'));
+    assert.equal(deleted.message, 'delete Pod web-0 in StatefulSet web successful');
+  });
+
   it('whenScaled Delete: the claim of a scaled-down ordinal goes with its pod; whenDeleted Retain keeps the others', async () => {
     await createSet({
       replicas: 2,

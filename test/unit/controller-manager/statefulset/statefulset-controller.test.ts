@@ -152,15 +152,19 @@ describe('StatefulSetController.reconcile', () => {
     assert.deepEqual(ctx2.client.summary().filter((s) => s.startsWith('delete')).sort(), ['delete pods default/web-1', 'delete pods default/web-2']);
   });
 
-  it('deletes a failed pod and makes it again under the same name', async () => {
+  it('deletes a failed pod and, once it is gone, makes it again under the same name', async () => {
     const set = statefulSet({ replicas: 1 });
     const rev = revisionOf(set).metadata!.name;
     preload(ctx, ControllerRevisions, revisionOf(set));
     preload(ctx, StatefulSets, set);
-    preload(ctx, Pods, member(set, 0, rev, { phase: 'Failed', ready: false }));
+    const failed = member(set, 0, rev, { phase: 'Failed', ready: false });
+    preload(ctx, Pods, failed);
     await c.reconcile(KEY);
-    assert.deepEqual(ctx.client.summary().slice(0, 2), ['delete pods default/web-0', 'create pods default/web-0']);
-    assert.equal(ctx.events.lines()[0], 'Warning RecreatingFailedPod StatefulSet default/web is recreating failed Pod web-0');
+    assert.deepEqual(ctx.client.summary().filter((s) => !s.startsWith('updateStatus')), ['delete pods default/web-0']);
+    ctx.informers.forKind(Pods).indexer.delete(failed);
+    ctx.client.clearCalls();
+    await c.reconcile(KEY);
+    assert.deepEqual(ctx.client.summary().filter((s) => !s.startsWith('updateStatus')), ['create pods default/web-0']);
   });
 
   it('keeps the claims of a deleted pod and makes the pod again with the same claim', async () => {
