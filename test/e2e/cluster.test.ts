@@ -804,7 +804,9 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
         metadata: { name: 'echo' },
         spec: { completions: 3, parallelism: 2, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sh', '-c', 'echo done'] }] } } },
       })), 'job.batch/echo created\n');
-      assert.equal(await k(['wait', '--for=condition=complete', 'job/echo', '--timeout=120s']), 'job.batch/echo condition met\n');
+      // Its own process timeout above --timeout (kitectlFor's is 60 s).
+      const waited = await must('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, '-n', ns, 'wait', '--for=condition=complete', 'job/echo', '--timeout=120s'], { timeoutMs: 150_000 });
+      assert.equal(waited, 'job.batch/echo condition met\n');
       const job = JSON.parse(await k(['get', 'job', 'echo', '-o', 'json']));
       assert.deepEqual([job.status.succeeded, job.status.failed ?? 0], [3, 0]);
       assert.equal(await k(['logs', 'job/echo']), 'done\n');
