@@ -90,6 +90,8 @@ export class TooManyRequestsError extends ApiError {
   constructor(
     message: string,
     readonly retryAfterSeconds = 1,
+    /** Why, as Kubernetes' status causes (an eviction's DisruptionBudget cause); no field. */
+    readonly causes: FieldCause[] = [],
   ) {
     super(Status.RESOURCE_EXHAUSTED, message, 'TooManyRequests');
   }
@@ -177,7 +179,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
   if ((e instanceof TooManyRequestsError || e instanceof TimeoutError) && Number.isFinite(e.retryAfterSeconds)) {
     metadata.set(RETRY_AFTER_TRAILER, String(e.retryAfterSeconds));
   }
-  if ((e instanceof InvalidError || e instanceof ConflictError) && e.causes.length > 0) {
+  if ((e instanceof InvalidError || e instanceof ConflictError || e instanceof TooManyRequestsError) && e.causes.length > 0) {
     const causes = e.causes.map((c) => ({ field: wellFormed(String(c.field)), message: wellFormed(String(c.message)), ...(c.reason ? { reason: c.reason } : {}) }));
     metadata.set(CAUSES_TRAILER, Buffer.from(JSON.stringify(causes), 'utf8'));
   }
@@ -196,7 +198,7 @@ const byReason: Record<string, Rebuild> = {
   BadRequest: (m) => new BadRequestError(m),
   Unauthorized: (m) => new UnauthenticatedError(m),
   Forbidden: (m) => new ForbiddenError(m),
-  TooManyRequests: (m, t) => new TooManyRequestsError(m, retryAfter(t)),
+  TooManyRequests: (m, t) => new TooManyRequestsError(m, retryAfter(t), parseCauses(t?.get(CAUSES_TRAILER)[0])),
   RequestEntityTooLarge: (m) => new RequestTooLargeError(m),
   ServiceUnavailable: (m) => new UnavailableError(m),
   Timeout: (m, t) => new TimeoutError(m, retryAfter(t)),

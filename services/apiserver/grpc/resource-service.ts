@@ -10,6 +10,7 @@ import type { FieldValidation } from '../../../lib/api/kube-json';
 import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest, PortForwardPodRequest, PortForwardPodResponse } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { applyPatch } from '../../../lib/api/patch';
 import { APPLY_PATCH_TYPE, managedFieldsAfterUpdate, managerOrUserAgent, validatePatchOptions } from '../../../lib/api/managed-fields';
@@ -98,6 +99,8 @@ export function resourceService<T extends KubeObject>(
   dialer?: KubeletDialer,
   /** Issues bound tokens (serviceaccounts/token: ServiceAccountService only). */
   tokenRequests?: TokenRequests,
+  /** The PodDisruptionBudgets pods/eviction checks and decrements (PodService only). */
+  disruptionBudgets?: Registry<PodDisruptionBudget>,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const kind = registry.kind;
   const field = kind.requestField;
@@ -139,7 +142,7 @@ export function resourceService<T extends KubeObject>(
   };
   if (kind.methods.evict) {
     handlers.evict = (r) =>
-      evictPod(registry as unknown as Registry<Pod>, { namespace: r.namespace, name: r.name, gracePeriodSeconds: r.gracePeriodSeconds, preconditions: r.preconditions, dryRun: isDryRun(r.dryRun) });
+      evictPod(registry as unknown as Registry<Pod>, { namespace: r.namespace, name: r.name, gracePeriodSeconds: r.gracePeriodSeconds, preconditions: r.preconditions, dryRun: isDryRun(r.dryRun) }, disruptionBudgets);
   }
   if (kind.methods.updateStatus) handlers.updateStatus = (r, call) => registry.updateStatus(r[field], false, managerOf(r, call, 'UpdateOptions'));
   if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);

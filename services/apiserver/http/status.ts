@@ -131,7 +131,10 @@ function detailsFor(err: ApiError, subject: Subject | undefined): StatusDetails 
     case 'TooManyRequests':
     case 'Timeout': {
       const after = err instanceof TooManyRequestsError || err instanceof TimeoutError ? err.retryAfterSeconds : 0;
-      return after > 0 ? { retryAfterSeconds: after } : undefined;
+      // An eviction's refusal says which budget, as a cause with a reason and no field.
+      const causes = err instanceof TooManyRequestsError ? err.causes.map((c) => ({ ...(c.reason ? { reason: c.reason } : {}), message: c.message })) : [];
+      const details: StatusDetails = { ...(causes.length ? { causes } : {}), ...(after > 0 ? { retryAfterSeconds: after } : {}) };
+      return Object.keys(details).length ? details : undefined;
     }
     default:
       return undefined;

@@ -1,15 +1,18 @@
 // The pods/eviction subresource, as Kubernetes' EvictionREST (pkg/registry/core/pod/storage/eviction.go):
 // a pod that already caused its disruption (Succeeded, Failed, still Pending, or already
 // terminating) is deleted at once; any other is deleted only if the PodDisruptionBudget that
-// selects it allows one more disruption, else the eviction is refused with 429 TooManyRequests.
-// Before the delete the pod gets the DisruptionTarget condition (reason EvictionByEvictionAPI).
-// The eviction's DeleteOptions (grace period, preconditions, dryRun) pass to the delete.
-//
-// Kite has no PodDisruptionBudget kind yet (issue 15 adds it): disruptionBudgetsOf() is the one
-// place that finds the budgets, and today it finds none, so every eviction ends in the delete.
+// selects it allows one more disruption (checkAndDecrement: the budget's status is written first,
+// disruptionsAllowed - 1 and the pod in disruptedPods, under the budget's resourceVersion), else
+// the eviction is refused with 429 TooManyRequests. An unready pod goes without using up the
+// budget when the budget's unhealthyPodEvictionPolicy is AlwaysAllow, or (IfHealthyBudget, the
+// default) when enough healthy pods remain. Before the delete the pod gets the DisruptionTarget
+// condition (reason EvictionByEvictionAPI). The eviction's DeleteOptions (grace period,
+// preconditions, dryRun) pass to the delete.
+import { budgetSelects, updateDisruptionAllowedCondition } from '../../../lib/api/disruption-budgets';
 import { ConflictError, ForbiddenError, InternalError, TooManyRequestsError, type ApiError } from '../../../lib/api/errors';
 import { isPodReady } from '../../../lib/api/pods';
 import type { Pod, PodCondition } from '../../../lib/gen/kite/core/v1/types';
+import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
 import { rfc3339 } from '../../../lib/util/time';
 import type { DeleteRequest, Registry } from './registry';
 
@@ -21,47 +24,70 @@ export interface EvictionRequest {
   dryRun: boolean;
 }
 
-/** What Kubernetes' checkAndDecrement reads of a PodDisruptionBudget. */
-export interface DisruptionBudget {
-  name: string;
-  generation: number;
-  /** status.observedGeneration */
-  observedGeneration: number;
-  /** status.disruptionsAllowed */
-  disruptionsAllowed: number;
-  /** status.desiredHealthy */
-  desiredHealthy: number;
-  /** status.currentHealthy */
-  currentHealthy: number;
-}
-
-/** Finds the budgets whose selector matches a pod in its namespace (Kubernetes' getPodDisruptionBudgets). */
-export type DisruptionBudgetLookup = (pod: Pod) => Promise<DisruptionBudget[]>;
-
-/**
- * The PodDisruptionBudgets selecting `pod`. Kite has no PodDisruptionBudget kind yet (issue 15
- * adds it and reads its budgets here): none exists, so none selects any pod.
- */
-export const disruptionBudgetsOf: DisruptionBudgetLookup = async () => [];
-
-/** Kubernetes' EvictionsRetry: conflicts with other writers of the pod are retried this many times. */
+/** Kubernetes' EvictionsRetry: conflicts with other writers of the pod or budget are retried this many times. */
 const EVICTION_RETRIES = 20;
+
+/** Kubernetes' MaxDisruptedPodSize: evictions the disruption controller has not confirmed yet. */
+const MAX_DISRUPTED_PODS = 2000;
 
 const VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
 
-/** Kubernetes' 429 for an eviction a budget forbids; `retryAfterSeconds` as Kubernetes sets it (0: none). */
-export function disruptionBudgetViolation(retryAfterSeconds: number): TooManyRequestsError {
-  return new TooManyRequestsError(VIOLATION, retryAfterSeconds);
+/** Kubernetes' 429 for an eviction a budget forbids, with the DisruptionBudget cause saying why. */
+export function disruptionBudgetViolation(retryAfterSeconds: number, why: string): TooManyRequestsError {
+  return new TooManyRequestsError(VIOLATION, retryAfterSeconds, [{ field: '', reason: 'DisruptionBudget', message: why }]);
 }
 
+/** createTooManyRequestsError: the budget has not caught up with its spec or with the pod (retry after 10 s). */
+const stillProcessing = (name: string) => disruptionBudgetViolation(10, `The disruption budget ${name} is still being processed by the server.`);
+
+const forbidden = (name: string, why: string) => new ForbiddenError(`poddisruptionbudget.policy "${name}" is forbidden: ${why}`);
+
 /** Kubernetes' checkAndDecrement's verdict on one budget: the refusal, or undefined when it allows the disruption. */
-export function budgetRefusal(b: DisruptionBudget): ApiError | undefined {
-  // "The disruption budget <name> is still being processed by the server." (retry after 10 s)
-  if (b.observedGeneration < b.generation) return disruptionBudgetViolation(10);
-  if (b.disruptionsAllowed < 0) return new ForbiddenError(`poddisruptionbudget.policy "${b.name}" is forbidden: pdb disruptions allowed is negative`);
-  // "The disruption budget <name> needs <desired> healthy pods and has <current> currently"
-  if (b.disruptionsAllowed === 0) return disruptionBudgetViolation(0);
+export function budgetRefusal(b: PodDisruptionBudget): ApiError | undefined {
+  const name = b.metadata!.name;
+  const s = b.status!;
+  if (s.observedGeneration < b.metadata!.generation) return stillProcessing(name);
+  if (s.disruptionsAllowed < 0) return forbidden(name, 'pdb disruptions allowed is negative');
+  if (Object.keys(s.disruptedPods).length > MAX_DISRUPTED_PODS) return forbidden(name, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+  if (s.disruptionsAllowed === 0) return disruptionBudgetViolation(0, `The disruption budget ${name} needs ${s.desiredHealthy} healthy pods and has ${s.currentHealthy} currently`);
   return undefined;
+}
+
+/** The budgets selecting `pod`, from the watch cache (Kubernetes lists them in the pod's namespace). */
+function budgetsOf(pdbs: Registry<PodDisruptionBudget>, pod: Pod): PodDisruptionBudget[] {
+  return pdbs.cachedList({ namespace: pod.metadata!.namespace }).filter((b) => budgetSelects(b, pod));
+}
+
+/** Whether an unready pod may go without using up `b` (the unhealthyPodEvictionPolicy). */
+function unhealthyMayGo(b: PodDisruptionBudget): boolean {
+  if (b.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow') return true;
+  return b.status!.currentHealthy >= b.status!.desiredHealthy && b.status!.desiredHealthy > 0;
+}
+
+/**
+ * checkAndDecrement, retried on conflicts with a fresh read of the budget: one disruption fewer
+ * allowed, and `podName` in disruptedPods so the disruption controller does not count it as
+ * healthy until it is gone. Nothing is written on a dry run.
+ */
+async function checkAndDecrement(pdbs: Registry<PodDisruptionBudget>, read: PodDisruptionBudget, podName: string, dryRun: boolean): Promise<void> {
+  let pdb = read;
+  for (let attempt = 0; ; attempt++) {
+    const refusal = budgetRefusal(pdb);
+    if (refusal) throw refusal;
+    if (dryRun) return;
+    const status = structuredClone(pdb.status!);
+    status.disruptionsAllowed--;
+    const now = rfc3339();
+    if (status.disruptionsAllowed === 0) updateDisruptionAllowedCondition(status, now);
+    status.disruptedPods[podName] = now;
+    try {
+      await pdbs.updateStatus({ ...pdb, status });
+      return;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= EVICTION_RETRIES) throw err;
+      pdb = await pdbs.get(pdb.metadata!.namespace, pdb.metadata!.name);
+    }
+  }
 }
 
 /** A pod that caused its disruption already: Succeeded, Failed, Pending, or being deleted (canIgnorePDB). */
@@ -115,8 +141,8 @@ async function addConditionAndDelete(pods: Registry<Pod>, namespace: string, nam
   return pods.delete(namespace, name, options);
 }
 
-/** Evicts a pod; returns its last state (being deleted, or gone). */
-export async function evictPod(pods: Registry<Pod>, req: EvictionRequest, budgets: DisruptionBudgetLookup = disruptionBudgetsOf): Promise<Pod> {
+/** Evicts a pod; returns its last state (being deleted, or gone). Without `pdbs` no budget protects any pod. */
+export async function evictPod(pods: Registry<Pod>, req: EvictionRequest, pdbs?: Registry<PodDisruptionBudget>): Promise<Pod> {
   const namespace = req.namespace || 'default';
   const name = req.name;
   const original: DeleteRequest = { gracePeriodSeconds: req.gracePeriodSeconds, preconditions: req.preconditions, dryRun: req.dryRun };
@@ -135,24 +161,21 @@ export async function evictPod(pods: Registry<Pod>, req: EvictionRequest, budget
     }
   }
 
-  const found = await budgets(pod);
+  const found = pdbs ? budgetsOf(pdbs, pod) : [];
   if (found.length > 1) throw new InternalError('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   let opts = original;
   const budget = found[0];
   if (budget) {
-    // An unready pod does not count as healthy: with enough healthy pods it goes without using up
-    // the budget, as long as it does not turn ready before the delete.
-    if (!isPodReady(pod) && budget.currentHealthy >= budget.desiredHealthy && budget.desiredHealthy > 0) opts = pinned(original, pod.metadata!.resourceVersion);
-    else {
-      const refusal = budgetRefusal(budget);
-      if (refusal) throw refusal;
-    }
+    // An unready pod does not count as healthy: it may go without using up the budget, as long
+    // as it does not turn ready before the delete (the delete is pinned to the version read).
+    if (!isPodReady(pod) && unhealthyMayGo(budget)) opts = pinned(original, pod.metadata!.resourceVersion);
+    else await checkAndDecrement(pdbs!, budget, name, req.dryRun);
   }
   try {
     return await addConditionAndDelete(pods, namespace, name, opts);
   } catch (err) {
     // The pod changed since the budget was checked: the client retries, as Kubernetes tells it to.
-    if (err instanceof ConflictError && opts !== original && !callerPinned) throw disruptionBudgetViolation(10);
+    if (err instanceof ConflictError && opts !== original && !callerPinned) throw stillProcessing(budget!.metadata!.name);
     throw err;
   }
 }

@@ -1,50 +1,108 @@
-// The eviction subresource's decisions (services/apiserver/registry/pod-eviction.ts) on a real
-// registry, with the budgets a PodDisruptionBudget kind would find handed in: which pods go
-// without a budget check, what a budget allows or refuses, and the refusal as Kubernetes' 429.
+// The eviction subresource's decisions (services/apiserver/registry/pod-eviction.ts) on real pod
+// and PodDisruptionBudget registries: which pods go without a budget check, what a budget allows
+// or refuses, its status written as checkAndDecrement does, and the refusal as Kubernetes' 429.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { fromServiceError, ForbiddenError, InternalError, NotFoundError, TooManyRequestsError, toServiceError } from '../../../../lib/api/errors';
-import { Pods } from '../../../../lib/api/kinds';
+import { PodDisruptionBudgets, Pods } from '../../../../lib/api/kinds';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { PodDisruptionBudget, type PodDisruptionBudgetStatus } from '../../../../lib/gen/kite/policy/v1/types';
 import { statusOf } from '../../../../services/apiserver/http/status';
 import { DEFAULT_DEFAULTING } from '../../../../services/apiserver/registry/defaults';
-import { budgetRefusal, disruptionBudgetsOf, evictPod, type DisruptionBudget } from '../../../../services/apiserver/registry/pod-eviction';
+import { budgetRefusal, evictPod } from '../../../../services/apiserver/registry/pod-eviction';
 import { Registry } from '../../../../services/apiserver/registry/registry';
 import { ServiceAllocators } from '../../../../services/apiserver/registry/service-allocators';
 import { strategies } from '../../../../services/apiserver/registry/strategies';
 import { SqliteStorage } from '../../../../services/apiserver/storage';
+import { waitFor } from '../../../support/wait';
 
-const budget = (b: Partial<DisruptionBudget> = {}): DisruptionBudget => ({ name: 'web-pdb', generation: 1, observedGeneration: 1, disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, ...b });
+type Budget = Partial<PodDisruptionBudgetStatus> & { name?: string; generation?: number; unhealthyPodEvictionPolicy?: string; selector?: Record<string, string> };
+
+/** A budget over the pods labelled app=web as the disruption controller last wrote it. */
+const budget = ({ name, generation, unhealthyPodEvictionPolicy, selector, ...status }: Budget = {}): PodDisruptionBudget =>
+  PodDisruptionBudget.fromPartial({
+    metadata: { name: name ?? 'web-pdb', namespace: 'default', generation: generation ?? 1 },
+    spec: { minAvailable: 2, selector: { matchLabels: selector ?? { app: 'web' } }, unhealthyPodEvictionPolicy },
+    status: { observedGeneration: 1, disruptionsAllowed: 1, desiredHealthy: 2, currentHealthy: 3, expectedPods: 3, ...status },
+  });
 
 describe('pods/eviction', () => {
   let dir: string;
   let storage: SqliteStorage;
   let pods: Registry<Pod>;
+  let pdbs: Registry<PodDisruptionBudget>;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kite-eviction-'));
     storage = new SqliteStorage({ path: join(dir, 'kite.db') });
     const byKind = strategies({ defaulting: DEFAULT_DEFAULTING, allocators: new ServiceAllocators('10.96.0.0/16', '30000-32767') });
     pods = new Registry(Pods, storage, byKind.get(Pods)!, { maxObjectBytes: 1024 * 1024, watchCacheSize: 100 });
+    pdbs = new Registry(PodDisruptionBudgets, storage, byKind.get(PodDisruptionBudgets)!, { maxObjectBytes: 1024 * 1024, watchCacheSize: 100 });
+    await pdbs.startCache();
   });
   afterEach(async () => {
+    pdbs.stopCache();
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** A pod on a node in `phase`, Ready or not. */
   const pod = async (name: string, phase: string, ready = true): Promise<Pod> => {
-    const created = await pods.create('default', Pod.fromPartial({ metadata: { name }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } }));
+    const created = await pods.create('default', Pod.fromPartial({ metadata: { name, labels: { app: 'web' } }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } }));
     const conditions = [{ type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: '', lastTransitionTime: '', reason: '', message: '' }];
     return pods.updateStatus({ ...created, status: { ...created.status!, phase, conditions } });
   };
-  const evict = (name: string, budgets: DisruptionBudget[], dryRun = false) => evictPod(pods, { namespace: 'default', name, dryRun }, async () => budgets);
+  /** Stores the budgets (the controller's status on them) and waits for the watch cache to hold them. */
+  const evict = async (name: string, budgets: PodDisruptionBudget[], dryRun = false) => {
+    for (const b of budgets) {
+      const created = await pdbs.create('default', structuredClone(b));
+      await pdbs.updateStatus({ ...created, status: b.status });
+    }
+    await waitFor('the budgets in the watch cache', () => pdbs.cachedList({ namespace: 'default' }).filter((b) => b.status!.currentHealthy > 0).length === budgets.length);
+    return evictPod(pods, { namespace: 'default', name, dryRun }, pdbs);
+  };
 
-  it('finds no disruption budget today: Kite has no PodDisruptionBudget kind yet', async () => {
-    assert.deepEqual(await disruptionBudgetsOf(await pod('any', 'Running')), []);
+  it('evicts a pod no budget selects, and a pod of another namespace or labels is not protected', async () => {
+    await pod('web', 'Running');
+    const evicted = await evict('web', [budget({ disruptionsAllowed: 0, selector: { app: 'db' } })]);
+    assert.ok(evicted.metadata!.deletionTimestamp);
+  });
+
+  it('writes the budget\'s status before the delete: one disruption fewer, the pod among disruptedPods, InsufficientPods at zero', async () => {
+    await pod('web', 'Running');
+    await evict('web', [budget()]);
+    const after = await pdbs.get('default', 'web-pdb');
+    assert.equal(after.status!.disruptionsAllowed, 0);
+    assert.deepEqual(Object.keys(after.status!.disruptedPods), ['web']);
+    const cond = after.status!.conditions.find((c) => c.type === 'DisruptionAllowed');
+    assert.deepEqual([cond?.status, cond?.reason], ['False', 'InsufficientPods']);
+  });
+
+  it('a dry run leaves the budget as it was', async () => {
+    await pod('web', 'Running');
+    await evict('web', [budget()], true);
+    assert.equal((await pdbs.get('default', 'web-pdb')).status!.disruptionsAllowed, 1);
+  });
+
+  it('an empty selector protects every pod of the namespace (policy/v1)', async () => {
+    await pod('web', 'Running');
+    const b = budget({ disruptionsAllowed: 0 });
+    b.spec!.selector = { matchLabels: {}, matchExpressions: [] };
+    await assert.rejects(evict('web', [b]), TooManyRequestsError);
+  });
+
+  it('an unready pod goes under AlwaysAllow even when no healthy pod may go', async () => {
+    await pod('unready', 'Running', false);
+    const evicted = await evict('unready', [budget({ disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2, unhealthyPodEvictionPolicy: 'AlwaysAllow' })]);
+    assert.ok(evicted.metadata!.deletionTimestamp);
+  });
+
+  it('an unready pod under IfHealthyBudget is refused while the budget lacks healthy pods', async () => {
+    await pod('unready', 'Running', false);
+    await assert.rejects(evict('unready', [budget({ disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 })]), TooManyRequestsError);
   });
 
   it('deletes a running pod its budget allows to go, with the pod\'s grace period', async () => {
@@ -56,14 +114,19 @@ describe('pods/eviction', () => {
 
   it('refuses a running pod whose budget allows no disruption: 429 TooManyRequests, the pod untouched', async () => {
     const before = await pod('web', 'Running');
-    await assert.rejects(evict('web', [budget({ disruptionsAllowed: 0 })]), (err: Error) => err instanceof TooManyRequestsError && err.message === "Cannot evict pod as it would violate the pod's disruption budget.");
+    await assert.rejects(evict('web', [budget({ disruptionsAllowed: 0 })]), (err: Error) => {
+      assert.ok(err instanceof TooManyRequestsError);
+      assert.equal(err.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+      assert.deepEqual(err.causes, [{ field: '', reason: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 2 healthy pods and has 3 currently' }]);
+      return true;
+    });
     assert.equal((await pods.get('default', 'web')).metadata!.resourceVersion, before.metadata!.resourceVersion);
   });
 
   it('deletes terminal and pending pods without asking their budget', async () => {
     for (const phase of ['Succeeded', 'Failed', 'Pending']) {
       await pod(phase.toLowerCase(), phase);
-      await evictPod(pods, { namespace: 'default', name: phase.toLowerCase(), dryRun: false }, async () => assert.fail('no budget is asked'));
+      await evictPod(pods, { namespace: 'default', name: phase.toLowerCase(), dryRun: false }, pdbs);
     }
     await assert.rejects(pods.get('default', 'succeeded'), NotFoundError);
   });
@@ -82,6 +145,7 @@ describe('pods/eviction', () => {
   it('budgets not yet observed, or with a negative allowance, refuse as Kubernetes\' checkAndDecrement', () => {
     assert.ok(budgetRefusal(budget({ generation: 2 })) instanceof TooManyRequestsError);
     assert.equal((budgetRefusal(budget({ generation: 2 })) as TooManyRequestsError).retryAfterSeconds, 10);
+    assert.equal((budgetRefusal(budget({ generation: 2 })) as TooManyRequestsError).causes[0].message, 'The disruption budget web-pdb is still being processed by the server.');
     assert.ok(budgetRefusal(budget({ disruptionsAllowed: -1 })) instanceof ForbiddenError);
     assert.equal(budgetRefusal(budget()), undefined);
   });
@@ -94,5 +158,6 @@ describe('pods/eviction', () => {
     assert.ok(back instanceof TooManyRequestsError, 'not RequestEntityTooLarge, which shares the code');
     const s = statusOf(back, { group: '', resource: 'pods', kind: 'Pod', name: 'web' });
     assert.deepEqual([s.code, s.reason, s.message], [429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget."]);
+    assert.deepEqual(s.details, { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 2 healthy pods and has 3 currently' }] });
   });
 });
