@@ -235,7 +235,6 @@ const persistentVolumeStrategy = baseStrategy<PersistentVolume>({
   validate: PV.validatePersistentVolume,
   validateUpdate: PV.validatePersistentVolumeUpdate,
   prepareForCreate: (pv) => PV.preparePersistentVolumeForCreate(pv, rfc3339()),
-  prepareForUpdate: (pv, old) => PV.preparePersistentVolumeForUpdate(pv, old, rfc3339()),
   fields: { name: (pv) => pv.metadata?.name },
 });
 const persistentVolumeClaimStrategy = baseStrategy<PersistentVolumeClaim>({

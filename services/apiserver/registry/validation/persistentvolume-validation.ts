@@ -31,11 +31,6 @@ export function preparePersistentVolumeForCreate(pv: PersistentVolume, now: stri
   pv.status = { phase: 'Pending', message: '', reason: '', lastPhaseTransitionTime: now };
 }
 
-/** persistentvolumeStrategy.PrepareForUpdate: the phase's transition time follows the phase. */
-export function preparePersistentVolumeForUpdate(pv: PersistentVolume, old: PersistentVolume, now: string): void {
-  if (pv.status && old.status && pv.status.phase !== old.status.phase) pv.status.lastPhaseTransitionTime = now;
-}
-
 /** ValidatePersistentVolume. */
 export function validatePersistentVolume(pv: PersistentVolume): FieldCause[] {
   const c = new v.Causes();

@@ -23,6 +23,7 @@ import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimStat
 import type { StorageClass } from '../../../../lib/gen/kite/storage/v1/types';
 import type { EventRecorder } from '../../../../lib/events';
 import type { Lister, SharedInformer } from '../../../../lib/informer';
+import { rfc3339 } from '../../../../lib/util/time';
 import type { ReconcileResult } from '../../../../lib/workqueue';
 import { QueueController, type ControllerContext } from '../../controller';
 import * as U from '../volume-util';
@@ -243,7 +244,10 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
   private async updateVolumePhase(volume: PersistentVolume, phase: string, message: string): Promise<PersistentVolume> {
     if (volume.status?.phase === phase && volume.status.message === message) return volume;
     const next = structuredClone(volume);
+    // The status strategy's PrepareForUpdate in Kubernetes: the time follows a change of phase.
+    const changed = volume.status?.phase !== phase;
     next.status = { reason: '', lastPhaseTransitionTime: '', ...next.status, phase, message };
+    if (changed) next.status.lastPhaseTransitionTime = rfc3339(new Date(this.ctx.now()));
     return this.ctx.client.resource(PersistentVolumes).updateStatus(next);
   }
 

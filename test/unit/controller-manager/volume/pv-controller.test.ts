@@ -117,6 +117,7 @@ describe('PersistentVolumeController', () => {
     await ctrl.reconcile('claim:default/data');
     const v = tracked.volume('pv1');
     assert.deepEqual([v.spec!.claimRef!.name, v.spec!.claimRef!.uid, v.status!.phase], ['data', 'uid-data', 'Bound']);
+    assert.equal(v.status!.lastPhaseTransitionTime, '2024-01-01T00:00:00Z');
     assert.equal(v.metadata!.annotations['pv.kubernetes.io/bound-by-controller'], 'yes');
     const c = tracked.claim('data');
     assert.equal(c.spec!.volumeName, 'pv1');
