@@ -2,7 +2,9 @@
 // process, as in a cluster) beside raw writes of the same objects to the same kind of store
 // (SQLite, etcd) in this run, with 1 and 16 concurrent clients; then a fixed 200 writes/s with
 // its latency. Raw and API phases alternate over several rounds so both see the same machine
-// load; throughput is the median over rounds, reported as a ratio of the raw floor.
+// load; throughput is the median over rounds, reported as a ratio of the raw floor. The
+// apiserver's event-loop delay during its write phases comes from its own /metrics (prom-client's
+// perf_hooks.monitorEventLoopDelay histogram, reset by each scrape).
 //   npm run bench:api
 //   KITE_BENCH_BACKENDS=sqlite KITE_BENCH_ROUNDS=1 npm run bench:api
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -113,6 +115,41 @@ interface Row {
   clients: number;
   raw: Phase[];
   api: Phase[];
+  /** The apiserver's event-loop delay during each API phase. */
+  apiLoop: LoopDelay[];
+}
+
+interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** prom-client's monitorEventLoopDelay resolution: each sample is a timer interval of at least this. */
+const LOOP_RESOLUTION_MS = 10;
+
+/**
+ * The apiserver's event-loop delay since the previous call: its /metrics gauges
+ * (nodejs_eventloop_lag_{p99,max}_seconds) are read from a histogram each scrape resets. Its
+ * samples are whole timer intervals: the delay is what exceeds the resolution.
+ */
+async function scrapeLoopDelay(metricsPort: number): Promise<LoopDelay> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`apiserver /metrics: ${res.status} ${text}`);
+  const gauge = (name: string): number => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+    if (!m) throw new Error(`apiserver /metrics has no ${name}`);
+    return Math.max(0, Number(m[1]) * 1000 - LOOP_RESOLUTION_MS);
+  };
+  return { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') };
+}
+
+/** Runs an API phase between two scrapes of the apiserver's event-loop delay. */
+async function withLoopDelay(metricsPort: number, loop: LoopDelay[], phase: () => Promise<Phase>): Promise<Phase> {
+  await scrapeLoopDelay(metricsPort);
+  const result = await phase();
+  loop.push(await scrapeLoopDelay(metricsPort));
+  return result;
 }
 
 async function waitServing(c: Clientset): Promise<void> {
@@ -149,8 +186,9 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; fixed: { r
     cleanups.push(() => storage.close());
 
     const port = await freePort();
+    const metricsPort = await freePort();
     const storeArgs = backend === 'etcd' ? ['--store', 'etcd', '--etcd-endpoints', etcds[1].endpoint] : ['--data-dir', apiDir];
-    const server = startProgram('kite-apiserver', ['--port', String(port), '--bind-address', '127.0.0.1', '--compaction-interval', '0', ...storeArgs]);
+    const server = startProgram('kite-apiserver', ['--port', String(port), '--bind-address', '127.0.0.1', '--compaction-interval', '0', '--metrics-port', String(metricsPort), ...storeArgs]);
     cleanups.push(() => stopProgram(server));
     const clientsets = Array.from({ length: 4 }, () => new Clientset({ address: `127.0.0.1:${port}`, tls: false, namespace: 'default', source: 'bench' }, { timeoutMs: 60_000 }));
     cleanups.push(() => clientsets.forEach((c) => c.close()));
@@ -163,7 +201,7 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; fixed: { r
     const targets = { raw: rawTarget(storage), api: apiTarget(clientsets, server.pid!) };
     const rows: Row[] = [];
     for (const workload of ['create', 'update'] as const) {
-      for (const clients of CLIENTS) rows.push({ backend, workload, clients, raw: [], api: [] });
+      for (const clients of CLIENTS) rows.push({ backend, workload, clients, raw: [], api: [], apiLoop: [] });
     }
     const row = (w: Workload, c: number) => rows.find((r) => r.workload === w && r.clients === c)!;
     for (let round = 0; round < ROUNDS; round++) {
@@ -171,8 +209,11 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; fixed: { r
         for (const kind of ['raw', 'api'] as const) {
           const t = targets[kind];
           const run = `r${round}c${clients}`;
-          row('create', clients)[kind].push(await closedLoop(t.pid, OPS[clients], clients, (i) => t.create(run, i)));
-          row('update', clients)[kind].push(await closedLoop(t.pid, OPS[clients], clients, (i) => t.update(run, i)));
+          for (const workload of ['create', 'update'] as const) {
+            const r = row(workload, clients);
+            const phase = () => closedLoop(t.pid, OPS[clients], clients, (i) => t[workload](run, i));
+            r[kind].push(kind === 'api' ? await withLoopDelay(metricsPort, r.apiLoop, phase) : await phase());
+          }
         }
       }
       process.stderr.write(`  round ${round + 1}/${ROUNDS} done\n`);
@@ -192,6 +233,8 @@ const medianRate = (phases: Phase[]) => median(phases.map(rate));
 /** Latency percentile over every write of every round. */
 const ms = (phases: Phase[], q: number) => fmt(percentile(phases.flatMap((p) => p.latenciesMs), q), 1);
 const cpuMs = (phases: Phase[]) => fmt(median(phases.map((p) => p.cpuMsPerOp)), 2);
+/** Event-loop delay: the worst phase's p99 and the worst delay of all phases. */
+const loopMs = (loop: LoopDelay[]) => `${fmt(Math.max(...loop.map((l) => l.p99Ms)), 1)} / ${fmt(Math.max(...loop.map((l) => l.maxMs)), 1)}`;
 
 async function main(): Promise<void> {
   const load = loadavg()[0];
@@ -203,10 +246,10 @@ async function main(): Promise<void> {
     fixed.push({ backend, ...r.fixed });
   }
   const table = [
-    '| store | workload | clients | raw writes/s | API writes/s | API / raw | raw p50 / p99 ms | API p50 / p99 ms | CPU ms per write: raw / apiserver |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| store | workload | clients | raw writes/s | API writes/s | API / raw | raw p50 / p99 ms | API p50 / p99 ms | CPU ms per write: raw / apiserver | apiserver event-loop delay p99 / max ms |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
-      `| ${r.backend} | ${r.workload} | ${r.clients} | ${fmt(medianRate(r.raw), 0)} | ${fmt(medianRate(r.api), 0)} | ${fmt(medianRate(r.api) / medianRate(r.raw), 2)} | ${ms(r.raw, 50)} / ${ms(r.raw, 99)} | ${ms(r.api, 50)} / ${ms(r.api, 99)} | ${cpuMs(r.raw)} / ${cpuMs(r.api)} |`,
+      `| ${r.backend} | ${r.workload} | ${r.clients} | ${fmt(medianRate(r.raw), 0)} | ${fmt(medianRate(r.api), 0)} | ${fmt(medianRate(r.api) / medianRate(r.raw), 2)} | ${ms(r.raw, 50)} / ${ms(r.raw, 99)} | ${ms(r.api, 50)} / ${ms(r.api, 99)} | ${cpuMs(r.raw)} / ${cpuMs(r.api)} | ${loopMs(r.apiLoop)} |`,
     ),
   ].join('\n');
   const fixedTable = [
@@ -222,8 +265,12 @@ same encoded pods from this process to a store of the same kind: SQLite (WAL, sy
 the writes of one event-loop turn share a commit) and etcd on disk. "clients" = concurrent callers,
 each waiting for its reply; ${OPS[1]} writes per phase with 1 client, ${OPS[16]} with 16; raw and API phases
 alternate over ${ROUNDS} rounds: writes/s are medians over rounds, latencies pooled. CPU per write is
-the writing process's (this one for raw, the apiserver's for API; the API clients run here).
-Target: API >= 50% of raw with 16 clients; p99 < 50 ms at 200 writes/s.
+the writing process's (this one for raw, the apiserver's for API, all its threads: SQLite commits
+run on its writer thread; the API clients run here). Event-loop delay: the apiserver's own
+perf_hooks.monitorEventLoopDelay (prom-client's, a timer every ${LOOP_RESOLUTION_MS} ms, its lateness counted)
+over each API phase, read from its /metrics; the worst phase's p99 and the worst delay of all phases.
+Targets: API >= 50% of raw with 16 clients; p99 < 50 ms at 200 writes/s; event-loop delay
+p99 <= 5 ms and max <= 20 ms during the writes (issue 16).
 Load average at the start / end of the run: ${load.toFixed(1)} / ${loadavg()[0].toFixed(1)} on ${cpus().length} cores (a shared machine: expect noise).
 
 ${table}
