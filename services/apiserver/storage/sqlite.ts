@@ -43,8 +43,15 @@ export interface SqliteStorageOptions {
 /** Revisions compacted per transaction, so a large compaction never stalls writes for long. */
 const COMPACT_SLICE = 2000;
 
-/** The writer thread's entry, loaded as this file is (through tsx when run from the sources). */
-const WRITER_ENTRY = join(__dirname, `sqlite-writer${extname(__filename)}`);
+/**
+ * The writer thread's code: its entry, loaded as this file is (through tsx when run from the
+ * sources). Paths are absolute: a worker's eval'd code resolves modules from the working directory.
+ */
+function writerSource(): string {
+  const entry = join(__dirname, `sqlite-writer${extname(__filename)}`);
+  const tsx = entry.endsWith('.ts') ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});` : '';
+  return `${tsx}require(${JSON.stringify(entry)});`;
+}
 
 interface ReplayRow extends LogRow {
   p_id: number | null;
@@ -305,8 +312,7 @@ export class SqliteStorage implements Storage {
 
   private startWriter(): void {
     const data: WriterData = { path: this.opts.path, busyTimeoutMs: this.opts.busyTimeoutMs ?? 1000, commitGate: this.opts.commitGate };
-    const source = `${WRITER_ENTRY.endsWith('.ts') ? "require('tsx/cjs');" : ''}require(${JSON.stringify(WRITER_ENTRY)});`;
-    const writer = new Worker(source, { eval: true, workerData: data });
+    const writer = new Worker(writerSource(), { eval: true, workerData: data });
     writer.unref();
     let ready = false;
     let error: Error | undefined;

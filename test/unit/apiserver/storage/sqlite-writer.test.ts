@@ -150,8 +150,9 @@ describe('SqliteStorage writer thread', () => {
     w.close();
   });
 
-  it('keeps a process that has nothing else to do alive until close() returned', () => {
-    // Otherwise a program whose last work is closing the store ends before close() resolves.
+  it('starts its writer from any working directory and keeps the process alive until close() returned', () => {
+    // A program whose last work is closing the store must not end before close() resolves; the
+    // apiserver in a node image does not run from the repository.
     const script = `
       const { SqliteStorage } = require(${JSON.stringify(require.resolve('../../../../services/apiserver/storage/sqlite'))});
       (async () => {
@@ -162,6 +163,7 @@ describe('SqliteStorage writer thread', () => {
       })();`;
     const child = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], {
       encoding: 'utf8',
+      cwd: dir,
       env: { ...process.env, KITE_LOG_LEVEL: 'silent' },
       timeout: 30_000,
     });
