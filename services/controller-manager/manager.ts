@@ -12,6 +12,7 @@ import type { Clock } from '../../lib/util/clock';
 import type { Controller, ControllerContext } from './controller';
 import { CronJobController, type CronJobControllerOptions } from './cronjob/cronjob-controller';
 import { DeploymentController, type DeploymentControllerOptions } from './deployment/deployment-controller';
+import { DisruptionController, type DisruptionControllerOptions } from './disruption/disruption-controller';
 import { EndpointsController, type EndpointsControllerOptions } from './endpoints/endpoints-controller';
 import { EndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/endpointslice-controller';
 import { EndpointSliceMirroringController, type EndpointSliceMirroringControllerOptions } from './endpointslicemirroring/endpointslicemirroring-controller';
@@ -44,6 +45,7 @@ const CONTROLLERS = {
   cronjob: (ctx: ControllerContext, o?: Partial<CronJobControllerOptions>) => new CronJobController(ctx, o),
   statefulset: (ctx: ControllerContext, o?: Partial<StatefulSetControllerOptions>) => new StatefulSetController(ctx, o),
   daemonset: (ctx: ControllerContext, o?: Partial<DaemonSetControllerOptions>) => new DaemonSetController(ctx, o),
+  disruption: (ctx: ControllerContext, o?: Partial<DisruptionControllerOptions>) => new DisruptionController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
   endpointslicemirroring: (ctx: ControllerContext, o?: Partial<EndpointSliceMirroringControllerOptions>) => new EndpointSliceMirroringController(ctx, o),
@@ -74,6 +76,7 @@ const ALIASES: Record<string, ControllerName> = {
   'job-controller': 'job',
   'ttl-after-finished-controller': 'ttl-after-finished',
   'cronjob-controller': 'cronjob',
+  'disruption-controller': 'disruption',
   'statefulset-controller': 'statefulset',
   'daemonset-controller': 'daemonset',
   'endpointslicemirroring-controller': 'endpointslicemirroring',

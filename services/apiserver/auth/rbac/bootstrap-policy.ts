@@ -135,6 +135,13 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['create'], [''], ['pods/binding']),
     rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], ['apps'], ['controllerrevisions']),
   ],
+  // system:controller:disruption-controller: budgets' status from their pods and the pods' controllers.
+  disruption: [
+    rule(['get', 'list', 'watch'], ['apps'], ['deployments', 'replicasets', 'statefulsets']),
+    rule(['get', 'list', 'watch'], ['policy'], ['poddisruptionbudgets']),
+    rule(['update'], ['policy'], ['poddisruptionbudgets/status']),
+    rule(['patch', 'update'], [''], ['pods/status']),
+  ],
   endpoint: [
     rule(READ, [''], ['services', 'pods']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
