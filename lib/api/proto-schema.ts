@@ -80,8 +80,11 @@ export function messageOf(field: Protobuf.Field): Protobuf.Type | undefined {
   return t && 'fieldsArray' in t ? (t as Protobuf.Type) : undefined;
 }
 
-/** Whether a message is google.protobuf.Value: Kubernetes' int-or-string in Kite's API. */
+/**
+ * Whether a message is google.protobuf.Value (Kubernetes' int-or-string in Kite's API) or
+ * google.protobuf.Struct (a RawExtension: any JSON object): JSON taken and written as it is.
+ */
 export function isIntOrString(type: Protobuf.Type): boolean {
   // fullName is built from the parents on every read: the name alone rules out nearly every type first.
-  return type.name === 'Value' && type.fullName === '.google.protobuf.Value';
+  return (type.name === 'Value' && type.fullName === '.google.protobuf.Value') || (type.name === 'Struct' && type.fullName === '.google.protobuf.Struct');
 }

@@ -97,6 +97,11 @@ function checkValue(field: Protobuf.Field, v: unknown, path: string, problems: s
       problems.push(wrongType(path, 'integer or string', v));
       return;
     }
+    if (full === 'google.protobuf.Struct') {
+      // A RawExtension: any JSON object.
+      if (typeof v !== 'object' || Array.isArray(v)) problems.push(wrongType(path, 'object', v));
+      return;
+    }
     checkMessage(resolved as Protobuf.Type, v, path, problems);
     return;
   }

@@ -1,8 +1,8 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ClusterRoleBindings, ClusterRoles, ConfigMaps, Deployments, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, StatefulSets, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, DaemonSets, Deployments, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, StatefulSets, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
-import type { Deployment, ReplicaSet, StatefulSet } from '../../lib/gen/kite/apps/v1/types';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../lib/gen/kite/apps/v1/types';
 import type { Job } from '../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../lib/gen/kite/rbac/v1/types';
@@ -26,6 +26,7 @@ import { describeEndpoints, describeService } from './describers/service';
 import { describeDeployment, describeReplicaSet } from './describers/workloads';
 import { describeJob } from './describers/job';
 import { describeStatefulSet } from './describers/statefulset';
+import { describeDaemonSet } from './describers/daemonset';
 import { objectEvents } from './object-events';
 import { formatSelector } from '../../lib/printers/format';
 import { parseResourceArgs } from './resource-args';
@@ -72,6 +73,12 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       const sel = formatSelector(set.spec?.selector);
       const pods = sel === '<none>' ? [] : (await cs.pods.listAll({ namespace: ns, labelSelector: sel })).items;
       return describeStatefulSet(set, pods.filter((p) => p.metadata?.ownerReferences.some((r) => r.controller && r.uid === set.metadata?.uid)), events);
+    }
+    case DaemonSets: {
+      const ds = obj as DaemonSet;
+      const sel = formatSelector(ds.spec?.selector);
+      const pods = sel === '<none>' ? [] : (await cs.pods.listAll({ namespace: ns, labelSelector: sel })).items;
+      return describeDaemonSet(ds, pods.filter((p) => p.metadata?.ownerReferences.some((r) => r.controller && r.uid === ds.metadata?.uid)), events);
     }
     case Nodes: {
       const pods = (await cs.pods.listAll({ namespace: '', fieldSelector: `spec.nodeName=${name}` })).items;

@@ -338,7 +338,7 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--current-replicas <n>', 'precondition: the current size must be this')
     .action((args: string[], o) => run((cli) => (require('./scale') as typeof import('./scale')).scale(cli, args, { replicas: o.replicas, currentReplicas: o.currentReplicas })));
 
-  const rollout = program.command('rollout').description('Manage the rollout of a deployment');
+  const rollout = program.command('rollout').description('Manage the rollout of a deployment, daemon set or stateful set');
   const ro = () => require('./rollout') as typeof import('./rollout');
   rollout
     .command('status')

@@ -14,6 +14,8 @@ export function populated(type: Protobuf.Type, depth = 0): Obj {
     const key = jsonName(field);
     const sample = (): unknown => {
       const child = messageOf(field);
+      // A Struct is a RawExtension: any JSON object.
+      if (child?.fullName === '.google.protobuf.Struct') return { any: { nested: [1, 'two'] } };
       if (child) return isIntOrString(child) ? (depth % 2 ? 'http' : 8080) : populated(child, depth + 1);
       if (QUANTITY_FIELDS[type.name]?.includes(key)) return '1500m';
       if (TIME_FIELDS[type.name]?.includes(key)) return '2024-01-02T03:04:05Z';

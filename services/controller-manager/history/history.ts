@@ -28,6 +28,8 @@ import { ControllerRevisions } from '../../../lib/api/kinds';
 import { ControllerRevision } from '../../../lib/gen/kite/apps/v1/types';
 import { PodTemplateSpec } from '../../../lib/gen/kite/core/v1/types';
 import type { Lister } from '../../../lib/informer';
+import { encodeMessage } from '../../../lib/api/kube-json';
+import { protoRootOf } from '../../../lib/api/proto-schema';
 import { jsonEqual } from '../../../lib/util/json';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import type { ApiClient } from '../controller';
@@ -38,10 +40,23 @@ export const CONTROLLER_REVISION_HASH = 'controller-revision-hash';
 /** Longest owner-name prefix, leaving room for "-" and a hash within a 253-character name. */
 const MAX_PREFIX = 223;
 
-/** Kubernetes' getPatch: the template, marked to replace (not merge into) the owner's on rollback. */
+/** JSON with every object's keys sorted, as Go's json.Marshal writes a map[string]interface{}. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => [k, sortedKeys(o[k])]));
+}
+
+/**
+ * Kubernetes' getPatch: the template in Kubernetes' JSON, marked to replace (not merge into) the
+ * owner's on rollback, keys sorted: the very bytes kubectl's rollout undo compares with the
+ * patch it makes of the owner to tell a rollback is a no-op.
+ */
 export function templateRevisionData(template: PodTemplateSpec | undefined): Record<string, unknown> {
-  const json = PodTemplateSpec.toJSON(PodTemplateSpec.fromPartial(template ?? {})) as Record<string, unknown>;
-  return { spec: { template: { ...json, $patch: 'replace' } } };
+  const type = protoRootOf().lookupType('kite.core.v1.PodTemplateSpec');
+  const json = encodeMessage(type, PodTemplateSpec.toJSON(PodTemplateSpec.fromPartial(template ?? {}))) as Record<string, unknown>;
+  return sortedKeys({ spec: { template: { ...json, $patch: 'replace' } } }) as Record<string, unknown>;
 }
 
 export function templateFromRevision(rev: ControllerRevision): PodTemplateSpec | undefined {

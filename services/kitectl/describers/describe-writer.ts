@@ -18,6 +18,11 @@ export class DescribeWriter {
   toString(): string {
     return tabulate(this.text, DESCRIBE_OPTIONS);
   }
+
+  /** The lines as written, tabs and all (kubectl's PrefixWriter without a tab writer, as `rollout history --revision` prints). */
+  untabulated(): string {
+    return this.text;
+  }
 }
 
 /** "Labels:  a=1\n         b=2" (continuation lines aligned by the tab writer). */

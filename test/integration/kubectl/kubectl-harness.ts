@@ -1,6 +1,6 @@
 // The real kubectl against a real apiserver's HTTP front door (--secure-port): the apiserver of
 // secure-apiserver.ts (cluster PKI, Node,RBAC) with its HTTPS port on, the controllers a
-// Deployment, a Job or a StatefulSet needs (replicaset, deployment, job, statefulset, garbage collector) and a stand-in kubelet that
+// Deployment, a Job, a StatefulSet or a DaemonSet needs (replicaset, deployment, job, statefulset, daemonset, garbage collector) and a stand-in kubelet that
 // reports the namespace's pods Running and Ready, so rollouts finish; a kubeconfig for kubectl
 // (the HTTPS port) and one for kitectl (the gRPC port), both with the admin identity and the
 // test's namespace as the context's. kubectl runs with its own HOME (its discovery cache) and
@@ -71,7 +71,7 @@ export async function startKubectlHarness(): Promise<KubectlHarness> {
     await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: namespace } }));
     cm = startControllerManager({
       clientset: await api.admin(),
-      controllers: ['replicaset', 'deployment', 'job', 'statefulset', 'garbagecollector'],
+      controllers: ['replicaset', 'deployment', 'job', 'statefulset', 'daemonset', 'garbagecollector'],
       signal: stop.signal,
     });
     await cm.synced;

@@ -408,6 +408,58 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
     });
   });
 
+  describe('daemon sets: describe and rollout', () => {
+    const daemonSet = (image: string) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'agent', labels: { app: 'agent' } },
+        spec: {
+          selector: { matchLabels: { app: 'agent' } },
+          template: { metadata: { labels: { app: 'agent' } }, spec: { nodeSelector: { 'daemon-test': h.namespace }, containers: [{ name: 'agent', image }] } },
+        },
+      });
+    const rolledOutDs = () =>
+      waitFor('daemon set rolled out', async () => {
+        const ds = await h.admin.daemonSets.get('agent', h.namespace);
+        const st = ds.status;
+        return st?.observedGeneration === ds.metadata?.generation && st?.desiredNumberScheduled === 1 && st.updatedNumberScheduled === 1 && st.numberAvailable === 1;
+      }, 30_000);
+
+    it('describe, rollout status, history (and --revision), undo and restart print what kitectl prints', async () => {
+      await h.admin.nodes.create(Node.fromPartial({ metadata: { name: `${h.namespace}-ds`, labels: { 'daemon-test': h.namespace } } }));
+      await ok(['apply', '-f', '-'], { stdin: daemonSet('nginx:1.22') });
+      await rolledOutDs();
+      assert.equal(await ok(['rollout', 'status', 'daemonset/agent', '--timeout', '30s']), 'daemon set "agent" successfully rolled out\n');
+      assert.equal(await kitectlOk(['rollout', 'status', 'daemonset/agent', '--timeout', '30s']), 'daemon set "agent" successfully rolled out\n');
+      const described = await ok(['describe', 'daemonset', 'agent']);
+      assert.match(described, /^Desired Number of Nodes Scheduled: 1$/m);
+      assert.match(described, /^Pods Status:\s+1 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+      assert.equal(ageless(described), ageless(await kitectlOk(['describe', 'daemonset', 'agent'])));
+
+      await ok(['apply', '-f', '-'], { stdin: daemonSet('nginx:1.25') });
+      await rolledOutDs();
+      for (const args of [['rollout', 'history', 'daemonset/agent'], ['rollout', 'history', 'daemonset/agent', '--revision', '1']]) {
+        assert.equal(await ok(args), await kitectlOk(args), `kubectl and kitectl ${args.join(' ')}`);
+      }
+      assert.deepEqual((await ok(['rollout', 'history', 'daemonset/agent'])).trimEnd().split('\n').slice(2).map((l) => l.split(/\s+/)[0]), ['1', '2']);
+      const missing = await kubectl(['rollout', 'undo', 'daemonset/agent', '--to-revision', '9']);
+      assert.equal((await h.kitectl(['rollout', 'undo', 'daemonset/agent', '--to-revision', '9'])).err, missing.err);
+      assert.equal(await ok(['rollout', 'undo', 'daemonset/agent']), 'daemonset.apps/agent rolled back\n');
+      assert.equal((await h.admin.daemonSets.get('agent', h.namespace)).spec!.template!.spec!.containers[0].image, 'nginx:1.22');
+      await rolledOutDs();
+      // The revision of nginx:1.22 became the newest (3): undo to it is skipped.
+      assert.equal(await ok(['rollout', 'undo', 'daemonset/agent', '--to-revision', '3']), 'daemonset.apps/agent skipped rollback (current template already matches revision 3)\n');
+      assert.equal(await kitectlOk(['rollout', 'undo', 'daemonset/agent', '--to-revision', '3']), 'daemonset.apps/agent skipped rollback (current template already matches revision 3)\n');
+      assert.equal(await kitectlOk(['rollout', 'undo', 'daemonset/agent']), 'daemonset.apps/agent rolled back\n');
+      assert.equal((await h.admin.daemonSets.get('agent', h.namespace)).spec!.template!.spec!.containers[0].image, 'nginx:1.25');
+      assert.equal(await kitectlOk(['rollout', 'restart', 'daemonset/agent']), 'daemonset.apps/agent restarted\n');
+      assert.ok((await h.admin.daemonSets.get('agent', h.namespace)).spec!.template!.metadata!.annotations['kubectl.kubernetes.io/restartedAt']);
+      await ok(['delete', 'daemonset', 'agent']);
+      await h.admin.nodes.delete(`${h.namespace}-ds`);
+    });
+  });
+
   describe('nodes: cordon, uncordon, drain', () => {
     it('cordon and uncordon, as kitectl words them', async () => {
       const node = `${h.namespace}-node`;
