@@ -101,7 +101,7 @@ export function findEqualRevisions(revs: readonly ControllerRevision[], needle: 
   return revs.filter((r) => equalRevision(r, needle));
 }
 
-/** The revision an owner would write for `template` (Kubernetes' NewControllerRevision). */
+/** The revision an owner would write for `template` (Kubernetes' NewControllerRevision, with the owner's annotations as both controllers add them). */
 export function newRevision(
   owner: KubeObject,
   kind: KindInfo<any>,
@@ -115,6 +115,8 @@ export function newRevision(
       name: revisionName(owner.metadata!.name, hash),
       namespace: owner.metadata!.namespace,
       labels: { ...template?.metadata?.labels, [CONTROLLER_REVISION_HASH]: hash },
+      // The owner's annotations (kubernetes.io/change-cause is what rollout history shows).
+      annotations: { ...owner.metadata!.annotations },
       ownerReferences: [newControllerRef(owner, kind)],
     },
     data: templateRevisionData(template),

@@ -2,7 +2,8 @@
 // (they run bound pods to Running and Ready and finish their deletion): one pod per eligible
 // node (node affinity and taints respected), a new node gets its pod, a RollingUpdate replaces
 // the pods never leaving more than maxUnavailable nodes without a ready pod (as a watch sees
-// them), and OnDelete waits for pods to be deleted.
+// them) and `kitectl rollout status` follows it, `kitectl rollout undo` goes back a revision, and
+// OnDelete waits for pods to be deleted.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { Pods } from '../../../lib/api/kinds';
@@ -15,6 +16,7 @@ import { startControllerManager, type ControllerManager } from '../../../service
 import { HollowNodes } from '../../../services/kubelet/hollow/hollow-nodes';
 import { runScheduler } from '../../../services/scheduler/app';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
+import { kitectl } from '../kitectl/run-kitectl';
 import { waitFor } from '../../support/wait';
 
 const NODES = 100;
@@ -178,11 +180,14 @@ describe('DaemonSet controller (against a real apiserver, the scheduler and 100 
     await waitFor('desired 85 again', async () => (await client.daemonSets.get('agent', ns)).status!.desiredNumberScheduled === ELIGIBLE);
   });
 
-  it('rolls a new template out without more than maxUnavailable nodes lacking a ready pod', async () => {
+  it('rolls a new template out without more than maxUnavailable nodes lacking a ready pod; rollout status follows it, undo goes back', async () => {
     await createDaemonSet({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } });
     await waitStatus('85 available pods', allRolledOut);
     tracking = true;
     await setImage('kite/busybox:2');
+    const status = await kitectl(['--server', api.address, '-n', ns, 'rollout', 'status', 'daemonset/agent', '--timeout', '90s']);
+    assert.equal(status.code, 0, status.err);
+    assert.match(status.out, /daemon set "agent" successfully rolled out\n$/);
     await waitStatus('the new template everywhere', allRolledOut);
     await waitFor('only new pods', () => images().size === 1 && images().has('kite/busybox:2'));
     // 10% of 85 nodes, rounded up.
@@ -191,6 +196,14 @@ describe('DaemonSet controller (against a real apiserver, the scheduler and 100 
     assert.equal(deletionsSeen.length, ELIGIBLE);
     const revisions = (await client.controllerRevisions.list({ namespace: ns })).items.map((r) => r.revision).sort();
     assert.deepEqual(revisions, [1, 2]);
+
+    const undo = await kitectl(['--server', api.address, '-n', ns, 'rollout', 'undo', 'daemonset/agent']);
+    assert.equal(undo.out, 'daemonset.apps/agent rolled back\n', undo.err);
+    await waitStatus('the first template back everywhere', allRolledOut);
+    await waitFor('only first-template pods', () => images().size === 1 && images().has('kite/busybox:1'));
+    // The first revision, made current again, is renumbered the newest.
+    const after = (await client.controllerRevisions.list({ namespace: ns })).items.map((r) => r.revision).sort();
+    assert.deepEqual(after, [2, 3]);
   });
 
   it('OnDelete changes no pod until one is deleted, which comes back with the new template', async () => {

@@ -21,7 +21,7 @@ const template = (image: string): PodTemplateSpec =>
   ({ metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image }] } }) as unknown as PodTemplateSpec;
 
 function owner(): DaemonSet {
-  return DaemonSet.fromPartial({ metadata: { name: 'agent', namespace: 'default', uid: 'ds-uid' }, spec: { template: template('v1') } });
+  return DaemonSet.fromPartial({ metadata: { name: 'agent', namespace: 'default', uid: 'ds-uid', annotations: { 'kubernetes.io/change-cause': 'v1' } }, spec: { template: template('v1') } });
 }
 
 describe('controller history', () => {
@@ -46,6 +46,7 @@ describe('controller history', () => {
     assert.equal(rev.metadata!.name, `agent-${hash}`);
     assert.deepEqual(rev.metadata!.labels, { app: 'agent', [CONTROLLER_REVISION_HASH]: hash });
     assert.deepEqual(rev.metadata!.ownerReferences, [controllerRef(owner(), DaemonSets)]);
+    assert.deepEqual(rev.metadata!.annotations, { 'kubernetes.io/change-cause': 'v1' });
     assert.equal((rev.data as any).spec.template.$patch, 'replace');
     assert.equal(templateFromRevision(rev)!.spec!.containers[0].image, 'v1');
     assert.equal(rev.revision, 3);
