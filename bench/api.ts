@@ -261,8 +261,8 @@ async function main(): Promise<void> {
   ].join('\n');
   const text = `Pod creates, then updates of the same pods (PUT with resourceVersion), through gRPC to the apiserver
 running as its own process (admission, storage, watch cache), beside raw \`Storage\` writes of the
-same encoded pods from this process to a store of the same kind: SQLite (WAL, synchronous=FULL;
-the writes of one event-loop turn share a commit) and etcd on disk. "clients" = concurrent callers,
+same encoded pods from this process to a store of the same kind: SQLite (WAL, synchronous=FULL,
+commits on a writer thread; the writes that arrive during a commit share the next) and etcd on disk. "clients" = concurrent callers,
 each waiting for its reply; ${OPS[1]} writes per phase with 1 client, ${OPS[16]} with 16; raw and API phases
 alternate over ${ROUNDS} rounds: writes/s are medians over rounds, latencies pooled. CPU per write is
 the writing process's (this one for raw, the apiserver's for API, all its threads: SQLite commits
