@@ -31,6 +31,10 @@ const USED: Record<string, RequestAttributes[]> = {
     a('update', 'apps', 'deployments/status', 'ns', 'd'),
     a('create', 'batch', 'jobs', 'ns'),
     a('update', 'batch', 'cronjobs/status', 'ns', 'cj'),
+    // statefulset-controller: pods, claims and revisions of StatefulSets, their status.
+    a('create', '', 'persistentvolumeclaims', 'ns'),
+    a('create', 'apps', 'controllerrevisions', 'ns'),
+    a('update', 'apps', 'statefulsets/status', 'ns', 'web'),
     a('create', '', 'endpoints', 'ns'),
     a('create', 'discovery.k8s.io', 'endpointslices', 'ns'),
     a('update', '', 'services/finalizers', 'ns', 's'),
