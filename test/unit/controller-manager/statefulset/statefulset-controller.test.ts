@@ -116,6 +116,24 @@ describe('StatefulSetController.reconcile', () => {
     assert.deepEqual(ctx.client.summary().filter((s) => s.startsWith('create')), ['create pods default/web-1']);
   });
 
+  it('OrderedReady with minReadySeconds: waits for web-0 to be available, and looks again after minReadySeconds', async () => {
+    const set = statefulSet({ minReadySeconds: 10, replicas: 2 });
+    const rev = revisionOf(set);
+    preload(ctx, ControllerRevisions, rev);
+    preload(ctx, StatefulSets, set);
+    const web0 = member(set, 0, rev.metadata!.name);
+    web0.status!.conditions[0].lastTransitionTime = '2024-01-01T00:00:00Z';
+    preload(ctx, Pods, web0);
+    ctx.setNow(5);
+    assert.deepEqual(await c.reconcile(KEY), { requeueAfter: 10_000 });
+    assert.deepEqual(ctx.client.summary().filter((s) => s.startsWith('create')), []);
+    const status = ctx.client.calls.find((x) => x.verb === 'updateStatus')!.object.status;
+    assert.deepEqual([status.readyReplicas, status.availableReplicas], [1, 0]);
+    ctx.setNow(11);
+    await c.reconcile(KEY);
+    assert.deepEqual(ctx.client.summary().filter((s) => s.startsWith('create')), ['create pods default/web-1']);
+  });
+
   it('starts ordinals at spec.ordinals.start', async () => {
     const set = statefulSet({ ordinals: { start: 5 }, podManagementPolicy: 'Parallel', replicas: 2 });
     preload(ctx, StatefulSets, set);
