@@ -408,7 +408,7 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
     });
   });
 
-  describe('daemon sets: describe and rollout', () => {
+  describe('daemon sets and stateful sets: describe and rollout', () => {
     const daemonSet = (image: string) =>
       JSON.stringify({
         apiVersion: 'apps/v1',
@@ -457,6 +457,40 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.ok((await h.admin.daemonSets.get('agent', h.namespace)).spec!.template!.metadata!.annotations['kubectl.kubernetes.io/restartedAt']);
       await ok(['delete', 'daemonset', 'agent']);
       await h.admin.nodes.delete(`${h.namespace}-ds`);
+    });
+
+    it('a stateful set\'s rollout status, history and undo print what kitectl prints', async () => {
+      const statefulSet = (image: string) =>
+        JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata: { name: 'rolled' },
+          spec: {
+            serviceName: 'rolled',
+            replicas: 1,
+            selector: { matchLabels: { app: 'rolled' } },
+            template: { metadata: { labels: { app: 'rolled' } }, spec: { containers: [{ name: 'main', image }] } },
+          },
+        });
+      const settled = () =>
+        waitFor('stateful set rolled out', async () => {
+          const sts = await h.admin.statefulSets.get('rolled', h.namespace);
+          const st = sts.status;
+          return st?.observedGeneration === sts.metadata?.generation && st?.readyReplicas === 1 && st.updatedReplicas === 1 && st.currentRevision === st.updateRevision;
+        }, 30_000);
+      await ok(['apply', '-f', '-'], { stdin: statefulSet('nginx:1.22') });
+      await settled();
+      await ok(['apply', '-f', '-'], { stdin: statefulSet('nginx:1.25') });
+      await settled();
+      for (const args of [['rollout', 'status', 'statefulset/rolled'], ['rollout', 'history', 'statefulset/rolled'], ['rollout', 'history', 'statefulset/rolled', '--revision', '1']]) {
+        assert.equal(await ok(args), await kitectlOk(args), `kubectl and kitectl ${args.join(' ')}`);
+      }
+      assert.match(await ok(['rollout', 'status', 'statefulset/rolled']), /^partitioned roll out complete: 1 new pods have been updated\.\.\.\n$/);
+      assert.equal(await kitectlOk(['rollout', 'undo', 'statefulset/rolled']), 'statefulset.apps/rolled rolled back\n');
+      assert.equal((await h.admin.statefulSets.get('rolled', h.namespace)).spec!.template!.spec!.containers[0].image, 'nginx:1.22');
+      await settled();
+      assert.equal(await ok(['rollout', 'undo', 'statefulset/rolled', '--to-revision', '3']), 'statefulset.apps/rolled skipped rollback (current template already matches revision 3)\n');
+      await ok(['delete', 'statefulset', 'rolled']);
     });
   });
 
