@@ -45,7 +45,9 @@ export type FromWriter =
   | { type: 'compacted'; removed: number }
   | { type: 'vacuumed' }
   | { type: 'failed'; message: string }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** The thread is ending on an error it could not handle. */
+  | { type: 'fatal'; message: string };
 
 export interface Packed {
   buffer: ArrayBuffer;

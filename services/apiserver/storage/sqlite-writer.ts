@@ -13,6 +13,13 @@ const data = workerData as WriterData;
 
 const send = (msg: FromWriter, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
+// An error this thread cannot handle ends it, its message sent first: an Error subclass such as
+// better-sqlite3's SqliteError would reach the main thread's 'error' event without its message.
+process.on('uncaughtException', (err) => {
+  send({ type: 'fatal', message: err.message });
+  process.exit(1);
+});
+
 const db = new Database(data.path, { timeout: data.busyTimeoutMs });
 // Per connection: each commit's WAL append is fsynced before the write is acknowledged.
 db.pragma('synchronous = FULL');

@@ -280,18 +280,18 @@ export class SqliteStorage implements Storage {
    * the log, and a new writer takes over. A writer that dies before it is ready (the database
    * cannot be opened for writing) is not restarted: writes fail with its error from then on.
    */
-  private onWriterExit(ready: boolean, code: number, error?: Error): void {
+  private onWriterExit(ready: boolean, code: number, reason?: string): void {
     // The exit close() asked for, after every answer.
     if (this.closed && this.inflight.length === 0) return;
     const failure = new StorageError(
-      `sqlite writer thread exited (code ${code}${error ? `: ${error.message}` : ''}) before acknowledging the write; it may or may not have been committed`,
+      `sqlite writer thread exited (code ${code}${reason ? `: ${reason}` : ''}) before acknowledging the write; it may or may not have been committed`,
     );
     log.error({ err: failure.message, pending: this.inflight.length, restart: ready && !this.closed }, 'sqlite writer thread exited');
     for (const p of this.inflight.splice(0)) p.reject(failure);
     if (this.closed) return;
     this.catchUp();
     if (!ready) {
-      this.broken = new StorageError(`sqlite writer thread failed to start: ${error?.message ?? `exit code ${code}`}`);
+      this.broken = new StorageError(`sqlite writer thread failed to start: ${reason ?? `exit code ${code}`}`);
       for (const w of this.outgoing.splice(0)) w.reject(this.broken);
       return;
     }
@@ -315,15 +315,16 @@ export class SqliteStorage implements Storage {
     const writer = new Worker(writerSource(), { eval: true, workerData: data });
     writer.unref();
     let ready = false;
-    let error: Error | undefined;
+    let reason: string | undefined;
     writer.on('message', (msg: FromWriter) => {
       if (msg.type === 'ready') ready = true;
-      this.onWriterMessage(msg);
+      if (msg.type === 'fatal') reason = msg.message;
+      else this.onWriterMessage(msg);
     });
-    writer.on('error', (err: Error) => (error = err));
+    writer.on('error', (err: unknown) => (reason ??= String((err as Error).message ?? err)));
     this.writerExited = new Promise((resolve) =>
       writer.once('exit', (code) => {
-        this.onWriterExit(ready, code, error);
+        this.onWriterExit(ready, code, reason);
         resolve();
       }),
     );

@@ -3,10 +3,10 @@
 // conflicts stay conflicts, and a writer that dies fails its pending writes and is replaced.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, StorageError, type KeyValue } from '../../../../services/apiserver/storage/interface';
+import { CompactedError, ConflictError, StorageError, type KeyValue } from '../../../../services/apiserver/storage/interface';
 import { SqliteStorage } from '../../../../services/apiserver/storage/sqlite';
 import { WatchCollector } from './watch-collector';
 
@@ -148,6 +148,53 @@ describe('SqliteStorage writer thread', () => {
       ],
     );
     w.close();
+  });
+
+  it('fails writes with the reason when its writer thread cannot start, and does not retry it', async () => {
+    const { s } = openStore();
+    // The writer opens the path after this returns: it finds a fresh file without the log table.
+    const path = join(dir, `db-${n - 1}`, 'kite.db');
+    renameSync(path, `${path}.moved`);
+    const first = await s.create('/a', enc('1')).catch((e: unknown) => e);
+    assert.ok(first instanceof StorageError, String(first));
+    const again = await s.create('/a', enc('1')).catch((e: unknown) => e);
+    assert.ok(again instanceof StorageError, String(again));
+    assert.match(again.message, /sqlite writer thread failed to start: .*no such table: log/);
+    assert.equal(await s.get('/a'), undefined);
+  });
+
+  it('keeps every current value and refuses compacted reads while compaction races concurrent writes', async () => {
+    const { s } = openStore();
+    const latest = new Map<string, KeyValue>();
+    const writer = async (c: number): Promise<void> => {
+      let kv = await s.create(`/w${c}`, enc('0'));
+      latest.set(kv.key, kv);
+      for (let i = 1; i <= 150; i++) {
+        kv = await s.update(`/w${c}`, enc(String(i)), kv.modRevision);
+        latest.set(kv.key, kv);
+      }
+    };
+    let compactions = 0;
+    const writers = Promise.all(Array.from({ length: 8 }, (_, c) => writer(c)));
+    let done = false;
+    void writers.then(() => (done = true));
+    while (!done) {
+      const target = (await s.currentRevision()) - 20;
+      if (target > (await s.compactedRevision())) {
+        await s.compact(target);
+        compactions++;
+        await assert.rejects(s.get('/w0', target - 1), CompactedError);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await writers;
+    assert.ok(compactions > 0);
+    for (const kv of latest.values()) {
+      const read = await s.get(kv.key);
+      assert.equal(read?.modRevision, kv.modRevision);
+      assert.equal(dec(read.value), '150');
+    }
+    assert.equal((await s.list('/')).items.length, 8);
   });
 
   it('starts its writer from any working directory and keeps the process alive until close() returned', () => {
