@@ -21,9 +21,14 @@ import { isMemberOf } from './statefulset-utils';
 export interface StatefulSetControllerOptions {
   /** Concurrent syncs (--concurrent-statefulset-syncs). */
   workers: number;
+  /**
+   * Every StatefulSet synced again this often (Kubernetes' statefulSetResyncPeriod, 30 s): what
+   * no event announces, such as a stale claim finally gone, is picked up.
+   */
+  resyncPeriodMs: number;
 }
 
-export const DEFAULT_STATEFULSET_OPTIONS: StatefulSetControllerOptions = { workers: 5 };
+export const DEFAULT_STATEFULSET_OPTIONS: StatefulSetControllerOptions = { workers: 5, resyncPeriodMs: 30_000 };
 
 export class StatefulSetController extends QueueController<StatefulSetControllerOptions> {
   readonly name = 'statefulset';
@@ -48,7 +53,7 @@ export class StatefulSetController extends QueueController<StatefulSetController
     const recorder = ctx.recorder('statefulset-controller');
     const podControl = new StatefulPodControl(ctx.client, this.claimInformer.lister(), recorder);
     this.control = new StatefulSetControl(podControl, this.history, () => ctx.now(), (set, status) => this.updateStatus(set, status));
-    this.setInformer.addEventHandler(enqueueHandler<StatefulSet>(this.queue));
+    this.setInformer.addEventHandler(enqueueHandler<StatefulSet>(this.queue), { resyncPeriodMs: this.opts.resyncPeriodMs });
     this.podInformer.addEventHandler({
       onAdd: (p) => this.addPod(p),
       onUpdate: (o, p) => this.updatePod(o, p),

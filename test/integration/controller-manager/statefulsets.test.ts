@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Pods } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client/clientset';
 import { StatefulSet } from '../../../lib/gen/kite/apps/v1/types';
-import { Namespace, type Pod } from '../../../lib/gen/kite/core/v1/types';
+import { Namespace, PersistentVolumeClaim, type Pod } from '../../../lib/gen/kite/core/v1/types';
 import { InformerFactory } from '../../../lib/informer';
 import { isPodReady } from '../../../lib/api/pods';
 import { startControllerManager, type ControllerManager } from '../../../services/controller-manager/manager';
@@ -35,7 +35,12 @@ describe('StatefulSet controller (against a real apiserver and hollow nodes)', f
     client = api.client();
     nodes = new HollowNodes(api.client(), { count: 1, namePrefix: 'sts-node-', leaseRenewIntervalMs: 500 }).run(stop.signal);
     await waitFor('the node', async () => (await client.nodes.list()).items.length === 1);
-    cm = startControllerManager({ clientset: api.client(), controllers: ['statefulset', 'garbagecollector'], signal: stop.signal });
+    cm = startControllerManager({
+      clientset: api.client(),
+      controllers: ['statefulset', 'garbagecollector', 'pvc-protection'],
+      options: { statefulset: { resyncPeriodMs: 300 } },
+      signal: stop.signal,
+    });
     assert.equal(await cm.synced, true);
   });
 
@@ -221,6 +226,33 @@ describe('StatefulSet controller (against a real apiserver and hollow nodes)', f
     assert.ok(claim);
     const kept = await client.persistentVolumeClaims.get('data-web-0', ns);
     assert.deepEqual(kept.metadata!.ownerReferences, []);
+  });
+
+  it('whenScaled Delete: a claim left owned by an earlier pod of the name holds the pod until it is collected, which the resync notices', async () => {
+    const stale = { apiVersion: 'v1', kind: 'Pod', name: 'web-0', uid: 'an-earlier-web-0' };
+    await client.persistentVolumeClaims.create(PersistentVolumeClaim.fromPartial({
+      metadata: { name: 'data-web-0', namespace: ns, labels: { app: 'nginx' }, ownerReferences: [stale], finalizers: ['example.com/hold'] },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    }));
+    const old = await client.persistentVolumeClaims.get('data-web-0', ns);
+    await createSet({
+      replicas: 1,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    });
+    // The garbage collector deletes the claim of the gone pod; the test's finalizer holds it until
+    // the controller has synced and is waiting for it. Its going is no event to the controller.
+    await waitStatus('synced, no pod', (s) => s.replicas === 0 && !!s.updateRevision);
+    const held = await waitFor('the stale claim deleted', async () => {
+      const c = await client.persistentVolumeClaims.get('data-web-0', ns);
+      return c.metadata!.deletionTimestamp ? c : undefined;
+    });
+    assert.deepEqual((await podsByName()).size, 0);
+    await client.persistentVolumeClaims.update(Object.assign(held, { metadata: { ...held.metadata!, finalizers: held.metadata!.finalizers.filter((f) => f !== 'example.com/hold') } }));
+    await waitStatus('1 ready', (s) => s.readyReplicas === 1);
+    const claim = await client.persistentVolumeClaims.get('data-web-0', ns);
+    assert.notEqual(claim.metadata!.uid, old.metadata!.uid);
+    assert.deepEqual(claim.metadata!.ownerReferences, []);
   });
 
   it('scales through the scale subresource, whose status carries the selector', async () => {
