@@ -131,13 +131,13 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch, `'strategic'` for a strategic merge patch. */
-  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string; fieldManager?: string } = {}): Promise<T> {
+  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string; fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
     return this.call('patch', {
       namespace: this.ns(opts.namespace),
       name,
       patchType: PATCH_TYPES[opts.type ?? 'merge'],
       patch: typeof patch === 'string' ? patch : JSON.stringify(patch),
-      dryRun: [],
+      dryRun: opts.dryRun ? ['All'] : [],
       subresource: opts.subresource ?? '',
       fieldManager: opts.fieldManager ?? '',
     });
@@ -167,7 +167,7 @@ export class ResourceClient<T extends KubeObject> {
       gracePeriodSeconds: opts.gracePeriodSeconds,
       preconditions: opts.preconditions,
       propagationPolicy: opts.propagationPolicy ?? '',
-      dryRun: [],
+      dryRun: opts.dryRun ? ['All'] : [],
     });
   }
 

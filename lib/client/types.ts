@@ -29,4 +29,6 @@ export interface DeleteOptionsLike {
   preconditions?: { uid?: string; resourceVersion?: string };
   /** "Background" (default), "Foreground" or "Orphan". */
   propagationPolicy?: string;
+  /** Everything but the write (dryRun=All). */
+  dryRun?: boolean;
 }

@@ -396,6 +396,8 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--grace-period <seconds>', 'grace period for each pod (-1: its own)')
     .option('--timeout <duration>', 'how long to wait before giving up (0: no limit)')
     .option('--disable-eviction', 'delete pods instead of evicting them, bypassing disruption budgets')
+    .option('--pod-selector <selector>', 'label selector to filter pods on the node')
+    .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print what would be done)').preset('client'))
     .action((name: string, o) => run((cli) => nodes().drain(cli, name, o)));
 
   for (const [verb, field] of [['label', 'labels'], ['annotate', 'annotations']] as const) {

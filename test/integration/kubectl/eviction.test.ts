@@ -2,10 +2,16 @@
 // subresource (beside real-kubectl.test.ts' drain --disable-eviction): kubectl's lines, the
 // pods evicted (each marked DisruptionTarget by the eviction, then deleted with its grace period,
 // which a stand-in kubelet here finishes); and kitectl's drain, by eviction and with
-// --disable-eviction, in the same words.
+// --disable-eviction, in the same words; both drains waiting on a PodDisruptionBudget (429s
+// retried) without ever leaving fewer Ready pods than it asks for.
 import { strict as assert } from 'node:assert';
 import type { Clientset } from '../../../lib/client/clientset';
+import { Pods } from '../../../lib/api/kinds';
+import { isPodReady } from '../../../lib/api/pods';
+import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
 import { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
+import { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
+import { InformerFactory } from '../../../lib/informer';
 import { waitFor } from '../../support/wait';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
 
@@ -94,5 +100,75 @@ describe('kubectl drain by eviction (HTTPS front door)', function () {
     assert.equal(d.code, 0, d.err);
     assert.equal(d.out, `node/${other} cordoned\npod/kite-b deleted\nnode/${other} drained\n`);
     assert.equal(deleted.get('kite-b')?.status!.conditions.some((c) => c.type === 'DisruptionTarget'), false, 'deleted, not evicted');
+  });
+
+  /**
+   * A Deployment of 3 pinned to `node` (replacements land there too, made Ready by the harness'
+   * stand-in kubelet) and a budget minAvailable 2 over it, once the budget allows one disruption;
+   * returns the fewest Ready pods (not being deleted) a watch saw from then on.
+   */
+  const guardedDeployment = async (node: string, app: string) => {
+    const seen = await nodeWithPods(node, []);
+    const labels = { app };
+    await h.admin.deployments.create(
+      Deployment.fromPartial({ metadata: { name: app }, spec: { replicas: 3, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx:1.22' }] } } } }),
+      { namespace: h.namespace },
+    );
+    await h.admin.podDisruptionBudgets.create(PodDisruptionBudget.fromPartial({ metadata: { name: `${app}-pdb` }, spec: { minAvailable: 2, selector: { matchLabels: labels } } }), { namespace: h.namespace });
+    await waitFor('the budget allowing one disruption', async () => (await h.admin.podDisruptionBudgets.get(`${app}-pdb`, h.namespace)).status?.disruptionsAllowed === 1, 20_000);
+    const factory = new InformerFactory((kind, scope) => h.admin.resource(kind).listerWatcher(scope));
+    const informer = factory.forKind(Pods, { namespace: h.namespace, labelSelector: `app=${app}` });
+    let fewest = Number.POSITIVE_INFINITY;
+    const count = () => {
+      fewest = Math.min(fewest, informer.lister().list().filter((p) => isPodReady(p) && !p.metadata!.deletionTimestamp).length);
+    };
+    informer.addEventHandler({ onAdd: count, onUpdate: count, onDelete: count });
+    factory.start(stop.signal);
+    await factory.waitForCacheSync(stop.signal);
+    return { seen, fewest: () => fewest };
+  };
+
+  it('kubectl drain waits on a PodDisruptionBudget: 429s retried, never fewer Ready pods than minAvailable', async () => {
+    const node = `${h.namespace}-pdb`;
+    const guard = await guardedDeployment(node, 'guarded');
+    const r = await h.kubectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout', '90s']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n').filter(Boolean);
+    assert.equal(lines.filter((l) => l.endsWith(' evicted')).length, 3, r.out);
+    assert.equal(lines[lines.length - 1], `node/${node} drained`);
+    assert.match(r.err, new RegExp(`error when evicting pods/"guarded-[a-z0-9-]+" -n "${h.namespace}" \\(will retry after 5s\\): Cannot evict pod as it would violate the pod's disruption budget\\.`));
+    assert.ok(guard.fewest() >= 2, `a watch saw ${guard.fewest()} Ready pods`);
+  });
+
+  it('kitectl drain waits on the budget in kubectl\'s words', async () => {
+    const node = `${h.namespace}-pdb-kite`;
+    const guard = await guardedDeployment(node, 'kguarded');
+    const r = await h.kitectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout', '90s']);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n').filter(Boolean);
+    assert.equal(lines.filter((l) => l.endsWith(' evicted')).length, 3, r.out);
+    assert.equal(lines[lines.length - 1], `node/${node} drained`);
+    assert.match(r.err, new RegExp(`error when evicting pods/"kguarded-[a-z0-9-]+" -n "${h.namespace}" \\(will retry after 5s\\): Cannot evict pod as it would violate the pod's disruption budget\\.`));
+    assert.ok(guard.fewest() >= 2, `a watch saw ${guard.fewest()} Ready pods`);
+  });
+
+  it('--dry-run=client and --pod-selector: kitectl prints what kubectl prints and changes nothing', async () => {
+    const node = `${h.namespace}-dry`;
+    await nodeWithPods(node, []);
+    for (const [name, tier] of [['dry-a', 'front'], ['dry-b', 'back']]) {
+      await h.admin.pods.create(Pod.fromPartial({ metadata: { name, labels: { tier } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx:1.22' }] } }), { namespace: h.namespace });
+    }
+    const args = ['drain', node, '--force', '--pod-selector', 'tier=front', '--dry-run=client'];
+    const want = await h.kubectl(args);
+    assert.equal(want.code, 0, want.err);
+    const got = await h.kitectl(args);
+    assert.equal(got.code, 0, got.err);
+    assert.equal(got.out, want.out);
+    const wantDeleting = await h.kubectl([...args, '--disable-eviction']);
+    assert.equal((await h.kitectl([...args, '--disable-eviction'])).out, wantDeleting.out);
+    assert.match(want.out, /dry-a/);
+    assert.doesNotMatch(want.out, /dry-b/);
+    assert.equal((await h.admin.nodes.get(node)).spec?.unschedulable ?? false, false);
+    assert.equal((await h.admin.pods.list({ namespace: h.namespace, fieldSelector: `spec.nodeName=${node}` })).items.length, 2);
   });
 });

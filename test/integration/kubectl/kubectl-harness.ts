@@ -71,7 +71,7 @@ export async function startKubectlHarness(): Promise<KubectlHarness> {
     await admin.namespaces.create(Namespace.fromPartial({ metadata: { name: namespace } }));
     cm = startControllerManager({
       clientset: await api.admin(),
-      controllers: ['replicaset', 'deployment', 'job', 'statefulset', 'daemonset', 'garbagecollector'],
+      controllers: ['replicaset', 'deployment', 'job', 'statefulset', 'daemonset', 'disruption', 'garbagecollector'],
       signal: stop.signal,
     });
     await cm.synced;
