@@ -332,7 +332,7 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
 
   program
     .command('scale')
-    .description('Set a new size for a deployment or replica set')
+    .description('Set a new size for a deployment, replica set or stateful set')
     .argument('<resource...>')
     .option('--replicas <n>', 'the new desired number of replicas')
     .option('--current-replicas <n>', 'precondition: the current size must be this')
