@@ -840,6 +840,42 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }
   });
 
+  it('a DaemonSet of busybox pods tolerating the control-plane taint runs one Ready pod on each of the three nodes: kitectl rollout status daemonset', async function () {
+    this.timeout(180_000);
+    const ns = `e2e-ds-${randomBytes(3).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    await kitectl(['create', 'namespace', ns]);
+    try {
+      assert.equal(await k(['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'sleeper' },
+        spec: {
+          selector: { matchLabels: { app: 'sleeper' } },
+          template: {
+            metadata: { labels: { app: 'sleeper' } },
+            spec: {
+              tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+              terminationGracePeriodSeconds: 1,
+              containers: [{ name: 'main', image: 'kite/busybox:1', command: ['sleep', '3600'] }],
+            },
+          },
+        },
+      })), 'daemonset.apps/sleeper created\n');
+      // Its own process timeout above --timeout (kitectlFor's is 60 s).
+      const status = await must('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, '-n', ns, 'rollout', 'status', 'daemonset/sleeper', '--timeout=120s'], { timeoutMs: 150_000 });
+      assert.match(status, /daemon set "sleeper" successfully rolled out\n$/);
+      const pods = JSON.parse(await k(['get', 'pods', '-l', 'app=sleeper', '-o', 'json'])).items as { spec: { nodeName: string }; status: { conditions?: { type: string; status: string }[] } }[];
+      assert.deepEqual(pods.map((p) => p.spec.nodeName).sort(), [nodeNames.cp, nodeNames.w1, nodeNames.w2].sort());
+      for (const p of pods) assert.ok(p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), JSON.stringify(p.status));
+      const ds = JSON.parse(await k(['get', 'daemonset', 'sleeper', '-o', 'json']));
+      assert.deepEqual([ds.status.desiredNumberScheduled, ds.status.numberReady, ds.status.updatedNumberScheduled], [3, 3, 3]);
+      assert.equal(await k(['delete', 'daemonset', 'sleeper']), 'daemonset.apps "sleeper" deleted\n');
+    } finally {
+      await kitectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
   it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {
     const tag = `kite-e2e/probe:${name}`;
     await docker(['tag', 'kite/busybox:1', tag]);
