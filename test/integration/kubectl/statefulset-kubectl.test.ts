@@ -2,8 +2,9 @@
 // stand-in kubelet makes the pods Running and Ready): `apply` with Kubernetes' defaults read back,
 // `get statefulsets` from the server's Table and kitectl printing the same columns, `scale
 // statefulset` through the scale subresource (kubectl and kitectl), `describe statefulset` printed
-// by kitectl as kubectl prints it, and an update outside the mutable fields refused with
-// Kubernetes' message.
+// by kitectl as kubectl prints it, `rollout status|history|undo` reading the controller's status
+// and ControllerRevisions (the undo reuses the first revision), and an update outside the mutable
+// fields refused with Kubernetes' message.
 import { strict as assert } from 'node:assert';
 import { waitFor } from '../../support/wait';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
@@ -49,6 +50,11 @@ describe('kubectl apply, get, scale, describe statefulset (HTTPS front door)', f
     assert.equal(set.spec.volumeClaimTemplates[0].status.phase, 'Pending');
     assert.match(set.status.currentRevision, /^web-[0-9a-z]+$/);
 
+    // kubectl's status viewer reads the controller's status and revisions.
+    // (RollingUpdate with the defaulted partition 0: kubectl's partitioned message, as on a real cluster.)
+    assert.equal(await h.ok(['rollout', 'status', 'statefulset/web', '--timeout=30s']), 'partitioned roll out complete: 2 new pods have been updated...\n');
+    assert.match(await h.ok(['rollout', 'history', 'statefulset/web']), /^statefulset.apps\/web \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n\n$/);
+
     const table = await h.ok(['get', 'statefulsets', '-o', 'wide']);
     assert.match(table, /^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\nweb\s+2\/2\s+\d+s\s+nginx\s+nginx:1.25\n$/);
     const cells = (s: string) => s.split('\n').map((l) => l.split(/\s{2,}/).filter((c) => !/^\d+s$/.test(c)));
@@ -67,6 +73,22 @@ describe('kubectl apply, get, scale, describe statefulset (HTTPS front door)', f
     assert.match(described, /\nReplicas:\s+2 desired \| 2 total\n/);
     assert.match(described, /\nVolume Claims:\n\s+Name:\s+www\n/);
     assert.equal(ages((await h.kitectl(['describe', 'statefulset', 'web'])).out), ages(described));
+
+    // A rolling update and its undo: the rollback reuses revision 1's ControllerRevision as revision 3.
+    assert.equal(await h.ok(['set', 'image', 'statefulset/web', 'nginx=nginx:1.26']), 'statefulset.apps/web image updated\n');
+    assert.match(await h.ok(['rollout', 'status', 'statefulset/web', '--timeout=60s']), /partitioned roll out complete: 2 new pods have been updated...\n$/);
+    const images = async () => (await h.admin.pods.list({ namespace: h.namespace, labelSelector: 'app=nginx' })).items.map((p) => p.spec!.containers[0].image).sort();
+    await waitFor('both pods at nginx:1.26', async () => (await images()).every((i) => i === 'nginx:1.26') && (await images()).length === 2);
+    assert.match(await h.ok(['rollout', 'history', 'statefulset/web']), /\n1\s+<none>\n2\s+<none>\n\n$/);
+    assert.equal(await h.ok(['rollout', 'undo', 'statefulset/web']), 'statefulset.apps/web rolled back\n');
+    await waitFor('both pods back at nginx:1.25', async () => (await images()).every((i) => i === 'nginx:1.25') && (await images()).length === 2);
+    await waitFor('the rollout finished', async () => {
+      const s = await h.admin.statefulSets.get('web', h.namespace);
+      return s.status?.updatedReplicas === 2 && s.status.readyReplicas === 2 && s.status.currentRevision === s.status.updateRevision ? s : undefined;
+    });
+    const revisions = (await h.admin.controllerRevisions.list({ namespace: h.namespace })).items.map((r) => [r.metadata!.name, r.revision]);
+    assert.equal(revisions.length, 2);
+    assert.deepEqual(revisions.find(([name]) => name === set.status.currentRevision), [set.status.currentRevision, 3]);
 
     const refused = await h.kubectl(['apply', '-f', '-'], { stdin: manifest('other') });
     assert.notEqual(refused.code, 0);
