@@ -6,11 +6,11 @@ import { formatSelector } from '../../../lib/printers/format';
 import { DescribeWriter, controlledBy, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 import { writePodTemplate } from './pod-template';
 
-/** capIndexesListOrNone: the first `max` comma-separated intervals, then "...". */
-function capIndexes(indexes: string, max = 50): string {
+/** capIndexesListOrNone: past `softLimit` characters, cut after the next comma and add "...". */
+function capIndexes(indexes: string, softLimit = 50): string {
   if (!indexes) return '<none>';
-  const parts = indexes.split(',');
-  return parts.length > max ? `${parts.slice(0, max).join(',')},...` : indexes;
+  const comma = indexes.indexOf(',', softLimit);
+  return comma < 0 ? indexes : `${indexes.slice(0, comma + 1)}...`;
 }
 
 export function describeJob(job: Job, events: Event[] | undefined, now = Date.now()): string {

@@ -41,4 +41,10 @@ describe('describe job', () => {
     assert.match(out, /\nPods Statuses:\s+0 Active \/ 0 Succeeded \/ 0 Failed\n/);
     assert.match(out, /\nCompleted Indexes:\s+<none>\n/);
   });
+
+  it('caps a long completed index list after 50 characters, at the next comma', () => {
+    const even = Array.from({ length: 40 }, (_, i) => 2 * i).join(',');
+    const out = describeJob(Job.fromPartial({ metadata: { name: 'x', namespace: 'd' }, spec: { completions: 80, completionMode: 'Indexed' }, status: { completedIndexes: even } }), undefined);
+    assert.match(out, /\nCompleted Indexes:\s+0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,\.\.\.\n/);
+  });
 });
