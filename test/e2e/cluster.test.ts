@@ -876,6 +876,58 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }
   });
 
+  it('kitectl drain of a worker waits on a PodDisruptionBudget (minAvailable 2 over 3 nginx pods): it completes with never fewer than 2 Ready pods, then uncordon', async function () {
+    this.timeout(300_000);
+    const ns = `e2e-pdb-${randomBytes(3).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    const readyPods = async () => (JSON.parse(await k(['get', 'pods', '-l', 'app=guarded', '-o', 'json'])).items as PodJson[]).filter((p) => ready(p) && !('deletionTimestamp' in (p.metadata as object)));
+    await kitectl(['create', 'namespace', ns]);
+    // All three on the first worker (the second cordoned meanwhile), so the drain must move them all.
+    await kitectl(['cordon', nodeNames.w2]);
+    try {
+      await k(['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'guarded' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'guarded' } },
+          template: { metadata: { labels: { app: 'guarded' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'nginx', image: 'nginx:1.22' }] } },
+        },
+      }));
+      await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'guarded' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'guarded' } } } }));
+      await waitFor('3 Ready pods on the first worker', async () => {
+        const ps = await readyPods();
+        return ps.length === 3 && ps.every((p) => p.spec.nodeName === nodeNames.w1) || undefined;
+      }, 120_000, 1000);
+      await waitFor('the budget allowing one disruption', async () => JSON.parse(await k(['get', 'pdb', 'guarded', '-o', 'json'])).status?.disruptionsAllowed === 1 || undefined, 60_000, 1000);
+      await kitectl(['uncordon', nodeNames.w2]);
+
+      let fewest = 3;
+      let draining = true;
+      const watching = (async () => {
+        while (draining) {
+          fewest = Math.min(fewest, (await readyPods()).length);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      })();
+      const drained = await run('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, 'drain', nodeNames.w1, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout', '200s'], { timeoutMs: 240_000 });
+      draining = false;
+      await watching;
+      assert.equal(drained.code, 0, drained.stderr);
+      assert.match(drained.stdout, new RegExp(`node/${nodeNames.w1} drained\\n$`));
+      assert.equal(drained.stdout.split('\n').filter((l) => /^pod\/guarded-.* evicted$/.test(l)).length, 3, drained.stdout);
+      assert.match(drained.stderr, /\(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
+      assert.ok(fewest >= 2, `a poll saw ${fewest} Ready pods during the drain`);
+      const after = await readyPods();
+      assert.deepEqual([after.length, after.every((p) => p.spec.nodeName === nodeNames.w2)], [3, true]);
+    } finally {
+      await kitectl(['uncordon', nodeNames.w1]);
+      await kitectl(['uncordon', nodeNames.w2]);
+      await kitectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
   it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {
     const tag = `kite-e2e/probe:${name}`;
     await docker(['tag', 'kite/busybox:1', tag]);
