@@ -112,6 +112,7 @@ describe('StatefulSet controller (against a real apiserver and hollow nodes)', f
     const set = await waitStatus('3 ready', (s) => s.readyReplicas === 3 && s.replicas === 3);
     assert.equal(set.status!.currentRevision, set.status!.updateRevision);
     assert.equal(set.status!.currentReplicas, 3);
+    await waitFor('the watch saw web-2 ready', async () => seen.includes('ready web-2'));
     assert.deepEqual(seen, ['added web-0', 'ready web-0', 'added web-1', 'ready web-1', 'added web-2', 'ready web-2']);
     const pods = await podsByName();
     for (const [name, p] of pods) {
@@ -157,6 +158,7 @@ describe('StatefulSet controller (against a real apiserver and hollow nodes)', f
     assert.equal(pods.get('web-0')!.spec!.containers[0].image, 'nginx:1');
     assert.equal(pods.get('web-1')!.spec!.containers[0].image, 'nginx:2');
     assert.equal(pods.get('web-2')!.spec!.containers[0].image, 'nginx:2');
+    await waitFor('the watch saw web-1 replaced', async () => seen.includes('terminating web-1'));
     assert.ok(seen.indexOf('terminating web-2') < seen.indexOf('terminating web-1'));
     assert.ok(!seen.includes('terminating web-0'));
     const revisions = (await client.controllerRevisions.list({ namespace: ns })).items.map((r) => [r.metadata!.name, r.revision]).sort();
