@@ -464,7 +464,7 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .command('wait')
     .description('Wait for a specific condition on one or many resources')
     .argument('<resources...>', 'TYPE/NAME..., TYPE NAME..., or TYPE with -l / --all')
-    .option('--for <condition>', 'condition=<type>[=<status>], delete, or jsonpath=\'{<path>}\'[=<value>]')
+    .option('--for <condition>', 'condition=<type>[=<status>], delete, create, or jsonpath=\'{<path>}\'[=<value>]')
     .option('--timeout <duration>', 'how long to wait before giving up (0: check once, negative: a week)', '30s')
     .option('-l, --selector <selector>', 'the objects of the type matching this label selector')
     .option('--all', 'every object of the type in the namespace')

@@ -1,9 +1,10 @@
-// `kitectl wait --for=condition=<type>[=<status>] | --for=delete | --for=jsonpath='{...}'[=<value>]`,
+// `kitectl wait --for=condition=<type>[=<status>] | --for=delete | --for=create | --for=jsonpath='{...}'[=<value>]`,
 // as kubectl's wait (kubectl/pkg/cmd/wait): for each object named (TYPE/NAME, TYPE NAME..., or
 // TYPE with -l / --all), read it and watch it by name until the condition holds, printing
 // "<kind>.<group>/<name> condition met"; "timed out waiting for the condition on <resource>/<name>"
 // after --timeout (30 s; 0 checks once). Works for any kind: it only reads conditions, fields or
-// the object's absence through the API.
+// the object's absence through the API. --for=create first polls (every 500 ms, as kubectl) until
+// every named object exists.
 import { isNotFound, NotFoundError } from '../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../lib/api/kinds';
 import type { Cli } from './cli-context';
@@ -21,9 +22,10 @@ export interface WaitOptions {
   all?: boolean;
 }
 
-/** What an object must satisfy; `delete` is met by its absence. */
+/** What an object must satisfy; `delete` is met by its absence, `create` by its presence. */
 export type WaitCondition =
   | { type: 'delete' }
+  | { type: 'create' }
   | { type: 'condition'; name: string; status: string }
   | { type: 'jsonpath'; path: string; value?: string };
 
@@ -31,6 +33,7 @@ export type WaitCondition =
 export function parseWaitFor(f: string | undefined): WaitCondition {
   const v = f ?? '';
   if (v.toLowerCase() === 'delete') return { type: 'delete' };
+  if (v.toLowerCase() === 'create') return { type: 'create' };
   if (v.startsWith('condition=')) {
     const rest = v.slice('condition='.length);
     const eq = rest.indexOf('=');
@@ -50,7 +53,7 @@ export function parseWaitFor(f: string | undefined): WaitCondition {
 }
 
 /** Whether the object meets a condition or jsonpath wait (kubectl's ConditionalWait / JSONPathWait). */
-export function conditionMet(kind: KindInfo, obj: KubeObject, cond: Exclude<WaitCondition, { type: 'delete' }>): boolean {
+export function conditionMet(kind: KindInfo, obj: KubeObject, cond: Exclude<WaitCondition, { type: 'delete' | 'create' }>): boolean {
   const json = toKubeJSON(kind, obj) as { metadata?: { generation?: number }; status?: { conditions?: unknown; observedGeneration?: number } };
   if (cond.type === 'jsonpath') {
     const out = jsonPath(cond.path, json);
@@ -80,6 +83,8 @@ export async function waitCmd(cli: Cli, args: string[], opts: WaitOptions): Prom
   const timeoutMs = timeoutArg < 0 ? 7 * 24 * 3_600_000 : timeoutArg;
   const namespace = await cli.namespace();
   const cs = await cli.clientset();
+  const deadline = Date.now() + timeoutMs;
+  if (cond.type === 'create') await waitCreated(cli, args, namespace, deadline);
   const targets: Target[] = [];
   for (const g of parseResourceArgs(args, { allowAll: false })) {
     const ns = g.kind.namespaced ? namespace : '';
@@ -96,15 +101,33 @@ export async function waitCmd(cli: Cli, args: string[], opts: WaitOptions): Prom
     if (cond.type === 'delete') return;
     throw new CliError('no matching resources found');
   }
-  const deadline = Date.now() + timeoutMs;
   for (const t of targets) {
-    const met = await waitOne(cli, t, cond, deadline);
+    const met = cond.type === 'create' || (await waitOne(cli, t, cond, deadline));
     if (met) cli.io.out(`${qualifiedKind(t.kind)}/${t.name} condition met\n`);
   }
 }
 
+/** --for=create: polls every 500 ms until each named object exists ("timed out waiting for the condition"). */
+async function waitCreated(cli: Cli, args: string[], namespace: string, deadline: number): Promise<void> {
+  const cs = await cli.clientset();
+  for (const g of parseResourceArgs(args, { allowAll: false })) {
+    for (const name of g.names) {
+      for (;;) {
+        try {
+          await cs.resource(g.kind).get(name, g.kind.namespaced ? namespace : undefined);
+          break;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+        if (Date.now() >= deadline || cli.io.signal.aborted) throw new CliError('timed out waiting for the condition');
+        await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+      }
+    }
+  }
+}
+
 /** Reads the object, then watches it by name until the condition holds; false: it was never there (delete). */
-async function waitOne(cli: Cli, t: Target, cond: WaitCondition, deadline: number): Promise<boolean> {
+async function waitOne(cli: Cli, t: Target, cond: Exclude<WaitCondition, { type: 'create' }>, deadline: number): Promise<boolean> {
   const client = (await cli.clientset()).resource(t.kind);
   const ns = t.namespace || undefined;
   let obj: KubeObject;

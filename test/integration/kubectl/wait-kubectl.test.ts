@@ -1,7 +1,8 @@
 // `kitectl wait` beside the real kubectl wait on the same dev apiserver (the harness's Job
 // controller and stand-in kubelet, which keeps pods Running): --for=condition (case-insensitive,
-// with a status), --for=jsonpath, --for=delete (of an object there and of one that is not),
-// the timeout, a missing object and an empty selector, with kubectl's output and exit codes.
+// with a status), --for=jsonpath, --for=create, --for=delete (of an object there and of one that
+// is not), the timeout, a missing object and an empty selector, with kubectl's output and exit
+// codes; and kitectl's wait seeing a deletion that happens while it watches.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { Cli } from '../../../services/kitectl/cli-context';
@@ -61,6 +62,17 @@ describe('kitectl wait matches kubectl wait (HTTPS front door)', function () {
     const none = await same(['wait', '--for=condition=complete', 'jobs', '-l', 'app=none', '--timeout=1s']);
     assert.equal(none.err, 'error: no matching resources found\n');
     await same(['wait', '--for=bogus', 'job/busy']);
+  });
+
+  it('waits for an object to be created', async () => {
+    const none = await same(['wait', '--for=create', 'job/later', '--timeout=1s']);
+    assert.equal(none.err, 'error: timed out waiting for the condition\n');
+    const kubectlWait = h.background(['wait', '--for=create', 'job/later', '--timeout=60s']);
+    const kitectlWait = h.kitectl(['wait', '--for=create', 'job/later', '--timeout=60s']);
+    await h.ok(['create', 'job', 'later', '--image=busybox', '--', 'true']);
+    const [want, got] = await Promise.all([kubectlWait.done, kitectlWait]);
+    assert.equal(want.out, 'job.batch/later condition met\n', want.err);
+    assert.deepEqual({ code: got.code, out: got.out, err: got.err }, { code: 0, out: want.out, err: '' });
   });
 
   it('waits for a deletion, and is done at once for an object already gone', async () => {

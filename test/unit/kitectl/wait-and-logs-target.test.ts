@@ -13,6 +13,7 @@ describe('kitectl wait --for', () => {
     assert.deepEqual(parseWaitFor('condition=Available'), { type: 'condition', name: 'Available', status: 'true' });
     assert.deepEqual(parseWaitFor('condition=Ready=false'), { type: 'condition', name: 'Ready', status: 'false' });
     assert.deepEqual(parseWaitFor('DELETE'), { type: 'delete' });
+    assert.deepEqual(parseWaitFor('create'), { type: 'create' });
     assert.deepEqual(parseWaitFor('jsonpath={.status.phase}=Running'), { type: 'jsonpath', path: '{.status.phase}', value: 'Running' });
     assert.deepEqual(parseWaitFor('jsonpath={.status.readyReplicas}'), { type: 'jsonpath', path: '{.status.readyReplicas}' });
     assert.throws(() => parseWaitFor('ready'), /unrecognized condition: "ready"/);
