@@ -2,11 +2,15 @@
 // so users who know kubectl know where things go. Resolution order for the file: --kubeconfig,
 // then $KITECONFIG, then ~/.kite/config. --server overrides the context's server. With none of
 // them, inside a pod, the in-cluster configuration (in-cluster.ts), as kubectl falls back to it.
+// As in clientcmd, a cluster's CA may be a file (certificate-authority) and a user's token a file
+// (tokenFile, re-read as the kubelet rotates it: how kubeadm's kube-proxy kubeconfig names the
+// pod's ServiceAccount token); relative paths are relative to the config file; the inline
+// certificate-authority-data and token win over the files.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { inClusterConfig, inClusterPossible, type InClusterOptions } from './in-cluster';
+import { CachedFileTokenSource, inClusterConfig, inClusterPossible, type InClusterOptions } from './in-cluster';
 
 /** A bearer token read at each call (client-go's oauth2.TokenSource): a rotated token file. */
 export interface TokenSource {
@@ -35,8 +39,8 @@ export interface ConnectionConfig {
 export interface KubeConfigFile {
   apiVersion: 'v1';
   kind: 'Config';
-  clusters: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'tls-server-name'?: string } }[];
-  users: { name: string; user: { 'client-certificate-data'?: string; 'client-key-data'?: string; token?: string } }[];
+  clusters: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string; 'tls-server-name'?: string } }[];
+  users: { name: string; user: { 'client-certificate-data'?: string; 'client-key-data'?: string; token?: string; tokenFile?: string } }[];
   contexts: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
   'current-context': string;
 }
@@ -90,7 +94,12 @@ export function loadConnectionConfig(opts: { server?: string; kubeconfig?: strin
       const user = file.users.find((u) => u.name === ctx.context.user)?.user;
       if (!cluster) throw new Error(`${path}: context "${ctx.name}" names cluster "${ctx.context.cluster}", which is not in the file`);
       const s = parseServer(cluster.server);
-      const ca = b64(cluster['certificate-authority-data']);
+      const relative = (p: string) => resolve(dirname(path), p);
+      const caFile = cluster['certificate-authority'];
+      const ca = b64(cluster['certificate-authority-data']) ?? (caFile ? readFileSync(relative(caFile)) : undefined);
+      const tokenSource = !user?.token && user?.tokenFile ? new CachedFileTokenSource(relative(user.tokenFile)) : undefined;
+      // Read now, so a missing token file fails here as clientcmd's does.
+      tokenSource?.token();
       cfg = {
         address: s.address,
         tls: s.tls ?? ca !== undefined,
@@ -98,6 +107,7 @@ export function loadConnectionConfig(opts: { server?: string; kubeconfig?: strin
         cert: b64(user?.['client-certificate-data']),
         key: b64(user?.['client-key-data']),
         token: user?.token,
+        tokenSource,
         serverName: cluster['tls-server-name'],
         namespace: ctx.context.namespace || 'default',
         source: path,
