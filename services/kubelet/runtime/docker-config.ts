@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import { quantityMilliValue, quantityValue } from '../../../lib/api/quantity';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
+import { expandVars } from '../pod-workers/env';
 import { containerHash } from './container-hash';
 import { normalizeImageRef } from './image-ref';
 import { containerLabels, dockerContainerName, preStopLabel, SANDBOX_CONTAINER_NAME, type PodIdentity } from './labels';
@@ -90,11 +91,17 @@ export interface ContainerConfigInput {
   localhostSeccompProfile?: string;
 }
 
-/** Kubernetes' command/args: command replaces ENTRYPOINT (and drops CMD), args replace CMD. */
-function entrypointAndCmd(container: Container): { Entrypoint?: string[]; Cmd?: string[] } {
+/**
+ * Kubernetes' command/args: command replaces ENTRYPOINT (and drops CMD), args replace CMD; their
+ * $(VAR) references are expanded from the container's environment, as the kubelet's
+ * ExpandContainerCommandAndArgs does (an unknown name stays as written, $$ is a literal $).
+ */
+function entrypointAndCmd(container: Container, env: EnvPair[]): { Entrypoint?: string[]; Cmd?: string[] } {
+  const values = new Map(env.map((e) => [e.name, e.value]));
+  const expand = (list: string[]) => list.map((v) => expandVars(v, (name) => values.get(name)));
   const out: { Entrypoint?: string[]; Cmd?: string[] } = {};
-  if (container.command.length) out.Entrypoint = container.command;
-  if (container.args.length) out.Cmd = container.args;
+  if (container.command.length) out.Entrypoint = expand(container.command);
+  if (container.args.length) out.Cmd = expand(container.args);
   return out;
 }
 
@@ -164,7 +171,7 @@ export function containerCreateOptions(input: ContainerConfigInput): Docker.Cont
   return {
     name: dockerContainerName(podIdentity(pod), container.name, input.restartCount),
     Image: normalizeImageRef(container.image),
-    ...entrypointAndCmd(container),
+    ...entrypointAndCmd(container, input.env),
     Env: input.env.map((e) => `${e.name}=${e.value}`),
     WorkingDir: container.workingDir || undefined,
     User: user,

@@ -34,6 +34,20 @@ describe('kubelet/runtime docker-config', () => {
       assert.equal(o.Cmd, undefined);
     });
 
+    it('expands $(VAR) in command and args from the container environment, as the kubelet does', () => {
+      const o = containerCreateOptions({
+        node: 'n1',
+        pod: pod(),
+        container: Container.fromPartial({ name: 'app', image: 'nginx', command: ['proxy', '--node-name=$(NODE_NAME)'], args: ['$(NODE_NAME)', '$(MISSING)', '$$(NODE_NAME)'] }),
+        sandboxId: 'sb1',
+        env: [{ name: 'NODE_NAME', value: 'worker-1' }],
+        binds: [],
+        restartCount: 0,
+      });
+      assert.deepEqual(o.Entrypoint, ['proxy', '--node-name=worker-1']);
+      assert.deepEqual(o.Cmd, ['worker-1', '$(MISSING)', '$(NODE_NAME)']);
+    });
+
     it('replaces CMD with args, keeping ENTRYPOINT', () => {
       const o = create({ args: ['-g', 'daemon off;'] });
       assert.equal(o.Entrypoint, undefined);
