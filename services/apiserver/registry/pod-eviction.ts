@@ -53,9 +53,12 @@ export function budgetRefusal(b: PodDisruptionBudget): ApiError | undefined {
   return undefined;
 }
 
-/** The budgets selecting `pod`, from the watch cache (Kubernetes lists them in the pod's namespace). */
-function budgetsOf(pdbs: Registry<PodDisruptionBudget>, pod: Pod): PodDisruptionBudget[] {
-  return pdbs.cachedList({ namespace: pod.metadata!.namespace }).filter((b) => budgetSelects(b, pod));
+/**
+ * The budgets selecting `pod`: a consistent list of its namespace's budgets, as Kubernetes' eviction
+ * lists them (a budget created just before the eviction is seen).
+ */
+async function budgetsOf(pdbs: Registry<PodDisruptionBudget>, pod: Pod): Promise<PodDisruptionBudget[]> {
+  return (await pdbs.list({ namespace: pod.metadata!.namespace })).items.filter((b) => budgetSelects(b, pod));
 }
 
 /** Whether an unready pod may go without using up `b` (the unhealthyPodEvictionPolicy). */
@@ -161,7 +164,7 @@ export async function evictPod(pods: Registry<Pod>, req: EvictionRequest, pdbs?:
     }
   }
 
-  const found = pdbs ? budgetsOf(pdbs, pod) : [];
+  const found = pdbs ? await budgetsOf(pdbs, pod) : [];
   if (found.length > 1) throw new InternalError('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   let opts = original;
   const budget = found[0];
