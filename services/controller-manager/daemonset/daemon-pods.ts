@@ -4,8 +4,8 @@
 // pod, which node an unscheduled pod is meant for, and whether a pod is of the current revision.
 import type { DaemonSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Affinity, Node, Pod, PodSpec, PodTemplateSpec, Toleration } from '../../../lib/gen/kite/core/v1/types';
-import { findUntoleratedTaint } from '../../scheduler/plugins/taint-toleration';
-import { fitsNodeAffinity } from '../../scheduler/plugins/node-affinity';
+import { fitsNodeAffinity } from '../../../lib/api/node-selector';
+import { findUntoleratedTaint } from '../../../lib/api/taints';
 import { TEMPLATE_GENERATION_ANNOTATION } from '../../apiserver/registry/validation/daemonset-validation';
 import { CONTROLLER_REVISION_HASH } from '../history/history';
 

@@ -15,7 +15,7 @@ import type { EventRecorder } from '../../../lib/events';
 import type { Lister, SharedInformer } from '../../../lib/informer';
 import { jsonEqual } from '../../../lib/util/json';
 import type { ReconcileResult } from '../../../lib/workqueue';
-import { Backoff } from '../../kubelet/backoff';
+import { Backoff } from '../../../lib/util/backoff';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { isForbiddenTerminating } from '../common/errors';
 import { ControllerExpectations } from '../common/expectations';

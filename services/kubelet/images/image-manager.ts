@@ -5,7 +5,7 @@
 // uses the credentials of the pod's imagePullSecrets that match the image's registry
 // (credentials.ts), trying each in turn, or none (anonymous) when none match.
 import type { Container, Pod, Secret } from '../../../lib/gen/kite/core/v1/types';
-import { Backoff } from '../backoff';
+import { Backoff } from '../../../lib/util/backoff';
 import type { BackoffSettings } from '../config';
 import type { EventRecorder } from '../../../lib/events';
 import { ImagePullError } from '../runtime/errors';

@@ -3,7 +3,7 @@
 // resetAfter starts the backoff over. After a kubelet restart the backoff is rebuilt from the
 // dead container's labels (its restart count) and times, so it continues where it was.
 import { parseTime } from '../../../lib/util/time';
-import { Backoff } from '../backoff';
+import { Backoff } from '../../../lib/util/backoff';
 import type { RuntimeContainer } from '../runtime/types';
 
 export interface CrashLoopPolicy {

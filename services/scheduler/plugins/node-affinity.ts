@@ -8,20 +8,12 @@ import { defaultNormalizeScore } from '../framework/normalize';
 import type { PodInfo } from '../framework/pod-info';
 import { Status } from '../framework/status';
 import { NODE_AFFINITY } from './names';
-import { matchesAnyTerm, matchesTerm } from './node-selector';
+import { fitsNodeAffinity, matchesTerm } from '../../../lib/api/node-selector';
 
 // Hot-path aliases of imported bindings (see Status.success).
 const SUCCESS = Status.success;
 
 export const ERR_REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
-
-/** spec.nodeSelector (every label equal) and the required terms (any matches), when present. */
-export function fitsNodeAffinity(pod: Pod, nodeName: string, labels: { [key: string]: string }): boolean {
-  const selector = pod.spec?.nodeSelector ?? {};
-  for (const key in selector) if (labels[key] !== selector[key]) return false;
-  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  return required === undefined || matchesAnyTerm(required.nodeSelectorTerms, nodeName, labels);
-}
 
 /** Sum of the weights of the preferred terms the node matches. */
 export function preferredAffinityScore(

@@ -7,7 +7,7 @@ import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
 import { Status } from '../framework/status';
 import { NODE_UNSCHEDULABLE } from './names';
-import { isTolerated } from './taint-toleration';
+import { isTolerated } from '../../../lib/api/taints';
 
 // Hot-path aliases of imported bindings (see Status.success).
 const SUCCESS = Status.success;

@@ -8,31 +8,13 @@ import { defaultNormalizeScore } from '../framework/normalize';
 import type { PodInfo } from '../framework/pod-info';
 import { Status } from '../framework/status';
 import { TAINT_TOLERATION } from './names';
-import { toleratesTaint } from '../../../lib/api/taints';
+import { findUntoleratedTaint, isTolerated } from '../../../lib/api/taints';
 
-// Hot-path aliases of imported bindings (see Status.success).
+// Hot-path aliases of imported bindings (see Status.success): under tsx an imported binding read
+// in a hot loop costs a getter call.
 const SUCCESS = Status.success;
-
-export { toleratesTaint };
-// A module-level alias: under tsx an imported binding read in a hot loop costs a getter call.
-const tolerates = toleratesTaint;
-
-export function isTolerated(tolerations: readonly Toleration[], taint: Taint): boolean {
-  for (const t of tolerations) if (tolerates(t, taint)) return true;
-  return false;
-}
-
-/** The first taint with an effect in `effects` that no toleration tolerates. */
-export function findUntoleratedTaint(
-  taints: readonly Taint[],
-  tolerations: readonly Toleration[],
-  effects: readonly string[],
-): Taint | undefined {
-  for (const taint of taints) {
-    if (effects.includes(taint.effect) && !isTolerated(tolerations, taint)) return taint;
-  }
-  return undefined;
-}
+const findUntolerated = findUntoleratedTaint;
+const tolerated = isTolerated;
 
 export function untoleratedTaintReason(taint: Taint): string {
   return `node(s) had untolerated taint {${taint.key}: ${taint.value}}`;
@@ -48,7 +30,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const taints = node.taints;
     if (taints.length === 0) return SUCCESS;
-    const taint = findUntoleratedTaint(taints, pod.pod.spec?.tolerations ?? [], FILTER_EFFECTS);
+    const taint = findUntolerated(taints, pod.pod.spec?.tolerations ?? [], FILTER_EFFECTS);
     return taint ? Status.unresolvable(untoleratedTaintReason(taint)) : SUCCESS;
   }
 
@@ -63,7 +45,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
     if (taints.length === 0) return 0;
     const tolerations = state.read<Toleration[]>(PREFER_TOLERATIONS) ?? [];
     let n = 0;
-    for (const taint of taints) if (PREFER_EFFECTS.includes(taint.effect) && !isTolerated(tolerations, taint)) n++;
+    for (const taint of taints) if (PREFER_EFFECTS.includes(taint.effect) && !tolerated(tolerations, taint)) n++;
     return n;
   }
 

@@ -6,7 +6,7 @@ import { parseQuantity } from '../../../../lib/api/quantity';
 import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { PersistentVolume, PersistentVolumeClaim, TopologySelectorTerm } from '../../../../lib/gen/kite/core/v1/types';
 import type { StorageClass } from '../../../../lib/gen/kite/storage/v1/types';
-import { matchesAnyTerm } from '../node-selector';
+import { matchesAnyTerm } from '../../../../lib/api/node-selector';
 
 /** Set by the scheduler on a WaitForFirstConsumer claim to provision: the node the pod goes to. */
 export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';

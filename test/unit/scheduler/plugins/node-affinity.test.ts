@@ -3,13 +3,8 @@ import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
-import {
-  ERR_REASON_AFFINITY,
-  fitsNodeAffinity,
-  NodeAffinity,
-  preferredAffinityScore,
-} from '../../../../services/scheduler/plugins/node-affinity';
-import { matchesFieldRequirement, matchesRequirement } from '../../../../services/scheduler/plugins/node-selector';
+import { ERR_REASON_AFFINITY, NodeAffinity, preferredAffinityScore } from '../../../../services/scheduler/plugins/node-affinity';
+import { fitsNodeAffinity, matchesFieldRequirement, matchesRequirement } from '../../../../lib/api/node-selector';
 import { makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 const labels = { zone: 'a', disk: 'ssd', cores: '8', 'kubernetes.io/hostname': 'n1' };

@@ -3,7 +3,8 @@ import { Pod, type Taint, type Toleration } from '../../../../lib/gen/kite/core/
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
-import { TaintToleration, toleratesTaint } from '../../../../services/scheduler/plugins/taint-toleration';
+import { toleratesTaint } from '../../../../lib/api/taints';
+import { TaintToleration } from '../../../../services/scheduler/plugins/taint-toleration';
 import { makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 const taint = (key: string, value: string, effect: string): Taint => ({ key, value, effect, timeAdded: '' });

@@ -1,6 +1,7 @@
 // Matching of NodeSelectorTerms (required and preferred node affinity) against a node, with
-// Kubernetes' semantics: terms are ORed, a term's requirements ANDed, an empty term matches nothing.
-import type { NodeSelectorRequirement, NodeSelectorTerm } from '../../../lib/gen/kite/core/v1/types';
+// Kubernetes' semantics: terms are ORed, a term's requirements ANDed, an empty term matches nothing
+// (component-helpers' nodeaffinity), shared by the scheduler, the DaemonSet controller and volume binding.
+import type { NodeSelectorRequirement, NodeSelectorTerm, Pod } from '../gen/kite/core/v1/types';
 
 const INTEGER = /^[+-]?\d+$/;
 
@@ -55,4 +56,12 @@ export function matchesAnyTerm(
 ): boolean {
   for (const t of terms) if (matchesTerm(t, nodeName, labels)) return true;
   return false;
+}
+
+/** spec.nodeSelector (every label equal) and the required node affinity terms (any matches), when present. */
+export function fitsNodeAffinity(pod: Pod, nodeName: string, labels: { [key: string]: string }): boolean {
+  const selector = pod.spec?.nodeSelector ?? {};
+  for (const key in selector) if (labels[key] !== selector[key]) return false;
+  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return required === undefined || matchesAnyTerm(required.nodeSelectorTerms, nodeName, labels);
 }

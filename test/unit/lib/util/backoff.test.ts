@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Backoff } from '../../../services/kubelet/backoff';
+import { Backoff } from '../../../../lib/util/backoff';
 
 describe('kubelet Backoff', () => {
   let now = 0;

@@ -1,5 +1,6 @@
-// Per-key exponential backoff on wall-clock time (client-go's flowcontrol.Backoff), used for
-// crash loops (keyed by pod uid and container) and image pulls (pod uid and image). Times are
+// Per-key exponential backoff on wall-clock time (client-go's flowcontrol.Backoff), used by the
+// kubelet for crash loops (keyed by pod uid and container) and image pulls (pod uid and image), and
+// by the DaemonSet controller for failed daemon pods (node and DaemonSet). Times are
 // epoch milliseconds, so they compare with the runtime's startedAt/finishedAt.
 
 export interface BackoffPolicy {
