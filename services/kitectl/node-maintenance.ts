@@ -175,14 +175,14 @@ export async function drain(cli: Cli, name: string, opts: DrainOptions): Promise
   const results = await Promise.allSettled(
     plan.toDelete.map(async (p) => {
       const gone = opts.disableEviction ? await deletePod(cs, p, grace, dryRun) : await evictPod(cli, cs, p, grace, deadline, timeout, dryRun);
-      if (gone && dryRun === 'none') {
-        const t = { kind: Pods, name: p.metadata!.name, namespace: p.metadata!.namespace };
-        if (!(await waitForDeletion(cs, t, p.metadata?.uid, deadline, cli.io.signal))) {
-          if (cli.io.signal.aborted) return;
-          throw new GlobalTimeout(`error when waiting for pod "${p.metadata!.name}" in namespace "${p.metadata!.namespace}" to terminate: global timeout reached: ${timeout}`);
-        }
+      // A server dry run deletes nothing, so kubectl neither waits nor reports a pod gone.
+      if (!gone || dryRun === 'server') return;
+      const t = { kind: Pods, name: p.metadata!.name, namespace: p.metadata!.namespace };
+      if (!(await waitForDeletion(cs, t, p.metadata?.uid, deadline, cli.io.signal))) {
+        if (cli.io.signal.aborted) return;
+        throw new GlobalTimeout(`error when waiting for pod "${p.metadata!.name}" in namespace "${p.metadata!.namespace}" to terminate: global timeout reached: ${timeout}`);
       }
-      if (gone) cli.io.out(`pod/${p.metadata!.name} ${verb}${dryRunSuffix(dryRun)}\n`);
+      cli.io.out(`pod/${p.metadata!.name} ${verb}\n`);
     }),
   );
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));

@@ -152,7 +152,7 @@ describe('kubectl drain by eviction (HTTPS front door)', function () {
     assert.ok(guard.fewest() >= 2, `a watch saw ${guard.fewest()} Ready pods`);
   });
 
-  it('--dry-run=client and --pod-selector: kitectl prints what kubectl prints and changes nothing', async () => {
+  it('--dry-run (client and server) and --pod-selector: kitectl prints what kubectl prints and changes nothing', async () => {
     const node = `${h.namespace}-dry`;
     await nodeWithPods(node, []);
     for (const [name, tier] of [['dry-a', 'front'], ['dry-b', 'back']]) {
@@ -166,6 +166,10 @@ describe('kubectl drain by eviction (HTTPS front door)', function () {
     assert.equal(got.out, want.out);
     const wantDeleting = await h.kubectl([...args, '--disable-eviction']);
     assert.equal((await h.kitectl([...args, '--disable-eviction'])).out, wantDeleting.out);
+    const serverArgs = ['drain', node, '--force', '--pod-selector', 'tier=front', '--dry-run=server'];
+    const wantServer = await h.kubectl(serverArgs);
+    assert.equal(wantServer.code, 0, wantServer.err);
+    assert.equal((await h.kitectl(serverArgs)).out, wantServer.out);
     assert.match(want.out, /dry-a/);
     assert.doesNotMatch(want.out, /dry-b/);
     assert.equal((await h.admin.nodes.get(node)).spec?.unschedulable ?? false, false);
