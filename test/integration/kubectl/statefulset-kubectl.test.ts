@@ -36,7 +36,7 @@ describe('kubectl apply, get, scale, describe statefulset (HTTPS front door)', f
     waitFor(`${n} ready`, async () => {
       const s = await h.admin.statefulSets.get('web', h.namespace);
       return s.status?.readyReplicas === n && s.status.replicas === n ? s : undefined;
-    });
+    }, 60_000);
 
   it('runs a StatefulSet as kubectl sees it', async () => {
     assert.equal(await h.ok(['apply', '-f', '-'], { stdin: manifest('nginx') }), 'statefulset.apps/web created\n');
@@ -66,6 +66,9 @@ describe('kubectl apply, get, scale, describe statefulset (HTTPS front door)', f
     await ready(3);
     assert.equal((await h.kitectl(['scale', 'statefulset/web', '--replicas', '2'])).out, 'statefulset.apps/web scaled\n');
     await ready(2);
+    // The scale-down's event written, nothing else changes between the two describes.
+    await waitFor('the SuccessfulDelete event', async () =>
+      (await h.admin.events.list({ namespace: h.namespace })).items.some((e) => e.reason === 'SuccessfulDelete' && e.message === 'delete Pod web-2 in StatefulSet web successful'), 60_000);
 
     // describe statefulset: kitectl prints kubectl's describeStatefulSet (ages aside).
     const ages = (s: string) => s.replace(/\b\d+s\b/g, 'Ns').replace(/ +/g, ' ');
@@ -78,14 +81,14 @@ describe('kubectl apply, get, scale, describe statefulset (HTTPS front door)', f
     assert.equal(await h.ok(['set', 'image', 'statefulset/web', 'nginx=nginx:1.26']), 'statefulset.apps/web image updated\n');
     assert.match(await h.ok(['rollout', 'status', 'statefulset/web', '--timeout=60s']), /partitioned roll out complete: 2 new pods have been updated...\n$/);
     const images = async () => (await h.admin.pods.list({ namespace: h.namespace, labelSelector: 'app=nginx' })).items.map((p) => p.spec!.containers[0].image).sort();
-    await waitFor('both pods at nginx:1.26', async () => (await images()).every((i) => i === 'nginx:1.26') && (await images()).length === 2);
+    await waitFor('both pods at nginx:1.26', async () => (await images()).every((i) => i === 'nginx:1.26') && (await images()).length === 2, 60_000);
     assert.match(await h.ok(['rollout', 'history', 'statefulset/web']), /\n1\s+<none>\n2\s+<none>\n\n$/);
     assert.equal(await h.ok(['rollout', 'undo', 'statefulset/web']), 'statefulset.apps/web rolled back\n');
-    await waitFor('both pods back at nginx:1.25', async () => (await images()).every((i) => i === 'nginx:1.25') && (await images()).length === 2);
+    await waitFor('both pods back at nginx:1.25', async () => (await images()).every((i) => i === 'nginx:1.25') && (await images()).length === 2, 60_000);
     await waitFor('the rollout finished', async () => {
       const s = await h.admin.statefulSets.get('web', h.namespace);
       return s.status?.updatedReplicas === 2 && s.status.readyReplicas === 2 && s.status.currentRevision === s.status.updateRevision ? s : undefined;
-    });
+    }, 60_000);
     const revisions = (await h.admin.controllerRevisions.list({ namespace: h.namespace })).items.map((r) => [r.metadata!.name, r.revision]);
     assert.equal(revisions.length, 2);
     assert.deepEqual(revisions.find(([name]) => name === set.status.currentRevision), [set.status.currentRevision, 3]);
