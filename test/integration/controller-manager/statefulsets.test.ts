@@ -100,7 +100,7 @@ describe('StatefulSet controller (against a real apiserver and hollow nodes)', f
     waitFor(what, async () => {
       const set = await client.statefulSets.get('web', ns);
       return set.status && set.status.observedGeneration === set.metadata!.generation && ok(set.status) ? set : undefined;
-    });
+    }, 30_000);
   const setReplicas = async (replicas: number) => {
     const set = await client.statefulSets.get('web', ns);
     set.spec!.replicas = replicas;
