@@ -128,7 +128,7 @@ async function evictPod(cli: Cli, cs: Clientset, p: Pod, grace: number, deadline
     } catch (e) {
       if (isNotFound(e)) return false;
       if (!(e instanceof ApiError) || e.reason !== 'TooManyRequests') throw new CliError(`error when evicting pods/"${name}" -n "${namespace}": ${(e as Error).message}`);
-      if (Date.now() + EVICTION_RETRY_MS > deadline) throw new GlobalTimeout(`error when evicting pods/"${name}" -n "${namespace}": global timeout reached: ${timeout}`);
+      if (Date.now() > deadline) throw new GlobalTimeout(`error when evicting pods/"${name}" -n "${namespace}": global timeout reached: ${timeout}`);
       cli.io.err(`error when evicting pods/"${name}" -n "${namespace}" (will retry after 5s): ${e.message}\n`);
       await new Promise((r) => setTimeout(r, EVICTION_RETRY_MS));
       if (cli.io.signal.aborted) return false;
@@ -188,7 +188,11 @@ export async function drain(cli: Cli, name: string, opts: DrainOptions): Promise
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
   if (cli.io.signal.aborted) return;
   if (failures.length) {
-    throw new CliError(`unable to drain node "${name}" due to error: [${failures.join(', ')}], continuing command...\nThere are pending nodes to be drained:\n ${name}\n${failures.join('\n')}`);
+    // kubectl's aggregate error: one error as it is, several in brackets.
+    const err = failures.length === 1 ? failures[0] : `[${failures.join(', ')}]`;
+    const pending = planDrain(await podsOnNode(cs, name, opts.podSelector), opts).toDelete;
+    if (pending.length) cli.io.err(`There are pending pods in node "${name}" when an error occurred: ${err}\n${pending.map((p) => `pod/${p.metadata!.name}\n`).join('')}`);
+    throw new CliError(`unable to drain node "${name}" due to error: ${err}, continuing command...\nThere are pending nodes to be drained:\n ${name}\n${err}`);
   }
   cli.io.out(`node/${name} drained${dryRunSuffix(dryRun)}\n`);
 }

@@ -175,4 +175,23 @@ describe('kubectl drain by eviction (HTTPS front door)', function () {
     assert.equal((await h.admin.nodes.get(node)).spec?.unschedulable ?? false, false);
     assert.equal((await h.admin.pods.list({ namespace: h.namespace, fieldSelector: `spec.nodeName=${node}` })).items.length, 2);
   });
+
+  it('a budget that never allows the eviction: both drains give up at --timeout in kubectl\'s words', async () => {
+    const node = `${h.namespace}-stuck`;
+    await nodeWithPods(node, []);
+    const labels = { app: 'stuck' };
+    await h.admin.deployments.create(
+      Deployment.fromPartial({ metadata: { name: 'stuck' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx:1.22' }] } } } }),
+      { namespace: h.namespace },
+    );
+    await h.admin.podDisruptionBudgets.create(PodDisruptionBudget.fromPartial({ metadata: { name: 'stuck' }, spec: { maxUnavailable: 0, selector: { matchLabels: labels } } }), { namespace: h.namespace });
+    await waitFor('the budget observed', async () => (await h.admin.podDisruptionBudgets.get('stuck', h.namespace)).status?.currentHealthy === 1, 20_000);
+    const args = ['drain', node, '--timeout', '7s'];
+    const want = await h.kubectl(args);
+    await h.ok(['uncordon', node]);
+    const got = await h.kitectl(args);
+    assert.equal(want.code, 1, want.err);
+    assert.match(want.err, /global timeout reached: 7s/);
+    assert.deepEqual([got.code, got.out, got.err], [want.code, want.out, want.err]);
+  });
 });
