@@ -9,6 +9,7 @@ import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, Pe
 import type { PodDisruptionBudget } from '../gen/kite/policy/v1/types';
 import type { StorageClass } from '../gen/kite/storage/v1/types';
 import type { KubeObject } from '../api/kinds';
+import { isDefaultClass } from '../api/storage-classes';
 import { humanDuration, since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
 import { podSummary } from './pod-status';
@@ -22,6 +23,13 @@ export interface TableDef<T extends KubeObject = KubeObject> {
   wideCells(obj: T, now: number): string[];
   /** Headers whose cells Kubernetes' Table types as integer (UP-TO-DATE, DATA, ...); the others are strings. */
   integers?: string[];
+  /** The NAME cell, where Kubernetes' printer decorates it (a default StorageClass); metadata.name otherwise. */
+  name?(obj: T): string;
+}
+
+/** The NAME cell of an object of a kind. */
+export function nameCell<T extends KubeObject>(t: TableDef<T>, obj: T): string {
+  return t.name ? t.name(obj) : (obj.metadata?.name ?? '');
 }
 
 const none = (s: string | undefined) => s || '<none>';
@@ -444,6 +452,8 @@ const storageClasses: TableDef<StorageClass> = {
     since(sc.metadata?.creationTimestamp, now),
   ],
   wideCells: () => [],
+  // printStorageClass: the default class is marked.
+  name: (sc) => `${sc.metadata?.name ?? ''}${isDefaultClass(sc) ? ' (default)' : ''}`,
 };
 
 const intOrString = (v: unknown) => (v === undefined || v === null ? 'N/A' : String(v));

@@ -6,7 +6,7 @@
 // nothing (None).
 import { encodeKube } from '../api/kube-json';
 import type { KindInfo, KubeObject } from '../api/kinds';
-import { columnsFor, events, type TableDef } from './table-columns';
+import { columnsFor, events, nameCell, type TableDef } from './table-columns';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -83,7 +83,7 @@ function columnsOf(kind: string): Columns {
     headers: ['NAME', ...t.headers, ...t.wideHeaders],
     priorities: [0, ...t.headers.map(() => 0), ...t.wideHeaders.map(() => 1)],
     integers: new Set(t.integers ?? []),
-    row: (o, now) => [o.metadata?.name ?? '', ...t.cells(o, now), ...t.wideCells(o, now)],
+    row: (o, now) => [nameCell(t, o), ...t.cells(o, now), ...t.wideCells(o, now)],
   };
 }
 

@@ -3,7 +3,7 @@
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import type { Event } from '../../../lib/gen/kite/core/v1/types';
 import { formatLabels } from '../../../lib/printers/format';
-import { columnsFor, events } from '../../../lib/printers/table-columns';
+import { columnsFor, events, nameCell } from '../../../lib/printers/table-columns';
 import { TABLE_OPTIONS, TabWriter } from '../../../lib/util/tabwriter';
 
 export interface TableOptions {
@@ -50,7 +50,7 @@ export class TablePrinter {
       cells = this.opts.wide ? events.wideCells(obj as Event, now) : events.cells(obj as Event, now);
     } else {
       const t = columnsFor(this.kind.kind);
-      const name = obj.metadata?.name ?? '';
+      const name = nameCell(t, obj);
       cells = [this.opts.withKind ? `${qualifiedKind(this.kind)}/${name}` : name, ...t.cells(obj, now), ...(this.opts.wide ? t.wideCells(obj, now) : [])];
     }
     if (this.opts.withNamespace) cells.unshift(obj.metadata?.namespace ?? '');

@@ -7,21 +7,13 @@
 import { ForbiddenError } from '../../../../lib/api/errors';
 import type { PersistentVolumeClaim } from '../../../../lib/gen/kite/core/v1/types';
 import type { StorageClass } from '../../../../lib/gen/kite/storage/v1/types';
+import { isDefaultClass } from '../../../../lib/api/storage-classes';
 import { BETA_STORAGE_CLASS_ANNOTATION } from '../../registry/validation/persistentvolumeclaim-validation';
-import { DEFAULT_STORAGE_CLASS_ANNOTATION } from '../../registry/validation/storageclass-validation';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain';
-
-const BETA_DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
 
 /** Where StorageClasses are read: the watch cache (the registry satisfies it). */
 export interface StorageClassSource {
   cachedList(): StorageClass[];
-}
-
-/** storageutil.IsDefaultAnnotation. */
-export function isDefaultClass(sc: StorageClass): boolean {
-  const a = sc.metadata?.annotations ?? {};
-  return a[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true' || a[BETA_DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true';
 }
 
 /** storageutil.GetDefaultClass: the newest default class, then the first by name. */

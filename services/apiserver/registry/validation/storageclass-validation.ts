@@ -9,8 +9,6 @@ import type { StorageClass } from '../../../../lib/gen/kite/storage/v1/types';
 import { validateMeta } from './validation';
 import * as v from './validation-helpers';
 
-/** The annotation naming the default class (storageutil.IsDefaultStorageClassAnnotation). */
-export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 const RECLAIM_POLICIES = ['Delete', 'Retain'] as const;
 const BINDING_MODES = ['Immediate', 'WaitForFirstConsumer'] as const;
 /** maxProvisionerParameterSize and maxProvisionerParameterLen. */

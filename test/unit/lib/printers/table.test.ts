@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { Deployments, Events, Nodes, Pods, Services, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
+import { Deployments, Events, Nodes, Pods, Services, StorageClasses, type KindInfo, type KubeObject } from '../../../../lib/api/kinds';
 import { Deployment } from '../../../../lib/gen/kite/apps/v1/types';
 import { Event, Node, Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
+import { StorageClass } from '../../../../lib/gen/kite/storage/v1/types';
 import { columnName, tableFor } from '../../../../lib/printers/table';
 import { TablePrinter } from '../../../../services/kitectl/printers/table-printer';
 
@@ -30,6 +31,13 @@ const CASES: [string, KindInfo<any>, KubeObject][] = [
   ['services', Services, service],
   ['nodes', Nodes, node],
 ];
+const defaultClass = StorageClass.fromPartial({
+  metadata: { ...metadata('standard'), namespace: '', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  provisioner: 'rancher.io/local-path',
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'WaitForFirstConsumer',
+});
+CASES.push(['storageclasses', StorageClasses, defaultClass]);
 
 describe('server-side Table', () => {
   for (const [name, kind, obj] of CASES) {
@@ -71,6 +79,12 @@ describe('server-side Table', () => {
       ['CLUSTER-IP', 'PORT(S)', 'NOMINATED NODE', 'OS-IMAGE', 'LAST SEEN'].map(columnName),
       ['Cluster-IP', 'Port(s)', 'Nominated Node', 'OS-Image', 'Last Seen'],
     );
+  });
+
+  it('marks the default StorageClass "(default)" as kubectl\'s printStorageClass does', () => {
+    assert.deepEqual(tableFor(StorageClasses, [defaultClass], { now }).rows[0].cells, ['standard (default)', 'rancher.io/local-path', 'Delete', 'WaitForFirstConsumer', 'false', '5m']);
+    const plain = StorageClass.fromPartial({ ...defaultClass, metadata: { ...defaultClass.metadata!, annotations: {} } });
+    assert.equal(new TablePrinter(StorageClasses, { now: () => now }).cells(plain)[0], 'standard');
   });
 
   it('lists events with kubectl\'s event columns and no NAME first', () => {

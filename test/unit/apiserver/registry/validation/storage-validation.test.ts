@@ -152,7 +152,7 @@ describe('StorageClass write path', () => {
       'reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.',
       'volumeBindingMode: Invalid value: "WaitForFirstConsumer": field is immutable',
     ]);
-    const annotated = sc({ parameters: { a: '1' }, metadata: { name: 'fast', annotations: { [SC.DEFAULT_STORAGE_CLASS_ANNOTATION]: 'true' } } });
+    const annotated = sc({ parameters: { a: '1' }, metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } });
     assert.deepEqual(lines(SC.validateStorageClassUpdate(annotated, old)), []);
   });
 });
