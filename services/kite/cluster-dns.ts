@@ -7,7 +7,7 @@
 // priorityClassName (Kite has no PriorityClasses) and the preferred pod anti-affinity (Kite's Pod
 // has only node affinity).
 import type { Clientset } from '../../lib/client/clientset';
-import { isAlreadyExists } from '../../lib/api/errors';
+import { createUnlessExists } from './cluster-client';
 import { ClusterRoleBindings, ClusterRoles, Deployments, ServiceAccounts, Services } from '../../lib/gen/kite/kinds';
 import { indexedIP } from '../../lib/util/net';
 
@@ -106,16 +106,9 @@ export function dnsManifests(serviceSubnet: string, image: string) {
 /** Creates the addon's objects; those that exist already are left as they are (a re-run). */
 export async function installClusterDns(client: Clientset, serviceSubnet: string, image: string): Promise<void> {
   const m = dnsManifests(serviceSubnet, image);
-  const create = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  };
-  await create(client.serviceAccounts.create(ServiceAccounts.type.fromJSON(m.serviceAccount), { namespace: DNS_NAMESPACE }));
-  await create(client.clusterRoles.create(ClusterRoles.type.fromJSON(m.clusterRole)));
-  await create(client.clusterRoleBindings.create(ClusterRoleBindings.type.fromJSON(m.clusterRoleBinding)));
-  await create(client.services.create(Services.type.fromJSON(m.service), { namespace: DNS_NAMESPACE }));
-  await create(client.deployments.create(Deployments.type.fromJSON(m.deployment), { namespace: DNS_NAMESPACE }));
+  await createUnlessExists(client.serviceAccounts.create(ServiceAccounts.type.fromJSON(m.serviceAccount), { namespace: DNS_NAMESPACE }));
+  await createUnlessExists(client.clusterRoles.create(ClusterRoles.type.fromJSON(m.clusterRole)));
+  await createUnlessExists(client.clusterRoleBindings.create(ClusterRoleBindings.type.fromJSON(m.clusterRoleBinding)));
+  await createUnlessExists(client.services.create(Services.type.fromJSON(m.service), { namespace: DNS_NAMESPACE }));
+  await createUnlessExists(client.deployments.create(Deployments.type.fromJSON(m.deployment), { namespace: DNS_NAMESPACE }));
 }

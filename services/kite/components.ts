@@ -5,10 +5,11 @@
 // from the node image). Of the node's /etc/kite (certificates and kubeconfigs) a component sees
 // only the files its command line names, each mounted read-only, as kubeadm gives each static pod
 // only its own: the scheduler its kubeconfig, the controller-manager its kubeconfig and the CA
-// certificate (--root-ca-file), kube-proxy its kubeconfig, the kubelet its kubeconfig, serving
-// pair and CA, the apiserver its PKI (with kubeadm's service-account key pair, sa.key signing
-// bound tokens and sa.pub verifying them) and the EncryptionConfiguration of Secrets at rest; no
-// component sees ca.key or admin.conf.
+// certificate (--root-ca-file), the kubelet its kubeconfig, serving pair and CA, the apiserver
+// its PKI (with kubeadm's service-account key pair, sa.key signing bound tokens and sa.pub
+// verifying them) and the EncryptionConfiguration of Secrets at rest; no component sees ca.key
+// or admin.conf. kube-proxy is not among them: as in kind, it is the
+// DaemonSet kube-proxy (kube-proxy.ts), whose pods the kubelet runs.
 import type { ClusterConfig } from './cluster-config';
 import { CLUSTER_DOMAIN, dnsServiceIP } from './cluster-dns';
 import { nodeExec } from './docker-cli';
@@ -148,18 +149,6 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
         '--cluster-domain', CLUSTER_DOMAIN,
         ...(Object.keys(labels).length ? ['--node-labels', Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')] : []),
         ...(node.role === 'control-plane' ? ['--register-with-taints', 'node-role.kubernetes.io/control-plane:NoSchedule'] : []),
-      ),
-    },
-    {
-      name: 'kite-proxy',
-      run: [
-        '--cap-add', 'NET_ADMIN', '--cap-add', 'NET_RAW',
-        '-v', '/run/xtables.lock:/run/xtables.lock',
-        '-v', '/lib/modules:/lib/modules:ro',
-      ],
-      command: kiteProgram(
-        'kite-proxy', ...kubeconfig(KUBECONFIGS.proxy), '--node-name', node.name, '--cluster-cidr', cluster.networking.podSubnet,
-        '--service-cluster-ip-range', cluster.networking.serviceSubnet,
       ),
     },
   ];

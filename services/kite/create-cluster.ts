@@ -1,22 +1,25 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
-// order (control plane first, then the workers join), the cluster DNS addon once the apiserver
-// answers (cluster-dns.ts, as kubeadm init installs CoreDNS), the default StorageClass `standard`
-// (local-path-storage.ts, as kind has it), and the user's kitectl config and kubectl config
-// (kubectl-config.ts).
+// order (control plane first, then the workers join), the cluster DNS and kube-proxy addons once
+// the apiserver answers (cluster-dns.ts, kube-proxy.ts, as kubeadm init installs CoreDNS and
+// kube-proxy; with --wait, creation also waits for each node's kube-proxy pod to be Ready, for
+// Services and the routes between nodes' pod subnets come with it), the default StorageClass
+// `standard` (local-path-storage.ts, as kind has it), and the user's kitectl config and kubectl
+// config (kubectl-config.ts).
 import type { Clientset } from '../../lib/client/clientset';
 import { freePort, indexedIP } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
-import { adminClient, poll, waitForNodes } from './cluster-client';
+import { adminClient, poll, waitForDaemonPods, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
 import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
 import { ensureBaseImages, ensureComponentImage, ensureDnsImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
 import { installClusterDns } from './cluster-dns';
+import { installKubeProxy, KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR } from './kube-proxy';
 import { installLocalPathStorage } from './local-path-storage';
 import { contextName, externalKubeconfig, mergeKubeconfig } from './kubeconfig';
 import { kubectlKubeconfig, mergeKubectlConfig } from './kubectl-config';
-import { readAdminKubeconfig, writeNodeConfigs } from './node-config';
+import { inClusterServer, readAdminKubeconfig, writeNodeConfigs } from './node-config';
 import { APISERVER_SECURE_PORT, apiServerEndpoint, CLUSTER_LABEL, listNodes, networkName, nodeIP, nodeRunArgs, planNodes, volumeNames, type PlannedNode } from './nodes';
 import type { Progress } from './progress';
 import { formatDuration } from '../../lib/util/duration';
@@ -84,6 +87,7 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await poll('the apiserver to answer', APISERVER_TIMEOUT_MS, async () => (await c.namespaces.list(), true));
       // Retried: kube-system and the bootstrap RBAC policy are written by the apiserver just after it starts answering.
       await poll('the cluster DNS addon to be created', APISERVER_TIMEOUT_MS, async () => (await installClusterDns(c, config.networking.serviceSubnet, dnsImage), true));
+      await poll('the kube-proxy addon to be created', APISERVER_TIMEOUT_MS, async () => (await installKubeProxy(c, config, inClusterServer(controlPlane.name)), true));
       await poll('the default StorageClass to be created', APISERVER_TIMEOUT_MS, async () => (await installLocalPathStorage(c), true));
       for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
       const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
@@ -101,7 +105,11 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await waitForNodes(client!, names, false, REGISTER_TIMEOUT_MS);
     });
     if (o.waitMs > 0) {
-      await progress.step(`Waiting ≤ ${formatDuration(o.waitMs)} for nodes = Ready ⏳`, () => waitForNodes(client!, names, true, o.waitMs));
+      await progress.step(`Waiting ≤ ${formatDuration(o.waitMs)} for nodes = Ready ⏳`, async () => {
+        const deadline = Date.now() + o.waitMs;
+        await waitForNodes(client!, names, true, o.waitMs);
+        await waitForDaemonPods(client!, KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR, names, Math.max(deadline - Date.now(), 0));
+      });
     }
     return { ...started, nodes: names };
   } catch (err) {

@@ -1,8 +1,11 @@
-// `kite export logs [DIR]`: per node, each component container's log, the node engine's log,
-// `docker ps -a`, images, the nat table and routes inside the node, and the node's inspect output.
+// `kite export logs [DIR]`: per node, each component container's log, the log of each pod
+// container the kubelet runs (pods/<namespace>_<pod>_<container>.log, as kind exports the node's
+// /var/log/pods: kube-proxy's among them), the node engine's log, `docker ps -a`, images, the nat
+// table and routes inside the node, and the node's inspect output.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LABEL } from '../kubelet/runtime/labels';
 import { componentStates } from './components';
 import type { ExistingNode } from './nodes';
 
@@ -35,6 +38,24 @@ export async function exportLogs(nodes: ExistingNode[], dir: string): Promise<st
     for (const c of await componentStates(n.name).catch(() => [])) {
       await write(`${c.name}.log`, inNode(`docker logs --timestamps ${c.name} 2>&1`));
     }
+    for (const c of await podContainers(n.name)) {
+      mkdirSync(join(out, 'pods'), { recursive: true });
+      await write(join('pods', `${c.namespace}_${c.pod}_${c.container}.log`), inNode(`docker logs --timestamps ${c.id} 2>&1`));
+    }
   }));
   return written.sort();
+}
+
+/** The app containers the kubelet created in a node (not sandboxes), the newest attempt of each. */
+async function podContainers(node: string): Promise<{ id: string; namespace: string; pod: string; container: string }[]> {
+  const format = `{{.ID}}\t{{.Label "${LABEL.podNamespace}"}}\t{{.Label "${LABEL.podName}"}}\t{{.Label "${LABEL.containerName}"}}`;
+  const out = await capture(`docker exec ${node} docker ps -a --filter label=${LABEL.sandbox}=false --format '${format}'`);
+  const seen = new Set<string>();
+  return out.split('\n').map((l) => l.split('\t')).filter((f) => f.length === 4 && /^[0-9a-f]+$/.test(f[0])).flatMap(([id, namespace, pod, container]) => {
+    // docker ps lists the newest first.
+    const key = `${namespace}_${pod}_${container}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ id, namespace, pod, container }];
+  });
 }

@@ -3,8 +3,8 @@
 // local-path-provisioner controller; its helper pods run in this namespace) and the default
 // StorageClass `standard` (provisioner rancher.io/local-path, WaitForFirstConsumer, reclaim policy
 // Delete), created through the API once the control plane answers.
-import { isAlreadyExists } from '../../lib/api/errors';
 import type { Clientset } from '../../lib/client/clientset';
+import { createUnlessExists } from './cluster-client';
 import { Namespaces, StorageClasses } from '../../lib/gen/kite/kinds';
 
 export const LOCAL_PATH_NAMESPACE = 'local-path-storage';
@@ -26,13 +26,6 @@ export function localPathStorageManifests() {
 /** Creates them; those that exist already are left as they are (a re-run). */
 export async function installLocalPathStorage(client: Clientset): Promise<void> {
   const m = localPathStorageManifests();
-  const create = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  };
-  await create(client.namespaces.create(Namespaces.type.fromJSON(m.namespace)));
-  await create(client.storageClasses.create(StorageClasses.type.fromJSON(m.storageClass)));
+  await createUnlessExists(client.namespaces.create(Namespaces.type.fromJSON(m.namespace)));
+  await createUnlessExists(client.storageClasses.create(StorageClasses.type.fromJSON(m.storageClass)));
 }

@@ -1,7 +1,8 @@
 // Each node's /etc/kite: the cluster CA, and one kubeconfig per component with that component's
-// own client certificate (system:node:<name> for kubelets, system:kube-proxy, the scheduler's,
-// the controller-manager's) and the kubelet's serving pair for the node's name (the apiserver
-// verifies it when it proxies logs and exec). The control-plane node also holds the CA key, the
+// own client certificate (system:node:<name> for kubelets, the scheduler's, the
+// controller-manager's; kube-proxy's pods use their ServiceAccount, kube-proxy.ts) and the
+// kubelet's serving pair for the node's name (the apiserver verifies it when it proxies logs and
+// exec). The control-plane node also holds the CA key, the
 // apiserver's serving pair, its kubelet-client identity, the key that encrypts Secrets at rest
 // and the admin kubeconfig that `kite get kubeconfig` hands out.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,6 @@ export const KUBECONFIGS = {
   scheduler: 'scheduler.conf',
   controllerManager: 'controller-manager.conf',
   kubelet: 'kubelet.conf',
-  proxy: 'proxy.conf',
 } as const;
 /** The admin identity's user and cluster entry names inside admin.conf. */
 const ADMIN_USER = 'kubernetes-admin';
@@ -57,7 +57,6 @@ function stage(work: string, node: PlannedNode, pki: ClusterPKI, server: string)
   const kubeconfig = (file: string, identity: ClusterPKI['admin'], user: string) =>
     writeKubeconfigForIdentity(join(dir, file), pki, identity, server, user);
   kubeconfig(KUBECONFIGS.kubelet, pki.nodes[node.name], `system:node:${node.name}`);
-  kubeconfig(KUBECONFIGS.proxy, pki.proxy, 'system:kube-proxy');
   if (node.role === 'control-plane') {
     for (const f of ['ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key', 'sa.key', 'sa.pub']) {
       cpSync(join(pki.dir, f), join(dir, 'pki', f));

@@ -87,10 +87,13 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.deepEqual((await kite(['get', 'nodes', '--name', name])).trim().split('\n'), Object.values(nodeNames).sort());
   });
 
-  it('runs every component as its own container inside the nodes', async () => {
+  it('runs every component as its own container inside the nodes, kube-proxy as a DaemonSet pod on each', async () => {
     const names = async (node: string) => (await docker(['exec', node, 'docker', 'ps', '--filter', 'label=io.kite.component', '--format', '{{.Names}}'])).trim().split('\n').sort();
-    assert.deepEqual(await names(nodeNames.cp), ['kite-apiserver', 'kite-controller-manager', 'kite-kubelet', 'kite-proxy', 'kite-scheduler']);
-    assert.deepEqual(await names(nodeNames.w1), ['kite-kubelet', 'kite-proxy']);
+    assert.deepEqual(await names(nodeNames.cp), ['kite-apiserver', 'kite-controller-manager', 'kite-kubelet', 'kite-scheduler']);
+    assert.deepEqual(await names(nodeNames.w1), ['kite-kubelet']);
+    const proxies = JSON.parse(await kitectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'json'])).items as PodJson[];
+    assert.deepEqual(proxies.map((p) => p.spec.nodeName).sort(), Object.values(nodeNames).sort());
+    for (const p of proxies) assert.ok(ready(p), `${p.metadata.name} Ready`);
   });
 
   it('runs the nginx example: 3 pods Running and Ready on both workers, IPs from their nodes\' podCIDRs', async () => {
@@ -953,6 +956,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.match(logs, /kite-apiserver\.log/);
     assert.match(logs, /kite-kubelet\.log/);
     assert.match(logs, /docker-ps\.txt/);
+    assert.match(await must('sh', ['-c', `ls ${out}/${nodeNames.w2}/pods`]), /^kube-system_kube-proxy-[a-z0-9]+_kube-proxy\.log$/m);
   });
 
   it('moves pods off a stopped worker, which comes back Ready when started', async function () {

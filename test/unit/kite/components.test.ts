@@ -49,7 +49,6 @@ const WANT: Record<string, string[]> = {
   'kite-controller-manager': [f(KUBECONFIGS.controllerManager), f('pki/ca.crt')],
   'kite-scheduler': [f(KUBECONFIGS.scheduler)],
   'kite-kubelet': [f(KUBECONFIGS.kubelet), f('pki/kubelet.crt'), f('pki/kubelet.key'), f('pki/ca.crt')],
-  'kite-proxy': [f(KUBECONFIGS.proxy)],
 };
 
 describe('kite components: mounts of /etc/kite', () => {
