@@ -745,34 +745,25 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal(await kubectl(['delete', 'namespace', walk, '--wait=false']), `namespace "${walk}" deleted\n`);
   });
 
-  it('a StatefulSet of two nginx pods each with a PVC (standard class) keeps a file written to its volume across deletion of the pod', async function () {
+  it('examples/statefulset.yaml: a StatefulSet of two nginx pods each with a PVC (the default class, standard) keeps a file written to its volume across deletion of the pod', async function () {
     this.timeout(300_000);
     const ns = `e2e-sts-${randomBytes(3).toString('hex')}`;
     const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
-    const stsPods = async () => (JSON.parse(await k(['get', 'pods', '-l', 'app=vol-web', '-o', 'json'])).items as (PodJson & { metadata: { uid: string } })[]).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
+    const stsPods = async () => (JSON.parse(await k(['get', 'pods', '-l', 'app=nginx', '-o', 'json'])).items as (PodJson & { metadata: { uid: string } })[]).filter((p) => !('deletionTimestamp' in (p.metadata as object)));
     await kitectl(['create', 'namespace', ns]);
     try {
-      await k(['apply', '-f', '-'], JSON.stringify({
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: { name: 'vol-web' },
-        spec: {
-          serviceName: 'vol-web',
-          replicas: 2,
-          selector: { matchLabels: { app: 'vol-web' } },
-          template: {
-            metadata: { labels: { app: 'vol-web' } },
-            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'nginx', image: 'nginx:1.22', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }] },
-          },
-          volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '10Mi' } } } }],
-        },
-      }));
+      await k(['apply', '-f', join(REPO, 'examples', 'statefulset.yaml')]);
       const first = await waitFor('2 ready StatefulSet pods', async () => {
         const ps = await stsPods();
         return ps.length === 2 && ps.every(ready) ? ps : undefined;
       }, 180_000, 1000);
+      // Stable network identities under the headless Service, from a pod of another namespace.
+      const client = await dnsClient();
+      for (const p of first) {
+        await waitFor(`${p.metadata.name}'s DNS name`, async () => (await lookup(client, `${p.metadata.name}.nginx.${ns}.svc.cluster.local`).catch(() => []))[0] === p.status.podIP || undefined, 30_000, 1000);
+      }
       const claims = JSON.parse(await k(['get', 'pvc', '-o', 'json'])).items as { metadata: { name: string; annotations?: Record<string, string> }; spec: { volumeName: string }; status: { phase: string } }[];
-      assert.deepEqual(claims.map((c) => [c.metadata.name, c.status.phase]).sort(), [['www-vol-web-0', 'Bound'], ['www-vol-web-1', 'Bound']]);
+      assert.deepEqual(claims.map((c) => [c.metadata.name, c.status.phase]).sort(), [['www-web-0', 'Bound'], ['www-web-1', 'Bound']]);
       for (const p of first) {
         await k(['exec', p.metadata.name, '--', 'sh', '-c', `echo kept by ${p.metadata.name} > /usr/share/nginx/html/index.html`]);
         const claim = claims.find((c) => c.metadata.name === `www-${p.metadata.name}`)!;
@@ -782,14 +773,14 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
         // The data is in the node container's filesystem.
         assert.equal(await docker(['exec', p.spec.nodeName!, 'cat', `${pv.spec.hostPath.path}/index.html`]), `kept by ${p.metadata.name}\n`);
       }
-      const old = first.find((p) => p.metadata.name === 'vol-web-0')!;
-      await k(['delete', 'pod', 'vol-web-0']);
-      const again = await waitFor('vol-web-0 made again and Ready', async () => {
-        const p = (await stsPods()).find((x) => x.metadata.name === 'vol-web-0');
+      const old = first.find((p) => p.metadata.name === 'web-0')!;
+      await k(['delete', 'pod', 'web-0']);
+      const again = await waitFor('web-0 made again and Ready', async () => {
+        const p = (await stsPods()).find((x) => x.metadata.name === 'web-0');
         return p && p.metadata.uid !== old.metadata.uid && ready(p) ? p : undefined;
       }, 120_000, 1000);
       assert.equal(again.spec.nodeName, old.spec.nodeName, "the volume's node affinity brings the pod back to its node");
-      assert.equal(await k(['exec', 'vol-web-0', '--', 'cat', '/usr/share/nginx/html/index.html']), 'kept by vol-web-0\n');
+      assert.equal(await k(['exec', 'web-0', '--', 'cat', '/usr/share/nginx/html/index.html']), 'kept by web-0\n');
     } finally {
       await kitectl(['delete', 'namespace', ns, '--wait=false']);
     }
