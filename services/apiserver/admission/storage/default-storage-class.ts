@@ -8,7 +8,7 @@ import { ForbiddenError } from '../../../../lib/api/errors';
 import type { PersistentVolumeClaim } from '../../../../lib/gen/kite/core/v1/types';
 import type { StorageClass } from '../../../../lib/gen/kite/storage/v1/types';
 import { isDefaultClass } from '../../../../lib/api/storage-classes';
-import { BETA_STORAGE_CLASS_ANNOTATION } from '../../registry/validation/persistentvolumeclaim-validation';
+import { BETA_STORAGE_CLASS_ANNOTATION } from '../../../../lib/api/persistent-volumes';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain';
 
 /** Where StorageClasses are read: the watch cache (the registry satisfies it). */

@@ -7,6 +7,7 @@
 // (the retroactive default class), and a bound claim's storage request may grow.
 import type { FieldCause } from '../../../../lib/api/errors';
 import { Quantity } from '../../../../lib/api/quantity';
+import { BETA_STORAGE_CLASS_ANNOTATION } from '../../../../lib/api/persistent-volumes';
 import type { PersistentVolumeClaim, PersistentVolumeClaimSpec } from '../../../../lib/gen/kite/core/v1/types';
 import { positiveQuantity, validateAccessModes, VOLUME_MODES } from './persistentvolume-validation';
 import { validateMeta } from './validation';
@@ -15,7 +16,6 @@ import * as v from './validation-helpers';
 /** The PVC protection's finalizer (Kubernetes' PVCProtectionFinalizer). */
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
 /** The class a claim named before storageClassName existed (v1.StorageClassAnnotation). */
-export const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
 /** SetDefaults_PersistentVolumeClaim. */
 export function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {

@@ -23,6 +23,7 @@ import type { EventRecorder } from '../../../../lib/events';
 import type { Lister, SharedInformer } from '../../../../lib/informer';
 import type { ReconcileResult } from '../../../../lib/workqueue';
 import { QueueController, type ControllerContext } from '../../controller';
+import * as PV from '../../../../lib/api/persistent-volumes';
 import * as U from '../volume-util';
 
 export interface LocalPathProvisionerOptions {
@@ -154,7 +155,7 @@ export class LocalPathProvisioner extends QueueController<LocalPathProvisionerOp
     const a = claim.metadata?.annotations ?? {};
     const asked = a[U.ANN_STORAGE_PROVISIONER] ?? a[U.ANN_BETA_STORAGE_PROVISIONER];
     if (asked !== this.opts.provisionerName) return undefined;
-    const cls = this.classes.get(U.claimClass(claim));
+    const cls = this.classes.get(PV.claimClass(claim));
     return cls?.provisioner === this.opts.provisionerName ? cls : undefined;
   }
 
@@ -163,7 +164,7 @@ export class LocalPathProvisioner extends QueueController<LocalPathProvisionerOp
     if (!cls) return;
     const name = `pvc-${claim.metadata!.uid}`;
     if (this.volumes.get(name)) return;
-    const node = claim.metadata!.annotations[U.ANN_SELECTED_NODE];
+    const node = claim.metadata!.annotations[PV.ANN_SELECTED_NODE];
     const fail = (message: string) => this.recorder.event(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${cls.metadata!.name}": ${message}`);
     if (!node) return fail('configuration error, no node was specified');
     const unsupported = claim.spec!.accessModes.find((m) => !ACCESS_MODES.includes(m));

@@ -26,6 +26,7 @@ import type { Lister, SharedInformer } from '../../../../lib/informer';
 import { rfc3339 } from '../../../../lib/util/time';
 import type { ReconcileResult } from '../../../../lib/workqueue';
 import { QueueController, type ControllerContext } from '../../controller';
+import * as PV from '../../../../lib/api/persistent-volumes';
 import * as U from '../volume-util';
 import { findBestMatch, volumeSatisfiesClaim } from './volume-matching';
 
@@ -102,7 +103,7 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
     if (key.startsWith(CLAIM)) {
       const claim = this.claims.get(key.slice(CLAIM.length));
       if (!claim) return;
-      if (claim.metadata?.annotations[U.ANN_BIND_COMPLETED] === undefined) await this.syncUnboundClaim(claim);
+      if (claim.metadata?.annotations[PV.ANN_BIND_COMPLETED] === undefined) await this.syncUnboundClaim(claim);
       else await this.syncBoundClaim(claim);
     } else if (key.startsWith(VOLUME)) {
       const volume = this.volumes.get(key.slice(VOLUME.length));
@@ -111,7 +112,7 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
   }
 
   private classOf(claim: PersistentVolumeClaim): StorageClass | undefined {
-    const name = U.claimClass(claim);
+    const name = PV.claimClass(claim);
     return name ? this.classes.get(name) : undefined;
   }
 
@@ -123,9 +124,9 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
       const delayBinding = cls?.volumeBindingMode === 'WaitForFirstConsumer';
       const volume = findBestMatch(claim, this.volumes.list(), delayBinding);
       if (volume) return this.bind(volume, claim);
-      if (delayBinding && claim.metadata?.annotations[U.ANN_SELECTED_NODE] === undefined) {
+      if (delayBinding && claim.metadata?.annotations[PV.ANN_SELECTED_NODE] === undefined) {
         this.recorder.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
-      } else if (U.claimClass(claim)) {
+      } else if (PV.claimClass(claim)) {
         claim = await this.provisionClaim(claim, cls);
       } else {
         this.recorder.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
@@ -145,8 +146,8 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
       await this.updateClaimStatus(claim, 'Pending', undefined);
       return;
     }
-    if (U.isVolumeBoundToClaim(volume, claim)) return this.bind(volume, claim);
-    if (claim.metadata?.annotations[U.ANN_BOUND_BY_CONTROLLER] !== undefined) {
+    if (PV.isVolumeBoundToClaim(volume, claim)) return this.bind(volume, claim);
+    if (claim.metadata?.annotations[PV.ANN_BOUND_BY_CONTROLLER] !== undefined) {
       throw new Error(`claim ${objectKey(claim)} was bound by the controller to volume ${volumeName}, which is bound to another claim`);
     }
     this.recorder.event(claim, 'Warning', 'FailedBinding', `volume "${volumeName}" already bound to a different claim.`);
@@ -175,7 +176,7 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
    */
   private async provisionClaim(claim: PersistentVolumeClaim, cls: StorageClass | undefined): Promise<PersistentVolumeClaim> {
     if (!cls) {
-      this.recorder.event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${U.claimClass(claim)}" not found`);
+      this.recorder.event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${PV.claimClass(claim)}" not found`);
       return claim;
     }
     if (cls.provisioner.startsWith(IN_TREE_PREFIX)) {
@@ -212,20 +213,20 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
     if (ref && ref.name === m.name && ref.namespace === m.namespace && ref.uid === m.uid) return volume;
     const next = structuredClone(volume);
     next.spec!.claimRef = U.claimReference(claim);
-    if (!U.isVolumeBoundToClaim(volume, claim)) next.metadata!.annotations[U.ANN_BOUND_BY_CONTROLLER] = 'yes';
+    if (!PV.isVolumeBoundToClaim(volume, claim)) next.metadata!.annotations[PV.ANN_BOUND_BY_CONTROLLER] = 'yes';
     return this.ctx.client.resource(PersistentVolumes).update(next);
   }
 
   private async bindClaimToVolume(claim: PersistentVolumeClaim, volume: PersistentVolume): Promise<PersistentVolumeClaim> {
     const name = volume.metadata!.name;
     const annotations = claim.metadata?.annotations ?? {};
-    if (claim.spec?.volumeName === name && annotations[U.ANN_BIND_COMPLETED] !== undefined) return claim;
+    if (claim.spec?.volumeName === name && annotations[PV.ANN_BIND_COMPLETED] !== undefined) return claim;
     const next = structuredClone(claim);
     if (next.spec!.volumeName !== name) {
-      if (!next.spec!.volumeName) next.metadata!.annotations[U.ANN_BOUND_BY_CONTROLLER] = 'yes';
+      if (!next.spec!.volumeName) next.metadata!.annotations[PV.ANN_BOUND_BY_CONTROLLER] = 'yes';
       next.spec!.volumeName = name;
     }
-    next.metadata!.annotations[U.ANN_BIND_COMPLETED] = 'yes';
+    next.metadata!.annotations[PV.ANN_BIND_COMPLETED] = 'yes';
     return this.ctx.client.resource(PersistentVolumeClaims).update(next);
   }
 
@@ -279,7 +280,7 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
       if (volume.status?.phase !== 'Released' && volume.status?.phase !== 'Failed') volume = await this.updateVolumePhase(volume, 'Released', '');
       return this.reclaimVolume(volume);
     }
-    if (volume.metadata?.annotations[U.ANN_BOUND_BY_CONTROLLER] !== undefined) {
+    if (volume.metadata?.annotations[PV.ANN_BOUND_BY_CONTROLLER] !== undefined) {
       await this.unbindVolume(volume);
       return;
     }
@@ -303,9 +304,9 @@ export class PersistentVolumeController extends QueueController<PersistentVolume
   /** unbindVolume: the binder's claimRef removed (a user's pre-binding kept without its uid). */
   private async unbindVolume(volume: PersistentVolume): Promise<void> {
     const next = structuredClone(volume);
-    if (next.metadata!.annotations[U.ANN_BOUND_BY_CONTROLLER] !== undefined) next.spec!.claimRef = undefined;
+    if (next.metadata!.annotations[PV.ANN_BOUND_BY_CONTROLLER] !== undefined) next.spec!.claimRef = undefined;
     else next.spec!.claimRef!.uid = '';
-    delete next.metadata!.annotations[U.ANN_BOUND_BY_CONTROLLER];
+    delete next.metadata!.annotations[PV.ANN_BOUND_BY_CONTROLLER];
     const updated = await this.ctx.client.resource(PersistentVolumes).update(next);
     await this.updateVolumePhase(updated, 'Available', '');
   }

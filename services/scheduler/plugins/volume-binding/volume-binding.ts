@@ -15,17 +15,8 @@ import type { PodInfo } from '../../framework/pod-info';
 import { Status } from '../../framework/status';
 import type { VolumeHandle } from '../../framework/volume-handle';
 import { VOLUME_BINDING } from '../names';
-import {
-  ANN_BOUND_BY_CONTROLLER,
-  ANN_SELECTED_NODE,
-  canProvisionOn,
-  claimClass,
-  claimKey,
-  findMatchingVolume,
-  isClaimFullyBound,
-  volumeBoundToClaim,
-  volumeFitsNode,
-} from './volume-matching';
+import { ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, claimClass, findMatchingVolume, isVolumeBoundToClaim, volumeFitsNode } from '../../../../lib/api/persistent-volumes';
+import { canProvisionOn, claimKey, isClaimFullyBound } from './volume-matching';
 
 export const ERR_REASON_NODE_CONFLICT = 'node(s) had volume node affinity conflict';
 export const ERR_REASON_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind";
@@ -119,7 +110,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       if (selected !== undefined && selected !== node.name) return Status.unresolvable(ERR_REASON_BIND_CONFLICT);
       const key = claimKey(claim);
       const taken = (pv: PersistentVolume) => chosen.has(pv.metadata!.name) || (this.assumed.get(pv.metadata!.name) ?? key) !== key;
-      const pv = selected === undefined ? findMatchingVolume(claim, all, node.name, labels, taken) : undefined;
+      const pv = selected === undefined ? findMatchingVolume(claim, all, { node: { name: node.name, labels }, delayBinding: true, excluded: taken }) : undefined;
       if (pv) {
         chosen.add(pv.metadata!.name);
         podVolumes.staticBindings.push({ pv, claim });
@@ -173,7 +164,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   private async bindPodVolumes(podVolumes: PodVolumes, nodeName: string): Promise<void> {
     for (const { pv, claim } of podVolumes.staticBindings) {
       const current = this.volumes.getVolume(pv.metadata!.name) ?? pv;
-      if (volumeBoundToClaim(current, claim)) continue;
+      if (isVolumeBoundToClaim(current, claim)) continue;
       const next = structuredClone(current);
       const m = claim.metadata!;
       next.spec!.claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: m.namespace, name: m.name, uid: m.uid, resourceVersion: m.resourceVersion, fieldPath: '' };

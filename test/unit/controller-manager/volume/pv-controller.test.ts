@@ -89,6 +89,12 @@ describe('volume matching (findBestMatch)', () => {
     assert.equal(names(findBestMatch(claim('data'), vols, false)), 'rwo');
   });
 
+  it('tries the access-mode groups fewest modes first: a bigger volume offering only the asked mode beats a smaller one offering more (findBestMatchForClaim)', () => {
+    const vols = [volume('small-rwo-rwx', { size: '2Gi', modes: ['ReadWriteOnce', 'ReadWriteMany'] }), volume('big-rwo', { size: '8Gi', modes: ['ReadWriteOnce'] })];
+    assert.equal(names(findBestMatch(claim('data', { size: '2Gi' }), vols, false)), 'big-rwo');
+    assert.equal(names(findBestMatch(claim('data', { size: '2Gi', modes: ['ReadWriteMany'] }), vols, false)), 'small-rwo-rwx');
+  });
+
   it('a volume pre-bound to the claim wins; WaitForFirstConsumer matches only such a volume', () => {
     const vols = [volume('free', { size: '1Gi' }), volume('reserved', { size: '5Gi', claimRef: { name: 'data' } })];
     assert.equal(names(findBestMatch(claim('data'), vols, false)), 'reserved');

@@ -16,7 +16,7 @@ import {
   ERR_REASON_UNBOUND_IMMEDIATE,
   VolumeBinding,
 } from '../../../../services/scheduler/plugins/volume-binding/volume-binding';
-import { ANN_SELECTED_NODE } from '../../../../services/scheduler/plugins/volume-binding/volume-matching';
+import { ANN_SELECTED_NODE } from '../../../../lib/api/persistent-volumes';
 import { makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 /** Claims, volumes and classes in memory; writes are recorded and applied, `onWrite` plays the PV controller. */
