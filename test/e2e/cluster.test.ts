@@ -877,6 +877,8 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     const readyPods = async () => (JSON.parse(await k(['get', 'pods', '-l', 'app=guarded', '-o', 'json'])).items as PodJson[]).filter((p) => ready(p) && !('deletionTimestamp' in (p.metadata as object)));
     await kitectl(['create', 'namespace', ns]);
     // All three on the first worker (the second cordoned meanwhile), so the drain must move them all.
+    // The drain takes only this case's pods (--pod-selector): the other cases' pods, some of them
+    // bare pods pinned to the first worker, stay.
     await kitectl(['cordon', nodeNames.w2]);
     try {
       await k(['apply', '-f', '-'], JSON.stringify({
@@ -905,7 +907,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
           await new Promise((r) => setTimeout(r, 300));
         }
       })();
-      const drained = await run('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, 'drain', nodeNames.w1, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout', '200s'], { timeoutMs: 240_000 });
+      const drained = await run('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, 'drain', nodeNames.w1, '--ignore-daemonsets', '--delete-emptydir-data', '--pod-selector', 'app=guarded', '--timeout', '200s'], { timeoutMs: 240_000 });
       draining = false;
       await watching;
       assert.equal(drained.code, 0, drained.stderr);

@@ -423,6 +423,8 @@ export class Registry<T extends KubeObject> {
           this.checkRV(input, cur);
           const next: T = { ...cur, status: this.kind.type.fromPartial({ status: input.status }).status };
           normalizeForStorage(this.kind, next);
+          const causes = this.strategy.validateStatusUpdate?.(next, cur) ?? [];
+          if (causes.length) throw this.invalid(input.metadata!.name, causes);
           next.metadata = { ...cur.metadata!, managedFields: managedFieldsAfterUpdate(this.kind, cur, next, manager, 'status') };
           if (dryRun) throw new DryRunResult(next);
           return next;

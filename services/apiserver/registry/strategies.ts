@@ -27,7 +27,7 @@ import { defaultJob, prepareJobForCreate, validateJob, validateJobUpdate } from 
 import { defaultCronJob, validateCronJob, validateCronJobUpdate } from './validation/cronjob-validation';
 import { preparePodDisruptionBudgetForCreate, validatePodDisruptionBudget } from './validation/poddisruptionbudget-validation';
 import * as DS from './validation/daemonset-validation';
-import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetUpdate } from './validation/statefulset-validation';
+import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetStatusUpdate, validateStatefulSetUpdate } from './validation/statefulset-validation';
 import * as PV from './validation/persistentvolume-validation';
 import * as PVC from './validation/persistentvolumeclaim-validation';
 import { defaultStorageClass, validateStorageClass, validateStorageClassUpdate } from './validation/storageclass-validation';
@@ -209,6 +209,7 @@ const daemonSetStrategy = baseStrategy<DaemonSet>({
   validateUpdate: DS.validateDaemonSetUpdate,
   prepareForCreate: DS.prepareDaemonSetForCreate,
   prepareForUpdate: DS.prepareDaemonSetForUpdate,
+  validateStatusUpdate: DS.validateDaemonSetStatusUpdate,
 });
 const controllerRevisionStrategy = baseStrategy<ControllerRevision>({
   validate: DS.validateControllerRevision,
@@ -220,6 +221,7 @@ const statefulSetStrategy = baseStrategy<StatefulSet>({
   validate: validateStatefulSet,
   validateUpdate: validateStatefulSetUpdate,
   prepareForCreate: prepareStatefulSetForCreate,
+  validateStatusUpdate: validateStatefulSetStatusUpdate,
 });
 
 // policy/v1: the spec is mutable (validated again on update), status only through the subresource.

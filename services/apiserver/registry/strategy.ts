@@ -10,6 +10,8 @@ export interface Strategy<T extends KubeObject> {
   validateUpdate(obj: T, old: T): FieldCause[];
   /** Sets server-owned state on create (e.g. status.phase Pending). */
   prepareForCreate(obj: T): void;
+  /** Validates a write through the status subresource (Kubernetes' Validate<Kind>StatusUpdate); none by default. */
+  validateStatusUpdate?(obj: T, old: T): FieldCause[];
   /** Adjusts an update before defaulting and validation (a Service wipes what its old type alone needed). */
   prepareForUpdate?(obj: T, old: T): void;
   /** Field selector fields this kind supports, beyond metadata.name and metadata.namespace. */

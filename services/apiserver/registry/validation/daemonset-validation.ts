@@ -162,3 +162,14 @@ export function validateControllerRevisionUpdate(rev: ControllerRevision, old: C
   if (!jsonEqual(rev.data, old.data)) causes.push({ field: 'data', message: 'Invalid value: "object": field is immutable' });
   return causes;
 }
+
+/** Kubernetes' ValidateDaemonSetStatusUpdate: every count not negative; collisionCount never goes down. */
+export function validateDaemonSetStatusUpdate(ds: DaemonSet, old: DaemonSet): FieldCause[] {
+  const c = new v.Causes();
+  const st = ds.status;
+  if (!st) return c.list;
+  const counts = ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount'] as const;
+  for (const f of counts) v.nonNegative(c, `status.${f}`, st[f]);
+  v.collisionCountNotDecremented(c, st.collisionCount, old.status?.collisionCount);
+  return c.list;
+}

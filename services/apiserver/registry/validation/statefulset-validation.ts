@@ -139,3 +139,23 @@ export function validateStatefulSetUpdate(sts: StatefulSet, old: StatefulSet): F
   }
   return causes;
 }
+
+/** Kubernetes' ValidateStatefulSetStatusUpdate: counts not negative nor above what contains them; collisionCount never goes down. */
+export function validateStatefulSetStatusUpdate(sts: StatefulSet, old: StatefulSet): FieldCause[] {
+  const c = new v.Causes();
+  const st = sts.status;
+  if (!st) return c.list;
+  for (const f of ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration', 'collisionCount'] as const) {
+    v.nonNegative(c, `status.${f}`, st[f]);
+  }
+  const notAbove = (f: 'readyReplicas' | 'currentReplicas' | 'updatedReplicas' | 'availableReplicas', than: 'replicas' | 'readyReplicas') => {
+    if (st[f] > st[than]) c.add(`status.${f}`, `Invalid value: ${st[f]}: cannot be greater than status.${than}`);
+  };
+  notAbove('readyReplicas', 'replicas');
+  notAbove('currentReplicas', 'replicas');
+  notAbove('updatedReplicas', 'replicas');
+  notAbove('availableReplicas', 'replicas');
+  notAbove('availableReplicas', 'readyReplicas');
+  v.collisionCountNotDecremented(c, st.collisionCount, old.status?.collisionCount);
+  return c.list;
+}

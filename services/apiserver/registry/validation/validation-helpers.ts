@@ -129,3 +129,9 @@ export function intOrStringPort(c: Causes, field: string, v: unknown): void {
 export function nonNegative(c: Causes, field: string, v: number | undefined): void {
   if (v !== undefined && v < 0) c.add(field, `Invalid value: ${v}: must be greater than or equal to 0`);
 }
+
+/** IsDecremented: a collisionCount once set may only grow. */
+export function collisionCountNotDecremented(c: Causes, now: number | undefined, before: number | undefined): void {
+  if (before === undefined || (now !== undefined && now >= before)) return;
+  c.add('status.collisionCount', `Invalid value: ${now === undefined ? 'null' : now}: cannot be decremented`);
+}

@@ -4,9 +4,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError } from '../../../../lib/api/errors';
-import { Deployments } from '../../../../lib/api/kinds';
-import type { Deployment } from '../../../../lib/gen/kite/apps/v1/types';
+import { ConflictError, InvalidError } from '../../../../lib/api/errors';
+import { Deployments, StatefulSets } from '../../../../lib/api/kinds';
+import { StatefulSet, type Deployment } from '../../../../lib/gen/kite/apps/v1/types';
 import { ServiceAllocators } from '../../../../services/apiserver/registry/service-allocators';
 import { DEFAULT_DEFAULTING } from '../../../../services/apiserver/registry/defaults';
 import { Registry } from '../../../../services/apiserver/registry/registry';
@@ -93,6 +93,22 @@ describe('Registry (SQLite in a temporary directory)', () => {
     assert.equal(afterStatus.status!.replicas, 4);
     assert.equal(afterStatus.spec!.replicas, 4, 'updateStatus does not write spec');
     assert.equal(afterStatus.metadata!.generation, 2);
+  });
+
+  it('validates writes through the status subresource with the kind\'s rules and keeps the stored status when refused', async () => {
+    const byKind = strategies({ defaulting: DEFAULT_DEFAULTING, allocators: new ServiceAllocators('10.96.0.0/16', '30000-32767') });
+    const sets = new Registry(StatefulSets, storage, byKind.get(StatefulSets)!, { maxObjectBytes: 1024 * 1024, watchCacheSize: 100 });
+    const created = await sets.create('default', StatefulSet.fromPartial({
+      metadata: { name: 'web' },
+      spec: { serviceName: 'nginx', selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } } },
+    }));
+    const ok = await sets.updateStatus({ ...created, status: { ...created.status!, replicas: 1, readyReplicas: 1, collisionCount: 2 } });
+    assert.equal(ok.status!.collisionCount, 2);
+    await assert.rejects(
+      sets.updateStatus({ ...ok, status: { ...ok.status!, readyReplicas: 2, collisionCount: 1 } }),
+      (err: unknown) => err instanceof InvalidError && /status\.readyReplicas: Invalid value: 2: cannot be greater than status\.replicas/.test(err.message) && /cannot be decremented/.test(err.message),
+    );
+    assert.deepEqual([(await sets.get('default', 'web')).status!.readyReplicas, (await sets.get('default', 'web')).status!.collisionCount], [1, 2]);
   });
 
   it('retries unpinned read-modify-writes that race, so none is lost', async () => {

@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { StatefulSet } from '../../../../../lib/gen/kite/apps/v1/types';
 import {
-  defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetUpdate,
+  defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, validateStatefulSetStatusUpdate, validateStatefulSetUpdate,
 } from '../../../../../services/apiserver/registry/validation/statefulset-validation';
+import { validateDaemonSetStatusUpdate } from '../../../../../services/apiserver/registry/validation/daemonset-validation';
+import { DaemonSet } from '../../../../../lib/gen/kite/apps/v1/types';
 
 function sts(spec: Record<string, unknown> = {}): StatefulSet {
   const s = StatefulSet.fromPartial({
@@ -123,5 +125,35 @@ describe('ValidateStatefulSetUpdate', () => {
     assert.deepEqual(validateStatefulSetUpdate(sts({ podManagementPolicy: 'Parallel' }), sts()), forbidden);
     const claims = { volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'] } }] };
     assert.deepEqual(validateStatefulSetUpdate(sts(claims), sts()), forbidden);
+  });
+});
+
+describe('StatefulSet and DaemonSet status updates (ValidateStatefulSetStatusUpdate, ValidateDaemonSetStatusUpdate)', () => {
+  const withStatus = (status: Record<string, unknown>) => ({ ...sts(), status: { ...sts().status!, ...status } }) as StatefulSet;
+  const statusLines = (now: StatefulSet, old: StatefulSet) => validateStatefulSetStatusUpdate(now, old).map((c) => `${c.field}: ${c.message}`);
+
+  it('accepts consistent counts', () => {
+    assert.deepEqual(statusLines(withStatus({ replicas: 3, readyReplicas: 2, currentReplicas: 3, updatedReplicas: 1, availableReplicas: 2, collisionCount: 1 }), sts()), []);
+  });
+
+  it('refuses negative counts and counts above what contains them, with Kubernetes\' messages', () => {
+    assert.deepEqual(statusLines(withStatus({ replicas: 2, readyReplicas: 3, currentReplicas: -1, availableReplicas: 3 }), sts()), [
+      'status.currentReplicas: Invalid value: -1: must be greater than or equal to 0',
+      'status.readyReplicas: Invalid value: 3: cannot be greater than status.replicas',
+      'status.availableReplicas: Invalid value: 3: cannot be greater than status.replicas',
+    ]);
+    assert.deepEqual(statusLines(withStatus({ replicas: 3, readyReplicas: 1, availableReplicas: 2 }), sts()), [
+      'status.availableReplicas: Invalid value: 2: cannot be greater than status.readyReplicas',
+    ]);
+  });
+
+  it('a collisionCount never goes down, for either kind', () => {
+    assert.deepEqual(statusLines(withStatus({ collisionCount: 1 }), withStatus({ collisionCount: 2 })), ['status.collisionCount: Invalid value: 1: cannot be decremented']);
+    const ds = (status: Record<string, unknown>) => DaemonSet.fromPartial({ metadata: { name: 'd' }, status } as Parameters<typeof DaemonSet.fromPartial>[0]);
+    assert.deepEqual(validateDaemonSetStatusUpdate(ds({ collisionCount: 0, numberReady: -2 }), ds({ collisionCount: 3 })).map((c) => `${c.field}: ${c.message}`), [
+      'status.numberReady: Invalid value: -2: must be greater than or equal to 0',
+      'status.collisionCount: Invalid value: 0: cannot be decremented',
+    ]);
+    assert.deepEqual(validateDaemonSetStatusUpdate(ds({ collisionCount: 4 }), ds({ collisionCount: 3 })), []);
   });
 });
