@@ -1,14 +1,16 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ClusterRoleBindings, ClusterRoles, ConfigMaps, DaemonSets, Deployments, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, StatefulSets, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, CronJobs, DaemonSets, Deployments, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, PersistentVolumeClaims, PersistentVolumes, PodDisruptionBudgets, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, StatefulSets, StorageClasses, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../lib/gen/kite/apps/v1/types';
-import type { Job } from '../../lib/gen/kite/batch/v1/types';
+import type { CronJob, Job } from '../../lib/gen/kite/batch/v1/types';
 import type { Lease } from '../../lib/gen/kite/coordination/v1/lease';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../lib/gen/kite/rbac/v1/types';
-import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
+import type { ConfigMap, Endpoints, LimitRange, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ResourceQuota, Secret, Service, ServiceAccount } from '../../lib/gen/kite/core/v1/types';
 import type { EndpointSlice } from '../../lib/gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../../lib/gen/kite/networking/v1/types';
+import type { PodDisruptionBudget } from '../../lib/gen/kite/policy/v1/types';
+import type { StorageClass } from '../../lib/gen/kite/storage/v1/types';
 import type { Cli } from './cli-context';
 import { ReportedError, formatError } from './cli-errors';
 import { findNewReplicaSet, ownedReplicaSets } from './deployment-revisions';
@@ -27,6 +29,11 @@ import { describeDeployment, describeReplicaSet } from './describers/workloads';
 import { describeJob } from './describers/job';
 import { describeStatefulSet } from './describers/statefulset';
 import { describeDaemonSet } from './describers/daemonset';
+import { describeCronJob } from './describers/cronjob';
+import { describePersistentVolume } from './describers/persistentvolume';
+import { describePersistentVolumeClaim, podsUsingClaim } from './describers/persistentvolumeclaim';
+import { describeStorageClass } from './describers/storageclass';
+import { describePodDisruptionBudget } from './describers/poddisruptionbudget';
 import { objectEvents } from './object-events';
 import { formatSelector } from '../../lib/printers/format';
 import { parseResourceArgs } from './resource-args';
@@ -80,6 +87,18 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       const pods = sel === '<none>' ? [] : (await cs.pods.listAll({ namespace: ns, labelSelector: sel })).items;
       return describeDaemonSet(ds, pods.filter((p) => p.metadata?.ownerReferences.some((r) => r.controller && r.uid === ds.metadata?.uid)), events);
     }
+    case CronJobs:
+      return describeCronJob(obj as CronJob, events);
+    case PersistentVolumes:
+      return describePersistentVolume(obj as PersistentVolume, events);
+    case PersistentVolumeClaims: {
+      const pods = (await cs.pods.listAll({ namespace: ns })).items;
+      return describePersistentVolumeClaim(obj as PersistentVolumeClaim, podsUsingClaim(obj as PersistentVolumeClaim, pods), events);
+    }
+    case StorageClasses:
+      return describeStorageClass(obj as StorageClass, events);
+    case PodDisruptionBudgets:
+      return describePodDisruptionBudget(obj as PodDisruptionBudget, events);
     case Nodes: {
       const pods = (await cs.pods.listAll({ namespace: '', fieldSelector: `spec.nodeName=${name}` })).items;
       const lease = await getOrUndefined(cs.resource<Lease>(Leases).get(name, 'kube-node-lease'));

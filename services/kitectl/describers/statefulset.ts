@@ -8,7 +8,7 @@ import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './de
 import { writePodTemplate } from './pod-template';
 
 /** The claim's class as storageutil.GetPersistentVolumeClaimClass reads it (the beta annotation first). */
-function claimClass(pvc: PersistentVolumeClaim): string {
+export function claimClass(pvc: PersistentVolumeClaim): string {
   return pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? pvc.spec?.storageClassName ?? '';
 }
 
