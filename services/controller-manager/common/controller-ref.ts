@@ -3,11 +3,40 @@
 // releases what it owns but no longer matches; objects another controller owns are left alone.
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { isNotFound } from '../../../lib/api/errors';
-import type { Selector } from '../../../lib/api/selectors';
-import type { OwnerReference } from '../../../lib/gen/kite/meta/v1/meta';
+import { selectorFromLabelSelector, type Selector } from '../../../lib/api/selectors';
+import type { Lister } from '../../../lib/informer';
+import type { LabelSelector, OwnerReference } from '../../../lib/gen/kite/meta/v1/meta';
 
 export function getControllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences.find((r) => r.controller);
+}
+
+/**
+ * resolveControllerRef: the owner of kind `kind` that `obj`'s controller reference names, when the
+ * lister holds it with that uid (a reference to a deleted and recreated owner names nothing).
+ */
+export function resolveControllerRef<T extends KubeObject>(lister: Lister<T>, obj: KubeObject, kind: string): T | undefined {
+  const ref = getControllerOf(obj);
+  if (!ref || ref.kind !== kind) return undefined;
+  const owner = lister.namespace(obj.metadata!.namespace).get(ref.name);
+  return owner?.metadata?.uid === ref.uid ? owner : undefined;
+}
+
+/** A workload's selector, or undefined when it does not parse (the apiserver validates it on write). */
+export function selectorOf(obj: { spec?: { selector?: LabelSelector } }): Selector | undefined {
+  try {
+    return selectorFromLabelSelector(obj.spec?.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The controllers of `obj`'s namespace whose non-empty selector matches its labels (get<Kind>sForPod, for orphans). */
+export function controllersSelecting<T extends KubeObject & { spec?: { selector?: LabelSelector } }>(lister: Lister<T>, obj: KubeObject): T[] {
+  return lister.namespace(obj.metadata!.namespace).list().filter((c) => {
+    const sel = selectorOf(c);
+    return !!sel && !sel.empty() && sel.matches(obj.metadata?.labels);
+  });
 }
 
 export function newControllerRef(owner: KubeObject, kind: KindInfo<any>): OwnerReference {

@@ -8,7 +8,7 @@
 import { isNotFound } from '../../../lib/api/errors';
 import { ControllerRevisions, DaemonSets, Nodes, objectKey, Pods } from '../../../lib/api/kinds';
 import { isPodAvailable, isPodReady, isPodTerminal } from '../../../lib/api/pods';
-import { selectorFromLabelSelector, type Selector } from '../../../lib/api/selectors';
+import { type Selector } from '../../../lib/api/selectors';
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from '../../../lib/gen/kite/apps/v1/types';
 import { Pod, type Node } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
@@ -16,7 +16,7 @@ import type { Lister, SharedInformer } from '../../../lib/informer';
 import { jsonEqual } from '../../../lib/util/json';
 import type { ReconcileResult } from '../../../lib/workqueue';
 import { Backoff } from '../../../lib/util/backoff';
-import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
+import { claimObjects, controllersSelecting, getControllerOf, resolveControllerRef, selectorOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { isForbiddenTerminating } from '../common/errors';
 import { ControllerExpectations } from '../common/expectations';
 import { slowStartBatch } from '../common/slow-start';
@@ -105,10 +105,7 @@ export class DaemonSetController extends QueueController<DaemonSetControllerOpti
   // ---------- event handlers ----------
 
   private ownerOf(obj: Pod | ControllerRevision): DaemonSet | undefined {
-    const ref = getControllerOf(obj);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.dsLister.namespace(obj.metadata!.namespace).get(ref.name);
-    return ds?.metadata?.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(this.dsLister, obj, 'DaemonSet');
   }
 
   private enqueueOwner(ds: DaemonSet | undefined): void {
@@ -117,14 +114,6 @@ export class DaemonSetController extends QueueController<DaemonSetControllerOpti
 
   private enqueueAll(): void {
     for (const ds of this.dsLister.list()) this.queue.add(objectKey(ds));
-  }
-
-  /** DaemonSets whose selector matches an orphan pod (getDaemonSetsForPod). */
-  private matchingDaemonSets(pod: Pod): DaemonSet[] {
-    return this.dsLister.namespace(pod.metadata!.namespace).list().filter((ds) => {
-      const sel = safeSelector(ds);
-      return !!sel && !sel.empty() && sel.matches(pod.metadata?.labels);
-    });
   }
 
   private addPod(pod: Pod): void {
@@ -139,7 +128,7 @@ export class DaemonSetController extends QueueController<DaemonSetControllerOpti
       this.queue.add(objectKey(ds));
       return;
     }
-    for (const ds of this.matchingDaemonSets(pod)) this.queue.add(objectKey(ds));
+    for (const ds of controllersSelecting(this.dsLister, pod)) this.queue.add(objectKey(ds));
   }
 
   private updatePod(old: Pod, cur: Pod): void {
@@ -161,7 +150,7 @@ export class DaemonSetController extends QueueController<DaemonSetControllerOpti
       return;
     }
     if (!jsonEqual(old.metadata!.labels, cur.metadata!.labels) || oldRef) {
-      for (const ds of this.matchingDaemonSets(cur)) this.queue.add(objectKey(ds));
+      for (const ds of controllersSelecting(this.dsLister, cur)) this.queue.add(objectKey(ds));
     }
   }
 
@@ -194,7 +183,7 @@ export class DaemonSetController extends QueueController<DaemonSetControllerOpti
       this.expectations.delete(key);
       return;
     }
-    const selector = safeSelector(ds);
+    const selector = selectorOf(ds);
     if (!selector || selector.empty()) {
       this.recorder.event(ds, 'Warning', 'SelectingAll', 'This daemon set is selecting all pods. A non-empty selector is required.');
       return;
@@ -429,13 +418,6 @@ export class DaemonSetController extends QueueController<DaemonSetControllerOpti
   }
 }
 
-function safeSelector(ds: DaemonSet): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(ds.spec?.selector);
-  } catch {
-    return undefined;
-  }
-}
 
 function allowsSurge(ds: DaemonSet): boolean {
   const ru = ds.spec?.updateStrategy?.type === 'RollingUpdate' ? ds.spec.updateStrategy.rollingUpdate : undefined;

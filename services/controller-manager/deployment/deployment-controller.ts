@@ -10,7 +10,7 @@ import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import { type ReconcileResult } from '../../../lib/workqueue';
-import { claimObjects, getControllerOf, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
+import { claimObjects, controllersSelecting, getControllerOf, resolveControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { QueueController, type ControllerContext } from '../controller';
 import { checkPausedConditions, syncDeploymentStatus } from './progress';
 import { rolloutRecreate } from './recreate';
@@ -63,10 +63,7 @@ export class DeploymentController extends QueueController<DeploymentControllerOp
   // ---------- event handlers ----------
 
   private ownerOf(rs: ReplicaSet): Deployment | undefined {
-    const ref = getControllerOf(rs);
-    if (!ref || ref.kind !== 'Deployment') return undefined;
-    const d = this.dLister.namespace(rs.metadata!.namespace).get(ref.name);
-    return d?.metadata?.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.dLister, rs, 'Deployment');
   }
 
   private enqueueOwner(rs: ReplicaSet): void {
@@ -76,10 +73,7 @@ export class DeploymentController extends QueueController<DeploymentControllerOp
 
   /** Deployments whose (non-empty) selector matches an orphan ReplicaSet. */
   private enqueueMatching(rs: ReplicaSet): void {
-    for (const d of this.dLister.namespace(rs.metadata!.namespace).list()) {
-      const sel = safeSelector(d);
-      if (!sel.empty() && sel.matches(rs.metadata?.labels)) this.queue.add(objectKey(d));
-    }
+    for (const d of controllersSelecting(this.dLister, rs)) this.queue.add(objectKey(d));
   }
 
   private addReplicaSet(rs: ReplicaSet): void {
@@ -175,10 +169,3 @@ export class DeploymentController extends QueueController<DeploymentControllerOp
   }
 }
 
-function safeSelector(d: Deployment): Selector {
-  try {
-    return selectorFromLabelSelector(d.spec?.selector);
-  } catch {
-    return selectorFromLabelSelector(undefined);
-  }
-}

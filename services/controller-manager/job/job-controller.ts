@@ -11,7 +11,7 @@
 import { isNotFound } from '../../../lib/api/errors';
 import { Jobs, objectKey, Pods, splitKey } from '../../../lib/api/kinds';
 import { isPodActive, isPodReady } from '../../../lib/api/pods';
-import { selectorFromLabelSelector, type Selector } from '../../../lib/api/selectors';
+import { type Selector } from '../../../lib/api/selectors';
 import type { Job, JobCondition, JobStatus } from '../../../lib/gen/kite/batch/v1/types';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { EventRecorder } from '../../../lib/events';
@@ -20,7 +20,7 @@ import { jsonEqual } from '../../../lib/util/json';
 import { rfc3339 } from '../../../lib/util/time';
 import type { ReconcileResult } from '../../../lib/workqueue';
 import { isForbiddenTerminating } from '../common/errors';
-import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
+import { claimObjects, controllersSelecting, getControllerOf, resolveControllerRef, selectorOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { ControllerExpectations } from '../common/expectations';
 import { QueueController, type ControllerContext } from '../controller';
 import * as U from './job-utils';
@@ -89,10 +89,7 @@ export class JobController extends QueueController<JobControllerOptions> {
   }
 
   private jobOf(pod: Pod): Job | undefined {
-    const ref = getControllerOf(pod);
-    if (!ref || ref.kind !== 'Job') return undefined;
-    const job = this.jobLister.namespace(pod.metadata!.namespace).get(ref.name);
-    return job?.metadata?.uid === ref.uid ? job : undefined;
+    return resolveControllerRef(this.jobLister, pod, 'Job');
   }
 
   private onPod(pod: Pod, what: 'add' | 'update' | 'delete'): void {
@@ -101,9 +98,7 @@ export class JobController extends QueueController<JobControllerOptions> {
     if (!job) {
       if (ref?.kind === 'Job' && what !== 'delete' && U.hasTrackingFinalizer(pod)) this.queue.add(ORPHAN + objectKey(pod));
       if (!ref && what !== 'delete') {
-        for (const j of this.jobLister.namespace(pod.metadata!.namespace).list()) {
-          if (safeSelector(j)?.matches(pod.metadata?.labels)) this.queue.add(objectKey(j));
-        }
+        for (const j of controllersSelecting(this.jobLister, pod)) this.queue.add(objectKey(j));
       }
       return;
     }
@@ -120,8 +115,8 @@ export class JobController extends QueueController<JobControllerOptions> {
     if (key.startsWith(ORPHAN)) return this.freeOrphan(key.slice(ORPHAN.length));
     const job = this.jobLister.get(key);
     if (!job || !U.isManagedByJobController(job)) return;
-    const selector = safeSelector(job);
-    if (!selector) return;
+    const selector = selectorOf(job);
+    if (!selector || selector.empty()) return;
     const { namespace } = splitKey(key);
     const pods = await this.claimPods(job, selector, this.podLister.namespace(namespace).list());
     // A finished or deleted Job keeps no pod: its finalizers go.
@@ -526,11 +521,3 @@ export class JobController extends QueueController<JobControllerOptions> {
   }
 }
 
-function safeSelector(job: Job): Selector | undefined {
-  try {
-    const sel = selectorFromLabelSelector(job.spec?.selector);
-    return sel.empty() ? undefined : sel;
-  } catch {
-    return undefined;
-  }
-}

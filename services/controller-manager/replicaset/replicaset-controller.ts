@@ -12,7 +12,7 @@ import type { EventRecorder } from '../../../lib/events';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import { type ReconcileResult } from '../../../lib/workqueue';
 import { podsToDelete } from '../common/active-pods';
-import { claimObjects, getControllerOf, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
+import { claimObjects, controllersSelecting, getControllerOf, resolveControllerRef, newControllerRef, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { ControllerExpectations } from '../common/expectations';
 import { BY_CONTROLLER_UID, controllerUidIndex, ensureIndex } from '../common/indexes';
 import { isPodActive, isPodReady } from '../../../lib/api/pods';
@@ -71,19 +71,8 @@ export class ReplicaSetController extends QueueController<ReplicaSetControllerOp
 
   // ---------- event handlers: map pod changes to the ReplicaSets that care ----------
 
-  private resolveControllerRef(namespace: string, pod: Pod): ReplicaSet | undefined {
-    const ref = getControllerOf(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.rsLister.namespace(namespace).get(ref.name);
-    return rs?.metadata?.uid === ref.uid ? rs : undefined;
-  }
-
-  /** ReplicaSets whose (non-empty) selector matches an orphan pod. */
-  private matchingReplicaSets(pod: Pod): ReplicaSet[] {
-    return this.rsLister.namespace(pod.metadata!.namespace).list().filter((rs) => {
-      const sel = safeSelector(rs);
-      return !sel.empty() && sel.matches(pod.metadata?.labels);
-    });
+  private resolveControllerRef(pod: Pod): ReplicaSet | undefined {
+    return resolveControllerRef(this.rsLister, pod, 'ReplicaSet');
   }
 
   private addPod(pod: Pod): void {
@@ -93,13 +82,13 @@ export class ReplicaSetController extends QueueController<ReplicaSetControllerOp
       return;
     }
     if (getControllerOf(pod)) {
-      const rs = this.resolveControllerRef(pod.metadata!.namespace, pod);
+      const rs = this.resolveControllerRef(pod);
       if (!rs) return;
       this.expectations.creationObserved(objectKey(rs));
       this.queue.add(objectKey(rs));
       return;
     }
-    for (const rs of this.matchingReplicaSets(pod)) this.queue.add(objectKey(rs));
+    for (const rs of controllersSelecting(this.rsLister, pod)) this.queue.add(objectKey(rs));
   }
 
   private updatePod(old: Pod, cur: Pod): void {
@@ -114,11 +103,11 @@ export class ReplicaSetController extends QueueController<ReplicaSetControllerOp
     const curRef = getControllerOf(cur);
     const refChanged = !jsonEqual(oldRef, curRef);
     if (refChanged && oldRef) {
-      const rs = this.resolveControllerRef(old.metadata!.namespace, old);
+      const rs = this.resolveControllerRef(old);
       if (rs) this.queue.add(objectKey(rs));
     }
     if (curRef) {
-      const rs = this.resolveControllerRef(cur.metadata!.namespace, cur);
+      const rs = this.resolveControllerRef(cur);
       if (!rs) return;
       this.queue.add(objectKey(rs));
       // Pods carry no Available condition: look again once a newly ready pod becomes available.
@@ -126,11 +115,11 @@ export class ReplicaSetController extends QueueController<ReplicaSetControllerOp
       if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) this.queue.addAfter(objectKey(rs), minReady * 1000 + 1000);
       return;
     }
-    if (labelsChanged || refChanged) for (const rs of this.matchingReplicaSets(cur)) this.queue.add(objectKey(rs));
+    if (labelsChanged || refChanged) for (const rs of controllersSelecting(this.rsLister, cur)) this.queue.add(objectKey(rs));
   }
 
   private deletePod(pod: Pod): void {
-    const rs = this.resolveControllerRef(pod.metadata!.namespace, pod);
+    const rs = this.resolveControllerRef(pod);
     if (!rs) return;
     const key = objectKey(rs);
     this.expectations.deletionObserved(key, objectKey(pod));
@@ -275,10 +264,3 @@ export class ReplicaSetController extends QueueController<ReplicaSetControllerOp
   }
 }
 
-function safeSelector(rs: ReplicaSet): Selector {
-  try {
-    return selectorFromLabelSelector(rs.spec?.selector);
-  } catch {
-    return selectorFromLabelSelector(undefined);
-  }
-}

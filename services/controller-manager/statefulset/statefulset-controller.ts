@@ -5,13 +5,13 @@
 import { isConflict, isNotFound } from '../../../lib/api/errors';
 import { ControllerRevisions, objectKey, PersistentVolumeClaims, Pods, StatefulSets } from '../../../lib/api/kinds';
 import { isPodReady } from '../../../lib/api/pods';
-import { selectorFromLabelSelector, type Selector } from '../../../lib/api/selectors';
+import { type Selector } from '../../../lib/api/selectors';
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from '../../../lib/gen/kite/apps/v1/types';
 import type { PersistentVolumeClaim, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { enqueueHandler, type Lister, type SharedInformer } from '../../../lib/informer';
 import { jsonEqual } from '../../../lib/util/json';
 import type { ReconcileResult } from '../../../lib/workqueue';
-import { claimObjects, getControllerOf, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
+import { claimObjects, controllersSelecting, getControllerOf, resolveControllerRef, selectorOf, recheckOwner, withControllerRef, withoutOwner } from '../common/controller-ref';
 import { QueueController, type ControllerContext } from '../controller';
 import { RevisionHistory } from '../history/history';
 import { StatefulPodControl } from './stateful-pod-control';
@@ -68,18 +68,7 @@ export class StatefulSetController extends QueueController<StatefulSetController
   // ---------- event handlers: map pod changes to the StatefulSets that care ----------
 
   private resolveControllerRef(pod: Pod): StatefulSet | undefined {
-    const ref = getControllerOf(pod);
-    if (!ref || ref.kind !== 'StatefulSet') return undefined;
-    const set = this.setLister.namespace(pod.metadata!.namespace).get(ref.name);
-    return set?.metadata?.uid === ref.uid ? set : undefined;
-  }
-
-  /** getStatefulSetsForPod: sets whose (non-empty) selector matches an orphan pod. */
-  private matchingSets(pod: Pod): StatefulSet[] {
-    return this.setLister.namespace(pod.metadata!.namespace).list().filter((set) => {
-      const sel = safeSelector(set);
-      return !!sel && !sel.empty() && sel.matches(pod.metadata?.labels);
-    });
+    return resolveControllerRef(this.setLister, pod, 'StatefulSet');
   }
 
   private addPod(pod: Pod): void {
@@ -92,7 +81,7 @@ export class StatefulSetController extends QueueController<StatefulSetController
       if (set) this.queue.add(objectKey(set));
       return;
     }
-    for (const set of this.matchingSets(pod)) this.queue.add(objectKey(set));
+    for (const set of controllersSelecting(this.setLister, pod)) this.queue.add(objectKey(set));
   }
 
   private updatePod(old: Pod, cur: Pod): void {
@@ -114,7 +103,7 @@ export class StatefulSetController extends QueueController<StatefulSetController
       if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) this.queue.addAfter(objectKey(set), minReady * 1000 + 1000);
       return;
     }
-    if (labelsChanged || refChanged) for (const set of this.matchingSets(cur)) this.queue.add(objectKey(set));
+    if (labelsChanged || refChanged) for (const set of controllersSelecting(this.setLister, cur)) this.queue.add(objectKey(set));
   }
 
   private deletePod(pod: Pod): void {
@@ -127,7 +116,7 @@ export class StatefulSetController extends QueueController<StatefulSetController
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const set = this.setLister.get(key);
     if (!set) return;
-    const selector = safeSelector(set);
+    const selector = selectorOf(set);
     // A selector that does not parse is not retried (it is validated on write).
     if (!selector) return;
     const revisions = await this.history.claim(set, StatefulSets, selector);
@@ -188,10 +177,3 @@ function inconsistentStatus(set: StatefulSet, status: StatefulSetStatus): boolea
     || (status.collisionCount ?? 0) !== (s.collisionCount ?? 0);
 }
 
-function safeSelector(set: StatefulSet): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(set.spec?.selector);
-  } catch {
-    return undefined;
-  }
-}
