@@ -24,7 +24,9 @@ describe('kubectl and kitectl describe pv, pvc, storageclass, cronjob, pdb (HTTP
     const theirs = await h.ok(args);
     const mine = await h.kitectl(args);
     assert.equal(mine.err, '', `kitectl ${args.join(' ')}`);
-    assert.equal(ages(mine.out), ages(theirs), `kitectl ${args.join(' ')}`);
+    // Without events nothing ages: the outputs match to the space (the tab writer's alignment too).
+    if (/\nEvents:\s+<none>\n$/.test(theirs) && !theirs.includes('\n\n')) assert.equal(mine.out, theirs, `kitectl ${args.join(' ')}`);
+    else assert.equal(ages(mine.out), ages(theirs), `kitectl ${args.join(' ')}`);
     return theirs;
   }
 
