@@ -1,15 +1,11 @@
 // `describe persistentvolume`, as kubectl's describePersistentVolume (pkg/describe/describe.go)
 // prints it: class, phase, claim, reclaim policy, access modes, capacity, the required node
 // affinity terms, and the source (the hostPath and local sources Kite's volumes have).
+import { volumeClass } from '../../../lib/api/persistent-volumes';
 import type { Event, NodeSelectorRequirement, PersistentVolume, VolumeNodeAffinity } from '../../../lib/gen/kite/core/v1/types';
 import { since } from '../../../lib/printers/age';
 import { accessModes } from '../../../lib/printers/table-columns';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
-
-/** The volume's class as storageutil.GetPersistentVolumeClass reads it (the beta annotation first). */
-function volumeClass(pv: PersistentVolume): string {
-  return pv.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? pv.spec?.storageClassName ?? '';
-}
 
 /** Go's %v of a string slice: "[a b]". */
 export function goList(items: string[] | undefined): string {

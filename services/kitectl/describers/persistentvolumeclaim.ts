@@ -6,7 +6,7 @@ import { rfc1123z } from '../../../lib/printers/age';
 import { accessModes } from '../../../lib/printers/table-columns';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 import { goList, objectStatus } from './persistentvolume';
-import { claimClass } from './statefulset';
+import { claimClass } from '../../../lib/api/persistent-volumes';
 
 /** Go's zero time in RFC 1123 with numeric zone, as kubectl prints an unset condition time. */
 const ZERO_TIME = 'Mon, 01 Jan 0001 00:00:00 +0000';

@@ -1,16 +1,12 @@
 // `describe statefulset`, as kubectl's describeStatefulSet (pkg/describe/describe.go) prints it,
 // with describeVolumeClaimTemplates for its claim templates.
+import { claimClass } from '../../../lib/api/persistent-volumes';
 import type { StatefulSet } from '../../../lib/gen/kite/apps/v1/types';
 import type { Event, PersistentVolumeClaim, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { rfc1123z } from '../../../lib/printers/age';
 import { formatSelector } from '../../../lib/printers/format';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer';
 import { writePodTemplate } from './pod-template';
-
-/** The claim's class as storageutil.GetPersistentVolumeClaimClass reads it (the beta annotation first). */
-export function claimClass(pvc: PersistentVolumeClaim): string {
-  return pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? pvc.spec?.storageClassName ?? '';
-}
 
 function writeVolumeClaimTemplates(w: DescribeWriter, templates: PersistentVolumeClaim[]): void {
   if (templates.length === 0) {
