@@ -113,7 +113,7 @@ describe('EndpointSlice controllers (against a real apiserver)', function () {
     await waitFor('slices gone with the Service', async () => (await slices('web')).length === 0);
   });
 
-  it('250 pods make 3 slices of at most 100', async () => {
+  it('250 pods spread over slices of at most 100 endpoints each', async () => {
     await client.services.create(Service.fromPartial({ metadata: { name: 'big', namespace: ns }, spec: { selector: { app: 'big' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } }));
     for (let i = 0; i < 250; i += 25) {
       await Promise.all(Array.from({ length: 25 }, (_, j) => runPod(`big-${i + j}`, `10.252.${Math.floor((i + j) / 200)}.${((i + j) % 200) + 1}`, true, { app: 'big' })));
@@ -122,7 +122,10 @@ describe('EndpointSlice controllers (against a real apiserver)', function () {
       const got = await slices('big');
       return got.reduce((n, x) => n + x.endpoints.length, 0) === 250 ? got : undefined;
     }, 60_000, 200);
-    assert.deepEqual(s.map((x) => x.endpoints.length).sort((x, y) => y - x), [100, 100, 50]);
+    // Kubernetes' reconciler never repacks: how the 250 spread depends on the batches its syncs saw
+    // ([100, 100, 50], [100, 98, 52], ...), but no slice holds more than 100.
+    const sizes = s.map((x) => x.endpoints.length);
+    assert.ok(sizes.length >= 3 && sizes.every((n) => n <= 100), `slice sizes ${sizes}`);
     await client.services.delete('big', { namespace: ns });
   });
 
