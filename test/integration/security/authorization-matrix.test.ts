@@ -41,7 +41,8 @@ const EXPECTED: Record<string, User[]> = {
   'update status of unbound pod p0': ['admin', 'scheduler', 'controller-manager'],
   'delete pod p1 (on n1)': ['admin', 'scheduler', 'controller-manager', 'node-n1'],
   'delete pod p2 (on n2)': ['admin', 'scheduler', 'controller-manager', 'node-n2'],
-  'bind pod p1': ['admin', 'scheduler'],
+  // Kubernetes' system:controller:daemon-set-controller keeps create on pods/binding (from when it bound its pods itself).
+  'bind pod p1': ['admin', 'scheduler', 'controller-manager'],
   'get node n1': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2'],
   'watch nodes': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2'],
   'update node n1': ['admin', 'controller-manager', 'node-n1'],
