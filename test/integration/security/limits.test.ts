@@ -11,6 +11,7 @@ import type { Clientset } from '../../../lib/client/clientset';
 import { Lease } from '../../../lib/gen/kite/coordination/v1/lease';
 import { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
+import { waitFor } from '../../support/wait';
 
 const settle = <T>(p: Promise<T>) => p.then(() => undefined, (e: ApiError) => e);
 const pod = (name: string, env = '') => Pod.fromPartial({ metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'nginx', env: env ? [{ name: 'BIG', value: env }] : [] }] } });
@@ -82,11 +83,17 @@ describe('security: request limits', function () {
   });
 
   it('limits reads separately from writes', async () => {
-    // Reads wait while a storage write batch is open: admin writes keep one open.
-    const all = await Promise.all([...Array.from({ length: 20 }, (_, i) => settle(admin.pods.create(pod(`r${i}`)))), ...Array.from({ length: 40 }, () => settle(kcm.pods.list()))]);
-    const reads = all.slice(20);
-    const refused = reads.filter((e) => e !== undefined);
-    assert.ok(refused.length > 0 && refused.length < 40, `${refused.length} of 40 reads refused`);
+    // Reads at a resourceVersion the store has not reached wait for it, holding their slots: the
+    // first two wait for the admin's writes (never refused, one mutating slot of their own), the
+    // others find the read pool full.
+    const ahead = String(Number((await admin.pods.list()).metadata!.resourceVersion) + 20);
+    let settled = 0;
+    const reads = Array.from({ length: 40 }, () => settle(kcm.pods.list({ resourceVersion: ahead })).finally(() => settled++));
+    await waitFor('the reads beyond the two slots refused', () => settled >= 38 || undefined, 10_000, 20);
+    const writes = await Promise.all(Array.from({ length: 20 }, (_, i) => settle(admin.pods.create(pod(`r${i}`)))));
+    assert.deepEqual(writes.filter((e) => e !== undefined), []);
+    const refused = (await Promise.all(reads)).filter((e) => e !== undefined);
+    assert.equal(refused.length, 38, refused.map((e) => e!.message).join('; '));
     assert.match(refused[0]!.message, /2 read-only requests at once/);
   });
 
