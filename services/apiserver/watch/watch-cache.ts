@@ -1,12 +1,14 @@
 // The watch cache of one kind (Kubernetes' cacher): one storage watch feeds the current state of
 // every object plus a sliding window of recent events; every client watch is served from memory.
 // A client resumes from any resourceVersion still inside the window; older ones get OUT_OF_RANGE
-// and must relist. Each event is encoded once per variant and the bytes are shared by watchers.
+// and must relist. Each event is encoded once per variant and the bytes are shared by watchers;
+// watchers are indexed (watcher-index.ts) so an event reaches only those it can concern.
 import { ExpiredError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { logger } from '../../../lib/log';
 import { CompactedError, TransformError, type KeyValue, type Storage, type StoreEvent, type WatchHandle } from '../storage/interface';
 import { matches, type ObjectFilter } from './filter';
+import { WatcherIndex } from './watcher-index';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -89,7 +91,7 @@ export class WatchCache<T extends KubeObject> {
   private windowStart = 0; // every event with rv > windowStart is in the window
   private head = 0; // index of the oldest event in `window` (a ring over a growing array)
   private revision = 0;
-  private readonly watchers = new Set<Watcher<T>>();
+  private readonly watchers = new WatcherIndex<T, Watcher<T>>();
   private handle?: WatchHandle;
   private history?: HistoryReplay<T>;
   private historyReplayed?: () => void;
@@ -199,7 +201,7 @@ export class WatchCache<T extends KubeObject> {
     const ev = this.toEvent(e, h.state);
     if (h.complete) {
       this.push(ev);
-      for (const w of this.watchers) this.deliver(w, ev);
+      this.fanOut(ev);
       return;
     }
     h.events.push(ev);
@@ -269,7 +271,7 @@ export class WatchCache<T extends KubeObject> {
       const ev = this.toEvent(e, this.objects);
       this.push(ev);
       this.revision = Math.max(this.revision, rv);
-      for (const w of this.watchers) this.deliver(w, ev);
+      this.fanOut(ev);
     }
     if (this.readyWaiters.length) {
       const ready = this.readyWaiters.filter((w) => w.rv <= this.revision);
@@ -289,6 +291,11 @@ export class WatchCache<T extends KubeObject> {
         this.head = 0;
       }
     }
+  }
+
+  /** Sends an event to the watchers it can concern (the index leaves out the others). */
+  private fanOut(ev: CachedEvent<T>): void {
+    for (const w of this.watchers.candidates(ev.object, ev.prevObject)) this.deliver(w, ev);
   }
 
   private deliver(w: Watcher<T>, ev: CachedEvent<T>): void {
