@@ -3,7 +3,7 @@
 // --from=cronjob/NAME) print the same objects with --dry-run=client, the same "created" lines
 // and errors, create the same objects, and `get cronjobs`/`get cj` print the same columns.
 import { strict as assert } from 'node:assert';
-import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
+import { installedKubectl, sameAsKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
 
 type Json = Record<string, any>;
 
@@ -17,13 +17,7 @@ describe('kubectl and kitectl create cronjob|job, get cronjobs (HTTPS front door
   });
   after(async () => h?.stop());
 
-  async function same(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const theirs = await h.kubectl(args);
-    const mine = await h.kitectl(args);
-    const fix = (s: string) => s.replace(/kubectl/g, 'kitectl').replace(/^E\d{4} [^\n]*"command failed" err=[^\n]*\n/m, '');
-    assert.deepEqual({ ...mine }, { code: theirs.code, out: theirs.out, err: fix(theirs.err) }, `kitectl ${args.join(' ')}`);
-    return mine;
-  }
+  const same = (args: string[]) => sameAsKubectl(h, args, (err) => err.replace(/kubectl/g, 'kitectl').replace(/^E\d{4} [^\n]*"command failed" err=[^\n]*\n/m, ''));
   const getJSON = async (kind: string, name: string): Promise<Json> => JSON.parse(await h.ok(['get', kind, name, '-o', 'json']));
   const client = '--dry-run=client';
 

@@ -5,6 +5,7 @@
 // (the HTTPS port) and one for kitectl (the gRPC port), both with the admin identity and the
 // test's namespace as the context's. kubectl runs with its own HOME (its discovery cache) and
 // KUBECONFIG, never the user's.
+import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,6 +51,18 @@ export interface KubectlHarness {
   background(args: string[]): { output(): string; errors(): string; done: Promise<CommandResult>; stop(): Promise<CommandResult> };
   kitectl(args: string[], stdin?: string): Promise<KitectlResult>;
   stop(): Promise<void>;
+}
+
+/**
+ * kubectl and kitectl with the same arguments: asserts the same exit code, output and error output
+ * (kubectl's error output passed through `fixErr` first, e.g. to name kitectl where kubectl names
+ * itself) and returns kitectl's.
+ */
+export async function sameAsKubectl(h: KubectlHarness, args: string[], fixErr: (err: string) => string = (err) => err): Promise<{ code: number; out: string; err: string }> {
+  const theirs = await h.kubectl(args);
+  const mine = await h.kitectl(args);
+  assert.deepEqual({ code: mine.code, out: mine.out, err: mine.err }, { code: theirs.code, out: theirs.out, err: fixErr(theirs.err) }, `kitectl ${args.join(' ')}`);
+  return { code: mine.code, out: mine.out, err: mine.err };
 }
 
 export async function startKubectlHarness(): Promise<KubectlHarness> {

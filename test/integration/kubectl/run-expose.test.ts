@@ -2,7 +2,7 @@
 // over the HTTPS front door, kitectl over gRPC): the same arguments print the same text (client
 // and server dry runs, the "created"/"exposed" lines, the errors) and create the same objects.
 import { strict as assert } from 'node:assert';
-import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
+import { installedKubectl, sameAsKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
 
 type Json = Record<string, any>;
 
@@ -17,13 +17,7 @@ describe('kubectl and kitectl run and expose (HTTPS front door)', function () {
   after(async () => h?.stop());
 
   /** Runs both with the same arguments; the outputs must be equal (kubectl's name for itself read as kitectl's). */
-  async function same(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const theirs = await h.kubectl(args);
-    const mine = await h.kitectl(args);
-    const fix = (s: string) => s.replace(/kubectl/g, 'kitectl');
-    assert.deepEqual({ ...mine }, { code: theirs.code, out: theirs.out, err: fix(theirs.err) }, `kitectl ${args.join(' ')}`);
-    return mine;
-  }
+  const same = (args: string[]) => sameAsKubectl(h, args, (err) => err.replace(/kubectl/g, 'kitectl'));
 
   /** The parts of an object the tools choose (not the server's: uid, times, allocated IPs, status). */
   function chosen(obj: Json): Json {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Cli } from '../../../services/kitectl/cli-context';
 import { waitCmd } from '../../../services/kitectl/wait';
 import { waitFor } from '../../support/wait';
-import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
+import { installedKubectl, sameAsKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
 
 describe('kitectl wait matches kubectl wait (HTTPS front door)', function () {
   this.timeout(120_000);
@@ -21,12 +21,7 @@ describe('kitectl wait matches kubectl wait (HTTPS front door)', function () {
   after(async () => h?.stop());
 
   /** kubectl and kitectl, the same arguments: the same exit code, output and error output. */
-  async function same(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const want = await h.kubectl(args);
-    const got = await h.kitectl(args);
-    assert.deepEqual({ code: got.code, out: got.out, err: got.err }, { code: want.code, out: want.out, err: want.err }, `wait ${args.join(' ')}`);
-    return want;
-  }
+  const same = (args: string[]) => sameAsKubectl(h, args);
 
   async function runningPod(job: string) {
     return waitFor(`the pod of ${job} running`, async () => {
