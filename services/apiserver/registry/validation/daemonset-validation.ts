@@ -4,7 +4,6 @@
 // when the template changes) and pkg/apis/apps/validation (ValidateDaemonSet,
 // ValidateDaemonSetUpdate, ValidateControllerRevision(Update)) do it, with their paths and messages.
 import type { FieldCause } from '../../../../lib/api/errors';
-import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { ControllerRevision, DaemonSet, DaemonSetSpec, DaemonSetStatus, RollingUpdateDaemonSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { jsonEqual } from '../../../../lib/util/json';
 import { defaultPodSpec } from '../defaults';
@@ -68,13 +67,7 @@ export function validateDaemonSetSpec(c: v.Causes, spec: DaemonSetSpec, path: st
   else if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions?.length ?? 0) === 0) {
     c.add(`${path}.selector`, `Invalid value: ${JSON.stringify(selector)}: empty selector is invalid for daemonset`);
   } else {
-    try {
-      if (!selectorFromLabelSelector(selector).matches(tlabels)) {
-        c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(tlabels)}: \`selector\` does not match template \`labels\``);
-      }
-    } catch (err) {
-      c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
-    }
+    v.selectorMatchesTemplate(c, path, selector, tlabels);
   }
   if (!template) c.add(`${path}.template`, 'Required value');
   else {

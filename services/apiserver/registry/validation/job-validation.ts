@@ -2,7 +2,6 @@
 // strategy's selector generation (pkg/registry/batch/job: generateSelector) and
 // pkg/apis/batch/validation (ValidateJob, ValidateJobUpdate) do it, with their paths and messages.
 import type { FieldCause } from '../../../../lib/api/errors';
-import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { Job, JobSpec } from '../../../../lib/gen/kite/batch/v1/types';
 import type { PodTemplateSpec } from '../../../../lib/gen/kite/core/v1/types';
 import { ObjectMeta } from '../../../../lib/gen/kite/meta/v1/meta';
@@ -141,13 +140,7 @@ export function validateJobSpec(c: v.Causes, spec: JobSpec, path: string): void 
   const tlabels = template.metadata?.labels ?? {};
   v.labels(c, `${path}.template.metadata.labels`, tlabels);
   if (spec.selector) {
-    try {
-      if (!selectorFromLabelSelector(spec.selector).matches(tlabels)) {
-        c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(tlabels)}: \`selector\` does not match template \`labels\``);
-      }
-    } catch (err) {
-      c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
-    }
+    v.selectorMatchesTemplate(c, path, spec.selector, tlabels);
   }
   validatePodSpec(c, template.spec, `${path}.template.spec`);
   const restart = template.spec?.restartPolicy ?? '';

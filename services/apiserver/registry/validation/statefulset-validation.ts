@@ -3,7 +3,6 @@
 // (pkg/registry/apps/statefulset: status reset on create) and pkg/apis/apps/validation
 // (ValidateStatefulSet, ValidateStatefulSetUpdate) do it, with their paths and messages.
 import type { FieldCause } from '../../../../lib/api/errors';
-import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { StatefulSet, StatefulSetSpec, StatefulSetStatus } from '../../../../lib/gen/kite/apps/v1/types';
 import { jsonEqual } from '../../../../lib/util/json';
 import { defaultPodSpec } from '../defaults';
@@ -99,16 +98,7 @@ export function validateStatefulSetSpec(c: v.Causes, spec: StatefulSetSpec, path
   }
   const template = spec.template;
   const tlabels = template?.metadata?.labels ?? {};
-  if (selector) {
-    try {
-      const parsed = selectorFromLabelSelector(selector);
-      if (!parsed.empty() && !parsed.matches(tlabels)) {
-        c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(tlabels)}: \`selector\` does not match template \`labels\``);
-      }
-    } catch (err) {
-      c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
-    }
-  }
+  if (selector) v.selectorMatchesTemplate(c, path, selector, tlabels);
   v.labels(c, `${path}.template.labels`, tlabels);
   v.annotations(c, `${path}.template.annotations`, template?.metadata?.annotations);
   const restart = template?.spec?.restartPolicy ?? '';

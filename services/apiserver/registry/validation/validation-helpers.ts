@@ -1,6 +1,8 @@
 // Kubernetes' name, label and value validators, returning field causes with paths.
 import type { FieldCause } from '../../../../lib/api/errors';
 import { MAX_QUANTITY, Quantity } from '../../../../lib/api/quantity';
+import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
+import type { LabelSelector } from '../../../../lib/gen/kite/meta/v1/meta';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -134,4 +136,15 @@ export function nonNegative(c: Causes, field: string, v: number | undefined): vo
 export function collisionCountNotDecremented(c: Causes, now: number | undefined, before: number | undefined): void {
   if (before === undefined || (now !== undefined && now >= before)) return;
   c.add('status.collisionCount', `Invalid value: ${now === undefined ? 'null' : now}: cannot be decremented`);
+}
+
+/** The workload's selector must select its pod template's labels (the apps and batch kinds' validation). */
+export function selectorMatchesTemplate(c: Causes, path: string, selector: LabelSelector, templateLabels: Record<string, string>): void {
+  try {
+    if (!selectorFromLabelSelector(selector).matches(templateLabels)) {
+      c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(templateLabels)}: \`selector\` does not match template \`labels\``);
+    }
+  } catch (err) {
+    c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
+  }
 }

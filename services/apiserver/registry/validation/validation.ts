@@ -2,7 +2,6 @@
 // causes; the registry turns a non-empty list into INVALID_ARGUMENT.
 import type { FieldCause } from '../../../../lib/api/errors';
 import { canonicalQuantity, isValidQuantity, Quantity } from '../../../../lib/api/quantity';
-import { selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { Deployment, ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import type { Lease } from '../../../../lib/gen/kite/coordination/v1/lease';
 import type {
@@ -269,13 +268,7 @@ function validateSelectorAndTemplate(c: v.Causes, selector: LabelSelector | unde
   const tlabels = template.metadata?.labels ?? {};
   v.labels(c, `${path}.template.metadata.labels`, tlabels);
   if (selector) {
-    try {
-      if (!selectorFromLabelSelector(selector).matches(tlabels)) {
-        c.add(`${path}.template.metadata.labels`, `Invalid value: ${JSON.stringify(tlabels)}: \`selector\` does not match template \`labels\``);
-      }
-    } catch (err) {
-      c.add(`${path}.selector`, `Invalid value: ${(err as Error).message}`);
-    }
+    v.selectorMatchesTemplate(c, path, selector, tlabels);
   }
   validatePodSpec(c, template.spec, `${path}.template.spec`);
   if (template.spec && template.spec.restartPolicy !== 'Always') {
