@@ -29,6 +29,8 @@ const PACKAGES: Record<string, string> = {
   'kite.storage.v1': 'k8s.io.api.storage.v1',
   'kite.authentication.v1': 'k8s.io.api.authentication.v1',
   'kite.authorization.v1': 'k8s.io.api.authorization.v1',
+  'kite.scheduling.v1': 'k8s.io.api.scheduling.v1',
+  'kite.autoscaling.v2': 'k8s.io.api.autoscaling.v2',
 };
 
 /** Messages that are not a kind: Kite's message and Kubernetes'. */
@@ -57,7 +59,7 @@ const JSON_NAMES: Record<string, string> = { 'k8s.io.api.authentication.v1.Bound
 function kubernetesRoot(dir: string): pb.Root {
   const r = new pb.Root();
   r.resolvePath = (_origin, target) => join(dir, target);
-  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'batch/v1', 'policy/v1', 'storage/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1'];
+  const groups = ['core/v1', 'apps/v1', 'coordination/v1', 'rbac/v1', 'discovery/v1', 'networking/v1', 'batch/v1', 'policy/v1', 'storage/v1', 'authentication/v1', 'authorization/v1', 'autoscaling/v1', 'autoscaling/v2', 'scheduling/v1'];
   r.loadSync(groups.map((g) => `k8s.io/api/${g}/generated.proto`), { keepCase: true });
   r.resolveAll();
   return r;

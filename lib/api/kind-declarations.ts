@@ -10,7 +10,8 @@
 export interface ApiGroupDeclaration {
   /** Kubernetes' group name: "" for the core group. */
   group: string;
-  version: 'v1';
+  /** "v1", or "v2" (autoscaling): each group is served at one version. */
+  version: string;
   /** The proto package ("kite.core.v1"). */
   protoPackage: string;
   /** Folder under proto/kite and lib/gen/kite ("core"). */
@@ -29,6 +30,8 @@ export const API_GROUPS = {
   batch: { group: 'batch', version: 'v1', protoPackage: 'kite.batch.v1', dir: 'batch', typesProto: 'kite/batch/v1/types' },
   policy: { group: 'policy', version: 'v1', protoPackage: 'kite.policy.v1', dir: 'policy', typesProto: 'kite/policy/v1/types' },
   storage: { group: 'storage.k8s.io', version: 'v1', protoPackage: 'kite.storage.v1', dir: 'storage', typesProto: 'kite/storage/v1/types' },
+  scheduling: { group: 'scheduling.k8s.io', version: 'v1', protoPackage: 'kite.scheduling.v1', dir: 'scheduling', typesProto: 'kite/scheduling/v1/types' },
+  autoscaling: { group: 'autoscaling', version: 'v2', protoPackage: 'kite.autoscaling.v2', dir: 'autoscaling', typesProto: 'kite/autoscaling/v2/types' },
 } as const satisfies Record<string, ApiGroupDeclaration>;
 
 export type ApiGroupName = keyof typeof API_GROUPS;
@@ -95,6 +98,8 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'PersistentVolumeClaim', plural: 'PersistentVolumeClaims', apiGroup: 'core', namespaced: true, status: true, shortNames: ['pvc'], userRole: 'edit' },
   { kind: 'StorageClass', plural: 'StorageClasses', apiGroup: 'storage', namespaced: false, status: false, shortNames: ['sc'] },
   { kind: 'PodDisruptionBudget', plural: 'PodDisruptionBudgets', apiGroup: 'policy', namespaced: true, status: true, shortNames: ['pdb'], userRole: 'edit' },
+  { kind: 'PriorityClass', plural: 'PriorityClasses', apiGroup: 'scheduling', namespaced: false, status: false, shortNames: ['pc'] },
+  { kind: 'HorizontalPodAutoscaler', plural: 'HorizontalPodAutoscalers', apiGroup: 'autoscaling', namespaced: true, status: true, categories: ['all'], shortNames: ['hpa'], userRole: 'edit' },
 ];
 
 /** What a <Kind>Service method does, whatever the kind: the key of typed method lookups. */

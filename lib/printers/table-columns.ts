@@ -6,7 +6,9 @@ import type { Lease } from '../gen/kite/coordination/v1/lease';
 import type { EndpointSlice } from '../gen/kite/discovery/v1/types';
 import type { NetworkPolicy } from '../gen/kite/networking/v1/types';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service, ServiceAccount } from '../gen/kite/core/v1/types';
+import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from '../gen/kite/autoscaling/v2/types';
 import type { PodDisruptionBudget } from '../gen/kite/policy/v1/types';
+import type { PriorityClass } from '../gen/kite/scheduling/v1/types';
 import type { StorageClass } from '../gen/kite/storage/v1/types';
 import type { KubeObject } from '../api/kinds';
 import { isDefaultClass } from '../api/storage-classes';
@@ -470,6 +472,45 @@ const podDisruptionBudgets: TableDef<PodDisruptionBudget> = {
   wideCells: () => [],
 };
 
+const priorityClasses: TableDef<PriorityClass> = {
+  headers: ['VALUE', 'GLOBAL-DEFAULT', 'AGE', 'PREEMPTIONPOLICY'],
+  wideHeaders: [],
+  integers: ['VALUE'],
+  cells: (pc, now) => [String(pc.value ?? 0), String(pc.globalDefault ?? false), since(pc.metadata?.creationTimestamp, now), pc.preemptionPolicy ?? ''],
+  wideCells: () => [],
+};
+
+/** kubectl's formatHPAMetrics for resource metrics: "cpu: 40%/80%", at most two, then "+ N more...". */
+function hpaTargets(specs: MetricSpec[], statuses: MetricStatus[]): string {
+  if (specs.length === 0) return '<none>';
+  const shown = specs.slice(0, 2).map((spec, i) => {
+    const source = spec.resource ?? spec.containerResource;
+    const status = statuses[i]?.resource ?? statuses[i]?.containerResource;
+    if (!source) return '<unknown>/<unknown>';
+    const prefix = spec.containerResource ? `${source.name} on ${spec.containerResource.container}` : source.name;
+    if (source.target?.averageValue !== undefined) return `${prefix}: ${status?.current?.averageValue ?? '<unknown>'}/${source.target.averageValue}`;
+    const current = status?.current?.averageUtilization !== undefined ? `${status.current.averageUtilization}%` : '<unknown>';
+    const target = source.target?.averageUtilization !== undefined ? `${source.target.averageUtilization}%` : '<auto>';
+    return `${prefix}: ${current}/${target}`;
+  });
+  return specs.length > 2 ? `${shown.join(', ')} + ${specs.length - 2} more...` : shown.join(', ');
+}
+
+const horizontalPodAutoscalers: TableDef<HorizontalPodAutoscaler> = {
+  headers: ['REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE'],
+  wideHeaders: [],
+  integers: ['MAXPODS', 'REPLICAS'],
+  cells: (hpa, now) => [
+    `${hpa.spec?.scaleTargetRef?.kind ?? ''}/${hpa.spec?.scaleTargetRef?.name ?? ''}`,
+    hpaTargets(hpa.spec?.metrics ?? [], hpa.status?.currentMetrics ?? []),
+    hpa.spec?.minReplicas !== undefined ? String(hpa.spec.minReplicas) : '<unset>',
+    String(hpa.spec?.maxReplicas ?? 0),
+    String(hpa.status?.currentReplicas ?? 0),
+    since(hpa.metadata?.creationTimestamp, now),
+  ],
+  wideCells: () => [],
+};
+
 const generic: TableDef = {
   headers: ['AGE'],
   wideHeaders: [],
@@ -508,6 +549,8 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   PersistentVolumeClaim: persistentVolumeClaims,
   StorageClass: storageClasses,
   PodDisruptionBudget: podDisruptionBudgets,
+  PriorityClass: priorityClasses,
+  HorizontalPodAutoscaler: horizontalPodAutoscalers,
 };
 
 /** The columns of `kind`: its own, or AGE alone for a kind without printer columns. */

@@ -18,6 +18,10 @@ import * as policyTypes from './policy/v1/types';
 import * as policyServices from './policy/v1/services';
 import * as storageTypes from './storage/v1/types';
 import * as storageServices from './storage/v1/services';
+import * as schedulingTypes from './scheduling/v1/types';
+import * as schedulingServices from './scheduling/v1/services';
+import * as autoscalingTypes from './autoscaling/v2/types';
+import * as autoscalingServices from './autoscaling/v2/services';
 
 /** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, DeleteCollectionNamespaces, WatchNamespaces). */
 export const Namespaces = kindInfo<coreTypes.Namespace>('Namespace', coreTypes.Namespace, coreTypes.NamespaceList, coreServices.NamespaceWatchEvent, coreServices.NamespaceServiceService);
@@ -77,6 +81,10 @@ export const PersistentVolumeClaims = kindInfo<coreTypes.PersistentVolumeClaim>(
 export const StorageClasses = kindInfo<storageTypes.StorageClass>('StorageClass', storageTypes.StorageClass, storageTypes.StorageClassList, storageServices.StorageClassWatchEvent, storageServices.StorageClassServiceService);
 /** PodDisruptionBudget (CreatePodDisruptionBudget, GetPodDisruptionBudget, ListPodDisruptionBudgets, UpdatePodDisruptionBudget, UpdatePodDisruptionBudgetStatus, PatchPodDisruptionBudget, DeletePodDisruptionBudget, DeleteCollectionPodDisruptionBudgets, WatchPodDisruptionBudgets). */
 export const PodDisruptionBudgets = kindInfo<policyTypes.PodDisruptionBudget>('PodDisruptionBudget', policyTypes.PodDisruptionBudget, policyTypes.PodDisruptionBudgetList, policyServices.PodDisruptionBudgetWatchEvent, policyServices.PodDisruptionBudgetServiceService);
+/** PriorityClass (CreatePriorityClass, GetPriorityClass, ListPriorityClasses, UpdatePriorityClass, PatchPriorityClass, DeletePriorityClass, DeleteCollectionPriorityClasses, WatchPriorityClasses). */
+export const PriorityClasses = kindInfo<schedulingTypes.PriorityClass>('PriorityClass', schedulingTypes.PriorityClass, schedulingTypes.PriorityClassList, schedulingServices.PriorityClassWatchEvent, schedulingServices.PriorityClassServiceService);
+/** HorizontalPodAutoscaler (CreateHorizontalPodAutoscaler, GetHorizontalPodAutoscaler, ListHorizontalPodAutoscalers, UpdateHorizontalPodAutoscaler, UpdateHorizontalPodAutoscalerStatus, PatchHorizontalPodAutoscaler, DeleteHorizontalPodAutoscaler, DeleteCollectionHorizontalPodAutoscalers, WatchHorizontalPodAutoscalers). */
+export const HorizontalPodAutoscalers = kindInfo<autoscalingTypes.HorizontalPodAutoscaler>('HorizontalPodAutoscaler', autoscalingTypes.HorizontalPodAutoscaler, autoscalingTypes.HorizontalPodAutoscalerList, autoscalingServices.HorizontalPodAutoscalerWatchEvent, autoscalingServices.HorizontalPodAutoscalerServiceService);
 
 /** Every kind, by the field name typed clients use (clientset.pods, clientset.replicaSets). */
 export const KINDS = {
@@ -109,6 +117,8 @@ export const KINDS = {
   persistentVolumeClaims: PersistentVolumeClaims,
   storageClasses: StorageClasses,
   podDisruptionBudgets: PodDisruptionBudgets,
+  priorityClasses: PriorityClasses,
+  horizontalPodAutoscalers: HorizontalPodAutoscalers,
 } as const;
 
 /** Every kind, in declaration order. */

@@ -14,7 +14,7 @@ import { ALL_KINDS } from '../../../lib/api/kinds';
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
 
 /** Every served proto: each API group's <Kind>Services (from the kind declarations) and the access reviews. */
-export const PROTO_FILES = [...Object.values(API_GROUPS).map((g) => `kite/${g.dir}/v1/services.proto`), 'kite/authorization/v1/authorization.proto'];
+export const PROTO_FILES = [...Object.values(API_GROUPS).map((g) => `kite/${g.dir}/${g.version}/services.proto`), 'kite/authorization/v1/authorization.proto'];
 
 export const DESCRIPTOR_SET = join(__dirname, '..', '..', '..', 'lib', 'gen', 'descriptors.binpb');
 

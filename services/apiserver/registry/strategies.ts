@@ -294,6 +294,8 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.PersistentVolumeClaims, persistentVolumeClaimStrategy],
     [K.StorageClasses, storageClassStrategy],
     [K.PodDisruptionBudgets, podDisruptionBudgetStrategy],
+    [K.PriorityClasses, metadataOnly(false)],
+    [K.HorizontalPodAutoscalers, metadataOnly(true)],
   ]);
 }
 

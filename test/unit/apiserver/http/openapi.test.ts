@@ -26,8 +26,8 @@ describe('OpenAPI v2', () => {
     assert.equal(doc.swagger, '2.0');
     for (const d of KIND_DECLARATIONS) {
       const g = API_GROUPS[d.apiGroup];
-      const name = `io.k8s.api.${g.protoPackage.split('.')[1]}.v1.${d.kind}`;
-      assert.deepEqual(doc.definitions[name]?.['x-kubernetes-group-version-kind'], [{ group: g.group, kind: d.kind, version: 'v1' }], name);
+      const name = `io.k8s.api.${g.protoPackage.split('.')[1]}.${g.version}.${d.kind}`;
+      assert.deepEqual(doc.definitions[name]?.['x-kubernetes-group-version-kind'], [{ group: g.group, kind: d.kind, version: g.version }], name);
       assert.ok(doc.definitions[`${name}List`], `${name}List`);
     }
     for (const name of [`${META}.ObjectMeta`, `${META}.Time`, `${META}.Status`, `${META}.DeleteOptions`, 'io.k8s.api.autoscaling.v1.Scale', 'io.k8s.apimachinery.pkg.api.resource.Quantity', 'io.k8s.apimachinery.pkg.util.intstr.IntOrString'])
@@ -88,7 +88,7 @@ describe('OpenAPI v3', () => {
   it('indexes every served group-version by the hash of its document', async () => {
     const index = await json('/openapi/v3');
     const reviews = ['apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1'];
-    assert.deepEqual(Object.keys(index.paths).sort(), [...Object.values(API_GROUPS).map((g) => (g.group ? `apis/${g.group}/v1` : 'api/v1')), ...reviews].sort());
+    assert.deepEqual(Object.keys(index.paths).sort(), [...Object.values(API_GROUPS).map((g) => (g.group ? `apis/${g.group}/${g.version}` : 'api/v1')), ...reviews].sort());
     for (const [key, { serverRelativeURL }] of Object.entries<any>(index.paths)) {
       const res = await get(serverRelativeURL);
       assert.equal(res.status, 200, key);

@@ -169,12 +169,41 @@ export interface PodSpec {
     | PodDNSConfig
     | undefined;
   /** The pod's hostname is its FQDN (hostname.subdomain.namespace.svc.<cluster domain>). */
-  setHostnameAsFQDN?: boolean | undefined;
+  setHostnameAsFQDN?:
+    | boolean
+    | undefined;
+  /** How the pod's replicas spread across topology domains (zones, nodes). */
+  topologySpreadConstraints: TopologySpreadConstraint[];
+  /** "PreemptLowerPriority" (the default) or "Never"; from the pod's PriorityClass. */
+  preemptionPolicy?:
+    | string
+    | undefined;
+  /** The pod is not scheduled while any gate is listed. */
+  schedulingGates: PodSchedulingGate[];
 }
 
 export interface PodSpec_NodeSelectorEntry {
   key: string;
   value: string;
+}
+
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  /** "DoNotSchedule" or "ScheduleAnyway". */
+  whenUnsatisfiable: string;
+  labelSelector?: LabelSelector | undefined;
+  minDomains?:
+    | number
+    | undefined;
+  /** "Honor" or "Ignore": whether node affinity/selector (default Honor) and taints (default Ignore) limit the domains counted. */
+  nodeAffinityPolicy?: string | undefined;
+  nodeTaintsPolicy?: string | undefined;
+  matchLabelKeys: string[];
+}
+
+export interface PodSchedulingGate {
+  name: string;
 }
 
 export interface HostAlias {
@@ -544,6 +573,37 @@ export interface PodSecurityContext {
 
 export interface Affinity {
   nodeAffinity?: NodeAffinity | undefined;
+  podAffinity?: PodAffinity | undefined;
+  podAntiAffinity?: PodAntiAffinity | undefined;
+}
+
+export interface PodAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution: PodAffinityTerm[];
+  preferredDuringSchedulingIgnoredDuringExecution: WeightedPodAffinityTerm[];
+}
+
+export interface PodAntiAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution: PodAffinityTerm[];
+  preferredDuringSchedulingIgnoredDuringExecution: WeightedPodAffinityTerm[];
+}
+
+/**
+ * Pods matching label_selector in the namespaces named (or selected; the pod's own when neither)
+ * and sharing topology_key's value with the candidate node.
+ */
+export interface PodAffinityTerm {
+  /** Absent selects no pods; empty selects all. */
+  labelSelector?: LabelSelector | undefined;
+  namespaces: string[];
+  topologyKey: string;
+  namespaceSelector?: LabelSelector | undefined;
+  matchLabelKeys: string[];
+  mismatchLabelKeys: string[];
+}
+
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  podAffinityTerm?: PodAffinityTerm | undefined;
 }
 
 export interface NodeAffinity {
@@ -3497,6 +3557,9 @@ function createBasePodSpec(): PodSpec {
     hostAliases: [],
     dnsConfig: undefined,
     setHostnameAsFQDN: undefined,
+    topologySpreadConstraints: [],
+    preemptionPolicy: undefined,
+    schedulingGates: [],
   };
 }
 
@@ -3585,6 +3648,15 @@ export const PodSpec: MessageFns<PodSpec> = {
     }
     if (message.setHostnameAsFQDN !== undefined) {
       writer.uint32(224).bool(message.setHostnameAsFQDN);
+    }
+    for (const v of message.topologySpreadConstraints) {
+      TopologySpreadConstraint.encode(v!, writer.uint32(234).fork()).join();
+    }
+    if (message.preemptionPolicy !== undefined) {
+      writer.uint32(242).string(message.preemptionPolicy);
+    }
+    for (const v of message.schedulingGates) {
+      PodSchedulingGate.encode(v!, writer.uint32(250).fork()).join();
     }
     return writer;
   },
@@ -3829,6 +3901,30 @@ export const PodSpec: MessageFns<PodSpec> = {
             message.setHostnameAsFQDN = reader.bool();
             continue;
           }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.topologySpreadConstraints.push(TopologySpreadConstraint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.preemptionPolicy = reader.string();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.schedulingGates.push(PodSchedulingGate.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3981,6 +4077,21 @@ export const PodSpec: MessageFns<PodSpec> = {
         : isSet(object.set_hostname_as_fqdn)
         ? globalThis.Boolean(object.set_hostname_as_fqdn)
         : undefined,
+      topologySpreadConstraints: globalThis.Array.isArray(object?.topologySpreadConstraints)
+        ? object.topologySpreadConstraints.map((e: any) => TopologySpreadConstraint.fromJSON(e))
+        : globalThis.Array.isArray(object?.topology_spread_constraints)
+        ? object.topology_spread_constraints.map((e: any) => TopologySpreadConstraint.fromJSON(e))
+        : [],
+      preemptionPolicy: isSet(object.preemptionPolicy)
+        ? globalThis.String(object.preemptionPolicy)
+        : isSet(object.preemption_policy)
+        ? globalThis.String(object.preemption_policy)
+        : undefined,
+      schedulingGates: globalThis.Array.isArray(object?.schedulingGates)
+        ? object.schedulingGates.map((e: any) => PodSchedulingGate.fromJSON(e))
+        : globalThis.Array.isArray(object?.scheduling_gates)
+        ? object.scheduling_gates.map((e: any) => PodSchedulingGate.fromJSON(e))
+        : [],
     };
   },
 
@@ -4076,6 +4187,15 @@ export const PodSpec: MessageFns<PodSpec> = {
     if (message.setHostnameAsFQDN !== undefined) {
       obj.setHostnameAsFQDN = message.setHostnameAsFQDN;
     }
+    if (message.topologySpreadConstraints?.length) {
+      obj.topologySpreadConstraints = message.topologySpreadConstraints.map((e) => TopologySpreadConstraint.toJSON(e));
+    }
+    if (message.preemptionPolicy !== undefined) {
+      obj.preemptionPolicy = message.preemptionPolicy;
+    }
+    if (message.schedulingGates?.length) {
+      obj.schedulingGates = message.schedulingGates.map((e) => PodSchedulingGate.toJSON(e));
+    }
     return obj;
   },
 
@@ -4126,6 +4246,10 @@ export const PodSpec: MessageFns<PodSpec> = {
       ? PodDNSConfig.fromPartial(object.dnsConfig)
       : undefined;
     message.setHostnameAsFQDN = object.setHostnameAsFQDN ?? undefined;
+    message.topologySpreadConstraints =
+      object.topologySpreadConstraints?.map((e) => TopologySpreadConstraint.fromPartial(e)) || [];
+    message.preemptionPolicy = object.preemptionPolicy ?? undefined;
+    message.schedulingGates = object.schedulingGates?.map((e) => PodSchedulingGate.fromPartial(e)) || [];
     return message;
   },
 };
@@ -4211,6 +4335,297 @@ export const PodSpec_NodeSelectorEntry: MessageFns<PodSpec_NodeSelectorEntry> = 
     const message = createBasePodSpec_NodeSelectorEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseTopologySpreadConstraint(): TopologySpreadConstraint {
+  return {
+    maxSkew: 0,
+    topologyKey: "",
+    whenUnsatisfiable: "",
+    labelSelector: undefined,
+    minDomains: undefined,
+    nodeAffinityPolicy: undefined,
+    nodeTaintsPolicy: undefined,
+    matchLabelKeys: [],
+  };
+}
+
+export const TopologySpreadConstraint: MessageFns<TopologySpreadConstraint> = {
+  encode(message: TopologySpreadConstraint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxSkew !== 0) {
+      writer.uint32(8).int32(message.maxSkew);
+    }
+    if (message.topologyKey !== "") {
+      writer.uint32(18).string(message.topologyKey);
+    }
+    if (message.whenUnsatisfiable !== "") {
+      writer.uint32(26).string(message.whenUnsatisfiable);
+    }
+    if (message.labelSelector !== undefined) {
+      LabelSelector.encode(message.labelSelector, writer.uint32(34).fork()).join();
+    }
+    if (message.minDomains !== undefined) {
+      writer.uint32(40).int32(message.minDomains);
+    }
+    if (message.nodeAffinityPolicy !== undefined) {
+      writer.uint32(50).string(message.nodeAffinityPolicy);
+    }
+    if (message.nodeTaintsPolicy !== undefined) {
+      writer.uint32(58).string(message.nodeTaintsPolicy);
+    }
+    for (const v of message.matchLabelKeys) {
+      writer.uint32(66).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopologySpreadConstraint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopologySpreadConstraint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.maxSkew = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.topologyKey = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.whenUnsatisfiable = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.labelSelector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.minDomains = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.nodeAffinityPolicy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nodeTaintsPolicy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.matchLabelKeys.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopologySpreadConstraint {
+    return {
+      maxSkew: isSet(object.maxSkew)
+        ? globalThis.Number(object.maxSkew)
+        : isSet(object.max_skew)
+        ? globalThis.Number(object.max_skew)
+        : 0,
+      topologyKey: isSet(object.topologyKey)
+        ? globalThis.String(object.topologyKey)
+        : isSet(object.topology_key)
+        ? globalThis.String(object.topology_key)
+        : "",
+      whenUnsatisfiable: isSet(object.whenUnsatisfiable)
+        ? globalThis.String(object.whenUnsatisfiable)
+        : isSet(object.when_unsatisfiable)
+        ? globalThis.String(object.when_unsatisfiable)
+        : "",
+      labelSelector: isSet(object.labelSelector)
+        ? LabelSelector.fromJSON(object.labelSelector)
+        : isSet(object.label_selector)
+        ? LabelSelector.fromJSON(object.label_selector)
+        : undefined,
+      minDomains: isSet(object.minDomains)
+        ? globalThis.Number(object.minDomains)
+        : isSet(object.min_domains)
+        ? globalThis.Number(object.min_domains)
+        : undefined,
+      nodeAffinityPolicy: isSet(object.nodeAffinityPolicy)
+        ? globalThis.String(object.nodeAffinityPolicy)
+        : isSet(object.node_affinity_policy)
+        ? globalThis.String(object.node_affinity_policy)
+        : undefined,
+      nodeTaintsPolicy: isSet(object.nodeTaintsPolicy)
+        ? globalThis.String(object.nodeTaintsPolicy)
+        : isSet(object.node_taints_policy)
+        ? globalThis.String(object.node_taints_policy)
+        : undefined,
+      matchLabelKeys: globalThis.Array.isArray(object?.matchLabelKeys)
+        ? object.matchLabelKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.match_label_keys)
+        ? object.match_label_keys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TopologySpreadConstraint): unknown {
+    const obj: any = {};
+    if (message.maxSkew !== 0) {
+      obj.maxSkew = Math.round(message.maxSkew);
+    }
+    if (message.topologyKey !== "") {
+      obj.topologyKey = message.topologyKey;
+    }
+    if (message.whenUnsatisfiable !== "") {
+      obj.whenUnsatisfiable = message.whenUnsatisfiable;
+    }
+    if (message.labelSelector !== undefined) {
+      obj.labelSelector = LabelSelector.toJSON(message.labelSelector);
+    }
+    if (message.minDomains !== undefined) {
+      obj.minDomains = Math.round(message.minDomains);
+    }
+    if (message.nodeAffinityPolicy !== undefined) {
+      obj.nodeAffinityPolicy = message.nodeAffinityPolicy;
+    }
+    if (message.nodeTaintsPolicy !== undefined) {
+      obj.nodeTaintsPolicy = message.nodeTaintsPolicy;
+    }
+    if (message.matchLabelKeys?.length) {
+      obj.matchLabelKeys = message.matchLabelKeys;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopologySpreadConstraint>, I>>(base?: I): TopologySpreadConstraint {
+    return TopologySpreadConstraint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopologySpreadConstraint>, I>>(object: I): TopologySpreadConstraint {
+    const message = createBaseTopologySpreadConstraint();
+    message.maxSkew = object.maxSkew ?? 0;
+    message.topologyKey = object.topologyKey ?? "";
+    message.whenUnsatisfiable = object.whenUnsatisfiable ?? "";
+    message.labelSelector = (object.labelSelector !== undefined && object.labelSelector !== null)
+      ? LabelSelector.fromPartial(object.labelSelector)
+      : undefined;
+    message.minDomains = object.minDomains ?? undefined;
+    message.nodeAffinityPolicy = object.nodeAffinityPolicy ?? undefined;
+    message.nodeTaintsPolicy = object.nodeTaintsPolicy ?? undefined;
+    message.matchLabelKeys = object.matchLabelKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePodSchedulingGate(): PodSchedulingGate {
+  return { name: "" };
+}
+
+export const PodSchedulingGate: MessageFns<PodSchedulingGate> = {
+  encode(message: PodSchedulingGate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodSchedulingGate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodSchedulingGate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodSchedulingGate {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: PodSchedulingGate): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodSchedulingGate>, I>>(base?: I): PodSchedulingGate {
+    return PodSchedulingGate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodSchedulingGate>, I>>(object: I): PodSchedulingGate {
+    const message = createBasePodSchedulingGate();
+    message.name = object.name ?? "";
     return message;
   },
 };
@@ -10302,13 +10717,19 @@ export const PodSecurityContext: MessageFns<PodSecurityContext> = {
 };
 
 function createBaseAffinity(): Affinity {
-  return { nodeAffinity: undefined };
+  return { nodeAffinity: undefined, podAffinity: undefined, podAntiAffinity: undefined };
 }
 
 export const Affinity: MessageFns<Affinity> = {
   encode(message: Affinity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.nodeAffinity !== undefined) {
       NodeAffinity.encode(message.nodeAffinity, writer.uint32(10).fork()).join();
+    }
+    if (message.podAffinity !== undefined) {
+      PodAffinity.encode(message.podAffinity, writer.uint32(18).fork()).join();
+    }
+    if (message.podAntiAffinity !== undefined) {
+      PodAntiAffinity.encode(message.podAntiAffinity, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -10334,6 +10755,22 @@ export const Affinity: MessageFns<Affinity> = {
             message.nodeAffinity = NodeAffinity.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podAffinity = PodAffinity.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.podAntiAffinity = PodAntiAffinity.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10353,6 +10790,16 @@ export const Affinity: MessageFns<Affinity> = {
         : isSet(object.node_affinity)
         ? NodeAffinity.fromJSON(object.node_affinity)
         : undefined,
+      podAffinity: isSet(object.podAffinity)
+        ? PodAffinity.fromJSON(object.podAffinity)
+        : isSet(object.pod_affinity)
+        ? PodAffinity.fromJSON(object.pod_affinity)
+        : undefined,
+      podAntiAffinity: isSet(object.podAntiAffinity)
+        ? PodAntiAffinity.fromJSON(object.podAntiAffinity)
+        : isSet(object.pod_anti_affinity)
+        ? PodAntiAffinity.fromJSON(object.pod_anti_affinity)
+        : undefined,
     };
   },
 
@@ -10360,6 +10807,12 @@ export const Affinity: MessageFns<Affinity> = {
     const obj: any = {};
     if (message.nodeAffinity !== undefined) {
       obj.nodeAffinity = NodeAffinity.toJSON(message.nodeAffinity);
+    }
+    if (message.podAffinity !== undefined) {
+      obj.podAffinity = PodAffinity.toJSON(message.podAffinity);
+    }
+    if (message.podAntiAffinity !== undefined) {
+      obj.podAntiAffinity = PodAntiAffinity.toJSON(message.podAntiAffinity);
     }
     return obj;
   },
@@ -10371,6 +10824,499 @@ export const Affinity: MessageFns<Affinity> = {
     const message = createBaseAffinity();
     message.nodeAffinity = (object.nodeAffinity !== undefined && object.nodeAffinity !== null)
       ? NodeAffinity.fromPartial(object.nodeAffinity)
+      : undefined;
+    message.podAffinity = (object.podAffinity !== undefined && object.podAffinity !== null)
+      ? PodAffinity.fromPartial(object.podAffinity)
+      : undefined;
+    message.podAntiAffinity = (object.podAntiAffinity !== undefined && object.podAntiAffinity !== null)
+      ? PodAntiAffinity.fromPartial(object.podAntiAffinity)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodAffinity(): PodAffinity {
+  return { requiredDuringSchedulingIgnoredDuringExecution: [], preferredDuringSchedulingIgnoredDuringExecution: [] };
+}
+
+export const PodAffinity: MessageFns<PodAffinity> = {
+  encode(message: PodAffinity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requiredDuringSchedulingIgnoredDuringExecution) {
+      PodAffinityTerm.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.preferredDuringSchedulingIgnoredDuringExecution) {
+      WeightedPodAffinityTerm.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodAffinity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodAffinity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requiredDuringSchedulingIgnoredDuringExecution.push(
+              PodAffinityTerm.decode(reader, reader.uint32()),
+            );
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preferredDuringSchedulingIgnoredDuringExecution.push(
+              WeightedPodAffinityTerm.decode(reader, reader.uint32()),
+            );
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodAffinity {
+    return {
+      requiredDuringSchedulingIgnoredDuringExecution:
+        globalThis.Array.isArray(object?.requiredDuringSchedulingIgnoredDuringExecution)
+          ? object.requiredDuringSchedulingIgnoredDuringExecution.map((e: any) => PodAffinityTerm.fromJSON(e))
+          : globalThis.Array.isArray(object?.required_during_scheduling_ignored_during_execution)
+          ? object.required_during_scheduling_ignored_during_execution.map((e: any) => PodAffinityTerm.fromJSON(e))
+          : [],
+      preferredDuringSchedulingIgnoredDuringExecution:
+        globalThis.Array.isArray(object?.preferredDuringSchedulingIgnoredDuringExecution)
+          ? object.preferredDuringSchedulingIgnoredDuringExecution.map((e: any) => WeightedPodAffinityTerm.fromJSON(e))
+          : globalThis.Array.isArray(object?.preferred_during_scheduling_ignored_during_execution)
+          ? object.preferred_during_scheduling_ignored_during_execution.map((e: any) =>
+            WeightedPodAffinityTerm.fromJSON(e)
+          )
+          : [],
+    };
+  },
+
+  toJSON(message: PodAffinity): unknown {
+    const obj: any = {};
+    if (message.requiredDuringSchedulingIgnoredDuringExecution?.length) {
+      obj.requiredDuringSchedulingIgnoredDuringExecution = message.requiredDuringSchedulingIgnoredDuringExecution.map(
+        (e) => PodAffinityTerm.toJSON(e)
+      );
+    }
+    if (message.preferredDuringSchedulingIgnoredDuringExecution?.length) {
+      obj.preferredDuringSchedulingIgnoredDuringExecution = message.preferredDuringSchedulingIgnoredDuringExecution.map(
+        (e) => WeightedPodAffinityTerm.toJSON(e)
+      );
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodAffinity>, I>>(base?: I): PodAffinity {
+    return PodAffinity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodAffinity>, I>>(object: I): PodAffinity {
+    const message = createBasePodAffinity();
+    message.requiredDuringSchedulingIgnoredDuringExecution =
+      object.requiredDuringSchedulingIgnoredDuringExecution?.map((e) => PodAffinityTerm.fromPartial(e)) || [];
+    message.preferredDuringSchedulingIgnoredDuringExecution =
+      object.preferredDuringSchedulingIgnoredDuringExecution?.map((e) => WeightedPodAffinityTerm.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePodAntiAffinity(): PodAntiAffinity {
+  return { requiredDuringSchedulingIgnoredDuringExecution: [], preferredDuringSchedulingIgnoredDuringExecution: [] };
+}
+
+export const PodAntiAffinity: MessageFns<PodAntiAffinity> = {
+  encode(message: PodAntiAffinity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requiredDuringSchedulingIgnoredDuringExecution) {
+      PodAffinityTerm.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.preferredDuringSchedulingIgnoredDuringExecution) {
+      WeightedPodAffinityTerm.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodAntiAffinity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodAntiAffinity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requiredDuringSchedulingIgnoredDuringExecution.push(
+              PodAffinityTerm.decode(reader, reader.uint32()),
+            );
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preferredDuringSchedulingIgnoredDuringExecution.push(
+              WeightedPodAffinityTerm.decode(reader, reader.uint32()),
+            );
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodAntiAffinity {
+    return {
+      requiredDuringSchedulingIgnoredDuringExecution:
+        globalThis.Array.isArray(object?.requiredDuringSchedulingIgnoredDuringExecution)
+          ? object.requiredDuringSchedulingIgnoredDuringExecution.map((e: any) => PodAffinityTerm.fromJSON(e))
+          : globalThis.Array.isArray(object?.required_during_scheduling_ignored_during_execution)
+          ? object.required_during_scheduling_ignored_during_execution.map((e: any) => PodAffinityTerm.fromJSON(e))
+          : [],
+      preferredDuringSchedulingIgnoredDuringExecution:
+        globalThis.Array.isArray(object?.preferredDuringSchedulingIgnoredDuringExecution)
+          ? object.preferredDuringSchedulingIgnoredDuringExecution.map((e: any) => WeightedPodAffinityTerm.fromJSON(e))
+          : globalThis.Array.isArray(object?.preferred_during_scheduling_ignored_during_execution)
+          ? object.preferred_during_scheduling_ignored_during_execution.map((e: any) =>
+            WeightedPodAffinityTerm.fromJSON(e)
+          )
+          : [],
+    };
+  },
+
+  toJSON(message: PodAntiAffinity): unknown {
+    const obj: any = {};
+    if (message.requiredDuringSchedulingIgnoredDuringExecution?.length) {
+      obj.requiredDuringSchedulingIgnoredDuringExecution = message.requiredDuringSchedulingIgnoredDuringExecution.map(
+        (e) => PodAffinityTerm.toJSON(e)
+      );
+    }
+    if (message.preferredDuringSchedulingIgnoredDuringExecution?.length) {
+      obj.preferredDuringSchedulingIgnoredDuringExecution = message.preferredDuringSchedulingIgnoredDuringExecution.map(
+        (e) => WeightedPodAffinityTerm.toJSON(e)
+      );
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodAntiAffinity>, I>>(base?: I): PodAntiAffinity {
+    return PodAntiAffinity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodAntiAffinity>, I>>(object: I): PodAntiAffinity {
+    const message = createBasePodAntiAffinity();
+    message.requiredDuringSchedulingIgnoredDuringExecution =
+      object.requiredDuringSchedulingIgnoredDuringExecution?.map((e) => PodAffinityTerm.fromPartial(e)) || [];
+    message.preferredDuringSchedulingIgnoredDuringExecution =
+      object.preferredDuringSchedulingIgnoredDuringExecution?.map((e) => WeightedPodAffinityTerm.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePodAffinityTerm(): PodAffinityTerm {
+  return {
+    labelSelector: undefined,
+    namespaces: [],
+    topologyKey: "",
+    namespaceSelector: undefined,
+    matchLabelKeys: [],
+    mismatchLabelKeys: [],
+  };
+}
+
+export const PodAffinityTerm: MessageFns<PodAffinityTerm> = {
+  encode(message: PodAffinityTerm, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.labelSelector !== undefined) {
+      LabelSelector.encode(message.labelSelector, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.namespaces) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.topologyKey !== "") {
+      writer.uint32(26).string(message.topologyKey);
+    }
+    if (message.namespaceSelector !== undefined) {
+      LabelSelector.encode(message.namespaceSelector, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.matchLabelKeys) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.mismatchLabelKeys) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodAffinityTerm {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodAffinityTerm();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.labelSelector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.namespaces.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.topologyKey = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.namespaceSelector = LabelSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.matchLabelKeys.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.mismatchLabelKeys.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodAffinityTerm {
+    return {
+      labelSelector: isSet(object.labelSelector)
+        ? LabelSelector.fromJSON(object.labelSelector)
+        : isSet(object.label_selector)
+        ? LabelSelector.fromJSON(object.label_selector)
+        : undefined,
+      namespaces: globalThis.Array.isArray(object?.namespaces)
+        ? object.namespaces.map((e: any) => globalThis.String(e))
+        : [],
+      topologyKey: isSet(object.topologyKey)
+        ? globalThis.String(object.topologyKey)
+        : isSet(object.topology_key)
+        ? globalThis.String(object.topology_key)
+        : "",
+      namespaceSelector: isSet(object.namespaceSelector)
+        ? LabelSelector.fromJSON(object.namespaceSelector)
+        : isSet(object.namespace_selector)
+        ? LabelSelector.fromJSON(object.namespace_selector)
+        : undefined,
+      matchLabelKeys: globalThis.Array.isArray(object?.matchLabelKeys)
+        ? object.matchLabelKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.match_label_keys)
+        ? object.match_label_keys.map((e: any) => globalThis.String(e))
+        : [],
+      mismatchLabelKeys: globalThis.Array.isArray(object?.mismatchLabelKeys)
+        ? object.mismatchLabelKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.mismatch_label_keys)
+        ? object.mismatch_label_keys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PodAffinityTerm): unknown {
+    const obj: any = {};
+    if (message.labelSelector !== undefined) {
+      obj.labelSelector = LabelSelector.toJSON(message.labelSelector);
+    }
+    if (message.namespaces?.length) {
+      obj.namespaces = message.namespaces;
+    }
+    if (message.topologyKey !== "") {
+      obj.topologyKey = message.topologyKey;
+    }
+    if (message.namespaceSelector !== undefined) {
+      obj.namespaceSelector = LabelSelector.toJSON(message.namespaceSelector);
+    }
+    if (message.matchLabelKeys?.length) {
+      obj.matchLabelKeys = message.matchLabelKeys;
+    }
+    if (message.mismatchLabelKeys?.length) {
+      obj.mismatchLabelKeys = message.mismatchLabelKeys;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodAffinityTerm>, I>>(base?: I): PodAffinityTerm {
+    return PodAffinityTerm.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodAffinityTerm>, I>>(object: I): PodAffinityTerm {
+    const message = createBasePodAffinityTerm();
+    message.labelSelector = (object.labelSelector !== undefined && object.labelSelector !== null)
+      ? LabelSelector.fromPartial(object.labelSelector)
+      : undefined;
+    message.namespaces = object.namespaces?.map((e) => e) || [];
+    message.topologyKey = object.topologyKey ?? "";
+    message.namespaceSelector = (object.namespaceSelector !== undefined && object.namespaceSelector !== null)
+      ? LabelSelector.fromPartial(object.namespaceSelector)
+      : undefined;
+    message.matchLabelKeys = object.matchLabelKeys?.map((e) => e) || [];
+    message.mismatchLabelKeys = object.mismatchLabelKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWeightedPodAffinityTerm(): WeightedPodAffinityTerm {
+  return { weight: 0, podAffinityTerm: undefined };
+}
+
+export const WeightedPodAffinityTerm: MessageFns<WeightedPodAffinityTerm> = {
+  encode(message: WeightedPodAffinityTerm, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.weight !== 0) {
+      writer.uint32(8).int32(message.weight);
+    }
+    if (message.podAffinityTerm !== undefined) {
+      PodAffinityTerm.encode(message.podAffinityTerm, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightedPodAffinityTerm {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightedPodAffinityTerm();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.weight = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.podAffinityTerm = PodAffinityTerm.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WeightedPodAffinityTerm {
+    return {
+      weight: isSet(object.weight) ? globalThis.Number(object.weight) : 0,
+      podAffinityTerm: isSet(object.podAffinityTerm)
+        ? PodAffinityTerm.fromJSON(object.podAffinityTerm)
+        : isSet(object.pod_affinity_term)
+        ? PodAffinityTerm.fromJSON(object.pod_affinity_term)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WeightedPodAffinityTerm): unknown {
+    const obj: any = {};
+    if (message.weight !== 0) {
+      obj.weight = Math.round(message.weight);
+    }
+    if (message.podAffinityTerm !== undefined) {
+      obj.podAffinityTerm = PodAffinityTerm.toJSON(message.podAffinityTerm);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WeightedPodAffinityTerm>, I>>(base?: I): WeightedPodAffinityTerm {
+    return WeightedPodAffinityTerm.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightedPodAffinityTerm>, I>>(object: I): WeightedPodAffinityTerm {
+    const message = createBaseWeightedPodAffinityTerm();
+    message.weight = object.weight ?? 0;
+    message.podAffinityTerm = (object.podAffinityTerm !== undefined && object.podAffinityTerm !== null)
+      ? PodAffinityTerm.fromPartial(object.podAffinityTerm)
       : undefined;
     return message;
   },
