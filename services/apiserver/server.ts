@@ -19,6 +19,7 @@ import { startEventSweeper } from './event-ttl';
 import { startFrontDoor, type FrontDoor } from './http/front-door';
 import { bindInternalSocket, type InternalSocket } from './http/internal-socket';
 import { defaultAdvertiseAddress } from './controlplane/advertise-address';
+import { ensureSystemPriorityClasses } from './controlplane/system-priority-classes';
 import { DEFAULT_ENDPOINT_INTERVAL_MS, KubernetesServiceController } from './controlplane/kubernetes-service';
 import { DEFAULT_ENDPOINT_RECONCILER_TTL_SECONDS, StoredLeases } from './controlplane/reconcilers/apiserver-leases';
 import { LeaseEndpointReconciler, noneEndpointReconciler, type EndpointReconcilerType } from './controlplane/reconcilers/endpoint-reconciler';
@@ -270,7 +271,7 @@ function kubeletCredentials(cfg: ApiserverConfig): ChannelCredentials | undefine
   return grpcCredentials.createSsl(read(cfg.kubeletCertificateAuthority), read(cfg.kubeletClientKey), read(cfg.kubeletClientCertificate));
 }
 
-/** Creates the system namespaces if they are missing (the `kubernetes` Service is controlplane/kubernetes-service.ts'). */
+/** Creates the system namespaces and PriorityClasses if they are missing (the `kubernetes` Service is controlplane/kubernetes-service.ts'). */
 async function bootstrap(registry: <T extends K.KubeObject>(k: KindInfo<T>) => Registry<T>): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
     try {
@@ -279,4 +280,5 @@ async function bootstrap(registry: <T extends K.KubeObject>(k: KindInfo<T>) => R
       if (!isAlreadyExists(err)) throw err;
     }
   }
+  await ensureSystemPriorityClasses(registry(K.PriorityClasses));
 }

@@ -39,7 +39,7 @@ export interface AdmissionPlugin {
 }
 
 /** Every plugin Kite has, in the order kube-apiserver runs them. */
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RBACEscalation', 'ResourceQuota'] as const;
+export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RBACEscalation', 'ResourceQuota'] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 /**

@@ -31,6 +31,7 @@ import type { PodLookup, PodsOnNode } from './node/node-policy';
 import { LimitRanger } from '../admission/limit-ranger';
 import { ServiceAccountAdmission } from '../admission/service-account';
 import { DefaultStorageClass } from '../admission/storage/default-storage-class';
+import { Priority } from '../admission/priority';
 import { StorageObjectInUseProtection } from '../admission/storage/storage-object-in-use-protection';
 import { NamespaceUsage } from '../admission/resource-quota/namespace-usage';
 import { QuotaAdmission } from '../admission/resource-quota/quota-admission';
@@ -161,6 +162,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     ServiceAccount: () => new ServiceAccountAdmission(registry(K.ServiceAccounts)),
     NodeRestriction: () => new NodeRestriction(pods),
     PodSecurity: () => new PodSecurity(registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined)),
+    Priority: () => new Priority({ cachedList: () => registry(K.PriorityClasses).cachedList() }),
     DefaultStorageClass: () => new DefaultStorageClass({ cachedList: () => registry(K.StorageClasses).cachedList() }),
     StorageObjectInUseProtection: () => new StorageObjectInUseProtection(),
     // Escalation is checked against RBAC's rules; other authorizers have no roles to escalate.

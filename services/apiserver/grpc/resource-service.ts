@@ -271,6 +271,7 @@ async function bindPod(registry: Registry<Pod>, r: { namespace: string; name: st
     }
     if (pod.metadata!.deletionTimestamp) throw new ConflictError(`pod ${r.name} is being deleted, cannot be assigned to a host`);
     if (pod.spec!.nodeName) throw new ConflictError(`pod ${r.name} is already assigned to node "${pod.spec!.nodeName}"`);
+    if (pod.spec!.schedulingGates.length > 0) throw new ConflictError(`pod ${r.name} has non-empty .spec.schedulingGates`);
     pod.spec!.nodeName = node;
     const status = pod.status!;
     const now = rfc3339();

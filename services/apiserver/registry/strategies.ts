@@ -31,6 +31,10 @@ import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, v
 import * as PV from './validation/persistentvolume-validation';
 import * as PVC from './validation/persistentvolumeclaim-validation';
 import { defaultStorageClass, validateStorageClass, validateStorageClassUpdate } from './validation/storageclass-validation';
+import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './validation/priorityclass-validation';
+import type { PriorityClass } from '../../../lib/gen/kite/scheduling/v1/types';
+import type { NodeMetrics, PodMetrics } from '../../../lib/gen/kite/metrics/v1beta1/types';
+import { validateNodeMetrics, validatePodMetrics } from './validation/metrics-validation';
 import { rfc3339 } from '../../../lib/util/time';
 import { baseStrategy, type Strategy } from './strategy';
 import { Causes } from './validation/validation-helpers';
@@ -251,6 +255,13 @@ const storageClassStrategy = baseStrategy<StorageClass>({
   validate: validateStorageClass,
   validateUpdate: validateStorageClassUpdate,
 });
+const priorityClassStrategy = baseStrategy<PriorityClass>({
+  defaults: defaultPriorityClass,
+  validate: validatePriorityClass,
+  validateUpdate: validatePriorityClassUpdate,
+});
+const nodeMetricsStrategy = baseStrategy<NodeMetrics>({ validate: validateNodeMetrics });
+const podMetricsStrategy = baseStrategy<PodMetrics>({ validate: validatePodMetrics });
 
 // Kinds whose rules are still being written: metadata only (a name Kubernetes accepts).
 function metadataOnly<T extends KubeObject>(namespaced: boolean): Strategy<T> {
@@ -294,8 +305,10 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.PersistentVolumeClaims, persistentVolumeClaimStrategy],
     [K.StorageClasses, storageClassStrategy],
     [K.PodDisruptionBudgets, podDisruptionBudgetStrategy],
-    [K.PriorityClasses, metadataOnly(false)],
+    [K.PriorityClasses, priorityClassStrategy],
     [K.HorizontalPodAutoscalers, metadataOnly(true)],
+    [K.NodeMetricsKind, nodeMetricsStrategy],
+    [K.PodMetricsKind, podMetricsStrategy],
   ]);
 }
 

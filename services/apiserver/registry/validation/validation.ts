@@ -25,6 +25,7 @@ import type { LabelSelector, ObjectMeta } from '../../../../lib/gen/kite/meta/v1
 import { validateContainerSecurityContext, validatePodSecurityContext } from './security-context-validation';
 import * as v from './validation-helpers';
 import { validatePodDNS } from './pod-dns-validation';
+import { validateOnlyDeletedSchedulingGates, validatePodCreateSchedulingGates, validatePodSchedulingFields } from './pod-scheduling-validation';
 import { validateEnv, validateEnvFrom, validateVolumeMountPaths, validateVolumeSource } from './volume-validation';
 import { jsonEqual } from '../../../../lib/util/json';
 import { isIP } from 'node:net';
@@ -197,6 +198,7 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
   c.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']);
   c.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None']);
   validatePodDNS(c, spec, path);
+  validatePodSchedulingFields(c, spec, path);
   v.nonNegative(c, `${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
     c.add(`${path}.activeDeadlineSeconds`, `Invalid value: ${spec.activeDeadlineSeconds}: must be between 1 and 2147483647, inclusive`);
@@ -234,6 +236,7 @@ export function validatePod(pod: Pod): FieldCause[] {
   const c = new v.Causes();
   validateMeta(c, pod.metadata, true, 'subdomain');
   validatePodSpec(c, pod.spec, 'spec');
+  if (pod.spec) validatePodCreateSchedulingGates(c, pod.spec, 'spec');
   return c.list;
 }
 
@@ -250,7 +253,11 @@ export function validatePodUpdate(pod: Pod, old: Pod, encodeSpec: (s: PodSpec) =
     initContainers: pod.spec.initContainers.map((ct, i) => ({ ...ct, image: old.spec!.initContainers[i]?.image ?? ct.image })),
     activeDeadlineSeconds: old.spec.activeDeadlineSeconds,
     tolerations: pod.spec.tolerations.slice(0, old.spec.tolerations.length),
+    schedulingGates: old.spec.schedulingGates,
   };
+  const gates = new v.Causes();
+  validateOnlyDeletedSchedulingGates(gates, pod.spec.schedulingGates, old.spec.schedulingGates, 'spec.schedulingGates');
+  causes.push(...gates.list);
   if (Buffer.compare(Buffer.from(encodeSpec(normalized)), Buffer.from(encodeSpec(old.spec))) !== 0) {
     causes.push({ field: 'spec', message: POD_MUTABLE_MESSAGE });
   }

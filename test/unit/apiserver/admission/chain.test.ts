@@ -23,8 +23,8 @@ function request(kind: KindInfo<any> = Pods, rpc = 'CreatePod', namespace = 'def
 
 describe('admission chain', () => {
   it('selects every plugin by default, adds and removes by name, refuses unknown names and disabling RBACEscalation', () => {
-    assert.deepEqual(selectAdmissionPlugins(), ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RBACEscalation', 'ResourceQuota']);
-    assert.deepEqual(selectAdmissionPlugins([], ['PodSecurity', 'LimitRanger']), ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RBACEscalation', 'ResourceQuota']);
+    assert.deepEqual(selectAdmissionPlugins(), ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RBACEscalation', 'ResourceQuota']);
+    assert.deepEqual(selectAdmissionPlugins([], ['PodSecurity', 'LimitRanger']), ['NamespaceLifecycle', 'ServiceAccount', 'NodeRestriction', 'Priority', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'RBACEscalation', 'ResourceQuota']);
     assert.throws(() => selectAdmissionPlugins(['AlwaysPullImages']), /unknown admission plugin "AlwaysPullImages" \(known: NamespaceLifecycle, /);
     assert.throws(() => selectAdmissionPlugins([], ['RBACEscalation']), /cannot be disabled/);
     assert.throws(() => selectAdmissionPlugins(['PodSecurity'], ['PodSecurity']), /both enabled and disabled/);
