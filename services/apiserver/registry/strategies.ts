@@ -11,6 +11,7 @@ import type { NetworkPolicy } from '../../../lib/gen/kite/networking/v1/types';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../../lib/gen/kite/core/v1/types';
 import type { StorageClass } from '../../../lib/gen/kite/storage/v1/types';
 import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
+import type { HorizontalPodAutoscaler } from '../../../lib/gen/kite/autoscaling/v2/types';
 import * as D from './defaults';
 import type { ServiceAllocators } from './service-allocators';
 import { dropServiceTypeDependentFields } from './service-type-fields';
@@ -31,6 +32,7 @@ import { defaultStatefulSet, prepareStatefulSetForCreate, validateStatefulSet, v
 import * as PV from './validation/persistentvolume-validation';
 import * as PVC from './validation/persistentvolumeclaim-validation';
 import { defaultStorageClass, validateStorageClass, validateStorageClassUpdate } from './validation/storageclass-validation';
+import * as HPA from './validation/hpa-validation';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './validation/priorityclass-validation';
 import type { PriorityClass } from '../../../lib/gen/kite/scheduling/v1/types';
 import type { NodeMetrics, PodMetrics } from '../../../lib/gen/kite/metrics/v1beta1/types';
@@ -264,6 +266,14 @@ const nodeMetricsStrategy = baseStrategy<NodeMetrics>({ validate: validateNodeMe
 const podMetricsStrategy = baseStrategy<PodMetrics>({ validate: validatePodMetrics });
 
 // Kinds whose rules are still being written: metadata only (a name Kubernetes accepts).
+// Kubernetes' horizontalpodautoscaler strategy (autoscaling/v2).
+const horizontalPodAutoscalerStrategy = baseStrategy<HorizontalPodAutoscaler>({
+  defaults: HPA.defaultHorizontalPodAutoscaler,
+  validate: HPA.validateHorizontalPodAutoscaler,
+  validateStatusUpdate: HPA.validateHorizontalPodAutoscalerStatusUpdate,
+  prepareForCreate: HPA.prepareHorizontalPodAutoscalerForCreate,
+});
+
 function metadataOnly<T extends KubeObject>(namespaced: boolean): Strategy<T> {
   return baseStrategy<T>({
     validate: (o) => {
@@ -306,7 +316,7 @@ export function strategies(cfg: StrategyConfig): Map<KindInfo<any>, Strategy<any
     [K.StorageClasses, storageClassStrategy],
     [K.PodDisruptionBudgets, podDisruptionBudgetStrategy],
     [K.PriorityClasses, priorityClassStrategy],
-    [K.HorizontalPodAutoscalers, metadataOnly(true)],
+    [K.HorizontalPodAutoscalers, horizontalPodAutoscalerStrategy],
     [K.NodeMetricsKind, nodeMetricsStrategy],
     [K.PodMetricsKind, podMetricsStrategy],
   ]);
