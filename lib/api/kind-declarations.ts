@@ -32,6 +32,7 @@ export const API_GROUPS = {
   storage: { group: 'storage.k8s.io', version: 'v1', protoPackage: 'kite.storage.v1', dir: 'storage', typesProto: 'kite/storage/v1/types' },
   scheduling: { group: 'scheduling.k8s.io', version: 'v1', protoPackage: 'kite.scheduling.v1', dir: 'scheduling', typesProto: 'kite/scheduling/v1/types' },
   autoscaling: { group: 'autoscaling', version: 'v2', protoPackage: 'kite.autoscaling.v2', dir: 'autoscaling', typesProto: 'kite/autoscaling/v2/types' },
+  metrics: { group: 'metrics.k8s.io', version: 'v1beta1', protoPackage: 'kite.metrics.v1beta1', dir: 'metrics', typesProto: 'kite/metrics/v1beta1/types' },
 } as const satisfies Record<string, ApiGroupDeclaration>;
 
 export type ApiGroupName = keyof typeof API_GROUPS;
@@ -39,8 +40,14 @@ export type ApiGroupName = keyof typeof API_GROUPS;
 export interface KindDeclaration {
   /** "Pod": the message name and the kind in manifests. */
   kind: string;
-  /** "Pods": used in method names (ListPods) and, lowercased, as the resource ("pods"). */
+  /** "Pods": used in method names (ListPods) and, lowercased, as the resource ("pods") unless `resource` says otherwise. */
   plural: string;
+  /**
+   * The resource when it is not the lowercased plural: the metrics API serves NodeMetrics and
+   * PodMetrics as `nodes` and `pods` of metrics.k8s.io, so a resource alone does not name a kind
+   * (key by group and resource).
+   */
+  resource?: string;
   apiGroup: ApiGroupName;
   namespaced: boolean;
   /** Has the status subresource (Update<Kind>Status). */
@@ -66,6 +73,12 @@ export interface KindDeclaration {
    * view role leaves them out). Absent: neither (e.g. RBAC kinds, which only admins manage).
    */
   userRole?: 'view' | 'edit' | 'edit-only';
+  /**
+   * Kept in the apiserver's memory only, never in SQLite or etcd, and read-only in discovery
+   * (get, list: the verbs metrics-server serves); its writer (the controller-manager's
+   * metrics-scraper) still writes through the <Kind>Service, as RBAC allows it.
+   */
+  ephemeral?: boolean;
 }
 
 export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
@@ -100,6 +113,8 @@ export const KIND_DECLARATIONS: readonly KindDeclaration[] = [
   { kind: 'PodDisruptionBudget', plural: 'PodDisruptionBudgets', apiGroup: 'policy', namespaced: true, status: true, shortNames: ['pdb'], userRole: 'edit' },
   { kind: 'PriorityClass', plural: 'PriorityClasses', apiGroup: 'scheduling', namespaced: false, status: false, shortNames: ['pc'] },
   { kind: 'HorizontalPodAutoscaler', plural: 'HorizontalPodAutoscalers', apiGroup: 'autoscaling', namespaced: true, status: true, categories: ['all'], shortNames: ['hpa'], userRole: 'edit' },
+  { kind: 'NodeMetrics', plural: 'NodeMetrics', resource: 'nodes', apiGroup: 'metrics', namespaced: false, status: false, shortNames: [], userRole: 'view', ephemeral: true },
+  { kind: 'PodMetrics', plural: 'PodMetrics', resource: 'pods', apiGroup: 'metrics', namespaced: true, status: false, shortNames: [], userRole: 'view', ephemeral: true },
 ];
 
 /** What a <Kind>Service method does, whatever the kind: the key of typed method lookups. */
@@ -145,6 +160,11 @@ export function kindMethods(d: KindDeclaration): KindMethods {
     ...(d.eviction ? { evict: `Evict${k}` } : {}),
     ...(d.token ? { createToken: `Create${k}Token` } : {}),
   };
+}
+
+/** The kind's resource ("pods", "deployments"; "nodes" for metrics.k8s.io's NodeMetrics). */
+export function resourceOf(d: KindDeclaration): string {
+  return d.resource ?? d.plural.toLowerCase();
 }
 
 /**

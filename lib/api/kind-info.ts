@@ -3,7 +3,7 @@
 // builds one KindInfo per declaration with kindInfo(); read them through lib/api/kinds.ts.
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { ObjectMeta } from '../gen/kite/meta/v1/meta';
-import { API_GROUPS, KIND_DECLARATIONS, kindMethods, type KindDeclaration, type KindMethods, type Verb } from './kind-declarations';
+import { API_GROUPS, KIND_DECLARATIONS, kindMethods, resourceOf, type KindDeclaration, type KindMethods, type Verb } from './kind-declarations';
 
 /** The functions ts-proto generates for every message. */
 export interface MessageFns<T> {
@@ -96,7 +96,7 @@ export function kindInfo<T extends KubeObject>(
   return {
     kind,
     plural: d.plural,
-    resource: d.plural.toLowerCase(),
+    resource: resourceOf(d),
     group: g.group,
     apiVersion: g.group ? `${g.group}/${g.version}` : g.version,
     namespaced: d.namespaced,

@@ -217,3 +217,15 @@ export function canonicalQuantity(input: string): string {
   }
   return `${sign}${n}${steps[i]}`;
 }
+
+/**
+ * The sum of quantities as Kubernetes' Quantity.Add leaves it: in the first one's format
+ * ("512Ki" + "512Ki" -> "1Mi", "100m" + "150m" -> "250m"); "0" for none.
+ */
+export function sumQuantities(values: readonly string[]): string {
+  if (values.length === 0) return '0';
+  const nano = values.reduce((sum, v) => sum + Quantity.parse(v).exactNano(), 0n);
+  const format = quantityFormat(values[0]);
+  if (format !== 'DecimalSI' && nano % 1_000_000n === 0n) return formatMilliAmount(nano / 1_000_000n, format);
+  return canonicalQuantity(`${nano}n`);
+}

@@ -9,8 +9,10 @@ import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, Pe
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from '../gen/kite/autoscaling/v2/types';
 import type { PodDisruptionBudget } from '../gen/kite/policy/v1/types';
 import type { PriorityClass } from '../gen/kite/scheduling/v1/types';
+import type { NodeMetrics, PodMetrics } from '../gen/kite/metrics/v1beta1/types';
 import type { StorageClass } from '../gen/kite/storage/v1/types';
 import type { KubeObject } from '../api/kinds';
+import { sumQuantities } from '../api/quantity';
 import { isDefaultClass } from '../api/storage-classes';
 import { humanDuration, since } from './age';
 import { formatEndpoints, formatSelector, formatServicePorts } from './format';
@@ -511,6 +513,28 @@ const horizontalPodAutoscalers: TableDef<HorizontalPodAutoscaler> = {
   wideCells: () => [],
 };
 
+/**
+ * metrics-server's table of NodeMetrics and PodMetrics (pkg/api/table.go): each resource's usage
+ * (a pod's summed over its containers) and the window; `kubectl top` prints its own layout.
+ */
+const nodeMetrics: TableDef<NodeMetrics> = {
+  headers: ['CPU', 'MEMORY', 'WINDOW'],
+  wideHeaders: [],
+  cells: (m) => [m.usage.cpu ?? '', m.usage.memory ?? '', m.window],
+  wideCells: () => [],
+};
+
+const podMetrics: TableDef<PodMetrics> = {
+  headers: ['CPU', 'MEMORY', 'WINDOW'],
+  wideHeaders: [],
+  cells: (m) => [sumUsage(m, 'cpu'), sumUsage(m, 'memory'), m.window],
+  wideCells: () => [],
+};
+
+function sumUsage(m: PodMetrics, resource: string): string {
+  return sumQuantities(m.containers.flatMap((c) => (c.usage[resource] !== undefined ? [c.usage[resource]] : [])));
+}
+
 const generic: TableDef = {
   headers: ['AGE'],
   wideHeaders: [],
@@ -551,6 +575,8 @@ export const PRINTER_COLUMNS: Record<string, TableDef<any>> = {
   PodDisruptionBudget: podDisruptionBudgets,
   PriorityClass: priorityClasses,
   HorizontalPodAutoscaler: horizontalPodAutoscalers,
+  NodeMetrics: nodeMetrics,
+  PodMetrics: podMetrics,
 };
 
 /** The columns of `kind`: its own, or AGE alone for a kind without printer columns. */

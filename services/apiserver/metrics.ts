@@ -52,7 +52,8 @@ export class ApiserverMetrics {
       labelNames: ['resource'],
       registers: [this.prom],
       collect() {
-        for (const r of registries.values()) this.set({ resource: r.kind.resource }, r.cachedCount);
+        // The metrics API's kinds are left out: not stored, and their resources are core's names.
+        for (const r of registries.values()) if (!r.kind.declaration.ephemeral) this.set({ resource: r.kind.resource }, r.cachedCount);
       },
     });
     new Gauge({

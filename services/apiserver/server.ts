@@ -28,6 +28,7 @@ import { ApiserverMetrics } from './metrics';
 import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry } from './registry/registry';
 import { strategies } from './registry/strategies';
 import { loadEncryptionConfig, openStorage, type Storage } from './storage';
+import { MemoryStorage } from './storage/memory';
 
 export interface ApiserverConfig extends SecurityConfig {
   /** Unset: 0.0.0.0, or 127.0.0.1 when no authentication is configured (every caller would be an admin). */
@@ -126,7 +127,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   selectAdmissionPlugins(cfg.enableAdmissionPlugins, cfg.disableAdmissionPlugins);
   const log = logger('apiserver');
   const encryption = cfg.encryptionProviderConfig ? loadEncryptionConfig(cfg.encryptionProviderConfig) : undefined;
-  const groupOf = new Map(ALL_KINDS.map((k) => [k.resource, k.group]));
+  const groupOf = new Map(ALL_KINDS.filter((k) => !k.declaration.ephemeral).map((k) => [k.resource, k.group]));
   const storage = openStorage({
     backend: cfg.store,
     dataDir: cfg.dataDir,
@@ -149,10 +150,12 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     if (!strategy) throw new Error(`kind ${kind.kind} has no strategy: add it to services/apiserver/registry/strategies.ts (docs/adding-a-kind.md)`);
     return strategy;
   };
+  // The metrics API's kinds live in memory only (storage/memory.ts), as metrics-server keeps them.
+  const ephemeral = new MemoryStorage();
   for (const kind of ALL_KINDS) {
     registries.set(
       kind.kind,
-      new Registry(kind, storage, strategyOf(kind), { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
+      new Registry(kind, kind.declaration.ephemeral ? ephemeral : storage, strategyOf(kind), { maxObjectBytes: cfg.maxObjectBytes, watchCacheSize: cfg.watchCacheSize, resourceVersionWaitMs: cfg.resourceVersionWaitMs }),
     );
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;
@@ -254,6 +257,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
       await security.stop();
       dialer.close();
       await storage.close();
+      await ephemeral.close();
     },
   };
 }

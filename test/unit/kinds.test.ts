@@ -63,7 +63,7 @@ describe('kind declarations: every table agrees', () => {
       const k = ALL_KINDS.find((x) => x.kind === d.kind)!;
       const g = API_GROUPS[d.apiGroup];
       assert.equal(k.plural, d.plural);
-      assert.equal(k.resource, d.plural.toLowerCase());
+      assert.equal(k.resource, d.resource ?? d.plural.toLowerCase());
       assert.equal(k.group, g.group);
       assert.equal(k.namespaced, d.namespaced);
       assert.equal(k.hasStatus, d.status);

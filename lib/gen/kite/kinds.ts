@@ -22,6 +22,8 @@ import * as schedulingTypes from './scheduling/v1/types';
 import * as schedulingServices from './scheduling/v1/services';
 import * as autoscalingTypes from './autoscaling/v2/types';
 import * as autoscalingServices from './autoscaling/v2/services';
+import * as metricsTypes from './metrics/v1beta1/types';
+import * as metricsServices from './metrics/v1beta1/services';
 
 /** Namespace (CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace, UpdateNamespaceStatus, PatchNamespace, DeleteNamespace, DeleteCollectionNamespaces, WatchNamespaces). */
 export const Namespaces = kindInfo<coreTypes.Namespace>('Namespace', coreTypes.Namespace, coreTypes.NamespaceList, coreServices.NamespaceWatchEvent, coreServices.NamespaceServiceService);
@@ -85,6 +87,10 @@ export const PodDisruptionBudgets = kindInfo<policyTypes.PodDisruptionBudget>('P
 export const PriorityClasses = kindInfo<schedulingTypes.PriorityClass>('PriorityClass', schedulingTypes.PriorityClass, schedulingTypes.PriorityClassList, schedulingServices.PriorityClassWatchEvent, schedulingServices.PriorityClassServiceService);
 /** HorizontalPodAutoscaler (CreateHorizontalPodAutoscaler, GetHorizontalPodAutoscaler, ListHorizontalPodAutoscalers, UpdateHorizontalPodAutoscaler, UpdateHorizontalPodAutoscalerStatus, PatchHorizontalPodAutoscaler, DeleteHorizontalPodAutoscaler, DeleteCollectionHorizontalPodAutoscalers, WatchHorizontalPodAutoscalers). */
 export const HorizontalPodAutoscalers = kindInfo<autoscalingTypes.HorizontalPodAutoscaler>('HorizontalPodAutoscaler', autoscalingTypes.HorizontalPodAutoscaler, autoscalingTypes.HorizontalPodAutoscalerList, autoscalingServices.HorizontalPodAutoscalerWatchEvent, autoscalingServices.HorizontalPodAutoscalerServiceService);
+/** NodeMetrics (CreateNodeMetrics, GetNodeMetrics, ListNodeMetrics, UpdateNodeMetrics, PatchNodeMetrics, DeleteNodeMetrics, DeleteCollectionNodeMetrics, WatchNodeMetrics). */
+export const NodeMetricsKind = kindInfo<metricsTypes.NodeMetrics>('NodeMetrics', metricsTypes.NodeMetrics, metricsTypes.NodeMetricsList, metricsServices.NodeMetricsWatchEvent, metricsServices.NodeMetricsServiceService);
+/** PodMetrics (CreatePodMetrics, GetPodMetrics, ListPodMetrics, UpdatePodMetrics, PatchPodMetrics, DeletePodMetrics, DeleteCollectionPodMetrics, WatchPodMetrics). */
+export const PodMetricsKind = kindInfo<metricsTypes.PodMetrics>('PodMetrics', metricsTypes.PodMetrics, metricsTypes.PodMetricsList, metricsServices.PodMetricsWatchEvent, metricsServices.PodMetricsServiceService);
 
 /** Every kind, by the field name typed clients use (clientset.pods, clientset.replicaSets). */
 export const KINDS = {
@@ -119,6 +125,8 @@ export const KINDS = {
   podDisruptionBudgets: PodDisruptionBudgets,
   priorityClasses: PriorityClasses,
   horizontalPodAutoscalers: HorizontalPodAutoscalers,
+  nodeMetrics: NodeMetricsKind,
+  podMetrics: PodMetricsKind,
 } as const;
 
 /** Every kind, in declaration order. */

@@ -60,9 +60,9 @@ export function notFoundPath(): Status {
 
 /** The kind a resource request names, by its API prefix, group, version and resource. */
 export function kindOf(info: RequestInfo): KindInfo<any> | undefined {
-  if (info.apiVersion !== 'v1') return undefined;
   if ((info.apiPrefix === 'api') !== (info.apiGroup === '')) return undefined;
-  return ALL_KINDS.find((k) => k.group === info.apiGroup && k.resource === info.resource);
+  const apiVersion = info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion;
+  return ALL_KINDS.find((k) => k.apiVersion === apiVersion && k.resource === info.resource);
 }
 
 const dryRunOf = (q: URLSearchParams): string[] => q.getAll('dryRun');

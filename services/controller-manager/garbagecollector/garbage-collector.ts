@@ -31,7 +31,7 @@ export interface GarbageCollectorOptions {
 export const DEFAULT_GC_OPTIONS: GarbageCollectorOptions = { workers: 20, absentCacheSize: 1000 };
 
 /** Kinds whose objects take part in the graph; events neither own nor are owned. */
-export const GC_KINDS: readonly KindInfo<any>[] = ALL_KINDS.filter((k) => k !== Events);
+export const GC_KINDS: readonly KindInfo<any>[] = ALL_KINDS.filter((k) => k !== Events && !k.declaration.ephemeral);
 
 interface Node {
   kind: KindInfo<any>;

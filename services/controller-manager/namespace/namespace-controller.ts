@@ -32,7 +32,7 @@ export class NamespaceController extends QueueController<NamespaceControllerOpti
     opts: Partial<NamespaceControllerOptions> = {},
   ) {
     super(ctx, 'namespace-controller', DEFAULT_NAMESPACE_OPTIONS, opts);
-    this.kinds = ALL_KINDS.filter((k) => k.namespaced);
+    this.kinds = ALL_KINDS.filter((k) => k.namespaced && !k.declaration.ephemeral);
     this.informer = ctx.informers.forKind(Namespaces);
     this.lister = this.informer.lister();
     const { onAdd, onUpdate } = enqueueHandler<Namespace>(this.queue, (ns) => (ns.metadata?.deletionTimestamp ? ns.metadata.name : undefined));

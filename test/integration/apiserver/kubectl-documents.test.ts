@@ -8,7 +8,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API_GROUPS, KIND_DECLARATIONS } from '../../../lib/api/kind-declarations';
+import { API_GROUPS, KIND_DECLARATIONS, resourceOf } from '../../../lib/api/kind-declarations';
 import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { uniqueName } from '../../support/names';
 import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from '../security/secure-apiserver';
@@ -58,16 +58,18 @@ describe('kubectl and the discovery and OpenAPI documents', function () {
   it('kubectl api-resources lists every declared kind with its short names, group and scope', async () => {
     const rows = (await ok('api-resources')).trimEnd().split('\n');
     assert.deepEqual(cells(rows[0]), ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
-    const byName = new Map(rows.slice(1).map((l) => [l.split(/\s+/)[0], l]));
+    // By name and group-version: the metrics API's nodes and pods share core's names.
+    const byName = new Map(rows.slice(1).map((l) => [`${l.split(/\s+/)[0]} ${l.trim().split(/\s+/).at(-3)}`, l]));
     // Every kind, and the four access reviews (selfsubjectreviews, selfsubjectaccessreviews, selfsubjectrulesreviews, subjectaccessreviews).
     assert.equal(byName.size, KIND_DECLARATIONS.length + 4);
     for (const d of KIND_DECLARATIONS) {
       const g = API_GROUPS[d.apiGroup];
-      const line = byName.get(d.plural.toLowerCase());
+      const gv = g.group ? `${g.group}/${g.version}` : g.version;
+      const line = byName.get(`${resourceOf(d)} ${gv}`);
       assert.ok(line, d.kind);
       assert.deepEqual(
         line.trim().split(/\s+/),
-        [d.plural.toLowerCase(), ...(d.shortNames.length ? [d.shortNames.join(',')] : []), g.group ? `${g.group}/v1` : 'v1', String(d.namespaced), d.kind],
+        [resourceOf(d), ...(d.shortNames.length ? [d.shortNames.join(',')] : []), gv, String(d.namespaced), d.kind],
         d.kind,
       );
     }

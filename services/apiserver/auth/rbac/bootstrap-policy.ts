@@ -197,6 +197,13 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'], [''], ['pods']),
     rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
   ],
+  // system:controller:metrics-scraper (Kite's metrics-server, services/controller-manager/metrics):
+  // metrics-server's system:metrics-server role (the kubelets' stats and metrics, the nodes and
+  // pods it scrapes for) and the metrics API's objects it writes.
+  'metrics-scraper': [
+    rule(['get'], [''], ['nodes/stats', 'nodes/metrics']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['metrics.k8s.io'], ['nodes', 'pods']),
+  ],
 };
 const CONTROLLER_MANAGER_RULES = Object.values(CONTROLLER_RULES).flat();
 

@@ -6,7 +6,7 @@
 // kinds, discovery lists the access reviews the apiserver serves (review-handler.ts), as
 // Kubernetes lists them: create only, cluster-scoped, nothing stored.
 import { createHash } from 'node:crypto';
-import { API_GROUPS, KIND_DECLARATIONS, kindMethods, type KindDeclaration, type Verb } from '../../../../lib/api/kind-declarations';
+import { API_GROUPS, KIND_DECLARATIONS, kindMethods, resourceOf, type KindDeclaration, type Verb } from '../../../../lib/api/kind-declarations';
 
 export interface GroupVersionKind {
   group: string;
@@ -71,7 +71,11 @@ export function storageVersionHash(group: string, version: string, kind: string)
   return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
 }
 
+/** What metrics-server's discovery lists for the metrics API's resources: it serves no watch and no writes. */
+const EPHEMERAL_VERBS = ['get', 'list'];
+
 function verbsOf(d: KindDeclaration): string[] {
+  if (d.ephemeral) return EPHEMERAL_VERBS;
   return Object.keys(kindMethods(d))
     .map((v) => RESOURCE_VERBS[v as Verb])
     .filter((v): v is string => !!v)
@@ -104,7 +108,7 @@ export function discoveryModel(declarations: readonly KindDeclaration[] = KIND_D
     const gv = byGroup.get(g.group)!;
     const self = { group: g.group, version: g.version, kind: d.kind };
     gv.resources.push({
-      resource: d.plural.toLowerCase(),
+      resource: resourceOf(d),
       singular: d.kind.toLowerCase(),
       kind: d.kind,
       namespaced: d.namespaced,

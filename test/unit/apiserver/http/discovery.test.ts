@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { API_GROUPS, KIND_DECLARATIONS, type KindDeclaration } from '../../../../lib/api/kind-declarations';
+import { API_GROUPS, KIND_DECLARATIONS, resourceOf, type KindDeclaration } from '../../../../lib/api/kind-declarations';
 import { createDocumentHandler, type DocumentRequest } from '../../../../services/apiserver/http/documents';
 import { storageVersionHash } from '../../../../services/apiserver/http/discovery/resources';
 import { tableRequested } from '../../../../services/apiserver/http/documents';
@@ -37,16 +37,17 @@ describe('discovery documents', () => {
     for (const d of KIND_DECLARATIONS) {
       const g = API_GROUPS[d.apiGroup];
       const gv = g.group ? `${g.group}/${g.version}` : g.version;
-      const r = all.get(`${gv} ${d.plural.toLowerCase()}`);
+      const r = all.get(`${gv} ${resourceOf(d)}`);
       assert.ok(r, `${d.kind} is in ${gv}`);
       assert.equal(r.kind, d.kind);
       assert.equal(r.singularName, d.kind.toLowerCase());
       assert.equal(r.namespaced, d.namespaced);
-      assert.deepEqual(r.verbs, ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
+      // The metrics API's resources: what metrics-server lists, get and list.
+      assert.deepEqual(r.verbs, d.ephemeral ? ['get', 'list'] : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
       assert.deepEqual(r.shortNames ?? [], [...d.shortNames]);
       assert.deepEqual(r.categories ?? [], [...(d.categories ?? [])]);
       assert.equal(r.storageVersionHash, storageVersionHash(g.group, g.version, d.kind));
-      assert.equal(all.has(`${gv} ${d.plural.toLowerCase()}/status`), d.status, `${d.kind} status subresource`);
+      assert.equal(all.has(`${gv} ${resourceOf(d)}/status`), d.status, `${d.kind} status subresource`);
     }
     assert.deepEqual(all.get('v1 pods/binding'), { name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] });
     assert.deepEqual(all.get('v1 pods/status').verbs, ['get', 'patch', 'update']);

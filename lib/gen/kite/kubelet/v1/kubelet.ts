@@ -13,19 +13,90 @@ import {
   type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
+  type ClientUnaryCall,
   type handleBidiStreamingCall,
   type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
 /**
  * The kubelet's own endpoint (port 10250 by default): container logs and exec, streamed from the
- * node's container runtime. Only the apiserver calls it: it authorizes the user, looks up the pod's
- * node (status.addresses InternalIP, status.daemonEndpoints.kubeletEndpoint.Port) and proxies the
- * stream unchanged.
+ * node's container runtime, and the node's resource usage. The apiserver calls it for the streams:
+ * it authorizes the user, looks up the pod's node (status.addresses InternalIP,
+ * status.daemonEndpoints.kubeletEndpoint.Port) and proxies the stream unchanged; the
+ * controller-manager's metrics-scraper reads the summary (as metrics-server reads /stats/summary).
  */
+
+export interface GetSummaryRequest {
+}
+
+/** Summary: Kubernetes' statsapi.Summary, the CPU and memory parts. */
+export interface Summary {
+  node?: NodeStats | undefined;
+  pods: PodStats[];
+}
+
+export interface NodeStats {
+  nodeName: string;
+  /** When the node (its kubelet) started (RFC 3339). */
+  startTime: string;
+  cpu?: CPUStats | undefined;
+  memory?: MemoryStats | undefined;
+}
+
+export interface PodStats {
+  podRef?: PodReference | undefined;
+  startTime: string;
+  containers: ContainerStats[];
+  cpu?: CPUStats | undefined;
+  memory?: MemoryStats | undefined;
+}
+
+export interface PodReference {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export interface ContainerStats {
+  name: string;
+  startTime: string;
+  cpu?: CPUStats | undefined;
+  memory?: MemoryStats | undefined;
+}
+
+export interface CPUStats {
+  /** When the sample was taken (RFC 3339 with nanoseconds). */
+  time: string;
+  /** The average rate over the collector's last two samples, in nanocores. */
+  usageNanoCores?:
+    | number
+    | undefined;
+  /** Cumulative CPU time since the container (pod, node) started. */
+  usageCoreNanoSeconds?: number | undefined;
+}
+
+export interface MemoryStats {
+  time: string;
+  usageBytes?:
+    | number
+    | undefined;
+  /** Usage minus inactive file pages: what the kubelet evicts on and metrics report. */
+  workingSetBytes?: number | undefined;
+  rssBytes?: number | undefined;
+}
+
+export interface GetResourceMetricsRequest {
+}
+
+/** Prometheus' text exposition format (version 0.0.4). */
+export interface ResourceMetrics {
+  text: string;
+}
 
 export interface PortForwardRequest {
   /** Set in the first request only. */
@@ -126,6 +197,998 @@ export interface ExecResponse {
   /** Set in the last response: the command's exit code. */
   exitCode?: number | undefined;
 }
+
+function createBaseGetSummaryRequest(): GetSummaryRequest {
+  return {};
+}
+
+export const GetSummaryRequest: MessageFns<GetSummaryRequest> = {
+  encode(_: GetSummaryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSummaryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSummaryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetSummaryRequest {
+    return {};
+  },
+
+  toJSON(_: GetSummaryRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetSummaryRequest>, I>>(base?: I): GetSummaryRequest {
+    return GetSummaryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetSummaryRequest>, I>>(_: I): GetSummaryRequest {
+    const message = createBaseGetSummaryRequest();
+    return message;
+  },
+};
+
+function createBaseSummary(): Summary {
+  return { node: undefined, pods: [] };
+}
+
+export const Summary: MessageFns<Summary> = {
+  encode(message: Summary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== undefined) {
+      NodeStats.encode(message.node, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.pods) {
+      PodStats.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Summary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = NodeStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pods.push(PodStats.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Summary {
+    return {
+      node: isSet(object.node) ? NodeStats.fromJSON(object.node) : undefined,
+      pods: globalThis.Array.isArray(object?.pods) ? object.pods.map((e: any) => PodStats.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: Summary): unknown {
+    const obj: any = {};
+    if (message.node !== undefined) {
+      obj.node = NodeStats.toJSON(message.node);
+    }
+    if (message.pods?.length) {
+      obj.pods = message.pods.map((e) => PodStats.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Summary>, I>>(base?: I): Summary {
+    return Summary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Summary>, I>>(object: I): Summary {
+    const message = createBaseSummary();
+    message.node = (object.node !== undefined && object.node !== null) ? NodeStats.fromPartial(object.node) : undefined;
+    message.pods = object.pods?.map((e) => PodStats.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNodeStats(): NodeStats {
+  return { nodeName: "", startTime: "", cpu: undefined, memory: undefined };
+}
+
+export const NodeStats: MessageFns<NodeStats> = {
+  encode(message: NodeStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeName !== "") {
+      writer.uint32(10).string(message.nodeName);
+    }
+    if (message.startTime !== "") {
+      writer.uint32(18).string(message.startTime);
+    }
+    if (message.cpu !== undefined) {
+      CPUStats.encode(message.cpu, writer.uint32(26).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryStats.encode(message.memory, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cpu = CPUStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.memory = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeStats {
+    return {
+      nodeName: isSet(object.nodeName)
+        ? globalThis.String(object.nodeName)
+        : isSet(object.node_name)
+        ? globalThis.String(object.node_name)
+        : "",
+      startTime: isSet(object.startTime)
+        ? globalThis.String(object.startTime)
+        : isSet(object.start_time)
+        ? globalThis.String(object.start_time)
+        : "",
+      cpu: isSet(object.cpu) ? CPUStats.fromJSON(object.cpu) : undefined,
+      memory: isSet(object.memory) ? MemoryStats.fromJSON(object.memory) : undefined,
+    };
+  },
+
+  toJSON(message: NodeStats): unknown {
+    const obj: any = {};
+    if (message.nodeName !== "") {
+      obj.nodeName = message.nodeName;
+    }
+    if (message.startTime !== "") {
+      obj.startTime = message.startTime;
+    }
+    if (message.cpu !== undefined) {
+      obj.cpu = CPUStats.toJSON(message.cpu);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryStats.toJSON(message.memory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeStats>, I>>(base?: I): NodeStats {
+    return NodeStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeStats>, I>>(object: I): NodeStats {
+    const message = createBaseNodeStats();
+    message.nodeName = object.nodeName ?? "";
+    message.startTime = object.startTime ?? "";
+    message.cpu = (object.cpu !== undefined && object.cpu !== null) ? CPUStats.fromPartial(object.cpu) : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryStats.fromPartial(object.memory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodStats(): PodStats {
+  return { podRef: undefined, startTime: "", containers: [], cpu: undefined, memory: undefined };
+}
+
+export const PodStats: MessageFns<PodStats> = {
+  encode(message: PodStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.podRef !== undefined) {
+      PodReference.encode(message.podRef, writer.uint32(10).fork()).join();
+    }
+    if (message.startTime !== "") {
+      writer.uint32(18).string(message.startTime);
+    }
+    for (const v of message.containers) {
+      ContainerStats.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.cpu !== undefined) {
+      CPUStats.encode(message.cpu, writer.uint32(34).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryStats.encode(message.memory, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.podRef = PodReference.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.containers.push(ContainerStats.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.cpu = CPUStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.memory = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodStats {
+    return {
+      podRef: isSet(object.podRef)
+        ? PodReference.fromJSON(object.podRef)
+        : isSet(object.pod_ref)
+        ? PodReference.fromJSON(object.pod_ref)
+        : undefined,
+      startTime: isSet(object.startTime)
+        ? globalThis.String(object.startTime)
+        : isSet(object.start_time)
+        ? globalThis.String(object.start_time)
+        : "",
+      containers: globalThis.Array.isArray(object?.containers)
+        ? object.containers.map((e: any) => ContainerStats.fromJSON(e))
+        : [],
+      cpu: isSet(object.cpu) ? CPUStats.fromJSON(object.cpu) : undefined,
+      memory: isSet(object.memory) ? MemoryStats.fromJSON(object.memory) : undefined,
+    };
+  },
+
+  toJSON(message: PodStats): unknown {
+    const obj: any = {};
+    if (message.podRef !== undefined) {
+      obj.podRef = PodReference.toJSON(message.podRef);
+    }
+    if (message.startTime !== "") {
+      obj.startTime = message.startTime;
+    }
+    if (message.containers?.length) {
+      obj.containers = message.containers.map((e) => ContainerStats.toJSON(e));
+    }
+    if (message.cpu !== undefined) {
+      obj.cpu = CPUStats.toJSON(message.cpu);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryStats.toJSON(message.memory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodStats>, I>>(base?: I): PodStats {
+    return PodStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodStats>, I>>(object: I): PodStats {
+    const message = createBasePodStats();
+    message.podRef = (object.podRef !== undefined && object.podRef !== null)
+      ? PodReference.fromPartial(object.podRef)
+      : undefined;
+    message.startTime = object.startTime ?? "";
+    message.containers = object.containers?.map((e) => ContainerStats.fromPartial(e)) || [];
+    message.cpu = (object.cpu !== undefined && object.cpu !== null) ? CPUStats.fromPartial(object.cpu) : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryStats.fromPartial(object.memory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePodReference(): PodReference {
+  return { name: "", namespace: "", uid: "" };
+}
+
+export const PodReference: MessageFns<PodReference> = {
+  encode(message: PodReference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(18).string(message.namespace);
+    }
+    if (message.uid !== "") {
+      writer.uint32(26).string(message.uid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PodReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePodReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PodReference {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+    };
+  },
+
+  toJSON(message: PodReference): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PodReference>, I>>(base?: I): PodReference {
+    return PodReference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PodReference>, I>>(object: I): PodReference {
+    const message = createBasePodReference();
+    message.name = object.name ?? "";
+    message.namespace = object.namespace ?? "";
+    message.uid = object.uid ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerStats(): ContainerStats {
+  return { name: "", startTime: "", cpu: undefined, memory: undefined };
+}
+
+export const ContainerStats: MessageFns<ContainerStats> = {
+  encode(message: ContainerStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.startTime !== "") {
+      writer.uint32(18).string(message.startTime);
+    }
+    if (message.cpu !== undefined) {
+      CPUStats.encode(message.cpu, writer.uint32(26).fork()).join();
+    }
+    if (message.memory !== undefined) {
+      MemoryStats.encode(message.memory, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cpu = CPUStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.memory = MemoryStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerStats {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      startTime: isSet(object.startTime)
+        ? globalThis.String(object.startTime)
+        : isSet(object.start_time)
+        ? globalThis.String(object.start_time)
+        : "",
+      cpu: isSet(object.cpu) ? CPUStats.fromJSON(object.cpu) : undefined,
+      memory: isSet(object.memory) ? MemoryStats.fromJSON(object.memory) : undefined,
+    };
+  },
+
+  toJSON(message: ContainerStats): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.startTime !== "") {
+      obj.startTime = message.startTime;
+    }
+    if (message.cpu !== undefined) {
+      obj.cpu = CPUStats.toJSON(message.cpu);
+    }
+    if (message.memory !== undefined) {
+      obj.memory = MemoryStats.toJSON(message.memory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContainerStats>, I>>(base?: I): ContainerStats {
+    return ContainerStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContainerStats>, I>>(object: I): ContainerStats {
+    const message = createBaseContainerStats();
+    message.name = object.name ?? "";
+    message.startTime = object.startTime ?? "";
+    message.cpu = (object.cpu !== undefined && object.cpu !== null) ? CPUStats.fromPartial(object.cpu) : undefined;
+    message.memory = (object.memory !== undefined && object.memory !== null)
+      ? MemoryStats.fromPartial(object.memory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCPUStats(): CPUStats {
+  return { time: "", usageNanoCores: undefined, usageCoreNanoSeconds: undefined };
+}
+
+export const CPUStats: MessageFns<CPUStats> = {
+  encode(message: CPUStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== "") {
+      writer.uint32(10).string(message.time);
+    }
+    if (message.usageNanoCores !== undefined) {
+      writer.uint32(16).uint64(message.usageNanoCores);
+    }
+    if (message.usageCoreNanoSeconds !== undefined) {
+      writer.uint32(24).uint64(message.usageCoreNanoSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CPUStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCPUStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.usageNanoCores = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.usageCoreNanoSeconds = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CPUStats {
+    return {
+      time: isSet(object.time) ? globalThis.String(object.time) : "",
+      usageNanoCores: isSet(object.usageNanoCores)
+        ? globalThis.Number(object.usageNanoCores)
+        : isSet(object.usage_nano_cores)
+        ? globalThis.Number(object.usage_nano_cores)
+        : undefined,
+      usageCoreNanoSeconds: isSet(object.usageCoreNanoSeconds)
+        ? globalThis.Number(object.usageCoreNanoSeconds)
+        : isSet(object.usage_core_nano_seconds)
+        ? globalThis.Number(object.usage_core_nano_seconds)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CPUStats): unknown {
+    const obj: any = {};
+    if (message.time !== "") {
+      obj.time = message.time;
+    }
+    if (message.usageNanoCores !== undefined) {
+      obj.usageNanoCores = Math.round(message.usageNanoCores);
+    }
+    if (message.usageCoreNanoSeconds !== undefined) {
+      obj.usageCoreNanoSeconds = Math.round(message.usageCoreNanoSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CPUStats>, I>>(base?: I): CPUStats {
+    return CPUStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CPUStats>, I>>(object: I): CPUStats {
+    const message = createBaseCPUStats();
+    message.time = object.time ?? "";
+    message.usageNanoCores = object.usageNanoCores ?? undefined;
+    message.usageCoreNanoSeconds = object.usageCoreNanoSeconds ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMemoryStats(): MemoryStats {
+  return { time: "", usageBytes: undefined, workingSetBytes: undefined, rssBytes: undefined };
+}
+
+export const MemoryStats: MessageFns<MemoryStats> = {
+  encode(message: MemoryStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== "") {
+      writer.uint32(10).string(message.time);
+    }
+    if (message.usageBytes !== undefined) {
+      writer.uint32(16).uint64(message.usageBytes);
+    }
+    if (message.workingSetBytes !== undefined) {
+      writer.uint32(24).uint64(message.workingSetBytes);
+    }
+    if (message.rssBytes !== undefined) {
+      writer.uint32(32).uint64(message.rssBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemoryStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.usageBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.workingSetBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rssBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemoryStats {
+    return {
+      time: isSet(object.time) ? globalThis.String(object.time) : "",
+      usageBytes: isSet(object.usageBytes)
+        ? globalThis.Number(object.usageBytes)
+        : isSet(object.usage_bytes)
+        ? globalThis.Number(object.usage_bytes)
+        : undefined,
+      workingSetBytes: isSet(object.workingSetBytes)
+        ? globalThis.Number(object.workingSetBytes)
+        : isSet(object.working_set_bytes)
+        ? globalThis.Number(object.working_set_bytes)
+        : undefined,
+      rssBytes: isSet(object.rssBytes)
+        ? globalThis.Number(object.rssBytes)
+        : isSet(object.rss_bytes)
+        ? globalThis.Number(object.rss_bytes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MemoryStats): unknown {
+    const obj: any = {};
+    if (message.time !== "") {
+      obj.time = message.time;
+    }
+    if (message.usageBytes !== undefined) {
+      obj.usageBytes = Math.round(message.usageBytes);
+    }
+    if (message.workingSetBytes !== undefined) {
+      obj.workingSetBytes = Math.round(message.workingSetBytes);
+    }
+    if (message.rssBytes !== undefined) {
+      obj.rssBytes = Math.round(message.rssBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemoryStats>, I>>(base?: I): MemoryStats {
+    return MemoryStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemoryStats>, I>>(object: I): MemoryStats {
+    const message = createBaseMemoryStats();
+    message.time = object.time ?? "";
+    message.usageBytes = object.usageBytes ?? undefined;
+    message.workingSetBytes = object.workingSetBytes ?? undefined;
+    message.rssBytes = object.rssBytes ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetResourceMetricsRequest(): GetResourceMetricsRequest {
+  return {};
+}
+
+export const GetResourceMetricsRequest: MessageFns<GetResourceMetricsRequest> = {
+  encode(_: GetResourceMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetResourceMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetResourceMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetResourceMetricsRequest {
+    return {};
+  },
+
+  toJSON(_: GetResourceMetricsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetResourceMetricsRequest>, I>>(base?: I): GetResourceMetricsRequest {
+    return GetResourceMetricsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetResourceMetricsRequest>, I>>(_: I): GetResourceMetricsRequest {
+    const message = createBaseGetResourceMetricsRequest();
+    return message;
+  },
+};
+
+function createBaseResourceMetrics(): ResourceMetrics {
+  return { text: "" };
+}
+
+export const ResourceMetrics: MessageFns<ResourceMetrics> = {
+  encode(message: ResourceMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceMetrics {
+    return { text: isSet(object.text) ? globalThis.String(object.text) : "" };
+  },
+
+  toJSON(message: ResourceMetrics): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceMetrics>, I>>(base?: I): ResourceMetrics {
+    return ResourceMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceMetrics>, I>>(object: I): ResourceMetrics {
+    const message = createBaseResourceMetrics();
+    message.text = object.text ?? "";
+    return message;
+  },
+};
 
 function createBasePortForwardRequest(): PortForwardRequest {
   return { start: undefined, data: Buffer.alloc(0), close: false };
@@ -1471,6 +2534,34 @@ export const KubeletServiceService = {
     responseSerialize: (value: PortForwardResponse): Buffer => Buffer.from(PortForwardResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PortForwardResponse => PortForwardResponse.decode(value),
   },
+  /**
+   * The node's and its pods' CPU and memory usage, as the kubelet's /stats/summary serves it
+   * (the nodes/stats subresource): cumulative CPU time and the working set, sampled every few
+   * seconds by the kubelet's collector, not per call.
+   */
+  getSummary: {
+    path: "/kite.kubelet.v1.KubeletService/GetSummary" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetSummaryRequest): Buffer => Buffer.from(GetSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetSummaryRequest => GetSummaryRequest.decode(value),
+    responseSerialize: (value: Summary): Buffer => Buffer.from(Summary.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Summary => Summary.decode(value),
+  },
+  /**
+   * The same samples as the Prometheus text of the kubelet's /metrics/resource (the nodes/metrics
+   * subresource): node_, pod_ and container_ cpu_usage_seconds_total and memory_working_set_bytes.
+   */
+  getResourceMetrics: {
+    path: "/kite.kubelet.v1.KubeletService/GetResourceMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetResourceMetricsRequest): Buffer =>
+      Buffer.from(GetResourceMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetResourceMetricsRequest => GetResourceMetricsRequest.decode(value),
+    responseSerialize: (value: ResourceMetrics): Buffer => Buffer.from(ResourceMetrics.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResourceMetrics => ResourceMetrics.decode(value),
+  },
 } as const;
 
 export interface KubeletServiceServer extends UntypedServiceImplementation {
@@ -1498,6 +2589,17 @@ export interface KubeletServiceServer extends UntypedServiceImplementation {
    * the data the pod sends. The stream ends when either side closes.
    */
   portForward: handleBidiStreamingCall<PortForwardRequest, PortForwardResponse>;
+  /**
+   * The node's and its pods' CPU and memory usage, as the kubelet's /stats/summary serves it
+   * (the nodes/stats subresource): cumulative CPU time and the working set, sampled every few
+   * seconds by the kubelet's collector, not per call.
+   */
+  getSummary: handleUnaryCall<GetSummaryRequest, Summary>;
+  /**
+   * The same samples as the Prometheus text of the kubelet's /metrics/resource (the nodes/metrics
+   * subresource): node_, pod_ and container_ cpu_usage_seconds_total and memory_working_set_bytes.
+   */
+  getResourceMetrics: handleUnaryCall<GetResourceMetricsRequest, ResourceMetrics>;
 }
 
 export interface KubeletServiceClient extends Client {
@@ -1539,6 +2641,45 @@ export interface KubeletServiceClient extends Client {
     metadata: Metadata,
     options?: Partial<CallOptions>,
   ): ClientDuplexStream<PortForwardRequest, PortForwardResponse>;
+  /**
+   * The node's and its pods' CPU and memory usage, as the kubelet's /stats/summary serves it
+   * (the nodes/stats subresource): cumulative CPU time and the working set, sampled every few
+   * seconds by the kubelet's collector, not per call.
+   */
+  getSummary(
+    request: GetSummaryRequest,
+    callback: (error: ServiceError | null, response: Summary) => void,
+  ): ClientUnaryCall;
+  getSummary(
+    request: GetSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Summary) => void,
+  ): ClientUnaryCall;
+  getSummary(
+    request: GetSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Summary) => void,
+  ): ClientUnaryCall;
+  /**
+   * The same samples as the Prometheus text of the kubelet's /metrics/resource (the nodes/metrics
+   * subresource): node_, pod_ and container_ cpu_usage_seconds_total and memory_working_set_bytes.
+   */
+  getResourceMetrics(
+    request: GetResourceMetricsRequest,
+    callback: (error: ServiceError | null, response: ResourceMetrics) => void,
+  ): ClientUnaryCall;
+  getResourceMetrics(
+    request: GetResourceMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResourceMetrics) => void,
+  ): ClientUnaryCall;
+  getResourceMetrics(
+    request: GetResourceMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResourceMetrics) => void,
+  ): ClientUnaryCall;
 }
 
 export const KubeletServiceClient = makeGenericClientConstructor(
