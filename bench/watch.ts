@@ -6,14 +6,14 @@
 // the scenario's idle watchers.
 //   npm run bench:watch
 //   KITE_BENCH_WATCH_SCENARIOS=selective KITE_BENCH_WATCH_SECONDS=2 npm run bench:watch
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../lib/client/clientset';
 import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { Pod } from '../lib/gen/kite/core/v1/types';
-import { freePort, rssMiB, startProgram, stopProgram } from './lib/processes';
+import { scrapeMetrics } from './lib/apiserver-metrics';
+import { forkWorker, freePort, rssMiB, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { writeBenchmarkSection } from './lib/report';
 import { fmt, median } from './lib/stats';
 import { BUCKET_MS, BUCKETS, nowMs, SENT_AT, type WorkerReport, type WorkerStart } from './lib/watch-worker';
@@ -68,45 +68,23 @@ const SCENARIOS: Scenario[] = [
 const chosen = (process.env.KITE_BENCH_WATCH_SCENARIOS ?? 'selective,broadcast').split(',');
 
 interface Worker {
-  proc: ChildProcess;
   report(): Promise<WorkerReport>;
   stop(): Promise<void>;
 }
 
 async function startWorker(start: WorkerStart): Promise<Worker> {
-  const proc = fork(join(__dirname, 'lib', 'watch-worker.ts'), [], {
-    execArgv: ['--require', require.resolve('tsx/cjs')],
-    serialization: 'advanced',
-    env: { ...process.env, KITE_LOG_LEVEL: 'silent' },
-  });
-  await new Promise<void>((resolve, reject) => {
-    proc.once('message', () => resolve());
-    proc.once('exit', (code) => reject(new Error(`watch worker exited (${code})`)));
-  });
+  const proc = forkWorker(join(__dirname, 'lib', 'watch-worker.ts'));
+  const reply = () => whileRunning(new Promise<WorkerReport>((resolve) => proc.once('message', (m: WorkerReport) => resolve(m))));
+  await reply();
   proc.send(start);
   return {
-    proc,
-    report: () =>
-      new Promise((resolve) => {
-        proc.once('message', (m) => resolve(m as WorkerReport));
-        proc.send({ cmd: 'report' });
-      }),
-    stop: () =>
-      new Promise((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.send({ cmd: 'stop' });
-      }),
+    report: () => {
+      const r = reply();
+      proc.send({ cmd: 'report' });
+      return r;
+    },
+    stop: () => stopProgram(proc),
   };
-}
-
-async function metrics(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const m = line.match(/^([a-z_]+) ([0-9.e+-]+)$/);
-    if (m) out[m[1]] = Number(m[2]);
-  }
-  return out;
 }
 
 /**
@@ -119,7 +97,7 @@ async function memory(pid: number, metricsPort: number): Promise<{ rss: number; 
   for (let i = 0; i < 5; i++) {
     await new Promise((r) => setTimeout(r, 500));
     rss.push(rssMiB(pid) * 2 ** 20);
-    heap.push((await metrics(metricsPort)).nodejs_heap_size_used_bytes);
+    heap.push((await scrapeMetrics(metricsPort)).nodejs_heap_size_used_bytes);
   }
   return { rss: median(rss), heap: Math.min(...heap) };
 }
@@ -168,7 +146,7 @@ async function runScenario(s: Scenario, client: Clientset, address: string, serv
       for (let i = w; i < s.watchers; i += WORKERS) watchers.push(s.selector(i));
       workers.push(await startWorker({ cmd: 'start', address, connections: connectionsPerWorker(s.watchers), watchers, resourceVersion: rv }));
     }
-    await waitUntil(`${s.watchers} registered watchers`, async () => (await metrics(metricsPort)).apiserver_registered_watchers >= s.watchers, 60_000);
+    await waitUntil(`${s.watchers} registered watchers`, async () => (await scrapeMetrics(metricsPort)).apiserver_registered_watchers >= s.watchers, 60_000);
     const after = await memory(serverPid, metricsPort);
 
     // Rounds of pod updates at a fixed rate, each stamped with its send time; percentiles per
@@ -179,7 +157,7 @@ async function runScenario(s: Scenario, client: Clientset, address: string, serv
     let delivered = 0;
     let writes = 0;
     let writeSeconds = 0;
-    const cpuBefore = (await metrics(metricsPort)).process_cpu_seconds_total;
+    const cpuBefore = (await scrapeMetrics(metricsPort)).process_cpu_seconds_total;
     for (let round = 0; round < ROUNDS; round++) {
       const total = s.rate * ROUND_SECONDS;
       const start = performance.now();
@@ -213,7 +191,7 @@ async function runScenario(s: Scenario, client: Clientset, address: string, serv
       delivered = cumulative;
       if (round === ROUNDS - 1) writeErrors.push(...reports.flatMap((r) => r.errors));
     }
-    const cpuPerEventMs = (((await metrics(metricsPort)).process_cpu_seconds_total - cpuBefore) * 1000) / writes;
+    const cpuPerEventMs = (((await scrapeMetrics(metricsPort)).process_cpu_seconds_total - cpuBefore) * 1000) / writes;
     return {
       scenario: s,
       writes,
@@ -229,7 +207,7 @@ async function runScenario(s: Scenario, client: Clientset, address: string, serv
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
-    await waitUntil('watchers to close', async () => (await metrics(metricsPort)).apiserver_registered_watchers === 0, 30_000).catch(() => undefined);
+    await waitUntil('watchers to close', async () => (await scrapeMetrics(metricsPort)).apiserver_registered_watchers === 0, 30_000).catch(() => undefined);
   }
 }
 

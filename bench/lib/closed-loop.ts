@@ -1,5 +1,6 @@
-// Closed-loop load for the API benchmarks: `clients` callers each waiting for its previous call,
-// with every call's latency and the CPU a process (the apiserver) used per call.
+// Closed- and open-loop load for the API benchmarks: `clients` callers each waiting for its
+// previous call, or calls started at a fixed rate, with every call's latency and the CPU a process
+// (the caller's own, or the apiserver's) used per call.
 import { readFileSync } from 'node:fs';
 
 export interface Phase {
@@ -36,4 +37,22 @@ export async function closedLoop(pid: number, ops: number, clients: number, op: 
     }),
   );
   return { ops, seconds: (performance.now() - start) / 1000, latenciesMs, cpuMsPerOp: (processCpuMs(pid) - cpu) / ops };
+}
+
+/** Starts op(i) at a fixed rate regardless of completions (open loop), for `seconds`. */
+export async function openLoop(pid: number, perSecond: number, seconds: number, op: (i: number) => Promise<void>): Promise<Phase> {
+  const total = Math.round(perSecond * seconds);
+  const latenciesMs: number[] = [];
+  const cpu = processCpuMs(pid);
+  const start = performance.now();
+  const calls: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Latency from when the write was due, so a stalled sender shows up as latency too.
+    calls.push(op(i).then(() => void latenciesMs.push(performance.now() - due)));
+  }
+  await Promise.all(calls);
+  return { ops: total, seconds: (performance.now() - start) / 1000, latenciesMs, cpuMsPerOp: (processCpuMs(pid) - cpu) / total };
 }

@@ -1,13 +1,33 @@
-// Starting Kite's programs as child processes for benchmarks, so each has its own event loop and
-// its memory can be read apart. Every child is killed on exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Starting Kite's programs and a benchmark's worker scripts as child processes, so each has its
+// own event loop and its memory can be read apart. Every child is killed on exit. A child that
+// exits before the benchmark stops it fails the benchmark at once, with its last log lines
+// (whileRunning), instead of leaving it waiting for something the child will never do.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import './own-config';
 
 const ROOT = join(__dirname, '..', '..');
+/** How much of a child's stderr is kept for messages, and how many of its last lines are shown. */
+const KEPT_CHARS = 8000;
+const SHOWN_LINES = 20;
+
+export type Program = ChildProcess & {
+  /** The program or script, for messages. */
+  label: string;
+  /** The last KEPT_CHARS characters the child wrote to stderr. */
+  stderrText(): string;
+};
+
 const children = new Set<ChildProcess>();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+/** Children stopProgram is stopping: their exit is expected. */
+const stopping = new WeakSet<ChildProcess>();
+/** The first early exit, and the callers of whileRunning waiting to hear of one. */
+let earlyExit: Error | undefined;
+const waiting = new Set<(err: Error) => void>();
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -20,23 +40,81 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Runs bin/<program> with args; resolves once it started (stderr is kept for failures). */
-export function startProgram(program: string, args: string[], env: Record<string, string> = {}): ChildProcess & { stderrText: () => string } {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', program), ...args], {
-    env: { ...process.env, KITE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+/** The last `n` non-empty lines of a text. */
+export function lastLines(text: string, n = SHOWN_LINES): string {
+  return text.split('\n').filter((l) => l.trim()).slice(-n).join('\n');
+}
+
+function track(child: ChildProcess, label: string): Program {
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-4000);
+    err = (err + d.toString()).slice(-KEPT_CHARS);
   });
   children.add(child);
-  child.on('exit', () => children.delete(child));
-  return Object.assign(child, { stderrText: () => err });
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (stopping.has(child)) return;
+    // Its last words may still be in the pipe: wait for the stream to close (not for ever: a
+    // grandchild may hold it open).
+    let reported = false;
+    const report = () => {
+      if (reported) return;
+      reported = true;
+      const output = lastLines(err);
+      const e = new Error(`${label} exited (${signal ?? `code ${code}`}) before the benchmark stopped it; ${output ? `its last log lines:\n${output}` : 'it logged nothing'}`);
+      earlyExit ??= e;
+      waiting.forEach((reject) => reject(e));
+    };
+    const t = setTimeout(report, 500);
+    child.stderr!.once('close', () => {
+      clearTimeout(t);
+      report();
+    });
+  });
+  return Object.assign(child, { label, stderrText: () => err });
+}
+
+/** Runs bin/<program> with args (stderr is kept for failures). */
+export function startProgram(program: string, args: string[], env: Record<string, string> = {}): Program {
+  return startProcess(program, process.execPath, [join(ROOT, 'bin', program), ...args], { KITE_LOG_LEVEL: 'warn', ...env });
+}
+
+/** Runs any command as a tracked child (stderr kept, stdout ignored). */
+export function startProcess(label: string, command: string, args: string[], env: Record<string, string> = {}): Program {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  return track(child, label);
+}
+
+/** Forks a TypeScript worker script (IPC with `advanced` serialization), tracked as startProgram's children are. */
+export function forkWorker(script: string, env: Record<string, string> = {}): Program {
+  const child = fork(script, [], {
+    execArgv: ['--require', require.resolve('tsx/cjs')],
+    serialization: 'advanced',
+    env: { ...process.env, KITE_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  return track(child, script.split('/').pop()!);
+}
+
+/**
+ * Settles as `work` does, unless a child started here exits before stopProgram stops it (or has
+ * already): then it rejects at once with that child's last log lines.
+ */
+export function whileRunning<T>(work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (earlyExit) {
+      work.catch(() => undefined);
+      reject(earlyExit);
+      return;
+    }
+    waiting.add(reject);
+    work.then(resolve, reject).finally(() => waiting.delete(reject));
+  });
 }
 
 export async function stopProgram(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  stopping.add(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), 5000);

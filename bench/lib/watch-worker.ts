@@ -1,7 +1,6 @@
 // A watch-bench client process: opens its share of the watchers over a few connections of its
 // own and histograms each event's delivery latency (receive time minus the send time the writer
-// put in the object's annotation). Driven by bench/watch.ts over IPC.
-import { setMaxListeners } from 'node:events';
+// put in the object's annotation). Driven by bench/watch.ts over IPC; stopped by a signal.
 import { Clientset } from '../../lib/client/clientset';
 import { NO_RETRY } from '../../lib/client/retry';
 
@@ -34,12 +33,9 @@ function run(): void {
   const histogram = new Uint32Array(BUCKETS);
   const errors: string[] = [];
   let events = 0;
-  const ac = new AbortController();
-  // Every watch of this process listens on the one signal.
-  setMaxListeners(0, ac.signal);
   const clientsets: Clientset[] = [];
 
-  process.on('message', (msg: WorkerStart | { cmd: 'report' | 'stop' }) => {
+  process.on('message', (msg: WorkerStart | { cmd: 'report' }) => {
     if (msg.cmd === 'start') {
       for (let c = 0; c < msg.connections; c++) {
         // A distinct user agent gives each Clientset its own HTTP/2 connection.
@@ -49,24 +45,20 @@ function run(): void {
         const client = clientsets[i % clientsets.length];
         void (async () => {
           try {
-            for await (const ev of client.pods.watch({ namespace: 'default', ...sel, resourceVersion: msg.resourceVersion }, ac.signal)) {
+            for await (const ev of client.pods.watch({ namespace: 'default', ...sel, resourceVersion: msg.resourceVersion })) {
               const sent = Number(ev.object?.metadata?.annotations?.[SENT_AT]);
               if (!sent) continue;
               events++;
               histogram[Math.min(BUCKETS - 1, Math.max(0, Math.floor((nowMs() - sent) / BUCKET_MS)))]++;
             }
           } catch (err) {
-            if (!ac.signal.aborted) errors.push((err as Error).message);
+            errors.push((err as Error).message);
           }
         })();
       });
-    } else if (msg.cmd === 'report') {
+    } else {
       const report: WorkerReport = { histogram, events, errors };
       process.send!(report);
-    } else {
-      ac.abort();
-      clientsets.forEach((c) => c.close());
-      setTimeout(() => process.exit(0), 100);
     }
   });
   process.send!({ ready: true });
