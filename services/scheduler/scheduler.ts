@@ -16,6 +16,7 @@ import { PodInfo, podKey } from './framework/pod-info';
 import type { Profile } from './framework/profile';
 import type { Registry } from './framework/registry';
 import type { VolumeHandle } from './framework/volume-handle';
+import type { SchedulerListers } from './framework/listers';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile, inTreeRegistry } from './plugins';
 import { isPodTerminal as isTerminal } from '../../lib/api/pods';
 import { isAssigned, isDeleting, nodeSchedulingPropertiesChanged } from './pod-state';
@@ -40,6 +41,8 @@ export interface SchedulerOptions {
   rng?: () => number;
   /** PersistentVolumeClaims, PersistentVolumes and StorageClasses for the VolumeBinding plugin. */
   volumes?: VolumeHandle;
+  /** Namespaces, Services, ReplicaSets and StatefulSets for InterPodAffinity and PodTopologySpread. */
+  listers?: SchedulerListers;
 }
 
 export const POD_SCHEDULED = 'PodScheduled';
@@ -65,6 +68,8 @@ export class Scheduler {
     this.framework = new Framework(opts.profile ?? defaultProfile(), opts.registry ?? inTreeRegistry(), {
       backend: opts.backend,
       volumes: opts.volumes,
+      snapshot: this.cache,
+      listers: opts.listers,
     });
     this.algorithm = new SchedulingAlgorithm(this.cache, opts.rng);
     this.maxInFlightBindings = opts.maxInFlightBindings ?? 512;

@@ -4,6 +4,7 @@
 // Reserve (Unreserve when a later step fails), then PreBind and Bind in the binding cycle.
 import type { SchedulerBackend } from '../backend';
 import type { CycleState } from './cycle-state';
+import type { NodeInfoLister, SchedulerListers } from './listers';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { Status } from './status';
@@ -58,6 +59,10 @@ export interface FrameworkHandle {
   readonly backend: SchedulerBackend;
   /** PersistentVolumeClaims, PersistentVolumes and StorageClasses; unset when the scheduler has none. */
   readonly volumes?: VolumeHandle;
+  /** Every node with its pods (the scheduler's cache, which is the cycle's snapshot); unset outside a scheduler. */
+  readonly snapshot?: NodeInfoLister;
+  /** Namespaces, Services, ReplicaSets and StatefulSets; unset when the scheduler has no informers for them. */
+  readonly listers?: SchedulerListers;
 }
 
 export type PluginFactory = (args: unknown, handle: FrameworkHandle) => Plugin;

@@ -5,9 +5,6 @@ import type { Node, Taint } from '../../../lib/gen/kite/core/v1/types';
 import { parseQuantity } from '../../../lib/api/quantity';
 import type { HostPort, PodInfo, Resources } from './pod-info';
 
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
-export const REGION_LABEL = 'topology.kubernetes.io/region';
-
 export interface Allocatable extends Resources {
   pods: number;
 }
@@ -16,14 +13,15 @@ export class NodeInfo {
   /** Undefined while pods are known to be bound to a node the cache has not seen yet. */
   node: Node | undefined;
   allocatable: Allocatable = { milliCPU: 0, memory: 0, pods: 0 };
-  /** "region\0zone" when the node carries topology labels, else "". */
-  zoneKey = '';
   readonly requested: Resources = { milliCPU: 0, memory: 0 };
   readonly nonZeroRequested: Resources = { milliCPU: 0, memory: 0 };
   readonly pods = new Map<string, PodInfo>();
+  /** The pods with any pod affinity or anti-affinity term (kube-scheduler's PodsWithAffinity). */
+  readonly podsWithAffinity = new Map<string, PodInfo>();
+  /** The pods with required anti-affinity terms (PodsWithRequiredAntiAffinity). */
+  readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
   /** "protocol/port" -> host IP -> number of pods using it. */
   private readonly usedPorts = new Map<string, Map<string, number>>();
-  private readonly ownerCounts = new Map<string, number>();
 
   constructor(readonly name: string) {}
 
@@ -35,10 +33,6 @@ export class NodeInfo {
       memory: alloc.memory === undefined ? 0 : parseQuantity(alloc.memory).value(),
       pods: alloc.pods === undefined ? 0 : parseQuantity(alloc.pods).value(),
     };
-    const labels = node?.metadata?.labels ?? {};
-    const zone = labels[ZONE_LABEL] ?? '';
-    const region = labels[REGION_LABEL] ?? '';
-    this.zoneKey = zone || region ? `${region}\0${zone}` : '';
   }
 
   get labels(): { [key: string]: string } {
@@ -65,7 +59,10 @@ export class NodeInfo {
       if (!ips) this.usedPorts.set(pk, (ips = new Map()));
       ips.set(hp.ip, (ips.get(hp.ip) ?? 0) + 1);
     }
-    if (p.ownerKey) this.ownerCounts.set(p.ownerKey, (this.ownerCounts.get(p.ownerKey) ?? 0) + 1);
+    if (p.affinity) {
+      this.podsWithAffinity.set(p.key, p);
+      if (p.affinity.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.set(p.key, p);
+    }
   }
 
   /** Removes the pod with `key`; returns false when it was not on this node. */
@@ -85,10 +82,9 @@ export class NodeInfo {
       else ips.delete(hp.ip);
       if (ips.size === 0) this.usedPorts.delete(pk);
     }
-    if (p.ownerKey) {
-      const n = this.ownerCounts.get(p.ownerKey)! - 1;
-      if (n > 0) this.ownerCounts.set(p.ownerKey, n);
-      else this.ownerCounts.delete(p.ownerKey);
+    if (p.affinity) {
+      this.podsWithAffinity.delete(key);
+      this.podsWithRequiredAntiAffinity.delete(key);
     }
     return true;
   }
@@ -101,10 +97,5 @@ export class NodeInfo {
     const ips = this.usedPorts.get(`${hp.protocol}/${hp.port}`);
     if (!ips) return false;
     return hp.ip === '0.0.0.0' || ips.has(hp.ip) || ips.has('0.0.0.0');
-  }
-
-  /** Pods on this node controlled by the owner with `ownerKey`. */
-  ownerCount(ownerKey: string): number {
-    return this.ownerCounts.get(ownerKey) ?? 0;
   }
 }

@@ -1,10 +1,11 @@
 // What the scheduler needs to know about a pod, computed once per pod object: its resource
-// requests as Kubernetes sums them, the host ports it claims and the controller it belongs to.
+// requests as Kubernetes sums them, the host ports it claims and its inter-pod (anti-)affinity terms.
 // The queue keeps one per pending pod and the cache one per assigned pod, so NodeInfo
 // aggregates are updated incrementally instead of re-reading pod specs every cycle.
 import { isSidecar, podKey } from '../../../lib/api/pods';
 import { parseQuantity } from '../../../lib/api/quantity';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
+import { podAffinityTerms, type PodAffinityTerms } from './affinity-terms';
 
 /** Requests assumed for scoring when a container sets none (kube-scheduler's defaults). */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -31,8 +32,8 @@ export class PodInfo {
   /** The same with kube-scheduler's defaults for unset cpu/memory requests; used by scoring. */
   readonly nonZeroRequests: Resources;
   readonly hostPorts: readonly HostPort[];
-  /** Identifies the pod's controller (ReplicaSet...); "" when it has none. */
-  readonly ownerKey: string;
+  /** Parsed pod affinity and anti-affinity terms; undefined when the pod has none. */
+  readonly affinity: PodAffinityTerms | undefined;
 
   private constructor(
     readonly pod: Pod,
@@ -43,13 +44,13 @@ export class PodInfo {
       this.requests = from.requests;
       this.nonZeroRequests = from.nonZeroRequests;
       this.hostPorts = from.hostPorts;
-      this.ownerKey = from.ownerKey;
+      this.affinity = from.affinity;
       return;
     }
     const spec = pod.spec;
     [this.requests, this.nonZeroRequests] = podRequests(spec?.containers ?? [], spec?.initContainers ?? []);
     this.hostPorts = hostPorts(spec?.containers ?? []);
-    this.ownerKey = ownerKey(pod);
+    this.affinity = podAffinityTerms(pod);
   }
 
   static of(pod: Pod): PodInfo {
@@ -145,10 +146,4 @@ function hostPorts(containers: Container[]): HostPort[] {
     }
   }
   return out;
-}
-
-function ownerKey(pod: Pod): string {
-  const ref = pod.metadata?.ownerReferences.find((r) => r.controller);
-  if (!ref) return '';
-  return ref.uid || `${ref.kind}/${pod.metadata?.namespace ?? ''}/${ref.name}`;
 }

@@ -1,5 +1,5 @@
-// The in-tree plugins and the default profile (kube-scheduler's defaults, minus the
-// inter-pod-affinity plugins and the volume plugins other than VolumeBinding).
+// The in-tree plugins and the default profile (kube-scheduler's defaults, minus the volume
+// plugins other than VolumeBinding).
 import type { Profile } from '../framework/profile';
 import { Registry } from '../framework/registry';
 import { BalancedAllocation } from './balanced-allocation';
@@ -10,7 +10,8 @@ import { NodeName } from './node-name';
 import { NodePorts } from './node-ports';
 import { NodeResourcesFit, type NodeResourcesFitArgs } from './node-resources-fit';
 import { NodeUnschedulable } from './node-unschedulable';
-import { SelectorSpread } from './selector-spread';
+import { InterPodAffinity, type InterPodAffinityArgs } from './inter-pod-affinity';
+import { PodTopologySpread } from './pod-topology-spread/pod-topology-spread';
 import { TaintToleration } from './taint-toleration';
 import { VolumeBinding, type VolumeBindingArgs } from './volume-binding/volume-binding';
 import { NO_VOLUMES } from '../framework/volume-handle';
@@ -26,7 +27,8 @@ export function inTreeRegistry(): Registry {
     [names.NODE_PORTS]: () => new NodePorts(),
     [names.NODE_RESOURCES_FIT]: (args) => new NodeResourcesFit(args as NodeResourcesFitArgs | undefined),
     [names.BALANCED_ALLOCATION]: () => new BalancedAllocation(),
-    [names.SELECTOR_SPREAD]: () => new SelectorSpread(),
+    [names.POD_TOPOLOGY_SPREAD]: (_args, handle) => new PodTopologySpread(handle.snapshot, handle.listers),
+    [names.INTER_POD_AFFINITY]: (args, handle) => new InterPodAffinity(handle.snapshot, handle.listers, args as InterPodAffinityArgs | undefined),
     [names.VOLUME_BINDING]: (args, handle) => new VolumeBinding(handle.volumes ?? NO_VOLUMES, args as VolumeBindingArgs | undefined),
     [names.DEFAULT_BINDER]: (_args, handle) => new DefaultBinder(handle),
   });
@@ -46,7 +48,8 @@ export function defaultProfile(schedulerName = DEFAULT_SCHEDULER_NAME): Profile 
       { name: names.NODE_PORTS },
       { name: names.NODE_RESOURCES_FIT, weight: 1 },
       { name: names.VOLUME_BINDING },
-      { name: names.SELECTOR_SPREAD, weight: 2 },
+      { name: names.POD_TOPOLOGY_SPREAD, weight: 2 },
+      { name: names.INTER_POD_AFFINITY, weight: 2 },
       { name: names.BALANCED_ALLOCATION, weight: 1 },
       { name: names.DEFAULT_BINDER },
     ],

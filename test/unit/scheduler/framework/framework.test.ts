@@ -123,19 +123,23 @@ describe('NodeInfo', () => {
     assert.equal(ni.podCount, 2);
     assert.deepEqual(ni.requested, { milliCPU: 500, memory: 2 ** 30 });
     assert.deepEqual(ni.nonZeroRequested, { milliCPU: 600, memory: 2 ** 30 + 200 * 2 ** 20 });
-    assert.equal(ni.ownerCount('rs-web'), 2);
     assert.equal(ni.removePod('default/a'), true);
     assert.equal(ni.removePod('default/a'), false);
     assert.deepEqual(ni.requested, { milliCPU: 0, memory: 0 });
-    assert.equal(ni.ownerCount('rs-web'), 1);
   });
 
-  it('derives the zone key from topology labels', () => {
+  it('keeps the pods with pod affinity and with required anti-affinity apart', () => {
     const ni = new NodeInfo('n');
-    ni.setNode(makeNode('n', { labels: { 'topology.kubernetes.io/zone': 'z1', 'topology.kubernetes.io/region': 'r1' } }));
-    assert.equal(ni.zoneKey, 'r1\0z1');
     ni.setNode(makeNode('n'));
-    assert.equal(ni.zoneKey, '');
+    const term = { labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [] }, topologyKey: 'kubernetes.io/hostname', namespaces: [], matchLabelKeys: [], mismatchLabelKeys: [] };
+    ni.addPod(PodInfo.of(makePod('plain')));
+    ni.addPod(PodInfo.of(makePod('soft', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [], preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, podAffinityTerm: term }] } } })));
+    ni.addPod(PodInfo.of(makePod('anti', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term], preferredDuringSchedulingIgnoredDuringExecution: [] } } })));
+    assert.deepEqual([...ni.podsWithAffinity.keys()], ['default/soft', 'default/anti']);
+    assert.deepEqual([...ni.podsWithRequiredAntiAffinity.keys()], ['default/anti']);
+    ni.removePod('default/anti');
+    assert.deepEqual([...ni.podsWithAffinity.keys()], ['default/soft']);
+    assert.equal(ni.podsWithRequiredAntiAffinity.size, 0);
   });
 });
 
@@ -153,7 +157,8 @@ describe('the default profile', () => {
         ['NodePorts', undefined],
         ['NodeResourcesFit', 1],
         ['VolumeBinding', undefined],
-        ['SelectorSpread', 2],
+        ['PodTopologySpread', 2],
+        ['InterPodAffinity', 2],
         ['NodeResourcesBalancedAllocation', 1],
         ['DefaultBinder', undefined],
       ],

@@ -54,9 +54,25 @@ describe('PodInfo', () => {
     ]);
   });
 
-  it('identifies the controller owner', () => {
-    assert.equal(PodInfo.of(makePod('p', { owner: 'web' })).ownerKey, 'rs-web');
-    assert.equal(PodInfo.of(makePod('p')).ownerKey, '');
+  it('parses pod affinity terms: the own namespace unless namespaces or a namespaceSelector are given', () => {
+    assert.equal(PodInfo.of(makePod('p')).affinity, undefined);
+    const term = (extra: object) => ({ labelSelector: { matchLabels: { app: 'db' }, matchExpressions: [] }, topologyKey: 'zone', namespaces: [], matchLabelKeys: [], mismatchLabelKeys: [], ...extra });
+    const p = PodInfo.of(
+      makePod('p', {
+        ns: 'web',
+        affinity: {
+          podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({})], preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 7, podAffinityTerm: term({ namespaces: ['a', 'b'] }) }] },
+          podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ namespaceSelector: { matchLabels: {}, matchExpressions: [] } })], preferredDuringSchedulingIgnoredDuringExecution: [] },
+        },
+      }),
+    );
+    const a = p.affinity!;
+    assert.deepEqual([...a.requiredAffinity[0].namespaces], ['web']);
+    assert.deepEqual([...a.preferredAffinity[0].namespaces], ['a', 'b']);
+    assert.equal(a.preferredAffinity[0].weight, 7);
+    assert.deepEqual([...a.requiredAntiAffinity[0].namespaces], []);
+    assert.equal(a.requiredAntiAffinity[0].namespaceSelector.empty(), true);
+    assert.equal(a.requiredAffinity[0].selector.toString(), 'app=db');
   });
 
   it('assigns to a node without changing the original pod', () => {

@@ -1,0 +1,227 @@
+// InterPodAffinity: kube-scheduler's plugin of that name. PreFilter counts, per topology pair
+// (topologyKey, the node's value for it), the existing pods whose required anti-affinity terms
+// select the incoming pod, and the existing pods its own required affinity and anti-affinity terms
+// select; Filter then checks one node against those counts in O(terms + labels). Score sums, per
+// topology pair, the weights of the incoming pod's preferred terms matching existing pods, and of
+// the existing pods' preferred terms (and required affinity terms, at hardPodAffinityWeight)
+// matching the incoming pod; NormalizeScore maps the range to 0..100. Existing pods' terms are
+// read only from the nodes' PodsWithAffinity / PodsWithRequiredAntiAffinity, so pods without
+// affinity cost one check per node.
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import { type AffinityTerm, termMatches, type WeightedAffinityTerm } from '../framework/affinity-terms';
+import type { CycleState } from '../framework/cycle-state';
+import { type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework/interfaces';
+import { type NodeInfoLister, NO_LISTERS, NO_NODES, type SchedulerListers } from '../framework/listers';
+import type { NodeInfo } from '../framework/node-info';
+import type { PodInfo } from '../framework/pod-info';
+import { NOTHING } from '../../../lib/api/selectors';
+import { Status } from '../framework/status';
+import { INTER_POD_AFFINITY } from './names';
+
+// Hot-path aliases of imported bindings (see Status.success).
+const SUCCESS = Status.success;
+
+export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
+export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
+export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
+
+export interface InterPodAffinityArgs {
+  /** Weight of an existing pod's required affinity term that selects the incoming pod, in scoring (0..100). */
+  hardPodAffinityWeight?: number;
+  /** Score only the incoming pod's preferred terms, not the existing pods' terms. */
+  ignorePreferredTermsOfExistingPods?: boolean;
+}
+
+const PRE_FILTER_KEY = 'PreFilterInterPodAffinity';
+const PRE_SCORE_KEY = 'PreScoreInterPodAffinity';
+
+/** Topology pair "key\0value" -> count (or summed weight). */
+type PairCounts = Map<string, number>;
+
+interface PreFilterState {
+  existingAntiAffinityCounts: PairCounts;
+  affinityCounts: PairCounts;
+  antiAffinityCounts: PairCounts;
+  requiredAffinity: readonly AffinityTerm[];
+  requiredAntiAffinity: readonly AffinityTerm[];
+}
+
+function pair(key: string, value: string): string {
+  return `${key}\0${value}`;
+}
+
+function bump(m: PairCounts, labels: Readonly<Record<string, string>>, key: string, by: number): void {
+  const value = labels[key];
+  if (value === undefined) return;
+  const p = pair(key, value);
+  m.set(p, (m.get(p) ?? 0) + by);
+}
+
+/** True when `pod` matches every term (and there is at least one): the incoming pod's terms, namespaces resolved. */
+function matchesAllTerms(terms: readonly AffinityTerm[], pod: Pod): boolean {
+  if (terms.length === 0) return false;
+  for (const t of terms) if (!termMatches(t, pod)) return false;
+  return true;
+}
+
+export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
+  readonly name = INTER_POD_AFFINITY;
+  private readonly hardPodAffinityWeight: number;
+  private readonly ignorePreferredTermsOfExistingPods: boolean;
+
+  constructor(
+    private readonly snapshot: NodeInfoLister = NO_NODES,
+    private readonly listers: SchedulerListers = NO_LISTERS,
+    args: InterPodAffinityArgs = {},
+  ) {
+    this.hardPodAffinityWeight = args.hardPodAffinityWeight ?? 1;
+    this.ignorePreferredTermsOfExistingPods = args.ignorePreferredTermsOfExistingPods ?? false;
+  }
+
+  /**
+   * The incoming pod's term with its namespaceSelector resolved into namespace names, as
+   * kube-scheduler's mergeAffinityTermNamespacesIfNotEmpty (an empty selector, all namespaces, stays).
+   */
+  private resolveNamespaces<T extends AffinityTerm>(t: T): T {
+    if (t.namespaceSelector.empty()) return t;
+    const namespaces = new Set(t.namespaces);
+    for (const ns of this.listers.listNamespaces()) {
+      if (t.namespaceSelector.matches(ns.metadata?.labels)) namespaces.add(ns.metadata?.name ?? '');
+    }
+    return { ...t, namespaces, namespaceSelector: NOTHING };
+  }
+
+  private namespaceLabels(pod: Pod): Readonly<Record<string, string>> | undefined {
+    return this.listers.getNamespace(pod.metadata?.namespace ?? '')?.metadata?.labels;
+  }
+
+  preFilter(state: CycleState, pod: PodInfo): Status {
+    const nsLabels = this.namespaceLabels(pod.pod);
+    const existingAntiAffinityCounts: PairCounts = new Map();
+    const nodes = this.snapshot.nodeInfos();
+    for (const node of nodes) {
+      if (node.podsWithRequiredAntiAffinity.size === 0) continue;
+      const labels = node.labels;
+      for (const existing of node.podsWithRequiredAntiAffinity.values()) {
+        for (const t of existing.affinity!.requiredAntiAffinity) {
+          if (termMatches(t, pod.pod, nsLabels)) bump(existingAntiAffinityCounts, labels, t.topologyKey, 1);
+        }
+      }
+    }
+    const requiredAffinity = (pod.affinity?.requiredAffinity ?? []).map((t) => this.resolveNamespaces(t));
+    const requiredAntiAffinity = (pod.affinity?.requiredAntiAffinity ?? []).map((t) => this.resolveNamespaces(t));
+    if (existingAntiAffinityCounts.size === 0 && requiredAffinity.length === 0 && requiredAntiAffinity.length === 0) return Status.skip;
+    const affinityCounts: PairCounts = new Map();
+    const antiAffinityCounts: PairCounts = new Map();
+    if (requiredAffinity.length > 0 || requiredAntiAffinity.length > 0) {
+      for (const node of nodes) {
+        const labels = node.labels;
+        for (const existing of node.pods.values()) {
+          if (matchesAllTerms(requiredAffinity, existing.pod)) {
+            for (const t of requiredAffinity) bump(affinityCounts, labels, t.topologyKey, 1);
+          }
+          for (const t of requiredAntiAffinity) {
+            if (termMatches(t, existing.pod)) bump(antiAffinityCounts, labels, t.topologyKey, 1);
+          }
+        }
+      }
+    }
+    const s: PreFilterState = { existingAntiAffinityCounts, affinityCounts, antiAffinityCounts, requiredAffinity, requiredAntiAffinity };
+    state.write(PRE_FILTER_KEY, s);
+    return SUCCESS;
+  }
+
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+    const s = state.read<PreFilterState>(PRE_FILTER_KEY)!;
+    const labels = node.labels;
+    if (!satisfiesPodAffinity(s, pod.pod, labels)) return Status.unresolvable(ERR_REASON_AFFINITY);
+    if (s.antiAffinityCounts.size > 0) {
+      for (const t of s.requiredAntiAffinity) {
+        const value = labels[t.topologyKey];
+        if (value !== undefined && (s.antiAffinityCounts.get(pair(t.topologyKey, value)) ?? 0) > 0) {
+          return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
+        }
+      }
+    }
+    if (s.existingAntiAffinityCounts.size > 0) {
+      for (const key in labels) {
+        if ((s.existingAntiAffinityCounts.get(pair(key, labels[key])) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+      }
+    }
+    return SUCCESS;
+  }
+
+  preScore(state: CycleState, pod: PodInfo): Status {
+    const preferredAffinity = (pod.affinity?.preferredAffinity ?? []).map((t) => this.resolveNamespaces(t));
+    const preferredAntiAffinity = (pod.affinity?.preferredAntiAffinity ?? []).map((t) => this.resolveNamespaces(t));
+    const hasConstraints = preferredAffinity.length > 0 || preferredAntiAffinity.length > 0;
+    if (this.ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip;
+    const nsLabels = this.namespaceLabels(pod.pod);
+    const scores = new Map<string, Map<string, number>>();
+    const add = (term: AffinityTerm, weight: number, target: Pod, targetNsLabels: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): void => {
+      const value = labels[term.topologyKey];
+      if (value === undefined || !termMatches(term, target, targetNsLabels)) return;
+      let byValue = scores.get(term.topologyKey);
+      if (!byValue) scores.set(term.topologyKey, (byValue = new Map()));
+      byValue.set(value, (byValue.get(value) ?? 0) + weight);
+    };
+    const addAll = (terms: readonly WeightedAffinityTerm[], sign: number, target: Pod, targetNsLabels: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): void => {
+      for (const t of terms) add(t, t.weight * sign, target, targetNsLabels, labels);
+    };
+    for (const node of this.snapshot.nodeInfos()) {
+      // Unless the incoming pod has preferred terms, only pods with affinity can contribute.
+      if (!hasConstraints && node.podsWithAffinity.size === 0) continue;
+      const labels = node.labels;
+      if (Object.keys(labels).length === 0) continue;
+      for (const existing of (hasConstraints ? node.pods : node.podsWithAffinity).values()) {
+        addAll(preferredAffinity, 1, existing.pod, undefined, labels);
+        addAll(preferredAntiAffinity, -1, existing.pod, undefined, labels);
+        const theirs = existing.affinity;
+        if (!theirs) continue;
+        if (this.hardPodAffinityWeight > 0) for (const t of theirs.requiredAffinity) add(t, this.hardPodAffinityWeight, pod.pod, nsLabels, labels);
+        addAll(theirs.preferredAffinity, 1, pod.pod, nsLabels, labels);
+        addAll(theirs.preferredAntiAffinity, -1, pod.pod, nsLabels, labels);
+      }
+    }
+    if (scores.size === 0) return Status.skip;
+    state.write(PRE_SCORE_KEY, scores);
+    return SUCCESS;
+  }
+
+  score(state: CycleState, _pod: PodInfo, node: NodeInfo): number {
+    const scores = state.read<Map<string, Map<string, number>>>(PRE_SCORE_KEY)!;
+    const labels = node.labels;
+    let score = 0;
+    for (const [key, byValue] of scores) {
+      const value = labels[key];
+      if (value !== undefined) score += byValue.get(value) ?? 0;
+    }
+    return score;
+  }
+
+  normalizeScore(_state: CycleState, _pod: PodInfo, scores: number[]): void {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of scores) {
+      if (s > max) max = s;
+      if (s < min) min = s;
+    }
+    const diff = max - min;
+    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i] - min)) / diff) : 0;
+  }
+}
+
+/**
+ * The incoming pod's required affinity: every term's topology key on the node, and pods matching
+ * all terms in the node's domain; or, for the first pod of a group that selects itself, no pod in
+ * the cluster matching yet (so such a group does not wait forever).
+ */
+function satisfiesPodAffinity(s: PreFilterState, pod: Pod, labels: Readonly<Record<string, string>>): boolean {
+  let podsExist = true;
+  for (const t of s.requiredAffinity) {
+    const value = labels[t.topologyKey];
+    if (value === undefined) return false;
+    if ((s.affinityCounts.get(pair(t.topologyKey, value)) ?? 0) <= 0) podsExist = false;
+  }
+  return podsExist || (s.affinityCounts.size === 0 && matchesAllTerms(s.requiredAffinity, pod));
+}
