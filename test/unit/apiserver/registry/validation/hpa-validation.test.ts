@@ -30,7 +30,7 @@ describe('HorizontalPodAutoscaler defaults and validation (Kubernetes autoscalin
     const o = hpa({});
     defaultHorizontalPodAutoscaler(o);
     assert.equal(o.spec!.minReplicas, 1);
-    assert.deepEqual(HorizontalPodAutoscaler.toJSON(o).spec, {
+    assert.deepEqual((HorizontalPodAutoscaler.toJSON(o) as any).spec, {
       scaleTargetRef: target,
       minReplicas: 1,
       maxReplicas: 5,
@@ -41,7 +41,7 @@ describe('HorizontalPodAutoscaler defaults and validation (Kubernetes autoscalin
   it("fills a behavior's missing rules and fields from SetDefaults_HorizontalPodAutoscalerBehavior's", () => {
     const o = hpa({ behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } });
     defaultHorizontalPodAutoscaler(o);
-    assert.deepEqual(HorizontalPodAutoscaler.toJSON(o).spec!.behavior, {
+    assert.deepEqual((HorizontalPodAutoscaler.toJSON(o) as any).spec.behavior, {
       scaleUp: {
         stabilizationWindowSeconds: 0,
         selectPolicy: 'Max',
