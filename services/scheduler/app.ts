@@ -1,13 +1,15 @@
 // Runs the scheduler against an apiserver: informers on pods and nodes feed the core, those on
-// PersistentVolumeClaims, PersistentVolumes and StorageClasses the VolumeBinding plugin; the
+// PersistentVolumeClaims, PersistentVolumes and StorageClasses the VolumeBinding plugin, those on
+// namespaces, Services, ReplicaSets and StatefulSets InterPodAffinity and PodTopologySpread; the
 // backend writes bindings, conditions and events. Used by main.ts and by integration tests.
-import { Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../../lib/api/kinds';
+import { Namespaces, Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, ReplicaSets, Services, StatefulSets, StorageClasses } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
 import { logger } from '../../lib/log';
 import type { EventRecorder } from '../../lib/events';
 import { ApiSchedulerBackend } from './api-backend';
 import type { VolumeHandle } from './framework/volume-handle';
+import type { SchedulerListers } from './framework/listers';
 import { defaultProfile, DEFAULT_SCHEDULER_NAME } from './plugins';
 import { Scheduler } from './scheduler';
 
@@ -44,11 +46,23 @@ export async function runScheduler(client: Clientset, events: EventRecorder, sig
     updateVolume: (pv) => client.persistentVolumes.update(pv),
     updateClaim: (pvc) => client.persistentVolumeClaims.update(pvc),
   };
+  const namespaces = factory.forKind(Namespaces).lister();
+  const services = factory.forKind(Services).lister();
+  const replicaSets = factory.forKind(ReplicaSets).lister();
+  const statefulSets = factory.forKind(StatefulSets).lister();
+  const listers: SchedulerListers = {
+    getNamespace: (name) => namespaces.get(name),
+    listNamespaces: () => namespaces.list(),
+    listServices: (namespace) => services.namespace(namespace).list(),
+    getReplicaSet: (namespace, name) => replicaSets.namespace(namespace).get(name),
+    getStatefulSet: (namespace, name) => statefulSets.namespace(namespace).get(name),
+  };
   const sched = new Scheduler({
     backend: new ApiSchedulerBackend(client, events),
     profile: { ...defaultProfile(opts.schedulerName), percentageOfNodesToScore: opts.percentageOfNodesToScore },
     queue: { initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, maxUnschedulableMs: opts.maxUnschedulableMs },
     volumes,
+    listers,
   });
   // Finished pods hold no resources; everything else (pending and assigned) is needed.
   factory.forKind(Pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }).addEventHandler({

@@ -226,7 +226,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(['patch', 'update'], [''], ['pods/status']),
     // What selects pods (spreading) and what pod affinity's namespaceSelector reads.
     rule(READ, [''], ['services', 'namespaces']),
-    rule(READ, ['apps'], ['replicasets']),
+    rule(READ, ['apps'], ['replicasets', 'statefulsets']),
     // The VolumeBinding plugin's informers.
     rule(READ, [''], ['persistentvolumeclaims', 'persistentvolumes']),
     rule(READ, ['storage.k8s.io'], ['storageclasses']),
