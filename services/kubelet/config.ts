@@ -53,6 +53,10 @@ export interface KubeletConfig {
   clusterDomain: string;
   /** --resolv-conf: the node's resolver file, copied by Default pods ("" for none: they ask 127.0.0.1). */
   resolvConf: string;
+  /** --pod-manifest-path (KubeletConfiguration's staticPodPath): the directory (or file) of static pod manifests; unset, none. */
+  staticPodPath?: string;
+  /** --file-check-frequency: how often the static pod manifests are read again besides watching them. */
+  fileCheckFrequencyMs: number;
   /** Webhook asks the apiserver (SubjectAccessReview) about each caller and remembers the answers this long. */
   authorization: { mode: KubeletAuthorizationMode } & AuthorizationCacheTtls;
 }
@@ -81,6 +85,7 @@ export function defaultKubeletConfig(overrides: Partial<KubeletConfig> = {}): Ku
     clusterDNS: [],
     clusterDomain: 'cluster.local',
     resolvConf: '/etc/resolv.conf',
+    fileCheckFrequencyMs: 20_000,
     authorization: { mode: 'AlwaysAllow', ...DEFAULT_AUTHORIZATION_CACHE_TTLS },
     ...overrides,
   };

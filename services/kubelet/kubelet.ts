@@ -1,7 +1,9 @@
 // The kubelet: wires the node agent (registration, status, Lease), the pod network, an informer on
 // the pods bound to this node, the ConfigMaps and Secrets they name (config-sources/, re-syncing a
 // pod when one changes) and the Services (for service variables), one worker per pod, the relist loop that notices containers changing
-// state (Kubernetes' PLEG) and removes orphans, the probes, and the logs/exec endpoint.
+// state (Kubernetes' PLEG) and removes orphans, the probes, and the logs/exec endpoint. Static pods
+// (--pod-manifest-path) are read and started before the node registers, so they run while the
+// apiserver is unreachable (it may be one of them); their mirror pods follow once it answers.
 import { Nodes, Pods, Services } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { PodSpec, type Node, type Pod, type Service } from '../../lib/gen/kite/core/v1/types';
@@ -29,6 +31,9 @@ import { startKubeletServer, type KubeletServer } from './server/kubelet-server'
 import { apiserverAccessReviewer, WebhookAuthorizer } from './server/webhook-authorizer';
 import type { NotReady } from './status/node';
 import { DnsConfigurer } from './network/dns';
+import { StaticPodFileSource } from './config-sources/file-source';
+import { fullName, isMirrorPod, isMirrorPodOf, isStaticPod } from './config-sources/static-pods';
+import { MirrorPods } from './pod-workers/mirror-pods';
 import { jsonEqual } from '../../lib/util/json';
 
 export interface KubeletDeps {
@@ -74,7 +79,14 @@ export class Kubelet {
   private readonly dns: DnsConfigurer;
   private readonly objects: ObjectManager;
   private readonly tokens: TokenManager;
+  /** The pods this kubelet runs, by uid: those bound to it in the API and its static pods. */
   private readonly pods = new Map<string, Pod>();
+  private readonly staticPods = new Map<string, Pod>();
+  /** The mirror pods bound to this node, by namespace/name. */
+  private readonly mirrorPods = new Map<string, Pod>();
+  private readonly mirrors: MirrorPods;
+  private readonly fileSource: StaticPodFileSource | undefined;
+  private nodeUid: string | undefined;
   private readonly abort = new AbortController();
   private factory: InformerFactory | undefined;
   private podLister: Lister<Pod> | undefined;
@@ -98,7 +110,7 @@ export class Kubelet {
     this.log = logger('kubelet', { node: config.nodeName });
     this.recorder = deps.recorder ?? new ApiEventRecorder(deps.client.events, 'kubelet', config.nodeName);
     this.runtimeCache = new RuntimeCache(deps.runtime);
-    this.status = new StatusManager(deps.client);
+    this.status = new StatusManager(deps.client, (pod) => (isStaticPod(pod) ? this.mirrorOf(pod) : pod));
     this.probes = new ProbeManager({
       prober: deps.prober ?? new RuntimeProber(deps.runtime),
       recorder: this.recorder,
@@ -141,6 +153,22 @@ export class Kubelet {
       },
     });
     this.workers = new PodWorkers(this.syncer.sync, { resyncPeriodMs: config.resyncPeriodMs, errorBackoff: SYNC_ERROR_BACKOFF });
+    this.mirrors = new MirrorPods({
+      client: deps.client,
+      nodeName: config.nodeName,
+      nodeUid: () => this.nodeUid,
+      ready: () => this.synced,
+      staticPods: () => this.staticPods.values(),
+      mirrorPods: () => this.mirrorPods.values(),
+    });
+    if (config.staticPodPath) {
+      this.fileSource = new StaticPodFileSource({
+        path: config.staticPodPath,
+        nodeName: config.nodeName,
+        checkFrequencyMs: config.fileCheckFrequencyMs,
+        onPods: (pods) => this.onStaticPods(pods),
+      });
+    }
   }
 
   /** host:port of the logs/exec endpoint. */
@@ -166,7 +194,8 @@ export class Kubelet {
           ? { nodeName: c.nodeName, authorizer: new WebhookAuthorizer(apiserverAccessReviewer(this.deps.client), new AuthorizationCache(c.authorization)) }
           : undefined,
       targets: {
-        pod: (namespace, name) => this.podLister?.get(`${namespace}/${name}`),
+        pod: (namespace, name) => this.staticPodNamed(`${namespace}/${name}`) ?? this.podLister?.get(`${namespace}/${name}`),
+        mirrorUid: (pod) => (isStaticPod(pod) ? this.mirrorOf(pod)?.metadata!.uid : undefined),
         runtime: () => this.runtimeCache.fresh(),
       },
     });
@@ -181,8 +210,13 @@ export class Kubelet {
       nodeInfo: { ...info, containerRuntimeVersion: c.containerRuntimeVersion ?? 'docker://' },
       health: () => this.health(),
     });
+    // Static pods and the relist loop that restarts their containers need no apiserver.
+    await this.fileSource?.start();
+    this.relistTimer = setInterval(() => void this.relist(), c.relistPeriodMs);
+    this.relistTimer.unref();
     const node = await this.registerUntilDone();
     if (!node) return;
+    this.nodeUid = node.metadata!.uid;
     if (node.spec?.podCIDR) void this.network.configure(node.spec.podCIDR, 'node spec.podCIDR');
     else if (c.fallbackPodCIDR) {
       const fallback = c.fallbackPodCIDR;
@@ -213,8 +247,7 @@ export class Kubelet {
     this.agent.start();
     await this.dns.checkLimitsForResolvConf();
     await this.relist();
-    this.relistTimer = setInterval(() => void this.relist(), c.relistPeriodMs);
-    this.relistTimer.unref();
+    void this.mirrors.request();
     this.log.info({ ip: this.nodeIP, port: this.server.port, pods: this.pods.size }, 'kubelet started');
   }
 
@@ -235,6 +268,8 @@ export class Kubelet {
   async stop(): Promise<void> {
     this.abort.abort();
     clearInterval(this.relistTimer);
+    this.fileSource?.stop();
+    this.mirrors.stop();
     clearTimeout(this.fallbackTimer);
     this.agent?.stop();
     this.network.stop();
@@ -263,13 +298,61 @@ export class Kubelet {
     return undefined;
   }
 
+  /** Resolves once the mirror pods match the static pods as of the call (tests). */
+  syncMirrorPods(): Promise<void> {
+    return this.mirrors.request();
+  }
+
   private onNode(node: Node): void {
     this.agent?.observe(node);
+    if (node.metadata!.uid !== this.nodeUid) {
+      this.nodeUid = node.metadata!.uid;
+      void this.mirrors.request();
+    }
     const cidr = node.spec?.podCIDR;
     if (cidr) void this.network.configure(cidr, 'node spec.podCIDR');
   }
 
+  /** The file source's pods: new ones start, gone ones (a removed or changed file) stop. */
+  private onStaticPods(pods: Pod[]): void {
+    const next = new Map(pods.map((p) => [p.metadata!.uid, p]));
+    for (const [uid, pod] of this.staticPods) {
+      if (next.has(uid)) continue;
+      this.staticPods.delete(uid);
+      this.onPodDeleted(pod);
+    }
+    for (const [uid, pod] of next) {
+      if (this.staticPods.has(uid)) continue;
+      this.staticPods.set(uid, pod);
+      this.onPod(pod);
+    }
+    void this.mirrors.request();
+  }
+
+  private staticPodNamed(name: string): Pod | undefined {
+    for (const pod of this.staticPods.values()) if (fullName(pod) === name) return pod;
+    return undefined;
+  }
+
+  /** The static pod's mirror pod when it shows this version of it. */
+  private mirrorOf(pod: Pod): Pod | undefined {
+    const mirror = this.mirrorPods.get(fullName(pod));
+    return mirror && !mirror.metadata!.deletionTimestamp && isMirrorPodOf(mirror, pod) ? mirror : undefined;
+  }
+
+  /** A mirror pod is not run: it shows a static pod, whose status it gets once it is current. */
+  private onMirrorPod(mirror: Pod | undefined, name: string): void {
+    const before = this.mirrorPods.get(name)?.metadata!.uid;
+    if (mirror) this.mirrorPods.set(name, mirror);
+    else this.mirrorPods.delete(name);
+    const staticPod = this.staticPodNamed(name);
+    // A new mirror pod gets the static pod's status at once, not at the next sync.
+    if (staticPod && mirror && mirror.metadata!.uid !== before && this.mirrorOf(staticPod) === mirror) this.workers.trigger(staticPod.metadata!.uid);
+    void this.mirrors.request();
+  }
+
   private onPod(pod: Pod, old?: Pod): void {
+    if (isMirrorPod(pod)) return this.onMirrorPod(pod, fullName(pod));
     const uid = pod.metadata!.uid;
     this.pods.set(uid, pod);
     this.objects.registerPod(pod);
@@ -279,6 +362,7 @@ export class Kubelet {
   }
 
   private onPodDeleted(pod: Pod): void {
+    if (isMirrorPod(pod)) return this.onMirrorPod(undefined, fullName(pod));
     const uid = pod.metadata!.uid;
     this.pods.delete(uid);
     this.objects.unregisterPod(pod);

@@ -53,6 +53,8 @@ const program = new Command('kite-kubelet')
   .option('--cluster-dns <ip,...>', 'comma-separated IPs of the cluster DNS servers, the nameservers of ClusterFirst pods (unset: they fall back to Default)', '')
   .option('--cluster-domain <domain>', 'the cluster\'s DNS domain, searched by ClusterFirst pods', defaults.clusterDomain)
   .option('--resolv-conf <file>', 'the resolver file Default pods copy and ClusterFirst pods take search paths from ("" for none)', defaults.resolvConf)
+  .option('--pod-manifest-path <path>', 'directory (or file) of static pod manifests the kubelet runs without the apiserver (kubeadm: /etc/kubernetes/manifests)')
+  .addOption(durationOption('--file-check-frequency <duration>', 'how often the static pod manifests are read again besides watching them', formatDuration(defaults.fileCheckFrequencyMs)))
   .option('--docker-host <endpoint>', 'Docker Engine endpoint', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
   .option('--pod-infra-container-image <image>', 'the pause image of pod sandboxes', DEFAULT_PAUSE_IMAGE)
   .option('--tls-cert-file <file>', 'certificate of the kubelet endpoint')
@@ -69,8 +71,9 @@ const program = new Command('kite-kubelet')
       throw new Error(`cannot reach the Docker Engine at ${o.dockerHost}: ${err.message}`);
     });
     const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: `kite-kubelet/${o.nodeName}` });
-    // The kubelet may come up before the apiserver: it waits (registration retries too).
-    await client.waitForReady(10_000).catch((err: Error) => log.warn({ err: err.message }, 'apiserver not reachable yet; retrying'));
+    // The kubelet may come up before the apiserver: it waits (registration retries too), unless it
+    // has static pods to start, which may be that apiserver.
+    if (!o.podManifestPath) await client.waitForReady(10_000).catch((err: Error) => log.warn({ err: err.message }, 'apiserver not reachable yet; retrying'));
     if (Boolean(o.tlsCertFile) !== Boolean(o.tlsPrivateKeyFile)) throw new Error('--tls-cert-file and --tls-private-key-file go together');
     const config = defaultKubeletConfig({
       nodeName: o.nodeName,
@@ -101,6 +104,8 @@ const program = new Command('kite-kubelet')
       clusterDNS: parseClusterDNS(o.clusterDns),
       clusterDomain: o.clusterDomain,
       resolvConf: o.resolvConf,
+      staticPodPath: o.podManifestPath,
+      fileCheckFrequencyMs: o.fileCheckFrequency,
       tls: o.tlsCertFile
         ? { cert: readFileSync(o.tlsCertFile), key: readFileSync(o.tlsPrivateKeyFile), clientCA: o.clientCaFile ? readFileSync(o.clientCaFile) : undefined }
         : undefined,

@@ -160,7 +160,7 @@ export async function setupSecurity(cfg: SecurityConfig, registry: RegistryOf, r
     NamespaceLifecycle: () => new NamespaceLifecycle(namespaceState(registry(K.Namespaces))),
     LimitRanger: () => new LimitRanger(registry(K.LimitRanges)),
     ServiceAccount: () => new ServiceAccountAdmission(registry(K.ServiceAccounts)),
-    NodeRestriction: () => new NodeRestriction(pods),
+    NodeRestriction: () => new NodeRestriction(pods, async (name) => registry(K.Nodes).cached('', name) ?? registry(K.Nodes).get('', name).catch(() => undefined)),
     PodSecurity: () => new PodSecurity(registrySource(registry, cfg.admissionControlConfigFile ? loadPodSecurityConfiguration(cfg.admissionControlConfigFile) : undefined)),
     Priority: () => new Priority({ cachedList: () => registry(K.PriorityClasses).cachedList() }),
     DefaultStorageClass: () => new DefaultStorageClass({ cachedList: () => registry(K.StorageClasses).cachedList() }),

@@ -30,6 +30,7 @@ import { formatDuration } from '../../../lib/util/duration';
 import type { DnsConfigurer } from '../network/dns';
 import { ensureHostsFile, nodenameForKernel, podHostnameAndDomain } from '../network/hosts-file';
 import { podDir } from '../volumes/paths';
+import { isStaticPod } from '../config-sources/static-pods';
 
 /** What the syncer needs to know about its node. */
 export interface NodeContext {
@@ -349,10 +350,13 @@ export class PodSyncer {
     return found;
   }
 
-  /** The pod's service variables (Kubernetes refuses to build an environment before the Services were read). */
+  /**
+   * The pod's service variables (Kubernetes refuses to build an environment before the Services
+   * were read, except for static pods: they must start without the apiserver).
+   */
   private serviceEnv(pod: Pod): Map<string, string> {
     if (!this.d.services) return new Map();
-    const services = this.d.services();
+    const services = this.d.services() ?? (isStaticPod(pod) ? [] : undefined);
     if (!services) throw new RuntimeError('CreateContainerConfigError', 'services have not yet been read at least once, cannot construct envvars');
     return serviceEnvVarMap(services, pod.metadata!.namespace, pod.spec?.enableServiceLinks ?? true);
   }

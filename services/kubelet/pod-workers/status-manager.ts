@@ -1,7 +1,8 @@
 // Writes pods' statuses through UpdatePodStatus in the background (Kubernetes' status manager):
 // the newest status asked for per pod wins, a pod has at most one write in flight, and nothing
 // is written when the API already holds that status. A write that meets a newer resourceVersion
-// reads the pod again (same uid only) and retries.
+// reads the pod again (same uid only) and retries. A static pod's status goes to its mirror pod
+// (Kubernetes translates the uid the same way); without one, nothing is written until it exists.
 import { isConflict, isNotFound } from '../../../lib/api/errors';
 import type { Clientset } from '../../../lib/client/clientset';
 import { Pod, PodStatus } from '../../../lib/gen/kite/core/v1/types';
@@ -9,7 +10,8 @@ import { logger } from '../../../lib/log';
 import { jsonEqual } from '../../../lib/util/json';
 
 interface Entry {
-  pod: Pod;
+  /** The API object the status is written to (a static pod's mirror pod); undefined while there is none. */
+  pod: Pod | undefined;
   desired: PodStatus;
   /** The status the API holds as far as we know. */
   written: PodStatus | undefined;
@@ -30,7 +32,11 @@ export class StatusManager {
   private readonly entries = new Map<string, Entry>();
   private readonly log = logger('kubelet', { module: 'status' });
 
-  constructor(private readonly client: Pick<Clientset, 'pods'>) {}
+  /** `apiPodOf`: the API object holding a pod's status (a static pod's mirror pod), undefined if none. */
+  constructor(
+    private readonly client: Pick<Clientset, 'pods'>,
+    private readonly apiPodOf: (pod: Pod) => Pod | undefined = (pod) => pod,
+  ) {}
 
   /** The status last asked for, if any (newer than the informer's copy). */
   get(uid: string): PodStatus | undefined {
@@ -40,17 +46,22 @@ export class StatusManager {
   /** Asks for `status` to be written for `pod` (the informer's copy: its resourceVersion is used). */
   set(pod: Pod, status: PodStatus): void {
     const uid = pod.metadata!.uid;
+    const target = this.apiPodOf(pod);
     let e = this.entries.get(uid);
     if (!e) {
-      e = { pod, desired: status, written: pod.status, writing: undefined, dirty: false };
+      e = { pod: target, desired: status, written: target?.status, writing: undefined, dirty: false };
       this.entries.set(uid, e);
     }
-    if (Number(pod.metadata!.resourceVersion) >= Number(e.pod.metadata!.resourceVersion)) {
-      e.pod = pod;
-      if (!e.writing) e.written = pod.status;
+    if (target && (!e.pod || e.pod.metadata!.uid !== target.metadata!.uid)) {
+      // A new mirror pod: what an earlier one held says nothing about it.
+      e.pod = target;
+      e.written = target.status;
+    } else if (target && Number(target.metadata!.resourceVersion) >= Number(e.pod!.metadata!.resourceVersion)) {
+      e.pod = target;
+      if (!e.writing) e.written = target.status;
     }
     e.desired = status;
-    if (sameStatus(e.written, status)) return;
+    if (!e.pod || sameStatus(e.written, status)) return;
     e.dirty = true;
     if (!e.writing) e.writing = this.writeLoop(uid, e);
   }
@@ -87,21 +98,26 @@ export class StatusManager {
   private async write(e: Entry): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const status = e.desired;
-      if (sameStatus(e.written, status)) return true;
+      const target = e.pod;
+      if (!target || sameStatus(e.written, status)) return true;
       try {
-        const updated = await this.client.pods.updateStatus({ ...e.pod, status });
-        e.pod = updated;
-        e.written = updated.status;
+        const updated = await this.client.pods.updateStatus({ ...target, status });
+        // Unless a new mirror pod replaced the target meanwhile.
+        if (e.pod === target) {
+          e.pod = updated;
+          e.written = updated.status;
+        }
         return true;
       } catch (err) {
         if (isNotFound(err)) return true;
         if (!isConflict(err)) {
-          this.log.warn({ pod: key(e.pod), err: (err as Error).message }, 'pod status not written; retrying');
+          this.log.warn({ pod: key(target), err: (err as Error).message }, 'pod status not written; retrying');
           return false;
         }
-        const fresh = await this.client.pods.get(e.pod.metadata!.name, e.pod.metadata!.namespace).catch(() => undefined);
+        const fresh = await this.client.pods.get(target.metadata!.name, target.metadata!.namespace).catch(() => undefined);
         // Deleted and re-created under the same name: this status is not the new pod's.
-        if (!fresh || fresh.metadata!.uid !== e.pod.metadata!.uid) return true;
+        if (!fresh || fresh.metadata!.uid !== target.metadata!.uid) return true;
+        if (e.pod !== target) continue;
         e.pod = fresh;
         e.written = fresh.status;
       }

@@ -57,7 +57,7 @@ function firstRequest(call: Call): Promise<{ start: PortForwardStart; attach: (o
 async function podSandbox(start: PortForwardStart, ctx: TargetContext): Promise<{ sandboxId: string; name: string; uid: string }> {
   const namespace = start.namespace || 'default';
   const pod = ctx.pod(namespace, start.podName);
-  if (!pod || (start.podUid && pod.metadata!.uid !== start.podUid)) {
+  if (!pod || (start.podUid && pod.metadata!.uid !== start.podUid && ctx.mirrorUid?.(pod) !== start.podUid)) {
     throw new NotFoundError(`pod "${start.podName}" in namespace "${namespace}" not found on this node`);
   }
   const uid = pod.metadata!.uid;

@@ -17,6 +17,8 @@ export interface TargetRequest {
 export interface TargetContext {
   /** The pod as the kubelet knows it (bound to this node). */
   pod(namespace: string, name: string): Pod | undefined;
+  /** A static pod's mirror pod's uid: callers going through the apiserver know the pod by it. */
+  mirrorUid?(pod: Pod): string | undefined;
   /** A runtime listing taken after the call. */
   runtime(): Promise<RuntimeSnapshot>;
 }
@@ -37,7 +39,7 @@ export interface Target {
 export async function findTarget(req: TargetRequest, ctx: TargetContext): Promise<Target> {
   const namespace = req.namespace || 'default';
   const pod = ctx.pod(namespace, req.podName);
-  if (!pod || (req.podUid && pod.metadata!.uid !== req.podUid)) {
+  if (!pod || (req.podUid && pod.metadata!.uid !== req.podUid && ctx.mirrorUid?.(pod) !== req.podUid)) {
     throw new NotFoundError(`pod "${req.podName}" in namespace "${namespace}" not found on this node`);
   }
   const names = [...pod.spec!.initContainers, ...pod.spec!.containers].map((c) => c.name);

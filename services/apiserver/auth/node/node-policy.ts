@@ -3,8 +3,8 @@
 // pods, services, endpoints, namespaces, leases, the secrets, configmaps and persistent volume
 // claims its pods name and the persistent volumes bound to those claims),
 // publish events, and write only its own
-// objects: its Node and Node status, its Lease in kube-node-lease, and the status of pods bound
-// to it (and their deletion, which the kubelet finishes). It may also ask access reviews about
+// objects: its Node and Node status, its Lease in kube-node-lease, the status of pods bound
+// to it (and their deletion, which the kubelet finishes) and the mirror pods of its static pods. It may also ask access reviews about
 // the callers of its own endpoint (its Webhook authorizer). Anything about another node's
 // objects is denied with the reason.
 import { podConfigReferences } from '../../../../lib/api/pods';
@@ -31,6 +31,8 @@ const WRITE_OWN = new Set(['create', 'update', 'patch', 'delete']);
 const deny = (reason: string): NodeDecision => ({ decision: 'deny', reason });
 
 async function podDecision(node: string, a: RequestAttributes, lookup: PodLookup): Promise<NodeDecision> {
+  // Mirror pods of its static pods (Kubernetes' system:node rules); NodeRestriction checks the pod.
+  if (a.verb === 'create' && a.subresource === '') return ALLOW;
   const statusWrite = a.subresource === 'status' && (a.verb === 'update' || a.verb === 'patch');
   const deletion = a.subresource === '' && a.verb === 'delete';
   if (!statusWrite && !deletion) return NO_OPINION;

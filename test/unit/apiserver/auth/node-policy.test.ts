@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Pods } from '../../../../lib/api/kinds';
-import { PersistentVolumeClaim, Pod } from '../../../../lib/gen/kite/core/v1/types';
+import { Node, PersistentVolumeClaim, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { AdmissionRequest } from '../../../../services/apiserver/admission/chain';
 import { NodeRestriction } from '../../../../services/apiserver/admission/node-restriction';
 import { NodeAuthorizer } from '../../../../services/apiserver/auth/node/node-authorizer';
@@ -42,7 +42,7 @@ describe('Node authorizer and node restriction', () => {
     ['missing pod (NOT_FOUND follows)', a('update', 'pods', { subresource: 'status', name: 'gone' }), 'allow'],
     ['delete own pod', a('delete', 'pods', { name: 'mine' }), 'allow'],
     ['delete other pod', a('delete', 'pods', { name: 'theirs' }), 'deny'],
-    ['create pod', a('create', 'pods', { name: 'x' }), 'no-opinion'],
+    ['create pod (a mirror pod: NodeRestriction checks it)', a('create', 'pods', { name: 'x' }), 'allow'],
     ['update pod spec', a('update', 'pods', { name: 'mine' }), 'no-opinion'],
     ['bind pod', a('create', 'pods', { subresource: 'binding', name: 'mine' }), 'no-opinion'],
     ['create own node', a('create', 'nodes', { namespace: '', name: 'n1' }), 'allow'],
@@ -81,6 +81,41 @@ describe('Node authorizer and node restriction', () => {
       return true;
     });
     await new NodeRestriction(lookup).validate(admission({ ...n1, name: 'alice', groups: [] }, attrs));
+  });
+
+  it("NodeRestriction lets a node create only mirror pods bound to itself and owned by its Node, referencing nothing, with Kubernetes' reasons", async () => {
+    const nodes = async (name: string) => (name === 'n1' ? Node.fromPartial({ metadata: { name: 'n1', uid: 'node-uid' } }) : undefined);
+    const mirror = (over: { annotations?: Record<string, string>; nodeName?: string; owners?: object[]; spec?: object } = {}) =>
+      Pod.fromPartial({
+        metadata: {
+          name: 'etcd-n1',
+          namespace: 'kube-system',
+          annotations: over.annotations ?? { 'kubernetes.io/config.mirror': 'abc' },
+          ownerReferences: (over.owners ?? [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'node-uid', controller: true }]) as never,
+        },
+        spec: { nodeName: over.nodeName ?? 'n1', containers: [{ name: 'c', image: 'i' }], ...over.spec },
+      });
+    const create = (pod: Pod) =>
+      new NodeRestriction(lookup, nodes)
+        .validate({ ...admission(n1, a('create', 'pods', { namespace: 'kube-system' })), object: pod })
+        .then(() => 'admitted', (err: Error) => err.message.replace('pods "etcd-n1" is forbidden: ', ''));
+    assert.equal(await create(mirror()), 'admitted');
+    const owner = { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'node-uid', controller: true };
+    const cases: [Pod, string][] = [
+      [mirror({ annotations: {} }), 'pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods'],
+      [mirror({ nodeName: 'n2' }), 'node "n1" can only create pods with spec.nodeName set to itself'],
+      [mirror({ owners: [] }), 'node "n1" can only create pods with an owner reference set to itself'],
+      [mirror({ owners: [owner, owner] }), 'node "n1" can only create pods with a single owner reference set to itself'],
+      [mirror({ owners: [{ ...owner, name: 'n2' }] }), 'node "n1" can only create pods with an owner reference set to itself'],
+      [mirror({ owners: [{ ...owner, controller: false }] }), 'node "n1" can only create pods with a controller owner reference set to itself'],
+      [mirror({ owners: [{ ...owner, blockOwnerDeletion: true }] }), 'node "n1" must not set blockOwnerDeletion on an owner reference'],
+      [mirror({ owners: [{ ...owner, uid: 'old' }] }), 'node n1 UID mismatch: expected node-uid got old'],
+      [mirror({ spec: { serviceAccountName: 'default' } }), 'node "n1" can not create pods that reference a service account'],
+      [mirror({ spec: { imagePullSecrets: [{ name: 'pull' }] } }), 'node "n1" can not create pods that reference secrets'],
+      [mirror({ spec: { volumes: [{ name: 'v', configMap: { name: 'cm' } }] } }), 'node "n1" can not create pods that reference configmaps'],
+      [mirror({ spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } }), 'node "n1" can not create pods that reference persistentvolumeclaims'],
+    ];
+    for (const [pod, want] of cases) assert.equal(await create(pod), want);
   });
 
   it("reads a Secret or ConfigMap one at a time when a pod bound to the node names it (Kubernetes' graph), with Kubernetes' reasons otherwise", async () => {
