@@ -40,6 +40,7 @@ import { validateNodeMetrics, validatePodMetrics } from './validation/metrics-va
 import { rfc3339 } from '../../../lib/util/time';
 import { baseStrategy, type Strategy } from './strategy';
 import { Causes } from './validation/validation-helpers';
+import { applyMatchLabelKeys } from './validation/pod-affinity-validation';
 
 export interface StrategyConfig {
   defaulting: D.DefaultingConfig;
@@ -53,6 +54,7 @@ function podStrategy(cfg: StrategyConfig): Strategy<Pod> {
     validateUpdate: (p, old) => V.validatePodUpdate(p, old, (s) => PodSpec.encode(s).finish()),
     prepareForCreate: (p) => {
       p.status = { ...emptyPodStatus(), phase: 'Pending', qosClass: p.spec ? D.qosClass(p.spec) : '' };
+      applyMatchLabelKeys(p);
     },
     fields: {
       'spec.nodeName': (p) => p.spec?.nodeName,

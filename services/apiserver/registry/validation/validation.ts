@@ -26,6 +26,7 @@ import { validateContainerSecurityContext, validatePodSecurityContext } from './
 import * as v from './validation-helpers';
 import { validatePodDNS } from './pod-dns-validation';
 import { validateOnlyDeletedSchedulingGates, validatePodCreateSchedulingGates, validatePodSchedulingFields } from './pod-scheduling-validation';
+import { validatePodAffinity, validateTopologySpreadConstraints } from './pod-affinity-validation';
 import { validateEnv, validateEnvFrom, validateVolumeMountPaths, validateVolumeSource } from './volume-validation';
 import { jsonEqual } from '../../../../lib/util/json';
 import { isIP } from 'node:net';
@@ -222,6 +223,8 @@ export function validatePodSpec(c: v.Causes, spec: PodSpec | undefined, path: st
       validateNodeSelectorRequirement(c, `${path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].matchExpressions[${j}]`, e);
     });
   });
+  validatePodAffinity(c, spec.affinity, `${path}.affinity`);
+  validateTopologySpreadConstraints(c, spec.topologySpreadConstraints, `${path}.topologySpreadConstraints`);
 }
 
 /** Kubernetes' ValidateNodeSelectorRequirement: a known operator and the values it takes. */
