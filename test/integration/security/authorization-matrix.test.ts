@@ -298,7 +298,7 @@ describe('security: authorization matrix', function () {
         if (got === 'denied') {
           assert.match(
             err!.message,
-            /is forbidden: (User "[^"]+" cannot [a-z]+ resource "[a-z/]+" in API group "[a-z0-9.]*" (in the namespace "[a-z-]+"|at the cluster scope)|user "[^"]+" \(groups=\[[^\]]*\]\) is attempting to grant RBAC permissions not currently held:\n)/,
+            /is forbidden: (User "[^"]+" cannot [a-z]+ resource "[a-z/]+" in API group "[a-z0-9.]*" (in the namespace "[a-z-]+"|at the cluster scope)|user "[^"]+" \(groups=\[[^\]]*\]\) is attempting to grant RBAC permissions not currently held:\n|pod does not have "kubernetes.io\/config.mirror" annotation, node "[^"]+" can only create mirror pods$)/,
           );
         }
       }
