@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import './lib/own-config';
 import { writeBenchmarkSection } from './lib/report';
 
 const run = promisify(execFile);

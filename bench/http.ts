@@ -17,7 +17,7 @@ import { NO_RETRY } from '../lib/client/retry';
 import { Namespace, Pod } from '../lib/gen/kite/core/v1/types';
 import { writeClusterPKI } from '../lib/pki/cluster-pki';
 import { closedLoop, type Phase } from './lib/closed-loop';
-import { freePort, startProgram, stopProgram } from './lib/processes';
+import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { writeBenchmarkSection } from './lib/report';
 import { fmt, median, percentile } from './lib/stats';
 
@@ -80,84 +80,88 @@ async function main(): Promise<void> {
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   const rows: Row[] = [];
   try {
-    const pki = await writeClusterPKI(join(dir, 'pki'));
-    const [port, securePort] = [await freePort(), await freePort()];
-    const server = startProgram('kite-apiserver', [
-      '--port', String(port),
-      '--secure-port', String(securePort),
-      '--bind-address', '127.0.0.1',
-      '--data-dir', join(dir, 'data'),
-      '--compaction-interval', '0',
-      '--tls-cert-file', pki.apiserver.cert,
-      '--tls-private-key-file', pki.apiserver.key,
-      '--client-ca-file', pki.ca.cert,
-      '--authorization-mode', 'RBAC',
-    ]);
-    cleanups.push(() => stopProgram(server));
-    const ca = readFileSync(pki.ca.cert);
-    const cert = readFileSync(pki.admin.cert);
-    const key = readFileSync(pki.admin.key);
-    const clientsets = Array.from(
-      { length: CONNECTIONS },
-      () => new Clientset({ address: `127.0.0.1:${port}`, tls: true, ca, cert, key, namespace: 'default', source: 'bench' }, { retry: NO_RETRY, timeoutMs: 60_000 }),
-    );
-    cleanups.push(() => clientsets.forEach((c) => c.close()));
-    await clientsets[0].waitForReady(30_000).catch((err: Error) => {
-      throw new Error(`${err.message}\napiserver stderr: ${server.stderrText()}`);
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await clientsets[0].namespaces.get('default');
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    const sessions = Array.from({ length: CONNECTIONS }, () => connect(`https://127.0.0.1:${securePort}`, { ca, cert, key, servername: 'kubernetes' }));
-    cleanups.push(() => sessions.forEach((s) => s.close()));
-
-    // The list's namespace holds exactly LIST_SIZE pods; get reads one of them.
-    const listNs = 'bench-list';
-    await clientsets[0].namespaces.create(Namespace.fromPartial({ metadata: { name: listNs } }));
-    await ensureDefaultServiceAccounts(clientsets[0], [listNs, 'default']);
-    for (let i = 0; i < LIST_SIZE; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => clientsets[j % CONNECTIONS].pods.create(benchPod(`p-${i + j}`, listNs))));
-    }
-
-    const calls: Record<Door, Record<Op, (i: number, run: string) => Promise<unknown>>> = {
-      grpc: {
-        get: (i) => clientsets[i % CONNECTIONS].pods.get('p-0', listNs),
-        list: async (i) => {
-          const l = await clientsets[i % CONNECTIONS].pods.list({ namespace: listNs });
-          if (l.items.length !== LIST_SIZE) throw new Error(`listed ${l.items.length} pods`);
-        },
-        create: (i, run) => clientsets[i % CONNECTIONS].pods.create(benchPod(`${run}-${i}`, 'default')),
-      },
-      http: {
-        get: (i) => request(sessions[i % CONNECTIONS], 'GET', `/api/v1/namespaces/${listNs}/pods/p-0`),
-        list: async (i) => {
-          const l = (await request(sessions[i % CONNECTIONS], 'GET', `/api/v1/namespaces/${listNs}/pods`)) as { items: unknown[] };
-          if (l.items.length !== LIST_SIZE) throw new Error(`listed ${l.items.length} pods`);
-        },
-        create: (i, run) => request(sessions[i % CONNECTIONS], 'POST', '/api/v1/namespaces/default/pods', podJSON(`${run}-${i}`)),
-      },
-    };
-    for (const op of ['get', 'list', 'create'] as const) for (const clients of CLIENTS) rows.push({ op, clients, grpc: [], http: [] });
-    // A warm-up of each call through each door (JIT, TLS sessions, caches).
-    for (const door of ['grpc', 'http'] as const) {
-      for (const op of ['get', 'list', 'create'] as const) await closedLoop(server.pid!, op === 'list' ? 4 : 50, 4, (i) => calls[door][op](i, `warm-${door}`).then(() => undefined));
-    }
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const row of rows) {
-        for (const door of ['grpc', 'http'] as const) {
-          const run = `r${round}-${door}-c${row.clients}`;
-          row[door].push(await closedLoop(server.pid!, OPS[row.op][row.clients], row.clients, (i) => calls[door][row.op](i, run).then(() => undefined)));
+    await whileRunning(
+      (async () => {
+        const pki = await writeClusterPKI(join(dir, 'pki'));
+        const [port, securePort] = [await freePort(), await freePort()];
+        const server = startProgram('kite-apiserver', [
+          '--port', String(port),
+          '--secure-port', String(securePort),
+          '--bind-address', '127.0.0.1',
+          '--data-dir', join(dir, 'data'),
+          '--compaction-interval', '0',
+          '--tls-cert-file', pki.apiserver.cert,
+          '--tls-private-key-file', pki.apiserver.key,
+          '--client-ca-file', pki.ca.cert,
+          '--authorization-mode', 'RBAC',
+        ]);
+        cleanups.push(() => stopProgram(server));
+        const ca = readFileSync(pki.ca.cert);
+        const cert = readFileSync(pki.admin.cert);
+        const key = readFileSync(pki.admin.key);
+        const clientsets = Array.from(
+          { length: CONNECTIONS },
+          () => new Clientset({ address: `127.0.0.1:${port}`, tls: true, ca, cert, key, namespace: 'default', source: 'bench' }, { retry: NO_RETRY, timeoutMs: 60_000 }),
+        );
+        cleanups.push(() => clientsets.forEach((c) => c.close()));
+        await clientsets[0].waitForReady(30_000).catch((err: Error) => {
+          throw new Error(`${err.message}\napiserver stderr: ${server.stderrText()}`);
+        });
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          try {
+            await clientsets[0].namespaces.get('default');
+            break;
+          } catch (err) {
+            if (Date.now() > deadline) throw err;
+            await new Promise((r) => setTimeout(r, 200));
+          }
         }
-      }
-      process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
-    }
+        const sessions = Array.from({ length: CONNECTIONS }, () => connect(`https://127.0.0.1:${securePort}`, { ca, cert, key, servername: 'kubernetes' }));
+        cleanups.push(() => sessions.forEach((s) => s.close()));
+
+        // The list's namespace holds exactly LIST_SIZE pods; get reads one of them.
+        const listNs = 'bench-list';
+        await clientsets[0].namespaces.create(Namespace.fromPartial({ metadata: { name: listNs } }));
+        await ensureDefaultServiceAccounts(clientsets[0], [listNs, 'default']);
+        for (let i = 0; i < LIST_SIZE; i += 50) {
+          await Promise.all(Array.from({ length: 50 }, (_, j) => clientsets[j % CONNECTIONS].pods.create(benchPod(`p-${i + j}`, listNs))));
+        }
+
+        const calls: Record<Door, Record<Op, (i: number, run: string) => Promise<unknown>>> = {
+          grpc: {
+            get: (i) => clientsets[i % CONNECTIONS].pods.get('p-0', listNs),
+            list: async (i) => {
+              const l = await clientsets[i % CONNECTIONS].pods.list({ namespace: listNs });
+              if (l.items.length !== LIST_SIZE) throw new Error(`listed ${l.items.length} pods`);
+            },
+            create: (i, run) => clientsets[i % CONNECTIONS].pods.create(benchPod(`${run}-${i}`, 'default')),
+          },
+          http: {
+            get: (i) => request(sessions[i % CONNECTIONS], 'GET', `/api/v1/namespaces/${listNs}/pods/p-0`),
+            list: async (i) => {
+              const l = (await request(sessions[i % CONNECTIONS], 'GET', `/api/v1/namespaces/${listNs}/pods`)) as { items: unknown[] };
+              if (l.items.length !== LIST_SIZE) throw new Error(`listed ${l.items.length} pods`);
+            },
+            create: (i, run) => request(sessions[i % CONNECTIONS], 'POST', '/api/v1/namespaces/default/pods', podJSON(`${run}-${i}`)),
+          },
+        };
+        for (const op of ['get', 'list', 'create'] as const) for (const clients of CLIENTS) rows.push({ op, clients, grpc: [], http: [] });
+        // A warm-up of each call through each door (JIT, TLS sessions, caches).
+        for (const door of ['grpc', 'http'] as const) {
+          for (const op of ['get', 'list', 'create'] as const) await closedLoop(server.pid!, op === 'list' ? 4 : 50, 4, (i) => calls[door][op](i, `warm-${door}`).then(() => undefined));
+        }
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const row of rows) {
+            for (const door of ['grpc', 'http'] as const) {
+              const run = `r${round}-${door}-c${row.clients}`;
+              row[door].push(await closedLoop(server.pid!, OPS[row.op][row.clients], row.clients, (i) => calls[door][row.op](i, run).then(() => undefined)));
+            }
+          }
+          process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+        }
+      })(),
+    );
   } finally {
     for (const c of cleanups.reverse()) await c();
   }

@@ -11,7 +11,7 @@ import { Clientset } from '../lib/client/clientset';
 import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 import { Pod } from '../lib/gen/kite/core/v1/types';
 import { writeBenchmarkSection } from './lib/report';
-import { freePort, startProgram, stopProgram } from './lib/processes';
+import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { fmt, percentile } from './lib/stats';
 import { scenario as coreThroughput } from './scheduler-core';
 
@@ -47,61 +47,65 @@ async function run(s: Scenario) {
   const client = new Clientset({ address: `127.0.0.1:${port}`, tls: false, namespace: 'default', source: 'bench' }, { timeoutMs: 60_000 });
   const server = ['--server', `127.0.0.1:${port}`];
   try {
-    await client.waitForReady(30_000);
-    await ensureDefaultServiceAccounts(client, ['default']);
-    const hollow = startProgram('kite-hollow-nodes', [...server, '--count', String(s.nodes), '--cpu', '32', '--memory', '128Gi', '--max-pods', '110']);
-    await waitUntil(`${s.nodes} nodes`, async () => (await client.nodes.list({ resourceVersion: '0' })).items.length >= s.nodes, 300_000).catch((err: Error) => {
-      throw new Error(`${err.message}; kite-hollow-nodes said: ${hollow.stderrText()}`);
-    });
+    return await whileRunning(
+      (async () => {
+        await client.waitForReady(30_000);
+        await ensureDefaultServiceAccounts(client, ['default']);
+        const hollow = startProgram('kite-hollow-nodes', [...server, '--count', String(s.nodes), '--cpu', '32', '--memory', '128Gi', '--max-pods', '110']);
+        await waitUntil(`${s.nodes} nodes`, async () => (await client.nodes.list({ resourceVersion: '0' })).items.length >= s.nodes, 300_000).catch((err: Error) => {
+          throw new Error(`${err.message}; kite-hollow-nodes said: ${hollow.stderrText()}`);
+        });
 
-    const bound = new Map<string, number>();
-    const created = new Map<string, number>();
-    const ac = new AbortController();
-    // A watch this process falls behind on is closed by the apiserver; resume from the last event.
-    const watching = (async () => {
-      let rv = '';
-      while (!ac.signal.aborted) {
-        try {
-          for await (const ev of client.pods.watch({ namespace: 'default', resourceVersion: rv }, ac.signal)) {
-            const p = ev.object;
-            rv = p?.metadata?.resourceVersion ?? rv;
-            if (p?.spec?.nodeName && !bound.has(p.metadata!.name)) bound.set(p.metadata!.name, performance.now());
+        const bound = new Map<string, number>();
+        const created = new Map<string, number>();
+        const ac = new AbortController();
+        // A watch this process falls behind on is closed by the apiserver; resume from the last event.
+        const watching = (async () => {
+          let rv = '';
+          while (!ac.signal.aborted) {
+            try {
+              for await (const ev of client.pods.watch({ namespace: 'default', resourceVersion: rv }, ac.signal)) {
+                const p = ev.object;
+                rv = p?.metadata?.resourceVersion ?? rv;
+                if (p?.spec?.nodeName && !bound.has(p.metadata!.name)) bound.set(p.metadata!.name, performance.now());
+              }
+            } catch {
+              await new Promise((r) => setTimeout(r, 100));
+            }
           }
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    })();
+        })();
 
-    // Timing starts once the scheduler leads and has synced its caches (it then binds pods at once).
-    const scheduler = startProgram('kite-scheduler', server);
-    await waitUntil('the scheduler to lead', async () => !!(await client.leases.get('kube-scheduler', 'kube-system')), 60_000);
-    await new Promise((r) => setTimeout(r, 1000));
-    const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < s.pods) {
-          const i = next++;
-          created.set(`bench-${i}`, performance.now());
-          await client.pods.create(benchPod(i));
-        }
-      }),
+        // Timing starts once the scheduler leads and has synced its caches (it then binds pods at once).
+        const scheduler = startProgram('kite-scheduler', server);
+        await waitUntil('the scheduler to lead', async () => !!(await client.leases.get('kube-scheduler', 'kube-system')), 60_000);
+        await new Promise((r) => setTimeout(r, 1000));
+        const t0 = performance.now();
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: 32 }, async () => {
+            while (next < s.pods) {
+              const i = next++;
+              created.set(`bench-${i}`, performance.now());
+              await client.pods.create(benchPod(i));
+            }
+          }),
+        );
+        const createdAll = performance.now();
+        await waitUntil(`${s.pods} bound pods`, async () => bound.size >= s.pods, 600_000);
+        const last = Math.max(...bound.values());
+        ac.abort();
+        await watching;
+        const latencies = [...bound].map(([name, t]) => t - created.get(name)!);
+        await stopProgram(scheduler);
+        await stopProgram(hollow);
+        return {
+          throughput: s.pods / ((last - t0) / 1000),
+          createRate: s.pods / ((createdAll - t0) / 1000),
+          p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99),
+        };
+      })(),
     );
-    const createdAll = performance.now();
-    await waitUntil(`${s.pods} bound pods`, async () => bound.size >= s.pods, 600_000);
-    const last = Math.max(...bound.values());
-    ac.abort();
-    await watching;
-    const latencies = [...bound].map(([name, t]) => t - created.get(name)!);
-    await stopProgram(scheduler);
-    await stopProgram(hollow);
-    return {
-      throughput: s.pods / ((last - t0) / 1000),
-      createRate: s.pods / ((createdAll - t0) / 1000),
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-    };
   } finally {
     client.close();
     await stopProgram(api);

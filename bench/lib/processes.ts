@@ -25,8 +25,8 @@ process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
 /** Children stopProgram is stopping: their exit is expected. */
 const stopping = new WeakSet<ChildProcess>();
-/** The first early exit, and the callers of whileRunning waiting to hear of one. */
-let earlyExit: Error | undefined;
+/** Children that exited early and were not stopped since, and the callers of whileRunning waiting to hear of one. */
+const exitedEarly = new Map<ChildProcess, Error>();
 const waiting = new Set<(err: Error) => void>();
 
 export function freePort(): Promise<number> {
@@ -58,13 +58,14 @@ function track(child: ChildProcess, label: string): Program {
     // grandchild may hold it open).
     let reported = false;
     const report = () => {
-      if (reported) return;
+      if (reported || stopping.has(child)) return;
       reported = true;
       const output = lastLines(err);
       const e = new Error(`${label} exited (${signal ?? `code ${code}`}) before the benchmark stopped it; ${output ? `its last log lines:\n${output}` : 'it logged nothing'}`);
-      earlyExit ??= e;
+      exitedEarly.set(child, e);
       waiting.forEach((reject) => reject(e));
     };
+    if (child.stderr!.destroyed) return report();
     const t = setTimeout(report, 500);
     child.stderr!.once('close', () => {
       clearTimeout(t);
@@ -98,13 +99,14 @@ export function forkWorker(script: string, env: Record<string, string> = {}): Pr
 
 /**
  * Settles as `work` does, unless a child started here exits before stopProgram stops it (or has
- * already): then it rejects at once with that child's last log lines.
+ * exited so and was not stopped since): then it rejects at once with that child's last log lines.
  */
 export function whileRunning<T>(work: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    if (earlyExit) {
+    const [failed] = exitedEarly.values();
+    if (failed) {
       work.catch(() => undefined);
-      reject(earlyExit);
+      reject(failed);
       return;
     }
     waiting.add(reject);
@@ -112,8 +114,10 @@ export function whileRunning<T>(work: Promise<T>): Promise<T> {
   });
 }
 
+/** Stops a child (SIGTERM, then SIGKILL after 5 s); its exit, even an earlier one, is no longer a failure. */
 export async function stopProgram(child: ChildProcess): Promise<void> {
   stopping.add(child);
+  exitedEarly.delete(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
