@@ -48,6 +48,8 @@ export async function scenario(nodes: number, pods: number): Promise<number> {
     },
     recordEvent() {},
     async setPodCondition(_p: Pod, _c: PodCondition) {},
+    async preemptPod() {},
+    async clearNominatedNodeName() {},
   };
   const sched = new Scheduler({ backend });
   for (let i = 0; i < nodes; i++) sched.addNode(node(i));

@@ -1,9 +1,10 @@
 // The SchedulerBackend over the apiserver: BindPod, UpdatePodStatus for the PodScheduled
-// condition, and events through the shared recorder.
+// condition and nominatedNodeName, preemption's status update and graceful delete of a victim,
+// and events through the shared recorder.
 import { isNotFound } from '../../lib/api/errors';
 import type { Clientset } from '../../lib/client/clientset';
 import type { EventRecorder } from '../../lib/events';
-import type { Pod, PodCondition } from '../../lib/gen/kite/core/v1/types';
+import type { Pod, PodCondition, PodStatus } from '../../lib/gen/kite/core/v1/types';
 import type { EventType, SchedulerBackend } from './backend';
 
 export class ApiSchedulerBackend implements SchedulerBackend {
@@ -20,18 +21,51 @@ export class ApiSchedulerBackend implements SchedulerBackend {
     this.events.event(pod, type, reason, message);
   }
 
-  async setPodCondition(pod: Pod, condition: PodCondition): Promise<void> {
+  async setPodCondition(pod: Pod, condition: PodCondition, nominatedNodeName?: string): Promise<void> {
+    await this.updatePendingStatus(pod, (status) => {
+      setCondition(status.conditions, condition);
+      if (nominatedNodeName !== undefined) status.nominatedNodeName = nominatedNodeName;
+    });
+  }
+
+  async clearNominatedNodeName(pod: Pod): Promise<void> {
+    await this.updatePendingStatus(pod, (status) => {
+      status.nominatedNodeName = '';
+    });
+  }
+
+  async preemptPod(victim: Pod, condition: PodCondition): Promise<void> {
+    const m = victim.metadata!;
+    try {
+      const cur = await this.client.pods.get(m.name, m.namespace);
+      if (cur.metadata!.uid !== m.uid) return;
+      if (!cur.metadata!.deletionTimestamp) {
+        setCondition(cur.status!.conditions, condition);
+        await this.client.pods.updateStatus(cur);
+      }
+      await this.client.pods.delete(m.name, { namespace: m.namespace, preconditions: { uid: m.uid } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Reads the pod, changes its status unless it is gone, replaced or bound, and writes it back. */
+  private async updatePendingStatus(pod: Pod, change: (status: PodStatus) => void): Promise<void> {
     const m = pod.metadata!;
     try {
       const cur = await this.client.pods.get(m.name, m.namespace);
       if (cur.metadata!.uid !== m.uid || cur.spec!.nodeName) return;
-      const status = cur.status!;
-      const i = status.conditions.findIndex((c) => c.type === condition.type);
-      if (i >= 0) status.conditions[i] = condition;
-      else status.conditions.push(condition);
+      change(cur.status!);
       await this.client.pods.updateStatus(cur);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
+}
+
+/** Adds `condition`, or replaces the one of its type. */
+function setCondition(conditions: PodCondition[], condition: PodCondition): void {
+  const i = conditions.findIndex((c) => c.type === condition.type);
+  if (i >= 0) conditions[i] = condition;
+  else conditions.push(condition);
 }

@@ -10,6 +10,13 @@ export interface SchedulerBackend {
   bind(pod: Pod, nodeName: string): Promise<void>;
   /** Records an event about the pod; failures are the backend's to log. */
   recordEvent(pod: Pod, type: EventType, reason: string, message: string): void | Promise<void>;
-  /** Sets (adds or replaces by type) a condition in the pod's status. */
-  setPodCondition(pod: Pod, condition: PodCondition): Promise<void>;
+  /**
+   * Sets (adds or replaces by type) a condition in a pending pod's status, and its
+   * status.nominatedNodeName when `nominatedNodeName` is given ("" clears it).
+   */
+  setPodCondition(pod: Pod, condition: PodCondition, nominatedNodeName?: string): Promise<void>;
+  /** Preemption: sets `condition` (DisruptionTarget) in the victim's status, then deletes it gracefully. */
+  preemptPod(victim: Pod, condition: PodCondition): Promise<void>;
+  /** Clears status.nominatedNodeName of a pending pod (a higher-priority preemptor took its room). */
+  clearNominatedNodeName(pod: Pod): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // How the scheduler classifies the pods and node changes its informer handlers receive.
 import { isDeepStrictEqual } from 'node:util';
 import type { Node, Pod } from '../../lib/gen/kite/core/v1/types';
+import type { ClusterEvent } from './framework/events';
 
 /** Bound (or being bound) to a node. */
 export function isAssigned(pod: Pod): boolean {
@@ -12,14 +13,21 @@ export function isDeleting(pod: Pod): boolean {
 }
 
 /**
- * Whether a node update can change where pods fit: schedulability, allocatable, labels or
- * taints. Heartbeat-only status updates must not flush the unschedulable pods every few seconds.
+ * The cluster events a node update makes (kube-scheduler's nodeSchedulingPropertiesChange):
+ * allocatable, labels, or taints and spec.unschedulable (both "NodeTaintChange"). Heartbeat-only
+ * status updates make none, so they never move unschedulable pods.
  */
-export function nodeSchedulingPropertiesChanged(oldNode: Node, newNode: Node): boolean {
-  return (
-    !!oldNode.spec?.unschedulable !== !!newNode.spec?.unschedulable ||
-    !isDeepStrictEqual(oldNode.status?.allocatable ?? {}, newNode.status?.allocatable ?? {}) ||
-    !isDeepStrictEqual(oldNode.metadata?.labels ?? {}, newNode.metadata?.labels ?? {}) ||
-    !isDeepStrictEqual(oldNode.spec?.taints ?? [], newNode.spec?.taints ?? [])
-  );
+export function nodeUpdateEvents(oldNode: Node, newNode: Node): ClusterEvent[] {
+  const events: ClusterEvent[] = [];
+  if (!isDeepStrictEqual(oldNode.status?.allocatable ?? {}, newNode.status?.allocatable ?? {})) events.push('NodeAllocatableChange');
+  if (!isDeepStrictEqual(oldNode.metadata?.labels ?? {}, newNode.metadata?.labels ?? {})) events.push('NodeLabelChange');
+  if (!!oldNode.spec?.unschedulable !== !!newNode.spec?.unschedulable || !isDeepStrictEqual(oldNode.spec?.taints ?? [], newNode.spec?.taints ?? [])) {
+    events.push('NodeTaintChange');
+  }
+  return events;
+}
+
+/** An assigned pod's update that may help pending pods: its labels changed (inter-pod affinity, spreading). */
+export function assignedPodUpdateEvents(oldPod: Pod, newPod: Pod): ClusterEvent[] {
+  return isDeepStrictEqual(oldPod.metadata?.labels ?? {}, newPod.metadata?.labels ?? {}) ? [] : ['AssignedPodUpdate'];
 }

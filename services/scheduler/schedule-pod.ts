@@ -1,5 +1,6 @@
-// Picks a node for one pod (kube-scheduler's schedulePod): PreFilter, then Filter over the nodes
-// starting where the previous cycle stopped, until numFeasibleNodesToFind nodes fit; then
+// Picks a node for one pod (kube-scheduler's schedulePod): PreFilter, then the node preemption
+// nominated it to if that fits now, else Filter over the nodes (counting other pods nominated
+// there) starting where the previous cycle stopped, until numFeasibleNodesToFind nodes fit; then
 // PreScore, Score and NormalizeScore over those, and the best total wins (ties broken at random).
 import type { SchedulerCache } from './cache/scheduler-cache';
 import type { CycleState } from './framework/cycle-state';
@@ -8,6 +9,7 @@ import type { NodeInfo } from './framework/node-info';
 import type { PodInfo } from './framework/pod-info';
 import type { Status } from './framework/status';
 import { type Diagnosis, FitError, NoNodesAvailableError } from './fit-error';
+import { Nominator } from './nominator';
 import { numFeasibleNodesToFind } from './num-feasible-nodes';
 
 export interface ScheduleResult {
@@ -29,6 +31,7 @@ export class SchedulingAlgorithm {
     private readonly cache: SchedulerCache,
     /** Uniform in [0, 1); injectable for deterministic tests. */
     private readonly rng: () => number = Math.random,
+    private readonly nominator = new Nominator(),
   ) {}
 
   /** Throws FitError when no node fits, NoNodesAvailableError without nodes, Error on plugin errors. */
@@ -57,9 +60,12 @@ export class SchedulingAlgorithm {
     if (!pre.isSuccess()) {
       if (!pre.isRejected()) throw statusError(pre);
       diagnosis.preFilterMsg = pre.message();
+      diagnosis.preFilterStatus = pre;
       diagnosis.unschedulablePlugins.add(pre.plugin);
       throw new FitError(pod.pod, nodes.length, diagnosis);
     }
+    const nominated = this.evaluateNominatedNode(fwk, state, pod);
+    if (nominated) return [nominated];
     const n = nodes.length;
     const want = numFeasibleNodesToFind(fwk.percentageOfNodesToScore, n);
     const start = this.nextStartNodeIndex % n;
@@ -68,7 +74,7 @@ export class SchedulingAlgorithm {
     while (processed < n && feasible.length < want) {
       const node = nodes[(start + processed) % n];
       processed++;
-      const s = fwk.runFilterPlugins(state, pod, node);
+      const s = this.nominator.runFilters(fwk, state, pod, node);
       if (s.isSuccess()) {
         feasible.push(node);
       } else if (s.isRejected()) {
@@ -80,6 +86,18 @@ export class SchedulingAlgorithm {
     }
     this.nextStartNodeIndex = (start + processed) % n;
     return feasible;
+  }
+
+  /** evaluateNominatedNode: the node preemption made room on, if the pod fits there now. */
+  private evaluateNominatedNode(fwk: Framework, state: CycleState, pod: PodInfo): NodeInfo | undefined {
+    const name = this.nominator.nominatedNodeName(pod.pod);
+    if (!name) return undefined;
+    const node = this.cache.getNodeInfo(name);
+    if (!node?.node) return undefined;
+    const s = this.nominator.runFilters(fwk, state, pod, node);
+    if (s.isSuccess()) return node;
+    if (!s.isRejected()) throw statusError(s);
+    return undefined;
   }
 
   /** The highest total; among equals each is equally likely (reservoir sampling). */

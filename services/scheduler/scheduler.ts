@@ -17,9 +17,11 @@ import type { Profile } from './framework/profile';
 import type { Registry } from './framework/registry';
 import type { VolumeHandle } from './framework/volume-handle';
 import type { SchedulerListers } from './framework/listers';
+import type { PodDisruptionBudget } from '../../lib/gen/kite/policy/v1/types';
 import { DEFAULT_SCHEDULER_NAME, defaultProfile, inTreeRegistry } from './plugins';
 import { isPodTerminal as isTerminal } from '../../lib/api/pods';
-import { isAssigned, isDeleting, nodeSchedulingPropertiesChanged } from './pod-state';
+import { assignedPodUpdateEvents, isAssigned, isDeleting, nodeUpdateEvents } from './pod-state';
+import { Nominator } from './nominator';
 import { type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions } from './queue/scheduling-queue';
 import { SchedulingAlgorithm } from './schedule-pod';
 
@@ -41,6 +43,8 @@ export interface SchedulerOptions {
   rng?: () => number;
   /** PersistentVolumeClaims, PersistentVolumes and StorageClasses for the VolumeBinding plugin. */
   volumes?: VolumeHandle;
+  /** The PodDisruptionBudgets preemption respects (the scheduler's informer). */
+  podDisruptionBudgets?: () => PodDisruptionBudget[];
   /** Namespaces, Services, ReplicaSets and StatefulSets for InterPodAffinity and PodTopologySpread. */
   listers?: SchedulerListers;
 }
@@ -54,6 +58,7 @@ export class Scheduler {
   private readonly backend: SchedulerBackend;
   private readonly clock: Clock;
   private readonly algorithm: SchedulingAlgorithm;
+  private readonly nominator = new Nominator();
   private readonly maxInFlightBindings: number;
   private readonly bindings = new Set<Promise<void>>();
   private bindingSlotWaiters: (() => void)[] = [];
@@ -64,14 +69,24 @@ export class Scheduler {
     this.backend = opts.backend;
     this.clock = opts.clock ?? realClock;
     this.cache = new SchedulerCache(this.clock, opts.assumedPodTtlMs);
-    this.queue = new SchedulingQueue(this.clock, opts.queue);
     this.framework = new Framework(opts.profile ?? defaultProfile(), opts.registry ?? inTreeRegistry(), {
       backend: opts.backend,
       volumes: opts.volumes,
       snapshot: this.cache,
       listers: opts.listers,
+      preemption: {
+        nodeInfos: () => this.cache.nodeInfos(),
+        runFilters: (state, pod, node) => this.nominator.runFilters(this.framework, state, pod, node),
+        nominatedPodsForNode: (name) => this.nominator.nominatedPodsForNode(name),
+        podDisruptionBudgets: () => opts.podDisruptionBudgets?.() ?? [],
+      },
     });
-    this.algorithm = new SchedulingAlgorithm(this.cache, opts.rng);
+    this.queue = new SchedulingQueue(this.clock, {
+      ...opts.queue,
+      isPodWorthRequeuing: (pod, rejectors, event, oldObj, newObj) => this.framework.queueingHints.isPodWorthRequeuing(pod, rejectors, event, oldObj, newObj),
+      preEnqueue: (pod) => this.framework.runPreEnqueuePlugins(pod),
+    });
+    this.algorithm = new SchedulingAlgorithm(this.cache, opts.rng, this.nominator);
     this.maxInFlightBindings = opts.maxInFlightBindings ?? 512;
   }
 
@@ -80,8 +95,12 @@ export class Scheduler {
   addPod(pod: Pod): void {
     if (isAssigned(pod)) {
       this.queue.delete(pod);
-      if (!isTerminal(pod)) this.cache.addPod(PodInfo.of(pod));
+      this.nominator.deleteNominatedPod(pod);
+      if (isTerminal(pod)) return;
+      this.cache.addPod(PodInfo.of(pod));
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', undefined, pod);
     } else if (this.wantsToSchedule(pod)) {
+      this.nominator.updateFromPod(pod);
       this.queue.add(pod);
     }
   }
@@ -89,17 +108,25 @@ export class Scheduler {
   updatePod(oldPod: Pod, newPod: Pod): void {
     const key = podKey(newPod);
     if (isAssigned(newPod)) {
-      if (!isAssigned(oldPod)) this.queue.delete(newPod);
+      const confirmed = !isAssigned(oldPod);
+      if (confirmed) {
+        this.queue.delete(newPod);
+        this.nominator.deleteNominatedPod(newPod);
+      }
       if (isTerminal(newPod)) {
         this.cache.removePod(key);
-        this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+        this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete', newPod);
       } else {
         this.cache.updatePod(PodInfo.of(newPod));
+        if (confirmed) this.queue.moveAllToActiveOrBackoffQueue('AssignedPodAdd', undefined, newPod);
+        else for (const e of assignedPodUpdateEvents(oldPod, newPod)) this.queue.moveAllToActiveOrBackoffQueue(e, oldPod, newPod);
       }
     } else if (!this.wantsToSchedule(newPod)) {
       this.queue.delete(newPod);
+      this.nominator.deleteNominatedPod(newPod);
     } else if (!this.cache.isAssumed(key)) {
       // An assumed pod is being bound; its pending copy's updates must not schedule it twice.
+      this.nominator.updateFromPod(newPod);
       this.queue.update(oldPod, newPod);
     }
   }
@@ -107,24 +134,26 @@ export class Scheduler {
   deletePod(pod: Pod): void {
     if (isAssigned(pod)) {
       this.cache.removePod(podKey(pod));
-      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete', pod);
     } else {
       this.queue.delete(pod);
+      this.nominator.deleteNominatedPod(pod);
     }
   }
 
   addNode(node: Node): void {
     this.cache.addNode(node);
-    this.queue.moveAllToActiveOrBackoffQueue('NodeAdd');
+    this.queue.moveAllToActiveOrBackoffQueue('NodeAdd', undefined, node);
   }
 
   updateNode(oldNode: Node, newNode: Node): void {
     this.cache.updateNode(newNode);
-    if (nodeSchedulingPropertiesChanged(oldNode, newNode)) this.queue.moveAllToActiveOrBackoffQueue('NodeUpdate');
+    for (const e of nodeUpdateEvents(oldNode, newNode)) this.queue.moveAllToActiveOrBackoffQueue(e, oldNode, newNode);
   }
 
   deleteNode(node: Node): void {
     this.cache.removeNode(node.metadata?.name ?? '');
+    this.queue.moveAllToActiveOrBackoffQueue('NodeDelete', node);
   }
 
   /** A PersistentVolumeClaim, PersistentVolume or StorageClass was added or changed: pods waiting for volumes may fit now. */
@@ -189,7 +218,8 @@ export class Scheduler {
       assumed = pod.assignedTo(this.algorithm.schedulePod(this.framework, state, pod).nodeName);
       this.cache.assumePod(assumed);
     } catch (err) {
-      this.handleFailure(q, cycle, err);
+      if (err instanceof FitError) this.handleFitError(q, cycle, state, err);
+      else this.handleFailure(q, cycle, err);
       this.queue.done(pod.key);
       return;
     }
@@ -219,7 +249,7 @@ export class Scheduler {
       this.framework.runUnreservePlugins(state, assumed, assumed.nodeName);
       this.cache.forgetPod(assumed.key);
       // The forgotten placement freed room that other pods may have been refused for.
-      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
+      this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete', assumed.pod);
       const err = preBind.isSuccess()
         ? new Error(`Binding rejected: running Bind plugin "${status.plugin}": ${status.message()}`)
         : new Error(`running PreBind plugin "${status.plugin}": ${status.message()}`);
@@ -228,7 +258,16 @@ export class Scheduler {
     this.queue.done(assumed.key);
   }
 
-  private handleFailure(q: QueuedPodInfo, cycle: number, err: unknown): void {
+  /** No node fits: PostFilter (preemption) may make room and nominate a node for the pod. */
+  private handleFitError(q: QueuedPodInfo, cycle: number, state: CycleState, err: FitError): void {
+    const { result, status } = this.framework.runPostFilterPlugins(state, q.podInfo, err.diagnosis);
+    const msg = status.message();
+    if (result) this.nominator.addNominatedPod(q.podInfo.pod, result.nominatedNodeName);
+    this.handleFailure(q, cycle, msg ? err.withPostFilterMessage(msg) : err, result?.nominatedNodeName);
+  }
+
+  /** Requeues the pod and reports why (event, PodScheduled=False, and a new nominatedNodeName if given). */
+  private handleFailure(q: QueuedPodInfo, cycle: number, err: unknown, nominatedNodeName?: string): void {
     const key = q.podInfo.key;
     const fit = err instanceof FitError;
     const message = err instanceof Error ? err.message : String(err);
@@ -243,7 +282,8 @@ export class Scheduler {
     else log.warn({ pod: key, err: message }, 'error scheduling pod');
     this.emitEvent(pod, 'Warning', 'FailedScheduling', message);
     const reason = fit ? 'Unschedulable' : 'SchedulerError';
-    if (hasCondition(pod, reason, message)) return;
+    const nominationChanged = nominatedNodeName !== undefined && nominatedNodeName !== (pod.status?.nominatedNodeName ?? '');
+    if (hasCondition(pod, reason, message) && !nominationChanged) return;
     const condition: PodCondition = {
       type: POD_SCHEDULED,
       status: 'False',
@@ -252,7 +292,7 @@ export class Scheduler {
       lastProbeTime: '',
       lastTransitionTime: new Date().toISOString(),
     };
-    this.callBackend('set PodScheduled condition', key, () => this.backend.setPodCondition(pod, condition));
+    this.callBackend('set PodScheduled condition', key, () => this.backend.setPodCondition(pod, condition, nominationChanged ? nominatedNodeName : undefined));
   }
 
   private emitEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {

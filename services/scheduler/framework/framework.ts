@@ -1,7 +1,10 @@
 // The runtime for one profile: instantiates the profile's plugins from the registry and runs
 // them extension point by extension point. Hot paths (Filter per node, Score per node) loop over
 // plain arrays prepared once per cycle.
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { CycleState } from './cycle-state';
+import { isEnqueueExtensions, isPreEnqueuePlugin, type PreEnqueuePlugin, QueueingHintMap } from './events';
+import { isPostFilterPlugin, type NodeToStatus, type PostFilterPlugin, type PostFilterResult } from './post-filter';
 import {
   type BindPlugin,
   type FilterPlugin,
@@ -25,7 +28,7 @@ import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
 import type { Profile } from './profile';
 import type { Registry } from './registry';
-import { Status } from './status';
+import { Code, Status } from './status';
 
 // Hot-path aliases of imported bindings (see Status.success).
 const SUCCESS = Status.success;
@@ -48,6 +51,10 @@ export class Framework {
   private readonly reservePlugins: ReservePlugin[] = [];
   private readonly preBindPlugins: PreBindPlugin[] = [];
   private readonly bindPlugins: BindPlugin[] = [];
+  private readonly preEnqueuePlugins: PreEnqueuePlugin[] = [];
+  private readonly postFilterPlugins: PostFilterPlugin[] = [];
+  /** The cluster events each plugin registered, for the queue's hints. */
+  readonly queueingHints = new QueueingHintMap();
 
   constructor(profile: Profile, registry: Registry, handle: FrameworkHandle) {
     this.schedulerName = profile.schedulerName;
@@ -68,8 +75,43 @@ export class Framework {
       if (isReservePlugin(plugin)) this.reservePlugins.push(plugin);
       if (isPreBindPlugin(plugin)) this.preBindPlugins.push(plugin);
       if (isBindPlugin(plugin)) this.bindPlugins.push(plugin);
+      if (isPreEnqueuePlugin(plugin)) this.preEnqueuePlugins.push(plugin);
+      if (isPostFilterPlugin(plugin)) this.postFilterPlugins.push(plugin);
+      if (isEnqueueExtensions(plugin)) this.queueingHints.register(plugin);
     }
     if (this.bindPlugins.length === 0) throw new Error(`profile ${profile.schedulerName} has no Bind plugin`);
+  }
+
+  /** Whether every PreEnqueue plugin lets the pod into activeQ (a gated pod waits for its update). */
+  runPreEnqueuePlugins(pod: Pod): boolean {
+    for (const p of this.preEnqueuePlugins) if (!p.preEnqueue(pod).isSuccess()) return false;
+    return true;
+  }
+
+  /**
+   * Runs the PostFilter plugins after no node fit (kube-scheduler's RunPostFilterPlugins): the
+   * first success or UnschedulableAndUnresolvable ends it; otherwise the rejections' reasons are
+   * joined and the last result that nominates a node is kept.
+   */
+  runPostFilterPlugins(state: CycleState, pod: PodInfo, nodeToStatus: NodeToStatus): { result?: PostFilterResult; status: Status } {
+    let result: PostFilterResult | undefined;
+    const reasons: string[] = [];
+    let rejector = '';
+    for (const p of this.postFilterPlugins) {
+      let r: { result?: PostFilterResult; status: Status };
+      try {
+        r = p.postFilter(state, pod, nodeToStatus);
+      } catch (err) {
+        return { status: Status.fromError(err).withPlugin(p.name) };
+      }
+      if (r.status.isSuccess()) return r;
+      if (r.status.code === Code.UnschedulableAndUnresolvable) return { result: r.result, status: r.status.withPlugin(p.name) };
+      if (!r.status.isRejected()) return { status: r.status.withPlugin(p.name) };
+      if (r.result) result = r.result;
+      reasons.push(...r.status.reasons);
+      rejector ||= p.name;
+    }
+    return { result, status: new Status(Code.Unschedulable, reasons).withPlugin(rejector) };
   }
 
   /** Runs every PreFilter plugin; a non-success, non-skip status ends the attempt. */

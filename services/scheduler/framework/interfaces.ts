@@ -7,6 +7,7 @@ import type { CycleState } from './cycle-state';
 import type { NodeInfoLister, SchedulerListers } from './listers';
 import type { NodeInfo } from './node-info';
 import type { PodInfo } from './pod-info';
+import type { PreemptionHandle } from './post-filter';
 import type { Status } from './status';
 import type { VolumeHandle } from './volume-handle';
 
@@ -59,6 +60,8 @@ export interface FrameworkHandle {
   readonly backend: SchedulerBackend;
   /** PersistentVolumeClaims, PersistentVolumes and StorageClasses; unset when the scheduler has none. */
   readonly volumes?: VolumeHandle;
+  /** What DefaultPreemption reads and runs; unset outside a scheduler. */
+  readonly preemption?: PreemptionHandle;
   /** Every node with its pods (the scheduler's cache, which is the cycle's snapshot); unset outside a scheduler. */
   readonly snapshot?: NodeInfoLister;
   /** Namespaces, Services, ReplicaSets and StatefulSets; unset when the scheduler has no informers for them. */

@@ -14,6 +14,8 @@ import { InterPodAffinity, type InterPodAffinityArgs } from './inter-pod-affinit
 import { PodTopologySpread } from './pod-topology-spread/pod-topology-spread';
 import { TaintToleration } from './taint-toleration';
 import { VolumeBinding, type VolumeBindingArgs } from './volume-binding/volume-binding';
+import { DefaultPreemption, type DefaultPreemptionArgs } from './default-preemption/default-preemption';
+import { SchedulingGates } from './scheduling-gates';
 import { NO_VOLUMES } from '../framework/volume-handle';
 
 export * as pluginNames from './names';
@@ -31,6 +33,8 @@ export function inTreeRegistry(): Registry {
     [names.INTER_POD_AFFINITY]: (args, handle) => new InterPodAffinity(handle.snapshot, handle.listers, args as InterPodAffinityArgs | undefined),
     [names.VOLUME_BINDING]: (args, handle) => new VolumeBinding(handle.volumes ?? NO_VOLUMES, args as VolumeBindingArgs | undefined),
     [names.DEFAULT_BINDER]: (_args, handle) => new DefaultBinder(handle),
+    [names.SCHEDULING_GATES]: () => new SchedulingGates(),
+    [names.DEFAULT_PREEMPTION]: (args, handle) => new DefaultPreemption(handle, args as DefaultPreemptionArgs | undefined),
   });
 }
 
@@ -41,6 +45,7 @@ export function defaultProfile(schedulerName = DEFAULT_SCHEDULER_NAME): Profile 
   return {
     schedulerName,
     plugins: [
+      { name: names.SCHEDULING_GATES },
       { name: names.NODE_UNSCHEDULABLE },
       { name: names.NODE_NAME },
       { name: names.TAINT_TOLERATION, weight: 3 },
@@ -51,6 +56,7 @@ export function defaultProfile(schedulerName = DEFAULT_SCHEDULER_NAME): Profile 
       { name: names.POD_TOPOLOGY_SPREAD, weight: 2 },
       { name: names.INTER_POD_AFFINITY, weight: 2 },
       { name: names.BALANCED_ALLOCATION, weight: 1 },
+      { name: names.DEFAULT_PREEMPTION },
       { name: names.DEFAULT_BINDER },
     ],
   };

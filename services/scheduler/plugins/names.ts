@@ -10,3 +10,5 @@ export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const INTER_POD_AFFINITY = 'InterPodAffinity';
 export const VOLUME_BINDING = 'VolumeBinding';
 export const DEFAULT_BINDER = 'DefaultBinder';
+export const DEFAULT_PREEMPTION = 'DefaultPreemption';
+export const SCHEDULING_GATES = 'SchedulingGates';

@@ -1,6 +1,7 @@
 // NodeAffinity: spec.nodeSelector and required node affinity filter nodes; preferred node
 // affinity terms add their weights to the nodes they match in scoring.
-import type { Pod, PreferredSchedulingTerm } from '../../../lib/gen/kite/core/v1/types';
+import type { Node, Pod, PreferredSchedulingTerm } from '../../../lib/gen/kite/core/v1/types';
+import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../framework/events';
 import type { CycleState } from '../framework/cycle-state';
 import type { FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces';
 import type { NodeInfo } from '../framework/node-info';
@@ -32,8 +33,18 @@ function preferredTerms(pod: Pod): PreferredSchedulingTerm[] {
   return pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
 }
 
-export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
+export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = NODE_AFFINITY;
+
+  /** A node added, or whose labels changed, that now matches the pod's nodeSelector and required affinity. */
+  eventsToRegister(): ClusterEventWithHint[] {
+    const fits = (pod: Pod, node: unknown) => fitsNodeAffinity(pod, (node as Node).metadata?.name ?? '', (node as Node).metadata?.labels ?? {});
+    const hint: QueueingHintFn = (pod, old, node) => (fits(pod, node) && (!old || !fits(pod, old)) ? 'Queue' : 'QueueSkip');
+    return [
+      { event: 'NodeAdd', hint },
+      { event: 'NodeLabelChange', hint },
+    ];
+  }
 
   preFilter(_state: CycleState, pod: PodInfo): Status {
     const spec = pod.pod.spec;

@@ -2,9 +2,11 @@
 // (bound and assumed) already request; one pod slot must be free. Scores with the LeastAllocated
 // strategy: the more room a node keeps after placing the pod, the better.
 import type { CycleState } from '../framework/cycle-state';
+import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { ClusterEventWithHint, EnqueueExtensions } from '../framework/events';
 import { type FilterPlugin, MAX_NODE_SCORE, type ScorePlugin } from '../framework/interfaces';
-import type { NodeInfo } from '../framework/node-info';
-import type { PodInfo, Resources } from '../framework/pod-info';
+import { NodeInfo } from '../framework/node-info';
+import { PodInfo, type Resources } from '../framework/pod-info';
 import { Status } from '../framework/status';
 import { NODE_RESOURCES_FIT } from './names';
 
@@ -58,8 +60,25 @@ export function leastAllocatedScore(pod: PodInfo, node: NodeInfo, cpuWeight: num
   return Math.floor((cpu * cpuWeight + memory * memoryWeight) / weightSum);
 }
 
-export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
+export class NodeResourcesFit implements FilterPlugin, ScorePlugin, EnqueueExtensions {
   readonly name = NODE_RESOURCES_FIT;
+
+  /**
+   * A deleted pod that was on a node frees its requests; a node added, or whose allocatable
+   * changed, is worth a try when its allocatable alone (without its pods) holds the pod.
+   */
+  eventsToRegister(): ClusterEventWithHint[] {
+    const nodeHint = (pod: Pod, _old: unknown, node: unknown) => {
+      const empty = new NodeInfo((node as Node).metadata?.name ?? '');
+      empty.setNode(node as Node);
+      return fitsRequest(PodInfo.of(pod).requests, empty).length === 0 ? 'Queue' : 'QueueSkip';
+    };
+    return [
+      { event: 'NodeAdd', hint: nodeHint },
+      { event: 'NodeAllocatableChange', hint: nodeHint },
+      { event: 'AssignedPodDelete' },
+    ];
+  }
   private readonly cpuWeight: number;
   private readonly memoryWeight: number;
 

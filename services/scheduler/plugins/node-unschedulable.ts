@@ -2,6 +2,7 @@
 // node.kubernetes.io/unschedulable:NoSchedule taint, as DaemonSet pods do.
 import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { CycleState } from '../framework/cycle-state';
+import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../framework/events';
 import type { FilterPlugin } from '../framework/interfaces';
 import type { NodeInfo } from '../framework/node-info';
 import type { PodInfo } from '../framework/pod-info';
@@ -21,8 +22,17 @@ export function fitsSchedulableNode(pod: Pod, node: Node | undefined): boolean {
   return isTolerated(pod.spec?.tolerations ?? [], taint);
 }
 
-export class NodeUnschedulable implements FilterPlugin {
+export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   readonly name = NODE_UNSCHEDULABLE;
+
+  /** A node added, or one whose spec.unschedulable changed, that the pod can now use. */
+  eventsToRegister(): ClusterEventWithHint[] {
+    const hint: QueueingHintFn = (pod, _old, node) => (fitsSchedulableNode(pod, node as Node) ? 'Queue' : 'QueueSkip');
+    return [
+      { event: 'NodeAdd', hint },
+      { event: 'NodeTaintChange', hint },
+    ];
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     return fitsSchedulableNode(pod.pod, node.node) ? SUCCESS : Status.unresolvable(ERR_REASON_UNSCHEDULABLE);

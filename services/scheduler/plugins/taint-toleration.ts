@@ -1,6 +1,7 @@
 // TaintToleration: a node's NoSchedule/NoExecute taints must all be tolerated by the pod;
 // untolerated PreferNoSchedule taints count against the node in scoring (fewer is better).
-import type { Taint, Toleration } from '../../../lib/gen/kite/core/v1/types';
+import type { Node, Pod, Taint, Toleration } from '../../../lib/gen/kite/core/v1/types';
+import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../framework/events';
 import type { CycleState } from '../framework/cycle-state';
 import type { FilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interfaces';
 import type { NodeInfo } from '../framework/node-info';
@@ -24,8 +25,18 @@ const FILTER_EFFECTS = ['NoSchedule', 'NoExecute'];
 const PREFER_EFFECTS = ['PreferNoSchedule'];
 const PREFER_TOLERATIONS = 'TaintToleration/preferTolerations';
 
-export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin {
+export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = TAINT_TOLERATION;
+
+  /** A node added, or whose taints changed, whose NoSchedule/NoExecute taints the pod now tolerates. */
+  eventsToRegister(): ClusterEventWithHint[] {
+    const tolerates = (pod: Pod, node: unknown) => !findUntolerated((node as Node | undefined)?.spec?.taints ?? [], pod.spec?.tolerations ?? [], FILTER_EFFECTS);
+    const hint: QueueingHintFn = (pod, old, node) => (tolerates(pod, node) && (!old || !tolerates(pod, old)) ? 'Queue' : 'QueueSkip');
+    return [
+      { event: 'NodeAdd', hint },
+      { event: 'NodeTaintChange', hint },
+    ];
+  }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const taints = node.taints;

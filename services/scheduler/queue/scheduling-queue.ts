@@ -1,10 +1,12 @@
 // kube-scheduler's PriorityQueue. Pending pods live in exactly one of:
 //   activeQ         ready to schedule, highest priority first, then oldest first;
 //   backoffQ        failed recently, waiting out a per-pod exponential backoff;
-//   unschedulable   found no node; waiting for a cluster change that might help.
-// A cluster event (node added/changed, assigned pod deleted) moves unschedulable pods to
-// activeQ, or to backoffQ while their backoff lasts; a periodic flush does the same for pods
-// that have waited longer than maxUnschedulableMs, so a missed event cannot strand a pod.
+//   unschedulable   found no node; waiting for a cluster change that might help;
+//   gated           refused by a PreEnqueue plugin (scheduling gates); waits for its own update.
+// A cluster event (node added/changed, assigned pod deleted) moves an unschedulable pod to
+// activeQ, or to backoffQ while its backoff lasts, when a plugin that rejected it says the event
+// may help (queueing hints, framework/events.ts); a periodic flush moves pods that have waited
+// longer than maxUnschedulableMs, so a missed event cannot strand a pod.
 // A pod popped for scheduling is "in flight" until done(): updates are kept for its requeue,
 // a delete cancels the requeue, and an event during its attempt sends it to backoffQ rather
 // than unschedulable (the event might be what it was waiting for).
@@ -12,6 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
 import type { Clock, Timer } from '../../../lib/util/clock';
+import type { ClusterEvent } from '../framework/events';
 import { PodInfo, podKey } from '../framework/pod-info';
 import { Heap } from './heap';
 
@@ -31,15 +34,7 @@ export interface QueuedPodInfo {
   unschedulablePlugins: Set<string>;
 }
 
-export type ClusterEvent =
-  | 'NodeAdd'
-  | 'NodeUpdate'
-  | 'AssignedPodDelete'
-  | 'AssignedPodUpdate'
-  | 'UnschedulableTimeout'
-  | 'PvcChange'
-  | 'PvChange'
-  | 'StorageClassChange';
+export type { ClusterEvent };
 
 export interface SchedulingQueueOptions {
   initialBackoffMs?: number;
@@ -48,12 +43,17 @@ export interface SchedulingQueueOptions {
   maxUnschedulableMs?: number;
   backoffFlushIntervalMs?: number;
   unschedulableFlushIntervalMs?: number;
+  /** Whether `event` may help a pod that `rejectors` refused (queueing hints); always true when unset. */
+  isPodWorthRequeuing?: (pod: Pod, rejectors: ReadonlySet<string>, event: ClusterEvent, oldObj: unknown, newObj: unknown) => boolean;
+  /** The PreEnqueue plugins' verdict: false keeps the pod gated; always true when unset. */
+  preEnqueue?: (pod: Pod) => boolean;
 }
 
 export interface PendingCounts {
   active: number;
   backoff: number;
   unschedulable: number;
+  gated: number;
 }
 
 export class SchedulingQueue {
@@ -76,6 +76,9 @@ export class SchedulingQueue {
     (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b),
   );
   private readonly unschedulable = new Map<string, QueuedPodInfo>();
+  private readonly gated = new Map<string, QueuedPodInfo>();
+  private readonly isPodWorthRequeuing: NonNullable<SchedulingQueueOptions['isPodWorthRequeuing']>;
+  private readonly preEnqueue: NonNullable<SchedulingQueueOptions['preEnqueue']>;
   private readonly inFlight = new Map<string, QueuedPodInfo>();
   private waiters: ((q: QueuedPodInfo | undefined) => void)[] = [];
 
@@ -95,6 +98,8 @@ export class SchedulingQueue {
     this.maxUnschedulableMs = opts.maxUnschedulableMs ?? 60_000;
     this.backoffFlushIntervalMs = opts.backoffFlushIntervalMs ?? 1000;
     this.unschedulableFlushIntervalMs = opts.unschedulableFlushIntervalMs ?? 30_000;
+    this.isPodWorthRequeuing = opts.isPodWorthRequeuing ?? (() => true);
+    this.preEnqueue = opts.preEnqueue ?? (() => true);
   }
 
   /** Starts the periodic flushes. */
@@ -129,6 +134,7 @@ export class SchedulingQueue {
     }
     this.backoffQ.delete(key);
     this.unschedulable.delete(key);
+    this.gated.delete(key);
     const existing = this.activeQ.get(key);
     if (existing) {
       existing.podInfo = PodInfo.of(pod);
@@ -136,14 +142,19 @@ export class SchedulingQueue {
       return;
     }
     const now = this.clock.now();
-    this.activeQ.push({
+    const q: QueuedPodInfo = {
       podInfo: PodInfo.of(pod),
       timestamp: now,
       seq: this.seq++,
       initialAttemptTimestamp: now,
       attempts: 0,
       unschedulablePlugins: new Set(),
-    });
+    };
+    if (!this.preEnqueue(pod)) {
+      this.gated.set(key, q);
+      return;
+    }
+    this.activeQ.push(q);
     this.wake();
   }
 
@@ -166,6 +177,16 @@ export class SchedulingQueue {
         return;
       }
     }
+    const gated = this.gated.get(key);
+    if (gated) {
+      gated.podInfo = PodInfo.of(newPod);
+      if (!this.preEnqueue(newPod)) return;
+      this.gated.delete(key);
+      gated.timestamp = this.clock.now();
+      this.activeQ.push(gated);
+      this.wake();
+      return;
+    }
     const q = this.unschedulable.get(key);
     if (!q) {
       this.add(newPod);
@@ -185,6 +206,7 @@ export class SchedulingQueue {
     this.activeQ.delete(key);
     this.backoffQ.delete(key);
     this.unschedulable.delete(key);
+    this.gated.delete(key);
   }
 
   /** The next pod to schedule; waits while activeQ is empty; undefined once closed. */
@@ -224,11 +246,19 @@ export class SchedulingQueue {
     else this.unschedulable.set(key, q);
   }
 
-  /** A cluster change that may let unschedulable pods fit: retry them all. */
-  moveAllToActiveOrBackoffQueue(event: ClusterEvent): void {
-    if (this.unschedulable.size > 0) log.debug({ event, pods: this.unschedulable.size }, 'retrying unschedulable pods');
-    for (const q of this.unschedulable.values()) this.requeue(q);
-    this.unschedulable.clear();
+  /**
+   * A cluster change that may let unschedulable pods fit: retries those whose rejecting plugins'
+   * hints say `event` (with its old and new object) may help.
+   */
+  moveAllToActiveOrBackoffQueue(event: ClusterEvent, oldObj?: unknown, newObj?: unknown): void {
+    let moved = 0;
+    for (const [key, q] of this.unschedulable) {
+      if (!this.isPodWorthRequeuing(q.podInfo.pod, q.unschedulablePlugins, event, oldObj, newObj)) continue;
+      this.unschedulable.delete(key);
+      this.requeue(q);
+      moved++;
+    }
+    if (moved > 0) log.debug({ event, pods: moved }, 'retrying unschedulable pods');
     this.moveRequestCycle = this.cycle;
     this.wake();
   }
@@ -267,7 +297,7 @@ export class SchedulingQueue {
   }
 
   pending(): PendingCounts {
-    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size };
+    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size, gated: this.gated.size };
   }
 
   private backoffExpiry(q: QueuedPodInfo): number {

@@ -81,7 +81,9 @@ export interface RecordedEvent {
 export class FakeBackend implements SchedulerBackend {
   readonly binds: { pod: string; node: string }[] = [];
   readonly events: RecordedEvent[] = [];
-  readonly conditions: { pod: string; condition: PodCondition }[] = [];
+  readonly conditions: { pod: string; condition: PodCondition; nominatedNodeName?: string }[] = [];
+  readonly preempted: { pod: string; condition: PodCondition }[] = [];
+  readonly clearedNominations: string[] = [];
   /** Called on each bind; throw to make the bind fail. */
   onBind: (pod: Pod, nodeName: string) => void | Promise<void> = () => {};
 
@@ -94,8 +96,16 @@ export class FakeBackend implements SchedulerBackend {
     this.events.push({ pod: key(pod), type, reason, message });
   }
 
-  async setPodCondition(pod: Pod, condition: PodCondition): Promise<void> {
-    this.conditions.push({ pod: key(pod), condition });
+  async setPodCondition(pod: Pod, condition: PodCondition, nominatedNodeName?: string): Promise<void> {
+    this.conditions.push({ pod: key(pod), condition, ...(nominatedNodeName === undefined ? {} : { nominatedNodeName }) });
+  }
+
+  async preemptPod(victim: Pod, condition: PodCondition): Promise<void> {
+    this.preempted.push({ pod: key(victim), condition });
+  }
+
+  async clearNominatedNodeName(pod: Pod): Promise<void> {
+    this.clearedNominations.push(key(pod));
   }
 }
 

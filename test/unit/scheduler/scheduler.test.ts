@@ -65,7 +65,7 @@ describe('Scheduler', () => {
     const perNode = backend.binds.reduce((m, b) => m.set(b.node, (m.get(b.node) ?? 0) + 1), new Map<string, number>());
     assert.deepEqual([perNode.get('n1'), perNode.get('n2')], [2, 1]);
     const failed = backend.events.filter((e) => e.reason === 'FailedScheduling');
-    assert.deepEqual(failed.map((e) => [e.pod, e.type, e.message]), [['default/d', 'Warning', '0/2 nodes are available: 2 Insufficient cpu.']]);
+    assert.deepEqual(failed.map((e) => [e.pod, e.type, e.message]), [['default/d', 'Warning', '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod..']]);
     assert.equal(sched.queue.pending().unschedulable, 1);
   });
 
@@ -76,7 +76,8 @@ describe('Scheduler', () => {
     sched.addNode(makeNode('w2', { cpu: '1' }));
     sched.addPod(makePod('big', { cpu: '2' }));
     await drain(sched);
-    const msg = '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.';
+    const msg =
+      '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..';
     assert.deepEqual(backend.events, [{ pod: 'default/big', type: 'Warning', reason: 'FailedScheduling', message: msg }]);
     assert.equal(backend.conditions.length, 1);
     const { condition } = backend.conditions[0];
@@ -92,11 +93,12 @@ describe('Scheduler', () => {
     const withCondition: Pod = { ...pod, status: { ...pod.status!, conditions: [backend.conditions[0].condition] } };
     sched.updatePod(pod, withCondition);
     clock.step(2000);
-    sched.updateNode(makeNode('n1', { cpu: '1' }), makeNode('n1', { cpu: '1', labels: { disk: 'ssd' } }));
+    // A deleted pod on the node is an event NodeResourcesFit's hint answers Queue to.
+    sched.deletePod(makePod('gone', { nodeName: 'n1' }));
     await drain(sched);
     assert.equal(backend.events.filter((e) => e.reason === 'FailedScheduling').length, 2, 'retried and failed again');
     assert.equal(backend.conditions.length, 1);
-    assert.equal(backend.conditions[0].condition.message, '0/1 nodes are available: 1 Insufficient cpu.');
+    assert.equal(backend.conditions[0].condition.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..');
   });
 
   it('counts assumed pods towards node resources before the bind is confirmed', async () => {
@@ -117,7 +119,7 @@ describe('Scheduler', () => {
     assert.equal(sched.cache.getNodeInfo('n1')!.requested.milliCPU + sched.cache.getNodeInfo('n2')!.requested.milliCPU, 2000);
     assert.deepEqual(
       backend.events.map((e) => [e.pod, e.message]),
-      [['default/c', '0/2 nodes are available: 2 Insufficient cpu.']],
+      [['default/c', '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod..']],
     );
     release();
     await sched.waitForBindings();
@@ -140,7 +142,7 @@ describe('Scheduler', () => {
       ['Warning', 'FailedScheduling', 'Binding rejected: running Bind plugin "DefaultBinder": etcdserver: request timed out'],
     ]);
     assert.equal(backend.conditions[0].condition.reason, 'SchedulerError');
-    assert.deepEqual(sched.queue.pending(), { active: 0, backoff: 1, unschedulable: 0 });
+    assert.deepEqual(sched.queue.pending(), { active: 0, backoff: 1, unschedulable: 0, gated: 0 });
     clock.step(1000);
     sched.queue.flushBackoffQCompleted();
     await drain(sched);
@@ -192,7 +194,7 @@ describe('Scheduler', () => {
     const done = makePod('done', { nodeName: 'n1', cpu: '1' });
     done.status!.phase = 'Succeeded';
     sched.addPod(done);
-    assert.deepEqual(sched.queue.pending(), { active: 0, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(sched.queue.pending(), { active: 0, backoff: 0, unschedulable: 0, gated: 0 });
     assert.equal(sched.cache.getNodeInfo('n1')!.podCount, 0);
   });
 
@@ -216,7 +218,7 @@ describe('Scheduler', () => {
     sched.addNode(makeNode('n1'));
     sched.addPod(pod);
     await drain(sched);
-    assert.deepEqual(sched.queue.pending(), { active: 0, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(sched.queue.pending(), { active: 0, backoff: 0, unschedulable: 0, gated: 0 });
     assert.deepEqual(backend.events, []);
     assert.equal(sched.cache.getNodeInfo('n1')!.podCount, 0);
   });

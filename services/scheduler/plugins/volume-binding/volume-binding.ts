@@ -9,6 +9,7 @@
 import type { PersistentVolume, PersistentVolumeClaim } from '../../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../../lib/log';
 import type { CycleState } from '../../framework/cycle-state';
+import type { ClusterEventWithHint, EnqueueExtensions } from '../../framework/events';
 import type { FilterPlugin, PreBindPlugin, PreFilterPlugin, ReservePlugin } from '../../framework/interfaces';
 import type { NodeInfo } from '../../framework/node-info';
 import type { PodInfo } from '../../framework/pod-info';
@@ -54,8 +55,13 @@ interface VolumeBindingState {
 const log = logger('scheduler', { plugin: VOLUME_BINDING });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin {
+export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin, EnqueueExtensions {
   readonly name = VOLUME_BINDING;
+
+  /** Claims, volumes and classes created or changed; a node added or relabeled (volume node affinity, allowed topologies). */
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [{ event: 'PvcChange' }, { event: 'PvChange' }, { event: 'StorageClassChange' }, { event: 'NodeAdd' }, { event: 'NodeLabelChange' }];
+  }
   private readonly bindTimeoutMs: number;
   /** Volumes promised to a claim by Reserve whose claimRef the informer may not show yet: pv name -> claim key. */
   private readonly assumed = new Map<string, string>();

@@ -150,6 +150,7 @@ describe('the default profile', () => {
     assert.deepEqual(
       profile.plugins.map((p) => [p.name, p.weight]),
       [
+        ['SchedulingGates', undefined],
         ['NodeUnschedulable', undefined],
         ['NodeName', undefined],
         ['TaintToleration', 3],
@@ -160,6 +161,7 @@ describe('the default profile', () => {
         ['PodTopologySpread', 2],
         ['InterPodAffinity', 2],
         ['NodeResourcesBalancedAllocation', 1],
+        ['DefaultPreemption', undefined],
         ['DefaultBinder', undefined],
       ],
     );

@@ -55,16 +55,16 @@ describe('SchedulingQueue', () => {
     const { clock, q } = setup();
     q.add(makePod('p'));
     await fail(q);
-    assert.deepEqual(q.pending(), { active: 0, backoff: 0, unschedulable: 1 });
+    assert.deepEqual(q.pending(), { active: 0, backoff: 0, unschedulable: 1, gated: 0 });
     clock.step(500);
     q.moveAllToActiveOrBackoffQueue('NodeAdd');
-    assert.deepEqual(q.pending(), { active: 0, backoff: 1, unschedulable: 0 }, 'still inside its 1 s backoff');
+    assert.deepEqual(q.pending(), { active: 0, backoff: 1, unschedulable: 0, gated: 0 }, 'still inside its 1 s backoff');
     clock.step(499);
     q.flushBackoffQCompleted();
     assert.equal(q.pending().backoff, 1);
     clock.step(1);
     q.flushBackoffQCompleted();
-    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
   });
 
   it('moves a pod whose backoff is over straight to activeQ on an event', async () => {
@@ -73,7 +73,7 @@ describe('SchedulingQueue', () => {
     await fail(q);
     clock.step(1000);
     q.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
-    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
   });
 
   it('the backoff grows with each failed attempt', async () => {
@@ -96,14 +96,14 @@ describe('SchedulingQueue', () => {
     const p = (await q.pop())!;
     q.moveAllToActiveOrBackoffQueue('NodeAdd'); // e.g. a node arrived during the attempt
     q.addUnschedulableIfNotPresent(p.podInfo.key, q.schedulingCycle(), { error: false, plugins: [] });
-    assert.deepEqual(q.pending(), { active: 0, backoff: 1, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 0, backoff: 1, unschedulable: 0, gated: 0 });
   });
 
   it('errors go to backoffQ', async () => {
     const { q } = setup();
     q.add(makePod('p'));
     await fail(q, true);
-    assert.deepEqual(q.pending(), { active: 0, backoff: 1, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 0, backoff: 1, unschedulable: 0, gated: 0 });
   });
 
   it('flushes pods unschedulable for longer than the maximum stay', async () => {
@@ -115,7 +115,7 @@ describe('SchedulingQueue', () => {
     assert.equal(q.pending().unschedulable, 1);
     clock.step(1);
     q.flushUnschedulablePodsLeftover();
-    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
   });
 
   it('runs both flushes on timers once started', async () => {
@@ -128,9 +128,9 @@ describe('SchedulingQueue', () => {
     const b = (await q.pop())!;
     q.addUnschedulableIfNotPresent(b.podInfo.key, q.schedulingCycle(), { error: false, plugins: [] });
     clock.step(1000);
-    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 1 }, 'a left backoff at 1 s');
+    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 1, gated: 0 }, 'a left backoff at 1 s');
     clock.step(5000);
-    assert.deepEqual(q.pending(), { active: 2, backoff: 0, unschedulable: 0 }, 'b flushed after 5 s');
+    assert.deepEqual(q.pending(), { active: 2, backoff: 0, unschedulable: 0, gated: 0 }, 'b flushed after 5 s');
     q.close();
     assert.equal(clock.timerCount(), 0);
   });
@@ -146,7 +146,7 @@ describe('SchedulingQueue', () => {
     assert.equal(q.pending().unschedulable, 1);
     const resized = makePod('p', { cpu: '1' });
     q.update(statusOnly, resized);
-    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
     assert.equal((await q.pop())!.podInfo.requests.milliCPU, 1000, 'the latest version is scheduled');
   });
 
@@ -163,7 +163,7 @@ describe('SchedulingQueue', () => {
     const g = (await q.pop())!;
     q.delete(makePod('gone'));
     q.addUnschedulableIfNotPresent(g.podInfo.key, q.schedulingCycle(), { error: false, plugins: [] });
-    assert.deepEqual(q.pending(), { active: 0, backoff: 0, unschedulable: 1 }, 'only p was requeued');
+    assert.deepEqual(q.pending(), { active: 0, backoff: 0, unschedulable: 1, gated: 0 }, 'only p was requeued');
   });
 
   it('delete removes a pod from every queue', async () => {
@@ -173,6 +173,6 @@ describe('SchedulingQueue', () => {
     await fail(q);
     q.delete(makePod('a'));
     q.delete(makePod('b'));
-    assert.deepEqual(q.pending(), { active: 0, backoff: 0, unschedulable: 0 });
+    assert.deepEqual(q.pending(), { active: 0, backoff: 0, unschedulable: 0, gated: 0 });
   });
 });
