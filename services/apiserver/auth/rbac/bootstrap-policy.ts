@@ -227,6 +227,8 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     // What selects pods (spreading) and what pod affinity's namespaceSelector reads.
     rule(READ, [''], ['services', 'namespaces']),
     rule(READ, ['apps'], ['replicasets', 'statefulsets']),
+    // What preemption respects.
+    rule(READ, ['policy'], ['poddisruptionbudgets']),
     // The VolumeBinding plugin's informers.
     rule(READ, [''], ['persistentvolumeclaims', 'persistentvolumes']),
     rule(READ, ['storage.k8s.io'], ['storageclasses']),

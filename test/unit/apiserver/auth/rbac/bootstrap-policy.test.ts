@@ -67,6 +67,10 @@ const USED: Record<string, RequestAttributes[]> = {
     a('update', '', 'persistentvolumeclaims', 'ns', 'pvc'),
     // InterPodAffinity's namespaceSelector and PodTopologySpread's default selector.
     ...[['', 'namespaces'], ['', 'services'], ['apps', 'replicasets'], ['apps', 'statefulsets']].flatMap(([g, r]) => [a('list', g, r), a('watch', g, r)]),
+    // Preemption: the budgets it respects, the victims' DisruptionTarget condition and their deletion.
+    a('list', 'policy', 'poddisruptionbudgets'),
+    a('watch', 'policy', 'poddisruptionbudgets'),
+    a('delete', '', 'pods', 'ns', 'p'),
   ],
   'system:node-proxier': [a('list', '', 'services'), a('watch', '', 'services'), a('list', '', 'endpoints'), a('watch', '', 'endpoints'), a('list', '', 'nodes'), a('watch', '', 'nodes'), a('create', '', 'events', 'ns'), a('list', 'discovery.k8s.io', 'endpointslices'), a('watch', 'discovery.k8s.io', 'endpointslices'), a('list', '', 'pods'), a('watch', '', 'pods'), a('list', '', 'namespaces'), a('watch', '', 'namespaces'), a('list', 'networking.k8s.io', 'networkpolicies'), a('watch', 'networking.k8s.io', 'networkpolicies')],
 };
