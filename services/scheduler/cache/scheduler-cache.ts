@@ -24,6 +24,9 @@ export class SchedulerCache {
   private readonly podNodes = new Map<string, string>();
   /** Assumed pod key -> expiry time; Infinity until its binding finishes. */
   private readonly assumed = new Map<string, number>();
+  /** Nodes holding pods with pod affinity terms, and with required anti-affinity terms. */
+  private readonly withAffinity = new Set<NodeInfo>();
+  private readonly withRequiredAntiAffinity = new Set<NodeInfo>();
 
   constructor(
     private readonly clock: Clock,
@@ -38,6 +41,16 @@ export class SchedulerCache {
 
   nodeCount(): number {
     return this.list.length;
+  }
+
+  /** Nodes with pods that have pod affinity or anti-affinity terms (kube-scheduler's HavePodsWithAffinityList). */
+  havePodsWithAffinity(): Iterable<NodeInfo> {
+    return this.withAffinity;
+  }
+
+  /** Nodes with pods that have required anti-affinity terms (HavePodsWithRequiredAntiAffinityList). */
+  havePodsWithRequiredAntiAffinity(): Iterable<NodeInfo> {
+    return this.withRequiredAntiAffinity;
   }
 
   getNodeInfo(name: string): NodeInfo | undefined {
@@ -132,8 +145,17 @@ export class SchedulerCache {
   }
 
   private place(pod: PodInfo): void {
-    this.nodeInfo(pod.nodeName).addPod(pod);
+    const ni = this.nodeInfo(pod.nodeName);
+    ni.addPod(pod);
     this.podNodes.set(pod.key, pod.nodeName);
+    if (pod.affinity) this.trackAffinity(ni);
+  }
+
+  private trackAffinity(ni: NodeInfo): void {
+    if (ni.podsWithAffinity.size > 0) this.withAffinity.add(ni);
+    else this.withAffinity.delete(ni);
+    if (ni.podsWithRequiredAntiAffinity.size > 0) this.withRequiredAntiAffinity.add(ni);
+    else this.withRequiredAntiAffinity.delete(ni);
   }
 
   private unplace(key: string): void {
@@ -141,7 +163,9 @@ export class SchedulerCache {
     if (nodeName === undefined) return;
     this.podNodes.delete(key);
     const ni = this.nodes.get(nodeName)!;
+    const hadAffinity = ni.podsWithAffinity.has(key);
     ni.removePod(key);
+    if (hadAffinity) this.trackAffinity(ni);
     if (ni.podCount === 0 && ni.node === undefined) this.nodes.delete(nodeName);
   }
 }

@@ -10,6 +10,10 @@ import type { NodeInfo } from './node-info';
 export interface NodeInfoLister {
   /** Every known node, in scan order. Read-only for callers. */
   nodeInfos(): readonly NodeInfo[];
+  /** The nodes with pods that have pod affinity or anti-affinity terms. */
+  havePodsWithAffinity(): Iterable<NodeInfo>;
+  /** The nodes with pods that have required anti-affinity terms. */
+  havePodsWithRequiredAntiAffinity(): Iterable<NodeInfo>;
 }
 
 export interface SchedulerListers {
@@ -28,4 +32,13 @@ export const NO_LISTERS: SchedulerListers = {
   getStatefulSet: () => undefined,
 };
 
-export const NO_NODES: NodeInfoLister = { nodeInfos: () => [] };
+export const NO_NODES: NodeInfoLister = { nodeInfos: () => [], havePodsWithAffinity: () => [], havePodsWithRequiredAntiAffinity: () => [] };
+
+/** A lister over a fixed list of nodes (tests, tools). */
+export function nodeInfoLister(nodes: readonly NodeInfo[]): NodeInfoLister {
+  return {
+    nodeInfos: () => nodes,
+    havePodsWithAffinity: () => nodes.filter((n) => n.podsWithAffinity.size > 0),
+    havePodsWithRequiredAntiAffinity: () => nodes.filter((n) => n.podsWithRequiredAntiAffinity.size > 0),
+  };
+}

@@ -98,9 +98,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   preFilter(state: CycleState, pod: PodInfo): Status {
     const nsLabels = this.namespaceLabels(pod.pod);
     const existingAntiAffinityCounts: PairCounts = new Map();
-    const nodes = this.snapshot.nodeInfos();
-    for (const node of nodes) {
-      if (node.podsWithRequiredAntiAffinity.size === 0) continue;
+    for (const node of this.snapshot.havePodsWithRequiredAntiAffinity()) {
       const labels = node.labels;
       for (const existing of node.podsWithRequiredAntiAffinity.values()) {
         for (const t of existing.affinity!.requiredAntiAffinity) {
@@ -114,7 +112,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const affinityCounts: PairCounts = new Map();
     const antiAffinityCounts: PairCounts = new Map();
     if (requiredAffinity.length > 0 || requiredAntiAffinity.length > 0) {
-      for (const node of nodes) {
+      for (const node of this.snapshot.nodeInfos()) {
         const labels = node.labels;
         for (const existing of node.pods.values()) {
           if (matchesAllTerms(requiredAffinity, existing.pod)) {
@@ -168,11 +166,10 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const addAll = (terms: readonly WeightedAffinityTerm[], sign: number, target: Pod, targetNsLabels: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): void => {
       for (const t of terms) add(t, t.weight * sign, target, targetNsLabels, labels);
     };
-    for (const node of this.snapshot.nodeInfos()) {
-      // Unless the incoming pod has preferred terms, only pods with affinity can contribute.
-      if (!hasConstraints && node.podsWithAffinity.size === 0) continue;
+    // Unless the incoming pod has preferred terms, only pods with affinity can contribute.
+    for (const node of hasConstraints ? this.snapshot.nodeInfos() : this.snapshot.havePodsWithAffinity()) {
       const labels = node.labels;
-      if (Object.keys(labels).length === 0) continue;
+      if (!hasAnyLabel(labels)) continue;
       for (const existing of (hasConstraints ? node.pods : node.podsWithAffinity).values()) {
         addAll(preferredAffinity, 1, existing.pod, undefined, labels);
         addAll(preferredAntiAffinity, -1, existing.pod, undefined, labels);
@@ -209,6 +206,11 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const diff = max - min;
     for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i] - min)) / diff) : 0;
   }
+}
+
+function hasAnyLabel(labels: Readonly<Record<string, string>>): boolean {
+  for (const _ in labels) return true;
+  return false;
 }
 
 /**

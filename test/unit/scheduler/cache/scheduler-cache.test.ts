@@ -86,4 +86,24 @@ describe('SchedulerCache', () => {
     cache.removePod('default/early');
     assert.equal(cache.getNodeInfo('n3'), undefined);
   });
+
+  it('lists the nodes holding pods with pod affinity, and with required anti-affinity', () => {
+    const { cache } = setup();
+    const term = { labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [] }, topologyKey: 'kubernetes.io/hostname', namespaces: [], matchLabelKeys: [], mismatchLabelKeys: [] };
+    const anti = PodInfo.of(makePod('anti', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term], preferredDuringSchedulingIgnoredDuringExecution: [] } } }));
+    const soft = PodInfo.of(makePod('soft', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [], preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: term }] } } }));
+    const names = (it: Iterable<{ name: string }>) => [...it].map((n) => n.name).sort();
+    cache.addPod(PodInfo.of(makePod('plain')).assignedTo('n1'));
+    assert.deepEqual(names(cache.havePodsWithAffinity()), []);
+    cache.assumePod(anti.assignedTo('n1'));
+    cache.addPod(soft.assignedTo('n2'));
+    assert.deepEqual(names(cache.havePodsWithAffinity()), ['n1', 'n2']);
+    assert.deepEqual(names(cache.havePodsWithRequiredAntiAffinity()), ['n1']);
+    cache.forgetPod('default/anti');
+    cache.addPod(soft.assignedTo('n1'));
+    assert.deepEqual(names(cache.havePodsWithAffinity()), ['n1']);
+    assert.deepEqual(names(cache.havePodsWithRequiredAntiAffinity()), []);
+    cache.removePod('default/soft');
+    assert.deepEqual(names(cache.havePodsWithAffinity()), []);
+  });
 });

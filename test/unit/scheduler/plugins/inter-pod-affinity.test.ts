@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import type { Namespace, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
-import { NO_LISTERS, type SchedulerListers } from '../../../../services/scheduler/framework/listers';
+import { NO_LISTERS, nodeInfoLister, type SchedulerListers } from '../../../../services/scheduler/framework/listers';
 import type { NodeInfo } from '../../../../services/scheduler/framework/node-info';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
@@ -40,7 +40,7 @@ function listers(namespaces: Record<string, Record<string, string>>): SchedulerL
 
 /** Runs PreFilter and Filter on every node: the status code and reason per node, or 'Skip'. */
 function filter(pod: Pod, nodes: NodeInfo[], l: SchedulerListers = NO_LISTERS): string[] | 'Skip' {
-  const plugin = new InterPodAffinity({ nodeInfos: () => nodes }, l);
+  const plugin = new InterPodAffinity(nodeInfoLister(nodes), l);
   const state = new CycleState();
   const pi = PodInfo.of(pod);
   const pre = plugin.preFilter(state, pi);
@@ -53,7 +53,7 @@ function filter(pod: Pod, nodes: NodeInfo[], l: SchedulerListers = NO_LISTERS): 
 }
 
 function score(pod: Pod, nodes: NodeInfo[], args?: InterPodAffinityArgs): number[] | 'Skip' {
-  const plugin = new InterPodAffinity({ nodeInfos: () => nodes }, NO_LISTERS, args);
+  const plugin = new InterPodAffinity(nodeInfoLister(nodes), NO_LISTERS, args);
   const state = new CycleState();
   const pi = PodInfo.of(pod);
   if (plugin.preScore(state, pi).code === Code.Skip) return 'Skip';

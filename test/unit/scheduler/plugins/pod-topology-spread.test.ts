@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import type { ReplicaSet } from '../../../../lib/gen/kite/apps/v1/types';
 import type { Pod, Service } from '../../../../lib/gen/kite/core/v1/types';
 import { CycleState } from '../../../../services/scheduler/framework/cycle-state';
-import { NO_LISTERS, type SchedulerListers } from '../../../../services/scheduler/framework/listers';
+import { NO_LISTERS, nodeInfoLister, type SchedulerListers } from '../../../../services/scheduler/framework/listers';
 import type { NodeInfo } from '../../../../services/scheduler/framework/node-info';
 import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Code } from '../../../../services/scheduler/framework/status';
@@ -52,7 +52,7 @@ const node = (name: string, zone: string | undefined, existing: Pod[] = [], o: N
   nodeInfoOf(makeNode(name, { ...o, labels: { ...(zone ? { [ZONE]: zone } : {}), ...(o.labels ?? {}) } }), ...existing);
 
 function filter(pod: Pod, nodes: NodeInfo[], listers: SchedulerListers = NO_LISTERS): string[] | 'Skip' {
-  const plugin = new PodTopologySpread({ nodeInfos: () => nodes }, listers);
+  const plugin = new PodTopologySpread(nodeInfoLister(nodes), listers);
   const state = new CycleState();
   const pi = PodInfo.of(pod);
   if (plugin.preFilter(state, pi).code === Code.Skip) return 'Skip';
@@ -64,7 +64,7 @@ function filter(pod: Pod, nodes: NodeInfo[], listers: SchedulerListers = NO_LIST
 
 /** Scores `filtered` (a subset of `all`, by default all of them). */
 function score(pod: Pod, all: NodeInfo[], filtered: NodeInfo[] = all, listers: SchedulerListers = NO_LISTERS): number[] | 'Skip' {
-  const plugin = new PodTopologySpread({ nodeInfos: () => all }, listers);
+  const plugin = new PodTopologySpread(nodeInfoLister(all), listers);
   const state = new CycleState();
   const pi = PodInfo.of(pod);
   if (plugin.preScore(state, pi, filtered).code === Code.Skip) return 'Skip';
