@@ -11,7 +11,7 @@ import { RateLimitingQueue, runWorkers, type ReconcileResult } from '../../lib/w
 /** The verbs controllers use on one kind (the typed ResourceClient satisfies it). */
 export type ResourceApi<T extends KubeObject> = Pick<
   ResourceClient<T>,
-  'create' | 'get' | 'list' | 'listAll' | 'update' | 'updateStatus' | 'patch' | 'delete'
+  'create' | 'get' | 'list' | 'listAll' | 'update' | 'updateStatus' | 'patch' | 'delete' | 'getScale' | 'updateScale'
 >;
 
 /** A client per kind; the Clientset satisfies it, and tests pass a fake recording calls. */

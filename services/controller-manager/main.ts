@@ -38,6 +38,12 @@ const program = new Command('kite-controller-manager')
   .option('--concurrent-namespace-syncs <n>', 'namespaces deleted at once', integerFlag(1), 10)
   .option('--concurrent-gc-syncs <n>', 'garbage collector workers', integerFlag(1), 20)
   .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before the oldest are deleted (0: never)', integerFlag(0), 12500)
+  .option('--concurrent-horizontal-pod-autoscaler-syncs <n>', 'HorizontalPodAutoscalers synced at once', integerFlag(1), 5)
+  .addOption(durationOption('--horizontal-pod-autoscaler-sync-period <duration>', 'how often each HorizontalPodAutoscaler is synced', '15s'))
+  .addOption(durationOption('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'how far back the highest recommendation holds a scale-down', '5m'))
+  .addOption(durationOption('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, how long its CPU samples wait for readiness', '5m'))
+  .addOption(durationOption('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long readiness changes count as initial', '30s'))
+  .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'the usage-to-target ratio change ignored', Number, 0.1)
   .option('--leader-elect', 'elect a leader through a Lease before running (for several replicas)', true)
   .option('--no-leader-elect', 'run without leader election')
   .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s'))
@@ -62,6 +68,14 @@ const program = new Command('kite-controller-manager')
       namespace: { workers: o.concurrentNamespaceSyncs },
       garbagecollector: { workers: o.concurrentGcSyncs },
       'pod-garbage-collector': { terminatedPodThreshold: o.terminatedPodGcThreshold },
+      horizontalpodautoscaling: {
+        workers: o.concurrentHorizontalPodAutoscalerSyncs,
+        syncPeriodMs: o.horizontalPodAutoscalerSyncPeriod,
+        downscaleStabilizationMs: o.horizontalPodAutoscalerDownscaleStabilization,
+        cpuInitializationPeriodMs: o.horizontalPodAutoscalerCpuInitializationPeriod,
+        initialReadinessDelayMs: o.horizontalPodAutoscalerInitialReadinessDelay,
+        tolerance: o.horizontalPodAutoscalerTolerance,
+      },
       nodeipam: { clusterCidr: o.clusterCidr, nodeCidrMaskSize: o.nodeCidrMaskSize },
       nodelifecycle: {
         monitorPeriodMs: o.nodeMonitorPeriod,

@@ -26,6 +26,7 @@ import { ReplicaSetController, type ReplicaSetControllerOptions } from './replic
 import { RootCACertPublisher, type RootCACertPublisherOptions } from './rootcacertpublisher/root-ca-cert-publisher';
 import { StatefulSetController, type StatefulSetControllerOptions } from './statefulset/statefulset-controller';
 import { DaemonSetController, type DaemonSetControllerOptions } from './daemonset/daemonset-controller';
+import { HorizontalController, type HorizontalControllerOptions } from './podautoscaler/horizontal-controller';
 import { TTLAfterFinishedController, type TTLAfterFinishedOptions } from './ttlafterfinished/ttl-after-finished-controller';
 import { ServiceAccountsController, type ServiceAccountsControllerOptions } from './serviceaccount/serviceaccounts-controller';
 import { PersistentVolumeController, type PersistentVolumeControllerOptions } from './volume/persistentvolume/pv-controller';
@@ -46,6 +47,7 @@ const CONTROLLERS = {
   statefulset: (ctx: ControllerContext, o?: Partial<StatefulSetControllerOptions>) => new StatefulSetController(ctx, o),
   daemonset: (ctx: ControllerContext, o?: Partial<DaemonSetControllerOptions>) => new DaemonSetController(ctx, o),
   disruption: (ctx: ControllerContext, o?: Partial<DisruptionControllerOptions>) => new DisruptionController(ctx, o),
+  horizontalpodautoscaling: (ctx: ControllerContext, o?: Partial<HorizontalControllerOptions>) => new HorizontalController(ctx, o),
   endpoint: (ctx: ControllerContext, o?: Partial<EndpointsControllerOptions>) => new EndpointsController(ctx, o),
   endpointslice: (ctx: ControllerContext, o?: Partial<EndpointSliceControllerOptions>) => new EndpointSliceController(ctx, o),
   endpointslicemirroring: (ctx: ControllerContext, o?: Partial<EndpointSliceMirroringControllerOptions>) => new EndpointSliceMirroringController(ctx, o),
@@ -77,6 +79,7 @@ const ALIASES: Record<string, ControllerName> = {
   'ttl-after-finished-controller': 'ttl-after-finished',
   'cronjob-controller': 'cronjob',
   'disruption-controller': 'disruption',
+  'horizontal-pod-autoscaler-controller': 'horizontalpodautoscaling',
   'statefulset-controller': 'statefulset',
   'daemonset-controller': 'daemonset',
   'endpointslicemirroring-controller': 'endpointslicemirroring',

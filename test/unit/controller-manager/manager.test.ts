@@ -4,7 +4,7 @@ import { CONTROLLER_NAMES, resolveControllers } from '../../../services/controll
 describe('--controllers', () => {
   it('enables all with "*" (the default) and disables with "-name"', () => {
     assert.deepEqual(resolveControllers(), [...CONTROLLER_NAMES]);
-    assert.deepEqual(resolveControllers(['*', '-nodeipam', '-garbagecollector']), ['replicaset', 'deployment', 'job', 'ttl-after-finished', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'nodelifecycle', 'namespace', 'pod-garbage-collector', 'serviceaccount', 'root-ca-cert-publisher', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'local-path-provisioner']);
+    assert.deepEqual(resolveControllers(['*', '-nodeipam', '-garbagecollector']), ['replicaset', 'deployment', 'job', 'ttl-after-finished', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'horizontalpodautoscaling', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'nodelifecycle', 'namespace', 'pod-garbage-collector', 'serviceaccount', 'root-ca-cert-publisher', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'local-path-provisioner']);
   });
   it('enables only the named ones without "*", accepting comma lists and aliases', () => {
     assert.deepEqual(resolveControllers(['deployment,replicaset', 'endpoints']), ['replicaset', 'deployment', 'endpoint']);
@@ -12,6 +12,7 @@ describe('--controllers', () => {
     assert.deepEqual(resolveControllers(['endpointslice-controller', 'endpointslicemirroring-controller']), ['endpointslice', 'endpointslicemirroring']);
     assert.deepEqual(resolveControllers(['job-controller', 'ttl-after-finished-controller']), ['job', 'ttl-after-finished']);
     assert.deepEqual(resolveControllers(['statefulset-controller']), ['statefulset']);
+    assert.deepEqual(resolveControllers(['horizontal-pod-autoscaler-controller']), ['horizontalpodautoscaling']);
     assert.deepEqual(resolveControllers(['persistentvolume-binder-controller', 'persistentvolumeclaim-protection-controller', 'persistentvolume-protection-controller']), ['persistentvolume-binder', 'pvc-protection', 'pv-protection']);
   });
   it('rejects unknown names', () => {

@@ -142,6 +142,14 @@ const CONTROLLER_RULES: Record<string, PolicyRule[]> = {
     rule(['update'], ['policy'], ['poddisruptionbudgets/status']),
     rule(['patch', 'update'], [''], ['pods/status']),
   ],
+  // system:controller:horizontal-pod-autoscaler: the scale of the targets, their pods' metrics, HPA status.
+  horizontalpodautoscaling: [
+    rule(['get', 'list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
+    rule(['update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update'], ['apps'], ['deployments/scale', 'replicasets/scale', 'statefulsets/scale']),
+    rule(['list'], [''], ['pods']),
+    rule(['list'], ['metrics.k8s.io'], ['pods']),
+  ],
   endpoint: [
     rule(READ, [''], ['services', 'pods']),
     rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),

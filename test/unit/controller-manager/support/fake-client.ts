@@ -4,11 +4,11 @@
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../../../../lib/api/errors';
 import type { KindInfo, KubeList, KubeObject } from '../../../../lib/api/kinds';
 import { mergePatch } from '../../../../lib/api/patch';
-import { parseLabelSelector } from '../../../../lib/api/selectors';
+import { parseLabelSelector, selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import type { ApiClient, ResourceApi } from '../../../../services/controller-manager/controller';
 
 export interface RecordedCall {
-  verb: 'create' | 'get' | 'list' | 'update' | 'updateStatus' | 'patch' | 'delete';
+  verb: 'create' | 'get' | 'list' | 'update' | 'updateStatus' | 'patch' | 'delete' | 'getScale' | 'updateScale';
   /** The kind's resource name ("pods"). */
   resource: string;
   namespace: string;
@@ -112,6 +112,20 @@ export class FakeApiClient implements ApiClient {
         if (!cur) throw notFound(name);
         const json = mergePatch(kind.type.toJSON(cur as T) as any, (typeof patch === 'string' ? JSON.parse(patch) : patch) as any);
         return store(kind.type.fromJSON(json) as T);
+      },
+      // The scale subresource as the apiserver's toScale has it: spec.replicas, status.replicas and the selector.
+      getScale: async (name, namespace) => {
+        call({ verb: 'getScale', resource: kind.resource, namespace: ns(namespace), name }, true);
+        const o = this.objects.get(this.key(kind, ns(namespace), name)) as any;
+        if (!o) throw notFound(name);
+        return { spec: { replicas: o.spec?.replicas ?? 0 }, status: { replicas: o.status?.replicas ?? 0, selector: selectorFromLabelSelector(o.spec?.selector).toString() } };
+      },
+      updateScale: async (name, replicas, namespace) => {
+        call({ verb: 'updateScale', resource: kind.resource, namespace: ns(namespace), name, options: { replicas } });
+        const cur = this.objects.get(this.key(kind, ns(namespace), name)) as any;
+        if (!cur) throw notFound(name);
+        store({ ...structuredClone(cur), spec: { ...cur.spec, replicas } });
+        return { spec: { replicas } };
       },
       delete: async (name, opts = {}) => {
         const namespace = ns(opts.namespace);

@@ -1,0 +1,325 @@
+// The horizontal pod autoscaler (Kubernetes' pkg/controller/podautoscaler HorizontalController):
+// every sync period (--horizontal-pod-autoscaler-sync-period, 15 s) each HPA reads its target's
+// scale subresource (Deployments, ReplicaSets, StatefulSets), the pods its selector picks and
+// their metrics, works out the replica count each metric wants (replica-calculator.ts), takes
+// the largest, stabilizes and bounds it (normalization.ts), updates the scale when it differs,
+// and writes status (current/desired replicas, current metrics, lastScaleTime) with the
+// AbleToScale, ScalingActive and ScalingLimited conditions, and events as Kubernetes words them.
+import { Deployments, HorizontalPodAutoscalers, objectKey, PodMetricsKind, Pods, ReplicaSets, StatefulSets, type KindInfo } from '../../../lib/api/kinds';
+import { formatMilliQuantity, quantityMilliValue } from '../../../lib/api/quantity';
+import { parseLabelSelector, type Selector } from '../../../lib/api/selectors';
+import type { EventRecorder } from '../../../lib/events';
+import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, MetricSpec, MetricStatus } from '../../../lib/gen/kite/autoscaling/v2/types';
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Lister, SharedInformer } from '../../../lib/informer';
+import { jsonEqual } from '../../../lib/util/json';
+import { rfc3339 } from '../../../lib/util/time';
+import type { ReconcileResult } from '../../../lib/workqueue';
+import { QueueController, type ControllerContext } from '../controller';
+import { podMetricsClient, type MetricsClient } from './metrics-client';
+import { ScalingHistory, type ResolvedBehavior } from './normalization';
+import { DEFAULT_REPLICA_CALCULATOR_OPTIONS, ReplicaCalculator, type ReplicaCalculatorOptions } from './replica-calculator';
+
+export interface HorizontalControllerOptions extends ReplicaCalculatorOptions {
+  /** Concurrent syncs (--concurrent-horizontal-pod-autoscaler-syncs). */
+  workers: number;
+  /** --horizontal-pod-autoscaler-sync-period (ms). */
+  syncPeriodMs: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (ms). */
+  downscaleStabilizationMs: number;
+  /** The resource metrics API; default the metrics.k8s.io PodMetrics through the apiserver. */
+  metricsClient?: MetricsClient;
+}
+
+export const DEFAULT_HPA_OPTIONS: HorizontalControllerOptions = {
+  ...DEFAULT_REPLICA_CALCULATOR_OPTIONS,
+  workers: 5,
+  syncPeriodMs: 15_000,
+  downscaleStabilizationMs: 5 * 60_000,
+};
+
+/** The kinds whose scale subresource an HPA may target, by group and kind. */
+const SCALE_TARGETS: Record<string, KindInfo<any>> = {
+  'apps/Deployment': Deployments,
+  'apps/ReplicaSet': ReplicaSets,
+  'apps/StatefulSet': StatefulSets,
+};
+
+type Condition = { status: 'True' | 'False'; reason: string; message: string };
+
+/** What one metric asks for, or why it cannot say. */
+interface MetricProposal {
+  replicas: number;
+  /** "cpu resource utilization (percentage of request)". */
+  name: string;
+  status: MetricStatus;
+}
+
+/** A metric that could not be worked out: the ScalingActive condition it sets, and the statuses of the others. */
+class MetricError extends Error {
+  statuses?: MetricStatus[];
+  constructor(
+    message: string,
+    readonly condition: Condition,
+  ) {
+    super(message);
+  }
+}
+
+export class HorizontalController extends QueueController<HorizontalControllerOptions> {
+  readonly name = 'horizontalpodautoscaling';
+  private readonly hpaInformer: SharedInformer<HorizontalPodAutoscaler>;
+  private readonly podInformer: SharedInformer<Pod>;
+  private readonly hpaLister: Lister<HorizontalPodAutoscaler>;
+  private readonly podLister: Lister<Pod>;
+  private readonly recorder: EventRecorder = this.ctx.recorder('horizontal-pod-autoscaler');
+  private readonly calculator: ReplicaCalculator;
+  readonly history: ScalingHistory;
+  private readonly metrics: MetricsClient;
+
+  constructor(ctx: ControllerContext, opts: Partial<HorizontalControllerOptions> = {}) {
+    super(ctx, 'horizontal-pod-autoscaler', DEFAULT_HPA_OPTIONS, opts);
+    const podMetrics = ctx.client.resource(PodMetricsKind);
+    this.metrics = opts.metricsClient ?? podMetricsClient(async (namespace, labelSelector) => (await podMetrics.list({ namespace, labelSelector })).items);
+    this.calculator = new ReplicaCalculator(this.opts);
+    this.history = new ScalingHistory(this.opts.downscaleStabilizationMs);
+    this.hpaInformer = ctx.informers.forKind(HorizontalPodAutoscalers);
+    this.podInformer = ctx.informers.forKind(Pods);
+    this.hpaLister = this.hpaInformer.lister();
+    this.podLister = this.podInformer.lister();
+    // Kubernetes' enqueueHPA: every HPA waits one sync period in the queue, so each is synced once a period.
+    const enqueue = (h: HorizontalPodAutoscaler) => this.queue.addAfter(objectKey(h), this.opts.syncPeriodMs);
+    this.hpaInformer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, h) => enqueue(h), onDelete: (h) => this.queue.add(objectKey(h)) });
+  }
+
+  protected syncedInformers(): SharedInformer<any>[] {
+    return [this.hpaInformer, this.podInformer];
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const shared = this.hpaLister.get(key);
+    if (!shared) {
+      this.history.forget(key);
+      return;
+    }
+    try {
+      await this.reconcileAutoscaler(structuredClone(shared), key);
+    } catch (err) {
+      // Failures are on the HPA as events and conditions; the next period tries again.
+      this.log.warn({ hpa: key, err: (err as Error).message }, 'failed to reconcile the autoscaler');
+    }
+    return { requeueAfter: this.opts.syncPeriodMs };
+  }
+
+  private async reconcileAutoscaler(hpa: HorizontalPodAutoscaler, key: string): Promise<void> {
+    const old = structuredClone(hpa.status!);
+    const spec = hpa.spec!;
+    const ref = spec.scaleTargetRef!;
+    const ns = hpa.metadata!.namespace;
+    const reference = `${ref.kind}/${ref.name}`;
+    const now = this.ctx.now();
+    const group = ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0] : '';
+    const target = SCALE_TARGETS[`${group}/${ref.kind}`];
+    let scale;
+    try {
+      if (!target) throw new Error(`no matches for kind "${ref.kind}" in group "${group}"`);
+      scale = await this.ctx.client.resource(target).getScale(ref.name, ns);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.recorder.event(hpa, 'Warning', 'FailedGetScale', message);
+      this.setCondition(hpa, 'AbleToScale', { status: 'False', reason: 'FailedGetScale', message: `the HPA controller was unable to get the target's current scale: ${message}` }, now);
+      await this.updateStatusIfNeeded(old, hpa);
+      throw new Error(`failed to query scale subresource for ${reference}: ${message}`);
+    }
+    this.setCondition(hpa, 'AbleToScale', { status: 'True', reason: 'SucceededGetScale', message: "the HPA controller was able to get the target's current scale" }, now);
+    const currentReplicas = scale.spec?.replicas ?? 0;
+    this.history.recordInitial(key, currentReplicas, now);
+
+    const minReplicas = spec.minReplicas ?? 1;
+    let desiredReplicas = 0;
+    let rescaleReason = '';
+    let metricStatuses = old.currentMetrics;
+    let rescale = true;
+    if (currentReplicas === 0 && minReplicas !== 0) {
+      // Autoscaling is off while the target is scaled to zero.
+      rescale = false;
+      this.setCondition(hpa, 'ScalingActive', { status: 'False', reason: 'ScalingDisabled', message: 'scaling is disabled since the replica count of the target is zero' }, now);
+    } else if (currentReplicas > spec.maxReplicas) {
+      rescaleReason = 'Current number of replicas above Spec.MaxReplicas';
+      desiredReplicas = spec.maxReplicas;
+    } else if (currentReplicas < minReplicas) {
+      rescaleReason = 'Current number of replicas below Spec.MinReplicas';
+      desiredReplicas = minReplicas;
+    } else {
+      let computed;
+      try {
+        computed = await this.computeReplicasForMetrics(hpa, scale.status?.selector ?? '', currentReplicas, now);
+      } catch (err) {
+        if (err instanceof MetricError) this.setCondition(hpa, 'ScalingActive', err.condition, now);
+        this.setStatus(hpa, currentReplicas, old.desiredReplicas, (err instanceof MetricError && err.statuses) || old.currentMetrics, false, now);
+        await this.updateStatusIfNeeded(old, hpa);
+        throw new Error(`failed to compute desired number of replicas based on listed metrics for ${reference}: ${(err as Error).message}`);
+      }
+      metricStatuses = computed.statuses;
+      desiredReplicas = computed.replicas;
+      if (desiredReplicas > currentReplicas) rescaleReason = `${computed.name} above target`;
+      if (desiredReplicas < currentReplicas) rescaleReason = 'All metrics below target';
+      desiredReplicas = this.normalize(hpa, key, currentReplicas, desiredReplicas, minReplicas, now);
+      rescale = desiredReplicas !== currentReplicas;
+    }
+
+    if (rescale) {
+      try {
+        await this.ctx.client.resource(target).updateScale(ref.name, desiredReplicas, ns);
+      } catch (err) {
+        const message = (err as Error).message;
+        this.recorder.event(hpa, 'Warning', 'FailedRescale', `New size: ${desiredReplicas}; reason: ${rescaleReason}; error: ${message}`);
+        this.setCondition(hpa, 'AbleToScale', { status: 'False', reason: 'FailedUpdateScale', message: `the HPA controller was unable to update the target scale: ${message}` }, now);
+        this.setStatus(hpa, currentReplicas, old.desiredReplicas, metricStatuses, false, now);
+        await this.updateStatusIfNeeded(old, hpa);
+        throw new Error(`failed to rescale ${reference}: ${message}`);
+      }
+      this.setCondition(hpa, 'AbleToScale', { status: 'True', reason: 'SucceededRescale', message: `the HPA controller was able to update the target scale to ${desiredReplicas}` }, now);
+      this.recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desiredReplicas}; reason: ${rescaleReason}`);
+      const behavior = this.behaviorOf(hpa);
+      if (behavior) this.history.recordScaleEvent(key, behavior, currentReplicas, desiredReplicas, now);
+      this.log.info({ hpa: key, from: currentReplicas, to: desiredReplicas, reason: rescaleReason }, 'successful rescale');
+    } else {
+      desiredReplicas = currentReplicas;
+    }
+    this.setStatus(hpa, currentReplicas, desiredReplicas, metricStatuses, rescale, now);
+    await this.updateStatusIfNeeded(old, hpa);
+  }
+
+  /** The HPA's behavior with every field set, or undefined when it has none. */
+  private behaviorOf(hpa: HorizontalPodAutoscaler): ResolvedBehavior | undefined {
+    const b = hpa.spec?.behavior;
+    if (!b?.scaleUp || !b.scaleDown) return undefined;
+    const resolve = (r: NonNullable<typeof b.scaleUp>, window: number) => ({
+      policies: r.policies,
+      selectPolicy: r.selectPolicy ?? 'Max',
+      stabilizationWindowSeconds: r.stabilizationWindowSeconds ?? window,
+    });
+    return { scaleUp: resolve(b.scaleUp, 0), scaleDown: resolve(b.scaleDown, Math.floor(this.opts.downscaleStabilizationMs / 1000)) };
+  }
+
+  private normalize(hpa: HorizontalPodAutoscaler, key: string, currentReplicas: number, desired: number, minReplicas: number, now: number): number {
+    const args = { key, currentReplicas, desiredReplicas: desired, minReplicas, maxReplicas: hpa.spec!.maxReplicas, now };
+    const behavior = this.behaviorOf(hpa);
+    const n = behavior ? this.history.normalizeWithBehavior(args, behavior) : this.history.normalize(args);
+    this.setCondition(hpa, 'AbleToScale', { status: 'True', ...n.ableToScale }, now);
+    this.setCondition(hpa, 'ScalingLimited', { status: n.scalingLimited.limited ? 'True' : 'False', reason: n.scalingLimited.reason, message: n.scalingLimited.message }, now);
+    return n.desiredReplicas;
+  }
+
+  /** computeReplicasForMetrics: the largest proposal of the metrics that could be worked out. */
+  private async computeReplicasForMetrics(hpa: HorizontalPodAutoscaler, selectorText: string, currentReplicas: number, now: number) {
+    const selector = this.parseSelector(hpa, selectorText);
+    const pods = this.podLister.namespace(hpa.metadata!.namespace).list().filter((p) => selector.matches(p.metadata?.labels ?? {}));
+    const specs = hpa.spec!.metrics;
+    const statuses: MetricStatus[] = specs.map(() => ({ type: '' }));
+    let best: MetricProposal | undefined;
+    let firstError: MetricError | undefined;
+    let invalid = 0;
+    for (const [i, spec] of specs.entries()) {
+      try {
+        const p = await this.computeReplicasForMetric(hpa, spec, selectorText, currentReplicas, pods, now);
+        statuses[i] = p.status;
+        if (!best || p.replicas > best.replicas) best = p;
+      } catch (err) {
+        invalid++;
+        firstError ??= err instanceof MetricError ? err : new MetricError((err as Error).message, { status: 'False', reason: 'FailedGetMetric', message: (err as Error).message });
+      }
+    }
+    // All metrics failed, or a failing one might have asked for more than a scale-down.
+    if (invalid >= specs.length || (invalid > 0 && best!.replicas < currentReplicas)) {
+      const err = new MetricError(`invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${firstError!.message}`, firstError!.condition);
+      this.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', err.message);
+      err.statuses = statuses;
+      throw err;
+    }
+    this.setCondition(hpa, 'ScalingActive', { status: 'True', reason: 'ValidMetricFound', message: `the HPA was able to successfully calculate a replica count from ${best!.name}` }, now);
+    return { replicas: best!.replicas, name: best!.name, statuses };
+  }
+
+  /** validateAndParseSelector. */
+  private parseSelector(hpa: HorizontalPodAutoscaler, text: string): Selector {
+    const fail = (reason: string, event: string, message: string): never => {
+      this.recorder.event(hpa, 'Warning', reason, event);
+      throw new MetricError(event, { status: 'False', reason: 'InvalidSelector', message });
+    };
+    if (!text) return fail('SelectorRequired', 'selector is required', "the HPA target's scale is missing a selector");
+    try {
+      return parseLabelSelector(text);
+    } catch (err) {
+      const message = `couldn't convert selector into a corresponding internal selector object: ${(err as Error).message}`;
+      return fail('InvalidSelector', message, message);
+    }
+  }
+
+  /** computeReplicasForMetric for resource and container resource metrics; other sources need a custom metrics API Kite lacks. */
+  private async computeReplicasForMetric(hpa: HorizontalPodAutoscaler, spec: MetricSpec, selector: string, currentReplicas: number, pods: Pod[], now: number): Promise<MetricProposal> {
+    const source = spec.type === 'Resource' ? spec.resource : spec.type === 'ContainerResource' ? spec.containerResource : undefined;
+    if (!source) {
+      const message = `unable to get metric ${spec.type}: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered`;
+      const reason = `FailedGet${spec.type}Metric`;
+      this.recorder.event(hpa, 'Warning', reason, message);
+      throw new MetricError(message, { status: 'False', reason, message: `the HPA was unable to compute the replica count: ${message}` });
+    }
+    const container = spec.type === 'ContainerResource' ? spec.containerResource!.container : '';
+    const label = container ? `${source.name} container resource` : `${source.name} resource`;
+    const reason = container ? 'FailedGetContainerResourceMetric' : 'FailedGetResourceMetric';
+    const target = source.target;
+    try {
+      const { metrics } = await this.metrics.getResourceMetric(source.name, hpa.metadata!.namespace, selector, container).catch((err: Error) => {
+        throw new Error(`unable to get metrics for resource ${source.name}: ${err.message}`);
+      });
+      const current: { averageValue?: string; averageUtilization?: number } = {};
+      let proposal;
+      let name = label;
+      if (target?.averageValue !== undefined) {
+        proposal = this.calculator.rawResourceReplicas(currentReplicas, quantityMilliValue(target.averageValue), source.name, container, pods, metrics, now);
+      } else if (target?.averageUtilization !== undefined) {
+        proposal = this.calculator.resourceReplicas(currentReplicas, target.averageUtilization, source.name, container, pods, metrics, now);
+        current.averageUtilization = proposal.utilization;
+        name = `${label} utilization (percentage of request)`;
+      } else {
+        throw new Error('invalid resource metric source: neither a utilization target nor a value target was set');
+      }
+      current.averageValue = formatMilliQuantity(proposal.rawAverageValue);
+      const status: MetricStatus = container
+        ? { type: 'ContainerResource', containerResource: { name: source.name, container, current } }
+        : { type: 'Resource', resource: { name: source.name, current } };
+      return { replicas: proposal.replicas, name, status };
+    } catch (err) {
+      const what = target?.averageValue !== undefined ? 'usage' : 'utilization';
+      const message = `failed to get ${source.name} ${what}: ${(err as Error).message}`;
+      this.recorder.event(hpa, 'Warning', reason, message);
+      throw new MetricError(`failed to get ${label} metric value: ${message}`, { status: 'False', reason, message: `the HPA was unable to compute the replica count: ${message}` });
+    }
+  }
+
+  /** setCondition: lastTransitionTime moves only when the status changes. */
+  private setCondition(hpa: HorizontalPodAutoscaler, type: string, c: Condition, now: number): void {
+    const conditions = hpa.status!.conditions;
+    let existing = conditions.find((x) => x.type === type);
+    if (!existing) conditions.push((existing = { type, status: '', lastTransitionTime: '', reason: '', message: '' }));
+    if (existing.status !== c.status) existing.lastTransitionTime = rfc3339(new Date(now));
+    Object.assign(existing, c);
+  }
+
+  private setStatus(hpa: HorizontalPodAutoscaler, currentReplicas: number, desiredReplicas: number, currentMetrics: MetricStatus[], rescale: boolean, now: number): void {
+    const s = hpa.status!;
+    hpa.status = { ...s, currentReplicas, desiredReplicas, currentMetrics, lastScaleTime: rescale ? rfc3339(new Date(now)) : s.lastScaleTime };
+  }
+
+  private async updateStatusIfNeeded(old: HorizontalPodAutoscalerStatus, hpa: HorizontalPodAutoscaler): Promise<void> {
+    if (jsonEqual(old, hpa.status)) return;
+    try {
+      await this.ctx.client.resource(HorizontalPodAutoscalers).updateStatus(hpa);
+    } catch (err) {
+      this.recorder.event(hpa, 'Warning', 'FailedUpdateStatus', (err as Error).message);
+      throw new Error(`failed to update status for ${hpa.metadata!.name}: ${(err as Error).message}`);
+    }
+  }
+}
