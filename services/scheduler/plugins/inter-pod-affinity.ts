@@ -8,7 +8,8 @@
 // read only from the nodes' PodsWithAffinity / PodsWithRequiredAntiAffinity, so pods without
 // affinity cost one check per node.
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
-import { type AffinityTerm, termMatches, type WeightedAffinityTerm } from '../framework/affinity-terms';
+import { type AffinityTerm, podAffinityTerms, termMatches, type WeightedAffinityTerm } from '../framework/affinity-terms';
+import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../framework/events';
 import type { CycleState } from '../framework/cycle-state';
 import { type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework/interfaces';
 import { type NodeInfoLister, NO_LISTERS, NO_NODES, type SchedulerListers } from '../framework/listers';
@@ -64,7 +65,29 @@ function matchesAllTerms(terms: readonly AffinityTerm[], pod: Pod): boolean {
   return true;
 }
 
-export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
+/** Whether a term may select `other`; a namespaceSelector (resolved only in a cycle) counts as maybe. */
+function mayMatch(t: AffinityTerm, other: Pod): boolean {
+  return termMatches(t, other) || (!t.namespaceSelector.empty() && t.selector.matches(other.metadata?.labels));
+}
+
+/**
+ * kube-scheduler's isSchedulableAfterPodChange: a pod added (or relabelled) that the pending pod's
+ * required affinity selects, or a pod gone (or relabelled) that had required anti-affinity or that
+ * the pending pod's anti-affinity selects.
+ */
+const afterPodChange: QueueingHintFn = (pod, oldObj, newObj) => {
+  const terms = podAffinityTerms(pod);
+  const added = newObj as Pod | undefined;
+  const gone = oldObj as Pod | undefined;
+  if (added && terms && terms.requiredAffinity.length > 0 && terms.requiredAffinity.every((t) => mayMatch(t, added))) return 'Queue';
+  if (gone) {
+    if ((gone.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).length > 0) return 'Queue';
+    if (terms?.requiredAntiAffinity.some((t) => mayMatch(t, gone))) return 'Queue';
+  }
+  return 'QueueSkip';
+};
+
+export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = INTER_POD_AFFINITY;
   private readonly hardPodAffinityWeight: number;
   private readonly ignorePreferredTermsOfExistingPods: boolean;
@@ -76,6 +99,16 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   ) {
     this.hardPodAffinityWeight = args.hardPodAffinityWeight ?? 1;
     this.ignorePreferredTermsOfExistingPods = args.ignorePreferredTermsOfExistingPods ?? false;
+  }
+
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [
+      { event: 'AssignedPodAdd', hint: afterPodChange },
+      { event: 'AssignedPodUpdate', hint: afterPodChange },
+      { event: 'AssignedPodDelete', hint: afterPodChange },
+      { event: 'NodeAdd' },
+      { event: 'NodeLabelChange' },
+    ];
   }
 
   /**

@@ -6,7 +6,9 @@
 // the ScheduleAnyway constraints (or the system defaults, for pods of a Service, ReplicaSet or
 // StatefulSet without constraints of their own): a node scores the matching pods in its domains,
 // weighted by log(domains + 2), and NormalizeScore turns fewer into better.
+import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { CycleState } from '../../framework/cycle-state';
+import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../../framework/events';
 import { type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces';
 import { type NodeInfoLister, NO_LISTERS, NO_NODES, type SchedulerListers } from '../../framework/listers';
 import type { NodeInfo } from '../../framework/node-info';
@@ -16,6 +18,7 @@ import { POD_TOPOLOGY_SPREAD } from '../names';
 import {
   countMatching,
   DO_NOT_SCHEDULE,
+  filterConstraints,
   hasAllTopologyKeys,
   HOSTNAME_LABEL,
   includesNode,
@@ -53,8 +56,33 @@ interface PreScoreState {
   ignored: Set<string>;
 }
 
-export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
+/**
+ * kube-scheduler's isSchedulableAfterPodChange: a pod of the pending pod's namespace that one of
+ * its DoNotSchedule constraints selects (before or after the change) was added, changed or removed.
+ */
+const afterPodChange: QueueingHintFn = (pod, oldObj, newObj) => {
+  const constraints = filterConstraints(pod.spec?.topologySpreadConstraints ?? [], pod, DO_NOT_SCHEDULE);
+  for (const other of [oldObj as Pod | undefined, newObj as Pod | undefined]) {
+    if (!other || other.metadata?.namespace !== pod.metadata?.namespace) continue;
+    if (constraints.some((c) => c.selector.matches(other.metadata?.labels))) return 'Queue';
+  }
+  return 'QueueSkip';
+};
+
+export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = POD_TOPOLOGY_SPREAD;
+
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [
+      { event: 'AssignedPodAdd', hint: afterPodChange },
+      { event: 'AssignedPodUpdate', hint: afterPodChange },
+      { event: 'AssignedPodDelete', hint: afterPodChange },
+      { event: 'NodeAdd' },
+      { event: 'NodeDelete' },
+      { event: 'NodeLabelChange' },
+      { event: 'NodeTaintChange' },
+    ];
+  }
 
   constructor(
     private readonly snapshot: NodeInfoLister = NO_NODES,

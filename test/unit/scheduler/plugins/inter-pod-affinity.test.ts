@@ -183,3 +183,21 @@ describe('InterPodAffinity score', () => {
     assert.equal(score(incoming, nodes, { ignorePreferredTermsOfExistingPods: true }), 'Skip');
   });
 });
+
+describe('InterPodAffinity queueing hints', () => {
+  const hint = (event: string) => new InterPodAffinity().eventsToRegister().find((e) => e.event === event)!.hint!;
+  const withAffinity = makePod('p', { affinity: { podAffinity: required(term('zone', securityS1)) } });
+  const withAnti = makePod('p', { affinity: { podAntiAffinity: required(term('zone', securityS1)) } });
+
+  it('requeues a pod with required affinity when a pod its terms select is added', () => {
+    assert.equal(hint('AssignedPodAdd')(withAffinity, undefined, makePod('e', { labels: { security: 'S1' } })), 'Queue');
+    assert.equal(hint('AssignedPodAdd')(withAffinity, undefined, makePod('e', { labels: { security: 'S2' } })), 'QueueSkip');
+    assert.equal(hint('AssignedPodAdd')(withAnti, undefined, makePod('e', { labels: { security: 'S1' } })), 'QueueSkip');
+  });
+
+  it('requeues when a pod its anti-affinity selects, or a pod with required anti-affinity, goes away', () => {
+    assert.equal(hint('AssignedPodDelete')(withAnti, makePod('e', { labels: { security: 'S1' } }), undefined), 'Queue');
+    assert.equal(hint('AssignedPodDelete')(withAnti, makePod('e'), undefined), 'QueueSkip');
+    assert.equal(hint('AssignedPodDelete')(makePod('q'), withAnti, undefined), 'Queue');
+  });
+});

@@ -219,3 +219,15 @@ describe('PodTopologySpread score', () => {
     });
   });
 });
+
+describe('PodTopologySpread queueing hints', () => {
+  const hint = (event: string) => new PodTopologySpread().eventsToRegister().find((e) => e.event === event)!.hint!;
+  const pending = spreadPod('p', [{ maxSkew: 1, topologyKey: ZONE }]);
+
+  it('requeues a pod when a pod its DoNotSchedule constraints select is added or removed in its namespace', () => {
+    assert.equal(hint('AssignedPodAdd')(pending, undefined, foo('e')), 'Queue');
+    assert.equal(hint('AssignedPodDelete')(pending, foo('e'), undefined), 'Queue');
+    assert.equal(hint('AssignedPodAdd')(pending, undefined, makePod('e')), 'QueueSkip');
+    assert.equal(hint('AssignedPodAdd')(pending, undefined, foo('e', { ns: 'other' })), 'QueueSkip');
+  });
+});
