@@ -1,8 +1,9 @@
 // Runs the scheduler against an apiserver: informers on pods and nodes feed the core, those on
 // PersistentVolumeClaims, PersistentVolumes and StorageClasses the VolumeBinding plugin, those on
-// namespaces, Services, ReplicaSets and StatefulSets InterPodAffinity and PodTopologySpread; the
-// backend writes bindings, conditions and events. Used by main.ts and by integration tests.
-import { Namespaces, Nodes, PersistentVolumeClaims, PersistentVolumes, Pods, ReplicaSets, Services, StatefulSets, StorageClasses } from '../../lib/api/kinds';
+// namespaces, Services, ReplicaSets and StatefulSets InterPodAffinity and PodTopologySpread, the one
+// on PodDisruptionBudgets preemption; the backend writes bindings, conditions, nominations,
+// preemptions and events. Used by main.ts and by integration tests.
+import { Namespaces, Nodes, PersistentVolumeClaims, PersistentVolumes, PodDisruptionBudgets, Pods, ReplicaSets, Services, StatefulSets, StorageClasses } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
 import { logger } from '../../lib/log';
@@ -57,12 +58,14 @@ export async function runScheduler(client: Clientset, events: EventRecorder, sig
     getReplicaSet: (namespace, name) => replicaSets.namespace(namespace).get(name),
     getStatefulSet: (namespace, name) => statefulSets.namespace(namespace).get(name),
   };
+  const budgets = factory.forKind(PodDisruptionBudgets).lister();
   const sched = new Scheduler({
     backend: new ApiSchedulerBackend(client, events),
     profile: { ...defaultProfile(opts.schedulerName), percentageOfNodesToScore: opts.percentageOfNodesToScore },
     queue: { initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs, maxUnschedulableMs: opts.maxUnschedulableMs },
     volumes,
     listers,
+    podDisruptionBudgets: () => budgets.list(),
   });
   // Finished pods hold no resources; everything else (pending and assigned) is needed.
   factory.forKind(Pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }).addEventHandler({

@@ -55,6 +55,10 @@ function podStrategy(cfg: StrategyConfig): Strategy<Pod> {
     prepareForCreate: (p) => {
       p.status = { ...emptyPodStatus(), phase: 'Pending', qosClass: p.spec ? D.qosClass(p.spec) : '' };
       applyMatchLabelKeys(p);
+      // applySchedulingGatedCondition: a gated pod says why it waits.
+      if (p.spec?.schedulingGates.length) {
+        p.status.conditions.push({ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates', lastProbeTime: '', lastTransitionTime: rfc3339() });
+      }
     },
     fields: {
       'spec.nodeName': (p) => p.spec?.nodeName,

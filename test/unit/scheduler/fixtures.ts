@@ -16,6 +16,9 @@ export interface PodOpts {
   tolerations?: any[];
   owner?: string;
   priority?: number;
+  preemptionPolicy?: string;
+  schedulingGates?: string[];
+  nominatedNodeName?: string;
   labels?: Record<string, string>;
   schedulerName?: string;
 }
@@ -43,9 +46,11 @@ export function makePod(name: string, o: PodOpts = {}): Pod {
       affinity: o.affinity,
       tolerations: o.tolerations ?? [],
       priority: o.priority,
+      preemptionPolicy: o.preemptionPolicy,
+      schedulingGates: (o.schedulingGates ?? []).map((name) => ({ name })),
       schedulerName: o.schedulerName ?? 'default-scheduler',
     },
-    status: { phase: 'Pending' },
+    status: { phase: 'Pending', nominatedNodeName: o.nominatedNodeName ?? '' },
   });
 }
 

@@ -1,0 +1,78 @@
+// The scheduler around preemption: a failed high-priority pod nominates a node (status
+// nominatedNodeName through the backend), its victims are evicted, and it binds there once they
+// are gone; lower-priority pods do not take the room kept for a nominated pod.
+import { strict as assert } from 'node:assert';
+import { FakeClock } from '../../support/fake-clock';
+import { Scheduler } from '../../../services/scheduler/scheduler';
+import { bound, FakeBackend, makeNode, makePod } from './fixtures';
+
+function setup() {
+  const clock = new FakeClock();
+  const backend = new FakeBackend();
+  const sched = new Scheduler({ backend, clock, rng: () => 0, queue: { initialBackoffMs: 1, maxBackoffMs: 1 } });
+  backend.onBind = (pod, node) => sched.updatePod(pod, bound(pod, node));
+  return { clock, backend, sched };
+}
+
+async function drain(sched: Scheduler): Promise<void> {
+  while (sched.queue.pending().active > 0) await sched.scheduleOne();
+  await sched.waitForBindings();
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('Scheduler preemption', () => {
+  it('nominates a node, evicts the lower-priority pod there and binds the preemptor once it is gone', async () => {
+    const { clock, backend, sched } = setup();
+    sched.addNode(makeNode('n1', { cpu: '1' }));
+    const victim = makePod('low', { cpu: '1', priority: 1, nodeName: 'n1' });
+    sched.addPod(victim);
+    const urgent = makePod('urgent', { cpu: '1', priority: 1000 });
+    sched.addPod(urgent);
+    await drain(sched);
+    assert.deepEqual(backend.binds, []);
+    assert.deepEqual(backend.preempted.map((p) => p.pod), ['default/low']);
+    const cond = backend.conditions.find((c) => c.pod === 'default/urgent')!;
+    assert.equal(cond.nominatedNodeName, 'n1');
+    assert.equal(cond.condition.message, '0/1 nodes are available: 1 Insufficient cpu.');
+    // A lower-priority pod created meanwhile must not take the room kept for the nominated pod.
+    clock.step(10);
+    sched.deletePod(victim);
+    sched.addPod(makePod('later', { cpu: '1', priority: 5 }));
+    sched.updatePod(urgent, { ...urgent, status: { ...urgent.status!, nominatedNodeName: 'n1' } });
+    clock.step(10);
+    await drain(sched);
+    assert.deepEqual(backend.binds, [{ pod: 'default/urgent', node: 'n1' }]);
+  });
+
+  it('keeps the room of a nominated pod from lower-priority pods', async () => {
+    const { backend, sched } = setup();
+    sched.addNode(makeNode('n1', { cpu: '1' }));
+    sched.addPod(makePod('waiting', { cpu: '1', priority: 100, nominatedNodeName: 'n1', schedulingGates: ['example.com/hold'] }));
+    sched.addPod(makePod('low', { cpu: '1', priority: 1 }));
+    await drain(sched);
+    assert.deepEqual(backend.binds, []);
+    assert.match(backend.events.find((e) => e.pod === 'default/low')!.message, /^0\/1 nodes are available: 1 Insufficient cpu\./);
+  });
+
+  it('does not preempt for a pod with preemptionPolicy Never', async () => {
+    const { backend, sched } = setup();
+    sched.addNode(makeNode('n1', { cpu: '1' }));
+    sched.addPod(makePod('low', { cpu: '1', priority: 1, nodeName: 'n1' }));
+    sched.addPod(makePod('polite', { cpu: '1', priority: 1000, preemptionPolicy: 'Never' }));
+    await drain(sched);
+    assert.deepEqual(backend.preempted, []);
+    assert.equal(backend.events.find((e) => e.pod === 'default/polite')!.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never..');
+  });
+
+  it('schedules a gated pod only after its gates are removed', async () => {
+    const { backend, sched } = setup();
+    sched.addNode(makeNode('n1'));
+    const gated = makePod('g', { schedulingGates: ['example.com/hold'] });
+    sched.addPod(gated);
+    await drain(sched);
+    assert.deepEqual([backend.binds, backend.events, backend.conditions], [[], [], []]);
+    sched.updatePod(gated, makePod('g'));
+    await drain(sched);
+    assert.deepEqual(backend.binds, [{ pod: 'default/g', node: 'n1' }]);
+  });
+});
