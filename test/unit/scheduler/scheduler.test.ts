@@ -7,13 +7,19 @@ import type { PodInfo } from '../../../services/scheduler/framework/pod-info';
 import { Registry } from '../../../services/scheduler/framework/registry';
 import { Status } from '../../../services/scheduler/framework/status';
 import { defaultProfile, inTreeRegistry } from '../../../services/scheduler/plugins';
+import { NO_LISTERS, type SchedulerListers } from '../../../services/scheduler/framework/listers';
+import type { ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import { bound, FakeBackend, makeNode, makePod } from './fixtures';
+
+/** makePod's owner "web": a ReplicaSet selecting app=web (what the default spread constraints select). */
+const WEB_REPLICA_SET = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'web' }, matchExpressions: [] } } } as unknown as ReplicaSet;
+const LISTERS: SchedulerListers = { ...NO_LISTERS, getReplicaSet: (ns, name) => (ns === 'default' && name === 'web' ? WEB_REPLICA_SET : undefined) };
 
 /** A scheduler whose backend confirms each successful bind the way the informer would. */
 function setup(opts: { confirm?: boolean } = {}) {
   const clock = new FakeClock();
   const backend = new FakeBackend();
-  const sched = new Scheduler({ backend, clock, rng: () => 0 });
+  const sched = new Scheduler({ backend, clock, rng: () => 0, listers: LISTERS });
   const confirm = opts.confirm ?? true;
   backend.onBind = (pod, node) => {
     if (confirm) sched.updatePod(pod, bound(pod, node));
@@ -48,7 +54,8 @@ describe('Scheduler', () => {
     // Other pods make n1 the least allocated node; spreading must still win for siblings.
     sched.addPod(makePod('other-a', { cpu: '100m', nodeName: 'n2' }));
     sched.addPod(makePod('other-b', { cpu: '100m', nodeName: 'n3' }));
-    for (let i = 1; i <= 6; i++) sched.addPod(makePod(`web-${i}`, { owner: 'web', cpu: '10m' }));
+    // The default topology spread constraints spread the ReplicaSet's pods by host.
+    for (let i = 1; i <= 6; i++) sched.addPod(makePod(`web-${i}`, { owner: 'web', labels: { app: 'web' }, cpu: '10m' }));
     await drain(sched);
     const perNode = new Map<string, number>();
     for (const b of backend.binds) perNode.set(b.node, (perNode.get(b.node) ?? 0) + 1);
