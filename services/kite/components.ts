@@ -1,6 +1,9 @@
-// The Kite components of a node, each its own container on the node's engine with the node's
-// network (--network host), restart policy "always" (the node's engine brings them back after a
-// node restart). The container's image holds only mount points: the node's /usr (Node.js,
+// The Kite components of a node. The kubelet is its own container on the node's engine with the
+// node's network (--network host), restart policy "always" (the node's engine brings it back after
+// a node restart); the control plane (etcd with the etcd store, kube-apiserver,
+// kube-controller-manager, kube-scheduler) runs as static pods of the control-plane node's kubelet
+// (control-plane-pods.ts), each mounting what its container would. The image holds only mount
+// points: the node's /usr (Node.js,
 // iptables, iproute2 and their libraries) is mounted read-only, as is the application (/opt/kite,
 // from the node image). Of the node's /etc/kite (certificates and kubeconfigs) a component sees
 // only the files its command line names, each mounted read-only, as kubeadm gives each static pod
@@ -19,6 +22,8 @@ import { CONFIG_DIR, KUBECONFIGS } from './node-config';
 import { APISERVER_PORT, APISERVER_SECURE_PORT, type PlannedNode } from './nodes';
 
 export const COMPONENT_LABEL = 'io.kite.component';
+/** kubeadm's staticPodPath, inside every node (the kubelet sees it read-only at the same path). */
+export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
 /** The issuer of service-account tokens, as kubeadm and kind set it. */
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 /** Inside the node: the apiserver's SQLite store and the kubelet's root, on the node's /var/lib/kite volume. */
@@ -58,7 +63,7 @@ const kubeconfig = (file: string) => ['--kubeconfig', `${CONFIG_DIR}/${file}`];
 /** With the etcd store, etcd (Debian's, from the node's /usr) is a component of its own, on loopback only. */
 function etcdComponent(): Component {
   return {
-    name: 'kite-etcd',
+    name: 'etcd',
     run: ['-v', `${ETCD_DATA}:${ETCD_DATA}`],
     privateDirs: [ETCD_DATA],
     command: [
@@ -76,7 +81,7 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
   return [
     ...(store === 'etcd' ? [etcdComponent()] : []),
     {
-      name: 'kite-apiserver',
+      name: 'kube-apiserver',
       run: store === 'sqlite' ? ['-v', `${APISERVER_DATA}:${APISERVER_DATA}`] : [],
       privateDirs: store === 'sqlite' ? [APISERVER_DATA] : [],
       command: kiteProgram(
@@ -104,7 +109,7 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
       ),
     },
     {
-      name: 'kite-controller-manager',
+      name: 'kube-controller-manager',
       run: [],
       command: kiteProgram(
         'kite-controller-manager',
@@ -116,7 +121,7 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
         '--root-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
       ),
     },
-    { name: 'kite-scheduler', run: [], command: kiteProgram('kite-scheduler', ...kubeconfig(KUBECONFIGS.scheduler)) },
+    { name: 'kube-scheduler', run: [], command: kiteProgram('kite-scheduler', ...kubeconfig(KUBECONFIGS.scheduler)) },
   ];
 }
 
@@ -132,12 +137,14 @@ export function nodeComponents(cluster: ClusterConfig, node: PlannedNode): Compo
       // The node's process IDs and the rights to enter a pod's network namespace (nsenter: SYS_PTRACE
       // to open /proc/<pid>/ns/net, SYS_ADMIN to join it) are what port-forward needs, as kind's
       // kubelet has them on the node.
-      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`, '-v', `${LOCAL_PATH_ROOT}:${LOCAL_PATH_ROOT}`, '--pid', 'host', '--cap-add', 'SYS_ADMIN', '--cap-add', 'SYS_PTRACE'],
+      // kubeadm's static pod directory (control-plane-pods.ts), read-only: the kubelet only reads it.
+      run: ['-v', '/run/docker.sock:/var/run/docker.sock', '-v', `${KUBELET_ROOT}:${KUBELET_ROOT}`, '-v', `${MANIFESTS_DIR}:${MANIFESTS_DIR}:ro`, '-v', `${LOCAL_PATH_ROOT}:${LOCAL_PATH_ROOT}`, '--pid', 'host', '--cap-add', 'SYS_ADMIN', '--cap-add', 'SYS_PTRACE'],
       command: kiteProgram(
         'kite-kubelet',
         ...kubeconfig(KUBECONFIGS.kubelet),
         '--node-name', node.name,
         '--root-dir', KUBELET_ROOT,
+        '--pod-manifest-path', MANIFESTS_DIR,
         '--pod-infra-container-image', PAUSE_IMAGE,
         '--tls-cert-file', `${CONFIG_DIR}/pki/kubelet.crt`,
         '--tls-private-key-file', `${CONFIG_DIR}/pki/kubelet.key`,

@@ -1,6 +1,7 @@
 // `kite create cluster`: a Docker network for the cluster, one node container per configured
 // node, the images and configuration each node needs, then the components, started in kind's
-// order (control plane first, then the workers join), the cluster DNS and kube-proxy addons once
+// order (control plane first: its static pod manifests, then its kubelet, which runs them; then
+// the workers join), the cluster DNS and kube-proxy addons once
 // the apiserver answers (cluster-dns.ts, kube-proxy.ts, as kubeadm init installs CoreDNS and
 // kube-proxy; with --wait, creation also waits for each node's kube-proxy pod to be Ready, for
 // Services and the routes between nodes' pod subnets come with it), the default StorageClass
@@ -11,6 +12,7 @@ import { freePort, indexedIP } from '../../lib/util/net';
 import type { ClusterConfig } from './cluster-config';
 import { adminClient, poll, waitForDaemonPods, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
+import { writeStaticPods } from './control-plane-pods';
 import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
 import { ensureBaseImages, ensureComponentImage, ensureDnsImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
@@ -78,7 +80,9 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await writeNodeConfigs(nodes, sans);
     });
     const started = await progress.step('Starting control-plane 🕹️', async () => {
-      for (const c of controlPlaneComponents(config, o.timings, o.store)) await startComponent(controlPlane.name, c);
+      // The kubelet starts its static pods (the control plane) before the apiserver answers it.
+      await writeStaticPods(controlPlane.name, controlPlaneComponents(config, o.timings, o.store));
+      for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
       const endpoint = await apiServerEndpoint(controlPlane.name);
       const server = `https://${endpoint.address}:${endpoint.port}`;
       const kubeconfig = externalKubeconfig(await readAdminKubeconfig(controlPlane.name), config.name, server);
@@ -89,7 +93,6 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await poll('the cluster DNS addon to be created', APISERVER_TIMEOUT_MS, async () => (await installClusterDns(c, config.networking.serviceSubnet, dnsImage), true));
       await poll('the kube-proxy addon to be created', APISERVER_TIMEOUT_MS, async () => (await installKubeProxy(c, config, inClusterServer(controlPlane.name)), true));
       await poll('the default StorageClass to be created', APISERVER_TIMEOUT_MS, async () => (await installLocalPathStorage(c), true));
-      for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
       const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
       const https = await apiServerEndpoint(controlPlane.name, APISERVER_SECURE_PORT);
       const httpsServer = `https://${https.address}:${https.port}`;

@@ -251,9 +251,13 @@ export class Kubelet {
     this.log.info({ ip: this.nodeIP, port: this.server.port, pods: this.pods.size }, 'kubelet started');
   }
 
-  /** Registers the node, retrying (1 s doubling to 30 s) while the apiserver is unreachable; undefined if stopped first. */
+  /**
+   * Registers the node, retrying (100 ms doubling to 7 s, as Kubernetes' registerWithAPIServer:
+   * an apiserver that is a static pod of this kubelet is registered with soon after it answers)
+   * while the apiserver is unreachable; undefined if stopped first.
+   */
   private async registerUntilDone(): Promise<Node | undefined> {
-    for (let delay = 1_000; !this.abort.signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+    for (let delay = 100; !this.abort.signal.aborted; delay = Math.min(delay * 2, 7_000)) {
       try {
         return await this.agent!.register();
       } catch (err) {

@@ -1,5 +1,6 @@
 // End to end: a cluster created by `kite create cluster --config kind-config.yaml` (nodes are
-// containers with their own Docker Engine, every component its own container, TLS), the nginx
+// containers with their own Docker Engine, the kubelet its own container, the control plane its
+// static pods, TLS), the nginx
 // example on it, the pod network and Services through kube-proxy, the controllers and the
 // kubelet reacting to changes, ConfigMaps, Secrets and ServiceAccount tokens in pods, the gRPC API
 // through an external client, and a clean delete.
@@ -87,10 +88,22 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.deepEqual((await kite(['get', 'nodes', '--name', name])).trim().split('\n'), Object.values(nodeNames).sort());
   });
 
-  it('runs every component as its own container inside the nodes, kube-proxy as a DaemonSet pod on each', async () => {
+  it('runs the kubelet as its own container inside the nodes, the control plane as static pods shown in kube-system, kube-proxy as a DaemonSet pod on each', async () => {
     const names = async (node: string) => (await docker(['exec', node, 'docker', 'ps', '--filter', 'label=io.kite.component', '--format', '{{.Names}}'])).trim().split('\n').sort();
-    assert.deepEqual(await names(nodeNames.cp), ['kite-apiserver', 'kite-controller-manager', 'kite-kubelet', 'kite-scheduler']);
+    assert.deepEqual(await names(nodeNames.cp), ['kite-kubelet']);
     assert.deepEqual(await names(nodeNames.w1), ['kite-kubelet']);
+    const controlPlane = await waitFor('the control plane\'s mirror pods Ready', async () => {
+      const ps = JSON.parse(await kitectl(['get', 'pods', '-n', 'kube-system', '-l', 'tier=control-plane', '-o', 'json'])).items as (PodJson & { metadata: { annotations?: Record<string, string> } })[];
+      return ps.length === 3 && ps.every(ready) ? ps : undefined;
+    }, 60_000, 1000);
+    assert.deepEqual(controlPlane.map((p) => p.metadata.name).sort(), ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => `${c}-${nodeNames.cp}`));
+    for (const p of controlPlane) {
+      assert.equal(p.spec.nodeName, nodeNames.cp);
+      assert.equal(p.metadata.annotations?.['kubernetes.io/config.source'], 'file');
+      assert.ok(p.metadata.annotations?.['kubernetes.io/config.mirror'], `${p.metadata.name} is a mirror pod`);
+    }
+    assert.match(await kitectl(['get', 'pods', '-n', 'kube-system']), new RegExp(`^kube-apiserver-${nodeNames.cp}\\s+1/1\\s+Running`, 'm'));
+    assert.match(await kitectl(['logs', '-n', 'kube-system', `kube-scheduler-${nodeNames.cp}`, '--tail', '20']), /\S/);
     const proxies = JSON.parse(await kitectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'json'])).items as PodJson[];
     assert.deepEqual(proxies.map((p) => p.spec.nodeName).sort(), Object.values(nodeNames).sort());
     for (const p of proxies) assert.ok(ready(p), `${p.metadata.name} Ready`);
@@ -946,8 +959,9 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     const out = join(dir, 'logs');
     await kite(['export', 'logs', out, '--name', name]);
     const logs = await must('sh', ['-c', `ls ${out}/${nodeNames.cp} ${out}/${nodeNames.w2}`]);
-    assert.match(logs, /kite-apiserver\.log/);
     assert.match(logs, /kite-kubelet\.log/);
+    // The control plane's static pods are exported with the node's other pods.
+    assert.match(await must('sh', ['-c', `ls ${out}/${nodeNames.cp}/pods`]), new RegExp(`^kube-system_kube-apiserver-${nodeNames.cp}_kube-apiserver\\.log$`, 'm'));
     assert.match(logs, /docker-ps\.txt/);
     assert.match(await must('sh', ['-c', `ls ${out}/${nodeNames.w2}/pods`]), /^kube-system_kube-proxy-[a-z0-9]+_kube-proxy\.log$/m);
   });
@@ -983,6 +997,10 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       const nodes = JSON.parse(await kitectl(['get', 'nodes', '-o', 'json'])).items as { status: { conditions: { type: string; status: string; lastHeartbeatTime?: string }[] } }[];
       return nodes.length === 3 && nodes.every((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
     }, 180_000, 1000);
+    await waitFor('the control plane\'s static pods Ready again', async () => {
+      const cp = JSON.parse(await kitectl(['get', 'pods', '-n', 'kube-system', '-l', 'tier=control-plane', '-o', 'json'])).items as PodJson[];
+      return cp.length === 3 && cp.every(ready) ? true : undefined;
+    }, 120_000, 1000);
     const ps = await readyNginx(2);
     const svc = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json']));
     const ip = (await docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "kite-${name}").IPAddress}}`, nodeNames.w1])).trim();

@@ -35,8 +35,8 @@ function configMounts(c: Component): string[] {
 const f = (p: string) => `${CONFIG_DIR}/${p}`;
 
 const WANT: Record<string, string[]> = {
-  'kite-etcd': [],
-  'kite-apiserver': [
+  etcd: [],
+  'kube-apiserver': [
     f('pki/apiserver.crt'),
     f('pki/apiserver.key'),
     f('pki/ca.crt'),
@@ -46,8 +46,8 @@ const WANT: Record<string, string[]> = {
     f('pki/sa.pub'),
     f('pki/encryption-config.yaml'),
   ],
-  'kite-controller-manager': [f(KUBECONFIGS.controllerManager), f('pki/ca.crt')],
-  'kite-scheduler': [f(KUBECONFIGS.scheduler)],
+  'kube-controller-manager': [f(KUBECONFIGS.controllerManager), f('pki/ca.crt')],
+  'kube-scheduler': [f(KUBECONFIGS.scheduler)],
   'kite-kubelet': [f(KUBECONFIGS.kubelet), f('pki/kubelet.crt'), f('pki/kubelet.key'), f('pki/ca.crt')],
 };
 
@@ -75,8 +75,8 @@ describe('kite components: mounts of /etc/kite', () => {
 
   it('creates the stores\' data directories owner-only before they start', () => {
     const byName = (store: StoreBackend, name: string) => components(store).find((c) => c.name === name)!;
-    assert.deepEqual(byName('sqlite', 'kite-apiserver').privateDirs, ['/var/lib/kite/apiserver']);
-    assert.deepEqual(byName('etcd', 'kite-etcd').privateDirs, ['/var/lib/kite/etcd']);
+    assert.deepEqual(byName('sqlite', 'kube-apiserver').privateDirs, ['/var/lib/kite/apiserver']);
+    assert.deepEqual(byName('etcd', 'etcd').privateDirs, ['/var/lib/kite/etcd']);
   });
 });
 
@@ -104,7 +104,7 @@ describe('kite components: the kubelet endpoint', () => {
   });
 
   it("passes the apiserver kubeadm's service-account flags: its issuer, sa.key to sign, sa.pub to verify", () => {
-    const apiserver = components('sqlite').find((c) => c.name === 'kite-apiserver')!.command;
+    const apiserver = components('sqlite').find((c) => c.name === 'kube-apiserver')!.command;
     const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
     assert.equal(flag('--service-account-issuer'), 'https://kubernetes.default.svc.cluster.local');
     assert.equal(flag('--service-account-signing-key-file'), f('pki/sa.key'));
@@ -112,7 +112,7 @@ describe('kite components: the kubelet endpoint', () => {
   });
 
   it("serves gRPC on 6443 and Kubernetes' HTTP API (kubectl's) on --secure-port 6444", () => {
-    const apiserver = components('sqlite').find((c) => c.name === 'kite-apiserver')!.command;
+    const apiserver = components('sqlite').find((c) => c.name === 'kube-apiserver')!.command;
     const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
     assert.equal(flag('--port'), '6443');
     assert.equal(flag('--secure-port'), '6444');
