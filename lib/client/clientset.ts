@@ -1,8 +1,9 @@
 // One connection to the apiserver and a typed client per kind over it.
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { ChannelCredentials, Client, Metadata, credentials as grpcCredentials } from '@grpc/grpc-js';
+import { ChannelCredentials, Client, Metadata, connectivityState as State, credentials as grpcCredentials } from '@grpc/grpc-js';
 import * as K from '../api/kinds';
+import { describeConnectionFailure, splitAddress, type ConnectionFailure } from './connection-errors';
 import type { InClusterOptions } from './in-cluster';
 import { loadConnectionConfig, type ConnectionConfig } from './kubeconfig';
 import { ResourceClient, type ClientCallOptions } from './resource-client';
@@ -21,10 +22,7 @@ export interface ClientsetOptions {
 }
 
 /** The host part of "host:port" / "[v6]:port", without brackets. */
-function hostOf(address: string): string {
-  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(address) ?? /^([^:]+)(?::\d+)?$/.exec(address);
-  return m ? m[1] : address;
-}
+const hostOf = (address: string): string => splitAddress(address).host;
 
 /**
  * When the server is dialed by IP address, the certificate is verified against that IP, while
@@ -63,6 +61,8 @@ export class Clientset {
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.primary_user_agent': opts.userAgent ?? 'kite-client',
+      // Per-call work nobody reads: channelz's call and message counters (no channelz service is asked).
+      'grpc.enable_channelz': 0,
     };
     if (config.serverName) options['grpc.ssl_target_name_override'] = config.serverName;
     else if (config.tls && isIP(hostOf(config.address))) options['grpc.ssl_target_name_override'] = IP_DIAL_SERVER_NAME;
@@ -98,19 +98,33 @@ export class Clientset {
 
   /**
    * Resolves when the channel is connected, or rejects with a message naming the address and
-   * the transport's own reason (e.g. a TLS verification failure), which a probe call reveals.
+   * the transport's own reason (e.g. a TLS verification failure), which a probe call reveals. A
+   * TLS mismatch (a TLS client and a plaintext server, or the reverse) never heals: it rejects at
+   * the first failed attempt, naming the fix.
    */
   waitForReady(timeoutMs = 10_000): Promise<void> {
+    const channel = this.grpc.getChannel();
+    const deadline = Date.now() + timeoutMs;
+    const where = `cannot reach the apiserver at ${this.config.address} (from ${this.config.source})`;
     return new Promise((resolve, reject) => {
-      this.grpc.waitForReady(Date.now() + timeoutMs, (err) => {
-        if (!err) return resolve();
-        this.probe().then((reason) => reject(new Error(`cannot reach the apiserver at ${this.config.address} (from ${this.config.source}): ${reason ?? err.message}`)));
-      });
+      const check = (): void => {
+        const state = channel.getConnectivityState(true);
+        if (state === State.READY) return resolve();
+        if (state === State.SHUTDOWN) return reject(new Error(`${where}: the client was closed`));
+        const wait = () =>
+          channel.watchConnectivityState(state, deadline, (err) => {
+            if (!err) return check();
+            void this.connectionFailure().then((f) => reject(new Error(`${where}: ${f?.message ?? `no connection within ${timeoutMs / 1000} s`}`)));
+          });
+        if (state !== State.TRANSIENT_FAILURE) return wait();
+        void this.connectionFailure().then((f) => (f && (f.cause === 'plaintext-server' || f.cause === 'tls-server') ? reject(new Error(`${where}: ${f.message}`)) : wait()));
+      };
+      check();
     });
   }
 
-  /** The connection error a call reports right now, with a hint for TLS mismatches. */
-  private probe(): Promise<string | undefined> {
+  /** Why calls fail to connect right now (from a probe call's error), with the fix for a TLS mismatch; undefined when nothing failed. */
+  connectionFailure(): Promise<ConnectionFailure | undefined> {
     return new Promise((resolve) => {
       this.grpc.makeUnaryRequest(
         '/grpc.health.v1.Health/Check',
@@ -121,15 +135,7 @@ export class Clientset {
         { deadline: Date.now() + 1000 },
         (err) => {
           const detail = err?.details?.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\. Resolution note: ?$/, '');
-          if (!detail) return resolve(undefined);
-          const hint = /certificate|self.signed|altnames|SSL|TLS|wrong version/i.test(detail)
-            ? this.config.tls
-              ? ' (TLS: check certificate-authority-data and the server name, or tls-server-name, in the config)'
-              : ''
-            : !this.config.tls
-              ? ' (if the apiserver serves TLS, use an https:// server address and its CA)'
-              : '';
-          resolve(`${detail}${hint}`);
+          resolve(detail ? describeConnectionFailure(this.config, detail) : undefined);
         },
       );
     });

@@ -37,7 +37,8 @@ export function parseDuration(s: string, flag: string): number {
 
 /**
  * Waits until the channel is connected. Unlike waiting for a deadline, a failed first attempt
- * (connection refused, TLS handshake failure) is reported at once, as kubectl does.
+ * (connection refused, TLS handshake failure) is reported at once, as kubectl does; a TLS client
+ * meeting a plaintext server, or the reverse, is told so with the fix.
  */
 async function waitConnected(cs: Clientset, timeoutMs: number): Promise<void> {
   const { connectivityState: State } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
@@ -47,7 +48,10 @@ async function waitConnected(cs: Clientset, timeoutMs: number): Promise<void> {
   let state = channel.getConnectivityState(true);
   while (state !== State.READY) {
     if (state === State.TRANSIENT_FAILURE || state === State.SHUTDOWN) {
-      throw new CliError(`${where}: connection failed (is the apiserver running and is the address right?)`);
+      // A TLS mismatch names its fix; anything else stays kubectl's short advice.
+      const failure = state === State.TRANSIENT_FAILURE ? await cs.connectionFailure() : undefined;
+      const mismatch = failure?.cause === 'plaintext-server' || failure?.cause === 'tls-server';
+      throw new CliError(`${where}: ${mismatch ? failure.message : 'connection failed (is the apiserver running and is the address right?)'}`);
     }
     const changed = await new Promise<boolean>((resolve) => channel.watchConnectivityState(state, deadline, (err) => resolve(!err)));
     if (!changed) throw new CliError(`${where}: no connection within ${timeoutMs / 1000} s`);
