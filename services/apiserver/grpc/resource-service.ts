@@ -21,6 +21,7 @@ import type { TokenRequests } from '../auth/serviceaccount/token-request';
 import { warningMetadata } from '../../../lib/api/warnings';
 import { evictPod } from '../registry/pod-eviction';
 import type { Registry } from '../registry/registry';
+import { storedEncoding } from '../registry/stored-encoding';
 import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
 import { proxyExecPod, proxyPodLogs, proxyPortForwardPod, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
@@ -121,11 +122,13 @@ export function resourceService<T extends KubeObject>(
     validatePatchOptions(r.patchType, r.fieldManager ?? '', r.force);
     return registry.applyCreation(r.namespace, r.name, r.patch, managerOf(r, call, 'PatchOptions'));
   };
+  // Creates, updates and the subresources' writes hand their objects over to the watch cache
+  // (Registry.create's handOver): the request's object and the reply are this call's only.
   const handlers: Partial<Record<Verb, Handler>> = {
-    create: (r, call) => registry.create(r.namespace, r[field], isDryRun(r.dryRun), managerOf(r, call, 'CreateOptions')),
+    create: (r, call) => registry.create(r.namespace, r[field], isDryRun(r.dryRun), managerOf(r, call, 'CreateOptions'), true),
     get: (r) => registry.get(r.namespace, r.name, r.resourceVersion),
     list: (r) => registry.list(r),
-    update: (r, call) => registry.update(r[field], isDryRun(r.dryRun), managerOf(r, call, 'UpdateOptions')),
+    update: (r, call) => registry.update(r[field], isDryRun(r.dryRun), managerOf(r, call, 'UpdateOptions'), true),
     patch: (r, call, _ctx, trailer) => patchObject(r, call, trailer),
     delete: (r) =>
       registry.delete(r.namespace, r.name, {
@@ -144,7 +147,7 @@ export function resourceService<T extends KubeObject>(
     handlers.evict = (r) =>
       evictPod(registry as unknown as Registry<Pod>, { namespace: r.namespace, name: r.name, gracePeriodSeconds: r.gracePeriodSeconds, preconditions: r.preconditions, dryRun: isDryRun(r.dryRun) }, disruptionBudgets);
   }
-  if (kind.methods.updateStatus) handlers.updateStatus = (r, call) => registry.updateStatus(r[field], false, managerOf(r, call, 'UpdateOptions'));
+  if (kind.methods.updateStatus) handlers.updateStatus = (r, call) => registry.updateStatus(r[field], false, managerOf(r, call, 'UpdateOptions'), true);
   if (kind.methods.bind) handlers.bind = (r) => bindPod(registry as unknown as Registry<Pod>, r);
   if (kind.methods.createToken && tokenRequests) {
     handlers.createToken = (r, call) => {
@@ -183,6 +186,7 @@ export function resourceService<T extends KubeObject>(
           return next;
         },
         pinned,
+        true,
       );
     };
     handlers.getScale = async (r) => toScale(await registry.get(r.namespace, r.name));
@@ -203,6 +207,9 @@ export function resourceService<T extends KubeObject>(
     const key = rpc && lowerFirst(rpc);
     if (!key || !definition[key]) throw new Error(`${kind.serviceName} has no ${verb} method`);
     implementation[key] = unary(gate, kind, rpc, fn, observe, verb === 'patch' ? applyCreation : undefined);
+    // A reply that is a stored object is its stored bytes with its resourceVersion, not a new encoding.
+    const serialize = definition[key].responseSerialize;
+    definition[key] = { ...definition[key], responseSerialize: (v: unknown) => storedEncoding(kind, v) ?? serialize(v) };
   }
 
   // Watch events are encoded once in the watch cache and written as bytes to every watcher.
@@ -280,7 +287,7 @@ async function bindPod(registry: Registry<Pod>, r: { namespace: string; name: st
     if (i >= 0) status.conditions[i] = cond;
     else status.conditions.push(cond);
     return pod;
-  });
+  }, false, true);
 }
 
 export function addResourceService(server: Server, svc: ReturnType<typeof resourceService>): void {

@@ -31,6 +31,8 @@ import {
 } from '../storage/interface';
 import { matches, type ObjectFilter } from '../watch/filter';
 import { WatchCache, type WatchSink } from '../watch/watch-cache';
+import { sameValue } from '../../../lib/api/managed-fields/same-value';
+import { rememberStored } from './stored-encoding';
 import type { Allocation, Strategy } from './strategy';
 
 export interface RegistryOptions {
@@ -101,6 +103,8 @@ export class Registry<T extends KubeObject> {
   private readonly supportedFields: string[];
   /** Fresh empty spec and status objects (undefined for kinds without them). */
   private readonly emptyParts: () => { spec?: unknown; status?: unknown };
+  /** Objects a write handed over, by the bytes written: the watch cache takes them instead of decoding those bytes. */
+  private readonly handedOver = new WeakMap<Uint8Array, T>();
 
   constructor(
     readonly kind: KindInfo<T>,
@@ -109,7 +113,7 @@ export class Registry<T extends KubeObject> {
     private readonly opts: RegistryOptions,
   ) {
     this.prefix = `/registry/${kind.resource}/`;
-    this.cache = new WatchCache(kind, storage, this.prefix, (kv) => this.decode(kv), { capacity: opts.watchCacheSize });
+    this.cache = new WatchCache(kind, storage, this.prefix, (kv) => this.cacheObject(kv), { capacity: opts.watchCacheSize });
     this.supportedFields = ['metadata.name', 'metadata.namespace', ...Object.keys(strategy.fields)];
     const base = kind.type.fromPartial({}) as KubeObject;
     this.emptyParts = () => {
@@ -124,15 +128,30 @@ export class Registry<T extends KubeObject> {
     return this.kind.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
   }
 
+  /** A stored value's object, its bytes remembered with it (stored-encoding.ts) when they name its kind. */
   decode(kv: KeyValue): T {
     const obj = this.kind.type.decode(kv.value);
     obj.metadata!.resourceVersion = String(kv.modRevision);
+    if (obj.kind === this.kind.kind && obj.apiVersion === this.kind.apiVersion) rememberStored(obj, kv.value);
     obj.kind = this.kind.kind;
     obj.apiVersion = this.kind.apiVersion;
     return obj;
   }
 
-  private encode(obj: T): Uint8Array {
+  /** A stored value as the watch cache keeps it: the object a write handed over with these very bytes, else decoded. */
+  private cacheObject(kv: KeyValue): T {
+    const obj = this.handedOver.get(kv.value);
+    if (!obj) return this.decode(kv);
+    this.handedOver.delete(kv.value);
+    obj.metadata!.resourceVersion = String(kv.modRevision);
+    return obj;
+  }
+
+  /**
+   * The bytes to store for obj (remembered with it). `handOver`: obj is the caller's no more (a
+   * gRPC call's, whose reply is encoded and dropped): the watch cache keeps it as the stored object.
+   */
+  private encode(obj: T, handOver = false): Uint8Array {
     const rv = obj.metadata!.resourceVersion;
     obj.metadata!.resourceVersion = '';
     const bytes = this.kind.type.encode(obj).finish();
@@ -142,6 +161,8 @@ export class Registry<T extends KubeObject> {
         `${this.kind.kind} "${obj.metadata?.name}" is too large: ${bytes.length} bytes encoded, the limit is ${this.opts.maxObjectBytes} bytes`,
       );
     }
+    rememberStored(obj, bytes);
+    if (handOver) this.handedOver.set(bytes, obj);
     return bytes;
   }
 
@@ -176,7 +197,8 @@ export class Registry<T extends KubeObject> {
 
   // ---------- verbs ----------
 
-  async create(namespace: string | undefined, input: T | undefined, dryRun = false, tracking: FieldTracking = ''): Promise<T> {
+  /** `handOver`: input is the caller's no more, nor is the object returned (see encode). */
+  async create(namespace: string | undefined, input: T | undefined, dryRun = false, tracking: FieldTracking = '', handOver = false): Promise<T> {
     if (!input) throw new BadRequestError(`a ${this.kind.kind} object is required in field "${this.kind.requestField}"`);
     const obj = input;
     const meta = (obj.metadata ??= ObjectMeta.fromPartial({}));
@@ -204,7 +226,7 @@ export class Registry<T extends KubeObject> {
     const admitted = this.strategy.allocate?.(obj, undefined);
     if (admitted?.causes.length) throw this.invalid(meta.name, admitted.causes);
     try {
-      const bytes = this.encode(obj);
+      const bytes = this.encode(obj, handOver && !dryRun);
       if (dryRun) {
         admitted?.rollback();
         return obj;
@@ -310,9 +332,10 @@ export class Registry<T extends KubeObject> {
   /**
    * Read-modify-write with optimistic concurrency: `mutate` gets the current object (a fresh
    * copy) and returns the desired one, or undefined for "no change". Retries on conflicts unless
-   * the caller pinned a resourceVersion.
+   * the caller pinned a resourceVersion. `handOver`: the caller keeps no part of what mutate
+   * returns, nor of the object returned (see encode).
    */
-  async guaranteedUpdate(namespace: string, name: string, mutate: (cur: T) => T | undefined, pinned = false): Promise<T> {
+  async guaranteedUpdate(namespace: string, name: string, mutate: (cur: T) => T | undefined, pinned = false, handOver = false): Promise<T> {
     if (!name) throw new BadRequestError('name is required');
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -321,7 +344,7 @@ export class Registry<T extends KubeObject> {
       const cur = this.decode(kv);
       const next = mutate(cur);
       if (!next) return this.decode(kv);
-      const bytes = this.encode(next);
+      const bytes = this.encode(next, handOver);
       // A value read with an older encryption key is rewritten even if unchanged (key rotation).
       if (!kv.stale && bytesEqual(bytes, kv.value)) return this.decode(kv);
       try {
@@ -355,7 +378,8 @@ export class Registry<T extends KubeObject> {
     if (rv && rv !== cur.metadata!.resourceVersion) throw this.conflict(cur.metadata!.name);
   }
 
-  async update(input: T | undefined, dryRun = false, tracking: FieldTracking = ''): Promise<T> {
+  /** `handOver`: the object returned is the caller's only to read (see encode). */
+  async update(input: T | undefined, dryRun = false, tracking: FieldTracking = '', handOver = false): Promise<T> {
     if (!input?.metadata?.name) throw new BadRequestError(`${this.kind.requestField}.metadata.name is required`);
     const ns = this.namespaceOf(undefined, input.metadata);
     let admitted: Allocation | undefined;
@@ -395,6 +419,7 @@ export class Registry<T extends KubeObject> {
           return next;
         },
         !!input.metadata.resourceVersion,
+        handOver,
       );
       admitted?.commit();
       return result;
@@ -405,14 +430,19 @@ export class Registry<T extends KubeObject> {
     }
   }
 
+  /**
+   * Whether the spec differs (generation moves): compared as values, and encoded only if they
+   * differ as values (a map's order, which encoding keeps, changes no spec).
+   */
   private specChanged(a: T, b: T): boolean {
     if (!('spec' in a) || !a.spec) return false;
-    const specType = (this.kind.type as unknown as { encode: (m: T) => { finish(): Uint8Array } });
-    const strip = (o: T) => specType.encode({ ...o, metadata: undefined, status: undefined } as T).finish();
-    return !bytesEqual(strip(a), strip(b));
+    const strip = (o: T) => ({ ...o, metadata: undefined, status: undefined }) as T;
+    if (sameValue(strip(a), strip(b))) return false;
+    return !bytesEqual(this.kind.type.encode(strip(a)).finish(), this.kind.type.encode(strip(b)).finish());
   }
 
-  async updateStatus(input: T | undefined, dryRun = false, manager = ''): Promise<T> {
+  /** `handOver`: the object returned is the caller's only to read (see encode). */
+  async updateStatus(input: T | undefined, dryRun = false, manager = '', handOver = false): Promise<T> {
     if (!input?.metadata?.name) throw new BadRequestError(`${this.kind.requestField}.metadata.name is required`);
     const ns = this.namespaceOf(undefined, input.metadata);
     try {
@@ -430,6 +460,7 @@ export class Registry<T extends KubeObject> {
           return next;
         },
         !!input.metadata.resourceVersion,
+        handOver,
       );
     } catch (err) {
       if (err instanceof DryRunResult) return err.obj as T;

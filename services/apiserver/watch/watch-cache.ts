@@ -1,12 +1,14 @@
 // The watch cache of one kind (Kubernetes' cacher): one storage watch feeds the current state of
 // every object plus a sliding window of recent events; every client watch is served from memory.
 // A client resumes from any resourceVersion still inside the window; older ones get OUT_OF_RANGE
-// and must relist. Each event is encoded once per variant and the bytes are shared by watchers;
-// watchers are indexed (watcher-index.ts) so an event reaches only those it can concern.
+// and must relist. Each event is encoded once per variant, from the object's stored bytes (the
+// resourceVersion put in, stored-encoding.ts), and the bytes are shared by watchers; watchers are
+// indexed (watcher-index.ts) so an event reaches only those it can concern.
 import { ExpiredError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { logger } from '../../../lib/log';
 import { CompactedError, TransformError, type KeyValue, type Storage, type StoreEvent, type WatchHandle } from '../storage/interface';
+import { watchEventBytes, withResourceVersion } from '../registry/stored-encoding';
 import { matches, type ObjectFilter } from './filter';
 import { WatcherIndex } from './watcher-index';
 
@@ -25,15 +27,19 @@ export class CachedEvent<T extends KubeObject> {
     /** The object before the event (absent for ADDED). */
     readonly prevObject: T | undefined,
     private readonly kind: KindInfo<T>,
+    /** The stored bytes (no resourceVersion) of `object` and of `prevObject`. */
+    private readonly objectBytes: Uint8Array,
+    private readonly prevBytes?: Uint8Array,
   ) {}
 
-  /** The wire bytes of a `<Kind>WatchEvent` of this type carrying `which` object, encoded once. */
+  /** The wire bytes of a `<Kind>WatchEvent` of this type carrying `which` object (at this event's revision), made once. */
   encoded(type: EventType, which: 'object' | 'prev'): Buffer {
     const k = `${type}/${which}`;
     let b = this.encodings.get(k);
     if (!b) {
+      const object = withResourceVersion(this.kind, which === 'object' ? this.objectBytes : this.prevBytes!, String(this.rv));
       const obj = which === 'object' ? this.object : withRV(this.prevObject!, this.rv);
-      b = Buffer.from(this.kind.watchEvent.encode({ type, object: obj }).finish());
+      b = object ? watchEventBytes(type, object) : Buffer.from(this.kind.watchEvent.encode({ type, object: obj }).finish());
       this.encodings.set(k, b);
     }
     return b;
@@ -61,7 +67,8 @@ interface Watcher<T extends KubeObject> {
 /** How long start() waits for the store to stream the history the window is rebuilt from. */
 const HISTORY_REPLAY_WAIT_MS = 10_000;
 
-type ObjectState<T> = Map<string, { obj: T; rv: number }>;
+/** Each object by key, with its revision and stored bytes. */
+type ObjectState<T> = Map<string, { obj: T; rv: number; bytes: Uint8Array }>;
 
 /**
  * Rebuilding the window from the store's history after a (re)start: the events between `from`
@@ -171,7 +178,7 @@ export class WatchCache<T extends KubeObject> {
     for (;;) {
       const page = await this.storage.list(this.prefix, { revision: rev, startAfter, limit: 5000 });
       rev = page.revision;
-      for (const kv of page.items) state.set(kv.key, { obj: this.decode(kv), rv: kv.modRevision });
+      for (const kv of page.items) state.set(kv.key, { obj: this.decode(kv), rv: kv.modRevision, bytes: kv.value });
       if (!page.more) return rev;
       startAfter = page.items[page.items.length - 1].key;
     }
@@ -247,13 +254,13 @@ export class WatchCache<T extends KubeObject> {
     const rv = e.kv.modRevision;
     const prev = state.get(e.kv.key);
     if (e.type === 'delete') {
-      const last = prev ? withRV(prev.obj, rv) : this.decode(e.prevKv ?? e.kv);
+      const last = prev ?? { obj: this.decode(e.prevKv ?? e.kv), bytes: (e.prevKv ?? e.kv).value };
       state.delete(e.kv.key);
-      return new CachedEvent('DELETED', e.kv.key, rv, withRV(last, rv), prev?.obj, this.kind);
+      return new CachedEvent('DELETED', e.kv.key, rv, withRV(last.obj, rv), prev?.obj, this.kind, last.bytes, prev?.bytes);
     }
     const obj = this.decode(e.kv);
-    state.set(e.kv.key, { obj, rv });
-    return new CachedEvent(prev ? 'MODIFIED' : 'ADDED', e.kv.key, rv, obj, prev?.obj, this.kind);
+    state.set(e.kv.key, { obj, rv, bytes: e.kv.value });
+    return new CachedEvent(prev ? 'MODIFIED' : 'ADDED', e.kv.key, rv, obj, prev?.obj, this.kind, e.kv.value, prev?.bytes);
   }
 
   private apply(events: StoreEvent[]): void {
@@ -329,9 +336,9 @@ export class WatchCache<T extends KubeObject> {
   watch(filter: ObjectFilter<T>, fromRV: number | undefined, sink: WatchSink): () => void {
     const w: Watcher<T> = { filter, sink, afterRV: fromRV ?? this.revision };
     if (fromRV === undefined) {
-      for (const [key, { obj, rv }] of this.objects) {
+      for (const [key, { obj, rv, bytes: stored }] of this.objects) {
         if (!matches(filter, obj)) continue;
-        const bytes = new CachedEvent('ADDED', key, rv, obj, undefined, this.kind).encoded('ADDED', 'object');
+        const bytes = new CachedEvent('ADDED', key, rv, obj, undefined, this.kind, stored).encoded('ADDED', 'object');
         if (!sink.send(bytes)) return () => {};
       }
     } else {

@@ -29,6 +29,7 @@ import { validateOnlyDeletedSchedulingGates, validatePodCreateSchedulingGates, v
 import { validatePodAffinity, validateTopologySpreadConstraints } from './pod-affinity-validation';
 import { validateEnv, validateEnvFrom, validateVolumeMountPaths, validateVolumeSource } from './volume-validation';
 import { jsonEqual } from '../../../../lib/util/json';
+import { sameValue } from '../../../../lib/api/managed-fields/same-value';
 import { isIP } from 'node:net';
 import { parseTime } from '../../../../lib/util/time';
 
@@ -261,7 +262,8 @@ export function validatePodUpdate(pod: Pod, old: Pod, encodeSpec: (s: PodSpec) =
   const gates = new v.Causes();
   validateOnlyDeletedSchedulingGates(gates, pod.spec.schedulingGates, old.spec.schedulingGates, 'spec.schedulingGates');
   causes.push(...gates.list);
-  if (Buffer.compare(Buffer.from(encodeSpec(normalized)), Buffer.from(encodeSpec(old.spec))) !== 0) {
+  // Compared as values; encoded only when they differ as values (a map's order is no change).
+  if (!sameValue(normalized, old.spec) && Buffer.compare(Buffer.from(encodeSpec(normalized)), Buffer.from(encodeSpec(old.spec))) !== 0) {
     causes.push({ field: 'spec', message: POD_MUTABLE_MESSAGE });
   }
   return causes;

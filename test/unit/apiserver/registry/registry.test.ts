@@ -95,6 +95,48 @@ describe('Registry (SQLite in a temporary directory)', () => {
     assert.equal(afterStatus.metadata!.generation, 2);
   });
 
+  it('writes nothing for an update that changes nothing, and keeps the generation when only a map of the spec changes order', async () => {
+    const d = fresh();
+    d.spec!.template!.metadata!.annotations = { a: '1', b: '2' };
+    const created = await registry.create('default', d);
+    const same = await registry.update(structuredClone(created));
+    assert.equal(same.metadata!.resourceVersion, created.metadata!.resourceVersion, 'nothing changed: nothing written');
+    assert.equal(same.metadata!.generation, 1);
+    const reordered = structuredClone(created);
+    reordered.spec!.template!.metadata!.annotations = { b: '2', a: '1' };
+    const after = await registry.update(reordered);
+    assert.equal(after.metadata!.generation, 1, 'a map in another order is the same spec (as Kubernetes compares specs)');
+    const scaled = structuredClone(after);
+    scaled.spec!.replicas = 9;
+    assert.equal((await registry.update(scaled)).metadata!.generation, 2);
+  });
+
+  it('the watch cache keeps the object a handed-over write stored (an in-process caller\'s stays its own), and watch events carry the stored object', async () => {
+    await registry.startCache();
+    try {
+      const events: { type: string; object?: Deployment }[] = [];
+      const stop = registry.watch({ namespace: 'default', labelSelector: 'app=web' }, { send: (b) => events.push(Deployments.watchEvent.decode(b)) > 0, fail: () => undefined });
+      const created = await registry.create('default', fresh(), false, 'test', true);
+      await registry.waitForCache(Number(created.metadata!.resourceVersion));
+      assert.equal(registry.cached('default', 'web'), created, 'the very object the write stored, not a decoded copy');
+      const relabelled = structuredClone(created);
+      relabelled.metadata!.labels = { app: 'other' };
+      const updated = await registry.update(relabelled);
+      await registry.waitForCache(Number(updated.metadata!.resourceVersion));
+      assert.notEqual(registry.cached('default', 'web'), updated, 'not handed over: the caller keeps its object');
+      assert.deepEqual(registry.cached('default', 'web'), updated);
+      stop();
+      // The relabelled object leaves the watch: a DELETED carrying its last state that matched, at the update's resourceVersion.
+      const decoded = (d: Deployment) => Deployments.type.decode(Deployments.type.encode(d).finish());
+      assert.deepEqual(events, [
+        { type: 'ADDED', object: decoded(created) },
+        { type: 'DELETED', object: decoded({ ...created, metadata: { ...created.metadata!, resourceVersion: updated.metadata!.resourceVersion } }) },
+      ]);
+    } finally {
+      registry.stopCache();
+    }
+  });
+
   it('validates writes through the status subresource with the kind\'s rules and keeps the stored status when refused', async () => {
     const byKind = strategies({ defaulting: DEFAULT_DEFAULTING, allocators: new ServiceAllocators('10.96.0.0/16', '30000-32767') });
     const sets = new Registry(StatefulSets, storage, byKind.get(StatefulSets)!, { maxObjectBytes: 1024 * 1024, watchCacheSize: 100 });
