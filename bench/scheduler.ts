@@ -14,6 +14,10 @@ import { writeBenchmarkSection } from './lib/report';
 import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { fmt, percentile } from './lib/stats';
 import { scenario as coreThroughput } from './scheduler-core';
+import { preemptionBasic } from './lib/preemption-workload';
+
+/** The node count at which the preemption workload runs after the plain one (scheduler_perf's PreemptionBasic). */
+const PREEMPTION_NODES = 1000;
 
 interface Scenario {
   nodes: number;
@@ -93,6 +97,7 @@ async function run(s: Scenario) {
         const createdAll = performance.now();
         await waitUntil(`${s.pods} bound pods`, async () => bound.size >= s.pods, 600_000);
         const last = Math.max(...bound.values());
+        const preemption = s.nodes === PREEMPTION_NODES ? await preemptionBasic(client, s.nodes, bound) : undefined;
         ac.abort();
         await watching;
         const latencies = [...bound].map(([name, t]) => t - created.get(name)!);
@@ -103,6 +108,7 @@ async function run(s: Scenario) {
           createRate: s.pods / ((createdAll - t0) / 1000),
           p50: percentile(latencies, 50),
           p99: percentile(latencies, 99),
+          preemption,
         };
       })(),
     );
@@ -115,17 +121,26 @@ async function run(s: Scenario) {
 
 async function main() {
   const rows: string[] = [];
+  const preemptionRows: string[] = [];
   for (const s of scenarios) {
     const core = await coreThroughput(s.nodes, s.pods);
     const e2e = await run(s);
     const line = `| ${s.nodes} x ${s.pods} | ${fmt(e2e.throughput, 0)} | ${fmt(e2e.createRate, 0)} | ${fmt(e2e.p50, 0)} | ${fmt(e2e.p99, 0)} | ${fmt(core, 0)} | ${fmt(e2e.throughput / core, 2)} |`;
     console.log(line);
     rows.push(line);
+    if (e2e.preemption !== undefined) {
+      const row = `| ${s.nodes} | ${s.nodes * 4} low-priority pods, then ${s.nodes} high-priority pods that each preempt one | ${fmt(e2e.preemption, 0)} |`;
+      console.log(row);
+      preemptionRows.push(row);
+    }
   }
   const table = [
     '| nodes x pods | scheduled pods/s (create -> bound, via API) | pod creates/s (API floor) | p50 create->bound ms | p99 create->bound ms | in-process core pods/s | e2e / core |',
     '|---|---|---|---|---|---|---|',
     ...rows,
+    ...(preemptionRows.length > 0
+      ? ['', 'Preemption (scheduler_perf PreemptionBasic), in the same cluster after the plain workload:', '', '| nodes | workload | preemptors bound/s |', '|---|---|---|', ...preemptionRows]
+      : []),
   ].join('\n');
   console.log(`\n${table}`);
   writeBenchmarkSection('bench:scheduler', 'npm run bench:scheduler', table);
