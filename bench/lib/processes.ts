@@ -12,6 +12,7 @@ const ROOT = join(__dirname, '..', '..');
 /** How much of a child's stderr is kept for messages, and how many of its last lines are shown. */
 const KEPT_CHARS = 8000;
 const SHOWN_LINES = 20;
+const SHOWN_LINE_CHARS = 300;
 
 export type Program = ChildProcess & {
   /** The program or script, for messages. */
@@ -40,9 +41,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The last `n` non-empty lines of a text. */
+/** The last `n` non-empty lines of a text, each cut at SHOWN_LINE_CHARS (a bundled source line can be huge). */
 export function lastLines(text: string, n = SHOWN_LINES): string {
-  return text.split('\n').filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n)
+    .map((l) => (l.length > SHOWN_LINE_CHARS ? `${l.slice(0, SHOWN_LINE_CHARS)}...` : l))
+    .join('\n');
 }
 
 function track(child: ChildProcess, label: string): Program {
