@@ -57,7 +57,7 @@ describe('scheduler with hollow nodes (against a real apiserver)', () => {
     });
     const cond = p.status!.conditions.find((k) => k.type === 'PodScheduled')!;
     assert.equal(cond.reason, 'Unschedulable');
-    assert.equal(cond.message, '0/3 nodes are available: 3 Insufficient cpu.');
+    assert.equal(cond.message, '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..');
     assert.ok(events.some((e) => e.pod === 'big' && e.type === 'Warning' && e.reason === 'FailedScheduling' && e.message === cond.message));
 
     await c.nodes.create(
@@ -86,6 +86,6 @@ describe('scheduler with hollow nodes (against a real apiserver)', () => {
       const x = await c.pods.get('tainted');
       return x.status!.conditions.find((k) => k.type === 'PodScheduled' && k.status === 'False');
     });
-    assert.equal(p.message, '0/4 nodes are available: 4 node(s) had untolerated taint {dedicated: infra}.');
+    assert.equal(p.message, '0/4 nodes are available: 4 node(s) had untolerated taint {dedicated: infra}. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling..');
   });
 });

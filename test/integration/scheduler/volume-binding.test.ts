@@ -125,6 +125,6 @@ describe('scheduler VolumeBinding with hollow nodes (against a real apiserver)',
   it("leaves a pod whose claim does not exist unschedulable with Kubernetes' message", async () => {
     await c.pods.create(podWithClaim('orphan', 'nowhere'));
     const cond = await waitFor('PodScheduled=False', async () => (await c.pods.get('orphan')).status!.conditions.find((k) => k.type === 'PodScheduled' && k.status === 'False'));
-    assert.equal(cond.message, '0/3 nodes are available: persistentvolumeclaim "nowhere" not found.');
+    assert.equal(cond.message, '0/3 nodes are available: persistentvolumeclaim "nowhere" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..');
   });
 });
