@@ -4,6 +4,7 @@
 // huge documents) is rejected before it costs much.
 import { Lexer, parseAllDocuments } from 'yaml';
 import { quantitiesAsText } from './kube-json';
+import { horizontalPodAutoscalerV1ToV2, isHorizontalPodAutoscalerV1 } from './autoscaling-v1';
 import { kindFor, type KindInfo, type KubeObject } from './kinds';
 import { messageTypeOf } from './proto-schema';
 import { describeType, strictProblems } from './strict-fields';
@@ -112,7 +113,9 @@ function expandList(raw: Record<string, unknown>, source: string): Record<string
 }
 
 /** Finds the kind of one parsed document and decodes it strictly. */
-export function decodeManifest(raw: Record<string, unknown>, source: string): Manifest {
+export function decodeManifest(input: Record<string, unknown>, source: string): Manifest {
+  // autoscaling/v1 HorizontalPodAutoscalers are read as the v2 objects Kite stores.
+  const raw = isHorizontalPodAutoscalerV1(input) ? horizontalPodAutoscalerV1ToV2(input) : input;
   const missing: string[] = [];
   if (typeof raw.apiVersion !== 'string' || !raw.apiVersion) missing.push('apiVersion not set');
   if (typeof raw.kind !== 'string' || !raw.kind) missing.push('kind not set');

@@ -1,6 +1,6 @@
 // `kitectl describe KIND [NAME...]`: a readable account of objects, with their events.
 import { isNotFound } from '../../lib/api/errors';
-import { ClusterRoleBindings, ClusterRoles, ConfigMaps, CronJobs, DaemonSets, Deployments, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, PersistentVolumeClaims, PersistentVolumes, PodDisruptionBudgets, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, StatefulSets, StorageClasses, type KindInfo, type KubeObject } from '../../lib/api/kinds';
+import { ClusterRoleBindings, ClusterRoles, ConfigMaps, CronJobs, DaemonSets, Deployments, HorizontalPodAutoscalers, Jobs, EndpointSlices, EndpointsKind, Leases, LimitRanges, Namespaces, NetworkPolicies, Nodes, PersistentVolumeClaims, PersistentVolumes, PodDisruptionBudgets, Pods, ReplicaSets, ResourceQuotas, RoleBindings, Roles, Secrets, ServiceAccounts, Services, StatefulSets, StorageClasses, type KindInfo, type KubeObject } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../lib/gen/kite/apps/v1/types';
 import type { CronJob, Job } from '../../lib/gen/kite/batch/v1/types';
@@ -34,6 +34,8 @@ import { describePersistentVolume } from './describers/persistentvolume';
 import { describePersistentVolumeClaim, podsUsingClaim } from './describers/persistentvolumeclaim';
 import { describeStorageClass } from './describers/storageclass';
 import { describePodDisruptionBudget } from './describers/poddisruptionbudget';
+import { describeHorizontalPodAutoscaler } from './describers/horizontalpodautoscaler';
+import type { HorizontalPodAutoscaler } from '../../lib/gen/kite/autoscaling/v2/types';
 import { objectEvents } from './object-events';
 import { formatSelector } from '../../lib/printers/format';
 import { parseResourceArgs } from './resource-args';
@@ -99,6 +101,8 @@ export async function describeObject(cs: Clientset, kind: KindInfo, obj: KubeObj
       return describeStorageClass(obj as StorageClass, events);
     case PodDisruptionBudgets:
       return describePodDisruptionBudget(obj as PodDisruptionBudget, events);
+    case HorizontalPodAutoscalers:
+      return describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler, events);
     case Nodes: {
       const pods = (await cs.pods.listAll({ namespace: '', fieldSelector: `spec.nodeName=${name}` })).items;
       const lease = await getOrUndefined(cs.resource<Lease>(Leases).get(name, 'kube-node-lease'));

@@ -338,6 +338,19 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
     .option('--current-replicas <n>', 'precondition: the current size must be this')
     .action((args: string[], o) => run((cli) => (require('./scale') as typeof import('./scale')).scale(cli, args, { replicas: o.replicas, currentReplicas: o.currentReplicas })));
 
+  program
+    .command('autoscale')
+    .description('Auto-scale a deployment, replica set or stateful set')
+    .argument('[resource...]', 'TYPE NAME or TYPE/NAME')
+    .option('--max <n>', 'the upper limit for the number of pods (required)')
+    .option('--min <n>', 'the lower limit for the number of pods (default: the server\'s, 1)')
+    .option('--cpu-percent <n>', 'the target average CPU utilization, in percent of the requested CPU (default: the server\'s policy)')
+    .option('--name <name>', 'the name of the autoscaler (default: the target\'s)')
+    .addOption(new Option('--dry-run [strategy]', 'none, server, or client (client: only print the object that would be sent)').preset('client'))
+    .option('-o, --output <format>', 'json|yaml|name|jsonpath=...')
+    .option('--save-config', 'save the object in its last-applied-configuration annotation')
+    .action((args: string[], o) => run((cli) => (require('./autoscale') as typeof import('./autoscale')).autoscale(cli, args, o)));
+
   const rollout = program.command('rollout').description('Manage the rollout of a deployment, daemon set or stateful set');
   const ro = () => require('./rollout') as typeof import('./rollout');
   rollout
