@@ -100,21 +100,34 @@ export interface HostsFileInput {
 }
 
 /**
- * Writes the pod's hosts file (Kubernetes' ensureHostsFile) and returns the bind of it over
- * /etc/hosts; undefined when the pod has no IP yet or the container mounts /etc/hosts itself.
+ * The bind of the pod's hosts file over /etc/hosts (Kubernetes' mountEtcHostsFile): none when the
+ * pod has no IP (`hasPodIP` false, off the host's network) or the container mounts /etc/hosts itself.
  */
-export async function ensureHostsFile(input: HostsFileInput, container: Container): Promise<BindMount | undefined> {
-  const { pod } = input;
-  const hostNetwork = pod.spec?.hostNetwork ?? false;
-  if (input.podIPs.length === 0 && !hostNetwork) return undefined;
+export function hostsFileMount(podDir: string, pod: Pod, hasPodIP: boolean, container: Container): BindMount | undefined {
+  if (!hasPodIP && !pod.spec?.hostNetwork) return undefined;
   if (container.volumeMounts.some((m) => m.mountPath === ETC_HOSTS)) return undefined;
+  return { hostPath: join(podDir, 'etc-hosts'), containerPath: ETC_HOSTS };
+}
+
+/** Writes the pod's hosts file in its directory (the pod network's content, or the node's on the host's network). */
+export async function writeHostsFile(input: HostsFileInput): Promise<void> {
+  const { pod } = input;
   const aliases = pod.spec?.hostAliases ?? [];
-  const content = hostNetwork
+  const content = pod.spec?.hostNetwork
     ? nodeHostsFileContent(await readFile(input.nodeHostsPath ?? ETC_HOSTS, 'utf8'), aliases)
     : managedHostsFileContent(input.podIPs, input.hostname, input.domain, aliases);
   const file = join(input.podDir, 'etc-hosts');
   await mkdir(input.podDir, { recursive: true });
   await writeFile(file, content, { mode: 0o644 });
   await chmod(file, 0o644);
-  return { hostPath: file, containerPath: ETC_HOSTS };
+}
+
+/**
+ * Writes the pod's hosts file (Kubernetes' ensureHostsFile) and returns the bind of it over
+ * /etc/hosts; undefined when the pod has no IP yet or the container mounts /etc/hosts itself.
+ */
+export async function ensureHostsFile(input: HostsFileInput, container: Container): Promise<BindMount | undefined> {
+  const mount = hostsFileMount(input.podDir, input.pod, input.podIPs.length > 0, container);
+  if (mount) await writeHostsFile(input);
+  return mount;
 }

@@ -15,7 +15,7 @@ import { HookRunner } from '../lifecycle/hooks';
 import type { ProbeManager } from '../probes/probe-manager';
 import type { ContainerRun } from '../probes/probe-worker';
 import { ContainerNotFoundError, RuntimeError } from '../runtime/errors';
-import type { BindMount, ContainerRuntime, PodRuntimeState, RuntimeContainer, SandboxOptions } from '../runtime/types';
+import type { BindMount, ContainerRuntime, PodRuntimeState, RuntimeContainer, Sandbox, SandboxOptions } from '../runtime/types';
 import type { PodClaimSource, PodObjectSource, PodTokenSource } from '../config-sources/types';
 import { VolumeManager } from '../volumes/volume-manager';
 import { isTerminalPhase, podKey, sidecarsOf } from '../../../lib/api/pods';
@@ -28,7 +28,7 @@ import type { RuntimeCache } from './runtime-cache';
 import type { StatusManager } from './status-manager';
 import { formatDuration } from '../../../lib/util/duration';
 import type { DnsConfigurer } from '../network/dns';
-import { ensureHostsFile, nodenameForKernel, podHostnameAndDomain } from '../network/hosts-file';
+import { ensureHostsFile, hostsFileMount, nodenameForKernel, podHostnameAndDomain, writeHostsFile } from '../network/hosts-file';
 import { podDir } from '../volumes/paths';
 import { isStaticPod } from '../config-sources/static-pods';
 
@@ -96,10 +96,30 @@ interface StartResult {
   retryInMs?: number;
 }
 
+/** What a sync did to the runtime. */
+interface ExecuteResult {
+  /** Something changed in the runtime. */
+  changed: boolean;
+  /** The sandboxes and containers created, oldest first. */
+  created: string[];
+  retryInMs?: number;
+}
+
 function minDelay(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
+}
+
+function addStart(out: ExecuteResult, result: StartResult): void {
+  out.changed ||= result.changed;
+  if (result.id) out.created.push(result.id);
+  out.retryInMs = minDelay(out.retryInMs, result.retryInMs);
+}
+
+/** Whether the container's environment holds the pod IP (the downward API's status.podIP or status.podIPs). */
+function needsPodIP(container: Container): boolean {
+  return container.env.some((e) => e.valueFrom?.fieldRef?.fieldPath === 'status.podIP' || e.valueFrom?.fieldRef?.fieldPath === 'status.podIPs');
 }
 
 /** A container of the pod by name: an app container or an init container (sidecars have hooks and probes). */
@@ -243,53 +263,87 @@ export class PodSyncer {
     return { uid, name, namespace, sandboxes: found.filter((c) => c.sandbox), containers: found.filter((c) => !c.sandbox) };
   }
 
-  private async execute(
-    pod: Pod,
-    state: PodRuntimeState | undefined,
-    actions: PodActions,
-    network: string,
-  ): Promise<{ changed: boolean; created: string[]; retryInMs?: number }> {
+  private async execute(pod: Pod, state: PodRuntimeState | undefined, actions: PodActions, network: string): Promise<ExecuteResult> {
     this.touched.add(pod.metadata!.uid);
     const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-    const created: string[] = [];
-    let changed = false;
+    const out: ExecuteResult = { changed: false, created: [] };
     if (actions.killPod) {
-      changed = await this.killPod(pod, state, grace);
-      if (!actions.createSandbox) return { changed, created };
+      out.changed = await this.killPod(pod, state, grace);
+      if (!actions.createSandbox) return out;
     }
     for (const kill of actions.toKill) {
       const spec = containerSpec(pod, kill.container.name);
       const probeGrace = kill.reason === 'LivenessProbe' ? spec?.livenessProbe?.terminationGracePeriodSeconds : kill.reason === 'StartupProbe' ? spec?.startupProbe?.terminationGracePeriodSeconds : undefined;
       await this.killContainer(pod, kill.container, { graceSeconds: probeGrace ?? grace, message: kill.message, podIP: this.podIP(pod, state) });
       if (kill.reason === 'NotStarted') await this.d.runtime.removeContainer(kill.container.id);
-      changed = true;
+      out.changed = true;
     }
-    let sandboxId = actions.sandbox?.id;
-    let podIP = actions.sandbox?.ip ?? '';
     if (actions.createSandbox) {
-      try {
-        const sandbox = await this.d.runtime.runPodSandbox(pod, { network, hostIP: this.d.node.hostIP(), attempt: actions.sandboxAttempt, ...(await this.sandboxConfig(pod)) });
-        sandboxId = sandbox.id;
-        podIP = sandbox.ip;
-        created.push(sandbox.id);
-        changed = true;
-      } catch (err) {
-        this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
-        throw err;
-      }
-    }
-    if (pod.spec?.hostNetwork) podIP = this.d.node.hostIP();
-    let retryInMs: number | undefined;
-    if (sandboxId && actions.toStart.length > 0) {
+      await this.startInNewSandbox(pod, actions, network, out);
+    } else if (actions.sandbox && actions.toStart.length > 0) {
+      const podIP = pod.spec?.hostNetwork ? this.d.node.hostIP() : (actions.sandbox.ip ?? '');
       const pullSecrets = await this.pullSecrets(pod);
-      for (const start of actions.toStart) {
-        const result = await this.startContainer(pod, start, sandboxId, podIP, pullSecrets);
-        changed ||= result.changed;
-        if (result.id) created.push(result.id);
-        retryInMs = minDelay(retryInMs, result.retryInMs);
-      }
+      for (const start of actions.toStart) addStart(out, await this.startContainer(pod, start, actions.sandbox.id, podIP, pullSecrets));
     }
-    return { changed, created, retryInMs };
+    return out;
+  }
+
+  /**
+   * A new sandbox and the containers to start in it (Kubernetes' SyncPod steps 4 to 7), overlapped
+   * where Docker allows: the sandbox is created, and while it starts (its network set up, the
+   * longest step) each container is prepared (pull secrets, backoff, image, environment, mounts) and
+   * created joined to it, one after another, unless its environment needs the pod IP, known only
+   * once the sandbox runs. Then the pod's hosts file gets the IP and the containers start in order.
+   */
+  private async startInNewSandbox(pod: Pod, actions: PodActions, network: string, out: ExecuteResult): Promise<void> {
+    let options: SandboxOptions;
+    let sandboxId: string;
+    try {
+      options = { network, hostIP: this.d.node.hostIP(), attempt: actions.sandboxAttempt, ...(await this.sandboxConfig(pod)) };
+      sandboxId = await this.d.runtime.createPodSandbox(pod, options);
+    } catch (err) {
+      throw this.sandboxFailed(pod, err);
+    }
+    out.created.push(sandboxId);
+    out.changed = true;
+    // On the host's network the pod IP is the node's, known now; otherwise Docker assigns it at start.
+    const knownIP = pod.spec?.hostNetwork ? this.d.node.hostIP() : undefined;
+    const pullSecrets = this.pullSecrets(pod);
+    const early: Array<Promise<string | StartResult> | undefined> = [];
+    let previous: Promise<unknown> = pullSecrets;
+    for (const start of actions.toStart) {
+      if (knownIP === undefined && needsPodIP(start.container)) {
+        early.push(undefined);
+        continue;
+      }
+      // After the previous one (images are pulled one at a time); a failure stops the ones after it.
+      const made = previous.then(async () => this.createContainer(pod, start, sandboxId, knownIP, await pullSecrets));
+      made.catch(() => undefined);
+      early.push(made);
+      previous = made;
+    }
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.d.runtime.startPodSandbox(sandboxId, pod, options);
+    } catch (err) {
+      // The runtime removed the sandbox: the containers made to join it go too.
+      for (const made of await Promise.allSettled(early)) {
+        if (made.status === 'fulfilled' && typeof made.value === 'string') await this.d.runtime.removeContainer(made.value);
+      }
+      throw this.sandboxFailed(pod, err);
+    }
+    const podIP = knownIP ?? sandbox.ip;
+    if (knownIP === undefined && early.some((made) => made !== undefined)) await this.writeHostsFile(pod, podIP);
+    for (const [i, start] of actions.toStart.entries()) {
+      const made = (await early[i]) ?? (await this.createContainer(pod, start, sandboxId, podIP, await pullSecrets));
+      addStart(out, typeof made === 'string' ? await this.runContainer(pod, start, made, podIP) : made);
+    }
+  }
+
+  /** Reports a sandbox that could not be made (Kubernetes' FailedCreatePodSandBox event); returns the error to throw. */
+  private sandboxFailed(pod: Pod, err: unknown): unknown {
+    this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+    return err;
   }
 
   /**
@@ -308,12 +362,26 @@ export class PodSyncer {
     }
   }
 
-  /** The pod's hosts file, written again before each container is created, and its bind over /etc/hosts. */
-  private async hostsMount(pod: Pod, container: Container, podIP: string): Promise<BindMount[]> {
+  /**
+   * The pod's hosts file, written again before each container is created, and its bind over
+   * /etc/hosts. With the pod IP not known yet (`podIP` undefined: the sandbox is starting), only the
+   * bind: writeHostsFile writes the file once the sandbox runs, before the container starts.
+   */
+  private async hostsMount(pod: Pod, container: Container, podIP: string | undefined): Promise<BindMount[]> {
+    const dir = podDir(this.d.rootDir, pod.metadata!.uid);
+    if (podIP === undefined) {
+      const mount = hostsFileMount(dir, pod, true, container);
+      return mount ? [mount] : [];
+    }
     const { hostname, domain } = podHostnameAndDomain(pod, this.d.dns.clusterDomain);
-    const podIPs = podIP ? [podIP] : [];
-    const mount = await ensureHostsFile({ podDir: podDir(this.d.rootDir, pod.metadata!.uid), pod, podIPs, hostname, domain }, container);
+    const mount = await ensureHostsFile({ podDir: dir, pod, podIPs: podIP ? [podIP] : [], hostname, domain }, container);
     return mount ? [mount] : [];
+  }
+
+  /** The pod's hosts file with its IP, for the containers created before the sandbox ran. */
+  private async writeHostsFile(pod: Pod, podIP: string): Promise<void> {
+    const { hostname, domain } = podHostnameAndDomain(pod, this.d.dns.clusterDomain);
+    await writeHostsFile({ podDir: podDir(this.d.rootDir, pod.metadata!.uid), pod, podIPs: podIP ? [podIP] : [], hostname, domain });
   }
 
   private setWaiting(uid: string, name: string, reason: WaitingReason | undefined): void {
@@ -362,6 +430,17 @@ export class PodSyncer {
   }
 
   private async startContainer(pod: Pod, start: ContainerToStart, sandboxId: string, podIP: string, pullSecrets: readonly Secret[]): Promise<StartResult> {
+    const made = await this.createContainer(pod, start, sandboxId, podIP, pullSecrets);
+    return typeof made === 'string' ? this.runContainer(pod, start, made, podIP) : made;
+  }
+
+  /**
+   * Everything before a container's start (Kubernetes' startContainer up to CreateContainer): the
+   * crash-loop backoff, its image, its environment and mounts, its create. Resolves with the new
+   * container's id, or with why none was made. `podIP` undefined: not known yet (the container's
+   * environment must not need it; its hosts file is written before it starts).
+   */
+  private async createContainer(pod: Pod, start: ContainerToStart, sandboxId: string, podIP: string | undefined, pullSecrets: readonly Secret[]): Promise<string | StartResult> {
     const { container, previous } = start;
     const m = pod.metadata!;
     const name = container.name;
@@ -382,7 +461,7 @@ export class PodSyncer {
     let id: string;
     try {
       const env = await containerEnv(pod, container, {
-        podIP,
+        podIP: podIP ?? '',
         hostIP: this.d.node.hostIP(),
         nodeAllocatable: this.d.node.allocatable(),
         objects: this.d.objects,
@@ -395,6 +474,14 @@ export class PodSyncer {
       return this.failed(pod, name, err, 'CreateContainerError');
     }
     this.d.recorder.event(pod, 'Normal', 'Created', `Created container ${name}`);
+    return id;
+  }
+
+  /** Starts a created container, then runs its postStart hook (the rest of Kubernetes' startContainer). */
+  private async runContainer(pod: Pod, start: ContainerToStart, id: string, podIP: string): Promise<StartResult> {
+    const { container, previous } = start;
+    const m = pod.metadata!;
+    const name = container.name;
     try {
       await this.d.runtime.startContainer(id);
     } catch (err) {

@@ -71,6 +71,10 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async runPodSandbox(pod: Pod, options: SandboxOptions): Promise<Sandbox> {
+    return this.startPodSandbox(await this.createPodSandbox(pod, options), pod, options);
+  }
+
+  async createPodSandbox(pod: Pod, options: SandboxOptions): Promise<string> {
     await this.writeResolvConf(pod, options).catch((err: Error) => {
       throw new RuntimeError('CreatePodSandboxError', `writing the resolv.conf of pod ${podKey(pod)}: ${err.message}`);
     });
@@ -78,6 +82,11 @@ export class DockerRuntime implements ContainerRuntime {
     const container = await this.docker.createContainer(create).catch((err: unknown) => {
       throw new RuntimeError('CreatePodSandboxError', `creating the sandbox of pod ${podKey(pod)}: ${engineMessage(err)}`);
     });
+    return container.id;
+  }
+
+  async startPodSandbox(sandboxId: string, pod: Pod, options: SandboxOptions): Promise<Sandbox> {
+    const container = this.docker.getContainer(sandboxId);
     try {
       await container.start();
     } catch (err) {

@@ -50,6 +50,10 @@ export class FakeRuntime implements ContainerRuntime {
   execHandler: FakeExecHandler = () => ({ exitCode: 0 });
   /** Set to make the next call of that method throw (once). */
   readonly failNext = new Map<keyof ContainerRuntime, Error>();
+  /** Set to hold every sandbox start until it resolves (a slow network setup). */
+  sandboxStartGate: Promise<void> | undefined;
+  /** The sandbox each container was created in. */
+  private readonly joined = new Map<string, string>();
 
   private readonly pauseImage = DEFAULT_PAUSE_IMAGE;
   private nextId = 1;
@@ -97,17 +101,42 @@ export class FakeRuntime implements ContainerRuntime {
 
   async runPodSandbox(pod: Pod, options: SandboxOptions): Promise<Sandbox> {
     this.record('runPodSandbox', pod, options);
+    return this.startSandbox(this.createSandbox(pod, options), pod, options);
+  }
+
+  async createPodSandbox(pod: Pod, options: SandboxOptions): Promise<string> {
+    this.record('createPodSandbox', pod, options);
+    return this.createSandbox(pod, options);
+  }
+
+  async startPodSandbox(sandboxId: string, pod: Pod, options: SandboxOptions): Promise<Sandbox> {
+    try {
+      this.record('startPodSandbox', sandboxId, pod, options);
+    } catch (err) {
+      // As the Docker runtime: a sandbox that fails to start is removed.
+      this.containers.delete(sandboxId);
+      throw err;
+    }
+    return this.startSandbox(sandboxId, pod, options);
+  }
+
+  private createSandbox(pod: Pod, options: SandboxOptions): string {
+    if (!pod.spec?.hostNetwork && !this.networks.has(options.network)) throw new RuntimeError('CreatePodSandboxError', `network ${options.network} not found`);
+    return this.add(pod, SANDBOX_CONTAINER_NAME, this.pauseImage, true, '', options.attempt ?? 0).id;
+  }
+
+  /** The pod IP is handed out when the sandbox starts, as Docker's IPAM does. */
+  private async startSandbox(sandboxId: string, pod: Pod, options: SandboxOptions): Promise<Sandbox> {
+    await this.sandboxStartGate;
     let ip = options.hostIP ?? '';
     if (!pod.spec?.hostNetwork) {
-      const network = this.networks.get(options.network);
-      if (!network) throw new RuntimeError('CreatePodSandboxError', `network ${options.network} not found`);
+      const network = this.networks.get(options.network)!;
       const [base] = network.cidr.split('/');
       const octets = base.split('.').map(Number);
       ip = `${octets[0]}.${octets[1]}.${octets[2]}.${octets[3] + network.next++}`;
     }
-    const sandbox = this.add(pod, SANDBOX_CONTAINER_NAME, this.pauseImage, true, '', options.attempt ?? 0);
-    Object.assign(sandbox, { state: 'running', startedAt: this.now(), ip });
-    return { id: sandbox.id, ip };
+    Object.assign(this.get(sandboxId), { state: 'running', startedAt: this.now(), ip });
+    return { id: sandboxId, ip };
   }
 
   async stopPodSandbox(sandboxId: string): Promise<void> {
@@ -127,6 +156,7 @@ export class FakeRuntime implements ContainerRuntime {
     const image = normalizeImageRef(container.image);
     if (!this.images.has(image)) throw new RuntimeError('CreateContainerError', `No such image: ${image}`);
     const created = this.add(pod, container.name, image, false, containerHash(container), options.restartCount ?? 0);
+    this.joined.set(created.id, sandboxId);
     // As Docker would give it back: through the label.
     const preStop = parsePreStopLabel(preStopLabel(container));
     if (preStop) created.preStop = preStop;
@@ -137,6 +167,9 @@ export class FakeRuntime implements ContainerRuntime {
   async startContainer(containerId: string): Promise<void> {
     this.record('startContainer', containerId);
     const c = this.get(containerId);
+    // As Docker: a container joins its sandbox's namespaces when it starts, so the sandbox must run.
+    const sandbox = this.containers.get(this.joined.get(containerId) ?? '');
+    if (c.state === 'created' && sandbox?.state !== 'running') throw new RuntimeError('RunContainerError', `cannot join network of a non running container: ${this.joined.get(containerId)}`);
     if (c.state === 'created') Object.assign(c, { state: 'running', startedAt: this.now() });
   }
 

@@ -158,8 +158,15 @@ export interface ContainerRuntime {
   /** Creates the bridge network holding the node's pod IPs, if missing. Idempotent. */
   ensurePodNetwork(name: string, cidr: string): Promise<void>;
 
-  /** Starts the pause container that owns the pod's network namespace; returns its id and the pod IP. */
+  /** Starts the pause container that owns the pod's network namespace; returns its id and the pod IP (createPodSandbox, then startPodSandbox). */
   runPodSandbox(pod: Pod, options: SandboxOptions): Promise<Sandbox>;
+  /**
+   * Creates the pod's pause container (and writes its resolv.conf) without starting it: containers
+   * can be created joined to it while startPodSandbox sets its network up, but started only after.
+   */
+  createPodSandbox(pod: Pod, options: SandboxOptions): Promise<string>;
+  /** Starts a created sandbox (its network is set up); returns the pod IP. One that fails to start is removed. */
+  startPodSandbox(sandboxId: string, pod: Pod, options: SandboxOptions): Promise<Sandbox>;
   stopPodSandbox(sandboxId: string): Promise<void>;
   removePodSandbox(sandboxId: string): Promise<void>;
 

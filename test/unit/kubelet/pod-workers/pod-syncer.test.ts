@@ -17,6 +17,7 @@ import { ProbeManager } from '../../../../services/kubelet/probes/probe-manager'
 import { FakeRuntime } from '../../../../services/kubelet/runtime/fake-runtime';
 import { DnsConfigurer } from '../../../../services/kubelet/network/dns';
 import type { SandboxOptions } from '../../../../services/kubelet/runtime/types';
+import { RuntimeError } from '../../../../services/kubelet/runtime/errors';
 
 /** The pods part of a Clientset, recording what the kubelet writes. */
 class FakePods {
@@ -134,14 +135,15 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     await syncer.sync('uid-1', pod);
     assert.deepEqual(
       runtime.calls.map((c) => c.method).filter((m) => m !== 'listPodContainers'),
-      // Then the pod's two containers are read again for its status.
-      ['ensurePodNetwork', 'runPodSandbox', 'imageExists', 'createContainer', 'startContainer', 'inspectContainer', 'inspectContainer'],
+      // Its environment needs the pod IP: the container is created once the sandbox runs. Then the
+      // pod's two containers are read again for its status.
+      ['ensurePodNetwork', 'createPodSandbox', 'startPodSandbox', 'imageExists', 'createContainer', 'startContainer', 'inspectContainer', 'inspectContainer'],
     );
     const [created] = runtime.createOptions.values();
     const hostsFile = join(rootDir, 'pods', 'uid-1', 'etc-hosts');
     assert.deepEqual(created.options, { env: [{ name: 'IP', value: '10.244.1.2' }], mounts: [{ hostPath: hostsFile, containerPath: '/etc/hosts' }], restartCount: 0 });
     // The sandbox gets the pod's resolver (ClusterFirst) and hostname; the container the kubelet's hosts file.
-    const [, sandboxOptions] = runtime.callsOf('runPodSandbox')[0] as [Pod, SandboxOptions];
+    const [, sandboxOptions] = runtime.callsOf('createPodSandbox')[0] as [Pod, SandboxOptions];
     assert.deepEqual(sandboxOptions.dns, { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] });
     assert.equal(sandboxOptions.hostname, 'web');
     assert.match(readFileSync(hostsFile, 'utf8'), /\n10\.244\.1\.2\tweb\n$/);
@@ -153,10 +155,51 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     assert.deepEqual(events, ['Pulled: Container image "nginx:1.22" already present on machine', 'Created: Created container nginx', 'Started: Started container nginx']);
   });
 
+  it('creates the containers while the sandbox starts (unless their env needs the pod IP) and starts them in order once it runs, its hosts file holding the IP', async () => {
+    let release!: () => void;
+    runtime.sandboxStartGate = new Promise((r) => (release = r));
+    const nginx = { image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' };
+    const pod = newPod({
+      containers: [
+        { name: 'web', ...nginx },
+        { name: 'ip', ...nginx, env: [{ name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] },
+        { name: 'side', ...nginx },
+      ],
+    });
+    const sync = syncer.sync('uid-1', pod);
+    await until('two containers created while the sandbox starts', () => runtime.callsOf('createContainer').length === 2);
+    const engine = () => runtime.calls.filter((c) => ['createPodSandbox', 'startPodSandbox', 'createContainer', 'startContainer'].includes(c.method));
+    const names = () => engine().map((c) => (c.method === 'createContainer' ? `create ${(c.args[2] as { name: string }).name}` : c.method === 'startContainer' ? `start ${runtime.containers.get(c.args[0] as string)!.name}` : c.method));
+    assert.deepEqual(names(), ['createPodSandbox', 'startPodSandbox', 'create web', 'create side']);
+    const hostsFile = join(rootDir, 'pods', 'uid-1', 'etc-hosts');
+    for (const { options } of runtime.createOptions.values()) assert.deepEqual(options.mounts, [{ hostPath: hostsFile, containerPath: '/etc/hosts' }]);
+
+    release();
+    await sync;
+    assert.deepEqual(names(), ['createPodSandbox', 'startPodSandbox', 'create web', 'create side', 'start web', 'create ip', 'start ip', 'start side']);
+    assert.match(readFileSync(hostsFile, 'utf8'), /\n10\.244\.1\.2\tweb\n$/);
+    const ip = [...runtime.createOptions.values()].find((c) => c.container.name === 'ip')!;
+    assert.deepEqual(ip.options.env, [{ name: 'IP', value: '10.244.1.2' }]);
+    const s = await lastStatus();
+    assert.equal(s.phase, 'Running');
+    assert.equal(s.podIP, '10.244.1.2');
+    assert.deepEqual(s.containerStatuses.map((c) => [c.name, !!c.state?.running]), [['web', true], ['ip', true], ['side', true]]);
+  });
+
+  it('removes the containers made for a sandbox that fails to start, reports FailedCreatePodSandBox, and starts the pod at the next sync', async () => {
+    runtime.failNext.set('startPodSandbox', new RuntimeError('CreatePodSandboxError', 'starting the sandbox of pod default/web: network setup failed'));
+    const pod = newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' }] });
+    await assert.rejects(syncer.sync('uid-1', pod), /network setup failed/);
+    assert.equal(runtime.containers.size, 0, 'neither the sandbox nor a container is left');
+    assert.ok(events.includes('FailedCreatePodSandBox: Failed to create pod sandbox: starting the sandbox of pod default/web: network setup failed'), events.join('\n'));
+    await syncer.sync('uid-1', pod);
+    assert.equal((await lastStatus()).phase, 'Running');
+  });
+
   it('gives the sandbox the FQDN as hostname with setHostnameAsFQDN, and creates none when the FQDN is over 64 characters', async () => {
     const container = { name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' };
     await syncer.sync('uid-1', newPod({ hostname: 'db-0', subdomain: 'db', setHostnameAsFQDN: true, containers: [container] }));
-    const [, options] = runtime.callsOf('runPodSandbox')[0] as [Pod, SandboxOptions];
+    const [, options] = runtime.callsOf('createPodSandbox')[0] as [Pod, SandboxOptions];
     assert.equal(options.hostname, 'db-0.db.default.svc.cluster.local');
 
     const long = newPod({ hostname: 'h'.repeat(40), subdomain: 'db', setHostnameAsFQDN: true, containers: [container] }, { uid: 'uid-2', name: 'long' });
@@ -164,7 +207,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     await assert.rejects(syncer.sync('uid-2', long));
     const fqdn = `${'h'.repeat(40)}.db.default.svc.cluster.local`;
     assert.deepEqual(events, [`FailedCreatePodSandBox: Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (64 characters is the max, ${fqdn.length} characters requested)`]);
-    assert.equal(runtime.callsOf('runPodSandbox').length, 1);
+    assert.equal(runtime.callsOf('createPodSandbox').length, 1);
   });
 
   it('holds a pod whose configMap volume is missing in ContainerCreating with FailedMount, and starts it once the ConfigMap exists', async () => {
@@ -234,7 +277,7 @@ describe('kubelet PodSyncer (FakeRuntime)', () => {
     await cache.fresh();
     runtime.calls.length = 0;
     await syncer.sync('uid-1', newPod({ containers: [{ name: 'nginx', image: 'nginx:1.22', imagePullPolicy: 'IfNotPresent' }] }));
-    assert.equal(runtime.calls[0].method, 'runPodSandbox');
+    assert.equal(runtime.calls[0].method, 'createPodSandbox');
   });
 
   it('adopts what a previous kubelet started: no sandbox or container created, same container reported', async () => {
