@@ -34,6 +34,7 @@ import * as PVC from './validation/persistentvolumeclaim-validation';
 import { defaultStorageClass, validateStorageClass, validateStorageClassUpdate } from './validation/storageclass-validation';
 import * as HPA from './validation/hpa-validation';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from './validation/priorityclass-validation';
+import { keepPodPriorityOnUpdate } from './validation/pod-scheduling-validation';
 import type { PriorityClass } from '../../../lib/gen/kite/scheduling/v1/types';
 import type { NodeMetrics, PodMetrics } from '../../../lib/gen/kite/metrics/v1beta1/types';
 import { validateNodeMetrics, validatePodMetrics } from './validation/metrics-validation';
@@ -52,6 +53,7 @@ function podStrategy(cfg: StrategyConfig): Strategy<Pod> {
     defaults: (p) => D.defaultPod(p, cfg.defaulting),
     validate: V.validatePod,
     validateUpdate: (p, old) => V.validatePodUpdate(p, old, (s) => PodSpec.encode(s).finish()),
+    prepareForUpdate: (p, old) => keepPodPriorityOnUpdate(p.spec, old.spec),
     prepareForCreate: (p) => {
       p.status = { ...emptyPodStatus(), phase: 'Pending', qosClass: p.spec ? D.qosClass(p.spec) : '' };
       applyMatchLabelKeys(p);

@@ -36,3 +36,14 @@ export function validateOnlyDeletedSchedulingGates(c: v.Causes, gates: readonly 
     if (!had.has(g.name)) c.add(`${path}[${i}].name`, `Forbidden: only deletion is allowed, but found new scheduling gate '${g.name}'`);
   });
 }
+
+/**
+ * The Priority admission's rule for updates, applied where the old pod is known: an update that
+ * leaves spec.priority or spec.preemptionPolicy out keeps the stored values (the plugin set them
+ * on create; a manifest sent again without them must not read as a change of spec).
+ */
+export function keepPodPriorityOnUpdate(spec: PodSpec | undefined, old: PodSpec | undefined): void {
+  if (!spec || !old) return;
+  spec.priority ??= old.priority;
+  spec.preemptionPolicy ??= old.preemptionPolicy;
+}

@@ -6,6 +6,7 @@ import { Pod } from '../../../../../lib/gen/kite/core/v1/types';
 import { PriorityClass } from '../../../../../lib/gen/kite/scheduling/v1/types';
 import { defaultPriorityClass, validatePriorityClass, validatePriorityClassUpdate } from '../../../../../services/apiserver/registry/validation/priorityclass-validation';
 import { validatePod, validatePodUpdate } from '../../../../../services/apiserver/registry/validation/validation';
+import { keepPodPriorityOnUpdate } from '../../../../../services/apiserver/registry/validation/pod-scheduling-validation';
 import { PodSpec } from '../../../../../lib/gen/kite/core/v1/types';
 
 const lines = (causes: { field: string; message: string }[]) => causes.map((c) => `${c.field}: ${c.message}`);
@@ -53,6 +54,16 @@ describe('pod preemptionPolicy and schedulingGates validation', () => {
     assert.deepEqual(lines(validatePod(pod({ preemptionPolicy: 'Always' }))), ['spec.preemptionPolicy: Unsupported value: "Always": supported values: "PreemptLowerPriority", "Never"']);
     assert.deepEqual(lines(validatePod(pod({ schedulingGates: [{ name: 'example.com/a' }, { name: 'example.com/a' }] }))), ['spec.schedulingGates[1]: Duplicate value: "example.com/a"']);
     assert.deepEqual(lines(validatePod(pod({ schedulingGates: [{ name: 'a' }], nodeName: 'n1' }))), ['spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared']);
+  });
+
+  it('keeps the stored priority and preemptionPolicy when an update leaves them out, and refuses changing them', () => {
+    const old = pod({ priority: 10, preemptionPolicy: 'Never' });
+    const resent = pod({});
+    keepPodPriorityOnUpdate(resent.spec, old.spec);
+    assert.deepEqual(validatePodUpdate(resent, old, encode), []);
+    const changed = pod({ priority: 11 });
+    keepPodPriorityOnUpdate(changed.spec, old.spec);
+    assert.equal(validatePodUpdate(changed, old, encode).length, 1);
   });
 
   it('lets an update remove gates but never add one', () => {
