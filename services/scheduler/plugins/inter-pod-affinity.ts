@@ -36,8 +36,8 @@ export interface InterPodAffinityArgs {
 const PRE_FILTER_KEY = 'PreFilterInterPodAffinity';
 const PRE_SCORE_KEY = 'PreScoreInterPodAffinity';
 
-/** Topology pair "key\0value" -> count (or summed weight). */
-type PairCounts = Map<string, number>;
+/** Topology key -> topology value -> count (or summed weight): kube-scheduler's topologyToMatchedTermCount. */
+type PairCounts = Map<string, Map<string, number>>;
 
 interface PreFilterState {
   existingAntiAffinityCounts: PairCounts;
@@ -47,15 +47,17 @@ interface PreFilterState {
   requiredAntiAffinity: readonly AffinityTerm[];
 }
 
-function pair(key: string, value: string): string {
-  return `${key}\0${value}`;
-}
-
+/** Adds `by` to the node's domain of `key`; nodes without the key have no domain. */
 function bump(m: PairCounts, labels: Readonly<Record<string, string>>, key: string, by: number): void {
   const value = labels[key];
   if (value === undefined) return;
-  const p = pair(key, value);
-  m.set(p, (m.get(p) ?? 0) + by);
+  let byValue = m.get(key);
+  if (!byValue) m.set(key, (byValue = new Map()));
+  byValue.set(value, (byValue.get(value) ?? 0) + by);
+}
+
+function countAt(m: PairCounts, key: string, value: string): number {
+  return m.get(key)?.get(value) ?? 0;
 }
 
 /** True when `pod` matches every term (and there is at least one): the incoming pod's terms, namespaces resolved. */
@@ -169,15 +171,15 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     if (s.antiAffinityCounts.size > 0) {
       for (const t of s.requiredAntiAffinity) {
         const value = labels[t.topologyKey];
-        if (value !== undefined && (s.antiAffinityCounts.get(pair(t.topologyKey, value)) ?? 0) > 0) {
+        if (value !== undefined && countAt(s.antiAffinityCounts, t.topologyKey, value) > 0) {
           return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
         }
       }
     }
-    if (s.existingAntiAffinityCounts.size > 0) {
-      for (const key in labels) {
-        if ((s.existingAntiAffinityCounts.get(pair(key, labels[key])) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
-      }
+    // Each topology key of an existing pod's term, against the node's value for it.
+    for (const [key, byValue] of s.existingAntiAffinityCounts) {
+      const value = labels[key];
+      if (value !== undefined && (byValue.get(value) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
     }
     return SUCCESS;
   }
@@ -188,13 +190,9 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const hasConstraints = preferredAffinity.length > 0 || preferredAntiAffinity.length > 0;
     if (this.ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip;
     const nsLabels = this.namespaceLabels(pod.pod);
-    const scores = new Map<string, Map<string, number>>();
+    const scores: PairCounts = new Map();
     const add = (term: AffinityTerm, weight: number, target: Pod, targetNsLabels: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): void => {
-      const value = labels[term.topologyKey];
-      if (value === undefined || !termMatches(term, target, targetNsLabels)) return;
-      let byValue = scores.get(term.topologyKey);
-      if (!byValue) scores.set(term.topologyKey, (byValue = new Map()));
-      byValue.set(value, (byValue.get(value) ?? 0) + weight);
+      if (labels[term.topologyKey] !== undefined && termMatches(term, target, targetNsLabels)) bump(scores, labels, term.topologyKey, weight);
     };
     const addAll = (terms: readonly WeightedAffinityTerm[], sign: number, target: Pod, targetNsLabels: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): void => {
       for (const t of terms) add(t, t.weight * sign, target, targetNsLabels, labels);
@@ -219,7 +217,7 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   score(state: CycleState, _pod: PodInfo, node: NodeInfo): number {
-    const scores = state.read<Map<string, Map<string, number>>>(PRE_SCORE_KEY)!;
+    const scores = state.read<PairCounts>(PRE_SCORE_KEY)!;
     const labels = node.labels;
     let score = 0;
     for (const [key, byValue] of scores) {
@@ -256,7 +254,7 @@ function satisfiesPodAffinity(s: PreFilterState, pod: Pod, labels: Readonly<Reco
   for (const t of s.requiredAffinity) {
     const value = labels[t.topologyKey];
     if (value === undefined) return false;
-    if ((s.affinityCounts.get(pair(t.topologyKey, value)) ?? 0) <= 0) podsExist = false;
+    if (countAt(s.affinityCounts, t.topologyKey, value) <= 0) podsExist = false;
   }
   return podsExist || (s.affinityCounts.size === 0 && matchesAllTerms(s.requiredAffinity, pod));
 }

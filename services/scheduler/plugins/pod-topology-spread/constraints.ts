@@ -7,7 +7,7 @@
 import { fitsNodeAffinity } from '../../../../lib/api/node-selector';
 import { EVERYTHING, NOTHING, type Selector, selectorFromLabelSelector } from '../../../../lib/api/selectors';
 import { findUntoleratedTaint } from '../../../../lib/api/taints';
-import type { Pod, TopologySpreadConstraint } from '../../../../lib/gen/kite/core/v1/types';
+import type { Pod, Toleration, TopologySpreadConstraint } from '../../../../lib/gen/kite/core/v1/types';
 import type { LabelSelector, LabelSelectorRequirement } from '../../../../lib/gen/kite/meta/v1/meta';
 import type { SchedulerListers } from '../../framework/listers';
 import type { NodeInfo } from '../../framework/node-info';
@@ -118,18 +118,31 @@ export function hasAllTopologyKeys(labels: Readonly<Record<string, string>>, con
 }
 
 /**
- * Whether the node's domain counts for a constraint under its node inclusion policies;
- * `fitsAffinity` is the pod's node affinity/selector result for the node, computed once.
+ * Whether the node's domain counts for a constraint under its node inclusion policies:
+ * nodeAffinityPolicy Honor leaves out nodes the pod's nodeSelector or required node affinity
+ * refuses, nodeTaintsPolicy Honor nodes with a NoSchedule/NoExecute taint it does not tolerate.
  */
-export function includesNode(c: SpreadConstraint, pod: Pod, node: NodeInfo, fitsAffinity: () => boolean): boolean {
-  if (c.honorNodeAffinity && !fitsAffinity()) return false;
-  return !(c.honorNodeTaints && findUntoleratedTaint(node.taints, pod.spec?.tolerations ?? [], DO_NOT_SCHEDULE_EFFECTS));
-}
+export class NodeInclusion {
+  private readonly hasNodeAffinity: boolean;
+  private readonly tolerations: readonly Toleration[];
 
-/** A lazily computed, memoized "does the pod's node affinity/selector admit this node". */
-export function nodeAffinityCheck(pod: Pod, node: NodeInfo): () => boolean {
-  let result: boolean | undefined;
-  return () => (result ??= fitsNodeAffinity(pod, node.name, node.labels));
+  constructor(private readonly pod: Pod) {
+    const spec = pod.spec;
+    this.hasNodeAffinity = Object.keys(spec?.nodeSelector ?? {}).length > 0 || spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
+    this.tolerations = spec?.tolerations ?? [];
+  }
+
+  /** `fits` caches the node affinity result for the node across its constraints. */
+  includes(c: SpreadConstraint, node: NodeInfo, fits: { node?: NodeInfo; ok?: boolean }): boolean {
+    if (c.honorNodeAffinity && this.hasNodeAffinity) {
+      if (fits.node !== node) {
+        fits.node = node;
+        fits.ok = fitsNodeAffinity(this.pod, node.name, node.labels);
+      }
+      if (!fits.ok) return false;
+    }
+    return !(c.honorNodeTaints && findUntoleratedTaint(node.taints, this.tolerations, DO_NOT_SCHEDULE_EFFECTS));
+  }
 }
 
 /** Pods on the node in `namespace` that the selector matches, leaving out terminating pods (an empty selector counts none). */

@@ -21,8 +21,7 @@ import {
   filterConstraints,
   hasAllTopologyKeys,
   HOSTNAME_LABEL,
-  includesNode,
-  nodeAffinityCheck,
+  NodeInclusion,
   podConstraints,
   SCHEDULE_ANYWAY,
   selfMatches,
@@ -94,13 +93,14 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (constraints.length === 0) return Status.skip;
     const ns = pod.pod.metadata?.namespace ?? '';
     const domainCounts = constraints.map(() => new Map<string, number>());
+    const inclusion = new NodeInclusion(pod.pod);
+    const fits = {};
     for (const node of this.snapshot.nodeInfos()) {
       const labels = node.labels;
       if (!hasAllTopologyKeys(labels, constraints)) continue;
-      const fitsAffinity = nodeAffinityCheck(pod.pod, node);
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i];
-        if (!includesNode(c, pod.pod, node, fitsAffinity)) continue;
+        if (!inclusion.includes(c, node, fits)) continue;
         const value = labels[c.topologyKey];
         domainCounts[i].set(value, (domainCounts[i].get(value) ?? 0) + countMatching(node, c.selector, ns));
       }
@@ -150,17 +150,18 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     }
     const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME_LABEL ? filtered.length - ignored.size : domainCounts[i].size) + 2));
     const ns = pod.pod.metadata?.namespace ?? '';
+    const inclusion = new NodeInclusion(pod.pod);
+    const fits = {};
     for (const node of this.snapshot.nodeInfos()) {
       const labels = node.labels;
       if (requireAll && !hasAllTopologyKeys(labels, constraints)) continue;
-      const fitsAffinity = nodeAffinityCheck(pod.pod, node);
       for (let i = 0; i < constraints.length; i++) {
         const c = constraints[i];
         const counts = domainCounts[i];
         const value = labels[c.topologyKey] ?? '';
         const current = counts.get(value);
         // Domains of no scored node are not needed (hostname counts are taken per node in Score).
-        if (current === undefined || !includesNode(c, pod.pod, node, fitsAffinity)) continue;
+        if (current === undefined || !inclusion.includes(c, node, fits)) continue;
         counts.set(value, current + countMatching(node, c.selector, ns));
       }
     }
