@@ -51,7 +51,11 @@ export interface CreatedCluster {
 }
 
 const REGISTER_TIMEOUT_MS = 120_000;
-const APISERVER_TIMEOUT_MS = 90_000;
+/**
+ * kubeadm's wait for the control plane ("This can take up to 4m0s"): the apiserver is a static
+ * pod, restarted through the kubelet's crash-loop backoff if it exits before etcd answers.
+ */
+const APISERVER_TIMEOUT_MS = 240_000;
 
 export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   const { progress } = o;
