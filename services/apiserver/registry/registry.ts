@@ -338,15 +338,37 @@ export class Registry<T extends KubeObject> {
   async guaranteedUpdate(namespace: string, name: string, mutate: (cur: T) => T | undefined, pinned = false, handOver = false): Promise<T> {
     if (!name) throw new BadRequestError('name is required');
     const key = this.key(namespace, name);
+    // As Kubernetes' cacher does, the first attempt starts from the watch cache's state of the
+    // object (its stored bytes, decoded afresh) instead of reading the store; what that attempt
+    // finds (a refusal, no change, a conflict) stands only once the store shows the same revision.
+    let kv = this.cache.storedValue(key);
+    let current = !kv;
+    if (!kv) kv = await this.storage.get(key);
+    /** Whether the attempt worked from the store's state; if not, kv becomes the store's value. */
+    const wasCurrent = async (): Promise<boolean> => {
+      if (current) return true;
+      current = true;
+      const now = await this.storage.get(key);
+      if (now && !now.stale && now.modRevision === kv!.modRevision) return true;
+      kv = now;
+      return false;
+    };
     for (let attempt = 0; ; attempt++) {
-      const kv = await this.storage.get(key);
       if (!kv) throw this.notFound(name);
       const cur = this.decode(kv);
-      const next = mutate(cur);
-      if (!next) return this.decode(kv);
-      const bytes = this.encode(next, handOver);
-      // A value read with an older encryption key is rewritten even if unchanged (key rotation).
-      if (!kv.stale && bytesEqual(bytes, kv.value)) return this.decode(kv);
+      let next: T | undefined;
+      try {
+        next = mutate(cur);
+      } catch (err) {
+        if (await wasCurrent()) throw err;
+        continue;
+      }
+      const bytes = next && this.encode(next, handOver);
+      // No change: the object as it is (a value read with an older encryption key is rewritten even if unchanged: key rotation).
+      if (!next || (!kv.stale && bytesEqual(bytes!, kv.value))) {
+        if (await wasCurrent()) return this.decode(kv!);
+        continue;
+      }
       try {
         // The last finalizer removed from an object whose graceful period is over: it goes now.
         // (A terminating pod's status updates keep it until its kubelet deletes it with grace 0.)
@@ -356,17 +378,24 @@ export class Registry<T extends KubeObject> {
           this.strategy.release?.(next);
           return next;
         }
-        const out = await this.storage.update(key, bytes, kv.modRevision);
+        const out = await this.storage.update(key, bytes!, kv.modRevision);
         next.metadata!.resourceVersion = String(out.modRevision);
         return next;
       } catch (err) {
-        if (err instanceof StorageConflict && !pinned && attempt < MAX_RETRIES) continue;
+        // Written over the cache's state: the store is newer; tried again from it (pinned or not).
+        const fromCache = !current && (err instanceof StorageConflict || err instanceof KeyNotFoundError);
+        if (fromCache || (err instanceof StorageConflict && !pinned && attempt < MAX_RETRIES)) {
+          current = true;
+          kv = await this.storage.get(key);
+          continue;
+        }
         if (err instanceof StorageConflict) throw this.conflict(name);
         if (err instanceof KeyNotFoundError) throw this.notFound(name);
         throw err;
       }
     }
   }
+
 
   private finalized(obj: T): boolean {
     if ((obj.metadata?.finalizers.length ?? 0) > 0) return false;

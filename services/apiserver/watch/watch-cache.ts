@@ -386,6 +386,12 @@ export class WatchCache<T extends KubeObject> {
     return this.objects.get(key)?.obj;
   }
 
+  /** The stored value of a key as the cache holds it (it may be behind the store; its createRevision is not kept: 0). */
+  storedValue(key: string): KeyValue | undefined {
+    const o = this.objects.get(key);
+    return o && { key, value: o.bytes, modRevision: o.rv, createRevision: 0 };
+  }
+
   get size(): number {
     return this.objects.size;
   }

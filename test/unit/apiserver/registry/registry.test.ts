@@ -12,6 +12,7 @@ import { DEFAULT_DEFAULTING } from '../../../../services/apiserver/registry/defa
 import { Registry } from '../../../../services/apiserver/registry/registry';
 import { strategies } from '../../../../services/apiserver/registry/strategies';
 import { SqliteStorage } from '../../../../services/apiserver/storage';
+import type { WatchCallbacks } from '../../../../services/apiserver/storage/interface';
 import { deployment } from '../../controller-manager/support/fixtures';
 
 describe('Registry (SQLite in a temporary directory)', () => {
@@ -134,6 +135,55 @@ describe('Registry (SQLite in a temporary directory)', () => {
       ]);
     } finally {
       registry.stopCache();
+    }
+  });
+
+  it('starts a read-modify-write from the watch cache, and from the store when the cache is behind it', async () => {
+    // The store as the registry sees it: reads counted, watch events held back while `holding`.
+    let reads = 0;
+    let holding = false;
+    const held: (() => void)[] = [];
+    const viewed = new Proxy(storage, {
+      get(target, prop) {
+        if (prop === 'get') return (key: string) => (reads++, target.get(key));
+        if (prop === 'watch') {
+          return (prefix: string, after: number, cb: WatchCallbacks) =>
+            target.watch(prefix, after, { onEvents: (events) => (holding ? held.push(() => cb.onEvents(events)) : cb.onEvents(events)), onError: (err) => cb.onError(err) });
+        }
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const byKind = strategies({ defaulting: DEFAULT_DEFAULTING, allocators: new ServiceAllocators('10.96.0.0/16', '30000-32767') });
+    const cached = new Registry(Deployments, viewed, byKind.get(Deployments)!, { maxObjectBytes: 1024 * 1024, watchCacheSize: 100 });
+    await cached.startCache();
+    try {
+      const created = await cached.create('default', fresh());
+      await cached.waitForCache(Number(created.metadata!.resourceVersion));
+      const bump = (by: number) => cached.guaranteedUpdate('default', 'web', (cur) => ({ ...cur, spec: { ...cur.spec!, replicas: cur.spec!.replicas + by } }));
+      reads = 0;
+      const first = await bump(1);
+      assert.equal(first.spec!.replicas, 4);
+      assert.equal(reads, 0, 'the cache held the current state: the store was not read');
+      await cached.waitForCache(Number(first.metadata!.resourceVersion));
+
+      holding = true;
+      const behind = await bump(1);
+      assert.equal(cached.cached('default', 'web')!.spec!.replicas, 4, 'the cache is behind the store');
+      assert.equal((await bump(10)).spec!.replicas, 15, 'the write over the cache\'s state conflicted and was done again from the store');
+      const pinned = structuredClone(behind);
+      pinned.metadata!.resourceVersion = (await cached.get('default', 'web')).metadata!.resourceVersion;
+      pinned.spec!.replicas = 2;
+      assert.equal((await cached.update(pinned)).spec!.replicas, 2, 'a pinned update carrying the store\'s resourceVersion is no conflict');
+      const unchanged = await cached.get('default', 'web');
+      assert.equal((await cached.update(structuredClone(unchanged))).metadata!.resourceVersion, unchanged.metadata!.resourceVersion, 'no change: nothing written');
+      const gone = structuredClone(unchanged);
+      gone.metadata!.resourceVersion = created.metadata!.resourceVersion;
+      await assert.rejects(cached.update(gone), ConflictError, 'a resourceVersion the store has moved past is a conflict');
+    } finally {
+      holding = false;
+      held.forEach((f) => f());
+      cached.stopCache();
     }
   });
 
