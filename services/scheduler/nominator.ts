@@ -37,11 +37,20 @@ export class Nominator {
     if (pods.size === 0) this.byNode.delete(node);
   }
 
-  /** A pending pod changed: its status.nominatedNodeName is what the apiserver has. */
-  updateFromPod(pod: Pod): void {
+  /**
+   * A pending pod was added or changed: its status.nominatedNodeName is what the apiserver has.
+   * An update that carries no nomination before or after keeps the one the scheduler just made
+   * (its status write may not have arrived yet), as kube-scheduler's nominator does.
+   */
+  updateFromPod(pod: Pod, oldPod?: Pod): void {
     const nominated = pod.status?.nominatedNodeName ?? '';
-    if (nominated) this.addNominatedPod(pod, nominated);
-    else this.deleteNominatedPod(pod);
+    if (!nominated && oldPod && !oldPod.status?.nominatedNodeName && this.nodeOf.has(podKey(pod))) {
+      this.addNominatedPod(pod, this.nodeOf.get(podKey(pod))!);
+    } else if (nominated) {
+      this.addNominatedPod(pod, nominated);
+    } else {
+      this.deleteNominatedPod(pod);
+    }
   }
 
   nominatedNodeName(pod: Pod): string {

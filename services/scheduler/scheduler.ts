@@ -126,7 +126,7 @@ export class Scheduler {
       this.nominator.deleteNominatedPod(newPod);
     } else if (!this.cache.isAssumed(key)) {
       // An assumed pod is being bound; its pending copy's updates must not schedule it twice.
-      this.nominator.updateFromPod(newPod);
+      this.nominator.updateFromPod(newPod, oldPod);
       this.queue.update(oldPod, newPod);
     }
   }

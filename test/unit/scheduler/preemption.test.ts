@@ -3,6 +3,7 @@
 // are gone; lower-priority pods do not take the room kept for a nominated pod.
 import { strict as assert } from 'node:assert';
 import { FakeClock } from '../../support/fake-clock';
+import { Nominator } from '../../../services/scheduler/nominator';
 import { Scheduler } from '../../../services/scheduler/scheduler';
 import { bound, FakeBackend, makeNode, makePod } from './fixtures';
 
@@ -74,5 +75,20 @@ describe('Scheduler preemption', () => {
     sched.updatePod(gated, makePod('g'));
     await drain(sched);
     assert.deepEqual(backend.binds, [{ pod: 'default/g', node: 'n1' }]);
+  });
+});
+
+describe('Nominator', () => {
+  it('keeps a fresh nomination through updates that carry none, and follows the status otherwise', () => {
+    const n = new Nominator();
+    const p = makePod('p', { priority: 10 });
+    n.addNominatedPod(p, 'n1');
+    const labeled = makePod('p', { priority: 10, labels: { a: 'b' } });
+    n.updateFromPod(labeled, p);
+    assert.equal(n.nominatedNodeName(labeled), 'n1');
+    n.updateFromPod(makePod('p', { nominatedNodeName: 'n2' }), labeled);
+    assert.deepEqual([n.nominatedPodsForNode('n1').length, n.nominatedPodsForNode('n2').length], [0, 1]);
+    n.updateFromPod(makePod('p'), makePod('p', { nominatedNodeName: 'n2' }));
+    assert.equal(n.nominatedNodeName(p), '');
   });
 });
