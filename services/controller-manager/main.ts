@@ -2,6 +2,8 @@
 // startControllerManager over the apiserver. SIGTERM/SIGINT stop it gracefully (releasing the
 // lease so a standby takes over at once); losing the lease exits non-zero, as Kubernetes does.
 import { Command } from 'commander';
+import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ConnectionConfig } from '../../lib/client/kubeconfig';
 import { connect } from '../../lib/client/clientset';
 import { LeaderElector } from '../../lib/leaderelection';
 import { logger } from '../../lib/log';
@@ -44,6 +46,7 @@ const program = new Command('kite-controller-manager')
   .addOption(durationOption('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, how long its CPU samples wait for readiness', '5m'))
   .addOption(durationOption('--horizontal-pod-autoscaler-initial-readiness-delay <duration>', 'after a pod starts, how long readiness changes count as initial', '30s'))
   .option('--horizontal-pod-autoscaler-tolerance <ratio>', 'the usage-to-target ratio change ignored', Number, 0.1)
+  .addOption(durationOption('--metric-resolution <duration>', 'how often the metrics-scraper reads every kubelet\'s stats (metrics-server\'s flag)', '15s'))
   .option('--leader-elect', 'elect a leader through a Lease before running (for several replicas)', true)
   .option('--no-leader-elect', 'run without leader election')
   .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s'))
@@ -87,6 +90,7 @@ const program = new Command('kite-controller-manager')
     const rootCA: string | undefined = o.rootCaFile ? readRootCA(o.rootCaFile) : undefined;
     const clientset = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-controller-manager' });
     options['root-ca-cert-publisher'] = { rootCA: rootCA ?? clientset.config.ca?.toString('utf8') ?? '' };
+    options['metrics-scraper'] = { resolutionMs: o.metricResolution, kubeletCredentials: kubeletCredentials(clientset.config) };
     await clientset.waitForReady(30_000);
     const stop = new AbortController();
     process.on('SIGTERM', () => stop.abort());
@@ -121,6 +125,11 @@ const program = new Command('kite-controller-manager')
     }
     clientset.close();
   });
+
+/** Kubelets are dialed with the controller-manager's own certificate, checked against the cluster CA (the kubelets' serving certificates are signed by it). */
+function kubeletCredentials(c: ConnectionConfig): ChannelCredentials | undefined {
+  return c.tls ? grpcCredentials.createSsl(c.ca ?? null, c.key ?? null, c.cert ?? null) : undefined;
+}
 
 program.parseAsync().catch((err: Error) => {
   process.stderr.write(`kite-controller-manager: ${err.message}\n`);

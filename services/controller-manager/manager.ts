@@ -33,6 +33,7 @@ import { PersistentVolumeController, type PersistentVolumeControllerOptions } fr
 import { PVCProtectionController, type PVCProtectionOptions } from './volume/pvcprotection/pvc-protection-controller';
 import { PVProtectionController, type PVProtectionOptions } from './volume/pvprotection/pv-protection-controller';
 import { LocalPathProvisioner, type LocalPathProvisionerOptions } from './volume/localpath/local-path-provisioner';
+import { MetricsScraper, type MetricsScraperOptions } from './metrics/metrics-scraper';
 
 /**
  * Every controller, by the name kube-controller-manager's --controllers knows it, with how to
@@ -62,6 +63,7 @@ const CONTROLLERS = {
   'pvc-protection': (ctx: ControllerContext, o?: Partial<PVCProtectionOptions>) => new PVCProtectionController(ctx, o),
   'pv-protection': (ctx: ControllerContext, o?: Partial<PVProtectionOptions>) => new PVProtectionController(ctx, o),
   'local-path-provisioner': (ctx: ControllerContext, o?: Partial<LocalPathProvisionerOptions>) => new LocalPathProvisioner(ctx, o),
+  'metrics-scraper': (ctx: ControllerContext, o?: Partial<MetricsScraperOptions>) => new MetricsScraper(ctx, o),
 } satisfies Record<string, (ctx: ControllerContext, o?: any) => Controller>;
 
 export type ControllerName = keyof typeof CONTROLLERS;

@@ -330,6 +330,42 @@ function buildProgram(io: Io, run: (fn: (cli: Cli) => Promise<void> | void) => P
       ),
     );
 
+  const top = program.command('top').description('Display resource (CPU/memory) usage of nodes or pods (the metrics API)');
+  const tp = () => require('./top') as typeof import('./top');
+  top
+    .command('node')
+    .aliases(['nodes', 'no'])
+    .argument('[name]')
+    .option('-l, --selector <selector>', 'label selector')
+    .option('--sort-by <field>', 'sort by cpu or memory')
+    .option('--no-headers', 'print no headers')
+    .option('--show-capacity', 'percentages of capacity instead of allocatable')
+    .action((name: string | undefined, o) => run((cli) => tp().topNode(cli, name, { selector: o.selector, sortBy: o.sortBy, noHeaders: o.headers === false, showCapacity: o.showCapacity })));
+  top
+    .command('pod')
+    .aliases(['pods', 'po'])
+    .argument('[name]')
+    .option('-A, --all-namespaces', 'across all namespaces')
+    .option('-l, --selector <selector>', 'label selector')
+    .option('--field-selector <selector>', 'field selector')
+    .option('--containers', 'print the usage of each container')
+    .option('--sort-by <field>', 'sort by cpu or memory')
+    .option('--no-headers', 'print no headers')
+    .option('--sum', 'print the sum of the usage')
+    .action((name: string | undefined, o) =>
+      run((cli) =>
+        tp().topPod(cli, name, {
+          allNamespaces: o.allNamespaces,
+          selector: o.selector,
+          fieldSelector: o.fieldSelector,
+          containers: o.containers,
+          sortBy: o.sortBy,
+          noHeaders: o.headers === false,
+          sum: o.sum,
+        }),
+      ),
+    );
+
   program
     .command('scale')
     .description('Set a new size for a deployment, replica set or stateful set')

@@ -35,6 +35,8 @@ import { StaticPodFileSource } from './config-sources/file-source';
 import { fullName, isMirrorPod, isMirrorPodOf, isStaticPod } from './config-sources/static-pods';
 import { MirrorPods } from './pod-workers/mirror-pods';
 import { jsonEqual } from '../../lib/util/json';
+import { StatsCollector } from './stats/collector';
+import { nodeSample } from './stats/samples';
 
 export interface KubeletDeps {
   client: Clientset;
@@ -70,6 +72,8 @@ function fingerprint(state: PodRuntimeState): string {
 export class Kubelet {
   readonly log;
   readonly runtimeCache: RuntimeCache;
+  /** The node's and its pods' CPU and memory, sampled every housekeeping interval (GetSummary). */
+  readonly stats: StatsCollector;
   private readonly recorder: EventRecorder;
   private readonly status: StatusManager;
   private readonly probes: ProbeManager;
@@ -110,6 +114,7 @@ export class Kubelet {
     this.log = logger('kubelet', { node: config.nodeName });
     this.recorder = deps.recorder ?? new ApiEventRecorder(deps.client.events, 'kubelet', config.nodeName);
     this.runtimeCache = new RuntimeCache(deps.runtime);
+    this.stats = new StatsCollector(config.nodeName, { runtime: deps.runtime, nodeSample: () => nodeSample() }, this.log);
     this.status = new StatusManager(deps.client, (pod) => (isStaticPod(pod) ? this.mirrorOf(pod) : pod));
     this.probes = new ProbeManager({
       prober: deps.prober ?? new RuntimeProber(deps.runtime),
@@ -184,10 +189,12 @@ export class Kubelet {
     const detected = machineCapacity(c.maxPods);
     const capacity: Capacity = { ...detected, ...c.capacityOverride };
     this.allocatableValue = allocatable(capacity, c.systemReserved, c.kubeReserved);
+    this.stats.start();
     this.server = await startKubeletServer({
       bindAddress: c.bindAddress,
       port: c.port,
       runtime: this.deps.runtime,
+      summary: () => this.stats.summary(),
       tls: c.tls,
       authorization:
         c.authorization.mode === 'Webhook'
@@ -290,6 +297,7 @@ export class Kubelet {
     }
     await this.factory?.stopped();
     await this.server?.stop();
+    await this.stats.stop();
   }
 
   /** Waits for status writes in flight (tests). */

@@ -13,6 +13,8 @@ import { rfc3339, rfc3339Micro } from '../../../lib/util/time';
 import { healthyConditions, newNode, newNodeLease, NODE_LEASE_NAMESPACE } from '../status/node';
 import { simulatedRunningStatus } from '../status/pod';
 import { PodIPAllocator } from './pod-ips';
+import { SimulatedUsage } from './simulated-stats';
+import { startStatsServer, type StatsServer } from './stats-server';
 
 export interface HollowNodesOptions {
   count: number;
@@ -28,6 +30,13 @@ export interface HollowNodesOptions {
   labels: Record<string, string>;
   /** Requests in flight at most, so thousands of nodes don't flood the apiserver. */
   maxInFlight: number;
+  /**
+   * Serve each node's stats (GetSummary, GetResourceMetrics: simulated-stats.ts) on an endpoint of
+   * its own on this host, registered as the node's InternalIP and kubelet port, so the
+   * metrics-scraper reaches it (kwok's nodes likewise share the kwok controller's address).
+   * Unset, nodes have made-up addresses and no endpoint.
+   */
+  statsHost?: string;
 }
 
 export const DEFAULT_HOLLOW_OPTIONS: HollowNodesOptions = {
@@ -52,6 +61,7 @@ interface NodeState {
   podIPs: Map<string, string>;
   /** Heartbeats are suspended (tests simulate a dead node). */
   paused: boolean;
+  stats?: StatsServer;
 }
 
 /** A counting semaphore. */
@@ -104,6 +114,7 @@ export class HollowNodes {
 
   /** Registers the nodes, then keeps them alive until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    if (this.opts.statsHost !== undefined) await this.serveStats(this.opts.statsHost);
     await Promise.all([...this.nodes.values()].map((n) => this.limiter.run(() => this.register(n))));
     const nodeInformer = this.factory.forKind(Nodes);
     nodeInformer.addEventHandler({
@@ -125,7 +136,23 @@ export class HollowNodes {
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     clearInterval(leaseTimer);
     clearInterval(statusTimer);
+    for (const n of this.nodes.values()) n.stats?.stop();
     await this.factory.stopped();
+  }
+
+  private async serveStats(host: string): Promise<void> {
+    const pods = () => this.factory.forKind(Pods, { fieldSelector: 'spec.nodeName!=' });
+    for (const n of this.nodes.values()) {
+      const usage = new SimulatedUsage(Date.now());
+      n.internalIP = host;
+      n.stats = await startStatsServer(host, () => {
+        const running = pods()
+          .lister()
+          .list()
+          .filter((p) => p.spec?.nodeName === n.name && p.status?.phase === 'Running');
+        return usage.summary(n.name, running, Date.now());
+      });
+    }
   }
 
   private each(fn: (n: NodeState) => Promise<void>): void {
@@ -136,7 +163,7 @@ export class HollowNodes {
   }
 
   private async register(n: NodeState): Promise<void> {
-    const node = newNode({ name: n.name, internalIP: n.internalIP, capacity: this.opts.capacity, labels: { 'kite.io/hollow-node': 'true', ...this.opts.labels } });
+    const node = newNode({ name: n.name, internalIP: n.internalIP, kubeletPort: n.stats?.port, capacity: this.opts.capacity, labels: { 'kite.io/hollow-node': 'true', ...this.opts.labels } });
     try {
       await this.client.nodes.create(node);
     } catch (err) {

@@ -14,7 +14,8 @@ export interface Capacity {
 
 type ReadFile = (path: string) => string | undefined;
 
-const readText: ReadFile = (path) => {
+/** A file's trimmed text, or undefined when it cannot be read. */
+export const readText: ReadFile = (path) => {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {

@@ -3,6 +3,7 @@
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { Readable, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
+import { sampleFromDockerStats, type DockerStats, type Sample } from '../stats/samples';
 import { podKey } from '../../../lib/api/pods';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../lib/log';
@@ -308,6 +309,17 @@ export class DockerRuntime implements ContainerRuntime {
     }
     if (!pid) throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not running`);
     return dialPodPort(pid, podIP, port, sandboxId);
+  }
+
+  /** The engine's one-shot stats (one cgroup read, no second sample to wait for). */
+  async containerStats(containerId: string): Promise<Sample | undefined> {
+    try {
+      const stats = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as DockerStats;
+      return sampleFromDockerStats(stats, Date.now());
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw new RuntimeError('ContainerStatsError', engineMessage(err));
+    }
   }
 
   async attach(containerId: string, options: AttachOptions = {}): Promise<AttachSession> {

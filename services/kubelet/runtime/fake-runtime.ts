@@ -2,6 +2,7 @@
 // the test says so (exit, oomKill), images exist only when added, every call is recorded.
 import { PassThrough, Readable, type Duplex } from 'node:stream';
 import type { Container, Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Sample } from '../stats/samples';
 import { containerHash } from './container-hash';
 import { ContainerNotFoundError, ImagePullError, RuntimeError } from './errors';
 import { DEFAULT_PAUSE_IMAGE, podIdentity } from './docker-config';
@@ -254,6 +255,13 @@ export class FakeRuntime implements ContainerRuntime {
     this.record('portForward', sandboxId, port);
     if (this.get(sandboxId).state !== 'running') throw new RuntimeError('PortForwardError', `sandbox ${sandboxId} is not running`);
     throw new RuntimeError('PortForwardError', `failed to connect to localhost:${port} inside the fake sandbox ${sandboxId}: connection refused`);
+  }
+
+  /** The samples containerStats returns, set by tests; a running container without one reports nothing. */
+  readonly stats = new Map<string, Sample>();
+
+  async containerStats(containerId: string): Promise<Sample | undefined> {
+    return this.containers.get(containerId)?.state === 'running' ? this.stats.get(containerId) : undefined;
   }
 
   private record(method: keyof ContainerRuntime, ...args: unknown[]): void {

@@ -3,6 +3,7 @@
 // implementation (docker-runtime.ts) and the in-memory FakeRuntime both implement it.
 import type { Duplex, Readable } from 'node:stream';
 import type { Container, LifecycleHandler, Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { Sample } from '../stats/samples';
 
 /** A pod's resolver configuration (CRI's DNSConfig), written as the sandbox's resolv.conf. */
 export interface DnsConfig {
@@ -193,4 +194,6 @@ export interface ContainerRuntime {
   attach(containerId: string, options?: AttachOptions): Promise<AttachSession>;
   /** A connection to `port` on localhost in the sandbox's network namespace (CRI's PortForward: kubectl port-forward). */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
+  /** One measurement of a running container's CPU and memory (CRI's ContainerStats); undefined when it is not running. */
+  containerStats(containerId: string): Promise<Sample | undefined>;
 }

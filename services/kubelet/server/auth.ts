@@ -3,8 +3,9 @@
 // default on its `proxy` subresource. Exec (Kubernetes' exec, attach, portforward, run) is
 // `create nodes/proxy`; ContainerLogs (/containerLogs) is `get nodes/proxy`; health and server
 // reflection (GET /healthz) are `get nodes/proxy`; any other method is `create nodes/proxy`, the
-// strictest. (Kubernetes' /logs, /stats and /metrics, `get nodes/log|stats|metrics`, have no
-// counterpart on Kite's endpoint yet.) The refusals use the kubelet's wording.
+// strictest. GetSummary (/stats/summary) is `get nodes/stats` and GetResourceMetrics
+// (/metrics/resource) `get nodes/metrics`; Kubernetes' /logs (`nodes/log`) has no counterpart on
+// Kite's endpoint. The refusals use the kubelet's wording.
 import type { CertificateUser } from '../../../lib/pki/client-identity';
 
 export interface KubeletRequestAttributes {
@@ -21,6 +22,8 @@ const KUBELET_SERVICE = '/kite.kubelet.v1.KubeletService/';
 const METHODS: Record<string, { verb: string; subresource: string }> = {
   [`${KUBELET_SERVICE}Exec`]: { verb: 'create', subresource: 'proxy' },
   [`${KUBELET_SERVICE}ContainerLogs`]: { verb: 'get', subresource: 'proxy' },
+  [`${KUBELET_SERVICE}GetSummary`]: { verb: 'get', subresource: 'stats' },
+  [`${KUBELET_SERVICE}GetResourceMetrics`]: { verb: 'get', subresource: 'metrics' },
 };
 
 const READ_ONLY_SERVICES = ['/grpc.health.v1.Health/', '/grpc.reflection.v1.ServerReflection/', '/grpc.reflection.v1alpha.ServerReflection/'];

@@ -1,16 +1,17 @@
-// The kubelet's own gRPC endpoint (--port, 10250 by default): KubeletService (logs, exec, attach, port-forward) plus
+// The kubelet's own gRPC endpoint (--port, 10250 by default): KubeletService (logs, exec, attach, port-forward, the stats summary and resource metrics) plus
 // server reflection and grpc.health.v1. With a certificate it serves TLS and, given a client CA,
 // accepts only callers with a certificate from it; with an authorizer (--authorization-mode
 // Webhook) every call must also be allowed by it (auth-filter.ts), as the apiserver's kubelet
 // client is and another node is not. Plaintext, or TLS without an authorizer, is for local
 // development only.
-import { startStream } from '../../../lib/grpc/panic-recovery';
+import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { KubeletServiceService, type KubeletServiceServer } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import { KubeletServiceService, type KubeletServiceServer, type Summary } from '../../../lib/gen/kite/kubelet/v1/kubelet';
+import { resourceMetricsText } from '../stats/resource-metrics';
 import { logger } from '../../../lib/log';
 import type { ContainerRuntime } from '../runtime/types';
 import { serveAttach } from './attach';
@@ -31,6 +32,8 @@ export interface KubeletServerOptions {
   runtime: ContainerRuntime;
   targets: TargetContext;
   tls?: { cert: Buffer; key: Buffer; clientCA?: Buffer };
+  /** The stats collector's last Summary (stats/collector.ts). */
+  summary: () => Summary;
   /** Authorizes every call for this node's name; needs tls.clientCA (callers are known by their certificates). */
   authorization?: { nodeName: string; authorizer: KubeletAuthorizer };
 }
@@ -55,13 +58,15 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   const interceptors = o.authorization ? [authFilter({ ...o.authorization, log })] : [];
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, interceptors });
   // Whatever a handler throws ends its call, never the process (lib/grpc/panic-recovery).
-  const impl: Pick<KubeletServiceServer, 'containerLogs' | 'exec' | 'attach' | 'portForward'> = {
+  const impl: KubeletServiceServer = {
     containerLogs: (call) => startStream(`${KUBELET_SERVICE_NAME}/ContainerLogs`, call, () => serveContainerLogs(call, o.runtime, o.targets)),
     exec: (call) => startStream(`${KUBELET_SERVICE_NAME}/Exec`, call, () => serveExec(call, o.runtime, o.targets)),
     portForward: (call) => startStream(`${KUBELET_SERVICE_NAME}/PortForward`, call, () => servePortForward(call, o.runtime, o.targets)),
     attach: (call) => startStream(`${KUBELET_SERVICE_NAME}/Attach`, call, () => serveAttach(call, o.runtime, o.targets)),
+    getSummary: (_call, callback) => answerUnary(`${KUBELET_SERVICE_NAME}/GetSummary`, callback, async () => o.summary()),
+    getResourceMetrics: (_call, callback) => answerUnary(`${KUBELET_SERVICE_NAME}/GetResourceMetrics`, callback, async () => ({ text: resourceMetricsText(o.summary()) })),
   };
-  server.addService(KubeletServiceService, impl as KubeletServiceServer);
+  server.addService(KubeletServiceService, impl);
   const definitions = loadSync(['kite/kubelet/v1/kubelet.proto', healthProtoPath], { includeDirs: [PROTO_ROOT] });
   new ReflectionService(definitions).addToServer(server);
   new HealthImplementation({ '': 'SERVING', [KUBELET_SERVICE_NAME]: 'SERVING' }).addToServer(server);

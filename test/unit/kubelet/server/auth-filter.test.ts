@@ -81,6 +81,7 @@ describe('kubelet endpoint authorization (FakeRuntime, TLS)', function () {
       runtime,
       tls: { cert: Buffer.from(serving.cert), key: Buffer.from(serving.key), clientCA: Buffer.from(ca.cert) },
       targets: { pod: (ns, name) => (ns === 'default' && name === 'web' ? pod : undefined), runtime: () => cache.fresh() },
+      summary: () => ({ pods: [] }),
       authorization: {
         nodeName: 'n1',
         authorizer: {
@@ -158,6 +159,7 @@ describe('kubelet endpoint authorization (FakeRuntime, TLS)', function () {
         runtime,
         tls: { cert: Buffer.from(serving.cert), key: Buffer.from(serving.key) },
         targets: { pod: () => undefined, runtime: () => new RuntimeCache(runtime).fresh() },
+        summary: () => ({ pods: [] }),
         authorization: { nodeName: 'n1', authorizer: { authorize: async () => true } },
       }),
       /needs TLS with a client CA/,

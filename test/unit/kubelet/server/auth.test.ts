@@ -14,6 +14,8 @@ describe('kubelet request attributes', () => {
     ['/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', 'get', 'proxy'],
     ['/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo', 'get', 'proxy'],
     ['/kite.kubelet.v1.KubeletService/Attach', 'create', 'proxy'],
+    ['/kite.kubelet.v1.KubeletService/GetSummary', 'get', 'stats'],
+    ['/kite.kubelet.v1.KubeletService/GetResourceMetrics', 'get', 'metrics'],
     ['/something.Else/Method', 'create', 'proxy'],
   ];
   for (const [method, verb, subresource] of table) {

@@ -71,6 +71,7 @@ describe('kubelet endpoint (FakeRuntime, TLS)', function () {
       runtime,
       tls: { cert: Buffer.from(serving.cert), key: Buffer.from(serving.key), clientCA: Buffer.from(ca.cert) },
       targets: { pod: (ns, name) => (ns === 'default' && name === 'web' ? pod : undefined), runtime: () => cache.fresh() },
+      summary: () => ({ pods: [] }),
     });
   });
 
