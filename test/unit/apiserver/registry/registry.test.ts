@@ -160,7 +160,7 @@ describe('Registry (SQLite in a temporary directory)', () => {
     try {
       const created = await cached.create('default', fresh());
       await cached.waitForCache(Number(created.metadata!.resourceVersion));
-      const bump = (by: number) => cached.guaranteedUpdate('default', 'web', (cur) => ({ ...cur, spec: { ...cur.spec!, replicas: cur.spec!.replicas + by } }));
+      const bump = (by: number) => cached.guaranteedUpdate('default', 'web', (cur) => ({ ...cur, spec: { ...cur.spec!, replicas: (cur.spec!.replicas ?? 0) + by } }));
       reads = 0;
       const first = await bump(1);
       assert.equal(first.spec!.replicas, 4);
