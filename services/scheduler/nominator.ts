@@ -62,10 +62,6 @@ export class Nominator {
     return pods ? [...pods.values()] : [];
   }
 
-  get size(): number {
-    return this.nodeOf.size;
-  }
-
   /**
    * RunFilterPluginsWithNominatedPods: when the node has nominated pods of priority >= the pod's
    * (other than the pod), the filters must pass with them added too; and without them (some
