@@ -45,6 +45,10 @@ const USED: Record<string, RequestAttributes[]> = {
     a('patch', '', 'events', 'ns', 'e'),
     a('create', 'coordination.k8s.io', 'leases', 'kube-system'),
     a('update', 'coordination.k8s.io', 'leases', 'kube-system', 'kube-controller-manager'),
+    // horizontal-pod-autoscaler: its targets' scale, its pods' metrics, HPA status.
+    ...['deployments/scale', 'replicasets/scale', 'statefulsets/scale'].flatMap((r) => [a('get', 'apps', r, 'ns', 'x'), a('update', 'apps', r, 'ns', 'x')]),
+    a('list', 'metrics.k8s.io', 'pods', 'ns'),
+    a('update', 'autoscaling', 'horizontalpodautoscalers/status', 'ns', 'h'),
   ],
   'system:kube-scheduler': [
     a('list', '', 'pods'),
@@ -92,7 +96,6 @@ const FORBIDDEN = [
   a('create', G, 'clusterrolebindings'),
   a('create', '', 'namespaces'),
   a('create', '', 'nodes'),
-  a('update', 'apps', 'deployments/scale', 'ns', 'd'),
 ];
 
 describe('bootstrap policy', () => {
