@@ -57,4 +57,35 @@ describe('kubelet StatusManager', () => {
     await m.flush();
     assert.deepEqual(written, ['Running']);
   });
+
+  it("writes a static pod's status to its mirror pod once there is one, and all of it again to a new mirror pod", async () => {
+    const writes: { uid: string; phase: string }[] = [];
+    const client = {
+      pods: {
+        updateStatus: async (p: Pod) => {
+          writes.push({ uid: p.metadata!.uid, phase: p.status!.phase });
+          return { ...p, metadata: { ...p.metadata!, resourceVersion: String(Number(p.metadata!.resourceVersion) + 1) } };
+        },
+      },
+    } as unknown as Pick<Clientset, 'pods'>;
+    let mirror: Pod | undefined;
+    const m = new StatusManager(client, () => mirror);
+    const staticPod = pod('hash', 'Pending', '');
+    m.set(staticPod, PodStatus.fromPartial({ phase: 'Running' }));
+    await m.flush();
+    assert.deepEqual(writes, [], 'no mirror pod yet');
+    assert.equal(m.get('hash')?.phase, 'Running');
+    mirror = pod('mirror-1', 'Pending', '7');
+    m.set(staticPod, PodStatus.fromPartial({ phase: 'Running' }));
+    await m.flush();
+    assert.deepEqual(writes, [{ uid: 'mirror-1', phase: 'Running' }]);
+    m.set(staticPod, PodStatus.fromPartial({ phase: 'Running' }));
+    await m.flush();
+    assert.equal(writes.length, 1, 'the mirror pod holds it');
+    // Deleted and made again: the new mirror pod has none of it.
+    mirror = pod('mirror-2', 'Pending', '12');
+    m.set(staticPod, PodStatus.fromPartial({ phase: 'Running' }));
+    await m.flush();
+    assert.deepEqual(writes, [{ uid: 'mirror-1', phase: 'Running' }, { uid: 'mirror-2', phase: 'Running' }]);
+  });
 });
