@@ -288,8 +288,9 @@ share the machine's ${cpus().length} cores. CPU per write (medians over rounds):
 apiserver = its process_cpu_seconds_total (all threads: SQLite commits run on its writer thread)
 from its /metrics before and after each API phase; API clients = the client processes' together.
 Idle share = 1 - the fraction of the phase the apiserver's JavaScript thread was on a core
-(/proc, median over rounds): near 0% the apiserver is the bottleneck; well above it, the clients
-or the machine's other load hold the rate back and API / raw understates the apiserver. Event-loop delay: the apiserver's own
+(/proc, median over rounds): near 0% the apiserver's JavaScript thread is the bottleneck; well above it, something else holds the rate back (the clients,
+the commits, or the machine's other load: time spent waiting for a core counts as idle) and
+API / raw understates the apiserver. Event-loop delay: the apiserver's own
 perf_hooks.monitorEventLoopDelay (prom-client's, a timer every ${LOOP_RESOLUTION_MS} ms, its lateness counted)
 over each API phase, read from its /metrics; the worst phase's p99 and the worst delay of all phases.
 Targets: API >= 50% of raw with 16 clients; p99 < 50 ms at 200 writes/s; event-loop delay
