@@ -78,8 +78,8 @@ export class VolumeManager {
   }
 
   /**
-   * Sets up the volumes of `pod` not set up yet and refreshes the content of the API-backed ones.
-   * Every volume is tried; the failures are returned, not thrown.
+   * Sets up the volumes of `pod` not set up yet and refreshes the content of the API-backed ones,
+   * all at once. Every volume is tried; the failures are returned, not thrown.
    */
   async setUpPod(pod: Pod): Promise<PodVolumesResult> {
     const uid = pod.metadata!.uid;
@@ -88,17 +88,20 @@ export class VolumeManager {
       mounted = new Set();
       this.mounted.set(uid, mounted);
     }
-    const errors: VolumeSetupError[] = [];
-    for (const volume of pod.spec?.volumes ?? []) {
-      const type = volumeType(volume);
-      if (mounted.has(volume.name) && !API_DATA_TYPES.has(type ?? '')) continue;
-      try {
-        await this.setUp(pod, volume);
-        mounted.add(volume.name);
-      } catch (err) {
-        errors.push(err instanceof VolumeSetupError ? err : new VolumeSetupError(volume.name, (err as Error).message));
-      }
-    }
+    // All at once (Kubernetes' reconciler runs each mount as its own operation); failures in the pod's order.
+    const failures = await Promise.all(
+      (pod.spec?.volumes ?? []).map(async (volume) => {
+        if (mounted.has(volume.name) && !API_DATA_TYPES.has(volumeType(volume) ?? '')) return undefined;
+        try {
+          await this.setUp(pod, volume);
+          mounted.add(volume.name);
+          return undefined;
+        } catch (err) {
+          return err instanceof VolumeSetupError ? err : new VolumeSetupError(volume.name, (err as Error).message);
+        }
+      }),
+    );
+    const errors = failures.filter((e): e is VolumeSetupError => e !== undefined);
     const ready = (pod.spec?.volumes ?? []).every((v) => mounted.has(v.name));
     return { ready, errors };
   }

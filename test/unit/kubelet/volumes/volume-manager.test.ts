@@ -159,6 +159,44 @@ describe('kubelet/volumes VolumeManager', () => {
     await assert.rejects(manager.containerMounts(pod, mounting({ name: 'scratch', mountPath: '/x', subPath: 'escape' }), []), /outside of volume "scratch"/);
   });
 
+  it("reads every volume's objects at once: a slow token request holds back neither its projected volume's ConfigMap nor another volume", async () => {
+    const asked: string[] = [];
+    let issue!: () => void;
+    const issued = new Promise<void>((r) => (issue = r));
+    manager = new VolumeManager({
+      rootDir: root,
+      objects: {
+        getConfigMap: async (ns, name) => {
+          asked.push(`configmap ${name}`);
+          return configMaps.get(`${ns}/${name}`);
+        },
+        getSecret: async () => undefined,
+      },
+      tokens: {
+        getToken: async () => {
+          asked.push('token');
+          await issued;
+          return { token: 'jwt', expirationTimestamp: '2026-12-05T10:00:00Z' };
+        },
+        forgetPod: () => undefined,
+      },
+      nodeAllocatable: () => ({}),
+    });
+    setConfigMap({ 'ca.crt': 'pem' });
+    const pod = podWith([
+      { name: 'api', projected: { sources: [{ serviceAccountToken: { audience: '', expirationSeconds: 3600, path: 'token' } }, { configMap: { name: 'app', items: [] } }] } },
+      { name: 'config', configMap: { name: 'app', items: [] } },
+    ]);
+    const setUp = manager.setUpPod(pod);
+    for (const deadline = Date.now() + 2_000; asked.length < 3 && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+    assert.deepEqual([...asked].sort(), ['configmap app', 'configmap app', 'token'], 'all three read while the token is being issued');
+    issue();
+    assert.deepEqual(await setUp, { ready: true, errors: [] });
+    const projected = join(root, 'pods', 'uid-1', 'volumes', 'kubernetes.io~projected', 'api');
+    assert.equal(readFileSync(join(projected, 'token'), 'utf8'), 'jwt');
+    assert.equal(readFileSync(join(projected, 'ca.crt'), 'utf8'), 'pem');
+  });
+
   it('removes the pod volumes with the pod', async () => {
     const pod = podWith([{ name: 'scratch', emptyDir: { medium: '', sizeLimit: '' } }]);
     await manager.setUpPod(pod);
