@@ -62,6 +62,14 @@ describe('bench: child processes', () => {
     assert.equal(await processes.whileRunning(Promise.resolve('done')), 'done');
   });
 
+  it('shows at most the last 20 lines of a failed child, each cut at 300 characters', () => {
+    const text = ['first', ...Array.from({ length: 19 }, (_, i) => `line ${i}`), 'x'.repeat(1000), ''].join('\n');
+    const shown = processes.lastLines(text).split('\n');
+    assert.equal(shown.length, 20);
+    assert.equal(shown[0], 'line 0');
+    assert.equal(shown[19], `${'x'.repeat(300)}...`);
+  });
+
   it('lets a child the benchmark stops exit without failing anything', async () => {
     const child = processes.startProcess('sleeper', process.execPath, ['-e', 'setTimeout(() => undefined, 60_000)']);
     const stopped = processes.stopProgram(child);
