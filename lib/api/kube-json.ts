@@ -227,23 +227,70 @@ export function canonicalizeQuantities<T extends KubeObject>(kind: KindInfo<T>, 
 }
 
 function canonicalizeMessage(type: Protobuf.Type, obj: unknown): void {
-  if (!isObject(obj) || isIntOrString(type)) return;
+  if (!isObject(obj)) return;
+  const plan = walkPlan(type);
+  for (const { prop, map } of plan.quantities) {
+    const value = obj[prop];
+    if (map && isObject(value)) {
+      for (const [k, q] of Object.entries(value)) if (typeof q === 'string') value[k] = canonicalIfValid(q);
+    } else if (typeof value === 'string') obj[prop] = canonicalIfValid(value);
+  }
+  for (const { prop, child, map } of plan.children) {
+    if (walkPlan(child).quantitiesBelow) forEachMessage(obj[prop], map, (v) => canonicalizeMessage(child, v));
+  }
+}
+
+/** Each message a message field holds: a map's values, a list's items, or the one message. */
+function forEachMessage(value: unknown, map: boolean, fn: (v: unknown) => void): void {
+  if (value === undefined || value === null) return;
+  if (map && isObject(value)) Object.values(value).forEach(fn);
+  else if (Array.isArray(value)) value.forEach(fn);
+  else fn(value);
+}
+
+/**
+ * What the walks of an object (canonicalizeQuantities, normalizeForStorage) do at one message
+ * type, worked out once from its descriptor: its quantity fields, the message fields to go into,
+ * and whether anything below needs the walk at all (most of a pod's subtrees hold neither a
+ * quantity nor a struct to make, and are not walked).
+ */
+interface WalkPlan {
+  quantities: { prop: string; map: boolean }[];
+  /** Message fields (not IntOrString); `fill`: made empty when absent, below the top (Go's non-pointer structs). */
+  children: { prop: string; child: Protobuf.Type; map: boolean; fill: boolean }[];
+  /** A quantity at or below this type. */
+  quantitiesBelow: boolean;
+  /** A struct to make at or below this type. */
+  structsBelow: boolean;
+}
+
+const walkPlans = new Map<Protobuf.Type, WalkPlan>();
+
+function walkPlan(type: Protobuf.Type): WalkPlan {
+  let plan = walkPlans.get(type);
+  if (plan) return plan;
+  // Set before the fields are looked at: a type that contains itself (Struct, Value) is walked.
+  plan = { quantities: [], children: [], quantitiesBelow: true, structsBelow: true };
+  walkPlans.set(type, plan);
+  if (isIntOrString(type)) {
+    plan.quantitiesBelow = plan.structsBelow = false;
+    return plan;
+  }
   for (const field of type.fieldsArray) {
     const prop = propertyName(field);
-    const value = obj[prop];
-    if (value === undefined || value === null) continue;
-    if (has(QUANTITY_FIELDS, type.name, jsonName(field))) {
-      if (field.map && isObject(value)) {
-        for (const [k, q] of Object.entries(value)) if (typeof q === 'string') value[k] = canonicalIfValid(q);
-      } else if (typeof value === 'string') obj[prop] = canonicalIfValid(value);
+    const key = jsonName(field);
+    if (has(QUANTITY_FIELDS, type.name, key)) {
+      plan.quantities.push({ prop, map: !!field.map });
       continue;
     }
     const child = messageOf(field);
-    if (!child) continue;
-    if (field.map && isObject(value)) for (const v of Object.values(value)) canonicalizeMessage(child, v);
-    else if (Array.isArray(value)) for (const v of value) canonicalizeMessage(child, v);
-    else canonicalizeMessage(child, value);
+    if (!child || isIntOrString(child)) continue;
+    const fill = !field.repeated && !field.map && has(ALWAYS_EMITTED, type.name, key) && !has(NIL_POINTERS, type.name, key);
+    plan.children.push({ prop, child, map: !!field.map, fill });
   }
+  plan.quantitiesBelow = plan.quantities.length > 0 || plan.children.some((c) => walkPlan(c.child).quantitiesBelow);
+  plan.structsBelow = plan.children.some((c) => c.fill || walkPlan(c.child).structsBelow);
+  return plan;
 }
 
 /** The canonical form of a quantity Kubernetes can hold; anything else as it is, for validation to word. */
@@ -264,20 +311,10 @@ export function normalizeForStorage<T extends KubeObject>(kind: KindInfo<T>, obj
 }
 
 function fillStructs(type: Protobuf.Type, obj: unknown, top: boolean): void {
-  if (!isObject(obj) || isIntOrString(type)) return;
-  for (const field of type.fieldsArray) {
-    const child = messageOf(field);
-    if (!child || isIntOrString(child)) continue;
-    const prop = propertyName(field);
-    const key = jsonName(field);
-    if (obj[prop] == null && !top && !field.repeated && !field.map && has(ALWAYS_EMITTED, type.name, key) && !has(NIL_POINTERS, type.name, key)) {
-      obj[prop] = emptyMessage(child);
-    }
-    const value = obj[prop];
-    if (value == null) continue;
-    if (field.map && isObject(value)) for (const v of Object.values(value)) fillStructs(child, v, false);
-    else if (Array.isArray(value)) for (const v of value) fillStructs(child, v, false);
-    else fillStructs(child, value, false);
+  if (!isObject(obj)) return;
+  for (const { prop, child, map, fill } of walkPlan(type).children) {
+    if (fill && !top && obj[prop] == null) obj[prop] = emptyMessage(child);
+    if (walkPlan(child).structsBelow) forEachMessage(obj[prop], map, (v) => fillStructs(child, v, false));
   }
 }
 
