@@ -3,7 +3,8 @@
 // delta / time delta) and the last working set, as the metrics API's NodeMetrics and PodMetrics.
 // Without an earlier sample, or when the counter went back (a restart) or time did not advance,
 // there is no rate and the object is left out, as metrics-server leaves it out.
-import { formatMilliAmount } from '../../../lib/api/quantity';
+import { canonicalQuantity, formatMilliAmount } from '../../../lib/api/quantity';
+import { cpuRateNanoCores, type CpuPoint } from '../../../lib/util/cpu-rate';
 import type { CPUStats, MemoryStats, NodeStats, PodStats } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import type { ContainerMetrics, NodeMetrics, PodMetrics } from '../../../lib/gen/kite/metrics/v1beta1/types';
 import { ObjectMeta } from '../../../lib/gen/kite/meta/v1/meta';
@@ -11,9 +12,7 @@ import { formatDuration } from '../../../lib/util/duration';
 import { rfc3339 } from '../../../lib/util/time';
 
 /** One cumulative point: CPU time and working set at a time. */
-export interface Point {
-  timeMs: number;
-  cpuNanos: number;
+export interface Point extends CpuPoint {
   workingSetBytes: number;
 }
 
@@ -23,34 +22,16 @@ export function pointOf(cpu: CPUStats | undefined, memory: MemoryStats | undefin
   return { timeMs, cpuNanos: cpu.usageCoreNanoSeconds, workingSetBytes: memory.workingSetBytes };
 }
 
-/** The rate between two points in nanocores, undefined when there is none. */
-export function rateNanoCores(prev: Point | undefined, cur: Point): number | undefined {
-  if (!prev || cur.timeMs <= prev.timeMs || cur.cpuNanos < prev.cpuNanos) return undefined;
-  return Math.round(((cur.cpuNanos - prev.cpuNanos) * 1000) / (cur.timeMs - prev.timeMs));
-}
-
 /** metrics-server's usage: CPU in nanocores (canonical: "12500000n" is "12500u"), memory in bytes, binary. */
 export function usageOf(nanoCores: number, workingSetBytes: number): Record<string, string> {
-  return { cpu: nanoQuantity(nanoCores), memory: formatMilliAmount(BigInt(workingSetBytes) * 1000n, 'BinarySI') };
-}
-
-function nanoQuantity(nanos: number): string {
-  if (nanos === 0) return '0';
-  const steps = ['n', 'u', 'm', ''];
-  let n = nanos;
-  let i = 0;
-  while (i < steps.length - 1 && n % 1000 === 0) {
-    n /= 1000;
-    i++;
-  }
-  return `${n}${steps[i]}`;
+  return { cpu: canonicalQuantity(`${nanoCores}n`), memory: formatMilliAmount(BigInt(workingSetBytes) * 1000n, 'BinarySI') };
 }
 
 export function nodeMetrics(prev: NodeStats | undefined, cur: NodeStats): NodeMetrics | undefined {
   const p = pointOf(prev?.cpu, prev?.memory);
   const c = pointOf(cur.cpu, cur.memory);
   if (!c) return undefined;
-  const rate = rateNanoCores(p, c);
+  const rate = cpuRateNanoCores(p, c);
   if (rate === undefined) return undefined;
   return {
     metadata: ObjectMeta.fromPartial({ name: cur.nodeName }),
@@ -72,7 +53,7 @@ export function podMetrics(prev: PodStats | undefined, cur: PodStats): PodMetric
     const before = prev.containers.find((x) => x.name === c.name);
     const pp = pointOf(before?.cpu, before?.memory);
     if (!cp) return undefined;
-    const rate = rateNanoCores(pp, cp);
+    const rate = cpuRateNanoCores(pp, cp);
     if (rate === undefined) return undefined;
     window ??= [pp!.timeMs, cp.timeMs];
     containers.push({ name: c.name, usage: usageOf(rate, cp.workingSetBytes) });

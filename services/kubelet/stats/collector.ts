@@ -7,7 +7,8 @@ import type { ContainerStats, CPUStats, MemoryStats, PodStats, Summary } from '.
 import type { Logger } from '../../../lib/log';
 import { rfc3339 } from '../../../lib/util/time';
 import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../runtime/types';
-import { nanoCores, type Sample } from './samples';
+import { cpuRateNanoCores as nanoCores } from '../../../lib/util/cpu-rate';
+import type { Sample } from './samples';
 
 /** Where the samples come from: the runtime's containers and their stats (runtime/types.ts), and the node's. */
 export interface StatsSource {
@@ -108,7 +109,8 @@ function memoryStats(s: Sample): MemoryStats {
 }
 
 function podStats(p: PodSamples): PodStats {
-  const containers: ContainerStats[] = p.containers.map(({ container, samples }) => ({
+  const byName = [...p.containers].sort((a, b) => (a.container.name < b.container.name ? -1 : 1));
+  const containers: ContainerStats[] = byName.map(({ container, samples }) => ({
     name: container.name,
     startTime: container.startedAt ?? container.createdAt,
     cpu: cpuStats(samples),

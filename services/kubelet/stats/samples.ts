@@ -110,9 +110,3 @@ export function procSample(read: ReadFile, nowMs: number): Sample {
     rssBytes: kib('AnonPages'),
   };
 }
-
-/** The average CPU rate between two samples, in nanocores (cAdvisor's usageNanoCores); undefined without an earlier sample. */
-export function nanoCores(prev: Sample | undefined, cur: Sample): number | undefined {
-  if (!prev || cur.timeMs <= prev.timeMs || cur.cpuNanos < prev.cpuNanos) return undefined;
-  return Math.round(((cur.cpuNanos - prev.cpuNanos) / (cur.timeMs - prev.timeMs)) * 1e6);
-}

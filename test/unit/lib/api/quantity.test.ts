@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import {
+  sumQuantities,
   canonicalQuantity,
   formatMilliQuantity,
   formatQuantity,
@@ -99,5 +100,13 @@ describe('quantity', () => {
       ['100m', '100m'], ['0.5', '500m'], ['2000m', '2'], ['1000', '1k'], ['1500m', '1500m'], ['1e3', '1e3'], ['0', '0'],
     ];
     for (const [input, out] of cases) assert.equal(canonicalQuantity(input), out, input);
+  });
+
+  it('sums quantities in the first one\'s format, as Quantity.Add leaves them', () => {
+    assert.equal(sumQuantities(['512Ki', '512Ki']), '1Mi');
+    assert.equal(sumQuantities(['100m', '150m']), '250m');
+    assert.equal(sumQuantities(['12345678n', '1m']), '13345678n');
+    assert.equal(sumQuantities(['10Mi', '2097152']), '12Mi');
+    assert.equal(sumQuantities([]), '0');
   });
 });
