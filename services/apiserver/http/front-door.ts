@@ -24,6 +24,7 @@ import { ExecWebSocket, refuseUpgrade } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { PortForwardUpgrades } from './port-forward';
 import { protobufReply } from './protobuf-reply';
+import { answerPlaintextRequest } from './plaintext-request';
 import { parseRequestInfo, RequestInfoError } from './request-info';
 import { kindOf, notFoundPath, reply, ResourceHandler, type HttpExchange } from './resource-handler';
 import { reviewOf, serveReview } from './review-handler';
@@ -231,6 +232,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
     );
     // No renegotiation on HTTP/1.1 either (peerOf reads a connection's certificate once).
     server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+    server.on('tlsClientError', answerPlaintextRequest);
   } else {
     server = createHttpServer(onRequest);
   }
