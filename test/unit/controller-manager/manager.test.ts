@@ -4,7 +4,7 @@ import { CONTROLLER_NAMES, resolveControllers } from '../../../services/controll
 describe('--controllers', () => {
   it('enables all with "*" (the default) and disables with "-name"', () => {
     assert.deepEqual(resolveControllers(), [...CONTROLLER_NAMES]);
-    assert.deepEqual(resolveControllers(['*', '-nodeipam', '-garbagecollector']), ['replicaset', 'deployment', 'job', 'ttl-after-finished', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'horizontalpodautoscaling', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'nodelifecycle', 'namespace', 'pod-garbage-collector', 'serviceaccount', 'root-ca-cert-publisher', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'local-path-provisioner']);
+    assert.deepEqual(resolveControllers(['*', '-nodeipam', '-garbagecollector']), ['replicaset', 'deployment', 'job', 'ttl-after-finished', 'cronjob', 'statefulset', 'daemonset', 'disruption', 'horizontalpodautoscaling', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'nodelifecycle', 'namespace', 'pod-garbage-collector', 'serviceaccount', 'root-ca-cert-publisher', 'persistentvolume-binder', 'pvc-protection', 'pv-protection', 'local-path-provisioner', 'metrics-scraper']);
   });
   it('enables only the named ones without "*", accepting comma lists and aliases', () => {
     assert.deepEqual(resolveControllers(['deployment,replicaset', 'endpoints']), ['replicaset', 'deployment', 'endpoint']);
