@@ -12,8 +12,8 @@ Each section is written by the benchmark named in its heading, with the command 
 it. Figures are from one run on the machine named; ratios against the raw floor measured in the
 same run matter more than absolute numbers (2-core VMs are noisy).
 
-Benchmarks and the programs they start use config files of their own (never `~/.kite/config`,
-`~/.kube/config`, `$KITECONFIG` or `$KUBECONFIG`), and a program or worker process that exits
+Benchmarks and the programs they start use config files of their own (never \`~/.kite/config\`,
+\`~/.kube/config\`, \`$KITECONFIG\` or \`$KUBECONFIG\`), and a program or worker process that exits
 before the benchmark stops it fails the benchmark at once with its last log lines
 (bench/lib/processes.ts).
 `;
