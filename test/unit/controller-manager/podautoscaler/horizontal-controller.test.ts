@@ -3,8 +3,8 @@
 // by the stabilization window until it passes; min/max; a missing request (FailedGetResourceMetric);
 // a target that does not exist (FailedGetScale); the sync period requeue.
 import assert from 'node:assert/strict';
-import { Deployments, HorizontalPodAutoscalers, Pods } from '../../../../lib/api/kinds';
-import { Deployment } from '../../../../lib/gen/kite/apps/v1/types';
+import { Deployments, HorizontalPodAutoscalers, Pods, StatefulSets } from '../../../../lib/api/kinds';
+import { Deployment, StatefulSet } from '../../../../lib/gen/kite/apps/v1/types';
 import { HorizontalPodAutoscaler } from '../../../../lib/gen/kite/autoscaling/v2/types';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { MetricsClient } from '../../../../services/controller-manager/podautoscaler/metrics-client';
@@ -119,6 +119,14 @@ describe('HPA controller (Kubernetes HorizontalController)', () => {
     ctx.setNow(41);
     await c.reconcile('default/web');
     assert.equal(ctx.client.tracked(Deployments, 'default', 'web')!.spec!.replicas, 1);
+  });
+
+  it('scales a StatefulSet the same way', async () => {
+    const { ctx, c } = setup(2, [90, 110], hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' } }));
+    preload(ctx, StatefulSets, StatefulSet.fromPartial({ metadata: { name: 'db', namespace: 'default' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } } }, status: { replicas: 2 } }));
+    await c.reconcile('default/web');
+    assert.deepEqual(ctx.client.summary(), ['updateScale statefulsets default/db', 'updateStatus horizontalpodautoscalers default/web']);
+    assert.equal(ctx.client.tracked(StatefulSets, 'default', 'db')!.spec!.replicas, 4);
   });
 
   it('reports a missing request as ScalingActive False FailedGetResourceMetric', async () => {
