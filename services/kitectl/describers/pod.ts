@@ -35,6 +35,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now = Date.no
   }
   const owner = controlledBy(m);
   if (owner) w.write(0, `Controlled By:\t${owner}\n`);
+  if (st?.nominatedNodeName) w.write(0, `NominatedNodeName:\t${st.nominatedNodeName}\n`);
   if (spec?.initContainers.length) writeContainers(w, 'Init Containers', spec.initContainers, st?.initContainerStatuses);
   writeContainers(w, 'Containers', spec?.containers ?? [], st?.containerStatuses);
   if (st?.conditions.length) {

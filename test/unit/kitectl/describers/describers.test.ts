@@ -69,6 +69,9 @@ describe('describe', () => {
     const namedOut = describePod(named, [], now);
     hasLine(namedOut, /^Service Account: +reader$/);
     hasLine(namedOut, /^IPs: +<none>$/);
+    assert.ok(!lines(out).some((l) => l.startsWith('NominatedNodeName:')), out);
+    named.status!.nominatedNodeName = 'node-2';
+    hasLine(describePod(named, [], now), /^NominatedNodeName: +node-2$/);
     hasLine(out, /^Controlled By: +ReplicaSet\/nginx-abc$/);
     hasLine(out, /^Containers:$/);
     hasLine(out, /^ {2}nginx:$/);
