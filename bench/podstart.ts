@@ -18,7 +18,7 @@ import { Pod } from '../lib/gen/kite/core/v1/types';
 import { freePodSubnet, removeNodeResources, uniqueName } from '../test/support/docker';
 import { ensureTestImages } from '../test/support/images';
 import { writeBenchmarkSection } from './lib/report';
-import { freePort, startProgram, stopProgram } from './lib/processes';
+import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { fmt, median, percentile } from './lib/stats';
 import { EngineEvents } from './lib/engine-events';
 
@@ -33,9 +33,10 @@ const SOLO = Number(process.env.KITE_BENCH_SOLO ?? 10);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls fn until it holds; fails at once if the apiserver or the kubelet exits meanwhile (whileRunning). */
 async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await fn().catch(() => false))) {
+  while (!(await whileRunning(fn().catch(() => false)))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
