@@ -36,7 +36,7 @@ import { fullName, isMirrorPod, isMirrorPodOf, isStaticPod } from './config-sour
 import { MirrorPods } from './pod-workers/mirror-pods';
 import { jsonEqual } from '../../lib/util/json';
 import { StatsCollector } from './stats/collector';
-import { nodeSample } from './stats/samples';
+import { processSample } from './stats/samples';
 
 export interface KubeletDeps {
   client: Clientset;
@@ -114,7 +114,7 @@ export class Kubelet {
     this.log = logger('kubelet', { node: config.nodeName });
     this.recorder = deps.recorder ?? new ApiEventRecorder(deps.client.events, 'kubelet', config.nodeName);
     this.runtimeCache = new RuntimeCache(deps.runtime);
-    this.stats = new StatsCollector(config.nodeName, { runtime: deps.runtime, nodeSample: () => nodeSample() }, this.log);
+    this.stats = new StatsCollector(config.nodeName, { runtime: deps.runtime, selfSample: () => processSample() }, this.log);
     this.status = new StatusManager(deps.client, (pod) => (isStaticPod(pod) ? this.mirrorOf(pod) : pod));
     this.probes = new ProbeManager({
       prober: deps.prober ?? new RuntimeProber(deps.runtime),

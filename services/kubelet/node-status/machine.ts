@@ -14,8 +14,7 @@ export interface Capacity {
 
 type ReadFile = (path: string) => string | undefined;
 
-/** A file's trimmed text, or undefined when it cannot be read. */
-export const readText: ReadFile = (path) => {
+const readText: ReadFile = (path) => {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {

@@ -1,8 +1,12 @@
 // The kubelet's stats collector (cAdvisor's housekeeping, for the CPU and memory parts): every
-// interval it samples the node and every running container of the node's pods once, keeps each
-// one's last two samples, and builds the Summary (the kubelet's /stats/summary) from them, so a
-// caller (the metrics-scraper, every 15 s) reads what was measured and never makes the runtime
-// measure. A pod's usage is the sum of its containers' and its sandbox's, as its cgroup holds them.
+// interval it samples every running container of the node's pods once, keeps each one's last two
+// samples, and builds the Summary (the kubelet's /stats/summary) from them, so a caller (the
+// metrics-scraper, every 15 s) reads what was measured and never makes the runtime measure. A
+// pod's usage is the sum of its containers' and its sandbox's, as its cgroup holds them. The node's
+// is its pods' plus the kubelet's own: Kubernetes reads the node's root cgroup, but a Kite node is
+// a container whose engine's containers are its siblings in the host's cgroups (kind-style), so
+// no cgroup holds a node's pods; its CPU time accumulates the measured containers' increments,
+// so pods coming and going never make it go back.
 import type { ContainerStats, CPUStats, MemoryStats, PodStats, Summary } from '../../../lib/gen/kite/kubelet/v1/kubelet';
 import type { Logger } from '../../../lib/log';
 import { rfc3339 } from '../../../lib/util/time';
@@ -10,10 +14,10 @@ import type { ContainerRuntime, PodRuntimeState, RuntimeContainer } from '../run
 import { cpuRateNanoCores as nanoCores } from '../../../lib/util/cpu-rate';
 import type { Sample } from './samples';
 
-/** Where the samples come from: the runtime's containers and their stats (runtime/types.ts), and the node's. */
+/** Where the samples come from: the runtime's containers and their stats (runtime/types.ts), and the kubelet's own. */
 export interface StatsSource {
   runtime: Pick<ContainerRuntime, 'listPodContainers' | 'containerStats'>;
-  nodeSample(): Sample;
+  selfSample(): Sample;
 }
 
 /** cAdvisor's housekeeping interval, the kubelet's default. */
@@ -32,6 +36,9 @@ interface PodSamples {
 
 export class StatsCollector {
   private node?: Measured;
+  private self?: Sample;
+  /** The node's cumulative CPU time: every measured increment of its containers and of the kubelet. */
+  private nodeCpuNanos = 0;
   private containers = new Map<string, Measured>();
   private pods: PodSamples[] = [];
   private timer?: NodeJS.Timeout;
@@ -64,7 +71,6 @@ export class StatsCollector {
   }
 
   private async sampleAll(): Promise<void> {
-    const node = this.source.nodeSample();
     const pods = await this.source.runtime.listPodContainers();
     const next = new Map<string, Measured>();
     const measure = async (c: RuntimeContainer): Promise<Measured | undefined> => {
@@ -86,7 +92,13 @@ export class StatsCollector {
         };
       }),
     );
+    const self = this.source.selfSample();
+    const all = [...next.values(), { prev: this.self, cur: self }];
+    this.nodeCpuNanos += all.reduce((sum, m) => sum + (m.prev ? Math.max(0, m.cur.cpuNanos - m.prev.cpuNanos) : 0), 0);
+    const total = (f: (s: Sample) => number) => all.reduce((sum, m) => sum + f(m.cur), 0);
+    const node: Sample = { timeMs: self.timeMs, cpuNanos: this.nodeCpuNanos, memoryUsageBytes: total((s) => s.memoryUsageBytes), workingSetBytes: total((s) => s.workingSetBytes), rssBytes: total((s) => s.rssBytes) };
     this.node = { prev: this.node?.cur, cur: node };
+    this.self = self;
     this.containers = next;
     this.pods = measured.filter((p) => p.containers.length > 0);
   }

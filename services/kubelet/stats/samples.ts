@@ -1,9 +1,8 @@
-// One measurement of a container or of the node, as cAdvisor takes them for the kubelet's
-// summary: cumulative CPU time and memory usage, with the working set computed as the kubelet
-// does (usage minus the inactive file pages, never below zero: the memory the kernel could not
-// reclaim without swapping, which evictions and the metrics API go by). Pure: the Docker
-// Engine's stats and the cgroup files are parsed here, read elsewhere.
-import { readText } from '../node-status/machine';
+// One measurement of a container, as cAdvisor takes them for the kubelet's summary: cumulative
+// CPU time and memory usage, with the working set computed as the kubelet does (usage minus the
+// inactive file pages, never below zero: the memory the kernel could not reclaim without
+// swapping, which evictions and the metrics API go by). The Docker Engine's stats are parsed
+// here, read by the runtime (runtime/docker-runtime.ts).
 
 export interface Sample {
   /** When it was taken (ms since the epoch). */
@@ -45,68 +44,9 @@ export function sampleFromDockerStats(s: DockerStats, nowMs: number): Sample | u
   };
 }
 
-type ReadFile = (path: string) => string | undefined;
-
-/** "key value" lines (memory.stat, cpu.stat) as numbers. */
-export function parseFlatKeyed(text: string | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of (text ?? '').split('\n')) {
-    const [key, value] = line.trim().split(/\s+/);
-    if (key && value !== undefined && Number.isFinite(Number(value))) out[key] = Number(value);
-  }
-  return out;
-}
-
-/** USER_HZ: /proc/stat counts jiffies of 1/100 s on Linux. */
-const NANOS_PER_JIFFY = 10_000_000;
-
-/**
- * The node's sample: its root cgroup (a kind-style node container's own, in its cgroup namespace),
- * v2 then v1, as the kubelet reads the "/" container; without memory accounting there (the host's
- * v2 root) the machine's /proc/stat and /proc/meminfo.
- */
-export function nodeSample(read: ReadFile = readText, nowMs = Date.now()): Sample {
-  const v2Memory = read('/sys/fs/cgroup/memory.current');
-  if (v2Memory !== undefined) {
-    const memStat = parseFlatKeyed(read('/sys/fs/cgroup/memory.stat'));
-    const usage = Number(v2Memory);
-    return {
-      timeMs: nowMs,
-      cpuNanos: (parseFlatKeyed(read('/sys/fs/cgroup/cpu.stat')).usage_usec ?? 0) * 1000,
-      memoryUsageBytes: usage,
-      workingSetBytes: workingSet(usage, memStat.inactive_file ?? 0),
-      rssBytes: memStat.anon ?? 0,
-    };
-  }
-  const v1Memory = read('/sys/fs/cgroup/memory/memory.usage_in_bytes');
-  const v1Cpu = read('/sys/fs/cgroup/cpuacct/cpuacct.usage') ?? read('/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage');
-  if (v1Memory !== undefined && v1Cpu !== undefined) {
-    const memStat = parseFlatKeyed(read('/sys/fs/cgroup/memory/memory.stat'));
-    const usage = Number(v1Memory);
-    return {
-      timeMs: nowMs,
-      cpuNanos: Number(v1Cpu),
-      memoryUsageBytes: usage,
-      workingSetBytes: workingSet(usage, memStat.total_inactive_file ?? 0),
-      rssBytes: memStat.total_rss ?? 0,
-    };
-  }
-  return procSample(read, nowMs);
-}
-
-/** The machine's CPU time (every state but idle and iowait) and memory in use (total minus free, cached and buffers). */
-export function procSample(read: ReadFile, nowMs: number): Sample {
-  const cpuLine = (read('/proc/stat') ?? '').split('\n').find((l) => l.startsWith('cpu '));
-  const [, user, nice, system, , , irq, softirq, steal] = (cpuLine ?? '').trim().split(/\s+/).map(Number);
-  const jiffies = [user, nice, system, irq, softirq, steal].reduce((sum, v) => sum + (Number.isFinite(v) ? v : 0), 0);
-  const mem = parseFlatKeyed((read('/proc/meminfo') ?? '').replace(/:/g, '').replace(/ kB/g, ''));
-  const kib = (k: string) => (mem[k] ?? 0) * 1024;
-  const usage = kib('MemTotal') - kib('MemFree');
-  return {
-    timeMs: nowMs,
-    cpuNanos: jiffies * NANOS_PER_JIFFY,
-    memoryUsageBytes: usage,
-    workingSetBytes: workingSet(usage, kib('Inactive(file)')),
-    rssBytes: kib('AnonPages'),
-  };
+/** This process' sample (the kubelet's own usage, which no pod holds). */
+export function processSample(nowMs = Date.now()): Sample {
+  const cpu = process.cpuUsage();
+  const rss = process.memoryUsage.rss();
+  return { timeMs: nowMs, cpuNanos: (cpu.user + cpu.system) * 1000, memoryUsageBytes: rss, workingSetBytes: rss, rssBytes: rss };
 }

@@ -22,13 +22,13 @@ describe('kubelet stats collector', () => {
       await runtime.startContainer(id);
       ids.push(id);
     }
-    let node = sample(0, 0, 5000);
-    const collector = new StatsCollector('n1', { runtime, nodeSample: () => node }, logger('test'));
+    let self = sample(0, 0, 5000);
+    const collector = new StatsCollector('n1', { runtime, selfSample: () => self }, logger('test'));
     const round = async (t: number, app: number, side: number, pause: number) => {
       runtime.stats.set(ids[0], sample(t, app, 1000));
       runtime.stats.set(ids[1], sample(t, side, 2000));
       runtime.stats.set(sandbox.id, sample(t, pause, 50));
-      node = sample(t, app + side + pause + 1_000_000_000, 9000);
+      self = sample(t, t * 1000, 5000);
       await collector.collect();
     };
     assert.deepEqual(collector.summary().pods, []);
@@ -39,8 +39,9 @@ describe('kubelet stats collector', () => {
     await round(20_000, 3_000_000_000, 500_000_000, 10_000_000);
     const s = collector.summary();
     assert.equal(s.node?.nodeName, 'n1');
-    assert.equal(s.node?.cpu?.usageNanoCores, 251_000_000);
-    assert.equal(s.node?.memory?.workingSetBytes, 9000);
+    // The node: its containers' and the kubelet's increments (10 s of 1 ms/s for the kubelet).
+    assert.equal(s.node?.cpu?.usageNanoCores, 251_000_000 + 1_000_000);
+    assert.equal(s.node?.memory?.workingSetBytes, 3050 + 5000);
     const [p] = s.pods;
     assert.deepEqual(p.podRef, { name: 'web', namespace: 'default', uid: 'u1' });
     assert.deepEqual(
@@ -56,6 +57,10 @@ describe('kubelet stats collector', () => {
     // A stopped container is no longer sampled; its pod goes once none runs.
     runtime.exit(ids[1], 0);
     await round(30_000, 4_000_000_000, 500_000_000, 10_000_000);
-    assert.deepEqual(collector.summary().pods[0].containers.map((c) => c.name), ['app']);
+    const after = collector.summary();
+    assert.deepEqual(after.pods[0].containers.map((c) => c.name), ['app']);
+    // A container gone takes nothing back from the node's CPU time: 2.52 s in the second round
+    // (app 2 s, side 0.5 s, sandbox 10 ms, kubelet 10 ms), 1.01 s in the third (app 1 s, kubelet 10 ms).
+    assert.equal(after.node?.cpu?.usageCoreNanoSeconds, 3_530_000_000);
   });
 });
