@@ -138,7 +138,8 @@ export class HorizontalController extends QueueController<HorizontalControllerOp
     const minReplicas = spec.minReplicas ?? 1;
     let desiredReplicas = 0;
     let rescaleReason = '';
-    let metricStatuses = old.currentMetrics;
+    // Only a metrics computation reports current metrics (none when outside min/max or scaled to 0).
+    let metricStatuses: MetricStatus[] = [];
     let rescale = true;
     if (currentReplicas === 0 && minReplicas !== 0) {
       // Autoscaling is off while the target is scaled to zero.

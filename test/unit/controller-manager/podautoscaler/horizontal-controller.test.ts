@@ -91,9 +91,13 @@ describe('HPA controller (Kubernetes HorizontalController)', () => {
   });
 
   it('brings a target outside min/max back within them and bounds the recommendation', async () => {
-    const { ctx, c } = setup(12, [50]);
+    const stale = hpa();
+    stale.status!.currentMetrics = [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 99 } } }];
+    const { ctx, c } = setup(12, [50], stale);
     await c.reconcile('default/web');
     assert.deepEqual(ctx.events.lines(), ['Normal SuccessfulRescale New size: 10; reason: Current number of replicas above Spec.MaxReplicas']);
+    // No metrics were computed: none are reported.
+    assert.deepEqual(stored(ctx).status!.currentMetrics, []);
     const hot = setup(3, [500, 500, 500], hpa({ maxReplicas: 5 }));
     await hot.c.reconcile('default/web');
     assert.equal(hot.ctx.client.tracked(Deployments, 'default', 'web')!.spec!.replicas, 5);
