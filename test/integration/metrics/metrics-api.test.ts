@@ -6,6 +6,7 @@ import { NodeMetricsKind, Pods, PodMetricsKind } from '../../../lib/api/kinds';
 import { NodeMetrics, PodMetrics } from '../../../lib/gen/kite/metrics/v1beta1/types';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { useApiserver, uniqueName } from '../apiserver/harness';
+import { kitectl } from '../kitectl/run-kitectl';
 
 async function getJson(port: number, path: string): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -38,5 +39,25 @@ describe('metrics API (metrics.k8s.io/v1beta1)', () => {
     assert.ok(nodes.items.some((n: any) => n.metadata.name === name && n.usage.cpu === '100m'));
     const core = await getJson(h.api.server.securePort!, `/api/v1/namespaces/default/pods/${name}`);
     assert.equal(core.kind, 'Pod');
+    // kitectl: "pods" is core's (kubectl prefers the core group), the metrics need their group.
+    const k = (args: string[]) => kitectl(['--server', h.api.address, ...args]);
+    assert.match((await k(['get', 'pods', name])).out, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+    assert.deepEqual((await k(['get', 'pods.metrics.k8s.io', name])).out.trim().split('\n').map((l) => l.split(/\s+/)), [
+      ['NAME', 'CPU', 'MEMORY', 'WINDOW'],
+      [name, '12m', '1Mi', '15s'],
+    ]);
+  });
+
+  it('lists get and list as the metrics API\'s verbs in discovery, and core\'s pods and nodes unchanged', async () => {
+    const list = await getJson(h.api.server.securePort!, '/apis/metrics.k8s.io/v1beta1');
+    assert.deepEqual(
+      list.resources.map((r: any) => [r.name, r.kind, r.namespaced, r.verbs]),
+      [
+        ['nodes', 'NodeMetrics', false, ['get', 'list']],
+        ['pods', 'PodMetrics', true, ['get', 'list']],
+      ],
+    );
+    const core = await getJson(h.api.server.securePort!, '/api/v1');
+    assert.equal(core.resources.find((r: any) => r.name === 'pods').kind, 'Pod');
   });
 });

@@ -49,6 +49,11 @@ const USED: Record<string, RequestAttributes[]> = {
     ...['deployments/scale', 'replicasets/scale', 'statefulsets/scale'].flatMap((r) => [a('get', 'apps', r, 'ns', 'x'), a('update', 'apps', r, 'ns', 'x')]),
     a('list', 'metrics.k8s.io', 'pods', 'ns'),
     a('update', 'autoscaling', 'horizontalpodautoscalers/status', 'ns', 'h'),
+    // metrics-scraper: every kubelet's Summary (and resource metrics), the metrics API's objects.
+    a('get', '', 'nodes/stats', '', 'n'),
+    a('get', '', 'nodes/metrics', '', 'n'),
+    a('create', 'metrics.k8s.io', 'nodes'),
+    a('create', 'metrics.k8s.io', 'pods', 'ns'),
   ],
   'system:kube-scheduler': [
     a('list', '', 'pods'),
@@ -121,6 +126,21 @@ describe('bootstrap policy', () => {
   it('keeps every component from exec, logs, the kubelet API, granting and impersonating', () => {
     const allowed = COMPONENTS.flatMap((name) => FORBIDDEN.filter((attrs) => rbac.authorize(user(subjectOf(name)), attrs).decision === 'allow').map((x) => `${name}: ${x.verb} ${x.resource}/${x.subresource}`));
     assert.deepEqual(allowed, []);
+  });
+
+  it('lets users\' view role read the metrics API, as Kubernetes\' system:aggregated-metrics-reader does, and write none of it', () => {
+    f.clusterRoleBindings.set([...BOOTSTRAP_CLUSTER_ROLE_BINDINGS, ClusterRoleBinding.fromPartial({ metadata: { name: 'alice-view' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'alice' }] })]);
+    try {
+      const decide = (attrs: RequestAttributes) => rbac.authorize(user('alice'), attrs).decision;
+      for (const verb of ['get', 'list', 'watch']) {
+        assert.equal(decide(a(verb, 'metrics.k8s.io', 'pods', 'ns')), 'allow', `${verb} pods.metrics.k8s.io`);
+        assert.equal(decide(a(verb, 'metrics.k8s.io', 'nodes')), 'allow', `${verb} nodes.metrics.k8s.io`);
+      }
+      assert.notEqual(decide(a('create', 'metrics.k8s.io', 'pods', 'ns')), 'allow');
+      assert.notEqual(decide(a('get', '', 'nodes/stats', '', 'n')), 'allow');
+    } finally {
+      f.clusterRoleBindings.set(BOOTSTRAP_CLUSTER_ROLE_BINDINGS);
+    }
   });
 
   describe('on an existing cluster', () => {
