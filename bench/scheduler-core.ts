@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Node, Pod, type PodCondition } from '../lib/gen/kite/core/v1/types';
 import { Scheduler, type SchedulerBackend } from '../services/scheduler';
-import { POLICY_WORKLOADS, type PolicyWorkload, ZONE_LABEL, ZONES } from './scheduler-workloads';
+import { type PolicyWorkload, policyWorkloads, ZONE_LABEL, ZONES } from './scheduler-workloads';
 
 function node(i: number): Node {
   const allocatable = { cpu: '32', memory: '128Gi', pods: '110' };
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const all = rates.map((r) => r.toFixed(0)).join(', ');
     process.stdout.write(`scheduler core: ${n} nodes x ${p} pods: median ${median.toFixed(0)} pods/s (runs: ${all})\n`);
   }
-  for (const w of POLICY_WORKLOADS) {
+  for (const w of policyWorkloads(1000)) {
     const rates: number[] = [];
     for (let i = 0; i < runs; i++) rates.push(await policyScenario(w, 1000));
     const sorted = [...rates].sort((a, b) => a - b);

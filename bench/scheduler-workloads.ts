@@ -1,8 +1,17 @@
 // scheduler_perf's workloads for the scheduler's inter-pod policies, shared by the in-process core
 // benchmark and bench:scheduler: the pod templates of its SchedulingPodAntiAffinity,
 // TopologySpreading and PreferredTopologySpreading workloads (config/templates in
-// kubernetes/test/integration/scheduler_perf), and their pod counts scaled to 1000 nodes.
-import { Pod } from '../lib/gen/kite/core/v1/types';
+// kubernetes/test/integration/scheduler_perf), their pod counts scaled to 1000 nodes, and their
+// end-to-end run: an apiserver, hollow nodes labelled with zones and the scheduler as separate
+// processes; each workload's init pods are bound first, then its measured pods are timed from
+// their first create to their last bind.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Clientset } from '../lib/client/clientset';
+import { Namespace, Pod } from '../lib/gen/kite/core/v1/types';
+import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
+import { ensureDefaultServiceAccounts } from './lib/service-accounts';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -11,6 +20,8 @@ export const ZONES = ['moon-1', 'moon-2', 'moon-3'];
 
 export interface PolicyWorkload {
   name: string;
+  /** The namespaces of the init pods and of the measured pods. */
+  namespaces: [string, string];
   /** Pods scheduled first, not measured. */
   initPods: number;
   /** Pods whose scheduling is timed. */
@@ -66,29 +77,139 @@ function spreadingPod(name: string, namespace: string, whenUnsatisfiable: string
 }
 
 /**
- * At 1000 nodes: anti-affinity fills every node as scheduler_perf's 500Nodes case does (100 + 400
- * at 500 nodes), the spreading workloads keep its 500Nodes counts per node (1000 + 1000 at 500).
+ * The workloads at `nodes` nodes: anti-affinity fills every node, as scheduler_perf's 500Nodes case
+ * does (100 + 400 pods at 500 nodes); the spreading workloads keep its 500Nodes counts per node
+ * (1000 + 1000 pods at 500 nodes).
  */
-export const POLICY_WORKLOADS: PolicyWorkload[] = [
-  {
-    name: 'SchedulingPodAntiAffinity',
-    initPods: 200,
-    measurePods: 800,
-    initPod: (i) => antiAffinityPod(`init-${i}`, 'sched-0'),
-    measuredPod: (i) => antiAffinityPod(`anti-${i}`, 'sched-1'),
-  },
-  {
-    name: 'TopologySpreading',
-    initPods: 2000,
-    measurePods: 2000,
-    initPod: (i) => base(`init-${i}`, 'sched-0', {}),
-    measuredPod: (i) => spreadingPod(`spread-${i}`, 'sched-1', 'DoNotSchedule'),
-  },
-  {
-    name: 'PreferredTopologySpreading',
-    initPods: 2000,
-    measurePods: 2000,
-    initPod: (i) => base(`init-${i}`, 'sched-0', {}),
-    measuredPod: (i) => spreadingPod(`spread-${i}`, 'sched-1', 'ScheduleAnyway'),
-  },
-];
+export function policyWorkloads(nodes: number): PolicyWorkload[] {
+  return [
+    {
+      name: 'SchedulingPodAntiAffinity',
+      namespaces: ['sched-0', 'sched-1'],
+      initPods: nodes / 5,
+      measurePods: (nodes * 4) / 5,
+      initPod: (i) => antiAffinityPod(`init-${i}`, 'sched-0'),
+      measuredPod: (i) => antiAffinityPod(`anti-${i}`, 'sched-1'),
+    },
+    {
+      name: 'TopologySpreading',
+      namespaces: ['spread-0', 'spread-1'],
+      initPods: nodes * 2,
+      measurePods: nodes * 2,
+      initPod: (i) => base(`init-${i}`, 'spread-0', {}),
+      measuredPod: (i) => spreadingPod(`spread-${i}`, 'spread-1', 'DoNotSchedule'),
+    },
+    {
+      name: 'PreferredTopologySpreading',
+      namespaces: ['preferred-spread-0', 'preferred-spread-1'],
+      initPods: nodes * 2,
+      measurePods: nodes * 2,
+      initPod: (i) => base(`init-${i}`, 'preferred-spread-0', {}),
+      measuredPod: (i) => spreadingPod(`spread-${i}`, 'preferred-spread-1', 'ScheduleAnyway'),
+    },
+  ];
+}
+
+async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await Promise.resolve(fn()).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs `fn` over `items` with 32 calls in flight, as the plain workload creates its pods. */
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+/** A template as a client sends it: no uid, no status (the in-process benchmark keeps both). */
+function forCreate(p: Pod): Pod {
+  return { ...p, metadata: { ...p.metadata!, uid: '' }, status: undefined };
+}
+
+export interface PolicyResult {
+  name: string;
+  initPods: number;
+  measurePods: number;
+  /** Measured pods bound per second, from the first create to the last bind. */
+  throughput: number;
+}
+
+/**
+ * The policy workloads end to end on `nodes` hollow nodes (4 cpu, 32Gi, 110 pods, zones moon-1..3),
+ * one after another in one cluster; the spreading ones first, so that the anti-affinity pods
+ * (which every later pod's InterPodAffinity PreFilter would read) come last.
+ */
+export async function runPolicyWorkloads(nodes: number): Promise<PolicyResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'kite-bench-sched-policies-'));
+  const port = await freePort();
+  const api = startProgram('kite-apiserver', ['--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dir, '--compaction-interval', '60s']);
+  const client = new Clientset({ address: `127.0.0.1:${port}`, tls: false, namespace: 'default', source: 'bench' }, { timeoutMs: 60_000 });
+  const server = ['--server', `127.0.0.1:${port}`];
+  const all = policyWorkloads(nodes);
+  const workloads = [...all.slice(1), all[0]];
+  try {
+    return await whileRunning(
+      (async () => {
+        await client.waitForReady(30_000);
+        const namespaces = workloads.flatMap((w) => w.namespaces);
+        for (const name of namespaces) await client.namespaces.create(Namespace.fromPartial({ metadata: { name } }));
+        await ensureDefaultServiceAccounts(client, namespaces);
+        const hollow = startProgram('kite-hollow-nodes', [...server, '--count', String(nodes), '--cpu', '4', '--memory', '32Gi', '--max-pods', '110']);
+        await until(`${nodes} nodes`, async () => (await client.nodes.list({ resourceVersion: '0' })).items.length >= nodes, 300_000).catch((err: Error) => {
+          throw new Error(`${err.message}; kite-hollow-nodes said: ${hollow.stderrText()}`);
+        });
+        const names = (await client.nodes.list()).items.map((n) => n.metadata!.name);
+        await inParallel(names.map((name, i) => ({ name, i })), ({ name, i }) => client.nodes.patch(name, { metadata: { labels: { [ZONE_LABEL]: ZONES[i % ZONES.length] } } }));
+
+        const bound = new Map<string, number>();
+        const ac = new AbortController();
+        // A watch this process falls behind on is closed by the apiserver; resume from the last event.
+        const watching = (async () => {
+          let rv = '';
+          while (!ac.signal.aborted) {
+            try {
+              for await (const ev of client.pods.watch({ namespace: '', resourceVersion: rv }, ac.signal)) {
+                const p = ev.object;
+                rv = p?.metadata?.resourceVersion ?? rv;
+                const key = `${p?.metadata?.namespace}/${p?.metadata?.name}`;
+                if (p?.spec?.nodeName && !bound.has(key)) bound.set(key, performance.now());
+              }
+            } catch {
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+        })();
+        const scheduler = startProgram('kite-scheduler', server);
+        await until('the scheduler to lead', async () => !!(await client.leases.get('kube-scheduler', 'kube-system')), 60_000);
+        await new Promise((r) => setTimeout(r, 1000));
+        const results: PolicyResult[] = [];
+        for (const w of workloads) {
+          const init = Array.from({ length: w.initPods }, (_, i) => w.initPod(i));
+          await inParallel(init, (p) => client.pods.create(forCreate(p)));
+          const key = (p: Pod) => `${p.metadata!.namespace}/${p.metadata!.name}`;
+          await until(`${w.name}: ${init.length} init pods bound`, () => init.every((p) => bound.has(key(p))), 600_000);
+          const measured = Array.from({ length: w.measurePods }, (_, i) => w.measuredPod(i));
+          const t0 = performance.now();
+          await inParallel(measured, (p) => client.pods.create(forCreate(p)));
+          await until(`${w.name}: ${measured.length} measured pods bound`, () => measured.every((p) => bound.has(key(p))), 600_000);
+          const last = Math.max(...measured.map((p) => bound.get(key(p))!));
+          results.push({ name: w.name, initPods: w.initPods, measurePods: w.measurePods, throughput: w.measurePods / ((last - t0) / 1000) });
+        }
+        ac.abort();
+        await watching;
+        await stopProgram(scheduler);
+        await stopProgram(hollow);
+        return results;
+      })(),
+    );
+  } finally {
+    client.close();
+    await stopProgram(api);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

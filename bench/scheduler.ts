@@ -13,11 +13,14 @@ import { Pod } from '../lib/gen/kite/core/v1/types';
 import { writeBenchmarkSection } from './lib/report';
 import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { fmt, percentile } from './lib/stats';
-import { scenario as coreThroughput } from './scheduler-core';
+import { policyScenario, scenario as coreThroughput } from './scheduler-core';
+import { policyWorkloads, runPolicyWorkloads } from './scheduler-workloads';
 import { preemptionBasic } from './lib/preemption-workload';
 
 /** The node count at which the preemption workload runs after the plain one (scheduler_perf's PreemptionBasic). */
 const PREEMPTION_NODES = 1000;
+/** The node count of scheduler_perf's anti-affinity and topology spreading workloads (0: skip them). */
+const POLICY_NODES = Number(process.env.KITE_BENCH_POLICY_NODES ?? 1000);
 
 interface Scenario {
   nodes: number;
@@ -134,12 +137,32 @@ async function main() {
       preemptionRows.push(row);
     }
   }
+  const policyRows: string[] = [];
+  if (POLICY_NODES > 0) {
+    const e2e = await runPolicyWorkloads(POLICY_NODES);
+    for (const r of e2e) {
+      const core = await policyScenario(policyWorkloads(POLICY_NODES).find((w) => w.name === r.name)!, POLICY_NODES);
+      const row = `| ${r.name} | ${POLICY_NODES} | ${r.initPods} + ${r.measurePods} | ${fmt(r.throughput, 0)} | ${fmt(core, 0)} |`;
+      console.log(row);
+      policyRows.push(row);
+    }
+  }
   const table = [
     '| nodes x pods | scheduled pods/s (create -> bound, via API) | pod creates/s (API floor) | p50 create->bound ms | p99 create->bound ms | in-process core pods/s | e2e / core |',
     '|---|---|---|---|---|---|---|',
     ...rows,
     ...(preemptionRows.length > 0
       ? ['', 'Preemption (scheduler_perf PreemptionBasic), in the same cluster after the plain workload:', '', '| nodes | workload | preemptors bound/s |', '|---|---|---|', ...preemptionRows]
+      : []),
+    ...(policyRows.length > 0
+      ? [
+          '',
+          "Inter-pod policies (scheduler_perf's SchedulingPodAntiAffinity, TopologySpreading and PreferredTopologySpreading), in a cluster of their own (nodes of 4 cpu in 3 zones); the measured pods are timed:",
+          '',
+          '| workload | nodes | init + measured pods | scheduled pods/s (create -> bound, via API) | in-process core pods/s |',
+          '|---|---|---|---|---|',
+          ...policyRows,
+        ]
       : []),
   ].join('\n');
   console.log(`\n${table}`);
