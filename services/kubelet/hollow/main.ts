@@ -20,6 +20,7 @@ const program = new Command('kite-hollow-nodes')
   .option('--cpu <q>', 'cpu capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.cpu)
   .option('--memory <q>', 'memory capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.memory)
   .option('--max-pods <n>', 'pod capacity per node', DEFAULT_HOLLOW_OPTIONS.capacity.pods)
+  .option('--stats-host <ip>', 'serve each node\'s simulated stats (kite.io/simulated-cpu, kite.io/simulated-memory pod annotations) on this address, registered as the nodes\' InternalIP')
   .action(async (o) => {
     const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-hollow-nodes' });
     await client.waitForReady();
@@ -30,6 +31,7 @@ const program = new Command('kite-hollow-nodes')
       statusIntervalMs: o.statusInterval,
       podStartDelayMs: o.podStartDelay,
       capacity: { cpu: o.cpu, memory: o.memory, pods: String(o.maxPods) },
+      statsHost: o.statsHost,
     });
     const ac = new AbortController();
     const stop = () => ac.abort();
