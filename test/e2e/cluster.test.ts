@@ -937,6 +937,74 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }
   });
 
+  it('kitectl top shows the real usage of the nginx pods and of the 3 nodes (kubelet stats, metrics-scraper, metrics.k8s.io)', async function () {
+    this.timeout(240_000);
+    await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
+    // kubectl top's lines, without the header; "metrics not available yet" until two scrapes (15 s apart) are in.
+    const lines = async (args: string[]) => (await kitectl(args).catch(() => '')).trim().split('\n').slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/));
+    const nginx = await waitFor('metrics of every ready nginx pod', async () => {
+      const names = (await pods()).filter(ready).map((p) => p.metadata.name);
+      const rows = await lines(['top', 'pods', '-l', 'app=nginx']);
+      return names.length > 0 && names.every((n) => rows.some((r) => r[0] === n)) ? rows.filter((r) => names.includes(r[0])) : undefined;
+    }, 180_000, 3000);
+    for (const [pod, cpu, memory] of nginx) {
+      assert.match(cpu, /^\d+m$/, pod);
+      assert.match(memory, /^\d+Mi$/, pod);
+      assert.ok(parseInt(memory, 10) > 0, `${pod} uses memory: ${memory}`);
+    }
+    const nodes = await waitFor('metrics of the 3 nodes', async () => {
+      const rows = await lines(['top', 'nodes']);
+      return rows.length === 3 && rows.every((r) => r[1] !== '<unknown>') ? rows : undefined;
+    }, 120_000, 3000);
+    assert.deepEqual(nodes.map((r) => r[0]).sort(), Object.values(nodeNames).sort());
+    for (const [node, cpu, cpuShare, memory, memoryShare] of nodes) {
+      assert.ok(parseInt(cpu, 10) > 0 && parseInt(memory, 10) > 0, `${node}: ${cpu} ${memory}`);
+      assert.match(`${cpuShare} ${memoryShare}`, /^\d+% \d+%$/, node);
+    }
+  });
+
+  it('an HPA scales a CPU-burning Deployment up from its real metrics (kubelet stats, metrics-scraper) and back down once the burn stops', async function () {
+    this.timeout(480_000);
+    const ns = `e2e-hpa-${randomBytes(3).toString('hex')}`;
+    const k = (args: string[], input?: string) => kitectl(['-n', ns, ...args], input);
+    await kitectl(['create', 'namespace', ns]);
+    try {
+      // Each pod burns up to its 200m limit for its first 100 s (10x its 20m request), then idles.
+      const container = {
+        name: 'burn',
+        image: 'kite/busybox:1',
+        command: ['sh', '-c', 'while :; do :; done & sleep 100; kill $!; exec sleep 100000'],
+        resources: { requests: { cpu: '20m' }, limits: { cpu: '200m' } },
+      };
+      const labels = { app: 'burn' };
+      await k(['apply', '-f', '-'], [
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'burn' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { terminationGracePeriodSeconds: 1, containers: [container] } } } },
+        {
+          apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'burn' },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'burn' }, minReplicas: 1, maxReplicas: 2,
+            metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+            behavior: { scaleDown: { stabilizationWindowSeconds: 15 } },
+          },
+        },
+      ].map((o) => JSON.stringify(o)).join('\n---\n'));
+      const replicas = async () => JSON.parse(await k(['get', 'deployment', 'burn', '-o', 'json'])).spec.replicas as number;
+      await waitFor('the Deployment scaled up to 2', async () => (await replicas()) === 2, 240_000, 2000);
+      const hpa = JSON.parse(await k(['get', 'hpa', 'burn', '-o', 'json']));
+      assert.ok(hpa.status.currentMetrics[0].resource.current.averageUtilization > 50, JSON.stringify(hpa.status));
+      assert.match(await k(['get', 'hpa', 'burn']), /\nburn +Deployment\/burn +cpu: \d+%\/50% +1 +2 +[12] +/);
+      await waitFor('the Deployment back to 1 once the burn stopped', async () => (await replicas()) === 1, 300_000, 2000);
+      const rescales = async () => (JSON.parse(await k(['get', 'events', '-o', 'json'])).items as { reason: string; message: string }[]).filter((e) => e.reason === 'SuccessfulRescale').map((e) => e.message);
+      const messages = await waitFor('the scale-down event', async () => {
+        const m = await rescales();
+        return m.includes('New size: 1; reason: All metrics below target') ? m : undefined;
+      }, 30_000, 1000);
+      assert.ok(messages.includes('New size: 2; reason: cpu resource utilization (percentage of request) above target'), messages.join('\n'));
+    } finally {
+      await kitectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
   it('kite load docker-image loads a host image into every node, skipping nodes that have it', async () => {
     const tag = `kite-e2e/probe:${name}`;
     await docker(['tag', 'kite/busybox:1', tag]);
