@@ -3,6 +3,7 @@
 // namespaces, Services, ReplicaSets and StatefulSets InterPodAffinity and PodTopologySpread, the one
 // on PodDisruptionBudgets preemption; the backend writes bindings, conditions, nominations,
 // preemptions and events. Used by main.ts and by integration tests.
+import { setMaxListeners } from 'node:events';
 import { Namespaces, Nodes, PersistentVolumeClaims, PersistentVolumes, PodDisruptionBudgets, Pods, ReplicaSets, Services, StatefulSets, StorageClasses } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import { InformerFactory } from '../../lib/informer';
@@ -81,7 +82,13 @@ export async function runScheduler(client: Clientset, events: EventRecorder, sig
   claims.addEventHandler({ onAdd: () => sched.volumeObjectChanged('PvcChange'), onUpdate: () => sched.volumeObjectChanged('PvcChange') });
   pvs.addEventHandler({ onAdd: () => sched.volumeObjectChanged('PvChange'), onUpdate: () => sched.volumeObjectChanged('PvChange') });
   classes.addEventHandler({ onAdd: () => sched.volumeObjectChanged('StorageClassChange'), onUpdate: () => sched.volumeObjectChanged('StorageClassChange') });
-  factory.start(signal);
+  // The nine informers listen on a signal of their own: on the caller's they would pass Node's
+  // limit of 10 listeners per signal (MaxListenersExceededWarning).
+  const informers = new AbortController();
+  setMaxListeners(0, informers.signal);
+  if (signal.aborted) informers.abort();
+  signal.addEventListener('abort', () => informers.abort(), { once: true });
+  factory.start(informers.signal);
   if (!(await factory.waitForCacheSync(signal))) return;
   log.info('caches synced; scheduling');
   const done = sched.run();
