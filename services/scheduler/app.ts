@@ -82,8 +82,8 @@ export async function runScheduler(client: Clientset, events: EventRecorder, sig
   claims.addEventHandler({ onAdd: () => sched.volumeObjectChanged('PvcChange'), onUpdate: () => sched.volumeObjectChanged('PvcChange') });
   pvs.addEventHandler({ onAdd: () => sched.volumeObjectChanged('PvChange'), onUpdate: () => sched.volumeObjectChanged('PvChange') });
   classes.addEventHandler({ onAdd: () => sched.volumeObjectChanged('StorageClassChange'), onUpdate: () => sched.volumeObjectChanged('StorageClassChange') });
-  // The nine informers listen on a signal of their own: on the caller's they would pass Node's
-  // limit of 10 listeners per signal (MaxListenersExceededWarning).
+  // The informers listen on a signal of their own: ten of them on the caller's would pass Node's
+  // limit of 10 listeners per signal with the caller's own (MaxListenersExceededWarning).
   const informers = new AbortController();
   setMaxListeners(0, informers.signal);
   if (signal.aborted) informers.abort();
