@@ -8,7 +8,7 @@
 // refreshed for a few resolutions (a node unreachable, a pod gone) are deleted, as
 // metrics-server's store drops them.
 import { credentials as grpcCredentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
-import { isNotFound } from '../../../lib/api/errors';
+import { isAlreadyExists, isNotFound } from '../../../lib/api/errors';
 import { NodeMetricsKind, Nodes, objectKey, PodMetricsKind, Pods } from '../../../lib/api/kinds';
 import { kubeletAddress, kubeletClient } from '../../../lib/client/kubelet-client';
 import type { Node, Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -115,13 +115,19 @@ export class MetricsScraper implements Controller {
     await this.dropStale();
   }
 
+  /**
+   * Replaces the object whatever its resourceVersion (the scraper is its only writer, as
+   * metrics-server is of its store), creating it when the cache does not have it yet; the
+   * cache's view only picks the first call, the other is the fallback.
+   */
   private async write<T extends NodeMetrics | PodMetrics>(kind: typeof NodeMetricsKind | typeof PodMetricsKind, informer: SharedInformer<T>, obj: T): Promise<void> {
     const key = objectKey(obj);
     const client = this.ctx.client.resource(kind as typeof PodMetricsKind);
-    const cached = informer.lister().get(key);
+    const create = () => client.create(obj as PodMetrics);
+    const update = () => client.update(obj as PodMetrics);
+    const [first, fallback, retryOn] = informer.lister().get(key) ? [update, create, isNotFound] : [create, update, isAlreadyExists];
     try {
-      if (cached) await client.update({ ...obj, metadata: { ...obj.metadata!, resourceVersion: cached.metadata!.resourceVersion } } as PodMetrics);
-      else await client.create(obj as PodMetrics);
+      await first().catch((err: unknown) => (retryOn(err) ? fallback() : Promise.reject(err)));
       this.written.set(`${kind.kind}/${key}`, this.ctx.now());
     } catch (err) {
       this.log.debug({ key, kind: kind.kind, err: (err as Error).message }, 'metrics write failed; the next scrape retries');
