@@ -235,7 +235,8 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
       if (s < min) min = s;
     }
     const diff = max - min;
-    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i] - min)) / diff) : 0;
+    // In Kubernetes' floating-point order: 100 * (29 / 100) truncates to 28.
+    for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((scores[i] - min) / diff)) : 0;
   }
 }
 

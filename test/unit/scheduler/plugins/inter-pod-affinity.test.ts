@@ -172,6 +172,13 @@ describe('InterPodAffinity score', () => {
     assert.deepEqual(score(pod, [region('m1', 'China', s1), region('m2', 'India', s2), region('m3', undefined)]), [100, 0, 38]);
   });
 
+  it("normalizes in Kubernetes' floating-point order", () => {
+    const plugin = new InterPodAffinity();
+    const scores = [0, 29, 100];
+    plugin.normalizeScore(new CycleState(), PodInfo.of(makePod('p')), scores);
+    assert.deepEqual(scores, [0, 28, 100]);
+  });
+
   it("scores existing pods' required affinity at hardPodAffinityWeight and their preferred terms", () => {
     const existing = makePod('e', { affinity: { podAffinity: required(term('region', securityS1)) } });
     const nodes = [region('m1', 'China', existing), region('m2', 'India')];
