@@ -149,7 +149,7 @@ export class FakeApiClient implements ApiClient {
   ): KubeList<T> {
     call({ verb: 'list', resource: kind.resource, namespace: opts.namespace ?? '', name: '', options: { labelSelector: opts.labelSelector } }, true);
     const sel = parseLabelSelector(opts.labelSelector);
-    const prefix = `${kind.resource}/${kind.namespaced && opts.namespace ? `${opts.namespace}/` : ''}`;
+    const prefix = `${groupResource(kind)}/${kind.namespaced && opts.namespace ? `${opts.namespace}/` : ''}`;
     const items = [...this.objects.entries()]
       .filter(([k, o]) => k.startsWith(prefix) && sel.matches(o.metadata?.labels))
       .map(([, o]) => structuredClone(o) as T);
@@ -157,6 +157,9 @@ export class FakeApiClient implements ApiClient {
   }
 
   private key(kind: KindInfo<any>, namespace: string | undefined, name: string): string {
-    return kind.namespaced ? `${kind.resource}/${namespace || 'default'}/${name}` : `${kind.resource}/${name}`;
+    return kind.namespaced ? `${groupResource(kind)}/${namespace || 'default'}/${name}` : `${groupResource(kind)}/${name}`;
   }
 }
+
+/** "pods", "pods.metrics.k8s.io": a resource alone does not name a kind. */
+const groupResource = (kind: KindInfo<any>) => (kind.group ? `${kind.resource}.${kind.group}` : kind.resource);
