@@ -41,8 +41,10 @@ interface PreFilterState {
   constraints: SpreadConstraint[];
   /** Per constraint: topology value -> matching pods in that domain. */
   domainCounts: Map<string, number>[];
-  /** Per constraint: the smallest domain count (Infinity without eligible domains). */
+  /** Per constraint: the smallest domain count, 0 while fewer eligible domains than minDomains exist. */
   minCounts: number[];
+  /** Per constraint: 1 when its selector matches the incoming pod itself. */
+  selfMatches: number[];
 }
 
 interface PreScoreState {
@@ -105,26 +107,25 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         domainCounts[i].set(value, (domainCounts[i].get(value) ?? 0) + countMatching(node, c.selector, ns));
       }
     }
-    const minCounts = domainCounts.map((m) => {
+    const minCounts = domainCounts.map((m, i) => {
+      if (m.size < constraints[i].minDomains) return 0;
       let min = Infinity;
       for (const n of m.values()) if (n < min) min = n;
       return min;
     });
-    const s: PreFilterState = { constraints, domainCounts, minCounts };
+    const s: PreFilterState = { constraints, domainCounts, minCounts, selfMatches: constraints.map((c) => (selfMatches(c, pod) ? 1 : 0)) };
     state.write(PRE_FILTER_KEY, s);
     return SUCCESS;
   }
 
-  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
+  filter(state: CycleState, _pod: PodInfo, node: NodeInfo): Status {
     const s = state.read<PreFilterState>(PRE_FILTER_KEY)!;
     const labels = node.labels;
     for (let i = 0; i < s.constraints.length; i++) {
       const c = s.constraints[i];
       const value = labels[c.topologyKey];
       if (value === undefined) return Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
-      // Fewer eligible domains than minDomains: the global minimum counts as 0.
-      const min = s.domainCounts[i].size < c.minDomains ? 0 : s.minCounts[i];
-      const skew = (s.domainCounts[i].get(value) ?? 0) + (selfMatches(c, pod) ? 1 : 0) - min;
+      const skew = (s.domainCounts[i].get(value) ?? 0) + s.selfMatches[i] - s.minCounts[i];
       if (skew > c.maxSkew) return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
     }
     return SUCCESS;
