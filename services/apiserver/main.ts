@@ -31,6 +31,9 @@ const program = new Command('kite-apiserver')
   .addOption(new Option('--store <backend>', 'storage backend').choices(['sqlite', 'etcd']).default('sqlite'))
   .option('--data-dir <dir>', 'directory of the embedded SQLite store', '/var/lib/kite')
   .option('--etcd-endpoints <list>', 'comma-separated etcd endpoints (with --store etcd)', (v: string) => v.split(',').filter(Boolean))
+  .option('--etcd-cafile <file>', 'CA (PEM) of the etcd members\' serving certificates: TLS towards etcd (https:// endpoints)')
+  .option('--etcd-certfile <file>', 'client certificate (PEM) shown to etcd')
+  .option('--etcd-keyfile <file>', 'key of --etcd-certfile (PEM)')
   .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1) naming the resources encrypted at rest and their providers: aescbc, aesgcm, secretbox, identity')
   .addOption(durationOption('--compaction-interval <duration>', 'storage compaction period, 0 disables', formatDuration(DEFAULT_CONFIG.compactionIntervalMs)))
   .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_CONFIG.serviceClusterIPRange)
@@ -77,6 +80,9 @@ const program = new Command('kite-apiserver')
       store: o.store,
       dataDir: o.dataDir,
       etcdEndpoints: o.etcdEndpoints,
+      etcdCAFile: o.etcdCafile,
+      etcdCertFile: o.etcdCertfile,
+      etcdKeyFile: o.etcdKeyfile,
       compactionIntervalMs: o.compactionInterval,
       encryptionProviderConfig: o.encryptionProviderConfig,
       serviceClusterIPRange: o.serviceClusterIpRange,

@@ -29,6 +29,7 @@ import { DEFAULT_RESOURCE_VERSION_WAIT_MS, Registry } from './registry/registry'
 import { strategies } from './registry/strategies';
 import { loadEncryptionConfig, openStorage, type Storage } from './storage';
 import { MemoryStorage } from './storage/memory';
+import { waitForStorage } from './storage/wait-for-storage';
 
 export interface ApiserverConfig extends SecurityConfig {
   /** Unset: 0.0.0.0, or 127.0.0.1 when no authentication is configured (every caller would be an admin). */
@@ -40,6 +41,10 @@ export interface ApiserverConfig extends SecurityConfig {
   store: 'sqlite' | 'etcd';
   dataDir?: string;
   etcdEndpoints?: string[];
+  /** kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile: TLS towards etcd (https:// endpoints). */
+  etcdCAFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
   /** Storage auto-compaction period (0 disables). */
   compactionIntervalMs: number;
   /** EncryptionConfiguration file: how values of which resources are encrypted at rest. */
@@ -132,6 +137,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     backend: cfg.store,
     dataDir: cfg.dataDir,
     etcdEndpoints: cfg.etcdEndpoints,
+    etcdTLS: cfg.etcdCAFile ? { caFile: cfg.etcdCAFile, certFile: cfg.etcdCertFile, keyFile: cfg.etcdKeyFile } : undefined,
     compactionIntervalMs: cfg.compactionIntervalMs,
     transformerFor: encryption?.forKeys((resource) => groupOf.get(resource)),
   });
@@ -160,6 +166,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   }
   const registry = <T extends K.KubeObject>(kind: KindInfo<T>) => registries.get(kind.kind) as Registry<T>;
 
+  await waitForStorage(storage, log);
   await Promise.all([...registries.values()].map((r) => r.startCache()));
   for (const svc of registry(K.Services).cachedList()) allocators.restore(svc);
   await bootstrap(registry);

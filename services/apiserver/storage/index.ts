@@ -1,4 +1,5 @@
 // Storage backends by name: the apiserver's --store flag picks one.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_AUTO_COMPACTION, type AutoCompactionOptions } from './auto-compaction';
 import { EtcdStorage } from './etcd';
@@ -22,6 +23,8 @@ export interface OpenStorageOptions {
   dataDir?: string;
   /** etcd: member addresses ("host:port" or URLs). */
   etcdEndpoints?: string[];
+  /** etcd: the CA that signs the members' certificates, and the apiserver's client pair (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+  etcdTLS?: { caFile: string; certFile?: string; keyFile?: string };
   /** Automatic compaction period; 0 disables it. Default 5 minutes (kube-apiserver's). */
   compactionIntervalMs?: number;
   /** Revisions kept behind the current one by automatic compaction. */
@@ -47,8 +50,16 @@ function openBackend(opts: OpenStorageOptions): Storage {
       return new SqliteStorage({ path: join(opts.dataDir, SQLITE_FILE), autoCompaction });
     case 'etcd':
       if (!opts.etcdEndpoints?.length) throw new StorageError('the etcd store needs endpoints (--etcd-endpoints)');
-      return new EtcdStorage({ endpoints: opts.etcdEndpoints, autoCompaction });
+      return new EtcdStorage({ endpoints: opts.etcdEndpoints, autoCompaction, client: opts.etcdTLS ? { credentials: etcdCredentials(opts.etcdTLS) } : undefined });
     default:
       throw new StorageError(`unknown storage backend ${String(opts.backend)} (want sqlite or etcd)`);
   }
+}
+
+function etcdCredentials(tls: NonNullable<OpenStorageOptions['etcdTLS']>) {
+  if (!tls.certFile !== !tls.keyFile) throw new StorageError('--etcd-certfile and --etcd-keyfile go together');
+  return {
+    rootCertificate: readFileSync(tls.caFile),
+    ...(tls.certFile && tls.keyFile ? { certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) } : {}),
+  };
 }
