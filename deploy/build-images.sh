@@ -11,7 +11,7 @@ images=$deploy/images
 cache=${KITE_CACHE_DIR:-/var/cache/kite}
 base_tag=kite/base:bookworm
 # Built in this order; all FROM the base.
-all_images=(pause nginx busybox nodejs node)
+all_images=(pause nginx busybox nodejs node haproxy)
 
 # The legacy builder reads FROM images from the local engine and needs no buildx plugin.
 export DOCKER_BUILDKIT=0

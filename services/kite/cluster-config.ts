@@ -158,7 +158,6 @@ export function parseClusterConfig(text: string | undefined, nameOverride?: stri
   const nodes = ((doc.nodes as unknown[] | undefined) ?? [{}]).map((n, i) => node(n, `nodes[${i}]`, warnings));
   const controlPlanes = nodes.filter((n) => n.role === 'control-plane').length;
   if (controlPlanes === 0) throw new ConfigError('nodes: a cluster needs a node with role control-plane');
-  if (controlPlanes > 1) throw new ConfigError('nodes: kite supports one control-plane node (several were given)');
 
   const net = doc.networking ?? {};
   if (!isObject(net)) throw new ConfigError('networking: want a mapping');
@@ -180,6 +179,28 @@ export function parseClusterConfig(text: string | undefined, nameOverride?: stri
     },
     warnings,
   };
+}
+
+/** The store when none is asked for: SQLite for one control-plane node, etcd for several. */
+export function defaultStore(config: ClusterConfig): 'sqlite' | 'etcd' {
+  return config.nodes.filter((n) => n.role === 'control-plane').length > 1 ? 'etcd' : 'sqlite';
+}
+
+/**
+ * Several control-plane nodes (kind's HA config) replicate the store: each runs an etcd member,
+ * so the embedded SQLite store cannot serve them. kind accepts any number; etcd's quorum is a
+ * majority, so an even number tolerates no more failures than one node fewer: a warning.
+ */
+export function checkControlPlanes(config: ClusterConfig, store: 'sqlite' | 'etcd'): string[] {
+  const count = config.nodes.filter((n) => n.role === 'control-plane').length;
+  if (count === 1) return [];
+  if (store !== 'etcd') {
+    throw new ConfigError(`several control-plane nodes need the etcd store: ${count} control-plane nodes were given with --store ${store}; create the cluster with --store etcd (one etcd member per control-plane node)`);
+  }
+  if (count % 2 === 0) {
+    return [`${count} control-plane nodes make an etcd cluster of ${count} members, whose quorum of ${count / 2 + 1} tolerates as many failures as ${count - 1} members would: an odd number is recommended`];
+  }
+  return [];
 }
 
 export function readClusterConfig(path: string | undefined, nameOverride?: string): ParsedConfig {

@@ -17,6 +17,7 @@ import type { ClusterConfig } from './cluster-config';
 import { CLUSTER_DOMAIN, dnsServiceIP } from './cluster-dns';
 import { nodeExec } from './docker-cli';
 import { ENCRYPTION_CONFIG } from './encryption-config';
+import { apiserverEtcdArgs, etcdMemberComponent, type EtcdMember } from './etcd-cluster';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
 import { CONFIG_DIR, KUBECONFIGS } from './node-config';
 import { APISERVER_PORT, APISERVER_SECURE_PORT, type PlannedNode } from './nodes';
@@ -75,11 +76,24 @@ function etcdComponent(): Component {
   };
 }
 
-export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterTimings, store: StoreBackend): Component[] {
+/** One of several control-plane nodes (a highly available cluster): its etcd member among all of them (etcd-cluster.ts). */
+export interface ControlPlaneMember {
+  self: EtcdMember;
+  members: EtcdMember[];
+}
+
+/**
+ * The static pods of a control-plane node. With several control-plane nodes (`member`), each has
+ * an etcd member of one cluster and its apiserver uses all of them over TLS.
+ */
+export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterTimings, store: StoreBackend, member?: ControlPlaneMember): Component[] {
   const net = cluster.networking;
-  const storeArgs = store === 'etcd' ? ['--store', 'etcd', '--etcd-endpoints', ETCD_CLIENT] : ['--store', 'sqlite', '--data-dir', APISERVER_DATA];
+  const storeArgs = member
+    ? apiserverEtcdArgs(member.self, member.members)
+    : store === 'etcd' ? ['--store', 'etcd', '--etcd-endpoints', ETCD_CLIENT] : ['--store', 'sqlite', '--data-dir', APISERVER_DATA];
+  const etcd = member ? [etcdMemberComponent(cluster.name, member.self, member.members)] : store === 'etcd' ? [etcdComponent()] : [];
   return [
-    ...(store === 'etcd' ? [etcdComponent()] : []),
+    ...etcd,
     {
       name: 'kube-apiserver',
       run: store === 'sqlite' ? ['-v', `${APISERVER_DATA}:${APISERVER_DATA}`] : [],

@@ -6,13 +6,18 @@
 // kube-proxy; with --wait, creation also waits for each node's kube-proxy pod to be Ready, for
 // Services and the routes between nodes' pod subnets come with it), the default StorageClass
 // `standard` (local-path-storage.ts, as kind has it), and the user's kitectl config and kubectl
-// config (kubectl-config.ts).
+// config (kubectl-config.ts). With several control-plane nodes (kind's HA config, the etcd store
+// only), each runs an etcd member of one cluster and its own apiserver, scheduler and
+// controller-manager (etcd-cluster.ts), behind the external load balancer (load-balancer.ts)
+// that every kubeconfig names.
 import type { Clientset } from '../../lib/client/clientset';
 import { freePort, indexedIP } from '../../lib/util/net';
-import type { ClusterConfig } from './cluster-config';
+import { checkControlPlanes, type ClusterConfig } from './cluster-config';
 import { adminClient, poll, waitForDaemonPods, waitForNodes } from './cluster-client';
 import { controlPlaneComponents, nodeComponents, startComponent, type ClusterTimings, type StoreBackend } from './components';
 import { writeStaticPods } from './control-plane-pods';
+import type { EtcdMember } from './etcd-cluster';
+import { createLoadBalancer, loadBalancerName, needsLoadBalancer } from './load-balancer';
 import { deleteCluster } from './delete-cluster';
 import { docker, nodeExec } from './docker-cli';
 import { ensureBaseImages, ensureComponentImage, ensureDnsImage, ensureNodeImage, loadImages, NODE_IMAGES } from './images';
@@ -59,6 +64,7 @@ const APISERVER_TIMEOUT_MS = 240_000;
 
 export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
   const { progress } = o;
+  checkControlPlanes(o.config, o.store);
   const config = await withHostPorts(o.config);
   const nodes = planNodes(config);
   if ((await listNodes(config.name)).length) throw new Error(`node(s) already exist for a cluster with the name "${config.name}"`);
@@ -70,24 +76,37 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
     const { image, dnsImage } = await progress.step(
       'Ensuring node image 🖼',
       async () => {
-        await ensureBaseImages();
+        await ensureBaseImages(needsLoadBalancer(config) ? ['haproxy'] : []);
         const [node, dns] = await Promise.all([ensureNodeImage(), ensureDnsImage()]);
         return { ...node, dnsImage: dns.image };
       },
       (r) => `Ensuring node image (${r.image}${r.built ? ', built' : ''}) 🖼`,
     );
     await progress.step(`Preparing nodes ${nodes.map(() => '📦').join(' ')}`, () => prepareNodes(config, nodes, image, [...NODE_IMAGES, dnsImage]));
-    const controlPlane = nodes.find((n) => n.role === 'control-plane')!;
+    const controlPlanes = nodes.filter((n) => n.role === 'control-plane');
+    const controlPlane = controlPlanes[0];
+    const ha = needsLoadBalancer(config);
+    const lb = loadBalancerName(config.name);
+    const lbIP = ha ? await progress.step('Configuring the external load balancer ⚖️', () => createLoadBalancer(config, controlPlanes.map((n) => n.name))) : undefined;
+    // The API endpoint inside the cluster network: the load balancer, or the one control-plane node.
+    const apiHost = ha ? lb : controlPlane.name;
+    const members: EtcdMember[] = await Promise.all(controlPlanes.map(async (n) => ({ name: n.name, ip: await nodeIP(config.name, n.name) })));
     await progress.step('Writing configuration 📜', async () => {
-      const cpIP = await nodeIP(config.name, controlPlane.name);
-      const sans = [controlPlane.name, cpIP, config.networking.apiServerAddress, indexedIP(config.networking.serviceSubnet, 1)];
-      await writeNodeConfigs(nodes, sans);
+      const sans = [
+        ...members.flatMap((m) => [m.name, m.ip]),
+        ...(lbIP ? [lb, lbIP] : []),
+        config.networking.apiServerAddress,
+        indexedIP(config.networking.serviceSubnet, 1),
+      ];
+      await writeNodeConfigs(nodes, sans, ha ? { server: inClusterServer(lb), etcdMembers: members } : {});
     });
     const started = await progress.step('Starting control-plane 🕹️', async () => {
-      // The kubelet starts its static pods (the control plane) before the apiserver answers it.
-      await writeStaticPods(controlPlane.name, controlPlaneComponents(config, o.timings, o.store));
-      for (const comp of nodeComponents(config, controlPlane)) await startComponent(controlPlane.name, comp);
-      const endpoint = await apiServerEndpoint(controlPlane.name);
+      // Each kubelet starts its static pods (the control plane) before an apiserver answers it.
+      await Promise.all(controlPlanes.map(async (cp, i) => {
+        await writeStaticPods(cp.name, controlPlaneComponents(config, o.timings, o.store, ha ? { self: members[i], members } : undefined));
+        for (const comp of nodeComponents(config, cp)) await startComponent(cp.name, comp);
+      }));
+      const endpoint = await apiServerEndpoint(apiHost);
       const server = `https://${endpoint.address}:${endpoint.port}`;
       const kubeconfig = externalKubeconfig(await readAdminKubeconfig(controlPlane.name), config.name, server);
       client = adminClient(kubeconfig);
@@ -95,10 +114,10 @@ export async function createCluster(o: CreateOptions): Promise<CreatedCluster> {
       await poll('the apiserver to answer', APISERVER_TIMEOUT_MS, async () => (await c.namespaces.list(), true));
       // Retried: kube-system and the bootstrap RBAC policy are written by the apiserver just after it starts answering.
       await poll('the cluster DNS addon to be created', APISERVER_TIMEOUT_MS, async () => (await installClusterDns(c, config.networking.serviceSubnet, dnsImage), true));
-      await poll('the kube-proxy addon to be created', APISERVER_TIMEOUT_MS, async () => (await installKubeProxy(c, config, inClusterServer(controlPlane.name)), true));
+      await poll('the kube-proxy addon to be created', APISERVER_TIMEOUT_MS, async () => (await installKubeProxy(c, config, inClusterServer(apiHost)), true));
       await poll('the default StorageClass to be created', APISERVER_TIMEOUT_MS, async () => (await installLocalPathStorage(c), true));
       const kubeconfigPath = mergeKubeconfig(o.kubeconfig, kubeconfig);
-      const https = await apiServerEndpoint(controlPlane.name, APISERVER_SECURE_PORT);
+      const https = await apiServerEndpoint(apiHost, APISERVER_SECURE_PORT);
       const httpsServer = `https://${https.address}:${https.port}`;
       const kubectlConfigPath = mergeKubectlConfig(kubectlKubeconfig(kubeconfig, httpsServer));
       return { server, kubeconfigPath, httpsServer, kubectlConfigPath };

@@ -42,9 +42,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-/** Builds (or reuses) the base images with deploy/build-images.sh. */
-export async function ensureBaseImages(): Promise<void> {
-  await run('bash', [join(REPO_ROOT, 'deploy', 'build-images.sh'), ...BASE_BUILDS]);
+/** Builds (or reuses) the base images with deploy/build-images.sh, and the named extra ones (haproxy for a load balancer). */
+export async function ensureBaseImages(extra: string[] = []): Promise<void> {
+  await run('bash', [join(REPO_ROOT, 'deploy', 'build-images.sh'), ...BASE_BUILDS, ...extra]);
 }
 
 /** The node image for the current application; built when its hash tag is missing. Returns its tag. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TABLE_OPTIONS, TabWriter } from '../../lib/util/tabwriter';
-import { DEFAULT_CLUSTER_NAME, readClusterConfig } from './cluster-config';
+import { checkControlPlanes, DEFAULT_CLUSTER_NAME, defaultStore, readClusterConfig } from './cluster-config';
 import { DEFAULT_TIMINGS } from './components';
 import { createCluster, usage } from './create-cluster';
 import { deleteCluster } from './delete-cluster';
@@ -13,6 +13,7 @@ import { exportLogs } from './export-logs';
 import { ensureBaseImages, ensureNodeImage, loadImages } from './images';
 import { externalKubeconfig, mergeKubeconfig, renderKubeconfig } from './kubeconfig';
 import { kubectlKubeconfig, mergeKubectlConfig } from './kubectl-config';
+import { apiEndpointContainer } from './load-balancer';
 import { readAdminKubeconfig } from './node-config';
 import { APISERVER_SECURE_PORT, apiServerEndpoint, listNodes } from './nodes';
 import { createPortMapping, deletePortMapping, listPortMappings } from './port-mappings';
@@ -37,13 +38,13 @@ async function controlPlaneOf(name: string) {
 
 async function kubeconfigOf(name: string) {
   const cp = await controlPlaneOf(name);
-  const ep = await apiServerEndpoint(cp);
+  const ep = await apiServerEndpoint(await apiEndpointContainer(name, cp));
   return externalKubeconfig(await readAdminKubeconfig(cp), name, `https://${ep.address}:${ep.port}`);
 }
 
 /** The kubectl kubeconfig: the same identity, the apiserver's HTTPS port. */
 async function kubectlConfigOf(name: string) {
-  const ep = await apiServerEndpoint(await controlPlaneOf(name), APISERVER_SECURE_PORT);
+  const ep = await apiServerEndpoint(await apiEndpointContainer(name, await controlPlaneOf(name)), APISERVER_SECURE_PORT);
   return kubectlKubeconfig(await kubeconfigOf(name), `https://${ep.address}:${ep.port}`);
 }
 
@@ -58,12 +59,13 @@ create
   .option('--kubeconfig <file>', 'kitectl config file to add the cluster to (default $KITECONFIG or ~/.kite/config); kubectl\'s context goes to $KUBECONFIG or ~/.kube/config')
   .addOption(durationOption('--wait <duration>', 'wait for every node to be Ready (e.g. 2m; 0 returns once they registered)', '2m'))
   .option('--retain', 'keep the nodes if creation fails (for debugging)', false)
-  .addOption(new Option('--store <backend>', "the apiserver's storage: embedded SQLite, or etcd in its own container").choices(['sqlite', 'etcd']).default('sqlite'))
+  .addOption(new Option('--store <backend>', "the apiserver's storage: embedded SQLite, or etcd as a static pod, one member per control-plane node (default: sqlite; etcd when the config has several control-plane nodes, which need it)").choices(['sqlite', 'etcd']))
   .addOption(durationOption('--node-monitor-grace-period <duration>', 'silence after which a node is marked NotReady/Unknown', DEFAULT_TIMINGS.nodeMonitorGracePeriod))
   .addOption(durationOption('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable/NotReady node before eviction', `${DEFAULT_TIMINGS.podEvictionSeconds}s`))
   .action(async (o) => {
     const { config, warnings } = readClusterConfig(o.config, o.name);
-    for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
+    const store = o.store ?? defaultStore(config);
+    for (const w of [...warnings, ...checkControlPlanes(config, store)]) process.stderr.write(`WARNING: ${w}\n`);
     const started = Date.now();
     const created = await createCluster({
       config,
@@ -74,7 +76,7 @@ create
         nodeMonitorGracePeriod: formatDuration(o.nodeMonitorGracePeriod),
         podEvictionSeconds: Math.round(o.podEvictionTimeout / 1000),
       },
-      store: o.store,
+      store,
       progress: new Progress(),
     });
     process.stderr.write(`Cluster "${config.name}" created in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

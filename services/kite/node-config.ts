@@ -4,13 +4,16 @@
 // kubelet's serving pair for the node's name (the apiserver verifies it when it proxies logs and
 // exec). The control-plane node also holds the CA key, the
 // apiserver's serving pair, its kubelet-client identity, the key that encrypts Secrets at rest
-// and the admin kubeconfig that `kite get kubeconfig` hands out.
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// and the admin kubeconfig that `kite get kubeconfig` hands out; with several control-plane
+// nodes, each also its etcd member's pairs and the apiserver's etcd client pair, and every
+// kubeconfig names the load balancer (load-balancer.ts) instead of a node.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { issueCertificate, writeClusterPKI, writeKubeconfigForIdentity, type ClusterPKI } from '../../lib/pki';
+import { dirname, join } from 'node:path';
+import { issueCertificate, writeClusterPKI, writeKubeconfigForIdentity, type CertKeyPair, type ClusterPKI } from '../../lib/pki';
 import { docker, nodeExec } from './docker-cli';
 import { writeEncryptionConfig } from './encryption-config';
+import { memberCertificates, type EtcdMember } from './etcd-cluster';
 import { APISERVER_PORT, type PlannedNode } from './nodes';
 
 /** Inside every node; each component container gets only the files it names, read-only (components.ts). */
@@ -27,26 +30,40 @@ const ADMIN_USER = 'kubernetes-admin';
 /** The address components use to reach the apiserver: the control-plane node's name, which Docker's DNS resolves on the cluster network. */
 export const inClusterServer = (controlPlane: string) => `https://${controlPlane}:${APISERVER_PORT}`;
 
+export interface NodeConfigOptions {
+  /** The apiserver's address in every kubeconfig (default: the control-plane node's, inClusterServer). */
+  server?: string;
+  /** Several control-plane nodes: each one's etcd member, whose certificates it gets (etcd-cluster.ts). */
+  etcdMembers?: EtcdMember[];
+}
+
 /** Writes the PKI and kubeconfigs of every node and copies them into the nodes. */
-export async function writeNodeConfigs(nodes: PlannedNode[], sans: string[]): Promise<void> {
+export async function writeNodeConfigs(nodes: PlannedNode[], sans: string[], opts: NodeConfigOptions = {}): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kite-pki-'));
   try {
     const pki = await writeClusterPKI(join(work, 'pki'), { apiserverSANs: sans, nodeNames: nodes.map((n) => n.name) });
     const controlPlane = nodes.find((n) => n.role === 'control-plane')!.name;
-    const server = inClusterServer(controlPlane);
+    const server = opts.server ?? inClusterServer(controlPlane);
     const ca = { cert: readFileSync(pki.ca.cert, 'utf8'), key: readFileSync(pki.ca.key, 'utf8') };
     await Promise.all(nodes.map(async (n) => {
       const dir = stage(work, n, pki, server);
       // The apiserver dials the node's IP and verifies the node's name (which survives IP changes).
       const serving = await issueCertificate(ca, { commonName: n.name, altNames: [n.name], usage: 'server' });
-      writeFileSync(join(dir, 'pki', 'kubelet.crt'), serving.cert);
-      writeFileSync(join(dir, 'pki', 'kubelet.key'), serving.key);
-      chmodSync(join(dir, 'pki', 'kubelet.key'), 0o600);
+      writePair(dir, 'pki/kubelet', serving);
+      const member = opts.etcdMembers?.find((m) => m.name === n.name);
+      if (member) for (const [base, pair] of Object.entries(await memberCertificates(ca, member))) writePair(dir, base, pair);
       await copyInto(n, dir);
     }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Writes <base>.crt and <base>.key (owner-only) under a node's staged /etc/kite. */
+function writePair(dir: string, base: string, pair: CertKeyPair): void {
+  mkdirSync(dirname(join(dir, base)), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, `${base}.crt`), pair.cert);
+  writeFileSync(join(dir, `${base}.key`), pair.key, { mode: 0o600 });
 }
 
 /** Lays out one node's /etc/kite in a directory of its own. */

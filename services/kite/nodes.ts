@@ -67,7 +67,8 @@ export function nodeRunArgs(cluster: ClusterConfig, node: PlannedNode): string[]
   for (const p of node.config.extraPortMappings) {
     args.push('-p', `${p.listenAddress}:${p.hostPort || ''}:${p.containerPort}/${p.protocol.toLowerCase()}`);
   }
-  if (node.role === 'control-plane') {
+  // With several control-plane nodes the load balancer publishes the apiserver (load-balancer.ts).
+  if (node.role === 'control-plane' && cluster.nodes.filter((n) => n.role === 'control-plane').length === 1) {
     const net = cluster.networking;
     args.push('-p', `${net.apiServerAddress}:${net.apiServerPort || ''}:${APISERVER_PORT}/tcp`);
     args.push('-p', `${net.apiServerAddress}:${net.apiServerSecurePort || ''}:${APISERVER_SECURE_PORT}/tcp`);

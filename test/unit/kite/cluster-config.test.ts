@@ -58,7 +58,6 @@ networking: {podSubnet: 10.10.0.0/16, serviceSubnet: 10.20.0.0/16, apiServerPort
     ['networking: {ipFamily: ipv6}\n', 'networking.ipFamily'],
     ['networking: {podSubnet: 10.244.0.0}\n', 'networking.podSubnet'],
     ['nodes:\n- role: worker\n', 'control-plane'],
-    ['nodes:\n- role: control-plane\n- role: control-plane\n', 'one control-plane'],
     ['nodes:\n- role: master\n', 'nodes[0].role'],
     ['name: Not_Valid\n', 'name'],
   ] as const) {

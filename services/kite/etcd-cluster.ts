@@ -1,0 +1,100 @@
+// The etcd cluster of a highly available kite cluster, stacked as kubeadm stacks it: one member
+// per control-plane node (Debian's etcd-server from the node's /usr, a static pod beside the
+// apiserver), all of them named in --initial-cluster, peers and clients on TLS with certificates
+// of the cluster CA: each member a serving pair (pki/etcd/server) and a peer pair (pki/etcd/peer)
+// for its node's name and IP, each apiserver a client pair (pki/apiserver-etcd-client), as
+// kubeadm's `certs etcd-server`, `etcd-peer` and `apiserver-etcd-client` phases issue them.
+// Members advertise their node's name (Docker's DNS on the cluster network resolves it), so
+// peers still find one another after a node restart gives it another address.
+import type { CertKeyPair } from '../../lib/pki';
+import { issueCertificate } from '../../lib/pki';
+import type { Component } from './components';
+import { CONFIG_DIR } from './node-config';
+
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
+const ETCD_DATA = '/var/lib/kite/etcd';
+
+/** A control-plane node: its name and its address on the cluster network. */
+export interface EtcdMember {
+  name: string;
+  ip: string;
+}
+
+/** The /etc/kite files of the etcd PKI (kubeadm's layout under its pki directory). */
+export const ETCD_PKI = {
+  ca: 'pki/ca.crt',
+  server: 'pki/etcd/server',
+  peer: 'pki/etcd/peer',
+  apiserverClient: 'pki/apiserver-etcd-client',
+} as const;
+
+const file = (base: string, ext: 'crt' | 'key') => `${CONFIG_DIR}/${base}.${ext}`;
+const clientURL = (m: string) => `https://${m}:${ETCD_CLIENT_PORT}`;
+const peerURL = (m: string) => `https://${m}:${ETCD_PEER_PORT}`;
+
+/** etcd's --initial-cluster: every member by name at its peer URL. */
+export function initialCluster(members: EtcdMember[]): string {
+  return members.map((m) => `${m.name}=${peerURL(m.name)}`).join(',');
+}
+
+/** The names a member's certificates cover: its node's name and address, and loopback. */
+export function memberSANs(member: EtcdMember): string[] {
+  return [member.name, member.ip, 'localhost', '127.0.0.1'];
+}
+
+/** The etcd static pod of one control-plane node. */
+export function etcdMemberComponent(cluster: string, self: EtcdMember, members: EtcdMember[]): Component {
+  return {
+    name: 'etcd',
+    run: ['-v', `${ETCD_DATA}:${ETCD_DATA}`],
+    privateDirs: [ETCD_DATA],
+    command: [
+      '/usr/bin/etcd',
+      '--name', self.name,
+      '--data-dir', ETCD_DATA,
+      '--listen-client-urls', `https://0.0.0.0:${ETCD_CLIENT_PORT}`,
+      '--advertise-client-urls', clientURL(self.name),
+      '--listen-peer-urls', `https://0.0.0.0:${ETCD_PEER_PORT}`,
+      '--initial-advertise-peer-urls', peerURL(self.name),
+      '--initial-cluster', initialCluster(members),
+      '--initial-cluster-state', 'new',
+      '--initial-cluster-token', `kite-${cluster}`,
+      '--cert-file', file(ETCD_PKI.server, 'crt'),
+      '--key-file', file(ETCD_PKI.server, 'key'),
+      '--client-cert-auth',
+      '--trusted-ca-file', `${CONFIG_DIR}/${ETCD_PKI.ca}`,
+      '--peer-cert-file', file(ETCD_PKI.peer, 'crt'),
+      '--peer-key-file', file(ETCD_PKI.peer, 'key'),
+      '--peer-client-cert-auth',
+      '--peer-trusted-ca-file', `${CONFIG_DIR}/${ETCD_PKI.ca}`,
+      // Ten times etcd's default heartbeat and election timeout: members share a loaded machine's
+      // cores with everything else, and a late heartbeat must not start an election.
+      '--heartbeat-interval', '500',
+      '--election-timeout', '5000',
+      '--auto-compaction-retention', '1',
+    ],
+  };
+}
+
+/** The apiserver's store flags: every member (its own first), over TLS with its client pair. */
+export function apiserverEtcdArgs(self: EtcdMember, members: EtcdMember[]): string[] {
+  const ordered = [self, ...members.filter((m) => m.name !== self.name)];
+  return [
+    '--store', 'etcd',
+    '--etcd-endpoints', ordered.map((m) => clientURL(m.name)).join(','),
+    '--etcd-cafile', `${CONFIG_DIR}/${ETCD_PKI.ca}`,
+    '--etcd-certfile', file(ETCD_PKI.apiserverClient, 'crt'),
+    '--etcd-keyfile', file(ETCD_PKI.apiserverClient, 'key'),
+  ];
+}
+
+/** A member's certificates, relative to /etc/kite (kubeadm's CNs: the node's name; kube-apiserver-etcd-client). */
+export async function memberCertificates(ca: CertKeyPair, member: EtcdMember): Promise<Record<string, CertKeyPair>> {
+  const altNames = memberSANs(member);
+  return {
+    [ETCD_PKI.server]: await issueCertificate(ca, { commonName: member.name, altNames, usage: 'server-and-client' }),
+    [ETCD_PKI.peer]: await issueCertificate(ca, { commonName: member.name, altNames, usage: 'server-and-client' }),
+    [ETCD_PKI.apiserverClient]: await issueCertificate(ca, { commonName: 'kube-apiserver-etcd-client', usage: 'client' }),
+  };
+}

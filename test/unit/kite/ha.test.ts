@@ -1,0 +1,134 @@
+// A highly available kite cluster's plan: several control-plane nodes need the etcd store (a clear
+// refusal with SQLite, a warning for an even number), each node's etcd member in one
+// --initial-cluster with peer and client TLS from the cluster CA, each apiserver on every member,
+// the external load balancer's haproxy.cfg and ports, the nodes publishing no apiserver port.
+import { strict as assert } from 'node:assert';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCA, describeCertificate } from '../../../lib/pki';
+import { checkControlPlanes, ConfigError, defaultStore, parseClusterConfig } from '../../../services/kite/cluster-config';
+import { configFiles, controlPlaneComponents, DEFAULT_TIMINGS } from '../../../services/kite/components';
+import { hostMounts } from '../../../services/kite/control-plane-pods';
+import { apiserverEtcdArgs, ETCD_PKI, initialCluster, memberCertificates, type EtcdMember } from '../../../services/kite/etcd-cluster';
+import { haproxyConfig, loadBalancerName, loadBalancerRunArgs, needsLoadBalancer } from '../../../services/kite/load-balancer';
+import { nodeRunArgs, planNodes } from '../../../services/kite/nodes';
+
+const doc = (controlPlanes: number, workers = 1) =>
+  `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n${'- role: control-plane\n'.repeat(controlPlanes)}${'- role: worker\n'.repeat(workers)}`;
+const { config } = parseClusterConfig(doc(3), 'ha');
+const members: EtcdMember[] = [
+  { name: 'ha-control-plane', ip: '172.18.0.2' },
+  { name: 'ha-control-plane2', ip: '172.18.0.3' },
+  { name: 'ha-control-plane3', ip: '172.18.0.4' },
+];
+const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
+
+describe('kite: highly available control plane', () => {
+  describe('config', () => {
+    it('reads kind\'s HA config (examples/kind-ha.yaml): three control-plane nodes named as kind names them, the etcd store by default', () => {
+      const { config: ha } = parseClusterConfig(readFileSync(join(__dirname, '..', '..', '..', 'examples', 'kind-ha.yaml'), 'utf8'), 'x');
+      assert.deepEqual(planNodes(ha).map((n) => n.name), ['x-control-plane', 'x-control-plane2', 'x-control-plane3', 'x-worker']);
+      assert.equal(defaultStore(ha), 'etcd');
+      assert.equal(defaultStore(parseClusterConfig(undefined).config), 'sqlite');
+      assert.ok(needsLoadBalancer(ha));
+      assert.ok(!needsLoadBalancer(parseClusterConfig(doc(1)).config));
+    });
+
+    it('refuses several control-plane nodes with the SQLite store, saying to use etcd', () => {
+      assert.throws(() => checkControlPlanes(config, 'sqlite'), (err: Error) =>
+        err instanceof ConfigError && /^several control-plane nodes need the etcd store: 3 control-plane nodes were given with --store sqlite; create the cluster with --store etcd/.test(err.message));
+      assert.deepEqual(checkControlPlanes(config, 'etcd'), []);
+      assert.deepEqual(checkControlPlanes(parseClusterConfig(doc(1)).config, 'sqlite'), []);
+    });
+
+    it('accepts an even number of control-plane nodes, as kind does, with a warning about etcd\'s quorum', () => {
+      const [warning] = checkControlPlanes(parseClusterConfig(doc(2)).config, 'etcd');
+      assert.match(warning, /2 control-plane nodes make an etcd cluster of 2 members, whose quorum of 2 tolerates as many failures as 1 members would: an odd number is recommended/);
+    });
+  });
+
+  describe('etcd members', () => {
+    it('names every member in --initial-cluster at its node\'s name, peers and clients on TLS with the cluster CA', () => {
+      assert.equal(initialCluster(members), 'ha-control-plane=https://ha-control-plane:2380,ha-control-plane2=https://ha-control-plane2:2380,ha-control-plane3=https://ha-control-plane3:2380');
+      const etcd = controlPlaneComponents(config, DEFAULT_TIMINGS, 'etcd', { self: members[1], members }).find((c) => c.name === 'etcd')!;
+      const args = etcd.command;
+      assert.equal(flag(args, '--name'), 'ha-control-plane2');
+      assert.equal(flag(args, '--initial-cluster'), initialCluster(members));
+      assert.equal(flag(args, '--initial-cluster-state'), 'new');
+      assert.equal(flag(args, '--initial-advertise-peer-urls'), 'https://ha-control-plane2:2380');
+      assert.equal(flag(args, '--advertise-client-urls'), 'https://ha-control-plane2:2379');
+      assert.equal(flag(args, '--listen-client-urls'), 'https://0.0.0.0:2379');
+      assert.equal(flag(args, '--cert-file'), '/etc/kite/pki/etcd/server.crt');
+      assert.equal(flag(args, '--peer-cert-file'), '/etc/kite/pki/etcd/peer.crt');
+      assert.equal(flag(args, '--trusted-ca-file'), '/etc/kite/pki/ca.crt');
+      assert.equal(flag(args, '--peer-trusted-ca-file'), '/etc/kite/pki/ca.crt');
+      assert.ok(args.includes('--client-cert-auth') && args.includes('--peer-client-cert-auth'));
+      // The static pod mounts exactly its certificates and its data directory, never the CA key.
+      assert.deepEqual(configFiles(etcd).sort(), ['/etc/kite/pki/ca.crt', '/etc/kite/pki/etcd/peer.crt', '/etc/kite/pki/etcd/peer.key', '/etc/kite/pki/etcd/server.crt', '/etc/kite/pki/etcd/server.key']);
+      assert.ok(hostMounts(etcd).some((m) => m.path === '/var/lib/kite/etcd' && !m.readOnly));
+    });
+
+    it('points each apiserver at every member, its own first, with its etcd client pair', () => {
+      const apiserver = controlPlaneComponents(config, DEFAULT_TIMINGS, 'etcd', { self: members[2], members }).find((c) => c.name === 'kube-apiserver')!;
+      const args = apiserver.command;
+      assert.equal(flag(args, '--store'), 'etcd');
+      assert.equal(flag(args, '--etcd-endpoints'), 'https://ha-control-plane3:2379,https://ha-control-plane:2379,https://ha-control-plane2:2379');
+      assert.equal(flag(args, '--etcd-cafile'), '/etc/kite/pki/ca.crt');
+      assert.equal(flag(args, '--etcd-certfile'), '/etc/kite/pki/apiserver-etcd-client.crt');
+      assert.equal(flag(args, '--etcd-keyfile'), '/etc/kite/pki/apiserver-etcd-client.key');
+      assert.ok(!args.includes('--data-dir'));
+      assert.deepEqual(apiserverEtcdArgs(members[2], members), args.slice(args.indexOf('--store'), args.indexOf('--store') + 10));
+      // One scheduler and one controller-manager per node, each electing a leader (their default).
+      const names = controlPlaneComponents(config, DEFAULT_TIMINGS, 'etcd', { self: members[2], members }).map((c) => c.name);
+      assert.deepEqual(names, ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+    });
+
+    it('issues each member serving and peer certificates for its node\'s name and IP, and the apiserver an etcd client certificate, all from the cluster CA', async () => {
+      const ca = await createCA('kite-ca');
+      const certs = await memberCertificates(ca, members[0]);
+      const caCert = new X509Certificate(ca.cert);
+      for (const base of [ETCD_PKI.server, ETCD_PKI.peer]) {
+        const c = describeCertificate(certs[base].cert);
+        assert.equal(c.commonName, 'ha-control-plane');
+        assert.deepEqual(c.altNames.sort(), ['127.0.0.1', '172.18.0.2', 'ha-control-plane', 'localhost']);
+        const x = new X509Certificate(certs[base].cert);
+        assert.ok(x.verify(caCert.publicKey), `${base} signed by the cluster CA`);
+        assert.match(x.toLegacyObject().ext_key_usage?.join(' ') ?? '', /1\.3\.6\.1\.5\.5\.7\.3\.1.*1\.3\.6\.1\.5\.5\.7\.3\.2|1\.3\.6\.1\.5\.5\.7\.3\.2.*1\.3\.6\.1\.5\.5\.7\.3\.1/, `${base}: server and client auth`);
+      }
+      const client = new X509Certificate(certs[ETCD_PKI.apiserverClient].cert);
+      assert.equal(describeCertificate(client.toString()).commonName, 'kube-apiserver-etcd-client');
+      assert.deepEqual(client.toLegacyObject().ext_key_usage, ['1.3.6.1.5.5.7.3.2']);
+    });
+  });
+
+  describe('external load balancer', () => {
+    it('writes an haproxy.cfg in TCP mode with every apiserver\'s gRPC and HTTPS ports, checked on /readyz', () => {
+      const cfg = haproxyConfig(members.map((m) => m.name));
+      assert.match(cfg, /^\s+mode tcp$/m);
+      assert.match(cfg, /^frontend kube-apiserver-grpc\n\s+bind \*:6443\n\s+default_backend kube-apiservers-grpc$/m);
+      assert.match(cfg, /^frontend kube-apiserver-https\n\s+bind \*:6444\n\s+default_backend kube-apiservers-https$/m);
+      for (const [backend, port] of [['kube-apiservers-grpc', 6443], ['kube-apiservers-https', 6444]] as const) {
+        const section = cfg.split(`\nbackend ${backend}\n`)[1].split('\n\n')[0];
+        assert.match(section, /option httpchk GET \/readyz/);
+        assert.match(section, /http-check expect status 200/);
+        for (const m of members) assert.match(section, new RegExp(`^  server ${m.name} ${m.name}:${port} check port 6444 check-ssl verify none$`, 'm'));
+      }
+      // Names are resolved through Docker's DNS (a stopped node is no error), dead servers' sessions shut.
+      assert.match(cfg, /nameserver dns 127\.0\.0\.11:53/);
+      assert.match(cfg, /default-server init-addr last,libc,none resolvers docker .*on-marked-down shutdown-sessions/);
+    });
+
+    it('publishes the apiserver\'s host ports on the load balancer and on no control-plane node', () => {
+      const withPorts = { ...config, networking: { ...config.networking, apiServerPort: 40001, apiServerSecurePort: 40002 } };
+      const args = loadBalancerRunArgs(withPorts);
+      assert.equal(flag(args, '--name'), loadBalancerName('ha'));
+      assert.equal(loadBalancerName('ha'), 'ha-external-load-balancer');
+      assert.deepEqual(args.filter((_, i) => args[i - 1] === '-p'), ['127.0.0.1:40001:6443/tcp', '127.0.0.1:40002:6444/tcp']);
+      assert.ok(args.includes('io.kite.role=external-load-balancer'));
+      for (const n of planNodes(withPorts)) assert.doesNotMatch(nodeRunArgs(withPorts, n).join(' '), /:644[34]\/tcp/, n.name);
+      const single = parseClusterConfig(doc(1)).config;
+      assert.match(nodeRunArgs(single, planNodes(single)[0]).join(' '), /:6443\/tcp/);
+    });
+  });
+});
