@@ -7,7 +7,6 @@ import { Metadata, status as GrpcStatus, type ClientReadableStream, type Service
 import { ApiError, BadRequestError, InternalError, fromServiceError } from '../../../lib/api/errors';
 import { ALL_KINDS, type KindInfo, type KubeList, type KubeObject, type Verb, type WatchEvent } from '../../../lib/api/kinds';
 import { encodeWatchFrame, PROTOBUF_MEDIA_TYPE, PROTOBUF_WATCH_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
-import { decodeKube, encodeKube, encodeKubeList } from '../../../lib/api/kube-json';
 import { PATCH_TYPES } from '../../../lib/api/patch';
 import { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
@@ -18,6 +17,7 @@ import { tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { protobufWatch } from './protobuf-reply';
+import { convertedVersionOf, versionCodec, type VersionCodec } from './converted-versions';
 import { parseFieldValidation, parseJSONBody, parseProtobufBody, parseYAMLBody, patchFieldWarnings, YAML_MEDIA_TYPE, type ExpectedKind } from './request-body';
 import { parseBool, type RequestInfo } from './request-info';
 import { failure, statusOf, type Status, type Subject } from './status';
@@ -78,7 +78,9 @@ export class ResourceHandler {
   constructor(private readonly gate: GateClient) {}
 
   async serve(info: RequestInfo, x: HttpExchange, caller: HttpCaller): Promise<void> {
-    const kind = kindOf(info);
+    // A version served by conversion (autoscaling/v1 HorizontalPodAutoscalers), else the kind's own.
+    const converted = info.apiPrefix === 'apis' ? convertedVersionOf(`${info.apiGroup}/${info.apiVersion}`, info.resource) : undefined;
+    const kind = converted?.kind ?? kindOf(info);
     if (!kind) return x.json(404, notFoundPath());
     const named = info.parts.length >= 2;
     // Namespaces are named by their own path; other cluster-scoped kinds have none, namespaced ones need one unless listing.
@@ -87,7 +89,7 @@ export class ResourceHandler {
     if (kind.namespaced && !info.namespace && (named || info.verb === 'create')) return x.json(404, notFoundPath());
     const subject: Subject = { group: kind.group, resource: kind.resource, kind: kind.kind, name: named ? info.name : '' };
     try {
-      await this.dispatch(kind, info, namespace, named, x, caller, subject);
+      await this.dispatch(kind, versionCodec(kind, converted), info, namespace, named, x, caller, subject);
     } catch (err) {
       x.json(...reply(statusOf(err, subject)));
     }
@@ -98,7 +100,7 @@ export class ResourceHandler {
   }
 
   /** `subject` names what errors are about; a create learns its name from the body. */
-  private async dispatch(kind: KindInfo<any>, info: RequestInfo, namespace: string, named: boolean, x: HttpExchange, caller: HttpCaller, subject: Subject): Promise<void> {
+  private async dispatch(kind: KindInfo<any>, codec: VersionCodec, info: RequestInfo, namespace: string, named: boolean, x: HttpExchange, caller: HttpCaller, subject: Subject): Promise<void> {
     const q = x.query;
     const sub = info.subresource;
     const name = named ? info.name : '';
@@ -115,22 +117,22 @@ export class ResourceHandler {
         if (sub && sub !== 'status') break;
         const r = await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: q.get('resourceVersion') ?? '' }, caller);
         if (asTable(x)) return this.answer(x, 200, r, (o) => tableFor(kind, [o], { includeObject: includeObject(q) }));
-        return this.answer(x, 200, r, (o) => encodeKube(kind, o));
+        return this.answer(x, 200, r, (o) => codec.encode(o));
       }
       case 'list': {
         const r = await this.call<KubeList<KubeObject>>(kind, 'list', listRequest(namespace, q), caller);
         if (asTable(x)) return this.answer(x, 200, r, (l) => tableFor(kind, l.items, { includeObject: includeObject(q), listMeta: listMetaOf(l) }));
-        return this.answer(x, 200, r, (l) => encodeKubeList(kind, l));
+        return this.answer(x, 200, r, (l) => codec.encodeList(l));
       }
       case 'watch':
-        return this.watch(kind, namespace, name, x, caller);
+        return this.watch(kind, codec, namespace, name, x, caller);
       case 'create': {
         if (!named) {
-          const { object, warnings } = decodeKube(kind, await objectBody(x, kind), parseFieldValidation(q.get('fieldValidation')));
+          const { object, warnings } = codec.decode(await objectBody(x, codec.expected), parseFieldValidation(q.get('fieldValidation')));
           checkNamespace(object, namespace);
           subject.name = object.metadata?.name ?? '';
           const r = await this.call<KubeObject>(kind, 'create', { namespace, [kind.requestField]: object, dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? '' }, caller);
-          return this.answer(x, 201, r, (o) => encodeKube(kind, o), warnings);
+          return this.answer(x, 201, r, (o) => codec.encode(o), warnings);
         }
         if (sub === 'binding' && has('bind')) return this.bind(kind, namespace, name, x, caller);
         if (sub === 'token' && has('createToken')) return this.token(kind, namespace, name, x, caller);
@@ -144,7 +146,7 @@ export class ResourceHandler {
           return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => scaleJSON(s));
         }
         if (sub && !(sub === 'status' && has('updateStatus'))) break;
-        const { object, warnings } = decodeKube(kind, await objectBody(x, kind), parseFieldValidation(q.get('fieldValidation')));
+        const { object, warnings } = codec.decode(await objectBody(x, codec.expected), parseFieldValidation(q.get('fieldValidation')));
         checkNamespace(object, namespace);
         checkName(object.metadata?.name, name);
         object.metadata = { ...object.metadata!, name, namespace };
@@ -154,7 +156,7 @@ export class ResourceHandler {
         const r = sub
           ? await this.call<KubeObject>(kind, 'updateStatus', { [kind.requestField]: object, fieldManager }, caller)
           : await this.call<KubeObject>(kind, 'update', { [kind.requestField]: object, dryRun: dryRunOf(q), fieldManager }, caller);
-        return this.answer(x, 200, r, (o) => encodeKube(kind, o), warnings);
+        return this.answer(x, 200, r, (o) => codec.encode(o), warnings);
       }
       case 'patch': {
         if (sub && sub !== 'status' && !(sub === 'scale' && kind.hasScale)) break;
@@ -177,12 +179,12 @@ export class ResourceHandler {
         if (sub === 'scale') return this.answer(x, 200, r, (o) => scaleJSON(toScale(o)), warnings);
         // An apply patch that created the object is a 201, as Kubernetes' patcher answers it.
         const code = r.trailer.get(CREATED_TRAILER)[0] === 'true' ? 201 : 200;
-        return this.answer(x, code, r, (o) => encodeKube(kind, o), warnings);
+        return this.answer(x, code, r, (o) => codec.encode(o), warnings);
       }
       case 'delete': {
         if (sub) break;
         const r = await this.call<KubeObject>(kind, 'delete', await deleteRequest(namespace, name, x), caller);
-        return this.answer(x, 200, r, (o) => deleted(kind, name, o));
+        return this.answer(x, 200, r, (o) => deleted(kind, name, o, codec));
       }
       case 'deletecollection': {
         // Kubernetes serves it at a namespace's collection path (or a cluster-scoped kind's), not across namespaces.
@@ -190,7 +192,7 @@ export class ResourceHandler {
         const d = await deleteRequest(namespace, '', x);
         if (d.preconditions) throw new BadRequestError('preconditions are not supported for deletecollection: delete the object by name');
         const request = { namespace, labelSelector: q.get('labelSelector') ?? '', fieldSelector: q.get('fieldSelector') ?? '', gracePeriodSeconds: d.gracePeriodSeconds, propagationPolicy: d.propagationPolicy, dryRun: d.dryRun };
-        return this.answer(x, 200, await this.call<KubeList<KubeObject>>(kind, 'deleteCollection', request, caller), (l) => encodeKubeList(kind, l));
+        return this.answer(x, 200, await this.call<KubeList<KubeObject>>(kind, 'deleteCollection', request, caller), (l) => codec.encodeList(l));
       }
       default:
         break;
@@ -238,7 +240,7 @@ export class ResourceHandler {
    * A watch as Kubernetes streams it: one JSON event per line (protobuf WatchEvent frames to a
    * client that accepts only protobuf); a failure after the start is an ERROR event carrying the Status.
    */
-  private watch(kind: KindInfo<any>, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
+  private watch(kind: KindInfo<any>, codec: VersionCodec, namespace: string, name: string, x: HttpExchange, caller: HttpCaller): Promise<void> {
     const q = x.query;
     const selector = q.get('fieldSelector') ?? '';
     const request = {
@@ -254,13 +256,13 @@ export class ResourceHandler {
     const stream = this.gate.stream<WatchEvent<KubeObject>>(GateClient.method(kind, 'watch'), request, caller);
     const table = asTable(x);
     if (!table && protobufWatch(x.header('accept'))) {
-      const frame = (ev: WatchEvent<KubeObject>) => encodeWatchFrame(ev.type, ev.object ? (encodeKube(kind, ev.object) as Record<string, unknown>) : undefined);
+      const frame = (ev: WatchEvent<KubeObject>) => encodeWatchFrame(ev.type, ev.object ? codec.encode(ev.object) : undefined);
       return pipeStream(stream, x, PROTOBUF_WATCH_MEDIA_TYPE, frame, (s) => encodeWatchFrame('ERROR', s as unknown as Record<string, unknown>));
     }
     let first = true;
     const encode = (ev: WatchEvent<KubeObject>): unknown => {
       if (!ev.object) return {};
-      if (!table || ev.type === 'BOOKMARK') return encodeKube(kind, ev.object);
+      if (!table || ev.type === 'BOOKMARK') return codec.encode(ev.object);
       // As kube-apiserver's watch of Tables: the column definitions come with the first event only.
       const t = tableFor(kind, [ev.object], { includeObject: includeObject(q) });
       if (!first) t.columnDefinitions = [];
@@ -459,10 +461,10 @@ async function deleteRequest(namespace: string, name: string, x: HttpExchange) {
  * period), else the object for the resources whose registries return it, else a Status Success
  * naming it (the generic registry's finalizeDelete).
  */
-function deleted(kind: KindInfo<any>, name: string, obj: KubeObject): unknown {
+function deleted(kind: KindInfo<any>, name: string, obj: KubeObject, codec: VersionCodec): unknown {
   const m = obj.metadata;
   const pending = !!m?.deletionTimestamp && ((m.finalizers?.length ?? 0) > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0);
-  if (pending || RETURNS_DELETED_OBJECT.has(kind.resource)) return encodeKube(kind, obj);
+  if (pending || RETURNS_DELETED_OBJECT.has(kind.resource)) return codec.encode(obj);
   return {
     kind: 'Status',
     apiVersion: 'v1',

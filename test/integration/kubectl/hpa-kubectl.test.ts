@@ -60,6 +60,22 @@ describe('kubectl and kitectl autoscale, get and describe hpa (HTTPS front door)
     await h.ok(['delete', 'hpa', 'web', 'from-v1']);
   });
 
+  it("kubectl autoscale creates through /apis/autoscaling/v1 (protobuf in, Kubernetes' conversion both ways)", async () => {
+    assert.equal(await h.ok(['autoscale', 'deployment/web', '--min', '2', '--max', '4', '--cpu-percent', '70', '--name', 'by-kubectl']), 'horizontalpodautoscaler.autoscaling/by-kubectl autoscaled\n');
+    const v2 = JSON.parse(await h.ok(['get', 'hpa', 'by-kubectl', '-o', 'json']));
+    assert.deepEqual(v2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    const path = `/apis/autoscaling/v1/namespaces/${h.namespace}/horizontalpodautoscalers`;
+    const v1 = JSON.parse(await h.ok(['get', '--raw', `${path}/by-kubectl`]));
+    assert.deepEqual([v1.apiVersion, v1.spec], ['autoscaling/v1', { scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' }, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70 }]);
+    const list = JSON.parse(await h.ok(['get', '--raw', path]));
+    assert.deepEqual([list.kind, list.apiVersion, list.items.map((i: Json) => [i.metadata.name, i.spec.targetCPUUtilizationPercentage])], ['HorizontalPodAutoscalerList', 'autoscaling/v1', [['by-kubectl', 70]]]);
+    // An update in v1 terms changes the v2 metric.
+    const replaced = { ...v1, spec: { ...v1.spec, targetCPUUtilizationPercentage: 40 } };
+    await h.ok(['replace', '--raw', `${path}/by-kubectl`, '-f', '-'], { stdin: JSON.stringify(replaced) });
+    assert.equal(JSON.parse(await h.ok(['get', 'hpa', 'by-kubectl', '-o', 'json'])).spec.metrics[0].resource.target.averageUtilization, 40);
+    await h.ok(['delete', 'hpa', 'by-kubectl']);
+  });
+
   it('get hpa and describe hpa print what kubectl prints', async () => {
     const hpa = HorizontalPodAutoscaler.fromJSON({
       metadata: { name: 'web2', namespace: h.namespace, labels: { team: 'a' } },
