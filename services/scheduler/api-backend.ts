@@ -1,7 +1,7 @@
 // The SchedulerBackend over the apiserver: BindPod, UpdatePodStatus for the PodScheduled
 // condition and nominatedNodeName, preemption's status update and graceful delete of a victim,
 // and events through the shared recorder.
-import { isNotFound } from '../../lib/api/errors';
+import { isConflict, isNotFound } from '../../lib/api/errors';
 import type { Clientset } from '../../lib/client/clientset';
 import type { EventRecorder } from '../../lib/events';
 import type { Pod, PodCondition, PodStatus } from '../../lib/gen/kite/core/v1/types';
@@ -36,13 +36,13 @@ export class ApiSchedulerBackend implements SchedulerBackend {
 
   async preemptPod(victim: Pod, condition: PodCondition): Promise<void> {
     const m = victim.metadata!;
+    const current = await this.updateStatus(victim, (cur) => {
+      if (cur.metadata!.deletionTimestamp) return false;
+      setCondition(cur.status!.conditions, condition);
+      return true;
+    });
+    if (!current) return;
     try {
-      const cur = await this.client.pods.get(m.name, m.namespace);
-      if (cur.metadata!.uid !== m.uid) return;
-      if (!cur.metadata!.deletionTimestamp) {
-        setCondition(cur.status!.conditions, condition);
-        await this.client.pods.updateStatus(cur);
-      }
       await this.client.pods.delete(m.name, { namespace: m.namespace, preconditions: { uid: m.uid } });
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -51,17 +51,35 @@ export class ApiSchedulerBackend implements SchedulerBackend {
 
   /** Reads the pod, changes its status unless it is gone, replaced or bound, and writes it back. */
   private async updatePendingStatus(pod: Pod, change: (status: PodStatus) => void): Promise<void> {
-    const m = pod.metadata!;
-    try {
-      const cur = await this.client.pods.get(m.name, m.namespace);
-      if (cur.metadata!.uid !== m.uid || cur.spec!.nodeName) return;
+    await this.updateStatus(pod, (cur) => {
+      if (cur.spec!.nodeName) return false;
       change(cur.status!);
-      await this.client.pods.updateStatus(cur);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+      return true;
+    });
+  }
+
+  /**
+   * Reads the pod and writes its status back if `change` says so, again on a conflict (the
+   * kubelet writes the same status); the pod read, or undefined once it is gone or replaced.
+   */
+  private async updateStatus(pod: Pod, change: (cur: Pod) => boolean): Promise<Pod | undefined> {
+    const m = pod.metadata!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const cur = await this.client.pods.get(m.name, m.namespace);
+        if (cur.metadata!.uid !== m.uid) return undefined;
+        if (change(cur)) await this.client.pods.updateStatus(cur);
+        return cur;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
+      }
     }
   }
 }
+
+/** Status writes tried this many times before a conflict is reported. */
+const CONFLICT_RETRIES = 5;
 
 /** Adds `condition`, or replaces the one of its type. */
 function setCondition(conditions: PodCondition[], condition: PodCondition): void {
