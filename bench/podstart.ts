@@ -3,7 +3,7 @@
 // Engine; beside it, in the same run and at the same rate, the honest floor: the same pair of raw
 // `docker run -d`s a pod is (a pause container on the pod network, then nginx joined to its network
 // namespace), and a single `docker run -d` of nginx. One pod (and one pair) at a time gives the
-// unqueued ratio, and the engine's events give a phase timeline of the median one.
+// unqueued ratio, and the engine's events give their phase timeline.
 //   npm run bench:podstart                       # 10 of each one at a time, 3 rounds of 20 pods at 5 pods/s
 //   KITE_BENCH_SOLO=20 KITE_BENCH_ROUNDS=5 KITE_BENCH_PODS=40 KITE_BENCH_RATE=10 npm run bench:podstart
 import { execFile } from 'node:child_process';
@@ -122,43 +122,51 @@ async function rawRound(docker: Docker, network: string, label: string, pair: bo
   return starts;
 }
 
-/** The start whose latency is the median. */
-function medianStart(starts: readonly Start[]): Start {
-  return [...starts].sort((a, b) => a.ms - b.ms)[Math.ceil(starts.length / 2) - 1];
-}
+const PHASES = ['sandbox create', 'network', 'sandbox start', 'app create', 'app start', 'end'] as const;
 
 /**
  * The engine's steps of one start, as ms after it began: the sandbox (or pause) container's create,
  * its network connect and start, the app (nginx) container's create and start, then the end (the
  * pod's Running status seen through the watch, or the second `docker run` returned).
  */
-function phases(events: EngineEvents, start: Start, sandboxId: string, appId: string | undefined): string {
-  const at = (e: { timeMs: number } | undefined) => (e ? `${fmt(e.timeMs - start.beganMs, 0)}` : 'n/a');
+function phases(events: EngineEvents, start: Start, sandboxId: string, appId: string | undefined): number[] {
+  const at = (e: { timeMs: number } | undefined) => (e ? e.timeMs - start.beganMs : NaN);
   return [
-    `sandbox create ${at(events.find(sandboxId, 'container', 'create'))}`,
-    `network ${at(events.find(sandboxId, 'network', 'connect'))}`,
-    `sandbox start ${at(events.find(sandboxId, 'container', 'start'))}`,
-    `app create ${at(appId ? events.find(appId, 'container', 'create') : undefined)}`,
-    `app start ${at(appId ? events.find(appId, 'container', 'start') : undefined)}`,
-    `end ${fmt(start.endedMs - start.beganMs, 0)}`,
-  ].join(', ');
+    at(events.find(sandboxId, 'container', 'create')),
+    at(events.find(sandboxId, 'network', 'connect')),
+    at(events.find(sandboxId, 'container', 'start')),
+    at(appId ? events.find(appId, 'container', 'create') : undefined),
+    at(appId ? events.find(appId, 'container', 'start') : undefined),
+    start.endedMs - start.beganMs,
+  ];
 }
 
-/** The median Kite pod's phases, its containers found by their pod-name label. */
+/** Each phase's median over the starts (a start whose event was missed counts for none). */
+function medianPhases(all: number[][]): string {
+  return PHASES.map((name, i) => `${name} ${fmt(median(all.map((p) => p[i]).filter(Number.isFinite)), 0)}`).join(', ');
+}
+
+/** Kite pods' phases, their containers found by their pod-name label. */
 function kitePhases(events: EngineEvents, starts: readonly Start[]): string {
-  const start = medianStart(starts);
-  const mine = events.events.filter((e) => e.type === 'container' && e.action === 'create' && e.attributes['io.kite.pod.name'] === start.name);
-  const sandbox = mine.find((e) => e.attributes['io.kite.sandbox'] === 'true')?.container ?? '';
-  const app = mine.find((e) => e.attributes['io.kite.sandbox'] === 'false')?.container;
-  return phases(events, start, sandbox, app);
+  return medianPhases(
+    starts.map((start) => {
+      const mine = events.events.filter((e) => e.type === 'container' && e.action === 'create' && e.attributes['io.kite.pod.name'] === start.name);
+      const sandbox = mine.find((e) => e.attributes['io.kite.sandbox'] === 'true')?.container ?? '';
+      const app = mine.find((e) => e.attributes['io.kite.sandbox'] === 'false')?.container;
+      return phases(events, start, sandbox, app);
+    }),
+  );
 }
 
-/** The median raw pair's phases: its nginx container is the one created after its pause container with the bench's label. */
+/** Raw pairs' phases: a pair's nginx container is the one with the bench's label created while it ran. */
 function rawPairPhases(events: EngineEvents, starts: readonly Start[], label: string): string {
-  const start = medianStart(starts);
   const [key, value] = label.split('=');
-  const app = events.events.find((e) => e.type === 'container' && e.action === 'create' && e.attributes[key] === value && e.attributes.image === IMAGE && e.timeMs >= start.beganMs && e.timeMs <= start.endedMs);
-  return phases(events, start, start.name, app?.container);
+  return medianPhases(
+    starts.map((start) => {
+      const app = events.events.find((e) => e.type === 'container' && e.action === 'create' && e.attributes[key] === value && e.attributes.image === IMAGE && e.timeMs >= start.beganMs && e.timeMs <= start.endedMs);
+      return phases(events, start, start.name, app?.container);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -229,8 +237,8 @@ async function main(): Promise<void> {
     const kiteTimeline = kitePhases(events, soloKite);
     const pairTimeline = rawPairPhases(events, soloPair, label);
     console.log(`one at a time: kite p50 ${fmt(median(latencies(soloKite)), 0)} ms; docker run pair p50 ${fmt(median(latencies(soloPair)), 0)} ms (${fmt(soloRatio, 2)}x); docker run p50 ${fmt(median(latencies(soloRaw)), 0)} ms`);
-    console.log(`median Kite pod, ms after create: ${kiteTimeline}`);
-    console.log(`median docker run pair, ms after the first run: ${pairTimeline}`);
+    console.log(`Kite pods, median ms after create: ${kiteTimeline}`);
+    console.log(`docker run pairs, median ms after the first run: ${pairTimeline}`);
     const kite: number[][] = [];
     const pairs: number[][] = [];
     const raw: number[][] = [];
@@ -268,7 +276,7 @@ async function main(): Promise<void> {
       'create, the kubelet\'s watch, the status write, the benchmark\'s watch; the raw pair is the same two starts through the `docker` CLI, its honest floor.',
       'At 5 pods/s both ask the engine for 10 container starts a second; when it cannot keep up, both queue.',
       `Targets: one at a time <= 1.15x the raw pair; at ${RATE} pods/s p50 <= 1 s (${verdict(kp50 <= 1000)}) and p99 <= 2 s (${verdict(kp99 <= 2000)}).`,
-      `Engine events of the median one-at-a-time start, ms after it began: Kite pod: ${kiteTimeline}; raw pair: ${pairTimeline}.`,
+      `Docker Engine events of the one-at-a-time starts, each phase's median in ms after the start began: Kite pod: ${kiteTimeline}; raw pair: ${pairTimeline}.`,
       `Load average when the run started: ${loadAtStart} (other work on the machine slows the engine).`,
     ].join(' ');
     console.log(`\n${table}\n\n${note}`);

@@ -38,6 +38,20 @@ describe('kubelet/runtime FakeRuntime', () => {
     ]);
   });
 
+  it('creates a sandbox and its containers before starting it, as Docker: a container starts only once its sandbox runs, which gives the pod IP', async () => {
+    const sandboxId = await rt.createPodSandbox(pod, { network: 'pods' });
+    assert.deepEqual([(await rt.inspectContainer(sandboxId)).state, (await rt.inspectContainer(sandboxId)).ip], ['created', undefined]);
+    const id = await rt.createContainer(sandboxId, pod, container);
+    await assert.rejects(rt.startContainer(id), new RegExp(`cannot join network of a non running container: ${sandboxId}`));
+    assert.deepEqual(await rt.startPodSandbox(sandboxId, pod, { network: 'pods' }), { id: sandboxId, ip: '10.9.0.2' });
+    await rt.startContainer(id);
+    assert.equal((await rt.inspectContainer(id)).state, 'running');
+    rt.failNext.set('startPodSandbox', new Error('no network'));
+    const broken = await rt.createPodSandbox(pod, { network: 'pods', attempt: 1 });
+    await assert.rejects(rt.startPodSandbox(broken, pod, { network: 'pods' }), /no network/);
+    await assert.rejects(rt.inspectContainer(broken), ContainerNotFoundError, 'a sandbox that fails to start is removed');
+  });
+
   it('hands out copies, so callers cannot change its state', async () => {
     const sandbox = await rt.runPodSandbox(pod, { network: 'pods' });
     (await rt.inspectContainer(sandbox.id)).state = 'exited';
