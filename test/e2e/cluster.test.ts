@@ -937,6 +937,32 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     }
   });
 
+  it('kitectl top shows the real usage of the nginx pods and of the 3 nodes (kubelet stats, metrics-scraper, metrics.k8s.io)', async function () {
+    this.timeout(240_000);
+    await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
+    // kubectl top's lines, without the header; "metrics not available yet" until two scrapes (15 s apart) are in.
+    const lines = async (args: string[]) => (await kitectl(args).catch(() => '')).trim().split('\n').slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/));
+    const nginx = await waitFor('metrics of every ready nginx pod', async () => {
+      const names = (await pods()).filter(ready).map((p) => p.metadata.name);
+      const rows = await lines(['top', 'pods', '-l', 'app=nginx']);
+      return names.length > 0 && names.every((n) => rows.some((r) => r[0] === n)) ? rows.filter((r) => names.includes(r[0])) : undefined;
+    }, 180_000, 3000);
+    for (const [pod, cpu, memory] of nginx) {
+      assert.match(cpu, /^\d+m$/, pod);
+      assert.match(memory, /^\d+Mi$/, pod);
+      assert.ok(parseInt(memory, 10) > 0, `${pod} uses memory: ${memory}`);
+    }
+    const nodes = await waitFor('metrics of the 3 nodes', async () => {
+      const rows = await lines(['top', 'nodes']);
+      return rows.length === 3 && rows.every((r) => r[1] !== '<unknown>') ? rows : undefined;
+    }, 120_000, 3000);
+    assert.deepEqual(nodes.map((r) => r[0]).sort(), Object.values(nodeNames).sort());
+    for (const [node, cpu, cpuShare, memory, memoryShare] of nodes) {
+      assert.ok(parseInt(cpu, 10) > 0 && parseInt(memory, 10) > 0, `${node}: ${cpu} ${memory}`);
+      assert.match(`${cpuShare} ${memoryShare}`, /^\d+% \d+%$/, node);
+    }
+  });
+
   it('an HPA scales a CPU-burning Deployment up from its real metrics (kubelet stats, metrics-scraper) and back down once the burn stops', async function () {
     this.timeout(480_000);
     const ns = `e2e-hpa-${randomBytes(3).toString('hex')}`;
