@@ -78,6 +78,7 @@ export class Scheduler {
         nodeInfos: () => this.cache.nodeInfos(),
         runFilters: (state, pod, node) => this.nominator.runFilters(this.framework, state, pod, node),
         nominatedPodsForNode: (name) => this.nominator.nominatedPodsForNode(name),
+        nominatedNodeName: (pod) => this.nominator.nominatedNodeName(pod),
         podDisruptionBudgets: () => opts.podDisruptionBudgets?.() ?? [],
       },
     });

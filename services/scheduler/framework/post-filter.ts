@@ -1,6 +1,7 @@
 // The PostFilter extension point: runs when no node fits a pod (kube-scheduler's
 // PostFilterPlugin). DefaultPreemption is the one in-tree plugin: it may make room by evicting
 // lower-priority pods and nominate the node the pod will go to.
+import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
 import type { Diagnosis } from '../fit-error';
 import type { CycleState } from './cycle-state';
@@ -37,6 +38,8 @@ export interface PreemptionHandle {
   /** The Filter plugins on `node` as it is now, counting the pods nominated there. */
   runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
   nominatedPodsForNode(nodeName: string): readonly PodInfo[];
+  /** The node the pod is nominated to as the scheduler knows it (its own nomination may not be in the pod's status yet). */
+  nominatedNodeName(pod: Pod): string;
   /** The PodDisruptionBudgets (the scheduler's informer); [] without one. */
   podDisruptionBudgets(): PodDisruptionBudget[];
 }

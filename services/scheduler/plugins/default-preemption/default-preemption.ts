@@ -45,6 +45,12 @@ export class DefaultPreemption implements PostFilterPlugin {
   readonly name = DEFAULT_PREEMPTION;
   private readonly minPercentage: number;
   private readonly minAbsolute: number;
+  /**
+   * The victims each preemptor chose, by node, until they are gone from it: their deletion is
+   * asynchronous, so until the informer shows them terminating they still count as "a terminating
+   * pod on the nominated node" and the preemptor does not preempt again elsewhere.
+   */
+  private readonly pending = new Map<string, { nodeName: string; victims: Set<string> }>();
 
   constructor(
     private readonly handle: FrameworkHandle,
@@ -66,7 +72,7 @@ export class DefaultPreemption implements PostFilterPlugin {
 
   private preempt(ph: PreemptionHandle, state: CycleState, pod: PodInfo, m: NodeToStatus): Outcome {
     const nodes = ph.nodeInfos();
-    const why = this.notEligible(pod.pod, nodes, m);
+    const why = this.notEligible(pod.pod, ph.nominatedNodeName(pod.pod) || pod.pod.status?.nominatedNodeName || '', nodes, m);
     if (why) return { status: Status.unschedulable(why) };
     const { candidates, statuses } = this.findCandidates(ph, state, pod, nodes, m);
     if (candidates.size === 0) {
@@ -79,17 +85,18 @@ export class DefaultPreemption implements PostFilterPlugin {
   }
 
   /** PodEligibleToPreemptOthers: why the pod may not preempt, or undefined when it may. */
-  private notEligible(pod: Pod, nodes: readonly NodeInfo[], m: NodeToStatus): string | undefined {
+  private notEligible(pod: Pod, nominated: string, nodes: readonly NodeInfo[], m: NodeToStatus): string | undefined {
     if (pod.spec?.preemptionPolicy === PREEMPT_NEVER) return 'not eligible due to preemptionPolicy=Never.';
-    const nominated = pod.status?.nominatedNodeName;
     if (!nominated) return undefined;
     // A nominated node the filters now refuse outright calls for a new preemption.
     if (nodeStatus(m, nominated)?.code === Code.UnschedulableAndUnresolvable) return undefined;
     const node = nodes.find((n) => n.name === nominated);
     if (!node) return undefined;
     const priority = podPriority(pod);
+    const chosen = this.pending.get(podKey(pod));
+    const ours = chosen?.nodeName === nominated ? chosen.victims : undefined;
     for (const p of node.pods.values()) {
-      if (podPriority(p.pod) < priority && terminatingByPreemption(p.pod)) return 'not eligible due to a terminating pod on the nominated node.';
+      if (podPriority(p.pod) < priority && (terminatingByPreemption(p.pod) || ours?.has(p.key))) return 'not eligible due to a terminating pod on the nominated node.';
     }
     return undefined;
   }
@@ -142,6 +149,8 @@ export class DefaultPreemption implements PostFilterPlugin {
       backend.preemptPod(victim, condition).catch(fail('failed to preempt pod', victim));
       Promise.resolve(backend.recordEvent(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata?.uid ?? ''} on node ${nodeName}`)).catch(fail('failed to record event', victim));
     }
+    this.pending.set(podKey(preemptor), { nodeName, victims: new Set(victims.pods.map(podKey)) });
+    this.forgetGoneVictims(ph);
     const priority = podPriority(preemptor);
     for (const p of ph.nominatedPodsForNode(nodeName)) {
       if (p.key !== podKey(preemptor) && podPriority(p.pod) < priority) {
@@ -149,5 +158,14 @@ export class DefaultPreemption implements PostFilterPlugin {
       }
     }
     log.debug({ preemptor: podKey(preemptor), node: nodeName, victims: victims.pods.length }, 'preempting');
+  }
+
+  /** Drops the records whose victims have all left their node. */
+  private forgetGoneVictims(ph: PreemptionHandle): void {
+    const nodes = new Map(ph.nodeInfos().map((n) => [n.name, n]));
+    for (const [key, { nodeName, victims }] of this.pending) {
+      const node = nodes.get(nodeName);
+      if (![...victims].some((v) => node?.pods.has(v))) this.pending.delete(key);
+    }
   }
 }

@@ -106,6 +106,7 @@ describe('DefaultPreemption plugin', () => {
           nodeInfos: () => nodes,
           runFilters: (_s, pod, node) => fits(pod.pod)(node),
           nominatedPodsForNode: () => nominated,
+          nominatedNodeName: (pod) => pod.status?.nominatedNodeName ?? '',
           podDisruptionBudgets: () => pdbs,
         },
       },
@@ -133,6 +134,23 @@ describe('DefaultPreemption plugin', () => {
     );
     assert.deepEqual(backend.events, [{ pod: 'default/v2', type: 'Normal', reason: 'Preempted', message: 'Preempted by pod uid-urgent on node n2' }]);
     assert.deepEqual(backend.clearedNominations, ['default/waiting']);
+  });
+
+  it('does not preempt again while the victims it chose are still on the nominated node', async () => {
+    const n1 = nodeInfoOf(makeNode('n1', { cpu: '1' }), makePod('v1', { cpu: '1', priority: 5 }));
+    const n2 = nodeInfoOf(makeNode('n2', { cpu: '1' }), makePod('v2', { cpu: '1', priority: 1 }));
+    const { backend, plugin, diagnosis } = setup([n1, n2]);
+    const preemptor = makePod('urgent', { cpu: '1', priority: 100 });
+    assert.equal(plugin.postFilter(new CycleState(), PodInfo.of(preemptor), diagnosis()).result?.nominatedNodeName, 'n2');
+    // Retried before the informer shows v2 terminating: its deletion is on the way.
+    const retried = makePod('urgent', { cpu: '1', priority: 100, nominatedNodeName: 'n2' });
+    const again = plugin.postFilter(new CycleState(), PodInfo.of(retried), diagnosis());
+    assert.deepEqual([again.status.message(), again.result], ['preemption: not eligible due to a terminating pod on the nominated node.', undefined]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(backend.preempted.map((p) => p.pod), ['default/v2']);
+    // Once v2 has left n2, the preemptor may preempt again if it still does not fit.
+    n2.removePod('default/v2');
+    assert.equal(plugin.postFilter(new CycleState(), PodInfo.of(retried), diagnosis()).result?.nominatedNodeName, 'n1');
   });
 
   it("explains with Kubernetes' words when it cannot help", () => {
