@@ -1,0 +1,145 @@
+// End to end: a highly available cluster from `kite create cluster --config examples/kind-ha.yaml`
+// (three control-plane nodes, each with an etcd member of one cluster, an apiserver, a scheduler
+// and a controller-manager, behind the <cluster>-external-load-balancer haproxy container; one
+// worker), and its failure behaviour: the control-plane node holding the leases stopped (new
+// leaders, the load balancer drops its apiserver, writes through the kubeconfig keep succeeding,
+// a Deployment scaled during the outage converges), then one etcd member killed (reads and writes
+// continue, the member rejoins when the kubelet restarts it). Part of `npm test` (8 min on a
+// loaded 2-core machine, creation included); `npm run test:ha` runs it alone.
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { waitFor } from '../support/wait';
+import { docker, kite, kitectlFor, podContainer, podExec, REPO, run } from './kite';
+
+interface PodJson {
+  metadata: { name: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount?: number }[] };
+}
+
+const ready = (p: PodJson) => p.status.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+describe('e2e: highly available kite cluster from examples/kind-ha.yaml', function () {
+  this.timeout(300_000);
+  const name = `ha-${randomBytes(3).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'kite-e2e-ha-'));
+  const kubeconfig = join(dir, 'config');
+  const kitectl = kitectlFor(kubeconfig);
+  const controlPlanes = [`${name}-control-plane`, `${name}-control-plane2`, `${name}-control-plane3`];
+  const worker = `${name}-worker`;
+  const lb = `${name}-external-load-balancer`;
+  let writes = 0;
+
+  const pods = async (namespace: string, selector: string): Promise<PodJson[]> =>
+    (JSON.parse(await kitectl(['get', 'pods', '-n', namespace, '-l', selector, '-o', 'json'])).items as PodJson[]).filter((p) => !p.metadata.deletionTimestamp);
+  const readyNginx = (count: number) =>
+    waitFor(`${count} ready nginx pods`, async () => {
+      const ps = await pods('default', 'app=nginx');
+      return ps.length === count && ps.every(ready) ? ps : undefined;
+    }, 180_000, 1000);
+  /** The node of a Lease's holder (identities are <hostname>_<uuid>, the hostname the node's). */
+  const leaseHolder = async (lease: string) => {
+    const l = JSON.parse(await kitectl(['get', 'lease', '-n', 'kube-system', lease, '-o', 'json']));
+    return String(l.spec?.holderIdentity ?? '').split('_')[0];
+  };
+  /** One ConfigMap written through the kubeconfig (the load balancer); a connection cut by a failover is retried. */
+  const write = async () => {
+    const n = ++writes;
+    await waitFor(`write ${n} through the load balancer`, async () => {
+      const r = await run('node', [join(REPO, 'bin', 'kitectl'), '--kubeconfig', kubeconfig, 'create', 'configmap', `ha-write-${n}`, `--from-literal=n=${n}`]);
+      return r.code === 0 || /AlreadyExists|already exists/.test(r.stderr) || undefined;
+    }, 60_000, 500);
+  };
+  const writtenCount = async () => (JSON.parse(await kitectl(['get', 'configmaps', '-o', 'json'])).items as { metadata: { name: string } }[]).filter((c) => c.metadata.name.startsWith('ha-write-')).length;
+
+  before(async function () {
+    this.timeout(900_000);
+    await kite(['create', 'cluster', '--config', join(REPO, 'examples', 'kind-ha.yaml'), '--name', name, '--kubeconfig', kubeconfig, '--wait', '4m'], 900_000);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await run('node', [join(REPO, 'bin', 'kite'), 'delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs etcd, the apiserver, the scheduler and the controller-manager on every control-plane node behind the load balancer, and serves nginx', async () => {
+    const cp = await waitFor('the control plane\'s 12 mirror pods Ready', async () => {
+      const ps = await pods('kube-system', 'tier=control-plane');
+      return ps.length === 12 && ps.every(ready) ? ps : undefined;
+    }, 120_000, 1000);
+    const want = controlPlanes.flatMap((n) => ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => `${c}-${n}`)).sort();
+    assert.deepEqual(cp.map((p) => p.metadata.name).sort(), want);
+    // The kubeconfig names the load balancer's host port; the nodes publish no apiserver port.
+    const server = parse(await kite(['get', 'kubeconfig', '--name', name])).clusters[0].cluster.server as string;
+    assert.equal(server.split(':').pop(), (await docker(['port', lb, '6443/tcp'])).trim().split('\n')[0].split(':').pop());
+    assert.equal((await run('docker', ['port', controlPlanes[0], '6443/tcp'])).code, 1);
+    // The kubelets' kubeconfigs name the load balancer on the cluster network.
+    assert.match(await docker(['exec', worker, 'cat', '/etc/kite/kubelet.conf']), new RegExp(`server: https://${lb}:6443`));
+    await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
+    await readyNginx(3);
+    const clusterIP = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json'])).spec.clusterIP as string;
+    await kitectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ha-client', labels: { app: 'ha-client' } },
+      spec: { nodeName: worker, containers: [{ name: 'client', image: 'kite/busybox:1', command: ['sleep', '3600'] }] },
+    }));
+    await waitFor('the client pod', async () => (await pods('default', 'app=ha-client')).every(ready) || undefined, 60_000, 500);
+    assert.match(await podExec(worker, 'ha-client', 'client', ['timeout', '5', 'wget', '-qO-', `http://${clusterIP}/`]), /Served by <b>nginx-/);
+  });
+
+  it('survives the loss of the control-plane node holding the controller-manager lease: new leaders, writes through the load balancer, a scaled Deployment converges', async () => {
+    const leader = await waitFor('a controller-manager leader', async () => (await leaseHolder('kube-controller-manager')) || undefined, 60_000, 1000);
+    assert.ok(controlPlanes.includes(leader), `leader ${leader} is a control-plane node`);
+    await write();
+    await docker(['stop', leader], 120_000);
+    try {
+      await write();
+      for (const lease of ['kube-controller-manager', 'kube-scheduler']) {
+        const holder = await waitFor(`a new ${lease} leader`, async () => {
+          const h = await leaseHolder(lease);
+          return h && h !== leader ? h : undefined;
+        }, 90_000, 1000);
+        assert.ok(controlPlanes.includes(holder) && holder !== leader, `${lease}: ${holder}`);
+      }
+      await waitFor('the load balancer to mark the stopped apiserver down', async () => {
+        const logs = (await run('docker', ['logs', lb])).stdout;
+        return new RegExp(`kube-apiservers-grpc/${leader} is DOWN`).test(logs) || undefined;
+      }, 60_000, 1000);
+      await waitFor('nginx scaled to 5', () => kitectl(['scale', 'deployment', 'nginx', '--replicas', '5']), 60_000, 500);
+      await write();
+      await readyNginx(5);
+      await write();
+      assert.equal(await writtenCount(), writes);
+    } finally {
+      await docker(['start', leader], 120_000);
+    }
+    await waitFor(`${leader}'s control plane back`, async () => {
+      const ps = (await pods('kube-system', 'tier=control-plane')).filter((p) => p.spec.nodeName === leader);
+      return ps.length === 4 && ps.every(ready) || undefined;
+    }, 240_000, 2000);
+  });
+
+  it('keeps reading and writing while one etcd member is killed; the member rejoins when restarted', async () => {
+    const node = controlPlanes[2];
+    const killed = await podContainer(node, `etcd-${node}`, 'etcd');
+    await docker(['exec', node, 'docker', 'kill', killed]);
+    await write();
+    assert.ok((await pods('default', 'app=nginx')).length > 0);
+    await write();
+    // The kubelet restarts the member; it rejoins once its publication to the cluster is committed through raft.
+    const restarted = await waitFor('the etcd member restarted', async () => {
+      const id = await podContainer(node, `etcd-${node}`, 'etcd').catch(() => undefined);
+      return id && id !== killed ? id : undefined;
+    }, 120_000, 1000);
+    await waitFor('the restarted member to rejoin the cluster', async () => {
+      const logs = (await run('docker', ['exec', node, 'docker', 'logs', restarted])).stderr;
+      return /published .* to cluster/.test(logs) || undefined;
+    }, 120_000, 1000);
+    await write();
+    assert.equal(await writtenCount(), writes);
+  });
+});
