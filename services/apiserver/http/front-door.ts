@@ -241,7 +241,7 @@ export async function startFrontDoor(cfg: FrontDoorConfig): Promise<FrontDoor> {
     try {
       const url = new URL(req.url ?? '/', 'http://front-door');
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-      const streaming = info.isResourceRequest && kindOf(info)?.resource === 'pods' && !!info.namespace && (info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward');
+      const streaming = info.isResourceRequest && !!kindOf(info)?.declaration.streams && !!info.namespace && (info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward');
       if (!streaming) return refuseUpgrade(socket, notFoundPath());
       if (info.subresource === 'portforward') return portForwards.upgrade(info, req, socket, head, callerOf(req));
       execs.upgrade(info, url.searchParams, req, socket, head, callerOf(req));

@@ -108,7 +108,7 @@ export class ResourceHandler {
       return x.json(405, failure(405, 'MethodNotAllowed', `${kind.resource}/${sub} is not served over Kite's HTTP API yet (kitectl serves it over gRPC)`));
     }
     // exec, attach and portforward are upgrades (exec-websocket.ts, port-forward.ts); a plain request is refused as Kubernetes refuses it.
-    if (kind.resource === 'pods' && (sub === 'exec' || sub === 'attach' || sub === 'portforward')) return x.json(...reply(upgradeRequired()));
+    if (kind.declaration.streams && (sub === 'exec' || sub === 'attach' || sub === 'portforward')) return x.json(...reply(upgradeRequired()));
     const has = (verb: Verb) => kind.methods[verb] !== undefined;
     switch (info.verb) {
       case 'get': {

@@ -59,5 +59,8 @@ describe('metrics API (metrics.k8s.io/v1beta1)', () => {
     );
     const core = await getJson(h.api.server.securePort!, '/api/v1');
     assert.equal(core.resources.find((r: any) => r.name === 'pods').kind, 'Pod');
+    // Core pods' exec is theirs: the metrics API's pods have no such subresource.
+    const exec = await fetch(`http://127.0.0.1:${h.api.server.securePort}/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/x/exec?command=ls`);
+    assert.equal(exec.status, 404);
   });
 });
