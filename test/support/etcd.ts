@@ -9,7 +9,7 @@ import { join } from 'node:path';
 export const ETCD_BINARY = process.env.KITE_ETCD_BINARY ?? '/usr/bin/etcd';
 
 export interface TestEtcd {
-  /** "127.0.0.1:PORT", as the etcd3 client and --etcd-endpoints take it. */
+  /** "127.0.0.1:PORT" (with TLS "https://127.0.0.1:PORT"), as the etcd3 client and --etcd-endpoints take it. */
   endpoint: string;
   pid: number;
   stop(): Promise<void>;
@@ -24,6 +24,10 @@ export interface StartEtcdOptions {
   /** Keep the data on tmpfs (default: tests do not need etcd's fsyncs; benchmarks do). */
   tmpfs?: boolean;
   timeoutMs?: number;
+  /** Clients on TLS with client certificates of `caFile` (health is then read from a plaintext metrics URL). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  /** The client port (default: a free one). */
+  clientPort?: number;
 }
 
 export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> {
@@ -33,9 +37,14 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> 
   }
   const base = opts.tmpfs !== false && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = mkdtempSync(join(base, 'kite-etcd-'));
-  const [clientPort, peerPort] = await freePorts(2);
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const [freeClientPort, peerPort, metricsPort] = await freePorts(3);
+  const clientPort = opts.clientPort ?? freeClientPort;
+  const clientUrl = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const tlsArgs = opts.tls
+    ? ['--cert-file', opts.tls.certFile, '--key-file', opts.tls.keyFile, '--trusted-ca-file', opts.tls.caFile, '--client-cert-auth', '--listen-metrics-urls', metricsUrl]
+    : [];
   const child = spawn(
     ETCD_BINARY,
     [
@@ -48,6 +57,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> 
       '--initial-cluster', `kite-test=${peerUrl}`,
       '--logger', 'zap',
       '--log-level', 'error',
+      ...tlsArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -61,12 +71,12 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> 
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitHealthy(clientUrl, child, timeoutMs);
+    await waitHealthy(opts.tls ? metricsUrl : clientUrl, child, timeoutMs);
   } catch (err) {
     await stop();
     throw new Error(`etcd did not become healthy: ${(err as Error).message}\n${stderr}`);
   }
-  return { endpoint: `127.0.0.1:${clientPort}`, pid: child.pid!, stop };
+  return { endpoint: opts.tls ? clientUrl : `127.0.0.1:${clientPort}`, pid: child.pid!, stop };
 }
 
 async function waitHealthy(clientUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
