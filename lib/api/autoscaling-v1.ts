@@ -3,6 +3,8 @@
 // targetCPUUtilizationPercentage is a v2 Resource cpu metric with an Utilization target, its
 // status' currentCPUUtilizationPercentage the cpu metric's current averageUtilization. Kite stores
 // v2 only; a v1 object is converted on its way in and, where a v1 answer is due, on its way out.
+// A v1 object written over the v2 one it was read from (a patch of its v1 form) keeps what v1
+// cannot express, as Kubernetes' round trip through its annotations keeps it.
 // Left out: Kubernetes' autoscaling.alpha.kubernetes.io/* annotations that carry v2's other
 // metrics, behavior and conditions through a v1 round trip.
 
@@ -51,6 +53,45 @@ export function horizontalPodAutoscalerV2ToV1(doc: Json): Json {
     delete status.currentMetrics;
     delete status.conditions;
     out.status = { ...status, currentReplicas: status.currentReplicas ?? 0, desiredReplicas: status.desiredReplicas ?? 0, ...(current !== undefined ? { currentCPUUtilizationPercentage: current } : {}) };
+  }
+  return out;
+}
+
+/** The cpu metric with a Utilization target, the one v1's targetCPUUtilizationPercentage is. */
+const cpuUtilizationTarget = (m: Json) => cpuUtilization(m) && m.resource?.target?.type === 'Utilization';
+
+/**
+ * A v1 HorizontalPodAutoscaler (the v1 form of `current`, a v2 object, changed) as v2 over
+ * `current`: v1's fields as v1ToV2 converts them; v2's behavior, its metrics other than the cpu
+ * utilization one (and all of them while targetCPUUtilizationPercentage is unchanged), its
+ * status' conditions (and currentMetrics while currentCPUUtilizationPercentage is unchanged) kept.
+ */
+export function horizontalPodAutoscalerV1OntoV2(doc: Json, current: Json): Json {
+  const out = horizontalPodAutoscalerV1ToV2(doc);
+  const before = horizontalPodAutoscalerV2ToV1(current);
+  const target = doc.spec?.targetCPUUtilizationPercentage ?? undefined;
+  if (out.spec) {
+    const metrics = (current.spec?.metrics ?? []) as Json[];
+    if (target === (before.spec?.targetCPUUtilizationPercentage ?? undefined)) {
+      if (metrics.length) out.spec.metrics = metrics;
+      else delete out.spec.metrics;
+    } else {
+      const others = metrics.filter((m) => !cpuUtilizationTarget(m));
+      const found = metrics.findIndex(cpuUtilizationTarget);
+      const at = found >= 0 ? found : others.length;
+      const merged = target === undefined ? others : [...others.slice(0, at), ...(out.spec.metrics as Json[]), ...others.slice(at)];
+      if (merged.length) out.spec.metrics = merged;
+      else delete out.spec.metrics;
+    }
+    if (current.spec?.behavior) out.spec.behavior = current.spec.behavior;
+  }
+  if (out.status && current.status) {
+    if (current.status.conditions) out.status.conditions = current.status.conditions;
+    const cpu = doc.status?.currentCPUUtilizationPercentage ?? undefined;
+    if (cpu === (before.status?.currentCPUUtilizationPercentage ?? undefined)) {
+      if (current.status.currentMetrics) out.status.currentMetrics = current.status.currentMetrics;
+      else delete out.status.currentMetrics;
+    }
   }
   return out;
 }

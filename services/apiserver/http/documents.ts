@@ -13,7 +13,8 @@ import type { KindDeclaration } from '../../../lib/api/kind-declarations';
 import { DiscoveryDocuments } from './discovery/discovery';
 import { healthDocument, type HealthCheck } from './discovery/health';
 import type { DocumentResponse } from './discovery/response';
-import { discoveryModel, withReviews } from './discovery/resources';
+import { discoveryModel, withConvertedVersions, withReviews } from './discovery/resources';
+import { CONVERTED_VERSIONS } from './converted-versions';
 import { versionDocument } from './discovery/version';
 import { OpenApiDocuments } from './openapi/openapi';
 
@@ -49,7 +50,9 @@ export type DocumentHandler = (req: DocumentRequest) => Promise<DocumentResponse
 /** One handler for every document path; build it once per server. */
 export function createDocumentHandler(opts: DocumentOptions = {}): DocumentHandler {
   const model = discoveryModel(opts.declarations);
-  const served = withReviews(model);
+  // Versions served by conversion (autoscaling/v1) beside the stored ones.
+  const converted = CONVERTED_VERSIONS.map((c) => ({ apiVersion: c.apiVersion, resource: c.kind.resource }));
+  const served = withReviews(withConvertedVersions(model, converted));
   const discovery = new DiscoveryDocuments(served, { serverAddress: opts.serverAddress });
   const openapi = new OpenApiDocuments(served);
   return async (req) => {

@@ -162,17 +162,21 @@ export class ResourceHandler {
         if (sub && sub !== 'status' && !(sub === 'scale' && kind.hasScale)) break;
         const type = (x.header('content-type') ?? '').split(';')[0].trim();
         if (!PATCH_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
-        const patch = (await x.body()).toString('utf8');
+        const body = (await x.body()).toString('utf8');
         const validation = parseFieldValidation(q.get('fieldValidation'));
-        const warnings = sub === 'scale' ? [] : patchFieldWarnings(kind, type, patch, validation);
+        // A version served by conversion: the patch is applied to the object in that version (converted-versions.ts).
+        const current = async () => (await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: '' }, caller)).response;
+        const converted = codec.convertPatch && sub !== 'scale' ? await codec.convertPatch(type, body, validation, current) : undefined;
+        const [patchType, patch] = converted ? [converted.patchType, converted.patch] : [type, body];
+        const warnings = converted ? converted.warnings : sub === 'scale' ? [] : patchFieldWarnings(kind, type, patch, validation);
         // A JSON patch's unknown fields are known once it is applied: the registry checks them.
         const extra = new Metadata();
-        if (type === 'application/json-patch+json' && sub !== 'scale') extra.set(FIELD_VALIDATION_METADATA, validation);
+        if (patchType === 'application/json-patch+json' && sub !== 'scale') extra.set(FIELD_VALIDATION_METADATA, validation);
         const force = q.get('force');
         const r = await this.call<KubeObject>(
           kind,
           'patch',
-          { namespace, name, patchType: type, patch, dryRun: dryRunOf(q), subresource: sub, fieldManager: q.get('fieldManager') ?? '', force: force === null ? undefined : force === 'true' },
+          { namespace, name, patchType, patch, dryRun: dryRunOf(q), subresource: sub, fieldManager: q.get('fieldManager') ?? '', force: force === null ? undefined : force === 'true' },
           caller,
           extra,
         );

@@ -29,8 +29,15 @@ function groupVersionRef(gv: DiscoveredGroupVersion) {
   return { groupVersion: gv.groupVersion, version: gv.version };
 }
 
-function apiGroup(gv: DiscoveredGroupVersion) {
-  return { name: gv.group, versions: [groupVersionRef(gv)], preferredVersion: groupVersionRef(gv) };
+/** The group-versions of `gvs` by group, in order; a group's first version is its preferred one (Kubernetes lists autoscaling's v2 before v1). */
+export function byGroup(gvs: DiscoveredGroupVersion[]): DiscoveredGroupVersion[][] {
+  const groups = new Map<string, DiscoveredGroupVersion[]>();
+  for (const gv of gvs) groups.set(gv.group, [...(groups.get(gv.group) ?? []), gv]);
+  return [...groups.values()];
+}
+
+function apiGroup(versions: DiscoveredGroupVersion[]) {
+  return { name: versions[0].group, versions: versions.map(groupVersionRef), preferredVersion: groupVersionRef(versions[0]) };
 }
 
 /** metav1.APIResource entries of one resource: the resource, then "<resource>/<subresource>" for each subresource. */
@@ -83,9 +90,9 @@ export function groupDiscoveryList(gvs: DiscoveredGroupVersion[], version: strin
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${version}`,
     metadata: {},
-    items: gvs.map((gv) => ({
-      metadata: { ...(gv.group ? { name: gv.group } : {}), creationTimestamp: null },
-      versions: [{ version: gv.version, resources: gv.resources.map((r) => resourceDiscovery(gv, r)), freshness: 'Current' }],
+    items: byGroup(gvs).map((versions) => ({
+      metadata: { ...(versions[0].group ? { name: versions[0].group } : {}), creationTimestamp: null },
+      versions: versions.map((gv) => ({ version: gv.version, resources: gv.resources.map((r) => resourceDiscovery(gv, r)), freshness: 'Current' })),
     })),
   };
 }
@@ -120,10 +127,10 @@ export class DiscoveryDocuments {
       const addresses = this.opts.serverAddress ? [{ clientCIDR: '0.0.0.0/0', serverAddress: this.opts.serverAddress }] : [];
       return jsonResponse({ kind: 'APIVersions', versions: core.map((gv) => gv.version), serverAddressByClientCIDRs: addresses });
     }
-    if (p === '/apis') return jsonResponse({ kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) });
+    if (p === '/apis') return jsonResponse({ kind: 'APIGroupList', apiVersion: 'v1', groups: byGroup(groups).map(apiGroup) });
+    for (const versions of byGroup(groups)) if (p === `/apis/${versions[0].group}`) return jsonResponse({ kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(versions) });
     for (const gv of this.model) {
       const base = gv.group ? `/apis/${gv.group}` : '/api';
-      if (gv.group && p === base) return jsonResponse({ kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(gv) });
       if (p === `${base}/${gv.version}`) return jsonResponse(apiResourceList(gv));
     }
     return undefined;

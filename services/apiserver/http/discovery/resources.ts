@@ -124,6 +124,36 @@ export function discoveryModel(declarations: readonly KindDeclaration[] = KIND_D
   return [...byGroup.values()].filter((gv) => gv.resources.length > 0);
 }
 
+/** A version of a kind served beside its stored one by conversion (../converted-versions.ts): "autoscaling/v1" horizontalpodautoscalers. */
+export interface ConvertedResource {
+  apiVersion: string;
+  resource: string;
+}
+
+/**
+ * `model` with a group-version for each version served by conversion, after its group's stored
+ * (preferred) one, as Kubernetes lists a group's versions: the same resources named in the other
+ * version (their own subresources answer in it, the scale subresource's Scale stays
+ * autoscaling/v1's), with the storage version's hash, which is the same whatever version is asked.
+ */
+export function withConvertedVersions(model: GroupVersionModel[], converted: readonly ConvertedResource[]): GroupVersionModel[] {
+  const out = [...model];
+  for (const c of converted) {
+    const [group, version] = c.apiVersion.split('/');
+    const stored = model.find((gv) => gv.group === group);
+    const resource = stored?.resources.find((r) => r.resource === c.resource);
+    if (!stored || !resource) continue;
+    const at = out.map((gv) => gv.group).lastIndexOf(group) + 1;
+    const existing = out.find((gv) => gv.group === group && gv.version === version);
+    const self = { group, version, kind: resource.kind };
+    const subresources = resource.subresources.map((s) => (s.responseKind.group === group && s.responseKind.version === stored.version && s.responseKind.kind === resource.kind ? { ...s, responseKind: self } : s));
+    const entry = { ...resource, subresources };
+    if (existing) existing.resources = [...existing.resources, entry].sort((a, b) => a.resource.localeCompare(b.resource));
+    else out.splice(at, 0, { group, version, groupVersion: c.apiVersion, resources: [entry] });
+  }
+  return out;
+}
+
 /** `model` with the review groups after apps, where Kubernetes lists authentication.k8s.io and authorization.k8s.io. */
 export function withReviews(model: GroupVersionModel[]): DiscoveredGroupVersion[] {
   const reviews: DiscoveredGroupVersion[] = Object.entries(REVIEWS).map(([group, kinds]) => ({

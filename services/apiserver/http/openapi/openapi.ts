@@ -11,6 +11,7 @@ import type { DiscoveredGroupVersion } from '../discovery/resources';
 import { versionInfo } from '../discovery/version';
 import { encodeOpenApiV2 } from './v2-protobuf';
 import { groupVersionPaths, type Operation, type Parameter, type PathItem } from './paths';
+import { withConvertedDefinitions } from './converted-schemas';
 import { buildDefinitions, loadComments, loadMessages, typeProtoFiles, type Definitions } from './schemas';
 import { API_GROUPS } from '../../../../lib/api/kind-declarations';
 import { PATCH_TYPES } from '../../../../lib/api/patch';
@@ -158,7 +159,7 @@ export class OpenApiDocuments {
   constructor(private readonly model: DiscoveredGroupVersion[]) {}
 
   definitions(): Definitions {
-    this.definitionsCache ??= buildDefinitions(rootMessages(this.model), loadMessages(), loadComments(typeProtoFiles()));
+    this.definitionsCache ??= withConvertedDefinitions(buildDefinitions(rootMessages(this.model), loadMessages(), loadComments(typeProtoFiles())));
     return this.definitionsCache;
   }
 

@@ -117,7 +117,8 @@ function tagOf(gv: DiscoveredGroupVersion): string {
 }
 
 function definitionOf(k: GroupVersionKind, byKind: Map<string, string>): string {
-  return byKind.get(`${k.group}/${k.kind}`) ?? `io.k8s.api.${k.group ? k.group.replace(/\.k8s\.io$/, '').split('.')[0] : 'core'}.${k.version}.${k.kind}`;
+  // A version served by conversion has its own definitions ("autoscaling/v1/HorizontalPodAutoscaler").
+  return byKind.get(`${k.group}/${k.version}/${k.kind}`) ?? byKind.get(`${k.group}/${k.kind}`) ?? `io.k8s.api.${k.group ? k.group.replace(/\.k8s\.io$/, '').split('.')[0] : 'core'}.${k.version}.${k.kind}`;
 }
 
 /** The path items of one resource: collection, item, all-namespaces list and subresources. */

@@ -1,6 +1,7 @@
 // The front door's versions served by conversion: an autoscaling/v1 HorizontalPodAutoscaler body
 // (JSON, or Kubernetes' protobuf as kubectl autoscale sends it) decoded as the stored v2 object,
-// and v2 objects and lists answered as v1.
+// and v2 objects and lists answered as v1; patches of the v1 form (merge, strategic merge, JSON
+// patch, server-side apply) turned into patches of the v2 object that keep what v1 cannot express.
 import { strict as assert } from 'node:assert';
 import { encodeProtobuf } from '../../../../lib/api/k8s-protobuf';
 import { HorizontalPodAutoscalers } from '../../../../lib/api/kinds';
@@ -32,6 +33,68 @@ describe('versions served by conversion (autoscaling/v1 HorizontalPodAutoscalers
       assert.deepEqual(object.spec!.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }].map((m) => HorizontalPodAutoscaler.fromJSON({ spec: { metrics: [m] } }).spec!.metrics[0]));
       assert.equal(object.apiVersion, 'autoscaling/v2');
     }
+  });
+
+  // A stored v2 object with what v1 cannot express: a memory metric, behavior, conditions.
+  const stored = () =>
+    HorizontalPodAutoscaler.fromJSON({
+      kind: 'HorizontalPodAutoscaler',
+      apiVersion: 'autoscaling/v2',
+      metadata: { name: 'web', namespace: 'default', resourceVersion: '5', labels: { app: 'web' } },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+        minReplicas: 2,
+        maxReplicas: 5,
+        metrics: [
+          { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } },
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
+        ],
+        behavior: { scaleDown: { stabilizationWindowSeconds: 60 } },
+      },
+      status: { currentReplicas: 2, desiredReplicas: 2, conditions: [{ type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale' }] },
+    });
+  const convert = async (patchType: string, patch: unknown, validation: 'Strict' | 'Warn' | 'Ignore' = 'Strict') => {
+    const r = await codec.convertPatch!(patchType, typeof patch === 'string' ? patch : JSON.stringify(patch), validation, async () => stored());
+    return { ...r, patch: r.patchType === 'application/merge-patch+json' ? JSON.parse(r.patch) : r.patch };
+  };
+
+  it('applies a merge, strategic merge or JSON patch to the v1 form, as a merge patch of v2 keeping the other metrics and behavior', async () => {
+    const expected = {
+      spec: {
+        maxReplicas: 7,
+        metrics: [
+          { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } },
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 75 } } },
+        ],
+      },
+    };
+    const merge = await convert('application/merge-patch+json', { spec: { targetCPUUtilizationPercentage: 75, maxReplicas: 7 } });
+    assert.deepEqual([merge.patchType, merge.patch], ['application/merge-patch+json', expected]);
+    assert.deepEqual((await convert('application/strategic-merge-patch+json', { spec: { targetCPUUtilizationPercentage: 75, maxReplicas: 7 } })).patch, expected);
+    const ops = [
+      { op: 'replace', path: '/spec/targetCPUUtilizationPercentage', value: 75 },
+      { op: 'replace', path: '/spec/maxReplicas', value: 7 },
+    ];
+    assert.deepEqual((await convert('application/json-patch+json', ops)).patch, expected);
+  });
+
+  it('leaves the v2 metrics alone when the v1 target does not change, and drops only the cpu target when v1 removes it', async () => {
+    assert.deepEqual((await convert('application/merge-patch+json', { metadata: { labels: { tier: 'web' } } })).patch, { metadata: { labels: { tier: 'web' } } });
+    const removed = await convert('application/merge-patch+json', { spec: { targetCPUUtilizationPercentage: null } });
+    assert.deepEqual(removed.patch, { spec: { metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } }] } });
+  });
+
+  it("refuses a patch's unknown v1 fields as strict field validation does, or warns", async () => {
+    await assert.rejects(convert('application/merge-patch+json', { spec: { bogus: 1 } }), /strict decoding error: unknown field "spec.bogus"/);
+    assert.deepEqual((await convert('application/merge-patch+json', { spec: { bogus: 1 } }, 'Warn')).warnings, ['unknown field "spec.bogus"']);
+  });
+
+  it("converts a server-side apply's v1 configuration to v2, refusing another version", async () => {
+    const applied = await convert('application/apply-patch+yaml', 'apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec: {maxReplicas: 5, targetCPUUtilizationPercentage: 50}\n');
+    assert.equal(applied.patchType, 'application/apply-patch+yaml');
+    assert.deepEqual(JSON.parse(applied.patch).spec, { maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] });
+    assert.equal(JSON.parse(applied.patch).apiVersion, 'autoscaling/v2');
+    await assert.rejects(convert('application/apply-patch+yaml', 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n'), /does not match the expected API version \(autoscaling\/v1\)/);
   });
 
   it('answers objects and lists as v1 (list items without kind and apiVersion)', () => {

@@ -80,6 +80,34 @@ describe('discovery documents', () => {
     });
   });
 
+  it('lists autoscaling/v1, served by conversion, after the preferred autoscaling/v2, as Kubernetes does', async () => {
+    const v2 = { groupVersion: 'autoscaling/v2', version: 'v2' };
+    const v1 = { groupVersion: 'autoscaling/v1', version: 'v1' };
+    const group = { name: 'autoscaling', versions: [v2, v1], preferredVersion: v2 };
+    assert.deepEqual((await get('/apis')).json().groups.find((g: any) => g.name === 'autoscaling'), group);
+    assert.deepEqual((await get('/apis/autoscaling')).json(), { kind: 'APIGroup', apiVersion: 'v1', ...group });
+    const list = (await get('/apis/autoscaling/v1')).json();
+    assert.equal(list.groupVersion, 'autoscaling/v1');
+    assert.deepEqual(
+      list.resources.map((r: any) => [r.name, r.kind, r.shortNames, r.categories, r.verbs.length]),
+      [
+        ['horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], ['all'], 8],
+        ['horizontalpodautoscalers/status', 'HorizontalPodAutoscaler', undefined, undefined, 3],
+      ],
+    );
+    // The storage version's hash, whatever version is asked.
+    assert.equal(list.resources[0].storageVersionHash, storageVersionHash('autoscaling', 'v2', 'HorizontalPodAutoscaler'));
+    const aggregated = (await get('/apis', AGGREGATED)).json().items.find((i: any) => i.metadata.name === 'autoscaling');
+    assert.deepEqual(aggregated.versions.map((v: any) => v.version), ['v2', 'v1']);
+    const hpa = aggregated.versions[1].resources[0];
+    assert.deepEqual([hpa.resource, hpa.responseKind, hpa.shortNames, hpa.subresources], [
+      'horizontalpodautoscalers',
+      { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler' },
+      ['hpa'],
+      [{ subresource: 'status', responseKind: { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler' }, verbs: ['get', 'patch', 'update'] }],
+    ]);
+  });
+
   it('serves the aggregated apidiscovery.k8s.io/v2 documents to a client that asks for them first', async () => {
     const core = await get('/api', AGGREGATED);
     assert.equal(core.contentType, 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');

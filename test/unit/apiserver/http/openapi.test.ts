@@ -84,11 +84,43 @@ describe('OpenAPI v2', () => {
   });
 });
 
+describe('OpenAPI of autoscaling/v1, served by conversion', () => {
+  const V1 = 'io.k8s.api.autoscaling.v1';
+
+  it('defines the v1 HorizontalPodAutoscaler, its list, spec, status and reference, as Kubernetes does', async () => {
+    const doc = await json('/openapi/v2');
+    assert.deepEqual(doc.definitions[`${V1}.HorizontalPodAutoscaler`]['x-kubernetes-group-version-kind'], [{ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v1' }]);
+    assert.deepEqual(doc.definitions[`${V1}.HorizontalPodAutoscalerList`]['x-kubernetes-group-version-kind'], [{ group: 'autoscaling', kind: 'HorizontalPodAutoscalerList', version: 'v1' }]);
+    assert.equal(doc.definitions[`${V1}.HorizontalPodAutoscaler`].properties.spec.$ref, `#/definitions/${V1}.HorizontalPodAutoscalerSpec`);
+    assert.equal(doc.definitions[`${V1}.HorizontalPodAutoscalerList`].properties.items.items.$ref, `#/definitions/${V1}.HorizontalPodAutoscaler`);
+    const spec = doc.definitions[`${V1}.HorizontalPodAutoscalerSpec`].properties;
+    assert.deepEqual(Object.keys(spec), ['maxReplicas', 'minReplicas', 'scaleTargetRef', 'targetCPUUtilizationPercentage']);
+    assert.equal(spec.scaleTargetRef.$ref, `#/definitions/${V1}.CrossVersionObjectReference`);
+    assert.deepEqual(Object.keys(doc.definitions[`${V1}.CrossVersionObjectReference`].properties), ['apiVersion', 'kind', 'name']);
+    assert.deepEqual(Object.keys(doc.definitions[`${V1}.HorizontalPodAutoscalerStatus`].properties), ['currentCPUUtilizationPercentage', 'currentReplicas', 'desiredReplicas', 'lastScaleTime', 'observedGeneration']);
+    // v2 is untouched.
+    assert.deepEqual(doc.definitions['io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler']['x-kubernetes-group-version-kind'], [{ group: 'autoscaling', kind: 'HorizontalPodAutoscaler', version: 'v2' }]);
+    const item = doc.paths['/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}'];
+    assert.equal(item.get.operationId, 'readAutoscalingV1NamespacedHorizontalPodAutoscaler');
+    assert.equal(item.get.responses['200'].schema.$ref, `#/definitions/${V1}.HorizontalPodAutoscaler`);
+    assert.deepEqual(item.patch['x-kubernetes-group-version-kind'], { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler' });
+  });
+
+  it('serves /openapi/v3/apis/autoscaling/v1 with the v1 schemas only', async () => {
+    const doc = await json('/openapi/v3/apis/autoscaling/v1');
+    const names = Object.keys(doc.components.schemas).filter((n) => n.startsWith('io.k8s.api.'));
+    assert.deepEqual(names, [`${V1}.CrossVersionObjectReference`, `${V1}.HorizontalPodAutoscaler`, `${V1}.HorizontalPodAutoscalerList`, `${V1}.HorizontalPodAutoscalerSpec`, `${V1}.HorizontalPodAutoscalerStatus`]);
+    assert.ok(doc.paths['/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}/status']);
+  });
+});
+
 describe('OpenAPI v3', () => {
   it('indexes every served group-version by the hash of its document', async () => {
     const index = await json('/openapi/v3');
     const reviews = ['apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1'];
-    assert.deepEqual(Object.keys(index.paths).sort(), [...Object.values(API_GROUPS).map((g) => (g.group ? `apis/${g.group}/${g.version}` : 'api/v1')), ...reviews].sort());
+    // autoscaling/v1 is served by conversion beside the stored autoscaling/v2.
+    const converted = ['apis/autoscaling/v1'];
+    assert.deepEqual(Object.keys(index.paths).sort(), [...Object.values(API_GROUPS).map((g) => (g.group ? `apis/${g.group}/${g.version}` : 'api/v1')), ...reviews, ...converted].sort());
     for (const [key, { serverRelativeURL }] of Object.entries<any>(index.paths)) {
       const res = await get(serverRelativeURL);
       assert.equal(res.status, 200, key);
