@@ -1,7 +1,8 @@
 // API versions the HTTP front door serves by conversion, beside the one each kind is stored in
 // (Kubernetes serves several versions of a group and converts between them): a request to such a
 // version has its body converted to the stored version before decoding, and its answers converted
-// back after encoding. A patch is applied to the object in the request's version, as Kubernetes'
+// back after encoding; an update's body is converted over the current object, keeping what the
+// version cannot express, as Kubernetes' round trip through its annotations keeps it. A patch is applied to the object in the request's version, as Kubernetes'
 // patcher applies it: the current object read in that version, patched, converted back over the
 // current one and sent to the registry as the JSON merge patch between the two (so it is
 // authorized, admitted, validated and recorded by managedFields as a patch); a server-side apply's
@@ -45,6 +46,8 @@ export interface VersionCodec<T extends KubeObject = KubeObject> {
   decode(body: unknown, validation: FieldValidation): { object: T; warnings: string[] };
   encode(obj: T): Json;
   encodeList(list: KubeList<T>): Json;
+  /** A body of this version as the stored object written over the current one (read with `current`), when the version is converted. */
+  decodeOver?(body: unknown, validation: FieldValidation, current: () => Promise<T>): Promise<{ object: T; warnings: string[] }>;
   /** A patch of this version as one of the stored object (read with `current`), when the version is converted. */
   convertPatch?(patchType: string, patch: string, validation: FieldValidation, current: () => Promise<T>): Promise<{ patchType: string; patch: string; warnings: string[] }>;
 }
@@ -105,6 +108,7 @@ export function versionCodec<T extends KubeObject>(kind: KindInfo<T>, converted?
       });
       return { ...list, apiVersion: converted.apiVersion, items };
     },
+    decodeOver: async (body, v, current) => decodeKube(kind, isJson(body) ? converted.ontoStored(body, encodeKube(kind, await current())) : body, v),
     convertPatch: (patchType, patch, validation, current) => convertPatch(kind, converted, patchType, patch, validation, current),
   };
 }

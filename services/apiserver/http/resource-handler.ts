@@ -146,7 +146,11 @@ export class ResourceHandler {
           return this.answer(x, 200, await this.call<Scale>(kind, 'updateScale', { namespace, name, scale }, caller), (s) => scaleJSON(s));
         }
         if (sub && !(sub === 'status' && has('updateStatus'))) break;
-        const { object, warnings } = codec.decode(await objectBody(x, codec.expected), parseFieldValidation(q.get('fieldValidation')));
+        const body = await objectBody(x, codec.expected);
+        const validation = parseFieldValidation(q.get('fieldValidation'));
+        // A version served by conversion is written over the current object, keeping what it cannot express.
+        const current = async () => (await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: '' }, caller)).response;
+        const { object, warnings } = codec.decodeOver ? await codec.decodeOver(body, validation, current) : codec.decode(body, validation);
         checkNamespace(object, namespace);
         checkName(object.metadata?.name, name);
         object.metadata = { ...object.metadata!, name, namespace };

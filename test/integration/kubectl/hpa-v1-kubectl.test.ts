@@ -3,7 +3,7 @@
 // discovery and OpenAPI, so `kubectl apply -f` of a v1 manifest creates it and a second apply
 // (client-side, a 3-way strategic merge patch on the v1 path) updates it, `kubectl get
 // horizontalpodautoscalers.v1.autoscaling` reads v1, `kubectl explain` knows both versions, and patches of the v1 form
-// (merge, JSON, strategic merge) and server-side apply of a v1 configuration change the v2 object,
+// (merge, JSON, strategic merge), replace, and server-side apply of a v1 configuration change the v2 object,
 // keeping what v1 cannot express.
 import { strict as assert } from 'node:assert';
 import { installedKubectl, startKubectlHarness, type KubectlHarness } from './kubectl-harness';
@@ -56,7 +56,7 @@ describe('kubectl on autoscaling/v1 HorizontalPodAutoscalers (discovery, OpenAPI
     assert.match(explainV2, /metrics\s+<\[\]MetricSpec>/);
   });
 
-  it('kubectl patch of the v1 form (merge, json, strategic) changes the v2 object and keeps its behavior and other metrics', async () => {
+  it('kubectl patch (merge, json, strategic) and replace of the v1 form change the v2 object and keep its behavior and other metrics', async () => {
     await h.ok(['apply', '-f', '-'], { stdin: manifest('v1-patch', 50) });
     const memory = { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } };
     const behavior = { scaleDown: { stabilizationWindowSeconds: 60 } };
@@ -68,6 +68,12 @@ describe('kubectl on autoscaling/v1 HorizontalPodAutoscalers (discovery, OpenAPI
     await h.ok(['patch', V1, 'v1-patch', '-p', '{"spec":{"maxReplicas":8}}']);
     spec = (await v2('v1-patch')).spec;
     assert.deepEqual([spec.metrics, spec.maxReplicas, spec.behavior.scaleDown.stabilizationWindowSeconds], [[memory, cpu(30)], 8, 60]);
+    // A replace of the v1 form (PUT) keeps them as well.
+    const read = await v1('v1-patch');
+    read.spec.targetCPUUtilizationPercentage = 20;
+    assert.equal(await h.ok(['replace', '-f', '-'], { stdin: JSON.stringify(read) }), 'horizontalpodautoscaler.autoscaling/v1-patch replaced\n');
+    spec = (await v2('v1-patch')).spec;
+    assert.deepEqual([spec.metrics, spec.behavior.scaleDown.stabilizationWindowSeconds], [[memory, cpu(20)], 60]);
     // Unknown fields are treated as on the v2 path.
     const unknown = await h.kubectl(['patch', V1, 'v1-patch', '--type', 'merge', '-p', '{"spec":{"bogus":1}}']);
     const onV2 = await h.kubectl(['patch', 'hpa', 'v1-patch', '--type', 'merge', '-p', '{"spec":{"bogus":1}}']);

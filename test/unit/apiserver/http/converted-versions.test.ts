@@ -84,6 +84,15 @@ describe('versions served by conversion (autoscaling/v1 HorizontalPodAutoscalers
     assert.deepEqual(removed.patch, { spec: { metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } }] } });
   });
 
+  it('decodes an update of the v1 form over the current v2 object, keeping the other metrics, behavior and conditions', async () => {
+    const body = { ...codec.encode(stored()), spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 5, targetCPUUtilizationPercentage: 30 } };
+    const { object } = await codec.decodeOver!(body, 'Strict', async () => stored());
+    const json = HorizontalPodAutoscaler.toJSON(object) as any;
+    assert.deepEqual(json.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization ?? m.resource.target.averageValue]), [['memory', '100Mi'], ['cpu', 30]]);
+    assert.equal(json.spec.behavior.scaleDown.stabilizationWindowSeconds, 60);
+    assert.equal(json.status.conditions[0].type, 'AbleToScale');
+  });
+
   it("refuses a patch's unknown v1 fields as strict field validation does, or warns", async () => {
     await assert.rejects(convert('application/merge-patch+json', { spec: { bogus: 1 } }), /strict decoding error: unknown field "spec.bogus"/);
     assert.deepEqual((await convert('application/merge-patch+json', { spec: { bogus: 1 } }, 'Warn')).warnings, ['unknown field "spec.bogus"']);
