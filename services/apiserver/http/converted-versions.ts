@@ -2,9 +2,9 @@
 // (Kubernetes serves several versions of a group and converts between them): a request to such a
 // version has its body converted to the stored version before decoding, and its answers converted
 // back after encoding; an update's body is converted over the current object, keeping what the
-// version cannot express, as Kubernetes' round trip through its annotations keeps it. A patch is applied to the object in the request's version, as Kubernetes'
-// patcher applies it: the current object read in that version, patched, converted back over the
-// current one and sent to the registry as the JSON merge patch between the two (so it is
+// version cannot express, as Kubernetes' round trip through its annotations keeps it. A patch is
+// applied to the object in the request's version, as Kubernetes' patcher applies it: the current
+// object read in that version, patched, converted back over the current one and sent to the registry as the JSON merge patch between the two (so it is
 // authorized, admitted, validated and recorded by managedFields as a patch); a server-side apply's
 // configuration is converted. Kite has one: autoscaling/v1 HorizontalPodAutoscalers
 // (lib/api/autoscaling-v1.ts), which kubectl autoscale creates.
