@@ -26,10 +26,10 @@ async function createAll(client: Clientset, names: string[], priorityClassName: 
   );
 }
 
-async function until(what: string, fn: () => boolean, timeoutMs: number): Promise<void> {
+async function until(what: string, names: readonly string[], bound: ReadonlyMap<string, number>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  while (!names.every((n) => bound.has(n))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${names.filter((n) => bound.has(n)).length} bound)`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -40,11 +40,11 @@ export async function preemptionBasic(client: Clientset, nodes: number, bound: R
   await client.priorityClasses.create(PriorityClass.fromPartial({ metadata: { name: 'bench-high' }, value: 10 }));
   const low = Array.from({ length: nodes * LOW_PER_NODE }, (_, i) => `low-${i}`);
   await createAll(client, low, 'bench-low');
-  await until(`${low.length} low-priority pods bound`, () => low.every((n) => bound.has(n)), 600_000);
+  await until(`${low.length} low-priority pods`, low, bound, 600_000);
   const high = Array.from({ length: nodes }, (_, i) => `high-${i}`);
   const t0 = performance.now();
   await createAll(client, high, 'bench-high');
-  await until(`${high.length} preemptors bound`, () => high.every((n) => bound.has(n)), 600_000);
+  await until(`${high.length} preemptors`, high, bound, 600_000);
   const last = Math.max(...high.map((n) => bound.get(n)!));
   return high.length / ((last - t0) / 1000);
 }

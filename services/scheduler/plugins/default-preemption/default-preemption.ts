@@ -145,11 +145,16 @@ export class DefaultPreemption implements PostFilterPlugin {
     };
     const fail = (what: string, pod: Pod) => (err: unknown) =>
       log.warn({ pod: podKey(pod), err: err instanceof Error ? err.message : String(err) }, what);
+    const chosen = new Set(victims.pods.map(podKey));
+    this.pending.set(podKey(preemptor), { nodeName, victims: chosen });
     for (const victim of victims.pods) {
-      backend.preemptPod(victim, condition).catch(fail('failed to preempt pod', victim));
+      backend.preemptPod(victim, condition).catch((err) => {
+        // Not deleted: the preemptor may preempt again (the victim does not count as terminating).
+        chosen.delete(podKey(victim));
+        fail('failed to preempt pod', victim)(err);
+      });
       Promise.resolve(backend.recordEvent(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata?.uid ?? ''} on node ${nodeName}`)).catch(fail('failed to record event', victim));
     }
-    this.pending.set(podKey(preemptor), { nodeName, victims: new Set(victims.pods.map(podKey)) });
     this.forgetGoneVictims(ph);
     const priority = podPriority(preemptor);
     for (const p of ph.nominatedPodsForNode(nodeName)) {

@@ -148,6 +148,14 @@ describe('DefaultPreemption plugin', () => {
     assert.deepEqual([again.status.message(), again.result], ['preemption: not eligible due to a terminating pod on the nominated node.', undefined]);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(backend.preempted.map((p) => p.pod), ['default/v2']);
+    // A victim whose eviction failed does not hold the preemptor back.
+    const failing = setup([nodeInfoOf(makeNode('n3', { cpu: '1' }), makePod('v3', { cpu: '1', priority: 1 }))]);
+    failing.backend.preemptPod = () => Promise.reject(new Error('apiserver unavailable'));
+    const p3 = makePod('p3', { cpu: '1', priority: 100 });
+    assert.equal(failing.plugin.postFilter(new CycleState(), PodInfo.of(p3), failing.diagnosis()).result?.nominatedNodeName, 'n3');
+    await new Promise((r) => setImmediate(r));
+    const retry = failing.plugin.postFilter(new CycleState(), PodInfo.of(makePod('p3', { cpu: '1', priority: 100, nominatedNodeName: 'n3' })), failing.diagnosis());
+    assert.equal(retry.result?.nominatedNodeName, 'n3', 'preempted again');
     // Once v2 has left n2, the preemptor may preempt again if it still does not fit.
     n2.removePod('default/v2');
     assert.equal(plugin.postFilter(new CycleState(), PodInfo.of(retried), diagnosis()).result?.nominatedNodeName, 'n1');
