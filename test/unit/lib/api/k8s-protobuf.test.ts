@@ -13,6 +13,7 @@ import { messageTypeOf, protoRootOf } from '../../../../lib/api/proto-schema';
 import { SelfSubjectAccessReview, SelfSubjectReview, SelfSubjectRulesReview } from '../../../../lib/gen/kite/authorization/v1/authorization';
 import { TokenRequest } from '../../../../lib/gen/kite/authentication/v1/types';
 import { parseProtobufBody } from '../../../../services/apiserver/http/request-body';
+import { protobufReply } from '../../../../services/apiserver/http/protobuf-reply';
 
 type Obj = Record<string, any>;
 
@@ -67,8 +68,16 @@ describe('Kubernetes protobuf: what kubectl sends', () => {
   });
 });
 
+/** Kinds served as JSON only (docs/metrics.md): a client that accepts only protobuf gets JSON for them. */
+const JSON_ONLY = new Set(['NodeMetrics', 'PodMetrics']);
+
 describe('Kubernetes protobuf: round trip of every kind', () => {
-  for (const kind of ALL_KINDS as readonly KindInfo<KubeObject>[]) {
+  it('has no schema for the JSON-only kinds, and answers them as JSON', () => {
+    for (const kind of JSON_ONLY) assert.equal(protobufTypeOf('metrics.k8s.io/v1beta1', kind), undefined, kind);
+    assert.equal(protobufReply('application/vnd.kubernetes.protobuf', { kind: 'PodMetrics', apiVersion: 'metrics.k8s.io/v1beta1' }), undefined);
+  });
+
+  for (const kind of (ALL_KINDS as readonly KindInfo<KubeObject>[]).filter((k) => !JSON_ONLY.has(k.kind))) {
     it(`${kind.kind}: every field Kite has comes back through protobuf`, () => {
       const object = decodeKube(kind, { ...populated(messageTypeOf(kind), 0), kind: kind.kind, apiVersion: kind.apiVersion }).object;
       // Kubernetes' protobuf has no TypeMeta for an embedded object (a StatefulSet's claim templates): Go drops it too.
