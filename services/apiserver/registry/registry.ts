@@ -519,7 +519,9 @@ export class Registry<T extends KubeObject> {
       const { object: next, warnings: unknown } = decodeKube(this.kind, patched, validation === 'Ignore' ? 'Ignore' : 'Warn');
       if (unknown.length && validation === 'Strict') throw new BadRequestError(`strict decoding error: ${unknown.join(', ')}`);
       next.metadata ??= cur.metadata;
-      next.metadata!.resourceVersion = cur.metadata!.resourceVersion;
+      // A patch that names a resourceVersion is a precondition, as in Kubernetes: a stale one is a conflict.
+      const pinned = patchPinsRV(patch);
+      if (!pinned) next.metadata!.resourceVersion = cur.metadata!.resourceVersion;
       next.metadata!.name = name;
       next.metadata!.namespace = ns;
       try {
@@ -528,7 +530,7 @@ export class Registry<T extends KubeObject> {
         return written;
       } catch (err) {
         // Retried against the newer object unless the patch itself pinned a resourceVersion.
-        if (err instanceof ConflictError && attempt < MAX_RETRIES && !patchPinsRV(patch)) continue;
+        if (err instanceof ConflictError && attempt < MAX_RETRIES && !pinned) continue;
         throw err;
       }
     }

@@ -214,6 +214,21 @@ describe('Registry (SQLite in a temporary directory)', () => {
     assert.equal((await registry.get('default', 'web')).spec!.replicas, 13);
   });
 
+  it('refuses a patch naming a stale resourceVersion (a precondition) and applies one naming the current one', async () => {
+    const created = await registry.create('default', fresh());
+    const moved = structuredClone(created);
+    moved.spec!.replicas = 4;
+    const current = await registry.update(moved);
+    const stale = JSON.stringify({ metadata: { resourceVersion: created.metadata!.resourceVersion }, spec: { replicas: 9 } });
+    await assert.rejects(registry.patch('default', 'web', 'application/merge-patch+json', stale), ConflictError);
+    const jsonStale = JSON.stringify([{ op: 'replace', path: '/metadata/resourceVersion', value: created.metadata!.resourceVersion }, { op: 'replace', path: '/spec/replicas', value: 9 }]);
+    await assert.rejects(registry.patch('default', 'web', 'application/json-patch+json', jsonStale), ConflictError);
+    assert.equal((await registry.get('default', 'web')).spec!.replicas, 4);
+    const fresh2 = JSON.stringify({ metadata: { resourceVersion: current.metadata!.resourceVersion }, spec: { replicas: 6 } });
+    assert.equal((await registry.patch('default', 'web', 'application/merge-patch+json', fresh2)).spec!.replicas, 6);
+    assert.equal((await registry.patch('default', 'web', 'application/merge-patch+json', JSON.stringify({ spec: { replicas: 7 } }))).spec!.replicas, 7);
+  });
+
   it('refuses a delete whose preconditions do not match', async () => {
     const created = await registry.create('default', fresh());
     await assert.rejects(registry.delete('default', 'web', { preconditions: { uid: 'other' } }), ConflictError);
