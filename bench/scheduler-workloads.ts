@@ -12,6 +12,7 @@ import { Clientset } from '../lib/client/clientset';
 import { Namespace, Pod } from '../lib/gen/kite/core/v1/types';
 import { freePort, startProgram, stopProgram, whileRunning } from './lib/processes';
 import { ensureDefaultServiceAccounts } from './lib/service-accounts';
+import { trackBoundPods } from './lib/bound-pods';
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -170,22 +171,7 @@ export async function runPolicyWorkloads(nodes: number): Promise<PolicyResult[]>
 
         const bound = new Map<string, number>();
         const ac = new AbortController();
-        // A watch this process falls behind on is closed by the apiserver; resume from the last event.
-        const watching = (async () => {
-          let rv = '';
-          while (!ac.signal.aborted) {
-            try {
-              for await (const ev of client.pods.watch({ namespace: '', resourceVersion: rv }, ac.signal)) {
-                const p = ev.object;
-                rv = p?.metadata?.resourceVersion ?? rv;
-                const key = `${p?.metadata?.namespace}/${p?.metadata?.name}`;
-                if (p?.spec?.nodeName && !bound.has(key)) bound.set(key, performance.now());
-              }
-            } catch {
-              await new Promise((r) => setTimeout(r, 100));
-            }
-          }
-        })();
+        const watching = trackBoundPods(client, '', bound, ac.signal);
         const scheduler = startProgram('kite-scheduler', server);
         await until('the scheduler to lead', async () => !!(await client.leases.get('kube-scheduler', 'kube-system')), 60_000);
         await new Promise((r) => setTimeout(r, 1000));

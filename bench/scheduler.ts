@@ -16,6 +16,7 @@ import { fmt, percentile } from './lib/stats';
 import { policyScenario, scenario as coreThroughput } from './scheduler-core';
 import { policyWorkloads, runPolicyWorkloads } from './scheduler-workloads';
 import { preemptionBasic } from './lib/preemption-workload';
+import { trackBoundPods } from './lib/bound-pods';
 
 /** The node count at which the preemption workload runs after the plain one (scheduler_perf's PreemptionBasic). */
 const PREEMPTION_NODES = 1000;
@@ -66,21 +67,7 @@ async function run(s: Scenario) {
         const bound = new Map<string, number>();
         const created = new Map<string, number>();
         const ac = new AbortController();
-        // A watch this process falls behind on is closed by the apiserver; resume from the last event.
-        const watching = (async () => {
-          let rv = '';
-          while (!ac.signal.aborted) {
-            try {
-              for await (const ev of client.pods.watch({ namespace: 'default', resourceVersion: rv }, ac.signal)) {
-                const p = ev.object;
-                rv = p?.metadata?.resourceVersion ?? rv;
-                if (p?.spec?.nodeName && !bound.has(p.metadata!.name)) bound.set(p.metadata!.name, performance.now());
-              }
-            } catch {
-              await new Promise((r) => setTimeout(r, 100));
-            }
-          }
-        })();
+        const watching = trackBoundPods(client, 'default', bound, ac.signal);
 
         // Timing starts once the scheduler leads and has synced its caches (it then binds pods at once).
         const scheduler = startProgram('kite-scheduler', server);
