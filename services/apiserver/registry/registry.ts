@@ -128,11 +128,14 @@ export class Registry<T extends KubeObject> {
     return this.kind.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
   }
 
-  /** A stored value's object, its bytes remembered with it (stored-encoding.ts) when they name its kind. */
-  decode(kv: KeyValue): T {
+  /**
+   * A stored value's object, its bytes remembered with it (stored-encoding.ts) when they name its
+   * kind; `remember` false for an object the caller will change (its reply must be encoded anew).
+   */
+  decode(kv: KeyValue, remember = true): T {
     const obj = this.kind.type.decode(kv.value);
     obj.metadata!.resourceVersion = String(kv.modRevision);
-    if (obj.kind === this.kind.kind && obj.apiVersion === this.kind.apiVersion) rememberStored(obj, kv.value);
+    if (remember && obj.kind === this.kind.kind && obj.apiVersion === this.kind.apiVersion) rememberStored(obj, kv.value);
     obj.kind = this.kind.kind;
     obj.apiVersion = this.kind.apiVersion;
     return obj;
@@ -639,7 +642,8 @@ export class Registry<T extends KubeObject> {
       if (pre?.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
         throw new ConflictError(`Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${m.resourceVersion}`);
       }
-      const next = this.decode(kv);
+      // Changed below: a dry run's answer is this object, encoded anew, not the stored bytes.
+      const next = this.decode(kv, false);
       const nm = next.metadata!;
       if (policy === 'Orphan' && !nm.finalizers.includes('orphan')) nm.finalizers.push('orphan');
       if (policy === 'Foreground' && !nm.finalizers.includes('foregroundDeletion')) nm.finalizers.push('foregroundDeletion');
