@@ -61,8 +61,9 @@ const EXPECTED: Record<string, User[]> = {
   'list endpoints in all namespaces': ['admin', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2', 'bob'],
   'create event in default': ['admin', 'scheduler', 'controller-manager', 'kube-proxy', 'node-n1', 'node-n2'],
   'list deployments in team': ['admin', 'controller-manager', 'alice', 'bob', 'carol'],
-  'get scale of deployment team/web': ['admin', 'alice', 'bob', 'carol'],
-  'update scale of deployment team/web': ['admin', 'alice'],
+  // Kubernetes' system:controller:horizontal-pod-autoscaler reads and updates the scale of Deployments.
+  'get scale of deployment team/web': ['admin', 'controller-manager', 'alice', 'bob', 'carol'],
+  'update scale of deployment team/web': ['admin', 'controller-manager', 'alice'],
   'create deployment in default': ['admin'],
   'list resourcequotas in team': ['admin', 'controller-manager', 'alice', 'bob', 'carol'],
   // Secrets: edit (alice) reads and writes them; view (bob, carol) cannot even read them.
