@@ -202,7 +202,8 @@ describe('Job controller (against a real apiserver)', function () {
   });
 
   it('fails a Job past its activeDeadlineSeconds and deletes its pods', async () => {
-    await createJob('slow', { activeDeadlineSeconds: 1, parallelism: 2, completions: 2 });
+    // Long enough for both pods to be seen active on a loaded machine before the deadline fails the Job.
+    await createJob('slow', { activeDeadlineSeconds: 5, parallelism: 2, completions: 2 });
     await waitActive('slow', 2);
     const failed = await waitCondition('slow', 'Failed');
     assert.deepEqual(conditions(failed), ['FailureTarget:DeadlineExceeded', 'Failed:DeadlineExceeded']);
