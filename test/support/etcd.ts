@@ -30,53 +30,82 @@ export interface StartEtcdOptions {
   clientPort?: number;
 }
 
-export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+/** One etcd member to start: its name, URLs and data directory. */
+interface Member {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+}
+
+interface RunningMember {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+function requireEtcdBinary(): void {
   if (!existsSync(ETCD_BINARY)) {
     throw new Error(`${ETCD_BINARY} not found: install Debian's etcd-server (apt-get install etcd-server), or set KITE_SKIP_ETCD=1 to skip etcd tests`);
   }
-  const base = opts.tmpfs !== false && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-  const dataDir = mkdtempSync(join(base, 'kite-etcd-'));
+}
+
+/** A data directory for a member: on tmpfs unless `tmpfs` is false (or there is none). */
+function dataDirFor(tmpfs = true): string {
+  return mkdtempSync(join(tmpfs && existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'kite-etcd-'));
+}
+
+/** Starts one member of the cluster `initialCluster` names; its stderr goes to `onStderr`. */
+function spawnMember(m: Member, initialCluster: string, extraArgs: string[], onStderr: (text: string) => void): RunningMember {
+  const child = spawn(
+    ETCD_BINARY,
+    [
+      '--name', m.name,
+      '--data-dir', m.dataDir,
+      '--listen-client-urls', m.clientUrl,
+      '--advertise-client-urls', m.clientUrl,
+      '--listen-peer-urls', m.peerUrl,
+      '--initial-advertise-peer-urls', m.peerUrl,
+      '--initial-cluster', initialCluster,
+      ...extraArgs,
+      '--logger', 'zap',
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.stderr?.on('data', (d: Buffer) => onStderr(d.toString()));
+  return { child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+}
+
+export async function startEtcd(opts: StartEtcdOptions = {}): Promise<TestEtcd> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  requireEtcdBinary();
   const [freeClientPort, peerPort, metricsPort] = await freePorts(3);
   const clientPort = opts.clientPort ?? freeClientPort;
-  const clientUrl = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const m: Member = {
+    name: 'kite-test',
+    clientUrl: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`,
+    peerUrl: `http://127.0.0.1:${peerPort}`,
+    dataDir: dataDirFor(opts.tmpfs !== false),
+  };
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const tlsArgs = opts.tls
     ? ['--cert-file', opts.tls.certFile, '--key-file', opts.tls.keyFile, '--trusted-ca-file', opts.tls.caFile, '--client-cert-auth', '--listen-metrics-urls', metricsUrl]
     : [];
-  const child = spawn(
-    ETCD_BINARY,
-    [
-      '--name', 'kite-test',
-      '--data-dir', dataDir,
-      '--listen-client-urls', clientUrl,
-      '--advertise-client-urls', clientUrl,
-      '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl,
-      '--initial-cluster', `kite-test=${peerUrl}`,
-      '--logger', 'zap',
-      '--log-level', 'error',
-      ...tlsArgs,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
+  const { child, exited } = spawnMember(m, `${m.name}=${m.peerUrl}`, tlsArgs, (text) => {
+    stderr = (stderr + text).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     await killAndWait(child, exited);
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(m.dataDir, { recursive: true, force: true });
   };
   try {
-    await waitHealthy(opts.tls ? metricsUrl : clientUrl, child, timeoutMs);
+    await waitHealthy(opts.tls ? metricsUrl : m.clientUrl, child, timeoutMs);
   } catch (err) {
     await stop();
     throw new Error(`etcd did not become healthy: ${(err as Error).message}\n${stderr}`);
   }
-  return { endpoint: opts.tls ? clientUrl : `127.0.0.1:${clientPort}`, pid: child.pid!, stop };
+  return { endpoint: opts.tls ? m.clientUrl : `127.0.0.1:${clientPort}`, pid: child.pid!, stop };
 }
 
 async function waitHealthy(clientUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -129,42 +158,22 @@ export interface TestEtcdCluster {
  * peer URL, state new, data on tmpfs); stop() ends each member by its process and removes its data.
  */
 export async function startEtcdCluster(size = 3, timeoutMs = 20_000): Promise<TestEtcdCluster> {
-  if (!existsSync(ETCD_BINARY)) {
-    throw new Error(`${ETCD_BINARY} not found: install Debian's etcd-server (apt-get install etcd-server), or set KITE_SKIP_ETCD=1 to skip etcd tests`);
-  }
-  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  requireEtcdBinary();
   const ports = await freePorts(2 * size);
-  const members = Array.from({ length: size }, (_, i) => ({
+  const members: Member[] = Array.from({ length: size }, (_, i) => ({
     name: `kite-test-${i}`,
     clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
     peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
-    dataDir: mkdtempSync(join(base, 'kite-etcd-')),
+    dataDir: dataDirFor(),
   }));
   const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
+  const clusterArgs = ['--initial-cluster-state', 'new', '--initial-cluster-token', `kite-test-${process.pid}-${ports[0]}`];
   let stderr = '';
-  const running = members.map((m) => {
-    const child = spawn(
-      ETCD_BINARY,
-      [
-        '--name', m.name,
-        '--data-dir', m.dataDir,
-        '--listen-client-urls', m.clientUrl,
-        '--advertise-client-urls', m.clientUrl,
-        '--listen-peer-urls', m.peerUrl,
-        '--initial-advertise-peer-urls', m.peerUrl,
-        '--initial-cluster', initialCluster,
-        '--initial-cluster-state', 'new',
-        '--initial-cluster-token', `kite-test-${process.pid}-${ports[0]}`,
-        '--logger', 'zap',
-        '--log-level', 'error',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + `${m.name}: ${d.toString()}`).slice(-4000);
-    });
-    return { child, exited: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
-  });
+  const running = members.map((m) =>
+    spawnMember(m, initialCluster, clusterArgs, (text) => {
+      stderr = (stderr + `${m.name}: ${text}`).slice(-4000);
+    }),
+  );
   const stop = async (): Promise<void> => {
     await Promise.all(running.map((r) => killAndWait(r.child, r.exited)));
     for (const m of members) rmSync(m.dataDir, { recursive: true, force: true });
