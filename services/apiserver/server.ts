@@ -16,6 +16,7 @@ import { addHealth, addReflection } from './grpc/reflection';
 import { KubeletDialer } from './grpc/pod-streams';
 import { resourceService, type CallObserver } from './grpc/resource-service';
 import { startEventSweeper } from './event-ttl';
+import { storageHealthChecks } from './http/discovery/health';
 import { startFrontDoor, type FrontDoor } from './http/front-door';
 import { bindInternalSocket, type InternalSocket } from './http/internal-socket';
 import { defaultAdvertiseAddress } from './controlplane/advertise-address';
@@ -213,6 +214,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
       trust: security.frontDoor,
       maxRequestBytes: cfg.maxRequestBytes,
       maxConnectionsPerPeer: cfg.maxConnectionsPerPeer,
+      healthChecks: storageHealthChecks(storage),
     });
   }
   const metricsTLS = cfg.tlsCertFile && cfg.tlsPrivateKeyFile ? { certFile: cfg.tlsCertFile, keyFile: cfg.tlsPrivateKeyFile, clientCAFile: cfg.clientCAFile } : undefined;

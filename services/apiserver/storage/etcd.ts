@@ -153,6 +153,11 @@ export class EtcdStorage implements Storage {
     return Number(res.header.revision);
   }
 
+  /** A read answered by the cluster, as Kubernetes' etcd health check reads a key. */
+  async check(): Promise<void> {
+    await this.range({ key: PROBE_KEY, count_only: true });
+  }
+
   /**
    * etcd has no call that reports its compaction revision, so probe it: a read at a revision
    * fails iff that revision is compacted. One read confirms the last known value; after a

@@ -74,6 +74,11 @@ export interface Storage {
   /** Delivers every write under prefix with revision > afterRevision, then live writes. */
   watch(prefix: string, afterRevision: number, cb: WatchCallbacks): WatchHandle;
   currentRevision(): Promise<number>;
+  /**
+   * Resolves when the backend can serve reads and writes, rejects saying why not: the apiserver's
+   * `etcd` health check (/healthz, /livez, /readyz), as Kubernetes' is a read of etcd.
+   */
+  check(): Promise<void>;
   /** The oldest revision still readable/watchable: reads and watches from before it fail. */
   compactedRevision(): Promise<number>;
   /** Discards history older than revision (the current value of every key is kept). */

@@ -108,6 +108,10 @@ export class MemoryStorage implements Storage {
     return this.revision;
   }
 
+  async check(): Promise<void> {
+    if (this.closed) throw new StorageError('storage is closed');
+  }
+
   async compactedRevision(): Promise<number> {
     return this.compacted;
   }

@@ -344,6 +344,13 @@ export class SqliteStorage implements Storage {
     return this.revision;
   }
 
+  /** Open, a writer that could start, and a readable database file. */
+  async check(): Promise<void> {
+    this.checkOpen();
+    if (this.broken) throw this.broken;
+    this.statement('SELECT 1').get();
+  }
+
   async compactedRevision(): Promise<number> {
     this.checkOpen();
     return this.compacted;

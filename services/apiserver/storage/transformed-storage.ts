@@ -45,6 +45,10 @@ export class TransformedStorage implements Storage {
     return { ...res, items: res.items.map((kv) => this.read(kv)) };
   }
 
+  check(): Promise<void> {
+    return this.inner.check();
+  }
+
   count(prefix: string): Promise<number> {
     return this.inner.count(prefix);
   }

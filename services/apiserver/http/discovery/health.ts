@@ -2,16 +2,34 @@
 // k8s.io/apiserver/pkg/server/healthz writes them: "ok", or with ?verbose one "[+]<check> ok" line
 // per check and "<endpoint> check passed"; a failing check answers 500 with "[-]<check> failed:
 // reason withheld". ?exclude=<check> skips a check. Readable without authentication
-// (system:public-info-viewer).
+// (system:public-info-viewer). The store's checks are Kubernetes' `etcd` (every endpoint) and
+// `etcd-readiness` (/readyz only): a read answered within 2 s.
+import type { Storage } from '../../storage/interface';
 import type { DocumentResponse } from './response';
 
 export interface HealthCheck {
   name: string;
   /** Resolves when healthy; rejects (the reason is withheld from the response) otherwise. */
   check(): Promise<void>;
+  /** The endpoints that run it (default: all three). */
+  endpoints?: readonly HealthEndpoint[];
 }
 
 export const HEALTH_ENDPOINTS = ['healthz', 'livez', 'readyz'] as const;
+export type HealthEndpoint = (typeof HEALTH_ENDPOINTS)[number];
+
+/** kube-apiserver's --etcd-healthcheck-timeout and --etcd-readycheck-timeout defaults. */
+const STORE_CHECK_TIMEOUT_MS = 2000;
+
+/** The checks of the apiserver's store: `etcd` everywhere, `etcd-readiness` on /readyz. */
+export function storageHealthChecks(storage: Pick<Storage, 'check'>, timeoutMs = STORE_CHECK_TIMEOUT_MS): HealthCheck[] {
+  const check = () =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the store within ${timeoutMs} ms`)), timeoutMs);
+      storage.check().then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  return [{ name: 'etcd', check }, { name: 'etcd-readiness', check, endpoints: ['readyz'] }];
+}
 
 /** ping is always there, as Kubernetes' PingHealthz. */
 const ping: HealthCheck = { name: 'ping', check: async () => undefined };
@@ -24,7 +42,7 @@ function text(status: number, body: string): DocumentResponse {
 export async function healthDocument(path: string, query: URLSearchParams, checks: readonly HealthCheck[]): Promise<DocumentResponse | undefined> {
   const [endpoint, name, ...rest] = path.replace(/^\/+|\/+$/g, '').split('/');
   if (!(HEALTH_ENDPOINTS as readonly string[]).includes(endpoint) || rest.length) return undefined;
-  const all = [ping, ...checks];
+  const all = [ping, ...checks.filter((c) => !c.endpoints || c.endpoints.includes(endpoint as HealthEndpoint))];
   if (name !== undefined) {
     const one = all.find((c) => c.name === name);
     if (!one) return undefined;

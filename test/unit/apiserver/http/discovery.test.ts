@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { API_GROUPS, KIND_DECLARATIONS, resourceOf, type KindDeclaration } from '../../../../lib/api/kind-declarations';
 import { createDocumentHandler, type DocumentRequest } from '../../../../services/apiserver/http/documents';
 import { storageVersionHash } from '../../../../services/apiserver/http/discovery/resources';
+import { storageHealthChecks } from '../../../../services/apiserver/http/discovery/health';
 import { tableRequested } from '../../../../services/apiserver/http/documents';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
@@ -236,6 +237,22 @@ describe('version and health documents', () => {
     assert.equal(r.body, '[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n');
     assert.equal((await ask('/readyz', 'exclude=etcd&verbose'))!.body, '[+]ping ok\n[+]etcd excluded: ok\nreadyz check passed\n');
     assert.equal((await ask('/livez/etcd'))!.status, 500);
+  });
+
+  it('checks the store as etcd on every endpoint and as etcd-readiness on /readyz only, a silent store failing in time', async () => {
+    let answer: Promise<void> = Promise.resolve();
+    const handle = createDocumentHandler({ healthChecks: storageHealthChecks({ check: () => answer }, 50) });
+    const ask = (path: string, q = '') => handle({ path, query: new URLSearchParams(q) });
+    assert.equal((await ask('/livez', 'verbose'))!.body, '[+]ping ok\n[+]etcd ok\nlivez check passed\n');
+    assert.equal((await ask('/readyz', 'verbose'))!.body, '[+]ping ok\n[+]etcd ok\n[+]etcd-readiness ok\nreadyz check passed\n');
+    assert.equal(await ask('/livez/etcd-readiness'), undefined);
+    answer = new Promise(() => undefined);
+    const r = (await ask('/readyz'))!;
+    assert.equal(r.status, 500);
+    assert.equal(r.body, '[+]ping ok\n[-]etcd failed: reason withheld\n[-]etcd-readiness failed: reason withheld\nreadyz check failed\n');
+    answer = Promise.reject(new Error('database is closed'));
+    answer.catch(() => undefined);
+    assert.equal((await ask('/healthz/etcd'))!.status, 500);
   });
 
   it('leaves other paths to the resource routes', async () => {
