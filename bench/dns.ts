@@ -172,6 +172,7 @@ async function main(): Promise<void> {
           '--upstream', `127.0.0.1:${floorPort}`,
           '--health-listen', '127.0.0.1:0',
           '--ready-listen', `127.0.0.1:${readyPort}`,
+          '--metrics-address', '127.0.0.1:0', // on, as deployed, on a free port
         ]);
         await waitReady(readyPort, dns);
 

@@ -1,8 +1,9 @@
 // Runs kite-dns against an apiserver, as CoreDNS with its kubernetes, forward, cache, health and
 // ready plugins: informers on Services, EndpointSlices and Namespaces (and Pods for verified pod
 // records) rewrite the record store on each event; the DNS server answers over UDP and TCP;
-// /health (liveness) and /ready (readiness: caches synced) are served on their own ports.
-import { createServer, type Server } from 'node:http';
+// /health (liveness) and /ready (readiness: caches synced) are served on their own ports, and
+// /metrics (CoreDNS's prometheus plugin, metrics.ts) on its own.
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { EndpointSlices, Namespaces, objectKey, Pods, Services } from '../../lib/api/kinds';
 import type { Clientset } from '../../lib/client/clientset';
 import type { EndpointSlice } from '../../lib/gen/kite/discovery/v1/types';
@@ -11,6 +12,7 @@ import { logger } from '../../lib/log';
 import { ClusterZone, type PodMode } from './cluster-zone';
 import { DnsServer } from './dns-server';
 import { Forwarder, type Upstream } from './forwarder';
+import { DnsMetrics } from './metrics';
 import { QueryHandler } from './query-handler';
 import { RecordStore } from './record-store';
 import { canonicalName, SERVICE_NAME_LABEL, serviceRecords } from './records';
@@ -31,12 +33,15 @@ export interface KiteDnsOptions {
   healthListen?: { host: string; port: number };
   /** host:port of /ready; undefined: off. */
   readyListen?: { host: string; port: number };
+  /** host:port of /metrics (Prometheus); undefined: off. */
+  metricsListen?: { host: string; port: number };
 }
 
 export interface RunningDns {
   port: number;
   healthPort?: number;
   readyPort?: number;
+  metricsPort?: number;
   store: RecordStore;
   done: Promise<void>;
 }
@@ -85,11 +90,13 @@ export async function runKiteDns(client: Clientset, opts: KiteDnsOptions, signal
     synced: () => ready,
   });
   const forwarder = new Forwarder(opts.upstreams, opts.upstreamTimeoutMs);
-  const server = new DnsServer(new QueryHandler(zone, forwarder, new ResponseCache()));
+  const metrics = opts.metricsListen ? new DnsMetrics() : undefined;
+  const server = new DnsServer(new QueryHandler(zone, forwarder, new ResponseCache(), metrics), metrics);
 
   factory.start(signal);
-  const health = opts.healthListen ? await serveHttp(opts.healthListen, '/health', () => true) : undefined;
-  const readiness = opts.readyListen ? await serveHttp(opts.readyListen, '/ready', () => ready) : undefined;
+  const health = opts.healthListen ? await serveHttp(opts.healthListen, '/health', probe(() => true)) : undefined;
+  const readiness = opts.readyListen ? await serveHttp(opts.readyListen, '/ready', probe(() => ready)) : undefined;
+  const scrape = metrics && opts.metricsListen ? await serveHttp(opts.metricsListen, '/metrics', (res) => exposition(metrics, res)) : undefined;
   const port = await server.listen({ host: opts.listenHost, port: opts.listenPort });
   log.info({ port, domain, upstreams: opts.upstreams.map((u) => `${u.host}:${u.port}`) }, 'serving DNS');
   const synced = await factory.waitForCacheSync(signal);
@@ -101,22 +108,38 @@ export async function runKiteDns(client: Clientset, opts: KiteDnsOptions, signal
     ready = false;
     health?.server.close();
     readiness?.server.close();
+    scrape?.server.close();
     forwarder.close();
     await server.close();
     await factory.stopped();
   })();
-  return { port, healthPort: health?.port, readyPort: readiness?.port, store, done };
+  return { port, healthPort: health?.port, readyPort: readiness?.port, metricsPort: scrape?.port, store, done };
 }
 
-/** CoreDNS's health and ready plugins: `path` answers 200 "OK" while ok(), else 503. */
-async function serveHttp(listen: { host: string; port: number }, path: string, ok: () => boolean): Promise<{ server: Server; port: number }> {
+/** CoreDNS's health and ready plugins: 200 "OK" while ok(), else 503. */
+function probe(ok: () => boolean): (res: ServerResponse) => void {
+  return (res) => {
+    const good = ok();
+    res.writeHead(good ? 200 : 503, { 'content-type': 'text/plain' }).end(good ? 'OK' : 'not ready');
+  };
+}
+
+/** The Prometheus text exposition of `metrics`. */
+function exposition(metrics: DnsMetrics, res: ServerResponse): void {
+  metrics.registry.metrics().then(
+    (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+    (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(err.message),
+  );
+}
+
+/** An HTTP server answering GET `path` with `answer`, 404 for any other path. */
+async function serveHttp(listen: { host: string; port: number }, path: string, answer: (res: ServerResponse) => void): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.url !== path) {
       res.writeHead(404).end();
       return;
     }
-    const good = ok();
-    res.writeHead(good ? 200 : 503, { 'content-type': 'text/plain' }).end(good ? 'OK' : 'not ready');
+    answer(res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,14 +4,15 @@
 // two-byte length framing, any number of queries per connection, answered as each completes.
 // Only queries are answered: a datagram with the QR bit set is dropped, so two servers never
 // bounce errors at each other. A failed send (an unreachable or broadcast source) is logged; the
-// sockets keep serving.
+// sockets keep serving. With metrics, each answered query is counted and timed (metrics.ts).
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import * as packet from 'dns-packet';
 import type { Answer, Packet } from 'dns-packet';
 import { logger } from '../../lib/log';
 import { compressNames } from './name-compression';
-import type { QueryHandler } from './query-handler';
+import type { DnsMetrics } from './metrics';
+import type { Answered, QueryHandler } from './query-handler';
 import { RCODES, reply } from './query-handler';
 import { frame, MAX_TCP_MESSAGE, readFrames } from './tcp-framing';
 
@@ -34,7 +35,10 @@ export class DnsServer {
   private readonly conns = new Set<Socket>();
   private readonly log = logger('kite-dns');
 
-  constructor(private readonly handler: QueryHandler) {}
+  constructor(
+    private readonly handler: QueryHandler,
+    private readonly metrics?: DnsMetrics,
+  ) {}
 
   /** Listens on UDP and TCP; resolves with the port. */
   async listen(opts: DnsServerOptions): Promise<number> {
@@ -47,7 +51,7 @@ export class DnsServer {
     this.tcp = tcp;
     const port = (tcp.address() as { port: number }).port;
     const udp = createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4' });
-    udp.on('message', (msg, rinfo) => this.serveUdp(msg, rinfo.port, rinfo.address));
+    udp.on('message', (msg, rinfo) => this.serveUdp(msg, rinfo.port, rinfo.address, rinfo.family));
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(port, opts.host, () => {
@@ -57,6 +61,7 @@ export class DnsServer {
     });
     udp.on('error', (err) => this.log.warn({ err: err.message }, 'UDP send failed'));
     this.udp = udp;
+    this.metrics?.setServer(opts.host, port);
     return port;
   }
 
@@ -68,11 +73,11 @@ export class DnsServer {
     ]);
   }
 
-  private serveUdp(msg: Buffer, port: number, address: string): void {
+  private serveUdp(msg: Buffer, port: number, address: string, family: string): void {
     const query = decodeQuery(msg);
     if (!query || query.type !== 'query') return;
-    const send = (res: Packet) => this.udp?.send(encodeUdp(query, res), port, address);
-    const res = this.respond(query);
+    const send = this.counted(query, 'udp', family, (res: Packet) => this.udp?.send(encodeUdp(query, res), port, address));
+    const res = this.respond(query, send.answered);
     if (res instanceof Promise) res.then(send);
     else send(res);
   }
@@ -89,18 +94,34 @@ export class DnsServer {
         sock.destroy();
         return;
       }
-      const send = (res: Packet) => {
+      const send = this.counted(query, 'tcp', sock.remoteFamily, (res: Packet) => {
         if (!sock.destroyed) sock.write(frame(encodeTcp(query, res)));
-      };
-      const res = this.respond(query);
+      });
+      const res = this.respond(query, send.answered);
       if (res instanceof Promise) res.then(send);
       else send(res);
     });
   }
 
-  private respond(query: Packet): Packet | Promise<Packet> {
+  /** `send`, counting and timing the response when there are metrics. */
+  private counted(query: Packet, proto: 'udp' | 'tcp', family: string | undefined, send: (res: Packet) => void): ((res: Packet) => void) & { answered?: Answered } {
+    const metrics = this.metrics;
+    if (!metrics) return send;
+    const start = process.hrtime.bigint();
+    const answered: Answered = { plugin: '' };
+    return Object.assign(
+      (res: Packet) => {
+        send(res);
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        metrics.served(proto, family === 'IPv6' ? 2 : 1, query.questions?.[0]?.type, (res.flags ?? 0) & 0xf, answered.plugin, seconds);
+      },
+      { answered },
+    );
+  }
+
+  private respond(query: Packet, answered?: Answered): Packet | Promise<Packet> {
     try {
-      const res = this.handler.handle(query);
+      const res = this.handler.handle(query, answered);
       return res instanceof Promise ? res.catch(() => reply(query, RCODES.SERVFAIL, false)) : res;
     } catch {
       return reply(query, RCODES.SERVFAIL, false);

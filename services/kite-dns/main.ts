@@ -1,7 +1,7 @@
 // kite-dns: the cluster DNS server, CoreDNS as kubeadm's Corefile configures it: `kubernetes
 // cluster.local in-addr.arpa ip6.arpa { pods insecure; fallthrough in-addr.arpa ip6.arpa }`,
-// `forward . /etc/resolv.conf`, `cache`, `health`, `ready` (with the kubernetes plugin's own
-// default TTL, 5 s, where kubeadm sets `ttl 30`; --ttl 30 gives kubeadm's).
+// `forward . /etc/resolv.conf`, `cache`, `health`, `ready`, `prometheus :9153` (with the
+// kubernetes plugin's own default TTL, 5 s, where kubeadm sets `ttl 30`; --ttl 30 gives kubeadm's).
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connect } from '../../lib/client/clientset';
@@ -35,6 +35,7 @@ const program = new Command('kite-dns')
   .addOption(durationOption('--upstream-timeout <duration>', 'deadline for an upstream answer, then SERVFAIL', '2s'))
   .addOption(new Option('--health-listen <host:port>', 'liveness endpoint /health (CoreDNS health plugin)').argParser(hostPort('0.0.0.0', 8080)).default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080'))
   .addOption(new Option('--ready-listen <host:port>', 'readiness endpoint /ready, 200 once the caches synced (CoreDNS ready plugin)').argParser(hostPort('0.0.0.0', 8181)).default({ host: '0.0.0.0', port: 8181 }, '0.0.0.0:8181'))
+  .addOption(new Option('--metrics-address <host:port>', 'Prometheus metrics /metrics (CoreDNS prometheus plugin); "" turns it off').argParser((v: string) => (v ? hostPort('0.0.0.0', 9153)(v) : undefined)).default({ host: '0.0.0.0', port: 9153 }, ':9153'))
   .action(async (o) => {
     const upstreams = o.upstream ?? nameserversOf(readFileSync(o.resolvConf, 'utf8'));
     if (!upstreams.length) throw new Error(`no upstream resolvers: none given and no nameserver in ${o.resolvConf}`);
@@ -55,10 +56,12 @@ const program = new Command('kite-dns')
         upstreamTimeoutMs: o.upstreamTimeout,
         healthListen: o.healthListen,
         readyListen: o.readyListen,
+        metricsListen: o.metricsAddress,
       },
       ac.signal,
     );
-    process.stdout.write(`kite-dns: serving ${o.clusterDomain} on ${o.listen.host}:${running.port} (udp, tcp)\n`);
+    const metrics = running.metricsPort === undefined ? '' : `; metrics on ${o.metricsAddress.host}:${running.metricsPort}`;
+    process.stdout.write(`kite-dns: serving ${o.clusterDomain} on ${o.listen.host}:${running.port} (udp, tcp)${metrics}\n`);
     await running.done;
     client.close();
   });

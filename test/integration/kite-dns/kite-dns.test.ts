@@ -2,7 +2,8 @@
 // dns-packet queries and by dig when it is installed: Services appear and disappear, headless
 // Services answer per endpoint, ExternalName follows its CNAME upstream, large answers are
 // truncated over UDP and whole over TCP, other names are forwarded to an upstream on loopback
-// and cached, and a silent upstream gives SERVFAIL instead of a hang.
+// and cached, a silent upstream gives SERVFAIL instead of a hang, and /metrics counts what was
+// asked and answered as CoreDNS's prometheus and cache plugins do.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -112,7 +113,7 @@ describe('kite-dns against a real apiserver', function () {
       },
     }).start();
     silent = await new FakeUpstream({ silent: true }).start();
-    dns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: upstream.port }] }), ac.signal);
+    dns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: upstream.port }], metricsListen: { host: '127.0.0.1', port: 0 } }), ac.signal);
     silentDns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: silent.port }] }), ac.signal);
     verifiedDns = await runKiteDns(api.client(), options({ upstreams: [{ host: '127.0.0.1', port: upstream.port }], podMode: 'verified' }), ac.signal);
     resolver = resolverFor(dns.port);
@@ -272,5 +273,37 @@ describe('kite-dns against a real apiserver', function () {
     assert.match(await dig(`nope.${ns}.svc.cluster.local`), /status: NXDOMAIN/);
     assert.match(await dig('+noedns', '+ignore', `big.${ns}.svc.cluster.local`), /flags: qr aa tc rd ra;/);
     assert.equal((await dig('+short', `big.${ns}.svc.cluster.local`)).trim().split('\n').length, 100);
+  });
+
+  it('serves Prometheus metrics: requests by protocol and type, responses by rcode and plugin, durations, cache hits and misses', async () => {
+    /** The value of the series `name{labels}` (labels in the order prom-client prints them), 0 when absent. */
+    const scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${dns.metricsPort}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+      const text = await res.text();
+      return (series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    };
+    const server = `server="dns://127.0.0.1:${dns.port}",zone=".",view=""`;
+    const before = await scrape();
+    const unknown = `metrics-${uniqueName('m')}.example.test`;
+    assert.equal((await udpQuery(dns.port, `web-x.${ns}.svc.cluster.local`, 'A')).rcode, 'NXDOMAIN');
+    assert.equal((await udpQuery(dns.port, unknown, 'A')).rcode, 'NXDOMAIN');
+    assert.equal((await udpQuery(dns.port, unknown, 'A')).rcode, 'NXDOMAIN');
+    assert.equal((await tcpQueries(dns.port, [{ name: 'dns-version.cluster.local', type: 'TXT' }])).get(1)!.rcode, 'NOERROR');
+    const after = await scrape();
+    const delta = (series: string) => after(series) - before(series);
+
+    assert.equal(delta(`coredns_dns_requests_total{${server},proto="udp",family="1",type="A"}`), 3);
+    assert.equal(delta(`coredns_dns_requests_total{${server},proto="tcp",family="1",type="TXT"}`), 1);
+    assert.equal(delta(`coredns_dns_responses_total{${server},rcode="NXDOMAIN",plugin="kubernetes"}`), 1);
+    assert.equal(delta(`coredns_dns_responses_total{${server},rcode="NXDOMAIN",plugin="forward"}`), 1);
+    assert.equal(delta(`coredns_dns_responses_total{${server},rcode="NXDOMAIN",plugin="cache"}`), 1);
+    assert.equal(delta(`coredns_dns_responses_total{${server},rcode="NOERROR",plugin="kubernetes"}`), 1);
+    assert.equal(delta(`coredns_dns_request_duration_seconds_count{${server},type="A"}`), 3);
+    assert.equal(delta(`coredns_dns_request_duration_seconds_bucket{le="+Inf",${server},type="A"}`), 3);
+    assert.equal(delta(`coredns_cache_misses_total{server="dns://127.0.0.1:${dns.port}",zones=".",view=""}`), 1);
+    assert.equal(delta(`coredns_cache_hits_total{server="dns://127.0.0.1:${dns.port}",type="denial",zones=".",view=""}`), 1);
+    assert.ok(after('process_cpu_seconds_total') > 0, 'the process metrics are there too');
   });
 });
