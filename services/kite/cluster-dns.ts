@@ -2,10 +2,11 @@
 // kind has it): the ServiceAccount coredns, the ClusterRole system:coredns and its binding, the
 // Deployment of the DNS server (kite-dns, services/kite-dns/, in place of CoreDNS; pods labelled
 // k8s-app=kube-dns) and the Service kube-dns at the tenth address of the service range, created
-// through the API once the control plane answers. Left out of kubeadm's manifests: the Corefile
-// ConfigMap (kite-dns takes flags), the metrics port 9153 (kite-dns serves no metrics), the
-// priorityClassName (Kite has no PriorityClasses) and the preferred pod anti-affinity (Kite's Pod
-// has only node affinity).
+// through the API once the control plane answers: kubeadm's settings (priorityClassName
+// system-cluster-critical, the preferred pod anti-affinity spreading the replicas over nodes, the
+// metrics port 9153 with the Service's prometheus.io annotations, named probe ports). Left out:
+// the Corefile ConfigMap and its volume (kite-dns takes flags, with the Corefile's settings as
+// defaults).
 import type { Clientset } from '../../lib/client/clientset';
 import { createUnlessExists } from './cluster-client';
 import { ClusterRoleBindings, ClusterRoles, Deployments, ServiceAccounts, Services } from '../../lib/gen/kite/kinds';
@@ -18,6 +19,8 @@ export const CLUSTER_DOMAIN = 'cluster.local';
 const SERVICE_ACCOUNT = 'coredns';
 const CLUSTER_ROLE = 'system:coredns';
 const LABELS = { 'k8s-app': 'kube-dns' };
+/** CoreDNS's prometheus plugin port, kite-dns's --metrics-address default. */
+const METRICS_PORT = 9153;
 
 /** kubeadm's DNS Service IP: the tenth address of the service subnet (10.96.0.10 for 10.96.0.0/12). */
 export function dnsServiceIP(serviceSubnet: string): string {
@@ -53,7 +56,20 @@ export function dnsManifests(serviceSubnet: string, image: string) {
         template: {
           metadata: { labels: LABELS },
           spec: {
+            priorityClassName: 'system-cluster-critical',
             serviceAccountName: SERVICE_ACCOUNT,
+            // Replicas on different nodes when there are enough, so one node's loss leaves DNS up.
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{
+                  weight: 100,
+                  podAffinityTerm: {
+                    labelSelector: { matchExpressions: [{ key: 'k8s-app', operator: 'In', values: ['kube-dns'] }] },
+                    topologyKey: 'kubernetes.io/hostname',
+                  },
+                }],
+              },
+            },
             tolerations: [
               { key: 'CriticalAddonsOnly', operator: 'Exists' },
               { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
@@ -68,6 +84,9 @@ export function dnsManifests(serviceSubnet: string, image: string) {
               ports: [
                 { name: 'dns', containerPort: 53, protocol: 'UDP' },
                 { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+                { name: 'liveness-probe', containerPort: 8080, protocol: 'TCP' },
+                { name: 'readiness-probe', containerPort: 8181, protocol: 'TCP' },
               ],
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -75,10 +94,10 @@ export function dnsManifests(serviceSubnet: string, image: string) {
                 readOnlyRootFilesystem: true,
               },
               livenessProbe: {
-                httpGet: { path: '/health', port: 8080, scheme: 'HTTP' },
+                httpGet: { path: '/health', port: 'liveness-probe', scheme: 'HTTP' },
                 initialDelaySeconds: 60, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 5,
               },
-              readinessProbe: { httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' } },
+              readinessProbe: { httpGet: { path: '/ready', port: 'readiness-probe', scheme: 'HTTP' } },
             }],
             // The node's resolvers, to which every name outside the cluster domain is forwarded.
             dnsPolicy: 'Default',
@@ -90,6 +109,7 @@ export function dnsManifests(serviceSubnet: string, image: string) {
       metadata: meta(DNS_SERVICE, {
         namespace: DNS_NAMESPACE,
         labels: { ...LABELS, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KiteDNS' },
+        annotations: { 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/scrape': 'true' },
       }),
       spec: {
         clusterIP: dnsServiceIP(serviceSubnet),
@@ -97,6 +117,7 @@ export function dnsManifests(serviceSubnet: string, image: string) {
         ports: [
           { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
           { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+          { name: 'metrics', port: METRICS_PORT, protocol: 'TCP', targetPort: METRICS_PORT },
         ],
       },
     },
