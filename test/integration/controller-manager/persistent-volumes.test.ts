@@ -160,6 +160,7 @@ describe('PersistentVolumes, claims and the local path provisioner (against a re
       }
     });
     assert.equal(helper.spec!.nodeName, 'worker-7');
+    assert.equal(helper.spec!.priority, 2000001000, 'system-node-critical, resolved by the Priority admission');
     assert.deepEqual(helper.spec!.containers[0].command, ['rm', '-rf', pv.spec!.hostPath!.path]);
     assert.ok(await client.persistentVolumes.get(pvName), 'the volume stays until its directory is gone');
     // What the kubelet reports when rm -rf exits 0.

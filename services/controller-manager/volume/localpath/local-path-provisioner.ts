@@ -11,9 +11,10 @@
 //   directory is made by the kubelet when a pod mounts the volume (DirectoryOrCreate).
 // - Deleting: a Released volume of this provisioner with reclaim policy Delete has its directory
 //   removed as rancher's provisioner does it: a helper pod `helper-pod-delete-<volume>` in the
-//   provisioner's namespace, on the volume's node, mounting the base path and running `rm -rf` of
-//   that one directory; once it has succeeded the pod and then the volume are deleted (a failed
-//   helper is deleted and tried again).
+//   provisioner's namespace, on the volume's node (system-node-critical, as rancher's
+//   helperPod.yaml has it), mounting the base path and running `rm -rf` of that one directory;
+//   once it has succeeded the pod and then the volume are deleted (a failed helper is deleted and
+//   tried again).
 import { posix } from 'node:path';
 import { isAlreadyExists, isNotFound } from '../../../../lib/api/errors';
 import { objectKey, PersistentVolumeClaims, PersistentVolumes, Pods, StorageClasses } from '../../../../lib/api/kinds';
@@ -93,6 +94,7 @@ export function deleteHelperPod(volume: PersistentVolume, node: string, o: Local
       nodeName: node,
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
+      priorityClassName: 'system-node-critical',
       tolerations: [{ operator: 'Exists' }],
       containers: [{ name: 'helper-pod', image: o.helperImage, command: ['rm', '-rf', path], volumeMounts: [{ name: 'data', mountPath: o.basePath }] }],
       volumes: [{ name: 'data', hostPath: { path: o.basePath, type: 'DirectoryOrCreate' } }],

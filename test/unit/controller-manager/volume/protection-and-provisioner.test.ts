@@ -117,6 +117,7 @@ describe('local path provisioner', () => {
     await ctrl.reconcile('volume:pvc-uid-data');
     const helper = ctx.client.tracked(K.Pods, 'local-path-storage', 'helper-pod-delete-pvc-uid-data')!;
     assert.equal(helper.spec!.nodeName, 'worker-1');
+    assert.equal(helper.spec!.priorityClassName, 'system-node-critical');
     assert.deepEqual(helper.spec!.containers[0].command, ['rm', '-rf', '/var/local-path-provisioner/pvc-uid-data_default_data']);
     assert.equal(helper.spec!.containers[0].image, 'kite/busybox:1');
     assert.deepEqual(helper.spec!.volumes[0].hostPath, { path: '/var/local-path-provisioner', type: 'DirectoryOrCreate' });
