@@ -85,6 +85,17 @@ export class LeaderElector {
     return this.observed?.holderIdentity === this.identity;
   }
 
+  /**
+   * client-go's leader-election watchdog (HealthzAdaptor), the leaderElection check of the
+   * scheduler's and controller-manager's /healthz: fails while this candidate believes it leads
+   * but has not renewed for the lease duration plus `toleranceMs` (its renewal loop is stuck).
+   */
+  check(toleranceMs: number): void {
+    if (this.isLeader() && this.now() - this.observedAt > this.leaseDurationMs + toleranceMs) {
+      throw new Error(`failed election to renew leadership on lease ${this.cfg.name}`);
+    }
+  }
+
   /** The identity of the last observed holder ("" if none). */
   getLeader(): string {
     return this.observed?.holderIdentity ?? '';

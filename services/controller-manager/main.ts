@@ -1,10 +1,12 @@
 // kite-controller-manager: flags (kube-controller-manager's names) -> leader election ->
 // startControllerManager over the apiserver. SIGTERM/SIGINT stop it gracefully (releasing the
 // lease so a standby takes over at once); losing the lease exits non-zero, as Kubernetes does.
+// /healthz, /livez and /readyz are served on its --secure-port (10257) for its static pod's probes.
 import { Command } from 'commander';
 import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { ConnectionConfig } from '../../lib/client/kubeconfig';
 import { connect } from '../../lib/client/clientset';
+import { leaderElectionCheck, startHealthServer, type HealthCheck } from '../../lib/healthz/health-server';
 import { LeaderElector } from '../../lib/leaderelection';
 import { logger } from '../../lib/log';
 import { durationOption, integerFlag } from '../../lib/util/flags';
@@ -54,6 +56,8 @@ const program = new Command('kite-controller-manager')
   .addOption(durationOption('--leader-elect-retry-period <duration>', 'time between acquire and renew attempts', '2s'))
   .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-controller-manager')
   .option('--leader-elect-resource-namespace <namespace>', 'namespace of the Lease', 'kube-system')
+  .option('--secure-port <n>', 'serve /healthz, /livez and /readyz over HTTPS on this port (0: off)', integerFlag(0, 65535), 10257)
+  .option('--bind-address <ip>', 'address of --secure-port', '0.0.0.0')
   .action(async (o) => {
     const log = logger('controller-manager');
     const controllers = resolveControllers([o.controllers, ...(o.allocateNodeCidrs ? [] : ['-nodeipam'])]);
@@ -99,30 +103,35 @@ const program = new Command('kite-controller-manager')
     const run = async (signal: AbortSignal) => {
       await startControllerManager({ clientset, controllers, options, signal }).done;
     };
-    if (!o.leaderElect) {
+    let led = false;
+    const elector = o.leaderElect
+      ? new LeaderElector({
+          client: clientset.leases,
+          namespace: o.leaderElectResourceNamespace,
+          name: o.leaderElectResourceName,
+          leaseDurationMs: o.leaderElectLeaseDuration,
+          renewDeadlineMs: o.leaderElectRenewDeadline,
+          retryPeriodMs: o.leaderElectRetryPeriod,
+          callbacks: {
+            onStartedLeading: async (signal) => {
+              led = true;
+              await run(signal);
+            },
+          },
+        })
+      : undefined;
+    const checks: HealthCheck[] = elector ? [leaderElectionCheck(elector)] : [];
+    const health = o.securePort ? await startHealthServer({ port: o.securePort, bindAddress: o.bindAddress, checks }) : undefined;
+    if (!elector) {
       await run(stop.signal);
     } else {
-      let led = false;
-      const elector = new LeaderElector({
-        client: clientset.leases,
-        namespace: o.leaderElectResourceNamespace,
-        name: o.leaderElectResourceName,
-        leaseDurationMs: o.leaderElectLeaseDuration,
-        renewDeadlineMs: o.leaderElectRenewDeadline,
-        retryPeriodMs: o.leaderElectRetryPeriod,
-        callbacks: {
-          onStartedLeading: async (signal) => {
-            led = true;
-            await run(signal);
-          },
-        },
-      });
       await elector.run(stop.signal);
       if (led && !stop.signal.aborted) {
         clientset.close();
         throw new Error('leader election lost');
       }
     }
+    await health?.close();
     clientset.close();
   });
 

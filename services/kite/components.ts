@@ -17,7 +17,7 @@ import type { ClusterConfig } from './cluster-config';
 import { CLUSTER_DOMAIN, dnsServiceIP } from './cluster-dns';
 import { nodeExec } from './docker-cli';
 import { ENCRYPTION_CONFIG } from './encryption-config';
-import { apiserverEtcdArgs, etcdMemberComponent, type EtcdMember } from './etcd-cluster';
+import { apiserverEtcdArgs, ETCD_METRICS_URL, etcdMemberComponent, type EtcdMember } from './etcd-cluster';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
 import { CONFIG_DIR, KUBECONFIGS } from './node-config';
 import { APISERVER_PORT, APISERVER_SECURE_PORT, type PlannedNode } from './nodes';
@@ -71,7 +71,7 @@ function etcdComponent(): Component {
       '/usr/bin/etcd', '--name', 'kite', '--data-dir', ETCD_DATA,
       '--listen-client-urls', `http://${ETCD_CLIENT}`, '--advertise-client-urls', `http://${ETCD_CLIENT}`,
       '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
-      '--initial-cluster', 'kite=http://127.0.0.1:2380', '--auto-compaction-retention', '1',
+      '--initial-cluster', 'kite=http://127.0.0.1:2380', '--listen-metrics-urls', ETCD_METRICS_URL, '--auto-compaction-retention', '1',
     ],
   };
 }
@@ -128,6 +128,8 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
       command: kiteProgram(
         'kite-controller-manager',
         ...kubeconfig(KUBECONFIGS.controllerManager),
+        // Its health endpoints (the static pod's probes) on loopback only, as kubeadm binds them.
+        '--bind-address', '127.0.0.1',
         '--cluster-cidr', net.podSubnet,
         '--allocate-node-cidrs',
         '--node-monitor-grace-period', timings.nodeMonitorGracePeriod,
@@ -135,7 +137,7 @@ export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterT
         '--root-ca-file', `${CONFIG_DIR}/pki/ca.crt`,
       ),
     },
-    { name: 'kube-scheduler', run: [], command: kiteProgram('kite-scheduler', ...kubeconfig(KUBECONFIGS.scheduler)) },
+    { name: 'kube-scheduler', run: [], command: kiteProgram('kite-scheduler', ...kubeconfig(KUBECONFIGS.scheduler), '--bind-address', '127.0.0.1') },
   ];
 }
 

@@ -6,11 +6,25 @@
 // hostNetwork, system-node-critical, labelled component=<name> and tier=control-plane, asks
 // kubeadm's CPU (and etcd's memory) requests, and mounts exactly what the component's container
 // would mount (components.ts: the node's /usr, the application, its own /etc/kite files,
-// read-only; its data directory read-write) as hostPath volumes.
+// read-only; its data directory read-write) as hostPath volumes. Each container has kubeadm's
+// probes with kubeadm's timings: a liveness probe (first after 10 s, every 10 s, restart after 8
+// failures of 15 s each), a startup probe holding liveness back for up to kubeadm's 4 minutes of
+// control-plane start (24 x 10 s: an apiserver waiting for its etcd, an etcd member waiting for
+// its peers to form a quorum after a restart of every node), and for the apiserver a readiness
+// probe every second. The apiserver's are /livez and /readyz of its HTTPS port; the scheduler's
+// and the controller-manager's /healthz of their --secure-port (10259, 10257), all HTTPS, which
+// the kubelet probes without verifying the certificate. etcd's are on its metrics port (2381, on
+// loopback): liveness GET /health?exclude=NOSPACE&serializable=true (a member cut off from its
+// peers still answers a local read, so a lost quorum does not restart it), startup GET
+// /health?serializable=false (a linearizable read: the member has joined a quorum), as kubeadm
+// wrote them up to 1.31 (1.32 asks /livez and /readyz, which etcd serves from 3.5.11; Debian's
+// 3.4 does not).
 import { stringify } from 'yaml';
 import { componentRunArgs, MANIFESTS_DIR, type Component } from './components';
 import { nodeExec } from './docker-cli';
+import { ETCD_METRICS_PORT } from './etcd-cluster';
 import { COMPONENT_IMAGE } from './images';
+import { APISERVER_SECURE_PORT } from './nodes';
 
 /** kubeadm's requests for each control-plane component. */
 const REQUESTS: Record<string, Record<string, string>> = {
@@ -18,6 +32,46 @@ const REQUESTS: Record<string, Record<string, string>> = {
   'kube-apiserver': { cpu: '250m' },
   'kube-controller-manager': { cpu: '200m' },
   'kube-scheduler': { cpu: '100m' },
+};
+
+/** The --secure-port defaults of kube-controller-manager and kube-scheduler, where their /healthz is. */
+export const CONTROLLER_MANAGER_SECURE_PORT = 10257;
+export const SCHEDULER_SECURE_PORT = 10259;
+
+type Scheme = 'HTTP' | 'HTTPS';
+type Probe = Record<string, unknown>;
+
+const httpProbe = (path: string, port: number, scheme: Scheme, initialDelaySeconds: number, failureThreshold: number, periodSeconds: number): Probe => ({
+  httpGet: { host: '127.0.0.1', path, port, scheme },
+  initialDelaySeconds,
+  timeoutSeconds: 15,
+  failureThreshold,
+  periodSeconds,
+});
+/** kubeadm's staticpodutil.LivenessProbe, ReadinessProbe and StartupProbe (4 minutes: ControlPlaneComponentHealthCheckTimeout). */
+const liveness = (path: string, port: number, scheme: Scheme) => httpProbe(path, port, scheme, 10, 8, 10);
+const readiness = (path: string, port: number, scheme: Scheme) => httpProbe(path, port, scheme, 0, 3, 1);
+const startup = (path: string, port: number, scheme: Scheme) => httpProbe(path, port, scheme, 10, Math.ceil(240 / 10), 10);
+
+/** kubeadm's probes of each control-plane component. */
+export const PROBES: Record<string, { livenessProbe: Probe; readinessProbe?: Probe; startupProbe: Probe }> = {
+  etcd: {
+    livenessProbe: liveness('/health?exclude=NOSPACE&serializable=true', ETCD_METRICS_PORT, 'HTTP'),
+    startupProbe: startup('/health?serializable=false', ETCD_METRICS_PORT, 'HTTP'),
+  },
+  'kube-apiserver': {
+    livenessProbe: liveness('/livez', APISERVER_SECURE_PORT, 'HTTPS'),
+    readinessProbe: readiness('/readyz', APISERVER_SECURE_PORT, 'HTTPS'),
+    startupProbe: startup('/livez', APISERVER_SECURE_PORT, 'HTTPS'),
+  },
+  'kube-controller-manager': {
+    livenessProbe: liveness('/healthz', CONTROLLER_MANAGER_SECURE_PORT, 'HTTPS'),
+    startupProbe: startup('/healthz', CONTROLLER_MANAGER_SECURE_PORT, 'HTTPS'),
+  },
+  'kube-scheduler': {
+    livenessProbe: liveness('/healthz', SCHEDULER_SECURE_PORT, 'HTTPS'),
+    startupProbe: startup('/healthz', SCHEDULER_SECURE_PORT, 'HTTPS'),
+  },
 };
 
 interface HostMount {
@@ -61,6 +115,7 @@ export function staticPodManifest(c: Component): Record<string, unknown> {
           imagePullPolicy: 'IfNotPresent',
           command: c.command,
           ...(REQUESTS[c.name] ? { resources: { requests: REQUESTS[c.name] } } : {}),
+          ...PROBES[c.name],
           volumeMounts: mounts.map((m) => ({ name: m.name, mountPath: m.path, ...(m.readOnly ? { readOnly: true } : {}) })),
         },
       ],

@@ -13,6 +13,9 @@ import { CONFIG_DIR } from './node-config';
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
+/** kubeadm's --listen-metrics-urls port, on loopback: /metrics and /health, which the static pod's probes read. */
+export const ETCD_METRICS_PORT = 2381;
+export const ETCD_METRICS_URL = `http://127.0.0.1:${ETCD_METRICS_PORT}`;
 const ETCD_DATA = '/var/lib/kite/etcd';
 
 /** A control-plane node: its name and its address on the cluster network. */
@@ -60,6 +63,7 @@ export function etcdMemberComponent(cluster: string, self: EtcdMember, members: 
       '--initial-cluster', initialCluster(members),
       '--initial-cluster-state', 'new',
       '--initial-cluster-token', `kite-${cluster}`,
+      '--listen-metrics-urls', ETCD_METRICS_URL,
       '--cert-file', file(ETCD_PKI.server, 'crt'),
       '--key-file', file(ETCD_PKI.server, 'key'),
       '--client-cert-auth',

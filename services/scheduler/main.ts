@@ -1,9 +1,11 @@
 // kite-scheduler: flags (kube-scheduler's names) -> runScheduler over the apiserver, while this
-// instance holds the kube-system/kube-scheduler Lease (so several can run and one acts).
+// instance holds the kube-system/kube-scheduler Lease (so several can run and one acts), with
+// /healthz, /livez and /readyz on its --secure-port (10259) for its static pod's probes.
 import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { connect } from '../../lib/client/clientset';
 import { ApiEventRecorder } from '../../lib/events';
+import { leaderElectionCheck, startHealthServer, type HealthCheck } from '../../lib/healthz/health-server';
 import { LeaderElector } from '../../lib/leaderelection';
 import { logger } from '../../lib/log';
 import { durationOption, integerFlag } from '../../lib/util/flags';
@@ -24,6 +26,8 @@ const program = new Command('kite-scheduler')
   .addOption(durationOption('--leader-elect-lease-duration <duration>', 'how long a non-renewed lease blocks other candidates', '15s'))
   .addOption(durationOption('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before stepping down', '10s'))
   .addOption(durationOption('--leader-elect-retry-period <duration>', 'time between acquire and renew attempts', '2s'))
+  .option('--secure-port <n>', 'serve /healthz, /livez and /readyz over HTTPS on this port (0: off)', integerFlag(0, 65535), 10259)
+  .option('--bind-address <ip>', 'address of --secure-port', '0.0.0.0')
   .action(async (o) => {
     const log = logger('scheduler');
     const client = connect({ server: o.server, kubeconfig: o.kubeconfig, userAgent: 'kite-scheduler' });
@@ -41,21 +45,25 @@ const program = new Command('kite-scheduler')
         maxUnschedulableMs: o.podMaxInUnschedulablePodsDuration,
       });
     log.info({ server: client.config.address, leaderElect: o.leaderElect }, 'starting');
-    if (!o.leaderElect) await schedule(ac.signal);
-    else {
-      await new LeaderElector({
-        client: client.leases,
-        name: 'kube-scheduler',
-        leaseDurationMs: o.leaderElectLeaseDuration,
-        renewDeadlineMs: o.leaderElectRenewDeadline,
-        retryPeriodMs: o.leaderElectRetryPeriod,
-        callbacks: {
-          onStartedLeading: (signal) => schedule(signal),
-          onStoppedLeading: () => log.info('stopped leading'),
-          onNewLeader: (id) => log.info({ leader: id }, 'leader'),
-        },
-      }).run(ac.signal);
-    }
+    const elector = o.leaderElect
+      ? new LeaderElector({
+          client: client.leases,
+          name: 'kube-scheduler',
+          leaseDurationMs: o.leaderElectLeaseDuration,
+          renewDeadlineMs: o.leaderElectRenewDeadline,
+          retryPeriodMs: o.leaderElectRetryPeriod,
+          callbacks: {
+            onStartedLeading: (signal) => schedule(signal),
+            onStoppedLeading: () => log.info('stopped leading'),
+            onNewLeader: (id) => log.info({ leader: id }, 'leader'),
+          },
+        })
+      : undefined;
+    const checks: HealthCheck[] = elector ? [leaderElectionCheck(elector)] : [];
+    const health = o.securePort ? await startHealthServer({ port: o.securePort, bindAddress: o.bindAddress, checks }) : undefined;
+    if (elector) await elector.run(ac.signal);
+    else await schedule(ac.signal);
+    await health?.close();
     client.close();
   });
 

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigMaps } from '../../../lib/api/kinds';
@@ -9,6 +11,25 @@ import { ReplicaSet } from '../../../lib/gen/kite/apps/v1/types';
 import { createCA } from '../../../lib/pki/certificates';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { waitFor } from '../../support/wait';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpsGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (b: Buffer) => (body += b.toString()));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
 
 describe('kite-controller-manager (the program)', function () {
   this.timeout(60_000);
@@ -35,10 +56,11 @@ describe('kite-controller-manager (the program)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('leads through its Lease, runs the controllers, and on SIGTERM stops and releases the lease', async () => {
+  it('leads through its Lease, runs the controllers, serves /healthz on --secure-port, and on SIGTERM stops and releases the lease', async () => {
+    const securePort = await freePort();
     proc = spawn(
       process.execPath,
-      [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--leader-elect-retry-period', '200ms', '--leader-elect-renew-deadline', '2s', '--leader-elect-lease-duration', '3s', '--root-ca-file', join(dir, 'ca.crt')],
+      [join(__dirname, '../../../bin/kite-controller-manager'), '--server', api.address, '--leader-elect-retry-period', '200ms', '--leader-elect-renew-deadline', '2s', '--leader-elect-lease-duration', '3s', '--root-ca-file', join(dir, 'ca.crt'), '--secure-port', String(securePort), '--bind-address', '127.0.0.1'],
       { env: { ...process.env, KITE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -55,6 +77,8 @@ describe('kite-controller-manager (the program)', function () {
     );
     await waitFor('2 pods', async () => (await client.pods.list({ namespace: 'default', labelSelector: 'app=bin' })).items.length === 2, 20_000);
     await waitFor('--root-ca-file published', async () => (await client.resource(ConfigMaps).get('kube-root-ca.crt', 'default').catch(() => undefined))?.data['ca.crt'] === ca, 20_000);
+    // What its static pod's probes ask (HTTPS, the certificate not verified), the leader election check included.
+    assert.equal(await httpsGet(securePort, '/healthz?verbose'), '[+]ping ok\n[+]leaderElection ok\nhealthz check passed\n');
     proc.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
     assert.equal((await client.leases.get('kube-controller-manager', 'kube-system')).spec!.holderIdentity, '', 'released on shutdown');
