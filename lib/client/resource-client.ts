@@ -55,8 +55,11 @@ export class ResourceClient<T extends KubeObject> {
     return this.kind.namespaced ? (namespace ?? this.defaultNamespace) : '';
   }
 
-  /** Calls the unary method of this kind's service for `verb` ("get" calls GetPod on pods). */
-  call<R>(verb: Verb, request: unknown, signal?: AbortSignal): Promise<R> {
+  /**
+   * Calls the unary method of this kind's service for `verb` ("get" calls GetPod on pods);
+   * `deserialize` replaces the reply's decoder (e.g. to skip decoding a reply nobody reads).
+   */
+  call<R>(verb: Verb, request: unknown, signal?: AbortSignal, deserialize?: (b: Buffer) => R): Promise<R> {
     const m = this.method(verb);
     return withRetry(
       this.opts.retry,
@@ -66,7 +69,7 @@ export class ResourceClient<T extends KubeObject> {
           const call = this.client.makeUnaryRequest(
             m.path,
             m.requestSerialize,
-            m.responseDeserialize,
+            deserialize ?? m.responseDeserialize,
             request,
             md,
             { deadline: Date.now() + this.opts.timeoutMs },
@@ -194,14 +197,20 @@ export class ResourceClient<T extends KubeObject> {
     });
   }
 
-  /** Binds a pod to a node (pods only). */
-  bind(name: string, nodeName: string, namespace?: string): Promise<T> {
-    return this.call('bind', {
+  /**
+   * Binds a pod to a node (pods only: the pods/binding subresource). With `uid`, only the pod of
+   * that UID is bound (one deleted and created again under its name is refused), as
+   * kube-scheduler's binder asks. Resolves with nothing, as client-go's Bind: the bound pod the
+   * reply carries is not decoded.
+   */
+  bind(name: string, nodeName: string, namespace?: string, uid = ''): Promise<void> {
+    const request = {
       namespace: this.ns(namespace),
       name,
       target: { kind: 'Node', name: nodeName, namespace: '', uid: '', apiVersion: 'v1', resourceVersion: '', fieldPath: '' },
-      uid: '',
-    });
+      uid,
+    };
+    return this.call('bind', request, undefined, () => undefined);
   }
 
   getScale(name: string, namespace?: string): Promise<{ spec?: { replicas: number }; status?: { replicas: number; selector: string } }> {

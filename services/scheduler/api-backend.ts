@@ -13,8 +13,10 @@ export class ApiSchedulerBackend implements SchedulerBackend {
     private readonly events: EventRecorder,
   ) {}
 
-  async bind(pod: Pod, nodeName: string): Promise<void> {
-    await this.client.pods.bind(pod.metadata!.name, nodeName, pod.metadata!.namespace);
+  /** Binds this pod only (its UID: a pod created again under the name is not bound), as kube-scheduler's DefaultBinder. */
+  bind(pod: Pod, nodeName: string): Promise<void> {
+    const m = pod.metadata!;
+    return this.client.pods.bind(m.name, nodeName, m.namespace, m.uid);
   }
 
   recordEvent(pod: Pod, type: EventType, reason: string, message: string): void {

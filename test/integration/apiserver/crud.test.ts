@@ -248,16 +248,27 @@ for (const backend of backends()) {
       it('binds a pod once: nodeName and PodScheduled, a second bind is ABORTED', async () => {
         const name = uniqueName('bind');
         const created = await h.client.pods.create(pod(name));
-        const bound = await h.client.pods.bind(name, 'node-1');
+        assert.equal(await h.client.pods.bind(name, 'node-1'), undefined, "the reply's pod is not decoded (client-go's Bind returns only an error)");
+        const bound = await h.client.pods.get(name);
         assert.equal(bound.spec!.nodeName, 'node-1');
         const cond = bound.status!.conditions.find((c) => c.type === 'PodScheduled');
         assert.equal(cond?.status, 'True');
         assert.ok(Number(bound.metadata!.resourceVersion) > Number(created.metadata!.resourceVersion));
-        assert.equal((await h.client.pods.get(name)).spec!.nodeName, 'node-1');
         const again = await errorOf(() => h.client.pods.bind(name, 'node-2'));
         assert.equal(again.code, Status.ABORTED);
         assert.match(again.message, /already assigned to node "node-1"/);
         assert.equal((await h.client.pods.get(name)).spec!.nodeName, 'node-1');
+      });
+
+      it("binds only the pod of the binding's UID (a pod created again under the name is refused)", async () => {
+        const name = uniqueName('bind-uid');
+        const first = await h.client.pods.create(pod(name));
+        await h.client.pods.delete(name, { gracePeriodSeconds: 0 });
+        await h.client.pods.create(pod(name));
+        const stale = await errorOf(() => h.client.pods.bind(name, 'node-1', undefined, first.metadata!.uid));
+        assert.equal(stale.code, Status.ABORTED);
+        assert.match(stale.message, /Precondition failed: UID in precondition/);
+        assert.equal((await h.client.pods.get(name)).spec!.nodeName, '');
       });
 
       it('reads and writes replicas through the scale subresource', async () => {

@@ -48,6 +48,13 @@ describe('ApiSchedulerBackend', () => {
     assert.deepEqual(f.calls, ['get']);
   });
 
+  it("binds through pods/binding with the pod's namespace and UID, as kube-scheduler's DefaultBinder", async () => {
+    const binds: unknown[][] = [];
+    const client = { pods: { bind: async (...args: unknown[]) => void binds.push(args) } } as unknown as Clientset;
+    await new ApiSchedulerBackend(client, events).bind(makePod('web', { ns: 'shop' }), 'n1');
+    assert.deepEqual(binds, [['web', 'n1', 'shop', 'uid-web']]);
+  });
+
   it('writes the nomination with the PodScheduled condition, and clears it', async () => {
     const pod = makePod('urgent');
     const f = fakeClient(pod, 1);
