@@ -12,6 +12,7 @@ import type { PriorityClass } from '../gen/kite/scheduling/v1/types';
 import type { NodeMetrics, PodMetrics } from '../gen/kite/metrics/v1beta1/types';
 import type { StorageClass } from '../gen/kite/storage/v1/types';
 import type { KubeObject } from '../api/kinds';
+import type { Scale } from '../gen/kite/meta/v1/meta';
 import { sumQuantities } from '../api/quantity';
 import { isDefaultClass } from '../api/storage-classes';
 import { humanDuration, since } from './age';
@@ -540,6 +541,15 @@ const generic: TableDef = {
   wideHeaders: [],
   cells: (o, now) => [since(o.metadata?.creationTimestamp, now)],
   wideCells: () => [],
+};
+
+/** A Scale subresource (`kubectl get --subresource=scale`), as Kubernetes' printScale prints it. */
+export const scales: TableDef<Scale> = {
+  headers: ['DESIRED', 'AVAILABLE', 'AGE'],
+  wideHeaders: [],
+  cells: (s, now) => [String(s.spec?.replicas ?? 0), String(s.status?.replicas ?? 0), since(s.metadata?.creationTimestamp, now)],
+  wideCells: () => [],
+  integers: ['DESIRED', 'AVAILABLE'],
 };
 
 /** Printer columns by kind (kubectl's table conventions); test/unit/kinds.test.ts checks every declared kind has one. */

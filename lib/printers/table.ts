@@ -6,7 +6,7 @@
 // nothing (None).
 import { encodeKube } from '../api/kube-json';
 import type { KindInfo, KubeObject } from '../api/kinds';
-import { columnsFor, events, nameCell, type TableDef } from './table-columns';
+import { columnsFor, events, nameCell, scales, type TableDef } from './table-columns';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -78,7 +78,10 @@ function columnsOf(kind: string): Columns {
       row: (o, now) => events.wideCells(o as never, now),
     };
   }
-  const t: TableDef = columnsFor(kind);
+  return columnsOfDef(columnsFor(kind));
+}
+
+function columnsOfDef(t: TableDef): Columns {
   return {
     headers: ['NAME', ...t.headers, ...t.wideHeaders],
     priorities: [0, ...t.headers.map(() => 0), ...t.wideHeaders.map(() => 1)],
@@ -89,9 +92,16 @@ function columnsOf(kind: string): Columns {
 
 /** The Table of `objects` of `kind` (one object for a get, the items for a list). */
 export function tableFor<T extends KubeObject>(kind: KindInfo<T>, objects: readonly T[], opts: TableOptions = {}): Table {
-  const cols = columnsOf(kind.kind);
+  return tableWith(columnsOf(kind.kind), objects, opts.encode ?? ((o: KubeObject) => encodeKube(kind, o as T)), opts);
+}
+
+/** The Table of a Scale subresource (`kubectl get --subresource=scale`), `encode` writing its autoscaling/v1 JSON. */
+export function scaleTable(scale: KubeObject, encode: (o: KubeObject) => Record<string, unknown>, opts: TableOptions = {}): Table {
+  return tableWith(columnsOfDef(scales), [scale], encode, opts);
+}
+
+function tableWith(cols: Columns, objects: readonly KubeObject[], encode: (o: KubeObject) => Record<string, unknown>, opts: TableOptions): Table {
   const now = opts.now ?? Date.now();
-  const encode = opts.encode ?? ((o: KubeObject) => encodeKube(kind, o as T));
   const include = opts.includeObject ?? 'Metadata';
   const columnDefinitions = cols.headers.map((h, i) => ({
     name: columnName(h),

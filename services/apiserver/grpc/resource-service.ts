@@ -11,7 +11,7 @@ import { selectorFromLabelSelector } from '../../../lib/api/selectors';
 import type { ExecPodRequest, ExecPodResponse, PodLogChunk, PodLogsRequest, PortForwardPodRequest, PortForwardPodResponse } from '../../../lib/gen/kite/core/v1/services';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
-import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
+import { ObjectMeta, Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { applyPatch } from '../../../lib/api/patch';
 import { APPLY_PATCH_TYPE, managedFieldsAfterUpdate, managerOrUserAgent, validatePatchOptions } from '../../../lib/api/managed-fields';
 import { rfc3339 } from '../../../lib/util/time';
@@ -81,10 +81,11 @@ export function toScale(obj: KubeObject): Scale {
   } catch {
     selector = '';
   }
+  // Kubernetes' scaleFrom<Kind>: of the object's metadata only these five.
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
-    metadata: { ...m },
+    metadata: ObjectMeta.fromPartial({ name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp }),
     spec: { replicas: obj.spec?.replicas ?? 0 },
     status: { replicas: obj.status?.replicas ?? 0, selector },
   };

@@ -23,7 +23,7 @@ export type { HealthCheck } from './discovery/health';
 // Server-side printing for get and list: when tableRequested(Accept), answer
 // tableFor(kind, objects, { includeObject: query includeObject, listMeta }) as application/json.
 export { tableRequested } from './discovery/accept';
-export { tableFor, type IncludeObject, type Table, type TableOptions } from '../../../lib/printers/table';
+export { scaleTable, tableFor, type IncludeObject, type Table, type TableOptions } from '../../../lib/printers/table';
 
 export interface DocumentRequest {
   /** The URL path without the query ("/openapi/v3/api/v1"). */

@@ -13,7 +13,7 @@ import type { PodLogChunk } from '../../../lib/gen/kite/core/v1/services';
 import { ObjectReference } from '../../../lib/gen/kite/core/v1/types';
 import { Scale } from '../../../lib/gen/kite/meta/v1/meta';
 import { CREATED_TRAILER, FIELD_VALIDATION_METADATA, toScale } from '../grpc/resource-service';
-import { tableFor, tableRequested, type IncludeObject } from './documents';
+import { scaleTable, tableFor, tableRequested, type IncludeObject } from './documents';
 import { upgradeRequired } from './exec-websocket';
 import { GateClient, type HttpCaller } from './gate-client';
 import { protobufWatch } from './protobuf-reply';
@@ -113,7 +113,11 @@ export class ResourceHandler {
     switch (info.verb) {
       case 'get': {
         if (sub === 'log' && has('logs')) return this.podLog(kind, namespace, name, x, caller);
-        if (sub === 'scale' && has('getScale')) return this.answer(x, 200, await this.call<Scale>(kind, 'getScale', { namespace, name }, caller), (s) => scaleJSON(s));
+        if (sub === 'scale' && has('getScale')) {
+          const scale = await this.call<Scale>(kind, 'getScale', { namespace, name }, caller);
+          if (asTable(x)) return this.answer(x, 200, scale, (s) => scaleTable(s, (o) => scaleJSON(o as Scale), { includeObject: includeObject(q) }));
+          return this.answer(x, 200, scale, (s) => scaleJSON(s));
+        }
         if (sub && sub !== 'status') break;
         const r = await this.call<KubeObject>(kind, 'get', { namespace, name, resourceVersion: q.get('resourceVersion') ?? '' }, caller);
         if (asTable(x)) return this.answer(x, 200, r, (o) => tableFor(kind, [o], { includeObject: includeObject(q) }));
@@ -375,9 +379,10 @@ export async function objectBody(x: HttpExchange, expected?: ExpectedKind): Prom
   return parseJSONBody(await x.body());
 }
 
-/** An autoscaling/v1 Scale as Kubernetes writes it. */
-function scaleJSON(s: Scale): unknown {
-  return { kind: 'Scale', apiVersion: 'autoscaling/v1', ...(Scale.toJSON(s) as object) };
+/** An autoscaling/v1 Scale as Kubernetes writes it (status.replicas even when 0: it has no omitempty). */
+function scaleJSON(s: Scale): Record<string, unknown> {
+  const json = Scale.toJSON(s) as { status?: object };
+  return { kind: 'Scale', apiVersion: 'autoscaling/v1', ...json, status: { replicas: s.status?.replicas ?? 0, ...json.status } };
 }
 
 /** Server-side printing: the client asked for a meta.k8s.io/v1 Table (kubectl get does). */

@@ -345,6 +345,13 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       assert.equal(await ok(['scale', 'deployment', 'roll', '--replicas', '2']), 'deployment.apps/roll scaled\n');
       assert.equal((await h.admin.deployments.get('roll', h.namespace)).spec?.replicas, 2);
       await rolledOut('roll');
+      // The scale subresource's server-side Table (Kubernetes' printScale) and its autoscaling/v1 Scale.
+      const table = (await ok(['get', 'deployment', 'roll', '--subresource=scale'])).trimEnd().split('\n').map((l) => l.split(/\s+/));
+      assert.deepEqual(table.map((r) => r.slice(0, 3)), [['NAME', 'DESIRED', 'AVAILABLE'], ['roll', '2', '2']]);
+      assert.equal(table[0][3], 'AGE');
+      const scale = JSON.parse(await ok(['get', 'deployment', 'roll', '--subresource=scale', '-o', 'json']));
+      assert.deepEqual(Object.keys(scale.metadata).sort(), ['creationTimestamp', 'name', 'namespace', 'resourceVersion', 'uid']);
+      assert.deepEqual([scale.kind, scale.spec, scale.status], ['Scale', { replicas: 2 }, { replicas: 2, selector: 'app=roll' }]);
     });
 
     it('label and annotate, as kitectl does', async () => {

@@ -131,8 +131,14 @@ describe('HTTP API (--secure-port)', function () {
       assert.equal(created.status, 201, created.body);
       assert.equal(created.json.apiVersion, 'apps/v1');
       const scale = await request(token, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/d1/scale`, undefined, auth);
-      assert.equal(scale.json.kind, 'Scale');
-      assert.equal(scale.json.spec.replicas, 1);
+      // Kubernetes' Scale: the object's name, namespace, uid, resourceVersion and creationTimestamp only; status.replicas always written.
+      assert.deepEqual(scale.json, {
+        kind: 'Scale',
+        apiVersion: 'autoscaling/v1',
+        metadata: { name: 'd1', namespace: ns, uid: created.json.metadata.uid, resourceVersion: created.json.metadata.resourceVersion, creationTimestamp: created.json.metadata.creationTimestamp },
+        spec: { replicas: 1 },
+        status: { replicas: 0, selector: 'app=d1' },
+      });
       const scaled = await request(token, 'PUT', `/apis/apps/v1/namespaces/${ns}/deployments/d1/scale`, { ...scale.json, spec: { replicas: 3 } }, auth);
       assert.equal(scaled.status, 200, scaled.body);
       assert.equal((await request(token, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/d1`, undefined, auth)).json.spec.replicas, 3);
