@@ -64,6 +64,7 @@ describe('network policies in network namespaces (real iptables)', function () {
     await startHttpServer(sandbox, ns.web, 'web', '10.244.1.2', 8080);
     await startHttpServer(sandbox, ns.web, 'web-admin', '10.244.1.2', 9090);
     await startHttpServer(sandbox, ns.remote, 'remote', '10.244.2.2', 8080);
+    await startHttpServer(sandbox, ns.remote, 'remote-admin', '10.244.2.2', 9090);
 
     for (const [name, n] of [['node-a', ns.nodeA], ['node-b', ns.nodeB]]) {
       const agent = new RouteAgent({ nodeName: name, podSubnet: '10.244.0.0/16', routes: new IpRouteExecutor({ netns: n }), iptables: new ExecIptablesRunner({ netns: n }), minSyncPeriodMs: 0, syncPeriodMs: 0 });
@@ -98,6 +99,7 @@ describe('network policies in network namespaces (real iptables)', function () {
     assert.equal(await reaches('other', '10.244.1.2', 9090), true);
     assert.equal(await reaches('remote', '10.244.1.2', 8080), true);
     assert.equal(await reaches('web', '10.244.2.2', 8080), true);
+    assert.equal(await reaches('web', '10.244.2.2', 9090), true);
   });
 
   it('default deny ingress blocks every new connection to web, not web\'s own connections out', async () => {
@@ -131,11 +133,26 @@ describe('network policies in network namespaces (real iptables)', function () {
     assert.equal(await reaches('client', '10.244.1.2', 8080), true);
   });
 
+  it('an egress rule with a port range (endPort) to pods chosen by namespaceSelector and podSelector opens exactly that range to them', async () => {
+    await change((a) =>
+      a.onPolicyUpsert(
+        npPolicy('default', 'web-egress-range', {
+          podSelector: { matchLabels: { app: 'web' } },
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } }, podSelector: { matchLabels: { role: 'client' } } }], ports: [{ protocol: 'TCP', port: 8000, endPort: 8100 }] }],
+        }),
+      ),
+    );
+    assert.equal(await reaches('web', '10.244.2.2', 8080), true);
+    assert.equal(await reaches('web', '10.244.2.2', 9090), false);
+  });
+
   it('removing the policies reopens everything and deletes their chains', async () => {
-    await change((a) => ['deny-web', 'allow-clients', 'allow-block', 'deny-web-egress'].forEach((name) => a.onPolicyDelete({ metadata: { namespace: 'default', name } })));
+    await change((a) => ['deny-web', 'allow-clients', 'allow-block', 'deny-web-egress', 'web-egress-range'].forEach((name) => a.onPolicyDelete({ metadata: { namespace: 'default', name } })));
     assert.equal(await reaches('other', '10.244.1.2', 8080), true);
     assert.equal(await reaches('client', '10.244.1.2', 9090), true);
     assert.equal(await reaches('web', '10.244.2.2', 8080), true);
+    assert.equal(await reaches('web', '10.244.2.2', 9090), true);
     const chains = (await sandbox.exec(ns.nodeA, ['iptables-save', '-t', 'filter'])).split('\n').filter((l) => l.startsWith(':KITE-NWPLCY-'));
     assert.deepEqual(chains.map((l) => l.split(' ')[0]), [':KITE-NWPLCY-FORWARD']);
   });
