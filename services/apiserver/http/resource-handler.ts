@@ -105,7 +105,7 @@ export class ResourceHandler {
     const sub = info.subresource;
     const name = named ? info.name : '';
     if (sub && NOT_YET.has(sub)) {
-      return x.json(405, failure(405, 'MethodNotAllowed', `${kind.resource}/${sub} is not served over Kite's HTTP API yet (kitectl serves it over gRPC)`));
+      return x.json(405, failure(405, 'MethodNotAllowed', `${kind.resource}/${sub} is not served by Kite yet`));
     }
     // exec, attach and portforward are upgrades (exec-websocket.ts, port-forward.ts); a plain request is refused as Kubernetes refuses it.
     if (kind.declaration.streams && (sub === 'exec' || sub === 'attach' || sub === 'portforward')) return x.json(...reply(upgradeRequired()));

@@ -369,6 +369,11 @@ describe('HTTP API (--secure-port)', function () {
     const asSA = await request(anonymous, 'GET', `/api/v1/namespaces/${ns}/pods`, undefined, { authorization: `Bearer ${token.json.status.token}` });
     assert.equal(asSA.status, 403);
     assert.match(asSA.json.message, new RegExp(`User "system:serviceaccount:${ns}:robot" cannot list`));
+    // Subresources Kite does not serve at all yet (neither door): a 405 that says so.
+    for (const sub of ['pods/web/proxy', 'pods/web/ephemeralcontainers']) {
+      const r = await request(admin, 'GET', `/api/v1/namespaces/${ns}/${sub}`);
+      assert.deepEqual([r.status, r.json.reason, r.json.message], [405, 'MethodNotAllowed', `pods/${sub.split('/')[2]} is not served by Kite yet`]);
+    }
   });
 
   it('serves namespaces by their own path, cluster-scoped lists, group impersonation, and refuses a body over the limit with 413', async () => {
