@@ -1,12 +1,17 @@
 // `kite export logs [DIR]`: per node, each component container's log, the log of each pod
 // container the kubelet runs (pods/<namespace>_<pod>_<container>.log, as kind exports the node's
 // /var/log/pods: kube-proxy's among them), the node engine's log, `docker ps -a`, images, the nat
-// table and routes inside the node, and the node's inspect output.
+// table and routes inside the node, and the node's inspect output. A highly available cluster's
+// load balancer (<cluster>-external-load-balancer, haproxy) has its own folder with its inspect
+// output and its log (haproxy.log: the apiservers it marked UP and DOWN), as kind exports that
+// container beside its nodes.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABEL } from '../kubelet/runtime/labels';
 import { componentStates } from './components';
+import { dockerMaybe } from './docker-cli';
+import { loadBalancerName } from './load-balancer';
 import type { ExistingNode } from './nodes';
 
 /** A shell command's merged output (or its failure) as text for a log file. Names passed in are DNS labels. */
@@ -18,15 +23,26 @@ function capture(command: string): Promise<string> {
   });
 }
 
-export async function exportLogs(nodes: ExistingNode[], dir: string): Promise<string[]> {
+export async function exportLogs(cluster: string, nodes: ExistingNode[], dir: string): Promise<string[]> {
   const written: string[] = [];
-  await Promise.all(nodes.map(async (n) => {
-    const out = join(dir, n.name);
+  /** Writes a command's output to <dir>/<container>/<file>. */
+  const writer = (container: string) => {
+    const out = join(dir, container);
     mkdirSync(out, { recursive: true });
-    const write = async (file: string, command: string) => {
+    return async (file: string, command: string) => {
       writeFileSync(join(out, file), await capture(command));
       written.push(join(out, file));
     };
+  };
+  const lb = loadBalancerName(cluster);
+  if (await dockerMaybe(['inspect', '-f', '{{.Name}}', lb])) {
+    const write = writer(lb);
+    await write('inspect.json', `docker inspect ${lb}`);
+    await write('haproxy.log', `docker logs --timestamps ${lb}`);
+  }
+  await Promise.all(nodes.map(async (n) => {
+    const out = join(dir, n.name);
+    const write = writer(n.name);
     const inNode = (cmd: string) => `docker exec ${n.name} sh -c '${cmd}'`;
     await write('inspect.json', `docker inspect ${n.name}`);
     await write('node.log', `docker logs --timestamps ${n.name}`);

@@ -131,7 +131,7 @@ exportCmd
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
   .action(async (dir: string | undefined, o) => {
     const target = dir ? resolve(dir) : mkdtempSync(join(tmpdir(), `kite-logs-${o.name}-`));
-    await exportLogs(await requireNodes(o.name), target);
+    await exportLogs(o.name, await requireNodes(o.name), target);
     out(`Exported logs for cluster "${o.name}" to:\n${target}`);
   });
 
