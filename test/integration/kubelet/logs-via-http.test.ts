@@ -63,7 +63,8 @@ describe('pods/log over the HTTP API (HTTP -> apiserver -> kubelet -> Docker)', 
     assert.equal(missing.status, 400);
   });
 
-  it('kubectl logs prints it', async () => {
+  /** The real kubectl against the apiserver's plaintext HTTP port. */
+  const kubectl = (args: string[]) => {
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -76,7 +77,23 @@ describe('pods/log over the HTTP API (HTTP -> apiserver -> kubelet -> Docker)', 
         'current-context': 'dev',
       }),
     );
-    const out = await promisify(execFile)('kubectl', ['logs', 'chatty', '--tail=1'], { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir } });
-    assert.equal(out.stdout, 'world\n');
+    return promisify(execFile)('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: dir } });
+  };
+
+  it('kubectl logs prints it', async () => {
+    assert.equal((await kubectl(['logs', 'chatty', '--tail=1'])).stdout, 'world\n');
+  });
+
+  it('kubectl logs --timestamps, --since, --limit-bytes, -c, and --previous of a container that never restarted', async () => {
+    const stamped = (await kubectl(['logs', 'chatty', '--timestamps'])).stdout.trimEnd().split('\n');
+    assert.equal(stamped.length, 2);
+    stamped.forEach((l, i) => assert.match(l, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z ${['hello', 'world'][i]}$`)));
+    assert.equal((await kubectl(['logs', 'chatty', '--since=1h', '-c', 'c'])).stdout, 'hello\nworld\n');
+    assert.equal((await kubectl(['logs', 'chatty', '--limit-bytes=6'])).stdout, 'hello\n');
+    await assert.rejects(kubectl(['logs', 'chatty', '--previous']), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.equal(err.stderr, 'Error from server (BadRequest): previous terminated container "c" in pod "chatty" not found\n');
+      return true;
+    });
   });
 });
