@@ -1,6 +1,7 @@
 // `describe networkpolicy` as kubectl's describeNetworkPolicy prints it: the metadata ("Created
 // on" in Go's time format), then "Spec:" with the pod selector, the ingress and egress rules
-// (ports, then each peer's selectors or ipBlock, rules separated by dashes) or "Not affecting
+// (ports, "To Port Range" for one with an endPort, then each peer's selectors or ipBlock, rules
+// separated by dashes) or "Not affecting
 // ... traffic" for a direction the policy does not govern, and the policy types.
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../../../lib/gen/kite/networking/v1/types';
 import { formatSelector } from '../../../lib/printers/format';
@@ -29,7 +30,9 @@ function writeRules(w: DescribeWriter, rules: Rule[], direction: 'ingress' | 'eg
     if (rule.ports.length === 0) w.write(0, `${indent}To Port: <any> (traffic allowed to all ports)\n`);
     for (const p of rule.ports) {
       const port: unknown = p.port;
-      w.write(0, `${indent}To Port: ${port === undefined || port === null ? '<nil>' : String(port)}/${p.protocol || 'TCP'}\n`);
+      const shown = port === undefined || port === null ? '<nil>' : String(port);
+      if (p.endPort === undefined || p.endPort === null) w.write(0, `${indent}To Port: ${shown}/${p.protocol || 'TCP'}\n`);
+      else w.write(0, `${indent}To Port Range: ${shown}-${p.endPort}/${p.protocol || 'TCP'}\n`);
     }
     if (rule.peers.length === 0) {
       w.write(0, `${indent}${peerTitle}: <any> (traffic not restricted by ${direction === 'ingress' ? 'source' : 'destination'})\n`);
