@@ -32,6 +32,18 @@ function zoneWith(opts: Partial<ClusterZoneOptions> = {}): { zone: ClusterZone; 
 const data = (records: Answer[]) => records.map((r) => `${r.type} ${JSON.stringify((r as { data: unknown }).data)}`);
 
 describe('kite-dns cluster zone', () => {
+  it('serves the domain it is given (--cluster-domain): its names and SOA; cluster.local is then not its own', () => {
+    const store = new RecordStore(['kite.internal']);
+    const zone = new ClusterZone(store, { domain: 'kite.internal', ttl: 5, podMode: 'insecure', namespaceExists: (ns) => ns === 'prod', podHasIP: () => false });
+    store.replace('service/prod/web', serviceRecords(service('prod', 'web', { clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'] }), [], 'kite.internal', 5));
+    assert.deepEqual(data(zone.answer('web.prod.svc.kite.internal', 'A')!.answers), ['A "10.96.0.10"']);
+    assert.deepEqual(data(zone.answer('10-244-1-2.prod.pod.kite.internal', 'A')!.answers), ['A "10.244.1.2"']);
+    const missing = zone.answer('nope.prod.svc.kite.internal', 'A')!;
+    assert.equal(missing.rcode, 'NXDOMAIN');
+    assert.deepEqual(missing.authority.map((r) => `${r.name} ${r.type}`), ['kite.internal SOA']);
+    assert.equal(zone.answer('web.prod.svc.cluster.local', 'A'), undefined, 'forwarded upstream');
+  });
+
   it('answers a Service name case-insensitively, with or without the trailing dot, authoritatively', () => {
     const { zone } = zoneWith();
     for (const name of ['web.prod.svc.cluster.local', 'WEB.Prod.svc.cluster.local.']) {
