@@ -64,9 +64,10 @@ export class Nominator {
 
   /**
    * RunFilterPluginsWithNominatedPods: when the node has nominated pods of priority >= the pod's
-   * (other than the pod), the filters must pass with them added too; and without them (some
-   * filters, like inter-pod affinity, can pass only because of them). The node is changed in place
-   * and restored before returning: the scheduling cycle is synchronous.
+   * (other than the pod), the filters must pass with them added too (on a clone of the cycle state
+   * their PreFilter extensions' AddPod updated, as kube-scheduler's addGENominatedPods); and
+   * without them (some filters, like inter-pod affinity, can pass only because of them). The node
+   * is changed in place and restored before returning: the scheduling cycle is synchronous.
    */
   runFilters(fwk: Framework, state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     if (this.byNode.size === 0) return fwk.runFilterPlugins(state, pod, node);
@@ -74,16 +75,20 @@ export class Nominator {
     if (!pods) return fwk.runFilterPlugins(state, pod, node);
     const priority = podPriority(pod.pod);
     const added: PodInfo[] = [];
-    for (const p of pods.values()) {
-      if (p.key === pod.key || podPriority(p.pod) < priority || node.pods.has(p.key)) continue;
-      const placed = p.assignedTo(node.name);
-      node.addPod(placed);
-      added.push(placed);
-    }
-    if (added.length === 0) return fwk.runFilterPlugins(state, pod, node);
-    let status: Status;
+    let withNominated: CycleState | undefined;
+    let status: Status | undefined;
     try {
-      status = fwk.runFilterPlugins(state, pod, node);
+      for (const p of pods.values()) {
+        if (p.key === pod.key || podPriority(p.pod) < priority || node.pods.has(p.key)) continue;
+        const placed = p.assignedTo(node.name);
+        node.addPod(placed);
+        added.push(placed);
+        withNominated ??= state.clone();
+        const s = fwk.runPreFilterExtensionAddPod(withNominated, pod, placed, node);
+        if (!s.isSuccess()) return s;
+      }
+      if (added.length === 0) return fwk.runFilterPlugins(state, pod, node);
+      status = fwk.runFilterPlugins(withNominated!, pod, node);
     } finally {
       for (const p of added) node.removePod(p.key);
     }

@@ -77,6 +77,8 @@ export class Scheduler {
       preemption: {
         nodeInfos: () => this.cache.nodeInfos(),
         runFilters: (state, pod, node) => this.nominator.runFilters(this.framework, state, pod, node),
+        runPreFilterExtensionAddPod: (state, pod, podToAdd, node) => this.framework.runPreFilterExtensionAddPod(state, pod, podToAdd, node),
+        runPreFilterExtensionRemovePod: (state, pod, podToRemove, node) => this.framework.runPreFilterExtensionRemovePod(state, pod, podToRemove, node),
         nominatedPodsForNode: (name) => this.nominator.nominatedPodsForNode(name),
         nominatedNodeName: (pod) => this.nominator.nominatedNodeName(pod),
         podDisruptionBudgets: () => opts.podDisruptionBudgets?.() ?? [],

@@ -128,6 +128,26 @@ export class Framework {
     return SUCCESS;
   }
 
+  /** RunPreFilterExtensionAddPod: `podToAdd` was added to `node`; plugins skipped at PreFilter are left out. */
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status {
+    for (const p of this.preFilterPlugins) {
+      if (!p.addPod || state.skipFilterPlugins.has(p.name)) continue;
+      const s = p.addPod(state, pod, podToAdd, node);
+      if (!s.isSuccess()) return s.withPlugin(p.name);
+    }
+    return SUCCESS;
+  }
+
+  /** RunPreFilterExtensionRemovePod: `podToRemove` was removed from `node`. */
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status {
+    for (const p of this.preFilterPlugins) {
+      if (!p.removePod || state.skipFilterPlugins.has(p.name)) continue;
+      const s = p.removePod(state, pod, podToRemove, node);
+      if (!s.isSuccess()) return s.withPlugin(p.name);
+    }
+    return SUCCESS;
+  }
+
   /** Runs the Filter plugins on one node, stopping at the first that rejects it. */
   runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     const filters = state.read<FilterPlugin[]>(ACTIVE_FILTERS) ?? this.filterPlugins;

@@ -21,6 +21,13 @@ export interface Plugin {
 export interface PreFilterPlugin extends Plugin {
   /** Computes per-pod data into `state`; Skip means this plugin's Filter has nothing to check. */
   preFilter(state: CycleState, pod: PodInfo): Status;
+  /**
+   * PreFilterExtensions, for plugins whose PreFilter data depends on the pods on nodes: `podToAdd`
+   * was just added to `node` (a nominated pod, a victim reprieved) or `podToRemove` removed from
+   * it (a preemption victim), and `state` (a clone) must say what PreFilter would have computed.
+   */
+  addPod?(state: CycleState, pod: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status;
+  removePod?(state: CycleState, pod: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status;
 }
 
 export interface FilterPlugin extends Plugin {

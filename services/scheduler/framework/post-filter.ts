@@ -37,6 +37,9 @@ export interface PreemptionHandle {
   nodeInfos(): readonly NodeInfo[];
   /** The Filter plugins on `node` as it is now, counting the pods nominated there. */
   runFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status;
+  /** The PreFilter extensions (RunPreFilterExtensionAddPod / RemovePod) on a pod added to or removed from `node`. */
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status;
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status;
   nominatedPodsForNode(nodeName: string): readonly PodInfo[];
   /** The node the pod is nominated to as the scheduler knows it (its own nomination may not be in the pod's status yet). */
   nominatedNodeName(pod: Pod): string;

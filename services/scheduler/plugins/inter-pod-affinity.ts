@@ -6,11 +6,13 @@
 // the existing pods' preferred terms (and required affinity terms, at hardPodAffinityWeight)
 // matching the incoming pod; NormalizeScore maps the range to 0..100. Existing pods' terms are
 // read only from the nodes' PodsWithAffinity / PodsWithRequiredAntiAffinity, so pods without
-// affinity cost one check per node.
+// affinity cost one check per node. The PreFilter extensions (AddPod/RemovePod) update the counts
+// for a pod added to or removed from a node, as kube-scheduler's updateWithPod: preemption's dry
+// run removes victims, and filtering counts nominated pods.
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import { type AffinityTerm, podAffinityTerms, termMatches, type WeightedAffinityTerm } from '../framework/affinity-terms';
 import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../framework/events';
-import type { CycleState } from '../framework/cycle-state';
+import type { CycleState, StateData } from '../framework/cycle-state';
 import { type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../framework/interfaces';
 import { type NodeInfoLister, NO_LISTERS, NO_NODES, type SchedulerListers } from '../framework/listers';
 import type { NodeInfo } from '../framework/node-info';
@@ -39,21 +41,55 @@ const PRE_SCORE_KEY = 'PreScoreInterPodAffinity';
 /** Topology key -> topology value -> count (or summed weight): kube-scheduler's topologyToMatchedTermCount. */
 type PairCounts = Map<string, Map<string, number>>;
 
-interface PreFilterState {
-  existingAntiAffinityCounts: PairCounts;
-  affinityCounts: PairCounts;
-  antiAffinityCounts: PairCounts;
-  requiredAffinity: readonly AffinityTerm[];
-  requiredAntiAffinity: readonly AffinityTerm[];
-}
-
-/** Adds `by` to the node's domain of `key`; nodes without the key have no domain. */
+/** Adds `by` to the node's domain of `key`; nodes without the key have no domain. A count back at 0 is dropped. */
 function bump(m: PairCounts, labels: Readonly<Record<string, string>>, key: string, by: number): void {
   const value = labels[key];
   if (value === undefined) return;
   let byValue = m.get(key);
   if (!byValue) m.set(key, (byValue = new Map()));
-  byValue.set(value, (byValue.get(value) ?? 0) + by);
+  const n = (byValue.get(value) ?? 0) + by;
+  if (n !== 0) byValue.set(value, n);
+  else if (byValue.delete(value) && byValue.size === 0) m.delete(key);
+}
+
+function clonePairCounts(m: PairCounts): PairCounts {
+  return new Map([...m].map(([k, v]) => [k, new Map(v)]));
+}
+
+class PreFilterState implements StateData {
+  constructor(
+    readonly existingAntiAffinityCounts: PairCounts,
+    readonly affinityCounts: PairCounts,
+    readonly antiAffinityCounts: PairCounts,
+    readonly requiredAffinity: readonly AffinityTerm[],
+    readonly requiredAntiAffinity: readonly AffinityTerm[],
+    /** The incoming pod's namespace labels, for existing pods' terms with a namespaceSelector. */
+    readonly nsLabels: Readonly<Record<string, string>> | undefined,
+  ) {}
+
+  clone(): PreFilterState {
+    return new PreFilterState(
+      clonePairCounts(this.existingAntiAffinityCounts),
+      clonePairCounts(this.affinityCounts),
+      clonePairCounts(this.antiAffinityCounts),
+      this.requiredAffinity,
+      this.requiredAntiAffinity,
+      this.nsLabels,
+    );
+  }
+
+  /** updateWithPod: `other` added to (by 1) or removed from (by -1) a node with `labels`. */
+  updateWithPod(incoming: Pod, other: PodInfo, labels: Readonly<Record<string, string>>, by: number): void {
+    for (const t of other.affinity?.requiredAntiAffinity ?? []) {
+      if (termMatches(t, incoming, this.nsLabels)) bump(this.existingAntiAffinityCounts, labels, t.topologyKey, by);
+    }
+    if (matchesAllTerms(this.requiredAffinity, other.pod)) {
+      for (const t of this.requiredAffinity) bump(this.affinityCounts, labels, t.topologyKey, by);
+    }
+    for (const t of this.requiredAntiAffinity) {
+      if (termMatches(t, other.pod)) bump(this.antiAffinityCounts, labels, t.topologyKey, by);
+    }
+  }
 }
 
 function countAt(m: PairCounts, key: string, value: string): number {
@@ -159,8 +195,17 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
         }
       }
     }
-    const s: PreFilterState = { existingAntiAffinityCounts, affinityCounts, antiAffinityCounts, requiredAffinity, requiredAntiAffinity };
-    state.write(PRE_FILTER_KEY, s);
+    state.write(PRE_FILTER_KEY, new PreFilterState(existingAntiAffinityCounts, affinityCounts, antiAffinityCounts, requiredAffinity, requiredAntiAffinity, nsLabels));
+    return SUCCESS;
+  }
+
+  addPod(state: CycleState, pod: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status {
+    state.read<PreFilterState>(PRE_FILTER_KEY)?.updateWithPod(pod.pod, podToAdd, node.labels, 1);
+    return SUCCESS;
+  }
+
+  removePod(state: CycleState, pod: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status {
+    state.read<PreFilterState>(PRE_FILTER_KEY)?.updateWithPod(pod.pod, podToRemove, node.labels, -1);
     return SUCCESS;
   }
 

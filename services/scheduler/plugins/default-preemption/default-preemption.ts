@@ -3,7 +3,9 @@
 // the best, deletes its victims gracefully (with the DisruptionTarget condition and a Preempted
 // event), clears lower-priority nominations there, and nominates the node for the pod, which is
 // retried when the victims are gone. A pod with preemptionPolicy Never, or whose nominated node
-// still has a victim terminating, does not preempt. Nodes the filters refused as unresolvable
+// still has a victim terminating, does not preempt. The dry run removes pods from a copy of the
+// cycle state through the PreFilter extensions (RemovePod/AddPod), so that removing a victim can
+// satisfy inter-pod anti-affinity or topology spread. Nodes the filters refused as unresolvable
 // are not tried; the dry run stops after max(10% of the nodes, 100) candidates, starting at a
 // random node. Failures end in Kubernetes' message, prefixed "preemption: ".
 import { PREEMPT_NEVER, podPriority } from '../../../../lib/api/priority-classes';
@@ -119,7 +121,19 @@ export class DefaultPreemption implements PostFilterPlugin {
     const violating = new Map<string, Victims>();
     for (let i = 0; i < potential.length; i++) {
       const node = potential[(offset + i) % potential.length];
-      const { victims, status } = selectVictimsOnNode(pod.pod, node, pdbs, (n) => ph.runFilters(state, pod, n), now);
+      // Each node's dry run changes its own copy of the cycle state (kube-scheduler's state.Clone()).
+      const nodeState = state.clone();
+      const { victims, status } = selectVictimsOnNode(
+        pod.pod,
+        node,
+        pdbs,
+        {
+          fits: (n) => ph.runFilters(nodeState, pod, n),
+          podRemoved: (p, n) => ph.runPreFilterExtensionRemovePod(nodeState, pod, p, n),
+          podAdded: (p, n) => ph.runPreFilterExtensionAddPod(nodeState, pod, p, n),
+        },
+        now,
+      );
       if (!victims) {
         statuses.set(node.name, status);
         continue;

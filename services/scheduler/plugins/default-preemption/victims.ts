@@ -73,14 +73,25 @@ export function filterPodsWithPDBViolation(pods: readonly PodInfo[], pdbs: reado
 }
 
 /**
- * SelectVictimsOnNode. `fits` runs the Filter plugins for the preemptor on `node` as it is at the
- * call. The node is changed in place while victims are tried and restored before returning.
+ * What the dry run on one node runs: the Filter plugins for the preemptor on the node as it is at
+ * the call, and the PreFilter extensions told of each pod removed from it or added back (on the
+ * node's own clone of the cycle state).
+ */
+export interface NodeDryRun {
+  fits(node: NodeInfo): Status;
+  podRemoved(p: PodInfo, node: NodeInfo): Status;
+  podAdded(p: PodInfo, node: NodeInfo): Status;
+}
+
+/**
+ * SelectVictimsOnNode. The node is changed in place while victims are tried and restored before
+ * returning; a PreFilter extension's failure ends the node's dry run with its status.
  */
 export function selectVictimsOnNode(
   preemptor: Pod,
   node: NodeInfo,
   pdbs: readonly PodDisruptionBudget[],
-  fits: (node: NodeInfo) => Status,
+  run: NodeDryRun,
   now: number,
 ): { victims?: Victims; status: Status } {
   const priority = podPriority(preemptor);
@@ -90,22 +101,29 @@ export function selectVictimsOnNode(
   const remove = (p: PodInfo): void => {
     node.removePod(p.key);
     removed.set(p.key, p);
+    const s = run.podRemoved(p, node);
+    if (!s.isSuccess()) throw new ExtensionFailure(s);
   };
   const restore = (p: PodInfo): void => {
     node.addPod(p);
     removed.delete(p.key);
   };
+  const addBack = (p: PodInfo): void => {
+    restore(p);
+    const s = run.podAdded(p, node);
+    if (!s.isSuccess()) throw new ExtensionFailure(s);
+  };
   try {
     for (const p of potential) remove(p);
-    const all = fits(node);
+    const all = run.fits(node);
     if (!all.isSuccess()) return { status: all };
     potential.sort((a, b) => (moreImportantPod(a.pod, b.pod, now) ? -1 : moreImportantPod(b.pod, a.pod, now) ? 1 : 0));
     const { violating, nonViolating } = filterPodsWithPDBViolation(potential, pdbs);
     const victims: Pod[] = [];
     let numPDBViolations = 0;
     const reprieve = (p: PodInfo): boolean => {
-      restore(p);
-      if (fits(node).isSuccess()) return true;
+      addBack(p);
+      if (run.fits(node).isSuccess()) return true;
       remove(p);
       victims.push(p.pod);
       return false;
@@ -113,8 +131,17 @@ export function selectVictimsOnNode(
     for (const p of violating) if (!reprieve(p)) numPDBViolations++;
     for (const p of nonViolating) reprieve(p);
     return { victims: { pods: victims, numPDBViolations }, status: Status.success };
+  } catch (err) {
+    if (err instanceof ExtensionFailure) return { status: err.status };
+    throw err;
   } finally {
     for (const p of [...removed.values()]) restore(p);
+  }
+}
+
+class ExtensionFailure extends Error {
+  constructor(readonly status: Status) {
+    super(status.message());
   }
 }
 

@@ -5,9 +5,12 @@
 // node whose domain would then exceed maxSkew over that minimum. PreScore/Score do the same for
 // the ScheduleAnyway constraints (or the system defaults, for pods of a Service, ReplicaSet or
 // StatefulSet without constraints of their own): a node scores the matching pods in its domains,
-// weighted by log(domains + 2), and NormalizeScore turns fewer into better.
+// weighted by log(domains + 2), and NormalizeScore turns fewer into better. The PreFilter
+// extensions (AddPod/RemovePod) update the domain counts and minimums for a pod added to or
+// removed from a node, as kube-scheduler's updateWithPod: preemption's dry run removes victims,
+// and filtering counts nominated pods.
 import type { Pod } from '../../../../lib/gen/kite/core/v1/types';
-import type { CycleState } from '../../framework/cycle-state';
+import type { CycleState, StateData } from '../../framework/cycle-state';
 import type { ClusterEventWithHint, EnqueueExtensions, QueueingHintFn } from '../../framework/events';
 import { type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../framework/interfaces';
 import { type NodeInfoLister, NO_LISTERS, NO_NODES, type SchedulerListers } from '../../framework/listers';
@@ -37,14 +40,52 @@ export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MAT
 const PRE_FILTER_KEY = 'PreFilterPodTopologySpread';
 const PRE_SCORE_KEY = 'PreScorePodTopologySpread';
 
-interface PreFilterState {
-  constraints: SpreadConstraint[];
-  /** Per constraint: topology value -> matching pods in that domain. */
-  domainCounts: Map<string, number>[];
-  /** Per constraint: the smallest domain count, 0 while fewer eligible domains than minDomains exist. */
-  minCounts: number[];
-  /** Per constraint: 1 when its selector matches the incoming pod itself. */
-  selfMatches: number[];
+class PreFilterState implements StateData {
+  constructor(
+    readonly constraints: SpreadConstraint[],
+    /** Per constraint: topology value -> matching pods in that domain (every eligible domain, 0 included). */
+    readonly domainCounts: Map<string, number>[],
+    /** Per constraint: the smallest domain count, 0 while fewer eligible domains than minDomains exist. */
+    readonly minCounts: number[],
+    /** Per constraint: 1 when its selector matches the incoming pod itself. */
+    readonly selfMatches: number[],
+  ) {}
+
+  clone(): PreFilterState {
+    return new PreFilterState(this.constraints, this.domainCounts.map((m) => new Map(m)), [...this.minCounts], this.selfMatches);
+  }
+
+  /**
+   * updateWithPod: `other` (of the incoming pod's namespace, not terminating, as PreFilter counts)
+   * added to (by 1) or removed from (by -1) a node that has every key and that the node inclusion
+   * policies admit; the minimum follows (kube-scheduler's criticalPaths).
+   */
+  updateWithPod(incoming: Pod, other: PodInfo, node: NodeInfo, by: number): void {
+    const m = other.pod.metadata;
+    if (m?.deletionTimestamp || m?.namespace !== incoming.metadata?.namespace) return;
+    const labels = node.labels;
+    if (!hasAllTopologyKeys(labels, this.constraints)) return;
+    const inclusion = new NodeInclusion(incoming);
+    const fits = {};
+    for (let i = 0; i < this.constraints.length; i++) {
+      const c = this.constraints[i];
+      if (c.selector.empty() || !c.selector.matches(m?.labels) || !inclusion.includes(c, node, fits)) continue;
+      const counts = this.domainCounts[i];
+      const value = labels[c.topologyKey];
+      const before = counts.get(value) ?? 0;
+      counts.set(value, before + by);
+      // Only a lower count, or the minimum's domain growing, moves the minimum.
+      if (before + by < this.minCounts[i] || before === this.minCounts[i]) this.minCounts[i] = minCount(counts, c.minDomains);
+    }
+  }
+}
+
+/** The smallest domain count, 0 while fewer domains than minDomains exist. */
+function minCount(counts: Map<string, number>, minDomains: number): number {
+  if (counts.size < minDomains) return 0;
+  let min = Infinity;
+  for (const n of counts.values()) if (n < min) min = n;
+  return min;
 }
 
 interface PreScoreState {
@@ -107,14 +148,18 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         domainCounts[i].set(value, (domainCounts[i].get(value) ?? 0) + countMatching(node, c.selector, ns));
       }
     }
-    const minCounts = domainCounts.map((m, i) => {
-      if (m.size < constraints[i].minDomains) return 0;
-      let min = Infinity;
-      for (const n of m.values()) if (n < min) min = n;
-      return min;
-    });
-    const s: PreFilterState = { constraints, domainCounts, minCounts, selfMatches: constraints.map((c) => (selfMatches(c, pod) ? 1 : 0)) };
-    state.write(PRE_FILTER_KEY, s);
+    const minCounts = domainCounts.map((m, i) => minCount(m, constraints[i].minDomains));
+    state.write(PRE_FILTER_KEY, new PreFilterState(constraints, domainCounts, minCounts, constraints.map((c) => (selfMatches(c, pod) ? 1 : 0))));
+    return SUCCESS;
+  }
+
+  addPod(state: CycleState, pod: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status {
+    state.read<PreFilterState>(PRE_FILTER_KEY)?.updateWithPod(pod.pod, podToAdd, node, 1);
+    return SUCCESS;
+  }
+
+  removePod(state: CycleState, pod: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status {
+    state.read<PreFilterState>(PRE_FILTER_KEY)?.updateWithPod(pod.pod, podToRemove, node, -1);
     return SUCCESS;
   }
 

@@ -10,7 +10,7 @@ import { PodInfo } from '../../../../services/scheduler/framework/pod-info';
 import { Status } from '../../../../services/scheduler/framework/status';
 import { fitsRequest } from '../../../../services/scheduler/plugins/node-resources-fit';
 import { DefaultPreemption } from '../../../../services/scheduler/plugins/default-preemption/default-preemption';
-import { filterPodsWithPDBViolation, pickOneNodeForPreemption, selectVictimsOnNode, type Victims } from '../../../../services/scheduler/plugins/default-preemption/victims';
+import { filterPodsWithPDBViolation, pickOneNodeForPreemption, selectVictimsOnNode, type NodeDryRun, type Victims } from '../../../../services/scheduler/plugins/default-preemption/victims';
 import { FakeBackend, makeNode, makePod, nodeInfoOf } from '../fixtures';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
@@ -19,6 +19,7 @@ const fits = (preemptor: Pod) => (node: NodeInfo) => {
   const reasons = fitsRequest(PodInfo.of(preemptor).requests, node);
   return reasons.length === 0 ? Status.success : Status.unschedulable(...reasons);
 };
+const dryRun = (preemptor: Pod): NodeDryRun => ({ fits: fits(preemptor), podRemoved: () => Status.success, podAdded: () => Status.success });
 const names = (pods: readonly Pod[]) => pods.map((p) => p.metadata!.name);
 const pdb = (name: string, labels: Record<string, string>, allowed: number, disrupted: Record<string, string> = {}) =>
   PodDisruptionBudget.fromPartial({ metadata: { name, namespace: 'default' }, spec: { selector: { matchLabels: labels } }, status: { disruptionsAllowed: allowed, disruptedPods: disrupted } });
@@ -33,7 +34,7 @@ describe('DefaultPreemption victim selection', () => {
       makePod('same', { cpu: '1', priority: 10 }),
     );
     const preemptor = makePod('p', { cpu: '2', priority: 10 });
-    const { victims, status } = selectVictimsOnNode(preemptor, node, [], fits(preemptor), NOW);
+    const { victims, status } = selectVictimsOnNode(preemptor, node, [], dryRun(preemptor), NOW);
     assert.ok(status.isSuccess());
     // Removing low-a, low-b and mid frees 3 cpu; mid (priority 8) is reprieved first, then low-b does not fit back.
     assert.deepEqual(names(victims!.pods), ['low-b', 'low-a']);
@@ -45,16 +46,16 @@ describe('DefaultPreemption victim selection', () => {
   it('at equal priority reprieves the pod that started first', () => {
     const node = nodeInfoOf(makeNode('n1', { cpu: '2' }), started(makePod('older', { cpu: '1' }), 1), started(makePod('newer', { cpu: '1' }), 5));
     const preemptor = makePod('p', { cpu: '1', priority: 10 });
-    assert.deepEqual(names(selectVictimsOnNode(preemptor, node, [], fits(preemptor), NOW).victims!.pods), ['newer']);
+    assert.deepEqual(names(selectVictimsOnNode(preemptor, node, [], dryRun(preemptor), NOW).victims!.pods), ['newer']);
   });
 
   it('finds no victims without lower-priority pods, and none when evicting them all would not be enough', () => {
     const node = nodeInfoOf(makeNode('n1', { cpu: '2' }), makePod('peer', { cpu: '2', priority: 10 }));
     const preemptor = makePod('p', { cpu: '1', priority: 10 });
-    const none = selectVictimsOnNode(preemptor, node, [], fits(preemptor), NOW);
+    const none = selectVictimsOnNode(preemptor, node, [], dryRun(preemptor), NOW);
     assert.deepEqual([none.victims, none.status.code, none.status.message()], [undefined, 'UnschedulableAndUnresolvable', 'No preemption victims found for incoming pod']);
     const big = makePod('big', { cpu: '3', priority: 100 });
-    const short = selectVictimsOnNode(big, node, [], fits(big), NOW);
+    const short = selectVictimsOnNode(big, node, [], dryRun(big), NOW);
     assert.deepEqual([short.victims, short.status.message()], [undefined, 'Insufficient cpu']);
   });
 
@@ -65,10 +66,10 @@ describe('DefaultPreemption victim selection', () => {
       makePod('free', { cpu: '1', priority: 1, labels: { app: 'web' } }),
     );
     const preemptor = makePod('p', { cpu: '1', priority: 10 });
-    const v = selectVictimsOnNode(preemptor, node, [pdb('db', { app: 'db' }, 0)], fits(preemptor), NOW).victims!;
+    const v = selectVictimsOnNode(preemptor, node, [pdb('db', { app: 'db' }, 0)], dryRun(preemptor), NOW).victims!;
     assert.deepEqual([names(v.pods), v.numPDBViolations], [['free'], 0]);
     const both = makePod('both', { cpu: '2', priority: 10 });
-    const v2 = selectVictimsOnNode(both, node, [pdb('db', { app: 'db' }, 0)], fits(both), NOW).victims!;
+    const v2 = selectVictimsOnNode(both, node, [pdb('db', { app: 'db' }, 0)], dryRun(both), NOW).victims!;
     assert.deepEqual([names(v2.pods).sort(), v2.numPDBViolations], [['free', 'guarded'], 1]);
   });
 
@@ -105,6 +106,8 @@ describe('DefaultPreemption plugin', () => {
         preemption: {
           nodeInfos: () => nodes,
           runFilters: (_s, pod, node) => fits(pod.pod)(node),
+          runPreFilterExtensionAddPod: () => Status.success,
+          runPreFilterExtensionRemovePod: () => Status.success,
           nominatedPodsForNode: () => nominated,
           nominatedNodeName: (pod) => pod.status?.nominatedNodeName ?? '',
           podDisruptionBudgets: () => pdbs,
