@@ -14,11 +14,14 @@
 // probe every second. The apiserver's are /livez and /readyz of its HTTPS port; the scheduler's
 // and the controller-manager's /healthz of their --secure-port (10259, 10257), all HTTPS, which
 // the kubelet probes without verifying the certificate. etcd's are on its metrics port (2381, on
-// loopback): liveness GET /health?exclude=NOSPACE&serializable=true (a member cut off from its
-// peers still answers a local read, so a lost quorum does not restart it), startup GET
-// /health?serializable=false (a linearizable read: the member has joined a quorum), as kubeadm
-// wrote them up to 1.31 (1.32 asks /livez and /readyz, which etcd serves from 3.5.11; Debian's
-// 3.4 does not).
+// loopback). Its startup probe is kubeadm's GET /health?serializable=false: the member is in a
+// quorum with a leader. kubeadm's liveness probe, GET /health?exclude=NOSPACE&serializable=true
+// (1.32 asks /livez, served from etcd 3.5.11), is a local check in etcd 3.5 that a member cut off
+// from its peers passes; Debian's etcd 3.4 ignores serializable and answers 503 without a leader,
+// so a member of an HA cluster whose peers are not up yet (one control-plane node started before
+// the others) or down would be restarted over and over, into a CrashLoopBackOff whose delay then
+// keeps it out when its peers return. Its liveness probe reads GET /metrics on the same port
+// instead, which answers while the member's server runs.
 import { stringify } from 'yaml';
 import { componentRunArgs, MANIFESTS_DIR, type Component } from './components';
 import { nodeExec } from './docker-cli';
@@ -56,7 +59,7 @@ const startup = (path: string, port: number, scheme: Scheme) => httpProbe(path, 
 /** kubeadm's probes of each control-plane component. */
 export const PROBES: Record<string, { livenessProbe: Probe; readinessProbe?: Probe; startupProbe: Probe }> = {
   etcd: {
-    livenessProbe: liveness('/health?exclude=NOSPACE&serializable=true', ETCD_METRICS_PORT, 'HTTP'),
+    livenessProbe: liveness('/metrics', ETCD_METRICS_PORT, 'HTTP'),
     startupProbe: startup('/health?serializable=false', ETCD_METRICS_PORT, 'HTTP'),
   },
   'kube-apiserver': {

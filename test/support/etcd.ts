@@ -133,7 +133,7 @@ async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<
 }
 
 /** Ports the kernel handed out and that were free a moment ago (the usual small race is accepted). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve, reject) => {
       const s = createServer();
