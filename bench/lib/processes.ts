@@ -6,6 +6,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { APISERVER_NODE_FLAGS } from '../../services/apiserver/node-flags';
 import './own-config';
 
 const ROOT = join(__dirname, '..', '..');
@@ -83,7 +84,8 @@ function track(child: ChildProcess, label: string): Program {
 
 /** Runs bin/<program> with args (stderr is kept for failures). */
 export function startProgram(program: string, args: string[], env: Record<string, string> = {}): Program {
-  return startProcess(program, process.execPath, [join(ROOT, 'bin', program), ...args], { KITE_LOG_LEVEL: 'warn', ...env });
+  const nodeFlags = program === 'kite-apiserver' ? APISERVER_NODE_FLAGS : [];
+  return startProcess(program, process.execPath, [...nodeFlags, join(ROOT, 'bin', program), ...args], { KITE_LOG_LEVEL: 'warn', ...env });
 }
 
 /** Runs any command as a tracked child (stderr kept, stdout ignored). */
