@@ -67,14 +67,17 @@ export class ApiEventRecorder implements EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     try {
       if (this.closed || !obj.metadata?.name) return;
+      // Dropped before the correlator sees it, as client-go's broadcaster drops an event its full
+      // queue cannot take: a dropped event counts in no repeat and takes no rate-limit token (and
+      // costs nothing while the apiserver falls behind).
+      if (this.queue.length >= this.maxQueued) {
+        this.log.warn({ object: obj.metadata.name, reason }, 'event queue full; event dropped');
+        return;
+      }
       const now = this.now();
       const result = this.correlator.correlate(this.makeEvent(obj, type, reason, message, now), now.getTime());
       if (result.skip) {
         this.log.debug({ object: obj.metadata.name, reason }, 'event dropped by the rate limit');
-        return;
-      }
-      if (this.queue.length >= this.maxQueued) {
-        this.log.warn({ object: obj.metadata.name, reason }, 'event queue full; event dropped');
         return;
       }
       this.queue.push({ event: result.event, isUpdate: result.isUpdate });

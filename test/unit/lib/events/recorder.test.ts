@@ -92,4 +92,24 @@ describe('ApiEventRecorder', () => {
     await r.flush();
     assert.equal(w.calls.length, 2);
   });
+
+  it('drops an event the full queue cannot take before correlating it, as client-go drops it before its correlator sees it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const w = new FakeWriter();
+    const slow: EventWriter = { create: async (e) => (await gate, w.create(e)), patch: (n, p, o) => w.patch(n, p, o) };
+    let s = 0;
+    const r = new ApiEventRecorder(slow, 'default-scheduler', 'h', { maxQueued: 1, now: () => at(s++)(), logger: silent });
+    r.event(pod, 'Normal', 'Scheduled', 'x'); // being written
+    r.event(pod, 'Normal', 'Scheduled', 'x'); // queued: the repeat's count 2
+    r.event(pod, 'Normal', 'Scheduled', 'x'); // dropped: the queue is full
+    release();
+    await r.flush();
+    r.event(pod, 'Normal', 'Scheduled', 'x');
+    await r.flush();
+    assert.deepEqual(
+      w.calls.map((c) => c.replace(/web-1\.[0-9a-f]+/, 'web-1.*').replace(/,"lastTimestamp":"[^"]*"/, '')),
+      ['create shop/web-1.* count=1', 'patch shop/web-1.* {"count":2,"message":"x"}', 'patch shop/web-1.* {"count":3,"message":"x"}'],
+    );
+  });
 });
