@@ -28,33 +28,69 @@ export function rcodeLabel(rcode: number): string {
   return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
 }
 
-interface Inc {
-  inc(): void;
-}
-
+/** Per-query counts are plain numbers, handed to prom-client when scraped (its collect hook). */
 export class DnsMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter;
-  private readonly responses: Counter;
+  /** type -> counts by transport: udp/IPv4, udp/IPv6, tcp/IPv4, tcp/IPv6. */
+  private readonly requests = new Map<string, number[]>();
+  /** plugin -> counts by rcode. */
+  private readonly responses = new Map<AnsweringPlugin, number[]>();
+  private readonly hits = { success: 0, denial: 0 };
+  private misses = 0;
   private readonly duration: Histogram;
-  private readonly cacheHits: Counter;
-  private readonly cacheMisses: Counter;
-  /** Label children by their label values: the answer path looks one up per query. */
-  private readonly children = new Map<string, Inc>();
   private readonly durations = new Map<string, { observe(v: number): void }>();
   private server = 'dns://:53';
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'coredns_dns_requests_total', help: 'Counter of DNS requests made per zone, protocol and family.', labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'], registers });
-    this.responses = new Counter({ name: 'coredns_dns_responses_total', help: 'Counter of response status codes.', labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'], registers });
+    const self = this;
+    new Counter({
+      name: 'coredns_dns_requests_total',
+      help: 'Counter of DNS requests made per zone, protocol and family.',
+      labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, counts] of self.requests) {
+          counts.forEach((n, i) => n && this.inc({ server: self.server, zone: ZONE, view: VIEW, proto: i < 2 ? 'udp' : 'tcp', family: String((i % 2) + 1), type }, n));
+        }
+      },
+    });
+    new Counter({
+      name: 'coredns_dns_responses_total',
+      help: 'Counter of response status codes.',
+      labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [plugin, counts] of self.responses) counts.forEach((n, rcode) => n && this.inc({ server: self.server, zone: ZONE, view: VIEW, rcode: rcodeLabel(rcode), plugin }, n));
+      },
+    });
     this.duration = new Histogram({ name: 'coredns_dns_request_duration_seconds', help: 'Histogram of the time (in seconds) each request took per zone.', labelNames: ['server', 'zone', 'view', 'type'], buckets: TIME_BUCKETS, registers });
-    this.cacheHits = new Counter({ name: 'coredns_cache_hits_total', help: 'The count of cache hits.', labelNames: ['server', 'type', 'zones', 'view'], registers });
-    this.cacheMisses = new Counter({ name: 'coredns_cache_misses_total', help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', labelNames: ['server', 'zones', 'view'], registers });
+    new Counter({
+      name: 'coredns_cache_hits_total',
+      help: 'The count of cache hits.',
+      labelNames: ['server', 'type', 'zones', 'view'],
+      registers,
+      collect() {
+        this.reset();
+        for (const type of ['success', 'denial'] as const) if (self.hits[type]) this.inc({ server: self.server, type, zones: ZONE, view: VIEW }, self.hits[type]);
+      },
+    });
+    new Counter({
+      name: 'coredns_cache_misses_total',
+      help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
+      labelNames: ['server', 'zones', 'view'],
+      registers,
+      collect() {
+        this.reset();
+        if (self.misses) this.inc({ server: self.server, zones: ZONE, view: VIEW }, self.misses);
+      },
+    });
   }
 
-  /** The server label, CoreDNS's `dns://[<bind>]:<port>` of the listening address. */
+  /** The server label, CoreDNS's `dns://[<bind>]:<port>` of the listening address; set before serving. */
   setServer(host: string, port: number): void {
     const bind = host === '0.0.0.0' || host === '::' ? '' : host.includes(':') ? `[${host}]` : host;
     this.server = `dns://${bind}:${port}`;
@@ -63,8 +99,12 @@ export class DnsMetrics {
   /** One query answered: `family` 1 (IPv4) or 2 (IPv6), `seconds` from its arrival to its response. */
   served(proto: 'udp' | 'tcp', family: 1 | 2, qtype: string | undefined, rcode: number, plugin: AnsweringPlugin, seconds: number): void {
     const type = queryTypeLabel(qtype);
-    this.child(`q|${proto}|${family}|${type}`, () => this.requests.labels(this.server, ZONE, VIEW, proto, String(family), type)).inc();
-    this.child(`r|${rcode}|${plugin}`, () => this.responses.labels(this.server, ZONE, VIEW, rcodeLabel(rcode), plugin)).inc();
+    let byTransport = this.requests.get(type);
+    if (!byTransport) this.requests.set(type, (byTransport = [0, 0, 0, 0]));
+    byTransport[(proto === 'tcp' ? 2 : 0) + family - 1]++;
+    let byRcode = this.responses.get(plugin);
+    if (!byRcode) this.responses.set(plugin, (byRcode = new Array<number>(16).fill(0)));
+    byRcode[rcode]++;
     let d = this.durations.get(type);
     if (!d) this.durations.set(type, (d = this.duration.labels(this.server, ZONE, VIEW, type)));
     d.observe(seconds);
@@ -72,17 +112,10 @@ export class DnsMetrics {
 
   /** A forwarded question answered from the cache: `denial` for NXDOMAIN/NODATA. */
   cacheHit(denial: boolean): void {
-    const type = denial ? 'denial' : 'success';
-    this.child(`h|${type}`, () => this.cacheHits.labels(this.server, type, ZONE, VIEW)).inc();
+    this.hits[denial ? 'denial' : 'success']++;
   }
 
   cacheMiss(): void {
-    this.child('m', () => this.cacheMisses.labels(this.server, ZONE, VIEW)).inc();
-  }
-
-  private child(key: string, make: () => Inc): Inc {
-    let c = this.children.get(key);
-    if (!c) this.children.set(key, (c = make()));
-    return c;
+    this.misses++;
   }
 }
