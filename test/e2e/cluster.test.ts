@@ -147,14 +147,16 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.equal((await kitectl(['exec', p.metadata.name, '--', 'cat', '/etc/hostname'])).trim(), p.metadata.name);
   });
 
-  it('runs the cluster DNS: two kite-dns pods Running and Ready in kube-system behind the Service kube-dns at 10.96.0.10', async () => {
+  it('runs the cluster DNS: two kite-dns pods Running and Ready in kube-system behind the Service kube-dns at 10.96.0.10, system-cluster-critical, on two nodes (preferred anti-affinity)', async () => {
     const svc = JSON.parse(await kitectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'json']));
     assert.equal(svc.spec.clusterIP, '10.96.0.10');
-    assert.deepEqual(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => [p.name, p.port, p.protocol]), [['dns', 53, 'UDP'], ['dns-tcp', 53, 'TCP']]);
-    await waitFor('2 ready kite-dns pods', async () => {
+    assert.deepEqual(svc.spec.ports.map((p: { name: string; port: number; protocol: string }) => [p.name, p.port, p.protocol]), [['dns', 53, 'UDP'], ['dns-tcp', 53, 'TCP'], ['metrics', 9153, 'TCP']]);
+    const dnsPods = await waitFor('2 ready kite-dns pods', async () => {
       const ps: PodJson[] = JSON.parse(await kitectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'json'])).items;
-      return ps.length === 2 && ps.every(ready) || undefined;
+      return ps.length === 2 && ps.every(ready) ? ps : undefined;
     }, 120_000, 1000);
+    assert.notEqual(dnsPods[0].spec.nodeName, dnsPods[1].spec.nodeName, 'the second replica avoids the first one\'s node');
+    for (const p of dnsPods) assert.equal((p.spec as { priority?: number }).priority, 2000000000, 'system-cluster-critical');
     const lines = (await kitectl(['get', 'pods', '-n', 'kube-system'])).split('\n').filter((l) => l.startsWith('kite-dns-'));
     assert.equal(lines.length, 2);
     for (const l of lines) assert.match(l, /\s1\/1\s+Running\s/);
@@ -962,6 +964,28 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
       assert.ok(parseInt(cpu, 10) > 0 && parseInt(memory, 10) > 0, `${node}: ${cpu} ${memory}`);
       assert.match(`${cpuShare} ${memoryShare}`, /^\d+% \d+%$/, node);
     }
+  });
+
+  it('the real kubectl top nodes|pods (--sort-by, -l, --containers, -A) prints what kitectl top prints from metrics.k8s.io', async function () {
+    this.timeout(240_000);
+    await kitectl(['get', 'deployment', 'nginx']).catch(() => kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]));
+    const rows = (out: string) => out.trim().split('\n').slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/));
+    await waitFor('kubectl top of every ready nginx pod and of the 3 nodes', async () => {
+      const names = (await pods()).filter(ready).map((p) => p.metadata.name);
+      const podRows = rows(await kubectl(['top', 'pods', '-l', 'app=nginx']).catch(() => ''));
+      const nodeRows = rows(await kubectl(['top', 'nodes']).catch(() => ''));
+      return names.length > 0 && names.every((n) => podRows.some((r) => r[0] === n)) && nodeRows.length === 3 && nodeRows.every((r) => r[1] !== '<unknown>') ? true : undefined;
+    }, 180_000, 3000);
+    // The usage changes at each scrape (every 15 s): both are asked until a pair of answers falls between two scrapes.
+    for (const args of [['top', 'nodes', '--sort-by=memory'], ['top', 'pods', '-l', 'app=nginx', '--containers'], ['top', 'pods', '-A', '--sort-by=cpu']]) {
+      const theirs = await waitFor(`kubectl and kitectl ${args.join(' ')} alike`, async () => {
+        const [k, ours] = [await kubectl(args), await kitectl(args)];
+        return k === ours ? k : undefined;
+      }, 60_000, 1000);
+      assert.ok(rows(theirs).length > 0, theirs);
+    }
+    const all = rows(await kubectl(['top', 'pods', '-A']));
+    assert.ok(all.some((r) => r[0] === 'kube-system') && all.some((r) => r[0] === 'default'), 'pods of every namespace');
   });
 
   it('an HPA scales a CPU-burning Deployment up from its real metrics (kubelet stats, metrics-scraper) and back down once the burn stops', async function () {
