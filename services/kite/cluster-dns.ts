@@ -5,8 +5,8 @@
 // through the API once the control plane answers: kubeadm's settings (priorityClassName
 // system-cluster-critical, the preferred pod anti-affinity spreading the replicas over nodes, the
 // metrics port 9153 with the Service's prometheus.io annotations, named probe ports). Left out:
-// the Corefile ConfigMap and its volume (kite-dns takes flags, with the Corefile's settings as
-// defaults).
+// the Corefile ConfigMap and its volume (kite-dns takes flags: the Corefile's settings are its
+// defaults, and --ttl 30 as kubeadm's `ttl 30`).
 import type { Clientset } from '../../lib/client/clientset';
 import { createUnlessExists } from './cluster-client';
 import { ClusterRoleBindings, ClusterRoles, Deployments, ServiceAccounts, Services } from '../../lib/gen/kite/kinds';
@@ -79,7 +79,8 @@ export function dnsManifests(serviceSubnet: string, image: string) {
               name: 'kite-dns',
               image,
               imagePullPolicy: 'IfNotPresent',
-              args: ['--cluster-domain', CLUSTER_DOMAIN],
+              // The Corefile's `kubernetes cluster.local ... { ttl 30 }`.
+              args: ['--cluster-domain', CLUSTER_DOMAIN, '--ttl', '30'],
               resources: { limits: { memory: '170Mi' }, requests: { cpu: '100m', memory: '70Mi' } },
               ports: [
                 { name: 'dns', containerPort: 53, protocol: 'UDP' },

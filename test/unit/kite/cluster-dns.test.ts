@@ -52,7 +52,7 @@ describe('kite cluster DNS addon', () => {
     assert.deepEqual(c.ports.map((p) => [p.name, p.containerPort, p.protocol]), [
       ['dns', 53, 'UDP'], ['dns-tcp', 53, 'TCP'], ['metrics', 9153, 'TCP'], ['liveness-probe', 8080, 'TCP'], ['readiness-probe', 8181, 'TCP'],
     ]);
-    assert.equal(c.args.includes('--metrics-address'), false, "kite-dns's default, :9153, is the metrics port");
+    assert.deepEqual(c.args, ['--cluster-domain', 'cluster.local', '--ttl', '30'], "kubeadm's Corefile; kite-dns's default --metrics-address, :9153, is the metrics port");
     assert.equal(c.readinessProbe?.httpGet?.path, '/ready');
     assert.equal(resolvePort(c.readinessProbe?.httpGet?.port, c), 8181);
     assert.equal(c.livenessProbe?.httpGet?.path, '/health');
