@@ -655,6 +655,15 @@ describe('the real kubectl against a Kite apiserver (HTTPS front door)', functio
       const [header, ...rows] = table.trimEnd().split('\n');
       assert.match(header, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
       assert.ok(rows.some((r) => /^\S+\s+Normal\s+ScalingReplicaSet\s+Deployment\/evented\s+Scaled up replica set evented-[a-z0-9]+ to 1 from 0$/.test(r)), table);
+      // --for (a field selector on the involved object), --types, -A and -o json.
+      const forIt = (await ok(['events', '--for', 'deployment/evented'])).trimEnd().split('\n').slice(1);
+      assert.ok(forIt.length > 0 && forIt.every((r) => /\sDeployment\/evented\s/.test(r)), forIt.join('\n'));
+      const normal = (await ok(['events', '--types=Normal'])).trimEnd().split('\n').slice(1);
+      assert.ok(normal.length > 0 && normal.every((r) => /^\S+(\s\(x\d+ over \S+\))?\s+Normal\s/.test(r)), normal.join('\n'));
+      assert.match((await ok(['events', '-A'])).split('\n')[0], /^NAMESPACE\s+LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+      const json = JSON.parse(await ok(['events', '--for', 'deployment/evented', '-o', 'json'])) as { kind: string; items: { involvedObject: { name: string } }[] };
+      assert.equal(json.kind, 'EventList');
+      assert.ok(json.items.length > 0 && json.items.every((e) => e.involvedObject.name === 'evented'));
     });
   });
 });
