@@ -5,8 +5,10 @@
 // PreemptLowerPriority. A pod that sets a priority or preemptionPolicy other than its class's is
 // refused. Any namespace may use the system classes (Kubernetes dropped the kube-system-only rule
 // in 1.17; a ResourceQuota with a PriorityClass scope limits them). On PriorityClass create and
-// update it keeps at most one globalDefault class.
-import { ForbiddenError } from '../../../lib/api/errors';
+// update it keeps at most one globalDefault class; a patch or server-side apply is an update of
+// the object it makes of the stored one, as Kubernetes' admission sees it.
+import { ApiError, ForbiddenError } from '../../../lib/api/errors';
+import { patchObject } from '../../../lib/api/patch';
 import { DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS_EXISTS, PREEMPT_LOWER_PRIORITY } from '../../../lib/api/priority-classes';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
 import type { PriorityClass } from '../../../lib/gen/kite/scheduling/v1/types';
@@ -62,12 +64,26 @@ export class Priority implements AdmissionPlugin {
   }
 
   validate(req: AdmissionRequest): void {
-    if (req.kind.kind !== 'PriorityClass' || (req.verb !== 'create' && req.verb !== 'update') || !req.object) return;
-    const pc = req.object as PriorityClass;
-    if (!pc.globalDefault) return;
-    const dpc = defaultPriorityClass(this.classes.cachedList());
+    if (req.kind.kind !== 'PriorityClass' || req.attributes.subresource) return;
+    const classes = this.classes.cachedList();
+    const pc = req.verb === 'patch' ? patchedClass(req, classes) : req.verb === 'create' || req.verb === 'update' ? (req.object as PriorityClass | undefined) : undefined;
+    if (!pc?.globalDefault) return;
+    const dpc = defaultPriorityClass(classes);
     if (dpc && (req.verb === 'create' || dpc.metadata?.name !== pc.metadata?.name)) {
       throw new ForbiddenError(`priorityclasses.scheduling.k8s.io "${pc.metadata?.name ?? ''}" is forbidden: PriorityClass ${dpc.metadata?.name} is already marked as default. Only one default can exist`);
     }
+  }
+}
+
+/** The class a patch (or an apply of an existing class) would store; undefined when the patch does not apply (the registry refuses it). */
+function patchedClass(req: AdmissionRequest, classes: readonly PriorityClass[]): PriorityClass | undefined {
+  const r = req.request as { name?: string; patchType?: string; patch?: string } | undefined;
+  const current = classes.find((c) => c.metadata?.name === r?.name);
+  if (!current || !r?.patchType || r.patch === undefined) return undefined;
+  try {
+    return patchObject(req.kind, current, r.patchType, r.patch) as PriorityClass;
+  } catch (err) {
+    if (err instanceof ApiError) return undefined;
+    throw err;
   }
 }
