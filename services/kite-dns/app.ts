@@ -27,6 +27,8 @@ export interface KiteDnsOptions {
   /** TTL of the cluster records, seconds (CoreDNS kubernetes plugin's default: 5). */
   ttl: number;
   podMode: PodMode;
+  /** The longest a forwarded answer is cached, seconds (CoreDNS's `cache TTL`); undefined: an hour (30 min for denials). */
+  cacheTtl?: number;
   /** Deadline for an upstream answer (CoreDNS forward's: 2 s per attempt). */
   upstreamTimeoutMs: number;
   /** host:port of /health; undefined: off. Port 0: any free port. */
@@ -91,7 +93,7 @@ export async function runKiteDns(client: Clientset, opts: KiteDnsOptions, signal
   });
   const forwarder = new Forwarder(opts.upstreams, opts.upstreamTimeoutMs);
   const metrics = opts.metricsListen ? new DnsMetrics() : undefined;
-  const server = new DnsServer(new QueryHandler(zone, forwarder, new ResponseCache(), metrics), metrics);
+  const server = new DnsServer(new QueryHandler(zone, forwarder, new ResponseCache(undefined, undefined, opts.cacheTtl), metrics), metrics);
 
   factory.start(signal);
   const health = opts.healthListen ? await serveHttp(opts.healthListen, '/health', probe(() => true)) : undefined;

@@ -1,6 +1,6 @@
 // kite-dns: the cluster DNS server, CoreDNS as kubeadm's Corefile configures it: `kubernetes
 // cluster.local in-addr.arpa ip6.arpa { pods insecure; fallthrough in-addr.arpa ip6.arpa }`,
-// `forward . /etc/resolv.conf`, `cache`, `health`, `ready`, `prometheus :9153` (with the
+// `forward . /etc/resolv.conf`, `cache 30`, `health`, `ready`, `prometheus :9153` (with the
 // kubernetes plugin's own default TTL, 5 s, where kubeadm sets `ttl 30`; --ttl 30 gives kubeadm's).
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -32,6 +32,7 @@ const program = new Command('kite-dns')
   .option('--resolv-conf <file>', 'where the default upstreams are read from', '/etc/resolv.conf')
   .option('--ttl <seconds>', 'TTL of cluster records (CoreDNS kubernetes plugin default)', integerFlag(0), 5)
   .addOption(new Option('--pods <mode>', 'pod records <a-b-c-d>.<ns>.pod.<domain>: disabled, insecure (any IP in an existing namespace), verified (a pod has the IP)').choices(['disabled', 'insecure', 'verified']).default('insecure'))
+  .option('--cache-ttl <seconds>', "the longest a forwarded answer is cached (kubeadm's Corefile: cache 30)", integerFlag(1), 30)
   .addOption(durationOption('--upstream-timeout <duration>', 'deadline for an upstream answer, then SERVFAIL', '2s'))
   .addOption(new Option('--health-listen <host:port>', 'liveness endpoint /health (CoreDNS health plugin)').argParser(hostPort('0.0.0.0', 8080)).default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080'))
   .addOption(new Option('--ready-listen <host:port>', 'readiness endpoint /ready, 200 once the caches synced (CoreDNS ready plugin)').argParser(hostPort('0.0.0.0', 8181)).default({ host: '0.0.0.0', port: 8181 }, '0.0.0.0:8181'))
@@ -54,6 +55,7 @@ const program = new Command('kite-dns')
         ttl: o.ttl,
         podMode: o.pods as PodMode,
         upstreamTimeoutMs: o.upstreamTimeout,
+        cacheTtl: o.cacheTtl,
         healthListen: o.healthListen,
         readyListen: o.readyListen,
         metricsListen: o.metricsAddress,

@@ -1,8 +1,9 @@
 // The cache of forwarded answers, as CoreDNS's cache plugin keeps it: a positive answer for the
 // smallest TTL among its records (at most an hour), a negative one (NXDOMAIN, or NOERROR without
-// answers) for its SOA's TTL capped by the SOA minimum (RFC 2308; at most 30 minutes); served
-// with the TTLs counted down. SERVFAIL and answers without a usable TTL are not kept. Bounded
-// by entries: the oldest entry goes first.
+// answers) for its SOA's TTL capped by the SOA minimum (RFC 2308; at most 30 minutes); both at
+// most the cache's own TTL when it has one (CoreDNS's `cache TTL`: kubeadm's Corefile has `cache
+// 30`); served with the TTLs counted down from that. SERVFAIL and answers without a usable TTL are
+// not kept. Bounded by entries: the oldest entry goes first.
 import type { Answer, Packet } from 'dns-packet';
 
 /** CoreDNS cache's default capacity and TTL caps. */
@@ -27,6 +28,8 @@ function ttlOf(r: Answer): number {
 interface Entry {
   stored: CachedAnswer;
   storedAt: number;
+  /** Seconds the entry is kept: no record is served with a longer TTL. */
+  ttl: number;
   expiresAt: number;
 }
 
@@ -36,6 +39,8 @@ export class ResponseCache {
   constructor(
     private readonly capacity = CACHE_CAPACITY,
     private readonly now: () => number = Date.now,
+    /** CoreDNS's `cache TTL`: the longest any answer is kept, seconds; undefined: the plugin's caps only. */
+    private readonly maxTtl?: number,
   ) {}
 
   static key(name: string, type: string, klass: string): string {
@@ -52,7 +57,7 @@ export class ResponseCache {
       return undefined;
     }
     const elapsed = Math.floor((t - e.storedAt) / 1000);
-    const age = (rs: Answer[]) => rs.map((r) => ({ ...r, ttl: Math.max(0, ttlOf(r) - elapsed) }) as Answer);
+    const age = (rs: Answer[]) => rs.map((r) => ({ ...r, ttl: Math.max(0, Math.min(ttlOf(r), e.ttl) - elapsed) }) as Answer);
     return { rcode: e.stored.rcode, answers: age(e.stored.answers), authority: age(e.stored.authority), additionals: age(e.stored.additionals) };
   }
 
@@ -62,12 +67,12 @@ export class ResponseCache {
     const answers = (response.answers ?? []) as Answer[];
     const authority = (response.authorities ?? []) as Answer[];
     const additionals = ((response.additionals ?? []) as Answer[]).filter((r) => r.type !== 'OPT');
-    const ttl = cacheTtl(rcode, answers, authority);
+    const ttl = Math.min(cacheTtl(rcode, answers, authority), this.maxTtl ?? Infinity);
     if (ttl <= 0) return;
     if (this.entries.size >= this.capacity && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
     const t = this.now();
     this.entries.delete(key);
-    this.entries.set(key, { stored: { rcode, answers, authority, additionals }, storedAt: t, expiresAt: t + ttl * 1000 });
+    this.entries.set(key, { stored: { rcode, answers, authority, additionals }, storedAt: t, ttl, expiresAt: t + ttl * 1000 });
   }
 
   get size(): number {

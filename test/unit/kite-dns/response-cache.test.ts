@@ -1,5 +1,6 @@
 // The forwarded-answer cache: positive answers for their smallest TTL, negative ones for the
-// SOA's (RFC 2308), TTLs counted down when served, SERVFAIL never kept, the oldest entry evicted.
+// SOA's (RFC 2308), at most the cache's own TTL (kubeadm's `cache 30`), TTLs counted down when
+// served, SERVFAIL never kept, the oldest entry evicted.
 import { strict as assert } from 'node:assert';
 import type { Answer, Packet } from 'dns-packet';
 import { cacheTtl, ResponseCache } from '../../../services/kite-dns/response-cache';
@@ -30,6 +31,21 @@ describe('kite-dns response cache', () => {
     now += 20_000;
     assert.equal(cache.get('k'), undefined);
     assert.equal(cache.size, 0);
+  });
+
+  it("keeps no answer longer than the cache's TTL, and serves no record with a longer TTL", () => {
+    let now = 1_000_000;
+    const cache = new ResponseCache(10, () => now, 30);
+    cache.set('pos', response('NOERROR', [a(3600), a(60, '192.0.2.2')]));
+    cache.set('neg', response('NXDOMAIN', [], [soa(300, 600)]));
+    cache.set('short', response('NOERROR', [a(10)]));
+    now += 5_000;
+    assert.deepEqual(cache.get('pos')!.answers.map((r) => (r as { ttl: number }).ttl), [25, 25]);
+    assert.deepEqual(cache.get('neg')!.authority.map((r) => (r as { ttl: number }).ttl), [25]);
+    assert.deepEqual(cache.get('short')!.answers.map((r) => (r as { ttl: number }).ttl), [5]);
+    now += 25_000;
+    assert.equal(cache.get('pos'), undefined);
+    assert.equal(cache.get('neg'), undefined);
   });
 
   it('does not keep SERVFAIL, and evicts the oldest entry when full', () => {
