@@ -16,7 +16,7 @@ import { IpRouteExecutor } from '../../../services/kube-proxy/routes/route-execu
 import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../../support/netns';
 import { node } from '../../unit/kube-proxy/fixtures';
 import { npNamespace, npPod, npPolicy } from '../../unit/kube-proxy/network-policy/fixtures';
-import { httpGet, startHttpServer } from './http-tools';
+import { httpGet, startHttpServer, startUdpServer, udpAsk } from './http-tools';
 
 describe('network policies in network namespaces (real iptables)', function () {
   this.timeout(60_000);
@@ -65,6 +65,8 @@ describe('network policies in network namespaces (real iptables)', function () {
     await startHttpServer(sandbox, ns.web, 'web-admin', '10.244.1.2', 9090);
     await startHttpServer(sandbox, ns.remote, 'remote', '10.244.2.2', 8080);
     await startHttpServer(sandbox, ns.remote, 'remote-admin', '10.244.2.2', 9090);
+    // A stand-in for the cluster DNS on a pod of the other node.
+    await startUdpServer(sandbox, ns.remote, 'remote-dns', '10.244.2.2', 53);
 
     for (const [name, n] of [['node-a', ns.nodeA], ['node-b', ns.nodeB]]) {
       const agent = new RouteAgent({ nodeName: name, podSubnet: '10.244.0.0/16', routes: new IpRouteExecutor({ netns: n }), iptables: new ExecIptablesRunner({ netns: n }), minSyncPeriodMs: 0, syncPeriodMs: 0 });
@@ -147,8 +149,24 @@ describe('network policies in network namespaces (real iptables)', function () {
     assert.equal(await reaches('web', '10.244.2.2', 9090), false);
   });
 
+  it('under default deny egress, DNS (UDP 53) is reachable only once a policy allows it', async () => {
+    assert.deepEqual(await udpAsk(sandbox, ns.web, '10.244.2.2', 53, 1), ['timeout']);
+    await change((a) =>
+      a.onPolicyUpsert(
+        npPolicy('default', 'web-dns', {
+          podSelector: { matchLabels: { app: 'web' } },
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ namespaceSelector: {} }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }],
+        }),
+      ),
+    );
+    assert.deepEqual(await udpAsk(sandbox, ns.web, '10.244.2.2', 53, 2), ['remote-dns', 'remote-dns']);
+    assert.deepEqual(await udpAsk(sandbox, ns.client, '10.244.2.2', 53, 1), ['remote-dns'], 'pods no policy selects stay open');
+    assert.equal(await reaches('web', '10.244.2.2', 9090), false, 'other egress still denied');
+  });
+
   it('removing the policies reopens everything and deletes their chains', async () => {
-    await change((a) => ['deny-web', 'allow-clients', 'allow-block', 'deny-web-egress', 'web-egress-range'].forEach((name) => a.onPolicyDelete({ metadata: { namespace: 'default', name } })));
+    await change((a) => ['deny-web', 'allow-clients', 'allow-block', 'deny-web-egress', 'web-egress-range', 'web-dns'].forEach((name) => a.onPolicyDelete({ metadata: { namespace: 'default', name } })));
     assert.equal(await reaches('other', '10.244.1.2', 8080), true);
     assert.equal(await reaches('client', '10.244.1.2', 9090), true);
     assert.equal(await reaches('web', '10.244.2.2', 8080), true);

@@ -16,39 +16,13 @@ import { ExecIptablesRunner } from '../../../services/kube-proxy/iptables/runner
 import { Proxier } from '../../../services/kube-proxy/proxier';
 import { NetnsSandbox, canUseNetns, removeStaleNamespaces } from '../../support/netns';
 import { endpoints, service } from '../../unit/kube-proxy/fixtures';
-import { countByName, httpGet, startHttpServer } from './http-tools';
+import { countByName, httpGet, startHttpServer, startUdpServer, udpAsk } from './http-tools';
 
 const podA = '10.244.1.2';
 const podB = '10.244.1.3';
 const nodeIP = '192.168.87.1';
 const clientIP = '192.168.87.2';
 const thisNode = 'node-a';
-
-/** A UDP server answering each datagram with its name. */
-const udpServerScript = `
-const [name, ip, port] = process.argv.slice(1);
-const s = require('dgram').createSocket('udp4');
-s.on('message', (_m, from) => s.send(name, from.port, from.address));
-s.bind(Number(port), ip, () => console.log('listening'));
-`;
-
-/** `count` datagrams, each from a new socket (a new flow, or the same one with a fixed source port); prints who answered each, or "timeout". */
-const udpClientScript = `
-const [ip, port, count, sourcePort] = process.argv.slice(1);
-const dgram = require('dgram');
-const one = () => new Promise((resolve) => {
-  const s = dgram.createSocket('udp4');
-  const timer = setTimeout(() => { s.close(); resolve('timeout'); }, 1000);
-  s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(m.toString()); });
-  const send = () => s.send('ping', Number(port), ip);
-  if (sourcePort) s.bind(Number(sourcePort), send); else send();
-});
-(async () => {
-  const out = [];
-  for (let i = 0; i < Number(count); i++) out.push(await one());
-  console.log(JSON.stringify(out));
-})();
-`;
 
 describe('kube-proxy Service semantics in network namespaces (real iptables)', function () {
   this.timeout(60_000);
@@ -65,8 +39,7 @@ describe('kube-proxy Service semantics in network namespaces (real iptables)', f
     return p;
   }
   const nextSync = (p: Proxier) => once(p, 'synced');
-  const udp = async (ns: string, ip: string, port: number, count: number, sourcePort?: number) =>
-    JSON.parse(await sandbox.exec(ns, [process.execPath, '-e', udpClientScript, ip, String(port), String(count), ...(sourcePort ? [String(sourcePort)] : [])])) as string[];
+  const udp = (ns: string, ip: string, port: number, count: number, sourcePort?: number) => udpAsk(sandbox, ns, ip, port, count, sourcePort);
   const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n]: (acc[n] ?? 0) + 1 }), {});
 
   before(async function () {
@@ -82,10 +55,8 @@ describe('kube-proxy Service semantics in network namespaces (real iptables)', f
     await sandbox.ip(client, 'route', 'add', 'default', 'via', nodeIP);
     await startHttpServer(sandbox, podANs, 'pod-a', podA, 8080);
     await startHttpServer(sandbox, podBNs, 'pod-b', podB, 8080);
-    for (const [ns, name, ip] of [[podANs, 'pod-a', podA], [podBNs, 'pod-b', podB]]) {
-      const child = sandbox.spawn(ns, [process.execPath, '-e', udpServerScript, name, ip, '5353']);
-      await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-    }
+    await startUdpServer(sandbox, podANs, 'pod-a', podA, 5353);
+    await startUdpServer(sandbox, podBNs, 'pod-b', podB, 5353);
     runner = new ExecIptablesRunner({ netns: node });
   });
 
