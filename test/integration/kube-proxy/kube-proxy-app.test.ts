@@ -1,5 +1,6 @@
 // kite-proxy wired to a real apiserver: Services and EndpointSlices created through the API
-// become iptables rules in a network namespace made by the test (never the machine's own).
+// become iptables rules in a network namespace made by the test (never the machine's own), and a
+// Service's health check node port is served while the Service asks for one.
 import { strict as assert } from 'node:assert';
 import { EndpointSlices } from '../../../lib/api/kinds';
 import { Service } from '../../../lib/gen/kite/core/v1/types';
@@ -78,6 +79,40 @@ describe('kite-proxy against a real apiserver (rules in a network namespace)', f
     await slices.update(second);
     await waitFor('the removed endpoint leaves the rules', async () => !(await nat()).includes('10.244.2.3:8080'));
     assert.ok(proxy.proxier.syncCount >= 3);
+  });
+
+  it('serves the healthCheckNodePort the apiserver gave a LoadBalancer Service with externalTrafficPolicy Local: 503 without a local endpoint, 200 with one, closed once the Service is gone', async () => {
+    const c = api.client();
+    const svc = await c.services.create(
+      Service.fromPartial({ metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: { app: 'lb' }, ports: [{ port: 80, targetPort: 8080 }] } }),
+    );
+    const hcPort = svc.spec!.healthCheckNodePort;
+    assert.ok(hcPort >= 30000 && hcPort <= 32767, `allocated from the node port range: ${hcPort}`);
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${hcPort}/`).catch(() => undefined);
+      return res && { status: res.status, body: (await res.json()) as { service: { namespace: string; name: string }; localEndpoints: number } };
+    };
+    const unhealthy = await waitFor('503 without a local endpoint', async () => ((await health())?.status === 503 ? health() : undefined));
+    assert.deepEqual([unhealthy!.body.service, unhealthy!.body.localEndpoints], [{ namespace: 'default', name: 'lb' }, 0]);
+    await c.resource(EndpointSlices).create(
+      EndpointSlice.fromPartial({
+        metadata: { name: 'lb-1', labels: { 'kubernetes.io/service-name': 'lb' } },
+        addressType: 'IPv4',
+        endpoints: [
+          { addresses: ['10.244.1.7'], conditions: { ready: true }, nodeName: 'n1' },
+          { addresses: ['10.244.2.7'], conditions: { ready: true }, nodeName: 'n2' },
+        ],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      }),
+      { namespace: 'default' },
+    );
+    const healthy = await waitFor('200 with a local endpoint', async () => {
+      const h = await health();
+      return h?.status === 200 ? h : undefined;
+    });
+    assert.equal(healthy.body.localEndpoints, 1, 'only the endpoint on this node counts');
+    await c.services.delete('lb');
+    await waitFor('the port is closed once the Service is gone', async () => (await health()) === undefined);
   });
 
   it('reports its last sync on the status endpoint', async () => {
