@@ -25,61 +25,99 @@ function wireTypeOf(field: Field): number {
   return SCALAR_WIRE[field.type];
 }
 
+/** What checking a field's values needs, worked out once per field. */
+interface FieldPlan {
+  /** The message type of its values (a map's values), if they are messages. */
+  valueType: Type | undefined;
+  /** The wire type of its values (a map's values). */
+  expected: number;
+  /** A map's key wire type (undefined: not a map). */
+  keyWire: number | undefined;
+}
+
+const plans = new WeakMap<Field, FieldPlan>();
+
+function planOf(field: Field): FieldPlan {
+  let plan = plans.get(field);
+  if (!plan) {
+    plan = {
+      valueType: field.resolvedType instanceof Type ? field.resolvedType : undefined,
+      expected: wireTypeOf(field),
+      keyWire: field instanceof MapField ? SCALAR_WIRE[field.keyType] : undefined,
+    };
+    plans.set(field, plan);
+  }
+  return plan;
+}
+
 class WireError extends Error {}
 
-function readLength(reader: Reader, end: number, at: string): number {
+/**
+ * The field names from the request down to the message being checked: a value's path
+ * ("spec.containers.image") is joined only for an error message, never for a value that is fine.
+ */
+const trail: string[] = [];
+const pathTo = (name: string) => (trail.length ? `${trail.join('.')}.${name}` : name);
+
+function readLength(reader: Reader, end: number, name: string): number {
   const len = reader.uint32();
   const stop = reader.pos + len;
-  if (stop > end) throw new WireError(`${at}: length ${len} runs past the end of the message`);
+  if (stop > end) throw new WireError(`${pathTo(name)}: length ${len} runs past the end of the message`);
   return stop;
 }
 
-function checkValue(field: Field, valueType: Type | undefined, wt: number, expected: number, reader: Reader, end: number, depth: number, maxDepth: number, at: string): void {
+function checkValue(field: Field, valueType: Type | undefined, wt: number, expected: number, reader: Reader, end: number, depth: number, maxDepth: number, name: string): void {
   if (valueType) {
-    if (wt !== 2) throw new WireError(`${at}: wire type ${wt} where a message was expected`);
-    const stop = readLength(reader, end, at);
-    checkMessage(valueType, reader, stop, depth + 1, maxDepth, at);
+    if (wt !== 2) throw new WireError(`${pathTo(name)}: wire type ${wt} where a message was expected`);
+    const stop = readLength(reader, end, name);
+    trail.push(name);
+    checkMessage(valueType, reader, stop, depth + 1, maxDepth);
+    trail.pop();
     return;
   }
   if (field.repeated && wt === 2 && expected !== 2) {
-    reader.pos = readLength(reader, end, at); // packed scalars
+    reader.pos = readLength(reader, end, name); // packed scalars
     return;
   }
-  if (wt !== expected) throw new WireError(`${at}: wire type ${wt} where ${field.type} (wire type ${expected}) was expected`);
+  if (wt !== expected) throw new WireError(`${pathTo(name)}: wire type ${wt} where ${field.type} (wire type ${expected}) was expected`);
   reader.skipType(wt);
-  if (reader.pos > end) throw new WireError(`${at}: value runs past the end of the message`);
+  if (reader.pos > end) throw new WireError(`${pathTo(name)}: value runs past the end of the message`);
 }
 
-function checkMessage(type: Type, reader: Reader, end: number, depth: number, maxDepth: number, path: string): void {
-  if (depth > maxDepth) throw new WireError(`${path || type.name}: messages nested more than ${maxDepth} levels deep`);
+/** Checks a message whose path is `trail`'s. */
+function checkMessage(type: Type, reader: Reader, end: number, depth: number, maxDepth: number): void {
+  if (depth > maxDepth) throw new WireError(`${trail.length ? trail.join('.') : type.name}: messages nested more than ${maxDepth} levels deep`);
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
     const wt = tag & 7;
     const field = type.fieldsById[id];
-    if (!field) throw new WireError(`${path ? `${path}: ` : ''}unknown field number ${id} in ${type.fullName.slice(1)}`);
-    const at = path ? `${path}.${field.name}` : field.name;
-    if (field instanceof MapField) {
-      if (wt !== 2) throw new WireError(`${at}: wire type ${wt} where a map entry was expected`);
-      const stop = readLength(reader, end, at);
+    if (!field) throw new WireError(`${trail.length ? `${trail.join('.')}: ` : ''}unknown field number ${id} in ${type.fullName.slice(1)}`);
+    const plan = planOf(field);
+    if (plan.keyWire !== undefined) {
+      if (wt !== 2) throw new WireError(`${pathTo(field.name)}: wire type ${wt} where a map entry was expected`);
+      const stop = readLength(reader, end, field.name);
+      trail.push(field.name);
       while (reader.pos < stop) {
         const t = reader.uint32();
         const fid = t >>> 3;
-        if (fid === 1) checkValue(field, undefined, t & 7, SCALAR_WIRE[field.keyType], reader, stop, depth, maxDepth, `${at}.key`);
-        else if (fid === 2) checkValue(field, field.resolvedType instanceof Type ? field.resolvedType : undefined, t & 7, wireTypeOf(field), reader, stop, depth, maxDepth, `${at}.value`);
-        else throw new WireError(`${at}: unknown field number ${fid} in a map entry`);
+        if (fid === 1) checkValue(field, undefined, t & 7, plan.keyWire, reader, stop, depth, maxDepth, 'key');
+        else if (fid === 2) checkValue(field, plan.valueType, t & 7, plan.expected, reader, stop, depth, maxDepth, 'value');
+        else throw new WireError(`${trail.join('.')}: unknown field number ${fid} in a map entry`);
       }
+      trail.pop();
       continue;
     }
-    checkValue(field, field.resolvedType instanceof Type ? field.resolvedType : undefined, wt, wireTypeOf(field), reader, end, depth, maxDepth, at);
+    checkValue(field, plan.valueType, wt, plan.expected, reader, end, depth, maxDepth, field.name);
   }
-  if (reader.pos !== end) throw new WireError(`${path || type.name}: truncated message`);
+  if (reader.pos !== end) throw new WireError(`${trail.length ? trail.join('.') : type.name}: truncated message`);
 }
 
 /** Returns why `bytes` are not a well-formed `type` message, or undefined if they are. */
 export function wireProblem(type: Type, bytes: Uint8Array, maxDepth = DEFAULT_MAX_NESTING): string | undefined {
   try {
-    checkMessage(type, Reader.create(bytes), bytes.length, 0, maxDepth, '');
+    trail.length = 0;
+    checkMessage(type, Reader.create(bytes), bytes.length, 0, maxDepth);
     return undefined;
   } catch (err) {
     if (err instanceof WireError) return err.message;

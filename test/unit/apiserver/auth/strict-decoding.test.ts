@@ -55,6 +55,17 @@ describe('strict request decoding', () => {
     assert.match(wireProblem(createPod, req)!, /namespace: wire type 0 where string/);
   });
 
+  it('names the full path of a problem inside a map entry, and no path of a request checked before', () => {
+    const entry = new BinaryWriter().uint32((1 << 3) | 2).string('app').uint32((2 << 3) | 0).uint32(7).finish(); // value (string) as varint
+    const meta = new BinaryWriter().uint32((10 << 3) | 2).bytes(entry).finish(); // ObjectMeta.labels = 10
+    const pod = new BinaryWriter().uint32((1 << 3) | 2).bytes(meta).finish(); // Pod.metadata = 1
+    const req = new BinaryWriter().uint32((2 << 3) | 2).bytes(pod).finish(); // CreatePodRequest.pod = 2
+    assert.match(wireProblem(createPod, req)!, /^pod\.metadata\.labels\.value: wire type 0 where string/);
+    const bad = new BinaryWriter().uint32((1 << 3) | 0).uint32(5).finish();
+    assert.match(wireProblem(createPod, bad)!, /^namespace: wire type 0 where string/);
+    assert.equal(wireProblem(createPod, valid()), undefined);
+  });
+
   it('refuses truncated lengths and garbage', () => {
     const v = valid();
     assert.ok(wireProblem(createPod, v.subarray(0, v.length - 3)));
