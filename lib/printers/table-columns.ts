@@ -483,13 +483,26 @@ const priorityClasses: TableDef<PriorityClass> = {
   wideCells: () => [],
 };
 
-/** kubectl's formatHPAMetrics for resource metrics: "cpu: 40%/80%", at most two, then "+ N more...". */
+/**
+ * kubectl's formatHPAMetrics: "cpu: 40%/80%" for resource metrics, "current/target" for Pods,
+ * Object and External ones ("(avg)" after an average value target), "<unknown>" for a current
+ * value the status lacks; at most two, then "+ N more...".
+ */
 function hpaTargets(specs: MetricSpec[], statuses: MetricStatus[]): string {
   if (specs.length === 0) return '<none>';
+  const UNKNOWN = '<unknown>';
   const shown = specs.slice(0, 2).map((spec, i) => {
+    const st = statuses[i];
+    if (spec.type === 'Pods') return `${st?.pods ? (st.pods.current?.averageValue ?? '0') : UNKNOWN}/${spec.pods?.target?.averageValue ?? '0'}`;
+    if (spec.type === 'Object' || spec.type === 'External') {
+      const target = (spec.type === 'Object' ? spec.object : spec.external)?.target;
+      const current = (spec.type === 'Object' ? st?.object : st?.external)?.current;
+      if (target?.averageValue !== undefined) return `${current?.averageValue ?? UNKNOWN}/${target.averageValue} (avg)`;
+      return `${current ? (current.value ?? '0') : UNKNOWN}/${target?.value ?? '0'}`;
+    }
     const source = spec.resource ?? spec.containerResource;
-    const status = statuses[i]?.resource ?? statuses[i]?.containerResource;
-    if (!source) return '<unknown>/<unknown>';
+    const status = st?.resource ?? st?.containerResource;
+    if (!source) return '<unknown type>';
     const prefix = spec.containerResource ? `${source.name} on ${spec.containerResource.container}` : source.name;
     if (source.target?.averageValue !== undefined) return `${prefix}: ${status?.current?.averageValue ?? '<unknown>'}/${source.target.averageValue}`;
     const current = status?.current?.averageUtilization !== undefined ? `${status.current.averageUtilization}%` : '<unknown>';

@@ -11,6 +11,7 @@ import { parseLabelSelector, type Selector } from '../../../lib/api/selectors';
 import type { EventRecorder } from '../../../lib/events';
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, MetricSpec, MetricStatus } from '../../../lib/gen/kite/autoscaling/v2/types';
 import type { Pod } from '../../../lib/gen/kite/core/v1/types';
+import type { LabelSelector } from '../../../lib/gen/kite/meta/v1/meta';
 import type { Lister, SharedInformer } from '../../../lib/informer';
 import { jsonEqual } from '../../../lib/util/json';
 import { rfc3339 } from '../../../lib/util/time';
@@ -46,6 +47,20 @@ const SCALE_TARGETS: Record<string, KindInfo<any>> = {
 };
 
 type Condition = { status: 'True' | 'False'; reason: string; message: string };
+
+/** What Kubernetes' custom metrics client says when discovery lists no custom.metrics.k8s.io. */
+const NO_CUSTOM_METRICS_API = 'unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered';
+
+/** A *metav1.LabelSelector as Go's %+v prints it (its generated String(), map keys sorted), "nil" when unset. */
+function goLabelSelector(sel: LabelSelector | undefined): string {
+  if (!sel) return 'nil';
+  const labels = Object.keys(sel.matchLabels ?? {})
+    .sort()
+    .map((k) => `${k}: ${sel.matchLabels[k]},`)
+    .join('');
+  const exprs = (sel.matchExpressions ?? []).map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${e.values.join(' ')}],},`).join('');
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${exprs}},}`;
+}
 
 /** What one metric asks for, or why it cannot say. */
 interface MetricProposal {
@@ -258,15 +273,10 @@ export class HorizontalController extends QueueController<HorizontalControllerOp
     }
   }
 
-  /** computeReplicasForMetric for resource and container resource metrics; other sources need a custom metrics API Kite lacks. */
+  /** computeReplicasForMetric for resource and container resource metrics (the resource metrics API); other sources fail as without their API. */
   private async computeReplicasForMetric(hpa: HorizontalPodAutoscaler, spec: MetricSpec, selector: string, currentReplicas: number, pods: Pod[], now: number): Promise<MetricProposal> {
     const source = spec.type === 'Resource' ? spec.resource : spec.type === 'ContainerResource' ? spec.containerResource : undefined;
-    if (!source) {
-      const message = `unable to get metric ${spec.type}: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered`;
-      const reason = `FailedGet${spec.type}Metric`;
-      this.recorder.event(hpa, 'Warning', reason, message);
-      throw new MetricError(message, { status: 'False', reason, message: `the HPA was unable to compute the replica count: ${message}` });
-    }
+    if (!source) return this.failWithoutMetricsApi(hpa, spec);
     const container = spec.type === 'ContainerResource' ? spec.containerResource!.container : '';
     const label = container ? `${source.name} container resource` : `${source.name} resource`;
     const reason = container ? 'FailedGetContainerResourceMetric' : 'FailedGetResourceMetric';
@@ -277,7 +287,8 @@ export class HorizontalController extends QueueController<HorizontalControllerOp
       });
       const current: { averageValue?: string; averageUtilization?: number } = {};
       let proposal;
-      let name = label;
+      // Kubernetes names an average value target "cpu resource" for both sources.
+      let name = `${source.name} resource`;
       if (target?.averageValue !== undefined) {
         proposal = this.calculator.rawResourceReplicas(currentReplicas, quantityMilliValue(target.averageValue), source.name, container, pods, metrics, now);
       } else if (target?.averageUtilization !== undefined) {
@@ -296,8 +307,52 @@ export class HorizontalController extends QueueController<HorizontalControllerOp
       const what = target?.averageValue !== undefined ? 'usage' : 'utilization';
       const message = `failed to get ${source.name} ${what}: ${(err as Error).message}`;
       this.recorder.event(hpa, 'Warning', reason, message);
-      throw new MetricError(`failed to get ${label} metric value: ${message}`, { status: 'False', reason, message: `the HPA was unable to compute the replica count: ${message}` });
+      const wrapped = container ? `failed to get ${container} container metric value: ${message}` : `failed to get ${source.name} resource metric value: ${message}`;
+      throw new MetricError(wrapped, { status: 'False', reason, message: `the HPA was unable to compute the replica count: ${message}` });
     }
+  }
+
+  /**
+   * Pods, Object and External metrics: Kite serves no custom or external metrics API, so each
+   * fails as Kubernetes' controller does without one registered (its custom metrics client finds
+   * no custom.metrics.k8s.io in discovery; the external metrics API answers 404), with the event
+   * and ScalingActive condition its computeStatusFor*Metric write, in its words.
+   */
+  private failWithoutMetricsApi(hpa: HorizontalPodAutoscaler, spec: MetricSpec): never {
+    const ns = hpa.metadata!.namespace;
+    let reason: string;
+    let cause: string;
+    let wrapped: (cause: string) => string;
+    if (spec.type === 'Pods') {
+      const name = spec.pods?.metric?.name ?? '';
+      reason = 'FailedGetPodsMetric';
+      cause = `unable to get metric ${name}: ${NO_CUSTOM_METRICS_API}`;
+      wrapped = (c) => `failed to get pods metric value: ${c}`;
+    } else if (spec.type === 'Object') {
+      const { metric, describedObject: ref, target } = spec.object ?? {};
+      const name = metric?.name ?? '';
+      reason = 'FailedGetObjectMetric';
+      // GetObjectMetricReplicas' message, its arguments in Kubernetes' order.
+      cause = `unable to get metric ${name}: ${ref?.kind ?? ''} on ${ns} ${ref?.name ?? ''}/${NO_CUSTOM_METRICS_API}`;
+      if (target?.type === 'Value' && target.value !== undefined) wrapped = (c) => `failed to get object metric value: ${c}`;
+      else if (target?.type === 'AverageValue' && target.averageValue !== undefined) wrapped = (c) => `failed to get object metric value: failed to get ${name} object metric: ${c}`;
+      else [cause, wrapped] = ['invalid object metric source: neither a value target nor an average value target was set', (c) => `failed to get object metric value: ${c}`];
+    } else if (spec.type === 'External') {
+      const { metric, target } = spec.external ?? {};
+      const name = metric?.name ?? '';
+      reason = 'FailedGetExternalMetric';
+      cause = `unable to get external metric ${ns}/${name}/${goLabelSelector(metric?.selector)}: unable to fetch metrics from external metrics API: the server could not find the requested resource (get ${name}.external.metrics.k8s.io)`;
+      const outer = (c: string) => `failed to get ${name} external metric value: ${c}`;
+      if (target?.averageValue !== undefined) wrapped = (c) => outer(`failed to get ${name} external metric: ${c}`);
+      else if (target?.value !== undefined) wrapped = (c) => outer(`failed to get external metric ${name}: ${c}`);
+      else [cause, wrapped] = ['invalid external metric source: neither a value target nor an average value target was set', outer];
+    } else {
+      reason = 'InvalidMetricSourceType';
+      cause = `unknown metric source type "${spec.type}"`;
+      wrapped = (c) => c;
+    }
+    this.recorder.event(hpa, 'Warning', reason, cause);
+    throw new MetricError(wrapped(cause), { status: 'False', reason, message: `the HPA was unable to compute the replica count: ${cause}` });
   }
 
   /** setCondition: lastTransitionTime moves only when the status changes. */

@@ -1,7 +1,9 @@
 // The HPA controller's reconcile on a fake API, fake metrics and a clock the test sets: a rescale
 // through the scale subresource with Kubernetes' event, conditions and status; the scale-down held
 // by the stabilization window until it passes; min/max; a missing request (FailedGetResourceMetric);
-// a target that does not exist (FailedGetScale); the sync period requeue.
+// a target that does not exist (FailedGetScale); the sync period requeue; ContainerResource metrics
+// from the resource metrics API; Pods, Object and External metrics without a custom or external
+// metrics API (FailedGetPodsMetric, ... in Kubernetes' words) and how `get hpa` shows them.
 import assert from 'node:assert/strict';
 import { Deployments, HorizontalPodAutoscalers, Pods, StatefulSets } from '../../../../lib/api/kinds';
 import { Deployment, StatefulSet } from '../../../../lib/gen/kite/apps/v1/types';
@@ -9,6 +11,7 @@ import { HorizontalPodAutoscaler } from '../../../../lib/gen/kite/autoscaling/v2
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 import type { MetricsClient } from '../../../../services/controller-manager/podautoscaler/metrics-client';
 import { HorizontalController } from '../../../../services/controller-manager/podautoscaler/horizontal-controller';
+import { PRINTER_COLUMNS } from '../../../../lib/printers/table-columns';
 import { preload, testContext, type TestContext } from '../support/context';
 import { at, T0 } from '../support/fixtures';
 
@@ -156,6 +159,77 @@ describe('HPA controller (Kubernetes HorizontalController)', () => {
     await c.reconcile('default/web');
     assert.deepEqual(ctx.events.lines(), ['Warning FailedGetScale deployments "gone" not found']);
     assert.deepEqual(conditions(stored(ctx)), ['AbleToScale=False FailedGetScale: the HPA controller was unable to get the target\'s current scale: deployments "gone" not found']);
+  });
+
+  it('scales on a ContainerResource metric from the resource metrics API, naming it as Kubernetes does', async () => {
+    const h0 = hpa({ metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: { type: 'Utilization', averageUtilization: 50 } } }] });
+    const { ctx, c } = setup(2, [90, 110], h0);
+    await c.reconcile('default/web');
+    assert.equal(ctx.client.tracked(Deployments, 'default', 'web')!.spec!.replicas, 4);
+    assert.deepEqual(ctx.events.lines(), ['Normal SuccessfulRescale New size: 4; reason: cpu container resource utilization (percentage of request) above target']);
+    const h = stored(ctx);
+    assert.deepEqual((HorizontalPodAutoscaler.toJSON(h) as any).status.currentMetrics, [
+      { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', current: { averageValue: '100m', averageUtilization: 100 } } },
+    ]);
+  });
+
+  const NO_CUSTOM = 'unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered';
+  for (const [type, metric, cause, error, target] of [
+    ['Pods', { pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } } }, `unable to get metric qps: ${NO_CUSTOM}`, 'failed to get pods metric value: ', '<unknown>/1k'],
+    [
+      'Object',
+      { object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'front' }, metric: { name: 'rps' }, target: { type: 'Value', value: '10' } } },
+      `unable to get metric rps: Service on default front/${NO_CUSTOM}`,
+      'failed to get object metric value: ',
+      '<unknown>/10',
+    ],
+    [
+      'Object',
+      { object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'front' }, metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '2' } } },
+      `unable to get metric rps: Service on default front/${NO_CUSTOM}`,
+      'failed to get object metric value: failed to get rps object metric: ',
+      '<unknown>/2 (avg)',
+    ],
+    [
+      'External',
+      { external: { metric: { name: 'queue_messages', selector: { matchLabels: { queue: 'jobs', env: 'prod' } } }, target: { type: 'AverageValue', averageValue: '30' } } },
+      'unable to get external metric default/queue_messages/&LabelSelector{MatchLabels:map[string]string{env: prod,queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}: unable to fetch metrics from external metrics API: the server could not find the requested resource (get queue_messages.external.metrics.k8s.io)',
+      'failed to get queue_messages external metric value: failed to get queue_messages external metric: ',
+      '<unknown>/30 (avg)',
+    ],
+    [
+      'External',
+      { external: { metric: { name: 'lag' }, target: { type: 'Value', value: '100' } } },
+      'unable to get external metric default/lag/nil: unable to fetch metrics from external metrics API: the server could not find the requested resource (get lag.external.metrics.k8s.io)',
+      'failed to get lag external metric value: failed to get external metric lag: ',
+      '<unknown>/100',
+    ],
+  ] as const) {
+    it(`reports a ${type} metric (get hpa: ${target}) as ScalingActive False FailedGet${type}Metric: no such metrics API`, async () => {
+      const { ctx, c } = setup(2, [50, 50], hpa({ metrics: [{ type, ...metric }] }));
+      await c.reconcile('default/web');
+      assert.deepEqual(ctx.events.lines(), [
+        `Warning FailedGet${type}Metric ${cause}`,
+        `Warning FailedComputeMetricsReplicas invalid metrics (1 invalid out of 1), first error is: ${error}${cause}`,
+      ]);
+      const h = stored(ctx);
+      assert.deepEqual(conditions(h), [
+        "AbleToScale=True SucceededGetScale: the HPA controller was able to get the target's current scale",
+        `ScalingActive=False FailedGet${type}Metric: the HPA was unable to compute the replica count: ${cause}`,
+      ]);
+      assert.equal(ctx.client.tracked(Deployments, 'default', 'web')!.spec!.replicas, 2);
+      // `kubectl get hpa`'s TARGETS column.
+      assert.equal(PRINTER_COLUMNS.HorizontalPodAutoscaler.cells(h, Date.now())[1], target);
+    });
+  }
+
+  it('scales on the resource metric beside a Pods metric it cannot get, as Kubernetes does when the valid metric asks for more', async () => {
+    const pods = { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } } };
+    const { ctx, c } = setup(2, [90, 110], hpa({ metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }, pods] }));
+    await c.reconcile('default/web');
+    assert.equal(ctx.client.tracked(Deployments, 'default', 'web')!.spec!.replicas, 4);
+    assert.deepEqual(ctx.events.lines(), [`Warning FailedGetPodsMetric unable to get metric qps: ${NO_CUSTOM}`, 'Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target']);
+    assert.equal(PRINTER_COLUMNS.HorizontalPodAutoscaler.cells(stored(ctx), Date.now())[1], 'cpu: 100%/50%, <unknown>/1k');
   });
 
   it('leaves a target scaled to zero alone (ScalingDisabled) and forgets a deleted HPA', async () => {
