@@ -1,7 +1,8 @@
 // Priority and preemption with a real apiserver and hollow nodes: the built-in PriorityClasses,
 // the Priority admission, a high-priority pod preempting a low-priority one on a full node (the
 // node nominated, the victim deleted with DisruptionTarget, the preemptor bound), a
-// PodDisruptionBudget steering preemption to the unprotected pod, and a gated pod that waits with
+// PodDisruptionBudget steering preemption to the unprotected pod, a preemptor whose required
+// anti-affinity only the victim's removal satisfies, and a gated pod that waits with
 // SchedulingGated until its gate is removed.
 import { strict as assert } from 'node:assert';
 import { Pod } from '../../../lib/gen/kite/core/v1/types';
@@ -75,6 +76,27 @@ describe('scheduler priority, preemption and gates with hollow nodes (against a 
     assert.equal(urgent.spec!.priority, 1000);
     assert.ok(events.some((e) => e.pod === 'low-1' && e.reason === 'Preempted' && e.message === `Preempted by pod ${urgent.metadata!.uid} on node ${bound}`));
     assert.ok(events.some((e) => e.pod === 'urgent' && e.reason === 'FailedScheduling' && e.message === '0/2 nodes are available: 2 Insufficient cpu.'));
+  });
+
+  it('preempts the low-priority pod that the preemptor\'s required anti-affinity refuses on every node', async () => {
+    const c = api.client();
+    await c.pods.create(pod('aa-low', 'low', '10m', { app: 'aa' }));
+    await waitFor('aa-low bound', async () => !!(await c.pods.get('aa-low')).spec!.nodeName);
+    const urgent = pod('aa-urgent', 'high', '10m');
+    // Every hollow node has this label with the same value: one domain, which aa-low occupies.
+    urgent.spec!.affinity = {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: 'aa' }, matchExpressions: [] }, topologyKey: 'kite.io/hollow-node', namespaces: [], matchLabelKeys: [], mismatchLabelKeys: [] },
+        ],
+        preferredDuringSchedulingIgnoredDuringExecution: [],
+      },
+    };
+    await c.pods.create(urgent);
+    await waitFor('aa-urgent bound', async () => !!(await c.pods.get('aa-urgent')).spec!.nodeName);
+    await waitFor('aa-low gone', async () => !(await c.pods.list({ namespace: 'default' })).items.some((p) => p.metadata!.name === 'aa-low'));
+    assert.ok(events.some((e) => e.pod === 'aa-low' && e.reason === 'Preempted'));
+    assert.ok(events.some((e) => e.pod === 'aa-urgent' && e.reason === 'FailedScheduling' && e.message === "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules."));
   });
 
   it('keeps a gated pod Pending with SchedulingGated until its gate is removed', async () => {
