@@ -128,7 +128,7 @@ export class LeaderElector {
   private async acquire(signal: AbortSignal): Promise<boolean> {
     this.log.info('attempting to acquire leader lease');
     while (!signal.aborted) {
-      if (await this.tryAcquireOrRenew()) {
+      if (await this.attempt(this.renewDeadlineMs)) {
         this.log.info('successfully acquired lease');
         return true;
       }
@@ -144,7 +144,7 @@ export class LeaderElector {
       const deadline = this.now() + this.renewDeadlineMs;
       let renewed = false;
       while (!signal.aborted && this.now() < deadline) {
-        if (await this.tryAcquireOrRenew()) {
+        if (await this.attempt(deadline - this.now())) {
           renewed = true;
           break;
         }
@@ -155,6 +155,27 @@ export class LeaderElector {
         this.log.warn('failed to renew lease within the renew deadline; leadership lost');
         return;
       }
+    }
+  }
+
+  /**
+   * One tryAcquireOrRenew given up after `timeoutMs`, as client-go bounds the renewal by the
+   * renew deadline and the components' leader-election client times its requests out at it: a
+   * call hanging on a dead apiserver neither keeps a leader past its deadline nor a candidate from
+   * its next try.
+   */
+  private async attempt(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        this.log.warn({ timeoutMs }, 'lease request timed out');
+        resolve(false);
+      }, Math.max(0, timeoutMs));
+    });
+    try {
+      return await Promise.race([this.tryAcquireOrRenew(), timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

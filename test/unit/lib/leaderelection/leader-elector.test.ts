@@ -11,7 +11,11 @@ class MemoryLeases implements LeaseClient {
   down = false;
   writes = 0;
 
+  /** Calls never answer (an apiserver that died with the connection open). */
+  hang = false;
+
   async get(): Promise<Lease> {
+    if (this.hang) await new Promise(() => undefined);
     if (this.down) throw new UnavailableError('apiserver down');
     if (!this.lease) throw new NotFoundError('leases "x" not found');
     return structuredClone(this.lease);
@@ -26,6 +30,7 @@ class MemoryLeases implements LeaseClient {
   }
 
   async update(l: Lease): Promise<Lease> {
+    if (this.hang) await new Promise(() => undefined);
     if (this.down) throw new UnavailableError('apiserver down');
     if (l.metadata!.resourceVersion !== this.lease?.metadata!.resourceVersion) throw new ConflictError('modified');
     this.writes++;
@@ -122,6 +127,18 @@ describe('LeaderElector', () => {
     store.down = true;
     await until('a stepped down', () => !a.state.leading && a.state.stopped === 1, 2000);
     await runs[runs.length - 1];
+  });
+
+  it('steps down within the renew deadline when its renewal hangs, and a candidate whose request hangs tries again', async () => {
+    const store = new MemoryLeases();
+    const a = candidate(store, 'a', { releaseOnCancel: false });
+    await until('a leads', () => a.state.leading);
+    store.hang = true;
+    await until('a stepped down', () => !a.state.leading && a.state.stopped === 1, 2000);
+    const b = candidate(store, 'b');
+    await new Promise((r) => setTimeout(r, 300));
+    store.hang = false;
+    await until('b leads once its requests are answered', () => b.state.leading, 2000);
   });
 
   it('rejects timings that cannot work', () => {
