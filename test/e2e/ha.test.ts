@@ -4,8 +4,11 @@
 // worker), and its failure behaviour: the control-plane node holding the leases stopped (new
 // leaders, the load balancer drops its apiserver, writes through the kubeconfig keep succeeding,
 // a Deployment scaled during the outage converges), then one etcd member killed (reads and writes
-// continue, the member rejoins when the kubelet restarts it). Part of `npm test` (8 min on a
-// loaded 2-core machine, creation included); `npm run test:ha` runs it alone.
+// continue, the member rejoins when the kubelet restarts it), then every container of the cluster
+// stopped together and started again, as a reboot of the host does (the control plane's static
+// pods and etcd's quorum back, the same application pods restarted in place, every write kept,
+// nginx served through its Service). Part of `npm test` (9 min on a loaded 2-core machine,
+// creation included); `npm run test:ha` runs it alone.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,12 +19,41 @@ import { waitFor } from '../support/wait';
 import { docker, kite, kitectlFor, podContainer, podExec, REPO, run } from './kite';
 
 interface PodJson {
-  metadata: { name: string; deletionTimestamp?: string };
+  metadata: { name: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: string };
   spec: { nodeName?: string };
-  status: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount?: number }[] };
+  status: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount?: number; containerID?: string }[] };
 }
 
 const ready = (p: PodJson) => p.status.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/**
+ * Run by the node's Node.js (`node -e etcdProbe <member>...`): the first member's member list and
+ * every member's /health (a quorum read through it), over client TLS with the apiserver's etcd
+ * client pair; prints {"members": [names], "health": ["true" | error, ...]}.
+ */
+const etcdProbe = `
+const fs = require('fs'), https = require('https');
+const pki = (f) => fs.readFileSync('/etc/kite/pki/' + f);
+const tls = { ca: pki('ca.crt'), cert: pki('apiserver-etcd-client.crt'), key: pki('apiserver-etcd-client.key'), port: 2379, timeout: 5000 };
+const call = (host, method, path, body) => new Promise((resolve, reject) => {
+  const req = https.request({ ...tls, host, method, path }, (res) => {
+    let data = '';
+    res.on('data', (c) => (data += c));
+    res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(data)) : reject(new Error(res.statusCode + ' ' + data))));
+  });
+  req.on('error', reject);
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.end(body);
+});
+const members = process.argv.slice(1);
+Promise.all([
+  call(members[0], 'POST', '/v3/cluster/member/list', '{}'),
+  ...members.map((m) => call(m, 'GET', '/health').then((h) => h.health, (e) => String(e))),
+]).then(([list, ...health]) => console.log(JSON.stringify({ members: list.members.map((m) => m.name), health })), (e) => {
+  console.error(String(e));
+  process.exit(1);
+});
+`;
 
 describe('e2e: highly available kite cluster from examples/kind-ha.yaml', function () {
   this.timeout(300_000);
@@ -145,6 +177,53 @@ describe('e2e: highly available kite cluster from examples/kind-ha.yaml', functi
       const logs = (await run('docker', ['exec', node, 'docker', 'logs', restarted])).stderr;
       return /published .* to cluster/.test(logs) || undefined;
     }, 120_000, 1000);
+    await write();
+    assert.equal(await writtenCount(), writes);
+  });
+
+  it('comes back from a full restart of every node and the load balancer with the same pods, its etcd cluster whole and every write kept', async function () {
+    this.timeout(600_000);
+    const components = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+    const replicas = JSON.parse(await kitectl(['get', 'deployment', 'nginx', '-o', 'json'])).spec.replicas as number;
+    const identities = (ps: { metadata: { name: string; uid?: string } }[]) => ps.map((p) => `${p.metadata.name}/${p.metadata.uid}`).sort();
+    const before = identities([...(await readyNginx(replicas)), ...(await pods('default', 'app=ha-client'))]);
+    await write();
+    const written = await writtenCount();
+    assert.equal(written, writes);
+    // What the host's reboot does to them: every container stopped together, then started again.
+    await docker(['stop', lb, ...controlPlanes, worker], 180_000);
+    await docker(['start', lb, ...controlPlanes, worker], 180_000);
+    // Until its kubelet writes again a pod's status is the one from before the stop (mirror pods
+    // included): Ready counts once the status names the container now running in the node.
+    const current = async (p: PodJson, container: string) => {
+      const id = await podContainer(p.spec.nodeName!, p.metadata.name, container).catch(() => undefined);
+      return Boolean(id) && ready(p) && (p.status.containerStatuses ?? []).some((s) => s.containerID?.startsWith(`docker://${id}`));
+    };
+    const cp = await waitFor('the control plane\'s 12 mirror pods Ready with the containers running in the nodes', async () => {
+      const ps = await pods('kube-system', 'tier=control-plane');
+      return ps.length === 12 && (await Promise.all(ps.map((p) => current(p, p.metadata.labels!.component)))).every(Boolean) ? ps : undefined;
+    }, 300_000, 2000);
+    assert.deepEqual(cp.map((p) => `${p.metadata.labels!.component}-${p.spec.nodeName}`).sort(), controlPlanes.flatMap((n) => components.map((c) => `${c}-${n}`)).sort());
+    // Every member healthy (a quorum read through it) and all three in the member list, asked in the first node over client TLS.
+    const members = await waitFor('3 healthy etcd members', async () => {
+      const r = await run('docker', ['exec', controlPlanes[0], 'node', '-e', etcdProbe, ...controlPlanes]);
+      const out = r.code === 0 ? (JSON.parse(r.stdout) as { members: string[]; health: string[] }) : undefined;
+      return out && out.members.length === 3 && out.health.every((h) => h === 'true') ? out.members : undefined;
+    }, 120_000, 2000);
+    assert.deepEqual(members.sort(), [...controlPlanes].sort());
+    // The same pods, restarted in place by their kubelets (not evicted and recreated), each container running again.
+    const after = await waitFor('the same application pods Ready with their containers running', async () => {
+      const ps = [...(await pods('default', 'app=nginx')), ...(await pods('default', 'app=ha-client'))];
+      if (ps.length !== before.length) return undefined;
+      return (await Promise.all(ps.map((p) => current(p, p.metadata.name === 'ha-client' ? 'client' : 'nginx')))).every(Boolean) ? ps : undefined;
+    }, 300_000, 2000);
+    assert.deepEqual(identities(after), before);
+    assert.equal(await writtenCount(), written);
+    const clusterIP = JSON.parse(await kitectl(['get', 'service', 'nginx', '-o', 'json'])).spec.clusterIP as string;
+    await waitFor('nginx served through its Service', async () => {
+      const out = await podExec(worker, 'ha-client', 'client', ['timeout', '5', 'wget', '-qO-', `http://${clusterIP}/`]).catch(() => '');
+      return /Served by <b>nginx-/.test(out) || undefined;
+    }, 120_000, 2000);
     await write();
     assert.equal(await writtenCount(), writes);
   });
