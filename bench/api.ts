@@ -10,6 +10,9 @@
 // thread's idle share of the phase.
 //   npm run bench:api
 //   KITE_BENCH_BACKENDS=sqlite KITE_BENCH_ROUNDS=1 npm run bench:api
+// A profile of the apiserver's writes with 16 clients (bench/cpu-profile.ts reads it):
+//   KITE_BENCH_CPU_PROF=/tmp/prof KITE_BENCH_BACKENDS=sqlite KITE_BENCH_ROUNDS=1 KITE_BENCH_CLIENTS=16 \
+//     KITE_BENCH_WRITES=2000 KITE_BENCH_FIXED_SECONDS=1 npm run bench:api
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +35,10 @@ type Backend = 'sqlite' | 'etcd';
 const BACKENDS = (process.env.KITE_BENCH_BACKENDS ?? 'sqlite,etcd').split(',') as Backend[];
 const ROUNDS = Number(process.env.KITE_BENCH_ROUNDS ?? 3);
 /** Writes per phase by number of concurrent clients. */
-const OPS: Record<number, number> = { 1: 200, 16: 1000 };
-const CLIENTS = [1, 16];
+const OPS: Record<number, number> = { 1: 200, 16: Number(process.env.KITE_BENCH_WRITES ?? 1000) };
+/** The numbers of concurrent clients measured (1 and 16 unless KITE_BENCH_CLIENTS names one). */
+const CLIENTS = (process.env.KITE_BENCH_CLIENTS ?? '1,16').split(',').map(Number);
+if (CLIENTS.some((c) => !(c in OPS))) throw new Error(`KITE_BENCH_CLIENTS: each must be one of ${Object.keys(OPS).join(', ')}`);
 const FIXED_RATE = 200;
 const FIXED_SECONDS = Number(process.env.KITE_BENCH_FIXED_SECONDS ?? 10);
 /** Client processes the API callers are spread over (16 clients: 4 callers each, one connection each). */

@@ -82,9 +82,14 @@ function track(child: ChildProcess, label: string): Program {
   return Object.assign(child, { label, stderrText: () => err });
 }
 
-/** Runs bin/<program> with args (stderr is kept for failures). */
+/**
+ * Runs bin/<program> with args (stderr is kept for failures). With KITE_BENCH_CPU_PROF=<dir>, the
+ * apiserver writes a V8 CPU profile of its main thread into dir when it stops (bench/cpu-profile.ts
+ * summarizes it).
+ */
 export function startProgram(program: string, args: string[], env: Record<string, string> = {}): Program {
-  const nodeFlags = program === 'kite-apiserver' ? APISERVER_NODE_FLAGS : [];
+  const profile = process.env.KITE_BENCH_CPU_PROF;
+  const nodeFlags = program === 'kite-apiserver' ? [...APISERVER_NODE_FLAGS, ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [])] : [];
   return startProcess(program, process.execPath, [...nodeFlags, join(ROOT, 'bin', program), ...args], { KITE_LOG_LEVEL: 'warn', ...env });
 }
 
