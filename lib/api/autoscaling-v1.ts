@@ -1,12 +1,28 @@
 // autoscaling/v1 HorizontalPodAutoscalers, which Kubernetes serves beside autoscaling/v2 by
 // conversion (pkg/apis/autoscaling/v1 conversion.go), as Kube JSON: v1's
 // targetCPUUtilizationPercentage is a v2 Resource cpu metric with an Utilization target, its
-// status' currentCPUUtilizationPercentage the cpu metric's current averageUtilization. Kite stores
-// v2 only; a v1 object is converted on its way in and, where a v1 answer is due, on its way out.
-// A v1 object written over the v2 one it was read from (a patch of its v1 form) keeps what v1
-// cannot express, as Kubernetes' round trip through its annotations keeps it.
-// Left out: Kubernetes' autoscaling.alpha.kubernetes.io/* annotations that carry v2's other
-// metrics, behavior and conditions through a v1 round trip.
+// status' currentCPUUtilizationPercentage the cpu metric's current averageUtilization. What v1
+// cannot express travels in Kubernetes' autoscaling.alpha.kubernetes.io/* annotations
+// (autoscaling-v1-annotations.ts): written when a v2 object is read as v1, read back into the v2
+// fields and dropped when a v1 object is written, so they are never stored. Kite stores v2 only; a
+// v1 object is converted on its way in and, where a v1 answer is due, on its way out.
+import {
+  BEHAVIOR_SPECS_ANNOTATION,
+  behaviorFromInternal,
+  behaviorToInternal,
+  conditionFromV1,
+  conditionToV1,
+  CONDITIONS_ANNOTATION,
+  dropRoundTripAnnotations,
+  goJson,
+  listAnnotation,
+  METRIC_SPECS_ANNOTATION,
+  METRIC_STATUSES_ANNOTATION,
+  metricSpecFromV1,
+  metricSpecToV1,
+  metricStatusFromV1,
+  metricStatusToV1,
+} from './autoscaling-v1-annotations';
 
 type Json = Record<string, any>;
 
@@ -19,79 +35,90 @@ export function isHorizontalPodAutoscalerV1(doc: Json): boolean {
 }
 
 const cpuUtilization = (m: Json | undefined) => m?.type === 'Resource' && m.resource?.name === 'cpu';
+/** The cpu metric with a Utilization target, the one v1's targetCPUUtilizationPercentage is. */
+const cpuUtilizationTarget = (m: Json) => cpuUtilization(m) && m.resource?.target?.averageUtilization !== undefined && m.resource?.target?.averageUtilization !== null;
 
-/** A v1 HorizontalPodAutoscaler as v2 (unknown v1 fields are kept for strict decoding to refuse). */
+/** `doc.metadata` with `annotations` in place of its own (none when empty). */
+function withAnnotations(metadata: Json | undefined, annotations: Json | undefined): Json | undefined {
+  if (!metadata && !annotations) return metadata;
+  const { annotations: _old, ...rest } = metadata ?? {};
+  return annotations && Object.keys(annotations).length ? { ...rest, annotations } : rest;
+}
+
+/** A v1 HorizontalPodAutoscaler as v2, its round-trip annotations read into the v2 fields and dropped (unknown v1 fields are kept for strict decoding to refuse). */
 export function horizontalPodAutoscalerV1ToV2(doc: Json): Json {
+  const annotations = (doc.metadata?.annotations ?? {}) as Json;
   const { targetCPUUtilizationPercentage, ...spec } = (doc.spec ?? {}) as Json;
   const out: Json = { ...doc, apiVersion: AUTOSCALING_V2 };
-  if (doc.spec) {
+  if (doc.metadata) out.metadata = withAnnotations(doc.metadata, dropRoundTripAnnotations(doc.metadata.annotations));
+  const cpu = targetCPUUtilizationPercentage !== undefined && targetCPUUtilizationPercentage !== null ? [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCPUUtilizationPercentage } } }] : [];
+  const others = listAnnotation(annotations, METRIC_SPECS_ANNOTATION)?.map(metricSpecFromV1);
+  const behavior = annotations[BEHAVIOR_SPECS_ANNOTATION] === undefined ? undefined : behaviorFromInternal(String(annotations[BEHAVIOR_SPECS_ANNOTATION]));
+  if (doc.spec || others || behavior) {
     out.spec = spec;
-    if (targetCPUUtilizationPercentage !== undefined && targetCPUUtilizationPercentage !== null) {
-      spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCPUUtilizationPercentage } } }];
-    }
+    // Kubernetes puts the other metrics first, then the cpu target.
+    const metrics = [...(others ?? []), ...cpu];
+    if (metrics.length) spec.metrics = metrics;
+    if (behavior) spec.behavior = behavior;
   }
-  if (doc.status) {
-    const { currentCPUUtilizationPercentage, ...status } = doc.status as Json;
+  const currentMetrics = listAnnotation(annotations, METRIC_STATUSES_ANNOTATION)?.map(metricStatusFromV1);
+  const conditions = listAnnotation(annotations, CONDITIONS_ANNOTATION)?.map(conditionFromV1);
+  if (doc.status || currentMetrics || conditions) {
+    const { currentCPUUtilizationPercentage, ...status } = (doc.status ?? {}) as Json;
     out.status = status;
-    if (currentCPUUtilizationPercentage !== undefined && currentCPUUtilizationPercentage !== null) {
+    // The annotation's current metrics have more than the cpu utilization: they win.
+    if (currentMetrics) status.currentMetrics = currentMetrics;
+    else if (currentCPUUtilizationPercentage !== undefined && currentCPUUtilizationPercentage !== null) {
       status.currentMetrics = [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: currentCPUUtilizationPercentage } } }];
     }
+    if (conditions) status.conditions = conditions;
   }
   return out;
 }
 
-/** A v2 HorizontalPodAutoscaler as v1: the cpu utilization target and current value; other metrics are not shown. */
+/** A v2 HorizontalPodAutoscaler as v1: the cpu utilization target and current value, the rest in the round-trip annotations. */
 export function horizontalPodAutoscalerV2ToV1(doc: Json): Json {
   const spec: Json = { ...doc.spec };
-  const target = (spec.metrics as Json[] | undefined)?.find(cpuUtilization)?.resource?.target?.averageUtilization;
+  const metrics = (spec.metrics ?? []) as Json[];
+  const target = metrics.find(cpuUtilization)?.resource?.target?.averageUtilization;
+  const behavior = spec.behavior as Json | undefined;
   delete spec.metrics;
   delete spec.behavior;
-  const out: Json = { ...doc, apiVersion: AUTOSCALING_V1, spec: { ...spec, ...(target !== undefined ? { targetCPUUtilizationPercentage: target } : {}) } };
+  const out: Json = { ...doc, apiVersion: AUTOSCALING_V1, spec: { ...spec, ...(target !== undefined && target !== null ? { targetCPUUtilizationPercentage: target } : {}) } };
+  const annotations: Json = { ...dropRoundTripAnnotations(doc.metadata?.annotations) };
+  const others = metrics.filter((m) => !cpuUtilizationTarget(m));
+  if (others.length) annotations[METRIC_SPECS_ANNOTATION] = goJson(others.map(metricSpecToV1));
+  const currentMetrics = (doc.status?.currentMetrics ?? []) as Json[];
+  if (currentMetrics.length) annotations[METRIC_STATUSES_ANNOTATION] = goJson(currentMetrics.map(metricStatusToV1));
+  if (behavior) annotations[BEHAVIOR_SPECS_ANNOTATION] = goJson(behaviorToInternal(behavior));
+  const conditions = (doc.status?.conditions ?? []) as Json[];
+  if (conditions.length) annotations[CONDITIONS_ANNOTATION] = goJson(conditions.map(conditionToV1));
+  if (doc.metadata || Object.keys(annotations).length) out.metadata = withAnnotations(doc.metadata, annotations);
   if (doc.status) {
     const status: Json = { ...doc.status };
-    const current = (status.currentMetrics as Json[] | undefined)?.find(cpuUtilization)?.resource?.current?.averageUtilization;
+    const current = currentMetrics.find(cpuUtilization)?.resource?.current?.averageUtilization;
     delete status.currentMetrics;
     delete status.conditions;
-    out.status = { ...status, currentReplicas: status.currentReplicas ?? 0, desiredReplicas: status.desiredReplicas ?? 0, ...(current !== undefined ? { currentCPUUtilizationPercentage: current } : {}) };
+    out.status = { ...status, currentReplicas: status.currentReplicas ?? 0, desiredReplicas: status.desiredReplicas ?? 0, ...(current !== undefined && current !== null ? { currentCPUUtilizationPercentage: current } : {}) };
   }
   return out;
 }
 
-/** The cpu metric with a Utilization target, the one v1's targetCPUUtilizationPercentage is. */
-const cpuUtilizationTarget = (m: Json) => cpuUtilization(m) && m.resource?.target?.type === 'Utilization';
+/** The same metrics in the same order as `before` where they are only reordered (a v1 round trip puts the cpu target last). */
+function keepOrder(metrics: Json[], before: Json[]): Json[] {
+  const key = (m: unknown): string =>
+    Array.isArray(m) ? `[${m.map(key).join(',')}]` : typeof m === 'object' && m !== null ? `{${Object.keys(m).sort().map((k) => `${k}:${key((m as Json)[k])}`).join(',')}}` : JSON.stringify(m);
+  const sorted = (l: Json[]) => l.map(key).sort().join('\n');
+  return metrics.length === before.length && sorted(metrics) === sorted(before) ? before : metrics;
+}
 
 /**
- * A v1 HorizontalPodAutoscaler (the v1 form of `current`, a v2 object, changed) as v2 over
- * `current`: v1's fields as v1ToV2 converts them; v2's behavior, its metrics other than the cpu
- * utilization one (and all of them while targetCPUUtilizationPercentage is unchanged), its
- * status' conditions (and currentMetrics while currentCPUUtilizationPercentage is unchanged) kept.
+ * A v1 HorizontalPodAutoscaler (the v1 form of `current`, a v2 object, changed) as v2: converted
+ * with its annotations as Kubernetes converts it, the metrics left in `current`'s order where the
+ * round trip only moved them.
  */
 export function horizontalPodAutoscalerV1OntoV2(doc: Json, current: Json): Json {
   const out = horizontalPodAutoscalerV1ToV2(doc);
-  const before = horizontalPodAutoscalerV2ToV1(current);
-  const target = doc.spec?.targetCPUUtilizationPercentage ?? undefined;
-  if (out.spec) {
-    const metrics = (current.spec?.metrics ?? []) as Json[];
-    if (target === (before.spec?.targetCPUUtilizationPercentage ?? undefined)) {
-      if (metrics.length) out.spec.metrics = metrics;
-      else delete out.spec.metrics;
-    } else {
-      const others = metrics.filter((m) => !cpuUtilizationTarget(m));
-      const found = metrics.findIndex(cpuUtilizationTarget);
-      const at = found >= 0 ? found : others.length;
-      const merged = target === undefined ? others : [...others.slice(0, at), ...(out.spec.metrics as Json[]), ...others.slice(at)];
-      if (merged.length) out.spec.metrics = merged;
-      else delete out.spec.metrics;
-    }
-    if (current.spec?.behavior) out.spec.behavior = current.spec.behavior;
-  }
-  if (out.status && current.status) {
-    if (current.status.conditions) out.status.conditions = current.status.conditions;
-    const cpu = doc.status?.currentCPUUtilizationPercentage ?? undefined;
-    if (cpu === (before.status?.currentCPUUtilizationPercentage ?? undefined)) {
-      if (current.status.currentMetrics) out.status.currentMetrics = current.status.currentMetrics;
-      else delete out.status.currentMetrics;
-    }
-  }
+  if (out.spec?.metrics && current.spec?.metrics) out.spec.metrics = keepOrder(out.spec.metrics, current.spec.metrics);
   return out;
 }

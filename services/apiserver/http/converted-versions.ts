@@ -1,8 +1,8 @@
 // API versions the HTTP front door serves by conversion, beside the one each kind is stored in
 // (Kubernetes serves several versions of a group and converts between them): a request to such a
 // version has its body converted to the stored version before decoding, and its answers converted
-// back after encoding; an update's body is converted over the current object, keeping what the
-// version cannot express, as Kubernetes' round trip through its annotations keeps it. A patch is
+// back after encoding; an update's body is converted over the current object (what the version
+// cannot express comes back from the annotations Kubernetes' round trip writes). A patch is
 // applied to the object in the request's version, as Kubernetes' patcher applies it: the current
 // object read in that version, patched, converted back over the current one and sent to the registry as the JSON merge patch between the two (so it is
 // authorized, admitted, validated and recorded by managedFields as a patch); a server-side apply's
@@ -26,7 +26,7 @@ export interface ConvertedVersion {
   apiVersion: string;
   toStored(doc: Json): Json;
   fromStored(doc: Json): Json;
-  /** An object of this version (the current stored object read in it, changed) as stored, keeping what this version cannot express. */
+  /** An object of this version (the current stored object read in it, changed) as stored. */
   ontoStored(doc: Json, current: Json): Json;
 }
 

@@ -82,6 +82,36 @@ describe('kubectl on autoscaling/v1 HorizontalPodAutoscalers (discovery, OpenAPI
     await h.ok(['delete', 'hpa', 'v1-patch']);
   });
 
+  it("reads v2's other metrics and behavior as Kubernetes' annotations on v1, and a replace of v1 with a changed annotation writes them back, never storing the annotations", async () => {
+    const memory = { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } };
+    const created = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'v1-annotations' }, spec: { scaleTargetRef: target, maxReplicas: 5, metrics: [memory, cpu(60)], behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } } };
+    await h.ok(['create', '-f', '-'], { stdin: JSON.stringify(created) });
+    const read = await v1('v1-annotations');
+    assert.equal(read.spec.targetCPUUtilizationPercentage, 60);
+    const annotations = read.metadata.annotations;
+    assert.equal(annotations['autoscaling.alpha.kubernetes.io/metrics'], '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"100Mi"}}]');
+    // The defaulted behavior, as Kubernetes marshals its internal type.
+    assert.equal(
+      annotations['autoscaling.alpha.kubernetes.io/behavior'],
+      '{"ScaleUp":{"StabilizationWindowSeconds":0,"SelectPolicy":"Max","Policies":[{"Type":"Pods","Value":4,"PeriodSeconds":15},{"Type":"Percent","Value":100,"PeriodSeconds":15}]},' +
+        '"ScaleDown":{"StabilizationWindowSeconds":60,"SelectPolicy":"Max","Policies":[{"Type":"Percent","Value":100,"PeriodSeconds":15}]}}',
+    );
+    assert.match(await h.ok(['get', V1, 'v1-annotations', '-o', 'yaml']), /\n {4}autoscaling\.alpha\.kubernetes\.io\/metrics: '\[\{"type":"Resource","resource":\{"name":"memory","targetAverageValue":"100Mi"\}\}\]'\n/);
+    annotations['autoscaling.alpha.kubernetes.io/metrics'] = '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"200Mi"}}]';
+    annotations['autoscaling.alpha.kubernetes.io/behavior'] = annotations['autoscaling.alpha.kubernetes.io/behavior'].replace('"StabilizationWindowSeconds":60', '"StabilizationWindowSeconds":120');
+    assert.equal(await h.ok(['replace', '-f', '-'], { stdin: JSON.stringify(read) }), 'horizontalpodautoscaler.autoscaling/v1-annotations replaced\n');
+    const stored = await v2('v1-annotations');
+    assert.deepEqual(stored.spec.metrics, [{ ...memory, resource: { ...memory.resource, target: { type: 'AverageValue', averageValue: '200Mi' } } }, cpu(60)]);
+    assert.equal(stored.spec.behavior.scaleDown.stabilizationWindowSeconds, 120);
+    assert.equal(stored.metadata.annotations, undefined);
+    // A v1 create reads them too.
+    const { uid: _u, resourceVersion: _r, creationTimestamp: _c, managedFields: _m, ...metadata } = read.metadata;
+    await h.ok(['create', '-f', '-'], { stdin: JSON.stringify({ ...read, metadata: { ...metadata, name: 'v1-annotations-2' }, status: undefined }) });
+    const copy = await v2('v1-annotations-2');
+    assert.deepEqual([copy.spec.metrics, copy.spec.behavior.scaleDown.stabilizationWindowSeconds, copy.metadata.annotations], [stored.spec.metrics, 120, undefined]);
+    await h.ok(['delete', 'hpa', 'v1-annotations', 'v1-annotations-2']);
+  });
+
   it('kubectl apply --server-side of a v1 manifest creates and updates it', async () => {
     assert.equal(await h.ok(['apply', '--server-side', '-f', '-'], { stdin: manifest('v1-ssa', 50) }), 'horizontalpodautoscaler.autoscaling/v1-ssa serverside-applied\n');
     await h.ok(['apply', '--server-side', '-f', '-'], { stdin: manifest('v1-ssa', 65) });
