@@ -1,6 +1,6 @@
 // pods/log over Kubernetes' HTTP API end to end: HTTP -> the front door -> the gate's PodLogs
 // call -> the pod's kubelet -> Docker, as text/plain with tailLines and follow, and the real
-// `kubectl logs` against the (plaintext, development) apiserver.
+// `kubectl logs` against the (plaintext, development) apiserver (its flags, -l, job/ and deployment/).
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Deployment } from '../../../lib/gen/kite/apps/v1/types';
+import { Job } from '../../../lib/gen/kite/batch/v1/types';
 import { IMAGE_BUILD_TIMEOUT_MS, TEST_IMAGES } from '../../support/images';
 import { kubeletFixture, type KubeletFixture } from './kubelet-fixture';
 
@@ -95,5 +97,21 @@ describe('pods/log over the HTTP API (HTTP -> apiserver -> kubelet -> Docker)', 
       assert.equal(err.stderr, 'Error from server (BadRequest): previous terminated container "c" in pod "chatty" not found\n');
       return true;
     });
+  });
+
+  it('kubectl logs -l, job/NAME and deployment/NAME find the pod through the selector', async () => {
+    await fx.client.pods.patch('chatty', { metadata: { labels: { app: 'chatty' } } }, { namespace: 'default', type: 'merge' });
+    const template = { metadata: { labels: { app: 'chatty' } }, spec: { containers: [{ name: 'c', image: TEST_IMAGES.busybox }] } };
+    // No controllers run here: the Job (suspended) and the Deployment only lend kubectl their selectors.
+    await fx.client.jobs.create(Job.fromPartial({ metadata: { name: 'chatty-job', namespace: 'default' }, spec: { manualSelector: true, selector: { matchLabels: { app: 'chatty' } }, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } }, suspend: true } }));
+    await fx.client.deployments.create(Deployment.fromPartial({ metadata: { name: 'chatty-web', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'chatty' } }, template } }));
+    try {
+      assert.equal((await kubectl(['logs', '-l', 'app=chatty'])).stdout, 'hello\nworld\n');
+      assert.equal((await kubectl(['logs', 'job/chatty-job'])).stdout, 'hello\nworld\n');
+      assert.equal((await kubectl(['logs', 'deployment/chatty-web', '--tail=1'])).stdout, 'world\n');
+    } finally {
+      await fx.client.jobs.delete('chatty-job', { namespace: 'default' });
+      await fx.client.deployments.delete('chatty-web', { namespace: 'default' });
+    }
   });
 });
