@@ -280,6 +280,7 @@ const horizontalPodAutoscalerStrategy = baseStrategy<HorizontalPodAutoscaler>({
   validate: HPA.validateHorizontalPodAutoscaler,
   validateStatusUpdate: HPA.validateHorizontalPodAutoscalerStatusUpdate,
   prepareForCreate: HPA.prepareHorizontalPodAutoscalerForCreate,
+  prepareForUpdate: HPA.dropRoundTripHorizontalPodAutoscalerAnnotations,
 });
 
 function metadataOnly<T extends KubeObject>(namespaced: boolean): Strategy<T> {

@@ -5,6 +5,8 @@
 // scale-down defaults), the validation of pkg/apis/autoscaling/validation with its messages
 // (scale target reference, replica bounds without the alpha HPAScaleToZero gate, each metric
 // source and target, scaling rules and policies), and the strategy's reset of status on create.
+// Kubernetes' autoscaling/v1 round-trip annotations are never stored, whatever version writes them.
+import { ROUND_TRIP_ANNOTATIONS } from '../../../../lib/api/autoscaling-v1-annotations';
 import type { FieldCause } from '../../../../lib/api/errors';
 import { isValidQuantity, quantityMilliValue } from '../../../../lib/api/quantity';
 import type {
@@ -230,7 +232,14 @@ export function validateHorizontalPodAutoscalerStatusUpdate(hpa: HorizontalPodAu
   return c.list;
 }
 
+/** DropRoundTripHorizontalPodAutoscalerAnnotations, as Kubernetes' v2 conversion drops them on the way in. */
+export function dropRoundTripHorizontalPodAutoscalerAnnotations(hpa: HorizontalPodAutoscaler): void {
+  const annotations = hpa.metadata?.annotations;
+  if (annotations) for (const k of ROUND_TRIP_ANNOTATIONS) delete annotations[k];
+}
+
 /** The strategy's PrepareForCreate: a new autoscaler starts with an empty status. */
 export function prepareHorizontalPodAutoscalerForCreate(hpa: HorizontalPodAutoscaler): void {
+  dropRoundTripHorizontalPodAutoscalerAnnotations(hpa);
   hpa.status = { lastScaleTime: '', currentReplicas: 0, desiredReplicas: 0, currentMetrics: [], conditions: [] };
 }

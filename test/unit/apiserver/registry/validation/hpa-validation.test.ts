@@ -146,5 +146,15 @@ describe('HorizontalPodAutoscaler defaults and validation (Kubernetes autoscalin
       const withStatus = await hpas.updateStatus({ ...created, status: { ...created.status!, currentReplicas: 2, desiredReplicas: 4 } });
       assert.deepEqual([withStatus.status!.currentReplicas, withStatus.status!.desiredReplicas], [2, 4]);
     });
+
+    it("never stores autoscaling/v1's round-trip annotations, written through v2 on create or update", async () => {
+      const roundTrip = { 'autoscaling.alpha.kubernetes.io/metrics': '[]', 'autoscaling.alpha.kubernetes.io/current-metrics': '[]', 'autoscaling.alpha.kubernetes.io/conditions': '[]', 'autoscaling.alpha.kubernetes.io/behavior': '{}' };
+      const input = hpa({});
+      input.metadata!.annotations = { team: 'a', ...roundTrip };
+      const created = await hpas.create('default', input);
+      assert.deepEqual(created.metadata!.annotations, { team: 'a' });
+      const updated = await hpas.update({ ...created, metadata: { ...created.metadata!, annotations: { team: 'b', ...roundTrip } } });
+      assert.deepEqual(updated.metadata!.annotations, { team: 'b' });
+    });
   });
 });
