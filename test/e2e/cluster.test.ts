@@ -175,7 +175,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
   const lookup = async (pod: string, name: string): Promise<string[]> =>
     (await kitectl(['exec', pod, '--', 'getent', 'ahostsv4', name])).split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]).filter((ip, i, all) => all.indexOf(ip) === i).sort();
 
-  it('a pod resolves Services by name through the cluster DNS (search path, FQDN, kubernetes.default) and reaches nginx as http://nginx', async () => {
+  it('a pod resolves Services by name through the cluster DNS (search path, FQDN, kubernetes.default), reaches nginx as http://nginx and reads kube-dns\'s metrics', async () => {
     await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
     const pod = await dnsClient();
     const resolvConf = await kitectl(['exec', pod, '--', 'cat', '/etc/resolv.conf']);
@@ -190,6 +190,9 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     assert.match(ns, /Server:\s+10\.96\.0\.10/);
     assert.match(ns, new RegExp(`Address: ${nginxIP.replace(/\./g, '\\.')}$`, 'm'));
     await waitFor('nginx through its name', async () => /Served by <b>nginx-/.test(await kitectl(['exec', pod, '--', 'timeout', '5', 'wget', '-qO-', 'http://nginx/'])) || undefined, 30_000, 1000);
+    // kube-dns's metrics port, as Prometheus scrapes CoreDNS: the queries above were counted.
+    const metrics = await kitectl(['exec', pod, '--', 'timeout', '5', 'wget', '-qO-', 'http://kube-dns.kube-system:9153/metrics']);
+    assert.match(metrics, /^coredns_dns_requests_total\{server="dns:\/\/:53",zone="\.",view="",proto="udp",family="1",type="A"\} [1-9]\d*$/m);
   });
 
   it('a headless Service resolves to its pods\' IPs; a pod with hostname and subdomain resolves as <hostname>.<subdomain>.<ns>.svc.cluster.local', async () => {
