@@ -152,6 +152,42 @@ describe('HTTP API (--secure-port)', function () {
     }
   });
 
+  it("serves an autoscaling/v2 HPA as v1 with Kubernetes' round-trip annotations, and a PUT of v1 with a changed annotation writes it back to v2", async () => {
+    const token = session();
+    try {
+      const auth = { authorization: 'Bearer admin-token' };
+      const memory = (averageValue: string) => ({ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue } } });
+      const cpu = { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } };
+      const hpa = {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'h1', annotations: { team: 'a' } },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 5, metrics: [memory('100Mi'), cpu], behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } },
+      };
+      const created = await request(token, 'POST', `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`, hpa, auth);
+      assert.equal(created.status, 201, created.body);
+      const path = `/apis/autoscaling/v1/namespaces/${ns}/horizontalpodautoscalers/h1`;
+      const v1 = await request(token, 'GET', path, undefined, auth);
+      assert.equal(v1.status, 200, v1.body);
+      assert.equal(v1.json.spec.targetCPUUtilizationPercentage, 60);
+      const annotations = v1.json.metadata.annotations;
+      assert.deepEqual(Object.keys(annotations).sort(), ['autoscaling.alpha.kubernetes.io/behavior', 'autoscaling.alpha.kubernetes.io/metrics', 'team']);
+      assert.equal(annotations['autoscaling.alpha.kubernetes.io/metrics'], '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"100Mi"}}]');
+      assert.match(annotations['autoscaling.alpha.kubernetes.io/behavior'], /"ScaleDown":\{"StabilizationWindowSeconds":60,"SelectPolicy":"Max","Policies":\[\{"Type":"Percent","Value":100,"PeriodSeconds":15\}\]\}/);
+      const list = await request(token, 'GET', `/apis/autoscaling/v1/namespaces/${ns}/horizontalpodautoscalers`, undefined, auth);
+      assert.deepEqual(list.json.items[0].metadata.annotations, annotations);
+      annotations['autoscaling.alpha.kubernetes.io/metrics'] = '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"200Mi"}}]';
+      const put = await request(token, 'PUT', path, v1.json, auth);
+      assert.equal(put.status, 200, put.body);
+      assert.equal(put.json.metadata.annotations['autoscaling.alpha.kubernetes.io/metrics'], annotations['autoscaling.alpha.kubernetes.io/metrics']);
+      const v2 = await request(token, 'GET', `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/h1`, undefined, auth);
+      assert.deepEqual([v2.json.spec.metrics, v2.json.spec.behavior.scaleDown.stabilizationWindowSeconds, v2.json.metadata.annotations], [[memory('200Mi'), cpu], 60, { team: 'a' }]);
+      assert.equal((await request(token, 'DELETE', path, undefined, auth)).status, 200);
+    } finally {
+      token.close();
+    }
+  });
+
   it('answers as the forwarded identity: RBAC refuses alice with Kubernetes\' 403, strangers get 401', async () => {
     const refused = await request(alice, 'GET', `/api/v1/namespaces/${ns}/pods`);
     assert.equal(refused.status, 403);
