@@ -35,6 +35,15 @@ describe('versions served by conversion (autoscaling/v1 HorizontalPodAutoscalers
     }
   });
 
+  it("reads a v1 body's round-trip annotations, JSON or protobuf, into the v2 fields and drops them", () => {
+    const annotated = { ...v1, metadata: { ...v1.metadata, annotations: { team: 'a', 'autoscaling.alpha.kubernetes.io/metrics': '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"100Mi"}}]' } } };
+    for (const body of [annotated, parseProtobufBody(encodeProtobuf(annotated), codec.expected)]) {
+      const json = HorizontalPodAutoscaler.toJSON(codec.decode(body, 'Strict').object) as any;
+      assert.deepEqual(json.metadata.annotations, { team: 'a' });
+      assert.deepEqual(json.spec.metrics.map((m: any) => m.resource.name), ['memory', 'cpu']);
+    }
+  });
+
   // A stored v2 object with what v1 cannot express: a memory metric, behavior, conditions.
   const stored = () =>
     HorizontalPodAutoscaler.fromJSON({
