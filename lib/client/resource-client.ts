@@ -1,7 +1,7 @@
 // A typed client for one kind, built from the kinds table: promises for unary verbs and an
 // AsyncIterable for watch. Every call has a deadline; UNAVAILABLE and overload rejections are
 // retried with backoff. Errors arrive as the typed errors of lib/api/errors.
-import { Client, Metadata, status as Status, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Client, Metadata, status as Status, type ClientDuplexStream, type ClientUnaryCall, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { fromServiceError } from '../api/errors';
 import { parseWarningHeaders, WARNING_METADATA_KEY } from '../api/warnings';
 import type { KindInfo, KubeList, KubeObject, Verb, WatchEvent } from '../api/kinds';
@@ -66,15 +66,25 @@ export class ResourceClient<T extends KubeObject> {
       () =>
         new Promise<R>((resolve, reject) => {
           const md = this.opts.metadata?.() ?? new Metadata();
-          const call = this.client.makeUnaryRequest(
-            m.path,
-            m.requestSerialize,
-            deserialize ?? m.responseDeserialize,
-            request,
-            md,
-            { deadline: Date.now() + this.opts.timeoutMs },
-            (err: ServiceError | null, res?: R) => (err ? reject(fromServiceError(err)) : resolve(res as R)),
-          );
+          // grpc-js captures the caller's stack at every call (new Error()) for the stack of the
+          // error it reports; fromServiceError keeps only the code, message and trailers of that
+          // error, so the capture (7% of a client's CPU per call) is skipped.
+          const stackTraceLimit = Error.stackTraceLimit;
+          Error.stackTraceLimit = 0;
+          let call: ClientUnaryCall;
+          try {
+            call = this.client.makeUnaryRequest(
+              m.path,
+              m.requestSerialize,
+              deserialize ?? m.responseDeserialize,
+              request,
+              md,
+              { deadline: Date.now() + this.opts.timeoutMs },
+              (err: ServiceError | null, res?: R) => (err ? reject(fromServiceError(err)) : resolve(res as R)),
+            );
+          } finally {
+            Error.stackTraceLimit = stackTraceLimit;
+          }
           const onWarning = this.opts.onWarning;
           if (onWarning) call.on('metadata', (headers: Metadata) => parseWarningHeaders(headers.get(WARNING_METADATA_KEY)).forEach(onWarning));
           signal?.addEventListener('abort', () => call.cancel(), { once: true });
