@@ -5,7 +5,7 @@ import { ChannelCredentials, Client, Metadata, connectivityState as State, crede
 import * as K from '../api/kinds';
 import { describeConnectionFailure, splitAddress, type ConnectionFailure } from './connection-errors';
 import type { InClusterOptions } from './in-cluster';
-import { loadConnectionConfig, type ConnectionConfig } from './kubeconfig';
+import { loadConnectionConfig, type ConnectionConfig, type TokenSource } from './kubeconfig';
 import { ResourceClient, type ClientCallOptions } from './resource-client';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 
@@ -36,6 +36,25 @@ function channelCredentials(cfg: ConnectionConfig): ChannelCredentials {
   const host = hostOf(cfg.address);
   const verify = !cfg.serverName && isIP(host) ? { checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert) } : {};
   return grpcCredentials.createSsl(cfg.ca ?? null, cfg.key ?? null, cfg.cert ?? null, verify);
+}
+
+/**
+ * Each call's metadata: the authorization header of the token read now, built once per token
+ * value (as client-go's transport sets its headers once) and shared by the calls, which grpc-js
+ * copies before adding its own headers; a rotated token gets metadata of its own.
+ */
+function authorizationMetadata(tokenSource: TokenSource): () => Metadata {
+  let token: string | undefined;
+  let md = new Metadata();
+  return () => {
+    const now = tokenSource.token();
+    if (now !== token) {
+      md = new Metadata();
+      md.set('authorization', `Bearer ${now}`);
+      token = now;
+    }
+    return md;
+  };
 }
 
 /** A typed client per kind of the kinds table, by its field name (clientset.pods, clientset.replicaSets). */
@@ -73,13 +92,7 @@ export class Clientset {
       timeoutMs: opts.timeoutMs ?? 30_000,
       retry: opts.retry ?? DEFAULT_RETRY,
       onWarning: opts.warningHandler,
-      metadata: tokenSource
-        ? () => {
-            const md = new Metadata();
-            md.set('authorization', `Bearer ${tokenSource.token()}`);
-            return md;
-          }
-        : undefined,
+      metadata: tokenSource ? authorizationMetadata(tokenSource) : undefined,
     };
     for (const [field, kind] of Object.entries(K.KINDS)) {
       Object.defineProperty(this, field, { value: this.resource(kind as K.KindInfo<any>), enumerable: true });

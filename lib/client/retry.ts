@@ -27,14 +27,17 @@ export function backoffMs(policy: RetryPolicy, attempt: number, retryAfterSecond
   return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000 * Math.random());
 }
 
-export async function withRetry<T>(policy: RetryPolicy, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt + 1 >= policy.maxAttempts || !isRetryable(err) || signal?.aborted) throw err;
-      const after = err instanceof TooManyRequestsError ? err.retryAfterSeconds : undefined;
-      await new Promise((r) => setTimeout(r, backoffMs(policy, attempt, after)));
-    }
-  }
+/**
+ * fn(), again after a backoff while it fails retryably, up to the policy's attempts. The first
+ * attempt's promise is returned as it is when no retry is allowed, and otherwise gets one rejection
+ * handler: no async frame nor closure per call on the way that does not fail.
+ */
+export function withRetry<T>(policy: RetryPolicy, fn: () => Promise<T>, signal?: AbortSignal, attempt = 0): Promise<T> {
+  const first = fn();
+  if (attempt + 1 >= policy.maxAttempts) return first;
+  return first.catch((err: unknown) => {
+    if (!isRetryable(err) || signal?.aborted) throw err;
+    const after = err instanceof TooManyRequestsError ? err.retryAfterSeconds : undefined;
+    return new Promise<void>((r) => setTimeout(r, backoffMs(policy, attempt, after))).then(() => withRetry(policy, fn, signal, attempt + 1));
+  });
 }
