@@ -6,7 +6,6 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { APISERVER_NODE_FLAGS } from '../../services/apiserver/node-flags';
 import './own-config';
 
 const ROOT = join(__dirname, '..', '..');
@@ -89,7 +88,7 @@ function track(child: ChildProcess, label: string): Program {
  */
 export function startProgram(program: string, args: string[], env: Record<string, string> = {}): Program {
   const profile = process.env.KITE_BENCH_CPU_PROF;
-  const nodeFlags = program === 'kite-apiserver' ? [...APISERVER_NODE_FLAGS, ...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [])] : [];
+  const nodeFlags = program === 'kite-apiserver' && profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   return startProcess(program, process.execPath, [...nodeFlags, join(ROOT, 'bin', program), ...args], { KITE_LOG_LEVEL: 'warn', ...env });
 }
 

@@ -20,7 +20,6 @@ import { ENCRYPTION_CONFIG } from './encryption-config';
 import { apiserverEtcdArgs, ETCD_METRICS_URL, etcdMemberComponent, type EtcdMember } from './etcd-cluster';
 import { APP_DIR, COMPONENT_IMAGE, PAUSE_IMAGE } from './images';
 import { CONFIG_DIR, KUBECONFIGS } from './node-config';
-import { APISERVER_NODE_FLAGS } from '../apiserver/node-flags';
 import { APISERVER_PORT, APISERVER_SECURE_PORT, type PlannedNode } from './nodes';
 
 export const COMPONENT_LABEL = 'io.kite.component';
@@ -56,7 +55,7 @@ export interface Component {
   privateDirs?: string[];
 }
 
-const kiteProgram = (name: string, ...args: string[]) => ['node', ...(name === 'kite-apiserver' ? APISERVER_NODE_FLAGS : []), `${APP_DIR}/bin/${name}`, ...args];
+const kiteProgram = (name: string, ...args: string[]) => ['node', `${APP_DIR}/bin/${name}`, ...args];
 const ETCD_DATA = '/var/lib/kite/etcd';
 const ETCD_CLIENT = '127.0.0.1:2379';
 

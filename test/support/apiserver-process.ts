@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clientset } from '../../lib/client/clientset';
 import { NO_RETRY } from '../../lib/client/retry';
-import { APISERVER_NODE_FLAGS } from '../../services/apiserver/node-flags';
 import { freePort } from '../../lib/util/net';
 import { testAdmissionFlags } from './admission';
 import { waitFor } from './wait';
@@ -32,7 +31,7 @@ export async function startApiserverProcess(args: string[] = []): Promise<Apiser
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-apiserver-proc-'));
   const proc = spawn(
     process.execPath,
-    [...APISERVER_NODE_FLAGS, join(ROOT, 'bin', 'kite-apiserver'), '--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dataDir, '--compaction-interval', '0', ...testAdmissionFlags(args), ...args],
+    [join(ROOT, 'bin', 'kite-apiserver'), '--port', String(port), '--bind-address', '127.0.0.1', '--data-dir', dataDir, '--compaction-interval', '0', ...testAdmissionFlags(args), ...args],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KITE_LOG_LEVEL: 'warn' } },
   );
   let err = '';

@@ -13,7 +13,6 @@ import {
   type StoreBackend,
 } from '../../../services/kite/components';
 import { CONFIG_DIR, KUBECONFIGS } from '../../../services/kite/node-config';
-import { APISERVER_NODE_FLAGS } from '../../../services/apiserver/node-flags';
 import { planNodes } from '../../../services/kite/nodes';
 
 const { config } = parseClusterConfig('kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n', 'mounts');
@@ -117,11 +116,5 @@ describe('kite components: the kubelet endpoint', () => {
     const flag = (name: string) => apiserver[apiserver.indexOf(name) + 1];
     assert.equal(flag('--port'), '6443');
     assert.equal(flag('--secure-port'), '6444');
-  });
-
-  it("runs the apiserver's Node.js with its heap flags (larger semi-spaces), and no other component with them", () => {
-    const apiserver = components('sqlite').find((c) => c.name === 'kube-apiserver')!.command;
-    assert.deepEqual(apiserver.slice(0, 2 + APISERVER_NODE_FLAGS.length), ['node', ...APISERVER_NODE_FLAGS, '/opt/kite/bin/kite-apiserver']);
-    for (const c of components('sqlite').filter((c) => c.name !== 'kube-apiserver')) assert.ok(!APISERVER_NODE_FLAGS.some((flag) => c.command.includes(flag)), c.name);
   });
 });
