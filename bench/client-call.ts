@@ -1,6 +1,7 @@
 // bench:client: the client CPU of one unary call through Kite's Clientset (lib/client) beside a
 // bare @grpc/grpc-js client of the same generated PodService in the same run (the raw floor), for
-// a get, a create and a bind (the scheduler's call: its reply is not decoded, by either client).
+// a get, a create, a create whose reply is not decoded (the event recorder's createWithoutReply) and
+// a bind (the scheduler's call: its reply is not decoded either), by both clients.
 // The server is a trivial grpc-js PodService in a process of its own (bench/lib/client-call-server.ts),
 // so this process's CPU (process.cpuUsage) is the client's alone. Calls run closed loop with
 // KITE_BENCH_IN_FLIGHT callers (16, as the scheduler's binds); the two clients alternate over
@@ -23,8 +24,8 @@ const IN_FLIGHT = Number(process.env.KITE_BENCH_IN_FLIGHT ?? 16);
 const ONLY = process.env.KITE_BENCH_ONLY as Side | undefined;
 
 type Side = 'kite' | 'bare';
-type Verb = 'get' | 'create' | 'bind';
-const VERBS: Verb[] = ['get', 'create', 'bind'];
+type Verb = 'get' | 'create' | 'createWithoutReply' | 'bind';
+const VERBS: Verb[] = ['get', 'create', 'createWithoutReply', 'bind'];
 type Call = () => Promise<unknown>;
 
 /** Client CPU (user + system) in µs per call of `calls` calls with IN_FLIGHT callers. */
@@ -46,6 +47,7 @@ function kiteCalls(address: string): Record<Verb, Call> {
   return {
     get: () => cs.pods.get('bench-0', 'default'),
     create: () => cs.pods.create(pod),
+    createWithoutReply: () => cs.pods.createWithoutReply(pod),
     bind: () => cs.pods.bind('bench-0', 'hollow-node-0', 'default', '6f1c2a3e-0d7b-4c5e-9a1f-2b3c4d5e6f70'),
   };
 }
@@ -55,11 +57,14 @@ function bareCalls(address: string): Record<Verb, Call> {
   const pod = benchPod('bench', 0);
   const target = { kind: 'Node', name: 'hollow-node-0', namespace: '', uid: '', apiVersion: 'v1', resourceVersion: '', fieldPath: '' };
   const bind = PodServiceService.bindPod;
+  const create = PodServiceService.createPod;
   const promised = (start: (cb: (err: Error | null, res?: unknown) => void) => void): Promise<unknown> =>
     new Promise((resolve, reject) => start((err, res) => (err ? reject(err) : resolve(res))));
   return {
     get: () => promised((cb) => client.getPod({ namespace: 'default', name: 'bench-0', resourceVersion: '' }, cb)),
     create: () => promised((cb) => client.createPod({ namespace: 'default', pod, dryRun: [], fieldManager: '' }, cb)),
+    createWithoutReply: () =>
+      promised((cb) => client.makeUnaryRequest(create.path, create.requestSerialize, () => undefined, { namespace: 'default', pod, dryRun: [], fieldManager: '' }, new Metadata(), cb)),
     bind: () =>
       promised((cb) =>
         client.makeUnaryRequest(bind.path, bind.requestSerialize, () => undefined, { namespace: 'default', name: 'bench-0', target, uid: '6f1c2a3e-0d7b-4c5e-9a1f-2b3c4d5e6f70' }, new Metadata(), cb),
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
     const run = (ONLY ? [ONLY] : (['kite', 'bare'] as Side[]));
     // Warm up both (connection, JIT) before measuring.
     for (const side of run) for (const verb of VERBS) await whileRunning(cpuPerCall(sides[side][verb], 1000));
-    const results: Record<Side, Record<Verb, number[]>> = { kite: { get: [], create: [], bind: [] }, bare: { get: [], create: [], bind: [] } };
+    const results: Record<Side, Record<Verb, number[]>> = { kite: { get: [], create: [], createWithoutReply: [], bind: [] }, bare: { get: [], create: [], createWithoutReply: [], bind: [] } };
     const load = [loadavg()[0]];
     for (let r = 0; r < ROUNDS; r++) {
       for (const verb of VERBS) {

@@ -31,6 +31,12 @@ const PATCH_TYPES = {
   strategic: 'application/strategic-merge-patch+json',
 } as const;
 
+type CreateOptions = { namespace?: string; dryRun?: boolean; fieldManager?: string };
+type PatchOptions = { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string; fieldManager?: string; dryRun?: boolean };
+
+/** The decoder of a reply nobody reads: it is not decoded. */
+const discard = (): void => undefined;
+
 /** The metadata of calls without extra metadata: grpc-js copies what it is given, so one serves all. */
 const NO_METADATA = new Metadata();
 
@@ -103,14 +109,18 @@ export class ResourceClient<T extends KubeObject> {
   // Writes name their field manager (client-go's CreateOptions/UpdateOptions/PatchOptions
   // FieldManager); an empty one leaves it to the server, which records the client's User-Agent.
   // Always sent: an absent string field would be encoded as "undefined".
-  create(obj: T, opts: { namespace?: string; dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
+  create(obj: T, opts: CreateOptions = {}): Promise<T> {
+    return this.call('create', this.createRequest(obj, opts));
+  }
+
+  /** create for a caller that reads no reply (the event recorder): the reply is not decoded. */
+  createWithoutReply(obj: T, opts: CreateOptions = {}): Promise<void> {
+    return this.call('create', this.createRequest(obj, opts), undefined, discard);
+  }
+
+  private createRequest(obj: T, opts: CreateOptions): object {
     const namespace = this.ns(opts.namespace ?? (obj.metadata?.namespace || undefined));
-    return this.call('create', {
-      namespace,
-      [this.kind.requestField]: obj,
-      dryRun: opts.dryRun ? ['All'] : [],
-      fieldManager: opts.fieldManager ?? '',
-    });
+    return { namespace, [this.kind.requestField]: obj, dryRun: opts.dryRun ? ['All'] : [], fieldManager: opts.fieldManager ?? '' };
   }
 
   get(name: string, namespace?: string): Promise<T> {
@@ -151,8 +161,17 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch, `'strategic'` for a strategic merge patch. */
-  patch(name: string, patch: unknown, opts: { namespace?: string; type?: 'merge' | 'json' | 'strategic'; subresource?: string; fieldManager?: string; dryRun?: boolean } = {}): Promise<T> {
-    return this.call('patch', {
+  patch(name: string, patch: unknown, opts: PatchOptions = {}): Promise<T> {
+    return this.call('patch', this.patchRequest(name, patch, opts));
+  }
+
+  /** patch for a caller that reads no reply (the event recorder): the reply is not decoded. */
+  patchWithoutReply(name: string, patch: unknown, opts: PatchOptions = {}): Promise<void> {
+    return this.call('patch', this.patchRequest(name, patch, opts), undefined, discard);
+  }
+
+  private patchRequest(name: string, patch: unknown, opts: PatchOptions): object {
+    return {
       namespace: this.ns(opts.namespace),
       name,
       patchType: PATCH_TYPES[opts.type ?? 'merge'],
@@ -160,7 +179,7 @@ export class ResourceClient<T extends KubeObject> {
       dryRun: opts.dryRun ? ['All'] : [],
       subresource: opts.subresource ?? '',
       fieldManager: opts.fieldManager ?? '',
-    });
+    };
   }
 
   /**
@@ -227,7 +246,7 @@ export class ResourceClient<T extends KubeObject> {
       target: { kind: 'Node', name: nodeName, namespace: '', uid: '', apiVersion: 'v1', resourceVersion: '', fieldPath: '' },
       uid,
     };
-    return this.call('bind', request, undefined, () => undefined);
+    return this.call('bind', request, undefined, discard);
   }
 
   getScale(name: string, namespace?: string): Promise<{ spec?: { replicas: number }; status?: { replicas: number; selector: string } }> {

@@ -16,10 +16,10 @@ export interface EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void;
 }
 
-/** The part of the typed Event client the recorder uses. */
+/** The part of the typed Event client the recorder uses; it reads no reply, which is therefore not decoded. */
 export interface EventWriter {
-  create(ev: Event): Promise<Event>;
-  patch(name: string, patch: unknown, opts: { namespace?: string }): Promise<Event>;
+  createWithoutReply(ev: Event): Promise<void>;
+  patchWithoutReply(name: string, patch: unknown, opts: { namespace?: string }): Promise<void>;
 }
 
 export interface RecorderOptions extends CorrelatorOptions {
@@ -138,14 +138,14 @@ export class ApiEventRecorder implements EventRecorder {
     try {
       if (p.isUpdate) {
         try {
-          await this.writer.patch(ev.metadata!.name, { count: ev.count, lastTimestamp: ev.lastTimestamp, message: ev.message }, { namespace });
+          await this.writer.patchWithoutReply(ev.metadata!.name, { count: ev.count, lastTimestamp: ev.lastTimestamp, message: ev.message }, { namespace });
           return;
         } catch (err) {
           if (!isNotFound(err)) throw err;
           // Expired by the event TTL (or never written): write it afresh.
         }
       }
-      await this.writer.create(ev);
+      await this.writer.createWithoutReply(ev);
     } catch (err) {
       if (isAlreadyExists(err)) return;
       if (p.isUpdate) this.correlator.forget(ev);

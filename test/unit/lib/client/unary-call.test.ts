@@ -8,7 +8,7 @@ import { ApiError, NotFoundError } from '../../../../lib/api/errors';
 import { Clientset } from '../../../../lib/client/clientset';
 import type { ConnectionConfig } from '../../../../lib/client/kubeconfig';
 import { NO_RETRY, type RetryPolicy } from '../../../../lib/client/retry';
-import { PodServiceService, type GetPodRequest } from '../../../../lib/gen/kite/core/v1/services';
+import { PodServiceService, type CreatePodRequest, type GetPodRequest, type PatchPodRequest } from '../../../../lib/gen/kite/core/v1/services';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 
 type Answer = (call: ServerUnaryCall<GetPodRequest, Pod>, cb: sendUnaryData<Pod>) => void;
@@ -33,6 +33,14 @@ describe('typed client unary calls', () => {
       getPod: (call: ServerUnaryCall<GetPodRequest, Pod>, cb: sendUnaryData<Pod>) => {
         seen.push({ authorization: call.metadata.get('authorization').map(String), name: call.request.name });
         answer(call, cb);
+      },
+      createPod: (call: ServerUnaryCall<CreatePodRequest, Pod>, cb: sendUnaryData<Pod>) => {
+        seen.push({ authorization: [], name: `create ${call.request.pod?.metadata?.name}` });
+        cb(null, Pod.fromPartial({ metadata: { name: call.request.pod?.metadata?.name, uid: 'u1' } }));
+      },
+      patchPod: (call: ServerUnaryCall<PatchPodRequest, Pod>, cb: sendUnaryData<Pod>) => {
+        seen.push({ authorization: [], name: `patch ${call.request.name} ${call.request.patch}` });
+        cb(null, Pod.fromPartial({ metadata: { name: call.request.name, uid: 'u1' } }));
       },
     } as never);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
@@ -120,5 +128,17 @@ describe('typed client unary calls', () => {
     const cs = client({}, { retry: FAST_RETRY });
     await assert.rejects(cs.pods.call('get', { namespace: 'default', name: 'aborted', resourceVersion: '' }, abort.signal), (err: Error) => err instanceof ApiError && err.code === Status.CANCELLED);
     assert.equal(seen.length, 1);
+  });
+
+  it('writes without decoding the reply for a caller that reads none (createWithoutReply, patchWithoutReply), and with it otherwise', async () => {
+    const cs = client();
+    assert.equal(await cs.pods.createWithoutReply(Pod.fromPartial({ metadata: { name: 'quiet' } })), undefined);
+    assert.equal(await cs.pods.patchWithoutReply('quiet', { metadata: { labels: { a: 'b' } } }), undefined);
+    assert.equal((await cs.pods.create(Pod.fromPartial({ metadata: { name: 'loud' } }))).metadata?.uid, 'u1');
+    assert.equal((await cs.pods.patch('loud', { metadata: { labels: { a: 'b' } } })).metadata?.uid, 'u1');
+    assert.deepEqual(
+      seen.map((s) => s.name),
+      ['create quiet', 'patch quiet {"metadata":{"labels":{"a":"b"}}}', 'create loud', 'patch loud {"metadata":{"labels":{"a":"b"}}}'],
+    );
   });
 });

@@ -9,16 +9,14 @@ class FakeWriter implements EventWriter {
   created: Event[] = [];
   fail: Error | undefined;
   missing = false;
-  async create(ev: Event): Promise<Event> {
+  async createWithoutReply(ev: Event): Promise<void> {
     this.calls.push(`create ${ev.metadata!.namespace}/${ev.metadata!.name} count=${ev.count}`);
     if (this.fail) throw this.fail;
     this.created.push(ev);
-    return ev;
   }
-  async patch(name: string, patch: unknown, opts: { namespace?: string }): Promise<Event> {
+  async patchWithoutReply(name: string, patch: unknown, opts: { namespace?: string }): Promise<void> {
     this.calls.push(`patch ${opts.namespace}/${name} ${JSON.stringify(patch)}`);
     if (this.missing) throw new NotFoundError('events not found');
-    return Event.fromPartial({});
   }
 }
 
@@ -83,7 +81,7 @@ describe('ApiEventRecorder', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const w = new FakeWriter();
-    const slow: EventWriter = { create: async (e) => (await gate, w.create(e)), patch: (n, p, o) => w.patch(n, p, o) };
+    const slow: EventWriter = { createWithoutReply: async (e) => (await gate, w.createWithoutReply(e)), patchWithoutReply: (n, p, o) => w.patchWithoutReply(n, p, o) };
     const r = new ApiEventRecorder(slow, 'c', 'h', { logger: silent });
     r.event(pod, 'Normal', 'A', '1');
     r.event(pod, 'Normal', 'B', '2');
@@ -97,7 +95,7 @@ describe('ApiEventRecorder', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const w = new FakeWriter();
-    const slow: EventWriter = { create: async (e) => (await gate, w.create(e)), patch: (n, p, o) => w.patch(n, p, o) };
+    const slow: EventWriter = { createWithoutReply: async (e) => (await gate, w.createWithoutReply(e)), patchWithoutReply: (n, p, o) => w.patchWithoutReply(n, p, o) };
     let s = 0;
     const r = new ApiEventRecorder(slow, 'default-scheduler', 'h', { maxQueued: 1, now: () => at(s++)(), logger: silent });
     r.event(pod, 'Normal', 'Scheduled', 'x'); // being written
