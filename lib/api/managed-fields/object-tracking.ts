@@ -82,13 +82,35 @@ function emptyOf(kind: KindInfo): JsonObject {
 }
 
 /**
+ * The top-level part a write through `subresource` resets, which its manager therefore does not own
+ * (Kubernetes' ResetFieldsStrategy, the field manager's ignore filter): a kind with a status
+ * subresource takes status only through it and spec only through the main resource. So a pod's
+ * creator owns no `f:status`, though the create set its phase and QoS class.
+ */
+function resetPart(kind: KindInfo, subresource: string): string | undefined {
+  if (!kind.hasStatus) return undefined;
+  return subresource === '' ? 'status' : subresource === 'status' ? 'spec' : undefined;
+}
+
+/** `set` without the child at `element`. */
+function without(set: FieldSet, element: string): FieldSet {
+  if (!set.children.has(element)) return set;
+  const out = new FieldSet();
+  out.member = set.member;
+  for (const [e, c] of set.children) if (e !== element) out.setChild(e, c);
+  return out;
+}
+
+/**
  * metadata.managedFields after `manager` wrote `after` over `before` (undefined: a create) through
  * `subresource` ("" the main resource, "status", "scale").
  */
 export function managedFieldsAfterUpdate<T extends KubeObject>(kind: KindInfo<T>, before: T | undefined, after: T, manager: string, subresource: string): ManagedFieldsEntry[] {
   const base = baseEntries(before?.metadata?.managedFields ?? [], after.metadata?.managedFields ?? [], subresource);
   const shape = shapeOf(kind);
-  const changes = before ? changesOf(kind, before, after, shape) : changedFields(emptyOf(kind), jsonOf(kind, after), shape);
+  let changes = before ? changesOf(kind, before, after, shape) : changedFields(emptyOf(kind), jsonOf(kind, after), shape);
+  const reset = resetPart(kind, subresource);
+  if (reset) changes = { changed: without(changes.changed, `f:${reset}`), removed: without(changes.removed, `f:${reset}`) };
   return encodeEntries(recordUpdate(base, changes, { manager, apiVersion: kind.apiVersion, subresource, now: rfc3339() }));
 }
 
@@ -141,7 +163,14 @@ export function applyConfiguration<T extends KubeObject>(kind: KindInfo<T>, live
   const shape = shapeOf(kind);
   const liveJSON = live && jsonOf(kind, live);
   const allowed = liveJSON && manager === KUBECTL ? lastAppliedFields(liveJSON, shape) : undefined;
-  const result = apply(liveJSON, applied, entries, shape, { manager, apiVersion: kind.apiVersion, subresource: '', now: rfc3339() }, force, allowed);
+  // What the main resource resets is removed from the configuration, as Kubernetes removes it from an apply patch.
+  const reset = resetPart(kind, '');
+  let configuration = applied;
+  if (reset && applied && typeof applied === 'object' && reset in applied) {
+    configuration = { ...(applied as JsonObject) };
+    delete (configuration as JsonObject)[reset];
+  }
+  const result = apply(liveJSON, configuration, entries, shape, { manager, apiVersion: kind.apiVersion, subresource: '', now: rfc3339() }, force, allowed);
   const object = decodeKube(kind, result.object, 'Ignore').object;
   const annotations = object.metadata!.annotations;
   if (manager === KUBECTL && annotations?.[LAST_APPLIED]) {

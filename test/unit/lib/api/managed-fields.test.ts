@@ -105,6 +105,20 @@ describe('managed fields: updates', () => {
     });
   });
 
+  it('a main-resource write owns no status and a status write no spec, as Kubernetes resets them', () => {
+    const created = kind.type.fromJSON({ ...deployment(2), status: { replicas: 2, observedGeneration: 1 } });
+    created.metadata!.managedFields = managedFieldsAfterUpdate(kind, undefined, created, 'creator', '');
+    assert.equal(fieldsOf(created, 'creator')['f:status'], undefined);
+    const both = structuredClone(created);
+    both.spec!.replicas = 3;
+    both.status!.readyReplicas = 2;
+    both.metadata!.managedFields = managedFieldsAfterUpdate(kind, created, both, 'controller', 'status');
+    assert.deepEqual(fieldsOf(both, 'controller'), { 'f:status': { 'f:readyReplicas': {} } });
+    const applied = applyConfiguration(kind, created, { ...deployment(2), status: { replicas: 9 } }, 'applier', false);
+    assert.equal(applied.object.status!.replicas, 2);
+    assert.equal(JSON.parse(applied.managedFields.find((e) => e.manager === 'applier')!.fieldsV1)['f:status'], undefined);
+  });
+
   it('an update moves the fields it changed to its manager, drops emptied entries, and a status update is its own entry', () => {
     const created = kind.type.fromJSON(deployment(2));
     created.metadata!.managedFields = managedFieldsAfterUpdate(kind, undefined, created, 'a', '');
