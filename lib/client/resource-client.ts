@@ -160,6 +160,11 @@ export class ResourceClient<T extends KubeObject> {
     return this.call('updateStatus', { [this.kind.requestField]: obj, fieldManager: opts.fieldManager ?? '' });
   }
 
+  /** updateStatus for a caller that reads no reply (the hollow nodes' pod status): the reply is not decoded. */
+  updateStatusWithoutReply(obj: T, opts: { fieldManager?: string } = {}): Promise<void> {
+    return this.call('updateStatus', { [this.kind.requestField]: obj, fieldManager: opts.fieldManager ?? '' }, undefined, discard);
+  }
+
   /** JSON merge patch by default; `type: 'json'` for an RFC 6902 JSON patch, `'strategic'` for a strategic merge patch. */
   patch(name: string, patch: unknown, opts: PatchOptions = {}): Promise<T> {
     return this.call('patch', this.patchRequest(name, patch, opts));

@@ -245,7 +245,7 @@ export class HollowNodes {
     }
     const next = structuredClone(pod);
     next.status = simulatedRunningStatus(pod, ip, n.internalIP, rfc3339());
-    await this.client.pods.updateStatus(next);
+    await this.client.pods.updateStatusWithoutReply(next);
   }
 
   private async finishDeletion(pod: Pod): Promise<void> {

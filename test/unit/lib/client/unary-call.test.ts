@@ -8,7 +8,7 @@ import { ApiError, NotFoundError } from '../../../../lib/api/errors';
 import { Clientset } from '../../../../lib/client/clientset';
 import type { ConnectionConfig } from '../../../../lib/client/kubeconfig';
 import { NO_RETRY, type RetryPolicy } from '../../../../lib/client/retry';
-import { PodServiceService, type CreatePodRequest, type GetPodRequest, type PatchPodRequest } from '../../../../lib/gen/kite/core/v1/services';
+import { PodServiceService, type CreatePodRequest, type GetPodRequest, type PatchPodRequest, type UpdatePodStatusRequest } from '../../../../lib/gen/kite/core/v1/services';
 import { Pod } from '../../../../lib/gen/kite/core/v1/types';
 
 type Answer = (call: ServerUnaryCall<GetPodRequest, Pod>, cb: sendUnaryData<Pod>) => void;
@@ -36,6 +36,10 @@ describe('typed client unary calls', () => {
       },
       createPod: (call: ServerUnaryCall<CreatePodRequest, Pod>, cb: sendUnaryData<Pod>) => {
         seen.push({ authorization: [], name: `create ${call.request.pod?.metadata?.name}` });
+        cb(null, Pod.fromPartial({ metadata: { name: call.request.pod?.metadata?.name, uid: 'u1' } }));
+      },
+      updatePodStatus: (call: ServerUnaryCall<UpdatePodStatusRequest, Pod>, cb: sendUnaryData<Pod>) => {
+        seen.push({ authorization: [], name: `status ${call.request.pod?.metadata?.name} ${call.request.pod?.status?.phase}` });
         cb(null, Pod.fromPartial({ metadata: { name: call.request.pod?.metadata?.name, uid: 'u1' } }));
       },
       patchPod: (call: ServerUnaryCall<PatchPodRequest, Pod>, cb: sendUnaryData<Pod>) => {
@@ -130,15 +134,18 @@ describe('typed client unary calls', () => {
     assert.equal(seen.length, 1);
   });
 
-  it('writes without decoding the reply for a caller that reads none (createWithoutReply, patchWithoutReply), and with it otherwise', async () => {
+  it('writes without decoding the reply for a caller that reads none (createWithoutReply, patchWithoutReply, updateStatusWithoutReply), and with it otherwise', async () => {
     const cs = client();
     assert.equal(await cs.pods.createWithoutReply(Pod.fromPartial({ metadata: { name: 'quiet' } })), undefined);
     assert.equal(await cs.pods.patchWithoutReply('quiet', { metadata: { labels: { a: 'b' } } }), undefined);
     assert.equal((await cs.pods.create(Pod.fromPartial({ metadata: { name: 'loud' } }))).metadata?.uid, 'u1');
     assert.equal((await cs.pods.patch('loud', { metadata: { labels: { a: 'b' } } })).metadata?.uid, 'u1');
+    const running = Pod.fromPartial({ metadata: { name: 'quiet' }, status: { phase: 'Running' } });
+    assert.equal(await cs.pods.updateStatusWithoutReply(running), undefined);
+    assert.equal((await cs.pods.updateStatus(running)).metadata?.uid, 'u1');
     assert.deepEqual(
       seen.map((s) => s.name),
-      ['create quiet', 'patch quiet {"metadata":{"labels":{"a":"b"}}}', 'create loud', 'patch loud {"metadata":{"labels":{"a":"b"}}}'],
+      ['create quiet', 'patch quiet {"metadata":{"labels":{"a":"b"}}}', 'create loud', 'patch loud {"metadata":{"labels":{"a":"b"}}}', 'status quiet Running', 'status quiet Running'],
     );
   });
 });
