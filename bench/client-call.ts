@@ -79,9 +79,10 @@ token (built once per token value and shared by the calls), the typed error on f
 what the bare call pays for nothing: grpc-js's capture of the caller's stack at every call (for
 the stack of a grpc-js error, which the typed error does not keep: about 7% of a call's client
 CPU), and, for callers that read no reply (bind, the event recorder's createWithoutReply and
-patchWithoutReply, the hollow nodes' updateStatusWithoutReply), the reply's decoding. What is left of a call is grpc-js's call stack
-(interceptors, resolving, retrying and load-balancing calls, compression filter, metadata to
-HTTP/2 headers), Node's HTTP/2 stream per call, protobuf, and garbage collection (about 22%).`;
+patchWithoutReply, the hollow nodes' updateStatusWithoutReply), the reply's decoding. What is
+left of a call is grpc-js's call stack (interceptors, resolving, retrying and load-balancing
+calls, compression filter, metadata to HTTP/2 headers), Node's HTTP/2 stream per call, protobuf,
+and garbage collection (about 22%).`;
 
 async function main(): Promise<void> {
   const server = forkWorker(require.resolve('./lib/client-call-server'));
