@@ -149,13 +149,19 @@ export async function freePorts(n: number): Promise<number[]> {
 export interface TestEtcdCluster {
   /** Every member's "127.0.0.1:PORT", as --etcd-endpoints takes them. */
   endpoints: string[];
+  /** Each member's current pid (a restarted member has a new one). */
   pids: number[];
+  /** SIGKILLs member i (its data stays, as a crashed machine's disk would). */
+  killMember(i: number): Promise<void>;
+  /** Starts member i again on its data, ports and name; resolves once it reports healthy. */
+  restartMember(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts a `size`-member etcd cluster on loopback (one --initial-cluster naming every member's
- * peer URL, state new, data on tmpfs); stop() ends each member by its process and removes its data.
+ * peer URL, state new, data on tmpfs); killMember/restartMember crash and bring back one member for
+ * failure tests; stop() ends each member by its process and removes its data.
  */
 export async function startEtcdCluster(size = 3, timeoutMs = 20_000): Promise<TestEtcdCluster> {
   requireEtcdBinary();
@@ -169,11 +175,11 @@ export async function startEtcdCluster(size = 3, timeoutMs = 20_000): Promise<Te
   const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
   const clusterArgs = ['--initial-cluster-state', 'new', '--initial-cluster-token', `kite-test-${process.pid}-${ports[0]}`];
   let stderr = '';
-  const running = members.map((m) =>
+  const spawnOne = (m: Member) =>
     spawnMember(m, initialCluster, clusterArgs, (text) => {
       stderr = (stderr + `${m.name}: ${text}`).slice(-4000);
-    }),
-  );
+    });
+  const running = members.map(spawnOne);
   const stop = async (): Promise<void> => {
     await Promise.all(running.map((r) => killAndWait(r.child, r.exited)));
     for (const m of members) rmSync(m.dataDir, { recursive: true, force: true });
@@ -184,5 +190,21 @@ export async function startEtcdCluster(size = 3, timeoutMs = 20_000): Promise<Te
     await stop();
     throw new Error(`the etcd cluster did not become healthy: ${(err as Error).message}\n${stderr}`);
   }
-  return { endpoints: members.map((m) => m.clientUrl.replace('http://', '')), pids: running.map((r) => r.child.pid!), stop };
+  const pids = running.map((r) => r.child.pid!);
+  const killMember = async (i: number): Promise<void> => {
+    const r = running[i];
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    await r.exited;
+  };
+  const restartMember = async (i: number): Promise<void> => {
+    await killMember(i);
+    running[i] = spawnOne(members[i]);
+    pids[i] = running[i].child.pid!;
+    try {
+      await waitHealthy(members[i].clientUrl, running[i].child, timeoutMs);
+    } catch (err) {
+      throw new Error(`etcd member ${members[i].name} did not come back: ${(err as Error).message}\n${stderr}`);
+    }
+  };
+  return { endpoints: members.map((m) => m.clientUrl.replace('http://', '')), pids, killMember, restartMember, stop };
 }

@@ -1,0 +1,336 @@
+// Consistency checkers for the storage and watch paths, reusable against any apiserver and store
+// (issue 18's failure tests; the properties Kubernetes' storage tests and Jepsen-style checks hold
+// an apiserver to):
+// - lostUpdateChecker: N writers each doing read-modify-write on one ConfigMap (get, increment the
+//   counter `n`, update with the resourceVersion read: the optimistic concurrency of every
+//   Kubernetes controller), retrying only on Conflict. Each writer also counts its own landed writes
+//   under its own key, so a write whose answer was lost (Unavailable, a connection cut while an etcd
+//   member dies) is decided by the next read instead of being guessed: it landed if the writer's key
+//   moved. The stored `n` must equal the acknowledged writes plus the unacknowledged ones that
+//   landed (so it lies in [acknowledged, acknowledged + unknown]), and no writer's key may go back.
+// - watchIntegrityChecker: two writers patch ConfigMaps of a namespace, recording every
+//   acknowledged resourceVersion; M watchers start during the writes from random resourceVersions
+//   between the first write and the latest one (re-watching from their last event after a
+//   disconnect, as an informer does). Each watcher's events must be exactly the writes after its
+//   start: strictly increasing resourceVersions, no duplicate, no gap, every acknowledged write at
+//   its acknowledged resourceVersion, an unacknowledged write only if it landed (then at the same
+//   resourceVersion for every watcher that saw it). With `expire`, a watch from a resourceVersion
+//   the store compacted away must fail with Expired (gRPC OUT_OF_RANGE, HTTP 410), never be served
+//   with a silent skip.
+// Both take a `midway` hook, run once half the writes are acknowledged while the writes go on (e.g.
+// kill an etcd member and start it again), and return their figures for the test's output.
+import { strict as assert } from 'node:assert';
+import { isAlreadyExists, isConflict, isExpired } from '../../lib/api/errors';
+import type { WatchEvent } from '../../lib/api/kind-info';
+import type { Clientset } from '../../lib/client/clientset';
+import { ConfigMap, Namespace } from '../../lib/gen/kite/core/v1/types';
+import { waitFor } from './wait';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pause after an error other than Conflict (the store may be electing a leader). */
+const ERROR_BACKOFF_MS = 50;
+
+export interface LostUpdateOptions {
+  /** Writer w uses clients[w % clients.length]. */
+  clients: Clientset[];
+  writers: number;
+  writesPerWriter: number;
+  /** The ConfigMap to write; it and its namespace are created (n=0) if missing. */
+  object: { name: string; namespace: string };
+  /** Runs once half the writes are acknowledged; the writes go on meanwhile. */
+  midway?: () => Promise<void>;
+  /** Gives up (failing) after this long (default 45 s). */
+  timeoutMs?: number;
+}
+
+export interface LostUpdateResult {
+  acknowledged: number;
+  /** Updates refused with Conflict and retried on a fresh read. */
+  conflicts: number;
+  /** Updates that failed otherwise: their outcome was unknown until the next read. */
+  unknown: number;
+  /** Of the unknown ones, those the next read showed had landed. */
+  unknownLanded: number;
+  /** The stored counter at the end. */
+  final: number;
+}
+
+/** N read-modify-write writers on one counter; asserts no acknowledged update was lost. */
+export async function lostUpdateChecker(opts: LostUpdateOptions): Promise<LostUpdateResult> {
+  const { name, namespace } = opts.object;
+  const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
+  const keyOf = (w: number) => `writer-${w}`;
+  await createIfMissing(() => opts.clients[0].namespaces.create(Namespace.fromPartial({ metadata: { name: namespace } })));
+  await createIfMissing(() => opts.clients[0].configMaps.create(ConfigMap.fromPartial({ metadata: { name, namespace }, data: { n: '0' } })));
+  const result: LostUpdateResult = { acknowledged: 0, conflicts: 0, unknown: 0, unknownLanded: 0, final: 0 };
+  const total = opts.writers * opts.writesPerWriter;
+  const midway = startMidway(opts.midway, () => result.acknowledged >= total / 2);
+
+  /** Reads the object, retrying errors (a store without a leader answers Unavailable). */
+  const read = async (client: Clientset): Promise<ConfigMap> => {
+    for (;;) {
+      assert.ok(Date.now() < deadline, `lost-update checker: gave up with ${result.acknowledged} of ${total} writes acknowledged`);
+      try {
+        return await client.configMaps.get(name, namespace);
+      } catch {
+        await sleep(ERROR_BACKOFF_MS);
+      }
+    }
+  };
+
+  const writer = async (w: number): Promise<void> => {
+    const client = opts.clients[w % opts.clients.length];
+    const key = keyOf(w);
+    let landed = 0; // this writer's writes known to be stored
+    for (;;) {
+      const cm = await read(client);
+      const stored = Number(cm.data[key] ?? 0);
+      assert.ok(stored >= landed, `writer ${w}: ${landed} of its writes were stored, now the object shows ${stored} (a lost update)`);
+      // More than this writer knows of: updates whose answer was lost but which landed.
+      result.unknownLanded += stored - landed;
+      landed = stored;
+      if (landed >= opts.writesPerWriter) return;
+      const next = { ...cm, data: { ...cm.data, n: String(Number(cm.data.n) + 1), [key]: String(landed + 1) } };
+      try {
+        await client.configMaps.update(next);
+        result.acknowledged++;
+        landed++;
+      } catch (err) {
+        if (isConflict(err)) {
+          result.conflicts++;
+        } else {
+          result.unknown++;
+          await sleep(ERROR_BACKOFF_MS);
+        }
+      }
+    }
+  };
+
+  await Promise.all(Array.from({ length: opts.writers }, (_, w) => writer(w)));
+  await midway.done();
+  const cm = await read(opts.clients[0]);
+  result.final = Number(cm.data.n);
+  const perWriter = Array.from({ length: opts.writers }, (_, w) => Number(cm.data[keyOf(w)] ?? 0));
+  assert.deepEqual(perWriter, perWriter.map(() => opts.writesPerWriter), 'every writer stored all of its writes');
+  assert.equal(result.final, result.acknowledged + result.unknownLanded, `the counter is ${result.final}: ${result.acknowledged} acknowledged and ${result.unknownLanded} unacknowledged writes landed`);
+  assert.ok(result.final >= result.acknowledged && result.final <= result.acknowledged + result.unknown, `the counter ${result.final} is outside [${result.acknowledged}, ${result.acknowledged + result.unknown}]`);
+  return result;
+}
+
+export interface WatchIntegrityOptions {
+  /** Writer w and watcher j use clients[w % n] and clients[j % n]. */
+  clients: Clientset[];
+  /** The namespace of the writes (created if missing); its other ConfigMaps are ignored. */
+  namespace: string;
+  /** ConfigMaps the writes go round (default 4). */
+  objects?: number;
+  /** Patches in all, by two writers. */
+  writes: number;
+  watchers: number;
+  midway?: () => Promise<void>;
+  /**
+   * Compacts the store past `resourceVersion` and returns a client of an apiserver that can no
+   * longer serve a watch from it (one started after the compaction: its watch cache begins there).
+   */
+  expire?: (resourceVersion: string) => Promise<Clientset>;
+  timeoutMs?: number;
+}
+
+export interface WatchIntegrityResult {
+  acknowledged: number;
+  unknown: number;
+  watchers: number;
+  /** Events checked, over all watchers. */
+  events: number;
+  /** Watches started again from the last event after a disconnect. */
+  rewatches: number;
+  /** True when the watch from a compacted resourceVersion failed with Expired. */
+  expired: boolean;
+}
+
+interface Seen {
+  type: string;
+  rv: number;
+  token: string;
+}
+
+/** Watchers from random resourceVersions during a series of writes; asserts ordered, unique, gap-free events. */
+export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promise<WatchIntegrityResult> {
+  const { clients, namespace } = opts;
+  const timeoutMs = opts.timeoutMs ?? 45_000;
+  const names = Array.from({ length: opts.objects ?? 4 }, (_, i) => `cm-${i}`);
+  await createIfMissing(() => clients[0].namespaces.create(Namespace.fromPartial({ metadata: { name: namespace } })));
+  for (const name of names) await clients[0].configMaps.create(ConfigMap.fromPartial({ metadata: { name, namespace }, data: { token: 'created' } }));
+
+  const acked = new Map<string, number>(); // token -> resourceVersion
+  const unknown = new Set<string>();
+  let firstRV = 0;
+  let lastRV = 0;
+  const midway = startMidway(opts.midway, () => acked.size >= opts.writes / 2);
+
+  const writer = async (w: number, count: number): Promise<void> => {
+    const client = clients[w % clients.length];
+    for (let i = 0; i < count; i++) {
+      const token = `w${w}-${i}`;
+      try {
+        const out = await client.configMaps.patch(names[(i * 2 + w) % names.length], { data: { token } }, { namespace });
+        const rv = Number(out.metadata!.resourceVersion);
+        acked.set(token, rv);
+        if (!firstRV || rv < firstRV) firstRV = rv;
+        lastRV = Math.max(lastRV, rv);
+      } catch {
+        // The answer is lost, not necessarily the write: the watchers tell whether it landed.
+        unknown.add(token);
+        await sleep(ERROR_BACKOFF_MS);
+      }
+    }
+  };
+
+  const watchers: ReturnType<typeof watchFrom>[] = [];
+  const watchFrom = (j: number, start: number) => {
+    const client = clients[j % clients.length];
+    const events: Seen[] = [];
+    const errors: string[] = [];
+    let rewatches = 0;
+    let stopping = false;
+    let current: AbortController | undefined;
+    const done = (async () => {
+      let rv = start;
+      while (!stopping) {
+        const ac = new AbortController();
+        current = ac;
+        try {
+          const stream = client.configMaps.watch({ namespace, resourceVersion: String(rv) }, ac.signal) as AsyncGenerator<WatchEvent<ConfigMap>>;
+          for await (const ev of stream) {
+            if (ev.type === 'BOOKMARK') continue;
+            const md = ev.object!.metadata!;
+            rv = Number(md.resourceVersion);
+            if (!names.includes(md.name)) continue;
+            events.push({ type: ev.type, rv, token: ev.object!.data.token });
+          }
+        } catch (err) {
+          if (isExpired(err)) {
+            errors.push(`watch from ${rv} expired: ${(err as Error).message}`);
+            return;
+          }
+        } finally {
+          ac.abort();
+        }
+        if (!stopping) {
+          rewatches++;
+          await sleep(ERROR_BACKOFF_MS);
+        }
+      }
+    })();
+    return {
+      start,
+      events,
+      errors,
+      rewatches: () => rewatches,
+      stop: async () => {
+        stopping = true;
+        current?.abort();
+        await done;
+      },
+    };
+  };
+
+  try {
+    const perWriter = Math.ceil(opts.writes / 2);
+    const writing = Promise.all([writer(0, perWriter), writer(1, opts.writes - perWriter)]);
+    // Watcher j starts once (j+1)/(M+1) of the writes are acknowledged, from a random resourceVersion
+    // between the first write's and the latest acknowledged one.
+    for (let j = 0; j < opts.watchers; j++) {
+      const target = Math.floor(((j + 1) * opts.writes) / (opts.watchers + 1));
+      await waitFor(`${target} acknowledged writes`, () => acked.size + unknown.size >= target && firstRV > 0, timeoutMs, 5);
+      watchers.push(watchFrom(j, firstRV + Math.floor(Math.random() * (lastRV - firstRV + 1))));
+    }
+    await writing;
+    await midway.done();
+
+    // The stored state; every watcher must reach the last write.
+    const list = await waitFor('a list of the namespace', () => clients[0].configMaps.list({ namespace }).catch(() => undefined), timeoutMs, ERROR_BACKOFF_MS);
+    const stored = list.items.filter((cm) => names.includes(cm.metadata!.name));
+    const finalRV = Math.max(...stored.map((cm) => Number(cm.metadata!.resourceVersion)));
+    for (const [j, w] of watchers.entries()) {
+      await waitFor(`watcher ${j} to reach resourceVersion ${finalRV}`, () => {
+        assert.deepEqual(w.errors, [], `watcher ${j}`);
+        return w.start >= finalRV || w.events.some((e) => e.rv >= finalRV);
+      }, timeoutMs, 20);
+    }
+    await Promise.all(watchers.map((w) => w.stop()));
+
+    // The writes that happened: the acknowledged ones, and unacknowledged ones a watcher saw land.
+    const truth = new Map<number, string>([...acked].map(([token, rv]) => [rv, token]));
+    assert.equal(truth.size, acked.size, 'two acknowledged writes share a resourceVersion');
+    for (const [j, w] of watchers.entries()) {
+      for (const e of w.events) {
+        if (acked.has(e.token)) continue;
+        assert.ok(unknown.has(e.token), `watcher ${j}: ${e.token} at ${e.rv} was never written`);
+        const other = truth.get(e.rv);
+        assert.ok(other === undefined || other === e.token, `watcher ${j}: ${e.token} at ${e.rv}, another watcher saw ${other} there`);
+        truth.set(e.rv, e.token);
+      }
+    }
+    for (const cm of stored) {
+      const rv = Number(cm.metadata!.resourceVersion);
+      if (cm.data.token !== 'created') assert.equal(truth.get(rv), cm.data.token, `${cm.metadata!.name}: stored ${cm.data.token} at ${rv} is not a write the checker knows`);
+    }
+    const history = [...truth].sort((a, b) => a[0] - b[0]);
+    let events = 0;
+    for (const [j, w] of watchers.entries()) {
+      for (let k = 1; k < w.events.length; k++) {
+        assert.ok(w.events[k].rv > w.events[k - 1].rv, `watcher ${j} (from ${w.start}): resourceVersion ${w.events[k - 1].rv} then ${w.events[k].rv}`);
+      }
+      assert.ok(w.events.every((e) => e.type === 'MODIFIED'), `watcher ${j}: ${w.events.map((e) => e.type).join(',')}`);
+      const got = w.events.map((e) => `${e.rv}:${e.token}`);
+      const want = history.filter(([rv]) => rv > w.start).map(([rv, token]) => `${rv}:${token}`);
+      assert.deepEqual(got, want, `watcher ${j} (from ${w.start}) did not see exactly the writes after its start`);
+      events += w.events.length;
+    }
+
+    let expired = false;
+    if (opts.expire) {
+      const client = await opts.expire(String(firstRV));
+      const ac = new AbortController();
+      try {
+        const stream = client.configMaps.watch({ namespace, resourceVersion: String(firstRV) }, ac.signal) as AsyncGenerator<WatchEvent<ConfigMap>>;
+        const first = await stream.next();
+        assert.fail(`a watch from the compacted resourceVersion ${firstRV} was served: ${JSON.stringify(first.value?.type)} at ${first.value?.object?.metadata?.resourceVersion}`);
+      } catch (err) {
+        if (!isExpired(err)) throw err;
+        expired = true;
+      } finally {
+        ac.abort();
+      }
+    }
+    return {
+      acknowledged: acked.size,
+      unknown: unknown.size,
+      watchers: watchers.length,
+      events,
+      rewatches: watchers.reduce((sum, w) => sum + w.rewatches(), 0),
+      expired,
+    };
+  } finally {
+    await Promise.all(watchers.map((w) => w.stop()));
+  }
+}
+
+async function createIfMissing(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+/** Runs `hook` once `due()` holds (polled), without holding up the writes. */
+function startMidway(hook: (() => Promise<void>) | undefined, due: () => boolean): { done(): Promise<void> } {
+  if (!hook) return { done: async () => {} };
+  const run = waitFor('half the writes', () => due() || undefined, 60_000, 5).then(() => hook());
+  // Reported by done(); kept from becoming an unhandled rejection before then.
+  run.catch(() => undefined);
+  return { done: () => run };
+}
