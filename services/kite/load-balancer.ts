@@ -3,7 +3,8 @@
 // kite/haproxy, deploy/images/haproxy) in TCP mode in front of every control-plane node's
 // apiserver, both its gRPC port (kitectl's, the components') and its HTTPS port (kubectl's). Its
 // host ports are the cluster's API endpoint in the kubeconfigs; its name on the cluster network is
-// the server of every kubelet's, scheduler's, controller-manager's and kube-proxy's kubeconfig.
+// the server of every kubelet's and kube-proxy's kubeconfig (each scheduler and controller-manager
+// talks to its own node's apiserver, as kubeadm's do: node-config.ts).
 // Each apiserver is checked on GET /readyz of its HTTPS port (kind checks /healthz); a server
 // marked down has its sessions shut, so clients reconnect through a live one. Servers are named
 // by node name and resolved through Docker's DNS, so a stopped node is no error at start and a

@@ -5,8 +5,11 @@
 // exec). The control-plane node also holds the CA key, the
 // apiserver's serving pair, its kubelet-client identity, the key that encrypts Secrets at rest
 // and the admin kubeconfig that `kite get kubeconfig` hands out; with several control-plane
-// nodes, each also its etcd member's pairs and the apiserver's etcd client pair, and every
-// kubeconfig names the load balancer (load-balancer.ts) instead of a node.
+// nodes, each also its etcd member's pairs and the apiserver's etcd client pair, and the
+// kubelet's and admin kubeconfigs name the load balancer (load-balancer.ts) instead of a node. A
+// control-plane node's scheduler and controller-manager kubeconfigs always name that node's own
+// apiserver, as kubeadm's do since v1.20 (the LocalAPIEndpoint, not the ControlPlaneEndpoint):
+// they never depend on the load balancer or on another node's apiserver.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,7 +34,7 @@ const ADMIN_USER = 'kubernetes-admin';
 export const inClusterServer = (controlPlane: string) => `https://${controlPlane}:${APISERVER_PORT}`;
 
 export interface NodeConfigOptions {
-  /** The apiserver's address in every kubeconfig (default: the control-plane node's, inClusterServer). */
+  /** The apiserver's address in the kubelets' and admin kubeconfigs (default: the control-plane node's, inClusterServer). */
   server?: string;
   /** Several control-plane nodes: each one's etcd member, whose certificates it gets (etcd-cluster.ts). */
   etcdMembers?: EtcdMember[];
@@ -46,7 +49,7 @@ export async function writeNodeConfigs(nodes: PlannedNode[], sans: string[], opt
     const server = opts.server ?? inClusterServer(controlPlane);
     const ca = { cert: readFileSync(pki.ca.cert, 'utf8'), key: readFileSync(pki.ca.key, 'utf8') };
     await Promise.all(nodes.map(async (n) => {
-      const dir = stage(work, n, pki, server);
+      const dir = stageNodeConfig(work, n, pki, server);
       // The apiserver dials the node's IP and verifies the node's name (which survives IP changes).
       const serving = await issueCertificate(ca, { commonName: n.name, altNames: [n.name], usage: 'server' });
       writePair(dir, 'pki/kubelet', serving);
@@ -66,20 +69,21 @@ function writePair(dir: string, base: string, pair: CertKeyPair): void {
   writeFileSync(join(dir, `${base}.key`), pair.key, { mode: 0o600 });
 }
 
-/** Lays out one node's /etc/kite in a directory of its own. */
-function stage(work: string, node: PlannedNode, pki: ClusterPKI, server: string): string {
+/** Lays out one node's /etc/kite in <work>/nodes/<name>. */
+export function stageNodeConfig(work: string, node: PlannedNode, pki: ClusterPKI, server: string): string {
   const dir = join(work, 'nodes', node.name);
   mkdirSync(join(dir, 'pki'), { recursive: true, mode: 0o700 });
   cpSync(pki.ca.cert, join(dir, 'pki', 'ca.crt'));
-  const kubeconfig = (file: string, identity: ClusterPKI['admin'], user: string) =>
-    writeKubeconfigForIdentity(join(dir, file), pki, identity, server, user);
+  const kubeconfig = (file: string, identity: ClusterPKI['admin'], user: string, to = server) =>
+    writeKubeconfigForIdentity(join(dir, file), pki, identity, to, user);
   kubeconfig(KUBECONFIGS.kubelet, pki.nodes[node.name], `system:node:${node.name}`);
   if (node.role === 'control-plane') {
     for (const f of ['ca.key', 'apiserver.crt', 'apiserver.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key', 'sa.key', 'sa.pub']) {
       cpSync(join(pki.dir, f), join(dir, 'pki', f));
     }
-    kubeconfig(KUBECONFIGS.scheduler, pki.scheduler, 'system:kube-scheduler');
-    kubeconfig(KUBECONFIGS.controllerManager, pki.controllerManager, 'system:kube-controller-manager');
+    const local = inClusterServer(node.name);
+    kubeconfig(KUBECONFIGS.scheduler, pki.scheduler, 'system:kube-scheduler', local);
+    kubeconfig(KUBECONFIGS.controllerManager, pki.controllerManager, 'system:kube-controller-manager', local);
     kubeconfig(KUBECONFIGS.admin, pki.admin, ADMIN_USER);
     writeEncryptionConfig(dir);
   }

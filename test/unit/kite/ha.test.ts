@@ -1,17 +1,21 @@
 // A highly available kite cluster's plan: several control-plane nodes need the etcd store (a clear
 // refusal with SQLite, a warning for an even number), each node's etcd member in one
 // --initial-cluster with peer and client TLS from the cluster CA, each apiserver on every member,
-// the external load balancer's haproxy.cfg and ports, the nodes publishing no apiserver port.
+// the external load balancer's haproxy.cfg and ports, the nodes publishing no apiserver port, each
+// scheduler's and controller-manager's kubeconfig naming its own node's apiserver (as kubeadm's).
 import { strict as assert } from 'node:assert';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCA, describeCertificate } from '../../../lib/pki';
+import { readConfigFile } from '../../../lib/client/kubeconfig';
+import { createCA, describeCertificate, writeClusterPKI } from '../../../lib/pki';
 import { checkControlPlanes, ConfigError, defaultStore, parseClusterConfig } from '../../../services/kite/cluster-config';
 import { configFiles, controlPlaneComponents, DEFAULT_TIMINGS } from '../../../services/kite/components';
 import { hostMounts } from '../../../services/kite/control-plane-pods';
 import { apiserverEtcdArgs, ETCD_PKI, initialCluster, memberCertificates, type EtcdMember } from '../../../services/kite/etcd-cluster';
 import { haproxyConfig, loadBalancerName, loadBalancerRunArgs, needsLoadBalancer } from '../../../services/kite/load-balancer';
+import { inClusterServer, KUBECONFIGS, stageNodeConfig } from '../../../services/kite/node-config';
 import { nodeRunArgs, planNodes } from '../../../services/kite/nodes';
 
 const doc = (controlPlanes: number, workers = 1) =>
@@ -129,6 +133,30 @@ describe('kite: highly available control plane', () => {
       for (const n of planNodes(withPorts)) assert.doesNotMatch(nodeRunArgs(withPorts, n).join(' '), /:644[34]\/tcp/, n.name);
       const single = parseClusterConfig(doc(1)).config;
       assert.match(nodeRunArgs(single, planNodes(single)[0]).join(' '), /:6443\/tcp/);
+    });
+  });
+
+  describe('kubeconfigs', () => {
+    let work: string;
+    before(() => (work = mkdtempSync(join(tmpdir(), 'kite-ha-kubeconfigs-'))));
+    after(() => rmSync(work, { recursive: true, force: true }));
+
+    it('points each scheduler and controller-manager at its own node\'s apiserver, kubelets and the admin at the load balancer', async () => {
+      const nodes = planNodes(config);
+      const lb = inClusterServer(loadBalancerName('ha'));
+      // The SANs create-cluster gives the apiserver: every member's name and IP, the load balancer's.
+      const pki = await writeClusterPKI(join(work, 'pki'), { apiserverSANs: [...members.flatMap((m) => [m.name, m.ip]), loadBalancerName('ha')], nodeNames: nodes.map((n) => n.name) });
+      const covered = describeCertificate(readFileSync(pki.apiserver.cert, 'utf8')).altNames;
+      const server = (node: string, file: string) => readConfigFile(join(stageNodeConfig(work, nodes.find((n) => n.name === node)!, pki, lb), file)).clusters[0].cluster.server;
+      for (const m of members) {
+        for (const file of [KUBECONFIGS.scheduler, KUBECONFIGS.controllerManager]) {
+          assert.equal(server(m.name, file), `https://${m.name}:6443`, `${m.name} ${file}`);
+        }
+        assert.equal(server(m.name, KUBECONFIGS.kubelet), lb);
+        assert.equal(server(m.name, KUBECONFIGS.admin), lb);
+        assert.ok(covered.includes(m.name), `the apiserver's certificate covers ${m.name}`);
+      }
+      assert.equal(server('ha-worker', KUBECONFIGS.kubelet), lb);
     });
   });
 });
