@@ -5,8 +5,8 @@
 // host ports are the cluster's API endpoint in the kubeconfigs; its name on the cluster network is
 // the server of every kubelet's and kube-proxy's kubeconfig (each scheduler and controller-manager
 // talks to its own node's apiserver, as kubeadm's do: node-config.ts).
-// Each apiserver is checked on GET /readyz of its HTTPS port (kind checks /healthz); a server
-// marked down has its sessions shut, so clients reconnect through a live one. Servers are named
+// Each apiserver is checked on GET /readyz of its HTTPS port (kind checks /healthz) every second;
+// a server marked down has its sessions shut, so clients reconnect through a live one. Servers are named
 // by node name and resolved through Docker's DNS, so a stopped node is no error at start and a
 // restarted one is found at its new address.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,7 +54,13 @@ export function haproxyConfig(controlPlanes: string[]): string {
     // Watches are long-lived streams.
     '  timeout client 1h',
     '  timeout server 1h',
-    '  default-server init-addr last,libc,none resolvers docker inter 2s fall 2 rise 1 on-marked-down shutdown-sessions',
+    // A check's connect times out after min(timeout connect, inter), its
+    // answer after timeout check more. A crashed node answers nothing, so it is marked DOWN
+    // 2 to 3.5 s after it dies (its first failed check within inter + inter, the second
+    // fastinter + inter later): sessions through it hang until then, since the client's TCP
+    // peer, haproxy, is alive, and are shut then, well within a client's 5 s call deadline.
+    '  timeout check 2s',
+    '  default-server init-addr last,libc,none resolvers docker inter 1s fastinter 500ms fall 2 rise 1 on-marked-down shutdown-sessions',
     '',
     'frontend kube-apiserver-grpc',
     `  bind *:${APISERVER_PORT}`,

@@ -123,6 +123,24 @@ describe('kite: highly available control plane', () => {
       assert.match(cfg, /default-server init-addr last,libc,none resolvers docker .*on-marked-down shutdown-sessions/);
     });
 
+    it('marks a crashed apiserver DOWN and shuts its sessions within 4 s, before a write\'s 5 s deadline', () => {
+      // A dead node answers no check: each one fails when its connect times out, after
+      // min(timeout connect, inter). The first check after the crash starts within inter; the
+      // following ones come fastinter after the previous one ended, until fall of them failed.
+      const cfg = haproxyConfig(members.map((m) => m.name));
+      const ms = (v: string) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1000);
+      const setting = (line: string, key: string) => line.match(new RegExp(`\\b${key} (\\S+)`))?.[1];
+      const defaults = cfg.match(/^  default-server .*$/m)![0];
+      const inter = ms(setting(defaults, 'inter')!);
+      const fastinter = ms(setting(defaults, 'fastinter') ?? setting(defaults, 'inter')!);
+      const fall = Number(setting(defaults, 'fall'));
+      const connectTimeout = Math.min(ms(cfg.match(/^  timeout connect (\S+)$/m)![1]), inter);
+      assert.ok(fall >= 2, 'one slow answer alone marks no apiserver down');
+      assert.match(cfg, /^  timeout check \d+m?s$/m);
+      assert.ok(inter + fall * connectTimeout + (fall - 1) * fastinter <= 4000, defaults);
+      assert.match(defaults, /on-marked-down shutdown-sessions/);
+    });
+
     it('publishes the apiserver\'s host ports on the load balancer and on no control-plane node', () => {
       const withPorts = { ...config, networking: { ...config.networking, apiServerPort: 40001, apiServerSecurePort: 40002 } };
       const args = loadBalancerRunArgs(withPorts);
