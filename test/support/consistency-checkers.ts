@@ -14,7 +14,9 @@
 //   disconnect, as an informer does). Each watcher's events must be exactly the writes after its
 //   start: strictly increasing resourceVersions, no duplicate, no gap, every acknowledged write at
 //   its acknowledged resourceVersion, an unacknowledged write only if it landed (then at the same
-//   resourceVersion for every watcher that saw it). With `expire`, a watch from a resourceVersion
+//   resourceVersion for every watcher that saw it). A watch that ends with Expired is asked again
+//   from the same resourceVersion: served, its events are checked the same way; refused for about
+//   a second, the watcher fails. With `expire`, a watch from a resourceVersion
 //   the store compacted away must fail with Expired (gRPC OUT_OF_RANGE, HTTP 410), never be served
 //   with a silent skip.
 // Both take a `midway` hook, run once half the writes are acknowledged while the writes go on (e.g.
@@ -30,6 +32,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pause after an error other than Conflict (the store may be electing a leader). */
 const ERROR_BACKOFF_MS = 50;
+
+/** Expired answers to re-watches from the same resourceVersion before a watcher gives up (about 1 s). */
+const MAX_EXPIRED_IN_A_ROW = 20;
 
 export interface LostUpdateOptions {
   /** Writer w uses clients[w % clients.length]. */
@@ -143,8 +148,10 @@ export interface WatchIntegrityResult {
   watchers: number;
   /** Events checked, over all watchers. */
   events: number;
-  /** Watches started again from the last event after a disconnect. */
+  /** Watches started again from the last event after a disconnect or an Expired. */
   rewatches: number;
+  /** Of those, the ones after an Expired (the apiserver told the watcher to relist). */
+  expiredRewatches: number;
   /** True when the watch from a compacted resourceVersion failed with Expired. */
   expired: boolean;
 }
@@ -193,6 +200,8 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
     const events: Seen[] = [];
     const errors: string[] = [];
     let rewatches = 0;
+    let expiredRewatches = 0;
+    let expiredInARow = 0;
     let stopping = false;
     let current: AbortController | undefined;
     const done = (async () => {
@@ -206,13 +215,21 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
             if (ev.type === 'BOOKMARK') continue;
             const md = ev.object!.metadata!;
             rv = Number(md.resourceVersion);
+            expiredInARow = 0;
             if (!names.includes(md.name)) continue;
             events.push({ type: ev.type, rv, token: ev.object!.data.token });
           }
         } catch (err) {
           if (isExpired(err)) {
-            errors.push(`watch from ${rv} expired: ${(err as Error).message}`);
-            return;
+            // Loud, not silent: the apiserver cannot serve from rv now (e.g. its watch cache was
+            // reinitialised after the store's watch broke). Asked again, it must either serve every
+            // event after rv (checked below like any other) or keep refusing: then the watcher
+            // cannot be checked further and fails.
+            expiredRewatches++;
+            if (++expiredInARow > MAX_EXPIRED_IN_A_ROW) {
+              errors.push(`watch from ${rv} expired ${expiredInARow} times in a row: ${(err as Error).message}`);
+              return;
+            }
           }
         } finally {
           ac.abort();
@@ -228,6 +245,7 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
       events,
       errors,
       rewatches: () => rewatches,
+      expiredRewatches: () => expiredRewatches,
       stop: async () => {
         stopping = true;
         current?.abort();
@@ -254,10 +272,8 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
     const stored = list.items.filter((cm) => names.includes(cm.metadata!.name));
     const finalRV = Math.max(...stored.map((cm) => Number(cm.metadata!.resourceVersion)));
     for (const [j, w] of watchers.entries()) {
-      await waitFor(`watcher ${j} to reach resourceVersion ${finalRV}`, () => {
-        assert.deepEqual(w.errors, [], `watcher ${j}`);
-        return w.start >= finalRV || w.events.some((e) => e.rv >= finalRV);
-      }, timeoutMs, 20);
+      await waitFor(`watcher ${j} to reach resourceVersion ${finalRV}`, () => w.errors.length > 0 || w.start >= finalRV || w.events.some((e) => e.rv >= finalRV), timeoutMs, 20);
+      assert.deepEqual(w.errors, [], `watcher ${j} (from ${w.start})`);
     }
     await Promise.all(watchers.map((w) => w.stop()));
 
@@ -311,6 +327,7 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
       watchers: watchers.length,
       events,
       rewatches: watchers.reduce((sum, w) => sum + w.rewatches(), 0),
+      expiredRewatches: watchers.reduce((sum, w) => sum + w.expiredRewatches(), 0),
       expired,
     };
   } finally {

@@ -3,12 +3,14 @@
 // SIGKILLed and started again while the writes go on (the failure Kubernetes' HA control plane
 // must survive without losing an acknowledged update or a watch event). A watch from a compacted
 // resourceVersion must fail with Expired on an apiserver started after the compaction. Each
-// backend prints its figures on one line. A last case shows the checkers fail on a store that
+// backend prints its figures on one line. A watch that ends with Expired is resumed and checked;
+// a last case shows the checkers fail on a store that
 // loses an update, a watch that skips an event and a compacted watch that is served.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ExpiredError } from '../../../lib/api/errors';
 import type { Clientset } from '../../../lib/client/clientset';
 import { startTestApiserver, type TestApiserver } from '../../support/apiserver';
 import { lostUpdateChecker, watchIntegrityChecker, type WatchIntegrityOptions } from '../../support/consistency-checkers';
@@ -37,7 +39,7 @@ async function runCheckers(
     `      ${backend}: lost-update ${updates.acknowledged} acknowledged, ${updates.conflicts} conflicts retried, ` +
       `${updates.unknown} unknown outcomes (${updates.unknownLanded} landed), final ${updates.final}; ` +
       `watch ${watch.acknowledged} writes (${watch.unknown} unknown), ${watch.watchers} watchers, ${watch.events} events checked, ` +
-      `${watch.rewatches} re-watches, compacted watch ${watch.expired ? 'Expired' : 'served'}`,
+      `${watch.rewatches} re-watches (${watch.expiredRewatches} after Expired), compacted watch ${watch.expired ? 'Expired' : 'served'}`,
   );
 }
 
@@ -67,6 +69,22 @@ describe('consistency checkers: lost updates and watch integrity', function () {
         api = await startTestApiserver({ dataDir });
         return api.client();
       });
+    });
+
+    it('resumes a watch that ended with Expired from its last event, and checks what follows', async () => {
+      const client = api!.client();
+      // Ends each watch with Expired after its second event (as when the watch cache is reinitialised).
+      const expiring = faulty(client, {
+        watch: async function* (opts, signal) {
+          let k = 0;
+          for await (const ev of client.configMaps.watch(opts, signal)) {
+            yield ev;
+            if (++k === 2) throw new ExpiredError('watch cache for configmaps was reinitialised; relist and watch again');
+          }
+        },
+      });
+      const watch = await watchIntegrityChecker({ clients: [expiring], namespace: uniqueName('expiring'), writes: 30, watchers: 2 });
+      assert.ok(watch.expiredRewatches > 0);
     });
 
     it('fails on a lost update, a skipped watch event and a compacted watch served', async () => {
