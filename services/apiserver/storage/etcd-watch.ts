@@ -1,28 +1,47 @@
 // One etcd watch on its own gRPC stream. etcd3's Watcher reconnects silently and resumes from
 // where it was, and it reports a compacted start only as an anonymous cancellation; the storage
-// interface wants the opposite (fail with the reason, the caller re-lists), so this drives the
-// raw Watch stream: one stream per watch keeps create/cancel bookkeeping trivial.
+// interface wants the reason of an end (a compaction ends the watch, the caller re-lists), so
+// this drives the raw Watch stream: one stream per watch keeps create/cancel bookkeeping trivial.
+// Like clientv3's watcher under the Kubernetes apiserver, a stream lost with its member
+// (Unavailable, Internal, or ended) is re-created on the client, which picks another endpoint,
+// from the last delivered revision + 1, with a capped backoff: no duplicate, no gap, no relist.
+// Only when no member answered for retryTimeoutMs does the watch fail, so a dead store surfaces.
+import { status } from '@grpc/grpc-js';
 import type { IDuplexStream, IWatchRequest, IWatchResponse, WatchClient } from 'etcd3';
 import { CompactedError, StorageError, type WatchCallbacks, type WatchHandle } from './interface';
 import { prefixRange, toStoreEvent } from './etcd-kv';
+
+export const DEFAULT_WATCH_RETRY_TIMEOUT_MS = 30_000;
+const FIRST_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 1000;
 
 export interface EtcdWatchDeps {
   watchClient: WatchClient;
   /** Told the compacted revision etcd reported. */
   onCompacted(revision: number): void;
   onFinished(w: EtcdWatch): void;
+  /** How long the stream may stay lost before the watch fails (default 30 s). */
+  retryTimeoutMs?: number;
 }
 
 export class EtcdWatch implements WatchHandle {
   private stream?: IDuplexStream<IWatchRequest, IWatchResponse>;
   private done = false;
+  /** The revision of the last event delivered: a re-created stream starts after it. */
+  private delivered: number;
+  /** When the stream was lost with no member answering since (undefined while one does). */
+  private lostSince?: number;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: EtcdWatchDeps,
     private readonly prefix: string,
-    private readonly afterRevision: number,
+    afterRevision: number,
     private readonly cb: WatchCallbacks,
-  ) {}
+  ) {
+    this.delivered = afterRevision;
+  }
 
   start(): void {
     this.deps.watchClient.watch().then(
@@ -32,18 +51,19 @@ export class EtcdWatch implements WatchHandle {
           return;
         }
         this.stream = stream;
-        stream.on('data', (res) => this.handle(res));
-        stream.on('error', (err) => this.fail(new StorageError(`etcd watch failed: ${err.message}`)));
-        stream.on('end', () => this.fail(new StorageError('etcd watch stream ended')));
-        stream.write({ create_request: { ...prefixRange(this.prefix), start_revision: this.afterRevision + 1, prev_kv: true } });
+        stream.on('data', (res) => stream === this.stream && this.handle(res));
+        stream.on('error', (err: Error) => stream === this.stream && this.lost(err));
+        stream.on('end', () => stream === this.stream && this.lost(new Error('etcd watch stream ended')));
+        stream.write({ create_request: { ...prefixRange(this.prefix), start_revision: this.delivered + 1, prev_kv: true } });
       },
-      (err: Error) => this.fail(new StorageError(`etcd watch failed: ${err.message}`)),
+      (err: Error) => this.lost(err),
     );
   }
 
   close(): void {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.retryTimer);
     this.stream?.cancel();
     this.deps.onFinished(this);
   }
@@ -55,13 +75,32 @@ export class EtcdWatch implements WatchHandle {
     this.cb.onError(err);
   }
 
+  /** The stream broke: re-create it unless the error is final or no member answered for too long. */
+  private lost(err: Error & { code?: number }): void {
+    if (this.done) return;
+    const old = this.stream;
+    this.stream = undefined;
+    old?.cancel();
+    const retriable = err.code === undefined || err.code === status.UNAVAILABLE || err.code === status.INTERNAL;
+    const now = Date.now();
+    this.lostSince ??= now;
+    if (!retriable || now - this.lostSince >= (this.deps.retryTimeoutMs ?? DEFAULT_WATCH_RETRY_TIMEOUT_MS)) {
+      this.fail(new StorageError(`etcd watch failed: ${err.message}`));
+      return;
+    }
+    this.retryTimer = setTimeout(() => this.start(), this.backoffMs);
+    this.backoffMs = Math.min(2 * this.backoffMs, MAX_BACKOFF_MS);
+  }
+
   private handle(res: IWatchResponse): void {
     if (this.done) return;
+    this.lostSince = undefined;
+    this.backoffMs = FIRST_BACKOFF_MS;
     if (res.canceled) {
       const compacted = Number(res.compact_revision);
       if (compacted > 0) {
         this.deps.onCompacted(compacted);
-        this.fail(new CompactedError(this.afterRevision, compacted));
+        this.fail(new CompactedError(this.delivered, compacted));
       } else {
         this.fail(new StorageError(`etcd canceled the watch: ${res.cancel_reason || 'no reason given'}`));
       }
@@ -69,6 +108,8 @@ export class EtcdWatch implements WatchHandle {
     }
     // Without fragment=true etcd never splits a revision across responses, and events come in
     // revision order, so each response is a run of whole revisions.
-    if (res.events.length > 0) this.cb.onEvents(res.events.map(toStoreEvent));
+    if (res.events.length === 0) return;
+    this.delivered = Number(res.events[res.events.length - 1].kv.mod_revision);
+    this.cb.onEvents(res.events.map(toStoreEvent));
   }
 }

@@ -30,6 +30,8 @@ export interface EtcdStorageOptions {
   client?: Partial<IOptions>;
   /** Keys fetched per range request when a list is longer (default 1000). */
   listPageSize?: number;
+  /** How long a watch keeps re-creating its lost stream before it fails (default 30 s). */
+  watchRetryTimeoutMs?: number;
 }
 
 /** A single-key range that exists only to read the store's header revision; also "\0". */
@@ -131,6 +133,7 @@ export class EtcdStorage implements Storage {
         watchClient: this.client.watchClient,
         onCompacted: (rev) => this.noteCompacted(rev),
         onFinished: (done) => this.watches.delete(done),
+        retryTimeoutMs: this.opts.watchRetryTimeoutMs,
       },
       prefix,
       afterRevision,

@@ -53,10 +53,11 @@ describe('EtcdStorage', function () {
       await Promise.all(listed.items.map((kv) => s.delete(kv.key)));
     });
 
-    it('reports a lost connection to watchers and callers', async () => {
+    it('reports a lost connection to watchers (once their retries time out) and callers', async () => {
       const own = await startEtcd();
       try {
-        const s = connect(own.endpoint);
+        const s = new EtcdStorage({ endpoints: [own.endpoint], watchRetryTimeoutMs: 1000 });
+        open.push(s);
         await s.create('/a', Buffer.from('1'));
         const w = new WatchCollector(s, '/', 0);
         await w.waitForCount(1);
