@@ -84,12 +84,12 @@ export interface ControlPlaneMember {
 
 /**
  * The static pods of a control-plane node. With several control-plane nodes (`member`), each has
- * an etcd member of one cluster and its apiserver uses all of them over TLS.
+ * an etcd member of one cluster and its apiserver uses its own member over TLS.
  */
 export function controlPlaneComponents(cluster: ClusterConfig, timings: ClusterTimings, store: StoreBackend, member?: ControlPlaneMember): Component[] {
   const net = cluster.networking;
   const storeArgs = member
-    ? apiserverEtcdArgs(member.self, member.members)
+    ? apiserverEtcdArgs(member.self)
     : store === 'etcd' ? ['--store', 'etcd', '--etcd-endpoints', ETCD_CLIENT] : ['--store', 'sqlite', '--data-dir', APISERVER_DATA];
   const etcd = member ? [etcdMemberComponent(cluster.name, member.self, member.members)] : store === 'etcd' ? [etcdComponent()] : [];
   return [

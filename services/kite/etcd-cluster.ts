@@ -81,12 +81,17 @@ export function etcdMemberComponent(cluster: string, self: EtcdMember, members: 
   };
 }
 
-/** The apiserver's store flags: every member (its own first), over TLS with its client pair. */
-export function apiserverEtcdArgs(self: EtcdMember, members: EtcdMember[]): string[] {
-  const ordered = [self, ...members.filter((m) => m.name !== self.name)];
+/**
+ * The apiserver's store flags: its own node's member only, as kubeadm's stacked etcd gives
+ * kube-apiserver `--etcd-servers=https://127.0.0.1:2379`, over TLS with its client pair. The etcd
+ * client sends each request to a random one of its endpoints, so with every member named a third
+ * of an apiserver's requests would hang on a dead node's member; with its own only, a lost member
+ * makes its apiserver unready (/readyz's etcd check) and the load balancer routes around it.
+ */
+export function apiserverEtcdArgs(self: EtcdMember): string[] {
   return [
     '--store', 'etcd',
-    '--etcd-endpoints', ordered.map((m) => clientURL(m.name)).join(','),
+    '--etcd-endpoints', clientURL(self.name),
     '--etcd-cafile', `${CONFIG_DIR}/${ETCD_PKI.ca}`,
     '--etcd-certfile', file(ETCD_PKI.apiserverClient, 'crt'),
     '--etcd-keyfile', file(ETCD_PKI.apiserverClient, 'key'),

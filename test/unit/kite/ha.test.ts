@@ -1,6 +1,6 @@
 // A highly available kite cluster's plan: several control-plane nodes need the etcd store (a clear
 // refusal with SQLite, a warning for an even number), each node's etcd member in one
-// --initial-cluster with peer and client TLS from the cluster CA, each apiserver on every member,
+// --initial-cluster with peer and client TLS from the cluster CA, each apiserver on its own member,
 // the external load balancer's haproxy.cfg and ports, the nodes publishing no apiserver port, each
 // scheduler's and controller-manager's kubeconfig naming its own node's apiserver (as kubeadm's).
 import { strict as assert } from 'node:assert';
@@ -73,16 +73,16 @@ describe('kite: highly available control plane', () => {
       assert.ok(hostMounts(etcd).some((m) => m.path === '/var/lib/kite/etcd' && !m.readOnly));
     });
 
-    it('points each apiserver at every member, its own first, with its etcd client pair', () => {
+    it('points each apiserver at its own node\'s member only, as kubeadm\'s stacked etcd, with its etcd client pair', () => {
       const apiserver = controlPlaneComponents(config, DEFAULT_TIMINGS, 'etcd', { self: members[2], members }).find((c) => c.name === 'kube-apiserver')!;
       const args = apiserver.command;
       assert.equal(flag(args, '--store'), 'etcd');
-      assert.equal(flag(args, '--etcd-endpoints'), 'https://ha-control-plane3:2379,https://ha-control-plane:2379,https://ha-control-plane2:2379');
+      assert.equal(flag(args, '--etcd-endpoints'), 'https://ha-control-plane3:2379');
       assert.equal(flag(args, '--etcd-cafile'), '/etc/kite/pki/ca.crt');
       assert.equal(flag(args, '--etcd-certfile'), '/etc/kite/pki/apiserver-etcd-client.crt');
       assert.equal(flag(args, '--etcd-keyfile'), '/etc/kite/pki/apiserver-etcd-client.key');
       assert.ok(!args.includes('--data-dir'));
-      assert.deepEqual(apiserverEtcdArgs(members[2], members), args.slice(args.indexOf('--store'), args.indexOf('--store') + 10));
+      assert.deepEqual(apiserverEtcdArgs(members[2]), args.slice(args.indexOf('--store'), args.indexOf('--store') + 10));
       // One scheduler and one controller-manager per node, each electing a leader (their default).
       const names = controlPlaneComponents(config, DEFAULT_TIMINGS, 'etcd', { self: members[2], members }).map((c) => c.name);
       assert.deepEqual(names, ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
