@@ -47,10 +47,17 @@ export function haproxyConfig(controlPlanes: string[]): string {
     '  log global',
     '  mode tcp',
     '  option dontlognull',
-    // A connection to an apiserver not yet marked down is retried on another one.
-    '  option redispatch',
+    // A connection to an apiserver not yet marked down is retried on another one, at the first
+    // retry (haproxy's default redispatches only at the last of the retries).
+    '  option redispatch 1',
     '  retries 3',
-    '  timeout connect 5s',
+    // A new client connection waits while haproxy connects it to an apiserver. A dead node not
+    // yet marked DOWN answers nothing, and only this timeout ends the attempt and redispatches it
+    // (with 5s, a client reconnecting right after a crash waited out its whole 5 s call deadline
+    // on it). The apiservers are on the cluster network of this host, where the node's kernel,
+    // not the busy apiserver process, completes the TCP handshake: a live apiserver on a loaded
+    // machine answers well within 1s, so this marks nothing down that is alive.
+    '  timeout connect 1s',
     // Watches are long-lived streams.
     '  timeout client 1h',
     '  timeout server 1h',

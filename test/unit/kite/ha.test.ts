@@ -141,6 +141,15 @@ describe('kite: highly available control plane', () => {
       assert.match(defaults, /on-marked-down shutdown-sessions/);
     });
 
+    it('gives a client connection sent to a dead apiserver not yet marked DOWN to a live one within 1 s', () => {
+      // A client reconnecting right after a crash may be dispatched to the dead node: its connect
+      // gets no answer, so only timeout connect ends it, and the first retry goes elsewhere.
+      const cfg = haproxyConfig(members.map((m) => m.name));
+      assert.match(cfg, /^  timeout connect 1s$/m);
+      assert.match(cfg, /^  option redispatch 1$/m);
+      assert.ok(Number(cfg.match(/^  retries (\d+)$/m)?.[1]) >= 1, 'a failed connect is retried');
+    });
+
     it('publishes the apiserver\'s host ports on the load balancer and on no control-plane node', () => {
       const withPorts = { ...config, networking: { ...config.networking, apiServerPort: 40001, apiServerSecurePort: 40002 } };
       const args = loadBalancerRunArgs(withPorts);
