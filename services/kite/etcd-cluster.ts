@@ -72,10 +72,17 @@ export function etcdMemberComponent(cluster: string, self: EtcdMember, members: 
       '--peer-key-file', file(ETCD_PKI.peer, 'key'),
       '--peer-client-cert-auth',
       '--peer-trusted-ca-file', `${CONFIG_DIR}/${ETCD_PKI.ca}`,
-      // Ten times etcd's default heartbeat and election timeout: members share a loaded machine's
-      // cores with everything else, and a late heartbeat must not start an election.
-      '--heartbeat-interval', '500',
-      '--election-timeout', '5000',
+      // Twice etcd's (and kubeadm's) default heartbeat and election timeout: members share a
+      // loaded machine's cores, and a heartbeat late by a scheduling hiccup must not start an
+      // election; yet a dead leader's followers wait one to two election timeouts before electing
+      // another, all writes stalled and every apiserver unready (its /readyz reads etcd) the
+      // while: with 5 s the load balancer marked every apiserver DOWN and shut every session,
+      // watches included, before a leader came. Pre-vote (etcd 3.5's default): a member that
+      // missed heartbeats only because it was starved itself asks first whether the others did
+      // too, and deposes no leader that a quorum still hears.
+      '--heartbeat-interval', '200',
+      '--election-timeout', '2000',
+      '--pre-vote',
       '--auto-compaction-retention', '1',
     ],
   };

@@ -150,6 +150,25 @@ describe('kite: highly available control plane', () => {
       assert.ok(Number(cfg.match(/^  retries (\d+)$/m)?.[1]) >= 1, 'a failed connect is retried');
     });
 
+    it('elects a new etcd leader before the load balancer marks the unready apiservers DOWN', () => {
+      // While etcd has no leader every apiserver's /readyz fails (its etcd read times out after
+      // 2 s); a lost leader's followers elect another within two election timeouts of its last
+      // heartbeat. haproxy marks a server DOWN after fall failed checks, each taking timeout
+      // check, fastinter apart: the election must end first, or every session is shut.
+      const etcd = controlPlaneComponents(config, DEFAULT_TIMINGS, 'etcd', { self: members[0], members }).find((c) => c.name === 'etcd')!.command;
+      const election = Number(flag(etcd, '--election-timeout'));
+      const heartbeat = Number(flag(etcd, '--heartbeat-interval'));
+      assert.ok(election >= 10 * heartbeat, 'etcd\'s tuning guide: an election timeout of ten heartbeats');
+      assert.ok(etcd.includes('--pre-vote'), 'a starved follower deposes no leader the others still hear');
+      const cfg = haproxyConfig(members.map((m) => m.name));
+      const ms = (v: string) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1000);
+      const defaults = cfg.match(/^  default-server .*$/m)![0];
+      const fall = Number(defaults.match(/\bfall (\d+)/)![1]);
+      const fastinter = ms(defaults.match(/\bfastinter (\S+)/)![1]);
+      const check = ms(cfg.match(/^  timeout check (\S+)$/m)![1]);
+      assert.ok(2 * election < fall * check + (fall - 1) * fastinter, `${2 * election} ms`);
+    });
+
     it('publishes the apiserver\'s host ports on the load balancer and on no control-plane node', () => {
       const withPorts = { ...config, networking: { ...config.networking, apiServerPort: 40001, apiServerSecurePort: 40002 } };
       const args = loadBalancerRunArgs(withPorts);
