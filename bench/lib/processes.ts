@@ -84,11 +84,13 @@ function track(child: ChildProcess, label: string): Program {
 /**
  * Runs bin/<program> with args (stderr is kept for failures). With KITE_BENCH_CPU_PROF=<dir>, the
  * apiserver writes a V8 CPU profile of its main thread into dir when it stops (bench/cpu-profile.ts
- * summarizes it).
+ * summarizes it); KITE_BENCH_CPU_PROF_INTERVAL=<µs> samples more often than V8's 1000 µs.
  */
 export function startProgram(program: string, args: string[], env: Record<string, string> = {}): Program {
   const profile = process.env.KITE_BENCH_CPU_PROF;
-  const nodeFlags = program === 'kite-apiserver' && profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  const interval = process.env.KITE_BENCH_CPU_PROF_INTERVAL;
+  const nodeFlags =
+    program === 'kite-apiserver' && profile ? ['--cpu-prof', '--cpu-prof-dir', profile, ...(interval ? ['--cpu-prof-interval', interval] : [])] : [];
   return startProcess(program, process.execPath, [...nodeFlags, join(ROOT, 'bin', program), ...args], { KITE_LOG_LEVEL: 'warn', ...env });
 }
 

@@ -23,6 +23,7 @@ import { evictPod } from '../registry/pod-eviction';
 import type { Registry } from '../registry/registry';
 import { storedEncoding } from '../registry/stored-encoding';
 import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
+import { loopSlices } from '../../../lib/util/loop-slices';
 import { proxyExecPod, proxyPodLogs, proxyPortForwardPod, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 
@@ -59,6 +60,11 @@ function isDryRun(d: string[] | undefined): boolean {
   return (d ?? []).length > 0;
 }
 
+/**
+ * A unary call's handler. It starts in an event-loop slice of its own (lib/util/loop-slices.ts):
+ * the calls one socket read delivers are served one after another with timers and I/O in
+ * between, not all in the turn that read them.
+ */
 function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver, asCreate?: (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>) {
   const method = `${kind.serviceName}/${rpc}`;
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
@@ -66,8 +72,10 @@ function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler,
     const creation = asCreate && ((req: any) => asCreate(req, call));
     const trailer = new Metadata();
     const answer: sendUnaryData<any> = (err, value) => (err ? callback(err) : callback(null, value, trailer));
-    answerUnary(method, answer, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation), (code) =>
-      observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
+    loopSlices.run(() =>
+      answerUnary(method, answer, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation), (code) =>
+        observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
+      ),
     );
   };
 }

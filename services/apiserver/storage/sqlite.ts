@@ -3,11 +3,13 @@
 // connection, so a commit's fsync never blocks the event loop; reads run here, synchronously, on
 // a second connection (WAL: readers see every committed transaction and never wait for the
 // writer). A write is acknowledged, and published to the in-process watchers, only after its
-// transaction committed, in commit order.
+// transaction committed, in commit order: one write per event-loop slice (lib/util/loop-slices.ts),
+// so a group commit's acknowledgements, and the replies they set off, do not all run in one turn.
 import { dirname, extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { logger } from '../../../lib/log';
+import { loopSlices } from '../../../lib/util/loop-slices';
 import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } from './auto-compaction';
 import {
   CompactedError,
@@ -90,6 +92,8 @@ export class SqliteStorage implements Storage {
   private readonly sequenceStmt: Database.Statement<[], { seq: number }>;
   /** Revision of the last acknowledged write: what reads and watches see. */
   private revision: number;
+  /** Revision of the last write the writer reported committed (acknowledged, or waiting for its slice). */
+  private committed: number;
   private compacted: number;
   private compacting: Promise<void> = Promise.resolve();
   private closed = false;
@@ -126,6 +130,7 @@ export class SqliteStorage implements Storage {
     this.atRevisionStmt = this.db.prepare(`SELECT ${LOG_COLUMNS} FROM log WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`);
     this.sequenceStmt = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'log'");
     this.revision = this.sequenceStmt.get()?.seq ?? 0;
+    this.committed = this.revision;
     const meta = this.db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'compacted_revision'").get();
     this.compacted = meta?.value ?? 0;
     this.hub = new WatchHub({
@@ -224,6 +229,7 @@ export class SqliteStorage implements Storage {
     return new Promise((resolve, reject) => this.post(msg, [{ kind: 'request', resolve, reject }]));
   }
 
+  /** Answers in the writer's order: each waits for its slice behind the acknowledgements before it. */
   private onWriterMessage(msg: FromWriter): void {
     switch (msg.type) {
       case 'ready':
@@ -231,11 +237,15 @@ export class SqliteStorage implements Storage {
       case 'done':
         this.onCommitted(msg.results, unpack(msg.prevValues), msg.commitError);
         break;
-      case 'failed':
-        this.takeRequest().reject(new StorageError(msg.message));
+      case 'failed': {
+        const r = this.takeRequest();
+        loopSlices.run(() => r.reject(new StorageError(msg.message)));
         break;
-      default:
-        this.takeRequest().resolve(msg);
+      }
+      default: {
+        const r = this.takeRequest();
+        loopSlices.run(() => r.resolve(msg));
+      }
     }
     // Once closing, held until the thread has exited: the process must not end under close().
     if (this.inflight.length === 0 && !this.closed) this.writer.unref();
@@ -247,31 +257,35 @@ export class SqliteStorage implements Storage {
     return next;
   }
 
-  /** Acknowledges a committed batch: revision, then watchers, then callers, in commit order. */
+  /**
+   * Acknowledges a committed batch in commit order, one write per slice: revision, then
+   * watchers, then the caller (whose reply runs in the same slice).
+   */
   private onCommitted(results: WriteResult[], prevValues: Buffer[], commitError?: string): void {
     const writes = this.inflight.splice(0, results.length) as PendingWrite[];
     const failure = commitError === undefined ? undefined : new StorageError(`commit failed: ${commitError}`);
     if (failure) log.error({ err: failure.message, writes: writes.length }, 'sqlite commit failed');
-    const settle: (() => void)[] = [];
     let nextPrev = 0;
     writes.forEach((w, i) => {
       const r = results[i];
       if (!r.ok) {
         const err = writeError(w.op, r);
-        settle.push(() => w.reject(err));
+        loopSlices.run(() => w.reject(err));
         return;
       }
       const prevValue = r.prev ? prevValues[nextPrev++] : undefined;
       if (failure) {
-        settle.push(() => w.reject(failure));
+        loopSlices.run(() => w.reject(failure));
         return;
       }
       const event = toWriteEvent(w, r.id, r.prev && { key: w.op.key, value: prevValue!, createRevision: r.prev.createRevision, modRevision: r.prev.id });
-      this.revision = r.id;
-      this.hub.publish(event);
-      settle.push(() => w.resolve(event.kv));
+      this.committed = r.id;
+      loopSlices.run(() => {
+        this.revision = r.id;
+        this.hub.publish(event);
+        w.resolve(event.kv);
+      });
     });
-    for (const s of settle) s();
   }
 
   /**
@@ -287,9 +301,16 @@ export class SqliteStorage implements Storage {
       `sqlite writer thread exited (code ${code}${reason ? `: ${reason}` : ''}) before acknowledging the write; it may or may not have been committed`,
     );
     log.error({ err: failure.message, pending: this.inflight.length, restart: ready && !this.closed }, 'sqlite writer thread exited');
-    for (const p of this.inflight.splice(0)) p.reject(failure);
+    const unanswered = this.inflight.splice(0);
+    // After the acknowledgements still waiting for their slices, in the writer's order.
+    const from = this.committed;
+    const until = this.closed ? from : (this.sequenceStmt.get()?.seq ?? 0);
+    this.committed = Math.max(from, until);
+    loopSlices.run(() => {
+      for (const p of unanswered) p.reject(failure);
+      if (!this.closed) this.catchUp(from, until);
+    });
     if (this.closed) return;
-    this.catchUp();
     if (!ready) {
       this.broken = new StorageError(`sqlite writer thread failed to start: ${reason ?? `exit code ${code}`}`);
       for (const w of this.outgoing.splice(0)) w.reject(this.broken);
@@ -298,16 +319,17 @@ export class SqliteStorage implements Storage {
     this.startWriter();
   }
 
-  /** Publishes committed rows past the acknowledged revision (a writer died before acknowledging them). */
-  private catchUp(): void {
-    const seq = this.sequenceStmt.get()?.seq ?? 0;
-    while (this.revision < seq) {
-      const events = this.replay('', '', this.revision, seq, 500);
+  /** Publishes the rows committed after `from` up to `until` (a writer died before acknowledging them). */
+  private catchUp(from: number, until: number): void {
+    let at = from;
+    while (at < until) {
+      const events = this.replay('', '', at, until, 500);
       if (events.length === 0) break;
-      this.revision = events[events.length - 1].kv.modRevision;
+      at = events[events.length - 1].kv.modRevision;
+      this.revision = at;
       for (const e of events) this.hub.publish(e);
     }
-    this.revision = Math.max(this.revision, seq);
+    this.revision = Math.max(this.revision, until);
   }
 
   private startWriter(): void {

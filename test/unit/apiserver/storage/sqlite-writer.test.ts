@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactedError, ConflictError, StorageError, type KeyValue } from '../../../../services/apiserver/storage/interface';
 import { SqliteStorage } from '../../../../services/apiserver/storage/sqlite';
+import { SLICE_BUDGET_MS } from '../../../../lib/util/loop-slices';
 import { WatchCollector } from './watch-collector';
 
 const enc = (s: string): Buffer => Buffer.from(s);
@@ -66,6 +67,32 @@ describe('SqliteStorage writer thread', () => {
     const updated = await update;
     assert.equal(dec((await s.get('/a'))!.value), 'v2');
     assert.equal(await s.currentRevision(), updated.modRevision);
+  });
+
+  it("acknowledges a group commit's writes in order, after the commit, one event-loop slice each", async () => {
+    const { s, gate } = openStore();
+    setGate(gate, HOLD);
+    const ran: string[] = [];
+    // One turn's writes: one message to the writer, one transaction, one answer back.
+    const writes = ['/g0', '/g1', '/g2', '/g3'].map((key, i) =>
+      s.create(key, enc(key)).then((kv) => {
+        ran.push(key);
+        if (i === 0) {
+          // The first acknowledgement's work outlasts a slice: the others wait for the next turn.
+          const start = performance.now();
+          while (performance.now() - start <= SLICE_BUDGET_MS);
+          setImmediate(() => ran.push('next turn'));
+        }
+        return kv;
+      }),
+    );
+    assert.equal(await s.get('/g0'), undefined);
+    assert.deepEqual(ran, [], 'acknowledged before the commit');
+    setGate(gate, OPEN);
+    const acked = await Promise.all(writes);
+    assert.deepEqual(ran, ['/g0', 'next turn', '/g1', '/g2', '/g3']);
+    for (let i = 1; i < acked.length; i++) assert.equal(acked[i].modRevision, acked[i - 1].modRevision + 1, 'one transaction, in order');
+    assert.equal(await s.currentRevision(), acked[3].modRevision);
   });
 
   it('keeps resourceVersions strictly increasing and events in commit order with many concurrent clients', async () => {
