@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { TokenRequest } from '../../../lib/gen/kite/authentication/v1/types';
 import { AuthorizationServiceService, type UserInfo } from '../../../lib/gen/kite/authorization/v1/authorization';
@@ -17,6 +17,7 @@ import { issueClientCertificate } from '../../../lib/pki/certificates';
 import { FORWARDED_CERTIFICATE, FRONT_DOOR_SECRET } from '../../../services/apiserver/auth/authn/front-door-trust';
 import { TokenFileAuthenticator } from '../../../services/apiserver/auth/authn/token-file';
 import { ServiceAccountTokenAuthenticator } from '../../../services/apiserver/auth/serviceaccount/token-authenticator';
+import { http2Request, http2Session } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
@@ -64,17 +65,7 @@ describe('security: one authentication per call', function () {
     return md;
   };
 
-  const httpGet = (session: ClientHttp2Session, path: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; json: any }>((resolve, reject) => {
-      const req = session.request({ ':method': 'GET', ':path': path, ...headers });
-      let text = '';
-      let code = 0;
-      req.on('response', (h) => (code = Number(h[':status'])));
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => resolve({ status: code, json: JSON.parse(text) }));
-      req.on('error', reject);
-    });
+  const httpGet = (session: ClientHttp2Session, path: string, headers: Record<string, string> = {}) => http2Request(session, 'GET', path, undefined, headers);
 
   before(async () => {
     ServiceAccountTokenAuthenticator.prototype.authenticate = function (this: ServiceAccountTokenAuthenticator, token: string) {
@@ -119,7 +110,7 @@ describe('security: one authentication per call', function () {
   });
 
   it('verifies a token once per HTTP request (the front door\'s internal call is authenticated once too)', async () => {
-    const session = connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, servername: 'kubernetes' });
+    const session = http2Session({ port: s.server.securePort!, ca: s.ca.cert });
     try {
       let r: { status: number; json: any } | undefined;
       assert.deepEqual(await verifications(async () => (r = await httpGet(session, `/api/v1/namespaces/${ns}/pods`, { authorization: `Bearer ${saToken}` }))), {
@@ -151,11 +142,7 @@ describe('security: one authentication per call', function () {
   });
 
   it('forwarding headers sent to the HTTP front door are not forwarded: authorization sees the TLS client', async () => {
-    const session = connect(`https://127.0.0.1:${s.server.securePort}`, {
-      ca: s.ca.cert,
-      servername: 'kubernetes',
-      ...(await issueClientCertificate(s.ca, 'alice', [])),
-    });
+    const session = http2Session({ port: s.server.securePort!, ca: s.ca.cert, ...(await issueClientCertificate(s.ca, 'alice', [])) });
     try {
       const r = await httpGet(session, `/api/v1/namespaces/${ns}/pods`, {
         [FRONT_DOOR_SECRET]: Buffer.alloc(32).toString('base64'),

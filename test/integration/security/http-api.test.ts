@@ -3,22 +3,15 @@
 // admission, audit), answers in Kubernetes' JSON and metav1.Status, and streams watches.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
+import type { ClientHttp2Session } from 'node:http2';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
 import { FORWARDED_CERTIFICATE, FRONT_DOOR_SECRET } from '../../../services/apiserver/auth/authn/front-door-trust';
 import type { AuditEvent } from '../../../services/apiserver/auth/audit/audit-log';
+import { http2Request, http2Session, httpsRequest } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { foreignCertificate, startSecureApiserver, type SecureApiserver } from './secure-apiserver';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  json: any;
-}
 
 describe('HTTP API (--secure-port)', function () {
   this.timeout(60_000);
@@ -28,29 +21,8 @@ describe('HTTP API (--secure-port)', function () {
   let anonymous: ClientHttp2Session;
   const ns = uniqueName('http');
 
-  const session = (pair?: { cert: string; key: string }) =>
-    connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, ...(pair ?? {}), servername: 'kubernetes' });
-
-  const request = (c: ClientHttp2Session, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const req = c.request({ ':method': method, ':path': path, 'content-type': 'application/json', ...headers }, { endStream: false });
-      let text = '';
-      let h: Reply['headers'] = {};
-      req.on('response', (r) => (h = r as Reply['headers']));
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: Number(h[':status']), headers: h, body: text, json });
-      });
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
-    });
+  const session = (pair?: { cert: string; key: string }) => http2Session({ port: s.server.securePort!, ca: s.ca.cert, ...pair });
+  const request = http2Request;
 
   const pod = (name: string, extra: Record<string, unknown> = {}) => ({
     apiVersion: 'v1',
@@ -214,20 +186,7 @@ describe('HTTP API (--secure-port)', function () {
 
   it('speaks HTTP/1.1 over TLS too (client libraries), and a certificate from another CA counts as none', async () => {
     const pair = await issueClientCertificate(s.ca, 'alice', ['devs']);
-    const get = (cert?: { cert: string; key: string }) =>
-      new Promise<{ status: number; json: any }>((resolve, reject) => {
-        const req = httpsRequest(
-          { host: '127.0.0.1', port: s.server.securePort, path: `/api/v1/namespaces/${ns}/pods`, ca: s.ca.cert, servername: 'kubernetes', ...(cert ?? {}) },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) }));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
+    const get = (cert?: { cert: string; key: string }) => httpsRequest({ port: s.server.securePort!, ca: s.ca.cert, ...cert }, 'GET', `/api/v1/namespaces/${ns}/pods`);
     const asAlice = await get(pair);
     assert.equal(asAlice.status, 403);
     assert.match(asAlice.json.message, /User "alice" cannot list/);

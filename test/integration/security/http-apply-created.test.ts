@@ -4,9 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { http2Request, http2Session } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
@@ -20,27 +21,11 @@ describe('HTTP API: an apply patch that creates its object answers 201', functio
   let env: NodeJS.ProcessEnv;
   const ns = uniqueName('applied');
 
-  const request = (method: string, path: string, body: string, contentType: string): Promise<{ status: number; json: any }> =>
-    new Promise((resolve, reject) => {
-      const req = admin.request({ ':method': method, ':path': path, 'content-type': contentType });
-      let text = '';
-      let status = 0;
-      req.on('response', (h) => (status = Number(h[':status'])));
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => resolve({ status, json: JSON.parse(text) }));
-      req.on('error', reject);
-      req.end(body);
-    });
+  const request = (method: string, path: string, body: string, contentType: string) => http2Request(admin, method, path, body, { 'content-type': contentType });
 
   before(async function () {
     s = await startSecureApiserver({ config: { securePort: 0 } });
-    admin = connect(`https://127.0.0.1:${s.server.securePort}`, {
-      ca: s.ca.cert,
-      cert: readFileSync(s.pki.admin.cert, 'utf8'),
-      key: readFileSync(s.pki.admin.key, 'utf8'),
-      servername: 'kubernetes',
-    });
+    admin = http2Session({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert, 'utf8'), key: readFileSync(s.pki.admin.key, 'utf8') });
     env = { ...process.env, KUBECONFIG: writeKubeconfig(s, join(s.dir, 'kubeconfig'), { namespace: ns }), HOME: s.dir };
     assert.equal((await request('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), 'application/json')).status, 201);
   });

@@ -4,9 +4,10 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { TLSSocket } from 'node:tls';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
+import { http2Request, http2Session } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
@@ -18,17 +19,7 @@ describe('security: the HTTP front door reads a connection\'s certificate once',
   let reads = 0;
   const getPeerCertificate = TLSSocket.prototype.getPeerCertificate;
 
-  const http2Get = (session: ClientHttp2Session, path: string) =>
-    new Promise<{ status: number; json: any }>((resolve, reject) => {
-      const req = session.request({ ':method': 'GET', ':path': path });
-      let text = '';
-      let code = 0;
-      req.on('response', (h) => (code = Number(h[':status'])));
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => resolve({ status: code, json: JSON.parse(text) }));
-      req.on('error', reject);
-    });
+  const http2Get = (session: ClientHttp2Session, path: string) => http2Request(session, 'GET', path);
 
   before(async () => {
     s = await startSecureApiserver({ config: { securePort: 0 } });
@@ -36,7 +27,7 @@ describe('security: the HTTP front door reads a connection\'s certificate once',
       if (this.localPort === s.server.securePort) reads++;
       return getPeerCertificate.call(this, detailed as true);
     } as typeof getPeerCertificate;
-    const admin = connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert), key: readFileSync(s.pki.admin.key), servername: 'kubernetes' });
+    const admin = http2Session({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert), key: readFileSync(s.pki.admin.key) });
     try {
       const r = await new Promise<number>((resolve, reject) => {
         const req = admin.request({ ':method': 'POST', ':path': '/api/v1/namespaces', 'content-type': 'application/json' });
@@ -55,8 +46,8 @@ describe('security: the HTTP front door reads a connection\'s certificate once',
   });
 
   it('over HTTP/2: once per session, and each session is its own certificate\'s user', async () => {
-    const alice = connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, ...(await issueClientCertificate(s.ca, 'alice', [])), servername: 'kubernetes' });
-    const admin = connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert), key: readFileSync(s.pki.admin.key), servername: 'kubernetes' });
+    const alice = http2Session({ port: s.server.securePort!, ca: s.ca.cert, ...(await issueClientCertificate(s.ca, 'alice', [])) });
+    const admin = http2Session({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert), key: readFileSync(s.pki.admin.key) });
     try {
       const before = reads;
       for (let i = 0; i < 5; i++) {

@@ -4,15 +4,11 @@
 // allows, authenticated ones what system:discovery allows, and nothing more once a binding is gone.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
+import { http2Request, http2Session } from '../../support/https-request';
 import { waitFor } from '../../support/wait';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
-
-interface Reply {
-  status: number;
-  json: any;
-}
 
 describe('HTTP API: discovery and public paths under RBAC', function () {
   this.timeout(60_000);
@@ -21,28 +17,9 @@ describe('HTTP API: discovery and public paths under RBAC', function () {
   let alice: ClientHttp2Session;
   let anonymous: ClientHttp2Session;
 
-  const session = (pair?: { cert: string; key: string }) => connect(`https://127.0.0.1:${s.server.securePort}`, { ca: s.ca.cert, ...(pair ?? {}), servername: 'kubernetes' });
+  const session = (pair?: { cert: string; key: string }) => http2Session({ port: s.server.securePort!, ca: s.ca.cert, ...pair });
 
-  const request = (c: ClientHttp2Session, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const req = c.request({ ':method': method, ':path': path, ...headers });
-      let text = '';
-      let status = 0;
-      req.on('response', (h) => (status = Number(h[':status'])));
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = text;
-        }
-        resolve({ status, json });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const request = (c: ClientHttp2Session, method: string, path: string, headers: Record<string, string> = {}) => http2Request(c, method, path, undefined, headers);
 
   before(async () => {
     s = await startSecureApiserver({ tokens: { 'carol-token': { user: 'carol' } }, config: { securePort: 0 } });

@@ -5,10 +5,10 @@
 // same over gRPC metadata (impersonate-uid, impersonate-extra, repeated impersonate-group).
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClusterRole, ClusterRoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import { httpsRequest } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { whoAmI } from './rpc';
@@ -25,28 +25,8 @@ describe('HTTP API: Impersonate-Uid and Impersonate-Extra-*', function () {
   const kubectl = kubectlWith(() => env);
 
   /** A POST of a SelfSubjectReview as the impersonator with these headers. */
-  const whoami = (headers: Record<string, string>): Promise<{ status: number; json: any }> =>
-    new Promise((resolve, reject) => {
-      const req = httpsRequest(
-        {
-          host: '127.0.0.1',
-          port: s.server.securePort,
-          method: 'POST',
-          path: WHOAMI,
-          ca: s.ca.cert,
-          servername: 'kubernetes',
-          headers: { authorization: 'Bearer imp-token', 'content-type': 'application/json', ...headers },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }));
-    });
+  const whoami = (headers: Record<string, string>) =>
+    httpsRequest({ port: s.server.securePort!, ca: s.ca.cert }, 'POST', WHOAMI, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, { authorization: 'Bearer imp-token', ...headers });
 
   before(async function () {
     try {

@@ -4,7 +4,8 @@
 // Ignore; fields the patch does not add (the live object's) are never reported.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
+import { http2Request, http2Session } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
@@ -16,31 +17,11 @@ describe('HTTP API: fieldValidation on JSON patches', function () {
   let admin: ClientHttp2Session;
   const ns = uniqueName('jsonpatch');
 
-  const request = (method: string, path: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; warning?: string; json: any }> =>
-    new Promise((resolve, reject) => {
-      const req = admin.request({ ':method': method, ':path': path, 'content-type': contentType });
-      let text = '';
-      let status = 0;
-      let warning: string | undefined;
-      req.on('response', (h) => {
-        status = Number(h[':status']);
-        warning = h.warning === undefined ? undefined : String(h.warning);
-      });
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => resolve({ status, warning, json: JSON.parse(text) }));
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+  const request = (method: string, path: string, body: object | undefined, contentType = 'application/json') => http2Request(admin, method, path, body, { 'content-type': contentType });
 
   before(async function () {
     s = await startSecureApiserver({ config: { securePort: 0 } });
-    admin = connect(`https://127.0.0.1:${s.server.securePort}`, {
-      ca: s.ca.cert,
-      cert: readFileSync(s.pki.admin.cert, 'utf8'),
-      key: readFileSync(s.pki.admin.key, 'utf8'),
-      servername: 'kubernetes',
-    });
+    admin = http2Session({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert, 'utf8'), key: readFileSync(s.pki.admin.key, 'utf8') });
     assert.equal((await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
     const deployment = {
       apiVersion: 'apps/v1',
@@ -68,7 +49,7 @@ describe('HTTP API: fieldValidation on JSON patches', function () {
     assert.equal(nested.json.message, 'strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"');
     const known = await request('PATCH', `${path()}?fieldValidation=Strict`, [{ op: 'replace', path: '/spec/replicas', value: 2 }], JSON_PATCH);
     assert.equal(known.status, 200, known.json.message);
-    assert.equal(known.warning, undefined);
+    assert.equal(known.headers.warning, undefined);
     assert.equal(known.json.spec.replicas, 2);
   });
 
@@ -76,12 +57,12 @@ describe('HTTP API: fieldValidation on JSON patches', function () {
     for (const query of ['?fieldValidation=Warn', '']) {
       const warned = await request('PATCH', `${path()}${query}`, [{ op: 'add', path: '/metadata/labels/tier', value: 'front' }, { op: 'add', path: '/spec/foo', value: 1 }], JSON_PATCH);
       assert.equal(warned.status, 200, warned.json.message);
-      assert.equal(warned.warning, '299 - "unknown field \\"spec.foo\\""');
+      assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.foo\\""');
       assert.equal(warned.json.metadata.labels.tier, 'front');
       assert.equal(warned.json.spec.foo, undefined);
     }
     const ignored = await request('PATCH', `${path()}?fieldValidation=Ignore`, [{ op: 'add', path: '/spec/foo', value: 1 }], JSON_PATCH);
     assert.equal(ignored.status, 200);
-    assert.equal(ignored.warning, undefined);
+    assert.equal(ignored.headers.warning, undefined);
   });
 });

@@ -6,8 +6,9 @@
 // keeps JSON lines.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { decodeWatchFrames, type DecodedProtobuf } from '../../../lib/api/k8s-protobuf';
+import { http2Request, http2Session } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
@@ -20,18 +21,7 @@ describe('HTTP API: protobuf watch streams', function () {
   let admin: ClientHttp2Session;
   const ns = uniqueName('pbwatch');
 
-  const send = (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: any }> =>
-    new Promise((resolve, reject) => {
-      const req = admin.request({ ':method': method, ':path': path, 'content-type': contentType });
-      let text = '';
-      let status = 0;
-      req.on('response', (h) => (status = Number(h[':status'])));
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => resolve({ status, json: JSON.parse(text) }));
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
+  const send = (method: string, path: string, body?: object, contentType = 'application/json') => http2Request(admin, method, path, body, { 'content-type': contentType });
 
   /** A watch read as frames until `done` says so; the content type and the events seen. */
   const watch = (path: string, accept: string) => {
@@ -57,12 +47,7 @@ describe('HTTP API: protobuf watch streams', function () {
 
   before(async () => {
     s = await startSecureApiserver({ config: { securePort: 0, watchCacheSize: 5, bookmarkIntervalMs: 200 } });
-    admin = connect(`https://127.0.0.1:${s.server.securePort}`, {
-      ca: s.ca.cert,
-      cert: readFileSync(s.pki.admin.cert, 'utf8'),
-      key: readFileSync(s.pki.admin.key, 'utf8'),
-      servername: 'kubernetes',
-    });
+    admin = http2Session({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert, 'utf8'), key: readFileSync(s.pki.admin.key, 'utf8') });
     assert.equal((await send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
   });
   after(async () => {

@@ -5,12 +5,12 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeProtobuf, encodeProtobuf } from '../../../lib/api/k8s-protobuf';
 import { ConfigMaps, Deployments, Namespaces, Secrets, ServiceAccounts } from '../../../lib/api/kinds';
 import type { Clientset } from '../../../lib/client';
+import { httpsRequest } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
@@ -40,31 +40,11 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
   after(() => s?.stop());
 
   /** A request as the admin, with a protobuf body. */
-  const httpsRequest = (method: string, path: string, body: Buffer = Buffer.alloc(0), accept = 'application/vnd.kubernetes.protobuf, application/json') =>
-    new Promise<{ status: number; body: string; raw: Buffer; contentType: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: s.server.securePort,
-          path,
-          method,
-          ca: readFileSync(s.pki.ca.cert),
-          cert: readFileSync(s.pki.admin.cert),
-          key: readFileSync(s.pki.admin.key),
-          headers: { 'content-type': 'application/vnd.kubernetes.protobuf', accept, 'content-length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const raw = Buffer.concat(chunks);
-            resolve({ status: res.statusCode ?? 0, body: raw.toString(), raw, contentType: String(res.headers['content-type']) });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const protobufRequest = async (method: string, path: string, body: Buffer = Buffer.alloc(0), accept = 'application/vnd.kubernetes.protobuf, application/json') => {
+    const to = { port: s.server.securePort!, ca: readFileSync(s.pki.ca.cert), cert: readFileSync(s.pki.admin.cert), key: readFileSync(s.pki.admin.key) };
+    const r = await httpsRequest(to, method, path, body, { 'content-type': 'application/vnd.kubernetes.protobuf', accept });
+    return { ...r, contentType: String(r.headers['content-type']) };
+  };
 
   it('creates a namespace', async () => {
     assert.equal((await kubectl('create', 'namespace', ns)).trim(), `namespace/${ns} created`);
@@ -107,7 +87,7 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
 
   it("deletes with a protobuf DeleteOptions, as client-go's typed clients send it (dry run, then for real)", async () => {
     const del = (options: Record<string, unknown>) =>
-      httpsRequest('DELETE', `/api/v1/namespaces/${ns}/secrets/creds`, encodeProtobuf({ kind: 'DeleteOptions', apiVersion: 'v1', ...options }));
+      protobufRequest('DELETE', `/api/v1/namespaces/${ns}/secrets/creds`, encodeProtobuf({ kind: 'DeleteOptions', apiVersion: 'v1', ...options }));
     const dry = await del({ dryRun: ['All'], propagationPolicy: 'Background' });
     assert.equal(dry.status, 200, `${dry.status} ${dry.body}`);
     assert.equal((await admin.resource(Secrets).get('creds', ns)).metadata!.name, 'creds');
@@ -120,20 +100,20 @@ describe('HTTP API: kubectl commands that send protobuf', function () {
 
   it('answers in protobuf a client that accepts only protobuf: an object, a list and a Status', async () => {
     const only = 'application/vnd.kubernetes.protobuf';
-    const got = await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps/settings`, undefined, only);
+    const got = await protobufRequest('GET', `/api/v1/namespaces/${ns}/configmaps/settings`, undefined, only);
     assert.equal(got.status, 200, got.body);
     assert.equal(got.contentType, only);
     const cm = decodeProtobuf(got.raw).object as { kind: string; metadata: { name: string }; data: unknown };
     assert.deepEqual([cm.kind, cm.metadata.name, cm.data], ['ConfigMap', 'settings', { mode: 'fast' }]);
-    const list = decodeProtobuf((await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps`, undefined, only)).raw).object as { kind: string; items: { metadata: { name: string } }[] };
+    const list = decodeProtobuf((await protobufRequest('GET', `/api/v1/namespaces/${ns}/configmaps`, undefined, only)).raw).object as { kind: string; items: { metadata: { name: string } }[] };
     assert.equal(list.kind, 'ConfigMapList');
     assert.ok(list.items.some((i) => i.metadata.name === 'settings'));
-    const missing = await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps/missing`, undefined, only);
+    const missing = await protobufRequest('GET', `/api/v1/namespaces/${ns}/configmaps/missing`, undefined, only);
     assert.equal(missing.status, 404);
     assert.deepEqual(decodeProtobuf(missing.raw).object, {
       kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'configmaps "missing" not found', reason: 'NotFound', details: { name: 'missing', kind: 'configmaps' }, code: 404,
     });
-    const json = await httpsRequest('GET', `/api/v1/namespaces/${ns}/configmaps/settings`);
+    const json = await protobufRequest('GET', `/api/v1/namespaces/${ns}/configmaps/settings`);
     assert.equal(json.contentType, 'application/json');
   });
 

@@ -6,20 +6,14 @@
 // metav1.Status with the retry in details.retryAfterSeconds.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { issueClientCertificate, type CertKeyPair } from '../../../lib/pki/certificates';
 import type { Clientset } from '../../../lib/client/clientset';
 import { Namespace, Pod, PodCondition } from '../../../lib/gen/kite/core/v1/types';
 import { PodDisruptionBudget } from '../../../lib/gen/kite/policy/v1/types';
 import { RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import { httpsRequest, type HttpsReply } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
-
-interface Reply {
-  status: number;
-  retryAfter: string | undefined;
-  json: any;
-}
 
 describe('HTTP API: 429 and 504 with Retry-After', function () {
   this.timeout(60_000);
@@ -29,31 +23,7 @@ describe('HTTP API: 429 and 504 with Retry-After', function () {
   let adminPair: CertKeyPair;
   const ns = uniqueName('retry');
 
-  const http = (who: CertKeyPair, method: string, path: string, body?: unknown): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = httpsRequest(
-        {
-          host: '127.0.0.1',
-          port: s.server.securePort,
-          method,
-          path,
-          ca: s.ca.cert,
-          ...who,
-          servername: 'kubernetes',
-          agent: false,
-          headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': String(bytes?.length ?? 0) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, json: text ? JSON.parse(text) : undefined }));
-        },
-      );
-      req.on('error', reject);
-      req.end(bytes);
-    });
+  const http = (who: CertKeyPair, method: string, path: string, body?: object) => httpsRequest({ port: s.server.securePort!, ca: s.ca.cert, ...who }, method, path, body);
 
   before(async () => {
     s = await startSecureApiserver({ config: { securePort: 0, maxMutatingRequestsInflight: 1, enablePriorityAndFairness: false } });
@@ -75,18 +45,18 @@ describe('HTTP API: 429 and 504 with Retry-After', function () {
 
   it('refuses writes over the max-in-flight limit with 429 TooManyRequests and Retry-After', async () => {
     const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: 'b' } });
-    let refused: Reply | undefined;
+    let refused: HttpsReply | undefined;
     for (let round = 0; !refused && round < 50; round++) {
       const replies = await Promise.all(Array.from({ length: 16 }, (_, i) => http(alice, 'POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(`c-${round}-${i}`))));
       for (const r of replies) assert.ok(r.status === 201 || r.status === 429, JSON.stringify(r.json));
       refused = replies.find((r) => r.status === 429);
     }
     assert.ok(refused, 'one concurrent write was refused');
-    assert.ok(Number(refused.retryAfter) >= 1, `Retry-After ${refused.retryAfter}`);
+    assert.ok(Number(refused.headers['retry-after']) >= 1, `Retry-After ${refused.headers['retry-after']}`);
     assert.equal(refused.json.kind, 'Status');
     assert.equal(refused.json.reason, 'TooManyRequests');
     assert.equal(refused.json.code, 429);
-    assert.equal(refused.json.details.retryAfterSeconds, Number(refused.retryAfter));
+    assert.equal(refused.json.details.retryAfterSeconds, Number(refused.headers['retry-after']));
   });
 
   it('refuses an eviction a PodDisruptionBudget forbids with 429, its DisruptionBudget cause and no Retry-After', async () => {
@@ -98,7 +68,7 @@ describe('HTTP API: 429 and 504 with Retry-After', function () {
 
     const r = await http(adminPair, 'POST', `/api/v1/namespaces/${ns}/pods/guarded/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'guarded', namespace: ns } });
     assert.equal(r.status, 429);
-    assert.equal(r.retryAfter, undefined);
+    assert.equal(r.headers['retry-after'], undefined);
     assert.deepEqual(r.json, {
       kind: 'Status',
       apiVersion: 'v1',
@@ -115,7 +85,7 @@ describe('HTTP API: 429 and 504 with Retry-After', function () {
   it('answers a list at a resourceVersion not reached yet with 504 Timeout and Retry-After', async () => {
     const r = await http(adminPair, 'GET', `/api/v1/namespaces/${ns}/pods?resourceVersion=99999999&resourceVersionMatch=NotOlderThan`);
     assert.equal(r.status, 504);
-    assert.equal(r.retryAfter, '1');
+    assert.equal(r.headers['retry-after'], '1');
     assert.equal(r.json.kind, 'Status');
     assert.equal(r.json.reason, 'Timeout');
     assert.match(r.json.message, /^Timeout: Too large resource version: 99999999, current: \d+$/);

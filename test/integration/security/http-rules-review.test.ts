@@ -5,7 +5,6 @@
 // kitectl's `auth can-i --list` (over gRPC) prints what kubectl prints.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClusterRoleBinding, Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
@@ -13,6 +12,7 @@ import { Namespace } from '../../../lib/gen/kite/core/v1/types';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
 import { writeKubeconfig as writeKiteKubeconfig } from '../../../lib/pki/kubeconfig';
 import { kitectl } from '../kitectl/run-kitectl';
+import { httpsRequest } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
@@ -156,18 +156,6 @@ describe('HTTP API: SelfSubjectRulesReview (kubectl auth can-i --list)', functio
   });
 
   /** A POST of a review with a bearer token over HTTPS. */
-  const post = (token: string, body: unknown): Promise<{ status: number; json: any }> =>
-    new Promise((resolve, reject) => {
-      const req = httpsRequest(
-        { host: '127.0.0.1', port: s.server.securePort, method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', ca: s.ca.cert, servername: 'kubernetes', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  const post = (token: string, body: object) =>
+    httpsRequest({ port: s.server.securePort!, ca: s.ca.cert }, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body, { authorization: `Bearer ${token}` });
 });

@@ -6,19 +6,14 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, type ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { http2Request, http2Session } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { kubectlWith, startSecureApiserver, writeKubeconfig, type SecureApiserver } from './secure-apiserver';
 
 const run = promisify(execFile);
-
-interface Reply {
-  status: number;
-  warning?: string;
-  json: any;
-}
 
 describe('HTTP API: YAML bodies and fieldValidation on patches', function () {
   this.timeout(120_000);
@@ -28,30 +23,11 @@ describe('HTTP API: YAML bodies and fieldValidation on patches', function () {
   const ns = uniqueName('yaml');
   const kubectl = kubectlWith(() => env);
 
-  const request = (method: string, path: string, body: string, contentType: string): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const req = admin.request({ ':method': method, ':path': path, 'content-type': contentType });
-      let text = '';
-      const r: Reply = { status: 0, json: undefined };
-      req.on('response', (h) => {
-        r.status = Number(h[':status']);
-        r.warning = h.warning === undefined ? undefined : String(h.warning);
-      });
-      req.setEncoding('utf8');
-      req.on('data', (d: string) => (text += d));
-      req.on('end', () => resolve({ ...r, json: JSON.parse(text) }));
-      req.on('error', reject);
-      req.end(body);
-    });
+  const request = (method: string, path: string, body: string, contentType: string) => http2Request(admin, method, path, body, { 'content-type': contentType });
 
   before(async function () {
     s = await startSecureApiserver({ config: { securePort: 0 } });
-    admin = connect(`https://127.0.0.1:${s.server.securePort}`, {
-      ca: s.ca.cert,
-      cert: readFileSync(s.pki.admin.cert, 'utf8'),
-      key: readFileSync(s.pki.admin.key, 'utf8'),
-      servername: 'kubernetes',
-    });
+    admin = http2Session({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert, 'utf8'), key: readFileSync(s.pki.admin.key, 'utf8') });
     const kubeconfig = writeKubeconfig(s, join(s.dir, 'kubeconfig'), { namespace: ns });
     env = { ...process.env, KUBECONFIG: kubeconfig, HOME: s.dir };
     assert.equal((await request('POST', '/api/v1/namespaces', 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ' + ns + '\n', 'application/yaml')).status, 201);
@@ -93,11 +69,11 @@ describe('HTTP API: YAML bodies and fieldValidation on patches', function () {
     }
     const warned = await request('PATCH', path, JSON.stringify({ metadata: { labels: { x: 'y' }, bogus: true }, data: { b: '2' } }), 'application/merge-patch+json');
     assert.equal(warned.status, 200);
-    assert.equal(warned.warning, '299 - "unknown field \\"metadata.bogus\\""');
+    assert.equal(warned.headers.warning, '299 - "unknown field \\"metadata.bogus\\""');
     assert.equal(warned.json.data.b, '2');
     const ignored = await request('PATCH', `${path}?fieldValidation=Ignore`, JSON.stringify({ data: { c: '3' }, bogus: 1 }), 'application/merge-patch+json');
     assert.equal(ignored.status, 200);
-    assert.equal(ignored.warning, undefined);
+    assert.equal(ignored.headers.warning, undefined);
     // Directives and deletions are not fields.
     const directives = await request('PATCH', `${path}?fieldValidation=Strict`, JSON.stringify({ $retainKeys: ['data'], data: { a: null } }), 'application/strategic-merge-patch+json');
     assert.equal(directives.status, 200, directives.json.message);

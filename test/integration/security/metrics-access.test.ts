@@ -6,40 +6,16 @@
 // --bind-address says otherwise.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueClientCertificate } from '../../../lib/pki/certificates';
 import { startApiserver } from '../../../services/apiserver/server';
+import { httpsRequest, type HttpsReply } from '../../support/https-request';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
 
-interface Scrape {
-  status: number;
-  body: string;
-}
-
-function scrape(s: SecureApiserver, id: { cert?: string; key?: string; token?: string }, path = '/metrics'): Promise<Scrape> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: s.server.metricsPort,
-        path,
-        ca: s.ca.cert,
-        servername: 'kubernetes',
-        cert: id.cert,
-        key: id.key,
-        headers: id.token ? { authorization: `Bearer ${id.token}` } : {},
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+/** A GET of the metrics port with a client certificate or a bearer token. */
+function scrape(s: SecureApiserver, id: { cert?: string; key?: string; token?: string }, path = '/metrics'): Promise<HttpsReply> {
+  return httpsRequest({ port: s.server.metricsPort!, ca: s.ca.cert, cert: id.cert, key: id.key }, 'GET', path, undefined, id.token ? { authorization: `Bearer ${id.token}` } : {});
 }
 
 /** The local address the process listens on at `port` ("127.0.0.1", "0.0.0.0" ...), from /proc/net/tcp. */

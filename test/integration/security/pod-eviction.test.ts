@@ -5,20 +5,15 @@
 // Status Kubernetes answers, protobuf bodies, and admission of each object a deletecollection deletes.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { ForbiddenError, NotFoundError } from '../../../lib/api/errors';
 import { encodeProtobuf, PROTOBUF_MEDIA_TYPE } from '../../../lib/api/k8s-protobuf';
 import type { Clientset } from '../../../lib/client/clientset';
 import { ConfigMap, Namespace, Pod } from '../../../lib/gen/kite/core/v1/types';
 import { Role, RoleBinding } from '../../../lib/gen/kite/rbac/v1/types';
+import { httpsRequest } from '../../support/https-request';
 import { uniqueName } from '../../support/names';
 import { waitFor } from '../../support/wait';
 import { startSecureApiserver, type SecureApiserver } from './secure-apiserver';
-
-interface Reply {
-  status: number;
-  json: any;
-}
 
 describe('pods/eviction and deletecollection', function () {
   this.timeout(60_000);
@@ -27,31 +22,8 @@ describe('pods/eviction and deletecollection', function () {
   const ns = uniqueName('evict');
 
   /** An HTTPS request as the admin; `body` a JSON value or protobuf bytes. */
-  const http = (method: string, path: string, body?: unknown): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const bytes = Buffer.isBuffer(body) ? body : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = httpsRequest(
-        {
-          host: '127.0.0.1',
-          port: s.server.securePort,
-          method,
-          path,
-          ca: s.ca.cert,
-          cert: readFileSync(s.pki.admin.cert),
-          key: readFileSync(s.pki.admin.key),
-          servername: 'kubernetes',
-          headers: { 'content-type': Buffer.isBuffer(body) ? PROTOBUF_MEDIA_TYPE : 'application/json', accept: 'application/json', 'content-length': String(bytes?.length ?? 0) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
-        },
-      );
-      req.on('error', reject);
-      req.end(bytes);
-    });
+  const http = (method: string, path: string, body?: object) =>
+    httpsRequest({ port: s.server.securePort!, ca: s.ca.cert, cert: readFileSync(s.pki.admin.cert), key: readFileSync(s.pki.admin.key) }, method, path, body, Buffer.isBuffer(body) ? { 'content-type': PROTOBUF_MEDIA_TYPE } : {});
 
   /** A pod on a node, Running: its deletion waits for the grace period. */
   const runningPod = async (name: string): Promise<Pod> => {
