@@ -130,9 +130,14 @@ export class RequestGate {
     return this.deps.admission.run(this.admissionRequest(kind, rpc, request, { ...ctx, attributes }, () => {}), async () => undefined);
   }
 
-  /** The caller's User-Agent (an HTTP caller's, as the front door forwards it): the field manager of writes that name none. */
+  /**
+   * The User-Agent whose prefix is the field manager of writes that name none: an HTTP caller's as
+   * the front door forwards it (empty when it sent none, never the internal hop's), a gRPC
+   * caller's without its gRPC library's token (see clientAgent).
+   */
   userAgent(call: { metadata: Metadata }): string {
-    return this.deps.frontDoor?.forwarded(call.metadata)?.userAgent ?? userAgent(call.metadata);
+    const forwarded = this.deps.frontDoor?.forwarded(call.metadata);
+    return forwarded ? forwarded.userAgent ?? '' : clientAgent(userAgent(call.metadata));
   }
 
   private admissionRequest(kind: KindInfo<any>, rpc: string, request: any, ctx: RequestContext, warn: (text: string) => void): AdmissionRequest {
@@ -282,4 +287,15 @@ export class RequestGate {
 
 function userAgent(md: Metadata): string {
   return String(md.get('user-agent')[0] ?? '');
+}
+
+/**
+ * A gRPC client's own agent: gRPC libraries append theirs to the one the client configures
+ * (grpc-js: `kite-scheduler grpc-node-js/1.14.7`, grpc-go: `app grpc-go/1.60.0`), which would
+ * make the manager `kite-scheduler grpc-node-js`; a client that configures none keeps the
+ * library's (`grpc-node-js`, as kube-apiserver records `Go-http-client` for a bare Go client).
+ */
+export function clientAgent(userAgent: string): string {
+  const i = userAgent.search(/ grpc-[\w.-]+\//);
+  return i > 0 ? userAgent.slice(0, i) : userAgent;
 }

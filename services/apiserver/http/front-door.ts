@@ -117,7 +117,8 @@ function callerOf(req: Req): HttpCaller {
     authorization: header(req, 'authorization'),
     certificate: peer.certificate,
     peer: peer.address,
-    userAgent: header(req, 'user-agent'),
+    // Absent is forwarded as empty: the gate must not fall back to the internal hop's own user agent.
+    userAgent: header(req, 'user-agent') ?? '',
     impersonateUser: header(req, 'impersonate-user'),
     impersonateGroups: headerList(req, 'impersonate-group'),
     impersonateUid: header(req, 'impersonate-uid'),

@@ -25,6 +25,8 @@ export interface ClientIdentity {
   /** Or exactly this certificate and key. */
   pair?: CertKeyPair;
   token?: string;
+  /** The client's grpc.primary_user_agent (the Clientset's default otherwise). */
+  userAgent?: string;
 }
 
 export interface SecureApiserver {
@@ -94,7 +96,7 @@ export async function startSecureApiserver(opts: SecureOptions = {}): Promise<Se
           namespace: 'default',
           source: 'test',
         },
-        { retry: NO_RETRY, timeoutMs: 10_000 },
+        { retry: NO_RETRY, timeoutMs: 10_000, userAgent: id.userAgent },
       );
       clients.push(c);
       return c;

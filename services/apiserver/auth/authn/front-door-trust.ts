@@ -55,7 +55,7 @@ export class FrontDoorTrust {
     md.set(FRONT_DOOR_SECRET, this.secret);
     if (caller.certificate) md.set(FORWARDED_CERTIFICATE, caller.certificate);
     if (caller.peer) md.set(FORWARDED_FOR, asciiText(caller.peer));
-    if (caller.userAgent) md.set(FORWARDED_USER_AGENT, asciiText(caller.userAgent));
+    if (caller.userAgent !== undefined) md.set(FORWARDED_USER_AGENT, asciiText(caller.userAgent));
     return md;
   }
 
