@@ -6,14 +6,17 @@
 // haproxy, one worker) and measures the same write throughput through its load balancer. Under a
 // steady write load (6 connections, one ConfigMap create at a time each, every call with a 5 s
 // deadline) it then kills the control-plane node holding the kube-controller-manager and
-// kube-scheduler Leases (`docker kill`: a crash, so nothing on it releases its Leases) and, right
+// kube-scheduler Leases (`docker kill`: a crash, so nothing on it releases its Leases; whether it
+// also led etcd, from the members' etcd_server_is_leader metric, is said) and, right
 // after, creates a pod and scales a ReplicaSet up by one (both retried while the load balancer
 // fails over). It prints, from the kill: the new leaders' Leases' acquireTime (also from the old
 // leader's last renewal); the new scheduler leader binding the pod (spec.nodeName seen); the new
 // controller-manager leader creating the ReplicaSet's second pod; every connection having a write
-// sent after the kill acknowledged; the longest gap between one connection's acknowledged writes;
+// sent once `docker kill` returned acknowledged (the slowest connection's failed calls are
+// printed: when, and with what error); the longest gap between one connection's acknowledged writes;
 // haproxy marking the dead apiserver DOWN (its log's timestamps); and the HA cluster's writes/s
-// over the single one's, each against its target (bench/lib/failover-figures.ts). The load average
+// over the single one's, each against its target (bench/lib/failover-figures.ts), with the CPU
+// each program of either cluster spent per write in its throughput phase (bench/lib/cluster-cpu.ts). The load average
 // labels the figures. Each cluster is deleted when its part ends, also on failure or an interrupt.
 //   npm run bench:failover
 import { execFile } from 'node:child_process';
@@ -28,6 +31,9 @@ import { connect } from '../lib/client/clientset';
 import { NO_RETRY } from '../lib/client/retry';
 import { ReplicaSet } from '../lib/gen/kite/apps/v1/types';
 import { ConfigMap, Pod, PodSpec } from '../lib/gen/kite/core/v1/types';
+import { ETCD_METRICS_URL } from '../services/kite/etcd-cluster';
+import { CLUSTER_LABEL, ROLE_LABEL } from '../services/kite/nodes';
+import { clusterContainerIds, cpuByProgram, sampleCpu } from './lib/cluster-cpu';
 import { LEADER_ACTS_TARGET_MS, secs, throughputRatio, verdictCell, within, WRITES_RESUME_TARGET_MS, type Verdict } from './lib/failover-figures';
 import { writeBenchmarkSection } from './lib/report';
 
@@ -78,12 +84,24 @@ async function withCluster<T>(name: string, createArgs: string[], fn: (kubeconfi
   }
 }
 
-/** Acknowledged ConfigMap creates per second: `connections` clients, each waiting for its previous write, for `seconds`. */
-async function writeThroughput(kubeconfig: string, label: string, connections: number, seconds: number): Promise<number> {
+interface Throughput {
+  perSecond: number;
+  /** CPU milliseconds per acknowledged write by program of the cluster, and of this process's clients ("bench clients"). */
+  cpuPerWrite: Map<string, number>;
+}
+
+/**
+ * Acknowledged ConfigMap creates per second: `connections` clients, each waiting for its previous
+ * write, for `seconds`; and the CPU each program of `cluster` (and this process) spent meanwhile.
+ */
+async function writeThroughput(kubeconfig: string, cluster: string, label: string, connections: number, seconds: number): Promise<Throughput> {
   const cs = Array.from({ length: connections }, (_, i) => client(kubeconfig, `bench-failover-${label}-${i}`));
   try {
     // One write each first, so the connections are up before the clock starts.
     await Promise.all(cs.map((c, i) => c.resource(ConfigMaps).create(configMap(`throughput-${label}-${i}`, 0))));
+    const containers = await clusterContainerIds(cluster);
+    const cpuBefore = sampleCpu(containers);
+    const ownBefore = process.cpuUsage();
     let acked = 0;
     const start = Date.now();
     await Promise.all(cs.map(async (c, i) => {
@@ -92,14 +110,31 @@ async function writeThroughput(kubeconfig: string, label: string, connections: n
         acked++;
       }
     }));
-    return acked / ((Date.now() - start) / 1000);
+    const elapsed = (Date.now() - start) / 1000;
+    const own = process.cpuUsage(ownBefore);
+    const cpuPerWrite = new Map(cpuByProgram(cpuBefore, sampleCpu(containers)).map(([program, s]) => [program, (s * 1000) / acked]));
+    cpuPerWrite.set('bench clients', (own.user + own.system) / 1000 / acked);
+    return { perSecond: acked / elapsed, cpuPerWrite };
   } finally {
     for (const c of cs) c.close();
   }
 }
 
+/** The control-plane node whose etcd member leads (its etcd_server_is_leader metric), if one answers. */
+async function etcdLeader(cluster: string): Promise<string | undefined> {
+  const { stdout } = await run('docker', ['ps', '--filter', `label=${CLUSTER_LABEL}=${cluster}`, '--filter', `label=${ROLE_LABEL}=control-plane`, '--format', '{{.Names}}']);
+  const script = `fetch('${ETCD_METRICS_URL}/metrics').then((r) => r.text()).then((t) => process.stdout.write(/^etcd_server_is_leader 1$/m.test(t) ? 'leader' : ''))`;
+  for (const node of stdout.split('\n').filter(Boolean)) {
+    const out = await run('docker', ['exec', node, 'node', '-e', script]).then((r) => r.stdout, () => '');
+    if (out === 'leader') return node;
+  }
+  return undefined;
+}
+
 interface HaFigures {
-  writesPerSecond: number;
+  throughput: Throughput;
+  etcdLeader: string | undefined;
+  killMs: number;
   steadyRate: number;
   killed: string;
   leaders: { lease: string; fromKill: number; fromRenewal: number }[];
@@ -110,7 +145,7 @@ interface HaFigures {
   downMs: number;
 }
 
-async function haFailover(kubeconfig: string, lb: string): Promise<HaFigures> {
+async function haFailover(kubeconfig: string, cluster: string, lb: string): Promise<HaFigures> {
   const c = client(kubeconfig, 'bench-failover');
   const clients = [c];
   let stopWrites = false;
@@ -146,7 +181,7 @@ async function haFailover(kubeconfig: string, lb: string): Promise<HaFigures> {
       .filter((p) => p.metadata?.ownerReferences?.some((o) => o.kind === 'ReplicaSet' && o.name === 'failover-replicas'));
     await until('the ReplicaSet\'s pod bound', async () => ((await replicaPods()).some((p) => p.spec?.nodeName) ? true : undefined), 120_000);
 
-    const writesPerSecond = await writeThroughput(kubeconfig, 'ha', THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
+    const throughput = await writeThroughput(kubeconfig, cluster, 'ha', THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
 
     // The write load: WRITERS clients, each its own connection through the load balancer (a
     // distinct user agent is a distinct gRPC subchannel), which spreads them over the apiservers;
@@ -154,13 +189,16 @@ async function haFailover(kubeconfig: string, lb: string): Promise<HaFigures> {
     const writers = Array.from({ length: WRITERS }, (_, w) => client(kubeconfig, `bench-failover-${w}`));
     clients.push(...writers);
     const acked: { sent: number; at: number }[][] = writers.map(() => []);
+    // The failed calls, for the printed account of the slowest connection.
+    const failed: { sent: number; at: number; error: string }[][] = writers.map(() => []);
     const writes = writers.map(async (wc, w) => {
       for (let i = 0; !stopWrites; i++) {
         const sent = Date.now();
         try {
           await wc.resource(ConfigMaps).create(configMap(`failover-${w}-${i}`, i));
           acked[w].push({ sent, at: Date.now() });
-        } catch {
+        } catch (err) {
+          failed[w].push({ sent, at: Date.now(), error: (err as Error).message.split('\n')[0].slice(0, 160) });
           await sleep(100);
         }
       }
@@ -187,9 +225,12 @@ async function haFailover(kubeconfig: string, lb: string): Promise<HaFigures> {
       const h = await holder(l);
       if (h?.node !== leader) throw new Error(`${l} is held by ${h?.node ?? 'nobody'}, not ${leader}, before the kill`);
     }
+    const etcdLeaderNode = await etcdLeader(cluster);
     const killedAt = Date.now();
     await run('docker', ['kill', leader]);
-    process.stdout.write(`killed ${leader} (holding the kube-controller-manager and kube-scheduler Leases)\n`);
+    // Writes sent before `docker kill` returned may have been answered before the node died.
+    const deadAt = Date.now();
+    process.stdout.write(`killed ${leader} (holding the kube-controller-manager and kube-scheduler Leases; etcd leader: ${etcdLeaderNode ?? 'unknown'}) in ${deadAt - killedAt} ms\n`);
     const bound = (async () => {
       await until('the probe pod created', async () => {
         await c.pods.create(Pod.fromPartial({ metadata: { name: 'failover-probe', namespace: 'default' }, spec: sleeper() }))
@@ -219,19 +260,28 @@ async function haFailover(kubeconfig: string, lb: string): Promise<HaFigures> {
     await sleep(10_000);
     stopWrites = true;
     await Promise.all(writes);
-    // Per connection: the first write sent after the kill to be acknowledged, and the longest gap
-    // between acknowledged writes from 5 s before the kill; the worst connection is reported.
-    const resumedMs = Math.max(...acked.map((a) => {
-      const first = a.find((w) => w.sent >= killedAt);
+    // Per connection: the first write sent once `docker kill` returned to be acknowledged (from
+    // the moment the kill was issued), and the longest gap between acknowledged writes from 5 s
+    // before the kill; the worst connection is reported, and what its failed calls met printed.
+    const resumed = acked.map((a) => {
+      const first = a.find((w) => w.sent >= deadAt);
       if (!first) throw new Error('a connection had no write acknowledged after the kill');
       return first.at - killedAt;
-    }));
+    });
+    const resumedMs = Math.max(...resumed);
+    const slowest = resumed.indexOf(resumedMs);
+    process.stdout.write(`slowest connection (${slowest}): first write after the kill acknowledged at ${secs(resumedMs)}; its failed calls after the kill:\n`);
+    for (const f of failed[slowest].filter((x) => x.at >= killedAt)) {
+      process.stdout.write(`  sent ${secs(f.sent - killedAt)}, failed ${secs(f.at - killedAt)}: ${f.error}\n`);
+    }
     const gapMs = Math.max(...acked.map((a) => {
       const around = a.filter((w) => w.at >= killedAt - 5000).map((w) => w.at);
       return Math.max(...around.slice(1).map((t, i) => t - around[i]));
     }));
     return {
-      writesPerSecond,
+      throughput,
+      etcdLeader: etcdLeaderNode,
+      killMs: deadAt - killedAt,
       steadyRate: acked.flat().filter((w) => w.at < killedAt && w.at >= killedAt - 10_000).length / 10,
       killed: leader,
       leaders: leases.map((l) => ({ lease: l, fromKill: taken.get(l)! - killedAt, fromRenewal: taken.get(l)! - lastRenew.get(l)! })),
@@ -250,24 +300,38 @@ async function haFailover(kubeconfig: string, lb: string): Promise<HaFigures> {
 async function main(): Promise<void> {
   const loadBefore = load();
   const single = `failover-single-${process.pid}`;
-  const singlePerSecond = await withCluster(single, ['--store', 'etcd'], (kubeconfig) => writeThroughput(kubeconfig, 'single', THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS));
+  const singleRun = await withCluster(single, ['--store', 'etcd'], (kubeconfig) => writeThroughput(kubeconfig, single, 'single', THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS));
+  const singlePerSecond = singleRun.perSecond;
   process.stdout.write(`single-control-plane etcd cluster: ${singlePerSecond.toFixed(1)} writes/s\n`);
   const ha = `failover-${process.pid}`;
-  const f = await withCluster(ha, ['--config', join(REPO, 'examples', 'kind-ha.yaml')], (kubeconfig) => haFailover(kubeconfig, `${ha}-external-load-balancer`));
+  const f = await withCluster(ha, ['--config', join(REPO, 'examples', 'kind-ha.yaml')], (kubeconfig) => haFailover(kubeconfig, ha, `${ha}-external-load-balancer`));
+  const programs = [...new Set([...singleRun.cpuPerWrite.keys(), ...f.throughput.cpuPerWrite.keys()])]
+    .map((p) => ({ p, single: singleRun.cpuPerWrite.get(p) ?? 0, ha: f.throughput.cpuPerWrite.get(p) ?? 0 }))
+    .filter((r) => r.single >= 0.01 || r.ha >= 0.01)
+    .sort((a, b) => b.ha - a.ha);
+  const total = (side: 'single' | 'ha') => programs.reduce((sum, r) => sum + r[side], 0);
+  const cpuMs = (v: number) => v.toFixed(2);
   const loadAfter = load();
   const row = (what: string, v: Verdict, fromRenewal = '') => `| ${what} | ${v.value} | ${fromRenewal} | ${verdictCell(v)} |`;
   const md = [
-    `examples/kind-ha.yaml (3 control-plane nodes, 1 worker, etcd store); the node holding the kube-controller-manager and kube-scheduler Leases (${f.killed}) killed (\`docker kill\`) under a steady write load through the kubeconfig (${WRITERS} connections through the load balancer, one ConfigMap create at a time each, ${f.steadyRate.toFixed(1)} writes/s together before the kill); right after the kill a pod is created and a one-pod ReplicaSet scaled to 2 through the kubeconfig (retried while the load balancer fails over). Write throughput: ${THROUGHPUT_CONNECTIONS} connections through the kubeconfig, each creating one ConfigMap at a time, for ${THROUGHPUT_SECONDS} s, against the HA cluster (before the kill) and against a single-control-plane \`kite create cluster --store etcd\` cluster created, measured and deleted earlier in the same run. Load average ${loadBefore} before, ${loadAfter} after (1, 5, 15 min; the machine is shared: other work counts).`,
+    `examples/kind-ha.yaml (3 control-plane nodes, 1 worker, etcd store); the node holding the kube-controller-manager and kube-scheduler Leases (${f.killed}; ${f.etcdLeader === f.killed ? 'also' : 'not'} the etcd leader${f.etcdLeader ? '' : ' as far as its metrics told'}) killed (\`docker kill\`, which returned after ${secs(f.killMs)}) under a steady write load through the kubeconfig (${WRITERS} connections through the load balancer, one ConfigMap create at a time each, ${f.steadyRate.toFixed(1)} writes/s together before the kill); right after the kill a pod is created and a one-pod ReplicaSet scaled to 2 through the kubeconfig (retried while the load balancer fails over). Write throughput: ${THROUGHPUT_CONNECTIONS} connections through the kubeconfig, each creating one ConfigMap at a time, for ${THROUGHPUT_SECONDS} s, against the HA cluster (before the kill) and against a single-control-plane \`kite create cluster --store etcd\` cluster created, measured and deleted earlier in the same run. Load average ${loadBefore} before, ${loadAfter} after (1, 5, 15 min; the machine is shared: other work counts).`,
     '',
     '| | from the kill | from the old leader\'s last renewal | target |',
     '|---|---|---|---|',
     ...f.leaders.map((l) => row(`new ${l.lease} leader (its Lease's acquireTime)`, within(l.fromKill, LEADER_ACTS_TARGET_MS), secs(l.fromRenewal))),
     row('the new kube-scheduler leader binds a pod created after the kill (spec.nodeName seen)', within(f.boundMs, LEADER_ACTS_TARGET_MS)),
     row('the new kube-controller-manager leader creates the pod of a ReplicaSet scaled up after the kill', within(f.replacementMs, LEADER_ACTS_TARGET_MS)),
-    row('the first write sent after the kill acknowledged (slowest connection)', within(f.resumedMs, WRITES_RESUME_TARGET_MS)),
+    row('the first write sent after `docker kill` returned acknowledged (slowest connection)', within(f.resumedMs, WRITES_RESUME_TARGET_MS)),
     `| longest gap between acknowledged writes of one connection | ${secs(f.gapMs)} | | |`,
     `| haproxy marks the dead apiserver DOWN | ${secs(f.downMs)} | | |`,
-    `| write throughput, HA over single-control-plane etcd | ${throughputRatio(f.writesPerSecond, singlePerSecond).value} | | ${verdictCell(throughputRatio(f.writesPerSecond, singlePerSecond))} |`,
+    `| write throughput, HA over single-control-plane etcd | ${throughputRatio(f.throughput.perSecond, singlePerSecond).value} | | ${verdictCell(throughputRatio(f.throughput.perSecond, singlePerSecond))} |`,
+    '',
+    'CPU per acknowledged write during each throughput phase (ms; each program\'s processes in the cluster\'s containers, all nodes together, idle work included; "bench clients" is this benchmark\'s own 8 connections):',
+    '',
+    '| program | single etcd cluster | HA cluster |',
+    '|---|---|---|',
+    ...programs.map((r) => `| ${r.p} | ${cpuMs(r.single)} | ${cpuMs(r.ha)} |`),
+    `| total | ${cpuMs(total('single'))} | ${cpuMs(total('ha'))} |`,
     '',
     'A candidate takes a Lease over once it has seen no renewal for the lease duration (15 s) and then tries every retry period (2 s, jittered up to 4.4 s), as client-go: the new leader comes 15 to ~19 s after the old one\'s last renewal, which was up to 2 s before the kill. The pod\'s binding and the second pod are seen by polling every 250 ms, so they are at most that late; both are checked to come after the new leader\'s acquireTime.',
   ].join('\n');
