@@ -44,6 +44,8 @@ export class ApiEventRecorder implements EventRecorder {
   private draining: Promise<void> | undefined;
   private seq = 0;
   private closed = false;
+  /** Events the full queue has dropped since it last had room: a burst logs when it starts and, with this count, when it ends. */
+  private dropped = 0;
 
   constructor(
     private readonly writer: EventWriter,
@@ -71,7 +73,7 @@ export class ApiEventRecorder implements EventRecorder {
       // queue cannot take: a dropped event counts in no repeat and takes no rate-limit token (and
       // costs nothing while the apiserver falls behind).
       if (this.queue.length >= this.maxQueued) {
-        this.log.warn({ object: obj.metadata.name, reason }, 'event queue full; event dropped');
+        if (this.dropped++ === 0) this.log.warn({ object: obj.metadata.name, reason, maxQueued: this.maxQueued }, 'event queue full; dropping events until it has room');
         return;
       }
       const now = this.now();
@@ -126,10 +128,20 @@ export class ApiEventRecorder implements EventRecorder {
 
   private async drain(): Promise<void> {
     try {
-      for (let p = this.queue.shift(); p; p = this.queue.shift()) await this.write(p);
+      for (let p = this.queue.shift(); p; p = this.queue.shift()) {
+        this.endDropping();
+        await this.write(p);
+      }
     } finally {
       this.draining = undefined;
     }
+  }
+
+  /** The end of a burst of drops (the queue has room again): one warning with how many. */
+  private endDropping(): void {
+    if (this.dropped === 0) return;
+    this.log.warn({ dropped: this.dropped }, `event queue has room again; ${this.dropped} dropped while it was full`);
+    this.dropped = 0;
   }
 
   private async write(p: Pending): Promise<void> {

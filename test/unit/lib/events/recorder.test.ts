@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import pino from 'pino';
 import { NotFoundError, UnavailableError } from '../../../../lib/api/errors';
 import { Event, Pod } from '../../../../lib/gen/kite/core/v1/types';
 import { ApiEventRecorder, type EventWriter } from '../../../../lib/events';
@@ -109,5 +110,26 @@ describe('ApiEventRecorder', () => {
       w.calls.map((c) => c.replace(/web-1\.[0-9a-f]+/, 'web-1.*').replace(/,"lastTimestamp":"[^"]*"/, '')),
       ['create shop/web-1.* count=1', 'patch shop/web-1.* {"count":2,"message":"x"}', 'patch shop/web-1.* {"count":3,"message":"x"}'],
     );
+  });
+
+  it('warns when a burst of drops starts and once with the count when the queue has room again, not once per dropped event', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const w = new FakeWriter();
+    const slow: EventWriter = { createWithoutReply: async (e) => (await gate, w.createWithoutReply(e)), patchWithoutReply: (n, p, o) => w.patchWithoutReply(n, p, o) };
+    const warnings: { msg: string; dropped?: number; reason?: string }[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const r = new ApiEventRecorder(slow, 'default-scheduler', 'h', { maxQueued: 1, logger: log });
+    r.event(pod, 'Normal', 'Scheduled', 'being written');
+    r.event(pod, 'Normal', 'Scheduled', 'queued');
+    for (let i = 0; i < 50; i++) r.event(pod, 'Warning', 'FailedScheduling', `dropped ${i}`);
+    assert.deepEqual(warnings.map((l) => [l.msg, l.reason]), [['event queue full; dropping events until it has room', 'FailedScheduling']]);
+    release();
+    await r.flush();
+    assert.deepEqual(warnings.slice(1).map((l) => [l.msg, l.dropped]), [['event queue has room again; 50 dropped while it was full', 50]]);
+    r.event(pod, 'Normal', 'Pulled', 'after the burst');
+    await r.flush();
+    assert.equal(warnings.length, 2);
+    assert.equal(w.created.length, 3, 'the two events taken before the burst and the one after it');
   });
 });
