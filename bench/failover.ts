@@ -1,7 +1,8 @@
 // bench:failover: issue 18's figures for a highly available cluster. In one run it creates a
 // single-control-plane cluster on the etcd store (`kite create cluster --store etcd`) and measures
 // its write throughput (ConfigMap creates by 8 connections through the kubeconfig, each waiting
-// for its previous write, for 15 s), deletes it, then creates an HA cluster from
+// for its previous write, for 15 s, once every kube-system pod is ready and 10 s more), deletes
+// it, then creates an HA cluster from
 // examples/kind-ha.yaml (three control-plane nodes behind the <cluster>-external-load-balancer
 // haproxy, one worker) and measures the same write throughput through its load balancer. Under a
 // steady write load (6 connections, one ConfigMap create at a time each, every call with a 5 s
@@ -42,6 +43,7 @@ const REPO = join(__dirname, '..');
 const WRITERS = 6;
 const THROUGHPUT_CONNECTIONS = 8;
 const THROUGHPUT_SECONDS = 15;
+const SETTLE_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((l) => l.toFixed(1)).join(', ');
 const kite = (args: string[]) => run('node', [join(REPO, 'bin', 'kite'), ...args], { cwd: REPO, maxBuffer: 64 << 20 });
@@ -97,6 +99,13 @@ interface Throughput {
 async function writeThroughput(kubeconfig: string, cluster: string, label: string, connections: number, seconds: number): Promise<Throughput> {
   const cs = Array.from({ length: connections }, (_, i) => client(kubeconfig, `bench-failover-${label}-${i}`));
   try {
+    // Both clusters as they are at rest: every kube-system pod (the static pods, kube-proxy, DNS)
+    // ready and SETTLE_MS more, so no component still starting counts against either cluster.
+    await until('every kube-system pod ready', async () => {
+      const pods = (await cs[0].pods.list({ namespace: 'kube-system' })).items;
+      return pods.length > 0 && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+    }, 300_000);
+    await sleep(SETTLE_MS);
     // One write each first, so the connections are up before the clock starts.
     await Promise.all(cs.map((c, i) => c.resource(ConfigMaps).create(configMap(`throughput-${label}-${i}`, 0))));
     const containers = await clusterContainerIds(cluster);
@@ -155,6 +164,8 @@ async function haFailover(kubeconfig: string, cluster: string, lb: string): Prom
       const spec = (await c.leases.get(lease, 'kube-system')).spec;
       return spec?.holderIdentity ? { node: spec.holderIdentity.split('_')[0] } : undefined;
     };
+    // Measured first, before the scheduler's Lease is moved below (which restarts schedulers).
+    const throughput = await writeThroughput(kubeconfig, cluster, 'ha', THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
     const leader = (await until('a kube-controller-manager leader', () => holder('kube-controller-manager'), 120_000)).node;
     // The killed node holds both Leases: while the scheduler leads elsewhere, its container there
     // is stopped (it releases the Lease; the kubelet starts it again) until one on `leader` wins.
@@ -181,7 +192,6 @@ async function haFailover(kubeconfig: string, cluster: string, lb: string): Prom
       .filter((p) => p.metadata?.ownerReferences?.some((o) => o.kind === 'ReplicaSet' && o.name === 'failover-replicas'));
     await until('the ReplicaSet\'s pod bound', async () => ((await replicaPods()).some((p) => p.spec?.nodeName) ? true : undefined), 120_000);
 
-    const throughput = await writeThroughput(kubeconfig, cluster, 'ha', THROUGHPUT_CONNECTIONS, THROUGHPUT_SECONDS);
 
     // The write load: WRITERS clients, each its own connection through the load balancer (a
     // distinct user agent is a distinct gRPC subchannel), which spreads them over the apiservers;
@@ -314,7 +324,7 @@ async function main(): Promise<void> {
   const loadAfter = load();
   const row = (what: string, v: Verdict, fromRenewal = '') => `| ${what} | ${v.value} | ${fromRenewal} | ${verdictCell(v)} |`;
   const md = [
-    `examples/kind-ha.yaml (3 control-plane nodes, 1 worker, etcd store); the node holding the kube-controller-manager and kube-scheduler Leases (${f.killed}; ${f.etcdLeader === f.killed ? 'also' : 'not'} the etcd leader${f.etcdLeader ? '' : ' as far as its metrics told'}) killed (\`docker kill\`, which returned after ${secs(f.killMs)}) under a steady write load through the kubeconfig (${WRITERS} connections through the load balancer, one ConfigMap create at a time each, ${f.steadyRate.toFixed(1)} writes/s together before the kill); right after the kill a pod is created and a one-pod ReplicaSet scaled to 2 through the kubeconfig (retried while the load balancer fails over). Write throughput: ${THROUGHPUT_CONNECTIONS} connections through the kubeconfig, each creating one ConfigMap at a time, for ${THROUGHPUT_SECONDS} s, against the HA cluster (before the kill) and against a single-control-plane \`kite create cluster --store etcd\` cluster created, measured and deleted earlier in the same run. Load average ${loadBefore} before, ${loadAfter} after (1, 5, 15 min; the machine is shared: other work counts).`,
+    `examples/kind-ha.yaml (3 control-plane nodes, 1 worker, etcd store); the node holding the kube-controller-manager and kube-scheduler Leases (${f.killed}; ${f.etcdLeader === f.killed ? 'also' : 'not'} the etcd leader${f.etcdLeader ? '' : ' as far as its metrics told'}) killed (\`docker kill\`, which returned after ${secs(f.killMs)}) under a steady write load through the kubeconfig (${WRITERS} connections through the load balancer, one ConfigMap create at a time each, ${f.steadyRate.toFixed(1)} writes/s together before the kill); right after the kill a pod is created and a one-pod ReplicaSet scaled to 2 through the kubeconfig (retried while the load balancer fails over). Write throughput: ${THROUGHPUT_CONNECTIONS} connections through the kubeconfig, each creating one ConfigMap at a time, for ${THROUGHPUT_SECONDS} s, once every kube-system pod is ready and ${SETTLE_MS / 1000} s more, against the HA cluster (before the kill) and against a single-control-plane \`kite create cluster --store etcd\` cluster created, measured and deleted earlier in the same run. Load average ${loadBefore} before, ${loadAfter} after (1, 5, 15 min; the machine is shared: other work counts).`,
     '',
     '| | from the kill | from the old leader\'s last renewal | target |',
     '|---|---|---|---|',
