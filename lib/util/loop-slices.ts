@@ -10,7 +10,7 @@
 import { logger } from '../log';
 
 /** Time a slice may run before the rest of the queue waits for the next turn, in ms. */
-export const SLICE_BUDGET_MS = 2;
+export const SLICE_BUDGET_MS = 1;
 
 export class LoopSlices {
   private readonly tasks: Array<() => void> = [];
