@@ -11,6 +11,7 @@ import { logger } from '../../lib/log';
 import { ServiceAllocators } from './registry/service-allocators';
 import { DEFAULT_DEFAULTING } from './registry/defaults';
 import { listenWithPeerLimit } from './auth/limits/connection-limit';
+import { connectionWindowBytes, widenConnectionWindows } from './grpc/connection-window';
 import { DEFAULT_SECURITY, setupSecurity, type SecurityConfig } from './auth/security';
 import { addHealth, addReflection } from './grpc/reflection';
 import { KubeletDialer } from './grpc/pod-streams';
@@ -201,11 +202,14 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
   const bindAddress = cfg.bindAddress ?? defaultBindAddress(security.authenticator.insecureDevMode);
   const advertiseAddress = cfg.advertiseAddress || defaultAdvertiseAddress(bindAddress);
   const listener = await listenWithPeerLimit(server, security.credentials, bindAddress, cfg.port, cfg.maxConnectionsPerPeer);
+  const connectionWindow = connectionWindowBytes(cfg.http2MaxStreamsPerConnection);
+  widenConnectionWindows(server, connectionWindow);
   const port = listener.port;
   let internal: InternalSocket | undefined;
   let frontDoor: FrontDoor | undefined;
   if (cfg.securePort !== undefined) {
     internal = await bindInternalSocket(server);
+    widenConnectionWindows(server, connectionWindow);
     frontDoor = await startFrontDoor({
       host: bindAddress,
       port: cfg.securePort,
