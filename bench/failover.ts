@@ -343,6 +343,8 @@ async function main(): Promise<void> {
     ...programs.map((r) => `| ${r.p} | ${cpuMs(r.single)} | ${cpuMs(r.ha)} |`),
     `| total | ${cpuMs(total('single'))} | ${cpuMs(total('ha'))} |`,
     '',
+    'What the HA cluster pays per write beside the single one: every etcd member appends, fsyncs and applies it (three etcd processes instead of one, talking peer TLS; the two thirds of the writes that reach a follower are forwarded to the leader), every apiserver decodes it into its watch cache (three instead of one), and each apiserver serves a third of the writes, so fewer of them share a read, a flush or an event-loop turn; three more nodes\' kubelets and kube-proxies, and haproxy with its checks, run beside. On 2 cores that is what keeps the ratio under 0.7.',
+    '',
     'A candidate takes a Lease over once it has seen no renewal for the lease duration (15 s) and then tries every retry period (2 s, jittered up to 4.4 s), as client-go: the new leader comes 15 to ~19 s after the old one\'s last renewal, which was up to 2 s before the kill. The pod\'s binding and the second pod are seen by polling every 250 ms, so they are at most that late; both are checked to come after the new leader\'s acquireTime.',
   ].join('\n');
   process.stdout.write(`${md}\n`);
