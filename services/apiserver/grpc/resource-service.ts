@@ -24,6 +24,7 @@ import type { Registry } from '../registry/registry';
 import { storedEncoding } from '../registry/stored-encoding';
 import { answerUnary, startStream } from '../../../lib/grpc/panic-recovery';
 import { loopSlices } from '../../../lib/util/loop-slices';
+import { withinCallDeadline } from './call-deadline';
 import { proxyExecPod, proxyPodLogs, proxyPortForwardPod, type KubeletDialer } from './pod-streams';
 import { serveWatch, type WatchStreamOptions } from './watch-stream';
 
@@ -73,7 +74,7 @@ function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler,
     const trailer = new Metadata();
     const answer: sendUnaryData<any> = (err, value) => (err ? callback(err) : callback(null, value, trailer));
     loopSlices.run(() =>
-      answerUnary(method, answer, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation), (code) =>
+      answerUnary(method, answer, () => withinCallDeadline(call.getDeadline(), () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation)), (code) =>
         observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
       ),
     );

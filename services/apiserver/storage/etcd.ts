@@ -1,7 +1,7 @@
 // The etcd backend: each operation is one etcd request or transaction, so etcd's own revision is
 // the resourceVersion and its compare-and-swap gives optimistic concurrency, exactly as the
 // Kubernetes apiserver uses etcd.
-import { Etcd3, type ICompare, type IOptions, type IRangeRequest, type IRangeResponse, type IRequestOp, type ITxnResponse } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, type ICompare, type IOptions, type IRangeRequest, type IRangeResponse, type IRequestOp, type ITxnResponse } from 'etcd3';
 import { logger } from '../../../lib/log';
 import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } from './auto-compaction';
 import { isCompactedError, isFutureRevisionError, prefixRange, toKeyValue } from './etcd-kv';
@@ -13,6 +13,7 @@ import {
   KeyExistsError,
   KeyNotFoundError,
   StorageError,
+  StorageTimeoutError,
   type KeyValue,
   type ListOptions,
   type ListResult,
@@ -21,6 +22,7 @@ import {
   type WatchHandle,
 } from './interface';
 import { rangeStart } from './key-range';
+import { currentStorageDeadline, withoutRequestDeadline } from './request-deadline';
 
 export interface EtcdStorageOptions {
   /** "host:port" or "http(s)://host:port" of etcd members. */
@@ -37,6 +39,9 @@ export interface EtcdStorageOptions {
 /** A single-key range that exists only to read the store's header revision; also "\0". */
 const PROBE_KEY = Buffer.from([0]);
 const DEFAULT_LIST_PAGE = 1000;
+/** kube-apiserver's etcd client keepalive (storagebackend/factory: keepaliveTime, keepaliveTimeout). */
+const KEEPALIVE_TIME_MS = 30_000;
+const KEEPALIVE_TIMEOUT_MS = 10_000;
 
 const log = logger('storage', { backend: 'etcd' });
 
@@ -53,8 +58,15 @@ export class EtcdStorage implements Storage {
     if (opts.endpoints.length === 0) throw new StorageError('no etcd endpoints given');
     this.client = new Etcd3({
       ...opts.client,
-      // Like kube-apiserver's etcd client: no cap on response size (gRPC's default is 4 MiB).
-      grpcOptions: { 'grpc.max_receive_message_length': -1, ...opts.client?.grpcOptions },
+      // Like kube-apiserver's etcd client: no cap on response size (gRPC's default is 4 MiB), and
+      // keepalive pings every 30 s that close the connection when unanswered for 10 s, so a member
+      // that stopped answering is noticed rather than waited on.
+      grpcOptions: {
+        'grpc.max_receive_message_length': -1,
+        'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+        'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+        ...opts.client?.grpcOptions,
+      },
       hosts: opts.endpoints,
     });
     if (opts.autoCompaction) this.compactor = startAutoCompaction(this, opts.autoCompaction, log);
@@ -146,7 +158,7 @@ export class EtcdStorage implements Storage {
       const compacted = this.knownCompacted;
       setImmediate(() => w.fail(new CompactedError(afterRevision, compacted)));
     } else {
-      w.start();
+      withoutRequestDeadline(() => w.start());
     }
     return w;
   }
@@ -203,7 +215,7 @@ export class EtcdStorage implements Storage {
   private async range(req: IRangeRequest): Promise<IRangeResponse> {
     this.checkOpen();
     try {
-      return await this.client.kv.range(req);
+      return await this.bounded(req.key, (deadline) => this.client.kv.range(req, { deadline }));
     } catch (err) {
       const requested = Number(req.revision ?? 0);
       if (isCompactedError(err)) throw new CompactedError(requested, await this.compactedRevision());
@@ -214,7 +226,18 @@ export class EtcdStorage implements Storage {
 
   private txn(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[]): Promise<ITxnResponse> {
     this.checkOpen();
-    return this.client.kv.txn({ compare, success, failure });
+    return this.bounded(compare[0].key, (deadline) => this.client.kv.txn({ compare, success, failure }, { deadline }));
+  }
+
+  /** One etcd call with the current request's deadline; not answered by then: StorageTimeoutError. */
+  private async bounded<R>(key: IRangeRequest['key'], call: (deadline: number) => Promise<R>): Promise<R> {
+    const deadline = currentStorageDeadline();
+    try {
+      return await call(deadline);
+    } catch (err) {
+      if (err instanceof GRPCDeadlineExceededError) throw new StorageTimeoutError(String(key), deadline);
+      throw err;
+    }
   }
 
   private preconditionFailed(key: string, expected: number, res: ITxnResponse): Error {
@@ -224,7 +247,7 @@ export class EtcdStorage implements Storage {
 
   private async readableAt(revision: number): Promise<boolean> {
     try {
-      await this.client.kv.range({ key: PROBE_KEY, count_only: true, revision });
+      await this.bounded(PROBE_KEY, (deadline) => this.client.kv.range({ key: PROBE_KEY, count_only: true, revision }, { deadline }));
       return true;
     } catch (err) {
       if (isCompactedError(err)) return false;

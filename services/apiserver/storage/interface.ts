@@ -143,3 +143,16 @@ export class FutureRevisionError extends StorageError {
     super(`revision ${requested} is in the future (current is ${current})`);
   }
 }
+
+/**
+ * The backend did not answer before the request's deadline (Kubernetes' storage ErrCodeTimeout): a
+ * write may still have been applied.
+ */
+export class StorageTimeoutError extends StorageError {
+  constructor(
+    readonly key: string,
+    readonly deadlineMs: number,
+  ) {
+    super(`the store did not answer for key ${key} before the request's deadline`);
+  }
+}

@@ -4,6 +4,7 @@
 import type { ResourceQuota } from '../../../../lib/gen/kite/core/v1/types';
 import { logger } from '../../../../lib/log';
 import type { Registry } from '../../registry/registry';
+import { withoutRequestDeadline } from '../../storage/request-deadline';
 import type { NamespaceUsage } from './namespace-usage';
 import { quotaMatches } from './quota-scopes';
 import { formatAmount } from './quota-usage';
@@ -33,10 +34,13 @@ export class QuotaStatusSync {
   /** Schedules a sync in a moment (many admissions in a burst cause one). */
   poke(): void {
     if (this.soon) return;
-    this.soon = setTimeout(() => {
-      this.soon = undefined;
-      void this.sync();
-    }, 100);
+    // The sync is the apiserver's own work, not bounded by the deadline of the request that poked.
+    this.soon = withoutRequestDeadline(() =>
+      setTimeout(() => {
+        this.soon = undefined;
+        void this.sync();
+      }, 100),
+    );
     this.soon.unref();
   }
 
