@@ -1,7 +1,8 @@
 // The etcd backend: each operation is one etcd request or transaction, so etcd's own revision is
 // the resourceVersion and its compare-and-swap gives optimistic concurrency, exactly as the
 // Kubernetes apiserver uses etcd.
-import { Etcd3, GRPCDeadlineExceededError, type ICompare, type IOptions, type IRangeRequest, type IRangeResponse, type IRequestOp, type ITxnResponse } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, GRPCDeadlineExceededError, isRecoverableError, type ICompare, type IOptions, type IRangeRequest, type IRangeResponse, type IRequestOp, type ITxnResponse } from 'etcd3';
 import { logger } from '../../../lib/log';
 import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } from './auto-compaction';
 import { isCompactedError, isFutureRevisionError, prefixRange, toKeyValue } from './etcd-kv';
@@ -43,6 +44,18 @@ const DEFAULT_LIST_PAGE = 1000;
 const KEEPALIVE_TIME_MS = 30_000;
 const KEEPALIVE_TIMEOUT_MS = 10_000;
 
+/**
+ * etcd3's fault handling (retry a failed call up to 3 times; a member failing 3 calls in a row is
+ * skipped for 5 s), except for a call that ran out of its request's deadline: the request is over,
+ * so retrying is pointless, and it says nothing about the member (with one member, as each HA
+ * apiserver has, counting it would fail every call for 5 s after one timed-out write).
+ */
+const memberFault = () => handleWhen((err) => isRecoverableError(err) && !(err instanceof GRPCDeadlineExceededError));
+const faultHandling = (): IOptions['faultHandling'] => ({
+  global: retry(memberFault(), { maxAttempts: 3 }),
+  host: () => circuitBreaker(memberFault(), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(3) }),
+});
+
 const log = logger('storage', { backend: 'etcd' });
 
 export class EtcdStorage implements Storage {
@@ -57,6 +70,7 @@ export class EtcdStorage implements Storage {
   constructor(readonly opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new StorageError('no etcd endpoints given');
     this.client = new Etcd3({
+      faultHandling: faultHandling(),
       ...opts.client,
       // Like kube-apiserver's etcd client: no cap on response size (gRPC's default is 4 MiB), and
       // keepalive pings every 30 s that close the connection when unanswered for 10 s, so a member

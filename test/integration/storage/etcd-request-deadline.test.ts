@@ -45,7 +45,7 @@ describe('etcd storage: calls bounded by the request deadline', function () {
     await waitFor('etcd stopped', () => readFileSync(`/proc/${etcd!.pid}/stat`, 'utf8').split(') ')[1].startsWith('T') || undefined);
   };
 
-  it('a storage write with a deadline fails StorageTimeoutError before it once etcd stops answering', async () => {
+  it('a storage write with a deadline fails StorageTimeoutError before it once etcd stops answering, and the next write after etcd is back succeeds', async () => {
     store = new EtcdStorage({ endpoints: [etcd!.endpoint] });
     const key = `/${uniqueName('deadline')}/a`;
     await store.create(key, Buffer.from('1'));
@@ -54,6 +54,10 @@ describe('etcd storage: calls bounded by the request deadline', function () {
     const err = await withRequestDeadline(clientDeadline, () => store!.create(`${key}b`, Buffer.from('2'))).catch((e: unknown) => e);
     assert.ok(err instanceof StorageTimeoutError, `got ${inspect(err)}`);
     assert.ok(err.deadlineMs < clientDeadline, 'the store gives up before the client does');
+    // The timeout is the request's, not the member's fault: once etcd answers, so does the store.
+    process.kill(etcd!.pid, 'SIGCONT');
+    stopped = false;
+    assert.equal((await store.create(`${key}c`, Buffer.from('3'))).key, `${key}c`);
   });
 
   it('a ConfigMap create answers Timeout (UNAVAILABLE, may still be applied) instead of the client seeing DEADLINE_EXCEEDED', async () => {
