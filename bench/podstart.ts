@@ -283,9 +283,10 @@ async function main(): Promise<void> {
     writeBenchmarkSection('bench:podstart', 'npm run bench:podstart', `${table}\n\n${note}`);
   } finally {
     if (kubelet) await stopProgram(kubelet);
-    await removeNodeResources(docker, node);
+    // The raw rounds' containers first: the pod network cannot be removed while they are on it.
     const left = await docker.listContainers({ all: true, filters: { label: [label] } }).catch(() => []);
     await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await removeNodeResources(docker, node);
     client.close();
     await stopProgram(api);
     rmSync(dir, { recursive: true, force: true });
