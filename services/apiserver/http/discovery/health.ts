@@ -3,7 +3,10 @@
 // per check and "<endpoint> check passed"; a failing check answers 500 with "[-]<check> failed:
 // reason withheld". ?exclude=<check> skips a check. Readable without authentication
 // (system:public-info-viewer). The store's checks are Kubernetes' `etcd` (every endpoint) and
-// `etcd-readiness` (/readyz only): a read answered within 2 s.
+// `etcd-readiness` (/readyz only): a read answered within 2 s, each at most once per half its
+// timeout as kube-apiserver rate-limits them (newETCD3Check): the load balancer's and the
+// kubelet's probes of every apiserver ask several times a second, and calls in between share the
+// latest read's answer instead of each sending a linearizable read to etcd.
 import type { Storage } from '../../storage/interface';
 import type { DocumentResponse } from './response';
 
@@ -21,14 +24,32 @@ export type HealthEndpoint = (typeof HEALTH_ENDPOINTS)[number];
 /** kube-apiserver's --etcd-healthcheck-timeout and --etcd-readycheck-timeout defaults. */
 const STORE_CHECK_TIMEOUT_MS = 2000;
 
-/** The checks of the apiserver's store: `etcd` everywhere, `etcd-readiness` on /readyz. */
-export function storageHealthChecks(storage: Pick<Storage, 'check'>, timeoutMs = STORE_CHECK_TIMEOUT_MS): HealthCheck[] {
+/** The checks of the apiserver's store: `etcd` everywhere, `etcd-readiness` on /readyz; `now` is the clock of their rate limit. */
+export function storageHealthChecks(storage: Pick<Storage, 'check'>, timeoutMs = STORE_CHECK_TIMEOUT_MS, now: () => number = Date.now): HealthCheck[] {
   const check = () =>
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from the store within ${timeoutMs} ms`)), timeoutMs);
       storage.check().then(resolve, reject).finally(() => clearTimeout(timer));
     });
-  return [{ name: 'etcd', check }, { name: 'etcd-readiness', check, endpoints: ['readyz'] }];
+  return [
+    { name: 'etcd', check: rateLimited(check, timeoutMs / 2, now) },
+    { name: 'etcd-readiness', check: rateLimited(check, timeoutMs / 2, now), endpoints: ['readyz'] },
+  ];
+}
+
+/** `check` run at most once per `intervalMs`; calls in between get the latest run's answer (awaiting it while in flight). */
+function rateLimited(check: () => Promise<void>, intervalMs: number, now: () => number): () => Promise<void> {
+  let last: Promise<void> | undefined;
+  let startedAt = 0;
+  return () => {
+    const t = now();
+    if (!last || t - startedAt >= intervalMs) {
+      startedAt = t;
+      last = check();
+      last.catch(() => undefined);
+    }
+    return last;
+  };
 }
 
 /** ping is always there, as Kubernetes' PingHealthz. */

@@ -241,18 +241,40 @@ describe('version and health documents', () => {
 
   it('checks the store as etcd on every endpoint and as etcd-readiness on /readyz only, a silent store failing in time', async () => {
     let answer: Promise<void> = Promise.resolve();
-    const handle = createDocumentHandler({ healthChecks: storageHealthChecks({ check: () => answer }, 50) });
+    let clock = 0;
+    const handle = createDocumentHandler({ healthChecks: storageHealthChecks({ check: () => answer }, 50, () => clock) });
     const ask = (path: string, q = '') => handle({ path, query: new URLSearchParams(q) });
     assert.equal((await ask('/livez', 'verbose'))!.body, '[+]ping ok\n[+]etcd ok\nlivez check passed\n');
     assert.equal((await ask('/readyz', 'verbose'))!.body, '[+]ping ok\n[+]etcd ok\n[+]etcd-readiness ok\nreadyz check passed\n');
     assert.equal(await ask('/livez/etcd-readiness'), undefined);
     answer = new Promise(() => undefined);
+    clock += 25;
     const r = (await ask('/readyz'))!;
     assert.equal(r.status, 500);
     assert.equal(r.body, '[+]ping ok\n[-]etcd failed: reason withheld\n[-]etcd-readiness failed: reason withheld\nreadyz check failed\n');
     answer = Promise.reject(new Error('database is closed'));
     answer.catch(() => undefined);
+    clock += 25;
     assert.equal((await ask('/healthz/etcd'))!.status, 500);
+  });
+
+  it('reads the store for each check at most once per half its timeout, as kube-apiserver rate-limits its etcd checks; calls in between share the answer', async () => {
+    let reads = 0;
+    let answer: Promise<void> = Promise.resolve();
+    let clock = 1000;
+    const handle = createDocumentHandler({ healthChecks: storageHealthChecks({ check: () => (reads++, answer) }, 2000, () => clock) });
+    const ask = (path: string) => handle({ path, query: new URLSearchParams() });
+    for (let i = 0; i < 3; i++) assert.equal((await ask('/readyz'))!.status, 200);
+    await ask('/livez');
+    assert.equal(reads, 2, 'one read for etcd, one for etcd-readiness');
+    answer = Promise.reject(new Error('database is closed'));
+    answer.catch(() => undefined);
+    clock += 999;
+    assert.equal((await ask('/readyz'))!.status, 200, 'the latest answer within the second');
+    assert.equal(reads, 2);
+    clock += 1;
+    assert.equal((await ask('/readyz'))!.status, 500);
+    assert.equal(reads, 4);
   });
 
   it('leaves other paths to the resource routes', async () => {
