@@ -192,7 +192,7 @@ export async function startApiserver(partial: Partial<ApiserverConfig> = {}): Pr
     interceptors: security.interceptors,
   });
   for (const r of registries.values()) {
-    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs }, observe, metrics.watchers, security.gate, dialer, security.tokenRequests, registry(K.PodDisruptionBudgets));
+    const svc = resourceService(r, { maxPending: cfg.watchMaxPending, bookmarkIntervalMs: cfg.bookmarkIntervalMs, boundStorageCalls: cfg.store === 'etcd' }, observe, metrics.watchers, security.gate, dialer, security.tokenRequests, registry(K.PodDisruptionBudgets));
     server.addService(svc.definition, svc.implementation);
   }
   security.addServices(server);

@@ -66,15 +66,16 @@ function isDryRun(d: string[] | undefined): boolean {
  * the calls one socket read delivers are served one after another with timers and I/O in
  * between, not all in the turn that read them.
  */
-function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver, asCreate?: (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>) {
+function unary(gate: RequestGate, kind: KindInfo<any>, rpc: string, fn: Handler, observe: CallObserver, boundStorageCalls: boolean, asCreate?: (req: any, call: ServerUnaryCall<any, any>) => Promise<unknown>) {
   const method = `${kind.serviceName}/${rpc}`;
+  const serve = (call: ServerUnaryCall<any, any>, run: () => Promise<unknown>) => (boundStorageCalls ? withinCallDeadline(call.getDeadline(), run) : run());
   return (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
     const start = process.hrtime.bigint();
     const creation = asCreate && ((req: any) => asCreate(req, call));
     const trailer = new Metadata();
     const answer: sendUnaryData<any> = (err, value) => (err ? callback(err) : callback(null, value, trailer));
     loopSlices.run(() =>
-      answerUnary(method, answer, () => withinCallDeadline(call.getDeadline(), () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation)), (code) =>
+      answerUnary(method, answer, () => serve(call, () => gate.serveResource(call, kind, rpc, (ctx) => fn(call.request, call, ctx, trailer), creation)), (code) =>
         observe(method, code, Number(process.hrtime.bigint() - start) / 1e9),
       ),
     );
@@ -100,9 +101,19 @@ export function toScale(obj: KubeObject): Scale {
   };
 }
 
+/** How a kind's service serves its calls. */
+export interface ResourceServiceOptions extends WatchStreamOptions {
+  /**
+   * Bound each unary call's storage calls by the call's deadline (grpc/call-deadline.ts). Only a
+   * store reached over the network needs it (etcd); it costs every call an AsyncLocalStorage
+   * context, and with it Node 20's promise hooks on every promise of the process.
+   */
+  boundStorageCalls: boolean;
+}
+
 export function resourceService<T extends KubeObject>(
   registry: Registry<T>,
-  watchOpts: WatchStreamOptions,
+  watchOpts: ResourceServiceOptions,
   observe: CallObserver,
   watchers: { open: number },
   gate: RequestGate,
@@ -216,7 +227,7 @@ export function resourceService<T extends KubeObject>(
     const rpc = kind.methods[verb];
     const key = rpc && lowerFirst(rpc);
     if (!key || !definition[key]) throw new Error(`${kind.serviceName} has no ${verb} method`);
-    implementation[key] = unary(gate, kind, rpc, fn, observe, verb === 'patch' ? applyCreation : undefined);
+    implementation[key] = unary(gate, kind, rpc, fn, observe, watchOpts.boundStorageCalls, verb === 'patch' ? applyCreation : undefined);
     // A reply that is a stored object is its stored bytes with its resourceVersion, not a new encoding.
     const serialize = definition[key].responseSerialize;
     definition[key] = { ...definition[key], responseSerialize: (v: unknown) => storedEncoding(kind, v) ?? serialize(v) };
