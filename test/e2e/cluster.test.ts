@@ -568,6 +568,8 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
   /** Ages ("5s", "2m3s", "4h") blanked, for comparing two printings made moments apart. */
   const ageless = (text: string) => text.replace(/\b(\d+[smhd])+\b/g, 'AGE');
   const walkPods = async (): Promise<PodJson[]> => JSON.parse(await inWalk(['get', 'pods', '-l', 'app=nginx', '-o', 'json'])).items;
+  /** Ready pods not being deleted: after a rollout the old ones can still be Ready while they terminate. */
+  const servingWalkPods = async () => (await walkPods()).filter((p) => ready(p) && !('deletionTimestamp' in (p.metadata as object)));
   const rolledOut = async () => {
     assert.match(await inWalk(['rollout', 'status', 'deployment/nginx', '--timeout', '180s']), /deployment "nginx" successfully rolled out\n$/);
     assert.equal(await inWalk(['rollout', 'status', 'deployment/nginx']), 'deployment "nginx" successfully rolled out\n');
@@ -633,7 +635,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
 
   it('kubectl walk-through: logs, logs -f, exec (output and exit code), cp into and out of a pod', async function () {
     this.timeout(180_000);
-    const [p] = (await walkPods()).filter(ready);
+    const [p] = await servingWalkPods();
     const pod = p.metadata.name;
     const marker = `walk-${randomBytes(4).toString('hex')}`;
     await fromNode(`http://${p.status.podIP}/?${marker}`);
@@ -681,7 +683,7 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
 
   it('kubectl walk-through: attach (and kitectl attach), run -i --rm, port-forward answered by nginx', async function () {
     this.timeout(180_000);
-    const [p] = (await walkPods()).filter(ready);
+    const [p] = await servingWalkPods();
     const pod = p.metadata.name;
     // attach joins nginx's main process, whose stdout is its access log.
     const attachers = [
