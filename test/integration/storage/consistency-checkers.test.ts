@@ -85,6 +85,9 @@ describe('consistency checkers: lost updates and watch integrity', function () {
       });
       const watch = await watchIntegrityChecker({ clients: [expiring], namespace: uniqueName('expiring'), writes: 30, watchers: 2 });
       assert.ok(watch.expiredRewatches > 0);
+      // As an informer: list, check the list against the writes, watch from it.
+      const relisting = await watchIntegrityChecker({ clients: [expiring], namespace: uniqueName('relisting'), writes: 30, watchers: 2, onExpired: 'relist' });
+      assert.ok(relisting.relists > 0);
     });
 
     it('fails on a lost update, a skipped watch event and a compacted watch served', async () => {
@@ -95,6 +98,10 @@ describe('consistency checkers: lost updates and watch integrity', function () {
         lostUpdateChecker({ clients: [unconditional], writers: 4, writesPerWriter: 10, object: { name: 'counter', namespace: uniqueName('lost') } }),
         /lost update|the counter is|stored all of its writes/,
       );
+      await assert.rejects(
+        lostUpdateChecker({ clients: [unconditional], writers: 4, durationMs: 500, object: { name: 'counter', namespace: uniqueName('lost-timed') } }),
+        /lost update|the counter is/,
+      );
       // A watch that drops its third event.
       const skipping = faulty(client, {
         watch: async function* (opts, signal) {
@@ -103,6 +110,23 @@ describe('consistency checkers: lost updates and watch integrity', function () {
         },
       });
       await assert.rejects(watchIntegrityChecker({ clients: [client, skipping], namespace: uniqueName('skip'), writes: 30, watchers: 2 }), /did not see exactly the writes/);
+      // The first watch ends with Expired; the watch from the relist drops its first event.
+      let watches = 0;
+      const skippingAfterRelist = faulty(client, {
+        watch: async function* (opts, signal) {
+          const nth = ++watches;
+          let k = 0;
+          for await (const ev of client.configMaps.watch(opts, signal)) {
+            if (nth === 1 && ++k === 2) throw new ExpiredError('too old resource version');
+            if (nth === 2 && ++k === 1) continue;
+            yield ev;
+          }
+        },
+      });
+      await assert.rejects(
+        watchIntegrityChecker({ clients: [skippingAfterRelist], namespace: uniqueName('skip-relist'), writes: 400, watchers: 1, onExpired: 'relist' }),
+        /relisted at .* did not see exactly the writes/,
+      );
       // The compacted resourceVersion asked of an apiserver whose watch cache still holds it.
       await assert.rejects(
         watchIntegrityChecker({ clients: [client], namespace: uniqueName('served'), writes: 10, watchers: 1, expire: async () => (await compactAll(api!), client) }),
