@@ -109,6 +109,19 @@ describe('e2e: kite cluster from kind-config.yaml with the nginx example', funct
     for (const p of proxies) assert.ok(ready(p), `${p.metadata.name} Ready`);
   });
 
+
+  it('nests a node\'s containers under the node\'s own cgroup, so its limits and `docker stats` cover its pods as a kind node\'s do', async () => {
+    const nodeId = (await docker(['inspect', '-f', '{{.Id}}', nodeNames.w1])).trim();
+    const nested = (await docker(['exec', nodeNames.w1, 'docker', 'ps', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean);
+    assert.ok(nested.length >= 2, `the kubelet and kube-proxy's containers at least: ${nested.join(' ')}`);
+    // Every process of the host in one of the node's containers: its cgroup path runs through the node's.
+    const { stdout } = await run('sh', ['-c', 'for f in /proc/[0-9]*/cgroup; do cat "$f" 2>/dev/null; done']);
+    for (const id of nested) {
+      const lines = stdout.split('\n').filter((l) => l.includes(id));
+      assert.ok(lines.length > 0, `a process of ${id} on the host`);
+      for (const l of lines) assert.ok(l.indexOf(nodeId) >= 0 && l.indexOf(nodeId) < l.indexOf(id), `${l} under ${nodeId}`);
+    }
+  });
   it('runs the nginx example: 3 pods Running and Ready on both workers, IPs from their nodes\' podCIDRs', async () => {
     await kitectl(['apply', '-f', join(REPO, 'examples', 'nginx.yaml')]);
     const ps = await readyNginx(3);

@@ -49,8 +49,23 @@ mkdir -p /var/lib/kite /etc/kite
 # Leftovers of an unclean stop (the pid file would make dockerd refuse to start).
 rm -f /run/docker.pid /run/docker.sock /run/containerd/containerd.sock
 
+# With cgroup v1 and the host's cgroup namespace (Docker's default there), the engine's containers
+# would be cgroups beside the node's on the host. Nest them under the node's own, as a kind node's
+# containers are, so that the node's limits (`docker update --cpus 1 <node>`) and `docker stats
+# <node>` cover its pods, as they would a machine's. (With cgroup v2 the node has a cgroup
+# namespace of its own, and its engine's cgroups are nested already.)
+cgroup_parent=()
+if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+  self=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3; exit }' /proc/self/cgroup)
+  if [ -n "$self" ] && [ "$self" != / ]; then
+    cgroup_parent=(--cgroup-parent "$self")
+    log "containers nested under the node's cgroup $self"
+  fi
+fi
+
 log "starting dockerd"
 exec dockerd \
+  "${cgroup_parent[@]}" \
   --host unix:///run/docker.sock \
   --iptables=true \
   --userland-proxy=false \
