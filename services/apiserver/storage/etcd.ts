@@ -1,7 +1,7 @@
 // The etcd backend: each operation is one etcd request or transaction, so etcd's own revision is
 // the resourceVersion and its compare-and-swap gives optimistic concurrency, exactly as the
 // Kubernetes apiserver uses etcd.
-import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, noop, retry } from 'cockatiel';
 import { Etcd3, GRPCDeadlineExceededError, isRecoverableError, type ICompare, type IOptions, type IRangeRequest, type IRangeResponse, type IRequestOp, type ITxnResponse } from 'etcd3';
 import { logger } from '../../../lib/log';
 import { startAutoCompaction, type AutoCompactionOptions, type AutoCompactor } from './auto-compaction';
@@ -45,15 +45,29 @@ const KEEPALIVE_TIME_MS = 30_000;
 const KEEPALIVE_TIMEOUT_MS = 10_000;
 
 /**
- * etcd3's fault handling (retry a failed call up to 3 times; a member failing 3 calls in a row is
- * skipped for 5 s), except for a call that ran out of its request's deadline: the request is over,
- * so retrying is pointless, and it says nothing about the member (with one member, as each HA
- * apiserver has, counting it would fail every call for 5 s after one timed-out write).
+ * etcd3's fault handling: retry a failed call up to 3 times, except a call that ran out of its
+ * request's deadline (the request is over, so retrying is pointless, and it says nothing about
+ * the member). With several members, one failing 3 calls in a row is skipped for 5 s so the calls
+ * go to the others. With one member, as each HA apiserver has (its own node's), there is no other
+ * to go to: skipping it would only turn every call for 5 s into an error, and one lost connection
+ * fails several calls at once (grpc-js ends a connection that etcd3 has closed while a watch
+ * still used it at its next keepalive ping, failing the watch and the calls on it: with the
+ * breaker, losing the etcd leader made each HA apiserver refuse everything for 5 s some 20-30 s
+ * later, so the load balancer had none left). So one member gets no breaker, as clientv3 has none.
  */
 const memberFault = () => handleWhen((err) => isRecoverableError(err) && !(err instanceof GRPCDeadlineExceededError));
-const faultHandling = (): IOptions['faultHandling'] => ({
+const faultHandling = (members: number): IOptions['faultHandling'] => ({
   global: retry(memberFault(), { maxAttempts: 3 }),
-  host: () => circuitBreaker(memberFault(), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(3) }),
+  host: (host) => {
+    if (members < 2) return noop;
+    const breaker = circuitBreaker(memberFault(), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(3) });
+    // What made the member be skipped, for whoever reads the logs of an outage.
+    let last: unknown;
+    breaker.onFailure(({ reason }) => { if ('error' in reason) last = reason.error; });
+    breaker.onBreak(() => log.warn({ member: host, err: last }, 'etcd member failed 3 calls in a row: skipped for 5 s'));
+    breaker.onReset(() => log.info({ member: host }, 'etcd member answering again'));
+    return breaker;
+  },
 });
 
 const log = logger('storage', { backend: 'etcd' });
@@ -70,7 +84,7 @@ export class EtcdStorage implements Storage {
   constructor(readonly opts: EtcdStorageOptions) {
     if (opts.endpoints.length === 0) throw new StorageError('no etcd endpoints given');
     this.client = new Etcd3({
-      faultHandling: faultHandling(),
+      faultHandling: faultHandling(opts.endpoints.length),
       ...opts.client,
       // Like kube-apiserver's etcd client: no cap on response size (gRPC's default is 4 MiB), and
       // keepalive pings every 30 s that close the connection when unanswered for 10 s, so a member
