@@ -193,6 +193,8 @@ export interface WatchIntegrityResult {
   relists: number;
   /** Compactions done while the writes went on. */
   compactions: number;
+  /** The longest time without an acknowledged write, from the start to the last one (ms). */
+  maxAckGapMs: number;
   /** True when the watch from a compacted resourceVersion failed with Expired. */
   expired: boolean;
 }
@@ -232,15 +234,25 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
   const midway = startMidway(opts.midway, () => acked.size >= opts.writes / 2);
   const compaction = startCompaction(opts.compaction);
 
+  let lastAck = Date.now();
+  let maxAckGapMs = 0;
+  /** Set when the writers gave up: nothing was acknowledged for timeoutMs. */
+  let stalled: string | undefined;
   const writer = async (w: number, count: number): Promise<void> => {
     const client = clients[w % clients.length];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < count && !stalled; i++) {
+      if (Date.now() - lastAck > timeoutMs) {
+        stalled = `watch-integrity checker: no write acknowledged for ${timeoutMs} ms (${acked.size} of ${opts.writes} acknowledged, ${unknown.size} failed)`;
+        return;
+      }
       const token = `w${w}-${i}`;
       const name = names[(i * 2 + w) % names.length];
       written.set(token, name);
       try {
         const out = await client.configMaps.patch(name, { data: { token } }, { namespace });
         const rv = Number(out.metadata!.resourceVersion);
+        maxAckGapMs = Math.max(maxAckGapMs, Date.now() - lastAck);
+        lastAck = Date.now();
         acked.set(token, rv);
         if (!firstRV || rv < firstRV) firstRV = rv;
         lastRV = Math.max(lastRV, rv);
@@ -334,10 +346,12 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
     // between the first write's and the latest acknowledged one.
     for (let j = 0; j < opts.watchers; j++) {
       const target = Math.floor(((j + 1) * opts.writes) / (opts.watchers + 1));
-      await waitFor(`${target} acknowledged writes`, () => acked.size + unknown.size >= target && firstRV > 0, timeoutMs, 5);
+      await waitFor(`${target} acknowledged writes`, () => stalled !== undefined || (acked.size + unknown.size >= target && firstRV > 0), timeoutMs, 5);
+      assert.equal(stalled, undefined);
       watchers.push(watchFrom(j, firstRV + Math.floor(Math.random() * (lastRV - firstRV + 1))));
     }
     await writing;
+    assert.equal(stalled, undefined);
     await midway.done();
     const compactions = await compaction.stop();
 
@@ -345,10 +359,12 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
     const list = await waitFor('a list of the namespace', () => clients[0].configMaps.list({ namespace }).catch(() => undefined), timeoutMs, ERROR_BACKOFF_MS);
     const stored = list.items.filter((cm) => names.includes(cm.metadata!.name));
     const finalRV = Math.max(...stored.map((cm) => Number(cm.metadata!.resourceVersion)));
-    for (const [j, w] of watchers.entries()) {
-      await waitFor(`watcher ${j} to reach resourceVersion ${finalRV}`, () => w.errors.length > 0 || w.position() >= finalRV, timeoutMs, 20);
-      assert.deepEqual(w.errors, [], `watcher ${j} (from ${w.start})`);
-    }
+    const behind = () => watchers.filter((w) => w.errors.length === 0 && w.position() < finalRV);
+    await waitFor(`every watcher to reach resourceVersion ${finalRV}`, () => behind().length === 0, timeoutMs, 20).catch((err: Error) => {
+      const states = behind().map((w) => `from ${w.start}: at ${w.position()}, ${w.rewatches()} re-watches, ${w.expiredRewatches()} after Expired, ${w.relists()} relists`);
+      throw new Error(`${err.message}; ${states.length} behind: ${states.join('; ')}`);
+    });
+    for (const [j, w] of watchers.entries()) assert.deepEqual(w.errors, [], `watcher ${j} (from ${w.start})`);
     await Promise.all(watchers.map((w) => w.stop()));
 
     // The writes that happened: the acknowledged ones, and unacknowledged ones a watcher or a list saw land.
@@ -427,6 +443,7 @@ export async function watchIntegrityChecker(opts: WatchIntegrityOptions): Promis
       expiredRewatches: watchers.reduce((sum, w) => sum + w.expiredRewatches(), 0),
       relists: watchers.reduce((sum, w) => sum + w.relists(), 0),
       compactions,
+      maxAckGapMs,
       expired,
     };
   } finally {
