@@ -26,8 +26,13 @@ export interface ApiserverProcess {
   stop(): Promise<void>;
 }
 
-export async function startApiserverProcess(args: string[] = []): Promise<ApiserverProcess> {
-  const port = await freePort();
+export interface ApiserverProcessOptions {
+  /** The gRPC port (default: a free one); a restarted apiserver takes its predecessor's, so clients follow it. */
+  port?: number;
+}
+
+export async function startApiserverProcess(args: string[] = [], opts: ApiserverProcessOptions = {}): Promise<ApiserverProcess> {
+  const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-apiserver-proc-'));
   const proc = spawn(
     process.execPath,
