@@ -66,6 +66,8 @@ function spawnMember(m: Member, initialCluster: string, extraArgs: string[], onS
       '--listen-peer-urls', m.peerUrl,
       '--initial-advertise-peer-urls', m.peerUrl,
       '--initial-cluster', initialCluster,
+      // As the kite clusters' members do (every 5 s there), so watches resume from recent revisions.
+      '--experimental-watch-progress-notify-interval', '1s',
       ...extraArgs,
       '--logger', 'zap',
       '--log-level', 'error',

@@ -6,10 +6,15 @@
 // (Unavailable, Internal, or ended) is re-created on the client, which picks another endpoint,
 // from the last delivered revision + 1, with a capped backoff: no duplicate, no gap, no relist.
 // Only when no member answered for retryTimeoutMs does the watch fail, so a dead store surfaces.
+// The watch asks for etcd's progress notifications, as kube-apiserver's do: each says every event
+// up to its revision has been sent, so a watch of a kind nobody writes resumes from a recent
+// revision, not from its last event's, which a compaction may have removed long ago (that would
+// end it with Compacted and make its watch cache relist).
 import { status } from '@grpc/grpc-js';
 import type { IDuplexStream, IWatchRequest, IWatchResponse, WatchClient } from 'etcd3';
 import { CompactedError, StorageError, type WatchCallbacks, type WatchHandle } from './interface';
 import { prefixRange, toStoreEvent } from './etcd-kv';
+import { withoutRequestDeadline } from './request-deadline';
 
 export const DEFAULT_WATCH_RETRY_TIMEOUT_MS = 30_000;
 const FIRST_BACKOFF_MS = 50;
@@ -54,7 +59,7 @@ export class EtcdWatch implements WatchHandle {
         stream.on('data', (res) => stream === this.stream && this.handle(res));
         stream.on('error', (err: Error) => stream === this.stream && this.lost(err));
         stream.on('end', () => stream === this.stream && this.lost(new Error('etcd watch stream ended')));
-        stream.write({ create_request: { ...prefixRange(this.prefix), start_revision: this.delivered + 1, prev_kv: true } });
+        stream.write({ create_request: { ...prefixRange(this.prefix), start_revision: this.delivered + 1, prev_kv: true, progress_notify: true } });
       },
       (err: Error) => this.lost(err),
     );
@@ -88,7 +93,8 @@ export class EtcdWatch implements WatchHandle {
       this.fail(new StorageError(`etcd watch failed: ${err.message}`));
       return;
     }
-    this.retryTimer = setTimeout(() => this.start(), this.backoffMs);
+    // Not in the context of whichever request's call saw the stream break: its deadline is not the watch's.
+    this.retryTimer = setTimeout(() => withoutRequestDeadline(() => this.start()), this.backoffMs);
     this.backoffMs = Math.min(2 * this.backoffMs, MAX_BACKOFF_MS);
   }
 
@@ -108,7 +114,12 @@ export class EtcdWatch implements WatchHandle {
     }
     // Without fragment=true etcd never splits a revision across responses, and events come in
     // revision order, so each response is a run of whole revisions.
-    if (res.events.length === 0) return;
+    if (res.events.length === 0) {
+      // A progress notification (not the response that confirms the create, whose revision comes
+      // before the events of a start in the past): every event up to its revision has been sent.
+      if (!res.created && res.header) this.delivered = Math.max(this.delivered, Number(res.header.revision));
+      return;
+    }
     this.delivered = Number(res.events[res.events.length - 1].kv.mod_revision);
     this.cb.onEvents(res.events.map(toStoreEvent));
   }

@@ -8,6 +8,7 @@ import { ExpiredError } from '../../../lib/api/errors';
 import type { KindInfo, KubeObject } from '../../../lib/api/kinds';
 import { logger } from '../../../lib/log';
 import { CompactedError, TransformError, type KeyValue, type Storage, type StoreEvent, type WatchHandle } from '../storage/interface';
+import { withoutRequestDeadline } from '../storage/request-deadline';
 import { watchEventBytes, withResourceVersion } from '../registry/stored-encoding';
 import { matches, type ObjectFilter } from './filter';
 import { WatcherIndex } from './watcher-index';
@@ -232,8 +233,10 @@ export class WatchCache<T extends KubeObject> {
     for (const w of this.watchers) w.sink.fail(new ExpiredError(`watch cache for ${this.kind.resource} was reinitialised; relist and watch again`));
     this.watchers.clear();
     this.handle?.close();
+    // Outside any request's deadline: the failure may reach us in the context of the request
+    // whose storage call saw it, and an expired deadline would fail every relist at once.
     const retry = () =>
-      this.start().catch((e: Error) => {
+      withoutRequestDeadline(() => this.start()).catch((e: Error) => {
         this.log.error({ err: e.message }, 'watch cache relist failed; retrying');
         if (!this.stopped) setTimeout(retry, 1000).unref();
       });

@@ -82,4 +82,42 @@ describe('etcd watch failover', function () {
     assert.deepEqual(events.map((e) => e.kv.modRevision), written);
     assert.deepEqual(events.map((e) => e.kv.key), written.map((_, n) => `${prefix}${n}`));
   });
+
+  it('resumes a watch of a prefix nobody writes from its last progress notification: a compaction past its last event does not end it when its member dies', async () => {
+    const c = cluster!;
+    const writer = new EtcdStorage({ endpoints: c.endpoints });
+    const watcher = new EtcdStorage({ endpoints: c.endpoints });
+    stores.push(writer, watcher);
+    const idle = `/${uniqueName('idle')}/`;
+    const busy = `/${uniqueName('busy')}/`;
+    const events: StoreEvent[] = [];
+    const errors: Error[] = [];
+    const handle = watcher.watch(idle, await writer.currentRevision(), {
+      onEvents: (evs) => events.push(...evs),
+      onError: (err) => errors.push(err),
+    });
+    for (let n = 0; n < 50; n++) await writer.create(`${busy}${n}`, Buffer.from('x'));
+    // The members notify progress every second (test/support/etcd.ts); then everything up to now is compacted.
+    await sleep(2500);
+    await writer.compact(await writer.currentRevision());
+    const victim = await memberWithWatch(c);
+    await c.killMember(victim);
+    let written = 0;
+    for (;;) {
+      try {
+        written = (await writer.create(`${idle}after`, Buffer.from('y'))).modRevision;
+        break;
+      } catch (err) {
+        if (err instanceof KeyExistsError) {
+          written = (await writer.get(`${idle}after`))!.modRevision;
+          break;
+        }
+        await sleep(100);
+      }
+    }
+    for (let i = 0; i < 250 && events.length === 0 && errors.length === 0; i++) await sleep(20);
+    handle.close();
+    assert.deepEqual(errors.map((e) => e.message), []);
+    assert.deepEqual(events.map((e) => [e.kv.key, e.kv.modRevision]), [[`${idle}after`, written]]);
+  });
 });
