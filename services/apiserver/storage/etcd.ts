@@ -46,18 +46,22 @@ const KEEPALIVE_TIMEOUT_MS = 10_000;
 
 /**
  * etcd3's fault handling: retry a failed call up to 3 times, except a call that ran out of its
- * request's deadline (the request is over, so retrying is pointless, and it says nothing about
- * the member). With several members, one failing 3 calls in a row is skipped for 5 s so the calls
- * go to the others. With one member, as each HA apiserver has (its own node's), there is no other
- * to go to: skipping it would only turn every call for 5 s into an error, and one lost connection
- * fails several calls at once (grpc-js ends a connection that etcd3 has closed while a watch
- * still used it at its next keepalive ping, failing the watch and the calls on it: with the
- * breaker, losing the etcd leader made each HA apiserver refuse everything for 5 s some 20-30 s
- * later, so the load balancer had none left). So one member gets no breaker, as clientv3 has none.
+ * request's deadline (the request is over, so retrying is pointless). With several members, one
+ * failing 3 calls in a row is skipped for 5 s so the calls go to the others; running out of the
+ * deadline counts there, so a member that stopped answering without closing its connections
+ * (paused, or its machine gone) is skipped as a refused one is, instead of a share of every
+ * request waiting on it until the deadline. With one member, as each HA apiserver has (its own
+ * node's), there is no other to go to: skipping it would only turn every call for 5 s into an
+ * error, and one lost connection fails several calls at once (grpc-js ends a connection that etcd3
+ * has closed while a watch still used it at its next keepalive ping, failing the watch and the
+ * calls on it: with the breaker, losing the etcd leader made each HA apiserver refuse everything
+ * for 5 s some 20-30 s later, so the load balancer had none left). So one member gets no breaker,
+ * as clientv3 has none.
  */
-const memberFault = () => handleWhen((err) => isRecoverableError(err) && !(err instanceof GRPCDeadlineExceededError));
+const retriable = () => handleWhen((err) => isRecoverableError(err) && !(err instanceof GRPCDeadlineExceededError));
+const memberFault = () => handleWhen((err) => isRecoverableError(err));
 const faultHandling = (members: number): IOptions['faultHandling'] => ({
-  global: retry(memberFault(), { maxAttempts: 3 }),
+  global: retry(retriable(), { maxAttempts: 3 }),
   host: (host) => {
     if (members < 2) return noop;
     const breaker = circuitBreaker(memberFault(), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(3) });
