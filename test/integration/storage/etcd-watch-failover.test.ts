@@ -23,6 +23,21 @@ async function memberWithWatch(c: TestEtcdCluster): Promise<number> {
   throw new Error('no member serves the watch');
 }
 
+/**
+ * Creates key, retrying while the cluster fails over; a retry that finds the key means the first
+ * try landed though its answer was lost with the writer's member. Resolves to its modRevision.
+ */
+async function createLanded(writer: EtcdStorage, key: string, value: string): Promise<number> {
+  for (;;) {
+    try {
+      return (await writer.create(key, Buffer.from(value))).modRevision;
+    } catch (err) {
+      if (err instanceof KeyExistsError) return (await writer.get(key))!.modRevision;
+      await sleep(100);
+    }
+  }
+}
+
 describe('etcd watch failover', function () {
   this.timeout(60_000);
   let cluster: TestEtcdCluster | undefined;
@@ -50,20 +65,7 @@ describe('etcd watch failover', function () {
     });
     const written: number[] = [];
     const write = async (n: number) => {
-      const key = `${prefix}${n}`;
-      for (;;) {
-        try {
-          written.push((await writer.create(key, Buffer.from(`v${n}`))).modRevision);
-          return;
-        } catch (err) {
-          if (err instanceof KeyExistsError) {
-            // the first try landed though its answer was lost with the writer's member
-            written.push((await writer.get(key))!.modRevision);
-            return;
-          }
-          await sleep(100);
-        }
-      }
+      written.push(await createLanded(writer, `${prefix}${n}`, `v${n}`));
     };
     const until = async (done: () => boolean) => {
       while (!done() && errors.length === 0) await sleep(20);
@@ -102,19 +104,7 @@ describe('etcd watch failover', function () {
     await writer.compact(await writer.currentRevision());
     const victim = await memberWithWatch(c);
     await c.killMember(victim);
-    let written = 0;
-    for (;;) {
-      try {
-        written = (await writer.create(`${idle}after`, Buffer.from('y'))).modRevision;
-        break;
-      } catch (err) {
-        if (err instanceof KeyExistsError) {
-          written = (await writer.get(`${idle}after`))!.modRevision;
-          break;
-        }
-        await sleep(100);
-      }
-    }
+    const written = await createLanded(writer, `${idle}after`, 'y');
     for (let i = 0; i < 250 && events.length === 0 && errors.length === 0; i++) await sleep(20);
     handle.close();
     assert.deepEqual(errors.map((e) => e.message), []);
